@@ -1,0 +1,5 @@
+"""`python -m gitops_lint` entry point."""
+
+from gitops_lint.cli import main
+
+main()

@@ -1,0 +1,257 @@
+"""`gitops-lint check`: files → YAML → layout → render → resources → rules → suppression → Report."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gitops_lint.config import Config, find_config, load_config
+from gitops_lint.context import CheckContext, SourceFile
+from gitops_lint.environments import resolve_environment
+from gitops_lint.errors import UsageError
+from gitops_lint.model import Finding, Report, Resource, Severity
+from gitops_lint.repo.files import DEFAULT_MAX_FILE_SIZE, collect_files, is_yaml_path, read_text
+from gitops_lint.repo.layout import build_layout, is_kustomization_file, looks_templated
+from gitops_lint.repo.yaml import load_yaml
+from gitops_lint.rules import loading
+from gitops_lint.rules.registry import RuleRegistry, load_registry
+from gitops_lint.rules.suppress import SUPPRESSION_RULE_IDS, apply_levels, suppress
+from gitops_lint.validate.schemas import SchemaRegistry
+
+_LOADER_RULES = {"yaml-syntax": loading.YAML_SYNTAX, "yaml-duplicate-key": loading.YAML_DUPLICATE_KEY}
+_ENV_PRIORITY = {"production": 0, "staging": 1}
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    paths: tuple[Path, ...] = ()
+    config_path: Path | None = None
+    kubernetes_version: str | None = None
+    strict: bool | None = None
+    fail_on: Severity | None = None
+    use_git: bool = True
+    render: bool = True
+    kustomize: str | None = None
+    allow_network: bool | None = None
+    require_render: bool = False
+    use_cache: bool = True
+    staged: bool = False
+    changed_since: str | None = None
+    only_rules: tuple[str, ...] = ()
+    skip_rules: tuple[str, ...] = ()
+    history: bool = False
+    history_since: str | None = None
+    use_baseline: bool = True
+    verbose: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class CheckResult:
+    report: Report
+    notes: list[str]
+    fail_on: Severity
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.report.worst_at_least(self.fail_on) else 0
+
+
+def _resolve_root(paths: tuple[Path, ...]) -> tuple[Path, list[Path]]:
+    """The config repo's root and, when files were named, the files in focus."""
+    if not paths:
+        return Path.cwd().resolve(), []
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        raise UsageError(f"no such file or directory: {missing[0]}")
+    if len(paths) == 1 and paths[0].is_dir():
+        return paths[0].resolve(), []
+    root = Path.cwd().resolve()
+    return root, [p.resolve() for p in paths]
+
+
+def prepare_context(options: CheckOptions) -> tuple[CheckContext, list[Finding]]:
+    """Load the repo: config, files, YAML documents, layout and resources (nothing rendered yet)."""
+    root, focus_paths = _resolve_root(options.paths)
+    config_file = options.config_path or find_config(root)
+    config = load_config(config_file, root)
+    strict = config.strict if options.strict is None else options.strict
+    schemas = SchemaRegistry(options.kubernetes_version or config.kubernetes_version, strict)
+    files = collect_files(
+        root,
+        exclude=config.exclude,
+        use_git=options.use_git,
+        max_file_size=config.max_file_size or DEFAULT_MAX_FILE_SIZE,
+    )
+    ctx = CheckContext(root=root, config=config, files=files, schemas=schemas)
+    if focus_paths:
+        ctx.focus = {_relative(root, p) for p in focus_paths}
+    for skipped in files.skipped:
+        ctx.note(f"skipped {skipped.path}: {skipped.reason}")
+    findings = list(_load_sources(ctx))
+    kustomization_docs = {
+        path: source.documents[0].data
+        for path, source in ctx.sources.items()
+        if is_kustomization_file(path) and source.documents and isinstance(source.documents[0].data, dict)
+    }
+    ctx.layout = build_layout(kustomization_docs, (f.path for f in files.files))
+    _collect_resources(ctx)
+    return ctx, findings
+
+
+def _relative(root: Path, path: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _load_sources(ctx: CheckContext) -> Iterator[Finding]:
+    for repo_file in ctx.files.files:
+        if not is_yaml_path(repo_file.path):
+            continue
+        text, reason = read_text(repo_file.absolute)
+        if text is None:
+            if reason == "binary file":
+                ctx.note(f"skipped {repo_file.path}: {reason}")
+                continue
+            yield Finding(
+                rule="yaml-syntax",
+                severity=loading.YAML_SYNTAX.severity,
+                path=repo_file.path,
+                line=1,
+                message=f"cannot read as YAML: {reason}",
+                fix=loading.YAML_SYNTAX.fix,
+            )
+            continue
+        templated = looks_templated(text)
+        if templated:
+            # Helm/Go templates are not YAML until rendered; loading them would only make noise.
+            ctx.sources[repo_file.path] = SourceFile(repo_file.path, text, [], [], templated=True)
+            continue
+        loaded = load_yaml(text)
+        ctx.sources[repo_file.path] = SourceFile(
+            repo_file.path, text, loaded.documents, loaded.problems, templated
+        )
+        for problem in loaded.problems:
+            meta = _LOADER_RULES[problem.rule]
+            yield Finding(
+                rule=problem.rule,
+                severity=meta.severity,
+                path=repo_file.path,
+                line=problem.line,
+                column=problem.column,
+                message=f"{problem.message} (line {problem.line}, column {problem.column})",
+                fix=meta.fix,
+            )
+
+
+def _is_kubernetes_shaped(data: Any) -> bool:
+    return (
+        isinstance(data, dict)
+        and isinstance(data.get("apiVersion"), str)
+        and isinstance(data.get("kind"), str)
+    )
+
+
+def _collect_resources(ctx: CheckContext) -> None:
+    for path, source in ctx.sources.items():
+        fragment_file = ctx.layout.is_fragment(path) or source.templated
+        for document in source.documents:
+            data = document.data
+            if not _is_kubernetes_shaped(data):
+                continue
+            items = data.get("items") if data.get("kind") == "List" else None
+            docs = [i for i in items if _is_kubernetes_shaped(i)] if isinstance(items, list) else [data]
+            for doc in docs:
+                resource = Resource(
+                    doc=doc,
+                    path=path,
+                    line=document.line,
+                    index=document.index,
+                    environment=resolve_environment(ctx.config, path, doc),
+                    fragment=fragment_file,
+                )
+                (ctx.fragments if fragment_file else ctx.resources).append(resource)
+    for resource in ctx.resources:
+        if resource.kind == "CustomResourceDefinition":
+            ctx.schemas.add_crd(resource.doc)
+
+
+def evaluate_rules(ctx: CheckContext, registry: RuleRegistry) -> list[Finding]:
+    findings: list[Finding] = []
+    for resource in ctx.checked_resources():
+        if not ctx.in_focus(resource.path) and resource.rendered_from is None:
+            continue
+        for rule in registry.for_kind(resource.kind):
+            findings.extend(rule.check_resource(resource, ctx))
+    for repo_rule in registry.repo_rules():
+        findings.extend(repo_rule.check_repo(ctx))
+    return findings
+
+
+def dedupe(findings: Iterable[Finding]) -> list[Finding]:
+    """One finding per (rule, path, line, message): a base seen through two overlays is one problem.
+
+    When the copies differ in environment, production wins, then staging: the finding says the
+    strictest place it matters.
+    """
+    best: dict[tuple[str, str, int, str], Finding] = {}
+    for finding in findings:
+        key = (finding.rule, finding.path, finding.line, finding.message)
+        current = best.get(key)
+        if current is None or _env_rank(finding) < _env_rank(current):
+            best[key] = finding
+    return list(best.values())
+
+
+def _env_rank(finding: Finding) -> int:
+    return _ENV_PRIORITY.get(finding.environment or "", 2 if finding.environment else 3)
+
+
+def run_check(options: CheckOptions, registry: RuleRegistry | None = None) -> CheckResult:
+    ctx, findings = prepare_context(options)
+    if registry is None:
+        registry = load_registry(
+            [ctx.root / p for p in ctx.config.policy_paths]
+        )
+    if options.only_rules:
+        registry = registry.restricted(
+            set(options.only_rules) | (SUPPRESSION_RULE_IDS & set(registry.rules))
+        )
+    findings.extend(_render(ctx, options))
+    findings.extend(evaluate_rules(ctx, registry))
+    if options.only_rules:
+        findings = [f for f in findings if f.rule in registry.rules]
+    if options.skip_rules:
+        findings = [f for f in findings if f.rule not in options.skip_rules]
+    findings = dedupe(findings)
+    findings = suppress(findings, ctx, report_unused=ctx.focus is None and not options.only_rules)
+    findings = apply_levels(findings, ctx.config)
+    resources = sum(1 for _ in ctx.checked_resources())
+    report = Report.build(
+        findings,
+        files=len(ctx.files.files),
+        resources=resources,
+        rules=registry.metas,
+        root=str(ctx.root),
+        tool_info=dict(ctx.tool_info, kubernetes_version=ctx.schemas.kubernetes_version),
+    )
+    fail_on = options.fail_on or ctx.config.fail_on or Severity.ERROR
+    return CheckResult(report, ctx.notes, fail_on)
+
+
+def _render(ctx: CheckContext, options: CheckOptions) -> list[Finding]:
+    if not options.render:
+        ctx.note("rendering disabled (--no-render): raw files only")
+        return []
+    from gitops_lint.render.stage import render_repo
+
+    return list(render_repo(ctx, options))
+
+
+def effective_config(options: CheckOptions) -> Config:
+    root, _ = _resolve_root(options.paths)
+    return load_config(options.config_path or find_config(root), root)

@@ -1,0 +1,280 @@
+"""The click layer: parse options into a typed object, call one function, write outputs, exit."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import traceback
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+
+import click
+
+from gitops_lint import __version__
+from gitops_lint.errors import UsageError
+from gitops_lint.model import Severity
+
+T = TypeVar("T")
+_SEVERITIES = click.Choice([s.value for s in Severity])
+_CHECK_FORMATS = ("text", "json", "junit", "sarif", "github", "markdown")
+_DRIFT_FORMATS = ("text", "json", "junit", "markdown")
+
+
+def _fail(message: str, code: int = 2) -> NoReturn:
+    click.echo(f"gitops-lint: error: {message}", err=True)
+    sys.exit(code)
+
+
+def guarded(debug: bool, action: Callable[[], T]) -> T:
+    """Run `action`; turn every failure into one line and exit 2 (a traceback only with --debug)."""
+    try:
+        return action()
+    except UsageError as error:
+        if debug:
+            traceback.print_exc()
+        _fail(str(error))
+    except KeyboardInterrupt:
+        _fail("interrupted", 130)
+    except (click.exceptions.Exit, click.ClickException, SystemExit):
+        raise
+    except Exception as error:  # the contract: no traceback reaches a user without --debug
+        if debug:
+            traceback.print_exc()
+        _fail(f"internal error: {type(error).__name__}: {error} (rerun with --debug for details)")
+
+
+def parse_outputs(values: Sequence[str], formats: Sequence[str]) -> list[tuple[str, Path]]:
+    outputs = []
+    for value in values:
+        fmt, sep, path = value.partition("=")
+        if not sep or not path:
+            raise UsageError(f"--output {value!r}: expected FORMAT=PATH, e.g. sarif=results.sarif")
+        if fmt not in formats:
+            raise UsageError(f"--output {value!r}: unknown format {fmt!r} (one of {', '.join(formats)})")
+        outputs.append((fmt, Path(path)))
+    return outputs
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write via a temporary file and rename, so an interrupted run never leaves half a report."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _color(flag: bool | None) -> bool:
+    if flag is not None:
+        return flag
+    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="gitops-lint")
+@click.option("--debug", is_flag=True, help="Show tracebacks for internal errors.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """Validate a GitOps config repo (Argo CD + Kustomize) and audit clusters for drift."""
+    ctx.obj = {"debug": debug}
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--config", "config_path", type=click.Path(path_type=Path), help="Config file (default: .gitops-lint.yaml in the repo root).")
+@click.option("--format", "fmt", type=click.Choice(_CHECK_FORMATS), default="text", show_default=True, help="Format on stdout.")
+@click.option("--output", "outputs", multiple=True, metavar="FORMAT=PATH", help="Also write FORMAT to PATH (repeatable).")
+@click.option("--fail-on", type=_SEVERITIES, help="Exit 1 when a finding is at or above this severity (default: error).")
+@click.option("--kubernetes-version", "-k", help="Target Kubernetes version for schemas and deprecations (default: newest shipped).")
+@click.option("--strict/--no-strict", default=None, help="Unknown fields are errors (default: strict).")
+@click.option("--rule", "only_rules", multiple=True, metavar="ID", help="Run only these rules (repeatable).")
+@click.option("--skip-rule", "skip_rules", multiple=True, metavar="ID", help="Do not run these rules (repeatable).")
+@click.option("--no-render", is_flag=True, help="Check raw files only; do not run kustomize.")
+@click.option("--kustomize", "kustomize", metavar="PATH", help="kustomize binary (default: kustomize on PATH, else kubectl kustomize).")
+@click.option("--allow-network", is_flag=True, default=None, help="Let kustomize fetch remote bases.")
+@click.option("--require-render", is_flag=True, help="Exit 2 when no kustomize is available.")
+@click.option("--no-cache", is_flag=True, help="Do not use the render cache.")
+@click.option("--staged", is_flag=True, help="Check what the git index changes (pre-commit).")
+@click.option("--changed-since", metavar="REV", help="Check what changed since REV (PR CI).")
+@click.option("--history", is_flag=True, help="Also scan git history for committed secrets.")
+@click.option("--since", "history_since", metavar="REV", help="With --history: only commits after REV.")
+@click.option("--no-baseline", is_flag=True, help="Ignore .gitops-lint-baseline.json.")
+@click.option("--no-git", is_flag=True, help="Walk the directory instead of asking git for files.")
+@click.option("--color/--no-color", default=None, help="Colour text output (default: on a TTY).")
+@click.option("--verbose", "-v", is_flag=True, help="Say what was skipped or could not be checked.")
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing on stdout; only the exit code and --output files.")
+@click.pass_context
+def check(ctx: click.Context, paths: tuple[Path, ...], config_path: Path | None, fmt: str, outputs: tuple[str, ...],
+          fail_on: str | None, kubernetes_version: str | None, strict: bool | None, only_rules: tuple[str, ...],
+          skip_rules: tuple[str, ...], no_render: bool, kustomize: str | None, allow_network: bool | None,
+          require_render: bool, no_cache: bool, staged: bool, changed_since: str | None, history: bool,
+          history_since: str | None, no_baseline: bool, no_git: bool, color: bool | None, verbose: bool,
+          quiet: bool) -> None:
+    """Check a config repo (default: the current directory), or only the files named."""
+    from gitops_lint.check import CheckOptions, run_check
+    from gitops_lint.report import REPORTER_BY_NAME
+
+    debug = ctx.obj["debug"]
+    options = CheckOptions(
+        paths=paths, config_path=config_path, kubernetes_version=kubernetes_version, strict=strict,
+        fail_on=Severity(fail_on) if fail_on else None, use_git=not no_git, render=not no_render,
+        kustomize=kustomize, allow_network=allow_network, require_render=require_render,
+        use_cache=not no_cache, staged=staged, changed_since=changed_since,
+        only_rules=only_rules, skip_rules=skip_rules, history=history, history_since=history_since,
+        use_baseline=not no_baseline, verbose=verbose,
+    )
+
+    def execute() -> int:
+        targets = parse_outputs(outputs, _CHECK_FORMATS)
+        result = run_check(options)
+        if verbose:
+            for note in result.notes:
+                click.echo(f"gitops-lint: {note}", err=True)
+        for target_format, path in targets:
+            write_atomically(path, REPORTER_BY_NAME[target_format](result.report))
+        if not quiet:
+            click.echo(REPORTER_BY_NAME[fmt](result.report, color=_color(color)), nl=False)
+        return result.exit_code
+
+    sys.exit(guarded(debug, execute))
+
+
+@cli.command(name="rules")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_context
+def rules_command(ctx: click.Context, fmt: str) -> None:
+    """List every rule (same as `policy list`)."""
+    ctx.invoke(policy_list, fmt=fmt)
+
+
+@cli.group()
+def policy() -> None:
+    """List, explain, test and create policies."""
+
+
+@policy.command(name="list")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--config", "config_path", type=click.Path(path_type=Path), help="Config naming user policy directories.")
+@click.pass_context
+def policy_list(ctx: click.Context, fmt: str, config_path: Path | None = None) -> None:
+    """Print the rule catalog: id, severity, category, title."""
+    from gitops_lint.catalog import render_catalog
+
+    debug = ctx.obj["debug"] if ctx.obj else False
+    click.echo(guarded(debug, lambda: render_catalog(fmt, config_path)), nl=False)
+
+
+@policy.command(name="explain")
+@click.argument("rule_id")
+@click.option("--config", "config_path", type=click.Path(path_type=Path))
+@click.pass_context
+def policy_explain(ctx: click.Context, rule_id: str, config_path: Path | None) -> None:
+    """Rationale, fix and examples of one rule."""
+    from gitops_lint.catalog import explain_rule
+
+    click.echo(guarded(ctx.obj["debug"], lambda: explain_rule(rule_id, config_path)), nl=False)
+
+
+@policy.command(name="test")
+@click.argument("directories", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--builtin/--no-builtin", default=True, show_default=True, help="Also test the built-in rules.")
+@click.option("--verbose", "-v", is_flag=True)
+@click.pass_context
+def policy_test(ctx: click.Context, directories: tuple[Path, ...], builtin: bool, verbose: bool) -> None:
+    """Run every policy's pass/fail examples; exit 1 on any mismatch."""
+    from gitops_lint.rules.policytest import run_policy_tests
+
+    def execute() -> int:
+        outcome = run_policy_tests(directories, include_builtin=builtin)
+        click.echo(outcome.render(verbose=verbose), nl=False)
+        return 0 if outcome.ok else 1
+
+    sys.exit(guarded(ctx.obj["debug"], execute))
+
+
+@policy.command(name="new")
+@click.argument("rule_id")
+@click.option("--dir", "directory", type=click.Path(path_type=Path), default=Path("policies"), show_default=True)
+@click.option("--category", default="custom", show_default=True)
+@click.pass_context
+def policy_new(ctx: click.Context, rule_id: str, directory: Path, category: str) -> None:
+    """Write a policy skeleton with examples to DIR/CATEGORY/ID.yaml."""
+    from gitops_lint.rules.policy import write_skeleton
+
+    path = guarded(ctx.obj["debug"], lambda: write_skeleton(rule_id, directory, category))
+    click.echo(f"wrote {path}")
+
+
+@cli.group()
+def secrets() -> None:
+    """Secrets baseline management."""
+
+
+@secrets.command(name="baseline")
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@click.option("--output", "output", type=click.Path(path_type=Path), help="Baseline file (default: .gitops-lint-baseline.json in the repo).")
+@click.pass_context
+def secrets_baseline(ctx: click.Context, path: Path | None, output: Path | None) -> None:
+    """Record today's secret findings (fingerprints, no values) so only new ones fail."""
+    from gitops_lint.rules.baseline import write_baseline
+
+    written = guarded(ctx.obj["debug"], lambda: write_baseline(path or Path("."), output))
+    click.echo(f"wrote {written}")
+
+
+@cli.command()
+@click.argument("repo", required=False, type=click.Path(path_type=Path), default=Path("."))
+@click.option("--app", "apps", multiple=True, metavar="NAME", help="Audit only these Applications (repeatable).")
+@click.option("--path", "adhoc_path", metavar="OVERLAY", help="Ad-hoc: audit this kustomization path ...")
+@click.option("--context", "adhoc_context", metavar="CTX", help="... against this kube context ...")
+@click.option("--namespace", "adhoc_namespace", metavar="NS", help="... in this namespace.")
+@click.option("--live-snapshot", type=click.Path(path_type=Path), help="Read live objects from files instead of the API.")
+@click.option("--kubeconfig", type=click.Path(path_type=Path), help="Kubeconfig file (default: $KUBECONFIG or ~/.kube/config; in-cluster config inside a pod).")
+@click.option("--config", "config_path", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(_DRIFT_FORMATS), default="text", show_default=True)
+@click.option("--output", "outputs", multiple=True, metavar="FORMAT=PATH", help="Also write FORMAT to PATH (repeatable).")
+@click.option("--extra", type=click.Choice(["fail", "ignore"]), default="fail", show_default=True, help="Whether resources Argo CD would prune count as drift.")
+@click.option("--kustomize", metavar="PATH")
+@click.option("--timeout", type=float, default=30.0, show_default=True, help="Seconds per API request.")
+@click.option("--verbose", "-v", is_flag=True)
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar and no stdout report.")
+@click.pass_context
+def drift(ctx: click.Context, repo: Path, apps: tuple[str, ...], adhoc_path: str | None, adhoc_context: str | None,
+          adhoc_namespace: str | None, live_snapshot: Path | None, kubeconfig: Path | None, config_path: Path | None,
+          fmt: str, outputs: tuple[str, ...], extra: str, kustomize: str | None, timeout: float, verbose: bool,
+          quiet: bool) -> None:
+    """Audit live clusters against Git, per Argo CD Application."""
+    from gitops_lint.drift.options import DriftOptions
+
+    def execute() -> int:
+        from gitops_lint.drift.command import run_drift
+        from gitops_lint.drift.report import DRIFT_REPORTERS
+
+        targets = parse_outputs(outputs, _DRIFT_FORMATS)
+        options = DriftOptions(
+            repo=repo, apps=apps, adhoc_path=adhoc_path, adhoc_context=adhoc_context,
+            adhoc_namespace=adhoc_namespace, live_snapshot=live_snapshot, kubeconfig=kubeconfig,
+            config_path=config_path, extra_is_drift=extra == "fail", kustomize=kustomize,
+            timeout=timeout, verbose=verbose, progress=not quiet and sys.stderr.isatty() and "CI" not in os.environ,
+        )
+        result = run_drift(options)
+        if verbose:
+            for note in result.notes:
+                click.echo(f"gitops-lint: {note}", err=True)
+        for target_format, path in targets:
+            write_atomically(path, DRIFT_REPORTERS[target_format](result.report))
+        if not quiet:
+            click.echo(DRIFT_REPORTERS[fmt](result.report), nl=False)
+        return result.exit_code
+
+    sys.exit(guarded(ctx.obj["debug"], execute))
+
+
+def main(argv: Sequence[str] | None = None) -> Any:
+    return cli.main(args=list(argv) if argv is not None else None, prog_name="gitops-lint")

@@ -1,0 +1,160 @@
+"""`.gitops-lint.yaml` → a typed, validated Config."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jsonschema_rs
+
+from gitops_lint.data import read_schema
+from gitops_lint.errors import UsageError
+from gitops_lint.model import Severity
+from gitops_lint.repo.yaml import load_yaml
+
+CONFIG_NAMES = (".gitops-lint.yaml", ".gitops-lint.yml")
+
+
+@dataclass(frozen=True)
+class EnvironmentSelector:
+    name: str
+    paths: tuple[str, ...] = ()
+    namespaces: tuple[str, ...] = ()
+    clusters: tuple[str, ...] = ()
+    projects: tuple[str, ...] = ()
+    branches: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Exemption:
+    rule: str
+    paths: tuple[str, ...] = ()
+    resources: tuple[str, ...] = ()
+    reason: str = ""
+    expires: dt.date | None = None
+    index: int = 0  # position in the config, for findings about the exemption itself
+
+
+@dataclass(frozen=True)
+class Config:
+    path: str | None = None  # repo-relative path of the file, None for defaults
+    kubernetes_version: str | None = None
+    strict: bool = True
+    exclude: tuple[str, ...] = ()
+    max_file_size: int | None = None
+    fail_on: Severity | None = None
+    rule_levels: dict[str, Severity | None] = field(default_factory=dict)  # None = off
+    exemptions: tuple[Exemption, ...] = ()
+    environments: tuple[EnvironmentSelector, ...] = ()
+    policy_paths: tuple[str, ...] = ()
+    kustomize_path: str | None = None
+    kustomize_timeout: float = 60.0
+    allow_network: bool = False
+    render_jobs: int | None = None
+    privileged_roles: tuple[str, ...] = ("role:admin",)
+    clusters: dict[str, dict[str, str]] = field(default_factory=dict)
+    drift_ignore_differences: tuple[dict[str, Any], ...] = ()
+    drift_agent_managers: tuple[str, ...] = ()
+    baseline: str = ".gitops-lint-baseline.json"
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+_validator: Any = None
+
+
+def _config_validator() -> Any:
+    global _validator
+    if _validator is None:
+        _validator = jsonschema_rs.validator_for(json.loads(read_schema("config.schema.json")))
+    return _validator
+
+
+def find_config(root: Path) -> Path | None:
+    for name in CONFIG_NAMES:
+        candidate = root / name
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_config(path: Path | None, root: Path) -> Config:
+    """Read and validate a config file; any problem is a UsageError naming the key."""
+    if path is None:
+        return Config()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise UsageError(f"cannot read config {path}: {error}") from error
+    loaded = load_yaml(text)
+    if loaded.problems:
+        problem = loaded.problems[0]
+        raise UsageError(f"{path}:{problem.line}:{problem.column}: {problem.message}")
+    data = loaded.documents[0].data if loaded.documents else {}
+    if data is None:
+        data = {}
+    errors = list(_config_validator().iter_errors(data))
+    if errors:
+        first = errors[0]
+        where = "/".join(str(p) for p in first.instance_path) or "(top level)"
+        raise UsageError(f"{path}: invalid config at '{where}': {first.message}")
+    try:
+        relative = path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        relative = str(path)
+    return config_from_dict(data, relative)
+
+
+def config_from_dict(data: dict[str, Any], path: str | None = None) -> Config:
+    rule_levels: dict[str, Severity | None] = {
+        rule: None if level == "off" else Severity(level)
+        for rule, level in data.get("rules", {}).items()
+    }
+    exemptions = tuple(
+        Exemption(
+            rule=item["rule"],
+            paths=tuple(item.get("paths", ())),
+            resources=tuple(item.get("resources", ())),
+            reason=item.get("reason", ""),
+            expires=dt.date.fromisoformat(item["expires"]) if item.get("expires") else None,
+            index=index,
+        )
+        for index, item in enumerate(data.get("exemptions", []))
+    )
+    environments = tuple(
+        EnvironmentSelector(
+            name=name,
+            paths=tuple(spec.get("paths", ())),
+            namespaces=tuple(spec.get("namespaces", ())),
+            clusters=tuple(spec.get("clusters", ())),
+            projects=tuple(spec.get("projects", ())),
+            branches=tuple(spec.get("branches", ())),
+        )
+        for name, spec in data.get("environments", {}).items()
+    )
+    kustomize = data.get("kustomize", {})
+    drift = data.get("drift", {})
+    return Config(
+        path=path,
+        kubernetes_version=data.get("kubernetes_version"),
+        strict=data.get("strict", True),
+        exclude=tuple(data.get("exclude", ())),
+        max_file_size=data.get("max_file_size"),
+        fail_on=Severity(data["fail_on"]) if "fail_on" in data else None,
+        rule_levels=rule_levels,
+        exemptions=exemptions,
+        environments=environments,
+        policy_paths=tuple(data.get("policies", ())),
+        kustomize_path=kustomize.get("path"),
+        kustomize_timeout=float(kustomize.get("timeout", 60.0)),
+        allow_network=bool(kustomize.get("allow_network", False)),
+        render_jobs=kustomize.get("jobs"),
+        privileged_roles=tuple(data.get("rbac", {}).get("privileged_roles", ("role:admin",))),
+        clusters=dict(data.get("clusters", {})),
+        drift_ignore_differences=tuple(drift.get("ignore_differences", ())),
+        drift_agent_managers=tuple(drift.get("agent_managers", ())),
+        baseline=data.get("baseline", ".gitops-lint-baseline.json"),
+        raw=data,
+    )

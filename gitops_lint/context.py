@@ -1,0 +1,136 @@
+"""What rules see: the loaded repo, its resources (raw and rendered), and how to make a Finding."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gitops_lint.config import Config
+from gitops_lint.model import Finding, Resource, RuleMeta, Severity
+from gitops_lint.repo.files import FileSet, read_text
+from gitops_lint.repo.layout import Layout
+from gitops_lint.repo.yaml import LoadedDocument, YamlProblem, locate_line
+from gitops_lint.validate.schemas import SchemaRegistry
+
+IGNORE_ANNOTATION_PREFIX = "ignore.gitops-lint.io/"
+
+
+@dataclass
+class SourceFile:
+    """A YAML file of the repo, loaded."""
+
+    path: str
+    text: str
+    documents: list[LoadedDocument]
+    problems: list[YamlProblem]
+    templated: bool = False
+
+
+@dataclass
+class CheckContext:
+    root: Path
+    config: Config
+    files: FileSet
+    schemas: SchemaRegistry
+    sources: dict[str, SourceFile] = field(default_factory=dict)
+    layout: Layout = field(default_factory=Layout)
+    resources: list[Resource] = field(default_factory=list)  # raw, whole resources
+    fragments: list[Resource] = field(default_factory=list)  # raw patch/template documents
+    rendered: list[Resource] = field(default_factory=list)
+    rendered_roots: set[str] = field(default_factory=set)  # directories rendered successfully
+    # Files the run is about (incremental mode); None means the whole repo.
+    focus: set[str] | None = None
+    notes: list[str] = field(default_factory=list)
+    tool_info: dict[str, str] = field(default_factory=dict)
+    git_branches: frozenset[str] | None = None
+    _text_cache: dict[str, str | None] = field(default_factory=dict)
+    _covered: set[str] | None = None
+
+    def note(self, message: str) -> None:
+        """A line for --verbose: what was skipped or could not be checked, and why."""
+        self.notes.append(message)
+
+    def checked_resources(self) -> Iterator[Resource]:
+        """Resources that reach the cluster: rendered output, plus raw files no root renders."""
+        yield from self.rendered
+        covered = self.rendered_source_paths()
+        for resource in self.resources:
+            if resource.path not in covered:
+                yield resource
+
+    def rendered_source_paths(self) -> set[str]:
+        if self._covered is None:
+            self._covered = {resource.path for resource in self.rendered}
+        return self._covered
+
+    def in_focus(self, path: str) -> bool:
+        return self.focus is None or path in self.focus
+
+    def text_of(self, path: str) -> str | None:
+        """The text of any repo file (YAML or not); None for binary or unreadable files."""
+        if path in self.sources:
+            return self.sources[path].text
+        if path not in self._text_cache:
+            text, _reason = read_text(self.root / path)
+            self._text_cache[path] = text
+        return self._text_cache[path]
+
+    def locate(self, resource: Resource, pointer: tuple[str | int, ...]) -> int:
+        source = self.sources.get(resource.path)
+        if source is None or not pointer:
+            return resource.line
+        return locate_line(source.text, resource.index, pointer) or resource.line
+
+    def finding(
+        self,
+        meta: RuleMeta,
+        message: str,
+        *,
+        resource: Resource | None = None,
+        path: str | None = None,
+        line: int | None = None,
+        pointer: tuple[str | int, ...] = (),
+        severity: Severity | None = None,
+        fix: str | None = None,
+        environment: str | None = None,
+        fingerprint: str | None = None,
+    ) -> Finding:
+        """A Finding for `resource` (line of `pointer` in its source) or for `path`/`line`."""
+        if resource is not None:
+            return Finding(
+                rule=meta.id,
+                severity=severity or meta.severity,
+                path=resource.path,
+                line=line or self.locate(resource, pointer),
+                message=message,
+                fix=meta.fix if fix is None else fix,
+                resource=resource.display,
+                environment=environment or resource.environment,
+                fingerprint=fingerprint,
+                ignore_annotations=ignore_annotations(resource),
+            )
+        return Finding(
+            rule=meta.id,
+            severity=severity or meta.severity,
+            path=path or "",
+            line=line or 1,
+            message=message,
+            fix=meta.fix if fix is None else fix,
+            environment=environment,
+            fingerprint=fingerprint,
+        )
+
+
+def ignore_annotations(resource: Resource) -> Mapping[str, str] | None:
+    """`ignore.gitops-lint.io/<rule>: reason` annotations, rule → reason (None when there are none)."""
+    annotations: Mapping[str, Any] = resource.annotations
+    if not annotations:
+        return None
+    found = {
+        key[len(IGNORE_ANNOTATION_PREFIX):]: str(value or "")
+        for key, value in annotations.items()
+        if isinstance(key, str) and key.startswith(IGNORE_ANNOTATION_PREFIX)
+    }
+    return found or None

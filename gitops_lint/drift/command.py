@@ -1,0 +1,1 @@
+"""Placeholder: the drift audit lands in a later change."""

@@ -1,0 +1,23 @@
+"""What `gitops-lint drift` was asked to do."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class DriftOptions:
+    repo: Path = Path(".")
+    apps: tuple[str, ...] = ()
+    adhoc_path: str | None = None
+    adhoc_context: str | None = None
+    adhoc_namespace: str | None = None
+    live_snapshot: Path | None = None
+    kubeconfig: Path | None = None
+    config_path: Path | None = None
+    extra_is_drift: bool = True
+    kustomize: str | None = None
+    timeout: float = 30.0
+    verbose: bool = False
+    progress: bool = False

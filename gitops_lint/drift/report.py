@@ -1,0 +1,3 @@
+"""Placeholder: drift reports land in a later change."""
+
+DRIFT_REPORTERS: dict[str, object] = {}

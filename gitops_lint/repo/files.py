@@ -1,0 +1,165 @@
+"""Which files make up the config repo: git's view when there is one, else a walk; with guards."""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import subprocess
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+YAML_SUFFIXES = (".yaml", ".yml")
+KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+DEFAULT_MAX_FILE_SIZE = 4 * 1024 * 1024
+_SKIPPED_DIRS = frozenset((".git", ".hg", ".svn", "node_modules", ".gitops-lint-cache", ".venv"))
+_BINARY_SNIFF = 8192
+
+
+@dataclass(frozen=True)
+class RepoFile:
+    path: str  # posix, relative to the repo root
+    absolute: Path
+
+
+@dataclass(frozen=True)
+class SkippedFile:
+    path: str
+    reason: str
+
+
+@dataclass
+class FileSet:
+    root: Path
+    files: list[RepoFile] = field(default_factory=list)
+    skipped: list[SkippedFile] = field(default_factory=list)
+    from_git: bool = False
+
+
+def is_yaml_path(path: str) -> bool:
+    name = path.rsplit("/", 1)[-1]
+    return name.endswith(YAML_SUFFIXES) or name == "Kustomization"
+
+
+def find_repo_root(start: Path) -> Path | None:
+    """The top of the git work tree holding `start`, or None outside git."""
+    directory = start if start.is_dir() else start.parent
+    try:
+        out = subprocess.run(
+            ["git", "-C", str(directory), "rev-parse", "--show-toplevel"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return Path(out.stdout.strip()) if out.returncode == 0 and out.stdout.strip() else None
+
+
+def _git_files(root: Path) -> list[str] | None:
+    try:
+        out = subprocess.run(
+            ["git", "-C", str(root), "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            capture_output=True,
+            timeout=60,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if out.returncode != 0:
+        return None
+    names = out.stdout.decode("utf-8", "surrogateescape").split("\0")
+    return sorted({name for name in names if name})
+
+
+def _walk_files(root: Path) -> list[str]:
+    found: list[str] = []
+    for directory, subdirs, names in os.walk(root, followlinks=False):
+        subdirs[:] = sorted(d for d in subdirs if d not in _SKIPPED_DIRS)
+        rel_dir = os.path.relpath(directory, root)
+        for name in names:
+            rel = name if rel_dir == "." else f"{rel_dir}/{name}"
+            found.append(rel.replace(os.sep, "/"))
+    return sorted(found)
+
+
+def matches_any(path: str, patterns: Iterable[str]) -> bool:
+    """Glob match where `**` spans directories and a bare directory pattern covers its tree."""
+    for pattern in patterns:
+        pattern = pattern.rstrip("/")
+        if fnmatch.fnmatchcase(path, pattern) or path.startswith(pattern + "/"):
+            return True
+        if pattern.startswith("**/") and fnmatch.fnmatchcase(path, pattern[3:]):
+            return True
+    return False
+
+
+def collect_files(
+    root: Path,
+    scope: Sequence[Path] = (),
+    exclude: Sequence[str] = (),
+    use_git: bool = True,
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE,
+) -> FileSet:
+    """Every file of the repo under `scope` (all of it when empty), minus excludes and unsafe files."""
+    root = root.resolve()
+    names = _git_files(root) if use_git else None
+    result = FileSet(root=root, from_git=names is not None)
+    if names is None:
+        names = _walk_files(root)
+    scope_prefixes = [_relative(root, s) for s in scope]
+    real_root = os.path.realpath(root)
+    for name in names:
+        if scope_prefixes and not any(
+            p in ("", ".") or name == p or name.startswith(p + "/") for p in scope_prefixes
+        ):
+            continue
+        if exclude and matches_any(name, exclude):
+            result.skipped.append(SkippedFile(name, "excluded by config"))
+            continue
+        absolute = root / name
+        reason = _unsafe_reason(absolute, real_root, max_file_size)
+        if reason:
+            result.skipped.append(SkippedFile(name, reason))
+            continue
+        result.files.append(RepoFile(name, absolute))
+    return result
+
+
+def _relative(root: Path, path: Path) -> str:
+    try:
+        return path.resolve().relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _unsafe_reason(path: Path, real_root: str, max_file_size: int) -> str | None:
+    try:
+        if path.is_symlink():
+            target = os.path.realpath(path)
+            if os.path.commonpath([target, real_root]) != real_root:
+                return "symlink pointing outside the repository"
+        if not path.is_file():
+            return "not a regular file"
+        size = path.stat().st_size
+    except (OSError, ValueError) as error:  # ValueError: symlink loops on some platforms
+        return f"unreadable: {error}"
+    if size > max_file_size:
+        return f"larger than the {max_file_size} byte limit ({size} bytes)"
+    return None
+
+
+def read_text(path: Path) -> tuple[str | None, str | None]:
+    """(text, None) or (None, reason) for binary or non-UTF-8 content."""
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        return None, f"unreadable: {error}"
+    if b"\0" in data[:_BINARY_SNIFF]:
+        return None, "binary file"
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return None, f"not valid UTF-8 (byte {error.start})"
+    return text.removeprefix("\ufeff"), None

@@ -1,0 +1,9 @@
+"""markdown output: filled in by the reports change."""
+
+from __future__ import annotations
+
+from gitops_lint.model import Report
+
+
+def render_markdown(report: Report, *, color: bool = False) -> str:
+    raise NotImplementedError("markdown output is not implemented yet")

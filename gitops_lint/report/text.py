@@ -1,0 +1,38 @@
+"""Text: findings grouped by file, `path:line rule severity message`, and a summary line."""
+
+from __future__ import annotations
+
+from itertools import groupby
+
+from gitops_lint.model import Report, Severity
+
+_COLOURS = {Severity.ERROR: "\033[31m", Severity.WARNING: "\033[33m", Severity.INFO: "\033[36m"}
+_BOLD = "\033[1m"
+_RESET = "\033[0m"
+
+
+def _paint(text: str, code: str, color: bool) -> str:
+    return f"{code}{text}{_RESET}" if color else text
+
+
+def render_text(report: Report, *, color: bool = False) -> str:
+    lines: list[str] = []
+    fixes_shown: set[str] = set()
+    for path, group in groupby(report.findings, key=lambda f: f.path):
+        lines.append(_paint(path or "(repository)", _BOLD, color))
+        for finding in group:
+            severity = _paint(finding.severity.value, _COLOURS[finding.severity], color)
+            where = f"{finding.path}:{finding.line}" if finding.path else f"(repository):{finding.line}"
+            env = f" [{finding.environment}]" if finding.environment else ""
+            lines.append(f"  {where} {finding.rule} {severity}{env} {finding.message}")
+            if finding.fix and finding.rule not in fixes_shown:
+                # Once per rule: the same advice under every finding is noise.
+                fixes_shown.add(finding.rule)
+                lines.append(f"      fix: {finding.fix}")
+        lines.append("")
+    summary = report.summary
+    verdict = "no findings" if not report.findings else (
+        f"{summary.errors} error(s), {summary.warnings} warning(s), {summary.infos} info"
+    )
+    lines.append(f"{summary.files} files, {summary.resources} resources checked: {verdict}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,95 @@
+"""All rules in one place: Python rule modules plus declarative policies, with unique ids."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from gitops_lint.errors import UsageError
+from gitops_lint.model import RuleMeta
+from gitops_lint.rules.base import RepoRule, ResourceRule, Rule
+
+# One line per Python rule module; each module exposes `RULES`.
+RULE_MODULES: tuple[str, ...] = (
+    "gitops_lint.rules.loading",
+    "gitops_lint.rules.schema",
+    "gitops_lint.rules.suppress",
+    "gitops_lint.rules.kustomize",
+    "gitops_lint.rules.structure",
+    "gitops_lint.rules.argocd",
+    "gitops_lint.rules.rbac",
+    "gitops_lint.rules.secrets",
+    "gitops_lint.rules.codeowners",
+)
+
+
+@dataclass
+class RuleRegistry:
+    rules: dict[str, Rule] = field(default_factory=dict)
+    _by_kind: dict[str, list[ResourceRule]] = field(default_factory=dict)
+    _any_kind: list[ResourceRule] = field(default_factory=list)
+    _repo: list[RepoRule] = field(default_factory=list)
+
+    def add(self, rule: Rule) -> None:
+        rule_id = rule.meta.id
+        if rule_id in self.rules:
+            raise UsageError(
+                f"rule id {rule_id!r} is defined twice ({self.rules[rule_id].meta.source} and "
+                f"{rule.meta.source})"
+            )
+        self.rules[rule_id] = rule
+        if isinstance(rule, ResourceRule):
+            if rule.kinds is None:
+                self._any_kind.append(rule)
+            else:
+                for kind in rule.kinds:
+                    self._by_kind.setdefault(kind, []).append(rule)
+        else:
+            self._repo.append(rule)
+
+    @property
+    def metas(self) -> Mapping[str, RuleMeta]:
+        return {rule_id: rule.meta for rule_id, rule in sorted(self.rules.items())}
+
+    def for_kind(self, kind: str) -> list[ResourceRule]:
+        """Only the rules that can apply to `kind` (a resource never meets the rest)."""
+        return [*self._any_kind, *self._by_kind.get(kind, ())]
+
+    def repo_rules(self) -> list[RepoRule]:
+        return list(self._repo)
+
+    def restricted(self, rule_ids: Iterable[str]) -> RuleRegistry:
+        wanted = set(rule_ids)
+        unknown = wanted - set(self.rules)
+        if unknown:
+            raise UsageError(f"unknown rule id(s): {', '.join(sorted(unknown))}")
+        subset = RuleRegistry()
+        for rule_id in sorted(wanted):
+            subset.add(self.rules[rule_id])
+        return subset
+
+
+def python_rules() -> list[Rule]:
+    rules: list[Rule] = []
+    for module_name in RULE_MODULES:
+        module = importlib.import_module(module_name)
+        rules.extend(module.RULES)
+    return rules
+
+
+def load_registry(policy_dirs: Sequence[Path] = (), builtin_policies: bool = True) -> RuleRegistry:
+    """Python rules + built-in policies + the user's policy directories."""
+    from gitops_lint.rules.policy import load_builtin_policies, load_policy_dir
+
+    registry = RuleRegistry()
+    for rule in python_rules():
+        registry.add(rule)
+    if builtin_policies:
+        for policy in load_builtin_policies():
+            registry.add(policy)
+    for directory in policy_dirs:
+        for policy in load_policy_dir(directory, source=str(directory)):
+            registry.add(policy)
+    return registry

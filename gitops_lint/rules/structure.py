@@ -1,0 +1,3 @@
+"""Placeholder: rules land here in a later change."""
+
+RULES: tuple[object, ...] = ()

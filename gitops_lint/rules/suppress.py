@@ -1,0 +1,282 @@
+"""Suppression: resource annotations, `# gitops-lint:` comments, config levels and exemptions.
+
+Also reports suppressions that give no reason or suppress nothing, and expired exemptions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fnmatch
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+
+from gitops_lint.config import Config, Exemption
+from gitops_lint.context import IGNORE_ANNOTATION_PREFIX, CheckContext, ignore_annotations
+from gitops_lint.model import Finding, Severity
+from gitops_lint.repo.files import matches_any
+from gitops_lint.repo.yaml import locate_line
+from gitops_lint.rules.base import MetaOnlyRule, meta
+
+_DIRECTIVE = re.compile(
+    r"#\s*gitops-lint:\s*(?P<kind>disable-file|disable)\s*=\s*(?P<rules>[\w,\s-]*?)"
+    r"\s*(?:--\s*(?P<reason>.*?))?\s*$"
+)
+
+SUPPRESSION_WITHOUT_REASON = meta(
+    "suppression-without-reason",
+    "A suppression gives no reason",
+    "warning",
+    "suppression",
+    "A silenced check without a reason cannot be reviewed later: nobody knows whether it still "
+    "applies.",
+    "Add a reason: `# gitops-lint: disable=rule-id -- why`, or the annotation's value.",
+    passing=(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  annotations:\n"
+        "    ignore.gitops-lint.io/schema-unknown: \"checked by hand\"\n",
+    ),
+)
+
+UNUSED_SUPPRESSION = meta(
+    "unused-suppression",
+    "A suppression suppresses nothing",
+    "warning",
+    "suppression",
+    "A suppression left behind after the problem was fixed will silently hide the next one.",
+    "Remove the suppression.",
+)
+
+EXEMPTION_EXPIRED = meta(
+    "exemption-expired",
+    "A config exemption has expired",
+    "warning",
+    "suppression",
+    "Exemptions in .gitops-lint.yaml carry an expiry date so that temporary exceptions get "
+    "revisited; past it, the exemption no longer applies.",
+    "Fix the findings it covered, or renew the exemption with a new date and a reason.",
+)
+
+RULES = (
+    MetaOnlyRule(SUPPRESSION_WITHOUT_REASON),
+    MetaOnlyRule(UNUSED_SUPPRESSION),
+    MetaOnlyRule(EXEMPTION_EXPIRED),
+)
+SUPPRESSION_RULE_IDS = frozenset(rule.meta.id for rule in RULES)
+
+
+@dataclass(frozen=True)
+class Directive:
+    path: str
+    line: int  # line the comment is on
+    whole_file: bool
+    rules: frozenset[str]
+    reason: str
+    trailing: bool  # a comment after code applies to its own line only
+
+
+def parse_directives(path: str, text: str) -> list[Directive]:
+    if "gitops-lint:" not in text:
+        return []
+    found = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if "gitops-lint:" not in line:
+            continue
+        match = _DIRECTIVE.search(line)
+        if not match:
+            continue
+        rules = frozenset(r.strip() for r in match.group("rules").split(",") if r.strip())
+        found.append(
+            Directive(
+                path=path,
+                line=number,
+                whole_file=match.group("kind") == "disable-file",
+                rules=rules,
+                reason=(match.group("reason") or "").strip(),
+                trailing=bool(line[: match.start()].strip()),
+            )
+        )
+    return found
+
+
+def _directive_covers(directive: Directive, finding: Finding) -> bool:
+    if finding.rule not in directive.rules or directive.path != finding.path:
+        return False
+    if directive.whole_file:
+        return True
+    if directive.trailing:
+        return finding.line == directive.line
+    return finding.line in (directive.line, directive.line + 1)
+
+
+def _exemption_covers(exemption: Exemption, finding: Finding) -> bool:
+    if exemption.rule not in (finding.rule, "*"):
+        return False
+    if not exemption.paths and not exemption.resources:
+        return True
+    if exemption.paths and matches_any(finding.path, exemption.paths):
+        return True
+    return bool(
+        exemption.resources
+        and finding.resource
+        and any(fnmatch.fnmatchcase(finding.resource, pattern) for pattern in exemption.resources)
+    )
+
+
+def apply_levels(findings: Iterable[Finding], config: Config) -> list[Finding]:
+    """Config `rules:` re-grades or switches off rules."""
+    out = []
+    for finding in findings:
+        if finding.rule in config.rule_levels:
+            level = config.rule_levels[finding.rule]
+            if level is None:
+                continue
+            finding = replace(finding, severity=level)
+        out.append(finding)
+    return out
+
+
+def suppress(
+    findings: list[Finding],
+    ctx: CheckContext,
+    today: dt.date | None = None,
+    report_unused: bool = True,
+) -> list[Finding]:
+    """Drop suppressed findings; add findings about the suppressions themselves."""
+    today = today or dt.date.today()
+    config = ctx.config
+    directives = [d for source in ctx.sources.values() for d in parse_directives(source.path, source.text)]
+    used_directives: set[Directive] = set()
+    used_annotations: set[tuple[str, str]] = set()  # (resource display, rule)
+    used_exemptions: set[int] = set()
+    active_exemptions = [e for e in config.exemptions if e.expires is None or e.expires >= today]
+    kept: list[Finding] = []
+    for finding in findings:
+        if finding.ignore_annotations and finding.rule in finding.ignore_annotations:
+            used_annotations.add((finding.resource or "", finding.rule))
+            continue
+        covering = next((d for d in directives if _directive_covers(d, finding)), None)
+        if covering is not None:
+            used_directives.add(covering)
+            continue
+        exemption = next((e for e in active_exemptions if _exemption_covers(e, finding)), None)
+        if exemption is not None:
+            used_exemptions.add(exemption.index)
+            continue
+        kept.append(finding)
+    kept.extend(_about_suppressions(ctx, directives, used_directives, used_annotations, used_exemptions, today, report_unused))
+    return kept
+
+
+def _known_rule(rule: str, config: Config, known: Mapping[str, object] | None) -> bool:
+    if config.rule_levels.get(rule, Severity.ERROR) is None:
+        return False  # a rule switched off suppresses nothing, and that is not news
+    return known is None or rule in known
+
+
+def _about_suppressions(
+    ctx: CheckContext,
+    directives: list[Directive],
+    used_directives: set[Directive],
+    used_annotations: set[tuple[str, str]],
+    used_exemptions: set[int],
+    today: dt.date,
+    report_unused: bool,
+) -> list[Finding]:
+    config = ctx.config
+    out: list[Finding] = []
+    for directive in directives:
+        if not directive.reason:
+            out.append(
+                ctx.finding(
+                    SUPPRESSION_WITHOUT_REASON,
+                    f"`gitops-lint: disable{'-file' if directive.whole_file else ''}` gives no reason "
+                    "(add `-- why`)",
+                    path=directive.path,
+                    line=directive.line,
+                )
+            )
+        if report_unused and directive not in used_directives and ctx.in_focus(directive.path):
+            rules = ", ".join(sorted(r for r in directive.rules if _known_rule(r, config, None)))
+            if rules:
+                out.append(
+                    ctx.finding(
+                        UNUSED_SUPPRESSION,
+                        f"suppression of {rules} suppresses nothing",
+                        path=directive.path,
+                        line=directive.line,
+                    )
+                )
+    seen: set[tuple[str, str]] = set()
+    for resource in [*ctx.resources, *ctx.rendered]:
+        annotations = ignore_annotations(resource)
+        if not annotations:
+            continue
+        for rule, reason in annotations.items():
+            key = (resource.display, rule)
+            if key in seen:
+                continue
+            seen.add(key)
+            pointer = ("metadata", "annotations", IGNORE_ANNOTATION_PREFIX + rule)
+            if not reason.strip():
+                out.append(
+                    ctx.finding(
+                        SUPPRESSION_WITHOUT_REASON,
+                        f"annotation {IGNORE_ANNOTATION_PREFIX}{rule} gives no reason (its value)",
+                        resource=resource,
+                        pointer=pointer,
+                    )
+                )
+            if report_unused and key not in used_annotations and ctx.in_focus(resource.path):
+                if _known_rule(rule, config, None):
+                    out.append(
+                        ctx.finding(
+                            UNUSED_SUPPRESSION,
+                            f"annotation {IGNORE_ANNOTATION_PREFIX}{rule} suppresses nothing",
+                            resource=resource,
+                            pointer=pointer,
+                        )
+                    )
+    config_path = config.path or ".gitops-lint.yaml"
+    for exemption in config.exemptions:
+        line = _exemption_line(ctx, exemption.index)
+        if exemption.expires is not None and exemption.expires < today:
+            out.append(
+                ctx.finding(
+                    EXEMPTION_EXPIRED,
+                    f"exemption for {exemption.rule} expired on {exemption.expires.isoformat()}",
+                    path=config_path,
+                    line=line,
+                )
+            )
+            continue
+        if not exemption.reason.strip():
+            out.append(
+                ctx.finding(
+                    SUPPRESSION_WITHOUT_REASON,
+                    f"exemption for {exemption.rule} gives no reason",
+                    path=config_path,
+                    line=line,
+                )
+            )
+        if report_unused and exemption.index not in used_exemptions:
+            out.append(
+                ctx.finding(
+                    UNUSED_SUPPRESSION,
+                    f"exemption for {exemption.rule} suppresses nothing",
+                    path=config_path,
+                    line=line,
+                )
+            )
+    # Findings about suppressions are not themselves suppressible by the same mechanism,
+    # except by config levels (applied by the caller).
+    return out
+
+
+def _exemption_line(ctx: CheckContext, index: int) -> int:
+    path = ctx.config.path
+    if not path:
+        return 1
+    text = ctx.text_of(path)
+    if text is None:
+        return 1
+    return locate_line(text, 0, ("exemptions", index)) or 1
