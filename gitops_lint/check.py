@@ -12,9 +12,10 @@ from gitops_lint.context import CheckContext, SourceFile
 from gitops_lint.environments import resolve_environment
 from gitops_lint.errors import UsageError
 from gitops_lint.model import Finding, Report, Resource, Severity
-from gitops_lint.repo.files import DEFAULT_MAX_FILE_SIZE, collect_files, is_yaml_path, read_text
-from gitops_lint.repo.layout import build_layout, is_kustomization_file, looks_templated
-from gitops_lint.repo.yaml import load_yaml
+from gitops_lint.repo.git import changed_since, staged_files
+from gitops_lint.repo.files import DEFAULT_MAX_FILE_SIZE, collect_files, is_yaml_path
+from gitops_lint.repo.layout import build_layout, is_kustomization_file
+from gitops_lint.repo.load import parse_files
 from gitops_lint.rules import loading
 from gitops_lint.rules.registry import RuleRegistry, load_registry
 from gitops_lint.rules.suppress import SUPPRESSION_RULE_IDS, apply_levels, suppress
@@ -88,6 +89,9 @@ def prepare_context(options: CheckOptions) -> tuple[CheckContext, list[Finding]]
     ctx = CheckContext(root=root, config=config, files=files, schemas=schemas)
     if focus_paths:
         ctx.focus = {_relative(root, p) for p in focus_paths}
+    if options.staged or options.changed_since:
+        changed = staged_files(root) if options.staged else changed_since(root, options.changed_since or "")
+        ctx.focus = (ctx.focus or set()) | set(changed)
     for skipped in files.skipped:
         ctx.note(f"skipped {skipped.path}: {skipped.reason}")
     findings = list(_load_sources(ctx))
@@ -109,38 +113,32 @@ def _relative(root: Path, path: Path) -> str:
 
 
 def _load_sources(ctx: CheckContext) -> Iterator[Finding]:
-    for repo_file in ctx.files.files:
-        if not is_yaml_path(repo_file.path):
-            continue
-        text, reason = read_text(repo_file.absolute)
-        if text is None:
-            if reason == "binary file":
-                ctx.note(f"skipped {repo_file.path}: {reason}")
+    yaml_files = [f for f in ctx.files.files if is_yaml_path(f.path)]
+    for parsed in parse_files(yaml_files):
+        if parsed.text is None:
+            if parsed.unreadable == "binary file":
+                ctx.note(f"skipped {parsed.path}: {parsed.unreadable}")
                 continue
             yield Finding(
                 rule="yaml-syntax",
                 severity=loading.YAML_SYNTAX.severity,
-                path=repo_file.path,
+                path=parsed.path,
                 line=1,
-                message=f"cannot read as YAML: {reason}",
+                message=f"cannot read as YAML: {parsed.unreadable}",
                 fix=loading.YAML_SYNTAX.fix,
             )
             continue
-        templated = looks_templated(text)
-        if templated:
-            # Helm/Go templates are not YAML until rendered; loading them would only make noise.
-            ctx.sources[repo_file.path] = SourceFile(repo_file.path, text, [], [], templated=True)
+        if parsed.result is None:  # a Helm/Go template
+            ctx.sources[parsed.path] = SourceFile(parsed.path, parsed.text, [], [], templated=True)
             continue
-        loaded = load_yaml(text)
-        ctx.sources[repo_file.path] = SourceFile(
-            repo_file.path, text, loaded.documents, loaded.problems, templated
-        )
+        loaded = parsed.result
+        ctx.sources[parsed.path] = SourceFile(parsed.path, parsed.text, loaded.documents, loaded.problems)
         for problem in loaded.problems:
             meta = _LOADER_RULES[problem.rule]
             yield Finding(
                 rule=problem.rule,
                 severity=meta.severity,
-                path=repo_file.path,
+                path=parsed.path,
                 line=problem.line,
                 column=problem.column,
                 message=f"{problem.message} (line {problem.line}, column {problem.column})",

@@ -91,12 +91,25 @@ def is_argocd_application(doc: Mapping[str, Any]) -> bool:
     )
 
 
+def is_argocd_project(doc: Mapping[str, Any]) -> bool:
+    api_version = doc.get("apiVersion")
+    return (
+        doc.get("kind") == "AppProject"
+        and isinstance(api_version, str)
+        and api_version.startswith("argoproj.io/")
+    )
+
+
 def resolve_environment(
     config: Config,
     path: str | None,
     doc: Mapping[str, Any] | None = None,
 ) -> str | None:
-    """First hit wins: config selectors, Application fields, then `overlays/<env>/` in the path."""
+    """First hit wins: config selectors, Application fields, then `overlays/<env>/` in the path.
+
+    An AppProject belongs to the environment its name says (`production`), or that a config
+    `projects:` selector gives it: the project is what Applications of that environment use.
+    """
     namespace = project = branch = source_path = None
     clusters: tuple[str, ...] = ()
     if doc is not None:
@@ -104,11 +117,17 @@ def resolve_environment(
             ns, cluster_name, server, project, source_path, branch = _application_facts(doc)
             namespace = ns
             clusters = (cluster_name, server)
+        elif is_argocd_project(doc):
+            project = str(_dict(doc.get("metadata")).get("name") or "") or None
         else:
             namespace = str(_dict(doc.get("metadata")).get("namespace") or "") or None
     for selector in config.environments:
         if _selector_matches(selector, path, namespace, clusters, project, branch):
             return selector.name
+    if doc is not None and is_argocd_project(doc) and project:
+        env = _from_value(project, config)
+        if env:
+            return env
     if doc is not None and is_argocd_application(doc):
         for candidate in (namespace, *clusters, project):
             if candidate:

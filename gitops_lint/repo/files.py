@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import stat
 import subprocess
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -135,18 +136,20 @@ def _relative(root: Path, path: Path) -> str:
 
 
 def _unsafe_reason(path: Path, real_root: str, max_file_size: int) -> str | None:
+    # One lstat per file: this runs for every file of a 10,000-file repo.
     try:
-        if path.is_symlink():
+        info = os.lstat(path)
+        if stat.S_ISLNK(info.st_mode):
             target = os.path.realpath(path)
             if os.path.commonpath([target, real_root]) != real_root:
                 return "symlink pointing outside the repository"
-        if not path.is_file():
-            return "not a regular file"
-        size = path.stat().st_size
+            info = os.stat(path)
     except (OSError, ValueError) as error:  # ValueError: symlink loops on some platforms
         return f"unreadable: {error}"
-    if size > max_file_size:
-        return f"larger than the {max_file_size} byte limit ({size} bytes)"
+    if not stat.S_ISREG(info.st_mode):
+        return "not a regular file"
+    if info.st_size > max_file_size:
+        return f"larger than the {max_file_size} byte limit ({info.st_size} bytes)"
     return None
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,9 +13,31 @@ from gitops_lint.repo.files import KUSTOMIZATION_NAMES
 _REMOTE = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|git@|github\.com/|gitlab\.com/|bitbucket\.org/)", re.I)
 _TEMPLATE = re.compile(r"\{\{.*?\}\}", re.S)
 
+# What a reference is for; the render graph and the rules speak in these words.
+RESOURCE = "resource"  # resources / bases / crds: a manifest file or a kustomization directory
+COMPONENT = "component"
+PATCH = "patch"
+GENERATOR = "generator"  # configMapGenerator / secretGenerator files and env files
+CONFIG = "config"  # configurations, openapi, replacements, transformers, generators, helm values
+
 
 def is_remote_reference(reference: str) -> bool:
     return bool(_REMOTE.match(reference))
+
+
+@dataclass(frozen=True)
+class Reference:
+    """One path a kustomization names, with where it is written (for findings)."""
+
+    role: str  # RESOURCE, COMPONENT, PATCH, GENERATOR or CONFIG
+    key: str  # the kustomization field it is written under (`resources`, `patches`, ...)
+    pointer: tuple[str | int, ...]  # path to the entry inside the kustomization document
+    raw: str  # as written
+    path: str | None  # repo-relative and normalised; None for a remote reference
+
+    @property
+    def remote(self) -> bool:
+        return self.path is None
 
 
 @dataclass
@@ -31,12 +53,16 @@ class Kustomization:
     patch_files: list[str] = field(default_factory=list)
     generator_files: list[str] = field(default_factory=list)
     remote: list[str] = field(default_factory=list)  # remote references as written
+    config_files: list[str] = field(default_factory=list)  # transformer configs, openapi, ...
+    references: list[Reference] = field(default_factory=list)  # all of the above, located
+    uses_helm: bool = False  # `helmCharts`: needs `--enable-helm`, helm and usually the network
 
     def referenced_paths(self) -> Iterable[str]:
         yield from self.resources
         yield from self.components
         yield from self.patch_files
         yield from self.generator_files
+        yield from self.config_files
 
 
 def _join(directory: str, reference: str) -> str:
@@ -44,58 +70,107 @@ def _join(directory: str, reference: str) -> str:
     return "" if joined == "." else joined
 
 
-def _strings(value: Any) -> list[str]:
-    return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
+def _is_inline(value: str) -> bool:
+    """Inline YAML where a path may also be written (patchesStrategicMerge, transformers)."""
+    return "\n" in value or value.lstrip().startswith(("apiVersion", "{", "-", "kind:"))
 
 
-def _patch_paths(doc: Mapping[str, Any]) -> list[str]:
-    paths = _strings(doc.get("patchesStrategicMerge"))
+def _string_items(doc: Mapping[str, Any], key: str) -> Iterator[tuple[int, str]]:
+    value = doc.get(key)
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            if isinstance(item, str):
+                yield index, item
+
+
+def _patch_references(doc: Mapping[str, Any]) -> Iterator[tuple[str, tuple[str | int, ...], str]]:
+    for index, item in _string_items(doc, "patchesStrategicMerge"):
+        if not _is_inline(item):
+            yield "patchesStrategicMerge", ("patchesStrategicMerge", index), item
     for key in ("patches", "patchesJson6902"):
         items = doc.get(key)
-        if isinstance(items, list):
-            for item in items:
-                if isinstance(item, dict) and isinstance(item.get("path"), str):
-                    paths.append(item["path"])
-                elif isinstance(item, str):  # legacy string form of `patches`
-                    paths.append(item)
-    # patchesStrategicMerge entries may be inline YAML rather than paths.
-    return [p for p in paths if "\n" not in p and not p.lstrip().startswith(("apiVersion", "{", "-"))]
+        if not isinstance(items, list):
+            continue
+        for index, item in enumerate(items):
+            if isinstance(item, dict) and isinstance(item.get("path"), str):
+                yield key, (key, index, "path"), item["path"]
+            elif isinstance(item, str) and not _is_inline(item):  # legacy string form of `patches`
+                yield key, (key, index), item
 
 
-def _generator_paths(doc: Mapping[str, Any]) -> list[str]:
-    paths: list[str] = []
+def _generator_references(doc: Mapping[str, Any]) -> Iterator[tuple[str, tuple[str | int, ...], str]]:
     for key in ("configMapGenerator", "secretGenerator"):
         items = doc.get(key)
         if not isinstance(items, list):
             continue
-        for item in items:
+        for index, item in enumerate(items):
             if not isinstance(item, dict):
                 continue
-            paths.extend(_strings(item.get("envs")))
+            for sub, entry in _string_items(item, "envs"):
+                yield key, (key, index, "envs", sub), entry
             if isinstance(item.get("env"), str):
-                paths.append(item["env"])
-            for entry in _strings(item.get("files")):
-                paths.append(entry.split("=", 1)[-1])
-    return paths
+                yield key, (key, index, "env"), item["env"]
+            for sub, entry in _string_items(item, "files"):
+                # `key=path` names the data key; the file is what follows the `=`.
+                yield key, (key, index, "files", sub), entry.split("=", 1)[-1]
+
+
+def _config_references(doc: Mapping[str, Any]) -> Iterator[tuple[str, tuple[str | int, ...], str]]:
+    for key in ("configurations", "transformers", "generators", "validators"):
+        for index, item in _string_items(doc, key):
+            if not _is_inline(item):
+                yield key, (key, index), item
+    openapi = doc.get("openapi")
+    if isinstance(openapi, dict) and isinstance(openapi.get("path"), str):
+        yield "openapi", ("openapi", "path"), openapi["path"]
+    replacements = doc.get("replacements")
+    if isinstance(replacements, list):
+        for index, item in enumerate(replacements):
+            if isinstance(item, dict) and isinstance(item.get("path"), str):
+                yield "replacements", ("replacements", index, "path"), item["path"]
+    charts = doc.get("helmCharts")
+    if isinstance(charts, list):
+        for index, item in enumerate(charts):
+            if isinstance(item, dict) and isinstance(item.get("valuesFile"), str):
+                yield "helmCharts", ("helmCharts", index, "valuesFile"), item["valuesFile"]
 
 
 def parse_kustomization(file: str, doc: Mapping[str, Any]) -> Kustomization:
     directory = posixpath.dirname(file)
     is_component = doc.get("kind") == "Component"
     result = Kustomization(directory, file, doc, is_component)
+
+    def add(role: str, key: str, pointer: tuple[str | int, ...], raw: str) -> str | None:
+        if is_remote_reference(raw):
+            result.remote.append(raw)
+            result.references.append(Reference(role, key, pointer, raw, None))
+            return None
+        path = _join(directory, raw)
+        result.references.append(Reference(role, key, pointer, raw, path))
+        return path
+
     for key in ("resources", "bases", "crds"):
-        for reference in _strings(doc.get(key)):
-            if is_remote_reference(reference):
-                result.remote.append(reference)
-            else:
-                result.resources.append(_join(directory, reference))
-    for reference in _strings(doc.get("components")):
-        if is_remote_reference(reference):
-            result.remote.append(reference)
-        else:
-            result.components.append(_join(directory, reference))
-    result.patch_files = [_join(directory, p) for p in _patch_paths(doc)]
-    result.generator_files = [_join(directory, p) for p in _generator_paths(doc)]
+        for index, raw in _string_items(doc, key):
+            path = add(RESOURCE, key, (key, index), raw)
+            if path is not None:
+                result.resources.append(path)
+    for index, raw in _string_items(doc, "components"):
+        path = add(COMPONENT, "components", ("components", index), raw)
+        if path is not None:
+            result.components.append(path)
+    for key, pointer, raw in _patch_references(doc):
+        path = add(PATCH, key, pointer, raw)
+        if path is not None:
+            result.patch_files.append(path)
+    for key, pointer, raw in _generator_references(doc):
+        path = add(GENERATOR, key, pointer, raw)
+        if path is not None:
+            result.generator_files.append(path)
+    for key, pointer, raw in _config_references(doc):
+        path = add(CONFIG, key, pointer, raw)
+        if path is not None:
+            result.config_files.append(path)
+    result.uses_helm = isinstance(doc.get("helmCharts"), list) and bool(doc.get("helmCharts"))
     return result
 
 
@@ -119,9 +194,11 @@ def build_layout(kustomization_docs: Mapping[str, Mapping[str, Any]], all_paths:
     """`kustomization_docs`: kustomization file path → its parsed document."""
     layout = Layout()
     paths = list(all_paths)
-    for file, doc in kustomization_docs.items():
-        kustomization = parse_kustomization(file, doc)
-        layout.kustomizations[kustomization.directory] = kustomization
+    # Sorted so that, when a directory holds two kustomization files (kustomize refuses
+    # that), the choice is at least the same on every run.
+    for file in sorted(kustomization_docs):
+        kustomization = parse_kustomization(file, kustomization_docs[file])
+        layout.kustomizations.setdefault(kustomization.directory, kustomization)
     for kustomization in layout.kustomizations.values():
         layout.fragments.update(kustomization.patch_files)
         if kustomization.is_component:

@@ -46,6 +46,7 @@ _BOOL = {
 }  # fmt: skip
 _NULL = frozenset(("", "~", "null", "Null", "NULL"))
 _NUMERIC_START = frozenset("0123456789-+.")
+_RESOLVABLE_START = frozenset([*"0123456789-+.", ""])
 _TAG_PREFIX = "tag:yaml.org,2002:"
 _MERGE_KEY = "<<"
 
@@ -112,146 +113,156 @@ class _Abort(Exception):
 
 
 _NO_KEY = object()
+_SCALAR = ev.ScalarEvent
+_MAP_START = ev.MappingStartEvent
+_SEQ_START = ev.SequenceStartEvent
+_MAP_END = ev.MappingEndEvent
+_SEQ_END = ev.SequenceEndEvent
+_ALIAS = ev.AliasEvent
+_DOC_START = ev.DocumentStartEvent
 
 
-class _Builder:
-    """Builds Python values from a libyaml event stream without recursion."""
+def _problem_at(mark: Any, message: str) -> _Abort:
+    return _Abort(YamlProblem("yaml-syntax", mark.line + 1, mark.column + 1, message))
 
-    def __init__(self) -> None:
-        self.result = LoadResult()
-        self._stack: list[Any] = []  # open containers
-        self._keys: list[Any] = []  # pending key per open container (_NO_KEY if none)
-        self._key_marks: list[Any] = []
-        self._sizes: list[int] = []  # node count per open container
-        self._anchors: dict[str, tuple[Any, int]] = {}
-        self._expanded = 0
-        self._doc_line = 1
-        self._doc_index = 0
-        self._anchors_pending: list[str | None] = []
-        self._root_line = 1
 
-    def feed(self, text: str) -> None:
-        parser = _Loader(text)
-        try:
-            while True:
-                event = parser.get_event()
-                if event is None:
-                    break
-                self._on_event(event)
-        except yaml.MarkedYAMLError as error:
-            mark = error.problem_mark or error.context_mark
-            line = mark.line + 1 if mark else self._doc_line
-            column = mark.column + 1 if mark else 1
-            message = ": ".join(str(part) for part in (error.context, error.problem) if part)
-            self.result.problems.append(YamlProblem("yaml-syntax", line, column, message))
-        except yaml.YAMLError as error:  # reader errors (control characters) have no mark
-            self.result.problems.append(YamlProblem("yaml-syntax", self._doc_line, 1, str(error)))
-        except _Abort as abort:
-            self.result.problems.append(abort.problem)
-        finally:
-            parser.dispose()
+def _expanded_size(value: Any, memo: dict[int, int]) -> int:
+    """Nodes `value` stands for once aliases are expanded; linear in distinct containers."""
+    if not isinstance(value, (dict, list)):
+        return 1
+    known = memo.get(id(value))
+    if known is not None:
+        return known
+    children = value.values() if isinstance(value, dict) else value
+    size = 1 + sum(_expanded_size(child, memo) for child in children)
+    memo[id(value)] = size
+    return size
 
-    def _on_event(self, event: ev.Event) -> None:
-        kind = type(event)
-        if kind is ev.ScalarEvent:
-            assert isinstance(event, ev.ScalarEvent)
-            if event.implicit[0] and event.tag is None:
-                value: Any = resolve_plain_scalar(event.value)
-            elif event.tag and event.tag not in ("!", "tag:yaml.org,2002:str"):
-                value = _tagged_scalar(event.tag, event.value)
+
+def _scalar_value(event: ev.ScalarEvent) -> Any:
+    if event.implicit[0] and event.tag is None:
+        return resolve_plain_scalar(event.value)
+    if event.tag and event.tag not in ("!", "tag:yaml.org,2002:str"):
+        return _tagged_scalar(event.tag, event.value)
+    return event.value
+
+
+def _build(text: str, result: LoadResult) -> None:
+    """One tight loop over libyaml events (this is the hot path of a whole-repo check).
+
+    Containers are built in place on an explicit stack, so depth costs no recursion; aliases
+    share the anchored object and are charged their expanded size against a budget.
+    """
+    parser = _Loader(text)
+    get_event = parser.get_event
+    documents = result.documents
+    stack: list[Any] = []  # open containers
+    keys: list[Any] = []  # pending key per open container
+    key_marks: list[Any] = []
+    anchors_pending: list[str | None] = []
+    anchors: dict[str, Any] = {}
+    memo: dict[int, int] = {}
+    merged: dict[int, set[str]] = {}  # keys a `<<` merge put into a mapping (rare)
+    expanded = 0
+    doc_index = 0
+    root_line = 1
+    try:
+        while True:
+            event = get_event()
+            if event is None:
+                return
+            kind = type(event)
+            anchor = None
+            if kind is _SCALAR:
+                # Inline fast path: most scalars are plain words that resolve to themselves.
+                if event.implicit[0] and event.tag is None:
+                    value = event.value
+                    if value[:1] in _RESOLVABLE_START or value in _BOOL or value in _NULL:
+                        value = resolve_plain_scalar(value)
+                else:
+                    value = _scalar_value(event)
+                anchor = event.anchor
+            elif kind is _MAP_START or kind is _SEQ_START:
+                if len(stack) >= MAX_DEPTH:
+                    raise _problem_at(
+                        event.start_mark, f"document is nested deeper than {MAX_DEPTH} levels; not loaded"
+                    )
+                if not stack:
+                    root_line = event.start_mark.line + 1
+                stack.append({} if kind is _MAP_START else [])
+                keys.append(_NO_KEY)
+                key_marks.append(None)
+                anchors_pending.append(event.anchor)
+                continue
+            elif kind is _MAP_END or kind is _SEQ_END:
+                value = stack.pop()
+                keys.pop()
+                key_marks.pop()
+                anchor = anchors_pending.pop()
+            elif kind is _ALIAS:
+                name = event.anchor or ""
+                if name not in anchors:
+                    raise _problem_at(event.start_mark, f"found undefined alias {name!r}")
+                value = anchors[name]
+                expanded += _expanded_size(value, memo)
+                if expanded > MAX_EXPANDED_NODES:
+                    raise _problem_at(
+                        event.start_mark,
+                        f"aliases expand to more than {MAX_EXPANDED_NODES} nodes (an alias bomb?); not loaded",
+                    )
+            elif kind is _DOC_START:
+                root_line = event.start_mark.line + 1
+                anchors = {}
+                memo = {}
+                continue
             else:
-                value = event.value
-            self._attach(value, 1, event, event.anchor)
-        elif kind is ev.MappingStartEvent or kind is ev.SequenceStartEvent:
-            assert isinstance(event, (ev.MappingStartEvent, ev.SequenceStartEvent))
-            if len(self._stack) >= MAX_DEPTH:
+                continue
+            if anchor:
+                anchors[anchor] = value
+            if not stack:
+                line = root_line if isinstance(value, (dict, list)) else event.start_mark.line + 1
+                documents.append(LoadedDocument(value, doc_index, line))
+                doc_index += 1
+                continue
+            container = stack[-1]
+            if type(container) is list:
+                container.append(value)
+                continue
+            key = keys[-1]
+            if key is _NO_KEY:
+                keys[-1] = value if type(value) is str else _as_key(value)
+                key_marks[-1] = event.start_mark
+                continue
+            keys[-1] = _NO_KEY
+            if key == _MERGE_KEY and kind is not _SCALAR:
+                merged.setdefault(id(container), set()).update(_merge_into(container, value))
+            elif key in container and key in merged.get(id(container), ()):
+                container[key] = value  # an explicit key overrides a merged one
+                merged[id(container)].discard(key)
+            elif key in container:
+                mark = key_marks[-1]
                 raise _Abort(
                     YamlProblem(
-                        "yaml-syntax",
-                        event.start_mark.line + 1,
-                        event.start_mark.column + 1,
-                        f"document is nested deeper than {MAX_DEPTH} levels; not loaded",
+                        "yaml-duplicate-key",
+                        mark.line + 1,
+                        mark.column + 1,
+                        f"mapping key {key!r} appears more than once (kubectl rejects this file)",
                     )
                 )
-            if not self._stack:
-                self._root_line = event.start_mark.line + 1
-            container: Any = {} if kind is ev.MappingStartEvent else []
-            self._stack.append(container)
-            self._keys.append(_NO_KEY)
-            self._key_marks.append(None)
-            self._sizes.append(1)
-            self._anchors_pending.append(event.anchor)
-        elif kind is ev.MappingEndEvent or kind is ev.SequenceEndEvent:
-            container = self._stack.pop()
-            self._keys.pop()
-            self._key_marks.pop()
-            size = self._sizes.pop()
-            anchor = self._anchors_pending.pop()
-            self._attach(container, size, event, anchor)
-        elif kind is ev.AliasEvent:
-            assert isinstance(event, ev.AliasEvent)
-            anchor_name = event.anchor or ""
-            if anchor_name not in self._anchors:
-                raise _Abort(
-                    YamlProblem(
-                        "yaml-syntax",
-                        event.start_mark.line + 1,
-                        event.start_mark.column + 1,
-                        f"found undefined alias {anchor_name!r}",
-                    )
-                )
-            value, size = self._anchors[anchor_name]
-            self._expanded += size
-            if self._expanded > MAX_EXPANDED_NODES:
-                raise _Abort(
-                    YamlProblem(
-                        "yaml-syntax",
-                        event.start_mark.line + 1,
-                        event.start_mark.column + 1,
-                        f"aliases expand to more than {MAX_EXPANDED_NODES} nodes "
-                        "(an alias bomb?); not loaded",
-                    )
-                )
-            self._attach(value, size, event, None)
-        elif kind is ev.DocumentStartEvent:
-            self._doc_line = event.start_mark.line + 1
-            self._root_line = self._doc_line
-            self._anchors = {}
-
-    def _attach(self, value: Any, size: int, event: ev.Event, anchor: str | None) -> None:
-        if anchor:
-            self._anchors[anchor] = (value, size)
-        if not self._stack:
-            line = self._root_line if isinstance(value, (dict, list)) else event.start_mark.line + 1
-            self.result.documents.append(LoadedDocument(value, self._doc_index, line))
-            self._doc_index += 1
-            return
-        self._sizes[-1] += size
-        self._expanded += 1
-        container = self._stack[-1]
-        if type(container) is list:
-            container.append(value)
-            return
-        key = self._keys[-1]
-        if key is _NO_KEY:
-            self._keys[-1] = _as_key(value)
-            self._key_marks[-1] = event.start_mark
-            return
-        self._keys[-1] = _NO_KEY
-        if key == _MERGE_KEY and isinstance(event, (ev.AliasEvent, ev.MappingEndEvent, ev.SequenceEndEvent)):
-            _merge_into(container, value)
-            return
-        if key in container:
-            mark = self._key_marks[-1]
-            raise _Abort(
-                YamlProblem(
-                    "yaml-duplicate-key",
-                    mark.line + 1,
-                    mark.column + 1,
-                    f"mapping key {key!r} appears more than once (kubectl rejects this file)",
-                )
-            )
-        container[key] = value
+            else:
+                container[key] = value
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark else root_line
+        column = mark.column + 1 if mark else 1
+        message = ": ".join(str(part) for part in (error.context, error.problem) if part)
+        result.problems.append(YamlProblem("yaml-syntax", line, column, message))
+    except yaml.YAMLError as error:  # reader errors (control characters) have no mark
+        result.problems.append(YamlProblem("yaml-syntax", root_line, 1, str(error)))
+    except _Abort as abort:
+        result.problems.append(abort.problem)
+    finally:
+        parser.dispose()
 
 
 def _as_key(value: Any) -> Any:
@@ -266,19 +277,24 @@ def _as_key(value: Any) -> Any:
     return repr(value)  # complex keys never appear in Kubernetes objects; keep them hashable
 
 
-def _merge_into(container: dict[str, Any], value: Any) -> None:
+def _merge_into(container: dict[str, Any], value: Any) -> set[str]:
+    """YAML 1.1 merge: keys already present win; returns the keys it added."""
+    added: set[str] = set()
     sources = value if isinstance(value, list) else [value]
     for source in sources:
         if isinstance(source, dict):
             for key, item in source.items():
-                container.setdefault(key, item)
+                if key not in container:
+                    container[key] = item
+                    added.add(key)
+    return added
 
 
 def load_yaml(text: str) -> LoadResult:
     """Load every document of `text`; problems are returned, never raised."""
-    builder = _Builder()
-    builder.feed(text)
-    return builder.result
+    result = LoadResult()
+    _build(text, result)
+    return result
 
 
 def locate_line(text: str, doc_index: int, path: tuple[str | int, ...]) -> int | None:

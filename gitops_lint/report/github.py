@@ -1,9 +1,52 @@
-"""github output: filled in by the reports change."""
+"""GitHub Actions output: one `::error`/`::warning`/`::notice` workflow command per finding."""
 
 from __future__ import annotations
 
-from gitops_lint.model import Report
+from gitops_lint.model import Finding, Report, Severity
+
+_COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
+
+
+def escape_data(text: str) -> str:
+    """Escape a command's message the way the Actions runner unescapes it.
+
+    `%` goes first, or the `%` of the other escapes would be escaped again. An unescaped
+    newline would end the command and let the rest of a message (file content, say) be read
+    as a new workflow command.
+    """
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    """Escape a property value: like data, plus `:` and `,`, which delimit properties."""
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def _command(finding: Finding) -> str:
+    properties: list[str] = []
+    if finding.path:
+        # Without a path the annotation still shows, attached to the run instead of a file.
+        properties.append(f"file={escape_property(finding.path)}")
+        properties.append(f"line={max(finding.line, 1)}")
+        if finding.column:
+            properties.append(f"col={finding.column}")
+    properties.append(f"title={escape_property(finding.rule)}")
+    message = finding.message
+    if finding.environment:
+        message = f"[{finding.environment}] {message}"
+    if finding.resource:
+        message = f"{message}\nresource: {finding.resource}"
+    if finding.fix:
+        message = f"{message}\nfix: {finding.fix}"
+    return f"::{_COMMAND[finding.severity]} {','.join(properties)}::{escape_data(message)}"
 
 
 def render_github(report: Report, *, color: bool = False) -> str:
-    raise NotImplementedError("github output is not implemented yet")
+    lines = [_command(finding) for finding in report.findings]
+    summary = report.summary
+    verdict = "no findings" if not report.findings else (
+        f"{summary.errors} error(s), {summary.warnings} warning(s), {summary.infos} info"
+    )
+    # A plain line: the runner only acts on lines that start with `::`.
+    lines.append(f"gitops-lint: {summary.files} files, {summary.resources} resources checked: {verdict}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,213 @@
+"""The drift audit's values: per-resource and per-Application results and the report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+SYNCED = "Synced"
+MODIFIED = "Modified"
+MISSING = "Missing"
+EXTRA = "Extra"
+UNKNOWN = "Unknown"  # the resource could not be read (API error); its status is not known
+
+OUT_OF_SYNC = "OutOfSync"
+
+HEALTHY = "Healthy"
+PROGRESSING = "Progressing"
+DEGRADED = "Degraded"
+SUSPENDED = "Suspended"
+HEALTH_MISSING = "Missing"
+HEALTH_UNKNOWN = "Unknown"
+
+# Argo CD's aggregation order (controller/health.go): an Application is as bad as its worst resource.
+HEALTH_ORDER = (HEALTHY, SUSPENDED, PROGRESSING, HEALTH_MISSING, DEGRADED, HEALTH_UNKNOWN)
+
+
+def worse_health(a: str, b: str) -> str:
+    return a if HEALTH_ORDER.index(a) >= HEALTH_ORDER.index(b) else b
+
+
+@dataclass(frozen=True)
+class ResourceKey:
+    """Argo CD's identity of a resource: no version, so apps/v1 and apps/v1beta2 match."""
+
+    group: str
+    kind: str
+    namespace: str
+    name: str
+
+    @property
+    def display(self) -> str:
+        kind = f"{self.group}/{self.kind}" if self.group else self.kind
+        where = f"{self.namespace}/{self.name}" if self.namespace else self.name
+        return f"{kind} {where}"
+
+
+@dataclass(frozen=True)
+class Change:
+    """One changed field, and the managedFields entry that last wrote it (when known)."""
+
+    path: str  # JSON pointer
+    desired: Any
+    live: Any
+    manager: str | None = None
+    operation: str | None = None
+    time: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "desired": self.desired,
+            "live": self.live,
+            "manager": self.manager,
+            "operation": self.operation,
+            "time": self.time,
+        }
+
+    @property
+    def attribution(self) -> str:
+        if not self.manager:
+            return ""
+        when = f" at {self.time}" if self.time else ""
+        operation = f" ({self.operation})" if self.operation else ""
+        return f"changed by {self.manager}{operation}{when}"
+
+
+@dataclass
+class ResourceResult:
+    group: str
+    version: str
+    kind: str
+    namespace: str
+    name: str
+    status: str
+    health: str | None = None
+    health_message: str = ""
+    changes: list[Change] = field(default_factory=list)
+    diff: str = ""
+    error: str | None = None
+
+    @property
+    def key(self) -> ResourceKey:
+        return ResourceKey(self.group, self.kind, self.namespace, self.name)
+
+    @property
+    def display(self) -> str:
+        return self.key.display
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "group": self.group,
+            "version": self.version,
+            "kind": self.kind,
+            "namespace": self.namespace,
+            "name": self.name,
+            "status": self.status,
+            "health": self.health,
+            "changes": [change.to_json() for change in self.changes],
+            "diff": self.diff,
+        }
+        if self.error is not None:  # additive: only resources that could not be read carry it
+            data["error"] = self.error
+        return data
+
+
+@dataclass
+class ApplicationResult:
+    name: str
+    cluster: str
+    namespace: str
+    revision: str
+    sync: str
+    health: str
+    resources: list[ResourceResult] = field(default_factory=list)
+    error: str | None = None  # the whole Application could not be audited (render or cluster)
+    path: str = ""
+
+    @property
+    def drifted(self) -> bool:
+        return self.sync == OUT_OF_SYNC
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "name": self.name,
+            "cluster": self.cluster,
+            "namespace": self.namespace,
+            "revision": self.revision,
+            "sync": self.sync,
+            "health": self.health,
+            "resources": [resource.to_json() for resource in self.resources],
+        }
+        if self.error is not None:
+            data["error"] = self.error
+        return data
+
+
+@dataclass
+class DriftSummary:
+    applications: int = 0
+    out_of_sync: int = 0
+    resources: int = 0
+    modified: int = 0
+    missing: int = 0
+    extra: int = 0
+    errors: int = 0
+    requests: int = 0
+    seconds: float = 0.0
+
+    def to_json(self) -> dict[str, int]:
+        return {
+            "applications": self.applications,
+            "out_of_sync": self.out_of_sync,
+            "resources": self.resources,
+            "modified": self.modified,
+            "missing": self.missing,
+            "extra": self.extra,
+            "errors": self.errors,
+            "requests": self.requests,
+        }
+
+
+@dataclass
+class DriftReport:
+    """Everything a drift reporter needs; reporters never read files or clusters."""
+
+    applications: list[ApplicationResult]
+    summary: DriftSummary
+    extra_is_drift: bool = True
+    source: str = "api"  # "api" or "snapshot"
+
+    @classmethod
+    def build(
+        cls,
+        applications: list[ApplicationResult],
+        requests: int,
+        seconds: float,
+        extra_is_drift: bool = True,
+        source: str = "api",
+    ) -> DriftReport:
+        summary = DriftSummary(applications=len(applications), requests=requests, seconds=seconds)
+        for app in applications:
+            if app.sync == OUT_OF_SYNC:
+                summary.out_of_sync += 1
+            if app.error is not None:
+                summary.errors += 1
+            for resource in app.resources:
+                summary.resources += 1
+                if resource.status == MODIFIED:
+                    summary.modified += 1
+                elif resource.status == MISSING:
+                    summary.missing += 1
+                elif resource.status == EXTRA:
+                    summary.extra += 1
+                elif resource.status == UNKNOWN:
+                    summary.errors += 1
+        return cls(applications, summary, extra_is_drift, source)
+
+
+@dataclass(frozen=True)
+class DriftResult:
+    report: DriftReport
+    notes: list[str]
+    exit_code: int

@@ -1,0 +1,56 @@
+"""Read and parse every YAML file of the repo, in parallel worker processes on big repos."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+
+from gitops_lint.repo.files import RepoFile, read_text
+from gitops_lint.repo.layout import looks_templated
+from gitops_lint.repo.yaml import LoadResult, load_yaml
+
+# Below this many files a pool costs more (process start-up, pickling) than it saves.
+PARALLEL_THRESHOLD = 400
+
+
+@dataclass
+class ParsedFile:
+    path: str
+    text: str | None
+    unreadable: str | None  # why text is None
+    templated: bool
+    result: LoadResult | None
+
+
+def parse_file(repo_file: RepoFile) -> ParsedFile:
+    text, reason = read_text(repo_file.absolute)
+    if text is None:
+        return ParsedFile(repo_file.path, None, reason, False, None)
+    if looks_templated(text):
+        # Helm/Go templates are not YAML until rendered; parsing them would only make noise.
+        return ParsedFile(repo_file.path, text, None, True, None)
+    return ParsedFile(repo_file.path, text, None, False, load_yaml(text))
+
+
+def _parse_chunk(chunk: Sequence[RepoFile]) -> list[ParsedFile]:
+    return [parse_file(repo_file) for repo_file in chunk]
+
+
+def parse_files(files: Sequence[RepoFile], jobs: int | None = None) -> list[ParsedFile]:
+    """Parse `files` in order; fork-based workers when the repo is big and cores are free."""
+    workers = jobs or os.cpu_count() or 1
+    if workers < 2 or len(files) < PARALLEL_THRESHOLD or not sys.platform.startswith("linux"):
+        return _parse_chunk(files)
+    # Big contiguous chunks: a worker's results travel back in one pickle.
+    size = -(-len(files) // workers)
+    chunks = [files[i : i + size] for i in range(0, len(files), size)]
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        parsed: list[ParsedFile] = []
+        for part in pool.map(_parse_chunk, chunks):
+            parsed.extend(part)
+    return parsed

@@ -1,0 +1,233 @@
+"""The credential pattern table and the vocabulary that tells a secret from a name, a reference or a placeholder.
+
+Every regex here was written from the token format's documented shape (vendor docs on
+token prefixes and lengths), not taken from another scanner. Each has a named group
+`secret`: the part that is hashed for the fingerprint and never shown.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Characters that may sit next to a token in text without being part of it. A lookbehind
+# on these keeps a prefix such as `AIza` from matching inside base64 ciphertext.
+_B = r"(?<![A-Za-z0-9_+/=-])"
+_E = r"(?![A-Za-z0-9_+/=-])"
+
+
+@dataclass(frozen=True)
+class SecretPattern:
+    """One credential format: `confirm` says how a match is checked before it is reported.
+
+    - `token`: the match is the secret (a prefix and length this specific is not a coincidence);
+    - `userinfo`: a password in a URL, reported unless it is a placeholder or reference;
+    - `docker-auth`: a base64 `user:password` pair in a Docker config;
+    - `private-key`: a PEM block whose body must look like real key material;
+    - `assignment`: a secret-named key; the value needs real entropy.
+    """
+
+    id: str
+    regex: re.Pattern[str]
+    description: str
+    confirm: str = "token"
+
+
+def _p(pattern: str, flags: int = 0) -> re.Pattern[str]:
+    return re.compile(pattern, flags)
+
+
+PATTERNS: tuple[SecretPattern, ...] = (
+    SecretPattern(
+        "private-key",
+        _p(r"-----BEGIN[ A-Z0-9]{0,30} PRIVATE KEY(?: BLOCK)?-----(?P<secret>(?:[\s\\nA-Za-z0-9+/=:,.-]|\\n){20,}?)-----END"),
+        "PEM private key block (RSA, EC, DSA, OpenSSH, PKCS#8, PGP)",
+        "private-key",
+    ),
+    SecretPattern(
+        "age-secret-key",
+        _p(_B + r"(?P<secret>AGE-SECRET-KEY-1[02-9AC-HJ-NP-Z]{58})" + _E),
+        "age secret key (SOPS' age identity)",
+    ),
+    SecretPattern(
+        "aws-access-key-id",
+        _p(_B + r"(?P<secret>(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16})" + _E),
+        "AWS access key id (long-term AKIA or temporary ASIA credentials)",
+    ),
+    SecretPattern(
+        "aws-secret-access-key",
+        _p(
+            r"(?i)aws_?secret_?(?:access_?)?key[\"']?\s*[:=]\s*[\"']?(?P<secret>[A-Za-z0-9/+]{40})" + _E
+        ),
+        "AWS secret access key assigned to an aws_secret_access_key-style name",
+    ),
+    SecretPattern(
+        "github-token",
+        _p(_B + r"(?P<secret>gh[pousr]_[A-Za-z0-9]{36})" + _E),
+        "GitHub token (personal, OAuth, user-to-server, server-to-server, refresh)",
+    ),
+    SecretPattern(
+        "github-fine-grained-token",
+        _p(_B + r"(?P<secret>github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59})" + _E),
+        "GitHub fine-grained personal access token",
+    ),
+    SecretPattern(
+        "gitlab-token",
+        _p(_B + r"(?P<secret>(?:glpat|gldt|glrt|glft|glcbt|glsoat|gloas)-[A-Za-z0-9_-]{20,})" + _E),
+        "GitLab personal/deploy/runner/feed/CI job/OAuth token",
+    ),
+    SecretPattern(
+        "gitlab-runner-registration-token",
+        _p(_B + r"(?P<secret>GR1348941[A-Za-z0-9_-]{20})" + _E),
+        "GitLab runner registration token",
+    ),
+    SecretPattern(
+        "slack-token",
+        _p(_B + r"(?P<secret>xox[abposr]-(?:\d+-){1,3}[A-Za-z0-9-]{10,})" + _E),
+        "Slack bot, user, app or workspace token",
+    ),
+    SecretPattern(
+        "slack-app-token",
+        _p(_B + r"(?P<secret>xapp-\d-[A-Z0-9]+-\d+-[a-f0-9]{32,})" + _E),
+        "Slack app-level token",
+    ),
+    SecretPattern(
+        "slack-webhook",
+        _p(
+            r"https://hooks\.slack\.com/(?:services|workflows|triggers)/"
+            r"(?P<secret>T[A-Z0-9]{6,}/[AB][A-Z0-9]{6,}/[A-Za-z0-9]{20,})"
+        ),
+        "Slack incoming webhook URL",
+    ),
+    SecretPattern(
+        "teams-webhook",
+        _p(
+            r"https://[a-z0-9-]+\.webhook\.office\.com/webhookb2/"
+            r"(?P<secret>[0-9a-f-]{36}@[0-9a-f-]{36}/IncomingWebhook/[0-9a-f]{32}/[0-9a-f-]{36})"
+        ),
+        "Microsoft Teams incoming webhook URL",
+    ),
+    SecretPattern(
+        "google-api-key",
+        _p(_B + r"(?P<secret>AIza[0-9A-Za-z_-]{35})" + _E),
+        "Google API key",
+    ),
+    SecretPattern(
+        "google-oauth-client-secret",
+        _p(_B + r"(?P<secret>GOCSPX-[A-Za-z0-9_-]{28})" + _E),
+        "Google OAuth client secret",
+    ),
+    SecretPattern(
+        "stripe-secret-key",
+        _p(_B + r"(?P<secret>(?:sk|rk)_live_[A-Za-z0-9]{24,})" + _E),
+        "Stripe live secret or restricted key",
+    ),
+    SecretPattern(
+        "npm-token",
+        _p(_B + r"(?P<secret>npm_[A-Za-z0-9]{36})" + _E),
+        "npm access token",
+    ),
+    SecretPattern(
+        "jwt",
+        _p(_B + r"(?P<secret>eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{16,})" + _E),
+        "JSON Web Token (e.g. a Kubernetes service-account token)",
+    ),
+    SecretPattern(
+        "url-credentials",
+        _p(
+            r"(?i)\b[a-z][a-z0-9+.-]{1,20}://(?P<user>[^\s:/@\"'<>{}$]{1,64}):"
+            r"(?P<secret>[^\s/@\"'<>]{1,128})@[A-Za-z0-9.-]+"
+        ),
+        "user:password embedded in a URL (basic auth)",
+        "userinfo",
+    ),
+    SecretPattern(
+        "docker-config-auth",
+        _p(r"\"auth\"\s*:\s*\"(?P<secret>[A-Za-z0-9+/]{8,}={0,2})\""),
+        "base64 user:password in a Docker config (`.dockerconfigjson` auths)",
+        "docker-auth",
+    ),
+    SecretPattern(
+        "secret-assignment",
+        # A key whose name ends in a secret word, then `:` or `=`, then a scalar value.
+        _p(
+            r"(?P<key>[A-Za-z_][A-Za-z0-9_.-]{0,80})[\"']?\s*(?::|=|:=)[ \t]*"
+            r"(?P<quote>[\"']?)(?P<secret>[^\s\"'#,;{}\[\]]{4,256})(?P=quote)(?=[\s,;}\]]|$)"
+        ),
+        "password/token/secret-named key with a high-entropy value",
+        "assignment",
+    ),
+)
+
+PATTERN_BY_ID = {pattern.id: pattern for pattern in PATTERNS}
+
+# A key holds a secret when its normalised name (lower case, no `_-.`) ends in one of these.
+SECRET_KEY_WORDS: tuple[str, ...] = (
+    "password",
+    "passwd",
+    "passphrase",
+    "secret",
+    "token",
+    "apikey",
+    "privatekey",
+    "clientsecret",
+    "secretaccesskey",
+    "credential",
+    "credentials",
+    "authkey",
+    "encryptionkey",
+    "signingkey",
+)
+
+# ...unless the name says it *names* a secret rather than holds one (`secretName`,
+# ExternalSecret `secretKey`, Helm `existingSecret`, `tokenFile`, `passwordRef`).
+NOT_A_SECRET_KEY = re.compile(
+    r"^(?:existing|use|enable|create|generate|mount|require|skip|allow|auto|insecure|disable)"
+    r"|(?:name|names|ref|refs|file|files|path|dir|key|keys|url|uri|endpoint|env|type|length|"
+    r"policy|mode|source|selector|template|enabled|required|field|id|ttl|expiry|expiration|"
+    r"duration|format|header|issuer|audience|store|provider|annotation|label|mountpath|volume)$"
+)
+
+# Values that point at a secret kept elsewhere.
+REFERENCE = re.compile(
+    r"^(?:op://|vault:|ref\+|ENC\[|akv:|awssm:|gcpsm:|secretref:|sm://|arn:aws:secretsmanager:|"
+    r"projects/[^/]+/secrets/|azurekeyvault:|\$)"
+    r"|\$\{[^}]*\}|\$\([^)]*\)|\{\{.*\}\}|%\{[^}]*\}|#\{[^}]*\}|^<[^<>]+>$|^\[\[.*\]\]$|^__[A-Z0-9_]+__$"
+)
+
+# Values everyone recognises as "fill me in" (compared lower case, `_-. ` removed).
+PLACEHOLDERS: frozenset[str] = frozenset(
+    {
+        "changeme", "changeit", "changethis", "replaceme", "replace", "redacted", "removed",
+        "secret", "password", "passwd", "token", "apikey", "example", "sample", "placeholder",
+        "dummy", "none", "null", "nil", "empty", "todo", "tbd", "fixme", "notset", "unset",
+        "default", "mysecret", "mypassword", "yourpassword", "yoursecret", "yourtoken",
+        "supersecret", "secretvalue", "value", "string", "true", "false", "admin", "test",
+        "testing", "foobar", "foo", "bar", "base64", "encoded", "hidden", "masked",
+    }
+)  # fmt: skip
+PLACEHOLDER_PREFIXES: tuple[str, ...] = ("your", "replace", "changeme", "insert", "put", "enter", "example")
+
+# A SealedSecret value: sealed-secrets' version byte makes the base64 start with `Ag`.
+SEALED_CIPHERTEXT = re.compile(r"^Ag[A-Za-z0-9+/]{100,}={0,2}$")
+
+# Kubernetes kinds whose documents carry no secret material by design (or only ciphertext).
+SAFE_SECRET_KINDS: frozenset[str] = frozenset(
+    {
+        "SealedSecret", "ExternalSecret", "ClusterExternalSecret", "SecretStore",
+        "ClusterSecretStore", "PushSecret", "VaultStaticSecret", "VaultDynamicSecret",
+        "OnePasswordItem", "InfisicalSecret", "SecretProviderClass", "SopsSecret",
+        "KSOPS", "VaultSecret", "AWSSecret", "AzureKeyVaultSecret",
+    }
+)  # fmt: skip
+
+# Keys of Argo CD repository/cluster Secrets that describe rather than authenticate.
+ARGOCD_DESCRIPTIVE_KEYS: frozenset[str] = frozenset(
+    {
+        "url", "type", "name", "project", "server", "namespaces", "clusterResources",
+        "insecure", "enableLFS", "enableOCI", "githubAppID", "githubAppInstallationID",
+        "githubAppEnterpriseBaseUrl", "proxy", "noProxy", "forceHttpBasicAuth", "username",
+        "insecureIgnoreHostKey", "shard",
+    }
+)  # fmt: skip
+ARGOCD_SECRET_TYPE_LABEL = "argocd.argoproj.io/secret-type"

@@ -1,0 +1,71 @@
+"""Which files a check reads: git's view, excludes, and the guards against unsafe files."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from gitops_lint.repo.files import collect_files, matches_any, read_text
+from tests.conftest import git_init, write_tree
+
+
+def test_walk_without_git_lists_every_file(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"a.yaml": "a: 1\n", "d/b.yml": "b: 1\n", ".git/config": "x"})
+    files = collect_files(tmp_path, use_git=False)
+    assert [f.path for f in files.files] == ["a.yaml", "d/b.yml"]
+    assert not files.from_git
+
+
+def test_git_repo_uses_tracked_and_unignored_files(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"a.yaml": "a: 1\n", ".gitignore": "ignored.yaml\n", "ignored.yaml": "x: 1\n"})
+    git_init(tmp_path)
+    (tmp_path / "new.yaml").write_text("n: 1\n")
+    files = collect_files(tmp_path)
+    assert files.from_git
+    assert sorted(f.path for f in files.files) == [".gitignore", "a.yaml", "new.yaml"]
+
+
+def test_excludes_are_reported_as_skipped(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"keep.yaml": "", "vendor/x.yaml": "", "charts/a/values.yaml": ""})
+    files = collect_files(tmp_path, exclude=["vendor/", "**/values.yaml"], use_git=False)
+    assert [f.path for f in files.files] == ["keep.yaml"]
+    assert {s.path for s in files.skipped} == {"vendor/x.yaml", "charts/a/values.yaml"}
+
+
+def test_symlink_outside_repo_is_skipped_inside_is_kept(tmp_path: Path) -> None:
+    outside = tmp_path / "outside.yaml"
+    outside.write_text("secret: 1\n")
+    repo = tmp_path / "repo"
+    write_tree(repo, {"real.yaml": "a: 1\n"})
+    os.symlink(outside, repo / "escape.yaml")
+    os.symlink(repo / "real.yaml", repo / "alias.yaml")
+    os.symlink(repo / "loop.yaml", repo / "loop.yaml")
+    files = collect_files(repo, use_git=False)
+    assert sorted(f.path for f in files.files) == ["alias.yaml", "real.yaml"]
+    reasons = {s.path: s.reason for s in files.skipped}
+    assert "outside" in reasons["escape.yaml"]
+    assert "loop.yaml" in reasons
+
+
+def test_oversized_file_is_skipped_with_reason(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"big.yaml": "a: " + "x" * 5000 + "\n"})
+    files = collect_files(tmp_path, use_git=False, max_file_size=1000)
+    assert not files.files
+    assert "limit" in files.skipped[0].reason
+
+
+def test_read_text_refuses_binary_and_non_utf8(tmp_path: Path) -> None:
+    (tmp_path / "bin.yaml").write_bytes(b"\x00\x01\x02")
+    (tmp_path / "latin1.yaml").write_bytes("name: caf\xe9\n".encode("latin-1"))
+    (tmp_path / "bom.yaml").write_bytes("\ufeffa: 1\n".encode())
+    assert read_text(tmp_path / "bin.yaml") == (None, "binary file")
+    text, reason = read_text(tmp_path / "latin1.yaml")
+    assert text is None and reason and "UTF-8" in reason
+    assert read_text(tmp_path / "bom.yaml") == ("a: 1\n", None)
+
+
+def test_matches_any_globs() -> None:
+    assert matches_any("apps/x/base/a.yaml", ["apps/**/base/*.yaml"])
+    assert matches_any("vendor/a/b.yaml", ["vendor"])
+    assert matches_any("deep/dir/values.yaml", ["**/values.yaml"])
+    assert not matches_any("apps/a.yaml", ["infra/*"])
