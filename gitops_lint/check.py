@@ -226,7 +226,13 @@ def run_check(options: CheckOptions, registry: RuleRegistry | None = None) -> Ch
     if options.skip_rules:
         findings = [f for f in findings if f.rule not in options.skip_rules]
     findings = dedupe(findings)
-    findings = suppress(findings, ctx, report_unused=ctx.focus is None and not options.only_rules)
+    active = frozenset(registry.rules) - frozenset(options.skip_rules)
+    findings = suppress(
+        findings,
+        ctx,
+        report_unused=ctx.focus is None,
+        active_rules=active if options.only_rules or options.skip_rules else None,
+    )
     findings = apply_levels(findings, ctx.config)
     resources = sum(1 for _ in ctx.checked_resources())
     report = Report.build(

@@ -139,7 +139,9 @@ def check(ctx: click.Context, paths: tuple[Path, ...], config_path: Path | None,
         for target_format, path in targets:
             write_atomically(path, REPORTER_BY_NAME[target_format](result.report))
         if not quiet:
-            click.echo(REPORTER_BY_NAME[fmt](result.report, color=_color(color)), nl=False)
+            painted = _color(color)
+            # click strips ANSI codes off a non-TTY unless told the colour was asked for.
+            click.echo(REPORTER_BY_NAME[fmt](result.report, color=painted), nl=False, color=painted)
         return result.exit_code
 
     sys.exit(guarded(debug, execute))

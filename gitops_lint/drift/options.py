@@ -21,3 +21,7 @@ class DriftOptions:
     timeout: float = 30.0
     verbose: bool = False
     progress: bool = False
+    # Render the files on disk instead of each Application's targetRevision.
+    worktree: bool = False
+    # Concurrent LIST requests per cluster.
+    workers: int = 8

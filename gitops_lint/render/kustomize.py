@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import re
 import shutil
+import signal
 import subprocess
-from dataclasses import dataclass
+import tempfile
+import threading
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -22,7 +27,9 @@ class Kustomize:
 
     @property
     def label(self) -> str:
-        return f"{' '.join(self.command[:1])} {self.version}".strip()
+        tool = Path(self.command[0]).name
+        via = "kubectl kustomize" if tool.startswith("kubectl") else tool
+        return f"{via} {self.version}".strip()
 
 
 _VERSION = re.compile(r"v?(\d+\.\d+\.\d+)")
@@ -72,6 +79,83 @@ class BuildResult:
     output: str  # rendered multi-document YAML when ok
     error: str  # kustomize's message when not ok
     timed_out: bool = False
+    # The directory that `config.kubernetes.io/origin` paths in `output` are relative to
+    # (a temporary wrapper that no longer exists: only the path matters).
+    origin_base: str = ""
+
+
+_build_lock = threading.Lock()
+_builds_started = 0
+
+
+def builds_started() -> int:
+    """How many kustomize processes this process has started (tests use it to see cache hits)."""
+    return _builds_started
+
+
+def _count_build() -> None:
+    global _builds_started
+    with _build_lock:
+        _builds_started += 1
+
+
+_OFFLINE_ENV = {
+    # Remote bases go through git or HTTP; an unroutable proxy and a file-only git make both
+    # fail at once instead of hanging on a network this run may not have. The render stage
+    # already skips roots it knows reach the network; this catches what it cannot see.
+    "HTTPS_PROXY": "http://127.0.0.1:9",
+    "HTTP_PROXY": "http://127.0.0.1:9",
+    "https_proxy": "http://127.0.0.1:9",
+    "http_proxy": "http://127.0.0.1:9",
+    "GIT_TERMINAL_PROMPT": "0",
+    "GIT_ALLOW_PROTOCOL": "file",
+}
+
+
+def _run(command: list[str], timeout: float, env: dict[str, str]) -> tuple[int | None, str, str]:
+    """(returncode, stdout, stderr); returncode None on timeout, after killing the whole group.
+
+    kustomize may start git or helm, and a wrapper script may start anything: killing only
+    the direct child would leave those running with our pipes open.
+    """
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        env=env,
+        start_new_session=True,
+    )
+    try:
+        stdout, stderr = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(OSError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.kill()
+        process.communicate()
+        return None, "", ""
+    return process.returncode, stdout, stderr
+
+
+def _wrapper(directory: Path, workdir: str) -> None:
+    """A kustomization in `workdir` whose only resource is `directory`, with origin annotations on.
+
+    Why a wrapper rather than editing or copying the root: the user's files stay untouched and
+    nothing is copied. kustomize only accepts a relative path here, and a directory resource is
+    a base with its own load restrictions, so the root builds exactly as on its own (its
+    namespace, prefixes and patches apply inside it; the wrapper adds nothing but the
+    `config.kubernetes.io/origin` annotation, which the render stage strips again). Measured
+    on the example repo: output identical to a direct build once the annotation is removed.
+    """
+    relative = os.path.relpath(os.path.realpath(directory), os.path.realpath(workdir))
+    text = (
+        "apiVersion: kustomize.config.k8s.io/v1beta1\n"
+        "kind: Kustomization\n"
+        f"resources:\n- {json.dumps(relative)}\n"
+        "buildMetadata: [originAnnotations]\n"
+    )
+    Path(workdir, "kustomization.yaml").write_text(text, encoding="utf-8")
 
 
 def build(
@@ -80,31 +164,107 @@ def build(
     timeout: float = 60.0,
     allow_network: bool = False,
     extra_args: tuple[str, ...] = (),
+    origins: bool = False,
 ) -> BuildResult:
-    """Run `kustomize build DIR`; never raises for a failed build, never hangs past `timeout`."""
+    """Run `kustomize build DIR`; never raises for a failed build, never hangs past `timeout`.
+
+    `origins=True` builds through a temporary wrapper kustomization that turns on kustomize's
+    origin annotations, so each rendered object names the file that produced it.
+    """
     env = dict(os.environ)
     if not allow_network:
-        # Remote bases go through git or HTTP; an unroutable proxy makes both fail fast
-        # instead of hanging on a network this run may not have.
-        env.update(
-            {
-                "HTTPS_PROXY": "http://127.0.0.1:9",
-                "HTTP_PROXY": "http://127.0.0.1:9",
-                "https_proxy": "http://127.0.0.1:9",
-                "http_proxy": "http://127.0.0.1:9",
-                "GIT_TERMINAL_PROMPT": "0",
-                "GIT_ALLOW_PROTOCOL": "file",
-            }
+        env.update(_OFFLINE_ENV)
+    _count_build()
+    with contextlib.ExitStack() as stack:
+        target = str(directory)
+        origin_base = str(directory)
+        if origins:
+            workdir = stack.enter_context(tempfile.TemporaryDirectory(prefix="gitops-lint-render-"))
+            _wrapper(directory, workdir)
+            target = workdir
+            origin_base = os.path.realpath(workdir)
+        command = [*kustomize.command, target, *extra_args]
+        try:
+            code, stdout, stderr = _run(command, timeout, env)
+        except OSError as error:
+            return BuildResult(str(directory), False, "", f"cannot run kustomize: {error}")
+    if code is None:
+        return BuildResult(
+            str(directory), False, "", f"kustomize did not finish within {timeout:g}s", True
         )
-    command = [*kustomize.command, str(directory), *extra_args]
-    try:
-        out = subprocess.run(
-            command, capture_output=True, text=True, timeout=timeout, check=False, env=env
-        )
-    except subprocess.TimeoutExpired:
-        return BuildResult(str(directory), False, "", f"kustomize did not finish within {timeout:g}s", True)
-    except OSError as error:
-        return BuildResult(str(directory), False, "", f"cannot run kustomize: {error}")
-    if out.returncode != 0:
-        return BuildResult(str(directory), False, "", out.stderr.strip() or out.stdout.strip())
-    return BuildResult(str(directory), True, out.stdout, "")
+    if code != 0:
+        return BuildResult(str(directory), False, "", stderr.strip() or stdout.strip() or f"exit status {code}")
+    return BuildResult(str(directory), True, stdout, "", origin_base=origin_base)
+
+
+# -- kustomize's error messages, made readable -------------------------------------------------
+
+_KLOG_LINE = re.compile(r'^[EWIF]\d{4} [\d:.]+\s+\d+ [^\]]+\] "command failed" err=(?P<rest>.*)$', re.S)
+# One level of kustomize's "try it as a file, then as a directory" nesting: the file attempt's
+# complaint ("must resolve to a file") is noise, the directory's path says where we are.
+_LAYER = re.compile(
+    r"^accumulating resources: accumulation err='accumulating resources from '(?P<ref>[^']*)': "
+    r"'[^']*' must resolve to a file': "
+    r"(?:recursed accumulation of path|couldn't make target for path) '(?P<dir>[^']*)': "
+)
+_TARGET = re.compile(r"^couldn't make target for path '(?P<dir>[^']*)': ")
+# A file resource that failed: kustomize then also tries it as a directory and says so.
+_FILE_RESOURCE = re.compile(
+    r"^accumulating resources: accumulation err='(?:accumulating|merging) resources from "
+    r"'(?P<ref>[^']*)': (?P<why>.*?)': must build at directory: .*$",
+    re.S,
+)
+_EVALSYMLINK = re.compile(r"evalsymlink failure on '(?P<path>[^']*)' : lstat [^:]*: (?P<why>[^']*)")
+
+
+@dataclass
+class FailureText:
+    """kustomize's error, cleaned: the message, and where it happened (absolute paths)."""
+
+    message: str
+    directories: list[str] = field(default_factory=list)  # outermost first
+    resource: str | None = None  # the file resource named, relative to the innermost directory
+
+
+def _unquote_klog(text: str) -> str:
+    text = text.strip()
+    match = _KLOG_LINE.match(text)
+    if not match:
+        return text.removeprefix("Error: ").strip()
+    rest = match.group("rest").strip()
+    if rest.startswith('"'):
+        try:
+            value = json.loads(rest)
+            return value if isinstance(value, str) else rest
+        except ValueError:
+            return rest.strip('"').replace('\\"', '"')
+    if rest.startswith("<"):  # klog's multi-line form: err=<\n\tline\n\tline\n >
+        lines = [line.removeprefix("\t") for line in rest[1:].rstrip(">").splitlines()]
+        return "\n".join(line for line in lines if line.strip()).strip()
+    return rest
+
+
+def explain_failure(error: str, repo_root: Path, origin_base: str = "") -> FailureText:
+    """Strip klog framing and kustomize's nesting; absolute paths become repo-relative."""
+    lines = [line for line in error.splitlines() if not line.startswith("# Warning:")]
+    text = _unquote_klog("\n".join(lines))
+    result = FailureText(text)
+    while True:
+        match = _LAYER.match(text) or _TARGET.match(text)
+        if not match:
+            break
+        result.directories.append(match.group("dir"))
+        text = text[match.end():]
+    file_match = _FILE_RESOURCE.match(text)
+    if file_match:
+        result.resource = file_match.group("ref")
+        text = f"resource {file_match.group('ref')!r}: {file_match.group('why')}"
+    text = _EVALSYMLINK.sub(lambda m: f"{m.group('path')}: {m.group('why')}", text)
+    real_root = os.path.realpath(repo_root)
+    prefixes = sorted({str(repo_root), real_root}, key=len, reverse=True)
+    for prefix in prefixes:
+        text = text.replace(prefix + "/", "").replace(f"'{prefix}'", "'.'")
+    if origin_base:
+        text = text.replace(origin_base + "/", "")
+    result.message = " ".join(text.split()) if "\n" not in text.strip() else text.strip()
+    return result

@@ -1,16 +1,463 @@
-"""The render stage of `check`: filled in by the kustomize change."""
+"""The render stage of `check`: build every kustomization root Argo CD would, and load the output.
+
+Per root: skip it (reference cycle, remote base offline, Helm charts) with a finding that says
+why, else take the cached output for the same input bytes, else run kustomize (in parallel,
+with a timeout). Each rendered object becomes a Resource that points at its source file and
+line (kustomize's origin annotation, see kustomize.build) and knows its environment.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
+import os
+import posixpath
+import re
+import time
+from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from gitops_lint.context import CheckContext
-from gitops_lint.model import Finding
+from gitops_lint.environments import resolve_environment
+from gitops_lint.errors import UsageError
+from gitops_lint.model import Finding, Resource, Severity
+from gitops_lint.render.cache import FileDigests, RenderCache, default_cache_dir, render_key
+from gitops_lint.render.graph import RenderGraph, graph_for
+from gitops_lint.render.kustomize import Kustomize, build, explain_failure, find_kustomize
+from gitops_lint.render.origin import pop_origin
+from gitops_lint.repo.layout import Kustomization, Reference
+from gitops_lint.repo.yaml import load_yaml, locate_line
+from gitops_lint.rules.kustomize import KUSTOMIZE_BUILD_FAILS
 
 if TYPE_CHECKING:
     from gitops_lint.check import CheckOptions
 
+_SMP_TARGET = re.compile(r'strategic merge patch "(?P<kind>[^."]+)\.[^/"]*/(?P<name>[^."]+)')
+_QUOTED = re.compile(r"'([^'\s]+)'")
+
+
+@dataclass(frozen=True)
+class RenderSettings:
+    kustomize: Kustomize
+    timeout: float
+    allow_network: bool
+    jobs: int
+
+    @property
+    def salt(self) -> str:
+        """What, besides the input bytes, changes a root's output (part of the cache key)."""
+        tool = os.path.basename(self.kustomize.command[0])
+        return f"{tool}|{self.kustomize.version}|network={self.allow_network}|origins=1"
+
+
+def _settings(ctx: CheckContext, options: CheckOptions) -> RenderSettings | None:
+    explicit = options.kustomize or ctx.config.kustomize_path
+    kustomize = find_kustomize(explicit)
+    if kustomize is None:
+        message = "kustomize not found (no kustomize or kubectl on PATH): checked raw files only"
+        if options.require_render:
+            raise UsageError(message.replace(": checked raw files only", "; --require-render needs one"))
+        ctx.note(message)
+        return None
+    allow_network = ctx.config.allow_network if options.allow_network is None else options.allow_network
+    jobs = ctx.config.render_jobs or os.cpu_count() or 2
+    return RenderSettings(kustomize, ctx.config.kustomize_timeout, bool(allow_network), max(1, jobs))
+
 
 def render_repo(ctx: CheckContext, options: CheckOptions) -> Iterable[Finding]:
-    return ()
+    settings = _settings(ctx, options)
+    if settings is None:
+        return []
+    ctx.tool_info["kustomize"] = settings.kustomize.version
+    ctx.note(f"kustomize: {settings.kustomize.label} ({' '.join(settings.kustomize.command)})")
+    started = time.perf_counter()
+    graph = graph_for(ctx)
+    findings: list[Finding] = list(_cycle_findings(ctx, graph))
+
+    targets = list(graph.targets)
+    if ctx.focus is not None:
+        targets = graph.affected(ctx.focus)
+        for target in targets:
+            # What a rendered root is checked through: its kustomization files (and their
+            # kustomize/structure findings) are now part of the run.
+            ctx.focus.update(
+                graph.kustomizations[member].file
+                for member in graph.closure(target)
+                if member in graph.kustomizations
+            )
+        ctx.note(f"incremental: {len(targets)} of {len(graph.targets)} roots read the changed files")
+
+    buildable: list[str] = []
+    for target in targets:
+        skipped = _skip_reason(ctx, graph, target, settings)
+        if skipped is None:
+            buildable.append(target)
+        elif skipped is not False:
+            findings.append(skipped)
+
+    cache = RenderCache(default_cache_dir(ctx.root) if options.use_cache else None)
+    outcomes = _render_all(ctx, graph, buildable, settings, cache)
+    for target in buildable:
+        findings.extend(_apply(ctx, graph, target, outcomes[target]))
+
+    built = sum(1 for outcome in outcomes.values() if not outcome.get("cached"))
+    ctx.note(
+        f"rendered {len(ctx.rendered_roots)} of {len(buildable)} roots "
+        f"({built} built, {len(buildable) - built} from cache"
+        f"{'' if cache.enabled else ', cache off'}) in {time.perf_counter() - started:.2f}s"
+    )
+    return findings
+
+
+# -- which roots are not rendered, and why ---------------------------------------------------
+
+
+def _skip_reason(
+    ctx: CheckContext, graph: RenderGraph, target: str, settings: RenderSettings
+) -> Finding | bool | None:
+    """None: render it. A Finding: not rendered, say so. False: not rendered, already said."""
+    kustomization = graph.kustomizations[target]
+    cycle = graph.cycle_in(target)
+    if cycle is not None:
+        ctx.note(f"not rendered {_label(target)}: it includes the reference cycle {_cycle_text(cycle)}")
+        return False
+    if not settings.allow_network:
+        reach = graph.remote_reach(target)
+        if reach:
+            first = reach[0]
+            via = "" if first.via == target else f" through {_label(first.via)}"
+            return ctx.finding(
+                KUSTOMIZE_BUILD_FAILS,
+                f"{_label(target)} not rendered: it reaches the remote base {first.reference}{via}, "
+                "and rendering is offline",
+                path=kustomization.file,
+                line=_reference_line(ctx, graph.kustomizations[first.via], first.reference),
+                severity=Severity.INFO,
+                fix="Pass --allow-network (or set kustomize.allow_network in .gitops-lint.yaml) "
+                "to render it; its raw files are still checked.",
+                environment=resolve_environment(ctx.config, kustomization.file),
+            )
+    helm = graph.uses_helm(target)
+    if helm is not None:
+        return ctx.finding(
+            KUSTOMIZE_BUILD_FAILS,
+            f"{_label(target)} not rendered: {_label(helm)} inflates Helm charts (helmCharts), which "
+            "needs `kustomize build --enable-helm`, helm and usually the network",
+            path=kustomization.file,
+            line=1,
+            severity=Severity.INFO,
+            fix="Nothing to do if Argo CD runs kustomize with --enable-helm; its raw files are checked.",
+            environment=resolve_environment(ctx.config, kustomization.file),
+        )
+    return None
+
+
+def _cycle_findings(ctx: CheckContext, graph: RenderGraph) -> Iterable[Finding]:
+    for cycle in graph.cycles:
+        first = graph.kustomizations[cycle[0]]
+        following = cycle[1] if len(cycle) > 1 else cycle[0]
+        if not ctx.in_focus(first.file) and not any(
+            ctx.in_focus(graph.kustomizations[member].file) for member in cycle
+        ):
+            continue
+        line = 1
+        for reference in first.references:
+            if reference.path == following:
+                line = _pointer_line(ctx, first.file, reference.pointer)
+                break
+        yield ctx.finding(
+            KUSTOMIZE_BUILD_FAILS,
+            f"kustomizations include each other in a cycle: {_cycle_text(cycle)}; "
+            "kustomize cannot build any root that includes them",
+            path=first.file,
+            line=line,
+            fix="Break the cycle: a base must not include the overlays built on it.",
+        )
+
+
+def _cycle_text(cycle: tuple[str, ...]) -> str:
+    return " -> ".join(_label(member) for member in (*cycle, cycle[0]))
+
+
+def _label(directory: str) -> str:
+    return directory or "."
+
+
+# -- rendering (cached, parallel) ------------------------------------------------------------
+
+
+def _render_all(
+    ctx: CheckContext,
+    graph: RenderGraph,
+    targets: list[str],
+    settings: RenderSettings,
+    cache: RenderCache,
+) -> dict[str, dict[str, Any]]:
+    outcomes: dict[str, dict[str, Any]] = {}
+    keys: dict[str, str] = {}
+    if cache.enabled:
+        digests = FileDigests(ctx.root)
+        for target in targets:
+            if settings.allow_network and graph.remote_reach(target):
+                continue  # remote content can change under the same input bytes: never cached
+            keys[target] = render_key(target, graph.inputs(target), digests, settings.salt)
+            cached = cache.get(keys[target])
+            if cached is not None:
+                outcomes[target] = dict(cached, cached=True)
+    missing = [target for target in targets if target not in outcomes]
+    if not missing:
+        return outcomes
+
+    def render_one(target: str) -> dict[str, Any]:
+        result = build(
+            settings.kustomize,
+            ctx.root / target,
+            timeout=settings.timeout,
+            allow_network=settings.allow_network,
+            origins=True,
+        )
+        if not result.ok:
+            failure = explain_failure(result.error, ctx.root, result.origin_base)
+            return {
+                "ok": False,
+                "timed_out": result.timed_out,
+                "error": failure.message,
+                "error_dirs": [_relative_dir(ctx, d) for d in failure.directories],
+                "error_resource": failure.resource,
+                "items": [],
+            }
+        loaded = load_yaml(result.output)
+        if loaded.problems:
+            problem = loaded.problems[0]
+            return {"ok": False, "timed_out": False, "error": f"unreadable kustomize output: {problem.message}",
+                    "error_dirs": [], "error_resource": None, "items": []}
+        items: list[dict[str, Any]] = []
+        for document in loaded.documents:
+            doc = document.data
+            if not isinstance(doc, dict):
+                continue
+            origin = pop_origin(doc, result.origin_base, ctx.root)
+            items.append(
+                {"doc": doc, "path": origin.path, "generated_by": origin.generated_by, "remote": origin.remote}
+            )
+        return {"ok": True, "timed_out": False, "error": "", "error_dirs": [], "error_resource": None,
+                "items": items}
+
+    workers = min(settings.jobs, len(missing))
+    if workers <= 1:
+        results = [render_one(target) for target in missing]
+    else:
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="kustomize") as pool:
+            results = list(pool.map(render_one, missing))
+    for target, outcome in zip(missing, results):
+        outcomes[target] = outcome
+        if target in keys and not outcome["timed_out"]:
+            cache.put(keys[target], outcome)
+    return outcomes
+
+
+def _relative_dir(ctx: CheckContext, directory: str) -> str:
+    real_root = os.path.realpath(ctx.root)
+    for base in (str(ctx.root), real_root):
+        if directory == base:
+            return ""
+        if directory.startswith(base + "/"):
+            return directory[len(base) + 1:]
+    return directory
+
+
+# -- turning an outcome into resources or a finding ------------------------------------------
+
+
+def _apply(ctx: CheckContext, graph: RenderGraph, target: str, outcome: Mapping[str, Any]) -> list[Finding]:
+    kustomization = graph.kustomizations[target]
+    if not outcome.get("ok"):
+        if graph.broken_in(target) and not outcome.get("timed_out"):
+            # kustomize-missing-reference names the exact entry; a second finding per overlay
+            # would only repeat it less precisely.
+            ctx.note(f"not rendered {_label(target)}: it references a missing path")
+            return []
+        return [_failure_finding(ctx, graph, target, outcome)]
+    items = outcome.get("items") or []
+    if not items:
+        return [
+            ctx.finding(
+                KUSTOMIZE_BUILD_FAILS,
+                f"{_label(target)} renders no resources: Argo CD would apply nothing "
+                "(and prune everything an Application of it had deployed)",
+                path=kustomization.file,
+                line=1,
+                severity=Severity.WARNING,
+                fix="List the manifests or bases under `resources:`, or delete the empty root.",
+                environment=resolve_environment(ctx.config, kustomization.file),
+            )
+        ]
+    fallback_env = _application_environment(ctx, graph, target)
+    for item in items:
+        doc = item.get("doc")
+        if not isinstance(doc, dict):
+            continue
+        path, index, line = _source_of(ctx, graph, kustomization, item)
+        environment = resolve_environment(ctx.config, kustomization.file, doc) or fallback_env
+        resource = Resource(
+            doc=doc,
+            path=path,
+            line=line,
+            index=index,
+            environment=environment,
+            rendered_from=target,
+        )
+        ctx.rendered.append(resource)
+        if item.get("remote") and resource.kind == "CustomResourceDefinition":
+            ctx.schemas.add_crd(doc)  # a CRD from a remote base: nothing else would teach us its schema
+    ctx.rendered_roots.add(target)
+    return []
+
+
+def _application_environment(ctx: CheckContext, graph: RenderGraph, target: str) -> str | None:
+    """The environment of the Applications deploying `target`, when they agree on one."""
+    found = {
+        resolve_environment(ctx.config, application.path, application.doc)
+        for application in graph.applications
+        if application.directory == target
+    }
+    found.discard(None)
+    return found.pop() if len(found) == 1 else None
+
+
+def _source_of(
+    ctx: CheckContext, graph: RenderGraph, kustomization: Kustomization, item: Mapping[str, Any]
+) -> tuple[str, int, int]:
+    """(path, document index, line) of the source that produced a rendered object."""
+    doc = item["doc"]
+    path = item.get("path")
+    if item.get("generated_by") and isinstance(path, str) and path in ctx.sources:
+        generator = graph.kustomizations.get(posixpath.dirname(path))
+        if generator is not None:
+            return path, 0, _generator_line(ctx, generator, doc)
+        return path, 0, 1
+    if isinstance(path, str) and path in ctx.sources:
+        index, line = _match_document(ctx, path, doc)
+        return path, index, line
+    return kustomization.file, 0, 1
+
+
+def _names(doc: Mapping[str, Any]) -> tuple[str, str]:
+    metadata = doc.get("metadata")
+    name = metadata.get("name") if isinstance(metadata, dict) else None
+    kind = doc.get("kind")
+    return (kind if isinstance(kind, str) else "", name if isinstance(name, str) else "")
+
+
+def _match_document(ctx: CheckContext, path: str, doc: Mapping[str, Any]) -> tuple[int, int]:
+    """The document of `path` this object came from: same kind and name, or the name inside
+    the rendered one (namePrefix/nameSuffix), or the only document of that kind."""
+    kind, name = _names(doc)
+    documents = ctx.sources[path].documents
+    same_kind = []
+    for document in documents:
+        data = document.data
+        if not isinstance(data, dict):
+            continue
+        candidates = [data]
+        if data.get("kind") == "List" and isinstance(data.get("items"), list):
+            candidates = [item for item in data["items"] if isinstance(item, dict)]
+        for candidate in candidates:
+            source_kind, source_name = _names(candidate)
+            if source_kind != kind:
+                continue
+            if source_name == name:
+                return document.index, document.line
+            same_kind.append((source_name, document))
+    for source_name, document in same_kind:
+        if source_name and source_name in name:
+            return document.index, document.line
+    if same_kind:
+        return same_kind[0][1].index, same_kind[0][1].line
+    return (documents[0].index, documents[0].line) if documents else (0, 1)
+
+
+def _generator_line(ctx: CheckContext, kustomization: Kustomization, doc: Mapping[str, Any]) -> int:
+    kind, name = _names(doc)
+    key = "secretGenerator" if kind == "Secret" else "configMapGenerator"
+    entries = kustomization.doc.get(key)
+    if isinstance(entries, list):
+        best: int | None = None
+        for index, entry in enumerate(entries):
+            entry_name = entry.get("name") if isinstance(entry, dict) else None
+            if isinstance(entry_name, str) and entry_name and entry_name in name:
+                # The longest contained name wins: `app-config` over `app`.
+                if best is None or len(entry_name) > len(str(entries[best].get("name"))):
+                    best = index
+        if best is not None:
+            return _pointer_line(ctx, kustomization.file, (key, best))
+        return _pointer_line(ctx, kustomization.file, (key,))
+    return 1
+
+
+def _pointer_line(ctx: CheckContext, path: str, pointer: tuple[str | int, ...]) -> int:
+    source = ctx.sources.get(path)
+    if source is None:
+        return 1
+    return locate_line(source.text, 0, pointer) or 1
+
+
+def _reference_line(ctx: CheckContext, kustomization: Kustomization, raw: str) -> int:
+    for reference in kustomization.references:
+        if reference.raw == raw:
+            return _pointer_line(ctx, kustomization.file, reference.pointer)
+    return 1
+
+
+def _failure_finding(
+    ctx: CheckContext, graph: RenderGraph, target: str, outcome: Mapping[str, Any]
+) -> Finding:
+    message = str(outcome.get("error") or "kustomize failed")
+    dirs = [d for d in outcome.get("error_dirs") or [] if d in graph.kustomizations]
+    inner = dirs[-1] if dirs else target
+    where = graph.kustomizations[inner]
+    path, line = _failure_location(ctx, graph, where, message, outcome.get("error_resource"))
+    context = "" if inner == target else f" (in {_label(inner)})"
+    if outcome.get("timed_out"):
+        text = f"kustomize build {_label(target)} timed out: {message}"
+        fix = "Look for a remote base or a generator that hangs; raise kustomize.timeout in .gitops-lint.yaml if the root is just big."
+    else:
+        text = f"kustomize build {_label(target)} fails{context}: {message}"
+        fix = KUSTOMIZE_BUILD_FAILS.fix
+    return ctx.finding(
+        KUSTOMIZE_BUILD_FAILS,
+        text,
+        path=path,
+        line=line,
+        fix=fix,
+        environment=resolve_environment(ctx.config, graph.kustomizations[target].file),
+    )
+
+
+def _failure_location(
+    ctx: CheckContext, graph: RenderGraph, where: Kustomization, message: str, resource: Any
+) -> tuple[str, int]:
+    """The file (and line) kustomize's message is about, as precisely as it tells."""
+    references: list[Reference] = list(where.references)
+    if isinstance(resource, str):
+        for reference in references:
+            if reference.raw == resource:
+                return where.file, _pointer_line(ctx, where.file, reference.pointer)
+    smp = _SMP_TARGET.search(message)
+    if smp:
+        for patch in where.patch_files:
+            source = ctx.sources.get(patch)
+            if source is None:
+                continue
+            for document in source.documents:
+                data = document.data
+                if isinstance(data, dict) and _names(data) == (smp.group("kind"), smp.group("name")):
+                    return patch, document.line
+    quoted = set(_QUOTED.findall(message))
+    for reference in references:
+        if reference.raw in quoted or (reference.path is not None and reference.path in quoted):
+            return where.file, _pointer_line(ctx, where.file, reference.pointer)
+    for token in sorted(quoted):
+        if token in ctx.sources and token != where.file:
+            return token, 1
+    return where.file, 1

@@ -1,28 +1,58 @@
-"""Git facts the checks need: changed files (staged / since a revision), branches and tags."""
+"""Git facts the checks need: changed files (staged / since a revision), remotes, branches and tags.
+
+Everything goes through GitPython. A directory that is not a git repository, a shallow
+clone or a detached HEAD is not an error: `GitFacts` says what it could not see and the
+rules turn that into `--verbose` notes instead of findings.
+"""
 
 from __future__ import annotations
 
-import subprocess
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
+
+import git
+from git.exc import GitCommandError, InvalidGitRepositoryError, NoSuchPathError
 
 from gitops_lint.errors import UsageError
 
+_SCP_LIKE = re.compile(r"^(?:(?P<user>[^@/]+)@)?(?P<host>[^:/]+):(?P<path>(?!//).+)$")
+_FULL_SHA = re.compile(r"^[0-9a-f]{40}(?:[0-9a-f]{24})?$")
 
-def _git(root: Path, *args: str) -> str:
+
+def open_repo(root: Path) -> git.Repo | None:
+    """The git repository holding `root`, or None when there is none (or git is missing)."""
     try:
-        out = subprocess.run(
-            ["git", "-C", str(root), *args], capture_output=True, text=True, timeout=60, check=False
-        )
-    except (OSError, subprocess.TimeoutExpired) as error:
-        raise UsageError(f"git {' '.join(args)} failed: {error}") from error
-    if out.returncode != 0:
-        raise UsageError(f"git {' '.join(args)}: {out.stderr.strip() or 'failed'}")
-    return out.stdout
+        return git.Repo(root, search_parent_directories=True)
+    except (InvalidGitRepositoryError, NoSuchPathError, GitCommandError, OSError):
+        return None
+    except Exception:  # GitPython raises a bare ImportError-like error when git is absent
+        return None
 
 
-def _prefix(root: Path) -> str:
+def _require_repo(root: Path) -> git.Repo:
+    repo = open_repo(root)
+    if repo is None:
+        raise UsageError(f"{root} is not inside a git repository (needed for --staged/--changed-since)")
+    return repo
+
+
+def _git(repo: git.Repo, *args: str) -> str:
+    try:
+        return str(repo.git.execute(["git", *args], with_extended_output=False, strip_newline_in_stdout=False))
+    except GitCommandError as error:
+        message = (error.stderr or "").strip().removeprefix("stderr:").strip(" '\n") or "failed"
+        raise UsageError(f"git {' '.join(args)}: {message}") from error
+
+
+def _prefix(repo: git.Repo, root: Path) -> str:
     """The config repo's path inside its git work tree ('' at the top)."""
-    return _git(root, "rev-parse", "--show-prefix").strip()
+    top = Path(str(repo.working_tree_dir)).resolve()
+    try:
+        relative = root.resolve().relative_to(top).as_posix()
+    except ValueError:
+        return ""
+    return "" if relative == "." else relative + "/"
 
 
 def _strip(names: str, prefix: str) -> list[str]:
@@ -37,14 +67,124 @@ def _strip(names: str, prefix: str) -> list[str]:
 
 
 def staged_files(root: Path) -> list[str]:
-    """Files the index changes relative to HEAD (added, copied, modified, renamed), root-relative."""
-    names = _git(root, "diff", "--cached", "--name-only", "--diff-filter=ACMRD", "-z", "--")
-    return _strip(names, _prefix(root))
+    """Files the index changes relative to HEAD (added, copied, modified, renamed, deleted), root-relative."""
+    repo = _require_repo(root)
+    with repo:
+        names = _git(repo, "-C", str(root), "diff", "--cached", "--name-only", "--diff-filter=ACMRD", "-z", "--")
+        # `git -C root diff --name-only` prints paths relative to the work-tree top.
+        return _strip(names, _prefix(repo, root))
 
 
 def changed_since(root: Path, revision: str) -> list[str]:
     """Files changed between REV's merge base with HEAD and the work tree, plus untracked files."""
-    base = _git(root, "merge-base", revision, "HEAD").strip() or revision
-    names = _git(root, "diff", "--name-only", "--diff-filter=ACMRD", "-z", base, "--")
-    untracked = _git(root, "ls-files", "--others", "--exclude-standard", "-z", "--full-name")
-    return _strip(names + "\0" + untracked, _prefix(root))
+    repo = _require_repo(root)
+    with repo:
+        base = _git(repo, "-C", str(root), "merge-base", revision, "HEAD").strip() or revision
+        names = _git(repo, "-C", str(root), "diff", "--name-only", "--diff-filter=ACMRD", "-z", base, "--")
+        untracked = _git(
+            repo, "-C", str(root), "ls-files", "--others", "--exclude-standard", "-z", "--full-name"
+        )
+        return _strip(names + "\0" + untracked, _prefix(repo, root))
+
+
+def normalise_remote_url(url: str) -> str:
+    """`host/owner/repo` for any spelling of a remote: https, ssh://, scp-like, with or without .git."""
+    url = url.strip()
+    if "://" in url:
+        rest = url.split("://", 1)[1]
+        rest = rest.rsplit("@", 1)[-1] if "@" in rest.split("/", 1)[0] else rest
+        host, _, path = rest.partition("/")
+        host = host.split(":", 1)[0]  # a port does not change which repository it is
+    else:
+        match = _SCP_LIKE.match(url)
+        if not match:
+            return url.rstrip("/").removesuffix(".git").lower()
+        host, path = match["host"], match["path"]
+    path = path.strip("/").removesuffix(".git").removesuffix("/")
+    return f"{host.lower()}/{path.lower()}"
+
+
+@dataclass
+class GitFacts:
+    """What a check may ask about the repo's refs, plus what could not be known."""
+
+    available: bool
+    remotes: dict[str, str] = field(default_factory=dict)  # name → normalised url
+    branches: set[str] = field(default_factory=set)  # local and remote-tracking, without remote prefix
+    tags: set[str] = field(default_factory=set)
+    shallow: bool = False
+    detached: bool = False
+    partial_remotes: list[str] = field(default_factory=list)  # remotes fetching only some branches
+    limits: list[str] = field(default_factory=list)
+    _repo: git.Repo | None = None
+
+    def is_this_repo(self, url: str) -> bool:
+        return normalise_remote_url(url) in self.remotes.values()
+
+    def has_commit(self, revision: str) -> bool:
+        if self._repo is None:
+            return False
+        try:
+            self._repo.commit(revision)
+        except (ValueError, GitCommandError, git.BadName):
+            return False
+        return True
+
+    @property
+    def sees_all_branches(self) -> bool:
+        """False when a missing branch may just not have been fetched (shallow or single-branch clone)."""
+        return not self.shallow and not self.partial_remotes
+
+
+def git_facts(root: Path) -> GitFacts:
+    repo = open_repo(root)
+    if repo is None:
+        return GitFacts(False, limits=[f"{root} is not a git repository: branch/tag checks skipped"])
+    facts = GitFacts(True, _repo=repo)
+    for remote in repo.remotes:
+        try:
+            urls = list(remote.urls)
+        except GitCommandError:
+            urls = []
+        for url in urls[:1]:
+            facts.remotes[remote.name] = normalise_remote_url(url)
+        try:
+            refspecs = repo.git.config("--get-all", f"remote.{remote.name}.fetch").split()
+        except GitCommandError:
+            refspecs = []
+        if refspecs and not any("*" in spec for spec in refspecs):
+            facts.partial_remotes.append(remote.name)
+    for head in repo.heads:
+        facts.branches.add(head.name)
+    for ref in repo.refs:
+        if isinstance(ref, git.RemoteReference):
+            name = ref.remote_head
+            if name != "HEAD":
+                facts.branches.add(name)
+    facts.tags = {tag.name for tag in repo.tags}
+    git_dir = Path(repo.git_dir)
+    facts.shallow = (git_dir / "shallow").is_file()
+    try:
+        facts.detached = repo.head.is_detached
+    except (TypeError, ValueError):
+        facts.detached = True
+    if not facts.remotes:
+        facts.limits.append("the git repository has no remotes: cannot tell which Applications point at it")
+    if facts.shallow:
+        facts.limits.append("shallow clone: branches/tags/commits not fetched cannot be confirmed missing")
+    if facts.partial_remotes:
+        facts.limits.append(
+            f"remote(s) {', '.join(facts.partial_remotes)} fetch only some branches: "
+            "a branch missing locally may exist upstream"
+        )
+    if facts.detached:
+        facts.limits.append("detached HEAD: the current branch is unknown (fine for branch/tag lookups)")
+    return facts
+
+
+def looks_like_commit(revision: str) -> bool:
+    return bool(re.fullmatch(r"[0-9a-f]{7,64}", revision))
+
+
+def is_full_commit(revision: str) -> bool:
+    return bool(_FULL_SHA.match(revision))

@@ -257,8 +257,13 @@ def _build(text: str, result: LoadResult) -> None:
         column = mark.column + 1 if mark else 1
         message = ": ".join(str(part) for part in (error.context, error.problem) if part)
         result.problems.append(YamlProblem("yaml-syntax", line, column, message))
-    except yaml.YAMLError as error:  # reader errors (control characters) have no mark
-        result.problems.append(YamlProblem("yaml-syntax", root_line, 1, str(error)))
+    except yaml.reader.ReaderError as error:  # control characters: a position, not a mark
+        position = max(0, int(error.position))
+        line = text.count("\n", 0, position) + 1
+        column = position - (text.rfind("\n", 0, position) + 1) + 1
+        result.problems.append(YamlProblem("yaml-syntax", line, column, str(error).splitlines()[0]))
+    except yaml.YAMLError as error:
+        result.problems.append(YamlProblem("yaml-syntax", root_line, 1, str(error).splitlines()[0]))
     except _Abort as abort:
         result.problems.append(abort.problem)
     finally:

@@ -1,3 +1,515 @@
-"""Placeholder: rules land here in a later change."""
+"""Argo CD rules JSON Schema cannot express: they need the file tree, several resources, or the repo.
 
-RULES: tuple[object, ...] = ()
+The single-resource Argo CD checks are declarative policies (policies/argocd/); these look
+across the repo. All of them see committed Applications and those ApplicationSets generate.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import subprocess
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from gitops_lint.context import CheckContext
+from gitops_lint.model import Finding, Resource
+from gitops_lint.rules.appset import ApplicationView, argocd_applications, is_application_set
+from gitops_lint.rules.base import meta, repo_rule
+
+_MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
+_SCP_URL = re.compile(r"^[\w.-]+@([^:/]+):(.+)$")
+
+
+# --- what an Application deploys ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ApplicationSource:
+    """One source of an Application, with where it sits in the file."""
+
+    repo_url: str
+    path: str | None  # normalised, "" for the repo root; None for a Helm chart repo source
+    pointer: tuple[str | int, ...]  # of the source mapping, within the Application
+    raw: Mapping[str, Any]
+
+
+def application_sources(doc: Mapping[str, Any]) -> list[ApplicationSource]:
+    spec = doc.get("spec")
+    if not isinstance(spec, dict):
+        return []
+    found: list[tuple[Any, tuple[str | int, ...]]] = []
+    if isinstance(spec.get("source"), dict):
+        found.append((spec["source"], ("spec", "source")))
+    if isinstance(spec.get("sources"), list):
+        found.extend(
+            (source, ("spec", "sources", index))
+            for index, source in enumerate(spec["sources"])
+            if isinstance(source, dict)
+        )
+    out = []
+    for source, pointer in found:
+        path = source.get("path")
+        normalised = None
+        if isinstance(path, str) and not source.get("chart"):
+            normalised = posixpath.normpath(path.strip().strip("/")) if path.strip() else ""
+            normalised = "" if normalised == "." else normalised
+        out.append(ApplicationSource(str(source.get("repoURL") or ""), normalised, pointer, source))
+    return out
+
+
+def normalise_repo_url(url: str) -> str:
+    """`git@github.com:org/repo.git`, `https://user@github.com/org/repo/` → `github.com/org/repo`."""
+    url = url.strip().lower()
+    scp = _SCP_URL.match(url)
+    if scp:
+        url = f"{scp.group(1)}/{scp.group(2)}"
+    url = url.split("://", 1)[-1]
+    url = url.split("@", 1)[-1] if "@" in url.split("/", 1)[0] else url
+    url = url.rstrip("/")
+    return url[:-4] if url.endswith(".git") else url
+
+
+@lru_cache(maxsize=32)
+def _git_remotes(root: str) -> frozenset[str]:
+    try:
+        out = subprocess.run(
+            ["git", "-C", root, "remote", "-v"], capture_output=True, text=True, timeout=30, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return frozenset()
+    if out.returncode != 0:
+        return frozenset()
+    return frozenset(normalise_repo_url(line.split()[1]) for line in out.stdout.splitlines() if len(line.split()) >= 2)
+
+
+def _directories(ctx: CheckContext) -> set[str]:
+    directories = {""}
+    for repo_file in ctx.files.files:
+        parent = posixpath.dirname(repo_file.path)
+        while parent and parent not in directories:
+            directories.add(parent)
+            parent = posixpath.dirname(parent)
+    return directories
+
+
+def is_this_repo(source: ApplicationSource, ctx: CheckContext, directories: set[str]) -> bool:
+    """Does the source point into the repo being checked?
+
+    A git remote settles it; without one, a repoURL named like the checked directory, or a
+    relative/empty URL, or a path whose top directory exists here (the seed's layout, checked
+    from a copy without remotes) counts as this repo.
+    """
+    if source.path is None:
+        return False
+    url = normalise_repo_url(source.repo_url)
+    remotes = _git_remotes(str(ctx.root)) if ctx.files.from_git else frozenset()
+    if url and url in remotes:
+        return True
+    if not url or url.rsplit("/", 1)[-1] == ctx.root.name.lower():
+        return True
+    if remotes:
+        return False
+    top = source.path.split("/", 1)[0]
+    return bool(top) and top in directories
+
+
+def _has_manifests(ctx: CheckContext, directory: str) -> bool:
+    prefix = f"{directory}/" if directory else ""
+    return any(
+        posixpath.dirname(f.path) == directory and f.path.startswith(prefix)
+        and f.path.endswith(_MANIFEST_SUFFIXES)
+        for f in ctx.files.files
+    )  # fmt: skip
+
+
+# --- application-path-exists --------------------------------------------------------------------
+
+APPLICATION_PATH_EXISTS = meta(
+    "application-path-exists",
+    "Application source.path must exist in this repo and be something Argo CD can render",
+    "error",
+    "argocd",
+    "An Application whose `source.path` is missing (a renamed overlay, a typo such as "
+    "`overlays/prod` for `overlays/production`) fails with ComparisonError only after the merge, "
+    "and every change to that app stops deploying. Only sources that point into this repo "
+    "(its git remote, its name, or a relative path) are checked.",
+    "Point `source.path` at the app's kustomization root (e.g. "
+    "`apps/api-service/overlays/production`), or restore the directory.",
+    passing=(
+        "# file: apps/api-service/overlays/production/kustomization.yaml\n"
+        "resources:\n  - deployment.yaml\n"
+        "# file: apps/api-service/overlays/production/deployment.yaml\n"
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: api\n"
+        "# file: argocd/api-service.yaml\n"
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: api-service\n"
+        "  namespace: argocd\nspec:\n  project: production\n  source:\n"
+        "    repoURL: https://github.com/myorg/gitops-config.git\n    targetRevision: release/v1.2\n"
+        "    path: apps/api-service/overlays/production\n  destination:\n"
+        "    server: https://us-east.example.com\n    namespace: production\n",
+    ),
+    failing=(
+        "# file: apps/api-service/overlays/production/kustomization.yaml\n"
+        "resources:\n  - deployment.yaml\n"
+        "# file: apps/api-service/overlays/production/deployment.yaml\n"
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: api\n"
+        "# file: argocd/api-service.yaml\n"
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: api-service\n"
+        "  namespace: argocd\nspec:\n  project: production\n  source:\n"
+        "    repoURL: https://github.com/myorg/gitops-config.git\n    targetRevision: release/v1.2\n"
+        "    path: apps/api-service/overlays/prod  # expect: application-path-exists\n"
+        "  destination:\n    server: https://us-east.example.com\n    namespace: production\n",
+    ),
+    references=("https://argo-cd.readthedocs.io/en/stable/user-guide/application_sources/",),
+)
+
+
+@repo_rule(APPLICATION_PATH_EXISTS)
+def check_application_path_exists(ctx: CheckContext) -> Iterator[Finding]:
+    directories = _directories(ctx)
+    for view in argocd_applications(ctx):
+        if not ctx.in_focus(view.resource.path):
+            continue
+        for source in application_sources(view.resource.doc):
+            if source.path is None:
+                continue
+            if not is_this_repo(source, ctx, directories):
+                ctx.note(
+                    f"{view.resource.path}: Application {view.resource.name} deploys from "
+                    f"{source.repo_url or 'another repo'}; its path is not checked"
+                )
+                continue
+            problem = _path_problem(ctx, source, directories)
+            if problem:
+                yield ctx.finding(
+                    APPLICATION_PATH_EXISTS,
+                    f"Application {view.resource.name}: source.path {source.path or '.'!r} {problem}"
+                    + view.suffix,
+                    resource=view.resource,
+                    pointer=(*view.prefix, *source.pointer, "path"),
+                )
+
+
+def _path_problem(ctx: CheckContext, source: ApplicationSource, directories: set[str]) -> str | None:
+    path = source.path or ""
+    if path not in directories:
+        return "does not exist in this repo"
+    if path in ctx.layout.kustomizations or path in ctx.layout.helm_dirs:
+        return None
+    if any(key in source.raw for key in ("kustomize",)):
+        return "has no kustomization.yaml although the source sets `kustomize:` options"
+    if source.raw.get("directory") is not None or source.raw.get("plugin") is not None:
+        return None
+    if _has_manifests(ctx, path):
+        return None  # a plain directory of manifests (app-of-apps): Argo CD applies them as they are
+    return "is neither a kustomization root, a Helm chart, nor a directory of manifests"
+
+
+# --- hpa-replicas-ignored -----------------------------------------------------------------------
+
+_HPA_APP = (
+    "# file: apps/api/base/kustomization.yaml\n"
+    "resources:\n  - deployment.yaml\n  - hpa.yaml\n"
+    "# file: apps/api/base/deployment.yaml\n"
+    "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  replicas: 3\n"
+    "  selector:\n    matchLabels: {app: api}\n  template:\n    metadata:\n      labels: {app: api}\n"
+    "    spec:\n      containers:\n        - name: api\n          image: myregistry.io/api:v1.2.3\n"
+    "# file: apps/api/base/hpa.yaml\n"
+    "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: api\nspec:\n"
+    "  scaleTargetRef:\n    apiVersion: apps/v1\n    kind: Deployment\n    name: api\n"
+    "  minReplicas: 3\n  maxReplicas: 10\n"
+    "# file: argocd/api.yaml\n"
+    "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: api\n  namespace: argocd\n"
+    "spec:\n  project: staging\n  source:\n    repoURL: https://github.com/myorg/gitops-config.git\n"
+    "    targetRevision: main\n    path: apps/api/base\n  destination:\n"
+    "    server: https://kubernetes.default.svc\n    namespace: staging\n"
+)
+
+HPA_REPLICAS_IGNORED = meta(
+    "hpa-replicas-ignored",
+    "Application with an HPA must ignore the Deployment's /spec/replicas",
+    "warning",
+    "argocd",
+    "When an app renders a HorizontalPodAutoscaler for a Deployment that sets `spec.replicas`, "
+    "the autoscaler and Argo CD fight: the HPA scales, Argo CD reports OutOfSync and (with "
+    "self-heal) resets the replica count on every sync. The seed's Application ignores "
+    "`/spec/replicas` for this reason.",
+    "Add to the Application `ignoreDifferences: [{group: apps, kind: Deployment, jsonPointers: "
+    "[/spec/replicas]}]` (and the sync option `RespectIgnoreDifferences=true`), or drop "
+    "`replicas` from the Deployment.",
+    passing=(
+        _HPA_APP
+        + "  ignoreDifferences:\n    - group: apps\n      kind: Deployment\n"
+        "      jsonPointers:\n        - /spec/replicas\n",
+    ),
+    failing=(_HPA_APP.replace("spec:\n  project: staging", "spec:  # expect: hpa-replicas-ignored\n  project: staging"),),
+    references=("https://argo-cd.readthedocs.io/en/stable/user-guide/diffing/",),
+)
+
+
+def _rendered_by(ctx: CheckContext, root: str) -> list[Resource]:
+    """What the kustomization root at `root` produces: kustomize's output, else its files."""
+    rendered = [r for r in ctx.rendered if r.rendered_from == root]
+    if rendered:
+        return rendered
+    files = _reachable_files(ctx, root)
+    return [r for r in (*ctx.resources, *ctx.fragments) if r.path in files]
+
+
+def _reachable_files(ctx: CheckContext, root: str) -> set[str]:
+    files: set[str] = set()
+    seen: set[str] = set()
+    pending = [root]
+    while pending:
+        directory = pending.pop()
+        if directory in seen:
+            continue
+        seen.add(directory)
+        kustomization = ctx.layout.kustomizations.get(directory)
+        if kustomization is None:
+            prefix = f"{directory}/" if directory else ""
+            files.update(f.path for f in ctx.files.files if f.path.startswith(prefix))
+            continue
+        for path in kustomization.referenced_paths():
+            if path in ctx.layout.kustomizations:
+                pending.append(path)
+            else:
+                files.add(path)
+        files.update(kustomization.components)
+        pending.extend(c for c in kustomization.components if c in ctx.layout.kustomizations)
+    return files
+
+
+def _ignores_replicas(doc: Mapping[str, Any], deployment: str) -> bool:
+    spec = doc.get("spec")
+    entries = spec.get("ignoreDifferences") if isinstance(spec, dict) else None
+    for entry in entries if isinstance(entries, list) else ():
+        if not isinstance(entry, dict) or entry.get("kind") not in ("Deployment", "*"):
+            continue
+        if entry.get("group") not in ("apps", "*", None):
+            continue
+        if entry.get("name") not in (None, "", deployment):
+            continue
+        pointers = entry.get("jsonPointers") or ()
+        expressions = entry.get("jqPathExpressions") or ()
+        if "/spec/replicas" in pointers or ".spec.replicas" in expressions:
+            return True
+        if entry.get("managedFieldsManagers"):
+            return True  # fields the HPA's manager owns are ignored, replicas among them
+    return False
+
+
+def _globally_ignored(ctx: CheckContext) -> bool:
+    """argocd-cm `resource.customizations.ignoreDifferences.*` can ignore replicas for every app."""
+    for resource in ctx.resources:
+        if resource.kind != "ConfigMap" or resource.name != "argocd-cm":
+            continue
+        data = resource.doc.get("data")
+        for key, value in data.items() if isinstance(data, dict) else ():
+            if "ignoreDifferences" in str(key) or key == "resource.customizations":
+                if "/spec/replicas" in str(value) or ".spec.replicas" in str(value):
+                    return True
+    return False
+
+
+@repo_rule(HPA_REPLICAS_IGNORED)
+def check_hpa_replicas_ignored(ctx: CheckContext) -> Iterator[Finding]:
+    views = [v for v in argocd_applications(ctx) if ctx.in_focus(v.resource.path)]
+    if not views or _globally_ignored(ctx):
+        return
+    directories = _directories(ctx)
+    for view in views:
+        for source in application_sources(view.resource.doc):
+            if source.path is None or not is_this_repo(source, ctx, directories):
+                continue
+            resources = _rendered_by(ctx, source.path)
+            yield from _hpa_findings(ctx, view, source.path, resources)
+
+
+def _hpa_findings(
+    ctx: CheckContext, view: ApplicationView, path: str, resources: list[Resource]
+) -> Iterator[Finding]:
+    replicas_set = {
+        r.name for r in resources
+        if r.kind == "Deployment" and isinstance(r.doc.get("spec"), dict) and "replicas" in r.doc["spec"]
+    }  # fmt: skip
+    doc = view.resource.doc
+    for hpa in resources:
+        if hpa.kind != "HorizontalPodAutoscaler" or hpa.fragment:
+            continue
+        spec = hpa.doc.get("spec")
+        target = spec.get("scaleTargetRef") if isinstance(spec, dict) else None
+        if not isinstance(target, dict) or target.get("kind") != "Deployment":
+            continue
+        deployment = str(target.get("name") or "")
+        # A Deployment that leaves replicas unset gives Argo CD nothing to fight the HPA over.
+        if deployment not in replicas_set or _ignores_replicas(doc, deployment):
+            continue
+        spec_doc = doc.get("spec")
+        pointer: tuple[str | int, ...] = (
+            ("spec", "ignoreDifferences")
+            if isinstance(spec_doc, dict) and "ignoreDifferences" in spec_doc
+            else ("spec",)
+        )
+        yield ctx.finding(
+            HPA_REPLICAS_IGNORED,
+            f"Application {view.resource.name} renders HorizontalPodAutoscaler {hpa.name} for "
+            f"Deployment {deployment} (in {path}) but does not ignore /spec/replicas: every sync "
+            "resets the replicas the autoscaler chose" + view.suffix,
+            resource=view.resource,
+            pointer=(*view.prefix, *pointer),
+        )
+
+
+# --- prefer-applicationset ----------------------------------------------------------------------
+
+_COPY = (
+    "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: api-service-{region}\n"
+    "  namespace: argocd\nspec:\n  project: production\n  source:\n"
+    "    repoURL: https://github.com/myorg/gitops-config.git\n    targetRevision: release/v1.2\n"
+    "    path: apps/api-service/overlays/production\n  destination:\n"
+    "    server: https://{region}.example.com\n    namespace: production\n"
+    "  syncPolicy:\n    automated:\n      selfHeal: true\n"
+)
+
+PREFER_APPLICATIONSET = meta(
+    "prefer-applicationset",
+    "The same Application copied for several clusters: an ApplicationSet would do",
+    "info",
+    "argocd",
+    "Copies of one Application that differ only in their destination cluster drift apart: a "
+    "fix lands in one copy and not the others, and a new cluster means another copy. The seed's "
+    "checklist item 9: use an ApplicationSet for multi-cluster (its us-east and eu-west "
+    "Applications are such copies).",
+    "Replace the copies with one ApplicationSet whose list or clusters generator names the "
+    "clusters and whose template holds the shared Application.",
+    passing=(_COPY.format(region="us-east"),),
+    failing=(
+        # The seed's two production copies; the finding sits on the first file.
+        "# file: argocd/api-service-eu-west.yaml\n"
+        + _COPY.format(region="eu-west").replace(
+            "kind: Application\n", "kind: Application  # expect: prefer-applicationset\n"
+        )
+        + "# file: argocd/api-service-us-east.yaml\n"
+        + _COPY.format(region="us-east"),
+    ),
+    references=("https://argo-cd.readthedocs.io/en/stable/user-guide/application-set/",),
+)
+
+
+@repo_rule(PREFER_APPLICATIONSET)
+def check_prefer_applicationset(ctx: CheckContext) -> Iterator[Finding]:
+    groups: dict[tuple[str, str, str], list[Resource]] = {}
+    for view in argocd_applications(ctx, include_generated=False):
+        sources = application_sources(view.resource.doc)
+        if not sources:
+            continue
+        first = sources[0]
+        what = first.path if first.path is not None else str(first.raw.get("chart") or "")
+        key = (normalise_repo_url(first.repo_url), what, view.resource.namespace)
+        groups.setdefault(key, []).append(view.resource)
+    for (url, what, _namespace), members in groups.items():
+        clusters = {_cluster(m.doc) for m in members}
+        clusters.discard("")
+        if len(clusters) < 2 or not any(ctx.in_focus(m.path) for m in members):
+            continue
+        members.sort(key=lambda r: (r.path, r.line))
+        first = members[0]
+        names = ", ".join(m.name for m in members)
+        yield ctx.finding(
+            PREFER_APPLICATIONSET,
+            f"Applications {names} deploy the same source ({url or 'this repo'} {what}) to "
+            f"{len(clusters)} clusters; one ApplicationSet would keep them in step",
+            resource=first,
+            pointer=("kind",),
+            environment=first.environment,
+        )
+
+
+def _cluster(doc: Mapping[str, Any]) -> str:
+    spec = doc.get("spec")
+    destination = spec.get("destination") if isinstance(spec, dict) else None
+    if not isinstance(destination, dict):
+        return ""
+    return str(destination.get("server") or destination.get("name") or "")
+
+
+# --- notifications-configured -------------------------------------------------------------------
+
+_NOTIFICATIONS_CM = (
+    "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: argocd-notifications-cm\n"
+    "  namespace: argocd\ndata:\n  service.slack: |\n    token: $slack-token\n"
+    "  trigger.on-sync-failed: |\n    - when: app.status.operationState.phase in ['Error', 'Failed']\n"
+    "      send: [app-sync-failed]\n"
+    "  defaultTriggers: |\n    - on-sync-failed\n"
+)
+
+NOTIFICATIONS_CONFIGURED = meta(
+    "notifications-configured",
+    "No Argo CD notification for failed syncs or degraded apps",
+    "info",
+    "argocd",
+    "Without a notification a failed sync or a Degraded app is noticed only by whoever opens "
+    "the Argo CD UI; with automated sync nobody is watching. The seed's checklist item 8: set "
+    "up Slack/email notifications for sync events. Reported once per repo, and only for repos "
+    "that hold Argo CD Applications (argocd-notifications-cm installed from elsewhere, e.g. a "
+    "Helm release, is invisible here: switch the rule off then).",
+    "Commit `argocd-notifications-cm` with a service (e.g. `service.slack`), the triggers "
+    "`trigger.on-sync-failed` and/or `trigger.on-health-degraded`, and a subscription "
+    "(`defaultTriggers` or `notifications.argoproj.io/subscribe.*` annotations).",
+    passing=(_COPY.format(region="us-east") + _NOTIFICATIONS_CM,),
+    failing=(
+        _COPY.format(region="us-east").replace(
+            "apiVersion: argoproj.io/v1alpha1\n",
+            "apiVersion: argoproj.io/v1alpha1  # expect: notifications-configured\n",
+            1,
+        ),
+    ),
+    references=("https://argo-cd-notifications.readthedocs.io/en/stable/catalog/",),
+)
+
+
+def _is_failure_trigger(key: str, value: Any) -> bool:
+    if not key.startswith("trigger."):
+        return False
+    name = key[len("trigger."):]
+    text = str(value)
+    if "sync-failed" in name or "degraded" in name.lower():
+        return True
+    return "Degraded" in text or ("operationState" in text and ("Failed" in text or "Error" in text))
+
+
+@repo_rule(NOTIFICATIONS_CONFIGURED)
+def check_notifications_configured(ctx: CheckContext) -> Iterator[Finding]:
+    if ctx.focus is not None:
+        return  # a repo-wide absence; an incremental run cannot tell
+    everything = [*ctx.resources, *ctx.rendered]
+    applications = [
+        r for r in everything
+        if r.api_version.startswith("argoproj.io/") and (r.kind == "Application" or is_application_set(r))
+    ]  # fmt: skip
+    if not applications:
+        return
+    for resource in everything:
+        if resource.kind == "ConfigMap" and resource.name == "argocd-notifications-cm":
+            data = resource.doc.get("data")
+            if isinstance(data, dict) and any(_is_failure_trigger(str(k), v) for k, v in data.items()):
+                return
+    first = min(applications, key=lambda r: (r.path, r.line))
+    yield ctx.finding(
+        NOTIFICATIONS_CONFIGURED,
+        f"the repo deploys {len(applications)} Argo CD Application(s) but no argocd-notifications-cm "
+        "has a trigger for failed syncs or degraded health",
+        path=first.path,
+        line=first.line,
+    )
+
+
+RULES = (
+    check_application_path_exists,
+    check_hpa_replicas_ignored,
+    check_prefer_applicationset,
+    check_notifications_configured,
+)

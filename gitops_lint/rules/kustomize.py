@@ -1,3 +1,287 @@
-"""Placeholder: rules land here in a later change."""
+"""Kustomize rules: builds that fail, references that do not resolve, unpinned remotes, deprecated fields.
 
-RULES: tuple[object, ...] = ()
+`kustomize-build-fails` findings come from the render stage (render/stage.py), which is also
+where these situations are reported under that id:
+- kustomize exits non-zero (error): its message, cleaned, at the file it names;
+- kustomize runs past `kustomize.timeout` (error);
+- a reference cycle between kustomizations (error, at the entry that closes it; such roots
+  are not rendered);
+- a root that renders no resources (warning);
+- a root not rendered because it reaches a remote base offline, or inflates Helm charts (info).
+A reference that points outside the repo is a `kustomize-missing-reference` (Argo CD checks out
+only this repo, so for it the path does not exist); a root whose build fails because of a
+missing reference gets only that finding.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from urllib.parse import parse_qs, urlsplit
+
+from gitops_lint.context import CheckContext
+from gitops_lint.model import Finding
+from gitops_lint.render.graph import MISSING, OUTSIDE, graph_for
+from gitops_lint.repo.layout import Kustomization
+from gitops_lint.repo.yaml import locate_line
+from gitops_lint.rules.base import MetaOnlyRule, meta, repo_rule
+
+KUSTOMIZE_BUILD_FAILS = meta(
+    "kustomize-build-fails",
+    "`kustomize build` of a root fails",
+    "error",
+    "kustomize",
+    "Argo CD runs `kustomize build` on the Application's path; when it fails the Application "
+    "shows ComparisonError and nothing syncs. A patch that no longer matches its target, a "
+    "duplicated resource or a broken base only shows up in the build. The same rule id reports "
+    "a reference cycle (error), a build that does not finish within `kustomize.timeout` (error), "
+    "a root that renders nothing (warning: Argo CD would prune everything it deployed), and a "
+    "root that is not rendered because it reaches a remote base while offline or inflates Helm "
+    "charts (info).",
+    "Run `kubectl kustomize <root>` locally and fix what the message names: usually a patch "
+    "whose target was renamed or removed, or a resource listed twice.",
+    passing=(
+        "# file: apps/web/base/kustomization.yaml\n"
+        "resources:\n  - configmap.yaml\n"
+        "# file: apps/web/base/configmap.yaml\n"
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\ndata:\n  LOG_LEVEL: info\n"
+        "# file: apps/web/overlays/production/kustomization.yaml\n"
+        "resources:\n  - ../../base\npatches:\n  - path: configmap-patch.yaml\n"
+        "# file: apps/web/overlays/production/configmap-patch.yaml\n"
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\ndata:\n  LOG_LEVEL: warn\n",
+    ),
+    failing=(
+        "# file: apps/web/base/kustomization.yaml\n"
+        "resources:\n  - configmap.yaml\n"
+        "# file: apps/web/base/configmap.yaml\n"
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\ndata:\n  LOG_LEVEL: info\n"
+        "# file: apps/web/overlays/production/kustomization.yaml\n"
+        "resources:\n  - ../../base\npatches:\n  - path: configmap-patch.yaml\n"
+        "# file: apps/web/overlays/production/configmap-patch.yaml\n"
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web-renamed  # expect: kustomize-build-fails\n"
+        "data:\n  LOG_LEVEL: warn\n",
+    ),
+    references=("https://kubectl.docs.kubernetes.io/references/kustomize/cmd/build/",),
+)
+
+KUSTOMIZE_MISSING_REFERENCE = meta(
+    "kustomize-missing-reference",
+    "A resources/components/patches/generator path does not exist",
+    "error",
+    "kustomize",
+    "A kustomization that names a file or directory that is not there fails to build, and Argo "
+    "CD stops syncing every overlay built on it. Checked without running kustomize, so the "
+    "finding points at the exact entry. A path outside the repository counts as missing: Argo CD "
+    "checks out only this repo. A directory listed as a resource must hold a kustomization.",
+    "Fix the path (relative to the kustomization's directory), add the missing file, or drop "
+    "the entry.",
+    passing=(
+        "# file: apps/web/base/kustomization.yaml\n"
+        "resources:\n  - configmap.yaml\n"
+        "# file: apps/web/base/configmap.yaml\n"
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\ndata:\n  LOG_LEVEL: info\n",
+    ),
+    failing=(
+        "# file: apps/web/base/kustomization.yaml\n"
+        "resources:\n  - configmap.yaml\n  - service.yaml  # expect: kustomize-missing-reference\n"
+        "# file: apps/web/base/configmap.yaml\n"
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\ndata:\n  LOG_LEVEL: info\n",
+    ),
+)
+
+KUSTOMIZE_REMOTE_UNPINNED = meta(
+    "kustomize-remote-unpinned",
+    "Remote resource or base not pinned to a tag or commit",
+    "error",
+    "kustomize",
+    "A remote base without `?ref=` (or with a branch such as `main`, `master` or `HEAD`) follows "
+    "whatever that branch holds today: the cluster changes without a commit in this repo, and "
+    "two renders of the same commit can differ. Helm charts without `version` drift the same way.",
+    "Pin it: `?ref=v1.2.3` (a tag) or `?ref=<40-character commit SHA>`; give Helm charts a "
+    "`version`.",
+    passing=(
+        "# file: infrastructure/ingress/kustomization.yaml\n"
+        "resources:\n"
+        "  - https://github.com/kubernetes-sigs/kustomize//examples/helloWorld?ref=v5.5.0\n",
+    ),
+    failing=(
+        "# file: infrastructure/ingress/kustomization.yaml\n"
+        "resources:\n"
+        "  - https://github.com/kubernetes-sigs/kustomize//examples/helloWorld?ref=master"
+        "  # expect: kustomize-remote-unpinned\n",
+    ),
+)
+
+KUSTOMIZE_DEPRECATED_FIELD = meta(
+    "kustomize-deprecated-field",
+    "Deprecated kustomization field",
+    "warning",
+    "kustomize",
+    "kustomize v5 deprecates `patchesStrategicMerge`, `patchesJson6902`, `bases`, `commonLabels` "
+    "and `vars`; they print warnings today and are slated for removal, at which point Argo CD's "
+    "bundled kustomize fails the build. `kustomize edit fix` rewrites most of them.",
+    "Replace the field as the message says (patches, resources, labels, replacements), or run "
+    "`kustomize edit fix` in the kustomization's directory.",
+    passing=(
+        "# file: apps/web/overlays/production/kustomization.yaml\n"
+        "resources:\n  - ../../base\npatches:\n  - path: replicas.yaml\n"
+        "# file: apps/web/overlays/production/replicas.yaml\n"
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 3\n"
+        "# file: apps/web/base/kustomization.yaml\n"
+        "resources:\n  - deployment.yaml\n"
+        "# file: apps/web/base/deployment.yaml\n"
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n"
+        "  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n"
+        "    spec:\n      containers:\n        - name: web\n          image: nginx:1.27\n",
+    ),
+    failing=(
+        "# file: apps/web/overlays/production/kustomization.yaml\n"
+        "resources:\n  - ../../base\n"
+        "patchesStrategicMerge:  # expect: kustomize-deprecated-field\n  - replicas.yaml\n"
+        "# file: apps/web/overlays/production/replicas.yaml\n"
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 3\n"
+        "# file: apps/web/base/kustomization.yaml\n"
+        "resources:\n  - deployment.yaml\n"
+        "# file: apps/web/base/deployment.yaml\n"
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n"
+        "  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n"
+        "    spec:\n      containers:\n        - name: web\n          image: nginx:1.27\n",
+    ),
+    references=("https://kubectl.docs.kubernetes.io/references/kustomize/kustomization/",),
+)
+
+# field → (replacement, how)
+DEPRECATED_FIELDS: dict[str, tuple[str, str]] = {
+    "patchesStrategicMerge": ("patches", "list each file as `patches: [{path: FILE}]`"),
+    "patchesJson6902": ("patches", "move each entry to `patches:` with the same `path`/`patch` and `target`"),
+    "bases": ("resources", "list the same directories under `resources:`"),
+    "commonLabels": (
+        "labels",
+        "use `labels: [{pairs: {...}, includeSelectors: true}]` (includeSelectors keeps commonLabels' "
+        "selector behaviour; leave it false for labels on metadata only)",
+    ),
+    "vars": ("replacements", "express each var as a `replacements:` entry (source → targets)"),
+}
+
+_SHA = re.compile(r"^[0-9a-f]{7,40}$", re.I)
+_VERSIONISH = re.compile(r"\d+\.\d+|^v\d+$", re.I)
+_MOVING = frozenset(("main", "master", "head", "develop", "development", "dev", "trunk", "latest", "stable"))
+
+
+def _line(ctx: CheckContext, kustomization: Kustomization, pointer: tuple[str | int, ...]) -> int:
+    source = ctx.sources.get(kustomization.file)
+    if source is None:
+        return 1
+    return locate_line(source.text, 0, pointer) or 1
+
+
+def _is_pinned(ref: str) -> bool:
+    return bool(ref) and ref.lower() not in _MOVING and bool(_SHA.match(ref) or _VERSIONISH.search(ref))
+
+
+def remote_pin(reference: str) -> tuple[bool, str]:
+    """(pinned?, what it tracks) for a remote resource/base URL."""
+    url = reference.removeprefix("git::")
+    query = url.split("?", 1)[1] if "?" in url else ""
+    params = parse_qs(query)
+    for name in ("ref", "version"):
+        if params.get(name):
+            ref = params[name][0]
+            return _is_pinned(ref), f"ref={ref}"
+    if url.startswith("git@"):  # git@github.com:org/repo.git//path
+        url = "https://" + url[len("git@"):].replace(":", "/", 1)
+    elif "://" not in url:  # github.com/org/repo//path
+        url = "https://" + url
+    parts = urlsplit(url)
+    segments = [s for s in parts.path.split("/") if s]
+    host = parts.netloc.lower()
+    if host == "raw.githubusercontent.com" and len(segments) >= 3:
+        return _is_pinned(segments[2]), f"ref {segments[2]}"
+    if "releases" in segments and "download" in segments:
+        tag_index = segments.index("download") + 1
+        if tag_index < len(segments):
+            return _is_pinned(segments[tag_index]), f"release {segments[tag_index]}"
+    if segments and segments[-1].endswith((".yaml", ".yml", ".json")):
+        # A plain file over HTTP: pinned only if its URL carries a version or a commit.
+        pinned = any(_is_pinned(segment) for segment in segments[:-1])
+        return pinned, "a file URL" if not pinned else "a versioned file URL"
+    return False, "the default branch (no ?ref=)"
+
+
+@repo_rule(KUSTOMIZE_MISSING_REFERENCE)
+def check_missing_reference(ctx: CheckContext) -> Iterator[Finding]:
+    for broken in graph_for(ctx).broken:
+        kustomization, reference = broken.kustomization, broken.reference
+        if not ctx.in_focus(kustomization.file):
+            continue
+        if broken.reason == MISSING:
+            why = f"does not exist ({reference.path})"
+        elif broken.reason == OUTSIDE:
+            why = (
+                f"points outside the repository ({reference.path}); Argo CD checks out only this "
+                "repository, so the path does not exist there"
+            )
+        else:
+            why = f"is a directory without a kustomization file ({reference.path})"
+        yield ctx.finding(
+            KUSTOMIZE_MISSING_REFERENCE,
+            f"{reference.key} entry {reference.raw!r} {why}",
+            path=kustomization.file,
+            line=_line(ctx, kustomization, reference.pointer),
+        )
+
+
+@repo_rule(KUSTOMIZE_REMOTE_UNPINNED)
+def check_remote_unpinned(ctx: CheckContext) -> Iterator[Finding]:
+    for kustomization in ctx.layout.kustomizations.values():
+        if not ctx.in_focus(kustomization.file):
+            continue
+        for reference in kustomization.references:
+            if not reference.remote:
+                continue
+            pinned, tracks = remote_pin(reference.raw)
+            if pinned:
+                continue
+            yield ctx.finding(
+                KUSTOMIZE_REMOTE_UNPINNED,
+                f"remote {reference.key} entry {reference.raw} is not pinned: it tracks {tracks}",
+                path=kustomization.file,
+                line=_line(ctx, kustomization, reference.pointer),
+            )
+        charts = kustomization.doc.get("helmCharts")
+        if isinstance(charts, list):
+            for index, chart in enumerate(charts):
+                if isinstance(chart, dict) and chart.get("repo") and not chart.get("version"):
+                    name = chart.get("name") or "?"
+                    yield ctx.finding(
+                        KUSTOMIZE_REMOTE_UNPINNED,
+                        f"Helm chart {name} from {chart.get('repo')} has no version: it tracks the "
+                        "chart's latest release",
+                        path=kustomization.file,
+                        line=_line(ctx, kustomization, ("helmCharts", index)),
+                    )
+
+
+@repo_rule(KUSTOMIZE_DEPRECATED_FIELD)
+def check_deprecated_field(ctx: CheckContext) -> Iterator[Finding]:
+    for kustomization in ctx.layout.kustomizations.values():
+        if not ctx.in_focus(kustomization.file):
+            continue
+        for field_name, (replacement, how) in DEPRECATED_FIELDS.items():
+            if field_name not in kustomization.doc:
+                continue
+            yield ctx.finding(
+                KUSTOMIZE_DEPRECATED_FIELD,
+                f"`{field_name}` is deprecated since kustomize v5; use `{replacement}`",
+                path=kustomization.file,
+                line=_line(ctx, kustomization, (field_name,)),
+                fix=f"Replace `{field_name}` with `{replacement}`: {how}. `kustomize edit fix` does it for you.",
+            )
+
+
+RULES = (
+    MetaOnlyRule(KUSTOMIZE_BUILD_FAILS),
+    check_missing_reference,
+    check_remote_unpinned,
+    check_deprecated_field,
+)

@@ -132,7 +132,6 @@ def check_schema_unknown(resource: Resource, ctx: CheckContext) -> Iterator[Find
         f"no schema for {resource.api_version} {resource.kind} "
         f"(Kubernetes {ctx.schemas.kubernetes_version}, shipped CRDs, CRDs in the repo)",
         resource=resource,
-        pointer=("kind",),
     )
 
 

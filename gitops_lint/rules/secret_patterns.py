@@ -10,9 +10,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-# Characters that may sit next to a token in text without being part of it. A lookbehind
-# on these keeps a prefix such as `AIza` from matching inside base64 ciphertext.
-_B = r"(?<![A-Za-z0-9_+/=-])"
+# A token must not be glued to base64/word characters: the lookbehind keeps a prefix such
+# as `AIza` from matching inside ciphertext. `=` may precede a token (`KEY=AKIA...`); it
+# only ever ends base64, so it is allowed before and not after.
+_B = r"(?<![A-Za-z0-9_+/-])"
 _E = r"(?![A-Za-z0-9_+/=-])"
 
 
@@ -179,13 +180,13 @@ SECRET_KEY_WORDS: tuple[str, ...] = (
     "signingkey",
 )
 
-# ...unless the name says it *names* a secret rather than holds one (`secretName`,
-# ExternalSecret `secretKey`, Helm `existingSecret`, `tokenFile`, `passwordRef`).
-NOT_A_SECRET_KEY = re.compile(
-    r"^(?:existing|use|enable|create|generate|mount|require|skip|allow|auto|insecure|disable)"
-    r"|(?:name|names|ref|refs|file|files|path|dir|key|keys|url|uri|endpoint|env|type|length|"
-    r"policy|mode|source|selector|template|enabled|required|field|id|ttl|expiry|expiration|"
-    r"duration|format|header|issuer|audience|store|provider|annotation|label|mountpath|volume)$"
+# ...unless the name says it is a switch or a pointer rather than the secret (Helm
+# `existingSecret`, `createSecret`, `useToken`). Names that merely *name* a secret
+# (`secretName`, ExternalSecret `secretKey`, `passwordRef`, `tokenFile`) never end in a
+# secret word, so they are out already.
+NOT_A_SECRET_KEY_PREFIX = re.compile(
+    r"^(?:existing|use|enable|create|generate|mount|require|skip|allow|auto|insecure|disable|"
+    r"rotate|has|show|include|exclude|validate|verify)"
 )
 
 # Values that point at a secret kept elsewhere.

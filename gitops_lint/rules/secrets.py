@@ -1,3 +1,533 @@
-"""Placeholder: rules land here in a later change."""
+"""No secrets in Git: plaintext Secrets, secretGenerator literals, credentials in any file (plus SOPS's rule).
 
-RULES: tuple[object, ...] = ()
+Every finding here carries a fingerprint and shows only a redacted label of the value
+(`gitops_lint.rules.baseline.redact`); the value itself never reaches a message.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import bisect
+import math
+import posixpath
+import re
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from gitops_lint.context import CheckContext
+from gitops_lint.model import Finding, Resource
+from gitops_lint.repo.files import is_yaml_path
+from gitops_lint.repo.layout import is_kustomization_file
+from gitops_lint.rules import sops
+from gitops_lint.rules.base import meta, repo_rule, resource_rule
+from gitops_lint.rules.baseline import fingerprint, redact
+from gitops_lint.rules.secret_patterns import (
+    ARGOCD_DESCRIPTIVE_KEYS,
+    ARGOCD_SECRET_TYPE_LABEL,
+    NOT_A_SECRET_KEY_PREFIX,
+    PATTERNS,
+    PLACEHOLDER_PREFIXES,
+    PLACEHOLDERS,
+    REFERENCE,
+    SAFE_SECRET_KINDS,
+    SEALED_CIPHERTEXT,
+    SECRET_KEY_WORDS,
+    SecretPattern,
+)
+
+MIN_SECRET_LENGTH = 8
+MIN_ENTROPY = 3.0  # bits per character; "password123" has 3.3, "changeme" 2.75
+_NAME_LIKE = re.compile(r"^[a-z0-9]+(?:[-.][a-z0-9]+)+$|^[a-z]+$|^[A-Z][a-z]+$")
+_NUMBER_LIKE = re.compile(r"^[0-9.:_-]+$")
+_ENV_ENTRY = re.compile(r"^\s*(?:export\s+)?(?P<key>[A-Za-z_][A-Za-z0-9_.-]*)\s*=\s*(?P<value>.*?)\s*$")
+
+ROTATE = "Rotate the credential (it stays in Git history even after removal), then "
+
+# --- value classification ---------------------------------------------------------------
+
+
+def is_reference(value: str) -> bool:
+    """A pointer to a secret kept elsewhere (`op://`, `vault:`, `ref+`, `${VAR}`, `<placeholder>`, ...)."""
+    return bool(REFERENCE.search(value.strip()))
+
+
+def is_placeholder(value: str) -> bool:
+    """A fill-me-in value: `changeme`, `<redacted>`, `xxxxxx`, `your-token-here`, ..."""
+    stripped = value.strip().strip("\"'")
+    if not stripped:
+        return True
+    squashed = re.sub(r"[\s_.\-]", "", stripped).lower()
+    if squashed in PLACEHOLDERS or len(set(squashed)) <= 2:
+        return True
+    if squashed.startswith(PLACEHOLDER_PREFIXES) and len(squashed) < 40:
+        return True
+    return bool(re.fullmatch(r"[*x.#?\-_]+|\.\.\.+.*|.*\.\.\.", stripped, re.I))
+
+
+def is_not_a_secret(value: str) -> bool:
+    return is_reference(value) or is_placeholder(value) or sops.is_encrypted_value(value)
+
+
+def shannon_entropy(value: str) -> float:
+    counts = Counter(value)
+    length = len(value)
+    return -sum(c / length * math.log2(c / length) for c in counts.values()) if length else 0.0
+
+
+def has_secret_entropy(value: str) -> bool:
+    """A value that looks random enough to be a real password or token, not a name or a path."""
+    value = value.strip()
+    if len(value) < MIN_SECRET_LENGTH or any(c.isspace() for c in value):
+        return False
+    if is_not_a_secret(value) or SEALED_CIPHERTEXT.match(value):
+        return False
+    if _NAME_LIKE.match(value) or _NUMBER_LIKE.match(value):
+        return False
+    if value.startswith(("/", "./", "~/", "file:", "http:", "https:")) or "://" in value:
+        return False
+    return shannon_entropy(value) >= MIN_ENTROPY
+
+
+def is_secret_key(name: str) -> bool:
+    """`password`, `db_password`, `clientSecret`, `API_TOKEN`; not `secretName`, `existingSecret`."""
+    last = re.split(r"[.:/]", name)[-1]
+    normalised = re.sub(r"[_\-\s]", "", last).lower()
+    if not normalised.endswith(SECRET_KEY_WORDS):
+        return False
+    return not NOT_A_SECRET_KEY_PREFIX.match(normalised)
+
+
+# --- scanning text -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One credential found in text; `value` is for hashing only and must never be printed."""
+
+    pattern: SecretPattern
+    value: str
+    line: int
+    column: int
+    start: int
+    end: int
+    key: str | None = None
+
+    @property
+    def label(self) -> str:
+        where = f" in `{self.key}`" if self.key else ""
+        return f"{self.pattern.description}{where} {redact(self.value)}"
+
+
+def _normalise_key_block(body: str) -> str:
+    # Indentation, line breaks and JSON `\n` escapes differ between copies of one key.
+    return re.sub(r"\\n|\s", "", body)
+
+
+def _confirm(pattern: SecretPattern, match: re.Match[str]) -> tuple[str, str | None] | None:
+    """(value to fingerprint, key name) when the match is a real credential, else None."""
+    value = match.group("secret")
+    if pattern.confirm == "token":
+        return (value, None) if len(set(value)) >= 6 else None
+    if pattern.confirm == "private-key":
+        body = _normalise_key_block(value)
+        material = re.sub(r"[^A-Za-z0-9+/=]", "", body)
+        return (body, None) if len(material) >= 40 and len(set(material)) >= 10 else None
+    if pattern.confirm == "userinfo":
+        user = match.group("user")
+        if is_not_a_secret(value) or value == user or len(value) < 3:
+            return None
+        return value, None
+    if pattern.confirm == "docker-auth":
+        try:
+            decoded = base64.b64decode(value, validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            return None
+        user, sep, password = decoded.partition(":")
+        if not sep or not password or is_not_a_secret(password):
+            return None
+        return value, None
+    if pattern.confirm == "assignment":
+        key = match.group("key")
+        if not is_secret_key(key) or not has_secret_entropy(value):
+            return None
+        return value, key
+    return None
+
+
+def _line_starts(text: str) -> list[int]:
+    starts = [0]
+    starts.extend(m.end() for m in re.finditer(r"\n", text))
+    return starts
+
+
+def scan_text(text: str) -> list[Hit]:
+    """Every credential in `text`, most specific pattern first, one hit per span."""
+    starts: list[int] | None = None
+    hits: list[Hit] = []
+    taken: list[tuple[int, int]] = []
+    for pattern in PATTERNS:
+        for match in pattern.regex.finditer(text):
+            start, end = match.span("secret")
+            if any(start < t_end and t_start < end for t_start, t_end in taken):
+                continue  # a more specific pattern already reported this span
+            confirmed = _confirm(pattern, match)
+            if confirmed is None:
+                continue
+            value, key = confirmed
+            if starts is None:
+                starts = _line_starts(text)
+            line_index = bisect.bisect_right(starts, start) - 1
+            hits.append(
+                Hit(pattern, value, line_index + 1, start - starts[line_index] + 1, start, end, key)
+            )
+            taken.append((start, end))
+    hits.sort(key=lambda hit: (hit.line, hit.column))
+    return hits
+
+
+# --- no-plaintext-secret --------------------------------------------------------------------
+
+NO_PLAINTEXT_SECRET = meta(
+    "no-plaintext-secret",
+    "Secret with plaintext values committed to Git",
+    "error",
+    "secrets",
+    "Anything committed to a config repo is readable by everyone who can clone it and stays in "
+    "its history forever; base64 in `data` is an encoding, not encryption. The seed's rule: "
+    "\"Jangan commit secrets ke Git\" — use Sealed Secrets, External Secrets or SOPS.",
+    ROTATE + "replace the Secret with a SealedSecret (kubeseal), an ExternalSecret pointing at your "
+    "secret store, or encrypt the file with SOPS.",
+    passing=(
+        "apiVersion: external-secrets.io/v1beta1\nkind: ExternalSecret\nmetadata:\n  name: db\n"
+        "spec:\n  secretStoreRef:\n    name: vault\n    kind: ClusterSecretStore\n"
+        "  target:\n    name: db\n  data:\n    - secretKey: password\n"
+        "      remoteRef:\n        key: prod/db\n        property: password\n",
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n"
+        "stringData:\n  password: op://vault/db/password\n  username: ${DB_USER}\n",
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: build-robot\n  annotations:\n"
+        "    kubernetes.io/service-account.name: build-robot\n"
+        "type: kubernetes.io/service-account-token\n",
+    ),
+    failing=(
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\ntype: Opaque\n"
+        "stringData:\n  password: fake-Pa55w0rd-for-docs\n",
+    ),
+    references=(
+        "https://kubernetes.io/docs/concepts/configuration/secret/",
+        "https://github.com/bitnami-labs/sealed-secrets",
+        "https://external-secrets.io/",
+    ),
+)
+
+
+def _decode_data(value: str) -> str:
+    try:
+        return base64.b64decode(value.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return value  # not valid base64 text: judge (and hash) what is written
+
+
+def _source_is_sops(ctx: CheckContext, path: str) -> bool:
+    text = ctx.text_of(path)
+    return text is not None and sops.is_sops_text(path, text)
+
+
+def plaintext_values(resource: Resource) -> Iterator[tuple[tuple[str, str], str]]:
+    """((section, key), value) of every Secret value that is a literal secret."""
+    labels = resource.labels
+    descriptive = ARGOCD_DESCRIPTIVE_KEYS if ARGOCD_SECRET_TYPE_LABEL in labels else frozenset()
+    for section in ("data", "stringData"):
+        values = resource.doc.get(section)
+        if not isinstance(values, dict):
+            continue
+        for key, raw in values.items():
+            if raw is None or str(key) in descriptive:
+                continue
+            value = str(raw)
+            if section == "data":
+                value = _decode_data(value)
+            if not value.strip() or is_not_a_secret(value):
+                continue
+            yield (section, str(key)), value
+
+
+@resource_rule(NO_PLAINTEXT_SECRET, kinds=("Secret",))
+def check_plaintext_secret(resource: Resource, ctx: CheckContext) -> Iterator[Finding]:
+    if resource.group:  # a CRD that happens to be called Secret
+        return
+    if sops.sops_metadata(resource.doc) is not None or _source_is_sops(ctx, resource.path):
+        return  # SOPS-encrypted; sops-incomplete-encryption checks what it left plain
+    if resource.rendered_from is not None and is_kustomization_file(resource.path):
+        return  # a secretGenerator's output: no-secret-generator-literals reports its source
+    for (section, key), value in plaintext_values(resource):
+        yield ctx.finding(
+            NO_PLAINTEXT_SECRET,
+            f"{resource.kind} {resource.name}: {section}.{key} holds a plaintext value {redact(value)}",
+            resource=resource,
+            pointer=(section, key),
+            fingerprint=fingerprint(NO_PLAINTEXT_SECRET.id, resource.path, value),
+        )
+
+
+# --- no-secret-generator-literals -----------------------------------------------------------
+
+NO_SECRET_GENERATOR_LITERALS = meta(
+    "no-secret-generator-literals",
+    "kustomize secretGenerator reads secrets committed in plain text",
+    "error",
+    "secrets",
+    "A `secretGenerator` with `literals`, or with `envs`/`files` that are committed unencrypted, "
+    "puts the secret in Git just like a plaintext Secret does, only less visibly.",
+    ROTATE + "keep the env/files out of Git (.gitignore, generated in CI), encrypt them with SOPS "
+    "(ksops), or replace the generator with a SealedSecret or ExternalSecret.",
+    passing=(
+        "# file: apps/api/kustomization.yaml\n"
+        "resources: [deployment.yaml]\n"
+        "secretGenerator:\n  - name: api\n    envs: [secrets.env]\n"
+        "# file: apps/api/deployment.yaml\n"
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: api\n",
+    ),
+    failing=(
+        "# file: apps/api/kustomization.yaml\n"
+        "secretGenerator:\n  - name: api\n    literals:\n      - API_TOKEN=fake-Tok3n-for-docs-9x\n",
+        "# file: apps/api/kustomization.yaml\n"
+        "secretGenerator:\n  - name: api\n    envs: [secrets.env]\n"
+        "# file: apps/api/secrets.env\n"
+        "DB_PASSWORD=fake-Pa55w0rd-for-docs\n",
+    ),
+    references=("https://kubectl.docs.kubernetes.io/references/kustomize/kustomization/secretgenerator/",),
+)
+
+
+def _generator_sources(item: Mapping[str, Any]) -> Iterator[tuple[str, str, bool]]:
+    """(field, path as written, is_env_file) of a generator's envs/env/files entries."""
+    envs = item.get("envs")
+    for entry in envs if isinstance(envs, list) else []:
+        if isinstance(entry, str):
+            yield "envs", entry, True
+    if isinstance(item.get("env"), str):
+        yield "env", item["env"], True
+    files = item.get("files")
+    for entry in files if isinstance(files, list) else []:
+        if isinstance(entry, str):
+            yield "files", entry.split("=", 1)[-1], False
+
+
+def env_entries(text: str) -> Iterator[tuple[int, str, str]]:
+    """(line, key, value) of a dotenv file's assignments."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.lstrip().startswith("#"):
+            continue
+        match = _ENV_ENTRY.match(line)
+        if match:
+            yield number, match["key"], match["value"].strip().strip("\"'")
+
+
+def generator_source_files(ctx: CheckContext) -> dict[str, str]:
+    """Repo files a secretGenerator reads → the kustomization that reads them."""
+    found: dict[str, str] = {}
+    for kustomization in ctx.layout.kustomizations.values():
+        generators = kustomization.doc.get("secretGenerator")
+        for item in generators if isinstance(generators, list) else []:
+            if isinstance(item, dict):
+                for _field, written, _is_env in _generator_sources(item):
+                    found[_join(kustomization.directory, written)] = kustomization.file
+    return found
+
+
+def _join(directory: str, relative: str) -> str:
+    return posixpath.normpath(posixpath.join(directory, relative)) if directory else posixpath.normpath(relative)
+
+
+def _generator_literal_findings(ctx: CheckContext, file: str, index: int, item: Mapping[str, Any]) -> Iterator[Finding]:
+    literals = item.get("literals")
+    source = ctx.sources.get(file)
+    for position, literal in enumerate(literals if isinstance(literals, list) else []):
+        if not isinstance(literal, str):
+            continue
+        key, _sep, value = literal.partition("=")
+        value = value.strip().strip("\"'")
+        if not value or is_not_a_secret(value):
+            continue
+        pointer = ("secretGenerator", index, "literals", position)
+        line = ctx.locate(Resource({}, file, 1, 0), pointer) if source else 1
+        yield ctx.finding(
+            NO_SECRET_GENERATOR_LITERALS,
+            f"secretGenerator {item.get('name', '?')!s}: literal {key.strip()} is committed in plain text "
+            f"{redact(value)}",
+            path=file,
+            line=line,
+            fingerprint=fingerprint(NO_SECRET_GENERATOR_LITERALS.id, file, value),
+        )
+
+
+def _generator_file_findings(ctx: CheckContext, kustomization: str, item: Mapping[str, Any], tracked: set[str]) -> Iterator[Finding]:
+    directory = posixpath.dirname(kustomization)
+    name = item.get("name", "?")
+    for field_name, written, is_env in _generator_sources(item):
+        path = _join(directory, written)
+        if path not in tracked:
+            continue  # not committed (ignored or generated in CI): exactly what we want
+        text = ctx.text_of(path)
+        if text is None or sops.is_sops_text(path, text):
+            continue
+        if not (ctx.in_focus(path) or ctx.in_focus(kustomization)):
+            continue
+        if is_env:
+            for line, key, value in env_entries(text):
+                if value and not is_not_a_secret(value):
+                    yield ctx.finding(
+                        NO_SECRET_GENERATOR_LITERALS,
+                        f"{key} is committed in plain text and read by secretGenerator {name!s} "
+                        f"({field_name} in {kustomization}) {redact(value)}",
+                        path=path,
+                        line=line,
+                        fingerprint=fingerprint(NO_SECRET_GENERATOR_LITERALS.id, path, value),
+                    )
+        elif text.strip() and not is_not_a_secret(text.strip()):
+            yield ctx.finding(
+                NO_SECRET_GENERATOR_LITERALS,
+                f"file is committed in plain text and read by secretGenerator {name!s} "
+                f"({field_name} in {kustomization}) {redact(text.strip())}",
+                path=path,
+                line=1,
+                fingerprint=fingerprint(NO_SECRET_GENERATOR_LITERALS.id, path, text.strip()),
+            )
+
+
+@repo_rule(NO_SECRET_GENERATOR_LITERALS)
+def check_secret_generator(ctx: CheckContext) -> Iterator[Finding]:
+    tracked = {f.path for f in ctx.files.files}
+    for kustomization in ctx.layout.kustomizations.values():
+        generators = kustomization.doc.get("secretGenerator")
+        if not isinstance(generators, list):
+            continue
+        for index, item in enumerate(generators):
+            if not isinstance(item, dict):
+                continue
+            if ctx.in_focus(kustomization.file):
+                yield from _generator_literal_findings(ctx, kustomization.file, index, item)
+            yield from _generator_file_findings(ctx, kustomization.file, item, tracked)
+
+
+# --- no-credentials-in-files ----------------------------------------------------------------
+
+NO_CREDENTIALS_IN_FILES = meta(
+    "no-credentials-in-files",
+    "Credential committed in a file",
+    "error",
+    "secrets",
+    "A private key, cloud or API token, webhook URL or password in any committed file (a "
+    "ConfigMap, Helm values, a script, a .env file) is as leaked as one in a Secret: the whole "
+    "history is public to everyone who can clone the repo. Key names alone are not secrets: "
+    "`secretName`, `existingSecret`, references (`op://`, `${VAR}`) and placeholders are ignored, "
+    "and SealedSecret/SOPS ciphertext is not a credential.",
+    ROTATE + "move the value into a SealedSecret, an ExternalSecret or a SOPS-encrypted file and "
+    "reference it from there.",
+    passing=(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\ndata:\n"
+        "  secretName: app-credentials\n  existingSecret: app-db\n  password: changeme\n"
+        "  token: ${API_TOKEN}\n",
+        "# file: .env.example\nDB_PASSWORD=<your-password>\nSLACK_WEBHOOK=op://ops/slack/webhook\n",
+    ),
+    failing=(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\ndata:\n"
+        "  AWS_ACCESS_KEY_ID: AKIAIOSFODNN7EXAMPLE\n",
+        "# file: scripts/notify.sh\n#!/bin/sh\n"
+        "curl -X POST https://hooks.slack.com/services/T0FAKE000/B0FAKE000/FAKEfakeFAKEfakeFAKEfake\n",
+        "# file: values.yaml\ndatabase:\n  url: postgres://app:fake-Pa55w0rd-9x@db:5432/app\n",
+    ),
+    references=(
+        "https://docs.github.com/en/code-security/secret-scanning/introduction/supported-secret-scanning-patterns",
+    ),
+)
+
+
+def skipped_lines(ctx: CheckContext, path: str) -> set[int]:
+    """Lines of YAML documents another rule owns or that hold only ciphertext/references.
+
+    Plain Secrets belong to no-plaintext-secret, SOPS documents to sops-incomplete-encryption;
+    SealedSecret/ExternalSecret and friends carry no secret material by design.
+    """
+    source = ctx.sources.get(path)
+    if source is None or not source.documents:
+        return set()
+    total = source.text.count("\n") + 1
+    skipped: set[int] = set()
+    documents = source.documents
+    for position, document in enumerate(documents):
+        data = document.data
+        if not isinstance(data, dict):
+            continue
+        kind = data.get("kind")
+        owned = (
+            kind in SAFE_SECRET_KINDS
+            or (kind == "Secret" and "/" not in str(data.get("apiVersion", "")))
+            or sops.sops_metadata(data) is not None
+            or (kind == "List" and _list_has_secrets(data))
+        )
+        if owned:
+            end = documents[position + 1].line - 1 if position + 1 < len(documents) else total
+            skipped.update(range(document.line, end + 1))
+    return skipped
+
+
+def _list_has_secrets(data: Mapping[str, Any]) -> bool:
+    items = data.get("items")
+    return isinstance(items, list) and any(
+        isinstance(i, dict) and (i.get("kind") == "Secret" or i.get("kind") in SAFE_SECRET_KINDS) for i in items
+    )
+
+
+def _generator_literal_values(ctx: CheckContext, path: str) -> set[str]:
+    kustomization = ctx.layout.kustomizations.get(posixpath.dirname(path))
+    if kustomization is None or kustomization.file != path:
+        return set()
+    values: set[str] = set()
+    generators = kustomization.doc.get("secretGenerator")
+    for item in generators if isinstance(generators, list) else []:
+        literals = item.get("literals") if isinstance(item, dict) else None
+        for literal in literals if isinstance(literals, list) else []:
+            if isinstance(literal, str):
+                values.add(literal.partition("=")[2].strip().strip("\"'"))
+    return values
+
+
+def credential_findings(ctx: CheckContext, path: str, text: str) -> Iterator[Finding]:
+    skipped = skipped_lines(ctx, path) if is_yaml_path(path) else set()
+    owned_values = _generator_literal_values(ctx, path)
+    for hit in scan_text(text):
+        if hit.line in skipped or hit.value in owned_values:
+            continue
+        yield ctx.finding(
+            NO_CREDENTIALS_IN_FILES,
+            f"{hit.label} [{hit.pattern.id}]",
+            path=path,
+            line=hit.line,
+            fingerprint=fingerprint(NO_CREDENTIALS_IN_FILES.id, path, hit.value),
+        )
+
+
+@repo_rule(NO_CREDENTIALS_IN_FILES)
+def check_credentials_in_files(ctx: CheckContext) -> Iterator[Finding]:
+    baseline_file = ctx.config.baseline
+    generator_files = generator_source_files(ctx)
+    for repo_file in ctx.files.files:
+        path = repo_file.path
+        if not ctx.in_focus(path) or path == baseline_file or path in generator_files:
+            continue  # generator sources: no-secret-generator-literals reports them
+        text = ctx.text_of(path)
+        if text is None:
+            continue
+        yield from credential_findings(ctx, path, text)
+
+
+RULES = (
+    check_plaintext_secret,
+    check_secret_generator,
+    check_credentials_in_files,
+    *sops.RULES,
+)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import fnmatch
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from gitops_lint.config import Config, Exemption
@@ -140,6 +140,7 @@ def suppress(
     ctx: CheckContext,
     today: dt.date | None = None,
     report_unused: bool = True,
+    active_rules: frozenset[str] | None = None,
 ) -> list[Finding]:
     """Drop suppressed findings; add findings about the suppressions themselves."""
     today = today or dt.date.today()
@@ -163,14 +164,20 @@ def suppress(
             used_exemptions.add(exemption.index)
             continue
         kept.append(finding)
-    kept.extend(_about_suppressions(ctx, directives, used_directives, used_annotations, used_exemptions, today, report_unused))
+    kept.extend(
+        _about_suppressions(
+            ctx, directives, used_directives, used_annotations, used_exemptions, today,
+            report_unused, active_rules,
+        )
+    )
     return kept
 
 
-def _known_rule(rule: str, config: Config, known: Mapping[str, object] | None) -> bool:
+def _ran(rule: str, config: Config, active_rules: frozenset[str] | None) -> bool:
+    """Whether silence from `rule` means anything: it ran (restricted runs) and is not off."""
     if config.rule_levels.get(rule, Severity.ERROR) is None:
         return False  # a rule switched off suppresses nothing, and that is not news
-    return known is None or rule in known
+    return active_rules is None or rule in active_rules
 
 
 def _about_suppressions(
@@ -181,6 +188,7 @@ def _about_suppressions(
     used_exemptions: set[int],
     today: dt.date,
     report_unused: bool,
+    active_rules: frozenset[str] | None,
 ) -> list[Finding]:
     config = ctx.config
     out: list[Finding] = []
@@ -196,7 +204,7 @@ def _about_suppressions(
                 )
             )
         if report_unused and directive not in used_directives and ctx.in_focus(directive.path):
-            rules = ", ".join(sorted(r for r in directive.rules if _known_rule(r, config, None)))
+            rules = ", ".join(sorted(r for r in directive.rules if _ran(r, config, active_rules)))
             if rules:
                 out.append(
                     ctx.finding(
@@ -227,7 +235,7 @@ def _about_suppressions(
                     )
                 )
             if report_unused and key not in used_annotations and ctx.in_focus(resource.path):
-                if _known_rule(rule, config, None):
+                if _ran(rule, config, active_rules):
                     out.append(
                         ctx.finding(
                             UNUSED_SUPPRESSION,
@@ -258,7 +266,7 @@ def _about_suppressions(
                     line=line,
                 )
             )
-        if report_unused and exemption.index not in used_exemptions:
+        if report_unused and exemption.index not in used_exemptions and _ran(exemption.rule, config, active_rules):
             out.append(
                 ctx.finding(
                     UNUSED_SUPPRESSION,

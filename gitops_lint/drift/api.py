@@ -1,0 +1,285 @@
+"""KubernetesLive: read live objects through the official client, one paginated LIST per kind and namespace.
+
+Reads only (GET). Discovery runs once per cluster (aggregated discovery when the server has
+it: two requests for every group). Each (kind, namespace) the desired state needs is listed
+once with a label selector for Argo CD's instance label; only when a desired object is not
+among the labelled ones (annotation tracking, never synced) is the same LIST repeated
+without the selector. So requests grow with kinds x namespaces, never with objects.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import urllib3
+
+from gitops_lint.drift.destinations import Destination
+from gitops_lint.drift.live import GroupKey, LiveFetch, Want
+from gitops_lint.drift.normalize import INSTANCE_LABEL
+
+PAGE_SIZE = 500
+_AGGREGATED = (
+    "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,"
+    "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json"
+)
+_LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
+
+
+class ApiError(Exception):
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class ApiResource:
+    group: str
+    version: str
+    kind: str
+    plural: str
+    namespaced: bool
+
+    def list_path(self, namespace: str) -> str:
+        base = f"/api/{self.version}" if not self.group else f"/apis/{self.group}/{self.version}"
+        if self.namespaced and namespace:
+            return f"{base}/namespaces/{quote(namespace, safe='')}/{self.plural}"
+        return f"{base}/{self.plural}"
+
+
+class _Client:
+    """The official client's ApiClient, used for raw GETs so JSON stays plain dicts (and fast)."""
+
+    def __init__(self, destination: Destination, kubeconfig: Path | None, timeout: float) -> None:
+        from kubernetes import client as k8s
+        from kubernetes import config as k8s_config
+
+        configuration = k8s.Configuration()
+        if destination.in_cluster:
+            k8s_config.load_incluster_config(client_configuration=configuration)
+        else:
+            k8s_config.load_kube_config(
+                config_file=str(kubeconfig) if kubeconfig else None,
+                context=destination.context,
+                client_configuration=configuration,
+                persist_config=False,
+            )
+        # One attempt per request: a read timeout must cost `timeout`, not three times it.
+        configuration.retries = urllib3.Retry(total=1, connect=1, read=0, status=0, other=0, redirect=0)
+        configuration.connection_pool_maxsize = 8
+        self.api = k8s.ApiClient(configuration=configuration)
+        self.timeout = timeout
+        self.requests = 0
+        self._lock = threading.Lock()
+
+    def get(self, path: str, query: list[tuple[str, str]] | None = None, accept: str = "application/json") -> Any:
+        with self._lock:
+            self.requests += 1
+        method, url, headers, body, post = self.api.param_serialize(
+            "GET", path, query_params=query or [], header_params={"Accept": accept},
+            auth_settings=["BearerToken"],
+        )  # fmt: skip
+        try:
+            response = self.api.call_api(method, url, headers, body, post, _request_timeout=self.timeout)
+            raw = response.read()
+        except urllib3.exceptions.HTTPError as error:
+            reason = getattr(error, "reason", None) or error
+            raise ApiError(f"GET {path}: {type(reason).__name__}: {reason}") from error
+        except OSError as error:
+            raise ApiError(f"GET {path}: {error}") from error
+        if not 200 <= response.status <= 299:
+            raise ApiError(f"GET {path}: HTTP {response.status} {_status_message(raw, response.reason)}", response.status)
+        try:
+            return json.loads(raw)
+        except ValueError as error:
+            raise ApiError(f"GET {path}: the response is not JSON") from error
+
+    def close(self) -> None:
+        self.api.close()
+
+
+def _status_message(raw: bytes, reason: str | None) -> str:
+    try:
+        status = json.loads(raw)
+    except ValueError:
+        return reason or ""
+    if isinstance(status, dict) and status.get("message"):
+        return f"{status.get('reason') or reason or ''}: {status['message']}".strip(": ")
+    return reason or ""
+
+
+@dataclass
+class Discovery:
+    """Kind → resource, for the group/versions the audit needs; fetched at most once each."""
+
+    client: _Client
+    resources: dict[tuple[str, str, str], ApiResource] = field(default_factory=dict)
+    loaded: set[tuple[str, str]] = field(default_factory=set)
+    aggregated: bool = False
+    groups: dict[str, list[str]] = field(default_factory=dict)
+
+    def start(self) -> None:
+        for path in ("/api", "/apis"):
+            data = self.client.get(path, accept=_AGGREGATED)
+            if isinstance(data, dict) and data.get("kind") == "APIGroupDiscoveryList":
+                self.aggregated = True
+                self._read_aggregated(data)
+            elif path == "/apis" and isinstance(data, dict):
+                for group in data.get("groups") or []:
+                    versions = [v.get("version") for v in group.get("versions") or [] if isinstance(v, dict)]
+                    self.groups[str(group.get("name"))] = [str(v) for v in versions if v]
+            elif path == "/api":
+                self.groups[""] = [str(v) for v in (data or {}).get("versions") or ["v1"]]
+
+    def _read_aggregated(self, data: dict[str, Any]) -> None:
+        for item in data.get("items") or []:
+            group = str((item.get("metadata") or {}).get("name") or "")
+            for version in item.get("versions") or []:
+                name = str(version.get("version") or "")
+                self.loaded.add((group, name))
+                self.groups.setdefault(group, []).append(name)
+                for resource in version.get("resources") or []:
+                    kind = str((resource.get("responseKind") or {}).get("kind") or "")
+                    if kind and "/" not in str(resource.get("resource", "")):
+                        self.resources[(group, name, kind)] = ApiResource(
+                            group, name, kind, str(resource["resource"]), resource.get("scope") != "Cluster"
+                        )
+
+    def lookup(self, group: str, version: str, kind: str) -> ApiResource:
+        found = self.resources.get((group, version, kind))
+        if found:
+            return found
+        if (group, version) not in self.loaded:
+            self.loaded.add((group, version))
+            if group in self.groups and version in self.groups[group]:
+                path = f"/api/{version}" if not group else f"/apis/{group}/{version}"
+                data = self.client.get(path)
+                for resource in data.get("resources") or []:
+                    if "/" in str(resource.get("name", "")):
+                        continue  # subresources (status, scale)
+                    self.resources[(group, version, str(resource.get("kind")))] = ApiResource(
+                        group, version, str(resource.get("kind")), str(resource.get("name")),
+                        bool(resource.get("namespaced")),
+                    )  # fmt: skip
+        found = self.resources.get((group, version, kind))
+        if found:
+            return found
+        served = "/".join(filter(None, (group, version)))
+        raise ApiError(f"the server does not serve {served} {kind} (is its CRD installed?)", 404)
+
+
+def _selector(apps: Iterable[str]) -> str | None:
+    names = sorted(apps)
+    if not names or not all(len(name) <= 63 and _LABEL_VALUE.match(name) for name in names):
+        return None
+    return f"{INSTANCE_LABEL} in ({','.join(names)})"
+
+
+class KubernetesLive:
+    """A LiveSource over the Kubernetes API."""
+
+    name = "api"
+
+    def __init__(self, kubeconfig: Path | None, timeout: float, workers: int = 8) -> None:
+        self.kubeconfig = kubeconfig
+        self.timeout = timeout
+        self.workers = workers
+
+    def fetch(self, destination: Destination, wants: list[Want]) -> LiveFetch:
+        started = time.perf_counter()
+        fetch = LiveFetch()
+        try:
+            client = _Client(destination, self.kubeconfig, self.timeout)
+        except Exception as error:  # the client raises ConfigException, OSError, ValueError...
+            fetch.cluster_error = f"cannot configure a client for {destination.label}: {error}"
+            return fetch
+        try:
+            discovery = Discovery(client)
+            try:
+                discovery.start()
+            except ApiError as error:
+                fetch.cluster_error = f"cluster {destination.label} unreachable: {error}"
+                return fetch
+            lock = threading.Lock()
+
+            def run(want: Want) -> None:
+                key: GroupKey = (want.group, want.kind, want.namespace)
+                try:
+                    resource = discovery_lookup(discovery, want, lock)
+                    objects = self._list_want(client, resource, want)
+                except ApiError as error:
+                    with lock:
+                        fetch.errors[key] = str(error)
+                    return
+                with lock:
+                    fetch.scopes[(want.group, want.kind)] = resource.namespaced
+                    fetch.objects.extend(objects)
+
+            with ThreadPoolExecutor(max_workers=self.workers) as pool:
+                list(pool.map(run, wants))
+        finally:
+            fetch.requests = client.requests
+            fetch.seconds = time.perf_counter() - started
+            client.close()
+        fetch.notes.append(
+            f"cluster {destination.label}: {fetch.requests} API requests in {fetch.seconds:.2f}s"
+            f" ({'aggregated' if discovery.aggregated else 'legacy'} discovery)"
+        )
+        return fetch
+
+    def _list_want(self, client: _Client, resource: ApiResource, want: Want) -> list[dict[str, Any]]:
+        selector = _selector(want.apps)
+        items: list[dict[str, Any]] = []
+        if selector:
+            items = _list_all(client, resource, want.namespace, selector)
+            found = {str((item.get("metadata") or {}).get("name")) for item in items}
+            if want.names <= found:
+                return items
+        # Some desired objects carry no instance label: list the kind unfiltered, once.
+        return _list_all(client, resource, want.namespace, None)
+
+
+def discovery_lookup(discovery: Discovery, want: Want, lock: threading.Lock) -> ApiResource:
+    with lock:  # lazy legacy discovery mutates shared maps
+        return discovery.lookup(want.group, want.version, want.kind)
+
+
+def _list_all(client: _Client, resource: ApiResource, namespace: str, selector: str | None) -> list[dict[str, Any]]:
+    """Every page of one LIST; a 410 on a continue token restarts the LIST once."""
+    path = resource.list_path(namespace)
+    what = f"LIST {'/'.join(filter(None, (resource.group, resource.version)))} {resource.kind}" + (
+        f" in {namespace}" if resource.namespaced and namespace else ""
+    )
+    for attempt in range(2):
+        items: list[dict[str, Any]] = []
+        token = ""
+        try:
+            while True:
+                query = [("limit", str(PAGE_SIZE))]
+                if selector:
+                    query.append(("labelSelector", selector))
+                if token:
+                    query.append(("continue", token))
+                page = client.get(path, query)
+                for item in page.get("items") or []:
+                    if isinstance(item, dict):
+                        # List items omit apiVersion/kind; restore them for matching.
+                        item.setdefault("apiVersion", "/".join(filter(None, (resource.group, resource.version))))
+                        item.setdefault("kind", resource.kind)
+                        items.append(item)
+                token = str((page.get("metadata") or {}).get("continue") or "")
+                if not token:
+                    return items
+        except ApiError as error:
+            if error.status == 410 and token and attempt == 0:
+                continue  # the continue token expired: the API asks for a fresh LIST
+            raise ApiError(f"{what}: {error}", error.status) from error
+    raise ApiError(f"{what}: the continue token expired twice (HTTP 410)", 410)

@@ -1,0 +1,42 @@
+"""The live side of the audit: what is asked of a cluster, what comes back, and the LiveSource plug point."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from gitops_lint.drift.destinations import Destination
+
+
+@dataclass(frozen=True)
+class Want:
+    """One LIST the audit needs: a kind in a namespace ("" for cluster-scoped or unknown scope)."""
+
+    group: str
+    version: str
+    kind: str
+    namespace: str
+    names: frozenset[str]  # desired object names
+    apps: frozenset[str]  # Applications whose tracked objects of this kind may live here
+
+
+GroupKey = tuple[str, str, str]  # (group, kind, namespace)
+
+
+@dataclass
+class LiveFetch:
+    objects: list[dict[str, Any]] = field(default_factory=list)
+    errors: dict[GroupKey, str] = field(default_factory=dict)  # a LIST that failed
+    cluster_error: str | None = None  # nothing could be read from this destination
+    requests: int = 0
+    seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
+    scopes: dict[tuple[str, str], bool] = field(default_factory=dict)  # (group, kind) → namespaced
+
+
+class LiveSource(Protocol):
+    """Where live objects come from: the Kubernetes API or a snapshot directory."""
+
+    name: str
+
+    def fetch(self, destination: Destination, wants: list[Want]) -> LiveFetch: ...

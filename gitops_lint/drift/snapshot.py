@@ -1,0 +1,75 @@
+"""LiveSnapshot: live objects read from `kubectl get -o yaml` files instead of the API."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from gitops_lint.drift.destinations import Destination
+from gitops_lint.drift.live import LiveFetch, Want
+from gitops_lint.errors import UsageError
+from gitops_lint.repo.yaml import load_yaml
+
+_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+def _objects_in(text: str, source: str, notes: list[str]) -> list[dict[str, Any]]:
+    loaded = load_yaml(text)
+    for problem in loaded.problems:
+        notes.append(f"snapshot {source}:{problem.line}: {problem.message}")
+    out: list[dict[str, Any]] = []
+    for document in loaded.documents:
+        data = document.data
+        if not isinstance(data, dict):
+            continue
+        if str(data.get("kind", "")).endswith("List") and isinstance(data.get("items"), list):
+            out.extend(item for item in data["items"] if isinstance(item, dict) and item.get("kind"))
+        elif data.get("kind"):
+            out.append(data)
+    return out
+
+
+def _read_tree(directory: Path, notes: list[str]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for path in sorted(directory.rglob("*")):
+        if path.is_file() and path.suffix in _SUFFIXES and not path.name.startswith("."):
+            out.extend(_objects_in(path.read_text(encoding="utf-8"), str(path), notes))
+    return out
+
+
+class LiveSnapshot:
+    """Top-level files serve every destination; a sub-folder named after a destination serves it."""
+
+    name = "snapshot"
+
+    def __init__(self, directory: Path) -> None:
+        if not directory.is_dir():
+            raise UsageError(f"--live-snapshot {directory}: not a directory")
+        self.directory = directory
+        self.notes: list[str] = []
+        self.shared: list[dict[str, Any]] = []
+        for path in sorted(directory.iterdir()):
+            if path.is_file() and path.suffix in _SUFFIXES and not path.name.startswith("."):
+                self.shared.extend(_objects_in(path.read_text(encoding="utf-8"), str(path), self.notes))
+        self.folders = {p.name: p for p in directory.iterdir() if p.is_dir() and not p.name.startswith(".")}
+        self._cache: dict[str, list[dict[str, Any]]] = {}
+        self.used: set[str] = set()
+
+    def fetch(self, destination: Destination, wants: list[Want]) -> LiveFetch:
+        started = time.perf_counter()
+        fetch = LiveFetch(notes=list(self.notes))
+        self.notes.clear()
+        objects = list(self.shared)
+        for name in destination.snapshot_names:
+            folder = self.folders.get(name)
+            if folder is None:
+                continue
+            self.used.add(name)
+            if name not in self._cache:
+                self._cache[name] = _read_tree(folder, fetch.notes)
+            objects.extend(self._cache[name])
+            break  # the first matching folder is this destination's
+        fetch.objects = objects
+        fetch.seconds = time.perf_counter() - started
+        return fetch

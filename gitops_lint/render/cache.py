@@ -1,0 +1,156 @@
+"""Content-hash cache of rendered kustomization roots: same input bytes, same kustomize → same output.
+
+An entry is one JSON file named by its key. The key is a SHA-256 over every file the root's
+rendering reads (path and bytes, see RenderGraph.inputs), the kustomize command and version,
+and the flags that change the output. Nothing else is trusted: no mtimes, no git state. The
+directory is safe to delete at any time; a corrupt or foreign entry reads as a miss.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+CACHE_ENV = "GITOPS_LINT_CACHE_DIR"
+LOCAL_CACHE_DIR = ".gitops-lint-cache"
+# Bump when what is stored (or how stage.py reads it) changes: old entries then never match.
+ENTRY_FORMAT = 2
+# Each run only adds entries; past this many, the least recently written half goes.
+MAX_ENTRIES = 4000
+
+
+class FileDigests:
+    """SHA-256 of repo files, each read once per run (a base feeds many overlays)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._digests: dict[str, str] = {}
+
+    def digest(self, path: str) -> str:
+        cached = self._digests.get(path)
+        if cached is not None:
+            return cached
+        try:
+            value = hashlib.sha256((self.root / path).read_bytes()).hexdigest()
+        except IsADirectoryError:
+            value = "directory"
+        except OSError as error:  # missing now: creating it must change the key
+            value = f"unreadable:{error.errno}"
+        self._digests[path] = value
+        return value
+
+
+def render_key(directory: str, inputs: Iterable[str], digests: FileDigests, salt: str) -> str:
+    """The cache key of one root: its path, every input's path and bytes, and `salt`.
+
+    `salt` carries the kustomize command and version and the render flags.
+    """
+    hasher = hashlib.sha256()
+    hasher.update(f"gitops-lint render {ENTRY_FORMAT}\0{salt}\0{directory}\0".encode())
+    for path in sorted(inputs):
+        hasher.update(path.encode("utf-8", "surrogateescape"))
+        hasher.update(b"\0")
+        hasher.update(digests.digest(path).encode())
+        hasher.update(b"\n")
+    return hasher.hexdigest()
+
+
+def default_cache_dir(repo_root: Path) -> Path | None:
+    """GITOPS_LINT_CACHE_DIR, else the user cache dir, else `.gitops-lint-cache/` in the repo."""
+    candidates: list[Path] = []
+    configured = os.environ.get(CACHE_ENV)
+    if configured:
+        candidates.append(Path(configured))
+    else:
+        candidates.append(Path(platformdirs.user_cache_dir("gitops-lint")) / "render")
+        candidates.append(repo_root / LOCAL_CACHE_DIR)
+    for candidate in candidates:
+        try:
+            candidate.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            continue
+        if os.access(candidate, os.W_OK):
+            return candidate
+    return None
+
+
+class RenderCache:
+    """JSON entries in a directory; `directory=None` is a cache that never hits (`--no-cache`)."""
+
+    def __init__(self, directory: Path | None) -> None:
+        self.directory = directory
+        self.hits = 0
+        self.misses = 0
+        if directory is not None:
+            self._prune(directory)
+
+    @property
+    def enabled(self) -> bool:
+        return self.directory is not None
+
+    def _entry(self, key: str) -> Path | None:
+        return None if self.directory is None else self.directory / f"{key}.json"
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        entry = self._entry(key)
+        if entry is None:
+            return None
+        try:
+            with entry.open("r", encoding="utf-8") as handle:
+                payload = json.load(handle)
+        except (OSError, ValueError):  # absent, truncated or garbage: a miss
+            self.misses += 1
+            return None
+        if not isinstance(payload, dict) or payload.get("format") != ENTRY_FORMAT or payload.get("key") != key:
+            self.misses += 1
+            return None
+        self.hits += 1
+        return payload
+
+    def put(self, key: str, payload: dict[str, Any]) -> None:
+        entry = self._entry(key)
+        if entry is None:
+            return
+        data = dict(payload, format=ENTRY_FORMAT, key=key)
+        try:
+            # Write then rename: a reader (a parallel run) sees the old entry or the new one,
+            # never half a file.
+            fd, temporary = tempfile.mkstemp(dir=entry.parent, prefix=".tmp-", suffix=".json")
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                    json.dump(data, handle, separators=(",", ":"))
+                os.replace(temporary, entry)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.unlink(temporary)
+                raise
+        except (OSError, TypeError, ValueError):
+            return  # a cache that cannot be written is only slower
+
+    @staticmethod
+    def _prune(directory: Path) -> None:
+        try:
+            entries = [e for e in os.scandir(directory) if e.name.endswith(".json")]
+        except OSError:
+            return
+        if len(entries) <= MAX_ENTRIES:
+            return
+
+        def mtime(entry: os.DirEntry[str]) -> float:
+            try:
+                return entry.stat().st_mtime
+            except OSError:
+                return 0.0
+        entries.sort(key=mtime)
+        for entry in entries[: len(entries) - MAX_ENTRIES // 2]:
+            with contextlib.suppress(OSError):
+                os.unlink(entry.path)
+

@@ -1,0 +1,331 @@
+"""Kustomization roots and the reference graph between them: what to render, what each render reads.
+
+The graph is built from the layout (parsed kustomization files) plus the file list and the
+Argo CD Applications of the repo. It answers, without running kustomize:
+
+- which roots to render (leaves, plus every Application `source.path` that is a root),
+- which remote bases a root reaches (directly or through local bases),
+- which references are missing, point outside the repo, or form a cycle,
+- which files a root's rendering reads (the cache key, and incremental mode's "affected").
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import weakref
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gitops_lint.context import CheckContext
+from gitops_lint.environments import is_argocd_application
+from gitops_lint.repo.layout import COMPONENT, CONFIG, RESOURCE, Kustomization, Layout, Reference
+
+MISSING = "missing"
+OUTSIDE = "outside"
+NOT_A_ROOT = "not-a-kustomization"
+
+
+@dataclass(frozen=True)
+class BrokenReference:
+    """A local reference kustomize cannot follow, found statically."""
+
+    kustomization: Kustomization
+    reference: Reference
+    reason: str  # MISSING, OUTSIDE or NOT_A_ROOT
+
+
+@dataclass(frozen=True)
+class RemoteReach:
+    reference: str  # as written
+    via: str  # the kustomization directory that names it
+
+
+@dataclass(frozen=True)
+class ApplicationTarget:
+    """An Argo CD Application (or one of its `sources`) pointing at a directory of this repo."""
+
+    path: str  # the Application's file
+    index: int  # document index in that file
+    pointer: tuple[str | int, ...]  # to the `path` field
+    directory: str  # normalised, repo-relative
+    doc: Mapping[str, Any]
+
+
+def _normalise_app_path(value: str) -> str | None:
+    """Repo-relative directory for an Application path; None when it cannot be in this repo."""
+    if not value or value.startswith("/") or "://" in value:
+        return None
+    joined = posixpath.normpath(value.strip())
+    if joined == ".":
+        return ""
+    if joined == ".." or joined.startswith("../"):
+        return None
+    return joined
+
+
+def application_targets(resources: Iterable[Any]) -> list[ApplicationTarget]:
+    """Every in-repo `spec.source.path` / `spec.sources[].path` of Argo CD Applications.
+
+    Whether `repoURL` is this repo cannot be known for sure; a relative path that exists is
+    taken as in-repo (the caller checks existence).
+    """
+    found: list[ApplicationTarget] = []
+    for resource in resources:
+        doc = resource.doc
+        if not is_argocd_application(doc):
+            continue
+        spec = doc.get("spec")
+        if not isinstance(spec, dict):
+            continue
+        sources: list[tuple[tuple[str | int, ...], Any]] = []
+        if isinstance(spec.get("source"), dict):
+            sources.append((("spec", "source", "path"), spec["source"]))
+        if isinstance(spec.get("sources"), list):
+            for index, item in enumerate(spec["sources"]):
+                sources.append((("spec", "sources", index, "path"), item))
+        for pointer, source in sources:
+            if not isinstance(source, dict) or not isinstance(source.get("path"), str):
+                continue
+            if source.get("chart"):  # a Helm repository chart, not a path of this repo
+                continue
+            directory = _normalise_app_path(source["path"])
+            if directory is not None:
+                found.append(ApplicationTarget(resource.path, resource.index, pointer, directory, doc))
+    return found
+
+
+@dataclass
+class RenderGraph:
+    root: Path
+    layout: Layout
+    files: list[str]  # every repo file, repo-relative
+    applications: list[ApplicationTarget] = field(default_factory=list)
+    deps: dict[str, list[str]] = field(default_factory=dict)  # root dir → kustomization dirs it includes
+    included_by: dict[str, set[str]] = field(default_factory=dict)
+    broken: list[BrokenReference] = field(default_factory=list)
+    cycles: list[tuple[str, ...]] = field(default_factory=list)
+    targets: list[str] = field(default_factory=list)
+    _owned: dict[str, list[str]] = field(default_factory=dict)
+    _closure: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    _inputs: dict[str, frozenset[str]] = field(default_factory=dict)
+    _dir_cache: dict[str, bool] = field(default_factory=dict)
+    _file_cache: dict[str, bool] = field(default_factory=dict)
+
+    # -- queries -----------------------------------------------------------------------------
+
+    @property
+    def kustomizations(self) -> Mapping[str, Kustomization]:
+        return self.layout.kustomizations
+
+    def closure(self, directory: str) -> tuple[str, ...]:
+        """`directory` and every kustomization it includes, transitively (cycle-safe, ordered)."""
+        cached = self._closure.get(directory)
+        if cached is not None:
+            return cached
+        seen: dict[str, None] = {}
+        stack = [directory]
+        while stack:
+            current = stack.pop()
+            if current in seen:
+                continue
+            seen[current] = None
+            stack.extend(reversed(self.deps.get(current, [])))
+        result = tuple(seen)
+        self._closure[directory] = result
+        return result
+
+    def remote_reach(self, directory: str) -> list[RemoteReach]:
+        """Remote bases/components the rendering of `directory` fetches, with who names them."""
+        return [
+            RemoteReach(reference, kustomization)
+            for kustomization in self.closure(directory)
+            if kustomization in self.kustomizations
+            for reference in self.kustomizations[kustomization].remote
+        ]
+
+    def uses_helm(self, directory: str) -> str | None:
+        """The first kustomization in `directory`'s closure that inflates Helm charts."""
+        for kustomization in self.closure(directory):
+            k = self.kustomizations.get(kustomization)
+            if k is not None and k.uses_helm:
+                return kustomization
+        return None
+
+    def broken_in(self, directory: str) -> list[BrokenReference]:
+        members = set(self.closure(directory))
+        return [b for b in self.broken if b.kustomization.directory in members]
+
+    def cycle_in(self, directory: str) -> tuple[str, ...] | None:
+        members = set(self.closure(directory))
+        for cycle in self.cycles:
+            if members.intersection(cycle):
+                return cycle
+        return None
+
+    def inputs(self, directory: str) -> frozenset[str]:
+        """Every repo file the rendering of `directory` can read.
+
+        kustomize's default load restrictor lets a kustomization read only files under its own
+        directory, plus other kustomization directories through `resources`/`components`. So a
+        root reads: the files of its own directory tree (minus nested roots, which are read only
+        when included), every file it names explicitly (even outside its tree, for
+        `LoadRestrictionsNone` builds), and the same for every kustomization it includes. Taking
+        the whole tree rather than only the named files errs on the side of re-rendering: a
+        transformer config or an openapi file we do not parse still changes the key.
+        """
+        cached = self._inputs.get(directory)
+        if cached is not None:
+            return cached
+        found: set[str] = set()
+        for member in self.closure(directory):
+            found.update(self._owned.get(member, ()))
+            kustomization = self.kustomizations.get(member)
+            if kustomization is None:
+                continue
+            found.add(kustomization.file)
+            for reference in kustomization.references:
+                if reference.path is not None and reference.path not in self.kustomizations:
+                    found.add(reference.path)
+        result = frozenset(found)
+        self._inputs[directory] = result
+        return result
+
+    def affected(self, changed: Iterable[str]) -> list[str]:
+        """Render targets whose rendering reads any of `changed` (transitively through bases)."""
+        changed_set = set(changed)
+        if not changed_set:
+            return []
+        return [target for target in self.targets if not changed_set.isdisjoint(self.inputs(target))]
+
+    def owner(self, path: str) -> str | None:
+        """The kustomization directory whose tree holds `path` (the deepest one), or None."""
+        directory = posixpath.dirname(path)
+        while True:
+            if directory in self.kustomizations:
+                return directory
+            if not directory:
+                return None
+            directory = posixpath.dirname(directory)
+
+    def referenced_files(self) -> set[str]:
+        """Every local path any kustomization names (files and directories)."""
+        return {
+            reference.path
+            for kustomization in self.kustomizations.values()
+            for reference in kustomization.references
+            if reference.path is not None
+        }
+
+    # -- construction ------------------------------------------------------------------------
+
+    def _exists_dir(self, path: str) -> bool:
+        if path not in self._dir_cache:
+            self._dir_cache[path] = (self.root / path).is_dir() if path else True
+        return self._dir_cache[path]
+
+    def _exists_file(self, path: str) -> bool:
+        if path not in self._file_cache:
+            # os.path.exists follows symlinks: a dangling link or a link loop counts as missing,
+            # which is what kustomize will say too.
+            self._file_cache[path] = os.path.exists(self.root / path)
+        return self._file_cache[path]
+
+    def _link(self) -> None:
+        for kustomization in self.kustomizations.values():
+            deps: list[str] = []
+            for reference in kustomization.references:
+                path = reference.path
+                if path is None:
+                    continue
+                if path == ".." or path.startswith("../") or path.startswith("/"):
+                    self.broken.append(BrokenReference(kustomization, reference, OUTSIDE))
+                    continue
+                if path in self.kustomizations and reference.role in (RESOURCE, COMPONENT, CONFIG):
+                    deps.append(path)  # a self-reference is kept: it is a cycle kustomize rejects
+                    continue
+                if not self._exists_file(path):
+                    self.broken.append(BrokenReference(kustomization, reference, MISSING))
+                elif reference.role in (RESOURCE, COMPONENT) and self._exists_dir(path):
+                    self.broken.append(BrokenReference(kustomization, reference, NOT_A_ROOT))
+            self.deps[kustomization.directory] = deps
+            for dep in deps:
+                self.included_by.setdefault(dep, set()).add(kustomization.directory)
+
+    def _find_cycles(self) -> None:
+        """Elementary cycles found by an iterative DFS (one report per cycle, rotated to its min)."""
+        state: dict[str, int] = {}  # 1 = on the stack, 2 = done
+        seen_cycles: set[tuple[str, ...]] = set()
+        for start in sorted(self.deps):
+            if start in state:
+                continue
+            path: list[str] = []
+            iterators: list[Any] = []
+            state[start] = 1
+            path.append(start)
+            iterators.append(iter(self.deps.get(start, [])))
+            while iterators:
+                advanced = False
+                for nxt in iterators[-1]:
+                    if state.get(nxt) == 1:
+                        cycle = tuple(path[path.index(nxt):])
+                        pivot = cycle.index(min(cycle))
+                        canonical = cycle[pivot:] + cycle[:pivot]
+                        if canonical not in seen_cycles:
+                            seen_cycles.add(canonical)
+                            self.cycles.append(canonical)
+                    elif nxt not in state:
+                        state[nxt] = 1
+                        path.append(nxt)
+                        iterators.append(iter(self.deps.get(nxt, [])))
+                        advanced = True
+                        break
+                if not advanced:
+                    state[path.pop()] = 2
+                    iterators.pop()
+
+    def _own_files(self) -> None:
+        for path in self.files:
+            owner = self.owner(path)
+            if owner is not None:
+                self._owned.setdefault(owner, []).append(path)
+
+    def _choose_targets(self) -> None:
+        targets = {
+            directory
+            for directory, kustomization in self.kustomizations.items()
+            if not kustomization.is_component and directory not in self.included_by
+        }
+        for application in self.applications:
+            kustomization = self.kustomizations.get(application.directory)
+            # Components patch what they do not define: never rendered on their own.
+            if kustomization is not None and not kustomization.is_component:
+                targets.add(application.directory)
+        self.targets = sorted(targets)
+
+
+def build_graph(root: Path, layout: Layout, files: Iterable[str], resources: Iterable[Any] = ()) -> RenderGraph:
+    graph = RenderGraph(root=root, layout=layout, files=sorted(files))
+    graph.applications = application_targets(resources)
+    graph._link()
+    graph._find_cycles()
+    graph._own_files()
+    graph._choose_targets()
+    return graph
+
+
+# One graph per CheckContext: the render stage and the kustomize/structure rules all ask for it.
+# CheckContext is an unhashable dataclass, so the memo is keyed by id() and guarded by a weakref.
+_GRAPHS: dict[int, tuple[weakref.ref[CheckContext], RenderGraph]] = {}
+
+
+def graph_for(ctx: CheckContext) -> RenderGraph:
+    entry = _GRAPHS.get(id(ctx))
+    if entry is not None and entry[0]() is ctx:
+        return entry[1]
+    graph = build_graph(ctx.root, ctx.layout, (f.path for f in ctx.files.files), ctx.resources)
+    key = id(ctx)
+    _GRAPHS[key] = (weakref.ref(ctx, lambda _ref: _GRAPHS.pop(key, None)), graph)
+    return graph

@@ -1,0 +1,201 @@
+"""`check --history`: credentials that were committed and later removed, found in the added lines of past commits.
+
+One `git log -p -U0` stream (GitPython) covers the range; each blob is scanned once (a
+file copied, renamed or reverted to an earlier content is not scanned again), and only
+added lines are read. A credential still present in the work tree is left to the normal
+`no-credentials-in-files` run; what is reported here is gone from the files but not from
+the history, which is why the fix says to rotate it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from git import BadName
+from git.exc import GitCommandError
+
+from gitops_lint.context import CheckContext
+from gitops_lint.errors import UsageError
+from gitops_lint.model import Finding
+from gitops_lint.repo.files import matches_any
+from gitops_lint.repo.git import open_repo
+from gitops_lint.rules.baseline import fingerprint
+from gitops_lint.rules.secrets import NO_CREDENTIALS_IN_FILES, Hit, scan_text
+
+_COMMIT_MARK = "\x00commit "
+_HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(?P<start>\d+)(?:,\d+)? @@")
+_INDEX = re.compile(r"^index [0-9a-f]+\.\.(?P<new>[0-9a-f]+)")
+_ZERO_BLOB = re.compile(r"^0+$")
+
+HISTORY_FIX = (
+    "Rotate the credential now: deleting it in a later commit does not remove it from Git "
+    "history, and every clone still has it. Then revoke the old value at its issuer; rewrite "
+    "history (git filter-repo) only if your policy requires it."
+)
+
+
+@dataclass(frozen=True)
+class Commit:
+    sha: str
+    author: str
+    date: str
+
+
+@dataclass
+class _FileChange:
+    commit: Commit
+    path: str = ""
+    skip: bool = False
+    added: list[tuple[int, str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class HistoryHit:
+    commit: Commit
+    path: str
+    line: int
+    hit: Hit
+
+
+def _unquote(path: str) -> str:
+    """Undo git's C-style quoting of unusual path names."""
+    if len(path) >= 2 and path[0] == '"' and path[-1] == '"':
+        raw = path[1:-1].encode("latin-1", "backslashreplace").decode("unicode_escape")
+        return raw.encode("latin-1", "replace").decode("utf-8", "replace")
+    return path
+
+
+def _scan_change(change: _FileChange) -> Iterator[HistoryHit]:
+    if change.skip or not change.path or not change.added:
+        return
+    text = "\n".join(line for _, line in change.added)
+    for hit in scan_text(text):
+        yield HistoryHit(change.commit, change.path, change.added[hit.line - 1][0], hit)
+
+
+def parse_log(lines: Iterable[str]) -> Iterator[HistoryHit]:
+    """Credentials in the added lines of `git log -p -U0 --full-index` output (format: see `scan_history`)."""
+    seen_blobs: set[str] = set()
+    commit: Commit | None = None
+    change: _FileChange | None = None
+    in_hunk = False
+    line_number = 0
+    for raw in lines:
+        line = raw.rstrip("\n")
+        if line.startswith(_COMMIT_MARK):
+            if change is not None:
+                yield from _scan_change(change)
+            change = None
+            sha, author, date = ([*line[len(_COMMIT_MARK):].split("\x1f"), "", ""])[:3]
+            commit = Commit(sha, author, date)
+            continue
+        if commit is None:
+            continue
+        if line.startswith("diff --git "):
+            if change is not None:
+                yield from _scan_change(change)
+            change = _FileChange(commit)
+            in_hunk = False
+            continue
+        if change is None:
+            continue
+        if not in_hunk:
+            index = _INDEX.match(line)
+            if index:
+                blob = index["new"]
+                if _ZERO_BLOB.match(blob) or blob in seen_blobs:
+                    change.skip = True
+                seen_blobs.add(blob)
+            elif line.startswith("+++ "):
+                target = _unquote(line[4:])
+                change.path = target[2:] if target.startswith("b/") else ""
+            elif line.startswith("Binary files "):
+                change.skip = True
+        hunk = _HUNK.match(line)
+        if hunk:
+            in_hunk = True
+            line_number = int(hunk["start"])
+            continue
+        if in_hunk and line.startswith("+"):
+            if not change.skip:
+                change.added.append((line_number, line[1:]))
+            line_number += 1
+    if change is not None:
+        yield from _scan_change(change)
+
+
+def _still_present(ctx: CheckContext, path: str, value: str) -> bool:
+    text = ctx.text_of(path)
+    if text is None:
+        return False
+    return value in text or value in re.sub(r"\\n|\s", "", text)
+
+
+def scan_history(ctx: CheckContext, since: str | None) -> list[Finding]:
+    """Findings for credentials added in `since..HEAD` (all of history without `since`) and removed since."""
+    repo = open_repo(ctx.root)
+    if repo is None:
+        ctx.note("--history: not a git repository, history not scanned")
+        return []
+    with repo:
+        try:
+            repo.head.commit  # noqa: B018 - raises on a repo without commits
+        except ValueError:
+            ctx.note("--history: the repository has no commits yet")
+            return []
+        if since:
+            try:
+                repo.commit(since)
+            except (ValueError, GitCommandError, BadName) as error:
+                raise UsageError(f"--since {since}: not a revision of this repository ({error})") from error
+        if Path(repo.git_dir, "shallow").is_file():
+            ctx.note("--history: shallow clone, only the fetched commits were scanned")
+        try:
+            prefix = ctx.root.resolve().relative_to(Path(str(repo.working_tree_dir)).resolve()).as_posix()
+        except ValueError:
+            prefix = ""
+        args = [
+            "git", "log", f"{since}..HEAD" if since else "HEAD",
+            "-p", "-U0", "--no-color", "--no-ext-diff", "--no-textconv", "--full-index",
+            "--no-renames", "--diff-filter=AM", "--format=%x00commit %H%x1f%an%x1f%aI",
+        ]
+        if prefix not in ("", "."):
+            args.append(f"--relative={prefix}")
+        args.extend(["--", "." if prefix in ("", ".") else prefix])
+        process = repo.git.execute(args, as_process=True)
+        try:
+            stream = (raw.decode("utf-8", "replace") for raw in process.stdout)
+            hits = list(parse_log(stream))
+        finally:
+            process.wait()
+    return _findings(ctx, hits)
+
+
+def _findings(ctx: CheckContext, hits: list[HistoryHit]) -> list[Finding]:
+    # git log lists newest first: the last sighting of a value is the commit that introduced it.
+    first: dict[tuple[str, str], HistoryHit] = {}
+    for item in hits:
+        first[(item.path, item.hit.value)] = item
+    findings: list[Finding] = []
+    for (path, value), item in first.items():
+        if path == ctx.config.baseline or (ctx.config.exclude and matches_any(path, ctx.config.exclude)):
+            continue
+        if _still_present(ctx, path, value):
+            continue  # the current-tree scan reports it where it is now
+        commit = item.commit
+        findings.append(
+            ctx.finding(
+                NO_CREDENTIALS_IN_FILES,
+                f"{item.hit.label} [{item.hit.pattern.id}] was committed in {commit.sha[:10]} by "
+                f"{commit.author or 'unknown'} on {commit.date[:10]} and later removed; it is still in "
+                "the git history",
+                path=path,
+                line=item.line,
+                fix=HISTORY_FIX,
+                fingerprint=fingerprint(NO_CREDENTIALS_IN_FILES.id, path, value),
+            )
+        )
+    return sorted(findings, key=Finding.sort_key)

@@ -1,0 +1,245 @@
+"""`target-revision-exists`: an Application tracking this repo names a branch, tag or commit that exists.
+
+`HEAD` and an empty revision always exist. A commit SHA must resolve. A semver constraint
+(`v1.2.*`, `^1.2.0`, `>=1.0.0 <2.0.0`, which Argo CD resolves against tags) must be met by
+at least one tag. Helm chart sources (`chart:`) carry a chart version, not a git revision,
+and are left alone. Whatever git cannot tell (no repo, no remotes, shallow or
+single-branch clone) becomes a `--verbose` note, never a guess.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from gitops_lint.context import CheckContext
+from gitops_lint.model import Finding, Resource
+from gitops_lint.repo.git import GitFacts, git_facts, looks_like_commit
+from gitops_lint.rules.base import meta, repo_rule
+
+_VERSION = re.compile(
+    r"^v?(?P<major>0|[1-9]\d*)(?:\.(?P<minor>0|[1-9]\d*))?(?:\.(?P<patch>0|[1-9]\d*))?"
+    r"(?:-(?P<pre>[0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?$"
+)
+_PARTIAL = re.compile(r"^v?(?P<major>\d+|[xX*])(?:\.(?P<minor>\d+|[xX*]))?(?:\.(?P<patch>\d+|[xX*]))?(?:-(?P<pre>[0-9A-Za-z.-]+))?$")
+_CONSTRAINT_CHARS = re.compile(r"[*^~<>=!|]|(?:^|\.)[xX](?:\.|$)|\s-\s")
+_TERM = re.compile(r"^(?P<op>\^|~>?|>=|<=|>|<|=|!=)?\s*(?P<version>\S+)$")
+
+Version = tuple[int, int, int]
+
+TARGET_REVISION_EXISTS = meta(
+    "target-revision-exists",
+    "Application targetRevision does not exist in this repository",
+    "error",
+    "argocd",
+    "An Application pointing at a branch or tag that does not exist never syncs: Argo CD "
+    "reports `ComparisonError` and the environment silently stays on its last revision — "
+    "typically after a release branch was renamed or a tag was never pushed.",
+    "Create and push the branch or tag, or change `targetRevision` to one that exists "
+    "(`git branch -a`, `git tag`).",
+    passing=(
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: api\n"
+        "  namespace: argocd\nspec:\n  project: default\n  source:\n"
+        "    repoURL: https://github.com/example-org/another-repo.git\n"
+        "    targetRevision: release/v1.2\n    path: apps/api\n"
+        "  destination:\n    server: https://kubernetes.default.svc\n    namespace: api\n",
+    ),
+    references=("https://argo-cd.readthedocs.io/en/stable/user-guide/tracking_strategies/",),
+)
+
+
+@dataclass(frozen=True)
+class Source:
+    repo_url: str
+    revision: str
+    pointer: tuple[str | int, ...]
+    is_chart: bool
+
+
+def application_sources(doc: Mapping[str, Any]) -> Iterator[Source]:
+    spec = doc.get("spec")
+    if not isinstance(spec, dict):
+        return
+    candidates: list[tuple[tuple[str | int, ...], Any]] = [(("spec", "source"), spec.get("source"))]
+    sources = spec.get("sources")
+    if isinstance(sources, list):
+        candidates.extend((("spec", "sources", i), s) for i, s in enumerate(sources))
+    for pointer, source in candidates:
+        if not isinstance(source, dict) or not isinstance(source.get("repoURL"), str):
+            continue
+        revision = source.get("targetRevision")
+        yield Source(
+            source["repoURL"],
+            str(revision).strip() if revision is not None else "",
+            (*pointer, "targetRevision") if revision is not None else (*pointer, "repoURL"),
+            "chart" in source,
+        )
+
+
+def _parse_version(text: str) -> tuple[Version, str | None] | None:
+    match = _VERSION.match(text)
+    if not match:
+        return None
+    return (int(match["major"]), int(match["minor"] or 0), int(match["patch"] or 0)), match["pre"]
+
+
+def is_constraint(revision: str) -> bool:
+    return bool(_CONSTRAINT_CHARS.search(revision))
+
+
+def _bump(version: Version, part: int) -> Version:
+    major, minor, _patch = version
+    return (major + 1, 0, 0) if part == 0 else (major, minor + 1, 0)
+
+
+def _term_range(term: str) -> tuple[Version | None, bool, Version | None, bool, Version | None] | None:
+    """(lower, lower inclusive, upper, upper inclusive, excluded) of one constraint term."""
+    match = _TERM.match(term)
+    if not match:
+        return None
+    op = match["op"] or "="
+    partial = _PARTIAL.match(match["version"])
+    if not partial:
+        return None
+    parts = [partial["major"], partial["minor"], partial["patch"]]
+    given = 0
+    for part in parts:
+        if part is None or part in "xX*":
+            break
+        given += 1
+    numbers = [int(p) if p and p not in "xX*" else 0 for p in parts]
+    version: Version = (numbers[0], numbers[1], numbers[2])
+    if given == 0:
+        return None, True, None, True, None  # `*`: anything
+    if op == "=":
+        if given == 3:
+            return version, True, version, True, None
+        return version, True, _bump(version, given - 1), False, None
+    if op == "!=":
+        return None, True, None, True, version
+    if op == "^":
+        if version[0] > 0 or given == 1:
+            return version, True, _bump(version, 0), False, None
+        return version, True, _bump(version, 1), False, None
+    if op in ("~", "~>"):
+        return version, True, _bump(version, 0 if given == 1 else 1), False, None
+    if op == ">":
+        return (version if given == 3 else _bump(version, given - 1)), given != 3, None, True, None
+    if op == ">=":
+        return version, True, None, True, None
+    if op == "<":
+        return None, True, version, False, None
+    # "<=": a partial version includes all of its range.
+    return None, True, (version if given == 3 else _bump(version, given - 1)), given == 3, None
+
+
+def satisfies(version: Version, constraint: str) -> bool | None:
+    """Whether `version` meets a Masterminds-style semver constraint; None if it cannot be parsed."""
+    for alternative in constraint.split("||"):
+        text = alternative.strip()
+        hyphen = re.match(r"^(\S+)\s+-\s+(\S+)$", text)
+        terms = [f">={hyphen[1]}", f"<={hyphen[2]}"] if hyphen else re.split(r"[\s,]+", text)
+        ok = True
+        for term in terms:
+            if not term:
+                continue
+            bounds = _term_range(term)
+            if bounds is None:
+                return None
+            lower, lower_inclusive, upper, upper_inclusive, excluded = bounds
+            if lower is not None and (version < lower or (version == lower and not lower_inclusive)):
+                ok = False
+            if upper is not None and (version > upper or (version == upper and not upper_inclusive)):
+                ok = False
+            if excluded is not None and version == excluded:
+                ok = False
+        if ok:
+            return True
+    return False
+
+
+def constraint_met(constraint: str, tags: set[str]) -> bool | None:
+    verdict: bool | None = False
+    for tag in tags:
+        parsed = _parse_version(tag)
+        if parsed is None or parsed[1] is not None:
+            continue  # pre-releases only match constraints that name one; Argo CD skips them too
+        result = satisfies(parsed[0], constraint)
+        if result is None:
+            return None
+        if result:
+            return True
+    return verdict
+
+
+def _missing_reason(revision: str, facts: GitFacts) -> str | None:
+    """Why `revision` does not exist, or None when it does (or cannot be judged)."""
+    if revision in ("", "HEAD"):
+        return None
+    name = revision
+    for prefix in ("refs/heads/", "refs/tags/", "refs/remotes/origin/"):
+        if name.startswith(prefix):
+            name = name[len(prefix):]
+    if revision.startswith("refs/") and not revision.startswith(("refs/heads/", "refs/tags/", "refs/remotes/")):
+        return None  # refs/pull/... and other server-side refs are not fetched by default
+    if name in facts.branches or name in facts.tags:
+        return None
+    if looks_like_commit(name):
+        return None if facts.has_commit(name) else f"commit {name} is not in this repository's history"
+    if is_constraint(name):
+        met = constraint_met(name, facts.tags)
+        if met is None or met:
+            return None
+        return f"no tag satisfies the version constraint {name!r}"
+    return f"no branch or tag named {name!r} (local or remote-tracking)"
+
+
+@repo_rule(TARGET_REVISION_EXISTS)
+def check_target_revision(ctx: CheckContext) -> Iterator[Finding]:
+    applications = [
+        r
+        for r in ctx.checked_resources()
+        if r.kind == "Application" and r.group == "argoproj.io" and (ctx.in_focus(r.path) or r.rendered_from)
+    ]
+    if not applications:
+        return
+    facts = git_facts(ctx.root)
+    for limit in facts.limits:
+        ctx.note(f"target-revision-exists: {limit}")
+    if not facts.available or not facts.remotes:
+        return
+    seen: set[tuple[str, str, str]] = set()
+    for application in applications:
+        yield from _check_application(ctx, application, facts, seen)
+
+
+def _check_application(
+    ctx: CheckContext, application: Resource, facts: GitFacts, seen: set[tuple[str, str, str]]
+) -> Iterator[Finding]:
+    for source in application_sources(application.doc):
+        if source.is_chart or not facts.is_this_repo(source.repo_url):
+            continue
+        reason = _missing_reason(source.revision, facts)
+        if reason is None:
+            continue
+        key = (application.path, application.display, source.revision)
+        if key in seen:
+            continue
+        seen.add(key)
+        if not facts.sees_all_branches:
+            ctx.note(
+                f"target-revision-exists: {application.display} targetRevision {source.revision!r} "
+                f"not found, but this clone may not have every branch/tag/commit ({reason})"
+            )
+            continue
+        yield ctx.finding(
+            TARGET_REVISION_EXISTS,
+            f"targetRevision {source.revision!r} of {application.display} does not exist: {reason}",
+            resource=application,
+            pointer=source.pointer,
+        )
+
+
+RULES = (check_target_revision,)

@@ -1,0 +1,193 @@
+"""action.yml run outside GitHub: its bash steps, with the runner's files, inputs and expressions."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import git_init, require_tool, write_tree
+from tests.integration.workflow_runner import ACTION, load_action, run_action
+
+CLEAN = {
+    "CODEOWNERS": "* @myorg/platform\n",
+    "apps/api/base/kustomization.yaml": """
+        apiVersion: kustomize.config.k8s.io/v1beta1
+        kind: Kustomization
+        resources:
+          - configmap.yaml
+    """,
+    "apps/api/base/configmap.yaml": """
+        apiVersion: v1
+        kind: ConfigMap
+        metadata:
+          name: api-settings
+        data:
+          LOG_LEVEL: info
+    """,
+}
+DUPLICATE_KEY = """
+    apiVersion: v1
+    kind: ConfigMap
+    metadata:
+      name: api-flags
+    data:
+      FEATURE_X: "on"
+      FEATURE_X: "off"
+"""
+UNKNOWN_KIND = """
+    apiVersion: widgets.example.com/v1
+    kind: Widget
+    metadata:
+      name: spinner
+    spec:
+      speed: 3
+"""
+
+
+def check_jsonschema() -> str:
+    """check-jsonschema from this interpreter's environment (a test dependency), else PATH."""
+    beside = Path(sys.executable).with_name("check-jsonschema")
+    return str(beside) if beside.exists() else require_tool("check-jsonschema")
+
+
+@pytest.fixture
+def runner_temp(tmp_path: Path) -> Path:
+    path = tmp_path / "runner-temp"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    return write_tree(tmp_path / "workspace", CLEAN)
+
+
+def test_expressions_are_substituted_like_the_runner() -> None:
+    context = {"inputs": {"path": "gitops-config"}, "matrix": {"secret": "KUBE_PROD"},
+               "secrets": {"KUBE_PROD": "apiVersion: v1"}, "steps": {"check": {"outputs": {"sarif-file": "x.sarif"}}}}
+    assert substitute("cd ${{ inputs.path }}", context) == "cd gitops-config"
+    assert substitute("${{ secrets[matrix.secret] }}", context) == "apiVersion: v1"
+    assert substitute("${{steps.check.outputs.sarif-file}}", context) == "x.sarif"
+    assert substitute("[${{ github.event.pull_request.base.sha }}]", context) == "[]"
+    with pytest.raises(AssertionError, match="does not support"):
+        substitute("${{ inputs.path == '.' }}", context)
+
+
+def test_action_validates_against_the_github_actions_schema() -> None:
+    done = subprocess.run([check_jsonschema(), "--builtin-schema", "vendor.github-actions", str(ACTION)],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_action_declares_the_documented_interface() -> None:
+    action = load_action()
+    assert action["runs"]["using"] == "composite"
+    assert {"path", "config", "kubernetes-version", "fail-on", "format", "sarif-file", "junit-file",
+            "changed-only"} <= set(action["inputs"])
+    assert set(action["outputs"]) == {"errors", "warnings", "sarif-file", "junit-file"}
+    install = action["runs"]["steps"][0]
+    assert "${{ github.action_path }}" in str(install["env"]), "installs from the action's own checkout"
+    assert action["inputs"]["install"]["default"] == "true"
+
+
+def test_findings_become_annotations_outputs_reports_and_a_summary(
+    workspace: Path, runner_temp: Path
+) -> None:
+    write_tree(workspace, {"apps/api/base/flags.yaml": DUPLICATE_KEY, "apps/api/base/widget.yaml": UNKNOWN_KIND})
+    run = run_action(workspace, runner_temp, {"sarif-file": "reports/gitops-lint.sarif",
+                                               "junit-file": "reports/gitops-lint.xml"})
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert re.search(r"^::error file=apps/api/base/flags\.yaml,line=\d+.*title=yaml-duplicate-key::",
+                     run.stdout, re.M), run.stdout
+    assert re.search(r"^::warning file=apps/api/base/widget\.yaml,.*title=schema-unknown::", run.stdout, re.M), run.stdout
+
+    assert run.outputs["errors"] == "1"
+    assert run.outputs["warnings"] == "1"
+    assert run.outputs["sarif-file"] == "reports/gitops-lint.sarif"
+    assert run.outputs["junit-file"] == "reports/gitops-lint.xml"
+    sarif = json.loads((workspace / "reports/gitops-lint.sarif").read_text(encoding="utf-8"))
+    assert sarif["version"] == "2.1.0"
+    assert {r["ruleId"] for r in sarif["runs"][0]["results"]} == {"yaml-duplicate-key", "schema-unknown"}
+    junit = ET.parse(workspace / "reports/gitops-lint.xml").getroot()
+    assert "yaml-duplicate-key" in ET.tostring(junit, encoding="unicode")
+
+    assert "yaml-duplicate-key" in run.summary
+    assert "apps/api/base/flags.yaml" in run.summary
+
+
+def test_a_clean_repo_passes_with_zero_counts_and_no_report_paths(workspace: Path, runner_temp: Path) -> None:
+    run = run_action(workspace, runner_temp)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "::error" not in run.stdout
+    assert run.outputs == {"errors": "0", "warnings": "0", "sarif-file": "", "junit-file": ""}
+    assert run.summary.strip(), "the step summary is written even when all is well"
+
+
+def test_fail_on_moves_the_bar(workspace: Path, runner_temp: Path) -> None:
+    write_tree(workspace, {"apps/api/base/widget.yaml": UNKNOWN_KIND})
+    assert run_action(workspace, runner_temp).returncode == 0
+    strict = run_action(workspace, runner_temp, {"fail-on": "warning"})
+    assert strict.returncode == 1, strict.stdout + strict.stderr
+    assert strict.outputs["warnings"] == "1"
+
+
+def test_format_input_adds_a_readable_log(workspace: Path, runner_temp: Path) -> None:
+    write_tree(workspace, {"apps/api/base/flags.yaml": DUPLICATE_KEY})
+    run = run_action(workspace, runner_temp, {"format": "text"})
+    assert "title=yaml-duplicate-key" in run.stdout  # the annotations stay
+    assert re.search(r"^\s*apps/api/base/flags\.yaml:\d+ yaml-duplicate-key error", run.stdout, re.M), run.stdout
+
+
+def test_a_bad_config_is_exit_2_and_not_a_finding_count(workspace: Path, runner_temp: Path) -> None:
+    run = run_action(workspace, runner_temp, {"config": "missing.yaml"})
+    assert run.returncode == 2, run.stdout + run.stderr
+    assert run.outputs["errors"] == ""
+
+
+def test_annotations_name_workspace_paths_when_the_config_repo_is_a_subdirectory(
+    tmp_path: Path, runner_temp: Path
+) -> None:
+    # A monorepo: the config repo is gitops-config/ inside the checked-out repository, and an
+    # annotation is only placed on the PR diff with the path from the repository's top.
+    workspace = tmp_path / "monorepo"
+    write_tree(workspace / "gitops-config", {**CLEAN, "apps/api/base/flags.yaml": DUPLICATE_KEY})
+    run = run_action(workspace, runner_temp, {"path": "gitops-config"})
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "::error file=gitops-config/apps/api/base/flags.yaml," in run.stdout, run.stdout
+
+
+def test_changed_only_checks_what_the_pull_request_changed(workspace: Path, runner_temp: Path) -> None:
+    write_tree(workspace, {"apps/legacy/old.yaml": DUPLICATE_KEY.replace("api-flags", "legacy")})
+    git_init(workspace)  # the base branch already holds a known problem ...
+    base = subprocess.run(["git", "-C", str(workspace), "rev-parse", "HEAD"], capture_output=True,
+                          text=True, check=True).stdout.strip()
+    write_tree(workspace, {"apps/api/base/flags.yaml": DUPLICATE_KEY})  # ... the PR adds one
+    event = {"pull_request": {"base": {"sha": base}}}
+    run = run_action(workspace, runner_temp, {"changed-only": "true"}, event)
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "file=apps/api/base/flags.yaml" in run.stdout
+    assert "apps/legacy/old.yaml" not in run.stdout
+    assert run.outputs["errors"] == "1"
+
+
+def test_changed_only_outside_a_pull_request_checks_everything(workspace: Path, runner_temp: Path) -> None:
+    write_tree(workspace, {"apps/api/base/flags.yaml": DUPLICATE_KEY})
+    run = run_action(workspace, runner_temp, {"changed-only": "true"})
+    assert "::notice title=gitops-lint::changed-only needs a pull_request event" in run.stdout
+    assert "file=apps/api/base/flags.yaml" in run.stdout
+
+
+@pytest.mark.slow
+def test_install_step_installs_from_the_action_checkout(workspace: Path, runner_temp: Path) -> None:
+    # The real install (a virtualenv, pip from PyPI for dependencies), then the check runs with the
+    # gitops-lint it put on GITHUB_PATH rather than this test's.
+    run = run_action(workspace, runner_temp, {"install": "true"})
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert str(runner_temp / "gitops-lint-venv" / "bin") in (runner_temp / "github_path_0").read_text(encoding="utf-8")
+    assert run.outputs["errors"] == "0"

@@ -1,0 +1,52 @@
+"""Validators for report output, against the official schemas copied into tests/data."""
+
+from __future__ import annotations
+
+import functools
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from jsonschema.validators import validator_for
+from lxml import etree
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+JUNIT_XSD = DATA / "junit-jenkins-10.xsd"
+SARIF_SCHEMA = DATA / "sarif-schema-2.1.0.json"
+
+
+@functools.cache
+def junit_schema() -> etree.XMLSchema:
+    return etree.XMLSchema(etree.parse(str(JUNIT_XSD)))
+
+
+def parse_junit(text: str) -> etree._Element:
+    """Parse JUnit text; fail with the schema's own complaint if it is not valid."""
+    schema = junit_schema()
+    document = etree.fromstring(text.encode("utf-8"))
+    if not schema.validate(document):
+        pytest.fail(f"JUnit output violates the XSD: {schema.error_log}\n{text}")
+    return document
+
+
+@functools.cache
+def sarif_validator() -> Any:
+    schema = json.loads(SARIF_SCHEMA.read_text(encoding="utf-8"))
+    validator_class = validator_for(schema)  # the schema's own $schema: draft-04
+    validator_class.check_schema(schema)
+    return validator_class(schema)
+
+
+def sarif_errors(log: Any) -> list[str]:
+    return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in sarif_validator().iter_errors(log)]
+
+
+def parse_sarif(text: str) -> dict[str, Any]:
+    """Parse SARIF text; fail with every schema violation if it is not valid SARIF 2.1.0."""
+    log = json.loads(text)
+    errors = sarif_errors(log)
+    if errors:
+        pytest.fail("SARIF output violates the schema:\n" + "\n".join(errors))
+    assert isinstance(log, dict)
+    return log
