@@ -59,9 +59,12 @@ class _Client:
     """The official client's ApiClient, used for raw GETs so JSON stays plain dicts (and fast)."""
 
     def __init__(self, destination: Destination, kubeconfig: Path | None, timeout: float) -> None:
-        from kubernetes import client as k8s
-        from kubernetes import config as k8s_config
+        from kubernetes import client as k8s_client
+        from kubernetes import config as k8s_config_module
 
+        # The client is untyped; keep it behind Any rather than sprinkling ignores.
+        k8s: Any = k8s_client
+        k8s_config: Any = k8s_config_module
         configuration = k8s.Configuration()
         if destination.in_cluster:
             k8s_config.load_incluster_config(client_configuration=configuration)
@@ -75,7 +78,7 @@ class _Client:
         # One attempt per request: a read timeout must cost `timeout`, not three times it.
         configuration.retries = urllib3.Retry(total=1, connect=1, read=0, status=0, other=0, redirect=0)
         configuration.connection_pool_maxsize = 8
-        self.api = k8s.ApiClient(configuration=configuration)
+        self.api: Any = k8s.ApiClient(configuration=configuration)
         self.timeout = timeout
         self.requests = 0
         self._lock = threading.Lock()

@@ -57,7 +57,7 @@ def _is_argocd(doc: Mapping[str, Any], kind: str) -> bool:
 def target_from_application(doc: Mapping[str, Any], file: str) -> AuditTarget:
     metadata, spec = _dict(doc.get("metadata")), _dict(doc.get("spec"))
     destination = _dict(spec.get("destination"))
-    raw_sources = spec.get("sources") if isinstance(spec.get("sources"), list) else [spec.get("source")]
+    raw_sources: list[Any] = spec["sources"] if isinstance(spec.get("sources"), list) else [spec.get("source")]
     sources: list[AppSource] = []
     skipped: list[str] = []
     for raw in raw_sources:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
@@ -78,10 +79,10 @@ def tracked_app(obj: Obj) -> set[str]:
     metadata = _meta(obj)
     if metadata.get("ownerReferences"):
         return apps  # children of a managed object (ReplicaSets, Pods) are never pruned directly
-    labels = metadata.get("labels") if isinstance(metadata.get("labels"), dict) else {}
+    labels: dict[str, Any] = metadata["labels"] if isinstance(metadata.get("labels"), dict) else {}
     if labels.get(INSTANCE_LABEL):
         apps.add(str(labels[INSTANCE_LABEL]))
-    annotations = metadata.get("annotations") if isinstance(metadata.get("annotations"), dict) else {}
+    annotations: dict[str, Any] = metadata["annotations"] if isinstance(metadata.get("annotations"), dict) else {}
     tracking = annotations.get(TRACKING_ID)
     if isinstance(tracking, str) and ":" in tracking:
         app, _, rest = tracking.partition(":")
@@ -218,7 +219,10 @@ def audit_application(
 
 def _set_health(resource: ResourceResult, live: Obj) -> None:
     health = assess(resource.group, resource.kind, live)
-    if health is not None:
+    if health is None:
+        resource.health, resource.health_checked = HEALTH_UNKNOWN, False
+        resource.health_message = "no health check for this kind"
+    else:
         resource.health, resource.health_message = health.status, health.message
 
 
@@ -228,14 +232,10 @@ def _roll_up(result: ApplicationResult, extra_is_drift: bool) -> None:
     )
     unknown = any(r.status == UNKNOWN for r in result.resources)
     result.sync = OUT_OF_SYNC if drift else UNKNOWN if unknown else SYNCED
-    # Argo CD skips Missing resources when aggregating, unless nothing exists at all.
-    live = [r for r in result.resources if r.status not in (MISSING, UNKNOWN)]
-    if result.resources and not live and not unknown:
-        result.health = HEALTH_MISSING
-        return
+    # The worst resource health (Missing included); kinds without a check do not count.
     health = HEALTHY
-    for resource in live:
-        if resource.health:
+    for resource in result.resources:
+        if resource.health and resource.health_checked:
             health = worse_health(health, resource.health)
     if unknown:
         health = worse_health(health, HEALTH_UNKNOWN)
@@ -273,14 +273,22 @@ def run_drift(options: DriftOptions, live: LiveSource | None = None) -> DriftRes
     notes.extend(trees.notes)
     desired: dict[int, DesiredState] = {}
     try:
-        for index, target in enumerate(targets):
-            desired[index] = desired_state(target, trees, kustomize, config.kustomize_timeout)
-            notes.extend(desired[index].notes)
-            if desired[index].resolved:
-                notes.append(f"{target.name}: rendered {target.revision} as {desired[index].resolved}")
-            progress.step(f"render {target.name}")
+        # kustomize runs are independent processes: render Applications side by side.
+        with ThreadPoolExecutor(max_workers=max(1, min(options.workers, len(targets)))) as pool:
+            futures = {
+                pool.submit(desired_state, target, trees, kustomize, config.kustomize_timeout): index
+                for index, target in enumerate(targets)
+            }
+            for future in as_completed(futures):
+                index = futures[future]
+                desired[index] = future.result()
+                progress.step(f"render {targets[index].name}")
     finally:
         trees.close()
+    for index, target in enumerate(targets):
+        notes.extend(desired[index].notes)
+        if desired[index].resolved:
+            notes.append(f"{target.name}: rendered {target.revision} as {desired[index].resolved}")
 
     kubeconfig: KubeconfigIndex = (
         KubeconfigIndex() if source.name == "snapshot" else load_kubeconfig_index(options.kubeconfig)

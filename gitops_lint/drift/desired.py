@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import tarfile
 import tempfile
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -58,7 +59,7 @@ class RevisionTrees:
         self._temp: tempfile.TemporaryDirectory[str] | None = None
         self._trees: dict[str, Path] = {}
         self._repo: Any = None
-        self._prefix = ""
+        self._lock = threading.Lock()
         if worktree:
             return
         try:
@@ -70,11 +71,14 @@ class RevisionTrees:
             self.notes.append(f"{root} is not in a git repository: rendering the files on disk")
             return
         top = Path(self._repo.working_tree_dir or self.root).resolve()
-        self._prefix = self.root.relative_to(top).as_posix() if self.root != top else ""
-        if self._prefix and not self._repo.git.ls_files("--", self._prefix):
+        if self.root != top:
+            # Application paths and revisions are relative to the root of their repoURL. A
+            # config repo that is a sub-folder of a larger git repository (a vendored copy, an
+            # example) is not that repository, so its history cannot answer for them.
             self.worktree = True
             self.notes.append(
-                f"{self._prefix} is not committed in {top}: rendering the files on disk, not targetRevision"
+                f"{root} is a sub-folder of the git repository {top}, not a clone of the Applications' "
+                "repository: rendering the files on disk (pass the repository root to render targetRevision)"
             )
 
     def close(self) -> None:
@@ -104,6 +108,10 @@ class RevisionTrees:
         """(directory holding the config repo at `revision`, a label for reports)."""
         if self.worktree:
             return self.root, f"{revision or 'HEAD'} (work tree)"
+        with self._lock:  # Applications render in parallel; each commit is extracted once
+            return self._extract(revision)
+
+    def _extract(self, revision: str) -> tuple[Path, str]:
         commit = self._resolve(revision)
         sha = commit.hexsha
         if sha not in self._trees:
@@ -121,15 +129,9 @@ class RevisionTrees:
         return self._trees[sha], f"{revision or 'HEAD'} ({sha[:12]})"
 
     def source_dir(self, base: Path, path: str) -> Path:
-        # Argo CD paths are relative to the repository root; the config repo may be a
-        # sub-folder of the git repository, so try both.
-        clean = path.strip("/") or "."
-        candidates = [base / clean]
-        if not self.worktree and self._prefix:
-            candidates.insert(0, base / self._prefix / clean)
-        for candidate in candidates:
-            if candidate.is_dir():
-                return candidate
+        candidate = base / (path.strip("/") or ".")
+        if candidate.is_dir():
+            return candidate
         raise RenderError(f"source path {path!r} does not exist at this revision")
 
 
@@ -176,7 +178,9 @@ def prepare(objects: list[dict[str, Any]], namespace: str) -> tuple[list[dict[st
         metadata = obj.get("metadata")
         if not isinstance(metadata, dict) or not obj.get("kind") or not metadata.get("name"):
             continue
-        annotations = metadata.get("annotations") if isinstance(metadata.get("annotations"), dict) else {}
+        annotations: dict[str, Any] = metadata.get("annotations") or {}
+        if not isinstance(annotations, dict):
+            annotations = {}
         if any(key in annotations for key in HOOK_ANNOTATIONS):
             continue
         if annotations.get("config.kubernetes.io/local-config") == "true" or obj["kind"] in EXCLUDED_KINDS:

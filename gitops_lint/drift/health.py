@@ -228,18 +228,36 @@ def application(obj: dict[str, Any]) -> Health:
 
 
 def cronjob(obj: dict[str, Any]) -> Health:
-    spec, status = _dict(obj.get("spec")), obj.get("status")
+    # Argo CD's built-in Lua (resource_customizations/batch/CronJob): unknowable cases lean Healthy.
+    spec, raw_status = _dict(obj.get("spec")), obj.get("status")
     if spec.get("suspend") is True:
-        return Health(HEALTHY, "CronJob is suspended")
-    if status is None:
-        return Health(PROGRESSING, "Waiting for the CronJob to be scheduled")
-    status = _dict(status)
+        return Health(SUSPENDED, "CronJob is Suspended")
+    if raw_status is None:
+        return Health(PROGRESSING, "Waiting for CronJob")
+    status = _dict(raw_status)
     last_schedule, last_success = status.get("lastScheduleTime"), status.get("lastSuccessfulTime")
+    if not last_schedule:
+        return Health(HEALTHY, "CronJob has not been scheduled yet")
+    if not last_success:
+        return Health(HEALTHY, "The CronJob never completed successfully; it may not be healthy")
     if status.get("active"):
-        return Health(HEALTHY, "A job is running")
-    if last_schedule and (not last_success or str(last_success) < str(last_schedule)):
-        return Health(DEGRADED, "The last scheduled run did not succeed")
-    return Health(HEALTHY)
+        return Health(HEALTHY, "A job is running; its last run may not have succeeded")
+    if str(last_success) < str(last_schedule):
+        return Health(DEGRADED, "CronJob has not completed its last execution successfully")
+    return Health(HEALTHY, "CronJob has completed its last execution successfully")
+
+
+def external_secret(obj: dict[str, Any]) -> Health:
+    # Argo CD ships a Lua check for external-secrets.io ExternalSecret: the Ready condition.
+    status = _dict(obj.get("status"))
+    ready = _condition(status, "Ready")
+    if ready is None:
+        return Health(PROGRESSING, "Waiting for the ExternalSecret to be reconciled")
+    if ready.get("status") == "True":
+        return Health(HEALTHY, str(ready.get("message") or ""))
+    if ready.get("status") == "False":
+        return Health(DEGRADED, str(ready.get("message") or ready.get("reason") or "not ready"))
+    return Health(PROGRESSING, str(ready.get("message") or ""))
 
 
 def apiservice(obj: dict[str, Any]) -> Health:
@@ -270,6 +288,7 @@ HEALTH_CHECKS: dict[tuple[str, str], Check] = {
     ("autoscaling", "HorizontalPodAutoscaler"): hpa,
     ("argoproj.io", "Application"): application,
     ("apiregistration.k8s.io", "APIService"): apiservice,
+    ("external-secrets.io", "ExternalSecret"): external_secret,
 }
 
 

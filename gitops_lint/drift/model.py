@@ -87,6 +87,9 @@ class ResourceResult:
     changes: list[Change] = field(default_factory=list)
     diff: str = ""
     error: str | None = None
+    # False for kinds Argo CD has no health check for (ConfigMap...): shown as Unknown, but
+    # left out of the Application's health, as Argo CD leaves them out.
+    health_checked: bool = True
 
     @property
     def key(self) -> ResourceKey:

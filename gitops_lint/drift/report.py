@@ -90,7 +90,7 @@ def _body(resource: ResourceResult) -> str:
 
 def render_junit(report: DriftReport) -> str:
     root = ET.Element("testsuites", name="gitops-lint drift")
-    totals = {"tests": 0, "failures": 0, "errors": 0}
+    totals: dict[str, int] = {"tests": 0, "failures": 0, "errors": 0}
     for app in report.applications:
         suite = ET.SubElement(root, "testsuite", name=f"{app.name} ({app.cluster})")
         properties = ET.SubElement(suite, "properties")
@@ -137,8 +137,8 @@ def render_junit(report: DriftReport) -> str:
         totals["tests"] += tests
         totals["failures"] += failures
         totals["errors"] += errors
-    for key, value in totals.items():
-        root.set(key, str(value))
+    for key, count in totals.items():
+        root.set(key, str(count))
     root.set("time", f"{report.summary.seconds:.3f}")
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

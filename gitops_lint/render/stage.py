@@ -89,11 +89,11 @@ def render_repo(ctx: CheckContext, options: CheckOptions) -> Iterable[Finding]:
 
     buildable: list[str] = []
     for target in targets:
-        skipped = _skip_reason(ctx, graph, target, settings)
-        if skipped is None:
+        skip, finding = _skip_reason(ctx, graph, target, settings)
+        if not skip:
             buildable.append(target)
-        elif skipped is not False:
-            findings.append(skipped)
+        if finding is not None:
+            findings.append(finding)
 
     cache = RenderCache(default_cache_dir(ctx.root) if options.use_cache else None)
     outcomes = _render_all(ctx, graph, buildable, settings, cache)
@@ -114,19 +114,20 @@ def render_repo(ctx: CheckContext, options: CheckOptions) -> Iterable[Finding]:
 
 def _skip_reason(
     ctx: CheckContext, graph: RenderGraph, target: str, settings: RenderSettings
-) -> Finding | bool | None:
-    """None: render it. A Finding: not rendered, say so. False: not rendered, already said."""
+) -> tuple[bool, Finding | None]:
+    """(skip it?, the finding that says why, when one is due)."""
     kustomization = graph.kustomizations[target]
     cycle = graph.cycle_in(target)
     if cycle is not None:
+        # The cycle itself is reported once (_cycle_findings); each root through it only noted.
         ctx.note(f"not rendered {_label(target)}: it includes the reference cycle {_cycle_text(cycle)}")
-        return False
+        return True, None
     if not settings.allow_network:
         reach = graph.remote_reach(target)
         if reach:
             first = reach[0]
             via = "" if first.via == target else f" through {_label(first.via)}"
-            return ctx.finding(
+            return True, ctx.finding(
                 KUSTOMIZE_BUILD_FAILS,
                 f"{_label(target)} not rendered: it reaches the remote base {first.reference}{via}, "
                 "and rendering is offline",
@@ -139,7 +140,7 @@ def _skip_reason(
             )
     helm = graph.uses_helm(target)
     if helm is not None:
-        return ctx.finding(
+        return True, ctx.finding(
             KUSTOMIZE_BUILD_FAILS,
             f"{_label(target)} not rendered: {_label(helm)} inflates Helm charts (helmCharts), which "
             "needs `kustomize build --enable-helm`, helm and usually the network",
@@ -149,16 +150,14 @@ def _skip_reason(
             fix="Nothing to do if Argo CD runs kustomize with --enable-helm; its raw files are checked.",
             environment=resolve_environment(ctx.config, kustomization.file),
         )
-    return None
+    return False, None
 
 
 def _cycle_findings(ctx: CheckContext, graph: RenderGraph) -> Iterable[Finding]:
     for cycle in graph.cycles:
         first = graph.kustomizations[cycle[0]]
         following = cycle[1] if len(cycle) > 1 else cycle[0]
-        if not ctx.in_focus(first.file) and not any(
-            ctx.in_focus(graph.kustomizations[member].file) for member in cycle
-        ):
+        if not any(ctx.in_focus(graph.kustomizations[member].file) for member in cycle):
             continue
         line = 1
         for reference in first.references:
@@ -249,7 +248,7 @@ def _render_all(
     else:
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="kustomize") as pool:
             results = list(pool.map(render_one, missing))
-    for target, outcome in zip(missing, results):
+    for target, outcome in zip(missing, results, strict=True):
         outcomes[target] = outcome
         if target in keys and not outcome["timed_out"]:
             cache.put(keys[target], outcome)
@@ -349,12 +348,22 @@ def _names(doc: Mapping[str, Any]) -> tuple[str, str]:
     return (kind if isinstance(kind, str) else "", name if isinstance(name, str) else "")
 
 
+def _namespace(doc: Mapping[str, Any]) -> str:
+    metadata = doc.get("metadata")
+    namespace = metadata.get("namespace") if isinstance(metadata, dict) else None
+    return namespace if isinstance(namespace, str) else ""
+
+
 def _match_document(ctx: CheckContext, path: str, doc: Mapping[str, Any]) -> tuple[int, int]:
-    """The document of `path` this object came from: same kind and name, or the name inside
-    the rendered one (namePrefix/nameSuffix), or the only document of that kind."""
+    """The document of `path` this object came from.
+
+    Best first: same kind, name and namespace; same kind and name; a source name inside the
+    rendered one (namePrefix/nameSuffix); the first document of that kind; the file's first.
+    """
     kind, name = _names(doc)
+    namespace = _namespace(doc)
     documents = ctx.sources[path].documents
-    same_kind = []
+    best: tuple[int, int, int] | None = None  # (score, index, line); lower score is better
     for document in documents:
         data = document.data
         if not isinstance(data, dict):
@@ -367,13 +376,17 @@ def _match_document(ctx: CheckContext, path: str, doc: Mapping[str, Any]) -> tup
             if source_kind != kind:
                 continue
             if source_name == name:
+                score = 0 if _namespace(candidate) in ("", namespace) else 1
+            elif source_name and source_name in name:
+                score = 2
+            else:
+                score = 3
+            if best is None or score < best[0]:
+                best = (score, document.index, document.line)
+            if score == 0 and _namespace(candidate) == namespace:
                 return document.index, document.line
-            same_kind.append((source_name, document))
-    for source_name, document in same_kind:
-        if source_name and source_name in name:
-            return document.index, document.line
-    if same_kind:
-        return same_kind[0][1].index, same_kind[0][1].line
+    if best is not None:
+        return best[1], best[2]
     return (documents[0].index, documents[0].line) if documents else (0, 1)
 
 
@@ -385,10 +398,14 @@ def _generator_line(ctx: CheckContext, kustomization: Kustomization, doc: Mappin
         best: int | None = None
         for index, entry in enumerate(entries):
             entry_name = entry.get("name") if isinstance(entry, dict) else None
-            if isinstance(entry_name, str) and entry_name and entry_name in name:
-                # The longest contained name wins: `app-config` over `app`.
-                if best is None or len(entry_name) > len(str(entries[best].get("name"))):
-                    best = index
+            # The longest contained name wins: `app-config` over `app`.
+            if (
+                isinstance(entry_name, str)
+                and entry_name
+                and entry_name in name
+                and (best is None or len(entry_name) > len(str(entries[best].get("name"))))
+            ):
+                best = index
         if best is not None:
             return _pointer_line(ctx, kustomization.file, (key, best))
         return _pointer_line(ctx, kustomization.file, (key,))
@@ -452,7 +469,8 @@ def _failure_location(
             for document in source.documents:
                 data = document.data
                 if isinstance(data, dict) and _names(data) == (smp.group("kind"), smp.group("name")):
-                    return patch, document.line
+                    line = locate_line(source.text, document.index, ("metadata", "name"))
+                    return patch, line or document.line
     quoted = set(_QUOTED.findall(message))
     for reference in references:
         if reference.raw in quoted or (reference.path is not None and reference.path in quoted):

@@ -49,7 +49,7 @@ class _FileChange:
     commit: Commit
     path: str = ""
     skip: bool = False
-    added: list[tuple[int, str]] = field(default_factory=list)
+    added: list[tuple[int, str]] = field(default_factory=list, repr=False)  # may hold secrets
 
 
 @dataclass(frozen=True)
@@ -127,11 +127,15 @@ def parse_log(lines: Iterable[str]) -> Iterator[HistoryHit]:
         yield from _scan_change(change)
 
 
+def _in_text(text: str | None, value: str) -> bool:
+    return text is not None and (value in text or value in re.sub(r"\\n|\s", "", text))
+
+
 def _still_present(ctx: CheckContext, path: str, value: str) -> bool:
-    text = ctx.text_of(path)
-    if text is None:
-        return False
-    return value in text or value in re.sub(r"\\n|\s", "", text)
+    """Whether the value is still in the work tree (same file, or moved to another one)."""
+    if _in_text(ctx.text_of(path), value):
+        return True
+    return any(_in_text(ctx.text_of(f.path), value) for f in ctx.files.files if f.path != path)
 
 
 def scan_history(ctx: CheckContext, since: str | None) -> list[Finding]:
@@ -159,7 +163,7 @@ def scan_history(ctx: CheckContext, since: str | None) -> list[Finding]:
             prefix = ""
         args = [
             "git", "log", f"{since}..HEAD" if since else "HEAD",
-            "-p", "-U0", "--no-color", "--no-ext-diff", "--no-textconv", "--full-index",
+            "--reverse", "-p", "-U0", "--no-color", "--no-ext-diff", "--no-textconv", "--full-index",
             "--no-renames", "--diff-filter=AM", "--format=%x00commit %H%x1f%an%x1f%aI",
         ]
         if prefix not in ("", "."):
@@ -175,10 +179,11 @@ def scan_history(ctx: CheckContext, since: str | None) -> list[Finding]:
 
 
 def _findings(ctx: CheckContext, hits: list[HistoryHit]) -> list[Finding]:
-    # git log lists newest first: the last sighting of a value is the commit that introduced it.
+    # `--reverse`: oldest first, so the first sighting is the commit that introduced the value
+    # (and a blob copied later is skipped as already scanned).
     first: dict[tuple[str, str], HistoryHit] = {}
     for item in hits:
-        first[(item.path, item.hit.value)] = item
+        first.setdefault((item.path, item.hit.value), item)
     findings: list[Finding] = []
     for (path, value), item in first.items():
         if path == ctx.config.baseline or (ctx.config.exclude and matches_any(path, ctx.config.exclude)):

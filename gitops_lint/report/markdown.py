@@ -56,8 +56,8 @@ def _heading(report: Report) -> str:
         _plural(summary.warnings, "warning"),
         _plural(summary.infos, "info"),
     ]
-    icon = _ICON[Severity.ERROR] if summary.errors else _ICON[Severity.WARNING] if summary.warnings else _ICON[Severity.INFO]
-    return f"## {icon} gitops-lint: {', '.join(parts)}"
+    worst = max((finding.severity for finding in report.findings), key=lambda severity: severity.rank)
+    return f"## {_ICON[worst]} gitops-lint: {', '.join(parts)}"
 
 
 def _counts_table(report: Report) -> list[str]:

@@ -308,9 +308,9 @@ def _globally_ignored(ctx: CheckContext) -> bool:
             continue
         data = resource.doc.get("data")
         for key, value in data.items() if isinstance(data, dict) else ():
-            if "ignoreDifferences" in str(key) or key == "resource.customizations":
-                if "/spec/replicas" in str(value) or ".spec.replicas" in str(value):
-                    return True
+            about_diffs = "ignoreDifferences" in str(key) or key == "resource.customizations"
+            if about_diffs and ("/spec/replicas" in str(value) or ".spec.replicas" in str(value)):
+                return True
     return False
 
 
@@ -416,15 +416,13 @@ def check_prefer_applicationset(ctx: CheckContext) -> Iterator[Finding]:
         if len(clusters) < 2 or not any(ctx.in_focus(m.path) for m in members):
             continue
         members.sort(key=lambda r: (r.path, r.line))
-        first = members[0]
         names = ", ".join(m.name for m in members)
         yield ctx.finding(
             PREFER_APPLICATIONSET,
             f"Applications {names} deploy the same source ({url or 'this repo'} {what}) to "
             f"{len(clusters)} clusters; one ApplicationSet would keep them in step",
-            resource=first,
+            resource=members[0],
             pointer=("kind",),
-            environment=first.environment,
         )
 
 

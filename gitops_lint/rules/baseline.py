@@ -112,12 +112,12 @@ def baseline_document(findings: Iterable[Finding]) -> dict[str, Any]:
 
 def write_baseline(repo: Path, output: Path | None) -> Path:
     """Run the secret rules over `repo` (no baseline applied) and record every finding's fingerprint."""
-    from gitops_lint.check import CheckOptions, run_check
+    from gitops_lint.check import CheckOptions, effective_config, run_check
 
     options = CheckOptions(paths=(repo,), only_rules=SECRET_RULE_IDS, use_baseline=False)
     result = run_check(options)
     root = Path(result.report.root)
-    target = output if output is not None else root / BASELINE_NAME
+    target = output if output is not None else root / (effective_config(options).baseline or BASELINE_NAME)
     document = baseline_document(f for f in result.report.findings if f.rule in SECRET_RULE_IDS)
     text = json.dumps(document, indent=2, sort_keys=False) + "\n"
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -217,7 +217,7 @@ class MessageTemplate:
 
     @classmethod
     def parse(cls, template: str) -> MessageTemplate:
-        parts = []
+        parts: list[tuple[str, str | None, tuple[str | int, ...]]] = []
         try:
             parsed = list(string.Formatter().parse(template))
         except ValueError as error:  # unbalanced braces
@@ -274,9 +274,9 @@ class MessageTemplate:
 # --- the rule -----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class PolicyRule:
-    """One policy file as a ResourceRule."""
+    """One policy file as a ResourceRule (not frozen: the rule protocols declare plain attributes)."""
 
     meta: RuleMeta
     kinds: frozenset[str] | None
@@ -324,7 +324,12 @@ class PolicyRule:
         seen: set[tuple[str | int, ...]] = set()
         severity = self.severity_for(resource.environment)
         for error in self.validator.iter_errors(resource.doc):
-            pointer = tuple(error.instance_path)
+            pointer: tuple[str | int, ...] = tuple(error.instance_path)
+            # A missing field is the finding's subject: `{@path}` names it, `{@value}` is unset,
+            # and its line is that of the deepest part that exists.
+            missing = getattr(error.kind, "property", None) if type(error.kind).__name__ == "Required" else None
+            if isinstance(missing, str):
+                pointer = (*pointer, missing)
             if pointer in seen:
                 continue
             seen.add(pointer)
@@ -472,7 +477,8 @@ def _builtin_policies() -> tuple[PolicyRule, ...]:
 
 
 def load_builtin_policies() -> list[Rule]:
-    return list(_builtin_policies())
+    rules: list[Rule] = list(_builtin_policies())
+    return rules
 
 
 def load_policy_dir(directory: Path, source: str) -> list[Rule]:

@@ -14,7 +14,7 @@ import posixpath
 import re
 from collections import Counter
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from gitops_lint.context import CheckContext
@@ -59,7 +59,7 @@ def is_placeholder(value: str) -> bool:
     stripped = value.strip().strip("\"'")
     if not stripped:
         return True
-    squashed = re.sub(r"[\s_.\-]", "", stripped).lower()
+    squashed = re.sub(r"[\s_.\-<>\[\]()]", "", stripped).lower()
     if squashed in PLACEHOLDERS or len(set(squashed)) <= 2:
         return True
     if squashed.startswith(PLACEHOLDER_PREFIXES) and len(squashed) < 40:
@@ -108,7 +108,7 @@ class Hit:
     """One credential found in text; `value` is for hashing only and must never be printed."""
 
     pattern: SecretPattern
-    value: str
+    value: str = field(repr=False)  # never in a repr: test failures and logs print reprs
     line: int
     column: int
     start: int
@@ -130,7 +130,9 @@ def _confirm(pattern: SecretPattern, match: re.Match[str]) -> tuple[str, str | N
     """(value to fingerprint, key name) when the match is a real credential, else None."""
     value = match.group("secret")
     if pattern.confirm == "token":
-        return (value, None) if len(set(value)) >= 6 else None
+        # `xxxx`/`0000` bodies are documentation placeholders (Slack's own docs use X's).
+        body = re.split(r"[/_-]", value)[-1] or value
+        return (value, None) if len(set(body.lower())) > 2 else None
     if pattern.confirm == "private-key":
         body = _normalise_key_block(value)
         material = re.sub(r"[^A-Za-z0-9+/=]", "", body)

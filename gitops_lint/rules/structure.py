@@ -1,3 +1,420 @@
-"""Placeholder: rules land here in a later change."""
+"""Structure rules: bases and overlays as the layout means them, and what does not belong in a config repo.
 
-RULES: tuple[object, ...] = ()
+Layout rules speak only where the layout is clearly meant (design.md): an overlay is a
+kustomization under an `overlays/` directory (or, for duplicates, any root that is rendered on
+its own); an app is a directory holding `overlays/<env>/` kustomizations.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from gitops_lint.context import CheckContext
+from gitops_lint.environments import environment_from_path
+from gitops_lint.model import Finding, Resource
+from gitops_lint.render.graph import RenderGraph, graph_for
+from gitops_lint.repo.layout import RESOURCE, Kustomization
+from gitops_lint.repo.yaml import locate_line
+from gitops_lint.rules.base import meta, repo_rule
+
+_OVERLAY_DIR = re.compile(r"(?:^|/)overlays/[^/]+(?:/|$)")
+_APP_OF_OVERLAY = re.compile(r"^(?P<app>(?:.*/)?[^/]+)/overlays/(?P<env>[^/]+)$|^overlays/(?P<root_env>[^/]+)$")
+
+_BASE_FILES = (
+    "# file: apps/web/base/kustomization.yaml\n"
+    "resources:\n  - deployment.yaml\n"
+    "# file: apps/web/base/deployment.yaml\n"
+    "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n"
+    "  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n"
+    "    spec:\n      containers:\n        - name: web\n          image: nginx:1.27\n"
+)
+
+OVERLAY_WITHOUT_BASE = meta(
+    "overlay-without-base",
+    "Overlay references no base and holds full manifests",
+    "warning",
+    "structure",
+    "An overlay is meant to be a base plus the differences of one environment. An overlay that "
+    "includes no base but carries its own full manifests is a copy: a fix made in one "
+    "environment silently misses the others.",
+    "Move the shared manifests to `<app>/base/`, list `../../base` under the overlay's "
+    "`resources:`, and keep only patches for what differs.",
+    passing=(
+        _BASE_FILES
+        + "# file: apps/web/overlays/production/kustomization.yaml\n"
+        "resources:\n  - ../../base\nnamespace: production\n",
+    ),
+    failing=(
+        "# file: apps/web/overlays/production/kustomization.yaml\n"
+        "namespace: production\nresources:  # expect: overlay-without-base\n  - deployment.yaml\n"
+        "# file: apps/web/overlays/production/deployment.yaml\n"
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n"
+        "  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n"
+        "    spec:\n      containers:\n        - name: web\n          image: nginx:1.27\n",
+    ),
+)
+
+_WEB_DEPLOYMENT = (
+    "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 2\n"
+    "  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n"
+    "    spec:\n      containers:\n        - name: web\n          image: nginx:1.27\n"
+    "          ports:\n            - containerPort: 80\n"
+)
+
+DUPLICATE_MANIFEST_ACROSS_OVERLAYS = meta(
+    "duplicate-manifest-across-overlays",
+    "Same full manifest copied into several overlays",
+    "warning",
+    "structure",
+    "A manifest copied into every overlay instead of living once in a base drifts: the copies "
+    "are edited one at a time and end up different by accident. Two copies count as the same "
+    "when they have the same kind and name and at least 70% of their fields (ignoring the "
+    "namespace) are equal.",
+    "Keep one copy in the base and express each overlay's difference as a patch.",
+    passing=(
+        "# file: apps/web/base/kustomization.yaml\nresources:\n  - deployment.yaml\n"
+        "# file: apps/web/base/deployment.yaml\n" + _WEB_DEPLOYMENT
+        + "# file: apps/web/overlays/production/kustomization.yaml\nresources:\n  - ../../base\n"
+        "# file: apps/web/overlays/staging/kustomization.yaml\nresources:\n  - ../../base\n",
+    ),
+    failing=(
+        "# file: apps/web/overlays/production/kustomization.yaml\nresources:\n  - deployment.yaml\n"
+        "# file: apps/web/overlays/production/deployment.yaml\n"
+        + _WEB_DEPLOYMENT.replace("kind: Deployment\n", "kind: Deployment  # expect: duplicate-manifest-across-overlays\n")
+        + "# file: apps/web/overlays/staging/kustomization.yaml\nresources:\n  - deployment.yaml\n"
+        "# file: apps/web/overlays/staging/deployment.yaml\n"
+        + _WEB_DEPLOYMENT.replace("kind: Deployment\n", "kind: Deployment  # expect: duplicate-manifest-across-overlays\n"),
+    ),
+)
+
+UNREFERENCED_MANIFEST = meta(
+    "unreferenced-manifest",
+    "Manifest that no kustomization includes",
+    "warning",
+    "structure",
+    "Argo CD applies what `kustomize build` outputs; a manifest inside a kustomization's "
+    "directory that no kustomization lists is never deployed. It is either dead (and misleads "
+    "readers) or was meant to be deployed and silently is not.",
+    "List the file under the kustomization's `resources:` (or `patches:`), or delete it.",
+    passing=(_BASE_FILES,),
+    failing=(
+        _BASE_FILES
+        + "# file: apps/web/base/old-configmap.yaml\n"
+        "apiVersion: v1\nkind: ConfigMap  # expect: unreferenced-manifest\nmetadata:\n  name: old\n"
+        "data:\n  KEY: value\n",
+    ),
+)
+
+ENVIRONMENT_MISSING_OVERLAY = meta(
+    "environment-missing-overlay",
+    "App lacks an overlay for an environment",
+    "warning",
+    "structure",
+    "When every app has `overlays/<env>/` for the same environments, promotion is a copy of one "
+    "directory to the next. An app without an overlay for an environment is either not deployed "
+    "there by mistake, or deployed from somewhere the reviewers will not look. The environments "
+    "are those of `.gitops-lint.yaml`, else every overlay name used by any app.",
+    "Add `overlays/<env>/kustomization.yaml` (usually `resources: [../../base]` plus patches), "
+    "or suppress the finding for an app that deliberately skips that environment.",
+    passing=(
+        "# file: apps/web/overlays/production/kustomization.yaml\nresources:\n  - deployment.yaml\n"
+        "# file: apps/web/overlays/production/deployment.yaml\n"
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"
+        "# file: apps/web/overlays/staging/kustomization.yaml\nresources:\n  - deployment.yaml\n"
+        "# file: apps/web/overlays/staging/deployment.yaml\n"
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"
+        "# file: apps/api/overlays/production/kustomization.yaml\nresources:\n  - configmap.yaml\n"
+        "# file: apps/api/overlays/production/configmap.yaml\n"
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: api\n"
+        "# file: apps/api/overlays/staging/kustomization.yaml\nresources:\n  - configmap.yaml\n"
+        "# file: apps/api/overlays/staging/configmap.yaml\n"
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: api\n",
+    ),
+    failing=(
+        "# file: apps/web/overlays/production/kustomization.yaml\nresources:\n  - configmap.yaml\n"
+        "# file: apps/web/overlays/production/configmap.yaml\n"
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"
+        "# file: apps/web/overlays/staging/kustomization.yaml\nresources:\n  - configmap.yaml\n"
+        "# file: apps/web/overlays/staging/configmap.yaml\n"
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"
+        "# file: apps/api/overlays/production/kustomization.yaml\n"
+        "resources:  # expect: environment-missing-overlay\n  - configmap.yaml\n"
+        "# file: apps/api/overlays/production/configmap.yaml\n"
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: api\n",
+    ),
+)
+
+APP_SOURCE_IN_CONFIG_REPO = meta(
+    "app-source-in-config-repo",
+    "Application source code in the config repo",
+    "info",
+    "structure",
+    "A GitOps config repo holds desired state only; application code belongs in its own repo "
+    "with its own CI. Mixed together, every code commit looks like a deployment change, and "
+    "Argo CD and the code's CI trigger each other.",
+    "Move the application code (and its Dockerfile and build files) to the application's repo; "
+    "keep only manifests here.",
+    passing=(_BASE_FILES,),
+    failing=(
+        _BASE_FILES
+        + "# file: apps/web/Dockerfile\n"
+        "FROM nginx:1.27  # expect: app-source-in-config-repo\n",
+    ),
+)
+
+# Build and dependency files that only an application's source tree has.
+_SOURCE_MARKERS = frozenset(
+    (
+        "Dockerfile", "Containerfile", "go.mod", "go.sum", "package.json", "package-lock.json",
+        "yarn.lock", "pnpm-lock.yaml", "pom.xml", "build.gradle", "build.gradle.kts",
+        "settings.gradle", "requirements.txt", "Pipfile", "pyproject.toml", "setup.py",
+        "Cargo.toml", "Gemfile", "composer.json", "mix.exs",
+    )
+)  # fmt: skip
+_SOURCE_SUFFIXES = (
+    ".go", ".py", ".js", ".ts", ".tsx", ".jsx", ".java", ".kt", ".rb", ".rs", ".cs", ".php",
+    ".c", ".cc", ".cpp", ".h", ".scala", ".swift",
+)  # fmt: skip
+_ARGO_KINDS = frozenset(("Application", "ApplicationSet", "AppProject"))
+SIMILARITY = 0.7
+MIN_FIELDS = 3
+
+
+def _key_line(ctx: CheckContext, path: str, pointer: tuple[str | int, ...], index: int = 0) -> int:
+    source = ctx.sources.get(path)
+    if source is None:
+        return 1
+    return locate_line(source.text, index, pointer) or 1
+
+
+def _is_overlay(directory: str) -> bool:
+    return bool(_OVERLAY_DIR.search(directory + "/"))
+
+
+def _manifests_by_path(ctx: CheckContext) -> dict[str, list[Resource]]:
+    found: dict[str, list[Resource]] = {}
+    for resource in ctx.resources:
+        found.setdefault(resource.path, []).append(resource)
+    return found
+
+
+def _listed_files(kustomization: Kustomization) -> list[str]:
+    return [r.path for r in kustomization.references if r.role == RESOURCE and r.path is not None]
+
+
+@repo_rule(OVERLAY_WITHOUT_BASE)
+def check_overlay_without_base(ctx: CheckContext) -> Iterator[Finding]:
+    graph = graph_for(ctx)
+    manifests = _manifests_by_path(ctx)
+    for directory, kustomization in sorted(graph.kustomizations.items()):
+        if kustomization.is_component or not _is_overlay(directory) or not ctx.in_focus(kustomization.file):
+            continue
+        if graph.deps.get(directory) or kustomization.remote:
+            continue
+        full = [path for path in _listed_files(kustomization) if manifests.get(path)]
+        if not full:
+            continue
+        names = ", ".join(posixpath.basename(p) for p in full[:4]) + (", ..." if len(full) > 4 else "")
+        app = directory.split("/overlays/", 1)[0] if "/overlays/" in directory else ""
+        base = posixpath.join(app, "base") if app else "base"
+        hint = f" ({base} exists)" if base in graph.kustomizations else ""
+        key = "resources" if "resources" in kustomization.doc else "bases"
+        yield ctx.finding(
+            OVERLAY_WITHOUT_BASE,
+            f"overlay {directory} includes no base and lists full manifests ({names}){hint}",
+            path=kustomization.file,
+            line=_key_line(ctx, kustomization.file, (key,)),
+            environment=environment_from_path(kustomization.file, ctx.config),
+        )
+
+
+def _leaves(value: Any, prefix: str = "") -> Iterator[tuple[str, str]]:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _leaves(item, f"{prefix}/{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _leaves(item, f"{prefix}/{index}")
+    else:
+        yield prefix, repr(value)
+
+
+def _fingerprint(doc: Mapping[str, Any]) -> frozenset[tuple[str, str]]:
+    return frozenset(leaf for leaf in _leaves(doc) if leaf[0] != "/metadata/namespace")
+
+
+def _similar(a: frozenset[tuple[str, str]], b: frozenset[tuple[str, str]]) -> bool:
+    union = len(a | b)
+    return union > 0 and len(a & b) / union >= SIMILARITY
+
+
+@dataclass(frozen=True)
+class _Copy:
+    overlay: str
+    resource: Resource
+    fingerprint: frozenset[tuple[str, str]]
+
+
+@repo_rule(DUPLICATE_MANIFEST_ACROSS_OVERLAYS)
+def check_duplicate_manifest(ctx: CheckContext) -> Iterator[Finding]:
+    graph = graph_for(ctx)
+    manifests = _manifests_by_path(ctx)
+    overlays = sorted(
+        directory
+        for directory, kustomization in graph.kustomizations.items()
+        if not kustomization.is_component and (directory in graph.targets or _is_overlay(directory))
+    )
+    groups: dict[tuple[str, str, str], list[_Copy]] = {}
+    for overlay in overlays:
+        for path in _listed_files(graph.kustomizations[overlay]):
+            for resource in manifests.get(path, ()):
+                if resource.kind in _ARGO_KINDS:
+                    continue
+                fingerprint = _fingerprint(resource.doc)
+                if len(fingerprint) < MIN_FIELDS:
+                    continue
+                key = (resource.group, resource.kind, resource.name)
+                groups.setdefault(key, []).append(_Copy(overlay, resource, fingerprint))
+    for copies in groups.values():
+        if len({copy.overlay for copy in copies}) < 2:
+            continue
+        for copy in copies:
+            if not ctx.in_focus(copy.resource.path):
+                continue
+            others = sorted(
+                {
+                    other.overlay
+                    for other in copies
+                    if other.overlay != copy.overlay and _similar(copy.fingerprint, other.fingerprint)
+                }
+            )
+            if not others:
+                continue
+            yield ctx.finding(
+                DUPLICATE_MANIFEST_ACROSS_OVERLAYS,
+                f"{copy.resource.kind} {copy.resource.name} in {copy.overlay} is also copied into "
+                f"{', '.join(others)}; keep it once in a base and patch the differences",
+                resource=copy.resource,
+                pointer=("kind",),
+            )
+
+
+@repo_rule(UNREFERENCED_MANIFEST)
+def check_unreferenced_manifest(ctx: CheckContext) -> Iterator[Finding]:
+    graph = graph_for(ctx)
+    referenced = graph.referenced_files()
+    for path, resources in sorted(_manifests_by_path(ctx).items()):
+        if path in referenced or not ctx.in_focus(path):
+            continue
+        owner = graph.owner(path)
+        if owner is None or posixpath.basename(path) in ("kustomization.yaml", "kustomization.yml", "Kustomization"):
+            continue
+        deployable = [
+            r for r in resources
+            if r.kind not in _ARGO_KINDS and not r.api_version.startswith("kustomize.config.k8s.io/")
+        ]
+        if not deployable:
+            continue
+        first = deployable[0]
+        yield ctx.finding(
+            UNREFERENCED_MANIFEST,
+            f"{path} is inside {graph.kustomizations[owner].file}'s directory but no kustomization "
+            "includes it: Argo CD never applies it",
+            resource=first,
+            pointer=("kind",),
+        )
+
+
+def _apps(graph: RenderGraph) -> dict[str, dict[str, str]]:
+    """app directory → {overlay name → overlay kustomization file}."""
+    apps: dict[str, dict[str, str]] = {}
+    for directory, kustomization in graph.kustomizations.items():
+        if kustomization.is_component:
+            continue
+        match = _APP_OF_OVERLAY.match(directory)
+        if not match:
+            continue
+        app = match.group("app") or ""
+        env = match.group("env") or match.group("root_env")
+        apps.setdefault(app, {})[env] = kustomization.file
+    return apps
+
+
+@repo_rule(ENVIRONMENT_MISSING_OVERLAY)
+def check_environment_missing_overlay(ctx: CheckContext) -> Iterator[Finding]:
+    graph = graph_for(ctx)
+    apps = _apps(graph)
+
+    def environment(app: str, overlay: str) -> str:
+        prefix = f"{app}/overlays/{overlay}/" if app else f"overlays/{overlay}/"
+        return environment_from_path(prefix, ctx.config) or overlay
+
+    present = {app: {environment(app, name) for name in overlays} for app, overlays in apps.items()}
+    if ctx.config.environments:
+        expected = {selector.name for selector in ctx.config.environments}
+        source = ".gitops-lint.yaml"
+    else:
+        if len(apps) < 2:
+            return
+        expected = set().union(*present.values())
+        source = "other apps have it"
+    for app, overlays in sorted(apps.items()):
+        missing = sorted(expected - present[app])
+        if not missing:
+            continue
+        base = graph.kustomizations.get(posixpath.join(app, "base") if app else "base")
+        anchor = base.file if base is not None else overlays[sorted(overlays)[0]]
+        if not ctx.in_focus(anchor) and not any(ctx.in_focus(f) for f in overlays.values()):
+            continue
+        for env in missing:
+            yield ctx.finding(
+                ENVIRONMENT_MISSING_OVERLAY,
+                f"app {app or '.'} has no overlay for environment {env} ({source}); "
+                f"it has: {', '.join(sorted(present[app]))}",
+                path=anchor,
+                line=1,
+                environment=env,
+            )
+
+
+@repo_rule(APP_SOURCE_IN_CONFIG_REPO)
+def check_app_source(ctx: CheckContext) -> Iterator[Finding]:
+    reported_src: set[str] = set()
+    for repo_file in ctx.files.files:
+        path = repo_file.path
+        name = posixpath.basename(path)
+        parts = path.split("/")
+        if name in _SOURCE_MARKERS or name.startswith("Dockerfile.") or name.endswith(".csproj"):
+            if ctx.in_focus(path):
+                yield ctx.finding(
+                    APP_SOURCE_IN_CONFIG_REPO,
+                    f"{path} is an application build file ({name}); the config repo should hold "
+                    "manifests only",
+                    path=path,
+                    line=1,
+                )
+            continue
+        if "src" in parts[:-1] and name.endswith(_SOURCE_SUFFIXES):
+            src = "/".join(parts[: parts.index("src") + 1])
+            if src in reported_src or not ctx.in_focus(path):
+                continue
+            reported_src.add(src)
+            yield ctx.finding(
+                APP_SOURCE_IN_CONFIG_REPO,
+                f"{src}/ holds application source code ({path})",
+                path=path,
+                line=1,
+            )
+
+
+RULES = (
+    check_overlay_without_base,
+    check_duplicate_manifest,
+    check_unreferenced_manifest,
+    check_environment_missing_overlay,
+    check_app_source,
+)

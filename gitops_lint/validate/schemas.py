@@ -138,12 +138,14 @@ class SchemaRegistry:
         if (api_version, kind) in self._repo_crds:
             return jsonschema_rs.validator_for(self._repo_crds[(api_version, kind)])
         group, version = split_api_version(api_version)
-        if is_builtin_group(group):
-            return self._compile_kubernetes(group, version, kind)
-        shipped = self._crd_dir.joinpath(group, f"{kind.lower()}_{version}.json")
-        if shipped.is_file():
+        # Shipped CRD schemas first: some non-Kubernetes groups end in .k8s.io too
+        # (kustomize.config.k8s.io).
+        shipped = self._crd_dir.joinpath(group, f"{kind.lower()}_{version}.json") if group else None
+        if shipped is not None and shipped.is_file():
             schema = json.loads(shipped.read_text(encoding="utf-8"))
             return jsonschema_rs.validator_for(schema)
+        if is_builtin_group(group):
+            return self._compile_kubernetes(group, version, kind)
         return None
 
     def _compile_kubernetes(self, group: str, version: str, kind: str) -> Any | None:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import git_init, require_tool, write_tree
-from tests.integration.workflow_runner import ACTION, load_action, run_action
+from tests.integration.workflow_runner import ACTION, load_action, run_action, substitute
 
 CLEAN = {
     "CODEOWNERS": "* @myorg/platform\n",
@@ -99,13 +99,13 @@ def test_action_declares_the_documented_interface() -> None:
 def test_findings_become_annotations_outputs_reports_and_a_summary(
     workspace: Path, runner_temp: Path
 ) -> None:
-    write_tree(workspace, {"apps/api/base/flags.yaml": DUPLICATE_KEY, "apps/api/base/widget.yaml": UNKNOWN_KIND})
+    write_tree(workspace, {"infrastructure/flags.yaml": DUPLICATE_KEY, "infrastructure/widget.yaml": UNKNOWN_KIND})
     run = run_action(workspace, runner_temp, {"sarif-file": "reports/gitops-lint.sarif",
                                                "junit-file": "reports/gitops-lint.xml"})
     assert run.returncode == 1, run.stdout + run.stderr
-    assert re.search(r"^::error file=apps/api/base/flags\.yaml,line=\d+.*title=yaml-duplicate-key::",
+    assert re.search(r"^::error file=infrastructure/flags\.yaml,line=\d+.*title=yaml-duplicate-key::",
                      run.stdout, re.M), run.stdout
-    assert re.search(r"^::warning file=apps/api/base/widget\.yaml,.*title=schema-unknown::", run.stdout, re.M), run.stdout
+    assert re.search(r"^::warning file=infrastructure/widget\.yaml,.*title=schema-unknown::", run.stdout, re.M), run.stdout
 
     assert run.outputs["errors"] == "1"
     assert run.outputs["warnings"] == "1"
@@ -118,7 +118,7 @@ def test_findings_become_annotations_outputs_reports_and_a_summary(
     assert "yaml-duplicate-key" in ET.tostring(junit, encoding="unicode")
 
     assert "yaml-duplicate-key" in run.summary
-    assert "apps/api/base/flags.yaml" in run.summary
+    assert "infrastructure/flags.yaml" in run.summary
 
 
 def test_a_clean_repo_passes_with_zero_counts_and_no_report_paths(workspace: Path, runner_temp: Path) -> None:
@@ -130,7 +130,7 @@ def test_a_clean_repo_passes_with_zero_counts_and_no_report_paths(workspace: Pat
 
 
 def test_fail_on_moves_the_bar(workspace: Path, runner_temp: Path) -> None:
-    write_tree(workspace, {"apps/api/base/widget.yaml": UNKNOWN_KIND})
+    write_tree(workspace, {"infrastructure/widget.yaml": UNKNOWN_KIND})
     assert run_action(workspace, runner_temp).returncode == 0
     strict = run_action(workspace, runner_temp, {"fail-on": "warning"})
     assert strict.returncode == 1, strict.stdout + strict.stderr
@@ -138,10 +138,10 @@ def test_fail_on_moves_the_bar(workspace: Path, runner_temp: Path) -> None:
 
 
 def test_format_input_adds_a_readable_log(workspace: Path, runner_temp: Path) -> None:
-    write_tree(workspace, {"apps/api/base/flags.yaml": DUPLICATE_KEY})
+    write_tree(workspace, {"infrastructure/flags.yaml": DUPLICATE_KEY})
     run = run_action(workspace, runner_temp, {"format": "text"})
     assert "title=yaml-duplicate-key" in run.stdout  # the annotations stay
-    assert re.search(r"^\s*apps/api/base/flags\.yaml:\d+ yaml-duplicate-key error", run.stdout, re.M), run.stdout
+    assert re.search(r"^\s*infrastructure/flags\.yaml:\d+ yaml-duplicate-key error", run.stdout, re.M), run.stdout
 
 
 def test_a_bad_config_is_exit_2_and_not_a_finding_count(workspace: Path, runner_temp: Path) -> None:
@@ -156,31 +156,31 @@ def test_annotations_name_workspace_paths_when_the_config_repo_is_a_subdirectory
     # A monorepo: the config repo is gitops-config/ inside the checked-out repository, and an
     # annotation is only placed on the PR diff with the path from the repository's top.
     workspace = tmp_path / "monorepo"
-    write_tree(workspace / "gitops-config", {**CLEAN, "apps/api/base/flags.yaml": DUPLICATE_KEY})
+    write_tree(workspace / "gitops-config", {**CLEAN, "infrastructure/flags.yaml": DUPLICATE_KEY})
     run = run_action(workspace, runner_temp, {"path": "gitops-config"})
     assert run.returncode == 1, run.stdout + run.stderr
-    assert "::error file=gitops-config/apps/api/base/flags.yaml," in run.stdout, run.stdout
+    assert "::error file=gitops-config/infrastructure/flags.yaml," in run.stdout, run.stdout
 
 
 def test_changed_only_checks_what_the_pull_request_changed(workspace: Path, runner_temp: Path) -> None:
-    write_tree(workspace, {"apps/legacy/old.yaml": DUPLICATE_KEY.replace("api-flags", "legacy")})
+    write_tree(workspace, {"infrastructure/legacy.yaml": DUPLICATE_KEY.replace("api-flags", "legacy")})
     git_init(workspace)  # the base branch already holds a known problem ...
     base = subprocess.run(["git", "-C", str(workspace), "rev-parse", "HEAD"], capture_output=True,
                           text=True, check=True).stdout.strip()
-    write_tree(workspace, {"apps/api/base/flags.yaml": DUPLICATE_KEY})  # ... the PR adds one
+    write_tree(workspace, {"infrastructure/flags.yaml": DUPLICATE_KEY})  # ... the PR adds one
     event = {"pull_request": {"base": {"sha": base}}}
     run = run_action(workspace, runner_temp, {"changed-only": "true"}, event)
     assert run.returncode == 1, run.stdout + run.stderr
-    assert "file=apps/api/base/flags.yaml" in run.stdout
-    assert "apps/legacy/old.yaml" not in run.stdout
+    assert "file=infrastructure/flags.yaml" in run.stdout
+    assert "infrastructure/legacy.yaml" not in run.stdout
     assert run.outputs["errors"] == "1"
 
 
 def test_changed_only_outside_a_pull_request_checks_everything(workspace: Path, runner_temp: Path) -> None:
-    write_tree(workspace, {"apps/api/base/flags.yaml": DUPLICATE_KEY})
+    write_tree(workspace, {"infrastructure/flags.yaml": DUPLICATE_KEY})
     run = run_action(workspace, runner_temp, {"changed-only": "true"})
     assert "::notice title=gitops-lint::changed-only needs a pull_request event" in run.stdout
-    assert "file=apps/api/base/flags.yaml" in run.stdout
+    assert "file=infrastructure/flags.yaml" in run.stdout
 
 
 @pytest.mark.slow

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 import yaml
-from pre_commit.clientlib import load_config, load_manifest
+from pre_commit.clientlib import load_config, load_manifest  # type: ignore[import-untyped]
 
 from gitops_lint import hooks
 from tests.conftest import REPO_ROOT, require_tool, write_tree

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from lxml import etree
 
-from gitops_lint.model import Report
+from gitops_lint.model import Finding, Report, Severity
 from gitops_lint.report.junit import render_junit
 from tests.report import reports
 from tests.report.validators import junit_schema, parse_junit
@@ -94,8 +98,8 @@ def test_counts_match_the_findings() -> None:
 
 
 def test_several_findings_on_one_resource_are_several_failures() -> None:
-    second = reports.Finding(
-        rule="image-tag-pinned", severity=reports.Severity.WARNING, path=reports.APP_PATH, line=30,
+    second = Finding(
+        rule="image-tag-pinned", severity=Severity.WARNING, path=reports.APP_PATH, line=30,
         message="sidecar uses busybox", resource=reports.APP,
     )
     report = reports.build([reports.PRUNE_FINDING, second])
@@ -129,5 +133,37 @@ def test_odd_characters_survive_the_round_trip() -> None:
 def test_characters_xml_cannot_hold_are_replaced_not_fatal() -> None:
     root = parse_junit(render_junit(reports.odd_report()))
     (suite,) = [s for s in root.findall("testsuite") if s.get("name") == "apps/bin.yaml"]
-    message = suite.find("testcase/failure").get("message")  # type: ignore[union-attr]
-    assert message == "unexpected byte \ufffd then \ufffd[31m"
+    failure = suite.find("testcase/failure")
+    assert failure is not None
+    assert failure.get("message") == "unexpected byte \ufffd then \ufffd[31m"
+
+
+WITHOUT_LXML = """
+import sys
+
+class BlockLxml:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] == "lxml":
+            raise ImportError("lxml hidden for this test")
+
+sys.meta_path.insert(0, BlockLxml())
+import junitparser.junitparser
+from gitops_lint.report.junit import render_junit
+from tests.report import reports
+
+assert junitparser.junitparser.etree.__name__ == "xml.etree.ElementTree"
+sys.stdout.write(render_junit(reports.odd_report()))
+"""
+
+
+def test_valid_without_lxml_too() -> None:
+    # lxml is a test extra only: a user's junitparser serialises with the standard library.
+    repo = Path(__file__).resolve().parents[2]
+    completed = subprocess.run(
+        [sys.executable, "-c", WITHOUT_LXML], cwd=repo, capture_output=True, text=True,
+        encoding="utf-8", check=True,
+    )
+    root = parse_junit(completed.stdout)
+    messages = [f.get("message") for f in root.iter("failure")]
+    assert "warning: " + reports.ODD_MESSAGE in messages
+    assert "unexpected byte \ufffd then \ufffd[31m" in messages

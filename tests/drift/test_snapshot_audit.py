@@ -1,0 +1,374 @@
+"""`gitops-lint drift --live-snapshot`: statuses, tracking, reports and exit codes, end to end."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import git_init, require_tool, run_cli
+from drift_fixtures import application, deployment, dump, edit, live_of, write
+from lxml import etree
+
+XSD = Path(__file__).parent / "data" / "junit-jenkins-10.xsd"
+
+SERVICE = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "api", "namespace": "prod"},
+           "spec": {"selector": {"app": "api"}, "ports": [{"port": 80, "targetPort": 8080}]}}
+CONFIG = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "api-config", "namespace": "prod"},
+          "data": {"LOG_LEVEL": "info"}}
+SECRET_VALUE = "do-not-print-this-4711"
+
+
+def _stale(name: str, **metadata: Any) -> dict[str, Any]:
+    doc = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name, "namespace": "prod", **metadata},
+           "data": {"LOG_LEVEL": "debug"}}
+    return doc
+
+
+def _repo(tmp_path: Path, manifests: list[dict[str, Any]], app_spec: str = "", name: str = "api-prod") -> Path:
+    return write(tmp_path / "repo", {
+        "apps/api/prod/all.yaml": dump(*manifests),
+        f"argocd/{name}.yaml": application(name, "apps/api/prod", extra_spec=app_spec),
+    })
+
+
+def _snapshot(tmp_path: Path, objects: list[dict[str, Any]], folder: str = "prod.example.com") -> Path:
+    directory = tmp_path / "live" / folder if folder else tmp_path / "live"
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "objects.yaml").write_text(dump({"apiVersion": "v1", "kind": "List", "items": objects}))
+    return tmp_path / "live"
+
+
+def _drift(repo: Path, snapshot: Path, *args: str) -> tuple[int, dict[str, Any]]:
+    result = run_cli("drift", str(repo), "--live-snapshot", str(snapshot), "--format", "json", *args)
+    return result.exit_code, json.loads(result.stdout)
+
+
+def _by_name(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {f"{r['kind']}/{r['name']}": r for app in report["applications"] for r in app["resources"]}
+
+
+@pytest.fixture
+def drifted(tmp_path: Path) -> tuple[Path, Path]:
+    deploy = deployment(name="api", namespace="prod")
+    repo = _repo(tmp_path, [deploy, SERVICE, CONFIG])
+    secret = {"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+              "metadata": {"name": "old-secret", "namespace": "prod", "labels": {"app.kubernetes.io/instance": "api-prod"}},
+              "data": {"password": base64.b64encode(SECRET_VALUE.encode()).decode()}}
+    live = [
+        edit(live_of(deploy), "/spec/template/spec/containers/0/image", "repo/api:v2"),
+        live_of(SERVICE),
+        live_of(_stale("api-config-old"), app="api-prod"),  # Extra: tracked, not in Git
+        secret,  # Extra too, and its value must never be printed
+        # Not Extra: owned by another object, or not tracked at all.
+        live_of(_stale("child", ownerReferences=[{"kind": "Deployment", "name": "api"}]), app="api-prod"),
+        live_of(_stale("kube-root-ca.crt"), app=None),
+    ]
+    return repo, _snapshot(tmp_path, live)
+
+
+def test_every_status_in_json(drifted: tuple[Path, Path]) -> None:
+    code, report = _drift(*drifted)
+    assert code == 1
+    [app] = report["applications"]
+    assert (app["name"], app["cluster"], app["namespace"], app["revision"], app["sync"]) == (
+        "api-prod", "https://prod.example.com", "prod", "HEAD", "OutOfSync")
+    statuses = {key: r["status"] for key, r in _by_name(report).items()}
+    assert statuses == {"Deployment/api": "Modified", "Service/api": "Synced", "ConfigMap/api-config": "Missing",
+                        "ConfigMap/api-config-old": "Extra", "Secret/old-secret": "Extra"}
+    deploy = _by_name(report)["Deployment/api"]
+    assert deploy["changes"] == [{"path": "/spec/template/spec/containers/0/image", "desired": "repo/api:v1",
+                                  "live": "repo/api:v2", "manager": "kubectl-edit", "operation": "Update",
+                                  "time": "2026-11-24T21:17:05Z"}]
+    assert deploy["diff"].startswith("--- git\n+++ live\n") and deploy["health"] == "Healthy"
+    assert _by_name(report)["ConfigMap/api-config"]["health"] == "Missing"
+    assert report["summary"] == {"applications": 1, "out_of_sync": 1, "resources": 5, "modified": 1,
+                                 "missing": 1, "extra": 2, "errors": 0, "requests": 0}
+
+
+def test_json_matches_the_contract_keys(drifted: tuple[Path, Path]) -> None:
+    _, report = _drift(*drifted)
+    assert set(report) == {"tool", "version", "schema", "applications", "summary"}
+    assert (report["tool"], report["schema"]) == ("gitops-lint", 1)
+    app = report["applications"][0]
+    assert set(app) == {"name", "cluster", "namespace", "revision", "sync", "health", "resources"}
+    for resource in app["resources"]:
+        assert set(resource) == {"group", "version", "kind", "namespace", "name", "status", "health", "changes", "diff"}
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "junit", "markdown"])
+def test_secret_values_never_reach_a_report(drifted: tuple[Path, Path], fmt: str) -> None:
+    repo, snapshot = drifted
+    result = run_cli("drift", str(repo), "--live-snapshot", str(snapshot), "--format", fmt)
+    assert result.exit_code == 1
+    assert SECRET_VALUE not in result.stdout
+    assert base64.b64encode(SECRET_VALUE.encode()).decode() not in result.stdout
+
+
+def test_junit_is_valid_and_carries_the_facts(drifted: tuple[Path, Path], tmp_path: Path) -> None:
+    repo, snapshot = drifted
+    out = tmp_path / "drift.xml"
+    result = run_cli("drift", str(repo), "--live-snapshot", str(snapshot), "--output", f"junit={out}", "--quiet")
+    assert result.exit_code == 1 and result.stdout == ""
+    schema = etree.XMLSchema(etree.parse(str(XSD)))
+    document = etree.parse(str(out))
+    assert schema.validate(document), schema.error_log
+    suite = document.getroot()[0]
+    assert suite.get("name") == "api-prod (https://prod.example.com)"
+    assert (suite.get("tests"), suite.get("failures"), suite.get("errors")) == ("5", "4", "0")
+    failures = {case.get("name"): case[0] for case in suite.iter("testcase") if len(case) and case[0].tag == "failure"}
+    assert failures["prod/api"].get("type") == "Modified"
+    assert "kubectl-edit" in (failures["prod/api"].text or "")
+    assert {f.get("type") for f in failures.values()} == {"Modified", "Missing", "Extra"}
+
+
+def test_extra_ignore_skips_instead_of_failing(tmp_path: Path) -> None:
+    deploy = deployment()
+    repo = _repo(tmp_path, [deploy])
+    snapshot = _snapshot(tmp_path, [live_of(deploy), live_of(_stale("old"), app="api-prod")])
+    code, report = _drift(repo, snapshot, "--extra", "ignore")
+    assert code == 0 and report["applications"][0]["sync"] == "Synced"
+    assert _by_name(report)["ConfigMap/old"]["status"] == "Extra"
+    xml = run_cli("drift", str(repo), "--live-snapshot", str(snapshot), "--extra", "ignore", "--format", "junit").stdout
+    assert '<skipped type="Extra"' in xml
+
+
+def test_markdown_has_the_table_then_the_diffs(drifted: tuple[Path, Path]) -> None:
+    repo, snapshot = drifted
+    text = run_cli("drift", str(repo), "--live-snapshot", str(snapshot), "--format", "markdown").stdout
+    assert "| Application | Cluster | Revision | Sync | Health |" in text
+    assert "| api-prod | https://prod.example.com | HEAD | ❌ OutOfSync | Healthy |" in text
+    assert text.index("| api-prod |") < text.index("```diff")
+    assert "changed by kubectl-edit (Update) at 2026-11-24T21:17:05Z" in text
+
+
+def test_text_report_names_who_changed_what(drifted: tuple[Path, Path]) -> None:
+    repo, snapshot = drifted
+    text = run_cli("drift", str(repo), "--live-snapshot", str(snapshot)).stdout
+    assert "Modified apps/Deployment prod/api [Healthy]" in text
+    assert '/spec/template/spec/containers/0/image: git "repo/api:v1" → live "repo/api:v2"' in text
+    assert "Extra    ConfigMap prod/api-config-old [Unknown] (would be pruned)" in text
+
+
+def test_in_sync_exits_0(tmp_path: Path) -> None:
+    deploy = deployment()
+    repo = _repo(tmp_path, [deploy, SERVICE])
+    code, report = _drift(repo, _snapshot(tmp_path, [live_of(deploy), live_of(SERVICE)]))
+    assert code == 0
+    assert [r["status"] for r in report["applications"][0]["resources"]] == ["Synced", "Synced"]
+
+
+def test_tracking_annotation_marks_extras_only_when_self_referencing(tmp_path: Path) -> None:
+    deploy = deployment()
+    repo = _repo(tmp_path, [deploy])
+    tracked = live_of(_stale("tracked"), app=None)
+    tracked["metadata"]["annotations"]["argocd.argoproj.io/tracking-id"] = "api-prod:/ConfigMap:prod/tracked"
+    copied = live_of(_stale("copied"), app=None)
+    copied["metadata"]["annotations"]["argocd.argoproj.io/tracking-id"] = "api-prod:/ConfigMap:prod/original"
+    _, report = _drift(repo, _snapshot(tmp_path, [live_of(deploy), tracked, copied]))
+    statuses = {key: r["status"] for key, r in _by_name(report).items()}
+    assert statuses == {"Deployment/api": "Synced", "ConfigMap/tracked": "Extra"}
+
+
+def test_top_level_files_serve_every_destination_and_folders_match_names(tmp_path: Path) -> None:
+    deploy = deployment()
+    repo = write(tmp_path / "repo", {
+        "apps/api/prod/all.yaml": dump(deploy),
+        "argocd/a.yaml": application("by-server", "apps/api/prod"),
+        "argocd/b.yaml": application("by-name", "apps/api/prod", server="").replace(
+            "    server: \n", "    name: eu-cluster\n"),
+    })
+    snapshot = _snapshot(tmp_path, [live_of(SERVICE)], folder="")  # top level: every destination
+    (snapshot / "eu-cluster").mkdir()
+    (snapshot / "eu-cluster" / "d.yaml").write_text(dump(live_of(deploy, app="by-name")))
+    code, report = _drift(repo, snapshot)
+    apps = {app["name"]: app for app in report["applications"]}
+    assert apps["by-name"]["cluster"] == "eu-cluster" and apps["by-name"]["sync"] == "Synced"
+    assert apps["by-server"]["sync"] == "OutOfSync"  # no prod.example.com folder: Missing
+    assert code == 1
+
+
+def test_ignore_differences_from_the_application_and_from_config(tmp_path: Path) -> None:
+    deploy = deployment(replicas=2)
+    live = edit(live_of(deploy), "/spec/replicas", 7, manager="kube-controller-manager", subresource="scale")
+    edit(live, "/spec/template/spec/containers/0/image", "repo/api:hotfix")
+    ignore_replicas = """
+      ignoreDifferences:
+        - group: apps
+          kind: Deployment
+          jsonPointers: [/spec/replicas]
+    """
+    repo = _repo(tmp_path, [deploy], app_spec=ignore_replicas.replace("\n      ", "\n  "))
+    snapshot = _snapshot(tmp_path, [live])
+    _, report = _drift(repo, snapshot)
+    assert [c["path"] for c in _by_name(report)["Deployment/api"]["changes"]] == [
+        "/spec/template/spec/containers/0/image"]
+    (repo / ".gitops-lint.yaml").write_text(
+        "drift:\n  ignore_differences:\n    - group: apps\n      kind: Deployment\n"
+        "      jqPathExpressions: ['.spec.template.spec.containers[].image']\n")
+    code, report = _drift(repo, snapshot)
+    assert code == 0 and _by_name(report)["Deployment/api"]["status"] == "Synced"
+
+
+def test_agent_managers_from_config(tmp_path: Path) -> None:
+    deploy = deployment()
+    live = edit(live_of(deploy), "/spec/minReadySeconds", 30, manager="platform-bot")
+    repo = _repo(tmp_path, [deploy])
+    snapshot = _snapshot(tmp_path, [live])
+    assert _drift(repo, snapshot)[0] == 1
+    (repo / ".gitops-lint.yaml").write_text("drift:\n  agent_managers: [platform-bot]\n")
+    assert _drift(repo, snapshot)[0] == 0
+
+
+def test_multi_source_application_renders_every_source(tmp_path: Path) -> None:
+    deploy = deployment()
+    repo = write(tmp_path / "repo", {
+        "a/d.yaml": dump(deploy),
+        "b/s.yaml": dump(SERVICE),
+        "argocd/app.yaml": application("multi", "a").replace(
+            "  source:\n    repoURL: https://example.com/config.git\n    targetRevision: HEAD\n    path: a\n",
+            "  sources:\n    - {repoURL: https://example.com/config.git, targetRevision: HEAD, path: a}\n"
+            "    - {repoURL: https://example.com/config.git, targetRevision: HEAD, path: b}\n"
+            "    - {repoURL: https://charts.example.com, chart: redis, targetRevision: 1.0.0}\n"),
+    })
+    code, report = _drift(repo, _snapshot(tmp_path, [live_of(deploy, app="multi"), live_of(SERVICE, app="multi")]))
+    assert code == 0
+    assert sorted(_by_name(report)) == ["Deployment/api", "Service/api"]
+
+
+def test_applicationset_list_generator_with_a_static_template(tmp_path: Path) -> None:
+    deploy = deployment(namespace="")
+    del deploy["metadata"]["namespace"]
+    appset = """
+        apiVersion: argoproj.io/v1alpha1
+        kind: ApplicationSet
+        metadata: {name: api, namespace: argocd}
+        spec:
+          generators:
+            - list:
+                elements:
+                  - {env: prod, host: prod.example.com}
+                  - {env: stage, host: stage.example.com}
+            - clusters: {}
+          template:
+            metadata: {name: 'api-{{env}}'}
+            spec:
+              project: default
+              source: {repoURL: https://example.com/config.git, targetRevision: HEAD, path: 'apps/{{env}}'}
+              destination: {server: 'https://{{host}}', namespace: '{{env}}'}
+        """
+    import textwrap
+    repo = write(tmp_path / "repo", {
+        "apps/prod/d.yaml": dump(deploy), "apps/stage/d.yaml": dump(deploy),
+        "argocd/appset.yaml": textwrap.dedent(appset).lstrip(),
+    })
+    snapshot = _snapshot(tmp_path, [live_of(deployment(namespace="prod"), app="api-prod")])
+    stage = deployment(namespace="stage")
+    (snapshot / "stage.example.com").mkdir()
+    (snapshot / "stage.example.com" / "s.yaml").write_text(dump(live_of(stage, app="api-stage")))
+    result = run_cli("drift", str(repo), "--live-snapshot", str(snapshot), "--format", "json", "--verbose")
+    report = json.loads(result.stdout)
+    assert [(a["name"], a["namespace"], a["cluster"], a["sync"]) for a in report["applications"]] == [
+        ("api-prod", "prod", "https://prod.example.com", "Synced"),
+        ("api-stage", "stage", "https://stage.example.com", "Synced"),
+    ]
+    assert "clusters generator needs a cluster or SCM; skipped" in result.stderr
+
+
+def test_app_filter_and_unknown_app(drifted: tuple[Path, Path]) -> None:
+    repo, snapshot = drifted
+    assert _drift(repo, snapshot, "--app", "api-prod")[0] == 1
+    result = run_cli("drift", str(repo), "--live-snapshot", str(snapshot), "--app", "nope")
+    assert result.exit_code == 2 and "no such Application" in result.stderr
+
+
+def test_no_applications_is_a_usage_error(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    result = run_cli("drift", str(tmp_path / "empty"), "--live-snapshot", str(tmp_path))
+    assert result.exit_code == 2 and "no Argo CD Applications" in result.stderr
+
+
+def test_adhoc_path_context_namespace(tmp_path: Path) -> None:
+    deploy = deployment(namespace="")
+    del deploy["metadata"]["namespace"]
+    repo = write(tmp_path / "repo", {"overlay/d.yaml": dump(deploy)})
+    snapshot = _snapshot(tmp_path, [live_of(deployment(namespace="team"), app=None)], folder="kind-dev")
+    result = run_cli("drift", str(repo), "--path", "overlay", "--context", "kind-dev", "--namespace", "team",
+                     "--live-snapshot", str(snapshot), "--format", "json")
+    report = json.loads(result.stdout)
+    assert result.exit_code == 0, result.output
+    assert report["applications"][0]["resources"][0]["namespace"] == "team"
+    missing = run_cli("drift", str(repo), "--path", "overlay", "--context", "kind-dev")
+    assert missing.exit_code == 2 and "--namespace" in missing.stderr
+
+
+def test_a_failing_render_does_not_stop_the_others(tmp_path: Path) -> None:
+    deploy = deployment()
+    repo = write(tmp_path / "repo", {
+        "apps/api/prod/all.yaml": dump(deploy),
+        "argocd/good.yaml": application("api-prod", "apps/api/prod"),
+        "argocd/bad.yaml": application("broken", "apps/does-not-exist"),
+    })
+    code, report = _drift(repo, _snapshot(tmp_path, [live_of(deploy)]))
+    apps = {app["name"]: app for app in report["applications"]}
+    assert apps["api-prod"]["sync"] == "Synced"
+    assert apps["broken"]["sync"] == "Unknown" and "does not exist" in apps["broken"]["error"]
+    assert report["summary"]["errors"] == 1
+    assert code == 2  # nothing drifted, but one Application could not be audited
+
+
+def test_kustomize_overlay_is_rendered(tmp_path: Path) -> None:
+    require_tool("kubectl")
+    deploy = deployment(namespace="")
+    del deploy["metadata"]["namespace"]
+    repo = write(tmp_path / "repo", {
+        "apps/api/base/kustomization.yaml": "resources: [deploy.yaml]\n",
+        "apps/api/base/deploy.yaml": dump(deploy),
+        "apps/api/overlays/prod/kustomization.yaml": (
+            "resources: [../../base]\nnamespace: prod\nimages:\n  - {name: repo/api, newTag: v5}\n"),
+        "argocd/app.yaml": application("api-prod", "apps/api/overlays/prod"),
+    })
+    live = live_of(deployment(image="repo/api:v5"))
+    code, report = _drift(repo, _snapshot(tmp_path, [live]))
+    assert code == 0, report
+
+
+def _git(root: Path, *args: str) -> str:
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
+           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
+    return subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True, text=True, env=env).stdout
+
+
+def test_target_revision_is_read_from_git_without_touching_the_work_tree(tmp_path: Path) -> None:
+    require_tool("git")
+    repo = write(tmp_path / "repo", {
+        "apps/api/prod/all.yaml": dump(deployment(image="repo/api:v1")),
+        "argocd/app.yaml": application("api-prod", "apps/api/prod", revision="release-1"),
+    })
+    git_init(repo)
+    _git(repo, "tag", "release-1")
+    (repo / "apps/api/prod/all.yaml").write_text(dump(deployment(image="repo/api:v2")))
+    _git(repo, "commit", "-qam", "v2")
+    (repo / "apps/api/prod/all.yaml").write_text(dump(deployment(image="repo/api:v3")))  # uncommitted
+    (repo / "new.txt").write_text("staged\n")
+    _git(repo, "add", "new.txt")
+    before = (_git(repo, "status", "--porcelain"), (repo / ".git" / "index").read_bytes())
+
+    snapshot = _snapshot(tmp_path, [live_of(deployment(image="repo/api:v1"))])
+    result = run_cli("drift", str(repo), "--live-snapshot", str(snapshot), "--format", "json", "--verbose")
+    assert result.exit_code == 0, result.output  # release-1 says v1, and v1 is live
+    assert "rendered release-1 as release-1 (" in result.stderr
+    assert (_git(repo, "status", "--porcelain"), (repo / ".git" / "index").read_bytes()) == before
+
+    (repo / "argocd/app.yaml").write_text(application("api-prod", "apps/api/prod", revision="main"))
+    code, report = _drift(repo, snapshot)
+    assert code == 1  # main says v2
+    assert _by_name(report)["Deployment/api"]["changes"][0]["desired"] == "repo/api:v2"
+
+    (repo / "argocd/app.yaml").write_text(application("api-prod", "apps/api/prod", revision="release-9"))
+    code, report = _drift(repo, snapshot)
+    assert code == 2 and "targetRevision 'release-9' is not in the local clone" in report["applications"][0]["error"]

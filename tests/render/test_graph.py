@@ -1,0 +1,96 @@
+"""The reference graph: roots to render, closure, remote reach, cycles, broken references, inputs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from gitops_lint.model import Resource
+from gitops_lint.render.graph import MISSING, NOT_A_ROOT, OUTSIDE, build_graph
+from gitops_lint.repo.layout import build_layout
+from gitops_lint.repo.yaml import load_yaml
+from tests.render.helpers import materialize
+from tests.render.trees import two_apps
+
+
+def graph_of(root: Path, files: dict[str, str], resources: list[Resource] | None = None) -> Any:
+    materialize(root, files)
+    docs = {
+        path: load_yaml(text).documents[0].data
+        for path, text in files.items()
+        if path.rsplit("/", 1)[-1] in ("kustomization.yaml", "kustomization.yml", "Kustomization")
+    }
+    return build_graph(root, build_layout(docs, files), files, resources or [])
+
+
+def test_targets_are_leaves_and_never_components(tmp_path: Path) -> None:
+    files = two_apps()
+    files["components/tls/kustomization.yaml"] = "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n"
+    files["apps/web/overlays/staging/kustomization.yaml"] += "components:\n  - ../../../../components/tls\n"
+    graph = graph_of(tmp_path, files)
+    assert graph.targets == [
+        "apps/api/overlays/production",
+        "apps/web/overlays/production",
+        "apps/web/overlays/staging",
+    ]
+    assert graph.closure("apps/web/overlays/staging") == (
+        "apps/web/overlays/staging", "apps/web/base", "components/tls",
+    )
+
+
+def test_application_path_makes_a_base_a_target(tmp_path: Path) -> None:
+    files = two_apps()
+    app_doc = {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Application",
+        "metadata": {"name": "api-base"},
+        "spec": {"source": {"repoURL": "https://git.example.com/config.git", "path": "./apps/api/base/"}},
+    }
+    graph = graph_of(tmp_path, files, [Resource(app_doc, "argocd/api.yaml", 1)])
+    assert "apps/api/base" in graph.targets
+    assert graph.applications[0].directory == "apps/api/base"
+
+
+def test_inputs_follow_bases_and_affected_is_transitive(tmp_path: Path) -> None:
+    graph = graph_of(tmp_path, two_apps())
+    inputs = graph.inputs("apps/web/overlays/production")
+    assert {"apps/web/base/web.yaml", "apps/web/base/kustomization.yaml",
+            "apps/web/overlays/production/replicas.yaml"} <= inputs
+    assert "apps/api/base/deployment.yaml" not in inputs
+    assert graph.affected(["apps/web/base/web.yaml"]) == [
+        "apps/web/overlays/production", "apps/web/overlays/staging",
+    ]
+    assert graph.affected(["apps/web/overlays/production/replicas.yaml"]) == ["apps/web/overlays/production"]
+    assert graph.affected(["README.md"]) == []
+
+
+def test_remote_reach_through_a_local_base(tmp_path: Path) -> None:
+    files = two_apps()
+    files["apps/api/base/kustomization.yaml"] += (
+        "  - https://github.com/example/platform//monitoring?ref=v1.2.0\n"
+    )
+    graph = graph_of(tmp_path, files)
+    reach = graph.remote_reach("apps/api/overlays/production")
+    assert [(r.reference, r.via) for r in reach] == [
+        ("https://github.com/example/platform//monitoring?ref=v1.2.0", "apps/api/base"),
+    ]
+    assert graph.remote_reach("apps/web/overlays/production") == []
+
+
+def test_cycles_and_broken_references(tmp_path: Path) -> None:
+    files = {
+        "a/kustomization.yaml": "resources:\n  - ../b\n",
+        "b/kustomization.yaml": "resources:\n  - ../a\n  - missing.yaml\n  - ../plain\n",
+        "plain/readme.yaml": "x: 1\n",
+        "c/kustomization.yaml": "resources:\n  - ../a\n  - ../../outside\n",
+    }
+    graph = graph_of(tmp_path / "repo", files)
+    assert graph.cycles == [("a", "b")]
+    assert graph.cycle_in("c") == ("a", "b")
+    reasons = sorted((b.kustomization.directory, b.reference.raw, b.reason) for b in graph.broken)
+    assert reasons == [
+        ("b", "../plain", NOT_A_ROOT),
+        ("b", "missing.yaml", MISSING),
+        ("c", "../../outside", OUTSIDE),
+    ]
+    assert graph.targets == ["c"]

@@ -1,0 +1,275 @@
+"""The render stage with the real kustomize: origins, environments, failures, cache, incremental."""
+
+from __future__ import annotations
+
+import json
+import stat
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from gitops_lint.check import run_check
+from gitops_lint.errors import UsageError
+from gitops_lint.render import kustomize as kustomize_module
+from gitops_lint.render.kustomize import builds_started, find_kustomize
+from tests.conftest import git_init, run_cli
+from tests.render.helpers import check, materialize, options, rendered_context
+from tests.render.trees import two_apps
+
+
+def by_display(ctx, root: str) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    return {r.display: r for r in ctx.rendered if r.rendered_from == root}
+
+
+def test_rendered_resources_point_at_their_source_document(tmp_path: Path) -> None:
+    root = materialize(tmp_path / "repo", two_apps())
+    ctx, findings = rendered_context(root)
+    assert findings == []
+    assert ctx.rendered_roots == {
+        "apps/api/overlays/production", "apps/web/overlays/production", "apps/web/overlays/staging",
+    }
+    assert ctx.tool_info["kustomize"]
+    production = by_display(ctx, "apps/web/overlays/production")
+    deployment = production["apps/Deployment production/web"]
+    # The Deployment is the second document of web.yaml (line 10), patched to 3 replicas.
+    assert (deployment.path, deployment.index, deployment.line) == ("apps/web/base/web.yaml", 1, 10)
+    assert deployment.doc["spec"]["replicas"] == 3
+    assert deployment.environment == "production"
+    assert "annotations" not in deployment.doc["metadata"]  # the origin annotation is stripped
+    service = production["Service production/web"]
+    assert (service.path, service.index, service.line) == ("apps/web/base/web.yaml", 0, 1)
+    generated = next(r for r in production.values() if r.kind == "ConfigMap")
+    assert generated.name.startswith("web-config-")
+    assert (generated.path, generated.line) == ("apps/web/base/kustomization.yaml", 4)
+    staging = by_display(ctx, "apps/web/overlays/staging")
+    assert staging["apps/Deployment staging/web"].environment == "staging"
+
+
+def test_output_equals_a_direct_build(tmp_path: Path) -> None:
+    """The origin wrapper changes nothing but the annotation it adds (which is stripped)."""
+    import yaml
+
+    root = materialize(tmp_path / "repo", two_apps())
+    ctx, _ = rendered_context(root)
+    tool = find_kustomize(options().kustomize)
+    assert tool is not None
+    direct = kustomize_module.build(tool, root / "apps/web/overlays/production")
+    expected = sorted(json.dumps(d, sort_keys=True) for d in yaml.safe_load_all(direct.output))
+    got = sorted(
+        json.dumps(r.doc, sort_keys=True)
+        for r in ctx.rendered
+        if r.rendered_from == "apps/web/overlays/production"
+    )
+    assert got == expected
+
+
+def test_build_failure_points_at_the_patch(tmp_path: Path) -> None:
+    files = two_apps()
+    files["apps/web/overlays/production/replicas.yaml"] = files[
+        "apps/web/overlays/production/replicas.yaml"
+    ].replace("name: web", "name: web-gone")
+    root = materialize(tmp_path / "repo", files)
+    ctx, findings = rendered_context(root)
+    assert [(f.rule, f.path, f.line, f.severity.value) for f in findings] == [
+        ("kustomize-build-fails", "apps/web/overlays/production/replicas.yaml", 4, "error"),
+    ]
+    message = findings[0].message
+    assert message.startswith("kustomize build apps/web/overlays/production fails: ")
+    assert "web-gone" in message and "E1" not in message and str(root) not in message
+    assert "apps/web/overlays/production" not in ctx.rendered_roots
+    assert "apps/web/overlays/staging" in ctx.rendered_roots
+
+
+def test_failure_in_a_base_names_the_base(tmp_path: Path) -> None:
+    files = two_apps()
+    files["apps/api/base/kustomization.yaml"] = "resources:\n  - deployment.yaml\n  - deployment.yaml\n"
+    root = materialize(tmp_path / "repo", files)
+    _, findings = rendered_context(root)
+    assert len(findings) == 1
+    finding = findings[0]
+    assert finding.path == "apps/api/base/kustomization.yaml"
+    assert "(in apps/api/base)" in finding.message
+    assert "already registered id" in finding.message
+
+
+def test_root_rendering_nothing_is_a_warning(tmp_path: Path) -> None:
+    root = materialize(tmp_path / "repo", {"empty/kustomization.yaml": "resources: []\n"})
+    _, findings = rendered_context(root)
+    assert [(f.rule, f.severity.value, f.path) for f in findings] == [
+        ("kustomize-build-fails", "warning", "empty/kustomization.yaml"),
+    ]
+    assert "renders no resources" in findings[0].message
+
+
+def test_reference_cycle_is_reported_and_not_rendered(tmp_path: Path) -> None:
+    root = materialize(
+        tmp_path / "repo",
+        {
+            "a/kustomization.yaml": "resources:\n  - ../b\n",
+            "b/kustomization.yaml": "resources:\n  - ../a\n",
+            "c/kustomization.yaml": "resources:\n  - ../a\n",
+        },
+    )
+    before = builds_started()
+    ctx, findings = rendered_context(root)
+    assert builds_started() == before
+    assert [(f.rule, f.path, f.line) for f in findings] == [("kustomize-build-fails", "a/kustomization.yaml", 2)]
+    assert "a -> b -> a" in findings[0].message
+    assert any("not rendered c" in note for note in ctx.notes)
+
+
+def test_remote_base_offline_is_not_rendered_and_does_not_hang(tmp_path: Path) -> None:
+    files = two_apps()
+    files["apps/api/base/kustomization.yaml"] += (
+        "  - https://github.com/kubernetes-sigs/kustomize//examples/helloWorld?ref=v5.5.0\n"
+    )
+    root = materialize(tmp_path / "repo", files)
+    started = time.monotonic()
+    ctx, findings = rendered_context(root)
+    assert time.monotonic() - started < 30
+    assert [(f.rule, f.severity.value, f.path, f.line) for f in findings] == [
+        ("kustomize-build-fails", "info", "apps/api/overlays/production/kustomization.yaml", 3),
+    ]
+    assert "through apps/api/base" in findings[0].message
+    assert "apps/api/overlays/production" not in ctx.rendered_roots
+    assert "apps/web/overlays/production" in ctx.rendered_roots
+
+
+def test_hanging_kustomize_hits_the_timeout(tmp_path: Path) -> None:
+    script = tmp_path / "slow-kustomize"
+    script.write_text(
+        "#!/bin/sh\n"
+        'if [ "$1" = version ]; then echo "v5.5.0"; exit 0; fi\n'
+        "sleep 60\n"
+    )
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+    files = two_apps()
+    files[".gitops-lint.yaml"] = "kustomize:\n  timeout: 1\n"
+    root = materialize(tmp_path / "repo", files)
+    started = time.monotonic()
+    ctx, findings = rendered_context(root, kustomize=str(script))
+    assert time.monotonic() - started < 20
+    assert len(findings) == 3
+    assert all(f.rule == "kustomize-build-fails" and "timed out" in f.message for f in findings)
+    assert ctx.rendered == []
+
+
+def test_no_kustomize_checks_raw_files_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = materialize(tmp_path / "repo", two_apps())
+    empty = tmp_path / "empty-path"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    find_kustomize.cache_clear()
+    try:
+        result = run_check(options(paths=(root,), kustomize=None))
+        assert any("kustomize not found" in note for note in result.notes)
+        assert "kustomize" not in result.report.tool_info
+        with pytest.raises(UsageError, match="--require-render"):
+            run_check(options(paths=(root,), kustomize=None, require_render=True))
+    finally:
+        find_kustomize.cache_clear()
+
+
+def test_cache_hits_when_nothing_changed_and_invalidates_on_any_byte(tmp_path: Path) -> None:
+    root = materialize(tmp_path / "repo", two_apps())
+    first, _ = rendered_context(root)
+    assert any("3 built, 0 from cache" in note for note in first.notes)
+
+    before = builds_started()
+    warm, _ = rendered_context(root)
+    assert builds_started() == before  # kustomize was not run again
+    assert any("0 built, 3 from cache" in note for note in warm.notes)
+    assert sorted(r.display for r in warm.rendered) == sorted(r.display for r in first.rendered)
+    assert {(r.path, r.line) for r in warm.rendered} == {(r.path, r.line) for r in first.rendered}
+
+    # One byte in a base: both of its overlays re-render, the other app comes from the cache.
+    base = root / "apps/web/base/web.yaml"
+    base.write_text(base.read_text().replace("port: 80", "port: 81"))
+    before = builds_started()
+    changed, _ = rendered_context(root)
+    assert builds_started() - before == 2
+    ports = {r.doc["spec"]["ports"][0]["port"] for r in changed.rendered if r.kind == "Service"}
+    assert ports == {81}
+
+    # One byte in an overlay's patch: only that overlay.
+    patch = root / "apps/web/overlays/production/replicas.yaml"
+    patch.write_text(patch.read_text().replace("replicas: 3", "replicas: 4"))
+    before = builds_started()
+    rendered_context(root)
+    assert builds_started() - before == 1
+
+    # A file nobody names but that sits in a root's directory still changes the key.
+    (root / "apps/api/base/notes.txt").write_text("x")
+    before = builds_started()
+    rendered_context(root)
+    assert builds_started() - before == 1
+
+
+def test_corrupt_cache_entries_are_ignored(tmp_path: Path, _private_cache: Path) -> None:
+    root = materialize(tmp_path / "repo", two_apps())
+    rendered_context(root)
+    entries = list(_private_cache.glob("*.json"))
+    assert len(entries) == 3
+    entries[0].write_text("{not json")
+    entries[1].write_text(json.dumps({"format": 1, "key": "other"}))
+    before = builds_started()
+    ctx, findings = rendered_context(root)
+    assert builds_started() - before == 2
+    assert findings == [] and len(ctx.rendered_roots) == 3
+
+
+def test_no_cache_always_builds(tmp_path: Path, _private_cache: Path) -> None:
+    root = materialize(tmp_path / "repo", two_apps())
+    rendered_context(root, use_cache=False)
+    before = builds_started()
+    rendered_context(root, use_cache=False)
+    assert builds_started() - before == 3
+    assert not _private_cache.exists() or not list(_private_cache.glob("*.json"))
+
+
+def test_incremental_base_change_renders_every_overlay_of_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = materialize(tmp_path / "repo", two_apps())
+    monkeypatch.chdir(root)
+    ctx, _ = rendered_context(root, paths=(Path("apps/web/base/web.yaml"),))
+    assert ctx.rendered_roots == {"apps/web/overlays/production", "apps/web/overlays/staging"}
+    assert ctx.focus is not None and "apps/web/overlays/staging/kustomization.yaml" in ctx.focus
+    assert "apps/api/overlays/production/kustomization.yaml" not in ctx.focus
+    ctx, _ = rendered_context(root, paths=(Path("apps/api/overlays/production/kustomization.yaml"),))
+    assert ctx.rendered_roots == {"apps/api/overlays/production"}
+
+
+def test_staged_base_change_reports_findings_from_its_overlays(tmp_path: Path) -> None:
+    root = materialize(tmp_path / "repo", two_apps())
+    git_init(root)
+    base = root / "apps/web/base/web.yaml"
+    base.write_text(base.read_text().replace("image: nginx:1.27", "image: nginx:latest"))
+    subprocess.run(["git", "-C", str(root), "add", "-A"], check=True)
+    result = run_cli("check", "--staged", "--format", "json", "--kustomize", options().kustomize or "",
+                     "--rule", "image-tag-pinned", cwd=root)
+    assert result.exit_code in (0, 1), result.output
+    report = json.loads(result.stdout)
+    found = {(f["path"], f["environment"]) for f in report["findings"] if f["rule"] == "image-tag-pinned"}
+    assert found == {("apps/web/base/web.yaml", "production")}  # deduped: production wins
+    assert report["summary"]["resources"] > 0
+
+
+def test_check_end_to_end_reports_structure_and_kustomize_rules(tmp_path: Path) -> None:
+    files = two_apps()
+    files["apps/web/base/unused.yaml"] = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: unused\n"
+    files["apps/api/overlays/production/kustomization.yaml"] = (
+        "namespace: production\nbases:\n  - ../../base\n"
+    )
+    root = materialize(tmp_path / "repo", files)
+    found = {
+        (f.rule, f.path)
+        for f in check(root, "unreferenced-manifest", "kustomize-deprecated-field", "environment-missing-overlay")
+    }
+    assert found == {
+        ("unreferenced-manifest", "apps/web/base/unused.yaml"),
+        ("kustomize-deprecated-field", "apps/api/overlays/production/kustomization.yaml"),
+        ("environment-missing-overlay", "apps/api/base/kustomization.yaml"),
+    }

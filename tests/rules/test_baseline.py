@@ -1,0 +1,88 @@
+"""Secrets baseline: written without values, drops known findings, keeps new ones."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from gitops_lint.check import CheckOptions, prepare_context, run_check
+from gitops_lint.errors import UsageError
+from gitops_lint.model import Finding
+from gitops_lint.rules.baseline import BASELINE_NAME, SECRET_RULE_IDS, apply_baseline, write_baseline
+from tests.conftest import run_cli, write_tree
+
+MakeRepo = Callable[..., Path]
+OLD = "".join(("gh", "p_", "FAKE" * 9))
+NEW = "".join(("AK", "IA", "IOSFODNN7", "EXAMPLE"))
+PASSWORD = "".join(("fake-", "Pa55w0rd", "-9xQ"))
+
+
+def _secret_findings(root: Path) -> tuple[list[Finding], object]:
+    options = CheckOptions(paths=(root,), only_rules=SECRET_RULE_IDS, render=False, use_git=False)
+    ctx, _ = prepare_context(options)
+    return list(run_check(options).report.findings), ctx
+
+
+def test_baseline_holds_fingerprints_and_no_values(make_repo: MakeRepo) -> None:
+    root = make_repo(
+        {
+            ".env": f"GITHUB_TOKEN={OLD}\n",
+            "s.yaml": f"apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\nstringData:\n  pw: {PASSWORD}\n",
+        }
+    )
+    path = write_baseline(root, None)
+    assert path == root / BASELINE_NAME
+    text = path.read_text()
+    assert OLD not in text and PASSWORD not in text and OLD[4:12] not in text
+    data = json.loads(text)
+    assert data["schema"] == 1 and data["tool"] == "gitops-lint"
+    assert sorted((e["rule"], e["path"]) for e in data["secrets"]) == [
+        ("no-credentials-in-files", ".env"),
+        ("no-plaintext-secret", "s.yaml"),
+    ]
+    assert all(len(e["fingerprint"]) == 40 for e in data["secrets"])
+
+
+def test_apply_baseline_drops_known_and_keeps_new(make_repo: MakeRepo) -> None:
+    root = make_repo({".env": f"GITHUB_TOKEN={OLD}\n"})
+    write_baseline(root, None)
+    # the known secret moves down two lines; a new one arrives
+    write_tree(root, {".env": f"# header\n\nGITHUB_TOKEN={OLD}\nAWS_ACCESS_KEY_ID={NEW}\n"})
+    findings, ctx = _secret_findings(root)
+    assert len(findings) == 2
+    kept = apply_baseline(findings, ctx)  # type: ignore[arg-type]
+    assert [(f.path, f.line) for f in kept] == [(".env", 4)]
+    assert any("suppressed by .gitops-lint-baseline.json" in n for n in ctx.notes)  # type: ignore[attr-defined]
+
+
+def test_same_secret_in_a_new_file_is_new(make_repo: MakeRepo) -> None:
+    root = make_repo({"a.env": f"TOKEN={OLD}\n"})
+    write_baseline(root, None)
+    write_tree(root, {"b.env": f"TOKEN={OLD}\n"})
+    findings, ctx = _secret_findings(root)
+    assert [f.path for f in apply_baseline(findings, ctx)] == ["b.env"]  # type: ignore[arg-type]
+
+
+def test_no_baseline_file_keeps_everything(make_repo: MakeRepo) -> None:
+    root = make_repo({"a.env": f"TOKEN={OLD}\n"})
+    findings, ctx = _secret_findings(root)
+    assert apply_baseline(findings, ctx) == findings  # type: ignore[arg-type]
+
+
+def test_foreign_baseline_is_a_usage_error(make_repo: MakeRepo) -> None:
+    root = make_repo({"a.env": f"TOKEN={OLD}\n", BASELINE_NAME: '{"results": {}}'})
+    findings, ctx = _secret_findings(root)
+    with pytest.raises(UsageError, match="regenerate"):
+        apply_baseline(findings, ctx)  # type: ignore[arg-type]
+
+
+def test_configured_baseline_path_and_cli(make_repo: MakeRepo) -> None:
+    root = make_repo({"a.env": f"TOKEN={OLD}\n", ".gitops-lint.yaml": "baseline: security/secrets-baseline.json\n"})
+    result = run_cli("secrets", "baseline", str(root))
+    assert result.exit_code == 0, result.output
+    written = root / "security" / "secrets-baseline.json"
+    assert written.is_file() and str(written) in result.output
+    assert OLD not in result.output and OLD not in written.read_text()

@@ -1,0 +1,167 @@
+"""`target-revision-exists` against real git repositories built with GitPython."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import git
+import pytest
+
+from gitops_lint.check import CheckOptions, run_check
+from gitops_lint.repo.git import git_facts, normalise_remote_url
+from gitops_lint.rules import gitrefs
+from gitops_lint.rules.gitrefs import constraint_met, satisfies
+from gitops_lint.rules.registry import load_registry
+
+MakeRepo = Callable[..., Path]
+REMOTE = "https://github.com/example-org/gitops-config.git"
+
+
+def app(name: str, revision: str | None, repo_url: str = "git@github.com:example-org/gitops-config", chart: bool = False) -> str:
+    source = f"    repoURL: {repo_url}\n"
+    source += "    chart: nginx\n" if chart else "    path: apps/api\n"
+    if revision is not None:
+        source += f"    targetRevision: {revision!r}\n"
+    return (
+        f"apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: {name}\n  namespace: argocd\n"
+        f"spec:\n  project: default\n  source:\n{source}"
+        "  destination:\n    server: https://kubernetes.default.svc\n    namespace: api\n"
+    )
+
+
+def _run(root: Path) -> tuple[list[tuple[str, int, str]], list[str]]:
+    registry = load_registry()
+    if "target-revision-exists" not in registry.rules:  # until the registry lists the module
+        for rule in gitrefs.RULES:
+            registry.add(rule)
+    options = CheckOptions(paths=(root,), only_rules=("target-revision-exists",), render=False)
+    result = run_check(options, registry=registry)
+    found = [(f.path, f.line, f.message) for f in result.report.findings if f.rule == "target-revision-exists"]
+    return found, result.notes
+
+
+def _git_repo(root: Path, remote: str | None = REMOTE) -> git.Repo:
+    repo = git.Repo.init(root, initial_branch="main")
+    with repo.config_writer() as config:
+        config.set_value("user", "name", "Test Author")
+        config.set_value("user", "email", "author@example.com")
+    repo.git.add(A=True)
+    repo.index.commit("init")
+    if remote:
+        repo.create_remote("origin", remote)
+    return repo
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["https://github.com/Example-Org/gitops-config.git", "git@github.com:example-org/gitops-config",
+     "ssh://git@github.com/example-org/gitops-config.git", "https://user@github.com/example-org/gitops-config/",
+     "ssh://git@github.com:22/example-org/gitops-config"],
+)  # fmt: skip
+def test_remote_urls_normalise_to_one_identity(url: str) -> None:
+    assert normalise_remote_url(url) == "github.com/example-org/gitops-config"
+
+
+def test_missing_branch_and_tag_are_findings(make_repo: MakeRepo) -> None:
+    root = make_repo(
+        {
+            "apps/main.yaml": app("on-main", "main"),
+            "apps/head.yaml": app("on-head", "HEAD"),
+            "apps/none.yaml": app("no-revision", None),
+            "apps/branch.yaml": app("release", "release/v1.2"),
+            "apps/remote-branch.yaml": app("remote-only", "release/v2.0"),
+            "apps/tag.yaml": app("tagged", "v1.2.3"),
+            "apps/refs.yaml": app("full-ref", "refs/heads/main"),
+            "apps/missing.yaml": app("missing", "release/v9"),
+            "apps/missing-tag.yaml": app("missing-tag", "v9.9.9"),
+            "apps/other-repo.yaml": app("other", "nope", repo_url="https://github.com/example-org/other.git"),
+            "apps/chart.yaml": app("chart", "4.*", repo_url=REMOTE, chart=True),
+        }
+    )
+    repo = _git_repo(root)
+    repo.create_head("release/v1.2")
+    repo.create_tag("v1.2.3")
+    # a branch that exists only as a remote-tracking ref
+    repo.git.update_ref("refs/remotes/origin/release/v2.0", repo.head.commit.hexsha)
+    found, _notes = _run(root)
+    assert [(path, line) for path, line, _ in found] == [("apps/missing-tag.yaml", 11), ("apps/missing.yaml", 11)]
+    assert "'release/v9'" in found[1][2] and "no branch or tag" in found[1][2]
+
+
+def test_commits_and_semver_constraints(make_repo: MakeRepo) -> None:
+    root = make_repo({"a.yaml": "x: 1\n"})
+    repo = _git_repo(root)
+    sha = repo.head.commit.hexsha
+    for tag in ("v1.2.0", "v1.4.7", "v2.0.0-rc.1"):
+        repo.create_tag(tag)
+    (root / "apps").mkdir()
+    files = {
+        "full-sha.yaml": app("full", sha),
+        "short-sha.yaml": app("short", sha[:8]),
+        "bad-sha.yaml": app("bad", "deadbeefdeadbeefdeadbeefdeadbeefdeadbeef"),
+        "star.yaml": app("star", "v1.4.*"),
+        "caret.yaml": app("caret", "^1.2.0"),
+        "range.yaml": app("range", ">=1.0.0 <2.0.0"),
+        "unmet.yaml": app("unmet", "^2.0.0"),
+    }
+    for name, text in files.items():
+        (root / "apps" / name).write_text(text)
+    found, _ = _run(root)
+    assert sorted(path for path, _, _ in found) == ["apps/bad-sha.yaml", "apps/unmet.yaml"]
+
+
+@pytest.mark.parametrize(
+    ("version", "constraint", "expected"),
+    [
+        ((1, 2, 3), "1.2.*", True), ((1, 3, 0), "1.2.x", False), ((1, 9, 0), "^1.2.0", True),
+        ((2, 0, 0), "^1.2.0", False), ((0, 2, 9), "^0.2.3", True), ((0, 3, 0), "^0.2.3", False),
+        ((1, 2, 9), "~1.2.3", True), ((1, 3, 0), "~1.2.3", False), ((1, 5, 0), ">=1.0.0 <2.0.0", True),
+        ((2, 0, 0), ">=1.0.0, <2.0.0", False), ((3, 0, 0), "^1.0 || ^3.0", True),
+        ((1, 4, 0), "1.2 - 1.4", True), ((1, 5, 0), "1.2 - 1.4", False), ((4, 0, 0), "*", True),
+    ],
+)  # fmt: skip
+def test_semver_constraints(version: tuple[int, int, int], constraint: str, expected: bool) -> None:
+    assert satisfies(version, constraint) is expected
+
+
+def test_prereleases_do_not_meet_plain_constraints() -> None:
+    assert constraint_met("^2.0.0", {"v2.0.0-rc.1"}) is False
+
+
+def test_not_a_git_repo_notes_instead_of_failing(make_repo: MakeRepo) -> None:
+    root = make_repo({"app.yaml": app("x", "does-not-exist")})
+    found, notes = _run(root)
+    assert found == []
+    assert any("not a git repository" in note for note in notes)
+
+
+def test_no_remote_notes(make_repo: MakeRepo) -> None:
+    root = make_repo({"app.yaml": app("x", "does-not-exist")})
+    _git_repo(root, remote=None)
+    found, notes = _run(root)
+    assert found == [] and any("no remotes" in note for note in notes)
+
+
+def test_detached_head_still_checks(make_repo: MakeRepo) -> None:
+    root = make_repo({"app.yaml": app("x", "does-not-exist")})
+    repo = _git_repo(root)
+    repo.git.checkout(repo.head.commit.hexsha)
+    found, notes = _run(root)
+    assert len(found) == 1
+    assert any("detached HEAD" in note for note in notes)
+
+
+def test_shallow_clone_turns_missing_refs_into_notes(make_repo: MakeRepo, tmp_path: Path) -> None:
+    origin_root = make_repo({"app.yaml": app("x", "release/v1")}, name="origin")
+    origin = _git_repo(origin_root, remote=None)
+    origin.index.commit("second")
+    clone_dir = tmp_path / "clone"
+    clone = git.Repo.clone_from(origin_root.as_uri(), clone_dir, depth=1, single_branch=True)
+    clone.git.remote("set-url", "origin", REMOTE)
+    facts = git_facts(clone_dir)
+    assert facts.shallow and not facts.sees_all_branches
+    found, notes = _run(clone_dir)
+    assert found == []
+    assert any("shallow clone" in note for note in notes)
+    assert any("'release/v1' not found" in note for note in notes)

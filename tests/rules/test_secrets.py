@@ -1,0 +1,392 @@
+"""Secrets rules: plaintext Secrets, secretGenerator, credentials in any file, SOPS completeness.
+
+Fake credentials are assembled at run time (`_fake`) so this file itself matches no
+scanner (ours, GitHub push protection), and assertions compare fingerprints and lines,
+never print a value.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gitops_lint.check import CheckOptions, run_check
+from gitops_lint.model import Finding
+from gitops_lint.rules.baseline import fingerprint
+from gitops_lint.rules.secrets import (
+    has_secret_entropy,
+    is_placeholder,
+    is_reference,
+    is_secret_key,
+    scan_text,
+)
+from gitops_lint.rules.sops import EncryptionRules
+from tests.conftest import write_tree
+
+MakeRepo = Callable[..., Path]
+
+
+def _fake(*parts: str) -> str:
+    return "".join(parts)
+
+
+# Pattern-valid fake credentials: obviously fake to a reader, matched by the scanner.
+AWS_KEY = _fake("AKIA", "IOSFODNN7", "EXAMPLE")
+GITHUB_TOKEN = _fake("gh", "p_", "FAKE" * 9)
+GITLAB_TOKEN = _fake("gl", "pat-", "FAKEfake0123456789ab")
+SLACK_TOKEN = _fake("xo", "xb-", "123456789012-1234567890123-", "FAKEfakeFAKEfakeFAKEfake")
+SLACK_WEBHOOK = _fake("https://hooks.slack", ".com/services/", "T0FAKE000/B0FAKE000/", "FAKEfakeFAKEfakeFAKEfake")
+GOOGLE_KEY = _fake("AI", "za", "SyFAKE-fake_FAKE-fake_FAKE-fake_123")
+JWT = _fake("eyJ", "hbGciOiJIUzI1NiJ9", ".eyJ", "zdWIiOiJmYWtlLXVzZXIifQ", ".ZmFrZS1zaWduYXR1cmUtZm9yLXRlc3Rz")
+PASSWORD = _fake("fake-", "Pa55w0rd", "-9xQ")
+URL_PASSWORD = _fake("fake-url-", "Pw0rd-7Kq")
+DB_URL = _fake("postgres://app:", URL_PASSWORD, "@db.example.internal:5432/app")
+PRIVATE_KEY_BODY = _fake("MIIEpAIBAAKCAQEA", "FAKEfakeFAKEfake0123456789", "abcdefghijklmnopqrstuvwxyzABCDEF")
+PRIVATE_KEY = _fake("-----BEGIN RSA ", "PRIVATE KEY-----\n", PRIVATE_KEY_BODY, "\n-----END RSA ", "PRIVATE KEY-----")
+DOCKER_AUTH = base64.b64encode(_fake("robot:", "fake-registry-Pw0rd-x9").encode()).decode()
+AGE_KEY = _fake("AGE-SECRET", "-KEY-1", "QQQQPPPPZZZZ" * 4, "QQQQPPPPZZ")
+
+ENC = "ENC[AES256_GCM,data:Zm9vYmFy,iv:aXZpdml2aXZpdml2,tag:dGFndGFndGFn,type:str]"
+SOPS_META = """\
+sops:
+  age:
+    - recipient: age1qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq
+      enc: |
+        -----BEGIN AGE ENCRYPTED FILE-----
+        YWdlLWVuY3J5cHRpb24ub3JnL3YxCi0+IFgyNTUxOSBmYWtl
+        -----END AGE ENCRYPTED FILE-----
+  lastmodified: "2026-01-01T00:00:00Z"
+  mac: ENC[AES256_GCM,data:bWFjbWFj,iv:aXZpdg==,tag:dGFn,type:str]
+  version: 3.9.0
+"""
+
+
+def findings(root: Path, *rules: str, render: bool = False, **extra: Any) -> list[Finding]:
+    options = CheckOptions(paths=(root,), only_rules=rules, render=render, use_git=False, **extra)
+    return [f for f in run_check(options).report.findings if f.rule in rules]
+
+
+def secret(name: str, body: str, kind: str = "Secret", api: str = "v1") -> str:
+    return f"apiVersion: {api}\nkind: {kind}\nmetadata:\n  name: {name}\n{body}"
+
+
+# --- value classification -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["op://vault/db/password", "vault:secret/data/db#password", "ref+vault://db/password",
+     "${DB_PASSWORD}", "$(DB_PASSWORD)", "<placeholder>", "{{ .Values.password }}", ENC,
+     "$dex.github.clientSecret"],
+)  # fmt: skip
+def test_references_are_not_secrets(value: str) -> None:
+    assert is_reference(value)
+    assert not has_secret_entropy(value)
+
+
+@pytest.mark.parametrize("value", ["changeme", "CHANGE_ME", "<redacted>", "xxxxxxxx", "********", "your-token-here", "REPLACE_ME", "..."])
+def test_placeholders(value: str) -> None:
+    assert is_placeholder(value)
+
+
+@pytest.mark.parametrize(
+    ("key", "expected"),
+    [("password", True), ("db_password", True), ("DB_PASSWORD", True), ("clientSecret", True),
+     ("apiToken", True), ("api-key", True), ("spring.datasource.password", True),
+     ("secretName", False), ("secretKey", False), ("existingSecret", False),
+     ("passwordRef", False), ("tokenFile", False), ("secretRef", False), ("createSecret", False)],
+)  # fmt: skip
+def test_secret_key_names(key: str, expected: bool) -> None:
+    assert is_secret_key(key) is expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(PASSWORD, True), ("my-db-secret", False), ("postgresql", False), ("changeme", False),
+     ("/var/run/secrets/token", False), ("https://vault.example.com", False), ("12345678", False)],
+)  # fmt: skip
+def test_entropy_separates_passwords_from_names(value: str, expected: bool) -> None:
+    assert has_secret_entropy(value) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "pattern_id"),
+    [
+        (f"AWS_ACCESS_KEY_ID={AWS_KEY}\n", "aws-access-key-id"),
+        (f"token: {GITHUB_TOKEN}\n", "github-token"),
+        (f"GITLAB={GITLAB_TOKEN}\n", "gitlab-token"),
+        (f"slack: {SLACK_TOKEN}\n", "slack-token"),
+        (f"curl {SLACK_WEBHOOK}\n", "slack-webhook"),
+        (f"maps: {GOOGLE_KEY}\n", "google-api-key"),
+        (f"bearer: {JWT}\n", "jwt"),
+        (f"url: {DB_URL}\n", "url-credentials"),
+        (f"key: |\n  {PRIVATE_KEY.replace(chr(10), chr(10) + '  ')}\n", "private-key"),
+        (f'{{"auths": {{"registry.example.com": {{"auth": "{DOCKER_AUTH}"}}}}}}', "docker-config-auth"),
+        (f"SOPS_AGE_KEY={AGE_KEY}\n", "age-secret-key"),
+        (f"db_password: {PASSWORD}\n", "secret-assignment"),
+        (f'{{"clientSecret": "{PASSWORD}"}}', "secret-assignment"),
+    ],
+)
+def test_scan_text_finds_each_credential_kind(text: str, pattern_id: str) -> None:
+    hits = scan_text(text)
+    assert [hit.pattern.id for hit in hits] == [pattern_id]
+    assert hits[0].value not in hits[0].label
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "secretName: app-credentials\n",
+        "existingSecret: app-db-credentials\n",
+        "- secretKey: password\n  remoteRef:\n    key: prod/db\n",
+        "password: op://vault/db/password\n",
+        "password: changeme\ntoken: ${API_TOKEN}\nsecret: <redacted>\n",
+        f"password: {ENC}\n",
+        "url: https://user:${PASSWORD}@example.com\n",
+        "url: https://user:<password>@example.com\n",
+        f"curl {SLACK_WEBHOOK.rsplit('/', 1)[0]}/XXXXXXXXXXXXXXXXXXXXXXXX\n",
+        "token: " + "x" * 40 + "\n",
+        "image: ghcr.io/example/app@sha256:" + "ab12" * 16 + "\n",
+        "clientSecret: $oidc.keycloak.clientSecret\n",
+    ],
+)
+def test_scan_text_ignores_names_references_and_placeholders(text: str) -> None:
+    assert scan_text(text) == []
+
+
+# --- no-plaintext-secret --------------------------------------------------------------------
+
+FALSE_POSITIVE_KINDS = {
+    # The 7 measured non-findings: token Secrets, op:// placeholders, an empty Secret.
+    "token.yaml": secret(
+        "build-robot",
+        "  annotations:\n    kubernetes.io/service-account.name: build-robot\n"
+        "type: kubernetes.io/service-account-token\n",
+    ),
+    "token-empty-data.yaml": secret(
+        "robot-token",
+        "  annotations:\n    kubernetes.io/service-account.name: robot\n"
+        "type: kubernetes.io/service-account-token\ndata: {}\n",
+    ),
+    "onepassword.yaml": secret(
+        "db", "stringData:\n  username: op://infra/db/username\n  password: op://infra/db/password\n"
+    ),
+    "empty.yaml": secret("empty", "type: Opaque\n"),
+    "empty-values.yaml": secret("blank", "data:\n  password: ''\nstringData:\n  token: \"\"\n  other: null\n"),
+    "references.yaml": secret(
+        "refs",
+        "stringData:\n  a: ${DB_PASSWORD}\n  b: <placeholder>\n  c: vault:secret/data/db#pw\n  d: ref+awsssm://db/pw\n",
+    ),
+    "base64-empty.yaml": secret("b64", "data:\n  password: " + base64.b64encode(b"${PW}").decode() + "\n"),
+    "sealed.yaml": secret(
+        "sealed",
+        "spec:\n  encryptedData:\n    password: Ag" + "B3" * 200 + "==\n",
+        kind="SealedSecret",
+        api="bitnami.com/v1alpha1",
+    ),
+    "external.yaml": secret(
+        "ext",
+        "spec:\n  secretStoreRef: {name: vault, kind: ClusterSecretStore}\n"
+        "  data:\n    - secretKey: password\n      remoteRef: {key: prod/db, property: password}\n",
+        kind="ExternalSecret",
+        api="external-secrets.io/v1beta1",
+    ),
+    "sops.yaml": secret("sopsed", f"stringData:\n  password: {ENC}\n") + SOPS_META,
+    "argocd-repo.yaml": (
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: repo\n  labels:\n"
+        "    argocd.argoproj.io/secret-type: repository\n"
+        "stringData:\n  type: git\n  url: https://github.com/example-org/config.git\n"
+    ),
+}
+
+
+def test_measured_false_positive_kinds_are_not_findings(make_repo: MakeRepo) -> None:
+    root = make_repo(FALSE_POSITIVE_KINDS)
+    assert findings(root, "no-plaintext-secret") == []
+    assert findings(root, "no-credentials-in-files") == []
+
+
+def test_plaintext_secret_in_data_and_string_data(make_repo: MakeRepo) -> None:
+    encoded = base64.b64encode(PASSWORD.encode()).decode()
+    root = make_repo(
+        {"apps/db/secret.yaml": secret("db", f"type: Opaque\ndata:\n  password: {encoded}\nstringData:\n  api: {GITHUB_TOKEN}\n")}
+    )
+    found = findings(root, "no-plaintext-secret")
+    assert [(f.path, f.line) for f in found] == [("apps/db/secret.yaml", 7), ("apps/db/secret.yaml", 9)]
+    assert found[0].fingerprint == fingerprint("no-plaintext-secret", "apps/db/secret.yaml", PASSWORD)
+    assert all(PASSWORD not in f.message and encoded not in f.message and GITHUB_TOKEN not in f.message for f in found)
+    assert "data.password" in found[0].message and "sha256:" in found[0].message
+    # the credential scan leaves the Secret to this rule: one finding per value, not two
+    assert findings(root, "no-credentials-in-files") == []
+
+
+def test_plaintext_secret_suppressed_by_annotation(make_repo: MakeRepo) -> None:
+    root = make_repo(
+        {"s.yaml": secret("db", f"  annotations:\n    ignore.gitops-lint.io/no-plaintext-secret: test fixture\nstringData:\n  pw: {PASSWORD}\n")}
+    )
+    assert findings(root, "no-plaintext-secret") == []
+
+
+def test_rendered_secret_is_checked(make_repo: MakeRepo) -> None:
+    pytest.importorskip("shutil").which("kubectl") or pytest.importorskip("shutil").which("kustomize") or pytest.skip("no kustomize")
+    root = make_repo(
+        {
+            "apps/db/base/kustomization.yaml": "resources: [secret.yaml]\n",
+            "apps/db/base/secret.yaml": secret("db", f"stringData:\n  password: {PASSWORD}\n"),
+            "apps/db/overlays/prod/kustomization.yaml": "resources: [../../base]\nnamespace: prod\n",
+        }
+    )
+    found = findings(root, "no-plaintext-secret", render=True)
+    assert found and {f.path for f in found} == {"apps/db/base/secret.yaml"}
+    assert len({f.fingerprint for f in found}) == 1
+
+
+# --- no-secret-generator-literals -----------------------------------------------------------
+
+
+def test_secret_generator_literals_and_plain_env_files(make_repo: MakeRepo) -> None:
+    root = make_repo(
+        {
+            "app/kustomization.yaml": (
+                "secretGenerator:\n"
+                "  - name: lit\n    literals:\n      - TOKEN=" + PASSWORD + "\n      - EMPTY=\n      - REF=${X}\n"
+                "  - name: env\n    envs: [plain.env, ignored.env, enc.env]\n"
+                "  - name: files\n    files: [tls.key=key.pem]\n"
+            ),
+            "app/plain.env": f"# comment\nDB_PASSWORD={PASSWORD}\nDB_USER=\n",
+            "app/enc.env": f"DB_PASSWORD={ENC}\nsops_mac={ENC}\nsops_version=3.9.0\n",
+            "app/key.pem": PRIVATE_KEY + "\n",
+        }
+    )
+    found = findings(root, "no-secret-generator-literals")
+    assert sorted((f.path, f.line) for f in found) == [
+        ("app/key.pem", 1),
+        ("app/kustomization.yaml", 4),
+        ("app/plain.env", 2),
+    ]
+    # generator sources belong to this rule; the credential scan does not repeat them
+    assert findings(root, "no-credentials-in-files") == []
+
+
+def test_untracked_generator_source_is_fine(make_repo: MakeRepo) -> None:
+    root = make_repo(
+        {
+            ".gitignore": "*.env\n",
+            "app/kustomization.yaml": "secretGenerator:\n  - name: env\n    envs: [secrets.env]\n",
+            "app/secrets.env": f"DB_PASSWORD={PASSWORD}\n",
+        },
+        git=True,
+    )
+    options = CheckOptions(paths=(root,), only_rules=("no-secret-generator-literals",), render=False)
+    assert run_check(options).report.findings == []
+
+
+# --- no-credentials-in-files ----------------------------------------------------------------
+
+
+def test_credentials_in_any_text_file(make_repo: MakeRepo) -> None:
+    root = make_repo(
+        {
+            "apps/api/configmap.yaml": (
+                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: api\ndata:\n"
+                f"  AWS_ACCESS_KEY_ID: {AWS_KEY}\n  DATABASE_URL: {DB_URL}\n  secretName: api-creds\n"
+            ),
+            "scripts/notify.sh": f"#!/bin/sh\ncurl -X POST {SLACK_WEBHOOK}\n",
+            "charts/api/values.yaml": f"auth:\n  existingSecret: api\n  adminPassword: {PASSWORD}\n",
+            ".env": f"GITHUB_TOKEN={GITHUB_TOKEN}\n",
+            "config.json": f'{{"auths": {{"ghcr.io": {{"auth": "{DOCKER_AUTH}"}}}}}}\n',
+            "keys/deploy.pem": PRIVATE_KEY + "\n",
+            "image.png": "\x00\x01binary",
+        }
+    )
+    found = findings(root, "no-credentials-in-files")
+    assert sorted((f.path, f.line) for f in found) == [
+        (".env", 1),
+        ("apps/api/configmap.yaml", 6),
+        ("apps/api/configmap.yaml", 7),
+        ("charts/api/values.yaml", 3),
+        ("config.json", 1),
+        ("keys/deploy.pem", 1),
+        ("scripts/notify.sh", 2),
+    ]
+    secrets = (AWS_KEY, URL_PASSWORD, SLACK_WEBHOOK, PASSWORD, GITHUB_TOKEN, DOCKER_AUTH, PRIVATE_KEY_BODY)
+    for finding in found:
+        assert finding.fingerprint
+        assert not any(value in finding.message or value[4:] in finding.message for value in secrets)
+
+
+def test_line_suppression_comment(make_repo: MakeRepo) -> None:
+    root = make_repo(
+        {"values.yaml": f"# gitops-lint: disable=no-credentials-in-files -- documented test key\napiKey: {GOOGLE_KEY}\n"}
+    )
+    assert findings(root, "no-credentials-in-files") == []
+
+
+def test_fingerprint_is_stable_across_lines_and_differs_across_paths(make_repo: MakeRepo, tmp_path: Path) -> None:
+    root = make_repo({"a.env": f"TOKEN={GITHUB_TOKEN}\n"})
+    [before] = findings(root, "no-credentials-in-files")
+    write_tree(root, {"a.env": f"# moved down\n\nTOKEN={GITHUB_TOKEN}\n", "b.env": f"TOKEN={GITHUB_TOKEN}\n"})
+    after = {f.path: f for f in findings(root, "no-credentials-in-files")}
+    assert after["a.env"].line == 3
+    assert after["a.env"].fingerprint == before.fingerprint
+    assert after["b.env"].fingerprint != before.fingerprint
+
+
+# --- sops-incomplete-encryption -------------------------------------------------------------
+
+
+def test_sops_encrypted_regex_respected(make_repo: MakeRepo) -> None:
+    meta = SOPS_META + "  encrypted_regex: ^(data|stringData)$\n"
+    root = make_repo(
+        {
+            "ok.yaml": secret("ok", f"stringData:\n  password: {ENC}\n") + meta,
+            "bad.yaml": secret("bad", f"stringData:\n  password: {ENC}\n  token: {PASSWORD}\n") + meta,
+        }
+    )
+    found = findings(root, "sops-incomplete-encryption")
+    assert [(f.path, f.line) for f in found] == [("bad.yaml", 7)]
+    assert PASSWORD not in found[0].message and "stringData.token" in found[0].message
+    # a SOPS file is never a plaintext Secret, even while incomplete
+    assert findings(root, "no-plaintext-secret") == []
+
+
+def test_sops_default_unencrypted_suffix(make_repo: MakeRepo) -> None:
+    root = make_repo(
+        {"values.enc.yaml": f"db:\n  password: {ENC}\n  host_unencrypted: db.internal\n  user: app-user-x\n" + SOPS_META}
+    )
+    found = findings(root, "sops-incomplete-encryption")
+    assert [f.line for f in found] == [4]
+
+
+def test_sops_dotenv(make_repo: MakeRepo) -> None:
+    root = make_repo({"app.env": f"A={ENC}\nB={PASSWORD}\nsops_mac={ENC}\nsops_version=3.9.0\n"})
+    assert [(f.path, f.line) for f in findings(root, "sops-incomplete-encryption")] == [("app.env", 2)]
+
+
+def test_sops_json(make_repo: MakeRepo) -> None:
+    root = make_repo(
+        {"s.json": '{\n  "a": "' + ENC + '",\n  "b": "' + PASSWORD + '",\n  "sops": {"mac": "' + ENC + '", "version": "3.9.0"}\n}\n'}
+    )
+    assert [(f.path, f.line) for f in findings(root, "sops-incomplete-encryption")] == [("s.json", 3)]
+
+
+@pytest.mark.parametrize(
+    ("metadata", "keys", "expected"),
+    [
+        ({}, ("data", "password"), True),
+        ({}, ("data", "host_unencrypted"), False),
+        ({"unencrypted_suffix": "_plain"}, ("a_plain", "b"), False),
+        ({"encrypted_suffix": "_secret"}, ("db", "password"), False),
+        ({"encrypted_suffix": "_secret"}, ("db_secret", "password"), True),
+        ({"encrypted_regex": "^(data|stringData)$"}, ("metadata", "name"), False),
+        ({"encrypted_regex": "^(data|stringData)$"}, ("stringData", "token"), True),
+        ({"unencrypted_regex": "^(metadata|kind)$"}, ("metadata", "name"), False),
+        ({"unencrypted_regex": "^(metadata|kind)$"}, ("spec", "x"), True),
+    ],
+)
+def test_sops_encryption_rules(metadata: dict[str, str], keys: tuple[str, ...], expected: bool) -> None:
+    assert EncryptionRules.from_metadata(metadata).should_encrypt(keys) is expected

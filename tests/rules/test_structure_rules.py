@@ -1,0 +1,119 @@
+"""Structure rules: every documented example, plus the cases the examples do not show."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gitops_lint.model import RuleMeta
+from gitops_lint.render.cache import CACHE_ENV
+from gitops_lint.rules import structure
+from tests.render.helpers import check, expected_marks, materialize, parse_mini_repo
+from tests.render.trees import DEPLOYMENT, two_apps
+
+METAS = [rule.meta for rule in structure.RULES]
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "render-cache"))
+
+
+def found(root: Path, rule: str) -> set[tuple[str, str, int]]:
+    return {(f.rule, f.path, f.line) for f in check(root, rule) if f.rule == rule}
+
+
+@pytest.mark.parametrize("meta", METAS, ids=lambda m: m.id)
+def test_documented_examples(meta: RuleMeta, tmp_path: Path) -> None:
+    assert meta.examples_pass and meta.examples_fail
+    for number, example in enumerate(meta.examples_pass):
+        root = materialize(tmp_path / f"pass{number}", parse_mini_repo(example))
+        assert found(root, meta.id) == set()
+    for number, example in enumerate(meta.examples_fail):
+        files = parse_mini_repo(example)
+        root = materialize(tmp_path / f"fail{number}", files)
+        marks = {mark for mark in expected_marks(files) if mark[0] == meta.id}
+        assert marks, "a failing example marks its finding with `# expect:`"
+        assert found(root, meta.id) == marks
+
+
+def test_two_apps_tree_is_clean(tmp_path: Path) -> None:
+    files = two_apps()
+    files["apps/api/overlays/staging/kustomization.yaml"] = "resources:\n  - ../../base\n"
+    root = materialize(tmp_path / "repo", files)
+    rules = [meta.id for meta in METAS]
+    assert [f for f in check(root, *rules) if f.rule in rules] == []
+
+
+def test_environments_from_config(tmp_path: Path) -> None:
+    files = two_apps()
+    files[".gitops-lint.yaml"] = "environments:\n  production: {}\n  staging: {}\n  development: {}\n"
+    root = materialize(tmp_path / "repo", files)
+    findings = [f for f in check(root, "environment-missing-overlay") if f.rule == "environment-missing-overlay"]
+    assert sorted((f.path, f.environment) for f in findings) == [
+        ("apps/api/base/kustomization.yaml", "development"),
+        ("apps/api/base/kustomization.yaml", "staging"),
+        ("apps/web/base/kustomization.yaml", "development"),
+    ]
+
+
+def test_overlay_names_map_to_environments(tmp_path: Path) -> None:
+    files = two_apps()
+    # `prod` and `production` are the same environment; `stg` is staging.
+    files["apps/api/overlays/prod/kustomization.yaml"] = files.pop("apps/api/overlays/production/kustomization.yaml")
+    files["apps/api/overlays/stg/kustomization.yaml"] = "resources:\n  - ../../base\n"
+    root = materialize(tmp_path / "repo", files)
+    assert found(root, "environment-missing-overlay") == set()
+
+
+def test_near_copies_count_different_manifests_do_not(tmp_path: Path) -> None:
+    near = DEPLOYMENT.format(name="web").replace("replicas: 1", "replicas: 5")
+    other = DEPLOYMENT.format(name="other")
+    files = {
+        "apps/web/overlays/production/kustomization.yaml": "resources:\n  - web.yaml\n",
+        "apps/web/overlays/production/web.yaml": DEPLOYMENT.format(name="web"),
+        "apps/web/overlays/staging/kustomization.yaml": "resources:\n  - web.yaml\n  - other.yaml\n",
+        "apps/web/overlays/staging/web.yaml": near,
+        "apps/web/overlays/staging/other.yaml": other,
+    }
+    root = materialize(tmp_path / "repo", files)
+    assert {path for _, path, _ in found(root, "duplicate-manifest-across-overlays")} == {
+        "apps/web/overlays/production/web.yaml",
+        "apps/web/overlays/staging/web.yaml",
+    }
+
+
+def test_unreferenced_ignores_applications_and_files_outside_roots(tmp_path: Path) -> None:
+    files = two_apps()
+    files["apps/web/argocd-app.yaml"] = (
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: web\n"
+        "spec:\n  source:\n    path: apps/web/overlays/production\n"
+    )
+    files["apps/web/base/argocd-app.yaml"] = files["apps/web/argocd-app.yaml"]
+    files["clusters/prod/namespace.yaml"] = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: x\n"
+    root = materialize(tmp_path / "repo", files)
+    assert found(root, "unreferenced-manifest") == set()
+
+
+def test_overlay_with_base_plus_extra_manifest_is_fine(tmp_path: Path) -> None:
+    files = two_apps()
+    files["apps/api/overlays/production/kustomization.yaml"] += "  - pdb.yaml\n"
+    files["apps/api/overlays/production/pdb.yaml"] = (
+        "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: api\n"
+        "spec:\n  minAvailable: 1\n  selector:\n    matchLabels: {app: api}\n"
+    )
+    root = materialize(tmp_path / "repo", files)
+    assert found(root, "overlay-without-base") == set()
+
+
+def test_source_directory_reported_once(tmp_path: Path) -> None:
+    files = two_apps()
+    files["tools/src/main.go"] = "package main\n"
+    files["tools/src/util.go"] = "package main\n"
+    files["tools/go.mod"] = "module x\n"
+    root = materialize(tmp_path / "repo", files)
+    assert found(root, "app-source-in-config-repo") == {
+        ("app-source-in-config-repo", "tools/go.mod", 1),
+        ("app-source-in-config-repo", "tools/src/main.go", 1),
+    }
