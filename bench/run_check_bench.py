@@ -19,11 +19,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.generate_repo import generate  # noqa: E402
-from gitops_lint.check import CheckOptions, evaluate_rules, prepare_context  # noqa: E402
-from gitops_lint.repo.files import is_yaml_path  # noqa: E402
-from gitops_lint.repo.load import parse_files  # noqa: E402
-from gitops_lint.rules.registry import load_registry  # noqa: E402
+from bench.generate_repo import generate
+from gitops_lint.check import CheckOptions, evaluate_rules, prepare_context
+from gitops_lint.repo.files import is_yaml_path
+from gitops_lint.repo.load import parse_files
+from gitops_lint.rules.registry import load_registry
 
 
 def _median_wall(command: list[str], runs: int) -> float:

@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from gitops_lint.check import effective_config
-from gitops_lint.check import CheckOptions
+from gitops_lint.check import CheckOptions, effective_config
 from gitops_lint.errors import UsageError
 from gitops_lint.model import RuleMeta
 from gitops_lint.rules.registry import RuleRegistry, load_registry
@@ -24,10 +23,19 @@ def render_catalog(fmt: str, config_path: Path | None = None) -> str:
     metas = list(_registry(config_path).metas.values())
     if fmt == "json":
         return json.dumps([meta_to_json(m) for m in metas], indent=2) + "\n"
+    if fmt == "markdown":
+        return catalog_markdown(metas)
     width = max(len(m.id) for m in metas)
     lines = [f"{'id':<{width}}  {'severity':<8}  {'category':<11}  title"]
     lines += [f"{m.id:<{width}}  {m.severity.value:<8}  {m.category:<11}  {m.title}" for m in metas]
     return "\n".join(lines) + f"\n\n{len(metas)} rules\n"
+
+
+def catalog_markdown(metas: list[RuleMeta]) -> str:
+    """The README's rule table (a test keeps README and registry in step)."""
+    lines = ["| id | severity | category | what |", "|---|---|---|---|"]
+    lines += [f"| `{m.id}` | {m.severity.value} | {m.category} | {m.title} |" for m in metas]
+    return "\n".join(lines) + "\n"
 
 
 def meta_to_json(meta: RuleMeta) -> dict[str, object]:

@@ -12,8 +12,8 @@ from gitops_lint.context import CheckContext, SourceFile
 from gitops_lint.environments import resolve_environment
 from gitops_lint.errors import UsageError
 from gitops_lint.model import Finding, Report, Resource, Severity
-from gitops_lint.repo.git import changed_since, staged_files
 from gitops_lint.repo.files import DEFAULT_MAX_FILE_SIZE, collect_files, is_yaml_path
+from gitops_lint.repo.git import changed_since, staged_files
 from gitops_lint.repo.layout import build_layout, is_kustomization_file
 from gitops_lint.repo.load import parse_files
 from gitops_lint.rules import loading

@@ -148,7 +148,7 @@ def check(ctx: click.Context, paths: tuple[Path, ...], config_path: Path | None,
 
 
 @cli.command(name="rules")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
 @click.pass_context
 def rules_command(ctx: click.Context, fmt: str) -> None:
     """List every rule (same as `policy list`)."""
@@ -161,7 +161,7 @@ def policy() -> None:
 
 
 @policy.command(name="list")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
 @click.option("--config", "config_path", type=click.Path(path_type=Path), help="Config naming user policy directories.")
 @click.pass_context
 def policy_list(ctx: click.Context, fmt: str, config_path: Path | None = None) -> None:

@@ -154,7 +154,8 @@ def _build(text: str, result: LoadResult) -> None:
     share the anchored object and are charged their expanded size against a budget.
     """
     parser = _Loader(text)
-    get_event = parser.get_event
+    # Any: the loop dispatches on the event's exact type itself (isinstance narrowing costs time).
+    get_event: Any = parser.get_event
     documents = result.documents
     stack: list[Any] = []  # open containers
     keys: list[Any] = []  # pending key per open container
@@ -168,7 +169,7 @@ def _build(text: str, result: LoadResult) -> None:
     root_line = 1
     try:
         while True:
-            event = get_event()
+            event: Any = get_event()
             if event is None:
                 return
             kind = type(event)

@@ -439,7 +439,8 @@ NO_CREDENTIALS_IN_FILES = meta(
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\ndata:\n"
         "  AWS_ACCESS_KEY_ID: AKIAIOSFODNN7EXAMPLE\n",
         "# file: scripts/notify.sh\n#!/bin/sh\n"
-        "curl -X POST https://hooks.slack.com/services/T0FAKE000/B0FAKE000/FAKEfakeFAKEfakeFAKEfake\n",
+        # split so that this source file itself does not look like a leaked webhook
+        "curl -X POST https://hooks.slack" ".com/services/T0FAKE000/B0FAKE000/" "FAKEfakeFAKEfakeFAKEfake\n",
         "# file: values.yaml\ndatabase:\n  url: postgres://app:fake-Pa55w0rd-9x@db:5432/app\n",
     ),
     references=(

@@ -234,16 +234,16 @@ def _about_suppressions(
                         pointer=pointer,
                     )
                 )
-            if report_unused and key not in used_annotations and ctx.in_focus(resource.path):
-                if _ran(rule, config, active_rules):
-                    out.append(
-                        ctx.finding(
-                            UNUSED_SUPPRESSION,
-                            f"annotation {IGNORE_ANNOTATION_PREFIX}{rule} suppresses nothing",
-                            resource=resource,
-                            pointer=pointer,
-                        )
+            unused = key not in used_annotations and _ran(rule, config, active_rules)
+            if report_unused and unused and ctx.in_focus(resource.path):
+                out.append(
+                    ctx.finding(
+                        UNUSED_SUPPRESSION,
+                        f"annotation {IGNORE_ANNOTATION_PREFIX}{rule} suppresses nothing",
+                        resource=resource,
+                        pointer=pointer,
                     )
+                )
     config_path = config.path or ".gitops-lint.yaml"
     for exemption in config.exemptions:
         line = _exemption_line(ctx, exemption.index)

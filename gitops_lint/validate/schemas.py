@@ -187,7 +187,7 @@ def crd_to_json_schema(
     openapi: Mapping[str, Any], api_version: str, kind: str, strict: bool
 ) -> dict[str, Any]:
     """A CRD's openAPIV3Schema as JSON Schema draft 2020-12, the way the API server reads it."""
-    converted = _convert_openapi(openapi, strict)
+    converted: dict[str, Any] = _convert_openapi(openapi, strict)
     properties = converted.setdefault("properties", {})
     properties["apiVersion"] = {"type": "string", "enum": [api_version]}
     properties["kind"] = {"type": "string", "enum": [kind]}

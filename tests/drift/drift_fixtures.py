@@ -10,7 +10,8 @@ from typing import Any
 
 import yaml
 
-_KEYED = {"containers": "name", "env": "name", "volumes": "name", "ports": "containerPort", "volumeMounts": "mountPath"}
+_KEYED = {"containers": ("name",), "env": ("name",), "volumes": ("name",), "ports": ("containerPort", "port"),
+          "volumeMounts": ("mountPath",)}
 
 
 def fields_v1(doc: Any, name: str = "") -> Any:
@@ -18,11 +19,11 @@ def fields_v1(doc: Any, name: str = "") -> Any:
     if isinstance(doc, dict):
         return {f"f:{key}": fields_v1(value, key) for key, value in doc.items()}
     if isinstance(doc, list) and name in _KEYED and all(isinstance(i, dict) for i in doc):
-        key = _KEYED[name]
-        return {
-            "k:" + json.dumps({key: item[key]}, separators=(",", ":")): {".": {}, **fields_v1(item)}
-            for item in doc
-        }
+        out = {}
+        for item in doc:
+            key = next(k for k in _KEYED[name] if k in item)
+            out["k:" + json.dumps({key: item[key]}, separators=(",", ":"))] = {".": {}, **fields_v1(item)}
+        return out
     return {}
 
 
@@ -157,7 +158,8 @@ def application(name: str, path: str, namespace: str = "prod", server: str = "ht
             server: {server}
             namespace: {namespace}
         """
-    return textwrap.dedent(text).lstrip() + textwrap.dedent(extra_spec)
+    # extra_spec holds more `spec:` keys
+    return textwrap.dedent(text).lstrip() + textwrap.indent(textwrap.dedent(extra_spec).lstrip("\n"), "  ")
 
 
 def write(root: Path, files: dict[str, str]) -> Path:

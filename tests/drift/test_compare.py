@@ -7,7 +7,7 @@ import copy
 from typing import Any
 
 import pytest
-from drift_fixtures import deployment, edit, entry, live_of
+from tests.drift.drift_fixtures import deployment, edit, entry, live_of
 
 from gitops_lint.drift.compare import compare
 from gitops_lint.drift.ignore import parse_rules

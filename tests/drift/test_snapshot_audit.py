@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import git_init, require_tool, run_cli
-from drift_fixtures import application, deployment, dump, edit, live_of, write
+from tests.conftest import REPO_ROOT, git_init, require_tool, run_cli
+from tests.drift.drift_fixtures import application, deployment, dump, edit, live_of, write
 from lxml import etree
 
-XSD = Path(__file__).parent / "data" / "junit-jenkins-10.xsd"
+XSD = REPO_ROOT / "tests" / "data" / "junit-jenkins-10.xsd"
 
 SERVICE = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "api", "namespace": "prod"},
            "spec": {"selector": {"app": "api"}, "ports": [{"port": 80, "targetPort": 8080}]}}
@@ -141,7 +141,7 @@ def test_markdown_has_the_table_then_the_diffs(drifted: tuple[Path, Path]) -> No
     repo, snapshot = drifted
     text = run_cli("drift", str(repo), "--live-snapshot", str(snapshot), "--format", "markdown").stdout
     assert "| Application | Cluster | Revision | Sync | Health |" in text
-    assert "| api-prod | https://prod.example.com | HEAD | ❌ OutOfSync | Healthy |" in text
+    assert "| api-prod | https://prod.example.com | HEAD | ❌ OutOfSync | Missing |" in text
     assert text.index("| api-prod |") < text.index("```diff")
     assert "changed by kubectl-edit (Update) at 2026-11-24T21:17:05Z" in text
 
@@ -202,7 +202,7 @@ def test_ignore_differences_from_the_application_and_from_config(tmp_path: Path)
           kind: Deployment
           jsonPointers: [/spec/replicas]
     """
-    repo = _repo(tmp_path, [deploy], app_spec=ignore_replicas.replace("\n      ", "\n  "))
+    repo = _repo(tmp_path, [deploy], app_spec=ignore_replicas)
     snapshot = _snapshot(tmp_path, [live])
     _, report = _drift(repo, snapshot)
     assert [c["path"] for c in _by_name(report)["Deployment/api"]["changes"]] == [

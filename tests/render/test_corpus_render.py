@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from gitops_lint.render.graph import graph_for
 from tests.render.helpers import check, rendered_context
 
 CORPUS = os.environ.get("GITOPS_LINT_CORPUS")
@@ -18,8 +19,6 @@ pytestmark = pytest.mark.skipif(not CORPUS, reason="GITOPS_LINT_CORPUS is not se
 @pytest.mark.parametrize("repo", REPOS, ids=[p.name for p in REPOS])
 def test_every_root_renders_or_is_explained(repo: Path) -> None:
     ctx, findings = rendered_context(repo)
-    from gitops_lint.render.graph import graph_for
-
     graph = graph_for(ctx)
     explained = {f.path for f in findings}
     for target in graph.targets:
@@ -47,8 +46,6 @@ def test_components_are_rendered_only_through_their_roots() -> None:
     if repo is None:
         pytest.skip("gitops-environment-promotion is not in the corpus")
     ctx, findings = rendered_context(repo)
-    from gitops_lint.render.graph import graph_for
-
     graph = graph_for(ctx)
     components = [d for d, k in graph.kustomizations.items() if k.is_component]
     assert len(components) == 5

@@ -273,3 +273,20 @@ def test_check_end_to_end_reports_structure_and_kustomize_rules(tmp_path: Path) 
         ("kustomize-deprecated-field", "apps/api/overlays/production/kustomization.yaml"),
         ("environment-missing-overlay", "apps/api/base/kustomization.yaml"),
     }
+
+
+def test_remote_build_offline_fails_fast_with_a_clean_message(tmp_path: Path) -> None:
+    """Even a remote base the graph did not see cannot make kustomize wait on the network."""
+    root = materialize(
+        tmp_path / "repo",
+        {"infra/kustomization.yaml": "resources:\n  - https://github.com/kubernetes-sigs/kustomize//examples/helloWorld?ref=v5.5.0\n"},
+    )
+    tool = find_kustomize(options().kustomize)
+    assert tool is not None
+    started = time.monotonic()
+    result = kustomize_module.build(tool, root / "infra", timeout=60, origins=True)
+    assert time.monotonic() - started < 30
+    assert not result.ok and not result.timed_out
+    failure = kustomize_module.explain_failure(result.error, root, result.origin_base)
+    assert "command failed" not in failure.message and "\t" not in failure.message
+    assert "github.com/kubernetes-sigs/kustomize" in failure.message

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from gitops_lint.repo.yaml import load_yaml
 
-_YAML_ALPHABET = st.sampled_from(list("ab: -[]{},&*!|>'\"#\n\t\\%@`?=~01.") + ["  ", "---\n", "<<: "])
+_YAML_ALPHABET = st.sampled_from([*list("ab: -[]{},&*!|>'\"#\n\t\\%@`?=~01."), "  ", "---\n", "<<: "])
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

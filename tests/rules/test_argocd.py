@@ -1,0 +1,348 @@
+"""Argo CD repo-level rules and ApplicationSet expansion."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gitops_lint.config import Config
+from gitops_lint.context import CheckContext
+from gitops_lint.model import Resource
+from gitops_lint.repo.files import FileSet
+from gitops_lint.rules import appset
+from gitops_lint.rules.appset import NotExpandable, generated_applications, substitute
+from gitops_lint.rules.argocd import application_sources, normalise_repo_url
+from gitops_lint.validate.schemas import SchemaRegistry
+from tests.conftest import check_json, run_cli
+
+APPLICATION = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: {name}
+  namespace: argocd
+spec:
+  project: {project}
+  source:
+    repoURL: {repo}
+    targetRevision: v1.0.0
+    path: {path}
+  destination:
+    server: {server}
+    namespace: {namespace}
+  syncPolicy:
+    automated:
+      selfHeal: true
+"""
+
+
+@pytest.fixture(autouse=True)
+def appset_aware_loader(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Until repo/load.py stops treating ApplicationSet files as Helm templates (see report)."""
+    import gitops_lint.repo.load as load
+
+    monkeypatch.setattr(load, "looks_templated", appset.is_template_file)
+    yield
+
+
+def _app(**fields: str) -> str:
+    values = {
+        "name": "api", "project": "production", "repo": "https://github.com/myorg/gitops-config.git",
+        "path": "apps/api", "server": "https://prod.example.com", "namespace": "production",
+    }  # fmt: skip
+    values.update(fields)
+    return APPLICATION.format(**values)
+
+
+def _ctx(tmp_path: Path, resources: list[Resource] | None = None) -> CheckContext:
+    ctx = CheckContext(root=tmp_path, config=Config(), files=FileSet(tmp_path), schemas=SchemaRegistry(None))
+    ctx.resources.extend(resources or [])
+    return ctx
+
+
+def _appset(spec: dict[str, Any]) -> Resource:
+    doc = {"apiVersion": "argoproj.io/v1alpha1", "kind": "ApplicationSet",
+           "metadata": {"name": "set", "namespace": "argocd"}, "spec": spec}  # fmt: skip
+    return Resource(doc=doc, path="appsets/set.yaml", line=1)
+
+
+TEMPLATE = {
+    "metadata": {"name": "api-{{cluster}}"},
+    "spec": {
+        "project": "{{project}}",
+        "source": {"repoURL": "https://github.com/myorg/gitops-config.git", "targetRevision": "v1", "path": "apps/api"},
+        "destination": {"server": "{{url}}", "namespace": "api"},
+    },
+}
+
+
+# --- ApplicationSet expansion -------------------------------------------------------------------
+
+
+def test_list_generator_expands_with_environments(tmp_path: Path) -> None:
+    spec = {
+        "generators": [{"list": {"elements": [
+            {"cluster": "staging", "url": "https://staging.example.com", "project": "staging"},
+            {"cluster": "prod", "url": "https://prod.example.com", "project": "production"},
+        ]}}],
+        "template": TEMPLATE,
+    }  # fmt: skip
+    generated = generated_applications(_appset(spec), _ctx(tmp_path))
+    assert [g.resource.name for g in generated] == ["api-staging", "api-prod"]
+    assert [g.resource.environment for g in generated] == ["staging", "production"]
+    assert generated[1].resource.doc["spec"]["destination"]["server"] == "https://prod.example.com"
+    assert generated[1].prefix == ("spec", "template")
+    assert "ApplicationSet set" in generated[1].suffix and "cluster=prod" in generated[1].suffix
+    assert generated[0].resource.path == "appsets/set.yaml"
+
+
+def test_expansion_is_cached_per_run(tmp_path: Path) -> None:
+    spec = {"generators": [{"git": {"repoURL": "x", "directories": [{"path": "*"}]}}], "template": TEMPLATE}
+    ctx = _ctx(tmp_path)
+    resource = _appset(spec)
+    assert generated_applications(resource, ctx) == []
+    assert generated_applications(resource, ctx) == []
+    assert len(ctx.notes) == 1
+    assert "git generator" in ctx.notes[0] and "not checked" in ctx.notes[0]
+
+
+@pytest.mark.parametrize(
+    ("spec", "reason"),
+    [
+        ({"generators": [{"list": {"elements": [{"cluster": "a"}]}}], "template": TEMPLATE}, "not set by the generator"),
+        ({"generators": [{"list": {"elementsYaml": "{{x}}"}}], "template": TEMPLATE}, "elementsYaml"),
+        ({"generators": [{"clusters": {}}], "template": TEMPLATE}, "no Argo CD cluster Secrets"),
+        ({"generators": [{"list": {"elements": []}}], "template": TEMPLATE, "templatePatch": "x"}, "templatePatch"),
+        ({"generators": [{"scmProvider": {}}], "template": TEMPLATE}, "scmProvider generator"),
+    ],
+)
+def test_dynamic_application_sets_are_noted(tmp_path: Path, spec: dict[str, Any], reason: str) -> None:
+    ctx = _ctx(tmp_path)
+    assert generated_applications(_appset(spec), ctx) == []
+    assert any(reason in note for note in ctx.notes), ctx.notes
+
+
+def test_cluster_generator_reads_cluster_secrets(tmp_path: Path) -> None:
+    secret = {
+        "apiVersion": "v1", "kind": "Secret",
+        "metadata": {"name": "c1", "labels": {"argocd.argoproj.io/secret-type": "cluster", "env": "prod"}},
+        "stringData": {"name": "prod-eu", "server": "https://eu.example.com"},
+    }  # fmt: skip
+    other = {
+        "apiVersion": "v1", "kind": "Secret",
+        "metadata": {"name": "c2", "labels": {"argocd.argoproj.io/secret-type": "cluster", "env": "dev"}},
+        "data": {"name": "ZGV2", "server": "aHR0cHM6Ly9kZXYuZXhhbXBsZS5jb20="},
+    }  # fmt: skip
+    template = {"metadata": {"name": "web-{{name}}"},
+                "spec": {"project": "p", "destination": {"name": "{{name}}", "namespace": "{{metadata.labels.env}}"}}}  # fmt: skip
+    ctx = _ctx(tmp_path, [Resource(secret, "c1.yaml", 1), Resource(other, "c2.yaml", 1)])
+    everything = generated_applications(_appset({"generators": [{"clusters": {}}], "template": template}), ctx)
+    assert [g.resource.name for g in everything] == ["web-in-cluster", "web-prod-eu", "web-dev"]
+    selected = generated_applications(
+        _appset({"generators": [{"clusters": {"selector": {"matchLabels": {"env": "prod"}}}}], "template": template}), ctx
+    )
+    assert [g.resource.name for g in selected] == ["web-prod-eu"]
+    assert selected[0].resource.environment == "production"
+    assert selected[0].resource.doc["spec"]["destination"]["namespace"] == "prod"
+
+
+def test_matrix_and_go_template(tmp_path: Path) -> None:
+    spec = {
+        "goTemplate": True,
+        "generators": [{"matrix": {"generators": [
+            {"list": {"elements": [{"env": "staging"}, {"env": "production"}]}},
+            {"list": {"elements": [{"app": "a"}, {"app": "b"}]}},
+        ]}}],
+        "template": {"metadata": {"name": "{{ .app }}-{{.env}}"},
+                     "spec": {"project": "{{.env}}", "destination": {"namespace": "{{.env}}"}}},
+    }  # fmt: skip
+    generated = generated_applications(_appset(spec), _ctx(tmp_path))
+    assert [g.resource.name for g in generated] == ["a-staging", "b-staging", "a-production", "b-production"]
+
+
+def test_substitute_refuses_functions() -> None:
+    assert substitute({"a": "x-{{n}}", "b": [True, "{{ n }}"]}, {"n": 1}, False) == {"a": "x-1", "b": [True, "1"]}
+    assert substitute("{{.flag}}", {"flag": True}, True) == "true"
+    with pytest.raises(NotExpandable):
+        substitute("{{ .name | upper }}", {"name": "x"}, True)
+    with pytest.raises(NotExpandable):
+        substitute("{{name}}", {"name": {"nested": 1}}, False)
+
+
+def test_application_set_findings_point_at_the_template(make_repo: Callable[..., Path]) -> None:
+    root = make_repo({"appsets/api.yaml": textwrap.dedent("""\
+        apiVersion: argoproj.io/v1alpha1
+        kind: ApplicationSet
+        metadata:
+          name: api
+          namespace: argocd
+        spec:
+          generators:
+            - list:
+                elements:
+                  - cluster: prod-us
+                  - cluster: staging
+          template:
+            metadata:
+              name: "api-{{cluster}}"
+            spec:
+              project: default
+              source:
+                repoURL: https://github.com/myorg/gitops-config.git
+                targetRevision: main
+                path: apps/api
+              destination:
+                name: "{{cluster}}"
+                namespace: api
+        """)})  # fmt: skip
+    _code, report = check_json(
+        root, "--no-render", "--rule", "production-revision-pinned", "--rule", "production-project-not-default",
+        "--rule", "automated-sync-in-staging",
+    )
+    got = sorted((f["rule"], f["line"], f["environment"], f["resource"]) for f in report["findings"])
+    assert got == [
+        ("automated-sync-in-staging", 15, "staging", "argoproj.io/Application argocd/api-staging"),
+        ("production-project-not-default", 16, "production", "argoproj.io/Application argocd/api-prod-us"),
+        ("production-revision-pinned", 19, "production", "argoproj.io/Application argocd/api-prod-us"),
+    ]
+
+
+def test_verbose_says_when_an_application_set_is_not_expanded(make_repo: Callable[..., Path]) -> None:
+    root = make_repo({"appsets/git.yaml": textwrap.dedent("""\
+        apiVersion: argoproj.io/v1alpha1
+        kind: ApplicationSet
+        metadata:
+          name: dirs
+          namespace: argocd
+        spec:
+          generators:
+            - git:
+                repoURL: https://github.com/myorg/gitops-config.git
+                revision: main
+                directories:
+                  - path: apps/*
+          template:
+            metadata:
+              name: "{{path.basename}}"
+            spec:
+              project: default
+              source: {repoURL: "https://github.com/myorg/gitops-config.git", targetRevision: main, path: "{{path}}"}
+              destination: {server: "https://kubernetes.default.svc", namespace: default}
+        """)})  # fmt: skip
+    result = run_cli("check", str(root), "--no-render", "--verbose", "--rule", "self-heal-required")
+    assert "ApplicationSet argocd/dirs" in result.stderr
+    assert "git generator needs Argo CD" in result.stderr
+
+
+# --- application-path-exists --------------------------------------------------------------------
+
+
+def test_application_path_checks(make_repo: Callable[..., Path]) -> None:
+    root = make_repo({
+        "apps/api/kustomization.yaml": "resources: [cm.yaml]\n",
+        "apps/api/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n",
+        "apps/empty/README.md": "nothing to deploy\n",
+        "charts/web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+        "argocd/ok.yaml": _app(name="ok", path="apps/api/"),
+        "argocd/dot.yaml": _app(name="dot", path="./apps/api"),
+        "argocd/helm.yaml": _app(name="helm", path="charts/web"),
+        "argocd/missing.yaml": _app(name="missing", path="apps/api/overlays/production"),
+        "argocd/empty.yaml": _app(name="empty", path="apps/empty"),
+        "argocd/elsewhere.yaml": _app(name="elsewhere", repo="https://github.com/other/repo.git", path="x/y"),
+    })  # fmt: skip
+    _code, report = check_json(root, "--no-render", "--rule", "application-path-exists")
+    got = sorted((f["path"], f["line"], f["message"]) for f in report["findings"])
+    assert got == [
+        ("argocd/empty.yaml", 11, "Application empty: source.path 'apps/empty' is neither a kustomization root, a Helm chart, nor a directory of manifests"),
+        ("argocd/missing.yaml", 11, "Application missing: source.path 'apps/api/overlays/production' does not exist in this repo"),
+    ]
+
+
+def test_repo_url_normalisation() -> None:
+    same = {
+        normalise_repo_url(url)
+        for url in (
+            "https://github.com/MyOrg/gitops-config.git",
+            "git@github.com:myorg/gitops-config.git",
+            "ssh://git@github.com/myorg/gitops-config",
+            "https://token@github.com/myorg/gitops-config/",
+        )
+    }
+    assert same == {"github.com/myorg/gitops-config"}
+    sources = application_sources({"spec": {"sources": [{"repoURL": "r", "path": "./a/"}, {"repoURL": "c", "chart": "x"}]}})
+    assert [(s.path, s.pointer) for s in sources] == [("a", ("spec", "sources", 0)), (None, ("spec", "sources", 1))]
+
+
+# --- hpa-replicas-ignored -----------------------------------------------------------------------
+
+
+HPA_REPO = {
+    "apps/api/kustomization.yaml": "resources: [deploy.yaml, hpa.yaml]\n",
+    "apps/api/deploy.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  replicas: 2\n",
+    "apps/api/hpa.yaml": (
+        "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: api\nspec:\n"
+        "  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: api}\n  maxReplicas: 5\n"
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("extra", "findings"),
+    [
+        ({}, 1),
+        ({"argocd/argocd-cm.yaml": (
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: argocd-cm\ndata:\n"
+            "  resource.customizations.ignoreDifferences.apps_Deployment: |\n    jsonPointers:\n    - /spec/replicas\n"
+        )}, 0),
+        ({"apps/api/deploy.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec: {}\n"}, 0),
+    ],
+)
+def test_hpa_replicas(make_repo: Callable[..., Path], extra: dict[str, str], findings: int) -> None:
+    root = make_repo({**HPA_REPO, "argocd/api.yaml": _app(path="apps/api"), **extra})
+    _code, report = check_json(root, "--no-render", "--rule", "hpa-replicas-ignored")
+    assert len(report["findings"]) == findings
+    if findings:
+        assert report["findings"][0]["severity"] == "warning"
+        assert "HorizontalPodAutoscaler api for Deployment api" in report["findings"][0]["message"]
+
+
+def test_hpa_replicas_ignored_by_jq_expression(make_repo: Callable[..., Path]) -> None:
+    app = _app(path="apps/api") + (
+        "  ignoreDifferences:\n    - group: apps\n      kind: Deployment\n      name: api\n"
+        "      jqPathExpressions:\n        - .spec.replicas\n"
+    )
+    root = make_repo({**HPA_REPO, "argocd/api.yaml": app})
+    _code, report = check_json(root, "--no-render", "--rule", "hpa-replicas-ignored")
+    assert report["findings"] == []
+
+
+# --- prefer-applicationset and notifications-configured -----------------------------------------
+
+
+def test_prefer_applicationset_needs_several_clusters(make_repo: Callable[..., Path]) -> None:
+    root = make_repo({
+        "argocd/a.yaml": _app(name="a", namespace="team-a"),
+        "argocd/b.yaml": _app(name="b", namespace="team-b"),  # same cluster: not a multi-cluster copy
+    })  # fmt: skip
+    _code, report = check_json(root, "--no-render", "--rule", "prefer-applicationset")
+    assert report["findings"] == []
+
+
+def test_notifications_only_for_repos_with_applications(make_repo: Callable[..., Path]) -> None:
+    root = make_repo({"cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n"})
+    _code, report = check_json(root, "--no-render", "--rule", "notifications-configured")
+    assert report["findings"] == []
+    root = make_repo({
+        "argocd/app.yaml": _app(),
+        "argocd/notifications.yaml": (
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: argocd-notifications-cm\ndata:\n"
+            "  trigger.on-deployed: |\n    - when: app.status.sync.status == 'Synced'\n      send: [x]\n"
+        ),
+    }, name="with-apps")  # fmt: skip
+    _code, report = check_json(root, "--no-render", "--rule", "notifications-configured")
+    [finding] = report["findings"]
+    assert finding["severity"] == "info" and finding["path"] == "argocd/app.yaml"
