@@ -18,6 +18,8 @@ from gitops_lint.cli import cli
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_REPO = REPO_ROOT / "examples" / "gitops-config"
+# A CODEOWNERS file, for tests about other rules that run the whole rule set.
+OWNED = {"CODEOWNERS": "* @example/platform\n"}
 
 
 def require_tool(name: str) -> str:

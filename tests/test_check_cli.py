@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import check_json, rules_found, run_cli
+from tests.conftest import OWNED, check_json, rules_found, run_cli
 
 GOOD_DEPLOYMENT = """\
 apiVersion: apps/v1
@@ -42,7 +42,7 @@ def _typo(deployment: str) -> str:
 
 
 def test_clean_repo_exits_zero(make_repo: Callable[..., Path]) -> None:
-    root = make_repo({"CODEOWNERS": "* @org/team\n", "deploy.yaml": GOOD_DEPLOYMENT})
+    root = make_repo({**OWNED, "CODEOWNERS": "* @org/team\n", "deploy.yaml": GOOD_DEPLOYMENT})
     code, report = check_json(root, "--no-render", "--rule", "schema-invalid", "--rule", "yaml-syntax")
     assert code == 0
     assert report["findings"] == []
@@ -50,7 +50,7 @@ def test_clean_repo_exits_zero(make_repo: Callable[..., Path]) -> None:
 
 
 def test_unknown_field_is_schema_invalid_with_line(make_repo: Callable[..., Path]) -> None:
-    root = make_repo({"deploy.yaml": _typo(GOOD_DEPLOYMENT)})
+    root = make_repo({**OWNED, "deploy.yaml": _typo(GOOD_DEPLOYMENT)})
     code, report = check_json(root, "--no-render", "--rule", "schema-invalid")
     assert code == 1
     [finding] = report["findings"]
@@ -62,19 +62,19 @@ def test_unknown_field_is_schema_invalid_with_line(make_repo: Callable[..., Path
 
 
 def test_no_strict_allows_unknown_fields(make_repo: Callable[..., Path]) -> None:
-    root = make_repo({"deploy.yaml": _typo(GOOD_DEPLOYMENT)})
+    root = make_repo({**OWNED, "deploy.yaml": _typo(GOOD_DEPLOYMENT)})
     code, _ = check_json(root, "--no-render", "--rule", "schema-invalid", "--no-strict")
     assert code == 0
 
 
 def test_wrong_type_is_reported(make_repo: Callable[..., Path]) -> None:
-    root = make_repo({"deploy.yaml": GOOD_DEPLOYMENT.replace("replicas: 2", "replicas: two")})
+    root = make_repo({**OWNED, "deploy.yaml": GOOD_DEPLOYMENT.replace("replicas: 2", "replicas: two")})
     _, report = check_json(root, "--no-render", "--rule", "schema-invalid")
     assert any("spec.replicas" in f["message"] for f in report["findings"])
 
 
 def test_json_contract_fields(make_repo: Callable[..., Path]) -> None:
-    root = make_repo({"deploy.yaml": _typo(GOOD_DEPLOYMENT)})
+    root = make_repo({**OWNED, "deploy.yaml": _typo(GOOD_DEPLOYMENT)})
     _, report = check_json(root, "--no-render")
     assert {"tool", "version", "schema", "findings", "summary"} <= set(report)
     assert report["tool"] == "gitops-lint" and report["schema"] == 1
@@ -84,7 +84,7 @@ def test_json_contract_fields(make_repo: Callable[..., Path]) -> None:
 
 
 def test_broken_yaml_does_not_stop_the_rest(make_repo: Callable[..., Path]) -> None:
-    root = make_repo({"a-broken.yaml": "a: [1, 2\nb: 3\n", "z.yaml": _typo(GOOD_DEPLOYMENT)})
+    root = make_repo({**OWNED, "a-broken.yaml": "a: [1, 2\nb: 3\n", "z.yaml": _typo(GOOD_DEPLOYMENT)})
     code, report = check_json(root, "--no-render")
     assert code == 1
     assert {"yaml-syntax", "schema-invalid"} <= set(rules_found(report))
@@ -93,13 +93,13 @@ def test_broken_yaml_does_not_stop_the_rest(make_repo: Callable[..., Path]) -> N
 
 
 def test_duplicate_key_finding(make_repo: Callable[..., Path]) -> None:
-    root = make_repo({"cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  name: b\n"})
+    root = make_repo({**OWNED, "cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  name: b\n"})
     _, report = check_json(root, "--no-render")
     assert [(f["rule"], f["line"]) for f in report["findings"]] == [("yaml-duplicate-key", 5)]
 
 
 def test_non_utf8_yaml_is_a_finding_binary_is_skipped(make_repo: Callable[..., Path]) -> None:
-    root = make_repo({})
+    root = make_repo({**OWNED, })
     (root / "latin1.yaml").write_bytes(b"name: caf\xe9\n")
     (root / "blob.yaml").write_bytes(b"\x00\x00binary")
     result = run_cli("check", str(root), "--no-render", "--format", "json", "--verbose")
@@ -109,7 +109,7 @@ def test_non_utf8_yaml_is_a_finding_binary_is_skipped(make_repo: Callable[..., P
 
 
 def test_non_kubernetes_yaml_is_loaded_not_validated(make_repo: Callable[..., Path]) -> None:
-    root = make_repo({"values.yaml": "replicaCount: 2\nimage: {repository: x}\n", ".github/ci.yml": "on: push\n"})
+    root = make_repo({**OWNED, "values.yaml": "replicaCount: 2\nimage: {repository: x}\n", ".github/ci.yml": "on: push\n"})
     code, report = check_json(root, "--no-render")
     assert code == 0 and report["summary"]["resources"] == 0
 
@@ -132,13 +132,13 @@ def test_helm_templates_and_patch_fragments_get_no_schema_finding(make_repo: Cal
 def test_generate_name_and_list_documents(make_repo: Callable[..., Path]) -> None:
     job = "apiVersion: batch/v1\nkind: Job\nmetadata:\n  generateName: migrate-\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers: [{name: m, image: 'busybox:1.36'}]\n"
     lst = "apiVersion: v1\nkind: List\nitems:\n  - apiVersion: v1\n    kind: ConfigMap\n    metadata: {name: a}\n    bogus: 1\n"
-    root = make_repo({"job.yaml": job, "list.yaml": lst})
+    root = make_repo({**OWNED, "job.yaml": job, "list.yaml": lst})
     _, report = check_json(root, "--no-render", "--rule", "schema-invalid")
     assert [(f["path"], f["resource"]) for f in report["findings"]] == [("list.yaml", "ConfigMap a")]
 
 
 def test_unknown_kind_is_schema_unknown_warning(make_repo: Callable[..., Path]) -> None:
-    root = make_repo({"w.yaml": "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n"})
+    root = make_repo({**OWNED, "w.yaml": "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n"})
     code, report = check_json(root, "--no-render", "--rule", "schema-unknown")
     assert code == 0
     assert [(f["rule"], f["severity"]) for f in report["findings"]] == [("schema-unknown", "warning")]
@@ -171,7 +171,7 @@ spec:
 """
     good = "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: ok}\nspec: {size: 3, port: http}\n"
     bad = "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: bad}\nspec: {size: big, colour: red}\n"
-    root = make_repo({"crd.yaml": crd, "good.yaml": good, "bad.yaml": bad})
+    root = make_repo({**OWNED, "crd.yaml": crd, "good.yaml": good, "bad.yaml": bad})
     _, report = check_json(root, "--no-render", "--rule", "schema-invalid", "--rule", "schema-unknown")
     assert {f["path"] for f in report["findings"]} == {"bad.yaml"}
     messages = " ".join(f["message"] for f in report["findings"])
@@ -180,12 +180,12 @@ spec:
 
 def test_api_deprecated_by_target_version(make_repo: Callable[..., Path]) -> None:
     cron = "apiVersion: batch/v1beta1\nkind: CronJob\nmetadata: {name: c}\nspec: {}\n"
-    root = make_repo({"cron.yaml": cron})
+    root = make_repo({**OWNED, "cron.yaml": cron})
     _, report = check_json(root, "--no-render", "--rule", "api-deprecated", "-k", "1.37")
     [finding] = report["findings"]
     assert finding["severity"] == "error" and "batch/v1" in finding["message"]
     hpa = "apiVersion: v1\nkind: Endpoints\nmetadata: {name: e}\n"
-    root2 = make_repo({"ep.yaml": hpa}, name="repo2")
+    root2 = make_repo({**OWNED, "ep.yaml": hpa}, name="repo2")
     _, report2 = check_json(root2, "--no-render", "--rule", "api-deprecated", "-k", "1.33")
     assert [f["severity"] for f in report2["findings"]] == ["warning"]
     _, report3 = check_json(root2, "--no-render", "--rule", "api-deprecated", "-k", "1.32")
@@ -195,7 +195,7 @@ def test_api_deprecated_by_target_version(make_repo: Callable[..., Path]) -> Non
 def test_kubernetes_version_selects_schemas(make_repo: Callable[..., Path]) -> None:
     # flowcontrol v1beta3 is served through 1.31 and removed in 1.32.
     doc = "apiVersion: flowcontrol.apiserver.k8s.io/v1beta3\nkind: PriorityLevelConfiguration\nmetadata: {name: p}\nspec: {type: Exempt}\n"
-    root = make_repo({"p.yaml": doc})
+    root = make_repo({**OWNED, "p.yaml": doc})
     _, old = check_json(root, "--no-render", "-k", "1.29", "--rule", "schema-unknown")
     _, new = check_json(root, "--no-render", "-k", "1.32", "--rule", "schema-unknown", "--rule", "api-deprecated")
     assert old["findings"] == []
@@ -213,7 +213,7 @@ def test_kubernetes_version_selects_schemas(make_repo: Callable[..., Path]) -> N
     ],
 )
 def test_usage_errors_exit_2_with_one_line(make_repo: Callable[..., Path], args: list[str], fragment: str) -> None:
-    root = make_repo({"a.yaml": "a: 1\n"})
+    root = make_repo({**OWNED, "a.yaml": "a: 1\n"})
     result = run_cli("check", str(root), "--no-render", *args)
     assert result.exit_code == 2
     assert fragment in result.stderr
@@ -227,27 +227,27 @@ def test_missing_path_is_usage_error(tmp_path: Path) -> None:
 
 
 def test_bad_config_names_the_key(make_repo: Callable[..., Path]) -> None:
-    root = make_repo({".gitops-lint.yaml": "rules:\n  schema-invalid: sometimes\n", "a.yaml": "a: 1\n"})
+    root = make_repo({**OWNED, ".gitops-lint.yaml": "rules:\n  schema-invalid: sometimes\n", "a.yaml": "a: 1\n"})
     result = run_cli("check", str(root), "--no-render")
     assert result.exit_code == 2
     assert "rules/schema-invalid" in result.stderr
-    root2 = make_repo({".gitops-lint.yaml": "kubernetes_versoin: '1.30'\n"}, name="r2")
+    root2 = make_repo({**OWNED, ".gitops-lint.yaml": "kubernetes_versoin: '1.30'\n"}, name="r2")
     result2 = run_cli("check", str(root2), "--no-render")
     assert result2.exit_code == 2 and "kubernetes_versoin" in result2.stderr
 
 
 def test_config_levels_and_fail_on(make_repo: Callable[..., Path]) -> None:
     files = {"w.yaml": "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n"}
-    root = make_repo({**files, ".gitops-lint.yaml": "rules:\n  schema-unknown: error\n"})
+    root = make_repo({**OWNED, **files, ".gitops-lint.yaml": "rules:\n  schema-unknown: error\n"})
     code, report = check_json(root, "--no-render", "--rule", "schema-unknown")
     assert code == 1 and report["findings"][0]["severity"] == "error"
-    root2 = make_repo({**files, ".gitops-lint.yaml": "rules:\n  schema-unknown: 'off'\n"}, name="r2")
+    root2 = make_repo({**OWNED, **files, ".gitops-lint.yaml": "rules:\n  schema-unknown: 'off'\n"}, name="r2")
     code2, report2 = check_json(root2, "--no-render", "--rule", "schema-unknown")
     assert code2 == 0 and report2["findings"] == []
 
 
 def test_outputs_are_written_in_one_run(make_repo: Callable[..., Path], tmp_path: Path) -> None:
-    root = make_repo({"deploy.yaml": _typo(GOOD_DEPLOYMENT)})
+    root = make_repo({**OWNED, "deploy.yaml": _typo(GOOD_DEPLOYMENT)})
     out_json = tmp_path / "out" / "r.json"
     out_text = tmp_path / "out" / "r.txt"
     result = run_cli("check", str(root), "--no-render", "-q", "--output", f"json={out_json}", "--output", f"text={out_text}")
@@ -258,19 +258,19 @@ def test_outputs_are_written_in_one_run(make_repo: Callable[..., Path], tmp_path
 
 
 def test_text_format_groups_by_file_and_summarises(make_repo: Callable[..., Path]) -> None:
-    root = make_repo({"overlays/prod/deploy.yaml": _typo(GOOD_DEPLOYMENT)})
+    root = make_repo({**OWNED, "overlays/prod/deploy.yaml": _typo(GOOD_DEPLOYMENT)})
     result = run_cli("check", str(root), "--no-render", "--rule", "schema-invalid", "--no-color")
     lines = result.stdout.splitlines()
     assert lines[0] == "overlays/prod/deploy.yaml"
     assert lines[1].lstrip().startswith("overlays/prod/deploy.yaml:7 schema-invalid error [production]")
     assert "\033[" not in result.stdout
-    assert lines[-1].startswith("1 files, 1 resources checked: 1 error(s)")
+    assert lines[-1].startswith("2 files, 1 resources checked: 1 error(s)")
     colored = run_cli("check", str(root), "--no-render", "--rule", "schema-invalid", "--color")
     assert "\033[31m" in colored.stdout
 
 
 def test_python_dash_m_entry_point(make_repo: Callable[..., Path]) -> None:
-    root = make_repo({"deploy.yaml": _typo(GOOD_DEPLOYMENT)})
+    root = make_repo({**OWNED, "deploy.yaml": _typo(GOOD_DEPLOYMENT)})
     out = subprocess.run(
         [sys.executable, "-m", "gitops_lint", "check", str(root), "--no-render", "--rule", "schema-invalid"],
         capture_output=True, text=True, timeout=120, check=False,
@@ -280,7 +280,7 @@ def test_python_dash_m_entry_point(make_repo: Callable[..., Path]) -> None:
 
 def test_internal_error_has_no_traceback_without_debug(make_repo: Callable[..., Path]) -> None:
     # A config that names a policy directory that is a file: loading it must fail cleanly.
-    root = make_repo({".gitops-lint.yaml": "policies: [notadir.yaml]\n", "notadir.yaml": "x: 1\n"})
+    root = make_repo({**OWNED, ".gitops-lint.yaml": "policies: [notadir.yaml]\n", "notadir.yaml": "x: 1\n"})
     result = run_cli("check", str(root), "--no-render")
     assert "Traceback" not in result.output
     assert result.exit_code in (0, 2)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-from collections.abc import Callable
 from pathlib import Path
 
 import git
@@ -20,8 +19,8 @@ import pytest
 from gitops_lint.check import CheckOptions, prepare_context, run_check
 from gitops_lint.model import Report
 from gitops_lint.repo.history import scan_history
-from gitops_lint.rules.baseline import redact
 from gitops_lint.report import REPORTER_BY_NAME
+from gitops_lint.rules.baseline import redact
 from tests.conftest import run_cli
 
 FORMATS = ("text", "json", "junit", "sarif", "github", "markdown")

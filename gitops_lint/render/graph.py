@@ -26,6 +26,7 @@ from gitops_lint.repo.layout import COMPONENT, CONFIG, RESOURCE, Kustomization, 
 MISSING = "missing"
 OUTSIDE = "outside"
 NOT_A_ROOT = "not-a-kustomization"
+BROKEN_LINK = "broken-link"  # a dangling symlink or a symlink loop
 
 
 @dataclass(frozen=True)
@@ -194,11 +195,17 @@ class RenderGraph:
         return result
 
     def affected(self, changed: Iterable[str]) -> list[str]:
-        """Render targets whose rendering reads any of `changed` (transitively through bases)."""
+        """Render targets whose rendering reads any of `changed` (transitively through bases),
+        plus the targets of changed Applications (their rules look at what the path renders)."""
         changed_set = set(changed)
         if not changed_set:
             return []
-        return [target for target in self.targets if not changed_set.isdisjoint(self.inputs(target))]
+        deployed = {app.directory for app in self.applications if app.path in changed_set}
+        return [
+            target
+            for target in self.targets
+            if target in deployed or not changed_set.isdisjoint(self.inputs(target))
+        ]
 
     def owner(self, path: str) -> str | None:
         """The kustomization directory whose tree holds `path` (the deepest one), or None."""
@@ -247,7 +254,8 @@ class RenderGraph:
                     deps.append(path)  # a self-reference is kept: it is a cycle kustomize rejects
                     continue
                 if not self._exists_file(path):
-                    self.broken.append(BrokenReference(kustomization, reference, MISSING))
+                    reason = BROKEN_LINK if os.path.islink(self.root / path) else MISSING
+                    self.broken.append(BrokenReference(kustomization, reference, reason))
                 elif reference.role in (RESOURCE, COMPONENT) and self._exists_dir(path):
                     self.broken.append(BrokenReference(kustomization, reference, NOT_A_ROOT))
             self.deps[kustomization.directory] = deps

@@ -21,7 +21,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from gitops_lint.context import CheckContext
 from gitops_lint.model import Finding
-from gitops_lint.render.graph import MISSING, OUTSIDE, graph_for
+from gitops_lint.render.graph import BROKEN_LINK, MISSING, OUTSIDE, graph_for
 from gitops_lint.repo.layout import Kustomization
 from gitops_lint.repo.yaml import locate_line
 from gitops_lint.rules.base import MetaOnlyRule, meta, repo_rule
@@ -221,6 +221,8 @@ def check_missing_reference(ctx: CheckContext) -> Iterator[Finding]:
                 f"points outside the repository ({reference.path}); Argo CD checks out only this "
                 "repository, so the path does not exist there"
             )
+        elif broken.reason == BROKEN_LINK:
+            why = f"is a dangling symlink or a symlink loop ({reference.path})"
         else:
             why = f"is a directory without a kustomization file ({reference.path})"
         yield ctx.finding(

@@ -289,7 +289,10 @@ def check_duplicate_manifest(ctx: CheckContext) -> Iterator[Finding]:
                 {
                     other.overlay
                     for other in copies
-                    if other.overlay != copy.overlay and _similar(copy.fingerprint, other.fingerprint)
+                    if other.overlay != copy.overlay
+                    # Two roots listing one file share it; only separate files are copies.
+                    and other.resource.path != copy.resource.path
+                    and _similar(copy.fingerprint, other.fingerprint)
                 }
             )
             if not others:

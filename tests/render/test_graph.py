@@ -94,3 +94,15 @@ def test_cycles_and_broken_references(tmp_path: Path) -> None:
         ("c", "../../outside", OUTSIDE),
     ]
     assert graph.targets == ["c"]
+
+
+def test_changed_application_marks_its_target(tmp_path: Path) -> None:
+    app_doc = {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Application",
+        "metadata": {"name": "web"},
+        "spec": {"sources": [{"repoURL": "x", "path": "apps/web/overlays/staging"}, {"chart": "redis", "path": "x"}]},
+    }
+    graph = graph_of(tmp_path, two_apps(), [Resource(app_doc, "argocd/web.yaml", 1)])
+    assert [a.directory for a in graph.applications] == ["apps/web/overlays/staging"]
+    assert graph.affected(["argocd/web.yaml"]) == ["apps/web/overlays/staging"]

@@ -141,7 +141,9 @@ def test_cluster_generator_reads_cluster_secrets(tmp_path: Path) -> None:
                 "spec": {"project": "p", "destination": {"name": "{{name}}", "namespace": "{{metadata.labels.env}}"}}}  # fmt: skip
     ctx = _ctx(tmp_path, [Resource(secret, "c1.yaml", 1), Resource(other, "c2.yaml", 1)])
     everything = generated_applications(_appset({"generators": [{"clusters": {}}], "template": template}), ctx)
-    assert [g.resource.name for g in everything] == ["web-in-cluster", "web-prod-eu", "web-dev"]
+    # Argo CD's own cluster has no `env` label: its Application cannot be rendered, and a note says so.
+    assert [g.resource.name for g in everything] == ["web-prod-eu", "web-dev"]
+    assert any("metadata.labels.env" in note for note in ctx.notes)
     selected = generated_applications(
         _appset({"generators": [{"clusters": {"selector": {"matchLabels": {"env": "prod"}}}}], "template": template}), ctx
     )
@@ -252,7 +254,7 @@ def test_application_path_checks(make_repo: Callable[..., Path]) -> None:
         "argocd/helm.yaml": _app(name="helm", path="charts/web"),
         "argocd/missing.yaml": _app(name="missing", path="apps/api/overlays/production"),
         "argocd/empty.yaml": _app(name="empty", path="apps/empty"),
-        "argocd/elsewhere.yaml": _app(name="elsewhere", repo="https://github.com/other/repo.git", path="x/y"),
+        "argocd/elsewhere.yaml": _app(name="elsewhere", repo="https://github.com/other/manifests.git", path="x/y"),
     })  # fmt: skip
     _code, report = check_json(root, "--no-render", "--rule", "application-path-exists")
     got = sorted((f["path"], f["line"], f["message"]) for f in report["findings"])

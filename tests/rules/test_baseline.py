@@ -11,7 +11,12 @@ import pytest
 from gitops_lint.check import CheckOptions, prepare_context, run_check
 from gitops_lint.errors import UsageError
 from gitops_lint.model import Finding
-from gitops_lint.rules.baseline import BASELINE_NAME, SECRET_RULE_IDS, apply_baseline, write_baseline
+from gitops_lint.rules.baseline import (
+    BASELINE_NAME,
+    SECRET_RULE_IDS,
+    apply_baseline,
+    write_baseline,
+)
 from tests.conftest import run_cli, write_tree
 
 MakeRepo = Callable[..., Path]

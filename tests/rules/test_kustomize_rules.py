@@ -119,3 +119,15 @@ def test_unpinned_remote_and_helm_chart(tmp_path: Path) -> None:
     assert [f.line for f in findings] == [3, 5]
     assert "default branch" in findings[0].message
     assert "no version" in findings[1].message
+
+
+def test_symlink_loop_is_a_clear_missing_reference(tmp_path: Path) -> None:
+    root = materialize(
+        tmp_path / "repo",
+        {"app/kustomization.yaml": "resources:\n  - cm.yaml\n  - loop.yaml\n",
+         "app/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n"},
+    )
+    (root / "app/loop.yaml").symlink_to("loop.yaml")
+    findings = check(root, "kustomize-missing-reference", "kustomize-build-fails")
+    assert [(f.rule, f.line) for f in findings] == [("kustomize-missing-reference", 3)]
+    assert "symlink loop" in findings[0].message
