@@ -74,7 +74,19 @@ class Ownership:
     """Answers `owner(path)` for one live object."""
 
     def __init__(self, live: dict[str, Any]) -> None:
-        self._owners: dict[Path, list[FieldOwner]] = {}
+        # Parsed on first use: most objects are in sync and never ask who wrote what.
+        self._live = live
+        self._parsed: dict[Path, list[FieldOwner]] | None = None
+
+    @property
+    def _owners(self) -> dict[Path, list[FieldOwner]]:
+        if self._parsed is None:
+            self._parsed = self._parse(self._live)
+        return self._parsed
+
+    @staticmethod
+    def _parse(live: dict[str, Any]) -> dict[Path, list[FieldOwner]]:
+        owners: dict[Path, list[FieldOwner]] = {}
         metadata = live.get("metadata")
         entries = metadata.get("managedFields") if isinstance(metadata, dict) else None
         for entry in entries if isinstance(entries, list) else []:
@@ -87,10 +99,12 @@ class Ownership:
                 subresource=str(entry.get("subresource") or ""),
             )
             for path in owned_paths(entry.get("fieldsV1"), live):
-                self._owners.setdefault(path, []).append(owner)
+                owners.setdefault(path, []).append(owner)
+        return owners
 
     def __bool__(self) -> bool:
-        return bool(self._owners)
+        metadata = self._live.get("metadata")
+        return isinstance(metadata, dict) and bool(metadata.get("managedFields"))
 
     def paths_of(self, managers: tuple[str, ...]) -> list[Path]:
         return [path for path, owners in self._owners.items() if any(o.manager in managers for o in owners)]

@@ -8,6 +8,7 @@ managedFields says a writer other than the GitOps agent or a known controller pu
 from __future__ import annotations
 
 import difflib
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -188,14 +189,25 @@ class _Walker:
         return dview, lview
 
 
+try:  # libyaml's emitter: the diff is most of a Modified resource's cost otherwise
+    _Dumper: Any = yaml.CSafeDumper
+except AttributeError:  # pragma: no cover - PyYAML without libyaml
+    _Dumper = yaml.SafeDumper
+
+
 def to_yaml(doc: Any) -> str:
-    return yaml.safe_dump(doc, sort_keys=True, default_flow_style=False, allow_unicode=True, width=1000)
+    return yaml.dump(doc, Dumper=_Dumper, sort_keys=True, default_flow_style=False, allow_unicode=True, width=1000)
 
 
 def unified_diff(desired: Any, live: Any) -> str:
     before = to_yaml(desired).splitlines(keepends=True) if desired is not None else []
     after = to_yaml(live).splitlines(keepends=True) if live is not None else []
     return "".join(difflib.unified_diff(before, after, fromfile="git", tofile="live", n=3))
+
+
+def _copy(doc: dict[str, Any]) -> dict[str, Any]:
+    copied: dict[str, Any] = json.loads(json.dumps(doc, default=str))  # faster than deepcopy
+    return copied
 
 
 def _drop(doc: dict[str, Any], paths: Iterable[Path]) -> None:
@@ -209,6 +221,9 @@ def apply_ignores(
 ) -> tuple[dict[str, Any], dict[str, Any], list[str]]:
     """Remove ignored fields from both sides (Argo CD applies the rules to both)."""
     errors: list[str] = []
+    if rules:
+        # normalize() shares nested values with the inputs; removals must not reach them.
+        desired, live = _copy(desired), _copy(live)
     for rule in rules:
         for path in rule.json_pointers:
             remove_pointer(desired, path)

@@ -6,7 +6,6 @@ Values follow pkg/apis/*/v1/defaults.go as summarised in docs/research/drift-eng
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 ANY = object()  # a server-generated value (clusterIP, nodePort, generated labels): any value
@@ -169,6 +168,18 @@ def _table() -> dict[str, list[tuple[Pattern, Any]]]:
 
 
 _TABLE = _table()
+Index = dict[tuple[int, str], list[tuple[Pattern, Any]]]
+
+
+def _index(entries: list[tuple[Pattern, Any]]) -> Index:
+    """Patterns by (length, last step): a lookup scans a handful, not the whole table."""
+    index: Index = {}
+    for pattern, value in entries:
+        index.setdefault((len(pattern), pattern[-1]), []).append((pattern, value))
+    return index
+
+
+_INDEX = {kind: _index(entries) for kind, entries in _TABLE.items()}
 
 
 def _matches(pattern: Pattern, path: tuple[str | int, ...]) -> bool:
@@ -189,19 +200,20 @@ def _value_ok(expected: Any, value: Any) -> bool:
 
 def is_server_default(kind: str, path: tuple[str | int, ...], value: Any) -> bool:
     """Whether a live-only `value` at `path` is explained by the server (every leaf of it)."""
-    entries = _TABLE.get(kind)
-    if not entries:
+    index = _INDEX.get(kind)
+    if not index:
         return False
-    return _explained(entries, path, value)
+    return _explained(index, path, value)
 
 
-def _explained(entries: Iterable[tuple[Pattern, Any]], path: tuple[str | int, ...], value: Any) -> bool:
-    entries = list(entries)
-    for pattern, expected in entries:
-        if _matches(pattern, path) and _value_ok(expected, value):
-            return True
+def _explained(index: Index, path: tuple[str | int, ...], value: Any) -> bool:
+    last = str(path[-1]) if path else ""
+    for key in ((len(path), last), (len(path), "*")):
+        for pattern, expected in index.get(key, ()):
+            if _matches(pattern, path) and _value_ok(expected, value):
+                return True
     if isinstance(value, dict) and value:
-        return all(_explained(entries, (*path, key), item) for key, item in value.items())
+        return all(_explained(index, (*path, key), item) for key, item in value.items())
     if isinstance(value, list) and value:
-        return all(_explained(entries, (*path, index), item) for index, item in enumerate(value))
+        return all(_explained(index, (*path, i), item) for i, item in enumerate(value))
     return False

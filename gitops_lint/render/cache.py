@@ -63,23 +63,28 @@ def render_key(directory: str, inputs: Iterable[str], digests: FileDigests, salt
     return hasher.hexdigest()
 
 
+def _usable(directory: Path) -> bool:
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return False
+    return os.access(directory, os.W_OK)
+
+
+def shared_cache_dir() -> Path | None:
+    """GITOPS_LINT_CACHE_DIR, else the user cache dir; None when neither can be written."""
+    configured = os.environ.get(CACHE_ENV)
+    directory = Path(configured) if configured else Path(platformdirs.user_cache_dir("gitops-lint")) / "render"
+    return directory if _usable(directory) else None
+
+
 def default_cache_dir(repo_root: Path) -> Path | None:
     """GITOPS_LINT_CACHE_DIR, else the user cache dir, else `.gitops-lint-cache/` in the repo."""
-    candidates: list[Path] = []
-    configured = os.environ.get(CACHE_ENV)
-    if configured:
-        candidates.append(Path(configured))
-    else:
-        candidates.append(Path(platformdirs.user_cache_dir("gitops-lint")) / "render")
-        candidates.append(repo_root / LOCAL_CACHE_DIR)
-    for candidate in candidates:
-        try:
-            candidate.mkdir(parents=True, exist_ok=True)
-        except OSError:
-            continue
-        if os.access(candidate, os.W_OK):
-            return candidate
-    return None
+    shared = shared_cache_dir()
+    if shared is not None or os.environ.get(CACHE_ENV):
+        return shared
+    local = repo_root / LOCAL_CACHE_DIR
+    return local if _usable(local) else None
 
 
 class RenderCache:

@@ -16,6 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from gitops_lint.errors import UsageError
+from gitops_lint.render.cache import shared_cache_dir
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,37 @@ def _run_version(command: list[str]) -> str | None:
     return match.group(1) if out.returncode == 0 and match else None
 
 
+def _remembered_version(binary: str, command: list[str]) -> str | None:
+    """`_run_version`, remembered on disk per binary (path, size, mtime).
+
+    Asking kubectl its version is a process start (0.1-0.3 s) on every run, which the
+    pre-commit hook feels; the answer only changes when the binary does.
+    """
+    try:
+        stat = os.stat(binary)
+    except OSError:
+        return _run_version(command)
+    identity = f"{os.path.realpath(binary)}|{stat.st_size}|{stat.st_mtime_ns}|{' '.join(command[1:])}"
+    directory = shared_cache_dir()
+    memo = directory / "kustomize-versions.json" if directory is not None else None
+    known: dict[str, str] = {}
+    if memo is not None:
+        with contextlib.suppress(OSError, ValueError):
+            loaded = json.loads(memo.read_text(encoding="utf-8"))
+            if isinstance(loaded, dict):
+                known = {str(k): str(v) for k, v in loaded.items()}
+    if identity in known:
+        return known[identity]
+    version = _run_version(command)
+    if version is not None and memo is not None:
+        known[identity] = version
+        with contextlib.suppress(OSError):
+            temporary = memo.with_suffix(f".{os.getpid()}.tmp")
+            temporary.write_text(json.dumps(known), encoding="utf-8")
+            os.replace(temporary, memo)
+    return version
+
+
 @lru_cache(maxsize=8)
 def find_kustomize(explicit: str | None = None) -> Kustomize | None:
     """`explicit` (a kustomize or kubectl path) if given, else kustomize on PATH, else kubectl."""
@@ -55,18 +87,18 @@ def find_kustomize(explicit: str | None = None) -> Kustomize | None:
         if resolved is None:
             raise UsageError(f"--kustomize {explicit!r}: not an executable")
         if Path(resolved).name.startswith("kubectl"):
-            version = _run_version([resolved, "version", "--client"])
+            version = _remembered_version(resolved, [resolved, "version", "--client"])
             return Kustomize((resolved, "kustomize"), version or "unknown")
-        version = _run_version([resolved, "version"])
+        version = _remembered_version(resolved, [resolved, "version"])
         return Kustomize((resolved, "build"), version or "unknown")
     standalone = shutil.which("kustomize")
     if standalone:
-        version = _run_version([standalone, "version"])
+        version = _remembered_version(standalone, [standalone, "version"])
         if version:
             return Kustomize((standalone, "build"), version)
     kubectl = shutil.which("kubectl")
     if kubectl:
-        version = _run_version([kubectl, "version", "--client"])
+        version = _remembered_version(kubectl, [kubectl, "version", "--client"])
         if version:
             return Kustomize((kubectl, "kustomize"), version)
     return None

@@ -132,7 +132,7 @@ def _skip_reason(
                 f"{_label(target)} not rendered: it reaches the remote base {first.reference}{via}, "
                 "and rendering is offline",
                 path=kustomization.file,
-                line=_reference_line(ctx, graph.kustomizations[first.via], first.reference),
+                line=_line_toward(ctx, graph, target, first.via, first.reference),
                 severity=Severity.INFO,
                 fix="Pass --allow-network (or set kustomize.allow_network in .gitops-lint.yaml) "
                 "to render it; its raw files are still checked.",
@@ -419,9 +419,14 @@ def _pointer_line(ctx: CheckContext, path: str, pointer: tuple[str | int, ...]) 
     return locate_line(source.text, 0, pointer) or 1
 
 
-def _reference_line(ctx: CheckContext, kustomization: Kustomization, raw: str) -> int:
+def _line_toward(ctx: CheckContext, graph: RenderGraph, target: str, via: str, raw: str) -> int:
+    """In `target`'s kustomization: the line of `raw` when it names it itself, else the line of
+    the entry through which `via` (the kustomization that names it) is reached."""
+    kustomization = graph.kustomizations[target]
     for reference in kustomization.references:
-        if reference.raw == raw:
+        if via == target and reference.raw == raw:
+            return _pointer_line(ctx, kustomization.file, reference.pointer)
+        if via != target and reference.path in graph.deps.get(target, []) and via in graph.closure(reference.path):
             return _pointer_line(ctx, kustomization.file, reference.pointer)
     return 1
 

@@ -249,13 +249,28 @@ HPA_REPLICAS_IGNORED = meta(
 )
 
 
-def _rendered_by(ctx: CheckContext, root: str) -> list[Resource]:
-    """What the kustomization root at `root` produces: kustomize's output, else its files."""
-    rendered = [r for r in ctx.rendered if r.rendered_from == root]
-    if rendered:
-        return rendered
-    files = _reachable_files(ctx, root)
-    return [r for r in (*ctx.resources, *ctx.fragments) if r.path in files]
+@dataclass
+class _AppContents:
+    """Indexes built once per run: rendered output by root, raw documents by file."""
+
+    rendered: dict[str, list[Resource]]
+    by_path: dict[str, list[Resource]]
+
+    @classmethod
+    def of(cls, ctx: CheckContext) -> _AppContents:
+        rendered: dict[str, list[Resource]] = {}
+        for resource in ctx.rendered:
+            rendered.setdefault(resource.rendered_from or "", []).append(resource)
+        by_path: dict[str, list[Resource]] = {}
+        for resource in (*ctx.resources, *ctx.fragments):
+            by_path.setdefault(resource.path, []).append(resource)
+        return cls(rendered, by_path)
+
+    def of_root(self, ctx: CheckContext, root: str) -> list[Resource]:
+        """What the kustomization root at `root` produces: kustomize's output, else its files."""
+        if root in self.rendered:
+            return self.rendered[root]
+        return [r for path in sorted(_reachable_files(ctx, root)) for r in self.by_path.get(path, ())]
 
 
 def _reachable_files(ctx: CheckContext, root: str) -> set[str]:
@@ -320,11 +335,12 @@ def check_hpa_replicas_ignored(ctx: CheckContext) -> Iterator[Finding]:
     if not views or _globally_ignored(ctx):
         return
     directories = _directories(ctx)
+    contents = _AppContents.of(ctx)
     for view in views:
         for source in application_sources(view.resource.doc):
             if source.path is None or not is_this_repo(source, ctx, directories):
                 continue
-            resources = _rendered_by(ctx, source.path)
+            resources = contents.of_root(ctx, source.path)
             yield from _hpa_findings(ctx, view, source.path, resources)
 
 

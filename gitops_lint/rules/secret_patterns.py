@@ -26,17 +26,30 @@ class SecretPattern:
     - `docker-auth`: a base64 `user:password` pair in a Docker config;
     - `private-key`: a PEM block whose body must look like real key material;
     - `assignment`: a secret-named key; the value needs real entropy.
+
+    `hints` are lower-case substrings one of which every match contains: the regex only
+    runs on the lines holding one (on the whole text when `multiline`), which keeps a scan
+    of a large repo fast without changing what is found.
     """
 
     id: str
     regex: re.Pattern[str]
     description: str
     confirm: str = "token"
+    hints: tuple[str, ...] = ()
+    multiline: bool = False
 
 
 def _p(pattern: str, flags: int = 0) -> re.Pattern[str]:
     return re.compile(pattern, flags)
 
+
+# Lines that can hold a secret-named key (normalised names drop `_`/`-`, so spell both).
+ASSIGNMENT_HINTS: tuple[str, ...] = (
+    "pass", "secret", "token", "apikey", "api_key", "api-key", "privatekey", "private_key",
+    "private-key", "credential", "authkey", "auth_key", "auth-key", "encryptionkey",
+    "encryption_key", "encryption-key", "signingkey", "signing_key", "signing-key",
+)  # fmt: skip
 
 PATTERNS: tuple[SecretPattern, ...] = (
     SecretPattern(
@@ -44,16 +57,20 @@ PATTERNS: tuple[SecretPattern, ...] = (
         _p(r"-----BEGIN[ A-Z0-9]{0,30} PRIVATE KEY(?: BLOCK)?-----(?P<secret>(?:[\s\\nA-Za-z0-9+/=:,.-]|\\n){20,}?)-----END"),
         "PEM private key block (RSA, EC, DSA, OpenSSH, PKCS#8, PGP)",
         "private-key",
+        hints=("private key",),
+        multiline=True,
     ),
     SecretPattern(
         "age-secret-key",
         _p(_B + r"(?P<secret>AGE-SECRET-KEY-1[02-9AC-HJ-NP-Z]{58})" + _E),
         "age secret key (SOPS' age identity)",
+        hints=("age-secret-key-1",),
     ),
     SecretPattern(
         "aws-access-key-id",
         _p(_B + r"(?P<secret>(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16})" + _E),
         "AWS access key id (long-term AKIA or temporary ASIA credentials)",
+        hints=("akia", "asia", "abia", "acca"),
     ),
     SecretPattern(
         "aws-secret-access-key",
@@ -61,36 +78,43 @@ PATTERNS: tuple[SecretPattern, ...] = (
             r"(?i)aws_?secret_?(?:access_?)?key[\"']?\s*[:=]\s*[\"']?(?P<secret>[A-Za-z0-9/+]{40})" + _E
         ),
         "AWS secret access key assigned to an aws_secret_access_key-style name",
+        hints=("aws",),
     ),
     SecretPattern(
         "github-token",
         _p(_B + r"(?P<secret>gh[pousr]_[A-Za-z0-9]{36})" + _E),
         "GitHub token (personal, OAuth, user-to-server, server-to-server, refresh)",
+        hints=("ghp_", "gho_", "ghu_", "ghs_", "ghr_"),
     ),
     SecretPattern(
         "github-fine-grained-token",
         _p(_B + r"(?P<secret>github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59})" + _E),
         "GitHub fine-grained personal access token",
+        hints=("github_pat_",),
     ),
     SecretPattern(
         "gitlab-token",
         _p(_B + r"(?P<secret>(?:glpat|gldt|glrt|glft|glcbt|glsoat|gloas)-[A-Za-z0-9_-]{20,})" + _E),
         "GitLab personal/deploy/runner/feed/CI job/OAuth token",
+        hints=("glpat-", "gldt-", "glrt-", "glft-", "glcbt-", "glsoat-", "gloas-"),
     ),
     SecretPattern(
         "gitlab-runner-registration-token",
         _p(_B + r"(?P<secret>GR1348941[A-Za-z0-9_-]{20})" + _E),
         "GitLab runner registration token",
+        hints=("gr1348941",),
     ),
     SecretPattern(
         "slack-token",
         _p(_B + r"(?P<secret>xox[abposr]-(?:\d+-){1,3}[A-Za-z0-9-]{10,})" + _E),
         "Slack bot, user, app or workspace token",
+        hints=("xoxa-", "xoxb-", "xoxp-", "xoxo-", "xoxs-", "xoxr-"),
     ),
     SecretPattern(
         "slack-app-token",
         _p(_B + r"(?P<secret>xapp-\d-[A-Z0-9]+-\d+-[a-f0-9]{32,})" + _E),
         "Slack app-level token",
+        hints=("xapp-",),
     ),
     SecretPattern(
         "slack-webhook",
@@ -99,6 +123,7 @@ PATTERNS: tuple[SecretPattern, ...] = (
             r"(?P<secret>T[A-Z0-9]{6,}/[AB][A-Z0-9]{6,}/[A-Za-z0-9]{20,})"
         ),
         "Slack incoming webhook URL",
+        hints=("hooks.slack.com",),
     ),
     SecretPattern(
         "teams-webhook",
@@ -107,31 +132,37 @@ PATTERNS: tuple[SecretPattern, ...] = (
             r"(?P<secret>[0-9a-f-]{36}@[0-9a-f-]{36}/IncomingWebhook/[0-9a-f]{32}/[0-9a-f-]{36})"
         ),
         "Microsoft Teams incoming webhook URL",
+        hints=("webhook.office.com",),
     ),
     SecretPattern(
         "google-api-key",
         _p(_B + r"(?P<secret>AIza[0-9A-Za-z_-]{35})" + _E),
         "Google API key",
+        hints=("aiza",),
     ),
     SecretPattern(
         "google-oauth-client-secret",
         _p(_B + r"(?P<secret>GOCSPX-[A-Za-z0-9_-]{28})" + _E),
         "Google OAuth client secret",
+        hints=("gocspx-",),
     ),
     SecretPattern(
         "stripe-secret-key",
         _p(_B + r"(?P<secret>(?:sk|rk)_live_[A-Za-z0-9]{24,})" + _E),
         "Stripe live secret or restricted key",
+        hints=("sk_live_", "rk_live_"),
     ),
     SecretPattern(
         "npm-token",
         _p(_B + r"(?P<secret>npm_[A-Za-z0-9]{36})" + _E),
         "npm access token",
+        hints=("npm_",),
     ),
     SecretPattern(
         "jwt",
         _p(_B + r"(?P<secret>eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{16,})" + _E),
         "JSON Web Token (e.g. a Kubernetes service-account token)",
+        hints=("eyj",),
     ),
     SecretPattern(
         "url-credentials",
@@ -141,12 +172,14 @@ PATTERNS: tuple[SecretPattern, ...] = (
         ),
         "user:password embedded in a URL (basic auth)",
         "userinfo",
+        hints=("@",),
     ),
     SecretPattern(
         "docker-config-auth",
         _p(r"\"auth\"\s*:\s*\"(?P<secret>[A-Za-z0-9+/]{8,}={0,2})\""),
         "base64 user:password in a Docker config (`.dockerconfigjson` auths)",
         "docker-auth",
+        hints=('"auth"',),
     ),
     SecretPattern(
         "secret-assignment",
@@ -157,6 +190,7 @@ PATTERNS: tuple[SecretPattern, ...] = (
         ),
         "password/token/secret-named key with a high-entropy value",
         "assignment",
+        hints=ASSIGNMENT_HINTS,
     ),
 )
 

@@ -165,27 +165,69 @@ def _line_starts(text: str) -> list[int]:
     return starts
 
 
+# One pass over a file finds every hint of every pattern; only the patterns whose hints
+# occur then run, and single-line ones only on the lines holding a hint.
+_PATTERNS_BY_HINT: dict[str, list[SecretPattern]] = {}
+for _pattern in PATTERNS:
+    for _hint in _pattern.hints:
+        _PATTERNS_BY_HINT.setdefault(_hint, []).append(_pattern)
+_ANY_HINT = re.compile("|".join(re.escape(h) for h in sorted(_PATTERNS_BY_HINT, key=len, reverse=True)))
+_UNHINTED = tuple(p for p in PATTERNS if not p.hints)
+
+
+def _candidate_windows(text: str, lowered: str) -> dict[str, list[tuple[int, int]]]:
+    """Pattern id → (start, end) of the lines where one of its hints occurs (whole text if multiline)."""
+    windows: dict[str, list[tuple[int, int]]] = {}
+    line_start, line_end = -1, -1
+    for found in _ANY_HINT.finditer(lowered):
+        if found.start() > line_end:
+            line_start = lowered.rfind("\n", 0, found.start()) + 1
+            line_end = lowered.find("\n", found.end())
+            line_end = len(text) if line_end == -1 else line_end
+        for pattern in _PATTERNS_BY_HINT[found.group()]:
+            spans = windows.setdefault(pattern.id, [])
+            span = (0, len(text)) if pattern.multiline else (line_start, line_end)
+            if not spans or spans[-1] != span:
+                spans.append(span)
+    return windows
+
+
+def _lowered(text: str) -> str:
+    lowered = text.lower()
+    if len(lowered) == len(text):
+        return lowered
+    # a few characters (e.g. `İ`) grow when lowered; keep offsets aligned with `text`
+    return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+
+
 def scan_text(text: str) -> list[Hit]:
     """Every credential in `text`, most specific pattern first, one hit per span."""
+    windows = _candidate_windows(text, _lowered(text))
     starts: list[int] | None = None
     hits: list[Hit] = []
     taken: list[tuple[int, int]] = []
     for pattern in PATTERNS:
-        for match in pattern.regex.finditer(text):
-            start, end = match.span("secret")
-            if any(start < t_end and t_start < end for t_start, t_end in taken):
-                continue  # a more specific pattern already reported this span
-            confirmed = _confirm(pattern, match)
-            if confirmed is None:
+        spans = windows.get(pattern.id)
+        if spans is None:
+            if pattern not in _UNHINTED:
                 continue
-            value, key = confirmed
-            if starts is None:
-                starts = _line_starts(text)
-            line_index = bisect.bisect_right(starts, start) - 1
-            hits.append(
-                Hit(pattern, value, line_index + 1, start - starts[line_index] + 1, start, end, key)
-            )
-            taken.append((start, end))
+            spans = [(0, len(text))]
+        for window_start, window_end in spans:
+            for match in pattern.regex.finditer(text, window_start, window_end):
+                start, end = match.span("secret")
+                if any(start < t_end and t_start < end for t_start, t_end in taken):
+                    continue  # a more specific pattern already reported this span
+                confirmed = _confirm(pattern, match)
+                if confirmed is None:
+                    continue
+                value, key = confirmed
+                if starts is None:
+                    starts = _line_starts(text)
+                line_index = bisect.bisect_right(starts, start) - 1
+                hits.append(
+                    Hit(pattern, value, line_index + 1, start - starts[line_index] + 1, start, end, key)
+                )
+                taken.append((start, end))
     hits.sort(key=lambda hit: (hit.line, hit.column))
     return hits
 
@@ -500,9 +542,12 @@ def _generator_literal_values(ctx: CheckContext, path: str) -> set[str]:
 
 
 def credential_findings(ctx: CheckContext, path: str, text: str) -> Iterator[Finding]:
+    hits = scan_text(text)
+    if not hits:
+        return
     skipped = skipped_lines(ctx, path) if is_yaml_path(path) else set()
     owned_values = _generator_literal_values(ctx, path)
-    for hit in scan_text(text):
+    for hit in hits:
         if hit.line in skipped or hit.value in owned_values:
             continue
         yield ctx.finding(

@@ -7,10 +7,10 @@ import copy
 from typing import Any
 
 import pytest
-from tests.drift.drift_fixtures import deployment, edit, entry, live_of
 
 from gitops_lint.drift.compare import compare
 from gitops_lint.drift.ignore import parse_rules
+from tests.drift.drift_fixtures import deployment, edit, entry, live_of
 
 
 def paths(desired: dict[str, Any], live: dict[str, Any], rules: list[dict[str, Any]] | None = None,

@@ -6,7 +6,12 @@ from fractions import Fraction
 
 import pytest
 
-from gitops_lint.drift.quantities import canonical_quantity, is_quantity_path, parse_quantity, quantities_equal
+from gitops_lint.drift.quantities import (
+    canonical_quantity,
+    is_quantity_path,
+    parse_quantity,
+    quantities_equal,
+)
 
 
 @pytest.mark.parametrize(

@@ -10,9 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from lxml import etree
+
 from tests.conftest import REPO_ROOT, git_init, require_tool, run_cli
 from tests.drift.drift_fixtures import application, deployment, dump, edit, live_of, write
-from lxml import etree
 
 XSD = REPO_ROOT / "tests" / "data" / "junit-jenkins-10.xsd"
 

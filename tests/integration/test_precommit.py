@@ -22,7 +22,7 @@ import yaml
 from pre_commit.clientlib import load_config, load_manifest  # type: ignore[import-untyped]
 
 from gitops_lint import hooks
-from tests.conftest import REPO_ROOT, require_tool, write_tree
+from tests.conftest import REPO_ROOT, require_tool, run_cli, write_tree
 
 SNIPPET = REPO_ROOT / "docs" / "snippets" / "pre-commit-config.yaml"
 MANIFEST = REPO_ROOT / ".pre-commit-hooks.yaml"
@@ -100,6 +100,30 @@ def test_policy_test_hook_selects_policy_files(path: str, selected: bool) -> Non
     assert bool(re.search(hooks.POLICY_FILES, path)) is selected
 
 
+def _hook_args(hook_id: str) -> list[str]:
+    """The hook's command line after `gitops-lint`, as pre-commit builds it (filenames go last)."""
+    hook = next(h for h in hooks.HOOKS if h.id == hook_id)
+    program, *args = hook.entry.split()
+    assert program == "gitops-lint"
+    return [*args, *hook.args]
+
+
+def test_check_hook_command_reports_only_the_files_it_is_given(make_repo: Callable[..., Path]) -> None:
+    # A repo with an old problem: the hook must not refuse every commit until someone fixes it.
+    root = make_repo({
+        "CODEOWNERS": "* @myorg/platform\n",
+        "infrastructure/legacy.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: legacy\n"
+                                      "data:\n  A: '1'\n  A: '2'\n",
+        "infrastructure/new.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: new\ndata:\n  A: '1'\n",
+    }, git=True)
+    touched = run_cli(*_hook_args("gitops-lint"), "infrastructure/new.yaml", cwd=root)
+    assert touched.exit_code == 0, touched.output
+    assert "legacy.yaml" not in touched.output
+    broken = run_cli(*_hook_args("gitops-lint"), "infrastructure/legacy.yaml", cwd=root)
+    assert broken.exit_code == 1, broken.output
+    assert "yaml-duplicate-key" in broken.output
+
+
 def test_snippet_is_a_valid_pre_commit_config() -> None:
     config = load_config(str(SNIPPET))
     (repo,) = config["repos"]
@@ -141,14 +165,6 @@ def _copy_checkout(dest: Path) -> str:
             target = dest / name
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, target)
-    # Git does not keep empty directories, and the wheel build force-includes policies/ and
-    # schemas/: until policies/ has a file in the checkout, the clone pre-commit makes would fail
-    # to build. A placeholder keeps the test about the hooks, not about an empty directory.
-    for data_dir in ("policies", "schemas"):
-        directory = dest / data_dir
-        if not directory.is_dir() or not any(directory.iterdir()):
-            directory.mkdir(exist_ok=True)
-            (directory / ".keep").write_text("", encoding="utf-8")
     _git(dest, "init", "-q", "-b", "main")
     _git(dest, "add", "-A")
     _git(dest, "commit", "-qm", "gitops-lint under test")

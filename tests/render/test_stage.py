@@ -125,12 +125,16 @@ def test_remote_base_offline_is_not_rendered_and_does_not_hang(tmp_path: Path) -
     files["apps/api/base/kustomization.yaml"] += (
         "  - https://github.com/kubernetes-sigs/kustomize//examples/helloWorld?ref=v5.5.0\n"
     )
+    # The overlay's `- ../../base` entry is on line 4: that is where the remote is reached from.
+    files["apps/api/overlays/production/kustomization.yaml"] = (
+        "namespace: production\nnamePrefix: p-\nresources:\n  - ../../base\n"
+    )
     root = materialize(tmp_path / "repo", files)
     started = time.monotonic()
     ctx, findings = rendered_context(root)
     assert time.monotonic() - started < 30
     assert [(f.rule, f.severity.value, f.path, f.line) for f in findings] == [
-        ("kustomize-build-fails", "info", "apps/api/overlays/production/kustomization.yaml", 3),
+        ("kustomize-build-fails", "info", "apps/api/overlays/production/kustomization.yaml", 4),
     ]
     assert "through apps/api/base" in findings[0].message
     assert "apps/api/overlays/production" not in ctx.rendered_roots
