@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from gitops_lint.check import CheckOptions, effective_config
@@ -74,5 +75,10 @@ def explain_rule(rule_id: str, config_path: Path | None = None) -> str:
     return "\n".join(out) + "\n"
 
 
+_EXPECT_MARKER = re.compile(r"\s*# expect: [\w,\s-]+$")
+
+
 def _indent(text: str) -> str:
-    return "\n".join(f"    {line}" for line in text.rstrip("\n").splitlines())
+    # `# expect:` markers are for `policy test`; a reader needs the manifest only.
+    lines = (_EXPECT_MARKER.sub("", line) for line in text.rstrip("\n").splitlines())
+    return "\n".join(f"    {line}" for line in lines if line.strip() or not line)

@@ -109,7 +109,8 @@ def load_config(path: Path | None, root: Path) -> Config:
 
 def config_from_dict(data: dict[str, Any], path: str | None = None) -> Config:
     rule_levels: dict[str, Severity | None] = {
-        rule: None if level == "off" else Severity(level)
+        # An unquoted `off` is YAML 1.1 false: both mean off.
+        rule: None if level in ("off", False) else Severity(level)
         for rule, level in data.get("rules", {}).items()
     }
     exemptions = tuple(

@@ -128,3 +128,20 @@ def test_parse_log_reads_added_lines_with_their_numbers() -> None:
     ]
     [hit] = list(parse_log(log))
     assert (hit.path, hit.line, hit.commit.author) == ("x.env", 5, "Ann")
+
+
+_WIRED = "scan_history" in Path(__file__).resolve().parent.parent.joinpath("gitops_lint", "check.py").read_text()
+
+
+@pytest.mark.xfail(not _WIRED, reason="check.py does not call scan_history for --history yet", strict=True)
+def test_check_history_through_the_cli(leaky_repo: tuple[Path, dict[str, git.Commit]]) -> None:
+    from tests.conftest import check_json
+
+    root, commits = leaky_repo
+    _code, report = check_json(root, "--history", "--no-render", "--rule", "no-credentials-in-files")
+    history = [f for f in report["findings"] if "committed in" in f["message"]]
+    assert [(f["path"], f["line"]) for f in history] == [("apps/api/cm.yaml", 6)]
+    assert commits["leak"].hexsha[:10] in history[0]["message"]
+    assert TOKEN not in str(report)
+    _code, report = check_json(root, "--history", "--since", commits["remove"].hexsha, "--no-render")
+    assert not [f for f in report["findings"] if "committed in" in f["message"]]

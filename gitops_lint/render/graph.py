@@ -114,6 +114,8 @@ class RenderGraph:
     _inputs: dict[str, frozenset[str]] = field(default_factory=dict)
     _dir_cache: dict[str, bool] = field(default_factory=dict)
     _file_cache: dict[str, bool] = field(default_factory=dict)
+    _root_text: str = ""
+    _apps_by_dir: dict[str, list[ApplicationTarget]] | None = None
 
     # -- queries -----------------------------------------------------------------------------
 
@@ -146,6 +148,13 @@ class RenderGraph:
             if kustomization in self.kustomizations
             for reference in self.kustomizations[kustomization].remote
         ]
+
+    def applications_of(self, directory: str) -> list[ApplicationTarget]:
+        if self._apps_by_dir is None:
+            self._apps_by_dir = {}
+            for application in self.applications:
+                self._apps_by_dir.setdefault(application.directory, []).append(application)
+        return self._apps_by_dir.get(directory, [])
 
     def uses_helm(self, directory: str) -> str | None:
         """The first kustomization in `directory`'s closure that inflates Helm charts."""
@@ -230,15 +239,27 @@ class RenderGraph:
 
     def _exists_dir(self, path: str) -> bool:
         if path not in self._dir_cache:
-            self._dir_cache[path] = (self.root / path).is_dir() if path else True
+            self._dir_cache[path] = not path or os.path.isdir(os.path.join(self._root_text, path))
         return self._dir_cache[path]
 
     def _exists_file(self, path: str) -> bool:
+        """File or directory. os.path.exists follows symlinks: a dangling link or a link loop
+        counts as missing, which is what kustomize will say too."""
         if path not in self._file_cache:
-            # os.path.exists follows symlinks: a dangling link or a link loop counts as missing,
-            # which is what kustomize will say too.
-            self._file_cache[path] = os.path.exists(self.root / path)
+            self._file_cache[path] = os.path.exists(os.path.join(self._root_text, path))
         return self._file_cache[path]
+
+    def _know_files(self) -> None:
+        """The file list already says what exists: only paths outside it cost a stat()."""
+        self._root_text = str(self.root)
+        for path in self.files:
+            self._file_cache[path] = True
+            self._dir_cache[path] = False
+            directory = posixpath.dirname(path)
+            while directory and directory not in self._dir_cache:
+                self._dir_cache[directory] = True
+                self._file_cache[directory] = True
+                directory = posixpath.dirname(directory)
 
     def _link(self) -> None:
         for kustomization in self.kustomizations.values():
@@ -317,6 +338,7 @@ class RenderGraph:
 def build_graph(root: Path, layout: Layout, files: Iterable[str], resources: Iterable[Any] = ()) -> RenderGraph:
     graph = RenderGraph(root=root, layout=layout, files=sorted(files))
     graph.applications = application_targets(resources)
+    graph._know_files()
     graph._link()
     graph._find_cycles()
     graph._own_files()

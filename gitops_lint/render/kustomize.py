@@ -162,8 +162,9 @@ def _run(command: list[str], timeout: float, env: dict[str, str]) -> tuple[int |
     try:
         stdout, stderr = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
-        with contextlib.suppress(OSError):
-            os.killpg(process.pid, signal.SIGKILL)
+        if hasattr(os, "killpg"):  # POSIX: the session started with the child holds them all
+            with contextlib.suppress(OSError):
+                os.killpg(process.pid, signal.SIGKILL)
         process.kill()
         process.communicate()
         return None, "", ""

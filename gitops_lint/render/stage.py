@@ -22,7 +22,7 @@ from gitops_lint.environments import resolve_environment
 from gitops_lint.errors import UsageError
 from gitops_lint.model import Finding, Resource, Severity
 from gitops_lint.render.cache import FileDigests, RenderCache, default_cache_dir, render_key
-from gitops_lint.render.graph import RenderGraph, graph_for
+from gitops_lint.render.graph import OUTSIDE, RenderGraph, graph_for
 from gitops_lint.render.kustomize import Kustomize, build, explain_failure, find_kustomize
 from gitops_lint.render.origin import pop_origin
 from gitops_lint.repo.layout import Kustomization, Reference
@@ -122,6 +122,11 @@ def _skip_reason(
         # The cycle itself is reported once (_cycle_findings); each root through it only noted.
         ctx.note(f"not rendered {_label(target)}: it includes the reference cycle {_cycle_text(cycle)}")
         return True, None
+    if any(broken.reason == OUTSIDE for broken in graph.broken_in(target)):
+        # Argo CD checks out only this repo, so it cannot build this root; rendering it here
+        # would read whatever happens to sit beside the repo on this machine.
+        ctx.note(f"not rendered {_label(target)}: it reads a path outside the repository")
+        return True, None
     if not settings.allow_network:
         reach = graph.remote_reach(target)
         if reach:
@@ -217,19 +222,15 @@ def _render_all(
         )
         if not result.ok:
             failure = explain_failure(result.error, ctx.root, result.origin_base)
-            return {
-                "ok": False,
-                "timed_out": result.timed_out,
-                "error": failure.message,
-                "error_dirs": [_relative_dir(ctx, d) for d in failure.directories],
-                "error_resource": failure.resource,
-                "items": [],
-            }
+            return _outcome(
+                error=failure.message,
+                timed_out=result.timed_out,
+                error_dirs=[_relative_dir(ctx, d) for d in failure.directories],
+                error_resource=failure.resource,
+            )
         loaded = load_yaml(result.output)
         if loaded.problems:
-            problem = loaded.problems[0]
-            return {"ok": False, "timed_out": False, "error": f"unreadable kustomize output: {problem.message}",
-                    "error_dirs": [], "error_resource": None, "items": []}
+            return _outcome(error=f"unreadable kustomize output: {loaded.problems[0].message}")
         items: list[dict[str, Any]] = []
         for document in loaded.documents:
             doc = document.data
@@ -239,8 +240,7 @@ def _render_all(
             items.append(
                 {"doc": doc, "path": origin.path, "generated_by": origin.generated_by, "remote": origin.remote}
             )
-        return {"ok": True, "timed_out": False, "error": "", "error_dirs": [], "error_resource": None,
-                "items": items}
+        return _outcome(items=items)
 
     workers = min(settings.jobs, len(missing))
     if workers <= 1:
@@ -253,6 +253,27 @@ def _render_all(
         if target in keys and not outcome["timed_out"]:
             cache.put(keys[target], outcome)
     return outcomes
+
+
+def _outcome(
+    *,
+    items: list[dict[str, Any]] | None = None,
+    error: str = "",
+    timed_out: bool = False,
+    error_dirs: list[str] | None = None,
+    error_resource: str | None = None,
+) -> dict[str, Any]:
+    """One root's render, JSON-ready: this is also the cache entry (paths repo-relative, so an
+    entry stays valid when the repo moves). `items`: rendered objects, each with the repo file
+    it came from (`path`), the generator that made it, or the remote repo it came from."""
+    return {
+        "ok": not error,
+        "timed_out": timed_out,
+        "error": error,
+        "error_dirs": error_dirs or [],
+        "error_resource": error_resource,
+        "items": items or [],
+    }
 
 
 def _relative_dir(ctx: CheckContext, directory: str) -> str:
@@ -317,8 +338,7 @@ def _application_environment(ctx: CheckContext, graph: RenderGraph, target: str)
     """The environment of the Applications deploying `target`, when they agree on one."""
     found = {
         resolve_environment(ctx.config, application.path, application.doc)
-        for application in graph.applications
-        if application.directory == target
+        for application in graph.applications_of(target)
     }
     found.discard(None)
     return found.pop() if len(found) == 1 else None

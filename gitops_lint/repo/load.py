@@ -30,10 +30,21 @@ def parse_file(repo_file: RepoFile) -> ParsedFile:
     text, reason = read_text(repo_file.absolute)
     if text is None:
         return ParsedFile(repo_file.path, None, reason, False, None)
-    if looks_templated(text):
+    loaded = load_yaml(text)
+    if looks_templated(text) and (loaded.problems or not _holds_application_set(loaded)):
         # Helm/Go templates are not YAML until rendered; parsing them would only make noise.
+        # An ApplicationSet's `{{param}}` is Argo CD's own syntax inside valid YAML: keep it.
         return ParsedFile(repo_file.path, text, None, True, None)
-    return ParsedFile(repo_file.path, text, None, False, load_yaml(text))
+    return ParsedFile(repo_file.path, text, None, False, loaded)
+
+
+def _holds_application_set(loaded: LoadResult) -> bool:
+    return any(
+        isinstance(doc.data, dict)
+        and doc.data.get("kind") == "ApplicationSet"
+        and str(doc.data.get("apiVersion", "")).startswith("argoproj.io/")
+        for doc in loaded.documents
+    )
 
 
 def _parse_chunk(chunk: Sequence[RepoFile]) -> list[ParsedFile]:

@@ -13,9 +13,8 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from collections import OrderedDict
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from gitops_lint.context import CheckContext
@@ -29,7 +28,6 @@ LOCAL_CLUSTER = {"name": "in-cluster", "server": "https://kubernetes.default.svc
 MAX_GENERATED = 500  # a generator listing more is expanded only this far
 _FAST_PARAM = re.compile(r"\{\{\s*([A-Za-z0-9_][\w.\-/]*)\s*\}\}")
 _GO_PARAM = re.compile(r"\{\{-?\s*\.([A-Za-z0-9_][\w.\-/]*)\s*-?\}\}")
-_CACHE_SIZE = 256
 
 Params = dict[str, Any]
 
@@ -94,19 +92,29 @@ def argocd_applications(ctx: CheckContext, include_generated: bool = True) -> It
             yield ApplicationView(generated.resource, generated.prefix, generated.suffix, True)
 
 
-# Expansion is asked for once per policy per ApplicationSet; cache it per run (and note once).
-_cache: OrderedDict[tuple[int, int], tuple[CheckContext, Resource, list[GeneratedApplication]]] = OrderedDict()
+@dataclass
+class _RunCache:
+    """Expansions of the current run: asked for once per policy per ApplicationSet, noted once.
+
+    Only the latest CheckContext is kept, so a long-lived process holds one repo at most.
+    """
+
+    ctx: CheckContext | None = None
+    expanded: dict[int, tuple[Resource, list[GeneratedApplication]]] = field(default_factory=dict)
+
+
+_cache = _RunCache()
 
 
 def generated_applications(appset: Resource, ctx: CheckContext) -> list[GeneratedApplication]:
-    key = (id(ctx), id(appset))
-    cached = _cache.get(key)
-    if cached is not None and cached[0] is ctx and cached[1] is appset:
-        return cached[2]
+    if _cache.ctx is not ctx:
+        _cache.ctx = ctx
+        _cache.expanded = {}
+    cached = _cache.expanded.get(id(appset))
+    if cached is not None and cached[0] is appset:
+        return cached[1]
     result = _expand(appset, ctx)
-    _cache[key] = (ctx, appset, result)
-    while len(_cache) > _CACHE_SIZE:
-        _cache.popitem(last=False)
+    _cache.expanded[id(appset)] = (appset, result)
     return result
 
 

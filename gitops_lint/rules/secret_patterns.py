@@ -186,7 +186,7 @@ PATTERNS: tuple[SecretPattern, ...] = (
         # A key whose name ends in a secret word, then `:` or `=`, then a scalar value.
         _p(
             r"(?P<key>[A-Za-z_][A-Za-z0-9_.-]{0,80})[\"']?\s*(?::|=|:=)[ \t]*"
-            r"(?P<quote>[\"']?)(?P<secret>[^\s\"'#,;{}\[\]]{4,256})(?P=quote)(?=[\s,;}\]]|$)"
+            r"(?P<quote>[\"']?)(?P<secret>[^\s\"'#,;{}\[\]()]{4,256})(?P=quote)(?=[\s,;}\]]|$)"
         ),
         "password/token/secret-named key with a high-entropy value",
         "assignment",
@@ -227,7 +227,7 @@ NOT_A_SECRET_KEY_PREFIX = re.compile(
 REFERENCE = re.compile(
     r"^(?:op://|vault:|ref\+|ENC\[|akv:|awssm:|gcpsm:|secretref:|sm://|arn:aws:secretsmanager:|"
     r"projects/[^/]+/secrets/|azurekeyvault:|\$)"
-    r"|\$\{[^}]*\}|\$\([^)]*\)|\{\{.*\}\}|%\{[^}]*\}|#\{[^}]*\}|^<[^<>]+>$|^\[\[.*\]\]$|^__[A-Z0-9_]+__$"
+    r"|\$\{[^}]*\}|\$\([^)]*\)|\{\{.*\}\}|%\{[^}]*\}|#\{[^}]*\}|^<[^<>]+>$|^\[\[.*\]\]$|^__[A-Z0-9_]+__$|^\*[\w.-]+$"  # `*alias`: a YAML alias
 )
 
 # Values everyone recognises as "fill me in" (compared lower case, `_-. ` removed).
@@ -239,6 +239,7 @@ PLACEHOLDERS: frozenset[str] = frozenset(
         "default", "mysecret", "mypassword", "yourpassword", "yoursecret", "yourtoken",
         "supersecret", "secretvalue", "value", "string", "true", "false", "admin", "test",
         "testing", "foobar", "foo", "bar", "base64", "encoded", "hidden", "masked",
+        "pass", "passw0rd", "pw", "pwd", "user", "username", "hunter2", "letmein", "s3cr3t",
     }
 )  # fmt: skip
 PLACEHOLDER_PREFIXES: tuple[str, ...] = ("your", "replace", "changeme", "insert", "put", "enter", "example")

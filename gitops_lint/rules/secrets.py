@@ -21,6 +21,7 @@ from gitops_lint.context import CheckContext
 from gitops_lint.model import Finding, Resource
 from gitops_lint.repo.files import is_yaml_path
 from gitops_lint.repo.layout import is_kustomization_file
+from gitops_lint.repo.yaml import locate_line
 from gitops_lint.rules import sops
 from gitops_lint.rules.base import meta, repo_rule, resource_rule
 from gitops_lint.rules.baseline import fingerprint, redact
@@ -40,7 +41,12 @@ from gitops_lint.rules.secret_patterns import (
 
 MIN_SECRET_LENGTH = 8
 MIN_ENTROPY = 3.0  # bits per character; "password123" has 3.3, "changeme" 2.75
-_NAME_LIKE = re.compile(r"^[a-z0-9]+(?:[-.][a-z0-9]+)+$|^[a-z]+$|^[A-Z][a-z]+$")
+# Names, not secrets: `my-db-secret`, `app.creds`, `postgresql`, `Admin`, `KUBECONFIG_PROD`
+# (a CI secret's *name*).
+_NAME_LIKE = re.compile(
+    r"^_*[a-z0-9]+(?:[-._][a-z0-9]+)+$|^[a-z]+$|^[A-Z][a-z]+$|^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$"
+    r"|^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+$"  # a dotted reference in code or templates: `self.token`
+)
 _NUMBER_LIKE = re.compile(r"^[0-9.:_-]+$")
 _ENV_ENTRY = re.compile(r"^\s*(?:export\s+)?(?P<key>[A-Za-z_][A-Za-z0-9_.-]*)\s*=\s*(?P<value>.*?)\s*$")
 
@@ -139,7 +145,7 @@ def _confirm(pattern: SecretPattern, match: re.Match[str]) -> tuple[str, str | N
         return (body, None) if len(material) >= 40 and len(set(material)) >= 10 else None
     if pattern.confirm == "userinfo":
         user = match.group("user")
-        if is_not_a_secret(value) or value == user or len(value) < 3:
+        if is_not_a_secret(value) or value == user or len(value) < 4:
             return None
         return value, None
     if pattern.confirm == "docker-auth":
@@ -155,6 +161,9 @@ def _confirm(pattern: SecretPattern, match: re.Match[str]) -> tuple[str, str | N
         key = match.group("key")
         if not is_secret_key(key) or not has_secret_entropy(value):
             return None
+        decoded = _decode_data(value)
+        if decoded != value and (not decoded.strip() or is_not_a_secret(decoded)):
+            return None  # base64 of a placeholder, as in a Secret's `data`
         return value, key
     return None
 
@@ -491,11 +500,21 @@ NO_CREDENTIALS_IN_FILES = meta(
 )
 
 
+def _owned_by_other_rules(data: Mapping[str, Any]) -> bool:
+    kind = data.get("kind")
+    return (
+        kind in SAFE_SECRET_KINDS
+        or (kind == "Secret" and "/" not in str(data.get("apiVersion", "")))
+        or sops.sops_metadata(data) is not None
+    )
+
+
 def skipped_lines(ctx: CheckContext, path: str) -> set[int]:
     """Lines of YAML documents another rule owns or that hold only ciphertext/references.
 
     Plain Secrets belong to no-plaintext-secret, SOPS documents to sops-incomplete-encryption;
-    SealedSecret/ExternalSecret and friends carry no secret material by design.
+    SealedSecret/ExternalSecret and friends carry no secret material by design. In a
+    `kind: List` (kubectl output) only the items concerned are skipped.
     """
     source = ctx.sources.get(path)
     if source is None or not source.documents:
@@ -507,24 +526,25 @@ def skipped_lines(ctx: CheckContext, path: str) -> set[int]:
         data = document.data
         if not isinstance(data, dict):
             continue
-        kind = data.get("kind")
-        owned = (
-            kind in SAFE_SECRET_KINDS
-            or (kind == "Secret" and "/" not in str(data.get("apiVersion", "")))
-            or sops.sops_metadata(data) is not None
-            or (kind == "List" and _list_has_secrets(data))
-        )
-        if owned:
-            end = documents[position + 1].line - 1 if position + 1 < len(documents) else total
+        end = documents[position + 1].line - 1 if position + 1 < len(documents) else total
+        if _owned_by_other_rules(data):
             skipped.update(range(document.line, end + 1))
+        elif data.get("kind") == "List" and isinstance(data.get("items"), list):
+            skipped.update(_owned_list_items(source.text, document.index, data["items"], end))
     return skipped
 
 
-def _list_has_secrets(data: Mapping[str, Any]) -> bool:
-    items = data.get("items")
-    return isinstance(items, list) and any(
-        isinstance(i, dict) and (i.get("kind") == "Secret" or i.get("kind") in SAFE_SECRET_KINDS) for i in items
-    )
+def _owned_list_items(text: str, index: int, items: list[Any], end: int) -> set[int]:
+    owned = [isinstance(item, dict) and _owned_by_other_rules(item) for item in items]
+    if not any(owned):
+        return set()
+    starts = [locate_line(text, index, ("items", i)) or 0 for i in range(len(items))]
+    lines: set[int] = set()
+    for i, is_owned in enumerate(owned):
+        if is_owned and starts[i]:
+            last = starts[i + 1] - 1 if i + 1 < len(starts) and starts[i + 1] else end
+            lines.update(range(starts[i], last + 1))
+    return lines
 
 
 def _generator_literal_values(ctx: CheckContext, path: str) -> set[str]:

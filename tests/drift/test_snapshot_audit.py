@@ -87,6 +87,7 @@ def test_every_status_in_json(drifted: tuple[Path, Path]) -> None:
                                   "time": "2026-11-24T21:17:05Z"}]
     assert deploy["diff"].startswith("--- git\n+++ live\n") and deploy["health"] == "Healthy"
     assert _by_name(report)["ConfigMap/api-config"]["health"] == "Missing"
+    assert report["summary"].pop("seconds") >= 0
     assert report["summary"] == {"applications": 1, "out_of_sync": 1, "resources": 5, "modified": 1,
                                  "missing": 1, "extra": 2, "errors": 0, "requests": 0}
 
@@ -373,3 +374,18 @@ def test_target_revision_is_read_from_git_without_touching_the_work_tree(tmp_pat
     (repo / "argocd/app.yaml").write_text(application("api-prod", "apps/api/prod", revision="release-9"))
     code, report = _drift(repo, snapshot)
     assert code == 2 and "targetRevision 'release-9' is not in the local clone" in report["applications"][0]["error"]
+
+
+def test_progress_bar_only_when_enabled() -> None:
+    import io
+
+    from gitops_lint.drift.progress import Progress
+
+    shown, hidden = io.StringIO(), io.StringIO()
+    for stream, enabled in ((shown, True), (hidden, False)):
+        bar = Progress(2, enabled, stream=stream)
+        bar.step("render api")
+        bar.step("audit api")
+        bar.close()
+    assert "2/2" in shown.getvalue() and "[" in shown.getvalue()
+    assert hidden.getvalue() == ""

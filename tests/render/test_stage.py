@@ -143,10 +143,11 @@ def test_remote_base_offline_is_not_rendered_and_does_not_hang(tmp_path: Path) -
 
 def test_hanging_kustomize_hits_the_timeout(tmp_path: Path) -> None:
     script = tmp_path / "slow-kustomize"
+    pids = tmp_path / "pids"
     script.write_text(
         "#!/bin/sh\n"
         'if [ "$1" = version ]; then echo "v5.5.0"; exit 0; fi\n'
-        "sleep 60\n"
+        f"sleep 60 &\necho $! >> {pids}\nwait\n"
     )
     script.chmod(script.stat().st_mode | stat.S_IEXEC)
     files = two_apps()
@@ -158,6 +159,11 @@ def test_hanging_kustomize_hits_the_timeout(tmp_path: Path) -> None:
     assert len(findings) == 3
     assert all(f.rule == "kustomize-build-fails" and "timed out" in f.message for f in findings)
     assert ctx.rendered == []
+    # The whole process group went, not just the script: no `sleep` is left running.
+    for pid in pids.read_text().split():
+        status = Path(f"/proc/{pid}/status")
+        if status.exists():
+            assert "State:\tZ" in status.read_text()
 
 
 def test_no_kustomize_checks_raw_files_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -294,3 +300,16 @@ def test_remote_build_offline_fails_fast_with_a_clean_message(tmp_path: Path) ->
     failure = kustomize_module.explain_failure(result.error, root, result.origin_base)
     assert "command failed" not in failure.message and "\t" not in failure.message
     assert "github.com/kubernetes-sigs/kustomize" in failure.message
+
+
+def test_root_reading_outside_the_repo_is_not_rendered(tmp_path: Path) -> None:
+    materialize(tmp_path / "beside", {"kustomization.yaml": "resources:\n  - cm.yaml\n",
+                                      "cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n"})
+    root = materialize(tmp_path / "repo", {"app/kustomization.yaml": "resources:\n  - ../../beside\n"})
+    before = builds_started()
+    ctx, findings = rendered_context(root)
+    assert builds_started() == before and findings == [] and ctx.rendered == []
+    assert any("outside the repository" in note for note in ctx.notes)
+    assert [(f.rule, f.line) for f in check(root, "kustomize-missing-reference")] == [
+        ("kustomize-missing-reference", 2),
+    ]

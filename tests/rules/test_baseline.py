@@ -91,3 +91,21 @@ def test_configured_baseline_path_and_cli(make_repo: MakeRepo) -> None:
     written = root / "security" / "secrets-baseline.json"
     assert written.is_file() and str(written) in result.output
     assert OLD not in result.output and OLD not in written.read_text()
+
+
+_WIRED = "apply_baseline" in (Path(__file__).resolve().parents[2] / "gitops_lint" / "check.py").read_text()
+
+
+@pytest.mark.xfail(not _WIRED, reason="check.py does not call apply_baseline yet", strict=True)
+def test_check_applies_the_baseline_unless_told_not_to(make_repo: MakeRepo) -> None:
+    from tests.conftest import check_json
+
+    root = make_repo({".env": f"GITHUB_TOKEN={OLD}\n"})
+    assert run_cli("secrets", "baseline", str(root)).exit_code == 0
+    code, report = check_json(root, "--no-render", "--rule", "no-credentials-in-files")
+    assert (code, report["findings"]) == (0, [])
+    write_tree(root, {".env": f"GITHUB_TOKEN={OLD}\nAWS_ACCESS_KEY_ID={NEW}\n"})
+    code, report = check_json(root, "--no-render", "--rule", "no-credentials-in-files")
+    assert code == 1 and [f["line"] for f in report["findings"]] == [2]
+    code, report = check_json(root, "--no-render", "--rule", "no-credentials-in-files", "--no-baseline")
+    assert [f["line"] for f in report["findings"]] == [1, 2]

@@ -497,3 +497,19 @@ def test_flux_kustomization_prune_is_not_an_argocd_finding(make_repo: Callable[.
     root = make_repo({"clusters/production/apps.yaml": flux})
     _code, report = check_json(root, "--no-render", *(a for r in ARGOCD_POLICY_IDS for a in ("--rule", r)))
     assert report["findings"] == []
+
+
+def test_exclude_and_severity_by_environment() -> None:
+    text = VALID.replace(
+        "match:\n  kinds: [Deployment]\n",
+        "severity_by_environment:\n  production: error\n  dev*: info\n"
+        "match:\n  kinds: [Deployment]\nexclude:\n  namespaces: [kube-system]\n",
+    )
+    policy = parse_policy(text, "x.yaml", "x.yaml", "team-label")
+    doc: dict[str, object] = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "a", "namespace": "web"}}
+    assert policy.applies_to(_resource(doc))
+    assert not policy.applies_to(_resource({**doc, "metadata": {"name": "a", "namespace": "kube-system"}}))
+    assert policy.severity_for("prod-eu") is Severity.ERROR
+    assert policy.severity_for("dev-1") is Severity.INFO
+    assert policy.severity_for("staging") is Severity.WARNING
+    assert policy.severity_for(None) is Severity.WARNING

@@ -232,7 +232,10 @@ def test_plaintext_secret_suppressed_by_annotation(make_repo: MakeRepo) -> None:
 
 
 def test_rendered_secret_is_checked(make_repo: MakeRepo) -> None:
-    pytest.importorskip("shutil").which("kubectl") or pytest.importorskip("shutil").which("kustomize") or pytest.skip("no kustomize")
+    import shutil
+
+    if not (shutil.which("kustomize") or shutil.which("kubectl")):
+        pytest.skip("no kustomize")
     root = make_repo(
         {
             "apps/db/base/kustomization.yaml": "resources: [secret.yaml]\n",
@@ -390,3 +393,52 @@ def test_sops_json(make_repo: MakeRepo) -> None:
 )
 def test_sops_encryption_rules(metadata: dict[str, str], keys: tuple[str, ...], expected: bool) -> None:
     assert EncryptionRules.from_metadata(metadata).should_encrypt(keys) is expected
+
+
+def test_list_skips_only_its_secret_items(make_repo: MakeRepo) -> None:
+    encoded = base64.b64encode(PASSWORD.encode()).decode()
+    root = make_repo(
+        {
+            "snapshot.yaml": (
+                "apiVersion: v1\nkind: List\nitems:\n"
+                f"- apiVersion: v1\n  kind: Secret\n  metadata:\n    name: s\n  data:\n    DB_PASSWORD: {encoded}\n"
+                f"- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: c\n  data:\n    TOKEN: {GITHUB_TOKEN}\n"
+            )
+        }
+    )
+    assert [(f.path, f.line) for f in findings(root, "no-credentials-in-files")] == [("snapshot.yaml", 15)]
+
+
+def test_helm_template_with_sealed_secret_and_references(make_repo: MakeRepo) -> None:
+    root = make_repo(
+        {
+            "charts/app/Chart.yaml": "apiVersion: v2\nname: app\nversion: 1.0.0\n",
+            "charts/app/templates/sealed.yaml": (
+                "apiVersion: bitnami.com/v1alpha1\nkind: SealedSecret\nmetadata:\n  name: {{ .Release.Name }}\n"
+                "spec:\n  encryptedData:\n    password: Ag" + "Qx7" * 120 + "==\n"
+            ),
+            "charts/app/templates/secret.yaml": (
+                "apiVersion: v1\nkind: Secret\nmetadata:\n  name: {{ .Release.Name }}\n"
+                "stringData:\n  password: {{ .Values.password | quote }}\n  token: \"{{ required \\\"t\\\" .Values.token }}\"\n"
+            ),
+            "charts/app/values.yaml": "password: \"\"\ntoken: changeme\nexistingSecret: app-creds\n",
+        }
+    )
+    assert findings(root, "no-credentials-in-files") == []
+    assert findings(root, "no-plaintext-secret") == []
+
+
+def test_rendered_generator_output_is_reported_once(make_repo: MakeRepo) -> None:
+    import shutil
+
+    if not (shutil.which("kustomize") or shutil.which("kubectl")):
+        pytest.skip("no kustomize")
+    root = make_repo(
+        {
+            "app/kustomization.yaml": "secretGenerator:\n  - name: lit\n    literals:\n      - TOKEN=" + PASSWORD + "\n",
+        }
+    )
+    assert findings(root, "no-plaintext-secret", render=True) == []
+    assert [(f.path, f.line) for f in findings(root, "no-secret-generator-literals", render=True)] == [
+        ("app/kustomization.yaml", 4)
+    ]
