@@ -12,6 +12,7 @@ compare cost. Figures, not assertions.
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import sys
 import tempfile
@@ -98,12 +99,14 @@ def main() -> int:
         if args.mode in ("snapshot", "both"):
             files, live, pairs = build_estate(args.apps, args.resources, "https://bench.example.com")
             repo = write(base / "snap-repo", files)
-            snapshot = base / "snapshot" / "bench.example.com"
-            snapshot.mkdir(parents=True)
-            (snapshot / "all.yaml").write_text(dump({"apiVersion": "v1", "kind": "List", "items": live}))
-            started = time.perf_counter()
-            result = run_drift(DriftOptions(repo=repo, live_snapshot=snapshot.parent, worktree=True))
-            _report("snapshot", time.perf_counter() - started, result)
+            listing = {"apiVersion": "v1", "kind": "List", "items": live}
+            for fmt, text in (("json", json.dumps(listing)), ("yaml", dump(listing))):
+                snapshot = base / f"snapshot-{fmt}" / "bench.example.com"
+                snapshot.mkdir(parents=True)
+                (snapshot / f"all.{fmt}").write_text(text)
+                started = time.perf_counter()
+                result = run_drift(DriftOptions(repo=repo, live_snapshot=snapshot.parent, worktree=True))
+                _report(f"snapshot ({fmt})", time.perf_counter() - started, result)
 
         timings = []
         for desired, current in pairs:

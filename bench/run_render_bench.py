@@ -2,7 +2,7 @@
 
     python bench/run_render_bench.py [--repo DIR] [--apps 100] [--envs staging,production,dev]
 
-Generates the repo with bench/generate_repo.py (apps × envs overlays; the default is 300) unless
+Generates the repo with bench/generate_repo.py (apps x envs overlays; the default is 300) unless
 --repo names an existing one, then runs `gitops-lint check` in-process four times with a fresh
 cache directory:
 
@@ -29,10 +29,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.generate_repo import generate  # noqa: E402
-from gitops_lint.check import CheckOptions, run_check  # noqa: E402
-from gitops_lint.render.cache import CACHE_ENV  # noqa: E402
-from gitops_lint.render.kustomize import builds_started  # noqa: E402
+from bench.generate_repo import generate
+from gitops_lint.check import CheckOptions, run_check
+from gitops_lint.render.cache import CACHE_ENV
+from gitops_lint.render.kustomize import builds_started
 
 _RENDERED = re.compile(r"rendered (\d+) of (\d+) roots \((\d+) built, (\d+) from cache.*\) in ([\d.]+)s")
 

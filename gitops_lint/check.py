@@ -16,7 +16,9 @@ from gitops_lint.repo.files import DEFAULT_MAX_FILE_SIZE, collect_files, is_yaml
 from gitops_lint.repo.git import changed_since, staged_files
 from gitops_lint.repo.layout import build_layout, is_kustomization_file
 from gitops_lint.repo.load import parse_files
+from gitops_lint.repo.history import scan_history
 from gitops_lint.rules import loading
+from gitops_lint.rules.baseline import apply_baseline
 from gitops_lint.rules.registry import RuleRegistry, load_registry
 from gitops_lint.rules.suppress import SUPPRESSION_RULE_IDS, apply_levels, suppress
 from gitops_lint.validate.schemas import SchemaRegistry
@@ -221,6 +223,8 @@ def run_check(options: CheckOptions, registry: RuleRegistry | None = None) -> Ch
         )
     findings.extend(_render(ctx, options))
     findings.extend(evaluate_rules(ctx, registry))
+    if options.history and "no-credentials-in-files" in registry.rules:
+        findings.extend(scan_history(ctx, options.history_since))
     if options.only_rules:
         findings = [f for f in findings if f.rule in registry.rules]
     if options.skip_rules:
@@ -233,6 +237,9 @@ def run_check(options: CheckOptions, registry: RuleRegistry | None = None) -> Ch
         report_unused=ctx.focus is None,
         active_rules=active if options.only_rules or options.skip_rules else None,
     )
+    if options.use_baseline:
+        # After suppression: a comment on a baselined secret is still "used".
+        findings = apply_baseline(findings, ctx)
     findings = apply_levels(findings, ctx.config)
     resources = sum(1 for _ in ctx.checked_resources())
     report = Report.build(

@@ -20,6 +20,7 @@ from gitops_lint.drift.destinations import (
     in_cluster_available,
     load_kubeconfig_index,
     resolve_destination,
+    server_host,
 )
 from gitops_lint.drift.health import assess
 from gitops_lint.drift.ignore import IgnoreRule, parse_rules
@@ -117,6 +118,12 @@ def _targets(options: DriftOptions, repo: Path, notes: list[str]) -> list[AuditT
         ]  # fmt: skip
     targets, discovery_notes = discover_targets(repo)
     notes.extend(discovery_notes)
+    if options.destinations:
+        wanted = set(options.destinations)
+        targets = [
+            t for t in targets
+            if wanted & {t.server, t.cluster_name, server_host(t.server) if t.server else ""}
+        ]  # fmt: skip
     if options.apps:
         known = {target.name for target in targets}
         unknown = [name for name in options.apps if name not in known]
@@ -201,12 +208,12 @@ def audit_application(
                 resource.error = "; ".join(outcome.errors)
             _set_health(resource, live)
         result.resources.append(resource)
-    for live in tracked.get(target.name, []):
+    # Argo CD truncates the instance label to 63 characters (a label value's limit).
+    candidates = {id(obj): obj for name in {target.name, target.name[:63]} for obj in tracked.get(name, [])}
+    for live in candidates.values():
         key = object_key(live, fetch.scopes)
         if key in desired_keys:
             continue
-        if target.namespace and key.namespace and key.namespace != target.namespace:
-            continue  # another Application of the same name on another namespace
         _, version = _group_version(live)
         resource = ResourceResult(key.group, version, key.kind, key.namespace, key.name, EXTRA)
         resource.diff = whole_object_diff(None, live)
@@ -285,6 +292,7 @@ def run_drift(options: DriftOptions, live: LiveSource | None = None) -> DriftRes
                 progress.step(f"render {targets[index].name}")
     finally:
         trees.close()
+    notes.append(f"rendered {len(targets)} Applications in {time.perf_counter() - started:.2f}s")
     for index, target in enumerate(targets):
         notes.extend(desired[index].notes)
         if desired[index].resolved:
@@ -305,6 +313,7 @@ def run_drift(options: DriftOptions, live: LiveSource | None = None) -> DriftRes
 
     results: dict[int, ApplicationResult] = {}
     requests = 0
+    live_seconds = compare_seconds = 0.0
     for ids in groups.values():
         destination = destinations[ids[0]]
         auditable = [i for i in ids if desired[i].error is None]
@@ -314,8 +323,10 @@ def run_drift(options: DriftOptions, live: LiveSource | None = None) -> DriftRes
         elif auditable:
             wants = _wants([targets[i] for i in auditable], desired, auditable)
             fetch = source.fetch(destination, wants)
+            live_seconds += fetch.seconds
             requests += fetch.requests
             notes.extend(fetch.notes)
+        compare_started = time.perf_counter()
         live_index, tracked = _index(fetch.objects, fetch.scopes)
         for index in ids:
             results[index] = audit_application(
@@ -323,7 +334,9 @@ def run_drift(options: DriftOptions, live: LiveSource | None = None) -> DriftRes
                 config, options.extra_is_drift,
             )  # fmt: skip
             progress.step(f"audit {targets[index].name}")
+        compare_seconds += time.perf_counter() - compare_started
     progress.close()
+    notes.append(f"read live state in {live_seconds:.2f}s; compared in {compare_seconds:.2f}s")
     if isinstance(source, LiveSnapshot):
         unused = sorted(set(source.folders) - source.used)
         if unused:

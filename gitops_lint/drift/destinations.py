@@ -12,6 +12,7 @@ from urllib.parse import urlparse
 from gitops_lint.repo.yaml import load_yaml
 
 IN_CLUSTER_SERVER = "https://kubernetes.default.svc"
+IN_CLUSTER = "in-cluster"
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,11 @@ def resolve_destination(
     if override.get("snapshot"):
         snapshot_names = (str(override["snapshot"]), *snapshot_names)
     chosen = context or override.get("context")
+    if chosen == IN_CLUSTER or (not chosen and name == IN_CLUSTER):
+        # Argo CD's name for its own cluster; inside a pod, the service-account config.
+        if in_cluster:
+            return Destination(label, None, True, snapshot_names)
+        return Destination(label, None, False, snapshot_names, f"{label}: in-cluster config needs to run in a pod")
     if chosen:
         return Destination(label, str(chosen), False, snapshot_names)
     if name:

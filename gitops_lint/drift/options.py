@@ -23,5 +23,8 @@ class DriftOptions:
     progress: bool = False
     # Render the files on disk instead of each Application's targetRevision.
     worktree: bool = False
-    # Concurrent LIST requests per cluster.
+    # Concurrent LIST requests per cluster (and kustomize renders).
     workers: int = 8
+    # Audit only Applications whose destination server, server host or name is one of these
+    # (an in-cluster CronJob audits its own cluster).
+    destinations: tuple[str, ...] = ()

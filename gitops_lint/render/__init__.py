@@ -1,0 +1,1 @@
+"""The render stage: kustomize as Argo CD runs it (graph, build, cache, origins)."""

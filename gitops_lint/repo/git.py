@@ -7,14 +7,23 @@ rules turn that into `--verbose` notes instead of findings.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+# Without a git executable GitPython's import raises unless told to stay quiet; gitops-lint
+# must still check a plain directory (open_repo then returns None).
+os.environ.setdefault("GIT_PYTHON_REFRESH", "quiet")
+
 import git
-from git.exc import GitCommandError, InvalidGitRepositoryError, NoSuchPathError
+from git.exc import BadName, GitCommandError, InvalidGitRepositoryError, NoSuchPathError
 
 from gitops_lint.errors import UsageError
+
+__all__ = [
+    "BadName", "GitCommandError", "GitFacts", "changed_since", "git_facts", "open_repo", "staged_files",
+]  # fmt: skip
 
 _SCP_LIKE = re.compile(r"^(?:(?P<user>[^@/]+)@)?(?P<host>[^:/]+):(?P<path>(?!//).+)$")
 _FULL_SHA = re.compile(r"^[0-9a-f]{40}(?:[0-9a-f]{24})?$")
@@ -126,7 +135,7 @@ class GitFacts:
             return False
         try:
             self._repo.commit(revision)
-        except (ValueError, GitCommandError, git.BadName):
+        except (ValueError, GitCommandError, BadName):
             return False
         return True
 

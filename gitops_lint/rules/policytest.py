@@ -35,6 +35,7 @@ EXEMPT_FROM_EXAMPLES: dict[str, str] = {
     "unused-suppression": "reported only by whole-repo runs, never by a run restricted to one rule",
     "exemption-expired": "about .gitops-lint.yaml itself and today's date; tests/rules cover it",
     "suppression-without-reason": "produced by the suppression stage; tests/rules cover it",
+    "target-revision-exists": "needs a git repo with a remote; tests/rules/test_gitrefs.py covers it",
 }
 
 

@@ -22,6 +22,7 @@ RULE_MODULES: tuple[str, ...] = (
     "gitops_lint.rules.rbac",
     "gitops_lint.rules.secrets",
     "gitops_lint.rules.codeowners",
+    "gitops_lint.rules.gitrefs",
 )
 
 

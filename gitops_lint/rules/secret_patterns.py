@@ -167,7 +167,7 @@ PATTERNS: tuple[SecretPattern, ...] = (
     SecretPattern(
         "url-credentials",
         _p(
-            r"(?i)\b[a-z][a-z0-9+.-]{1,20}://(?P<user>[^\s:/@\"'<>{}$]{1,64}):"
+            r"(?i)\b[a-z][a-z0-9+.-]{1,20}://(?P<user>[^\s:/@\"'<>{}$]{0,64}):"
             r"(?P<secret>[^\s/@\"'<>]{1,128})@[A-Za-z0-9.-]+"
         ),
         "user:password embedded in a URL (basic auth)",

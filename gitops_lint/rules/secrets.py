@@ -283,6 +283,20 @@ def _decode_data(value: str) -> str:
         return value  # not valid base64 text: judge (and hash) what is written
 
 
+_PUBLIC_BLOCK = re.compile(r"-----BEGIN (?:CERTIFICATE|PUBLIC KEY|[A-Z ]+ PUBLIC KEY|X509 CRL)-----")
+# an authorized_keys or known_hosts line (`[host] type base64 [comment]`)
+_SSH_PUBLIC_KEY = re.compile(r"(?:^|\s)(?:ssh-(?:rsa|dss|ed25519)|ecdsa-sha2-\S+|sk-\S+) [A-Za-z0-9+/=]{20,}")
+
+
+def is_public_material(value: str) -> bool:
+    """Certificates, public keys and known_hosts lines: committed on purpose, not secret."""
+    text = value.strip()
+    if _PUBLIC_BLOCK.match(text):
+        return "PRIVATE KEY" not in text
+    lines = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    return bool(lines) and all(_SSH_PUBLIC_KEY.search(line) for line in lines)
+
+
 def _source_is_sops(ctx: CheckContext, path: str) -> bool:
     text = ctx.text_of(path)
     return text is not None and sops.is_sops_text(path, text)
@@ -302,7 +316,7 @@ def plaintext_values(resource: Resource) -> Iterator[tuple[tuple[str, str], str]
             value = str(raw)
             if section == "data":
                 value = _decode_data(value)
-            if not value.strip() or is_not_a_secret(value):
+            if not value.strip() or is_not_a_secret(value) or is_public_material(value):
                 continue
             yield (section, str(key)), value
 
@@ -406,7 +420,7 @@ def _generator_literal_findings(ctx: CheckContext, file: str, index: int, item: 
         if not value or is_not_a_secret(value):
             continue
         pointer = ("secretGenerator", index, "literals", position)
-        line = ctx.locate(Resource({}, file, 1, 0), pointer) if source else 1
+        line = (locate_line(source.text, 0, pointer) if source else None) or 1
         yield ctx.finding(
             NO_SECRET_GENERATOR_LITERALS,
             f"secretGenerator {item.get('name', '?')!s}: literal {key.strip()} is committed in plain text "

@@ -18,7 +18,7 @@ from gitops_lint.context import CheckContext
 from gitops_lint.model import Finding
 from gitops_lint.repo.yaml import locate_line
 from gitops_lint.rules.base import meta, repo_rule
-from gitops_lint.rules.baseline import fingerprint
+from gitops_lint.rules.baseline import fingerprint, redact
 
 ENCRYPTED_VALUE = re.compile(r"^ENC\[[A-Z0-9_]+,data:[^,\]]*,iv:[^,\]]*,tag:[^,\]]*,type:[a-z]+\]$")
 _ENV_LINE = re.compile(r"^\s*(?:export\s+)?(?P<key>[A-Za-z_][A-Za-z0-9_.-]*)\s*=(?P<value>.*)$")
@@ -198,8 +198,6 @@ def _dotenv_findings(ctx: CheckContext, path: str, text: str) -> Iterator[Findin
 
 
 def _finding(ctx: CheckContext, path: str, line: int, where: str, value: str) -> Finding:
-    from gitops_lint.rules.baseline import redact
-
     return ctx.finding(
         SOPS_INCOMPLETE,
         f"{where} is not encrypted although the file is SOPS-encrypted and SOPS would encrypt it "

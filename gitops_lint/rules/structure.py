@@ -104,7 +104,7 @@ UNREFERENCED_MANIFEST = meta(
     failing=(
         _BASE_FILES
         + "# file: apps/web/base/old-configmap.yaml\n"
-        "apiVersion: v1\nkind: ConfigMap  # expect: unreferenced-manifest\nmetadata:\n  name: old\n"
+        "apiVersion: v1  # expect: unreferenced-manifest\nkind: ConfigMap\nmetadata:\n  name: old\n"
         "data:\n  KEY: value\n",
     ),
 )
@@ -314,7 +314,9 @@ def check_unreferenced_manifest(ctx: CheckContext) -> Iterator[Finding]:
         if path in referenced or not ctx.in_focus(path):
             continue
         owner = graph.owner(path)
-        if owner is None or posixpath.basename(path) in ("kustomization.yaml", "kustomization.yml", "Kustomization"):
+        # A kustomization at the repo root would make the whole repo one "app": too broad to
+        # say a file was meant to be included, so only files under a subdirectory root count.
+        if not owner or posixpath.basename(path) in ("kustomization.yaml", "kustomization.yml", "Kustomization"):
             continue
         deployable = [
             r for r in resources
@@ -327,8 +329,7 @@ def check_unreferenced_manifest(ctx: CheckContext) -> Iterator[Finding]:
             UNREFERENCED_MANIFEST,
             f"{path} is inside {graph.kustomizations[owner].file}'s directory but no kustomization "
             "includes it: Argo CD never applies it",
-            resource=first,
-            pointer=("kind",),
+            resource=first,  # at the document start: the whole file is the problem
         )
 
 

@@ -76,6 +76,15 @@ class Emulator:
     def add(self, *docs: dict[str, Any]) -> None:
         self.objects.extend(copy.deepcopy(doc) for doc in docs)
 
+    def by_resource(self) -> dict[ApiResource, list[dict[str, Any]]]:
+        """Objects per resource (the object list is fixed once a test starts serving)."""
+        grouped: dict[ApiResource, list[dict[str, Any]]] = {}
+        for obj in self.objects:
+            resource = self.resource_for(obj)
+            if resource is not None:
+                grouped.setdefault(resource, []).append(obj)
+        return grouped
+
     def resource_for(self, doc: dict[str, Any]) -> ApiResource | None:
         for resource in self.resources:
             if resource.api_version == doc.get("apiVersion") and resource.kind == doc.get("kind"):
@@ -239,9 +248,7 @@ def _handler(emulator: Emulator) -> type[BaseHTTPRequestHandler]:
                 return
             selector = (query.get("labelSelector") or [""])[0]
             items = []
-            for obj in emulator.objects:
-                if emulator.resource_for(obj) != resource:
-                    continue
+            for obj in emulator.by_resource().get(resource, []):
                 metadata = obj.get("metadata") or {}
                 if namespace and metadata.get("namespace") != namespace:
                     continue
@@ -255,12 +262,8 @@ def _handler(emulator: Emulator) -> type[BaseHTTPRequestHandler]:
                 limit = min(limit, emulator.page_cap)
             page = items[offset : offset + limit]
             more = offset + limit < len(items)
-            body_items = []
-            for obj in page:
-                item = copy.deepcopy(obj)
-                item.pop("apiVersion", None)  # list items carry no apiVersion/kind
-                item.pop("kind", None)
-                body_items.append(item)
+            # List items carry no apiVersion/kind.
+            body_items = [{k: v for k, v in obj.items() if k not in ("apiVersion", "kind")} for obj in page]
             self._send(200, {
                 "kind": f"{resource.kind}List", "apiVersion": resource.api_version,
                 "metadata": {"resourceVersion": "1000", **({"continue": f"ofs:{offset + limit}"} if more else {})},

@@ -389,3 +389,25 @@ def test_progress_bar_only_when_enabled() -> None:
         bar.close()
     assert "2/2" in shown.getvalue() and "[" in shown.getvalue()
     assert hidden.getvalue() == ""
+
+
+def test_destination_filter_and_in_cluster_mapping(tmp_path: Path) -> None:
+    from gitops_lint.drift.command import run_drift
+    from gitops_lint.drift.destinations import KubeconfigIndex, resolve_destination
+    from gitops_lint.drift.options import DriftOptions
+
+    deploy = deployment()
+    repo = write(tmp_path / "repo", {
+        "apps/api/prod/all.yaml": dump(deploy),
+        "argocd/a.yaml": application("api-prod", "apps/api/prod"),
+        "argocd/b.yaml": application("api-dev", "apps/api/prod", server="https://dev.example.com"),
+    })
+    snapshot = _snapshot(tmp_path, [live_of(deploy)])
+    result = run_drift(DriftOptions(repo=repo, live_snapshot=snapshot, destinations=("prod.example.com",)))
+    assert [app.name for app in result.report.applications] == ["api-prod"]
+    index = KubeconfigIndex()
+    mapped = {"https://prod.example.com": {"context": "in-cluster"}}
+    assert resolve_destination("https://prod.example.com", "", None, mapped, index, in_cluster=True).in_cluster
+    outside = resolve_destination("https://prod.example.com", "", None, mapped, index, in_cluster=False)
+    assert outside.error and "in a pod" in outside.error
+    assert resolve_destination("https://kubernetes.default.svc", "", None, {}, index, in_cluster=True).in_cluster

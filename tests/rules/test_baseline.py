@@ -26,7 +26,9 @@ PASSWORD = "".join(("fake-", "Pa55w0rd", "-9xQ"))
 
 
 def _secret_findings(root: Path) -> tuple[list[Finding], object]:
-    options = CheckOptions(paths=(root,), only_rules=SECRET_RULE_IDS, render=False, use_git=False)
+    options = CheckOptions(
+        paths=(root,), only_rules=SECRET_RULE_IDS, render=False, use_git=False, use_baseline=False
+    )
     ctx, _ = prepare_context(options)
     return list(run_check(options).report.findings), ctx
 

@@ -442,3 +442,21 @@ def test_rendered_generator_output_is_reported_once(make_repo: MakeRepo) -> None
     assert [(f.path, f.line) for f in findings(root, "no-secret-generator-literals", render=True)] == [
         ("app/kustomization.yaml", 4)
     ]
+
+
+def test_public_certificates_in_a_tls_secret_are_not_secrets(make_repo: MakeRepo) -> None:
+    cert = "-----BEGIN CERTIFICATE-----\n" + "MIIBdzCCAR2gAwIBAgIBADAKBggqhkjOPQQDAjAj" * 3 + "\n-----END CERTIFICATE-----\n"
+    known = "github.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n"
+    root = make_repo(
+        {
+            "tls.yaml": secret(
+                "tls",
+                "type: kubernetes.io/tls\ndata:\n"
+                f"  tls.crt: {base64.b64encode(cert.encode()).decode()}\n"
+                f"  ca.crt: {base64.b64encode(cert.encode()).decode()}\n"
+                f"  known_hosts: {base64.b64encode(known.encode()).decode()}\n"
+                f"  tls.key: {base64.b64encode(PRIVATE_KEY.encode()).decode()}\n",
+            )
+        }
+    )
+    assert [f.message.split(":")[1].split()[0] for f in findings(root, "no-plaintext-secret")] == ["data.tls.key"]
