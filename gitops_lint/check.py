@@ -222,6 +222,9 @@ def run_check(options: CheckOptions, registry: RuleRegistry | None = None) -> Ch
             set(options.only_rules) | (SUPPRESSION_RULE_IDS & set(registry.rules))
         )
     findings.extend(_render(ctx, options))
+    if ctx.focus is not None:
+        # Incremental run: what the loader found in files nobody touched is not this commit's news.
+        findings = [f for f in findings if f.rule not in _LOADER_RULES or ctx.in_focus(f.path)]
     findings.extend(evaluate_rules(ctx, registry))
     if options.history and "no-credentials-in-files" in registry.rules:
         findings.extend(scan_history(ctx, options.history_since))

@@ -284,7 +284,8 @@ class RenderGraph:
                 self.included_by.setdefault(dep, set()).add(kustomization.directory)
 
     def _find_cycles(self) -> None:
-        """Elementary cycles found by an iterative DFS (one report per cycle, rotated to its min)."""
+        """Cycles found by an iterative DFS: one per back edge, rotated to start at its smallest
+        member so the same cycle is never reported twice."""
         state: dict[str, int] = {}  # 1 = on the stack, 2 = done
         seen_cycles: set[tuple[str, ...]] = set()
         for start in sorted(self.deps):

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from gitops_lint.context import CheckContext
-from gitops_lint.environments import resolve_environment
+from gitops_lint.environments import is_production, is_staging, resolve_environment
 from gitops_lint.errors import UsageError
 from gitops_lint.model import Finding, Resource, Severity
 from gitops_lint.render.cache import FileDigests, RenderCache, default_cache_dir, render_key
@@ -51,7 +51,12 @@ class RenderSettings:
 
 
 def _settings(ctx: CheckContext, options: CheckOptions) -> RenderSettings | None:
-    explicit = options.kustomize or ctx.config.kustomize_path
+    explicit = options.kustomize
+    configured = ctx.config.kustomize_path
+    if not explicit and configured:
+        # A path in .gitops-lint.yaml (`bin/kustomize`) is the repo's, not the working directory's.
+        relative = "/" in configured and not os.path.isabs(configured)
+        explicit = str(ctx.root / configured) if relative else configured
     kustomize = find_kustomize(explicit)
     if kustomize is None:
         message = "kustomize not found (no kustomize or kubectl on PATH): checked raw files only"
@@ -97,8 +102,13 @@ def render_repo(ctx: CheckContext, options: CheckOptions) -> Iterable[Finding]:
 
     cache = RenderCache(default_cache_dir(ctx.root) if options.use_cache else None)
     outcomes = _render_all(ctx, graph, buildable, settings, cache)
+    # A broken base fails every overlay built on it the same way: one finding naming them all.
+    failures: dict[_Failure, list[str]] = {}
     for target in buildable:
-        findings.extend(_apply(ctx, graph, target, outcomes[target]))
+        failure = _apply(ctx, graph, target, outcomes[target], findings)
+        if failure is not None:
+            failures.setdefault(failure, []).append(target)
+    findings.extend(_failure_finding(ctx, graph, failure, failed) for failure, failed in failures.items())
 
     built = sum(1 for outcome in outcomes.values() if not outcome.get("cached"))
     ctx.note(
@@ -289,18 +299,38 @@ def _relative_dir(ctx: CheckContext, directory: str) -> str:
 # -- turning an outcome into resources or a finding ------------------------------------------
 
 
-def _apply(ctx: CheckContext, graph: RenderGraph, target: str, outcome: Mapping[str, Any]) -> list[Finding]:
+@dataclass(frozen=True)
+class _Failure:
+    """Where a build failed and why, without naming the root: equal for every overlay of a
+    broken base."""
+
+    path: str
+    line: int
+    inner: str  # the kustomization directory kustomize was in
+    message: str
+    timed_out: bool
+
+
+def _apply(
+    ctx: CheckContext,
+    graph: RenderGraph,
+    target: str,
+    outcome: Mapping[str, Any],
+    findings: list[Finding],
+) -> _Failure | None:
+    """Rendered objects into ctx.rendered (or a finding into `findings`); a failed build is
+    returned for the caller to report."""
     kustomization = graph.kustomizations[target]
     if not outcome.get("ok"):
         if graph.broken_in(target) and not outcome.get("timed_out"):
             # kustomize-missing-reference names the exact entry; a second finding per overlay
             # would only repeat it less precisely.
             ctx.note(f"not rendered {_label(target)}: it references a missing path")
-            return []
-        return [_failure_finding(ctx, graph, target, outcome)]
+            return None
+        return _locate_failure(ctx, graph, target, outcome)
     items = outcome.get("items") or []
     if not items:
-        return [
+        findings.append(
             ctx.finding(
                 KUSTOMIZE_BUILD_FAILS,
                 f"{_label(target)} renders no resources: Argo CD would apply nothing "
@@ -311,7 +341,8 @@ def _apply(ctx: CheckContext, graph: RenderGraph, target: str, outcome: Mapping[
                 fix="List the manifests or bases under `resources:`, or delete the empty root.",
                 environment=resolve_environment(ctx.config, kustomization.file),
             )
-        ]
+        )
+        return None
     fallback_env = _application_environment(ctx, graph, target)
     for item in items:
         doc = item.get("doc")
@@ -331,7 +362,7 @@ def _apply(ctx: CheckContext, graph: RenderGraph, target: str, outcome: Mapping[
         if item.get("remote") and resource.kind == "CustomResourceDefinition":
             ctx.schemas.add_crd(doc)  # a CRD from a remote base: nothing else would teach us its schema
     ctx.rendered_roots.add(target)
-    return []
+    return None
 
 
 def _application_environment(ctx: CheckContext, graph: RenderGraph, target: str) -> str | None:
@@ -451,28 +482,43 @@ def _line_toward(ctx: CheckContext, graph: RenderGraph, target: str, via: str, r
     return 1
 
 
-def _failure_finding(
+def _locate_failure(
     ctx: CheckContext, graph: RenderGraph, target: str, outcome: Mapping[str, Any]
-) -> Finding:
+) -> _Failure:
     message = str(outcome.get("error") or "kustomize failed")
     dirs = [d for d in outcome.get("error_dirs") or [] if d in graph.kustomizations]
     inner = dirs[-1] if dirs else target
-    where = graph.kustomizations[inner]
-    path, line = _failure_location(ctx, graph, where, message, outcome.get("error_resource"))
-    context = "" if inner == target else f" (in {_label(inner)})"
-    if outcome.get("timed_out"):
-        text = f"kustomize build {_label(target)} timed out: {message}"
-        fix = "Look for a remote base or a generator that hangs; raise kustomize.timeout in .gitops-lint.yaml if the root is just big."
+    path, line = _failure_location(
+        ctx, graph, graph.kustomizations[inner], message, outcome.get("error_resource")
+    )
+    return _Failure(path, line, inner, message, bool(outcome.get("timed_out")))
+
+
+def _failure_finding(
+    ctx: CheckContext, graph: RenderGraph, failure: _Failure, targets: list[str]
+) -> Finding:
+    if len(targets) == 1:
+        subject = f"kustomize build {_label(targets[0])}"
     else:
-        text = f"kustomize build {_label(target)} fails{context}: {message}"
+        subject = f"kustomize build of {len(targets)} roots ({', '.join(_label(t) for t in targets)})"
+    context = "" if targets == [failure.inner] else f" (in {_label(failure.inner)})"
+    if failure.timed_out:
+        text = f"{subject} timed out: {failure.message}"
+        fix = (
+            "Look for a remote base or a generator that hangs; raise kustomize.timeout in "
+            ".gitops-lint.yaml if the root is just big."
+        )
+    else:
+        text = f"{subject} fails{context}: {failure.message}"
         fix = KUSTOMIZE_BUILD_FAILS.fix
+    environments = [resolve_environment(ctx.config, graph.kustomizations[t].file) for t in targets]
+    # The strictest environment the failure blocks: production, then staging, then any.
+    environment = next(
+        (e for e in environments if is_production(e)),
+        next((e for e in environments if is_staging(e)), next((e for e in environments if e), None)),
+    )
     return ctx.finding(
-        KUSTOMIZE_BUILD_FAILS,
-        text,
-        path=path,
-        line=line,
-        fix=fix,
-        environment=resolve_environment(ctx.config, graph.kustomizations[target].file),
+        KUSTOMIZE_BUILD_FAILS, text, path=failure.path, line=failure.line, fix=fix, environment=environment
     )
 
 

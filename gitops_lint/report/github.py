@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 from gitops_lint.model import Finding, Report, Severity
 
 _COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
@@ -22,11 +25,33 @@ def escape_property(text: str) -> str:
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def _command(finding: Finding) -> str:
+def checkout_prefix(root: str) -> str:
+    """The config repo's directory inside the GitHub Actions checkout (`""` at its top or elsewhere).
+
+    GitHub places an annotation, and a code scanning alert, on the file its path names from the
+    top of the repository; a config repo in a monorepo's subdirectory needs that prefix. Outside
+    Actions (no `GITHUB_WORKSPACE`) paths stay relative to the config repo, like every format.
+    """
+    workspace = os.environ.get("GITHUB_WORKSPACE")
+    if not workspace or not root or not Path(root).is_absolute():
+        return ""
+    try:
+        relative = Path(root).resolve().relative_to(Path(workspace).resolve())
+    except ValueError:
+        return ""
+    return "" if relative == Path(".") else relative.as_posix()
+
+
+def checkout_path(prefix: str, path: str) -> str:
+    """`path` (relative to the config repo) from the top of the checkout; absolute paths as is."""
+    return f"{prefix}/{path}" if prefix and path and not path.startswith("/") else path
+
+
+def _command(finding: Finding, prefix: str) -> str:
     properties: list[str] = []
     if finding.path:
         # Without a path the annotation still shows, attached to the run instead of a file.
-        properties.append(f"file={escape_property(finding.path)}")
+        properties.append(f"file={escape_property(checkout_path(prefix, finding.path))}")
         properties.append(f"line={max(finding.line, 1)}")
         if finding.column:
             properties.append(f"col={finding.column}")
@@ -42,7 +67,8 @@ def _command(finding: Finding) -> str:
 
 
 def render_github(report: Report, *, color: bool = False) -> str:
-    lines = [_command(finding) for finding in report.findings]
+    prefix = checkout_prefix(report.root)
+    lines = [_command(finding, prefix) for finding in report.findings]
     summary = report.summary
     verdict = "no findings" if not report.findings else (
         f"{summary.errors} error(s), {summary.warnings} warning(s), {summary.infos} info"

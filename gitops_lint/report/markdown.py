@@ -90,7 +90,10 @@ def _findings_table(report: Report) -> list[str]:
     ]
     size = 0
     shown = 0
-    for finding in report.findings:
+    # Worst first (a stable sort keeps path order within a severity): when the table is cut
+    # short, what is cut is the advice, never an error.
+    ordered = sorted(report.findings, key=lambda finding: -finding.severity.rank)
+    for finding in ordered:
         row = _row(finding)
         size += len(row.encode("utf-8")) + 1
         if shown >= MAX_ROWS or size > MAX_BYTES:

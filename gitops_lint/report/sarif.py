@@ -12,10 +12,10 @@ from urllib.parse import quote
 
 from gitops_lint import __version__
 from gitops_lint.model import Finding, Report, RuleMeta, Severity
+from gitops_lint.report.github import checkout_path, checkout_prefix
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
-INFORMATION_URI = "https://github.com/gitops-lint/gitops-lint"
 SRCROOT = "%SRCROOT%"
 # Bumped only when the hashed fields change: code scanning would see every alert as new.
 FINGERPRINT_KEY = "gitopsLintFinding/v1"
@@ -79,14 +79,17 @@ def _unknown_rule_descriptor(finding: Finding) -> dict[str, Any]:
     }
 
 
-def _artifact_location(path: str) -> dict[str, str]:
-    """A percent-encoded URI relative to %SRCROOT%, or a file URI for a path outside the repo."""
-    if not path:
-        return {"uri": REPOSITORY_URI, "uriBaseId": SRCROOT}
+def _artifact_location(path: str, prefix: str) -> dict[str, str]:
+    """A percent-encoded URI relative to %SRCROOT%, or a file URI for a path outside the repo.
+
+    Code scanning ignores `originalUriBaseIds` and reads a relative URI from the top of the
+    repository, hence the checkout prefix for a config repo in a subdirectory.
+    """
     if PurePosixPath(path).is_absolute():
         # check reports files outside the repo root by absolute path; no base applies to them.
         return {"uri": PurePosixPath(path).as_uri()}
-    return {"uri": quote(path, safe="/"), "uriBaseId": SRCROOT}
+    relative = checkout_path(prefix, path) or prefix or REPOSITORY_URI
+    return {"uri": quote(relative, safe="/"), "uriBaseId": SRCROOT}
 
 
 def fingerprint(finding: Finding) -> str:
@@ -111,7 +114,7 @@ def _message(finding: Finding, meta: RuleMeta | None) -> str:
     return text
 
 
-def _result(finding: Finding, rule_index: int, meta: RuleMeta | None) -> dict[str, Any]:
+def _result(finding: Finding, rule_index: int, meta: RuleMeta | None, prefix: str) -> dict[str, Any]:
     region: dict[str, Any] = {"startLine": max(finding.line, 1)}
     if finding.column and finding.column > 0:
         region["startColumn"] = finding.column
@@ -128,7 +131,7 @@ def _result(finding: Finding, rule_index: int, meta: RuleMeta | None) -> dict[st
         "locations": [
             {
                 "physicalLocation": {
-                    "artifactLocation": _artifact_location(finding.path),
+                    "artifactLocation": _artifact_location(finding.path, prefix),
                     "region": region,
                 }
             }
@@ -140,11 +143,15 @@ def _result(finding: Finding, rule_index: int, meta: RuleMeta | None) -> dict[st
     return result
 
 
-def _root_location(root: str) -> dict[str, Any]:
-    location: dict[str, Any] = {"description": {"text": "The root of the checked config repository."}}
+def _root_location(root: str, prefix: str) -> dict[str, Any]:
+    location: dict[str, Any] = {"description": {"text": "The top of the checked repository."}}
     if root and Path(root).is_absolute():
+        # checkout_prefix resolved symlinks; walk up from the same resolved directory.
+        base = Path(root).resolve() if prefix else Path(root)
+        for _ in PurePosixPath(prefix).parts:
+            base = base.parent
         # A base URI must end with a slash, or resolving `apps/x.yaml` would drop its last segment.
-        location["uri"] = Path(root).as_uri().rstrip("/") + "/"
+        location["uri"] = base.as_uri().rstrip("/") + "/"
     return location
 
 
@@ -155,23 +162,23 @@ def sarif_log(report: Report) -> dict[str, Any]:
     for rule_id, meta in catalog.items():
         index_by_id[rule_id] = len(rules)
         rules.append(_rule_descriptor(meta))
+    prefix = checkout_prefix(report.root)
     results: list[dict[str, Any]] = []
     for finding in report.findings:
         if finding.rule not in index_by_id:
             index_by_id[finding.rule] = len(rules)
             rules.append(_unknown_rule_descriptor(finding))
-        results.append(_result(finding, index_by_id[finding.rule], catalog.get(finding.rule)))
+        results.append(_result(finding, index_by_id[finding.rule], catalog.get(finding.rule), prefix))
     run: dict[str, Any] = {
         "tool": {
             "driver": {
                 "name": "gitops-lint",
                 "version": __version__,
                 "semanticVersion": __version__,
-                "informationUri": INFORMATION_URI,
                 "rules": rules,
             }
         },
-        "originalUriBaseIds": {SRCROOT: _root_location(report.root)},
+        "originalUriBaseIds": {SRCROOT: _root_location(report.root, prefix)},
         "results": results,
         "columnKind": "unicodeCodePoints",
         "properties": {

@@ -313,3 +313,28 @@ def test_root_reading_outside_the_repo_is_not_rendered(tmp_path: Path) -> None:
     assert [(f.rule, f.line) for f in check(root, "kustomize-missing-reference")] == [
         ("kustomize-missing-reference", 2),
     ]
+
+
+def test_broken_base_is_one_finding_naming_every_overlay(tmp_path: Path) -> None:
+    files = two_apps()
+    files["apps/web/base/kustomization.yaml"] = "resources:\n  - web.yaml\n  - web.yaml\n"
+    root = materialize(tmp_path / "repo", files)
+    _, findings = rendered_context(root)
+    assert len(findings) == 1
+    finding = findings[0]
+    assert finding.message.startswith(
+        "kustomize build of 2 roots (apps/web/overlays/production, apps/web/overlays/staging) "
+        "fails (in apps/web/base): "
+    )
+    assert (finding.path, finding.environment) == ("apps/web/base/kustomization.yaml", "production")
+
+
+def test_render_tests_fail_not_skip_in_ci_without_kustomize(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.render.helpers import kustomize_tool
+
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setenv("GITOPS_LINT_REQUIRE_TOOLS", "1")
+    with pytest.raises(pytest.fail.Exception, match="kubectl is required"):
+        kustomize_tool()

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pytest
 
 from gitops_lint.model import Report
 from gitops_lint.report.github import render_github
@@ -123,3 +126,31 @@ def test_no_findings_is_only_the_summary() -> None:
     commands, plain = render(reports.empty_report())
     assert commands == []
     assert plain == ["gitops-lint: 12 files, 40 resources checked: no findings"]
+
+
+def test_paths_gain_the_checkout_prefix_in_a_monorepo(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GitHub places an annotation by the path from the top of the checked-out repository.
+    config_repo = tmp_path / "checkout" / "deploy" / "gitops-config"
+    config_repo.mkdir(parents=True)
+    monkeypatch.setenv("GITHUB_WORKSPACE", str(tmp_path / "checkout"))
+    report = replace(reports.sample_report(), root=str(config_repo))
+    commands, _ = parse(render_github(report))
+    files = {c.properties["title"]: c.properties.get("file") for c in commands}
+    assert files["no-auto-prune-in-production"] == "deploy/gitops-config/apps/api/argocd-app.yaml"
+    assert files["codeowners-required"] is None
+
+
+@pytest.mark.parametrize("workspace", ["same", "elsewhere"])
+def test_paths_stay_as_they_are_at_the_top_or_outside_the_checkout(
+    workspace: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config_repo = tmp_path / "gitops-config"
+    config_repo.mkdir()
+    other = tmp_path / "other"
+    other.mkdir()
+    monkeypatch.setenv("GITHUB_WORKSPACE", str(config_repo if workspace == "same" else other))
+    report = replace(reports.build([reports.PRUNE_FINDING]), root=str(config_repo))
+    (command,), _ = parse(render_github(report))
+    assert command.properties["file"] == "apps/api/argocd-app.yaml"

@@ -126,3 +126,15 @@ def test_wide_characters_stay_under_the_step_summary_limit() -> None:
 def test_footer_names_the_tool_versions() -> None:
     last = render_markdown(reports.sample_report()).rstrip("\n").splitlines()[-1]
     assert "kubernetes 1.31" in last and "kustomize v5.4.3" in last
+
+
+def test_rows_are_worst_first_so_a_cut_drops_infos_not_errors() -> None:
+    infos = [replace(reports.APPSET_FINDING, line=n, message=f"info {n}") for n in range(1, 601)]
+    error = replace(reports.PRUNE_FINDING, path="zzz/last-by-path.yaml")
+    text = render_markdown(reports.build([*infos, error]))
+    _header, *rows = table_after(text.splitlines(), "| severity")
+    assert len(rows) == 500
+    assert rows[0][2] == "<code>zzz/last-by-path.yaml:14</code>"
+    assert rows[0][0].endswith("error")
+    assert all(row[0].endswith("info") for row in rows[1:])
+    assert "101 more findings" in text

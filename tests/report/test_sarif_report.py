@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -50,7 +51,8 @@ def test_driver_describes_the_tool() -> None:
     driver = run_of(reports.sample_report())["tool"]["driver"]
     assert driver["name"] == "gitops-lint"
     assert driver["version"] == __version__
-    assert urlsplit(driver["informationUri"]).scheme == "https"
+    # No project URL is published yet; an invented one would send users nowhere.
+    assert "informationUri" not in driver
 
 
 def test_rules_come_from_the_report_catalog() -> None:
@@ -172,3 +174,19 @@ def test_secret_fingerprint_is_preferred_and_no_value_leaks() -> None:
     assert first == second
     assert secret_value not in first
     assert "aa11" not in first  # hashed, not copied
+
+
+def test_uris_name_the_path_from_the_checkout_in_a_monorepo(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Code scanning ignores originalUriBaseIds and reads a relative URI from the repository top.
+    checkout = tmp_path / "checkout"
+    config_repo = checkout / "gitops config"
+    config_repo.mkdir(parents=True)
+    monkeypatch.setenv("GITHUB_WORKSPACE", str(checkout))
+    report = replace(reports.build([reports.PRUNE_FINDING, reports.REPO_FINDING]), root=str(config_repo))
+    run = run_of(report)
+    uris = {r["ruleId"]: r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in run["results"]}
+    assert uris["no-auto-prune-in-production"] == "gitops%20config/apps/api/argocd-app.yaml"
+    assert uris["codeowners-required"] == "gitops%20config"
+    assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == checkout.resolve().as_uri() + "/"
