@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?= -n 2
 
-.PHONY: demo test install install-test lint typecheck policy-test bench clean
+.PHONY: demo test install install-test lint typecheck policy-test bench readme clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,10 @@ policy-test: install
 
 bench: install-test
 	$(BIN)/python bench/run_check_bench.py
+
+# Regenerate README's rule table from the registry (tests/test_readme.py checks it).
+readme: install
+	$(BIN)/python -c "from pathlib import Path; from gitops_lint.catalog import update_readme_table; update_readme_table(Path('README.md'))"
 
 clean:
 	rm -rf $(VENV) .gitops-lint-cache build dist *.egg-info

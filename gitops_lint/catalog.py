@@ -82,3 +82,15 @@ def _indent(text: str) -> str:
     # `# expect:` markers are for `policy test`; a reader needs the manifest only.
     lines = (_EXPECT_MARKER.sub("", line) for line in text.rstrip("\n").splitlines())
     return "\n".join(f"    {line}" for line in lines if line.strip() or not line)
+
+
+def update_readme_table(readme: Path) -> bool:
+    """Rewrite the rule table between README's markers; True when it changed (`make readme`)."""
+    text = readme.read_text(encoding="utf-8")
+    start, end = "<!-- rules:start -->\n", "<!-- rules:end -->"
+    head, _, rest = text.partition(start)
+    _, _, tail = rest.partition(end)
+    updated = head + start + catalog_markdown(list(load_registry().metas.values())) + end + tail
+    if updated != text:
+        readme.write_text(updated, encoding="utf-8")
+    return updated != text

@@ -22,6 +22,12 @@ EXAMPLE_REPO = REPO_ROOT / "examples" / "gitops-config"
 OWNED = {"CODEOWNERS": "* @example/platform\n"}
 
 
+@pytest.fixture(autouse=True)
+def _render_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep every test's render cache out of the user's cache directory."""
+    monkeypatch.setenv("GITOPS_LINT_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "render-cache"))
+
+
 def require_tool(name: str) -> str:
     """The tool's path; fails (not skips) in CI when it is missing, as the project promises."""
     path = shutil.which(name)
