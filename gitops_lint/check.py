@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -12,11 +12,11 @@ from gitops_lint.context import CheckContext, SourceFile
 from gitops_lint.environments import resolve_environment
 from gitops_lint.errors import UsageError
 from gitops_lint.model import Finding, Report, Resource, Severity
-from gitops_lint.repo.files import DEFAULT_MAX_FILE_SIZE, collect_files, is_yaml_path
+from gitops_lint.repo.files import DEFAULT_MAX_FILE_SIZE, RepoFile, collect_files, is_yaml_path
 from gitops_lint.repo.git import changed_since, staged_files
+from gitops_lint.repo.history import scan_history
 from gitops_lint.repo.layout import build_layout, is_kustomization_file
 from gitops_lint.repo.load import parse_files
-from gitops_lint.repo.history import scan_history
 from gitops_lint.rules import loading
 from gitops_lint.rules.baseline import apply_baseline
 from gitops_lint.rules.registry import RuleRegistry, load_registry
@@ -96,15 +96,63 @@ def prepare_context(options: CheckOptions) -> tuple[CheckContext, list[Finding]]
         ctx.focus = (ctx.focus or set()) | set(changed)
     for skipped in files.skipped:
         ctx.note(f"skipped {skipped.path}: {skipped.reason}")
-    findings = list(_load_sources(ctx))
+    yaml_files = [f for f in files.files if is_yaml_path(f.path)]
+    if ctx.focus is None:
+        findings = list(_load_sources(ctx, yaml_files))
+        _build_layout(ctx)
+        _collect_resources(ctx, ctx.sources)
+        return ctx, findings
+    return ctx, _load_incrementally(ctx, yaml_files)
+
+
+def _build_layout(ctx: CheckContext) -> None:
     kustomization_docs = {
         path: source.documents[0].data
         for path, source in ctx.sources.items()
         if is_kustomization_file(path) and source.documents and isinstance(source.documents[0].data, dict)
     }
-    ctx.layout = build_layout(kustomization_docs, (f.path for f in files.files))
-    _collect_resources(ctx)
-    return ctx, findings
+    ctx.layout = build_layout(kustomization_docs, (f.path for f in ctx.files.files))
+
+
+# Files outside the changed set that an incremental run still needs: they decide which roots
+# render (Applications) and how resources validate (CRDs).
+_ALWAYS_NEEDED_MARKERS = (b"argoproj.io", b"CustomResourceDefinition")
+
+
+def _load_incrementally(ctx: CheckContext, yaml_files: list[RepoFile]) -> list[Finding]:
+    """Parse only what a change can affect: the pre-commit hook must not pay for the whole repo.
+
+    First the changed files, every kustomization and every file holding Applications or CRDs;
+    then, once the render graph knows which roots read a changed file, those roots' inputs.
+    """
+    from gitops_lint.render.graph import graph_for
+
+    focus = ctx.focus or set()
+    first = [
+        f for f in yaml_files
+        if f.path in focus or is_kustomization_file(f.path) or _mentions(f, _ALWAYS_NEEDED_MARKERS)
+    ]
+    findings = list(_load_sources(ctx, first))
+    _build_layout(ctx)
+    _collect_resources(ctx, ctx.sources)
+    graph = graph_for(ctx)
+    inputs: set[str] = set()
+    for target in graph.affected(focus):
+        inputs.update(graph.inputs(target))
+    loaded_before = set(ctx.sources)
+    second = [f for f in yaml_files if f.path in inputs and f.path not in loaded_before]
+    findings.extend(_load_sources(ctx, second))
+    _collect_resources(ctx, {p: s for p, s in ctx.sources.items() if p not in loaded_before})
+    ctx.note(f"incremental: parsed {len(ctx.sources)} of {len(yaml_files)} YAML files")
+    return findings
+
+
+def _mentions(repo_file: RepoFile, markers: tuple[bytes, ...]) -> bool:
+    try:
+        data = repo_file.absolute.read_bytes()
+    except OSError:
+        return False
+    return any(marker in data for marker in markers)
 
 
 def _relative(root: Path, path: Path) -> str:
@@ -114,8 +162,7 @@ def _relative(root: Path, path: Path) -> str:
         return path.as_posix()
 
 
-def _load_sources(ctx: CheckContext) -> Iterator[Finding]:
-    yaml_files = [f for f in ctx.files.files if is_yaml_path(f.path)]
+def _load_sources(ctx: CheckContext, yaml_files: list[RepoFile]) -> Iterator[Finding]:
     for parsed in parse_files(yaml_files):
         if parsed.text is None:
             if parsed.unreadable == "binary file":
@@ -156,8 +203,8 @@ def _is_kubernetes_shaped(data: Any) -> bool:
     )
 
 
-def _collect_resources(ctx: CheckContext) -> None:
-    for path, source in ctx.sources.items():
+def _collect_resources(ctx: CheckContext, sources: Mapping[str, SourceFile]) -> None:
+    for path, source in sources.items():
         fragment_file = ctx.layout.is_fragment(path) or source.templated
         for document in source.documents:
             data = document.data
@@ -176,7 +223,7 @@ def _collect_resources(ctx: CheckContext) -> None:
                 )
                 (ctx.fragments if fragment_file else ctx.resources).append(resource)
     for resource in ctx.resources:
-        if resource.kind == "CustomResourceDefinition":
+        if resource.kind == "CustomResourceDefinition" and resource.path in sources:
             ctx.schemas.add_crd(resource.doc)
 
 
