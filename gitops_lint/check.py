@@ -12,11 +12,13 @@ from gitops_lint.context import CheckContext, SourceFile
 from gitops_lint.environments import resolve_environment
 from gitops_lint.errors import UsageError
 from gitops_lint.model import Finding, Report, Resource, Severity
+from gitops_lint.render.cache import default_cache_dir
 from gitops_lint.repo.files import DEFAULT_MAX_FILE_SIZE, RepoFile, collect_files, is_yaml_path
 from gitops_lint.repo.git import changed_since, staged_files
 from gitops_lint.repo.history import scan_history
 from gitops_lint.repo.layout import build_layout, is_kustomization_file
 from gitops_lint.repo.load import parse_files
+from gitops_lint.repo.parse_cache import ParseCache
 from gitops_lint.rules import loading
 from gitops_lint.rules.baseline import apply_baseline
 from gitops_lint.rules.registry import RuleRegistry, load_registry
@@ -97,12 +99,17 @@ def prepare_context(options: CheckOptions) -> tuple[CheckContext, list[Finding]]
     for skipped in files.skipped:
         ctx.note(f"skipped {skipped.path}: {skipped.reason}")
     yaml_files = [f for f in files.files if is_yaml_path(f.path)]
+    if options.use_cache:
+        ctx.parse_cache = ParseCache.for_repo(default_cache_dir(root), root)
     if ctx.focus is None:
         findings = list(_load_sources(ctx, yaml_files))
         _build_layout(ctx)
         _collect_resources(ctx, ctx.sources)
-        return ctx, findings
-    return ctx, _load_incrementally(ctx, yaml_files)
+    else:
+        findings = _load_incrementally(ctx, yaml_files)
+    if ctx.parse_cache is not None:
+        ctx.parse_cache.save(f.path for f in yaml_files)
+    return ctx, findings
 
 
 def _build_layout(ctx: CheckContext) -> None:
@@ -119,6 +126,15 @@ def _build_layout(ctx: CheckContext) -> None:
 _ALWAYS_NEEDED_MARKERS = (b"argoproj.io", b"CustomResourceDefinition")
 
 
+def _needed_document(data: Any) -> bool:
+    if not isinstance(data, dict):
+        return False
+    api_version = data.get("apiVersion")
+    return (isinstance(api_version, str) and "argoproj.io" in api_version) or data.get(
+        "kind"
+    ) == "CustomResourceDefinition"
+
+
 def _load_incrementally(ctx: CheckContext, yaml_files: list[RepoFile]) -> list[Finding]:
     """Parse only what a change can affect: the pre-commit hook must not pay for the whole repo.
 
@@ -130,7 +146,9 @@ def _load_incrementally(ctx: CheckContext, yaml_files: list[RepoFile]) -> list[F
     focus = ctx.focus or set()
     first = [
         f for f in yaml_files
-        if f.path in focus or is_kustomization_file(f.path) or _mentions(f, _ALWAYS_NEEDED_MARKERS)
+        if f.path in focus
+        or is_kustomization_file(f.path)
+        or _mentions(f, _ALWAYS_NEEDED_MARKERS, ctx.parse_cache)
     ]
     findings = list(_load_sources(ctx, first))
     _build_layout(ctx)
@@ -147,7 +165,10 @@ def _load_incrementally(ctx: CheckContext, yaml_files: list[RepoFile]) -> list[F
     return findings
 
 
-def _mentions(repo_file: RepoFile, markers: tuple[bytes, ...]) -> bool:
+def _mentions(repo_file: RepoFile, markers: tuple[bytes, ...], cache: ParseCache | None) -> bool:
+    hit = cache.lookup(repo_file) if cache is not None else None
+    if hit is not None:  # known documents answer without reading the file
+        return any(_needed_document(document.data) for document in hit[0].documents)
     try:
         data = repo_file.absolute.read_bytes()
     except OSError:
@@ -163,8 +184,9 @@ def _relative(root: Path, path: Path) -> str:
 
 
 def _load_sources(ctx: CheckContext, yaml_files: list[RepoFile]) -> Iterator[Finding]:
-    for parsed in parse_files(yaml_files):
-        if parsed.text is None:
+    absolute = {f.path: f.absolute for f in yaml_files}
+    for parsed in parse_files(yaml_files, cache=ctx.parse_cache):
+        if parsed.unreadable is not None:
             if parsed.unreadable == "binary file":
                 ctx.note(f"skipped {parsed.path}: {parsed.unreadable}")
                 continue
@@ -178,10 +200,14 @@ def _load_sources(ctx: CheckContext, yaml_files: list[RepoFile]) -> Iterator[Fin
             )
             continue
         if parsed.result is None:  # a Helm/Go template
-            ctx.sources[parsed.path] = SourceFile(parsed.path, parsed.text, [], [], templated=True)
+            ctx.sources[parsed.path] = SourceFile(
+                parsed.path, parsed.text, [], [], templated=True, absolute=absolute[parsed.path]
+            )
             continue
         loaded = parsed.result
-        ctx.sources[parsed.path] = SourceFile(parsed.path, parsed.text, loaded.documents, loaded.problems)
+        ctx.sources[parsed.path] = SourceFile(
+            parsed.path, parsed.text, loaded.documents, loaded.problems, absolute=absolute[parsed.path]
+        )
         for problem in loaded.problems:
             meta = _LOADER_RULES[problem.rule]
             yield Finding(

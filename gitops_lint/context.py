@@ -11,6 +11,7 @@ from gitops_lint.config import Config
 from gitops_lint.model import Finding, Resource, RuleMeta, Severity
 from gitops_lint.repo.files import FileSet, read_text
 from gitops_lint.repo.layout import Layout
+from gitops_lint.repo.parse_cache import ParseCache
 from gitops_lint.repo.yaml import LoadedDocument, YamlProblem, locate_line
 from gitops_lint.validate.schemas import SchemaRegistry
 
@@ -19,13 +20,22 @@ IGNORE_ANNOTATION_PREFIX = "ignore.gitops-lint.io/"
 
 @dataclass
 class SourceFile:
-    """A YAML file of the repo, loaded."""
+    """A YAML file of the repo, loaded. Its text is read on first use when the parse cache
+    supplied the documents (most runs never need the text of an unchanged file)."""
 
     path: str
-    text: str
+    loaded_text: str | None
     documents: list[LoadedDocument]
     problems: list[YamlProblem]
     templated: bool = False
+    absolute: Path | None = None
+
+    @property
+    def text(self) -> str:
+        if self.loaded_text is None:
+            text = read_text(self.absolute)[0] if self.absolute is not None else None
+            self.loaded_text = text or ""
+        return self.loaded_text
 
 
 @dataclass
@@ -45,6 +55,7 @@ class CheckContext:
     notes: list[str] = field(default_factory=list)
     tool_info: dict[str, str] = field(default_factory=dict)
     git_branches: frozenset[str] | None = None
+    parse_cache: ParseCache | None = None
     _text_cache: dict[str, str | None] = field(default_factory=dict)
     _covered: set[str] | None = None
 

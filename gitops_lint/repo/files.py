@@ -20,7 +20,13 @@ _BINARY_SNIFF = 8192
 @dataclass(frozen=True)
 class RepoFile:
     path: str  # posix, relative to the repo root
-    absolute: Path
+    root: str  # the repo root; a string, because a Path per file costs ~25 µs on 10,000 files
+    size: int = 0
+    mtime_ns: int = 0
+
+    @property
+    def absolute(self) -> Path:
+        return Path(self.root, self.path)
 
 
 @dataclass(frozen=True)
@@ -111,7 +117,10 @@ def collect_files(
         names = _walk_files(root)
     scope_prefixes = [_relative(root, s) for s in scope]
     real_root = os.path.realpath(root)
+    root_text = str(root)
     for name in names:
+        if name.split("/", 1)[0] in _SKIPPED_DIRS:
+            continue  # our own cache, or a virtualenv that is untracked but not ignored
         if scope_prefixes and not any(
             p in ("", ".") or name == p or name.startswith(p + "/") for p in scope_prefixes
         ):
@@ -119,12 +128,11 @@ def collect_files(
         if exclude and matches_any(name, exclude):
             result.skipped.append(SkippedFile(name, "excluded by config"))
             continue
-        absolute = root / name
-        reason = _unsafe_reason(absolute, real_root, max_file_size)
-        if reason:
+        info, reason = _safe_stat(os.path.join(root_text, name), real_root, max_file_size)
+        if info is None:
             result.skipped.append(SkippedFile(name, reason))
             continue
-        result.files.append(RepoFile(name, absolute))
+        result.files.append(RepoFile(name, root_text, info.st_size, info.st_mtime_ns))
     return result
 
 
@@ -135,22 +143,23 @@ def _relative(root: Path, path: Path) -> str:
         return path.as_posix()
 
 
-def _unsafe_reason(path: Path, real_root: str, max_file_size: int) -> str | None:
+def _safe_stat(path: str, real_root: str, max_file_size: int) -> tuple[os.stat_result | None, str]:
+    """(stat, "") for a regular file that is safe to read, else (None, why not)."""
     # One lstat per file: this runs for every file of a 10,000-file repo.
     try:
         info = os.lstat(path)
         if stat.S_ISLNK(info.st_mode):
             target = os.path.realpath(path)
             if os.path.commonpath([target, real_root]) != real_root:
-                return "symlink pointing outside the repository"
+                return None, "symlink pointing outside the repository"
             info = os.stat(path)
     except (OSError, ValueError) as error:  # ValueError: symlink loops on some platforms
-        return f"unreadable: {error}"
+        return None, f"unreadable: {error}"
     if not stat.S_ISREG(info.st_mode):
-        return "not a regular file"
+        return None, "not a regular file"
     if info.st_size > max_file_size:
-        return f"larger than the {max_file_size} byte limit ({info.st_size} bytes)"
-    return None
+        return None, f"larger than the {max_file_size} byte limit ({info.st_size} bytes)"
+    return info, ""
 
 
 def read_text(path: Path) -> tuple[str | None, str | None]:

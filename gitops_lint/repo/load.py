@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from gitops_lint.repo.files import RepoFile, read_text
 from gitops_lint.repo.layout import looks_templated
+from gitops_lint.repo.parse_cache import ParseCache
 from gitops_lint.repo.yaml import LoadResult, load_yaml
 
 # Below this many files a pool costs more (process start-up, pickling) than it saves.
@@ -20,8 +21,8 @@ PARALLEL_THRESHOLD = 400
 @dataclass
 class ParsedFile:
     path: str
-    text: str | None
-    unreadable: str | None  # why text is None
+    text: str | None  # None: unreadable (see `unreadable`) or served from the parse cache
+    unreadable: str | None  # why the file could not be read
     templated: bool
     result: LoadResult | None
 
@@ -51,8 +52,30 @@ def _parse_chunk(chunk: Sequence[RepoFile]) -> list[ParsedFile]:
     return [parse_file(repo_file) for repo_file in chunk]
 
 
-def parse_files(files: Sequence[RepoFile], jobs: int | None = None) -> list[ParsedFile]:
-    """Parse `files` in order; fork-based workers when the repo is big and cores are free."""
+def parse_files(
+    files: Sequence[RepoFile], jobs: int | None = None, cache: ParseCache | None = None
+) -> list[ParsedFile]:
+    """Parse `files` in order: unchanged files from `cache`, the rest in parallel when worth it."""
+    if cache is None:
+        return _parse_all(files, jobs)
+    out: dict[str, ParsedFile] = {}
+    missing: list[RepoFile] = []
+    for repo_file in files:
+        hit = cache.lookup(repo_file)
+        if hit is None:
+            missing.append(repo_file)
+        else:
+            result, templated = hit
+            out[repo_file.path] = ParsedFile(repo_file.path, None, None, templated, None if templated else result)
+    by_path = {f.path: f for f in missing}
+    for parsed in _parse_all(missing, jobs):
+        out[parsed.path] = parsed
+        if parsed.unreadable is None:
+            cache.store(by_path[parsed.path], parsed.result, parsed.templated)
+    return [out[f.path] for f in files]
+
+
+def _parse_all(files: Sequence[RepoFile], jobs: int | None) -> list[ParsedFile]:
     workers = jobs or os.cpu_count() or 1
     if workers < 2 or len(files) < PARALLEL_THRESHOLD or not sys.platform.startswith("linux"):
         return _parse_chunk(files)

@@ -1,0 +1,67 @@
+"""The parse cache: hits only for unchanged files, never for a file written moments ago."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+from gitops_lint.repo.files import collect_files
+from gitops_lint.repo.load import parse_files
+from gitops_lint.repo.parse_cache import ParseCache
+from tests.conftest import write_tree
+
+DOC = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n"
+
+
+def _age(path: Path, seconds: int = 60) -> None:
+    past = time.time() - seconds
+    os.utime(path, (past, past))
+
+
+def _parse(root: Path, cache_dir: Path) -> tuple[dict[str, object], int]:
+    files = collect_files(root, use_git=False).files
+    cache = ParseCache.for_repo(cache_dir, root)
+    parsed = parse_files(files, cache=cache)
+    cache.save(f.path for f in files)
+    return {p.path: p.result.documents[0].data["metadata"]["name"] for p in parsed if p.result}, cache.hits
+
+
+def test_unchanged_files_come_from_the_cache(tmp_path: Path) -> None:
+    root = write_tree(tmp_path / "repo", {"a.yaml": DOC.format(name="a"), "b.yaml": DOC.format(name="b")})
+    for name in ("a.yaml", "b.yaml"):
+        _age(root / name)
+    first, hits = _parse(root, tmp_path / "cache")
+    assert hits == 0 and first == {"a.yaml": "a", "b.yaml": "b"}
+    second, hits = _parse(root, tmp_path / "cache")
+    assert hits == 2 and second == first
+
+
+def test_a_changed_file_is_parsed_again_even_with_the_same_size(tmp_path: Path) -> None:
+    root = write_tree(tmp_path / "repo", {"a.yaml": DOC.format(name="a")})
+    _age(root / "a.yaml", 120)
+    _parse(root, tmp_path / "cache")
+    (root / "a.yaml").write_text(DOC.format(name="z"))  # same size, new content
+    _age(root / "a.yaml", 60)
+    names, hits = _parse(root, tmp_path / "cache")
+    assert hits == 0 and names == {"a.yaml": "z"}
+
+
+def test_files_written_just_now_are_not_cached(tmp_path: Path) -> None:
+    root = write_tree(tmp_path / "repo", {"a.yaml": DOC.format(name="a")})
+    _parse(root, tmp_path / "cache")
+    _names, hits = _parse(root, tmp_path / "cache")
+    assert hits == 0
+
+
+def test_corrupt_shards_read_as_empty(tmp_path: Path) -> None:
+    root = write_tree(tmp_path / "repo", {"a.yaml": DOC.format(name="a")})
+    _age(root / "a.yaml")
+    _parse(root, tmp_path / "cache")
+    for shard in (tmp_path / "cache").rglob("*.json"):
+        shard.write_text("{not json")
+    names, hits = _parse(root, tmp_path / "cache")
+    assert hits == 0 and names == {"a.yaml": "a"}
+    stored = [json.loads(p.read_text()) for p in (tmp_path / "cache").rglob("*.json")]
+    assert any("a.yaml" in s.get("entries", {}) for s in stored)
