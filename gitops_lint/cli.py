@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -13,6 +12,7 @@ from typing import Any, NoReturn, TypeVar
 import click
 
 from gitops_lint import __version__
+from gitops_lint.atomic_file import write_text_atomically
 from gitops_lint.errors import UsageError
 from gitops_lint.model import Severity
 
@@ -55,19 +55,6 @@ def parse_outputs(values: Sequence[str], formats: Sequence[str]) -> list[tuple[s
             raise UsageError(f"--output {value!r}: unknown format {fmt!r} (one of {', '.join(formats)})")
         outputs.append((fmt, Path(path)))
     return outputs
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write via a temporary file and rename, so an interrupted run never leaves half a report."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def _color(flag: bool | None) -> bool:
@@ -137,7 +124,7 @@ def check(ctx: click.Context, paths: tuple[Path, ...], config_path: Path | None,
             for note in result.notes:
                 click.echo(f"gitops-lint: {note}", err=True)
         for target_format, path in targets:
-            write_atomically(path, REPORTER_BY_NAME[target_format](result.report))
+            write_text_atomically(path, REPORTER_BY_NAME[target_format](result.report))
         if not quiet:
             painted = _color(color)
             # click strips ANSI codes off a non-TTY unless told the colour was asked for.
@@ -273,7 +260,7 @@ def drift(ctx: click.Context, repo: Path, apps: tuple[str, ...], adhoc_path: str
             for note in result.notes:
                 click.echo(f"gitops-lint: {note}", err=True)
         for target_format, path in targets:
-            write_atomically(path, DRIFT_REPORTERS[target_format](result.report))
+            write_text_atomically(path, DRIFT_REPORTERS[target_format](result.report))
         if not quiet:
             click.echo(DRIFT_REPORTERS[fmt](result.report), nl=False)
         return result.exit_code

@@ -12,12 +12,13 @@ import contextlib
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import platformdirs
+
+from gitops_lint.atomic_file import write_text_atomically
 
 CACHE_ENV = "GITOPS_LINT_CACHE_DIR"
 LOCAL_CACHE_DIR = ".gitops-lint-cache"
@@ -128,17 +129,7 @@ class RenderCache:
             return
         data = dict(payload, format=ENTRY_FORMAT, key=key)
         try:
-            # Write then rename: a reader (a parallel run) sees the old entry or the new one,
-            # never half a file.
-            fd, temporary = tempfile.mkstemp(dir=entry.parent, prefix=".tmp-", suffix=".json")
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                    json.dump(data, handle, separators=(",", ":"))
-                os.replace(temporary, entry)
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    os.unlink(temporary)
-                raise
+            write_text_atomically(entry, json.dumps(data, separators=(",", ":")))
         except (OSError, TypeError, ValueError):
             return  # a cache that cannot be written is only slower
 

@@ -13,8 +13,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
-import tempfile
 import time
 import zlib
 from collections.abc import Iterable
@@ -22,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from gitops_lint import __version__
+from gitops_lint.atomic_file import write_text_atomically
 from gitops_lint.repo.files import RepoFile
 from gitops_lint.repo.yaml import LoadedDocument, LoadResult, YamlProblem
 
@@ -99,16 +98,6 @@ class ParseCache:
             self.directory.mkdir(parents=True, exist_ok=True)
             for number in sorted(self._dirty):
                 entries = {path: entry for path, entry in self._shards[number].items() if path in live}
-                _write_json(self.directory / f"{number:02d}.json", {"format": FORMAT, "entries": entries})
+                document = {"format": FORMAT, "entries": entries}
+                write_text_atomically(self.directory / f"{number:02d}.json", json.dumps(document, separators=(",", ":")))
         self._dirty.clear()
-
-
-def _write_json(path: Path, data: dict[str, Any]) -> None:
-    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, separators=(",", ":"))
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

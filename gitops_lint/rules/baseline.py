@@ -10,13 +10,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from gitops_lint import __version__
+from gitops_lint.atomic_file import write_text_atomically
 from gitops_lint.context import CheckContext
 from gitops_lint.errors import UsageError
 from gitops_lint.model import Finding
@@ -119,14 +118,5 @@ def write_baseline(repo: Path, output: Path | None) -> Path:
     root = Path(result.report.root)
     target = output if output is not None else root / (effective_config(options).baseline or BASELINE_NAME)
     document = baseline_document(f for f in result.report.findings if f.rule in SECRET_RULE_IDS)
-    text = json.dumps(document, indent=2, sort_keys=False) + "\n"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    write_text_atomically(target, json.dumps(document, indent=2, sort_keys=False) + "\n")
     return target

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from gitops_lint.check import CheckOptions, prepare_context, run_check
 from gitops_lint.context import CheckContext
-from gitops_lint.model import Finding
+from gitops_lint.model import Finding, RuleMeta
 from gitops_lint.render.stage import render_repo
 from tests.conftest import require_tool, write_tree
 
@@ -82,3 +82,21 @@ def rendered_context(root: Path, **overrides: object) -> tuple[CheckContext, lis
 def check(root: Path, *rules: str, **overrides: object) -> list[Finding]:
     opts = options(**{"paths": (root,), "only_rules": rules, **overrides})
     return run_check(opts).report.findings
+
+
+def found(root: Path, rule: str) -> set[tuple[str, str, int]]:
+    return {(f.rule, f.path, f.line) for f in check(root, rule) if f.rule == rule}
+
+
+def assert_documented_examples(meta: RuleMeta, tmp_path: Path) -> None:
+    """A rule's pass examples give none of its findings; its fail examples exactly the marked ones."""
+    assert meta.examples_pass and meta.examples_fail
+    for number, example in enumerate(meta.examples_pass):
+        root = materialize(tmp_path / f"pass{number}", parse_mini_repo(example))
+        assert found(root, meta.id) == set()
+    for number, example in enumerate(meta.examples_fail):
+        files = parse_mini_repo(example)
+        root = materialize(tmp_path / f"fail{number}", files)
+        marks = {mark for mark in expected_marks(files) if mark[0] == meta.id}
+        assert marks, "a failing example marks its finding with `# expect:`"
+        assert found(root, meta.id) == marks

@@ -7,35 +7,20 @@ from pathlib import Path
 import pytest
 
 from gitops_lint.model import RuleMeta
-from gitops_lint.render.cache import CACHE_ENV
 from gitops_lint.rules import kustomize as kustomize_rules
 from gitops_lint.rules.kustomize import remote_pin
-from tests.render.helpers import check, expected_marks, materialize, parse_mini_repo
+from tests.render.helpers import (
+    assert_documented_examples,
+    check,
+    materialize,
+)
 
 METAS = [rule.meta for rule in kustomize_rules.RULES]
 
 
-@pytest.fixture(autouse=True)
-def _private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "render-cache"))
-
-
-def found(root: Path, rule: str) -> set[tuple[str, str, int]]:
-    return {(f.rule, f.path, f.line) for f in check(root, rule) if f.rule == rule}
-
-
 @pytest.mark.parametrize("meta", METAS, ids=lambda m: m.id)
 def test_documented_examples(meta: RuleMeta, tmp_path: Path) -> None:
-    assert meta.examples_pass and meta.examples_fail
-    for number, example in enumerate(meta.examples_pass):
-        root = materialize(tmp_path / f"pass{number}", parse_mini_repo(example))
-        assert found(root, meta.id) == set()
-    for number, example in enumerate(meta.examples_fail):
-        files = parse_mini_repo(example)
-        root = materialize(tmp_path / f"fail{number}", files)
-        marks = {mark for mark in expected_marks(files) if mark[0] == meta.id}
-        assert marks, "a failing example marks its finding with `# expect:`"
-        assert found(root, meta.id) == marks
+    assert_documented_examples(meta, tmp_path)
 
 
 @pytest.mark.parametrize(
