@@ -39,7 +39,12 @@ def _phase_split(repo: Path, runs: int) -> dict[str, float]:
     """Median seconds per phase, measured in-process on the same repo."""
     registry = load_registry()
     schema_ids = {"schema-invalid", "schema-unknown", "api-deprecated"}
-    phases: dict[str, list[float]] = {"parse": [], "parse_1cpu": [], "schema": [], "policies": []}
+    # The seed's checklist: declarative policies plus the Argo CD/RBAC Python rules.
+    policy_ids = {
+        rule_id for rule_id, meta in registry.metas.items()
+        if meta.source.startswith("builtin:policies") or meta.category in ("argocd", "rbac", "workloads")
+    }
+    phases: dict[str, list[float]] = {"parse": [], "parse_1cpu": [], "schema": [], "policies": [], "other": []}
     for _ in range(runs):
         ctx, _ = prepare_context(CheckOptions(paths=(repo,), render=False))
         files = [f for f in ctx.files.files if is_yaml_path(f.path)]
@@ -52,10 +57,13 @@ def _phase_split(repo: Path, runs: int) -> dict[str, float]:
         start = time.perf_counter()
         evaluate_rules(ctx, registry.restricted(schema_ids))
         phases["schema"].append(time.perf_counter() - start)
-        others = set(registry.rules) - schema_ids
+        start = time.perf_counter()
+        evaluate_rules(ctx, registry.restricted(policy_ids))
+        phases["policies"].append(time.perf_counter() - start)
+        others = set(registry.rules) - schema_ids - policy_ids
         start = time.perf_counter()
         evaluate_rules(ctx, registry.restricted(others))
-        phases["policies"].append(time.perf_counter() - start)
+        phases["other"].append(time.perf_counter() - start)
     return {name: statistics.median(values) for name, values in phases.items()}
 
 
@@ -71,24 +79,27 @@ def main() -> None:
         documents = generate(repo, 320, ["staging", "production", "dev"], 22) if not args.repo else None
         manifests = sorted(p for p in repo.rglob("*.yaml") if p.name != "kustomization.yaml")
         documents = documents or len(manifests)
-        ours = _median_wall(
-            [str(bin_dir / "gitops-lint"), "check", str(repo), "--no-render", "--no-git", "-q"], args.runs
-        )
+        command = [str(bin_dir / "gitops-lint"), "check", str(repo), "--no-render", "--no-git", "-q"]
+        cold = _median_wall([*command, "--no-cache"], args.runs)  # every file parsed
+        ours = _median_wall(command, args.runs)  # unchanged files from the parse cache
         sample = manifests[:: max(1, len(manifests) // args.kv_sample)][: args.kv_sample]
         theirs = _median_wall([str(bin_dir / "kubernetes-validate"), "--strict", "--quiet", *map(str, sample)], max(1, args.runs // 2))
         split = _phase_split(repo, args.runs)
     ours_rate = documents / ours
+    cold_rate = documents / cold
     theirs_rate = len(sample) / theirs
     print(f"repo: {documents} documents ({repo if args.repo else 'generated: 320 apps x 3 envs'})")
-    print(f"gitops-lint check --no-render: {ours:.2f} s median of {args.runs} -> {ours_rate:,.0f} docs/s")
+    print(f"gitops-lint check --no-render --no-cache: {cold:.2f} s median of {args.runs} -> {cold_rate:,.0f} docs/s")
+    print(f"gitops-lint check --no-render (parse cache warm): {ours:.2f} s -> {ours_rate:,.0f} docs/s")
     print(f"kubernetes-validate --strict:  {theirs:.2f} s for {len(sample)} docs -> {theirs_rate:,.0f} docs/s")
-    print(f"throughput ratio: {ours_rate / theirs_rate:,.0f}x")
+    print(f"throughput ratio: {cold_rate / theirs_rate:,.0f}x cold, {ours_rate / theirs_rate:,.0f}x warm")
     print(
         f"split (median): parse {split['parse']:.2f} s (1 cpu: {split['parse_1cpu']:.2f} s), "
-        f"schema validation {split['schema']:.2f} s, policies {split['policies']:.2f} s"
+        f"schema validation {split['schema']:.2f} s, policies {split['policies']:.2f} s, "
+        f"other rules (secrets, structure, CODEOWNERS) {split['other']:.2f} s"
     )
     print(f"validation / parsing: {split['schema'] / split['parse_1cpu']:.2f} (target <= 0.5, single-CPU parse)")
-    print(f"policies / whole check: {split['policies'] / ours:.2%} (target <= 25%)")
+    print(f"policies / whole check: {split['policies'] / cold:.2%} (target <= 25%)")
 
 
 if __name__ == "__main__":

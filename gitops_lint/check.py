@@ -106,7 +106,7 @@ def prepare_context(options: CheckOptions) -> tuple[CheckContext, list[Finding]]
         _build_layout(ctx)
         _collect_resources(ctx, ctx.sources)
     else:
-        findings = _load_incrementally(ctx, yaml_files)
+        findings = _load_incrementally(ctx, yaml_files, render=options.render)
     if ctx.parse_cache is not None:
         ctx.parse_cache.save(f.path for f in yaml_files)
     return ctx, findings
@@ -135,7 +135,7 @@ def _needed_document(data: Any) -> bool:
     ) == "CustomResourceDefinition"
 
 
-def _load_incrementally(ctx: CheckContext, yaml_files: list[RepoFile]) -> list[Finding]:
+def _load_incrementally(ctx: CheckContext, yaml_files: list[RepoFile], render: bool) -> list[Finding]:
     """Parse only what a change can affect: the pre-commit hook must not pay for the whole repo.
 
     First the changed files, every kustomization and every file holding Applications or CRDs;
@@ -153,6 +153,9 @@ def _load_incrementally(ctx: CheckContext, yaml_files: list[RepoFile]) -> list[F
     findings = list(_load_sources(ctx, first))
     _build_layout(ctx)
     _collect_resources(ctx, ctx.sources)
+    if not render:  # nothing renders, so no root's inputs are needed
+        ctx.note(f"incremental: parsed {len(ctx.sources)} of {len(yaml_files)} YAML files")
+        return findings
     graph = graph_for(ctx)
     inputs: set[str] = set()
     for target in graph.affected(focus):
@@ -290,9 +293,14 @@ def run_check(options: CheckOptions, registry: RuleRegistry | None = None) -> Ch
         registry = load_registry(
             [ctx.root / p for p in ctx.config.policy_paths]
         )
-    if options.only_rules:
+    if options.only_rules or options.skip_rules:
+        wanted = set(options.only_rules) or set(registry.rules)
+        unknown = set(options.skip_rules) - set(registry.rules)
+        if unknown:
+            raise UsageError(f"unknown rule id(s) in --skip-rule: {', '.join(sorted(unknown))}")
+        # Skipped rules do not run at all; suppression hygiene always does.
         registry = registry.restricted(
-            set(options.only_rules) | (SUPPRESSION_RULE_IDS & set(registry.rules))
+            (wanted - set(options.skip_rules)) | (SUPPRESSION_RULE_IDS & set(registry.rules))
         )
     findings.extend(_render(ctx, options))
     if ctx.focus is not None:
@@ -301,17 +309,15 @@ def run_check(options: CheckOptions, registry: RuleRegistry | None = None) -> Ch
     findings.extend(evaluate_rules(ctx, registry))
     if options.history and "no-credentials-in-files" in registry.rules:
         findings.extend(scan_history(ctx, options.history_since))
-    if options.only_rules:
+    if options.only_rules or options.skip_rules:
+        # Loader and render findings come from stages, not rules: filter them the same way.
         findings = [f for f in findings if f.rule in registry.rules]
-    if options.skip_rules:
-        findings = [f for f in findings if f.rule not in options.skip_rules]
     findings = dedupe(findings)
-    active = frozenset(registry.rules) - frozenset(options.skip_rules)
     findings = suppress(
         findings,
         ctx,
         report_unused=ctx.focus is None,
-        active_rules=active if options.only_rules or options.skip_rules else None,
+        active_rules=frozenset(registry.rules) if options.only_rules or options.skip_rules else None,
     )
     if options.use_baseline:
         # After suppression: a comment on a baselined secret is still "used".

@@ -284,3 +284,14 @@ def test_internal_error_has_no_traceback_without_debug(make_repo: Callable[..., 
     result = run_cli("check", str(root), "--no-render")
     assert "Traceback" not in result.output
     assert result.exit_code in (0, 2)
+
+
+def test_skip_rule_removes_a_rule_and_rejects_unknown_ids(make_repo: Callable[..., Path]) -> None:
+    root = make_repo({**OWNED, "deploy.yaml": _typo(GOOD_DEPLOYMENT), "w.yaml": "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n"})
+    _, everything = check_json(root, "--no-render")
+    assert {"schema-invalid", "schema-unknown"} <= set(rules_found(everything))
+    _, skipped = check_json(root, "--no-render", "--skip-rule", "schema-invalid")
+    assert "schema-invalid" not in rules_found(skipped)
+    assert "schema-unknown" in rules_found(skipped)
+    result = run_cli("check", str(root), "--no-render", "--skip-rule", "no-such-rule")
+    assert result.exit_code == 2 and "no-such-rule" in result.stderr

@@ -7,6 +7,7 @@ re-reads its 1.8 MB definitions file on every call (about 35 ms per resource on 
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 from collections.abc import Iterator, Mapping
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from importlib.resources.abc import Traversable
+from pathlib import Path
 from typing import Any
 
 import jsonschema_rs
@@ -30,7 +32,13 @@ class SchemaError:
     message: str
 
 
+@lru_cache(maxsize=1)
 def _k8s_root() -> Traversable:
+    # find_spec locates the package without importing it: kubernetes_validate's __init__ pulls
+    # in jsonschema and friends (~0.1 s), and only its data files are used here.
+    spec = importlib.util.find_spec("kubernetes_validate")
+    if spec is not None and spec.submodule_search_locations:
+        return Path(next(iter(spec.submodule_search_locations))) / "kubernetes-json-schema"
     return resources.files("kubernetes_validate").joinpath("kubernetes-json-schema")
 
 
