@@ -16,6 +16,7 @@ from typing import Any
 
 from gitops_lint.context import CheckContext
 from gitops_lint.model import Finding, Resource
+from gitops_lint.render.graph import graph_for
 from gitops_lint.rules.appset import ApplicationView, argocd_applications, is_application_set
 from gitops_lint.rules.base import meta, repo_rule
 
@@ -270,31 +271,15 @@ class _AppContents:
         """What the kustomization root at `root` produces: kustomize's output, else its files."""
         if root in self.rendered:
             return self.rendered[root]
-        return [r for path in sorted(_reachable_files(ctx, root)) for r in self.by_path.get(path, ())]
+        # The render graph knows every file a root reads (bases and components included).
+        inputs = graph_for(ctx).inputs(root) if root in ctx.layout.kustomizations else _plain_dir(ctx, root)
+        return [r for path in sorted(inputs) for r in self.by_path.get(path, ())]
 
 
-def _reachable_files(ctx: CheckContext, root: str) -> set[str]:
-    files: set[str] = set()
-    seen: set[str] = set()
-    pending = [root]
-    while pending:
-        directory = pending.pop()
-        if directory in seen:
-            continue
-        seen.add(directory)
-        kustomization = ctx.layout.kustomizations.get(directory)
-        if kustomization is None:
-            prefix = f"{directory}/" if directory else ""
-            files.update(f.path for f in ctx.files.files if f.path.startswith(prefix))
-            continue
-        for path in kustomization.referenced_paths():
-            if path in ctx.layout.kustomizations:
-                pending.append(path)
-            else:
-                files.add(path)
-        files.update(kustomization.components)
-        pending.extend(c for c in kustomization.components if c in ctx.layout.kustomizations)
-    return files
+def _plain_dir(ctx: CheckContext, directory: str) -> set[str]:
+    """A source path without a kustomization: Argo CD applies the directory's manifests."""
+    prefix = f"{directory}/" if directory else ""
+    return {f.path for f in ctx.files.files if f.path.startswith(prefix)}
 
 
 def _ignores_replicas(doc: Mapping[str, Any], deployment: str) -> bool:
