@@ -44,6 +44,9 @@ policy-test: install
 
 bench: install-test
 	$(BIN)/python bench/run_check_bench.py
+	$(BIN)/python bench/run_render_bench.py
+	$(BIN)/python bench/run_hook_bench.py
+	$(BIN)/python bench/run_drift_bench.py
 
 # Regenerate README's rule table from the registry (tests/test_readme.py checks it).
 readme: install

@@ -187,7 +187,7 @@ def _relative(root: Path, path: Path) -> str:
 
 
 def _load_sources(ctx: CheckContext, yaml_files: list[RepoFile]) -> Iterator[Finding]:
-    absolute = {f.path: f.absolute for f in yaml_files}
+    by_path = {f.path: f for f in yaml_files}
     for parsed in parse_files(yaml_files, cache=ctx.parse_cache):
         if parsed.unreadable is not None:
             if parsed.unreadable == "binary file":
@@ -204,12 +204,12 @@ def _load_sources(ctx: CheckContext, yaml_files: list[RepoFile]) -> Iterator[Fin
             continue
         if parsed.result is None:  # a Helm/Go template
             ctx.sources[parsed.path] = SourceFile(
-                parsed.path, parsed.text, [], [], templated=True, absolute=absolute[parsed.path]
+                parsed.path, parsed.text, [], [], templated=True, origin=by_path[parsed.path]
             )
             continue
         loaded = parsed.result
         ctx.sources[parsed.path] = SourceFile(
-            parsed.path, parsed.text, loaded.documents, loaded.problems, absolute=absolute[parsed.path]
+            parsed.path, parsed.text, loaded.documents, loaded.problems, origin=by_path[parsed.path]
         )
         for problem in loaded.problems:
             meta = _LOADER_RULES[problem.rule]

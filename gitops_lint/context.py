@@ -9,7 +9,7 @@ from typing import Any
 
 from gitops_lint.config import Config
 from gitops_lint.model import Finding, Resource, RuleMeta, Severity
-from gitops_lint.repo.files import FileSet, read_text
+from gitops_lint.repo.files import FileSet, RepoFile, read_text
 from gitops_lint.repo.layout import Layout
 from gitops_lint.repo.parse_cache import ParseCache
 from gitops_lint.repo.yaml import LoadedDocument, YamlProblem, locate_line
@@ -28,12 +28,12 @@ class SourceFile:
     documents: list[LoadedDocument]
     problems: list[YamlProblem]
     templated: bool = False
-    absolute: Path | None = None
+    origin: RepoFile | None = None  # where to read the text from when it is first needed
 
     @property
     def text(self) -> str:
         if self.loaded_text is None:
-            text = read_text(self.absolute)[0] if self.absolute is not None else None
+            text = read_text(self.origin.absolute)[0] if self.origin is not None else None
             self.loaded_text = text or ""
         return self.loaded_text
 
