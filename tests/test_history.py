@@ -16,7 +16,7 @@ from gitops_lint.rules.baseline import fingerprint
 
 TOKEN = "".join(("gh", "p_", "FAKE" * 9))
 STILL_THERE = "".join(("gl", "pat-", "FAKEfake0123456789ab"))
-WHEN = dt.datetime(2026, 3, 14, 9, 26, 53, tzinfo=dt.timezone.utc)
+WHEN = dt.datetime(2026, 3, 14, 9, 26, 53, tzinfo=dt.UTC)
 
 
 def _commit(repo: git.Repo, root: Path, files: dict[str, str | None], message: str, author: str) -> git.Commit:

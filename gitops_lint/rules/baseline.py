@@ -102,7 +102,7 @@ def baseline_document(findings: Iterable[Finding]) -> dict[str, Any]:
         "tool": "gitops-lint",
         "version": __version__,
         "schema": BASELINE_SCHEMA,
-        "generated": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
+        "generated": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
         "secrets": [
             {"rule": rule, "path": path, "fingerprint": fp} for rule, path, fp in entries
         ],
