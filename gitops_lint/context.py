@@ -57,7 +57,7 @@ class CheckContext:
     git_branches: frozenset[str] | None = None
     parse_cache: ParseCache | None = None
     _text_cache: dict[str, str | None] = field(default_factory=dict)
-    _covered: set[str] | None = None
+    _covered: tuple[int, set[str]] | None = None  # (len(rendered) it was built from, paths)
 
     def note(self, message: str) -> None:
         """A line for --verbose: what was skipped or could not be checked, and why."""
@@ -72,9 +72,10 @@ class CheckContext:
                 yield resource
 
     def rendered_source_paths(self) -> set[str]:
-        if self._covered is None:
-            self._covered = {resource.path for resource in self.rendered}
-        return self._covered
+        # Asked once per resource by some rules: rebuilt only when rendering added resources.
+        if self._covered is None or self._covered[0] != len(self.rendered):
+            self._covered = (len(self.rendered), {resource.path for resource in self.rendered})
+        return self._covered[1]
 
     def in_focus(self, path: str) -> bool:
         return self.focus is None or path in self.focus
