@@ -14,11 +14,10 @@ from gitops_lint.errors import UsageError
 from gitops_lint.model import Finding, Report, Resource, Severity
 from gitops_lint.render.cache import default_cache_dir
 from gitops_lint.repo.files import DEFAULT_MAX_FILE_SIZE, RepoFile, collect_files, is_yaml_path
-from gitops_lint.repo.git import changed_since, staged_files
-from gitops_lint.repo.history import scan_history
 from gitops_lint.repo.layout import build_layout, is_kustomization_file
 from gitops_lint.repo.load import parse_files
 from gitops_lint.repo.parse_cache import ParseCache
+from gitops_lint.repo.yaml import LoadResult
 from gitops_lint.rules import loading
 from gitops_lint.rules.baseline import apply_baseline
 from gitops_lint.rules.registry import RuleRegistry, load_registry
@@ -94,13 +93,15 @@ def prepare_context(options: CheckOptions) -> tuple[CheckContext, list[Finding]]
     if focus_paths:
         ctx.focus = {_relative(root, p) for p in focus_paths}
     if options.staged or options.changed_since:
+        from gitops_lint.repo.git import changed_since, staged_files
+
         changed = staged_files(root) if options.staged else changed_since(root, options.changed_since or "")
         ctx.focus = (ctx.focus or set()) | set(changed)
     for skipped in files.skipped:
         ctx.note(f"skipped {skipped.path}: {skipped.reason}")
     yaml_files = [f for f in files.files if is_yaml_path(f.path)]
     if options.use_cache:
-        ctx.parse_cache = ParseCache.for_repo(default_cache_dir(root), root)
+        ctx.parse_cache = ParseCache.for_repo(default_cache_dir(root), root, hot=_always_needed)
     if ctx.focus is None:
         findings = list(_load_sources(ctx, yaml_files))
         _build_layout(ctx)
@@ -122,7 +123,7 @@ def _build_layout(ctx: CheckContext) -> None:
 
 
 # Files outside the changed set that an incremental run still needs: they decide which roots
-# render (Applications) and how resources validate (CRDs).
+# render (kustomizations, Applications) and how resources validate (CRDs).
 _ALWAYS_NEEDED_MARKERS = (b"argoproj.io", b"CustomResourceDefinition")
 
 
@@ -133,6 +134,13 @@ def _needed_document(data: Any) -> bool:
     return (isinstance(api_version, str) and "argoproj.io" in api_version) or data.get(
         "kind"
     ) == "CustomResourceDefinition"
+
+
+def _always_needed(path: str, loaded: LoadResult | None) -> bool:
+    """The parse cache keeps these apart, so an incremental run loads them without the rest."""
+    return is_kustomization_file(path) or (
+        loaded is not None and any(_needed_document(d.data) for d in loaded.documents)
+    )
 
 
 def _load_incrementally(ctx: CheckContext, yaml_files: list[RepoFile], render: bool) -> list[Finding]:
@@ -148,7 +156,7 @@ def _load_incrementally(ctx: CheckContext, yaml_files: list[RepoFile], render: b
         f for f in yaml_files
         if f.path in focus
         or is_kustomization_file(f.path)
-        or _mentions(f, _ALWAYS_NEEDED_MARKERS, ctx.parse_cache)
+        or _mentions(f, ctx.parse_cache)
     ]
     findings = list(_load_sources(ctx, first))
     _build_layout(ctx)
@@ -168,15 +176,16 @@ def _load_incrementally(ctx: CheckContext, yaml_files: list[RepoFile], render: b
     return findings
 
 
-def _mentions(repo_file: RepoFile, markers: tuple[bytes, ...], cache: ParseCache | None) -> bool:
-    hit = cache.lookup(repo_file) if cache is not None else None
-    if hit is not None:  # known documents answer without reading the file
-        return any(_needed_document(document.data) for document in hit[0].documents)
+def _mentions(repo_file: RepoFile, cache: ParseCache | None) -> bool:
+    """Whether a file may hold an Application or a CRD: the cache's index knows for unchanged files."""
+    hot = cache.is_hot(repo_file) if cache is not None else None
+    if hot is not None:
+        return hot
     try:
         data = repo_file.absolute.read_bytes()
     except OSError:
         return False
-    return any(marker in data for marker in markers)
+    return any(marker in data for marker in _ALWAYS_NEEDED_MARKERS)
 
 
 def _relative(root: Path, path: Path) -> str:
@@ -308,6 +317,8 @@ def run_check(options: CheckOptions, registry: RuleRegistry | None = None) -> Ch
         findings = [f for f in findings if f.rule not in _LOADER_RULES or ctx.in_focus(f.path)]
     findings.extend(evaluate_rules(ctx, registry))
     if options.history and "no-credentials-in-files" in registry.rules:
+        from gitops_lint.repo.history import scan_history  # GitPython: only when asked
+
         findings.extend(scan_history(ctx, options.history_since))
     if options.only_rules or options.skip_rules:
         # Loader and render findings come from stages, not rules: filter them the same way.

@@ -14,11 +14,13 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from git.exc import BadName, GitCommandError
+
 from gitops_lint.context import CheckContext
 from gitops_lint.errors import UsageError
 from gitops_lint.model import Finding
 from gitops_lint.repo.files import matches_any
-from gitops_lint.repo.git import BadName, GitCommandError, open_repo
+from gitops_lint.repo.git import open_repo
 from gitops_lint.rules.baseline import fingerprint
 from gitops_lint.rules.secrets import NO_CREDENTIALS_IN_FILES, Hit, scan_text
 

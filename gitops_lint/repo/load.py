@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import sys
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 from gitops_lint.repo.files import RepoFile, read_text
@@ -79,6 +77,10 @@ def _parse_all(files: Sequence[RepoFile], jobs: int | None) -> list[ParsedFile]:
     workers = jobs or os.cpu_count() or 1
     if workers < 2 or len(files) < PARALLEL_THRESHOLD or not sys.platform.startswith("linux"):
         return _parse_chunk(files)
+    # Imported here: a warm incremental run never starts a pool and should not load the machinery.
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     # Big contiguous chunks: a worker's results travel back in one pickle.
     size = -(-len(files) // workers)
     chunks = [files[i : i + size] for i in range(0, len(files), size)]

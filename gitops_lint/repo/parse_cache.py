@@ -4,8 +4,16 @@ Parsing is the largest cost of a whole-repo run, and a pre-commit run on a big r
 re-reads files that did not change. An entry holds the loaded documents and problems of one
 file; it is used only while the file's size and mtime (nanoseconds) are those it was parsed
 at, the same test git's own index uses. Entries live as JSON (never pickle: the cache may sit
-inside the repo, and loading it must not run code) in 64 shards, so a one-file change
-rewrites one small shard. Safe to delete at any time; a corrupt shard reads as empty.
+inside the repo, and loading it must not run code). Safe to delete at any time; a corrupt
+file reads as empty.
+
+Layout, shaped by what an incremental (pre-commit) run reads:
+- `index.json`: every cached path → [size, mtime_ns, hot]. It answers "is this file hot?"
+  for all 10,000 files of a big repo without touching their documents.
+- `hot-NN.json`: entries of the few files the caller marks hot (the ones an incremental run
+  always needs: kustomizations, Argo CD Applications, CRDs), so they load without the rest.
+- `cold-NN.json`: everything else, sharded by directory: the files one kustomization root
+  reads sit in a few shards, and a one-file change rewrites one small shard.
 """
 
 from __future__ import annotations
@@ -13,9 +21,10 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import posixpath
 import time
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -24,49 +33,80 @@ from gitops_lint.atomic_file import write_text_atomically
 from gitops_lint.repo.files import RepoFile
 from gitops_lint.repo.yaml import LoadedDocument, LoadResult, YamlProblem
 
-SHARDS = 64
+COLD_SHARDS = 64
+HOT_SHARDS = 4
 RACY_NS = 2_000_000_000
-# Bump when the loader's output changes meaning: older shards are then ignored.
-FORMAT = f"1/{__version__}"
+INDEX = "index"
+# Bump when the loader's output changes meaning: older files are then ignored.
+FORMAT = f"2/{__version__}"
+
+# Decides, from a parsed file, whether it belongs in the hot shards.
+HotTest = Callable[[str, LoadResult | None], bool]
 
 
-def _shard_of(path: str) -> int:
-    return zlib.crc32(path.encode("utf-8", "surrogateescape")) % SHARDS
+def _never_hot(_path: str, _result: LoadResult | None) -> bool:
+    return False
+
+
+def _crc(text: str) -> int:
+    return zlib.crc32(text.encode("utf-8", "surrogateescape"))
+
+
+def shard_name(path: str, hot: bool) -> str:
+    if hot:
+        return f"hot-{_crc(path) % HOT_SHARDS:02d}"
+    return f"cold-{_crc(posixpath.dirname(path)) % COLD_SHARDS:02d}"
 
 
 class ParseCache:
     """Lookups and stores for one repo; `directory=None` never hits and never writes."""
 
-    def __init__(self, directory: Path | None) -> None:
+    def __init__(self, directory: Path | None, hot: HotTest = _never_hot) -> None:
         self.directory = directory
-        self._shards: dict[int, dict[str, Any]] = {}
-        self._dirty: set[int] = set()
+        self._is_hot = hot
+        self._files: dict[str, dict[str, Any]] = {}  # file name (index or shard) → entries
+        self._dirty: set[str] = set()
         self.hits = 0
 
     @classmethod
-    def for_repo(cls, cache_root: Path | None, repo_root: Path) -> ParseCache:
+    def for_repo(cls, cache_root: Path | None, repo_root: Path, hot: HotTest = _never_hot) -> ParseCache:
         if cache_root is None:
-            return cls(None)
+            return cls(None, hot)
         tag = hashlib.sha256(str(repo_root.resolve()).encode()).hexdigest()[:16]
-        return cls(cache_root / "parse" / tag)
+        return cls(cache_root / "parse" / tag, hot)
 
-    def _shard(self, number: int) -> dict[str, Any]:
-        shard = self._shards.get(number)
-        if shard is None:
-            shard = {}
+    def _entries(self, name: str) -> dict[str, Any]:
+        entries = self._files.get(name)
+        if entries is None:
+            entries = {}
             if self.directory is not None:
                 with contextlib.suppress(OSError, ValueError):
-                    data = json.loads((self.directory / f"{number:02d}.json").read_text(encoding="utf-8"))
+                    data = json.loads((self.directory / f"{name}.json").read_text(encoding="utf-8"))
                     if isinstance(data, dict) and data.get("format") == FORMAT:
-                        shard = data.get("entries", {})
-            self._shards[number] = shard
-        return shard
+                        entries = data.get("entries", {})
+            self._files[name] = entries
+        return entries
+
+    def _indexed(self, repo_file: RepoFile) -> list[Any] | None:
+        if self.directory is None:
+            return None
+        entry = self._entries(INDEX).get(repo_file.path)
+        if not isinstance(entry, list) or entry[:2] != [repo_file.size, repo_file.mtime_ns]:
+            return None
+        return entry
+
+    def is_hot(self, repo_file: RepoFile) -> bool | None:
+        """Whether the unchanged file was hot when cached; None when the cache cannot say."""
+        entry = self._indexed(repo_file)
+        return None if entry is None else bool(entry[2])
 
     def lookup(self, repo_file: RepoFile) -> tuple[LoadResult, bool] | None:
         """(loaded documents and problems, templated?) when the file is unchanged since cached."""
-        if self.directory is None:
+        indexed = self._indexed(repo_file)
+        if indexed is None:
             return None
-        entry = self._shard(_shard_of(repo_file.path)).get(repo_file.path)
+        entry = self._entries(shard_name(repo_file.path, bool(indexed[2]))).get(repo_file.path)
+        # The shard is checked as well as the index: the two are written one after the other.
         if not isinstance(entry, list) or entry[:2] != [repo_file.size, repo_file.mtime_ns]:
             return None
         _size, _mtime, templated, documents, problems = entry
@@ -83,21 +123,30 @@ class ParseCache:
             # granularity without its size changing; like git's "racily clean" entries, it is
             # not trusted to a cache keyed by mtime.
             return
+        path = repo_file.path
+        hot = self._is_hot(path, result)
+        index = self._entries(INDEX)
+        previous = index.get(path)
+        if isinstance(previous, list) and len(previous) == 3 and bool(previous[2]) != hot:
+            moved_from = shard_name(path, bool(previous[2]))  # no stale copy left behind
+            if self._entries(moved_from).pop(path, None) is not None:
+                self._dirty.add(moved_from)
         documents = [[d.data, d.index, d.line] for d in result.documents] if result else []
         problems = [[p.rule, p.line, p.column, p.message] for p in result.problems] if result else []
-        number = _shard_of(repo_file.path)
-        self._shard(number)[repo_file.path] = [repo_file.size, repo_file.mtime_ns, templated, documents, problems]
-        self._dirty.add(number)
+        name = shard_name(path, hot)
+        self._entries(name)[path] = [repo_file.size, repo_file.mtime_ns, templated, documents, problems]
+        index[path] = [repo_file.size, repo_file.mtime_ns, 1 if hot else 0]
+        self._dirty.update((name, INDEX))
 
     def save(self, live_paths: Iterable[str]) -> None:
-        """Write changed shards atomically, dropping entries of files that are gone."""
+        """Write changed files atomically (shards before the index), dropping entries of files that are gone."""
         if self.directory is None or not self._dirty:
             return
         live = set(live_paths)
         with contextlib.suppress(OSError):
             self.directory.mkdir(parents=True, exist_ok=True)
-            for number in sorted(self._dirty):
-                entries = {path: entry for path, entry in self._shards[number].items() if path in live}
+            for name in sorted(self._dirty, key=lambda n: n == INDEX):
+                entries = {path: entry for path, entry in self._files[name].items() if path in live}
                 document = {"format": FORMAT, "entries": entries}
-                write_text_atomically(self.directory / f"{number:02d}.json", json.dumps(document, separators=(",", ":")))
+                write_text_atomically(self.directory / f"{name}.json", json.dumps(document, separators=(",", ":")))
         self._dirty.clear()

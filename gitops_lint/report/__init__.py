@@ -1,21 +1,22 @@
-"""Output formats: one module each, all reading the same Report."""
+"""Output formats: one module each (`gitops_lint.report.<format>` defines `render_<format>`).
+
+Each format is imported when asked for: a pre-commit run prints text and should not pay for
+junitparser or the SARIF tables it never uses.
+"""
 
 from __future__ import annotations
 
-from gitops_lint.report.base import Reporter
-from gitops_lint.report.github import render_github
-from gitops_lint.report.json import render_json
-from gitops_lint.report.junit import render_junit
-from gitops_lint.report.markdown import render_markdown
-from gitops_lint.report.sarif import render_sarif
-from gitops_lint.report.text import render_text
+import importlib
 
-REPORTER_BY_NAME: dict[str, Reporter] = {
-    "text": render_text,
-    "json": render_json,
-    "junit": render_junit,
-    "sarif": render_sarif,
-    "github": render_github,
-    "markdown": render_markdown,
-}
-FORMATS = tuple(REPORTER_BY_NAME)
+from gitops_lint.report.base import Reporter
+
+FORMATS = ("text", "json", "junit", "sarif", "github", "markdown")
+
+
+def reporter_for(name: str) -> Reporter:
+    """The render function of one output format (a name from FORMATS)."""
+    if name not in FORMATS:
+        raise KeyError(name)
+    module = importlib.import_module(f"gitops_lint.report.{name}")
+    reporter: Reporter = getattr(module, f"render_{name}")
+    return reporter

@@ -12,7 +12,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from gitops_lint.config import Config, Exemption
-from gitops_lint.context import IGNORE_ANNOTATION_PREFIX, CheckContext, ignore_annotations
+from gitops_lint.context import (
+    IGNORE_ANNOTATION_PREFIX,
+    CheckContext,
+    SourceFile,
+    ignore_annotations,
+)
 from gitops_lint.model import Finding, Severity
 from gitops_lint.repo.files import matches_any
 from gitops_lint.repo.yaml import locate_line
@@ -145,7 +150,7 @@ def suppress(
     """Drop suppressed findings; add findings about the suppressions themselves."""
     today = today or dt.date.today()
     config = ctx.config
-    directives = [d for source in ctx.sources.values() for d in parse_directives(source.path, source.text)]
+    directives = [d for source in _sources_to_scan(ctx, findings) for d in parse_directives(source.path, source.text)]
     used_directives: set[Directive] = set()
     used_annotations: set[tuple[str, str]] = set()  # (resource display, rule)
     used_exemptions: set[int] = set()
@@ -171,6 +176,18 @@ def suppress(
         )
     )
     return kept
+
+
+def _sources_to_scan(ctx: CheckContext, findings: list[Finding]) -> list[SourceFile]:
+    """Every source on a full run; on an incremental one, the changed files and those with findings.
+
+    Reading a source's text is the cost here: a pre-commit run loads thousands of
+    kustomizations and Applications it only consults, and their comments cannot matter.
+    """
+    if ctx.focus is None:
+        return list(ctx.sources.values())
+    wanted = ctx.focus | {finding.path for finding in findings}
+    return [source for path, source in ctx.sources.items() if path in wanted]
 
 
 def _ran(rule: str, config: Config, active_rules: frozenset[str] | None) -> bool:

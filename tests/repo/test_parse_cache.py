@@ -10,6 +10,7 @@ from pathlib import Path
 from gitops_lint.repo.files import collect_files
 from gitops_lint.repo.load import parse_files
 from gitops_lint.repo.parse_cache import ParseCache
+from gitops_lint.repo.yaml import LoadResult
 from tests.conftest import write_tree
 
 DOC = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n"
@@ -65,3 +66,55 @@ def test_corrupt_shards_read_as_empty(tmp_path: Path) -> None:
     assert hits == 0 and names == {"a.yaml": "a"}
     stored = [json.loads(p.read_text()) for p in (tmp_path / "cache").rglob("*.json")]
     assert any("a.yaml" in s.get("entries", {}) for s in stored)
+
+
+def _is_app(_path: str, loaded: LoadResult | None) -> bool:
+    return loaded is not None and any(
+        isinstance(d.data, dict) and d.data.get("kind") == "Application" for d in loaded.documents
+    )
+
+
+APP = "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: {name}\n"
+
+
+def test_the_index_says_which_unchanged_files_are_hot_without_their_shards(tmp_path: Path) -> None:
+    root = write_tree(tmp_path / "repo", {"app.yaml": APP.format(name="a"), "cm.yaml": DOC.format(name="c")})
+    for name in ("app.yaml", "cm.yaml"):
+        _age(root / name)
+    files = {f.path: f for f in collect_files(root, use_git=False).files}
+    cache = ParseCache.for_repo(tmp_path / "cache", root, hot=_is_app)
+    assert cache.is_hot(files["app.yaml"]) is None  # nothing cached yet: the caller must look
+    parse_files(list(files.values()), cache=cache)
+    cache.save(files)
+
+    fresh = ParseCache.for_repo(tmp_path / "cache", root, hot=_is_app)
+    assert fresh.is_hot(files["app.yaml"]) is True
+    assert fresh.is_hot(files["cm.yaml"]) is False
+    shards = sorted(p.name for p in (tmp_path / "cache").rglob("*.json"))
+    assert any(s.startswith("hot-") for s in shards) and any(s.startswith("cold-") for s in shards)
+
+
+def test_a_file_that_stops_being_hot_leaves_no_stale_copy(tmp_path: Path) -> None:
+    root = write_tree(tmp_path / "repo", {"x.yaml": APP.format(name="a")})
+    _age(root / "x.yaml", 120)
+    files = collect_files(root, use_git=False).files
+    cache = ParseCache.for_repo(tmp_path / "cache", root, hot=_is_app)
+    parse_files(files, cache=cache)
+    cache.save(f.path for f in files)
+
+    (root / "x.yaml").write_text(DOC.format(name="now-a-configmap"))
+    _age(root / "x.yaml", 60)
+    files = collect_files(root, use_git=False).files
+    cache = ParseCache.for_repo(tmp_path / "cache", root, hot=_is_app)
+    parse_files(files, cache=cache)
+    cache.save(f.path for f in files)
+
+    holders = [
+        p.name for p in (tmp_path / "cache").rglob("*.json")
+        if p.name != "index.json" and "x.yaml" in json.loads(p.read_text())["entries"]
+    ]
+    assert len(holders) == 1 and holders[0].startswith("cold-")
+    again = ParseCache.for_repo(tmp_path / "cache", root, hot=_is_app)
+    assert again.is_hot(files[0]) is False
+    hit = again.lookup(files[0])
+    assert hit is not None and hit[0].documents[0].data["metadata"]["name"] == "now-a-configmap"
