@@ -44,7 +44,7 @@ class RemoteReach:
     via: str  # the kustomization directory that names it
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ApplicationTarget:
     """An Argo CD Application (or one of its `sources`) pointing at a directory of this repo."""
 
@@ -55,10 +55,17 @@ class ApplicationTarget:
     doc: Mapping[str, Any]
 
 
+def _parent(path: str) -> str:
+    """posixpath.dirname for the normalised relative paths used here, at a third of the cost."""
+    return path.rpartition("/")[0]
+
+
 def _normalise_app_path(value: str) -> str | None:
     """Repo-relative directory for an Application path; None when it cannot be in this repo."""
     if not value or value.startswith("/") or "://" in value:
         return None
+    if not value.startswith((".", " ")) and "/." not in value and "//" not in value and not value[-1].isspace():
+        return value.rstrip("/") or None  # already normal: the usual `apps/web/overlays/prod`
     joined = posixpath.normpath(value.strip())
     if joined == ".":
         return ""
@@ -116,6 +123,8 @@ class RenderGraph:
     _file_cache: dict[str, bool] = field(default_factory=dict)
     _root_text: str = ""
     _apps_by_dir: dict[str, list[ApplicationTarget]] | None = None
+    _names: dict[str, set[str]] | None = None
+    _dir_owner: dict[str, str | None] = field(default_factory=dict)
 
     # -- queries -----------------------------------------------------------------------------
 
@@ -205,26 +214,68 @@ class RenderGraph:
 
     def affected(self, changed: Iterable[str]) -> list[str]:
         """Render targets whose rendering reads any of `changed` (transitively through bases),
-        plus the targets of changed Applications (their rules look at what the path renders)."""
+        plus the targets of changed Applications (their rules look at what the path renders).
+
+        Worked backwards from the changed files, not by asking every target for its inputs: a
+        pre-commit run on a repo with a thousand roots should touch the few that matter. A
+        deleted file still counts for the roots reading its directory (erring on re-rendering).
+        """
         changed_set = set(changed)
         if not changed_set:
             return []
         deployed = {app.directory for app in self.applications if app.path in changed_set}
-        return [
-            target
-            for target in self.targets
-            if target in deployed or not changed_set.isdisjoint(self.inputs(target))
-        ]
+        readers: set[str] = set()
+        for path in changed_set:
+            owner = self.owner(path)
+            if owner is not None:
+                readers.add(owner)  # its own tree: includes its kustomization file
+            readers.update(self._named_by().get(path, ()))
+        reached = self._includers_of(readers)
+        return [target for target in self.targets if target in deployed or target in reached]
+
+    def _named_by(self) -> dict[str, set[str]]:
+        """Path → kustomization directories that name it (not counting kustomization roots)."""
+        if self._names is None:
+            self._names = {}
+            for directory, kustomization in self.kustomizations.items():
+                for reference in kustomization.references:
+                    if reference.path is not None and reference.path not in self.kustomizations:
+                        self._names.setdefault(reference.path, set()).add(directory)
+        return self._names
+
+    def _includers_of(self, directories: Iterable[str]) -> set[str]:
+        """`directories` and every kustomization that includes one of them, transitively."""
+        reached: set[str] = set()
+        stack = list(directories)
+        while stack:
+            current = stack.pop()
+            if current not in reached:
+                reached.add(current)
+                stack.extend(self.included_by.get(current, ()))
+        return reached
 
     def owner(self, path: str) -> str | None:
         """The kustomization directory whose tree holds `path` (the deepest one), or None."""
-        directory = posixpath.dirname(path)
+        return self._owner_of_directory(_parent(path))
+
+    def _owner_of_directory(self, directory: str) -> str | None:
+        # Memoised per directory: 10,000 files live in a few hundred directories.
+        walked: list[str] = []
+        owner: str | None = None
         while True:
+            if directory in self._dir_owner:
+                owner = self._dir_owner[directory]
+                break
+            walked.append(directory)
             if directory in self.kustomizations:
-                return directory
+                owner = directory
+                break
             if not directory:
-                return None
-            directory = posixpath.dirname(directory)
+                break
+            directory = _parent(directory)
+        for step in walked:
+            self._dir_owner[step] = owner
+        return owner
 
     def referenced_files(self) -> set[str]:
         """Every local path any kustomization names (files and directories)."""
@@ -255,11 +306,11 @@ class RenderGraph:
         for path in self.files:
             self._file_cache[path] = True
             self._dir_cache[path] = False
-            directory = posixpath.dirname(path)
+            directory = _parent(path)
             while directory and directory not in self._dir_cache:
                 self._dir_cache[directory] = True
                 self._file_cache[directory] = True
-                directory = posixpath.dirname(directory)
+                directory = _parent(directory)
 
     def _link(self) -> None:
         for kustomization in self.kustomizations.values():

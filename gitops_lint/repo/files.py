@@ -8,7 +8,9 @@ import stat
 import subprocess
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
+from typing import NamedTuple
 
 YAML_SUFFIXES = (".yaml", ".yml")
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
@@ -17,8 +19,10 @@ _SKIPPED_DIRS = frozenset((".git", ".hg", ".svn", "node_modules", ".gitops-lint-
 _BINARY_SNIFF = 8192
 
 
-@dataclass(frozen=True)
-class RepoFile:
+class RepoFile(NamedTuple):
+    """One file of the repo. A NamedTuple: built 10,000 times per run, at a third of a frozen
+    dataclass's cost."""
+
     path: str  # posix, relative to the repo root
     root: str  # the repo root; a string, because a Path per file costs ~25 µs on 10,000 files
     size: int = 0
@@ -41,6 +45,17 @@ class FileSet:
     files: list[RepoFile] = field(default_factory=list)
     skipped: list[SkippedFile] = field(default_factory=list)
     from_git: bool = False
+
+    @cached_property
+    def directories(self) -> frozenset[str]:
+        """Every directory holding a file, and their parents; "" is the top."""
+        found = {""}
+        for repo_file in self.files:
+            parent = repo_file.path.rpartition("/")[0]
+            while parent not in found:
+                found.add(parent)
+                parent = parent.rpartition("/")[0]
+        return frozenset(found)
 
 
 def is_yaml_path(path: str) -> bool:
@@ -118,6 +133,10 @@ def collect_files(
     scope_prefixes = [_relative(root, s) for s in scope]
     real_root = os.path.realpath(root)
     root_text = str(root)
+    prefix = root_text.rstrip("/") + "/"
+    append = result.files.append
+    # The loop runs once per file of the repo on every pre-commit run: the common case (a
+    # regular file of sane size) costs one lstat and no helper call.
     for name in names:
         if name.split("/", 1)[0] in _SKIPPED_DIRS:
             continue  # our own cache, or a virtualenv that is untracked but not ignored
@@ -128,11 +147,16 @@ def collect_files(
         if exclude and matches_any(name, exclude):
             result.skipped.append(SkippedFile(name, "excluded by config"))
             continue
-        info, reason = _safe_stat(os.path.join(root_text, name), real_root, max_file_size)
-        if info is None:
-            result.skipped.append(SkippedFile(name, reason))
-            continue
-        result.files.append(RepoFile(name, root_text, info.st_size, info.st_mtime_ns))
+        try:
+            info = os.lstat(prefix + name)
+        except (OSError, ValueError):
+            info = None
+        if info is None or not stat.S_ISREG(info.st_mode) or info.st_size > max_file_size:
+            info, reason = _safe_stat(prefix + name, real_root, max_file_size)
+            if info is None:
+                result.skipped.append(SkippedFile(name, reason))
+                continue
+        append(RepoFile(name, root_text, info.st_size, info.st_mtime_ns))
     return result
 
 

@@ -86,17 +86,7 @@ def _git_remotes(root: str) -> frozenset[str]:
     return frozenset(normalise_repo_url(line.split()[1]) for line in out.stdout.splitlines() if len(line.split()) >= 2)
 
 
-def _directories(ctx: CheckContext) -> set[str]:
-    directories = {""}
-    for repo_file in ctx.files.files:
-        parent = posixpath.dirname(repo_file.path)
-        while parent and parent not in directories:
-            directories.add(parent)
-            parent = posixpath.dirname(parent)
-    return directories
-
-
-def is_this_repo(source: ApplicationSource, ctx: CheckContext, directories: set[str]) -> bool:
+def is_this_repo(source: ApplicationSource, ctx: CheckContext, directories: frozenset[str]) -> bool:
     """Does the source point into the repo being checked?
 
     A git remote settles it; without one, a repoURL named like the checked directory, or a
@@ -169,10 +159,10 @@ APPLICATION_PATH_EXISTS = meta(
 
 @repo_rule(APPLICATION_PATH_EXISTS)
 def check_application_path_exists(ctx: CheckContext) -> Iterator[Finding]:
-    directories = _directories(ctx)
     for view in argocd_applications(ctx):
         if not ctx.in_focus(view.resource.path):
             continue
+        directories = ctx.files.directories  # computed once, and only when an Application is checked
         for source in application_sources(view.resource.doc):
             if source.path is None:
                 continue
@@ -193,7 +183,7 @@ def check_application_path_exists(ctx: CheckContext) -> Iterator[Finding]:
                 )
 
 
-def _path_problem(ctx: CheckContext, source: ApplicationSource, directories: set[str]) -> str | None:
+def _path_problem(ctx: CheckContext, source: ApplicationSource, directories: frozenset[str]) -> str | None:
     path = source.path or ""
     if path not in directories:
         return "does not exist in this repo"
@@ -319,7 +309,7 @@ def check_hpa_replicas_ignored(ctx: CheckContext) -> Iterator[Finding]:
     views = [v for v in argocd_applications(ctx) if ctx.in_focus(v.resource.path)]
     if not views or _globally_ignored(ctx):
         return
-    directories = _directories(ctx)
+    directories = ctx.files.directories
     contents = _AppContents.of(ctx)
     for view in views:
         for source in application_sources(view.resource.doc):

@@ -279,12 +279,12 @@ def uncovered_directories(owned: dict[str, bool]) -> list[tuple[str, list[str]]]
 def _ancestors(path: str) -> list[str]:
     """Directories holding `path`, deepest first, ending with the root ''."""
     out = []
-    directory = posixpath.dirname(path)
+    directory = path.rpartition("/")[0]  # dirname, for normalised relative paths
     while True:
         out.append(directory)
         if not directory:
             return out
-        directory = posixpath.dirname(directory)
+        directory = directory.rpartition("/")[0]
 
 
 @repo_rule(CODEOWNERS_COVERAGE)
@@ -292,7 +292,10 @@ def check_codeowners_coverage(ctx: CheckContext) -> Iterator[Finding]:
     codeowners = find_codeowners(ctx)
     if codeowners is None:
         return  # codeowners-required says so
-    owned = {path: bool(codeowners.owners_of(path)) for path in manifest_paths(ctx)}
+    manifests = manifest_paths(ctx)
+    if ctx.focus is not None and all(codeowners.owners_of(p) for p in ctx.focus & manifests):
+        return  # only groups holding an unowned changed file are reported on an incremental run
+    owned = {path: bool(codeowners.owners_of(path)) for path in manifests}
     for directory, files in uncovered_directories(owned):
         if ctx.focus is not None and not any(ctx.in_focus(f) for f in files):
             continue

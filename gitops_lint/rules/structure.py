@@ -388,7 +388,9 @@ def check_environment_missing_overlay(ctx: CheckContext) -> Iterator[Finding]:
 @repo_rule(APP_SOURCE_IN_CONFIG_REPO)
 def check_app_source(ctx: CheckContext) -> Iterator[Finding]:
     reported_src: set[str] = set()
-    for repo_file in ctx.files.files:
+    # Findings land on focus files only, so an incremental run need not look at the rest.
+    candidates = ctx.files.files if ctx.focus is None else [f for f in ctx.files.files if f.path in ctx.focus]
+    for repo_file in candidates:
         path = repo_file.path
         name = posixpath.basename(path)
         parts = path.split("/")

@@ -64,6 +64,39 @@ def test_inputs_follow_bases_and_affected_is_transitive(tmp_path: Path) -> None:
     assert graph.affected(["README.md"]) == []
 
 
+def test_affected_agrees_with_every_targets_inputs(tmp_path: Path) -> None:
+    """`affected` works backwards from the change; it must name exactly the targets whose
+    inputs hold the file (or whose Application changed), for every file of a real layout."""
+    files = two_apps()
+    files["components/tls/kustomization.yaml"] = (
+        "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nresources:\n  - cert.yaml\n"
+    )
+    files["components/tls/cert.yaml"] = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: tls\n"
+    files["shared/labels.yaml"] = "apiVersion: builtin\nkind: LabelTransformer\n"
+    files["apps/web/overlays/staging/kustomization.yaml"] += (
+        "components:\n  - ../../../../components/tls\ntransformers:\n  - ../../../../shared/labels.yaml\n"
+    )
+    app_doc = {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Application",
+        "metadata": {"name": "api-base"},
+        "spec": {"source": {"repoURL": "https://git.example.com/config.git", "path": "apps/api/base"}},
+    }
+    files["argocd/api.yaml"] = "kind: Application\n"
+    graph = graph_of(tmp_path, files, [Resource(app_doc, "argocd/api.yaml", 1)])
+    for path in files:
+        deployed = {app.directory for app in graph.applications if app.path == path}
+        expected = [t for t in graph.targets if t in deployed or path in graph.inputs(t)]
+        assert graph.affected([path]) == expected, path
+    assert graph.affected(["shared/labels.yaml"]) == ["apps/web/overlays/staging"]
+    assert graph.affected(["components/tls/cert.yaml"]) == ["apps/web/overlays/staging"]
+    # A file deleted by the commit is in no target's inputs any more; the roots that read its
+    # directory still re-render (kustomize may have listed it).
+    assert graph.affected(["apps/web/base/deleted.yaml"]) == [
+        "apps/web/overlays/production", "apps/web/overlays/staging",
+    ]
+
+
 def test_remote_reach_through_a_local_base(tmp_path: Path) -> None:
     files = two_apps()
     files["apps/api/base/kustomization.yaml"] += (
