@@ -13,7 +13,13 @@ from gitops_lint.environments import resolve_environment
 from gitops_lint.errors import UsageError
 from gitops_lint.model import Finding, Report, Resource, Severity
 from gitops_lint.render.cache import default_cache_dir
-from gitops_lint.repo.files import DEFAULT_MAX_FILE_SIZE, RepoFile, collect_files, is_yaml_path
+from gitops_lint.repo.files import (
+    DEFAULT_MAX_FILE_SIZE,
+    GitListing,
+    RepoFile,
+    collect_files,
+    is_yaml_path,
+)
 from gitops_lint.repo.layout import build_layout, is_kustomization_file
 from gitops_lint.repo.load import parse_files
 from gitops_lint.repo.parse_cache import ParseCache
@@ -76,11 +82,17 @@ def _resolve_root(paths: tuple[Path, ...]) -> tuple[Path, list[Path]]:
     return root, [p.resolve() for p in paths]
 
 
-def prepare_context(options: CheckOptions) -> tuple[CheckContext, list[Finding]]:
-    """Load the repo: config, files, YAML documents, layout and resources (nothing rendered yet)."""
+def prepare_context(
+    options: CheckOptions, config: Config | None = None, listing: GitListing | None = None
+) -> tuple[CheckContext, list[Finding]]:
+    """Load the repo: config, files, YAML documents, layout and resources (nothing rendered yet).
+
+    `config` and `listing` (a file listing already under way) are for callers that did that
+    part early; by default both are done here.
+    """
     root, focus_paths = _resolve_root(options.paths)
-    config_file = options.config_path or find_config(root)
-    config = load_config(config_file, root)
+    if config is None:
+        config = load_config(options.config_path or find_config(root), root)
     strict = config.strict if options.strict is None else options.strict
     schemas = SchemaRegistry(options.kubernetes_version or config.kubernetes_version, strict)
     files = collect_files(
@@ -88,6 +100,7 @@ def prepare_context(options: CheckOptions) -> tuple[CheckContext, list[Finding]]
         exclude=config.exclude,
         use_git=options.use_git,
         max_file_size=config.max_file_size or DEFAULT_MAX_FILE_SIZE,
+        listing=listing,
     )
     ctx = CheckContext(root=root, config=config, files=files, schemas=schemas)
     if focus_paths:
@@ -297,11 +310,18 @@ def _env_rank(finding: Finding) -> int:
 
 
 def run_check(options: CheckOptions, registry: RuleRegistry | None = None) -> CheckResult:
-    ctx, findings = prepare_context(options)
-    if registry is None:
-        registry = load_registry(
-            [ctx.root / p for p in ctx.config.policy_paths]
-        )
+    root, _ = _resolve_root(options.paths)
+    # git lists the repo's files in the background while the rules load (imports and policy
+    # files, ~0.1 s): on a 10,000-file repo that hides most of the listing from a hook run.
+    listing = GitListing(root) if options.use_git else None
+    try:
+        config = load_config(options.config_path or find_config(root), root)
+        if registry is None:
+            registry = load_registry([root / p for p in config.policy_paths])
+        ctx, findings = prepare_context(options, config=config, listing=listing)
+    finally:
+        if listing is not None:
+            listing.close()
     if options.only_rules or options.skip_rules:
         wanted = set(options.only_rules) or set(registry.rules)
         unknown = set(options.skip_rules) - set(registry.rules)

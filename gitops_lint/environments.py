@@ -9,6 +9,7 @@ from __future__ import annotations
 import fnmatch
 import re
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from typing import Any
 
 from gitops_lint.config import Config, EnvironmentSelector
@@ -27,6 +28,7 @@ _WORD = re.compile(r"[a-z0-9]+")
 _OVERLAY = re.compile(r"(?:^|/)overlays/([^/]+)/")
 
 
+@lru_cache(maxsize=4096)  # a big repo asks about the same few namespaces and servers thousands of times
 def canonical_environment(word: str) -> str | None:
     """`prod` → production; a name made of words (`prod-eu`, `us-east-production`) too."""
     lowered = word.lower()

@@ -6,6 +6,7 @@ import fnmatch
 import os
 import stat
 import subprocess
+import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -79,20 +80,47 @@ def find_repo_root(start: Path) -> Path | None:
     return Path(out.stdout.strip()) if out.returncode == 0 and out.stdout.strip() else None
 
 
-def _git_files(root: Path) -> list[str] | None:
-    try:
-        out = subprocess.run(
-            ["git", "-C", str(root), "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-            capture_output=True,
-            timeout=60,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    if out.returncode != 0:
-        return None
-    names = out.stdout.decode("utf-8", "surrogateescape").split("\0")
-    return sorted({name for name in names if name})
+class GitListing:
+    """`git ls-files` (tracked + untracked, minus ignored) started now and read later.
+
+    On a big repo git spends tens of milliseconds walking the tree for untracked files; a
+    pre-commit run starts it first and loads its rules meanwhile. Output goes to a temporary
+    file, not a pipe: git must never block on a full pipe nobody is reading yet.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self._output = tempfile.TemporaryFile()  # noqa: SIM115 -- outlives __init__; close() closes it
+        try:
+            self._process: subprocess.Popen[bytes] | None = subprocess.Popen(
+                ["git", "-C", str(root), "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+                stdout=self._output,
+                stderr=subprocess.DEVNULL,
+            )
+        except OSError:
+            self._process = None
+
+    def names(self) -> list[str] | None:
+        """Repo-relative file names, sorted; None outside a git work tree or when git fails."""
+        if self._process is None:
+            self.close()
+            return None
+        try:
+            status = self._process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.close()
+            return None
+        self._output.seek(0)
+        data = self._output.read()
+        self.close()
+        if status != 0:
+            return None
+        return sorted({name for name in data.decode("utf-8", "surrogateescape").split("\0") if name})
+
+    def close(self) -> None:
+        if self._process is not None and self._process.poll() is None:
+            self._process.kill()
+            self._process.wait()
+        self._output.close()
 
 
 def _walk_files(root: Path) -> list[str]:
@@ -123,10 +151,19 @@ def collect_files(
     exclude: Sequence[str] = (),
     use_git: bool = True,
     max_file_size: int = DEFAULT_MAX_FILE_SIZE,
+    listing: GitListing | None = None,
 ) -> FileSet:
-    """Every file of the repo under `scope` (all of it when empty), minus excludes and unsafe files."""
+    """Every file of the repo under `scope` (all of it when empty), minus excludes and unsafe files.
+
+    `listing`: a `GitListing` of `root` started earlier (used instead of starting one here).
+    """
     root = root.resolve()
-    names = _git_files(root) if use_git else None
+    if use_git:
+        names = (listing or GitListing(root)).names()
+    else:
+        names = None
+        if listing is not None:
+            listing.close()
     result = FileSet(root=root, from_git=names is not None)
     if names is None:
         names = _walk_files(root)

@@ -25,6 +25,19 @@ def test_git_repo_uses_tracked_and_unignored_files(tmp_path: Path) -> None:
     assert sorted(f.path for f in files.files) == [".gitignore", "a.yaml", "new.yaml"]
 
 
+def test_a_listing_bigger_than_a_pipe_buffer_still_comes_from_git(tmp_path: Path) -> None:
+    # git writes ~200 KB of names here; read through a pipe only after git exits, that would
+    # deadlock (and fall back to walking the tree).
+    git_init(tmp_path)
+    directory = tmp_path / ("d" * 60)
+    directory.mkdir()
+    for index in range(3000):
+        (directory / f"{index:05d}-{'x' * 40}.yaml").write_text("")
+    files = collect_files(tmp_path)
+    assert files.from_git
+    assert len(files.files) == 3000
+
+
 def test_excludes_are_reported_as_skipped(tmp_path: Path) -> None:
     write_tree(tmp_path, {"keep.yaml": "", "vendor/x.yaml": "", "charts/a/values.yaml": ""})
     files = collect_files(tmp_path, exclude=["vendor/", "**/values.yaml"], use_git=False)
