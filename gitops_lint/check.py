@@ -94,7 +94,12 @@ def prepare_context(
     if config is None:
         config = load_config(options.config_path or find_config(root), root)
     strict = config.strict if options.strict is None else options.strict
-    schemas = SchemaRegistry(options.kubernetes_version or config.kubernetes_version, strict)
+    cache_dir = default_cache_dir(root) if options.use_cache else None
+    schemas = SchemaRegistry(
+        options.kubernetes_version or config.kubernetes_version,
+        strict,
+        cache_dir=cache_dir / "schemas" if cache_dir is not None else None,
+    )
     files = collect_files(
         root,
         exclude=config.exclude,
@@ -114,7 +119,7 @@ def prepare_context(
         ctx.note(f"skipped {skipped.path}: {skipped.reason}")
     yaml_files = [f for f in files.files if is_yaml_path(f.path)]
     if options.use_cache:
-        ctx.parse_cache = ParseCache.for_repo(default_cache_dir(root), root, hot=_always_needed)
+        ctx.parse_cache = ParseCache.for_repo(cache_dir, root, hot=_always_needed)
     if ctx.focus is None:
         findings = list(_load_sources(ctx, yaml_files))
         _build_layout(ctx)
@@ -165,11 +170,10 @@ def _load_incrementally(ctx: CheckContext, yaml_files: list[RepoFile], render: b
     from gitops_lint.render.graph import graph_for
 
     focus = ctx.focus or set()
+    hot = ctx.parse_cache.hot_states(yaml_files) if ctx.parse_cache is not None else [None] * len(yaml_files)
     first = [
-        f for f in yaml_files
-        if f.path in focus
-        or is_kustomization_file(f.path)
-        or _mentions(f, ctx.parse_cache)
+        f for f, known in zip(yaml_files, hot, strict=True)
+        if known or f.path in focus or is_kustomization_file(f.path) or (known is None and _mentions(f))
     ]
     findings = list(_load_sources(ctx, first))
     _build_layout(ctx)
@@ -189,11 +193,8 @@ def _load_incrementally(ctx: CheckContext, yaml_files: list[RepoFile], render: b
     return findings
 
 
-def _mentions(repo_file: RepoFile, cache: ParseCache | None) -> bool:
-    """Whether a file may hold an Application or a CRD: the cache's index knows for unchanged files."""
-    hot = cache.is_hot(repo_file) if cache is not None else None
-    if hot is not None:
-        return hot
+def _mentions(repo_file: RepoFile) -> bool:
+    """Whether a file the parse cache knows nothing about may hold an Application or a CRD."""
     try:
         data = repo_file.absolute.read_bytes()
     except OSError:

@@ -95,10 +95,16 @@ class ParseCache:
             return None
         return entry
 
-    def is_hot(self, repo_file: RepoFile) -> bool | None:
-        """Whether the unchanged file was hot when cached; None when the cache cannot say."""
-        entry = self._indexed(repo_file)
-        return None if entry is None else bool(entry[2])
+    def hot_states(self, files: Iterable[RepoFile]) -> list[bool | None]:
+        """Per file: whether it was hot when cached, or None when the cache cannot say (changed
+        or never seen). One loop over the index: a pre-commit run asks about every file."""
+        index = self._entries(INDEX) if self.directory is not None else {}
+        states: list[bool | None] = []
+        for repo_file in files:
+            entry = index.get(repo_file.path)
+            fresh = isinstance(entry, list) and entry[:2] == [repo_file.size, repo_file.mtime_ns]
+            states.append(bool(entry[2]) if fresh and entry is not None else None)
+        return states
 
     def lookup(self, repo_file: RepoFile) -> tuple[LoadResult, bool] | None:
         """(loaded documents and problems, templated?) when the file is unchanged since cached."""

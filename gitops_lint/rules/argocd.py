@@ -392,8 +392,11 @@ PREFER_APPLICATIONSET = meta(
 
 @repo_rule(PREFER_APPLICATIONSET)
 def check_prefer_applicationset(ctx: CheckContext) -> Iterator[Finding]:
+    views = list(argocd_applications(ctx, include_generated=False))
+    if ctx.focus is not None and not any(ctx.in_focus(v.resource.path) for v in views):
+        return  # a group is reported only when one of its Applications changed
     groups: dict[tuple[str, str, str], list[Resource]] = {}
-    for view in argocd_applications(ctx, include_generated=False):
+    for view in views:
         sources = application_sources(view.resource.doc)
         if not sources:
             continue

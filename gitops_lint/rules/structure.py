@@ -268,9 +268,12 @@ def check_duplicate_manifest(ctx: CheckContext) -> Iterator[Finding]:
         for directory, kustomization in graph.kustomizations.items()
         if not kustomization.is_component and (directory in graph.targets or _is_overlay(directory))
     )
+    listed = {overlay: _listed_files(graph.kustomizations[overlay]) for overlay in overlays}
+    if ctx.focus is not None and not any(path in ctx.focus for paths in listed.values() for path in paths):
+        return  # only copies in changed files are reported on an incremental run
     groups: dict[tuple[str, str, str], list[_Copy]] = {}
     for overlay in overlays:
-        for path in _listed_files(graph.kustomizations[overlay]):
+        for path in listed[overlay]:
             for resource in manifests.get(path, ()):
                 if resource.kind in _ARGO_KINDS:
                     continue

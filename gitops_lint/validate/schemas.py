@@ -22,7 +22,9 @@ import jsonschema_rs
 
 from gitops_lint.data import data_dir
 from gitops_lint.errors import UsageError
+from gitops_lint.validate.definitions import DefinitionsCache, reachable_definitions
 
+_DEFINITIONS_ID = "https://kubernetes.io/api/_definitions.json"
 _VERSION_DIR = re.compile(r"^v(\d+)\.(\d+)\.\d+-local$")
 
 
@@ -86,12 +88,19 @@ def split_api_version(api_version: str) -> tuple[str, str]:
 class SchemaRegistry:
     """Compiled validators keyed by (apiVersion, kind); None when no schema is known."""
 
-    def __init__(self, kubernetes_version: str | None, strict: bool = True) -> None:
+    def __init__(self, kubernetes_version: str | None, strict: bool = True, cache_dir: Path | None = None) -> None:
+        """`cache_dir`: where cut-down Kubernetes definitions are kept between runs (None: nowhere)."""
         self.kubernetes_version = resolve_kubernetes_version(kubernetes_version)
         self.strict = strict
         suffix = "-local-strict" if strict else "-local"
         self._k8s_dir = _k8s_root().joinpath(f"v{self.kubernetes_version}.0{suffix}")
+        self._k8s_definitions: dict[str, Any] | None = None
         self._k8s_registry: Any = None
+        self._definitions_cache = (
+            DefinitionsCache(cache_dir, self._k8s_dir / "_definitions.json")
+            if cache_dir is not None and isinstance(self._k8s_dir, Path)
+            else None
+        )
         self._validators: dict[tuple[str, str], Any] = {}
         self._repo_crds: dict[tuple[str, str], dict[str, Any]] = {}
         self._crd_dir = data_dir("schemas").joinpath("crds")
@@ -165,18 +174,28 @@ class SchemaRegistry:
         schema = json.loads(path.read_text(encoding="utf-8"))
         if not _accepts_api_version(schema, f"{group}/{version}" if group else version):
             return None
-        return jsonschema_rs.validator_for(schema, registry=self._definitions())
+        return jsonschema_rs.validator_for(schema, registry=self._registry_for(stem, schema))
 
-    def _definitions(self) -> Any:
-        # One 1.4 MB parse per run, shared by every compiled Kubernetes schema.
-        if self._k8s_registry is None:
-            definitions = json.loads(
+    def _registry_for(self, stem: str, schema: Mapping[str, Any]) -> Any:
+        """The definitions `schema` refers to: this kind's cut-down copy when cached, else all."""
+        cache = self._definitions_cache
+        cached = cache.load(stem) if cache is not None else None
+        if cached is not None:
+            return jsonschema_rs.Registry([(cached.get("$id", _DEFINITIONS_ID), cached)])
+        definitions = self._all_definitions()
+        if cache is not None:
+            cache.store(stem, reachable_definitions(schema, definitions))
+        if self._k8s_registry is None:  # shared by every kind compiled from the whole file
+            self._k8s_registry = jsonschema_rs.Registry([(definitions.get("$id", _DEFINITIONS_ID), definitions)])
+        return self._k8s_registry
+
+    def _all_definitions(self) -> dict[str, Any]:
+        # One 1.8 MB parse per run at most, shared by every compiled Kubernetes schema.
+        if self._k8s_definitions is None:
+            self._k8s_definitions = json.loads(
                 self._k8s_dir.joinpath("_definitions.json").read_text(encoding="utf-8")
             )
-            self._k8s_registry = jsonschema_rs.Registry(
-                [(definitions.get("$id", "https://kubernetes.io/api/_definitions.json"), definitions)]
-            )
-        return self._k8s_registry
+        return self._k8s_definitions
 
 
 def _accepts_api_version(schema: Mapping[str, Any], api_version: str) -> bool:

@@ -83,13 +83,12 @@ def test_the_index_says_which_unchanged_files_are_hot_without_their_shards(tmp_p
         _age(root / name)
     files = {f.path: f for f in collect_files(root, use_git=False).files}
     cache = ParseCache.for_repo(tmp_path / "cache", root, hot=_is_app)
-    assert cache.is_hot(files["app.yaml"]) is None  # nothing cached yet: the caller must look
+    assert cache.hot_states([files["app.yaml"]]) == [None]  # nothing cached yet: the caller must look
     parse_files(list(files.values()), cache=cache)
     cache.save(files)
 
     fresh = ParseCache.for_repo(tmp_path / "cache", root, hot=_is_app)
-    assert fresh.is_hot(files["app.yaml"]) is True
-    assert fresh.is_hot(files["cm.yaml"]) is False
+    assert fresh.hot_states([files["app.yaml"], files["cm.yaml"]]) == [True, False]
     shards = sorted(p.name for p in (tmp_path / "cache").rglob("*.json"))
     assert any(s.startswith("hot-") for s in shards) and any(s.startswith("cold-") for s in shards)
 
@@ -115,6 +114,6 @@ def test_a_file_that_stops_being_hot_leaves_no_stale_copy(tmp_path: Path) -> Non
     ]
     assert len(holders) == 1 and holders[0].startswith("cold-")
     again = ParseCache.for_repo(tmp_path / "cache", root, hot=_is_app)
-    assert again.is_hot(files[0]) is False
+    assert again.hot_states(files) == [False]
     hit = again.lookup(files[0])
     assert hit is not None and hit[0].documents[0].data["metadata"]["name"] == "now-a-configmap"

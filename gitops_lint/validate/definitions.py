@@ -1,0 +1,88 @@
+"""Kubernetes schema definitions cut down to what one kind's schema reaches, cached on disk.
+
+Every built-in kind's schema points into one shared `_definitions.json` (1.8 MB, ~700
+definitions); reading and registering it costs ~40 ms per process. A pre-commit run validates
+a handful of kinds, so the definitions each kind reaches (a Deployment: about a hundred) are
+kept in the cache directory and loaded instead. A cut-down document validates exactly like the
+whole one, since it holds every definition the kind can reach.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from gitops_lint import __version__
+from gitops_lint.atomic_file import write_text_atomically
+
+FORMAT = f"1/{__version__}"
+_DEFS_MARK = "#/$defs/"
+
+
+def _refs(node: Any) -> list[str]:
+    """Definition names `node` points at through `$ref` (anywhere inside it)."""
+    found: list[str] = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, dict):
+            ref = current.get("$ref")
+            if isinstance(ref, str) and _DEFS_MARK in ref:
+                name = ref.split(_DEFS_MARK, 1)[1]
+                found.append(name.replace("~1", "/").replace("~0", "~"))  # JSON Pointer escapes
+            stack.extend(current.values())
+        elif isinstance(current, list):
+            stack.extend(current)
+    return found
+
+
+def reachable_definitions(schema: Mapping[str, Any], definitions: Mapping[str, Any]) -> dict[str, Any]:
+    """`definitions` (a document with `$defs`) keeping only what `schema` reaches, transitively."""
+    table = definitions.get("$defs", {})
+    kept: dict[str, Any] = {}
+    pending = _refs(schema)
+    while pending:
+        name = pending.pop()
+        if name in kept or name not in table:
+            continue
+        kept[name] = table[name]
+        pending.extend(_refs(table[name]))
+    return {**{k: v for k, v in definitions.items() if k != "$defs"}, "$defs": kept}
+
+
+class DefinitionsCache:
+    """Cut-down definitions per schema file, valid while the full file keeps its size and mtime."""
+
+    def __init__(self, directory: Path, source: Path) -> None:
+        self.directory = directory
+        self.source = source
+        try:
+            info = source.stat()
+            self._stamp: list[int] | None = [info.st_size, info.st_mtime_ns]
+        except OSError:
+            self._stamp = None
+
+    def _path(self, stem: str) -> Path:
+        return self.directory / self.source.parent.name / f"{stem}.json"
+
+    def load(self, stem: str) -> dict[str, Any] | None:
+        if self._stamp is None:
+            return None
+        with contextlib.suppress(OSError, ValueError):
+            data = json.loads(self._path(stem).read_text(encoding="utf-8"))
+            if isinstance(data, dict) and data.get("format") == FORMAT and data.get("stamp") == self._stamp:
+                definitions = data.get("definitions")
+                return definitions if isinstance(definitions, dict) else None
+        return None
+
+    def store(self, stem: str, definitions: Mapping[str, Any]) -> None:
+        if self._stamp is None:
+            return
+        document = {"format": FORMAT, "stamp": self._stamp, "definitions": definitions}
+        with contextlib.suppress(OSError):
+            path = self._path(stem)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_text_atomically(path, json.dumps(document, separators=(",", ":")))
