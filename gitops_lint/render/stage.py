@@ -13,7 +13,6 @@ import posixpath
 import re
 import time
 from collections.abc import Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -256,6 +255,9 @@ def _render_all(
     if workers <= 1:
         results = [render_one(target) for target in missing]
     else:
+        # Imported here: a pre-commit run whose roots are all cached never starts a pool.
+        from concurrent.futures import ThreadPoolExecutor
+
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="kustomize") as pool:
             results = list(pool.map(render_one, missing))
     for target, outcome in zip(missing, results, strict=True):
