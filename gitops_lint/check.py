@@ -9,7 +9,7 @@ from typing import Any
 
 from gitops_lint.config import Config, find_config, load_config
 from gitops_lint.context import CheckContext, SourceFile
-from gitops_lint.environments import resolve_environment
+from gitops_lint.environments import is_argocd_application, resolve_environment
 from gitops_lint.errors import UsageError
 from gitops_lint.model import Finding, Report, Resource, Severity
 from gitops_lint.render.cache import default_cache_dir
@@ -119,7 +119,7 @@ def prepare_context(
         ctx.note(f"skipped {skipped.path}: {skipped.reason}")
     yaml_files = [f for f in files.files if is_yaml_path(f.path)]
     if options.use_cache:
-        ctx.parse_cache = ParseCache.for_repo(cache_dir, root, hot=_always_needed)
+        ctx.parse_cache = ParseCache.for_repo(cache_dir, root, tagger=_hot_tag)
     if ctx.focus is None:
         findings = list(_load_sources(ctx, yaml_files))
         _build_layout(ctx)
@@ -154,27 +154,57 @@ def _needed_document(data: Any) -> bool:
     ) == "CustomResourceDefinition"
 
 
-def _always_needed(path: str, loaded: LoadResult | None) -> bool:
-    """The parse cache keeps these apart, so an incremental run loads them without the rest."""
-    return is_kustomization_file(path) or (
-        loaded is not None and any(_needed_document(d.data) for d in loaded.documents)
-    )
+_ALWAYS = 1  # the parse-cache tag of a hot file every incremental run loads
+
+
+def _hot_tag(path: str, loaded: LoadResult | None) -> Any:
+    """The parse cache's tag for a file (see ParseCache): which files an incremental run needs.
+
+    0: none (most files). `{"apps": [directories]}`: a file of Argo CD Applications only; a run
+    whose changes touch no Argo CD file loads just those deploying a root it renders, and
+    knows the rest's directories from this tag. 1: always (kustomizations, CRDs, AppProjects,
+    ApplicationSets, and files mixing Applications with anything else).
+    """
+    if is_kustomization_file(path):
+        return _ALWAYS
+    documents = [d.data for d in loaded.documents if d.data is not None] if loaded is not None else []
+    if not any(_needed_document(doc) for doc in documents):
+        return 0
+    if all(isinstance(doc, dict) and is_argocd_application(doc) for doc in documents):
+        from gitops_lint.render.graph import application_directories
+
+        directories = {directory for doc in documents for _pointer, directory in application_directories(doc)}
+        return {"apps": sorted(directories)}
+    return _ALWAYS
 
 
 def _load_incrementally(ctx: CheckContext, yaml_files: list[RepoFile], render: bool) -> list[Finding]:
     """Parse only what a change can affect: the pre-commit hook must not pay for the whole repo.
 
-    First the changed files, every kustomization and every file holding Applications or CRDs;
-    then, once the render graph knows which roots read a changed file, those roots' inputs.
+    First the changed files, every kustomization and every file holding Argo CD objects or
+    CRDs; then, once the render graph knows which roots read a changed file, those roots'
+    inputs. When no changed file holds an Argo CD object, files of Applications alone wait
+    for the second step, and only those deploying a root that renders are read: the render
+    graph takes the other Applications' directories from the parse cache's index.
     """
     from gitops_lint.render.graph import graph_for
 
     focus = ctx.focus or set()
-    hot = ctx.parse_cache.hot_states(yaml_files) if ctx.parse_cache is not None else [None] * len(yaml_files)
-    first = [
-        f for f, known in zip(yaml_files, hot, strict=True)
-        if known or f.path in focus or is_kustomization_file(f.path) or (known is None and _mentions(f))
-    ]
+    tags = ctx.parse_cache.tags(yaml_files) if ctx.parse_cache is not None else [None] * len(yaml_files)
+    unknown = {f.path for f, tag in zip(yaml_files, tags, strict=True) if tag is None and _mentions(f)}
+    argo_in_focus = any(
+        (bool(tag) or f.path in unknown) and not is_kustomization_file(f.path)
+        for f, tag in zip(yaml_files, tags, strict=True)
+        if f.path in focus
+    )
+    first: list[RepoFile] = []
+    waiting: dict[str, list[str]] = {}  # Application files left for later → directories they deploy
+    for f, tag in zip(yaml_files, tags, strict=True):
+        if isinstance(tag, dict) and not argo_in_focus and f.path not in focus:
+            waiting[f.path] = [d for d in tag.get("apps", ()) if isinstance(d, str)]
+        elif tag or f.path in focus or f.path in unknown or is_kustomization_file(f.path):
+            first.append(f)
+    ctx.unloaded_application_dirs = {directory for directories in waiting.values() for directory in directories}
     findings = list(_load_sources(ctx, first))
     _build_layout(ctx)
     _collect_resources(ctx, ctx.sources)
@@ -182,13 +212,19 @@ def _load_incrementally(ctx: CheckContext, yaml_files: list[RepoFile], render: b
         ctx.note(f"incremental: parsed {len(ctx.sources)} of {len(yaml_files)} YAML files")
         return findings
     graph = graph_for(ctx)
+    affected = graph.affected(focus)
     inputs: set[str] = set()
-    for target in graph.affected(focus):
+    for target in affected:
         inputs.update(graph.inputs(target))
+    # The Applications deploying a root that renders: the render stage takes their environment.
+    deploying = {path for path, directories in waiting.items() if not set(directories).isdisjoint(affected)}
     loaded_before = set(ctx.sources)
-    second = [f for f in yaml_files if f.path in inputs and f.path not in loaded_before]
+    second = [f for f in yaml_files if (f.path in inputs or f.path in deploying) and f.path not in loaded_before]
     findings.extend(_load_sources(ctx, second))
-    _collect_resources(ctx, {p: s for p, s in ctx.sources.items() if p not in loaded_before})
+    fresh = {p: s for p, s in ctx.sources.items() if p not in loaded_before}
+    resources_before = len(ctx.resources)
+    _collect_resources(ctx, fresh)
+    graph.add_applications(r for r in ctx.resources[resources_before:] if r.path in deploying)
     ctx.note(f"incremental: parsed {len(ctx.sources)} of {len(yaml_files)} YAML files")
     return findings
 

@@ -56,6 +56,8 @@ class CheckContext:
     tool_info: dict[str, str] = field(default_factory=dict)
     git_branches: frozenset[str] | None = None
     parse_cache: ParseCache | None = None
+    # Incremental runs: directories deployed by Applications left unparsed (see check.py).
+    unloaded_application_dirs: set[str] = field(default_factory=set)
     _text_cache: dict[str, str | None] = field(default_factory=dict)
     _covered: tuple[int, set[str]] | None = None  # (len(rendered) it was built from, paths)
 

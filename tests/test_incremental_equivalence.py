@@ -94,3 +94,90 @@ def test_checking_one_file_reports_what_the_full_run_reports_there(planted_repo:
             expected_here = {key for key in full if key[1] == path}
             assert expected_here <= incremental, (attempt, path, expected_here - incremental)
             assert incremental <= full, (attempt, path, incremental - full)
+
+
+def _application(name: str, path: str, namespace: str) -> str:
+    return f"""apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: {name}
+  namespace: argocd
+spec:
+  project: default
+  source:
+    repoURL: https://git.example.com/config.git
+    targetRevision: main
+    path: {path}
+  destination:
+    server: https://kubernetes.default.svc
+    namespace: {namespace}
+  syncPolicy:
+    automated:
+      selfHeal: true
+"""
+
+
+WEB_DEPLOYMENT = """apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+        - name: web
+          image: registry.example.com/web:latest
+"""
+
+
+@pytest.fixture
+def apps_repo(tmp_path: Path) -> Path:
+    """A base deployed both through an overlay (`eu1`, production by its Application) and on its
+    own (a dev Application points at the base), plus Applications of unrelated directories."""
+    kustomize_tool()
+    files = {
+        "apps/web/base/kustomization.yaml": "resources:\n  - deployment.yaml\n",
+        "apps/web/base/deployment.yaml": WEB_DEPLOYMENT,
+        "apps/web/overlays/eu1/kustomization.yaml": (
+            "resources:\n  - ../../base\nimages:\n  - name: registry.example.com/web\n    newTag: 1.2.3\n"
+        ),
+        "argocd/web-eu1.yaml": _application("web-eu1", "apps/web/overlays/eu1", "production"),
+        "argocd/web-base.yaml": _application("web-base", "apps/web/base", "dev"),
+        **{f"argocd/other-{n}.yaml": _application(f"other-{n}", f"apps/other-{n}", "dev") for n in range(3)},
+    }
+    root = tmp_path / "repo"
+    for path, text in files.items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(text)
+    past = time.time() - 60
+    for path in root.rglob("*"):
+        os.utime(path, (past, past))
+    check_json(root)  # the whole-repo run fills the parse cache, as the hook's first run would
+    return root
+
+
+def _incremental(root: Path, path: str) -> tuple[dict[str, Any], str]:
+    result = run_cli("check", path, "--format", "json", "--verbose", cwd=root)
+    assert result.exit_code in (0, 1), result.output
+    return json.loads(result.stdout), result.stderr
+
+
+def test_unchanged_applications_are_read_only_when_they_deploy_what_renders(apps_repo: Path) -> None:
+    report, notes = _incremental(apps_repo, "apps/web/base/deployment.yaml")
+    # The five Applications wait; the two deploying a root built from the base are read.
+    assert "parsed 5 of 8 YAML files" in notes, notes
+    by_rule = {f["rule"]: f for f in report["findings"]}
+    # The base is a root of its own because an (unparsed until needed) Application deploys
+    # it, so its `:latest` is rendered and reported; the overlay pins the tag.
+    assert "image-tag-pinned" in by_rule, sorted(by_rule)
+    # Environment comes from the Application deploying the overlay (its directory says nothing).
+    assert by_rule["readiness-probe"]["environment"] == "production"
+
+    _report, notes = _incremental(apps_repo, "argocd/other-0.yaml")
+    # An Application changed: every Application is read (whole-repo Application rules compare
+    # them), with the kustomizations; the base's manifest is not needed.
+    assert "parsed 7 of 8 YAML files" in notes, notes

@@ -74,35 +74,40 @@ def _normalise_app_path(value: str) -> str | None:
     return joined
 
 
+def application_directories(doc: Mapping[str, Any]) -> list[tuple[tuple[str | int, ...], str]]:
+    """(pointer to `path`, repo-relative directory) of each in-repo source of an Application doc."""
+    spec = doc.get("spec") if is_argocd_application(doc) else None
+    if not isinstance(spec, dict):
+        return []
+    sources: list[tuple[tuple[str | int, ...], Any]] = []
+    if isinstance(spec.get("source"), dict):
+        sources.append((("spec", "source", "path"), spec["source"]))
+    if isinstance(spec.get("sources"), list):
+        for index, item in enumerate(spec["sources"]):
+            sources.append((("spec", "sources", index, "path"), item))
+    found = []
+    for pointer, source in sources:
+        if not isinstance(source, dict) or not isinstance(source.get("path"), str):
+            continue
+        if source.get("chart"):  # a Helm repository chart, not a path of this repo
+            continue
+        directory = _normalise_app_path(source["path"])
+        if directory is not None:
+            found.append((pointer, directory))
+    return found
+
+
 def application_targets(resources: Iterable[Any]) -> list[ApplicationTarget]:
     """Every in-repo `spec.source.path` / `spec.sources[].path` of Argo CD Applications.
 
     Whether `repoURL` is this repo cannot be known for sure; a relative path that exists is
     taken as in-repo (the caller checks existence).
     """
-    found: list[ApplicationTarget] = []
-    for resource in resources:
-        doc = resource.doc
-        if not is_argocd_application(doc):
-            continue
-        spec = doc.get("spec")
-        if not isinstance(spec, dict):
-            continue
-        sources: list[tuple[tuple[str | int, ...], Any]] = []
-        if isinstance(spec.get("source"), dict):
-            sources.append((("spec", "source", "path"), spec["source"]))
-        if isinstance(spec.get("sources"), list):
-            for index, item in enumerate(spec["sources"]):
-                sources.append((("spec", "sources", index, "path"), item))
-        for pointer, source in sources:
-            if not isinstance(source, dict) or not isinstance(source.get("path"), str):
-                continue
-            if source.get("chart"):  # a Helm repository chart, not a path of this repo
-                continue
-            directory = _normalise_app_path(source["path"])
-            if directory is not None:
-                found.append(ApplicationTarget(resource.path, resource.index, pointer, directory, doc))
-    return found
+    return [
+        ApplicationTarget(resource.path, resource.index, pointer, directory, resource.doc)
+        for resource in resources
+        for pointer, directory in application_directories(resource.doc)
+    ]
 
 
 @dataclass
@@ -124,6 +129,9 @@ class RenderGraph:
     _root_text: str = ""
     _apps_by_dir: dict[str, list[ApplicationTarget]] | None = None
     _names: dict[str, set[str]] | None = None
+    # Directories deployed by Applications an incremental run has not loaded (yet): they are
+    # render targets all the same.
+    unloaded_application_dirs: set[str] = field(default_factory=set)
     _dir_owner: dict[str, str | None] = field(default_factory=dict)
 
     # -- queries -----------------------------------------------------------------------------
@@ -164,6 +172,11 @@ class RenderGraph:
             for application in self.applications:
                 self._apps_by_dir.setdefault(application.directory, []).append(application)
         return self._apps_by_dir.get(directory, [])
+
+    def add_applications(self, resources: Iterable[Any]) -> None:
+        """Applications loaded after the graph was built (their directories are targets already)."""
+        self.applications.extend(application_targets(resources))
+        self._apps_by_dir = None
 
     def uses_helm(self, directory: str) -> str | None:
         """The first kustomization in `directory`'s closure that inflates Helm charts."""
@@ -379,17 +392,25 @@ class RenderGraph:
             for directory, kustomization in self.kustomizations.items()
             if not kustomization.is_component and directory not in self.included_by
         }
-        for application in self.applications:
-            kustomization = self.kustomizations.get(application.directory)
+        deployed = {application.directory for application in self.applications} | self.unloaded_application_dirs
+        for directory in deployed:
+            kustomization = self.kustomizations.get(directory)
             # Components patch what they do not define: never rendered on their own.
             if kustomization is not None and not kustomization.is_component:
-                targets.add(application.directory)
+                targets.add(directory)
         self.targets = sorted(targets)
 
 
-def build_graph(root: Path, layout: Layout, files: Iterable[str], resources: Iterable[Any] = ()) -> RenderGraph:
+def build_graph(
+    root: Path,
+    layout: Layout,
+    files: Iterable[str],
+    resources: Iterable[Any] = (),
+    unloaded_application_dirs: Iterable[str] = (),
+) -> RenderGraph:
     graph = RenderGraph(root=root, layout=layout, files=sorted(files))
     graph.applications = application_targets(resources)
+    graph.unloaded_application_dirs = set(unloaded_application_dirs)
     graph._know_files()
     graph._link()
     graph._find_cycles()
@@ -407,7 +428,9 @@ def graph_for(ctx: CheckContext) -> RenderGraph:
     entry = _GRAPHS.get(id(ctx))
     if entry is not None and entry[0]() is ctx:
         return entry[1]
-    graph = build_graph(ctx.root, ctx.layout, (f.path for f in ctx.files.files), ctx.resources)
+    graph = build_graph(
+        ctx.root, ctx.layout, (f.path for f in ctx.files.files), ctx.resources, ctx.unloaded_application_dirs
+    )
     key = id(ctx)
     _GRAPHS[key] = (weakref.ref(ctx, lambda _ref: _GRAPHS.pop(key, None)), graph)
     return graph

@@ -8,10 +8,12 @@ inside the repo, and loading it must not run code). Safe to delete at any time; 
 file reads as empty.
 
 Layout, shaped by what an incremental (pre-commit) run reads:
-- `index.json`: every cached path → [size, mtime_ns, hot]. It answers "is this file hot?"
-  for all 10,000 files of a big repo without touching their documents.
-- `hot-NN.json`: entries of the few files the caller marks hot (the ones an incremental run
-  always needs: kustomizations, Argo CD Applications, CRDs), so they load without the rest.
+- `index.json`: every cached path → [size, mtime_ns, tag]. The caller's tagger gives each
+  parsed file a small JSON tag, falsy for most files; a truthy tag marks a "hot" file (one an
+  incremental run needs: kustomizations, Argo CD Applications, CRDs) and may say more about it
+  (which directories an Application deploys). The index answers for all 10,000 files of a big
+  repo without touching their documents.
+- `hot-NN.json`: entries of the hot files, so they load without the rest.
 - `cold-NN.json`: everything else, sharded by directory: the files one kustomization root
   reads sit in a few shards, and a one-file change rewrites one small shard.
 """
@@ -38,14 +40,14 @@ HOT_SHARDS = 4
 RACY_NS = 2_000_000_000
 INDEX = "index"
 # Bump when the loader's output changes meaning: older files are then ignored.
-FORMAT = f"2/{__version__}"
+FORMAT = f"3/{__version__}"
 
-# Decides, from a parsed file, whether it belongs in the hot shards.
-HotTest = Callable[[str, LoadResult | None], bool]
+# The tag of a parsed file (path, loaded documents): falsy for a cold file, else a JSON value.
+Tagger = Callable[[str, LoadResult | None], Any]
 
 
-def _never_hot(_path: str, _result: LoadResult | None) -> bool:
-    return False
+def _never_hot(_path: str, _result: LoadResult | None) -> Any:
+    return 0
 
 
 def _crc(text: str) -> int:
@@ -61,19 +63,19 @@ def shard_name(path: str, hot: bool) -> str:
 class ParseCache:
     """Lookups and stores for one repo; `directory=None` never hits and never writes."""
 
-    def __init__(self, directory: Path | None, hot: HotTest = _never_hot) -> None:
+    def __init__(self, directory: Path | None, tagger: Tagger = _never_hot) -> None:
         self.directory = directory
-        self._is_hot = hot
+        self._tag_of = tagger
         self._files: dict[str, dict[str, Any]] = {}  # file name (index or shard) → entries
         self._dirty: set[str] = set()
         self.hits = 0
 
     @classmethod
-    def for_repo(cls, cache_root: Path | None, repo_root: Path, hot: HotTest = _never_hot) -> ParseCache:
+    def for_repo(cls, cache_root: Path | None, repo_root: Path, tagger: Tagger = _never_hot) -> ParseCache:
         if cache_root is None:
-            return cls(None, hot)
-        tag = hashlib.sha256(str(repo_root.resolve()).encode()).hexdigest()[:16]
-        return cls(cache_root / "parse" / tag, hot)
+            return cls(None, tagger)
+        name = hashlib.sha256(str(repo_root.resolve()).encode()).hexdigest()[:16]
+        return cls(cache_root / "parse" / name, tagger)
 
     def _entries(self, name: str) -> dict[str, Any]:
         entries = self._files.get(name)
@@ -95,16 +97,16 @@ class ParseCache:
             return None
         return entry
 
-    def hot_states(self, files: Iterable[RepoFile]) -> list[bool | None]:
-        """Per file: whether it was hot when cached, or None when the cache cannot say (changed
-        or never seen). One loop over the index: a pre-commit run asks about every file."""
+    def tags(self, files: Iterable[RepoFile]) -> list[Any]:
+        """Per file: its tag when cached (0 for a cold file), or None when the cache cannot say
+        (changed or never seen). One loop over the index: a pre-commit run asks about every file."""
         index = self._entries(INDEX) if self.directory is not None else {}
-        states: list[bool | None] = []
+        tags: list[Any] = []
         for repo_file in files:
             entry = index.get(repo_file.path)
             fresh = isinstance(entry, list) and entry[:2] == [repo_file.size, repo_file.mtime_ns]
-            states.append(bool(entry[2]) if fresh and entry is not None else None)
-        return states
+            tags.append(entry[2] if fresh and entry is not None else None)
+        return tags
 
     def lookup(self, repo_file: RepoFile) -> tuple[LoadResult, bool] | None:
         """(loaded documents and problems, templated?) when the file is unchanged since cached."""
@@ -130,7 +132,8 @@ class ParseCache:
             # not trusted to a cache keyed by mtime.
             return
         path = repo_file.path
-        hot = self._is_hot(path, result)
+        tag = self._tag_of(path, result)
+        hot = bool(tag)
         index = self._entries(INDEX)
         previous = index.get(path)
         if isinstance(previous, list) and len(previous) == 3 and bool(previous[2]) != hot:
@@ -141,7 +144,7 @@ class ParseCache:
         problems = [[p.rule, p.line, p.column, p.message] for p in result.problems] if result else []
         name = shard_name(path, hot)
         self._entries(name)[path] = [repo_file.size, repo_file.mtime_ns, templated, documents, problems]
-        index[path] = [repo_file.size, repo_file.mtime_ns, 1 if hot else 0]
+        index[path] = [repo_file.size, repo_file.mtime_ns, tag if hot else 0]
         self._dirty.update((name, INDEX))
 
     def save(self, live_paths: Iterable[str]) -> None:

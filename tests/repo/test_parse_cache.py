@@ -68,10 +68,13 @@ def test_corrupt_shards_read_as_empty(tmp_path: Path) -> None:
     assert any("a.yaml" in s.get("entries", {}) for s in stored)
 
 
-def _is_app(_path: str, loaded: LoadResult | None) -> bool:
-    return loaded is not None and any(
-        isinstance(d.data, dict) and d.data.get("kind") == "Application" for d in loaded.documents
-    )
+def _is_app(_path: str, loaded: LoadResult | None) -> object:
+    """Tags Application files with their names (as check.py tags them with their directories)."""
+    names = [
+        d.data["metadata"]["name"] for d in (loaded.documents if loaded else [])
+        if isinstance(d.data, dict) and d.data.get("kind") == "Application"
+    ]  # fmt: skip
+    return {"apps": names} if names else 0
 
 
 APP = "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: {name}\n"
@@ -82,13 +85,13 @@ def test_the_index_says_which_unchanged_files_are_hot_without_their_shards(tmp_p
     for name in ("app.yaml", "cm.yaml"):
         _age(root / name)
     files = {f.path: f for f in collect_files(root, use_git=False).files}
-    cache = ParseCache.for_repo(tmp_path / "cache", root, hot=_is_app)
-    assert cache.hot_states([files["app.yaml"]]) == [None]  # nothing cached yet: the caller must look
+    cache = ParseCache.for_repo(tmp_path / "cache", root, tagger=_is_app)
+    assert cache.tags([files["app.yaml"]]) == [None]  # nothing cached yet: the caller must look
     parse_files(list(files.values()), cache=cache)
     cache.save(files)
 
-    fresh = ParseCache.for_repo(tmp_path / "cache", root, hot=_is_app)
-    assert fresh.hot_states([files["app.yaml"], files["cm.yaml"]]) == [True, False]
+    fresh = ParseCache.for_repo(tmp_path / "cache", root, tagger=_is_app)
+    assert fresh.tags([files["app.yaml"], files["cm.yaml"]]) == [{"apps": ["a"]}, 0]
     shards = sorted(p.name for p in (tmp_path / "cache").rglob("*.json"))
     assert any(s.startswith("hot-") for s in shards) and any(s.startswith("cold-") for s in shards)
 
@@ -97,14 +100,14 @@ def test_a_file_that_stops_being_hot_leaves_no_stale_copy(tmp_path: Path) -> Non
     root = write_tree(tmp_path / "repo", {"x.yaml": APP.format(name="a")})
     _age(root / "x.yaml", 120)
     files = collect_files(root, use_git=False).files
-    cache = ParseCache.for_repo(tmp_path / "cache", root, hot=_is_app)
+    cache = ParseCache.for_repo(tmp_path / "cache", root, tagger=_is_app)
     parse_files(files, cache=cache)
     cache.save(f.path for f in files)
 
     (root / "x.yaml").write_text(DOC.format(name="now-a-configmap"))
     _age(root / "x.yaml", 60)
     files = collect_files(root, use_git=False).files
-    cache = ParseCache.for_repo(tmp_path / "cache", root, hot=_is_app)
+    cache = ParseCache.for_repo(tmp_path / "cache", root, tagger=_is_app)
     parse_files(files, cache=cache)
     cache.save(f.path for f in files)
 
@@ -113,7 +116,7 @@ def test_a_file_that_stops_being_hot_leaves_no_stale_copy(tmp_path: Path) -> Non
         if p.name != "index.json" and "x.yaml" in json.loads(p.read_text())["entries"]
     ]
     assert len(holders) == 1 and holders[0].startswith("cold-")
-    again = ParseCache.for_repo(tmp_path / "cache", root, hot=_is_app)
-    assert again.hot_states(files) == [False]
+    again = ParseCache.for_repo(tmp_path / "cache", root, tagger=_is_app)
+    assert again.tags(files) == [0]
     hit = again.lookup(files[0])
     assert hit is not None and hit[0].documents[0].data["metadata"]["name"] == "now-a-configmap"
