@@ -2,35 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from gitops_lint.config import Config, find_config, load_config
-from gitops_lint.context import CheckContext, SourceFile
-from gitops_lint.environments import is_argocd_application, resolve_environment
+from gitops_lint.context import CheckContext
 from gitops_lint.errors import UsageError
-from gitops_lint.model import Finding, Report, Resource, Severity
+from gitops_lint.model import Finding, Report, Severity
 from gitops_lint.render.cache import default_cache_dir
-from gitops_lint.repo.files import (
-    DEFAULT_MAX_FILE_SIZE,
-    GitListing,
-    RepoFile,
-    collect_files,
-    is_yaml_path,
-)
-from gitops_lint.repo.layout import build_layout, is_kustomization_file
-from gitops_lint.repo.load import parse_files
+from gitops_lint.repo.files import DEFAULT_MAX_FILE_SIZE, GitListing, collect_files, is_yaml_path
 from gitops_lint.repo.parse_cache import ParseCache
-from gitops_lint.repo.yaml import LoadResult
-from gitops_lint.rules import loading
+from gitops_lint.repo.sources import LOADER_RULES, hot_tag, load_all, load_incrementally
 from gitops_lint.rules.baseline import apply_baseline
 from gitops_lint.rules.registry import RuleRegistry, load_registry
 from gitops_lint.rules.suppress import SUPPRESSION_RULE_IDS, apply_levels, suppress
 from gitops_lint.validate.schemas import SchemaRegistry
 
-_LOADER_RULES = {"yaml-syntax": loading.YAML_SYNTAX, "yaml-duplicate-key": loading.YAML_DUPLICATE_KEY}
 _ENV_PRIORITY = {"production": 0, "staging": 1}
 
 
@@ -119,123 +108,14 @@ def prepare_context(
         ctx.note(f"skipped {skipped.path}: {skipped.reason}")
     yaml_files = [f for f in files.files if is_yaml_path(f.path)]
     if options.use_cache:
-        ctx.parse_cache = ParseCache.for_repo(cache_dir, root, tagger=_hot_tag)
+        ctx.parse_cache = ParseCache.for_repo(cache_dir, root, tagger=hot_tag)
     if ctx.focus is None:
-        findings = list(_load_sources(ctx, yaml_files))
-        _build_layout(ctx)
-        _collect_resources(ctx, ctx.sources)
+        findings = load_all(ctx, yaml_files)
     else:
-        findings = _load_incrementally(ctx, yaml_files, render=options.render)
+        findings = load_incrementally(ctx, yaml_files, render=options.render)
     if ctx.parse_cache is not None:
         ctx.parse_cache.save(f.path for f in yaml_files)
     return ctx, findings
-
-
-def _build_layout(ctx: CheckContext) -> None:
-    kustomization_docs = {
-        path: source.documents[0].data
-        for path, source in ctx.sources.items()
-        if is_kustomization_file(path) and source.documents and isinstance(source.documents[0].data, dict)
-    }
-    ctx.layout = build_layout(kustomization_docs, (f.path for f in ctx.files.files))
-
-
-# Files outside the changed set that an incremental run still needs: they decide which roots
-# render (kustomizations, Applications) and how resources validate (CRDs).
-_ALWAYS_NEEDED_MARKERS = (b"argoproj.io", b"CustomResourceDefinition")
-
-
-def _needed_document(data: Any) -> bool:
-    if not isinstance(data, dict):
-        return False
-    api_version = data.get("apiVersion")
-    return (isinstance(api_version, str) and "argoproj.io" in api_version) or data.get(
-        "kind"
-    ) == "CustomResourceDefinition"
-
-
-_ALWAYS = 1  # the parse-cache tag of a hot file every incremental run loads
-
-
-def _hot_tag(path: str, loaded: LoadResult | None) -> Any:
-    """The parse cache's tag for a file (see ParseCache): which files an incremental run needs.
-
-    0: none (most files). `{"apps": [directories]}`: a file of Argo CD Applications only; a run
-    whose changes touch no Argo CD file loads just those deploying a root it renders, and
-    knows the rest's directories from this tag. 1: always (kustomizations, CRDs, AppProjects,
-    ApplicationSets, and files mixing Applications with anything else).
-    """
-    if is_kustomization_file(path):
-        return _ALWAYS
-    documents = [d.data for d in loaded.documents if d.data is not None] if loaded is not None else []
-    if not any(_needed_document(doc) for doc in documents):
-        return 0
-    if all(isinstance(doc, dict) and is_argocd_application(doc) for doc in documents):
-        from gitops_lint.render.graph import application_directories
-
-        directories = {directory for doc in documents for _pointer, directory in application_directories(doc)}
-        return {"apps": sorted(directories)}
-    return _ALWAYS
-
-
-def _load_incrementally(ctx: CheckContext, yaml_files: list[RepoFile], render: bool) -> list[Finding]:
-    """Parse only what a change can affect: the pre-commit hook must not pay for the whole repo.
-
-    First the changed files, every kustomization and every file holding Argo CD objects or
-    CRDs; then, once the render graph knows which roots read a changed file, those roots'
-    inputs. When no changed file holds an Argo CD object, files of Applications alone wait
-    for the second step, and only those deploying a root that renders are read: the render
-    graph takes the other Applications' directories from the parse cache's index.
-    """
-    from gitops_lint.render.graph import graph_for
-
-    focus = ctx.focus or set()
-    tags = ctx.parse_cache.tags(yaml_files) if ctx.parse_cache is not None else [None] * len(yaml_files)
-    unknown = {f.path for f, tag in zip(yaml_files, tags, strict=True) if tag is None and _mentions(f)}
-    argo_in_focus = any(
-        (bool(tag) or f.path in unknown) and not is_kustomization_file(f.path)
-        for f, tag in zip(yaml_files, tags, strict=True)
-        if f.path in focus
-    )
-    first: list[RepoFile] = []
-    waiting: dict[str, list[str]] = {}  # Application files left for later → directories they deploy
-    for f, tag in zip(yaml_files, tags, strict=True):
-        if isinstance(tag, dict) and not argo_in_focus and f.path not in focus:
-            waiting[f.path] = [d for d in tag.get("apps", ()) if isinstance(d, str)]
-        elif tag or f.path in focus or f.path in unknown or is_kustomization_file(f.path):
-            first.append(f)
-    ctx.unloaded_application_dirs = {directory for directories in waiting.values() for directory in directories}
-    findings = list(_load_sources(ctx, first))
-    _build_layout(ctx)
-    _collect_resources(ctx, ctx.sources)
-    if not render:  # nothing renders, so no root's inputs are needed
-        ctx.note(f"incremental: parsed {len(ctx.sources)} of {len(yaml_files)} YAML files")
-        return findings
-    graph = graph_for(ctx)
-    affected = graph.affected(focus)
-    inputs: set[str] = set()
-    for target in affected:
-        inputs.update(graph.inputs(target))
-    # The Applications deploying a root that renders: the render stage takes their environment.
-    deploying = {path for path, directories in waiting.items() if not set(directories).isdisjoint(affected)}
-    loaded_before = set(ctx.sources)
-    second = [f for f in yaml_files if (f.path in inputs or f.path in deploying) and f.path not in loaded_before]
-    findings.extend(_load_sources(ctx, second))
-    fresh = {p: s for p, s in ctx.sources.items() if p not in loaded_before}
-    resources_before = len(ctx.resources)
-    _collect_resources(ctx, fresh)
-    graph.add_applications(r for r in ctx.resources[resources_before:] if r.path in deploying)
-    ctx.note(f"incremental: parsed {len(ctx.sources)} of {len(yaml_files)} YAML files")
-    return findings
-
-
-def _mentions(repo_file: RepoFile) -> bool:
-    """Whether a file the parse cache knows nothing about may hold an Application or a CRD."""
-    try:
-        data = repo_file.absolute.read_bytes()
-    except OSError:
-        return False
-    return any(marker in data for marker in _ALWAYS_NEEDED_MARKERS)
 
 
 def _relative(root: Path, path: Path) -> str:
@@ -243,76 +123,6 @@ def _relative(root: Path, path: Path) -> str:
         return path.relative_to(root).as_posix()
     except ValueError:
         return path.as_posix()
-
-
-def _load_sources(ctx: CheckContext, yaml_files: list[RepoFile]) -> Iterator[Finding]:
-    by_path = {f.path: f for f in yaml_files}
-    for parsed in parse_files(yaml_files, cache=ctx.parse_cache):
-        if parsed.unreadable is not None:
-            if parsed.unreadable == "binary file":
-                ctx.note(f"skipped {parsed.path}: {parsed.unreadable}")
-                continue
-            yield Finding(
-                rule="yaml-syntax",
-                severity=loading.YAML_SYNTAX.severity,
-                path=parsed.path,
-                line=1,
-                message=f"cannot read as YAML: {parsed.unreadable}",
-                fix=loading.YAML_SYNTAX.fix,
-            )
-            continue
-        if parsed.result is None:  # a Helm/Go template
-            ctx.sources[parsed.path] = SourceFile(
-                parsed.path, parsed.text, [], [], templated=True, origin=by_path[parsed.path]
-            )
-            continue
-        loaded = parsed.result
-        ctx.sources[parsed.path] = SourceFile(
-            parsed.path, parsed.text, loaded.documents, loaded.problems, origin=by_path[parsed.path]
-        )
-        for problem in loaded.problems:
-            meta = _LOADER_RULES[problem.rule]
-            yield Finding(
-                rule=problem.rule,
-                severity=meta.severity,
-                path=parsed.path,
-                line=problem.line,
-                column=problem.column,
-                message=f"{problem.message} (line {problem.line}, column {problem.column})",
-                fix=meta.fix,
-            )
-
-
-def _is_kubernetes_shaped(data: Any) -> bool:
-    return (
-        isinstance(data, dict)
-        and isinstance(data.get("apiVersion"), str)
-        and isinstance(data.get("kind"), str)
-    )
-
-
-def _collect_resources(ctx: CheckContext, sources: Mapping[str, SourceFile]) -> None:
-    for path, source in sources.items():
-        fragment_file = ctx.layout.is_fragment(path) or source.templated
-        for document in source.documents:
-            data = document.data
-            if not _is_kubernetes_shaped(data):
-                continue
-            items = data.get("items") if data.get("kind") == "List" else None
-            docs = [i for i in items if _is_kubernetes_shaped(i)] if isinstance(items, list) else [data]
-            for doc in docs:
-                resource = Resource(
-                    doc=doc,
-                    path=path,
-                    line=document.line,
-                    index=document.index,
-                    environment=resolve_environment(ctx.config, path, doc),
-                    fragment=fragment_file,
-                )
-                (ctx.fragments if fragment_file else ctx.resources).append(resource)
-    for resource in ctx.resources:
-        if resource.kind == "CustomResourceDefinition" and resource.path in sources:
-            ctx.schemas.add_crd(resource.doc)
 
 
 def evaluate_rules(ctx: CheckContext, registry: RuleRegistry) -> list[Finding]:
@@ -371,7 +181,7 @@ def run_check(options: CheckOptions, registry: RuleRegistry | None = None) -> Ch
     findings.extend(_render(ctx, options))
     if ctx.focus is not None:
         # Incremental run: what the loader found in files nobody touched is not this commit's news.
-        findings = [f for f in findings if f.rule not in _LOADER_RULES or ctx.in_focus(f.path)]
+        findings = [f for f in findings if f.rule not in LOADER_RULES or ctx.in_focus(f.path)]
     findings.extend(evaluate_rules(ctx, registry))
     if options.history and "no-credentials-in-files" in registry.rules:
         from gitops_lint.repo.history import scan_history  # GitPython: only when asked

@@ -10,13 +10,20 @@ import importlib
 
 from gitops_lint.report.base import Reporter
 
-FORMATS = ("text", "json", "junit", "sarif", "github", "markdown")
+# Format name → the module that renders it.
+REPORTER_BY_NAME: dict[str, str] = {
+    "text": "gitops_lint.report.text",
+    "json": "gitops_lint.report.json",
+    "junit": "gitops_lint.report.junit",
+    "sarif": "gitops_lint.report.sarif",
+    "github": "gitops_lint.report.github",
+    "markdown": "gitops_lint.report.markdown",
+}
+FORMATS = tuple(REPORTER_BY_NAME)
 
 
 def reporter_for(name: str) -> Reporter:
-    """The render function of one output format (a name from FORMATS)."""
-    if name not in FORMATS:
-        raise KeyError(name)
-    module = importlib.import_module(f"gitops_lint.report.{name}")
+    """The render function of one output format (a key of REPORTER_BY_NAME)."""
+    module = importlib.import_module(REPORTER_BY_NAME[name])
     reporter: Reporter = getattr(module, f"render_{name}")
     return reporter
