@@ -62,38 +62,48 @@ def _keys(report: dict[str, Any]) -> set[tuple[str, str, int, str]]:
     }
 
 
+def _age(root: Path) -> None:
+    # Older than the parse cache's two-second "racily clean" window, so the cache fills.
+    past = time.time() - 60
+    for path in root.rglob("*"):
+        os.utime(path, (past, past))
+
+
+def _assert_agrees_with_the_full_run(root: Path) -> set[tuple[str, str, int, str]]:
+    """Every file checked alone, twice (cold, then warm parse cache); returns the full run's keys."""
+    _code, full_report = check_json(root)
+    full = _keys(full_report)
+    files = sorted(
+        p.relative_to(root).as_posix()
+        for p in root.rglob("*")
+        if p.is_file() and (p.suffix in (".yaml", ".yml") or p.name == "CODEOWNERS")
+    )
+    for attempt in ("cold parse cache", "warm parse cache"):
+        for path in files:
+            result = run_cli("check", path, "--format", "json", cwd=root)
+            assert result.exit_code in (0, 1), result.output
+            incremental = _keys(json.loads(result.stdout))
+            expected_here = {key for key in full if key[1] == path}
+            assert expected_here <= incremental, (attempt, path, expected_here - incremental)
+            assert incremental <= full, (attempt, path, incremental - full)
+    return full
+
+
 @pytest.fixture
 def planted_repo(tmp_path: Path) -> Path:
     kustomize_tool()  # fails in CI when neither kustomize nor kubectl is installed
     root = tmp_path / "gitops-config"
     shutil.copytree(EXAMPLE, root)
     _plant_problems(root)
-    # Older than the parse cache's two-second "racily clean" window, so the cache fills.
-    past = time.time() - 60
-    for path in root.rglob("*"):
-        os.utime(path, (past, past))
+    _age(root)
     return root
 
 
 def test_checking_one_file_reports_what_the_full_run_reports_there(planted_repo: Path) -> None:
-    _code, full_report = check_json(planted_repo)
-    full = _keys(full_report)
+    full = _assert_agrees_with_the_full_run(planted_repo)
     planted = {rule for rule, *_ in full}
     assert {"no-plaintext-secret", "unreferenced-manifest", "kustomize-missing-reference",
             "self-heal-required"} <= planted, planted  # fmt: skip
-    files = sorted(
-        p.relative_to(planted_repo).as_posix()
-        for p in planted_repo.rglob("*")
-        if p.is_file() and (p.suffix in (".yaml", ".yml") or p.name == "CODEOWNERS")
-    )
-    for attempt in ("cold parse cache", "warm parse cache"):
-        for path in files:
-            result = run_cli("check", path, "--format", "json", cwd=planted_repo)
-            assert result.exit_code in (0, 1), result.output
-            incremental = _keys(json.loads(result.stdout))
-            expected_here = {key for key in full if key[1] == path}
-            assert expected_here <= incremental, (attempt, path, expected_here - incremental)
-            assert incremental <= full, (attempt, path, incremental - full)
 
 
 def _application(name: str, path: str, namespace: str) -> str:
@@ -132,6 +142,72 @@ spec:
         - name: web
           image: registry.example.com/web:latest
 """
+
+
+BASE = {
+    "apps/web/base/kustomization.yaml": "resources:\n  - deployment.yaml\n",
+    "apps/web/overlays/prod/kustomization.yaml": "resources:\n  - ../../base\n",
+}
+PINNING_CLUSTER = (
+    "resources:\n  - ../../apps/web/overlays/prod\n"
+    "images:\n  - name: registry.example.com/web\n    newTag: 1.2.3\n"
+)
+LISTED_APPLICATION = """apiVersion: v1
+kind: List
+items:
+  - apiVersion: argoproj.io/v1alpha1
+    kind: Application
+    metadata: {name: web-dev, namespace: argocd}
+    spec:
+      project: default
+      source: {repoURL: https://git.example.com/config.git, targetRevision: main, path: apps/web/base}
+      destination: {server: https://kubernetes.default.svc, namespace: dev}
+      syncPolicy: {automated: {selfHeal: true}}
+"""
+PATCHING_APPLICATION = """apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: web
+spec:
+  source:
+    path: apps/web/overlays/prod
+"""
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        pytest.param(
+            {  # an Application used as a kustomize patch deploys nothing by itself
+                "clusters/prod/kustomization.yaml": PINNING_CLUSTER,
+                "argocd/base/kustomization.yaml": "resources:\n  - web.yaml\n",
+                "argocd/base/web.yaml": _application("web", "clusters/prod", "web"),
+                "argocd/overlays/prod/kustomization.yaml": "resources:\n  - ../../base\npatches:\n  - path: web-patch.yaml\n",
+                "argocd/overlays/prod/web-patch.yaml": PATCHING_APPLICATION,
+            },
+            id="application-as-patch",
+        ),
+        pytest.param(
+            {  # the base is a root only through an Application inside a `kind: List`
+                "apps/web/overlays/prod/kustomization.yaml": PINNING_CLUSTER.replace("../../apps/web/overlays/prod", "../../base"),
+                "argocd/apps.yaml": LISTED_APPLICATION,
+            },
+            id="application-in-a-list",
+        ),
+        pytest.param(
+            {"other/kustomization.yaml": "resources: []  # gitops-lint: disable=kustomize-build-fails\n"},
+            id="reasonless-suppression-elsewhere",
+        ),
+    ],
+)
+def test_small_layouts_agree_with_the_full_run(tmp_path: Path, extra: dict[str, str]) -> None:
+    kustomize_tool()
+    root = tmp_path / "repo"
+    for path, text in {**BASE, "apps/web/base/deployment.yaml": WEB_DEPLOYMENT, **extra}.items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(text)
+    _age(root)
+    _assert_agrees_with_the_full_run(root)
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import NamedTuple
+from typing import IO, NamedTuple
 
 YAML_SUFFIXES = (".yaml", ".yml")
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
@@ -89,28 +89,30 @@ class GitListing:
     """
 
     def __init__(self, root: Path) -> None:
-        self._output = tempfile.TemporaryFile()  # noqa: SIM115 -- outlives __init__; close() closes it
+        self._output: IO[bytes] | None = None
+        self._process: subprocess.Popen[bytes] | None = None
         try:
-            self._process: subprocess.Popen[bytes] | None = subprocess.Popen(
+            self._output = tempfile.TemporaryFile()  # noqa: SIM115 -- outlives __init__; close() closes it
+            self._process = subprocess.Popen(
                 ["git", "-C", str(root), "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
                 stdout=self._output,
                 stderr=subprocess.DEVNULL,
             )
-        except OSError:
-            self._process = None
+        except OSError:  # no git, no writable temp dir, out of file descriptors: walk instead
+            self.close()
 
     def names(self) -> list[str] | None:
         """Repo-relative file names, sorted; None outside a git work tree or when git fails."""
-        if self._process is None:
+        if self._process is None or self._output is None:
             self.close()
             return None
         try:
             status = self._process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
+            self._output.seek(0)
+            data = self._output.read()
+        except (subprocess.TimeoutExpired, OSError):
             self.close()
             return None
-        self._output.seek(0)
-        data = self._output.read()
         self.close()
         if status != 0:
             return None
@@ -120,7 +122,8 @@ class GitListing:
         if self._process is not None and self._process.poll() is None:
             self._process.kill()
             self._process.wait()
-        self._output.close()
+        if self._output is not None:
+            self._output.close()
 
 
 def _walk_files(root: Path) -> list[str]:

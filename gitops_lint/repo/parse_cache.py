@@ -28,7 +28,7 @@ import time
 import zlib
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from gitops_lint import __version__
 from gitops_lint.atomic_file import write_text_atomically
@@ -52,6 +52,16 @@ def _never_hot(_path: str, _result: LoadResult | None) -> Any:
 
 def _crc(text: str) -> int:
     return zlib.crc32(text.encode("utf-8", "surrogateescape"))
+
+
+def _fresh(entry: Any, repo_file: RepoFile, length: int) -> TypeGuard[list[Any]]:
+    """An entry of the expected shape, made when the file had its current size and mtime."""
+    return (
+        isinstance(entry, list)
+        and len(entry) == length
+        and entry[0] == repo_file.size
+        and entry[1] == repo_file.mtime_ns
+    )
 
 
 def shard_name(path: str, hot: bool) -> str:
@@ -84,8 +94,9 @@ class ParseCache:
             if self.directory is not None:
                 with contextlib.suppress(OSError, ValueError):
                     data = json.loads((self.directory / f"{name}.json").read_text(encoding="utf-8"))
-                    if isinstance(data, dict) and data.get("format") == FORMAT:
-                        entries = data.get("entries", {})
+                    found = data.get("entries") if isinstance(data, dict) and data.get("format") == FORMAT else None
+                    if isinstance(found, dict):
+                        entries = found
             self._files[name] = entries
         return entries
 
@@ -93,7 +104,7 @@ class ParseCache:
         if self.directory is None:
             return None
         entry = self._entries(INDEX).get(repo_file.path)
-        if not isinstance(entry, list) or entry[:2] != [repo_file.size, repo_file.mtime_ns]:
+        if not _fresh(entry, repo_file, 3):
             return None
         return entry
 
@@ -104,8 +115,7 @@ class ParseCache:
         tags: list[Any] = []
         for repo_file in files:
             entry = index.get(repo_file.path)
-            fresh = isinstance(entry, list) and entry[:2] == [repo_file.size, repo_file.mtime_ns]
-            tags.append(entry[2] if fresh and entry is not None else None)
+            tags.append(entry[2] if _fresh(entry, repo_file, 3) else None)
         return tags
 
     def lookup(self, repo_file: RepoFile) -> tuple[LoadResult, bool] | None:
@@ -115,13 +125,16 @@ class ParseCache:
             return None
         entry = self._entries(shard_name(repo_file.path, bool(indexed[2]))).get(repo_file.path)
         # The shard is checked as well as the index: the two are written one after the other.
-        if not isinstance(entry, list) or entry[:2] != [repo_file.size, repo_file.mtime_ns]:
+        if not _fresh(entry, repo_file, 5):
             return None
         _size, _mtime, templated, documents, problems = entry
-        result = LoadResult(
-            documents=[LoadedDocument(data, index, line) for data, index, line in documents],
-            problems=[YamlProblem(rule, line, column, message) for rule, line, column, message in problems],
-        )
+        try:
+            result = LoadResult(
+                documents=[LoadedDocument(data, index, line) for data, index, line in documents],
+                problems=[YamlProblem(rule, line, column, message) for rule, line, column, message in problems],
+            )
+        except (TypeError, ValueError):  # a damaged entry: parse the file again
+            return None
         self.hits += 1
         return result, bool(templated)
 
@@ -136,7 +149,7 @@ class ParseCache:
         hot = bool(tag)
         index = self._entries(INDEX)
         previous = index.get(path)
-        if isinstance(previous, list) and len(previous) == 3 and bool(previous[2]) != hot:
+        if isinstance(previous, list) and len(previous) == 3 and bool(previous[2]) != hot:  # was in the other kind of shard
             moved_from = shard_name(path, bool(previous[2]))  # no stale copy left behind
             if self._entries(moved_from).pop(path, None) is not None:
                 self._dirty.add(moved_from)

@@ -45,9 +45,25 @@ def _needed_document(data: Any) -> bool:
     if not isinstance(data, dict):
         return False
     api_version = data.get("apiVersion")
-    return (isinstance(api_version, str) and "argoproj.io" in api_version) or data.get(
-        "kind"
-    ) == "CustomResourceDefinition"
+    if (isinstance(api_version, str) and "argoproj.io" in api_version) or data.get("kind") == "CustomResourceDefinition":
+        return True
+    # Argo CD's cluster and repository Secrets (label `argocd.argoproj.io/secret-type`): the
+    # ApplicationSet cluster generator reads them.
+    metadata = data.get("metadata")
+    labels = metadata.get("labels") if isinstance(metadata, dict) else None
+    return isinstance(labels, dict) and any("argoproj.io" in str(key) for key in labels)
+
+
+def _documents_of(loaded: LoadResult) -> list[Any]:
+    """Each document of a file, a `kind: List` replaced by its items (as resources are collected)."""
+    documents: list[Any] = []
+    for document in loaded.documents:
+        data = document.data
+        if isinstance(data, dict) and data.get("kind") == "List" and isinstance(data.get("items"), list):
+            documents.extend(data["items"])
+        elif data is not None:
+            documents.append(data)
+    return documents
 
 
 _ALWAYS = 1  # the parse-cache tag of a hot file every incremental run loads
@@ -63,7 +79,7 @@ def hot_tag(path: str, loaded: LoadResult | None) -> Any:
     """
     if is_kustomization_file(path):
         return _ALWAYS
-    documents = [d.data for d in loaded.documents if d.data is not None] if loaded is not None else []
+    documents = _documents_of(loaded) if loaded is not None else []
     if not any(_needed_document(doc) for doc in documents):
         return 0
     if all(isinstance(doc, dict) and is_argocd_application(doc) for doc in documents):
@@ -100,9 +116,12 @@ def load_incrementally(ctx: CheckContext, yaml_files: list[RepoFile], render: bo
             waiting[f.path] = [d for d in tag.get("apps", ()) if isinstance(d, str)]
         elif tag or f.path in focus or f.path in unknown or is_kustomization_file(f.path):
             first.append(f)
-    ctx.unloaded_application_dirs = {directory for directories in waiting.values() for directory in directories}
     findings = list(_load_sources(ctx, first))
     _build_layout(ctx)
+    # A kustomize patch or component file is never deployed as it is, even if it holds an
+    # Application (a whole-repo run loads it as a fragment): it deploys nothing.
+    waiting = {path: directories for path, directories in waiting.items() if not ctx.layout.is_fragment(path)}
+    ctx.unloaded_application_dirs = {directory for directories in waiting.values() for directory in directories}
     _collect_resources(ctx, ctx.sources)
     if not render:  # nothing renders, so no root's inputs are needed
         ctx.note(f"incremental: parsed {len(ctx.sources)} of {len(yaml_files)} YAML files")

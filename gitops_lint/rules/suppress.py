@@ -210,7 +210,8 @@ def _about_suppressions(
     config = ctx.config
     out: list[Finding] = []
     for directive in directives:
-        if not directive.reason:
+        # Like unused ones, reason-less suppressions are news only in the files a run is about.
+        if not directive.reason and ctx.in_focus(directive.path):
             out.append(
                 ctx.finding(
                     SUPPRESSION_WITHOUT_REASON,
@@ -242,7 +243,7 @@ def _about_suppressions(
                 continue
             seen.add(key)
             pointer = ("metadata", "annotations", IGNORE_ANNOTATION_PREFIX + rule)
-            if not reason.strip():
+            if not reason.strip() and ctx.in_focus(resource.path):
                 out.append(
                     ctx.finding(
                         SUPPRESSION_WITHOUT_REASON,

@@ -54,7 +54,8 @@ def reachable_definitions(schema: Mapping[str, Any], definitions: Mapping[str, A
 
 
 class DefinitionsCache:
-    """Cut-down definitions per schema file, valid while the full file keeps its size and mtime."""
+    """Cut-down definitions per kind, valid while the definitions file and the kind's schema
+    file keep their sizes and mtimes."""
 
     def __init__(self, directory: Path, source: Path) -> None:
         self.directory = directory
@@ -65,24 +66,34 @@ class DefinitionsCache:
         except OSError:
             self._stamp = None
 
-    def _path(self, stem: str) -> Path:
-        return self.directory / self.source.parent.name / f"{stem}.json"
+    def _path(self, kind_schema: Path) -> Path:
+        return self.directory / self.source.parent.name / kind_schema.name
 
-    def load(self, stem: str) -> dict[str, Any] | None:
-        if self._stamp is None:
+    def _stamp_with(self, kind_schema: Path) -> list[int] | None:
+        """The definitions file's size and mtime, and the kind's own schema file's."""
+        try:
+            info = kind_schema.stat()
+        except OSError:
+            return None
+        return None if self._stamp is None else [*self._stamp, info.st_size, info.st_mtime_ns]
+
+    def load(self, kind_schema: Path) -> dict[str, Any] | None:
+        stamp = self._stamp_with(kind_schema)
+        if stamp is None:
             return None
         with contextlib.suppress(OSError, ValueError):
-            data = json.loads(self._path(stem).read_text(encoding="utf-8"))
-            if isinstance(data, dict) and data.get("format") == FORMAT and data.get("stamp") == self._stamp:
+            data = json.loads(self._path(kind_schema).read_text(encoding="utf-8"))
+            if isinstance(data, dict) and data.get("format") == FORMAT and data.get("stamp") == stamp:
                 definitions = data.get("definitions")
                 return definitions if isinstance(definitions, dict) else None
         return None
 
-    def store(self, stem: str, definitions: Mapping[str, Any]) -> None:
-        if self._stamp is None:
+    def store(self, kind_schema: Path, definitions: Mapping[str, Any]) -> None:
+        stamp = self._stamp_with(kind_schema)
+        if stamp is None:
             return
-        document = {"format": FORMAT, "stamp": self._stamp, "definitions": definitions}
+        document = {"format": FORMAT, "stamp": stamp, "definitions": definitions}
         with contextlib.suppress(OSError):
-            path = self._path(stem)
+            path = self._path(kind_schema)
             path.parent.mkdir(parents=True, exist_ok=True)
             write_text_atomically(path, json.dumps(document, separators=(",", ":")))

@@ -174,17 +174,19 @@ class SchemaRegistry:
         schema = json.loads(path.read_text(encoding="utf-8"))
         if not _accepts_api_version(schema, f"{group}/{version}" if group else version):
             return None
-        return jsonschema_rs.validator_for(schema, registry=self._registry_for(stem, schema))
+        return jsonschema_rs.validator_for(schema, registry=self._registry_for(path, schema))
 
-    def _registry_for(self, stem: str, schema: Mapping[str, Any]) -> Any:
+    def _registry_for(self, kind_schema: Traversable, schema: Mapping[str, Any]) -> Any:
         """The definitions `schema` refers to: this kind's cut-down copy when cached, else all."""
-        cache = self._definitions_cache
-        cached = cache.load(stem) if cache is not None else None
-        if cached is not None:
-            return jsonschema_rs.Registry([(cached.get("$id", _DEFINITIONS_ID), cached)])
+        # A cache only for schema data on disk (an installed package), where files have mtimes.
+        cache = self._definitions_cache if isinstance(kind_schema, Path) else None
+        if cache is not None and isinstance(kind_schema, Path):
+            cached = cache.load(kind_schema)
+            if cached is not None:
+                return jsonschema_rs.Registry([(cached.get("$id", _DEFINITIONS_ID), cached)])
         definitions = self._all_definitions()
-        if cache is not None:
-            cache.store(stem, reachable_definitions(schema, definitions))
+        if cache is not None and isinstance(kind_schema, Path):
+            cache.store(kind_schema, reachable_definitions(schema, definitions))
         if self._k8s_registry is None:  # shared by every kind compiled from the whole file
             self._k8s_registry = jsonschema_rs.Registry([(definitions.get("$id", _DEFINITIONS_ID), definitions)])
         return self._k8s_registry

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
+
+import pytest
 
 from gitops_lint.repo.files import collect_files, matches_any, read_text
 from tests.conftest import git_init, write_tree
@@ -82,3 +85,18 @@ def test_matches_any_globs() -> None:
     assert matches_any("vendor/a/b.yaml", ["vendor"])
     assert matches_any("deep/dir/values.yaml", ["**/values.yaml"])
     assert not matches_any("apps/a.yaml", ["infra/*"])
+
+
+def test_no_temporary_file_for_git_means_walking_not_crashing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_tree(tmp_path, {"a.yaml": "a: 1\n"})
+    git_init(tmp_path)
+
+    def no_space(*_args: object, **_kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", no_space)
+    files = collect_files(tmp_path)
+    assert [f.path for f in files.files] == ["a.yaml"]
+    assert not files.from_git

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from gitops_lint.repo.files import collect_files
 from gitops_lint.repo.load import parse_files
-from gitops_lint.repo.parse_cache import ParseCache
+from gitops_lint.repo.parse_cache import FORMAT, ParseCache
 from gitops_lint.repo.yaml import LoadResult
 from tests.conftest import write_tree
 
@@ -120,3 +120,23 @@ def test_a_file_that_stops_being_hot_leaves_no_stale_copy(tmp_path: Path) -> Non
     assert again.tags(files) == [0]
     hit = again.lookup(files[0])
     assert hit is not None and hit[0].documents[0].data["metadata"]["name"] == "now-a-configmap"
+
+
+def test_damaged_entries_are_misses_not_crashes(tmp_path: Path) -> None:
+    root = write_tree(tmp_path / "repo", {"a.yaml": DOC.format(name="a"), "b.yaml": DOC.format(name="b")})
+    for name in ("a.yaml", "b.yaml"):
+        _age(root / name)
+    _parse(root, tmp_path / "cache")
+    for path in (tmp_path / "cache").rglob("*.json"):
+        data = json.loads(path.read_text())
+        if path.name == "index.json":
+            data["entries"]["a.yaml"] = data["entries"]["a.yaml"][:2]  # too short
+        else:
+            for entry in data["entries"].values():
+                entry[3] = [["not", "a document"]]  # wrong shape inside
+        path.write_text(json.dumps(data))
+    names, hits = _parse(root, tmp_path / "cache")
+    assert hits == 0 and names == {"a.yaml": "a", "b.yaml": "b"}
+    next((tmp_path / "cache").rglob("index.json")).write_text(json.dumps({"format": FORMAT, "entries": None}))
+    names, _hits = _parse(root, tmp_path / "cache")
+    assert names == {"a.yaml": "a", "b.yaml": "b"}
