@@ -17,7 +17,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import check_json, run_cli
+from tests.conftest import check_json, run_cli, write_tree
+from tests.drift.drift_fixtures import application
 from tests.render.helpers import kustomize_tool
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "gitops-config"
@@ -106,25 +107,12 @@ def test_checking_one_file_reports_what_the_full_run_reports_there(planted_repo:
             "self-heal-required"} <= planted, planted  # fmt: skip
 
 
+# The Applications here sync automatically with self-heal, to an in-cluster destination.
+SELF_HEAL = "syncPolicy:\n  automated:\n    selfHeal: true\n"
+
+
 def _application(name: str, path: str, namespace: str) -> str:
-    return f"""apiVersion: argoproj.io/v1alpha1
-kind: Application
-metadata:
-  name: {name}
-  namespace: argocd
-spec:
-  project: default
-  source:
-    repoURL: https://git.example.com/config.git
-    targetRevision: main
-    path: {path}
-  destination:
-    server: https://kubernetes.default.svc
-    namespace: {namespace}
-  syncPolicy:
-    automated:
-      selfHeal: true
-"""
+    return application(name, path, namespace, server="https://kubernetes.default.svc", extra_spec=SELF_HEAL)
 
 
 WEB_DEPLOYMENT = """apiVersion: apps/v1
@@ -202,10 +190,7 @@ spec:
 )
 def test_small_layouts_agree_with_the_full_run(tmp_path: Path, extra: dict[str, str]) -> None:
     kustomize_tool()
-    root = tmp_path / "repo"
-    for path, text in {**BASE, "apps/web/base/deployment.yaml": WEB_DEPLOYMENT, **extra}.items():
-        (root / path).parent.mkdir(parents=True, exist_ok=True)
-        (root / path).write_text(text)
+    root = write_tree(tmp_path / "repo", {**BASE, "apps/web/base/deployment.yaml": WEB_DEPLOYMENT, **extra})
     _age(root)
     _assert_agrees_with_the_full_run(root)
 
@@ -216,7 +201,7 @@ def apps_repo(tmp_path: Path) -> Path:
     own (a dev Application points at the base), plus Applications of unrelated directories."""
     kustomize_tool()
     files = {
-        "apps/web/base/kustomization.yaml": "resources:\n  - deployment.yaml\n",
+        "apps/web/base/kustomization.yaml": BASE["apps/web/base/kustomization.yaml"],
         "apps/web/base/deployment.yaml": WEB_DEPLOYMENT,
         "apps/web/overlays/eu1/kustomization.yaml": (
             "resources:\n  - ../../base\nimages:\n  - name: registry.example.com/web\n    newTag: 1.2.3\n"
@@ -225,13 +210,8 @@ def apps_repo(tmp_path: Path) -> Path:
         "argocd/web-base.yaml": _application("web-base", "apps/web/base", "dev"),
         **{f"argocd/other-{n}.yaml": _application(f"other-{n}", f"apps/other-{n}", "dev") for n in range(3)},
     }
-    root = tmp_path / "repo"
-    for path, text in files.items():
-        (root / path).parent.mkdir(parents=True, exist_ok=True)
-        (root / path).write_text(text)
-    past = time.time() - 60
-    for path in root.rglob("*"):
-        os.utime(path, (past, past))
+    root = write_tree(tmp_path / "repo", files)
+    _age(root)
     check_json(root)  # the whole-repo run fills the parse cache, as the hook's first run would
     return root
 

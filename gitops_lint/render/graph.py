@@ -21,6 +21,7 @@ from typing import Any
 
 from gitops_lint.context import CheckContext
 from gitops_lint.environments import is_argocd_application
+from gitops_lint.repo.files import parent_directories
 from gitops_lint.repo.layout import COMPONENT, CONFIG, RESOURCE, Kustomization, Layout, Reference
 
 MISSING = "missing"
@@ -313,17 +314,15 @@ class RenderGraph:
             self._file_cache[path] = os.path.exists(os.path.join(self._root_text, path))
         return self._file_cache[path]
 
-    def _know_files(self) -> None:
+    def _know_files(self, directories: frozenset[str]) -> None:
         """The file list already says what exists: only paths outside it cost a stat()."""
         self._root_text = str(self.root)
         for path in self.files:
             self._file_cache[path] = True
             self._dir_cache[path] = False
-            directory = _parent(path)
-            while directory and directory not in self._dir_cache:
-                self._dir_cache[directory] = True
-                self._file_cache[directory] = True
-                directory = _parent(directory)
+        for directory in directories:
+            self._dir_cache[directory] = True
+            self._file_cache[directory] = True
 
     def _link(self) -> None:
         for kustomization in self.kustomizations.values():
@@ -407,11 +406,13 @@ def build_graph(
     files: Iterable[str],
     resources: Iterable[Any] = (),
     unloaded_application_dirs: Iterable[str] = (),
+    directories: frozenset[str] | None = None,
 ) -> RenderGraph:
+    """`directories`: those holding `files` (FileSet.directories), when the caller has them."""
     graph = RenderGraph(root=root, layout=layout, files=sorted(files))
     graph.applications = application_targets(resources)
     graph.unloaded_application_dirs = set(unloaded_application_dirs)
-    graph._know_files()
+    graph._know_files(directories if directories is not None else parent_directories(graph.files))
     graph._link()
     graph._find_cycles()
     graph._own_files()
@@ -429,7 +430,12 @@ def graph_for(ctx: CheckContext) -> RenderGraph:
     if entry is not None and entry[0]() is ctx:
         return entry[1]
     graph = build_graph(
-        ctx.root, ctx.layout, (f.path for f in ctx.files.files), ctx.resources, ctx.unloaded_application_dirs
+        ctx.root,
+        ctx.layout,
+        (f.path for f in ctx.files.files),
+        ctx.resources,
+        ctx.unloaded_application_dirs,
+        ctx.files.directories,
     )
     key = id(ctx)
     _GRAPHS[key] = (weakref.ref(ctx, lambda _ref: _GRAPHS.pop(key, None)), graph)

@@ -50,13 +50,18 @@ class FileSet:
     @cached_property
     def directories(self) -> frozenset[str]:
         """Every directory holding a file, and their parents; "" is the top."""
-        found = {""}
-        for repo_file in self.files:
-            parent = repo_file.path.rpartition("/")[0]
-            while parent not in found:
-                found.add(parent)
-                parent = parent.rpartition("/")[0]
-        return frozenset(found)
+        return parent_directories(f.path for f in self.files)
+
+
+def parent_directories(paths: Iterable[str]) -> frozenset[str]:
+    """Every directory holding one of `paths` (normalised, relative), and their parents; "" is the top."""
+    found = {""}
+    for path in paths:
+        parent = path.rpartition("/")[0]
+        while parent not in found:
+            found.add(parent)
+            parent = parent.rpartition("/")[0]
+    return frozenset(found)
 
 
 def is_yaml_path(path: str) -> bool:

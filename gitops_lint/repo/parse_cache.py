@@ -46,7 +46,7 @@ FORMAT = f"3/{__version__}"
 Tagger = Callable[[str, LoadResult | None], Any]
 
 
-def _never_hot(_path: str, _result: LoadResult | None) -> Any:
+def _untagged(_path: str, _result: LoadResult | None) -> Any:
     return 0
 
 
@@ -73,7 +73,7 @@ def shard_name(path: str, hot: bool) -> str:
 class ParseCache:
     """Lookups and stores for one repo; `directory=None` never hits and never writes."""
 
-    def __init__(self, directory: Path | None, tagger: Tagger = _never_hot) -> None:
+    def __init__(self, directory: Path | None, tagger: Tagger = _untagged) -> None:
         self.directory = directory
         self._tag_of = tagger
         self._files: dict[str, dict[str, Any]] = {}  # file name (index or shard) → entries
@@ -81,7 +81,7 @@ class ParseCache:
         self.hits = 0
 
     @classmethod
-    def for_repo(cls, cache_root: Path | None, repo_root: Path, tagger: Tagger = _never_hot) -> ParseCache:
+    def for_repo(cls, cache_root: Path | None, repo_root: Path, tagger: Tagger = _untagged) -> ParseCache:
         if cache_root is None:
             return cls(None, tagger)
         name = hashlib.sha256(str(repo_root.resolve()).encode()).hexdigest()[:16]

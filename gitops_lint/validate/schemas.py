@@ -179,14 +179,15 @@ class SchemaRegistry:
     def _registry_for(self, kind_schema: Traversable, schema: Mapping[str, Any]) -> Any:
         """The definitions `schema` refers to: this kind's cut-down copy when cached, else all."""
         # A cache only for schema data on disk (an installed package), where files have mtimes.
-        cache = self._definitions_cache if isinstance(kind_schema, Path) else None
-        if cache is not None and isinstance(kind_schema, Path):
-            cached = cache.load(kind_schema)
+        cache = self._definitions_cache
+        on_disk = kind_schema if isinstance(kind_schema, Path) else None
+        if cache is not None and on_disk is not None:
+            cached = cache.load(on_disk)
             if cached is not None:
                 return jsonschema_rs.Registry([(cached.get("$id", _DEFINITIONS_ID), cached)])
         definitions = self._all_definitions()
-        if cache is not None and isinstance(kind_schema, Path):
-            cache.store(kind_schema, reachable_definitions(schema, definitions))
+        if cache is not None and on_disk is not None:
+            cache.store(on_disk, reachable_definitions(schema, definitions))
         if self._k8s_registry is None:  # shared by every kind compiled from the whole file
             self._k8s_registry = jsonschema_rs.Registry([(definitions.get("$id", _DEFINITIONS_ID), definitions)])
         return self._k8s_registry
