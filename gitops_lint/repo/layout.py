@@ -12,6 +12,9 @@ from gitops_lint.repo.files import KUSTOMIZATION_NAMES
 
 _REMOTE = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|git@|github\.com/|gitlab\.com/|bitbucket\.org/)", re.I)
 _TEMPLATE = re.compile(r"\{\{.*?\}\}", re.S)
+# `argocd-repo-server-patch.yaml`, `patches/cpu.yaml`: named as a patch (applied with
+# `kubectl patch` or by a kustomization elsewhere), so never a whole resource on its own.
+_PATCH_NAMED = re.compile(r"(?:^|/)patch(?:es)?/|(?:^|[-_./])patch(?:es)?[-_.][^/]*$")
 
 # What a reference is for; the render graph and the rules speak in these words.
 RESOURCE = "resource"  # resources / bases / crds: a manifest file or a kustomization directory
@@ -207,11 +210,17 @@ def build_layout(kustomization_docs: Mapping[str, Mapping[str, Any]], all_paths:
     for file in sorted(kustomization_docs):
         kustomization = parse_kustomization(file, kustomization_docs[file])
         layout.kustomizations.setdefault(kustomization.directory, kustomization)
+    included_as_resource: set[str] = set()
     for kustomization in layout.kustomizations.values():
         layout.fragments.update(kustomization.patch_files)
         if kustomization.is_component:
             # A Component's own files patch what it does not define.
             layout.fragments.update(kustomization.resources)
+        else:
+            included_as_resource.update(kustomization.resources)
+    layout.fragments.update(
+        p for p in paths if _PATCH_NAMED.search(p) and p not in included_as_resource
+    )
     layout.helm_dirs = {p.rpartition("/")[0] for p in paths if p.endswith("Chart.yaml") and p.rpartition("/")[2] == "Chart.yaml"}
     return layout
 

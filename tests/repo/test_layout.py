@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
-from gitops_lint.repo.layout import parse_kustomization
+from gitops_lint.repo.layout import build_layout, parse_kustomization
+from tests.conftest import OWNED, check_json
 
 REFERENCES = [
     "deployment.yaml", "patches/cpu.yaml", "../../base", "./service.yaml", "nested/", "a//b.yaml",
@@ -30,3 +33,50 @@ def test_remote_references_have_no_path() -> None:
     )
     assert [r.path for r in kustomization.references] == [None, None]
     assert kustomization.remote == ["https://github.com/example/platform//base?ref=v1", "git@github.com:example/x.git"]
+
+
+def test_files_named_as_patches_are_fragments_unless_a_kustomization_lists_them_as_resources() -> None:
+    # A directory of raw manifests applied by hand: the patch file is partial on purpose.
+    kustomizations = {"app/kustomization.yaml": {"resources": ["replicas-patch.yaml"]}}
+    paths = [
+        "raw/2.repo-server-patch.yaml",
+        "raw/patches/cpu.yaml",
+        "raw/dispatcher.yaml",
+        "raw/deployment.yaml",
+        "app/replicas-patch.yaml",
+    ]
+    layout = build_layout(kustomizations, [*paths, "app/kustomization.yaml"])
+    assert layout.is_fragment("raw/2.repo-server-patch.yaml")
+    assert layout.is_fragment("raw/patches/cpu.yaml")
+    assert not layout.is_fragment("raw/dispatcher.yaml")
+    assert not layout.is_fragment("raw/deployment.yaml")
+    # Listed under `resources:`, kustomize applies it whole: it is validated as a resource.
+    assert not layout.is_fragment("app/replicas-patch.yaml")
+
+
+def test_patch_named_file_is_not_schema_checked_as_a_whole_resource(make_repo: Callable[..., Path]) -> None:
+    repo = make_repo({
+        **OWNED,
+        "manifests/repo-server-patch.yaml": """
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata: {name: argocd-repo-server}
+            spec:
+              template:
+                spec:
+                  containers: [{name: cmp, image: alpine:3.20}]
+        """,
+        "manifests/deployment.yaml": """
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata: {name: web}
+            spec:
+              template:
+                spec:
+                  containers: [{name: web, image: nginx:1.27}]
+        """,
+    })
+    _, report = check_json(repo)
+    invalid = {f["path"] for f in report["findings"] if f["rule"] == "schema-invalid"}
+    # The same missing `selector` is a real error in a whole manifest.
+    assert invalid == {"manifests/deployment.yaml"}
