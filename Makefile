@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?= -n 2
 
-.PHONY: demo test install install-test lint typecheck policy-test bench readme clean
+.PHONY: demo test install install-test lint typecheck policy-test bench corpus readme clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,11 @@ bench: install-test
 	$(BIN)/python bench/run_render_bench.py
 	$(BIN)/python bench/run_hook_bench.py
 	$(BIN)/python bench/run_drift_bench.py
+
+# Re-count findings per rule on the real-world corpus into docs/precision.md (keeps the
+# hand-kept checked/true columns; needs ../shared/corpus or GITOPS_LINT_CORPUS).
+corpus: install
+	$(BIN)/python bench/corpus_precision.py --update docs/precision.md
 
 # Regenerate README's rule table from the registry (tests/test_readme.py checks it).
 readme: install

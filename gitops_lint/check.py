@@ -211,6 +211,7 @@ def run_check(options: CheckOptions, registry: RuleRegistry | None = None) -> Ch
         tool_info=dict(ctx.tool_info, kubernetes_version=ctx.schemas.kubernetes_version),
     )
     fail_on = options.fail_on or ctx.config.fail_on or Severity.ERROR
+    report.fail_on = fail_on
     return CheckResult(report, ctx.notes, fail_on)
 
 

@@ -165,6 +165,9 @@ class Report:
     rules: Mapping[str, RuleMeta]
     root: str
     tool_info: dict[str, str] = field(default_factory=dict)  # e.g. kustomize version
+    # The run's --fail-on bar: reports that gate a build (JUnit) show findings below it as
+    # advice, so a warnings-only change is not a red check unless the user asked for one.
+    fail_on: Severity = Severity.ERROR
 
     @classmethod
     def build(

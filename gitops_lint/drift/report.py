@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from typing import Any
 
@@ -19,6 +18,7 @@ from gitops_lint.drift.model import (
     DriftReport,
     ResourceResult,
 )
+from gitops_lint.report.junit_writer import Case, Outcome, Suite, write_junit
 
 SCHEMA_VERSION = 1
 
@@ -88,60 +88,37 @@ def _body(resource: ResourceResult) -> str:
     return "\n\n".join(parts) + "\n" if parts else ""
 
 
+def _junit_case(app: ApplicationResult, resource: ResourceResult, extra_is_drift: bool) -> Case:
+    classname = f"{resource.group}/{resource.kind}" if resource.group else resource.kind
+    name = f"{resource.namespace}/{resource.name}" if resource.namespace else resource.name
+    health = f" (health {resource.health})" if resource.health else ""
+    if resource.status == UNKNOWN:
+        return Case(name, classname, Outcome.ERROR, resource.error or "", "ApiError", resource.error or "")
+    if resource.status == MODIFIED:
+        paths = ", ".join(change.path for change in resource.changes[:5])
+        return Case(name, classname, Outcome.FAILURE, f"live differs from Git at {paths}{health}", MODIFIED, _body(resource))
+    if resource.status == MISSING:
+        return Case(name, classname, Outcome.FAILURE, "in Git but not in the cluster", MISSING, _body(resource))
+    if resource.status == EXTRA:
+        message = f"tracked by {app.name} but not in Git: Argo CD would prune it{health}"
+        outcome = Outcome.FAILURE if extra_is_drift else Outcome.SKIPPED
+        return Case(name, classname, outcome, message, EXTRA, _body(resource) if extra_is_drift else "")
+    out = f"health: {resource.health} {resource.health_message}".strip() if resource.health else ""
+    return Case(name, classname, system_out=out)
+
+
 def render_junit(report: DriftReport) -> str:
-    root = ET.Element("testsuites", name="gitops-lint drift")
-    totals: dict[str, int] = {"tests": 0, "failures": 0, "errors": 0}
+    suites = []
     for app in report.applications:
-        suite = ET.SubElement(root, "testsuite", name=f"{app.name} ({app.cluster})")
-        properties = ET.SubElement(suite, "properties")
-        for name, value in (("application", app.name), ("cluster", app.cluster), ("namespace", app.namespace),
-                            ("revision", app.revision), ("path", app.path), ("sync", app.sync),
-                            ("health", app.health)):  # fmt: skip
-            ET.SubElement(properties, "property", name=name, value=value or "")
-        tests = failures = errors = skipped = 0
+        cases = []
         if app.error:
-            case = ET.SubElement(suite, "testcase", classname="argoproj.io/Application", name=app.name, time="0")
-            ET.SubElement(case, "error", type="AuditError", message=app.error).text = app.error
-            tests, errors = 1, 1
-        for resource in app.resources:
-            tests += 1
-            classname = f"{resource.group}/{resource.kind}" if resource.group else resource.kind
-            name = f"{resource.namespace}/{resource.name}" if resource.namespace else resource.name
-            case = ET.SubElement(suite, "testcase", classname=classname, name=name, time="0")
-            health = f" (health {resource.health})" if resource.health else ""
-            if resource.status == UNKNOWN:
-                errors += 1
-                ET.SubElement(case, "error", type="ApiError", message=resource.error or "").text = resource.error
-            elif resource.status == MODIFIED:
-                failures += 1
-                paths = ", ".join(change.path for change in resource.changes[:5])
-                ET.SubElement(case, "failure", type=MODIFIED, message=f"live differs from Git at {paths}{health}").text = _body(resource)
-            elif resource.status == MISSING:
-                failures += 1
-                ET.SubElement(case, "failure", type=MISSING, message="in Git but not in the cluster").text = _body(resource)
-            elif resource.status == EXTRA:
-                message = f"tracked by {app.name} but not in Git: Argo CD would prune it{health}"
-                if report.extra_is_drift:
-                    failures += 1
-                    ET.SubElement(case, "failure", type=EXTRA, message=message).text = _body(resource)
-                else:
-                    skipped += 1
-                    ET.SubElement(case, "skipped", type=EXTRA, message=message)
-            elif resource.health:
-                ET.SubElement(case, "system-out").text = f"health: {resource.health} {resource.health_message}".strip()
-        suite.set("tests", str(tests))
-        suite.set("failures", str(failures))
-        suite.set("errors", str(errors))
-        suite.set("skipped", str(skipped))
-        suite.set("time", "0")
-        totals["tests"] += tests
-        totals["failures"] += failures
-        totals["errors"] += errors
-    for key, count in totals.items():
-        root.set(key, str(count))
-    root.set("time", f"{report.summary.seconds:.3f}")
-    ET.indent(root)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+            cases.append(Case(app.name, "argoproj.io/Application", Outcome.ERROR, app.error, "AuditError", app.error))
+        cases += [_junit_case(app, resource, report.extra_is_drift) for resource in app.resources]
+        properties = (("application", app.name), ("cluster", app.cluster), ("namespace", app.namespace),
+                      ("revision", app.revision), ("path", app.path), ("sync", app.sync),
+                      ("health", app.health))  # fmt: skip
+        suites.append(Suite(f"{app.name} ({app.cluster})", cases, [(k, v or "") for k, v in properties]))
+    return write_junit("gitops-lint drift", suites, report.summary.seconds)
 
 
 _ICON = {SYNCED: "✅", OUT_OF_SYNC: "❌", UNKNOWN: "⚠️"}

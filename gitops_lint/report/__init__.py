@@ -1,7 +1,7 @@
 """Output formats: one module each (`gitops_lint.report.<format>` defines `render_<format>`).
 
 Each format is imported when asked for: a pre-commit run prints text and should not pay for
-junitparser or the SARIF tables it never uses.
+the SARIF tables it never uses.
 """
 
 from __future__ import annotations

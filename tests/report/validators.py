@@ -16,9 +16,18 @@ JUNIT_XSD = DATA / "junit-jenkins-10.xsd"
 SARIF_SCHEMA = DATA / "sarif-schema-2.1.0.json"
 
 
+# The Jenkins schema, plus the two optional testcase attributes that pytest's xunit1 output,
+# GitLab and the GitHub JUnit actions read for annotations (Jenkins ignores them).
+_TESTCASE_NAME = '<xs:attribute name="name" type="xs:string" use="required"/>\n            <xs:attribute name="time" type="xs:string"/>\n            <xs:attribute name="classname"'
+_FILE_AND_LINE = '<xs:attribute name="file" type="xs:string"/>\n            <xs:attribute name="line" type="xs:nonNegativeInteger"/>\n            '
+
+
 @functools.cache
 def junit_schema() -> etree.XMLSchema:
-    return etree.XMLSchema(etree.parse(str(JUNIT_XSD)))
+    text = JUNIT_XSD.read_text(encoding="utf-8")
+    assert text.count(_TESTCASE_NAME) == 1, "the testcase definition moved in the XSD"
+    text = text.replace(_TESTCASE_NAME, _FILE_AND_LINE + _TESTCASE_NAME)
+    return etree.XMLSchema(etree.fromstring(text.encode("utf-8")))
 
 
 def parse_junit(text: str) -> etree._Element:
