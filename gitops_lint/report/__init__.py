@@ -18,6 +18,7 @@ REPORTER_BY_NAME: dict[str, str] = {
     "sarif": "gitops_lint.report.sarif",
     "github": "gitops_lint.report.github",
     "markdown": "gitops_lint.report.markdown",
+    "gitlab": "gitops_lint.report.gitlab",
 }
 FORMATS = tuple(REPORTER_BY_NAME)
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import run_cli
-from tests.report.validators import parse_junit, parse_sarif
+from tests.report.validators import parse_gitlab, parse_junit, parse_sarif
 
 BROKEN_REPO = {
     # A typo'd field (schema-invalid) and a file that does not parse (yaml-syntax).
@@ -76,7 +76,12 @@ def markdown_findings(text: str) -> set[tuple[str, str]]:
     return {(rule.replace("\\", ""), path.replace("\\", "")) for rule, path in rows}
 
 
+def gitlab_findings(text: str) -> set[tuple[str, str]]:
+    return {(issue["check_name"], issue["location"]["path"]) for issue in parse_gitlab(text)}
+
+
 PARSERS: dict[str, Callable[[str], set[tuple[str, str]]]] = {
+    "gitlab": gitlab_findings,
     "junit": junit_findings,
     "sarif": sarif_findings,
     "github": github_findings,
@@ -130,3 +135,4 @@ def test_clean_repo_in_every_format(make_repo: Callable[..., Path], tmp_path: Pa
         "gitops-lint: 2 files, 1 resources checked: no findings"
     ]
     assert "No findings" in targets["markdown"].read_text(encoding="utf-8")
+    assert parse_gitlab(targets["gitlab"].read_text(encoding="utf-8")) == []

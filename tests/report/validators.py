@@ -59,3 +59,16 @@ def parse_sarif(text: str) -> dict[str, Any]:
         pytest.fail("SARIF output violates the schema:\n" + "\n".join(errors))
     assert isinstance(log, dict)
     return log
+
+
+GITLAB_SCHEMA = DATA / "gitlab-codequality.schema.json"
+
+
+def parse_gitlab(text: str) -> list[dict[str, Any]]:
+    """Parse a GitLab Code Quality report; fail on every deviation from GitLab's documented shape."""
+    report = json.loads(text)
+    schema = json.loads(GITLAB_SCHEMA.read_text(encoding="utf-8"))
+    errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator_for(schema)(schema).iter_errors(report)]
+    if errors:
+        pytest.fail("GitLab Code Quality output violates its documented shape:\n" + "\n".join(errors))
+    return list(report)
