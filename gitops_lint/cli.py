@@ -251,6 +251,9 @@ def drift(ctx: click.Context, repo: Path, apps: tuple[str, ...], adhoc_path: str
     from gitops_lint.drift.options import DriftOptions
 
     def execute() -> int:
+        from gitops_lint.drift.extra import require_drift_extra
+
+        require_drift_extra()
         from gitops_lint.drift.command import run_drift
         from gitops_lint.drift.report import DRIFT_REPORTERS
 

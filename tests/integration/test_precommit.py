@@ -137,6 +137,12 @@ def test_snippet_is_a_valid_pre_commit_config() -> None:
     assert [hook["id"] for hook in repo["hooks"]] == list(HOOK_IDS)
 
 
+def test_snippet_secrets_hook_leaves_to_the_check_hook_what_it_reads() -> None:
+    # Both hooks run the secret rules; a file both select would be reported twice.
+    pasted = {hook["id"]: hook for hook in load_config(str(SNIPPET))["repos"][0]["hooks"]}
+    assert pasted["gitops-lint-secrets"]["exclude"] == hooks.CHECK_FILES
+
+
 # --- real commits (slow: the first one builds the hook's virtualenv) ----------------------------
 
 
@@ -379,24 +385,27 @@ SEALED_SECRET = """
 
 
 @pytest.mark.slow
-def test_secrets_hook_refuses_committed_credentials(config_repo: ConfigRepo) -> None:
+def test_pasted_hooks_refuse_committed_credentials_and_report_each_once(config_repo: ConfigRepo) -> None:
     # Built at run time, so this file holds nothing a secrets scanner (ours included) should flag.
     token = "ghp_" + _random(string.ascii_letters + string.digits, 36)
     password = _random(string.ascii_letters + string.digits + "#!%", 20)
-    config_repo.write({"apps/api/base/db-secret.yaml": _plaintext_secret(password)})
+    config_repo.write({"apps/api/base/db-secret.yaml": _plaintext_secret(password),
+                       "apps/api/base/kustomization.yaml": "resources: [deployment.yaml, db-secret.yaml]\n"})
     (config_repo.root / "scripts").mkdir()
     (config_repo.root / "scripts" / "deploy.env").write_text(f"GITHUB_TOKEN={token}\n", encoding="utf-8")
-    refused = config_repo.commit("bad: secrets", skip=OTHER_HOOKS["gitops-lint-secrets"])
+    refused = config_repo.commit("bad: secrets", skip=("gitops-lint-policy-test",))
     output = _output(refused)
     assert refused.returncode != 0, output
-    assert "no-plaintext-secret" in output
-    assert "no-credentials-in-files" in output
-    assert "scripts/deploy.env" in output
+    # The YAML Secret by the check hook, the .env file by the secrets hook: each once.
+    assert re.search(r"gitops-lint\.+Failed", output) and re.search(r"gitops-lint secrets\.+Failed", output), output
+    assert len(re.findall(r"apps/api/base/db-secret\.yaml:\d+ no-plaintext-secret", output)) == 1, output
+    assert len(re.findall(r"scripts/deploy\.env:\d+ no-credentials-in-files", output)) == 1, output
     assert token not in output and password not in output  # a report never shows a secret
 
     config_repo.remove("apps/api/base/db-secret.yaml", "scripts/deploy.env")
-    config_repo.write({"apps/api/base/db-sealedsecret.yaml": SEALED_SECRET})
-    passed = config_repo.commit("good: sealed", skip=OTHER_HOOKS["gitops-lint-secrets"])
+    config_repo.write({"apps/api/base/db-sealedsecret.yaml": SEALED_SECRET,
+                       "apps/api/base/kustomization.yaml": "resources: [deployment.yaml, db-sealedsecret.yaml]\n"})
+    passed = config_repo.commit("good: sealed", skip=("gitops-lint-policy-test",))
     assert passed.returncode == 0, _output(passed)
 
 
