@@ -68,18 +68,21 @@ _HELM_RELEASE = (
 )
 
 
-def _located(ctx: CheckContext, rule: RuleMeta, message: str, config: ArgoCDConfig, line: int | None = None,
-             path: str | None = None) -> Finding:  # fmt: skip
+def _located(
+    ctx: CheckContext,
+    rule: RuleMeta,
+    message: str,
+    config: ArgoCDConfig,
+    line: int | None = None,
+    path: str | None = None,
+) -> Finding:
+    """A finding on the config's own line, or on the setting at `path`/`line` when one is named."""
     if config.resource is not None and (path is None or path == config.resource.path):
         return ctx.finding(
-            rule, message, resource=config.resource, line=line, environment=config.environment
+            rule, message, resource=config.resource, line=line or config.line, environment=config.environment
         )
     return ctx.finding(
-        rule,
-        message,
-        path=path or config.path,
-        line=line or config.line,
-        environment=config.environment,
+        rule, message, path=path or config.path, line=line or config.line, environment=config.environment
     )
 
 

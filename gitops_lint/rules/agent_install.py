@@ -231,9 +231,7 @@ def _helm_configs(ctx: CheckContext) -> Iterator[ArgoCDConfig]:
             if found.resource is not None
             else resolve_environment(ctx.config, found.path)
         )
-        config = ArgoCDConfig(
-            "argo-cd Helm values", found.path, found.line, found.resource, environment
-        )
+        config = ArgoCDConfig("argo-cd Helm values", found.path, found.line, found.resource, environment)
 
         def line_of(*pointer: str | int, found: _Values = found) -> int:
             if found.resource is not None:
@@ -241,6 +239,7 @@ def _helm_configs(ctx: CheckContext) -> Iterator[ArgoCDConfig]:
             text = ctx.text_of(found.path) or ""
             return locate_line(text, found.index, (*found.pointer, *pointer)) or found.line
 
+        config.line = line_of() if found.pointer else found.line
         # configs.cm is the chart's argocd-cm (chart 5+); server.config before that.
         for where in (("server", "config"), ("configs", "cm")):
             for key, value in _dict(_dig(found.values, *where)).items():
