@@ -216,42 +216,63 @@ def _operator_config(ctx: CheckContext, resource: Resource) -> ArgoCDConfig:
 
 @dataclass(frozen=True)
 class _Values:
+    """One layer of values given to the chart, and where its keys are written."""
+
     values: dict[str, Any]
     path: str
     line: int
     resource: Resource | None
     pointer: tuple[str | int, ...]  # of the values mapping inside the resource (or the file)
     index: int = 0  # document in the file (values files)
+    embedded: bool = False  # a YAML string (`helm.values: |`): keys sit on its line
+
+    def line_of(self, ctx: CheckContext, *pointer: str | int) -> int:
+        if self.embedded:
+            return self.line
+        if self.resource is not None:
+            return ctx.locate(self.resource, (*self.pointer, *pointer))
+        text = ctx.text_of(self.path) or ""
+        return locate_line(text, self.index, (*self.pointer, *pointer)) or self.line
 
 
 def _helm_configs(ctx: CheckContext) -> Iterator[ArgoCDConfig]:
-    for found in _argo_cd_values(ctx):
+    """One config per release of the chart; its value layers apply in order, later keys win."""
+    for layers in _argo_cd_values(ctx):
+        anchor = layers[-1]
         environment = (
-            found.resource.environment
-            if found.resource is not None
-            else resolve_environment(ctx.config, found.path)
+            anchor.resource.environment
+            if anchor.resource is not None
+            else resolve_environment(ctx.config, anchor.path)
         )
-        config = ArgoCDConfig("argo-cd Helm values", found.path, found.line, found.resource, environment)
-
-        def line_of(*pointer: str | int, found: _Values = found) -> int:
-            if found.resource is not None:
-                return ctx.locate(found.resource, (*found.pointer, *pointer))
-            text = ctx.text_of(found.path) or ""
-            return locate_line(text, found.index, (*found.pointer, *pointer)) or found.line
-
-        config.line = line_of() if found.pointer else found.line
-        # configs.cm is the chart's argocd-cm (chart 5+); server.config before that.
-        for where in (("server", "config"), ("configs", "cm")):
-            for key, value in _dict(_dig(found.values, *where)).items():
-                if key in _KEYS:
-                    text = str(value).lower() if isinstance(value, bool) else str(value)
-                    config.settings[key] = Setting(text, found.path, line_of(*where, key))
-        config.scraped.update(_chart_scraped(found.values))
-        rules = _dig(found.values, "controller", "metrics", "rules")
-        config.alerts = is_true(_dict(rules).get("enabled")) and _mentions_sync_health(
-            _dict(rules).get("spec")
+        config = ArgoCDConfig(
+            "argo-cd Helm values", anchor.path, anchor.line_of(ctx), anchor.resource, environment
         )
+        merged: dict[str, Any] = {}
+        for layer in layers:
+            merged = _merge(merged, layer.values)
+            # configs.cm is the chart's argocd-cm (chart 5+); server.config before that.
+            for where in (("server", "config"), ("configs", "cm")):
+                for key, value in _dict(_dig(layer.values, *where)).items():
+                    if key in _KEYS:
+                        text = str(value).lower() if isinstance(value, bool) else str(value)
+                        config.settings[key] = Setting(
+                            text, layer.path, layer.line_of(ctx, *where, key)
+                        )
+        config.scraped.update(_chart_scraped(merged))
+        rules = _dict(_dig(merged, "controller", "metrics", "rules"))
+        config.alerts = is_true(rules.get("enabled")) and _mentions_sync_health(rules.get("spec"))
         yield config
+
+
+def _merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """Helm's values merge: mappings merge key by key, anything else is replaced."""
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
 
 
 def _chart_scraped(values: Mapping[str, Any]) -> set[str]:
@@ -271,9 +292,9 @@ def _chart_scraped(values: Mapping[str, Any]) -> set[str]:
     return scraped
 
 
-def _argo_cd_values(ctx: CheckContext) -> Iterator[_Values]:
-    """Values given to the argo-cd chart: Flux HelmRelease, Argo CD Application, umbrella
-    chart dependency, kustomize `helmCharts`."""
+def _argo_cd_values(ctx: CheckContext) -> Iterator[list[_Values]]:
+    """Values given to each release of the argo-cd chart, as ordered layers: Flux HelmRelease,
+    Argo CD Application, umbrella chart dependency, kustomize `helmCharts`."""
     for resource in (*_everything(ctx), *ctx.fragments):
         if (
             resource.kind == "HelmRelease"
@@ -281,28 +302,32 @@ def _argo_cd_values(ctx: CheckContext) -> Iterator[_Values]:
         ):
             values = _dig(resource.doc, "spec", "values")
             if isinstance(values, dict):
-                yield _Values(values, resource.path, resource.line, resource, ("spec", "values"))
+                yield [_Values(values, resource.path, resource.line, resource, ("spec", "values"))]
         elif resource.kind == "Application" and resource.api_version.startswith("argoproj.io/"):
             yield from _application_values(ctx, resource)
     for kustomization in ctx.layout.kustomizations.values():
         for index, chart in enumerate(kustomization.doc.get("helmCharts") or ()):
             if not isinstance(chart, dict) or _chart_name(chart.get("name")) != CHART:
                 continue
+            layers: list[_Values] = []
+            if isinstance(chart.get("valuesFile"), str):
+                path = posixpath.normpath(
+                    posixpath.join(kustomization.directory, chart["valuesFile"])
+                )
+                layers.extend(_values_file(ctx, path, ()))
             inline = chart.get("valuesInline")
             if isinstance(inline, dict):
-                yield _Values(
-                    inline, kustomization.file, 1, None, ("helmCharts", index, "valuesInline")
+                layers.append(
+                    _Values(
+                        inline, kustomization.file, 1, None, ("helmCharts", index, "valuesInline")
+                    )
                 )
-            if isinstance(chart.get("valuesFile"), str):
-                yield from _values_file(
-                    ctx,
-                    posixpath.normpath(
-                        posixpath.join(kustomization.directory, chart["valuesFile"])
-                    ),
-                    (),
-                )
+            if layers:
+                yield layers
     for directory in sorted(ctx.layout.helm_dirs):
-        yield from _umbrella_values(ctx, directory)
+        layers = list(_umbrella_values(ctx, directory))
+        if layers:
+            yield layers
 
 
 def _chart_name(value: Any) -> str:
@@ -310,7 +335,7 @@ def _chart_name(value: Any) -> str:
     return str(value or "").rstrip("/").rsplit("/", 1)[-1]
 
 
-def _application_values(ctx: CheckContext, app: Resource) -> Iterator[_Values]:
+def _application_values(ctx: CheckContext, app: Resource) -> Iterator[list[_Values]]:
     spec = _dict(app.doc.get("spec"))
     sources: list[tuple[dict[str, Any], tuple[str | int, ...]]] = []
     if isinstance(spec.get("source"), dict):
@@ -318,37 +343,40 @@ def _application_values(ctx: CheckContext, app: Resource) -> Iterator[_Values]:
     for index, source in enumerate(spec.get("sources") or ()):
         if isinstance(source, dict):
             sources.append((source, ("spec", "sources", index)))
-    # `ref:` sources that point into this repo: `$ref/path` value files can be read here.
     refs = {str(s["ref"]): s for s, _ in sources if s.get("ref") and not s.get("chart")}
     for source, pointer in sources:
         if _chart_name(source.get("chart")) != CHART:
             continue
         helm = _dict(source.get("helm"))
+        # Argo CD's order: value files, then `values`/`valuesObject` on top.
+        layers: list[_Values] = []
         for value_file in helm.get("valueFiles") or ():
             name, _, rest = str(value_file).partition("/")
-            if name.startswith("$") and name[1:] in refs and _points_here(ctx, refs[name[1:]]):
-                yield from _values_file(ctx, posixpath.normpath(rest), ())
+            path = posixpath.normpath(rest)
+            # A `$ref/path` file is read when the path exists here: the ref source is this repo
+            # in every layout seen so far, and a copy without a git remote cannot say otherwise.
+            if name.startswith("$") and name[1:] in refs:
+                layers.extend(_values_file(ctx, path, ()))
         if isinstance(helm.get("valuesObject"), dict):
-            yield _Values(
-                helm["valuesObject"], app.path, app.line, app, (*pointer, "helm", "valuesObject")
+            layers.append(
+                _Values(
+                    helm["valuesObject"],
+                    app.path,
+                    app.line,
+                    app,
+                    (*pointer, "helm", "valuesObject"),
+                )
             )
         elif isinstance(helm.get("values"), str):
             loaded = load_yaml(helm["values"])
             data = loaded.documents[0].data if loaded.documents and not loaded.problems else None
             if isinstance(data, dict):
-                # Lines inside the embedded string are not tracked: findings sit on `values:`.
-                yield _Values(
-                    data, app.path, ctx.locate(app, (*pointer, "helm", "values")), None, ()
-                )
-
-
-def _points_here(ctx: CheckContext, source: Mapping[str, Any]) -> bool:
-    from gitops_lint.rules.argocd import application_sources, is_this_repo
-
-    described = application_sources(
-        {"spec": {"source": {**source, "path": source.get("path") or "."}}}
-    )
-    return bool(described) and is_this_repo(described[0], ctx, ctx.files.directories)
+                line = ctx.locate(app, (*pointer, "helm", "values"))
+                layers.append(_Values(data, app.path, line, None, (), embedded=True))
+        if not layers:
+            # The chart with its defaults: no SSO, no metrics; the Application is where to add them.
+            layers.append(_Values({}, app.path, app.line, app, pointer))
+        yield layers
 
 
 def _values_file(ctx: CheckContext, path: str, prefix: tuple[str, ...]) -> Iterator[_Values]:
