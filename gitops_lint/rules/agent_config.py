@@ -26,6 +26,7 @@ from gitops_lint.rules.agent_install import (
     argocd_configs,
     argocd_managed_at,
     argocd_scraped,
+    as_list,
     flux_installed_at,
     flux_scraped,
     is_flux,
@@ -79,10 +80,18 @@ def _located(
     """A finding on the config's own line, or on the setting at `path`/`line` when one is named."""
     if config.resource is not None and (path is None or path == config.resource.path):
         return ctx.finding(
-            rule, message, resource=config.resource, line=line or config.line, environment=config.environment
+            rule,
+            message,
+            resource=config.resource,
+            line=line or config.line,
+            environment=config.environment,
         )
     return ctx.finding(
-        rule, message, path=path or config.path, line=line or config.line, environment=config.environment
+        rule,
+        message,
+        path=path or config.path,
+        line=line or config.line,
+        environment=config.environment,
     )
 
 
@@ -401,7 +410,9 @@ def _flux_alerting(ctx: CheckContext) -> bool:
             continue
         if str(spec.get("eventSeverity") or "info") not in ("info", "error"):
             continue
-        kinds = {str(s.get("kind")) for s in spec.get("eventSources") or () if isinstance(s, dict)}
+        kinds = {
+            str(s.get("kind")) for s in as_list(spec.get("eventSources")) if isinstance(s, dict)
+        }
         if kinds & {"Kustomization", "HelmRelease"}:
             return True
     return False

@@ -97,6 +97,11 @@ def _dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def as_list(value: Any) -> list[Any]:
+    """A YAML sequence, or nothing: a mistyped field is schema-invalid's to report, not ours to crash on."""
+    return value if isinstance(value, list) else []
+
+
 def _dig(data: Any, *keys: str) -> Any:
     for key in keys:
         data = _dict(data).get(key)
@@ -306,7 +311,7 @@ def _argo_cd_values(ctx: CheckContext) -> Iterator[list[_Values]]:
         elif resource.kind == "Application" and resource.api_version.startswith("argoproj.io/"):
             yield from _application_values(ctx, resource)
     for kustomization in ctx.layout.kustomizations.values():
-        for index, chart in enumerate(kustomization.doc.get("helmCharts") or ()):
+        for index, chart in enumerate(as_list(kustomization.doc.get("helmCharts"))):
             if not isinstance(chart, dict) or _chart_name(chart.get("name")) != CHART:
                 continue
             layers: list[_Values] = []
@@ -340,7 +345,7 @@ def _application_values(ctx: CheckContext, app: Resource) -> Iterator[list[_Valu
     sources: list[tuple[dict[str, Any], tuple[str | int, ...]]] = []
     if isinstance(spec.get("source"), dict):
         sources.append((spec["source"], ("spec", "source")))
-    for index, source in enumerate(spec.get("sources") or ()):
+    for index, source in enumerate(as_list(spec.get("sources"))):
         if isinstance(source, dict):
             sources.append((source, ("spec", "sources", index)))
     refs = {str(s["ref"]): s for s, _ in sources if s.get("ref") and not s.get("chart")}
@@ -350,7 +355,7 @@ def _application_values(ctx: CheckContext, app: Resource) -> Iterator[list[_Valu
         helm = _dict(source.get("helm"))
         # Argo CD's order: value files, then `values`/`valuesObject` on top.
         layers: list[_Values] = []
-        for value_file in helm.get("valueFiles") or ():
+        for value_file in as_list(helm.get("valueFiles")):
             name, _, rest = str(value_file).partition("/")
             path = posixpath.normpath(rest)
             # A `$ref/path` file is read when the path exists here: the ref source is this repo
@@ -395,7 +400,7 @@ def _umbrella_values(ctx: CheckContext, directory: str) -> Iterator[_Values]:
     chart_file = f"{directory}/Chart.yaml" if directory else "Chart.yaml"
     source = ctx.sources.get(chart_file)
     chart = source.documents[0].data if source is not None and source.documents else None
-    for dependency in _dict(chart).get("dependencies") or ():
+    for dependency in as_list(_dict(chart).get("dependencies")):
         if isinstance(dependency, dict) and _chart_name(dependency.get("name")) == CHART:
             key = str(dependency.get("alias") or dependency.get("name"))
             yield from _values_file(
@@ -432,8 +437,8 @@ def argocd_managed_at(ctx: CheckContext, configs: list[ArgoCDConfig]) -> tuple[s
 def _selector_values(doc: Mapping[str, Any]) -> list[str]:
     selector = _dict(_dig(doc, "spec", "selector"))
     values = [str(v) for v in _dict(selector.get("matchLabels")).values()]
-    for expression in selector.get("matchExpressions") or ():
-        values.extend(str(v) for v in _dict(expression).get("values") or ())
+    for expression in as_list(selector.get("matchExpressions")):
+        values.extend(str(v) for v in as_list(_dict(expression).get("values")))
     return values
 
 
@@ -441,7 +446,7 @@ def _empty_selector_in(doc: Mapping[str, Any], namespace_words: tuple[str, ...])
     """`selector: {}` in (or pointed at) the agent's namespace selects every component."""
     if _selector_values(doc):
         return False
-    names = [str(n) for n in _dig(doc, "spec", "namespaceSelector", "matchNames") or ()]
+    names = [str(n) for n in as_list(_dig(doc, "spec", "namespaceSelector", "matchNames"))]
     namespace = str(_dig(doc, "metadata", "namespace") or "")
     return any(word in candidate for candidate in (*names, namespace) for word in namespace_words)
 

@@ -193,3 +193,23 @@ def test_monitoring_found_through_a_part_of_selector_and_chart_rules(
     # Without the rules block nothing alerts on sync or health.
     (root / "argocd/values.yaml").write_text(values.split("  controller:")[0])
     assert _findings(root) == [("argocd-metrics-monitored", "argocd/values.yaml", 1, "info")]
+
+
+def test_mistyped_fields_are_not_a_crash(make_repo: Callable[..., Path]) -> None:
+    root = make_repo({
+        "argocd/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: argocd-cm\ndata: just-a-string\n",
+        "argocd/cr.yaml": "apiVersion: argoproj.io/v1beta1\nkind: ArgoCD\nmetadata:\n  name: x\nspec: 5\n",
+        "argocd/chart/Chart.yaml": "apiVersion: v2\nname: x\nversion: 1.0.0\ndependencies: 5\n",
+        "argocd/app.yaml": "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: a\nspec:\n  sources: 3\n",
+        "argocd/kustomization.yaml": "helmCharts: 5\n",
+        "mon/sm.yaml": "apiVersion: monitoring.coreos.com/v1\nkind: ServiceMonitor\nmetadata:\n  name: m\n"
+                       "spec:\n  selector:\n    matchExpressions: 7\n  namespaceSelector:\n    matchNames: 1\n",
+        "flux/alert.yaml": "apiVersion: notification.toolkit.fluxcd.io/v1beta3\nkind: Alert\nmetadata:\n  name: a\n"
+                           "spec:\n  providerRef: {name: p}\n  eventSources: x\n",
+        "flux/hr.yaml": "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: argocd\n"
+                        "spec:\n  chart:\n    spec:\n      chart: argo-cd\n  values: not-a-mapping\n",
+    })  # fmt: skip
+    result = run_cli("check", str(root), "--no-render", "--format", "json", *_only(*AGENT_RULES))
+    assert result.exit_code in (0, 1), result.output
+    rules = {f["rule"] for f in json.loads(result.stdout)["findings"]}
+    assert "argocd-sso-configured" in rules  # the malformed argocd-cm still has no SSO
