@@ -308,6 +308,9 @@ def _argo_cd_values(ctx: CheckContext) -> Iterator[list[_Values]]:
             values = _dig(resource.doc, "spec", "values")
             if isinstance(values, dict):
                 yield [_Values(values, resource.path, resource.line, resource, ("spec", "values"))]
+            elif not _dig(resource.doc, "spec", "valuesFrom"):
+                # No values at all: the chart's defaults (valuesFrom lives in the cluster, unread).
+                yield [_Values({}, resource.path, resource.line, resource, ("spec", "chart"))]
         elif resource.kind == "Application" and resource.api_version.startswith("argoproj.io/"):
             yield from _application_values(ctx, resource)
     for kustomization in ctx.layout.kustomizations.values():
@@ -315,10 +318,9 @@ def _argo_cd_values(ctx: CheckContext) -> Iterator[list[_Values]]:
             if not isinstance(chart, dict) or _chart_name(chart.get("name")) != CHART:
                 continue
             layers: list[_Values] = []
-            if isinstance(chart.get("valuesFile"), str):
-                path = posixpath.normpath(
-                    posixpath.join(kustomization.directory, chart["valuesFile"])
-                )
+            files = [chart.get("valuesFile"), *as_list(chart.get("additionalValuesFiles"))]
+            for name in (f for f in files if isinstance(f, str)):
+                path = posixpath.normpath(posixpath.join(kustomization.directory, name))
                 layers.extend(_values_file(ctx, path, ()))
             inline = chart.get("valuesInline")
             if isinstance(inline, dict):
@@ -327,12 +329,9 @@ def _argo_cd_values(ctx: CheckContext) -> Iterator[list[_Values]]:
                         inline, kustomization.file, 1, None, ("helmCharts", index, "valuesInline")
                     )
                 )
-            if layers:
-                yield layers
+            yield layers or [_Values({}, kustomization.file, 1, None, ("helmCharts", index))]
     for directory in sorted(ctx.layout.helm_dirs):
-        layers = list(_umbrella_values(ctx, directory))
-        if layers:
-            yield layers
+        yield from _umbrella_values(ctx, directory)
 
 
 def _chart_name(value: Any) -> str:
@@ -394,20 +393,18 @@ def _values_file(ctx: CheckContext, path: str, prefix: tuple[str, ...]) -> Itera
         yield _Values(values, path, document.line, None, prefix, document.index)
 
 
-def _umbrella_values(ctx: CheckContext, directory: str) -> Iterator[_Values]:
+def _umbrella_values(ctx: CheckContext, directory: str) -> Iterator[list[_Values]]:
     """A chart that depends on argo-cd: its values.yaml configures it under the dependency's
-    name (or alias)."""
+    name (or alias); without that key, the dependency runs on the chart's defaults."""
     chart_file = f"{directory}/Chart.yaml" if directory else "Chart.yaml"
     source = ctx.sources.get(chart_file)
     chart = source.documents[0].data if source is not None and source.documents else None
-    for dependency in as_list(_dict(chart).get("dependencies")):
+    for index, dependency in enumerate(as_list(_dict(chart).get("dependencies"))):
         if isinstance(dependency, dict) and _chart_name(dependency.get("name")) == CHART:
             key = str(dependency.get("alias") or dependency.get("name"))
-            yield from _values_file(
-                ctx,
-                posixpath.join(directory, "values.yaml") if directory else "values.yaml",
-                (key,),
-            )
+            values = posixpath.join(directory, "values.yaml") if directory else "values.yaml"
+            layers = list(_values_file(ctx, values, (key,)))
+            yield layers or [_Values({}, chart_file, 1, None, ("dependencies", index))]
 
 
 # --- is Argo CD managed here at all -------------------------------------------------------------

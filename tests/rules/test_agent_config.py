@@ -213,3 +213,22 @@ def test_mistyped_fields_are_not_a_crash(make_repo: Callable[..., Path]) -> None
     assert result.exit_code in (0, 1), result.output
     rules = {f["rule"] for f in json.loads(result.stdout)["findings"]}
     assert "argocd-sso-configured" in rules  # the malformed argocd-cm still has no SSO
+
+
+def test_a_release_without_values_runs_on_the_chart_defaults(make_repo: Callable[..., Path]) -> None:
+    release = (
+        "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: argocd\nspec:\n"
+        "  chart:\n    spec:\n      chart: argo-cd\n"
+    )
+    root = make_repo({
+        "a/Chart.yaml": "apiVersion: v2\nname: a\nversion: 1.0.0\ndependencies:\n  - name: redis\n"
+                        "  - name: argo-cd\n    version: 7.7.11\n",
+        "a/values.yaml": "redis:\n  enabled: true\n",
+        "b/release.yaml": release,
+        # Values from a ConfigMap the cluster holds: unknown here, so nothing is assumed.
+        "c/release.yaml": release + "  valuesFrom:\n    - kind: ConfigMap\n      name: argocd-values\n",
+    })  # fmt: skip
+    assert _findings(root, "argocd-sso-configured") == [
+        ("argocd-sso-configured", "a/Chart.yaml", 6, "warning"),  # the argo-cd dependency
+        ("argocd-sso-configured", "b/release.yaml", 6, "warning"),  # spec.chart
+    ]
