@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -58,3 +59,30 @@ def test_wheel_installs_with_its_data(tmp_path: Path) -> None:
     # The Application schema ships in the wheel: the typo is caught, not "no schema".
     assert checked.returncode == 1, checked.stdout + checked.stderr
     assert "prnue" in checked.stdout
+
+
+@pytest.mark.slow
+def test_sdist_and_wheel_build_pass_twine_and_the_sdist_rebuilds_the_same_wheel(tmp_path: Path) -> None:
+    dist = tmp_path / "dist"
+    subprocess.run([sys.executable, "-m", "build", "--sdist", "--wheel", "--outdir", str(dist), str(REPO_ROOT)],
+                   check=True, capture_output=True, timeout=900)
+    [sdist] = list(dist.glob("gitops_lint-*.tar.gz"))
+    [wheel] = list(dist.glob("gitops_lint-*.whl"))
+    twine = subprocess.run([sys.executable, "-m", "twine", "check", "--strict", str(sdist), str(wheel)],
+                           capture_output=True, text=True, timeout=300, check=False)
+    assert twine.returncode == 0, twine.stdout + twine.stderr
+    # The version comes from one place, gitops_lint/__init__.py.
+    version = subprocess.run([sys.executable, "-c", "import gitops_lint; print(gitops_lint.__version__)"],
+                             capture_output=True, text=True, cwd=REPO_ROOT, check=True).stdout.strip()
+    assert sdist.name == f"gitops_lint-{version}.tar.gz"
+    assert wheel.name.startswith(f"gitops_lint-{version}-")
+    # A wheel built from the sdist alone (no checkout) carries the same files: nothing the
+    # package needs at run time (policies, schemas) lives only in the git tree.
+    rebuilt = tmp_path / "rebuilt"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(rebuilt), str(sdist)],
+                   check=True, timeout=900)
+    [from_sdist] = list(rebuilt.glob("gitops_lint-*.whl"))
+    with zipfile.ZipFile(wheel) as original, zipfile.ZipFile(from_sdist) as again:
+        assert sorted(original.namelist()) == sorted(again.namelist())
+        assert any(name.startswith("gitops_lint/_data/policies/") for name in original.namelist())
+        assert any(name.startswith("gitops_lint/_data/schemas/") for name in original.namelist())
