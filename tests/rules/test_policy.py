@@ -290,6 +290,29 @@ def test_message_template_is_safe() -> None:
     )
 
 
+def test_generate_name_names_the_resource(make_repo: Callable[..., Path]) -> None:
+    # Hooks and Jobs are often created with `generateName`; the message names them by it.
+    root = make_repo({
+        "hooks/job.yaml": """\
+            apiVersion: batch/v1
+            kind: Job
+            metadata:
+              generateName: upgrade-sql-schema-
+            spec:
+              template:
+                spec:
+                  restartPolicy: Never
+                  containers:
+                    - name: migrate
+                      image: alpine:latest
+            """,
+    })  # fmt: skip
+    _, report = check_json(root, "--rule", "image-tag-pinned", "--no-render")
+    [finding] = [f for f in report["findings"] if f["rule"] == "image-tag-pinned"]
+    assert "Job upgrade-sql-schema-" in finding["message"]
+    assert "<unset>" not in finding["message"]
+
+
 # --- user policies through config and the CLI ---------------------------------------------------
 
 
