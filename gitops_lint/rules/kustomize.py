@@ -203,9 +203,9 @@ def remote_pin(reference: str) -> tuple[bool, str]:
     parts = urlsplit(url)
     segments = [s for s in parts.path.split("/") if s]
     host = parts.netloc.lower()
-    ref = _full_ref(segments)
-    if ref is not None:
-        kind, name = ref
+    full_ref = _full_ref(segments)
+    if full_ref is not None:
+        kind, name = full_ref
         # A branch moves whatever its name looks like; a tag is the pin kustomize's ?ref= would be.
         return (False, f"branch {name}") if kind == "heads" else (True, f"tag {name}")
     if host == "raw.githubusercontent.com" and len(segments) >= 3:
