@@ -22,6 +22,7 @@ from gitops_lint.repo.yaml import locate_line
 from gitops_lint.rules.base import meta, repo_rule
 
 _OVERLAY_DIR = re.compile(r"(?:^|/)overlays/[^/]+(?:/|$)")
+_OVERLAY_PARENT = re.compile(r"/?overlays/[^/]+$")  # apps/web/overlays/prod → apps/web
 _APP_OF_OVERLAY = re.compile(r"^(?P<app>(?:.*/)?[^/]+)/overlays/(?P<env>[^/]+)$|^overlays/(?P<root_env>[^/]+)$")
 
 _BASE_FILES = (
@@ -40,7 +41,8 @@ OVERLAY_WITHOUT_BASE = meta(
     "structure",
     "An overlay is meant to be a base plus the differences of one environment. An overlay that "
     "includes no base but carries its own full manifests is a copy: a fix made in one "
-    "environment silently misses the others.",
+    "environment silently misses the others. An overlay that another kustomization includes is "
+    "a building block of that one, not a root, and is left alone.",
     "Move the shared manifests to `<app>/base/`, list `../../base` under the overlay's "
     "`resources:`, and keep only patches for what differs.",
     passing=(
@@ -73,7 +75,9 @@ DUPLICATE_MANIFEST_ACROSS_OVERLAYS = meta(
     "A manifest copied into every overlay instead of living once in a base drifts: the copies "
     "are edited one at a time and end up different by accident. Two copies count as the same "
     "when they have the same kind and name and at least 70% of their fields (ignoring the "
-    "namespace) are equal.",
+    "namespace) are equal, in overlays of one app: overlays that include a common base, or sit "
+    "side by side in one `overlays/` directory. Separate apps or examples that happen to hold "
+    "the same manifest have no base to share it in.",
     "Keep one copy in the base and express each overlay's difference as a patch.",
     passing=(
         "# file: apps/web/base/kustomization.yaml\nresources:\n  - deployment.yaml\n"
@@ -215,6 +219,8 @@ def check_overlay_without_base(ctx: CheckContext) -> Iterator[Finding]:
             continue
         if graph.deps.get(directory) or kustomization.remote:
             continue
+        if graph.included_by.get(directory):
+            continue  # a building block of another kustomization, not a root of its own
         full = [path for path in _listed_files(kustomization) if manifests.get(path)]
         if not full:
             continue
@@ -259,6 +265,17 @@ class _Copy:
     fingerprint: frozenset[tuple[str, str]]
 
 
+def _share_a_base(graph: RenderGraph, a: str, b: str) -> bool:
+    """Overlays of one thing: both include a common kustomization, or both sit in one `<app>/overlays/`.
+
+    A copy matters only there: the base is where it would go. Separate examples or apps that
+    happen to hold the same manifest have no common place to keep it.
+    """
+    if _OVERLAY_PARENT.sub("", a) == _OVERLAY_PARENT.sub("", b) and _is_overlay(a) and _is_overlay(b):
+        return True
+    return bool(set(graph.closure(a)[1:]) & set(graph.closure(b)[1:]))
+
+
 @repo_rule(DUPLICATE_MANIFEST_ACROSS_OVERLAYS)
 def check_duplicate_manifest(ctx: CheckContext) -> Iterator[Finding]:
     graph = graph_for(ctx)
@@ -295,6 +312,7 @@ def check_duplicate_manifest(ctx: CheckContext) -> Iterator[Finding]:
                     if other.overlay != copy.overlay
                     # Two roots listing one file share it; only separate files are copies.
                     and other.resource.path != copy.resource.path
+                    and _share_a_base(graph, copy.overlay, other.overlay)
                     and _similar(copy.fingerprint, other.fingerprint)
                 }
             )

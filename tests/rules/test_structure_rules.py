@@ -103,3 +103,52 @@ def test_source_directory_reported_once(tmp_path: Path) -> None:
         ("app-source-in-config-repo", "tools/go.mod", 1),
         ("app-source-in-config-repo", "tools/src/main.go", 1),
     }
+
+
+# --- structure rules mean what they say (issue 12 item 8) -----------------------------------------
+
+NAMESPACE = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {name}\n  labels:\n    team: web\n    tier: {name}\n"
+
+
+def test_overlay_included_by_another_kustomization_is_not_an_overlay_root(tmp_path: Path) -> None:
+    # The cluster kustomization includes the overlay: the overlay is a building block, its
+    # manifests reach the cluster through the includer, and nothing is copied.
+    files = {
+        "apps/web/overlays/production/kustomization.yaml": "resources:\n  - deployment.yaml\n",
+        "apps/web/overlays/production/deployment.yaml": DEPLOYMENT.format(name="web"),
+        "clusters/prod/kustomization.yaml": "resources:\n  - ../../apps/web/overlays/production\n",
+    }
+    root = materialize(tmp_path / "repo", files)
+    assert found(root, "overlay-without-base") == set()
+    del files["clusters/prod/kustomization.yaml"]
+    alone = materialize(tmp_path / "alone", files)
+    assert {path for _, path, _ in found(alone, "overlay-without-base")} == {
+        "apps/web/overlays/production/kustomization.yaml"
+    }
+
+
+def test_copies_count_only_between_overlays_that_share_a_base(tmp_path: Path) -> None:
+    files = {
+        # Two variants of one app (blue/green) over one base, each with its own Namespace copy.
+        "bgd/base/kustomization.yaml": "resources:\n  - deployment.yaml\n",
+        "bgd/base/deployment.yaml": DEPLOYMENT.format(name="bgd"),
+        "bgd/overlays/blue/kustomization.yaml": "resources:\n  - ../../base\n  - namespace.yaml\n",
+        "bgd/overlays/blue/namespace.yaml": NAMESPACE.format(name="bgd"),
+        "bgd/overlays/green/kustomization.yaml": "resources:\n  - ../../base\n  - namespace.yaml\n",
+        "bgd/overlays/green/namespace.yaml": NAMESPACE.format(name="bgd"),
+        # The same app for another platform: its own base, so its copy is not one of bgd's.
+        "bgd-ocp/base/kustomization.yaml": "resources:\n  - deployment.yaml\n",
+        "bgd-ocp/base/deployment.yaml": DEPLOYMENT.format(name="bgd-ocp"),
+        "bgd-ocp/overlays/blue/kustomization.yaml": "resources:\n  - ../../base\n  - namespace.yaml\n",
+        "bgd-ocp/overlays/blue/namespace.yaml": NAMESPACE.format(name="bgd"),
+        # Stand-alone examples that happen to hold the same Deployment: no shared base either.
+        "examples/plain/kustomization.yaml": "resources:\n  - web.yaml\n",
+        "examples/plain/web.yaml": DEPLOYMENT.format(name="web"),
+        "examples/with-ingress/kustomization.yaml": "resources:\n  - web.yaml\n",
+        "examples/with-ingress/web.yaml": DEPLOYMENT.format(name="web"),
+    }
+    root = materialize(tmp_path / "repo", files)
+    assert {path for _, path, _ in found(root, "duplicate-manifest-across-overlays")} == {
+        "bgd/overlays/blue/namespace.yaml",
+        "bgd/overlays/green/namespace.yaml",
+    }
