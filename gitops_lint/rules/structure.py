@@ -13,6 +13,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from gitops_lint.config import Config
 from gitops_lint.context import CheckContext
 from gitops_lint.environments import environment_from_path
 from gitops_lint.model import Finding, Resource
@@ -120,8 +121,10 @@ ENVIRONMENT_MISSING_OVERLAY = meta(
     "structure",
     "When every app has `overlays/<env>/` for the same environments, promotion is a copy of one "
     "directory to the next. An app without an overlay for an environment is either not deployed "
-    "there by mistake, or deployed from somewhere the reviewers will not look. The environments "
-    "are those of `.gitops-lint.yaml`, else every overlay name used by any app.",
+    "there by mistake, or deployed from somewhere the reviewers will not look. An overlay is an "
+    "environment when its name is an environment word (dev, qa, staging, uat, prod, ... or a name "
+    "from `.gitops-lint.yaml` `environments:`); cluster, variant and version overlays are not. An "
+    "app is held to the environments most apps beside it have, once they have at least two.",
     "Add `overlays/<env>/kustomization.yaml` (usually `resources: [../../base]` plus patches), "
     "or suppress the finding for an app that deliberately skips that environment.",
     passing=(
@@ -354,41 +357,45 @@ def check_unreferenced_manifest(ctx: CheckContext) -> Iterator[Finding]:
         )
 
 
-def _apps(graph: RenderGraph) -> dict[str, dict[str, str]]:
-    """app directory → {overlay name → overlay kustomization file}."""
+def _apps(graph: RenderGraph, config: Config) -> dict[str, dict[str, str]]:
+    """app directory → {environment → its first overlay kustomization file}.
+
+    Only overlays whose name is an environment count: `overlays/aks`, `overlays/blue` or
+    `overlays/stable-1.0` are clusters, variants and versions of the app, not its promotion path.
+    """
     apps: dict[str, dict[str, str]] = {}
-    for directory, kustomization in graph.kustomizations.items():
+    for directory, kustomization in sorted(graph.kustomizations.items()):
         if kustomization.is_component:
             continue
         match = _APP_OF_OVERLAY.match(directory)
         if not match:
             continue
+        environment = environment_from_path(directory + "/", config)
+        if environment is None:
+            continue
         app = match.group("app") or ""
-        env = match.group("env") or match.group("root_env")
-        apps.setdefault(app, {})[env] = kustomization.file
+        apps.setdefault(app, {}).setdefault(environment, kustomization.file)
     return apps
 
 
 @repo_rule(ENVIRONMENT_MISSING_OVERLAY)
 def check_environment_missing_overlay(ctx: CheckContext) -> Iterator[Finding]:
     graph = graph_for(ctx)
-    apps = _apps(graph)
-
-    def environment(app: str, overlay: str) -> str:
-        prefix = f"{app}/overlays/{overlay}/" if app else f"overlays/{overlay}/"
-        return environment_from_path(prefix, ctx.config) or overlay
-
-    present = {app: {environment(app, name) for name in overlays} for app, overlays in apps.items()}
-    if ctx.config.environments:
-        expected = {selector.name for selector in ctx.config.environments}
-        source = ".gitops-lint.yaml"
-    else:
-        if len(apps) < 2:
-            return
-        expected = set().union(*present.values())
-        source = "other apps have it"
+    apps = _apps(graph, ctx.config)
+    # Apps are compared with the apps beside them: one team's promotion path is not another's.
+    siblings: dict[str, list[str]] = {}
+    for app in apps:
+        siblings.setdefault(posixpath.dirname(app), []).append(app)
     for app, overlays in sorted(apps.items()):
-        missing = sorted(expected - present[app])
+        others = [apps[other] for other in siblings[posixpath.dirname(app)] if other != app]
+        if not others or len(set(overlays).union(*others)) < 2:
+            continue  # one environment (or one app) is no promotion path to hold apps to
+        # An environment most of the other apps have; one only a few have is theirs, not a gap here.
+        missing = sorted(
+            env
+            for env in set().union(*others) - set(overlays)
+            if 2 * sum(env in other for other in others) > len(others)
+        )
         if not missing:
             continue
         base = graph.kustomizations.get(posixpath.join(app, "base") if app else "base")
@@ -396,10 +403,11 @@ def check_environment_missing_overlay(ctx: CheckContext) -> Iterator[Finding]:
         if not ctx.in_focus(anchor) and not any(ctx.in_focus(f) for f in overlays.values()):
             continue
         for env in missing:
+            having = sum(env in other for other in others)
             yield ctx.finding(
                 ENVIRONMENT_MISSING_OVERLAY,
-                f"app {app or '.'} has no overlay for environment {env} ({source}); "
-                f"it has: {', '.join(sorted(present[app]))}",
+                f"app {app or '.'} has no overlay for environment {env} ({having} of {len(others)} "
+                f"other apps beside it have one); it has: {', '.join(sorted(overlays))}",
                 path=anchor,
                 line=1,
                 environment=env,

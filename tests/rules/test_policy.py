@@ -49,7 +49,7 @@ BUILTIN_POLICY_IDS = {
 }  # fmt: skip
 PYTHON_RULE_IDS = {
     "application-path-exists", "hpa-replicas-ignored", "prefer-applicationset",
-    "notifications-configured", "rbac-no-wildcard-production",
+    "notifications-configured", "rbac-no-wildcard-production", "production-environment-unknown",
 }  # fmt: skip
 
 VALID = """\
