@@ -24,7 +24,10 @@ from tests.render.helpers import kustomize_tool
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "gitops-config"
 
 # Left to the full run (README, "Incremental mode"): they need every overlay or the whole repo.
-WHOLE_REPO_RULES = {"codeowners-required", "duplicate-manifest-across-overlays", "notifications-configured"}
+WHOLE_REPO_RULES = {
+    "codeowners-required", "duplicate-manifest-across-overlays", "notifications-configured",
+    "production-environment-unknown",
+}  # fmt: skip
 
 PLAINTEXT_SECRET = """---
 apiVersion: v1
