@@ -209,7 +209,9 @@ def remote_pin(reference: str) -> tuple[bool, str]:
         # A branch moves whatever its name looks like; a tag is the pin kustomize's ?ref= would be.
         return (False, f"branch {name}") if kind == "heads" else (True, f"tag {name}")
     if host == "raw.githubusercontent.com" and len(segments) >= 3:
-        return _is_pinned(segments[2]), f"ref {segments[2]}"
+        pinned = _is_pinned(segments[2])
+        # The ref segment is a tag, a commit or a branch; one that is not a pin is a branch.
+        return pinned, f"ref {segments[2]}" if pinned else f"branch {segments[2]}"
     if "releases" in segments and "download" in segments:
         tag_index = segments.index("download") + 1
         if tag_index < len(segments):

@@ -114,6 +114,7 @@ def test_unpinned_remote_and_helm_chart(tmp_path: Path) -> None:
     [
         ("https://raw.githubusercontent.com/org/repo/refs/heads/main/deploy/all.yaml", "main"),
         ("https://github.com/org/repo/raw/refs/heads/release-1.4/deploy.yaml", "release-1.4"),
+        ("https://raw.githubusercontent.com/org/repo/master/deploy/all.yaml", "master"),
     ],
 )
 def test_branch_url_names_the_branch(reference: str, branch: str, tmp_path: Path) -> None:
