@@ -268,15 +268,25 @@ class _Copy:
     fingerprint: frozenset[tuple[str, str]]
 
 
-def _share_a_base(graph: RenderGraph, a: str, b: str) -> bool:
-    """Overlays of one thing: both include a common kustomization, or both sit in one `<app>/overlays/`.
+@dataclass(frozen=True)
+class _Lineage:
+    """What an overlay is built on: its app (for `<app>/overlays/<name>`) and what it includes."""
 
-    A copy matters only there: the base is where it would go. Separate examples or apps that
-    happen to hold the same manifest have no common place to keep it.
-    """
-    if _OVERLAY_PARENT.sub("", a) == _OVERLAY_PARENT.sub("", b) and _is_overlay(a) and _is_overlay(b):
-        return True
-    return bool(set(graph.closure(a)[1:]) & set(graph.closure(b)[1:]))
+    app: str | None
+    includes: frozenset[str]
+
+    @classmethod
+    def of(cls, graph: RenderGraph, overlay: str) -> _Lineage:
+        app = _OVERLAY_PARENT.sub("", overlay) if _is_overlay(overlay) else None
+        return cls(app, frozenset(graph.closure(overlay)[1:]))
+
+    def shares_a_base(self, other: _Lineage) -> bool:
+        """Overlays of one thing: both include a common kustomization, or sit in one `<app>/overlays/`.
+
+        A copy matters only there: the base is where it would go. Separate examples or apps that
+        happen to hold the same manifest have no common place to keep it.
+        """
+        return (self.app is not None and self.app == other.app) or not self.includes.isdisjoint(other.includes)
 
 
 @repo_rule(DUPLICATE_MANIFEST_ACROSS_OVERLAYS)
@@ -289,6 +299,7 @@ def check_duplicate_manifest(ctx: CheckContext) -> Iterator[Finding]:
         if not kustomization.is_component and (directory in graph.targets or _is_overlay(directory))
     )
     listed = {overlay: _listed_files(graph.kustomizations[overlay]) for overlay in overlays}
+    lineage = {overlay: _Lineage.of(graph, overlay) for overlay in overlays}
     if ctx.focus is not None and not any(path in ctx.focus for paths in listed.values() for path in paths):
         return  # only copies in changed files are reported on an incremental run
     groups: dict[tuple[str, str, str], list[_Copy]] = {}
@@ -315,7 +326,7 @@ def check_duplicate_manifest(ctx: CheckContext) -> Iterator[Finding]:
                     if other.overlay != copy.overlay
                     # Two roots listing one file share it; only separate files are copies.
                     and other.resource.path != copy.resource.path
-                    and _share_a_base(graph, copy.overlay, other.overlay)
+                    and lineage[copy.overlay].shares_a_base(lineage[other.overlay])
                     and _similar(copy.fingerprint, other.fingerprint)
                 }
             )
