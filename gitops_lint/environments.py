@@ -3,7 +3,7 @@
 Order (design.md): config selectors, then what an Argo CD Application deploys (its destination,
 project, source paths, its own name, its Helm values files), then the environment directory of
 the file. A directory is an environment only when its name is an environment word and it sits
-where environments are kept (`overlays/`, `envs/`, `environments/`, `clusters/`): a version,
+where environments are kept (`overlays/`, `env/`, `envs/`, `environments/`, `clusters/`): a version,
 channel, variant or cluster name there (`stable-1.0`, `4.10`, `common`, `us-east`) is not one.
 """
 
@@ -238,7 +238,7 @@ def _from_value(value: str, config: Config) -> str | None:
 
 def environment_from_path(path: str, config: Config) -> str | None:
     """The environment directory nearest the file: a configured name anywhere, else an
-    environment word under `overlays/`, `envs/`, `environments/` or `clusters/`."""
+    environment word under `overlays/`, `env/`, `envs/`, `environments/` or `clusters/`."""
     directories = path.split("/")[:-1]
     configured = {selector.name for selector in config.environments}
     for index in range(len(directories) - 1, -1, -1):
