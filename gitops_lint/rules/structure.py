@@ -15,7 +15,7 @@ from typing import Any
 
 from gitops_lint.config import Config
 from gitops_lint.context import CheckContext
-from gitops_lint.environments import environment_from_path
+from gitops_lint.environments import environment_from_path, resolve_environment
 from gitops_lint.model import Finding, Resource
 from gitops_lint.render.graph import RenderGraph, graph_for
 from gitops_lint.repo.layout import RESOURCE, Kustomization
@@ -123,7 +123,8 @@ ENVIRONMENT_MISSING_OVERLAY = meta(
     "directory to the next. An app without an overlay for an environment is either not deployed "
     "there by mistake, or deployed from somewhere the reviewers will not look. An overlay is an "
     "environment when its name is an environment word (dev, qa, staging, uat, prod, ... or a name "
-    "from `.gitops-lint.yaml` `environments:`); cluster, variant and version overlays are not. An "
+    "from `.gitops-lint.yaml` `environments:`) or the Applications deploying it agree on one; "
+    "cluster, variant and version overlays are not. An "
     "app is held to the environments most apps beside it have, once they have at least two.",
     "Add `overlays/<env>/kustomization.yaml` (usually `resources: [../../base]` plus patches), "
     "or suppress the finding for an app that deliberately skips that environment.",
@@ -368,11 +369,19 @@ def check_unreferenced_manifest(ctx: CheckContext) -> Iterator[Finding]:
         )
 
 
+def _deployed_as(graph: RenderGraph, directory: str, config: Config) -> str | None:
+    """The environment of the Applications deploying `directory`, when they agree on one."""
+    found = {resolve_environment(config, target.path, target.doc) for target in graph.applications_of(directory)}
+    found.discard(None)
+    return found.pop() if len(found) == 1 else None
+
+
 def _apps(graph: RenderGraph, config: Config) -> dict[str, dict[str, str]]:
     """app directory → {environment → its first overlay kustomization file}.
 
-    Only overlays whose name is an environment count: `overlays/aks`, `overlays/blue` or
-    `overlays/stable-1.0` are clusters, variants and versions of the app, not its promotion path.
+    Only overlays that are an environment count, by their name or by the Applications deploying
+    them: `overlays/aks`, `overlays/blue` or `overlays/stable-1.0` are otherwise clusters,
+    variants and versions of the app, not its promotion path.
     """
     apps: dict[str, dict[str, str]] = {}
     for directory, kustomization in sorted(graph.kustomizations.items()):
@@ -381,7 +390,7 @@ def _apps(graph: RenderGraph, config: Config) -> dict[str, dict[str, str]]:
         match = _APP_OF_OVERLAY.match(directory)
         if not match:
             continue
-        environment = environment_from_path(directory + "/", config)
+        environment = environment_from_path(directory + "/", config) or _deployed_as(graph, directory, config)
         if environment is None:
             continue
         app = match.group("app") or ""

@@ -204,3 +204,19 @@ def test_apps_are_compared_with_their_siblings(tmp_path: Path) -> None:
         "team-b/cart": ("prod",),
     }
     assert _missing(tmp_path, apps) == {("team-b/cart", "staging")}
+
+
+def test_overlay_environment_comes_from_the_applications_deploying_it(tmp_path: Path) -> None:
+    # Overlays named by region; the Applications that deploy them say which environment each is.
+    files = _overlays({"apps/web": ("eu", "us"), "apps/api": ("eu",)})
+    for app, overlay, name in (("web", "eu", "web-prod"), ("web", "us", "web-staging"), ("api", "eu", "api-prod")):
+        files[f"argocd/{name}.yaml"] = (
+            f"apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: {name}\n"
+            "  namespace: argocd\nspec:\n  project: shop\n  source:\n"
+            "    repoURL: https://github.com/myorg/gitops-config.git\n    targetRevision: v1.0.0\n"
+            f"    path: apps/{app}/overlays/{overlay}\n  destination:\n"
+            f"    server: https://kubernetes.default.svc\n    namespace: {app}\n"
+        )
+    root = materialize(tmp_path / "repo", files)
+    findings = [f for f in check(root, "environment-missing-overlay") if f.rule == "environment-missing-overlay"]
+    assert [(f.path, f.environment) for f in findings] == [("apps/api/base/kustomization.yaml", "staging")]
