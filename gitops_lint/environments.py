@@ -1,14 +1,18 @@
 """The environment model: which environment (production, staging, ...) a file or resource belongs to.
 
-Order (design.md): config selectors, then an Argo CD Application's own fields, then the
-`overlays/<env>/` directory of the file.
+Order (design.md): config selectors, then what an Argo CD Application deploys (its destination,
+project, source paths, its own name, its Helm values files), then the environment directory of
+the file. A directory is an environment only when its name is an environment word and it sits
+where environments are kept (`overlays/`, `env/`, `envs/`, `environments/`, `clusters/`): a version,
+channel, variant or cluster name there (`stable-1.0`, `4.10`, `common`, `us-east`) is not one.
 """
 
 from __future__ import annotations
 
 import fnmatch
+import posixpath
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -22,10 +26,15 @@ DEVELOPMENT = "development"
 _ALIASES = {
     "prod": PRODUCTION, "production": PRODUCTION, "prd": PRODUCTION, "live": PRODUCTION,
     "stage": STAGING, "staging": STAGING, "stg": STAGING, "preprod": STAGING,
+    "preproduction": STAGING, "uat": STAGING,
     "dev": DEVELOPMENT, "development": DEVELOPMENT, "test": DEVELOPMENT, "qa": DEVELOPMENT,
 }  # fmt: skip
+# `non-prod` names every environment but production; `pre-prod` is the one before it.
+_NEGATIONS = frozenset(("non", "not", "no"))
 _WORD = re.compile(r"[a-z0-9]+")
-_OVERLAY = re.compile(r"(?:^|/)overlays/([^/]+)/")
+_TEMPLATE = re.compile(r"\{\{.*?\}\}")
+# Directories that hold one directory per environment (`apps/web/overlays/prod-eu/`).
+_ENVIRONMENT_PARENTS = frozenset(("overlays", "envs", "environments", "env", "clusters"))
 
 
 @lru_cache(maxsize=4096)  # a big repo asks about the same few namespaces and servers thousands of times
@@ -34,9 +43,12 @@ def canonical_environment(word: str) -> str | None:
     lowered = word.lower()
     if lowered in _ALIASES:
         return _ALIASES[lowered]
+    previous = ""
     for token in _WORD.findall(lowered):
-        if token in _ALIASES:
-            return _ALIASES[token]
+        env = _ALIASES.get(token)
+        if env is not None and previous not in _NEGATIONS:
+            return STAGING if previous == "pre" and env == PRODUCTION else env
+        previous = token
     return None
 
 
@@ -67,27 +79,92 @@ def _dict(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _application_facts(doc: Mapping[str, Any]) -> tuple[str, str, str, str, str, str]:
-    """(namespace, cluster name, cluster server, project, source path, targetRevision)."""
+def _untemplated(value: Any) -> str:
+    """A string field with its `{{ }}` parameters blanked: `prod-{{cluster}}` still says prod."""
+    return _TEMPLATE.sub(" ", value).strip() if isinstance(value, str) else ""
+
+
+def _sources(spec: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    sources = spec.get("sources")
+    listed = [_dict(source) for source in sources] if isinstance(sources, list) else []
+    return [_dict(spec.get("source")), *listed]
+
+
+def _application_facts(doc: Mapping[str, Any]) -> tuple[str, str, str, str, str]:
+    """(namespace, cluster name, cluster server, project, first targetRevision)."""
     spec = _dict(doc.get("spec"))
     destination = _dict(spec.get("destination"))
-    source = _dict(spec.get("source"))
-    if not source and isinstance(spec.get("sources"), list) and spec["sources"]:
-        source = _dict(spec["sources"][0])
+    source = next((s for s in _sources(spec) if s), {})
     return (
-        str(destination.get("namespace") or ""),
-        str(destination.get("name") or ""),
-        str(destination.get("server") or ""),
-        str(spec.get("project") or ""),
-        str(source.get("path") or ""),
-        str(source.get("targetRevision") or ""),
+        _untemplated(destination.get("namespace")),
+        _untemplated(destination.get("name")),
+        _untemplated(destination.get("server")),
+        _untemplated(spec.get("project")),
+        _untemplated(source.get("targetRevision")),
     )
+
+
+def _deployed_hints(doc: Mapping[str, Any], config: Config) -> Iterator[str | None]:
+    """What else an Application says about where it deploys, strongest first."""
+    spec = _dict(doc.get("spec"))
+    sources = _sources(spec)
+    for source in sources:
+        path = _untemplated(source.get("path"))
+        if path:
+            yield environment_from_path(path + "/", config)
+    yield _from_name(_untemplated(_dict(doc.get("metadata")).get("name")), config)
+    yield _from_value_files(sources, config)
+
+
+def _from_value_files(sources: Iterable[Mapping[str, Any]], config: Config) -> str | None:
+    """`values-production.yaml`, `prod-values.yaml`, `$values/envs/staging/values.yaml`; only when they agree."""
+    found: set[str] = set()
+    for source in sources:
+        files = _dict(source.get("helm")).get("valueFiles")
+        for entry in files if isinstance(files, list) else ():
+            value = _untemplated(entry)
+            if not value:
+                continue
+            stem = posixpath.basename(value).rsplit(".", 1)[0]
+            env = _from_name(stem, config) or environment_from_path(value, config)
+            if env:
+                found.add(env)
+    return found.pop() if len(found) == 1 else None
+
+
+def _from_name(name: str, config: Config) -> str | None:
+    if not name:
+        return None
+    if name in {selector.name for selector in config.environments}:
+        return name
+    env = canonical_environment(name)
+    return _configured_name(env, config) if env else None
+
+
+def _application_set_as_application(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """The Application an ApplicationSet's template describes, with its parameters blanked."""
+    template = _dict(_dict(doc.get("spec")).get("template"))
+    return {
+        "apiVersion": doc.get("apiVersion"),
+        "kind": "Application",
+        "metadata": _dict(template.get("metadata")),
+        "spec": _dict(template.get("spec")),
+    }
 
 
 def is_argocd_application(doc: Mapping[str, Any]) -> bool:
     api_version = doc.get("apiVersion")
     return (
         doc.get("kind") == "Application"
+        and isinstance(api_version, str)
+        and api_version.startswith("argoproj.io/")
+    )
+
+
+def is_argocd_application_set(doc: Mapping[str, Any]) -> bool:
+    api_version = doc.get("apiVersion")
+    return (
+        doc.get("kind") == "ApplicationSet"
         and isinstance(api_version, str)
         and api_version.startswith("argoproj.io/")
     )
@@ -107,16 +184,24 @@ def resolve_environment(
     path: str | None,
     doc: Mapping[str, Any] | None = None,
 ) -> str | None:
-    """First hit wins: config selectors, Application fields, then `overlays/<env>/` in the path.
+    """First hit wins: config selectors, what an Application deploys, then the environment directory.
 
     An AppProject belongs to the environment its name says (`production`), or that a config
     `projects:` selector gives it: the project is what Applications of that environment use.
+    An ApplicationSet belongs to the environment its template names without parameters
+    (`prod-{{cluster}}`), else to the one its own name says.
     """
-    namespace = project = branch = source_path = None
+    if doc is not None and is_argocd_application_set(doc):
+        env = resolve_environment(config, None, _application_set_as_application(doc))
+        if env:
+            return env
+        own = _from_name(str(_dict(doc.get("metadata")).get("name") or ""), config)
+        return own or (environment_from_path(path, config) if path else None)
+    namespace = project = branch = None
     clusters: tuple[str, ...] = ()
     if doc is not None:
         if is_argocd_application(doc):
-            ns, cluster_name, server, project, source_path, branch = _application_facts(doc)
+            ns, cluster_name, server, project, branch = _application_facts(doc)
             namespace = ns
             clusters = (cluster_name, server)
         elif is_argocd_project(doc):
@@ -136,8 +221,7 @@ def resolve_environment(
                 env = _from_value(candidate, config)
                 if env:
                     return env
-        if source_path:
-            env = environment_from_path(source_path + "/", config)
+        for env in _deployed_hints(doc, config):
             if env:
                 return env
     return environment_from_path(path, config) if path else None
@@ -153,15 +237,19 @@ def _from_value(value: str, config: Config) -> str | None:
 
 
 def environment_from_path(path: str, config: Config) -> str | None:
-    match = _OVERLAY.search(path)
-    if not match:
-        return None
-    directory = match.group(1)
+    """The environment directory nearest the file: a configured name anywhere, else an
+    environment word under `overlays/`, `env/`, `envs/`, `environments/` or `clusters/`."""
+    directories = path.split("/")[:-1]
     configured = {selector.name for selector in config.environments}
-    if directory in configured:
-        return directory
-    env = canonical_environment(directory)
-    return _configured_name(env, config) if env else None
+    for index in range(len(directories) - 1, -1, -1):
+        name = directories[index]
+        if name in configured:
+            return name
+        if index and directories[index - 1] in _ENVIRONMENT_PARENTS:
+            env = canonical_environment(name)
+            if env:
+                return _configured_name(env, config)
+    return None
 
 
 def _configured_name(env: str, config: Config) -> str:

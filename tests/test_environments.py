@@ -17,17 +17,46 @@ from gitops_lint.environments import (
 
 
 def application(
-    namespace: str = "", server: str = "", name: str = "", project: str = "", path: str = "", revision: str = ""
+    namespace: str = "",
+    server: str = "",
+    name: str = "",
+    project: str = "",
+    path: str = "",
+    revision: str = "",
+    app_name: str = "app",
 ) -> dict[str, Any]:
     return {
         "apiVersion": "argoproj.io/v1alpha1",
         "kind": "Application",
-        "metadata": {"name": "app", "namespace": "argocd"},
+        "metadata": {"name": app_name, "namespace": "argocd"},
         "spec": {
             "project": project,
             "source": {"repoURL": "https://github.com/myorg/gitops-config.git", "path": path, "targetRevision": revision},
             "destination": {"namespace": namespace, "server": server, "name": name},
         },
+    }
+
+
+def helm_application(*value_files: str) -> dict[str, Any]:
+    doc = application(namespace="shop")
+    doc["spec"]["source"]["helm"] = {"valueFiles": list(value_files)}
+    return doc
+
+
+def multi_source_application(*paths: str) -> dict[str, Any]:
+    doc = application(namespace="api")
+    source = doc["spec"].pop("source")
+    doc["spec"]["sources"] = [{**source, "path": path} for path in paths]
+    return doc
+
+
+def application_set(name: str, namespace: str, set_name: str = "apps") -> dict[str, Any]:
+    template = application(namespace=namespace, app_name=name)
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "ApplicationSet",
+        "metadata": {"name": set_name, "namespace": "argocd"},
+        "spec": {"generators": [{"clusters": {}}], "template": {"metadata": template["metadata"], "spec": template["spec"]}},
     }
 
 
@@ -75,6 +104,33 @@ CASES: list[tuple[str, Config, str | None, dict[str, Any] | None, str | None]] =
      {"apiVersion": "argoproj.io/v1alpha1", "kind": "AppProject", "metadata": {"name": "qa-team"}}, "stage"),
     ("appproject default", Config(), "projects/default.yaml",
      {"apiVersion": "argoproj.io/v1alpha1", "kind": "AppProject", "metadata": {"name": "default"}}, None),
+    # What Argo CD deploys (issue 12): the Application's own name, its values files, every source.
+    ("app name token", Config(), "argocd/a.yaml", application(namespace="demo", app_name="demo-prod"), "production"),
+    ("app name prefix", Config(), "argocd/a.yaml", application(namespace="shop", app_name="uat-shop"), "staging"),
+    ("app name without env", Config(), "argocd/a.yaml", application(namespace="demo", app_name="demo-4.10"), None),
+    ("values file prefix", Config(), "argocd/a.yaml", helm_application("prod-values.yaml"), "production"),
+    ("values file suffix", Config(), "argocd/a.yaml", helm_application("values.yaml", "values-production.yaml"), "production"),
+    ("values file directory", Config(), "argocd/a.yaml", helm_application("$values/envs/staging/values.yaml"), "staging"),
+    ("values files say nothing", Config(), "argocd/a.yaml", helm_application("values.yaml", "values-us-east.yaml"), None),
+    ("values files disagree", Config(), "argocd/a.yaml", helm_application("values-dev.yaml", "values-prod.yaml"), None),
+    ("second source path", Config(), "argocd/a.yaml", multi_source_application("charts/api", "apps/api/overlays/qa"),
+     "development"),
+    ("appset template name", Config(), "argocd/set.yaml", application_set("prod-{{cluster}}", "{{cluster}}"),
+     "production"),
+    ("appset all templated", Config(), "argocd/set.yaml", application_set("{{name}}-{{env}}", "{{env}}"), None),
+    ("appset own name", Config(), "argocd/set.yaml", application_set("{{name}}", "{{name}}", set_name="staging-apps"),
+     "staging"),
+    # Overlay directories are environments only when their name is an environment word.
+    ("overlay uat", Config(), "apps/api/overlays/uat/kustomization.yaml", None, "staging"),
+    ("overlay version", Config(), "apps/api/overlays/stable-1.0/kustomization.yaml", None, None),
+    ("overlay release number", Config(), "apps/api/overlays/4.10/kustomization.yaml", None, None),
+    ("overlay common", Config(), "apps/api/overlays/common/kustomization.yaml", None, None),
+    ("overlay region", Config(), "apps/api/overlays/us-east/kustomization.yaml", None, None),
+    ("env directory with region", Config(), "envs/prod-eu/kustomization.yaml", None, "production"),
+    ("cluster directory", Config(), "clusters/staging/apps.yaml", None, "staging"),
+    ("non-prod variant", Config(), "envs/non-prod/kustomization.yaml", None, None),
+    ("env word outside an overlay", Config(), "kubernetes/main/apps/dev/kustomization.yaml", None, None),
+    ("configured overlay name", CONFIG, "apps/api/overlays/canary/kustomization.yaml", None, "canary"),
     ("non-argocd Application", Config(), "x.yaml",
      {"apiVersion": "app.k8s.io/v1beta1", "kind": "Application", "metadata": {"name": "a"},
       "spec": {"destination": {"namespace": "production"}}}, None),
@@ -92,7 +148,9 @@ def test_resolve_environment(
     ("word", "expected"),
     [("prod", "production"), ("Production", "production"), ("us-east-production", "production"),
      ("live", "production"), ("preprod", "staging"), ("stage", "staging"), ("dev", "development"),
-     ("test", "development"), ("productive", None), ("eu-west", None)],
+     ("test", "development"), ("productive", None), ("eu-west", None), ("uat", "staging"),
+     ("non-prod", None), ("nonprod", None), ("pre-prod", "staging"), ("stable-1.0", None), ("4.10", None),
+     ("common", None)],
 )  # fmt: skip
 def test_canonical_environment(word: str, expected: str | None) -> None:
     assert canonical_environment(word) == expected

@@ -26,6 +26,7 @@ EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "gitops-config"
 # Left to the full run (README, "Incremental mode"): they need every overlay or the whole repo.
 WHOLE_REPO_RULES = {
     "codeowners-required", "duplicate-manifest-across-overlays", "notifications-configured",
+    "production-environment-unknown",
     # The GitOps agent's config (agent_config.py): absences only the whole repo shows.
     "argocd-sso-configured", "argocd-metrics-monitored", "flux-notifications-configured",
     "flux-metrics-monitored", "agent-config-not-in-repo",

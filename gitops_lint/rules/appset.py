@@ -167,7 +167,8 @@ def _generated(appset: Resource, template: dict[str, Any], params: Params, ctx: 
         path=appset.path,
         line=appset.line,
         index=appset.index,
-        environment=resolve_environment(ctx.config, appset.path, doc),
+        # What the generated Application says, else what its ApplicationSet's own name says.
+        environment=resolve_environment(ctx.config, appset.path, doc) or appset.environment,
         rendered_from=appset.rendered_from,
     )
     shown = ", ".join(f"{k}={v}" for k, v in _describe(params).items())

@@ -15,6 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 from gitops_lint.context import CheckContext
+from gitops_lint.environments import is_production
 from gitops_lint.model import Finding, Resource
 from gitops_lint.render.graph import graph_for
 from gitops_lint.rules.appset import ApplicationView, argocd_applications, is_application_set
@@ -499,9 +500,57 @@ def check_notifications_configured(ctx: CheckContext) -> Iterator[Finding]:
     )
 
 
+# --- production-environment-unknown -------------------------------------------------------------
+
+PRODUCTION_ENVIRONMENT_UNKNOWN = meta(
+    "production-environment-unknown",
+    "No Argo CD Application is recognised as production",
+    "info",
+    "argocd",
+    "The production rules (no-auto-prune-in-production, production-revision-pinned, "
+    "production-project-not-default, and the production severity of the AppProject and RBAC "
+    "rules) apply to what gitops-lint knows is production: an Application whose destination, "
+    "project, source path, name or Helm values files name it (`prod`, `production`, `live`, "
+    "...), or one `.gitops-lint.yaml` declares. When none does, those rules silently check "
+    "nothing; this says so once per repo.",
+    "If one of the Applications deploys production, declare it in `.gitops-lint.yaml`, e.g. "
+    "`environments: {production: {namespaces: [shop]}}` (or `clusters:`, `projects:`, `paths:`, "
+    "`branches:`). If none does, switch this rule off.",
+    passing=(_COPY.format(region="us-east"),),
+    failing=(
+        "apiVersion: argoproj.io/v1alpha1  # expect: production-environment-unknown\n"
+        "kind: Application\nmetadata:\n  name: shop\n  namespace: argocd\nspec:\n  project: shop\n"
+        "  source:\n    repoURL: https://github.com/myorg/gitops-config.git\n    targetRevision: v1.4.0\n"
+        "    path: apps/shop\n  destination:\n    server: https://kubernetes.default.svc\n"
+        "    namespace: shop\n",
+    ),
+)
+
+
+@repo_rule(PRODUCTION_ENVIRONMENT_UNKNOWN)
+def check_production_environment_unknown(ctx: CheckContext) -> Iterator[Finding]:
+    if ctx.focus is not None:
+        return  # a repo-wide absence; an incremental run cannot tell
+    applications = [view.resource for view in argocd_applications(ctx)]
+    if not applications or any(is_production(resource.environment) for resource in applications):
+        return
+    first = min(applications, key=lambda r: (r.path, r.line))
+    count = len(applications)
+    yield ctx.finding(
+        PRODUCTION_ENVIRONMENT_UNKNOWN,
+        f"{count} Argo CD Application{'s' if count != 1 else ''}, none recognised as production "
+        "(by destination, project, source path, name or values files), so the production rules "
+        "check none of them; if one deploys production, declare it in .gitops-lint.yaml: "
+        "`environments: {production: {namespaces: [<namespace>]}}` (or clusters:, projects:, paths:)",
+        path=first.path,
+        line=first.line,
+    )
+
+
 RULES = (
     check_application_path_exists,
     check_hpa_replicas_ignored,
     check_prefer_applicationset,
     check_notifications_configured,
+    check_production_environment_unknown,
 )

@@ -229,7 +229,7 @@ def check_codeowners_required(ctx: CheckContext) -> Iterator[Finding]:
         yield ctx.finding(
             CODEOWNERS_REQUIRED,
             "no CODEOWNERS file (GitHub reads .github/CODEOWNERS, CODEOWNERS, docs/CODEOWNERS)",
-            path="CODEOWNERS",
+            path="",  # the repository lacks it; a path would name a file that does not exist
             line=1,
         )
 

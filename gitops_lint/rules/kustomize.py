@@ -179,6 +179,14 @@ def _is_pinned(ref: str) -> bool:
     return bool(ref) and ref.lower() not in _MOVING and bool(_SHA.match(ref) or _VERSIONISH.search(ref))
 
 
+def _full_ref(segments: list[str]) -> tuple[str, str] | None:
+    """("heads" | "tags", name) for a URL that spells the ref in full (`.../refs/heads/main/...`)."""
+    for index in range(len(segments) - 2):
+        if segments[index] == "refs" and segments[index + 1] in ("heads", "tags"):
+            return segments[index + 1], segments[index + 2]
+    return None
+
+
 def remote_pin(reference: str) -> tuple[bool, str]:
     """(pinned?, what it tracks) for a remote resource/base URL."""
     url = reference.removeprefix("git::")
@@ -195,8 +203,15 @@ def remote_pin(reference: str) -> tuple[bool, str]:
     parts = urlsplit(url)
     segments = [s for s in parts.path.split("/") if s]
     host = parts.netloc.lower()
+    full_ref = _full_ref(segments)
+    if full_ref is not None:
+        kind, name = full_ref
+        # A branch moves whatever its name looks like; a tag is the pin kustomize's ?ref= would be.
+        return (False, f"branch {name}") if kind == "heads" else (True, f"tag {name}")
     if host == "raw.githubusercontent.com" and len(segments) >= 3:
-        return _is_pinned(segments[2]), f"ref {segments[2]}"
+        pinned = _is_pinned(segments[2])
+        # The ref segment is a tag, a commit or a branch; one that is not a pin is a branch.
+        return pinned, f"ref {segments[2]}" if pinned else f"branch {segments[2]}"
     if "releases" in segments and "download" in segments:
         tag_index = segments.index("download") + 1
         if tag_index < len(segments):

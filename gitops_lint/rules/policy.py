@@ -34,6 +34,8 @@ from gitops_lint.rules.base import Rule
 POLICY_SUFFIXES = (".yaml", ".yml")
 DEFAULT_MAX_FINDINGS = 10
 MISSING = "<unset>"
+_NAME: tuple[str | int, ...] = ("metadata", "name")
+_GENERATE_NAME: tuple[str | int, ...] = ("metadata", "generateName")
 # `{@name}` placeholders: facts about the failure rather than fields of the resource.
 _SPECIAL_FIELDS = frozenset(("@path", "@error", "@value", "@environment", "@kind", "@resource"))
 _STEP = re.compile(r"([^.\[\]]+)|\[([^\]]*)\]")
@@ -268,6 +270,9 @@ class MessageTemplate:
                     return _text(value) if found else MISSING
             return MISSING
         found, value = lookup(resource.doc, steps)
+        if not found and steps == _NAME:
+            # An object created with `generateName` has no name yet: the prefix is what names it.
+            found, value = lookup(resource.doc, _GENERATE_NAME)
         return _text(value) if found else MISSING
 
 

@@ -13,8 +13,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from gitops_lint.config import Config
 from gitops_lint.context import CheckContext
-from gitops_lint.environments import environment_from_path
+from gitops_lint.environments import environment_from_path, resolve_environment
 from gitops_lint.model import Finding, Resource
 from gitops_lint.render.graph import RenderGraph, graph_for
 from gitops_lint.repo.layout import RESOURCE, Kustomization
@@ -22,6 +23,7 @@ from gitops_lint.repo.yaml import locate_line
 from gitops_lint.rules.base import meta, repo_rule
 
 _OVERLAY_DIR = re.compile(r"(?:^|/)overlays/[^/]+(?:/|$)")
+_OVERLAY_PARENT = re.compile(r"/?overlays/[^/]+$")  # apps/web/overlays/prod → apps/web
 _APP_OF_OVERLAY = re.compile(r"^(?P<app>(?:.*/)?[^/]+)/overlays/(?P<env>[^/]+)$|^overlays/(?P<root_env>[^/]+)$")
 
 _BASE_FILES = (
@@ -40,7 +42,8 @@ OVERLAY_WITHOUT_BASE = meta(
     "structure",
     "An overlay is meant to be a base plus the differences of one environment. An overlay that "
     "includes no base but carries its own full manifests is a copy: a fix made in one "
-    "environment silently misses the others.",
+    "environment silently misses the others. An overlay that another kustomization includes is "
+    "a building block of that one, not a root, and is left alone.",
     "Move the shared manifests to `<app>/base/`, list `../../base` under the overlay's "
     "`resources:`, and keep only patches for what differs.",
     passing=(
@@ -73,7 +76,9 @@ DUPLICATE_MANIFEST_ACROSS_OVERLAYS = meta(
     "A manifest copied into every overlay instead of living once in a base drifts: the copies "
     "are edited one at a time and end up different by accident. Two copies count as the same "
     "when they have the same kind and name and at least 70% of their fields (ignoring the "
-    "namespace) are equal.",
+    "namespace) are equal, in overlays of one app: overlays that include a common base, or sit "
+    "side by side in one `overlays/` directory. Separate apps or examples that happen to hold "
+    "the same manifest have no base to share it in.",
     "Keep one copy in the base and express each overlay's difference as a patch.",
     passing=(
         "# file: apps/web/base/kustomization.yaml\nresources:\n  - deployment.yaml\n"
@@ -116,8 +121,11 @@ ENVIRONMENT_MISSING_OVERLAY = meta(
     "structure",
     "When every app has `overlays/<env>/` for the same environments, promotion is a copy of one "
     "directory to the next. An app without an overlay for an environment is either not deployed "
-    "there by mistake, or deployed from somewhere the reviewers will not look. The environments "
-    "are those of `.gitops-lint.yaml`, else every overlay name used by any app.",
+    "there by mistake, or deployed from somewhere the reviewers will not look. An overlay is an "
+    "environment when its name is an environment word (dev, qa, staging, uat, prod, ... or a name "
+    "from `.gitops-lint.yaml` `environments:`) or the Applications deploying it agree on one; "
+    "cluster, variant and version overlays are not. An "
+    "app is held to the environments most apps beside it have, once they have at least two.",
     "Add `overlays/<env>/kustomization.yaml` (usually `resources: [../../base]` plus patches), "
     "or suppress the finding for an app that deliberately skips that environment.",
     passing=(
@@ -215,6 +223,8 @@ def check_overlay_without_base(ctx: CheckContext) -> Iterator[Finding]:
             continue
         if graph.deps.get(directory) or kustomization.remote:
             continue
+        if graph.included_by.get(directory):
+            continue  # a building block of another kustomization, not a root of its own
         full = [path for path in _listed_files(kustomization) if manifests.get(path)]
         if not full:
             continue
@@ -259,6 +269,27 @@ class _Copy:
     fingerprint: frozenset[tuple[str, str]]
 
 
+@dataclass(frozen=True)
+class _Lineage:
+    """What an overlay is built on: its app (for `<app>/overlays/<name>`) and what it includes."""
+
+    app: str | None
+    includes: frozenset[str]
+
+    @classmethod
+    def of(cls, graph: RenderGraph, overlay: str) -> _Lineage:
+        app = _OVERLAY_PARENT.sub("", overlay) if _is_overlay(overlay) else None
+        return cls(app, frozenset(graph.closure(overlay)[1:]))
+
+    def shares_a_base(self, other: _Lineage) -> bool:
+        """Overlays of one thing: both include a common kustomization, or sit in one `<app>/overlays/`.
+
+        A copy matters only there: the base is where it would go. Separate examples or apps that
+        happen to hold the same manifest have no common place to keep it.
+        """
+        return (self.app is not None and self.app == other.app) or not self.includes.isdisjoint(other.includes)
+
+
 @repo_rule(DUPLICATE_MANIFEST_ACROSS_OVERLAYS)
 def check_duplicate_manifest(ctx: CheckContext) -> Iterator[Finding]:
     graph = graph_for(ctx)
@@ -269,6 +300,7 @@ def check_duplicate_manifest(ctx: CheckContext) -> Iterator[Finding]:
         if not kustomization.is_component and (directory in graph.targets or _is_overlay(directory))
     )
     listed = {overlay: _listed_files(graph.kustomizations[overlay]) for overlay in overlays}
+    lineage = {overlay: _Lineage.of(graph, overlay) for overlay in overlays}
     if ctx.focus is not None and not any(path in ctx.focus for paths in listed.values() for path in paths):
         return  # only copies in changed files are reported on an incremental run
     groups: dict[tuple[str, str, str], list[_Copy]] = {}
@@ -295,6 +327,7 @@ def check_duplicate_manifest(ctx: CheckContext) -> Iterator[Finding]:
                     if other.overlay != copy.overlay
                     # Two roots listing one file share it; only separate files are copies.
                     and other.resource.path != copy.resource.path
+                    and lineage[copy.overlay].shares_a_base(lineage[other.overlay])
                     and _similar(copy.fingerprint, other.fingerprint)
                 }
             )
@@ -336,41 +369,53 @@ def check_unreferenced_manifest(ctx: CheckContext) -> Iterator[Finding]:
         )
 
 
-def _apps(graph: RenderGraph) -> dict[str, dict[str, str]]:
-    """app directory → {overlay name → overlay kustomization file}."""
+def _deployed_as(graph: RenderGraph, directory: str, config: Config) -> str | None:
+    """The environment of the Applications deploying `directory`, when they agree on one."""
+    found = {resolve_environment(config, target.path, target.doc) for target in graph.applications_of(directory)}
+    found.discard(None)
+    return found.pop() if len(found) == 1 else None
+
+
+def _apps(graph: RenderGraph, config: Config) -> dict[str, dict[str, str]]:
+    """app directory → {environment → its first overlay kustomization file}.
+
+    Only overlays that are an environment count, by their name or by the Applications deploying
+    them: `overlays/aks`, `overlays/blue` or `overlays/stable-1.0` are otherwise clusters,
+    variants and versions of the app, not its promotion path.
+    """
     apps: dict[str, dict[str, str]] = {}
-    for directory, kustomization in graph.kustomizations.items():
+    for directory, kustomization in sorted(graph.kustomizations.items()):
         if kustomization.is_component:
             continue
         match = _APP_OF_OVERLAY.match(directory)
         if not match:
             continue
+        environment = environment_from_path(directory + "/", config) or _deployed_as(graph, directory, config)
+        if environment is None:
+            continue
         app = match.group("app") or ""
-        env = match.group("env") or match.group("root_env")
-        apps.setdefault(app, {})[env] = kustomization.file
+        apps.setdefault(app, {}).setdefault(environment, kustomization.file)
     return apps
 
 
 @repo_rule(ENVIRONMENT_MISSING_OVERLAY)
 def check_environment_missing_overlay(ctx: CheckContext) -> Iterator[Finding]:
     graph = graph_for(ctx)
-    apps = _apps(graph)
-
-    def environment(app: str, overlay: str) -> str:
-        prefix = f"{app}/overlays/{overlay}/" if app else f"overlays/{overlay}/"
-        return environment_from_path(prefix, ctx.config) or overlay
-
-    present = {app: {environment(app, name) for name in overlays} for app, overlays in apps.items()}
-    if ctx.config.environments:
-        expected = {selector.name for selector in ctx.config.environments}
-        source = ".gitops-lint.yaml"
-    else:
-        if len(apps) < 2:
-            return
-        expected = set().union(*present.values())
-        source = "other apps have it"
+    apps = _apps(graph, ctx.config)
+    # Apps are compared with the apps beside them: one team's promotion path is not another's.
+    siblings: dict[str, list[str]] = {}
+    for app in apps:
+        siblings.setdefault(posixpath.dirname(app), []).append(app)
     for app, overlays in sorted(apps.items()):
-        missing = sorted(expected - present[app])
+        others = [apps[other] for other in siblings[posixpath.dirname(app)] if other != app]
+        if not others or len(set(overlays).union(*others)) < 2:
+            continue  # one environment (or one app) is no promotion path to hold apps to
+        # An environment most of the other apps have; one only a few have is theirs, not a gap here.
+        missing = sorted(
+            env
+            for env in set().union(*others) - set(overlays)
+            if 2 * sum(env in other for other in others) > len(others)
+        )
         if not missing:
             continue
         base = graph.kustomizations.get(posixpath.join(app, "base") if app else "base")
@@ -378,10 +423,11 @@ def check_environment_missing_overlay(ctx: CheckContext) -> Iterator[Finding]:
         if not ctx.in_focus(anchor) and not any(ctx.in_focus(f) for f in overlays.values()):
             continue
         for env in missing:
+            having = sum(env in other for other in others)
             yield ctx.finding(
                 ENVIRONMENT_MISSING_OVERLAY,
-                f"app {app or '.'} has no overlay for environment {env} ({source}); "
-                f"it has: {', '.join(sorted(present[app]))}",
+                f"app {app or '.'} has no overlay for environment {env} ({having} of {len(others)} "
+                f"other apps beside it have one); it has: {', '.join(sorted(overlays))}",
                 path=anchor,
                 line=1,
                 environment=env,

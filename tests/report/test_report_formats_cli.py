@@ -63,9 +63,10 @@ def sarif_findings(text: str) -> set[tuple[str, str]]:
 def github_findings(text: str) -> set[tuple[str, str]]:
     found = set()
     for line in text.splitlines():
-        match = re.match(r"^::(error|warning|notice) file=([^,]*),line=\d+(?:,col=\d+)?,title=([^:]*)::", line)
+        # A repository-level finding (no CODEOWNERS, say) has no file: GitHub attaches it to the run.
+        match = re.match(r"^::(error|warning|notice) (?:file=([^,]*),line=\d+(?:,col=\d+)?,)?title=([^:]*)::", line)
         if match:
-            found.add((match[3], match[2]))
+            found.add((match[3], match[2] or ""))
         else:
             assert not line.startswith("::"), f"malformed workflow command: {line!r}"
     return found

@@ -348,3 +348,60 @@ def test_notifications_only_for_repos_with_applications(make_repo: Callable[...,
     _code, report = check_json(root, "--no-render", "--rule", "notifications-configured")
     [finding] = report["findings"]
     assert finding["severity"] == "info" and finding["path"] == "argocd/app.yaml"
+
+
+# --- production-environment-unknown -------------------------------------------------------------
+
+UNKNOWN = "production-environment-unknown"
+GUESTBOOK = {
+    "project": "default", "server": "https://kubernetes.default.svc", "namespace": "guestbook",
+    "path": "guestbook",
+}  # fmt: skip
+
+
+def test_no_production_application_is_said_once_with_the_config_that_declares_it(
+    make_repo: Callable[..., Path],
+) -> None:
+    root = make_repo({
+        "argocd/guestbook.yaml": _app(name="guestbook", **GUESTBOOK),
+        "argocd/helm-guestbook.yaml": _app(name="helm-guestbook", **GUESTBOOK),
+    })  # fmt: skip
+    _code, report = check_json(root, "--no-render", "--rule", UNKNOWN)
+    [finding] = report["findings"]
+    assert finding["severity"] == "info"
+    assert (finding["path"], finding["line"]) == ("argocd/guestbook.yaml", 1)
+    assert "2 Argo CD Applications" in finding["message"]
+    assert ".gitops-lint.yaml" in finding["message"] and "environments:" in finding["message"]
+    # Declaring it as the message says silences it.
+    declared = make_repo({
+        ".gitops-lint.yaml": "environments:\n  production:\n    namespaces: [guestbook]\n",
+        "argocd/guestbook.yaml": _app(name="guestbook", **GUESTBOOK),
+    }, name="declared")  # fmt: skip
+    _code, report = check_json(declared, "--no-render", "--rule", UNKNOWN)
+    assert report["findings"] == []
+
+
+@pytest.mark.parametrize(
+    "files",
+    [
+        {"cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n"},  # no Applications at all
+        {"argocd/a.yaml": _app(name="demo-prod", **GUESTBOOK)},  # the Application's name says it
+        {"argocd/a.yaml": _app(name="shop", **{**GUESTBOOK, "path": "apps/shop/overlays/production"})},
+    ],
+    ids=["no-applications", "name", "source-path"],
+)
+def test_production_recognised_or_nothing_to_say(make_repo: Callable[..., Path], files: dict[str, str]) -> None:
+    _code, report = check_json(make_repo(files), "--no-render", "--rule", UNKNOWN)
+    assert report["findings"] == []
+
+
+def test_application_set_name_gives_its_applications_their_environment(tmp_path: Path) -> None:
+    spec = {
+        "generators": [{"list": {"elements": [{"cluster": "eu", "url": "https://eu.example.com"}]}}],
+        "template": {**TEMPLATE, "spec": {**TEMPLATE["spec"], "project": "shop"}},
+    }
+    appset_resource = _appset(spec)
+    appset_resource.doc["metadata"]["name"] = "prod-shop"
+    appset_resource.environment = "production"  # as loading resolves it from the name
+    [generated] = generated_applications(appset_resource, _ctx(tmp_path))
+    assert generated.resource.environment == "production"

@@ -152,6 +152,9 @@ def test_required(make_repo: MakeRepo) -> None:
     bare = make_repo({"apps/a/cm.yaml": CM}, name="bare")
     [finding] = _findings(bare, "codeowners-required")
     assert finding.severity.value == "error"
+    # The repository is what lacks the file: the finding points at its root, not at a
+    # CODEOWNERS path that does not exist (annotations and SARIF would name a missing file).
+    assert finding.path == "" and not (bare / "CODEOWNERS").exists()
     for location in (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS"):
         root = make_repo({"apps/a/cm.yaml": CM, location: "* @org/team\n"}, name=location.replace("/", "_"))
         assert _findings(root, "codeowners-required") == []

@@ -37,6 +37,9 @@ def test_documented_examples(meta: RuleMeta, tmp_path: Path) -> None:
         ("https://raw.githubusercontent.com/org/repo/main/deploy.yaml", False),
         ("https://github.com/org/repo/releases/download/v1.0.0/install.yaml", True),
         ("https://example.com/install.yaml", False),
+        ("https://raw.githubusercontent.com/org/repo/refs/tags/v1.4.0/deploy.yaml", True),
+        ("https://raw.githubusercontent.com/org/repo/refs/heads/main/deploy.yaml", False),
+        ("https://github.com/org/repo/raw/refs/heads/release-1.4/deploy.yaml", False),
     ],
 )
 def test_remote_pin(reference: str, pinned: bool) -> None:
@@ -104,6 +107,22 @@ def test_unpinned_remote_and_helm_chart(tmp_path: Path) -> None:
     assert [f.line for f in findings] == [3, 5]
     assert "default branch" in findings[0].message
     assert "no version" in findings[1].message
+
+
+@pytest.mark.parametrize(
+    ("reference", "branch"),
+    [
+        ("https://raw.githubusercontent.com/org/repo/refs/heads/main/deploy/all.yaml", "main"),
+        ("https://github.com/org/repo/raw/refs/heads/release-1.4/deploy.yaml", "release-1.4"),
+        ("https://raw.githubusercontent.com/org/repo/master/deploy/all.yaml", "master"),
+    ],
+)
+def test_branch_url_names_the_branch(reference: str, branch: str, tmp_path: Path) -> None:
+    # A `refs/heads/<branch>` URL follows that branch; "ref refs" would say nothing useful.
+    root = materialize(tmp_path / "repo", {"infra/kustomization.yaml": f"resources:\n  - {reference}\n"})
+    [finding] = check(root, "kustomize-remote-unpinned")
+    assert f"branch {branch}" in finding.message
+    assert "refs " not in finding.message
 
 
 def test_symlink_loop_is_a_clear_missing_reference(tmp_path: Path) -> None:

@@ -49,7 +49,7 @@ BUILTIN_POLICY_IDS = {
 }  # fmt: skip
 PYTHON_RULE_IDS = {
     "application-path-exists", "hpa-replicas-ignored", "prefer-applicationset",
-    "notifications-configured", "rbac-no-wildcard-production",
+    "notifications-configured", "rbac-no-wildcard-production", "production-environment-unknown",
 }  # fmt: skip
 
 VALID = """\
@@ -288,6 +288,29 @@ def test_message_template_is_safe() -> None:
     assert text == (
         "web in <unset>: spec.containers[0].image = nginx (no environment); shop c0 c0 {literal}"
     )
+
+
+def test_generate_name_names_the_resource(make_repo: Callable[..., Path]) -> None:
+    # Hooks and Jobs are often created with `generateName`; the message names them by it.
+    root = make_repo({
+        "hooks/job.yaml": """\
+            apiVersion: batch/v1
+            kind: Job
+            metadata:
+              generateName: upgrade-sql-schema-
+            spec:
+              template:
+                spec:
+                  restartPolicy: Never
+                  containers:
+                    - name: migrate
+                      image: alpine:latest
+            """,
+    })  # fmt: skip
+    _, report = check_json(root, "--rule", "image-tag-pinned", "--no-render")
+    [finding] = [f for f in report["findings"] if f["rule"] == "image-tag-pinned"]
+    assert "Job upgrade-sql-schema-" in finding["message"]
+    assert "<unset>" not in finding["message"]
 
 
 # --- user policies through config and the CLI ---------------------------------------------------

@@ -37,11 +37,9 @@ def test_environments_from_config(tmp_path: Path) -> None:
     files[".gitops-lint.yaml"] = "environments:\n  production: {}\n  staging: {}\n  development: {}\n"
     root = materialize(tmp_path / "repo", files)
     findings = [f for f in check(root, "environment-missing-overlay") if f.rule == "environment-missing-overlay"]
-    assert sorted((f.path, f.environment) for f in findings) == [
-        ("apps/api/base/kustomization.yaml", "development"),
-        ("apps/api/base/kustomization.yaml", "staging"),
-        ("apps/web/base/kustomization.yaml", "development"),
-    ]
+    # Configured names are recognised; an environment no app has an overlay for is deployed
+    # some other way (the base itself, another repo), so only api's missing staging is reported.
+    assert sorted((f.path, f.environment) for f in findings) == [("apps/api/base/kustomization.yaml", "staging")]
 
 
 def test_overlay_names_map_to_environments(tmp_path: Path) -> None:
@@ -103,3 +101,122 @@ def test_source_directory_reported_once(tmp_path: Path) -> None:
         ("app-source-in-config-repo", "tools/go.mod", 1),
         ("app-source-in-config-repo", "tools/src/main.go", 1),
     }
+
+
+# --- structure rules mean what they say (issue 12 item 8) -----------------------------------------
+
+NAMESPACE = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {name}\n  labels:\n    team: web\n    tier: {name}\n"
+
+
+def test_overlay_included_by_another_kustomization_is_not_an_overlay_root(tmp_path: Path) -> None:
+    # The cluster kustomization includes the overlay: the overlay is a building block, its
+    # manifests reach the cluster through the includer, and nothing is copied.
+    files = {
+        "apps/web/overlays/production/kustomization.yaml": "resources:\n  - deployment.yaml\n",
+        "apps/web/overlays/production/deployment.yaml": DEPLOYMENT.format(name="web"),
+        "clusters/prod/kustomization.yaml": "resources:\n  - ../../apps/web/overlays/production\n",
+    }
+    root = materialize(tmp_path / "repo", files)
+    assert found(root, "overlay-without-base") == set()
+    del files["clusters/prod/kustomization.yaml"]
+    alone = materialize(tmp_path / "alone", files)
+    assert {path for _, path, _ in found(alone, "overlay-without-base")} == {
+        "apps/web/overlays/production/kustomization.yaml"
+    }
+
+
+def test_copies_count_only_between_overlays_that_share_a_base(tmp_path: Path) -> None:
+    files = {
+        # Two variants of one app (blue/green) over one base, each with its own Namespace copy.
+        "bgd/base/kustomization.yaml": "resources:\n  - deployment.yaml\n",
+        "bgd/base/deployment.yaml": DEPLOYMENT.format(name="bgd"),
+        "bgd/overlays/blue/kustomization.yaml": "resources:\n  - ../../base\n  - namespace.yaml\n",
+        "bgd/overlays/blue/namespace.yaml": NAMESPACE.format(name="bgd"),
+        "bgd/overlays/green/kustomization.yaml": "resources:\n  - ../../base\n  - namespace.yaml\n",
+        "bgd/overlays/green/namespace.yaml": NAMESPACE.format(name="bgd"),
+        # The same app for another platform: its own base, so its copy is not one of bgd's.
+        "bgd-ocp/base/kustomization.yaml": "resources:\n  - deployment.yaml\n",
+        "bgd-ocp/base/deployment.yaml": DEPLOYMENT.format(name="bgd-ocp"),
+        "bgd-ocp/overlays/blue/kustomization.yaml": "resources:\n  - ../../base\n  - namespace.yaml\n",
+        "bgd-ocp/overlays/blue/namespace.yaml": NAMESPACE.format(name="bgd"),
+        # Stand-alone examples that happen to hold the same Deployment: no shared base either.
+        "examples/plain/kustomization.yaml": "resources:\n  - web.yaml\n",
+        "examples/plain/web.yaml": DEPLOYMENT.format(name="web"),
+        "examples/with-ingress/kustomization.yaml": "resources:\n  - web.yaml\n",
+        "examples/with-ingress/web.yaml": DEPLOYMENT.format(name="web"),
+    }
+    root = materialize(tmp_path / "repo", files)
+    assert {path for _, path, _ in found(root, "duplicate-manifest-across-overlays")} == {
+        "bgd/overlays/blue/namespace.yaml",
+        "bgd/overlays/green/namespace.yaml",
+    }
+
+
+def _overlays(apps: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    files = {}
+    for app, overlays in apps.items():
+        files[f"{app}/base/kustomization.yaml"] = "resources:\n  - cm.yaml\n"
+        files[f"{app}/base/cm.yaml"] = f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {app.rsplit('/', 1)[-1]}\n"
+        for overlay in overlays:
+            files[f"{app}/overlays/{overlay}/kustomization.yaml"] = "resources:\n  - ../../base\n"
+    return files
+
+
+def _missing(tmp_path: Path, apps: dict[str, tuple[str, ...]], name: str = "repo") -> set[tuple[str, str | None]]:
+    root = materialize(tmp_path / name, _overlays(apps))
+    return {
+        (f.path.split("/base/")[0], f.environment)
+        for f in check(root, "environment-missing-overlay")
+        if f.rule == "environment-missing-overlay"
+    }
+
+
+def test_overlays_that_are_not_environments_are_not_expected(tmp_path: Path) -> None:
+    # Clusters, platforms, colours, versions and variants are overlay names, not environments.
+    apps = {
+        "apps/bgd": ("aks", "kind", "blue", "green"),
+        "apps/web": ("cluster1", "cluster2", "stable-1.0", "4.10"),
+        "apps/api": ("us-east", "common", "withns"),
+    }
+    assert _missing(tmp_path, apps) == set()
+
+
+def test_one_recognised_environment_is_not_a_promotion_path(tmp_path: Path) -> None:
+    assert _missing(tmp_path, {"apps/web": ("dev", "aks"), "apps/api": ("kind",)}) == set()
+
+
+def test_missing_environment_is_one_most_other_apps_have(tmp_path: Path) -> None:
+    apps = {
+        "apps/a": ("dev", "staging", "prod", "qa"),  # qa is a's own: the others are not missing it
+        "apps/b": ("dev", "staging", "prod-eu", "prod-us"),
+        "apps/c": ("development", "staging", "production"),
+        "apps/d": ("prod", "eu-west"),  # lacks development and staging, which all others have
+    }
+    assert _missing(tmp_path, apps) == {("apps/d", "development"), ("apps/d", "staging")}
+
+
+def test_apps_are_compared_with_their_siblings(tmp_path: Path) -> None:
+    # Teams keep their apps side by side; another team's promotion path is not this one's.
+    apps = {
+        "team-a/web": ("dev", "prod"),
+        "team-a/api": ("dev", "prod"),
+        "team-b/shop": ("uat", "prod"),
+        "team-b/cart": ("prod",),
+    }
+    assert _missing(tmp_path, apps) == {("team-b/cart", "staging")}
+
+
+def test_overlay_environment_comes_from_the_applications_deploying_it(tmp_path: Path) -> None:
+    # Overlays named by region; the Applications that deploy them say which environment each is.
+    files = _overlays({"apps/web": ("eu", "us"), "apps/api": ("eu",)})
+    for app, overlay, name in (("web", "eu", "web-prod"), ("web", "us", "web-staging"), ("api", "eu", "api-prod")):
+        files[f"argocd/{name}.yaml"] = (
+            f"apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: {name}\n"
+            "  namespace: argocd\nspec:\n  project: shop\n  source:\n"
+            "    repoURL: https://github.com/myorg/gitops-config.git\n    targetRevision: v1.0.0\n"
+            f"    path: apps/{app}/overlays/{overlay}\n  destination:\n"
+            f"    server: https://kubernetes.default.svc\n    namespace: {app}\n"
+        )
+    root = materialize(tmp_path / "repo", files)
+    findings = [f for f in check(root, "environment-missing-overlay") if f.rule == "environment-missing-overlay"]
+    assert [(f.path, f.environment) for f in findings] == [("apps/api/base/kustomization.yaml", "staging")]
