@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?= -n 2
 
-.PHONY: demo test install install-test lint typecheck policy-test bench corpus readme clean
+.PHONY: demo test install install-test lint typecheck policy-test bench corpus lock readme clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,13 @@ bench: install-test
 # hand-kept checked/true columns; needs ../shared/corpus or GITOPS_LINT_CORPUS).
 corpus: install
 	$(BIN)/python bench/corpus_precision.py --update docs/precision.md
+
+# The GitHub Action's hash-pinned dependencies (requirements/action.lock), from pyproject.toml;
+# tests/integration/test_action.py checks the lock still covers every runtime dependency.
+lock: install
+	$(BIN)/pip install --quiet pip-tools
+	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-header \
+	  --no-emit-index-url --no-emit-find-links -o requirements/action.lock pyproject.toml requirements/action.in
 
 # Regenerate README's rule table from the registry (tests/test_readme.py checks it).
 readme: install

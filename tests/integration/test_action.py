@@ -6,13 +6,20 @@ import json
 import re
 import subprocess
 import sys
+import tomllib
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import git_init, require_tool, write_tree
-from tests.integration.workflow_runner import ACTION, load_action, run_action, substitute
+from tests.conftest import REPO_ROOT, git_init, require_tool, write_tree
+from tests.integration.workflow_runner import (
+    ACTION,
+    load_action,
+    run_action,
+    run_bash_steps,
+    substitute,
+)
 
 CLEAN = {
     "CODEOWNERS": "* @myorg/platform\n",
@@ -91,7 +98,7 @@ def test_action_declares_the_documented_interface() -> None:
     assert {"path", "config", "kubernetes-version", "fail-on", "format", "sarif-file", "junit-file",
             "changed-only"} <= set(action["inputs"])
     assert set(action["outputs"]) == {"errors", "warnings", "sarif-file", "junit-file"}
-    install = action["runs"]["steps"][0]
+    (install,) = [step for step in action["runs"]["steps"] if step.get("id") == "install"]
     assert "${{ github.action_path }}" in str(install["env"]), "installs from the action's own checkout"
     assert action["inputs"]["install"]["default"] == "true"
 
@@ -183,11 +190,62 @@ def test_changed_only_outside_a_pull_request_checks_everything(workspace: Path, 
     assert "file=infrastructure/flags.yaml" in run.stdout
 
 
+def test_fork_pull_request_skips_uploads_but_still_fails_on_errors(workspace: Path, runner_temp: Path) -> None:
+    write_tree(workspace, {"infrastructure/flags.yaml": DUPLICATE_KEY})
+    event = {"pull_request": {"head": {"repo": {"fork": True}}}}
+    run = run_action(workspace, runner_temp, {"sarif-file": "out.sarif", "junit-file": "out.xml"}, event)
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "::notice title=gitops-lint::pull request from a fork" in run.stdout
+    # Empty outputs make the workflow's upload steps skip instead of failing on permissions.
+    assert (run.outputs["sarif-file"], run.outputs["junit-file"]) == ("", "")
+    assert "file=infrastructure/flags.yaml" in run.stdout
+    same_repo = run_action(workspace, runner_temp, {"sarif-file": "out.sarif"},
+                           {"pull_request": {"head": {"repo": {"fork": False}}}})
+    assert same_repo.outputs["sarif-file"] == "out.sarif"
+
+
+def _lock_pins() -> dict[str, str]:
+    text = (REPO_ROOT / "requirements" / "action.lock").read_text(encoding="utf-8")
+    pins = {}
+    for entry in re.split(r"\n(?=[A-Za-z])", text):
+        match = re.match(r"^([A-Za-z0-9_.-]+)==(\S+)", entry)
+        if match:
+            assert "--hash=sha256:" in entry, f"{match[1]} is pinned without a hash"
+            pins[re.sub(r"[-_.]+", "-", match[1]).lower()] = match[2]
+    return pins
+
+
+def test_the_action_lock_pins_every_runtime_dependency_by_hash() -> None:
+    # `make lock` refreshes it; a dependency added to pyproject.toml without that would make the
+    # action's --require-hashes install fail for every user.
+    project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    declared = {re.sub(r"[-_.]+", "-", re.split(r"[<>=!~ \[;]", dep, maxsplit=1)[0]).lower()
+                for dep in project["project"]["dependencies"]}
+    backend = {re.sub(r"[-_.]+", "-", re.split(r"[<>=!~ \[;]", dep, maxsplit=1)[0]).lower()
+               for dep in project["build-system"]["requires"]}
+    pins = _lock_pins()
+    assert declared | backend <= set(pins), sorted((declared | backend) - set(pins))
+    assert not {"kubernetes", "jq"} & set(pins), "the drift extra stays out of the action's install"
+
+
+def test_install_refuses_an_old_python_in_one_line(workspace: Path, runner_temp: Path, tmp_path: Path) -> None:
+    fake_bin = tmp_path / "old-python"
+    fake_bin.mkdir()
+    (fake_bin / "python3").write_text("#!/bin/sh\n[ \"$1\" = --version ] && echo 'Python 3.8.10' && exit 0\nexit 1\n")
+    (fake_bin / "python3").chmod(0o755)
+    (install,) = [step for step in load_action()["runs"]["steps"] if step.get("id") == "install"]
+    context = {"inputs": {"install": "true"}, "github": {"action_path": str(REPO_ROOT)}, "steps": {}}
+    run = run_bash_steps([install], context, workspace, runner_temp, [str(fake_bin)])
+    assert run.returncode == 2
+    assert "::error title=gitops-lint::gitops-lint needs Python 3.11 or newer (Python 3.8.10)" in run.stdout
+
+
 @pytest.mark.slow
 def test_install_step_installs_from_the_action_checkout(workspace: Path, runner_temp: Path) -> None:
     # The real install (a virtualenv, pip from PyPI for dependencies), then the check runs with the
     # gitops-lint it put on GITHUB_PATH rather than this test's.
     run = run_action(workspace, runner_temp, {"install": "true"})
     assert run.returncode == 0, run.stdout + run.stderr
-    assert str(runner_temp / "gitops-lint-venv" / "bin") in (runner_temp / "github_path_0").read_text(encoding="utf-8")
+    added = "".join(path.read_text(encoding="utf-8") for path in runner_temp.glob("github_path_*"))
+    assert str(runner_temp / "gitops-lint-venv" / "bin") in added
     assert run.outputs["errors"] == "0"
