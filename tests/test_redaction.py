@@ -141,9 +141,14 @@ def test_fixture_really_is_full_of_secrets(secret_repo: Path) -> None:
     assert len({f.fingerprint for f in fingerprinted}) >= len(SECRETS) - 1
     assert any("committed in" in f.message for f in fingerprinted)  # the history finding
     labels = " ".join(f.message for f in fingerprinted)
-    missed = [name for name, value in SECRETS.items() if name != "docker-password" and redact(value) not in labels]
+    missed = [name for name, value in SECRETS.items() if name != "docker-password" and _digest(value) not in labels]
     assert not missed, f"not detected: {missed}"
-    assert redact(DOCKER_AUTH) in labels
+    assert _digest(DOCKER_AUTH) in labels
+
+
+def _digest(value: str) -> str:
+    """The keyed hash a label of `value` shows in this process (labels may add a public prefix)."""
+    return redact(value).split("hmac:")[1].rstrip("]")
 
 
 @pytest.mark.parametrize("fmt", FORMATS)

@@ -13,8 +13,8 @@ import math
 import posixpath
 import re
 from collections import Counter
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from gitops_lint.context import CheckContext
@@ -124,7 +124,7 @@ class Hit:
     @property
     def label(self) -> str:
         where = f" in `{self.key}`" if self.key else ""
-        return f"{self.pattern.description}{where} {redact(self.value)}"
+        return f"{self.pattern.description}{where} {redact(self.value, self.pattern.shown_prefix(self.value))}"
 
 
 def _normalise_key_block(body: str) -> str:
@@ -330,6 +330,7 @@ def check_plaintext_secret(resource: Resource, ctx: CheckContext) -> Iterator[Fi
     if resource.rendered_from is not None and is_kustomization_file(resource.path):
         return  # a secretGenerator's output: no-secret-generator-literals reports its source
     for (section, key), value in plaintext_values(resource):
+        ctx.redactor.add(value)
         yield ctx.finding(
             NO_PLAINTEXT_SECRET,
             f"{resource.kind} {resource.name}: {section}.{key} holds a plaintext value {redact(value)}",
@@ -419,6 +420,7 @@ def _generator_literal_findings(ctx: CheckContext, file: str, index: int, item: 
         value = value.strip().strip("\"'")
         if not value or is_not_a_secret(value):
             continue
+        ctx.redactor.add(value)
         pointer = ("secretGenerator", index, "literals", position)
         line = (locate_line(source.text, 0, pointer) if source else None) or 1
         yield ctx.finding(
@@ -446,6 +448,7 @@ def _generator_file_findings(ctx: CheckContext, kustomization: str, item: Mappin
         if is_env:
             for line, key, value in env_entries(text):
                 if value and not is_not_a_secret(value):
+                    ctx.redactor.add(value)
                     yield ctx.finding(
                         NO_SECRET_GENERATOR_LITERALS,
                         f"{key} is committed in plain text and read by secretGenerator {name!s} "
@@ -455,6 +458,7 @@ def _generator_file_findings(ctx: CheckContext, kustomization: str, item: Mappin
                         fingerprint=fingerprint(NO_SECRET_GENERATOR_LITERALS.id, path, value),
                     )
         elif text.strip() and not is_not_a_secret(text.strip()):
+            ctx.redactor.add(text.strip())
             yield ctx.finding(
                 NO_SECRET_GENERATOR_LITERALS,
                 f"file is committed in plain text and read by secretGenerator {name!s} "
@@ -584,6 +588,7 @@ def credential_findings(ctx: CheckContext, path: str, text: str) -> Iterator[Fin
     for hit in hits:
         if hit.line in skipped or hit.value in owned_values:
             continue
+        ctx.redactor.add(hit.value)
         yield ctx.finding(
             NO_CREDENTIALS_IN_FILES,
             f"{hit.label} [{hit.pattern.id}]",
@@ -605,6 +610,34 @@ def check_credentials_in_files(ctx: CheckContext) -> Iterator[Finding]:
         if text is None:
             continue
         yield from credential_findings(ctx, path, text)
+
+
+def credential_spans(text: str) -> list[tuple[int, int]]:
+    """Where `text` holds a credential any pattern recognises (for scrubbing tool output)."""
+    return [(hit.start, hit.end) for hit in scan_text(text)]
+
+
+def redact_findings(findings: Iterable[Finding], ctx: CheckContext) -> list[Finding]:
+    """Every finding's message and fix with this run's secret values and any credential replaced.
+
+    The last step before a report: kustomize's, helm's and git's messages are quoted in
+    findings and may hold a generator literal, a URL with credentials or a value from a
+    patch, and a rule's message may quote a field that turns out to be a secret.
+    """
+    redactor = ctx.redactor
+    out: list[Finding] = []
+    for finding in findings:
+        message = redactor.scrub(finding.message, credential_spans)
+        fix = redactor.scrub(finding.fix, credential_spans)
+        if message != finding.message or fix != finding.fix:
+            finding = replace(finding, message=message, fix=fix)
+        out.append(finding)
+    return out
+
+
+def redact_notes(notes: Iterable[str], ctx: CheckContext) -> list[str]:
+    """The run's stderr notes, scrubbed like the findings (they quote tool output too)."""
+    return [ctx.redactor.scrub(note, credential_spans) for note in notes]
 
 
 RULES = (
