@@ -416,7 +416,13 @@ def _generator_literal_findings(ctx: CheckContext, file: str, index: int, item: 
     for position, literal in enumerate(literals if isinstance(literals, list) else []):
         if not isinstance(literal, str):
             continue
-        key, _sep, value = literal.partition("=")
+        key, sep, value = literal.partition("=")
+        if not sep:
+            # kustomize rejects it, quoting the whole literal: kustomize-build-fails reports
+            # the build, and the literal (perhaps `TOKEN:value`) must not appear in that message.
+            if not is_not_a_secret(literal):
+                ctx.redactor.add(literal.strip())
+            continue
         value = value.strip().strip("\"'")
         if not value or is_not_a_secret(value):
             continue
