@@ -246,11 +246,35 @@ NOT_A_SECRET_KEY_PREFIX = re.compile(
     r"rotate|has|show|include|exclude|validate|verify)"
 )
 
+# Keys that describe where or who rather than authenticate (compared normalised; a key ending
+# in one of these, `DB_HOST`, `S3_BUCKET`, `POSTGRES_USER`, is one too). In a Secret they are
+# not findings by themselves; a URL among them is, when it carries a password.
+NON_CREDENTIAL_KEY_WORDS: tuple[str, ...] = (
+    "username", "user", "login", "host", "hostname", "port", "url", "uri", "endpoint", "bucket",
+    "region", "database", "db", "dbname", "email", "mail", "name", "namespace", "project",
+    "server", "address", "cluster", "zone", "scheme", "protocol", "domain", "path", "type",
+    "clientid", "accesskeyid", "accountid", "tenantid", "subscriptionid", "appid", "applicationid",
+)  # fmt: skip
+
+# Well-known default or guessable passwords (compared lower case, as written): a Secret holding
+# one is a finding of its own (anyone can log in), not a placeholder. `CHANGE_ME` spelt as a
+# marker is a placeholder; `changeme` as a value is what the chart shipped.
+WEAK_PASSWORDS: frozenset[str] = frozenset(
+    {
+        "admin", "password", "changeme", "changeit", "harbor12345", "prom-operator", "root", "toor",
+        "123456", "1234567", "12345678", "123456789", "1234567890", "qwerty", "letmein", "welcome",
+        "password1", "password123", "passw0rd", "p@ssw0rd", "p@ssword", "admin123", "admin1234",
+        "administrator", "secret", "minioadmin", "minio123", "postgres", "mysql", "guest", "test",
+        "test123", "default", "pass", "pass123", "hunter2", "s3cr3t", "supersecret", "rabbitmq",
+        "elastic", "changeme123", "demo", "abc123", "keycloak", "grafana", "redis", "mongo",
+    }
+)  # fmt: skip
+
 # Values that point at a secret kept elsewhere.
 REFERENCE = re.compile(
     r"^(?:op://|vault:|ref\+|ENC\[|akv:|awssm:|gcpsm:|secretref:|sm://|arn:aws:secretsmanager:|"
     r"projects/[^/]+/secrets/|azurekeyvault:|\$)"
-    r"|\$\{[^}]*\}|\$\([^)]*\)|\{\{.*\}\}|%\{[^}]*\}|#\{[^}]*\}|^<[^<>]+>$|^\[\[.*\]\]$|^__[A-Z0-9_]+__$|^\*[\w.-]+$"  # `*alias`: a YAML alias
+    r"|\$\{[^}]*\}|\$\([^)]*\)|\{\{.*\}\}|%\{[^}]*\}|#\{[^}]*\}|^<[^<>]+>$|^<<[^<>]+>>$|^\[\[.*\]\]$|^__[A-Z0-9_]+__$|^\*[\w.-]+$"  # `*alias`: a YAML alias
 )
 
 # Values everyone recognises as "fill me in" (compared lower case, `_-. ` removed).
