@@ -49,6 +49,7 @@ MIN_ENTROPY = 3.0  # bits per character; "password123" has 3.3, "changeme" 2.75
 _NAME_LIKE = re.compile(
     r"^_*[a-z0-9]+(?:[-._][a-z0-9]+)+$|^[a-z]+$|^[A-Z][a-z]+$|^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$"
     r"|^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+$"  # a dotted reference in code or templates: `self.token`
+    r"|^(?:[A-Z][a-z]+){2,4}$"  # a type or kind name in prose: `secret: ExternalSecret to sync`
 )
 _NUMBER_LIKE = re.compile(r"^[0-9.:_-]+$")
 # `api-key-goes-here`, `TODO: set me`, `REPLACE_WITH_TOKEN`, `CHANGE_ME`

@@ -107,7 +107,8 @@ def test_secret_key_names(key: str, expected: bool) -> None:
 @pytest.mark.parametrize(
     ("value", "expected"),
     [(PASSWORD, True), ("my-db-secret", False), ("postgresql", False), ("changeme", False),
-     ("/var/run/secrets/token", False), ("https://vault.example.com", False), ("12345678", False)],
+     ("/var/run/secrets/token", False), ("https://vault.example.com", False), ("12345678", False),
+     ("ExternalSecret", False), ("ClusterSecretStore", False)],
 )  # fmt: skip
 def test_entropy_separates_passwords_from_names(value: str, expected: bool) -> None:
     assert has_secret_entropy(value) is expected
@@ -152,6 +153,9 @@ def test_scan_text_finds_each_credential_kind(text: str, pattern_id: str) -> Non
         "token: " + "x" * 40 + "\n",
         "image: ghcr.io/example/app@sha256:" + "ab12" * 16 + "\n",
         "clientSecret: $oidc.keycloak.clientSecret\n",
+        # measured on the corpus: a template placeholder and a Taskfile's prose
+        "token: <<PLEX_API_KEY>>\n",
+        "summary: |\n  secret: ExternalSecret to sync (required)\n",
     ],
 )
 def test_scan_text_ignores_names_references_and_placeholders(text: str) -> None:
