@@ -14,7 +14,6 @@ import base64
 import binascii
 import hashlib
 import hmac
-import re
 import secrets
 from collections.abc import Callable, Iterable
 
@@ -24,6 +23,7 @@ _SHOWN_DIGEST = 8
 # Secret and an ordinary word in a ClusterRole's message.
 _SUBSTRING_MIN = 8
 _MIN_KNOWN = 4  # below this a "value" is a word or a digit, not something worth scrubbing
+_NARROW_LIMIT = 1000  # known forms up to which one search per form over all messages is cheaper
 
 
 def keyed_digest(value: str) -> str:
@@ -70,42 +70,77 @@ class Redactor:
 
     Messages built from another tool's output (kustomize, helm, git) may quote a generator
     literal or a URL with credentials; every finding's text passes through `scrub` before a
-    reporter sees it.
+    reporter sees it. Values are indexed by their first characters, so a message costs one
+    dictionary lookup per character however many secrets the run found.
     """
 
     def __init__(self) -> None:
-        self._known: set[str] = set()
-        self._compiled: re.Pattern[str] | None = None
+        self._by_head: dict[str, list[str]] = {}
 
     def add(self, value: str) -> None:
         """Remember a secret value (and its encoded forms) so no message can quote it."""
-        new = encoded_forms(value) - self._known
-        if new:
-            self._known |= new
-            self._compiled = None
+        for form in encoded_forms(value):
+            known = self._by_head.setdefault(form[:_MIN_KNOWN], [])
+            if form not in known:
+                known.append(form)
+                known.sort(key=len, reverse=True)  # the longest form is replaced whole
 
     def __len__(self) -> int:
-        return len(self._known)
+        return sum(len(forms) for forms in self._by_head.values())
 
-    def _pattern(self) -> re.Pattern[str] | None:
-        if self._compiled is None and self._known:
-            # Longest first, so a value is replaced whole before any shorter value inside it.
-            alternatives = [
-                re.escape(value) if len(value) >= _SUBSTRING_MIN else rf"(?<!\w){re.escape(value)}(?!\w)"
-                for value in sorted(self._known, key=len, reverse=True)
-            ]
-            self._compiled = re.compile("|".join(alternatives))
-        return self._compiled
+    def narrowed_to(self, texts: list[str]) -> Redactor:
+        """A redactor of only the values that occur somewhere in `texts` (usually none).
+
+        One C-level substring search per value over all texts at once is far cheaper than a
+        per-character scan of every message, as long as the run found a few hundred values
+        or fewer; beyond that the per-message scan is cheaper and the redactor stays whole.
+        """
+        if len(self) > _NARROW_LIMIT:
+            return self
+        joined = "\0".join(texts)
+        narrowed = Redactor()
+        for head, forms in self._by_head.items():
+            present = [form for form in forms if form in joined]
+            if present:
+                narrowed._by_head[head] = present
+        return narrowed
+
+    def known_spans(self, text: str) -> list[tuple[int, int]]:
+        """(start, end) of every known value in `text`, left to right, not overlapping."""
+        spans: list[tuple[int, int]] = []
+        # Most messages hold no secret: one set intersection (in C) says so before any scan.
+        if self._by_head.keys().isdisjoint(text[i : i + _MIN_KNOWN] for i in range(len(text) - _MIN_KNOWN + 1)):
+            return spans
+        position, last = 0, len(text) - _MIN_KNOWN
+        while position <= last:
+            for form in self._by_head.get(text[position : position + _MIN_KNOWN], ()):
+                end = position + len(form)
+                if text.startswith(form, position) and (len(form) >= _SUBSTRING_MIN or _is_word(text, position, end)):
+                    spans.append((position, end))
+                    position = end
+                    break
+            else:
+                position += 1
+        return spans
 
     def scrub(self, text: str, credentials: SpanFinder | None = None) -> str:
         """`text` with every known value, and every credential `credentials` finds, replaced by a label."""
         if not text:
             return text
-        pattern = self._pattern()
-        if pattern is not None:
-            text = pattern.sub(lambda match: label(match.group()), text)
+        if self._by_head:
+            text = _replace(text, self.known_spans(text))
         if credentials is not None:
-            spans = sorted(credentials(text), reverse=True)
-            for start, end in spans:  # from the end, so earlier offsets stay valid
-                text = text[:start] + label(text[start:end]) + text[end:]
+            text = _replace(text, list(credentials(text)))
         return text
+
+
+def _is_word(text: str, start: int, end: int) -> bool:
+    before = text[start - 1] if start > 0 else " "
+    after = text[end] if end < len(text) else " "
+    return not (before.isalnum() or before == "_" or after.isalnum() or after == "_")
+
+
+def _replace(text: str, spans: list[tuple[int, int]]) -> str:
+    for start, end in sorted(spans, reverse=True):  # from the end, so earlier offsets stay valid
+        text = text[:start] + label(text[start:end]) + text[end:]
+    return text

@@ -69,3 +69,15 @@ def test_short_known_values_are_scrubbed_only_as_words() -> None:
     assert redactor.scrub("ClusterRole administrator; password admin.") == (
         f"ClusterRole administrator; password {label('admin')}."
     )
+
+
+def test_narrowed_redactor_keeps_only_values_present_and_still_scrubs_them() -> None:
+    redactor = Redactor()
+    absent = _fake("Absent-", "Value-", "3Kp8")
+    redactor.add(PASSWORD)
+    redactor.add(absent)
+    messages = ["nothing here", f"kustomize: bad literal {PASSWORD}"]
+    narrowed = redactor.narrowed_to(messages)
+    assert 0 < len(narrowed) < len(redactor)
+    assert narrowed.scrub(messages[1]) == f"kustomize: bad literal {label(PASSWORD)}"
+    assert narrowed.scrub(f"x {absent}") == f"x {absent}"  # not in any message: not searched for

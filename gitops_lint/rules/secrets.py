@@ -876,6 +876,9 @@ def check_credentials_in_files(ctx: CheckContext) -> Iterator[Finding]:
 
 def credential_spans(text: str) -> list[tuple[int, int]]:
     """Where `text` holds a credential any pattern recognises (for scrubbing tool output)."""
+    lowered = text.lower()
+    if not any(hint in lowered for hint in _PATTERNS_BY_HINT):  # substring tests beat the hint regex here
+        return []
     return [(hit.start, hit.end) for hit in scan_text(text)]
 
 
@@ -886,7 +889,8 @@ def redact_findings(findings: Iterable[Finding], ctx: CheckContext) -> list[Find
     findings and may hold a generator literal, a URL with credentials or a value from a
     patch, and a rule's message may quote a field that turns out to be a secret.
     """
-    redactor = ctx.redactor
+    findings = list(findings)
+    redactor = ctx.redactor.narrowed_to([text for f in findings for text in (f.message, f.fix)])
     out: list[Finding] = []
     for finding in findings:
         message = redactor.scrub(finding.message, credential_spans)
