@@ -140,3 +140,20 @@ def test_every_planted_shape_is_reported(hostile_repo: Path, tmp_path: Path) -> 
     )
     remote = [f for f in report["findings"] if f["path"] == "apps/remote/kustomization.yaml"]
     assert remote, "the remote base with credentials in its URL must be reported"
+
+
+def test_a_failed_build_never_carries_url_credentials(tmp_path: Path) -> None:
+    """kustomize prints the git command it ran, password included; the build result (which
+    check findings, drift reports and the render cache all read) must not."""
+    from gitops_lint.render.kustomize import build, find_kustomize
+
+    require_tool("kubectl")
+    password = SECRETS["remote base url"]
+    root = write_tree(tmp_path / "k", {
+        "kustomization.yaml": f"resources:\n  - https://deploy:{password}@git.example.com/org/base//app?ref=v1\n",
+    })  # fmt: skip
+    kustomize = find_kustomize()
+    assert kustomize is not None
+    result = build(kustomize, root, timeout=60)
+    assert not result.ok and "git.example.com" in result.error
+    assert password not in result.error and "[redacted hmac:" in result.error
