@@ -197,3 +197,19 @@ def test_a_value_patched_in_by_an_overlay_is_reported_at_the_patch(make_repo: Ma
     finding = _only(findings(root, "no-plaintext-secret", render=True))
     assert (finding.path, finding.line) == ("apps/db/overlays/prod/secret-patch.yaml", 6)
     assert "stringData.password" in finding.message
+
+
+def test_a_value_set_by_an_inline_patch_is_reported_in_the_overlay_kustomization(make_repo: MakeRepo) -> None:
+    kustomize_tool()
+    root = make_repo(
+        {
+            "apps/db/base/kustomization.yaml": "resources: [secret.yaml]\n",
+            "apps/db/base/secret.yaml": secret("db", "stringData:\n  username: app\n"),
+            "apps/db/overlays/prod/kustomization.yaml": (
+                "resources: [../../base]\npatches:\n  - patch: |-\n      apiVersion: v1\n      kind: Secret\n"
+                f"      metadata:\n        name: db\n      stringData:\n        password: {PASSWORD}\n"
+            ),
+        }
+    )
+    finding = _only(findings(root, "no-plaintext-secret", render=True))
+    assert (finding.path, finding.line) == ("apps/db/overlays/prod/kustomization.yaml", 9)
