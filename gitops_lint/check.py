@@ -17,6 +17,7 @@ from gitops_lint.repo.parse_cache import ParseCache
 from gitops_lint.repo.sources import LOADER_RULES, hot_tag, load_all, load_incrementally
 from gitops_lint.rules.baseline import apply_baseline
 from gitops_lint.rules.registry import RuleRegistry, load_registry
+from gitops_lint.rules.secrets import redact_findings, redact_notes
 from gitops_lint.rules.suppress import SUPPRESSION_RULE_IDS, apply_levels, suppress
 from gitops_lint.validate.schemas import SchemaRegistry
 
@@ -201,6 +202,8 @@ def run_check(options: CheckOptions, registry: RuleRegistry | None = None) -> Ch
         # After suppression: a comment on a baselined secret is still "used".
         findings = apply_baseline(findings, ctx)
     findings = apply_levels(findings, ctx.config)
+    # Last: no message may quote a secret value this run found, or any credential at all.
+    findings = redact_findings(findings, ctx)
     resources = sum(1 for _ in ctx.checked_resources())
     report = Report.build(
         findings,
@@ -212,7 +215,7 @@ def run_check(options: CheckOptions, registry: RuleRegistry | None = None) -> Ch
     )
     fail_on = options.fail_on or ctx.config.fail_on or Severity.ERROR
     report.fail_on = fail_on
-    return CheckResult(report, ctx.notes, fail_on)
+    return CheckResult(report, redact_notes(ctx.notes, ctx), fail_on)
 
 
 def _render(ctx: CheckContext, options: CheckOptions) -> list[Finding]:

@@ -9,6 +9,7 @@ from typing import Any
 
 from gitops_lint.config import Config
 from gitops_lint.model import Finding, Resource, RuleMeta, Severity
+from gitops_lint.redaction import Redactor
 from gitops_lint.repo.files import FileSet, RepoFile, read_text
 from gitops_lint.repo.layout import Layout
 from gitops_lint.repo.parse_cache import ParseCache
@@ -58,6 +59,8 @@ class CheckContext:
     parse_cache: ParseCache | None = None
     # Incremental runs: directories deployed by Applications left unparsed (see check.py).
     unloaded_application_dirs: set[str] = field(default_factory=set)
+    # Every secret value the secret rules found: no message of this run may quote one.
+    redactor: Redactor = field(default_factory=Redactor)
     _text_cache: dict[str, str | None] = field(default_factory=dict)
     _covered: tuple[int, set[str]] | None = None  # (len(rendered) it was built from, paths)
 

@@ -226,8 +226,21 @@ def build(
             str(directory), False, "", f"kustomize did not finish within {timeout:g}s", True
         )
     if code != 0:
-        return BuildResult(str(directory), False, "", stderr.strip() or stdout.strip() or f"exit status {code}")
+        message = stderr.strip() or stdout.strip() or f"exit status {code}"
+        return BuildResult(str(directory), False, "", _without_credentials(message))
     return BuildResult(str(directory), True, stdout, "", origin_base=origin_base)
+
+
+def _without_credentials(message: str) -> str:
+    """kustomize's message with every credential a pattern recognises replaced by a label.
+
+    kustomize prints the git command it ran, URL password and all, and quotes generator
+    literals; this text reaches check findings, drift reports and the render cache.
+    """
+    from gitops_lint.redaction import Redactor  # the pattern table loads only when a build fails
+    from gitops_lint.rules.secrets import credential_spans
+
+    return Redactor().scrub(message, credential_spans)
 
 
 # -- kustomize's error messages, made readable -------------------------------------------------

@@ -189,6 +189,7 @@ def _findings(ctx: CheckContext, hits: list[HistoryHit]) -> list[Finding]:
             continue
         if _still_present(ctx, path, value):
             continue  # the current-tree scan reports it where it is now
+        ctx.redactor.add(value)
         commit = item.commit
         findings.append(
             ctx.finding(

@@ -19,6 +19,7 @@ from gitops_lint.atomic_file import write_text_atomically
 from gitops_lint.context import CheckContext
 from gitops_lint.errors import UsageError
 from gitops_lint.model import Finding
+from gitops_lint.redaction import label
 
 BASELINE_NAME = ".gitops-lint-baseline.json"
 BASELINE_SCHEMA = 1
@@ -29,8 +30,6 @@ SECRET_RULE_IDS: tuple[str, ...] = (
     "no-credentials-in-files",
     "sops-incomplete-encryption",
 )
-_SHOWN_PREFIX = 4
-_MIN_LENGTH_FOR_PREFIX = 12  # below this, four characters would give too much away
 
 
 def value_digest(value: str) -> str:
@@ -43,10 +42,9 @@ def fingerprint(rule: str, path: str, value: str) -> str:
     return hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest()[:40]
 
 
-def redact(value: str) -> str:
-    """What a message shows instead of a secret: its first characters (long values only) and a hash."""
-    shown = value[:_SHOWN_PREFIX] if len(value) >= _MIN_LENGTH_FOR_PREFIX else ""
-    return f"[{shown}… sha256:{value_digest(value)[:8]}]"
+def redact(value: str, public_prefix: str = "") -> str:
+    """What a message shows instead of a secret: a keyed hash, and a token format's public prefix only."""
+    return label(value, public_prefix)
 
 
 def baseline_path(ctx: CheckContext) -> Path:

@@ -38,6 +38,16 @@ class SecretPattern:
     confirm: str = "token"
     hints: tuple[str, ...] = ()
     multiline: bool = False
+    # The part of a match every token of the format starts with, published by the vendor
+    # (`AKIA`, `ghp_`): a redacted label may show it, as it names the kind of credential.
+    public_prefix: str = ""
+
+    def shown_prefix(self, value: str) -> str:
+        """The public prefix `value` starts with, or "" (passwords and plain values show nothing)."""
+        if not self.public_prefix:
+            return ""
+        match = re.match(self.public_prefix, value)
+        return match.group() if match else ""
 
 
 def _p(pattern: str, flags: int = 0) -> re.Pattern[str]:
@@ -64,12 +74,14 @@ PATTERNS: tuple[SecretPattern, ...] = (
         "age-secret-key",
         _p(_B + r"(?P<secret>AGE-SECRET-KEY-1[02-9AC-HJ-NP-Z]{58})" + _E),
         "age secret key (SOPS' age identity)",
+        public_prefix=r"AGE-SECRET-KEY-1",
         hints=("age-secret-key-1",),
     ),
     SecretPattern(
         "aws-access-key-id",
         _p(_B + r"(?P<secret>(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16})" + _E),
         "AWS access key id (long-term AKIA or temporary ASIA credentials)",
+        public_prefix=r"AKIA|ASIA|ABIA|ACCA",
         hints=("akia", "asia", "abia", "acca"),
     ),
     SecretPattern(
@@ -84,36 +96,42 @@ PATTERNS: tuple[SecretPattern, ...] = (
         "github-token",
         _p(_B + r"(?P<secret>gh[pousr]_[A-Za-z0-9]{36})" + _E),
         "GitHub token (personal, OAuth, user-to-server, server-to-server, refresh)",
+        public_prefix=r"gh[pousr]_",
         hints=("ghp_", "gho_", "ghu_", "ghs_", "ghr_"),
     ),
     SecretPattern(
         "github-fine-grained-token",
         _p(_B + r"(?P<secret>github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59})" + _E),
         "GitHub fine-grained personal access token",
+        public_prefix=r"github_pat_",
         hints=("github_pat_",),
     ),
     SecretPattern(
         "gitlab-token",
         _p(_B + r"(?P<secret>(?:glpat|gldt|glrt|glft|glcbt|glsoat|gloas)-[A-Za-z0-9_-]{20,})" + _E),
         "GitLab personal/deploy/runner/feed/CI job/OAuth token",
+        public_prefix=r"(?:glpat|gldt|glrt|glft|glcbt|glsoat|gloas)-",
         hints=("glpat-", "gldt-", "glrt-", "glft-", "glcbt-", "glsoat-", "gloas-"),
     ),
     SecretPattern(
         "gitlab-runner-registration-token",
         _p(_B + r"(?P<secret>GR1348941[A-Za-z0-9_-]{20})" + _E),
         "GitLab runner registration token",
+        public_prefix=r"GR1348941",
         hints=("gr1348941",),
     ),
     SecretPattern(
         "slack-token",
         _p(_B + r"(?P<secret>xox[abposr]-(?:\d+-){1,3}[A-Za-z0-9-]{10,})" + _E),
         "Slack bot, user, app or workspace token",
+        public_prefix=r"xox[abposr]-",
         hints=("xoxa-", "xoxb-", "xoxp-", "xoxo-", "xoxs-", "xoxr-"),
     ),
     SecretPattern(
         "slack-app-token",
         _p(_B + r"(?P<secret>xapp-\d-[A-Z0-9]+-\d+-[a-f0-9]{32,})" + _E),
         "Slack app-level token",
+        public_prefix=r"xapp-",
         hints=("xapp-",),
     ),
     SecretPattern(
@@ -138,30 +156,35 @@ PATTERNS: tuple[SecretPattern, ...] = (
         "google-api-key",
         _p(_B + r"(?P<secret>AIza[0-9A-Za-z_-]{35})" + _E),
         "Google API key",
+        public_prefix=r"AIza",
         hints=("aiza",),
     ),
     SecretPattern(
         "google-oauth-client-secret",
         _p(_B + r"(?P<secret>GOCSPX-[A-Za-z0-9_-]{28})" + _E),
         "Google OAuth client secret",
+        public_prefix=r"GOCSPX-",
         hints=("gocspx-",),
     ),
     SecretPattern(
         "stripe-secret-key",
         _p(_B + r"(?P<secret>(?:sk|rk)_live_[A-Za-z0-9]{24,})" + _E),
         "Stripe live secret or restricted key",
+        public_prefix=r"(?:sk|rk)_live_",
         hints=("sk_live_", "rk_live_"),
     ),
     SecretPattern(
         "npm-token",
         _p(_B + r"(?P<secret>npm_[A-Za-z0-9]{36})" + _E),
         "npm access token",
+        public_prefix=r"npm_",
         hints=("npm_",),
     ),
     SecretPattern(
         "jwt",
         _p(_B + r"(?P<secret>eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{16,})" + _E),
         "JSON Web Token (e.g. a Kubernetes service-account token)",
+        public_prefix=r"eyJ",
         hints=("eyj",),
     ),
     SecretPattern(
@@ -223,11 +246,35 @@ NOT_A_SECRET_KEY_PREFIX = re.compile(
     r"rotate|has|show|include|exclude|validate|verify)"
 )
 
+# Keys that describe where or who rather than authenticate (compared normalised; a key ending
+# in one of these, `DB_HOST`, `S3_BUCKET`, `POSTGRES_USER`, is one too). In a Secret they are
+# not findings by themselves; a URL among them is, when it carries a password.
+NON_CREDENTIAL_KEY_WORDS: tuple[str, ...] = (
+    "username", "user", "login", "host", "hostname", "port", "url", "uri", "endpoint", "bucket",
+    "region", "database", "db", "dbname", "email", "mail", "name", "namespace", "project",
+    "server", "address", "cluster", "zone", "scheme", "protocol", "domain", "path", "type",
+    "clientid", "accesskeyid", "accountid", "tenantid", "subscriptionid", "appid", "applicationid",
+)  # fmt: skip
+
+# Well-known default or guessable passwords (compared lower case, as written): a Secret holding
+# one is a finding of its own (anyone can log in), not a placeholder. `CHANGE_ME` spelt as a
+# marker is a placeholder; `changeme` as a value is what the chart shipped.
+WEAK_PASSWORDS: frozenset[str] = frozenset(
+    {
+        "admin", "password", "changeme", "changeit", "harbor12345", "prom-operator", "root", "toor",
+        "123456", "1234567", "12345678", "123456789", "1234567890", "qwerty", "letmein", "welcome",
+        "password1", "password123", "passw0rd", "p@ssw0rd", "p@ssword", "admin123", "admin1234",
+        "administrator", "secret", "minioadmin", "minio123", "postgres", "mysql", "guest", "test",
+        "test123", "default", "pass", "pass123", "hunter2", "s3cr3t", "supersecret", "rabbitmq",
+        "elastic", "changeme123", "demo", "abc123", "keycloak", "grafana", "redis", "mongo",
+    }
+)  # fmt: skip
+
 # Values that point at a secret kept elsewhere.
 REFERENCE = re.compile(
     r"^(?:op://|vault:|ref\+|ENC\[|akv:|awssm:|gcpsm:|secretref:|sm://|arn:aws:secretsmanager:|"
     r"projects/[^/]+/secrets/|azurekeyvault:|\$)"
-    r"|\$\{[^}]*\}|\$\([^)]*\)|\{\{.*\}\}|%\{[^}]*\}|#\{[^}]*\}|^<[^<>]+>$|^\[\[.*\]\]$|^__[A-Z0-9_]+__$|^\*[\w.-]+$"  # `*alias`: a YAML alias
+    r"|\$\{[^}]*\}|\$\([^)]*\)|\{\{.*\}\}|%\{[^}]*\}|#\{[^}]*\}|^<[^<>]+>$|^<<[^<>]+>>$|^\[\[.*\]\]$|^__[A-Z0-9_]+__$|^\*[\w.-]+$"  # `*alias`: a YAML alias
 )
 
 # Values everyone recognises as "fill me in" (compared lower case, `_-. ` removed).

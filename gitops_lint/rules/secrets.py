@@ -13,12 +13,13 @@ import math
 import posixpath
 import re
 from collections import Counter
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from gitops_lint.context import CheckContext
-from gitops_lint.model import Finding, Resource
+from gitops_lint.model import Finding, Resource, RuleMeta
+from gitops_lint.redaction import decode_base64_text
 from gitops_lint.repo.files import is_yaml_path
 from gitops_lint.repo.layout import is_kustomization_file
 from gitops_lint.repo.yaml import locate_line
@@ -28,6 +29,7 @@ from gitops_lint.rules.baseline import fingerprint, redact
 from gitops_lint.rules.secret_patterns import (
     ARGOCD_DESCRIPTIVE_KEYS,
     ARGOCD_SECRET_TYPE_LABEL,
+    NON_CREDENTIAL_KEY_WORDS,
     NOT_A_SECRET_KEY_PREFIX,
     PATTERNS,
     PLACEHOLDER_PREFIXES,
@@ -36,6 +38,7 @@ from gitops_lint.rules.secret_patterns import (
     SAFE_SECRET_KINDS,
     SEALED_CIPHERTEXT,
     SECRET_KEY_WORDS,
+    WEAK_PASSWORDS,
     SecretPattern,
 )
 
@@ -46,8 +49,13 @@ MIN_ENTROPY = 3.0  # bits per character; "password123" has 3.3, "changeme" 2.75
 _NAME_LIKE = re.compile(
     r"^_*[a-z0-9]+(?:[-._][a-z0-9]+)+$|^[a-z]+$|^[A-Z][a-z]+$|^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$"
     r"|^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+$"  # a dotted reference in code or templates: `self.token`
+    r"|^(?:[A-Z][a-z]+){2,4}$"  # a type or kind name in prose: `secret: ExternalSecret to sync`
 )
 _NUMBER_LIKE = re.compile(r"^[0-9.:_-]+$")
+# `api-key-goes-here`, `TODO: set me`, `REPLACE_WITH_TOKEN`, `CHANGE_ME`
+_MARKER = re.compile(r"goes[-_ ]?here\W*$|^(?:TODO|FIXME|TBD|REPLACE|CHANGE[-_ ]?ME)\b|^(?:todo|fixme|tbd)\b", re.I)
+# Secret keys holding a whole file: its content is scanned rather than taken as one credential.
+_FILE_KEY = re.compile(r"\.(?:ya?ml|json|conf|cfg|ini|toml|xml|properties|env|config|hcl|tf)$", re.I)
 _ENV_ENTRY = re.compile(r"^\s*(?:export\s+)?(?P<key>[A-Za-z_][A-Za-z0-9_.-]*)\s*=\s*(?P<value>.*?)\s*$")
 
 ROTATE = "Rotate the credential (it stays in Git history even after removal), then "
@@ -69,6 +77,8 @@ def is_placeholder(value: str) -> bool:
     if squashed in PLACEHOLDERS or len(set(squashed)) <= 2:
         return True
     if squashed.startswith(PLACEHOLDER_PREFIXES) and len(squashed) < 40:
+        return True
+    if _MARKER.search(stripped):
         return True
     return bool(re.fullmatch(r"[*x.#?\-_]+|\.\.\.+.*|.*\.\.\.", stripped, re.I))
 
@@ -106,6 +116,64 @@ def is_secret_key(name: str) -> bool:
     return not NOT_A_SECRET_KEY_PREFIX.match(normalised)
 
 
+def _normalised(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def is_non_credential_key(name: str) -> bool:
+    """`username`, `DB_HOST`, `S3_BUCKET`, `AWS_ACCESS_KEY_ID`: where or who, not a secret by itself."""
+    return not is_secret_key(name) and _normalised(name).endswith(NON_CREDENTIAL_KEY_WORDS)
+
+
+def is_weak_password(value: str) -> bool:
+    """A default or well-known password (`admin`, `changeme`, `Harbor12345`) as written."""
+    return value.strip().lower() in WEAK_PASSWORDS
+
+
+def credentials_in(text: str) -> list[Hit]:
+    """The credentials `text` holds by pattern; an AWS access key id only next to its secret key."""
+    hits = scan_text(text)
+    if any(hit.pattern.id == "aws-access-key-id" for hit in hits):
+        # The id names the key pair; alone it grants nothing (AWS documents it as an identifier).
+        paired = any(
+            hit.pattern.id == "aws-secret-access-key" or (hit.key and "aws" in hit.key.lower()) for hit in hits
+        )
+        if not paired:
+            hits = [hit for hit in hits if hit.pattern.id != "aws-access-key-id"]
+    return hits
+
+
+def credential_verdict(key: str, value: str) -> str | None:
+    """`"credential"`, `"weak"` (a default password) or None for the value of a key meant for a secret.
+
+    One judgement for every path that reads key/value pairs (Secret `data`/`stringData`,
+    generator literals, env and properties files): descriptive keys are not findings unless
+    their value carries a credential (a URL with a password); a value equal to its key name,
+    a placeholder or a reference is not a secret; a file-like value counts only for the
+    credentials found inside it.
+    """
+    text = value.strip()
+    if not text or _normalised(text) in (_normalised(key), _normalised(re.split(r"[.\[\]]", key.strip("[]"))[-1])):
+        return None
+    if is_non_credential_key(key):
+        return "credential" if credentials_in(text) else None
+    if is_weak_password(text):
+        return "weak"
+    if is_not_a_secret(text) or is_public_material(text) or SEALED_CIPHERTEXT.match(text):
+        return None
+    if "\n" in text or _FILE_KEY.search(key):
+        return "credential" if credentials_in(text) else None
+    return "credential"
+
+
+def plain_value(value: str, base64_encoded: bool) -> str:
+    """What a value says: Secret `data` is base64 (decoded when it is text), everything else is as written."""
+    if not base64_encoded:
+        return value
+    decoded = decode_base64_text(value)
+    return value if decoded is None else decoded
+
+
 # --- scanning text -------------------------------------------------------------------------
 
 
@@ -124,7 +192,7 @@ class Hit:
     @property
     def label(self) -> str:
         where = f" in `{self.key}`" if self.key else ""
-        return f"{self.pattern.description}{where} {redact(self.value)}"
+        return f"{self.pattern.description}{where} {redact(self.value, self.pattern.shown_prefix(self.value))}"
 
 
 def _normalise_key_block(body: str) -> str:
@@ -250,7 +318,10 @@ NO_PLAINTEXT_SECRET = meta(
     "secrets",
     "Anything committed to a config repo is readable by everyone who can clone it and stays in "
     "its history forever; base64 in `data` is an encoding, not encryption. The seed's rule: "
-    "\"Jangan commit secrets ke Git\" — use Sealed Secrets, External Secrets or SOPS.",
+    "\"Jangan commit secrets ke Git\" — use Sealed Secrets, External Secrets or SOPS. One finding per "
+    "Secret names its credential keys; descriptive keys (username, host, port, bucket, region, "
+    "database, email, a URL without a password) are not findings by themselves, and a well-known "
+    "default password (`admin`, `changeme`) is reported on its own: anyone can guess it.",
     ROTATE + "replace the Secret with a SealedSecret (kubeseal), an ExternalSecret pointing at your "
     "secret store, or encrypt the file with SOPS.",
     passing=(
@@ -260,6 +331,8 @@ NO_PLAINTEXT_SECRET = meta(
         "      remoteRef:\n        key: prod/db\n        property: password\n",
         "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n"
         "stringData:\n  password: op://vault/db/password\n  username: ${DB_USER}\n",
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db-endpoint\n"
+        "stringData:\n  host: db.internal\n  port: '5432'\n  username: app\n",
         "apiVersion: v1\nkind: Secret\nmetadata:\n  name: build-robot\n  annotations:\n"
         "    kubernetes.io/service-account.name: build-robot\n"
         "type: kubernetes.io/service-account-token\n",
@@ -267,6 +340,8 @@ NO_PLAINTEXT_SECRET = meta(
     failing=(
         "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\ntype: Opaque\n"
         "stringData:\n  password: fake-Pa55w0rd-for-docs\n",
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: harbor\n"
+        "stringData:\n  HARBOR_ADMIN_PASSWORD: Harbor12345\n",
     ),
     references=(
         "https://kubernetes.io/docs/concepts/configuration/secret/",
@@ -302,8 +377,44 @@ def _source_is_sops(ctx: CheckContext, path: str) -> bool:
     return text is not None and sops.is_sops_text(path, text)
 
 
-def plaintext_values(resource: Resource) -> Iterator[tuple[tuple[str, str], str]]:
-    """((section, key), value) of every Secret value that is a literal secret."""
+@dataclass(frozen=True)
+class Credential:
+    """One credential key found in a Secret, generator or file; `value` is never printed."""
+
+    key: str  # as the message names it: `stringData.password`, `DB_PASSWORD`
+    value: str = field(repr=False)
+    weak: bool
+    path: str
+    line: int
+
+    @property
+    def shown(self) -> str:
+        return f"{self.key} {redact(self.value, public_prefix(self.value))}"
+
+
+def public_prefix(value: str) -> str:
+    """The public prefix of a value that is, as a whole, a token of a known format (`ghp_`), else ""."""
+    stripped = value.strip()
+    for hit in scan_text(stripped) if len(stripped) < 512 else ():
+        if hit.start == 0 and hit.end == len(stripped):
+            return hit.pattern.shown_prefix(hit.value)
+    return ""
+
+
+def _leaves(value: Any, where: str, name: str) -> Iterator[tuple[str, str, str]]:
+    """(where, key name, value as text) of every scalar under a Secret key, maps and lists included."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _leaves(item, f"{where}.{key}", str(key))
+    elif isinstance(value, list):
+        for position, item in enumerate(value):
+            yield from _leaves(item, f"{where}[{position}]", name)
+    elif value is not None:
+        yield where, name, str(value)
+
+
+def plaintext_values(resource: Resource) -> Iterator[tuple[tuple[str, str], str, str, bool]]:
+    """((section, key), where, value, weak) of every credential a Secret holds in plain text."""
     labels = resource.labels
     descriptive = ARGOCD_DESCRIPTIVE_KEYS if ARGOCD_SECRET_TYPE_LABEL in labels else frozenset()
     for section in ("data", "stringData"):
@@ -313,12 +424,73 @@ def plaintext_values(resource: Resource) -> Iterator[tuple[tuple[str, str], str]
         for key, raw in values.items():
             if raw is None or str(key) in descriptive:
                 continue
-            value = str(raw)
-            if section == "data":
-                value = _decode_data(value)
-            if not value.strip() or is_not_a_secret(value) or is_public_material(value):
-                continue
-            yield (section, str(key)), value
+            for where, name, text in _leaves(raw, f"{section}.{key}", str(key)):
+                value = plain_value(text, base64_encoded=section == "data")
+                verdict = credential_verdict(name, value)
+                if verdict is not None:
+                    yield (section, str(key)), where, value, verdict == "weak"
+
+
+def _value_forms(value: str) -> tuple[str, ...]:
+    return (value, base64.b64encode(value.encode("utf-8", "surrogatepass")).decode("ascii"))
+
+
+def _line_holding(text: str, forms: tuple[str, ...]) -> int | None:
+    for form in forms:
+        at = text.find(form) if len(form) >= 4 else -1
+        if at >= 0:
+            return text.count("\n", 0, at) + 1
+    return None
+
+
+def _patched_at(ctx: CheckContext, resource: Resource, value: str) -> tuple[str, int] | None:
+    """Where an overlay patch set `value` into a rendered Secret, when its base file does not hold it.
+
+    The rendered object names its base file; a value patched in (a patch file or an inline
+    patch in a kustomization) is the overlay's doing and is reported where it is written.
+    """
+    if resource.rendered_from is None:
+        return None
+    forms = _value_forms(value)
+    base = ctx.text_of(resource.path)
+    if base is not None and _line_holding(base, forms) is not None:
+        return None
+    candidates = [fragment.path for fragment in ctx.fragments if fragment.kind == "Secret"]
+    candidates += [k.file for k in ctx.layout.kustomizations.values()]
+    for path in dict.fromkeys(candidates):
+        text = ctx.text_of(path)
+        line = _line_holding(text, forms) if text is not None else None
+        if line is not None:
+            return path, line
+    return None
+
+
+def secret_credentials(resource: Resource, ctx: CheckContext) -> list[Credential]:
+    found: list[Credential] = []
+    for (section, key), where, value, weak in plaintext_values(resource):
+        patched = _patched_at(ctx, resource, value)
+        path, line = patched if patched is not None else (resource.path, ctx.locate(resource, (section, key)))
+        found.append(Credential(where, value, weak, path, line))
+    return found
+
+
+def _grouped(credentials: list[Credential]) -> dict[tuple[bool, str], list[Credential]]:
+    """Credentials by (weak?, file): one finding for each."""
+    groups: dict[tuple[bool, str], list[Credential]] = {}
+    for credential in credentials:
+        groups.setdefault((credential.weak, credential.path), []).append(credential)
+    return groups
+
+
+def _group_fingerprint(rule: str, path: str, credentials: list[Credential]) -> str:
+    material = "\0".join(sorted(f"{c.key}\0{c.value}" for c in credentials))
+    return fingerprint(rule, path, material)
+
+
+WEAK_FIX = (
+    "Anyone can guess a default password: set a strong generated one, rotate it, and keep it out "
+    "of Git (SealedSecret, ExternalSecret or SOPS)."
+)
 
 
 @resource_rule(NO_PLAINTEXT_SECRET, kinds=("Secret",))
@@ -329,14 +501,25 @@ def check_plaintext_secret(resource: Resource, ctx: CheckContext) -> Iterator[Fi
         return  # SOPS-encrypted; sops-incomplete-encryption checks what it left plain
     if resource.rendered_from is not None and is_kustomization_file(resource.path):
         return  # a secretGenerator's output: no-secret-generator-literals reports its source
-    for (section, key), value in plaintext_values(resource):
-        yield ctx.finding(
+    credentials = secret_credentials(resource, ctx)
+    for credential in credentials:
+        ctx.redactor.add(credential.value)
+    for (weak, path), group in _grouped(credentials).items():
+        keys = ", ".join(c.shown for c in group)
+        subject = f"{resource.kind} {resource.name}"
+        if weak:
+            message = f"{subject}: {keys} {'is a' if len(group) == 1 else 'are'} well-known default password(s)"
+        else:
+            message = f"{subject}: plaintext credential(s) in {keys}"
+        finding = ctx.finding(
             NO_PLAINTEXT_SECRET,
-            f"{resource.kind} {resource.name}: {section}.{key} holds a plaintext value {redact(value)}",
+            message,
             resource=resource,
-            pointer=(section, key),
-            fingerprint=fingerprint(NO_PLAINTEXT_SECRET.id, resource.path, value),
+            line=group[0].line,
+            fix=WEAK_FIX if weak else None,
+            fingerprint=_group_fingerprint(NO_PLAINTEXT_SECRET.id, path, group),
         )
+        yield finding if path == finding.path else replace(finding, path=path)
 
 
 # --- no-secret-generator-literals -----------------------------------------------------------
@@ -369,115 +552,175 @@ NO_SECRET_GENERATOR_LITERALS = meta(
 )
 
 
-def _generator_sources(item: Mapping[str, Any]) -> Iterator[tuple[str, str, bool]]:
-    """(field, path as written, is_env_file) of a generator's envs/env/files entries."""
+@dataclass(frozen=True)
+class GeneratorInput:
+    """A file a kustomize generator reads: `key_value` for `envs`/`env` and `.env`/`.properties` files."""
+
+    field: str  # envs, env or files
+    path: str  # as written, relative to the kustomization
+    key: str  # the data key a `files:` entry becomes (its basename or `key=`)
+    key_value: bool
+
+
+def generator_inputs(item: Mapping[str, Any]) -> Iterator[GeneratorInput]:
     envs = item.get("envs")
     for entry in envs if isinstance(envs, list) else []:
         if isinstance(entry, str):
-            yield "envs", entry, True
+            yield GeneratorInput("envs", entry, "", True)
     if isinstance(item.get("env"), str):
-        yield "env", item["env"], True
+        yield GeneratorInput("env", item["env"], "", True)
     files = item.get("files")
     for entry in files if isinstance(files, list) else []:
         if isinstance(entry, str):
-            yield "files", entry.split("=", 1)[-1], False
+            key, sep, written = entry.partition("=")
+            written = written if sep else key
+            key = key if sep else posixpath.basename(written)
+            yield GeneratorInput("files", written, key, written.endswith(_KEY_VALUE_SUFFIXES))
 
 
-def env_entries(text: str) -> Iterator[tuple[int, str, str]]:
-    """(line, key, value) of a dotenv file's assignments."""
+_KEY_VALUE_SUFFIXES = (".env", ".properties")
+_PROPERTIES_ENTRY = re.compile(r"^\s*(?P<key>[^=:\s#!][^=:\s]*)\s*[=:]\s*(?P<value>.*?)\s*$")
+
+
+def env_entries(text: str, properties: bool = False) -> Iterator[tuple[int, str, str]]:
+    """(line, key, value) of a dotenv (or Java `.properties`) file's assignments."""
+    entry = _PROPERTIES_ENTRY if properties else _ENV_ENTRY
     for number, line in enumerate(text.splitlines(), start=1):
-        if line.lstrip().startswith("#"):
+        if line.lstrip().startswith(("#", "!") if properties else "#"):
             continue
-        match = _ENV_ENTRY.match(line)
+        match = entry.match(line)
         if match:
             yield number, match["key"], match["value"].strip().strip("\"'")
 
 
-def generator_source_files(ctx: CheckContext) -> dict[str, str]:
-    """Repo files a secretGenerator reads → the kustomization that reads them."""
-    found: dict[str, str] = {}
+def _generators(ctx: CheckContext, field_name: str) -> Iterator[tuple[str, str, int, Mapping[str, Any]]]:
+    """(kustomization file, its directory, index, item) of every `field_name` generator."""
     for kustomization in ctx.layout.kustomizations.values():
-        generators = kustomization.doc.get("secretGenerator")
-        for item in generators if isinstance(generators, list) else []:
+        generators = kustomization.doc.get(field_name)
+        for index, item in enumerate(generators if isinstance(generators, list) else []):
             if isinstance(item, dict):
-                for _field, written, _is_env in _generator_sources(item):
-                    found[_join(kustomization.directory, written)] = kustomization.file
-    return found
+                yield kustomization.file, kustomization.directory, index, item
+
+
+def generator_source_files(ctx: CheckContext, field_name: str = "secretGenerator") -> dict[str, str]:
+    """Repo files a generator reads → the kustomization that reads them."""
+    return {
+        _join(directory, source.path): file
+        for file, directory, _index, item in _generators(ctx, field_name)
+        for source in generator_inputs(item)
+    }
 
 
 def _join(directory: str, relative: str) -> str:
     return posixpath.normpath(posixpath.join(directory, relative)) if directory else posixpath.normpath(relative)
 
 
-def _generator_literal_findings(ctx: CheckContext, file: str, index: int, item: Mapping[str, Any]) -> Iterator[Finding]:
+def input_credentials(path: str, text: str, source: GeneratorInput, every_key: bool) -> list[Credential]:
+    """The credentials a generator input holds.
+
+    `every_key` (a secretGenerator: every key is meant to be secret unless it is descriptive);
+    otherwise (a configMapGenerator) only secret-named keys and values that are credentials
+    by their format count.
+    """
+    if not source.key_value:
+        content = text.strip()
+        counts = every_key or is_secret_key(source.key) or bool(credentials_in(content))
+        verdict = credential_verdict(source.key, content) if counts else None
+        return [Credential(source.key, content, verdict == "weak", path, 1)] if verdict else []
+    found: list[Credential] = []
+    for line, key, value in env_entries(text, properties=source.path.endswith(".properties")):
+        if not (every_key or is_secret_key(key) or credentials_in(value)):
+            continue
+        verdict = credential_verdict(key, value)
+        if verdict is not None:
+            found.append(Credential(key, value, verdict == "weak", path, line))
+    return found
+
+
+def _literal_credentials(ctx: CheckContext, file: str, index: int, item: Mapping[str, Any]) -> list[Credential]:
     literals = item.get("literals")
     source = ctx.sources.get(file)
+    found: list[Credential] = []
     for position, literal in enumerate(literals if isinstance(literals, list) else []):
-        if not isinstance(literal, str):
+        if not isinstance(literal, (str, int, float)):
             continue
-        key, _sep, value = literal.partition("=")
+        key, sep, value = str(literal).partition("=")
+        if not sep:
+            # kustomize rejects it, quoting the whole literal: kustomize-build-fails reports
+            # the build, and the literal (perhaps `TOKEN:value`) must not appear in that message.
+            if not is_not_a_secret(str(literal)):
+                ctx.redactor.add(str(literal).strip())
+            continue
         value = value.strip().strip("\"'")
-        if not value or is_not_a_secret(value):
+        # literals are written as they will be stored, but base64 of a placeholder is still one
+        decoded = decode_base64_text(value)
+        if decoded is not None and decoded.strip() and decoded.isprintable():
+            verdict = credential_verdict(key.strip(), decoded)
+            if verdict != "weak":
+                verdict = verdict and credential_verdict(key.strip(), value)
+        else:
+            verdict = credential_verdict(key.strip(), value)
+        if verdict is None:
             continue
         pointer = ("secretGenerator", index, "literals", position)
         line = (locate_line(source.text, 0, pointer) if source else None) or 1
+        found.append(Credential(key.strip(), value, verdict == "weak", file, line))
+    return found
+
+
+def _generator_findings(
+    ctx: CheckContext, rule: RuleMeta, subject: str, what: str, credentials: list[Credential]
+) -> Iterator[Finding]:
+    """One finding per file (and one more for default passwords) naming the credential keys."""
+    for credential in credentials:
+        ctx.redactor.add(credential.value)
+    for (weak, path), group in _grouped(credentials).items():
+        keys = ", ".join(c.shown for c in group)
+        if weak:
+            verb = "is a" if len(group) == 1 else "are"
+            message = f"{subject}: {what} {keys} {verb} well-known default password(s)"
+        else:
+            message = f"{subject}: plaintext credential(s) in {what} {keys}"
         yield ctx.finding(
-            NO_SECRET_GENERATOR_LITERALS,
-            f"secretGenerator {item.get('name', '?')!s}: literal {key.strip()} is committed in plain text "
-            f"{redact(value)}",
-            path=file,
-            line=line,
-            fingerprint=fingerprint(NO_SECRET_GENERATOR_LITERALS.id, file, value),
+            rule,
+            message,
+            path=path,
+            line=group[0].line,
+            fix=WEAK_FIX if weak else None,
+            fingerprint=_group_fingerprint(rule.id, path, group),
         )
 
 
-def _generator_file_findings(ctx: CheckContext, kustomization: str, item: Mapping[str, Any], tracked: set[str]) -> Iterator[Finding]:
-    directory = posixpath.dirname(kustomization)
-    name = item.get("name", "?")
-    for field_name, written, is_env in _generator_sources(item):
-        path = _join(directory, written)
-        if path not in tracked:
-            continue  # not committed (ignored or generated in CI): exactly what we want
-        text = ctx.text_of(path)
-        if text is None or sops.is_sops_text(path, text):
-            continue
-        if not (ctx.in_focus(path) or ctx.in_focus(kustomization)):
-            continue
-        if is_env:
-            for line, key, value in env_entries(text):
-                if value and not is_not_a_secret(value):
-                    yield ctx.finding(
-                        NO_SECRET_GENERATOR_LITERALS,
-                        f"{key} is committed in plain text and read by secretGenerator {name!s} "
-                        f"({field_name} in {kustomization}) {redact(value)}",
-                        path=path,
-                        line=line,
-                        fingerprint=fingerprint(NO_SECRET_GENERATOR_LITERALS.id, path, value),
-                    )
-        elif text.strip() and not is_not_a_secret(text.strip()):
-            yield ctx.finding(
-                NO_SECRET_GENERATOR_LITERALS,
-                f"file is committed in plain text and read by secretGenerator {name!s} "
-                f"({field_name} in {kustomization}) {redact(text.strip())}",
-                path=path,
-                line=1,
-                fingerprint=fingerprint(NO_SECRET_GENERATOR_LITERALS.id, path, text.strip()),
-            )
+def _input_findings(
+    ctx: CheckContext, field_name: str, rule: RuleMeta, tracked: set[str], key_value_only: bool = False
+) -> Iterator[Finding]:
+    for file, directory, _index, item in _generators(ctx, field_name):
+        subject = f"{field_name} {item.get('name', '?')!s}"
+        for source in generator_inputs(item):
+            if key_value_only and not source.key_value:
+                continue
+            path = _join(directory, source.path)
+            if path not in tracked:
+                continue  # not committed (ignored or generated in CI): exactly what we want
+            if not (ctx.in_focus(path) or ctx.in_focus(file)):
+                continue
+            text = ctx.text_of(path)
+            if text is None or sops.is_sops_text(path, text):
+                continue
+            credentials = input_credentials(path, text, source, every_key=field_name == "secretGenerator")
+            what = f"{source.field} {source.path} (read by {file})"
+            yield from _generator_findings(ctx, rule, subject, what, credentials)
 
 
 @repo_rule(NO_SECRET_GENERATOR_LITERALS)
 def check_secret_generator(ctx: CheckContext) -> Iterator[Finding]:
     tracked = {f.path for f in ctx.files.files}
-    for kustomization in ctx.layout.kustomizations.values():
-        generators = kustomization.doc.get("secretGenerator")
-        if not isinstance(generators, list):
-            continue
-        for index, item in enumerate(generators):
-            if not isinstance(item, dict):
-                continue
-            if ctx.in_focus(kustomization.file):
-                yield from _generator_literal_findings(ctx, kustomization.file, index, item)
-            yield from _generator_file_findings(ctx, kustomization.file, item, tracked)
+    for file, _directory, index, item in _generators(ctx, "secretGenerator"):
+        if ctx.in_focus(file):
+            credentials = _literal_credentials(ctx, file, index, item)
+            subject = f"secretGenerator {item.get('name', '?')!s}"
+            yield from _generator_findings(ctx, NO_SECRET_GENERATOR_LITERALS, subject, "literal(s)", credentials)
+    yield from _input_findings(ctx, "secretGenerator", NO_SECRET_GENERATOR_LITERALS, tracked)
 
 
 # --- no-credentials-in-files ----------------------------------------------------------------
@@ -499,10 +742,13 @@ NO_CREDENTIALS_IN_FILES = meta(
         "  secretName: app-credentials\n  existingSecret: app-db\n  password: changeme\n"
         "  token: ${API_TOKEN}\n",
         "# file: .env.example\nDB_PASSWORD=<your-password>\nSLACK_WEBHOOK=op://ops/slack/webhook\n",
+        "# file: terraform.tfvars\naws_access_key_id = \"AKIAIOSFODNN7EXAMPLE\"\n",
     ),
     failing=(
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\ndata:\n"
-        "  AWS_ACCESS_KEY_ID: AKIAIOSFODNN7EXAMPLE\n",
+        "  AWS_ACCESS_KEY_ID: AKIAIOSFODNN7EXAMPLE\n"
+        # AWS's documented example pair; the key id alone names a key and is not reported
+        "  AWS_SECRET_ACCESS_KEY: wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n",
         "# file: scripts/notify.sh\n#!/bin/sh\n"
         # split so that this source file itself does not look like a leaked webhook
         "curl -X POST https://hooks.slack" ".com/services/T0FAKE000/B0FAKE000/" "FAKEfakeFAKEfakeFAKEfake\n",
@@ -576,35 +822,88 @@ def _generator_literal_values(ctx: CheckContext, path: str) -> set[str]:
 
 
 def credential_findings(ctx: CheckContext, path: str, text: str) -> Iterator[Finding]:
-    hits = scan_text(text)
+    """One finding for the credentials of one file, naming each by its format and line."""
+    hits = credentials_in(text)
     if not hits:
         return
     skipped = skipped_lines(ctx, path) if is_yaml_path(path) else set()
     owned_values = _generator_literal_values(ctx, path)
+    hits = [hit for hit in hits if hit.line not in skipped and hit.value not in owned_values]
+    if not hits:
+        return
     for hit in hits:
-        if hit.line in skipped or hit.value in owned_values:
-            continue
-        yield ctx.finding(
-            NO_CREDENTIALS_IN_FILES,
-            f"{hit.label} [{hit.pattern.id}]",
-            path=path,
-            line=hit.line,
-            fingerprint=fingerprint(NO_CREDENTIALS_IN_FILES.id, path, hit.value),
-        )
+        ctx.redactor.add(hit.value)
+    if len(hits) == 1:
+        (hit,) = hits
+        message = f"{hit.label} [{hit.pattern.id}]"
+        identity = hit.value  # as before per-file grouping: a one-credential file keeps its baseline entry
+    else:
+        listed = "; ".join(f"line {hit.line}: {hit.label} [{hit.pattern.id}]" for hit in hits)
+        message = f"{len(hits)} credentials: {listed}"
+        identity = "\0".join(sorted(hit.value for hit in hits))
+    yield ctx.finding(
+        NO_CREDENTIALS_IN_FILES,
+        message,
+        path=path,
+        line=hits[0].line,
+        fingerprint=fingerprint(NO_CREDENTIALS_IN_FILES.id, path, identity),
+    )
 
 
 @repo_rule(NO_CREDENTIALS_IN_FILES)
 def check_credentials_in_files(ctx: CheckContext) -> Iterator[Finding]:
     baseline_file = ctx.config.baseline
-    generator_files = generator_source_files(ctx)
+    tracked = {f.path for f in ctx.files.files}
+    # secretGenerator sources belong to no-secret-generator-literals; the env and properties
+    # files a configMapGenerator reads are judged key by key (a password there lands in a ConfigMap).
+    generator_files = set(generator_source_files(ctx))
+    config_inputs = {
+        _join(directory, source.path)
+        for _file, directory, _index, item in _generators(ctx, "configMapGenerator")
+        for source in generator_inputs(item)
+        if source.key_value
+    }
+    yield from _input_findings(ctx, "configMapGenerator", NO_CREDENTIALS_IN_FILES, tracked, key_value_only=True)
     for repo_file in ctx.files.files:
         path = repo_file.path
-        if not ctx.in_focus(path) or path == baseline_file or path in generator_files:
-            continue  # generator sources: no-secret-generator-literals reports them
+        if not ctx.in_focus(path) or path == baseline_file or path in generator_files or path in config_inputs:
+            continue
         text = ctx.text_of(path)
         if text is None:
             continue
         yield from credential_findings(ctx, path, text)
+
+
+def credential_spans(text: str) -> list[tuple[int, int]]:
+    """Where `text` holds a credential any pattern recognises (for scrubbing tool output)."""
+    lowered = text.lower()
+    if not any(hint in lowered for hint in _PATTERNS_BY_HINT):  # substring tests beat the hint regex here
+        return []
+    return [(hit.start, hit.end) for hit in scan_text(text)]
+
+
+def redact_findings(findings: Iterable[Finding], ctx: CheckContext) -> list[Finding]:
+    """Every finding's message and fix with this run's secret values and any credential replaced.
+
+    The last step before a report: kustomize's, helm's and git's messages are quoted in
+    findings and may hold a generator literal, a URL with credentials or a value from a
+    patch, and a rule's message may quote a field that turns out to be a secret.
+    """
+    findings = list(findings)
+    redactor = ctx.redactor.narrowed_to([text for f in findings for text in (f.message, f.fix)])
+    out: list[Finding] = []
+    for finding in findings:
+        message = redactor.scrub(finding.message, credential_spans)
+        fix = redactor.scrub(finding.fix, credential_spans)
+        if message != finding.message or fix != finding.fix:
+            finding = replace(finding, message=message, fix=fix)
+        out.append(finding)
+    return out
+
+
+def redact_notes(notes: Iterable[str], ctx: CheckContext) -> list[str]:
+    """The run's stderr notes, scrubbed like the findings (they quote tool output too)."""
+    return [ctx.redactor.scrub(note, credential_spans) for note in notes]
 
 
 RULES = (

@@ -23,6 +23,7 @@ import jsonschema_rs
 from gitops_lint.data import data_dir
 from gitops_lint.errors import UsageError
 from gitops_lint.validate.definitions import DefinitionsCache, reachable_definitions
+from gitops_lint.validate.schema_messages import describe_error
 
 _DEFINITIONS_ID = "https://kubernetes.io/api/_definitions.json"
 _VERSION_DIR = re.compile(r"^v(\d+)\.(\d+)\.\d+-local$")
@@ -210,7 +211,8 @@ def _accepts_api_version(schema: Mapping[str, Any], api_version: str) -> bool:
 
 def _to_error(error: Any) -> SchemaError:
     pointer = tuple(error.instance_path)
-    return SchemaError(pointer, str(error.message))
+    # Never `error.message`: it quotes the offending value, which may be a secret.
+    return SchemaError(pointer, describe_error(error))
 
 
 def crd_to_json_schema(

@@ -21,7 +21,7 @@ from tests.conftest import run_cli, write_tree
 
 MakeRepo = Callable[..., Path]
 OLD = "".join(("gh", "p_", "FAKE" * 9))
-NEW = "".join(("AK", "IA", "IOSFODNN7", "EXAMPLE"))
+NEW = "".join(("gl", "pat-", "FAKEfake0123456789ab"))
 PASSWORD = "".join(("fake-", "Pa55w0rd", "-9xQ"))
 
 
@@ -56,13 +56,16 @@ def test_baseline_holds_fingerprints_and_no_values(make_repo: MakeRepo) -> None:
 def test_apply_baseline_drops_known_and_keeps_new(make_repo: MakeRepo) -> None:
     root = make_repo({".env": f"GITHUB_TOKEN={OLD}\n"})
     write_baseline(root, None)
-    # the known secret moves down two lines; a new one arrives
-    write_tree(root, {".env": f"# header\n\nGITHUB_TOKEN={OLD}\nAWS_ACCESS_KEY_ID={NEW}\n"})
+    # the known secret moves down two lines: still known
+    write_tree(root, {".env": f"# header\n\nGITHUB_TOKEN={OLD}\n"})
     findings, ctx = _secret_findings(root)
-    assert len(findings) == 2
-    kept = apply_baseline(findings, ctx)  # type: ignore[arg-type]
-    assert [(f.path, f.line) for f in kept] == [(".env", 4)]
+    assert len(findings) == 1 and apply_baseline(findings, ctx) == []  # type: ignore[arg-type]
     assert any("suppressed by .gitops-lint-baseline.json" in n for n in ctx.notes)  # type: ignore[attr-defined]
+    # a new one arrives in the same file: the file's finding (one per file) is new again
+    write_tree(root, {".env": f"# header\n\nGITHUB_TOKEN={OLD}\nGITLAB_TOKEN={NEW}\n"})
+    findings, ctx = _secret_findings(root)
+    kept = apply_baseline(findings, ctx)  # type: ignore[arg-type]
+    assert [(f.path, f.line) for f in kept] == [(".env", 3)] and "line 4:" in kept[0].message
 
 
 def test_same_secret_in_a_new_file_is_new(make_repo: MakeRepo) -> None:
@@ -106,8 +109,8 @@ def test_check_applies_the_baseline_unless_told_not_to(make_repo: MakeRepo) -> N
     assert run_cli("secrets", "baseline", str(root)).exit_code == 0
     code, report = check_json(root, "--no-render", "--rule", "no-credentials-in-files")
     assert (code, report["findings"]) == (0, [])
-    write_tree(root, {".env": f"GITHUB_TOKEN={OLD}\nAWS_ACCESS_KEY_ID={NEW}\n"})
+    write_tree(root, {"other.env": f"GITLAB_TOKEN={NEW}\n"})
     code, report = check_json(root, "--no-render", "--rule", "no-credentials-in-files")
-    assert code == 1 and [f["line"] for f in report["findings"]] == [2]
+    assert code == 1 and [f["path"] for f in report["findings"]] == ["other.env"]
     code, report = check_json(root, "--no-render", "--rule", "no-credentials-in-files", "--no-baseline")
-    assert [f["line"] for f in report["findings"]] == [1, 2]
+    assert [f["path"] for f in report["findings"]] == [".env", "other.env"]
