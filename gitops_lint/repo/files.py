@@ -28,6 +28,11 @@ class RepoFile(NamedTuple):
     root: str  # the repo root; a string, because a Path per file costs ~25 µs on 10,000 files
     size: int = 0
     mtime_ns: int = 0
+    # With size and mtime, what git's index compares: an edit that restores the old mtime
+    # (`touch -r`, `cp -p`, a tool that keeps timestamps) still moves ctime, or the inode
+    # when it replaces the file.
+    ctime_ns: int = 0
+    inode: int = 0
 
     @property
     def absolute(self) -> Path:
@@ -201,7 +206,7 @@ def collect_files(
             if info is None:
                 result.skipped.append(SkippedFile(name, reason))
                 continue
-        append(RepoFile(name, root_text, info.st_size, info.st_mtime_ns))
+        append(RepoFile(name, root_text, info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino))
     return result
 
 
