@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -68,7 +69,14 @@ def _resolve_root(paths: tuple[Path, ...]) -> tuple[Path, list[Path]]:
     if len(paths) == 1 and paths[0].is_dir():
         return paths[0].resolve(), []
     root = Path.cwd().resolve()
-    return root, [p.resolve() for p in paths]
+    focus = []
+    for path in paths:
+        # Not resolved: a symlink inside the repo is a file of the repo, wherever it points.
+        absolute = Path(os.path.abspath(path))
+        if not absolute.is_relative_to(root):
+            raise UsageError(f"{path}: outside the repository ({root}); run gitops-lint from the repository that holds it")
+        focus.append(absolute)
+    return root, focus
 
 
 def prepare_context(

@@ -141,7 +141,12 @@ def _walk_files(root: Path) -> list[str]:
     for directory, subdirs, names in os.walk(root, followlinks=False):
         subdirs[:] = sorted(d for d in subdirs if d not in _SKIPPED_DIRS)
         rel_dir = os.path.relpath(directory, root)
-        for name in names:
+        # A symlinked directory is not descended into (git does not either) but is listed, as
+        # git lists it: the guards then say whether it leaves the repo.
+        links = [d for d in subdirs if os.path.islink(os.path.join(directory, d))]
+        if links:
+            subdirs[:] = [d for d in subdirs if d not in links]
+        for name in [*names, *links]:
             rel = name if rel_dir == "." else f"{rel_dir}/{name}"
             found.append(rel.replace(os.sep, "/"))
     return sorted(found)
