@@ -13,7 +13,14 @@ from gitops_lint.context import CheckContext
 from gitops_lint.errors import UsageError
 from gitops_lint.model import Finding, Report, Severity
 from gitops_lint.render.cache import default_cache_dir
-from gitops_lint.repo.files import DEFAULT_MAX_FILE_SIZE, GitListing, collect_files, is_yaml_path
+from gitops_lint.repo.files import (
+    DEFAULT_MAX_FILE_SIZE,
+    EXCLUDED,
+    OTHER,
+    GitListing,
+    collect_files,
+    is_yaml_path,
+)
 from gitops_lint.repo.parse_cache import ParseCache
 from gitops_lint.repo.sources import LOADER_RULES, hot_tag, load_all, load_incrementally
 from gitops_lint.rules.baseline import apply_baseline
@@ -113,7 +120,8 @@ def prepare_context(
         changed = staged_files(root) if options.staged else changed_since(root, options.changed_since or "")
         ctx.focus = (ctx.focus or set()) | set(changed)
     for skipped in files.skipped:
-        ctx.note(f"skipped {skipped.path}: {skipped.reason}")
+        if skipped.kind == OTHER or skipped.kind == EXCLUDED:  # the rest are findings
+            ctx.note(f"skipped {skipped.path}: {skipped.reason}")
     yaml_files = [f for f in files.files if is_yaml_path(f.path)]
     if options.use_cache:
         ctx.parse_cache = ParseCache.for_repo(cache_dir, root, tagger=hot_tag)
@@ -123,6 +131,10 @@ def prepare_context(
         findings = load_incrementally(ctx, yaml_files, render=options.render)
     if ctx.parse_cache is not None:
         ctx.parse_cache.save(f.path for f in yaml_files)
+    from gitops_lint.rules.unchecked import unchecked_file_findings
+
+    reported = {f.path for f in findings if f.rule == "yaml-syntax"}
+    findings.extend(unchecked_file_findings(ctx, reported))
     return ctx, findings
 
 

@@ -391,6 +391,8 @@ def _source_of(
     if isinstance(path, str) and path in ctx.sources:
         index, line = _match_document(ctx, path, doc)
         return path, index, line
+    if isinstance(path, str) and path in ctx.unchecked:
+        return path, 0, 1  # a file too large or not text for the loader: its findings stay on it
     return kustomization.file, 0, 1
 
 
