@@ -98,8 +98,8 @@ HOOKS: tuple[Hook, ...] = (
             "file and half-encrypted SOPS files. Raw files only (no kustomize), so it is fast."
         ),
         entry="gitops-lint check --no-render " + " ".join(f"--rule {r}" for r in SECRET_RULES),
-        # Credentials hide in any text file (.env, scripts, JSON), not only in manifests.
-        types=("text",),
+        # Credentials hide in any file (.env, scripts, JSON), not only in manifests; and not
+        # only in text: a binary or UTF-16 file's readable text is scanned too (file-not-checked).
         require_serial=True,
     ),
     Hook(
