@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +52,9 @@ class CheckOptions:
     history_since: str | None = None
     use_baseline: bool = True
     verbose: bool = False
+    # Set when `paths` is a temporary copy of this repo's git index (--staged with unstaged
+    # edits): the report names this root, and the parse cache is left alone.
+    index_copy_of: Path | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -98,7 +101,7 @@ def prepare_context(
     if config is None:
         config = load_config(options.config_path or find_config(root), root)
     strict = config.strict if options.strict is None else options.strict
-    cache_dir = default_cache_dir(root) if options.use_cache else None
+    cache_dir = default_cache_dir(options.index_copy_of or root) if options.use_cache else None
     schemas = SchemaRegistry(
         options.kubernetes_version or config.kubernetes_version,
         strict,
@@ -123,7 +126,7 @@ def prepare_context(
         if skipped.kind == OTHER or skipped.kind == EXCLUDED:  # the rest are findings
             ctx.note(f"skipped {skipped.path}: {skipped.reason}")
     yaml_files = [f for f in files.files if is_yaml_path(f.path)]
-    if options.use_cache:
+    if options.use_cache and options.index_copy_of is None:  # a copy's stat data would only churn it
         ctx.parse_cache = ParseCache.for_repo(cache_dir, root, tagger=hot_tag)
     if ctx.focus is None:
         findings = load_all(ctx, yaml_files)
@@ -177,10 +180,22 @@ def _env_rank(finding: Finding) -> int:
 
 
 def run_check(options: CheckOptions, registry: RuleRegistry | None = None) -> CheckResult:
-    root, _ = _resolve_root(options.paths)
+    root, named = _resolve_root(options.paths)
+    if options.staged and not named and options.index_copy_of is None:
+        from gitops_lint.repo.git import index_copy, worktree_differs_from_index
+
+        if worktree_differs_from_index(root):
+            # Files edited after `git add`: the commit holds what is staged, so check a copy of
+            # the index, not the working tree (pre-commit's stash does the same for its hooks).
+            with index_copy(root) as copy:
+                result = run_check(replace(options, paths=(copy,), index_copy_of=root), registry)
+            result.report.root = str(root)
+            result.notes.append("--staged: files differ from the index; checked the staged versions")
+            return result
     # git lists the repo's files in the background while the rules load (imports and policy
     # files, ~0.1 s): on a 10,000-file repo that hides most of the listing from a hook run.
-    listing = GitListing(root) if options.use_git else None
+    # --staged: files git does not track are not part of the commit.
+    listing = GitListing(root, untracked=not options.staged) if options.use_git else None
     try:
         config = load_config(options.config_path or find_config(root), root)
         if registry is None:

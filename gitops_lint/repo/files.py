@@ -105,20 +105,22 @@ def find_repo_root(start: Path) -> Path | None:
 
 
 class GitListing:
-    """`git ls-files` (tracked + untracked, minus ignored) started now and read later.
+    """`git ls-files` (tracked + untracked, minus ignored; tracked only with `untracked=False`)
+    started now and read later.
 
     On a big repo git spends tens of milliseconds walking the tree for untracked files; a
     pre-commit run starts it first and loads its rules meanwhile. Output goes to a temporary
     file, not a pipe: git must never block on a full pipe nobody is reading yet.
     """
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, untracked: bool = True) -> None:
         self._output: IO[bytes] | None = None
         self._process: subprocess.Popen[bytes] | None = None
+        others = ["--others", "--exclude-standard"] if untracked else []
         try:
             self._output = tempfile.TemporaryFile()  # noqa: SIM115 -- outlives __init__; close() closes it
             self._process = subprocess.Popen(
-                ["git", "-C", str(root), "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+                ["git", "-C", str(root), "ls-files", "-z", "--cached", *others],
                 stdout=self._output,
                 stderr=subprocess.DEVNULL,
             )

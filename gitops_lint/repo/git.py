@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -86,6 +90,69 @@ def staged_files(root: Path) -> list[str]:
         names = _git(repo, "-C", str(root), "diff", "--cached", "--name-only", "--diff-filter=ACMRD", "-z", "--")
         # `git -C root diff --name-only` prints paths relative to the work-tree top.
         return _strip(names, _prefix(repo, root))
+
+
+def worktree_differs_from_index(root: Path) -> bool:
+    """Whether a tracked file under `root` has unstaged changes (edited or deleted after `git add`).
+
+    Plain git, not GitPython: a pre-commit hook asks this on every commit, and `git diff
+    --quiet` answers from the index's stat data in milliseconds."""
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(root), "diff", "--quiet", "--no-ext-diff", "--", "."],
+            capture_output=True,
+            timeout=60,
+            check=False,
+            env={**os.environ, "GIT_OPTIONAL_LOCKS": "0"},  # never rewrite the user's index
+        )
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise UsageError(f"git diff: {error}") from error
+    if done.returncode not in (0, 1):
+        _require_repo(root).close()  # outside a repository: say so, not git's usage text
+        message = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise UsageError(f"git diff: {message[0] if message else 'failed'}")
+    return done.returncode == 1
+
+
+@contextmanager
+def index_copy(root: Path) -> Iterator[Path]:
+    """A temporary directory holding what the git index holds, as the checked-out repo would; yields
+    the copy of `root` inside it.
+
+    Its `.git` file points at the real repository, so git run inside the copy sees the same
+    index, refs, remotes and history (staged files, branch and tag checks). Every git command
+    gitops-lint runs there only reads; GIT_OPTIONAL_LOCKS=0 keeps git from refreshing the index.
+    """
+    repo = _require_repo(root)
+    with repo:
+        top = Path(str(repo.working_tree_dir)).resolve()
+        git_dir = Path(repo.git_dir).resolve()
+        prefix = _prefix(repo, root)
+    with tempfile.TemporaryDirectory(prefix="gitops-lint-staged-") as temporary:
+        copy = Path(temporary) / top.name
+        copy.mkdir()
+        try:
+            done = subprocess.run(
+                ["git", "-C", str(top), "checkout-index", "--all", f"--prefix={copy}/"],
+                capture_output=True,
+                timeout=300,
+                check=False,
+            )
+        except (OSError, subprocess.TimeoutExpired) as error:
+            raise UsageError(f"git checkout-index: {error}") from error
+        if done.returncode != 0:
+            message = done.stderr.decode("utf-8", "replace").strip().splitlines()
+            raise UsageError(f"git checkout-index: {message[-1] if message else 'failed'}")
+        (copy / ".git").write_text(f"gitdir: {git_dir}\n", encoding="utf-8")
+        previous = os.environ.get("GIT_OPTIONAL_LOCKS")
+        os.environ["GIT_OPTIONAL_LOCKS"] = "0"
+        try:
+            yield copy / prefix if prefix else copy
+        finally:
+            if previous is None:
+                os.environ.pop("GIT_OPTIONAL_LOCKS", None)
+            else:
+                os.environ["GIT_OPTIONAL_LOCKS"] = previous
 
 
 def changed_since(root: Path, revision: str) -> list[str]:
