@@ -85,14 +85,15 @@ def test_the_index_copy_leaves_no_trace_and_the_report_names_the_repo(make_repo:
 
 
 def test_a_config_repo_in_a_subdirectory_checks_its_staged_files(tmp_path: Path) -> None:
-    top = write_tree(tmp_path / "mono", {"README.md": "monorepo\n", "deploy/CODEOWNERS": "* @example/platform\n"})
+    # CODEOWNERS at the top of the monorepo, outside the config repo: GitHub reads it there.
+    top = write_tree(tmp_path / "mono", {"README.md": "monorepo\n", ".github/CODEOWNERS": "* @example/platform\n"})
     git_init(top)
     root = top / "deploy"
     write_tree(root, {"apps/db/secret.yaml": SECRET})
     _git(top, "add", "-A")
     write_tree(root, {"apps/db/secret.yaml": CONFIGMAP})
     code, report, _stderr = _staged(root, "--no-render")
-    assert ("no-plaintext-secret", "apps/db/secret.yaml") in _rules(report)
+    assert _rules(report) == [("no-plaintext-secret", "apps/db/secret.yaml")]
     assert code == 1
 
 
