@@ -18,6 +18,7 @@ from gitops_lint.repo.files import (
     EXCLUDED,
     OTHER,
     GitListing,
+    RepoFile,
     collect_files,
     is_yaml_path,
 )
@@ -29,6 +30,14 @@ from gitops_lint.rules.suppress import SUPPRESSION_RULE_IDS, apply_levels, suppr
 from gitops_lint.validate.schemas import SchemaRegistry
 
 _ENV_PRIORITY = {"production": 0, "staging": 1}
+
+
+@dataclass(frozen=True)
+class IndexCopy:
+    """The repo a temporary copy of the git index stands for, and its files with unstaged edits."""
+
+    root: Path
+    unstaged: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -52,9 +61,8 @@ class CheckOptions:
     history_since: str | None = None
     use_baseline: bool = True
     verbose: bool = False
-    # Set when `paths` is a temporary copy of this repo's git index (--staged with unstaged
-    # edits): the report names this root, and the parse cache is left alone.
-    index_copy_of: Path | None = None
+    # Set when `paths` is a temporary copy of a repo's git index (--staged with unstaged edits).
+    index_copy: IndexCopy | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -101,7 +109,8 @@ def prepare_context(
     if config is None:
         config = load_config(options.config_path or find_config(root), root)
     strict = config.strict if options.strict is None else options.strict
-    cache_dir = default_cache_dir(options.index_copy_of or root) if options.use_cache else None
+    copy_of = options.index_copy
+    cache_dir = default_cache_dir(copy_of.root if copy_of else root) if options.use_cache else None
     schemas = SchemaRegistry(
         options.kubernetes_version or config.kubernetes_version,
         strict,
@@ -125,20 +134,42 @@ def prepare_context(
     for skipped in files.skipped:
         if skipped.kind == OTHER or skipped.kind == EXCLUDED:  # the rest are findings
             ctx.note(f"skipped {skipped.path}: {skipped.reason}")
+    if copy_of is not None:
+        files.files = _with_stamps_of(copy_of, files.files)
     yaml_files = [f for f in files.files if is_yaml_path(f.path)]
-    if options.use_cache and options.index_copy_of is None:  # a copy's stat data would only churn it
-        ctx.parse_cache = ParseCache.for_repo(cache_dir, root, tagger=hot_tag)
+    if options.use_cache:
+        ctx.parse_cache = ParseCache.for_repo(cache_dir, copy_of.root if copy_of else root, tagger=hot_tag)
     if ctx.focus is None:
         findings = load_all(ctx, yaml_files)
     else:
         findings = load_incrementally(ctx, yaml_files, render=options.render)
-    if ctx.parse_cache is not None:
+    if ctx.parse_cache is not None and copy_of is None:  # a copy's entries are not the repo's
         ctx.parse_cache.save(f.path for f in yaml_files)
     from gitops_lint.rules.unchecked import unchecked_file_findings
 
     reported = {f.path for f in findings if f.rule == "yaml-syntax"}
     findings.extend(unchecked_file_findings(ctx, reported))
     return ctx, findings
+
+
+def _with_stamps_of(copy_of: IndexCopy, files: list[RepoFile]) -> list[RepoFile]:
+    """The copy's files stamped as the repo's own where they hold the same bytes (no unstaged
+    edit), so the repo's parse cache serves them; a file with unstaged edits keeps the copy's
+    stamp, which no cache entry of the repo can match."""
+    real = str(copy_of.root)
+    stamped = []
+    for repo_file in files:
+        if repo_file.path not in copy_of.unstaged:
+            try:
+                info = os.stat(os.path.join(real, repo_file.path))
+            except OSError:
+                info = None
+            if info is not None and info.st_size == repo_file.size:
+                repo_file = repo_file._replace(
+                    mtime_ns=info.st_mtime_ns, ctime_ns=info.st_ctime_ns, inode=info.st_ino
+                )
+        stamped.append(repo_file)
+    return stamped
 
 
 def _relative(root: Path, path: Path) -> str:
@@ -181,14 +212,16 @@ def _env_rank(finding: Finding) -> int:
 
 def run_check(options: CheckOptions, registry: RuleRegistry | None = None) -> CheckResult:
     root, named = _resolve_root(options.paths)
-    if options.staged and not named and options.index_copy_of is None:
-        from gitops_lint.repo.git import index_copy, worktree_differs_from_index
+    if options.staged and not named and options.index_copy is None:
+        from gitops_lint.repo.git import index_copy, unstaged_files
 
-        if worktree_differs_from_index(root):
+        unstaged = unstaged_files(root)
+        if unstaged:
             # Files edited after `git add`: the commit holds what is staged, so check a copy of
             # the index, not the working tree (pre-commit's stash does the same for its hooks).
             with index_copy(root) as copy:
-                result = run_check(replace(options, paths=(copy,), index_copy_of=root), registry)
+                copy_options = replace(options, paths=(copy,), index_copy=IndexCopy(root, frozenset(unstaged)))
+                result = run_check(copy_options, registry)
             result.report.root = str(root)
             result.notes.append("--staged: files differ from the index; checked the staged versions")
             return result

@@ -92,14 +92,14 @@ def staged_files(root: Path) -> list[str]:
         return _strip(names, _prefix(repo, root))
 
 
-def worktree_differs_from_index(root: Path) -> bool:
-    """Whether a tracked file under `root` has unstaged changes (edited or deleted after `git add`).
+def unstaged_files(root: Path) -> list[str]:
+    """Tracked files under `root` with unstaged changes (edited or deleted after `git add`), root-relative.
 
-    Plain git, not GitPython: a pre-commit hook asks this on every commit, and `git diff
-    --quiet` answers from the index's stat data in milliseconds."""
+    Plain git, not GitPython: a pre-commit hook asks this on every commit, and `git diff`
+    answers from the index's stat data in milliseconds."""
     try:
         done = subprocess.run(
-            ["git", "-C", str(root), "diff", "--quiet", "--no-ext-diff", "--", "."],
+            ["git", "-C", str(root), "diff", "--name-only", "-z", "--relative", "--no-ext-diff", "--", "."],
             capture_output=True,
             timeout=60,
             check=False,
@@ -107,11 +107,11 @@ def worktree_differs_from_index(root: Path) -> bool:
         )
     except (OSError, subprocess.TimeoutExpired) as error:
         raise UsageError(f"git diff: {error}") from error
-    if done.returncode not in (0, 1):
+    if done.returncode != 0:
         _require_repo(root).close()  # outside a repository: say so, not git's usage text
         message = done.stderr.decode("utf-8", "replace").strip().splitlines()
         raise UsageError(f"git diff: {message[0] if message else 'failed'}")
-    return done.returncode == 1
+    return sorted({name for name in done.stdout.decode("utf-8", "surrogateescape").split("\0") if name})
 
 
 # Read from the top of the work tree whatever the config repo's place in it (CODEOWNERS).
