@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,15 @@ from gitops_lint.context import CheckContext
 from gitops_lint.errors import UsageError
 from gitops_lint.model import Finding, Report, Severity
 from gitops_lint.render.cache import default_cache_dir
-from gitops_lint.repo.files import DEFAULT_MAX_FILE_SIZE, GitListing, collect_files, is_yaml_path
+from gitops_lint.repo.files import (
+    DEFAULT_MAX_FILE_SIZE,
+    EXCLUDED,
+    OTHER,
+    GitListing,
+    RepoFile,
+    collect_files,
+    is_yaml_path,
+)
 from gitops_lint.repo.parse_cache import ParseCache
 from gitops_lint.repo.sources import LOADER_RULES, hot_tag, load_all, load_incrementally
 from gitops_lint.rules.baseline import apply_baseline
@@ -22,6 +31,14 @@ from gitops_lint.rules.suppress import SUPPRESSION_RULE_IDS, apply_levels, suppr
 from gitops_lint.validate.schemas import SchemaRegistry
 
 _ENV_PRIORITY = {"production": 0, "staging": 1}
+
+
+@dataclass(frozen=True)
+class IndexCopy:
+    """The repo a temporary copy of the git index stands for, and its files with unstaged edits."""
+
+    root: Path
+    unstaged: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -45,6 +62,8 @@ class CheckOptions:
     history_since: str | None = None
     use_baseline: bool = True
     verbose: bool = False
+    # Set when `paths` is a temporary copy of a repo's git index (--staged with unstaged edits).
+    index_copy: IndexCopy | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -69,7 +88,14 @@ def _resolve_root(paths: tuple[Path, ...]) -> tuple[Path, list[Path]]:
     if len(paths) == 1 and paths[0].is_dir():
         return paths[0].resolve(), []
     root = Path.cwd().resolve()
-    return root, [p.resolve() for p in paths]
+    focus = []
+    for path in paths:
+        # Not resolved: a symlink inside the repo is a file of the repo, wherever it points.
+        absolute = Path(os.path.abspath(path))
+        if not absolute.is_relative_to(root):
+            raise UsageError(f"{path}: outside the repository ({root}); run gitops-lint from the repository that holds it")
+        focus.append(absolute)
+    return root, focus
 
 
 def prepare_context(
@@ -84,7 +110,8 @@ def prepare_context(
     if config is None:
         config = load_config(options.config_path or find_config(root), root)
     strict = config.strict if options.strict is None else options.strict
-    cache_dir = default_cache_dir(root) if options.use_cache else None
+    copy_of = options.index_copy
+    cache_dir = default_cache_dir(copy_of.root if copy_of else root) if options.use_cache else None
     schemas = SchemaRegistry(
         options.kubernetes_version or config.kubernetes_version,
         strict,
@@ -106,17 +133,44 @@ def prepare_context(
         changed = staged_files(root) if options.staged else changed_since(root, options.changed_since or "")
         ctx.focus = (ctx.focus or set()) | set(changed)
     for skipped in files.skipped:
-        ctx.note(f"skipped {skipped.path}: {skipped.reason}")
+        if skipped.kind == OTHER or skipped.kind == EXCLUDED:  # the rest are findings
+            ctx.note(f"skipped {skipped.path}: {skipped.reason}")
+    if copy_of is not None:
+        files.files = _with_stamps_of(copy_of, files.files)
     yaml_files = [f for f in files.files if is_yaml_path(f.path)]
     if options.use_cache:
-        ctx.parse_cache = ParseCache.for_repo(cache_dir, root, tagger=hot_tag)
+        ctx.parse_cache = ParseCache.for_repo(cache_dir, copy_of.root if copy_of else root, tagger=hot_tag)
     if ctx.focus is None:
         findings = load_all(ctx, yaml_files)
     else:
         findings = load_incrementally(ctx, yaml_files, render=options.render)
-    if ctx.parse_cache is not None:
+    if ctx.parse_cache is not None and copy_of is None:  # a copy's entries are not the repo's
         ctx.parse_cache.save(f.path for f in yaml_files)
+    from gitops_lint.rules.unchecked import unchecked_file_findings
+
+    reported = {f.path for f in findings if f.rule == "yaml-syntax"}
+    findings.extend(unchecked_file_findings(ctx, reported))
     return ctx, findings
+
+
+def _with_stamps_of(copy_of: IndexCopy, files: list[RepoFile]) -> list[RepoFile]:
+    """The copy's files stamped as the repo's own where they hold the same bytes (no unstaged
+    edit), so the repo's parse cache serves them; a file with unstaged edits keeps the copy's
+    stamp, which no cache entry of the repo can match."""
+    real = str(copy_of.root)
+    stamped = []
+    for repo_file in files:
+        if repo_file.path not in copy_of.unstaged:
+            try:
+                info = os.stat(os.path.join(real, repo_file.path))
+            except OSError:
+                info = None
+            if info is not None and info.st_size == repo_file.size:
+                repo_file = repo_file._replace(
+                    mtime_ns=info.st_mtime_ns, ctime_ns=info.st_ctime_ns, inode=info.st_ino
+                )
+        stamped.append(repo_file)
+    return stamped
 
 
 def _relative(root: Path, path: Path) -> str:
@@ -158,10 +212,24 @@ def _env_rank(finding: Finding) -> int:
 
 
 def run_check(options: CheckOptions, registry: RuleRegistry | None = None) -> CheckResult:
-    root, _ = _resolve_root(options.paths)
+    root, named = _resolve_root(options.paths)
+    if options.staged and not named and options.index_copy is None:
+        from gitops_lint.repo.git import index_copy, unstaged_files
+
+        unstaged = unstaged_files(root)
+        if unstaged:
+            # Files edited after `git add`: the commit holds what is staged, so check a copy of
+            # the index, not the working tree (pre-commit's stash does the same for its hooks).
+            with index_copy(root) as copy:
+                copy_options = replace(options, paths=(copy,), index_copy=IndexCopy(root, frozenset(unstaged)))
+                result = run_check(copy_options, registry)
+            result.report.root = str(root)
+            result.notes.append("--staged: files differ from the index; checked the staged versions")
+            return result
     # git lists the repo's files in the background while the rules load (imports and policy
     # files, ~0.1 s): on a 10,000-file repo that hides most of the listing from a hook run.
-    listing = GitListing(root) if options.use_git else None
+    # --staged: files git does not track are not part of the commit.
+    listing = GitListing(root, untracked=not options.staged) if options.use_git else None
     try:
         config = load_config(options.config_path or find_config(root), root)
         if registry is None:

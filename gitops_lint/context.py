@@ -61,6 +61,9 @@ class CheckContext:
     unloaded_application_dirs: set[str] = field(default_factory=set)
     # Every secret value the secret rules found: no message of this run may quote one.
     redactor: Redactor = field(default_factory=Redactor)
+    # Files of the repo no rule could read, path → why (too large, binary, not UTF-8): the
+    # loader and `text_of` fill it; file-not-checked reports it and their text is still scanned.
+    unchecked: dict[str, str] = field(default_factory=dict)
     _text_cache: dict[str, str | None] = field(default_factory=dict)
     _covered: tuple[int, set[str]] | None = None  # (len(rendered) it was built from, paths)
 
@@ -90,8 +93,10 @@ class CheckContext:
         if path in self.sources:
             return self.sources[path].text
         if path not in self._text_cache:
-            text, _reason = read_text(self.root / path)
+            text, reason = read_text(self.root / path)
             self._text_cache[path] = text
+            if reason is not None:
+                self.unchecked[path] = reason
         return self._text_cache[path]
 
     def locate(self, resource: Resource, pointer: tuple[str | int, ...]) -> int:

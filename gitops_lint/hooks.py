@@ -26,10 +26,11 @@ SECRET_RULES: tuple[str, ...] = (
     "sops-incomplete-encryption",
 )
 
-# What a config repo's check reads: YAML (manifests, kustomizations, .gitops-lint.yaml, Argo CD
-# Applications), kustomize's extensionless `Kustomization`, and CODEOWNERS in any of the three
-# places GitHub looks. A regex rather than `types`, because `types` and `files` are ANDed.
-CHECK_FILES = r"(\.ya?ml|(^|/)Kustomization|(^|/)CODEOWNERS)$"
+# What a config repo's check reads: YAML and JSON (manifests, kustomizations, .gitops-lint.yaml,
+# Argo CD Applications; Argo CD applies `*.json` from a directory source too), kustomize's
+# extensionless `Kustomization`, and CODEOWNERS in any of the three places GitHub looks. A regex
+# rather than `types`, because `types` and `files` are ANDed.
+CHECK_FILES = r"(\.ya?ml|\.json|(^|/)Kustomization|(^|/)CODEOWNERS)$"
 
 # Policy files live in a `policies/` directory (the built-in layout and the one `policy new`
 # writes); their examples are what `policy test` runs.
@@ -97,8 +98,8 @@ HOOKS: tuple[Hook, ...] = (
             "file and half-encrypted SOPS files. Raw files only (no kustomize), so it is fast."
         ),
         entry="gitops-lint check --no-render " + " ".join(f"--rule {r}" for r in SECRET_RULES),
-        # Credentials hide in any text file (.env, scripts, JSON), not only in manifests.
-        types=("text",),
+        # Credentials hide in any file (.env, scripts, JSON), not only in manifests; and not
+        # only in text: a binary or UTF-16 file's readable text is scanned too (file-not-checked).
         require_serial=True,
     ),
     Hook(

@@ -28,6 +28,9 @@ MISSING = "missing"
 OUTSIDE = "outside"
 NOT_A_ROOT = "not-a-kustomization"
 BROKEN_LINK = "broken-link"  # a dangling symlink or a symlink loop
+# Through a symlink that leaves the repo: Argo CD refuses such a repository, and kustomize would
+# read whatever sits outside it on this machine.
+LINK_OUTSIDE = "symlink-outside"
 
 
 @dataclass(frozen=True)
@@ -36,7 +39,7 @@ class BrokenReference:
 
     kustomization: Kustomization
     reference: Reference
-    reason: str  # MISSING, OUTSIDE or NOT_A_ROOT
+    reason: str  # MISSING, OUTSIDE, LINK_OUTSIDE, BROKEN_LINK or NOT_A_ROOT
 
 
 @dataclass(frozen=True)
@@ -128,6 +131,8 @@ class RenderGraph:
     _dir_cache: dict[str, bool] = field(default_factory=dict)
     _file_cache: dict[str, bool] = field(default_factory=dict)
     _root_text: str = ""
+    _listed_files: frozenset[str] = frozenset()
+    _listed_dirs: frozenset[str] = frozenset()
     _apps_by_dir: dict[str, list[ApplicationTarget]] | None = None
     _names: dict[str, set[str]] | None = None
     # Directories deployed by Applications an incremental run has not loaded (yet): they are
@@ -314,9 +319,26 @@ class RenderGraph:
             self._file_cache[path] = os.path.exists(os.path.join(self._root_text, path))
         return self._file_cache[path]
 
+    def _real_path(self, path: str) -> str | None:
+        """The repo-relative path `path` resolves to through symlinks; None when it leaves the repo.
+
+        Listed files are regular files or symlinks inside the repo (out-of-bounds ones are left
+        out of the list), and no listing descends into a symlinked directory: only a path the
+        list does not hold can pass through a symlink, so only those pay for a realpath."""
+        if path in self._listed_files or path in self._listed_dirs:
+            return path
+        real_root = os.path.realpath(self._root_text)
+        real = os.path.realpath(os.path.join(self._root_text, path))
+        if os.path.commonpath([real, real_root]) != real_root:
+            return None
+        relative = os.path.relpath(real, real_root)
+        return "" if relative == "." else Path(relative).as_posix()
+
     def _know_files(self, directories: frozenset[str]) -> None:
         """The file list already says what exists: only paths outside it cost a stat()."""
         self._root_text = str(self.root)
+        self._listed_files = frozenset(self.files)
+        self._listed_dirs = directories
         for path in self.files:
             self._file_cache[path] = True
             self._dir_cache[path] = False
@@ -334,8 +356,13 @@ class RenderGraph:
                 if path == ".." or path.startswith("../") or path.startswith("/"):
                     self.broken.append(BrokenReference(kustomization, reference, OUTSIDE))
                     continue
-                if path in self.kustomizations and reference.role in (RESOURCE, COMPONENT, CONFIG):
-                    deps.append(path)  # a self-reference is kept: it is a cycle kustomize rejects
+                real = self._real_path(path)
+                if real is None:
+                    self.broken.append(BrokenReference(kustomization, reference, LINK_OUTSIDE))
+                    continue
+                # A base reached through a symlink inside the repo is the kustomization it points at.
+                if real in self.kustomizations and reference.role in (RESOURCE, COMPONENT, CONFIG):
+                    deps.append(real)  # a self-reference is kept: it is a cycle kustomize rejects
                     continue
                 if not self._exists_file(path):
                     reason = BROKEN_LINK if os.path.islink(self.root / path) else MISSING

@@ -21,7 +21,7 @@ from gitops_lint.environments import is_production, is_staging, resolve_environm
 from gitops_lint.errors import UsageError
 from gitops_lint.model import Finding, Resource, Severity
 from gitops_lint.render.cache import FileDigests, RenderCache, default_cache_dir, render_key
-from gitops_lint.render.graph import OUTSIDE, RenderGraph, graph_for
+from gitops_lint.render.graph import LINK_OUTSIDE, OUTSIDE, RenderGraph, graph_for
 from gitops_lint.render.kustomize import Kustomize, build, explain_failure, find_kustomize
 from gitops_lint.render.origin import pop_origin
 from gitops_lint.repo.layout import Kustomization, Reference
@@ -131,7 +131,7 @@ def _skip_reason(
         # The cycle itself is reported once (_cycle_findings); each root through it only noted.
         ctx.note(f"not rendered {_label(target)}: it includes the reference cycle {_cycle_text(cycle)}")
         return True, None
-    if any(broken.reason == OUTSIDE for broken in graph.broken_in(target)):
+    if any(broken.reason in (OUTSIDE, LINK_OUTSIDE) for broken in graph.broken_in(target)):
         # Argo CD checks out only this repo, so it cannot build this root; rendering it here
         # would read whatever happens to sit beside the repo on this machine.
         ctx.note(f"not rendered {_label(target)}: it reads a path outside the repository")
@@ -391,6 +391,8 @@ def _source_of(
     if isinstance(path, str) and path in ctx.sources:
         index, line = _match_document(ctx, path, doc)
         return path, index, line
+    if isinstance(path, str) and path in ctx.unchecked:
+        return path, 0, 1  # a file too large or not text for the loader: its findings stay on it
     return kustomization.file, 0, 1
 
 

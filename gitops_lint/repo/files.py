@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 import stat
 import subprocess
 import tempfile
@@ -13,11 +14,23 @@ from functools import cached_property
 from pathlib import Path
 from typing import IO, NamedTuple
 
-YAML_SUFFIXES = (".yaml", ".yml")
+# Loaded and validated as manifests. JSON is YAML to the loader, and Argo CD applies `*.json`
+# as well as `*.yaml`/`*.yml` from a directory source.
+MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 DEFAULT_MAX_FILE_SIZE = 4 * 1024 * 1024
 _SKIPPED_DIRS = frozenset((".git", ".hg", ".svn", "node_modules", ".gitops-lint-cache", ".venv"))
 _BINARY_SNIFF = 8192
+# How much of a file no rule can read (too large, binary, not UTF-8) the credential scan still reads.
+LOSSY_SCAN_BYTES = 4 * 1024 * 1024
+BINARY = "binary file"
+_PRINTABLE_RUN = re.compile(rb"[\x20-\x7e\t]{8,}")
+
+# Why a listed file was left out, as far as the checks care.
+EXCLUDED = "excluded"  # the config says so: nothing to report
+TOO_LARGE = "too-large"  # over the size limit: a finding, and a credential scan of its start
+OUT_OF_BOUNDS = "out-of-bounds"  # a symlink leaving the repo: a finding, never read
+OTHER = "other"  # not a regular file, unreadable: a note
 
 
 class RepoFile(NamedTuple):
@@ -28,6 +41,11 @@ class RepoFile(NamedTuple):
     root: str  # the repo root; a string, because a Path per file costs ~25 µs on 10,000 files
     size: int = 0
     mtime_ns: int = 0
+    # With size and mtime, what git's index compares: an edit that restores the old mtime
+    # (`touch -r`, `cp -p`, a tool that keeps timestamps) still moves ctime, or the inode
+    # when it replaces the file.
+    ctime_ns: int = 0
+    inode: int = 0
 
     @property
     def absolute(self) -> Path:
@@ -38,6 +56,7 @@ class RepoFile(NamedTuple):
 class SkippedFile:
     path: str
     reason: str
+    kind: str = OTHER  # EXCLUDED, TOO_LARGE, OUT_OF_BOUNDS or OTHER
 
 
 @dataclass
@@ -66,7 +85,7 @@ def parent_directories(paths: Iterable[str]) -> frozenset[str]:
 
 def is_yaml_path(path: str) -> bool:
     name = path.rsplit("/", 1)[-1]
-    return name.endswith(YAML_SUFFIXES) or name == "Kustomization"
+    return name.endswith(MANIFEST_SUFFIXES) or name == "Kustomization"
 
 
 def find_repo_root(start: Path) -> Path | None:
@@ -86,20 +105,22 @@ def find_repo_root(start: Path) -> Path | None:
 
 
 class GitListing:
-    """`git ls-files` (tracked + untracked, minus ignored) started now and read later.
+    """`git ls-files` (tracked + untracked, minus ignored; tracked only with `untracked=False`)
+    started now and read later.
 
     On a big repo git spends tens of milliseconds walking the tree for untracked files; a
     pre-commit run starts it first and loads its rules meanwhile. Output goes to a temporary
     file, not a pipe: git must never block on a full pipe nobody is reading yet.
     """
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, untracked: bool = True) -> None:
         self._output: IO[bytes] | None = None
         self._process: subprocess.Popen[bytes] | None = None
+        others = ["--others", "--exclude-standard"] if untracked else []
         try:
             self._output = tempfile.TemporaryFile()  # noqa: SIM115 -- outlives __init__; close() closes it
             self._process = subprocess.Popen(
-                ["git", "-C", str(root), "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+                ["git", "-C", str(root), "ls-files", "-z", "--cached", *others],
                 stdout=self._output,
                 stderr=subprocess.DEVNULL,
             )
@@ -136,7 +157,12 @@ def _walk_files(root: Path) -> list[str]:
     for directory, subdirs, names in os.walk(root, followlinks=False):
         subdirs[:] = sorted(d for d in subdirs if d not in _SKIPPED_DIRS)
         rel_dir = os.path.relpath(directory, root)
-        for name in names:
+        # A symlinked directory is not descended into (git does not either) but is listed, as
+        # git lists it: the guards then say whether it leaves the repo.
+        links = [d for d in subdirs if os.path.islink(os.path.join(directory, d))]
+        if links:
+            subdirs[:] = [d for d in subdirs if d not in links]
+        for name in [*names, *links]:
             rel = name if rel_dir == "." else f"{rel_dir}/{name}"
             found.append(rel.replace(os.sep, "/"))
     return sorted(found)
@@ -190,18 +216,18 @@ def collect_files(
         ):
             continue
         if exclude and matches_any(name, exclude):
-            result.skipped.append(SkippedFile(name, "excluded by config"))
+            result.skipped.append(SkippedFile(name, "excluded by config", EXCLUDED))
             continue
         try:
             info = os.lstat(prefix + name)
         except (OSError, ValueError):
             info = None
         if info is None or not stat.S_ISREG(info.st_mode) or info.st_size > max_file_size:
-            info, reason = _safe_stat(prefix + name, real_root, max_file_size)
+            info, reason, kind = _safe_stat(prefix + name, real_root, max_file_size)
             if info is None:
-                result.skipped.append(SkippedFile(name, reason))
+                result.skipped.append(SkippedFile(name, reason, kind))
                 continue
-        append(RepoFile(name, root_text, info.st_size, info.st_mtime_ns))
+        append(RepoFile(name, root_text, info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino))
     return result
 
 
@@ -212,23 +238,23 @@ def _relative(root: Path, path: Path) -> str:
         return path.as_posix()
 
 
-def _safe_stat(path: str, real_root: str, max_file_size: int) -> tuple[os.stat_result | None, str]:
-    """(stat, "") for a regular file that is safe to read, else (None, why not)."""
+def _safe_stat(path: str, real_root: str, max_file_size: int) -> tuple[os.stat_result | None, str, str]:
+    """(stat, "", "") for a regular file that is safe to read, else (None, why not, kind of skip)."""
     # One lstat per file: this runs for every file of a 10,000-file repo.
     try:
         info = os.lstat(path)
         if stat.S_ISLNK(info.st_mode):
             target = os.path.realpath(path)
             if os.path.commonpath([target, real_root]) != real_root:
-                return None, "symlink pointing outside the repository"
+                return None, "symlink pointing outside the repository", OUT_OF_BOUNDS
             info = os.stat(path)
     except (OSError, ValueError) as error:  # ValueError: symlink loops on some platforms
-        return None, f"unreadable: {error}"
+        return None, f"unreadable: {error}", OTHER
     if not stat.S_ISREG(info.st_mode):
-        return None, "not a regular file"
+        return None, "not a regular file", OTHER
     if info.st_size > max_file_size:
-        return None, f"larger than the {max_file_size} byte limit ({info.st_size} bytes)"
-    return info, ""
+        return None, f"larger than the {max_file_size} byte limit ({info.st_size} bytes)", TOO_LARGE
+    return info, "", ""
 
 
 def read_text(path: Path) -> tuple[str | None, str | None]:
@@ -238,9 +264,31 @@ def read_text(path: Path) -> tuple[str | None, str | None]:
     except OSError as error:
         return None, f"unreadable: {error}"
     if b"\0" in data[:_BINARY_SNIFF]:
-        return None, "binary file"
+        return None, BINARY
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         return None, f"not valid UTF-8 (byte {error.start})"
     return text.removeprefix("\ufeff"), None
+
+
+def read_lossy(path: Path, limit: int = LOSSY_SCAN_BYTES) -> str | None:
+    """The readable text of the first `limit` bytes of any file; None when unreadable.
+
+    Text that is not UTF-8 keeps its lines, bad bytes replaced. A binary file (a NUL byte, or
+    more bad bytes than 64 and 1%) becomes its runs
+    of printable ASCII, one per line (as `strings` shows them), NUL bytes dropped first so
+    UTF-16 text of ASCII characters reads as text: binary noise would otherwise cost the
+    credential scan seconds per MiB, and no credential format needs more than ASCII.
+    """
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(limit)
+    except OSError:
+        return None
+    if b"\0" not in data:
+        text = data.decode("utf-8", "replace")
+        bad = text.count("\ufffd")
+        if bad <= 64 or bad * 100 < len(text):  # text with a few bad bytes
+            return text
+    return b"\n".join(_PRINTABLE_RUN.findall(data.replace(b"\0", b""))).decode("ascii")

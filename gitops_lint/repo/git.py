@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -86,6 +90,77 @@ def staged_files(root: Path) -> list[str]:
         names = _git(repo, "-C", str(root), "diff", "--cached", "--name-only", "--diff-filter=ACMRD", "-z", "--")
         # `git -C root diff --name-only` prints paths relative to the work-tree top.
         return _strip(names, _prefix(repo, root))
+
+
+def unstaged_files(root: Path) -> list[str]:
+    """Tracked files under `root` with unstaged changes (edited or deleted after `git add`), root-relative.
+
+    Plain git, not GitPython: a pre-commit hook asks this on every commit, and `git diff`
+    answers from the index's stat data in milliseconds."""
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(root), "diff", "--name-only", "-z", "--relative", "--no-ext-diff", "--", "."],
+            capture_output=True,
+            timeout=60,
+            check=False,
+            env={**os.environ, "GIT_OPTIONAL_LOCKS": "0"},  # never rewrite the user's index
+        )
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise UsageError(f"git diff: {error}") from error
+    if done.returncode != 0:
+        _require_repo(root).close()  # outside a repository: say so, not git's usage text
+        message = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise UsageError(f"git diff: {message[0] if message else 'failed'}")
+    return sorted({name for name in done.stdout.decode("utf-8", "surrogateescape").split("\0") if name})
+
+
+# Read from the top of the work tree whatever the config repo's place in it (CODEOWNERS).
+_TOP_LEVEL_FILES = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
+
+
+def _run_git(top: Path, *args: str, stdin: bytes | None = None) -> bytes:
+    try:
+        done = subprocess.run(["git", "-C", str(top), *args], input=stdin, capture_output=True, timeout=300, check=False)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise UsageError(f"git {args[0]}: {error}") from error
+    if done.returncode != 0:
+        message = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise UsageError(f"git {args[0]}: {message[-1] if message else 'failed'}")
+    return done.stdout
+
+
+@contextmanager
+def index_copy(root: Path) -> Iterator[Path]:
+    """A temporary directory holding what the git index holds, as the checked-out repo would; yields
+    the copy of `root` inside it.
+
+    Its `.git` file points at the real repository, so git run inside the copy sees the same
+    index, refs, remotes and history (staged files, branch and tag checks). Every git command
+    gitops-lint runs there only reads; GIT_OPTIONAL_LOCKS=0 keeps git from refreshing the index.
+    """
+    repo = _require_repo(root)
+    with repo:
+        top = Path(str(repo.working_tree_dir)).resolve()
+        git_dir = Path(repo.git_dir).resolve()
+        prefix = _prefix(repo, root)
+    with tempfile.TemporaryDirectory(prefix="gitops-lint-staged-") as temporary:
+        copy = Path(temporary) / top.name
+        copy.mkdir()
+        # Only the config repo's part of a bigger work tree, plus the CODEOWNERS files GitHub
+        # reads at its top: writing files is what this costs (~0.1 ms each).
+        scope = [prefix, *_TOP_LEVEL_FILES] if prefix else ["."]
+        names = _run_git(top, "ls-files", "-z", "--cached", "--", *scope)
+        _run_git(top, "checkout-index", "-z", "--stdin", f"--prefix={copy}/", stdin=names)
+        (copy / ".git").write_text(f"gitdir: {git_dir}\n", encoding="utf-8")
+        previous = os.environ.get("GIT_OPTIONAL_LOCKS")
+        os.environ["GIT_OPTIONAL_LOCKS"] = "0"
+        try:
+            yield copy / prefix if prefix else copy
+        finally:
+            if previous is None:
+                os.environ.pop("GIT_OPTIONAL_LOCKS", None)
+            else:
+                os.environ["GIT_OPTIONAL_LOCKS"] = previous
 
 
 def changed_since(root: Path, revision: str) -> list[str]:

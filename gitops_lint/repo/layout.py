@@ -10,7 +10,11 @@ from typing import Any, NamedTuple
 
 from gitops_lint.repo.files import KUSTOMIZATION_NAMES
 
-_REMOTE = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|git@|github\.com/|gitlab\.com/|bitbucket\.org/)", re.I)
+# A go-getter style forced getter (`git::https://...`, `git::git@host:...`) is remote too:
+# kustomize strips the prefix and clones.
+_REMOTE = re.compile(
+    r"^(?:[a-z][a-z0-9]*::)?(?:[a-z][a-z0-9+.-]*://|git@|github\.com/|gitlab\.com/|bitbucket\.org/)", re.I
+)
 _TEMPLATE = re.compile(r"\{\{.*?\}\}", re.S)
 # `argocd-repo-server-patch.yaml`, `patches/cpu.yaml`: named as a patch (applied with
 # `kubectl patch` or by a kustomization elsewhere), so never a whole resource on its own.

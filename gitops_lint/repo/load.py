@@ -25,11 +25,19 @@ class ParsedFile:
     result: LoadResult | None
 
 
+# Why a .json file is not loaded: JSON with comments or trailing commas (editor settings,
+# tsconfig) is no manifest, and Argo CD would not read it as one either; worth a note, not an error.
+NOT_A_JSON_MANIFEST = "not plain JSON and no Kubernetes manifest"
+_MANIFEST_KEYS = ('"apiVersion"', '"kind"')
+
+
 def parse_file(repo_file: RepoFile) -> ParsedFile:
     text, reason = read_text(repo_file.absolute)
     if text is None:
         return ParsedFile(repo_file.path, None, reason, False, None)
     loaded = load_yaml(text)
+    if loaded.problems and repo_file.path.endswith(".json") and not all(key in text for key in _MANIFEST_KEYS):
+        return ParsedFile(repo_file.path, None, NOT_A_JSON_MANIFEST, False, None)
     if looks_templated(text) and (loaded.problems or not _holds_application_set(loaded)):
         # Helm/Go templates are not YAML until rendered; parsing them would only make noise.
         # An ApplicationSet's `{{param}}` is Argo CD's own syntax inside valid YAML: keep it.

@@ -1,14 +1,15 @@
-"""A cache of parsed YAML files, keyed by path, size and modification time.
+"""A cache of parsed YAML files, keyed by path, size, mtime, ctime and inode.
 
 Parsing is the largest cost of a whole-repo run, and a pre-commit run on a big repo mostly
 re-reads files that did not change. An entry holds the loaded documents and problems of one
-file; it is used only while the file's size and mtime (nanoseconds) are those it was parsed
-at, the same test git's own index uses. Entries live as JSON (never pickle: the cache may sit
+file; it is used only while the file's stamp (size, mtime and ctime in nanoseconds, inode) is
+the one it was parsed at, the fields git's own index compares: a same-size edit whose mtime
+was put back still changes ctime. Entries live as JSON (never pickle: the cache may sit
 inside the repo, and loading it must not run code). Safe to delete at any time; a corrupt
 file reads as empty.
 
 Layout, shaped by what an incremental (pre-commit) run reads:
-- `index.json`: every cached path → [size, mtime_ns, tag]. The caller's tagger gives each
+- `index.json`: every cached path → [stamp, tag]. The caller's tagger gives each
   parsed file a small JSON tag, falsy for most files; a truthy tag marks a "hot" file (one an
   incremental run needs: kustomizations, Argo CD Applications, CRDs) and may say more about it
   (which directories an Application deploys). The index answers for all 10,000 files of a big
@@ -40,7 +41,7 @@ HOT_SHARDS = 4
 RACY_NS = 2_000_000_000
 INDEX = "index"
 # Bump when the loader's output changes meaning: older files are then ignored.
-FORMAT = f"3/{__version__}"
+FORMAT = f"4/{__version__}"
 
 # The tag of a parsed file (path, loaded documents): falsy for a cold file, else a JSON value.
 Tagger = Callable[[str, LoadResult | None], Any]
@@ -54,14 +55,13 @@ def _crc(text: str) -> int:
     return zlib.crc32(text.encode("utf-8", "surrogateescape"))
 
 
+def _stamp(repo_file: RepoFile) -> list[int]:
+    return [repo_file.size, repo_file.mtime_ns, repo_file.ctime_ns, repo_file.inode]
+
+
 def _fresh(entry: Any, repo_file: RepoFile, length: int) -> TypeGuard[list[Any]]:
-    """An entry of the expected shape, made when the file had its current size and mtime."""
-    return (
-        isinstance(entry, list)
-        and len(entry) == length
-        and entry[0] == repo_file.size
-        and entry[1] == repo_file.mtime_ns
-    )
+    """An entry of the expected shape, made when the file had its current stamp."""
+    return isinstance(entry, list) and len(entry) == length and entry[0] == _stamp(repo_file)
 
 
 def shard_name(path: str, hot: bool) -> str:
@@ -104,7 +104,7 @@ class ParseCache:
         if self.directory is None:
             return None
         entry = self._entries(INDEX).get(repo_file.path)
-        if not _fresh(entry, repo_file, 3):
+        if not _fresh(entry, repo_file, 2):
             return None
         return entry
 
@@ -115,7 +115,7 @@ class ParseCache:
         tags: list[Any] = []
         for repo_file in files:
             entry = index.get(repo_file.path)
-            tags.append(entry[2] if _fresh(entry, repo_file, 3) else None)
+            tags.append(entry[1] if _fresh(entry, repo_file, 2) else None)
         return tags
 
     def lookup(self, repo_file: RepoFile) -> tuple[LoadResult, bool] | None:
@@ -123,11 +123,11 @@ class ParseCache:
         indexed = self._indexed(repo_file)
         if indexed is None:
             return None
-        entry = self._entries(shard_name(repo_file.path, bool(indexed[2]))).get(repo_file.path)
+        entry = self._entries(shard_name(repo_file.path, bool(indexed[1]))).get(repo_file.path)
         # The shard is checked as well as the index: the two are written one after the other.
-        if not _fresh(entry, repo_file, 5):
+        if not _fresh(entry, repo_file, 4):
             return None
-        _size, _mtime, templated, documents, problems = entry
+        _key, templated, documents, problems = entry
         try:
             result = LoadResult(
                 documents=[LoadedDocument(data, index, line) for data, index, line in documents],
@@ -142,22 +142,24 @@ class ParseCache:
         if self.directory is None or time.time_ns() - repo_file.mtime_ns < RACY_NS:
             # A file written moments ago may be written again within the filesystem's mtime
             # granularity without its size changing; like git's "racily clean" entries, it is
-            # not trusted to a cache keyed by mtime.
+            # not trusted to a cache keyed by mtime. (Only mtime is tested: an edit that puts
+            # mtime back moves ctime, which is in the key, so it misses all the same.)
             return
         path = repo_file.path
         tag = self._tag_of(path, result)
         hot = bool(tag)
         index = self._entries(INDEX)
         previous = index.get(path)
-        if isinstance(previous, list) and len(previous) == 3 and bool(previous[2]) != hot:  # was in the other kind of shard
-            moved_from = shard_name(path, bool(previous[2]))  # no stale copy left behind
+        if isinstance(previous, list) and len(previous) == 2 and bool(previous[1]) != hot:  # was in the other kind of shard
+            moved_from = shard_name(path, bool(previous[1]))  # no stale copy left behind
             if self._entries(moved_from).pop(path, None) is not None:
                 self._dirty.add(moved_from)
         documents = [[d.data, d.index, d.line] for d in result.documents] if result else []
         problems = [[p.rule, p.line, p.column, p.message] for p in result.problems] if result else []
         name = shard_name(path, hot)
-        self._entries(name)[path] = [repo_file.size, repo_file.mtime_ns, templated, documents, problems]
-        index[path] = [repo_file.size, repo_file.mtime_ns, tag if hot else 0]
+        stamp = _stamp(repo_file)
+        self._entries(name)[path] = [stamp, templated, documents, problems]
+        index[path] = [stamp, tag if hot else 0]
         self._dirty.update((name, INDEX))
 
     def save(self, live_paths: Iterable[str]) -> None:

@@ -9,9 +9,9 @@ from typing import Any
 from gitops_lint.context import CheckContext, SourceFile
 from gitops_lint.environments import is_argocd_application, resolve_environment
 from gitops_lint.model import Finding, Resource
-from gitops_lint.repo.files import RepoFile
+from gitops_lint.repo.files import BINARY, RepoFile
 from gitops_lint.repo.layout import build_layout, is_kustomization_file
-from gitops_lint.repo.load import parse_files
+from gitops_lint.repo.load import NOT_A_JSON_MANIFEST, parse_files
 from gitops_lint.repo.yaml import LoadResult
 from gitops_lint.rules import loading
 
@@ -157,9 +157,12 @@ def _load_sources(ctx: CheckContext, yaml_files: list[RepoFile]) -> Iterator[Fin
     by_path = {f.path: f for f in yaml_files}
     for parsed in parse_files(yaml_files, cache=ctx.parse_cache):
         if parsed.unreadable is not None:
-            if parsed.unreadable == "binary file":
+            if parsed.unreadable == NOT_A_JSON_MANIFEST:
                 ctx.note(f"skipped {parsed.path}: {parsed.unreadable}")
                 continue
+            ctx.unchecked[parsed.path] = parsed.unreadable
+            if parsed.unreadable == BINARY:
+                continue  # file-not-checked reports it (gitops_lint.rules.unchecked)
             yield Finding(
                 rule="yaml-syntax",
                 severity=loading.YAML_SYNTAX.severity,

@@ -21,7 +21,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from gitops_lint.context import CheckContext
 from gitops_lint.model import Finding
-from gitops_lint.render.graph import BROKEN_LINK, MISSING, OUTSIDE, graph_for
+from gitops_lint.render.graph import BROKEN_LINK, LINK_OUTSIDE, MISSING, OUTSIDE, graph_for
 from gitops_lint.repo.layout import Kustomization
 from gitops_lint.repo.yaml import locate_line
 from gitops_lint.rules.base import MetaOnlyRule, meta, repo_rule
@@ -235,6 +235,11 @@ def check_missing_reference(ctx: CheckContext) -> Iterator[Finding]:
             why = (
                 f"points outside the repository ({reference.path}); Argo CD checks out only this "
                 "repository, so the path does not exist there"
+            )
+        elif broken.reason == LINK_OUTSIDE:
+            why = (
+                f"goes through a symlink that leaves the repository ({reference.path}); Argo CD "
+                "refuses a repository holding such a symlink, and gitops-lint does not build it"
             )
         elif broken.reason == BROKEN_LINK:
             why = f"is a dangling symlink or a symlink loop ({reference.path})"

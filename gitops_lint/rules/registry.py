@@ -14,6 +14,7 @@ from gitops_lint.rules.base import RepoRule, ResourceRule, Rule
 # One line per Python rule module; each module exposes `RULES`.
 RULE_MODULES: tuple[str, ...] = (
     "gitops_lint.rules.loading",
+    "gitops_lint.rules.unchecked",
     "gitops_lint.rules.schema",
     "gitops_lint.rules.suppress",
     "gitops_lint.rules.kustomize",

@@ -22,7 +22,7 @@ import yaml
 from pre_commit.clientlib import load_config, load_manifest  # type: ignore[import-untyped]
 
 from gitops_lint import hooks
-from gitops_lint.repo.files import KUSTOMIZATION_NAMES, YAML_SUFFIXES
+from gitops_lint.repo.files import KUSTOMIZATION_NAMES, MANIFEST_SUFFIXES
 from tests.conftest import REPO_ROOT, require_tool, run_cli, write_tree
 
 SNIPPET = REPO_ROOT / "docs" / "snippets" / "pre-commit-config.yaml"
@@ -90,7 +90,7 @@ def test_check_hook_selects_config_repo_files(path: str, checked: bool) -> None:
 
 def test_check_hook_selects_every_file_the_loader_reads() -> None:
     # If the loader learns a new suffix or kustomization name, the hook must pass those files too.
-    for name in (*(f"apps/x{suffix}" for suffix in YAML_SUFFIXES), *KUSTOMIZATION_NAMES):
+    for name in (*(f"apps/x{suffix}" for suffix in MANIFEST_SUFFIXES), *KUSTOMIZATION_NAMES):
         assert re.search(hooks.CHECK_FILES, name), name
 
 

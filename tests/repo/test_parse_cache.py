@@ -49,6 +49,35 @@ def test_a_changed_file_is_parsed_again_even_with_the_same_size(tmp_path: Path) 
     assert hits == 0 and names == {"a.yaml": "z"}
 
 
+def test_a_same_size_edit_with_its_mtime_put_back_is_parsed_again(tmp_path: Path) -> None:
+    root = write_tree(tmp_path / "repo", {"a.yaml": DOC.format(name="a")})
+    _age(root / "a.yaml", 120)
+    before = os.stat(root / "a.yaml")
+    _parse(root, tmp_path / "cache")
+    _names, hits = _parse(root, tmp_path / "cache")
+    assert hits == 1  # cached
+    time.sleep(0.01)  # past the filesystem's timestamp granularity: ctime must move
+    (root / "a.yaml").write_text(DOC.format(name="z"))  # same size, new content
+    os.utime(root / "a.yaml", ns=(before.st_atime_ns, before.st_mtime_ns))  # as `touch -r` or `cp -p` leave it
+    after = os.stat(root / "a.yaml")
+    assert (after.st_size, after.st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+    names, hits = _parse(root, tmp_path / "cache")
+    assert hits == 0 and names == {"a.yaml": "z"}
+
+
+def test_a_file_replaced_by_another_with_the_same_size_and_times_is_parsed_again(tmp_path: Path) -> None:
+    root = write_tree(tmp_path / "repo", {"a.yaml": DOC.format(name="a")})
+    _age(root / "a.yaml", 120)
+    _parse(root, tmp_path / "cache")
+    # An editor's save-by-rename: a new inode under the old name (ctime aside, the inode differs).
+    replacement = write_tree(tmp_path / "other", {"a.yaml": DOC.format(name="z")}) / "a.yaml"
+    old = os.stat(root / "a.yaml")
+    os.utime(replacement, ns=(old.st_atime_ns, old.st_mtime_ns))
+    os.replace(replacement, root / "a.yaml")
+    names, hits = _parse(root, tmp_path / "cache")
+    assert hits == 0 and names == {"a.yaml": "z"}
+
+
 def test_files_written_just_now_are_not_cached(tmp_path: Path) -> None:
     root = write_tree(tmp_path / "repo", {"a.yaml": DOC.format(name="a")})
     _parse(root, tmp_path / "cache")
@@ -130,10 +159,10 @@ def test_damaged_entries_are_misses_not_crashes(tmp_path: Path) -> None:
     for path in (tmp_path / "cache").rglob("*.json"):
         data = json.loads(path.read_text())
         if path.name == "index.json":
-            data["entries"]["a.yaml"] = data["entries"]["a.yaml"][:2]  # too short
+            data["entries"]["a.yaml"] = data["entries"]["a.yaml"][:1]  # too short
         else:
             for entry in data["entries"].values():
-                entry[3] = [["not", "a document"]]  # wrong shape inside
+                entry[2] = [["not", "a document"]]  # wrong shape inside
         path.write_text(json.dumps(data))
     names, hits = _parse(root, tmp_path / "cache")
     assert hits == 0 and names == {"a.yaml": "a", "b.yaml": "b"}
