@@ -209,6 +209,9 @@ def build_layout(kustomization_docs: Mapping[str, Mapping[str, Any]], all_paths:
         layout.kustomizations.setdefault(kustomization.directory, kustomization)
     for kustomization in layout.kustomizations.values():
         layout.fragments.update(kustomization.patch_files)
+        # Generator/transformer configurations, replacements, openapi, Helm values: read by
+        # kustomize, never applied as they are.
+        layout.fragments.update(kustomization.config_files)
         if kustomization.is_component:
             # A Component's own files patch what it does not define.
             layout.fragments.update(kustomization.resources)

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from gitops_lint.context import CheckContext
 from gitops_lint.model import Finding, Resource, Severity
 from gitops_lint.rules.base import meta, resource_rule
+from gitops_lint.rules.sops import sops_metadata
 from gitops_lint.validate.deprecations import find_deprecation, is_removed
 
 MAX_ERRORS_PER_RESOURCE = 20
@@ -99,6 +100,8 @@ def check_api_deprecated(resource: Resource, ctx: CheckContext) -> Iterator[Find
 
 @resource_rule(SCHEMA_INVALID)
 def check_schema_invalid(resource: Resource, ctx: CheckContext) -> Iterator[Finding]:
+    if sops_metadata(resource.doc) is not None:
+        return  # SOPS ciphertext and its `sops:` block: the decrypted object is what is applied
     errors = ctx.schemas.validate(resource.doc)
     if errors is None:
         return
@@ -122,6 +125,8 @@ def check_schema_invalid(resource: Resource, ctx: CheckContext) -> Iterator[Find
 
 @resource_rule(SCHEMA_UNKNOWN)
 def check_schema_unknown(resource: Resource, ctx: CheckContext) -> Iterator[Finding]:
+    if sops_metadata(resource.doc) is not None:
+        return
     if ctx.schemas.has_schema(resource.api_version, resource.kind):
         return
     entry = find_deprecation(resource.api_version, resource.kind, ctx.schemas.kubernetes_version)
