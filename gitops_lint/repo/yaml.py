@@ -308,7 +308,16 @@ def locate_line(text: str, doc_index: int, path: tuple[str | int, ...]) -> int |
     try:
         nodes = list(yaml.compose_all(text, Loader=_Loader))
     except yaml.YAMLError:
-        return None
+        if "{{" not in text:
+            return None
+        # A file loaded with its Go-template expressions masked: locate in the masked text,
+        # which keeps every line where it was.
+        from gitops_lint.repo.templating import mask_templates
+
+        try:
+            nodes = list(yaml.compose_all(mask_templates(text), Loader=_Loader))
+        except yaml.YAMLError:
+            return None
     if doc_index >= len(nodes) or nodes[doc_index] is None:
         return None
     node: yaml.Node = nodes[doc_index]

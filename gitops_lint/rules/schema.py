@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from gitops_lint.context import CheckContext
 from gitops_lint.model import Finding, Resource, Severity
+from gitops_lint.repo.templating import about_template
 from gitops_lint.rules.base import meta, resource_rule
 from gitops_lint.rules.sops import sops_metadata
 from gitops_lint.validate.deprecations import find_deprecation, is_removed
@@ -105,7 +106,7 @@ def check_schema_invalid(resource: Resource, ctx: CheckContext) -> Iterator[Find
     errors = ctx.schemas.validate(resource.doc)
     if errors is None:
         return
-    for count, error in enumerate(errors):
+    for count, error in enumerate(e for e in errors if not about_template(resource.doc, e.pointer, e.message)):
         if count >= MAX_ERRORS_PER_RESOURCE:
             yield ctx.finding(
                 SCHEMA_INVALID,
