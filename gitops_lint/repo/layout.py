@@ -11,7 +11,6 @@ from typing import Any, NamedTuple
 from gitops_lint.repo.files import KUSTOMIZATION_NAMES
 
 _REMOTE = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|git@|github\.com/|gitlab\.com/|bitbucket\.org/)", re.I)
-_TEMPLATE = re.compile(r"\{\{.*?\}\}", re.S)
 
 # What a reference is for; the render graph and the rules speak in these words.
 RESOURCE = "resource"  # resources / bases / crds: a manifest file or a kustomization directory
@@ -220,5 +219,8 @@ def build_layout(kustomization_docs: Mapping[str, Mapping[str, Any]], all_paths:
 
 
 def looks_templated(text: str) -> bool:
-    """Helm/Go templating in a YAML file: it is a template, not a manifest."""
-    return "{{" in text and bool(_TEMPLATE.search(text))
+    """Helm/Go templating in a YAML file: a `{{` closed by a later `}}`.
+
+    Two finds, not a lazy `{{.*?}}` regex search, which is quadratic on a file of unclosed `{{`."""
+    start = text.find("{{")
+    return start >= 0 and text.find("}}", start + 2) >= 0

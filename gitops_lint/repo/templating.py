@@ -18,7 +18,9 @@ parser as a flow mapping (`{`), which kustomize, kubectl and Argo CD reject: tha
 
 from __future__ import annotations
 
+import bisect
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import yaml
@@ -31,7 +33,8 @@ except ImportError:  # pragma: no cover - every PyYAML wheel we support ships li
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
 UNQUOTED_TEMPLATE = "yaml-unquoted-template"
-_EXPRESSION = re.compile(r"\{\{.*?\}\}", re.S)
+# A file with hundreds of them is a template of some other tool, not a typo: the first ones say so.
+MAX_UNQUOTED_PER_FILE = 100
 _ACTION = re.compile(r"\{\{-?\s*(?P<word>[a-z]+)?")
 _OPENING = frozenset(("if", "range", "with", "define", "block"))
 # Private-use characters: printable for YAML, never in a real config file. A token is the start
@@ -42,11 +45,29 @@ _DIGIT_BASE = 0xE100
 _DIGITS = 0x700
 _TOKEN = re.compile(f"{_START}([\ue100-\ue7ff]{{3}}){_FILL}*")
 _MARKS = re.compile(f"[{_START}{_FILL}]")
+_NOT_NEWLINE = re.compile(r"[^\n]")
 
 
 def holds_template(value: Any) -> bool:
     """A string holding a Go-template expression: its real value is only known once rendered."""
-    return isinstance(value, str) and "{{" in value and bool(_EXPRESSION.search(value))
+    return isinstance(value, str) and next(expression_spans(value), None) is not None
+
+
+def expression_spans(text: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of each `{{ ... }}`, shortest first, left to right.
+
+    A scan with str.find, not a lazy `{{.*?}}` regex, which restarts at every `{{` of a file
+    that never closes one, which is quadratic (minutes on a 1 MB file)."""
+    position = 0
+    while True:
+        start = text.find("{{", position)
+        if start < 0:
+            return
+        end = text.find("}}", start + 2)
+        if end < 0:
+            return
+        yield start, end + 2
+        position = end + 2
 
 
 def _token(index: int, length: int) -> str:
@@ -67,18 +88,25 @@ class MaskedText:
     def __init__(self, text: str) -> None:
         self.original = text
         self.expressions: list[str] = []
-        chars = list(text)
         line_starts = [0, *(m.end() for m in re.finditer("\n", text))]
-        template_only: set[int] = set()  # lines holding nothing but template expressions
-        commented: set[int] = set()  # lines inside an else branch or a define
-        frames: list[list[Any]] = []  # [opening word, line where the masked body starts or None]
-        spans = list(_EXPRESSION.finditer(text))
-        covered = _covered_lines(text, spans, line_starts)
-        for span in spans:
-            first, last = _line_of(line_starts, span.start()), _line_of(line_starts, span.end() - 1)
-            if covered.get(first) and covered.get(last):
-                template_only.update(range(first, last + 1))
-            word = (_ACTION.match(span.group()) or _ACTION.match("{{")).group("word") or ""  # type: ignore[union-attr]
+        spans = list(expression_spans(text))
+        masked: list[str] = []  # the text with each expression replaced by its token
+        blanked: list[str] = []  # the text with each expression replaced by spaces
+        position = 0
+        to_comment: set[int] = set()  # template-only lines, and else/define bodies
+        frames: list[list[Any]] = []  # [opening word, line where the commented body starts or None]
+        placed: list[tuple[int, int]] = []  # (first, last) line of each expression
+        for start, end in spans:
+            masked.append(text[position:start])
+            blanked.append(text[position:start])
+            masked.append(self._token_for(start, end))
+            blanked.append(_NOT_NEWLINE.sub(" ", text[start:end]))
+            position = end
+            first = bisect.bisect_right(line_starts, start) - 1
+            last = bisect.bisect_right(line_starts, end - 1) - 1
+            placed.append((first, last))
+            action = _ACTION.match(text, start)
+            word = (action.group("word") if action else None) or ""
             if word in _OPENING:
                 frames.append([word, last + 1 if word == "define" else None])
             elif word == "else" and frames:
@@ -86,20 +114,28 @@ class MaskedText:
             elif word == "end" and frames:
                 _opened, body = frames.pop()
                 if body is not None:
-                    commented.update(range(body, first))
-            self._mask(chars, span.start(), span.end())
-        for line in sorted(template_only | commented):
-            _comment_out(chars, line_starts, line, len(text))
-        self.text = "".join(chars)
+                    to_comment.update(range(body, first))
+        masked.append(text[position:])
+        blanked.append(text[position:])
+        remaining = "".join(blanked).split("\n")
+        for first, last in placed:
+            if not remaining[first].strip() and not remaining[last].strip():
+                to_comment.update(range(first, last + 1))
+        lines = "".join(masked).split("\n")
+        for number in to_comment:
+            if number < len(lines):
+                lines[number] = _commented(lines[number])
+        self.text = "\n".join(lines)
 
-    def _mask(self, chars: list[str], start: int, end: int) -> None:
+    def _token_for(self, start: int, end: int) -> str:
         index = len(self.expressions)
-        self.expressions.append(self.original[start:end])
-        position = start
-        for segment in self.original[start:end].split("\n"):
-            token = _token(index, len(segment)) if position == start else _FILL * len(segment)
-            chars[position : position + len(segment)] = token
-            position += len(segment) + 1
+        expression = self.original[start:end]
+        self.expressions.append(expression)
+        segments = expression.split("\n")
+        return "\n".join(
+            _token(index, len(segment)) if number == 0 else _FILL * len(segment)
+            for number, segment in enumerate(segments)
+        )
 
     def restore(self, value: Any) -> Any:
         """`value` (loaded from the masked text) with each token back to its expression."""
@@ -128,6 +164,11 @@ class MaskedText:
                     mark = event.start_mark
                     if mark is None:
                         continue
+                    if len(problems) == MAX_UNQUOTED_PER_FILE:
+                        last = problems[-1]
+                        more = f"{last.message} (and more after line {last.line}: only the first {MAX_UNQUOTED_PER_FILE} are reported)"
+                        problems[-1] = YamlProblem(last.rule, last.line, last.column, more)
+                        break
                     problems.append(
                         YamlProblem(
                             UNQUOTED_TEMPLATE,
@@ -147,38 +188,12 @@ def _short(expression: str) -> str:
     return one_line if len(one_line) <= 60 else one_line[:57] + "...}}"
 
 
-def _line_of(line_starts: list[int], position: int) -> int:
-    low, high = 0, len(line_starts) - 1
-    while low < high:
-        middle = (low + high + 1) // 2
-        if line_starts[middle] <= position:
-            low = middle
-        else:
-            high = middle - 1
-    return low
-
-
-def _covered_lines(text: str, spans: list[re.Match[str]], line_starts: list[int]) -> dict[int, bool]:
-    """Line number → whether everything on it but whitespace belongs to template expressions."""
-    rest = list(text)
-    for span in spans:
-        for position in range(span.start(), span.end()):
-            if rest[position] != "\n":
-                rest[position] = " "
-    remaining = "".join(rest).split("\n")
-    touched = {_line_of(line_starts, p) for span in spans for p in (span.start(), span.end() - 1)}
-    return {line: not remaining[line].strip() for line in touched if line < len(remaining)}
-
-
-def _comment_out(chars: list[str], line_starts: list[int], line: int, length: int) -> None:
-    start = line_starts[line]
-    end = line_starts[line + 1] - 1 if line + 1 < len(line_starts) else length
-    content = [i for i in range(start, end) if not chars[i].isspace()]
+def _commented(line: str) -> str:
+    """`line` as a comment of the same length (blank lines stay blank)."""
+    content = line.lstrip()
     if not content:
-        return
-    for position in range(content[0], end):
-        chars[position] = " "
-    chars[content[0]] = "#"
+        return line
+    return line[: len(line) - len(content)] + "#" + " " * (len(content) - 1)
 
 
 def load_masked(text: str) -> LoadResult:

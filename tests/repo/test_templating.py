@@ -252,3 +252,19 @@ def test_the_parse_cache_serves_masked_files_and_chart_templates_alike(tmp_path:
     assert problems == [("yaml-unquoted-template", 6), ("yaml-unquoted-template", 19)]
     warm, hits = parse()
     assert hits == 3 and warm == cold
+
+
+def test_hostile_template_files_neither_hang_nor_flood() -> None:
+    import time
+
+    from gitops_lint.repo.layout import looks_templated
+    from gitops_lint.repo.templating import MAX_UNQUOTED_PER_FILE
+
+    started = time.perf_counter()
+    unclosed = "a: {{ x\n" * 100_000  # a lazy regex would restart at every `{{`: quadratic
+    assert not looks_templated(unclosed)
+    assert not holds_template(unclosed)
+    problems = load_masked("- {{ .x }}\n" * 5_000).problems
+    assert time.perf_counter() - started < 30
+    assert len(problems) == MAX_UNQUOTED_PER_FILE
+    assert "only the first 100" in problems[-1].message
