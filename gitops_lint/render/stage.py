@@ -498,7 +498,8 @@ def _locate_failure(
     path, line = _failure_location(
         ctx, graph, graph.kustomizations[inner], message, outcome.get("error_resource")
     )
-    return _Failure(path, line, inner, message, bool(outcome.get("timed_out")))
+    # A plugin configured outside this repo (in a remote base) is not installed here either.
+    return _Failure(path, line, inner, message, bool(outcome.get("timed_out")), plugin=failed_plugin(message))
 
 
 def _plugin_failure(
