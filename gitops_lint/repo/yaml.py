@@ -87,7 +87,7 @@ def _tagged_scalar(tag: str, value: str) -> Any:
 class YamlProblem:
     """A document that could not be loaded as Kubernetes would."""
 
-    rule: str  # "yaml-syntax" or "yaml-duplicate-key"
+    rule: str  # "yaml-syntax", "yaml-duplicate-key" or "yaml-unquoted-template"
     line: int  # 1-based
     column: int  # 1-based
     message: str

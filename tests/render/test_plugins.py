@@ -133,3 +133,29 @@ def test_a_build_failing_for_another_reason_is_still_an_error(tmp_path: Path) ->
     })
     findings = [f for f in check(root, "kustomize-build-fails") if f.rule == "kustomize-build-fails"]
     assert [f.severity for f in findings] == [Severity.ERROR]
+
+
+def test_secret_from_files_and_key_forms_count_as_read(tmp_path: Path) -> None:
+    # The generator's configuration in a subdirectory; paths relative to the kustomization.
+    root = make(tmp_path / "repo", {
+        "apps/api/kustomization.yaml": "resources:\n  - configmap.yaml\ngenerators:\n  - generators/ksops.yaml\n",
+        "apps/api/configmap.yaml": CONFIGMAP,
+        "apps/api/generators/ksops.yaml": """
+            apiVersion: viaduct.ai/v1
+            kind: ksops
+            metadata:
+              name: secrets
+            secretFrom:
+              - metadata:
+                  name: tls
+                type: kubernetes.io/tls
+                files:
+                  - tls.crt=./secrets/tls.crt.enc.yaml
+                  - ./secrets/db.enc.yaml
+        """,
+        "apps/api/secrets/tls.crt.enc.yaml": SOPS_SECRET.replace("name: db", "name: tls"),
+        "apps/api/secrets/db.enc.yaml": SOPS_SECRET,
+        "apps/api/secrets/stale.yaml": CONFIGMAP,
+    })
+    findings = check(root, "unreferenced-manifest")
+    assert [(f.rule, f.path) for f in findings] == [("unreferenced-manifest", "apps/api/secrets/stale.yaml")]
