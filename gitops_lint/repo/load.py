@@ -72,11 +72,18 @@ class _ChartFinder:
         return found
 
 
-def _helm_templates_dropped(files: Sequence[RepoFile], parsed: list[ParsedFile]) -> list[ParsedFile]:
-    """A templated file inside a Helm chart is not YAML until Helm renders it: no documents, no findings."""
+def _text_templates_dropped(files: Sequence[RepoFile], parsed: list[ParsedFile]) -> list[ParsedFile]:
+    """A templated file that a tool renders as text before any YAML parser sees it is not YAML
+    yet: no documents, no findings. Such are a Helm chart's files, a helmfile, and the files of
+    a project template (cookiecutter, copier: `{{ }}` in the path itself)."""
     charts = _ChartFinder()
+
+    def text_template(repo_file: RepoFile) -> bool:
+        name = repo_file.path.rpartition("/")[2]
+        return "{{" in repo_file.path or name.startswith("helmfile") or charts.inside_chart(repo_file)
+
     return [
-        ParsedFile(p.path, p.text, None, True, None) if p.templated and charts.inside_chart(f) else p
+        ParsedFile(p.path, p.text, None, True, None) if p.templated and text_template(f) else p
         for f, p in zip(files, parsed, strict=True)
     ]
 
@@ -89,7 +96,7 @@ def parse_files(
     files: Sequence[RepoFile], jobs: int | None = None, cache: ParseCache | None = None
 ) -> list[ParsedFile]:
     """Parse `files` in order: unchanged files from `cache`, the rest in parallel when worth it."""
-    return _helm_templates_dropped(files, _parse_cached(files, jobs, cache))
+    return _text_templates_dropped(files, _parse_cached(files, jobs, cache))
 
 
 def _parse_cached(files: Sequence[RepoFile], jobs: int | None, cache: ParseCache | None) -> list[ParsedFile]:

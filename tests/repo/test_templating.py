@@ -164,13 +164,17 @@ def test_a_valid_yaml_file_with_template_strings_is_validated(make_repo: Callabl
     assert findings(root, *LOAD_AND_SCHEMA) == {("schema-invalid", "apps/alerts/configmap.yaml", 7)}
 
 
-def test_helm_chart_templates_stay_unchecked(make_repo: Callable[..., Path]) -> None:
+def test_text_templates_stay_unchecked(make_repo: Callable[..., Path]) -> None:
+    # Helm charts, helmfiles and project templates are rendered as text before YAML is parsed.
     root = make_repo({
         "charts/web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
         "charts/web/templates/deployment.yaml": DEPLOYMENT,
         "charts/web/templates/service.yaml": "apiVersion: v1\nkind: Service\nmetadata:\n  name: {{ .name }}\n",
+        "helmfile.yaml": "releases:\n  - name: web\n    namespace: {{ .Environment.Name }}\n",
+        "skeleton/{{cookiecutter.app}}/deploy.yaml": DEPLOYMENT,
+        "deploy/web.yaml": DEPLOYMENT,  # the same text elsewhere is checked
     })
-    assert findings(root, *LOAD_AND_SCHEMA) == set()
+    assert {path for _rule, path, _line in findings(root, *LOAD_AND_SCHEMA)} == {"deploy/web.yaml"}
 
 
 def test_an_application_set_with_an_unquoted_parameter_is_reported_and_still_expanded(
