@@ -231,11 +231,13 @@ def _build(text: str, result: LoadResult) -> None:
                 continue
             key = keys[-1]
             if key is _NO_KEY:
+                if kind is _SCALAR and value == _MERGE_KEY and event.style:
+                    value = _QuotedKey(value)  # `"<<"` is a key like any other, not a merge
                 keys[-1] = value if type(value) is str else _as_key(value)
                 key_marks[-1] = event.start_mark
                 continue
             keys[-1] = _NO_KEY
-            if key == _MERGE_KEY and kind is not _SCALAR:
+            if key == _MERGE_KEY and kind is not _SCALAR and type(key) is str:
                 merged.setdefault(id(container), set()).update(_merge_into(container, value))
             elif key in container and key in merged.get(id(container), ()):
                 container[key] = value  # an explicit key overrides a merged one
@@ -269,6 +271,10 @@ def _build(text: str, result: LoadResult) -> None:
         result.problems.append(abort.problem)
     finally:
         parser.dispose()
+
+
+class _QuotedKey(str):
+    """A quoted scalar key that would otherwise read as YAML's merge key `<<`."""
 
 
 def _as_key(value: Any) -> Any:
