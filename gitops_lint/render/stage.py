@@ -531,7 +531,7 @@ def _failure_finding(
         subject = f"kustomize build of {len(targets)} roots ({', '.join(_label(t) for t in targets)})"
     context = "" if targets == [failure.inner] else f" (in {_label(failure.inner)})"
     if failure.plugin is not None:
-        return _plugin_finding(ctx, graph, failure, targets)
+        return _plugin_finding(ctx, failure)
     if failure.timed_out:
         text = f"{subject} timed out: {failure.message}"
         fix = (
@@ -552,13 +552,13 @@ def _failure_finding(
     )
 
 
-def _plugin_finding(ctx: CheckContext, graph: RenderGraph, failure: _Failure, targets: list[str]) -> Finding:
-    roots = ", ".join(_label(t) for t in targets)
-    subject = f"{_label(targets[0])} is" if len(targets) == 1 else f"{len(targets)} roots ({roots}) are"
+def _plugin_finding(ctx: CheckContext, failure: _Failure) -> Finding:
+    # Named by the kustomization that configures the plugin, not by the roots built on it: the
+    # same finding whether a run renders all of them or (pre-commit) only the one a change reads.
     return ctx.finding(
         KUSTOMIZE_BUILD_FAILS,
-        f"{subject} rendered by plugin {failure.plugin} at deploy time; not checked "
-        "(gitops-lint never runs kustomize plugins); their raw files are still checked",
+        f"{_label(failure.inner)}: rendered by plugin {failure.plugin} at deploy time; not checked "
+        "(gitops-lint never runs kustomize plugins; the raw files are still checked)",
         path=failure.path,
         line=failure.line,
         severity=Severity.INFO,

@@ -159,3 +159,21 @@ def test_secret_from_files_and_key_forms_count_as_read(tmp_path: Path) -> None:
     })
     findings = check(root, "unreferenced-manifest")
     assert [(f.rule, f.path) for f in findings] == [("unreferenced-manifest", "apps/api/secrets/stale.yaml")]
+
+
+def test_checking_one_file_agrees_with_the_full_run(tmp_path: Path) -> None:
+    """The hook's view: a SOPS file, a plugin configuration or a templated file checked alone."""
+    from tests.test_incremental_equivalence import _age, _assert_agrees_with_the_full_run
+
+    root = ksops_repo(tmp_path / "repo")
+    make(root, {
+        "apps/api/base/secrets/old.yaml": CONFIGMAP,  # unreferenced, beside files ksops reads
+        "apps/api/base/alerts.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .name }}\n",
+    })
+    _age(root)
+    full = _assert_agrees_with_the_full_run(root)
+    assert {(rule, path) for rule, path, _line, _message in full} >= {
+        ("unreferenced-manifest", "apps/api/base/secrets/old.yaml"),
+        ("yaml-unquoted-template", "apps/api/base/alerts.yaml"),
+        ("kustomize-build-fails", "apps/api/base/kustomization.yaml"),
+    }
