@@ -24,6 +24,7 @@ from gitops_lint.render.cache import FileDigests, RenderCache, default_cache_dir
 from gitops_lint.render.graph import LINK_OUTSIDE, OUTSIDE, RenderGraph, graph_for
 from gitops_lint.render.kustomize import Kustomize, build, explain_failure, find_kustomize
 from gitops_lint.render.origin import pop_origin
+from gitops_lint.render.plugins import failed_plugin, plugin_uses
 from gitops_lint.repo.layout import Kustomization, Reference
 from gitops_lint.repo.yaml import load_yaml, locate_line
 from gitops_lint.rules.kustomize import KUSTOMIZE_BUILD_FAILS
@@ -311,6 +312,7 @@ class _Failure:
     inner: str  # the kustomization directory kustomize was in
     message: str
     timed_out: bool
+    plugin: str | None = None  # the external plugin kustomize could not load (never run here)
 
 
 def _apply(
@@ -492,10 +494,34 @@ def _locate_failure(
     message = str(outcome.get("error") or "kustomize failed")
     dirs = [d for d in outcome.get("error_dirs") or [] if d in graph.kustomizations]
     inner = dirs[-1] if dirs else target
+    plugin = _plugin_failure(ctx, graph, inner, target, message)
+    if plugin is not None:
+        return plugin
     path, line = _failure_location(
         ctx, graph, graph.kustomizations[inner], message, outcome.get("error_resource")
     )
-    return _Failure(path, line, inner, message, bool(outcome.get("timed_out")))
+    # A plugin configured outside this repo (in a remote base) is not installed here either.
+    return _Failure(path, line, inner, message, bool(outcome.get("timed_out")), plugin=failed_plugin(message))
+
+
+def _plugin_failure(
+    ctx: CheckContext, graph: RenderGraph, inner: str, target: str, message: str
+) -> _Failure | None:
+    """The failure when kustomize stopped only at loading an external plugin this repo configures."""
+    kind = failed_plugin(message)
+    if kind is None:
+        return None
+    # kustomize names the kind; the kustomization that configures it is the innermost one its
+    # message names, else the nearest in the root's closure.
+    for member in (inner, *graph.closure(target)):
+        kustomization = graph.kustomizations.get(member)
+        if kustomization is None:
+            continue
+        for use in plugin_uses(ctx, kustomization):
+            if use.kind == kind:
+                line = _pointer_line(ctx, kustomization.file, use.reference.pointer)
+                return _Failure(kustomization.file, line, member, message, False, plugin=kind)
+    return None
 
 
 def _failure_finding(
@@ -506,6 +532,8 @@ def _failure_finding(
     else:
         subject = f"kustomize build of {len(targets)} roots ({', '.join(_label(t) for t in targets)})"
     context = "" if targets == [failure.inner] else f" (in {_label(failure.inner)})"
+    if failure.plugin is not None:
+        return _plugin_finding(ctx, failure)
     if failure.timed_out:
         text = f"{subject} timed out: {failure.message}"
         fix = (
@@ -523,6 +551,22 @@ def _failure_finding(
     )
     return ctx.finding(
         KUSTOMIZE_BUILD_FAILS, text, path=failure.path, line=failure.line, fix=fix, environment=environment
+    )
+
+
+def _plugin_finding(ctx: CheckContext, failure: _Failure) -> Finding:
+    # Named by the kustomization that configures the plugin, not by the roots built on it: the
+    # same finding whether a run renders all of them or (pre-commit) only the one a change reads.
+    return ctx.finding(
+        KUSTOMIZE_BUILD_FAILS,
+        f"{_label(failure.inner)}: rendered by plugin {failure.plugin} at deploy time; not checked "
+        "(gitops-lint never runs kustomize plugins; the raw files are still checked)",
+        path=failure.path,
+        line=failure.line,
+        severity=Severity.INFO,
+        fix="Nothing to do if Argo CD (or your CI) runs kustomize with the plugin installed and "
+        "`--enable-alpha-plugins`/`--enable-exec`.",
+        environment=resolve_environment(ctx.config, failure.path),
     )
 
 

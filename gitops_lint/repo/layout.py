@@ -15,7 +15,6 @@ from gitops_lint.repo.files import KUSTOMIZATION_NAMES
 _REMOTE = re.compile(
     r"^(?:[a-z][a-z0-9]*::)?(?:[a-z][a-z0-9+.-]*://|git@|github\.com/|gitlab\.com/|bitbucket\.org/)", re.I
 )
-_TEMPLATE = re.compile(r"\{\{.*?\}\}", re.S)
 # `argocd-repo-server-patch.yaml`, `patches/cpu.yaml`: named as a patch (applied with
 # `kubectl patch` or by a kustomization elsewhere), so never a whole resource on its own.
 _PATCH_NAMED = re.compile(r"(?:^|/)patch(?:es)?/|(?:^|[-_./])patch(?:es)?[-_.][^/]*$")
@@ -217,6 +216,9 @@ def build_layout(kustomization_docs: Mapping[str, Mapping[str, Any]], all_paths:
     included_as_resource: set[str] = set()
     for kustomization in layout.kustomizations.values():
         layout.fragments.update(kustomization.patch_files)
+        # Generator/transformer configurations, replacements, openapi, Helm values: read by
+        # kustomize, never applied as they are.
+        layout.fragments.update(kustomization.config_files)
         if kustomization.is_component:
             # A Component's own files patch what it does not define.
             layout.fragments.update(kustomization.resources)
@@ -230,5 +232,8 @@ def build_layout(kustomization_docs: Mapping[str, Mapping[str, Any]], all_paths:
 
 
 def looks_templated(text: str) -> bool:
-    """Helm/Go templating in a YAML file: it is a template, not a manifest."""
-    return "{{" in text and bool(_TEMPLATE.search(text))
+    """Helm/Go templating in a YAML file: a `{{` closed by a later `}}`.
+
+    Two finds, not a lazy `{{.*?}}` regex search, which is quadratic on a file of unclosed `{{`."""
+    start = text.find("{{")
+    return start >= 0 and text.find("}}", start + 2) >= 0

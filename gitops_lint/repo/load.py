@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from gitops_lint.repo.files import RepoFile, read_text
 from gitops_lint.repo.layout import looks_templated
 from gitops_lint.repo.parse_cache import ParseCache
+from gitops_lint.repo.templating import UNQUOTED_TEMPLATE, load_masked
 from gitops_lint.repo.yaml import LoadResult, load_yaml
 
 # Below this many files a pool costs more (process start-up, pickling) than it saves.
@@ -21,6 +22,8 @@ class ParsedFile:
     path: str
     text: str | None  # None: unreadable (see `unreadable`) or served from the parse cache
     unreadable: str | None  # why the file could not be read
+    # Holds Go-template `{{ }}`. `result` is then the file as it is when that is valid YAML, else
+    # the file loaded with them masked (see templating); None for a Helm chart's template.
     templated: bool
     result: LoadResult | None
 
@@ -38,20 +41,59 @@ def parse_file(repo_file: RepoFile) -> ParsedFile:
     loaded = load_yaml(text)
     if loaded.problems and repo_file.path.endswith(".json") and not all(key in text for key in _MANIFEST_KEYS):
         return ParsedFile(repo_file.path, None, NOT_A_JSON_MANIFEST, False, None)
-    if looks_templated(text) and (loaded.problems or not _holds_application_set(loaded)):
-        # Helm/Go templates are not YAML until rendered; parsing them would only make noise.
-        # An ApplicationSet's `{{param}}` is Argo CD's own syntax inside valid YAML: keep it.
-        return ParsedFile(repo_file.path, text, None, True, None)
-    return ParsedFile(repo_file.path, text, None, False, loaded)
+    if not looks_templated(text):
+        return ParsedFile(repo_file.path, text, None, False, loaded)
+    masked = load_masked(text)
+    if not loaded.problems and not any(p.rule == UNQUOTED_TEMPLATE for p in masked.problems):
+        # Valid YAML whose `{{ }}` are strings a controller reads after parsing (ApplicationSet
+        # and ExternalSecret templates, alert annotations): the file is what it says.
+        return ParsedFile(repo_file.path, text, None, True, loaded)
+    return ParsedFile(repo_file.path, text, None, True, masked)
 
 
-def _holds_application_set(loaded: LoadResult) -> bool:
-    return any(
-        isinstance(doc.data, dict)
-        and doc.data.get("kind") == "ApplicationSet"
-        and str(doc.data.get("apiVersion", "")).startswith("argoproj.io/")
-        for doc in loaded.documents
-    )
+class _ChartFinder:
+    """Whether a path lies inside a Helm chart (a directory with a Chart.yaml above it).
+
+    Asked after parsing (and after the parse cache), so a chart appearing or going away
+    never leaves a stale answer in the cache."""
+
+    def __init__(self) -> None:
+        self._known: dict[str, bool] = {}
+
+    def inside_chart(self, repo_file: RepoFile) -> bool:
+        directory = repo_file.path.rpartition("/")[0]
+        checked: list[str] = []
+        found = False
+        while True:
+            if directory in self._known:
+                found = self._known[directory]
+                break
+            checked.append(directory)
+            if os.path.isfile(os.path.join(repo_file.root, directory, "Chart.yaml")):
+                found = True
+                break
+            if not directory:
+                break
+            directory = directory.rpartition("/")[0]
+        for name in checked:
+            self._known[name] = found
+        return found
+
+
+def _text_templates_dropped(files: Sequence[RepoFile], parsed: list[ParsedFile]) -> list[ParsedFile]:
+    """A templated file that a tool renders as text before any YAML parser sees it is not YAML
+    yet: no documents, no findings. Such are a Helm chart's files, a helmfile, and the files of
+    a project template (cookiecutter, copier: `{{ }}` in the path itself)."""
+    charts = _ChartFinder()
+
+    def text_template(repo_file: RepoFile) -> bool:
+        name = repo_file.path.rpartition("/")[2]
+        return "{{" in repo_file.path or name.startswith("helmfile") or charts.inside_chart(repo_file)
+
+    return [
+        ParsedFile(p.path, p.text, None, True, None) if p.templated and text_template(f) else p
+        for f, p in zip(files, parsed, strict=True)
+    ]
 
 
 def _parse_chunk(chunk: Sequence[RepoFile]) -> list[ParsedFile]:
@@ -62,6 +104,10 @@ def parse_files(
     files: Sequence[RepoFile], jobs: int | None = None, cache: ParseCache | None = None
 ) -> list[ParsedFile]:
     """Parse `files` in order: unchanged files from `cache`, the rest in parallel when worth it."""
+    return _text_templates_dropped(files, _parse_cached(files, jobs, cache))
+
+
+def _parse_cached(files: Sequence[RepoFile], jobs: int | None, cache: ParseCache | None) -> list[ParsedFile]:
     if cache is None:
         return _parse_all(files, jobs)
     out: dict[str, ParsedFile] = {}
@@ -72,7 +118,7 @@ def parse_files(
             missing.append(repo_file)
         else:
             result, templated = hit
-            out[repo_file.path] = ParsedFile(repo_file.path, None, None, templated, None if templated else result)
+            out[repo_file.path] = ParsedFile(repo_file.path, None, None, templated, result)
     by_path = {f.path: f for f in missing}
     for parsed in _parse_all(missing, jobs):
         out[parsed.path] = parsed

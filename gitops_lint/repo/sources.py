@@ -16,7 +16,7 @@ from gitops_lint.repo.yaml import LoadResult
 from gitops_lint.rules import loading
 
 # Findings the loader itself makes (not rules): kept for changed files only on incremental runs.
-LOADER_RULES = {"yaml-syntax": loading.YAML_SYNTAX, "yaml-duplicate-key": loading.YAML_DUPLICATE_KEY}
+LOADER_RULES = {meta.id: meta for meta in loading.LOADER_METAS}
 
 
 def load_all(ctx: CheckContext, yaml_files: list[RepoFile]) -> list[Finding]:

@@ -87,7 +87,7 @@ def _tagged_scalar(tag: str, value: str) -> Any:
 class YamlProblem:
     """A document that could not be loaded as Kubernetes would."""
 
-    rule: str  # "yaml-syntax" or "yaml-duplicate-key"
+    rule: str  # "yaml-syntax", "yaml-duplicate-key" or "yaml-unquoted-template"
     line: int  # 1-based
     column: int  # 1-based
     message: str
@@ -231,11 +231,13 @@ def _build(text: str, result: LoadResult) -> None:
                 continue
             key = keys[-1]
             if key is _NO_KEY:
+                if kind is _SCALAR and value == _MERGE_KEY and event.style:
+                    value = _QuotedKey(value)  # `"<<"` is a key like any other, not a merge
                 keys[-1] = value if type(value) is str else _as_key(value)
                 key_marks[-1] = event.start_mark
                 continue
             keys[-1] = _NO_KEY
-            if key == _MERGE_KEY and kind is not _SCALAR:
+            if key == _MERGE_KEY and kind is not _SCALAR and type(key) is str:
                 merged.setdefault(id(container), set()).update(_merge_into(container, value))
             elif key in container and key in merged.get(id(container), ()):
                 container[key] = value  # an explicit key overrides a merged one
@@ -269,6 +271,10 @@ def _build(text: str, result: LoadResult) -> None:
         result.problems.append(abort.problem)
     finally:
         parser.dispose()
+
+
+class _QuotedKey(str):
+    """A quoted scalar key that would otherwise read as YAML's merge key `<<`."""
 
 
 def _as_key(value: Any) -> Any:
@@ -308,7 +314,16 @@ def locate_line(text: str, doc_index: int, path: tuple[str | int, ...]) -> int |
     try:
         nodes = list(yaml.compose_all(text, Loader=_Loader))
     except yaml.YAMLError:
-        return None
+        if "{{" not in text:
+            return None
+        # A file loaded with its Go-template expressions masked: locate in the masked text,
+        # which keeps every line where it was.
+        from gitops_lint.repo.templating import mask_templates
+
+        try:
+            nodes = list(yaml.compose_all(mask_templates(text), Loader=_Loader))
+        except yaml.YAMLError:
+            return None
     if doc_index >= len(nodes) or nodes[doc_index] is None:
         return None
     node: yaml.Node = nodes[doc_index]

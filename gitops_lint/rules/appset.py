@@ -20,8 +20,6 @@ from typing import Any
 from gitops_lint.context import CheckContext
 from gitops_lint.environments import is_argocd_application, resolve_environment
 from gitops_lint.model import Resource
-from gitops_lint.repo.layout import looks_templated
-from gitops_lint.repo.yaml import load_yaml
 
 CLUSTER_SECRET_LABEL = "argocd.argoproj.io/secret-type"
 LOCAL_CLUSTER = {"name": "in-cluster", "server": "https://kubernetes.default.svc"}
@@ -54,25 +52,6 @@ class ApplicationView:
     prefix: tuple[str | int, ...] = ()
     suffix: str = ""
     generated: bool = False
-
-
-def is_template_file(text: str) -> bool:
-    """`looks_templated`, except that a file of ApplicationSets is a manifest, not a template.
-
-    `{{cluster}}` in an ApplicationSet is Argo CD's own parameter syntax inside valid YAML;
-    treating such a file as a Helm template would hide the ApplicationSet from every rule.
-    """
-    if not looks_templated(text):
-        return False
-    loaded = load_yaml(text)
-    if loaded.problems:
-        return True
-    return not any(
-        isinstance(d.data, dict)
-        and d.data.get("kind") == "ApplicationSet"
-        and str(d.data.get("apiVersion", "")).startswith("argoproj.io/")
-        for d in loaded.documents
-    )
 
 
 def is_application_set(resource: Resource) -> bool:

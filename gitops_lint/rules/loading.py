@@ -29,4 +29,29 @@ YAML_DUPLICATE_KEY = meta(
     failing=("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  name: b\n",),
 )
 
-RULES = (MetaOnlyRule(YAML_SYNTAX), MetaOnlyRule(YAML_DUPLICATE_KEY))
+YAML_UNQUOTED_TEMPLATE = meta(
+    "yaml-unquoted-template",
+    "A Go-template expression starts an unquoted YAML value",
+    "error",
+    "yaml",
+    "YAML reads an unquoted `{` as the start of a flow mapping, so `host: {{ .host }}` is a "
+    "mapping with a mapping for a key, not the string the template tool (Argo CD's "
+    "ApplicationSet, External Secrets, Taskfile, ...) expects: kustomize, kubectl and Argo CD "
+    "reject the file, and tools that accept it see an object where a string belongs. A file "
+    "inside a Helm chart is Helm's template and is not checked.",
+    "Quote the value: `host: \"{{ .host }}\"` (or `'{{ .host }}'`).",
+    passing=(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: greeting\n"
+        "data:\n  host: \"{{ .host }}\"\n  message: Hello {{ .name }}\n",
+    ),
+    failing=(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: greeting\n"
+        "data:\n  host: {{ .host }}  # expect: yaml-unquoted-template\n",
+    ),
+    references=("https://yaml.org/spec/1.2.2/#74-flow-collection-styles",),
+)
+
+# Rules whose findings the loader makes, by the id a YamlProblem carries.
+LOADER_METAS = (YAML_SYNTAX, YAML_DUPLICATE_KEY, YAML_UNQUOTED_TEMPLATE)
+
+RULES = tuple(MetaOnlyRule(rule_meta) for rule_meta in LOADER_METAS)

@@ -28,6 +28,7 @@ from gitops_lint.environments import canonical_environment
 from gitops_lint.errors import UsageError
 from gitops_lint.model import Finding, Resource, RuleMeta, Severity
 from gitops_lint.repo.files import matches_any
+from gitops_lint.repo.templating import about_template
 from gitops_lint.repo.yaml import load_yaml
 from gitops_lint.rules.base import Rule
 
@@ -330,6 +331,8 @@ class PolicyRule:
         severity = self.severity_for(resource.environment)
         for error in self.validator.iter_errors(resource.doc):
             pointer: tuple[str | int, ...] = tuple(error.instance_path)
+            if about_template(resource.doc, pointer, str(error.message)):
+                continue  # a Go-template value: what it will be is only known once rendered
             # A missing field is the finding's subject: `{@path}` names it, `{@value}` is unset,
             # and its line is that of the deepest part that exists.
             missing = getattr(error.kind, "property", None) if type(error.kind).__name__ == "Required" else None

@@ -7,7 +7,9 @@ from collections.abc import Iterator
 
 from gitops_lint.context import CheckContext
 from gitops_lint.model import Finding, Resource, Severity
+from gitops_lint.repo.templating import about_template
 from gitops_lint.rules.base import meta, resource_rule
+from gitops_lint.rules.sops import sops_metadata
 from gitops_lint.validate.deprecations import find_deprecation, is_removed
 
 MAX_ERRORS_PER_RESOURCE = 20
@@ -99,10 +101,12 @@ def check_api_deprecated(resource: Resource, ctx: CheckContext) -> Iterator[Find
 
 @resource_rule(SCHEMA_INVALID)
 def check_schema_invalid(resource: Resource, ctx: CheckContext) -> Iterator[Finding]:
+    if sops_metadata(resource.doc) is not None:
+        return  # SOPS ciphertext and its `sops:` block: the decrypted object is what is applied
     errors = ctx.schemas.validate(resource.doc)
     if errors is None:
         return
-    for count, error in enumerate(errors):
+    for count, error in enumerate(e for e in errors if not about_template(resource.doc, e.pointer, e.message)):
         if count >= MAX_ERRORS_PER_RESOURCE:
             yield ctx.finding(
                 SCHEMA_INVALID,
@@ -122,6 +126,8 @@ def check_schema_invalid(resource: Resource, ctx: CheckContext) -> Iterator[Find
 
 @resource_rule(SCHEMA_UNKNOWN)
 def check_schema_unknown(resource: Resource, ctx: CheckContext) -> Iterator[Finding]:
+    if sops_metadata(resource.doc) is not None:
+        return
     if ctx.schemas.has_schema(resource.api_version, resource.kind):
         return
     entry = find_deprecation(resource.api_version, resource.kind, ctx.schemas.kubernetes_version)

@@ -18,6 +18,7 @@ from gitops_lint.context import CheckContext
 from gitops_lint.environments import environment_from_path, resolve_environment
 from gitops_lint.model import Finding, Resource
 from gitops_lint.render.graph import RenderGraph, graph_for
+from gitops_lint.render.plugins import files_read_by_plugins
 from gitops_lint.repo.layout import RESOURCE, Kustomization
 from gitops_lint.repo.yaml import locate_line
 from gitops_lint.rules.base import meta, repo_rule
@@ -345,7 +346,8 @@ def check_duplicate_manifest(ctx: CheckContext) -> Iterator[Finding]:
 @repo_rule(UNREFERENCED_MANIFEST)
 def check_unreferenced_manifest(ctx: CheckContext) -> Iterator[Finding]:
     graph = graph_for(ctx)
-    referenced = graph.referenced_files()
+    # Files a plugin reads (ksops `files:`) are deployed through it, though no kustomization names them.
+    referenced = graph.referenced_files() | files_read_by_plugins(ctx)
     for path, resources in sorted(_manifests_by_path(ctx).items()):
         if path in referenced or not ctx.in_focus(path):
             continue

@@ -149,3 +149,9 @@ def test_locate_line_follows_keys_and_indexes() -> None:
     assert locate_line(text, 1, ("spec", "containers", 1, "image")) == 7
     assert locate_line(text, 1, ("spec", "missing")) == 3  # deepest existing ancestor
     assert locate_line(text, 5, ("spec",)) is None
+
+
+def test_a_quoted_merge_key_is_an_ordinary_key() -> None:
+    # Only the plain `<<` merges (YAML 1.1, go-yaml); JSON's `{"<<": []}` is a key like any other.
+    assert load_yaml('{"<<": []}').documents[0].data == {"<<": []}
+    assert load_yaml("base: &b {x: 1}\nm:\n  <<: *b\n").documents[0].data["m"] == {"x": 1}

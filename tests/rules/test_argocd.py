@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +13,6 @@ from gitops_lint.config import Config
 from gitops_lint.context import CheckContext
 from gitops_lint.model import Resource
 from gitops_lint.repo.files import FileSet
-from gitops_lint.rules import appset
 from gitops_lint.rules.appset import NotExpandable, generated_applications, substitute
 from gitops_lint.rules.argocd import application_sources, normalise_repo_url
 from gitops_lint.validate.schemas import SchemaRegistry
@@ -39,14 +38,6 @@ spec:
       selfHeal: true
 """
 
-
-@pytest.fixture(autouse=True)
-def appset_aware_loader(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Until repo/load.py stops treating ApplicationSet files as Helm templates (see report)."""
-    import gitops_lint.repo.load as load
-
-    monkeypatch.setattr(load, "looks_templated", appset.is_template_file)
-    yield
 
 
 def _app(**fields: str) -> str:

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import textwrap
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from gitops_lint.errors import UsageError
 from gitops_lint.model import Resource, Severity
-from gitops_lint.rules import appset
 from gitops_lint.rules.policy import (
     Failure,
     MessageTemplate,
@@ -71,14 +70,6 @@ examples:
   fail: ["apiVersion: apps/v1\\nkind: Deployment\\nmetadata:\\n  name: a\\n"]
 """
 
-
-@pytest.fixture(autouse=True)
-def appset_aware_loader(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Until repo/load.py stops treating ApplicationSet files as Helm templates (see report)."""
-    import gitops_lint.repo.load as load
-
-    monkeypatch.setattr(load, "looks_templated", appset.is_template_file)
-    yield
 
 
 def _resource(doc: dict[str, object], path: str = "x.yaml", environment: str | None = None) -> Resource:

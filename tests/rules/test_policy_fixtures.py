@@ -2,26 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from gitops_lint.rules import appset
 from gitops_lint.rules.policytest import run_example
 from gitops_lint.rules.registry import load_registry
 from tests.conftest import REPO_ROOT
 
 CASES = sorted((REPO_ROOT / "tests" / "policies" / "cases").glob("*/*.yaml"))
 
-
-@pytest.fixture(autouse=True)
-def appset_aware_loader(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Until repo/load.py stops treating ApplicationSet files as Helm templates (see report)."""
-    import gitops_lint.repo.load as load
-
-    monkeypatch.setattr(load, "looks_templated", appset.is_template_file)
-    yield
 
 
 @pytest.mark.parametrize("case", CASES, ids=[f"{c.parent.name}/{c.stem}" for c in CASES])
