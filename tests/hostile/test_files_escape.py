@@ -14,8 +14,8 @@ import pytest
 from tests.conftest import OWNED, check_json, run_cli
 from tests.render.helpers import kustomize_tool
 
-# Built at run time, so this file holds no token a scanner would flag.
-AWS_KEY = "AKIA" + "QX7RT2MZ5LW3PKVB"
+# Built at run time, so this file holds no token a scanner would flag. (An AWS access key
+# ID alone is no credential to the secret rules, so these files plant standalone tokens.)
 GITHUB_TOKEN = "ghp_" + "x7Rt2Mz5Lw3Pk9Bq4Nv8Hc6Jd1Fs0Ga3Yu7E"
 PASSWORD = "Zx9-kLm2-Qw8r-Tt5y"
 
@@ -39,10 +39,10 @@ def _never_printed(output: str, *values: str) -> None:
 @pytest.mark.parametrize(
     ("name", "data", "reason"),
     [
-        ("docs/diagram.bin", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR key: " + AWS_KEY.encode() + b"\0\x01", "binary"),
+        ("docs/diagram.bin", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR key: " + GITHUB_TOKEN.encode() + b"\0\x01", "binary"),
         ("scripts/deploy.sh", b"# d\xe9ploiement\nexport GITHUB_TOKEN=" + GITHUB_TOKEN.encode() + b"\n", "UTF-8"),
         # UTF-16 text (as some Windows editors save it): a NUL after every ASCII character.
-        ("notes/credentials.txt", ("aws_access_key_id = " + AWS_KEY + "\n").encode("utf-16-le"), "binary"),
+        ("notes/credentials.txt", ("github_token = " + GITHUB_TOKEN + "\n").encode("utf-16-le"), "binary"),
     ],
     ids=["binary", "latin-1", "utf-16"],
 )
@@ -58,7 +58,7 @@ def test_an_unreadable_file_is_a_finding_and_its_secret_is_still_found(
     credentials = _findings(report, "no-credentials-in-files")
     assert [f["path"] for f in credentials] == [name]
     assert code == 1
-    _never_printed(json.dumps(report), AWS_KEY, GITHUB_TOKEN)
+    _never_printed(json.dumps(report), GITHUB_TOKEN)
 
 
 def test_a_binary_file_without_secrets_fails_only_under_fail_on_warning(make_repo: Callable[..., Path]) -> None:
@@ -86,7 +86,7 @@ def test_a_yaml_file_with_a_nul_byte_is_a_finding_not_a_note(make_repo: Callable
 
 def test_a_yaml_file_that_is_not_utf8_stays_a_yaml_syntax_error_and_is_scanned(make_repo: Callable[..., Path]) -> None:
     root = make_repo(OWNED)
-    text = f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: caf\xe9\ndata:\n  aws: {AWS_KEY}\n"
+    text = f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: caf\xe9\ndata:\n  token: {GITHUB_TOKEN}\n"
     _write_bytes(root, {"apps/web/cm.yaml": text.encode("latin-1")})
     _code, report = check_json(root)
     assert [f["path"] for f in _findings(report, "yaml-syntax")] == ["apps/web/cm.yaml"]
