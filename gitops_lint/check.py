@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 from gitops_lint.config import Config, find_config, load_config
 from gitops_lint.context import CheckContext
 from gitops_lint.errors import UsageError
+from gitops_lint.merge import merge_copies
 from gitops_lint.model import Finding, Report, Severity
 from gitops_lint.render.cache import default_cache_dir
 from gitops_lint.repo.files import DEFAULT_MAX_FILE_SIZE, GitListing, collect_files, is_yaml_path
@@ -19,8 +19,6 @@ from gitops_lint.rules.baseline import apply_baseline
 from gitops_lint.rules.registry import RuleRegistry, load_registry
 from gitops_lint.rules.suppress import SUPPRESSION_RULE_IDS, apply_levels, suppress
 from gitops_lint.validate.schemas import SchemaRegistry
-
-_ENV_PRIORITY = {"production": 0, "staging": 1}
 
 
 @dataclass(frozen=True)
@@ -137,25 +135,6 @@ def evaluate_rules(ctx: CheckContext, registry: RuleRegistry) -> list[Finding]:
     return findings
 
 
-def dedupe(findings: Iterable[Finding]) -> list[Finding]:
-    """One finding per (rule, path, line, message): a base seen through two overlays is one problem.
-
-    When the copies differ in environment, production wins, then staging: the finding says the
-    strictest place it matters.
-    """
-    best: dict[tuple[str, str, int, str], Finding] = {}
-    for finding in findings:
-        key = (finding.rule, finding.path, finding.line, finding.message)
-        current = best.get(key)
-        if current is None or _env_rank(finding) < _env_rank(current):
-            best[key] = finding
-    return list(best.values())
-
-
-def _env_rank(finding: Finding) -> int:
-    return _ENV_PRIORITY.get(finding.environment or "", 2 if finding.environment else 3)
-
-
 def run_check(options: CheckOptions, registry: RuleRegistry | None = None) -> CheckResult:
     root, _ = _resolve_root(options.paths)
     # git lists the repo's files in the background while the rules load (imports and policy
@@ -190,13 +169,15 @@ def run_check(options: CheckOptions, registry: RuleRegistry | None = None) -> Ch
     if options.only_rules or options.skip_rules:
         # Loader and render findings come from stages, not rules: filter them the same way.
         findings = [f for f in findings if f.rule in registry.rules]
-    findings = dedupe(findings)
     findings = suppress(
         findings,
         ctx,
         report_unused=ctx.focus is None,
         active_rules=frozenset(registry.rules) if options.only_rules or options.skip_rules else None,
     )
+    # After suppression: an overlay that annotates its copy `ignore.gitops-lint.io/...` silences
+    # that copy only; the others still speak for the base line.
+    findings = merge_copies(findings)
     if options.use_baseline:
         # After suppression: a comment on a baselined secret is still "used".
         findings = apply_baseline(findings, ctx)

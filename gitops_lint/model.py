@@ -55,6 +55,14 @@ class Finding:
     fingerprint: str | None = None
     # The resource's `ignore.gitops-lint.io/<rule>` annotations (rule -> reason), for suppression.
     ignore_annotations: Mapping[str, str] | None = field(default=None, compare=False, hash=False)
+    # A rendered copy: the kustomization root it was rendered through, and the words of its
+    # message that are the copy's own (resource name, namespace). merge.py folds the copies of
+    # one source line into one finding on these.
+    overlay: str | None = field(default=None, compare=False, hash=False)
+    variant_tokens: tuple[str, ...] = field(default=(), compare=False, hash=False)
+    # After the merge: every overlay and environment the source line was seen through.
+    overlays: tuple[str, ...] = ()
+    environments: tuple[str, ...] = ()
 
     def sort_key(self) -> tuple[str, int, str, str]:
         return (self.path, self.line, self.rule, self.message)
@@ -70,6 +78,9 @@ class Finding:
             "environment": self.environment,
             "message": self.message,
             "fix": self.fix,
+            # Added in schema 1 without a bump: consumers that ignore unknown keys keep working.
+            "environments": list(self.environments or ((self.environment,) if self.environment else ())),
+            "overlays": list(self.overlays or ((self.overlay,) if self.overlay else ())),
         }
 
 
