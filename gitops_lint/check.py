@@ -190,6 +190,7 @@ def run_check(options: CheckOptions, registry: RuleRegistry | None = None) -> Ch
         rules=registry.metas,
         root=str(ctx.root),
         tool_info=dict(ctx.tool_info, kubernetes_version=ctx.schemas.kubernetes_version),
+        changed_paths=frozenset(ctx.focus or ()),
     )
     fail_on = options.fail_on or ctx.config.fail_on or Severity.ERROR
     return CheckResult(report, ctx.notes, fail_on)

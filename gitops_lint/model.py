@@ -176,6 +176,9 @@ class Report:
     rules: Mapping[str, RuleMeta]
     root: str
     tool_info: dict[str, str] = field(default_factory=dict)  # e.g. kustomize version
+    # The files this run was about (--staged, --changed-since, named files): when an output can
+    # show only some findings, theirs go first.
+    changed_paths: frozenset[str] = frozenset()
 
     @classmethod
     def build(
@@ -186,6 +189,7 @@ class Report:
         rules: Mapping[str, RuleMeta],
         root: str,
         tool_info: dict[str, str] | None = None,
+        changed_paths: frozenset[str] = frozenset(),
     ) -> Report:
         ordered = sorted(findings, key=Finding.sort_key)
         summary = Summary(files=files, resources=resources)
@@ -196,7 +200,16 @@ class Report:
                 summary.warnings += 1
             else:
                 summary.infos += 1
-        return cls(ordered, summary, rules, root, tool_info or {})
+        return cls(ordered, summary, rules, root, tool_info or {}, changed_paths)
+
+    def by_importance(self) -> list[Finding]:
+        """Most severe first, then those in changed files; otherwise in report order.
+
+        Severity leads so that what a size-limited output keeps is the same from run to run
+        (code scanning closes an alert that a later upload leaves out).
+        """
+        changed = self.changed_paths
+        return sorted(self.findings, key=lambda f: (-f.severity.rank, f.path not in changed))
 
     def worst_at_least(self, bar: Severity) -> bool:
         return any(finding.severity.at_least(bar) for finding in self.findings)
