@@ -95,7 +95,9 @@ def _left_out_notice(left_out: list[Finding]) -> str:
     counts = {severity: 0 for severity in Severity}
     for finding in left_out:
         counts[finding.severity] += 1
-    detail = ", ".join(f"{count} {_COMMAND[severity]}" for severity, count in counts.items() if count)
+    detail = ", ".join(
+        f"{count} {_COMMAND[severity]}{'' if count == 1 else 's'}" for severity, count in counts.items() if count
+    )
     noun = "finding" if len(left_out) == 1 else "findings"
     message = (
         f"{len(left_out)} more {noun} not annotated ({detail}): GitHub shows "

@@ -170,7 +170,7 @@ def _left_out_notification(left_out: list[Finding], max_results: int, max_gzip_b
     counts = {level: 0 for level in _LEVEL.values()}
     for finding in left_out:
         counts[_LEVEL[finding.severity]] += 1
-    detail = ", ".join(f"{count} {level}" for level, count in counts.items() if count)
+    detail = ", ".join(f"{count} {level}{'' if count == 1 else 's'}" for level, count in counts.items() if count)
     noun = "result" if len(left_out) == 1 else "results"
     return {
         "level": "warning",
