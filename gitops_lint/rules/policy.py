@@ -36,7 +36,7 @@ POLICY_SUFFIXES = (".yaml", ".yml")
 DEFAULT_MAX_FINDINGS = 10
 MISSING = "<unset>"
 # `{@name}` placeholders: facts about the failure rather than fields of the resource.
-_SPECIAL_FIELDS = frozenset(("@path", "@error", "@value", "@environment", "@kind", "@resource"))
+_SPECIAL_FIELDS = frozenset(("@path", "@error", "@value", "@environment", "@kind", "@name", "@resource"))
 _STEP = re.compile(r"([^.\[\]]+)|\[([^\]]*)\]")
 _GLOB_CHARS = frozenset("*?[")
 # `target:` of a policy: what its `check` schema validates.
@@ -264,6 +264,8 @@ class MessageTemplate:
             return resource.kind
         if name == "@resource":
             return resource.display
+        if name == "@name":
+            return resource.name  # `metadata.name`, else `generateName` (Jobs made by hooks)
         if name == "@value":
             found, value = lookup(resource.doc, failure.pointer)
             return _text(value) if found else MISSING

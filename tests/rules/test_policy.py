@@ -577,3 +577,24 @@ def test_user_pod_spec_policy_sees_every_workload_kind(make_repo: Callable[..., 
     assert ours[0]["message"] == (
         "CronJob report: spec.jobTemplate.spec.template.spec.securityContext is not set"
     )
+
+
+def test_workload_messages_name_a_generate_name_resource(make_repo: Callable[..., Path]) -> None:
+    root = make_repo({
+        "hooks/job.yaml": """\
+            apiVersion: batch/v1
+            kind: Job
+            metadata:
+              generateName: upgrade-sql-schema-
+            spec:
+              template:
+                spec:
+                  restartPolicy: Never
+                  containers:
+                    - name: upgrade
+                      image: alpine:latest
+            """,
+    })  # fmt: skip
+    _code, report = check_json(root, "--no-render", "--rule", "image-tag-pinned")
+    [finding] = report["findings"]
+    assert "of Job upgrade-sql-schema-: image alpine:latest" in finding["message"]
