@@ -4,19 +4,18 @@ kustomize renders a base once per overlay, so a rule that speaks about a base li
 times, and each copy names the resource as that overlay renamed it (`namePrefix`,
 `namespace`). Copies are the same finding when rule, path, line, column and message agree
 once each copy's own words (its resource name, namespace, environment, overlay) are set aside.
+The merged finding lists the overlays and environments; `Finding.seen_in` words them.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import os
 import re
 from collections.abc import Iterable, Sequence
 
 from gitops_lint.model import Finding
 
 _ENV_PRIORITY = {"production": 0, "staging": 1}
-_NAMED = 10  # the message names this many overlays; JSON lists them all
 _HOLE = "\x00"
 
 
@@ -42,24 +41,6 @@ def _strongest(copies: Sequence[Finding]) -> Finding:
     return min(copies, key=lambda f: (-f.severity.rank, _env_rank(f.environment), f.message))
 
 
-def _listed(names: Sequence[str]) -> str:
-    shown = ", ".join(names[:_NAMED])
-    return shown + (f" and {len(names) - _NAMED} more" if len(names) > _NAMED else "")
-
-
-def _where(overlays: Sequence[str], environments: Sequence[str]) -> str:
-    """` (in 3 overlays of apps/web/overlays: dev, prod, staging)`, or the environments."""
-    if len(overlays) > 1:
-        parent = os.path.commonpath(overlays)
-        if parent and parent not in overlays:
-            names = [os.path.relpath(overlay, parent) for overlay in overlays]
-            return f" (in {len(overlays)} overlays of {parent}: {_listed(names)})"
-        return f" (in {len(overlays)} overlays: {_listed(overlays)})"
-    if len(environments) > 1:
-        return f" (in {len(environments)} environments: {_listed(environments)})"
-    return ""
-
-
 def merge_copies(findings: Iterable[Finding]) -> list[Finding]:
     """Findings with each source line's overlay copies folded into one naming the overlays."""
     groups: dict[tuple[str, str, int, int | None, str], list[Finding]] = {}
@@ -73,6 +54,7 @@ def merge_copies(findings: Iterable[Finding]) -> list[Finding]:
         best = _strongest(copies)
         overlays = tuple(sorted({f.overlay for f in copies if f.overlay}))
         environments = tuple(sorted({f.environment for f in copies if f.environment}))
-        message = best.message + _where(overlays, environments)
-        merged.append(dataclasses.replace(best, message=message, overlays=overlays, environments=environments))
+        # The message stays the copy's own: SARIF fingerprints and hook runs (which render only
+        # the overlays a change touches) see the same text; reporters add `seen_in`.
+        merged.append(dataclasses.replace(best, overlays=overlays, environments=environments))
     return merged

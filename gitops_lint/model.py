@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+import os
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,6 +65,20 @@ class Finding:
     overlays: tuple[str, ...] = ()
     environments: tuple[str, ...] = ()
 
+    @property
+    def seen_in(self) -> str:
+        """`in 3 overlays of apps/web/overlays: dev, prod, staging` for a merged finding, else ""."""
+        overlays, environments = self.overlays, self.environments
+        if len(overlays) > 1:
+            parent = os.path.commonpath(overlays)
+            if parent and parent not in overlays:
+                names = [os.path.relpath(overlay, parent) for overlay in overlays]
+                return f"in {len(overlays)} overlays of {parent}: {_listed(names)}"
+            return f"in {len(overlays)} overlays: {_listed(overlays)}"
+        if len(environments) > 1:
+            return f"in {len(environments)} environments: {_listed(environments)}"
+        return ""
+
     def sort_key(self) -> tuple[str, int, str, str]:
         return (self.path, self.line, self.rule, self.message)
 
@@ -82,6 +97,14 @@ class Finding:
             "environments": list(self.environments or ((self.environment,) if self.environment else ())),
             "overlays": list(self.overlays or ((self.overlay,) if self.overlay else ())),
         }
+
+
+_NAMED = 10  # `seen_in` names this many overlays; JSON lists them all
+
+
+def _listed(names: Sequence[str]) -> str:
+    shown = ", ".join(names[:_NAMED])
+    return shown + (f" and {len(names) - _NAMED} more" if len(names) > _NAMED else "")
 
 
 @dataclass

@@ -68,6 +68,8 @@ def _command(finding: Finding, prefix: str) -> str:
         message = f"[{finding.environment}] {message}"
     if finding.resource:
         message = f"{message}\nresource: {finding.resource}"
+    if finding.seen_in:
+        message = f"{message}\nseen {finding.seen_in}"
     if finding.fix:
         message = f"{message}\nfix: {finding.fix}"
     return f"::{_COMMAND[finding.severity]} {','.join(properties)}::{escape_data(message)}"

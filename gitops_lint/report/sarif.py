@@ -113,6 +113,8 @@ def _message(finding: Finding, meta: RuleMeta | None) -> str:
     text = finding.message
     if finding.environment:
         text = f"[{finding.environment}] {text}"
+    if finding.seen_in:
+        text = f"{text} ({finding.seen_in})"
     # The rule's help already gives its generic fix; a finding-specific one (a named
     # replacement apiVersion, say) would otherwise be lost.
     if finding.fix and (meta is None or finding.fix != meta.fix):
@@ -129,6 +131,10 @@ def _result(finding: Finding, rule_index: int, meta: RuleMeta | None, prefix: st
         properties["resource"] = finding.resource
     if finding.environment:
         properties["environment"] = finding.environment
+    if finding.overlays:
+        properties["overlays"] = list(finding.overlays)
+    if finding.environments:
+        properties["environments"] = list(finding.environments)
     result: dict[str, Any] = {
         "ruleId": finding.rule,
         "ruleIndex": rule_index,

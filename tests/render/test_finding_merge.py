@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from gitops_lint.merge import merge_copies
-from gitops_lint.model import Finding, Severity
+from gitops_lint.model import Finding, Report, Severity
 from tests.conftest import OWNED, run_cli
 from tests.render.helpers import kustomize_tool
 
@@ -63,14 +63,15 @@ def test_base_line_in_three_overlays_is_one_finding(make_repo: Callable[..., Pat
     assert finding["environment"] == "production"  # the strictest place it matters
     assert finding["overlays"] == [f"apps/web/overlays/{env}" for env in ("dev", "prod", "staging")]
     assert len(finding["environments"]) == 3 and "production" in finding["environments"]
-    for env in ("dev", "prod", "staging"):
-        assert env in finding["message"]
+    # The message is the production copy's own, so it is the same whichever overlays a run renders.
+    assert finding["message"] == "container web of Deployment prod-web has no readinessProbe"
 
 
 def test_text_output_has_one_line_for_the_base_line(make_repo: Callable[..., Path]) -> None:
     root = _repo(make_repo)
     lines = [line for line in _check(root, "text").splitlines() if "readiness-probe" in line]
     assert len(lines) == 1, lines
+    assert lines[0].endswith("(in 3 overlays of apps/web/overlays: dev, prod, staging)")
 
 
 def _finding(message: str, overlay: str | None, environment: str | None, name: str,
@@ -97,7 +98,8 @@ def test_merged_copy_keeps_the_most_severe() -> None:
     ])
     assert len(merged) == 1
     assert merged[0].severity is Severity.ERROR
-    assert merged[0].message.startswith("Deployment prod-web: no probe")
+    assert merged[0].message == "Deployment prod-web: no probe"
+    assert merged[0].seen_in == "in 3 overlays of o: dev, prod, qa"
     assert merged[0].overlays == ("o/dev", "o/prod", "o/qa")
     assert merged[0].environments == ("development", "production")
 
@@ -108,4 +110,21 @@ def test_repo_level_copies_name_their_environments() -> None:
     ])
     assert len(merged) == 1
     assert merged[0].environment == "production"
-    assert merged[0].message == "app web lacks an overlay (in 3 environments: production, qa, staging)"
+    assert merged[0].message == "app web lacks an overlay"
+    assert merged[0].seen_in == "in 3 environments: production, qa, staging"
+
+
+def test_every_human_format_says_where_a_merged_finding_was_seen() -> None:
+    from gitops_lint.report import reporter_for
+    from tests.report import reports
+
+    [merged] = merge_copies([
+        _finding("Deployment dev-web: no probe", "apps/web/overlays/dev", "development", "dev-web"),
+        _finding("Deployment prod-web: no probe", "apps/web/overlays/prod", "production", "prod-web"),
+    ])
+    report = Report.build([merged], files=1, resources=2, rules=reports.RULES, root=reports.ROOT)
+    seen = "in 2 overlays of apps/web/overlays: dev, prod"
+    for name in ("text", "github", "markdown", "sarif", "junit"):
+        assert seen in reporter_for(name)(report), name
+    finding = json.loads(reporter_for("json")(report))["findings"][0]
+    assert finding["overlays"] == ["apps/web/overlays/dev", "apps/web/overlays/prod"]
