@@ -28,6 +28,7 @@ REPOSITORY_URI = "."
 MAX_RESULTS = 25_000
 MAX_GZIP_BYTES = 10_000_000
 _GZIP_LEVEL = 6  # what the upload tools use (zlib's default), so the size we measure is theirs
+_INDENTED_RESULTS = 2_000
 
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 _URL = re.compile(r"^https?://")
@@ -192,9 +193,16 @@ def _left_out_notification(left_out: list[Finding], max_results: int, max_gzip_b
     }
 
 
-def _gzipped_size(log: dict[str, Any], limit: int) -> int:
-    """The log's gzipped size, or its plain size when that is already within `limit`."""
-    data = _dumps(log).encode("utf-8")
+def _dumps(log: dict[str, Any]) -> str:
+    # Indented for people while it is small; Python's json module only uses its fast C encoder
+    # without `indent`, and a 25,000-result log is read by machines anyway.
+    runs = log.get("runs") or [{}]
+    indent = 2 if len(runs[0].get("results", ())) <= _INDENTED_RESULTS else None
+    return json.dumps(log, indent=indent, ensure_ascii=False) + "\n"
+
+
+def _gzipped_size(data: bytes, limit: int) -> int:
+    """The gzipped size, or the plain size when that is already within `limit`."""
     if len(data) <= limit:
         return len(data)  # gzip never grows a log this size past it: no need to compress
     return len(gzip.compress(data, compresslevel=_GZIP_LEVEL))
@@ -204,6 +212,11 @@ def sarif_log(
     report: Report, *, max_results: int = MAX_RESULTS, max_gzip_bytes: int = MAX_GZIP_BYTES
 ) -> dict[str, Any]:
     """The SARIF log; within code scanning's limits, leaving out the least important findings."""
+    return _fitted(report, max_results, max_gzip_bytes)[0]
+
+
+def _fitted(report: Report, max_results: int, max_gzip_bytes: int) -> tuple[dict[str, Any], str]:
+    """(log, its text) with as many results as code scanning accepts, most important kept."""
     rules: list[dict[str, Any]] = []
     index_by_id: dict[str, int] = {}
     catalog: Mapping[str, RuleMeta] = report.rules
@@ -238,7 +251,7 @@ def sarif_log(
     }
     log = {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}
 
-    def fill(kept: int) -> None:
+    def fill(kept: int) -> tuple[str, int]:
         # Kept results in the report's order (by file and line), as an untruncated log has them.
         order = sorted(range(kept), key=lambda n: position[id(ranked[n])])
         run["results"] = [results[n] for n in order]
@@ -247,21 +260,17 @@ def sarif_log(
             run["invocations"] = [invocation([notice])]
         else:
             run.pop("invocations", None)
+        text = _dumps(log)
+        return text, _gzipped_size(text.encode("utf-8"), max_gzip_bytes)
 
     kept = len(results)
-    fill(kept)
-    size = _gzipped_size(log, max_gzip_bytes) if kept else 0
+    text, size = fill(kept)
     while size > max_gzip_bytes and kept:
         # Shrink in proportion to the excess (plus a margin), measuring again: a few passes at most.
         kept = min(kept - 1, int(kept * max_gzip_bytes / size * 0.95))
-        fill(max(kept, 0))
-        size = _gzipped_size(log, max_gzip_bytes)
-    return log
-
-
-def _dumps(log: dict[str, Any]) -> str:
-    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
+        text, size = fill(kept)
+    return log, text
 
 
 def render_sarif(report: Report, *, color: bool = False) -> str:
-    return _dumps(sarif_log(report))
+    return _fitted(report, MAX_RESULTS, MAX_GZIP_BYTES)[1]
