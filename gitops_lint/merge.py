@@ -24,6 +24,10 @@ def _env_rank(environment: str | None) -> int:
 
 
 def _without_variant(finding: Finding) -> str:
+    if finding.overlay is None:
+        # Not a rendered copy: its environment may be what it is about ("no overlay for
+        # staging"), so only an identical message is the same finding.
+        return finding.message
     tokens = {*finding.variant_tokens, *(t for t in (finding.environment, finding.overlay) if t)}
     message = finding.message
     # Longest first, whole words only: `web` must not eat the `web` inside `dev-web`.

@@ -104,13 +104,14 @@ def test_merged_copy_keeps_the_most_severe() -> None:
     assert merged[0].environments == ("development", "production")
 
 
-def test_repo_level_copies_name_their_environments() -> None:
-    merged = merge_copies([
-        _finding("app web lacks an overlay", None, env, "web") for env in ("qa", "staging", "production")
-    ])
+def test_repo_level_findings_merge_only_when_their_messages_agree() -> None:
+    # Not rendered copies: the environment may be the subject, so only identical text merges.
+    apart = merge_copies([_finding(f"app web lacks a {env} overlay", None, env, "web") for env in ("qa", "staging")])
+    assert len(apart) == 2
+    merged = merge_copies([_finding("app web prunes", None, env, "web") for env in ("qa", "staging", "production")])
     assert len(merged) == 1
     assert merged[0].environment == "production"
-    assert merged[0].message == "app web lacks an overlay"
+    assert merged[0].message == "app web prunes"
     assert merged[0].seen_in == "in 3 environments: production, qa, staging"
 
 
