@@ -223,7 +223,7 @@ class Report:
                 summary.warnings += 1
             else:
                 summary.infos += 1
-        return cls(ordered, summary, rules, root, tool_info or {}, changed_paths)
+        return cls(ordered, summary, rules, root, tool_info or {}, changed_paths=changed_paths)
 
     def by_importance(self) -> list[Finding]:
         """Most severe first, then those in changed files; otherwise in report order.
