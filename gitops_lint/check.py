@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -11,6 +10,7 @@ from typing import Any
 from gitops_lint.config import Config, find_config, load_config
 from gitops_lint.context import CheckContext
 from gitops_lint.errors import UsageError
+from gitops_lint.merge import merge_copies
 from gitops_lint.model import Finding, Report, Severity
 from gitops_lint.render.cache import default_cache_dir
 from gitops_lint.repo.files import (
@@ -29,8 +29,6 @@ from gitops_lint.rules.registry import RuleRegistry, load_registry
 from gitops_lint.rules.secrets import redact_findings, redact_notes
 from gitops_lint.rules.suppress import SUPPRESSION_RULE_IDS, apply_levels, suppress
 from gitops_lint.validate.schemas import SchemaRegistry
-
-_ENV_PRIORITY = {"production": 0, "staging": 1}
 
 
 @dataclass(frozen=True)
@@ -192,25 +190,6 @@ def evaluate_rules(ctx: CheckContext, registry: RuleRegistry) -> list[Finding]:
     return findings
 
 
-def dedupe(findings: Iterable[Finding]) -> list[Finding]:
-    """One finding per (rule, path, line, message): a base seen through two overlays is one problem.
-
-    When the copies differ in environment, production wins, then staging: the finding says the
-    strictest place it matters.
-    """
-    best: dict[tuple[str, str, int, str], Finding] = {}
-    for finding in findings:
-        key = (finding.rule, finding.path, finding.line, finding.message)
-        current = best.get(key)
-        if current is None or _env_rank(finding) < _env_rank(current):
-            best[key] = finding
-    return list(best.values())
-
-
-def _env_rank(finding: Finding) -> int:
-    return _ENV_PRIORITY.get(finding.environment or "", 2 if finding.environment else 3)
-
-
 def run_check(options: CheckOptions, registry: RuleRegistry | None = None) -> CheckResult:
     root, named = _resolve_root(options.paths)
     if options.staged and not named and options.index_copy is None:
@@ -259,13 +238,15 @@ def run_check(options: CheckOptions, registry: RuleRegistry | None = None) -> Ch
     if options.only_rules or options.skip_rules:
         # Loader and render findings come from stages, not rules: filter them the same way.
         findings = [f for f in findings if f.rule in registry.rules]
-    findings = dedupe(findings)
     findings = suppress(
         findings,
         ctx,
         report_unused=ctx.focus is None,
         active_rules=frozenset(registry.rules) if options.only_rules or options.skip_rules else None,
     )
+    # After suppression: an overlay that annotates its copy `ignore.gitops-lint.io/...` silences
+    # that copy only; the others still speak for the base line.
+    findings = merge_copies(findings)
     if options.use_baseline:
         # After suppression: a comment on a baselined secret is still "used".
         findings = apply_baseline(findings, ctx)
@@ -280,6 +261,7 @@ def run_check(options: CheckOptions, registry: RuleRegistry | None = None) -> Ch
         rules=registry.metas,
         root=str(ctx.root),
         tool_info=dict(ctx.tool_info, kubernetes_version=ctx.schemas.kubernetes_version),
+        changed_paths=frozenset(ctx.focus or ()),
     )
     fail_on = options.fail_on or ctx.config.fail_on or Severity.ERROR
     report.fail_on = fail_on

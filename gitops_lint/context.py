@@ -132,6 +132,8 @@ class CheckContext:
                 environment=environment or resource.environment,
                 fingerprint=fingerprint,
                 ignore_annotations=ignore_annotations(resource),
+                overlay=resource.rendered_from,
+                variant_tokens=_variant_tokens(resource) if resource.rendered_from else (),
             )
         return Finding(
             rule=meta.id,
@@ -143,6 +145,11 @@ class CheckContext:
             environment=environment,
             fingerprint=fingerprint,
         )
+
+
+def _variant_tokens(resource: Resource) -> tuple[str, ...]:
+    """What an overlay changes in a resource's identity (namePrefix, namespace) and so in messages."""
+    return tuple(token for token in (resource.name, resource.namespace, resource.environment) if token)
 
 
 def ignore_annotations(resource: Resource) -> Mapping[str, str] | None:

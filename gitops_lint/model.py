@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+import os
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,6 +56,28 @@ class Finding:
     fingerprint: str | None = None
     # The resource's `ignore.gitops-lint.io/<rule>` annotations (rule -> reason), for suppression.
     ignore_annotations: Mapping[str, str] | None = field(default=None, compare=False, hash=False)
+    # A rendered copy: the kustomization root it was rendered through, and the words of its
+    # message that are the copy's own (resource name, namespace). merge.py folds the copies of
+    # one source line into one finding on these.
+    overlay: str | None = field(default=None, compare=False, hash=False)
+    variant_tokens: tuple[str, ...] = field(default=(), compare=False, hash=False)
+    # After the merge: every overlay and environment the source line was seen through.
+    overlays: tuple[str, ...] = ()
+    environments: tuple[str, ...] = ()
+
+    @property
+    def seen_in(self) -> str:
+        """`in 3 overlays of apps/web/overlays: dev, prod, staging` for a merged finding, else ""."""
+        overlays, environments = self.overlays, self.environments
+        if len(overlays) > 1:
+            parent = os.path.commonpath(overlays)
+            if parent and parent not in overlays:
+                names = [os.path.relpath(overlay, parent) for overlay in overlays]
+                return f"in {len(overlays)} overlays of {parent}: {_listed(names)}"
+            return f"in {len(overlays)} overlays: {_listed(overlays)}"
+        if len(environments) > 1:
+            return f"in {len(environments)} environments: {_listed(environments)}"
+        return ""
 
     def sort_key(self) -> tuple[str, int, str, str]:
         return (self.path, self.line, self.rule, self.message)
@@ -70,7 +93,18 @@ class Finding:
             "environment": self.environment,
             "message": self.message,
             "fix": self.fix,
+            # Added in schema 1 without a bump: consumers that ignore unknown keys keep working.
+            "environments": list(self.environments or ((self.environment,) if self.environment else ())),
+            "overlays": list(self.overlays or ((self.overlay,) if self.overlay else ())),
         }
+
+
+_NAMED = 10  # `seen_in` names this many overlays; JSON lists them all
+
+
+def _listed(names: Sequence[str]) -> str:
+    shown = ", ".join(names[:_NAMED])
+    return shown + (f" and {len(names) - _NAMED} more" if len(names) > _NAMED else "")
 
 
 @dataclass
@@ -168,6 +202,9 @@ class Report:
     # The run's --fail-on bar: reports that gate a build (JUnit) show findings below it as
     # advice, so a warnings-only change is not a red check unless the user asked for one.
     fail_on: Severity = Severity.ERROR
+    # The files this run was about (--staged, --changed-since, named files): when an output can
+    # show only some findings, theirs go first.
+    changed_paths: frozenset[str] = frozenset()
 
     @classmethod
     def build(
@@ -178,6 +215,7 @@ class Report:
         rules: Mapping[str, RuleMeta],
         root: str,
         tool_info: dict[str, str] | None = None,
+        changed_paths: frozenset[str] = frozenset(),
     ) -> Report:
         ordered = sorted(findings, key=Finding.sort_key)
         summary = Summary(files=files, resources=resources)
@@ -188,7 +226,16 @@ class Report:
                 summary.warnings += 1
             else:
                 summary.infos += 1
-        return cls(ordered, summary, rules, root, tool_info or {})
+        return cls(ordered, summary, rules, root, tool_info or {}, changed_paths=changed_paths)
+
+    def by_importance(self) -> list[Finding]:
+        """Most severe first, then those in changed files; otherwise in report order.
+
+        Severity leads so that what a size-limited output keeps is the same from run to run
+        (code scanning closes an alert that a later upload leaves out).
+        """
+        changed = self.changed_paths
+        return sorted(self.findings, key=lambda f: (-f.severity.rank, f.path not in changed))
 
     def worst_at_least(self, bar: Severity) -> bool:
         return any(finding.severity.at_least(bar) for finding in self.findings)

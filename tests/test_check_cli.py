@@ -80,7 +80,12 @@ def test_json_contract_fields(make_repo: Callable[..., Path]) -> None:
     assert report["tool"] == "gitops-lint" and report["schema"] == 1
     assert set(report["summary"]) == {"files", "resources", "errors", "warnings", "infos"}
     for finding in report["findings"]:
-        assert set(finding) == {"rule", "severity", "path", "line", "resource", "environment", "message", "fix"}
+        # Schema 1's fields, plus the additive lists of overlays/environments a finding was seen in.
+        assert set(finding) == {
+            "rule", "severity", "path", "line", "resource", "environment", "message", "fix",
+            "environments", "overlays",
+        }
+        assert isinstance(finding["environments"], list) and isinstance(finding["overlays"], list)
 
 
 def test_broken_yaml_does_not_stop_the_rest(make_repo: Callable[..., Path]) -> None:

@@ -1,13 +1,20 @@
-"""GitHub Actions output: one `::error`/`::warning`/`::notice` workflow command per finding."""
+"""GitHub Actions output: `::error`/`::warning`/`::notice` workflow commands, as many as GitHub shows.
+
+GitHub keeps 10 annotations of each type per step and drops the rest, so the 10 most
+important of each type are printed (changed files first) and one notice counts the others;
+the Markdown step summary and the JSON/SARIF/JUnit outputs carry every finding.
+"""
 
 from __future__ import annotations
 
 import os
+from collections import Counter
 from pathlib import Path
 
 from gitops_lint.model import Finding, Report, Severity
 
 _COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
+ANNOTATIONS_PER_TYPE = 10
 
 
 def escape_data(text: str) -> str:
@@ -61,14 +68,53 @@ def _command(finding: Finding, prefix: str) -> str:
         message = f"[{finding.environment}] {message}"
     if finding.resource:
         message = f"{message}\nresource: {finding.resource}"
+    if finding.seen_in:
+        message = f"{message}\nseen {finding.seen_in}"
     if finding.fix:
         message = f"{message}\nfix: {finding.fix}"
     return f"::{_COMMAND[finding.severity]} {','.join(properties)}::{escape_data(message)}"
 
 
+def _annotated(report: Report) -> tuple[list[Finding], list[Finding]]:
+    """(findings to annotate, most important first; findings left out): ten of each type."""
+    ranked = report.by_importance()
+    per_type = Counter(finding.severity for finding in ranked)
+    budget = dict.fromkeys(Severity, ANNOTATIONS_PER_TYPE)
+    if any(count > ANNOTATIONS_PER_TYPE for count in per_type.values()):
+        budget[Severity.INFO] -= 1  # the notice that counts the rest is a notice too
+    shown: list[Finding] = []
+    left_out: list[Finding] = []
+    for finding in ranked:
+        if budget[finding.severity] > 0:
+            budget[finding.severity] -= 1
+            shown.append(finding)
+        else:
+            left_out.append(finding)
+    return shown, left_out
+
+
+def _left_out_notice(left_out: list[Finding]) -> str:
+    counts = {severity: 0 for severity in Severity}
+    for finding in left_out:
+        counts[finding.severity] += 1
+    detail = ", ".join(
+        f"{count} {_COMMAND[severity]}{'' if count == 1 else 's'}" for severity, count in counts.items() if count
+    )
+    noun = "finding" if len(left_out) == 1 else "findings"
+    message = (
+        f"{len(left_out)} more {noun} not annotated ({detail}): GitHub shows "
+        f"{ANNOTATIONS_PER_TYPE} annotations of each type per step. The step summary lists them "
+        "(gitops-lint --format markdown), and the JSON, JUnit and SARIF outputs have them all."
+    )
+    return f"::notice title=gitops-lint::{escape_data(message)}"
+
+
 def render_github(report: Report, *, color: bool = False) -> str:
     prefix = checkout_prefix(report.root)
-    lines = [_command(finding, prefix) for finding in report.findings]
+    annotated, left_out = _annotated(report)
+    lines = [_command(finding, prefix) for finding in annotated]
+    if left_out:
+        lines.append(_left_out_notice(left_out))
     summary = report.summary
     verdict = "no findings" if not report.findings else (
         f"{summary.errors} error(s), {summary.warnings} warning(s), {summary.infos} info"

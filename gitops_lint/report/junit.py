@@ -31,6 +31,8 @@ def _details(finding: Finding) -> str:
     if finding.environment:
         lines.append(f"environment: {finding.environment}")
     lines.append(f"message: {finding.message}")
+    if finding.seen_in:
+        lines.append(f"seen {finding.seen_in}")
     if finding.fix:
         lines.append(f"fix: {finding.fix}")
     return "\n".join(lines)

@@ -76,7 +76,7 @@ def _row(finding: Finding) -> str:
         f"<code>{escape_cell(finding.rule)}</code>",
         f"<code>{location}</code>",
         escape_cell(finding.environment or ""),
-        escape_cell(finding.message),
+        escape_cell(f"{finding.message} ({finding.seen_in})" if finding.seen_in else finding.message),
     ]
     return "| " + " | ".join(cells) + " |"
 
@@ -90,9 +90,9 @@ def _findings_table(report: Report) -> list[str]:
     ]
     size = 0
     shown = 0
-    # Worst first (a stable sort keeps path order within a severity): when the table is cut
-    # short, what is cut is the advice, never an error.
-    ordered = sorted(report.findings, key=lambda finding: -finding.severity.rank)
+    # Worst first, changed files first within a severity, else path order: when the table is
+    # cut short, what is cut is the advice, never an error.
+    ordered = report.by_importance()
     for finding in ordered:
         row = _row(finding)
         size += len(row.encode("utf-8")) + 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import re
@@ -22,6 +23,12 @@ FINGERPRINT_KEY = "gitopsLintFinding/v1"
 # Repository-level findings (no CODEOWNERS, say) have no file; code scanning needs a location,
 # and the repository root is where such a finding belongs.
 REPOSITORY_URI = "."
+
+# GitHub code scanning rejects a run with more results, or an upload larger once gzipped.
+MAX_RESULTS = 25_000
+MAX_GZIP_BYTES = 10_000_000
+_GZIP_LEVEL = 6  # what the upload tools use (zlib's default), so the size we measure is theirs
+_INDENTED_RESULTS = 2_000
 
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 _URL = re.compile(r"^https?://")
@@ -107,6 +114,8 @@ def _message(finding: Finding, meta: RuleMeta | None) -> str:
     text = finding.message
     if finding.environment:
         text = f"[{finding.environment}] {text}"
+    if finding.seen_in:
+        text = f"{text} ({finding.seen_in})"
     # The rule's help already gives its generic fix; a finding-specific one (a named
     # replacement apiVersion, say) would otherwise be lost.
     if finding.fix and (meta is None or finding.fix != meta.fix):
@@ -123,6 +132,10 @@ def _result(finding: Finding, rule_index: int, meta: RuleMeta | None, prefix: st
         properties["resource"] = finding.resource
     if finding.environment:
         properties["environment"] = finding.environment
+    if finding.overlays:
+        properties["overlays"] = list(finding.overlays)
+    if finding.environments:
+        properties["environments"] = list(finding.environments)
     result: dict[str, Any] = {
         "ruleId": finding.rule,
         "ruleIndex": rule_index,
@@ -155,7 +168,55 @@ def _root_location(root: str, prefix: str) -> dict[str, Any]:
     return location
 
 
-def sarif_log(report: Report) -> dict[str, Any]:
+def invocation(notifications: list[dict[str, Any]]) -> dict[str, Any]:
+    """The run's one invocation: it completed, and what it has to say about the run itself."""
+    return {"executionSuccessful": True, "toolExecutionNotifications": notifications}
+
+
+def _left_out_notification(left_out: list[Finding], max_results: int, max_gzip_bytes: int) -> dict[str, Any]:
+    counts = {level: 0 for level in _LEVEL.values()}
+    for finding in left_out:
+        counts[_LEVEL[finding.severity]] += 1
+    detail = ", ".join(f"{count} {level}{'' if count == 1 else 's'}" for level, count in counts.items() if count)
+    noun = "result" if len(left_out) == 1 else "results"
+    return {
+        "level": "warning",
+        "descriptor": {"id": "results-left-out"},
+        "message": {
+            "text": (
+                f"{len(left_out)} {noun} left out ({detail}): code scanning accepts at most "
+                f"{max_results:,} results and {max_gzip_bytes / 1_000_000:g} MB gzipped per run. "
+                "Kept the most severe, then those in changed files; the JSON and JUnit outputs "
+                "have every finding."
+            )
+        },
+    }
+
+
+def _dumps(log: dict[str, Any]) -> str:
+    # Indented for people while it is small; Python's json module only uses its fast C encoder
+    # without `indent`, and a 25,000-result log is read by machines anyway.
+    runs = log.get("runs") or [{}]
+    indent = 2 if len(runs[0].get("results", ())) <= _INDENTED_RESULTS else None
+    return json.dumps(log, indent=indent, ensure_ascii=False) + "\n"
+
+
+def _gzipped_size(data: bytes, limit: int) -> int:
+    """The gzipped size, or the plain size when that is already within `limit`."""
+    if len(data) <= limit:
+        return len(data)  # gzip never grows a log this size past it: no need to compress
+    return len(gzip.compress(data, compresslevel=_GZIP_LEVEL))
+
+
+def sarif_log(
+    report: Report, *, max_results: int = MAX_RESULTS, max_gzip_bytes: int = MAX_GZIP_BYTES
+) -> dict[str, Any]:
+    """The SARIF log; within code scanning's limits, leaving out the least important findings."""
+    return _fitted(report, max_results, max_gzip_bytes)[0]
+
+
+def _fitted(report: Report, max_results: int, max_gzip_bytes: int) -> tuple[dict[str, Any], str]:
+    """(log, its text) with as many results as code scanning accepts, most important kept."""
     rules: list[dict[str, Any]] = []
     index_by_id: dict[str, int] = {}
     catalog: Mapping[str, RuleMeta] = report.rules
@@ -163,8 +224,10 @@ def sarif_log(report: Report) -> dict[str, Any]:
         index_by_id[rule_id] = len(rules)
         rules.append(_rule_descriptor(meta))
     prefix = checkout_prefix(report.root)
+    position = {id(finding): n for n, finding in enumerate(report.findings)}
+    ranked = report.by_importance()
     results: list[dict[str, Any]] = []
-    for finding in report.findings:
+    for finding in ranked[:max_results]:
         if finding.rule not in index_by_id:
             index_by_id[finding.rule] = len(rules)
             rules.append(_unknown_rule_descriptor(finding))
@@ -179,15 +242,35 @@ def sarif_log(report: Report) -> dict[str, Any]:
             }
         },
         "originalUriBaseIds": {SRCROOT: _root_location(report.root, prefix)},
-        "results": results,
+        "results": [],
         "columnKind": "unicodeCodePoints",
         "properties": {
             "tools": dict(sorted(report.tool_info.items())),
             "summary": report.summary.to_json(),
         },
     }
-    return {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}
+    log = {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}
+
+    def fill(kept: int) -> tuple[str, int]:
+        # Kept results in the report's order (by file and line), as an untruncated log has them.
+        order = sorted(range(kept), key=lambda n: position[id(ranked[n])])
+        run["results"] = [results[n] for n in order]
+        if kept < len(ranked):
+            notice = _left_out_notification(ranked[kept:], max_results, max_gzip_bytes)
+            run["invocations"] = [invocation([notice])]
+        else:
+            run.pop("invocations", None)
+        text = _dumps(log)
+        return text, _gzipped_size(text.encode("utf-8"), max_gzip_bytes)
+
+    kept = len(results)
+    text, size = fill(kept)
+    while size > max_gzip_bytes and kept:
+        # Shrink in proportion to the excess (plus a margin), measuring again: a few passes at most.
+        kept = min(kept - 1, int(kept * max_gzip_bytes / size * 0.95))
+        text, size = fill(kept)
+    return log, text
 
 
 def render_sarif(report: Report, *, color: bool = False) -> str:
-    return json.dumps(sarif_log(report), indent=2, ensure_ascii=False) + "\n"
+    return _fitted(report, MAX_RESULTS, MAX_GZIP_BYTES)[1]

@@ -24,7 +24,8 @@ def render_text(report: Report, *, color: bool = False) -> str:
             severity = _paint(finding.severity.value, _COLOURS[finding.severity], color)
             where = f"{finding.path}:{finding.line}" if finding.path else f"(repository):{finding.line}"
             env = f" [{finding.environment}]" if finding.environment else ""
-            lines.append(f"  {where} {finding.rule} {severity}{env} {finding.message}")
+            seen = f" ({finding.seen_in})" if finding.seen_in else ""
+            lines.append(f"  {where} {finding.rule} {severity}{env} {finding.message}{seen}")
             if finding.fix and finding.rule not in fixes_shown:
                 # Once per rule: the same advice under every finding is noise.
                 fixes_shown.add(finding.rule)

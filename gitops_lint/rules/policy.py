@@ -27,6 +27,7 @@ from gitops_lint.data import data_dir, read_schema
 from gitops_lint.environments import canonical_environment
 from gitops_lint.errors import UsageError
 from gitops_lint.model import Finding, Resource, RuleMeta, Severity
+from gitops_lint.pod_templates import WORKLOAD_KIND_NAMES, pod_spec
 from gitops_lint.repo.files import matches_any
 from gitops_lint.repo.templating import about_template
 from gitops_lint.repo.yaml import load_yaml
@@ -38,9 +39,13 @@ MISSING = "<unset>"
 _NAME: tuple[str | int, ...] = ("metadata", "name")
 _GENERATE_NAME: tuple[str | int, ...] = ("metadata", "generateName")
 # `{@name}` placeholders: facts about the failure rather than fields of the resource.
-_SPECIAL_FIELDS = frozenset(("@path", "@error", "@value", "@environment", "@kind", "@resource"))
+_SPECIAL_FIELDS = frozenset(("@path", "@error", "@value", "@environment", "@kind", "@name", "@resource"))
 _STEP = re.compile(r"([^.\[\]]+)|\[([^\]]*)\]")
 _GLOB_CHARS = frozenset("*?[")
+# `target:` of a policy: what its `check` schema validates.
+TARGET_RESOURCE = "resource"
+TARGET_POD_SPEC = "pod-spec"  # the pod spec of every workload kind (pod_templates.py)
+TARGET_LONG_RUNNING_POD_SPEC = "long-running-pod-spec"  # ... of workloads whose pods keep running
 
 
 # --- matching -----------------------------------------------------------------------------------
@@ -210,6 +215,8 @@ class Failure:
     pointer: tuple[str | int, ...]
     error: str
     environment: str | None
+    # Other failing fields reported on the same line: `{@path}` names them all.
+    more: tuple[tuple[str | int, ...], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -251,7 +258,7 @@ class MessageTemplate:
     @staticmethod
     def _value(name: str, steps: tuple[str | int, ...], resource: Resource, failure: Failure) -> str:
         if name == "@path":
-            return dotted(failure.pointer)
+            return " and ".join(dotted(pointer) for pointer in (failure.pointer, *failure.more))
         if name == "@error":
             return failure.error
         if name == "@environment":
@@ -260,6 +267,8 @@ class MessageTemplate:
             return resource.kind
         if name == "@resource":
             return resource.display
+        if name == "@name":
+            return resource.name  # `metadata.name`, else `generateName` (Jobs made by hooks)
         if name == "@value":
             found, value = lookup(resource.doc, failure.pointer)
             return _text(value) if found else MISSING
@@ -293,11 +302,23 @@ class PolicyRule:
     severity_by_environment: tuple[tuple[str, Severity], ...] = ()
     max_findings: int = DEFAULT_MAX_FINDINGS
     expands_application_sets: bool = False
+    target: str = TARGET_RESOURCE
 
     def applies_to(self, resource: Resource) -> bool:
         if not self.match.matches(resource):
             return False
-        return self.exclude is None or not self.exclude.matches(resource)
+        if self.exclude is not None and self.exclude.matches(resource):
+            return False
+        return self.target == TARGET_RESOURCE or self._pod_spec(resource) is not None
+
+    def _pod_spec(self, resource: Resource) -> tuple[tuple[str | int, ...], Any] | None:
+        """(pointer, pod spec) of a workload, for pod-spec policies."""
+        found = pod_spec(resource.doc)
+        if found is None:
+            return None
+        if self.target == TARGET_LONG_RUNNING_POD_SPEC and not found.workload.long_running:
+            return None
+        return found.pointer, found.spec
 
     def severity_for(self, environment: str | None) -> Severity:
         for pattern, severity in self.severity_by_environment:
@@ -324,13 +345,21 @@ class PolicyRule:
         prefix: tuple[str | int, ...] = (),
         suffix: str = "",
     ) -> Iterator[Finding]:
+        subject: Any = resource.doc
+        base: tuple[str | int, ...] = ()
+        if self.target != TARGET_RESOURCE:
+            found = self._pod_spec(resource)
+            if found is None:
+                return
+            base, subject = found
         # Compliant resources are the common case: one fast boolean pass before collecting errors.
-        if self.validator.is_valid(resource.doc):
+        if self.validator.is_valid(subject):
             return
         seen: set[tuple[str | int, ...]] = set()
         severity = self.severity_for(resource.environment)
-        for error in self.validator.iter_errors(resource.doc):
-            pointer: tuple[str | int, ...] = tuple(error.instance_path)
+        by_line: dict[int, list[Failure]] = {}
+        for error in self.validator.iter_errors(subject):
+            pointer: tuple[str | int, ...] = (*base, *error.instance_path)
             if about_template(resource.doc, pointer, str(error.message)):
                 continue  # a Go-template value: what it will be is only known once rendered
             # A missing field is the finding's subject: `{@path}` names it, `{@value}` is unset,
@@ -341,16 +370,27 @@ class PolicyRule:
             if pointer in seen:
                 continue
             seen.add(pointer)
-            failure = Failure(pointer, str(error.message), resource.environment)
+            line = ctx.locate(resource, (*prefix, *pointer))
+            by_line.setdefault(line, []).append(Failure(pointer, str(error.message), resource.environment))
+            if len(seen) >= self.max_findings:
+                break
+        # One finding per line: `resources: {}` lacks requests and limits, and says so once.
+        for line, failures in by_line.items():
+            failure = failures[0]
+            if len(failures) > 1:
+                failure = Failure(
+                    failure.pointer,
+                    "; ".join(dict.fromkeys(f.error for f in failures)),
+                    failure.environment,
+                    tuple(f.pointer for f in failures[1:]),
+                )
             yield ctx.finding(
                 self.meta,
                 self.template.render(resource, failure) + suffix,
                 resource=resource,
-                pointer=(*prefix, *pointer),
+                line=line,
                 severity=severity,
             )
-            if len(seen) >= self.max_findings:
-                return
 
 
 # --- loading ------------------------------------------------------------------------------------
@@ -430,6 +470,9 @@ def parse_policy(text: str, where: str, source: str, expected_id: str | None = N
     )
     targets_apps = _targets_argocd_applications(match)
     kinds = _index_kinds(match)
+    target = data.get("target", TARGET_RESOURCE)
+    if target != TARGET_RESOURCE:
+        kinds = WORKLOAD_KIND_NAMES if kinds is None else kinds & WORKLOAD_KIND_NAMES
     if kinds is not None and targets_apps:
         kinds = kinds | {"ApplicationSet"}
     return PolicyRule(
@@ -445,6 +488,7 @@ def parse_policy(text: str, where: str, source: str, expected_id: str | None = N
         ),
         max_findings=data.get("max_findings", DEFAULT_MAX_FINDINGS),
         expands_application_sets=targets_apps,
+        target=target,
     )
 
 

@@ -527,3 +527,88 @@ def test_exclude_and_severity_by_environment() -> None:
     assert policy.severity_for("dev-1") is Severity.INFO
     assert policy.severity_for("staging") is Severity.WARNING
     assert policy.severity_for(None) is Severity.WARNING
+
+
+_POD_SPEC_POLICY = """\
+    id: run-as-non-root
+    title: Pods run as non-root
+    severity: warning
+    category: custom
+    rationale: Root in a container is root on a kernel exploit away from the node.
+    fix: "Set `securityContext.runAsNonRoot` to true."
+    target: pod-spec
+    match: {}
+    check:
+      required: [securityContext]
+    message: "{@kind} {metadata.name}: {@path} is not set"
+    examples:
+      pass:
+        - |
+          apiVersion: v1
+          kind: Pod
+          metadata: {name: ok}
+          spec:
+            securityContext: {runAsNonRoot: true}
+            containers: [{name: main, image: busybox:1.36}]
+      fail:
+        - |
+          apiVersion: v1
+          kind: Pod
+          metadata: {name: bad}
+          spec:  # expect: run-as-non-root
+            containers: [{name: main, image: busybox:1.36}]
+"""
+
+
+def test_user_pod_spec_policy_sees_every_workload_kind(make_repo: Callable[..., Path]) -> None:
+    """`target: pod-spec` checks each workload's pod spec wherever its kind keeps it."""
+    root = make_repo({
+        ".gitops-lint.yaml": "policies: [my-policies]\n",
+        "my-policies/custom/run-as-non-root.yaml": _POD_SPEC_POLICY,
+        "apps/jobs.yaml": """\
+            apiVersion: batch/v1beta1
+            kind: CronJob
+            metadata:
+              name: report
+            spec:
+              schedule: "0 4 * * *"
+              jobTemplate:
+                spec:
+                  template:
+                    spec:
+                      containers: [{name: main, image: busybox:1.36}]
+            ---
+            apiVersion: v1
+            kind: ConfigMap
+            metadata:
+              name: not-a-workload
+            data: {spec: x}
+            """,
+    })  # fmt: skip
+    _code, report = check_json(root, "--no-render")
+    ours = [f for f in report["findings"] if f["rule"] == "run-as-non-root"]
+    assert [(f["path"], f["line"]) for f in ours] == [("apps/jobs.yaml", 10)]
+    assert ours[0]["message"] == (
+        "CronJob report: spec.jobTemplate.spec.template.spec.securityContext is not set"
+    )
+
+
+def test_workload_messages_name_a_generate_name_resource(make_repo: Callable[..., Path]) -> None:
+    root = make_repo({
+        "hooks/job.yaml": """\
+            apiVersion: batch/v1
+            kind: Job
+            metadata:
+              generateName: upgrade-sql-schema-
+            spec:
+              template:
+                spec:
+                  restartPolicy: Never
+                  containers:
+                    - name: upgrade
+                      image: alpine:latest
+            """,
+    })  # fmt: skip
+    _code, report = check_json(root, "--no-render", "--rule", "image-tag-pinned")
+    [finding] = report["findings"]
+    assert "of Job upgrade-sql-schema-: image alpine:latest" in finding["message"]
