@@ -17,7 +17,12 @@ from gitops_lint.repo.parse_cache import ParseCache
 from gitops_lint.repo.sources import LOADER_RULES, hot_tag, load_all, load_incrementally
 from gitops_lint.rules.baseline import apply_baseline
 from gitops_lint.rules.registry import RuleRegistry, load_registry
-from gitops_lint.rules.suppress import SUPPRESSION_RULE_IDS, apply_levels, suppress
+from gitops_lint.rules.suppress import (
+    SUPPRESSION_RULE_IDS,
+    apply_levels,
+    suppress,
+    unknown_rule_message,
+)
 from gitops_lint.validate.schemas import SchemaRegistry
 
 _ENV_PRIORITY = {"production": 0, "staging": 1}
@@ -52,6 +57,7 @@ class CheckResult:
     report: Report
     notes: list[str]
     fail_on: Severity
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
@@ -97,6 +103,13 @@ def prepare_context(
         listing=listing,
     )
     ctx = CheckContext(root=root, config=config, files=files, schemas=schemas)
+    if options.use_git and not files.from_git:
+        from gitops_lint.repo.git import git_refusal
+
+        # Only when git listed nothing: a plain directory costs one more git call, a hook run none.
+        refused = git_refusal(root)
+        if refused:
+            ctx.warn(f"{refused}; walking the directory instead (untracked and git-ignored files included)")
     if focus_paths:
         ctx.focus = {_relative(root, p) for p in focus_paths}
     if options.staged or options.changed_since:
@@ -169,11 +182,10 @@ def run_check(options: CheckOptions, registry: RuleRegistry | None = None) -> Ch
     finally:
         if listing is not None:
             listing.close()
+    known_rules = frozenset(registry.rules)
+    check_rule_ids(ctx.config, options, known_rules)
     if options.only_rules or options.skip_rules:
         wanted = set(options.only_rules) or set(registry.rules)
-        unknown = set(options.skip_rules) - set(registry.rules)
-        if unknown:
-            raise UsageError(f"unknown rule id(s) in --skip-rule: {', '.join(sorted(unknown))}")
         # Skipped rules do not run at all; suppression hygiene always does.
         registry = registry.restricted(
             (wanted - set(options.skip_rules)) | (SUPPRESSION_RULE_IDS & set(registry.rules))
@@ -196,6 +208,7 @@ def run_check(options: CheckOptions, registry: RuleRegistry | None = None) -> Ch
         ctx,
         report_unused=ctx.focus is None,
         active_rules=frozenset(registry.rules) if options.only_rules or options.skip_rules else None,
+        known_rules=known_rules,
     )
     if options.use_baseline:
         # After suppression: a comment on a baselined secret is still "used".
@@ -209,9 +222,29 @@ def run_check(options: CheckOptions, registry: RuleRegistry | None = None) -> Ch
         rules=registry.metas,
         root=str(ctx.root),
         tool_info=dict(ctx.tool_info, kubernetes_version=ctx.schemas.kubernetes_version),
+        notifications=tuple(ctx.warnings),
     )
     fail_on = options.fail_on or ctx.config.fail_on or Severity.ERROR
-    return CheckResult(report, ctx.notes, fail_on)
+    return CheckResult(report, ctx.notes, fail_on, ctx.warnings)
+
+
+def check_rule_ids(config: Config, options: CheckOptions, known: frozenset[str]) -> None:
+    """Every rule id named on the command line or in the config exists: a typo is exit 2, never
+    a rule silently left on (or an exemption that quietly exempts nothing)."""
+    where = config.path or ".gitops-lint.yaml"
+    named = [
+        *((f"--rule {rule}", rule) for rule in options.only_rules),
+        *((f"--skip-rule {rule}", rule) for rule in options.skip_rules),
+        *((f"{where}: rules.{rule}", rule) for rule in config.rule_levels),
+        *(
+            (f"{where}: exemptions[{e.index}].rule", e.rule)
+            for e in config.exemptions
+            if e.rule != "*"  # an exemption may cover every rule
+        ),
+    ]
+    for label, rule in named:
+        if rule not in known:
+            raise UsageError(f"{label}: {unknown_rule_message(rule, known)}")
 
 
 def _render(ctx: CheckContext, options: CheckOptions) -> list[Finding]:

@@ -12,7 +12,7 @@ from typing import Any, NoReturn, TypeVar
 import click
 
 from gitops_lint import __version__
-from gitops_lint.atomic_file import write_text_atomically
+from gitops_lint.atomic_file import write_report
 from gitops_lint.errors import UsageError
 from gitops_lint.model import Severity
 from gitops_lint.report import FORMATS as _CHECK_FORMATS
@@ -129,8 +129,10 @@ def check(ctx: click.Context, paths: tuple[Path, ...], config_path: Path | None,
         if verbose:
             for note in result.notes:
                 click.echo(f"gitops-lint: {note}", err=True)
+        for warning in result.warnings:
+            click.echo(f"gitops-lint: warning: {warning}", err=True)
         for target_format, path in targets:
-            write_text_atomically(path, reporter_for(target_format)(result.report))
+            write_report(path, reporter_for(target_format)(result.report))
         if not quiet:
             painted = _color(color)
             # click strips ANSI codes off a non-TTY unless told the colour was asked for.
@@ -266,7 +268,7 @@ def drift(ctx: click.Context, repo: Path, apps: tuple[str, ...], adhoc_path: str
             for note in result.notes:
                 click.echo(f"gitops-lint: {note}", err=True)
         for target_format, path in targets:
-            write_text_atomically(path, DRIFT_REPORTERS[target_format](result.report))
+            write_report(path, DRIFT_REPORTERS[target_format](result.report))
         if not quiet:
             click.echo(DRIFT_REPORTERS[fmt](result.report), nl=False)
         return result.exit_code

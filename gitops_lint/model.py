@@ -165,6 +165,13 @@ class Report:
     rules: Mapping[str, RuleMeta]
     root: str
     tool_info: dict[str, str] = field(default_factory=dict)  # e.g. kustomize version
+    # What the run could not check (no kustomize, git refused the repo, history not scanned):
+    # the findings are partial, and every output format says so.
+    notifications: tuple[str, ...] = ()
+
+    @property
+    def partial(self) -> bool:
+        return bool(self.notifications)
 
     @classmethod
     def build(
@@ -175,6 +182,7 @@ class Report:
         rules: Mapping[str, RuleMeta],
         root: str,
         tool_info: dict[str, str] | None = None,
+        notifications: tuple[str, ...] = (),
     ) -> Report:
         ordered = sorted(findings, key=Finding.sort_key)
         summary = Summary(files=files, resources=resources)
@@ -185,7 +193,7 @@ class Report:
                 summary.warnings += 1
             else:
                 summary.infos += 1
-        return cls(ordered, summary, rules, root, tool_info or {})
+        return cls(ordered, summary, rules, root, tool_info or {}, notifications)
 
     def worst_at_least(self, bar: Severity) -> bool:
         return any(finding.severity.at_least(bar) for finding in self.findings)

@@ -58,10 +58,11 @@ def _settings(ctx: CheckContext, options: CheckOptions) -> RenderSettings | None
         explicit = str(ctx.root / configured) if relative else configured
     kustomize = find_kustomize(explicit)
     if kustomize is None:
-        message = "kustomize not found (no kustomize or kubectl on PATH): checked raw files only"
+        message = "kustomize not found (no kustomize or kubectl on PATH)"
         if options.require_render:
-            raise UsageError(message.replace(": checked raw files only", "; --require-render needs one"))
-        ctx.note(message)
+            raise UsageError(f"{message}; --require-render needs one")
+        # Findings change without rendering (overlays unchecked): say so on every run.
+        ctx.warn(f"{message}: kustomizations not rendered, raw files only (--no-render says you meant it)")
         return None
     allow_network = ctx.config.allow_network if options.allow_network is None else options.allow_network
     jobs = ctx.config.render_jobs or os.cpu_count() or 2
@@ -92,12 +93,20 @@ def render_repo(ctx: CheckContext, options: CheckOptions) -> Iterable[Finding]:
         ctx.note(f"incremental: {len(targets)} of {len(graph.targets)} roots read the changed files")
 
     buildable: list[str] = []
+    remote: list[str] = []
     for target in targets:
         skip, finding = _skip_reason(ctx, graph, target, settings)
         if not skip:
             buildable.append(target)
+        elif not settings.allow_network and graph.remote_reach(target):
+            remote.append(target)
         if finding is not None:
             findings.append(finding)
+    if remote:
+        ctx.warn(
+            f"{len(remote)} kustomization root(s) not rendered because they reach remote bases and "
+            f"rendering is offline (e.g. {_label(remote[0])}); --allow-network renders them"
+        )
 
     cache = RenderCache(default_cache_dir(ctx.root) if options.use_cache else None)
     outcomes = _render_all(ctx, graph, buildable, settings, cache)

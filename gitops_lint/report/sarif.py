@@ -180,6 +180,7 @@ def sarif_log(report: Report) -> dict[str, Any]:
         },
         "originalUriBaseIds": {SRCROOT: _root_location(report.root, prefix)},
         "results": results,
+        "invocations": [_invocation(report)],
         "columnKind": "unicodeCodePoints",
         "properties": {
             "tools": dict(sorted(report.tool_info.items())),
@@ -187,6 +188,17 @@ def sarif_log(report: Report) -> dict[str, Any]:
         },
     }
     return {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}
+
+
+def _invocation(report: Report) -> dict[str, Any]:
+    """The run itself: it completed, and what it could not check (a partial result) is said
+    as tool execution notifications, which code scanning shows on the analysis."""
+    invocation: dict[str, Any] = {"executionSuccessful": True}
+    if report.notifications:
+        invocation["toolExecutionNotifications"] = [
+            {"level": "warning", "message": {"text": text}} for text in report.notifications
+        ]
+    return invocation
 
 
 def render_sarif(report: Report, *, color: bool = False) -> str:
