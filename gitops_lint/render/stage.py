@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from gitops_lint.config import choose_kustomize, ignored_executables_warning
 from gitops_lint.context import CheckContext
 from gitops_lint.environments import is_production, is_staging, resolve_environment
 from gitops_lint.errors import UsageError
@@ -50,13 +51,10 @@ class RenderSettings:
 
 
 def _settings(ctx: CheckContext, options: CheckOptions) -> RenderSettings | None:
-    explicit = options.kustomize
-    configured = ctx.config.kustomize_path
-    if not explicit and configured:
-        # A path in .gitops-lint.yaml (`bin/kustomize`) is the repo's, not the working directory's.
-        relative = "/" in configured and not os.path.isabs(configured)
-        explicit = str(ctx.root / configured) if relative else configured
-    kustomize = find_kustomize(explicit)
+    ignored = ignored_executables_warning(ctx.config)
+    if ignored:
+        ctx.warn(ignored)
+    kustomize = find_kustomize(choose_kustomize(options.kustomize, ctx.config))
     if kustomize is None:
         message = "kustomize not found (no kustomize or kubectl on PATH)"
         if options.require_render:
