@@ -180,3 +180,18 @@ def test_quiet_still_says_a_partial_run(make_repo: Callable[..., Path]) -> None:
     result = run_cli("check", str(root), "--no-render", "--history", "-q")
     assert result.stdout == ""
     assert len(_warnings(result.stderr)) == 1
+
+
+def test_drift_with_git_refusing_the_repo_renders_the_work_tree_and_says_so(make_repo: Callable[..., Path],
+                                                                             tmp_path: Path) -> None:
+    root = _foreign_owned(make_repo, with_application=True)
+    snapshot = tmp_path / "live"
+    snapshot.mkdir()
+    (snapshot / "live.yaml").write_text(DEPLOY)
+    result = run_cli("drift", str(root), "--live-snapshot", str(snapshot), "--format", "json")
+    assert result.exit_code == 0, result.output
+    [warning] = _warnings(result.stderr)
+    assert "dubious ownership" in warning and "rendering the files on disk" in warning
+    report = json.loads(result.stdout)
+    assert [n["message"] for n in report["notifications"]] == [warning.removeprefix("gitops-lint: warning: ")]
+    assert {r["status"] for r in report["applications"][0]["resources"]} == {"Synced"}

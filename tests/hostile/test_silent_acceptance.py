@@ -143,3 +143,11 @@ def test_drift_output_to_a_full_disk(tmp_path: Path) -> None:
     snapshot = write(tmp_path / "live", {"live.yaml": dump(live_of(deployment()))})
     _one_line_exit_2(["drift", str(repo), "--live-snapshot", str(snapshot), "--output", "json=/dev/full"],
                      "cannot write /dev/full")
+
+
+def test_secrets_baseline_to_an_unwritable_place(make_repo: Callable[..., Path], tmp_path: Path) -> None:
+    root = make_repo({**OWNED, "s.yaml": PLAIN_SECRET})
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("x\n")
+    _one_line_exit_2(["secrets", "baseline", str(root), "--output", str(blocker / "baseline.json")],
+                     f"cannot write {blocker / 'baseline.json'}:")
