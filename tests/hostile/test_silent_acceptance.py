@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import os
+import stat
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -117,14 +119,27 @@ def test_kubernetes_version_spellings_that_name_a_shipped_release(make_repo: Cal
 # -- output errors are the user's, not internal ----------------------------------------------
 
 
-def test_output_to_a_full_disk(make_repo: Callable[..., Path]) -> None:
-    if not Path("/dev/full").exists():
+@pytest.fixture
+def full_disk(tmp_path: Path) -> Iterator[Path]:
+    """A device that answers every write with ENOSPC: a private copy of /dev/full when we may
+    make one (as root), so a regression that renames a report over its target replaces this
+    node, never the system's /dev/full; else /dev/full itself (a non-root run cannot replace it)."""
+    node = tmp_path / "full"
+    try:
+        os.mknod(node, stat.S_IFCHR | 0o666, os.makedev(1, 7))
+    except (PermissionError, AttributeError):
+        node = Path("/dev/full")
+    if not node.is_char_device():
         pytest.fail("/dev/full is needed to simulate a full disk")
+    yield node
+    assert node.is_char_device(), f"{node} was replaced instead of written in place"
+
+
+def test_output_to_a_full_disk(make_repo: Callable[..., Path], full_disk: Path) -> None:
     root = make_repo({**OWNED, "a.yaml": "a: 1\n"})
-    stderr = _one_line_exit_2(["check", str(root), "--no-render", "--output", "json=/dev/full"],
-                              "cannot write /dev/full: No space left on device")
+    stderr = _one_line_exit_2(["check", str(root), "--no-render", "--output", f"json={full_disk}"],
+                              f"cannot write {full_disk}: No space left on device")
     assert "internal error" not in stderr
-    assert Path("/dev/full").is_char_device()  # written in place, never renamed over
 
 
 def test_output_under_a_file_is_cannot_write(make_repo: Callable[..., Path], tmp_path: Path) -> None:
@@ -137,12 +152,12 @@ def test_output_under_a_file_is_cannot_write(make_repo: Callable[..., Path], tmp
     assert "internal error" not in stderr
 
 
-def test_drift_output_to_a_full_disk(tmp_path: Path) -> None:
+def test_drift_output_to_a_full_disk(tmp_path: Path, full_disk: Path) -> None:
     repo = write(tmp_path / "repo", {"apps/api/all.yaml": dump(deployment()),
                                      "argocd/api.yaml": application("api-prod", "apps/api")})
     snapshot = write(tmp_path / "live", {"live.yaml": dump(live_of(deployment()))})
-    _one_line_exit_2(["drift", str(repo), "--live-snapshot", str(snapshot), "--output", "json=/dev/full"],
-                     "cannot write /dev/full")
+    _one_line_exit_2(["drift", str(repo), "--live-snapshot", str(snapshot), "--output", f"json={full_disk}"],
+                     f"cannot write {full_disk}: No space left on device")
 
 
 def test_secrets_baseline_to_an_unwritable_place(make_repo: Callable[..., Path], tmp_path: Path) -> None:
