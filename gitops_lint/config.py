@@ -7,7 +7,7 @@ import json
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jsonschema_rs
 
@@ -15,6 +15,9 @@ from gitops_lint.data import read_schema
 from gitops_lint.errors import UsageError
 from gitops_lint.model import Severity
 from gitops_lint.repo.yaml import load_yaml
+
+if TYPE_CHECKING:
+    from gitops_lint.render.kustomize import Kustomize
 
 CONFIG_NAMES = (".gitops-lint.yaml", ".gitops-lint.yml")
 # Programs gitops-lint runs are chosen by whoever runs it, never by the repository checked:
@@ -159,19 +162,34 @@ def load_user_settings() -> dict[str, Any]:
     return dict(data)
 
 
-def choose_kustomize(explicit: str | None, config: Config) -> str | None:
-    """The kustomize (or kubectl) to run, from trusted places only, first hit wins: the
-    command line, $GITOPS_LINT_KUSTOMIZE, a --config file outside the repo, the user config.
-    None: look on PATH."""
+def choose_kustomize(explicit: str | None, config: Config) -> tuple[str | None, str]:
+    """(the kustomize or kubectl to run, where that choice came from), from trusted places only,
+    first hit wins: the command line, $GITOPS_LINT_KUSTOMIZE, a --config file outside the repo,
+    the user config. (None, "") means: look on PATH."""
     if explicit:
-        return explicit
+        return explicit, "--kustomize"
     from_env = os.environ.get(KUSTOMIZE_ENV, "").strip()
     if from_env:
-        return from_env
+        return from_env, f"${KUSTOMIZE_ENV}"
     if config.kustomize_path:
-        return config.kustomize_path
+        return config.kustomize_path, f"kustomize.path in {config.path}"
     path = _setting(load_user_settings(), "kustomize.path")
-    return str(path) if path else None
+    if path:
+        return str(path), f"kustomize.path in {user_config_path()}"
+    return None, ""
+
+
+def find_chosen_kustomize(explicit: str | None, config: Config) -> Kustomize | None:
+    """`find_kustomize` of choose_kustomize's answer; a bad path names where it was set."""
+    from gitops_lint.render.kustomize import find_kustomize
+
+    chosen, source = choose_kustomize(explicit, config)
+    try:
+        return find_kustomize(chosen)
+    except UsageError as error:
+        if source == "--kustomize":
+            raise
+        raise UsageError(f"{source}: {chosen!r} is not an executable") from error
 
 
 def ignored_executables_warning(config: Config) -> str | None:

@@ -11,7 +11,7 @@ from typing import Any
 
 from gitops_lint.config import (
     Config,
-    choose_kustomize,
+    find_chosen_kustomize,
     find_config,
     ignored_executables_warning,
     load_config,
@@ -53,7 +53,6 @@ from gitops_lint.drift.options import DriftOptions
 from gitops_lint.drift.progress import Progress
 from gitops_lint.drift.snapshot import LiveSnapshot
 from gitops_lint.errors import UsageError
-from gitops_lint.render.kustomize import find_kustomize
 
 Obj = dict[str, Any]
 
@@ -279,7 +278,7 @@ def run_drift(options: DriftOptions, live: LiveSource | None = None) -> DriftRes
     ignored = ignored_executables_warning(config)
     if ignored:
         warnings.append(ignored)
-    kustomize = find_kustomize(choose_kustomize(options.kustomize, config))
+    kustomize = find_chosen_kustomize(options.kustomize, config)
     source: LiveSource = live or (
         LiveSnapshot(options.live_snapshot) if options.live_snapshot
         else KubernetesLive(options.kubeconfig, options.timeout, options.workers, deadline=started + options.deadline)

@@ -16,14 +16,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from gitops_lint.config import choose_kustomize, ignored_executables_warning
+from gitops_lint.config import find_chosen_kustomize, ignored_executables_warning
 from gitops_lint.context import CheckContext
 from gitops_lint.environments import is_production, is_staging, resolve_environment
 from gitops_lint.errors import UsageError
 from gitops_lint.model import Finding, Resource, Severity
 from gitops_lint.render.cache import FileDigests, RenderCache, default_cache_dir, render_key
 from gitops_lint.render.graph import OUTSIDE, RenderGraph, graph_for
-from gitops_lint.render.kustomize import Kustomize, build, explain_failure, find_kustomize
+from gitops_lint.render.kustomize import Kustomize, build, explain_failure
 from gitops_lint.render.origin import pop_origin
 from gitops_lint.repo.layout import Kustomization, Reference
 from gitops_lint.repo.yaml import load_yaml, locate_line
@@ -54,7 +54,7 @@ def _settings(ctx: CheckContext, options: CheckOptions) -> RenderSettings | None
     ignored = ignored_executables_warning(ctx.config)
     if ignored:
         ctx.warn(ignored)
-    kustomize = find_kustomize(choose_kustomize(options.kustomize, ctx.config))
+    kustomize = find_chosen_kustomize(options.kustomize, ctx.config)
     if kustomize is None:
         message = "kustomize not found (no kustomize or kubectl on PATH)"
         if options.require_render:

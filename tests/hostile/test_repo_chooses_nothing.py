@@ -116,3 +116,21 @@ def test_a_broken_user_config_is_a_usage_error(make_repo: Callable[..., Path], t
     assert result.exit_code == 2
     assert str(user) in result.stderr and "kustomize/path" in result.stderr
     assert os.path.exists(user)
+
+
+@pytest.mark.parametrize("where", ["environment", "user-config"])
+def test_a_bad_trusted_kustomize_names_where_it_was_set(make_repo: Callable[..., Path], tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch, where: str) -> None:
+    missing = str(tmp_path / "no-such-kustomize")
+    if where == "environment":
+        monkeypatch.setenv("GITOPS_LINT_KUSTOMIZE", missing)
+        source = "$GITOPS_LINT_KUSTOMIZE"
+    else:
+        user = tmp_path / "user-config" / "gitops-lint" / "config.yaml"
+        user.parent.mkdir(parents=True)
+        user.write_text(f"kustomize:\n  path: {missing}\n")
+        source = f"kustomize.path in {user}"
+    root = make_repo({**OWNED, "apps/a/kustomization.yaml": "resources: [cm.yaml]\n", "apps/a/cm.yaml": CONFIGMAP})
+    result = run_cli("check", str(root))
+    assert result.exit_code == 2
+    assert result.stderr.strip() == f"gitops-lint: error: {source}: {missing!r} is not an executable"
