@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -22,3 +23,25 @@ def write_text_atomically(path: Path, text: str) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def write_report(path: Path, text: str) -> None:
+    """Write a report the user asked for; any failure is a UsageError "cannot write PATH: reason".
+
+    A regular file (or a new one) is written atomically. A device or pipe (`/dev/stdout`, a
+    FIFO a CI step reads) is written in place: renaming a file over it would replace the device.
+    """
+    from gitops_lint.errors import UsageError
+
+    try:
+        try:
+            mode = os.stat(path).st_mode
+        except FileNotFoundError:
+            mode = None
+        if mode is None or stat.S_ISREG(mode):
+            write_text_atomically(path, text)
+        else:
+            with path.open("w", encoding="utf-8") as handle:
+                handle.write(text)
+    except OSError as error:
+        raise UsageError(f"cannot write {path}: {error.strerror or error}") from error

@@ -27,7 +27,12 @@ from gitops_lint.repo.sources import LOADER_RULES, hot_tag, load_all, load_incre
 from gitops_lint.rules.baseline import apply_baseline
 from gitops_lint.rules.registry import RuleRegistry, load_registry
 from gitops_lint.rules.secrets import redact_findings, redact_notes
-from gitops_lint.rules.suppress import SUPPRESSION_RULE_IDS, apply_levels, suppress
+from gitops_lint.rules.suppress import (
+    SUPPRESSION_RULE_IDS,
+    apply_levels,
+    suppress,
+    unknown_rule_message,
+)
 from gitops_lint.validate.schemas import SchemaRegistry
 
 
@@ -70,6 +75,7 @@ class CheckResult:
     report: Report
     notes: list[str]
     fail_on: Severity
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
@@ -123,6 +129,13 @@ def prepare_context(
         listing=listing,
     )
     ctx = CheckContext(root=root, config=config, files=files, schemas=schemas)
+    if options.use_git and not files.from_git:
+        from gitops_lint.repo.git import git_refusal
+
+        # Only when git listed nothing: a plain directory costs one more git call, a hook run none.
+        refused = git_refusal(root)
+        if refused:
+            ctx.warn(f"{refused}; walking the directory instead (untracked and git-ignored files included)")
     if focus_paths:
         ctx.focus = {_relative(root, p) for p in focus_paths}
     if options.staged or options.changed_since:
@@ -217,11 +230,10 @@ def run_check(options: CheckOptions, registry: RuleRegistry | None = None) -> Ch
     finally:
         if listing is not None:
             listing.close()
+    known_rules = frozenset(registry.rules)
+    check_rule_ids(ctx.config, options, known_rules)
     if options.only_rules or options.skip_rules:
         wanted = set(options.only_rules) or set(registry.rules)
-        unknown = set(options.skip_rules) - set(registry.rules)
-        if unknown:
-            raise UsageError(f"unknown rule id(s) in --skip-rule: {', '.join(sorted(unknown))}")
         # Skipped rules do not run at all; suppression hygiene always does.
         registry = registry.restricted(
             (wanted - set(options.skip_rules)) | (SUPPRESSION_RULE_IDS & set(registry.rules))
@@ -243,6 +255,7 @@ def run_check(options: CheckOptions, registry: RuleRegistry | None = None) -> Ch
         ctx,
         report_unused=ctx.focus is None,
         active_rules=frozenset(registry.rules) if options.only_rules or options.skip_rules else None,
+        known_rules=known_rules,
     )
     # After suppression: an overlay that annotates its copy `ignore.gitops-lint.io/...` silences
     # that copy only; the others still speak for the base line.
@@ -253,6 +266,7 @@ def run_check(options: CheckOptions, registry: RuleRegistry | None = None) -> Ch
     findings = apply_levels(findings, ctx.config)
     # Last: no message may quote a secret value this run found, or any credential at all.
     findings = redact_findings(findings, ctx)
+    warnings = redact_notes(ctx.warnings, ctx)  # they quote tool output too
     resources = sum(1 for _ in ctx.checked_resources())
     report = Report.build(
         findings,
@@ -262,10 +276,30 @@ def run_check(options: CheckOptions, registry: RuleRegistry | None = None) -> Ch
         root=str(ctx.root),
         tool_info=dict(ctx.tool_info, kubernetes_version=ctx.schemas.kubernetes_version),
         changed_paths=frozenset(ctx.focus or ()),
+        notifications=tuple(warnings),
     )
     fail_on = options.fail_on or ctx.config.fail_on or Severity.ERROR
     report.fail_on = fail_on
-    return CheckResult(report, redact_notes(ctx.notes, ctx), fail_on)
+    return CheckResult(report, redact_notes(ctx.notes, ctx), fail_on, warnings)
+
+
+def check_rule_ids(config: Config, options: CheckOptions, known: frozenset[str]) -> None:
+    """Every rule id named on the command line or in the config exists: a typo is exit 2, never
+    a rule silently left on (or an exemption that quietly exempts nothing)."""
+    where = config.path or ".gitops-lint.yaml"
+    named = [
+        *((f"--rule {rule}", rule) for rule in options.only_rules),
+        *((f"--skip-rule {rule}", rule) for rule in options.skip_rules),
+        *((f"{where}: rules.{rule}", rule) for rule in config.rule_levels),
+        *(
+            (f"{where}: exemptions[{e.index}].rule", e.rule)
+            for e in config.exemptions
+            if e.rule != "*"  # an exemption may cover every rule
+        ),
+    ]
+    for label, rule in named:
+        if rule not in known:
+            raise UsageError(f"{label}: {unknown_rule_message(rule, known)}")
 
 
 def _render(ctx: CheckContext, options: CheckOptions) -> list[Finding]:

@@ -12,7 +12,7 @@ from typing import Any, NoReturn, TypeVar
 import click
 
 from gitops_lint import __version__
-from gitops_lint.atomic_file import write_text_atomically
+from gitops_lint.atomic_file import write_report
 from gitops_lint.errors import UsageError
 from gitops_lint.model import Severity
 from gitops_lint.report import FORMATS as _CHECK_FORMATS
@@ -129,8 +129,10 @@ def check(ctx: click.Context, paths: tuple[Path, ...], config_path: Path | None,
         if verbose:
             for note in result.notes:
                 click.echo(f"gitops-lint: {note}", err=True)
+        for warning in result.warnings:
+            click.echo(f"gitops-lint: warning: {warning}", err=True)
         for target_format, path in targets:
-            write_text_atomically(path, reporter_for(target_format)(result.report))
+            write_report(path, reporter_for(target_format)(result.report))
         if not quiet:
             painted = _color(color)
             # click strips ANSI codes off a non-TTY unless told the colour was asked for.
@@ -236,7 +238,10 @@ def secrets_baseline(ctx: click.Context, path: Path | None, output: Path | None)
 @click.option("--output", "outputs", multiple=True, metavar="FORMAT=PATH", help="Also write FORMAT to PATH (repeatable).")
 @click.option("--extra", type=click.Choice(["fail", "ignore"]), default="fail", show_default=True, help="Whether resources Argo CD would prune count as drift.")
 @click.option("--kustomize", metavar="PATH")
-@click.option("--timeout", type=float, default=30.0, show_default=True, help="Seconds per API request.")
+@click.option("--timeout", type=float, default=30.0, show_default=True,
+              help="Seconds per API request (and per kubeconfig credential command).")
+@click.option("--deadline", type=click.FloatRange(min=0, min_open=True), default=900.0, show_default=True,
+              help="Seconds the whole audit may take; what is not read by then is reported as not audited.")
 @click.option("--worktree", is_flag=True, help="Render the files on disk instead of each Application's targetRevision.")
 @click.option("--destination", "destinations", multiple=True, metavar="SERVER|HOST|NAME",
               help="Audit only Applications deployed to this cluster (repeatable).")
@@ -245,7 +250,8 @@ def secrets_baseline(ctx: click.Context, path: Path | None, output: Path | None)
 @click.pass_context
 def drift(ctx: click.Context, repo: Path, apps: tuple[str, ...], adhoc_path: str | None, adhoc_context: str | None,
           adhoc_namespace: str | None, live_snapshot: Path | None, kubeconfig: Path | None, config_path: Path | None,
-          fmt: str, outputs: tuple[str, ...], extra: str, kustomize: str | None, timeout: float, worktree: bool,
+          fmt: str, outputs: tuple[str, ...], extra: str, kustomize: str | None, timeout: float, deadline: float,
+          worktree: bool,
           destinations: tuple[str, ...], verbose: bool, quiet: bool) -> None:
     """Audit live clusters against Git, per Argo CD Application."""
     from gitops_lint.drift.options import DriftOptions
@@ -262,14 +268,16 @@ def drift(ctx: click.Context, repo: Path, apps: tuple[str, ...], adhoc_path: str
             repo=repo, apps=apps, adhoc_path=adhoc_path, adhoc_context=adhoc_context,
             adhoc_namespace=adhoc_namespace, live_snapshot=live_snapshot, kubeconfig=kubeconfig,
             config_path=config_path, extra_is_drift=extra == "fail", kustomize=kustomize,
-            timeout=timeout, worktree=worktree, destinations=destinations, verbose=verbose, progress=not quiet and sys.stderr.isatty() and "CI" not in os.environ,
+            timeout=timeout, deadline=deadline, worktree=worktree, destinations=destinations, verbose=verbose, progress=not quiet and sys.stderr.isatty() and "CI" not in os.environ,
         )
         result = run_drift(options)
         if verbose:
             for note in result.notes:
                 click.echo(f"gitops-lint: {note}", err=True)
+        for warning in result.warnings:
+            click.echo(f"gitops-lint: warning: {warning}", err=True)
         for target_format, path in targets:
-            write_text_atomically(path, DRIFT_REPORTERS[target_format](result.report))
+            write_report(path, DRIFT_REPORTERS[target_format](result.report))
         if not quiet:
             click.echo(DRIFT_REPORTERS[fmt](result.report), nl=False)
         return result.exit_code

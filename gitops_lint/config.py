@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass, field
+import os
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jsonschema_rs
 
@@ -15,7 +16,15 @@ from gitops_lint.errors import UsageError
 from gitops_lint.model import Severity
 from gitops_lint.repo.yaml import load_yaml
 
+if TYPE_CHECKING:
+    from gitops_lint.render.kustomize import Kustomize
+
 CONFIG_NAMES = (".gitops-lint.yaml", ".gitops-lint.yml")
+# Programs gitops-lint runs are chosen by whoever runs it, never by the repository checked:
+# the command line, this variable, or the user's own config file (user_config_path()).
+KUSTOMIZE_ENV = "GITOPS_LINT_KUSTOMIZE"
+# Settings naming a program to run: honoured only in a config file outside the repository.
+EXECUTABLE_SETTINGS = ("kustomize.path",)
 
 
 @dataclass(frozen=True)
@@ -50,7 +59,8 @@ class Config:
     exemptions: tuple[Exemption, ...] = ()
     environments: tuple[EnvironmentSelector, ...] = ()
     policy_paths: tuple[str, ...] = ()
-    kustomize_path: str | None = None
+    kustomize_path: str | None = None  # from a config outside the repo only (see EXECUTABLE_SETTINGS)
+    ignored_executables: tuple[str, ...] = ()  # such settings the repo's own config tried to make
     kustomize_timeout: float = 60.0
     allow_network: bool = False
     render_jobs: int | None = None
@@ -102,9 +112,96 @@ def load_config(path: Path | None, root: Path) -> Config:
         raise UsageError(f"{path}: invalid config at '{where}': {first.message}")
     try:
         relative = path.resolve().relative_to(root.resolve()).as_posix()
+        inside = True
     except ValueError:
-        relative = str(path)
-    return config_from_dict(data, relative)
+        relative, inside = str(path), False
+    config = config_from_dict(data, relative)
+    if inside:
+        # The repo's own config (or any file in it) is content a pull request can change: were
+        # it to name the kustomize binary, the hook and CI would run a script from the PR.
+        ignored = tuple(key for key in EXECUTABLE_SETTINGS if _setting(data, key) is not None)
+        return replace(config, kustomize_path=None, ignored_executables=ignored)
+    if config.kustomize_path and "/" in config.kustomize_path and not os.path.isabs(config.kustomize_path):
+        # A config outside the repo was chosen by the user: its relative paths are its own.
+        return replace(config, kustomize_path=str(path.parent / config.kustomize_path))
+    return config
+
+
+def _setting(data: dict[str, Any], dotted: str) -> Any:
+    value: Any = data
+    for key in dotted.split("."):
+        value = value.get(key) if isinstance(value, dict) else None
+    return value
+
+
+def user_config_path() -> Path:
+    """The user's own config file (`~/.config/gitops-lint/config.yaml` on Linux): it may name programs."""
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir("gitops-lint")) / "config.yaml"
+
+
+def load_user_settings() -> dict[str, Any]:
+    """The user config's settings (only `kustomize.path` is read today); {} when there is none."""
+    path = user_config_path()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    except (OSError, UnicodeDecodeError) as error:
+        raise UsageError(f"cannot read user config {path}: {error}") from error
+    loaded = load_yaml(text)
+    if loaded.problems:
+        problem = loaded.problems[0]
+        raise UsageError(f"{path}:{problem.line}:{problem.column}: {problem.message}")
+    data = (loaded.documents[0].data if loaded.documents else None) or {}
+    errors = list(_config_validator().iter_errors(data))
+    if errors:
+        where = "/".join(str(p) for p in errors[0].instance_path) or "(top level)"
+        raise UsageError(f"{path}: invalid config at '{where}': {errors[0].message}")
+    return dict(data)
+
+
+def choose_kustomize(explicit: str | None, config: Config) -> tuple[str | None, str]:
+    """(the kustomize or kubectl to run, where that choice came from), from trusted places only,
+    first hit wins: the command line, $GITOPS_LINT_KUSTOMIZE, a --config file outside the repo,
+    the user config. (None, "") means: look on PATH."""
+    if explicit:
+        return explicit, "--kustomize"
+    from_env = os.environ.get(KUSTOMIZE_ENV, "").strip()
+    if from_env:
+        return from_env, f"${KUSTOMIZE_ENV}"
+    if config.kustomize_path:
+        return config.kustomize_path, f"kustomize.path in {config.path}"
+    path = _setting(load_user_settings(), "kustomize.path")
+    if path:
+        return str(path), f"kustomize.path in {user_config_path()}"
+    return None, ""
+
+
+def find_chosen_kustomize(explicit: str | None, config: Config) -> Kustomize | None:
+    """`find_kustomize` of choose_kustomize's answer; a bad path names where it was set."""
+    from gitops_lint.render.kustomize import find_kustomize
+
+    chosen, source = choose_kustomize(explicit, config)
+    try:
+        return find_kustomize(chosen)
+    except UsageError as error:
+        if source == "--kustomize":
+            raise
+        raise UsageError(f"{source}: {chosen!r} is not an executable") from error
+
+
+def ignored_executables_warning(config: Config) -> str | None:
+    """What to say when the repo's config named a program: it is ignored, and why."""
+    if not config.ignored_executables:
+        return None
+    keys = ", ".join(config.ignored_executables)
+    return (
+        f"{config.path or '.gitops-lint.yaml'}: {keys} ignored: a repository's own config cannot choose "
+        "a program to run (a pull request could point it at a script); pass --kustomize, set "
+        f"{KUSTOMIZE_ENV}, or set it in {user_config_path()}"
+    )
 
 
 def config_from_dict(data: dict[str, Any], path: str | None = None) -> Config:

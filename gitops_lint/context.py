@@ -54,6 +54,7 @@ class CheckContext:
     # Files the run is about (incremental mode); None means the whole repo.
     focus: set[str] | None = None
     notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
     tool_info: dict[str, str] = field(default_factory=dict)
     git_branches: frozenset[str] | None = None
     parse_cache: ParseCache | None = None
@@ -70,6 +71,12 @@ class CheckContext:
     def note(self, message: str) -> None:
         """A line for --verbose: what was skipped or could not be checked, and why."""
         self.notes.append(message)
+
+    def warn(self, message: str) -> None:
+        """A line said on every run (not only --verbose) and carried in the reports: the run
+        could not check something, so its findings are partial."""
+        if message not in self.warnings:
+            self.warnings.append(message)
 
     def checked_resources(self) -> Iterator[Resource]:
         """Resources that reach the cluster: rendered output, plus raw files no root renders."""

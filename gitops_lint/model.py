@@ -205,6 +205,13 @@ class Report:
     # The files this run was about (--staged, --changed-since, named files): when an output can
     # show only some findings, theirs go first.
     changed_paths: frozenset[str] = frozenset()
+    # What the run could not check (no kustomize, git refused the repo, history not scanned):
+    # the findings are partial, and every output format says so.
+    notifications: tuple[str, ...] = ()
+
+    @property
+    def partial(self) -> bool:
+        return bool(self.notifications)
 
     @classmethod
     def build(
@@ -216,6 +223,7 @@ class Report:
         root: str,
         tool_info: dict[str, str] | None = None,
         changed_paths: frozenset[str] = frozenset(),
+        notifications: tuple[str, ...] = (),
     ) -> Report:
         ordered = sorted(findings, key=Finding.sort_key)
         summary = Summary(files=files, resources=resources)
@@ -226,7 +234,8 @@ class Report:
                 summary.warnings += 1
             else:
                 summary.infos += 1
-        return cls(ordered, summary, rules, root, tool_info or {}, changed_paths=changed_paths)
+        return cls(ordered, summary, rules, root, tool_info or {}, changed_paths=changed_paths,
+                   notifications=notifications)
 
     def by_importance(self) -> list[Finding]:
         """Most severe first, then those in changed files; otherwise in report order.

@@ -104,11 +104,11 @@ def test_bad_since_is_a_usage_error(leaky_repo: tuple[Path, dict[str, git.Commit
         _history(root, since="no-such-revision")
 
 
-def test_not_a_repo_is_a_note(tmp_path: Path) -> None:
+def test_not_a_repo_is_a_warning(tmp_path: Path) -> None:
     (tmp_path / "a.yaml").write_text("a: 1\n")
     ctx, _ = prepare_context(CheckOptions(paths=(tmp_path,), render=False, use_git=False))
     assert scan_history(ctx, None) == []
-    assert any("not a git repository" in note for note in ctx.notes)
+    assert any("not a git repository" in warning for warning in ctx.warnings)  # said without -v
 
 
 def test_parse_log_reads_added_lines_with_their_numbers() -> None:

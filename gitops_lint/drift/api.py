@@ -10,11 +10,13 @@ without the selector. So requests grow with kinds x namespaces, never with objec
 from __future__ import annotations
 
 import json
+import logging
 import re
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +29,9 @@ from gitops_lint.drift.live import GroupKey, LiveFetch, Want
 from gitops_lint.drift.normalize import INSTANCE_LABEL
 
 PAGE_SIZE = 500
+# A LIST that keeps handing out continue tokens (a broken proxy, a buggy aggregated API) must
+# end: 1000 pages of 500 is far beyond any real namespace.
+MAX_PAGES = 1000
 _AGGREGATED = (
     "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,"
     "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json"
@@ -38,6 +43,10 @@ class ApiError(Exception):
     def __init__(self, message: str, status: int | None = None) -> None:
         super().__init__(message)
         self.status = status
+
+
+class MalformedResponse(ApiError):
+    """The server answered 200 with something of the wrong shape."""
 
 
 @dataclass(frozen=True)
@@ -58,7 +67,9 @@ class ApiResource:
 class _Client:
     """The official client's ApiClient, used for raw GETs so JSON stays plain dicts (and fast)."""
 
-    def __init__(self, destination: Destination, kubeconfig: Path | None, timeout: float) -> None:
+    def __init__(
+        self, destination: Destination, kubeconfig: Path | None, timeout: float, deadline: float | None = None
+    ) -> None:
         from kubernetes import client as k8s_client
         from kubernetes import config as k8s_config_module
 
@@ -69,21 +80,23 @@ class _Client:
         if destination.in_cluster:
             k8s_config.load_incluster_config(client_configuration=configuration)
         else:
-            k8s_config.load_kube_config(
-                config_file=str(kubeconfig) if kubeconfig else None,
-                context=destination.context,
-                client_configuration=configuration,
-                persist_config=False,
-            )
+            load_kubeconfig(configuration, kubeconfig, destination.context, timeout)
         # One attempt per request: a read timeout must cost `timeout`, not three times it.
         configuration.retries = urllib3.Retry(total=1, connect=1, read=0, status=0, other=0, redirect=0)
         configuration.connection_pool_maxsize = 8
         self.api: Any = k8s.ApiClient(configuration=configuration)
         self.timeout = timeout
+        self.deadline = deadline
         self.requests = 0
         self._lock = threading.Lock()
 
     def get(self, path: str, query: list[tuple[str, str]] | None = None, accept: str = "application/json") -> Any:
+        timeout = self.timeout
+        if self.deadline is not None:
+            left = self.deadline - time.perf_counter()
+            if left <= 0:
+                raise ApiError(f"GET {path}: not sent, the audit's --deadline had passed")
+            timeout = min(timeout, left)
         with self._lock:
             self.requests += 1
         method, url, headers, body, post = self.api.param_serialize(
@@ -91,9 +104,11 @@ class _Client:
             auth_settings=["BearerToken"],
         )  # fmt: skip
         try:
-            response = self.api.call_api(method, url, headers, body, post, _request_timeout=self.timeout)
+            response = self.api.call_api(method, url, headers, body, post, _request_timeout=timeout)
             raw = response.read()
         except urllib3.exceptions.HTTPError as error:
+            if self.deadline is not None and time.perf_counter() >= self.deadline:
+                raise ApiError(f"GET {path}: the audit's --deadline passed while waiting for it") from error
             reason = getattr(error, "reason", None) or error
             raise ApiError(f"GET {path}: {type(reason).__name__}: {reason}") from error
         except OSError as error:
@@ -132,28 +147,34 @@ class Discovery:
     def start(self) -> None:
         for path in ("/api", "/apis"):
             data = self.client.get(path, accept=_AGGREGATED)
-            if isinstance(data, dict) and data.get("kind") == "APIGroupDiscoveryList":
-                self.aggregated = True
-                self._read_aggregated(data)
-            elif path == "/apis" and isinstance(data, dict):
-                for group in data.get("groups") or []:
-                    versions = [v.get("version") for v in group.get("versions") or [] if isinstance(v, dict)]
-                    self.groups[str(group.get("name"))] = [str(v) for v in versions if v]
-            elif path == "/api":
-                self.groups[""] = [str(v) for v in (data or {}).get("versions") or ["v1"]]
+            if not isinstance(data, dict):
+                # Nothing of this cluster can be trusted to be "not served": the cluster is an error.
+                raise MalformedResponse(f"GET {path}: malformed response (a JSON {type(data).__name__}, not an object)")
+            with _malformed(path):
+                if isinstance(data, dict) and data.get("kind") == "APIGroupDiscoveryList":
+                    self.aggregated = True
+                    self._read_aggregated(data)
+                elif path == "/apis":
+                    for group in _dicts(_mapping(data).get("groups")):
+                        versions = [v.get("version") for v in _dicts(group.get("versions"))]
+                        self.groups[str(group.get("name"))] = [str(v) for v in versions if v]
+                else:
+                    self.groups[""] = [str(v) for v in _mapping(data).get("versions") or ["v1"]]
 
     def _read_aggregated(self, data: dict[str, Any]) -> None:
-        for item in data.get("items") or []:
-            group = str((item.get("metadata") or {}).get("name") or "")
-            for version in item.get("versions") or []:
+        # One malformed group or resource entry costs that entry: its kinds are "not served".
+        for item in _dicts(data.get("items")):
+            group = str(_mapping(item.get("metadata")).get("name") or "")
+            for version in _dicts(item.get("versions")):
                 name = str(version.get("version") or "")
                 self.loaded.add((group, name))
                 self.groups.setdefault(group, []).append(name)
-                for resource in version.get("resources") or []:
-                    kind = str((resource.get("responseKind") or {}).get("kind") or "")
-                    if kind and "/" not in str(resource.get("resource", "")):
+                for resource in _dicts(version.get("resources")):
+                    kind = str(_mapping(resource.get("responseKind")).get("kind") or "")
+                    plural = resource.get("resource")
+                    if kind and isinstance(plural, str) and plural and "/" not in plural:
                         self.resources[(group, name, kind)] = ApiResource(
-                            group, name, kind, str(resource["resource"]), resource.get("scope") != "Cluster"
+                            group, name, kind, plural, resource.get("scope") != "Cluster"
                         )
 
     def lookup(self, group: str, version: str, kind: str) -> ApiResource:
@@ -165,18 +186,93 @@ class Discovery:
             if group in self.groups and version in self.groups[group]:
                 path = f"/api/{version}" if not group else f"/apis/{group}/{version}"
                 data = self.client.get(path)
-                for resource in data.get("resources") or []:
-                    if "/" in str(resource.get("name", "")):
-                        continue  # subresources (status, scale)
-                    self.resources[(group, version, str(resource.get("kind")))] = ApiResource(
-                        group, version, str(resource.get("kind")), str(resource.get("name")),
-                        bool(resource.get("namespaced")),
-                    )  # fmt: skip
+                with _malformed(path):
+                    for resource in _dicts(_mapping(data).get("resources")):
+                        name = resource.get("name")
+                        if not isinstance(name, str) or not name or "/" in name:
+                            continue  # subresources (status, scale), or nothing usable
+                        self.resources[(group, version, str(resource.get("kind")))] = ApiResource(
+                            group, version, str(resource.get("kind")), name, bool(resource.get("namespaced")),
+                        )  # fmt: skip
         found = self.resources.get((group, version, kind))
         if found:
             return found
         served = "/".join(filter(None, (group, version)))
         raise ApiError(f"the server does not serve {served} {kind} (is its CRD installed?)", 404)
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    """`value` when the server sent an object, else {} (a malformed response reads as empty)."""
+    return value if isinstance(value, dict) else {}
+
+
+def _dicts(value: Any) -> list[dict[str, Any]]:
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+@contextmanager
+def _malformed(path: str) -> Iterator[None]:
+    """A response of an unexpected shape is an ApiError about that request, never a crash."""
+    try:
+        yield
+    except (AttributeError, KeyError, TypeError, ValueError) as error:
+        raise MalformedResponse(f"GET {path}: malformed response ({type(error).__name__}: {error})") from error
+
+
+def load_kubeconfig(configuration: Any, kubeconfig: Path | None, context: str | None, timeout: float) -> None:
+    """Load a kubeconfig context into `configuration`, every credential command bounded by `timeout`.
+
+    The client runs a user's `exec` credential plugin without a timeout: one that never
+    returns would hang the audit. Each exec command is run through a small wrapper
+    (gitops_lint.drift.credential) that kills it, and its children, after `timeout` seconds.
+    """
+    import sys
+
+    from kubernetes.config import kube_config
+
+    loader: Any = kube_config
+    files = str(kubeconfig) if kubeconfig else loader.KUBE_CONFIG_DEFAULT_LOCATION
+    merged = loader.KubeConfigMerger(files)
+    if merged.config is None:
+        raise loader.ConfigException(f"no kubeconfig found at {files}")
+    users = merged.config.value.get("users") if isinstance(merged.config.value, dict) else None
+    # The merger wraps each entry in a ConfigNode around the plain dict; edit the dict.
+    for user in _dicts([getattr(entry, "value", entry) for entry in users or ()]):
+        exec_config = _mapping(user.get("user")).get("exec")
+        if isinstance(exec_config, dict) and exec_config.get("command"):
+            given = exec_config.get("args")
+            arguments: list[Any] = given if isinstance(given, list) else []
+            exec_config["args"] = [
+                "-m", "gitops_lint.drift.credential", str(timeout), "--", str(exec_config["command"]), *map(str, arguments),
+            ]  # fmt: skip
+            exec_config["command"] = sys.executable
+    # The client logs a failed credential command and goes on without credentials; the audit
+    # must say why the cluster cannot be read instead of reporting 401s (or worse, reading
+    # anonymously). Listen for that log record while the context loads.
+    failures = _CredentialFailures()
+    root = logging.getLogger()
+    root.addHandler(failures)
+    try:
+        loader.KubeConfigLoader(
+            config_dict=merged.config, config_base_path=None, active_context=context
+        ).load_and_set(configuration)
+    finally:
+        root.removeHandler(failures)
+    if failures.messages:
+        raise loader.ConfigException(f"kubeconfig credential command failed: {failures.messages[0]}")
+
+
+class _CredentialFailures(logging.Handler):
+    """Collects the kubernetes client's `exec: ...` error records (it logs them, it does not raise)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if message.startswith("exec:"):
+            self.messages.append(" ".join(message.split()))
 
 
 def _selector(apps: Iterable[str]) -> str | None:
@@ -191,23 +287,30 @@ class KubernetesLive:
 
     name = "api"
 
-    def __init__(self, kubeconfig: Path | None, timeout: float, workers: int = 8) -> None:
+    def __init__(self, kubeconfig: Path | None, timeout: float, workers: int = 8, deadline: float | None = None) -> None:
         self.kubeconfig = kubeconfig
         self.timeout = timeout
         self.workers = workers
+        self.deadline = deadline  # time.perf_counter() past which no request is sent
 
     def fetch(self, destination: Destination, wants: list[Want]) -> LiveFetch:
         started = time.perf_counter()
         fetch = LiveFetch()
+        from kubernetes.config import ConfigException
+
         try:
-            client = _Client(destination, self.kubeconfig, self.timeout)
-        except Exception as error:  # the client raises ConfigException, OSError, ValueError...
+            client = _Client(destination, self.kubeconfig, self.timeout, self.deadline)
+        except (ConfigException, OSError, ValueError, TypeError, KeyError, AttributeError) as error:
+            # Costs this cluster only, and is said in every report as its Applications' error.
             fetch.cluster_error = f"cannot configure a client for {destination.label}: {error}"
             return fetch
         try:
             discovery = Discovery(client)
             try:
                 discovery.start()
+            except MalformedResponse as error:
+                fetch.cluster_error = f"cluster {destination.label} answered discovery with nonsense: {error}"
+                return fetch
             except ApiError as error:
                 fetch.cluster_error = f"cluster {destination.label} unreachable: {error}"
                 return fetch
@@ -217,7 +320,8 @@ class KubernetesLive:
                 key: GroupKey = (want.group, want.kind, want.namespace)
                 try:
                     resource = discovery_lookup(discovery, want, lock)
-                    objects = self._list_want(client, resource, want)
+                    with _malformed(resource.list_path(want.namespace)):
+                        objects = self._list_want(client, resource, want)
                 except ApiError as error:
                     with lock:
                         fetch.errors[key] = str(error)
@@ -264,8 +368,9 @@ def _list_all(client: _Client, resource: ApiResource, namespace: str, selector: 
     for attempt in range(2):
         items: list[dict[str, Any]] = []
         token = ""
+        seen: set[str] = set()
         try:
-            while True:
+            for _page in range(MAX_PAGES):
                 query = [("limit", str(PAGE_SIZE))]
                 if selector:
                     query.append(("labelSelector", selector))
@@ -281,6 +386,10 @@ def _list_all(client: _Client, resource: ApiResource, namespace: str, selector: 
                 token = str((page.get("metadata") or {}).get("continue") or "")
                 if not token:
                     return items
+                if token in seen:
+                    raise ApiError("the server sent the same continue token twice (a paging loop)")
+                seen.add(token)
+            raise ApiError(f"still more pages after {MAX_PAGES} (the continue tokens never end)")
         except ApiError as error:
             if error.status == 410 and token and attempt == 0:
                 continue  # the continue token expired: the API asks for a fresh LIST

@@ -9,7 +9,13 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
-from gitops_lint.config import Config, find_config, load_config
+from gitops_lint.config import (
+    Config,
+    find_chosen_kustomize,
+    find_config,
+    ignored_executables_warning,
+    load_config,
+)
 from gitops_lint.drift.api import KubernetesLive
 from gitops_lint.drift.apps import AppSource, AuditTarget, discover_targets
 from gitops_lint.drift.compare import compare, whole_object_diff
@@ -47,7 +53,6 @@ from gitops_lint.drift.options import DriftOptions
 from gitops_lint.drift.progress import Progress
 from gitops_lint.drift.snapshot import LiveSnapshot
 from gitops_lint.errors import UsageError
-from gitops_lint.render.kustomize import find_kustomize
 
 Obj = dict[str, Any]
 
@@ -269,15 +274,20 @@ def run_drift(options: DriftOptions, live: LiveSource | None = None) -> DriftRes
     config = load_config(options.config_path or find_config(repo), repo)
     notes: list[str] = []
     targets = _targets(options, repo, notes)
-    kustomize = find_kustomize(options.kustomize or config.kustomize_path)
+    warnings: list[str] = []
+    ignored = ignored_executables_warning(config)
+    if ignored:
+        warnings.append(ignored)
+    kustomize = find_chosen_kustomize(options.kustomize, config)
     source: LiveSource = live or (
         LiveSnapshot(options.live_snapshot) if options.live_snapshot
-        else KubernetesLive(options.kubeconfig, options.timeout, options.workers)
+        else KubernetesLive(options.kubeconfig, options.timeout, options.workers, deadline=started + options.deadline)
     )  # fmt: skip
     progress = Progress(len(targets) * 2, options.progress)
 
     trees = RevisionTrees(repo, worktree=options.worktree or bool(options.adhoc_path))
     notes.extend(trees.notes)
+    warnings.extend(trees.warnings)
     desired: dict[int, DesiredState] = {}
     try:
         # kustomize runs are independent processes: render Applications side by side.
@@ -344,7 +354,9 @@ def run_drift(options: DriftOptions, live: LiveSource | None = None) -> DriftRes
 
     applications = [results[index] for index in range(len(targets))]
     seconds = time.perf_counter() - started
-    report = DriftReport.build(applications, requests, seconds, options.extra_is_drift, source.name)
+    report = DriftReport.build(
+        applications, requests, seconds, options.extra_is_drift, source.name, tuple(dict.fromkeys(warnings))
+    )
     notes.append(
         f"audited {len(applications)} Applications, {report.summary.resources} resources: "
         f"{report.summary.requests} API requests, {seconds:.2f}s"

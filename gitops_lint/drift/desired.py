@@ -17,6 +17,7 @@ from typing import Any
 from gitops_lint.drift.apps import AppSource, AuditTarget
 from gitops_lint.render.kustomize import Kustomize, build
 from gitops_lint.repo.files import KUSTOMIZATION_NAMES
+from gitops_lint.repo.git import git_refusal, open_repo
 from gitops_lint.repo.yaml import load_yaml
 
 HOOK_ANNOTATIONS = ("argocd.argoproj.io/hook", "helm.sh/hook")
@@ -56,19 +57,25 @@ class RevisionTrees:
         self.root = root.resolve()
         self.worktree = worktree
         self.notes: list[str] = []
+        self.warnings: list[str] = []
         self._temp: tempfile.TemporaryDirectory[str] | None = None
         self._trees: dict[str, Path] = {}
         self._repo: Any = None
         self._lock = threading.Lock()
         if worktree:
             return
-        try:
-            import git
-
-            self._repo = git.Repo(self.root, search_parent_directories=True)
-        except Exception:  # InvalidGitRepositoryError, NoSuchPathError, git missing
+        self._repo = open_repo(self.root)
+        if self._repo is None:
             self.worktree = True
             self.notes.append(f"{root} is not in a git repository: rendering the files on disk")
+            return
+        refused = git_refusal(self.root)
+        if refused:
+            # GitPython opened it, but every commit lookup would fail as "not in the local clone".
+            self._repo.close()
+            self._repo = None
+            self.worktree = True
+            self.warnings.append(f"{refused}; rendering the files on disk instead of each targetRevision")
             return
         top = Path(self._repo.working_tree_dir or self.root).resolve()
         if self.root != top:

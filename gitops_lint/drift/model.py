@@ -181,6 +181,8 @@ class DriftReport:
     summary: DriftSummary
     extra_is_drift: bool = True
     source: str = "api"  # "api" or "snapshot"
+    # What the audit could not do as asked (said on stderr without -v, and in the JSON).
+    notifications: tuple[str, ...] = ()
 
     @classmethod
     def build(
@@ -190,6 +192,7 @@ class DriftReport:
         seconds: float,
         extra_is_drift: bool = True,
         source: str = "api",
+        notifications: tuple[str, ...] = (),
     ) -> DriftReport:
         summary = DriftSummary(applications=len(applications), requests=requests, seconds=seconds)
         for app in applications:
@@ -207,7 +210,7 @@ class DriftReport:
                     summary.extra += 1
                 elif resource.status == UNKNOWN:
                     summary.errors += 1
-        return cls(applications, summary, extra_is_drift, source)
+        return cls(applications, summary, extra_is_drift, source, notifications)
 
 
 @dataclass(frozen=True)
@@ -215,3 +218,7 @@ class DriftResult:
     report: DriftReport
     notes: list[str]
     exit_code: int
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        return self.report.notifications

@@ -19,6 +19,9 @@ class DriftOptions:
     extra_is_drift: bool = True
     kustomize: str | None = None
     timeout: float = 30.0
+    # Seconds the whole audit may take (time.perf_counter based): past it, no more API requests;
+    # what was not read is reported as not audited, and the reports are still written.
+    deadline: float = 900.0
     verbose: bool = False
     progress: bool = False
     # Render the files on disk instead of each Application's targetRevision.

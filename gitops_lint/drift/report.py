@@ -30,6 +30,7 @@ def render_json(report: DriftReport) -> str:
         "schema": SCHEMA_VERSION,
         "applications": [app.to_json() for app in report.applications],
         "summary": report.summary.to_json(),
+        "notifications": [{"level": "warning", "message": text} for text in report.notifications],
     }
     return json.dumps(data, indent=2, sort_keys=False, default=str) + "\n"
 

@@ -15,18 +15,31 @@ from gitops_lint.repo.yaml import load_yaml
 _SUFFIXES = (".yaml", ".yml", ".json")
 
 
-def _objects_in(text: str, source: str, notes: list[str]) -> list[dict[str, Any]]:
-    if source.endswith(".json"):  # `kubectl get -o json`: json is several times faster than YAML
+def _objects_in(path: Path) -> list[dict[str, Any]]:
+    """The objects of one snapshot file; a file that cannot be read whole is a UsageError.
+
+    A truncated or mistyped snapshot must stop the audit ("cannot audit", exit 2): read as
+    "no objects", it would report every desired resource Missing.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise UsageError(f"--live-snapshot {path}: cannot read it ({error}): cannot audit") from error
+    if path.suffix == ".json":  # `kubectl get -o json`: json is several times faster than YAML
         try:
             data = json.loads(text)
         except ValueError:
-            data = None
+            data = None  # YAML below reports where it breaks
         if isinstance(data, dict):
             items = data.get("items") if str(data.get("kind", "")).endswith("List") else [data]
             return [item for item in items or [] if isinstance(item, dict) and item.get("kind")]
     loaded = load_yaml(text)
-    for problem in loaded.problems:
-        notes.append(f"snapshot {source}:{problem.line}: {problem.message}")
+    if loaded.problems:
+        problem = loaded.problems[0]
+        raise UsageError(
+            f"--live-snapshot {path}:{problem.line}: {problem.message} "
+            "(a truncated or half-written file?): cannot audit"
+        )
     out: list[dict[str, Any]] = []
     for document in loaded.documents:
         data = document.data
@@ -39,11 +52,18 @@ def _objects_in(text: str, source: str, notes: list[str]) -> list[dict[str, Any]
     return out
 
 
-def _read_tree(directory: Path, notes: list[str]) -> list[dict[str, Any]]:
+def _snapshot_files(directory: Path, recursive: bool) -> list[Path]:
+    found = directory.rglob("*") if recursive else directory.iterdir()
+    return sorted(
+        path for path in found
+        if path.is_file() and path.suffix in _SUFFIXES and not path.name.startswith(".")
+    )  # fmt: skip
+
+
+def _read_tree(directory: Path) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
-    for path in sorted(directory.rglob("*")):
-        if path.is_file() and path.suffix in _SUFFIXES and not path.name.startswith("."):
-            out.extend(_objects_in(path.read_text(encoding="utf-8"), str(path), notes))
+    for path in _snapshot_files(directory, recursive=True):
+        out.extend(_objects_in(path))
     return out
 
 
@@ -58,10 +78,19 @@ class LiveSnapshot:
         self.directory = directory
         self.notes: list[str] = []
         self.shared: list[dict[str, Any]] = []
-        for path in sorted(directory.iterdir()):
-            if path.is_file() and path.suffix in _SUFFIXES and not path.name.startswith("."):
-                self.shared.extend(_objects_in(path.read_text(encoding="utf-8"), str(path), self.notes))
+        for path in _snapshot_files(directory, recursive=False):
+            self.shared.extend(_objects_in(path))
         self.folders = {p.name: p for p in directory.iterdir() if p.is_dir() and not p.name.startswith(".")}
+        if not self.shared and not _snapshot_files(directory, recursive=True):
+            raise UsageError(
+                f"--live-snapshot {directory}: holds no {'/'.join(_SUFFIXES)} files (a mistyped or "
+                "empty directory?): cannot audit"
+            )
+        if not self.shared and not self.folders:
+            raise UsageError(
+                f"--live-snapshot {directory}: its files hold no Kubernetes objects (`kubectl get -o yaml` "
+                "output has apiVersion, kind and metadata): cannot audit"
+            )
         self._cache: dict[str, list[dict[str, Any]]] = {}
         self.used: set[str] = set()
 
@@ -76,7 +105,7 @@ class LiveSnapshot:
                 continue
             self.used.add(name)
             if name not in self._cache:
-                self._cache[name] = _read_tree(folder, fetch.notes)
+                self._cache[name] = _read_tree(folder)
             objects.extend(self._cache[name])
             break  # the first matching folder is this destination's
         fetch.objects = objects

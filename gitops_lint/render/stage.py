@@ -16,13 +16,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from gitops_lint.config import find_chosen_kustomize, ignored_executables_warning
 from gitops_lint.context import CheckContext
 from gitops_lint.environments import is_production, is_staging, resolve_environment
 from gitops_lint.errors import UsageError
 from gitops_lint.model import Finding, Resource, Severity
 from gitops_lint.render.cache import FileDigests, RenderCache, default_cache_dir, render_key
 from gitops_lint.render.graph import LINK_OUTSIDE, OUTSIDE, RenderGraph, graph_for
-from gitops_lint.render.kustomize import Kustomize, build, explain_failure, find_kustomize
+from gitops_lint.render.kustomize import Kustomize, build, explain_failure
 from gitops_lint.render.origin import pop_origin
 from gitops_lint.render.plugins import failed_plugin, plugin_uses
 from gitops_lint.repo.layout import Kustomization, Reference
@@ -51,18 +52,16 @@ class RenderSettings:
 
 
 def _settings(ctx: CheckContext, options: CheckOptions) -> RenderSettings | None:
-    explicit = options.kustomize
-    configured = ctx.config.kustomize_path
-    if not explicit and configured:
-        # A path in .gitops-lint.yaml (`bin/kustomize`) is the repo's, not the working directory's.
-        relative = "/" in configured and not os.path.isabs(configured)
-        explicit = str(ctx.root / configured) if relative else configured
-    kustomize = find_kustomize(explicit)
+    ignored = ignored_executables_warning(ctx.config)
+    if ignored:
+        ctx.warn(ignored)
+    kustomize = find_chosen_kustomize(options.kustomize, ctx.config)
     if kustomize is None:
-        message = "kustomize not found (no kustomize or kubectl on PATH): checked raw files only"
+        message = "kustomize not found (no kustomize or kubectl on PATH)"
         if options.require_render:
-            raise UsageError(message.replace(": checked raw files only", "; --require-render needs one"))
-        ctx.note(message)
+            raise UsageError(f"{message}; --require-render needs one")
+        # Findings change without rendering (overlays unchecked): say so on every run.
+        ctx.warn(f"{message}: kustomizations not rendered, raw files only (--no-render says you meant it)")
         return None
     allow_network = ctx.config.allow_network if options.allow_network is None else options.allow_network
     jobs = ctx.config.render_jobs or os.cpu_count() or 2
@@ -93,12 +92,20 @@ def render_repo(ctx: CheckContext, options: CheckOptions) -> Iterable[Finding]:
         ctx.note(f"incremental: {len(targets)} of {len(graph.targets)} roots read the changed files")
 
     buildable: list[str] = []
+    remote: list[str] = []
     for target in targets:
         skip, finding = _skip_reason(ctx, graph, target, settings)
         if not skip:
             buildable.append(target)
+        elif not settings.allow_network and graph.remote_reach(target):
+            remote.append(target)
         if finding is not None:
             findings.append(finding)
+    if remote:
+        ctx.warn(
+            f"{len(remote)} kustomization root(s) not rendered because they reach remote bases and "
+            f"rendering is offline (e.g. {_label(remote[0])}); --allow-network renders them"
+        )
 
     cache = RenderCache(default_cache_dir(ctx.root) if options.use_cache else None)
     outcomes = _render_all(ctx, graph, buildable, settings, cache)

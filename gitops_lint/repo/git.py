@@ -34,21 +34,56 @@ _FULL_SHA = re.compile(r"^[0-9a-f]{40}(?:[0-9a-f]{24})?$")
 
 def open_repo(root: Path) -> git.Repo | None:
     """The git repository holding `root`, or None when there is none (or git is missing)."""
-    import git
-    from git.exc import InvalidGitRepositoryError, NoSuchPathError
+    try:
+        import git
+        from git.exc import InvalidGitRepositoryError, NoSuchPathError
+    except ImportError:  # no usable git executable: callers say "not a git repository"
+        return None
 
     try:
         return git.Repo(root, search_parent_directories=True)
-    except (InvalidGitRepositoryError, NoSuchPathError, git.GitCommandError, OSError):
+    except (InvalidGitRepositoryError, NoSuchPathError, git.GitCommandError, OSError, ValueError):
         return None
-    except Exception:  # GitPython raises a bare ImportError-like error when git is absent
+
+
+_DUBIOUS = re.compile(r"dubious ownership in repository at '(?P<path>[^']*)'")
+
+
+def refusal_message(stderr: str) -> str | None:
+    """One line for git's "dubious ownership" refusal (its own text spans four lines), else None."""
+    match = _DUBIOUS.search(stderr)
+    if match is None:
         return None
+    path = match["path"]
+    return (
+        f"git refuses the repository {path}: it is owned by another user (\"dubious ownership\"); "
+        f"if you trust it, run `git config --global --add safe.directory {path}`"
+    )
+
+
+def git_refusal(root: Path) -> str | None:
+    """Why git will not work in `root` although it is a repository (one line), or None.
+
+    In CI containers the checkout often belongs to another uid than the job, and git then
+    refuses every command; GitPython still opens the repository (it reads .git itself), so
+    without this check the run would quietly see no files, no remotes and no history.
+    """
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "--git-dir"],
+            capture_output=True, text=True, timeout=30, check=False,
+        )  # fmt: skip
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return refusal_message(done.stderr) if done.returncode != 0 else None
 
 
 def _require_repo(root: Path) -> git.Repo:
     repo = open_repo(root)
     if repo is None:
-        raise UsageError(f"{root} is not inside a git repository (needed for --staged/--changed-since)")
+        raise UsageError(
+            git_refusal(root) or f"{root} is not inside a git repository (needed for --staged/--changed-since)"
+        )
     return repo
 
 
@@ -58,7 +93,15 @@ def _git(repo: git.Repo, *args: str) -> str:
     try:
         return str(repo.git.execute(["git", *args], with_extended_output=False, strip_newline_in_stdout=False))
     except GitCommandError as error:
-        message = (error.stderr or "").strip().removeprefix("stderr:").strip(" '\n") or "failed"
+        stderr = str(error.stderr or "")
+        # git refuses a repository it does not trust by treating it as no repository at all
+        # (`diff --cached` then prints its usage text): ask why once, only when a command failed.
+        refused = refusal_message(stderr) or git_refusal(Path(str(repo.working_tree_dir or repo.git_dir)))
+        if refused:
+            raise UsageError(refused) from error
+        # The first line says what went wrong; usage text and hints after it are noise here.
+        lines = [line.strip() for line in stderr.strip().removeprefix("stderr:").strip(" '\n").splitlines()]
+        message = next((line for line in lines if line), "failed")
         raise UsageError(f"git {' '.join(args)}: {message}") from error
 
 
@@ -237,7 +280,11 @@ def git_facts(root: Path) -> GitFacts:
     for remote in repo.remotes:
         try:
             urls = list(remote.urls)
-        except GitCommandError:
+        except GitCommandError as error:
+            refused = refusal_message(str(error.stderr or ""))
+            if refused:  # not "no remotes": git would not answer at all
+                repo.close()
+                return GitFacts(False, limits=[f"{refused}: branch/tag checks skipped"])
             urls = []
         for url in urls[:1]:
             facts.remotes[remote.name] = normalise_remote_url(url)

@@ -20,7 +20,7 @@ from gitops_lint.context import CheckContext
 from gitops_lint.errors import UsageError
 from gitops_lint.model import Finding
 from gitops_lint.repo.files import matches_any
-from gitops_lint.repo.git import open_repo
+from gitops_lint.repo.git import git_refusal, open_repo
 from gitops_lint.rules.baseline import fingerprint
 from gitops_lint.rules.secrets import NO_CREDENTIALS_IN_FILES, Hit, scan_text
 
@@ -140,8 +140,11 @@ def _still_present(ctx: CheckContext, path: str, value: str) -> bool:
 def scan_history(ctx: CheckContext, since: str | None) -> list[Finding]:
     """Findings for credentials added in `since..HEAD` (all of history without `since`) and removed since."""
     repo = open_repo(ctx.root)
-    if repo is None:
-        ctx.note("--history: not a git repository, history not scanned")
+    refusal = git_refusal(ctx.root) if repo is not None else None
+    if repo is None or refusal:
+        ctx.warn(f"--history: {refusal or 'not a git repository'}; history not scanned")
+        if repo is not None:
+            repo.close()
         return []
     with repo:
         try:
@@ -155,7 +158,7 @@ def scan_history(ctx: CheckContext, since: str | None) -> list[Finding]:
             except (ValueError, GitCommandError, BadName) as error:
                 raise UsageError(f"--since {since}: not a revision of this repository ({error})") from error
         if Path(repo.git_dir, "shallow").is_file():
-            ctx.note("--history: shallow clone, only the fetched commits were scanned")
+            ctx.warn("--history: shallow clone, only the fetched commits were scanned (fetch with --unshallow)")
         try:
             prefix = ctx.root.resolve().relative_to(Path(str(repo.working_tree_dir)).resolve()).as_posix()
         except ValueError:

@@ -19,6 +19,9 @@ def report_to_dict(report: Report) -> dict[str, Any]:
         "findings": [finding.to_json() for finding in report.findings],
         "summary": report.summary.to_json(),
         "tools": dict(sorted(report.tool_info.items())),
+        # Added in schema 1 without a bump: consumers that do not know the keys ignore them.
+        "partial": report.partial,
+        "notifications": [{"level": "warning", "message": text} for text in report.notifications],
     }
 
 

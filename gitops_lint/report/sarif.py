@@ -170,6 +170,8 @@ def _root_location(root: str, prefix: str) -> dict[str, Any]:
 
 def invocation(notifications: list[dict[str, Any]]) -> dict[str, Any]:
     """The run's one invocation: it completed, and what it has to say about the run itself."""
+    if not notifications:
+        return {"executionSuccessful": True}
     return {"executionSuccessful": True, "toolExecutionNotifications": notifications}
 
 
@@ -255,11 +257,10 @@ def _fitted(report: Report, max_results: int, max_gzip_bytes: int) -> tuple[dict
         # Kept results in the report's order (by file and line), as an untruncated log has them.
         order = sorted(range(kept), key=lambda n: position[id(ranked[n])])
         run["results"] = [results[n] for n in order]
+        notices = _partial_run_notifications(report)
         if kept < len(ranked):
-            notice = _left_out_notification(ranked[kept:], max_results, max_gzip_bytes)
-            run["invocations"] = [invocation([notice])]
-        else:
-            run.pop("invocations", None)
+            notices.append(_left_out_notification(ranked[kept:], max_results, max_gzip_bytes))
+        run["invocations"] = [invocation(notices)]
         text = _dumps(log)
         return text, _gzipped_size(text.encode("utf-8"), max_gzip_bytes)
 
@@ -270,6 +271,11 @@ def _fitted(report: Report, max_results: int, max_gzip_bytes: int) -> tuple[dict
         kept = min(kept - 1, int(kept * max_gzip_bytes / size * 0.95))
         text, size = fill(kept)
     return log, text
+
+
+def _partial_run_notifications(report: Report) -> list[dict[str, Any]]:
+    """What the run could not check (a partial result), which code scanning shows on the analysis."""
+    return [{"level": "warning", "message": {"text": text}} for text in report.notifications]
 
 
 def render_sarif(report: Report, *, color: bool = False) -> str:

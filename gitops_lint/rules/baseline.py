@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from gitops_lint import __version__
-from gitops_lint.atomic_file import write_text_atomically
+from gitops_lint.atomic_file import write_report
 from gitops_lint.context import CheckContext
 from gitops_lint.errors import UsageError
 from gitops_lint.model import Finding
@@ -116,5 +116,5 @@ def write_baseline(repo: Path, output: Path | None) -> Path:
     root = Path(result.report.root)
     target = output if output is not None else root / (effective_config(options).baseline or BASELINE_NAME)
     document = baseline_document(f for f in result.report.findings if f.rule in SECRET_RULE_IDS)
-    write_text_atomically(target, json.dumps(document, indent=2, sort_keys=False) + "\n")
+    write_report(target, json.dumps(document, indent=2, sort_keys=False) + "\n")
     return target

@@ -6,6 +6,7 @@ Also reports suppressions that give no reason or suppress nothing, and expired e
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import fnmatch
 import re
 from collections.abc import Iterable
@@ -146,8 +147,13 @@ def suppress(
     today: dt.date | None = None,
     report_unused: bool = True,
     active_rules: frozenset[str] | None = None,
+    known_rules: frozenset[str] | None = None,
 ) -> list[Finding]:
-    """Drop suppressed findings; add findings about the suppressions themselves."""
+    """Drop suppressed findings; add findings about the suppressions themselves.
+
+    `known_rules`: every rule id of this run's catalog (before --rule/--skip-rule); a
+    suppression naming any other id is a finding, never silently a no-op.
+    """
     today = today or dt.date.today()
     config = ctx.config
     directives = [d for source in _sources_to_scan(ctx, findings) for d in parse_directives(source.path, source.text)]
@@ -172,10 +178,17 @@ def suppress(
     kept.extend(
         _about_suppressions(
             ctx, directives, used_directives, used_annotations, used_exemptions, today,
-            report_unused, active_rules,
+            report_unused, active_rules, known_rules,
         )
     )
     return kept
+
+
+def unknown_rule_message(rule: str, known: Iterable[str]) -> str:
+    """`unknown rule id 'x'`, with the closest real id when one is close (a typo, most likely)."""
+    close = difflib.get_close_matches(rule, sorted(known), n=1)
+    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    return f"unknown rule id '{rule}'{hint}"
 
 
 def _sources_to_scan(ctx: CheckContext, findings: list[Finding]) -> list[SourceFile]:
@@ -206,10 +219,26 @@ def _about_suppressions(
     today: dt.date,
     report_unused: bool,
     active_rules: frozenset[str] | None,
+    known_rules: frozenset[str] | None = None,
 ) -> list[Finding]:
     config = ctx.config
     out: list[Finding] = []
+
+    def unknown(rule: str) -> bool:
+        return known_rules is not None and rule not in known_rules
+
     for directive in directives:
+        if ctx.in_focus(directive.path):
+            for rule in sorted(filter(unknown, directive.rules)):
+                # A typo in a rule id suppresses nothing, whatever the run: always news.
+                out.append(
+                    ctx.finding(
+                        UNUSED_SUPPRESSION,
+                        f"suppression names an {unknown_rule_message(rule, known_rules or ())}",
+                        path=directive.path,
+                        line=directive.line,
+                    )
+                )
         # Like unused ones, reason-less suppressions are news only in the files a run is about.
         if not directive.reason and ctx.in_focus(directive.path):
             out.append(
@@ -222,7 +251,9 @@ def _about_suppressions(
                 )
             )
         if report_unused and directive not in used_directives and ctx.in_focus(directive.path):
-            rules = ", ".join(sorted(r for r in directive.rules if _ran(r, config, active_rules)))
+            rules = ", ".join(
+                sorted(r for r in directive.rules if _ran(r, config, active_rules) and not unknown(r))
+            )
             if rules:
                 out.append(
                     ctx.finding(
@@ -243,6 +274,18 @@ def _about_suppressions(
                 continue
             seen.add(key)
             pointer = ("metadata", "annotations", IGNORE_ANNOTATION_PREFIX + rule)
+            if unknown(rule):
+                if ctx.in_focus(resource.path):
+                    out.append(
+                        ctx.finding(
+                            UNUSED_SUPPRESSION,
+                            f"annotation {IGNORE_ANNOTATION_PREFIX}{rule} names an "
+                            f"{unknown_rule_message(rule, known_rules or ())}",
+                            resource=resource,
+                            pointer=pointer,
+                        )
+                    )
+                continue
             if not reason.strip() and ctx.in_focus(resource.path):
                 out.append(
                     ctx.finding(

@@ -57,21 +57,24 @@ def shipped_kubernetes_versions() -> tuple[str, ...]:
 
 
 def resolve_kubernetes_version(requested: str | None) -> str:
-    """The newest shipped version not newer than `requested` (kubernetes-validate's own rule)."""
+    """`requested` (MAJOR.MINOR, a patch release of it, or with a leading v) when schemas ship for it.
+
+    Anything else is a UsageError: a mistyped version (`1.3` for 1.30, `1.99`) must not quietly
+    validate against some other release's schemas.
+    """
     shipped = shipped_kubernetes_versions()
     if not requested:
         return shipped[-1]
-    match = re.match(r"^v?(\d+)\.(\d+)", requested)
+    match = re.fullmatch(r"v?(\d+)\.(\d+)(?:\.\d+)?", requested.strip())
     if not match:
-        raise UsageError(f"--kubernetes-version {requested!r} is not MAJOR.MINOR (e.g. 1.31)")
-    wanted = (int(match.group(1)), int(match.group(2)))
-    candidates = [v for v in shipped if tuple(map(int, v.split("."))) <= wanted]
-    if not candidates:
-        raise UsageError(
-            f"Kubernetes {requested} is older than the oldest shipped schema ({shipped[0]}); "
-            f"supported: {shipped[0]}..{shipped[-1]}"
-        )
-    return candidates[-1]
+        raise UsageError(f"Kubernetes version {requested!r} is not MAJOR.MINOR (e.g. {shipped[-1]})")
+    wanted = f"{int(match.group(1))}.{int(match.group(2))}"
+    if wanted in shipped:
+        return wanted
+    supported = f"supported: {shipped[0]}..{shipped[-1]}"
+    if tuple(map(int, wanted.split("."))) < tuple(map(int, shipped[0].split("."))):
+        raise UsageError(f"Kubernetes {requested} is older than the oldest shipped schema ({shipped[0]}); {supported}")
+    raise UsageError(f"Kubernetes {requested}: no schemas shipped for it ({supported})")
 
 
 def is_builtin_group(group: str) -> bool:

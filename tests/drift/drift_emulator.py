@@ -53,6 +53,8 @@ class Fault:
     status: int | None = None  # answer every LIST of the resource with this HTTP status
     delay: float = 0.0  # sleep before answering (a timeout when longer than the client's)
     gone_on_continue: bool = False  # 410 Gone whenever a continue token is sent
+    endless_continue: bool = False  # every page, empty or not, hands out a new continue token
+    repeat_continue: bool = False  # every page hands out the same continue token
 
 
 @dataclass
@@ -70,6 +72,7 @@ class Emulator:
     page_cap: int | None = None  # serve at most this many items per page, whatever the limit
     token: str | None = None  # require `Authorization: Bearer <token>`
     faults: dict[str, Fault] = field(default_factory=dict)  # by plural
+    bodies: dict[str, Any] = field(default_factory=dict)  # path → a raw 200 body (malformed discovery)
     requests: list[Request] = field(default_factory=list)
     url: str = ""
 
@@ -188,7 +191,7 @@ def _handler(emulator: Emulator) -> type[BaseHTTPRequestHandler]:
         def log_message(self, format: str, *args: Any) -> None:  # keep test output quiet
             return
 
-        def _send(self, status: int, body: dict[str, Any]) -> None:
+        def _send(self, status: int, body: Any) -> None:
             data = json.dumps(body).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
@@ -206,6 +209,9 @@ def _handler(emulator: Emulator) -> type[BaseHTTPRequestHandler]:
             emulator.requests.append(Request(url.path, query, self.headers.get("Authorization")))
             if emulator.token and self.headers.get("Authorization") != f"Bearer {emulator.token}":
                 self._status(401, "Unauthorized", "Unauthorized")
+                return
+            if url.path in emulator.bodies:
+                self._send(200, emulator.bodies[url.path])
                 return
             accept = self.headers.get("Accept", "")
             aggregated = emulator.aggregated and "as=APIGroupDiscoveryList" in accept
@@ -262,6 +268,10 @@ def _handler(emulator: Emulator) -> type[BaseHTTPRequestHandler]:
                 limit = min(limit, emulator.page_cap)
             page = items[offset : offset + limit]
             more = offset + limit < len(items)
+            if fault and fault.endless_continue:
+                more = True
+            if fault and fault.repeat_continue:
+                more, offset, limit = True, 0, 0
             # List items carry no apiVersion/kind.
             body_items = [{k: v for k, v in obj.items() if k not in ("apiVersion", "kind")} for obj in page]
             self._send(200, {
