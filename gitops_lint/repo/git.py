@@ -151,8 +151,12 @@ def unstaged_files(root: Path) -> list[str]:
     except (OSError, subprocess.TimeoutExpired) as error:
         raise UsageError(f"git diff: {error}") from error
     if done.returncode != 0:
+        stderr = done.stderr.decode("utf-8", "replace")
+        refused = refusal_message(stderr) or git_refusal(root)
+        if refused:
+            raise UsageError(refused)
         _require_repo(root).close()  # outside a repository: say so, not git's usage text
-        message = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        message = stderr.strip().splitlines()
         raise UsageError(f"git diff: {message[0] if message else 'failed'}")
     return sorted({name for name in done.stdout.decode("utf-8", "surrogateescape").split("\0") if name})
 
