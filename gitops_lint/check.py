@@ -17,6 +17,7 @@ from gitops_lint.repo.parse_cache import ParseCache
 from gitops_lint.repo.sources import LOADER_RULES, hot_tag, load_all, load_incrementally
 from gitops_lint.rules.baseline import apply_baseline
 from gitops_lint.rules.registry import RuleRegistry, load_registry
+from gitops_lint.rules.schema import aggregate_unknown_schemas
 from gitops_lint.rules.suppress import SUPPRESSION_RULE_IDS, apply_levels, suppress
 from gitops_lint.validate.schemas import SchemaRegistry
 
@@ -29,6 +30,7 @@ class CheckOptions:
     config_path: Path | None = None
     kubernetes_version: str | None = None
     strict: bool | None = None
+    strict_schemas: bool | None = None
     fail_on: Severity | None = None
     use_git: bool = True
     render: bool = True
@@ -88,6 +90,7 @@ def prepare_context(
         options.kubernetes_version or config.kubernetes_version,
         strict,
         cache_dir=cache_dir / "schemas" if cache_dir is not None else None,
+        strict_schemas=config.strict_schemas if options.strict_schemas is None else options.strict_schemas,
     )
     files = collect_files(
         root,
@@ -197,6 +200,8 @@ def run_check(options: CheckOptions, registry: RuleRegistry | None = None) -> Ch
         report_unused=ctx.focus is None,
         active_rules=frozenset(registry.rules) if options.only_rules or options.skip_rules else None,
     )
+    # After suppression, so a suppressed resource neither counts nor hides the others.
+    findings = aggregate_unknown_schemas(findings)
     if options.use_baseline:
         # After suppression: a comment on a baselined secret is still "used".
         findings = apply_baseline(findings, ctx)

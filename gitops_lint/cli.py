@@ -87,6 +87,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @click.option("--fail-on", type=_SEVERITIES, help="Exit 1 when a finding is at or above this severity (default: error).")
 @click.option("--kubernetes-version", "-k", help="Target Kubernetes version for schemas and deprecations (default: newest shipped).")
 @click.option("--strict/--no-strict", default=None, help="Unknown fields are errors (default: strict).")
+@click.option("--strict-schemas", is_flag=True, default=None, help="A resource with no known schema is an error (default: one info per kind).")
 @click.option("--rule", "only_rules", multiple=True, metavar="ID", help="Run only these rules (repeatable).")
 @click.option("--skip-rule", "skip_rules", multiple=True, metavar="ID", help="Do not run these rules (repeatable).")
 @click.option("--no-render", is_flag=True, help="Check raw files only; do not run kustomize.")
@@ -105,7 +106,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing on stdout; only the exit code and --output files.")
 @click.pass_context
 def check(ctx: click.Context, paths: tuple[Path, ...], config_path: Path | None, fmt: str, outputs: tuple[str, ...],
-          fail_on: str | None, kubernetes_version: str | None, strict: bool | None, only_rules: tuple[str, ...],
+          fail_on: str | None, kubernetes_version: str | None, strict: bool | None, strict_schemas: bool | None, only_rules: tuple[str, ...],
           skip_rules: tuple[str, ...], no_render: bool, kustomize: str | None, allow_network: bool | None,
           require_render: bool, no_cache: bool, staged: bool, changed_since: str | None, history: bool,
           history_since: str | None, no_baseline: bool, no_git: bool, color: bool | None, verbose: bool,
@@ -116,6 +117,7 @@ def check(ctx: click.Context, paths: tuple[Path, ...], config_path: Path | None,
     debug = ctx.obj["debug"]
     options = CheckOptions(
         paths=paths, config_path=config_path, kubernetes_version=kubernetes_version, strict=strict,
+        strict_schemas=strict_schemas,
         fail_on=Severity(fail_on) if fail_on else None, use_git=not no_git, render=not no_render,
         kustomize=kustomize, allow_network=allow_network, require_render=require_render,
         use_cache=not no_cache, staged=staged, changed_since=changed_since,

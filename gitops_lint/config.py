@@ -43,6 +43,7 @@ class Config:
     path: str | None = None  # repo-relative path of the file, None for defaults
     kubernetes_version: str | None = None
     strict: bool = True
+    strict_schemas: bool = False
     exclude: tuple[str, ...] = ()
     max_file_size: int | None = None
     fail_on: Severity | None = None
@@ -141,6 +142,7 @@ def config_from_dict(data: dict[str, Any], path: str | None = None) -> Config:
         path=path,
         kubernetes_version=data.get("kubernetes_version"),
         strict=data.get("strict", True),
+        strict_schemas=data.get("strict_schemas", False),
         exclude=tuple(data.get("exclude", ())),
         max_file_size=data.get("max_file_size"),
         fail_on=Severity(data["fail_on"]) if "fail_on" in data else None,

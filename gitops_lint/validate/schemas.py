@@ -88,10 +88,18 @@ def split_api_version(api_version: str) -> tuple[str, str]:
 class SchemaRegistry:
     """Compiled validators keyed by (apiVersion, kind); None when no schema is known."""
 
-    def __init__(self, kubernetes_version: str | None, strict: bool = True, cache_dir: Path | None = None) -> None:
-        """`cache_dir`: where cut-down Kubernetes definitions are kept between runs (None: nowhere)."""
+    def __init__(
+        self,
+        kubernetes_version: str | None,
+        strict: bool = True,
+        cache_dir: Path | None = None,
+        strict_schemas: bool = False,
+    ) -> None:
+        """`cache_dir`: where cut-down Kubernetes definitions are kept between runs (None: nowhere).
+        `strict_schemas`: a resource without a schema is an error, not an info."""
         self.kubernetes_version = resolve_kubernetes_version(kubernetes_version)
         self.strict = strict
+        self.strict_schemas = strict_schemas
         suffix = "-local-strict" if strict else "-local"
         self._k8s_dir = _k8s_root().joinpath(f"v{self.kubernetes_version}.0{suffix}")
         self._k8s_definitions: dict[str, Any] | None = None
