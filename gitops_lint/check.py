@@ -19,6 +19,7 @@ from gitops_lint.rules.baseline import apply_baseline
 from gitops_lint.rules.registry import RuleRegistry, load_registry
 from gitops_lint.rules.schema import aggregate_unknown_schemas
 from gitops_lint.rules.suppress import SUPPRESSION_RULE_IDS, apply_levels, suppress
+from gitops_lint.validate.locations import location_search
 from gitops_lint.validate.schemas import SchemaRegistry
 
 _ENV_PRIORITY = {"production": 0, "staging": 1}
@@ -31,6 +32,7 @@ class CheckOptions:
     kubernetes_version: str | None = None
     strict: bool | None = None
     strict_schemas: bool | None = None
+    schema_locations: tuple[str, ...] = ()
     fail_on: Severity | None = None
     use_git: bool = True
     render: bool = True
@@ -86,11 +88,19 @@ def prepare_context(
         config = load_config(options.config_path or find_config(root), root)
     strict = config.strict if options.strict is None else options.strict
     cache_dir = default_cache_dir(root) if options.use_cache else None
+    schema_cache = cache_dir / "schemas" if cache_dir is not None else None
     schemas = SchemaRegistry(
         options.kubernetes_version or config.kubernetes_version,
         strict,
-        cache_dir=cache_dir / "schemas" if cache_dir is not None else None,
+        cache_dir=schema_cache,
         strict_schemas=config.strict_schemas if options.strict_schemas is None else options.strict_schemas,
+        locations=location_search(
+            options.schema_locations,
+            config.schema_locations,
+            root=root,
+            allow_network=config.allow_network if options.allow_network is None else options.allow_network,
+            cache_dir=schema_cache,
+        ),
     )
     files = collect_files(
         root,

@@ -134,9 +134,10 @@ def check_schema_unknown(resource: Resource, ctx: CheckContext) -> Iterator[Find
     entry = find_deprecation(resource.api_version, resource.kind, ctx.schemas.kubernetes_version)
     if entry is not None and is_removed(entry, ctx.schemas.kubernetes_version):
         return  # api-deprecated already says why there is no schema
+    why = ctx.schemas.why_unknown(resource.api_version, resource.kind)
     yield ctx.finding(
         SCHEMA_UNKNOWN,
-        f"{_UNKNOWN_PREFIX}{resource.api_version} {resource.kind}",
+        f"{_UNKNOWN_PREFIX}{resource.api_version} {resource.kind}" + (f" ({why})" if why else ""),
         resource=resource,
         severity=Severity.ERROR if ctx.schemas.strict_schemas else None,
     )
