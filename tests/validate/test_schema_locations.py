@@ -88,7 +88,7 @@ def test_unknown_template_variable_is_a_usage_error(make_repo: Callable[..., Pat
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 (the base class's name)
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
 
