@@ -75,8 +75,9 @@ def expand(template: str, variables: dict[str, str]) -> str:
 def _check_template(template: str, origin: str) -> None:
     unknown = sorted({m.group(1) for m in _GO_VAR.finditer(template)} - _GO_VARS)
     if unknown:
+        shown = _redact(template) if _is_url(template) else template
         raise UsageError(
-            f"{origin} {template!r}: unknown template variable .{unknown[0]} "
+            f"{origin} {shown!r}: unknown template variable .{unknown[0]} "
             f"(known: {', '.join('.' + v for v in sorted(_GO_VARS))}, {{group}}, {{kind}}, {{version}})"
         )
 
@@ -106,6 +107,8 @@ class SchemaLocation:
         if text.endswith("json"):
             templates: tuple[str, ...] = (text,)
         else:
+            if not remote and not Path(text).is_dir():
+                raise UsageError(f"{origin} {text!r}: no such directory")
             root = text.rstrip("/")
             templates = (f"{root}/{CATALOG_LAYOUT}", f"{root}/{KUBECONFORM_LAYOUT}")
         for template in templates:

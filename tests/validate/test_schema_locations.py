@@ -79,12 +79,21 @@ def test_a_location_comes_before_the_shipped_schemas(make_repo: Callable[..., Pa
     assert _by_rule(own) == {}
 
 
-def test_unknown_template_variable_is_a_usage_error(make_repo: Callable[..., Path]) -> None:
-    root = make_repo({**OWNED, "good.yaml": GOOD, ".gitops-lint.yaml": "schema_locations: ['s/{{ .Grup }}/x.json']\n"})
+@pytest.mark.parametrize(
+    ("location", "fragment"),
+    [
+        ("s/{{ .Grup }}/x.json", ".Grup"),
+        ("https://user:hunter2@example.com/{{ .Kind }}.json", ".Kind"),
+        ("no/such/dir", "no such directory"),
+    ],
+)
+def test_bad_location_is_a_usage_error(make_repo: Callable[..., Path], location: str, fragment: str) -> None:
+    root = make_repo({**OWNED, "good.yaml": GOOD, ".gitops-lint.yaml": f"schema_locations: ['{location}']\n"})
     result = run_cli("check", str(root), "--no-render")
     assert result.exit_code == 2
-    assert ".Grup" in result.stderr and "Traceback" not in result.output
+    assert fragment in result.stderr and "Traceback" not in result.output
     assert len(result.stderr.strip().splitlines()) == 1
+    assert "hunter2" not in result.output
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
