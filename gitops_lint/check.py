@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitops_lint.config import Config, find_config, load_config
 from gitops_lint.context import CheckContext
@@ -19,8 +19,10 @@ from gitops_lint.rules.baseline import apply_baseline
 from gitops_lint.rules.registry import RuleRegistry, load_registry
 from gitops_lint.rules.schema import aggregate_unknown_schemas
 from gitops_lint.rules.suppress import SUPPRESSION_RULE_IDS, apply_levels, suppress
-from gitops_lint.validate.locations import location_search
 from gitops_lint.validate.schemas import SchemaRegistry
+
+if TYPE_CHECKING:
+    from gitops_lint.validate.locations import LocationSearch
 
 _ENV_PRIORITY = {"production": 0, "staging": 1}
 
@@ -94,13 +96,7 @@ def prepare_context(
         strict,
         cache_dir=schema_cache,
         strict_schemas=config.strict_schemas if options.strict_schemas is None else options.strict_schemas,
-        locations=location_search(
-            options.schema_locations,
-            config.schema_locations,
-            root=root,
-            allow_network=config.allow_network if options.allow_network is None else options.allow_network,
-            cache_dir=schema_cache,
-        ),
+        locations=_schema_locations(options, config, root, schema_cache),
     )
     files = collect_files(
         root,
@@ -129,6 +125,20 @@ def prepare_context(
     if ctx.parse_cache is not None:
         ctx.parse_cache.save(f.path for f in yaml_files)
     return ctx, findings
+
+
+def _schema_locations(options: CheckOptions, config: Config, root: Path, cache_dir: Path | None) -> LocationSearch | None:
+    if not options.schema_locations and not config.schema_locations:
+        return None  # most runs: not even the module is imported
+    from gitops_lint.validate.locations import location_search
+
+    return location_search(
+        options.schema_locations,
+        config.schema_locations,
+        root=root,
+        allow_network=config.allow_network if options.allow_network is None else options.allow_network,
+        cache_dir=cache_dir,
+    )
 
 
 def _relative(root: Path, path: Path) -> str:

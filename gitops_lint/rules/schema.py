@@ -12,6 +12,7 @@ from gitops_lint.rules.base import meta, resource_rule
 from gitops_lint.validate.deprecations import find_deprecation, is_removed
 
 MAX_ERRORS_PER_RESOURCE = 20
+_UNKNOWN_PREFIX = "no schema for "  # how schema-unknown messages start, and what folds them
 _UNEXPECTED = re.compile(r"\('([^']+)' was unexpected\)|'([^']+)'(?:, '[^']+')* were unexpected")
 
 SCHEMA_INVALID = meta(
@@ -141,9 +142,6 @@ def check_schema_unknown(resource: Resource, ctx: CheckContext) -> Iterator[Find
         resource=resource,
         severity=Severity.ERROR if ctx.schemas.strict_schemas else None,
     )
-
-
-_UNKNOWN_PREFIX = "no schema for "
 
 
 def aggregate_unknown_schemas(findings: Iterable[Finding]) -> list[Finding]:

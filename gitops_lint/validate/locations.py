@@ -17,8 +17,6 @@ import hashlib
 import json
 import re
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -154,6 +152,10 @@ class LocationSearch:
         if not self.allow_network:
             problems.append("schema location URLs are not fetched without --allow-network")
             return None
+        # urllib (http.client, email, ...) costs ~20 ms to import: only runs that fetch pay it.
+        import urllib.error
+        import urllib.request
+
         try:
             request = urllib.request.Request(url, headers={"User-Agent": "gitops-lint"})
             with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT) as response:  # only http(s): parse() admits no other scheme

@@ -16,14 +16,16 @@ from functools import lru_cache
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jsonschema_rs
 
 from gitops_lint.data import data_dir
 from gitops_lint.errors import UsageError
 from gitops_lint.validate.definitions import DefinitionsCache, reachable_definitions
-from gitops_lint.validate.locations import LocationSearch
+
+if TYPE_CHECKING:  # the module is imported only by runs that configure schema locations
+    from gitops_lint.validate.locations import LocationSearch
 
 _DEFINITIONS_ID = "https://kubernetes.io/api/_definitions.json"
 _VERSION_DIR = re.compile(r"^v(\d+)\.(\d+)\.\d+-local$")
