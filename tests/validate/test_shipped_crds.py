@@ -86,6 +86,16 @@ CASES: list[tuple[str, str, str]] = [
         "spec: {selector: {matchLabels: {app: web}}, endpoints: [{port: http, intervl: 30s}]}",
     ),
     (
+        "prometheus-scrapeconfig",
+        """
+        apiVersion: monitoring.coreos.com/v1alpha1
+        kind: ScrapeConfig
+        metadata: {name: nodes}
+        spec: {staticConfigs: [{targets: ['10.0.0.1:9100']}], metricsPath: /metrics}
+        """,
+        "spec: {staticConfigs: [{targets: ['10.0.0.1:9100']}], metricPath: /metrics}",
+    ),
+    (
         "openshift-route",  # the source describes spec's own fields, not what lies below them
         """
         apiVersion: route.openshift.io/v1
