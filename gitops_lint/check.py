@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitops_lint.config import Config, find_config, load_config
 from gitops_lint.context import CheckContext
@@ -26,6 +26,7 @@ from gitops_lint.repo.parse_cache import ParseCache
 from gitops_lint.repo.sources import LOADER_RULES, hot_tag, load_all, load_incrementally
 from gitops_lint.rules.baseline import apply_baseline
 from gitops_lint.rules.registry import RuleRegistry, load_registry
+from gitops_lint.rules.schema import aggregate_unknown_schemas
 from gitops_lint.rules.secrets import redact_findings, redact_notes
 from gitops_lint.rules.suppress import (
     SUPPRESSION_RULE_IDS,
@@ -34,6 +35,9 @@ from gitops_lint.rules.suppress import (
     unknown_rule_message,
 )
 from gitops_lint.validate.schemas import SchemaRegistry
+
+if TYPE_CHECKING:
+    from gitops_lint.validate.locations import LocationSearch
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,8 @@ class CheckOptions:
     config_path: Path | None = None
     kubernetes_version: str | None = None
     strict: bool | None = None
+    strict_schemas: bool | None = None
+    schema_locations: tuple[str, ...] = ()
     fail_on: Severity | None = None
     use_git: bool = True
     render: bool = True
@@ -116,10 +122,13 @@ def prepare_context(
     strict = config.strict if options.strict is None else options.strict
     copy_of = options.index_copy
     cache_dir = default_cache_dir(copy_of.root if copy_of else root) if options.use_cache else None
+    schema_cache = cache_dir / "schemas" if cache_dir is not None else None
     schemas = SchemaRegistry(
         options.kubernetes_version or config.kubernetes_version,
         strict,
-        cache_dir=cache_dir / "schemas" if cache_dir is not None else None,
+        cache_dir=schema_cache,
+        strict_schemas=config.strict_schemas if options.strict_schemas is None else options.strict_schemas,
+        locations=_schema_locations(options, config, root, schema_cache),
     )
     files = collect_files(
         root,
@@ -182,6 +191,20 @@ def _with_stamps_of(copy_of: IndexCopy, files: list[RepoFile]) -> list[RepoFile]
                 )
         stamped.append(repo_file)
     return stamped
+
+
+def _schema_locations(options: CheckOptions, config: Config, root: Path, cache_dir: Path | None) -> LocationSearch | None:
+    if not options.schema_locations and not config.schema_locations:
+        return None  # most runs: not even the module is imported
+    from gitops_lint.validate.locations import location_search
+
+    return location_search(
+        options.schema_locations,
+        config.schema_locations,
+        root=root,
+        allow_network=config.allow_network if options.allow_network is None else options.allow_network,
+        cache_dir=cache_dir,
+    )
 
 
 def _relative(root: Path, path: Path) -> str:
@@ -257,6 +280,8 @@ def run_check(options: CheckOptions, registry: RuleRegistry | None = None) -> Ch
         active_rules=frozenset(registry.rules) if options.only_rules or options.skip_rules else None,
         known_rules=known_rules,
     )
+    # After suppression, so a suppressed resource neither counts nor hides the others.
+    findings = aggregate_unknown_schemas(findings)
     # After suppression: an overlay that annotates its copy `ignore.gitops-lint.io/...` silences
     # that copy only; the others still speak for the base line.
     findings = merge_copies(findings)

@@ -87,11 +87,14 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @click.option("--fail-on", type=_SEVERITIES, help="Exit 1 when a finding is at or above this severity (default: error).")
 @click.option("--kubernetes-version", "-k", help="Target Kubernetes version for schemas and deprecations (default: newest shipped).")
 @click.option("--strict/--no-strict", default=None, help="Unknown fields are errors (default: strict).")
+@click.option("--schema-location", "schema_locations", multiple=True, metavar="DIR|URL",
+              help="Also look for schemas here, kubeconform-style: a directory or a URL template (repeatable).")
+@click.option("--strict-schemas", is_flag=True, default=None, help="A resource with no known schema is an error (default: one info per kind).")
 @click.option("--rule", "only_rules", multiple=True, metavar="ID", help="Run only these rules (repeatable).")
 @click.option("--skip-rule", "skip_rules", multiple=True, metavar="ID", help="Do not run these rules (repeatable).")
 @click.option("--no-render", is_flag=True, help="Check raw files only; do not run kustomize.")
 @click.option("--kustomize", "kustomize", metavar="PATH", help="kustomize binary (default: kustomize on PATH, else kubectl kustomize).")
-@click.option("--allow-network", is_flag=True, default=None, help="Let kustomize fetch remote bases.")
+@click.option("--allow-network", is_flag=True, default=None, help="Let kustomize fetch remote bases, and fetch schemas from URL schema locations.")
 @click.option("--require-render", is_flag=True, help="Exit 2 when no kustomize is available.")
 @click.option("--no-cache", is_flag=True, help="Do not use the render cache.")
 @click.option("--staged", is_flag=True, help="Check what the git index changes (pre-commit).")
@@ -105,7 +108,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing on stdout; only the exit code and --output files.")
 @click.pass_context
 def check(ctx: click.Context, paths: tuple[Path, ...], config_path: Path | None, fmt: str, outputs: tuple[str, ...],
-          fail_on: str | None, kubernetes_version: str | None, strict: bool | None, only_rules: tuple[str, ...],
+          fail_on: str | None, kubernetes_version: str | None, strict: bool | None, schema_locations: tuple[str, ...], strict_schemas: bool | None, only_rules: tuple[str, ...],
           skip_rules: tuple[str, ...], no_render: bool, kustomize: str | None, allow_network: bool | None,
           require_render: bool, no_cache: bool, staged: bool, changed_since: str | None, history: bool,
           history_since: str | None, no_baseline: bool, no_git: bool, color: bool | None, verbose: bool,
@@ -116,6 +119,7 @@ def check(ctx: click.Context, paths: tuple[Path, ...], config_path: Path | None,
     debug = ctx.obj["debug"]
     options = CheckOptions(
         paths=paths, config_path=config_path, kubernetes_version=kubernetes_version, strict=strict,
+        strict_schemas=strict_schemas, schema_locations=schema_locations,
         fail_on=Severity(fail_on) if fail_on else None, use_git=not no_git, render=not no_render,
         kustomize=kustomize, allow_network=allow_network, require_render=require_render,
         use_cache=not no_cache, staged=staged, changed_since=changed_since,

@@ -52,6 +52,8 @@ class Config:
     path: str | None = None  # repo-relative path of the file, None for defaults
     kubernetes_version: str | None = None
     strict: bool = True
+    strict_schemas: bool = False
+    schema_locations: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     max_file_size: int | None = None
     fail_on: Severity | None = None
@@ -238,6 +240,8 @@ def config_from_dict(data: dict[str, Any], path: str | None = None) -> Config:
         path=path,
         kubernetes_version=data.get("kubernetes_version"),
         strict=data.get("strict", True),
+        strict_schemas=data.get("strict_schemas", False),
+        schema_locations=tuple(data.get("schema_locations", ())),
         exclude=tuple(data.get("exclude", ())),
         max_file_size=data.get("max_file_size"),
         fail_on=Severity(data["fail_on"]) if "fail_on" in data else None,

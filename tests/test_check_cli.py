@@ -143,12 +143,12 @@ def test_generate_name_and_list_documents(make_repo: Callable[..., Path]) -> Non
     assert [(f["path"], f["resource"]) for f in report["findings"]] == [("list.yaml", "ConfigMap a")]
 
 
-def test_unknown_kind_is_schema_unknown_warning(make_repo: Callable[..., Path]) -> None:
+def test_unknown_kind_is_schema_unknown_info(make_repo: Callable[..., Path]) -> None:
     root = make_repo({**OWNED, "w.yaml": "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n"})
     code, report = check_json(root, "--no-render", "--rule", "schema-unknown")
     assert code == 0
-    assert [(f["rule"], f["severity"]) for f in report["findings"]] == [("schema-unknown", "warning")]
-    code, _ = check_json(root, "--no-render", "--rule", "schema-unknown", "--fail-on", "warning")
+    assert [(f["rule"], f["severity"]) for f in report["findings"]] == [("schema-unknown", "info")]
+    code, _ = check_json(root, "--no-render", "--rule", "schema-unknown", "--fail-on", "info")
     assert code == 1
 
 

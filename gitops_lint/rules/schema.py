@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import replace
 
 from gitops_lint.context import CheckContext
 from gitops_lint.model import Finding, Resource, Severity
@@ -13,6 +14,7 @@ from gitops_lint.rules.sops import sops_metadata
 from gitops_lint.validate.deprecations import find_deprecation, is_removed
 
 MAX_ERRORS_PER_RESOURCE = 20
+_UNKNOWN_PREFIX = "no schema for "  # how schema-unknown messages start, and what folds them
 _UNEXPECTED = re.compile(r"\('([^']+)' was unexpected\)|'([^']+)'(?:, '[^']+')* were unexpected")
 
 SCHEMA_INVALID = meta(
@@ -37,13 +39,17 @@ SCHEMA_INVALID = meta(
 
 SCHEMA_UNKNOWN = meta(
     "schema-unknown",
-    "No schema for this apiVersion/kind",
-    "warning",
+    "No schema for this apiVersion/kind: its resources are not validated",
+    "info",
     "schema",
-    "Without a schema nothing but the policies checks this resource: a CRD that is neither shipped "
-    "with gitops-lint nor defined in the repo, or a misspelt apiVersion/kind.",
+    "Without a schema nothing but the policies checks these resources: a CRD that is neither "
+    "shipped with gitops-lint, nor defined in the repo, nor found in a configured schema location "
+    "(or a misspelt apiVersion/kind). One finding per apiVersion/kind and run, with the number of "
+    "resources left unvalidated and the first file; `--strict-schemas` (or `strict_schemas: true`) "
+    "makes it an error, the opposite of kubeconform's `-ignore-missing-schemas`.",
     "Check the apiVersion and kind; if they are right, commit the CustomResourceDefinition to the "
-    "repo (its schema is picked up automatically) or set this rule to `off` for the kind.",
+    "repo (its schema is picked up automatically) or add a `schema_locations` entry that holds its "
+    "JSON schema (a directory or URL template in the CRDs-catalog layout).",
     passing=("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: known\n",),
     failing=("apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: mystery\n",),
 )
@@ -126,6 +132,8 @@ def check_schema_invalid(resource: Resource, ctx: CheckContext) -> Iterator[Find
 
 @resource_rule(SCHEMA_UNKNOWN)
 def check_schema_unknown(resource: Resource, ctx: CheckContext) -> Iterator[Finding]:
+    """One finding per resource here, so suppressions apply per resource; the run folds them
+    into one per apiVersion/kind afterwards (`aggregate_unknown_schemas`)."""
     if sops_metadata(resource.doc) is not None:
         return
     if ctx.schemas.has_schema(resource.api_version, resource.kind):
@@ -133,12 +141,34 @@ def check_schema_unknown(resource: Resource, ctx: CheckContext) -> Iterator[Find
     entry = find_deprecation(resource.api_version, resource.kind, ctx.schemas.kubernetes_version)
     if entry is not None and is_removed(entry, ctx.schemas.kubernetes_version):
         return  # api-deprecated already says why there is no schema
+    why = ctx.schemas.why_unknown(resource.api_version, resource.kind)
     yield ctx.finding(
         SCHEMA_UNKNOWN,
-        f"no schema for {resource.api_version} {resource.kind} "
-        f"(Kubernetes {ctx.schemas.kubernetes_version}, shipped CRDs, CRDs in the repo)",
+        f"{_UNKNOWN_PREFIX}{resource.api_version} {resource.kind}" + (f" ({why})" if why else ""),
         resource=resource,
+        severity=Severity.ERROR if ctx.schemas.strict_schemas else None,
     )
+
+
+def aggregate_unknown_schemas(findings: Iterable[Finding]) -> list[Finding]:
+    """schema-unknown findings folded into one per apiVersion/kind, at its first resource, with
+    the number of resources not validated; every other finding is kept as it is."""
+    groups: dict[str, list[Finding]] = {}
+    kept: list[Finding] = []
+    for finding in findings:
+        if finding.rule == SCHEMA_UNKNOWN.id and finding.message.startswith(_UNKNOWN_PREFIX):
+            groups.setdefault(finding.message, []).append(finding)
+        else:
+            kept.append(finding)
+    return kept + [_fold(group) for group in groups.values()]
+
+
+def _fold(group: list[Finding]) -> Finding:
+    first = min(group, key=lambda f: (f.path, f.line))
+    count = len(group)
+    files = len({f.path for f in group})
+    resources = f"{count} resource{'s' if count != 1 else ''}" + (f" in {files} files" if files > 1 else "")
+    return replace(first, message=f"{first.message}: {resources} not validated (first: {first.path})")
 
 
 RULES = (check_api_deprecated, check_schema_invalid, check_schema_unknown)

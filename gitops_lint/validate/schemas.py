@@ -16,7 +16,7 @@ from functools import lru_cache
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jsonschema_rs
 
@@ -24,6 +24,9 @@ from gitops_lint.data import data_dir
 from gitops_lint.errors import UsageError
 from gitops_lint.validate.definitions import DefinitionsCache, reachable_definitions
 from gitops_lint.validate.schema_messages import describe_error
+
+if TYPE_CHECKING:  # the module is imported only by runs that configure schema locations
+    from gitops_lint.validate.locations import LocationSearch
 
 _DEFINITIONS_ID = "https://kubernetes.io/api/_definitions.json"
 _VERSION_DIR = re.compile(r"^v(\d+)\.(\d+)\.\d+-local$")
@@ -92,10 +95,21 @@ def split_api_version(api_version: str) -> tuple[str, str]:
 class SchemaRegistry:
     """Compiled validators keyed by (apiVersion, kind); None when no schema is known."""
 
-    def __init__(self, kubernetes_version: str | None, strict: bool = True, cache_dir: Path | None = None) -> None:
-        """`cache_dir`: where cut-down Kubernetes definitions are kept between runs (None: nowhere)."""
+    def __init__(
+        self,
+        kubernetes_version: str | None,
+        strict: bool = True,
+        cache_dir: Path | None = None,
+        strict_schemas: bool = False,
+        locations: LocationSearch | None = None,
+    ) -> None:
+        """`cache_dir`: where cut-down Kubernetes definitions are kept between runs (None: nowhere).
+        `strict_schemas`: a resource without a schema is an error, not an info.
+        `locations`: user schema locations, searched after the repo's CRDs and Kubernetes' own
+        schemas and before the shipped CRD schemas."""
         self.kubernetes_version = resolve_kubernetes_version(kubernetes_version)
         self.strict = strict
+        self.strict_schemas = strict_schemas
         suffix = "-local-strict" if strict else "-local"
         self._k8s_dir = _k8s_root().joinpath(f"v{self.kubernetes_version}.0{suffix}")
         self._k8s_definitions: dict[str, Any] | None = None
@@ -108,6 +122,8 @@ class SchemaRegistry:
         self._validators: dict[tuple[str, str], Any] = {}
         self._repo_crds: dict[tuple[str, str], dict[str, Any]] = {}
         self._crd_dir = data_dir("schemas").joinpath("crds")
+        self._locations = locations
+        self._why_unknown: dict[tuple[str, str], str] = {}
 
     def add_crd(self, crd: Mapping[str, Any]) -> int:
         """Register a CustomResourceDefinition from the repo; returns how many versions it adds."""
@@ -148,26 +164,56 @@ class SchemaRegistry:
     def has_schema(self, api_version: str, kind: str) -> bool:
         return self.validator(api_version, kind) is not None
 
+    def why_unknown(self, api_version: str, kind: str) -> str | None:
+        """What got in the way of finding a schema (a location not fetched, unreadable, ...)."""
+        return self._why_unknown.get((api_version, kind))
+
     def validate(self, doc: Mapping[str, Any]) -> Iterator[SchemaError] | None:
         """Errors for `doc`, or None when no schema is known for its apiVersion/kind."""
         validator = self.validator(str(doc.get("apiVersion")), str(doc.get("kind")))
         if validator is None:
             return None
-        return (_to_error(error) for error in validator.iter_errors(doc))
+        if validator.is_valid(doc):
+            return iter(())
+        # The API server drops a field set to null before it validates (decoding into Go
+        # structs, and pruning for CRDs), so `automated: null` is no error. Pruning only when
+        # the document fails keeps the walk off the hot path: almost every document is valid.
+        pruned = without_nulls(doc)
+        return (_to_error(error) for error in validator.iter_errors(pruned))
 
     def _compile(self, api_version: str, kind: str) -> Any | None:
         if (api_version, kind) in self._repo_crds:
             return jsonschema_rs.validator_for(self._repo_crds[(api_version, kind)])
         group, version = split_api_version(api_version)
-        # Shipped CRD schemas first: some non-Kubernetes groups end in .k8s.io too
-        # (kustomize.config.k8s.io).
+        # Some non-Kubernetes groups end in .k8s.io too (kustomize.config.k8s.io): Kubernetes
+        # not knowing the kind is no reason to stop looking.
+        if is_builtin_group(group):
+            compiled = self._compile_kubernetes(group, version, kind)
+            if compiled is not None:
+                return compiled
+        if self._locations is not None:
+            compiled = self._compile_from_locations(api_version, kind)
+            if compiled is not None:
+                return compiled
         shipped = self._crd_dir.joinpath(group, f"{kind.lower()}_{version}.json") if group else None
         if shipped is not None and shipped.is_file():
             schema = json.loads(shipped.read_text(encoding="utf-8"))
             return jsonschema_rs.validator_for(schema)
-        if is_builtin_group(group):
-            return self._compile_kubernetes(group, version, kind)
         return None
+
+    def _compile_from_locations(self, api_version: str, kind: str) -> Any | None:
+        assert self._locations is not None
+        found = self._locations.find(api_version, kind, self.kubernetes_version, self.strict)
+        if found.schema is None:
+            if found.problem:
+                self._why_unknown[(api_version, kind)] = found.problem
+            return None
+        try:
+            return jsonschema_rs.validator_for(found.schema, retriever=_refuse_remote_ref)
+        except Exception as error:  # whatever the schema holds, it costs one kind only
+            first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
+            self._why_unknown[(api_version, kind)] = f"its schema from a schema location does not compile: {first_line}"
+            return None
 
     def _compile_kubernetes(self, group: str, version: str, kind: str) -> Any | None:
         prefix = group.split(".", 1)[0]
@@ -203,6 +249,22 @@ class SchemaRegistry:
                 self._k8s_dir.joinpath("_definitions.json").read_text(encoding="utf-8")
             )
         return self._k8s_definitions
+
+
+def _refuse_remote_ref(uri: str) -> Any:
+    # A schema from a schema location must be self-contained ("standalone"): resolving its
+    # references would reach the network behind the user's back.
+    raise ValueError(f"the schema refers to {uri}; only self-contained schemas are supported")
+
+
+def without_nulls(node: Any) -> Any:
+    """`node` with every mapping entry whose value is null left out (list items are kept:
+    positions are what error pointers name)."""
+    if isinstance(node, Mapping):
+        return {key: without_nulls(value) for key, value in node.items() if value is not None}
+    if isinstance(node, list):
+        return [without_nulls(item) for item in node]
+    return node
 
 
 def _accepts_api_version(schema: Mapping[str, Any], api_version: str) -> bool:

@@ -47,6 +47,8 @@ DUPLICATE_KEY = """
       FEATURE_X: "on"
       FEATURE_X: "off"
 """
+# schema-unknown is an info by default; these tests need a warning, as a config can make it.
+UNKNOWN_IS_WARNING = {".gitops-lint.yaml": "rules:\n  schema-unknown: warning\n"}
 UNKNOWN_KIND = """
     apiVersion: widgets.example.com/v1
     kind: Widget
@@ -106,7 +108,8 @@ def test_action_declares_the_documented_interface() -> None:
 def test_findings_become_annotations_outputs_reports_and_a_summary(
     workspace: Path, runner_temp: Path
 ) -> None:
-    write_tree(workspace, {"infrastructure/flags.yaml": DUPLICATE_KEY, "infrastructure/widget.yaml": UNKNOWN_KIND})
+    write_tree(workspace, {"infrastructure/flags.yaml": DUPLICATE_KEY, "infrastructure/widget.yaml": UNKNOWN_KIND,
+                           **UNKNOWN_IS_WARNING})
     run = run_action(workspace, runner_temp, {"sarif-file": "reports/gitops-lint.sarif",
                                                "junit-file": "reports/gitops-lint.xml"})
     assert run.returncode == 1, run.stdout + run.stderr
@@ -137,7 +140,7 @@ def test_a_clean_repo_passes_with_zero_counts_and_no_report_paths(workspace: Pat
 
 
 def test_fail_on_moves_the_bar(workspace: Path, runner_temp: Path) -> None:
-    write_tree(workspace, {"infrastructure/widget.yaml": UNKNOWN_KIND})
+    write_tree(workspace, {"infrastructure/widget.yaml": UNKNOWN_KIND, **UNKNOWN_IS_WARNING})
     assert run_action(workspace, runner_temp).returncode == 0
     strict = run_action(workspace, runner_temp, {"fail-on": "warning"})
     assert strict.returncode == 1, strict.stdout + strict.stderr
