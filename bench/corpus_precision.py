@@ -49,18 +49,21 @@ def findings_of(repo: Path) -> list[dict[str, object]]:
 
 
 def count_table(per_repo: dict[str, list[dict[str, object]]]) -> tuple[list[str], dict[str, Counter[str]], dict[str, str]]:
+    """Rows keyed `rule` (or `rule (severity)` for a rule whose findings differ in severity, so
+    a rule's errors and warnings are judged apart from its infos)."""
     repos = sorted(per_repo)
+    severities: dict[str, set[str]] = {}
+    for findings in per_repo.values():
+        for finding in findings:
+            severities.setdefault(str(finding["rule"]), set()).add(str(finding["severity"]))
     counts: dict[str, Counter[str]] = {}
     severity: dict[str, str] = {}
     for repo, findings in per_repo.items():
         for finding in findings:
-            rule = str(finding["rule"])
-            counts.setdefault(rule, Counter())[repo] += 1
-            # A rule whose severity depends on the environment shows its most severe one.
-            current = severity.get(rule)
-            level = str(finding["severity"])
-            if current is None or SEVERITY_ORDER[level] < SEVERITY_ORDER[current]:
-                severity[rule] = level
+            rule, level = str(finding["rule"]), str(finding["severity"])
+            row = rule if len(severities[rule]) == 1 else f"{rule} ({level})"
+            counts.setdefault(row, Counter())[repo] += 1
+            severity[row] = level
     return repos, counts, severity
 
 
@@ -80,7 +83,9 @@ def _hand_columns(existing: str) -> dict[str, tuple[str, str, str, str]]:
             break
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
         if inside and len(cells) >= 5 and cells[0].startswith("`"):
-            kept[cells[0].strip("`")] = (cells[-4], cells[-3], cells[-2], cells[-1])
+            name, _, level = cells[0].partition(" (")
+            row = name.strip("`") + (f" ({level}" if level else "")
+            kept[row] = (cells[-4], cells[-3], cells[-2], cells[-1])
     return kept
 
 
@@ -94,7 +99,8 @@ def render_table(repos: list[str], counts: dict[str, Counter[str]], severity: di
         old_total, checked, true, notes = kept.get(rule, ("", "", "", ""))
         if old_total and old_total != str(total):
             notes = f"RE-READ: count was {old_total}. {notes}".strip()
-        cells = [f"`{rule}`", severity[rule], *(str(counts[rule][r]) for r in repos), str(total),
+        name = f"`{rule.split(' ')[0]}`" + (f" ({rule.split('(')[1]}" if "(" in rule else "")
+        cells = [name, severity[rule], *(str(counts[rule][r]) for r in repos), str(total),
                  checked, true, notes]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
@@ -112,7 +118,8 @@ def main() -> None:
         for repo, findings in per_repo.items():
             for finding in findings:
                 if finding["rule"] == args.show:
-                    print(f"{_short(repo)}/{finding['path']}:{finding['line']} {finding['message']}")
+                    print(f"{_short(repo)}/{finding['path']}:{finding['line']} {finding['severity']} "
+                          f"{finding['message']}")
         return
     repos, counts, severity = count_table(per_repo)
     if args.update is None:

@@ -285,6 +285,8 @@ def run_check(options: CheckOptions, registry: RuleRegistry | None = None) -> Ch
     # After suppression: an overlay that annotates its copy `ignore.gitops-lint.io/...` silences
     # that copy only; the others still speak for the base line.
     findings = merge_copies(findings)
+    if not ctx.config.check_hidden_directories:
+        findings = _set_aside_hidden(findings, ctx, registry)
     if options.use_baseline:
         # After suppression: a comment on a baselined secret is still "used".
         findings = apply_baseline(findings, ctx)
@@ -306,6 +308,17 @@ def run_check(options: CheckOptions, registry: RuleRegistry | None = None) -> Ch
     fail_on = options.fail_on or ctx.config.fail_on or Severity.ERROR
     report.fail_on = fail_on
     return CheckResult(report, redact_notes(ctx.notes, ctx), fail_on, warnings)
+
+
+def _set_aside_hidden(findings: list[Finding], ctx: CheckContext, registry: RuleRegistry) -> list[Finding]:
+    from gitops_lint.hidden_dirs import deployed_paths, set_aside_hidden, set_aside_note
+
+    references = ((k.directory, path) for k in ctx.layout.kustomizations.values() for path in k.referenced_paths())
+    applications = (r.doc for r in ctx.resources if r.kind == "Application" and r.api_version.startswith("argoproj.io/"))
+    kept, set_aside = set_aside_hidden(findings, registry.metas, deployed_paths(references, applications))
+    if set_aside:
+        ctx.warn(set_aside_note(set_aside))
+    return kept
 
 
 def check_rule_ids(config: Config, options: CheckOptions, known: frozenset[str]) -> None:

@@ -56,6 +56,7 @@ class Config:
     schema_locations: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     max_file_size: int | None = None
+    check_hidden_directories: bool = False  # see hidden_dirs.py
     fail_on: Severity | None = None
     rule_levels: dict[str, Severity | None] = field(default_factory=dict)  # None = off
     exemptions: tuple[Exemption, ...] = ()
@@ -244,6 +245,7 @@ def config_from_dict(data: dict[str, Any], path: str | None = None) -> Config:
         schema_locations=tuple(data.get("schema_locations", ())),
         exclude=tuple(data.get("exclude", ())),
         max_file_size=data.get("max_file_size"),
+        check_hidden_directories=bool(data.get("check_hidden_directories", False)),
         fail_on=Severity(data["fail_on"]) if "fail_on" in data else None,
         rule_levels=rule_levels,
         exemptions=exemptions,

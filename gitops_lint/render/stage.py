@@ -341,14 +341,21 @@ def _apply(
         return _locate_failure(ctx, graph, target, outcome)
     items = outcome.get("items") or []
     if not items:
+        deployed = bool(graph.applications_of(target))
+        # Deployed by an Application, an empty render makes Argo CD prune what it had applied:
+        # worth a warning. Deployed by nothing we know of (placeholders `flux bootstrap` fills
+        # in, say), it is a fact about the tree, not a problem.
+        consequence = (
+            "Argo CD would apply nothing (and prune everything this Application had deployed)"
+            if deployed else "no Argo CD Application deploys it, so nothing is at stake"
+        )
         findings.append(
             ctx.finding(
                 KUSTOMIZE_BUILD_FAILS,
-                f"{_label(target)} renders no resources: Argo CD would apply nothing "
-                "(and prune everything an Application of it had deployed)",
+                f"{_label(target)} renders no resources: {consequence}",
                 path=kustomization.file,
                 line=1,
-                severity=Severity.WARNING,
+                severity=Severity.WARNING if deployed else Severity.INFO,
                 fix="List the manifests or bases under `resources:`, or delete the empty root.",
                 environment=resolve_environment(ctx.config, kustomization.file),
             )

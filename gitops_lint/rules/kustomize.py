@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from urllib.parse import parse_qs, urlsplit
 
 from gitops_lint.context import CheckContext
-from gitops_lint.model import Finding
+from gitops_lint.model import Finding, Severity
 from gitops_lint.render.graph import BROKEN_LINK, LINK_OUTSIDE, MISSING, OUTSIDE, graph_for
 from gitops_lint.repo.layout import Kustomization
 from gitops_lint.repo.yaml import locate_line
@@ -228,6 +228,20 @@ def check_missing_reference(ctx: CheckContext) -> Iterator[Finding]:
     for broken in graph_for(ctx).broken:
         kustomization, reference = broken.kustomization, broken.reference
         if not ctx.in_focus(kustomization.file):
+            continue
+        if broken.reason == MISSING and kustomization.directory in ctx.layout.helm_dirs:
+            # A kustomization inside a Helm chart naming a file Git does not hold: Argo CD's
+            # "kustomized-helm" plugin pattern (`helm template . > all.yaml && kustomize build`)
+            # writes it at deploy time. Said, not failed: nothing in the repo is wrong.
+            yield ctx.finding(
+                KUSTOMIZE_MISSING_REFERENCE,
+                f"{reference.key} entry {reference.raw!r} is not in Git ({reference.path}); this "
+                "directory is also a Helm chart, so a config management plugin most likely renders "
+                "the chart into it at deploy time: not checked",
+                path=kustomization.file,
+                line=_line(ctx, kustomization, reference.pointer),
+                severity=Severity.INFO,
+            )
             continue
         if broken.reason == MISSING:
             why = f"does not exist ({reference.path})"

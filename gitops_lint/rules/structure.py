@@ -22,6 +22,7 @@ from gitops_lint.render.plugins import files_read_by_plugins
 from gitops_lint.repo.layout import RESOURCE, Kustomization
 from gitops_lint.repo.yaml import locate_line
 from gitops_lint.rules.base import meta, repo_rule
+from gitops_lint.rules.sops import sops_metadata
 
 _OVERLAY_DIR = re.compile(r"(?:^|/)overlays/[^/]+(?:/|$)")
 _OVERLAY_PARENT = re.compile(r"/?overlays/[^/]+$")  # apps/web/overlays/prod → apps/web
@@ -348,9 +349,13 @@ def check_unreferenced_manifest(ctx: CheckContext) -> Iterator[Finding]:
     graph = graph_for(ctx)
     # Files a plugin reads (ksops `files:`) are deployed through it, though no kustomization names them.
     referenced = graph.referenced_files() | files_read_by_plugins(ctx)
+    recursive, flat = _directories_applied_whole(ctx, graph)
     for path, resources in sorted(_manifests_by_path(ctx).items()):
         if path in referenced or not ctx.in_focus(path):
             continue
+        directory = posixpath.dirname(path)
+        if directory in flat or any(d == "" or directory == d or directory.startswith(d + "/") for d in recursive):
+            continue  # a controller applies every manifest of that directory
         owner = graph.owner(path)
         # A kustomization at the repo root would make the whole repo one "app": too broad to
         # say a file was meant to be included, so only files under a subdirectory root count.
@@ -359,6 +364,9 @@ def check_unreferenced_manifest(ctx: CheckContext) -> Iterator[Finding]:
         deployable = [
             r for r in resources
             if r.kind not in _ARGO_KINDS and not r.api_version.startswith("kustomize.config.k8s.io/")
+            # A SOPS-encrypted file left out of every kustomization is applied by hand: the key
+            # Flux decrypts the rest with (`age-key.sops.yaml`) cannot be decrypted by Flux itself.
+            and sops_metadata(r.doc) is None
         ]
         if not deployable:
             continue
@@ -369,6 +377,44 @@ def check_unreferenced_manifest(ctx: CheckContext) -> Iterator[Finding]:
             "includes it: Argo CD never applies it",
             resource=first,  # at the document start: the whole file is the problem
         )
+
+
+def _directories_applied_whole(ctx: CheckContext, graph: RenderGraph) -> tuple[set[str], set[str]]:
+    """Directories without a kustomization that a controller applies file by file: a Flux
+    Kustomization's `spec.path` (kustomize-controller generates a kustomization of every manifest
+    below it) and an Argo CD directory source (its files; below too with `directory.recurse`).
+    Returns (applied with subdirectories, applied flat)."""
+    recursive: set[str] = set()
+    flat: set[str] = set()
+
+    def directory_of(raw: object) -> str | None:
+        if not isinstance(raw, str) or not raw.strip() or "://" in raw:
+            return None
+        normal = posixpath.normpath(raw.strip().lstrip("/"))
+        return None if normal.startswith("..") or normal in graph.kustomizations else ("" if normal == "." else normal)
+
+    for resource in ctx.resources:
+        spec = resource.doc.get("spec")
+        if not isinstance(spec, dict):
+            continue
+        if resource.kind == "Kustomization" and resource.api_version.startswith("kustomize.toolkit.fluxcd.io/"):
+            source = spec.get("sourceRef")
+            if not isinstance(source, dict) or source.get("kind") != "GitRepository":
+                continue  # an OCI artifact or bucket: its paths are not this repo's
+            directory = directory_of(spec.get("path", "."))
+            if directory is not None:
+                recursive.add(directory)
+        elif resource.kind == "Application" and resource.api_version.startswith("argoproj.io/"):
+            listed = spec.get("sources")
+            for source in [spec.get("source"), *(listed if isinstance(listed, list) else [])]:
+                if not isinstance(source, dict):
+                    continue
+                directory = directory_of(source.get("path"))
+                options = source.get("directory")
+                if directory is not None:
+                    deep = isinstance(options, dict) and options.get("recurse") is True
+                    (recursive if deep else flat).add(directory)
+    return recursive, flat
 
 
 def _deployed_as(graph: RenderGraph, directory: str, config: Config) -> str | None:
