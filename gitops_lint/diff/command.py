@@ -1,0 +1,153 @@
+"""`gitops-lint diff`: resolve the revisions, render the affected roots at both, compare, group."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gitops_lint.config import find_config, load_config
+from gitops_lint.diff.compare import REMOVED, ResourceChange, compare_resources, secret_values
+from gitops_lint.diff.group import ComparedRoot, EnvironmentDiff, group
+from gitops_lint.diff.render_at import RenderRequest, RevisionRender, render_revision
+from gitops_lint.diff.revisions import Revisions, changed_files, checkout, resolve
+from gitops_lint.environments import canonical_environment
+from gitops_lint.errors import UsageError
+from gitops_lint.redaction import Redactor
+
+
+@dataclass(frozen=True)
+class DiffOptions:
+    root: Path = Path(".")
+    paths: tuple[Path, ...] = ()
+    base: str | None = None
+    head: str | None = None
+    kustomize: str | None = None
+    allow_network: bool | None = None
+    use_cache: bool = True
+    fail_on_removal: tuple[str, ...] = ()  # environments where a removed resource fails the run
+
+
+@dataclass(frozen=True)
+class Removal:
+    """A resource removed in an environment `--fail-on-removal` names: what fails the run."""
+
+    environment: str
+    application: str
+    change: ResourceChange
+
+
+@dataclass
+class DiffReport:
+    revisions: Revisions
+    changed_files: int
+    roots_compared: int
+    environments: tuple[EnvironmentDiff, ...]
+    removals: tuple[Removal, ...] = ()
+    fail_on_removal: tuple[str, ...] = ()
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class DiffResult:
+    report: DiffReport
+    redactor: Redactor  # every secret value either render held: no output may quote one
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.report.removals else 0
+
+
+def _within(root: str, paths: Iterable[str]) -> bool:
+    for path in paths:
+        if not path or root == path or root.startswith(path + "/") or path.startswith(root + "/") or not root:
+            return True
+    return False
+
+
+def _relative_paths(root: Path, paths: Iterable[Path]) -> list[str]:
+    relative = []
+    for path in paths:
+        absolute = Path(os.path.abspath(path))
+        if not absolute.is_relative_to(root):
+            raise UsageError(f"{path}: outside the repository ({root})")
+        text = absolute.relative_to(root).as_posix()
+        relative.append("" if text == "." else text)
+    return relative
+
+
+def _side(render: RevisionRender, root: str, name: str) -> tuple[tuple[Mapping[str, Any], ...], str | None]:
+    """(resources, error) of `root` at one revision; absent there is an empty render."""
+    found = render.roots.get(root)
+    if found is None:
+        return (), None
+    return found.resources, (f"{name}: {found.error}" if found.error else None)
+
+
+def _redactor(renders: Iterable[RevisionRender]) -> Redactor:
+    redactor = Redactor()
+    for render in renders:
+        for root in render.roots.values():
+            for doc in root.resources:
+                for value in secret_values(doc):
+                    redactor.add(value)
+    return redactor
+
+
+def _matches(environment: str, wanted: Iterable[str]) -> bool:
+    for name in wanted:
+        if environment == name or (canonical_environment(name) and canonical_environment(environment) == canonical_environment(name)):
+            return True
+    return False
+
+
+def run_diff(options: DiffOptions) -> DiffResult:
+    root = options.root.resolve()
+    revisions = resolve(root, options.base, options.head)
+    changed = changed_files(revisions)
+    config = load_config(find_config(root), root)
+    request = RenderRequest(options.kustomize, options.allow_network, options.use_cache)
+    if revisions.head is None:
+        head = render_revision(root, config, changed, request, keep_parse_cache=True)
+    else:
+        with checkout(revisions, revisions.head) as place:
+            head = render_revision(place, config, changed, request)
+    with checkout(revisions, revisions.base) as place:
+        base = render_revision(place, config, changed, request, also=head.roots)
+    notes = [f"{len(changed)} files changed between {revisions.base_name} and {revisions.head_name}"]
+    wanted = _relative_paths(root, options.paths)
+    compared: list[ComparedRoot] = []
+    for directory in sorted(head.roots.keys() | base.roots.keys()):
+        if wanted and not _within(directory, wanted):
+            continue
+        if directory not in head.roots and directory in head.targets:
+            # Affected only as the base sees it; the head has it but did not render it.
+            notes.append(f"not compared {directory or '.'}: only the base revision's files reach it")
+            continue
+        old, old_error = _side(base, directory, "base")
+        new, new_error = _side(head, directory, "head")
+        error = old_error or new_error
+        changes = () if error else tuple(compare_resources(old, new))
+        render = head.roots.get(directory) or base.roots[directory]
+        compared.append(ComparedRoot(render, changes, error))
+    environments = group(compared)
+    removals = tuple(
+        Removal(env.name, app.name, change)
+        for env in environments
+        if _matches(env.name, options.fail_on_removal)
+        for app in env.apps
+        for change in app.changes
+        if change.change == REMOVED
+    )
+    report = DiffReport(
+        revisions=revisions,
+        changed_files=len(changed),
+        roots_compared=len(compared),
+        environments=environments,
+        removals=removals,
+        fail_on_removal=options.fail_on_removal,
+        notes=notes,
+    )
+    return DiffResult(report, _redactor((head, base)))

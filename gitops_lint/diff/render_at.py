@@ -1,0 +1,154 @@
+"""The kustomize roots a change affects, rendered at one revision, with the Applications deploying them.
+
+This is the `check` pipeline's load and render stages run on a checkout (incremental: only
+the roots reading a changed file render), so the render cache is shared with `check`: a root
+whose input bytes did not change is never built twice, at either revision.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gitops_lint.config import Config
+from gitops_lint.context import CheckContext
+from gitops_lint.environments import resolve_environment
+from gitops_lint.model import Finding
+from gitops_lint.render.cache import default_cache_dir
+from gitops_lint.render.graph import ApplicationTarget, RenderGraph, graph_for
+from gitops_lint.repo.files import DEFAULT_MAX_FILE_SIZE, collect_files, is_yaml_path
+from gitops_lint.repo.parse_cache import ParseCache
+from gitops_lint.repo.sources import hot_tag, load_incrementally
+from gitops_lint.validate.schemas import SchemaRegistry
+
+
+@dataclass(frozen=True)
+class ApplicationRef:
+    """An Argo CD Application deploying a root: what a reviewer knows it by."""
+
+    name: str
+    file: str
+    environment: str | None
+    prune: bool  # syncPolicy.automated.prune: a resource gone from Git is deleted from the cluster
+
+
+@dataclass(frozen=True)
+class RootRender:
+    root: str
+    resources: tuple[Mapping[str, Any], ...]
+    error: str | None  # why it did not render (the resources are then empty)
+    environment: str | None  # of the root itself (config selectors, then its directory)
+    applications: tuple[ApplicationRef, ...]
+
+
+@dataclass
+class RevisionRender:
+    roots: dict[str, RootRender] = field(default_factory=dict)
+    targets: frozenset[str] = frozenset()  # every render target of this revision
+    kustomization_files: dict[str, str] = field(default_factory=dict)  # target → its file
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class RenderRequest:
+    """How to render: the `check` options that matter here."""
+
+    kustomize: str | None = None
+    allow_network: bool | None = None
+    use_cache: bool = True
+
+
+def _application_ref(config: Config, target: ApplicationTarget) -> ApplicationRef:
+    doc = target.doc
+    metadata = doc.get("metadata")
+    name = metadata.get("name") if isinstance(metadata, dict) else None
+    spec = doc.get("spec")
+    sync = spec.get("syncPolicy") if isinstance(spec, dict) else None
+    automated = sync.get("automated") if isinstance(sync, dict) else None
+    prune = isinstance(automated, dict) and automated.get("prune") is True
+    return ApplicationRef(
+        name=name if isinstance(name, str) and name else target.path,
+        file=target.path,
+        environment=resolve_environment(config, target.path, doc),
+        prune=prune,
+    )
+
+
+def _failure_text(target: str, findings: Iterable[Finding], notes: Iterable[str]) -> str:
+    label = target or "."
+    for finding in findings:
+        if finding.rule == "kustomize-build-fails" and label in finding.message:
+            return finding.message
+    for note in notes:
+        if note.startswith(f"not rendered {label}:"):
+            return note.removeprefix("not rendered ")
+    return f"{label} did not render"
+
+
+def _context(root: Path, config: Config, focus: set[str], request: RenderRequest, keep_parse_cache: bool) -> CheckContext:
+    files = collect_files(root, exclude=config.exclude, max_file_size=config.max_file_size or DEFAULT_MAX_FILE_SIZE)
+    schemas = SchemaRegistry(config.kubernetes_version, config.strict)
+    ctx = CheckContext(root=root, config=config, files=files, schemas=schemas)
+    ctx.focus = set(focus)
+    cache_dir = default_cache_dir(root) if request.use_cache else None
+    if keep_parse_cache:
+        # A temporary checkout's parse entries would be keyed by a directory that is gone next
+        # run: only the user's own work tree keeps them.
+        ctx.parse_cache = ParseCache.for_repo(cache_dir, root, tagger=hot_tag)
+    yaml_files = [f for f in files.files if is_yaml_path(f.path)]
+    load_incrementally(ctx, yaml_files, render=True)
+    if ctx.parse_cache is not None:
+        ctx.parse_cache.save(f.path for f in yaml_files)
+    return ctx
+
+
+def render_revision(
+    root: Path,
+    config: Config,
+    changed: Iterable[str],
+    request: RenderRequest,
+    also: Iterable[str] = (),
+    keep_parse_cache: bool = False,
+) -> RevisionRender:
+    """Render every root of the checkout at `root` that reads a file of `changed`.
+
+    `also`: root directories to render as well when they exist here (the other revision's
+    affected roots, so a root both sides have is compared even if only one side reads a
+    changed path).
+    """
+    from gitops_lint.check import CheckOptions
+    from gitops_lint.render.stage import render_repo
+
+    focus = set(changed)
+    ctx = _context(root, config, focus, request, keep_parse_cache)
+    graph: RenderGraph = graph_for(ctx)
+    wanted = set(also) & set(graph.targets)
+    # The kustomization file of a wanted root makes it (and only it) an affected root.
+    ctx.focus = focus | {graph.kustomizations[target].file for target in wanted}
+    affected = graph.affected(ctx.focus)
+    options = CheckOptions(
+        paths=(root,), kustomize=request.kustomize, allow_network=request.allow_network,
+        use_cache=request.use_cache, require_render=True,
+    )
+    findings = list(render_repo(ctx, options))
+    result = RevisionRender(targets=frozenset(graph.targets), notes=list(ctx.notes))
+    by_root: dict[str, list[Mapping[str, Any]]] = {target: [] for target in affected}
+    for resource in ctx.rendered:
+        if resource.rendered_from in by_root:
+            by_root[resource.rendered_from].append(resource.doc)
+    for target in affected:
+        kustomization = graph.kustomizations[target]
+        result.kustomization_files[target] = kustomization.file
+        error = None if target in ctx.rendered_roots else _failure_text(target, findings, ctx.notes)
+        if error is not None and "renders no resources" in error:
+            error = None  # an empty root is a render like any other: everything it had is removed
+        result.roots[target] = RootRender(
+            root=target,
+            resources=tuple(by_root[target]),
+            error=error,
+            environment=resolve_environment(config, kustomization.file),
+            applications=tuple(_application_ref(config, app) for app in graph.applications_of(target)),
+        )
+    return result
