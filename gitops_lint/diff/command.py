@@ -117,6 +117,8 @@ def run_diff(options: DiffOptions) -> DiffResult:
     with checkout(revisions, revisions.base) as place:
         base = render_revision(place, config, changed, request, also=head.roots)
     notes = [f"{len(changed)} files changed between {revisions.base_name} and {revisions.head_name}"]
+    for side, render in (("head", head), ("base", base)):
+        notes += [f"{side}: {note}" for note in render.notes if note.startswith(("incremental", "rendered", "not rendered"))]
     wanted = _relative_paths(root, options.paths)
     compared: list[ComparedRoot] = []
     for directory in sorted(head.roots.keys() | base.roots.keys()):
