@@ -11,8 +11,22 @@ from typing import Any
 from gitops_lint.config import find_config, load_config
 from gitops_lint.diff.compare import REMOVED, ResourceChange, compare_resources, secret_values
 from gitops_lint.diff.group import ComparedRoot, EnvironmentDiff, group
-from gitops_lint.diff.render_at import RenderRequest, RevisionRender, render_revision
-from gitops_lint.diff.revisions import Revisions, changed_files, checkout, resolve
+from gitops_lint.diff.render_at import (
+    RenderRequest,
+    RevisionRender,
+    files_to_render,
+    render_revision,
+)
+from gitops_lint.diff.revisions import (
+    Revisions,
+    changed_files,
+    checkout,
+    read_blobs,
+    resolve,
+    temporary_directory,
+    tree,
+    write_files,
+)
 from gitops_lint.environments import canonical_environment
 from gitops_lint.errors import UsageError
 from gitops_lint.redaction import Redactor
@@ -109,16 +123,24 @@ def run_diff(options: DiffOptions) -> DiffResult:
     changed = changed_files(revisions)
     config = load_config(find_config(root), root)
     request = RenderRequest(options.kustomize, options.allow_network, options.use_cache)
+    notes = [f"{len(changed)} files changed between {revisions.base_name} and {revisions.head_name}"]
     if revisions.head is None:
         head = render_revision(root, config, changed, request, keep_parse_cache=True)
     else:
         with checkout(revisions, revisions.head) as place:
             head = render_revision(place, config, changed, request)
-    with checkout(revisions, revisions.base) as place:
+    entries = tree(revisions, revisions.base)
+    # An Application file deploys the same roots at both revisions unless it changed (then it
+    # is among the changed files): the head's say which the base render needs.
+    deploying = {app.file for root_render in head.roots.values() for app in root_render.applications}
+    needed = files_to_render(entries, lambda paths: read_blobs(revisions, [entries[p].blob for p in paths]),
+                             changed, head.roots, deploying)
+    with temporary_directory() as place:
+        write_files(place, revisions, needed)
         base = render_revision(place, config, changed, request, also=head.roots)
-    notes = [f"{len(changed)} files changed between {revisions.base_name} and {revisions.head_name}"]
-    for side, render in (("head", head), ("base", base)):
-        notes += [f"{side}: {note}" for note in render.notes if note.startswith(("incremental", "rendered", "not rendered"))]
+    notes.append(f"base: wrote {len(needed)} of its {len(entries)} files to render it")
+    for side, revision in (("head", head), ("base", base)):
+        notes += [f"{side}: {note}" for note in revision.notes if note.startswith(("incremental", "rendered", "not rendered"))]
     wanted = _relative_paths(root, options.paths)
     compared: list[ComparedRoot] = []
     for directory in sorted(head.roots.keys() | base.roots.keys()):

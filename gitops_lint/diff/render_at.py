@@ -7,20 +7,23 @@ whose input bytes did not change is never built twice, at either revision.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from gitops_lint.config import Config
 from gitops_lint.context import CheckContext
+from gitops_lint.diff.revisions import TreeEntry
 from gitops_lint.environments import resolve_environment
 from gitops_lint.model import Finding
 from gitops_lint.render.cache import default_cache_dir
-from gitops_lint.render.graph import ApplicationTarget, RenderGraph, graph_for
+from gitops_lint.render.graph import ApplicationTarget, RenderGraph, build_graph, graph_for
 from gitops_lint.repo.files import DEFAULT_MAX_FILE_SIZE, collect_files, is_yaml_path
+from gitops_lint.repo.layout import build_layout, is_kustomization_file
 from gitops_lint.repo.parse_cache import ParseCache
 from gitops_lint.repo.sources import hot_tag, load_incrementally
+from gitops_lint.repo.yaml import load_yaml
 from gitops_lint.validate.schemas import SchemaRegistry
 
 
@@ -88,7 +91,10 @@ def _failure_text(target: str, findings: Iterable[Finding], notes: Iterable[str]
 
 
 def _context(root: Path, config: Config, focus: set[str], request: RenderRequest, keep_parse_cache: bool) -> CheckContext:
-    files = collect_files(root, exclude=config.exclude, max_file_size=config.max_file_size or DEFAULT_MAX_FILE_SIZE)
+    # Only the user's work tree is listed by git: a temporary copy is walked (it holds
+    # exactly the revision's files, and may sit inside some other repository's tree).
+    files = collect_files(root, exclude=config.exclude, use_git=keep_parse_cache,
+                          max_file_size=config.max_file_size or DEFAULT_MAX_FILE_SIZE)
     schemas = SchemaRegistry(config.kubernetes_version, config.strict)
     ctx = CheckContext(root=root, config=config, files=files, schemas=schemas)
     ctx.focus = set(focus)
@@ -102,6 +108,37 @@ def _context(root: Path, config: Config, focus: set[str], request: RenderRequest
     if ctx.parse_cache is not None:
         ctx.parse_cache.save(f.path for f in yaml_files)
     return ctx
+
+
+def files_to_render(
+    entries: Mapping[str, TreeEntry],
+    read: Callable[[list[str]], list[bytes]],
+    changed: Iterable[str],
+    also: Iterable[str],
+    application_files: Iterable[str],
+) -> dict[str, TreeEntry]:
+    """The files of a revision (`entries`, not on disk) that rendering the affected roots reads.
+
+    The render graph needs only the kustomization files and the file list: built from those
+    (read from git, never written), it names the affected roots and every file they read.
+    Those, the changed files and the Applications deploying the roots are all a render of
+    this revision needs on disk; the rest of the repo stays in git.
+    """
+    paths = list(entries)
+    kustomization_files = [path for path in paths if is_kustomization_file(path)]
+    docs = {}
+    for path, content in zip(kustomization_files, read(kustomization_files), strict=True):
+        loaded = load_yaml(content.decode("utf-8", "replace"))
+        if loaded.documents and isinstance(loaded.documents[0].data, dict):
+            docs[path] = loaded.documents[0].data
+    graph = build_graph(Path("/nonexistent-gitops-lint-tree"), build_layout(docs, paths), paths)
+    focus = set(changed) | {graph.kustomizations[root].file for root in also if root in graph.kustomizations}
+    needed = focus | set(application_files)
+    for target in graph.affected(focus):
+        needed |= graph.inputs(target)
+        # Every kustomization of the closure is read, and a directory reference needs its own.
+        needed |= {graph.kustomizations[member].file for member in graph.closure(target) if member in graph.kustomizations}
+    return {path: entries[path] for path in sorted(needed) if path in entries}
 
 
 def render_revision(

@@ -1,13 +1,16 @@
-"""The two revisions a diff compares, the files changed between them, and a throwaway checkout of one.
+"""The two revisions a diff compares, the files changed between them, and a throwaway copy of one.
 
-The user's checkout, index and branches are never touched: a base revision is checked out
-in a temporary `git worktree` (detached, hooks off) that is removed again when the diff ends.
+The user's checkout, index and branches are never touched. A revision is read with `git
+ls-tree` and `git cat-file` (only the files a render needs are written, to a temporary
+directory: on a 10,000-file repo a one-file change needs a few dozen), or, for a named head,
+checked out whole in a temporary `git worktree` (detached, hooks off) removed when the diff ends.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import stat
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -23,10 +26,14 @@ _ENV = {"GIT_OPTIONAL_LOCKS": "0", "GIT_TERMINAL_PROMPT": "0"}
 _DEFAULT_BRANCHES = ("origin/HEAD", "main", "master")
 
 
-def _git(cwd: Path, *args: str) -> str:
+def _git(cwd: Path, *args: str, stdin: bytes | None = None) -> str:
+    return _git_bytes(cwd, *args, stdin=stdin).decode("utf-8", "surrogateescape")
+
+
+def _git_bytes(cwd: Path, *args: str, stdin: bytes | None = None) -> bytes:
     try:
         done = subprocess.run(
-            ["git", "-C", str(cwd), *args], capture_output=True, timeout=300, check=False,
+            ["git", "-C", str(cwd), *args], input=stdin, capture_output=True, timeout=300, check=False,
             env={**os.environ, **_ENV},
         )
     except (OSError, subprocess.TimeoutExpired) as error:
@@ -34,7 +41,7 @@ def _git(cwd: Path, *args: str) -> str:
     if done.returncode != 0:
         lines = done.stderr.decode("utf-8", "replace").strip().splitlines()
         raise UsageError(f"git {' '.join(args[:2])}: {lines[-1] if lines else 'failed'}")
-    return done.stdout.decode("utf-8", "surrogateescape")
+    return done.stdout
 
 
 def _verify(cwd: Path, revision: str) -> str | None:
@@ -122,3 +129,58 @@ def checkout(revisions: Revisions, commit: str) -> Iterator[Path]:
             except UsageError:
                 shutil.rmtree(place, ignore_errors=True)
                 _git(revisions.top, "worktree", "prune")
+
+
+@dataclass(frozen=True)
+class TreeEntry:
+    mode: str  # git's: 100644, 100755, 120000 (symlink)
+    blob: str
+
+
+def tree(revisions: Revisions, commit: str) -> dict[str, TreeEntry]:
+    """Every file of the config repo at `commit`, root-relative (submodules left out)."""
+    listing = _git(revisions.root, "ls-tree", "-r", "-z", commit, "--", ".")
+    entries = {}
+    for record in listing.split("\0"):
+        meta, tab, path = record.partition("\t")
+        parts = meta.split()
+        if tab and len(parts) == 3 and parts[1] == "blob":
+            entries[path] = TreeEntry(parts[0], parts[2])
+    return entries
+
+
+def read_blobs(revisions: Revisions, blobs: list[str]) -> list[bytes]:
+    """The contents of `blobs`, in order, from one `git cat-file --batch`."""
+    if not blobs:
+        return []
+    out = _git_bytes(revisions.root, "cat-file", "--batch", stdin="".join(f"{b}\n" for b in blobs).encode())
+    contents, position = [], 0
+    for _ in blobs:
+        header_end = out.index(b"\n", position)
+        size = int(out[position:header_end].split()[2])
+        start = header_end + 1
+        contents.append(out[start : start + size])
+        position = start + size + 1  # the newline after each object
+    return contents
+
+
+def write_files(place: Path, revisions: Revisions, entries: dict[str, TreeEntry]) -> None:
+    """Write `entries` under `place` as git would check them out (symlinks, executable bits)."""
+    paths = sorted(entries)
+    for path, content in zip(paths, read_blobs(revisions, [entries[p].blob for p in paths]), strict=True):
+        target = place / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if entries[path].mode == "120000":
+            os.symlink(os.fsdecode(content), target)
+            continue
+        target.write_bytes(content)
+        if entries[path].mode == "100755":
+            target.chmod(target.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+
+
+@contextmanager
+def temporary_directory() -> Iterator[Path]:
+    with tempfile.TemporaryDirectory(prefix="gitops-lint-diff-") as temporary:
+        place = Path(temporary) / "repo"
+        place.mkdir()
+        yield place

@@ -340,3 +340,27 @@ def test_markdown_over_the_comment_limit_is_summarised_and_still_well_formed(mak
     assert len(tiny) <= 3000
     _, balance = _gfm(tiny)
     assert balance.errors == [] and balance.stack == []
+
+
+def test_a_root_whose_bases_change_is_rendered_from_each_revision_own_files(repo: Path) -> None:
+    base_v2 = {f"apps/web/base-v2/{name}": text.replace("nginx:1.25", "nginx:2.0")
+               for name, text in (("kustomization.yaml", REPO["apps/web/base/kustomization.yaml"]),
+                                  ("app.yaml", REPO["apps/web/base/app.yaml"]),
+                                  ("secret.yaml", REPO["apps/web/base/secret.yaml"]),
+                                  ("config.yaml", REPO["apps/web/base/config.yaml"]))}
+    write_tree(repo, {**base_v2, "apps/web/overlays/staging/kustomization.yaml":
+                      "resources: [../../base-v2]\nnamespace: web-staging\n"})
+    report = _diff(repo)
+    assert [env["name"] for env in report["environments"]] == ["staging"]
+    (change,) = _resources(report).values()
+    assert [(f["before"], f["after"]) for f in change["fields"]] == [("nginx:1.25", "nginx:2.0")]
+
+
+def test_a_deleted_overlay_and_its_application_remove_everything_it_rendered(repo: Path) -> None:
+    _git(repo, "rm", "-rq", "apps/web/overlays/staging", "argocd/web-staging.yaml")
+    report = _diff(repo)
+    (env,) = report["environments"]
+    (app,) = env["applications"]
+    assert (env["name"], app["name"], app["file"]) == ("staging", "web-staging", "argocd/web-staging.yaml")
+    assert {r["change"] for r in app["resources"]} == {"removed"}
+    assert (env["removed"], env["pruned"]) == (4, 0)  # Deployment, Service, Secret, ConfigMap; staging never prunes
