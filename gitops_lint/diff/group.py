@@ -84,11 +84,15 @@ class EnvironmentDiff:
 
     def summary(self) -> str:
         """`production: 2 apps, 5 resources: 3 changed, 1 added, 1 removed (1 pruned by Argo CD)`."""
-        apps = len(self.apps)
+        apps = sum(1 for app in self.apps if app.is_application)
+        roots = len(self.apps) - apps
         label = self.name or "no environment"
         failed = sum(1 for app in self.apps if app.error)
         failures = f", {failed} not rendered" if failed else ""
-        return f"{label}: {apps} app{'s' if apps != 1 else ''}, {self.counts.phrase()}{failures}"
+        parts = [f"{apps} app{'s' if apps != 1 else ''}"] if apps else []
+        if roots:  # overlays no Application deploys: say so rather than call them apps
+            parts.append(f"{roots} kustomize root{'s' if roots != 1 else ''}")
+        return f"{label}: {', '.join(parts)}, {self.counts.phrase()}{failures}"
 
 
 def environment_rank(name: str) -> tuple[int, str]:
