@@ -364,3 +364,16 @@ def test_a_deleted_overlay_and_its_application_remove_everything_it_rendered(rep
     assert (env["name"], app["name"], app["file"]) == ("staging", "web-staging", "argocd/web-staging.yaml")
     assert {r["change"] for r in app["resources"]} == {"removed"}
     assert (env["removed"], env["pruned"]) == (4, 0)  # Deployment, Service, Secret, ConfigMap; staging never prunes
+
+
+def test_a_config_repo_in_a_subdirectory_of_the_git_work_tree(make_repo: Callable[..., Path]) -> None:
+    require_tool("kubectl")
+    top = make_repo({"README.md": "monorepo\n", **{f"deploy/{path}": text for path, text in REPO.items()}}, git=True)
+    config = top / "deploy"
+    write_tree(config, {"apps/web/base/app.yaml": (DEPLOYMENT + "---\n" + SERVICE).replace("replicas: 1", "replicas: 4")})
+    assert {k for k in _resources(_diff(config))} == {
+        ("production", "Deployment web-production/web"), ("staging", "Deployment web-staging/web")
+    }
+    _git(top, "commit", "-qam", "four replicas")
+    named = _diff(config, "--base", "HEAD~1", "--head", "HEAD")  # the worktree path of a named head, under the prefix
+    assert {r["fields"][0]["after"] for r in _resources(named).values()} == {4}
