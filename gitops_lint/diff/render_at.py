@@ -16,6 +16,7 @@ from gitops_lint.config import Config
 from gitops_lint.context import CheckContext
 from gitops_lint.diff.revisions import TreeEntry
 from gitops_lint.environments import resolve_environment
+from gitops_lint.errors import UsageError
 from gitops_lint.model import Finding
 from gitops_lint.render.cache import default_cache_dir
 from gitops_lint.render.graph import ApplicationTarget, RenderGraph, build_graph, graph_for
@@ -169,7 +170,12 @@ def render_revision(
         paths=(root,), kustomize=request.kustomize, allow_network=request.allow_network,
         use_cache=request.use_cache, require_render=True,
     )
-    findings = list(render_repo(ctx, options))
+    try:
+        findings = list(render_repo(ctx, options))
+    except UsageError as problem:
+        if "kustomize not found" in str(problem):
+            raise UsageError("kustomize not found (no kustomize or kubectl on PATH): gitops-lint diff needs one to render") from problem
+        raise
     result = RevisionRender(targets=frozenset(graph.targets), notes=list(ctx.notes))
     by_root: dict[str, list[Mapping[str, Any]]] = {target: [] for target in affected}
     for resource in ctx.rendered:

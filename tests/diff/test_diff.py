@@ -377,3 +377,25 @@ def test_a_config_repo_in_a_subdirectory_of_the_git_work_tree(make_repo: Callabl
     _git(top, "commit", "-qam", "four replicas")
     named = _diff(config, "--base", "HEAD~1", "--head", "HEAD")  # the worktree path of a named head, under the prefix
     assert {r["fields"][0]["after"] for r in _resources(named).values()} == {4}
+
+
+def test_every_json_report_of_these_tests_matches_the_published_schema(repo: Path) -> None:
+    import jsonschema
+
+    from tests.conftest import REPO_ROOT
+
+    schema = json.loads((REPO_ROOT / "schemas" / "diff-report.schema.json").read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = jsonschema.Draft202012Validator(schema)
+    write_tree(repo, {  # one of each: changed (with a masked field), added, removed, a root not compared
+        "apps/web/base/secret.yaml": REPO["apps/web/base/secret.yaml"].replace(BASE_SECRET_VALUE, "another-value-77"),
+        "apps/web/base/config.yaml": REPO["apps/web/base/config.yaml"].replace("settings", "settings-v2"),
+        "apps/web/overlays/staging/kustomization.yaml": "resources: [../../base, gone.yaml]\n",
+    })
+    report = _diff(repo, "--fail-on-removal", "production", code=1)
+    assert sorted(validator.iter_errors(report), key=str) == []
+    changes = {r["change"] for env in report["environments"] for app in env["applications"] for r in app["resources"]}
+    assert changes == {"added", "removed", "changed"}
+    assert any(app["error"] for env in report["environments"] for app in env["applications"])
+    broken = dict(report, version=2)
+    assert list(validator.iter_errors(broken))  # the schema does hold the output to something
