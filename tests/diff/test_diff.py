@@ -399,3 +399,13 @@ def test_every_json_report_of_these_tests_matches_the_published_schema(repo: Pat
     assert any(app["error"] for env in report["environments"] for app in env["applications"])
     broken = dict(report, version=2)
     assert list(validator.iter_errors(broken))  # the schema does hold the output to something
+
+
+def test_text_is_coloured_like_git_diff_only_when_asked(repo: Path) -> None:
+    write_tree(repo, {"apps/web/base/app.yaml": (DEPLOYMENT + "---\n" + SERVICE).replace("nginx:1.25", "nginx:1.26")})
+    plain = run_cli("diff", "--no-color", cwd=repo).stdout
+    coloured = run_cli("diff", "--color", cwd=repo).stdout
+    assert "\033[" not in plain
+    assert "-      - image: nginx:1.25" in plain and "+      - image: nginx:1.26" in plain
+    assert "\033[31m-      - image: nginx:1.25\033[0m" in coloured and "\033[32m+      - image: nginx:1.26\033[0m" in coloured
+    assert "\033[" not in run_cli("diff", "--color", "--format", "json", cwd=repo).stdout
