@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gitops_lint.config import find_config, load_config
+from gitops_lint.config import Config, find_config, load_config
 from gitops_lint.diff.compare import REMOVED, ResourceChange, compare_resources, secret_values
 from gitops_lint.diff.group import ComparedRoot, EnvironmentDiff, group
 from gitops_lint.diff.render_at import (
@@ -20,7 +20,6 @@ from gitops_lint.diff.render_at import (
 from gitops_lint.diff.revisions import (
     Revisions,
     changed_files,
-    checkout,
     read_blobs,
     resolve,
     temporary_directory,
@@ -30,6 +29,7 @@ from gitops_lint.diff.revisions import (
 from gitops_lint.environments import canonical_environment
 from gitops_lint.errors import UsageError
 from gitops_lint.redaction import Redactor
+from gitops_lint.repo.files import is_yaml_path
 
 
 @dataclass(frozen=True)
@@ -117,6 +117,36 @@ def _matches(environment: str, wanted: Iterable[str]) -> bool:
     return False
 
 
+def _render_commit(
+    revisions: Revisions,
+    commit: str,
+    config: Config,
+    changed: list[str],
+    request: RenderRequest,
+    also: Iterable[str],
+    deploying: Iterable[str] | None,
+) -> tuple[RevisionRender, str]:
+    """Render a commit from a temporary directory holding only the files its affected roots read.
+
+    `deploying`: the Application files to include; None when nothing says which, and then every
+    YAML file mentioning Argo CD is (read from git in memory, so only those are written).
+    """
+    entries = tree(revisions, commit)
+
+    def read(paths: list[str]) -> list[bytes]:
+        return read_blobs(revisions, [entries[path].blob for path in paths])
+
+    if deploying is None:
+        yaml_paths = [path for path in entries if is_yaml_path(path)]
+        deploying = [path for path, content in zip(yaml_paths, read(yaml_paths), strict=True) if b"argoproj.io" in content]
+    also = list(also)
+    needed = files_to_render(entries, read, changed, also, deploying)
+    with temporary_directory() as place:
+        write_files(place, revisions, needed)
+        render = render_revision(place, config, changed, request, also=also)
+    return render, f"wrote {len(needed)} of its {len(entries)} files to render it"
+
+
 def run_diff(options: DiffOptions) -> DiffResult:
     root = options.root.resolve()
     revisions = resolve(root, options.base, options.head)
@@ -127,18 +157,13 @@ def run_diff(options: DiffOptions) -> DiffResult:
     if revisions.head is None:
         head = render_revision(root, config, changed, request, keep_parse_cache=True)
     else:
-        with checkout(revisions, revisions.head) as place:
-            head = render_revision(place, config, changed, request)
-    entries = tree(revisions, revisions.base)
+        head, written = _render_commit(revisions, revisions.head, config, changed, request, also=(), deploying=None)
+        notes.append(f"head: {written}")
     # An Application file deploys the same roots at both revisions unless it changed (then it
     # is among the changed files): the head's say which the base render needs.
     deploying = {app.file for root_render in head.roots.values() for app in root_render.applications}
-    needed = files_to_render(entries, lambda paths: read_blobs(revisions, [entries[p].blob for p in paths]),
-                             changed, head.roots, deploying)
-    with temporary_directory() as place:
-        write_files(place, revisions, needed)
-        base = render_revision(place, config, changed, request, also=head.roots)
-    notes.append(f"base: wrote {len(needed)} of its {len(entries)} files to render it")
+    base, written = _render_commit(revisions, revisions.base, config, changed, request, also=head.roots, deploying=deploying)
+    notes.append(f"base: {written}")
     for side, revision in (("head", head), ("base", base)):
         notes += [f"{side}: {note}" for note in revision.notes if note.startswith(("incremental", "rendered", "not rendered"))]
     wanted = _relative_paths(root, options.paths)

@@ -1,9 +1,9 @@
 """The two revisions a diff compares, the files changed between them, and a throwaway copy of one.
 
-The user's checkout, index and branches are never touched. A revision is read with `git
-ls-tree` and `git cat-file` (only the files a render needs are written, to a temporary
-directory: on a 10,000-file repo a one-file change needs a few dozen), or, for a named head,
-checked out whole in a temporary `git worktree` (detached, hooks off) removed when the diff ends.
+The user's checkout, index and branches are never touched: a revision is read with `git
+ls-tree` and `git cat-file`, and only the files a render needs are written, to a temporary
+directory removed when the diff ends (on a 10,000-file repo a one-file change needs a few
+dozen; checking out the whole tree was most of a run's time).
 """
 
 from __future__ import annotations
@@ -111,24 +111,6 @@ def changed_files(revisions: Revisions) -> list[str]:
         names = _git(root, *args, "--", ".")
         untracked = _git(root, "ls-files", "--others", "--exclude-standard", "-z", "--", ".")
     return sorted({name for name in (names + "\0" + untracked).split("\0") if name})
-
-
-@contextmanager
-def checkout(revisions: Revisions, commit: str) -> Iterator[Path]:
-    """A temporary detached worktree at `commit`; yields the config repo's directory inside it."""
-    with tempfile.TemporaryDirectory(prefix="gitops-lint-diff-") as temporary:
-        place = Path(temporary) / "checkout"
-        # Hooks off: a post-checkout hook of the user's repo must not run for our throwaway copy.
-        _git(revisions.top, "-c", "core.hooksPath=/dev/null", "worktree", "add", "--detach", "--quiet",
-             str(place), commit)
-        try:
-            yield place / revisions.prefix if revisions.prefix else place
-        finally:
-            try:
-                _git(revisions.top, "worktree", "remove", "--force", str(place))
-            except UsageError:
-                shutil.rmtree(place, ignore_errors=True)
-                _git(revisions.top, "worktree", "prune")
 
 
 @dataclass(frozen=True)

@@ -229,7 +229,7 @@ def test_revisions_can_be_named_and_the_checkout_is_left_alone(repo: Path) -> No
     assert _diff(repo, "--base", "HEAD~1")["environments"] == []  # the work tree undid the commit
     assert _git(repo, "status", "--porcelain") == status_before
     assert (repo / ".git" / "index").read_bytes() == index_before
-    assert len(_git(repo, "worktree", "list").splitlines()) == 1  # the temporary worktrees are gone
+    assert len(_git(repo, "worktree", "list").splitlines()) == 1  # no worktree was added
 
 
 def test_paths_limit_the_roots(repo: Path) -> None:
@@ -375,7 +375,7 @@ def test_a_config_repo_in_a_subdirectory_of_the_git_work_tree(make_repo: Callabl
         ("production", "Deployment web-production/web"), ("staging", "Deployment web-staging/web")
     }
     _git(top, "commit", "-qam", "four replicas")
-    named = _diff(config, "--base", "HEAD~1", "--head", "HEAD")  # the worktree path of a named head, under the prefix
+    named = _diff(config, "--base", "HEAD~1", "--head", "HEAD")  # a named head read from git, under the prefix
     assert {r["fields"][0]["after"] for r in _resources(named).values()} == {4}
 
 
@@ -409,3 +409,13 @@ def test_text_is_coloured_like_git_diff_only_when_asked(repo: Path) -> None:
     assert "-      - image: nginx:1.25" in plain and "+      - image: nginx:1.26" in plain
     assert "\033[31m-      - image: nginx:1.25\033[0m" in coloured and "\033[32m+      - image: nginx:1.26\033[0m" in coloured
     assert "\033[" not in run_cli("diff", "--color", "--format", "json", cwd=repo).stdout
+
+
+def test_a_named_head_finds_the_applications_deploying_its_roots(repo: Path) -> None:
+    # The Application files are not changed: the named head must find them in git by itself.
+    write_tree(repo, {"apps/web/base/app.yaml": (DEPLOYMENT + "---\n" + SERVICE).replace("nginx:1.25", "nginx:1.27")})
+    _git(repo, "commit", "-qam", "bump")
+    report = _diff(repo, "--base", "HEAD~1", "--head", "HEAD", "-v")
+    apps = {(env["name"], app["name"], app["file"]) for env in report["environments"] for app in env["applications"]}
+    assert apps == {("production", "web-production", "argocd/web-production.yaml"),
+                    ("staging", "web-staging", "argocd/web-staging.yaml")}
