@@ -180,7 +180,7 @@ def _md_header(report: DiffReport) -> list[str]:
     lines = [COMMENT_MARKER, "### gitops-lint diff", "", html.escape(_revision_line(report)), ""]
     if not report.environments:
         return [*lines, "No rendered resource changes."]
-    lines += ["| environment | apps | changed | added | removed | pruned |", "|---|---:|---:|---:|---:|---:|"]
+    lines += ["| environment | apps or roots | changed | added | removed | pruned |", "|---|---:|---:|---:|---:|---:|"]
     for env in report.environments:
         counts = env.counts
         lines.append(f"| {_cell(env.name or 'no environment')} | {len(env.apps)} | {counts.changed} | "
@@ -197,7 +197,8 @@ def _cell(text: str) -> str:
 
 def _md_app(app: AppDiff, detail: str) -> list[str]:
     """One Application as a <details> block; `detail`: "diff", "list" or "summary"."""
-    summary = f"<b>{html.escape(app.name)}</b> ({html.escape(app.root or '.')}): {html.escape(app.counts.phrase())}"
+    where = f" ({html.escape(app.root or '.')})" if app.is_application else " (kustomize root, no Application)"
+    summary = f"<b>{html.escape(app.name)}</b>{where}: {html.escape(app.counts.phrase())}"
     if app.prune:
         summary += " · auto-prune"
     if detail == "summary":
