@@ -296,7 +296,7 @@ def diff_command(ctx: click.Context, paths: tuple[Path, ...], base: str | None, 
                  outputs: tuple[str, ...], fail_on_removal: tuple[str, ...], kustomize: str | None,
                  allow_network: bool | None, no_cache: bool, color: bool | None, verbose: bool) -> None:
     """What a change does to the rendered manifests, per environment and Application."""
-    # Imported here, not at the top: main's cli.py writes reports with write_report (merge: use it).
+    # Imported here: report-writing helpers at the top of this module change with check's error handling.
     from gitops_lint.atomic_file import write_text_atomically as write_output
     from gitops_lint.diff.command import DiffOptions, run_diff
     from gitops_lint.diff.report import REPORTERS
