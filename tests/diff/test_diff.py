@@ -419,3 +419,18 @@ def test_a_named_head_finds_the_applications_deploying_its_roots(repo: Path) -> 
     apps = {(env["name"], app["name"], app["file"]) for env in report["environments"] for app in env["applications"]}
     assert apps == {("production", "web-production", "argocd/web-production.yaml"),
                     ("staging", "web-staging", "argocd/web-staging.yaml")}
+
+
+def test_the_render_cache_is_shared_with_check_so_only_the_changed_root_builds(repo: Path) -> None:
+    from gitops_lint.render.kustomize import builds_started
+
+    assert run_cli("check", str(repo), "--format", "json").exit_code in (0, 1)  # renders every root at the base
+    write_tree(repo, {"apps/web/overlays/production/kustomization.yaml":
+                      "resources: [../../base]\nnamespace: web-production\ncommonLabels: {tier: web}\n"})
+    before = builds_started()
+    first = run_diff(DiffOptions(root=repo))
+    assert builds_started() - before == 1  # the edited overlay at the head; its base render is check's
+    before = builds_started()
+    again = run_diff(DiffOptions(root=repo))
+    assert builds_started() == before  # warm: nothing builds
+    assert render_markdown(first) == render_markdown(again)
