@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +14,7 @@ from gitops_lint.diff.group import ComparedRoot, EnvironmentDiff, group
 from gitops_lint.diff.render_at import (
     RenderRequest,
     RevisionRender,
+    RootRender,
     files_to_render,
     render_revision,
 )
@@ -147,6 +148,45 @@ def _render_commit(
     return render, f"wrote {len(needed)} of its {len(entries)} files to render it"
 
 
+def _compared(base: RevisionRender, old_root: str, head: RevisionRender, new_root: str, render: RootRender) -> ComparedRoot:
+    old, old_error = _side(base, old_root, "base")
+    new, new_error = _side(head, new_root, "head")
+    error = old_error or new_error
+    return ComparedRoot(render, () if error else tuple(compare_resources(old, new)), error)
+
+
+def _compare(base: RevisionRender, head: RevisionRender, wanted: list[str], notes: list[str]) -> list[ComparedRoot]:
+    """Each affected root at base against head; an Application that deploys another root at the
+    head than at the base (its `source.path` changed) compares its base root with its head root:
+    that is what Argo CD will do to the resources it manages."""
+    root_at_base = {(app.file, app.name): directory for directory, render in base.roots.items() for app in render.applications}
+    moved_away: set[str] = set()
+    compared: list[ComparedRoot] = []
+    for directory, render in sorted(head.roots.items()):
+        if wanted and not _within(directory, wanted):
+            continue
+        stay = []
+        for app in render.applications:
+            source = root_at_base.get((app.file, app.name), directory)
+            if source == directory:
+                stay.append(app)
+                continue
+            moved_away.add(source)
+            compared.append(_compared(base, source, head, directory, replace(render, applications=(app,))))
+        if stay or not render.applications:
+            compared.append(_compared(base, directory, head, directory, replace(render, applications=tuple(stay))))
+    for directory, render in sorted(base.roots.items()):
+        if directory in head.roots or (wanted and not _within(directory, wanted)):
+            continue
+        if directory in head.targets:
+            if directory not in moved_away:
+                # Affected only as the base sees it; the head has it but did not render it.
+                notes.append(f"not compared {directory or '.'}: only the base revision's files reach it")
+            continue
+        compared.append(_compared(base, directory, head, directory, render))  # gone at the head
+    return compared
+
+
 def run_diff(options: DiffOptions) -> DiffResult:
     root = options.root.resolve()
     revisions = resolve(root, options.base, options.head)
@@ -167,20 +207,7 @@ def run_diff(options: DiffOptions) -> DiffResult:
     for side, revision in (("head", head), ("base", base)):
         notes += [f"{side}: {note}" for note in revision.notes if note.startswith(("incremental", "rendered", "not rendered"))]
     wanted = _relative_paths(root, options.paths)
-    compared: list[ComparedRoot] = []
-    for directory in sorted(head.roots.keys() | base.roots.keys()):
-        if wanted and not _within(directory, wanted):
-            continue
-        if directory not in head.roots and directory in head.targets:
-            # Affected only as the base sees it; the head has it but did not render it.
-            notes.append(f"not compared {directory or '.'}: only the base revision's files reach it")
-            continue
-        old, old_error = _side(base, directory, "base")
-        new, new_error = _side(head, directory, "head")
-        error = old_error or new_error
-        changes = () if error else tuple(compare_resources(old, new))
-        render = head.roots.get(directory) or base.roots[directory]
-        compared.append(ComparedRoot(render, changes, error))
+    compared = _compare(base, head, wanted, notes)
     environments = group(compared)
     removals = tuple(
         Removal(env.name, app.name, change)

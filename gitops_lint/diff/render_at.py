@@ -111,6 +111,15 @@ def _context(root: Path, config: Config, focus: set[str], request: RenderRequest
     return ctx
 
 
+@dataclass(frozen=True)
+class _Document:
+    """What the render graph reads of an Application: its file, document index and data."""
+
+    path: str
+    index: int
+    doc: Mapping[str, Any]
+
+
 def files_to_render(
     entries: Mapping[str, TreeEntry],
     read: Callable[[list[str]], list[bytes]],
@@ -132,8 +141,18 @@ def files_to_render(
         loaded = load_yaml(content.decode("utf-8", "replace"))
         if loaded.documents and isinstance(loaded.documents[0].data, dict):
             docs[path] = loaded.documents[0].data
-    graph = build_graph(Path("/nonexistent-gitops-lint-tree"), build_layout(docs, paths), paths)
-    focus = set(changed) | {graph.kustomizations[root].file for root in also if root in graph.kustomizations}
+    changed = set(changed)
+    # A changed Application makes the root it deploys (at this revision) affected.
+    changed_yaml = sorted(path for path in changed if path in entries and is_yaml_path(path))
+    applications = [
+        _Document(path, index, document.data)
+        for path, content in zip(changed_yaml, read(changed_yaml), strict=True)
+        if b"argoproj.io" in content
+        for index, document in enumerate(load_yaml(content.decode("utf-8", "replace")).documents)
+        if isinstance(document.data, dict)
+    ]
+    graph = build_graph(Path("/nonexistent-gitops-lint-tree"), build_layout(docs, paths), paths, applications)
+    focus = changed | {graph.kustomizations[root].file for root in also if root in graph.kustomizations}
     needed = focus | set(application_files)
     for target in graph.affected(focus):
         needed |= graph.inputs(target)

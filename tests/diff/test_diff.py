@@ -434,3 +434,22 @@ def test_the_render_cache_is_shared_with_check_so_only_the_changed_root_builds(r
     again = run_diff(DiffOptions(root=repo))
     assert builds_started() == before  # warm: nothing builds
     assert render_markdown(first) == render_markdown(again)
+
+
+def test_an_application_pointed_at_another_root_compares_its_old_root_with_its_new_one(repo: Path) -> None:
+    write_tree(repo, {
+        "apps/web/overlays/production-v2/kustomization.yaml":
+            "resources: [../../base]\nnamespace: web-production\ncommonLabels: {generation: two}\n",
+        "argocd/web-production.yaml": _application("production", prune=True).replace(
+            "apps/web/overlays/production,", "apps/web/overlays/production-v2,"),
+    })
+    report = _diff(repo)
+    (env,) = report["environments"]
+    (app,) = env["applications"]
+    assert (app["name"], app["root"]) == ("web-production", "apps/web/overlays/production-v2")
+    # What Argo CD does to the resources the Application manages: the same four, relabelled.
+    assert {(r["kind"], r["change"]) for r in app["resources"]} == {
+        ("Deployment", "changed"), ("Service", "changed"), ("Secret", "changed"), ("ConfigMap", "changed")
+    }
+    for resource in app["resources"]:
+        assert {"path": "/metadata/labels", "before": None, "after": {"generation": "two"}, "masked": False} in resource["fields"]
