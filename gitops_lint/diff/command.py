@@ -152,7 +152,8 @@ def _compared(base: RevisionRender, old_root: str, head: RevisionRender, new_roo
     old, old_error = _side(base, old_root, "base")
     new, new_error = _side(head, new_root, "head")
     error = old_error or new_error
-    return ComparedRoot(render, () if error else tuple(compare_resources(old, new)), error)
+    previous = old_root if old_root != new_root else None
+    return ComparedRoot(render, () if error else tuple(compare_resources(old, new)), error, previous)
 
 
 def _compare(base: RevisionRender, head: RevisionRender, wanted: list[str], notes: list[str]) -> list[ComparedRoot]:

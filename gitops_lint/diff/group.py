@@ -54,6 +54,7 @@ class AppDiff:
     prune: bool
     changes: tuple[ResourceChange, ...]
     error: str | None = None  # the root did not render at one revision: nothing compared
+    previous_root: str | None = None  # the root this Application deployed at the base, when another
 
     @property
     def counts(self) -> Counts:
@@ -111,6 +112,7 @@ class ComparedRoot:
     render: RootRender
     changes: tuple[ResourceChange, ...]
     error: str | None
+    previous_root: str | None = None  # the Application's root at the base, when it changed
 
 
 def group(roots: Iterable[ComparedRoot]) -> tuple[EnvironmentDiff, ...]:
@@ -131,6 +133,7 @@ def group(roots: Iterable[ComparedRoot]) -> tuple[EnvironmentDiff, ...]:
                 prune=app.prune if app is not None else False,
                 changes=compared.changes,
                 error=compared.error,
+                previous_root=compared.previous_root,
             ))
     return tuple(
         EnvironmentDiff(name, tuple(sorted(apps, key=lambda a: (a.name, a.root))))

@@ -43,7 +43,7 @@ def _total(report: DiffReport) -> Counts:
 
 
 def _app_title(app: AppDiff) -> str:
-    where = f"{app.root or '.'}"
+    where = f"{app.root or '.'}" + (f" (was {app.previous_root or '.'})" if app.previous_root is not None else "")
     flags = " [auto-prune]" if app.prune else ""
     if app.is_application:
         return f"Application {app.name} ({app.file}) -> {where}{flags}"
@@ -145,6 +145,7 @@ def to_json(report: DiffReport) -> dict[str, Any]:
                         "name": app.name,
                         "file": app.file,
                         "root": app.root,
+                        "previous_root": app.previous_root,
                         "prune": app.prune,
                         "error": app.error,
                         **_counts_json(app.counts),
@@ -197,7 +198,8 @@ def _cell(text: str) -> str:
 
 def _md_app(app: AppDiff, detail: str) -> list[str]:
     """One Application as a <details> block; `detail`: "diff", "list" or "summary"."""
-    where = f" ({html.escape(app.root or '.')})" if app.is_application else " (kustomize root, no Application)"
+    was = f", was {html.escape(app.previous_root or '.')}" if app.previous_root is not None else ""
+    where = f" ({html.escape(app.root or '.')}{was})" if app.is_application else " (kustomize root, no Application)"
     summary = f"<b>{html.escape(app.name)}</b>{where}: {html.escape(app.counts.phrase())}"
     if app.prune:
         summary += " · auto-prune"

@@ -446,7 +446,9 @@ def test_an_application_pointed_at_another_root_compares_its_old_root_with_its_n
     report = _diff(repo)
     (env,) = report["environments"]
     (app,) = env["applications"]
-    assert (app["name"], app["root"]) == ("web-production", "apps/web/overlays/production-v2")
+    assert (app["name"], app["root"], app["previous_root"]) == (
+        "web-production", "apps/web/overlays/production-v2", "apps/web/overlays/production")
+    assert "-> apps/web/overlays/production-v2 (was apps/web/overlays/production)" in run_cli("diff", cwd=repo).stdout
     # What Argo CD does to the resources the Application manages: the same four, relabelled.
     assert {(r["kind"], r["change"]) for r in app["resources"]} == {
         ("Deployment", "changed"), ("Service", "changed"), ("Secret", "changed"), ("ConfigMap", "changed")
