@@ -21,6 +21,7 @@ from gitops_lint.report import reporter_for
 T = TypeVar("T")
 _SEVERITIES = click.Choice([s.value for s in Severity])
 _DRIFT_FORMATS = ("text", "json", "junit", "markdown")
+_DIFF_FORMATS = ("text", "json", "markdown")
 
 
 def _fail(message: str, code: int = 2) -> NoReturn:
@@ -284,6 +285,47 @@ def drift(ctx: click.Context, repo: Path, apps: tuple[str, ...], adhoc_path: str
             write_report(path, DRIFT_REPORTERS[target_format](result.report))
         if not quiet:
             click.echo(DRIFT_REPORTERS[fmt](result.report), nl=False)
+        return result.exit_code
+
+    sys.exit(guarded(ctx.obj["debug"], execute))
+
+
+@cli.command(name="diff")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--base", metavar="REV", help="Compare against REV (default: merge base with origin/HEAD, else main/master).")
+@click.option("--head", metavar="REV", help="Compare REV (default: the work tree as it is).")
+@click.option("--format", "fmt", type=click.Choice(_DIFF_FORMATS), default="text", show_default=True)
+@click.option("--output", "outputs", multiple=True, metavar="FORMAT=PATH", help="Also write FORMAT to PATH (repeatable).")
+@click.option("--fail-on-removal", "fail_on_removal", multiple=True, metavar="ENV",
+              help="Exit 1 when a resource is removed in this environment (repeatable).")
+@click.option("--kustomize", metavar="PATH")
+@click.option("--allow-network", is_flag=True, default=None, help="Let kustomize fetch remote bases.")
+@click.option("--no-cache", is_flag=True, help="Do not use the render cache.")
+@click.option("--color/--no-color", default=None, help="Colour text output (default: on a TTY).")
+@click.option("--verbose", "-v", is_flag=True)
+@click.pass_context
+def diff_command(ctx: click.Context, paths: tuple[Path, ...], base: str | None, head: str | None, fmt: str,
+                 outputs: tuple[str, ...], fail_on_removal: tuple[str, ...], kustomize: str | None,
+                 allow_network: bool | None, no_cache: bool, color: bool | None, verbose: bool) -> None:
+    """What a change does to the rendered manifests, per environment and Application."""
+    # Imported here: report-writing helpers at the top of this module change with check's error handling.
+    from gitops_lint.atomic_file import write_text_atomically as write_output
+    from gitops_lint.diff.command import DiffOptions, run_diff
+    from gitops_lint.diff.report import REPORTERS
+
+    def execute() -> int:
+        targets = parse_outputs(outputs, _DIFF_FORMATS)
+        result = run_diff(DiffOptions(
+            root=Path.cwd(), paths=paths, base=base, head=head, kustomize=kustomize, allow_network=allow_network,
+            use_cache=not no_cache, fail_on_removal=fail_on_removal,
+        ))
+        if verbose:
+            for note in result.report.notes:
+                click.echo(f"gitops-lint: {note}", err=True)
+        for target_format, path in targets:
+            write_output(path, REPORTERS[target_format](result))
+        painted = _color(color) and fmt == "text"
+        click.echo(REPORTERS[fmt](result, color=painted), nl=False, color=painted)
         return result.exit_code
 
     sys.exit(guarded(ctx.obj["debug"], execute))

@@ -18,6 +18,7 @@ import yaml
 from gitops_lint.drift.attribution import Ownership
 from gitops_lint.drift.defaults import is_server_default
 from gitops_lint.drift.ignore import IgnoreError, IgnoreRule, apply_jq, remove_pointer
+from gitops_lint.drift.merge_keys import merge_key as _merge_key
 from gitops_lint.drift.model import Change
 from gitops_lint.drift.normalize import normalize
 from gitops_lint.drift.quantities import is_quantity_path, quantities_equal
@@ -34,15 +35,6 @@ KNOWN_CONTROLLERS = (
     "cloud-controller-manager", "cluster-autoscaler", "vpa-recommender", "vpa-updater",
     "before-first-apply", "cert-manager-cainjector", "cainjector",
 )  # fmt: skip
-
-# List fields merged by a key (Kubernetes' patch-merge-key) rather than by position.
-_MERGE_KEYS: dict[str, tuple[str, ...]] = {
-    "containers": ("name",), "initContainers": ("name",), "ephemeralContainers": ("name",),
-    "env": ("name",), "volumes": ("name",), "imagePullSecrets": ("name",),
-    "volumeMounts": ("mountPath",), "volumeDevices": ("devicePath",),
-    "ports": ("name", "containerPort", "port"), "hostAliases": ("ip",),
-    "conditions": ("type",), "tolerations": ("key",),
-}  # fmt: skip
 
 _ABSENT = object()
 
@@ -75,19 +67,6 @@ def _same_scalar(desired: Any, live: Any, path: Path) -> bool:
     else:
         equal = type(desired) is type(live) and desired == live
     return equal or (is_quantity_path(path) and quantities_equal(desired, live))
-
-
-def _merge_key(items_a: list[Any], items_b: list[Any], name: str | int) -> str | None:
-    keys = _MERGE_KEYS.get(str(name))
-    if not keys:
-        return None
-    items = [*items_a, *items_b]
-    if not items or not all(isinstance(item, dict) for item in items):
-        return None
-    for key in keys:
-        if all(key in item for item in items):
-            return key
-    return None
 
 
 class _Walker:

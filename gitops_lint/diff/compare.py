@@ -1,0 +1,266 @@
+"""Two renders of one root compared resource by resource: added, removed, changed (field by field).
+
+Resources are keyed by (group, kind, namespace, name), so a resource moved to another file,
+or reordered, is no change; a renamed one is a removal plus an addition. Lists Kubernetes
+merges by key (containers, env, ports, ...) are matched by that key and quantities compare by
+value (`1000m` is `1`), as in the drift engine. Secret values are masked before anything is
+compared or shown: a field diff says only that a value changed, never what it was or became.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from gitops_lint.drift.merge_keys import merge_key
+from gitops_lint.drift.quantities import is_quantity_path, quantities_equal
+from gitops_lint.redaction import keyed_digest
+
+Path = tuple[str | int, ...]
+ADDED, REMOVED, CHANGED = "added", "removed", "changed"
+# What a masked value shows as, in every format.
+HIDDEN = "(hidden)"
+HIDDEN_CHANGED = "(hidden, changed)"
+_MASK_PREFIX = "\0masked:"
+# Fields whose values are secret in a Secret-like kind (Secret, SealedSecret, ...), at the
+# top level or under `spec` / `spec.template`.
+_SECRET_FIELDS = ("data", "stringData", "encryptedData")
+
+
+@dataclass(frozen=True, order=True)
+class ResourceKey:
+    group: str
+    kind: str
+    namespace: str
+    name: str
+
+    @property
+    def display(self) -> str:
+        kind = f"{self.kind}.{self.group}" if self.group else self.kind
+        return f"{kind} {self.namespace}/{self.name}" if self.namespace else f"{kind} {self.name}"
+
+    def to_json(self) -> dict[str, str]:
+        return {"group": self.group, "kind": self.kind, "namespace": self.namespace, "name": self.name}
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    path: str  # JSON pointer
+    before: Any  # None when absent; never a secret value
+    after: Any
+    masked: bool = False  # a secret value: only "it changed" is known to the report
+
+
+@dataclass(frozen=True)
+class ResourceChange:
+    key: ResourceKey
+    change: str  # ADDED, REMOVED or CHANGED
+    fields: tuple[FieldChange, ...]  # CHANGED only
+    diff: str  # unified diff of the masked YAML (whole object for ADDED/REMOVED)
+
+
+def resource_key(doc: Mapping[str, Any]) -> ResourceKey:
+    api_version = str(doc.get("apiVersion") or "")
+    metadata = doc.get("metadata")
+    metadata = metadata if isinstance(metadata, dict) else {}
+    return ResourceKey(
+        group=api_version.rpartition("/")[0],
+        kind=str(doc.get("kind") or ""),
+        namespace=str(metadata.get("namespace") or ""),
+        name=str(metadata.get("name") or ""),
+    )
+
+
+def is_secret_like(doc: Mapping[str, Any]) -> bool:
+    kind = doc.get("kind")
+    return isinstance(kind, str) and kind.endswith("Secret")
+
+
+def secret_values(doc: Mapping[str, Any]) -> Iterable[str]:
+    """The plain values a Secret-like object holds (for scrubbing every output of them)."""
+    for holder in _secret_holders(doc):
+        for value in holder.values():
+            if isinstance(value, str):
+                yield value
+
+
+def _secret_holders(doc: Mapping[str, Any]) -> list[dict[str, Any]]:
+    if not is_secret_like(doc):
+        return []
+    places: list[Mapping[str, Any]] = [doc]
+    spec = doc.get("spec")
+    if isinstance(spec, dict):
+        places.append(spec)
+        template = spec.get("template")
+        if isinstance(template, dict):
+            places.append(template)
+    return [place[name] for place in places for name in _SECRET_FIELDS if isinstance(place.get(name), dict)]
+
+
+def masked(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of `doc` whose secret values are keyed digests: equal values stay equal."""
+    copy: dict[str, Any] = _copy(doc)
+    for holder in _secret_holders(copy):
+        for key, value in holder.items():
+            holder[key] = _MASK_PREFIX + keyed_digest(str(value))
+    return copy
+
+
+def _copy(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _copy(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_copy(item) for item in value]
+    return value
+
+
+def _is_mask(value: Any) -> bool:
+    return isinstance(value, str) and value.startswith(_MASK_PREFIX)
+
+
+def _pointer(path: Path) -> str:
+    return "".join("/" + str(step).replace("~", "~0").replace("/", "~1") for step in path)
+
+
+def _same(before: Any, after: Any, path: Path) -> bool:
+    if isinstance(before, bool) or isinstance(after, bool):
+        return before is after
+    if isinstance(before, (int, float)) and isinstance(after, (int, float)):
+        return before == after
+    if type(before) is type(after) and before == after:
+        return True
+    return is_quantity_path(path) and quantities_equal(before, after)
+
+
+_ABSENT: Any = object()
+
+
+class _Walker:
+    """Both sides at once; every leaf that differs becomes a FieldChange."""
+
+    def __init__(self) -> None:
+        self.changes: list[FieldChange] = []
+
+    def record(self, path: Path, before: Any, after: Any) -> None:
+        if _is_mask(before) or _is_mask(after):
+            self.changes.append(FieldChange(_pointer(path), None, None, masked=True))
+            return
+        self.changes.append(FieldChange(
+            _pointer(path), None if before is _ABSENT else _shown(before), None if after is _ABSENT else _shown(after),
+        ))
+
+    def walk(self, before: Any, after: Any, path: Path) -> None:
+        if isinstance(before, dict) and isinstance(after, dict):
+            for key in [*before, *(k for k in after if k not in before)]:
+                self.walk(before.get(key, _ABSENT), after.get(key, _ABSENT), (*path, key))
+        elif isinstance(before, list) and isinstance(after, list):
+            self._walk_list(before, after, path)
+        elif before is _ABSENT or after is _ABSENT or not _same(before, after, path):
+            if (isinstance(before, dict) or isinstance(after, dict)) and (_contains_mask(before) or _contains_mask(after)):
+                self._split(before, after, path)
+                return
+            self.record(path, before, after)
+
+    def _split(self, before: Any, after: Any, path: Path) -> None:
+        # A whole map of secret values added or removed: one masked change per key.
+        for side, value in (("before", before), ("after", after)):
+            if isinstance(value, dict):
+                for key in value:
+                    self.record((*path, key), value[key] if side == "before" else _ABSENT,
+                                value[key] if side == "after" else _ABSENT)
+
+    def _walk_list(self, before: list[Any], after: list[Any], path: Path) -> None:
+        key = merge_key(before, after, path[-1] if path else "")
+        if key is not None:
+            keys_before = [item[key] for item in before]
+            keys_after = [item[key] for item in after]
+            if len(set(map(str, keys_before))) == len(before) and len(set(map(str, keys_after))) == len(after):
+                index = {str(k): i for i, k in enumerate(keys_after)}
+                for item in before:
+                    j = index.pop(str(item[key]), None)
+                    label = f"{key}={item[key]}"
+                    self.walk(item, after[j] if j is not None else _ABSENT, (*path, label))
+                for j in sorted(index.values()):
+                    self.walk(_ABSENT, after[j], (*path, f"{key}={after[j][key]}"))
+                return
+        for i in range(max(len(before), len(after))):
+            self.walk(before[i] if i < len(before) else _ABSENT, after[i] if i < len(after) else _ABSENT, (*path, i))
+
+
+def _contains_mask(value: Any) -> bool:
+    if isinstance(value, dict):
+        return any(_contains_mask(item) for item in value.values())
+    if isinstance(value, list):
+        return any(_contains_mask(item) for item in value)
+    return _is_mask(value)
+
+
+def _shown(value: Any) -> Any:
+    """A value for the report: masked leaves replaced (a dict or list may hold some)."""
+    if isinstance(value, dict):
+        return {key: _shown(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_shown(item) for item in value]
+    return HIDDEN if _is_mask(value) else value
+
+
+def _display(before: Any, after: Any) -> tuple[Any, Any]:
+    """Both sides with masks shown as HIDDEN, and HIDDEN_CHANGED on the side that changed."""
+    if isinstance(before, dict) and isinstance(after, dict):
+        pairs = {key: _display(before.get(key, _ABSENT), after.get(key, _ABSENT)) for key in {*before, *after}}
+        return (
+            {key: pair[0] for key, pair in pairs.items() if key in before},
+            {key: pair[1] for key, pair in pairs.items() if key in after},
+        )
+    if _is_mask(after):
+        return _shown(before), (HIDDEN if before == after else HIDDEN_CHANGED)
+    return _shown(before), _shown(after)
+
+
+def to_yaml(doc: Any) -> str:
+    return yaml.safe_dump(doc, sort_keys=True, default_flow_style=False, allow_unicode=True, width=1000)
+
+
+def _unified(before: Any, after: Any, name: str) -> str:
+    old = to_yaml(before).splitlines(keepends=True) if before is not None else []
+    new = to_yaml(after).splitlines(keepends=True) if after is not None else []
+    return "".join(difflib.unified_diff(old, new, fromfile=f"base/{name}", tofile=f"head/{name}", n=3))
+
+
+def compare_docs(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -> ResourceChange | None:
+    """One resource at both revisions (None: absent there); None when nothing changed."""
+    doc = after if after is not None else before
+    assert doc is not None
+    key = resource_key(doc)
+    left = masked(before) if before is not None else None
+    right = masked(after) if after is not None else None
+    name = key.display.replace(" ", "/")
+    if left is None or right is None:
+        shown = _shown(left if left is not None else right)
+        change = ADDED if left is None else REMOVED
+        diff = _unified(None, shown, name) if change == ADDED else _unified(shown, None, name)
+        return ResourceChange(key, change, (), diff)
+    walker = _Walker()
+    walker.walk(left, right, ())
+    if not walker.changes:
+        return None
+    shown_before, shown_after = _display(left, right)
+    return ResourceChange(key, CHANGED, tuple(walker.changes), _unified(shown_before, shown_after, name))
+
+
+def compare_resources(
+    before: Iterable[Mapping[str, Any]], after: Iterable[Mapping[str, Any]]
+) -> list[ResourceChange]:
+    """Every resource that differs between two renders of a root, in key order."""
+    old = {resource_key(doc): doc for doc in before}
+    new = {resource_key(doc): doc for doc in after}
+    changes = []
+    for key in sorted(old.keys() | new.keys()):
+        change = compare_docs(old.get(key), new.get(key))
+        if change is not None:
+            changes.append(change)
+    return changes

@@ -1,0 +1,141 @@
+"""The compared roots arranged as a reviewer reads them: environment (production first), then
+Application, then resource; with the counts each group's one-line summary says."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from gitops_lint.diff.compare import ADDED, CHANGED, REMOVED, ResourceChange
+from gitops_lint.diff.render_at import ApplicationRef, RootRender
+from gitops_lint.environments import is_production, is_staging
+
+NO_ENVIRONMENT = ""  # roots and Applications whose environment nothing tells
+
+
+@dataclass(frozen=True)
+class Counts:
+    added: int = 0
+    changed: int = 0
+    removed: int = 0
+    pruned: int = 0  # of `removed`: Argo CD deletes them from the cluster (automated prune)
+
+    def __add__(self, other: Counts) -> Counts:
+        return Counts(self.added + other.added, self.changed + other.changed,
+                      self.removed + other.removed, self.pruned + other.pruned)
+
+    @property
+    def total(self) -> int:
+        return self.added + self.changed + self.removed
+
+    def phrase(self) -> str:
+        """`5 resources changed, 1 added, 1 removed (1 pruned by Argo CD)`."""
+        parts = []
+        if self.changed:
+            parts.append(f"{self.changed} changed")
+        if self.added:
+            parts.append(f"{self.added} added")
+        if self.removed:
+            pruned = f" ({self.pruned} pruned by Argo CD)" if self.pruned else ""
+            parts.append(f"{self.removed} removed{pruned}")
+        if not parts:
+            return "no resource changes"
+        noun = "resource" if self.total == 1 else "resources"
+        return f"{self.total} {noun}: " + ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class AppDiff:
+    """One Application (or, when none deploys it, the root itself) and what changes under it."""
+
+    name: str  # the Application's name, or the root directory
+    file: str | None  # the Application's file; None for a root no Application deploys
+    root: str
+    prune: bool
+    changes: tuple[ResourceChange, ...]
+    error: str | None = None  # the root did not render at one revision: nothing compared
+    previous_root: str | None = None  # the root this Application deployed at the base, when another
+
+    @property
+    def counts(self) -> Counts:
+        removed = sum(1 for c in self.changes if c.change == REMOVED)
+        return Counts(
+            added=sum(1 for c in self.changes if c.change == ADDED),
+            changed=sum(1 for c in self.changes if c.change == CHANGED),
+            removed=removed,
+            pruned=removed if self.prune else 0,
+        )
+
+    @property
+    def is_application(self) -> bool:
+        return self.file is not None
+
+
+@dataclass(frozen=True)
+class EnvironmentDiff:
+    name: str  # NO_ENVIRONMENT when unknown
+    apps: tuple[AppDiff, ...]
+
+    @property
+    def counts(self) -> Counts:
+        total = Counts()
+        for app in self.apps:
+            total = total + app.counts
+        return total
+
+    def summary(self) -> str:
+        """`production: 2 apps, 5 resources: 3 changed, 1 added, 1 removed (1 pruned by Argo CD)`."""
+        apps = sum(1 for app in self.apps if app.is_application)
+        roots = len(self.apps) - apps
+        label = self.name or "no environment"
+        failed = sum(1 for app in self.apps if app.error)
+        failures = f", {failed} not rendered" if failed else ""
+        parts = [f"{apps} app{'s' if apps != 1 else ''}"] if apps else []
+        if roots:  # overlays no Application deploys: say so rather than call them apps
+            parts.append(f"{roots} kustomize root{'s' if roots != 1 else ''}")
+        return f"{label}: {', '.join(parts)}, {self.counts.phrase()}{failures}"
+
+
+def environment_rank(name: str) -> tuple[int, str]:
+    """Production first, then staging, then the rest by name, the unknown last."""
+    if is_production(name):
+        return (0, name)
+    if is_staging(name):
+        return (1, name)
+    return (2, name) if name else (3, name)
+
+
+@dataclass(frozen=True)
+class ComparedRoot:
+    """One root's changes, with what the head (else base) revision says deploys it."""
+
+    render: RootRender
+    changes: tuple[ResourceChange, ...]
+    error: str | None
+    previous_root: str | None = None  # the Application's root at the base, when it changed
+
+
+def group(roots: Iterable[ComparedRoot]) -> tuple[EnvironmentDiff, ...]:
+    """Only roots with a change or an error appear; a root deployed by two Applications shows
+    under each (each applies it, maybe to another cluster)."""
+    by_env: dict[str, list[AppDiff]] = {}
+    for compared in roots:
+        if not compared.changes and compared.error is None:
+            continue
+        render = compared.render
+        applications: tuple[ApplicationRef | None, ...] = render.applications or (None,)
+        for app in applications:
+            environment = (app.environment if app is not None else None) or render.environment or NO_ENVIRONMENT
+            by_env.setdefault(environment, []).append(AppDiff(
+                name=app.name if app is not None else (render.root or "."),
+                file=app.file if app is not None else None,
+                root=render.root,
+                prune=app.prune if app is not None else False,
+                changes=compared.changes,
+                error=compared.error,
+                previous_root=compared.previous_root,
+            ))
+    return tuple(
+        EnvironmentDiff(name, tuple(sorted(apps, key=lambda a: (a.name, a.root))))
+        for name, apps in sorted(by_env.items(), key=lambda item: environment_rank(item[0]))
+    )

@@ -1,0 +1,216 @@
+"""The kustomize roots a change affects, rendered at one revision, with the Applications deploying them.
+
+This is the `check` pipeline's load and render stages run on a checkout (incremental: only
+the roots reading a changed file render), so the render cache is shared with `check`: a root
+whose input bytes did not change is never built twice, at either revision.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gitops_lint.config import Config
+from gitops_lint.context import CheckContext
+from gitops_lint.diff.revisions import TreeEntry
+from gitops_lint.environments import resolve_environment
+from gitops_lint.errors import UsageError
+from gitops_lint.model import Finding
+from gitops_lint.render.cache import default_cache_dir
+from gitops_lint.render.graph import ApplicationTarget, RenderGraph, build_graph, graph_for
+from gitops_lint.repo.files import DEFAULT_MAX_FILE_SIZE, collect_files, is_yaml_path
+from gitops_lint.repo.layout import build_layout, is_kustomization_file
+from gitops_lint.repo.parse_cache import ParseCache
+from gitops_lint.repo.sources import hot_tag, load_incrementally
+from gitops_lint.repo.yaml import load_yaml
+from gitops_lint.validate.schemas import SchemaRegistry
+
+
+@dataclass(frozen=True)
+class ApplicationRef:
+    """An Argo CD Application deploying a root: what a reviewer knows it by."""
+
+    name: str
+    file: str
+    environment: str | None
+    prune: bool  # syncPolicy.automated.prune: a resource gone from Git is deleted from the cluster
+
+
+@dataclass(frozen=True)
+class RootRender:
+    root: str
+    resources: tuple[Mapping[str, Any], ...]
+    error: str | None  # why it did not render (the resources are then empty)
+    environment: str | None  # of the root itself (config selectors, then its directory)
+    applications: tuple[ApplicationRef, ...]
+
+
+@dataclass
+class RevisionRender:
+    roots: dict[str, RootRender] = field(default_factory=dict)
+    targets: frozenset[str] = frozenset()  # every render target of this revision
+    kustomization_files: dict[str, str] = field(default_factory=dict)  # target → its file
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class RenderRequest:
+    """How to render: the `check` options that matter here."""
+
+    kustomize: str | None = None
+    allow_network: bool | None = None
+    use_cache: bool = True
+
+
+def _application_ref(config: Config, target: ApplicationTarget) -> ApplicationRef:
+    doc = target.doc
+    metadata = doc.get("metadata")
+    name = metadata.get("name") if isinstance(metadata, dict) else None
+    spec = doc.get("spec")
+    sync = spec.get("syncPolicy") if isinstance(spec, dict) else None
+    automated = sync.get("automated") if isinstance(sync, dict) else None
+    prune = isinstance(automated, dict) and automated.get("prune") is True
+    return ApplicationRef(
+        name=name if isinstance(name, str) and name else target.path,
+        file=target.path,
+        environment=resolve_environment(config, target.path, doc),
+        prune=prune,
+    )
+
+
+def _failure_text(target: str, findings: Iterable[Finding], notes: Iterable[str]) -> str:
+    label = target or "."
+    for finding in findings:
+        if finding.rule == "kustomize-build-fails" and label in finding.message:
+            return finding.message
+    for note in notes:
+        if note.startswith(f"not rendered {label}:"):
+            return note.removeprefix("not rendered ")
+    return f"{label} did not render"
+
+
+def _context(root: Path, config: Config, focus: set[str], request: RenderRequest, keep_parse_cache: bool) -> CheckContext:
+    # Only the user's work tree is listed by git: a temporary copy is walked (it holds
+    # exactly the revision's files, and may sit inside some other repository's tree).
+    files = collect_files(root, exclude=config.exclude, use_git=keep_parse_cache,
+                          max_file_size=config.max_file_size or DEFAULT_MAX_FILE_SIZE)
+    schemas = SchemaRegistry(config.kubernetes_version, config.strict)
+    ctx = CheckContext(root=root, config=config, files=files, schemas=schemas)
+    ctx.focus = set(focus)
+    cache_dir = default_cache_dir(root) if request.use_cache else None
+    if keep_parse_cache:
+        # A temporary checkout's parse entries would be keyed by a directory that is gone next
+        # run: only the user's own work tree keeps them.
+        ctx.parse_cache = ParseCache.for_repo(cache_dir, root, tagger=hot_tag)
+    yaml_files = [f for f in files.files if is_yaml_path(f.path)]
+    load_incrementally(ctx, yaml_files, render=True)
+    if ctx.parse_cache is not None:
+        ctx.parse_cache.save(f.path for f in yaml_files)
+    return ctx
+
+
+@dataclass(frozen=True)
+class _Document:
+    """What the render graph reads of an Application: its file, document index and data."""
+
+    path: str
+    index: int
+    doc: Mapping[str, Any]
+
+
+def files_to_render(
+    entries: Mapping[str, TreeEntry],
+    read: Callable[[list[str]], list[bytes]],
+    changed: Iterable[str],
+    also: Iterable[str],
+    application_files: Iterable[str],
+) -> dict[str, TreeEntry]:
+    """The files of a revision (`entries`, not on disk) that rendering the affected roots reads.
+
+    The render graph needs only the kustomization files and the file list: built from those
+    (read from git, never written), it names the affected roots and every file they read.
+    Those, the changed files and the Applications deploying the roots are all a render of
+    this revision needs on disk; the rest of the repo stays in git.
+    """
+    paths = list(entries)
+    kustomization_files = [path for path in paths if is_kustomization_file(path)]
+    docs = {}
+    for path, content in zip(kustomization_files, read(kustomization_files), strict=True):
+        loaded = load_yaml(content.decode("utf-8", "replace"))
+        if loaded.documents and isinstance(loaded.documents[0].data, dict):
+            docs[path] = loaded.documents[0].data
+    changed = set(changed)
+    # A changed Application makes the root it deploys (at this revision) affected.
+    changed_yaml = sorted(path for path in changed if path in entries and is_yaml_path(path))
+    applications = [
+        _Document(path, index, document.data)
+        for path, content in zip(changed_yaml, read(changed_yaml), strict=True)
+        if b"argoproj.io" in content
+        for index, document in enumerate(load_yaml(content.decode("utf-8", "replace")).documents)
+        if isinstance(document.data, dict)
+    ]
+    graph = build_graph(Path("/nonexistent-gitops-lint-tree"), build_layout(docs, paths), paths, applications)
+    focus = changed | {graph.kustomizations[root].file for root in also if root in graph.kustomizations}
+    needed = focus | set(application_files)
+    for target in graph.affected(focus):
+        needed |= graph.inputs(target)
+        # Every kustomization of the closure is read, and a directory reference needs its own.
+        needed |= {graph.kustomizations[member].file for member in graph.closure(target) if member in graph.kustomizations}
+    return {path: entries[path] for path in sorted(needed) if path in entries}
+
+
+def render_revision(
+    root: Path,
+    config: Config,
+    changed: Iterable[str],
+    request: RenderRequest,
+    also: Iterable[str] = (),
+    keep_parse_cache: bool = False,
+) -> RevisionRender:
+    """Render every root of the checkout at `root` that reads a file of `changed`.
+
+    `also`: root directories to render as well when they exist here (the other revision's
+    affected roots, so a root both sides have is compared even if only one side reads a
+    changed path).
+    """
+    from gitops_lint.check import CheckOptions
+    from gitops_lint.render.stage import render_repo
+
+    focus = set(changed)
+    ctx = _context(root, config, focus, request, keep_parse_cache)
+    graph: RenderGraph = graph_for(ctx)
+    wanted = set(also) & set(graph.targets)
+    # The kustomization file of a wanted root makes it (and only it) an affected root.
+    ctx.focus = focus | {graph.kustomizations[target].file for target in wanted}
+    affected = graph.affected(ctx.focus)
+    options = CheckOptions(
+        paths=(root,), kustomize=request.kustomize, allow_network=request.allow_network,
+        use_cache=request.use_cache, require_render=True,
+    )
+    try:
+        findings = list(render_repo(ctx, options))
+    except UsageError as problem:
+        if "kustomize not found" in str(problem):
+            raise UsageError("kustomize not found (no kustomize or kubectl on PATH): gitops-lint diff needs one to render") from problem
+        raise
+    result = RevisionRender(targets=frozenset(graph.targets), notes=list(ctx.notes))
+    by_root: dict[str, list[Mapping[str, Any]]] = {target: [] for target in affected}
+    for resource in ctx.rendered:
+        if resource.rendered_from in by_root:
+            by_root[resource.rendered_from].append(resource.doc)
+    for target in affected:
+        kustomization = graph.kustomizations[target]
+        result.kustomization_files[target] = kustomization.file
+        error = None if target in ctx.rendered_roots else _failure_text(target, findings, ctx.notes)
+        if error is not None and "renders no resources" in error:
+            error = None  # an empty root is a render like any other: everything it had is removed
+        result.roots[target] = RootRender(
+            root=target,
+            resources=tuple(by_root[target]),
+            error=error,
+            environment=resolve_environment(config, kustomization.file),
+            applications=tuple(_application_ref(config, app) for app in graph.applications_of(target)),
+        )
+    return result

@@ -1,0 +1,252 @@
+"""The diff as text (coloured like `git diff`), JSON (a versioned contract, docs/diff.md) and
+Markdown for a pull-request comment (collapsible per Application, within GitHub's limit).
+
+Every reporter's output passes through the run's redactor last: a secret value a render held
+can reach no format, even through a field that is not a Secret's (an env var, an annotation).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+
+from gitops_lint.diff.command import DiffReport, DiffResult
+from gitops_lint.diff.compare import ADDED, CHANGED, REMOVED, ResourceChange
+from gitops_lint.diff.group import AppDiff, Counts
+from gitops_lint.rules.secrets import credential_spans
+
+JSON_VERSION = 1
+# GitHub refuses a comment body longer than this (characters).
+COMMENT_LIMIT = 65_536
+# The hidden line a workflow finds its own comment by, to edit it instead of adding another.
+COMMENT_MARKER = "<!-- gitops-lint-diff -->"
+_SIGN = {ADDED: "+", REMOVED: "-", CHANGED: "~"}
+
+
+def _revision_line(report: DiffReport) -> str:
+    revisions = report.revisions
+    head = revisions.head_name if revisions.head is None else f"{revisions.head_name} ({revisions.head[:12]})"
+    return (
+        f"base {revisions.base_name} ({revisions.base[:12]}) -> head {head}: "
+        f"{report.changed_files} files changed, {report.roots_compared} roots affected"
+    )
+
+
+def _total(report: DiffReport) -> Counts:
+    total = Counts()
+    for env in report.environments:
+        total = total + env.counts
+    return total
+
+
+def _app_title(app: AppDiff) -> str:
+    where = f"{app.root or '.'}" + (f" (was {app.previous_root or '.'})" if app.previous_root is not None else "")
+    flags = " [auto-prune]" if app.prune else ""
+    if app.is_application:
+        return f"Application {app.name} ({app.file}) -> {where}{flags}"
+    return f"kustomize root {where} (no Application deploys it)"
+
+
+def _prune_note(app: AppDiff, change: ResourceChange) -> str:
+    if change.change != REMOVED or not app.is_application:
+        return ""
+    if app.prune:
+        return " (Argo CD will delete it: automated prune)"
+    return " (Argo CD will not delete it without prune: it stays running, out of sync)"
+
+
+# -- text ------------------------------------------------------------------------------------
+
+_COLOURS = {"+": "\033[32m", "-": "\033[31m", "@": "\033[36m", "bold": "\033[1m"}
+_RESET = "\033[0m"
+
+
+def _paint(line: str, colour: bool) -> str:
+    if not colour:
+        return line
+    if line.startswith(("+++", "---")):
+        return _COLOURS["bold"] + line + _RESET
+    code = _COLOURS.get(line[:1])
+    return code + line + _RESET if code else line
+
+
+def render_text(result: DiffResult, color: bool = False) -> str:
+    report = result.report
+    lines = [f"gitops-lint diff: {_revision_line(report)}"]
+    if not report.environments:
+        lines.append("no rendered resource changes")
+    for env in report.environments:
+        lines += ["", _bold(env.summary(), color)]
+        for app in env.apps:
+            lines.append(f"  {_app_title(app)}: {app.counts.phrase()}")
+            if app.error:
+                lines.append(f"    not compared: {app.error}")
+            for change in app.changes:
+                lines.append(f"    {_SIGN[change.change]} {change.key.display}{_prune_note(app, change)}")
+                lines += ["      " + _paint(line, color)
+                          for line in change.diff.splitlines()]
+    lines += _removal_lines(report)
+    return _scrub(result, "\n".join(lines) + "\n")
+
+
+def _bold(text: str, color: bool) -> str:
+    return _COLOURS["bold"] + text + _RESET if color else text
+
+
+def _removal_lines(report: DiffReport) -> list[str]:
+    if not report.removals:
+        return []
+    lines = ["", f"{len(report.removals)} resources removed where --fail-on-removal forbids it:"]
+    for removal in report.removals:
+        lines.append(f"  {removal.environment}: {removal.application}: {removal.change.key.display}")
+    return lines
+
+
+# -- JSON ------------------------------------------------------------------------------------
+
+
+def _counts_json(counts: Counts) -> dict[str, int]:
+    return {"added": counts.added, "changed": counts.changed, "removed": counts.removed, "pruned": counts.pruned}
+
+
+def _change_json(app: AppDiff, change: ResourceChange) -> dict[str, Any]:
+    return {
+        **change.key.to_json(),
+        "change": change.change,
+        "pruned": change.change == REMOVED and app.prune,
+        "fields": [
+            {"path": f.path, "before": f.before, "after": f.after, "masked": f.masked} for f in change.fields
+        ],
+        "diff": change.diff,
+    }
+
+
+def to_json(report: DiffReport) -> dict[str, Any]:
+    revisions = report.revisions
+    return {
+        "version": JSON_VERSION,
+        "base": {"revision": revisions.base_name, "commit": revisions.base},
+        "head": {"revision": revisions.head_name, "commit": revisions.head},
+        "summary": {
+            "changed_files": report.changed_files,
+            "roots_affected": report.roots_compared,
+            **_counts_json(_total(report)),
+        },
+        "environments": [
+            {
+                "name": env.name or None,
+                "summary": env.summary(),
+                **_counts_json(env.counts),
+                "applications": [
+                    {
+                        "name": app.name,
+                        "file": app.file,
+                        "root": app.root,
+                        "previous_root": app.previous_root,
+                        "prune": app.prune,
+                        "error": app.error,
+                        **_counts_json(app.counts),
+                        "resources": [_change_json(app, change) for change in app.changes],
+                    }
+                    for app in env.apps
+                ],
+            }
+            for env in report.environments
+        ],
+        "fail_on_removal": list(report.fail_on_removal),
+        "removals": [
+            {"environment": r.environment, "application": r.application, **r.change.key.to_json()}
+            for r in report.removals
+        ],
+    }
+
+
+def render_json(result: DiffResult, color: bool = False) -> str:
+    return _scrub(result, json.dumps(to_json(result.report), indent=2, sort_keys=True, default=str) + "\n")
+
+
+# -- Markdown --------------------------------------------------------------------------------
+
+
+def _fence(text: str) -> str:
+    """A code fence longer than any backtick run inside `text`, so nothing in it can close it."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    return "`" * max(3, longest + 1)
+
+
+def _md_header(report: DiffReport) -> list[str]:
+    lines = [COMMENT_MARKER, "### gitops-lint diff", "", html.escape(_revision_line(report)), ""]
+    if not report.environments:
+        return [*lines, "No rendered resource changes."]
+    lines += ["| environment | apps or roots | changed | added | removed | pruned |", "|---|---:|---:|---:|---:|---:|"]
+    for env in report.environments:
+        counts = env.counts
+        lines.append(f"| {_cell(env.name or 'no environment')} | {len(env.apps)} | {counts.changed} | "
+                     f"{counts.added} | {counts.removed} | {counts.pruned} |")
+    if report.removals:
+        lines += ["", f"**{len(report.removals)} resources removed where the run forbids it** "
+                      f"(`--fail-on-removal {' '.join(report.fail_on_removal)}`)."]
+    return lines
+
+
+def _cell(text: str) -> str:
+    return html.escape(text).replace("|", "\\|")
+
+
+def _md_app(app: AppDiff, detail: str) -> list[str]:
+    """One Application as a <details> block; `detail`: "diff", "list" or "summary"."""
+    was = f", was {html.escape(app.previous_root or '.')}" if app.previous_root is not None else ""
+    where = f" ({html.escape(app.root or '.')}{was})" if app.is_application else " (kustomize root, no Application)"
+    summary = f"<b>{html.escape(app.name)}</b>{where}: {html.escape(app.counts.phrase())}"
+    if app.prune:
+        summary += " · auto-prune"
+    if detail == "summary":
+        return [f"- {summary}"]
+    lines = ["<details>", f"<summary>{summary}</summary>", ""]
+    if app.is_application:
+        lines += [f"Application file: `{app.file}`", ""]
+    if app.error:
+        lines += [f"Not compared: {html.escape(app.error)}", ""]
+    for change in app.changes:
+        note = _prune_note(app, change)
+        lines.append(f"- `{_SIGN[change.change]}` **{html.escape(change.key.display)}** {change.change}"
+                     f"{html.escape(note)}")
+        if detail == "diff" and change.diff:
+            fence = _fence(change.diff)
+            lines += ["", f"  {fence}diff", *("  " + line for line in change.diff.splitlines()), f"  {fence}", ""]
+    return [*lines, "", "</details>", ""]
+
+
+def _markdown(report: DiffReport, detail: str) -> str:
+    lines = _md_header(report)
+    for env in report.environments:
+        lines += ["", f"#### {html.escape(env.name or 'no environment')}", "", html.escape(env.summary()), ""]
+        for app in env.apps:
+            lines += _md_app(app, detail)
+    if detail != "diff":
+        lines += ["", f"_Shortened to fit a GitHub comment ({'resource lists' if detail == 'list' else 'summaries'} "
+                      "only): run `gitops-lint diff` for the full diff._"]
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def render_markdown(result: DiffResult, color: bool = False, limit: int = COMMENT_LIMIT) -> str:
+    """The fullest form that fits `limit`: diffs, else resource lists, else one line per app."""
+    text = ""
+    for detail in ("diff", "list", "summary"):
+        text = _scrub(result, _markdown(result.report, detail))
+        if len(text) <= limit:
+            return text
+    ending = "\n\n_Cut to fit a GitHub comment: run `gitops-lint diff` for the rest._\n"
+    cut = text[: limit - len(ending)]
+    return cut[: cut.rfind("\n")] + ending
+
+
+def _scrub(result: DiffResult, text: str) -> str:
+    return result.redactor.scrub(text, credential_spans)
+
+
+Reporter = Callable[..., str]
+REPORTERS: dict[str, Reporter] = {"text": render_text, "json": render_json, "markdown": render_markdown}
