@@ -308,8 +308,6 @@ def diff_command(ctx: click.Context, paths: tuple[Path, ...], base: str | None, 
                  outputs: tuple[str, ...], fail_on_removal: tuple[str, ...], kustomize: str | None,
                  allow_network: bool | None, no_cache: bool, color: bool | None, verbose: bool) -> None:
     """What a change does to the rendered manifests, per environment and Application."""
-    # Imported here: report-writing helpers at the top of this module change with check's error handling.
-    from gitops_lint.atomic_file import write_text_atomically as write_output
     from gitops_lint.diff.command import DiffOptions, run_diff
     from gitops_lint.diff.report import REPORTERS
 
@@ -323,7 +321,7 @@ def diff_command(ctx: click.Context, paths: tuple[Path, ...], base: str | None, 
             for note in result.report.notes:
                 click.echo(f"gitops-lint: {note}", err=True)
         for target_format, path in targets:
-            write_output(path, REPORTERS[target_format](result))
+            write_report(path, REPORTERS[target_format](result))
         painted = _color(color) and fmt == "text"
         click.echo(REPORTERS[fmt](result, color=painted), nl=False, color=painted)
         return result.exit_code
