@@ -439,6 +439,17 @@ _NOTIFICATIONS_CM = (
     "  defaultTriggers: |\n    - on-sync-failed\n"
 )
 
+# The repo configures Argo CD itself: the notification settings belong in it.
+_ARGOCD_CM = """---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: argocd-cm
+  namespace: argocd
+data:
+  url: https://argocd.example.com
+"""
+
 NOTIFICATIONS_CONFIGURED = meta(
     "notifications-configured",
     "No Argo CD notification for failed syncs or degraded apps",
@@ -447,8 +458,10 @@ NOTIFICATIONS_CONFIGURED = meta(
     "Without a notification a failed sync or a Degraded app is noticed only by whoever opens "
     "the Argo CD UI; with automated sync nobody is watching. The seed's checklist item 8: set "
     "up Slack/email notifications for sync events. Reported once per repo, and only for repos "
-    "that hold Argo CD Applications (argocd-notifications-cm installed from elsewhere, e.g. a "
-    "Helm release, is invisible here: switch the rule off then).",
+    "that hold Argo CD Applications and configure Argo CD itself (argocd-cm, an `ArgoCD` "
+    "operator resource, argo-cd Helm values); an apps-only repo gets agent-config-not-in-repo "
+    "instead. The operator's `spec.notifications.enabled: true` installs the default catalog, "
+    "whose triggers include on-sync-failed and on-health-degraded.",
     "Commit `argocd-notifications-cm` with a service (e.g. `service.slack`), the triggers "
     "`trigger.on-sync-failed` and/or `trigger.on-health-degraded`, and a subscription "
     "(`defaultTriggers` or `notifications.argoproj.io/subscribe.*` annotations).",
@@ -458,7 +471,7 @@ NOTIFICATIONS_CONFIGURED = meta(
             "apiVersion: argoproj.io/v1alpha1\n",
             "apiVersion: argoproj.io/v1alpha1  # expect: notifications-configured\n",
             1,
-        ),
+        ) + _ARGOCD_CM,
     ),
     references=("https://argo-cd-notifications.readthedocs.io/en/stable/catalog/",),
 )
@@ -472,6 +485,17 @@ def _is_failure_trigger(key: str, value: Any) -> bool:
     if "sync-failed" in name or "degraded" in name.lower():
         return True
     return "Degraded" in text or ("operationState" in text and ("Failed" in text or "Error" in text))
+
+
+def _operator_notifications_enabled(resource: Resource) -> bool:
+    """The Argo CD operator's `ArgoCD` resource with notifications on: the operator then creates
+    the notifications controller and its default catalog, whose triggers include
+    on-sync-failed and on-health-degraded."""
+    if resource.kind != "ArgoCD" or not resource.api_version.startswith("argoproj.io/"):
+        return False
+    spec = resource.doc.get("spec")
+    notifications = spec.get("notifications") if isinstance(spec, dict) else None
+    return isinstance(notifications, dict) and notifications.get("enabled") in (True, "true")
 
 
 @repo_rule(NOTIFICATIONS_CONFIGURED)
@@ -490,6 +514,12 @@ def check_notifications_configured(ctx: CheckContext) -> Iterator[Finding]:
             data = resource.doc.get("data")
             if isinstance(data, dict) and any(_is_failure_trigger(str(k), v) for k, v in data.items()):
                 return
+        if _operator_notifications_enabled(resource):
+            return
+    from gitops_lint.rules.agent_install import argocd_configs, argocd_managed_at
+
+    if argocd_managed_at(ctx, argocd_configs(ctx)) is None:
+        return  # an apps-only repo: agent-config-not-in-repo says so once; the install lives elsewhere
     first = min(applications, key=lambda r: (r.path, r.line))
     yield ctx.finding(
         NOTIFICATIONS_CONFIGURED,

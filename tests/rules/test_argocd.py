@@ -341,6 +341,22 @@ def test_notifications_only_for_repos_with_applications(make_repo: Callable[...,
     assert finding["severity"] == "info" and finding["path"] == "argocd/app.yaml"
 
 
+def test_notifications_are_left_to_the_repo_that_installs_argo_cd(make_repo: Callable[..., Path]) -> None:
+    # Apps only: the notifications config lives with the install, elsewhere.
+    root = make_repo({"argocd/app.yaml": _app()})
+    _code, report = check_json(root, "--no-render", "--rule", "notifications-configured")
+    assert report["findings"] == []
+
+
+def test_the_operators_notifications_switch_counts_as_configured(make_repo: Callable[..., Path]) -> None:
+    argocd = "apiVersion: argoproj.io/v1beta1\nkind: ArgoCD\nmetadata: {name: argocd}\nspec:\n  notifications:\n    enabled: {on}\n"
+    for enabled, expected in (("true", 0), ("false", 1)):
+        root = make_repo({"argocd/app.yaml": _app(), "argocd/argocd.yaml": argocd.replace("{on}", enabled)},
+                         name=f"operator-{enabled}")
+        _code, report = check_json(root, "--no-render", "--rule", "notifications-configured")
+        assert len(report["findings"]) == expected, enabled
+
+
 # --- production-environment-unknown -------------------------------------------------------------
 
 UNKNOWN = "production-environment-unknown"
