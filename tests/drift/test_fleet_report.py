@@ -138,15 +138,23 @@ def test_html_report_in_chromium(fleet: tuple[Path, Path], tmp_path: Path) -> No
 
 def test_html_report_is_self_contained_and_escaped(fleet: tuple[Path, Path], tmp_path: Path) -> None:
     repo, live = fleet
-    # A hostile name in Git: it must arrive as text, never as markup.
-    (repo / "argocd/api-us.yaml").write_text(application("api-us", "apps/api", server=US).replace(
-        "name: api-us", "name: api-us\n  annotations: {note: x}"))
+    # Live values are anybody's text: markup in them must arrive as text.
+    hostile = '</pre></td><script>alert(1)</script><img src="https://evil.example.net/x">'
+    config = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "api-config", "namespace": "prod"},
+              "data": {"MOTD": "hello"}}
+    (repo / "apps/api/config.yaml").write_text(dump(config))
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "config")
+    objects = yaml.safe_load((live / "us.example.com/objects.yaml").read_text())
+    objects["items"].append(edit(live_of(config, app="api-us"), "/data/MOTD", hostile))
+    (live / "us.example.com/objects.yaml").write_text(dump(objects))
     html = _run(repo, live, tmp_path, "html")["html"].read_text()
     tree = lxml.html.fromstring(html)
     assert not tree.xpath("//*[@src] | //link | //iframe | //object | //img")
     assert all(href.startswith("#") for href in tree.xpath("//@href"))
     assert len(tree.xpath("//script")) == 1 and "default-src 'none'" in html
-    assert not re.search(r"https?://(?!(us|eu)\.example\.com)", html)
+    assert "evil.example.net" in tree.text_content()  # shown, as text
+    assert not re.search(r"https?://(?!(us|eu)\.example\.com)", html.replace("https://evil.example.net/x", ""))
 
 
 @pytest.mark.parametrize("fmt", ["html", "openmetrics", "json"])
