@@ -84,7 +84,13 @@ _JS = """
       row.querySelectorAll('td.cell').forEach(function(td){var m=match(td,s);td.classList.toggle('dim',!m);any=any||m;});
       row.hidden=!any;
     });
-    document.querySelectorAll('article.app').forEach(function(a){var m=match(a,s);a.hidden=!m;if(m)shown++;});
+    var q=s.q.toLowerCase();
+    document.querySelectorAll('article.app').forEach(function(a){
+      var m=match(a,s);a.hidden=!m;if(m)shown++;
+      // A search for a resource shows that resource, unless it names the Application itself.
+      var whole=!q||a.dataset.name.toLowerCase().indexOf(q)>=0;
+      a.querySelectorAll('tr.resource').forEach(function(tr){tr.hidden=!whole&&tr.dataset.text.toLowerCase().indexOf(q)<0;});
+    });
     document.getElementById('f-count').textContent=shown+' shown';
     var parts=[];ids.forEach(function(k){if(s[k])parts.push(k+'='+encodeURIComponent(s[k]));});
     history.replaceState(null,'',parts.length?'#'+parts.join('&'):location.pathname+location.search);
@@ -201,7 +207,8 @@ def _resource_rows(app: ApplicationResult) -> list[str]:
         if resource.diff:
             body += f"<details><summary>diff</summary><pre>{escape(resource.diff)}</pre></details>"
         out.append(
-            f'<tr class="resource" data-status="{_attr(resource.status)}"><td>{_badge(resource.status)}</td>'
+            f'<tr class="resource" data-status="{_attr(resource.status)}" data-text="{_attr(resource.display)}">'
+            f"<td>{_badge(resource.status)}</td>"
             f"<td><code>{escape(resource.display)}</code></td>"
             f"<td>{_badge(resource.health) if resource.health else ''}</td>"
             f"<td>{body}</td><td>{_sources(resource)}</td></tr>"
@@ -218,7 +225,8 @@ def _article(report: DriftReport, app: ApplicationResult) -> list[str]:
         meta.append(f"path {app.path}")
     meta.append(f"audited {report.audited_at(app)}")
     out = [
-        f'<article class="app" id="{_anchor(app)}" {_data(app)}>',
+        f'<article class="app" id="{_anchor(app)}" {_data(app)} '
+        f'data-name="{_attr(" ".join([app.name, app.cluster, app.namespace]))}">',
         f"<h2>{escape(app.name)} <small>on {escape(app.cluster)}</small>{_badge(app.sync)}{_badge(app.health)}</h2>",
         f'<div class="meta">{escape(" · ".join(meta))}</div>',
     ]
@@ -242,7 +250,7 @@ def render_html(report: DriftReport) -> str:
         "<title>gitops-lint drift report</title>",
         f"<style>{_CSS}</style></head><body>",
         "<header><h1>Drift audit</h1>",
-        f'<p class="summary">{summary.applications} Applications on {len(clusters)} clusters, '
+        f'<p class="summary">{_plural(summary.applications, "Application")} on {_plural(len(clusters), "cluster")}, '
         f"<strong>{summary.out_of_sync} out of sync</strong>; {summary.modified} modified, "
         f"{summary.missing} missing, {summary.extra} extra resources, {summary.errors} errors. "
         f"Generated {escape(report.generated_at)} by gitops-lint {escape(__version__)}.</p></header>",

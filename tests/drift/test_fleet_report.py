@@ -122,7 +122,11 @@ def test_html_report_in_chromium(fleet: tuple[Path, Path], tmp_path: Path) -> No
     assert _visible_articles(filtered) == {f"web-eu@{EU}"}
     filtered_tree = lxml.html.fromstring(filtered)
     assert filtered_tree.xpath("//tr[@data-app='api-us']")[0].get("hidden") is not None
-    assert _visible_articles(_chromium(f"{url}#q=api-old", tmp_path / "profile-3", "--dump-dom")) == {f"api-us@{US}"}
+    searched = _chromium(f"{url}#q=api-old", tmp_path / "profile-3", "--dump-dom")
+    assert _visible_articles(searched) == {f"api-us@{US}"}
+    shown = [row.xpath("string(td[2])") for row in lxml.html.fromstring(searched).xpath("//tr[@class='resource']")
+             if row.get("hidden") is None]
+    assert shown == ["Secret prod/api-old"]  # the resource searched for, not its neighbours
     assert _visible_articles(_chromium(f"{url}#cluster={EU}", tmp_path / "profile-4", "--dump-dom")) == {f"web-eu@{EU}"}
     # The screenshot is the artifact a person looks at.
     shot = tmp_path / "drift-report.png"
