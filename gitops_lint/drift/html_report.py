@@ -131,6 +131,13 @@ def _badge(value: str) -> str:
     return f'<span class="badge b-{_attr(value)}">{escape(value)}</span>'
 
 
+def _health(resource: ResourceResult) -> str:
+    if not resource.health:
+        return ""
+    badge = _badge(resource.health)
+    return f'<span title="{_attr(resource.health_message)}">{badge}</span>' if resource.health_message else badge
+
+
 def _options(values: list[str]) -> str:
     return '<option value="">all</option>' + "".join(f'<option value="{_attr(v)}">{escape(v)}</option>' for v in values)
 
@@ -210,7 +217,7 @@ def _resource_rows(app: ApplicationResult) -> list[str]:
             f'<tr class="resource" data-status="{_attr(resource.status)}" data-text="{_attr(resource.display)}">'
             f"<td>{_badge(resource.status)}</td>"
             f"<td><code>{escape(resource.display)}</code></td>"
-            f"<td>{_badge(resource.health) if resource.health else ''}</td>"
+            f"<td>{_health(resource)}</td>"
             f"<td>{body}</td><td>{_sources(resource)}</td></tr>"
         )
     out.append("</tbody></table>")

