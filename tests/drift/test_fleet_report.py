@@ -107,6 +107,8 @@ def test_html_report_in_chromium(fleet: tuple[Path, Path], tmp_path: Path) -> No
     assert set(cells) == {("api-us", US), ("web-eu", EU)}
     assert "sync-OutOfSync" in cells["api-us", US].get("class")
     assert "sync-Synced" in cells["web-eu", EU].get("class")
+    assert [b.text for b in cells["web-eu", EU].xpath(".//span")] == ["Synced", "Healthy"]
+    assert "b-Healthy" in cells["web-eu", EU].xpath(".//span")[1].get("class")
     assert _visible_articles(dom) == {f"api-us@{US}", f"web-eu@{EU}"}
     # The drifted resource, its change and attribution, and the commit that last changed its file.
     rows = {row.xpath("string(td[2])"): row for row in tree.xpath("//tr[@class='resource']")}
@@ -200,10 +202,13 @@ def test_openmetrics_parses_and_counts(fleet: tuple[Path, Path], tmp_path: Path)
 
 def test_openmetrics_counts_audit_errors(tmp_path: Path) -> None:
     repo = write(tmp_path / "repo", {"argocd/broken.yaml": application("broken", "apps/missing", server=US)})
-    out = tmp_path / "m.prom"
+    out, html = tmp_path / "m.prom", tmp_path / "r.html"
     result = run_cli("drift", str(repo), "--live-snapshot", str(write(tmp_path / "live", {"x.yaml": ""})),
-                     "--worktree", "--quiet", f"--output=openmetrics={out}")
+                     "--worktree", "--quiet", f"--output=openmetrics={out}", f"--output=html={html}")
     assert result.exit_code == 2, result.output
+    [article] = lxml.html.fromstring(html.read_text()).xpath("//article")
+    assert article.get("data-sync") == "Unknown"
+    assert "Could not audit" in article.xpath("string(.//p[@class='error'])")
     metrics = _families(out.read_text())
     assert metrics["gitops_lint_drift_audit_errors"] == {_labels("broken", US): 1}
     assert metrics["gitops_lint_drift_application_sync_unknown"] == {_labels("broken", US): 1}
