@@ -119,8 +119,12 @@ def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
-def _anchor(app: ApplicationResult) -> str:
-    return "app-" + re.sub(r"[^A-Za-z0-9_-]+", "-", f"{app.name}--{app.cluster}").strip("-")
+def _anchors(report: DriftReport) -> dict[int, str]:
+    """A unique fragment id per Application: readable, numbered so that no two collide."""
+    return {
+        id(app): f"app-{index}-" + re.sub(r"[^A-Za-z0-9_-]+", "-", f"{app.name}--{app.cluster}").strip("-")
+        for index, app in enumerate(report.applications)
+    }
 
 
 def _attr(value: str) -> str:
@@ -156,7 +160,7 @@ def _data(app: ApplicationResult) -> str:
             f'data-cluster="{_attr(app.cluster)}" data-text="{_attr(text)}"')  # fmt: skip
 
 
-def _matrix(report: DriftReport, clusters: list[str]) -> list[str]:
+def _matrix(report: DriftReport, clusters: list[str], anchors: dict[int, str]) -> list[str]:
     cells: dict[tuple[str, str], ApplicationResult] = {(a.name, a.cluster): a for a in report.applications}
     names = sorted({a.name for a in report.applications})
     out = ['<table id="matrix"><thead><tr><th>Application</th>']
@@ -173,7 +177,7 @@ def _matrix(report: DriftReport, clusters: list[str]) -> list[str]:
             title = f"{app.name} on {app.cluster}: {app.sync}, {app.health}" + (f"; {counts}" if counts else "")
             out.append(
                 f'<td class="cell sync-{_attr(app.sync)}" {_data(app)} title="{_attr(title)}">'
-                f'<a href="#{_anchor(app)}">{_badge(app.sync)}{_badge(app.health)}'
+                f'<a href="#{anchors[id(app)]}">{_badge(app.sync)}{_badge(app.health)}'
                 f"{f'<br><small>{escape(counts)}</small>' if counts else ''}</a></td>"
             )
         out.append("</tr>")
@@ -226,13 +230,13 @@ def _resource_rows(app: ApplicationResult) -> list[str]:
     return out
 
 
-def _article(report: DriftReport, app: ApplicationResult) -> list[str]:
+def _article(report: DriftReport, app: ApplicationResult, anchor: str) -> list[str]:
     meta = [f"namespace {app.namespace or '-'}", f"revision {app.revision}"]
     if app.path:
         meta.append(f"path {app.path}")
     meta.append(f"audited {report.audited_at(app)}")
     out = [
-        f'<article class="app" id="{_anchor(app)}" {_data(app)} '
+        f'<article class="app" id="{anchor}" {_data(app)} '
         f'data-name="{_attr(" ".join([app.name, app.cluster, app.namespace]))}">',
         f"<h2>{escape(app.name)} <small>on {escape(app.cluster)}</small>{_badge(app.sync)}{_badge(app.health)}</h2>",
         f'<div class="meta">{escape(" · ".join(meta))}</div>',
@@ -268,10 +272,11 @@ def render_html(report: DriftReport) -> str:
         '<label>Search <input id="f-q" type="search" placeholder="application, resource"></label>',
         '<span id="f-count"></span></form>',
     ]
-    out += _matrix(report, clusters)
+    anchors = _anchors(report)
+    out += _matrix(report, clusters, anchors)
     out.append('<section id="details">')
     for app in sorted(report.applications, key=lambda a: (a.sync == SYNCED, a.name, a.cluster)):
-        out += _article(report, app)
+        out += _article(report, app, anchors[id(app)])
     out.append("</section>")
     out.append(f"<script>{_JS}</script></body></html>")
     return "\n".join(out) + "\n"

@@ -42,7 +42,9 @@ def _timestamp(iso: str) -> float:
 
 
 def _app_labels(app: ApplicationResult) -> dict[str, str]:
-    return {"application": app.name, "cluster": app.cluster, "namespace": app.namespace}
+    # Not `cluster`/`namespace`: scrape configs and external labels commonly set those, and a
+    # clash renames ours to `exported_namespace` (Argo CD's metrics say dest_namespace too).
+    return {"application": app.name, "destination": app.cluster, "dest_namespace": app.namespace}
 
 
 def render_openmetrics(report: DriftReport) -> str:

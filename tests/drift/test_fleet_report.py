@@ -158,6 +158,9 @@ def test_html_report_is_self_contained_and_escaped(fleet: tuple[Path, Path], tmp
     tree = lxml.html.fromstring(html)
     assert not tree.xpath("//*[@src] | //link | //iframe | //object | //img")
     assert all(href.startswith("#") for href in tree.xpath("//@href"))
+    articles = tree.xpath("//article/@id")
+    links = tree.xpath("//table[@id='matrix']//a/@href")
+    assert len(set(articles)) == len(articles) == len(links) == 2 and {h[1:] for h in links} == set(articles)
     assert len(tree.xpath("//script")) == 1 and "default-src 'none'" in html
     assert "evil.example.net" in tree.text_content()  # shown, as text
     assert not re.search(r"https?://(?!(us|eu)\.example\.com)", html.replace("https://evil.example.net/x", ""))
@@ -179,7 +182,7 @@ def _families(text: str) -> dict[str, dict[tuple[tuple[str, str], ...], float]]:
 
 
 def _labels(app: str, cluster: str, **more: str) -> tuple[tuple[str, str], ...]:
-    return tuple(sorted({"application": app, "cluster": cluster, "namespace": "prod", **more}.items()))
+    return tuple(sorted({"application": app, "destination": cluster, "dest_namespace": "prod", **more}.items()))
 
 
 def test_openmetrics_parses_and_counts(fleet: tuple[Path, Path], tmp_path: Path) -> None:
