@@ -281,7 +281,7 @@ def drift(ctx: click.Context, repo: Path, apps: tuple[str, ...], adhoc_path: str
         if {fmt, *(target for target, _ in targets)} & {"html", "json"}:
             from gitops_lint.drift.provenance import attach_sources
 
-            result.notes.extend(attach_sources(result.report, repo))
+            result.notes.extend(attach_sources(result.report, repo, at_head=worktree or bool(adhoc_path)))
         if verbose:
             for note in result.notes:
                 click.echo(f"gitops-lint: {note}", err=True)

@@ -58,7 +58,7 @@ def _scrub(subject: str) -> str:
 class SourceFinder:
     """Answers "which files define this resource, and who changed them last" for one repository."""
 
-    def __init__(self, repo_root: Path) -> None:
+    def __init__(self, repo_root: Path, at_head: bool = False) -> None:
         import git
 
         self._repo: Any = git.Repo(repo_root, search_parent_directories=True)
@@ -67,6 +67,7 @@ class SourceFinder:
         self._indexes: dict[str, Index] = {}
         self._commits: dict[tuple[str, str], SourceCommit] = {}
         self._revisions: dict[str, str] = {}
+        self._at_head = at_head  # --worktree and --path runs render the checkout, not targetRevision
         self.git_calls = 0
 
     def _revision(self, label: str) -> str:
@@ -76,7 +77,7 @@ class SourceFinder:
             match = _SHA_LABEL.search(label_text)
             wanted = match.group(1) if match else label_text
             resolved = "HEAD"  # work-tree runs, and revisions this clone lacks: the checked-out commit
-            if wanted and "(work tree)" not in wanted and wanted != "HEAD":
+            if wanted and not self._at_head and "(work tree)" not in wanted and wanted != "HEAD":
                 remotes = [f"{remote.name}/{wanted}" for remote in self._repo.remotes]
                 for candidate in (wanted, f"refs/tags/{wanted}", *remotes):
                     try:
@@ -134,13 +135,13 @@ class SourceFinder:
         return self._commits[key]
 
 
-def attach_sources(report: DriftReport, repo_root: Path) -> list[str]:
+def attach_sources(report: DriftReport, repo_root: Path, at_head: bool = False) -> list[str]:
     """Fill `sources` of every Modified or Missing resource; notes say why when it cannot."""
     drifted = [(app, r) for app in report.applications for r in app.resources if r.status in (MODIFIED, MISSING)]
     if not drifted:
         return []
     try:
-        finder = SourceFinder(repo_root)
+        finder = SourceFinder(repo_root, at_head)
     except Exception:  # not a git repository, or git missing
         return [f"{repo_root}: not in a git repository: the report names no commits"]
     for app, resource in drifted:

@@ -314,6 +314,11 @@ def test_commit_is_taken_at_the_applications_target_revision(fleet: tuple[Path, 
     [source] = deploy["sources"]
     assert source["sha"] == _git(repo, "log", "-1", "--format=%h", "release", "--", "apps/api/deployment.yaml").strip()
     assert (source["author"], source["subject"]) == ("Alice Ops <alice@example.com>", "Roll api back to v1")
+    # --worktree renders the checkout, so the commit is the checkout's.
+    report = json.loads(_run(repo, live, tmp_path, "json", args=("--worktree",))["json"].read_text())
+    [deploy] = [r for app in report["applications"] for r in app["resources"] if r["kind"] == "Deployment"
+                and app["name"] == "api-us"]
+    assert deploy["sources"][0]["subject"] == "Try v3 on main"
 
 
 def test_a_credential_in_a_commit_subject_is_not_reported(fleet: tuple[Path, Path], tmp_path: Path) -> None:
