@@ -22,6 +22,9 @@ _MAX_SOURCES = 3
 _SUFFIXES = (".yaml", ".yml", ".json")
 _SHA_LABEL = re.compile(r"\(([0-9a-f]{7,40})\)$")
 _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# Every `name:` value in a file, block or flow style or JSON: a file none of whose names is part of a
+# drifted resource's name defines none of them, and is not parsed (most files of a big repo).
+_NAME_VALUE = re.compile(r"\bname['\"]?:[ \t]*['\"]?([^\s'\",}#]+)")
 # (kind, name) → files defining it, per revision
 Index = dict[tuple[str, str], list[str]]
 
@@ -58,7 +61,7 @@ def _scrub(subject: str) -> str:
 class SourceFinder:
     """Answers "which files define this resource, and who changed them last" for one repository."""
 
-    def __init__(self, repo_root: Path, at_head: bool = False) -> None:
+    def __init__(self, repo_root: Path, at_head: bool = False, wanted: frozenset[str] | None = None) -> None:
         import git
 
         self._repo: Any = git.Repo(repo_root, search_parent_directories=True)
@@ -68,6 +71,7 @@ class SourceFinder:
         self._commits: dict[tuple[str, str], SourceCommit] = {}
         self._revisions: dict[str, str] = {}
         self._at_head = at_head  # --worktree and --path runs render the checkout, not targetRevision
+        self._wanted = wanted  # the drifted resources' names; None: index every file
         self.git_calls = 0
 
     def _revision(self, label: str) -> str:
@@ -101,7 +105,7 @@ class SourceFinder:
                 if blob.type != "blob" or not blob.path.endswith(_SUFFIXES):
                     continue
                 text = blob.data_stream.read().decode("utf-8", errors="replace")
-                if "kind" not in text:
+                if "kind" not in text or not self._may_define(text):
                     continue
                 path = blob.path if self._prefix == "." else blob.path[len(self._prefix) + 1 :]
                 for doc in _documents(text):
@@ -110,6 +114,12 @@ class SourceFinder:
                             index[key].append(path)
             self._indexes[revision] = index
         return self._indexes[revision]
+
+    def _may_define(self, text: str) -> bool:
+        if self._wanted is None:
+            return True
+        values = set(_NAME_VALUE.findall(text))
+        return any(value in name for value in values for name in self._wanted)  # `in`: namePrefix/Suffix
 
     def files(self, resource: ResourceResult, revision_label: str, app_paths: list[str]) -> list[str]:
         index = self._index(self._revision(revision_label))
@@ -141,7 +151,7 @@ def attach_sources(report: DriftReport, repo_root: Path, at_head: bool = False) 
     if not drifted:
         return []
     try:
-        finder = SourceFinder(repo_root, at_head)
+        finder = SourceFinder(repo_root, at_head, frozenset(resource.name for _, resource in drifted))
     except Exception:  # not a git repository, or git missing
         return [f"{repo_root}: not in a git repository: the report names no commits"]
     for app, resource in drifted:

@@ -330,3 +330,26 @@ def test_a_credential_in_a_commit_subject_is_not_reported(fleet: tuple[Path, Pat
     for path in paths.values():
         text = path.read_text()
         assert key not in text and "rotate the key" in text
+
+
+def test_source_files_are_found_in_every_manifest_style(tmp_path: Path) -> None:
+    from gitops_lint.drift.model import ResourceResult
+    from gitops_lint.drift.provenance import SourceFinder
+
+    repo = write(tmp_path / "repo", {
+        "apps/a/deploy.json": json.dumps(deployment(name="from-json"), indent=2),
+        "apps/a/flow.yaml": "{apiVersion: v1, kind: ConfigMap, metadata: {name: 'from-flow'}, data: {}}\n",
+        "apps/a/block.yaml": dump(deployment(name="api")),
+        "apps/b/unrelated.yaml": dump(deployment(name="other")),
+        "base/svc.yaml": dump({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web"}}),
+    })  # fmt: skip
+    git_init(repo)
+    wanted = {("Deployment", "from-json"), ("ConfigMap", "from-flow"), ("Deployment", "prod-api"),
+              ("Service", "prod-web-v2")}
+    finder = SourceFinder(repo, wanted=frozenset(name for _, name in wanted))
+    found = {(kind, name): finder.files(ResourceResult("", "v1", kind, "", name, "Modified"), "HEAD", ["apps/a"])
+             for kind, name in wanted}
+    assert found == {("Deployment", "from-json"): ["apps/a/deploy.json"],
+                     ("ConfigMap", "from-flow"): ["apps/a/flow.yaml"],
+                     ("Deployment", "prod-api"): ["apps/a/block.yaml"],  # namePrefix
+                     ("Service", "prod-web-v2"): ["base/svc.yaml"]}  # a base outside the app's path
