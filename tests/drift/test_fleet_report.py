@@ -24,6 +24,7 @@ from tests.drift.drift_fixtures import application, deployment, dump, edit, live
 SECRET_GIT = "git-side-password-1234"
 SECRET_LIVE = "live-side-password-5678"
 SECRET_EXTRA = "extra-secret-value-9012"
+SECRET_MISSING = "missing-secret-value-3456"
 US, EU = "https://us.example.com", "https://eu.example.com"
 
 
@@ -42,7 +43,8 @@ def _git(repo: Path, *args: str, author: str = "t <t@example.com>") -> str:
 
 @pytest.fixture
 def fleet(tmp_path: Path) -> tuple[Path, Path]:
-    """api-us drifted on the US cluster (an image edit, a Secret edit, an extra Secret); web-eu in sync.
+    """api-us drifted on the US cluster (an image edit, a Secret edit, an extra and a missing Secret);
+    web-eu in sync.
 
     The Deployment's file is last changed by a second commit of its own, so the report must
     name that commit, not the first one.
@@ -51,6 +53,10 @@ def fleet(tmp_path: Path) -> tuple[Path, Path]:
     repo = write(tmp_path / "repo", {
         "apps/api/deployment.yaml": dump(deployment(name="api", image="repo/api:v0")),
         "apps/api/secret.yaml": dump(_secret("api-db", SECRET_GIT)),
+        # In Git as stringData, not yet live: Missing, and its diff is the whole object.
+        "apps/api/new-secret.yaml": dump({"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+                                          "metadata": {"name": "api-new", "namespace": "prod"},
+                                          "stringData": {"token": SECRET_MISSING}}),
         "apps/web/deployment.yaml": dump(web),
         "argocd/api-us.yaml": application("api-us", "apps/api", server=US),
         "argocd/web-eu.yaml": application("web-eu", "apps/web", server=EU),
@@ -169,7 +175,7 @@ def test_html_report_is_self_contained_and_escaped(fleet: tuple[Path, Path], tmp
 @pytest.mark.parametrize("fmt", ["html", "openmetrics", "json"])
 def test_no_secret_value_in_fleet_outputs(fleet: tuple[Path, Path], tmp_path: Path, fmt: str) -> None:
     text = _run(*fleet, tmp_path, fmt)[fmt].read_text()
-    for value in (SECRET_GIT, SECRET_LIVE, SECRET_EXTRA):
+    for value in (SECRET_GIT, SECRET_LIVE, SECRET_EXTRA, SECRET_MISSING):
         assert value not in text and base64.b64encode(value.encode()).decode() not in text
 
 
@@ -195,6 +201,7 @@ def test_openmetrics_parses_and_counts(fleet: tuple[Path, Path], tmp_path: Path)
     resources = metrics["gitops_lint_drift_resources"]
     assert resources[_labels(*api, status="Modified")] == 2  # the image edit and the Secret edit
     assert resources[_labels(*api, status="Extra")] == 1
+    assert resources[_labels(*api, status="Missing")] == 1
     assert resources[_labels(*web, status="Modified")] == 0
     health = metrics["gitops_lint_drift_application_health"]
     assert health[_labels(*web, health="Healthy")] == 1 and health[_labels(*web, health="Degraded")] == 0
@@ -252,8 +259,9 @@ def test_merge_makes_one_report_from_each_clusters_json(fleet: tuple[Path, Path]
     for app in single["applications"]:  # the same facts as one run over both clusters
         assert by_app[app["name"]]["resources"] == app["resources"]
         assert (by_app[app["name"]]["sync"], by_app[app["name"]]["health"]) == (app["sync"], app["health"])
-    sources = {r["kind"]: r["sources"][0]["file"] for r in by_app["api-us"]["resources"] if r.get("sources")}
-    assert sources == {"Deployment": "apps/api/deployment.yaml", "Secret": "apps/api/secret.yaml"}
+    sources = {r["name"]: r["sources"][0]["file"] for r in by_app["api-us"]["resources"] if r.get("sources")}
+    assert sources == {"api": "apps/api/deployment.yaml", "api-db": "apps/api/secret.yaml",
+                       "api-new": "apps/api/new-secret.yaml"}
     html = lxml.html.fromstring(outputs["html"].read_text())
     assert {td.get("data-cluster") for td in html.xpath("//td[@data-cluster]")} == {US, EU}
     assert "api-us" in result.stdout and "web-eu" in result.stdout
@@ -276,6 +284,7 @@ def test_merge_keeps_the_newest_run_of_an_application(fleet: tuple[Path, Path], 
     objects["items"][0]["spec"]["template"]["spec"]["containers"][0]["image"] = "repo/api:v1"
     (live / "us.example.com/objects.yaml").write_text(dump(objects))
     (repo / "apps/api/secret.yaml").unlink()
+    (repo / "apps/api/new-secret.yaml").unlink()
     _git(repo, "commit", "-qam", "drop the secret")
     _json_run(repo, live, new, US)
     for order in ((old, new), (new, old)):
