@@ -20,7 +20,7 @@ from gitops_lint.report import reporter_for
 
 T = TypeVar("T")
 _SEVERITIES = click.Choice([s.value for s in Severity])
-_DRIFT_FORMATS = ("text", "json", "junit", "markdown")
+_DRIFT_FORMATS = ("text", "json", "junit", "markdown", "html", "openmetrics")
 _DIFF_FORMATS = ("text", "json", "markdown")
 
 
@@ -230,7 +230,17 @@ def secrets_baseline(ctx: click.Context, path: Path | None, output: Path | None)
     click.echo(f"wrote {written}")
 
 
-@cli.command()
+class _DriftCommand(click.Command):
+    """`drift [REPO]` audits; `drift merge REPORT.json...` hands over to the merge command."""
+
+    def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None,
+                     **extra: Any) -> click.Context:  # fmt: skip
+        if args and args[0] == "merge":
+            return drift_merge.make_context(f"{info_name} merge", args[1:], parent=parent, **extra)
+        return super().make_context(info_name, args, parent=parent, **extra)
+
+
+@cli.command(cls=_DriftCommand)
 @click.argument("repo", required=False, type=click.Path(path_type=Path), default=Path("."))
 @click.option("--app", "apps", multiple=True, metavar="NAME", help="Audit only these Applications (repeatable).")
 @click.option("--path", "adhoc_path", metavar="OVERLAY", help="Ad-hoc: audit this kustomization path ...")
@@ -258,7 +268,10 @@ def drift(ctx: click.Context, repo: Path, apps: tuple[str, ...], adhoc_path: str
           fmt: str, outputs: tuple[str, ...], extra: str, kustomize: str | None, timeout: float, deadline: float,
           worktree: bool,
           destinations: tuple[str, ...], verbose: bool, quiet: bool) -> None:
-    """Audit live clusters against Git, per Argo CD Application."""
+    """Audit live clusters against Git, per Argo CD Application.
+
+    `gitops-lint drift merge A.json B.json ...` merges several runs' JSON reports into one.
+    """
     from gitops_lint.drift.options import DriftOptions
 
     def execute() -> int:
@@ -276,6 +289,10 @@ def drift(ctx: click.Context, repo: Path, apps: tuple[str, ...], adhoc_path: str
             timeout=timeout, deadline=deadline, worktree=worktree, destinations=destinations, verbose=verbose, progress=not quiet and sys.stderr.isatty() and "CI" not in os.environ,
         )
         result = run_drift(options)
+        if {fmt, *(target for target, _ in targets)} & {"html", "json"}:
+            from gitops_lint.drift.provenance import attach_sources
+
+            result.notes.extend(attach_sources(result.report, repo, at_head=worktree or bool(adhoc_path)))
         if verbose:
             for note in result.notes:
                 click.echo(f"gitops-lint: {note}", err=True)
@@ -327,6 +344,32 @@ def diff_command(ctx: click.Context, paths: tuple[Path, ...], base: str | None, 
         return result.exit_code
 
     sys.exit(guarded(ctx.obj["debug"], execute))
+
+
+@click.command("merge")
+@click.argument("reports", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(_DRIFT_FORMATS), default="text", show_default=True)
+@click.option("--output", "outputs", multiple=True, metavar="FORMAT=PATH", help="Also write FORMAT to PATH (repeatable).")
+@click.option("--quiet", "-q", is_flag=True, help="No stdout report.")
+@click.pass_context
+def drift_merge(ctx: click.Context, reports: tuple[Path, ...], fmt: str, outputs: tuple[str, ...], quiet: bool) -> None:
+    """Merge several `drift --output json=...` reports (one per cluster) into one report."""
+
+    def execute() -> int:
+        from gitops_lint.drift.merge import exit_code, merge_reports
+        from gitops_lint.drift.report import DRIFT_REPORTERS
+
+        targets = parse_outputs(outputs, _DRIFT_FORMATS)
+        report, notes = merge_reports(list(reports))
+        for note in notes:
+            click.echo(f"gitops-lint: {note}", err=True)
+        for target_format, path in targets:
+            write_report(path, DRIFT_REPORTERS[target_format](report))
+        if not quiet:
+            click.echo(DRIFT_REPORTERS[fmt](report), nl=False)
+        return exit_code(report)
+
+    sys.exit(guarded((ctx.obj or {}).get("debug", False), execute))
 
 
 def main(argv: Sequence[str] | None = None) -> Any:

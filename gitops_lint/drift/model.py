@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 SYNCED = "Synced"
@@ -74,6 +75,21 @@ class Change:
         return f"changed by {self.manager}{operation}{when}"
 
 
+@dataclass(frozen=True)
+class SourceCommit:
+    """A file in Git that defines a drifted resource, and the commit that last changed it:
+    who to ask, and what to revert."""
+
+    file: str
+    sha: str = ""
+    author: str = ""
+    date: str = ""
+    subject: str = ""
+
+    def to_json(self) -> dict[str, str]:
+        return {"file": self.file, "sha": self.sha, "author": self.author, "date": self.date, "subject": self.subject}
+
+
 @dataclass
 class ResourceResult:
     group: str
@@ -90,6 +106,7 @@ class ResourceResult:
     # False for kinds Argo CD has no health check for (ConfigMap...): shown as Unknown, but
     # left out of the Application's health, as Argo CD leaves them out.
     health_checked: bool = True
+    sources: list[SourceCommit] = field(default_factory=list)
 
     @property
     def key(self) -> ResourceKey:
@@ -113,6 +130,8 @@ class ResourceResult:
         }
         if self.error is not None:  # additive: only resources that could not be read carry it
             data["error"] = self.error
+        if self.sources:  # additive: drifted resources whose source files were found in Git
+            data["sources"] = [source.to_json() for source in self.sources]
         return data
 
 
@@ -127,6 +146,7 @@ class ApplicationResult:
     resources: list[ResourceResult] = field(default_factory=list)
     error: str | None = None  # the whole Application could not be audited (render or cluster)
     path: str = ""
+    audited_at: str | None = None  # set when merged from several runs: each app keeps its run's time
 
     @property
     def drifted(self) -> bool:
@@ -144,7 +164,15 @@ class ApplicationResult:
         }
         if self.error is not None:
             data["error"] = self.error
+        if self.path:
+            data["path"] = self.path
+        if self.audited_at is not None:
+            data["audited_at"] = self.audited_at
         return data
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 @dataclass
@@ -183,6 +211,10 @@ class DriftReport:
     source: str = "api"  # "api" or "snapshot"
     # What the audit could not do as asked (said on stderr without -v, and in the JSON).
     notifications: tuple[str, ...] = ()
+    generated_at: str = field(default_factory=utc_now)
+
+    def audited_at(self, app: ApplicationResult) -> str:
+        return app.audited_at or self.generated_at
 
     @classmethod
     def build(

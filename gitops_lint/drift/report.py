@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from gitops_lint import __version__
+from gitops_lint.drift.html_report import render_html
 from gitops_lint.drift.model import (
     EXTRA,
     MISSING,
@@ -18,6 +19,7 @@ from gitops_lint.drift.model import (
     DriftReport,
     ResourceResult,
 )
+from gitops_lint.drift.openmetrics import render_openmetrics
 from gitops_lint.report.junit_writer import Case, Outcome, Suite, write_junit
 
 SCHEMA_VERSION = 1
@@ -28,6 +30,9 @@ def render_json(report: DriftReport) -> str:
         "tool": "gitops-lint",
         "version": __version__,
         "schema": SCHEMA_VERSION,
+        "generated_at": report.generated_at,  # additive: when the audit ran (merge and metrics read it)
+        "source": report.source,
+        "extra_is_drift": report.extra_is_drift,
         "applications": [app.to_json() for app in report.applications],
         "summary": report.summary.to_json(),
         "notifications": [{"level": "warning", "message": text} for text in report.notifications],
@@ -177,4 +182,6 @@ DRIFT_REPORTERS: dict[str, DriftReporter] = {
     "json": render_json,
     "junit": render_junit,
     "markdown": render_markdown,
+    "html": render_html,
+    "openmetrics": render_openmetrics,
 }

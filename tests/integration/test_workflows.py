@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 import yaml
+from click.testing import CliRunner
 
 from gitops_lint.cli import _DRIFT_FORMATS, cli, parse_outputs
 from tests.conftest import REPO_ROOT, write_tree
@@ -111,7 +112,8 @@ def test_drift_workflow_runs_on_a_schedule_per_cluster_and_keeps_reports() -> No
     assert {"schedule", "workflow_dispatch"} <= set(workflow["on"])
     assert workflow["on"]["schedule"][0]["cron"]
     assert workflow["permissions"] == {"contents": "read"}
-    job = _only_job(workflow)
+    assert set(workflow["jobs"]) == {"drift", "fleet-report"}
+    job = workflow["jobs"]["drift"]
     assert job["strategy"]["fail-fast"] is False
     clusters = job["strategy"]["matrix"]["include"]
     assert len(clusters) >= 2
@@ -159,7 +161,7 @@ def test_drift_steps_call_the_cli_as_documented_and_fail_on_drift(
 ) -> None:
     # gitops-lint drift may land after this workflow: a stand-in records the command line, which
     # is then parsed by the real click command, so an option the CLI lacks fails here.
-    job = _only_job(_load(DRIFT))
+    job = _load(DRIFT)["jobs"]["drift"]
     cluster = job["strategy"]["matrix"]["include"][0]
     fake = FakeDrift(tmp_path / "fake-bin")
     workspace = tmp_path / "workspace"
@@ -195,3 +197,50 @@ def test_drift_steps_call_the_cli_as_documented_and_fail_on_drift(
         assert failed.returncode == 1
         assert "::error title=drift-audit::" in failed.stdout
         assert verdict in failed.stdout
+
+
+def _cluster_reports(tmp_path: Path, reports: Path) -> None:
+    """Two clusters' JSON reports from real `gitops-lint drift` runs: one drifted, one in sync."""
+    from tests.drift.drift_fixtures import application, deployment, dump, edit, live_of, write
+
+    api, web = deployment(name="api"), deployment(name="web")
+    repo = write(tmp_path / "repo", {
+        "apps/api/all.yaml": dump(api), "apps/web/all.yaml": dump(web),
+        "argocd/api.yaml": application("api-us", "apps/api", server="https://us.example.com"),
+        "argocd/web.yaml": application("web-eu", "apps/web", server="https://eu.example.com"),
+    })  # fmt: skip
+    live = write(tmp_path / "live", {
+        "us.example.com/all.yaml": dump(edit(live_of(api, app="api-us"), "/spec/replicas", 5)),
+        "eu.example.com/all.yaml": dump(live_of(web, app="web-eu")),
+    })  # fmt: skip
+    reports.mkdir(parents=True)
+    for cluster in ("us", "eu"):
+        result = CliRunner().invoke(cli, ["drift", str(repo), "--live-snapshot", str(live), "--worktree", "--quiet",
+                                          "--destination", f"https://{cluster}.example.com",
+                                          f"--output=json={reports / cluster}.json"])  # fmt: skip
+        assert result.exit_code in (0, 1), result.output
+
+
+@pytest.mark.parametrize("with_reports", [True, False])
+def test_fleet_job_merges_the_cluster_reports_with_the_real_cli(tmp_path: Path, with_reports: bool) -> None:
+    job = _load(DRIFT)["jobs"]["fleet-report"]
+    assert job["needs"] == "drift" and job["if"] == "always()"
+    download = _step(job, "actions/download-artifact@")
+    assert download["with"]["pattern"] == "drift-*" and download["with"]["merge-multiple"] is True
+    workspace, runner_temp = tmp_path / "workspace", tmp_path / "runner-temp"
+    workspace.mkdir()
+    runner_temp.mkdir()
+    if with_reports:
+        _cluster_reports(tmp_path, workspace / download["with"]["path"])
+    shell_steps = [s for s in job["steps"] if "run" in s and "pip install" not in s["run"]]
+    run = run_bash_steps(shell_steps, {}, workspace, runner_temp, [str(Path(sys.executable).parent)])
+    assert run.returncode == 0, run.stdout + run.stderr
+    upload = _step(job, "actions/upload-artifact@")
+    fleet = workspace / upload["with"]["path"]
+    if not with_reports:
+        assert "::warning title=drift-audit::" in run.stdout and not fleet.exists()
+        return
+    assert {p.name for p in fleet.iterdir()} >= {"drift.html", "drift.xml", "drift.prom"}
+    assert "api-us" in run.summary and "web-eu" in run.summary and "OutOfSync" in run.summary
+    html = (fleet / "drift.html").read_text(encoding="utf-8")
+    assert "https://us.example.com" in html and "https://eu.example.com" in html
