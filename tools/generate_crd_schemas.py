@@ -120,9 +120,19 @@ def openshift_document(work: Path) -> tuple[dict[str, list[dict[str, Any]]], dic
     return mappings, definitions
 
 
+def _portable_pattern(key: str, value: Any) -> bool:
+    # Go's RE2 takes inline flags anywhere (`^(?i)(abort|warn)?$`); JSON Schema's regex dialect
+    # (ECMA-262) has none, and Python's re refuses them mid-pattern: such a pattern is dropped
+    # (the field is still type-checked) rather than make the schema invalid for every validator.
+    return not (key == "pattern" and isinstance(value, str) and "(?i)" in value)
+
+
 def _strip(node: Any) -> Any:
     if isinstance(node, dict):
-        return {k: _strip(v) for k, v in node.items() if k not in _DROPPED and k != "x-kubernetes-group-version-kind"}
+        return {
+            k: _strip(v) for k, v in node.items()
+            if k not in _DROPPED and k != "x-kubernetes-group-version-kind" and _portable_pattern(k, v)
+        }
     if isinstance(node, list):
         return [_strip(item) for item in node]
     return node

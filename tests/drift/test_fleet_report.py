@@ -213,7 +213,10 @@ def test_openmetrics_parses_and_counts(fleet: tuple[Path, Path], tmp_path: Path)
 def test_openmetrics_counts_audit_errors(tmp_path: Path) -> None:
     repo = write(tmp_path / "repo", {"argocd/broken.yaml": application("broken", "apps/missing", server=US)})
     out, html = tmp_path / "m.prom", tmp_path / "r.html"
-    result = run_cli("drift", str(repo), "--live-snapshot", str(write(tmp_path / "live", {"x.yaml": ""})),
+    # A valid snapshot (an empty one is "cannot audit" for the whole run); the Application's
+    # missing path is what makes its own audit fail.
+    live = {"x.yaml": "apiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: Namespace, metadata: {name: other}}\n"}
+    result = run_cli("drift", str(repo), "--live-snapshot", str(write(tmp_path / "live", live)),
                      "--worktree", "--quiet", f"--output=openmetrics={out}", f"--output=html={html}")
     assert result.exit_code == 2, result.output
     [article] = lxml.html.fromstring(html.read_text()).xpath("//article")

@@ -4,6 +4,7 @@ the CRDs real estates use validate offline (a good object passes, a typo fails).
 from __future__ import annotations
 
 import json
+import re
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,28 @@ def test_every_shipped_schema_compiles_and_names_its_kind(path: Path) -> None:
     kind_lower, version = path.stem.split("_")
     assert [f"{group}/{version}"] == api_versions
     assert [k.lower() for k in kinds] == [kind_lower]
+
+
+def _patterns(node: Any) -> list[str]:
+    if isinstance(node, dict):
+        own = [node["pattern"]] if isinstance(node.get("pattern"), str) else []
+        return own + [p for value in node.values() for p in _patterns(value)]
+    if isinstance(node, list):
+        return [p for item in node for p in _patterns(item)]
+    return []
+
+
+def test_every_shipped_pattern_is_portable_regex() -> None:
+    # Other validators (editors, Python's jsonschema) read these files too: a Go-only regex
+    # such as `^(?i)(abort|warn)?$` would make the whole schema invalid for them.
+    bad = []
+    for path in SHIPPED:
+        for pattern in _patterns(json.loads(path.read_text(encoding="utf-8"))):
+            try:
+                re.compile(pattern)
+            except re.error as error:
+                bad.append(f"{path.relative_to(CRDS)}: {pattern!r}: {error}")
+    assert bad == []
 
 
 def test_sources_lists_every_generated_file() -> None:
