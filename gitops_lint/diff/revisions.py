@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import shutil
 import stat
-import subprocess
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,9 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gitops_lint.errors import UsageError
+from gitops_lint.repo.git import run_git
 
-# Read-only git: never refresh the user's index as a side effect of a status-like command.
-_ENV = {"GIT_OPTIONAL_LOCKS": "0", "GIT_TERMINAL_PROMPT": "0"}
 # Tried in order for the default base: the remote's default branch, then the usual local names.
 _DEFAULT_BRANCHES = ("origin/HEAD", "main", "master")
 
@@ -31,17 +29,7 @@ def _git(cwd: Path, *args: str, stdin: bytes | None = None) -> str:
 
 
 def _git_bytes(cwd: Path, *args: str, stdin: bytes | None = None) -> bytes:
-    try:
-        done = subprocess.run(
-            ["git", "-C", str(cwd), *args], input=stdin, capture_output=True, timeout=300, check=False,
-            env={**os.environ, **_ENV},
-        )
-    except (OSError, subprocess.TimeoutExpired) as error:
-        raise UsageError(f"git {args[0]}: {error}") from error
-    if done.returncode != 0:
-        lines = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise UsageError(f"git {' '.join(args[:2])}: {lines[-1] if lines else 'failed'}")
-    return done.stdout
+    return run_git(cwd, *args, stdin=stdin)
 
 
 def _verify(cwd: Path, revision: str) -> str | None:

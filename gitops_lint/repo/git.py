@@ -165,14 +165,25 @@ def unstaged_files(root: Path) -> list[str]:
 _TOP_LEVEL_FILES = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
 
 
-def _run_git(top: Path, *args: str, stdin: bytes | None = None) -> bytes:
+# Read-only git: never refresh the user's index as a side effect, never ask for a password.
+_READ_ONLY_ENV = {"GIT_OPTIONAL_LOCKS": "0", "GIT_TERMINAL_PROMPT": "0"}
+
+
+def run_git(top: Path, *args: str, stdin: bytes | None = None) -> bytes:
+    """Plain git in `top` (no GitPython: these are batch reads); a failure is one UsageError line,
+    git's refusal of a repository it does not trust included."""
     try:
-        done = subprocess.run(["git", "-C", str(top), *args], input=stdin, capture_output=True, timeout=300, check=False)
+        done = subprocess.run(["git", "-C", str(top), *args], input=stdin, capture_output=True, timeout=300,
+                              check=False, env={**os.environ, **_READ_ONLY_ENV})
     except (OSError, subprocess.TimeoutExpired) as error:
         raise UsageError(f"git {args[0]}: {error}") from error
     if done.returncode != 0:
-        message = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise UsageError(f"git {args[0]}: {message[-1] if message else 'failed'}")
+        stderr = done.stderr.decode("utf-8", "replace")
+        refused = refusal_message(stderr)
+        if refused:
+            raise UsageError(refused)
+        message = stderr.strip().splitlines()
+        raise UsageError(f"git {' '.join(args[:2])}: {message[-1] if message else 'failed'}")
     return done.stdout
 
 
@@ -196,8 +207,8 @@ def index_copy(root: Path) -> Iterator[Path]:
         # Only the config repo's part of a bigger work tree, plus the CODEOWNERS files GitHub
         # reads at its top: writing files is what this costs (~0.1 ms each).
         scope = [prefix, *_TOP_LEVEL_FILES] if prefix else ["."]
-        names = _run_git(top, "ls-files", "-z", "--cached", "--", *scope)
-        _run_git(top, "checkout-index", "-z", "--stdin", f"--prefix={copy}/", stdin=names)
+        names = run_git(top, "ls-files", "-z", "--cached", "--", *scope)
+        run_git(top, "checkout-index", "-z", "--stdin", f"--prefix={copy}/", stdin=names)
         (copy / ".git").write_text(f"gitdir: {git_dir}\n", encoding="utf-8")
         previous = os.environ.get("GIT_OPTIONAL_LOCKS")
         os.environ["GIT_OPTIONAL_LOCKS"] = "0"

@@ -32,21 +32,26 @@ def escape_property(text: str) -> str:
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def checkout_prefix(root: str) -> str:
-    """The config repo's directory inside the GitHub Actions checkout (`""` at its top or elsewhere).
+def prefix_inside(root: str, top: str | None) -> str:
+    """`root`'s directory relative to a CI checkout's top (`""` at the top, outside it, or without one).
 
-    GitHub places an annotation, and a code scanning alert, on the file its path names from the
-    top of the repository; a config repo in a monorepo's subdirectory needs that prefix. Outside
-    Actions (no `GITHUB_WORKSPACE`) paths stay relative to the config repo, like every format.
+    CI hosts place an annotation on the file its path names from the top of the repository; a
+    config repo in a monorepo's subdirectory needs that prefix. Outside CI (no `top`) paths stay
+    relative to the config repo, like every format.
     """
-    workspace = os.environ.get("GITHUB_WORKSPACE")
-    if not workspace or not root or not Path(root).is_absolute():
+    if not top or not root or not Path(root).is_absolute():
         return ""
     try:
-        relative = Path(root).resolve().relative_to(Path(workspace).resolve())
+        relative = Path(root).resolve().relative_to(Path(top).resolve())
     except ValueError:
         return ""
     return "" if relative == Path(".") else relative.as_posix()
+
+
+def checkout_prefix(root: str) -> str:
+    """The config repo's directory inside the GitHub Actions checkout (`GITHUB_WORKSPACE`); a code
+    scanning alert, like an annotation, names its file from there."""
+    return prefix_inside(root, os.environ.get("GITHUB_WORKSPACE"))
 
 
 def checkout_path(prefix: str, path: str) -> str:

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
 from typing import Any
 
 from gitops_lint.model import Finding, Report, Severity
+from gitops_lint.report.github import prefix_inside
 from gitops_lint.report.sarif import fingerprint
 
 _SEVERITY = {Severity.ERROR: "major", Severity.WARNING: "minor", Severity.INFO: "info"}
@@ -23,15 +23,8 @@ REPOSITORY_PATH = "."
 
 
 def project_prefix(root: str) -> str:
-    """The config repo's directory inside the GitLab project checkout (`""` at its top or elsewhere)."""
-    project = os.environ.get("CI_PROJECT_DIR")
-    if not project or not root or not Path(root).is_absolute():
-        return ""
-    try:
-        relative = Path(root).resolve().relative_to(Path(project).resolve())
-    except ValueError:
-        return ""
-    return "" if relative == Path(".") else relative.as_posix()
+    """The config repo's directory inside the GitLab project checkout (`CI_PROJECT_DIR`)."""
+    return prefix_inside(root, os.environ.get("CI_PROJECT_DIR"))
 
 
 def _severity(finding: Finding, report: Report) -> str:
