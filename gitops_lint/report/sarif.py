@@ -7,7 +7,7 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import quote
 
@@ -31,6 +31,21 @@ _GZIP_LEVEL = 6  # what the upload tools use (zlib's default), so the size we me
 _INDENTED_RESULTS = 2_000
 
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+INFORMATION_URI = "https://github.com/gitops-lint/gitops-lint"
+# GitHub code scanning ranks `security`-tagged alerts by `security-severity` (9.0+ critical,
+# 7.0+ high, 4.0+ medium): a committed credential is an incident, an open AppProject a risk.
+SECURITY_SEVERITY = {
+    "no-plaintext-secret": "9.1",
+    "no-credentials-in-files": "9.1",
+    "no-secret-generator-literals": "8.5",
+    "sops-incomplete-encryption": "8.5",
+    "argocd-no-anonymous-access": "8.0",
+    "rbac-default-readonly": "7.0",
+    "rbac-no-wildcard-production": "7.0",
+    "appproject-restrict-sources": "5.0",
+    "appproject-restrict-destinations": "5.0",
+    "argocd-sso-configured": "5.0",
+}
 _URL = re.compile(r"^https?://")
 
 
@@ -70,6 +85,10 @@ def _rule_descriptor(meta: RuleMeta) -> dict[str, Any]:
         "help": {"text": meta.fix or meta.title or meta.id, "markdown": _help_markdown(meta)},
         "properties": {"category": meta.category, "tags": [meta.category], "source": meta.source},
     }
+    security = SECURITY_SEVERITY.get(meta.id)
+    if security is not None:
+        descriptor["properties"]["tags"] = ["security", meta.category]
+        descriptor["properties"]["security-severity"] = security
     urls = [ref for ref in meta.references if _URL.match(ref)]
     if urls:
         descriptor["helpUri"] = urls[0]
@@ -156,16 +175,10 @@ def _result(finding: Finding, rule_index: int, meta: RuleMeta | None, prefix: st
     return result
 
 
-def _root_location(root: str, prefix: str) -> dict[str, Any]:
-    location: dict[str, Any] = {"description": {"text": "The top of the checked repository."}}
-    if root and Path(root).is_absolute():
-        # checkout_prefix resolved symlinks; walk up from the same resolved directory.
-        base = Path(root).resolve() if prefix else Path(root)
-        for _ in PurePosixPath(prefix).parts:
-            base = base.parent
-        # A base URI must end with a slash, or resolving `apps/x.yaml` would drop its last segment.
-        location["uri"] = base.as_uri().rstrip("/") + "/"
-    return location
+def _root_location() -> dict[str, Any]:
+    # No `uri`: the checkout's absolute path (a CI runner's home, a developer's) is nobody's
+    # business, and code scanning reads relative URIs from the repository top anyway.
+    return {"description": {"text": "The top of the checked repository."}}
 
 
 def invocation(notifications: list[dict[str, Any]]) -> dict[str, Any]:
@@ -238,12 +251,13 @@ def _fitted(report: Report, max_results: int, max_gzip_bytes: int) -> tuple[dict
         "tool": {
             "driver": {
                 "name": "gitops-lint",
+                "informationUri": INFORMATION_URI,
                 "version": __version__,
                 "semanticVersion": __version__,
                 "rules": rules,
             }
         },
-        "originalUriBaseIds": {SRCROOT: _root_location(report.root, prefix)},
+        "originalUriBaseIds": {SRCROOT: _root_location()},
         "results": [],
         "columnKind": "unicodeCodePoints",
         "properties": {

@@ -51,8 +51,9 @@ def test_driver_describes_the_tool() -> None:
     driver = run_of(reports.sample_report())["tool"]["driver"]
     assert driver["name"] == "gitops-lint"
     assert driver["version"] == __version__
-    # No project URL is published yet; an invented one would send users nowhere.
-    assert "informationUri" not in driver
+    # The project URL the README's snippets name (`repo:` for pre-commit, `uses:` for the Action).
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    assert driver["informationUri"] in readme
 
 
 def test_rules_come_from_the_report_catalog() -> None:
@@ -110,10 +111,22 @@ def test_repository_level_finding_points_at_the_root() -> None:
     assert location["artifactLocation"] == {"uri": ".", "uriBaseId": "%SRCROOT%"}
 
 
-def test_srcroot_is_the_repository_as_a_directory_uri() -> None:
+def test_srcroot_names_no_absolute_checkout_path() -> None:
     run = run_of(reports.sample_report())
     base = run["originalUriBaseIds"]["%SRCROOT%"]
-    assert base["uri"] == "file:///srv/gitops-config/"
+    assert "uri" not in base
+    assert "/srv/gitops-config" not in json.dumps(run)
+
+
+def test_secret_rules_are_security_alerts_ranked_by_severity() -> None:
+    secret = Finding(rule="no-plaintext-secret", severity=Severity.ERROR, path="apps/db/secret.yaml", line=7,
+                     message="Secret db has plaintext data keys: password")
+    run = run_of(reports.build([secret, reports.PRUNE_FINDING]))
+    rules = {rule["id"]: rule for rule in run["tool"]["driver"]["rules"]}
+    assert "security" in rules["no-plaintext-secret"]["properties"]["tags"]
+    assert float(rules["no-plaintext-secret"]["properties"]["security-severity"]) >= 9.0  # critical
+    assert "security-severity" not in rules["no-auto-prune-in-production"]["properties"]
+    assert run["tool"]["driver"]["informationUri"].startswith("https://")
 
 
 def test_column_and_a_line_zero() -> None:
@@ -189,4 +202,3 @@ def test_uris_name_the_path_from_the_checkout_in_a_monorepo(
     uris = {r["ruleId"]: r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in run["results"]}
     assert uris["no-auto-prune-in-production"] == "gitops%20config/apps/api/argocd-app.yaml"
     assert uris["codeowners-required"] == "gitops%20config"
-    assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == checkout.resolve().as_uri() + "/"
