@@ -21,7 +21,13 @@ from gitops_lint.context import CheckContext
 from gitops_lint.environments import is_production, is_staging, resolve_environment
 from gitops_lint.errors import UsageError
 from gitops_lint.model import Finding, Resource, Severity
-from gitops_lint.render.cache import FileDigests, RenderCache, default_cache_dir, render_key
+from gitops_lint.render.cache import (
+    FileDigests,
+    RenderCache,
+    default_cache_dir,
+    remote_salt,
+    render_key,
+)
 from gitops_lint.render.graph import LINK_OUTSIDE, OUTSIDE, RenderGraph, graph_for
 from gitops_lint.render.kustomize import Kustomize, build, explain_failure
 from gitops_lint.render.origin import pop_origin
@@ -218,13 +224,22 @@ def _render_all(
     keys: dict[str, str] = {}
     if cache.enabled:
         digests = FileDigests(ctx.root)
+        moving = 0
         for target in targets:
-            if settings.allow_network and graph.remote_reach(target):
-                continue  # remote content can change under the same input bytes: never cached
-            keys[target] = render_key(target, graph.inputs(target), digests, settings.salt)
+            salt = settings.salt
+            reach = graph.remote_reach(target) if settings.allow_network else []
+            if reach:
+                remote = remote_salt(item.reference for item in reach)
+                if remote is None:
+                    moving += 1  # a branch can move under the same input bytes: never cached
+                    continue
+                salt += remote  # a commit or release tag: cached by URL and ref
+            keys[target] = render_key(target, graph.inputs(target), digests, salt)
             cached = cache.get(keys[target])
             if cached is not None:
                 outcomes[target] = dict(cached, cached=True)
+        if moving:
+            ctx.note(f"{moving} root(s) reach remote bases on a branch or no ref: fetched afresh, not cached")
     missing = [target for target in targets if target not in outcomes]
     if not missing:
         return outcomes
