@@ -7,14 +7,16 @@ a GitHub one: no test touches the internet.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from gitops_lint.render.cache import pinned_ref, remote_salt
 from gitops_lint.render.kustomize import builds_started
-from tests.conftest import OWNED, git_init, require_tool, write_tree
+from tests.conftest import OWNED, check_json, git_init, require_tool, write_tree
 from tests.render.helpers import materialize, rendered_context
 
 COMMIT = "0d521c6e3f7a9b1c2d4e5f60718293a4b5c6d7e8"
@@ -103,3 +105,30 @@ def test_a_tag_pinned_remote_is_cached_and_a_branch_is_fetched_every_run(tmp_pat
     third, _ = rendered_context(root, allow_network=True)
     assert builds_started() - before == 2
     assert _level(third, "apps/tagged") == "main-2"
+
+
+def test_the_run_says_how_many_roots_went_unrendered_and_why(make_repo: Callable[..., Path]) -> None:
+    require_tool("kubectl")
+    remote = "https://github.com/example/bases//web?ref=v1.2.0"
+    root = make_repo({
+        **OWNED,
+        "apps/a/kustomization.yaml": f"resources:\n  - {remote}\n",
+        "apps/b/kustomization.yaml": f"resources:\n  - {remote}\n",
+        "apps/redis/kustomization.yaml": "helmCharts:\n  - name: redis\n    repo: https://charts.example.com\n    version: 1.0.0\n",
+        "apps/plain/kustomization.yaml": "resources: [cm.yaml]\n",
+        "apps/plain/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: plain\n",
+    })
+    _, report = check_json(root)
+    said = [n["message"] for n in report["notifications"] if "not rendered" in n["message"]]
+    assert len(said) == 1, report["notifications"]
+    counts = re.fullmatch(r"(\d+) kustomization root\(s\) not rendered: (\d+) reach remote bases \(offline.*"
+                          r"--allow-network renders them\), (\d+) use helmCharts .*", said[0])
+    assert counts is not None, said[0]
+    assert [int(n) for n in counts.groups()] == [3, 2, 1]
+    assert report["partial"] is True
+
+    helm_only = make_repo({**OWNED, "apps/redis/kustomization.yaml": "helmCharts:\n  - name: redis\n"}, name="helm")
+    _, report = check_json(helm_only)
+    assert [n["message"].split(" (")[0] for n in report["notifications"]] == [
+        "1 kustomization root(s) not rendered: 1 use helmCharts"
+    ]
