@@ -4,6 +4,10 @@ An entry is one JSON file named by its key. The key is a SHA-256 over every file
 rendering reads (path and bytes, see RenderGraph.inputs), the kustomize command and version,
 and the flags that change the output. Nothing else is trusted: no mtimes, no git state. The
 directory is safe to delete at any time; a corrupt or foreign entry reads as a miss.
+
+With the network allowed, a root that reaches remote bases is cached only when every one is
+pinned to something that does not move (a full commit id or a version tag), and its key names
+each remote URL and ref. A branch, or no ref (the default branch), is fetched on every run.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -24,6 +29,12 @@ CACHE_ENV = "GITOPS_LINT_CACHE_DIR"
 LOCAL_CACHE_DIR = ".gitops-lint-cache"
 # Bump when what is stored (or how stage.py reads it) changes: old entries then never match.
 ENTRY_FORMAT = 2
+# What stays put once fetched: a full commit id (SHA-1 or SHA-256), or a release tag such as
+# v1.2.3, 1.2.3-rc.1 or kustomize/v5.4.1 (monorepo tags carry a path). Two-part versions
+# (v1, v1.2) are left out: they are the tags projects move to their latest release.
+_COMMIT = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
+_RELEASE_TAG = re.compile(r"(?:[\w.-]+/)*v?\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.+-]+)?")
+_REF = re.compile(r"[?&](?:ref|version)=([^&#]+)")
 # Each run only adds entries; past this many, the least recently written half goes.
 MAX_ENTRIES = 4000
 
@@ -64,6 +75,27 @@ def render_key(directory: str, inputs: Iterable[str], digests: FileDigests, salt
         hasher.update(digests.digest(path).encode())
         hasher.update(b"\n")
     return hasher.hexdigest()
+
+
+def pinned_ref(reference: str) -> str | None:
+    """The commit or release tag a remote kustomize reference is pinned to; None when it can
+    move (a branch, no ref, an HTTP file URL without one)."""
+    match = _REF.search(reference)
+    if match is None:
+        return None
+    ref = match.group(1)
+    return ref if _COMMIT.fullmatch(ref) or _RELEASE_TAG.fullmatch(ref) else None
+
+
+def remote_salt(references: Iterable[str]) -> str | None:
+    """The remote part of a cache key: every URL with its ref. None when any ref can move, and
+    the root must be rendered afresh on every run."""
+    parts = []
+    for reference in sorted(set(references)):
+        if pinned_ref(reference) is None:
+            return None
+        parts.append(reference)
+    return "|remote=" + "\0".join(parts)
 
 
 def _usable(directory: Path) -> bool:

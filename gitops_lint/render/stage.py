@@ -21,7 +21,13 @@ from gitops_lint.context import CheckContext
 from gitops_lint.environments import is_production, is_staging, resolve_environment
 from gitops_lint.errors import UsageError
 from gitops_lint.model import Finding, Resource, Severity
-from gitops_lint.render.cache import FileDigests, RenderCache, default_cache_dir, render_key
+from gitops_lint.render.cache import (
+    FileDigests,
+    RenderCache,
+    default_cache_dir,
+    remote_salt,
+    render_key,
+)
 from gitops_lint.render.graph import LINK_OUTSIDE, OUTSIDE, RenderGraph, graph_for
 from gitops_lint.render.kustomize import Kustomize, build, explain_failure
 from gitops_lint.render.origin import pop_origin
@@ -92,20 +98,18 @@ def render_repo(ctx: CheckContext, options: CheckOptions) -> Iterable[Finding]:
         ctx.note(f"incremental: {len(targets)} of {len(graph.targets)} roots read the changed files")
 
     buildable: list[str] = []
-    remote: list[str] = []
+    skipped: dict[str, list[str]] = {}
     for target in targets:
-        skip, finding = _skip_reason(ctx, graph, target, settings)
-        if not skip:
+        reason, finding = _skip_reason(ctx, graph, target, settings)
+        if reason is None:
             buildable.append(target)
-        elif not settings.allow_network and graph.remote_reach(target):
-            remote.append(target)
+        else:
+            skipped.setdefault(reason, []).append(target)
         if finding is not None:
             findings.append(finding)
-    if remote:
-        ctx.warn(
-            f"{len(remote)} kustomization root(s) not rendered because they reach remote bases and "
-            f"rendering is offline (e.g. {_label(remote[0])}); --allow-network renders them"
-        )
+    unrendered = _unrendered_notice(skipped)
+    if unrendered:
+        ctx.warn(unrendered)
 
     cache = RenderCache(default_cache_dir(ctx.root) if options.use_cache else None)
     outcomes = _render_all(ctx, graph, buildable, settings, cache)
@@ -129,27 +133,49 @@ def render_repo(ctx: CheckContext, options: CheckOptions) -> Iterable[Finding]:
 # -- which roots are not rendered, and why ---------------------------------------------------
 
 
+# Why a root is not rendered. Cycles and paths outside the repo are broken repos with findings
+# of their own; remote bases offline and helmCharts are roots this run could not check.
+_CYCLE, _OUTSIDE, _REMOTE, _HELM = "cycle", "outside", "remote", "helm"
+
+
+def _unrendered_notice(skipped: Mapping[str, list[str]]) -> str:
+    """`3 kustomization root(s) not rendered: 2 reach remote bases (offline, e.g. apps/a;
+    --allow-network renders them), 1 uses helmCharts (e.g. apps/b)`, or "" when none were
+    skipped for a reason this run could have rendered with other flags or tools."""
+    parts = []
+    remote, helm = skipped.get(_REMOTE, []), skipped.get(_HELM, [])
+    if remote:
+        parts.append(f"{len(remote)} reach remote bases (offline, e.g. {_label(remote[0])}; "
+                     "--allow-network renders them)")
+    if helm:
+        parts.append(f"{len(helm)} use helmCharts (e.g. {_label(helm[0])}; kustomize --enable-helm "
+                     "and helm are not run)")
+    if not parts:
+        return ""
+    return f"{len(remote) + len(helm)} kustomization root(s) not rendered: {', '.join(parts)}"
+
+
 def _skip_reason(
     ctx: CheckContext, graph: RenderGraph, target: str, settings: RenderSettings
-) -> tuple[bool, Finding | None]:
-    """(skip it?, the finding that says why, when one is due)."""
+) -> tuple[str | None, Finding | None]:
+    """(why it is skipped, None to render it; the finding that says why, when one is due)."""
     kustomization = graph.kustomizations[target]
     cycle = graph.cycle_in(target)
     if cycle is not None:
         # The cycle itself is reported once (_cycle_findings); each root through it only noted.
         ctx.note(f"not rendered {_label(target)}: it includes the reference cycle {_cycle_text(cycle)}")
-        return True, None
+        return _CYCLE, None
     if any(broken.reason in (OUTSIDE, LINK_OUTSIDE) for broken in graph.broken_in(target)):
         # Argo CD checks out only this repo, so it cannot build this root; rendering it here
         # would read whatever happens to sit beside the repo on this machine.
         ctx.note(f"not rendered {_label(target)}: it reads a path outside the repository")
-        return True, None
+        return _OUTSIDE, None
     if not settings.allow_network:
         reach = graph.remote_reach(target)
         if reach:
             first = reach[0]
             via = "" if first.via == target else f" through {_label(first.via)}"
-            return True, ctx.finding(
+            return _REMOTE, ctx.finding(
                 KUSTOMIZE_BUILD_FAILS,
                 f"{_label(target)} not rendered: it reaches the remote base {first.reference}{via}, "
                 "and rendering is offline",
@@ -162,7 +188,7 @@ def _skip_reason(
             )
     helm = graph.uses_helm(target)
     if helm is not None:
-        return True, ctx.finding(
+        return _HELM, ctx.finding(
             KUSTOMIZE_BUILD_FAILS,
             f"{_label(target)} not rendered: {_label(helm)} inflates Helm charts (helmCharts), which "
             "needs `kustomize build --enable-helm`, helm and usually the network",
@@ -172,7 +198,7 @@ def _skip_reason(
             fix="Nothing to do if Argo CD runs kustomize with --enable-helm; its raw files are checked.",
             environment=resolve_environment(ctx.config, kustomization.file),
         )
-    return False, None
+    return None, None
 
 
 def _cycle_findings(ctx: CheckContext, graph: RenderGraph) -> Iterable[Finding]:
@@ -218,13 +244,22 @@ def _render_all(
     keys: dict[str, str] = {}
     if cache.enabled:
         digests = FileDigests(ctx.root)
+        moving = 0
         for target in targets:
-            if settings.allow_network and graph.remote_reach(target):
-                continue  # remote content can change under the same input bytes: never cached
-            keys[target] = render_key(target, graph.inputs(target), digests, settings.salt)
+            salt = settings.salt
+            reach = graph.remote_reach(target) if settings.allow_network else []
+            if reach:
+                remote = remote_salt(item.reference for item in reach)
+                if remote is None:
+                    moving += 1  # a branch can move under the same input bytes: never cached
+                    continue
+                salt += remote  # a commit or release tag: cached by URL and ref
+            keys[target] = render_key(target, graph.inputs(target), digests, salt)
             cached = cache.get(keys[target])
             if cached is not None:
                 outcomes[target] = dict(cached, cached=True)
+        if moving:
+            ctx.note(f"{moving} root(s) reach remote bases on a branch or no ref: fetched afresh, not cached")
     missing = [target for target in targets if target not in outcomes]
     if not missing:
         return outcomes

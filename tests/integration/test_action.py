@@ -207,6 +207,41 @@ def test_fork_pull_request_skips_uploads_but_still_fails_on_errors(workspace: Pa
     assert same_repo.outputs["sarif-file"] == "out.sarif"
 
 
+def _remote_base(path: Path) -> str:
+    """A git repository on disk holding a base at web/, tagged v1.0.0: kustomize clones a
+    `file://` URL as it would a GitHub one, so the network input is tested without the internet."""
+    write_tree(path, {"web/kustomization.yaml": "resources: [cm.yaml]\n",
+                      "web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: from-remote\n"})
+    git_init(path)
+    subprocess.run(["git", "-C", str(path), "tag", "v1.0.0"], check=True)
+    return f"{path.as_uri()}//web?ref=v1.0.0"
+
+
+def test_allow_network_defaults_on_and_renders_remote_bases(workspace: Path, runner_temp: Path, tmp_path: Path) -> None:
+    require_tool("kubectl")
+    assert load_action()["inputs"]["allow-network"]["default"] == "true"
+    write_tree(workspace, {"apps/web/kustomization.yaml": f"resources:\n  - {_remote_base(tmp_path / 'bases')}\n"})
+    run = run_action(workspace, runner_temp, {"format": "json"})
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "not rendered" not in run.stdout + run.stderr
+    online = json.loads(run.stdout[run.stdout.index("{"):])
+    assert online["partial"] is False
+
+    offline = run_action(workspace, runner_temp, {"format": "json", "allow-network": "false"})
+    assert offline.returncode == 0, offline.stdout + offline.stderr
+    report = json.loads(offline.stdout[offline.stdout.index("{"):])
+    assert report["partial"] is True
+    assert any("1 reach remote bases (offline" in n["message"] for n in report["notifications"]), report
+    # The remote base's ConfigMap is checked only when the network was allowed.
+    assert online["summary"]["resources"] == report["summary"]["resources"] + 1
+
+
+def test_allow_network_refuses_anything_but_true_or_false(workspace: Path, runner_temp: Path) -> None:
+    run = run_action(workspace, runner_temp, {"allow-network": "yes"})
+    assert run.returncode == 2
+    assert "::error title=gitops-lint::allow-network must be true or false, not 'yes'" in run.stdout
+
+
 def _lock_pins() -> dict[str, str]:
     text = (REPO_ROOT / "requirements" / "action.lock").read_text(encoding="utf-8")
     pins = {}

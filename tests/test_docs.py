@@ -1,0 +1,90 @@
+"""The docs match the files: every path README names exists, and what it says of deploy/ is so."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from tests.conftest import REPO_ROOT
+
+README = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+DOCS = sorted((REPO_ROOT / "docs").glob("*.md"))
+# Named in README but not files of this repository: where GitHub looks for a CODEOWNERS file
+# in the repo being checked.
+NOT_OURS = {"docs/CODEOWNERS"}
+_TOP = r"(?:docs|examples|schemas|deploy|policies|tests|tools|bench|requirements)"
+_LINK = re.compile(r"\]\((?P<target>[^)\s#]+)(?:#[^)]*)?\)")
+_PATH = re.compile(rf"(?<![\w./-])(?P<path>{_TOP}/[\w./-]*)")
+
+
+def _relative_links(text: str) -> set[str]:
+    return {m["target"] for m in _LINK.finditer(text) if not re.match(r"[a-z][a-z0-9+.-]*:", m["target"])}
+
+
+def _named_paths(text: str) -> set[str]:
+    """`docs/x.md`, deploy/, schemas/... as written in prose, code and links (no globs)."""
+    return {m["path"].rstrip(".") for m in _PATH.finditer(text)} - NOT_OURS
+
+
+def test_the_extraction_finds_what_readme_names() -> None:
+    # Guard the guard: a pattern that matched nothing would pass the test below.
+    sample = "See [x](docs/a.md), `schemas/b.json`, deploy/ and https://example.com/docs/c.md."
+    assert _relative_links(sample) == {"docs/a.md"}
+    assert _named_paths(sample) == {"docs/a.md", "schemas/b.json", "deploy/"}
+    assert len(_named_paths(README)) > 20
+
+
+def test_every_path_readme_names_exists() -> None:
+    missing = sorted(path for path in _relative_links(README) | _named_paths(README)
+                     if not (REPO_ROOT / path).exists())
+    assert missing == [], f"README names files that are not in the repository: {missing}"
+
+
+def test_every_relative_link_in_docs_exists() -> None:
+    missing = [
+        f"{doc.name}: {target}"
+        for doc in DOCS
+        for target in _relative_links(doc.read_text(encoding="utf-8"))
+        if not (doc.parent / target).exists()
+    ]
+    assert missing == []
+
+
+def test_readme_links_the_published_json_contract() -> None:
+    assert "schemas/report.schema.json" in README
+
+
+def _rbac_rules() -> list[tuple[str, dict[str, Any]]]:
+    rules: list[tuple[str, dict[str, Any]]] = []
+    for path in sorted((REPO_ROOT / "deploy").glob("*.yaml")):
+        for doc in yaml.safe_load_all(path.read_text(encoding="utf-8")):
+            if isinstance(doc, dict) and doc.get("kind") in ("Role", "ClusterRole"):
+                rules.extend((path.name, rule) for rule in doc.get("rules") or [])
+    return rules
+
+
+def test_deploy_rbac_is_read_only() -> None:
+    rules = _rbac_rules()
+    assert rules, "deploy/ holds the drift audit's ClusterRole"
+    for name, rule in rules:
+        verbs = set(rule.get("verbs") or [])
+        assert verbs and verbs <= {"get", "list", "watch"}, (name, rule)
+
+
+def test_readme_states_the_verbs_deploy_grants() -> None:
+    claim = re.search(r"read-only ClusterRole \((?P<verbs>[a-z/]+),", README)
+    assert claim is not None, "README says which verbs deploy/'s ClusterRole grants"
+    granted = {verb for _, rule in _rbac_rules() for verb in rule["verbs"]}
+    assert set(claim["verbs"].split("/")) == granted
+
+
+def test_contributing_says_how_to_run_the_corpus_tests() -> None:
+    contributing = (REPO_ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    for needed in ("GITOPS_LINT_CORPUS", "make test", "make corpus", ".ci/run"):
+        assert needed in contributing, needed
+    corpus_test = (REPO_ROOT / "tests" / "test_corpus.py").read_text(encoding="utf-8")
+    assert "GITOPS_LINT_CORPUS" in corpus_test, "the variable CONTRIBUTING names is the one the tests read"
+    assert Path(REPO_ROOT / "Makefile").read_text(encoding="utf-8").count("corpus:") >= 1
