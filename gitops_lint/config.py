@@ -190,7 +190,7 @@ def load_config(path: Path | None, root: Path) -> Config:
             base = checked.relative_to(resolved.parent).as_posix() + "/"
     else:
         relative, inside = str(path), False
-    config = replace(config_from_dict(data, relative), base=base)
+    config = _rebased(config_from_dict(data, relative), base)
     if inside:
         # The repo's own config (or any file in it) is content a pull request can change: were
         # it to name the kustomize binary, the hook and CI would run a script from the PR.
@@ -200,6 +200,29 @@ def load_config(path: Path | None, root: Path) -> Config:
         # A config outside the repo was chosen by the user: its relative paths are its own.
         return replace(config, kustomize_path=str(path.parent / config.kustomize_path))
     return config
+
+
+def _rebased(config: Config, base: str) -> Config:
+    """A config found above the checked directory, its path globs made relative to that directory
+    (the paths findings carry): exemption and environment paths name files from the config's
+    own directory, as its author wrote them."""
+    if not base:
+        return config
+
+    def rebase(patterns: tuple[str, ...]) -> tuple[str, ...]:
+        # Under the checked directory: strip its prefix. A leading wildcard may match anywhere:
+        # kept. Anything else is outside the checked directory: a pattern no path can match
+        # (dropping it would leave an exemption with no paths, which covers every file).
+        return tuple(
+            p[len(base):] if p.startswith(base) else p if p.startswith("*") else "../" + p for p in patterns
+        )
+
+    return replace(
+        config,
+        base=base,
+        exemptions=tuple(replace(e, paths=rebase(e.paths)) for e in config.exemptions),
+        environments=tuple(replace(e, paths=rebase(e.paths)) for e in config.environments),
+    )
 
 
 def _setting(data: dict[str, Any], dotted: str) -> Any:

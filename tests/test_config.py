@@ -122,3 +122,26 @@ def test_bad_config_is_exit_2_without_traceback(make_repo: Callable[..., Path]) 
 def test_schema_key_is_allowed(make_repo: Callable[..., Path]) -> None:
     repo = make_repo({".gitops-lint.yaml": "$schema: https://example.com/config.schema.json\n", "a.yaml": "a: 1\n"})
     check_json(repo)  # exit 0 or 1: the config was accepted (a bad one is exit 2)
+
+
+def test_exemption_and_environment_paths_from_a_config_above(make_repo: Callable[..., Path]) -> None:
+    repo = make_repo(
+        {
+            ".gitops-lint.yaml": """
+                exemptions:
+                  - {rule: yaml-syntax, paths: ["apps/broken/*.yaml"], reason: being fixed}
+                  - {rule: yaml-syntax, paths: ["other/x.yaml"], reason: elsewhere}
+                environments:
+                  live: {paths: ["apps/ok"]}
+            """,
+            "apps/broken/x.yaml": BROKEN,
+            "apps/ok/d.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec: {}\n",
+        },
+        git=True,
+    )
+    config = load_config(find_config(repo / "apps"), repo / "apps")
+    assert [e.paths for e in config.exemptions] == [("broken/*.yaml",), ("../other/x.yaml",)]
+    assert [e.paths for e in config.environments] == [("ok",)]
+    _, report = check_json(repo / "apps")
+    assert not [f for f in report["findings"] if f["path"] == "broken/x.yaml"]  # exempted as written
+    assert {f["environment"] for f in report["findings"] if f["path"] == "ok/d.yaml"} == {"live"}
