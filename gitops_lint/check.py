@@ -133,6 +133,7 @@ def prepare_context(
     files = collect_files(
         root,
         exclude=config.exclude,
+        exclude_base=config.base,
         use_git=options.use_git,
         max_file_size=config.max_file_size or DEFAULT_MAX_FILE_SIZE,
         listing=listing,
@@ -248,7 +249,7 @@ def run_check(options: CheckOptions, registry: RuleRegistry | None = None) -> Ch
     try:
         config = load_config(options.config_path or find_config(root), root)
         if registry is None:
-            registry = load_registry([root / p for p in config.policy_paths])
+            registry = load_registry(config.policy_dirs(root))
         ctx, findings = prepare_context(options, config=config, listing=listing)
     finally:
         if listing is not None:

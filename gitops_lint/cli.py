@@ -372,6 +372,20 @@ def drift_merge(ctx: click.Context, reports: tuple[Path, ...], fmt: str, outputs
     sys.exit(guarded((ctx.obj or {}).get("debug", False), execute))
 
 
+@cli.command(name="init")
+@click.argument("path", type=click.Path(exists=True, file_okay=False, path_type=Path), default=".")
+@click.option("--force", is_flag=True, help="Overwrite files that already exist (default: leave them and say so).")
+@click.pass_context
+def init_command(ctx: click.Context, path: Path, force: bool) -> None:
+    """Write a starter .gitops-lint.yaml, .pre-commit-config.yaml and GitHub workflow at the top
+    of the repository holding PATH (Argo CD or Flux and its environments detected)."""
+    from gitops_lint.init import describe, init_repo
+
+    result = guarded((ctx.obj or {}).get("debug", False), lambda: init_repo(path, force=force))
+    for line in describe(result):
+        click.echo(line)
+
+
 def main(argv: Sequence[str] | None = None) -> Any:
     # A run builds hundreds of thousands of parsed-YAML objects that live until it ends and form
     # no reference cycles; at CPython's default threshold (700 allocations) the collector

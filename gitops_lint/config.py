@@ -72,7 +72,16 @@ class Config:
     drift_ignore_differences: tuple[dict[str, Any], ...] = ()
     drift_agent_managers: tuple[str, ...] = ()
     baseline: str = ".gitops-lint-baseline.json"
+    # The checked directory relative to the config's own ("" or "apps/"): `exclude:` patterns
+    # are written relative to the file holding them, which may sit above the checked directory.
+    base: str = ""
     raw: dict[str, Any] = field(default_factory=dict)
+
+    def policy_dirs(self, root: Path) -> list[Path]:
+        """`policies:` as directories: relative to the config's own directory, which is `root`
+        or, for a config found above the checked directory, one of its parents."""
+        home = root.joinpath(*[".."] * self.base.count("/"))
+        return [Path(os.path.normpath(home / p)) for p in self.policy_paths]
 
 
 _validator: Any = None
@@ -85,16 +94,75 @@ def _config_validator() -> Any:
     return _validator
 
 
-def find_config(root: Path) -> Path | None:
-    for name in CONFIG_NAMES:
-        candidate = root / name
-        if candidate.is_file():
-            return candidate
+def git_top(start: Path) -> Path | None:
+    """The top of the git work tree holding `start` (a `.git` directory or file), None outside one."""
+    start = start.resolve()
+    for directory in (start, *start.parents):
+        if (directory / ".git").exists():
+            return directory
     return None
 
 
+def find_config(root: Path) -> Path | None:
+    """The nearest `.gitops-lint.yaml` from the checked directory up to the git top level (as
+    ruff, yamllint and pre-commit look): a check of `apps/` still finds the repository's config.
+    Outside a git work tree only `root` itself is looked at: no stray file above it is picked up."""
+    root = root.resolve()
+    top = git_top(root)
+    directories = [root]
+    if top is not None and root != top:
+        directories += [parent for parent in root.parents if parent.is_relative_to(top)]
+    for directory in directories:
+        for name in CONFIG_NAMES:
+            candidate = directory / name
+            if candidate.is_file():
+                return candidate
+    return None
+
+
+def _config_errors(errors: list[Any], schema: dict[str, Any]) -> list[str]:
+    """Each schema error as `where: what`, spelling out what is allowed (the validator's own
+    message cuts an enum short at "or 3 other candidates" and never lists the known keys)."""
+    import difflib
+
+    lines = []
+    for error in errors:
+        where = "/".join(str(part) for part in error.instance_path) or "(top level)"
+        kind = error.kind
+        if isinstance(kind, jsonschema_rs.ValidationErrorKind.Enum):
+            allowed = ", ".join(json.dumps(option) for option in kind.options)
+            message = f"{json.dumps(error.instance)} is not allowed; use one of: {allowed}"
+        elif isinstance(kind, jsonschema_rs.ValidationErrorKind.AdditionalProperties):
+            node: Any = schema
+            for part in list(error.schema_path)[:-1]:
+                node = node[part]
+            known = sorted(node.get("properties", {}))
+            parts = []
+            for key in kind.unexpected:
+                close = difflib.get_close_matches(key, known, n=1)
+                parts.append(f"unknown key {key!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+            message = "; ".join(parts) + (f"; known keys: {', '.join(known)}" if known else "")
+        else:
+            message = error.message
+        lines.append(f"  {where}: {message}")
+    return lines
+
+
+def _validate(data: Any, path: Path) -> None:
+    """Raise one UsageError listing every problem of the config, not just the first."""
+    errors = sorted(_config_validator().iter_errors(data), key=lambda e: [str(p) for p in e.instance_path])
+    if errors:
+        schema = json.loads(read_schema("config.schema.json"))
+        lines = _config_errors(errors, schema)
+        count = f"{len(lines)} problems" if len(lines) > 1 else "1 problem"
+        raise UsageError(f"{path}: invalid config ({count}):\n" + "\n".join(lines))
+
+
 def load_config(path: Path | None, root: Path) -> Config:
-    """Read and validate a config file; any problem is a UsageError naming the key."""
+    """Read and validate a config file; any problem is a UsageError naming the key.
+
+    `root` is the checked directory; the config may sit in it or above it (see find_config).
+    """
     if path is None:
         return Config()
     try:
@@ -108,17 +176,21 @@ def load_config(path: Path | None, root: Path) -> Config:
     data = loaded.documents[0].data if loaded.documents else {}
     if data is None:
         data = {}
-    errors = list(_config_validator().iter_errors(data))
-    if errors:
-        first = errors[0]
-        where = "/".join(str(p) for p in first.instance_path) or "(top level)"
-        raise UsageError(f"{path}: invalid config at '{where}': {first.message}")
-    try:
-        relative = path.resolve().relative_to(root.resolve()).as_posix()
-        inside = True
-    except ValueError:
+    _validate(data, path)
+    resolved, checked = path.resolve(), root.resolve()
+    top = git_top(checked)
+    base = ""
+    if resolved.is_relative_to(checked):
+        relative, inside = resolved.relative_to(checked).as_posix(), True
+    elif top is not None and resolved.is_relative_to(top):
+        # Above the checked directory but in its repository: still the repository's own
+        # content (so it names no program), and its patterns are relative to where it sits.
+        relative, inside = os.path.relpath(resolved, checked), True
+        if checked.is_relative_to(resolved.parent):
+            base = checked.relative_to(resolved.parent).as_posix() + "/"
+    else:
         relative, inside = str(path), False
-    config = config_from_dict(data, relative)
+    config = _rebased(config_from_dict(data, relative), base)
     if inside:
         # The repo's own config (or any file in it) is content a pull request can change: were
         # it to name the kustomize binary, the hook and CI would run a script from the PR.
@@ -128,6 +200,29 @@ def load_config(path: Path | None, root: Path) -> Config:
         # A config outside the repo was chosen by the user: its relative paths are its own.
         return replace(config, kustomize_path=str(path.parent / config.kustomize_path))
     return config
+
+
+def _rebased(config: Config, base: str) -> Config:
+    """A config found above the checked directory, its path globs made relative to that directory
+    (the paths findings carry): exemption and environment paths name files from the config's
+    own directory, as its author wrote them."""
+    if not base:
+        return config
+
+    def rebase(patterns: tuple[str, ...]) -> tuple[str, ...]:
+        # Under the checked directory: strip its prefix. A leading wildcard may match anywhere:
+        # kept. Anything else is outside the checked directory: a pattern no path can match
+        # (dropping it would leave an exemption with no paths, which covers every file).
+        return tuple(
+            p[len(base):] if p.startswith(base) else p if p.startswith("*") else "../" + p for p in patterns
+        )
+
+    return replace(
+        config,
+        base=base,
+        exemptions=tuple(replace(e, paths=rebase(e.paths)) for e in config.exemptions),
+        environments=tuple(replace(e, paths=rebase(e.paths)) for e in config.environments),
+    )
 
 
 def _setting(data: dict[str, Any], dotted: str) -> Any:
@@ -158,10 +253,7 @@ def load_user_settings() -> dict[str, Any]:
         problem = loaded.problems[0]
         raise UsageError(f"{path}:{problem.line}:{problem.column}: {problem.message}")
     data = (loaded.documents[0].data if loaded.documents else None) or {}
-    errors = list(_config_validator().iter_errors(data))
-    if errors:
-        where = "/".join(str(p) for p in errors[0].instance_path) or "(top level)"
-        raise UsageError(f"{path}: invalid config at '{where}': {errors[0].message}")
+    _validate(data, path)
     return dict(data)
 
 

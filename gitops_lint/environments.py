@@ -245,10 +245,27 @@ def environment_from_path(path: str, config: Config) -> str | None:
         name = directories[index]
         if name in configured:
             return name
-        if index and directories[index - 1] in _ENVIRONMENT_PARENTS:
-            env = canonical_environment(name)
-            if env:
-                return _configured_name(env, config)
+        env = _environment_word(directories, index)
+        if env:
+            return _configured_name(env, config)
+    return None
+
+
+def environment_directory(path: str) -> tuple[str, str] | None:
+    """(environment, its directory) of the environment directory nearest the file, by the
+    built-in words alone: what `gitops-lint init` writes into a starter config."""
+    directories = path.split("/")[:-1]
+    for index in range(len(directories) - 1, -1, -1):
+        env = _environment_word(directories, index)
+        if env:
+            return env, "/".join(directories[: index + 1])
+    return None
+
+
+def _environment_word(directories: list[str], index: int) -> str | None:
+    """The environment `directories[index]` names, when it sits where environments are kept."""
+    if index and directories[index - 1] in _ENVIRONMENT_PARENTS:
+        return canonical_environment(directories[index])
     return None
 
 

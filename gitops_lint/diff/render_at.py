@@ -94,7 +94,7 @@ def _failure_text(target: str, findings: Iterable[Finding], notes: Iterable[str]
 def _context(root: Path, config: Config, focus: set[str], request: RenderRequest, keep_parse_cache: bool) -> CheckContext:
     # Only the user's work tree is listed by git: a temporary copy is walked (it holds
     # exactly the revision's files, and may sit inside some other repository's tree).
-    files = collect_files(root, exclude=config.exclude, use_git=keep_parse_cache,
+    files = collect_files(root, exclude=config.exclude, exclude_base=config.base, use_git=keep_parse_cache,
                           max_file_size=config.max_file_size or DEFAULT_MAX_FILE_SIZE)
     schemas = SchemaRegistry(config.kubernetes_version, config.strict)
     ctx = CheckContext(root=root, config=config, files=files, schemas=schemas)

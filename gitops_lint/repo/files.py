@@ -8,7 +8,7 @@ import re
 import stat
 import subprocess
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -179,10 +179,30 @@ def matches_any(path: str, patterns: Iterable[str]) -> bool:
     return False
 
 
+def exclude_matcher(patterns: Sequence[str], base: str = "") -> Callable[[str], bool] | None:
+    """The config's `exclude:` as a test of a repo-relative path, None when there is none.
+
+    Patterns are gitignore-style, as in `.gitignore` (`*` stays within a directory, `**` spans
+    directories, a pattern without `/` matches at any depth, `dir/` covers its tree, `!` re-includes):
+    what people already write, where `fnmatch`'s `*` silently matched across `/`. `base` is the
+    checked directory relative to the config's own ("" or "sub/dir/"), as patterns are written
+    relative to the file that holds them.
+    """
+    if not patterns:
+        return None
+    import pathspec
+
+    spec = pathspec.GitIgnoreSpec.from_lines(patterns)
+    if base:
+        return lambda path: spec.match_file(base + path)
+    return spec.match_file
+
+
 def collect_files(
     root: Path,
     scope: Sequence[Path] = (),
     exclude: Sequence[str] = (),
+    exclude_base: str = "",
     use_git: bool = True,
     max_file_size: int = DEFAULT_MAX_FILE_SIZE,
     listing: GitListing | None = None,
@@ -190,7 +210,9 @@ def collect_files(
     """Every file of the repo under `scope` (all of it when empty), minus excludes and unsafe files.
 
     `listing`: a `GitListing` of `root` started earlier (used instead of starting one here).
+    `exclude`: gitignore-style patterns (see `exclude_matcher`), relative to `exclude_base`.
     """
+    excluded = exclude_matcher(exclude, exclude_base)
     root = root.resolve()
     if use_git:
         names = (listing or GitListing(root)).names()
@@ -215,7 +237,7 @@ def collect_files(
             p in ("", ".") or name == p or name.startswith(p + "/") for p in scope_prefixes
         ):
             continue
-        if exclude and matches_any(name, exclude):
+        if excluded is not None and excluded(name):
             result.skipped.append(SkippedFile(name, "excluded by config", EXCLUDED))
             continue
         try:

@@ -19,7 +19,7 @@ from git.exc import BadName, GitCommandError
 from gitops_lint.context import CheckContext
 from gitops_lint.errors import UsageError
 from gitops_lint.model import Finding
-from gitops_lint.repo.files import matches_any
+from gitops_lint.repo.files import exclude_matcher
 from gitops_lint.repo.git import git_refusal, open_repo
 from gitops_lint.rules.baseline import fingerprint
 from gitops_lint.rules.secrets import NO_CREDENTIALS_IN_FILES, Hit, scan_text
@@ -187,8 +187,9 @@ def _findings(ctx: CheckContext, hits: list[HistoryHit]) -> list[Finding]:
     for item in hits:
         first.setdefault((item.path, item.hit.value), item)
     findings: list[Finding] = []
+    excluded = exclude_matcher(ctx.config.exclude, ctx.config.base)
     for (path, value), item in first.items():
-        if path == ctx.config.baseline or (ctx.config.exclude and matches_any(path, ctx.config.exclude)):
+        if path == ctx.config.baseline or (excluded is not None and excluded(path)):
             continue
         if _still_present(ctx, path, value):
             continue  # the current-tree scan reports it where it is now
