@@ -15,6 +15,7 @@ from gitops_lint import __version__
 from gitops_lint.atomic_file import write_report
 from gitops_lint.errors import UsageError
 from gitops_lint.model import Severity
+from gitops_lint.progress import progress_wanted
 from gitops_lint.report import FORMATS as _CHECK_FORMATS
 from gitops_lint.report import reporter_for
 
@@ -97,6 +98,8 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @click.option("--kustomize", "kustomize", metavar="PATH", help="kustomize binary (default: kustomize on PATH, else kubectl kustomize).")
 @click.option("--allow-network", is_flag=True, default=None, help="Let kustomize fetch remote bases, and fetch schemas from URL schema locations.")
 @click.option("--require-render", is_flag=True, help="Exit 2 when no kustomize is available.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), metavar="N",
+              help="Run up to N kustomize builds at once (default: config kustomize.jobs, else the CPU count).")
 @click.option("--no-cache", is_flag=True, help="Do not use the render cache.")
 @click.option("--staged", is_flag=True, help="Check what the git index changes (pre-commit).")
 @click.option("--changed-since", metavar="REV", help="Check what changed since REV (PR CI).")
@@ -111,7 +114,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
 def check(ctx: click.Context, paths: tuple[Path, ...], config_path: Path | None, fmt: str, outputs: tuple[str, ...],
           fail_on: str | None, kubernetes_version: str | None, strict: bool | None, schema_locations: tuple[str, ...], strict_schemas: bool | None, only_rules: tuple[str, ...],
           skip_rules: tuple[str, ...], no_render: bool, kustomize: str | None, allow_network: bool | None,
-          require_render: bool, no_cache: bool, staged: bool, changed_since: str | None, history: bool,
+          require_render: bool, jobs: int | None, no_cache: bool, staged: bool, changed_since: str | None, history: bool,
           history_since: str | None, no_baseline: bool, no_git: bool, color: bool | None, verbose: bool,
           quiet: bool) -> None:
     """Check a config repo (default: the current directory), or only the files named."""
@@ -125,7 +128,7 @@ def check(ctx: click.Context, paths: tuple[Path, ...], config_path: Path | None,
         kustomize=kustomize, allow_network=allow_network, require_render=require_render,
         use_cache=not no_cache, staged=staged, changed_since=changed_since,
         only_rules=only_rules, skip_rules=skip_rules, history=history, history_since=history_since,
-        use_baseline=not no_baseline, verbose=verbose,
+        use_baseline=not no_baseline, verbose=verbose, jobs=jobs, progress=progress_wanted(quiet),
     )
 
     def execute() -> int:
@@ -286,7 +289,7 @@ def drift(ctx: click.Context, repo: Path, apps: tuple[str, ...], adhoc_path: str
             repo=repo, apps=apps, adhoc_path=adhoc_path, adhoc_context=adhoc_context,
             adhoc_namespace=adhoc_namespace, live_snapshot=live_snapshot, kubeconfig=kubeconfig,
             config_path=config_path, extra_is_drift=extra == "fail", kustomize=kustomize,
-            timeout=timeout, deadline=deadline, worktree=worktree, destinations=destinations, verbose=verbose, progress=not quiet and sys.stderr.isatty() and "CI" not in os.environ,
+            timeout=timeout, deadline=deadline, worktree=worktree, destinations=destinations, verbose=verbose, progress=progress_wanted(quiet),
         )
         result = run_drift(options)
         if {fmt, *(target for target, _ in targets)} & {"html", "json"}:
