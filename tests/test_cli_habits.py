@@ -8,8 +8,10 @@ import pty
 import select
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
+import click
 import pytest
 
 from tests.conftest import git_init, require_tool, run_cli
@@ -152,3 +154,55 @@ def test_progress_counts_only_builds(tmp_path: Path) -> None:
     _, second, _ = _run_with_tty_stderr(["check"], root, env)
     assert "3/3 rendering" in first
     assert "rendering" not in second
+
+
+def _commands(group: click.Group, prefix: str = "") -> Iterator[tuple[str, click.Command]]:
+    for name, command in group.commands.items():
+        yield f"{prefix}{name}", command
+        if isinstance(command, click.Group):
+            yield from _commands(command, f"{prefix}{name} ")
+
+
+def test_every_option_of_every_command_has_help() -> None:
+    from gitops_lint.cli import cli, drift_merge
+
+    commands = [("gitops-lint", cli), *_commands(cli), ("drift merge", drift_merge)]
+    missing = [
+        f"{name} {param.opts[0]}"
+        for name, command in commands
+        for param in command.params
+        if isinstance(param, click.Option) and not (param.help or "").strip()
+    ]
+    assert len(commands) > 8  # the walk found the subcommands
+    assert missing == []
+
+
+@pytest.mark.parametrize("command", ["check", "drift", "diff"])
+def test_help_shows_examples_and_environment_variables(command: str) -> None:
+    text = run_cli(command, "--help").output
+    assert f"gitops-lint {command}" in text.split("Examples:", 1)[1]
+    for variable in ("GITOPS_LINT_KUSTOMIZE", "GITOPS_LINT_CACHE_DIR"):
+        assert variable in text
+    if command != "drift":  # drift's reports carry no colour
+        assert "NO_COLOR" in text and "FORCE_COLOR" in text
+
+
+def _check_colour(root: Path, env: dict[str, str], *args: str) -> bool:
+    """Whether `check` wrote ANSI colour on stdout (a pipe, so not a TTY)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "gitops_lint", "check", "--no-render", *args], cwd=root, env=env,
+        capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 1, done.stderr  # the tree has a finding to paint
+    return "\033[" in done.stdout
+
+
+def test_force_color_and_no_color(tmp_path: Path) -> None:
+    root = materialize(tmp_path / "repo", two_apps())
+    assert not _check_colour(root, _env())  # a pipe: plain
+    assert _check_colour(root, _env(FORCE_COLOR="1"))
+    assert not _check_colour(root, _env(FORCE_COLOR="0"))
+    assert not _check_colour(root, _env(FORCE_COLOR="1", NO_COLOR="1"))  # "never" wins
+    assert _check_colour(root, _env(FORCE_COLOR="1", NO_COLOR=""))  # an empty NO_COLOR is unset
+    assert not _check_colour(root, _env(FORCE_COLOR="1"), "--no-color")  # the flag wins
+    assert _check_colour(root, _env(NO_COLOR="1"), "--color")
