@@ -14,7 +14,7 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -78,10 +78,11 @@ class _DeadlineRetry(urllib3.Retry):
 
     deadline: float | None = None
     attempt_timeout: float = 0.0
+    on_retry: Callable[[], None] | None = None  # counts each extra request sent
 
     def new(self, **kw: Any) -> _DeadlineRetry:
         retry = super().new(**kw)
-        retry.deadline, retry.attempt_timeout = self.deadline, self.attempt_timeout
+        retry.deadline, retry.attempt_timeout, retry.on_retry = self.deadline, self.attempt_timeout, self.on_retry
         return retry
 
     def increment(self, method: str | None = None, url: str | None = None, *args: Any, **kwargs: Any) -> _DeadlineRetry:
@@ -92,10 +93,12 @@ class _DeadlineRetry(urllib3.Retry):
             if time.perf_counter() + min(wait, RETRY_AFTER_MAX) + self.attempt_timeout > self.deadline:
                 # urlopen hands back the last response for a status retry (raise_on_status off).
                 raise urllib3.exceptions.MaxRetryError(kwargs.get("_pool"), url or "", kwargs.get("error"))  # type: ignore[arg-type]
+        if self.on_retry is not None:
+            self.on_retry()
         return retry
 
 
-def _retries(timeout: float, deadline: float | None) -> urllib3.Retry:
+def _retries(timeout: float, deadline: float | None, on_retry: Callable[[], None]) -> urllib3.Retry:
     retry = _DeadlineRetry(
         # A read timeout must cost `timeout`, not several times it: no read retries. One
         # connect retry (a dropped keep-alive connection); status retries as above.
@@ -104,7 +107,7 @@ def _retries(timeout: float, deadline: float | None) -> urllib3.Retry:
         backoff_factor=BACKOFF_FACTOR, backoff_jitter=BACKOFF_FACTOR, backoff_max=4.0,
         retry_after_max=RETRY_AFTER_MAX, respect_retry_after_header=True, raise_on_status=False,
     )  # fmt: skip
-    retry.deadline, retry.attempt_timeout = deadline, timeout
+    retry.deadline, retry.attempt_timeout, retry.on_retry = deadline, timeout, on_retry
     return retry
 
 
@@ -125,13 +128,17 @@ class _Client:
             k8s_config.load_incluster_config(client_configuration=configuration)
         else:
             load_kubeconfig(configuration, kubeconfig, destination.context, timeout)
-        configuration.retries = _retries(timeout, deadline)
-        configuration.connection_pool_maxsize = 8
-        self.api: Any = k8s.ApiClient(configuration=configuration)
         self.timeout = timeout
         self.deadline = deadline
         self.requests = 0
         self._lock = threading.Lock()
+        configuration.retries = _retries(timeout, deadline, self._count_request)
+        configuration.connection_pool_maxsize = 8
+        self.api: Any = k8s.ApiClient(configuration=configuration)
+
+    def _count_request(self) -> None:
+        with self._lock:
+            self.requests += 1
 
     def get(self, path: str, query: list[tuple[str, str]] | None = None, accept: str = "application/json") -> Any:
         timeout = self.timeout
@@ -140,8 +147,7 @@ class _Client:
             if left <= 0:
                 raise ApiError(f"GET {path}: not sent, the audit's --deadline had passed")
             timeout = min(timeout, left)
-        with self._lock:
-            self.requests += 1
+        self._count_request()
         method, url, headers, body, post = self.api.param_serialize(
             "GET", path, query_params=query or [], header_params={"Accept": accept},
             auth_settings=["BearerToken"],

@@ -252,6 +252,7 @@ def test_a_busy_server_is_retried_with_backoff(tmp_path: Path, emulator: Emulato
     code, report, _ = _audit(tmp_path, emulator, [configmap("a")])
     assert code == 0 and _statuses(report) == {"ConfigMap/prod/a": "Synced"}
     assert _configmap_lists(emulator) == 3  # two refusals, then the answer
+    assert report["summary"]["requests"] == len(emulator.requests)  # retries are requests too
     if status == 429:  # Retry-After: 1 was waited out, twice
         assert time.perf_counter() - started >= 2.0
 
