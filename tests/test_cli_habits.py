@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import os
 import pty
-import select
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -99,17 +99,23 @@ def _run_with_tty_stderr(args: list[str], cwd: Path, env: dict[str, str]) -> tup
     )
     os.close(slave)
     seen = bytearray()
+
+    def drain() -> None:  # read the terminal while the process runs: a full pty would block it
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # the terminal closes with the process on Linux
+                return
+            if not chunk:
+                return
+            seen.extend(chunk)
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
     assert process.stdout is not None
     stdout = process.stdout.read()
     code = process.wait(timeout=120)
-    while select.select([master], [], [], 0.2)[0]:
-        try:
-            chunk = os.read(master, 65536)
-        except OSError:  # the terminal closes with the process on Linux
-            break
-        if not chunk:
-            break
-        seen.extend(chunk)
+    reader.join(timeout=10)
     os.close(master)
     return stdout.decode(), seen.decode(errors="replace"), code
 
