@@ -71,6 +71,8 @@ class CheckOptions:
     history_since: str | None = None
     use_baseline: bool = True
     verbose: bool = False
+    jobs: int | None = None  # kustomize builds at once (default: config kustomize.jobs, else CPUs)
+    progress: bool = False  # draw "rendering N/M roots" on stderr (the CLI decides: a TTY, not CI)
     # Set when `paths` is a temporary copy of a repo's git index (--staged with unstaged edits).
     index_copy: IndexCopy | None = None
     extra: dict[str, Any] = field(default_factory=dict)
@@ -262,6 +264,8 @@ def run_check(options: CheckOptions, registry: RuleRegistry | None = None) -> Ch
         registry = registry.restricted(
             (wanted - set(options.skip_rules)) | (SUPPRESSION_RULE_IDS & set(registry.rules))
         )
+    # The files in focus before rendering adds the kustomizations of the roots they re-render.
+    focused = None if ctx.focus is None else sum(1 for f in ctx.files.files if f.path in ctx.focus)
     findings.extend(_render(ctx, options))
     if ctx.focus is not None:
         # Incremental run: what the loader found in files nobody touched is not this commit's news.
@@ -298,13 +302,14 @@ def run_check(options: CheckOptions, registry: RuleRegistry | None = None) -> Ch
     resources = sum(1 for _ in ctx.checked_resources())
     report = Report.build(
         findings,
-        files=len(ctx.files.files),
+        files=len(ctx.files.files) if focused is None else focused,
         resources=resources,
         rules=registry.metas,
         root=str(ctx.root),
         tool_info=dict(ctx.tool_info, kubernetes_version=ctx.schemas.kubernetes_version),
         changed_paths=frozenset(ctx.focus or ()),
         notifications=tuple(warnings),
+        overlays=None if focused is None else len(ctx.rendered_roots),
     )
     fail_on = options.fail_on or ctx.config.fail_on or Severity.ERROR
     report.fail_on = fail_on

@@ -15,6 +15,7 @@ from gitops_lint import __version__
 from gitops_lint.atomic_file import write_report
 from gitops_lint.errors import UsageError
 from gitops_lint.model import Severity
+from gitops_lint.progress import progress_wanted
 from gitops_lint.report import FORMATS as _CHECK_FORMATS
 from gitops_lint.report import reporter_for
 
@@ -66,9 +67,67 @@ def parse_outputs(values: Sequence[str], formats: Sequence[str]) -> list[tuple[s
 
 
 def _color(flag: bool | None) -> bool:
+    """--color/--no-color, else NO_COLOR (no-color.org), else FORCE_COLOR, else whether stdout is a TTY.
+
+    Both variables count when set to a non-empty value (FORCE_COLOR=0 or false means not forced);
+    NO_COLOR wins over FORCE_COLOR, as CMake orders them: a reader's "never" outranks a CI default.
+    """
     if flag is not None:
         return flag
-    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR", "").strip().lower() not in {"", "0", "false", "no"}:
+        return True
+    return sys.stdout.isatty()
+
+
+# Shown under each command's --help (\b keeps click from re-wrapping a block).
+_ENV_RENDER = """  GITOPS_LINT_KUSTOMIZE  kustomize or kubectl binary (below --kustomize, above config)
+  GITOPS_LINT_CACHE_DIR  where rendered roots and schemas are cached"""
+_ENV_COLOR = """  NO_COLOR               set (non-empty): never colour; wins over FORCE_COLOR
+  FORCE_COLOR            set (non-empty, not 0): colour even when stdout is not a TTY"""
+_CHECK_EPILOG = f"""\b
+Examples:
+  gitops-lint check                          the repo in the current directory
+  gitops-lint check --staged                 what a commit changes (pre-commit)
+  gitops-lint check --changed-since origin/main --format github
+  gitops-lint check -j 4 --output sarif=gitops-lint.sarif
+  gitops-lint check apps/web/base/deploy.yaml   one file and the overlays it renders into
+
+\b
+Environment variables:
+{_ENV_RENDER}
+{_ENV_COLOR}
+  CI                     set: no progress bar on stderr
+
+Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or tool error."""
+_DRIFT_EPILOG = f"""\b
+Examples:
+  gitops-lint drift                          every Application in the repo, current kube context
+  gitops-lint drift --app web-production --format markdown
+  gitops-lint drift --path apps/web/overlays/prod --context prod --namespace web
+  gitops-lint drift --live-snapshot snapshot/ --output json=drift.json
+  gitops-lint drift merge eu.json us.json --output html=drift.html
+
+\b
+Environment variables:
+{_ENV_RENDER}
+  KUBECONFIG             kubeconfig file(s) (below --kubeconfig)
+  CI                     set: no progress bar on stderr
+
+Exit codes: 0 in sync, 1 drift found, 2 usage error or (nothing drifted but) an Application not audited."""
+_DIFF_EPILOG = f"""\b
+Examples:
+  gitops-lint diff                           the work tree against the merge base with main
+  gitops-lint diff --base origin/main --format markdown
+  gitops-lint diff --fail-on-removal production
+
+\b
+Environment variables:
+{_ENV_RENDER}
+{_ENV_COLOR}
+
+Exit codes: 0 done, 1 a removal in a --fail-on-removal environment, 2 usage or tool error."""
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -80,9 +139,9 @@ def cli(ctx: click.Context, debug: bool) -> None:
     ctx.obj = {"debug": debug}
 
 
-@cli.command()
+@cli.command(epilog=_CHECK_EPILOG)
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--config", "config_path", type=click.Path(path_type=Path), help="Config file (default: .gitops-lint.yaml in the repo root).")
+@click.option("--config", "config_path", type=click.Path(path_type=Path), help="Config file (default: the nearest .gitops-lint.yaml from the checked path up to the git top).")
 @click.option("--format", "fmt", type=click.Choice(_CHECK_FORMATS), default="text", show_default=True, help="Format on stdout.")
 @click.option("--output", "outputs", multiple=True, metavar="FORMAT=PATH", help="Also write FORMAT to PATH (repeatable).")
 @click.option("--fail-on", type=_SEVERITIES, help="Exit 1 when a finding is at or above this severity (default: error).")
@@ -97,6 +156,8 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @click.option("--kustomize", "kustomize", metavar="PATH", help="kustomize binary (default: kustomize on PATH, else kubectl kustomize).")
 @click.option("--allow-network", is_flag=True, default=None, help="Let kustomize fetch remote bases, and fetch schemas from URL schema locations.")
 @click.option("--require-render", is_flag=True, help="Exit 2 when no kustomize is available.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), metavar="N",
+              help="Run up to N kustomize builds at once (default: config kustomize.jobs, else the CPU count).")
 @click.option("--no-cache", is_flag=True, help="Do not use the render cache.")
 @click.option("--staged", is_flag=True, help="Check what the git index changes (pre-commit).")
 @click.option("--changed-since", metavar="REV", help="Check what changed since REV (PR CI).")
@@ -111,7 +172,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
 def check(ctx: click.Context, paths: tuple[Path, ...], config_path: Path | None, fmt: str, outputs: tuple[str, ...],
           fail_on: str | None, kubernetes_version: str | None, strict: bool | None, schema_locations: tuple[str, ...], strict_schemas: bool | None, only_rules: tuple[str, ...],
           skip_rules: tuple[str, ...], no_render: bool, kustomize: str | None, allow_network: bool | None,
-          require_render: bool, no_cache: bool, staged: bool, changed_since: str | None, history: bool,
+          require_render: bool, jobs: int | None, no_cache: bool, staged: bool, changed_since: str | None, history: bool,
           history_since: str | None, no_baseline: bool, no_git: bool, color: bool | None, verbose: bool,
           quiet: bool) -> None:
     """Check a config repo (default: the current directory), or only the files named."""
@@ -125,7 +186,7 @@ def check(ctx: click.Context, paths: tuple[Path, ...], config_path: Path | None,
         kustomize=kustomize, allow_network=allow_network, require_render=require_render,
         use_cache=not no_cache, staged=staged, changed_since=changed_since,
         only_rules=only_rules, skip_rules=skip_rules, history=history, history_since=history_since,
-        use_baseline=not no_baseline, verbose=verbose,
+        use_baseline=not no_baseline, verbose=verbose, jobs=jobs, progress=progress_wanted(quiet),
     )
 
     def execute() -> int:
@@ -148,7 +209,8 @@ def check(ctx: click.Context, paths: tuple[Path, ...], config_path: Path | None,
 
 
 @cli.command(name="rules")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True,
+              help="Format on stdout.")
 @click.pass_context
 def rules_command(ctx: click.Context, fmt: str) -> None:
     """List every rule (same as `policy list`)."""
@@ -161,7 +223,8 @@ def policy() -> None:
 
 
 @policy.command(name="list")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True,
+              help="Format on stdout.")
 @click.option("--config", "config_path", type=click.Path(path_type=Path), help="Config naming user policy directories.")
 @click.pass_context
 def policy_list(ctx: click.Context, fmt: str, config_path: Path | None = None) -> None:
@@ -174,7 +237,7 @@ def policy_list(ctx: click.Context, fmt: str, config_path: Path | None = None) -
 
 @policy.command(name="explain")
 @click.argument("rule_id")
-@click.option("--config", "config_path", type=click.Path(path_type=Path))
+@click.option("--config", "config_path", type=click.Path(path_type=Path), help="Config naming user policy directories.")
 @click.pass_context
 def policy_explain(ctx: click.Context, rule_id: str, config_path: Path | None) -> None:
     """Rationale, fix and examples of one rule."""
@@ -186,7 +249,7 @@ def policy_explain(ctx: click.Context, rule_id: str, config_path: Path | None) -
 @policy.command(name="test")
 @click.argument("directories", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--builtin/--no-builtin", default=True, show_default=True, help="Also test the built-in rules.")
-@click.option("--verbose", "-v", is_flag=True)
+@click.option("--verbose", "-v", is_flag=True, help="Also list each passing example and its findings.")
 @click.pass_context
 def policy_test(ctx: click.Context, directories: tuple[Path, ...], builtin: bool, verbose: bool) -> None:
     """Run every policy's pass/fail examples; exit 1 on any mismatch."""
@@ -202,8 +265,9 @@ def policy_test(ctx: click.Context, directories: tuple[Path, ...], builtin: bool
 
 @policy.command(name="new")
 @click.argument("rule_id")
-@click.option("--dir", "directory", type=click.Path(path_type=Path), default=Path("policies"), show_default=True)
-@click.option("--category", default="custom", show_default=True)
+@click.option("--dir", "directory", type=click.Path(path_type=Path), default=Path("policies"), show_default=True,
+              help="Directory to write the new policy into.")
+@click.option("--category", default="custom", show_default=True, help="Category recorded in the rule's metadata.")
 @click.pass_context
 def policy_new(ctx: click.Context, rule_id: str, directory: Path, category: str) -> None:
     """Write a policy skeleton with examples to DIR/CATEGORY/ID.yaml."""
@@ -240,7 +304,7 @@ class _DriftCommand(click.Command):
         return super().make_context(info_name, args, parent=parent, **extra)
 
 
-@cli.command(cls=_DriftCommand)
+@cli.command(cls=_DriftCommand, epilog=_DRIFT_EPILOG)
 @click.argument("repo", required=False, type=click.Path(path_type=Path), default=Path("."))
 @click.option("--app", "apps", multiple=True, metavar="NAME", help="Audit only these Applications (repeatable).")
 @click.option("--path", "adhoc_path", metavar="OVERLAY", help="Ad-hoc: audit this kustomization path ...")
@@ -248,11 +312,12 @@ class _DriftCommand(click.Command):
 @click.option("--namespace", "adhoc_namespace", metavar="NS", help="... in this namespace.")
 @click.option("--live-snapshot", type=click.Path(path_type=Path), help="Read live objects from files instead of the API.")
 @click.option("--kubeconfig", type=click.Path(path_type=Path), help="Kubeconfig file (default: $KUBECONFIG or ~/.kube/config; in-cluster config inside a pod).")
-@click.option("--config", "config_path", type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(_DRIFT_FORMATS), default="text", show_default=True)
+@click.option("--config", "config_path", type=click.Path(path_type=Path),
+              help="Config file (default: the nearest .gitops-lint.yaml from the checked path up to the git top).")
+@click.option("--format", "fmt", type=click.Choice(_DRIFT_FORMATS), default="text", show_default=True, help="Format on stdout.")
 @click.option("--output", "outputs", multiple=True, metavar="FORMAT=PATH", help="Also write FORMAT to PATH (repeatable).")
 @click.option("--extra", type=click.Choice(["fail", "ignore"]), default="fail", show_default=True, help="Whether resources Argo CD would prune count as drift.")
-@click.option("--kustomize", metavar="PATH")
+@click.option("--kustomize", metavar="PATH", help="kustomize binary (default: kustomize on PATH, else kubectl kustomize).")
 @click.option("--timeout", type=float, default=30.0, show_default=True,
               help="Seconds per API request (and per kubeconfig credential command).")
 @click.option("--deadline", type=click.FloatRange(min=0, min_open=True), default=900.0, show_default=True,
@@ -260,7 +325,7 @@ class _DriftCommand(click.Command):
 @click.option("--worktree", is_flag=True, help="Render the files on disk instead of each Application's targetRevision.")
 @click.option("--destination", "destinations", multiple=True, metavar="SERVER|HOST|NAME",
               help="Audit only Applications deployed to this cluster (repeatable).")
-@click.option("--verbose", "-v", is_flag=True)
+@click.option("--verbose", "-v", is_flag=True, help="Say what was skipped or could not be audited.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no stdout report.")
 @click.pass_context
 def drift(ctx: click.Context, repo: Path, apps: tuple[str, ...], adhoc_path: str | None, adhoc_context: str | None,
@@ -286,7 +351,7 @@ def drift(ctx: click.Context, repo: Path, apps: tuple[str, ...], adhoc_path: str
             repo=repo, apps=apps, adhoc_path=adhoc_path, adhoc_context=adhoc_context,
             adhoc_namespace=adhoc_namespace, live_snapshot=live_snapshot, kubeconfig=kubeconfig,
             config_path=config_path, extra_is_drift=extra == "fail", kustomize=kustomize,
-            timeout=timeout, deadline=deadline, worktree=worktree, destinations=destinations, verbose=verbose, progress=not quiet and sys.stderr.isatty() and "CI" not in os.environ,
+            timeout=timeout, deadline=deadline, worktree=worktree, destinations=destinations, verbose=verbose, progress=progress_wanted(quiet),
         )
         result = run_drift(options)
         if {fmt, *(target for target, _ in targets)} & {"html", "json"}:
@@ -307,19 +372,19 @@ def drift(ctx: click.Context, repo: Path, apps: tuple[str, ...], adhoc_path: str
     sys.exit(guarded(ctx.obj["debug"], execute))
 
 
-@cli.command(name="diff")
+@cli.command(name="diff", epilog=_DIFF_EPILOG)
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--base", metavar="REV", help="Compare against REV (default: merge base with origin/HEAD, else main/master).")
 @click.option("--head", metavar="REV", help="Compare REV (default: the work tree as it is).")
-@click.option("--format", "fmt", type=click.Choice(_DIFF_FORMATS), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(_DIFF_FORMATS), default="text", show_default=True, help="Format on stdout.")
 @click.option("--output", "outputs", multiple=True, metavar="FORMAT=PATH", help="Also write FORMAT to PATH (repeatable).")
 @click.option("--fail-on-removal", "fail_on_removal", multiple=True, metavar="ENV",
               help="Exit 1 when a resource is removed in this environment (repeatable).")
-@click.option("--kustomize", metavar="PATH")
+@click.option("--kustomize", metavar="PATH", help="kustomize binary (default: kustomize on PATH, else kubectl kustomize).")
 @click.option("--allow-network", is_flag=True, default=None, help="Let kustomize fetch remote bases.")
 @click.option("--no-cache", is_flag=True, help="Do not use the render cache.")
 @click.option("--color/--no-color", default=None, help="Colour text output (default: on a TTY).")
-@click.option("--verbose", "-v", is_flag=True)
+@click.option("--verbose", "-v", is_flag=True, help="Print notes on stderr (files changed, roots not compared).")
 @click.pass_context
 def diff_command(ctx: click.Context, paths: tuple[Path, ...], base: str | None, head: str | None, fmt: str,
                  outputs: tuple[str, ...], fail_on_removal: tuple[str, ...], kustomize: str | None,
@@ -348,7 +413,7 @@ def diff_command(ctx: click.Context, paths: tuple[Path, ...], base: str | None, 
 
 @click.command("merge")
 @click.argument("reports", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(_DRIFT_FORMATS), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(_DRIFT_FORMATS), default="text", show_default=True, help="Format on stdout.")
 @click.option("--output", "outputs", multiple=True, metavar="FORMAT=PATH", help="Also write FORMAT to PATH (repeatable).")
 @click.option("--quiet", "-q", is_flag=True, help="No stdout report.")
 @click.pass_context

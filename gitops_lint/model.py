@@ -179,6 +179,15 @@ class Summary:
     errors: int = 0
     warnings: int = 0
     infos: int = 0
+    # Incremental runs only (files named, --staged, --changed-since): `files` counts the files in
+    # focus, and this the kustomization roots re-rendered because they read one of them.
+    overlays: int | None = None
+
+    def scope(self) -> str:
+        """What was checked, for a summary line: the repo, or the named files and their overlays."""
+        if self.overlays is None:
+            return f"{self.files} files, {self.resources} resources"
+        return f"{_count(self.files, 'file')} (+{_count(self.overlays, 'overlay')}), {_count(self.resources, 'resource')}"
 
     def to_json(self) -> dict[str, int]:
         return {
@@ -188,6 +197,10 @@ class Summary:
             "warnings": self.warnings,
             "infos": self.infos,
         }
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 @dataclass
@@ -224,9 +237,10 @@ class Report:
         tool_info: dict[str, str] | None = None,
         changed_paths: frozenset[str] = frozenset(),
         notifications: tuple[str, ...] = (),
+        overlays: int | None = None,
     ) -> Report:
         ordered = sorted(findings, key=Finding.sort_key)
-        summary = Summary(files=files, resources=resources)
+        summary = Summary(files=files, resources=resources, overlays=overlays)
         for finding in ordered:
             if finding.severity is Severity.ERROR:
                 summary.errors += 1

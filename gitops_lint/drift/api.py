@@ -14,7 +14,7 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -29,6 +29,14 @@ from gitops_lint.drift.live import GroupKey, LiveFetch, Want
 from gitops_lint.drift.normalize import INSTANCE_LABEL
 
 PAGE_SIZE = 500
+# A busy API server answers 429 (API priority and fairness) or a 5xx from an overloaded
+# apiserver or its load balancer; both usually pass within seconds. Retried by urllib3, with
+# exponential backoff plus jitter (the workers of one audit must not retry in step) and the
+# server's Retry-After honoured up to a cap, never past the audit's --deadline.
+RETRY_STATUSES = (429, 500, 502, 503, 504)
+STATUS_RETRIES = 3
+BACKOFF_FACTOR = 0.25  # waits 0, 0.5, 1 s (+ up to 0.25 s jitter) before the 2nd..4th attempt
+RETRY_AFTER_MAX = 10  # seconds
 # A LIST that keeps handing out continue tokens (a broken proxy, a buggy aggregated API) must
 # end: 1000 pages of 500 is far beyond any real namespace.
 MAX_PAGES = 1000
@@ -64,6 +72,45 @@ class ApiResource:
         return f"{base}/{self.plural}"
 
 
+class _DeadlineRetry(urllib3.Retry):
+    """urllib3's Retry that gives up (returning the last answer) when waiting and one more
+    attempt could end past the audit's deadline: a retried request never outlives --deadline."""
+
+    deadline: float | None = None
+    attempt_timeout: float = 0.0
+    on_retry: Callable[[], None] | None = None  # counts each extra request sent
+
+    def new(self, **kw: Any) -> _DeadlineRetry:
+        retry = super().new(**kw)
+        retry.deadline, retry.attempt_timeout, retry.on_retry = self.deadline, self.attempt_timeout, self.on_retry
+        return retry
+
+    def increment(self, method: str | None = None, url: str | None = None, *args: Any, **kwargs: Any) -> _DeadlineRetry:
+        retry = super().increment(method, url, *args, **kwargs)
+        if self.deadline is not None:
+            response = kwargs.get("response")
+            wait = (retry.get_retry_after(response) if response is not None else None) or retry.get_backoff_time()
+            if time.perf_counter() + min(wait, RETRY_AFTER_MAX) + self.attempt_timeout > self.deadline:
+                # urlopen hands back the last response for a status retry (raise_on_status off).
+                raise urllib3.exceptions.MaxRetryError(kwargs.get("_pool"), url or "", kwargs.get("error"))  # type: ignore[arg-type]
+        if self.on_retry is not None:
+            self.on_retry()
+        return retry
+
+
+def _retries(timeout: float, deadline: float | None, on_retry: Callable[[], None]) -> urllib3.Retry:
+    retry = _DeadlineRetry(
+        # A read timeout must cost `timeout`, not several times it: no read retries. One
+        # connect retry (a dropped keep-alive connection); status retries as above.
+        total=1 + STATUS_RETRIES, connect=1, read=0, other=0, redirect=0, status=STATUS_RETRIES,
+        status_forcelist=RETRY_STATUSES, allowed_methods=frozenset({"GET"}),
+        backoff_factor=BACKOFF_FACTOR, backoff_jitter=BACKOFF_FACTOR, backoff_max=4.0,
+        retry_after_max=RETRY_AFTER_MAX, respect_retry_after_header=True, raise_on_status=False,
+    )  # fmt: skip
+    retry.deadline, retry.attempt_timeout, retry.on_retry = deadline, timeout, on_retry
+    return retry
+
+
 class _Client:
     """The official client's ApiClient, used for raw GETs so JSON stays plain dicts (and fast)."""
 
@@ -81,14 +128,17 @@ class _Client:
             k8s_config.load_incluster_config(client_configuration=configuration)
         else:
             load_kubeconfig(configuration, kubeconfig, destination.context, timeout)
-        # One attempt per request: a read timeout must cost `timeout`, not three times it.
-        configuration.retries = urllib3.Retry(total=1, connect=1, read=0, status=0, other=0, redirect=0)
-        configuration.connection_pool_maxsize = 8
-        self.api: Any = k8s.ApiClient(configuration=configuration)
         self.timeout = timeout
         self.deadline = deadline
         self.requests = 0
         self._lock = threading.Lock()
+        configuration.retries = _retries(timeout, deadline, self._count_request)
+        configuration.connection_pool_maxsize = 8
+        self.api: Any = k8s.ApiClient(configuration=configuration)
+
+    def _count_request(self) -> None:
+        with self._lock:
+            self.requests += 1
 
     def get(self, path: str, query: list[tuple[str, str]] | None = None, accept: str = "application/json") -> Any:
         timeout = self.timeout
@@ -97,8 +147,7 @@ class _Client:
             if left <= 0:
                 raise ApiError(f"GET {path}: not sent, the audit's --deadline had passed")
             timeout = min(timeout, left)
-        with self._lock:
-            self.requests += 1
+        self._count_request()
         method, url, headers, body, post = self.api.param_serialize(
             "GET", path, query_params=query or [], header_params={"Accept": accept},
             auth_settings=["BearerToken"],

@@ -50,9 +50,9 @@ from gitops_lint.drift.model import (
 )
 from gitops_lint.drift.normalize import INSTANCE_LABEL, TRACKING_ID
 from gitops_lint.drift.options import DriftOptions
-from gitops_lint.drift.progress import Progress
 from gitops_lint.drift.snapshot import LiveSnapshot
 from gitops_lint.errors import UsageError
+from gitops_lint.progress import Progress
 
 Obj = dict[str, Any]
 

@@ -21,6 +21,7 @@ from gitops_lint.context import CheckContext
 from gitops_lint.environments import is_production, is_staging, resolve_environment
 from gitops_lint.errors import UsageError
 from gitops_lint.model import Finding, Resource, Severity
+from gitops_lint.progress import Progress
 from gitops_lint.render.cache import (
     FileDigests,
     RenderCache,
@@ -49,6 +50,7 @@ class RenderSettings:
     timeout: float
     allow_network: bool
     jobs: int
+    progress: bool = False
 
     @property
     def salt(self) -> str:
@@ -70,8 +72,10 @@ def _settings(ctx: CheckContext, options: CheckOptions) -> RenderSettings | None
         ctx.warn(f"{message}: kustomizations not rendered, raw files only (--no-render says you meant it)")
         return None
     allow_network = ctx.config.allow_network if options.allow_network is None else options.allow_network
-    jobs = ctx.config.render_jobs or os.cpu_count() or 2
-    return RenderSettings(kustomize, ctx.config.kustomize_timeout, bool(allow_network), max(1, jobs))
+    jobs = options.jobs or ctx.config.render_jobs or os.cpu_count() or 2
+    return RenderSettings(
+        kustomize, ctx.config.kustomize_timeout, bool(allow_network), max(1, jobs), progress=options.progress
+    )
 
 
 def render_repo(ctx: CheckContext, options: CheckOptions) -> Iterable[Finding]:
@@ -264,7 +268,16 @@ def _render_all(
     if not missing:
         return outcomes
 
+    # Only builds are counted: cache hits take milliseconds and a hook run is all cache hits.
+    progress = Progress(len(missing), settings.progress)
+
     def render_one(target: str) -> dict[str, Any]:
+        try:
+            return _build_one(target)
+        finally:
+            progress.step(f"rendering {_label(target)}")
+
+    def _build_one(target: str) -> dict[str, Any]:
         result = build(
             settings.kustomize,
             ctx.root / target,
@@ -295,14 +308,17 @@ def _render_all(
         return _outcome(items=items)
 
     workers = min(settings.jobs, len(missing))
-    if workers <= 1:
-        results = [render_one(target) for target in missing]
-    else:
-        # Imported here: a pre-commit run whose roots are all cached never starts a pool.
-        from concurrent.futures import ThreadPoolExecutor
+    try:
+        if workers <= 1:
+            results = [render_one(target) for target in missing]
+        else:
+            # Imported here: a pre-commit run whose roots are all cached never starts a pool.
+            from concurrent.futures import ThreadPoolExecutor
 
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="kustomize") as pool:
-            results = list(pool.map(render_one, missing))
+            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="kustomize") as pool:
+                results = list(pool.map(render_one, missing))
+    finally:
+        progress.close()
     for target, outcome in zip(missing, results, strict=True):
         outcomes[target] = outcome
         if target in keys and not outcome["timed_out"]:

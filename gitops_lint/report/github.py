@@ -125,5 +125,5 @@ def render_github(report: Report, *, color: bool = False) -> str:
         f"{summary.errors} error(s), {summary.warnings} warning(s), {summary.infos} info"
     )
     # A plain line: the runner only acts on lines that start with `::`.
-    lines.append(f"gitops-lint: {summary.files} files, {summary.resources} resources checked: {verdict}")
+    lines.append(f"gitops-lint: {summary.scope()} checked: {verdict}")
     return "\n".join(lines) + "\n"

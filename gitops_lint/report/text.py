@@ -35,5 +35,5 @@ def render_text(report: Report, *, color: bool = False) -> str:
     verdict = "no findings" if not report.findings else (
         f"{summary.errors} error(s), {summary.warnings} warning(s), {summary.infos} info"
     )
-    lines.append(f"{summary.files} files, {summary.resources} resources checked: {verdict}")
+    lines.append(f"{summary.scope()} checked: {verdict}")
     return "\n".join(lines) + "\n"

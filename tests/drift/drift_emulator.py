@@ -55,6 +55,9 @@ class Fault:
     gone_on_continue: bool = False  # 410 Gone whenever a continue token is sent
     endless_continue: bool = False  # every page, empty or not, hands out a new continue token
     repeat_continue: bool = False  # every page hands out the same continue token
+    times: int | None = None  # answer `status` only to the first N LISTs, then serve them
+    retry_after: str | None = None  # a Retry-After header on the `status` answers
+    answered: int = 0  # how many LISTs of the resource got `status` so far
 
 
 @dataclass
@@ -191,17 +194,19 @@ def _handler(emulator: Emulator) -> type[BaseHTTPRequestHandler]:
         def log_message(self, format: str, *args: Any) -> None:  # keep test output quiet
             return
 
-        def _send(self, status: int, body: Any) -> None:
+        def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
             data = json.dumps(body).encode()
             self.send_response(status)
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)
 
-        def _status(self, code: int, reason: str, message: str) -> None:
+        def _status(self, code: int, reason: str, message: str, headers: dict[str, str] | None = None) -> None:
             self._send(code, {"kind": "Status", "apiVersion": "v1", "status": "Failure", "code": code,
-                              "reason": reason, "message": message})
+                              "reason": reason, "message": message}, headers)
 
         def do_GET(self) -> None:
             url = urlparse(self.path)
@@ -244,9 +249,11 @@ def _handler(emulator: Emulator) -> type[BaseHTTPRequestHandler]:
             fault = emulator.faults.get(plural)
             if fault and fault.delay:
                 time.sleep(fault.delay)
-            if fault and fault.status:
-                reasons = {403: "Forbidden", 500: "InternalError", 404: "NotFound"}
-                self._status(fault.status, reasons.get(fault.status, "Error"), f"{plural} is {reasons.get(fault.status, 'broken')} (emulated)")
+            if fault and fault.status and (fault.times is None or fault.answered < fault.times):
+                fault.answered += 1
+                reasons = {403: "Forbidden", 500: "InternalError", 404: "NotFound", 429: "TooManyRequests"}
+                self._status(fault.status, reasons.get(fault.status, "Error"), f"{plural} is {reasons.get(fault.status, 'broken')} (emulated)",
+                             {"Retry-After": fault.retry_after} if fault.retry_after else None)
                 return
             token = (query.get("continue") or [""])[0]
             if token and fault and fault.gone_on_continue:

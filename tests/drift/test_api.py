@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import socket
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -237,3 +238,47 @@ def test_the_audit_never_writes(tmp_path: Path, emulator: Emulator) -> None:
     assert emulator.requests and all(not r.path.startswith("POST") for r in emulator.requests)
     assert {r.path for r in emulator.requests} <= {"/api", "/apis", "/apis/apps/v1/namespaces/prod/deployments",
                                                    "/api/v1/namespaces/prod/services"}
+
+
+def _configmap_lists(emulator: Emulator) -> int:
+    return sum(1 for r in emulator.requests if r.path.endswith("/configmaps"))
+
+
+@pytest.mark.parametrize("status", [429, 503])
+def test_a_busy_server_is_retried_with_backoff(tmp_path: Path, emulator: Emulator, status: int) -> None:
+    emulator.faults = {"configmaps": Fault(status=status, times=2, retry_after="1" if status == 429 else None)}
+    emulator.add(live_of(configmap("a")))
+    started = time.perf_counter()
+    code, report, _ = _audit(tmp_path, emulator, [configmap("a")])
+    assert code == 0 and _statuses(report) == {"ConfigMap/prod/a": "Synced"}
+    assert _configmap_lists(emulator) == 3  # two refusals, then the answer
+    assert report["summary"]["requests"] == len(emulator.requests)  # retries are requests too
+    if status == 429:  # Retry-After: 1 was waited out, twice
+        assert time.perf_counter() - started >= 2.0
+
+
+def test_retries_give_up_and_say_the_status(tmp_path: Path, emulator: Emulator) -> None:
+    emulator.faults = {"configmaps": Fault(status=500)}
+    code, report, _ = _audit(tmp_path, emulator, [configmap("a")])
+    (resource,) = report["applications"][0]["resources"]
+    assert resource["status"] == "Unknown" and "HTTP 500" in resource["error"]
+    assert _configmap_lists(emulator) == 4  # the first attempt and three retries
+    assert code == 2
+
+
+def test_retries_never_outlive_the_deadline(tmp_path: Path, emulator: Emulator) -> None:
+    """A server asking to come back in 10 s, with 3 s of deadline left: no wait, the 429 is reported."""
+    emulator.faults = {"configmaps": Fault(status=429, retry_after="10")}
+    started = time.perf_counter()
+    code, report, _ = _audit(tmp_path, emulator, [configmap("a")], "--deadline", "3", "--timeout", "1")
+    assert time.perf_counter() - started < 3.0
+    (resource,) = report["applications"][0]["resources"]
+    assert "HTTP 429" in resource["error"]
+    assert _configmap_lists(emulator) == 1
+    assert code == 2
+
+
+def test_forbidden_is_not_retried(tmp_path: Path, emulator: Emulator) -> None:
+    emulator.faults = {"configmaps": Fault(status=403)}
+    _audit(tmp_path, emulator, [configmap("a")])
+    assert _configmap_lists(emulator) == 1

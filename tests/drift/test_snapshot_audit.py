@@ -385,7 +385,7 @@ def test_target_revision_is_read_from_git_without_touching_the_work_tree(tmp_pat
 def test_progress_bar_only_when_enabled() -> None:
     import io
 
-    from gitops_lint.drift.progress import Progress
+    from gitops_lint.progress import Progress
 
     shown, hidden = io.StringIO(), io.StringIO()
     for stream, enabled in ((shown, True), (hidden, False)):
