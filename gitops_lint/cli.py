@@ -22,7 +22,7 @@ from gitops_lint.report import reporter_for
 T = TypeVar("T")
 _SEVERITIES = click.Choice([s.value for s in Severity])
 _DRIFT_FORMATS = ("text", "json", "junit", "markdown", "html", "openmetrics")
-_DIFF_FORMATS = ("text", "json", "markdown")
+_DIFF_FORMATS = ("text", "json", "markdown", "unified", "summary")
 
 
 def _fail(message: str, code: int = 2) -> NoReturn:

@@ -21,6 +21,8 @@ from gitops_lint.rules.secrets import credential_spans
 JSON_VERSION = 1
 # GitHub refuses a comment body longer than this (characters).
 COMMENT_LIMIT = 65_536
+# ... and a job's step summary longer than this (bytes; the Markdown is ASCII-safe to count so).
+STEP_SUMMARY_LIMIT = 1_048_576
 # The hidden line a workflow finds its own comment by, to edit it instead of adding another.
 COMMENT_MARKER = "<!-- gitops-lint-diff -->"
 _SIGN = {ADDED: "+", REMOVED: "-", CHANGED: "~"}
@@ -244,9 +246,36 @@ def render_markdown(result: DiffResult, color: bool = False, limit: int = COMMEN
     return cut[: cut.rfind("\n")] + ending
 
 
+def render_unified(result: DiffResult, color: bool = False) -> str:
+    """One unified diff of every changed resource, for `git apply --stat`, delta and friends.
+
+    File names say where each resource lands, `ENVIRONMENT/APPLICATION/Kind/namespace/name`, so
+    a reviewer's diff viewer groups them as this report does; an added or removed resource
+    is a diff against /dev/null, as git writes it.
+    """
+    parts: list[str] = []
+    for env in result.report.environments:
+        for app in env.apps:
+            for change in app.changes:
+                where = f"{env.name}/{app.name or app.root or '.'}/{change.key.display.replace(' ', '/')}"
+                old = "/dev/null" if change.change == ADDED else f"a/{where}"
+                new = "/dev/null" if change.change == REMOVED else f"b/{where}"
+                body = change.diff.splitlines(keepends=True)[2:]  # its own ---/+++ lines replaced
+                parts.append(f"--- {old}\n+++ {new}\n" + "".join(body))
+    return _scrub(result, "".join(part if part.endswith("\n") else part + "\n" for part in parts))
+
+
+def render_summary(result: DiffResult, color: bool = False) -> str:
+    """The Markdown of a PR comment, sized for a GitHub step summary (1 MiB) instead."""
+    return render_markdown(result, limit=STEP_SUMMARY_LIMIT)
+
+
 def _scrub(result: DiffResult, text: str) -> str:
     return result.redactor.scrub(text, credential_spans)
 
 
 Reporter = Callable[..., str]
-REPORTERS: dict[str, Reporter] = {"text": render_text, "json": render_json, "markdown": render_markdown}
+REPORTERS: dict[str, Reporter] = {
+    "text": render_text, "json": render_json, "markdown": render_markdown,
+    "unified": render_unified, "summary": render_summary,
+}

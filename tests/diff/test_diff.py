@@ -17,7 +17,12 @@ import pytest
 from cmarkgfm.cmark import Options
 
 from gitops_lint.diff.command import DiffOptions, run_diff
-from gitops_lint.diff.report import COMMENT_LIMIT, COMMENT_MARKER, render_markdown
+from gitops_lint.diff.report import (
+    COMMENT_LIMIT,
+    COMMENT_MARKER,
+    STEP_SUMMARY_LIMIT,
+    render_markdown,
+)
 from tests.conftest import require_tool, run_cli, write_tree
 
 GIT_ENV = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
@@ -154,7 +159,8 @@ def test_a_changed_secret_says_which_key_changed_and_never_a_value(repo: Path) -
     assert [(f["path"], f["masked"], f["before"], f["after"]) for f in change["fields"]] == [
         ("/stringData/password", True, None, None)
     ]
-    outputs = [run_cli("diff", "--format", fmt, "--color", cwd=repo).stdout for fmt in ("text", "json", "markdown")]
+    formats = ("text", "json", "markdown", "unified", "summary")
+    outputs = [run_cli("diff", "--format", fmt, "--color", cwd=repo).stdout for fmt in formats]
     for output in outputs:
         assert "Secret" in output
         for value in (new_value, BASE_SECRET_VALUE, "admin-user-name"):
@@ -455,3 +461,47 @@ def test_an_application_pointed_at_another_root_compares_its_old_root_with_its_n
     }
     for resource in app["resources"]:
         assert {"path": "/metadata/labels", "before": None, "after": {"generation": "two"}, "masked": False} in resource["fields"]
+
+
+_HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+\d+(?:,\d+)? @@")
+
+
+def test_unified_format_is_a_patch_named_by_environment_and_application(repo: Path) -> None:
+    write_tree(repo, {"apps/web/base/app.yaml": (DEPLOYMENT + "---\n" + SERVICE).replace("nginx:1.25", "nginx:1.26")})
+    text = run_cli("diff", "--format", "unified", cwd=repo).stdout
+    headers = re.findall(r"^--- (\S+)\n\+\+\+ (\S+)$", text, flags=re.M)
+    assert [new for _old, new in headers] == [
+        "b/production/web-production/Deployment.apps/web-production/web",
+        "b/staging/web-staging/Deployment.apps/web-staging/web",
+    ]
+    # Every section has hunks, and every hunk line is context, removal or addition.
+    sections = re.split(r"^--- ", text, flags=re.M)[1:]
+    for section in sections:
+        lines = section.splitlines()[2:]
+        assert lines and _HUNK.match(lines[0]), section
+        assert all(_HUNK.match(line) or line[:1] in (" ", "-", "+") for line in lines), section
+    assert re.search(r"^-\s+- image: nginx:1\.25$", text, flags=re.M)
+    assert re.search(r"^\+\s+- image: nginx:1\.26$", text, flags=re.M)
+
+
+def test_unified_format_diffs_an_addition_against_dev_null(repo: Path) -> None:
+    configmap = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: extra}\ndata: {a: b}\n"
+    write_tree(repo, {"apps/web/base/extra.yaml": configmap,
+                      "apps/web/base/kustomization.yaml": "resources: [app.yaml, secret.yaml, config.yaml, extra.yaml]\n"})
+    text = run_cli("diff", "--format", "unified", "--", "apps/web/overlays/staging", cwd=repo).stdout
+    assert "--- /dev/null\n+++ b/staging/web-staging/ConfigMap/web-staging/extra\n" in text
+
+
+def test_step_summary_keeps_what_a_comment_would_shorten(make_repo: Callable[..., Path]) -> None:
+    require_tool("kubectl")
+    big = "\n".join(f"  key{i}: value-{i}-" + "x" * 60 for i in range(60))
+    files = {"base/kustomization.yaml": "resources: [config.yaml]\n",
+             "base/config.yaml": f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: big}}\ndata:\n{big}\n"}
+    for n in range(24):
+        files[f"overlays/prod-{n}/kustomization.yaml"] = f"resources: [../../base]\nnamespace: team-{n}\n"
+    root = make_repo(files, git=True)
+    write_tree(root, {"base/config.yaml": files["base/config.yaml"].replace("value-", "changed-")})
+    summary = run_cli("diff", "--format", "summary", cwd=root).stdout
+    assert COMMENT_LIMIT < len(summary.encode()) <= STEP_SUMMARY_LIMIT
+    assert "Shortened to fit" not in summary
+    _well_formed(summary, apps=24)
