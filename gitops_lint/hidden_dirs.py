@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from gitops_lint.model import Finding, RuleMeta
+from gitops_lint.render.graph import application_directories
 
 # Rule categories that speak about a file wherever it sits.
 _EVERYWHERE = frozenset(("secrets", "files", "yaml", "suppression", "codeowners"))
@@ -43,12 +44,7 @@ def deployed_paths(kustomization_references: Iterable[tuple[str, str]],
     paths = {target for directory, target in kustomization_references
              if hidden_top(directory + "/x") is None}
     for application in applications:
-        spec = application.get("spec")
-        if not isinstance(spec, Mapping):
-            continue
-        listed = spec.get("sources")
-        sources = [spec.get("source"), *(listed if isinstance(listed, list) else [])]
-        paths.update(str(s["path"]).strip("/") for s in sources if isinstance(s, Mapping) and s.get("path"))
+        paths.update(directory for _pointer, directory in application_directories(application))
     return paths
 
 

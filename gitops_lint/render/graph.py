@@ -64,8 +64,9 @@ def _parent(path: str) -> str:
     return path.rpartition("/")[0]
 
 
-def _normalise_app_path(value: str) -> str | None:
-    """Repo-relative directory for an Application path; None when it cannot be in this repo."""
+def repo_directory(value: str) -> str | None:
+    """Repo-relative directory for an Application (or Flux Kustomization) path; None when it
+    cannot be in this repo."""
     if not value or value.startswith("/") or "://" in value:
         return None
     if not value.startswith((".", " ")) and "/." not in value and "//" not in value and not value[-1].isspace():
@@ -95,7 +96,7 @@ def application_directories(doc: Mapping[str, Any]) -> list[tuple[tuple[str | in
             continue
         if source.get("chart"):  # a Helm repository chart, not a path of this repo
             continue
-        directory = _normalise_app_path(source["path"])
+        directory = repo_directory(source["path"])
         if directory is not None:
             found.append((pointer, directory))
     return found

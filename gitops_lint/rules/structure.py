@@ -17,7 +17,7 @@ from gitops_lint.config import Config
 from gitops_lint.context import CheckContext
 from gitops_lint.environments import environment_from_path, resolve_environment
 from gitops_lint.model import Finding, Resource
-from gitops_lint.render.graph import RenderGraph, graph_for
+from gitops_lint.render.graph import RenderGraph, graph_for, repo_directory
 from gitops_lint.render.plugins import files_read_by_plugins
 from gitops_lint.repo.layout import RESOURCE, Kustomization
 from gitops_lint.repo.yaml import locate_line
@@ -386,34 +386,27 @@ def _directories_applied_whole(ctx: CheckContext, graph: RenderGraph) -> tuple[s
     Returns (applied with subdirectories, applied flat)."""
     recursive: set[str] = set()
     flat: set[str] = set()
-
-    def directory_of(raw: object) -> str | None:
-        if not isinstance(raw, str) or not raw.strip() or "://" in raw:
-            return None
-        normal = posixpath.normpath(raw.strip().lstrip("/"))
-        return None if normal.startswith("..") or normal in graph.kustomizations else ("" if normal == "." else normal)
-
     for resource in ctx.resources:
         spec = resource.doc.get("spec")
-        if not isinstance(spec, dict):
+        if not (isinstance(spec, dict) and resource.kind == "Kustomization"
+                and resource.api_version.startswith("kustomize.toolkit.fluxcd.io/")):
             continue
-        if resource.kind == "Kustomization" and resource.api_version.startswith("kustomize.toolkit.fluxcd.io/"):
-            source = spec.get("sourceRef")
-            if not isinstance(source, dict) or source.get("kind") != "GitRepository":
-                continue  # an OCI artifact or bucket: its paths are not this repo's
-            directory = directory_of(spec.get("path", "."))
-            if directory is not None:
-                recursive.add(directory)
-        elif resource.kind == "Application" and resource.api_version.startswith("argoproj.io/"):
-            listed = spec.get("sources")
-            for source in [spec.get("source"), *(listed if isinstance(listed, list) else [])]:
-                if not isinstance(source, dict):
-                    continue
-                directory = directory_of(source.get("path"))
-                options = source.get("directory")
-                if directory is not None:
-                    deep = isinstance(options, dict) and options.get("recurse") is True
-                    (recursive if deep else flat).add(directory)
+        source = spec.get("sourceRef")
+        if not isinstance(source, dict) or source.get("kind") != "GitRepository":
+            continue  # an OCI artifact or bucket: its paths are not this repo's
+        raw = spec.get("path", ".")
+        directory = repo_directory(raw.strip().lstrip("/") or ".") if isinstance(raw, str) and raw.strip() else None
+        if directory is not None and directory not in graph.kustomizations:
+            recursive.add(directory)
+    for target in graph.applications:
+        if target.directory in graph.kustomizations:
+            continue
+        source = target.doc["spec"]
+        for step in target.pointer[1:-1]:  # ("spec", "source", "path") → the source mapping
+            source = source[step]
+        options = source.get("directory")
+        deep = isinstance(options, dict) and options.get("recurse") is True
+        (recursive if deep else flat).add(target.directory)
     return recursive, flat
 
 
