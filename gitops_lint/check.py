@@ -317,8 +317,10 @@ def run_check(options: CheckOptions, registry: RuleRegistry | None = None) -> Ch
 
 
 def _set_aside_hidden(findings: list[Finding], ctx: CheckContext, registry: RuleRegistry) -> list[Finding]:
-    from gitops_lint.hidden_dirs import deployed_paths, set_aside_hidden, set_aside_note
+    from gitops_lint.hidden_dirs import deployed_paths, hidden_top, set_aside_hidden, set_aside_note
 
+    if not any(finding.path and hidden_top(finding.path) for finding in findings):
+        return findings  # the usual run: no need to gather what every kustomization deploys
     references = ((k.directory, path) for k in ctx.layout.kustomizations.values() for path in k.referenced_paths())
     applications = (r.doc for r in ctx.resources if r.kind == "Application" and r.api_version.startswith("argoproj.io/"))
     kept, set_aside = set_aside_hidden(findings, registry.metas, deployed_paths(references, applications))
