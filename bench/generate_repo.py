@@ -10,7 +10,9 @@ apps/<app>/overlays/<env> (kustomization + replicas patch), argocd-apps/<app>-<e
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
+import subprocess
 from pathlib import Path
 
 DEPLOYMENT = """\
@@ -236,6 +238,24 @@ def generate(out: Path, apps: int, envs: list[str], resources: int) -> int:
                 encoding="utf-8",
             )
             documents += 3
+    return documents
+
+
+GIT_ENV = {"GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "bench@example.com",
+           "GIT_COMMITTER_NAME": "bench", "GIT_COMMITTER_EMAIL": "bench@example.com"}
+
+
+def git(root: Path, *args: str) -> None:
+    subprocess.run(["git", "-C", str(root), *args], check=True, env={**os.environ, **GIT_ENV},
+                   capture_output=True)
+
+
+def generate_committed(out: Path, apps: int, envs: list[str], resources: int) -> int:
+    """`generate`, then the repo as one commit: the benches that edit a file and diff or stage it."""
+    documents = generate(out, apps, envs, resources)
+    git(out, "init", "-q", "-b", "main")
+    git(out, "add", "-A")
+    git(out, "commit", "-qm", "synthetic config repo")
     return documents
 
 

@@ -12,7 +12,6 @@ then builds only the touched roots at the head, and the warm runs build nothing.
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import statistics
 import subprocess
@@ -23,15 +22,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.generate_repo import generate
+from bench.generate_repo import generate_committed
 
-GIT_ENV = {"GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "bench@example.com",
-           "GIT_COMMITTER_NAME": "bench", "GIT_COMMITTER_EMAIL": "bench@example.com"}
 GITOPS_LINT = str(Path(sys.executable).with_name("gitops-lint"))
 
-
-def _git(root: Path, *args: str) -> None:
-    subprocess.run(["git", "-C", str(root), *args], check=True, env={**os.environ, **GIT_ENV}, capture_output=True)
 
 
 def timed(command: list[str], cwd: Path) -> tuple[float, int, str]:
@@ -72,10 +66,7 @@ def main() -> None:
         scratch = Path(tempfile.mkdtemp(prefix="gitops-lint-diff-bench-"))
         root = scratch / "gitops-config"
     try:
-        documents = generate(root, args.apps, args.envs.split(","), args.resources)
-        _git(root, "init", "-q", "-b", "main")
-        _git(root, "add", "-A")
-        _git(root, "commit", "-qm", "synthetic config repo")
+        documents = generate_committed(root, args.apps, args.envs.split(","), args.resources)
         print(f"synthetic repo: {documents} documents, {args.apps} apps x {args.envs} ({root})")
         elapsed, status, _ = timed([GITOPS_LINT, "check", "."], root)
         print(f"{'warm-up: whole-repo check':<28} {elapsed:6.2f} s (exit {status})")

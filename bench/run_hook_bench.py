@@ -28,16 +28,8 @@ from pathlib import Path
 # top directory is not on sys.path then.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.generate_repo import generate
+from bench.generate_repo import generate_committed, git
 from gitops_lint.hooks import HOOKS
-
-GIT_ENV = {"GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "bench@example.com",
-           "GIT_COMMITTER_NAME": "bench", "GIT_COMMITTER_EMAIL": "bench@example.com"}
-
-
-def _git(root: Path, *args: str) -> None:
-    subprocess.run(["git", "-C", str(root), *args], check=True, env={**os.environ, **GIT_ENV},
-                   capture_output=True)
 
 
 def hook_command(hook_id: str) -> list[str]:
@@ -70,7 +62,7 @@ def bench_change(root: Path, label: str, relative: str, old: str, new: str, runs
     for hook_id, command in commands.items():
         # The first run after the edit fills the render cache for the touched roots.
         path.write_text(text.replace(old, new, 1), encoding="utf-8")
-        _git(root, "add", relative)
+        git(root, "add", relative)
         first, status, error = timed(command, root)
         if status == 2:
             # A hook whose rules have not landed yet: say so instead of timing an error.
@@ -80,7 +72,7 @@ def bench_change(root: Path, label: str, relative: str, old: str, new: str, runs
             print(f"{label:<28} {hook_id:<20} first {first:6.2f} s   warm median {statistics.median(warm):6.2f} s"
                   f"   min {min(warm):6.2f} s   (exit {status}, {runs} runs)")
         path.write_text(text, encoding="utf-8")
-        _git(root, "add", relative)
+        git(root, "add", relative)
 
 
 def main() -> None:
@@ -99,10 +91,7 @@ def main() -> None:
         scratch = Path(tempfile.mkdtemp(prefix="gitops-lint-hook-bench-"))
         root = scratch / "gitops-config"
     try:
-        documents = generate(root, args.apps, args.envs.split(","), args.resources)
-        _git(root, "init", "-q", "-b", "main")
-        _git(root, "add", "-A")
-        _git(root, "commit", "-qm", "synthetic config repo")
+        documents = generate_committed(root, args.apps, args.envs.split(","), args.resources)
         print(f"synthetic repo: {documents} documents, {args.apps} apps x {args.envs} ({root})")
 
         # A whole-repo run first, as a developer's first `pre-commit run --all-files` would: it
