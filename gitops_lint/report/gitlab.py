@@ -14,7 +14,7 @@ import os
 from typing import Any
 
 from gitops_lint.model import Finding, Report, Severity
-from gitops_lint.report.github import prefix_inside
+from gitops_lint.report.github import checkout_path, prefix_inside
 from gitops_lint.report.sarif import fingerprint
 
 _SEVERITY = {Severity.ERROR: "major", Severity.WARNING: "minor", Severity.INFO: "info"}
@@ -35,28 +35,25 @@ def _severity(finding: Finding, report: Report) -> str:
 
 
 def _issue(finding: Finding, report: Report, prefix: str) -> dict[str, Any]:
-    path = finding.path or REPOSITORY_PATH
-    if prefix and not path.startswith("/"):
-        path = prefix if path == REPOSITORY_PATH else f"{prefix}/{path}"
+    # From the project's top, as SARIF names files from the checkout's; the repo root for none.
+    path = checkout_path(prefix, finding.path) or prefix or REPOSITORY_PATH
     description = f"[{finding.environment}] {finding.message}" if finding.environment else finding.message
-    return {
+    severity = _severity(finding, report)
+    issue: dict[str, Any] = {
         "type": "issue",
         "check_name": finding.rule,
         "description": description,
-        "content": {"body": finding.fix} if finding.fix else None,
-        "categories": ["Security"] if _severity(finding, report) == "critical" else ["Style"],
+        "categories": ["Security"] if severity == "critical" else ["Style"],
         "fingerprint": fingerprint(finding),
-        "severity": _severity(finding, report),
+        "severity": severity,
         "location": {"path": path, "lines": {"begin": max(finding.line, 1)}},
     }
+    if finding.fix:
+        issue["content"] = {"body": finding.fix}
+    return issue
 
 
 def render_gitlab(report: Report, *, color: bool = False) -> str:
     prefix = project_prefix(report.root)
-    issues = []
-    for finding in report.findings:
-        issue = _issue(finding, report, prefix)
-        if issue["content"] is None:
-            del issue["content"]
-        issues.append(issue)
+    issues = [_issue(finding, report, prefix) for finding in report.findings]
     return json.dumps(issues, indent=2, ensure_ascii=False) + "\n"
