@@ -181,6 +181,7 @@ def audit_application(
     tracked: dict[str, list[Obj]],
     config: Config,
     extra_is_drift: bool,
+    strict_ownership: bool = False,
 ) -> ApplicationResult:
     result = ApplicationResult(
         name=target.name, cluster=destination.label, namespace=target.namespace,
@@ -206,7 +207,11 @@ def audit_application(
             resource.status, resource.health = MISSING, HEALTH_MISSING
             resource.diff = whole_object_diff(obj, None)
         else:
-            outcome = compare(obj, live, _rules_for(rules, key), config.drift_agent_managers)
+            outcome = compare(
+                obj, live, _rules_for(rules, key), config.drift_agent_managers, strict_ownership,
+                config.kubernetes_version,
+            )  # fmt: skip
+            resource.out_of_band = outcome.out_of_band
             if outcome.modified:
                 resource.status, resource.changes, resource.diff = MODIFIED, outcome.changes, outcome.diff
             if outcome.errors:
@@ -341,7 +346,7 @@ def run_drift(options: DriftOptions, live: LiveSource | None = None) -> DriftRes
         for index in ids:
             results[index] = audit_application(
                 targets[index], destination, desired[index], fetch, live_index, tracked,
-                config, options.extra_is_drift,
+                config, options.extra_is_drift, options.strict_ownership or config.drift_strict_ownership,
             )  # fmt: skip
             progress.step(f"audit {targets[index].name}")
         compare_seconds += time.perf_counter() - compare_started

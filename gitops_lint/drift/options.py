@@ -17,6 +17,9 @@ class DriftOptions:
     kubeconfig: Path | None = None
     config_path: Path | None = None
     extra_is_drift: bool = True
+    # Out-of-band edits (live-only fields by a writer other than the agent) count as drift;
+    # also set by config drift.strict_ownership.
+    strict_ownership: bool = False
     kustomize: str | None = None
     timeout: float = 30.0
     # Seconds the whole audit may take (time.perf_counter based): past it, no more API requests;

@@ -52,6 +52,11 @@ def change_lines(resource: ResourceResult) -> list[str]:
     return lines
 
 
+def out_of_band_lines(resource: ResourceResult) -> list[str]:
+    """Live-only fields another writer set: beside the verdict, they do not make it OutOfSync."""
+    return [f"{change.path}: live {_value(change.live)}  [{change.attribution}]" for change in resource.out_of_band]
+
+
 def _counts(app: ApplicationResult) -> dict[str, int]:
     counts = {MODIFIED: 0, MISSING: 0, EXTRA: 0, UNKNOWN: 0}
     for resource in app.resources:
@@ -67,14 +72,17 @@ def render_text(report: DriftReport) -> str:
         if app.error:
             out.append(f"  error: {app.error}")
         for resource in app.resources:
-            if resource.status == SYNCED:
+            if resource.status == SYNCED and not resource.out_of_band:
                 continue
             health = f" [{resource.health}]" if resource.health else ""
             note = " (would be pruned)" if resource.status == EXTRA else ""
+            if resource.ignored_extra:
+                note = f" ({resource.ignored_extra})"
             out.append(f"  {resource.status:<8} {resource.display}{health}{note}")
             if resource.error:
                 out.append(f"           error: {resource.error}")
             out.extend(f"           {line}" for line in change_lines(resource))
+            out.extend(f"           {line}" for line in out_of_band_lines(resource))
     summary = report.summary
     out.append(
         f"{summary.applications} applications, {summary.out_of_sync} out of sync; "
@@ -154,7 +162,7 @@ def render_markdown(report: DriftReport) -> str:
             f"{counts[MISSING]} | {counts[EXTRA]} |"
         )
     for app in report.applications:
-        interesting = [r for r in app.resources if r.status != SYNCED]
+        interesting = [r for r in app.resources if r.status != SYNCED or r.out_of_band]
         if not interesting and not app.error:
             continue
         out += ["", f"### {app.name} ({app.cluster})", ""]
@@ -169,6 +177,8 @@ def render_markdown(report: DriftReport) -> str:
             for change in resource.changes:
                 who = f" — {change.attribution}" if change.attribution else ""
                 out.append(f"  - `{change.path}`: `{_value(change.desired)}` → `{_value(change.live)}`{who}")
+            for change in resource.out_of_band:
+                out.append(f"  - `{change.path}`: live `{_value(change.live)}` — {change.attribution} (not drift)")
             if resource.diff:
                 out += ["", "  <details><summary>diff</summary>", "", "  ```diff"]
                 out += [f"  {line}" for line in resource.diff.rstrip("\n").splitlines()]

@@ -84,7 +84,7 @@ def test_every_status_in_json(drifted: tuple[Path, Path]) -> None:
     deploy = _by_name(report)["Deployment/api"]
     assert deploy["changes"] == [{"path": "/spec/template/spec/containers/0/image", "desired": "repo/api:v1",
                                   "live": "repo/api:v2", "manager": "kubectl-edit", "operation": "Update",
-                                  "time": "2026-11-24T21:17:05Z"}]
+                                  "time": "2026-11-24T21:17:05Z", "reason": "changed"}]
     assert deploy["diff"].startswith("--- git\n+++ live\n") and deploy["health"] == "Healthy"
     assert _by_name(report)["ConfigMap/api-config"]["health"] == "Missing"
     assert report["summary"].pop("seconds") >= 0
@@ -105,7 +105,7 @@ def test_json_matches_the_contract_keys(drifted: tuple[Path, Path]) -> None:
     assert contract <= set(app) <= contract | {"path", "error", "audited_at"}
     for resource in app["resources"]:
         contract = {"group", "version", "kind", "namespace", "name", "status", "health", "changes", "diff"}
-        assert contract <= set(resource) <= contract | {"error", "sources"}
+        assert contract <= set(resource) <= contract | {"error", "sources", "out_of_band", "ignored_extra"}
 
 
 @pytest.mark.parametrize("fmt", ["text", "json", "junit", "markdown", "html", "openmetrics"])
@@ -222,13 +222,22 @@ def test_ignore_differences_from_the_application_and_from_config(tmp_path: Path)
     assert code == 0 and _by_name(report)["Deployment/api"]["status"] == "Synced"
 
 
-def test_agent_managers_from_config(tmp_path: Path) -> None:
+def test_out_of_band_edit_is_beside_the_verdict_unless_strict(tmp_path: Path) -> None:
     deploy = deployment()
     live = edit(live_of(deploy), "/spec/minReadySeconds", 30, manager="platform-bot")
     repo = _repo(tmp_path, [deploy])
     snapshot = _snapshot(tmp_path, [live])
+    code, report = _drift(repo, snapshot)
+    resource = _by_name(report)["Deployment/api"]
+    assert code == 0 and resource["status"] == "Synced" and resource["changes"] == []
+    assert [(c["path"], c["manager"], c["reason"]) for c in resource["out_of_band"]] == [
+        ("/spec/minReadySeconds", "platform-bot", "edited out of band")]
+    text = run_cli("drift", str(repo), "--live-snapshot", str(snapshot)).stdout
+    assert "edited out of band by platform-bot (Update) at 2026-11-24T21:17:05Z" in text
+    assert _drift(repo, snapshot, "--strict-ownership")[0] == 1
+    (repo / ".gitops-lint.yaml").write_text("drift:\n  strict_ownership: true\n")
     assert _drift(repo, snapshot)[0] == 1
-    (repo / ".gitops-lint.yaml").write_text("drift:\n  agent_managers: [platform-bot]\n")
+    (repo / ".gitops-lint.yaml").write_text("drift:\n  strict_ownership: true\n  agent_managers: [platform-bot]\n")
     assert _drift(repo, snapshot)[0] == 0
 
 
