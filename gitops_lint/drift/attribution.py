@@ -121,7 +121,8 @@ class Ownership:
         applied = [o for o in owners if o.operation == "Apply" and o.manager in agents]
         if not applied or any(o.operation == "Apply" and o.manager not in agents for o in owners):
             return None
-        return _latest(applied)
+        # An update since the agent's apply took the field over (SSA moves ownership on update).
+        return _latest(applied) if _latest(owners) in applied else None
 
     def owner(self, path: Path) -> FieldOwner | None:
         """The exact owner; else the latest owner of a field below; else of the nearest parent."""

@@ -18,8 +18,10 @@ from gitops_lint.config import (
 )
 from gitops_lint.drift.api import KubernetesLive
 from gitops_lint.drift.apps import AppSource, AuditTarget, discover_targets
+from gitops_lint.drift.argocd_settings import CONFIGMAP as CONFIGMAP_NAME
+from gitops_lint.drift.argocd_settings import ArgoSettings, find_settings
 from gitops_lint.drift.compare import compare, whole_object_diff
-from gitops_lint.drift.desired import DesiredState, RevisionTrees, desired_state
+from gitops_lint.drift.desired import HOOK_ANNOTATIONS, DesiredState, RevisionTrees, desired_state
 from gitops_lint.drift.destinations import (
     Destination,
     KubeconfigIndex,
@@ -28,6 +30,7 @@ from gitops_lint.drift.destinations import (
     resolve_destination,
     server_host,
 )
+from gitops_lint.drift.field_rules import kind_schema
 from gitops_lint.drift.health import assess
 from gitops_lint.drift.ignore import IgnoreRule, parse_rules
 from gitops_lint.drift.live import LiveFetch, LiveSource, Want
@@ -55,6 +58,8 @@ from gitops_lint.errors import UsageError
 from gitops_lint.progress import Progress
 
 Obj = dict[str, Any]
+
+COMPARE_OPTIONS = "argocd.argoproj.io/compare-options"
 
 
 def _group_version(obj: Obj) -> tuple[str, str]:
@@ -172,6 +177,35 @@ def _rules_for(rules: list[IgnoreRule], key: ResourceKey) -> list[IgnoreRule]:
     return [rule for rule in rules if rule.matches(key.group, key.kind, key.namespace, key.name)]
 
 
+def _annotations(obj: Obj) -> dict[str, Any]:
+    annotations = _meta(obj).get("annotations")
+    return annotations if isinstance(annotations, dict) else {}
+
+
+def _compare_options(obj: Obj) -> set[str]:
+    return {part.strip() for part in str(_annotations(obj).get(COMPARE_OPTIONS) or "").split(",")}
+
+
+def is_hook(obj: Obj) -> bool:
+    """Argo CD sets hooks aside on both sides: never compared, never pruned as extras."""
+    return any(key in _annotations(obj) for key in HOOK_ANNOTATIONS)
+
+
+def _setting_rules(settings: ArgoSettings, desired: Obj, live: Obj, key: ResourceKey) -> list[IgnoreRule]:
+    """ignoreAggregatedRoles: an aggregated ClusterRole's rules are the aggregation controller's."""
+    if not settings.ignore_aggregated_roles or key.kind != "ClusterRole":
+        return []
+    if desired.get("aggregationRule") or live.get("aggregationRule"):
+        return [IgnoreRule(group="rbac.authorization.k8s.io", kind="ClusterRole", json_pointers=("/rules",))]
+    return []
+
+
+def _compares_status(settings: ArgoSettings, key: ResourceKey, custom: bool) -> bool:
+    # ignoreResourceStatusField: all (the default) ignores /status everywhere; crd only on
+    # custom resources; none nowhere (status is then compared where Git declares it).
+    return settings.ignore_status == "none" or (settings.ignore_status == "crd" and not custom)
+
+
 def audit_application(
     target: AuditTarget,
     destination: Destination,
@@ -182,6 +216,7 @@ def audit_application(
     config: Config,
     extra_is_drift: bool,
     strict_ownership: bool = False,
+    settings: ArgoSettings | None = None,
 ) -> ApplicationResult:
     result = ApplicationResult(
         name=target.name, cluster=destination.label, namespace=target.namespace,
@@ -192,11 +227,14 @@ def audit_application(
     if error:
         result.error, result.sync, result.health = error, UNKNOWN, HEALTH_UNKNOWN
         return result
-    rules = parse_rules([*target.ignore_differences, *config.drift_ignore_differences])
+    settings = settings or ArgoSettings()
+    rules = parse_rules([*target.ignore_differences, *config.drift_ignore_differences, *settings.ignore_differences])
     desired_keys: set[ResourceKey] = set()
     for obj in state.objects:
         key = object_key(obj, fetch.scopes)
         desired_keys.add(key)
+        if settings.excluded(key.group, key.kind, target.server):
+            continue
         _, version = _group_version(obj)
         resource = ResourceResult(key.group, version, key.kind, key.namespace, key.name, SYNCED)
         list_error = fetch.errors.get((key.group, key.kind, str(_meta(obj).get("namespace") or "")))
@@ -208,8 +246,10 @@ def audit_application(
             resource.diff = whole_object_diff(obj, None)
         else:
             outcome = compare(
-                obj, live, _rules_for(rules, key), config.drift_agent_managers, strict_ownership,
-                config.kubernetes_version,
+                obj, live, [*_rules_for(rules, key), *_setting_rules(settings, obj, live, key)],
+                config.drift_agent_managers, strict_ownership, config.kubernetes_version,
+                compare_status=_compares_status(settings, key, custom=not kind_schema(
+                    str(obj.get("apiVersion") or ""), key.kind, config.kubernetes_version).known),
             )  # fmt: skip
             resource.out_of_band = outcome.out_of_band
             if outcome.modified:
@@ -222,10 +262,13 @@ def audit_application(
     candidates = {id(obj): obj for name in {target.name, target.name[:63]} for obj in tracked.get(name, [])}
     for live in candidates.values():
         key = object_key(live, fetch.scopes)
-        if key in desired_keys:
+        if key in desired_keys or is_hook(live) or settings.excluded(key.group, key.kind, target.server):
             continue
         _, version = _group_version(live)
         resource = ResourceResult(key.group, version, key.kind, key.namespace, key.name, EXTRA)
+        if "IgnoreExtraneous" in _compare_options(live):
+            # Argo CD still lists it as needing pruning, but the Application stays Synced.
+            resource.ignored_extra = "IgnoreExtraneous: does not affect sync"
         resource.diff = whole_object_diff(None, live)
         _set_health(resource, live)
         result.resources.append(resource)
@@ -245,7 +288,8 @@ def _set_health(resource: ResourceResult, live: Obj) -> None:
 
 def _roll_up(result: ApplicationResult, extra_is_drift: bool) -> None:
     drift = any(
-        r.status in (MODIFIED, MISSING) or (r.status == EXTRA and extra_is_drift) for r in result.resources
+        r.status in (MODIFIED, MISSING) or (r.status == EXTRA and extra_is_drift and not r.ignored_extra)
+        for r in result.resources
     )
     unknown = any(r.status == UNKNOWN for r in result.resources)
     result.sync = OUT_OF_SYNC if drift else UNKNOWN if unknown else SYNCED
@@ -284,6 +328,10 @@ def run_drift(options: DriftOptions, live: LiveSource | None = None) -> DriftRes
     if ignored:
         warnings.append(ignored)
     kustomize = find_chosen_kustomize(options.kustomize, config)
+    settings = find_settings(repo)
+    if settings.source:
+        notes.append(f"Argo CD settings read from {settings.source} ({CONFIGMAP_NAME})")
+    warnings.extend(settings.problems)
     source: LiveSource = live or (
         LiveSnapshot(options.live_snapshot) if options.live_snapshot
         else KubernetesLive(options.kubeconfig, options.timeout, options.workers, deadline=started + options.deadline)
@@ -347,6 +395,7 @@ def run_drift(options: DriftOptions, live: LiveSource | None = None) -> DriftRes
             results[index] = audit_application(
                 targets[index], destination, desired[index], fetch, live_index, tracked,
                 config, options.extra_is_drift, options.strict_ownership or config.drift_strict_ownership,
+                settings,
             )  # fmt: skip
             progress.step(f"audit {targets[index].name}")
         compare_seconds += time.perf_counter() - compare_started

@@ -174,8 +174,10 @@ class _Walker:
             # Inside a list the patch replaces whole: the predicted item is Git's, plus defaults.
             self._record(dpath, lpath, None, value)
             return value
-        if orig is not _ABSENT:
-            self._record(dpath, lpath, None, value, REMOVED)  # in last-applied, gone from Git
+        if orig is not _ABSENT and not _nothing(orig):
+            # In last-applied, gone from Git (an empty value there was dropped when Argo CD
+            # re-marshalled last-applied, so it is no evidence).
+            self._record(dpath, lpath, None, value, REMOVED)
             return value
         applied = self.ownership.applied_by(lpath, self.agents) if self.ownership else None
         if applied is not None:
@@ -353,11 +355,14 @@ def compare(
     agent_managers: tuple[str, ...] = (),
     strict_ownership: bool = False,
     kubernetes_version: str | None = None,
+    compare_status: bool = False,
 ) -> Comparison:
     """Normalise both sides (and last-applied), drop ignored fields, then diff desired against live."""
     ownership = Ownership(live)
     kind = str(desired.get("kind") or live.get("kind") or "")
     left, right = normalize(desired), normalize(live)
+    if compare_status and "status" in desired:
+        left["status"], right["status"] = desired["status"], live.get("status")
     right["apiVersion"] = left.get("apiVersion", right.get("apiVersion"))  # match ignores versions
     orig = _last_applied(live)
     sides = [left, right] + ([orig] if orig is not None else [])
