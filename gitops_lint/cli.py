@@ -13,6 +13,7 @@ import click
 
 from gitops_lint import __version__
 from gitops_lint.atomic_file import write_report
+from gitops_lint.drift.reporters import DRIFT_FORMATS as _DRIFT_FORMATS
 from gitops_lint.errors import UsageError
 from gitops_lint.model import Severity
 from gitops_lint.progress import progress_wanted
@@ -21,7 +22,6 @@ from gitops_lint.report import reporter_for
 
 T = TypeVar("T")
 _SEVERITIES = click.Choice([s.value for s in Severity])
-_DRIFT_FORMATS = ("text", "json", "junit", "markdown", "html", "openmetrics")
 _DIFF_FORMATS = ("text", "json", "markdown", "unified", "summary")
 
 
@@ -347,7 +347,7 @@ def drift(ctx: click.Context, repo: Path, apps: tuple[str, ...], adhoc_path: str
 
         require_drift_extra()
         from gitops_lint.drift.command import run_drift
-        from gitops_lint.drift.report import DRIFT_REPORTERS
+        from gitops_lint.drift.reporters import drift_reporter_for
 
         targets = parse_outputs(outputs, _DRIFT_FORMATS)
         options = DriftOptions(
@@ -368,9 +368,9 @@ def drift(ctx: click.Context, repo: Path, apps: tuple[str, ...], adhoc_path: str
         for warning in result.warnings:
             click.echo(f"gitops-lint: warning: {warning}", err=True)
         for target_format, path in targets:
-            write_report(path, DRIFT_REPORTERS[target_format](result.report))
+            write_report(path, drift_reporter_for(target_format)(result.report))
         if not quiet:
-            click.echo(DRIFT_REPORTERS[fmt](result.report), nl=False)
+            click.echo(drift_reporter_for(fmt)(result.report), nl=False)
         return result.exit_code
 
     sys.exit(guarded(ctx.obj["debug"], execute))
@@ -426,16 +426,16 @@ def drift_merge(ctx: click.Context, reports: tuple[Path, ...], fmt: str, outputs
 
     def execute() -> int:
         from gitops_lint.drift.merge import exit_code, merge_reports
-        from gitops_lint.drift.report import DRIFT_REPORTERS
+        from gitops_lint.drift.reporters import drift_reporter_for
 
         targets = parse_outputs(outputs, _DRIFT_FORMATS)
         report, notes = merge_reports(list(reports))
         for note in notes:
             click.echo(f"gitops-lint: {note}", err=True)
         for target_format, path in targets:
-            write_report(path, DRIFT_REPORTERS[target_format](report))
+            write_report(path, drift_reporter_for(target_format)(report))
         if not quiet:
-            click.echo(DRIFT_REPORTERS[fmt](report), nl=False)
+            click.echo(drift_reporter_for(fmt)(report), nl=False)
         return exit_code(report)
 
     sys.exit(guarded((ctx.obj or {}).get("debug", False), execute))

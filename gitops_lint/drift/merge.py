@@ -20,7 +20,7 @@ from gitops_lint.drift.model import (
     ResourceResult,
     SourceCommit,
 )
-from gitops_lint.drift.report import SCHEMA_VERSION
+from gitops_lint.drift.reporters.json import SCHEMA_VERSION
 from gitops_lint.errors import UsageError
 
 
