@@ -317,6 +317,10 @@ class _DriftCommand(click.Command):
 @click.option("--format", "fmt", type=click.Choice(_DRIFT_FORMATS), default="text", show_default=True, help="Format on stdout.")
 @click.option("--output", "outputs", multiple=True, metavar="FORMAT=PATH", help="Also write FORMAT to PATH (repeatable).")
 @click.option("--extra", type=click.Choice(["fail", "ignore"]), default="fail", show_default=True, help="Whether resources Argo CD would prune count as drift.")
+@click.option("--extra-kinds", type=click.Choice(["rendered", "all"]), default=None,
+              help="Where to look for Extra (prunable) objects: the kinds the Applications render, or every "
+                   "listable kind the cluster serves (one LIST per kind and namespace; default: rendered, "
+                   "or config drift.extra_kinds).")
 @click.option("--strict-ownership", is_flag=True,
               help="Live-only fields written by someone other than the GitOps agent count as drift "
                    "(default: reported beside the verdict, as Argo CD leaves them Synced).")
@@ -333,7 +337,8 @@ class _DriftCommand(click.Command):
 @click.pass_context
 def drift(ctx: click.Context, repo: Path, apps: tuple[str, ...], adhoc_path: str | None, adhoc_context: str | None,
           adhoc_namespace: str | None, live_snapshot: Path | None, kubeconfig: Path | None, config_path: Path | None,
-          fmt: str, outputs: tuple[str, ...], extra: str, strict_ownership: bool, kustomize: str | None,
+          fmt: str, outputs: tuple[str, ...], extra: str, extra_kinds: str | None, strict_ownership: bool,
+          kustomize: str | None,
           timeout: float, deadline: float, worktree: bool,
           destinations: tuple[str, ...], verbose: bool, quiet: bool) -> None:
     """Audit live clusters against Git, per Argo CD Application.
@@ -354,6 +359,7 @@ def drift(ctx: click.Context, repo: Path, apps: tuple[str, ...], adhoc_path: str
             repo=repo, apps=apps, adhoc_path=adhoc_path, adhoc_context=adhoc_context,
             adhoc_namespace=adhoc_namespace, live_snapshot=live_snapshot, kubeconfig=kubeconfig,
             config_path=config_path, extra_is_drift=extra == "fail", strict_ownership=strict_ownership,
+            extra_kinds=extra_kinds,
             kustomize=kustomize,
             timeout=timeout, deadline=deadline, worktree=worktree, destinations=destinations, verbose=verbose, progress=progress_wanted(quiet),
         )

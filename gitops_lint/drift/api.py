@@ -9,6 +9,7 @@ without the selector. So requests grow with kinds x namespaces, never with objec
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import re
@@ -64,6 +65,7 @@ class ApiResource:
     kind: str
     plural: str
     namespaced: bool
+    listable: bool = True
 
     def list_path(self, namespace: str) -> str:
         base = f"/api/{self.version}" if not self.group else f"/apis/{self.group}/{self.version}"
@@ -223,7 +225,7 @@ class Discovery:
                     plural = resource.get("resource")
                     if kind and isinstance(plural, str) and plural and "/" not in plural:
                         self.resources[(group, name, kind)] = ApiResource(
-                            group, name, kind, plural, resource.get("scope") != "Cluster"
+                            group, name, kind, plural, resource.get("scope") != "Cluster", _lists(resource)
                         )
 
     def lookup(self, group: str, version: str, kind: str) -> ApiResource:
@@ -242,12 +244,36 @@ class Discovery:
                             continue  # subresources (status, scale), or nothing usable
                         self.resources[(group, version, str(resource.get("kind")))] = ApiResource(
                             group, version, str(resource.get("kind")), name, bool(resource.get("namespaced")),
+                            _lists(resource),
                         )  # fmt: skip
         found = self.resources.get((group, version, kind))
         if found:
             return found
         served = "/".join(filter(None, (group, version)))
         raise ApiError(f"the server does not serve {served} {kind} (is its CRD installed?)", 404)
+
+
+    def every_kind(self) -> list[ApiResource]:
+        """One listable resource per (group, kind), in the version the server lists first.
+
+        Legacy discovery fetches each group's first version's resource list (one request per
+        group, once per cluster); aggregated discovery already has them all.
+        """
+        if not self.aggregated:
+            for group, versions in sorted(self.groups.items()):
+                if versions:
+                    with contextlib.suppress(ApiError):  # a broken group costs its own kinds only
+                        self.lookup(group, versions[0], "")
+        chosen: dict[tuple[str, str], ApiResource] = {}
+        for resource in self.resources.values():
+            if resource.listable:
+                chosen.setdefault((resource.group, resource.kind), resource)
+        return sorted(chosen.values(), key=lambda r: (r.group, r.kind))
+
+
+def _lists(resource: dict[str, Any]) -> bool:
+    verbs = resource.get("verbs")
+    return not isinstance(verbs, list) or "list" in verbs
 
 
 def _mapping(value: Any) -> dict[str, Any]:
@@ -364,6 +390,7 @@ class KubernetesLive:
                 fetch.cluster_error = f"cluster {destination.label} unreachable: {error}"
                 return fetch
             lock = threading.Lock()
+            wants = _expand_every_kind(discovery, wants, fetch)
 
             def run(want: Want) -> None:
                 key: GroupKey = (want.group, want.kind, want.namespace)
@@ -381,6 +408,12 @@ class KubernetesLive:
 
             with ThreadPoolExecutor(max_workers=self.workers) as pool:
                 list(pool.map(run, wants))
+            # A kind the sweep cannot list (RBAC, a broken aggregated API) costs its Extras only.
+            unlisted = sorted({f"{w.kind}: {fetch.errors.pop((w.group, w.kind, w.namespace))}"
+                               for w in wants if w.names == _SWEEP and (w.group, w.kind, w.namespace) in fetch.errors})
+            if unlisted:
+                fetch.notes.append(f"cluster {destination.label}: {len(unlisted)} kinds not listed for Extra objects: "
+                                   + "; ".join(unlisted[:5]) + (" ..." if len(unlisted) > 5 else ""))
         finally:
             fetch.requests = client.requests
             fetch.seconds = time.perf_counter() - started
@@ -392,6 +425,9 @@ class KubernetesLive:
         return fetch
 
     def _list_want(self, client: _Client, resource: ApiResource, want: Want) -> list[dict[str, Any]]:
+        if want.names == _SWEEP:
+            # Annotation tracking carries no label to select on: the kind, unfiltered, once.
+            return _list_all(client, resource, want.namespace, None)
         selector = _selector(want.apps)
         items: list[dict[str, Any]] = []
         if selector:
@@ -401,6 +437,34 @@ class KubernetesLive:
                 return items
         # Some desired objects carry no instance label: list the kind unfiltered, once.
         return _list_all(client, resource, want.namespace, None)
+
+
+# `names` of a Want added by the every-kind sweep (a frozenset no desired state produces).
+_SWEEP = frozenset(("\0sweep",))
+# Never listed by the sweep: Argo CD's own exclusions (events, leases, endpoints, reviews...).
+_SWEEP_SKIPPED = frozenset(("Event", "Lease", "Endpoints", "EndpointSlice", "TokenReview", "SubjectAccessReview",
+                            "SelfSubjectAccessReview", "LocalSubjectAccessReview", "SelfSubjectReview",
+                            "SelfSubjectRulesReview", "CertificateSigningRequest", "ComponentStatus", "Binding"))
+
+
+def _expand_every_kind(discovery: Discovery, wants: list[Want], fetch: LiveFetch) -> list[Want]:
+    """Replace EVERY_KIND wants by one LIST per other listable kind and namespace."""
+    sweeps = [want for want in wants if want.every_kind]
+    if not sweeps:
+        return wants
+    kept = [want for want in wants if not want.every_kind]
+    covered = {(want.group, want.kind) for want in kept}
+    added: list[Want] = []
+    kinds = [r for r in discovery.every_kind() if (r.group, r.kind) not in covered and r.kind not in _SWEEP_SKIPPED]
+    cluster_apps = frozenset(app for want in sweeps for app in want.apps)
+    for resource in kinds:
+        if resource.namespaced:
+            added += [Want(resource.group, resource.version, resource.kind, want.namespace, _SWEEP, want.apps)
+                      for want in sweeps]  # fmt: skip
+        else:
+            added.append(Want(resource.group, resource.version, resource.kind, "", _SWEEP, cluster_apps))
+    fetch.notes.append(f"listing {len(kinds)} more kinds for Extra objects ({len(added)} LISTs)")
+    return kept + added
 
 
 def discovery_lookup(discovery: Discovery, want: Want, lock: threading.Lock) -> ApiResource:

@@ -33,7 +33,7 @@ from gitops_lint.drift.destinations import (
 from gitops_lint.drift.field_rules import kind_schema
 from gitops_lint.drift.health import assess
 from gitops_lint.drift.ignore import IgnoreRule, parse_rules
-from gitops_lint.drift.live import LiveFetch, LiveSource, Want
+from gitops_lint.drift.live import EVERY_KIND, LiveFetch, LiveSource, Want
 from gitops_lint.drift.model import (
     EXTRA,
     HEALTH_MISSING,
@@ -148,8 +148,12 @@ def _targets(options: DriftOptions, repo: Path, notes: list[str]) -> list[AuditT
     return targets
 
 
-def _wants(targets: Iterable[AuditTarget], desired: dict[int, DesiredState], ids: list[int]) -> list[Want]:
-    """One LIST per kind x namespace: desired objects, plus each app's namespace for extras."""
+def _wants(
+    targets: Iterable[AuditTarget], desired: dict[int, DesiredState], ids: list[int], every_kind: bool = False
+) -> list[Want]:
+    """One LIST per kind x namespace: desired objects, plus each app's namespace for extras
+    (with `every_kind`, in every listable kind the cluster serves)."""
+    targets = list(targets)
     names: dict[tuple[str, str, str, str], set[str]] = defaultdict(set)
     apps: dict[tuple[str, str, str, str], set[str]] = defaultdict(set)
     kinds: dict[tuple[str, str], tuple[str, bool]] = {}
@@ -167,10 +171,18 @@ def _wants(targets: Iterable[AuditTarget], desired: dict[int, DesiredState], ids
                 continue
             apps[(group, version, kind, namespace)].add(target.name)
             names.setdefault((group, version, kind, namespace), set())
-    return [
+    wants = [
         Want(group, version, kind, namespace, frozenset(found), frozenset(apps.get((group, version, kind, namespace), ())))
         for (group, version, kind, namespace), found in sorted(names.items())
     ]
+    if every_kind:
+        by_namespace: dict[str, set[str]] = defaultdict(set)
+        for target in targets:
+            if target.namespace:
+                by_namespace[target.namespace].add(target.name)
+        wants += [Want("", "", EVERY_KIND, namespace, frozenset(), frozenset(apps_here))
+                  for namespace, apps_here in sorted(by_namespace.items())]  # fmt: skip
+    return wants
 
 
 def _rules_for(rules: list[IgnoreRule], key: ResourceKey) -> list[IgnoreRule]:
@@ -384,7 +396,8 @@ def run_drift(options: DriftOptions, live: LiveSource | None = None) -> DriftRes
         if destination.error and source.name != "snapshot":
             fetch.cluster_error = destination.error
         elif auditable:
-            wants = _wants([targets[i] for i in auditable], desired, auditable)
+            wants = _wants([targets[i] for i in auditable], desired, auditable,
+                           (options.extra_kinds or config.drift_extra_kinds) == "all")
             fetch = source.fetch(destination, wants)
             live_seconds += fetch.seconds
             requests += fetch.requests

@@ -7,10 +7,16 @@ from typing import Any, Protocol
 
 from gitops_lint.drift.destinations import Destination
 
+EVERY_KIND = "*"
+
 
 @dataclass(frozen=True)
 class Want:
-    """One LIST the audit needs: a kind in a namespace ("" for cluster-scoped or unknown scope)."""
+    """One LIST the audit needs: a kind in a namespace ("" for cluster-scoped or unknown scope).
+
+    kind EVERY_KIND asks for every other listable kind the cluster serves, in this namespace
+    (and cluster-wide), so that Extra objects of kinds no Application renders are found too.
+    """
 
     group: str
     version: str
@@ -18,6 +24,10 @@ class Want:
     namespace: str
     names: frozenset[str]  # desired object names
     apps: frozenset[str]  # Applications whose tracked objects of this kind may live here
+
+    @property
+    def every_kind(self) -> bool:
+        return self.kind == EVERY_KIND
 
 
 GroupKey = tuple[str, str, str]  # (group, kind, namespace)

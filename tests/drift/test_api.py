@@ -282,3 +282,35 @@ def test_forbidden_is_not_retried(tmp_path: Path, emulator: Emulator) -> None:
     emulator.faults = {"configmaps": Fault(status=403)}
     _audit(tmp_path, emulator, [configmap("a")])
     assert _configmap_lists(emulator) == 1
+
+
+def test_extras_of_every_listable_kind_with_requests_per_kind_and_namespace(tmp_path: Path, emulator: Emulator) -> None:
+    # Git renders Deployments only; a tracked Ingress and a tracked ClusterRole were left behind.
+    deploys = [deployment(name="api", namespace=ns) for ns in ("prod", "dev")]
+    ingress = {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": {"name": "old", "namespace": "dev"},
+               "spec": {"rules": []}}
+    role = {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": {"name": "old-reader"},
+            "rules": []}
+    emulator.add(*(live_of(d, app=f"api-{d['metadata']['namespace']}") for d in deploys), live_of(ingress, app=None),
+                 live_of(role, app="api-prod"))
+    emulator.objects[2]["metadata"]["annotations"]["argocd.argoproj.io/tracking-id"] = (
+        "api-dev:networking.k8s.io/Ingress:dev/old")  # annotation tracking: no label to select on
+    repo = write(tmp_path / "repo", {
+        "apps/prod/d.yaml": dump(deploys[0]), "apps/dev/d.yaml": dump(deploys[1]),
+        "argocd/prod.yaml": application("api-prod", "apps/prod", namespace="prod", server=emulator.url),
+        "argocd/dev.yaml": application("api-dev", "apps/dev", namespace="dev", server=emulator.url),
+    })
+    kubeconfig = write_kubeconfig(tmp_path / "kubeconfig", {"emulated": emulator.url})
+    before = json.loads(run_cli("drift", str(repo), "--kubeconfig", str(kubeconfig), "--format", "json").stdout)
+    assert before["summary"]["extra"] == 0  # only Deployments were listed
+    emulator.requests.clear()
+    result = run_cli("drift", str(repo), "--kubeconfig", str(kubeconfig), "--format", "json", "--extra-kinds", "all")
+    report = json.loads(result.stdout)
+    extras = {(app["name"], r["kind"], r["name"]) for app in report["applications"] for r in app["resources"]
+              if r["status"] == "Extra"}
+    assert extras == {("api-dev", "Ingress", "old"), ("api-prod", "ClusterRole", "old-reader")}
+    assert result.exit_code == 1
+    namespaced = sum(1 for r in emulator.resources if r.namespaced)
+    cluster = len(emulator.resources) - namespaced
+    # Discovery (2) + every namespaced kind x 2 namespaces + every cluster-scoped kind once.
+    assert len(emulator.requests) == report["summary"]["requests"] == 2 + namespaced * 2 + cluster
