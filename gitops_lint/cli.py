@@ -301,6 +301,8 @@ class _DriftCommand(click.Command):
                      **extra: Any) -> click.Context:  # fmt: skip
         if args and args[0] == "merge":
             return drift_merge.make_context(f"{info_name} merge", args[1:], parent=parent, **extra)
+        if args and args[0] == "rbac":
+            return drift_rbac.make_context(f"{info_name} rbac", args[1:], parent=parent, **extra)
         return super().make_context(info_name, args, parent=parent, **extra)
 
 
@@ -443,6 +445,38 @@ def drift_merge(ctx: click.Context, reports: tuple[Path, ...], fmt: str, outputs
         if not quiet:
             click.echo(drift_reporter_for(fmt)(report), nl=False)
         return exit_code(report)
+
+    sys.exit(guarded((ctx.obj or {}).get("debug", False), execute))
+
+
+@click.command("rbac")
+@click.argument("repo", required=False, type=click.Path(path_type=Path), default=Path("."))
+@click.option("--app", "apps", multiple=True, metavar="NAME", help="Only these Applications (repeatable).")
+@click.option("--destination", "destinations", multiple=True, metavar="SERVER|HOST|NAME",
+              help="Only Applications deployed to this cluster (repeatable).")
+@click.option("--config", "config_path", type=click.Path(path_type=Path), help="Config file.")
+@click.option("--kustomize", metavar="PATH", help="kustomize binary (default: kustomize on PATH, else kubectl kustomize).")
+@click.option("--worktree", is_flag=True, help="Render the files on disk instead of each Application's targetRevision.")
+@click.pass_context
+def drift_rbac(ctx: click.Context, repo: Path, apps: tuple[str, ...], destinations: tuple[str, ...],
+               config_path: Path | None, kustomize: str | None, worktree: bool) -> None:
+    """Print the read-only ClusterRole (get, list) covering every kind the repo's Applications deploy."""
+    from gitops_lint.drift.options import DriftOptions
+
+    def execute() -> int:
+        from gitops_lint.drift.command import select_targets
+        from gitops_lint.drift.rbac import rbac_for_repo
+
+        if not repo.is_dir():
+            raise UsageError(f"{repo}: not a directory")
+        options = DriftOptions(repo=repo, apps=apps, destinations=destinations, config_path=config_path,
+                               kustomize=kustomize, worktree=worktree)
+        notes: list[str] = []
+        result = rbac_for_repo(options, select_targets(options, repo, notes))
+        for note in [*notes, *result.notes]:
+            click.echo(f"gitops-lint: {note}", err=True)
+        click.echo(result.text, nl=False)
+        return 0
 
     sys.exit(guarded((ctx.obj or {}).get("debug", False), execute))
 

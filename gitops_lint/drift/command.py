@@ -106,7 +106,8 @@ def tracked_app(obj: Obj) -> set[str]:
     return apps
 
 
-def _targets(options: DriftOptions, repo: Path, notes: list[str]) -> list[AuditTarget]:
+def select_targets(options: DriftOptions, repo: Path, notes: list[str]) -> list[AuditTarget]:
+    """The Applications (or the ad-hoc --path target) the options ask for; a UsageError when none."""
     if options.adhoc_path:
         if not options.adhoc_namespace:
             raise UsageError("--path needs --namespace (and --context, or --live-snapshot)")
@@ -334,7 +335,7 @@ def run_drift(options: DriftOptions, live: LiveSource | None = None) -> DriftRes
         raise UsageError(f"{repo}: not a directory")
     config = load_config(options.config_path or find_config(repo), repo)
     notes: list[str] = []
-    targets = _targets(options, repo, notes)
+    targets = select_targets(options, repo, notes)
     warnings: list[str] = []
     ignored = ignored_executables_warning(config)
     if ignored:
