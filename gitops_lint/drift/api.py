@@ -25,7 +25,7 @@ from urllib.parse import quote
 
 import urllib3
 
-from gitops_lint.drift.destinations import Destination
+from gitops_lint.drift.destinations import Destination, service_account_dir
 from gitops_lint.drift.live import GroupKey, LiveFetch, Want
 from gitops_lint.drift.normalize import INSTANCE_LABEL
 
@@ -120,14 +120,18 @@ class _Client:
         self, destination: Destination, kubeconfig: Path | None, timeout: float, deadline: float | None = None
     ) -> None:
         from kubernetes import client as k8s_client
-        from kubernetes import config as k8s_config_module
+        from kubernetes.config import incluster_config
 
         # The client is untyped; keep it behind Any rather than sprinkling ignores.
         k8s: Any = k8s_client
-        k8s_config: Any = k8s_config_module
+        in_cluster: Any = incluster_config
         configuration = k8s.Configuration()
         if destination.in_cluster:
-            k8s_config.load_incluster_config(client_configuration=configuration)
+            # The client's own in-cluster loader, given the mount point explicitly.
+            account = service_account_dir()
+            in_cluster.InClusterConfigLoader(
+                token_filename=str(account / "token"), cert_filename=str(account / "ca.crt")
+            ).load_and_set(configuration)
         else:
             load_kubeconfig(configuration, kubeconfig, destination.context, timeout)
         self.timeout = timeout
