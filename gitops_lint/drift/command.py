@@ -269,7 +269,7 @@ def audit_application(
                 resource.status, resource.changes, resource.diff = MODIFIED, outcome.changes, outcome.diff
             if outcome.errors:
                 resource.error = "; ".join(outcome.errors)
-            _set_health(resource, live)
+            _set_health(resource, live, settings)
         result.resources.append(resource)
     # Argo CD truncates the instance label to 63 characters (a label value's limit).
     candidates = {id(obj): obj for name in {target.name, target.name[:63]} for obj in tracked.get(name, [])}
@@ -283,14 +283,22 @@ def audit_application(
             # Argo CD still lists it as needing pruning, but the Application stays Synced.
             resource.ignored_extra = "IgnoreExtraneous: does not affect sync"
         resource.diff = whole_object_diff(None, live)
-        _set_health(resource, live)
+        _set_health(resource, live, settings)
         result.resources.append(resource)
     result.resources.sort(key=lambda r: (r.group, r.kind, r.namespace, r.name))
     _roll_up(result, extra_is_drift)
     return result
 
 
-def _set_health(resource: ResourceResult, live: Obj) -> None:
+def _set_health(resource: ResourceResult, live: Obj, settings: ArgoSettings | None = None) -> None:
+    script = settings.health_lua.get((resource.group, resource.kind)) if settings else None
+    if script is not None:
+        # argocd-cm's custom check comes before the built-in one, as in Argo CD.
+        from gitops_lint.drift.lua_health import run_health_script
+
+        custom = run_health_script(script, live)
+        resource.health, resource.health_message = custom.status, custom.message
+        return
     health = assess(resource.group, resource.kind, live)
     if health is None:
         resource.health, resource.health_checked = HEALTH_UNKNOWN, False
