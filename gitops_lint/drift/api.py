@@ -429,7 +429,7 @@ class KubernetesLive:
         return fetch
 
     def _list_want(self, client: _Client, resource: ApiResource, want: Want) -> list[dict[str, Any]]:
-        if want.names == _SWEEP:
+        if want.names == _SWEEP or want.unfiltered:
             # Annotation tracking carries no label to select on: the kind, unfiltered, once.
             return _list_all(client, resource, want.namespace, None)
         selector = _selector(want.apps)

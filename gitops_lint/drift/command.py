@@ -53,6 +53,7 @@ from gitops_lint.drift.model import (
 )
 from gitops_lint.drift.normalize import INSTANCE_LABEL, TRACKING_ID
 from gitops_lint.drift.options import DriftOptions
+from gitops_lint.drift.orphans import OrphanPolicy, find_orphan_policies, orphans
 from gitops_lint.drift.snapshot import LiveSnapshot
 from gitops_lint.errors import UsageError
 from gitops_lint.progress import Progress
@@ -150,7 +151,8 @@ def select_targets(options: DriftOptions, repo: Path, notes: list[str]) -> list[
 
 
 def _wants(
-    targets: Iterable[AuditTarget], desired: dict[int, DesiredState], ids: list[int], every_kind: bool = False
+    targets: Iterable[AuditTarget], desired: dict[int, DesiredState], ids: list[int], every_kind: bool = False,
+    unfiltered: frozenset[str] = frozenset(),
 ) -> list[Want]:
     """One LIST per kind x namespace: desired objects, plus each app's namespace for extras
     (with `every_kind`, in every listable kind the cluster serves)."""
@@ -173,9 +175,10 @@ def _wants(
             apps[(group, version, kind, namespace)].add(target.name)
             names.setdefault((group, version, kind, namespace), set())
     wants = [
-        Want(group, version, kind, namespace, frozenset(found), frozenset(apps.get((group, version, kind, namespace), ())))
+        Want(group, version, kind, namespace, frozenset(found), frozenset(apps.get((group, version, kind, namespace), ())),
+             unfiltered=namespace in unfiltered)
         for (group, version, kind, namespace), found in sorted(names.items())
-    ]
+    ]  # fmt: skip
     if every_kind:
         by_namespace: dict[str, set[str]] = defaultdict(set)
         for target in targets:
@@ -290,6 +293,24 @@ def audit_application(
     return result
 
 
+def _find_orphans(
+    targets: list[AuditTarget], results: list[ApplicationResult], live_index: dict[ResourceKey, Obj],
+    tracked: dict[str, list[Obj]], policies: dict[str, OrphanPolicy],
+) -> None:
+    """Untracked top-level objects in each watched Application's namespace (managed by no app here)."""
+    if not any(target.project in policies for target in targets):
+        return
+    managed = {ResourceKey(r.group, r.kind, r.namespace, r.name) for result in results for r in result.resources}
+    managed |= {key for key, obj in live_index.items() if tracked_app(obj)}
+    for target, result in zip(targets, results, strict=True):
+        policy = policies.get(target.project)
+        if policy is None or result.error:
+            continue
+        found = orphans(target.namespace, live_index.items(), managed, policy)
+        result.orphaned = [key.display for key in found]
+        result.orphan_warning = policy.warn and bool(found)
+
+
 def _set_health(resource: ResourceResult, live: Obj, settings: ArgoSettings | None = None) -> None:
     script = settings.health_lua.get((resource.group, resource.kind)) if settings else None
     if script is not None:
@@ -350,6 +371,7 @@ def run_drift(options: DriftOptions, live: LiveSource | None = None) -> DriftRes
         warnings.append(ignored)
     kustomize = find_chosen_kustomize(options.kustomize, config)
     settings = find_settings(repo)
+    policies = find_orphan_policies(repo)
     if settings.source:
         notes.append(f"Argo CD settings read from {settings.source} ({CONFIGMAP_NAME})")
     warnings.extend(settings.problems)
@@ -405,8 +427,9 @@ def run_drift(options: DriftOptions, live: LiveSource | None = None) -> DriftRes
         if destination.error and source.name != "snapshot":
             fetch.cluster_error = destination.error
         elif auditable:
+            watched = frozenset(targets[i].namespace for i in auditable if targets[i].project in policies)
             wants = _wants([targets[i] for i in auditable], desired, auditable,
-                           (options.extra_kinds or config.drift_extra_kinds) == "all")
+                           (options.extra_kinds or config.drift_extra_kinds) == "all", watched)
             fetch = source.fetch(destination, wants)
             live_seconds += fetch.seconds
             requests += fetch.requests
@@ -420,6 +443,7 @@ def run_drift(options: DriftOptions, live: LiveSource | None = None) -> DriftRes
                 settings,
             )  # fmt: skip
             progress.step(f"audit {targets[index].name}")
+        _find_orphans([targets[i] for i in ids], [results[i] for i in ids], live_index, tracked, policies)
         compare_seconds += time.perf_counter() - compare_started
     progress.close()
     notes.append(f"read live state in {live_seconds:.2f}s; compared in {compare_seconds:.2f}s")

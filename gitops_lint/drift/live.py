@@ -24,6 +24,8 @@ class Want:
     namespace: str
     names: frozenset[str]  # desired object names
     apps: frozenset[str]  # Applications whose tracked objects of this kind may live here
+    # List everything, not only tracked objects: an AppProject asks for orphan warnings here.
+    unfiltered: bool = False
 
     @property
     def every_kind(self) -> bool:

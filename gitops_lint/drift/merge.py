@@ -73,6 +73,8 @@ def _application(data: dict[str, Any], generated_at: str) -> ApplicationResult:
         revision=_str(data, "revision", ""), sync=_str(data, "sync"), health=_str(data, "health"),
         resources=[_resource(r) for r in _list(data, "resources")], error=_optional(data, "error"),
         path=_str(data, "path", ""), audited_at=_optional(data, "audited_at") or generated_at or None,
+        orphaned=[str(item) for item in data.get("orphaned_resources") or [] if isinstance(item, str)],
+        orphan_warning=data.get("orphan_warning") is True,
     )  # fmt: skip
 
 

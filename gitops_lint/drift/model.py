@@ -167,6 +167,10 @@ class ApplicationResult:
     error: str | None = None  # the whole Application could not be audited (render or cluster)
     path: str = ""
     audited_at: str | None = None  # set when merged from several runs: each app keeps its run's time
+    # Untracked top-level objects in the destination namespace (AppProject orphanedResources);
+    # `orphan_warning` when the project asks for Argo CD's OrphanedResourceWarning. Never sync.
+    orphaned: list[str] = field(default_factory=list)
+    orphan_warning: bool = False
 
     @property
     def drifted(self) -> bool:
@@ -188,6 +192,9 @@ class ApplicationResult:
             data["path"] = self.path
         if self.audited_at is not None:
             data["audited_at"] = self.audited_at
+        if self.orphaned:  # additive: AppProject orphanedResources
+            data["orphaned_resources"] = list(self.orphaned)
+            data["orphan_warning"] = self.orphan_warning
         return data
 
 

@@ -314,3 +314,21 @@ def test_extras_of_every_listable_kind_with_requests_per_kind_and_namespace(tmp_
     cluster = len(emulator.resources) - namespaced
     # Discovery (2) + every namespaced kind x 2 namespaces + every cluster-scoped kind once.
     assert len(emulator.requests) == report["summary"]["requests"] == 2 + namespaced * 2 + cluster
+
+
+def test_orphan_warnings_list_the_watched_namespace_unfiltered(tmp_path: Path, emulator: Emulator) -> None:
+    deploy = deployment()
+    emulator.add(live_of(deploy), configmap("hand-made"))  # the ConfigMap carries no tracking at all
+    project = {"apiVersion": "argoproj.io/v1alpha1", "kind": "AppProject", "metadata": {"name": "default"},
+               "spec": {"orphanedResources": {"warn": True}}}
+    repo = write(tmp_path / "repo", {
+        "apps/prod/all.yaml": dump(deploy, configmap("api-config")),
+        "argocd/project.yaml": dump(project),
+        "argocd/prod.yaml": application("api-prod", "apps/prod", namespace="prod", server=emulator.url),
+    })
+    kubeconfig = write_kubeconfig(tmp_path / "kubeconfig", {"emulated": emulator.url})
+    report = json.loads(run_cli("drift", str(repo), "--kubeconfig", str(kubeconfig), "--format", "json").stdout)
+    [app] = report["applications"]
+    assert app["orphaned_resources"] == ["ConfigMap prod/hand-made"] and app["orphan_warning"] is True
+    lists = [r for r in emulator.requests if r.path.endswith(("/configmaps", "/deployments"))]
+    assert lists and all("labelSelector" not in r.query for r in lists)

@@ -365,3 +365,33 @@ def test_the_set_is_big_enough() -> None:
     assert len(PAIRS) + len(APP_PAIRS) >= 40
     assert verdicts(PAIRS) == verdicts(APP_PAIRS) == {SYNCED, OUT_OF_SYNC}
     assert len({pair.name for pair in [*PAIRS, *APP_PAIRS]}) == len(PAIRS) + len(APP_PAIRS)
+
+
+def test_orphaned_resources_warn_beside_the_verdict(tmp_path: Path) -> None:
+    # Argo CD (docs/user-guide/orphaned-resources.md): with the project's orphanedResources.warn,
+    # untracked top-level objects in the app's namespace raise OrphanedResourceWarning; the sync
+    # status is unchanged; the default ServiceAccount, kube-root-ca.crt and ignored names never count.
+    project = {"apiVersion": "argoproj.io/v1alpha1", "kind": "AppProject", "metadata": {"name": "payments"},
+               "spec": {"orphanedResources": {"warn": True, "ignore": [{"kind": "ConfigMap", "name": "keep-*"}]}}}
+    untracked = [
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "hand-made", "namespace": "prod"}},
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "keep-me", "namespace": "prod"}},
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "kube-root-ca.crt", "namespace": "prod"}},
+        {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "default", "namespace": "prod"}},
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "elsewhere", "namespace": "dev"}},
+        {"apiVersion": "v1", "kind": "ConfigMap",
+         "metadata": {"name": "child", "namespace": "prod", "ownerReferences": [{"kind": "Deployment"}]}},
+    ]
+    repo = write(tmp_path / "repo", {
+        "apps/api/prod/all.yaml": dump(BASE), "argocd/project.yaml": dump(project),
+        "argocd/api-prod.yaml": application("api-prod", "apps/api/prod").replace("project: default", "project: payments"),
+    })
+    live = tmp_path / "live" / "prod.example.com"
+    live.mkdir(parents=True)
+    (live / "objects.yaml").write_text(dump({"apiVersion": "v1", "kind": "List", "items": [live_of(BASE), *untracked]}))
+    result = run_cli("drift", str(repo), "--live-snapshot", str(tmp_path / "live"), "--format", "json")
+    [app] = json.loads(result.stdout)["applications"]
+    assert result.exit_code == 0 and app["sync"] == SYNCED
+    assert (app["orphaned_resources"], app["orphan_warning"]) == (["ConfigMap prod/hand-made"], True)
+    text = run_cli("drift", str(repo), "--live-snapshot", str(tmp_path / "live")).stdout
+    assert "OrphanedResourceWarning: 1 orphaned (untracked) resources" in text

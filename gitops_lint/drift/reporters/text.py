@@ -24,6 +24,10 @@ def render_text(report: DriftReport) -> str:
                 out.append(f"           error: {resource.error}")
             out.extend(f"           {line}" for line in change_lines(resource))
             out.extend(f"           {line}" for line in out_of_band_lines(resource))
+        if app.orphaned:
+            warning = "OrphanedResourceWarning: " if app.orphan_warning else ""
+            out.append(f"  {warning}{len(app.orphaned)} orphaned (untracked) resources, not counted in sync: "
+                       + ", ".join(app.orphaned[:10]) + (" ..." if len(app.orphaned) > 10 else ""))
     summary = report.summary
     out.append(
         f"{summary.applications} applications, {summary.out_of_sync} out of sync; "
