@@ -394,7 +394,7 @@ class KubernetesLive:
                 fetch.cluster_error = f"cluster {destination.label} unreachable: {error}"
                 return fetch
             lock = threading.Lock()
-            wants = _expand_every_kind(discovery, wants, fetch)
+            wants = _merge_cluster_scoped(discovery, _expand_every_kind(discovery, wants, fetch))
 
             def run(want: Want) -> None:
                 key: GroupKey = (want.group, want.kind, want.namespace)
@@ -469,6 +469,24 @@ def _expand_every_kind(discovery: Discovery, wants: list[Want], fetch: LiveFetch
             added.append(Want(resource.group, resource.version, resource.kind, "", _SWEEP, cluster_apps))
     fetch.notes.append(f"listing {len(kinds)} more kinds for Extra objects ({len(added)} LISTs)")
     return kept + added
+
+
+def _merge_cluster_scoped(discovery: Discovery, wants: list[Want]) -> list[Want]:
+    """One LIST per cluster-scoped kind: the render cannot know a kind's scope and gives every
+    object without a namespace the Application's, so several namespaces may ask for the same kind."""
+    merged: dict[tuple[str, str, str], Want] = {}
+    out: list[Want] = []
+    for want in wants:
+        resource = discovery.resources.get((want.group, want.version, want.kind))
+        if resource is None or resource.namespaced or want.names == _SWEEP:
+            out.append(want)
+            continue
+        key = (want.group, want.version, want.kind)
+        previous = merged.get(key)
+        merged[key] = Want(want.group, want.version, want.kind, "", want.names | (previous.names if previous else frozenset()),
+                           want.apps | (previous.apps if previous else frozenset()),
+                           unfiltered=want.unfiltered or bool(previous and previous.unfiltered))  # fmt: skip
+    return out + list(merged.values())
 
 
 def discovery_lookup(discovery: Discovery, want: Want, lock: threading.Lock) -> ApiResource:

@@ -251,6 +251,9 @@ def audit_application(
         desired_keys.add(key)
         if settings.excluded(key.group, key.kind, target.server):
             continue
+        if not key.namespace and _meta(obj).get("namespace"):
+            # A cluster-scoped kind: the API server ignores a namespace, so the comparison does.
+            obj = {**obj, "metadata": {k: v for k, v in _meta(obj).items() if k != "namespace"}}
         _, version = _group_version(obj)
         resource = ResourceResult(key.group, version, key.kind, key.namespace, key.name, SYNCED)
         list_error = fetch.errors.get((key.group, key.kind, str(_meta(obj).get("namespace") or "")))
@@ -345,6 +348,30 @@ def _roll_up(result: ApplicationResult, extra_is_drift: bool) -> None:
     result.health = health
 
 
+def _crd_scopes(objects_per_app: Iterable[list[Obj]]) -> dict[tuple[str, str], bool]:
+    """(group, kind) → namespaced, from the CustomResourceDefinitions the Applications deploy."""
+    scopes: dict[tuple[str, str], bool] = {}
+    for objects in objects_per_app:
+        for obj in objects:
+            spec = obj.get("spec")
+            if obj.get("kind") != "CustomResourceDefinition" or not isinstance(spec, dict):
+                continue
+            names = spec.get("names")
+            if isinstance(names, dict) and isinstance(spec.get("group"), str) and names.get("kind"):
+                scopes[(spec["group"], str(names["kind"]))] = spec.get("scope") != "Cluster"
+    return scopes
+
+
+def _unknown_scopes(desired: dict[int, DesiredState], ids: list[int], scopes: dict[tuple[str, str], bool]) -> set[str]:
+    found = set()
+    for index in ids:
+        for obj in desired[index].objects:
+            group, _ = _group_version(obj)
+            if (group, str(obj.get("kind"))) not in scopes:
+                found.add(f"{group}/{obj.get('kind')}" if group else str(obj.get("kind")))
+    return found
+
+
 def _index(objects: list[Obj], scopes: dict[tuple[str, str], bool]) -> tuple[dict[ResourceKey, Obj], dict[str, list[Obj]]]:
     index: dict[ResourceKey, Obj] = {}
     tracked: dict[str, list[Obj]] = defaultdict(list)
@@ -418,6 +445,7 @@ def run_drift(options: DriftOptions, live: LiveSource | None = None) -> DriftRes
         groups[destination.key].append(index)
 
     results: dict[int, ApplicationResult] = {}
+    unknown_scope: set[str] = set()
     requests = 0
     live_seconds = compare_seconds = 0.0
     for ids in groups.values():
@@ -435,6 +463,9 @@ def run_drift(options: DriftOptions, live: LiveSource | None = None) -> DriftRes
             requests += fetch.requests
             notes.extend(fetch.notes)
         compare_started = time.perf_counter()
+        # Scope: the cluster's discovery (or the snapshot's objects) first, else the repo's CRDs.
+        fetch.scopes = {**_crd_scopes(desired[i].objects for i in ids), **fetch.scopes}
+        unknown_scope.update(_unknown_scopes(desired, ids, fetch.scopes))
         live_index, tracked = _index(fetch.objects, fetch.scopes)
         for index in ids:
             results[index] = audit_application(
@@ -447,6 +478,11 @@ def run_drift(options: DriftOptions, live: LiveSource | None = None) -> DriftRes
         compare_seconds += time.perf_counter() - compare_started
     progress.close()
     notes.append(f"read live state in {live_seconds:.2f}s; compared in {compare_seconds:.2f}s")
+    if unknown_scope:
+        warnings.append(
+            f"scope unknown for {', '.join(sorted(unknown_scope))} (the cluster does not serve it, no live object "
+            "and no CRD in the repo says): treated as namespaced"
+        )
     if isinstance(source, LiveSnapshot):
         unused = sorted(set(source.folders) - source.used)
         if unused:

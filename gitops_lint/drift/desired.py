@@ -27,14 +27,6 @@ EXCLUDED_KINDS = frozenset(
      "SelfSubjectAccessReview", "LocalSubjectAccessReview", "CertificateSigningRequest",
      "CertificateRequest", "PolicyReport", "ClusterPolicyReport")
 )  # fmt: skip
-CLUSTER_SCOPED_KINDS = frozenset(
-    ("Namespace", "Node", "PersistentVolume", "ClusterRole", "ClusterRoleBinding",
-     "CustomResourceDefinition", "StorageClass", "PriorityClass", "IngressClass", "RuntimeClass",
-     "CSIDriver", "CSINode", "VolumeAttachment", "APIService", "MutatingWebhookConfiguration",
-     "ValidatingWebhookConfiguration", "ValidatingAdmissionPolicy",
-     "ValidatingAdmissionPolicyBinding", "ClusterIssuer", "ClusterSecretStore",
-     "ClusterPolicy", "ComponentStatus", "FlowSchema", "PriorityLevelConfiguration")
-)  # fmt: skip
 
 
 class RenderError(Exception):
@@ -192,9 +184,9 @@ def prepare(objects: list[dict[str, Any]], namespace: str) -> tuple[list[dict[st
             continue
         if annotations.get("config.kubernetes.io/local-config") == "true" or obj["kind"] in EXCLUDED_KINDS:
             continue
-        if obj["kind"] in CLUSTER_SCOPED_KINDS:
-            metadata.pop("namespace", None)
-        elif not metadata.get("namespace") and namespace:
+        if not metadata.get("namespace") and namespace:
+            # Scope is not known here: discovery (or the snapshot, or the repo's CRDs) decides
+            # later, and object_key drops the namespace of a cluster-scoped kind.
             metadata["namespace"] = namespace
         api_version = str(obj.get("apiVersion") or "")
         key = (api_version.split("/")[0] if "/" in api_version else "", str(obj["kind"]),

@@ -426,3 +426,24 @@ def test_destination_filter_and_in_cluster_mapping(tmp_path: Path) -> None:
     outside = resolve_destination("https://prod.example.com", "", None, mapped, index, in_cluster=False)
     assert outside.error and "in a pod" in outside.error
     assert resolve_destination("https://kubernetes.default.svc", "", None, {}, index, in_cluster=True).in_cluster
+
+
+def test_scope_comes_from_the_cluster_or_the_repo_crds_never_a_kind_list(tmp_path: Path) -> None:
+    crd = {"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+           "metadata": {"name": "gadgets.example.com"},
+           "spec": {"group": "example.com", "scope": "Cluster", "names": {"kind": "Gadget", "plural": "gadgets"}}}
+    gadget = {"apiVersion": "example.com/v1", "kind": "Gadget", "metadata": {"name": "g"}, "spec": {"size": 1}}
+    role = {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": {"name": "reader"},
+            "rules": []}
+    widget = {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}, "spec": {}}
+    repo = _repo(tmp_path, [crd, gadget, role, widget])
+    # The snapshot shows ClusterRoles without a namespace: that is the cluster's word on their scope.
+    snapshot = _snapshot(tmp_path, [live_of(role), live_of(crd)])
+    result = run_cli("drift", str(repo), "--live-snapshot", str(snapshot), "--format", "json")
+    report = json.loads(result.stdout)
+    where = {r["kind"]: (r["namespace"], r["status"]) for app in report["applications"] for r in app["resources"]}
+    assert where["ClusterRole"] == ("", "Synced")  # the namespace the render gave it is dropped
+    assert where["Gadget"] == ("", "Missing")  # scope from the repo's CRD
+    assert where["Widget"] == ("prod", "Missing")  # unknown: treated as namespaced, and said once
+    [note] = [n["message"] for n in report["notifications"] if "scope unknown" in n["message"]]
+    assert "example.com/Widget" in note and "Gadget" not in note
