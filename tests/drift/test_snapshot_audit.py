@@ -447,3 +447,18 @@ def test_scope_comes_from_the_cluster_or_the_repo_crds_never_a_kind_list(tmp_pat
     assert where["Widget"] == ("prod", "Missing")  # unknown: treated as namespaced, and said once
     [note] = [n["message"] for n in report["notifications"] if "scope unknown" in n["message"]]
     assert "example.com/Widget" in note and "Gadget" not in note
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "html"])
+def test_out_of_band_edits_and_orphans_reach_the_human_formats(tmp_path: Path, fmt: str) -> None:
+    deploy = deployment()
+    live = edit(live_of(deploy), "/spec/minReadySeconds", 30, manager="platform-bot")
+    project = {"apiVersion": "argoproj.io/v1alpha1", "kind": "AppProject", "metadata": {"name": "default"},
+               "spec": {"orphanedResources": {"warn": True}}}
+    repo = _repo(tmp_path, [deploy])
+    (repo / "argocd" / "project.yaml").write_text(dump(project))
+    snapshot = _snapshot(tmp_path, [live, _stale("hand-made")])
+    result = run_cli("drift", str(repo), "--live-snapshot", str(snapshot), "--format", fmt)
+    assert result.exit_code == 0
+    assert "edited out of band by platform-bot" in result.stdout and "minReadySeconds" in result.stdout
+    assert "OrphanedResourceWarning: 1" in result.stdout and "hand-made" in result.stdout

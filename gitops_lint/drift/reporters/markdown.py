@@ -41,11 +41,16 @@ def render_markdown(report: DriftReport) -> str:
         )
     for app in report.applications:
         interesting = [r for r in app.resources if r.status != SYNCED or r.out_of_band]
-        if not interesting and not app.error:
+        if not interesting and not app.error and not app.orphaned:
             continue
         out += ["", f"### {app.name} ({app.cluster})", ""]
         if app.error:
             out.append(f"> **error:** {_cell(app.error)}")
+            out.append("")
+        if app.orphaned:
+            warning = "OrphanedResourceWarning: " if app.orphan_warning else ""
+            out.append(f"> {warning}{len(app.orphaned)} orphaned (untracked) resources, not counted in sync: "
+                       + ", ".join(f"`{name}`" for name in app.orphaned))
             out.append("")
         for resource in interesting:
             health = f", health {resource.health}" if resource.health else ""
