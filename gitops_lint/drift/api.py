@@ -416,7 +416,7 @@ class KubernetesLive:
             unlisted = sorted({f"{w.kind}: {fetch.errors.pop((w.group, w.kind, w.namespace))}"
                                for w in wants if w.names == _SWEEP and (w.group, w.kind, w.namespace) in fetch.errors})
             if unlisted:
-                fetch.notes.append(f"cluster {destination.label}: {len(unlisted)} kinds not listed for Extra objects: "
+                fetch.warnings.append(f"cluster {destination.label}: {len(unlisted)} kinds not listed for Extra objects: "
                                    + "; ".join(unlisted[:5]) + (" ..." if len(unlisted) > 5 else ""))
         finally:
             fetch.requests = client.requests

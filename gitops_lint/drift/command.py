@@ -462,6 +462,7 @@ def run_drift(options: DriftOptions, live: LiveSource | None = None) -> DriftRes
             live_seconds += fetch.seconds
             requests += fetch.requests
             notes.extend(fetch.notes)
+            warnings.extend(fetch.warnings)
         compare_started = time.perf_counter()
         # Scope: the cluster's discovery (or the snapshot's objects) first, else the repo's CRDs.
         fetch.scopes = {**_crd_scopes(desired[i].objects for i in ids), **fetch.scopes}

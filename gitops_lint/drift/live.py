@@ -43,6 +43,8 @@ class LiveFetch:
     requests: int = 0
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
+    # What could not be done as asked (said without -v, and in the report's notifications).
+    warnings: list[str] = field(default_factory=list)
     scopes: dict[tuple[str, str], bool] = field(default_factory=dict)  # (group, kind) → namespaced
 
 

@@ -332,3 +332,13 @@ def test_orphan_warnings_list_the_watched_namespace_unfiltered(tmp_path: Path, e
     assert app["orphaned_resources"] == ["ConfigMap prod/hand-made"] and app["orphan_warning"] is True
     lists = [r for r in emulator.requests if r.path.endswith(("/configmaps", "/deployments"))]
     assert lists and all("labelSelector" not in r.query for r in lists)
+
+
+def test_a_kind_the_sweep_cannot_list_costs_its_extras_and_is_said(tmp_path: Path, emulator: Emulator) -> None:
+    deploy = deployment()
+    emulator.add(live_of(deploy))
+    emulator.faults["ingresses"] = Fault(status=403)
+    code, report, _ = _audit(tmp_path, emulator, [deploy], "--extra-kinds", "all")
+    assert code == 0 and set(_statuses(report).values()) == {"Synced"}
+    [warning] = [n["message"] for n in report["notifications"] if "not listed for Extra objects" in n["message"]]
+    assert "Ingress" in warning and "403" in warning
