@@ -237,8 +237,8 @@ def _without_credentials(message: str) -> str:
     kustomize prints the git command it ran, URL password and all, and quotes generator
     literals; this text reaches check findings, drift reports and the render cache.
     """
+    from gitops_lint.credentials import credential_spans
     from gitops_lint.redaction import Redactor  # the pattern table loads only when a build fails
-    from gitops_lint.rules.secrets import credential_spans
 
     return Redactor().scrub(message, credential_spans)
 

@@ -1,6 +1,6 @@
 """Kustomize rules: builds that fail, references that do not resolve, unpinned remotes, deprecated fields.
 
-`kustomize-build-fails` findings come from the render stage (render/stage.py), which is also
+`kustomize-build-fails` findings come from the render stage (check/render.py), which is also
 where these situations are reported under that id:
 - kustomize exits non-zero (error): its message, cleaned, at the file it names;
 - kustomize runs past `kustomize.timeout` (error);

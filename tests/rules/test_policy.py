@@ -11,6 +11,7 @@ import pytest
 
 from gitops_lint.errors import UsageError
 from gitops_lint.model import Resource, Severity
+from gitops_lint.policytest import run_policy_tests
 from gitops_lint.rules.policy import (
     Failure,
     MessageTemplate,
@@ -22,7 +23,6 @@ from gitops_lint.rules.policy import (
     parse_policy,
     write_skeleton,
 )
-from gitops_lint.rules.policytest import run_policy_tests
 from gitops_lint.rules.registry import load_registry
 from tests.conftest import REPO_ROOT, check_json, rules_found, run_cli
 
@@ -90,7 +90,7 @@ def test_every_design_policy_is_built_in() -> None:
 
 
 def test_every_builtin_rule_has_pass_and_fail_examples() -> None:
-    from gitops_lint.rules.policytest import EXEMPT_FROM_EXAMPLES
+    from gitops_lint.policytest import EXEMPT_FROM_EXAMPLES
 
     missing = [
         meta.id
@@ -122,7 +122,7 @@ def test_design_severities() -> None:
 def test_rule_examples(rule_id: str) -> None:
     """`pytest -k rule-id` runs one rule's examples through the real pipeline."""
     registry = load_registry()
-    from gitops_lint.rules.policytest import check_rule_examples
+    from gitops_lint.policytest import check_rule_examples
 
     result = check_rule_examples(registry.metas[rule_id], registry, builtin=True)
     outcome_text = "\n".join([*result.problems, *(f"{e.label}: {e.problem}" for e in result.examples if not e.ok)])
@@ -398,7 +398,7 @@ def test_policy_test_fails_a_user_policy_without_examples(tmp_path: Path) -> Non
     outcome = run_policy_tests([tmp_path], include_builtin=False)
     assert outcome.ok
     from gitops_lint.model import RuleMeta
-    from gitops_lint.rules.policytest import check_rule_examples
+    from gitops_lint.policytest import check_rule_examples
 
     bare = RuleMeta("bare", "t", Severity.INFO, "c", "r", "f")
     assert not check_rule_examples(bare, load_registry(), builtin=True).ok

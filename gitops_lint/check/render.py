@@ -38,7 +38,7 @@ from gitops_lint.repo.yaml import load_yaml, locate_line
 from gitops_lint.rules.kustomize import KUSTOMIZE_BUILD_FAILS
 
 if TYPE_CHECKING:
-    from gitops_lint.check import CheckOptions
+    from gitops_lint.check.options import CheckOptions
 
 _SMP_TARGET = re.compile(r'strategic merge patch "(?P<kind>[^."]+)\.[^/"]*/(?P<name>[^."]+)')
 _QUOTED = re.compile(r"'([^'\s]+)'")
@@ -663,3 +663,11 @@ def _failure_location(
         if token in ctx.sources and token != where.file:
             return token, 1
     return where.file, 1
+
+
+def render_stage(ctx: CheckContext, options: CheckOptions) -> list[Finding]:
+    """Stage 2, render: every root the repo deploys, or a note when rendering is off."""
+    if not options.render:
+        ctx.note("rendering disabled (--no-render): raw files only")
+        return []
+    return list(render_repo(ctx, options))

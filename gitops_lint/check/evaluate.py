@@ -1,0 +1,30 @@
+"""Stage 3, evaluate: every rule over the resources and the repo."""
+
+from __future__ import annotations
+
+from gitops_lint.check.options import CheckOptions
+from gitops_lint.context import CheckContext
+from gitops_lint.model import Finding
+from gitops_lint.rules.registry import RuleRegistry
+from gitops_lint.rules.suppress import SUPPRESSION_RULE_IDS
+
+
+def evaluate_rules(ctx: CheckContext, registry: RuleRegistry) -> list[Finding]:
+    findings: list[Finding] = []
+    for resource in ctx.checked_resources():
+        if not ctx.in_focus(resource.path) and resource.rendered_from is None:
+            continue
+        for rule in registry.for_kind(resource.kind):
+            findings.extend(rule.check_resource(resource, ctx))
+    for repo_rule in registry.repo_rules():
+        findings.extend(repo_rule.check_repo(ctx))
+    return findings
+
+
+def restricted_registry(registry: RuleRegistry, options: CheckOptions) -> RuleRegistry:
+    """The rules `--rule`/`--skip-rule` leave; skipped rules do not run at all, suppression
+    hygiene always does."""
+    if not (options.only_rules or options.skip_rules):
+        return registry
+    wanted = set(options.only_rules) or set(registry.rules)
+    return registry.restricted((wanted - set(options.skip_rules)) | (SUPPRESSION_RULE_IDS & set(registry.rules)))
