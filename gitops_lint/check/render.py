@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from gitops_lint.config import find_chosen_kustomize, ignored_executables_warning
+from gitops_lint.config import ignored_executables_warning
 from gitops_lint.context import CheckContext
 from gitops_lint.environments import is_production, is_staging, resolve_environment
 from gitops_lint.errors import UsageError
@@ -30,7 +30,7 @@ from gitops_lint.render.cache import (
     render_key,
 )
 from gitops_lint.render.graph import LINK_OUTSIDE, OUTSIDE, RenderGraph, graph_for
-from gitops_lint.render.kustomize import Kustomize, build, explain_failure
+from gitops_lint.render.kustomize import Kustomize, build, explain_failure, find_chosen_kustomize
 from gitops_lint.render.origin import pop_origin
 from gitops_lint.render.plugins import failed_plugin, plugin_uses
 from gitops_lint.repo.layout import Kustomization, Reference

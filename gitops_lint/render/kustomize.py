@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from gitops_lint.config import Config, choose_kustomize
 from gitops_lint.errors import UsageError
 from gitops_lint.render.cache import shared_cache_dir
 
@@ -314,3 +315,14 @@ def explain_failure(error: str, repo_root: Path, origin_base: str = "") -> Failu
         text = text.replace(origin_base + "/", "")
     result.message = " ".join(text.split()) if "\n" not in text.strip() else text.strip()
     return result
+
+
+def find_chosen_kustomize(explicit: str | None, config: Config) -> Kustomize | None:
+    """`find_kustomize` of choose_kustomize's answer; a bad path names where it was set."""
+    chosen, source = choose_kustomize(explicit, config)
+    try:
+        return find_kustomize(chosen)
+    except UsageError as error:
+        if source == "--kustomize":
+            raise
+        raise UsageError(f"{source}: {chosen!r} is not an executable") from error
