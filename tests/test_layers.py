@@ -78,7 +78,7 @@ def layer_of(name: str) -> int | None:
     best: tuple[int, int] | None = None  # (prefix length, layer)
     for index, prefixes in enumerate(LAYERS):
         for prefix in prefixes:
-            if name == prefix or name.startswith(prefix + ".") and prefix != "gitops_lint":
+            if name == prefix or (name.startswith(prefix + ".") and prefix != "gitops_lint"):
                 if best is None or len(prefix) > best[0]:
                     best = (len(prefix), index)
     return None if best is None else best[1]
