@@ -75,13 +75,13 @@ def graph() -> dict[str, frozenset[str]]:
 
 
 def layer_of(name: str) -> int | None:
-    best: tuple[int, int] | None = None  # (prefix length, layer)
-    for index, prefixes in enumerate(LAYERS):
-        for prefix in prefixes:
-            if name == prefix or (name.startswith(prefix + ".") and prefix != "gitops_lint"):
-                if best is None or len(prefix) > best[0]:
-                    best = (len(prefix), index)
-    return None if best is None else best[1]
+    matches = [
+        (len(prefix), index)
+        for index, prefixes in enumerate(LAYERS)
+        for prefix in prefixes
+        if name == prefix or (prefix != "gitops_lint" and name.startswith(prefix + "."))
+    ]
+    return max(matches)[1] if matches else None
 
 
 def cycles(edges: dict[str, frozenset[str]]) -> list[list[str]]:
