@@ -30,11 +30,12 @@ from gitops_lint.render.cache import (
     render_key,
 )
 from gitops_lint.render.graph import LINK_OUTSIDE, OUTSIDE, RenderGraph, graph_for
-from gitops_lint.render.kustomize import Kustomize, build, explain_failure, find_chosen_kustomize
-from gitops_lint.render.origin import pop_origin
+from gitops_lint.render.kustomize import Kustomize, find_chosen_kustomize
 from gitops_lint.render.plugins import failed_plugin, plugin_uses
+from gitops_lint.render.registry import renderer_for
+from gitops_lint.render.renderer import Rendered, RenderEnv, RenderFailure, Source
 from gitops_lint.repo.layout import Kustomization, Reference
-from gitops_lint.repo.yaml import load_yaml, locate_line
+from gitops_lint.repo.yaml import locate_line
 from gitops_lint.rules.kustomize import KUSTOMIZE_BUILD_FAILS
 
 if TYPE_CHECKING:
@@ -268,6 +269,7 @@ def _render_all(
     if not missing:
         return outcomes
 
+    env = RenderEnv(ctx.root, settings.timeout, settings.allow_network, settings.kustomize)
     # Only builds are counted: cache hits take milliseconds and a hook run is all cache hits.
     progress = Progress(len(missing), settings.progress)
 
@@ -278,34 +280,7 @@ def _render_all(
             progress.step(f"rendering {_label(target)}")
 
     def _build_one(target: str) -> dict[str, Any]:
-        result = build(
-            settings.kustomize,
-            ctx.root / target,
-            timeout=settings.timeout,
-            allow_network=settings.allow_network,
-            origins=True,
-        )
-        if not result.ok:
-            failure = explain_failure(result.error, ctx.root, result.origin_base)
-            return _outcome(
-                error=failure.message,
-                timed_out=result.timed_out,
-                error_dirs=[_relative_dir(ctx, d) for d in failure.directories],
-                error_resource=failure.resource,
-            )
-        loaded = load_yaml(result.output)
-        if loaded.problems:
-            return _outcome(error=f"unreadable kustomize output: {loaded.problems[0].message}")
-        items: list[dict[str, Any]] = []
-        for document in loaded.documents:
-            doc = document.data
-            if not isinstance(doc, dict):
-                continue
-            origin = pop_origin(doc, result.origin_base, ctx.root)
-            items.append(
-                {"doc": doc, "path": origin.path, "generated_by": origin.generated_by, "remote": origin.remote}
-            )
-        return _outcome(items=items)
+        return _outcome_of(render_source(Source("kustomize", target), env))
 
     workers = min(settings.jobs, len(missing))
     try:
@@ -347,14 +322,28 @@ def _outcome(
     }
 
 
-def _relative_dir(ctx: CheckContext, directory: str) -> str:
-    real_root = os.path.realpath(ctx.root)
-    for base in (str(ctx.root), real_root):
-        if directory == base:
-            return ""
-        if directory.startswith(base + "/"):
-            return directory[len(base) + 1:]
-    return directory
+def _outcome_of(result: Rendered | RenderFailure) -> dict[str, Any]:
+    """A Renderer's answer as the cache entry `_apply` reads."""
+    if isinstance(result, RenderFailure):
+        return _outcome(
+            error=result.message,
+            timed_out=result.timed_out,
+            error_dirs=list(result.directories),
+            error_resource=result.resource,
+        )
+    items = [
+        {"doc": item.doc, "path": item.path, "generated_by": item.generated_by, "remote": item.remote}
+        for item in result.objects
+    ]
+    return _outcome(items=items)
+
+
+def render_source(source: Source, env: RenderEnv) -> Rendered | RenderFailure:
+    """`source` through the first registered Renderer that accepts it."""
+    renderer = renderer_for(source)
+    if renderer is None:
+        return RenderFailure(source, f"no renderer for {source.kind} sources")
+    return renderer.render(source, env)
 
 
 # -- turning an outcome into resources or a finding ------------------------------------------

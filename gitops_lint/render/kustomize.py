@@ -18,21 +18,8 @@ from pathlib import Path
 from gitops_lint.config import Config, choose_kustomize
 from gitops_lint.errors import UsageError
 from gitops_lint.render.cache import shared_cache_dir
-
-
-@dataclass(frozen=True)
-class Kustomize:
-    """How to run kustomize: a standalone binary, or `kubectl kustomize`."""
-
-    command: tuple[str, ...]  # ("kustomize", "build") or ("kubectl", "kustomize")
-    version: str
-
-    @property
-    def label(self) -> str:
-        tool = Path(self.command[0]).name
-        via = "kubectl kustomize" if tool.startswith("kubectl") else tool
-        return f"{via} {self.version}".strip()
-
+from gitops_lint.render.renderer import Rendered, RenderedObject, RenderEnv, RenderFailure, Source
+from gitops_lint.render.tools import Kustomize as Kustomize
 
 _VERSION = re.compile(r"v?(\d+\.\d+\.\d+)")
 
@@ -326,3 +313,54 @@ def find_chosen_kustomize(explicit: str | None, config: Config) -> Kustomize | N
         if source == "--kustomize":
             raise
         raise UsageError(f"{source}: {chosen!r} is not an executable") from error
+
+
+@dataclass(frozen=True)
+class KustomizeRenderer:
+    """`kustomize build` of a kustomization root, as Argo CD runs it, with kustomize's origin
+    annotations read (and removed) so each object names the file that produced it."""
+
+    name: str = "kustomize"
+
+    def accepts(self, source: Source) -> bool:
+        return source.kind == "kustomize"
+
+    def render(self, source: Source, env: RenderEnv) -> Rendered | RenderFailure:
+        from gitops_lint.render.origin import pop_origin
+        from gitops_lint.repo.yaml import load_yaml
+
+        if env.kustomize is None:
+            return RenderFailure(source, "kustomize not found (no kustomize or kubectl on PATH)")
+        result = build(
+            env.kustomize, env.root / source.path, timeout=env.timeout, allow_network=env.allow_network, origins=True
+        )
+        if not result.ok:
+            failure = explain_failure(result.error, env.root, result.origin_base)
+            return RenderFailure(
+                source,
+                failure.message,
+                timed_out=result.timed_out,
+                directories=tuple(_repo_relative_dir(env.root, d) for d in failure.directories),
+                resource=failure.resource,
+            )
+        loaded = load_yaml(result.output)
+        if loaded.problems:
+            return RenderFailure(source, f"unreadable kustomize output: {loaded.problems[0].message}")
+        objects = []
+        for document in loaded.documents:
+            doc = document.data
+            if not isinstance(doc, dict):
+                continue
+            origin = pop_origin(doc, result.origin_base, env.root)
+            objects.append(RenderedObject(doc, origin.path, generated_by=origin.generated_by, remote=origin.remote))
+        return Rendered(source, tuple(objects))
+
+
+def _repo_relative_dir(root: Path, directory: str) -> str:
+    """`directory` relative to the repo (through a symlinked checkout too); as given when outside."""
+    for base in (str(root), os.path.realpath(root)):
+        if directory == base:
+            return ""
+        if directory.startswith(base + "/"):
+            return directory[len(base) + 1:]
+    return directory
