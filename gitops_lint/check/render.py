@@ -20,6 +20,8 @@ from gitops_lint.config import ignored_executables_warning
 from gitops_lint.context import CheckContext
 from gitops_lint.environments import is_production, is_staging, resolve_environment
 from gitops_lint.errors import UsageError
+from gitops_lint.estate.build import estate_for
+from gitops_lint.estate.model import Application
 from gitops_lint.model import Finding, Resource, Severity
 from gitops_lint.progress import Progress
 from gitops_lint.render.cache import (
@@ -401,7 +403,7 @@ def _apply(
             )
         )
         return None
-    fallback_env = _application_environment(ctx, graph, target)
+    fallback_env = _application_environment(ctx, target)
     for item in items:
         doc = item.get("doc")
         if not isinstance(doc, dict):
@@ -423,11 +425,12 @@ def _apply(
     return None
 
 
-def _application_environment(ctx: CheckContext, graph: RenderGraph, target: str) -> str | None:
-    """The environment of the Applications deploying `target`, when they agree on one."""
+def _application_environment(ctx: CheckContext, target: str) -> str | None:
+    """The environment of the committed Applications deploying `target`, when they agree on one."""
     found = {
-        resolve_environment(ctx.config, application.path, application.doc)
-        for application in graph.applications_of(target)
+        deployer.environment
+        for deployer in estate_for(ctx).deployers_of(target)
+        if isinstance(deployer, Application) and deployer.generated_by is None
     }
     found.discard(None)
     return found.pop() if len(found) == 1 else None

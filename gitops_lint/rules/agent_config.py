@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 from gitops_lint.context import CheckContext
 from gitops_lint.environments import is_production
+from gitops_lint.estate.appset import is_application_set
 from gitops_lint.model import Finding, Resource, RuleMeta
 from gitops_lint.repo.yaml import load_yaml
 from gitops_lint.rules.agent_install import (
@@ -31,7 +32,6 @@ from gitops_lint.rules.agent_install import (
     flux_scraped,
     is_flux,
 )
-from gitops_lint.rules.appset import is_application_set
 from gitops_lint.rules.base import meta, repo_rule
 
 # --- examples, shared ---------------------------------------------------------------------------

@@ -16,9 +16,9 @@ from typing import Any
 
 from gitops_lint.context import CheckContext
 from gitops_lint.environments import is_production
+from gitops_lint.estate.appset import ApplicationView, argocd_applications, is_application_set
 from gitops_lint.model import Finding, Resource
 from gitops_lint.render.graph import graph_for
-from gitops_lint.rules.appset import ApplicationView, argocd_applications, is_application_set
 from gitops_lint.rules.base import meta, repo_rule
 
 _MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")

@@ -16,8 +16,9 @@ from typing import Any
 from gitops_lint.config import Config
 from gitops_lint.context import CheckContext
 from gitops_lint.environments import environment_from_path, resolve_environment
+from gitops_lint.estate.sources import repo_directory
 from gitops_lint.model import Finding, Resource
-from gitops_lint.render.graph import RenderGraph, graph_for, repo_directory
+from gitops_lint.render.graph import RenderGraph, graph_for
 from gitops_lint.render.plugins import files_read_by_plugins
 from gitops_lint.repo.layout import RESOURCE, Kustomization
 from gitops_lint.repo.yaml import locate_line
