@@ -167,7 +167,7 @@ def _sso(config: ArgoCDConfig) -> str | None:
     return config.sso_elsewhere
 
 
-@repo_rule(ARGOCD_SSO_CONFIGURED)
+@repo_rule(ARGOCD_SSO_CONFIGURED, scope="rule")
 def check_argocd_sso_configured(ctx: CheckContext) -> Iterator[Finding]:
     if ctx.focus is not None:
         return  # an instance's settings can be spread over files an incremental run does not read
@@ -228,7 +228,7 @@ ARGOCD_NO_ANONYMOUS_ACCESS = meta(
 )
 
 
-@repo_rule(ARGOCD_NO_ANONYMOUS_ACCESS)
+@repo_rule(ARGOCD_NO_ANONYMOUS_ACCESS, scope="rule")
 def check_argocd_no_anonymous_access(ctx: CheckContext) -> Iterator[Finding]:
     for config in argocd_configs(ctx):
         setting = config.settings.get(ANONYMOUS_KEY)
@@ -305,7 +305,7 @@ ARGOCD_METRICS_MONITORED = meta(
 )
 
 
-@repo_rule(ARGOCD_METRICS_MONITORED)
+@repo_rule(ARGOCD_METRICS_MONITORED, scope="rule")
 def check_argocd_metrics_monitored(ctx: CheckContext) -> Iterator[Finding]:
     if ctx.focus is not None:
         return  # a repo-wide absence; an incremental run cannot tell
@@ -418,7 +418,7 @@ def _flux_alerting(ctx: CheckContext) -> bool:
     return False
 
 
-@repo_rule(FLUX_NOTIFICATIONS_CONFIGURED)
+@repo_rule(FLUX_NOTIFICATIONS_CONFIGURED, scope="rule")
 def check_flux_notifications_configured(ctx: CheckContext) -> Iterator[Finding]:
     if ctx.focus is not None:
         return  # a repo-wide absence; an incremental run cannot tell
@@ -469,7 +469,7 @@ FLUX_METRICS_MONITORED = meta(
 )
 
 
-@repo_rule(FLUX_METRICS_MONITORED)
+@repo_rule(FLUX_METRICS_MONITORED, scope="rule")
 def check_flux_metrics_monitored(ctx: CheckContext) -> Iterator[Finding]:
     if ctx.focus is not None:
         return  # a repo-wide absence; an incremental run cannot tell
@@ -513,7 +513,7 @@ def _first(resources: list[Resource]) -> Resource:
     return min(resources, key=lambda r: (r.path, r.line))
 
 
-@repo_rule(AGENT_CONFIG_NOT_IN_REPO)
+@repo_rule(AGENT_CONFIG_NOT_IN_REPO, scope="rule")
 def check_agent_config_not_in_repo(ctx: CheckContext) -> Iterator[Finding]:
     if ctx.focus is not None:
         return  # a repo-wide absence; an incremental run cannot tell

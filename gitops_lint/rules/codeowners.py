@@ -221,7 +221,7 @@ CODEOWNERS_SYNTAX = meta(
 )
 
 
-@repo_rule(CODEOWNERS_REQUIRED)
+@repo_rule(CODEOWNERS_REQUIRED, scope="rule")
 def check_codeowners_required(ctx: CheckContext) -> Iterator[Finding]:
     if ctx.focus is not None:
         return  # a pre-commit run is about the files it touches, not the repo's setup
@@ -234,7 +234,7 @@ def check_codeowners_required(ctx: CheckContext) -> Iterator[Finding]:
         )
 
 
-@repo_rule(CODEOWNERS_SYNTAX)
+@repo_rule(CODEOWNERS_SYNTAX, scope="rule")
 def check_codeowners_syntax(ctx: CheckContext) -> Iterator[Finding]:
     codeowners = find_codeowners(ctx)
     if codeowners is None or not (ctx.focus is None or codeowners.path in ctx.focus):
@@ -287,7 +287,7 @@ def _ancestors(path: str) -> list[str]:
         directory = directory.rpartition("/")[0]
 
 
-@repo_rule(CODEOWNERS_COVERAGE)
+@repo_rule(CODEOWNERS_COVERAGE, scope="rule")
 def check_codeowners_coverage(ctx: CheckContext) -> Iterator[Finding]:
     codeowners = find_codeowners(ctx)
     if codeowners is None:

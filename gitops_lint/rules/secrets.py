@@ -421,7 +421,7 @@ def _input_findings(
             yield from _generator_findings(ctx, rule, subject, what, credentials)
 
 
-@repo_rule(NO_SECRET_GENERATOR_LITERALS)
+@repo_rule(NO_SECRET_GENERATOR_LITERALS, scope="rule")
 def check_secret_generator(ctx: CheckContext) -> Iterator[Finding]:
     tracked = {f.path for f in ctx.files.files}
     for file, _directory, index, item in _generators(ctx, "secretGenerator"):
@@ -559,7 +559,7 @@ def credential_findings(ctx: CheckContext, path: str, text: str) -> Iterator[Fin
     )
 
 
-@repo_rule(NO_CREDENTIALS_IN_FILES)
+@repo_rule(NO_CREDENTIALS_IN_FILES, scope="rule")
 def check_credentials_in_files(ctx: CheckContext) -> Iterator[Finding]:
     baseline_file = ctx.config.baseline
     tracked = {f.path for f in ctx.files.files}

@@ -206,7 +206,7 @@ def _finding(ctx: CheckContext, path: str, line: int, where: str, value: str) ->
     )
 
 
-@repo_rule(SOPS_INCOMPLETE)
+@repo_rule(SOPS_INCOMPLETE, scope="rule")
 def check_sops_incomplete(ctx: CheckContext) -> Iterator[Finding]:
     for repo_file in ctx.files.files:
         path = repo_file.path

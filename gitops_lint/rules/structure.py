@@ -217,7 +217,7 @@ def _listed_files(kustomization: Kustomization) -> list[str]:
     return [r.path for r in kustomization.references if r.role == RESOURCE and r.path is not None]
 
 
-@repo_rule(OVERLAY_WITHOUT_BASE)
+@repo_rule(OVERLAY_WITHOUT_BASE, scope="rule")
 def check_overlay_without_base(ctx: CheckContext) -> Iterator[Finding]:
     graph = graph_for(ctx)
     manifests = _manifests_by_path(ctx)
@@ -293,7 +293,7 @@ class _Lineage:
         return (self.app is not None and self.app == other.app) or not self.includes.isdisjoint(other.includes)
 
 
-@repo_rule(DUPLICATE_MANIFEST_ACROSS_OVERLAYS)
+@repo_rule(DUPLICATE_MANIFEST_ACROSS_OVERLAYS, scope="rule")
 def check_duplicate_manifest(ctx: CheckContext) -> Iterator[Finding]:
     graph = graph_for(ctx)
     manifests = _manifests_by_path(ctx)
@@ -345,7 +345,7 @@ def check_duplicate_manifest(ctx: CheckContext) -> Iterator[Finding]:
             )
 
 
-@repo_rule(UNREFERENCED_MANIFEST)
+@repo_rule(UNREFERENCED_MANIFEST, scope="rule")
 def check_unreferenced_manifest(ctx: CheckContext) -> Iterator[Finding]:
     graph = graph_for(ctx)
     # Files a plugin reads (ksops `files:`) are deployed through it, though no kustomization names them.
@@ -440,7 +440,7 @@ def _apps(graph: RenderGraph, config: Config) -> dict[str, dict[str, str]]:
     return apps
 
 
-@repo_rule(ENVIRONMENT_MISSING_OVERLAY)
+@repo_rule(ENVIRONMENT_MISSING_OVERLAY, scope="rule")
 def check_environment_missing_overlay(ctx: CheckContext) -> Iterator[Finding]:
     graph = graph_for(ctx)
     apps = _apps(graph, ctx.config)
@@ -476,7 +476,7 @@ def check_environment_missing_overlay(ctx: CheckContext) -> Iterator[Finding]:
             )
 
 
-@repo_rule(APP_SOURCE_IN_CONFIG_REPO)
+@repo_rule(APP_SOURCE_IN_CONFIG_REPO, scope="rule")
 def check_app_source(ctx: CheckContext) -> Iterator[Finding]:
     reported_src: set[str] = set()
     # Findings land on focus files only, so an incremental run need not look at the rest.
