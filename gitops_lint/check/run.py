@@ -23,12 +23,11 @@ from gitops_lint.check.options import (
 from gitops_lint.check.redact import redact_findings, redact_notes
 from gitops_lint.check.render import render_stage
 from gitops_lint.check.scope import drop_unfocused_loader_findings
-from gitops_lint.check.suppress import suppress_stage
+from gitops_lint.check.suppress import apply_levels, suppress_stage
 from gitops_lint.config import find_config, load_config
 from gitops_lint.model import Report, Severity
 from gitops_lint.repo.files import GitListing
 from gitops_lint.rules.registry import RuleRegistry, load_registry
-from gitops_lint.rules.suppress import apply_levels
 
 
 def run_check(options: CheckOptions, registry: RuleRegistry | None = None) -> CheckResult:
