@@ -61,3 +61,18 @@ def test_a_rule_that_scopes_itself_is_left_alone(repo: Path) -> None:
 def test_kustomize_rules_no_longer_read_the_focus() -> None:
     source = (Path(__file__).resolve().parent.parent / "gitops_lint" / "rules" / "kustomize.py").read_text()
     assert "in_focus" not in source and ".focus" not in source
+
+
+def test_a_whole_repo_rule_runs_on_full_runs_only(repo: Path) -> None:
+    assert _paths(repo, "whole-repo") == ["a.yaml", "b.yaml", "c/d.yaml"]
+    assert _paths(repo, "whole-repo", "b.yaml") == []
+
+
+def test_repo_wide_absence_rules_leave_incremental_runs_to_the_engine() -> None:
+    from gitops_lint.rules.base import FunctionRepoRule, scope_of
+    from gitops_lint.rules.registry import load_registry
+
+    rules = load_registry().rules
+    for rule_id in ("codeowners-required", "notifications-configured", "agent-config-not-in-repo"):
+        rule = rules[rule_id]
+        assert isinstance(rule, FunctionRepoRule) and scope_of(rule) == "whole-repo"

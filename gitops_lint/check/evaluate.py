@@ -13,7 +13,8 @@ from gitops_lint.rules.suppress import SUPPRESSION_RULE_IDS
 def evaluate_rules(ctx: CheckContext, registry: RuleRegistry) -> list[Finding]:
     """Every rule over what is in scope. Scope is decided here, not in the rules: a resource rule
     sees the resources of the files in focus and everything re-rendered; a repo rule of scope
-    "engine" sees the whole repo and keeps its findings on files in focus."""
+    "engine" sees the whole repo and keeps its findings on files in focus; one of scope
+    "whole-repo" runs on full runs only."""
     findings: list[Finding] = []
     for resource in ctx.checked_resources():
         if not ctx.in_focus(resource.path) and resource.rendered_from is None:
@@ -21,8 +22,11 @@ def evaluate_rules(ctx: CheckContext, registry: RuleRegistry) -> list[Finding]:
         for rule in registry.for_kind(resource.kind):
             findings.extend(rule.check_resource(resource, ctx))
     for repo_rule in registry.repo_rules():
+        scope = scope_of(repo_rule)
+        if ctx.focus is not None and scope == "whole-repo":
+            continue  # an absence in the repo: an incremental run cannot tell
         found = repo_rule.check_repo(ctx)
-        if ctx.focus is not None and scope_of(repo_rule) == "engine":
+        if ctx.focus is not None and scope == "engine":
             found = [finding for finding in found if finding.path in ctx.focus]
         findings.extend(found)
     return findings

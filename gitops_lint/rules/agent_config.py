@@ -167,10 +167,8 @@ def _sso(config: ArgoCDConfig) -> str | None:
     return config.sso_elsewhere
 
 
-@repo_rule(ARGOCD_SSO_CONFIGURED, scope="rule")
+@repo_rule(ARGOCD_SSO_CONFIGURED, scope="whole-repo")
 def check_argocd_sso_configured(ctx: CheckContext) -> Iterator[Finding]:
-    if ctx.focus is not None:
-        return  # an instance's settings can be spread over files an incremental run does not read
     for config in argocd_configs(ctx):
         if _sso(config) is None:
             dex = config.settings.get("dex.config")
@@ -305,10 +303,8 @@ ARGOCD_METRICS_MONITORED = meta(
 )
 
 
-@repo_rule(ARGOCD_METRICS_MONITORED, scope="rule")
+@repo_rule(ARGOCD_METRICS_MONITORED, scope="whole-repo")
 def check_argocd_metrics_monitored(ctx: CheckContext) -> Iterator[Finding]:
-    if ctx.focus is not None:
-        return  # a repo-wide absence; an incremental run cannot tell
     configs = argocd_configs(ctx)
     managed = argocd_managed_at(ctx, configs)
     if managed is None:
@@ -418,10 +414,8 @@ def _flux_alerting(ctx: CheckContext) -> bool:
     return False
 
 
-@repo_rule(FLUX_NOTIFICATIONS_CONFIGURED, scope="rule")
+@repo_rule(FLUX_NOTIFICATIONS_CONFIGURED, scope="whole-repo")
 def check_flux_notifications_configured(ctx: CheckContext) -> Iterator[Finding]:
-    if ctx.focus is not None:
-        return  # a repo-wide absence; an incremental run cannot tell
     installed = flux_installed_at(ctx)
     if installed is None or _flux_alerting(ctx):
         return
@@ -469,10 +463,8 @@ FLUX_METRICS_MONITORED = meta(
 )
 
 
-@repo_rule(FLUX_METRICS_MONITORED, scope="rule")
+@repo_rule(FLUX_METRICS_MONITORED, scope="whole-repo")
 def check_flux_metrics_monitored(ctx: CheckContext) -> Iterator[Finding]:
-    if ctx.focus is not None:
-        return  # a repo-wide absence; an incremental run cannot tell
     installed = flux_installed_at(ctx)
     if installed is None or flux_scraped(ctx):
         return
@@ -513,10 +505,8 @@ def _first(resources: list[Resource]) -> Resource:
     return min(resources, key=lambda r: (r.path, r.line))
 
 
-@repo_rule(AGENT_CONFIG_NOT_IN_REPO, scope="rule")
+@repo_rule(AGENT_CONFIG_NOT_IN_REPO, scope="whole-repo")
 def check_agent_config_not_in_repo(ctx: CheckContext) -> Iterator[Finding]:
-    if ctx.focus is not None:
-        return  # a repo-wide absence; an incremental run cannot tell
     everything = list(ctx.checked_resources())
     argo = [
         r

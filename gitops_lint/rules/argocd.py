@@ -498,10 +498,8 @@ def _operator_notifications_enabled(resource: Resource) -> bool:
     return isinstance(notifications, dict) and notifications.get("enabled") in (True, "true")
 
 
-@repo_rule(NOTIFICATIONS_CONFIGURED, scope="rule")
+@repo_rule(NOTIFICATIONS_CONFIGURED, scope="whole-repo")
 def check_notifications_configured(ctx: CheckContext) -> Iterator[Finding]:
-    if ctx.focus is not None:
-        return  # a repo-wide absence; an incremental run cannot tell
     everything = [*ctx.resources, *ctx.rendered]
     applications = [
         r for r in everything
@@ -557,10 +555,8 @@ PRODUCTION_ENVIRONMENT_UNKNOWN = meta(
 )
 
 
-@repo_rule(PRODUCTION_ENVIRONMENT_UNKNOWN, scope="rule")
+@repo_rule(PRODUCTION_ENVIRONMENT_UNKNOWN, scope="whole-repo")
 def check_production_environment_unknown(ctx: CheckContext) -> Iterator[Finding]:
-    if ctx.focus is not None:
-        return  # a repo-wide absence; an incremental run cannot tell
     applications = [view.resource for view in argocd_applications(ctx)]
     if not applications or any(is_production(resource.environment) for resource in applications):
         return

@@ -38,9 +38,11 @@ def scope_of(rule: RepoRule) -> RuleScope:
 # Who decides what an incremental run (pre-commit, --changed-since, named files) reports:
 # "engine": the rule reports on the whole repo it is given and the engine keeps the findings on
 #   files in focus (kube-linter's contract; every resource rule works this way);
+# "whole-repo": a repo-wide absence (no CODEOWNERS, no notifications) only the whole repo shows;
+#   the engine runs it on full runs only;
 # "rule": the rule still reads ctx.focus itself, because what it reports in an incremental run
 #   is not "findings on changed files" (cross-file findings, or whole-repo work a hook run must skip).
-RuleScope = Literal["engine", "rule"]
+RuleScope = Literal["engine", "whole-repo", "rule"]
 
 ResourceCheck = Callable[[Resource, CheckContext], Iterable[Finding]]
 RepoCheck = Callable[[CheckContext], Iterable[Finding]]

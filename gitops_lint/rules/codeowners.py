@@ -221,10 +221,8 @@ CODEOWNERS_SYNTAX = meta(
 )
 
 
-@repo_rule(CODEOWNERS_REQUIRED, scope="rule")
+@repo_rule(CODEOWNERS_REQUIRED, scope="whole-repo")
 def check_codeowners_required(ctx: CheckContext) -> Iterator[Finding]:
-    if ctx.focus is not None:
-        return  # a pre-commit run is about the files it touches, not the repo's setup
     if find_codeowners(ctx) is None:
         yield ctx.finding(
             CODEOWNERS_REQUIRED,
@@ -234,10 +232,10 @@ def check_codeowners_required(ctx: CheckContext) -> Iterator[Finding]:
         )
 
 
-@repo_rule(CODEOWNERS_SYNTAX, scope="rule")
+@repo_rule(CODEOWNERS_SYNTAX)
 def check_codeowners_syntax(ctx: CheckContext) -> Iterator[Finding]:
     codeowners = find_codeowners(ctx)
-    if codeowners is None or not (ctx.focus is None or codeowners.path in ctx.focus):
+    if codeowners is None:
         return
     for problem in codeowners.problems:
         yield ctx.finding(CODEOWNERS_SYNTAX, problem.message, path=codeowners.path, line=problem.line)
