@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,6 +27,23 @@ from gitops_lint.validate.schemas import SchemaRegistry
 
 if TYPE_CHECKING:
     from gitops_lint.validate.locations import LocationSearch
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """What the load stage hands on: the loaded repo, the loader's findings, and how many files
+    were in focus before rendering widened the focus (None: a whole-repo run)."""
+
+    ctx: CheckContext
+    findings: tuple[Finding, ...]
+    focused_files: int | None
+
+
+def load_stage(options: CheckOptions, config: Config, listing: GitListing | None) -> Loaded:
+    """Stage 1, load."""
+    ctx, findings = prepare_context(options, config=config, listing=listing)
+    focused = None if ctx.focus is None else sum(1 for f in ctx.files.files if f.path in ctx.focus)
+    return Loaded(ctx, tuple(findings), focused)
 
 
 def prepare_context(

@@ -657,9 +657,19 @@ def _failure_location(
     return where.file, 1
 
 
-def render_stage(ctx: CheckContext, options: CheckOptions) -> list[Finding]:
+@dataclass(frozen=True)
+class RenderStageResult:
+    """What the render stage hands on besides the rendered resources (which rules read from the
+    context): its findings and the roots that rendered."""
+
+    findings: tuple[Finding, ...] = ()
+    roots: frozenset[str] = frozenset()
+
+
+def render_stage(ctx: CheckContext, options: CheckOptions) -> RenderStageResult:
     """Stage 2, render: every root the repo deploys, or a note when rendering is off."""
     if not options.render:
         ctx.note("rendering disabled (--no-render): raw files only")
-        return []
-    return list(render_repo(ctx, options))
+        return RenderStageResult()
+    findings = tuple(render_repo(ctx, options))
+    return RenderStageResult(findings, frozenset(ctx.rendered_roots))

@@ -12,7 +12,7 @@ from dataclasses import replace
 
 from gitops_lint.check.baseline import apply_baseline
 from gitops_lint.check.evaluate import evaluate_rules, restricted_registry
-from gitops_lint.check.load import prepare_context
+from gitops_lint.check.load import load_stage
 from gitops_lint.check.options import (
     CheckOptions,
     CheckResult,
@@ -53,17 +53,16 @@ def run_check(options: CheckOptions, registry: RuleRegistry | None = None) -> Ch
         config = load_config(options.config_path or find_config(root), root)
         if registry is None:
             registry = load_registry(config.policy_dirs(root))
-        ctx, findings = prepare_context(options, config=config, listing=listing)
+        loaded = load_stage(options, config, listing)
     finally:
         if listing is not None:
             listing.close()
+    ctx = loaded.ctx
     known_rules = frozenset(registry.rules)
     check_rule_ids(ctx.config, options, known_rules)
     registry = restricted_registry(registry, options)
-    # The files in focus before rendering adds the kustomizations of the roots they re-render.
-    focused = None if ctx.focus is None else sum(1 for f in ctx.files.files if f.path in ctx.focus)
-    findings.extend(render_stage(ctx, options))
-    findings = drop_unfocused_loader_findings(findings, ctx)
+    rendered = render_stage(ctx, options)
+    findings = drop_unfocused_loader_findings([*loaded.findings, *rendered.findings], ctx)
     findings.extend(evaluate_rules(ctx, registry))
     if options.history and "no-credentials-in-files" in registry.rules:
         from gitops_lint.check.history import scan_history  # GitPython: only when asked
@@ -83,14 +82,14 @@ def run_check(options: CheckOptions, registry: RuleRegistry | None = None) -> Ch
     resources = sum(1 for _ in ctx.checked_resources())
     report = Report.build(
         findings,
-        files=len(ctx.files.files) if focused is None else focused,
+        files=len(ctx.files.files) if loaded.focused_files is None else loaded.focused_files,
         resources=resources,
         rules=registry.metas,
         root=str(ctx.root),
         tool_info=dict(ctx.tool_info, kubernetes_version=ctx.schemas.kubernetes_version),
         changed_paths=frozenset(ctx.focus or ()),
         notifications=tuple(warnings),
-        overlays=None if focused is None else len(ctx.rendered_roots),
+        overlays=None if loaded.focused_files is None else len(rendered.roots),
     )
     fail_on = options.fail_on or ctx.config.fail_on or Severity.ERROR
     report.fail_on = fail_on
