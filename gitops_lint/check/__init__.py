@@ -2,11 +2,12 @@
 
     options   what a run was asked (CheckOptions) and answers (CheckResult)
     run       the pipeline, in order
-    load      config, files, focus, YAML, layout, resources   (sources: the loaders)
-    render    every deployed source through its Renderer
-    evaluate  rules over resources and repo
+    load      config, files, focus, YAML, layout, resources -> Loaded   (sources: the loaders)
+    render    every deployed source through its Renderer -> RenderStageResult
+    scope     what an incremental run keeps of the loader's findings
+    evaluate  rules over resources and repo (the engine applies each repo rule's scope)
     history   secrets in git history (--history)
-    suppress  directives, exemptions, aggregation, hidden directories
+    suppress  directives, exemptions, aggregation, hidden directories; config levels
     baseline  known secrets
     redact    no secret value in any message
 
