@@ -17,10 +17,11 @@ from typing import Any
 
 import yaml
 
-from gitops_lint.config import find_chosen_kustomize, find_config, load_config
+from gitops_lint.config import find_config, load_config
 from gitops_lint.drift.apps import AuditTarget
 from gitops_lint.drift.desired import RevisionTrees, desired_state
 from gitops_lint.drift.options import DriftOptions
+from gitops_lint.render.kustomize import find_chosen_kustomize
 
 ROLE_NAME = "gitops-lint-drift-reader"
 # Kinds whose resource name does not follow the rule.
