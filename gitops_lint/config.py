@@ -71,6 +71,7 @@ class Config:
     # Live-only fields another writer put there count as drift (not only as out-of-band edits).
     drift_strict_ownership: bool = False
     drift_extra_kinds: str = "rendered"  # or "all": look for Extra objects in every listable kind
+    drift_argocd_namespace: str | None = None  # read argocd-cm from this namespace of each cluster
     baseline: str = ".gitops-lint-baseline.json"
     # The checked directory relative to the config's own ("" or "apps/"): `exclude:` patterns
     # are written relative to the file holding them, which may sit above the checked directory.
@@ -340,6 +341,7 @@ def config_from_dict(data: dict[str, Any], path: str | None = None) -> Config:
         drift_agent_managers=tuple(drift.get("agent_managers", ())),
         drift_strict_ownership=bool(drift.get("strict_ownership", False)),
         drift_extra_kinds=str(drift.get("extra_kinds", "rendered")),
+        drift_argocd_namespace=drift.get("argocd_namespace"),
         baseline=data.get("baseline", ".gitops-lint-baseline.json"),
         raw=data,
     )

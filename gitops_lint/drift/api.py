@@ -366,10 +366,13 @@ class KubernetesLive:
 
     name = "api"
 
-    def __init__(self, kubeconfig: Path | None, timeout: float, workers: int = 8, deadline: float | None = None) -> None:
+    def __init__(self, kubeconfig: Path | None, timeout: float, workers: int = 8, deadline: float | None = None,
+                 argocd_namespace: str | None = None) -> None:  # fmt: skip
         self.kubeconfig = kubeconfig
         self.timeout = timeout
         self.workers = workers
+        # Read Argo CD's argocd-cm from this namespace of each cluster (the repo has none).
+        self.argocd_namespace = argocd_namespace
         self.deadline = deadline  # time.perf_counter() past which no request is sent
 
     def fetch(self, destination: Destination, wants: list[Want]) -> LiveFetch:
@@ -393,6 +396,8 @@ class KubernetesLive:
             except ApiError as error:
                 fetch.cluster_error = f"cluster {destination.label} unreachable: {error}"
                 return fetch
+            if self.argocd_namespace:
+                fetch.argocd_cm = _read_argocd_cm(client, self.argocd_namespace, destination, fetch)
             lock = threading.Lock()
             wants = _merge_cluster_scoped(discovery, _expand_every_kind(discovery, wants, fetch))
 
@@ -469,6 +474,18 @@ def _expand_every_kind(discovery: Discovery, wants: list[Want], fetch: LiveFetch
             added.append(Want(resource.group, resource.version, resource.kind, "", _SWEEP, cluster_apps))
     fetch.notes.append(f"listing {len(kinds)} more kinds for Extra objects ({len(added)} LISTs)")
     return kept + added
+
+
+def _read_argocd_cm(client: _Client, namespace: str, destination: Destination, fetch: LiveFetch) -> dict[str, Any] | None:
+    """The `data` of argocd-cm in `namespace` (one GET), or None with a note when it cannot be read."""
+    path = f"/api/v1/namespaces/{quote(namespace, safe='')}/configmaps/argocd-cm"
+    try:
+        data = client.get(path)
+    except ApiError as error:
+        fetch.notes.append(f"cluster {destination.label}: no Argo CD settings read ({error})")
+        return None
+    body = _mapping(data).get("data")
+    return body if isinstance(body, dict) else {}
 
 
 def _merge_cluster_scoped(discovery: Discovery, wants: list[Want]) -> list[Want]:

@@ -18,7 +18,7 @@ from gitops_lint.config import (
 from gitops_lint.drift.api import KubernetesLive
 from gitops_lint.drift.apps import AppSource, AuditTarget, discover_targets
 from gitops_lint.drift.argocd_settings import CONFIGMAP as CONFIGMAP_NAME
-from gitops_lint.drift.argocd_settings import ArgoSettings, find_settings
+from gitops_lint.drift.argocd_settings import ArgoSettings, find_settings, parse_settings
 from gitops_lint.drift.compare import compare, whole_object_diff
 from gitops_lint.drift.desired import HOOK_ANNOTATIONS, DesiredState, RevisionTrees, desired_state
 from gitops_lint.drift.destinations import (
@@ -404,7 +404,8 @@ def run_drift(options: DriftOptions, live: LiveSource | None = None) -> DriftRes
     warnings.extend(settings.problems)
     source: LiveSource = live or (
         LiveSnapshot(options.live_snapshot) if options.live_snapshot
-        else KubernetesLive(options.kubeconfig, options.timeout, options.workers, deadline=started + options.deadline)
+        else KubernetesLive(options.kubeconfig, options.timeout, options.workers, deadline=started + options.deadline,
+                            argocd_namespace=None if settings.source else config.drift_argocd_namespace)
     )  # fmt: skip
     progress = Progress(len(targets) * 2, options.progress)
 
@@ -463,6 +464,11 @@ def run_drift(options: DriftOptions, live: LiveSource | None = None) -> DriftRes
             requests += fetch.requests
             notes.extend(fetch.notes)
             warnings.extend(fetch.warnings)
+        cluster_settings = settings
+        if fetch.argocd_cm is not None:
+            cluster_settings = parse_settings(fetch.argocd_cm, f"{destination.label} {config.drift_argocd_namespace}/argocd-cm")
+            notes.append(f"Argo CD settings read from {cluster_settings.source}")
+            warnings.extend(cluster_settings.problems)
         compare_started = time.perf_counter()
         # Scope: the cluster's discovery (or the snapshot's objects) first, else the repo's CRDs.
         fetch.scopes = {**_crd_scopes(desired[i].objects for i in ids), **fetch.scopes}
@@ -472,7 +478,7 @@ def run_drift(options: DriftOptions, live: LiveSource | None = None) -> DriftRes
             results[index] = audit_application(
                 targets[index], destination, desired[index], fetch, live_index, tracked,
                 config, options.extra_is_drift, options.strict_ownership or config.drift_strict_ownership,
-                settings,
+                cluster_settings,
             )  # fmt: skip
             progress.step(f"audit {targets[index].name}")
         _find_orphans([targets[i] for i in ids], [results[i] for i in ids], live_index, tracked, policies)

@@ -46,6 +46,7 @@ class LiveFetch:
     # What could not be done as asked (said without -v, and in the report's notifications).
     warnings: list[str] = field(default_factory=list)
     scopes: dict[tuple[str, str], bool] = field(default_factory=dict)  # (group, kind) → namespaced
+    argocd_cm: dict[str, Any] | None = None  # the cluster's argocd-cm `data`, when asked for and readable
 
 
 class LiveSource(Protocol):

@@ -342,3 +342,19 @@ def test_a_kind_the_sweep_cannot_list_costs_its_extras_and_is_said(tmp_path: Pat
     assert code == 0 and set(_statuses(report).values()) == {"Synced"}
     [warning] = [n["message"] for n in report["notifications"] if "not listed for Extra objects" in n["message"]]
     assert "Ingress" in warning and "403" in warning
+
+
+def test_argocd_cm_from_the_cluster_when_the_repo_has_none(tmp_path: Path, emulator: Emulator) -> None:
+    deploy = deployment(replicas=2)
+    emulator.add(edit(live_of(deploy), "/spec/replicas", 7, manager="kube-controller-manager", subresource="scale"))
+    path = "/api/v1/namespaces/argocd/configmaps/argocd-cm"
+    emulator.bodies[path] = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "argocd-cm"},
+                             "data": {"resource.customizations.ignoreDifferences.apps_Deployment":
+                                      "jsonPointers:\n- /spec/replicas\n"}}
+    code, _, _ = _audit(tmp_path / "a", emulator, [deploy])
+    assert code == 1 and path not in [r.path for r in emulator.requests]  # not asked: not read
+    config = tmp_path / "config.yaml"
+    config.write_text("drift:\n  argocd_namespace: argocd\n")
+    code, report, stderr = _audit(tmp_path / "b", emulator, [deploy], "--config", str(config))
+    assert code == 0 and set(_statuses(report).values()) == {"Synced"}
+    assert "Argo CD settings read from" in stderr and "argocd/argocd-cm" in stderr
