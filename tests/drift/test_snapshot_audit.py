@@ -462,3 +462,22 @@ def test_out_of_band_edits_and_orphans_reach_the_human_formats(tmp_path: Path, f
     assert result.exit_code == 0
     assert "edited out of band by platform-bot" in result.stdout and "minReadySeconds" in result.stdout
     assert "OrphanedResourceWarning: 1" in result.stdout and "hand-made" in result.stdout
+
+
+def test_merge_keeps_reasons_out_of_band_edits_and_orphans(tmp_path: Path) -> None:
+    deploy = deployment()
+    live = edit(live_of(deploy), "/spec/minReadySeconds", 30, manager="platform-bot")
+    project = {"apiVersion": "argoproj.io/v1alpha1", "kind": "AppProject", "metadata": {"name": "default"},
+               "spec": {"orphanedResources": {"warn": True}}}
+    repo = _repo(tmp_path, [deploy])
+    (repo / "argocd" / "project.yaml").write_text(dump(project))
+    snapshot = _snapshot(tmp_path, [live, _stale("hand-made")])
+    out = tmp_path / "one.json"
+    run_cli("drift", str(repo), "--live-snapshot", str(snapshot), "--quiet", f"--output=json={out}")
+    merged = run_cli("drift", "merge", str(out), "--format", "json")
+    assert merged.exit_code == 0, merged.output
+    original, again = json.loads(out.read_text()), json.loads(merged.stdout)
+    for key in ("orphaned_resources", "orphan_warning"):
+        assert again["applications"][0][key] == original["applications"][0][key]
+    assert again["applications"][0]["resources"] == original["applications"][0]["resources"]
+    assert again["applications"][0]["resources"][0]["out_of_band"][0]["reason"] == "edited out of band"
