@@ -358,3 +358,21 @@ def test_argocd_cm_from_the_cluster_when_the_repo_has_none(tmp_path: Path, emula
     code, report, stderr = _audit(tmp_path / "b", emulator, [deploy], "--config", str(config))
     assert code == 0 and set(_statuses(report).values()) == {"Synced"}
     assert "Argo CD settings read from" in stderr and "argocd/argocd-cm" in stderr
+
+
+def test_cluster_scoped_kinds_are_listed_once_whatever_the_namespaces(tmp_path: Path, emulator: Emulator) -> None:
+    roles = [{"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": {"name": f"r-{ns}"},
+              "rules": []} for ns in ("prod", "dev")]
+    emulator.add(live_of(roles[0], app="api-prod"), live_of(roles[1], app="api-dev"))
+    files = {"apps/prod/r.yaml": dump(roles[0]), "apps/dev/r.yaml": dump(roles[1])}
+    apps = {"api-prod": ("apps/prod", "prod"), "api-dev": ("apps/dev", "dev")}
+    repo_files = {**files, **{f"argocd/{n}.yaml": application(n, p, namespace=ns, server=emulator.url)
+                              for n, (p, ns) in apps.items()}}
+    repo = write(tmp_path / "repo", repo_files)
+    kubeconfig = write_kubeconfig(tmp_path / "kubeconfig", {"emulated": emulator.url})
+    result = run_cli("drift", str(repo), "--kubeconfig", str(kubeconfig), "--format", "json")
+    report = json.loads(result.stdout)
+    assert result.exit_code == 0, result.output
+    assert {(r["namespace"], r["status"]) for app in report["applications"] for r in app["resources"]} == {("", "Synced")}
+    assert [r.path for r in emulator.requests if r.path.endswith("clusterroles")] == [
+        "/apis/rbac.authorization.k8s.io/v1/clusterroles"]
