@@ -72,6 +72,9 @@ class Generated:
     application: dict[str, Any]  # apiVersion/kind/metadata/spec
     params: Mapping[str, Any]
     generator: int  # index in spec.generators: where the parameters came from
+    # fasttemplate tags left as written although other parameter sets define them: Argo CD
+    # creates the Application with the literal `{{name}}` (a missing key in this element).
+    unset: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,7 @@ class Failure:
     params: Mapping[str, Any]
     generator: int
     message: str
+    pointer: tuple[str | int, ...] = ()  # the failing field, within the ApplicationSet
 
 
 @dataclass(frozen=True)
@@ -88,6 +92,7 @@ class Expansion:
     status: Status
     applications: tuple[Generated, ...] = ()
     reason: str = ""  # why symbolic or not expandable
+    pointer: tuple[str | int, ...] = ()  # the generator or template field responsible
     construct: str | None = None  # the unsupported construct, when that is the reason
     failures: tuple[Failure, ...] = ()
     produced: int = 0  # parameter sets before the cap
@@ -138,11 +143,11 @@ def expand(
     try:
         produced = produce(generators, inputs)
     except UnknownGenerator as unknown:
-        return _symbolic(appset, template, str(unknown))
+        return replace(_symbolic(appset, template, str(unknown)), pointer=unknown.pointer)
     except Unsupported as unsupported:
-        return Expansion("not-expandable", reason=str(unsupported), construct=unsupported.construct)
+        return _unsupported(unsupported)
     except (NotExpandable, TemplateError) as error:
-        return Expansion("not-expandable", reason=str(error))
+        return Expansion("not-expandable", reason=str(error), pointer=error.pointer)
     kept = produced[: settings.max_generated]
     applications: list[Generated] = []
     failures: list[Failure] = []
@@ -150,17 +155,23 @@ def expand(
         try:
             applications.append(_render(appset, template, patch_source, item, go_template, options))
         except Unsupported as unsupported:
-            return Expansion(
-                "not-expandable", reason=str(unsupported), construct=unsupported.construct
-            )
+            return _unsupported(unsupported)
         except TemplateError as error:
-            failures.append(Failure(item.params, item.generator, str(error)))
+            failures.append(Failure(item.params, item.generator, str(error), error.pointer))
+    if not go_template:
+        applications = _mark_unset(applications, {key for item in kept for key in item.params})
     return Expansion(
         "expanded",
         tuple(applications),
         failures=tuple(failures),
         produced=len(produced),
         capped=len(produced) > settings.max_generated,
+    )
+
+
+def _unsupported(error: Unsupported) -> Expansion:
+    return Expansion(
+        "not-expandable", reason=str(error), construct=error.construct, pointer=error.pointer
     )
 
 
@@ -173,9 +184,17 @@ def _render(
     options: Options,
 ) -> Generated:
     merged = merge_patch(dict(template), dict(item.template)) if item.template else dict(template)
-    rendered = render_tree(merged, item.params, go_template, options)
+    try:
+        rendered = render_tree(merged, item.params, go_template, options)
+    except (TemplateError, Unsupported) as error:
+        error.pointer = ("spec", "template", *error.pointer)
+        raise
     if patch_source:
-        rendered = merge_patch(rendered, render_patch(patch_source, item.params, options))
+        try:
+            rendered = merge_patch(rendered, render_patch(patch_source, item.params, options))
+        except (TemplateError, Unsupported) as error:
+            error.pointer = ("spec", "templatePatch")
+            raise
     return Generated(_application(appset, rendered), item.params, item.generator)
 
 
@@ -193,7 +212,20 @@ def _application(appset: Mapping[str, Any], rendered: Mapping[str, Any]) -> dict
     }
 
 
-_TAG = re.compile(r"\{\{.*?\}\}", re.S)
+_TAG = re.compile(r"\{\{(.*?)\}\}", re.S)
+
+
+def _mark_unset(applications: list[Generated], keys: set[str]) -> list[Generated]:
+    out = []
+    for generated in applications:
+        left = {
+            match.group(1).strip()
+            for _pointer, text in _strings(generated.application)
+            for match in _TAG.finditer(text)
+        }
+        unset = tuple(sorted(name for name in left if name in keys))
+        out.append(replace(generated, unset=unset) if unset else generated)
+    return out
 
 
 def _symbolic(appset: Mapping[str, Any], template: Mapping[str, Any], reason: str) -> Expansion:

@@ -23,7 +23,7 @@ from typing import Any
 import yaml
 
 from gitops_lint.appset.functions import normalize
-from gitops_lint.appset.gotemplate import DEFAULT_OPTIONS, Options
+from gitops_lint.appset.gotemplate import DEFAULT_OPTIONS, Options, TemplateError, Unsupported
 from gitops_lint.appset.render import render_tree
 from gitops_lint.appset.tree import RepoTree, directories_of
 from gitops_lint.appset.values import from_json
@@ -40,9 +40,13 @@ Params = dict[str, Any]
 class NotExpandable(Exception):
     """The ApplicationSet cannot be expanded offline, and why (one line)."""
 
+    pointer: tuple[str | int, ...] = ()  # where in the ApplicationSet (its generator)
+
 
 class UnknownGenerator(Exception):
     """A generator whose parameters only Argo CD can know (item: symbolic evaluation)."""
+
+    pointer: tuple[str | int, ...] = ()
 
     def __init__(self, kind: str, reason: str) -> None:
         super().__init__(reason)
@@ -87,12 +91,13 @@ def produce(generators: Sequence[Any], inputs: Inputs) -> list[Produced]:
     out: list[Produced] = []
     for index, generator in enumerate(generators):
         template = generator.get("template") if isinstance(generator, dict) else None
-        for params in generator_params(generator, inputs, None):
-            out.append(
-                Produced(
-                    params, index, template if isinstance(template, dict) and template else None
-                )
-            )
+        override = template if isinstance(template, dict) and template else None
+        try:
+            produced = generator_params(generator, inputs, None)
+        except (NotExpandable, UnknownGenerator, TemplateError, Unsupported) as error:
+            error.pointer = ("spec", "generators", index)
+            raise
+        out.extend(Produced(params, index, override) for params in produced)
     return out
 
 
@@ -314,7 +319,11 @@ def _git(body: Any, inputs: Inputs) -> list[Params]:
     repo_url = str(body.get("repoURL") or "")
     revision = str(body.get("revision") or "HEAD")
     tree = inputs.tree
-    if tree is None or not tree.owns(repo_url):
+    entries = (
+        body.get("directories") if isinstance(body.get("directories"), list) else body.get("files")
+    )
+    patterns = [str(e.get("path")) for e in entries or () if isinstance(e, dict) and e.get("path")]
+    if tree is None or not tree.owns(repo_url, patterns):
         raise UnknownGenerator(
             "git", f"git generator reads {repo_url or 'a repository'}, not this repo"
         )

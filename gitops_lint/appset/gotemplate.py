@@ -23,9 +23,13 @@ from gitops_lint.appset.values import MISSING, go_type, printed, truth
 class TemplateError(Exception):
     """The template fails as it fails in Argo CD: no Application is generated from it."""
 
+    pointer: tuple[str | int, ...] = ()  # where the failing string sits, once known
+
 
 class Unsupported(Exception):
     """A construct Argo CD accepts that this evaluator does not run (named in `construct`)."""
+
+    pointer: tuple[str | int, ...] = ()
 
     def __init__(self, construct: str) -> None:
         super().__init__(f"unsupported: {construct}")

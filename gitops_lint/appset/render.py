@@ -17,7 +17,14 @@ from typing import Any
 import yaml
 
 from gitops_lint.appset.functions import FUNCTIONS, KNOWN_NAMES
-from gitops_lint.appset.gotemplate import DEFAULT_OPTIONS, Options, Template, TemplateError, parse
+from gitops_lint.appset.gotemplate import (
+    DEFAULT_OPTIONS,
+    Options,
+    Template,
+    TemplateError,
+    Unsupported,
+    parse,
+)
 
 _FAST_TAG = re.compile(r"\{\{(.*?)\}\}", re.S)
 
@@ -56,21 +63,32 @@ def render_fast(source: str, params: Mapping[str, Any]) -> str:
 def render_tree(
     node: Any, params: Mapping[str, Any], go_template: bool, options: Options = DEFAULT_OPTIONS
 ) -> Any:
-    """Every string (and map key) of `node` rendered; nulls in maps dropped as Argo CD drops them."""
+    """Every string (and map key) of `node` rendered; nulls in maps dropped as Argo CD drops them.
+
+    A failure's `pointer` says where in `node` the failing string is."""
+    return _render(node, params, go_template, options, ())
+
+
+def _render(
+    node: Any, params: Mapping[str, Any], go: bool, options: Options, at: tuple[str | int, ...]
+) -> Any:
     if isinstance(node, Mapping):
         out: dict[Any, Any] = {}
         for key, value in node.items():
             if value is None:
                 continue
-            rendered_key = (
-                render_tree(key, params, go_template, options) if isinstance(key, str) else key
-            )
-            out[rendered_key] = render_tree(value, params, go_template, options)
+            here = (*at, str(key))
+            rendered_key = _render(key, params, go, options, here) if isinstance(key, str) else key
+            out[rendered_key] = _render(value, params, go, options, here)
         return out
     if isinstance(node, list):
-        return [render_tree(item, params, go_template, options) for item in node]
+        return [_render(item, params, go, options, (*at, i)) for i, item in enumerate(node)]
     if isinstance(node, str):
-        return render_go(node, params, options) if go_template else render_fast(node, params)
+        try:
+            return render_go(node, params, options) if go else render_fast(node, params)
+        except (TemplateError, Unsupported) as error:
+            error.pointer = error.pointer or at
+            raise
     return node
 
 

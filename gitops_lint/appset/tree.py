@@ -10,7 +10,7 @@ guessed.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -24,8 +24,9 @@ _FULL_OR_SHORT_SHA = re.compile(r"^[0-9a-f]{7,40}$")
 class RepoTree(Protocol):
     """What a git generator may ask of the repository it is pointed at."""
 
-    def owns(self, repo_url: str) -> bool:
-        """Is `repo_url` this repository (the only one readable offline)?"""
+    def owns(self, repo_url: str, paths: Sequence[str]) -> bool:
+        """Is `repo_url` this repository (the only one readable offline)? `paths` are the
+        generator's path patterns, for a repo whose remotes cannot tell."""
         ...
 
     def files(self, revision: str) -> tuple[str, ...] | None:
@@ -41,22 +42,37 @@ class CheckedOutTree:
 
     root: Path
     paths: tuple[str, ...]
-    is_this_repo: Callable[[str], bool]
+    is_this_repo: Callable[[str, Sequence[str]], bool]
     git_top: Path | None = None  # None: not a git checkout, the work tree stands for every revision
     prefix: str = ""  # the checked directory's place inside the git work tree
-    tags: frozenset[str] = frozenset()
-    head: str | None = None  # the checked-out commit
+    tags: frozenset[str] | None = None  # None: asked of git when first needed
+    head: str | None = None  # the checked-out commit (asked of git with the tags)
     _at: dict[str, tuple[str, ...] | None] = field(default_factory=dict)
 
-    def owns(self, repo_url: str) -> bool:
-        return self.is_this_repo(repo_url)
+    def owns(self, repo_url: str, paths: Sequence[str]) -> bool:
+        return self.is_this_repo(repo_url, paths)
 
     def _from_git(self, revision: str) -> bool:
         if self.git_top is None or revision in ("", "HEAD"):
             return False
+        if self.tags is None:
+            self._ask_git()
+        assert self.tags is not None
         if revision in self.tags or _FULL_OR_SHORT_SHA.match(revision):
             return not (self.head and self.head.startswith(revision))
         return False
+
+    def _ask_git(self) -> None:
+        assert self.git_top is not None
+        try:
+            self.tags = frozenset(
+                run_git(self.git_top, "tag", "--list").decode("utf-8", "replace").split()
+            )
+            self.head = (
+                run_git(self.git_top, "rev-parse", "HEAD").decode("ascii", "replace").strip()
+            )
+        except UsageError:
+            self.tags = frozenset()
 
     def files(self, revision: str) -> tuple[str, ...] | None:
         if not self._from_git(revision):

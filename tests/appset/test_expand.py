@@ -45,7 +45,7 @@ def tree_of(root: Path, git: bool = False) -> CheckedOutTree:
             text=True,
             check=True,
         ).stdout.strip()
-    return CheckedOutTree(root, paths, lambda url: url.rstrip("/").removesuffix(".git") == THIS_REPO,
+    return CheckedOutTree(root, paths, lambda url, _paths: url.rstrip("/").removesuffix(".git") == THIS_REPO,
                           git_top=root if git else None, tags=tags, head=head)  # fmt: skip
 
 
@@ -136,6 +136,7 @@ def test_missingkey_error_fails_only_the_element_that_lacks_the_key() -> None:
     assert names(expansion) == ["prod-a"]
     assert len(expansion.failures) == 1
     assert 'map has no entry for key "cluster"' in expansion.failures[0].message
+    assert expansion.failures[0].pointer == ("spec", "template", "metadata", "name")
 
 
 def test_git_directories_with_exclude_and_path_params(make_repo: Callable[..., Path]) -> None:
@@ -552,3 +553,35 @@ def test_settings_from_config() -> None:
     assert [c.name for c in settings.clusters] == ["prod"]
     assert dict(settings.clusters[0].labels) == {"env": "prod"}
     assert set(settings.parameters) == {"x"}
+
+
+def test_fasttemplate_tag_missing_from_one_element_is_marked_unset() -> None:
+    expansion = run("""
+        metadata: {name: partial}
+        spec:
+          generators: [{list: {elements: [{cluster: a, url: 'https://a'}, {cluster: b}]}}]
+          template:
+            metadata: {name: '{{cluster}}'}
+            spec:
+              destination: {server: '{{url}}'}
+              source: {helm: {values: 'name: {{ .Release.Name }}'}}
+    """)
+    assert names(expansion) == ["a", "b"]
+    assert [g.unset for g in expansion.applications] == [(), ("url",)]
+    assert expansion.applications[1].application["spec"]["destination"]["server"] == "{{url}}"
+
+
+def test_problems_point_at_the_generator_or_field_responsible() -> None:
+    unsupported = run("""
+        spec:
+          goTemplate: true
+          generators: [{list: {elements: [{a: b}]}}]
+          template: {metadata: {name: x}, spec: {source: {path: '{{ now | date "2006" }}'}}}
+    """)
+    assert unsupported.pointer == ("spec", "template", "spec", "source", "path")
+    unknown = run("""
+        spec:
+          generators: [{list: {elements: []}}, {scmProvider: {github: {organization: o}}}]
+          template: {metadata: {name: x}}
+    """)
+    assert (unknown.status, unknown.pointer) == ("symbolic", ("spec", "generators", 1))
