@@ -15,6 +15,7 @@ import subprocess
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from gitops_lint.appset.expand import Expansion, Settings, expand
@@ -191,21 +192,29 @@ def _git_remotes(root: str) -> frozenset[str]:
 
 
 def _is_this_repo(ctx: CheckContext, url: str, paths: Sequence[str]) -> bool:
-    """As for Applications (rules.argocd.is_this_repo): a git remote settles it; without one,
-    a URL named like the checked directory, or path patterns whose fixed top directory exists."""
+    return owns_repo(ctx.root, ctx.files.from_git, ctx.files.directories, url, paths)
+
+
+def owns_repo(
+    root: Path, from_git: bool, directories: frozenset[str], url: str, paths: Sequence[str]
+) -> bool:
+    """Is a git generator's repoURL the checked repo? As for Applications (rules.argocd.is_this_repo):
+    a git remote settles it; without one, a URL named like the checked directory, or path patterns
+    whose fixed top directory exists here."""
     from gitops_lint.rules.argocd import normalise_repo_url
 
     normalised = normalise_repo_url(url)
-    remotes = _git_remotes(str(ctx.root)) if ctx.files.from_git else frozenset()
+    remotes = _git_remotes(str(root)) if from_git else frozenset()
     if normalised and normalised in remotes:
         return True
-    if not normalised or normalised.rsplit("/", 1)[-1] == ctx.root.name.lower():
+    if not normalised or normalised.rsplit("/", 1)[-1] == root.name.lower():
         return True
     if remotes:
         return False
     tops = {p.strip("/").split("/", 1)[0] for p in paths}
-    return bool(tops) and all(top and not any(c in top for c in "*?[{") and top in ctx.files.directories
-                              for top in tops)  # fmt: skip
+    return bool(tops) and all(
+        top and not any(c in top for c in "*?[{") and top in directories for top in tops
+    )
 
 
 def _generated(
