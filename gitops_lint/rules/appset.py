@@ -24,11 +24,12 @@ from gitops_lint.appset.generators import (
     Cluster,
     cluster_from_secret,
     flatten,
+    selector_holds,
 )
 from gitops_lint.appset.tree import CheckedOutTree
 from gitops_lint.config import git_top
 from gitops_lint.context import CheckContext
-from gitops_lint.environments import is_argocd_application, resolve_environment
+from gitops_lint.environments import is_argocd_application, is_production, resolve_environment
 from gitops_lint.model import Finding, Resource
 from gitops_lint.rules.base import meta, repo_rule
 
@@ -410,4 +411,314 @@ def _field_holding(
     return ()
 
 
-RULES = (check_applicationset_not_expanded, check_applicationset_template_fails)
+# --- production safety of ApplicationSets (issue 16 item 5) --------------------------------------
+
+_APPSET_HEAD = (
+    "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata:\n  name: api\n  namespace: argocd\n"
+    "spec:\n  generators:\n    - list:\n        elements:\n          - {env: production, cluster: prod-eu}\n"
+)
+_APPSET_TEMPLATE = (
+    "  template:\n    metadata:\n      name: 'api-{{cluster}}'\n    spec:\n      project: production\n"
+    "      source: {repoURL: 'https://github.com/myorg/gitops-config.git', targetRevision: v1.2.0, "
+    "path: apps/api/overlays/production}\n"
+    "      destination: {name: '{{cluster}}', namespace: production}\n"
+    "      syncPolicy: {automated: {selfHeal: true}}\n"
+)
+_FINALIZER = "resources-finalizer.argocd.argoproj.io"
+
+APPLICATIONSET_PRESERVE_ON_DELETION = meta(
+    "applicationset-preserve-on-deletion",
+    "A production ApplicationSet must keep resources when its Applications are deleted",
+    "warning",
+    "argocd",
+    "Argo CD gives every generated Application the resources finalizer unless "
+    "`spec.syncPolicy.preserveResourcesOnDeletion: true`: deleting the ApplicationSet, or an "
+    "element disappearing from its generator (a renamed directory, a list entry removed, a "
+    "cluster Secret relabelled), deletes the Application and with it every resource it deployed "
+    "to production. That is auto-prune at the scale of whole applications, which the seed's "
+    '"Jangan auto-prune di production" forbids.',
+    "Set `spec.syncPolicy.preserveResourcesOnDeletion: true` on the ApplicationSet (or give the "
+    "template explicit `metadata.finalizers` without the resources finalizer).",
+    passing=(
+        _APPSET_HEAD + "  syncPolicy:\n    preserveResourcesOnDeletion: true\n" + _APPSET_TEMPLATE,
+    ),
+    failing=(
+        _APPSET_HEAD.replace(
+            "spec:\n  generators",
+            "spec:  # expect: applicationset-preserve-on-deletion\n  generators",
+        )
+        + _APPSET_TEMPLATE,
+    ),
+    references=(
+        "https://argo-cd.readthedocs.io/en/stable/operator-manual/applicationset/Application-Deletion/",
+    ),
+)
+
+APPLICATIONSET_POLICY = meta(
+    "applicationset-policy",
+    "A production ApplicationSet must not be allowed to delete its Applications",
+    "warning",
+    "argocd",
+    "`spec.syncPolicy.applicationsSyncPolicy` says what the ApplicationSet controller may do to "
+    "the Applications it generated: the default `sync` (and `create-delete`) lets it delete an "
+    "Application as soon as its generator stops producing it, so a generator that briefly "
+    "returns nothing (an SCM API error, a moved file) removes production. `create-only` or "
+    "`create-update` keeps deletions a human decision.",
+    "Set `spec.syncPolicy.applicationsSyncPolicy: create-update` (Argo CD honours it when "
+    "`applicationsetcontroller.enable.policy.override` is on), or set "
+    "`applicationsetcontroller.policy: create-update` in argocd-cmd-params-cm for every set.",
+    passing=(
+        _APPSET_HEAD + "  syncPolicy:\n    preserveResourcesOnDeletion: true\n"
+        "    applicationsSyncPolicy: create-update\n" + _APPSET_TEMPLATE,
+    ),
+    failing=(
+        _APPSET_HEAD + "  syncPolicy:\n    preserveResourcesOnDeletion: true\n"
+        "    applicationsSyncPolicy: sync  # expect: applicationset-policy\n" + _APPSET_TEMPLATE,
+    ),
+    references=(
+        "https://argo-cd.readthedocs.io/en/stable/operator-manual/applicationset/Controlling-Resource-Modification/",
+    ),
+)
+
+APPLICATIONSET_ROLLINGSYNC_UNREACHABLE = meta(
+    "applicationset-rollingsync-unreachable",
+    "A RollingSync ApplicationSet generates Applications no step selects",
+    "warning",
+    "argocd",
+    "With `strategy: {type: RollingSync}` Argo CD syncs the generated Applications step by step, "
+    "each step selecting Applications by their labels; an Application no step selects is never "
+    "synced by the rollout, so a change meant to reach it (production, typically the last step) "
+    "silently stops short.",
+    "Give the template the label the steps select on (`labels: {env: '{{env}}'}`) and a step "
+    "whose `matchExpressions` select every environment, production included.",
+    passing=(
+        _APPSET_HEAD.replace("{env: production, cluster: prod-eu}", "{env: prod, cluster: prod-eu}")
+        + "  strategy:\n    type: RollingSync\n    rollingSync:\n      steps:\n        - matchExpressions:\n"
+        "            - {key: env, operator: In, values: [prod]}\n"
+        "  syncPolicy:\n    preserveResourcesOnDeletion: true\n"
+        + _APPSET_TEMPLATE.replace(
+            "      name: 'api-{{cluster}}'\n",
+            "      name: 'api-{{cluster}}'\n      labels: {env: '{{env}}'}\n",
+        ),
+    ),
+    failing=(
+        _APPSET_HEAD.replace("{env: production, cluster: prod-eu}", "{env: prod, cluster: prod-eu}")
+        + "  strategy:\n    type: RollingSync\n    rollingSync:\n      steps:\n        - matchExpressions:\n"
+        "            - {key: env, operator: In, values: [dev, staging]}\n"
+        "  syncPolicy:\n    preserveResourcesOnDeletion: true\n"
+        + _APPSET_TEMPLATE.replace(
+            "      name: 'api-{{cluster}}'\n",
+            "      name: 'api-{{cluster}}'\n      labels:  # expect: applicationset-rollingsync-unreachable\n        env: '{{env}}'\n",
+        ),
+    ),
+    references=(
+        "https://argo-cd.readthedocs.io/en/stable/operator-manual/applicationset/Progressive-Syncs/",
+    ),
+)
+
+APPLICATIONSET_NAME_COLLISION = meta(
+    "applicationset-name-collision",
+    "Generated Applications must have unique names in their Argo CD namespace",
+    "error",
+    "argocd",
+    "An Application is identified by its name in Argo CD's namespace. When one ApplicationSet "
+    "generates the same name twice, Argo CD refuses the whole ApplicationSet (no Application is "
+    "created or updated); when a generated name equals another ApplicationSet's or a committed "
+    "Application's, the two owners overwrite each other's Application on every reconcile.",
+    "Put every parameter that tells the Applications apart into the template's `metadata.name` "
+    "(`'{{.app}}-{{.cluster}}'`).",
+    passing=(
+        _APPSET_HEAD + "          - {env: production, cluster: prod-us}\n"
+        "  syncPolicy:\n    preserveResourcesOnDeletion: true\n" + _APPSET_TEMPLATE,
+    ),
+    failing=(
+        _APPSET_HEAD + "          - {env: production, cluster: prod-us}\n"
+        "  syncPolicy:\n    preserveResourcesOnDeletion: true\n"
+        + _APPSET_TEMPLATE.replace(
+            "      name: 'api-{{cluster}}'\n",
+            "      name: 'api-{{env}}'  # expect: applicationset-name-collision\n",
+        ),
+    ),
+)
+
+
+def _is_production_set(appset: Resource, generated: list[GeneratedApplication]) -> bool:
+    return is_production(appset.environment) or any(
+        is_production(g.resource.environment) for g in generated
+    )
+
+
+def _sync_policy(appset: Resource) -> Mapping[str, Any]:
+    spec = appset.doc.get("spec")
+    policy = spec.get("syncPolicy") if isinstance(spec, Mapping) else None
+    return policy if isinstance(policy, Mapping) else {}
+
+
+@repo_rule(APPLICATIONSET_PRESERVE_ON_DELETION)
+def check_applicationset_preserve_on_deletion(ctx: CheckContext) -> Iterator[Finding]:
+    for appset in _application_sets(ctx):
+        _expansion, generated = expansion_of(appset, ctx)
+        if (
+            not _is_production_set(appset, generated)
+            or _sync_policy(appset).get("preserveResourcesOnDeletion") is True
+        ):
+            continue
+        spec = appset.doc.get("spec") if isinstance(appset.doc.get("spec"), Mapping) else {}
+        template = spec.get("template") if isinstance(spec, Mapping) else None
+        finalizers = (
+            (template.get("metadata") or {}).get("finalizers")
+            if isinstance(template, Mapping)
+            else None
+        )
+        if isinstance(finalizers, list) and finalizers and _FINALIZER not in finalizers:
+            continue  # Argo CD adds its finalizer only to a template without finalizers
+        production = [g.resource.name for g in generated if is_production(g.resource.environment)]
+        shown = (
+            f" (production: {', '.join(production[:3])}{', ...' if len(production) > 3 else ''})"
+            if production
+            else ""
+        )
+        yield ctx.finding(
+            APPLICATIONSET_PRESERVE_ON_DELETION,
+            f"ApplicationSet {appset.name} generates production Applications{shown} without "
+            "syncPolicy.preserveResourcesOnDeletion: deleting the set, or an element leaving its "
+            "generator, deletes everything those Applications deployed",
+            resource=appset,
+            pointer=("spec", "syncPolicy") if _sync_policy(appset) else ("spec",),
+            environment="production",
+        )
+
+
+_SAFE_POLICIES = ("create-only", "create-update")
+
+
+def _controller_policy(ctx: CheckContext) -> str | None:
+    """`applicationsetcontroller.policy` from an argocd-cmd-params-cm in the repo, if any."""
+    for resource in ctx.resources:
+        if resource.kind == "ConfigMap" and resource.name == "argocd-cmd-params-cm":
+            data = resource.doc.get("data")
+            if isinstance(data, Mapping) and isinstance(
+                data.get("applicationsetcontroller.policy"), str
+            ):
+                return str(data["applicationsetcontroller.policy"])
+    return None
+
+
+@repo_rule(APPLICATIONSET_POLICY)
+def check_applicationset_policy(ctx: CheckContext) -> Iterator[Finding]:
+    controller = _controller_policy(ctx)
+    for appset in _application_sets(ctx):
+        _expansion, generated = expansion_of(appset, ctx)
+        if not _is_production_set(appset, generated):
+            continue
+        policy = _sync_policy(appset).get("applicationsSyncPolicy")
+        if policy in _SAFE_POLICIES or (policy is None and controller in _SAFE_POLICIES):
+            continue
+        said = (
+            f"applicationsSyncPolicy: {policy}"
+            if policy
+            else "no applicationsSyncPolicy (Argo CD's default `sync`)"
+        )
+        yield ctx.finding(
+            APPLICATIONSET_POLICY,
+            f"ApplicationSet {appset.name} generates production Applications with {said}: the "
+            "controller deletes an Application as soon as its generator stops producing it",
+            resource=appset,
+            pointer=("spec", "syncPolicy", "applicationsSyncPolicy")
+            if policy
+            else ("spec", "syncPolicy"),
+            environment="production",
+        )
+
+
+@repo_rule(APPLICATIONSET_ROLLINGSYNC_UNREACHABLE)
+def check_applicationset_rollingsync(ctx: CheckContext) -> Iterator[Finding]:
+    for appset in _application_sets(ctx):
+        spec = appset.doc.get("spec")
+        strategy = spec.get("strategy") if isinstance(spec, Mapping) else None
+        if not isinstance(strategy, Mapping) or strategy.get("type") != "RollingSync":
+            continue
+        rolling = strategy.get("rollingSync")
+        steps = rolling.get("steps") if isinstance(rolling, Mapping) else None
+        selectors = [
+            {"matchExpressions": s.get("matchExpressions") or []}
+            for s in steps or ()
+            if isinstance(s, Mapping)
+        ]
+        expansion, generated = expansion_of(appset, ctx)
+        if expansion.status != "expanded":
+            continue
+        for view in generated:
+            labels = view.resource.doc["metadata"].get("labels") or {}
+            flat = (
+                {str(k): str(v) for k, v in labels.items()} if isinstance(labels, Mapping) else {}
+            )
+            if any(selector_holds(selector, flat) for selector in selectors):
+                continue
+            yield ctx.finding(
+                APPLICATIONSET_ROLLINGSYNC_UNREACHABLE,
+                f"ApplicationSet {appset.name}: no RollingSync step selects Application "
+                f"{view.resource.name} (labels {flat or 'none'}), so the rollout never syncs it"
+                + view.suffix,
+                resource=appset,
+                pointer=("spec", "template", "metadata", "labels")
+                if flat
+                else ("spec", "strategy"),
+                environment=view.resource.environment,
+            )
+
+
+@repo_rule(APPLICATIONSET_NAME_COLLISION)
+def check_applicationset_name_collision(ctx: CheckContext) -> Iterator[Finding]:
+    owners: dict[tuple[str, str], list[tuple[str, Resource]]] = {}
+    for resource in ctx.checked_resources():
+        if is_argocd_application(resource.doc):
+            owners.setdefault((resource.namespace or "argocd", resource.name), []).append(
+                ("Application", resource)
+            )
+    for appset in ctx.checked_resources():
+        if not is_application_set(appset):
+            continue
+        _expansion, generated = expansion_of(appset, ctx)
+        seen: set[tuple[str, str]] = set()
+        for view in generated:
+            if view.symbolic:
+                continue
+            key = (view.resource.namespace or "argocd", view.resource.name)
+            if key in seen:
+                if ctx.in_focus(appset.path):
+                    yield ctx.finding(
+                        APPLICATIONSET_NAME_COLLISION,
+                        f"ApplicationSet {appset.name} generates Application {key[1]} more than once: "
+                        "Argo CD refuses the whole ApplicationSet",
+                        resource=appset,
+                        pointer=("spec", "template", "metadata", "name"),
+                    )
+                continue
+            seen.add(key)
+            for kind, other in owners.get(key, ()):
+                if ctx.in_focus(appset.path) or ctx.in_focus(other.path):
+                    what = (
+                        f"the committed Application in {other.path}"
+                        if kind == "Application"
+                        else (f"ApplicationSet {other.name} ({other.path})")
+                    )
+                    yield ctx.finding(
+                        APPLICATIONSET_NAME_COLLISION,
+                        f"ApplicationSet {appset.name} generates Application {key[1]}, as {what} does: "
+                        "the two overwrite each other's Application",
+                        resource=appset,
+                        pointer=("spec", "template", "metadata", "name"),
+                    )
+        for key in seen:
+            owners.setdefault(key, []).append(("ApplicationSet", appset))
+
+
+RULES = (
+    check_applicationset_not_expanded,
+    check_applicationset_template_fails,
+    check_applicationset_preserve_on_deletion,
+    check_applicationset_policy,
+    check_applicationset_rollingsync,
+    check_applicationset_name_collision,
+)

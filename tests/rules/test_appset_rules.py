@@ -1,0 +1,175 @@
+"""The ApplicationSet rules end to end: small repos checked through the CLI."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+from tests.conftest import check_json
+
+HEAD = """\
+apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata:
+  name: {name}
+  namespace: argocd
+spec:
+{sync}  generators:
+    - list:
+        elements:
+{elements}  template:
+    metadata:
+      name: '{app_name}'
+    spec:
+      project: shop
+      source: {{repoURL: 'https://github.com/myorg/gitops-config.git', targetRevision: v1.0.0, path: apps/shop}}
+      destination: {{server: https://kubernetes.default.svc, namespace: '{{{{env}}}}'}}
+      syncPolicy: {{automated: {{selfHeal: true}}}}
+"""
+
+
+def appset(name: str = "shop", envs: tuple[str, ...] = ("production",), sync: str = "",
+           app_name: str = "shop-{{env}}") -> str:  # fmt: skip
+    elements = "".join(f"          - env: {env}\n" for env in envs)
+    return HEAD.format(
+        name=name, sync=textwrap.indent(sync, "  "), elements=elements, app_name=app_name
+    )
+
+
+def findings(root: Path, *rules: str) -> list[tuple[str, int, str]]:
+    args = [arg for rule in rules for arg in ("--rule", rule)]
+    _code, report = check_json(root, "--no-render", *args)
+    return sorted((f["rule"], f["line"], f["message"]) for f in report["findings"])
+
+
+def test_production_sets_need_preserve_and_a_safe_policy(make_repo: Callable[..., Path]) -> None:
+    root = make_repo({
+        "appsets/prod.yaml": appset(),
+        "appsets/staging.yaml": appset(name="staging-shop", envs=("staging",), app_name="staging-{{env}}"),
+        "appsets/safe.yaml": appset(
+            name="safe", app_name="safe-{{env}}",
+            sync="syncPolicy:\n  preserveResourcesOnDeletion: true\n  applicationsSyncPolicy: create-update\n",
+        ),
+    })  # fmt: skip
+    got = findings(root, "applicationset-preserve-on-deletion", "applicationset-policy")
+    # Both on the `spec:` line of the production set (it has no syncPolicy to point at).
+    assert [(rule, line) for rule, line, _ in got] == [
+        ("applicationset-policy", 6),
+        ("applicationset-preserve-on-deletion", 6),
+    ]
+    assert all("ApplicationSet shop " in message for _, _, message in got)
+    assert "shop-production" in got[1][2]
+
+
+def test_controller_policy_and_explicit_finalizers_are_honoured(
+    make_repo: Callable[..., Path],
+) -> None:
+    with_finalizers = appset().replace(
+        "      name: 'shop-{{env}}'\n",
+        "      name: 'shop-{{env}}'\n      finalizers: [example.com/keep]\n",
+    )
+    root = make_repo({
+        "appsets/prod.yaml": with_finalizers,
+        "argocd/params.yaml": textwrap.dedent("""\
+            apiVersion: v1
+            kind: ConfigMap
+            metadata: {name: argocd-cmd-params-cm, namespace: argocd}
+            data: {applicationsetcontroller.policy: create-only}
+            """),
+    })  # fmt: skip
+    assert findings(root, "applicationset-preserve-on-deletion", "applicationset-policy") == []
+
+
+def test_generated_names_collide_within_a_set_and_with_committed_applications(
+    make_repo: Callable[..., Path],
+) -> None:
+    committed = textwrap.dedent("""\
+        apiVersion: argoproj.io/v1alpha1
+        kind: Application
+        metadata: {name: shop-production, namespace: argocd}
+        spec:
+          project: shop
+          source: {repoURL: 'https://github.com/myorg/gitops-config.git', targetRevision: v1.0.0, path: apps/shop}
+          destination: {server: https://kubernetes.default.svc, namespace: production}
+        """)
+    root = make_repo({
+        "apps/shop/kustomization.yaml": "resources: []\n",
+        "argocd/shop.yaml": committed,
+        "appsets/prod.yaml": appset(),
+        "appsets/same.yaml": appset(name="same", envs=("a", "b"), app_name="same"),
+    })  # fmt: skip
+    got = findings(root, "applicationset-name-collision")
+    assert [(line, message.split(":")[0]) for _, line, message in got] == [
+        (
+            13,
+            "ApplicationSet shop generates Application shop-production, as the committed Application in argocd/shop.yaml does",
+        ),
+        (14, "ApplicationSet same generates Application same more than once"),
+    ]
+
+
+def test_rolling_sync_steps_that_never_reach_production(make_repo: Callable[..., Path]) -> None:
+    # The corpus's progressive-sync pattern, with production left out of the steps.
+    text = (
+        appset(envs=("staging", "production"))
+        .replace(
+            "      name: 'shop-{{env}}'\n",
+            "      name: 'shop-{{env}}'\n      labels: {stage: '{{env}}'}\n",
+        )
+        .replace(
+            "  generators:\n",
+            "  strategy:\n    type: RollingSync\n    rollingSync:\n      steps:\n"
+            "        - matchExpressions: [{key: stage, operator: In, values: [staging]}]\n  generators:\n",
+        )
+    )
+    root = make_repo({"appsets/rolling.yaml": text})
+    got = findings(root, "applicationset-rollingsync-unreachable")
+    assert len(got) == 1
+    assert "shop-production" in got[0][2] and "never syncs it" in got[0][2]
+    assert got[0][1] == text.splitlines().index("      labels: {stage: '{{env}}'}") + 1
+
+
+def test_not_expanded_and_template_failures_point_at_the_field(
+    make_repo: Callable[..., Path],
+) -> None:
+    root = make_repo({"appsets/go.yaml": textwrap.dedent("""\
+        apiVersion: argoproj.io/v1alpha1
+        kind: ApplicationSet
+        metadata: {name: go, namespace: argocd}
+        spec:
+          goTemplate: true
+          goTemplateOptions: ["missingkey=error"]
+          generators:
+            - list:
+                elements:
+                  - {env: staging, cluster: eu}
+                  - {env: dev}
+          template:
+            metadata:
+              name: 'go-{{ .env }}'
+            spec:
+              project: default
+              destination:
+                name: '{{ .cluster }}'
+                namespace: go
+        """), "appsets/dated.yaml": textwrap.dedent("""\
+        apiVersion: argoproj.io/v1alpha1
+        kind: ApplicationSet
+        metadata: {name: dated, namespace: argocd}
+        spec:
+          goTemplate: true
+          generators: [{list: {elements: [{env: dev}]}}]
+          template:
+            metadata: {name: 'dated'}
+            spec:
+              project: default
+              source: {path: '{{ now | date "2006" }}'}
+        """)})  # fmt: skip
+    got = findings(root, "applicationset-not-expanded", "applicationset-template-fails")
+    assert got == [
+        ("applicationset-not-expanded", 11,
+         "ApplicationSet dated is not expanded: unsupported: function now; the Applications it generates are not checked"),
+        ("applicationset-template-fails", 18,
+         'ApplicationSet go: Argo CD cannot render the Application for env=dev: map has no entry for key "cluster"'),
+    ]  # fmt: skip
