@@ -12,6 +12,7 @@ finding naming why; a template Argo CD itself cannot render is a warning.
 from __future__ import annotations
 
 import subprocess
+from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -673,13 +674,22 @@ def check_applicationset_name_collision(ctx: CheckContext) -> Iterator[Finding]:
     owners: dict[tuple[str, str], list[tuple[str, Resource]]] = {}
     for resource in ctx.checked_resources():
         if is_argocd_application(resource.doc):
-            owners.setdefault((resource.namespace or "argocd", resource.name), []).append(
-                ("Application", resource)
-            )
-    for appset in ctx.checked_resources():
-        if not is_application_set(appset):
-            continue
+            key = (resource.namespace or "argocd", resource.name)
+            owners.setdefault(key, []).append(("Application", resource))
+    sets = [r for r in ctx.checked_resources() if is_application_set(r)]
+    # The same ApplicationSet (namespace/name) in several files: the repo holds alternatives of
+    # one object (example collections do), only one of which can exist in Argo CD; whose
+    # Applications would collide with whose cannot be told, so only duplicates within each
+    # alternative are reported.
+    identities = Counter((r.namespace or "argocd", r.name) for r in sets)
+    for appset in sets:
         _expansion, generated = expansion_of(appset, ctx)
+        alternative = identities[(appset.namespace or "argocd", appset.name)] > 1
+        if alternative:
+            ctx.note(
+                f"{_where(appset)}: ApplicationSet {appset.name} is defined in several files; "
+                "the names it generates are compared only with each other"
+            )
         seen: set[tuple[str, str]] = set()
         for view in generated:
             if view.symbolic:
@@ -696,12 +706,14 @@ def check_applicationset_name_collision(ctx: CheckContext) -> Iterator[Finding]:
                     )
                 continue
             seen.add(key)
+            if alternative:
+                continue
             for kind, other in owners.get(key, ()):
                 if ctx.in_focus(appset.path) or ctx.in_focus(other.path):
                     what = (
                         f"the committed Application in {other.path}"
                         if kind == "Application"
-                        else (f"ApplicationSet {other.name} ({other.path})")
+                        else f"ApplicationSet {other.name} ({other.path})"
                     )
                     yield ctx.finding(
                         APPLICATIONSET_NAME_COLLISION,
@@ -710,8 +722,9 @@ def check_applicationset_name_collision(ctx: CheckContext) -> Iterator[Finding]:
                         resource=appset,
                         pointer=("spec", "template", "metadata", "name"),
                     )
-        for key in seen:
-            owners.setdefault(key, []).append(("ApplicationSet", appset))
+        if not alternative:
+            for key in seen:
+                owners.setdefault(key, []).append(("ApplicationSet", appset))
 
 
 RULES = (

@@ -173,3 +173,19 @@ def test_not_expanded_and_template_failures_point_at_the_field(
         ("applicationset-template-fails", 18,
          'ApplicationSet go: Argo CD cannot render the Application for env=dev: map has no entry for key "cluster"'),
     ]  # fmt: skip
+
+
+def test_alternative_definitions_of_one_application_set_are_not_compared(
+    make_repo: Callable[..., Path],
+) -> None:
+    # The corpus keeps several versions of ApplicationSet `bgd` side by side (list, git,
+    # clusters): only one can exist in Argo CD, so their generated names are not a collision.
+    root = make_repo({
+        "appsets/v1/shop.yaml": appset(),
+        "appsets/v2/shop.yaml": appset(),
+        "appsets/v3/shop.yaml": appset(envs=("production", "production")),
+    })  # fmt: skip
+    got = findings(root, "applicationset-name-collision")
+    assert [(line, message.split(":")[0]) for _, line, message in got] == [
+        (14, "ApplicationSet shop generates Application shop-production more than once"),
+    ]
