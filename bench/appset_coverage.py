@@ -26,9 +26,8 @@ import yaml
 
 from gitops_lint.appset.expand import Expansion, Settings, expand
 from gitops_lint.appset.generators import CLUSTER_SECRET_LABEL, cluster_from_secret, generator_kinds
-from gitops_lint.appset.tree import CheckedOutTree
+from gitops_lint.appset.tree import CheckedOutTree, owns_repo
 from gitops_lint.repo.files import parent_directories
-from gitops_lint.rules.appset import owns_repo
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -64,7 +63,7 @@ def expand_repo(
     paths = tuple(p.relative_to(repo).as_posix() for p in repo.rglob("*") if p.is_file())
     directories = parent_directories(paths)
     tree = CheckedOutTree(
-        repo, paths, lambda url, patterns: owns_repo(repo, False, directories, url, patterns)
+        repo, paths, lambda url, patterns: owns_repo(repo, frozenset(), directories, url, patterns)
     )
     clusters = tuple(
         c for _, d in docs

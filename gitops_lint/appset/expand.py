@@ -75,6 +75,7 @@ class Generated:
     # fasttemplate tags left as written although other parameter sets define them: Argo CD
     # creates the Application with the literal `{{name}}` (a missing key in this element).
     unset: tuple[str, ...] = ()
+    symbolic: bool = False  # the template standing for a generator's unknown parameter sets
 
 
 @dataclass(frozen=True)
@@ -141,9 +142,7 @@ def expand(
         cap=settings.max_generated + 1,  # one more than kept: tells "capped" from "exactly the cap"
     )
     try:
-        produced = produce(generators, inputs)
-    except UnknownGenerator as unknown:
-        return replace(_symbolic(appset, template, str(unknown)), pointer=unknown.pointer)
+        produced, unknown = produce(generators, inputs)
     except Unsupported as unsupported:
         return _unsupported(unsupported)
     except (NotExpandable, TemplateError) as error:
@@ -160,13 +159,21 @@ def expand(
             failures.append(Failure(item.params, item.generator, str(error), error.pointer))
     if not go_template:
         applications = _mark_unset(applications, {key for item in kept for key in item.params})
-    return Expansion(
+    expansion = Expansion(
         "expanded",
         tuple(applications),
         failures=tuple(failures),
         produced=len(produced),
         capped=len(produced) > settings.max_generated,
     )
+    if unknown:
+        # The known generators' Applications plus the template standing for the unknown ones.
+        symbolic = _symbolic(appset, template, "; ".join(str(u) for u in unknown), unknown[0])
+        expansion = replace(
+            symbolic, applications=(*expansion.applications, *symbolic.applications),
+            failures=expansion.failures, produced=expansion.produced, capped=expansion.capped,
+        )  # fmt: skip
+    return expansion
 
 
 def _unsupported(error: Unsupported) -> Expansion:
@@ -228,21 +235,22 @@ def _mark_unset(applications: list[Generated], keys: set[str]) -> list[Generated
     return out
 
 
-def _symbolic(appset: Mapping[str, Any], template: Mapping[str, Any], reason: str) -> Expansion:
-    """The template as the Application every parameter set shares: a field holding `{{...}}`
-    (or any field when a templatePatch may rewrite it) is unknown."""
-    unknown: set[tuple[str | int, ...]] = set()
-    for pointer, value in _strings(template):
-        if _TAG.search(value):
-            unknown.add(pointer)
-    application = _application(appset, template)
-    generated = Generated(application, {}, -1)
+def _symbolic(
+    appset: Mapping[str, Any], template: Mapping[str, Any], reason: str, unknown: UnknownGenerator
+) -> Expansion:
+    """The template as the Application every unknown parameter set shares: a field holding
+    `{{...}}` (or any field, when a templatePatch may rewrite it) is unknown."""
+    fields = frozenset(pointer for pointer, value in _strings(template) if _TAG.search(value))
+    index = unknown.pointer[-1] if unknown.pointer else -1
+    generated = Generated(
+        _application(appset, template), {}, index if isinstance(index, int) else -1, symbolic=True
+    )
     spec = appset.get("spec")
     if isinstance(spec, Mapping) and spec.get("templatePatch"):
-        return Expansion("symbolic", (generated,), reason=reason + "; a templatePatch may change any field",
-                         unknown_fields=frozenset({()}))  # fmt: skip
-    return replace(
-        Expansion("symbolic", (generated,), reason=reason), unknown_fields=frozenset(unknown)
+        reason += "; a templatePatch may change any field"
+        fields = frozenset({()})
+    return Expansion(
+        "symbolic", (generated,), reason=reason, pointer=unknown.pointer, unknown_fields=fields
     )
 
 

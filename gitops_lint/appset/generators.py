@@ -87,18 +87,27 @@ class Inputs:
     cap: int = 500  # no generator list grows past this (a matrix of two lists multiplies)
 
 
-def produce(generators: Sequence[Any], inputs: Inputs) -> list[Produced]:
+def produce(
+    generators: Sequence[Any], inputs: Inputs
+) -> tuple[list[Produced], list[UnknownGenerator]]:
+    """The parameter sets of every top-level generator, and the generators whose parameters
+    only Argo CD knows (the others still expand)."""
     out: list[Produced] = []
+    unknown: list[UnknownGenerator] = []
     for index, generator in enumerate(generators):
         template = generator.get("template") if isinstance(generator, dict) else None
         override = template if isinstance(template, dict) and template else None
         try:
             produced = generator_params(generator, inputs, None)
-        except (NotExpandable, UnknownGenerator, TemplateError, Unsupported) as error:
+        except UnknownGenerator as error:
+            error.pointer = ("spec", "generators", index)
+            unknown.append(error)
+            continue
+        except (NotExpandable, TemplateError, Unsupported) as error:
             error.pointer = ("spec", "generators", index)
             raise
         out.extend(Produced(params, index, override) for params in produced)
-    return out
+    return out, unknown
 
 
 def generator_params(generator: Any, inputs: Inputs, parent: Params | None) -> list[Params]:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Protocol
 
 from gitops_lint.errors import UsageError
-from gitops_lint.repo.git import run_git
+from gitops_lint.repo.git import normalise_remote_url, run_git
 
 _FULL_OR_SHORT_SHA = re.compile(r"^[0-9a-f]{7,40}$")
 
@@ -120,3 +120,35 @@ def directories_of(paths: Iterable[str]) -> list[str]:
         for depth in range(1, len(parts) + 1):
             out.add("/".join(parts[:depth]))
     return sorted(d for d in out if not any(p == ".git" for p in d.split("/")))
+
+
+def git_remotes(root: Path) -> frozenset[str]:
+    """The checked repo's remotes, normalised (`host/owner/repo`); empty outside git."""
+    try:
+        listing = run_git(root, "remote", "-v").decode("utf-8", "replace")
+    except UsageError:
+        return frozenset()
+    return frozenset(
+        normalise_remote_url(line.split()[1])
+        for line in listing.splitlines()
+        if len(line.split()) >= 2
+    )
+
+
+def owns_repo(
+    root: Path, remotes: frozenset[str], directories: frozenset[str], url: str, paths: Sequence[str]
+) -> bool:
+    """Is a git generator's repoURL the checked repo? As for Applications: a git remote settles
+    it; without one, an empty URL, a URL named like the checked directory, or path patterns
+    whose fixed top directory exists here."""
+    normalised = normalise_remote_url(url) if url.strip() else ""
+    if normalised and normalised in remotes:
+        return True
+    if not normalised or normalised.rsplit("/", 1)[-1] == root.name.lower():
+        return True
+    if remotes:
+        return False
+    tops = {p.strip("/").split("/", 1)[0] for p in paths}
+    return bool(tops) and all(
+        top and not any(c in top for c in "*?[{") and top in directories for top in tops
+    )

@@ -11,7 +11,6 @@ finding naming why; a template Argo CD itself cannot render is a warning.
 
 from __future__ import annotations
 
-import subprocess
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -27,7 +26,7 @@ from gitops_lint.appset.generators import (
     flatten,
     selector_holds,
 )
-from gitops_lint.appset.tree import CheckedOutTree
+from gitops_lint.appset.tree import CheckedOutTree, git_remotes, owns_repo
 from gitops_lint.config import git_top
 from gitops_lint.context import CheckContext
 from gitops_lint.environments import is_argocd_application, is_production, resolve_environment
@@ -118,7 +117,7 @@ def expansion_of(
         has_cluster_secrets=bool(in_repo),
         settings=settings,
     )
-    generated = [_generated(appset, item.application, item.params, ctx, expansion.status == "symbolic")
+    generated = [_generated(appset, item.application, item.params, ctx, item.symbolic)
                  for item in expansion.applications]  # fmt: skip
     _note(appset, expansion, ctx)
     cache.expanded[id(appset)] = (appset, expansion, generated)
@@ -176,47 +175,13 @@ def _tree(ctx: CheckContext) -> CheckedOutTree:
 
 
 @lru_cache(maxsize=32)
-def _git_remotes(root: str) -> frozenset[str]:
-    from gitops_lint.rules.argocd import normalise_repo_url
-
-    try:
-        out = subprocess.run(["git", "-C", root, "remote", "-v"], capture_output=True, text=True, timeout=30,
-                             check=False)  # fmt: skip
-    except (OSError, subprocess.TimeoutExpired):
-        return frozenset()
-    if out.returncode != 0:
-        return frozenset()
-    return frozenset(
-        normalise_repo_url(line.split()[1])
-        for line in out.stdout.splitlines()
-        if len(line.split()) >= 2
-    )
+def _git_remotes(root: Path) -> frozenset[str]:
+    return git_remotes(root)
 
 
 def _is_this_repo(ctx: CheckContext, url: str, paths: Sequence[str]) -> bool:
-    return owns_repo(ctx.root, ctx.files.from_git, ctx.files.directories, url, paths)
-
-
-def owns_repo(
-    root: Path, from_git: bool, directories: frozenset[str], url: str, paths: Sequence[str]
-) -> bool:
-    """Is a git generator's repoURL the checked repo? As for Applications (rules.argocd.is_this_repo):
-    a git remote settles it; without one, a URL named like the checked directory, or path patterns
-    whose fixed top directory exists here."""
-    from gitops_lint.rules.argocd import normalise_repo_url
-
-    normalised = normalise_repo_url(url)
-    remotes = _git_remotes(str(root)) if from_git else frozenset()
-    if normalised and normalised in remotes:
-        return True
-    if not normalised or normalised.rsplit("/", 1)[-1] == root.name.lower():
-        return True
-    if remotes:
-        return False
-    tops = {p.strip("/").split("/", 1)[0] for p in paths}
-    return bool(tops) and all(
-        top and not any(c in top for c in "*?[{") and top in directories for top in tops
-    )
+    remotes = _git_remotes(ctx.root) if ctx.files.from_git else frozenset()
+    return owns_repo(ctx.root, remotes, ctx.files.directories, url, paths)
 
 
 def _generated(
@@ -646,10 +611,10 @@ def check_applicationset_rollingsync(ctx: CheckContext) -> Iterator[Finding]:
             for s in steps or ()
             if isinstance(s, Mapping)
         ]
-        expansion, generated = expansion_of(appset, ctx)
-        if expansion.status != "expanded":
-            continue
+        _expansion, generated = expansion_of(appset, ctx)
         for view in generated:
+            if view.symbolic:
+                continue  # its labels depend on parameters nobody knows offline
             labels = view.resource.doc["metadata"].get("labels") or {}
             flat = (
                 {str(k): str(v) for k, v in labels.items()} if isinstance(labels, Mapping) else {}

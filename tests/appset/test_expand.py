@@ -585,3 +585,20 @@ def test_problems_point_at_the_generator_or_field_responsible() -> None:
           template: {metadata: {name: x}}
     """)
     assert (unknown.status, unknown.pointer) == ("symbolic", ("spec", "generators", 1))
+
+
+def test_known_generators_expand_next_to_an_unknown_one() -> None:
+    expansion = run("""
+        metadata: {name: mixed}
+        spec:
+          generators:
+          - list: {elements: [{cluster: eu}]}
+          - clusters: {}
+          template: {metadata: {name: 'api-{{cluster}}{{name}}'}, spec: {project: default}}
+    """)
+    assert expansion.status == "symbolic"
+    assert [(g.application["metadata"]["name"], g.symbolic) for g in expansion.applications] == [
+        ("api-eu{{name}}", False),
+        ("api-{{cluster}}{{name}}", True),
+    ]
+    assert expansion.pointer == ("spec", "generators", 1)
