@@ -112,6 +112,23 @@ class CheckedOutTree:
             return None
 
 
+def checked_out_tree(
+    root: Path,
+    paths: tuple[str, ...],
+    is_this_repo: Callable[[str, Sequence[str]], bool],
+    use_git: bool = True,
+) -> CheckedOutTree:
+    """The tree of the checked directory `root` (its files `paths`), with git behind it when there is one."""
+    from gitops_lint.config import git_top
+
+    top = git_top(root) if use_git else None
+    prefix = ""
+    if top is not None:
+        relative = root.resolve().relative_to(top).as_posix()
+        prefix = "" if relative == "." else relative + "/"
+    return CheckedOutTree(root, paths, is_this_repo, git_top=top, prefix=prefix)
+
+
 def directories_of(paths: Iterable[str]) -> list[str]:
     """Every directory holding a file, at any depth (git tracks no empty directories)."""
     out: set[str] = set()

@@ -26,8 +26,7 @@ from gitops_lint.appset.generators import (
     flatten,
     selector_holds,
 )
-from gitops_lint.appset.tree import CheckedOutTree, git_remotes, owns_repo
-from gitops_lint.config import git_top
+from gitops_lint.appset.tree import CheckedOutTree, checked_out_tree, git_remotes, owns_repo
 from gitops_lint.context import CheckContext
 from gitops_lint.environments import is_argocd_application, is_production, resolve_environment
 from gitops_lint.model import Finding, Resource
@@ -159,17 +158,11 @@ def _repo_clusters(ctx: CheckContext) -> tuple[Cluster, ...]:
 def _tree(ctx: CheckContext) -> CheckedOutTree:
     cache = _for_run(ctx)
     if cache.tree is None:
-        top = git_top(ctx.root) if ctx.files.from_git else None
-        prefix = ""
-        if top is not None:
-            relative = ctx.root.resolve().relative_to(top).as_posix()
-            prefix = "" if relative == "." else relative + "/"
-        cache.tree = CheckedOutTree(
-            root=ctx.root,
-            paths=tuple(f.path for f in ctx.files.files),
-            is_this_repo=lambda url, paths: _is_this_repo(ctx, url, paths),
-            git_top=top,
-            prefix=prefix,
+        cache.tree = checked_out_tree(
+            ctx.root,
+            tuple(f.path for f in ctx.files.files),
+            lambda url, paths: _is_this_repo(ctx, url, paths),
+            use_git=ctx.files.from_git,
         )
     return cache.tree
 
