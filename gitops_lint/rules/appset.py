@@ -172,6 +172,11 @@ def _git_remotes(root: Path) -> frozenset[str]:
     return git_remotes(root)
 
 
+def is_this_repo_url(ctx: CheckContext, url: str, paths: Sequence[str]) -> bool:
+    """Does `url` name the checked repo? `paths` are what is read there (for repos without remotes)."""
+    return _is_this_repo(ctx, url, paths)
+
+
 def _is_this_repo(ctx: CheckContext, url: str, paths: Sequence[str]) -> bool:
     remotes = _git_remotes(ctx.root) if ctx.files.from_git else frozenset()
     return owns_repo(ctx.root, remotes, ctx.files.directories, url, paths)
