@@ -45,6 +45,7 @@ BUILTIN_POLICY_IDS = {
     "no-auto-prune-in-production", "self-heal-required", "automated-sync-in-staging",
     "production-revision-pinned", "production-project-not-default", "sync-retry-configured",
     "appproject-restrict-sources", "appproject-restrict-destinations", "rbac-default-readonly",
+    "application-sync-option-unknown",
 }  # fmt: skip
 PYTHON_RULE_IDS = {
     "application-path-exists", "hpa-replicas-ignored", "prefer-applicationset",
