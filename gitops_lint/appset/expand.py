@@ -25,6 +25,7 @@ from gitops_lint.appset.generators import (
 from gitops_lint.appset.gotemplate import Options, TemplateError, Unsupported
 from gitops_lint.appset.render import merge_patch, render_patch, render_tree
 from gitops_lint.appset.tree import RepoTree
+from gitops_lint.appset.values import PartialParams
 
 Status = Literal["expanded", "symbolic", "not-expandable"]
 DEFAULT_CAP = 500
@@ -150,6 +151,7 @@ def expand(
     kept = produced[: settings.max_generated]
     applications: list[Generated] = []
     failures: list[Failure] = []
+    partial = [item for item in kept if isinstance(item.params, PartialParams)]
     for item in kept:
         try:
             applications.append(_render(appset, template, patch_source, item, go_template, options))
@@ -172,6 +174,23 @@ def expand(
         expansion = replace(
             symbolic, applications=(*expansion.applications, *symbolic.applications),
             failures=expansion.failures, produced=expansion.produced, capped=expansion.capped,
+        )  # fmt: skip
+    elif partial:
+        # A matrix with one generator only Argo CD knows: its Applications have the known
+        # parameters filled in and the fields reading the unknown ones as written, so their
+        # environment comes from what is known (the list of environments, the git directory).
+        first = partial[0]
+        reason = getattr(first.params, "reason", "") or "a generator only Argo CD can evaluate"
+        fields = frozenset(
+            pointer
+            for generated in expansion.applications
+            if generated.symbolic
+            for pointer, value in _strings(generated.application)
+            if _TAG.search(value)
+        )
+        expansion = replace(
+            expansion, status="symbolic", reason=reason, pointer=("spec", "generators", first.generator),
+            unknown_fields=fields,
         )  # fmt: skip
     return expansion
 
@@ -202,7 +221,8 @@ def _render(
         except (TemplateError, Unsupported) as error:
             error.pointer = ("spec", "templatePatch")
             raise
-    return Generated(_application(appset, rendered), item.params, item.generator)
+    symbolic = isinstance(item.params, PartialParams)
+    return Generated(_application(appset, rendered), item.params, item.generator, symbolic=symbolic)
 
 
 def _application(appset: Mapping[str, Any], rendered: Mapping[str, Any]) -> dict[str, Any]:
@@ -225,6 +245,9 @@ _TAG = re.compile(r"\{\{(.*?)\}\}", re.S)
 def _mark_unset(applications: list[Generated], keys: set[str]) -> list[Generated]:
     out = []
     for generated in applications:
+        if generated.symbolic:
+            out.append(generated)  # its tags are the unknown generator's, not a missing key
+            continue
         left = {
             match.group(1).strip()
             for _pointer, text in _strings(generated.application)

@@ -24,6 +24,8 @@ from gitops_lint.appset.gotemplate import TemplateError, Unsupported
 from gitops_lint.appset.values import (
     MISSING,
     ComparisonError,
+    PartialParams,
+    UnknownValue,
     format_float,
     go_equal,
     go_json,
@@ -62,6 +64,8 @@ def _index(item: Any, *keys: Any) -> Any:
                 raise TemplateError(
                     f"error calling index: value has type {go_type(key)}; should be string"
                 )
+            if isinstance(item, PartialParams) and key not in item:
+                raise UnknownValue(key)
             item = item.get(key, MISSING)
         elif isinstance(item, (list, str)):
             if isinstance(key, bool) or not isinstance(key, int):

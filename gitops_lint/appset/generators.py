@@ -26,7 +26,7 @@ from gitops_lint.appset.functions import normalize
 from gitops_lint.appset.gotemplate import DEFAULT_OPTIONS, Options, TemplateError, Unsupported
 from gitops_lint.appset.render import render_tree
 from gitops_lint.appset.tree import RepoTree, directories_of
-from gitops_lint.appset.values import from_json
+from gitops_lint.appset.values import PartialParams, from_json
 
 CLUSTER_SECRET_LABEL = "argocd.argoproj.io/secret-type"
 LOCAL_CLUSTER_NAME = "in-cluster"
@@ -469,12 +469,30 @@ def _matrix(body: Any, inputs: Inputs) -> list[Params]:
             f"matrix generator with {len(children)} generators (Argo CD needs exactly two)"
         )
     out: list[Params] = []
-    for left in generator_params(children[0], inputs, None):
-        for right in generator_params(children[1], inputs, left):
+    try:
+        lefts = generator_params(children[0], inputs, None)
+    except UnknownGenerator as unknown:
+        if "{{" in repr(children[1]):
+            raise  # the other child reads the unknown one's parameters
+        # The other child still says something: one partial parameter set per its element.
+        return [_partial(right, unknown) for right in generator_params(children[1], inputs, None)]
+    for left in lefts:
+        try:
+            rights = generator_params(children[1], inputs, left)
+        except UnknownGenerator as unknown:
+            out.append(_partial(left, unknown))
+            continue
+        for right in rights:
             out.append(combine(left, right, inputs.go_template))
             if len(out) >= inputs.cap:
                 return out
     return out
+
+
+def _partial(known: Params, unknown: UnknownGenerator) -> PartialParams:
+    partial = PartialParams(known)
+    partial.reason = str(unknown)
+    return partial
 
 
 def combine(left: Params, right: Params, go_template: bool) -> Params:

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from gitops_lint.appset.values import MISSING, go_type, printed, truth
+from gitops_lint.appset.values import MISSING, PartialParams, UnknownValue, go_type, printed, truth
 
 
 class TemplateError(Exception):
@@ -666,6 +666,8 @@ def _fields(state: _State, value: Any, chain: tuple[str, ...]) -> Any:
         if isinstance(value, Mapping):
             if name in value:
                 value = value[name]
+            elif isinstance(value, PartialParams):
+                raise UnknownValue(name)
             elif state.options.missingkey_error:
                 raise TemplateError(f'map has no entry for key "{name}"')
             else:

@@ -25,6 +25,7 @@ from gitops_lint.appset.gotemplate import (
     Unsupported,
     parse,
 )
+from gitops_lint.appset.values import UnknownValue
 
 _FAST_TAG = re.compile(r"\{\{(.*?)\}\}", re.S)
 
@@ -86,6 +87,8 @@ def _render(
     if isinstance(node, str):
         try:
             return render_go(node, params, options) if go else render_fast(node, params)
+        except UnknownValue:
+            return node  # reads a parameter only Argo CD knows: the field stays as written
         except (TemplateError, Unsupported) as error:
             error.pointer = error.pointer or at
             raise
@@ -93,8 +96,12 @@ def _render(
 
 
 def render_patch(source: str, params: Mapping[str, Any], options: Options) -> dict[str, Any]:
-    """The templatePatch for one parameter set, as a mapping to merge over the Application."""
-    text = render_go(source, params, options)
+    """The templatePatch for one parameter set, as a mapping to merge over the Application
+    (nothing when it reads a parameter only Argo CD knows)."""
+    try:
+        text = render_go(source, params, options)
+    except UnknownValue:
+        return {}
     try:
         patch = yaml.safe_load(text)
     except yaml.YAMLError as error:

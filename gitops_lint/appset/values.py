@@ -30,6 +30,17 @@ class _Missing:
 MISSING: Any = _Missing()
 
 
+class PartialParams(dict[str, Any]):
+    """A parameter set of which only part is known: a matrix whose other generator only Argo CD
+    can evaluate. A template reading a key it lacks is unknown, not "<no value>"."""
+
+    reason: str = ""
+
+
+class UnknownValue(Exception):
+    """A template read a parameter nobody knows offline; the field stays as written."""
+
+
 def from_json(value: Any) -> Any:
     """Parameters as Argo CD's templates receive them: JSON numbers become float64."""
     if isinstance(value, bool) or value is None or isinstance(value, str):

@@ -602,3 +602,61 @@ def test_known_generators_expand_next_to_an_unknown_one() -> None:
         ("api-{{cluster}}{{name}}", True),
     ]
     assert expansion.pointer == ("spec", "generators", 1)
+
+
+def test_matrix_with_an_unknown_generator_keeps_the_known_parameters(
+    make_repo: Callable[..., Path],
+) -> None:
+    # The corpus's matrix pattern (git directories and clusters registered only in Argo CD): the
+    # directories are known, so each generated Application has its path; the cluster stays open.
+    root = make_repo({"apps/a/k.yaml": "a: 1\n", "apps/b/k.yaml": "a: 1\n"})
+    expansion = run(
+        f"""
+        metadata: {{name: m}}
+        spec:
+          goTemplate: true
+          generators:
+          - matrix:
+              generators:
+              - git: {{repoURL: {THIS_REPO}, revision: main, directories: [{{path: 'apps/*'}}]}}
+              - clusters: {{selector: {{matchLabels: {{env: prod}}}}}}
+          template:
+            metadata: {{name: '{{{{.name}}}}-{{{{.path.basename}}}}'}}
+            spec:
+              source: {{path: '{{{{.path.path}}}}'}}
+              destination: {{server: '{{{{.server}}}}', namespace: '{{{{ .path.basename | upper | lower }}}}'}}
+    """,
+        tree_of(root),
+    )
+    assert expansion.status == "symbolic"
+    assert "clusters generator" in expansion.reason
+    assert all(g.symbolic for g in expansion.applications)
+    assert [g.application["spec"]["source"]["path"] for g in expansion.applications] == [
+        "apps/a",
+        "apps/b",
+    ]
+    assert [g.application["spec"]["destination"] for g in expansion.applications] == [
+        {"server": "{{.server}}", "namespace": "a"},
+        {"server": "{{.server}}", "namespace": "b"},
+    ]
+    assert [g.application["metadata"]["name"] for g in expansion.applications] == [
+        "{{.name}}-{{.path.basename}}", "{{.name}}-{{.path.basename}}",
+    ]  # fmt: skip
+    assert ("spec", "destination", "server") in expansion.unknown_fields
+
+
+def test_matrix_unknown_child_reading_the_known_one_keeps_the_known_parameters() -> None:
+    expansion = run("""
+        metadata: {name: m}
+        spec:
+          generators:
+          - matrix:
+              generators:
+              - list: {elements: [{env: prod}]}
+              - scmProvider: {github: {organization: '{{env}}-org'}}
+          template: {metadata: {name: '{{env}}-{{repository}}'}, spec: {project: default}}
+    """)
+    assert expansion.status == "symbolic"
+    assert [(g.application["metadata"]["name"], g.symbolic) for g in expansion.applications] == [
+        ("prod-{{repository}}", True)
+    ]
