@@ -111,7 +111,7 @@ def expand(
     has_cluster_secrets: bool = False,
     settings: Settings = Settings(),
 ) -> Expansion:
-    spec = appset.get("spec")
+    spec = appset.get("spec") if isinstance(appset, Mapping) else None
     if not isinstance(spec, Mapping):
         return Expansion("not-expandable", reason="ApplicationSet has no spec")
     template = spec.get("template")
@@ -226,7 +226,10 @@ def _render(
 
 
 def _application(appset: Mapping[str, Any], rendered: Mapping[str, Any]) -> dict[str, Any]:
-    metadata = dict(rendered.get("metadata") or {})
+    raw_metadata, raw_spec = rendered.get("metadata"), rendered.get("spec")
+    # A template whose metadata or spec is not a mapping generates an Application with none
+    # (Argo CD's schema would refuse it; the schema rules report the ApplicationSet).
+    metadata = dict(raw_metadata) if isinstance(raw_metadata, Mapping) else {}
     appset_meta = appset.get("metadata") if isinstance(appset.get("metadata"), Mapping) else {}
     assert isinstance(appset_meta, Mapping)
     # Argo CD creates the Applications in the ApplicationSet's namespace.
@@ -235,7 +238,7 @@ def _application(appset: Mapping[str, Any], rendered: Mapping[str, Any]) -> dict
         "apiVersion": str(appset.get("apiVersion") or "argoproj.io/v1alpha1"),
         "kind": "Application",
         "metadata": metadata,
-        "spec": dict(rendered.get("spec") or {}),
+        "spec": dict(raw_spec) if isinstance(raw_spec, Mapping) else {},
     }
 
 

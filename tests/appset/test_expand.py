@@ -660,3 +660,20 @@ def test_matrix_unknown_child_reading_the_known_one_keeps_the_known_parameters()
     assert [(g.application["metadata"]["name"], g.symbolic) for g in expansion.applications] == [
         ("prod-{{repository}}", True)
     ]
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        "{generators: [{list: {elements: [{a: b}]}}], template: {metadata: x, spec: [1]}}",
+        "{generators: [{list: {elements: [{a: b}]}}, {clusters: {}}], template: {metadata: [], spec: 3}}",
+        "{generators: {list: {}}, template: {metadata: {name: x}}}",
+        "{generators: [{git: {directories: [{path: 5}]}}], template: {}}",
+        "{goTemplate: true, generators: [{list: {elements: [{a: [1, 2]}]}}], template: {metadata: {name: '{{ .a.x }}'}}}",
+    ],
+)
+def test_malformed_application_sets_never_crash(spec: str) -> None:
+    # Found by feeding mutated ApplicationSets to expand(): every outcome is a status, never an exception.
+    expansion = expand({"metadata": {"name": "bad"}, "spec": yaml.safe_load(spec)}, tree=None)
+    assert expansion.status in ("expanded", "symbolic", "not-expandable")
+    assert expand("not a mapping", tree=None).status == "not-expandable"  # type: ignore[arg-type]
