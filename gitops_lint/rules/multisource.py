@@ -8,8 +8,8 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from gitops_lint.context import CheckContext
+from gitops_lint.estate.appset import argocd_applications, is_this_repo_url
 from gitops_lint.model import Finding
-from gitops_lint.rules.appset import argocd_applications, is_this_repo_url
 from gitops_lint.rules.base import meta, repo_rule
 
 APPLICATION_REF_UNRESOLVED = meta(
@@ -54,7 +54,7 @@ def _sources(doc: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     return [s for s in sources if isinstance(s, Mapping)] if isinstance(sources, list) else []
 
 
-@repo_rule(APPLICATION_REF_UNRESOLVED)
+@repo_rule(APPLICATION_REF_UNRESOLVED, scope="rule")
 def check_application_ref_unresolved(ctx: CheckContext) -> Iterator[Finding]:
     files = {f.path for f in ctx.files.files}
     for view in argocd_applications(ctx):

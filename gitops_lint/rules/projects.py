@@ -8,8 +8,8 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from gitops_lint.context import CheckContext
+from gitops_lint.estate.appset import argocd_applications
 from gitops_lint.model import Finding, Resource
-from gitops_lint.rules.appset import argocd_applications
 from gitops_lint.rules.argocd import normalise_repo_url
 from gitops_lint.rules.base import meta, repo_rule
 
@@ -136,7 +136,7 @@ def _destination_problem(app: Mapping[str, Any], destinations: list[Any]) -> str
     return None
 
 
-@repo_rule(APPLICATION_NOT_PERMITTED)
+@repo_rule(APPLICATION_NOT_PERMITTED, scope="rule")
 def check_application_permitted(ctx: CheckContext) -> Iterator[Finding]:
     projects = _projects(ctx)
     if not projects:
@@ -233,7 +233,7 @@ def _placement(doc: Mapping[str, Any]) -> tuple[str, ...] | None:
     return None if any("{{" in v for v in values) or not cluster else values
 
 
-@repo_rule(APPLICATION_DUPLICATE_DESTINATION)
+@repo_rule(APPLICATION_DUPLICATE_DESTINATION, scope="rule")
 def check_application_duplicate_destination(ctx: CheckContext) -> Iterator[Finding]:
     first: dict[tuple[str, ...], Any] = {}
     for view in argocd_applications(ctx):
