@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from gitops_lint.appset.generators import (
+    ArgoRejects,
     Cluster,
     Inputs,
     NotExpandable,
@@ -96,6 +97,7 @@ class Expansion:
     reason: str = ""  # why symbolic or not expandable
     pointer: tuple[str | int, ...] = ()  # the generator or template field responsible
     construct: str | None = None  # the unsupported construct, when that is the reason
+    rejected: bool = False  # Argo CD itself refuses the ApplicationSet for that reason
     failures: tuple[Failure, ...] = ()
     produced: int = 0  # parameter sets before the cap
     capped: bool = False
@@ -147,7 +149,10 @@ def expand(
     except Unsupported as unsupported:
         return _unsupported(unsupported)
     except (NotExpandable, TemplateError) as error:
-        return Expansion("not-expandable", reason=str(error), pointer=error.pointer)
+        rejected = isinstance(error, ArgoRejects)
+        return Expansion(
+            "not-expandable", reason=str(error), pointer=error.pointer, rejected=rejected
+        )
     kept = produced[: settings.max_generated]
     applications: list[Generated] = []
     failures: list[Failure] = []

@@ -43,6 +43,10 @@ class NotExpandable(Exception):
     pointer: tuple[str | int, ...] = ()  # where in the ApplicationSet (its generator)
 
 
+class ArgoRejects(NotExpandable):
+    """Argo CD itself refuses to generate from this ApplicationSet (it reports an error)."""
+
+
 class UnknownGenerator(Exception):
     """A generator whose parameters only Argo CD can know (item: symbolic evaluation)."""
 
@@ -151,6 +155,15 @@ def _list(body: Any, inputs: Inputs) -> list[Params]:
     if not isinstance(body, dict):
         raise NotExpandable("list generator is not a mapping")
     elements = body.get("elements")
+    if elements is None:
+        elements = []
+    if not isinstance(elements, list):
+        raise NotExpandable("list generator's elements is not a list")
+    out: list[Params] = []
+    for element in elements:
+        if not isinstance(element, dict):
+            raise NotExpandable("a list generator element is not a mapping")
+        out.append(from_json(element) if inputs.go_template else _flat_element(element))
     raw_yaml = body.get("elementsYaml")
     if raw_yaml:
         if not isinstance(raw_yaml, str):
@@ -161,29 +174,37 @@ def _list(body: Any, inputs: Inputs) -> list[Params]:
             raise NotExpandable(
                 f"list generator's elementsYaml is not YAML: {str(error).splitlines()[0]}"
             ) from error
-        elements = [*(elements or []), *(parsed if isinstance(parsed, list) else [])]
-        if not isinstance(parsed, list):
-            raise NotExpandable("list generator's elementsYaml is not a YAML list")
-    if elements is None:
-        elements = []
-    if not isinstance(elements, list):
-        raise NotExpandable("list generator's elements is not a list")
-    out: list[Params] = []
-    for element in elements:
-        if not isinstance(element, dict):
-            raise NotExpandable("a list generator element is not a mapping")
-        if inputs.go_template:
-            out.append(from_json(element))
-        else:
-            # fasttemplate sees an element's top-level keys; nested values only under `values`.
-            params: Params = {}
-            for key, value in element.items():
-                if key == "values" and isinstance(value, dict):
-                    params.update({f"values.{k}": _flat_value(v) for k, v in value.items()})
-                else:
-                    params[str(key)] = _flat_value(value)
-            out.append(params)
+        if not isinstance(parsed, list) or not all(isinstance(e, dict) for e in parsed):
+            raise NotExpandable("list generator's elementsYaml is not a YAML list of mappings")
+        # Argo CD appends these as decoded, without the flat-string check of `elements`.
+        out.extend(from_json(e) for e in parsed)
     return out
+
+
+def _flat_element(element: Mapping[str, Any]) -> Params:
+    """A fasttemplate element: Argo CD takes string values only (and `values` of strings);
+    anything else fails the whole ApplicationSet ("error parsing value as string")."""
+    params: Params = {}
+    for key, value in element.items():
+        if key == "values":
+            if not isinstance(value, dict):
+                raise ArgoRejects("a list generator element's values is not a mapping")
+            for name, item in value.items():
+                if not isinstance(item, str):
+                    raise ArgoRejects(_not_a_string(f"values.{name}", item))
+                params[f"values.{name}"] = item
+        elif not isinstance(value, str):
+            raise ArgoRejects(_not_a_string(str(key), value))
+        else:
+            params[str(key)] = value
+    return params
+
+
+def _not_a_string(key: str, value: Any) -> str:
+    return (
+        f"list generator element value {key}={json.dumps(value, default=str)} is not a string; "
+        "without goTemplate Argo CD rejects the ApplicationSet (quote it)"
+    )
 
 
 def _flat_value(value: Any) -> Any:

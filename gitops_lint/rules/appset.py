@@ -107,8 +107,8 @@ def _application_sets(ctx: CheckContext) -> Iterator[Resource]:
 def check_applicationset_not_expanded(ctx: CheckContext) -> Iterator[Finding]:
     for appset in _application_sets(ctx):
         expansion, _generated_apps = expansion_of(appset, ctx)
-        if expansion.status != "not-expandable":
-            continue
+        if expansion.status != "not-expandable" or expansion.rejected:
+            continue  # what Argo CD itself rejects is applicationset-template-fails
         yield ctx.finding(
             APPLICATIONSET_NOT_EXPANDED,
             f"ApplicationSet {appset.name} is not expanded: {expansion.reason}; the Applications it "
@@ -122,6 +122,13 @@ def check_applicationset_not_expanded(ctx: CheckContext) -> Iterator[Finding]:
 def check_applicationset_template_fails(ctx: CheckContext) -> Iterator[Finding]:
     for appset in _application_sets(ctx):
         expansion, generated = expansion_of(appset, ctx)
+        if expansion.rejected:
+            yield ctx.finding(
+                APPLICATIONSET_TEMPLATE_FAILS,
+                f"ApplicationSet {appset.name}: Argo CD generates nothing from it: {expansion.reason}",
+                resource=appset,
+                pointer=expansion.pointer,
+            )
         for failure in expansion.failures:
             shown = (
                 ", ".join(f"{k}={v}" for k, v in describe(failure.params).items())

@@ -677,3 +677,19 @@ def test_malformed_application_sets_never_crash(spec: str) -> None:
     expansion = expand({"metadata": {"name": "bad"}, "spec": yaml.safe_load(spec)}, tree=None)
     assert expansion.status in ("expanded", "symbolic", "not-expandable")
     assert expand("not a mapping", tree=None).status == "not-expandable"  # type: ignore[arg-type]
+
+
+def test_fasttemplate_list_values_must_be_strings_as_argo_cd_requires() -> None:
+    appset = """
+        metadata: {name: typed}
+        spec:
+          GO
+          generators: [{list: {elements: [{cluster: a, replicas: 3}]}}]
+          template: {metadata: {name: '{{cluster}}'}}
+    """
+    rejected = run(appset.replace("GO", ""))
+    assert (rejected.status, rejected.rejected) == ("not-expandable", True)
+    assert "replicas=3 is not a string" in rejected.reason
+    assert rejected.pointer == ("spec", "generators", 0)
+    # Go templates take the element as decoded JSON.
+    assert names(run(appset.replace("GO", "goTemplate: true").replace("{{cluster}}", "{{.cluster}}"))) == ["a"]
