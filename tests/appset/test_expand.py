@@ -692,4 +692,6 @@ def test_fasttemplate_list_values_must_be_strings_as_argo_cd_requires() -> None:
     assert "replicas=3 is not a string" in rejected.reason
     assert rejected.pointer == ("spec", "generators", 0)
     # Go templates take the element as decoded JSON.
-    assert names(run(appset.replace("GO", "goTemplate: true").replace("{{cluster}}", "{{.cluster}}"))) == ["a"]
+    assert names(
+        run(appset.replace("GO", "goTemplate: true").replace("{{cluster}}", "{{.cluster}}"))
+    ) == ["a"]
