@@ -26,7 +26,7 @@ from gitops_lint.appset.functions import normalize
 from gitops_lint.appset.gotemplate import DEFAULT_OPTIONS, Options, TemplateError, Unsupported
 from gitops_lint.appset.render import render_tree
 from gitops_lint.appset.tree import RepoTree, directories_of
-from gitops_lint.appset.values import PartialParams, from_json
+from gitops_lint.appset.values import PartialParams, from_json, printed
 
 CLUSTER_SECRET_LABEL = "argocd.argoproj.io/secret-type"
 LOCAL_CLUSTER_NAME = "in-cluster"
@@ -207,16 +207,10 @@ def _not_a_string(key: str, value: Any) -> str:
     )
 
 
-def _flat_value(value: Any) -> Any:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return str(value)
-    if value is None:
-        return ""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+def _flat_value(value: Any) -> str:
+    """A flattened leaf as Argo CD writes it (`fmt.Sprintf("%v")` of the decoded JSON value:
+    3 not 3.0, <nil> for null)."""
+    return value if isinstance(value, str) else printed(from_json(value), nested=True)
 
 
 # --- clusters -----------------------------------------------------------------------------------

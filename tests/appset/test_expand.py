@@ -695,3 +695,22 @@ def test_fasttemplate_list_values_must_be_strings_as_argo_cd_requires() -> None:
     assert names(
         run(appset.replace("GO", "goTemplate: true").replace("{{cluster}}", "{{.cluster}}"))
     ) == ["a"]
+
+
+def test_git_files_leaves_print_as_go_does(make_repo: Callable[..., Path]) -> None:
+    root = make_repo(
+        {
+            "cfg/a/config.json": '{"replicas": 3.0, "ratio": 0.5, "on": true, "gone": null, "tags": ["x", "y"]}'
+        }
+    )
+    expansion = run(
+        f"""
+        metadata: {{name: leaves}}
+        spec:
+          generators: [{{git: {{repoURL: {THIS_REPO}, revision: main, files: [{{path: 'cfg/*/config.json'}}]}}}}]
+          template:
+            metadata: {{name: 'n-{{{{replicas}}}}-{{{{ratio}}}}-{{{{on}}}}-{{{{gone}}}}-{{{{tags.1}}}}'}}
+    """,
+        tree_of(root),
+    )
+    assert names(expansion) == ["n-3-0.5-true-<nil>-y"]
