@@ -135,10 +135,10 @@ def _note(appset: Resource, expansion: Expansion, ctx: CheckContext) -> None:
             "generates, fields that depend on the parameters left out"
         )
     if expansion.capped:
+        kept = len(expansion.applications) + len(expansion.failures)
         ctx.note(
-            f"{where(appset)}: generates {expansion.produced if expansion.produced else 'more'}+ "
-            f"Applications; only the first {len(expansion.applications) + len(expansion.failures)} "
-            "are checked (applicationsets.max_generated)"
+            f"{where(appset)}: generates more than {kept} Applications; only the first {kept} are "
+            "checked (applicationsets.max_generated in .gitops-lint.yaml)"
         )
 
 

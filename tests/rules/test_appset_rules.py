@@ -386,3 +386,16 @@ def test_invalid_applicationsets_config_is_a_usage_error(make_repo: Callable[...
     result = run_cli("check", str(root))
     assert result.exit_code == 2
     assert "applicationsets" in result.output and "Traceback" not in result.output
+
+
+def test_a_capped_expansion_says_so(make_repo: Callable[..., Path]) -> None:
+    elements = "".join(f"        - {{n: '{i}'}}\n" for i in range(5))
+    root = make_repo({
+        ".gitops-lint.yaml": "applicationsets: {max_generated: 3}\n",
+        "appsets/many.yaml": "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\n"
+        "metadata: {name: many, namespace: argocd}\nspec:\n  generators:\n    - list:\n        elements:\n"
+        + elements + "  template: {metadata: {name: 'app-{{n}}'}, spec: {project: default}}\n",
+    })  # fmt: skip
+    result = run_cli("check", str(root), "--no-render", "--verbose", "--rule", "self-heal-required")
+    assert "generates more than 3 Applications; only the first 3 are checked" in result.stderr
+    assert result.output.count("does not self-heal") == 3
