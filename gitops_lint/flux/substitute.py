@@ -291,7 +291,7 @@ class _Parser:
                 raise SubstitutionError("variable substitution failed: missing closing brace")
             char = self._peek()
             following = self.text[self.pos + 1:self.pos + 2]
-            if char == "\\" and following in ("/", "\\") or char == "$" and following == "$":
+            if (char == "\\" and following in ("/", "\\")) or (char == "$" and following == "$"):
                 out.append(following)
                 self.pos += 2
                 continue
