@@ -20,6 +20,7 @@ from gitops_lint.config import find_chosen_kustomize, ignored_executables_warnin
 from gitops_lint.context import CheckContext
 from gitops_lint.environments import is_production, is_staging, resolve_environment
 from gitops_lint.errors import UsageError
+from gitops_lint.flux.model import empty_render_consequence
 from gitops_lint.model import Finding, Resource, Severity
 from gitops_lint.progress import Progress
 from gitops_lint.render.cache import (
@@ -392,14 +393,10 @@ def _apply(
         return _locate_failure(ctx, graph, target, outcome)
     items = outcome.get("items") or []
     if not items:
-        deployed = bool(graph.applications_of(target))
-        # Deployed by an Application, an empty render makes Argo CD prune what it had applied:
-        # worth a warning. Deployed by nothing we know of (placeholders `flux bootstrap` fills
-        # in, say), it is a fact about the tree, not a problem.
-        consequence = (
-            "Argo CD would apply nothing (and prune everything this Application had deployed)"
-            if deployed else "no Argo CD Application deploys it, so nothing is at stake"
-        )
+        # Deployed by an Application (or a pruning Flux Kustomization), an empty render makes the
+        # agent prune what it had applied: worth a warning. Deployed by nothing we know of
+        # (placeholders `flux bootstrap` fills in, say), it is a fact about the tree, not a problem.
+        consequence, deployed = empty_render_consequence(ctx, target, bool(graph.applications_of(target)))
         findings.append(
             ctx.finding(
                 KUSTOMIZE_BUILD_FAILS,
