@@ -230,3 +230,62 @@ def test_prune_severity_follows_the_argocd_rule_when_only_that_is_configured(mak
     files[".gitops-lint.yaml"] = "rules:\n  no-auto-prune-in-production: off\n"
     _, report = check_json(make_repo(files, name="off"))
     assert findings(report, "flux-prune-in-production") == []
+
+
+def test_chart_version_constraints() -> None:
+    from gitops_lint.flux.rules import open_version
+
+    for pinned in ("6.5.4", "~6.5.0", "^6.5.0", ">=6.5.0 <7.0.0", "6.5.x", "=6.5.4"):
+        assert open_version(pinned) is None, pinned
+    for open_ in (None, "", "*", ">=1.0.0", ">1.0.0-alpha", "x", ">=1.0.0 || ~2.0.0"):
+        assert open_version(open_) is not None, open_
+
+
+def test_interval_floor_reads_go_durations() -> None:
+    from gitops_lint.flux.rules import duration_seconds
+
+    assert duration_seconds("1h30m") == 5400
+    assert duration_seconds("45s") == 45
+    assert duration_seconds("500ms") == 0.5
+    assert duration_seconds("10 minutes") is None
+
+
+def test_sources_tenants_suspension_and_intervals(make_repo: Callable[..., Path]) -> None:
+    source = (
+        "apiVersion: source.toolkit.fluxcd.io/v1\nkind: {kind}\nmetadata:\n  name: {name}\n  namespace: flux-system\n"
+        "spec:\n  interval: {interval}\n  url: {url}\n{ref}"
+    )
+    files = {
+        **OWNED,
+        "clusters/production/sources.yaml": "---\n".join([
+            source.format(kind="GitRepository", name="apps", interval="5m", url="https://example.com/apps",
+                          ref="  ref:\n    branch: main\n"),
+            source.format(kind="GitRepository", name="release", interval="5m", url="https://example.com/apps",
+                          ref="  ref:\n    branch: release/v1.2\n"),
+            source.format(kind="GitRepository", name="tagged", interval="5m", url="https://example.com/apps",
+                          ref="  ref:\n    tag: v1.2.3\n"),
+            source.format(kind="GitRepository", name="default-branch", interval="30s", url="https://example.com/apps",
+                          ref=""),
+            source.format(kind="OCIRepository", name="latest", interval="5m", url="oci://ghcr.io/example/manifests",
+                          ref="  ref:\n    tag: latest\n"),
+        ]),
+        "clusters/staging/sources.yaml": source.format(kind="GitRepository", name="apps", interval="5m",
+                                                       url="https://example.com/apps", ref="  ref:\n    branch: main\n"),
+        "tenants/team-a.yaml": ks("team-a", "./apps").replace("namespace: flux-system", "namespace: team-a")
+        + "  suspend: true\n",
+        "apps/web.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n  namespace: web\n",
+    }
+    _, report = check_json(make_repo(files))
+    pinned = sorted(f["message"] for f in findings(report, "flux-production-ref-pinned"))
+    assert pinned == [
+        "production GitRepository flux-system/apps follows the branch 'main'",
+        "production GitRepository flux-system/default-branch sets no ref (it follows the default branch)",
+        "production OCIRepository flux-system/latest follows the `latest` tag",
+    ]
+    assert [f["message"] for f in findings(report, "flux-interval-floor")] == [
+        "GitRepository flux-system/default-branch reconciles every 30s (below 1m)"
+    ]
+    [tenant] = findings(report, "flux-tenant-service-account")
+    assert tenant["path"] == "tenants/team-a.yaml"
+    [suspended] = findings(report, "flux-suspended")
+    assert suspended["path"] == "tenants/team-a.yaml" and suspended["line"] == 13
