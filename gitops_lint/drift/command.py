@@ -28,6 +28,7 @@ from gitops_lint.drift.destinations import (
     resolve_destination,
     server_host,
 )
+from gitops_lint.drift.flux import FluxTargets, flux_tracked, load_flux_targets
 from gitops_lint.drift.health import assess
 from gitops_lint.drift.ignore import IgnoreRule, parse_rules
 from gitops_lint.drift.live import LiveFetch, LiveSource, Want
@@ -101,7 +102,7 @@ def tracked_app(obj: Obj) -> set[str]:
     return apps
 
 
-def _targets(options: DriftOptions, repo: Path, notes: list[str]) -> list[AuditTarget]:
+def _targets(options: DriftOptions, repo: Path, notes: list[str], flux: FluxTargets) -> list[AuditTarget]:
     if options.adhoc_path:
         if not options.adhoc_namespace:
             raise UsageError("--path needs --namespace (and --context, or --live-snapshot)")
@@ -123,6 +124,7 @@ def _targets(options: DriftOptions, repo: Path, notes: list[str]) -> list[AuditT
         ]  # fmt: skip
     targets, discovery_notes = discover_targets(repo)
     notes.extend(discovery_notes)
+    targets += flux.targets
     if options.destinations:
         wanted = set(options.destinations)
         targets = [
@@ -133,11 +135,11 @@ def _targets(options: DriftOptions, repo: Path, notes: list[str]) -> list[AuditT
         known = {target.name for target in targets}
         unknown = [name for name in options.apps if name not in known]
         if unknown:
-            raise UsageError(f"--app {', '.join(unknown)}: no such Application in {repo}")
+            raise UsageError(f"--app {', '.join(unknown)}: no such Application or Flux Kustomization in {repo}")
         targets = [target for target in targets if target.name in options.apps]
     if not targets:
         raise UsageError(
-            f"no Argo CD Applications found in {repo}; audit a kustomization with "
+            f"no Argo CD Applications or Flux Kustomizations found in {repo}; audit a kustomization with "
             "--path OVERLAY --context CTX --namespace NS"
         )
     return targets
@@ -261,7 +263,7 @@ def _index(objects: list[Obj], scopes: dict[tuple[str, str], bool]) -> tuple[dic
         if not isinstance(obj.get("metadata"), dict):
             continue
         index[object_key(obj, scopes)] = obj
-        for app in tracked_app(obj):
+        for app in tracked_app(obj) | flux_tracked(obj):
             tracked[app].append(obj)
     return index, tracked
 
@@ -273,12 +275,14 @@ def run_drift(options: DriftOptions, live: LiveSource | None = None) -> DriftRes
         raise UsageError(f"{repo}: not a directory")
     config = load_config(options.config_path or find_config(repo), repo)
     notes: list[str] = []
-    targets = _targets(options, repo, notes)
+    kustomize = find_chosen_kustomize(options.kustomize, config)
+    flux = FluxTargets() if options.adhoc_path else load_flux_targets(repo, kustomize, config, config.kustomize_timeout)
+    notes.extend(flux.notes)
+    targets = _targets(options, repo, notes, flux)
     warnings: list[str] = []
     ignored = ignored_executables_warning(config)
     if ignored:
         warnings.append(ignored)
-    kustomize = find_chosen_kustomize(options.kustomize, config)
     source: LiveSource = live or (
         LiveSnapshot(options.live_snapshot) if options.live_snapshot
         else KubernetesLive(options.kubeconfig, options.timeout, options.workers, deadline=started + options.deadline)
@@ -293,7 +297,8 @@ def run_drift(options: DriftOptions, live: LiveSource | None = None) -> DriftRes
         # kustomize runs are independent processes: render Applications side by side.
         with ThreadPoolExecutor(max_workers=max(1, min(options.workers, len(targets)))) as pool:
             futures = {
-                pool.submit(desired_state, target, trees, kustomize, config.kustomize_timeout): index
+                pool.submit(flux.state, target) if flux.owns(target)
+                else pool.submit(desired_state, target, trees, kustomize, config.kustomize_timeout): index
                 for index, target in enumerate(targets)
             }
             for future in as_completed(futures):
@@ -343,6 +348,9 @@ def run_drift(options: DriftOptions, live: LiveSource | None = None) -> DriftRes
                 targets[index], destination, desired[index], fetch, live_index, tracked,
                 config, options.extra_is_drift,
             )  # fmt: skip
+            if flux.owns(targets[index]):
+                flux.settle(targets[index], results[index])
+                _roll_up(results[index], options.extra_is_drift)
             progress.step(f"audit {targets[index].name}")
         compare_seconds += time.perf_counter() - compare_started
     progress.close()
