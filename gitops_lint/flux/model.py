@@ -643,22 +643,3 @@ def kustomization_environment(kustomization: FluxKustomization, ctx: CheckContex
     """Its file's environment, else the one its `spec.path` names (`./apps/production`)."""
     return kustomization.environment or _path_environment(ctx, repo_directory(kustomization.path))
 
-
-BOOTSTRAP_FILES = ("gotk-components.yaml", "gotk-sync.yaml")
-
-
-def empty_render_consequence(ctx: CheckContext, directory: str, argocd_deployed: bool) -> tuple[str, bool]:
-    """What an empty kustomization root means, in the words of the agent that deploys it:
-    (the consequence, whether something deploys it)."""
-    if argocd_deployed:
-        return "Argo CD would apply nothing (and prune everything this Application had deployed)", True
-    engines = engines_of(ctx.resources)
-    if engines.flux:
-        estate = estate_for(ctx)
-        generators = [generator.doc for generator in estate.generators]
-        pruning = [k for k in estate.kustomizations if local_directory(k.doc, generators) == directory and k.prune]
-        if pruning:
-            return (f"Flux would apply nothing (and prune everything {pruning[0].label} had deployed)", True)
-        if any(f"{directory}/{name}" in ctx.sources for name in BOOTSTRAP_FILES):
-            return "its gotk-*.yaml files are placeholders `flux bootstrap` fills in, so nothing is at stake", False
-    return f"no {engines.deployers()} deploys it, so nothing is at stake", False

@@ -20,7 +20,7 @@ from gitops_lint.config import find_chosen_kustomize, ignored_executables_warnin
 from gitops_lint.context import CheckContext
 from gitops_lint.environments import is_production, is_staging, resolve_environment
 from gitops_lint.errors import UsageError
-from gitops_lint.flux.model import empty_render_consequence
+from gitops_lint.flux.words import empty_render_consequence, helm_charts_fix, plugin_fix
 from gitops_lint.model import Finding, Resource, Severity
 from gitops_lint.progress import Progress
 from gitops_lint.render.cache import (
@@ -200,7 +200,7 @@ def _skip_reason(
             path=kustomization.file,
             line=1,
             severity=Severity.INFO,
-            fix="Nothing to do if Argo CD runs kustomize with --enable-helm; its raw files are checked.",
+            fix=helm_charts_fix(ctx),
             environment=resolve_environment(ctx.config, kustomization.file),
         )
     return None, None
@@ -626,8 +626,7 @@ def _plugin_finding(ctx: CheckContext, failure: _Failure) -> Finding:
         path=failure.path,
         line=failure.line,
         severity=Severity.INFO,
-        fix="Nothing to do if Argo CD (or your CI) runs kustomize with the plugin installed and "
-        "`--enable-alpha-plugins`/`--enable-exec`.",
+        fix=plugin_fix(ctx),
         environment=resolve_environment(ctx.config, failure.path),
     )
 

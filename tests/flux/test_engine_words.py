@@ -97,3 +97,19 @@ def test_argo_cd_repos_keep_argo_cd_words(make_repo: Callable[..., Path]) -> Non
     messages = {f["path"]: f["message"] for f in report["findings"] if f["rule"] == "kustomize-build-fails"}
     assert "Argo CD would apply nothing" in messages["web/kustomization.yaml"]
     assert "no Argo CD Application deploys it" in messages["other/kustomization.yaml"]
+
+
+def test_helm_charts_roots_in_a_flux_repo_say_flux_cannot_build_them(make_repo: Callable[..., Path]) -> None:
+    require_tool("kubectl")
+    charts = (
+        "helmCharts:\n  - name: podinfo\n    repo: https://stefanprodan.github.io/podinfo\n    version: 6.5.4\n"
+        "    releaseName: podinfo\n"
+    )
+    files = {**OWNED, "clusters/production/apps.yaml": FLUX_KS.format(prune="false"), "apps/kustomization.yaml": charts}
+    _, report = check_json(make_repo(files))
+    [finding] = [f for f in report["findings"] if f["rule"] == "kustomize-build-fails"]
+    assert "HelmRelease" in finding["fix"] and "Argo" not in finding["fix"]
+    files["argocd/app.yaml"] = APPLICATION
+    _, report = check_json(make_repo(files, name="both"))
+    [finding] = [f for f in report["findings"] if f["rule"] == "kustomize-build-fails"]
+    assert "Argo CD runs kustomize with --enable-helm" in finding["fix"]
