@@ -729,6 +729,54 @@ def check_substitution(ctx: CheckContext) -> Iterator[Finding]:
                 )
 
 
+# --- flux-helmrelease-not-rendered ----------------------------------------------------------------
+
+FLUX_HELMRELEASE_NOT_RENDERED = meta(
+    "flux-helmrelease-not-rendered",
+    "A HelmRelease's chart is not rendered, so what it deploys is not checked",
+    "info",
+    "flux",
+    "helm-controller renders the chart with the HelmRelease's values in the cluster. gitops-lint "
+    "checks the HelmRelease itself (schema, references, pinning) but not the objects the chart "
+    "makes: a chart from a Helm or OCI repository needs the network, and charts are not rendered "
+    "by this build. One note per HelmRelease, so the unchecked part of the estate is visible.",
+    "Nothing to do; to check the chart's output, render it in CI (`helm template` with the same "
+    "values) and run gitops-lint on the result.",
+    passing=(
+        "# file: apps/web.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n  namespace: web\n",
+    ),
+    failing=(
+        "# file: apps/podinfo.yaml\napiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\n"
+        "metadata:\n  name: podinfo  # expect: flux-helmrelease-not-rendered\n  namespace: podinfo\nspec:\n"
+        "  interval: 10m\n  chart:\n    spec:\n      chart: podinfo\n      version: 6.5.4\n"
+        "      sourceRef:\n        kind: HelmRepository\n        name: podinfo\n",
+    ),
+    references=("https://fluxcd.io/flux/components/helm/helmreleases/",),
+)
+
+
+@repo_rule(FLUX_HELMRELEASE_NOT_RENDERED)
+def check_helmrelease_rendered(ctx: CheckContext) -> Iterator[Finding]:
+    for release in estate_for(ctx).releases:
+        if not ctx.in_focus(release.resource.path):
+            continue
+        source = release.chart_source_ref
+        chart = str(release.chart_spec.get("chart") or "")
+        if source is None:
+            continue
+        if source.kind in ("GitRepository", "Bucket"):
+            what = f"its chart {chart or '(no path)'} from {source.label} is a chart directory, which this build does not render"
+        else:
+            version = f" {release.chart_version}" if release.chart_version else ""
+            named = f"chart {chart}{version} from " if chart else ""
+            what = f"its {named}{source.label} is a remote chart, not rendered"
+        yield ctx.finding(
+            FLUX_HELMRELEASE_NOT_RENDERED,
+            f"{release.label}: {what}; the objects it deploys are not checked",
+            resource=release.resource, pointer=("metadata", "name"),
+        )
+
+
 RULES = [
     check_references,
     check_cycles,
@@ -741,4 +789,5 @@ RULES = [
     check_decryption,
     check_tenant_service_account,
     check_substitution,
+    check_helmrelease_rendered,
 ]

@@ -289,3 +289,22 @@ def test_sources_tenants_suspension_and_intervals(make_repo: Callable[..., Path]
     assert tenant["path"] == "tenants/team-a.yaml"
     [suspended] = findings(report, "flux-suspended")
     assert suspended["path"] == "tenants/team-a.yaml" and suspended["line"] == 13
+
+
+def test_each_helmrelease_says_its_chart_is_not_rendered(make_repo: Callable[..., Path]) -> None:
+    release = (
+        "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: {name}\n  namespace: web\n"
+        "spec:\n  interval: 30m\n  chart:\n    spec:\n      chart: {chart}\n      version: 1.2.3\n"
+        "      sourceRef:\n        kind: {kind}\n        name: charts\n        namespace: flux-system\n"
+    )
+    files = {**OWNED, "apps/releases.yaml": release.format(name="remote", chart="web", kind="HelmRepository")
+             + "---\n" + release.format(name="local", chart="./charts/web", kind="GitRepository")}
+    _, report = check_json(make_repo(files))
+    messages = sorted(f["message"] for f in findings(report, "flux-helmrelease-not-rendered"))
+    assert messages == [
+        "HelmRelease web/local: its chart ./charts/web from GitRepository flux-system/charts is a chart directory, "
+        "which this build does not render; the objects it deploys are not checked",
+        "HelmRelease web/remote: its chart web 1.2.3 from HelmRepository flux-system/charts is a remote chart, "
+        "not rendered; the objects it deploys are not checked",
+    ]
+    assert {f["severity"] for f in findings(report, "flux-helmrelease-not-rendered")} == {"info"}
