@@ -8,12 +8,14 @@ Kustomization's `targetNamespace`.
 
 from __future__ import annotations
 
+import copy
 import json
 import posixpath
 import re
 import weakref
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import yaml
@@ -23,6 +25,7 @@ from gitops_lint.environments import environment_from_path
 from gitops_lint.model import Resource
 from gitops_lint.render.graph import graph_for, repo_directory
 
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 KUSTOMIZE_GROUP = "kustomize.toolkit.fluxcd.io"
 HELM_GROUP = "helm.toolkit.fluxcd.io"
 SOURCE_GROUP = "source.toolkit.fluxcd.io"
@@ -253,6 +256,7 @@ class FluxEstate:
     # ConfigMap / Secret names a Kustomization or HelmRelease may read (kind → names).
     data_objects: dict[str, set[tuple[str, str]]] = field(default_factory=dict)
     applied: Applied | None = None
+    _by_name: dict[tuple[str, str], list[FluxObject]] | None = None
 
     def applied_by(self, kustomization: FluxKustomization) -> list[Resource]:
         if self.applied is None:
@@ -274,10 +278,14 @@ class FluxEstate:
         yield from self.sources
 
     def find(self, ref: ObjectRef, kinds: Iterable[str] | None = None) -> FluxObject | None:
-        wanted = set(kinds) if kinds is not None else {ref.kind}
-        for candidate in (*self.kustomizations, *self.releases, *self.sources, *self.generators):
-            if candidate.kind in wanted and candidate.name == ref.name and _same_namespace(candidate.namespace, ref.namespace):
-                return candidate
+        if self._by_name is None:
+            self._by_name = {}
+            for candidate in (*self.kustomizations, *self.releases, *self.sources, *self.generators):
+                self._by_name.setdefault((candidate.kind, candidate.name), []).append(candidate)
+        for kind in (set(kinds) if kinds is not None else {ref.kind}):
+            for candidate in self._by_name.get((kind, ref.name), ()):
+                if _same_namespace(candidate.namespace, ref.namespace):
+                    return candidate
         return None
 
     def has_data(self, ref: ObjectRef) -> bool:
@@ -434,12 +442,12 @@ def artifact_directory(generators: Iterable[Mapping[str, Any]], artifact: str, p
         for entry in _list(spec.get("artifacts")):
             if _dict(entry).get("name") != artifact:
                 continue
-            for copy in _list(_dict(entry).get("copy")):
-                alias, _, origin = _text(_dict(copy).get("from")).partition("/")
+            for rule in _list(_dict(entry).get("copy")):
+                alias, _, origin = _text(_dict(rule).get("from")).partition("/")
                 if alias.lstrip("@") not in git_aliases:
                     continue
                 origin = re.sub(r"/?\*\*?$", "", origin).strip("/")
-                destination = _text(_dict(copy).get("to")).partition("/")[2].strip("/")
+                destination = _text(_dict(rule).get("to")).partition("/")[2].strip("/")
                 if destination and path != destination and not path.startswith(f"{destination}/"):
                     continue
                 rest = path[len(destination):].strip("/")
@@ -508,10 +516,7 @@ def _apply_patch(doc: dict[str, Any], patch: Mapping[str, Any]) -> dict[str, Any
     text = patch.get("patch")
     if not isinstance(text, str) or not _targets(_dict(patch.get("target")), doc):
         return doc
-    try:
-        body = yaml.safe_load(text)
-    except yaml.YAMLError:
-        return doc
+    body = copy.deepcopy(_parsed_patch(text))
     if isinstance(body, list):
         return _json_patch(doc, body)
     if isinstance(body, dict):
@@ -525,6 +530,15 @@ def _apply_patch(doc: dict[str, Any], patch: Mapping[str, Any]) -> dict[str, Any
         merged = _merge(doc, body)
         return merged if isinstance(merged, dict) else doc
     return doc
+
+
+@lru_cache(maxsize=256)
+def _parsed_patch(text: str) -> Any:
+    """A patch's YAML, parsed once per run however many objects it is tried on."""
+    try:
+        return yaml.load(text, Loader=_Loader)
+    except yaml.YAMLError:
+        return None
 
 
 def _same_object(body: Mapping[str, Any], doc: Mapping[str, Any]) -> bool:

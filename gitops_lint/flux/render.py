@@ -43,6 +43,7 @@ from gitops_lint.render.kustomize import Kustomize, build
 from gitops_lint.render.origin import pop_origin
 from gitops_lint.repo.files import KUSTOMIZATION_NAMES
 
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 FLUX_BUILD_ARGS = ("--load-restrictor", "LoadRestrictionsNone")
 
 
@@ -94,7 +95,7 @@ def generated_resources(root: Path, directory: str) -> tuple[list[str], str | No
 
 def _not_kubernetes(path: Path) -> str | None:
     try:
-        documents = list(yaml.safe_load_all(path.read_text(encoding="utf-8")))
+        documents = list(yaml.load_all(path.read_text(encoding="utf-8"), Loader=_Loader))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
         return str(error).splitlines()[0] if str(error) else type(error).__name__
     for document in documents:
@@ -142,35 +143,65 @@ def wrapper(root: Path, workdir: Path, directory: str, spec: Mapping[str, Any]) 
     return None
 
 
-def render_kustomization(
-    ctx: CheckContext,
-    estate: FluxEstate,
-    kustomization: FluxKustomization,
-    kustomize: Kustomize,
-    variables: Mapping[str, str] | None,
-    timeout: float = 60.0,
-) -> FluxRender | None:
-    """The objects the Kustomization applies; None when its path is not in this repo.
+@dataclass(frozen=True)
+class FluxBuild:
+    """kustomize's output for one Flux Kustomization (what the render cache keeps)."""
 
-    `variables` are the substitution values (None: unknown, substitution is not evaluated)."""
+    directory: str
+    output: str = ""
+    origin_base: str = ""  # the wrapper directory origin paths are relative to (gone; only the path matters)
+    error: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"directory": self.directory, "output": self.output, "origin_base": self.origin_base, "error": self.error}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> FluxBuild:
+        error = data.get("error")
+        return cls(str(data.get("directory") or ""), str(data.get("output") or ""),
+                   str(data.get("origin_base") or ""), None if error is None else str(error))
+
+
+def path_in_repo(ctx: CheckContext, estate: FluxEstate, kustomization: FluxKustomization) -> str | None:
+    """The repo directory the Kustomization builds, when it is in this repo."""
     generators = [generator.doc for generator in estate.generators]
     directory = local_directory(kustomization.doc, generators)
     if directory is None or (directory and directory not in ctx.files.directories):
         return None
-    result = FluxRender(kustomization, directory)
-    spec = kustomization.spec
+    return directory
+
+
+# What of a Kustomization's spec changes its build (part of the render cache key).
+BUILD_FIELDS = ("targetNamespace", "namePrefix", "nameSuffix", "patches", "images", "components")
+
+
+def build_kustomization(
+    ctx: CheckContext, directory: str, spec: Mapping[str, Any], kustomize: Kustomize, timeout: float = 60.0
+) -> FluxBuild:
+    """Steps 1-3: the path (or Flux's generated kustomization for it) with the Flux-level changes, built."""
     with tempfile.TemporaryDirectory(prefix="gitops-lint-flux-") as temporary:
         workdir = Path(temporary)
         problem = wrapper(ctx.root, workdir, directory, spec)
         if problem:
-            result.error = problem
-            return result
+            return FluxBuild(directory, error=problem)
         built = build(kustomize, workdir, timeout=timeout, extra_args=FLUX_BUILD_ARGS)
         origin_base = os.path.realpath(workdir)
     if not built.ok:
-        result.error = built.error.replace(origin_base, "<flux build>")
+        return FluxBuild(directory, error=built.error.replace(origin_base, "<flux build>"))
+    return FluxBuild(directory, built.output, origin_base)
+
+
+def finish(
+    ctx: CheckContext, kustomization: FluxKustomization, built: FluxBuild, variables: Mapping[str, str] | None
+) -> FluxRender:
+    """Steps 4-5: commonMetadata and postBuild substitution on each built object, located in its source."""
+    directory = built.directory
+    result = FluxRender(kustomization, directory)
+    if built.error is not None:
+        result.error = built.error
         return result
-    docs = [doc for doc in yaml.safe_load_all(built.output) if isinstance(doc, dict)]
+    spec = kustomization.spec
+    docs = [doc for doc in yaml.load_all(built.output, Loader=_Loader) if isinstance(doc, dict)]
     common: Mapping[str, Any] = spec["commonMetadata"] if isinstance(spec.get("commonMetadata"), dict) else {}
     cleaned: dict[str, str] = {}
     if variables:
@@ -181,7 +212,7 @@ def render_kustomization(
             return result
     result.substituted = bool(cleaned)
     for doc in docs:
-        origin = pop_origin(doc, origin_base, ctx.root)
+        origin = pop_origin(doc, built.origin_base, ctx.root)
         _apply_common_metadata(doc, common)
         path = origin.path or _file_defining(ctx, directory, doc, spec) or kustomization.resource.path
         index, line = _source_document(ctx, path, doc)
@@ -197,6 +228,24 @@ def render_kustomization(
             source = Resource(substituted, path, line, index, environment=source.environment, rendered_from=directory)
         result.resources.append(source)
     return result
+
+
+def render_kustomization(
+    ctx: CheckContext,
+    estate: FluxEstate,
+    kustomization: FluxKustomization,
+    kustomize: Kustomize,
+    variables: Mapping[str, str] | None,
+    timeout: float = 60.0,
+) -> FluxRender | None:
+    """The objects the Kustomization applies; None when its path is not in this repo.
+
+    `variables` are the substitution values (None: unknown, substitution is not evaluated)."""
+    directory = path_in_repo(ctx, estate, kustomization)
+    if directory is None:
+        return None
+    built = build_kustomization(ctx, directory, kustomization.spec, kustomize, timeout)
+    return finish(ctx, kustomization, built, variables)
 
 
 def _apply_common_metadata(doc: dict[str, Any], common: Mapping[str, Any]) -> None:

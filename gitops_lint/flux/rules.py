@@ -7,6 +7,7 @@ Flux Kustomization that applies it, so what a parent injects (decryption, postBu
 from __future__ import annotations
 
 import re
+import weakref
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -25,7 +26,7 @@ from gitops_lint.flux.model import (
     local_directory,
 )
 from gitops_lint.flux.substitute import SubstitutionError, clean_values, is_disabled, undefined_at
-from gitops_lint.model import Finding, Severity
+from gitops_lint.model import Finding, Resource, Severity
 from gitops_lint.render.graph import repo_directory
 from gitops_lint.rules.argocd import ApplicationSource, is_this_repo
 from gitops_lint.rules.base import meta, repo_rule
@@ -681,10 +682,25 @@ def variables_of(kustomization: FluxKustomization, ctx: CheckContext, estate: Fl
     return variables
 
 
+_DATA_INDEX: dict[int, tuple[Any, dict[tuple[str, str], list[Resource]]]] = {}
+
+
+def _data_resources(ctx: CheckContext, kind: str, name: str) -> list[Resource]:
+    """ConfigMaps and Secrets by (kind, name), indexed once per run."""
+    entry = _DATA_INDEX.get(id(ctx))
+    if entry is None or entry[0]() is not ctx:
+        index: dict[tuple[str, str], list[Resource]] = {}
+        for resource in ctx.checked_resources():
+            if resource.kind in _DATA_KINDS and resource.api_version == "v1":
+                index.setdefault((resource.kind, resource.name), []).append(resource)
+        key = id(ctx)
+        entry = (weakref.ref(ctx, lambda _ref: _DATA_INDEX.pop(key, None)), index)
+        _DATA_INDEX[key] = entry
+    return entry[1].get((kind, name), [])
+
+
 def _data_of(ctx: CheckContext, ref: ObjectRef) -> dict[str, str] | None:
-    for resource in ctx.checked_resources():
-        if resource.kind != ref.kind or resource.api_version != "v1" or resource.name != ref.name:
-            continue
+    for resource in _data_resources(ctx, ref.kind, ref.name):
         if ref.namespace and resource.namespace and resource.namespace != ref.namespace:
             continue
         keys: dict[str, str] = {}
@@ -699,9 +715,29 @@ def _data_of(ctx: CheckContext, ref: ObjectRef) -> dict[str, str] | None:
 
 @repo_rule(FLUX_SUBSTITUTION_UNDEFINED)
 def check_substitution(ctx: CheckContext) -> Iterator[Finding]:
+    from gitops_lint.flux.stage import flux_renders
+
     estate = estate_for(ctx)
+    renders = flux_renders(ctx)
     for kustomization in estate.kustomizations:
         if kustomization.post_build is None:
+            continue
+        rendered = renders.get(id(kustomization.resource))
+        if rendered is not None and rendered.error is None:
+            # The Flux render substituted every object it applies: its findings are exact.
+            seen_render: set[tuple[str, int, str]] = set()
+            for undefined in rendered.undefined:
+                if not ctx.in_focus(undefined.resource.path):
+                    continue
+                line = ctx.locate(undefined.resource, undefined.pointer)
+                if (undefined.resource.path, line, undefined.name) in seen_render:
+                    continue
+                seen_render.add((undefined.resource.path, line, undefined.name))
+                yield ctx.finding(
+                    FLUX_SUBSTITUTION_UNDEFINED,
+                    f"${{{undefined.name}}} has no value in {kustomization.label} and no default: Flux writes an empty string",
+                    resource=undefined.resource, line=line,
+                )
             continue
         raw = variables_of(kustomization, ctx, estate)
         if raw is None or not raw:
@@ -777,6 +813,54 @@ def check_helmrelease_rendered(ctx: CheckContext) -> Iterator[Finding]:
         )
 
 
+# --- flux-build-fails -------------------------------------------------------------------------------
+
+FLUX_BUILD_FAILS = meta(
+    "flux-build-fails",
+    "kustomize-controller cannot build a Flux Kustomization",
+    "error",
+    "flux",
+    "kustomize-controller builds the Kustomization's path with its own `patches`, `images`, "
+    "`targetNamespace`, `namePrefix` and `components`, after generating a kustomization for a "
+    "path that has none (which fails on any YAML file there that is not a Kubernetes object). "
+    "When that build fails the Kustomization stays not Ready and nothing in it is applied. "
+    "Reported when the path itself builds (its own failures are kustomize-build-fails).",
+    "Fix what the message names: a patch whose target matches nothing or that does not apply, "
+    "a component path, or a non-Kubernetes YAML file in a path without a kustomization (move "
+    "it out, or add a kustomization.yaml that lists the manifests).",
+    passing=(
+        "# file: clusters/production/apps.yaml\n" + _ks(path="./apps", prune="false")
+        + "# file: apps/web.yaml\n" + _APP,
+    ),
+    failing=(
+        "# file: clusters/production/apps.yaml\n"
+        + _ks(path="./apps", prune="false").replace("path: ./apps", "path: ./apps  # expect: flux-build-fails")
+        + "# file: apps/base/kustomization.yaml\nresources:\n  - web.yaml\n"
+        + "# file: apps/base/web.yaml\n" + _APP + "# file: apps/values.yaml\nreplicas: 2\n",
+    ),
+    references=("https://fluxcd.io/flux/components/kustomize/kustomizations/#generating-a-kustomizationyaml-file",),
+)
+
+
+@repo_rule(FLUX_BUILD_FAILS)
+def check_flux_build(ctx: CheckContext) -> Iterator[Finding]:
+    from gitops_lint.flux.stage import flux_renders
+
+    renders = flux_renders(ctx)
+    for kustomization in estate_for(ctx).kustomizations:
+        rendered = renders.get(id(kustomization.resource))
+        if rendered is None or rendered.error is None or not ctx.in_focus(kustomization.resource.path):
+            continue
+        message = rendered.error.replace(f"{ctx.root}/", "").strip()
+        first = message.splitlines()[0] if message else "the build failed"
+        yield ctx.finding(
+            FLUX_BUILD_FAILS,
+            f"{kustomization.label}: Flux cannot build {kustomization.path!r}: {first[:500]}",
+            resource=kustomization.resource, pointer=("spec", "path"),
+            environment=kustomization_environment(kustomization, ctx),
+        )
+
+
 RULES = [
     check_references,
     check_cycles,
@@ -790,4 +874,5 @@ RULES = [
     check_tenant_service_account,
     check_substitution,
     check_helmrelease_rendered,
+    check_flux_build,
 ]

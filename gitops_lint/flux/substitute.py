@@ -27,6 +27,9 @@ from typing import Any
 
 import yaml
 
+# libyaml when PyYAML has it: every applied object goes through a dump and a load.
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_Dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 VARIABLE_NAME = re.compile(r"^[_a-zA-Z][_a-zA-Z0-9]*$")
 DISABLED_KEY = "kustomize.toolkit.fluxcd.io/substitute"
 
@@ -76,10 +79,12 @@ def substitute_document(doc: dict[str, Any], variables: Mapping[str, str]) -> tu
 
     As the controller: serialised to YAML, substituted as text, parsed again.
     """
-    text = yaml.safe_dump(doc, default_flow_style=False, sort_keys=False, width=1 << 30, allow_unicode=True)
+    text = yaml.dump(doc, Dumper=_Dumper, default_flow_style=False, sort_keys=False, width=1 << 30, allow_unicode=True)
+    if "$" not in text:
+        return doc, ()  # nothing to expand, no `$$` to unescape
     result = substitute(text, variables)
     try:
-        parsed = yaml.safe_load(result.text)
+        parsed = yaml.load(result.text, Loader=_Loader)
     except yaml.YAMLError as error:
         raise SubstitutionError(f"the substituted object is not YAML any more: {_first_line(error)}") from None
     if not isinstance(parsed, dict):

@@ -170,3 +170,28 @@ def test_generated_kustomization_takes_nested_roots_whole_and_rejects_other_yaml
     (root / "apps" / "values.yaml").write_text("replicas: 2\n", encoding="utf-8")
     _, error = generated_resources(root, "apps")
     assert error is not None and "apps/values.yaml" in error
+
+
+def test_check_reports_on_what_flux_applies(make_repo: Callable[..., Path]) -> None:
+    """Findings on a Flux-rendered object name it as the cluster sees it (namespace, prefix,
+    substituted values) and point at its source line."""
+    require_tool("kubectl")
+    from tests.conftest import OWNED, check_json
+
+    extra = "  targetNamespace: web\n  namePrefix: prod-\n  postBuild:\n    substitute:\n      APP: web\n"
+    deployment = DEPLOYMENT.replace("  name: web\n", "  name: ${APP}\n", 1).replace("        - name: web\n", "        - name: ${APP}\n")
+    root = make_repo({
+        **OWNED,
+        "clusters/main/web.yaml": FLUX_KS.format(path="./apps/web", extra=extra),
+        "apps/web/kustomization.yaml": "resources:\n  - deployment.yaml\n",
+        "apps/web/deployment.yaml": deployment.replace("value: ${CLUSTER_NAME}", "value: main"),
+    })
+    _, report = check_json(root)
+    [limits] = [f for f in report["findings"] if f["rule"] == "resources-requests-limits"]
+    assert limits["resource"] == "apps/Deployment web/prod-web"
+    assert "container web of Deployment prod-web" in limits["message"]
+    assert (limits["path"], limits["line"]) == ("apps/web/deployment.yaml", 14)
+    # DOMAIN is used and defined nowhere: found in the render, reported on its source line.
+    [undefined] = [f for f in report["findings"] if f["rule"] == "flux-substitution-undefined"]
+    assert (undefined["path"], undefined["line"]) == ("apps/web/deployment.yaml", 18)
+    assert undefined["message"].startswith("${DOMAIN} has no value in Kustomization flux-system/web")
