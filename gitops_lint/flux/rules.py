@@ -28,6 +28,7 @@ from gitops_lint.flux.model import (
 from gitops_lint.flux.substitute import SubstitutionError, clean_values, is_disabled, undefined_at
 from gitops_lint.model import Finding, Resource, Severity
 from gitops_lint.render.graph import repo_directory
+from gitops_lint.repo.yaml import load_yaml
 from gitops_lint.rules.argocd import ApplicationSource, is_this_repo
 from gitops_lint.rules.base import meta, repo_rule
 from gitops_lint.rules.sops import sops_metadata
@@ -106,7 +107,7 @@ def check_references(ctx: CheckContext) -> Iterator[Finding]:
             refs += [(ref, "dependsOn") for ref in obj.depends_on]
             refs += [(ref, "valuesFrom") for ref in obj.values_from]
         for ref, field_name in refs:
-            if _present(estate, ref):
+            if _present(estate, ref, incremental=ctx.focus is not None):
                 continue
             if ref.kind in _DATA_KINDS:
                 message = (f"{obj.label}: {field_name} names {ref.label}, which nothing in the repo "
@@ -116,9 +117,11 @@ def check_references(ctx: CheckContext) -> Iterator[Finding]:
             yield ctx.finding(FLUX_REFERENCE_MISSING, message, resource=obj.resource, pointer=(*ref.pointer, "name"))
 
 
-def _present(estate: FluxEstate, ref: ObjectRef) -> bool:
+def _present(estate: FluxEstate, ref: ObjectRef, incremental: bool = False) -> bool:
     if ref.kind in _DATA_KINDS:
-        return ref.optional or estate.has_data(ref)
+        # An incremental run loads only the files a change can affect: a ConfigMap or Secret
+        # elsewhere is not in view, so only a whole-repo run says one is missing.
+        return ref.optional or incremental or estate.has_data(ref)
     if ref.name == BOOTSTRAP_NAME and ref.kind in ("GitRepository", "OCIRepository", "Kustomization"):
         return True
     if ref.kind == "ExternalArtifact":
@@ -699,8 +702,29 @@ def _data_resources(ctx: CheckContext, kind: str, name: str) -> list[Resource]:
     return entry[1].get((kind, name), [])
 
 
+def _unloaded_data(ctx: CheckContext, kind: str, name: str) -> list[Resource]:
+    """An incremental run did not load the ConfigMap or Secret: find it in the files it skipped
+    (read only where the name appears)."""
+    found: list[Resource] = []
+    for repo_file in ctx.files.files:
+        if repo_file.path in ctx.sources or not repo_file.path.endswith((".yaml", ".yml")):
+            continue
+        text = ctx.text_of(repo_file.path)
+        if not text or name not in text or kind not in text:
+            continue
+        for document in load_yaml(text).documents:
+            data = document.data
+            if (isinstance(data, dict) and data.get("kind") == kind and data.get("apiVersion") == "v1"
+                    and isinstance(data.get("metadata"), dict) and data["metadata"].get("name") == name):
+                found.append(Resource(data, repo_file.path, document.line, document.index))
+    return found
+
+
 def _data_of(ctx: CheckContext, ref: ObjectRef) -> dict[str, str] | None:
-    for resource in _data_resources(ctx, ref.kind, ref.name):
+    candidates = _data_resources(ctx, ref.kind, ref.name)
+    if not candidates and ctx.focus is not None:
+        candidates = _unloaded_data(ctx, ref.kind, ref.name)
+    for resource in candidates:
         if ref.namespace and resource.namespace and resource.namespace != ref.namespace:
             continue
         keys: dict[str, str] = {}
