@@ -91,10 +91,10 @@ def cluster_of(path: str) -> str:
 def load_flux_targets(repo: Path, kustomize: Kustomize | None, config: Config, timeout: float) -> FluxTargets:
     """Render every Flux Kustomization of `repo` (work tree) whose path is in the repo."""
     from gitops_lint.check import CheckOptions, prepare_context
+    from gitops_lint.check.render import render_repo
     from gitops_lint.flux.model import estate_for
     from gitops_lint.flux.render import render_kustomization
-    from gitops_lint.flux.rules import variables_of
-    from gitops_lint.render.stage import render_repo
+    from gitops_lint.flux.variables import variables_of
 
     found = FluxTargets()
     text_probe = _mentions_flux(repo)

@@ -22,8 +22,9 @@ import yaml
 
 from gitops_lint.context import CheckContext
 from gitops_lint.environments import environment_from_path
+from gitops_lint.estate.sources import repo_directory
 from gitops_lint.model import Resource
-from gitops_lint.render.graph import graph_for, repo_directory
+from gitops_lint.render.graph import graph_for
 
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 KUSTOMIZE_GROUP = "kustomize.toolkit.fluxcd.io"

@@ -22,6 +22,7 @@ import json
 import os
 import posixpath
 import tempfile
+import weakref
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -312,3 +313,17 @@ def render_estate(
         rendered = render_kustomization(ctx, estate, kustomization, kustomize, variables_of(kustomization), timeout)
         if rendered is not None:
             yield rendered
+
+
+_RENDERS: dict[int, tuple[weakref.ref[CheckContext], dict[int, FluxRender]]] = {}
+
+
+def flux_renders(ctx: CheckContext) -> Mapping[int, FluxRender]:
+    """id(Kustomization resource) → its Flux render, for the rules (empty when the step did not run)."""
+    entry = _RENDERS.get(id(ctx))
+    return entry[1] if entry is not None and entry[0]() is ctx else {}
+
+
+def remember_renders(ctx: CheckContext, renders: dict[int, FluxRender]) -> None:
+    key = id(ctx)
+    _RENDERS[key] = (weakref.ref(ctx, lambda _ref: _RENDERS.pop(key, None)), renders)

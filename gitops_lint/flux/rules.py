@@ -7,12 +7,12 @@ Flux Kustomization that applies it, so what a parent injects (decryption, postBu
 from __future__ import annotations
 
 import re
-import weakref
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from gitops_lint.context import CheckContext
 from gitops_lint.environments import is_production
+from gitops_lint.estate.sources import repo_directory
 from gitops_lint.flux.model import (
     BOOTSTRAP_NAME,
     SOURCE_KINDS,
@@ -25,10 +25,10 @@ from gitops_lint.flux.model import (
     kustomization_environment,
     local_directory,
 )
+from gitops_lint.flux.render import flux_renders
 from gitops_lint.flux.substitute import SubstitutionError, clean_values, is_disabled, undefined_at
-from gitops_lint.model import Finding, Resource, Severity
-from gitops_lint.render.graph import repo_directory
-from gitops_lint.repo.yaml import load_yaml
+from gitops_lint.flux.variables import variables_of
+from gitops_lint.model import Finding, Severity
 from gitops_lint.rules.argocd import ApplicationSource, is_this_repo
 from gitops_lint.rules.base import meta, repo_rule
 from gitops_lint.rules.sops import sops_metadata
@@ -666,81 +666,8 @@ FLUX_SUBSTITUTION_UNDEFINED = meta(
     references=("https://fluxcd.io/flux/components/kustomize/kustomizations/#post-build-variable-substitution",),
 )
 
-# A Secret's values never enter a render or a message: its keys are defined, with this value.
-SECRET_VALUE = "SECRET"
-
-
-def variables_of(kustomization: FluxKustomization, ctx: CheckContext, estate: FluxEstate) -> dict[str, str] | None:
-    """The variables the controller would hold: substituteFrom in order, then substitute on top.
-    None when a substituteFrom object is not in the repo (made outside Git: anything may be defined)."""
-    variables: dict[str, str] = {}
-    for ref in kustomization.substitute_from:
-        data = _data_of(ctx, ref)
-        if data is None:
-            if ref.optional:
-                continue
-            return None
-        variables.update(data)
-    variables.update(kustomization.substitute)
-    return variables
-
-
-_DATA_INDEX: dict[int, tuple[Any, dict[tuple[str, str], list[Resource]]]] = {}
-
-
-def _data_resources(ctx: CheckContext, kind: str, name: str) -> list[Resource]:
-    """ConfigMaps and Secrets by (kind, name), indexed once per run."""
-    entry = _DATA_INDEX.get(id(ctx))
-    if entry is None or entry[0]() is not ctx:
-        index: dict[tuple[str, str], list[Resource]] = {}
-        for resource in ctx.checked_resources():
-            if resource.kind in _DATA_KINDS and resource.api_version == "v1":
-                index.setdefault((resource.kind, resource.name), []).append(resource)
-        key = id(ctx)
-        entry = (weakref.ref(ctx, lambda _ref: _DATA_INDEX.pop(key, None)), index)
-        _DATA_INDEX[key] = entry
-    return entry[1].get((kind, name), [])
-
-
-def _unloaded_data(ctx: CheckContext, kind: str, name: str) -> list[Resource]:
-    """An incremental run did not load the ConfigMap or Secret: find it in the files it skipped
-    (read only where the name appears)."""
-    found: list[Resource] = []
-    for repo_file in ctx.files.files:
-        if repo_file.path in ctx.sources or not repo_file.path.endswith((".yaml", ".yml")):
-            continue
-        text = ctx.text_of(repo_file.path)
-        if not text or name not in text or kind not in text:
-            continue
-        for document in load_yaml(text).documents:
-            data = document.data
-            if (isinstance(data, dict) and data.get("kind") == kind and data.get("apiVersion") == "v1"
-                    and isinstance(data.get("metadata"), dict) and data["metadata"].get("name") == name):
-                found.append(Resource(data, repo_file.path, document.line, document.index))
-    return found
-
-
-def _data_of(ctx: CheckContext, ref: ObjectRef) -> dict[str, str] | None:
-    candidates = _data_resources(ctx, ref.kind, ref.name)
-    if not candidates and ctx.focus is not None:
-        candidates = _unloaded_data(ctx, ref.kind, ref.name)
-    for resource in candidates:
-        if ref.namespace and resource.namespace and resource.namespace != ref.namespace:
-            continue
-        keys: dict[str, str] = {}
-        for section in ("data", "stringData"):
-            values = resource.doc.get(section)
-            if isinstance(values, dict):
-                for key, value in values.items():
-                    keys[str(key)] = SECRET_VALUE if ref.kind == "Secret" else ("" if value is None else str(value))
-        return keys
-    return None
-
-
 @repo_rule(FLUX_SUBSTITUTION_UNDEFINED)
 def check_substitution(ctx: CheckContext) -> Iterator[Finding]:
-    from gitops_lint.flux.stage import flux_renders
-
     estate = estate_for(ctx)
     renders = flux_renders(ctx)
     for kustomization in estate.kustomizations:
@@ -868,8 +795,6 @@ FLUX_BUILD_FAILS = meta(
 
 @repo_rule(FLUX_BUILD_FAILS)
 def check_flux_build(ctx: CheckContext) -> Iterator[Finding]:
-    from gitops_lint.flux.stage import flux_renders
-
     renders = flux_renders(ctx)
     for kustomization in estate_for(ctx).kustomizations:
         rendered = renders.get(id(kustomization.resource))

@@ -13,8 +13,6 @@ from __future__ import annotations
 import json
 import os
 import time
-import weakref
-from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -29,7 +27,9 @@ from gitops_lint.flux.render import (
     finish,
     generated_resources,
     path_in_repo,
+    remember_renders,
 )
+from gitops_lint.flux.variables import variables_of
 from gitops_lint.model import Finding
 from gitops_lint.render.cache import FileDigests, RenderCache, render_key
 from gitops_lint.render.graph import graph_for
@@ -50,24 +50,8 @@ class FluxSettings:
         return f"flux|{tool}|{self.kustomize.version}|network={self.allow_network}"
 
 
-_RENDERS: dict[int, tuple[weakref.ref[CheckContext], dict[int, FluxRender]]] = {}
-
-
-def flux_renders(ctx: CheckContext) -> Mapping[int, FluxRender]:
-    """id(Kustomization resource) → its Flux render, for the rules (empty when the step did not run)."""
-    entry = _RENDERS.get(id(ctx))
-    return entry[1] if entry is not None and entry[0]() is ctx else {}
-
-
-def _remember(ctx: CheckContext, renders: dict[int, FluxRender]) -> None:
-    key = id(ctx)
-    _RENDERS[key] = (weakref.ref(ctx, lambda _ref: _RENDERS.pop(key, None)), renders)
-
-
 def render_flux(ctx: CheckContext, settings: FluxSettings, cache: RenderCache) -> list[Finding]:
     """Render every in-repo Flux Kustomization and put its objects in place of the plain render."""
-    from gitops_lint.flux.rules import variables_of
-
     started = time.perf_counter()
     estate = estate_for(ctx)
     if not estate.kustomizations:
@@ -87,7 +71,7 @@ def render_flux(ctx: CheckContext, settings: FluxSettings, cache: RenderCache) -
     renders: dict[int, FluxRender] = {}
     for (kustomization, _directory), built in zip(wanted, builds, strict=True):
         renders[id(kustomization.resource)] = finish(ctx, kustomization, built, variables_of(kustomization, ctx, estate))
-    _remember(ctx, renders)
+    remember_renders(ctx, renders)
     _replace_rendered(ctx, list(renders.values()))
     substituted = sum(1 for r in renders.values() if r.error is None and r.substituted)
     ctx.note(
@@ -194,9 +178,9 @@ def _replace_rendered(ctx: CheckContext, renders: list[FluxRender]) -> None:
 
 def render_flux_stage(ctx: CheckContext, options: Any) -> list[Finding]:
     """The step as `check` runs it: settings from the options and config, the shared render cache."""
-    from gitops_lint.config import find_chosen_kustomize
     from gitops_lint.flux.model import engines_of
     from gitops_lint.render.cache import default_cache_dir
+    from gitops_lint.render.kustomize import find_chosen_kustomize
 
     if not engines_of(ctx.resources).flux:
         return []

@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 
 from gitops_lint.check import CheckOptions, prepare_context
+from gitops_lint.check.render import render_repo
 from gitops_lint.context import CheckContext
 from gitops_lint.flux.model import FluxKustomization, estate_for
 from gitops_lint.flux.render import FluxRender, generated_resources, render_kustomization
-from gitops_lint.flux.rules import variables_of
+from gitops_lint.flux.variables import variables_of
 from gitops_lint.render.kustomize import find_kustomize
-from gitops_lint.render.stage import render_repo
 from tests.conftest import require_tool
 
 FLUX_KS = """\
