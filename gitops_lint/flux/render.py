@@ -1,48 +1,34 @@
-"""Render a Flux Kustomization as kustomize-controller does, and map each object to its source line.
-
-The controller's steps, in its order:
-1. the path of the source; when it holds no kustomization file, one is generated listing every
-   Kubernetes YAML file below it, and each subdirectory that has a kustomization file as a whole
-   (not descended into); a YAML file that is not Kubernetes objects fails the build;
-2. the Kustomization's `targetNamespace`, `namePrefix`/`nameSuffix`, `patches`, `images` and
-   `components` are added to that kustomization (the controller edits it in place; here a
-   wrapper kustomization holds them around the path, so the repo is never touched);
-3. `kustomize build` with `LoadRestrictionsNone` (a path may read files above itself);
-4. `commonMetadata` labels and annotations on every object;
-5. `postBuild` substitution on every object not opted out (gitops_lint/flux/substitute.py).
-
-The wrapper applies the Flux-level changes after the path's own transformers, where the
-controller applies them with them: a patch target or image name written against the names
-*before* the path's own `namePrefix` is the one case where the two differ.
+"""A Flux Kustomization rendered for `check`: the Flux renderer's objects (render/flux.py: the
+path, or Flux's generated kustomization, with the Kustomization's targetNamespace, namePrefix,
+patches, images, components and commonMetadata), then postBuild substitution with the variables
+of the repo's ConfigMaps and Secrets, each undefined variable located, each object mapped to its
+source file and line.
 """
 
 from __future__ import annotations
 
+import copy
 import json
-import os
-import posixpath
-import tempfile
 import weakref
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import yaml
 
 from gitops_lint.context import CheckContext
 from gitops_lint.flux.model import FluxEstate, FluxKustomization, local_directory
-from gitops_lint.flux.substitute import (
+from gitops_lint.model import Resource
+from gitops_lint.render.kustomize import Kustomize
+from gitops_lint.render.registry import renderer_for
+from gitops_lint.render.renderer import PostBuild, RenderEnv, RenderFailure, Source
+from gitops_lint.render.substitute import (
     SubstitutionError,
     clean_values,
     is_disabled,
     substitute_document,
     undefined_at,
 )
-from gitops_lint.model import Resource
-from gitops_lint.render.kustomize import Kustomize, build
-from gitops_lint.render.origin import pop_origin
-from gitops_lint.repo.files import KUSTOMIZATION_NAMES
 
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 FLUX_BUILD_ARGS = ("--load-restrictor", "LoadRestrictionsNone")
@@ -69,98 +55,27 @@ class FluxRender:
     error: str | None = None  # the build or the substitution failed: what the controller would say
 
 
-def generated_resources(root: Path, directory: str) -> tuple[list[str], str | None]:
-    """What Flux's generated kustomization lists for a path without one (repo-relative), or the
-    error the controller stops with."""
-    base = root / directory if directory else root
-    found: list[str] = []
-    for current, subdirectories, files in os.walk(base):
-        subdirectories.sort()
-        relative_dir = os.path.relpath(current, root)
-        relative_dir = "" if relative_dir == "." else Path(relative_dir).as_posix()
-        if current != str(base) and any((Path(current) / name).is_file() for name in KUSTOMIZATION_NAMES):
-            found.append(relative_dir)
-            subdirectories[:] = []
-            continue
-        subdirectories[:] = [name for name in subdirectories if name != ".git"]
-        for name in sorted(files):
-            if not name.endswith((".yaml", ".yml")):
-                continue
-            path = posixpath.join(relative_dir, name) if relative_dir else name
-            problem = _not_kubernetes(root / path)
-            if problem:
-                return found, f"failed to decode Kubernetes YAML from {path}: {problem}"
-            found.append(path)
-    return found, None
-
-
-def _not_kubernetes(path: Path) -> str | None:
-    try:
-        documents = list(yaml.load_all(path.read_text(encoding="utf-8"), Loader=_Loader))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
-        return str(error).splitlines()[0] if str(error) else type(error).__name__
-    for document in documents:
-        if document is None:
-            continue
-        if not isinstance(document, dict) or not document.get("kind"):
-            return "missing Resource metadata"
-    return None
-
-
-def wrapper(root: Path, workdir: Path, directory: str, spec: Mapping[str, Any]) -> str | None:
-    """Write the wrapper kustomization into `workdir`; the error when the path cannot be built."""
-    has_kustomization = any((root / directory / name).is_file() for name in KUSTOMIZATION_NAMES)
-    if has_kustomization:
-        entries = [directory]
-    else:
-        entries, error = generated_resources(root, directory)
-        if error:
-            return error
-
-    def relative(repo_path: str) -> str:
-        return os.path.relpath(os.path.realpath(root / repo_path), os.path.realpath(workdir))
-
-    document: dict[str, Any] = {
-        "apiVersion": "kustomize.config.k8s.io/v1beta1",
-        "kind": "Kustomization",
-        "resources": [relative(entry) for entry in entries],
-        "buildMetadata": ["originAnnotations"],
-    }
-    if isinstance(spec.get("targetNamespace"), str) and spec["targetNamespace"]:
-        document["namespace"] = spec["targetNamespace"]
-    for key in ("namePrefix", "nameSuffix"):
-        if isinstance(spec.get(key), str) and spec[key]:
-            document[key] = spec[key]
-    if isinstance(spec.get("patches"), list):
-        document["patches"] = [patch for patch in spec["patches"] if isinstance(patch, dict)]
-    if isinstance(spec.get("images"), list):
-        document["images"] = [image for image in spec["images"] if isinstance(image, dict)]
-    if isinstance(spec.get("components"), list):
-        document["components"] = [
-            relative(posixpath.normpath(posixpath.join(directory, component)))
-            for component in spec["components"] if isinstance(component, str)
-        ]
-    (workdir / "kustomization.yaml").write_text(json.dumps(document), encoding="utf-8")
-    return None
-
-
 @dataclass(frozen=True)
 class FluxBuild:
-    """kustomize's output for one Flux Kustomization (what the render cache keeps)."""
+    """The Flux renderer's objects for one Kustomization, before substitution (what the render
+    cache keeps)."""
 
     directory: str
-    output: str = ""
-    origin_base: str = ""  # the wrapper directory origin paths are relative to (gone; only the path matters)
+    objects: tuple[Mapping[str, Any], ...] = ()  # {"doc", "path", "generated_by"}
     error: str | None = None
+    timed_out: bool = False
 
     def to_json(self) -> dict[str, Any]:
-        return {"directory": self.directory, "output": self.output, "origin_base": self.origin_base, "error": self.error}
+        return {"directory": self.directory, "objects": list(self.objects), "error": self.error,
+                "timed_out": self.timed_out}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> FluxBuild:
         error = data.get("error")
-        return cls(str(data.get("directory") or ""), str(data.get("output") or ""),
-                   str(data.get("origin_base") or ""), None if error is None else str(error))
+        raw = data.get("objects")
+        objects: list[Any] = raw if isinstance(raw, list) else []
+        return cls(str(data.get("directory") or ""), tuple(o for o in objects if isinstance(o, dict)),
+                   None if error is None else str(error), bool(data.get("timed_out")))
 
 
 def path_in_repo(ctx: CheckContext, estate: FluxEstate, kustomization: FluxKustomization) -> str | None:
@@ -173,37 +88,66 @@ def path_in_repo(ctx: CheckContext, estate: FluxEstate, kustomization: FluxKusto
 
 
 # What of a Kustomization's spec changes its build (part of the render cache key).
-BUILD_FIELDS = ("targetNamespace", "namePrefix", "nameSuffix", "patches", "images", "components")
+BUILD_FIELDS = ("targetNamespace", "namePrefix", "nameSuffix", "patches", "images", "components", "commonMetadata")
+
+
+def _texts(value: Any) -> tuple[str, ...]:
+    items = value if isinstance(value, list) else []
+    return tuple(json.dumps(item) for item in items if isinstance(item, dict))
+
+
+def _pairs(value: Any) -> tuple[tuple[str, str], ...]:
+    return tuple((str(k), str(v)) for k, v in value.items()) if isinstance(value, dict) else ()
+
+
+def source_for(directory: str, spec: Mapping[str, Any], substitute: Mapping[str, str] | None = None) -> Source:
+    """The renderer's Source for a Flux Kustomization building `directory` with `spec`."""
+    common = spec.get("commonMetadata") if isinstance(spec.get("commonMetadata"), dict) else {}
+    assert isinstance(common, dict)
+    components = spec.get("components") if isinstance(spec.get("components"), list) else []
+    assert isinstance(components, list)
+    post_build = PostBuild(
+        substitute=tuple(sorted((substitute or {}).items())),
+        patches=_texts(spec.get("patches")),
+        target_namespace=str(spec["targetNamespace"]) if spec.get("targetNamespace") else None,
+        name_prefix=str(spec["namePrefix"]) if spec.get("namePrefix") else None,
+        name_suffix=str(spec["nameSuffix"]) if spec.get("nameSuffix") else None,
+        images=_texts(spec.get("images")),
+        components=tuple(str(c) for c in components if isinstance(c, str)),
+        common_labels=_pairs(common.get("labels")),
+        common_annotations=_pairs(common.get("annotations")),
+    )
+    return Source("flux-kustomization", directory, post_build=post_build)
 
 
 def build_kustomization(
-    ctx: CheckContext, directory: str, spec: Mapping[str, Any], kustomize: Kustomize, timeout: float = 60.0
+    ctx: CheckContext, directory: str, spec: Mapping[str, Any], kustomize: Kustomize, timeout: float = 60.0,
+    allow_network: bool = False,
 ) -> FluxBuild:
-    """Steps 1-3: the path (or Flux's generated kustomization for it) with the Flux-level changes, built."""
-    with tempfile.TemporaryDirectory(prefix="gitops-lint-flux-") as temporary:
-        workdir = Path(temporary)
-        problem = wrapper(ctx.root, workdir, directory, spec)
-        if problem:
-            return FluxBuild(directory, error=problem)
-        built = build(kustomize, workdir, timeout=timeout, extra_args=FLUX_BUILD_ARGS)
-        origin_base = os.path.realpath(workdir)
-    if not built.ok:
-        return FluxBuild(directory, error=built.error.replace(origin_base, "<flux build>"))
-    return FluxBuild(directory, built.output, origin_base)
+    """Steps 1-4 through the Flux renderer (render/flux.py); substitution is left to `finish`,
+    which locates undefined variables."""
+    source = source_for(directory, spec)
+    renderer = renderer_for(source)
+    if renderer is None:
+        return FluxBuild(directory, error="no renderer for Flux Kustomizations")
+    result = renderer.render(source, RenderEnv(ctx.root, timeout, allow_network, kustomize))
+    if isinstance(result, RenderFailure):
+        return FluxBuild(directory, error=result.message, timed_out=result.timed_out)
+    return FluxBuild(directory, tuple(
+        {"doc": item.doc, "path": item.path, "generated_by": item.generated_by} for item in result.objects
+    ))
 
 
 def finish(
     ctx: CheckContext, kustomization: FluxKustomization, built: FluxBuild, variables: Mapping[str, str] | None
 ) -> FluxRender:
-    """Steps 4-5: commonMetadata and postBuild substitution on each built object, located in its source."""
+    """Step 5, postBuild substitution, on each built object, located in its source file."""
     directory = built.directory
     result = FluxRender(kustomization, directory)
     if built.error is not None:
         result.error = built.error
         return result
     spec = kustomization.spec
-    docs = [doc for doc in yaml.load_all(built.output, Loader=_Loader) if isinstance(doc, dict)]
-    common: Mapping[str, Any] = spec["commonMetadata"] if isinstance(spec.get("commonMetadata"), dict) else {}
     cleaned: dict[str, str] = {}
     if variables:
         try:
@@ -212,10 +156,12 @@ def finish(
             result.error = str(error)
             return result
     result.substituted = bool(cleaned)
-    for doc in docs:
-        origin = pop_origin(doc, built.origin_base, ctx.root)
-        _apply_common_metadata(doc, common)
-        path = origin.path or _file_defining(ctx, directory, doc, spec) or kustomization.resource.path
+    for item in built.objects:
+        doc = copy.deepcopy(item.get("doc"))
+        if not isinstance(doc, dict):
+            continue
+        origin_path = item.get("path") if isinstance(item.get("path"), str) else None
+        path = origin_path or _file_defining(ctx, directory, doc, spec) or kustomization.resource.path
         index, line = _source_document(ctx, path, doc)
         source = Resource(doc, path, line, index, environment=kustomization.environment, rendered_from=directory)
         if cleaned and not is_disabled(doc):
@@ -247,21 +193,6 @@ def render_kustomization(
         return None
     built = build_kustomization(ctx, directory, kustomization.spec, kustomize, timeout)
     return finish(ctx, kustomization, built, variables)
-
-
-def _apply_common_metadata(doc: dict[str, Any], common: Mapping[str, Any]) -> None:
-    if not common:
-        return
-    metadata = doc.setdefault("metadata", {})
-    if not isinstance(metadata, dict):
-        return
-    for key in ("labels", "annotations"):
-        values = common.get(key)
-        if isinstance(values, dict) and values:
-            existing = metadata.get(key)
-            merged = dict(existing) if isinstance(existing, dict) else {}
-            merged.update({str(k): str(v) for k, v in values.items()})
-            metadata[key] = merged
 
 
 def _file_defining(ctx: CheckContext, directory: str, doc: Mapping[str, Any], spec: Mapping[str, Any]) -> str | None:

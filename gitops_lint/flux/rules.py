@@ -26,9 +26,9 @@ from gitops_lint.flux.model import (
     local_directory,
 )
 from gitops_lint.flux.render import flux_renders
-from gitops_lint.flux.substitute import SubstitutionError, clean_values, is_disabled, undefined_at
 from gitops_lint.flux.variables import variables_of
 from gitops_lint.model import Finding, Severity
+from gitops_lint.render.substitute import SubstitutionError, clean_values, is_disabled, undefined_at
 from gitops_lint.rules.argocd import ApplicationSource, is_this_repo
 from gitops_lint.rules.base import meta, repo_rule
 from gitops_lint.rules.sops import sops_metadata

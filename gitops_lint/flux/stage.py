@@ -25,13 +25,13 @@ from gitops_lint.flux.render import (
     FluxRender,
     build_kustomization,
     finish,
-    generated_resources,
     path_in_repo,
     remember_renders,
 )
 from gitops_lint.flux.variables import variables_of
 from gitops_lint.model import Finding
 from gitops_lint.render.cache import FileDigests, RenderCache, render_key
+from gitops_lint.render.flux import generated_resources
 from gitops_lint.render.graph import graph_for
 from gitops_lint.render.kustomize import Kustomize
 from gitops_lint.repo.files import KUSTOMIZATION_NAMES
@@ -47,7 +47,7 @@ class FluxSettings:
     @property
     def salt(self) -> str:
         tool = os.path.basename(self.kustomize.command[0])
-        return f"flux|{tool}|{self.kustomize.version}|network={self.allow_network}"
+        return f"flux-objects|{tool}|{self.kustomize.version}|network={self.allow_network}"
 
 
 def render_flux(ctx: CheckContext, settings: FluxSettings, cache: RenderCache) -> list[Finding]:
@@ -130,7 +130,8 @@ def _builds(
 
     def build_one(index: int) -> FluxBuild:
         kustomization, directory = wanted[index]
-        return build_kustomization(ctx, directory, kustomization.spec, settings.kustomize, settings.timeout)
+        return build_kustomization(ctx, directory, kustomization.spec, settings.kustomize, settings.timeout,
+                                   settings.allow_network)
 
     workers = max(1, min(settings.jobs, len(missing)))
     if workers == 1:
@@ -140,7 +141,7 @@ def _builds(
             results = list(pool.map(build_one, missing))
     for index, built in zip(missing, results, strict=True):
         builds[index] = built
-        if index in keys and "did not finish" not in (built.error or ""):
+        if index in keys and not built.timed_out:
             cache.put(keys[index], {"flux": built.to_json()})
     return [builds[index] for index in range(len(wanted))]
 

@@ -11,8 +11,9 @@ from gitops_lint.check import CheckOptions, prepare_context
 from gitops_lint.check.render import render_repo
 from gitops_lint.context import CheckContext
 from gitops_lint.flux.model import FluxKustomization, estate_for
-from gitops_lint.flux.render import FluxRender, generated_resources, render_kustomization
+from gitops_lint.flux.render import FluxRender, render_kustomization
 from gitops_lint.flux.variables import variables_of
+from gitops_lint.render.flux import generated_resources
 from gitops_lint.render.kustomize import find_kustomize
 from tests.conftest import require_tool
 
@@ -195,3 +196,29 @@ def test_check_reports_on_what_flux_applies(make_repo: Callable[..., Path]) -> N
     [undefined] = [f for f in report["findings"] if f["rule"] == "flux-substitution-undefined"]
     assert (undefined["path"], undefined["line"]) == ("apps/web/deployment.yaml", 18)
     assert undefined["message"].startswith("${DOMAIN} has no value in Kustomization flux-system/web")
+
+
+def test_the_flux_renderer_is_registered_beside_kustomize(make_repo: Callable[..., Path]) -> None:
+    """Through the Renderer protocol alone (as diff or drift would use it): substitution,
+    commonMetadata and Flux-level fields all applied by the renderer."""
+    require_tool("kubectl")
+    from gitops_lint.flux.render import source_for
+    from gitops_lint.render.flux import FluxKustomizationRenderer
+    from gitops_lint.render.registry import renderer_for
+    from gitops_lint.render.renderer import Rendered, RenderEnv
+
+    root = make_repo({"apps/web/deployment.yaml": DEPLOYMENT, "apps/web/service.yaml": SERVICE})
+    spec = {"targetNamespace": "web", "commonMetadata": {"annotations": {"team": "web"}}}
+    source = source_for("apps/web", spec, {"DOMAIN": "example.com", "CLUSTER_NAME": "main"})
+    renderer = renderer_for(source)
+    assert isinstance(renderer, FluxKustomizationRenderer)
+    result = renderer.render(source, RenderEnv(root, kustomize=find_kustomize()))
+    assert isinstance(result, Rendered)
+    by_kind = {item.doc["kind"]: item for item in result.objects}
+    deployment = by_kind["Deployment"]
+    assert deployment.path == "apps/web/deployment.yaml"
+    assert deployment.doc["metadata"]["namespace"] == "web"
+    assert deployment.doc["metadata"]["annotations"] == {"team": "web"}
+    assert deployment.doc["spec"]["replicas"] == 1  # ${REPLICAS:=1}
+    env = deployment.doc["spec"]["template"]["spec"]["containers"][0]["env"]
+    assert env == [{"name": "DOMAIN", "value": "example.com"}, {"name": "CLUSTER", "value": "main"}]

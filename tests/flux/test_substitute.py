@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gitops_lint.flux.substitute import (
+from gitops_lint.render.substitute import (
     SubstitutionError,
     clean_values,
     is_disabled,
