@@ -12,7 +12,7 @@ from typing import Any
 
 from gitops_lint.context import CheckContext
 from gitops_lint.environments import is_production
-from gitops_lint.estate.sources import repo_directory
+from gitops_lint.estate.sources import local_directory, repo_directory
 from gitops_lint.flux.model import (
     BOOTSTRAP_NAME,
     SOURCE_KINDS,
@@ -23,7 +23,6 @@ from gitops_lint.flux.model import (
     ObjectRef,
     estate_for,
     kustomization_environment,
-    local_directory,
 )
 from gitops_lint.flux.render import flux_renders
 from gitops_lint.flux.variables import variables_of

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from gitops_lint.context import CheckContext
-from gitops_lint.flux.model import engines_of, estate_for, local_directory
+from gitops_lint.estate.sources import local_directory
+from gitops_lint.flux.model import engines_of, estate_for
 
 BOOTSTRAP_FILES = ("gotk-components.yaml", "gotk-sync.yaml")
 
