@@ -233,7 +233,7 @@ def test_prune_severity_follows_the_argocd_rule_when_only_that_is_configured(mak
 
 
 def test_chart_version_constraints() -> None:
-    from gitops_lint.flux.rules import open_version
+    from gitops_lint.rules.flux import open_version
 
     for pinned in ("6.5.4", "~6.5.0", "^6.5.0", ">=6.5.0 <7.0.0", "6.5.x", "=6.5.4"):
         assert open_version(pinned) is None, pinned
@@ -242,7 +242,7 @@ def test_chart_version_constraints() -> None:
 
 
 def test_interval_floor_reads_go_durations() -> None:
-    from gitops_lint.flux.rules import duration_seconds
+    from gitops_lint.rules.flux import duration_seconds
 
     assert duration_seconds("1h30m") == 5400
     assert duration_seconds("45s") == 45
