@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -126,6 +126,7 @@ class CheckContext:
         fix: str | None = None,
         environment: str | None = None,
         fingerprint: str | None = None,
+        related: Iterable[str] = (),
     ) -> Finding:
         """A Finding for `resource` (line of `pointer` in its source) or for `path`/`line`."""
         if resource is not None:
@@ -142,6 +143,7 @@ class CheckContext:
                 ignore_annotations=ignore_annotations(resource),
                 overlay=resource.rendered_from,
                 variant_tokens=_variant_tokens(resource) if resource.rendered_from else (),
+                related=tuple(related),
             )
         return Finding(
             rule=meta.id,
@@ -152,6 +154,7 @@ class CheckContext:
             fix=meta.fix if fix is None else fix,
             environment=environment,
             fingerprint=fingerprint,
+            related=tuple(related),
         )
 
 

@@ -20,6 +20,7 @@ import pytest
 from tests.conftest import check_json, run_cli, write_tree
 from tests.drift.drift_fixtures import application
 from tests.render.helpers import kustomize_tool
+from tests.rules.test_secrets import ENC, PASSWORD, PRIVATE_KEY, SOPS_META
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "gitops-config"
 
@@ -80,11 +81,7 @@ def _assert_agrees_with_the_full_run(root: Path) -> set[tuple[str, str, int, str
     """Every file checked alone, twice (cold, then warm parse cache); returns the full run's keys."""
     _code, full_report = check_json(root)
     full = _keys(full_report)
-    files = sorted(
-        p.relative_to(root).as_posix()
-        for p in root.rglob("*")
-        if p.is_file() and (p.suffix in (".yaml", ".yml") or p.name == "CODEOWNERS")
-    )
+    files = sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
     for attempt in ("cold parse cache", "warm parse cache"):
         for path in files:
             result = run_cli("check", path, "--format", "json", cwd=root)
@@ -158,6 +155,18 @@ items:
       destination: {server: https://kubernetes.default.svc, namespace: dev}
       syncPolicy: {automated: {selfHeal: true}}
 """
+GENERATING_BASE = f"""resources:
+  - deployment.yaml
+secretGenerator:
+  - name: db
+    envs: [db.env]
+  - name: api
+    literals:
+      - API_TOKEN={PASSWORD}
+configMapGenerator:
+  - name: cfg
+    envs: [cfg.env]
+"""
 PATCHING_APPLICATION = """apiVersion: argoproj.io/v1alpha1
 kind: Application
 metadata:
@@ -199,6 +208,33 @@ def test_small_layouts_agree_with_the_full_run(tmp_path: Path, extra: dict[str, 
     root = write_tree(tmp_path / "repo", {**BASE, "apps/web/base/deployment.yaml": WEB_DEPLOYMENT, **extra})
     _age(root)
     _assert_agrees_with_the_full_run(root)
+
+
+def _small_repo(tmp_path: Path, extra: dict[str, str]) -> Path:
+    kustomize_tool()
+    root = write_tree(tmp_path / "repo", {**BASE, "apps/web/base/deployment.yaml": WEB_DEPLOYMENT, **extra})
+    _age(root)
+    return root
+
+
+def test_secrets_read_across_files_agree_with_the_full_run(tmp_path: Path) -> None:
+    # A kustomization's generators read credentials from other files; other files are read as text.
+    root = _small_repo(tmp_path, {
+        "apps/web/base/kustomization.yaml": GENERATING_BASE,
+        "apps/web/base/db.env": f"DB_PASSWORD={PASSWORD}\n",
+        "apps/web/base/cfg.env": f"password={PASSWORD}\n",
+        "certs/tls.key": PRIVATE_KEY + "\n",
+        "secrets/values.enc.yaml": f"db:\n  password: {ENC}\n  user: app-user-x\n" + SOPS_META,
+    })  # fmt: skip
+    full = _assert_agrees_with_the_full_run(root)
+    planted = {(rule, path) for rule, path, *_ in full}
+    assert {
+        ("no-secret-generator-literals", "apps/web/base/kustomization.yaml"),
+        ("no-secret-generator-literals", "apps/web/base/db.env"),
+        ("no-credentials-in-files", "apps/web/base/cfg.env"),
+        ("no-credentials-in-files", "certs/tls.key"),
+        ("sops-incomplete-encryption", "secrets/values.enc.yaml"),
+    } <= planted, planted
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ what is in focus (unless the rule declares it scopes itself)."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -12,9 +12,13 @@ import pytest
 from gitops_lint.check import CheckOptions, run_check
 from gitops_lint.context import CheckContext
 from gitops_lint.model import Finding
-from gitops_lint.rules.base import RuleScope, meta, repo_rule
+from gitops_lint.repo.files import RepoFile
+from gitops_lint.rules.base import Rule, RuleScope, files_rule, meta, repo_rule
 from gitops_lint.rules.registry import RuleRegistry
 from tests.conftest import write_tree
+
+# Rule modules not yet moved to engine scope (issue 14 item 4): this list only shrinks.
+MOVING = ["agent_config.py", "argocd.py", "codeowners.py", "gitrefs.py", "structure.py", "unchecked.py"]
 
 EVERY_FILE = meta("every-file", "Every file", "warning", "test", "A finding on each YAML file.", "None.")
 
@@ -31,15 +35,22 @@ def _registry(scope: RuleScope) -> RuleRegistry:
     return registry
 
 
-def _paths(root: Path, scope: RuleScope, *named: str) -> list[str]:
+def _paths(root: Path, scope: RuleScope | RuleRegistry, *named: str) -> list[str]:
+    registry = scope if isinstance(scope, RuleRegistry) else _registry(scope)
     cwd = os.getcwd()
     os.chdir(root)
     try:
         paths = tuple(Path(p) for p in named) or (root,)
-        result = run_check(CheckOptions(paths=paths, use_git=False, render=False, use_cache=False), _registry(scope))
+        result = run_check(CheckOptions(paths=paths, use_git=False, render=False, use_cache=False), registry)
     finally:
         os.chdir(cwd)
     return sorted(f.path for f in result.report.findings if f.rule == EVERY_FILE.id)
+
+
+def _one_rule(rule: Rule) -> RuleRegistry:
+    registry = RuleRegistry()
+    registry.add(rule)
+    return registry
 
 
 @pytest.fixture
@@ -76,3 +87,36 @@ def test_repo_wide_absence_rules_leave_incremental_runs_to_the_engine() -> None:
     for rule_id in ("codeowners-required", "notifications-configured", "agent-config-not-in-repo"):
         rule = rules[rule_id]
         assert isinstance(rule, FunctionRepoRule) and scope_of(rule) == "whole-repo"
+
+
+def test_a_finding_is_kept_while_any_file_it_is_about_is_in_focus(repo: Path) -> None:
+    @repo_rule(EVERY_FILE)
+    def about_two_files(ctx: CheckContext) -> Iterator[Finding]:
+        yield ctx.finding(EVERY_FILE, "a.yaml and c/d.yaml disagree", path="a.yaml", line=1, related=["c/d.yaml"])
+
+    registry = _one_rule(about_two_files)
+    assert _paths(repo, registry) == ["a.yaml"]
+    assert _paths(repo, registry, "a.yaml") == ["a.yaml"]
+    assert _paths(repo, registry, "c/d.yaml") == ["a.yaml"]
+    assert _paths(repo, registry, "b.yaml") == []
+
+
+def test_a_files_rule_is_handed_the_files_in_focus_only(repo: Path) -> None:
+    handed: list[list[str]] = []
+
+    @files_rule(EVERY_FILE)
+    def reads_files(files: Sequence[RepoFile], ctx: CheckContext) -> Iterator[Finding]:
+        handed.append(sorted(f.path for f in files))
+        for repo_file in files:
+            yield ctx.finding(EVERY_FILE, "read", path=repo_file.path, line=1)
+
+    registry = _one_rule(reads_files)
+    assert _paths(repo, registry) == ["a.yaml", "b.yaml", "c/d.yaml"]
+    assert _paths(repo, registry, "b.yaml", "c/d.yaml") == ["b.yaml", "c/d.yaml"]
+    assert handed == [["a.yaml", "b.yaml", "c/d.yaml"], ["b.yaml", "c/d.yaml"]]
+
+
+def test_no_rule_module_reads_the_focus() -> None:
+    rules = Path(__file__).resolve().parent.parent / "gitops_lint" / "rules"
+    readers = sorted(p.name for p in rules.glob("*.py") if "in_focus" in p.read_text() or ".focus" in p.read_text())
+    assert readers == MOVING, readers
