@@ -237,6 +237,41 @@ def test_secrets_read_across_files_agree_with_the_full_run(tmp_path: Path) -> No
     } <= planted, planted
 
 
+def _config_map(name: str) -> str:
+    return f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\ndata:\n  a: \"1\"\n"
+
+
+def test_structure_findings_across_files_agree_with_the_full_run(tmp_path: Path) -> None:
+    # Three apps beside each other; api has no staging overlay and its production overlay lists
+    # its manifest instead of the base; application source code sits in the repo.
+    files = {"tools/Dockerfile": "FROM scratch\n", "tools/src/main.go": "package main\n", "tools/src/util.go": "package main\n"}
+    for app, environments in (("web", ("dev", "staging", "production")), ("db", ("dev", "staging", "production")), ("api", ("dev", "production"))):
+        files[f"apps/{app}/base/kustomization.yaml"] = "resources:\n  - cm.yaml\n"
+        files[f"apps/{app}/base/cm.yaml"] = _config_map(app)
+        for environment in environments:
+            files[f"apps/{app}/overlays/{environment}/kustomization.yaml"] = "resources:\n  - ../../base\n"
+    files["apps/api/overlays/production/kustomization.yaml"] = "resources:\n  - cm.yaml\n"
+    files["apps/api/overlays/production/cm.yaml"] = _config_map("api")
+    kustomize_tool()
+    root = write_tree(tmp_path / "repo", files)
+    _age(root)
+    full = _assert_agrees_with_the_full_run(root)
+    planted = {(rule, path) for rule, path, *_ in full}
+    assert {
+        ("environment-missing-overlay", "apps/api/base/kustomization.yaml"),
+        ("overlay-without-base", "apps/api/overlays/production/kustomization.yaml"),
+        ("app-source-in-config-repo", "tools/Dockerfile"),
+        ("app-source-in-config-repo", "tools/src/main.go"),
+    } <= planted, planted
+    # Cross-file findings are news when any file they are about changes.
+    for changed, expected in (
+        ("apps/api/overlays/dev/kustomization.yaml", ("environment-missing-overlay", "apps/api/base/kustomization.yaml")),
+        ("tools/src/util.go", ("app-source-in-config-repo", "tools/src/main.go")),
+    ):
+        result = run_cli("check", changed, "--format", "json", cwd=root)
+        assert expected in {(rule, path) for rule, path, *_ in _keys(json.loads(result.stdout))}, changed
+
+
 @pytest.fixture
 def apps_repo(tmp_path: Path) -> Path:
     """A base deployed both through an overlay (`eu1`, production by its Application) and on its
