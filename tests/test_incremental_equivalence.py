@@ -272,6 +272,41 @@ def test_structure_findings_across_files_agree_with_the_full_run(tmp_path: Path)
         assert expected in {(rule, path) for rule, path, *_ in _keys(json.loads(result.stdout))}, changed
 
 
+HPA = """apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata:
+  name: web
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}
+  minReplicas: 2
+  maxReplicas: 5
+"""
+
+
+def test_application_findings_agree_with_the_full_run(tmp_path: Path) -> None:
+    # One source deployed to two clusters by two Applications; an HPA fights the replicas the
+    # base sets; an Application points at a path that does not exist.
+    root = _small_repo(tmp_path, {
+        "apps/web/base/kustomization.yaml": "resources:\n  - deployment.yaml\n  - hpa.yaml\n",
+        "apps/web/base/deployment.yaml": WEB_DEPLOYMENT.replace("spec:\n  selector", "spec:\n  replicas: 2\n  selector", 1),
+        "apps/web/base/hpa.yaml": HPA,
+        "argocd/web-eu.yaml": application("web-eu", "apps/web/overlays/prod", "web", server="https://eu.example.com"),
+        "argocd/web-us.yaml": application("web-us", "apps/web/overlays/prod", "web", server="https://us.example.com"),
+        "argocd/web-dev.yaml": application("web-dev", "apps/web/base", "web-dev", server="https://dev.example.com"),
+        "argocd/gone.yaml": application("gone", "apps/gone", "gone", server="https://dev.example.com"),
+    })  # fmt: skip
+    full = _assert_agrees_with_the_full_run(root)
+    planted = {(rule, path) for rule, path, *_ in full}
+    assert {
+        ("prefer-applicationset", "argocd/web-eu.yaml"),
+        ("application-path-exists", "argocd/gone.yaml"),
+        ("hpa-replicas-ignored", "argocd/web-dev.yaml"),
+    } <= planted, planted
+    # The group's finding sits at its first Application and is news when any of them changes.
+    result = run_cli("check", "argocd/web-us.yaml", "--format", "json", cwd=root)
+    assert ("prefer-applicationset", "argocd/web-eu.yaml") in {(r, p) for r, p, *_ in _keys(json.loads(result.stdout))}
+
+
 @pytest.fixture
 def apps_repo(tmp_path: Path) -> Path:
     """A base deployed both through an overlay (`eu1`, production by its Application) and on its

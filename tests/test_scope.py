@@ -18,7 +18,7 @@ from gitops_lint.rules.registry import RuleRegistry
 from tests.conftest import write_tree
 
 # Rule modules not yet moved to engine scope (issue 14 item 4): this list only shrinks.
-MOVING = ["agent_config.py", "argocd.py", "codeowners.py", "gitrefs.py", "unchecked.py"]
+MOVING = ["agent_config.py", "codeowners.py", "gitrefs.py", "unchecked.py"]
 
 EVERY_FILE = meta("every-file", "Every file", "warning", "test", "A finding on each YAML file.", "None.")
 
