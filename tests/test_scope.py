@@ -11,14 +11,14 @@ import pytest
 
 from gitops_lint.check import CheckOptions, run_check
 from gitops_lint.context import CheckContext
-from gitops_lint.model import Finding
+from gitops_lint.model import Finding, Resource
 from gitops_lint.repo.files import RepoFile
-from gitops_lint.rules.base import Rule, RuleScope, files_rule, meta, repo_rule
+from gitops_lint.rules.base import Rule, RuleScope, files_rule, meta, repo_rule, resources_rule
 from gitops_lint.rules.registry import RuleRegistry
 from tests.conftest import write_tree
 
 # Rule modules not yet moved to engine scope (issue 14 item 4): this list only shrinks.
-MOVING = ["agent_config.py", "codeowners.py", "gitrefs.py", "unchecked.py"]
+MOVING = ["unchecked.py"]
 
 EVERY_FILE = meta("every-file", "Every file", "warning", "test", "A finding on each YAML file.", "None.")
 
@@ -64,9 +64,23 @@ def test_the_engine_keeps_a_whole_repo_rules_findings_on_the_files_in_focus(repo
     assert _paths(repo, "engine", "a.yaml", "c/d.yaml") == ["a.yaml", "c/d.yaml"]
 
 
-def test_a_rule_that_scopes_itself_is_left_alone(repo: Path) -> None:
-    # Its cross-file findings are its own decision (and its incremental tests' business).
-    assert _paths(repo, "rule", "b.yaml") == ["a.yaml", "b.yaml", "c/d.yaml"]
+def test_a_resources_rule_is_handed_the_resources_in_scope_of_its_kinds(tmp_path: Path) -> None:
+    config_map = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {}\n"
+    root = write_tree(tmp_path, {
+        "a.yaml": config_map.format("a"), "b.yaml": config_map.format("b"),
+        "ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ns\n",
+    })  # fmt: skip
+    handed: list[list[str]] = []
+
+    @resources_rule(EVERY_FILE, kinds=("ConfigMap",))
+    def config_maps(resources: Sequence[Resource], ctx: CheckContext) -> Iterator[Finding]:
+        handed.append(sorted(r.name for r in resources))
+        return iter(())
+
+    registry = _one_rule(config_maps)
+    _paths(root, registry)
+    _paths(root, registry, "b.yaml", "ns.yaml")
+    assert handed == [["a", "b"], ["b"]]
 
 
 def test_kustomize_rules_no_longer_read_the_focus() -> None:

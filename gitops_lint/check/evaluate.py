@@ -31,8 +31,7 @@ def evaluate_rules(ctx: CheckContext, registry: RuleRegistry) -> list[Finding]:
     for repo_rule in registry.repo_rules():
         if focus is not None and scope_of(repo_rule) == "whole-repo":
             continue  # an absence in the repo: an incremental run cannot tell
-        found = repo_rule.check_repo(ctx)
-        findings.extend(found if scope_of(repo_rule) == "rule" else _about_focus(found, focus))
+        findings.extend(_about_focus(repo_rule.check_repo(ctx), focus))
     return findings
 
 

@@ -66,7 +66,7 @@ def scope_of(rule: RepoRule) -> RuleScope:
 #   the engine runs it on full runs only.
 # Rules whose work a hook run must not pay for on the whole repo take their subjects from the
 # engine instead: FilesRule (files in scope), ResourceRule and ResourcesRule (resources in scope).
-RuleScope = Literal["engine", "whole-repo", "rule"]  # "rule": scopes itself (being moved)
+RuleScope = Literal["engine", "whole-repo"]
 
 ResourceCheck = Callable[[Resource, CheckContext], Iterable[Finding]]
 RepoCheck = Callable[[CheckContext], Iterable[Finding]]
