@@ -17,9 +17,6 @@ from gitops_lint.rules.base import Rule, RuleScope, files_rule, meta, repo_rule,
 from gitops_lint.rules.registry import RuleRegistry
 from tests.conftest import write_tree
 
-# Rule modules not yet moved to engine scope (issue 14 item 4): this list only shrinks.
-MOVING = ["unchecked.py"]
-
 EVERY_FILE = meta("every-file", "Every file", "warning", "test", "A finding on each YAML file.", "None.")
 
 
@@ -133,4 +130,22 @@ def test_a_files_rule_is_handed_the_files_in_focus_only(repo: Path) -> None:
 def test_no_rule_module_reads_the_focus() -> None:
     rules = Path(__file__).resolve().parent.parent / "gitops_lint" / "rules"
     readers = sorted(p.name for p in rules.glob("*.py") if "in_focus" in p.read_text() or ".focus" in p.read_text())
-    assert readers == MOVING, readers
+    assert readers == [], readers
+
+
+def test_files_no_rule_could_read_are_reported_when_in_focus(repo: Path) -> None:
+    (repo / "blob.bin").write_bytes(b"\x00\x01\x02 binary")
+
+    def unread(*named: str) -> list[str]:
+        cwd = os.getcwd()
+        os.chdir(repo)
+        try:
+            paths = tuple(Path(p) for p in named) or (repo,)
+            result = run_check(CheckOptions(paths=paths, use_git=False, render=False, use_cache=False))
+        finally:
+            os.chdir(cwd)
+        return [f.path for f in result.report.findings if f.rule == "file-not-checked"]
+
+    assert unread() == ["blob.bin"]
+    assert unread("blob.bin") == ["blob.bin"]
+    assert unread("a.yaml") == []
