@@ -52,7 +52,8 @@ class CheckContext:
     fragments: list[Resource] = field(default_factory=list)  # raw patch/template documents
     rendered: list[Resource] = field(default_factory=list)
     rendered_roots: set[str] = field(default_factory=set)  # directories rendered successfully
-    # Files the run is about (incremental mode); None means the whole repo.
+    # Files the run was asked about (incremental mode: named, staged or changed files); None means
+    # the whole repo. The loader reads it; later stages take the focus the render stage hands on.
     focus: set[str] | None = None
     notes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -92,9 +93,6 @@ class CheckContext:
         if self._covered is None or self._covered[0] != len(self.rendered):
             self._covered = (len(self.rendered), {resource.path for resource in self.rendered})
         return self._covered[1]
-
-    def in_focus(self, path: str) -> bool:
-        return self.focus is None or path in self.focus
 
     def text_of(self, path: str) -> str | None:
         """The text of any repo file (YAML or not); None for binary or unreadable files."""

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from gitops_lint.check.options import CheckOptions
+from gitops_lint.check.scope import Focus, about_focus, in_focus
 from gitops_lint.context import CheckContext
 from gitops_lint.model import Finding
 from gitops_lint.rules.base import scope_of
@@ -12,35 +11,26 @@ from gitops_lint.rules.registry import RuleRegistry
 from gitops_lint.rules.suppress import SUPPRESSION_RULE_IDS
 
 
-def evaluate_rules(ctx: CheckContext, registry: RuleRegistry) -> list[Finding]:
+def evaluate_rules(ctx: CheckContext, registry: RuleRegistry, focus: Focus) -> list[Finding]:
     """Every rule over what is in scope. Scope is decided here, not in the rules: resource rules
     see the resources of the files in focus and everything re-rendered; files rules read the files
     in focus; a repo rule of scope "engine" sees the whole repo and keeps its findings about files
     in focus; one of scope "whole-repo" runs on full runs only."""
-    focus = ctx.focus
-    resources = [r for r in ctx.checked_resources() if focus is None or r.path in focus or r.rendered_from is not None]
+    resources = [r for r in ctx.checked_resources() if in_focus(focus, r.path) or r.rendered_from is not None]
     findings: list[Finding] = []
     for resource in resources:
         for rule in registry.for_kind(resource.kind):
             findings.extend(rule.check_resource(resource, ctx))
     for batch_rule in registry.resources_rules():
         findings.extend(batch_rule.check_resources([r for r in resources if r.kind in batch_rule.kinds], ctx))
-    files = ctx.files.files if focus is None else [f for f in ctx.files.files if f.path in focus]
+    files = [f for f in ctx.files.files if in_focus(focus, f.path)]
     for files_rule in registry.files_rules():
-        findings.extend(_about_focus(files_rule.check_files(files, ctx), focus))
+        findings.extend(about_focus(files_rule.check_files(files, ctx), focus))
     for repo_rule in registry.repo_rules():
         if focus is not None and scope_of(repo_rule) == "whole-repo":
             continue  # an absence in the repo: an incremental run cannot tell
-        findings.extend(_about_focus(repo_rule.check_repo(ctx), focus))
+        findings.extend(about_focus(repo_rule.check_repo(ctx), focus))
     return findings
-
-
-def _about_focus(found: Iterable[Finding], focus: set[str] | None) -> Iterable[Finding]:
-    """The findings an incremental run keeps: about a file in focus, their own or a related one
-    (a cross-file finding is news when any file it is about changed)."""
-    if focus is None:
-        return found
-    return [f for f in found if f.path in focus or not focus.isdisjoint(f.related)]
 
 
 def restricted_registry(registry: RuleRegistry, options: CheckOptions) -> RuleRegistry:
