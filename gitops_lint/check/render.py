@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from gitops_lint.check.scope import Focus, in_focus
 from gitops_lint.config import ignored_executables_warning
 from gitops_lint.context import CheckContext
 from gitops_lint.environments import is_production, is_staging, resolve_environment
@@ -84,9 +85,15 @@ def _settings(ctx: CheckContext, options: CheckOptions) -> RenderSettings | None
 
 
 def render_repo(ctx: CheckContext, options: CheckOptions) -> Iterable[Finding]:
+    return _render(ctx, options)[0]
+
+
+def _render(ctx: CheckContext, options: CheckOptions) -> tuple[list[Finding], Focus]:
+    """The findings of rendering, and the focus widened by what was rendered."""
+    focus: Focus = None if ctx.focus is None else frozenset(ctx.focus)
     settings = _settings(ctx, options)
     if settings is None:
-        return []
+        return [], focus
     ctx.tool_info["kustomize"] = settings.kustomize.version
     ctx.note(f"kustomize: {settings.kustomize.label} ({' '.join(settings.kustomize.command)})")
     started = time.perf_counter()
@@ -94,16 +101,16 @@ def render_repo(ctx: CheckContext, options: CheckOptions) -> Iterable[Finding]:
     findings: list[Finding] = list(_cycle_findings(ctx, graph))
 
     targets = list(graph.targets)
-    if ctx.focus is not None:
-        targets = graph.affected(ctx.focus)
-        for target in targets:
-            # What a rendered root is checked through: its kustomization files (and their
-            # kustomize/structure findings) are now part of the run.
-            ctx.focus.update(
-                graph.kustomizations[member].file
-                for member in graph.closure(target)
-                if member in graph.kustomizations
-            )
+    if focus is not None:
+        targets = graph.affected(focus)
+        # What a rendered root is checked through: its kustomization files (and their
+        # kustomize/structure findings) are now part of the run.
+        focus = focus.union(
+            graph.kustomizations[member].file
+            for target in targets
+            for member in graph.closure(target)
+            if member in graph.kustomizations
+        )
         ctx.note(f"incremental: {len(targets)} of {len(graph.targets)} roots read the changed files")
 
     buildable: list[str] = []
@@ -136,7 +143,7 @@ def render_repo(ctx: CheckContext, options: CheckOptions) -> Iterable[Finding]:
         f"({built} built, {len(buildable) - built} from cache"
         f"{'' if cache.enabled else ', cache off'}) in {time.perf_counter() - started:.2f}s"
     )
-    return findings
+    return findings, focus
 
 
 # -- which roots are not rendered, and why ---------------------------------------------------
@@ -214,7 +221,7 @@ def _cycle_findings(ctx: CheckContext, graph: RenderGraph) -> Iterable[Finding]:
     for cycle in graph.cycles:
         first = graph.kustomizations[cycle[0]]
         following = cycle[1] if len(cycle) > 1 else cycle[0]
-        if not any(ctx.in_focus(graph.kustomizations[member].file) for member in cycle):
+        if not any(in_focus(ctx.focus, graph.kustomizations[member].file) for member in cycle):
             continue
         line = 1
         for reference in first.references:
@@ -657,16 +664,19 @@ def _failure_location(
 @dataclass(frozen=True)
 class RenderStageResult:
     """What the render stage hands on besides the rendered resources (which rules read from the
-    context): its findings and the roots that rendered."""
+    context): its findings, the roots that rendered, and the focus of an incremental run widened
+    by the kustomization files of every root it rendered (None: the whole repo)."""
 
-    findings: tuple[Finding, ...] = ()
-    roots: frozenset[str] = frozenset()
+    findings: tuple[Finding, ...]
+    roots: frozenset[str]
+    focus: Focus
 
 
 def render_stage(ctx: CheckContext, options: CheckOptions) -> RenderStageResult:
     """Stage 2, render: every root the repo deploys, or a note when rendering is off."""
     if not options.render:
         ctx.note("rendering disabled (--no-render): raw files only")
-        return RenderStageResult()
-    findings = (*render_repo(ctx, options), *render_flux_stage(ctx, options))
-    return RenderStageResult(findings, frozenset(ctx.rendered_roots))
+        return RenderStageResult((), frozenset(), None if ctx.focus is None else frozenset(ctx.focus))
+    findings, focus = _render(ctx, options)
+    findings.extend(render_flux_stage(ctx, options))
+    return RenderStageResult(tuple(findings), frozenset(ctx.rendered_roots), focus)
