@@ -303,13 +303,17 @@ def _merge_into(container: dict[str, Any], value: Any) -> set[str]:
     return added
 
 
-def load_yaml(text: str, fast: bool = True) -> LoadResult:
+def load_yaml(text: str, fast: bool = False) -> LoadResult:
     """Load every document of `text`; problems are returned, never raised.
 
-    Through yaml-rs where that provably gives the same documents (yaml_fast), else through
-    libyaml's events; `fast=False` forces the latter (benchmarks and equality tests)."""
+    `fast`: through yaml-rs where that provably gives the same documents (yaml_fast), else
+    through libyaml's events. Worth it for a batch of files (parse_files asks for it there):
+    importing yaml-rs costs as much as loading a few hundred files the libyaml way, which a
+    pre-commit run that parses one file should not pay."""
     if fast:
-        loaded = yaml_fast.fast_load(text)
+        from gitops_lint.repo.yaml_fast import fast_load  # after the first call, a dict lookup
+
+        loaded = fast_load(text)
         if loaded is not None:
             return loaded
     result = LoadResult()
@@ -351,7 +355,3 @@ def locate_line(text: str, doc_index: int, path: tuple[str | int, ...]) -> int |
         else:
             return line
     return line
-
-
-# At the end: yaml_fast builds on this module's LoadResult and limits.
-from gitops_lint.repo import yaml_fast  # noqa: E402

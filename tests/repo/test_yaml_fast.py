@@ -11,6 +11,8 @@ from __future__ import annotations
 import math
 import os
 import random
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +20,10 @@ import pytest
 
 from bench.generate_repo import generate
 from gitops_lint.repo import yaml_fast
+from gitops_lint.repo.files import collect_files
+from gitops_lint.repo.load import FAST_YAML_FROM, PARALLEL_THRESHOLD, parse_files
 from gitops_lint.repo.yaml import MAX_DEPTH, LoadResult, load_yaml
+from tests.conftest import write_tree
 
 pytestmark = pytest.mark.skipif(not yaml_fast.AVAILABLE, reason="yaml-rs has no wheel for this platform")
 
@@ -72,10 +77,10 @@ def _summary(result: LoadResult) -> Any:
 def assert_same(text: str) -> bool:
     """Both paths agree on `text`; returns whether the fast path took it."""
     fast = yaml_fast.fast_load(text)
-    reference = load_yaml(text, fast=False)
+    reference = load_yaml(text)
     if fast is not None:
         assert _summary(fast) == _summary(reference), repr(text)
-    assert _summary(load_yaml(text)) == _summary(reference), repr(text)
+    assert _summary(load_yaml(text, fast=True)) == _summary(reference), repr(text)
     return fast is not None
 
 
@@ -178,3 +183,36 @@ def test_corpus_loads_alike() -> None:
     files = _yaml_files(Path(CORPUS))
     taken = sum(assert_same(path.read_text(encoding="utf-8", errors="replace")) for path in files)
     assert taken > len(files) // 2  # most real files do take the fast path
+
+
+def _parse_in_fresh_interpreter(root: Path, count: int) -> list[str]:
+    """Which YAML libraries a fresh interpreter imports to parse `count` files of `root`."""
+    script = (
+        "import sys; from pathlib import Path; from gitops_lint.repo.files import collect_files; "
+        "from gitops_lint.repo.load import parse_files; "
+        f"files = collect_files(Path({str(root)!r}), use_git=False).files[:{count}]; "
+        "parse_files(files, jobs=1); print(sorted(m for m in ('yaml', 'yaml_rs') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    return [name.strip("[]' ") for name in done.stdout.strip().split(",")]
+
+
+def test_yaml_rs_is_imported_only_for_a_batch(tmp_path: Path) -> None:
+    files = {f"apps/cm-{n:03d}.yaml": DEPLOYMENT.replace("web", f"web-{n}") for n in range(FAST_YAML_FROM)}
+    root = write_tree(tmp_path / "repo", files)
+    assert _parse_in_fresh_interpreter(root, 1) == ["yaml"]  # a pre-commit run's handful of files
+    assert _parse_in_fresh_interpreter(root, FAST_YAML_FROM) == ["yaml", "yaml_rs"]
+
+
+def test_parallel_parse_gives_the_same_files_in_the_same_order(tmp_path: Path) -> None:
+    files = {f"apps/{n % 7}/m-{n:03d}.yaml": DEPLOYMENT.replace("replicas: 3", f"replicas: {n}") for n in range(450)}
+    files["apps/bad.yaml"] = "a: [1\n"
+    root = write_tree(tmp_path / "repo", files)
+    listed = collect_files(root, use_git=False).files
+    assert len(listed) >= PARALLEL_THRESHOLD
+    one = parse_files(listed, jobs=1)
+    two = parse_files(listed, jobs=2)
+    assert [p.path for p in two] == [p.path for p in one]
+    assert [_summary(p.result) if p.result else None for p in two] == [
+        _summary(p.result) if p.result else None for p in one
+    ]
