@@ -11,7 +11,7 @@ from gitops_lint.repo.files import RepoFile, read_text
 from gitops_lint.repo.layout import looks_templated
 from gitops_lint.repo.parse_cache import ParseCache
 from gitops_lint.repo.templating import UNQUOTED_TEMPLATE, MaskedText
-from gitops_lint.repo.yaml import LoadResult, load_yaml
+from gitops_lint.repo.yaml import LoadResult, load_yaml, yaml_fast_available
 
 # Below this many files a pool costs more (process start-up, pickling) than it saves.
 PARALLEL_THRESHOLD = 400
@@ -143,9 +143,12 @@ def _parse_cached(files: Sequence[RepoFile], jobs: int | None, cache: ParseCache
 
 
 def _parse_all(files: Sequence[RepoFile], jobs: int | None) -> list[ParsedFile]:
-    fast = len(files) >= FAST_YAML_FROM
+    fast = len(files) >= FAST_YAML_FROM and yaml_fast_available()
     workers = jobs or os.cpu_count() or 1
-    if workers < 2 or len(files) < PARALLEL_THRESHOLD or not sys.platform.startswith("linux"):
+    # With yaml-rs, a worker's results cost the parent about as much to unpickle as to parse:
+    # measured on the 10k bench repo, two workers took 1.4-2.2x the time of one process at
+    # 400 to 10,243 files (bench/summary.py prints the ratio). The pool pays only for libyaml.
+    if fast or workers < 2 or len(files) < PARALLEL_THRESHOLD or not sys.platform.startswith("linux"):
         return _parse_chunk(files, fast)
     # Imported here: a warm incremental run never starts a pool and should not load the machinery.
     import multiprocessing

@@ -303,6 +303,13 @@ def _merge_into(container: dict[str, Any], value: Any) -> set[str]:
     return added
 
 
+def yaml_fast_available() -> bool:
+    """Whether yaml-rs is installed (without importing it: that is what a small run avoids)."""
+    import importlib.util
+
+    return importlib.util.find_spec("yaml_rs") is not None
+
+
 def load_yaml(text: str, fast: bool = False) -> LoadResult:
     """Load every document of `text`; problems are returned, never raised.
 
