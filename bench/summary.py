@@ -108,6 +108,7 @@ def yaml_rows(scratch: Path, runs: int) -> list[Row]:
     from gitops_lint.repo import load
     from gitops_lint.repo.files import is_yaml_path
     from gitops_lint.repo.yaml import load_yaml
+    from gitops_lint.repo.yaml_fast import load_yaml_fast
 
     repo = scratch / "check"
     ctx, _findings = prepare_context(CheckOptions(paths=(repo,), render=False, use_git=False))
@@ -122,7 +123,7 @@ def yaml_rows(scratch: Path, runs: int) -> list[Row]:
 
         return _median(runs, once)
 
-    fast = timed(lambda: [load_yaml(text, fast=True) for text in texts])
+    fast = timed(lambda: [load_yaml_fast(text) for text in texts])
     slow = timed(lambda: [load_yaml(text) for text in texts])
     batch = timed(lambda: load.parse_files(files))
     threshold = load.FAST_YAML_FROM
@@ -166,7 +167,7 @@ def scaling_rows(scratch: Path, sizes: Sequence[int], runs: int) -> list[Row]:
         documents = generate(repo, max(1, size // DOCS_PER_APP), ENVS, 22)
         measured = _median_run(max(1, runs // 2), _check(repo, "--no-cache"))
         rss_mib = measured.rss_kib / 1024
-        per_document.append(measured.wall / documents)
+        per_document.append(measured.cpu / documents)  # CPU: others' load moves wall time
         rows.append(
             Row(f"cold check, {documents:,} docs: time, peak RSS",
                 f"{measured.wall:.2f} s wall ({measured.cpu:.2f} s CPU), {rss_mib:,.0f} MiB",
@@ -176,7 +177,7 @@ def scaling_rows(scratch: Path, sizes: Sequence[int], runs: int) -> list[Row]:
             subprocess.run(["rm", "-rf", str(repo)], check=False)
     if len(per_document) > 1:
         growth = per_document[-1] / per_document[0]
-        rows.append(Row("time per document, largest / smallest size", f"{growth:.2f}", "<= 1.25 (linear)", growth <= 1.25))
+        rows.append(Row("CPU time per document, largest / smallest size", f"{growth:.2f}", "<= 1.25 (linear)", growth <= 1.25))
     return rows
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import sys
 from collections.abc import Sequence
@@ -11,7 +12,7 @@ from gitops_lint.repo.files import RepoFile, read_text
 from gitops_lint.repo.layout import looks_templated
 from gitops_lint.repo.parse_cache import ParseCache
 from gitops_lint.repo.templating import UNQUOTED_TEMPLATE, MaskedText
-from gitops_lint.repo.yaml import LoadResult, load_yaml, yaml_fast_available
+from gitops_lint.repo.yaml import LoadResult, load_yaml
 
 # Below this many files a pool costs more (process start-up, pickling) than it saves.
 PARALLEL_THRESHOLD = 400
@@ -53,7 +54,12 @@ def parse_file(repo_file: RepoFile, fast: bool = False) -> ParsedFile:
     text, reason = read_text(repo_file.absolute)
     if text is None:
         return ParsedFile(repo_file.path, None, reason, False, None)
-    loaded = load_yaml(text, fast=fast)
+    if fast:
+        from gitops_lint.repo.yaml_fast import load_yaml_fast  # imports yaml-rs: batches only
+
+        loaded = load_yaml_fast(text)
+    else:
+        loaded = load_yaml(text)
     if loaded.problems and repo_file.path.endswith(".json") and not all(key in text for key in _MANIFEST_KEYS):
         return ParsedFile(repo_file.path, None, NOT_A_JSON_MANIFEST, False, None)
     if not looks_templated(text):
@@ -109,6 +115,11 @@ def _text_templates_dropped(files: Sequence[RepoFile], parsed: list[ParsedFile])
         ParsedFile(p.path, p.text, None, True, None) if p.templated and text_template(f) else p
         for f, p in zip(files, parsed, strict=True)
     ]
+
+
+def yaml_fast_available() -> bool:
+    """Whether yaml-rs is installed, asked without importing it (what a small run avoids)."""
+    return importlib.util.find_spec("yaml_rs") is not None
 
 
 def _parse_chunk(chunk: Sequence[RepoFile], fast: bool = False) -> list[ParsedFile]:

@@ -303,26 +303,10 @@ def _merge_into(container: dict[str, Any], value: Any) -> set[str]:
     return added
 
 
-def yaml_fast_available() -> bool:
-    """Whether yaml-rs is installed (without importing it: that is what a small run avoids)."""
-    import importlib.util
-
-    return importlib.util.find_spec("yaml_rs") is not None
-
-
-def load_yaml(text: str, fast: bool = False) -> LoadResult:
+def load_yaml(text: str) -> LoadResult:
     """Load every document of `text`; problems are returned, never raised.
 
-    `fast`: through yaml-rs where that provably gives the same documents (yaml_fast), else
-    through libyaml's events. Worth it for a batch of files (parse_files asks for it there):
-    importing yaml-rs costs as much as loading a few hundred files the libyaml way, which a
-    pre-commit run that parses one file should not pay."""
-    if fast:
-        from gitops_lint.repo.yaml_fast import fast_load  # after the first call, a dict lookup
-
-        loaded = fast_load(text)
-        if loaded is not None:
-            return loaded
+    For a batch of files, yaml_fast.load_yaml_fast gives the same result faster."""
     result = LoadResult()
     _build(text, result)
     return result

@@ -23,6 +23,7 @@ from gitops_lint.repo import load, yaml_fast
 from gitops_lint.repo.files import collect_files
 from gitops_lint.repo.load import FAST_YAML_FROM, PARALLEL_THRESHOLD, parse_files
 from gitops_lint.repo.yaml import MAX_DEPTH, LoadResult, load_yaml
+from gitops_lint.repo.yaml_fast import load_yaml_fast
 from tests.conftest import write_tree
 
 pytestmark = pytest.mark.skipif(not yaml_fast.AVAILABLE, reason="yaml-rs has no wheel for this platform")
@@ -80,7 +81,7 @@ def assert_same(text: str) -> bool:
     reference = load_yaml(text)
     if fast is not None:
         assert _summary(fast) == _summary(reference), repr(text)
-    assert _summary(load_yaml(text, fast=True)) == _summary(reference), repr(text)
+    assert _summary(load_yaml_fast(text)) == _summary(reference), repr(text)
     return fast is not None
 
 
