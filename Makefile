@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?= -n 2
 
-.PHONY: demo test install install-test lint typecheck policy-test bench corpus lock readme clean
+.PHONY: demo test install install-test lint typecheck policy-test bench bench-detail corpus lock readme clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,7 +42,12 @@ typecheck: install-test
 policy-test: install
 	$(BIN)/gitops-lint policy test
 
+# One table of the speed figures against their targets (docs/performance.md); bench-detail
+# runs each area's own bench with its breakdown.
 bench: install-test
+	$(BIN)/python bench/summary.py
+
+bench-detail: install-test
 	$(BIN)/python bench/run_check_bench.py
 	$(BIN)/python bench/run_render_bench.py
 	$(BIN)/python bench/run_hook_bench.py
