@@ -14,7 +14,13 @@ from typing import Any
 
 import pytest
 
-from gitops_lint.render.helm import HelmFailure, HelmRender, HelmRequest, render_chart, render_remote_chart
+from gitops_lint.render.helm import (
+    HelmFailure,
+    HelmRender,
+    HelmRequest,
+    render_chart,
+    render_remote_chart,
+)
 from gitops_lint.render.helm.engine import SdkEngine
 from tests.render.helm.engines import CHARTS, copy_charts, require_sdk
 
