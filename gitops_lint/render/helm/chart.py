@@ -12,6 +12,7 @@ import yaml
 
 # Helm's release-name rule: a DNS-1123 subdomain of at most 53 characters (the release
 # Secret's name adds a suffix within Kubernetes' limits).
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _RELEASE_NAME = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
 RELEASE_NAME_MAX = 53
 
@@ -42,7 +43,7 @@ class ChartMeta:
 
 def _load_mapping(path: Path) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
     except (OSError, UnicodeDecodeError) as error:
         raise ChartError(f"cannot read {path.name}: {error}") from error
     except yaml.YAMLError as error:
