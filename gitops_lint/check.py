@@ -352,9 +352,10 @@ def _render(ctx: CheckContext, options: CheckOptions) -> list[Finding]:
     if not options.render:
         ctx.note("rendering disabled (--no-render): raw files only")
         return []
+    from gitops_lint.render.helm.stage import render_helm
     from gitops_lint.render.stage import render_repo
 
-    return list(render_repo(ctx, options))
+    return [*render_repo(ctx, options), *render_helm(ctx, options)]
 
 
 def effective_config(options: CheckOptions) -> Config:

@@ -1,0 +1,145 @@
+"""`gitops-lint check` with Helm: what Argo CD would deploy from charts is what the rules check."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from tests.conftest import OWNED, check_json, require_tool
+from tests.render.helm.engines import require_sdk
+
+CHART = {
+    "charts/web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 1.0.0\n",
+    "charts/web/values.yaml": "image: {repository: registry.example.com/web, tag: '1.4.2'}\npassword: ''\n",
+    "charts/web/templates/deployment.yaml": """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: {{ .Release.Name }}-web
+        spec:
+          selector:
+            matchLabels: {app: web}
+          template:
+            metadata:
+              labels: {app: web}
+            spec:
+              containers:
+                - name: web
+                  image: "{{ .Values.image.repository }}:{{ required "image.tag is required" .Values.image.tag }}"
+                  resources:
+                    requests: {cpu: 10m, memory: 16Mi}
+                    limits: {cpu: 100m, memory: 64Mi}
+                  readinessProbe:
+                    httpGet: {path: /, port: 8080}
+    """,
+    "charts/web/templates/secret.yaml": """
+        {{- if .Values.password }}
+        apiVersion: v1
+        kind: Secret
+        metadata:
+          name: {{ .Release.Name }}-credentials
+        stringData:
+          password: {{ .Values.password | quote }}
+        {{- end }}
+    """,
+    "charts/web/values-production.yaml": "image: {tag: latest}\n",
+}
+
+APPLICATION = """
+    apiVersion: argoproj.io/v1alpha1
+    kind: Application
+    metadata:
+      name: web-production
+      namespace: argocd
+    spec:
+      project: production
+      destination:
+        server: https://kubernetes.default.svc
+        namespace: web
+      source:
+        repoURL: https://github.com/myorg/gitops-config.git
+        targetRevision: v1.0.0
+        path: charts/web
+        helm:
+          valueFiles:
+            - values-production.yaml
+      syncPolicy:
+        automated: {selfHeal: true}
+"""
+
+
+def findings_of(report: dict[str, Any], rule: str) -> list[dict[str, Any]]:
+    return [f for f in report["findings"] if f["rule"] == rule]
+
+
+def run(make_repo: Callable[..., Path], files: dict[str, str], *args: str) -> dict[str, Any]:
+    require_tool("kubectl")
+    require_sdk()
+    _, report = check_json(make_repo({**OWNED, **files}), "--no-git", *args)
+    return report
+
+
+def test_rules_see_what_the_application_renders(make_repo: Callable[..., Path]) -> None:
+    report = run(make_repo, {**CHART, "apps/web-production.yaml": APPLICATION})
+    assert report["tools"]["helm"].startswith("helm-python-sdk ")
+    # The production values file sets image.tag: latest; the finding names the template file.
+    (latest,) = [f for f in findings_of(report, "image-tag-pinned") if "web-production-web" in f["resource"]]
+    assert latest["path"] == "charts/web/templates/deployment.yaml"
+    assert latest["environment"] == "production"
+    assert not findings_of(report, "helm-render-fails")
+
+
+def test_secret_rendered_from_values_is_reported_without_its_value(make_repo: Callable[..., Path]) -> None:
+    application = APPLICATION.replace("            - values-production.yaml\n",
+                                      "            - values-production.yaml\n"
+                                      "          values: |\n            password: s3cr3t-Pa55word-9431\n")
+    report = run(make_repo, {**CHART, "apps/web-production.yaml": application})
+    (secret,) = findings_of(report, "no-plaintext-secret")
+    assert secret["path"] == "charts/web/templates/secret.yaml"
+    assert "s3cr3t-Pa55word-9431" not in json.dumps(report)
+
+
+def test_missing_value_file_at_its_line(make_repo: Callable[..., Path]) -> None:
+    application = APPLICATION.replace("values-production.yaml", "values-prod.yaml")
+    report = run(make_repo, {**CHART, "apps/web-production.yaml": application})
+    (missing,) = findings_of(report, "helm-value-file-missing")
+    assert (missing["path"], missing["severity"]) == ("apps/web-production.yaml", "error")
+    text = APPLICATION.replace("values-production.yaml", "values-prod.yaml")
+    expected = [i for i, line in enumerate(text.lstrip("\n").splitlines(), 1) if "values-prod.yaml" in line]
+    assert [missing["line"]] == expected
+
+
+def test_render_failure_at_the_application(make_repo: Callable[..., Path]) -> None:
+    application = APPLICATION.replace("          valueFiles:\n            - values-production.yaml\n",
+                                      "          values: |\n            image: {tag: null}\n")
+    report = run(make_repo, {**CHART, "apps/web-production.yaml": application})
+    (failure,) = findings_of(report, "helm-render-fails")
+    assert failure["path"] == "apps/web-production.yaml" and failure["severity"] == "error"
+    assert "image.tag is required" in failure["message"]
+
+
+def test_chart_no_application_references_is_rendered_with_defaults(make_repo: Callable[..., Path]) -> None:
+    files = {**CHART, "charts/web/values.yaml": "image: {repository: registry.example.com/web, tag: latest}\n"}
+    report = run(make_repo, files)
+    (latest,) = findings_of(report, "image-tag-pinned")
+    assert latest["path"] == "charts/web/templates/deployment.yaml"
+    assert "web-web" in latest["resource"]
+
+
+def test_remote_chart_offline_is_one_info_and_a_notice(make_repo: Callable[..., Path]) -> None:
+    remote = APPLICATION.replace(
+        "        repoURL: https://github.com/myorg/gitops-config.git\n        targetRevision: v1.0.0\n"
+        "        path: charts/web\n",
+        "        repoURL: https://charts.example.com\n        chart: redis\n        targetRevision: 18.1.2\n")
+    report = run(make_repo, {"apps/redis.yaml": remote.replace("valueFiles:\n            - values-production.yaml",
+                                                               "releaseName: cache")})
+    (info,) = findings_of(report, "helm-render-fails")
+    assert info["severity"] == "info" and "redis 18.1.2" in info["message"] and "offline" in info["message"]
+    assert any("Helm source(s) not rendered" in n["message"] for n in report["notifications"])
+
+
+def test_no_helm_no_engine_lookup(make_repo: Callable[..., Path]) -> None:
+    report = run(make_repo, {"apps/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n"})
+    assert "helm" not in report["tools"]
