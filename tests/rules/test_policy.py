@@ -45,10 +45,12 @@ BUILTIN_POLICY_IDS = {
     "no-auto-prune-in-production", "self-heal-required", "automated-sync-in-staging",
     "production-revision-pinned", "production-project-not-default", "sync-retry-configured",
     "appproject-restrict-sources", "appproject-restrict-destinations", "rbac-default-readonly",
+    "production-chart-version-pinned",
 }  # fmt: skip
 PYTHON_RULE_IDS = {
     "application-path-exists", "hpa-replicas-ignored", "prefer-applicationset",
     "notifications-configured", "rbac-no-wildcard-production", "production-environment-unknown",
+    "helm-render-fails", "helm-value-file-missing", "helm-kube-version-incompatible", "helm-dependency-unavailable",
 }  # fmt: skip
 
 VALID = """\
