@@ -218,7 +218,7 @@ def render_helm(ctx: CheckContext, options: CheckOptions) -> list[Finding]:
         charts = [c for c in charts if c in touched]
         if not charts and not sources:
             return []
-    engine = find_helm(getattr(options, "helm", None))
+    engine = find_helm(options.helm)
     ctx.tool_info["helm"] = engine_label(engine)
     ctx.note(f"helm: {engine_label(engine)}")
     run = _HelmRun(ctx, engine, allow_network, RenderCache(default_cache_dir(ctx.root) if options.use_cache else None))

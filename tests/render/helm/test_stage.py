@@ -143,3 +143,21 @@ def test_remote_chart_offline_is_one_info_and_a_notice(make_repo: Callable[..., 
 def test_no_helm_no_engine_lookup(make_repo: Callable[..., Path]) -> None:
     report = run(make_repo, {"apps/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n"})
     assert "helm" not in report["tools"]
+
+
+def test_helm_option_picks_the_executable(make_repo: Callable[..., Path], tmp_path: Path) -> None:
+    from gitops_lint.render.helm.engine import find_helm
+    from tests.conftest import run_cli
+    from tests.render.helm.helm_cli import launcher
+
+    executable = launcher(tmp_path)
+    find_helm.cache_clear()
+    try:
+        report = run(make_repo, {**CHART, "apps/web-production.yaml": APPLICATION}, "--helm", str(executable))
+        assert report["tools"]["helm"].startswith("helm v4.")
+        assert [f["path"] for f in findings_of(report, "image-tag-pinned")] == ["charts/web/templates/deployment.yaml"]
+        bogus = run_cli("check", str(make_repo({**CHART}, name="other")), "--no-git", "--helm", str(tmp_path / "nope"))
+    finally:
+        find_helm.cache_clear()
+    assert bogus.exit_code == 2
+    assert "--helm" in bogus.output and "Traceback" not in bogus.output
