@@ -12,7 +12,8 @@ patches) as it would to generated Helm output.
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Mapping
+import shutil
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -196,3 +197,65 @@ def write_inflated(directory: Path, kustomization: Mapping[str, Any], inflated: 
     existing = rewritten.get("resources")
     rewritten["resources"] = files + (list(existing) if isinstance(existing, list) else [])
     return rewritten
+
+
+def pop_helm_source(doc: dict[str, Any]) -> str | None:
+    """Remove HELM_SOURCE_ANNOTATION from a built object (an emptied `annotations` goes too); its value."""
+    metadata = doc.get("metadata")
+    annotations = metadata.get("annotations") if isinstance(metadata, dict) else None
+    if not isinstance(annotations, dict) or HELM_SOURCE_ANNOTATION not in annotations:
+        return None
+    value = annotations.pop(HELM_SOURCE_ANNOTATION)
+    if not annotations and isinstance(metadata, dict):
+        del metadata["annotations"]
+    return value if isinstance(value, str) and ":" not in value else None
+
+
+def remote_entries_offline(directory: Path, kustomization: Mapping[str, Any], kube_version: str) -> list[str]:
+    """Names of `helmCharts` entries that would need a pull (no local chart): not rendered offline."""
+    return [e.name for e in helm_chart_entries(directory, kustomization, kube_version=kube_version)
+            if e.chart_dir is None]
+
+
+def mirror_with_inflated_charts(
+    repo_root: Path,
+    inputs: Iterable[str],
+    helm_kustomizations: Iterable[str],
+    mirror: Path,
+    *,
+    engine: HelmEngine | None,
+    kube_version: str,
+    allow_network: bool,
+    cache: RenderCache | None = None,
+    charts_dir: Path | None = None,
+) -> HelmFailure | None:
+    """Copy the files a root's build reads into `mirror` (same relative paths), then replace each
+    kustomization file in `helm_kustomizations` (repo-relative files) with one whose helmCharts
+    are inflated resources. The repo is never written to. A chart that cannot be inflated is
+    returned as the failure."""
+    for relative in inputs:
+        source = repo_root / relative
+        if source.is_file():
+            target = mirror / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
+    for kustomization_file in helm_kustomizations:
+        directory = (repo_root / kustomization_file).parent
+        try:
+            kustomization = yaml.safe_load((repo_root / kustomization_file).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+            return HelmFailure("chart", f"{kustomization_file}: {error}")
+        if not isinstance(kustomization, dict):
+            return HelmFailure("chart", f"{kustomization_file} is not a mapping")
+        inflated = inflate(directory, kustomization, engine=engine, kube_version=kube_version,
+                           repo_root=repo_root, allow_network=allow_network, cache=cache, charts_dir=charts_dir)
+        for item in inflated:
+            if isinstance(item.result, HelmFailure):
+                result = item.result
+                return HelmFailure(result.kind, f"helmCharts {item.entry.name} in {kustomization_file}: "
+                                   f"{result.message}", result.subject)
+        out_dir = (mirror / kustomization_file).parent
+        out_dir.mkdir(parents=True, exist_ok=True)
+        rewritten = write_inflated(out_dir, kustomization, inflated, repo_root)
+        (mirror / kustomization_file).write_text(yaml.safe_dump(rewritten, sort_keys=False), encoding="utf-8")
+    return None

@@ -200,8 +200,22 @@ def _dig(doc: object, pointer: tuple[str | int, ...]) -> object:
     return doc
 
 
+def _kustomize_chart_homes(ctx: CheckContext) -> list[str]:
+    """Chart homes of kustomizations with helmCharts: their charts are rendered by the kustomize
+    stage with the kustomization's values, not here with defaults."""
+    homes = []
+    for kustomization in ctx.layout.kustomizations.values():
+        if not kustomization.uses_helm:
+            continue
+        settings = kustomization.doc.get("helmGlobals")
+        home = settings.get("chartHome") if isinstance(settings, dict) else None
+        homes.append(posixpath.normpath(posixpath.join(kustomization.directory, str(home or "charts"))))
+    return homes
+
+
 def render_helm(ctx: CheckContext, options: CheckOptions) -> list[Finding]:
-    charts = chart_directories(ctx)
+    homes = _kustomize_chart_homes(ctx)
+    charts = [c for c in chart_directories(ctx) if not any(c.startswith(h + "/") for h in homes)]
     applications = _applications(ctx)
     allow_network = bool(ctx.config.allow_network if options.allow_network is None else options.allow_network)
     sources = [(application, source) for application in applications

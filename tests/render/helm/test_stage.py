@@ -161,3 +161,37 @@ def test_helm_option_picks_the_executable(make_repo: Callable[..., Path], tmp_pa
         find_helm.cache_clear()
     assert bogus.exit_code == 2
     assert "--helm" in bogus.output and "Traceback" not in bogus.output
+
+
+def test_kustomize_helm_charts_are_inflated_and_checked(make_repo: Callable[..., Path]) -> None:
+    files = {f"apps/web/base/{path}": text for path, text in CHART.items()}
+    files["apps/web/base/kustomization.yaml"] = """
+        helmCharts:
+          - name: web
+            releaseName: shop
+            valuesInline:
+              image: {tag: latest}
+    """
+    files["apps/web/overlays/production/kustomization.yaml"] = """
+        resources: [../../base]
+        namespace: web-production
+    """
+    report = run(make_repo, files)
+    assert not [n for n in report["notifications"] if "not rendered" in n["message"]]
+    (latest,) = findings_of(report, "image-tag-pinned")
+    # The object went through the overlay (its namespace) and names the chart's template file.
+    assert latest["path"] == "apps/web/base/charts/web/templates/deployment.yaml"
+    assert "web-production/shop-web" in latest["resource"]
+    assert not findings_of(report, "kustomize-build-fails")
+    # The chart under the kustomization's chart home is not also rendered with its defaults.
+    deployments = [f for f in report["findings"] if "Deployment" in (f.get("resource") or "")]
+    assert all("shop-web" in f["resource"] for f in deployments), deployments
+    assert report["summary"]["resources"] == 1  # the Deployment; the Secret's `if` is false
+
+
+def test_kustomize_helm_chart_that_fails_is_a_build_failure(make_repo: Callable[..., Path]) -> None:
+    files = {f"apps/web/{path}": text for path, text in CHART.items()}
+    files["apps/web/kustomization.yaml"] = "helmCharts:\n  - name: web\n    valuesInline: {image: {tag: null}}\n"
+    report = run(make_repo, files)
+    (failure,) = findings_of(report, "kustomize-build-fails")
+    assert failure["severity"] == "error" and "image.tag is required" in failure["message"]
