@@ -195,3 +195,73 @@ def test_kustomize_helm_chart_that_fails_is_a_build_failure(make_repo: Callable[
     report = run(make_repo, files)
     (failure,) = findings_of(report, "kustomize-build-fails")
     assert failure["severity"] == "error" and "image.tag is required" in failure["message"]
+
+
+APPLICATION_SET = """
+    apiVersion: argoproj.io/v1alpha1
+    kind: ApplicationSet
+    metadata:
+      name: web
+      namespace: argocd
+    spec:
+      generators:
+        - list:
+            elements:
+              - env: staging
+              - env: production
+      template:
+        metadata:
+          name: 'web-{{env}}'
+        spec:
+          project: default
+          destination:
+            server: https://kubernetes.default.svc
+            namespace: 'web-{{env}}'
+          source:
+            repoURL: https://github.com/myorg/gitops-config.git
+            targetRevision: v1.0.0
+            path: charts/web
+            helm:
+              valueFiles: ['values-{{env}}.yaml']
+"""
+
+
+def test_applications_generated_by_an_application_set_render_their_charts(make_repo: Callable[..., Path]) -> None:
+    report = run(make_repo, {**CHART, "charts/web/values-staging.yaml": "image: {tag: '1.5.0'}\n",
+                             "apps/web-appset.yaml": APPLICATION_SET})
+    # Only the production values file sets `latest`: the staging Application renders a pinned tag.
+    latest = findings_of(report, "image-tag-pinned")
+    assert [f["resource"].split(" ")[-1] for f in latest] == ["web-production-web"]
+    assert latest[0]["path"] == "charts/web/templates/deployment.yaml"
+
+
+def test_app_of_apps_chart_renders_its_applications_charts_with_their_values(
+        make_repo: Callable[..., Path]) -> None:
+    apps_chart = {
+        "charts/apps/Chart.yaml": "apiVersion: v2\nname: apps\nversion: 0.1.0\n",
+        "charts/apps/values.yaml": "tag: latest\n",
+        "charts/apps/templates/web.yaml": """
+            apiVersion: argoproj.io/v1alpha1
+            kind: Application
+            metadata:
+              name: web
+              namespace: argocd
+            spec:
+              project: default
+              destination: {server: https://kubernetes.default.svc, namespace: web}
+              source:
+                repoURL: https://github.com/myorg/gitops-config.git
+                targetRevision: v1.0.0
+                path: charts/web
+                helm:
+                  parameters:
+                    - name: image.tag
+                      value: {{ .Values.tag | quote }}
+        """,
+    }
+    report = run(make_repo, {**CHART, **apps_chart})
+    # charts/web renders once, with the rendered Application's parameter (not its own defaults).
+    (latest,) = findings_of(report, "image-tag-pinned")
+    assert latest["resource"] == "apps/Deployment web-web"
+    assert report["summary"]["resources"] == 2  # the Application and one Deployment
+    assert latest["path"] == "charts/web/templates/deployment.yaml"
