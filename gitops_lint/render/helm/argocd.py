@@ -2,8 +2,9 @@
 
 A source is Helm when it names a `chart` (a Helm repository or OCI registry), or when its
 `path` is a chart directory of this repo (Chart.yaml) and it asks for no other tool
-(`kustomize`, `directory`, `plugin`). Value files are relative to the chart directory, or
-`$ref/...` to a multi-source Application's `ref:` source (taken as this repo: a ref source
+(`kustomize`, `directory`, `plugin`). As in Argo CD, a kustomization beside the Chart.yaml
+makes it a kustomize source unless the source has a `helm` block. Value files are relative
+to the chart directory, or `$ref/...` to a multi-source Application's `ref:` source (taken as this repo: a ref source
 of another repository is reported, not guessed).
 """
 
@@ -18,6 +19,7 @@ from typing import Any
 from gitops_lint.render.helm.render import HelmRequest, Parameter
 
 Pointer = tuple[str | int, ...]
+KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,9 @@ def _chart_directory(repo_root: Path, source: Mapping[str, Any]) -> str | None:
     if not (repo_root / directory / "Chart.yaml").is_file():
         return None
     if any(key in source for key in ("kustomize", "directory", "plugin")):
+        return None
+    # Argo CD's discovery: a `helm` block says Helm; else a kustomization beside Chart.yaml wins.
+    if "helm" not in source and any((repo_root / directory / name).is_file() for name in KUSTOMIZATION_FILES):
         return None
     return directory
 

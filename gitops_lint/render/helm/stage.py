@@ -223,7 +223,10 @@ def _kustomize_chart_homes(ctx: CheckContext) -> list[str]:
 
 def render_helm(ctx: CheckContext, options: CheckOptions) -> list[Finding]:
     homes = _kustomize_chart_homes(ctx)
-    charts = [c for c in chart_directories(ctx) if not any(c.startswith(h + "/") for h in homes)]
+    # A chart directory that is also a kustomization is a kustomize root (Argo CD's choice too),
+    # and charts under a helmCharts chart home are the kustomize stage's.
+    charts = [c for c in chart_directories(ctx)
+              if not any(c.startswith(h + "/") for h in homes) and c not in ctx.layout.kustomizations]
     seen: set[int] = set()
     allow_network = bool(ctx.config.allow_network if options.allow_network is None else options.allow_network)
 

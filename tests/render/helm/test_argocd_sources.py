@@ -131,3 +131,19 @@ def test_remote_chart_sources_and_non_helm_sources(tmp_path: Path) -> None:
     assert source.remote is not None and (source.remote.chart, source.remote.version) == ("redis", "18.1.2")
     assert source.request.value_files == (root / "envs" / "prod" / "values.yaml",)
     assert source.request.allow_network and source.request.kube_version == "1.30"
+
+
+def test_a_kustomization_beside_chart_yaml_makes_it_kustomize_unless_helm_is_asked(tmp_path: Path) -> None:
+    root = estate(tmp_path)
+    (root / "charts/web/kustomization.yaml").write_text("resources: []\n")
+    plain = app("""
+        apiVersion: argoproj.io/v1alpha1
+        kind: Application
+        metadata: {name: web}
+        spec:
+          source: {repoURL: https://git.example.com/estate.git, path: charts/web}
+    """)
+    assert helm_sources(plain, root, kube_version="1.29") == []
+    plain["spec"]["source"]["helm"] = {"releaseName": "web"}
+    (source,) = helm_sources(plain, root, kube_version="1.29")
+    assert source.chart_dir == "charts/web"
