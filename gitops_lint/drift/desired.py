@@ -158,8 +158,19 @@ def _documents(text: str, origin: str) -> list[dict[str, Any]]:
 
 
 def render_source(
-    directory: Path, source: AppSource, kustomize: Kustomize | None, timeout: float
+    directory: Path, source: AppSource, kustomize: Kustomize | None, timeout: float,
+    target: AuditTarget | None = None, tree: Path | None = None,
 ) -> list[dict[str, Any]]:
+    from gitops_lint.render.helm.desired import desired_objects, is_helm_source
+
+    if target is not None and tree is not None and is_helm_source(directory, source.helm):
+        from gitops_lint.validate.schemas import resolve_kubernetes_version
+
+        rendered = desired_objects(tree, source.path, source.helm, application=target.name,
+                                   namespace=target.namespace, kube_version=resolve_kubernetes_version(None))
+        if isinstance(rendered, str):
+            raise RenderError(rendered)
+        return rendered
     if any((directory / name).is_file() for name in KUSTOMIZATION_NAMES):
         if kustomize is None:
             raise RenderError("kustomize is not available (install kustomize or kubectl)")
@@ -225,7 +236,8 @@ def desired_state(
         for source in target.sources:
             base, label = trees.tree(source.revision)
             labels.append(label)
-            state.objects.extend(render_source(trees.source_dir(base, source.path), source, kustomize, timeout))
+            state.objects.extend(render_source(trees.source_dir(base, source.path), source, kustomize, timeout,
+                                               target, base))
     except RenderError as error:
         state.error = str(error)
     except OSError as error:
