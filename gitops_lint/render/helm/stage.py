@@ -78,8 +78,11 @@ def _relative(ctx: CheckContext, path: Path | None) -> str | None:
         return None
 
 
-def _add_resources(ctx: CheckContext, result: HelmRender, chart_dir: str | None, environment: str | None) -> None:
+def _add_resources(ctx: CheckContext, result: HelmRender, chart_dir: str | None, environment: str | None,
+                   value_sources: tuple[str, ...] = ()) -> None:
     per_template: dict[str, int] = {}
+    defaults = posixpath.join(chart_dir, "values.yaml") if chart_dir is not None else None
+    sources = tuple(dict.fromkeys(s for s in (*value_sources, defaults) if s is not None))
     fallback = posixpath.join(chart_dir, "Chart.yaml") if chart_dir is not None else None
     for manifest in result.manifests:
         path = _relative(ctx, manifest.file) or fallback
@@ -87,9 +90,12 @@ def _add_resources(ctx: CheckContext, result: HelmRender, chart_dir: str | None,
             continue  # a remote chart's object: nothing in the repo to point at
         index = per_template.get(manifest.template, 0)
         per_template[manifest.template] = index + 1
-        ctx.rendered.append(Resource(doc=manifest.document, path=path, line=1,
-                                     index=index if manifest.file is not None else 0,
-                                     environment=environment, rendered_from=chart_dir))
+        resource = Resource(doc=manifest.document, path=path, line=1,
+                            index=index if manifest.file is not None else 0,
+                            environment=environment, rendered_from=chart_dir)
+        ctx.rendered.append(resource)
+        if sources:
+            ctx.value_sources[id(resource)] = sources
     if chart_dir is not None:
         ctx.rendered_roots.add(chart_dir)
 
@@ -157,7 +163,9 @@ class _HelmRun:
             result = render_chart(ctx.root / chart_dir, source.request, engine=self.engine, cache=self.cache,
                                   charts_dir=self.charts_dir)
         if isinstance(result, HelmRender):
-            _add_resources(ctx, result, source.chart_dir, environment)
+            # Later layers win in Helm, so they are searched first for a Secret's value.
+            given = [r for r in (_relative(ctx, v.path) for v in reversed(source.value_files)) if r is not None]
+            _add_resources(ctx, result, source.chart_dir, environment, (application.path, *given))
             return
         pointer = source.pointer
         if result.kind == "missing-value-file":

@@ -97,8 +97,20 @@ def test_secret_rendered_from_values_is_reported_without_its_value(make_repo: Ca
                                       "          values: |\n            password: s3cr3t-Pa55word-9431\n")
     report = run(make_repo, {**CHART, "apps/web-production.yaml": application})
     (secret,) = findings_of(report, "no-plaintext-secret")
-    assert secret["path"] == "charts/web/templates/secret.yaml"
+    # Traced to where the value is written: the Application's inline values, at its line.
+    assert secret["path"] == "apps/web-production.yaml"
+    written = [i for i, line in enumerate(application.lstrip("\n").splitlines(), 1) if "s3cr3t" in line]
+    assert [secret["line"]] == written
     assert "s3cr3t-Pa55word-9431" not in json.dumps(report)
+
+
+def test_secret_from_a_values_file_is_reported_there(make_repo: Callable[..., Path]) -> None:
+    files = {**CHART, "charts/web/values-production.yaml": "image: {tag: '1.0.0'}\n\npassword: Xq7-k9Lm-2vRt-p4Wz\n",
+             "apps/web-production.yaml": APPLICATION}
+    report = run(make_repo, files)
+    (secret,) = findings_of(report, "no-plaintext-secret")
+    assert (secret["path"], secret["line"]) == ("charts/web/values-production.yaml", 3)
+    assert "Xq7-k9Lm-2vRt-p4Wz" not in json.dumps(report)
 
 
 def test_missing_value_file_at_its_line(make_repo: Callable[..., Path]) -> None:
