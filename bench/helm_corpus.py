@@ -69,7 +69,8 @@ def main() -> int:
     print(f"engine: {engine_label(engine)}; target Kubernetes {target}")
     rows: list[tuple[str, str, str, str]] = []
     timings: list[tuple[float, float]] = []
-    repos = sorted(p for p in corpus.iterdir() if p.is_dir()) + [Path(c).resolve() for c in args.charts]
+    found = sorted(p for p in corpus.iterdir() if p.is_dir()) if corpus.is_dir() else []
+    repos = found + [Path(c).resolve() for c in args.charts]
     for repo in repos:
         for chart_yaml in _files(repo, names=("Chart.yaml",)):
             chart = chart_yaml.parent
