@@ -277,3 +277,20 @@ def test_app_of_apps_chart_renders_its_applications_charts_with_their_values(
     assert latest["resource"] == "apps/Deployment web-web"
     assert report["summary"]["resources"] == 2  # the Application and one Deployment
     assert latest["path"] == "charts/web/templates/deployment.yaml"
+
+
+def test_staged_values_change_renders_the_chart_in_a_hook_run(make_repo: Callable[..., Path]) -> None:
+    import subprocess
+
+    require_tool("git")
+    require_sdk()
+    files = {**OWNED, **CHART, "charts/web/values-production.yaml": "image: {tag: '1.0.0'}\n",
+             "apps/web-production.yaml": APPLICATION}
+    root = make_repo(files, git=True)
+    _, clean = check_json(root, "--staged")
+    assert not findings_of(clean, "image-tag-pinned")
+    (root / "charts/web/values-production.yaml").write_text("image: {tag: latest}\n")
+    subprocess.run(["git", "-C", str(root), "add", "-A"], check=True)
+    _, staged = check_json(root, "--staged")
+    (latest,) = findings_of(staged, "image-tag-pinned")
+    assert latest["path"] == "charts/web/templates/deployment.yaml"
