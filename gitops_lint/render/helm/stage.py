@@ -284,7 +284,9 @@ def render_helm(ctx: CheckContext, options: CheckOptions) -> list[Finding]:
         for _view, source in later:
             replaced = defaults.pop(source.chart_dir, None) if source.chart_dir is not None else None
             if replaced is not None:
-                dropped = {id(r) for r in replaced[0]} | {id(f) for f in replaced[1]}
+                # The chart's own problems (Chart.yaml, dependencies) stand; a render failure
+                # with its defaults says nothing about a render with the Application's values.
+                dropped = {id(r) for r in replaced[0]} | {id(f) for f in replaced[1] if f.rule == HELM_RENDER_FAILS.id}
                 ctx.rendered[:] = [r for r in ctx.rendered if id(r) not in dropped]
                 findings[:] = [f for f in findings if id(f) not in dropped]
                 ctx.rendered_roots.discard(source.chart_dir or "")
