@@ -1,4 +1,4 @@
-"""Helm rules. Their findings come from the Helm render stage (render/helm/stage.py), which
+"""Helm rules. Their findings come from the Helm render stage (check/helm.py), which
 renders every chart of the repo and every Argo CD Application source that is Helm."""
 
 from __future__ import annotations

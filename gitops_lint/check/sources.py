@@ -83,7 +83,7 @@ def hot_tag(path: str, loaded: LoadResult | None) -> Any:
     if not any(_needed_document(doc) for doc in documents):
         return 0
     if all(isinstance(doc, dict) and is_argocd_application(doc) for doc in documents):
-        from gitops_lint.render.graph import application_directories
+        from gitops_lint.estate.sources import application_directories
 
         directories = {directory for doc in documents for _pointer, directory in application_directories(doc)}
         return {"apps": sorted(directories)}
@@ -133,7 +133,7 @@ def load_incrementally(ctx: CheckContext, yaml_files: list[RepoFile], render: bo
         inputs.update(graph.inputs(target))
     # The Applications deploying a root that renders: the render stage takes their environment.
     # ...and those whose source directory holds a changed file: a Helm chart (its templates or
-    # value files) renders with the Application's values (render.helm.stage).
+    # value files) renders with the Application's values (check/helm.py).
     holding = {d for directories in waiting.values() for d in directories
                if any(p == d or p.startswith(d + "/") for p in focus)}
     deploying = {path for path, directories in waiting.items()

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from gitops_lint.context import CheckContext
 from gitops_lint.environments import resolve_environment
+from gitops_lint.estate.appset import ApplicationView, argocd_applications
 from gitops_lint.model import Finding, Resource, RuleMeta, Severity
 from gitops_lint.render.cache import RenderCache, default_cache_dir, shared_cache_dir
 from gitops_lint.render.helm.argocd import HelmSource, helm_sources
@@ -29,7 +30,6 @@ from gitops_lint.render.helm.render import (
     render_remote_chart,
 )
 from gitops_lint.repo.yaml import locate_line
-from gitops_lint.rules.appset import ApplicationView, argocd_applications
 from gitops_lint.rules.helm import (
     HELM_DEPENDENCY_UNAVAILABLE,
     HELM_KUBE_VERSION,
@@ -38,7 +38,7 @@ from gitops_lint.rules.helm import (
 )
 
 if TYPE_CHECKING:
-    from gitops_lint.check import CheckOptions
+    from gitops_lint.check.options import CheckOptions
 
 _RULE_OF: dict[str, RuleMeta] = {
     "missing-value-file": HELM_VALUE_FILE_MISSING,
