@@ -305,7 +305,8 @@ def _render_all(
     if not missing:
         return outcomes
 
-    env = RenderEnv(ctx.root, settings.timeout, settings.allow_network, settings.kustomize)
+    env = RenderEnv(ctx.root, settings.timeout, settings.allow_network, settings.kustomize,
+                    kubernetes_version=ctx.schemas.kubernetes_version)
     # Only builds are counted: cache hits take milliseconds and a hook run is all cache hits.
     progress = Progress(len(missing), settings.progress)
 
