@@ -229,6 +229,16 @@ def _kustomize_chart_homes(ctx: CheckContext) -> list[str]:
     return homes
 
 
+def _load_templates(ctx: CheckContext, paths: set[str]) -> None:
+    """Parse template files a hook run left unread, so findings get the same lines as a full run."""
+    from gitops_lint.check.sources import _load_sources
+
+    missing = [f for f in ctx.files.files if f.path in paths and f.path not in ctx.sources]
+    if missing:
+        for _finding in _load_sources(ctx, missing):
+            pass  # the loader's own findings on these files belong to full runs
+
+
 def render_helm(ctx: CheckContext, options: CheckOptions) -> list[Finding]:
     homes = _kustomize_chart_homes(ctx)
     # A chart directory that is also a kustomization is a kustomize root (Argo CD's choice too),
@@ -292,7 +302,9 @@ def render_helm(ctx: CheckContext, options: CheckOptions) -> list[Finding]:
                 ctx.rendered_roots.discard(source.chart_dir or "")
         applications(later)
     if ctx.focus is not None:
-        ctx.focus.update(r.path for r in ctx.rendered[before:])
+        fresh = {r.path for r in ctx.rendered[before:]}
+        ctx.focus.update(fresh)
+        _load_templates(ctx, fresh)
     if run.unrendered:
         ctx.warn(f"{len(run.unrendered)} Helm source(s) not rendered (e.g. {run.unrendered[0]}): "
                  "their output is unchecked")

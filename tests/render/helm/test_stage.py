@@ -294,3 +294,8 @@ def test_staged_values_change_renders_the_chart_in_a_hook_run(make_repo: Callabl
     _, staged = check_json(root, "--staged")
     (latest,) = findings_of(staged, "image-tag-pinned")
     assert latest["path"] == "charts/web/templates/deployment.yaml"
+    # The same line a full run reports: the template's `image:` line.
+    _, full = check_json(root)
+    assert [(f["path"], f["line"]) for f in findings_of(full, "image-tag-pinned")] == [
+        (latest["path"], latest["line"])]
+    assert latest["line"] > 1
