@@ -78,26 +78,45 @@ def _relative(ctx: CheckContext, path: Path | None) -> str | None:
         return None
 
 
+# A document index no file has: a rule that locates a key in a remote chart's object gets the
+# anchor line (the Application's `chart:`), never a line of some unrelated document.
+_NO_DOCUMENT = 1 << 30
+
+
 def _add_resources(ctx: CheckContext, result: HelmRender, chart_dir: str | None, environment: str | None,
-                   value_sources: tuple[str, ...] = ()) -> None:
+                   value_sources: tuple[str, ...] = (), anchor: tuple[str, int] | None = None) -> None:
+    """The render's objects as rendered resources at their template files; a remote chart's
+    objects (no file in this repo) at `anchor`, the Application's source."""
     per_template: dict[str, int] = {}
     defaults = posixpath.join(chart_dir, "values.yaml") if chart_dir is not None else None
     sources = tuple(dict.fromkeys(s for s in (*value_sources, defaults) if s is not None))
     fallback = posixpath.join(chart_dir, "Chart.yaml") if chart_dir is not None else None
     for manifest in result.manifests:
         path = _relative(ctx, manifest.file) or fallback
+        line, index = 1, 0
+        if path is None and anchor is not None:
+            _keep_raw_checked(ctx, anchor[0])
+            (path, line), index = anchor, _NO_DOCUMENT
         if path is None:
-            continue  # a remote chart's object: nothing in the repo to point at
-        index = per_template.get(manifest.template, 0)
-        per_template[manifest.template] = index + 1
-        resource = Resource(doc=manifest.document, path=path, line=1,
-                            index=index if manifest.file is not None else 0,
+            continue
+        if manifest.file is not None:
+            index = per_template.get(manifest.template, 0)
+            per_template[manifest.template] = index + 1
+        resource = Resource(doc=manifest.document, path=path, line=line, index=index,
                             environment=environment, rendered_from=chart_dir)
         ctx.rendered.append(resource)
         if sources:
             ctx.value_sources[id(resource)] = sources
     if chart_dir is not None:
         ctx.rendered_roots.add(chart_dir)
+
+
+def _keep_raw_checked(ctx: CheckContext, path: str) -> None:
+    """A file that rendered objects point at counts as rendered, and its raw resources would no
+    longer be checked: hand them on as they are (the Application itself must still be checked)."""
+    if path in ctx.rendered_source_paths():
+        return
+    ctx.rendered.extend(r for r in ctx.resources if r.path == path)
 
 
 def _chart_line(ctx: CheckContext, chart_dir: str, failure: HelmFailure) -> int:
@@ -165,7 +184,10 @@ class _HelmRun:
         if isinstance(result, HelmRender):
             # Later layers win in Helm, so they are searched first for a Secret's value.
             given = [r for r in (_relative(ctx, v.path) for v in reversed(source.value_files)) if r is not None]
-            _add_resources(ctx, result, source.chart_dir, environment, (application.path, *given))
+            anchor = None
+            if source.remote is not None:
+                anchor = (application.path, ctx.locate(application, (*view.prefix, *source.pointer, "chart")))
+            _add_resources(ctx, result, source.chart_dir, environment, (application.path, *given), anchor)
             return
         pointer = source.pointer
         if result.kind == "missing-value-file":

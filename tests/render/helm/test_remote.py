@@ -121,3 +121,39 @@ def test_remote_dependency_pulled_with_the_network(chart_repository: ChartReposi
     assert {"estate-sidecar", "estate-web"} <= {m.document["metadata"]["name"] for m in online.manifests}
     # The committed chart is left as it was: nothing written into its charts/.
     assert not (charts / "umbrella" / "charts").exists()
+
+
+def test_check_with_the_network_renders_a_remote_chart_application(chart_repository: ChartRepository,
+                                                                   tmp_path: Path) -> None:
+    from tests.conftest import OWNED, check_json, require_tool, write_tree
+
+    require_tool("kubectl")
+    application = f"""
+        apiVersion: argoproj.io/v1alpha1
+        kind: Application
+        metadata: {{name: shop, namespace: argocd}}
+        spec:
+          project: default
+          destination: {{server: https://kubernetes.default.svc, namespace: shop}}
+          source:
+            repoURL: {chart_repository.url}
+            chart: web
+            targetRevision: 1.2.0
+            helm:
+              parameters: [{{name: image.tag, value: latest}}]
+    """
+    root = write_tree(tmp_path / "repo", {**OWNED, "apps/shop.yaml": application})
+    _, offline = check_json(root, "--no-git")
+    assert [f["severity"] for f in offline["findings"] if f["rule"] == "helm-render-fails"] == ["info"]
+    assert chart_repository.requests == []
+    _, online = check_json(root, "--no-git", "--allow-network")
+    assert not [f for f in online["findings"] if f["rule"] == "helm-render-fails"]
+    latest = {f["resource"]: f for f in online["findings"] if f["rule"] == "image-tag-pinned"}
+    # The chart's Deployment and its hook Job both take image.tag; a remote chart's objects have
+    # no file in this repo, so they are reported at the Application's `chart:` line.
+    assert sorted(latest) == ["apps/Deployment shop/shop-web", "batch/Job shop-migrate"]
+    chart_line = next(i for i, line in enumerate(application.lstrip("\n").splitlines(), 1) if "chart: web" in line)
+    assert {(f["path"], f["line"]) for f in latest.values()} == {("apps/shop.yaml", chart_line)}
+    # The Application itself is still checked: 1 resource offline; online it and the chart's 4
+    # objects (CRD, ConfigMap, Deployment, hook Job).
+    assert (offline["summary"]["resources"], online["summary"]["resources"]) == (1, 5)
