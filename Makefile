@@ -61,6 +61,8 @@ lock: install
 	$(BIN)/pip install --quiet pip-tools
 	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-header \
 	  --no-emit-index-url --no-emit-find-links -o requirements/action.lock pyproject.toml requirements/action.in
+	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-header --extra drift \
+	  --no-emit-index-url --no-emit-find-links -o requirements/image.lock pyproject.toml requirements/image.in
 
 # Regenerate README's rule table from the registry (tests/test_readme.py checks it).
 readme: install

@@ -36,7 +36,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "gitops_lint.diff",
         "gitops_lint.drift",
     ),
-    ("gitops_lint.cli", "gitops_lint.__main__"),
+    # Entry points: the CLI, `python -m gitops_lint`, and the drift image's `python -m gitops_lint.drift.job`.
+    ("gitops_lint.cli", "gitops_lint.__main__", "gitops_lint.drift.job"),
 )
 
 
