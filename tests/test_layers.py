@@ -22,7 +22,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("gitops_lint.repo", "gitops_lint.validate"),
     ("gitops_lint.config",),
     ("gitops_lint.context", "gitops_lint.environments", "gitops_lint.pod_templates", "gitops_lint.merge"),
-    ("gitops_lint.estate",),
+    ("gitops_lint.estate", "gitops_lint.appset"),
     ("gitops_lint.render",),
     ("gitops_lint.rules", "gitops_lint.hidden_dirs"),
     ("gitops_lint.report",),

@@ -293,7 +293,8 @@ def test_applicationset_list_generator_with_a_static_template(tmp_path: Path) ->
         ("api-prod", "prod", "https://prod.example.com", "Synced"),
         ("api-stage", "stage", "https://stage.example.com", "Synced"),
     ]
-    assert "clusters generator needs a cluster or SCM; skipped" in result.stderr
+    assert "clusters generator: no Argo CD cluster Secrets in the repo" in result.stderr
+    assert "those Applications are skipped" in result.stderr
 
 
 def test_app_filter_and_unknown_app(drifted: tuple[Path, Path]) -> None:
@@ -481,3 +482,42 @@ def test_merge_keeps_reasons_out_of_band_edits_and_orphans(tmp_path: Path) -> No
         assert again["applications"][0][key] == original["applications"][0][key]
     assert again["applications"][0]["resources"] == original["applications"][0]["resources"]
     assert again["applications"][0]["resources"][0]["out_of_band"][0]["reason"] == "edited out of band"
+
+
+def test_applicationset_git_generator_and_go_template_are_audited(tmp_path: Path) -> None:
+    # Generated Applications are audited as committed ones: a git directories generator over
+    # this repo with a Go template (the check expands it the same way).
+    import textwrap
+
+    deploy = deployment(namespace="")
+    del deploy["metadata"]["namespace"]
+    appset = """
+        apiVersion: argoproj.io/v1alpha1
+        kind: ApplicationSet
+        metadata: {name: envs, namespace: argocd}
+        spec:
+          goTemplate: true
+          generators:
+            - git:
+                repoURL: https://example.com/config.git
+                revision: HEAD
+                directories: [{path: 'apps/*'}]
+          template:
+            metadata: {name: 'api-{{ .path.basename | upper | lower }}'}
+            spec:
+              project: default
+              source: {repoURL: https://example.com/config.git, targetRevision: HEAD, path: '{{ .path.path }}'}
+              destination: {server: https://kubernetes.default.svc, namespace: '{{ .path.basename }}'}
+        """
+    repo = write(tmp_path / "repo", {
+        "apps/prod/d.yaml": dump(deploy), "apps/stage/d.yaml": dump(deploy),
+        "argocd/appset.yaml": textwrap.dedent(appset).lstrip(),
+    })  # fmt: skip
+    live = [live_of(deployment(namespace="prod"), app="api-prod"), live_of(deployment(namespace="stage"), app="api-stage")]
+    snapshot = _snapshot(tmp_path, live, folder="")  # files at the top serve every destination
+    result = run_cli("drift", str(repo), "--live-snapshot", str(snapshot), "--format", "json")
+    report = json.loads(result.stdout)
+    assert [(a["name"], a["namespace"], a["sync"]) for a in report["applications"]] == [
+        ("api-prod", "prod", "Synced"),
+        ("api-stage", "stage", "Synced"),
+    ]
