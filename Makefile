@@ -11,7 +11,7 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(VENV)/.installed: $(BIN)/python pyproject.toml
-	$(BIN)/pip install --quiet -e .
+	$(BIN)/pip install --quiet -e '.[helm]'
 	touch $@
 
 $(VENV)/.installed-test: $(BIN)/python pyproject.toml
@@ -53,6 +53,7 @@ bench-detail: install-test
 	$(BIN)/python bench/run_hook_bench.py
 	$(BIN)/python bench/run_drift_bench.py
 	$(BIN)/python bench/run_diff_bench.py
+	$(BIN)/python bench/helm_corpus.py --charts tests/data/helm
 
 # Re-count findings per rule on the real-world corpus into docs/precision.md (keeps the
 # hand-kept checked/true columns; needs ../shared/corpus or GITOPS_LINT_CORPUS).

@@ -62,6 +62,9 @@ class CheckContext:
     parse_cache: ParseCache | None = None
     # Incremental runs: directories deployed by Applications left unparsed (see check.py).
     unloaded_application_dirs: set[str] = field(default_factory=set)
+    # Rendered Helm objects (by id) → the repo files their values came from (value files, the
+    # Application's inline values, the chart's values.yaml): a Secret's value is reported there.
+    value_sources: dict[int, tuple[str, ...]] = field(default_factory=dict)
     # Every secret value the secret rules found: no message of this run may quote one.
     redactor: Redactor = field(default_factory=Redactor)
     # Files of the repo no rule could read, path → why (too large, binary, not UTF-8): the

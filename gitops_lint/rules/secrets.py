@@ -164,7 +164,8 @@ def _patched_at(ctx: CheckContext, resource: Resource, value: str) -> tuple[str,
     base = ctx.text_of(resource.path)
     if base is not None and _line_holding(base, forms) is not None:
         return None
-    candidates = [fragment.path for fragment in ctx.fragments if fragment.kind == "Secret"]
+    candidates = list(ctx.value_sources.get(id(resource), ()))  # a Helm chart's values
+    candidates += [fragment.path for fragment in ctx.fragments if fragment.kind == "Secret"]
     candidates += [k.file for k in ctx.layout.kustomizations.values()]
     for path in dict.fromkeys(candidates):
         text = ctx.text_of(path)
