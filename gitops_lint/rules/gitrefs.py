@@ -268,7 +268,7 @@ def check_target_revision(ctx: CheckContext) -> Iterator[Finding]:
                 f"targetRevision {item.source.revision!r} of {item.view.resource.display} does not exist: "
                 f"{item.reason}" + item.view.suffix,
                 resource=item.view.resource,
-                pointer=(*item.view.prefix, *item.source.pointer),
+                pointer=item.view.at(item.source.pointer),
             )
 
 
@@ -282,7 +282,7 @@ def check_target_revision_unverifiable(ctx: CheckContext) -> Iterator[Finding]:
                 f"clone, which may not hold every branch, tag or commit (shallow or single-branch): "
                 f"unverifiable ({item.reason})" + item.view.suffix,
                 resource=item.view.resource,
-                pointer=(*item.view.prefix, *item.source.pointer),
+                pointer=item.view.at(item.source.pointer),
             )
 
 

@@ -174,7 +174,7 @@ def _finding(
         f"Application {view.resource.name}: AppProject {project.name} ({project.path}) does not permit it: "
         f"{problem}" + view.suffix,
         resource=view.resource,
-        pointer=(*view.prefix, *pointer),
+        pointer=view.at(pointer),
     )
 
 

@@ -201,5 +201,6 @@ def test_generated_applications_are_checked(make_repo: MakeRepo) -> None:
     )
     _git_repo(root)
     found, _notes = _run(root)
-    assert [(path, line) for path, line, _ in found] == [("appsets/api.yaml", 19)]
+    # The bad value was written in the second list element: the finding points there.
+    assert [(path, line) for path, line, _ in found] == [("appsets/api.yaml", 11)]
     assert "api-prod" in found[0][2] and "'release/v9'" in found[0][2]
