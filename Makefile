@@ -54,6 +54,7 @@ bench-detail: install-test
 	$(BIN)/python bench/run_drift_bench.py
 	$(BIN)/python bench/run_diff_bench.py
 	$(BIN)/python bench/helm_corpus.py --charts tests/data/helm
+	$(BIN)/python bench/appset_coverage.py
 
 # Re-count findings per rule on the real-world corpus into docs/precision.md (keeps the
 # hand-kept checked/true columns; needs ../shared/corpus or GITOPS_LINT_CORPUS).

@@ -36,6 +36,7 @@ EXEMPT_FROM_EXAMPLES: dict[str, str] = {
     "exemption-expired": "about .gitops-lint.yaml itself and today's date; tests/rules cover it",
     "suppression-without-reason": "produced by the suppression stage; tests/rules cover it",
     "target-revision-exists": "needs a git repo with a remote; tests/rules/test_gitrefs.py covers it",
+    "target-revision-unverifiable": "needs a shallow clone with a remote; tests/rules/test_gitrefs.py covers it",
 }
 
 

@@ -101,6 +101,7 @@ def _render(ctx: CheckContext, options: CheckOptions) -> tuple[list[Finding], Fo
     ctx.note(f"kustomize: {settings.kustomize.label} ({' '.join(settings.kustomize.command)})")
     started = time.perf_counter()
     graph = graph_for(ctx)
+    _add_generated_applications(ctx, graph)
     findings: list[Finding] = list(_cycle_findings(ctx, graph))
 
     targets = list(graph.targets)
@@ -155,6 +156,20 @@ def _render(ctx: CheckContext, options: CheckOptions) -> tuple[list[Finding], Fo
 # Why a root is not rendered. Cycles and paths outside the repo are broken repos with findings
 # of their own; remote bases offline and helmCharts are roots this run could not check.
 _CYCLE, _OUTSIDE, _REMOTE, _HELM = "cycle", "outside", "remote", "helm"
+
+
+def _add_generated_applications(ctx: CheckContext, graph: RenderGraph) -> None:
+    """Generated Applications deploy roots as committed ones do (issue 16 item 4): the roots they
+    deploy are render targets, and an empty one warns as it would for a committed Application."""
+    known = {(a.path, a.index, a.directory) for a in graph.applications}
+    generated = [
+        a.resource
+        for a in estate_for(ctx).applications
+        if a.generated_by is not None
+        and any((a.resource.path, a.resource.index, d) not in known for d in a.directories)
+    ]
+    if generated:
+        graph.add_deployers(generated)
 
 
 def _unrendered_notice(skipped: Mapping[str, list[str]]) -> str:

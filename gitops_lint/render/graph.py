@@ -146,6 +146,13 @@ class RenderGraph:
         self.applications.extend(application_targets(resources))
         self._apps_by_dir = None
 
+    def add_deployers(self, resources: Iterable[Any]) -> None:
+        """Applications found after the graph was built whose directories may not be targets yet
+        (those ApplicationSets generate): each kustomize root they deploy is rendered as they
+        see it, a base included elsewhere as well."""
+        self.add_applications(resources)
+        self._choose_targets()
+
     def uses_helm(self, directory: str) -> str | None:
         """The first kustomization in `directory`'s closure that inflates Helm charts."""
         for kustomization in self.closure(directory):

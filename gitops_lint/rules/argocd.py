@@ -178,7 +178,7 @@ def check_application_path_exists(ctx: CheckContext) -> Iterator[Finding]:
                     f"Application {view.resource.name}: source.path {source.path or '.'!r} {problem}"
                     + view.suffix,
                     resource=view.resource,
-                    pointer=(*view.prefix, *source.pointer, "path"),
+                    pointer=view.at((*source.pointer, "path")),
                 )
 
 

@@ -3,27 +3,33 @@
 `HEAD` and an empty revision always exist. A commit SHA must resolve. A semver constraint
 (`v1.2.*`, `^1.2.0`, `>=1.0.0 <2.0.0`, which Argo CD resolves against tags) must be met by
 at least one tag. Helm chart sources (`chart:`) carry a chart version, not a git revision,
-and are left alone. Whatever git cannot tell (no repo, no remotes, shallow or
-single-branch clone) becomes a `--verbose` note, never a guess.
+and are left alone. Whatever git cannot tell about the repo as a whole (no repo, no remotes)
+becomes a `--verbose` note, never a guess; a revision of this repo a shallow or single-branch
+clone does not hold is `target-revision-unverifiable` (info), not reported missing.
+Committed and generated Applications alike.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from gitops_lint.context import CheckContext
-from gitops_lint.model import Finding, Resource
+from gitops_lint.estate.appset import ApplicationView, argocd_applications
+from gitops_lint.model import Finding
 from gitops_lint.repo.git import GitFacts, git_facts, looks_like_commit
-from gitops_lint.rules.base import meta, resources_rule
+from gitops_lint.rules.base import meta, repo_rule
+from gitops_lint.rules.per_run import once_per_context
 
 _VERSION = re.compile(
     r"^v?(?P<major>0|[1-9]\d*)(?:\.(?P<minor>0|[1-9]\d*))?(?:\.(?P<patch>0|[1-9]\d*))?"
     r"(?:-(?P<pre>[0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?$"
 )
-_PARTIAL = re.compile(r"^v?(?P<major>\d+|[xX*])(?:\.(?P<minor>\d+|[xX*]))?(?:\.(?P<patch>\d+|[xX*]))?(?:-(?P<pre>[0-9A-Za-z.-]+))?$")
+_PARTIAL = re.compile(
+    r"^v?(?P<major>\d+|[xX*])(?:\.(?P<minor>\d+|[xX*]))?(?:\.(?P<patch>\d+|[xX*]))?(?:-(?P<pre>[0-9A-Za-z.-]+))?$"
+)
 _CONSTRAINT_CHARS = re.compile(r"[*^~<>=!|]|(?:^|\.)[xX](?:\.|$)|\s-\s")
 _TERM = re.compile(r"^(?P<op>\^|~>?|>=|<=|>|<|=|!=)?\s*(?P<version>\S+)$")
 
@@ -46,6 +52,20 @@ TARGET_REVISION_EXISTS = meta(
         "    targetRevision: release/v1.2\n    path: apps/api\n"
         "  destination:\n    server: https://kubernetes.default.svc\n    namespace: api\n",
     ),
+    references=("https://argo-cd.readthedocs.io/en/stable/user-guide/tracking_strategies/",),
+)
+
+
+TARGET_REVISION_UNVERIFIABLE = meta(
+    "target-revision-unverifiable",
+    "Application targetRevision cannot be verified in this clone",
+    "info",
+    "argocd",
+    "A shallow or single-branch clone (CI checkouts usually are) holds only some of the "
+    "repository's branches, tags and commits, so a targetRevision it lacks may exist on the "
+    "server or may not. gitops-lint says it could not check rather than calling it missing.",
+    "Nothing to fix if the revision exists; to have it checked, fetch the refs in CI "
+    "(`actions/checkout` with `fetch-depth: 0`, or `git fetch --tags origin <branch>`).",
     references=("https://argo-cd.readthedocs.io/en/stable/user-guide/tracking_strategies/",),
 )
 
@@ -94,7 +114,9 @@ def _bump(version: Version, part: int) -> Version:
     return (major + 1, 0, 0) if part == 0 else (major, minor + 1, 0)
 
 
-def _term_range(term: str) -> tuple[Version | None, bool, Version | None, bool, Version | None] | None:
+def _term_range(
+    term: str,
+) -> tuple[Version | None, bool, Version | None, bool, Version | None] | None:
     """(lower, lower inclusive, upper, upper inclusive, excluded) of one constraint term."""
     match = _TERM.match(term)
     if not match:
@@ -149,9 +171,13 @@ def satisfies(version: Version, constraint: str) -> bool | None:
             if bounds is None:
                 return None
             lower, lower_inclusive, upper, upper_inclusive, excluded = bounds
-            if lower is not None and (version < lower or (version == lower and not lower_inclusive)):
+            if lower is not None and (
+                version < lower or (version == lower and not lower_inclusive)
+            ):
                 ok = False
-            if upper is not None and (version > upper or (version == upper and not upper_inclusive)):
+            if upper is not None and (
+                version > upper or (version == upper and not upper_inclusive)
+            ):
                 ok = False
             if excluded is not None and version == excluded:
                 ok = False
@@ -181,13 +207,17 @@ def _missing_reason(revision: str, facts: GitFacts) -> str | None:
     name = revision
     for prefix in ("refs/heads/", "refs/tags/", "refs/remotes/origin/"):
         if name.startswith(prefix):
-            name = name[len(prefix):]
-    if revision.startswith("refs/") and not revision.startswith(("refs/heads/", "refs/tags/", "refs/remotes/")):
+            name = name[len(prefix) :]
+    if revision.startswith("refs/") and not revision.startswith(
+        ("refs/heads/", "refs/tags/", "refs/remotes/")
+    ):
         return None  # refs/pull/... and other server-side refs are not fetched by default
     if name in facts.branches or name in facts.tags:
         return None
     if looks_like_commit(name):
-        return None if facts.has_commit(name) else f"commit {name} is not in this repository's history"
+        return (
+            None if facts.has_commit(name) else f"commit {name} is not in this repository's history"
+        )
     if is_constraint(name):
         met = constraint_met(name, facts.tags)
         if met is None or met:
@@ -196,47 +226,66 @@ def _missing_reason(revision: str, facts: GitFacts) -> str | None:
     return f"no branch or tag named {name!r} (local or remote-tracking)"
 
 
-# The resources in scope together: git is asked once for all of them, and only when one is in scope.
-@resources_rule(TARGET_REVISION_EXISTS, kinds=("Application",))
-def check_target_revision(resources: Sequence[Resource], ctx: CheckContext) -> Iterator[Finding]:
-    applications = [r for r in resources if r.group == "argoproj.io"]
-    if not applications:
+@dataclass(frozen=True)
+class _Unresolved:
+    view: ApplicationView
+    source: Source
+    reason: str
+    verifiable: bool  # False: the clone may just not hold the revision
+
+
+# Both revision rules ask: git is asked once per run.
+_git_facts = once_per_context(lambda ctx: git_facts(ctx.root))
+
+
+def _unresolved(ctx: CheckContext, note: bool) -> Iterator[_Unresolved]:
+    # Every Application, committed and generated: the engine keeps the findings in focus.
+    views = list(argocd_applications(ctx))
+    if not views:
         return
-    facts = git_facts(ctx.root)
-    for limit in facts.limits:
+    facts = _git_facts(ctx)
+    for limit in facts.limits if note else ():
         ctx.note(f"target-revision-exists: {limit}")
     if not facts.available or not facts.remotes:
         return
     seen: set[tuple[str, str, str]] = set()
-    for application in applications:
-        yield from _check_application(ctx, application, facts, seen)
+    for view in views:
+        for source in application_sources(view.resource.doc):
+            if source.is_chart or not facts.is_this_repo(source.repo_url):
+                continue
+            reason = _missing_reason(source.revision, facts)
+            key = (view.resource.path, view.resource.display, source.revision)
+            if reason is None or key in seen:
+                continue
+            seen.add(key)
+            yield _Unresolved(view, source, reason, facts.sees_all_branches)
 
 
-def _check_application(
-    ctx: CheckContext, application: Resource, facts: GitFacts, seen: set[tuple[str, str, str]]
-) -> Iterator[Finding]:
-    for source in application_sources(application.doc):
-        if source.is_chart or not facts.is_this_repo(source.repo_url):
-            continue
-        reason = _missing_reason(source.revision, facts)
-        if reason is None:
-            continue
-        key = (application.path, application.display, source.revision)
-        if key in seen:
-            continue
-        seen.add(key)
-        if not facts.sees_all_branches:
-            ctx.note(
-                f"target-revision-exists: {application.display} targetRevision {source.revision!r} "
-                f"not found, but this clone may not have every branch/tag/commit ({reason})"
+@repo_rule(TARGET_REVISION_EXISTS)
+def check_target_revision(ctx: CheckContext) -> Iterator[Finding]:
+    for item in _unresolved(ctx, note=True):
+        if item.verifiable:
+            yield ctx.finding(
+                TARGET_REVISION_EXISTS,
+                f"targetRevision {item.source.revision!r} of {item.view.resource.display} does not exist: "
+                f"{item.reason}" + item.view.suffix,
+                resource=item.view.resource,
+                pointer=item.view.at(item.source.pointer),
             )
-            continue
-        yield ctx.finding(
-            TARGET_REVISION_EXISTS,
-            f"targetRevision {source.revision!r} of {application.display} does not exist: {reason}",
-            resource=application,
-            pointer=source.pointer,
-        )
 
 
-RULES = (check_target_revision,)
+@repo_rule(TARGET_REVISION_UNVERIFIABLE)
+def check_target_revision_unverifiable(ctx: CheckContext) -> Iterator[Finding]:
+    for item in _unresolved(ctx, note=False):
+        if not item.verifiable:
+            yield ctx.finding(
+                TARGET_REVISION_UNVERIFIABLE,
+                f"targetRevision {item.source.revision!r} of {item.view.resource.display} is not in this "
+                f"clone, which may not hold every branch, tag or commit (shallow or single-branch): "
+                f"unverifiable ({item.reason})" + item.view.suffix,
+                resource=item.view.resource,
+                pointer=item.view.at(item.source.pointer),
+            )
+
+
+RULES = (check_target_revision, check_target_revision_unverifiable)

@@ -335,7 +335,7 @@ class PolicyRule:
             for generated in generated_applications(resource, ctx):
                 if self.applies_to(generated.resource):
                     yield from self.evaluate(
-                        generated.resource, ctx, generated.prefix, generated.suffix
+                        generated.resource, ctx, generated.prefix, generated.suffix, generated.origins
                     )
 
     def evaluate(
@@ -344,6 +344,7 @@ class PolicyRule:
         ctx: CheckContext,
         prefix: tuple[str | int, ...] = (),
         suffix: str = "",
+        origins: Mapping[tuple[str | int, ...], tuple[str | int, ...]] | None = None,
     ) -> Iterator[Finding]:
         subject: Any = resource.doc
         base: tuple[str | int, ...] = ()
@@ -370,7 +371,8 @@ class PolicyRule:
             if pointer in seen:
                 continue
             seen.add(pointer)
-            line = ctx.locate(resource, (*prefix, *pointer))
+            # A generated value written in a list generator element is fixed there, not in the template.
+            line = ctx.locate(resource, (origins or {}).get(pointer) or (*prefix, *pointer))
             by_line.setdefault(line, []).append(Failure(pointer, str(error.message), resource.environment))
             if len(seen) >= self.max_findings:
                 break

@@ -8,7 +8,10 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from gitops_lint.context import CheckContext
+from gitops_lint.environments import is_argocd_application
 from gitops_lint.estate.appset import argocd_applications
+from gitops_lint.estate.build import estate_for
+from gitops_lint.estate.together import units_of
 from gitops_lint.model import Finding, Resource
 from gitops_lint.rules.argocd import normalise_repo_url
 from gitops_lint.rules.base import meta, repo_rule
@@ -169,7 +172,7 @@ def _finding(
         f"Application {view.resource.name}: AppProject {project.name} ({project.path}) does not permit it: "
         f"{problem}" + view.suffix,
         resource=view.resource,
-        pointer=(*view.prefix, *pointer),
+        pointer=view.at(pointer),
     )
 
 
@@ -252,4 +255,94 @@ def check_application_duplicate_destination(ctx: CheckContext) -> Iterator[Findi
         )
 
 
-RULES = (check_application_permitted, check_application_duplicate_destination)
+# --- two committed Applications of the same name that one Argo CD applies ------------------------
+
+_APP = (
+    "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: shop\n  namespace: argocd\n"
+    "spec:\n  project: default\n"
+    "  source: {{repoURL: 'https://github.com/myorg/gitops-config.git', targetRevision: v1.0.0, path: {path}}}\n"
+    "  destination: {{server: https://kubernetes.default.svc, namespace: shop}}\n"
+)
+
+APPLICATION_NAME_DUPLICATE = meta(
+    "application-name-duplicate",
+    "Applications that one Argo CD applies together must have distinct names in their namespace",
+    "error",
+    "argocd",
+    "An Application is identified by its name in Argo CD's namespace. Two committed Applications "
+    "of the same name applied together (from one directory, one kustomize root, or one "
+    "app-of-apps recursing over a tree) are one object written twice: the last one applied wins, "
+    "so one of the two is never deployed and the app-of-apps is OutOfSync forever. Copies kept in "
+    "directories nothing applies together (alternatives in an examples collection) are left alone; "
+    "names an ApplicationSet generates are `applicationset-name-collision`'s.",
+    "Rename one of them, or delete the copy that should not exist.",
+    passing=(
+        "# file: apps/shop.yaml\n"
+        + _APP.format(path="apps/shop")
+        + "# file: examples/shop.yaml\n"
+        + _APP.format(path="apps/shop-v2"),
+    ),
+    failing=(
+        "# file: apps/shop.yaml\n"
+        + _APP.format(path="apps/shop")
+        + "# file: apps/webshop.yaml\n"
+        + _APP.format(path="apps/shop-v2").replace(
+            "  name: shop\n", "  name: shop  # expect: application-name-duplicate\n"
+        ),
+    ),
+    references=("https://argo-cd.readthedocs.io/en/stable/operator-manual/cluster-bootstrapping/",),
+)
+
+
+@repo_rule(APPLICATION_NAME_DUPLICATE)
+def check_application_name_duplicate(ctx: CheckContext) -> Iterator[Finding]:
+    applications = sorted(
+        (r for r in ctx.checked_resources() if is_argocd_application(r.doc) and r.name),
+        key=lambda r: (r.path, r.line),
+    )  # the finding goes on the later of the two, whatever order the loader read them in
+    units = units_of(applications, estate_for(ctx), ctx.layout.kustomizations)
+    first: dict[tuple[str, str], list[Resource]] = {}
+    for resource in applications:
+        key = (resource.namespace or "argocd", resource.name)
+        earlier = first.setdefault(key, [])
+        location = (resource.path, resource.line)
+        shared = next(
+            (
+                other
+                for other in earlier
+                if (other.path, other.line) != location
+                and units[location] & units[(other.path, other.line)]
+            ),
+            None,
+        )
+        if all((other.path, other.line) != location for other in earlier):
+            earlier.append(resource)
+        if shared is None:
+            continue
+        how = sorted(units[location] & units[(shared.path, shared.line)])[0]
+        yield ctx.finding(
+            APPLICATION_NAME_DUPLICATE,
+            f"Application {resource.name} (namespace {key[0]}) is also defined at "
+            f"{shared.path}:{shared.line}, and both are applied together ({_unit_text(how)}): "
+            "the last one applied overwrites the other",
+            resource=resource,
+            pointer=("metadata", "name"),
+            related=(shared.path,),
+        )
+
+
+def _unit_text(unit: str) -> str:
+    kind, _, where = unit.partition(":")
+    where = where or "."
+    return {
+        "dir": f"directory {where}",
+        "root": f"kustomize root {where}",
+        "tree": f"an Application recursing over {where}",
+    }.get(kind, unit)
+
+
+RULES = (
+    check_application_permitted,
+    check_application_duplicate_destination,
+    check_application_name_duplicate,
+)

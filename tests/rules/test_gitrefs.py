@@ -18,7 +18,12 @@ MakeRepo = Callable[..., Path]
 REMOTE = "https://github.com/example-org/gitops-config.git"
 
 
-def app(name: str, revision: str | None, repo_url: str = "git@github.com:example-org/gitops-config", chart: bool = False) -> str:
+def app(
+    name: str,
+    revision: str | None,
+    repo_url: str = "git@github.com:example-org/gitops-config",
+    chart: bool = False,
+) -> str:
     source = f"    repoURL: {repo_url}\n"
     source += "    chart: nginx\n" if chart else "    path: apps/api\n"
     if revision is not None:
@@ -30,14 +35,16 @@ def app(name: str, revision: str | None, repo_url: str = "git@github.com:example
     )
 
 
-def _run(root: Path) -> tuple[list[tuple[str, int, str]], list[str]]:
+def _run(
+    root: Path, rule: str = "target-revision-exists"
+) -> tuple[list[tuple[str, int, str]], list[str]]:
     registry = load_registry()
-    if "target-revision-exists" not in registry.rules:  # until the registry lists the module
-        for rule in gitrefs.RULES:
-            registry.add(rule)
-    options = CheckOptions(paths=(root,), only_rules=("target-revision-exists",), render=False)
+    if rule not in registry.rules:  # until the registry lists the module
+        for each in gitrefs.RULES:
+            registry.add(each)
+    options = CheckOptions(paths=(root,), only_rules=(rule,), render=False)
     result = run_check(options, registry=registry)
-    found = [(f.path, f.line, f.message) for f in result.report.findings if f.rule == "target-revision-exists"]
+    found = [(f.path, f.line, f.message) for f in result.report.findings if f.rule == rule]
     return found, result.notes
 
 
@@ -75,7 +82,9 @@ def test_missing_branch_and_tag_are_findings(make_repo: MakeRepo) -> None:
             "apps/refs.yaml": app("full-ref", "refs/heads/main"),
             "apps/missing.yaml": app("missing", "release/v9"),
             "apps/missing-tag.yaml": app("missing-tag", "v9.9.9"),
-            "apps/other-repo.yaml": app("other", "nope", repo_url="https://github.com/example-org/other.git"),
+            "apps/other-repo.yaml": app(
+                "other", "nope", repo_url="https://github.com/example-org/other.git"
+            ),
             "apps/chart.yaml": app("chart", "4.*", repo_url=REMOTE, chart=True),
         }
     )
@@ -85,7 +94,10 @@ def test_missing_branch_and_tag_are_findings(make_repo: MakeRepo) -> None:
     # a branch that exists only as a remote-tracking ref
     repo.git.update_ref("refs/remotes/origin/release/v2.0", repo.head.commit.hexsha)
     found, _notes = _run(root)
-    assert [(path, line) for path, line, _ in found] == [("apps/missing-tag.yaml", 11), ("apps/missing.yaml", 11)]
+    assert [(path, line) for path, line, _ in found] == [
+        ("apps/missing-tag.yaml", 11),
+        ("apps/missing.yaml", 11),
+    ]
     assert "'release/v9'" in found[1][2] and "no branch or tag" in found[1][2]
 
 
@@ -174,7 +186,9 @@ def test_detached_head_still_checks(make_repo: MakeRepo) -> None:
     assert any("detached HEAD" in note for note in notes)
 
 
-def test_shallow_clone_turns_missing_refs_into_notes(make_repo: MakeRepo, tmp_path: Path) -> None:
+def test_shallow_clone_turns_missing_refs_into_unverifiable(
+    make_repo: MakeRepo, tmp_path: Path
+) -> None:
     origin_root = make_repo({"app.yaml": app("x", "release/v1")}, name="origin")
     origin = _git_repo(origin_root, remote=None)
     origin.index.commit("second")
@@ -184,6 +198,31 @@ def test_shallow_clone_turns_missing_refs_into_notes(make_repo: MakeRepo, tmp_pa
     facts = git_facts(clone_dir)
     assert facts.shallow and not facts.sees_all_branches
     found, notes = _run(clone_dir)
-    assert found == []
+    assert found == []  # not called missing: the clone may just not hold it
     assert any("shallow clone" in note for note in notes)
-    assert any("'release/v1' not found" in note for note in notes)
+    unverifiable, _notes = _run(clone_dir, "target-revision-unverifiable")
+    assert [(path, line) for path, line, _ in unverifiable] == [("app.yaml", 11)]
+    assert "'release/v1'" in unverifiable[0][2] and "unverifiable" in unverifiable[0][2]
+
+
+def test_generated_applications_are_checked(make_repo: MakeRepo) -> None:
+    appset = (
+        "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata:\n  name: api\n  namespace: argocd\n"
+        "spec:\n  generators:\n    - list:\n        elements:\n          - {env: staging, rev: main}\n"
+        "          - {env: prod, rev: release/v9}\n"
+        "  template:\n    metadata:\n      name: 'api-{{env}}'\n    spec:\n      project: default\n"
+        "      source:\n        repoURL: git@github.com:example-org/gitops-config\n"
+        "        targetRevision: '{{rev}}'\n        path: apps/api\n"
+        "      destination: {server: https://kubernetes.default.svc, namespace: '{{env}}'}\n"
+    )
+    root = make_repo(
+        {
+            "appsets/api.yaml": appset,
+            "apps/api/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n",
+        }
+    )
+    _git_repo(root)
+    found, _notes = _run(root)
+    # The bad value was written in the second list element: the finding points there.
+    assert [(path, line) for path, line, _ in found] == [("appsets/api.yaml", 11)]
+    assert "api-prod" in found[0][2] and "'release/v9'" in found[0][2]
