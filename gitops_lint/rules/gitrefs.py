@@ -12,15 +12,15 @@ Committed and generated Applications alike.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from gitops_lint.context import CheckContext
 from gitops_lint.estate.appset import ApplicationView, argocd_applications
-from gitops_lint.model import Finding
+from gitops_lint.model import Finding, Resource
 from gitops_lint.repo.git import GitFacts, git_facts, looks_like_commit
-from gitops_lint.rules.base import meta, repo_rule
+from gitops_lint.rules.base import meta, resources_rule
 from gitops_lint.rules.per_run import once_per_context
 
 _VERSION = re.compile(
@@ -238,9 +238,16 @@ class _Unresolved:
 _git_facts = once_per_context(lambda ctx: git_facts(ctx.root))
 
 
-def _unresolved(ctx: CheckContext, note: bool) -> Iterator[_Unresolved]:
-    # Every Application, committed and generated: the engine keeps the findings in focus.
-    views = list(argocd_applications(ctx))
+def _unresolved(ctx: CheckContext, in_scope: Sequence[Resource], note: bool) -> Iterator[_Unresolved]:
+    # The Applications the engine hands over, and those their ApplicationSets generate: git is
+    # asked only when one is in scope.
+    handed = {id(resource) for resource in in_scope}
+    appset_files = {resource.path for resource in in_scope if resource.kind == "ApplicationSet"}
+    views = [
+        view
+        for view in argocd_applications(ctx)
+        if id(view.resource) in handed or (view.generated and view.resource.path in appset_files)
+    ]
     if not views:
         return
     facts = _git_facts(ctx)
@@ -261,9 +268,12 @@ def _unresolved(ctx: CheckContext, note: bool) -> Iterator[_Unresolved]:
             yield _Unresolved(view, source, reason, facts.sees_all_branches)
 
 
-@repo_rule(TARGET_REVISION_EXISTS)
-def check_target_revision(ctx: CheckContext) -> Iterator[Finding]:
-    for item in _unresolved(ctx, note=True):
+_ARGOCD_KINDS = ("Application", "ApplicationSet")
+
+
+@resources_rule(TARGET_REVISION_EXISTS, kinds=_ARGOCD_KINDS)
+def check_target_revision(resources: Sequence[Resource], ctx: CheckContext) -> Iterator[Finding]:
+    for item in _unresolved(ctx, resources, note=True):
         if item.verifiable:
             yield ctx.finding(
                 TARGET_REVISION_EXISTS,
@@ -274,9 +284,9 @@ def check_target_revision(ctx: CheckContext) -> Iterator[Finding]:
             )
 
 
-@repo_rule(TARGET_REVISION_UNVERIFIABLE)
-def check_target_revision_unverifiable(ctx: CheckContext) -> Iterator[Finding]:
-    for item in _unresolved(ctx, note=False):
+@resources_rule(TARGET_REVISION_UNVERIFIABLE, kinds=_ARGOCD_KINDS)
+def check_target_revision_unverifiable(resources: Sequence[Resource], ctx: CheckContext) -> Iterator[Finding]:
+    for item in _unresolved(ctx, resources, note=False):
         if not item.verifiable:
             yield ctx.finding(
                 TARGET_REVISION_UNVERIFIABLE,
