@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?= -n 2
 
-.PHONY: demo test install install-test lint typecheck policy-test bench corpus lock readme rules-doc clean
+.PHONY: demo test install install-test lint typecheck policy-test bench corpus lock readme rules-doc docs-site clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -65,6 +65,10 @@ lock: install
 # `readme` is the old name, kept because the habit is "change a rule's metadata, run make readme".
 rules-doc readme: install
 	$(BIN)/python -c "from pathlib import Path; from gitops_lint.catalog import update_rules_table; update_rules_table(Path('docs/rules.md'))"
+
+# The docs/ pages as a static site in build/site (offline; the tests build it strictly too).
+docs-site: install-test
+	$(BIN)/mkdocs build --strict
 
 clean:
 	rm -rf $(VENV) .gitops-lint-cache build dist *.egg-info
