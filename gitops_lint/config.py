@@ -71,6 +71,8 @@ class Config:
     clusters: dict[str, dict[str, str]] = field(default_factory=dict)
     drift_ignore_differences: tuple[dict[str, Any], ...] = ()
     drift_agent_managers: tuple[str, ...] = ()
+    # diff: environments in promotion order; each is checked against the one before it.
+    diff_promotion: tuple[str, ...] = ("staging", "production")
     baseline: str = ".gitops-lint-baseline.json"
     # The checked directory relative to the config's own ("" or "apps/"): `exclude:` patterns
     # are written relative to the file holding them, which may sit above the checked directory.
@@ -351,6 +353,7 @@ def config_from_dict(data: dict[str, Any], path: str | None = None) -> Config:
         clusters=dict(data.get("clusters", {})),
         drift_ignore_differences=tuple(drift.get("ignore_differences", ())),
         drift_agent_managers=tuple(drift.get("agent_managers", ())),
+        diff_promotion=tuple(data.get("diff", {}).get("promotion", ("staging", "production"))),
         baseline=data.get("baseline", ".gitops-lint-baseline.json"),
         raw=data,
     )
