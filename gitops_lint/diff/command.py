@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import posixpath
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -15,6 +16,7 @@ from gitops_lint.diff.findings import (
     DiffFinding,
     EarlierEnvironment,
     argocd_documents,
+    companion_roots,
     counterpart_roots,
     predecessor,
     promotion_findings,
@@ -42,6 +44,7 @@ from gitops_lint.errors import UsageError
 from gitops_lint.model import Severity
 from gitops_lint.redaction import Redactor
 from gitops_lint.repo.files import DEFAULT_MAX_FILE_SIZE, is_yaml_path
+from gitops_lint.repo.layout import is_kustomization_file
 from gitops_lint.repo.yaml import load_yaml
 
 
@@ -252,18 +255,24 @@ def _promotion(
 ) -> list[DiffFinding]:
     """promotion-order findings: each changed field against the earlier environment's render.
 
-    A counterpart root the change does not reach was not rendered: it renders now at the head
-    (from the render cache, mostly), and is the same at the base, since nothing it reads changed.
+    A counterpart root the change does not reach is the same at the base, since nothing it reads
+    changed: the head's render has it among its companions, else (a named head, or a root whose
+    environment only its Application tells) it renders now, from the render cache mostly.
     """
-    wanted = _earlier_roots(config, environments, head.targets)
-    missing = sorted({r for roots in wanted.values() for r in roots if r not in head.roots})
-    extra: dict[str, RootRender] = {}
+    targets: Iterable[str] = head.targets
+    if revisions.head is not None:
+        # The head was rendered from the files its affected roots read: every kustomization
+        # of the commit is a candidate.
+        targets = {posixpath.dirname(path) for path in tree(revisions, revisions.head) if is_kustomization_file(path)}
+    wanted = _earlier_roots(config, environments, targets)
+    extra: dict[str, RootRender] = dict(head.companions)
+    missing = sorted({r for roots in wanted.values() for r in roots if r not in head.roots and r not in extra})
     if missing:
         if revisions.head is None:
             more = render_revision(root, config, [], request, also=missing)
         else:
             more, _ = _render_commit(revisions, revisions.head, config, [], request, also=missing, deploying=set())
-        extra = more.roots
+        extra.update(more.roots)
         notes.append(f"promotion order: rendered {len(extra)} earlier-environment roots the change does not reach")
     findings: list[DiffFinding] = []
     for env in environments:
@@ -310,7 +319,10 @@ def run_diff(options: DiffOptions) -> DiffResult:
     request = RenderRequest(options.kustomize, options.allow_network, options.use_cache)
     notes = [f"{len(changed)} files changed between {revisions.base_name} and {revisions.head_name}"]
     if revisions.head is None:
-        head = render_revision(root, config, changed, request, keep_parse_cache=True)
+        def companions(affected: Iterable[str], targets: Iterable[str]) -> set[str]:
+            return companion_roots(config, affected, targets) if config.diff_promotion else set()
+
+        head = render_revision(root, config, changed, request, keep_parse_cache=True, companions=companions)
     else:
         head, written = _render_commit(revisions, revisions.head, config, changed, request, also=(), deploying=None)
         notes.append(f"head: {written}")

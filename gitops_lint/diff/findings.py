@@ -265,12 +265,25 @@ def counterpart_roots(config: Config, root: str, environment: str, targets: Iter
         if len(other) != len(parts) or target == root:
             continue
         differ = [i for i, (a, b) in enumerate(zip(parts, other, strict=True)) if a != b]
-        if len(differ) != 1:
-            continue
+        if len(differ) != 1 or not _matches(other[differ[0]], environment):
+            continue  # another app in the same environment, or not the environment's directory
         env = environment_from_path(target + "/kustomization.yaml", config)
         if env and _matches(env, environment):
             found.append(target)
     return sorted(found)
+
+
+def companion_roots(config: Config, affected: Iterable[str], targets: Iterable[str]) -> set[str]:
+    """The earlier environment's counterparts of every affected root whose directory names an
+    environment that is promoted to: what `promotion_findings` compares with."""
+    targets = list(targets)
+    found: set[str] = set()
+    for root in affected:
+        environment = environment_from_path(root + "/kustomization.yaml", config)
+        earlier = predecessor(environment, config.diff_promotion) if environment else None
+        if earlier:
+            found.update(counterpart_roots(config, root, earlier, targets))
+    return found
 
 
 Pointer = tuple[str | int, ...]

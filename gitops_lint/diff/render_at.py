@@ -53,6 +53,9 @@ class RevisionRender:
     targets: frozenset[str] = frozenset()  # every render target of this revision
     kustomization_files: dict[str, str] = field(default_factory=dict)  # target → its file
     notes: list[str] = field(default_factory=list)
+    # Roots rendered beside the affected ones for a comparison with another environment
+    # (promotion order); not themselves compared.
+    companions: dict[str, RootRender] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -168,12 +171,14 @@ def render_revision(
     request: RenderRequest,
     also: Iterable[str] = (),
     keep_parse_cache: bool = False,
+    companions: Callable[[Iterable[str], Iterable[str]], Iterable[str]] | None = None,
 ) -> RevisionRender:
     """Render every root of the checkout at `root` that reads a file of `changed`.
 
     `also`: root directories to render as well when they exist here (the other revision's
     affected roots, so a root both sides have is compared even if only one side reads a
-    changed path).
+    changed path). `companions(affected, targets)`: more roots to render in the same run,
+    returned apart in `companions`.
     """
     from gitops_lint.check import CheckOptions
     from gitops_lint.render.stage import render_repo
@@ -183,8 +188,10 @@ def render_revision(
     graph: RenderGraph = graph_for(ctx)
     wanted = set(also) & set(graph.targets)
     # The kustomization file of a wanted root makes it (and only it) an affected root.
-    ctx.focus = focus | {graph.kustomizations[target].file for target in wanted}
-    affected = graph.affected(ctx.focus)
+    affected = graph.affected(focus | {graph.kustomizations[target].file for target in wanted})
+    extra = set(companions(affected, graph.targets)) - set(affected) if companions else set()
+    extra &= set(graph.kustomizations)
+    ctx.focus = focus | {graph.kustomizations[target].file for target in (*wanted, *extra)}
     options = CheckOptions(
         paths=(root,), kustomize=request.kustomize, allow_network=request.allow_network,
         use_cache=request.use_cache, require_render=True,
@@ -196,21 +203,25 @@ def render_revision(
             raise UsageError("kustomize not found (no kustomize or kubectl on PATH): gitops-lint diff needs one to render") from problem
         raise
     result = RevisionRender(targets=frozenset(graph.targets), notes=list(ctx.notes))
-    by_root: dict[str, list[Mapping[str, Any]]] = {target: [] for target in affected}
+    by_root: dict[str, list[Mapping[str, Any]]] = {target: [] for target in (*affected, *extra)}
     for resource in ctx.rendered:
         if resource.rendered_from in by_root:
             by_root[resource.rendered_from].append(resource.doc)
-    for target in affected:
+    for target in sorted(by_root):
         kustomization = graph.kustomizations[target]
-        result.kustomization_files[target] = kustomization.file
         error = None if target in ctx.rendered_roots else _failure_text(target, findings, ctx.notes)
         if error is not None and "renders no resources" in error:
             error = None  # an empty root is a render like any other: everything it had is removed
-        result.roots[target] = RootRender(
+        render = RootRender(
             root=target,
             resources=tuple(by_root[target]),
             error=error,
             environment=resolve_environment(config, kustomization.file),
             applications=tuple(_application_ref(config, app) for app in graph.applications_of(target)),
         )
+        if target in extra:
+            result.companions[target] = render
+            continue
+        result.kustomization_files[target] = kustomization.file
+        result.roots[target] = render
     return result

@@ -102,7 +102,7 @@ def _bold(text: str, color: bool) -> str:
 def _finding_lines(report: DiffReport) -> list[str]:
     if not report.findings:
         return []
-    lines = ["", f"{len(report.findings)} findings on the change:"]
+    lines = ["", f"{len(report.findings)} finding{'s' if len(report.findings) != 1 else ''} on the change:"]
     failing = set(report.failing)
     for finding in report.findings:
         where = f" ({finding.file})" if finding.file else ""

@@ -14,7 +14,8 @@ import cmarkgfm
 import jsonschema
 import pytest
 
-from gitops_lint.diff.findings import SYNC_POLICY_CHANGES, sync_policy
+from gitops_lint.config import Config
+from gitops_lint.diff.findings import SYNC_POLICY_CHANGES, counterpart_roots, sync_policy
 from tests.conftest import REPO_ROOT, require_tool, run_cli, write_tree
 
 GIT_ENV = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
@@ -170,6 +171,23 @@ def test_production_changed_before_staging_is_a_promotion_order_warning(repo: Pa
     assert "apps/web/overlays/staging keeps nginx:1.25" in finding["message"]
     text = run_cli("diff", cwd=repo).stdout
     assert "promotion-order warning" in text
+
+
+def test_promotion_order_between_two_commits(repo: Path) -> None:
+    # A named head renders from git: the staging counterpart comes from a second, cached render.
+    write_tree(repo, {"apps/web/overlays/production/kustomization.yaml": PRODUCTION_OVERLAY + NEW_IMAGE})
+    _git(repo, "commit", "-qam", "production first")
+    report = _diff(repo, "--base", "HEAD~1", "--head", "HEAD")
+    assert _found(report) == [("promotion-order", "", "warning")]
+
+
+def test_the_counterpart_is_the_same_app_in_the_earlier_environment() -> None:
+    targets = ["apps/web/overlays/staging", "apps/api/overlays/staging", "apps/web/overlays/dev",
+               "clusters/staging/web", "clusters/prod-eu/web"]
+    config = Config()
+    assert counterpart_roots(config, "apps/web/overlays/production", "staging", targets) == ["apps/web/overlays/staging"]
+    assert counterpart_roots(config, "clusters/prod-eu/web", "staging", targets) == ["clusters/staging/web"]
+    assert counterpart_roots(config, "apps/api/overlays/production", "dev", targets) == []
 
 
 def test_the_same_change_in_staging_too_is_promotion_in_order(repo: Path) -> None:
