@@ -302,13 +302,35 @@ def _findings_on_the_change(
 ) -> tuple[DiffFinding, ...]:
     max_size = config.max_file_size or DEFAULT_MAX_FILE_SIZE
     yaml_paths = [path for path in changed if is_yaml_path(path)]
+    rendered_base, rendered_head = _rendered_argocd(base, head)
     findings = sync_policy_findings(
-        config, _argocd_at(revisions, revisions.base, yaml_paths, max_size),
-        _argocd_at(revisions, revisions.head, yaml_paths, max_size),
+        config, {**rendered_base, **_argocd_at(revisions, revisions.base, yaml_paths, max_size)},
+        {**rendered_head, **_argocd_at(revisions, revisions.head, yaml_paths, max_size)},
     )
     if config.diff_promotion:
         findings += _promotion(root, revisions, config, request, environments, head, base, notes)
-    return tuple(sorted(findings, key=lambda f: (-f.severity.rank, f.environment, f.application, f.message)))
+    # An Application committed in a file a kustomization renders is seen twice (its namespace
+    # maybe set by kustomize): once is enough.
+    unique = {(f.rule, f.change, f.environment, f.application, f.resource, f.message): f for f in findings}
+    return tuple(sorted(unique.values(), key=lambda f: (-f.severity.rank, f.environment, f.application, f.message)))
+
+
+def _rendered_argocd(
+    base: RevisionRender, head: RevisionRender,
+) -> tuple[dict[AppKey, tuple[str, Mapping[str, Any]]], dict[AppKey, tuple[str, Mapping[str, Any]]]]:
+    """Applications and ApplicationSets kustomize renders (app of apps), at both revisions: from
+    roots that rendered at both, or that are gone at the head. A root that failed at either
+    revision says nothing (its Applications are not deleted, only unrendered)."""
+    sides: tuple[dict[AppKey, tuple[str, Mapping[str, Any]]], dict[AppKey, tuple[str, Mapping[str, Any]]]] = ({}, {})
+    for directory, old in base.roots.items():
+        new = head.roots.get(directory)
+        if old.error or (new is None and directory in head.targets) or (new is not None and new.error):
+            continue
+        for side, render, revision in ((0, old, base), (1, new, head)):
+            if render is not None:
+                path = revision.kustomization_files.get(directory, directory)
+                sides[side].update(argocd_documents(path, render.resources))
+    return sides
 
 
 def run_diff(options: DiffOptions) -> DiffResult:

@@ -245,3 +245,33 @@ def test_markdown_shows_the_findings_in_a_well_formed_table(repo: Path) -> None:
     assert "<td><code>production-sync-policy</code></td>" in html
     assert "<strong>error</strong> (fails)" in html
     assert "<td><code>promotion-order</code></td>" in html
+
+
+def test_a_rendered_application_is_checked_too(make_repo: Callable[..., Path]) -> None:
+    # App of apps: the production Application is a base patched by an overlay; the change is
+    # in the patch, which holds no Application of its own.
+    require_tool("kubectl")
+    patch = "- {op: add, path: /spec/syncPolicy/automated/prune, value: %s}\n"
+    repo = make_repo({
+        **REPO,
+        "apps-of-apps/base/kustomization.yaml": "resources: [web.yaml]\n",
+        "apps-of-apps/base/web.yaml": _application("production", PRODUCTION_SYNC).replace("web-production", "web"),
+        "apps-of-apps/overlays/production/kustomization.yaml":
+            "resources: [../../base]\nnamePrefix: prod-\n"
+            "patches: [{path: prune.yaml, target: {kind: Application}}]\n",
+        "apps-of-apps/overlays/production/prune.yaml": patch % "false",
+    }, git=True)
+    write_tree(repo, {"apps-of-apps/overlays/production/prune.yaml": patch % "true"})
+    report = _diff(repo)
+    assert _found(report) == [("production-sync-policy", "prune-enabled", "error")]
+    assert report["findings"][0]["application"] == "prod-web"
+    assert report["findings"][0]["file"] == "apps-of-apps/overlays/production/kustomization.yaml"
+
+
+def test_an_application_in_a_rendered_file_is_one_finding(make_repo: Callable[..., Path]) -> None:
+    require_tool("kubectl")
+    repo = make_repo({**REPO, "argocd/kustomization.yaml": "namespace: argocd\nresources: [web-production.yaml, web-staging.yaml]\n"},
+                     git=True)
+    write_tree(repo, {"argocd/web-production.yaml": _application(
+        "production", "{automated: {selfHeal: true, prune: true}}", finalizer=True)})
+    assert _found(_diff(repo)) == [("production-sync-policy", "prune-enabled", "error")]
