@@ -102,3 +102,16 @@ def test_contributing_says_how_to_run_the_corpus_tests() -> None:
     corpus_test = (REPO_ROOT / "tests" / "test_corpus.py").read_text(encoding="utf-8")
     assert "GITOPS_LINT_CORPUS" in corpus_test, "the variable CONTRIBUTING names is the one the tests read"
     assert Path(REPO_ROOT / "Makefile").read_text(encoding="utf-8").count("corpus:") >= 1
+
+
+def test_the_configuration_example_is_a_valid_config(tmp_path: Path) -> None:
+    # docs/configuration.md shows every key: it must stay a config the loader accepts.
+    from gitops_lint.config import load_config
+
+    page = (REPO_ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
+    example = re.search(r"```yaml\n(\$schema:.*?)```", page, re.S)
+    assert example is not None, "docs/configuration.md shows a full config example"
+    (tmp_path / ".gitops-lint.yaml").write_text(example.group(1), encoding="utf-8")
+    config = load_config(tmp_path / ".gitops-lint.yaml", tmp_path)
+    assert config.diff_promotion == ("staging", "production")
+    assert config.kubernetes_version == "1.31"

@@ -275,3 +275,11 @@ def test_an_application_in_a_rendered_file_is_one_finding(make_repo: Callable[..
     write_tree(repo, {"argocd/web-production.yaml": _application(
         "production", "{automated: {selfHeal: true, prune: true}}", finalizer=True)})
     assert _found(_diff(repo)) == [("production-sync-policy", "prune-enabled", "error")]
+
+
+def test_a_promotion_order_that_is_not_a_list_is_a_config_error(repo: Path) -> None:
+    write_tree(repo, {".gitops-lint.yaml": "diff: {promotion: staging}\n"})
+    result = run_cli("diff", cwd=repo)
+    assert result.exit_code == 2
+    assert "promotion" in result.output
+    assert "Traceback" not in result.output
