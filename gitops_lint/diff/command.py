@@ -18,6 +18,7 @@ from gitops_lint.diff.findings import (
     argocd_documents,
     companion_roots,
     counterpart_roots,
+    directory_swap,
     predecessor,
     promotion_findings,
     sync_policy_findings,
@@ -290,7 +291,8 @@ def _promotion(
                 at_base = base.roots.get(other) if other in head.roots else at_head
                 if at_base is None or at_base.error:
                     continue
-                earlier.append(EarlierEnvironment(earlier_env, other, at_base.resources, at_head.resources))
+                earlier.append(EarlierEnvironment(earlier_env, other, at_base.resources, at_head.resources,
+                                                  directory_swap(app.root, other)))
             for change in app.changes:
                 findings += promotion_findings(env.name, app.name, change, earlier)
     return findings

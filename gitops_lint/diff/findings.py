@@ -17,6 +17,7 @@ renders.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -270,7 +271,25 @@ def counterpart_roots(config: Config, root: str, environment: str, targets: Iter
         env = environment_from_path(target + "/kustomization.yaml", config)
         if env and _matches(env, environment):
             found.append(target)
-    return sorted(found)
+    # prod-eu's counterpart is staging-eu, not staging-us, when the layout has both.
+    same_rest = [t for t in found if _rest(t.split("/")) == _rest(parts)]
+    return sorted(same_rest or found)
+
+
+_WORDS = re.compile(r"[a-z0-9]+")
+
+
+def _rest(parts: Sequence[str]) -> tuple[tuple[str, ...], ...]:
+    """Each directory's words without the environment words (`prod-eu` → eu)."""
+    return tuple(tuple(w for w in _WORDS.findall(part.lower()) if canonical_environment(w) is None) for part in parts)
+
+
+def directory_swap(root: str, counterpart: str) -> tuple[str, str]:
+    """The one directory name two counterpart roots differ in, from `root`'s side and the other's."""
+    for mine, theirs in zip(root.split("/"), counterpart.split("/"), strict=False):
+        if mine != theirs:
+            return mine, theirs
+    return "", ""
 
 
 def companion_roots(config: Config, affected: Iterable[str], targets: Iterable[str]) -> set[str]:
@@ -334,11 +353,15 @@ def _shown(value: Any, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def _counterpart(resources: Iterable[Mapping[str, Any]], key: ResourceKey) -> Mapping[str, Any] | None:
-    """The same resource in another environment: same group, kind and name (its namespace is
-    usually the environment's own)."""
+def _counterpart(
+    resources: Iterable[Mapping[str, Any]], key: ResourceKey, rename: tuple[str, str],
+) -> Mapping[str, Any] | None:
+    """The same resource in another environment: same group, kind and name, its namespace
+    usually the environment's own; a name carrying the environment directory's name (kustomize
+    `namePrefix: prod-eu-`) carries the other's (`staging-eu-`)."""
+    names = {key.name, key.name.replace(*rename)} if rename[0] else {key.name}
     same = [doc for doc in resources if (k := resource_key(doc)).group == key.group and k.kind == key.kind
-            and k.name == key.name]
+            and k.name in names]
     exact = [doc for doc in same if resource_key(doc) == key]
     return (exact or same)[0] if same else None
 
@@ -351,6 +374,8 @@ class EarlierEnvironment:
     root: str
     base: tuple[Mapping[str, Any], ...]
     head: tuple[Mapping[str, Any], ...]
+    # The changed root's environment directory name and this root's (`prod-eu`, `staging-eu`).
+    rename: tuple[str, str] = ("", "")
 
 
 def promotion_findings(
@@ -373,8 +398,8 @@ def promotion_findings(
         promoted = False
         shared: list[tuple[EarlierEnvironment, Any]] = []
         for other in earlier:
-            old = _counterpart(other.base, change.key)
-            new = _counterpart(other.head, change.key)
+            old = _counterpart(other.base, change.key, other.rename)
+            new = _counterpart(other.head, change.key, other.rename)
             if old is None or new is None or is_secret_like(new):
                 continue
             new_value = value_at(new, path)

@@ -188,6 +188,9 @@ def test_the_counterpart_is_the_same_app_in_the_earlier_environment() -> None:
     assert counterpart_roots(config, "apps/web/overlays/production", "staging", targets) == ["apps/web/overlays/staging"]
     assert counterpart_roots(config, "clusters/prod-eu/web", "staging", targets) == ["clusters/staging/web"]
     assert counterpart_roots(config, "apps/api/overlays/production", "dev", targets) == []
+    regions = ["envs/staging-eu", "envs/staging-us", "envs/qa"]
+    assert counterpart_roots(config, "envs/prod-eu", "staging", regions) == ["envs/staging-eu"]
+    assert counterpart_roots(config, "envs/prod-asia", "staging", regions) == ["envs/staging-eu", "envs/staging-us"]
 
 
 def test_the_same_change_in_staging_too_is_promotion_in_order(repo: Path) -> None:
@@ -283,3 +286,20 @@ def test_a_promotion_order_that_is_not_a_list_is_a_config_error(repo: Path) -> N
     assert result.exit_code == 2
     assert "promotion" in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_name_prefixed_with_the_environment_finds_its_counterpart(make_repo: Callable[..., Path]) -> None:
+    # The layout of the environment-promotion examples: `namePrefix: prod-eu-` / `staging-eu-`.
+    require_tool("kubectl")
+    repo = make_repo({
+        "base/kustomization.yaml": "resources: [deployment.yaml]\n",
+        "base/deployment.yaml": DEPLOYMENT,
+        "envs/prod-eu/kustomization.yaml": "resources: [../../base]\nnamePrefix: prod-eu-\n",
+        "envs/staging-eu/kustomization.yaml": "resources: [../../base]\nnamePrefix: staging-eu-\n",
+        "envs/staging-us/kustomization.yaml": "resources: [../../base]\nnamePrefix: staging-us-\n" + NEW_IMAGE,
+    }, git=True)
+    write_tree(repo, {"envs/prod-eu/kustomization.yaml": "resources: [../../base]\nnamePrefix: prod-eu-\n" + NEW_IMAGE})
+    [finding] = _diff(repo)["findings"]
+    # staging-us runs 1.26 already, but it is another region's: staging-eu is the one to run it first.
+    assert finding["rule"] == "promotion-order"
+    assert "envs/staging-eu keeps nginx:1.25" in finding["message"]
