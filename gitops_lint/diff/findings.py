@@ -411,10 +411,12 @@ def promotion_findings(
         if promoted or not shared:
             continue
         other, value = shared[0]
+        where = (f"{other.root} keeps {_shown(value)}, as {environment} had" if _equal(value, before, path)
+                 else f"{other.root} has {_shown(value)}; both had {_shown(before)} at the base")
         findings.append(DiffFinding(
             PROMOTION_ORDER.id, Severity.WARNING, environment, application, None,
             f"[{environment}] {change.key.display} {field.path} becomes {_shown(after)} before "
-            f"{other.environment} ({other.root} keeps {_shown(value)}, as {environment} had)",
+            f"{other.environment} ({where})",
             resource=change.key.display,
         ))
     return findings

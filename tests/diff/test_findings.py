@@ -303,3 +303,12 @@ def test_a_name_prefixed_with_the_environment_finds_its_counterpart(make_repo: C
     # staging-us runs 1.26 already, but it is another region's: staging-eu is the one to run it first.
     assert finding["rule"] == "promotion-order"
     assert "envs/staging-eu keeps nginx:1.25" in finding["message"]
+
+
+def test_staging_changed_to_something_else_is_said_as_it_is(repo: Path) -> None:
+    write_tree(repo, {
+        "apps/web/overlays/production/kustomization.yaml": PRODUCTION_OVERLAY + NEW_IMAGE,
+        "apps/web/overlays/staging/kustomization.yaml": STAGING_OVERLAY + NEW_IMAGE.replace("1.26", "1.27"),
+    })
+    [finding] = _diff(repo)["findings"]
+    assert "apps/web/overlays/staging has nginx:1.27; both had nginx:1.25 at the base" in finding["message"]
