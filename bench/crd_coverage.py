@@ -17,7 +17,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from gitops_lint.check import CheckOptions, _render, prepare_context
+from gitops_lint.check import CheckOptions, prepare_context
+from gitops_lint.check.render import render_stage as _render
 from gitops_lint.validate.schemas import is_builtin_group
 
 

@@ -255,7 +255,7 @@ def policy_explain(ctx: click.Context, rule_id: str, config_path: Path | None) -
 @click.pass_context
 def policy_test(ctx: click.Context, directories: tuple[Path, ...], builtin: bool, verbose: bool) -> None:
     """Run every policy's pass/fail examples; exit 1 on any mismatch."""
-    from gitops_lint.rules.policytest import run_policy_tests
+    from gitops_lint.policytest import run_policy_tests
 
     def execute() -> int:
         outcome = run_policy_tests(directories, include_builtin=builtin)
@@ -290,7 +290,7 @@ def secrets() -> None:
 @click.pass_context
 def secrets_baseline(ctx: click.Context, path: Path | None, output: Path | None) -> None:
     """Record today's secret findings (fingerprints, no values) so only new ones fail."""
-    from gitops_lint.rules.baseline import write_baseline
+    from gitops_lint.write_baseline import write_baseline
 
     written = guarded(ctx.obj["debug"], lambda: write_baseline(path or Path("."), output))
     click.echo(f"wrote {written}")

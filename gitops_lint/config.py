@@ -7,7 +7,7 @@ import json
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import jsonschema_rs
 
@@ -15,9 +15,6 @@ from gitops_lint.data import read_schema
 from gitops_lint.errors import UsageError
 from gitops_lint.model import Severity
 from gitops_lint.repo.yaml import load_yaml
-
-if TYPE_CHECKING:
-    from gitops_lint.render.kustomize import Kustomize
 
 CONFIG_NAMES = (".gitops-lint.yaml", ".gitops-lint.yml")
 # Programs gitops-lint runs are chosen by whoever runs it, never by the repository checked:
@@ -274,19 +271,6 @@ def choose_kustomize(explicit: str | None, config: Config) -> tuple[str | None, 
     if path:
         return str(path), f"kustomize.path in {user_config_path()}"
     return None, ""
-
-
-def find_chosen_kustomize(explicit: str | None, config: Config) -> Kustomize | None:
-    """`find_kustomize` of choose_kustomize's answer; a bad path names where it was set."""
-    from gitops_lint.render.kustomize import find_kustomize
-
-    chosen, source = choose_kustomize(explicit, config)
-    try:
-        return find_kustomize(chosen)
-    except UsageError as error:
-        if source == "--kustomize":
-            raise
-        raise UsageError(f"{source}: {chosen!r} is not an executable") from error
 
 
 def ignored_executables_warning(config: Config) -> str | None:

@@ -13,7 +13,8 @@ from gitops_lint.redaction import Redactor
 from gitops_lint.repo.files import FileSet, RepoFile, read_text
 from gitops_lint.repo.layout import Layout
 from gitops_lint.repo.parse_cache import ParseCache
-from gitops_lint.repo.yaml import LoadedDocument, YamlProblem, locate_line
+from gitops_lint.repo.problems import YamlProblem
+from gitops_lint.repo.yaml import LoadedDocument, locate_line
 from gitops_lint.validate.schemas import SchemaRegistry
 
 IGNORE_ANNOTATION_PREFIX = "ignore.gitops-lint.io/"

@@ -15,8 +15,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from gitops_lint.estate.sources import application_directories
 from gitops_lint.model import Finding, RuleMeta
-from gitops_lint.render.graph import application_directories
 
 # Rule categories that speak about a file wherever it sits.
 _EVERYWHERE = frozenset(("secrets", "files", "yaml", "suppression", "codeowners"))

@@ -36,6 +36,24 @@ def label(value: str, public_prefix: str = "") -> str:
     shown = f"{public_prefix}…" if public_prefix else "redacted"
     return f"[{shown} hmac:{keyed_digest(value)[:_SHOWN_DIGEST]}]"
 
+def value_digest(value: str) -> str:
+    return hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def fingerprint(rule: str, path: str, value: str) -> str:
+    """Stable identity of one secret value found by `rule` in `path` (independent of its line).
+
+    `sha256(rule, path, value)`: stable when the secret moves to another line, different when
+    it changes or moves to another file. Baselines store it instead of the value.
+    """
+    material = f"{rule}\0{path}\0{value_digest(value)}"
+    return hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest()[:40]
+
+
+def redact(value: str, public_prefix: str = "") -> str:
+    """What a message shows instead of a secret: a keyed hash, and a token format's public prefix only."""
+    return label(value, public_prefix)
+
 
 def encoded_forms(value: str) -> set[str]:
     """`value` as it may be written elsewhere: itself, its base64 (padded or not), its base64-decoded text."""

@@ -9,10 +9,10 @@ import git
 import pytest
 
 from gitops_lint.check import CheckOptions, prepare_context
+from gitops_lint.check.history import parse_log, scan_history
 from gitops_lint.errors import UsageError
 from gitops_lint.model import Finding
-from gitops_lint.repo.history import parse_log, scan_history
-from gitops_lint.rules.baseline import fingerprint
+from gitops_lint.redaction import fingerprint
 
 TOKEN = "".join(("gh", "p_", "FAKE" * 9))
 STILL_THERE = "".join(("gl", "pat-", "FAKEfake0123456789ab"))
@@ -130,10 +130,6 @@ def test_parse_log_reads_added_lines_with_their_numbers() -> None:
     assert (hit.path, hit.line, hit.commit.author) == ("x.env", 5, "Ann")
 
 
-_WIRED = "scan_history" in Path(__file__).resolve().parent.parent.joinpath("gitops_lint", "check.py").read_text()
-
-
-@pytest.mark.xfail(not _WIRED, reason="check.py does not call scan_history for --history yet", strict=True)
 def test_check_history_through_the_cli(leaky_repo: tuple[Path, dict[str, git.Commit]]) -> None:
     from tests.conftest import check_json
 

@@ -17,10 +17,10 @@ import git
 import pytest
 
 from gitops_lint.check import CheckOptions, prepare_context, run_check
+from gitops_lint.check.history import scan_history
 from gitops_lint.model import Report
-from gitops_lint.repo.history import scan_history
+from gitops_lint.redaction import redact
 from gitops_lint.report import FORMATS, reporter_for
-from gitops_lint.rules.baseline import redact
 from tests.conftest import run_cli
 
 

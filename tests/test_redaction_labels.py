@@ -7,8 +7,8 @@ import hashlib
 import subprocess
 import sys
 
+from gitops_lint.credentials import scan_text
 from gitops_lint.redaction import Redactor, encoded_forms, label
-from gitops_lint.rules.secrets import scan_text
 
 
 def _fake(*parts: str) -> str:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from gitops_lint.check.sources import hot_tag, load_incrementally
 from gitops_lint.config import Config
 from gitops_lint.context import CheckContext
 from gitops_lint.diff.revisions import TreeEntry
@@ -23,7 +24,6 @@ from gitops_lint.render.graph import ApplicationTarget, RenderGraph, build_graph
 from gitops_lint.repo.files import DEFAULT_MAX_FILE_SIZE, collect_files, is_yaml_path
 from gitops_lint.repo.layout import build_layout, is_kustomization_file
 from gitops_lint.repo.parse_cache import ParseCache
-from gitops_lint.repo.sources import hot_tag, load_incrementally
 from gitops_lint.repo.yaml import load_yaml
 from gitops_lint.validate.schemas import SchemaRegistry
 
@@ -181,7 +181,7 @@ def render_revision(
     returned apart in `companions`.
     """
     from gitops_lint.check import CheckOptions
-    from gitops_lint.render.stage import render_repo
+    from gitops_lint.check.render import render_repo
 
     focus = set(changed)
     ctx = _context(root, config, focus, request, keep_parse_cache)

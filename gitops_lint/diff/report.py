@@ -13,10 +13,10 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from gitops_lint.credentials import credential_spans
 from gitops_lint.diff.command import DiffReport, DiffResult
 from gitops_lint.diff.compare import ADDED, CHANGED, REMOVED, ResourceChange
 from gitops_lint.diff.group import AppDiff, Counts
-from gitops_lint.rules.secrets import credential_spans
 
 JSON_VERSION = 1
 # GitHub refuses a comment body longer than this (characters).

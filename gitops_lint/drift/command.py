@@ -11,7 +11,6 @@ from typing import Any
 
 from gitops_lint.config import (
     Config,
-    find_chosen_kustomize,
     find_config,
     ignored_executables_warning,
     load_config,
@@ -53,6 +52,7 @@ from gitops_lint.drift.options import DriftOptions
 from gitops_lint.drift.snapshot import LiveSnapshot
 from gitops_lint.errors import UsageError
 from gitops_lint.progress import Progress
+from gitops_lint.render.kustomize import find_chosen_kustomize
 
 Obj = dict[str, Any]
 

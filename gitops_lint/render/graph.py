@@ -12,7 +12,6 @@ Argo CD Applications of the repo. It answers, without running kustomize:
 from __future__ import annotations
 
 import os
-import posixpath
 import weakref
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -20,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from gitops_lint.context import CheckContext
-from gitops_lint.environments import is_argocd_application
+from gitops_lint.estate.sources import application_directories
 from gitops_lint.repo.files import parent_directories
 from gitops_lint.repo.layout import COMPONENT, CONFIG, RESOURCE, Kustomization, Layout, Reference
 
@@ -62,44 +61,6 @@ class ApplicationTarget:
 def _parent(path: str) -> str:
     """posixpath.dirname for the normalised relative paths used here, at a third of the cost."""
     return path.rpartition("/")[0]
-
-
-def repo_directory(value: str) -> str | None:
-    """Repo-relative directory for an Application (or Flux Kustomization) path; None when it
-    cannot be in this repo."""
-    if not value or value.startswith("/") or "://" in value:
-        return None
-    if not value.startswith((".", " ")) and "/." not in value and "//" not in value and not value[-1].isspace():
-        return value.rstrip("/") or None  # already normal: the usual `apps/web/overlays/prod`
-    joined = posixpath.normpath(value.strip())
-    if joined == ".":
-        return ""
-    if joined == ".." or joined.startswith("../"):
-        return None
-    return joined
-
-
-def application_directories(doc: Mapping[str, Any]) -> list[tuple[tuple[str | int, ...], str]]:
-    """(pointer to `path`, repo-relative directory) of each in-repo source of an Application doc."""
-    spec = doc.get("spec") if is_argocd_application(doc) else None
-    if not isinstance(spec, dict):
-        return []
-    sources: list[tuple[tuple[str | int, ...], Any]] = []
-    if isinstance(spec.get("source"), dict):
-        sources.append((("spec", "source", "path"), spec["source"]))
-    if isinstance(spec.get("sources"), list):
-        for index, item in enumerate(spec["sources"]):
-            sources.append((("spec", "sources", index, "path"), item))
-    found = []
-    for pointer, source in sources:
-        if not isinstance(source, dict) or not isinstance(source.get("path"), str):
-            continue
-        if source.get("chart"):  # a Helm repository chart, not a path of this repo
-            continue
-        directory = repo_directory(source["path"])
-        if directory is not None:
-            found.append((pointer, directory))
-    return found
 
 
 def application_targets(resources: Iterable[Any]) -> list[ApplicationTarget]:

@@ -15,23 +15,11 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from gitops_lint.config import Config, choose_kustomize
 from gitops_lint.errors import UsageError
 from gitops_lint.render.cache import shared_cache_dir
-
-
-@dataclass(frozen=True)
-class Kustomize:
-    """How to run kustomize: a standalone binary, or `kubectl kustomize`."""
-
-    command: tuple[str, ...]  # ("kustomize", "build") or ("kubectl", "kustomize")
-    version: str
-
-    @property
-    def label(self) -> str:
-        tool = Path(self.command[0]).name
-        via = "kubectl kustomize" if tool.startswith("kubectl") else tool
-        return f"{via} {self.version}".strip()
-
+from gitops_lint.render.renderer import Rendered, RenderedObject, RenderEnv, RenderFailure, Source
+from gitops_lint.render.tools import Kustomize as Kustomize
 
 _VERSION = re.compile(r"v?(\d+\.\d+\.\d+)")
 
@@ -237,8 +225,8 @@ def _without_credentials(message: str) -> str:
     kustomize prints the git command it ran, URL password and all, and quotes generator
     literals; this text reaches check findings, drift reports and the render cache.
     """
+    from gitops_lint.credentials import credential_spans
     from gitops_lint.redaction import Redactor  # the pattern table loads only when a build fails
-    from gitops_lint.rules.secrets import credential_spans
 
     return Redactor().scrub(message, credential_spans)
 
@@ -314,3 +302,65 @@ def explain_failure(error: str, repo_root: Path, origin_base: str = "") -> Failu
         text = text.replace(origin_base + "/", "")
     result.message = " ".join(text.split()) if "\n" not in text.strip() else text.strip()
     return result
+
+
+def find_chosen_kustomize(explicit: str | None, config: Config) -> Kustomize | None:
+    """`find_kustomize` of choose_kustomize's answer; a bad path names where it was set."""
+    chosen, source = choose_kustomize(explicit, config)
+    try:
+        return find_kustomize(chosen)
+    except UsageError as error:
+        if source == "--kustomize":
+            raise
+        raise UsageError(f"{source}: {chosen!r} is not an executable") from error
+
+
+@dataclass(frozen=True)
+class KustomizeRenderer:
+    """`kustomize build` of a kustomization root, as Argo CD runs it, with kustomize's origin
+    annotations read (and removed) so each object names the file that produced it."""
+
+    name: str = "kustomize"
+
+    def accepts(self, source: Source) -> bool:
+        return source.kind == "kustomize"
+
+    def render(self, source: Source, env: RenderEnv) -> Rendered | RenderFailure:
+        from gitops_lint.render.origin import pop_origin
+        from gitops_lint.repo.yaml import load_yaml
+
+        if env.kustomize is None:
+            return RenderFailure(source, "kustomize not found (no kustomize or kubectl on PATH)")
+        result = build(
+            env.kustomize, env.root / source.path, timeout=env.timeout, allow_network=env.allow_network, origins=True
+        )
+        if not result.ok:
+            failure = explain_failure(result.error, env.root, result.origin_base)
+            return RenderFailure(
+                source,
+                failure.message,
+                timed_out=result.timed_out,
+                directories=tuple(_repo_relative_dir(env.root, d) for d in failure.directories),
+                resource=failure.resource,
+            )
+        loaded = load_yaml(result.output)
+        if loaded.problems:
+            return RenderFailure(source, f"unreadable kustomize output: {loaded.problems[0].message}")
+        objects = []
+        for document in loaded.documents:
+            doc = document.data
+            if not isinstance(doc, dict):
+                continue
+            origin = pop_origin(doc, result.origin_base, env.root)
+            objects.append(RenderedObject(doc, origin.path, generated_by=origin.generated_by, remote=origin.remote))
+        return Rendered(source, tuple(objects))
+
+
+def _repo_relative_dir(root: Path, directory: str) -> str:
+    """`directory` relative to the repo (through a symlinked checkout too); as given when outside."""
+    for base in (str(root), os.path.realpath(root)):
+        if directory == base:
+            return ""
+        if directory.startswith(base + "/"):
+            return directory[len(base) + 1:]
+    return directory

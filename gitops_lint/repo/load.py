@@ -10,11 +10,23 @@ from dataclasses import dataclass
 from gitops_lint.repo.files import RepoFile, read_text
 from gitops_lint.repo.layout import looks_templated
 from gitops_lint.repo.parse_cache import ParseCache
-from gitops_lint.repo.templating import UNQUOTED_TEMPLATE, load_masked
+from gitops_lint.repo.templating import UNQUOTED_TEMPLATE, MaskedText
 from gitops_lint.repo.yaml import LoadResult, load_yaml
 
 # Below this many files a pool costs more (process start-up, pickling) than it saves.
 PARALLEL_THRESHOLD = 400
+
+
+def load_masked(text: str) -> LoadResult:
+    """Load `text` with its template expressions masked; values restored, problems include
+    `yaml-unquoted-template` for each expression YAML would read as a mapping."""
+    masked = MaskedText(text)
+    result = load_yaml(masked.text)
+    for document in result.documents:
+        document.data = masked.restore(document.data)
+    problems = [*masked.unquoted(), *result.problems]
+    result.problems = sorted(problems, key=lambda p: (p.line, p.column))
+    return result
 
 
 @dataclass

@@ -34,7 +34,8 @@ from typing import Any, TypeGuard
 from gitops_lint import __version__
 from gitops_lint.atomic_file import write_text_atomically
 from gitops_lint.repo.files import RepoFile
-from gitops_lint.repo.yaml import LoadedDocument, LoadResult, YamlProblem
+from gitops_lint.repo.problems import YamlProblem
+from gitops_lint.repo.yaml import LoadedDocument, LoadResult
 
 COLD_SHARDS = 64
 HOT_SHARDS = 4

@@ -25,7 +25,7 @@ from typing import Any
 
 import yaml
 
-from gitops_lint.repo.yaml import LoadResult, YamlProblem, load_yaml
+from gitops_lint.repo.problems import YamlProblem
 
 try:
     from yaml import CSafeLoader as _Loader
@@ -194,18 +194,6 @@ def _commented(line: str) -> str:
     if not content:
         return line
     return line[: len(line) - len(content)] + "#" + " " * (len(content) - 1)
-
-
-def load_masked(text: str) -> LoadResult:
-    """Load `text` with its template expressions masked; values restored, problems include
-    `yaml-unquoted-template` for each expression YAML would read as a mapping."""
-    masked = MaskedText(text)
-    result = load_yaml(masked.text)
-    for document in result.documents:
-        document.data = masked.restore(document.data)
-    problems = [*masked.unquoted(), *result.problems]
-    result.problems = sorted(problems, key=lambda p: (p.line, p.column))
-    return result
 
 
 def mask_templates(text: str) -> str:

@@ -19,6 +19,9 @@ from typing import Any
 import yaml
 from yaml import events as ev
 
+from gitops_lint.repo.problems import YamlProblem
+from gitops_lint.repo.templating import mask_templates
+
 try:  # libyaml's C parser; the pure-Python one is a fallback with identical events.
     from yaml import CSafeLoader as _Loader
 except ImportError:  # pragma: no cover - every wheel of PyYAML we support ships libyaml
@@ -81,16 +84,6 @@ def _tagged_scalar(tag: str, value: str) -> Any:
         resolved = resolve_plain_scalar(value)
         return resolved
     return value  # !!str, !!binary, custom tags: keep the text
-
-
-@dataclass(frozen=True)
-class YamlProblem:
-    """A document that could not be loaded as Kubernetes would."""
-
-    rule: str  # "yaml-syntax", "yaml-duplicate-key" or "yaml-unquoted-template"
-    line: int  # 1-based
-    column: int  # 1-based
-    message: str
 
 
 @dataclass
@@ -318,8 +311,6 @@ def locate_line(text: str, doc_index: int, path: tuple[str | int, ...]) -> int |
             return None
         # A file loaded with its Go-template expressions masked: locate in the masked text,
         # which keeps every line where it was.
-        from gitops_lint.repo.templating import mask_templates
-
         try:
             nodes = list(yaml.compose_all(mask_templates(text), Loader=_Loader))
         except yaml.YAMLError:

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 from gitops_lint.context import CheckContext
 from gitops_lint.environments import is_production
+from gitops_lint.estate.appset import is_application_set
 from gitops_lint.model import Finding, Resource, RuleMeta
 from gitops_lint.repo.yaml import load_yaml
 from gitops_lint.rules.agent_install import (
@@ -31,7 +32,6 @@ from gitops_lint.rules.agent_install import (
     flux_scraped,
     is_flux,
 )
-from gitops_lint.rules.appset import is_application_set
 from gitops_lint.rules.base import meta, repo_rule
 
 # --- examples, shared ---------------------------------------------------------------------------
@@ -167,10 +167,8 @@ def _sso(config: ArgoCDConfig) -> str | None:
     return config.sso_elsewhere
 
 
-@repo_rule(ARGOCD_SSO_CONFIGURED)
+@repo_rule(ARGOCD_SSO_CONFIGURED, scope="whole-repo")
 def check_argocd_sso_configured(ctx: CheckContext) -> Iterator[Finding]:
-    if ctx.focus is not None:
-        return  # an instance's settings can be spread over files an incremental run does not read
     for config in argocd_configs(ctx):
         if _sso(config) is None:
             dex = config.settings.get("dex.config")
@@ -228,7 +226,7 @@ ARGOCD_NO_ANONYMOUS_ACCESS = meta(
 )
 
 
-@repo_rule(ARGOCD_NO_ANONYMOUS_ACCESS)
+@repo_rule(ARGOCD_NO_ANONYMOUS_ACCESS, scope="rule")
 def check_argocd_no_anonymous_access(ctx: CheckContext) -> Iterator[Finding]:
     for config in argocd_configs(ctx):
         setting = config.settings.get(ANONYMOUS_KEY)
@@ -305,10 +303,8 @@ ARGOCD_METRICS_MONITORED = meta(
 )
 
 
-@repo_rule(ARGOCD_METRICS_MONITORED)
+@repo_rule(ARGOCD_METRICS_MONITORED, scope="whole-repo")
 def check_argocd_metrics_monitored(ctx: CheckContext) -> Iterator[Finding]:
-    if ctx.focus is not None:
-        return  # a repo-wide absence; an incremental run cannot tell
     configs = argocd_configs(ctx)
     managed = argocd_managed_at(ctx, configs)
     if managed is None:
@@ -418,10 +414,8 @@ def _flux_alerting(ctx: CheckContext) -> bool:
     return False
 
 
-@repo_rule(FLUX_NOTIFICATIONS_CONFIGURED)
+@repo_rule(FLUX_NOTIFICATIONS_CONFIGURED, scope="whole-repo")
 def check_flux_notifications_configured(ctx: CheckContext) -> Iterator[Finding]:
-    if ctx.focus is not None:
-        return  # a repo-wide absence; an incremental run cannot tell
     installed = flux_installed_at(ctx)
     if installed is None or _flux_alerting(ctx):
         return
@@ -469,10 +463,8 @@ FLUX_METRICS_MONITORED = meta(
 )
 
 
-@repo_rule(FLUX_METRICS_MONITORED)
+@repo_rule(FLUX_METRICS_MONITORED, scope="whole-repo")
 def check_flux_metrics_monitored(ctx: CheckContext) -> Iterator[Finding]:
-    if ctx.focus is not None:
-        return  # a repo-wide absence; an incremental run cannot tell
     installed = flux_installed_at(ctx)
     if installed is None or flux_scraped(ctx):
         return
@@ -513,10 +505,8 @@ def _first(resources: list[Resource]) -> Resource:
     return min(resources, key=lambda r: (r.path, r.line))
 
 
-@repo_rule(AGENT_CONFIG_NOT_IN_REPO)
+@repo_rule(AGENT_CONFIG_NOT_IN_REPO, scope="whole-repo")
 def check_agent_config_not_in_repo(ctx: CheckContext) -> Iterator[Finding]:
-    if ctx.focus is not None:
-        return  # a repo-wide absence; an incremental run cannot tell
     everything = list(ctx.checked_resources())
     argo = [
         r

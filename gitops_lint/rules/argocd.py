@@ -16,9 +16,9 @@ from typing import Any
 
 from gitops_lint.context import CheckContext
 from gitops_lint.environments import is_production
+from gitops_lint.estate.appset import ApplicationView, argocd_applications, is_application_set
 from gitops_lint.model import Finding, Resource
 from gitops_lint.render.graph import graph_for
-from gitops_lint.rules.appset import ApplicationView, argocd_applications, is_application_set
 from gitops_lint.rules.base import meta, repo_rule
 
 _MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
@@ -158,7 +158,7 @@ APPLICATION_PATH_EXISTS = meta(
 )
 
 
-@repo_rule(APPLICATION_PATH_EXISTS)
+@repo_rule(APPLICATION_PATH_EXISTS, scope="rule")
 def check_application_path_exists(ctx: CheckContext) -> Iterator[Finding]:
     for view in argocd_applications(ctx):
         if not ctx.in_focus(view.resource.path):
@@ -305,7 +305,7 @@ def _globally_ignored(ctx: CheckContext) -> bool:
     return False
 
 
-@repo_rule(HPA_REPLICAS_IGNORED)
+@repo_rule(HPA_REPLICAS_IGNORED, scope="rule")
 def check_hpa_replicas_ignored(ctx: CheckContext) -> Iterator[Finding]:
     views = [v for v in argocd_applications(ctx) if ctx.in_focus(v.resource.path)]
     if not views or _globally_ignored(ctx):
@@ -391,7 +391,7 @@ PREFER_APPLICATIONSET = meta(
 )
 
 
-@repo_rule(PREFER_APPLICATIONSET)
+@repo_rule(PREFER_APPLICATIONSET, scope="rule")
 def check_prefer_applicationset(ctx: CheckContext) -> Iterator[Finding]:
     views = list(argocd_applications(ctx, include_generated=False))
     if ctx.focus is not None and not any(ctx.in_focus(v.resource.path) for v in views):
@@ -498,10 +498,8 @@ def _operator_notifications_enabled(resource: Resource) -> bool:
     return isinstance(notifications, dict) and notifications.get("enabled") in (True, "true")
 
 
-@repo_rule(NOTIFICATIONS_CONFIGURED)
+@repo_rule(NOTIFICATIONS_CONFIGURED, scope="whole-repo")
 def check_notifications_configured(ctx: CheckContext) -> Iterator[Finding]:
-    if ctx.focus is not None:
-        return  # a repo-wide absence; an incremental run cannot tell
     everything = [*ctx.resources, *ctx.rendered]
     applications = [
         r for r in everything
@@ -557,10 +555,8 @@ PRODUCTION_ENVIRONMENT_UNKNOWN = meta(
 )
 
 
-@repo_rule(PRODUCTION_ENVIRONMENT_UNKNOWN)
+@repo_rule(PRODUCTION_ENVIRONMENT_UNKNOWN, scope="whole-repo")
 def check_production_environment_unknown(ctx: CheckContext) -> Iterator[Finding]:
-    if ctx.focus is not None:
-        return  # a repo-wide absence; an incremental run cannot tell
     applications = [view.resource for view in argocd_applications(ctx)]
     if not applications or any(is_production(resource.environment) for resource in applications):
         return

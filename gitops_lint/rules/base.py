@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import Literal, Protocol, runtime_checkable
 
 from gitops_lint.context import CheckContext
 from gitops_lint.model import Finding, Resource, RuleMeta, Severity
@@ -29,6 +29,21 @@ class RepoRule(Protocol):
     def check_repo(self, ctx: CheckContext) -> Iterable[Finding]: ...
 
 
+def scope_of(rule: RepoRule) -> RuleScope:
+    """A repo rule's scope; "engine" unless it says otherwise."""
+    scope: RuleScope = getattr(rule, "scope", "engine")
+    return scope
+
+
+# Who decides what an incremental run (pre-commit, --changed-since, named files) reports:
+# "engine": the rule reports on the whole repo it is given and the engine keeps the findings on
+#   files in focus (kube-linter's contract; every resource rule works this way);
+# "whole-repo": a repo-wide absence (no CODEOWNERS, no notifications) only the whole repo shows;
+#   the engine runs it on full runs only;
+# "rule": the rule still reads ctx.focus itself, because what it reports in an incremental run
+#   is not "findings on changed files" (cross-file findings, or whole-repo work a hook run must skip).
+RuleScope = Literal["engine", "whole-repo", "rule"]
+
 ResourceCheck = Callable[[Resource, CheckContext], Iterable[Finding]]
 RepoCheck = Callable[[CheckContext], Iterable[Finding]]
 
@@ -47,6 +62,7 @@ class FunctionResourceRule:
 class FunctionRepoRule:
     meta: RuleMeta
     function: RepoCheck
+    scope: RuleScope = "engine"
 
     def check_repo(self, ctx: CheckContext) -> Iterable[Finding]:
         return self.function(ctx)
@@ -71,9 +87,9 @@ def resource_rule(
     return wrap
 
 
-def repo_rule(meta: RuleMeta) -> Callable[[RepoCheck], FunctionRepoRule]:
+def repo_rule(meta: RuleMeta, scope: RuleScope = "engine") -> Callable[[RepoCheck], FunctionRepoRule]:
     def wrap(function: RepoCheck) -> FunctionRepoRule:
-        return FunctionRepoRule(meta, function)
+        return FunctionRepoRule(meta, function, scope)
 
     return wrap
 

@@ -221,10 +221,8 @@ CODEOWNERS_SYNTAX = meta(
 )
 
 
-@repo_rule(CODEOWNERS_REQUIRED)
+@repo_rule(CODEOWNERS_REQUIRED, scope="whole-repo")
 def check_codeowners_required(ctx: CheckContext) -> Iterator[Finding]:
-    if ctx.focus is not None:
-        return  # a pre-commit run is about the files it touches, not the repo's setup
     if find_codeowners(ctx) is None:
         yield ctx.finding(
             CODEOWNERS_REQUIRED,
@@ -237,7 +235,7 @@ def check_codeowners_required(ctx: CheckContext) -> Iterator[Finding]:
 @repo_rule(CODEOWNERS_SYNTAX)
 def check_codeowners_syntax(ctx: CheckContext) -> Iterator[Finding]:
     codeowners = find_codeowners(ctx)
-    if codeowners is None or not (ctx.focus is None or codeowners.path in ctx.focus):
+    if codeowners is None:
         return
     for problem in codeowners.problems:
         yield ctx.finding(CODEOWNERS_SYNTAX, problem.message, path=codeowners.path, line=problem.line)
@@ -287,7 +285,7 @@ def _ancestors(path: str) -> list[str]:
         directory = directory.rpartition("/")[0]
 
 
-@repo_rule(CODEOWNERS_COVERAGE)
+@repo_rule(CODEOWNERS_COVERAGE, scope="rule")
 def check_codeowners_coverage(ctx: CheckContext) -> Iterator[Finding]:
     codeowners = find_codeowners(ctx)
     if codeowners is None:

@@ -196,7 +196,7 @@ def _missing_reason(revision: str, facts: GitFacts) -> str | None:
     return f"no branch or tag named {name!r} (local or remote-tracking)"
 
 
-@repo_rule(TARGET_REVISION_EXISTS)
+@repo_rule(TARGET_REVISION_EXISTS, scope="rule")
 def check_target_revision(ctx: CheckContext) -> Iterator[Finding]:
     applications = [
         r

@@ -1,6 +1,6 @@
 """Kustomize rules: builds that fail, references that do not resolve, unpinned remotes, deprecated fields.
 
-`kustomize-build-fails` findings come from the render stage (render/stage.py), which is also
+`kustomize-build-fails` findings come from the render stage (check/render.py), which is also
 where these situations are reported under that id:
 - kustomize exits non-zero (error): its message, cleaned, at the file it names;
 - kustomize runs past `kustomize.timeout` (error);
@@ -227,8 +227,6 @@ def remote_pin(reference: str) -> tuple[bool, str]:
 def check_missing_reference(ctx: CheckContext) -> Iterator[Finding]:
     for broken in graph_for(ctx).broken:
         kustomization, reference = broken.kustomization, broken.reference
-        if not ctx.in_focus(kustomization.file):
-            continue
         if broken.reason == MISSING and kustomization.directory in ctx.layout.helm_dirs:
             # A kustomization inside a Helm chart naming a file Git does not hold: Argo CD's
             # "kustomized-helm" plugin pattern (`helm template . > all.yaml && kustomize build`)
@@ -270,8 +268,6 @@ def check_missing_reference(ctx: CheckContext) -> Iterator[Finding]:
 @repo_rule(KUSTOMIZE_REMOTE_UNPINNED)
 def check_remote_unpinned(ctx: CheckContext) -> Iterator[Finding]:
     for kustomization in ctx.layout.kustomizations.values():
-        if not ctx.in_focus(kustomization.file):
-            continue
         for reference in kustomization.references:
             if not reference.remote:
                 continue
@@ -301,8 +297,6 @@ def check_remote_unpinned(ctx: CheckContext) -> Iterator[Finding]:
 @repo_rule(KUSTOMIZE_DEPRECATED_FIELD)
 def check_deprecated_field(ctx: CheckContext) -> Iterator[Finding]:
     for kustomization in ctx.layout.kustomizations.values():
-        if not ctx.in_focus(kustomization.file):
-            continue
         for field_name, (replacement, how) in DEPRECATED_FIELDS.items():
             if field_name not in kustomization.doc:
                 continue

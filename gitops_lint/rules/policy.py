@@ -3,7 +3,7 @@
 A policy is a `match` (which resources it speaks about) plus a `check` (a JSON Schema every
 compliant resource satisfies). A resource that fails the schema gets one finding per failing
 field, on that field's line. Policies that match Argo CD Applications also see the
-Applications an ApplicationSet generates (rules/appset.py).
+Applications an ApplicationSet generates (estate/appset.py).
 """
 
 from __future__ import annotations
@@ -330,7 +330,7 @@ class PolicyRule:
         if self.applies_to(resource):
             yield from self.evaluate(resource, ctx)
         if self.expands_application_sets and resource.kind == "ApplicationSet":
-            from gitops_lint.rules.appset import generated_applications
+            from gitops_lint.estate.appset import generated_applications
 
             for generated in generated_applications(resource, ctx):
                 if self.applies_to(generated.resource):

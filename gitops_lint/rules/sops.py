@@ -15,18 +15,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from gitops_lint.context import CheckContext
+from gitops_lint.credentials import is_encrypted_value
 from gitops_lint.model import Finding
+from gitops_lint.redaction import fingerprint, redact
 from gitops_lint.repo.yaml import locate_line
 from gitops_lint.rules.base import meta, repo_rule
-from gitops_lint.rules.baseline import fingerprint, redact
 
-ENCRYPTED_VALUE = re.compile(r"^ENC\[[A-Z0-9_]+,data:[^,\]]*,iv:[^,\]]*,tag:[^,\]]*,type:[a-z]+\]$")
 _ENV_LINE = re.compile(r"^\s*(?:export\s+)?(?P<key>[A-Za-z_][A-Za-z0-9_.-]*)\s*=(?P<value>.*)$")
 DEFAULT_UNENCRYPTED_SUFFIX = "_unencrypted"
 
-
-def is_encrypted_value(value: Any) -> bool:
-    return isinstance(value, str) and bool(ENCRYPTED_VALUE.match(value.strip()))
 
 
 def sops_metadata(doc: Any) -> Mapping[str, Any] | None:
@@ -209,7 +206,7 @@ def _finding(ctx: CheckContext, path: str, line: int, where: str, value: str) ->
     )
 
 
-@repo_rule(SOPS_INCOMPLETE)
+@repo_rule(SOPS_INCOMPLETE, scope="rule")
 def check_sops_incomplete(ctx: CheckContext) -> Iterator[Finding]:
     for repo_file in ctx.files.files:
         path = repo_file.path

@@ -16,8 +16,9 @@ from typing import Any
 from gitops_lint.config import Config
 from gitops_lint.context import CheckContext
 from gitops_lint.environments import environment_from_path, resolve_environment
+from gitops_lint.estate.sources import repo_directory
 from gitops_lint.model import Finding, Resource
-from gitops_lint.render.graph import RenderGraph, graph_for, repo_directory
+from gitops_lint.render.graph import RenderGraph, graph_for
 from gitops_lint.render.plugins import files_read_by_plugins
 from gitops_lint.repo.layout import RESOURCE, Kustomization
 from gitops_lint.repo.yaml import locate_line
@@ -216,7 +217,7 @@ def _listed_files(kustomization: Kustomization) -> list[str]:
     return [r.path for r in kustomization.references if r.role == RESOURCE and r.path is not None]
 
 
-@repo_rule(OVERLAY_WITHOUT_BASE)
+@repo_rule(OVERLAY_WITHOUT_BASE, scope="rule")
 def check_overlay_without_base(ctx: CheckContext) -> Iterator[Finding]:
     graph = graph_for(ctx)
     manifests = _manifests_by_path(ctx)
@@ -292,7 +293,7 @@ class _Lineage:
         return (self.app is not None and self.app == other.app) or not self.includes.isdisjoint(other.includes)
 
 
-@repo_rule(DUPLICATE_MANIFEST_ACROSS_OVERLAYS)
+@repo_rule(DUPLICATE_MANIFEST_ACROSS_OVERLAYS, scope="rule")
 def check_duplicate_manifest(ctx: CheckContext) -> Iterator[Finding]:
     graph = graph_for(ctx)
     manifests = _manifests_by_path(ctx)
@@ -344,7 +345,7 @@ def check_duplicate_manifest(ctx: CheckContext) -> Iterator[Finding]:
             )
 
 
-@repo_rule(UNREFERENCED_MANIFEST)
+@repo_rule(UNREFERENCED_MANIFEST, scope="rule")
 def check_unreferenced_manifest(ctx: CheckContext) -> Iterator[Finding]:
     graph = graph_for(ctx)
     # Files a plugin reads (ksops `files:`) are deployed through it, though no kustomization names them.
@@ -439,7 +440,7 @@ def _apps(graph: RenderGraph, config: Config) -> dict[str, dict[str, str]]:
     return apps
 
 
-@repo_rule(ENVIRONMENT_MISSING_OVERLAY)
+@repo_rule(ENVIRONMENT_MISSING_OVERLAY, scope="rule")
 def check_environment_missing_overlay(ctx: CheckContext) -> Iterator[Finding]:
     graph = graph_for(ctx)
     apps = _apps(graph, ctx.config)
@@ -475,7 +476,7 @@ def check_environment_missing_overlay(ctx: CheckContext) -> Iterator[Finding]:
             )
 
 
-@repo_rule(APP_SOURCE_IN_CONFIG_REPO)
+@repo_rule(APP_SOURCE_IN_CONFIG_REPO, scope="rule")
 def check_app_source(ctx: CheckContext) -> Iterator[Finding]:
     reported_src: set[str] = set()
     # Findings land on focus files only, so an incremental run need not look at the rest.

@@ -9,9 +9,9 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from gitops_lint.check import CheckOptions, prepare_context, run_check
+from gitops_lint.check.render import render_repo
 from gitops_lint.context import CheckContext
 from gitops_lint.model import Finding, RuleMeta
-from gitops_lint.render.stage import render_repo
 from tests.conftest import require_tool, write_tree
 
 _FILE_MARK = re.compile(r"^# file: (?P<path>\S+)\s*$")

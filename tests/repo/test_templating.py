@@ -6,7 +6,8 @@ import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
-from gitops_lint.repo.templating import MaskedText, about_template, holds_template, load_masked
+from gitops_lint.repo.load import load_masked
+from gitops_lint.repo.templating import MaskedText, about_template, holds_template
 from tests.conftest import check_json
 
 

@@ -11,9 +11,9 @@ import pytest
 
 from gitops_lint.config import Config
 from gitops_lint.context import CheckContext
+from gitops_lint.estate.appset import NotExpandable, generated_applications, substitute
 from gitops_lint.model import Resource
 from gitops_lint.repo.files import FileSet
-from gitops_lint.rules.appset import NotExpandable, generated_applications, substitute
 from gitops_lint.rules.argocd import application_sources, normalise_repo_url
 from gitops_lint.validate.schemas import SchemaRegistry
 from tests.conftest import check_json, run_cli

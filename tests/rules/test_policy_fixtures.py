@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from gitops_lint.rules.policytest import run_example
+from gitops_lint.policytest import run_example
 from gitops_lint.rules.registry import load_registry
 from tests.conftest import REPO_ROOT
 

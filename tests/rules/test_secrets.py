@@ -15,14 +15,14 @@ from typing import Any
 import pytest
 
 from gitops_lint.check import CheckOptions, run_check
-from gitops_lint.model import Finding
-from gitops_lint.rules.secrets import (
+from gitops_lint.credentials import (
     has_secret_entropy,
     is_placeholder,
     is_reference,
     is_secret_key,
     scan_text,
 )
+from gitops_lint.model import Finding
 from gitops_lint.rules.sops import EncryptionRules
 from tests.conftest import write_tree
 from tests.render.helpers import kustomize_tool

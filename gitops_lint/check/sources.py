@@ -83,7 +83,7 @@ def hot_tag(path: str, loaded: LoadResult | None) -> Any:
     if not any(_needed_document(doc) for doc in documents):
         return 0
     if all(isinstance(doc, dict) and is_argocd_application(doc) for doc in documents):
-        from gitops_lint.render.graph import application_directories
+        from gitops_lint.estate.sources import application_directories
 
         directories = {directory for doc in documents for _pointer, directory in application_directories(doc)}
         return {"apps": sorted(directories)}

@@ -17,12 +17,13 @@ from pathlib import Path
 from git.exc import BadName, GitCommandError
 
 from gitops_lint.context import CheckContext
+from gitops_lint.credentials import Hit, scan_text
 from gitops_lint.errors import UsageError
 from gitops_lint.model import Finding
+from gitops_lint.redaction import fingerprint
 from gitops_lint.repo.files import exclude_matcher
 from gitops_lint.repo.git import git_refusal, open_repo
-from gitops_lint.rules.baseline import fingerprint
-from gitops_lint.rules.secrets import NO_CREDENTIALS_IN_FILES, Hit, scan_text
+from gitops_lint.rules.secrets import NO_CREDENTIALS_IN_FILES
 
 _COMMIT_MARK = "\x00commit "
 _HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(?P<start>\d+)(?:,\d+)? @@")

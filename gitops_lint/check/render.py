@@ -16,10 +16,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from gitops_lint.config import find_chosen_kustomize, ignored_executables_warning
+from gitops_lint.config import ignored_executables_warning
 from gitops_lint.context import CheckContext
 from gitops_lint.environments import is_production, is_staging, resolve_environment
 from gitops_lint.errors import UsageError
+from gitops_lint.estate.build import estate_for
+from gitops_lint.estate.model import Application
 from gitops_lint.model import Finding, Resource, Severity
 from gitops_lint.progress import Progress
 from gitops_lint.render.cache import (
@@ -30,15 +32,16 @@ from gitops_lint.render.cache import (
     render_key,
 )
 from gitops_lint.render.graph import LINK_OUTSIDE, OUTSIDE, RenderGraph, graph_for
-from gitops_lint.render.kustomize import Kustomize, build, explain_failure
-from gitops_lint.render.origin import pop_origin
+from gitops_lint.render.kustomize import Kustomize, find_chosen_kustomize
 from gitops_lint.render.plugins import failed_plugin, plugin_uses
+from gitops_lint.render.registry import renderer_for
+from gitops_lint.render.renderer import Rendered, RenderEnv, RenderFailure, Source
 from gitops_lint.repo.layout import Kustomization, Reference
-from gitops_lint.repo.yaml import load_yaml, locate_line
+from gitops_lint.repo.yaml import locate_line
 from gitops_lint.rules.kustomize import KUSTOMIZE_BUILD_FAILS
 
 if TYPE_CHECKING:
-    from gitops_lint.check import CheckOptions
+    from gitops_lint.check.options import CheckOptions
 
 _SMP_TARGET = re.compile(r'strategic merge patch "(?P<kind>[^."]+)\.[^/"]*/(?P<name>[^."]+)')
 _QUOTED = re.compile(r"'([^'\s]+)'")
@@ -268,6 +271,7 @@ def _render_all(
     if not missing:
         return outcomes
 
+    env = RenderEnv(ctx.root, settings.timeout, settings.allow_network, settings.kustomize)
     # Only builds are counted: cache hits take milliseconds and a hook run is all cache hits.
     progress = Progress(len(missing), settings.progress)
 
@@ -278,34 +282,7 @@ def _render_all(
             progress.step(f"rendering {_label(target)}")
 
     def _build_one(target: str) -> dict[str, Any]:
-        result = build(
-            settings.kustomize,
-            ctx.root / target,
-            timeout=settings.timeout,
-            allow_network=settings.allow_network,
-            origins=True,
-        )
-        if not result.ok:
-            failure = explain_failure(result.error, ctx.root, result.origin_base)
-            return _outcome(
-                error=failure.message,
-                timed_out=result.timed_out,
-                error_dirs=[_relative_dir(ctx, d) for d in failure.directories],
-                error_resource=failure.resource,
-            )
-        loaded = load_yaml(result.output)
-        if loaded.problems:
-            return _outcome(error=f"unreadable kustomize output: {loaded.problems[0].message}")
-        items: list[dict[str, Any]] = []
-        for document in loaded.documents:
-            doc = document.data
-            if not isinstance(doc, dict):
-                continue
-            origin = pop_origin(doc, result.origin_base, ctx.root)
-            items.append(
-                {"doc": doc, "path": origin.path, "generated_by": origin.generated_by, "remote": origin.remote}
-            )
-        return _outcome(items=items)
+        return _outcome_of(render_source(Source("kustomize", target), env))
 
     workers = min(settings.jobs, len(missing))
     try:
@@ -347,14 +324,28 @@ def _outcome(
     }
 
 
-def _relative_dir(ctx: CheckContext, directory: str) -> str:
-    real_root = os.path.realpath(ctx.root)
-    for base in (str(ctx.root), real_root):
-        if directory == base:
-            return ""
-        if directory.startswith(base + "/"):
-            return directory[len(base) + 1:]
-    return directory
+def _outcome_of(result: Rendered | RenderFailure) -> dict[str, Any]:
+    """A Renderer's answer as the cache entry `_apply` reads."""
+    if isinstance(result, RenderFailure):
+        return _outcome(
+            error=result.message,
+            timed_out=result.timed_out,
+            error_dirs=list(result.directories),
+            error_resource=result.resource,
+        )
+    items = [
+        {"doc": item.doc, "path": item.path, "generated_by": item.generated_by, "remote": item.remote}
+        for item in result.objects
+    ]
+    return _outcome(items=items)
+
+
+def render_source(source: Source, env: RenderEnv) -> Rendered | RenderFailure:
+    """`source` through the first registered Renderer that accepts it."""
+    renderer = renderer_for(source)
+    if renderer is None:
+        return RenderFailure(source, f"no renderer for {source.kind} sources")
+    return renderer.render(source, env)
 
 
 # -- turning an outcome into resources or a finding ------------------------------------------
@@ -412,7 +403,7 @@ def _apply(
             )
         )
         return None
-    fallback_env = _application_environment(ctx, graph, target)
+    fallback_env = _application_environment(ctx, target)
     for item in items:
         doc = item.get("doc")
         if not isinstance(doc, dict):
@@ -434,11 +425,12 @@ def _apply(
     return None
 
 
-def _application_environment(ctx: CheckContext, graph: RenderGraph, target: str) -> str | None:
-    """The environment of the Applications deploying `target`, when they agree on one."""
+def _application_environment(ctx: CheckContext, target: str) -> str | None:
+    """The environment of the committed Applications deploying `target`, when they agree on one."""
     found = {
-        resolve_environment(ctx.config, application.path, application.doc)
-        for application in graph.applications_of(target)
+        deployer.environment
+        for deployer in estate_for(ctx).deployers_of(target)
+        if isinstance(deployer, Application) and deployer.generated_by is None
     }
     found.discard(None)
     return found.pop() if len(found) == 1 else None
@@ -663,3 +655,21 @@ def _failure_location(
         if token in ctx.sources and token != where.file:
             return token, 1
     return where.file, 1
+
+
+@dataclass(frozen=True)
+class RenderStageResult:
+    """What the render stage hands on besides the rendered resources (which rules read from the
+    context): its findings and the roots that rendered."""
+
+    findings: tuple[Finding, ...] = ()
+    roots: frozenset[str] = frozenset()
+
+
+def render_stage(ctx: CheckContext, options: CheckOptions) -> RenderStageResult:
+    """Stage 2, render: every root the repo deploys, or a note when rendering is off."""
+    if not options.render:
+        ctx.note("rendering disabled (--no-render): raw files only")
+        return RenderStageResult()
+    findings = tuple(render_repo(ctx, options))
+    return RenderStageResult(findings, frozenset(ctx.rendered_roots))

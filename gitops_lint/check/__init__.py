@@ -1,0 +1,39 @@
+"""The `check` pipeline's stage drivers: the top of the engine, above the libraries they drive.
+
+    options   what a run was asked (CheckOptions) and answers (CheckResult)
+    run       the pipeline, in order
+    load      config, files, focus, YAML, layout, resources -> Loaded   (sources: the loaders)
+    render    every deployed source through its Renderer -> RenderStageResult
+    scope     what an incremental run keeps of the loader's findings
+    evaluate  rules over resources and repo (the engine applies each repo rule's scope)
+    history   secrets in git history (--history)
+    suppress  directives, exemptions, aggregation, hidden directories; config levels
+    baseline  known secrets
+    redact    no secret value in any message
+
+Nothing below this package imports from it (tests/test_layers.py).
+"""
+
+from gitops_lint.check.evaluate import evaluate_rules
+from gitops_lint.check.load import prepare_context
+from gitops_lint.check.options import (
+    CheckOptions,
+    CheckResult,
+    IndexCopy,
+    check_rule_ids,
+    effective_config,
+    resolve_root,
+)
+from gitops_lint.check.run import run_check
+
+__all__ = [
+    "CheckOptions",
+    "CheckResult",
+    "IndexCopy",
+    "check_rule_ids",
+    "effective_config",
+    "evaluate_rules",
+    "prepare_context",
+    "resolve_root",
+    "run_check",
+]

@@ -1,0 +1,153 @@
+"""Stage 1, load: config, file listing, focus, YAML documents, layout and resources (nothing rendered)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from gitops_lint.check.options import CheckOptions, IndexCopy, resolve_root
+from gitops_lint.check.sources import hot_tag, load_all, load_incrementally
+from gitops_lint.config import Config, find_config, load_config
+from gitops_lint.context import CheckContext
+from gitops_lint.model import Finding
+from gitops_lint.render.cache import default_cache_dir
+from gitops_lint.repo.files import (
+    DEFAULT_MAX_FILE_SIZE,
+    EXCLUDED,
+    OTHER,
+    GitListing,
+    RepoFile,
+    collect_files,
+    is_yaml_path,
+)
+from gitops_lint.repo.parse_cache import ParseCache
+from gitops_lint.validate.schemas import SchemaRegistry
+
+if TYPE_CHECKING:
+    from gitops_lint.validate.locations import LocationSearch
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """What the load stage hands on: the loaded repo, the loader's findings, and how many files
+    were in focus before rendering widened the focus (None: a whole-repo run)."""
+
+    ctx: CheckContext
+    findings: tuple[Finding, ...]
+    focused_files: int | None
+
+
+def load_stage(options: CheckOptions, config: Config, listing: GitListing | None) -> Loaded:
+    """Stage 1, load."""
+    ctx, findings = prepare_context(options, config=config, listing=listing)
+    focused = None if ctx.focus is None else sum(1 for f in ctx.files.files if f.path in ctx.focus)
+    return Loaded(ctx, tuple(findings), focused)
+
+
+def prepare_context(
+    options: CheckOptions, config: Config | None = None, listing: GitListing | None = None
+) -> tuple[CheckContext, list[Finding]]:
+    """Load the repo: config, files, YAML documents, layout and resources (nothing rendered yet).
+
+    `config` and `listing` (a file listing already under way) are for callers that did that
+    part early; by default both are done here.
+    """
+    root, focus_paths = resolve_root(options.paths)
+    if config is None:
+        config = load_config(options.config_path or find_config(root), root)
+    strict = config.strict if options.strict is None else options.strict
+    copy_of = options.index_copy
+    cache_dir = default_cache_dir(copy_of.root if copy_of else root) if options.use_cache else None
+    schema_cache = cache_dir / "schemas" if cache_dir is not None else None
+    schemas = SchemaRegistry(
+        options.kubernetes_version or config.kubernetes_version,
+        strict,
+        cache_dir=schema_cache,
+        strict_schemas=config.strict_schemas if options.strict_schemas is None else options.strict_schemas,
+        locations=_schema_locations(options, config, root, schema_cache),
+    )
+    files = collect_files(
+        root,
+        exclude=config.exclude,
+        exclude_base=config.base,
+        use_git=options.use_git,
+        max_file_size=config.max_file_size or DEFAULT_MAX_FILE_SIZE,
+        listing=listing,
+    )
+    ctx = CheckContext(root=root, config=config, files=files, schemas=schemas)
+    if options.use_git and not files.from_git:
+        from gitops_lint.repo.git import git_refusal
+
+        # Only when git listed nothing: a plain directory costs one more git call, a hook run none.
+        refused = git_refusal(root)
+        if refused:
+            ctx.warn(f"{refused}; walking the directory instead (untracked and git-ignored files included)")
+    if focus_paths:
+        ctx.focus = {_relative(root, p) for p in focus_paths}
+    if options.staged or options.changed_since:
+        from gitops_lint.repo.git import changed_since, staged_files
+
+        changed = staged_files(root) if options.staged else changed_since(root, options.changed_since or "")
+        ctx.focus = (ctx.focus or set()) | set(changed)
+    for skipped in files.skipped:
+        if skipped.kind == OTHER or skipped.kind == EXCLUDED:  # the rest are findings
+            ctx.note(f"skipped {skipped.path}: {skipped.reason}")
+    if copy_of is not None:
+        files.files = _with_stamps_of(copy_of, files.files)
+    yaml_files = [f for f in files.files if is_yaml_path(f.path)]
+    if options.use_cache:
+        ctx.parse_cache = ParseCache.for_repo(cache_dir, copy_of.root if copy_of else root, tagger=hot_tag)
+    if ctx.focus is None:
+        findings = load_all(ctx, yaml_files)
+    else:
+        findings = load_incrementally(ctx, yaml_files, render=options.render)
+    if ctx.parse_cache is not None and copy_of is None:  # a copy's entries are not the repo's
+        ctx.parse_cache.save(f.path for f in yaml_files)
+    from gitops_lint.rules.unchecked import unchecked_file_findings
+
+    reported = {f.path for f in findings if f.rule == "yaml-syntax"}
+    findings.extend(unchecked_file_findings(ctx, reported))
+    return ctx, findings
+
+
+def _with_stamps_of(copy_of: IndexCopy, files: list[RepoFile]) -> list[RepoFile]:
+    """The copy's files stamped as the repo's own where they hold the same bytes (no unstaged
+    edit), so the repo's parse cache serves them; a file with unstaged edits keeps the copy's
+    stamp, which no cache entry of the repo can match."""
+    real = str(copy_of.root)
+    stamped = []
+    for repo_file in files:
+        if repo_file.path not in copy_of.unstaged:
+            try:
+                info = os.stat(os.path.join(real, repo_file.path))
+            except OSError:
+                info = None
+            if info is not None and info.st_size == repo_file.size:
+                repo_file = repo_file._replace(
+                    mtime_ns=info.st_mtime_ns, ctime_ns=info.st_ctime_ns, inode=info.st_ino
+                )
+        stamped.append(repo_file)
+    return stamped
+
+
+def _schema_locations(options: CheckOptions, config: Config, root: Path, cache_dir: Path | None) -> LocationSearch | None:
+    if not options.schema_locations and not config.schema_locations:
+        return None  # most runs: not even the module is imported
+    from gitops_lint.validate.locations import location_search
+
+    return location_search(
+        options.schema_locations,
+        config.schema_locations,
+        root=root,
+        allow_network=config.allow_network if options.allow_network is None else options.allow_network,
+        cache_dir=cache_dir,
+    )
+
+
+def _relative(root: Path, path: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()

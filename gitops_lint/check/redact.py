@@ -1,0 +1,35 @@
+"""The last stage: no message or note may quote a secret value this run found, or any credential."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+
+from gitops_lint.context import CheckContext
+from gitops_lint.credentials import credential_spans
+from gitops_lint.model import Finding
+
+
+def redact_findings(findings: Iterable[Finding], ctx: CheckContext) -> list[Finding]:
+    """Every finding's message and fix with this run's secret values and any credential replaced.
+
+    The last step before a report: kustomize's, helm's and git's messages are quoted in
+    findings and may hold a generator literal, a URL with credentials or a value from a
+    patch, and a rule's message may quote a field that turns out to be a secret.
+    """
+    findings = list(findings)
+    redactor = ctx.redactor.narrowed_to([text for f in findings for text in (f.message, f.fix)])
+    out: list[Finding] = []
+    for finding in findings:
+        message = redactor.scrub(finding.message, credential_spans)
+        fix = redactor.scrub(finding.fix, credential_spans)
+        if message != finding.message or fix != finding.fix:
+            finding = replace(finding, message=message, fix=fix)
+        out.append(finding)
+    return out
+
+
+def redact_notes(notes: Iterable[str], ctx: CheckContext) -> list[str]:
+    """The run's stderr notes, scrubbed like the findings (they quote tool output too)."""
+    return [ctx.redactor.scrub(note, credential_spans) for note in notes]
+

@@ -1,0 +1,96 @@
+"""`gitops-lint check`, the pipeline in order: load → render → evaluate → history → suppress →
+baseline → levels → redact → Report.
+
+Each stage is a module of this package; this one only calls them in order. Libraries
+(`repo/`, `render/`, `rules/`, `validate/`, `report/`) never import from here
+(tests/test_layers.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from gitops_lint.check.baseline import apply_baseline
+from gitops_lint.check.evaluate import evaluate_rules, restricted_registry
+from gitops_lint.check.load import load_stage
+from gitops_lint.check.options import (
+    CheckOptions,
+    CheckResult,
+    IndexCopy,
+    check_rule_ids,
+    resolve_root,
+)
+from gitops_lint.check.redact import redact_findings, redact_notes
+from gitops_lint.check.render import render_stage
+from gitops_lint.check.scope import drop_unfocused_loader_findings
+from gitops_lint.check.suppress import apply_levels, suppress_stage
+from gitops_lint.config import find_config, load_config
+from gitops_lint.model import Report, Severity
+from gitops_lint.repo.files import GitListing
+from gitops_lint.rules.registry import RuleRegistry, load_registry
+
+
+def run_check(options: CheckOptions, registry: RuleRegistry | None = None) -> CheckResult:
+    root, named = resolve_root(options.paths)
+    if options.staged and not named and options.index_copy is None:
+        from gitops_lint.repo.git import index_copy, unstaged_files
+
+        unstaged = unstaged_files(root)
+        if unstaged:
+            # Files edited after `git add`: the commit holds what is staged, so check a copy of
+            # the index, not the working tree (pre-commit's stash does the same for its hooks).
+            with index_copy(root) as copy:
+                copy_options = replace(options, paths=(copy,), index_copy=IndexCopy(root, frozenset(unstaged)))
+                result = run_check(copy_options, registry)
+            result.report.root = str(root)
+            result.notes.append("--staged: files differ from the index; checked the staged versions")
+            return result
+    # git lists the repo's files in the background while the rules load (imports and policy
+    # files, ~0.1 s): on a 10,000-file repo that hides most of the listing from a hook run.
+    # --staged: files git does not track are not part of the commit.
+    listing = GitListing(root, untracked=not options.staged) if options.use_git else None
+    try:
+        config = load_config(options.config_path or find_config(root), root)
+        if registry is None:
+            registry = load_registry(config.policy_dirs(root))
+        loaded = load_stage(options, config, listing)
+    finally:
+        if listing is not None:
+            listing.close()
+    ctx = loaded.ctx
+    known_rules = frozenset(registry.rules)
+    check_rule_ids(ctx.config, options, known_rules)
+    registry = restricted_registry(registry, options)
+    rendered = render_stage(ctx, options)
+    findings = drop_unfocused_loader_findings([*loaded.findings, *rendered.findings], ctx)
+    findings.extend(evaluate_rules(ctx, registry))
+    if options.history and "no-credentials-in-files" in registry.rules:
+        from gitops_lint.check.history import scan_history  # GitPython: only when asked
+
+        findings.extend(scan_history(ctx, options.history_since))
+    if options.only_rules or options.skip_rules:
+        # Loader and render findings come from stages, not rules: filter them the same way.
+        findings = [f for f in findings if f.rule in registry.rules]
+    findings = suppress_stage(findings, ctx, options, registry, known_rules)
+    if options.use_baseline:
+        # After suppression: a comment on a baselined secret is still "used".
+        findings = apply_baseline(findings, ctx)
+    findings = apply_levels(findings, ctx.config)
+    # Last: no message may quote a secret value this run found, or any credential at all.
+    findings = redact_findings(findings, ctx)
+    warnings = redact_notes(ctx.warnings, ctx)  # they quote tool output too
+    resources = sum(1 for _ in ctx.checked_resources())
+    report = Report.build(
+        findings,
+        files=len(ctx.files.files) if loaded.focused_files is None else loaded.focused_files,
+        resources=resources,
+        rules=registry.metas,
+        root=str(ctx.root),
+        tool_info=dict(ctx.tool_info, kubernetes_version=ctx.schemas.kubernetes_version),
+        changed_paths=frozenset(ctx.focus or ()),
+        notifications=tuple(warnings),
+        overlays=None if loaded.focused_files is None else len(rendered.roots),
+    )
+    fail_on = options.fail_on or ctx.config.fail_on or Severity.ERROR
+    report.fail_on = fail_on
+    return CheckResult(report, redact_notes(ctx.notes, ctx), fail_on, warnings)

@@ -1,0 +1,1 @@
+"""The estate model: what the repo deploys (model.py), computed once after loading (build.py)."""

@@ -1,0 +1,136 @@
+"""Compute the estate from a loaded repo (once per check run: `estate_for` memoises it per context)."""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from gitops_lint.context import CheckContext
+from gitops_lint.environments import is_argocd_application, resolve_environment
+from gitops_lint.estate.appset import generated_applications, is_application_set
+from gitops_lint.estate.model import (
+    Application,
+    AppSource,
+    DeploysKind,
+    Destination,
+    Estate,
+    FluxKustomization,
+)
+from gitops_lint.estate.sources import repo_directory
+from gitops_lint.model import Resource
+from gitops_lint.repo.layout import Layout
+
+FLUX_KUSTOMIZE_GROUP = "kustomize.toolkit.fluxcd.io/"
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _deploys(directory: str | None, layout: Layout, files: frozenset[str]) -> DeploysKind:
+    if directory is None:
+        return "unknown"
+    if directory in layout.kustomizations:
+        return "kustomize"
+    prefix = f"{directory}/" if directory else ""
+    if f"{prefix}Chart.yaml" in files:
+        return "helm"
+    return "directory"
+
+
+def _sources(doc: Mapping[str, Any], layout: Layout, files: frozenset[str]) -> tuple[AppSource, ...]:
+    spec = _mapping(doc.get("spec"))
+    entries: list[tuple[tuple[str | int, ...], Mapping[str, Any]]] = []
+    if isinstance(spec.get("source"), dict):
+        entries.append((("spec", "source"), spec["source"]))
+    if isinstance(spec.get("sources"), list):
+        entries.extend((("spec", "sources", i), s) for i, s in enumerate(spec["sources"]) if isinstance(s, dict))
+    found = []
+    for pointer, source in entries:
+        chart = _text(source.get("chart"))
+        path = _text(source.get("path"))
+        directory = repo_directory(path) if path is not None and chart is None else None
+        found.append(
+            AppSource(
+                pointer,
+                _text(source.get("repoURL")),
+                _text(source.get("targetRevision")),
+                directory,
+                chart,
+                "helm" if chart else _deploys(directory, layout, files),
+            )
+        )
+    return tuple(found)
+
+
+def _application(ctx: CheckContext, resource: Resource, files: frozenset[str], generated_by: str | None) -> Application:
+    doc = resource.doc
+    spec = _mapping(doc.get("spec"))
+    destination = _mapping(spec.get("destination"))
+    return Application(
+        resource=resource,
+        name=resource.name or "",
+        project=_text(spec.get("project")),
+        destination=Destination(
+            _text(destination.get("server")), _text(destination.get("name")), _text(destination.get("namespace"))
+        ),
+        sources=_sources(doc, ctx.layout, files),
+        environment=resolve_environment(ctx.config, resource.path, doc),
+        generated_by=generated_by,
+    )
+
+
+def _flux_kustomization(ctx: CheckContext, resource: Resource, files: frozenset[str]) -> FluxKustomization:
+    spec = _mapping(resource.doc.get("spec"))
+    ref = _mapping(spec.get("sourceRef"))
+    path = _text(spec.get("path"))
+    directory = repo_directory(path or "./")  # no spec.path: the source's root
+    return FluxKustomization(
+        resource=resource,
+        name=resource.name or "",
+        namespace=resource.namespace or None,
+        source_ref=(str(ref.get("kind") or ""), str(ref.get("name") or "")),
+        directory=directory,
+        target_namespace=_text(spec.get("targetNamespace")),
+        environment=resolve_environment(ctx.config, resource.path, resource.doc),
+        deploys=_deploys(directory, ctx.layout, files),
+    )
+
+
+def build_estate(ctx: CheckContext, resources: Iterable[Resource] | None = None) -> Estate:
+    files = frozenset(f.path for f in ctx.files.files)
+    applications: list[Application] = []
+    appsets: list[Resource] = []
+    flux: list[FluxKustomization] = []
+    for resource in ctx.resources if resources is None else resources:
+        if is_argocd_application(resource.doc):
+            applications.append(_application(ctx, resource, files, None))
+        elif is_application_set(resource):
+            appsets.append(resource)
+        elif resource.kind == "Kustomization" and resource.api_version.startswith(FLUX_KUSTOMIZE_GROUP):
+            flux.append(_flux_kustomization(ctx, resource, files))
+    for appset in appsets:
+        where = f"{appset.path}:{appset.line}"
+        applications.extend(
+            _application(ctx, generated.resource, files, where) for generated in generated_applications(appset, ctx)
+        )
+    return Estate(tuple(applications), tuple(flux))
+
+
+_ESTATES: dict[int, tuple[weakref.ref[CheckContext], Estate]] = {}
+
+
+def estate_for(ctx: CheckContext) -> Estate:
+    """The estate of this run's loaded repo, computed on first use and then shared."""
+    entry = _ESTATES.get(id(ctx))
+    if entry is not None and entry[0]() is ctx:
+        return entry[1]
+    estate = build_estate(ctx)
+    key = id(ctx)
+    _ESTATES[key] = (weakref.ref(ctx, lambda _ref: _ESTATES.pop(key, None)), estate)
+    return estate

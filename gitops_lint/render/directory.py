@@ -1,0 +1,45 @@
+"""Plain directories: the YAML and JSON manifests Argo CD applies from a source without a
+kustomization, each object with its file and line."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gitops_lint.render.renderer import Rendered, RenderedObject, RenderEnv, RenderFailure, Source
+from gitops_lint.repo.files import is_yaml_path
+from gitops_lint.repo.yaml import load_yaml
+
+_MANIFEST_SUFFIXES = (".json",)
+
+
+@dataclass(frozen=True)
+class DirectoryRenderer:
+    name: str = "directory"
+
+    def accepts(self, source: Source) -> bool:
+        return source.kind == "directory"
+
+    def render(self, source: Source, env: RenderEnv) -> Rendered | RenderFailure:
+        directory = env.root / source.path
+        if not directory.is_dir():
+            return RenderFailure(source, f"{source.path or '.'}: no such directory")
+        pattern = "**/*" if source.recurse else "*"
+        objects: list[RenderedObject] = []
+        for file in sorted(directory.glob(pattern)):
+            relative = file.relative_to(env.root).as_posix()
+            if not file.is_file() or not (is_yaml_path(relative) or relative.endswith(_MANIFEST_SUFFIXES)):
+                continue
+            try:
+                text = file.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as error:
+                return RenderFailure(source, f"{relative}: cannot read: {error}")
+            loaded = load_yaml(text)
+            if loaded.problems:
+                problem = loaded.problems[0]
+                return RenderFailure(source, f"{relative}:{problem.line}: {problem.message}")
+            objects.extend(
+                RenderedObject(doc=document.data, path=relative, line=document.line)
+                for document in loaded.documents
+                if isinstance(document.data, dict)
+            )
+        return Rendered(source, tuple(objects))

@@ -1,0 +1,146 @@
+"""The estate model: Applications (committed and generated), their sources and environments,
+Flux Kustomizations, and what each deploys, computed from a loaded repo."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gitops_lint.check import CheckOptions, prepare_context
+from gitops_lint.estate.build import build_estate, estate_for
+from gitops_lint.estate.model import Application, FluxKustomization
+from tests.conftest import write_tree
+
+APP = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: web-prod
+  namespace: argocd
+spec:
+  project: default
+  source:
+    repoURL: https://example.com/org/config.git
+    targetRevision: main
+    path: apps/web/overlays/prod
+  destination:
+    server: https://kubernetes.default.svc
+    namespace: web
+"""
+
+CHART_APP = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: metrics
+spec:
+  project: platform
+  sources:
+    - repoURL: https://charts.example.com
+      chart: metrics
+      targetRevision: 1.2.3
+    - repoURL: https://example.com/org/config.git
+      path: charts/local
+  destination:
+    name: in-cluster
+    namespace: monitoring
+"""
+
+APPSET = """\
+apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata:
+  name: web
+spec:
+  generators:
+    - list:
+        elements:
+          - env: staging
+          - env: production
+  template:
+    metadata:
+      name: 'web-{{env}}'
+    spec:
+      project: default
+      source:
+        repoURL: https://example.com/org/config.git
+        path: 'apps/web/overlays/{{env}}'
+      destination:
+        server: https://kubernetes.default.svc
+        namespace: 'web-{{env}}'
+"""
+
+FLUX = """\
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: infra
+  namespace: flux-system
+spec:
+  interval: 10m
+  path: ./infrastructure/prod
+  sourceRef:
+    kind: GitRepository
+    name: flux-system
+"""
+
+
+def _repo(tmp_path: Path) -> Path:
+    return write_tree(
+        tmp_path,
+        {
+            "argocd/web.yaml": APP,
+            "argocd/metrics.yaml": CHART_APP,
+            "argocd/appset.yaml": APPSET,
+            "clusters/prod/infra.yaml": FLUX,
+            "apps/web/base/kustomization.yaml": "resources: []\n",
+            "apps/web/overlays/prod/kustomization.yaml": "resources: [../../base]\n",
+            "charts/local/Chart.yaml": "apiVersion: v2\nname: local\nversion: 0.1.0\n",
+            "infrastructure/prod/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: infra\n",
+        },
+    )
+
+
+def test_estate_lists_committed_and_generated_applications_with_sources(tmp_path: Path) -> None:
+    ctx, _ = prepare_context(CheckOptions(paths=(_repo(tmp_path),), use_git=False, use_cache=False))
+    estate = build_estate(ctx)
+    by_name = {a.name: a for a in estate.applications}
+    assert set(by_name) == {"web-prod", "metrics", "web-staging", "web-production"}
+
+    web = by_name["web-prod"]
+    assert web.generated_by is None and web.project == "default"
+    assert (web.destination.server, web.destination.namespace) == ("https://kubernetes.default.svc", "web")
+    assert web.directories == ("apps/web/overlays/prod",)
+    assert web.sources[0].deploys == "kustomize" and web.sources[0].target_revision == "main"
+    assert web.environment == "production"
+
+    metrics = by_name["metrics"]
+    assert [(s.chart, s.directory, s.deploys) for s in metrics.sources] == [
+        ("metrics", None, "helm"),
+        (None, "charts/local", "helm"),
+    ]
+    assert metrics.destination.name == "in-cluster"
+
+    generated = by_name["web-staging"]
+    assert generated.generated_by == "argocd/appset.yaml:1"
+    assert generated.directories == ("apps/web/overlays/staging",)
+    assert generated.destination.namespace == "web-staging"
+
+
+def test_estate_knows_flux_kustomizations_and_who_deploys_a_directory(tmp_path: Path) -> None:
+    ctx, _ = prepare_context(CheckOptions(paths=(_repo(tmp_path),), use_git=False, use_cache=False))
+    estate = estate_for(ctx)
+    assert estate_for(ctx) is estate  # computed once per run
+    (flux,) = estate.flux_kustomizations
+    assert (flux.name, flux.namespace, flux.directory, flux.deploys) == (
+        "infra",
+        "flux-system",
+        "infrastructure/prod",
+        "directory",
+    )
+    assert flux.source_ref == ("GitRepository", "flux-system")
+    deployers = list(estate.deployers_of("apps/web/overlays/prod"))
+    assert [d.name for d in deployers if isinstance(d, Application)] == ["web-prod"]
+    assert [d.name for d in estate.deployers_of("infrastructure/prod") if isinstance(d, FluxKustomization)] == [
+        "infra"
+    ]
+    assert "charts/local" in estate.deployed_directories()
