@@ -18,9 +18,11 @@ from gitops_lint.context import CheckContext
 from gitops_lint.diff.revisions import TreeEntry
 from gitops_lint.environments import resolve_environment
 from gitops_lint.errors import UsageError
+from gitops_lint.estate.build import estate_for
+from gitops_lint.estate.model import Application, Estate, FluxKustomization
 from gitops_lint.model import Finding
 from gitops_lint.render.cache import default_cache_dir
-from gitops_lint.render.graph import ApplicationTarget, RenderGraph, build_graph, graph_for
+from gitops_lint.render.graph import RenderGraph, build_graph, graph_for
 from gitops_lint.repo.files import DEFAULT_MAX_FILE_SIZE, collect_files, is_yaml_path
 from gitops_lint.repo.layout import build_layout, is_kustomization_file
 from gitops_lint.repo.parse_cache import ParseCache
@@ -67,20 +69,28 @@ class RenderRequest:
     use_cache: bool = True
 
 
-def _application_ref(config: Config, target: ApplicationTarget) -> ApplicationRef:
-    doc = target.doc
-    metadata = doc.get("metadata")
-    name = metadata.get("name") if isinstance(metadata, dict) else None
-    spec = doc.get("spec")
-    sync = spec.get("syncPolicy") if isinstance(spec, dict) else None
-    automated = sync.get("automated") if isinstance(sync, dict) else None
-    prune = isinstance(automated, dict) and automated.get("prune") is True
+def _deployer_ref(deployer: Application | FluxKustomization) -> ApplicationRef:
+    """What the estate knows of a deployer, as the diff names it: committed and generated
+    (ApplicationSet) Argo CD Applications, Flux Kustomizations."""
+    spec = deployer.resource.doc.get("spec")
+    spec = spec if isinstance(spec, dict) else {}
+    if isinstance(deployer, FluxKustomization):
+        prune = spec.get("prune") is True  # Flux's garbage collection deletes what left Git
+    else:
+        sync = spec.get("syncPolicy")
+        automated = sync.get("automated") if isinstance(sync, dict) else None
+        prune = isinstance(automated, dict) and automated.get("prune") is True
     return ApplicationRef(
-        name=name if isinstance(name, str) and name else target.path,
-        file=target.path,
-        environment=resolve_environment(config, target.path, doc),
+        name=deployer.name or deployer.resource.path,
+        file=deployer.resource.path,
+        environment=deployer.environment,
         prune=prune,
     )
+
+
+def _deployers(estate: Estate, target: str) -> tuple[ApplicationRef, ...]:
+    refs = {(ref.file, ref.name): ref for ref in map(_deployer_ref, estate.deployers_of(target))}
+    return tuple(refs[key] for key in sorted(refs))
 
 
 def _failure_text(target: str, findings: Iterable[Finding], notes: Iterable[str]) -> str:
@@ -190,8 +200,8 @@ def render_revision(
     # The kustomization file of a wanted root makes it (and only it) an affected root.
     affected = graph.affected(focus | {graph.kustomizations[target].file for target in wanted})
     extra = set(companions(affected, graph.targets)) - set(affected) if companions else set()
-    extra &= set(graph.kustomizations)
-    ctx.focus = focus | {graph.kustomizations[target].file for target in (*wanted, *extra)}
+    extra &= set(graph.targets)
+    ctx.focus = focus | {graph.kustomizations[target].file for target in (*wanted, *extra) if target in graph.kustomizations}
     options = CheckOptions(
         paths=(root,), kustomize=request.kustomize, allow_network=request.allow_network,
         use_cache=request.use_cache, require_render=True,
@@ -203,12 +213,14 @@ def render_revision(
             raise UsageError("kustomize not found (no kustomize or kubectl on PATH): gitops-lint diff needs one to render") from problem
         raise
     result = RevisionRender(targets=frozenset(graph.targets), notes=list(ctx.notes))
+    estate = estate_for(ctx)
     by_root: dict[str, list[Mapping[str, Any]]] = {target: [] for target in (*affected, *extra)}
     for resource in ctx.rendered:
         if resource.rendered_from in by_root:
             by_root[resource.rendered_from].append(resource.doc)
     for target in sorted(by_root):
-        kustomization = graph.kustomizations[target]
+        kustomization = graph.kustomizations.get(target)
+        source_file = kustomization.file if kustomization is not None else target  # a non-kustomize source
         error = None if target in ctx.rendered_roots else _failure_text(target, findings, ctx.notes)
         if error is not None and "renders no resources" in error:
             error = None  # an empty root is a render like any other: everything it had is removed
@@ -216,12 +228,12 @@ def render_revision(
             root=target,
             resources=tuple(by_root[target]),
             error=error,
-            environment=resolve_environment(config, kustomization.file),
-            applications=tuple(_application_ref(config, app) for app in graph.applications_of(target)),
+            environment=resolve_environment(config, source_file),
+            applications=_deployers(estate, target),
         )
         if target in extra:
             result.companions[target] = render
             continue
-        result.kustomization_files[target] = kustomization.file
+        result.kustomization_files[target] = source_file
         result.roots[target] = render
     return result

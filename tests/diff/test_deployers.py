@@ -1,0 +1,66 @@
+"""The diff names what deploys each root from the estate model (committed Applications and
+those an ApplicationSet generates); real kustomize, small repos."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from tests.conftest import require_tool, run_cli, write_tree
+
+DEPLOYMENT = """apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers: [{name: web, image: nginx:1.25}]
+"""
+OVERLAYS = {
+    "apps/web/base/kustomization.yaml": "resources: [deployment.yaml]\n",
+    "apps/web/base/deployment.yaml": DEPLOYMENT,
+    "apps/web/overlays/production/kustomization.yaml": "resources: [../../base]\nnamespace: web-production\n",
+    "apps/web/overlays/staging/kustomization.yaml": "resources: [../../base]\nnamespace: web-staging\n",
+}
+APPLICATION_SET = """apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata: {name: web, namespace: argocd}
+spec:
+  generators:
+  - list:
+      elements: [{env: staging}, {env: production}]
+  template:
+    metadata: {name: 'web-{{env}}'}
+    spec:
+      project: default
+      source: {repoURL: https://example.com/config.git, path: 'apps/web/overlays/{{env}}', targetRevision: main}
+      destination: {server: https://kubernetes.default.svc, namespace: 'web-{{env}}'}
+      syncPolicy: {automated: {prune: true, selfHeal: true}}
+"""
+
+
+def _apps(root: Path) -> list[tuple[str, str, str, bool]]:
+    result = run_cli("diff", "--format", "json", cwd=root)
+    assert result.exit_code == 0, result.output
+    report: dict[str, Any] = json.loads(result.stdout)
+    return [(env["name"], app["name"], app["file"], app["prune"])
+            for env in report["environments"] for app in env["applications"]]
+
+
+def _edit_base(root: Path) -> None:
+    write_tree(root, {"apps/web/base/deployment.yaml": DEPLOYMENT.replace("1.25", "1.26")})
+
+
+def test_applications_an_application_set_generates_group_the_diff(make_repo: Callable[..., Path]) -> None:
+    require_tool("kubectl")
+    repo = make_repo({**OVERLAYS, "argocd/web.yaml": APPLICATION_SET}, git=True)
+    _edit_base(repo)
+    assert _apps(repo) == [
+        ("production", "web-production", "argocd/web.yaml", True),
+        ("staging", "web-staging", "argocd/web.yaml", True),
+    ]
+
