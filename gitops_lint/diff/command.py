@@ -305,9 +305,10 @@ def _findings_on_the_change(
     max_size = config.max_file_size or DEFAULT_MAX_FILE_SIZE
     yaml_paths = [path for path in changed if is_yaml_path(path)]
     rendered_base, rendered_head = _rendered_argocd(base, head)
+    generated_base, generated_head = (_generated(render) for render in (base, head))
     findings = sync_policy_findings(
-        config, {**rendered_base, **_argocd_at(revisions, revisions.base, yaml_paths, max_size)},
-        {**rendered_head, **_argocd_at(revisions, revisions.head, yaml_paths, max_size)},
+        config, {**rendered_base, **generated_base, **_argocd_at(revisions, revisions.base, yaml_paths, max_size)},
+        {**rendered_head, **generated_head, **_argocd_at(revisions, revisions.head, yaml_paths, max_size)},
     )
     if config.diff_promotion:
         findings += _promotion(root, revisions, config, request, environments, head, base, notes)
@@ -315,6 +316,15 @@ def _findings_on_the_change(
     # maybe set by kustomize): once is enough.
     unique = {(f.rule, f.change, f.environment, f.application, f.resource, f.message): f for f in findings}
     return tuple(sorted(unique.values(), key=lambda f: (-f.severity.rank, f.environment, f.application, f.message)))
+
+
+def _generated(render: RevisionRender) -> dict[AppKey, tuple[str, Mapping[str, Any]]]:
+    """The Applications ApplicationSets generate at one revision, each judged by its own
+    environment (a template's `{{env}}` says nothing until expanded)."""
+    found: dict[AppKey, tuple[str, Mapping[str, Any]]] = {}
+    for path, doc in render.generated:
+        found.update(argocd_documents(path, [doc]))
+    return found
 
 
 def _rendered_argocd(

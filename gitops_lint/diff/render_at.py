@@ -58,6 +58,8 @@ class RevisionRender:
     # Roots rendered beside the affected ones for a comparison with another environment
     # (promotion order); not themselves compared.
     companions: dict[str, RootRender] = field(default_factory=dict)
+    # Applications an ApplicationSet generates here, as documents (file: the ApplicationSet's).
+    generated: tuple[tuple[str, Mapping[str, Any]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -212,8 +214,11 @@ def render_revision(
         if "kustomize not found" in str(problem):
             raise UsageError("kustomize not found (no kustomize or kubectl on PATH): gitops-lint diff needs one to render") from problem
         raise
-    result = RevisionRender(targets=frozenset(graph.targets), notes=list(ctx.notes))
     estate = estate_for(ctx)
+    result = RevisionRender(
+        targets=frozenset(graph.targets), notes=list(ctx.notes),
+        generated=tuple((app.resource.path, app.resource.doc) for app in estate.applications if app.generated_by),
+    )
     by_root: dict[str, list[Mapping[str, Any]]] = {target: [] for target in (*affected, *extra)}
     for resource in ctx.rendered:
         if resource.rendered_from in by_root:

@@ -64,3 +64,19 @@ def test_applications_an_application_set_generates_group_the_diff(make_repo: Cal
         ("staging", "web-staging", "argocd/web.yaml", True),
     ]
 
+
+
+def test_prune_turned_on_in_an_application_set_template_is_found_on_its_production_application(
+    make_repo: Callable[..., Path],
+) -> None:
+    require_tool("kubectl")
+    heal_only = APPLICATION_SET.replace("{prune: true, selfHeal: true}", "{selfHeal: true}")
+    repo = make_repo({**OVERLAYS, "argocd/web.yaml": heal_only}, git=True)
+    write_tree(repo, {"argocd/web.yaml": APPLICATION_SET})
+    result = run_cli("diff", "--format", "json", "--fail-on", "error", cwd=repo)
+    assert result.exit_code == 1, result.output
+    findings = json.loads(result.stdout)["findings"]
+    # Only the generated production Application: staging may prune, and the set itself names
+    # no environment.
+    assert [(f["application"], f["change"], f["file"]) for f in findings] == [
+        ("web-production", "prune-enabled", "argocd/web.yaml")]
