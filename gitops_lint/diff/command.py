@@ -191,7 +191,15 @@ def _compare(base: RevisionRender, head: RevisionRender, wanted: list[str], note
         if wanted and not _within(directory, wanted):
             continue
         stay = []
+        at_base = base.roots.get(directory)
         for app in render.applications:
+            if (app.file, app.name) not in root_at_base and at_base is not None and not at_base.error:
+                # A new Application (an ApplicationSet element added, say): what it deploys is
+                # new to its destination, whatever the root held before.
+                new, new_error = _side(head, directory, "head")
+                changes = () if new_error else tuple(compare_resources((), new))
+                compared.append(ComparedRoot(replace(render, applications=(app,)), changes, new_error, None))
+                continue
             source = root_at_base.get((app.file, app.name), directory)
             if source == directory:
                 stay.append(app)

@@ -198,7 +198,14 @@ def render_revision(
     focus = set(changed)
     ctx = _context(root, config, focus, request, keep_parse_cache)
     graph: RenderGraph = graph_for(ctx)
-    wanted = set(also) & set(graph.targets)
+    estate = estate_for(ctx)
+    # A changed ApplicationSet makes the roots its Applications deploy affected, as a changed
+    # Application does its own (the graph knows committed Applications only).
+    generating = {
+        directory for app in estate.applications
+        if app.generated_by and app.generated_by.rpartition(":")[0] in focus for directory in app.directories
+    }
+    wanted = (set(also) | generating) & set(graph.targets)
     # The kustomization file of a wanted root makes it (and only it) an affected root.
     affected = graph.affected(focus | {graph.kustomizations[target].file for target in wanted})
     extra = set(companions(affected, graph.targets)) - set(affected) if companions else set()
@@ -214,7 +221,6 @@ def render_revision(
         if "kustomize not found" in str(problem):
             raise UsageError("kustomize not found (no kustomize or kubectl on PATH): gitops-lint diff needs one to render") from problem
         raise
-    estate = estate_for(ctx)
     result = RevisionRender(
         targets=frozenset(graph.targets), notes=list(ctx.notes),
         generated=tuple((app.resource.path, app.resource.doc) for app in estate.applications if app.generated_by),

@@ -80,3 +80,19 @@ def test_prune_turned_on_in_an_application_set_template_is_found_on_its_producti
     # no environment.
     assert [(f["application"], f["change"], f["file"]) for f in findings] == [
         ("web-production", "prune-enabled", "argocd/web.yaml")]
+
+
+def test_an_application_set_element_added_deploys_everything_anew(make_repo: Callable[..., Path]) -> None:
+    require_tool("kubectl")
+    staging_only = APPLICATION_SET.replace("[{env: staging}, {env: production}]", "[{env: staging}]")
+    repo = make_repo({**OVERLAYS, "argocd/web.yaml": staging_only}, git=True)
+    write_tree(repo, {"argocd/web.yaml": APPLICATION_SET})
+    result = run_cli("diff", "--format", "json", cwd=repo)
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    # The production overlay did not change, but nothing deployed it before: all of it is new.
+    [production] = [env for env in report["environments"] if env["name"] == "production"]
+    [app] = production["applications"]
+    assert (app["name"], app["added"], app["changed"]) == ("web-production", 1, 0)
+    assert [r["kind"] for r in app["resources"]] == ["Deployment"]
+    assert all(env["name"] == "production" for env in report["environments"]), "staging is unchanged"
