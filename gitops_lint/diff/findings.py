@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from gitops_lint.config import Config
+from gitops_lint.credentials import credential_spans
 from gitops_lint.diff.compare import (
     CHANGED,
     ResourceChange,
@@ -349,7 +350,11 @@ def _equal(left: Any, right: Any, path: Pointer) -> bool:
 
 
 def _shown(value: Any, limit: int = 80) -> str:
+    """A value for a message, cut to `limit`: credentials are blanked first, since the output's
+    last scrub could no longer recognise a credential cut in half."""
     text = "<unset>" if value is _ABSENT or value is None else str(value)
+    for start, end in sorted(credential_spans(text), reverse=True):
+        text = text[:start] + "[redacted]" + text[end:]
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 

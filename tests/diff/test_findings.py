@@ -312,3 +312,16 @@ def test_staging_changed_to_something_else_is_said_as_it_is(repo: Path) -> None:
     })
     [finding] = _diff(repo)["findings"]
     assert "apps/web/overlays/staging has nginx:1.27; both had nginx:1.25 at the base" in finding["message"]
+
+
+def test_a_credential_in_a_promoted_value_is_never_printed_even_in_part(repo: Path) -> None:
+    token = "ghp_" + "x7Rt2Mz5Lw3Pk9Bq4Nv8Hc6Jd1Fs0Ga3Yu7E"
+    long_value = "https://ci.example.com/hooks?padding=" + "p" * 16 + "&token=" + token
+    write_tree(repo, {"apps/web/overlays/production/kustomization.yaml": PRODUCTION_OVERLAY + (
+        "patches:\n- target: {kind: Deployment, name: web}\n  patch: |-\n"
+        "    - {op: replace, path: /spec/template/spec/containers/0/env/0/value, value: '" + long_value + "'}\n")})
+    for fmt in ("json", "text", "markdown"):
+        output = run_cli("diff", "--format", fmt, cwd=repo).stdout
+        assert "promotion-order" in output
+        for start in range(0, len(token) - 8):
+            assert token[start:start + 8] not in output, (fmt, "an 8-character piece of the token")
