@@ -212,7 +212,10 @@ def sync_policy_findings(
         environment = environment or _environment(config, *before)
         label = f"{kind} {name}"
         if after is None:
-            findings.append(_removed(environment, name, before[0], before[1], label))
+            # A deleted ApplicationSet deletes the Applications it generated: those are judged
+            # one by one (their own finalizers), not by the set's metadata.
+            if kind == "Application":
+                findings.append(_removed(environment, name, before[0], before[1], label))
             continue
         old, new = sync_policy(before[1]), sync_policy(doc)
         for check in SYNC_POLICY_CHANGES:

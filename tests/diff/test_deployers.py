@@ -96,3 +96,19 @@ def test_an_application_set_element_added_deploys_everything_anew(make_repo: Cal
     assert (app["name"], app["added"], app["changed"]) == ("web-production", 1, 0)
     assert [r["kind"] for r in app["resources"]] == ["Deployment"]
     assert all(env["name"] == "production" for env in report["environments"]), "staging is unchanged"
+
+
+def test_a_deleted_application_set_is_judged_by_the_applications_it_generated(make_repo: Callable[..., Path]) -> None:
+    require_tool("kubectl")
+    with_finalizer = APPLICATION_SET.replace("metadata: {name: 'web-{{env}}'}",
+                                             "metadata: {name: 'web-{{env}}', finalizers: [resources-finalizer.argocd.argoproj.io]}")
+    repo = make_repo({**OVERLAYS, "argocd/prod-web.yaml": with_finalizer.replace("name: web,", "name: prod-web,")},
+                     git=True)
+    (repo / "argocd/prod-web.yaml").unlink()
+    result = run_cli("diff", "--format", "json", cwd=repo)
+    assert result.exit_code == 0, result.output
+    findings = json.loads(result.stdout)["findings"]
+    # One finding, for the production Application it deleted with its resources; none for the
+    # set itself (named prod-web, so production too), nor for web-staging.
+    assert [(f["rule"], f["application"], f["change"]) for f in findings] == [
+        ("production-application-removed", "web-production", "cascade")]
