@@ -60,6 +60,8 @@ lock: install
 	$(BIN)/pip install --quiet pip-tools
 	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-header \
 	  --no-emit-index-url --no-emit-find-links -o requirements/action.lock pyproject.toml requirements/action.in
+	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-header --extra drift \
+	  --no-emit-index-url --no-emit-find-links -o requirements/image.lock pyproject.toml requirements/image.in
 
 # Regenerate the rule table of docs/rules.md from the registry (tests/test_readme.py checks it).
 # `readme` is the old name, kept because the habit is "change a rule's metadata, run make readme".

@@ -13,6 +13,7 @@ import click
 
 from gitops_lint import __version__
 from gitops_lint.atomic_file import write_report
+from gitops_lint.drift.reporters import DRIFT_FORMATS as _DRIFT_FORMATS
 from gitops_lint.errors import UsageError
 from gitops_lint.model import Severity
 from gitops_lint.progress import progress_wanted
@@ -21,7 +22,6 @@ from gitops_lint.report import reporter_for
 
 T = TypeVar("T")
 _SEVERITIES = click.Choice([s.value for s in Severity])
-_DRIFT_FORMATS = ("text", "json", "junit", "markdown", "html", "openmetrics")
 _DIFF_FORMATS = ("text", "json", "markdown", "unified", "summary")
 
 
@@ -303,6 +303,8 @@ class _DriftCommand(click.Command):
                      **extra: Any) -> click.Context:  # fmt: skip
         if args and args[0] == "merge":
             return drift_merge.make_context(f"{info_name} merge", args[1:], parent=parent, **extra)
+        if args and args[0] == "rbac":
+            return drift_rbac.make_context(f"{info_name} rbac", args[1:], parent=parent, **extra)
         return super().make_context(info_name, args, parent=parent, **extra)
 
 
@@ -319,6 +321,13 @@ class _DriftCommand(click.Command):
 @click.option("--format", "fmt", type=click.Choice(_DRIFT_FORMATS), default="text", show_default=True, help="Format on stdout.")
 @click.option("--output", "outputs", multiple=True, metavar="FORMAT=PATH", help="Also write FORMAT to PATH (repeatable).")
 @click.option("--extra", type=click.Choice(["fail", "ignore"]), default="fail", show_default=True, help="Whether resources Argo CD would prune count as drift.")
+@click.option("--extra-kinds", type=click.Choice(["rendered", "all"]), default=None,
+              help="Where to look for Extra (prunable) objects: the kinds the Applications render, or every "
+                   "listable kind the cluster serves (one LIST per kind and namespace; default: rendered, "
+                   "or config drift.extra_kinds).")
+@click.option("--strict-ownership", is_flag=True,
+              help="Live-only fields written by someone other than the GitOps agent count as drift "
+                   "(default: reported beside the verdict, as Argo CD leaves them Synced).")
 @click.option("--kustomize", metavar="PATH", help="kustomize binary (default: kustomize on PATH, else kubectl kustomize).")
 @click.option("--timeout", type=float, default=30.0, show_default=True,
               help="Seconds per API request (and per kubeconfig credential command).")
@@ -332,8 +341,9 @@ class _DriftCommand(click.Command):
 @click.pass_context
 def drift(ctx: click.Context, repo: Path, apps: tuple[str, ...], adhoc_path: str | None, adhoc_context: str | None,
           adhoc_namespace: str | None, live_snapshot: Path | None, kubeconfig: Path | None, config_path: Path | None,
-          fmt: str, outputs: tuple[str, ...], extra: str, kustomize: str | None, timeout: float, deadline: float,
-          worktree: bool,
+          fmt: str, outputs: tuple[str, ...], extra: str, extra_kinds: str | None, strict_ownership: bool,
+          kustomize: str | None,
+          timeout: float, deadline: float, worktree: bool,
           destinations: tuple[str, ...], verbose: bool, quiet: bool) -> None:
     """Audit live clusters against Git, per Argo CD Application.
 
@@ -346,13 +356,15 @@ def drift(ctx: click.Context, repo: Path, apps: tuple[str, ...], adhoc_path: str
 
         require_drift_extra()
         from gitops_lint.drift.command import run_drift
-        from gitops_lint.drift.report import DRIFT_REPORTERS
+        from gitops_lint.drift.reporters import drift_reporter_for
 
         targets = parse_outputs(outputs, _DRIFT_FORMATS)
         options = DriftOptions(
             repo=repo, apps=apps, adhoc_path=adhoc_path, adhoc_context=adhoc_context,
             adhoc_namespace=adhoc_namespace, live_snapshot=live_snapshot, kubeconfig=kubeconfig,
-            config_path=config_path, extra_is_drift=extra == "fail", kustomize=kustomize,
+            config_path=config_path, extra_is_drift=extra == "fail", strict_ownership=strict_ownership,
+            extra_kinds=extra_kinds,
+            kustomize=kustomize,
             timeout=timeout, deadline=deadline, worktree=worktree, destinations=destinations, verbose=verbose, progress=progress_wanted(quiet),
         )
         result = run_drift(options)
@@ -366,9 +378,9 @@ def drift(ctx: click.Context, repo: Path, apps: tuple[str, ...], adhoc_path: str
         for warning in result.warnings:
             click.echo(f"gitops-lint: warning: {warning}", err=True)
         for target_format, path in targets:
-            write_report(path, DRIFT_REPORTERS[target_format](result.report))
+            write_report(path, drift_reporter_for(target_format)(result.report))
         if not quiet:
-            click.echo(DRIFT_REPORTERS[fmt](result.report), nl=False)
+            click.echo(drift_reporter_for(fmt)(result.report), nl=False)
         return result.exit_code
 
     sys.exit(guarded(ctx.obj["debug"], execute))
@@ -428,17 +440,49 @@ def drift_merge(ctx: click.Context, reports: tuple[Path, ...], fmt: str, outputs
 
     def execute() -> int:
         from gitops_lint.drift.merge import exit_code, merge_reports
-        from gitops_lint.drift.report import DRIFT_REPORTERS
+        from gitops_lint.drift.reporters import drift_reporter_for
 
         targets = parse_outputs(outputs, _DRIFT_FORMATS)
         report, notes = merge_reports(list(reports))
         for note in notes:
             click.echo(f"gitops-lint: {note}", err=True)
         for target_format, path in targets:
-            write_report(path, DRIFT_REPORTERS[target_format](report))
+            write_report(path, drift_reporter_for(target_format)(report))
         if not quiet:
-            click.echo(DRIFT_REPORTERS[fmt](report), nl=False)
+            click.echo(drift_reporter_for(fmt)(report), nl=False)
         return exit_code(report)
+
+    sys.exit(guarded((ctx.obj or {}).get("debug", False), execute))
+
+
+@click.command("rbac")
+@click.argument("repo", required=False, type=click.Path(path_type=Path), default=Path("."))
+@click.option("--app", "apps", multiple=True, metavar="NAME", help="Only these Applications (repeatable).")
+@click.option("--destination", "destinations", multiple=True, metavar="SERVER|HOST|NAME",
+              help="Only Applications deployed to this cluster (repeatable).")
+@click.option("--config", "config_path", type=click.Path(path_type=Path), help="Config file.")
+@click.option("--kustomize", metavar="PATH", help="kustomize binary (default: kustomize on PATH, else kubectl kustomize).")
+@click.option("--worktree", is_flag=True, help="Render the files on disk instead of each Application's targetRevision.")
+@click.pass_context
+def drift_rbac(ctx: click.Context, repo: Path, apps: tuple[str, ...], destinations: tuple[str, ...],
+               config_path: Path | None, kustomize: str | None, worktree: bool) -> None:
+    """Print the read-only ClusterRole (get, list) covering every kind the repo's Applications deploy."""
+    from gitops_lint.drift.options import DriftOptions
+
+    def execute() -> int:
+        from gitops_lint.drift.command import select_targets
+        from gitops_lint.drift.rbac import rbac_for_repo
+
+        if not repo.is_dir():
+            raise UsageError(f"{repo}: not a directory")
+        options = DriftOptions(repo=repo, apps=apps, destinations=destinations, config_path=config_path,
+                               kustomize=kustomize, worktree=worktree)
+        notes: list[str] = []
+        result = rbac_for_repo(options, select_targets(options, repo, notes))
+        for note in [*notes, *result.notes]:
+            click.echo(f"gitops-lint: {note}", err=True)
+        click.echo(result.text, nl=False)
+        return 0
 
     sys.exit(guarded((ctx.obj or {}).get("debug", False), execute))
 

@@ -68,6 +68,10 @@ class Config:
     clusters: dict[str, dict[str, str]] = field(default_factory=dict)
     drift_ignore_differences: tuple[dict[str, Any], ...] = ()
     drift_agent_managers: tuple[str, ...] = ()
+    # Live-only fields another writer put there count as drift (not only as out-of-band edits).
+    drift_strict_ownership: bool = False
+    drift_extra_kinds: str = "rendered"  # or "all": look for Extra objects in every listable kind
+    drift_argocd_namespace: str | None = None  # read argocd-cm from this namespace of each cluster
     # diff: environments in promotion order; each is checked against the one before it.
     diff_promotion: tuple[str, ...] = ("staging", "production")
     baseline: str = ".gitops-lint-baseline.json"
@@ -337,6 +341,9 @@ def config_from_dict(data: dict[str, Any], path: str | None = None) -> Config:
         clusters=dict(data.get("clusters", {})),
         drift_ignore_differences=tuple(drift.get("ignore_differences", ())),
         drift_agent_managers=tuple(drift.get("agent_managers", ())),
+        drift_strict_ownership=bool(drift.get("strict_ownership", False)),
+        drift_extra_kinds=str(drift.get("extra_kinds", "rendered")),
+        drift_argocd_namespace=drift.get("argocd_namespace"),
         diff_promotion=tuple(data.get("diff", {}).get("promotion", ("staging", "production"))),
         baseline=data.get("baseline", ".gitops-lint-baseline.json"),
         raw=data,

@@ -22,7 +22,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("gitops_lint.repo", "gitops_lint.validate"),
     ("gitops_lint.config",),
     ("gitops_lint.context", "gitops_lint.environments", "gitops_lint.pod_templates", "gitops_lint.merge"),
-    ("gitops_lint.estate",),
+    ("gitops_lint.estate", "gitops_lint.appset"),
     ("gitops_lint.render",),
     ("gitops_lint.rules", "gitops_lint.hidden_dirs"),
     ("gitops_lint.report",),
@@ -36,7 +36,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "gitops_lint.diff",
         "gitops_lint.drift",
     ),
-    ("gitops_lint.cli", "gitops_lint.__main__"),
+    # Entry points: the CLI, `python -m gitops_lint`, and the drift image's `python -m gitops_lint.drift.job`.
+    ("gitops_lint.cli", "gitops_lint.__main__", "gitops_lint.drift.job"),
 )
 
 

@@ -9,6 +9,7 @@ without the selector. So requests grow with kinds x namespaces, never with objec
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import re
@@ -24,7 +25,7 @@ from urllib.parse import quote
 
 import urllib3
 
-from gitops_lint.drift.destinations import Destination
+from gitops_lint.drift.destinations import Destination, service_account_dir
 from gitops_lint.drift.live import GroupKey, LiveFetch, Want
 from gitops_lint.drift.normalize import INSTANCE_LABEL
 
@@ -64,6 +65,7 @@ class ApiResource:
     kind: str
     plural: str
     namespaced: bool
+    listable: bool = True
 
     def list_path(self, namespace: str) -> str:
         base = f"/api/{self.version}" if not self.group else f"/apis/{self.group}/{self.version}"
@@ -118,14 +120,18 @@ class _Client:
         self, destination: Destination, kubeconfig: Path | None, timeout: float, deadline: float | None = None
     ) -> None:
         from kubernetes import client as k8s_client
-        from kubernetes import config as k8s_config_module
+        from kubernetes.config import incluster_config
 
         # The client is untyped; keep it behind Any rather than sprinkling ignores.
         k8s: Any = k8s_client
-        k8s_config: Any = k8s_config_module
+        in_cluster: Any = incluster_config
         configuration = k8s.Configuration()
         if destination.in_cluster:
-            k8s_config.load_incluster_config(client_configuration=configuration)
+            # The client's own in-cluster loader, given the mount point explicitly.
+            account = service_account_dir()
+            in_cluster.InClusterConfigLoader(
+                token_filename=str(account / "token"), cert_filename=str(account / "ca.crt")
+            ).load_and_set(configuration)
         else:
             load_kubeconfig(configuration, kubeconfig, destination.context, timeout)
         self.timeout = timeout
@@ -223,7 +229,7 @@ class Discovery:
                     plural = resource.get("resource")
                     if kind and isinstance(plural, str) and plural and "/" not in plural:
                         self.resources[(group, name, kind)] = ApiResource(
-                            group, name, kind, plural, resource.get("scope") != "Cluster"
+                            group, name, kind, plural, resource.get("scope") != "Cluster", _lists(resource)
                         )
 
     def lookup(self, group: str, version: str, kind: str) -> ApiResource:
@@ -242,12 +248,36 @@ class Discovery:
                             continue  # subresources (status, scale), or nothing usable
                         self.resources[(group, version, str(resource.get("kind")))] = ApiResource(
                             group, version, str(resource.get("kind")), name, bool(resource.get("namespaced")),
+                            _lists(resource),
                         )  # fmt: skip
         found = self.resources.get((group, version, kind))
         if found:
             return found
         served = "/".join(filter(None, (group, version)))
         raise ApiError(f"the server does not serve {served} {kind} (is its CRD installed?)", 404)
+
+
+    def every_kind(self) -> list[ApiResource]:
+        """One listable resource per (group, kind), in the version the server lists first.
+
+        Legacy discovery fetches each group's first version's resource list (one request per
+        group, once per cluster); aggregated discovery already has them all.
+        """
+        if not self.aggregated:
+            for group, versions in sorted(self.groups.items()):
+                if versions:
+                    with contextlib.suppress(ApiError):  # a broken group costs its own kinds only
+                        self.lookup(group, versions[0], "")
+        chosen: dict[tuple[str, str], ApiResource] = {}
+        for resource in self.resources.values():
+            if resource.listable:
+                chosen.setdefault((resource.group, resource.kind), resource)
+        return sorted(chosen.values(), key=lambda r: (r.group, r.kind))
+
+
+def _lists(resource: dict[str, Any]) -> bool:
+    verbs = resource.get("verbs")
+    return not isinstance(verbs, list) or "list" in verbs
 
 
 def _mapping(value: Any) -> dict[str, Any]:
@@ -336,10 +366,13 @@ class KubernetesLive:
 
     name = "api"
 
-    def __init__(self, kubeconfig: Path | None, timeout: float, workers: int = 8, deadline: float | None = None) -> None:
+    def __init__(self, kubeconfig: Path | None, timeout: float, workers: int = 8, deadline: float | None = None,
+                 argocd_namespace: str | None = None) -> None:  # fmt: skip
         self.kubeconfig = kubeconfig
         self.timeout = timeout
         self.workers = workers
+        # Read Argo CD's argocd-cm from this namespace of each cluster (the repo has none).
+        self.argocd_namespace = argocd_namespace
         self.deadline = deadline  # time.perf_counter() past which no request is sent
 
     def fetch(self, destination: Destination, wants: list[Want]) -> LiveFetch:
@@ -363,7 +396,10 @@ class KubernetesLive:
             except ApiError as error:
                 fetch.cluster_error = f"cluster {destination.label} unreachable: {error}"
                 return fetch
+            if self.argocd_namespace:
+                fetch.argocd_cm = _read_argocd_cm(client, self.argocd_namespace, destination, fetch)
             lock = threading.Lock()
+            wants = _merge_cluster_scoped(discovery, _expand_every_kind(discovery, wants, fetch))
 
             def run(want: Want) -> None:
                 key: GroupKey = (want.group, want.kind, want.namespace)
@@ -381,6 +417,12 @@ class KubernetesLive:
 
             with ThreadPoolExecutor(max_workers=self.workers) as pool:
                 list(pool.map(run, wants))
+            # A kind the sweep cannot list (RBAC, a broken aggregated API) costs its Extras only.
+            unlisted = sorted({f"{w.kind}: {fetch.errors.pop((w.group, w.kind, w.namespace))}"
+                               for w in wants if w.names == _SWEEP and (w.group, w.kind, w.namespace) in fetch.errors})
+            if unlisted:
+                fetch.warnings.append(f"cluster {destination.label}: {len(unlisted)} kinds not listed for Extra objects: "
+                                   + "; ".join(unlisted[:5]) + (" ..." if len(unlisted) > 5 else ""))
         finally:
             fetch.requests = client.requests
             fetch.seconds = time.perf_counter() - started
@@ -392,6 +434,9 @@ class KubernetesLive:
         return fetch
 
     def _list_want(self, client: _Client, resource: ApiResource, want: Want) -> list[dict[str, Any]]:
+        if want.names == _SWEEP or want.unfiltered:
+            # Annotation tracking carries no label to select on: the kind, unfiltered, once.
+            return _list_all(client, resource, want.namespace, None)
         selector = _selector(want.apps)
         items: list[dict[str, Any]] = []
         if selector:
@@ -401,6 +446,64 @@ class KubernetesLive:
                 return items
         # Some desired objects carry no instance label: list the kind unfiltered, once.
         return _list_all(client, resource, want.namespace, None)
+
+
+# `names` of a Want added by the every-kind sweep (a frozenset no desired state produces).
+_SWEEP = frozenset(("\0sweep",))
+# Never listed by the sweep: Argo CD's own exclusions (events, leases, endpoints, reviews...).
+_SWEEP_SKIPPED = frozenset(("Event", "Lease", "Endpoints", "EndpointSlice", "TokenReview", "SubjectAccessReview",
+                            "SelfSubjectAccessReview", "LocalSubjectAccessReview", "SelfSubjectReview",
+                            "SelfSubjectRulesReview", "CertificateSigningRequest", "ComponentStatus", "Binding"))
+
+
+def _expand_every_kind(discovery: Discovery, wants: list[Want], fetch: LiveFetch) -> list[Want]:
+    """Replace EVERY_KIND wants by one LIST per other listable kind and namespace."""
+    sweeps = [want for want in wants if want.every_kind]
+    if not sweeps:
+        return wants
+    kept = [want for want in wants if not want.every_kind]
+    covered = {(want.group, want.kind) for want in kept}
+    added: list[Want] = []
+    kinds = [r for r in discovery.every_kind() if (r.group, r.kind) not in covered and r.kind not in _SWEEP_SKIPPED]
+    cluster_apps = frozenset(app for want in sweeps for app in want.apps)
+    for resource in kinds:
+        if resource.namespaced:
+            added += [Want(resource.group, resource.version, resource.kind, want.namespace, _SWEEP, want.apps)
+                      for want in sweeps]  # fmt: skip
+        else:
+            added.append(Want(resource.group, resource.version, resource.kind, "", _SWEEP, cluster_apps))
+    fetch.notes.append(f"listing {len(kinds)} more kinds for Extra objects ({len(added)} LISTs)")
+    return kept + added
+
+
+def _read_argocd_cm(client: _Client, namespace: str, destination: Destination, fetch: LiveFetch) -> dict[str, Any] | None:
+    """The `data` of argocd-cm in `namespace` (one GET), or None with a note when it cannot be read."""
+    path = f"/api/v1/namespaces/{quote(namespace, safe='')}/configmaps/argocd-cm"
+    try:
+        data = client.get(path)
+    except ApiError as error:
+        fetch.notes.append(f"cluster {destination.label}: no Argo CD settings read ({error})")
+        return None
+    body = _mapping(data).get("data")
+    return body if isinstance(body, dict) else {}
+
+
+def _merge_cluster_scoped(discovery: Discovery, wants: list[Want]) -> list[Want]:
+    """One LIST per cluster-scoped kind: the render cannot know a kind's scope and gives every
+    object without a namespace the Application's, so several namespaces may ask for the same kind."""
+    merged: dict[tuple[str, str, str], Want] = {}
+    out: list[Want] = []
+    for want in wants:
+        resource = discovery.resources.get((want.group, want.version, want.kind))
+        if resource is None or resource.namespaced or want.names == _SWEEP:
+            out.append(want)
+            continue
+        key = (want.group, want.version, want.kind)
+        previous = merged.get(key)
+        merged[key] = Want(want.group, want.version, want.kind, "", want.names | (previous.names if previous else frozenset()),
+                           want.apps | (previous.apps if previous else frozenset()),
+                           unfiltered=want.unfiltered or bool(previous and previous.unfiltered))  # fmt: skip
+    return out + list(merged.values())
 
 
 def discovery_lookup(discovery: Discovery, want: Want, lock: threading.Lock) -> ApiResource:

@@ -1,20 +1,20 @@
-"""Which Applications to audit: Argo CD Applications and static list-generator ApplicationSets in the repo."""
+"""Which Applications to audit: Argo CD Applications and the Applications ApplicationSets generate."""
 
 from __future__ import annotations
 
-import copy
-import json
 import os
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from gitops_lint.appset.expand import expand
+from gitops_lint.appset.generators import CLUSTER_SECRET_LABEL, Cluster, cluster_from_secret
+from gitops_lint.appset.tree import RepoTree, checked_out_tree, git_remotes, owns_repo
+from gitops_lint.repo.files import parent_directories
 from gitops_lint.repo.yaml import load_yaml
 
 _SKIPPED_DIRS = frozenset((".git", ".hg", ".svn", "node_modules", ".gitops-lint-cache", ".venv"))
-_PLACEHOLDER = re.compile(r"\{\{-?\s*\.?([A-Za-z0-9_.\-]+)\s*-?\}\}")
 
 
 @dataclass(frozen=True)
@@ -93,71 +93,43 @@ def target_from_application(doc: Mapping[str, Any], file: str) -> AuditTarget:
     )
 
 
-def _lookup(element: Mapping[str, Any], dotted: str) -> Any:
-    node: Any = element
-    for part in dotted.split("."):
-        if not isinstance(node, dict) or part not in node:
-            return None
-        node = node[part]
-    return node
-
-
-def _substitute(value: Any, element: Mapping[str, Any]) -> Any:
-    if isinstance(value, str):
-        def replace(match: re.Match[str]) -> str:
-            found = _lookup(element, match.group(1))
-            return match.group(0) if found is None else str(found)
-
-        return _PLACEHOLDER.sub(replace, value)
-    if isinstance(value, dict):
-        return {_substitute(k, element): _substitute(v, element) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_substitute(item, element) for item in value]
-    return value
-
-
-def applications_from_applicationset(doc: Mapping[str, Any], file: str, notes: list[str]) -> list[AuditTarget]:
-    """List-generator elements into a static template; anything dynamic is skipped with a note."""
-    spec = _dict(doc.get("spec"))
+def applications_from_applicationset(
+    doc: Mapping[str, Any], file: str, notes: list[str], tree: RepoTree | None = None,
+    clusters: tuple[Cluster, ...] = (),
+) -> list[AuditTarget]:
+    """The Applications the ApplicationSet generates, expanded as `check` expands them
+    (gitops_lint.appset); what only Argo CD can know is skipped with a note."""
     name = _dict(doc.get("metadata")).get("name")
-    template = _dict(spec.get("template"))
-    if spec.get("templatePatch"):
-        notes.append(f"{file}: ApplicationSet {name}: templatePatch is not supported; skipped")
-        return []
-    out: list[AuditTarget] = []
-    for generator in spec.get("generators") or []:
-        elements = _dict(_dict(generator).get("list")).get("elements")
-        if not isinstance(elements, list):
-            kinds = ", ".join(_dict(generator)) or "empty"
-            notes.append(f"{file}: ApplicationSet {name}: {kinds} generator needs a cluster or SCM; skipped")
-            continue
-        for element in elements:
-            rendered = _substitute(copy.deepcopy(template), _dict(element))
-            if "{{" in json.dumps(rendered):
-                notes.append(f"{file}: ApplicationSet {name}: template is not static for {element}; skipped")
-                continue
-            app = {"apiVersion": "argoproj.io/v1alpha1", "kind": "Application", **rendered}
-            out.append(target_from_application(app, file))
-    return out
+    expansion = expand(doc, tree=tree, clusters=clusters, has_cluster_secrets=bool(clusters))
+    if expansion.status == "not-expandable":
+        notes.append(f"{file}: ApplicationSet {name}: {expansion.reason}; skipped")
+    elif expansion.status == "symbolic":
+        notes.append(f"{file}: ApplicationSet {name}: {expansion.reason}; those Applications are skipped")
+    for failure in expansion.failures:
+        notes.append(f"{file}: ApplicationSet {name}: {failure.message}; that Application is skipped")
+    return [target_from_application(g.application, file) for g in expansion.applications if not g.symbolic]
 
 
 def discover_targets(root: Path) -> tuple[list[AuditTarget], list[str]]:
-    """Every Application in the repo's YAML/JSON files, in path order."""
-    targets: list[AuditTarget] = []
+    """Every Application in the repo's YAML/JSON files, in path order (ApplicationSets' in place)."""
+    targets: list[AuditTarget | tuple[str, Mapping[str, Any]]] = []
     notes: list[str] = []
+    paths: list[str] = []
+    clusters: list[Cluster] = []
     for directory, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if d not in _SKIPPED_DIRS and not d.startswith("."))
         for name in sorted(files):
+            path = Path(directory) / name
+            relative = path.relative_to(root).as_posix()
+            paths.append(relative)
             if not name.endswith((".yaml", ".yml", ".json")):
                 continue
-            path = Path(directory) / name
             try:
                 text = path.read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError):
                 continue
             if "argoproj.io" not in text:
                 continue
-            relative = path.relative_to(root).as_posix()
             for document in load_yaml(text).documents:
                 doc = document.data
                 if not isinstance(doc, dict):
@@ -165,5 +137,22 @@ def discover_targets(root: Path) -> tuple[list[AuditTarget], list[str]]:
                 if _is_argocd(doc, "Application"):
                     targets.append(target_from_application(doc, relative))
                 elif _is_argocd(doc, "ApplicationSet"):
-                    targets.extend(applications_from_applicationset(doc, relative, notes))
-    return targets, notes
+                    targets.append((relative, doc))
+                elif doc.get("kind") == "Secret" and _dict(_dict(doc.get("metadata")).get("labels")).get(
+                    CLUSTER_SECRET_LABEL
+                ) == "cluster":
+                    cluster = cluster_from_secret(doc)
+                    if cluster is not None:
+                        clusters.append(cluster)
+    # ApplicationSets once the whole tree is known: git generators list it, clusters generators
+    # read the cluster Secrets found anywhere in it.
+    directories = parent_directories(paths)
+    remotes = git_remotes(root)
+    tree = checked_out_tree(root, tuple(paths), lambda url, found: owns_repo(root, remotes, directories, url, found))
+    out: list[AuditTarget] = []
+    for item in targets:
+        if isinstance(item, AuditTarget):
+            out.append(item)
+        else:
+            out.extend(applications_from_applicationset(item[1], item[0], notes, tree, tuple(clusters)))
+    return out, notes

@@ -109,6 +109,21 @@ class Ownership:
     def paths_of(self, managers: tuple[str, ...]) -> list[Path]:
         return [path for path, owners in self._owners.items() if any(o.manager in managers for o in owners)]
 
+    def _at_or_below(self, path: Path) -> list[FieldOwner]:
+        size = len(path)
+        return [o for p, owners in self._owners.items() if p[:size] == path for o in owners]
+
+    def applied_by(self, path: Path, agents: frozenset[str]) -> FieldOwner | None:
+        """The agent's server-side apply that owns `path` (or a field below it), when no other
+        applier co-owns it: the agent's next apply without the field deletes it (SSA's rule for
+        fields a manager stops applying), so a field the agent applied but Git no longer has is drift."""
+        owners = self._at_or_below(path)
+        applied = [o for o in owners if o.operation == "Apply" and o.manager in agents]
+        if not applied or any(o.operation == "Apply" and o.manager not in agents for o in owners):
+            return None
+        # An update since the agent's apply took the field over (SSA moves ownership on update).
+        return _latest(applied) if _latest(owners) in applied else None
+
     def owner(self, path: Path) -> FieldOwner | None:
         """The exact owner; else the latest owner of a field below; else of the nearest parent."""
         exact = self._owners.get(path)

@@ -17,8 +17,10 @@ from gitops_lint.config import (
 )
 from gitops_lint.drift.api import KubernetesLive
 from gitops_lint.drift.apps import AppSource, AuditTarget, discover_targets
+from gitops_lint.drift.argocd_settings import CONFIGMAP as CONFIGMAP_NAME
+from gitops_lint.drift.argocd_settings import ArgoSettings, find_settings, parse_settings
 from gitops_lint.drift.compare import compare, whole_object_diff
-from gitops_lint.drift.desired import DesiredState, RevisionTrees, desired_state
+from gitops_lint.drift.desired import HOOK_ANNOTATIONS, DesiredState, RevisionTrees, desired_state
 from gitops_lint.drift.destinations import (
     Destination,
     KubeconfigIndex,
@@ -27,9 +29,10 @@ from gitops_lint.drift.destinations import (
     resolve_destination,
     server_host,
 )
+from gitops_lint.drift.field_rules import kind_schema
 from gitops_lint.drift.health import assess
 from gitops_lint.drift.ignore import IgnoreRule, parse_rules
-from gitops_lint.drift.live import LiveFetch, LiveSource, Want
+from gitops_lint.drift.live import EVERY_KIND, LiveFetch, LiveSource, Want
 from gitops_lint.drift.model import (
     EXTRA,
     HEALTH_MISSING,
@@ -49,12 +52,15 @@ from gitops_lint.drift.model import (
 )
 from gitops_lint.drift.normalize import INSTANCE_LABEL, TRACKING_ID
 from gitops_lint.drift.options import DriftOptions
+from gitops_lint.drift.orphans import OrphanPolicy, find_orphan_policies, orphans
 from gitops_lint.drift.snapshot import LiveSnapshot
 from gitops_lint.errors import UsageError
 from gitops_lint.progress import Progress
 from gitops_lint.render.kustomize import find_chosen_kustomize
 
 Obj = dict[str, Any]
+
+COMPARE_OPTIONS = "argocd.argoproj.io/compare-options"
 
 
 def _group_version(obj: Obj) -> tuple[str, str]:
@@ -101,7 +107,8 @@ def tracked_app(obj: Obj) -> set[str]:
     return apps
 
 
-def _targets(options: DriftOptions, repo: Path, notes: list[str]) -> list[AuditTarget]:
+def select_targets(options: DriftOptions, repo: Path, notes: list[str]) -> list[AuditTarget]:
+    """The Applications (or the ad-hoc --path target) the options ask for; a UsageError when none."""
     if options.adhoc_path:
         if not options.adhoc_namespace:
             raise UsageError("--path needs --namespace (and --context, or --live-snapshot)")
@@ -143,8 +150,13 @@ def _targets(options: DriftOptions, repo: Path, notes: list[str]) -> list[AuditT
     return targets
 
 
-def _wants(targets: Iterable[AuditTarget], desired: dict[int, DesiredState], ids: list[int]) -> list[Want]:
-    """One LIST per kind x namespace: desired objects, plus each app's namespace for extras."""
+def _wants(
+    targets: Iterable[AuditTarget], desired: dict[int, DesiredState], ids: list[int], every_kind: bool = False,
+    unfiltered: frozenset[str] = frozenset(),
+) -> list[Want]:
+    """One LIST per kind x namespace: desired objects, plus each app's namespace for extras
+    (with `every_kind`, in every listable kind the cluster serves)."""
+    targets = list(targets)
     names: dict[tuple[str, str, str, str], set[str]] = defaultdict(set)
     apps: dict[tuple[str, str, str, str], set[str]] = defaultdict(set)
     kinds: dict[tuple[str, str], tuple[str, bool]] = {}
@@ -162,14 +174,52 @@ def _wants(targets: Iterable[AuditTarget], desired: dict[int, DesiredState], ids
                 continue
             apps[(group, version, kind, namespace)].add(target.name)
             names.setdefault((group, version, kind, namespace), set())
-    return [
-        Want(group, version, kind, namespace, frozenset(found), frozenset(apps.get((group, version, kind, namespace), ())))
+    wants = [
+        Want(group, version, kind, namespace, frozenset(found), frozenset(apps.get((group, version, kind, namespace), ())),
+             unfiltered=namespace in unfiltered)
         for (group, version, kind, namespace), found in sorted(names.items())
-    ]
+    ]  # fmt: skip
+    if every_kind:
+        by_namespace: dict[str, set[str]] = defaultdict(set)
+        for target in targets:
+            if target.namespace:
+                by_namespace[target.namespace].add(target.name)
+        wants += [Want("", "", EVERY_KIND, namespace, frozenset(), frozenset(apps_here))
+                  for namespace, apps_here in sorted(by_namespace.items())]  # fmt: skip
+    return wants
 
 
 def _rules_for(rules: list[IgnoreRule], key: ResourceKey) -> list[IgnoreRule]:
     return [rule for rule in rules if rule.matches(key.group, key.kind, key.namespace, key.name)]
+
+
+def _annotations(obj: Obj) -> dict[str, Any]:
+    annotations = _meta(obj).get("annotations")
+    return annotations if isinstance(annotations, dict) else {}
+
+
+def _compare_options(obj: Obj) -> set[str]:
+    return {part.strip() for part in str(_annotations(obj).get(COMPARE_OPTIONS) or "").split(",")}
+
+
+def is_hook(obj: Obj) -> bool:
+    """Argo CD sets hooks aside on both sides: never compared, never pruned as extras."""
+    return any(key in _annotations(obj) for key in HOOK_ANNOTATIONS)
+
+
+def _setting_rules(settings: ArgoSettings, desired: Obj, live: Obj, key: ResourceKey) -> list[IgnoreRule]:
+    """ignoreAggregatedRoles: an aggregated ClusterRole's rules are the aggregation controller's."""
+    if not settings.ignore_aggregated_roles or key.kind != "ClusterRole":
+        return []
+    if desired.get("aggregationRule") or live.get("aggregationRule"):
+        return [IgnoreRule(group="rbac.authorization.k8s.io", kind="ClusterRole", json_pointers=("/rules",))]
+    return []
+
+
+def _compares_status(settings: ArgoSettings, key: ResourceKey, custom: bool) -> bool:
+    # ignoreResourceStatusField: all (the default) ignores /status everywhere; crd only on
+    # custom resources; none nowhere (status is then compared where Git declares it).
+    return settings.ignore_status == "none" or (settings.ignore_status == "crd" and not custom)
 
 
 def audit_application(
@@ -181,6 +231,8 @@ def audit_application(
     tracked: dict[str, list[Obj]],
     config: Config,
     extra_is_drift: bool,
+    strict_ownership: bool = False,
+    settings: ArgoSettings | None = None,
 ) -> ApplicationResult:
     result = ApplicationResult(
         name=target.name, cluster=destination.label, namespace=target.namespace,
@@ -191,11 +243,17 @@ def audit_application(
     if error:
         result.error, result.sync, result.health = error, UNKNOWN, HEALTH_UNKNOWN
         return result
-    rules = parse_rules([*target.ignore_differences, *config.drift_ignore_differences])
+    settings = settings or ArgoSettings()
+    rules = parse_rules([*target.ignore_differences, *config.drift_ignore_differences, *settings.ignore_differences])
     desired_keys: set[ResourceKey] = set()
     for obj in state.objects:
         key = object_key(obj, fetch.scopes)
         desired_keys.add(key)
+        if settings.excluded(key.group, key.kind, target.server):
+            continue
+        if not key.namespace and _meta(obj).get("namespace"):
+            # A cluster-scoped kind: the API server ignores a namespace, so the comparison does.
+            obj = {**obj, "metadata": {k: v for k, v in _meta(obj).items() if k != "namespace"}}
         _, version = _group_version(obj)
         resource = ResourceResult(key.group, version, key.kind, key.namespace, key.name, SYNCED)
         list_error = fetch.errors.get((key.group, key.kind, str(_meta(obj).get("namespace") or "")))
@@ -206,30 +264,65 @@ def audit_application(
             resource.status, resource.health = MISSING, HEALTH_MISSING
             resource.diff = whole_object_diff(obj, None)
         else:
-            outcome = compare(obj, live, _rules_for(rules, key), config.drift_agent_managers)
+            outcome = compare(
+                obj, live, [*_rules_for(rules, key), *_setting_rules(settings, obj, live, key)],
+                config.drift_agent_managers, strict_ownership, config.kubernetes_version,
+                compare_status=_compares_status(settings, key, custom=not kind_schema(
+                    str(obj.get("apiVersion") or ""), key.kind, config.kubernetes_version).known),
+            )  # fmt: skip
+            resource.out_of_band = outcome.out_of_band
             if outcome.modified:
                 resource.status, resource.changes, resource.diff = MODIFIED, outcome.changes, outcome.diff
             if outcome.errors:
                 resource.error = "; ".join(outcome.errors)
-            _set_health(resource, live)
+            _set_health(resource, live, settings)
         result.resources.append(resource)
     # Argo CD truncates the instance label to 63 characters (a label value's limit).
     candidates = {id(obj): obj for name in {target.name, target.name[:63]} for obj in tracked.get(name, [])}
     for live in candidates.values():
         key = object_key(live, fetch.scopes)
-        if key in desired_keys:
+        if key in desired_keys or is_hook(live) or settings.excluded(key.group, key.kind, target.server):
             continue
         _, version = _group_version(live)
         resource = ResourceResult(key.group, version, key.kind, key.namespace, key.name, EXTRA)
+        if "IgnoreExtraneous" in _compare_options(live):
+            # Argo CD still lists it as needing pruning, but the Application stays Synced.
+            resource.ignored_extra = "IgnoreExtraneous: does not affect sync"
         resource.diff = whole_object_diff(None, live)
-        _set_health(resource, live)
+        _set_health(resource, live, settings)
         result.resources.append(resource)
     result.resources.sort(key=lambda r: (r.group, r.kind, r.namespace, r.name))
     _roll_up(result, extra_is_drift)
     return result
 
 
-def _set_health(resource: ResourceResult, live: Obj) -> None:
+def _find_orphans(
+    targets: list[AuditTarget], results: list[ApplicationResult], live_index: dict[ResourceKey, Obj],
+    tracked: dict[str, list[Obj]], policies: dict[str, OrphanPolicy],
+) -> None:
+    """Untracked top-level objects in each watched Application's namespace (managed by no app here)."""
+    if not any(target.project in policies for target in targets):
+        return
+    managed = {ResourceKey(r.group, r.kind, r.namespace, r.name) for result in results for r in result.resources}
+    managed |= {key for key, obj in live_index.items() if tracked_app(obj)}
+    for target, result in zip(targets, results, strict=True):
+        policy = policies.get(target.project)
+        if policy is None or result.error:
+            continue
+        found = orphans(target.namespace, live_index.items(), managed, policy)
+        result.orphaned = [key.display for key in found]
+        result.orphan_warning = policy.warn and bool(found)
+
+
+def _set_health(resource: ResourceResult, live: Obj, settings: ArgoSettings | None = None) -> None:
+    script = settings.health_lua.get((resource.group, resource.kind)) if settings else None
+    if script is not None:
+        # argocd-cm's custom check comes before the built-in one, as in Argo CD.
+        from gitops_lint.drift.lua_health import run_health_script
+
+        custom = run_health_script(script, live)
+        resource.health, resource.health_message = custom.status, custom.message
+        return
     health = assess(resource.group, resource.kind, live)
     if health is None:
         resource.health, resource.health_checked = HEALTH_UNKNOWN, False
@@ -240,7 +333,8 @@ def _set_health(resource: ResourceResult, live: Obj) -> None:
 
 def _roll_up(result: ApplicationResult, extra_is_drift: bool) -> None:
     drift = any(
-        r.status in (MODIFIED, MISSING) or (r.status == EXTRA and extra_is_drift) for r in result.resources
+        r.status in (MODIFIED, MISSING) or (r.status == EXTRA and extra_is_drift and not r.ignored_extra)
+        for r in result.resources
     )
     unknown = any(r.status == UNKNOWN for r in result.resources)
     result.sync = OUT_OF_SYNC if drift else UNKNOWN if unknown else SYNCED
@@ -252,6 +346,30 @@ def _roll_up(result: ApplicationResult, extra_is_drift: bool) -> None:
     if unknown:
         health = worse_health(health, HEALTH_UNKNOWN)
     result.health = health
+
+
+def _crd_scopes(objects_per_app: Iterable[list[Obj]]) -> dict[tuple[str, str], bool]:
+    """(group, kind) → namespaced, from the CustomResourceDefinitions the Applications deploy."""
+    scopes: dict[tuple[str, str], bool] = {}
+    for objects in objects_per_app:
+        for obj in objects:
+            spec = obj.get("spec")
+            if obj.get("kind") != "CustomResourceDefinition" or not isinstance(spec, dict):
+                continue
+            names = spec.get("names")
+            if isinstance(names, dict) and isinstance(spec.get("group"), str) and names.get("kind"):
+                scopes[(spec["group"], str(names["kind"]))] = spec.get("scope") != "Cluster"
+    return scopes
+
+
+def _unknown_scopes(desired: dict[int, DesiredState], ids: list[int], scopes: dict[tuple[str, str], bool]) -> set[str]:
+    found = set()
+    for index in ids:
+        for obj in desired[index].objects:
+            group, _ = _group_version(obj)
+            if (group, str(obj.get("kind"))) not in scopes:
+                found.add(f"{group}/{obj.get('kind')}" if group else str(obj.get("kind")))
+    return found
 
 
 def _index(objects: list[Obj], scopes: dict[tuple[str, str], bool]) -> tuple[dict[ResourceKey, Obj], dict[str, list[Obj]]]:
@@ -273,15 +391,21 @@ def run_drift(options: DriftOptions, live: LiveSource | None = None) -> DriftRes
         raise UsageError(f"{repo}: not a directory")
     config = load_config(options.config_path or find_config(repo), repo)
     notes: list[str] = []
-    targets = _targets(options, repo, notes)
+    targets = select_targets(options, repo, notes)
     warnings: list[str] = []
     ignored = ignored_executables_warning(config)
     if ignored:
         warnings.append(ignored)
     kustomize = find_chosen_kustomize(options.kustomize, config)
+    settings = find_settings(repo)
+    policies = find_orphan_policies(repo)
+    if settings.source:
+        notes.append(f"Argo CD settings read from {settings.source} ({CONFIGMAP_NAME})")
+    warnings.extend(settings.problems)
     source: LiveSource = live or (
         LiveSnapshot(options.live_snapshot) if options.live_snapshot
-        else KubernetesLive(options.kubeconfig, options.timeout, options.workers, deadline=started + options.deadline)
+        else KubernetesLive(options.kubeconfig, options.timeout, options.workers, deadline=started + options.deadline,
+                            argocd_namespace=None if settings.source else config.drift_argocd_namespace)
     )  # fmt: skip
     progress = Progress(len(targets) * 2, options.progress)
 
@@ -322,6 +446,7 @@ def run_drift(options: DriftOptions, live: LiveSource | None = None) -> DriftRes
         groups[destination.key].append(index)
 
     results: dict[int, ApplicationResult] = {}
+    unknown_scope: set[str] = set()
     requests = 0
     live_seconds = compare_seconds = 0.0
     for ids in groups.values():
@@ -331,22 +456,40 @@ def run_drift(options: DriftOptions, live: LiveSource | None = None) -> DriftRes
         if destination.error and source.name != "snapshot":
             fetch.cluster_error = destination.error
         elif auditable:
-            wants = _wants([targets[i] for i in auditable], desired, auditable)
+            watched = frozenset(targets[i].namespace for i in auditable if targets[i].project in policies)
+            wants = _wants([targets[i] for i in auditable], desired, auditable,
+                           (options.extra_kinds or config.drift_extra_kinds) == "all", watched)
             fetch = source.fetch(destination, wants)
             live_seconds += fetch.seconds
             requests += fetch.requests
             notes.extend(fetch.notes)
+            warnings.extend(fetch.warnings)
+        cluster_settings = settings
+        if fetch.argocd_cm is not None:
+            cluster_settings = parse_settings(fetch.argocd_cm, f"{destination.label} {config.drift_argocd_namespace}/argocd-cm")
+            notes.append(f"Argo CD settings read from {cluster_settings.source}")
+            warnings.extend(cluster_settings.problems)
         compare_started = time.perf_counter()
+        # Scope: the cluster's discovery (or the snapshot's objects) first, else the repo's CRDs.
+        fetch.scopes = {**_crd_scopes(desired[i].objects for i in ids), **fetch.scopes}
+        unknown_scope.update(_unknown_scopes(desired, ids, fetch.scopes))
         live_index, tracked = _index(fetch.objects, fetch.scopes)
         for index in ids:
             results[index] = audit_application(
                 targets[index], destination, desired[index], fetch, live_index, tracked,
-                config, options.extra_is_drift,
+                config, options.extra_is_drift, options.strict_ownership or config.drift_strict_ownership,
+                cluster_settings,
             )  # fmt: skip
             progress.step(f"audit {targets[index].name}")
+        _find_orphans([targets[i] for i in ids], [results[i] for i in ids], live_index, tracked, policies)
         compare_seconds += time.perf_counter() - compare_started
     progress.close()
     notes.append(f"read live state in {live_seconds:.2f}s; compared in {compare_seconds:.2f}s")
+    if unknown_scope:
+        warnings.append(
+            f"scope unknown for {', '.join(sorted(unknown_scope))} (the cluster does not serve it, no live object "
+            "and no CRD in the repo says): treated as namespaced"
+        )
     if isinstance(source, LiveSnapshot):
         unused = sorted(set(source.folders) - source.used)
         if unused:

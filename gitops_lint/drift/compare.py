@@ -1,8 +1,13 @@
 """Compare one desired object with its live object: changed fields, removed fields and a diff.
 
-Semantics are Argo CD's legacy diff (desired is a subset of live: a field only in live is
-not drift) with one addition the issue asks for: a live-only field counts as drift when
-managedFields says a writer other than the GitOps agent or a known controller put it there.
+Semantics are Argo CD's legacy diff (gitops-engine `ThreeWayDiff`): Git's fields must hold
+their values live; a field only in live is not drift, unless Git removed it since the agent
+applied it, which shows in `kubectl.kubernetes.io/last-applied-configuration` (client-side
+apply) or in the agent's server-side-apply ownership in managedFields. Lists merge by the
+API's own rules (`field_rules`): by their map keys, as sets, or atomically (replaced whole, as
+every list of a custom resource is under Argo CD's JSON merge patch). A live-only field some
+other writer put there is reported beside the verdict as an out-of-band edit (Argo CD says
+Synced), or as a change when `strict_ownership` asks for it.
 """
 
 from __future__ import annotations
@@ -17,11 +22,18 @@ import yaml
 
 from gitops_lint.drift.attribution import Ownership
 from gitops_lint.drift.defaults import is_server_default
+from gitops_lint.drift.field_rules import (
+    ATOMIC,
+    MAP,
+    POSITIONAL,
+    FieldSchema,
+    ListRule,
+    kind_schema,
+)
 from gitops_lint.drift.ignore import IgnoreError, IgnoreRule, apply_jq, remove_pointer
-from gitops_lint.drift.merge_keys import merge_key as _merge_key
-from gitops_lint.drift.model import Change
-from gitops_lint.drift.normalize import normalize
-from gitops_lint.drift.quantities import is_quantity_path, quantities_equal
+from gitops_lint.drift.model import CHANGED, OUT_OF_BAND, REMOVED, Change
+from gitops_lint.drift.normalize import LAST_APPLIED, normalize
+from gitops_lint.drift.quantities import quantities_equal
 
 Path = tuple[str | int, ...]
 
@@ -36,7 +48,7 @@ KNOWN_CONTROLLERS = (
     "before-first-apply", "cert-manager-cainjector", "cainjector",
 )  # fmt: skip
 
-_ABSENT = object()
+_ABSENT = object()  # "no value here" (distinct from a null value)
 
 
 @dataclass
@@ -44,6 +56,7 @@ class Comparison:
     changes: list[Change] = field(default_factory=list)
     diff: str = ""
     errors: list[str] = field(default_factory=list)
+    out_of_band: list[Change] = field(default_factory=list)
 
     @property
     def modified(self) -> bool:
@@ -54,117 +67,216 @@ def pointer(path: Path) -> str:
     return "/" + "/".join(str(step).replace("~", "~0").replace("/", "~1") for step in path) if path else ""
 
 
-def _empty(value: Any) -> bool:
-    # Go's omitempty: these never reach the server, so their absence in live is not drift.
+def _omitted(value: Any) -> bool:
+    # Desired values Go's omitempty drops on the way to the server: their absence live is not
+    # drift. `0` is a value (replicas: 0 is kept), and so is a live `false`: see _nothing.
     return value is None or value is False or value == "" or value == {} or value == []
 
 
-def _same_scalar(desired: Any, live: Any, path: Path) -> bool:
+def _nothing(value: Any) -> bool:
+    # A live-only value with no content. `false` and `0` are values: Git removing
+    # `automountServiceAccountToken: false` while it stays live is drift.
+    return value is None or value == "" or value == {} or value == []
+
+
+def _same_scalar(desired: Any, live: Any, schema: FieldSchema) -> bool:
     if isinstance(desired, bool) or isinstance(live, bool):
         equal = desired is live
     elif isinstance(desired, (int, float)) and isinstance(live, (int, float)):
         equal = desired == live  # Argo CD re-marshals, so 1 and 1.0 are the same number
     else:
         equal = type(desired) is type(live) and desired == live
-    return equal or (is_quantity_path(path) and quantities_equal(desired, live))
+    return equal or (schema.quantity and quantities_equal(desired, live))
+
+
+def _child(node: Any, key: str | int) -> Any:
+    if isinstance(node, dict) and isinstance(key, str):
+        return node.get(key, _ABSENT)
+    if isinstance(node, list) and isinstance(key, int) and 0 <= key < len(node):
+        return node[key]
+    return _ABSENT
+
+
+def _matches(item: Any, wanted: Any, keys: tuple[str, ...]) -> bool:
+    """`item` has `wanted`'s values for every map key `wanted` sets (the server defaults the rest)."""
+    if not isinstance(item, dict) or not isinstance(wanted, dict):
+        return False
+    present = [key for key in keys if key in wanted]
+    return bool(present) and all(item.get(key) == wanted[key] for key in present)
+
+
+def _pair(desired: list[Any], live: list[Any], rule: ListRule) -> list[tuple[int | None, int | None]]:
+    """Which desired item is which live item; every live item is paired at most once, so two
+    items with the same key never collapse into one."""
+    if rule.type in (ATOMIC, POSITIONAL):
+        return [
+            (i if i < len(desired) else None, i if i < len(live) else None)
+            for i in range(max(len(desired), len(live)))
+        ]
+    taken: set[int] = set()
+    pairs: list[tuple[int | None, int | None]] = []
+    for d_index, item in enumerate(desired):
+        found = None
+        for l_index, candidate in enumerate(live):
+            if l_index in taken:
+                continue
+            same = _matches(candidate, item, rule.keys) if rule.type == MAP else candidate == item
+            if same:
+                found = l_index
+                break
+        if found is not None:
+            taken.add(found)
+        pairs.append((d_index, found))
+    pairs += [(None, i) for i in range(len(live)) if i not in taken]
+    return pairs
+
+
+def _find_item(items: Any, item: Any, rule: ListRule, index: int) -> Any:
+    """The last-applied item that is `item` (by key, value or position), or _ABSENT."""
+    if not isinstance(items, list):
+        return _ABSENT
+    if rule.type == POSITIONAL:
+        return items[index] if index < len(items) else _ABSENT
+    for candidate in items:
+        if (_matches(candidate, item, rule.keys) if rule.type == MAP else candidate == item):
+            return candidate
+    return _ABSENT
 
 
 class _Walker:
-    def __init__(self, kind: str, ownership: Ownership, trusted: frozenset[str]) -> None:
+    def __init__(
+        self, kind: str, ownership: Ownership, trusted: frozenset[str], agents: frozenset[str], strict: bool
+    ) -> None:
         self.kind = kind
         self.ownership = ownership
         self.trusted = trusted
+        self.agents = agents
+        self.strict = strict
         self.changes: list[Change] = []
+        self.out_of_band: list[Change] = []
 
-    def _record(self, dpath: Path, lpath: Path | None, desired: Any, live: Any) -> None:
+    def _change(self, dpath: Path, lpath: Path | None, desired: Any, live: Any, reason: str = CHANGED) -> Change:
         owner = self.ownership.owner(lpath) if lpath is not None else None
-        self.changes.append(
-            Change(
-                path=pointer(dpath),
-                desired=desired,
-                live=live,
-                manager=owner.manager if owner else None,
-                operation=owner.operation if owner else None,
-                time=(owner.time or None) if owner else None,
-            )
-        )
+        return Change(
+            path=pointer(dpath), desired=desired, live=live,
+            manager=owner.manager if owner else None, operation=owner.operation if owner else None,
+            time=(owner.time or None) if owner else None, reason=reason,
+        )  # fmt: skip
 
-    def live_only(self, lpath: Path, value: Any) -> Any:
-        """The part of a live-only value that is drift (a writer we do not trust), or _ABSENT."""
-        if _empty(value) or is_server_default(self.kind, lpath, value):
+    def _record(self, dpath: Path, lpath: Path | None, desired: Any, live: Any, reason: str = CHANGED) -> None:
+        self.changes.append(self._change(dpath, lpath, desired, live, reason))
+
+    def live_only(self, dpath: Path, lpath: Path, value: Any, orig: Any, atomic: bool) -> Any:
+        """The part of a live-only value that counts as drift (shown in the diff), or _ABSENT."""
+        if _nothing(value) or is_server_default(self.kind, lpath, value):
             return _ABSENT
+        if atomic:
+            # Inside a list the patch replaces whole: the predicted item is Git's, plus defaults.
+            self._record(dpath, lpath, None, value)
+            return value
+        if orig is not _ABSENT and not _nothing(orig):
+            # In last-applied, gone from Git (an empty value there was dropped when Argo CD
+            # re-marshalled last-applied, so it is no evidence).
+            self._record(dpath, lpath, None, value, REMOVED)
+            return value
+        applied = self.ownership.applied_by(lpath, self.agents) if self.ownership else None
+        if applied is not None:
+            self.changes.append(
+                Change(pointer(dpath), None, value, applied.manager, applied.operation, applied.time or None, REMOVED)
+            )
+            return value
         if isinstance(value, dict):
             kept = {}
             for key, item in value.items():
-                sub = self.live_only((*lpath, key), item)
+                sub = self.live_only((*dpath, key), (*lpath, key), item, _ABSENT, False)
                 if sub is not _ABSENT:
                     kept[key] = sub
             return kept or _ABSENT
         owner = self.ownership.owner(lpath)
         if owner is None or owner.manager in self.trusted or owner.subresource == "status":
             return _ABSENT  # no evidence of a person's edit: Argo CD's "live-only is fine"
-        return value
+        edit = self._change(dpath, lpath, None, value, OUT_OF_BAND)
+        if self.strict:
+            self.changes.append(edit)
+            return value
+        self.out_of_band.append(edit)
+        return _ABSENT
 
-    def walk(self, desired: Any, live: Any, dpath: Path, lpath: Path) -> tuple[Any, Any]:
+    def walk(
+        self, desired: Any, live: Any, orig: Any, schema: FieldSchema, dpath: Path, lpath: Path, atomic: bool
+    ) -> tuple[Any, Any]:
         """(desired view, live view) of this node for the diff; records changes as it goes."""
         if isinstance(desired, dict) and isinstance(live, dict):
-            return self._walk_dict(desired, live, dpath, lpath)
+            return self._walk_dict(desired, live, orig, schema, dpath, lpath, atomic)
         if isinstance(desired, list) and isinstance(live, list):
-            return self._walk_list(desired, live, dpath, lpath)
+            return self._walk_list(desired, live, orig, schema, dpath, lpath, atomic)
         if isinstance(desired, (dict, list)) or isinstance(live, (dict, list)):
-            if _empty(desired) and _empty(live):
+            if _omitted(desired) and _nothing(live):
                 return desired, desired
             self._record(dpath, lpath, desired, live)
             return desired, live
-        if _same_scalar(desired, live, dpath):
+        if _same_scalar(desired, live, schema):
             return desired, desired  # equal in meaning: show it identically in the diff
         self._record(dpath, lpath, desired, live)
         return desired, live
 
-    def _walk_dict(self, desired: dict[str, Any], live: dict[str, Any], dpath: Path, lpath: Path) -> tuple[Any, Any]:
+    def _walk_dict(
+        self, desired: dict[str, Any], live: dict[str, Any], orig: Any, schema: FieldSchema,
+        dpath: Path, lpath: Path, atomic: bool,
+    ) -> tuple[Any, Any]:  # fmt: skip
         dview: dict[str, Any] = {}
         lview: dict[str, Any] = {}
         for key, value in desired.items():
             if key in live:
-                dview[key], lview[key] = self.walk(value, live[key], (*dpath, key), (*lpath, key))
-            elif not _empty(value):
+                dview[key], lview[key] = self.walk(
+                    value, live[key], _child(orig, key), schema.child(key), (*dpath, key), (*lpath, key), atomic
+                )
+            elif not _omitted(value):
                 dview[key] = value
                 self._record((*dpath, key), (*lpath, key), value, None)
         for key, value in live.items():
             if key in desired:
                 continue
-            extra = self.live_only((*lpath, key), value)
+            extra = self.live_only((*dpath, key), (*lpath, key), value, _child(orig, key), atomic)
             if extra is not _ABSENT:
                 lview[key] = extra
-                self._record((*dpath, key), (*lpath, key), None, extra)
         return dview, lview
 
-    def _walk_list(self, desired: list[Any], live: list[Any], dpath: Path, lpath: Path) -> tuple[Any, Any]:
-        key = _merge_key(desired, live, dpath[-1] if dpath else "")
+    def _walk_list(
+        self, desired: list[Any], live: list[Any], orig: Any, schema: FieldSchema,
+        dpath: Path, lpath: Path, atomic: bool,
+    ) -> tuple[Any, Any]:  # fmt: skip
+        rule = schema.list_rule
+        atomic = atomic or rule.type == ATOMIC
+        items = schema.child(0)
         dview: list[Any] = []
         lview: list[Any] = []
-        if key is None:
-            pairs: list[tuple[int | None, int | None]] = [
-                (i if i < len(desired) else None, i if i < len(live) else None)
-                for i in range(max(len(desired), len(live)))
-            ]
-        else:
-            index = {item[key]: i for i, item in enumerate(live)}
-            pairs = [(i, index.pop(item[key], None)) for i, item in enumerate(desired)]
-            pairs += [(None, i) for i in sorted(index.values())]
-        for d_index, l_index in pairs:
+        matched: list[int] = []
+        for d_index, l_index in _pair(desired, live, ListRule(ATOMIC) if atomic else rule):
             if d_index is not None and l_index is not None:
-                dv, lv = self.walk(desired[d_index], live[l_index], (*dpath, d_index), (*lpath, l_index))
+                previous = _ABSENT if atomic else _find_item(orig, desired[d_index], rule, l_index)
+                dv, lv = self.walk(
+                    desired[d_index], live[l_index], previous, items, (*dpath, d_index), (*lpath, l_index), atomic
+                )
                 dview.append(dv)
                 lview.append(lv)
+                matched.append(l_index)
             elif d_index is not None:
                 dview.append(desired[d_index])
                 self._record((*dpath, d_index), None, desired[d_index], None)
+            elif l_index is not None and rule.type == POSITIONAL:
+                # Past Git's last item: the merge patch's list has no such item.
+                lview.append(live[l_index])
+                self._record((*dpath, l_index), (*lpath, l_index), None, live[l_index])
             elif l_index is not None:
-                extra = self.live_only((*lpath, l_index), live[l_index])
+                previous = _ABSENT if atomic else _find_item(orig, live[l_index], rule, l_index)
+                extra = self.live_only((*dpath, l_index), (*lpath, l_index), live[l_index], previous, atomic)
                 if extra is not _ABSENT:
                     lview.append(extra)
-                    self._record((*dpath, l_index), (*lpath, l_index), None, extra)
+        if rule.ordered and not atomic and matched != sorted(matched):
+            # The API keeps this list's order and its meaning depends on it ($(VAR) references).
+            keys = [[item.get(k) for k in rule.keys] if isinstance(item, dict) else item for item in live]
+            self._record(dpath, lpath, [keys[i] for i in sorted(matched)], [keys[i] for i in matched])
         return dview, lview
 
 
@@ -195,30 +307,45 @@ def _drop(doc: dict[str, Any], paths: Iterable[Path]) -> None:
         remove_pointer(doc, pointer(path))
 
 
+def _last_applied(live: dict[str, Any]) -> dict[str, Any] | None:
+    """The object as the agent last applied it client-side, normalised; None when absent or unreadable."""
+    metadata = live.get("metadata")
+    annotations = metadata.get("annotations") if isinstance(metadata, dict) else None
+    text = annotations.get(LAST_APPLIED) if isinstance(annotations, dict) else None
+    if not isinstance(text, str):
+        return None
+    try:
+        doc = json.loads(text)
+    except ValueError:
+        return None  # a hand-mangled annotation: compare two-way, as without one
+    return normalize(doc) if isinstance(doc, dict) else None
+
+
 def apply_ignores(
-    desired: dict[str, Any], live: dict[str, Any], rules: list[IgnoreRule], ownership: Ownership
-) -> tuple[dict[str, Any], dict[str, Any], list[str]]:
-    """Remove ignored fields from both sides (Argo CD applies the rules to both)."""
+    docs: list[dict[str, Any]], rules: list[IgnoreRule], ownership: Ownership
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """Remove ignored fields from every side (Argo CD normalises config, last-applied and live alike)."""
     errors: list[str] = []
-    if rules:
-        # normalize() shares nested values with the inputs; removals must not reach them.
-        desired, live = _copy(desired), _copy(live)
+    if not rules:
+        return docs, errors
+    # normalize() shares nested values with the inputs; removals must not reach them.
+    out = [_copy(doc) for doc in docs]
+    owned = ownership.paths_of(tuple(m for rule in rules for m in rule.managers)) if ownership else []
     for rule in rules:
-        for path in rule.json_pointers:
-            remove_pointer(desired, path)
-            remove_pointer(live, path)
-        for expression in rule.jq_paths:
-            try:
-                desired = apply_jq(desired, expression)
-                live = apply_jq(live, expression)
-            except IgnoreError as error:
-                errors.append(str(error))
-        if rule.managers and ownership:
-            # Argo CD drops the fields such a manager owns from both sides before diffing.
-            owned = ownership.paths_of(rule.managers)
-            _drop(live, owned)
-            _drop(desired, owned)
-    return desired, live, errors
+        for index, doc in enumerate(out):
+            for path in rule.json_pointers:
+                remove_pointer(doc, path)
+            for expression in rule.jq_paths:
+                try:
+                    out[index] = apply_jq(doc, expression)
+                except IgnoreError as error:
+                    if index == 0:
+                        errors.append(str(error))
+    if owned:
+        # Argo CD drops the fields such a manager owns from both sides before diffing.
+        for doc in out:
+            _drop(doc, owned)
+    return out, errors
 
 
 def compare(
@@ -226,17 +353,26 @@ def compare(
     live: dict[str, Any],
     rules: list[IgnoreRule],
     agent_managers: tuple[str, ...] = (),
+    strict_ownership: bool = False,
+    kubernetes_version: str | None = None,
+    compare_status: bool = False,
 ) -> Comparison:
-    """Normalise both sides, drop ignored fields, then diff desired against live."""
+    """Normalise both sides (and last-applied), drop ignored fields, then diff desired against live."""
     ownership = Ownership(live)
     kind = str(desired.get("kind") or live.get("kind") or "")
     left, right = normalize(desired), normalize(live)
+    if compare_status and "status" in desired:
+        left["status"], right["status"] = desired["status"], live.get("status")
     right["apiVersion"] = left.get("apiVersion", right.get("apiVersion"))  # match ignores versions
-    left, right, errors = apply_ignores(left, right, rules, ownership)
-    trusted = frozenset((*DEFAULT_AGENT_MANAGERS, *KNOWN_CONTROLLERS, *agent_managers))
-    walker = _Walker(kind, ownership, trusted)
-    dview, lview = walker.walk(left, right, (), ())
-    result = Comparison(changes=walker.changes, errors=errors)
+    orig = _last_applied(live)
+    sides = [left, right] + ([orig] if orig is not None else [])
+    sides, errors = apply_ignores(sides, rules, ownership)
+    left, right = sides[0], sides[1]
+    agents = frozenset((*DEFAULT_AGENT_MANAGERS, *agent_managers))
+    walker = _Walker(kind, ownership, frozenset((*agents, *KNOWN_CONTROLLERS)), agents, strict_ownership)
+    schema = kind_schema(str(left.get("apiVersion") or ""), kind, kubernetes_version)
+    dview, lview = walker.walk(left, right, sides[2] if orig is not None else _ABSENT, schema, (), (), False)
+    result = Comparison(changes=walker.changes, errors=errors, out_of_band=walker.out_of_band)
     if walker.changes:
         result.diff = unified_diff(dview, lview)
     return result

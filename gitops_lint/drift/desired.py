@@ -6,7 +6,6 @@ so the user's work tree and index are never touched.
 
 from __future__ import annotations
 
-import os
 import tarfile
 import tempfile
 import threading
@@ -15,10 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from gitops_lint.drift.apps import AppSource, AuditTarget
-from gitops_lint.render.kustomize import Kustomize, build
+from gitops_lint.render.registry import renderer_for
+from gitops_lint.render.renderer import RenderEnv, RenderFailure, Source, SourceKind
+from gitops_lint.render.tools import Kustomize
 from gitops_lint.repo.files import KUSTOMIZATION_NAMES
 from gitops_lint.repo.git import git_refusal, open_repo
-from gitops_lint.repo.yaml import load_yaml
 
 HOOK_ANNOTATIONS = ("argocd.argoproj.io/hook", "helm.sh/hook")
 # Argo CD's default resource.exclusions: these are never part of an Application's state.
@@ -26,14 +26,6 @@ EXCLUDED_KINDS = frozenset(
     ("Event", "Lease", "Endpoints", "EndpointSlice", "TokenReview", "SubjectAccessReview",
      "SelfSubjectAccessReview", "LocalSubjectAccessReview", "CertificateSigningRequest",
      "CertificateRequest", "PolicyReport", "ClusterPolicyReport")
-)  # fmt: skip
-CLUSTER_SCOPED_KINDS = frozenset(
-    ("Namespace", "Node", "PersistentVolume", "ClusterRole", "ClusterRoleBinding",
-     "CustomResourceDefinition", "StorageClass", "PriorityClass", "IngressClass", "RuntimeClass",
-     "CSIDriver", "CSINode", "VolumeAttachment", "APIService", "MutatingWebhookConfiguration",
-     "ValidatingWebhookConfiguration", "ValidatingAdmissionPolicy",
-     "ValidatingAdmissionPolicyBinding", "ClusterIssuer", "ClusterSecretStore",
-     "ClusterPolicy", "ComponentStatus", "FlowSchema", "PriorityLevelConfiguration")
 )  # fmt: skip
 
 
@@ -142,38 +134,31 @@ class RevisionTrees:
         raise RenderError(f"source path {path!r} does not exist at this revision")
 
 
-def _documents(text: str, origin: str) -> list[dict[str, Any]]:
-    loaded = load_yaml(text)
-    if loaded.problems:
-        problem = loaded.problems[0]
-        raise RenderError(f"{origin}:{problem.line}: {problem.message}")
+def _expand_lists(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`kind: List` documents hold their objects in `items` (kubectl and Argo CD apply each)."""
     out: list[dict[str, Any]] = []
-    for document in loaded.documents:
-        data = document.data
-        if isinstance(data, dict) and str(data.get("kind", "")).endswith("List") and isinstance(data.get("items"), list):
+    for data in docs:
+        if str(data.get("kind", "")).endswith("List") and isinstance(data.get("items"), list):
             out.extend(item for item in data["items"] if isinstance(item, dict))
-        elif isinstance(data, dict):
+        else:
             out.append(data)
     return out
 
 
-def render_source(
-    directory: Path, source: AppSource, kustomize: Kustomize | None, timeout: float
-) -> list[dict[str, Any]]:
-    if any((directory / name).is_file() for name in KUSTOMIZATION_NAMES):
-        if kustomize is None:
-            raise RenderError("kustomize is not available (install kustomize or kubectl)")
-        result = build(kustomize, directory, timeout=timeout)
-        if not result.ok:
-            raise RenderError(f"kustomize build {source.path} failed: {result.error}")
-        return _documents(result.output, source.path)
-    # A plain directory source: Argo CD applies every manifest in it.
-    pattern = "**/*" if source.recurse else "*"
-    out: list[dict[str, Any]] = []
-    for path in sorted(directory.glob(pattern)):
-        if path.is_file() and path.suffix in (".yaml", ".yml", ".json"):
-            out.extend(_documents(path.read_text(encoding="utf-8"), os.fspath(path)))
-    return out
+def render_source(base: Path, source: AppSource, kustomize: Kustomize | None, timeout: float) -> list[dict[str, Any]]:
+    """One Application source at one revision (`base` holds the repo as of it), through the
+    check's Renderer registry: a kustomization root through kustomize, else the plain directory.
+    A renderer added to render/registry.py (Helm, ...) serves the audit as it serves the check."""
+    path = source.path.strip("/") or "."
+    kind: SourceKind = "kustomize" if any((base / path / name).is_file() for name in KUSTOMIZATION_NAMES) else "directory"
+    spec = Source(kind, path, recurse=source.recurse)
+    renderer = renderer_for(spec)
+    if renderer is None:  # pragma: no cover - the registry renders both kinds
+        raise RenderError(f"{source.path}: no renderer for a {kind} source")
+    outcome = renderer.render(spec, RenderEnv(root=base, timeout=timeout, kustomize=kustomize))
+    if isinstance(outcome, RenderFailure):
+        raise RenderError(f"{renderer.name} {source.path}: {outcome.message}")
+    return _expand_lists([item.doc for item in outcome.objects])
 
 
 def prepare(objects: list[dict[str, Any]], namespace: str) -> tuple[list[dict[str, Any]], list[str]]:
@@ -192,9 +177,9 @@ def prepare(objects: list[dict[str, Any]], namespace: str) -> tuple[list[dict[st
             continue
         if annotations.get("config.kubernetes.io/local-config") == "true" or obj["kind"] in EXCLUDED_KINDS:
             continue
-        if obj["kind"] in CLUSTER_SCOPED_KINDS:
-            metadata.pop("namespace", None)
-        elif not metadata.get("namespace") and namespace:
+        if not metadata.get("namespace") and namespace:
+            # Scope is not known here: discovery (or the snapshot, or the repo's CRDs) decides
+            # later, and object_key drops the namespace of a cluster-scoped kind.
             metadata["namespace"] = namespace
         api_version = str(obj.get("apiVersion") or "")
         key = (api_version.split("/")[0] if "/" in api_version else "", str(obj["kind"]),
@@ -225,7 +210,8 @@ def desired_state(
         for source in target.sources:
             base, label = trees.tree(source.revision)
             labels.append(label)
-            state.objects.extend(render_source(trees.source_dir(base, source.path), source, kustomize, timeout))
+            trees.source_dir(base, source.path)  # a one-line error when the path is not at this revision
+            state.objects.extend(render_source(base, source, kustomize, timeout))
     except RenderError as error:
         state.error = str(error)
     except OSError as error:

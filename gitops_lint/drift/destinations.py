@@ -102,10 +102,13 @@ def load_kubeconfig_index(explicit: Path | None) -> KubeconfigIndex:
     return index
 
 
+def service_account_dir() -> Path:
+    """Where a pod's service-account token and CA are mounted (overridable for tests and odd mounts)."""
+    return Path(os.environ.get("GITOPS_LINT_SERVICEACCOUNT_DIR") or "/var/run/secrets/kubernetes.io/serviceaccount")
+
+
 def in_cluster_available() -> bool:
-    return bool(os.environ.get("KUBERNETES_SERVICE_HOST")) and Path(
-        "/var/run/secrets/kubernetes.io/serviceaccount/token"
-    ).is_file()
+    return bool(os.environ.get("KUBERNETES_SERVICE_HOST")) and (service_account_dir() / "token").is_file()
 
 
 def resolve_destination(

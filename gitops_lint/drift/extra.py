@@ -10,6 +10,7 @@ from gitops_lint.errors import UsageError
 DRIFT_MODULES = {
     "kubernetes": "the official Kubernetes client (cluster reads)",
     "jq": "Argo CD's ignoreDifferences jqPathExpressions",
+    "lupa": "Argo CD's custom health checks (Lua)",
 }
 
 

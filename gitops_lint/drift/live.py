@@ -7,10 +7,16 @@ from typing import Any, Protocol
 
 from gitops_lint.drift.destinations import Destination
 
+EVERY_KIND = "*"
+
 
 @dataclass(frozen=True)
 class Want:
-    """One LIST the audit needs: a kind in a namespace ("" for cluster-scoped or unknown scope)."""
+    """One LIST the audit needs: a kind in a namespace ("" for cluster-scoped or unknown scope).
+
+    kind EVERY_KIND asks for every other listable kind the cluster serves, in this namespace
+    (and cluster-wide), so that Extra objects of kinds no Application renders are found too.
+    """
 
     group: str
     version: str
@@ -18,6 +24,12 @@ class Want:
     namespace: str
     names: frozenset[str]  # desired object names
     apps: frozenset[str]  # Applications whose tracked objects of this kind may live here
+    # List everything, not only tracked objects: an AppProject asks for orphan warnings here.
+    unfiltered: bool = False
+
+    @property
+    def every_kind(self) -> bool:
+        return self.kind == EVERY_KIND
 
 
 GroupKey = tuple[str, str, str]  # (group, kind, namespace)
@@ -31,7 +43,10 @@ class LiveFetch:
     requests: int = 0
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
+    # What could not be done as asked (said without -v, and in the report's notifications).
+    warnings: list[str] = field(default_factory=list)
     scopes: dict[tuple[str, str], bool] = field(default_factory=dict)  # (group, kind) → namespaced
+    argocd_cm: dict[str, Any] | None = None  # the cluster's argocd-cm `data`, when asked for and readable
 
 
 class LiveSource(Protocol):

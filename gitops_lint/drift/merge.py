@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from gitops_lint.drift.model import (
+    CHANGED,
     OUT_OF_SYNC,
     ApplicationResult,
     Change,
@@ -19,7 +20,7 @@ from gitops_lint.drift.model import (
     ResourceResult,
     SourceCommit,
 )
-from gitops_lint.drift.report import SCHEMA_VERSION
+from gitops_lint.drift.reporters.json import SCHEMA_VERSION
 from gitops_lint.errors import UsageError
 
 
@@ -48,7 +49,7 @@ def _list(data: dict[str, Any], key: str) -> list[dict[str, Any]]:
 
 def _change(data: dict[str, Any]) -> Change:
     return Change(_str(data, "path"), data.get("desired"), data.get("live"), _optional(data, "manager"),
-                  _optional(data, "operation"), _optional(data, "time"))  # fmt: skip
+                  _optional(data, "operation"), _optional(data, "time"), _str(data, "reason", CHANGED))  # fmt: skip
 
 
 def _source(data: dict[str, Any]) -> SourceCommit:
@@ -62,6 +63,7 @@ def _resource(data: dict[str, Any]) -> ResourceResult:
         health=_optional(data, "health"), changes=[_change(c) for c in _list(data, "changes")],
         diff=_str(data, "diff", ""), error=_optional(data, "error"),
         sources=[_source(s) for s in _list(data, "sources")],
+        out_of_band=[_change(c) for c in _list(data, "out_of_band")], ignored_extra=_str(data, "ignored_extra", ""),
     )  # fmt: skip
 
 
@@ -71,6 +73,8 @@ def _application(data: dict[str, Any], generated_at: str) -> ApplicationResult:
         revision=_str(data, "revision", ""), sync=_str(data, "sync"), health=_str(data, "health"),
         resources=[_resource(r) for r in _list(data, "resources")], error=_optional(data, "error"),
         path=_str(data, "path", ""), audited_at=_optional(data, "audited_at") or generated_at or None,
+        orphaned=[str(item) for item in data.get("orphaned_resources") or [] if isinstance(item, str)],
+        orphan_warning=data.get("orphan_warning") is True,
     )  # fmt: skip
 
 

@@ -45,6 +45,12 @@ class ResourceKey:
         return f"{kind} {where}"
 
 
+# Why a field is reported (Change.reason).
+CHANGED = "changed"  # Git and live hold different values (or Git's field is not live)
+REMOVED = "removed from Git"  # still live, but Git dropped it since the agent applied it
+OUT_OF_BAND = "edited out of band"  # live-only, written by someone other than the agent
+
+
 @dataclass(frozen=True)
 class Change:
     """One changed field, and the managedFields entry that last wrote it (when known)."""
@@ -55,6 +61,7 @@ class Change:
     manager: str | None = None
     operation: str | None = None
     time: str | None = None
+    reason: str = CHANGED
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -64,15 +71,19 @@ class Change:
             "manager": self.manager,
             "operation": self.operation,
             "time": self.time,
+            "reason": self.reason,  # additive: changed, removed from Git, edited out of band
         }
 
     @property
     def attribution(self) -> str:
         if not self.manager:
-            return ""
+            return "edited out of band" if self.reason == OUT_OF_BAND else ""
         when = f" at {self.time}" if self.time else ""
         operation = f" ({self.operation})" if self.operation else ""
-        return f"changed by {self.manager}{operation}{when}"
+        verb = {OUT_OF_BAND: "edited out of band by", REMOVED: "removed from Git; last applied by"}.get(
+            self.reason, "changed by"
+        )
+        return f"{verb} {self.manager}{operation}{when}"
 
 
 @dataclass(frozen=True)
@@ -107,6 +118,11 @@ class ResourceResult:
     # left out of the Application's health, as Argo CD leaves them out.
     health_checked: bool = True
     sources: list[SourceCommit] = field(default_factory=list)
+    # Live-only fields someone other than the agent wrote: beside the verdict, not in it (Argo CD
+    # says Synced), unless drift.strict_ownership makes them count (then they are changes).
+    out_of_band: list[Change] = field(default_factory=list)
+    # Why an Extra resource does not make its Application OutOfSync (IgnoreExtraneous).
+    ignored_extra: str = ""
 
     @property
     def key(self) -> ResourceKey:
@@ -132,6 +148,10 @@ class ResourceResult:
             data["error"] = self.error
         if self.sources:  # additive: drifted resources whose source files were found in Git
             data["sources"] = [source.to_json() for source in self.sources]
+        if self.out_of_band:  # additive: edits beside the verdict
+            data["out_of_band"] = [change.to_json() for change in self.out_of_band]
+        if self.ignored_extra:  # additive: an Extra resource that does not count, and why
+            data["ignored_extra"] = self.ignored_extra
         return data
 
 
@@ -147,6 +167,10 @@ class ApplicationResult:
     error: str | None = None  # the whole Application could not be audited (render or cluster)
     path: str = ""
     audited_at: str | None = None  # set when merged from several runs: each app keeps its run's time
+    # Untracked top-level objects in the destination namespace (AppProject orphanedResources);
+    # `orphan_warning` when the project asks for Argo CD's OrphanedResourceWarning. Never sync.
+    orphaned: list[str] = field(default_factory=list)
+    orphan_warning: bool = False
 
     @property
     def drifted(self) -> bool:
@@ -168,6 +192,9 @@ class ApplicationResult:
             data["path"] = self.path
         if self.audited_at is not None:
             data["audited_at"] = self.audited_at
+        if self.orphaned:  # additive: AppProject orphanedResources
+            data["orphaned_resources"] = list(self.orphaned)
+            data["orphan_warning"] = self.orphan_warning
         return data
 
 

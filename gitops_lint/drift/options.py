@@ -17,6 +17,12 @@ class DriftOptions:
     kubeconfig: Path | None = None
     config_path: Path | None = None
     extra_is_drift: bool = True
+    # Out-of-band edits (live-only fields by a writer other than the agent) count as drift;
+    # also set by config drift.strict_ownership.
+    strict_ownership: bool = False
+    # "rendered": Extra objects are looked for in the kinds some Application renders; "all": in
+    # every listable kind the cluster serves (API mode; one LIST per kind and namespace).
+    extra_kinds: str | None = None  # None: config drift.extra_kinds (default "rendered")
     kustomize: str | None = None
     timeout: float = 30.0
     # Seconds the whole audit may take (time.perf_counter based): past it, no more API requests;

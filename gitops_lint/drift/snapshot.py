@@ -109,5 +109,12 @@ class LiveSnapshot:
             objects.extend(self._cache[name])
             break  # the first matching folder is this destination's
         fetch.objects = objects
+        # The snapshot is this cluster's discovery: a kind is namespaced when its objects say so.
+        for obj in objects:
+            api_version = str(obj.get("apiVersion") or "")
+            key = (api_version.split("/", 1)[0] if "/" in api_version else "", str(obj.get("kind") or ""))
+            metadata = obj.get("metadata")
+            namespaced = isinstance(metadata, dict) and bool(metadata.get("namespace"))
+            fetch.scopes[key] = fetch.scopes.get(key, False) or namespaced
         fetch.seconds = time.perf_counter() - started
         return fetch

@@ -1,37 +1,33 @@
-"""ApplicationSet expansion: the Applications a list/cluster/matrix generator would produce.
+"""The Applications ApplicationSets generate, for the estate and the rules, once per run.
 
 The Argo CD rules check what reaches the cluster, and for an ApplicationSet that is the
-Applications it generates. Where the template is static enough (only `{{param}}` or
-`{{.param}}` substitutions of generator parameters known from the repo), each generated
-Application is checked as if it were committed, with findings on the template's lines; where
-it is not (git/SCM/pull-request generators, template functions, templatePatch, clusters that
-are registered only in Argo CD), a `--verbose` note says so.
+Applications it generates. `gitops_lint.appset` expands it as Argo CD does (generators, Go
+templates or fasttemplate, templatePatch); each generated Application is checked as if it
+were committed, with findings on the ApplicationSet's lines. When a generator's parameters
+only Argo CD can know, the template stands for the Applications it generates (symbolic: the
+declarative policies check it, a field holding `{{...}}` left alone); the rules about
+ApplicationSets themselves are in rules/appset.py.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
+from gitops_lint.appset.expand import Expansion, Settings, expand
+from gitops_lint.appset.generators import (
+    CLUSTER_SECRET_LABEL,
+    Cluster,
+    cluster_from_secret,
+    flatten,
+)
+from gitops_lint.appset.tree import CheckedOutTree, checked_out_tree, git_remotes, owns_repo
 from gitops_lint.context import CheckContext
 from gitops_lint.environments import is_argocd_application, resolve_environment
 from gitops_lint.model import Resource
-
-CLUSTER_SECRET_LABEL = "argocd.argoproj.io/secret-type"
-LOCAL_CLUSTER = {"name": "in-cluster", "server": "https://kubernetes.default.svc"}
-MAX_GENERATED = 500  # a generator listing more is expanded only this far
-_FAST_PARAM = re.compile(r"\{\{\s*([A-Za-z0-9_][\w.\-/]*)\s*\}\}")
-_GO_PARAM = re.compile(r"\{\{-?\s*\.([A-Za-z0-9_][\w.\-/]*)\s*-?\}\}")
-
-Params = dict[str, Any]
-
-
-class NotExpandable(Exception):
-    """Why an ApplicationSet (or one of its elements) cannot be expanded statically."""
 
 
 @dataclass(frozen=True)
@@ -42,6 +38,7 @@ class GeneratedApplication:
     prefix: tuple[str | int, ...]  # where the Application's fields live in the ApplicationSet
     suffix: str  # appended to finding messages: which ApplicationSet and generator element
     params: Mapping[str, Any]
+    symbolic: bool = False  # the template standing for Applications whose parameters are unknown
 
 
 @dataclass(frozen=True)
@@ -58,8 +55,11 @@ def is_application_set(resource: Resource) -> bool:
     return resource.kind == "ApplicationSet" and resource.api_version.startswith("argoproj.io/")
 
 
-def argocd_applications(ctx: CheckContext, include_generated: bool = True) -> Iterator[ApplicationView]:
-    """Every Application that reaches the cluster, committed ones first."""
+def argocd_applications(
+    ctx: CheckContext, include_generated: bool = True
+) -> Iterator[ApplicationView]:
+    """Every Application that reaches the cluster, committed ones first. Symbolic templates are
+    left out: these rules read fields (paths, revisions) that depend on the unknown parameters."""
     sets = []
     for resource in ctx.checked_resources():
         if is_argocd_application(resource.doc):
@@ -68,79 +68,124 @@ def argocd_applications(ctx: CheckContext, include_generated: bool = True) -> It
             sets.append(resource)
     for appset in sets:
         for generated in generated_applications(appset, ctx):
-            yield ApplicationView(generated.resource, generated.prefix, generated.suffix, True)
+            if not generated.symbolic:
+                yield ApplicationView(generated.resource, generated.prefix, generated.suffix, True)
 
 
 @dataclass
 class _RunCache:
-    """Expansions of the current run: asked for once per policy per ApplicationSet, noted once.
+    """Expansions of the current run: asked for once per policy per ApplicationSet.
 
     Only the latest CheckContext is kept, so a long-lived process holds one repo at most.
     """
 
     ctx: CheckContext | None = None
-    expanded: dict[int, tuple[Resource, list[GeneratedApplication]]] = field(default_factory=dict)
+    expanded: dict[int, tuple[Resource, Expansion, list[GeneratedApplication]]] = field(
+        default_factory=dict
+    )
+    tree: CheckedOutTree | None = None
 
 
 _cache = _RunCache()
 
 
-def generated_applications(appset: Resource, ctx: CheckContext) -> list[GeneratedApplication]:
+def _for_run(ctx: CheckContext) -> _RunCache:
     if _cache.ctx is not ctx:
         _cache.ctx = ctx
         _cache.expanded = {}
-    cached = _cache.expanded.get(id(appset))
+        _cache.tree = None
+    return _cache
+
+
+def expansion_of(
+    appset: Resource, ctx: CheckContext
+) -> tuple[Expansion, list[GeneratedApplication]]:
+    cache = _for_run(ctx)
+    cached = cache.expanded.get(id(appset))
     if cached is not None and cached[0] is appset:
-        return cached[1]
-    result = _expand(appset, ctx)
-    _cache.expanded[id(appset)] = (appset, result)
-    return result
+        return cached[1], cached[2]
+    settings = Settings.from_config(ctx.config.raw.get("applicationsets"))
+    in_repo = _repo_clusters(ctx)
+    expansion = expand(
+        appset.doc,
+        tree=_tree(ctx),
+        clusters=(*in_repo, *settings.clusters),
+        has_cluster_secrets=bool(in_repo),
+        settings=settings,
+    )
+    generated = [_generated(appset, item.application, item.params, ctx, item.symbolic)
+                 for item in expansion.applications]  # fmt: skip
+    _note(appset, expansion, ctx)
+    cache.expanded[id(appset)] = (appset, expansion, generated)
+    return expansion, generated
 
 
-def _expand(appset: Resource, ctx: CheckContext) -> list[GeneratedApplication]:
-    spec = appset.doc.get("spec")
-    where = f"ApplicationSet {appset.display.split(' ', 1)[-1]} ({appset.path}:{appset.line})"
-    if not isinstance(spec, dict) or not isinstance(spec.get("template"), dict):
-        return []
-    if spec.get("templatePatch"):
-        ctx.note(f"{where}: has a templatePatch; its Applications are not checked by the Argo CD rules")
-        return []
-    generators = spec.get("generators")
-    if not isinstance(generators, list) or not generators:
-        return []
-    go_template = spec.get("goTemplate") is True
-    params_list: list[Params] = []
-    for generator in generators:
-        try:
-            params_list.extend(generator_params(generator, ctx))
-        except NotExpandable as reason:
-            ctx.note(f"{where}: {reason}; the Applications it generates are not checked by the Argo CD rules")
-            return []
+def generated_applications(appset: Resource, ctx: CheckContext) -> list[GeneratedApplication]:
+    return expansion_of(appset, ctx)[1]
+
+
+def where(appset: Resource) -> str:
+    return f"ApplicationSet {appset.display.split(' ', 1)[-1]} ({appset.path}:{appset.line})"
+
+
+def _note(appset: Resource, expansion: Expansion, ctx: CheckContext) -> None:
+    if expansion.status == "symbolic":
+        ctx.note(
+            f"{where(appset)}: {expansion.reason}; its template is checked as every Application it "
+            "generates, fields that depend on the parameters left out"
+        )
+    if expansion.capped:
+        kept = len(expansion.applications) + len(expansion.failures)
+        ctx.note(
+            f"{where(appset)}: generates more than {kept} Applications; only the first {kept} are "
+            "checked (applicationsets.max_generated in .gitops-lint.yaml)"
+        )
+
+
+def _repo_clusters(ctx: CheckContext) -> tuple[Cluster, ...]:
     out = []
-    skipped = 0
-    for params in params_list[:MAX_GENERATED]:
-        try:
-            template = substitute(spec["template"], params, go_template)
-        except NotExpandable as reason:
-            skipped += 1
-            if skipped == 1:
-                ctx.note(f"{where}: {reason}; such Applications are not checked by the Argo CD rules")
-            continue
-        out.append(_generated(appset, template, params, ctx))
-    if len(params_list) > MAX_GENERATED:
-        ctx.note(f"{where}: generates {len(params_list)} Applications; only the first {MAX_GENERATED} are checked")
-    return out
+    for resource in ctx.resources:
+        if resource.kind == "Secret" and resource.labels.get(CLUSTER_SECRET_LABEL) == "cluster":
+            cluster = cluster_from_secret(resource.doc)
+            if cluster is not None:
+                out.append(cluster)
+    return tuple(out)
 
 
-def _generated(appset: Resource, template: dict[str, Any], params: Params, ctx: CheckContext) -> GeneratedApplication:
-    metadata = dict(template.get("metadata") or {})
-    metadata.setdefault("namespace", appset.namespace or "argocd")
-    doc = {
-        "apiVersion": appset.api_version,
-        "kind": "Application",
-        "metadata": metadata,
-        "spec": template.get("spec") or {},
-    }
+def _tree(ctx: CheckContext) -> CheckedOutTree:
+    cache = _for_run(ctx)
+    if cache.tree is None:
+        cache.tree = checked_out_tree(
+            ctx.root,
+            tuple(f.path for f in ctx.files.files),
+            lambda url, paths: _is_this_repo(ctx, url, paths),
+            use_git=ctx.files.from_git,
+        )
+    return cache.tree
+
+
+@lru_cache(maxsize=32)
+def _git_remotes(root: Path) -> frozenset[str]:
+    return git_remotes(root)
+
+
+def is_this_repo_url(ctx: CheckContext, url: str, paths: Sequence[str]) -> bool:
+    """Does `url` name the checked repo? `paths` are what is read there (for repos without remotes)."""
+    return _is_this_repo(ctx, url, paths)
+
+
+def _is_this_repo(ctx: CheckContext, url: str, paths: Sequence[str]) -> bool:
+    remotes = _git_remotes(ctx.root) if ctx.files.from_git else frozenset()
+    return owns_repo(ctx.root, remotes, ctx.files.directories, url, paths)
+
+
+def _generated(
+    appset: Resource,
+    doc: dict[str, Any],
+    params: Mapping[str, Any],
+    ctx: CheckContext,
+    symbolic: bool,
+) -> GeneratedApplication:
     resource = Resource(
         doc=doc,
         path=appset.path,
@@ -150,211 +195,26 @@ def _generated(appset: Resource, template: dict[str, Any], params: Params, ctx: 
         environment=resolve_environment(ctx.config, appset.path, doc) or appset.environment,
         rendered_from=appset.rendered_from,
     )
-    shown = ", ".join(f"{k}={v}" for k, v in _describe(params).items())
-    suffix = f" (generated by ApplicationSet {appset.name}" + (f" for {shown})" if shown else ")")
-    return GeneratedApplication(resource, ("spec", "template"), suffix, params)
+    if symbolic:
+        suffix = f" (every Application ApplicationSet {appset.name} generates)"
+    else:
+        shown = ", ".join(f"{k}={v}" for k, v in describe(params).items())
+        suffix = f" (generated by ApplicationSet {appset.name}" + (
+            f" for {shown})" if shown else ")"
+        )
+    return GeneratedApplication(resource, ("spec", "template"), suffix, params, symbolic)
 
 
-def _describe(params: Mapping[str, Any]) -> dict[str, str]:
+_NOISE = ("Normalized", "segments", "metadata.annotations", "values.")
+
+
+def describe(params: Mapping[str, Any]) -> dict[str, str]:
     """The few parameters that tell generated Applications apart, for messages."""
     out: dict[str, str] = {}
-    for key, value in params.items():
-        if key in ("nameNormalized", "metadata", "values") or isinstance(value, (dict, list)):
+    for key, value in flatten(params).items():
+        if any(part in key for part in _NOISE) or "[" in key or value in ("", None):
             continue
-        if value in (None, ""):
-            continue
-        out[key] = str(value)
+        out[key] = value
         if len(out) >= 3:
             break
     return out
-
-
-# --- generators ---------------------------------------------------------------------------------
-
-
-def generator_params(generator: Any, ctx: CheckContext) -> list[Params]:
-    """The parameter sets one generator yields; NotExpandable when only Argo CD could know."""
-    if not isinstance(generator, dict) or len(generator) < 1:
-        raise NotExpandable("a generator is not a mapping")
-    kinds = [k for k in generator if k not in ("selector", "template", "values")]
-    if len(kinds) != 1:
-        raise NotExpandable(f"generator with keys {sorted(generator)} is not understood")
-    kind = kinds[0]
-    body = generator[kind]
-    if generator.get("template"):
-        raise NotExpandable(f"{kind} generator overrides the template")
-    if kind == "list":
-        params = _list_params(body)
-    elif kind == "clusters":
-        params = _cluster_params(body, ctx)
-    elif kind == "matrix":
-        params = _matrix_params(body, ctx)
-    else:
-        raise NotExpandable(f"{kind} generator needs Argo CD (or the network) to expand")
-    selector = generator.get("selector")
-    if isinstance(selector, dict) and selector:
-        params = [p for p in params if _selector_holds(selector, _flat_all(p))]
-    return params
-
-
-def _list_params(body: Any) -> list[Params]:
-    if not isinstance(body, dict):
-        raise NotExpandable("list generator is not a mapping")
-    if body.get("elementsYaml"):
-        raise NotExpandable("list generator uses elementsYaml")
-    elements = body.get("elements")
-    if not isinstance(elements, list):
-        raise NotExpandable("list generator has no elements")
-    out = []
-    for element in elements:
-        if not isinstance(element, dict):
-            raise NotExpandable("list generator element is not a mapping")
-        out.append(dict(element))
-    return out
-
-
-def _secret_value(secret: Mapping[str, Any], key: str) -> str | None:
-    string_data = secret.get("stringData")
-    if isinstance(string_data, dict) and isinstance(string_data.get(key), str):
-        return str(string_data[key])
-    data = secret.get("data")
-    if isinstance(data, dict) and isinstance(data.get(key), str):
-        try:
-            return base64.b64decode(data[key], validate=True).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError):
-            return None
-    return None
-
-
-def _cluster_params(body: Any, ctx: CheckContext) -> list[Params]:
-    body = body if isinstance(body, dict) else {}
-    secrets = [
-        r for r in ctx.resources
-        if r.kind == "Secret" and r.labels.get(CLUSTER_SECRET_LABEL) == "cluster"
-    ]  # fmt: skip
-    selector = body.get("selector") if isinstance(body.get("selector"), dict) else {}
-    values = body.get("values") if isinstance(body.get("values"), dict) else {}
-    if not secrets:
-        raise NotExpandable(
-            "clusters generator: no Argo CD cluster Secrets in the repo (clusters registered with "
-            "`argocd cluster add` live only in Argo CD)"
-        )
-    out: list[Params] = []
-    if not selector:
-        # Argo CD adds its own cluster when no selector narrows the list.
-        out.append({**LOCAL_CLUSTER, "nameNormalized": LOCAL_CLUSTER["name"],
-                    "metadata": {"labels": {}, "annotations": {}}, "values": dict(values)})  # fmt: skip
-    for secret in secrets:
-        name = _secret_value(secret.doc, "name") or secret.name
-        server = _secret_value(secret.doc, "server")
-        if server is None:
-            raise NotExpandable(f"clusters generator: cluster Secret {secret.name} has no readable server")
-        labels = {str(k): str(v) for k, v in secret.labels.items()}
-        if selector and not _selector_holds(selector, labels):
-            continue
-        annotations = {str(k): str(v) for k, v in secret.annotations.items()}
-        out.append({
-            "name": name,
-            "nameNormalized": re.sub(r"[^a-z0-9.-]", "-", name.lower()),
-            "server": server,
-            "project": _secret_value(secret.doc, "project") or "",
-            "metadata": {"labels": labels, "annotations": annotations},
-            "values": dict(values),
-        })  # fmt: skip
-    return out
-
-
-def _matrix_params(body: Any, ctx: CheckContext) -> list[Params]:
-    children = body.get("generators") if isinstance(body, dict) else None
-    if not isinstance(children, list) or len(children) != 2:
-        raise NotExpandable("matrix generator without exactly two generators")
-    left = generator_params(children[0], ctx)
-    right = generator_params(children[1], ctx)
-    # A child that reads the other's parameters (`path: '{{path}}'`) needs Argo CD's ordering.
-    for child in children:
-        if "{{" in repr(child):
-            raise NotExpandable("matrix generator whose child uses parameters of the other")
-    return [_merge(a, b) for a in left for b in right]
-
-
-def _merge(left: Params, right: Params) -> Params:
-    out = dict(left)
-    for key, value in right.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _merge(out[key], value)
-        else:
-            out[key] = value
-    return out
-
-
-def _flat_all(params: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
-    out: dict[str, str] = {}
-    for key, value in params.items():
-        if isinstance(value, Mapping):
-            out.update(_flat_all(value, f"{prefix}{key}."))
-        else:
-            out[f"{prefix}{key}"] = str(value)
-    return out
-
-
-def _selector_holds(selector: Mapping[str, Any], labels: Mapping[str, str]) -> bool:
-    match_labels = selector.get("matchLabels")
-    if isinstance(match_labels, dict):
-        for key, value in match_labels.items():
-            if labels.get(str(key)) != str(value):
-                return False
-    expressions = selector.get("matchExpressions")
-    for item in expressions if isinstance(expressions, list) else ():
-        if not isinstance(item, dict):
-            continue
-        key = str(item.get("key"))
-        values = [str(v) for v in item.get("values") or ()]
-        operator = item.get("operator")
-        present = key in labels
-        if operator == "In" and not (present and labels[key] in values):
-            return False
-        if operator == "NotIn" and present and labels[key] in values:
-            return False
-        if operator == "Exists" and not present:
-            return False
-        if operator == "DoesNotExist" and present:
-            return False
-    return True
-
-
-# --- templates ----------------------------------------------------------------------------------
-
-
-def _param(params: Params, name: str) -> Any:
-    if name in params:  # fasttemplate keys may contain dots (`metadata.labels.env`)
-        return params[name]
-    value: Any = params
-    for step in name.split("."):
-        if not isinstance(value, dict) or step not in value:
-            raise NotExpandable(f"template parameter {{{{{name}}}}} is not set by the generator")
-        value = value[step]
-    return value
-
-
-def substitute(node: Any, params: Params, go_template: bool) -> Any:
-    """The template with every `{{param}}` replaced; NotExpandable for anything dynamic."""
-    if isinstance(node, dict):
-        return {substitute(k, params, go_template): substitute(v, params, go_template) for k, v in node.items()}
-    if isinstance(node, list):
-        return [substitute(item, params, go_template) for item in node]
-    if not isinstance(node, str) or "{{" not in node:
-        return node
-    pattern = _GO_PARAM if go_template else _FAST_PARAM
-
-    def replace(match: re.Match[str]) -> str:
-        value = _param(params, match.group(1))
-        if isinstance(value, (dict, list)):
-            raise NotExpandable(f"template parameter {{{{{match.group(1)}}}}} is not a scalar")
-        if isinstance(value, bool):
-            return "true" if value else "false"
-        return str(value)
-
-    result = pattern.sub(replace, node)
-    if "{{" in result:
-        raise NotExpandable(f"template expression in {node!r} is more than a parameter")
-    return result

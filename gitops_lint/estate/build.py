@@ -117,7 +117,9 @@ def build_estate(ctx: CheckContext, resources: Iterable[Resource] | None = None)
     for appset in appsets:
         where = f"{appset.path}:{appset.line}"
         applications.extend(
-            _application(ctx, generated.resource, files, where) for generated in generated_applications(appset, ctx)
+            _application(ctx, generated.resource, files, where)
+            for generated in generated_applications(appset, ctx)
+            if not generated.symbolic  # a template standing for unknown parameters deploys nowhere known
         )
     return Estate(tuple(applications), tuple(flux))
 

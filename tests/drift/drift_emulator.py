@@ -212,7 +212,9 @@ def _handler(emulator: Emulator) -> type[BaseHTTPRequestHandler]:
             url = urlparse(self.path)
             query = parse_qs(url.query)
             emulator.requests.append(Request(url.path, query, self.headers.get("Authorization")))
-            if emulator.token and self.headers.get("Authorization") != f"Bearer {emulator.token}":
+            # The auth scheme is case-insensitive (RFC 7235); the in-cluster loader sends "bearer".
+            scheme, _, credentials = (self.headers.get("Authorization") or "").partition(" ")
+            if emulator.token and (scheme.lower() != "bearer" or credentials != emulator.token):
                 self._status(401, "Unauthorized", "Unauthorized")
                 return
             if url.path in emulator.bodies:
@@ -297,12 +299,21 @@ def _handler(emulator: Emulator) -> type[BaseHTTPRequestHandler]:
 
 
 @contextmanager
-def serve(emulator: Emulator) -> Iterator[Emulator]:
+def serve(emulator: Emulator, tls: tuple[Path, Path] | None = None) -> Iterator[Emulator]:
+    """Serve `emulator` on 127.0.0.1; with `tls` (certificate, key) over HTTPS, as a real API server."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(emulator))
     server.daemon_threads = True
+    scheme = "http"
+    if tls is not None:
+        import ssl
+
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(str(tls[0]), str(tls[1]))
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+        scheme = "https"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    emulator.url = f"http://127.0.0.1:{server.server_address[1]}"
+    emulator.url = f"{scheme}://127.0.0.1:{server.server_address[1]}"
     try:
         yield emulator
     finally:

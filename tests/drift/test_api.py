@@ -282,3 +282,97 @@ def test_forbidden_is_not_retried(tmp_path: Path, emulator: Emulator) -> None:
     emulator.faults = {"configmaps": Fault(status=403)}
     _audit(tmp_path, emulator, [configmap("a")])
     assert _configmap_lists(emulator) == 1
+
+
+def test_extras_of_every_listable_kind_with_requests_per_kind_and_namespace(tmp_path: Path, emulator: Emulator) -> None:
+    # Git renders Deployments only; a tracked Ingress and a tracked ClusterRole were left behind.
+    deploys = [deployment(name="api", namespace=ns) for ns in ("prod", "dev")]
+    ingress = {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": {"name": "old", "namespace": "dev"},
+               "spec": {"rules": []}}
+    role = {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": {"name": "old-reader"},
+            "rules": []}
+    emulator.add(*(live_of(d, app=f"api-{d['metadata']['namespace']}") for d in deploys), live_of(ingress, app=None),
+                 live_of(role, app="api-prod"))
+    emulator.objects[2]["metadata"]["annotations"]["argocd.argoproj.io/tracking-id"] = (
+        "api-dev:networking.k8s.io/Ingress:dev/old")  # annotation tracking: no label to select on
+    repo = write(tmp_path / "repo", {
+        "apps/prod/d.yaml": dump(deploys[0]), "apps/dev/d.yaml": dump(deploys[1]),
+        "argocd/prod.yaml": application("api-prod", "apps/prod", namespace="prod", server=emulator.url),
+        "argocd/dev.yaml": application("api-dev", "apps/dev", namespace="dev", server=emulator.url),
+    })
+    kubeconfig = write_kubeconfig(tmp_path / "kubeconfig", {"emulated": emulator.url})
+    before = json.loads(run_cli("drift", str(repo), "--kubeconfig", str(kubeconfig), "--format", "json").stdout)
+    assert before["summary"]["extra"] == 0  # only Deployments were listed
+    emulator.requests.clear()
+    result = run_cli("drift", str(repo), "--kubeconfig", str(kubeconfig), "--format", "json", "--extra-kinds", "all")
+    report = json.loads(result.stdout)
+    extras = {(app["name"], r["kind"], r["name"]) for app in report["applications"] for r in app["resources"]
+              if r["status"] == "Extra"}
+    assert extras == {("api-dev", "Ingress", "old"), ("api-prod", "ClusterRole", "old-reader")}
+    assert result.exit_code == 1
+    namespaced = sum(1 for r in emulator.resources if r.namespaced)
+    cluster = len(emulator.resources) - namespaced
+    # Discovery (2) + every namespaced kind x 2 namespaces + every cluster-scoped kind once.
+    assert len(emulator.requests) == report["summary"]["requests"] == 2 + namespaced * 2 + cluster
+
+
+def test_orphan_warnings_list_the_watched_namespace_unfiltered(tmp_path: Path, emulator: Emulator) -> None:
+    deploy = deployment()
+    emulator.add(live_of(deploy), configmap("hand-made"))  # the ConfigMap carries no tracking at all
+    project = {"apiVersion": "argoproj.io/v1alpha1", "kind": "AppProject", "metadata": {"name": "default"},
+               "spec": {"orphanedResources": {"warn": True}}}
+    repo = write(tmp_path / "repo", {
+        "apps/prod/all.yaml": dump(deploy, configmap("api-config")),
+        "argocd/project.yaml": dump(project),
+        "argocd/prod.yaml": application("api-prod", "apps/prod", namespace="prod", server=emulator.url),
+    })
+    kubeconfig = write_kubeconfig(tmp_path / "kubeconfig", {"emulated": emulator.url})
+    report = json.loads(run_cli("drift", str(repo), "--kubeconfig", str(kubeconfig), "--format", "json").stdout)
+    [app] = report["applications"]
+    assert app["orphaned_resources"] == ["ConfigMap prod/hand-made"] and app["orphan_warning"] is True
+    lists = [r for r in emulator.requests if r.path.endswith(("/configmaps", "/deployments"))]
+    assert lists and all("labelSelector" not in r.query for r in lists)
+
+
+def test_a_kind_the_sweep_cannot_list_costs_its_extras_and_is_said(tmp_path: Path, emulator: Emulator) -> None:
+    deploy = deployment()
+    emulator.add(live_of(deploy))
+    emulator.faults["ingresses"] = Fault(status=403)
+    code, report, _ = _audit(tmp_path, emulator, [deploy], "--extra-kinds", "all")
+    assert code == 0 and set(_statuses(report).values()) == {"Synced"}
+    [warning] = [n["message"] for n in report["notifications"] if "not listed for Extra objects" in n["message"]]
+    assert "Ingress" in warning and "403" in warning
+
+
+def test_argocd_cm_from_the_cluster_when_the_repo_has_none(tmp_path: Path, emulator: Emulator) -> None:
+    deploy = deployment(replicas=2)
+    emulator.add(edit(live_of(deploy), "/spec/replicas", 7, manager="kube-controller-manager", subresource="scale"))
+    path = "/api/v1/namespaces/argocd/configmaps/argocd-cm"
+    emulator.bodies[path] = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "argocd-cm"},
+                             "data": {"resource.customizations.ignoreDifferences.apps_Deployment":
+                                      "jsonPointers:\n- /spec/replicas\n"}}
+    code, _, _ = _audit(tmp_path / "a", emulator, [deploy])
+    assert code == 1 and path not in [r.path for r in emulator.requests]  # not asked: not read
+    config = tmp_path / "config.yaml"
+    config.write_text("drift:\n  argocd_namespace: argocd\n")
+    code, report, stderr = _audit(tmp_path / "b", emulator, [deploy], "--config", str(config))
+    assert code == 0 and set(_statuses(report).values()) == {"Synced"}
+    assert "Argo CD settings read from" in stderr and "argocd/argocd-cm" in stderr
+
+
+def test_cluster_scoped_kinds_are_listed_once_whatever_the_namespaces(tmp_path: Path, emulator: Emulator) -> None:
+    roles = [{"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": {"name": f"r-{ns}"},
+              "rules": []} for ns in ("prod", "dev")]
+    emulator.add(live_of(roles[0], app="api-prod"), live_of(roles[1], app="api-dev"))
+    files = {"apps/prod/r.yaml": dump(roles[0]), "apps/dev/r.yaml": dump(roles[1])}
+    apps = {"api-prod": ("apps/prod", "prod"), "api-dev": ("apps/dev", "dev")}
+    repo_files = {**files, **{f"argocd/{n}.yaml": application(n, p, namespace=ns, server=emulator.url)
+                              for n, (p, ns) in apps.items()}}
+    repo = write(tmp_path / "repo", repo_files)
+    kubeconfig = write_kubeconfig(tmp_path / "kubeconfig", {"emulated": emulator.url})
+    result = run_cli("drift", str(repo), "--kubeconfig", str(kubeconfig), "--format", "json")
+    report = json.loads(result.stdout)
+    assert result.exit_code == 0, result.output
+    assert {(r["namespace"], r["status"]) for app in report["applications"] for r in app["resources"]} == {("", "Synced")}
+    assert [r.path for r in emulator.requests if r.path.endswith("clusterroles")] == [
+        "/apis/rbac.authorization.k8s.io/v1/clusterroles"]

@@ -89,20 +89,48 @@ def test_server_defaults_are_not_drift_even_when_a_person_owns_them(path: str, v
     assert paths(desired, live) == []
 
 
-def test_non_default_live_only_value_by_a_person_is_drift() -> None:
+def test_live_only_value_by_a_person_is_an_out_of_band_edit_not_drift() -> None:
+    # Argo CD's legacy diff predicts live from Git and last-applied; a field neither holds is
+    # left alone (Synced). The edit is still reported, beside the verdict, with who and when.
     desired = deployment()
     live = edit(live_of(desired), "/spec/revisionHistoryLimit", 2)
-    assert paths(desired, live) == ["/spec/revisionHistoryLimit"]
+    outcome = compare(desired, live, [])
+    assert outcome.changes == [] and outcome.diff == ""
+    [edit_seen] = outcome.out_of_band
+    assert (edit_seen.path, edit_seen.live, edit_seen.manager, edit_seen.time) == (
+        "/spec/revisionHistoryLimit", 2, "kubectl-edit", "2026-11-24T21:17:05Z")
+    assert edit_seen.attribution == "edited out of band by kubectl-edit (Update) at 2026-11-24T21:17:05Z"
 
 
-def test_removed_field_added_by_a_person_is_drift_with_attribution() -> None:
+def test_strict_ownership_makes_out_of_band_edits_count() -> None:
     desired = deployment()
-    live = live_of(desired)
-    live = edit(live, "/spec/template/spec/containers/0/env", [{"name": "DEBUG", "value": "1"}])
-    [change] = compare(desired, live, []).changes
+    live = edit(live_of(desired), "/spec/template/spec/containers/0/env", [{"name": "DEBUG", "value": "1"}])
+    assert compare(desired, live, []).changes == []
+    outcome = compare(desired, live, [], strict_ownership=True)
+    [change] = outcome.changes
     assert change.path == "/spec/template/spec/containers/0/env"
     assert change.desired is None and change.live == [{"name": "DEBUG", "value": "1"}]
-    assert change.manager == "kubectl-edit"
+    assert change.manager == "kubectl-edit" and outcome.out_of_band == []
+    assert "DEBUG" in outcome.diff
+
+
+def test_extra_list_item_from_a_person_is_out_of_band() -> None:
+    desired = deployment()
+    live = live_of(desired)
+    live["spec"]["template"]["spec"]["containers"].append({"name": "debug", "image": "busybox"})
+    live["metadata"]["managedFields"].append(
+        entry("kubectl-edit", {"spec": {"template": {"spec": {"containers": [{"name": "debug", "image": "busybox"}]}}}})
+    )
+    outcome = compare(desired, live, [])
+    assert outcome.changes == []
+    assert {c.path for c in outcome.out_of_band} == {"/spec/template/spec/containers/1/image",
+                                                     "/spec/template/spec/containers/1/name"}
+    assert paths_strict(desired, live) == ["/spec/template/spec/containers/1/name",
+                                           "/spec/template/spec/containers/1/image"]
+
+
+def paths_strict(desired: dict[str, Any], live: dict[str, Any]) -> list[str]:
+    return [change.path for change in compare(desired, live, [], strict_ownership=True).changes]
 
 
 @pytest.mark.parametrize("manager", ["argocd-controller", "kube-controller-manager", "my-operator"])
@@ -118,16 +146,6 @@ def test_live_only_field_without_managed_fields_is_not_drift() -> None:
     live["spec"]["minReadySeconds"] = 5
     del live["metadata"]["managedFields"]
     assert paths(desired, live) == []  # Argo CD's rule: no evidence of an edit, no drift
-
-
-def test_extra_list_item_from_a_person_is_drift() -> None:
-    desired = deployment()
-    live = live_of(desired)
-    live["spec"]["template"]["spec"]["containers"].append({"name": "debug", "image": "busybox"})
-    live["metadata"]["managedFields"].append(
-        entry("kubectl-edit", {"spec": {"template": {"spec": {"containers": [{"name": "debug", "image": "busybox"}]}}}})
-    )
-    assert paths(desired, live) == ["/spec/template/spec/containers/1"]
 
 
 def test_list_items_match_by_name_not_position() -> None:

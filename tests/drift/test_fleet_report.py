@@ -365,3 +365,17 @@ def test_source_files_are_found_in_every_manifest_style(tmp_path: Path) -> None:
                      ("ConfigMap", "from-flow"): ["apps/a/flow.yaml"],
                      ("Deployment", "prod-api"): ["apps/a/block.yaml"],  # namePrefix
                      ("Service", "prod-web-v2"): ["base/svc.yaml"]}  # a base outside the app's path
+
+
+def test_every_drift_format_is_one_module_named_once() -> None:
+    # Issue 14 item 9: the reporters are a family like check's; a format is one module and one line.
+    import importlib
+    import pkgutil
+
+    from gitops_lint.cli import _DRIFT_FORMATS
+    from gitops_lint.drift import reporters
+
+    modules = {info.name for info in pkgutil.iter_modules(reporters.__path__)} - {"lines"}
+    assert modules == set(reporters.DRIFT_REPORTER_BY_NAME) and _DRIFT_FORMATS == reporters.DRIFT_FORMATS
+    for name, module in reporters.DRIFT_REPORTER_BY_NAME.items():
+        assert reporters.drift_reporter_for(name) is getattr(importlib.import_module(module), f"render_{name}")

@@ -84,7 +84,7 @@ def test_every_status_in_json(drifted: tuple[Path, Path]) -> None:
     deploy = _by_name(report)["Deployment/api"]
     assert deploy["changes"] == [{"path": "/spec/template/spec/containers/0/image", "desired": "repo/api:v1",
                                   "live": "repo/api:v2", "manager": "kubectl-edit", "operation": "Update",
-                                  "time": "2026-11-24T21:17:05Z"}]
+                                  "time": "2026-11-24T21:17:05Z", "reason": "changed"}]
     assert deploy["diff"].startswith("--- git\n+++ live\n") and deploy["health"] == "Healthy"
     assert _by_name(report)["ConfigMap/api-config"]["health"] == "Missing"
     assert report["summary"].pop("seconds") >= 0
@@ -105,7 +105,7 @@ def test_json_matches_the_contract_keys(drifted: tuple[Path, Path]) -> None:
     assert contract <= set(app) <= contract | {"path", "error", "audited_at"}
     for resource in app["resources"]:
         contract = {"group", "version", "kind", "namespace", "name", "status", "health", "changes", "diff"}
-        assert contract <= set(resource) <= contract | {"error", "sources"}
+        assert contract <= set(resource) <= contract | {"error", "sources", "out_of_band", "ignored_extra"}
 
 
 @pytest.mark.parametrize("fmt", ["text", "json", "junit", "markdown", "html", "openmetrics"])
@@ -222,13 +222,22 @@ def test_ignore_differences_from_the_application_and_from_config(tmp_path: Path)
     assert code == 0 and _by_name(report)["Deployment/api"]["status"] == "Synced"
 
 
-def test_agent_managers_from_config(tmp_path: Path) -> None:
+def test_out_of_band_edit_is_beside_the_verdict_unless_strict(tmp_path: Path) -> None:
     deploy = deployment()
     live = edit(live_of(deploy), "/spec/minReadySeconds", 30, manager="platform-bot")
     repo = _repo(tmp_path, [deploy])
     snapshot = _snapshot(tmp_path, [live])
+    code, report = _drift(repo, snapshot)
+    resource = _by_name(report)["Deployment/api"]
+    assert code == 0 and resource["status"] == "Synced" and resource["changes"] == []
+    assert [(c["path"], c["manager"], c["reason"]) for c in resource["out_of_band"]] == [
+        ("/spec/minReadySeconds", "platform-bot", "edited out of band")]
+    text = run_cli("drift", str(repo), "--live-snapshot", str(snapshot)).stdout
+    assert "edited out of band by platform-bot (Update) at 2026-11-24T21:17:05Z" in text
+    assert _drift(repo, snapshot, "--strict-ownership")[0] == 1
+    (repo / ".gitops-lint.yaml").write_text("drift:\n  strict_ownership: true\n")
     assert _drift(repo, snapshot)[0] == 1
-    (repo / ".gitops-lint.yaml").write_text("drift:\n  agent_managers: [platform-bot]\n")
+    (repo / ".gitops-lint.yaml").write_text("drift:\n  strict_ownership: true\n  agent_managers: [platform-bot]\n")
     assert _drift(repo, snapshot)[0] == 0
 
 
@@ -284,7 +293,8 @@ def test_applicationset_list_generator_with_a_static_template(tmp_path: Path) ->
         ("api-prod", "prod", "https://prod.example.com", "Synced"),
         ("api-stage", "stage", "https://stage.example.com", "Synced"),
     ]
-    assert "clusters generator needs a cluster or SCM; skipped" in result.stderr
+    assert "clusters generator: no Argo CD cluster Secrets in the repo" in result.stderr
+    assert "those Applications are skipped" in result.stderr
 
 
 def test_app_filter_and_unknown_app(drifted: tuple[Path, Path]) -> None:
@@ -417,3 +427,97 @@ def test_destination_filter_and_in_cluster_mapping(tmp_path: Path) -> None:
     outside = resolve_destination("https://prod.example.com", "", None, mapped, index, in_cluster=False)
     assert outside.error and "in a pod" in outside.error
     assert resolve_destination("https://kubernetes.default.svc", "", None, {}, index, in_cluster=True).in_cluster
+
+
+def test_scope_comes_from_the_cluster_or_the_repo_crds_never_a_kind_list(tmp_path: Path) -> None:
+    crd = {"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+           "metadata": {"name": "gadgets.example.com"},
+           "spec": {"group": "example.com", "scope": "Cluster", "names": {"kind": "Gadget", "plural": "gadgets"}}}
+    gadget = {"apiVersion": "example.com/v1", "kind": "Gadget", "metadata": {"name": "g"}, "spec": {"size": 1}}
+    role = {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": {"name": "reader"},
+            "rules": []}
+    widget = {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}, "spec": {}}
+    repo = _repo(tmp_path, [crd, gadget, role, widget])
+    # The snapshot shows ClusterRoles without a namespace: that is the cluster's word on their scope.
+    snapshot = _snapshot(tmp_path, [live_of(role), live_of(crd)])
+    result = run_cli("drift", str(repo), "--live-snapshot", str(snapshot), "--format", "json")
+    report = json.loads(result.stdout)
+    where = {r["kind"]: (r["namespace"], r["status"]) for app in report["applications"] for r in app["resources"]}
+    assert where["ClusterRole"] == ("", "Synced")  # the namespace the render gave it is dropped
+    assert where["Gadget"] == ("", "Missing")  # scope from the repo's CRD
+    assert where["Widget"] == ("prod", "Missing")  # unknown: treated as namespaced, and said once
+    [note] = [n["message"] for n in report["notifications"] if "scope unknown" in n["message"]]
+    assert "example.com/Widget" in note and "Gadget" not in note
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "html"])
+def test_out_of_band_edits_and_orphans_reach_the_human_formats(tmp_path: Path, fmt: str) -> None:
+    deploy = deployment()
+    live = edit(live_of(deploy), "/spec/minReadySeconds", 30, manager="platform-bot")
+    project = {"apiVersion": "argoproj.io/v1alpha1", "kind": "AppProject", "metadata": {"name": "default"},
+               "spec": {"orphanedResources": {"warn": True}}}
+    repo = _repo(tmp_path, [deploy])
+    (repo / "argocd" / "project.yaml").write_text(dump(project))
+    snapshot = _snapshot(tmp_path, [live, _stale("hand-made")])
+    result = run_cli("drift", str(repo), "--live-snapshot", str(snapshot), "--format", fmt)
+    assert result.exit_code == 0
+    assert "edited out of band by platform-bot" in result.stdout and "minReadySeconds" in result.stdout
+    assert "OrphanedResourceWarning: 1" in result.stdout and "hand-made" in result.stdout
+
+
+def test_merge_keeps_reasons_out_of_band_edits_and_orphans(tmp_path: Path) -> None:
+    deploy = deployment()
+    live = edit(live_of(deploy), "/spec/minReadySeconds", 30, manager="platform-bot")
+    project = {"apiVersion": "argoproj.io/v1alpha1", "kind": "AppProject", "metadata": {"name": "default"},
+               "spec": {"orphanedResources": {"warn": True}}}
+    repo = _repo(tmp_path, [deploy])
+    (repo / "argocd" / "project.yaml").write_text(dump(project))
+    snapshot = _snapshot(tmp_path, [live, _stale("hand-made")])
+    out = tmp_path / "one.json"
+    run_cli("drift", str(repo), "--live-snapshot", str(snapshot), "--quiet", f"--output=json={out}")
+    merged = run_cli("drift", "merge", str(out), "--format", "json")
+    assert merged.exit_code == 0, merged.output
+    original, again = json.loads(out.read_text()), json.loads(merged.stdout)
+    for key in ("orphaned_resources", "orphan_warning"):
+        assert again["applications"][0][key] == original["applications"][0][key]
+    assert again["applications"][0]["resources"] == original["applications"][0]["resources"]
+    assert again["applications"][0]["resources"][0]["out_of_band"][0]["reason"] == "edited out of band"
+
+
+def test_applicationset_git_generator_and_go_template_are_audited(tmp_path: Path) -> None:
+    # Generated Applications are audited as committed ones: a git directories generator over
+    # this repo with a Go template (the check expands it the same way).
+    import textwrap
+
+    deploy = deployment(namespace="")
+    del deploy["metadata"]["namespace"]
+    appset = """
+        apiVersion: argoproj.io/v1alpha1
+        kind: ApplicationSet
+        metadata: {name: envs, namespace: argocd}
+        spec:
+          goTemplate: true
+          generators:
+            - git:
+                repoURL: https://example.com/config.git
+                revision: HEAD
+                directories: [{path: 'apps/*'}]
+          template:
+            metadata: {name: 'api-{{ .path.basename | upper | lower }}'}
+            spec:
+              project: default
+              source: {repoURL: https://example.com/config.git, targetRevision: HEAD, path: '{{ .path.path }}'}
+              destination: {server: https://kubernetes.default.svc, namespace: '{{ .path.basename }}'}
+        """
+    repo = write(tmp_path / "repo", {
+        "apps/prod/d.yaml": dump(deploy), "apps/stage/d.yaml": dump(deploy),
+        "argocd/appset.yaml": textwrap.dedent(appset).lstrip(),
+    })  # fmt: skip
+    live = [live_of(deployment(namespace="prod"), app="api-prod"), live_of(deployment(namespace="stage"), app="api-stage")]
+    snapshot = _snapshot(tmp_path, live, folder="")  # files at the top serve every destination
+    result = run_cli("drift", str(repo), "--live-snapshot", str(snapshot), "--format", "json")
+    report = json.loads(result.stdout)
+    assert [(a["name"], a["namespace"], a["sync"]) for a in report["applications"]] == [
+        ("api-prod", "prod", "Synced"),
+        ("api-stage", "stage", "Synced"),
+    ]

@@ -22,6 +22,7 @@ from tests.integration.workflow_runner import load_action, run_action, run_bash_
 WORKFLOWS = REPO_ROOT / "examples" / "workflows"
 LINT = WORKFLOWS / "lint.yml"
 DRIFT = WORKFLOWS / "drift-audit.yml"
+IMAGE = WORKFLOWS / "drift-image.yml"
 SNIPPETS = REPO_ROOT / "docs" / "snippets"
 ACTION_STEP_SNIPPET = SNIPPETS / "github-action-step.yml"
 DRIFT_SNIPPET = SNIPPETS / "drift-audit.yml"
@@ -58,7 +59,7 @@ def _step(job: dict[str, Any], uses_prefix: str) -> dict[str, Any]:
     return matches[0]
 
 
-@pytest.mark.parametrize("path", [LINT, DRIFT], ids=lambda p: p.name)
+@pytest.mark.parametrize("path", [LINT, DRIFT, IMAGE], ids=lambda p: p.name)
 def test_workflow_validates_against_the_github_workflows_schema(path: Path) -> None:
     done = subprocess.run([check_jsonschema(), "--builtin-schema", "vendor.github-workflows", str(path)],
                           capture_output=True, text=True, check=False)

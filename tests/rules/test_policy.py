@@ -45,6 +45,7 @@ BUILTIN_POLICY_IDS = {
     "no-auto-prune-in-production", "self-heal-required", "automated-sync-in-staging",
     "production-revision-pinned", "production-project-not-default", "sync-retry-configured",
     "appproject-restrict-sources", "appproject-restrict-destinations", "rbac-default-readonly",
+    "application-sync-option-unknown",
 }  # fmt: skip
 # Every declarative policy shipped, found from the files: adding one is one file, no list here.
 BUILTIN_POLICY_FILES = sorted((Path(__file__).resolve().parents[2] / "policies").rglob("*.yaml"))

@@ -112,6 +112,8 @@ def _change_lines(resource: ResourceResult) -> list[str]:
         f"{change.path}: git {_value(change.desired)} → live {_value(change.live)}"
         + (f"  [{change.attribution}]" if change.attribution else "")
         for change in resource.changes
+    ] + [  # beside the verdict: not drift unless strict ownership made them changes
+        f"{change.path}: live {_value(change.live)}  [{change.attribution}; not drift]" for change in resource.out_of_band
     ]
 
 
@@ -202,7 +204,7 @@ def _sources(resource: ResourceResult) -> str:
 
 
 def _resource_rows(app: ApplicationResult) -> list[str]:
-    interesting = [r for r in app.resources if r.status != SYNCED]
+    interesting = [r for r in app.resources if r.status != SYNCED or r.out_of_band]
     synced = len(app.resources) - len(interesting)
     if not interesting:
         return [f"<p>{_plural(synced, 'resource')}, all in sync.</p>"] if app.resources else []
@@ -213,6 +215,8 @@ def _resource_rows(app: ApplicationResult) -> list[str]:
         body = f'<ul class="changes">{changes}</ul>' if changes else ""
         if resource.status == EXTRA:
             body += "<div>Tracked by the Application but not in Git: Argo CD would prune it.</div>"
+            if resource.ignored_extra:
+                body += f"<div>{escape(resource.ignored_extra)}</div>"
         if resource.error:
             body += f'<div class="error">{escape(resource.error)}</div>'
         if resource.diff:
@@ -244,6 +248,10 @@ def _article(report: DriftReport, app: ApplicationResult, anchor: str) -> list[s
     if app.error:
         out.append(f'<p class="error">Could not audit: {escape(app.error)}</p>')
     out += _resource_rows(app)
+    if app.orphaned:
+        warning = "OrphanedResourceWarning: " if app.orphan_warning else ""
+        out.append(f"<p>{escape(warning)}{_plural(len(app.orphaned), 'orphaned resource')} (untracked, not counted "
+                   f"in sync): {escape(', '.join(app.orphaned))}</p>")
     out.append("</article>")
     return out
 

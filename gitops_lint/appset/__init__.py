@@ -1,0 +1,1 @@
+"""ApplicationSets expanded as Argo CD expands them: Go templates, fasttemplate, generators."""

@@ -1,0 +1,172 @@
+"""Argo CD's system settings that change a verdict, read from the repo's `argocd-cm` ConfigMap.
+
+What is read (argo-cd docs/operator-manual/argocd-cm.yaml): system-wide
+`resource.customizations.ignoreDifferences.<group_kind>` and `.all` (and the older
+`resource.customizations` block), `resource.compareoptions` (`ignoreAggregatedRoles`,
+`ignoreResourceStatusField`), `resource.exclusions` / `resource.inclusions`, and the custom
+health checks `resource.customizations.health.<group_kind>` (Lua, kept as text).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from gitops_lint.repo.yaml import load_yaml
+
+CONFIGMAP = "argocd-cm"
+_PREFIX = "resource.customizations."
+_SKIPPED_DIRS = frozenset((".git", "node_modules", ".venv", ".gitops-lint-cache"))
+
+
+@dataclass(frozen=True)
+class ResourceFilter:
+    """One `resource.exclusions`/`inclusions` entry: globs over API groups, kinds and cluster URLs."""
+
+    groups: tuple[str, ...] = ("*",)
+    kinds: tuple[str, ...] = ("*",)
+    clusters: tuple[str, ...] = ("*",)
+
+    def matches(self, group: str, kind: str, cluster: str) -> bool:
+        def any_glob(patterns: tuple[str, ...], value: str) -> bool:
+            return not patterns or any(fnmatch.fnmatchcase(value, pattern) for pattern in patterns)
+
+        return any_glob(self.groups, group) and any_glob(self.kinds, kind) and any_glob(self.clusters, cluster)
+
+
+@dataclass(frozen=True)
+class ArgoSettings:
+    source: str = ""  # the file the ConfigMap came from ("" when the repo has none)
+    ignore_differences: tuple[dict[str, Any], ...] = ()  # in Application spec.ignoreDifferences form
+    ignore_aggregated_roles: bool = False
+    ignore_status: str = "all"  # ignoreResourceStatusField: all | crd | none
+    exclusions: tuple[ResourceFilter, ...] = ()
+    inclusions: tuple[ResourceFilter, ...] = ()
+    health_lua: dict[tuple[str, str], str] = field(default_factory=dict)  # (group, kind) → script
+    problems: tuple[str, ...] = ()
+
+    def excluded(self, group: str, kind: str, cluster: str) -> bool:
+        """Argo CD neither compares nor lists a resource its settings exclude (or fail to include)."""
+        if any(rule.matches(group, kind, cluster) for rule in self.exclusions):
+            return True
+        return bool(self.inclusions) and not any(rule.matches(group, kind, cluster) for rule in self.inclusions)
+
+
+def _group_kind(text: str) -> tuple[str, str]:
+    """`apps_Deployment` → ("apps", "Deployment"); a bare kind is the core group's; `all` is every kind."""
+    if text == "all":
+        return "*", "*"
+    group, sep, kind = text.rpartition("_")
+    return (group, kind) if sep else ("", text)
+
+
+def _yaml(value: Any, key: str, problems: list[str]) -> Any:
+    if not isinstance(value, str):
+        return value
+    try:
+        return yaml.safe_load(value)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark is not None else ""
+        problems.append(f"{CONFIGMAP} {key}: not YAML{where}; ignored")
+        return None
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    return tuple(str(item) for item in value) if isinstance(value, list) else ()
+
+
+def _filters(raw: Any) -> tuple[ResourceFilter, ...]:
+    out = []
+    for item in raw if isinstance(raw, list) else ():
+        if isinstance(item, Mapping):
+            out.append(ResourceFilter(
+                _strings(item.get("apiGroups")) or ("*",), _strings(item.get("kinds")) or ("*",),
+                _strings(item.get("clusters")) or ("*",),
+            ))  # fmt: skip
+    return tuple(out)
+
+
+def _ignore_rule(group: str, kind: str, raw: Any) -> dict[str, Any] | None:
+    if not isinstance(raw, Mapping):
+        return None
+    return {
+        "group": group, "kind": kind,
+        "jsonPointers": list(_strings(raw.get("jsonPointers"))),
+        "jqPathExpressions": list(_strings(raw.get("jqPathExpressions"))),
+        "managedFieldsManagers": list(_strings(raw.get("managedFieldsManagers"))),
+    }  # fmt: skip
+
+
+def parse_settings(data: Mapping[str, Any], source: str) -> ArgoSettings:
+    """The verdict-changing settings of one argocd-cm `data` map."""
+    problems: list[str] = []
+    ignores: list[dict[str, Any]] = []
+    health: dict[tuple[str, str], str] = {}
+    for key, value in data.items():
+        if not isinstance(key, str) or not key.startswith(_PREFIX):
+            continue
+        rest = key[len(_PREFIX) :]
+        if rest.startswith("ignoreDifferences."):
+            group, kind = _group_kind(rest[len("ignoreDifferences.") :])
+            rule = _ignore_rule(group, kind, _yaml(value, key, problems))
+            if rule:
+                ignores.append(rule)
+        elif rest.startswith("health.") and isinstance(value, str):
+            health[_group_kind(rest[len("health.") :])] = value
+    legacy = _yaml(data.get("resource.customizations"), "resource.customizations", problems)
+    for target, override in legacy.items() if isinstance(legacy, Mapping) else ():
+        if not isinstance(override, Mapping):
+            continue
+        group, _, kind = str(target).rpartition("/")
+        rule = _ignore_rule(group, kind, _yaml(override.get("ignoreDifferences"), f"{target} ignoreDifferences", problems))
+        if rule:
+            ignores.append(rule)
+        if isinstance(override.get("health.lua"), str):
+            health.setdefault((group, kind), override["health.lua"])
+    options = _yaml(data.get("resource.compareoptions"), "resource.compareoptions", problems)
+    options = options if isinstance(options, Mapping) else {}
+    status = str(options.get("ignoreResourceStatusField") or "all").lower()
+    if status not in ("all", "crd", "none", "off"):
+        problems.append(f"{CONFIGMAP} resource.compareoptions: ignoreResourceStatusField {status!r} is not all, crd or none")
+        status = "all"
+    return ArgoSettings(
+        source=source,
+        ignore_differences=tuple(ignores),
+        ignore_aggregated_roles=options.get("ignoreAggregatedRoles") is True,
+        ignore_status="none" if status == "off" else status,
+        exclusions=_filters(_yaml(data.get("resource.exclusions"), "resource.exclusions", problems)),
+        inclusions=_filters(_yaml(data.get("resource.inclusions"), "resource.inclusions", problems)),
+        health_lua=health,
+        problems=tuple(problems),
+    )
+
+
+def find_settings(root: Path) -> ArgoSettings:
+    """The first `argocd-cm` ConfigMap in the repo's YAML files (in path order), or the defaults."""
+    for directory, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if d not in _SKIPPED_DIRS and not d.startswith("."))
+        for name in sorted(files):
+            if not name.endswith((".yaml", ".yml")):
+                continue
+            path = Path(directory) / name
+            try:
+                text = path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                continue
+            if CONFIGMAP not in text:
+                continue
+            for document in load_yaml(text).documents:
+                doc = document.data
+                if not isinstance(doc, dict) or doc.get("kind") != "ConfigMap":
+                    continue
+                metadata = doc.get("metadata")
+                if isinstance(metadata, dict) and metadata.get("name") == CONFIGMAP and isinstance(doc.get("data"), dict):
+                    return parse_settings(doc["data"], path.relative_to(root).as_posix())
+    return ArgoSettings()

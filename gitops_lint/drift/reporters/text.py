@@ -1,0 +1,37 @@
+"""Drift as plain text: one line per Application, then what differs and who changed it."""
+
+from __future__ import annotations
+
+from gitops_lint.drift.model import EXTRA, SYNCED, DriftReport
+from gitops_lint.drift.reporters.lines import change_lines, out_of_band_lines
+
+
+def render_text(report: DriftReport) -> str:
+    out: list[str] = []
+    for app in report.applications:
+        out.append(f"{app.name} on {app.cluster} ({app.namespace or '-'}) @ {app.revision}: {app.sync}, {app.health}")
+        if app.error:
+            out.append(f"  error: {app.error}")
+        for resource in app.resources:
+            if resource.status == SYNCED and not resource.out_of_band:
+                continue
+            health = f" [{resource.health}]" if resource.health else ""
+            note = " (would be pruned)" if resource.status == EXTRA else ""
+            if resource.ignored_extra:
+                note = f" ({resource.ignored_extra})"
+            out.append(f"  {resource.status:<8} {resource.display}{health}{note}")
+            if resource.error:
+                out.append(f"           error: {resource.error}")
+            out.extend(f"           {line}" for line in change_lines(resource))
+            out.extend(f"           {line}" for line in out_of_band_lines(resource))
+        if app.orphaned:
+            warning = "OrphanedResourceWarning: " if app.orphan_warning else ""
+            out.append(f"  {warning}{len(app.orphaned)} orphaned (untracked) resources, not counted in sync: "
+                       + ", ".join(app.orphaned[:10]) + (" ..." if len(app.orphaned) > 10 else ""))
+    summary = report.summary
+    out.append(
+        f"{summary.applications} applications, {summary.out_of_sync} out of sync; "
+        f"{summary.resources} resources: {summary.modified} modified, {summary.missing} missing, "
+        f"{summary.extra} extra, {summary.errors} errors; {summary.requests} API requests"
+    )
+    return "\n".join(out) + "\n"

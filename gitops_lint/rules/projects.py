@@ -1,0 +1,258 @@
+"""Where Applications deploy: within what their AppProject permits, and not onto another
+Application's resources (committed and generated Applications alike)."""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from gitops_lint.context import CheckContext
+from gitops_lint.estate.appset import argocd_applications
+from gitops_lint.model import Finding, Resource
+from gitops_lint.rules.argocd import normalise_repo_url
+from gitops_lint.rules.base import meta, repo_rule
+
+_PROJECT = (
+    "apiVersion: argoproj.io/v1alpha1\nkind: AppProject\nmetadata:\n  name: shop\n  namespace: argocd\n"
+    "spec:\n  sourceRepos: ['https://github.com/myorg/gitops-config.git']\n"
+    "  destinations:\n    - {server: https://prod.example.com, namespace: 'shop-*'}\n"
+)
+
+APPLICATION_NOT_PERMITTED = meta(
+    "application-not-permitted-by-project",
+    "An Application's sources and destination must be permitted by its AppProject",
+    "error",
+    "argocd",
+    "An AppProject limits where its Applications may come from (`sourceRepos`) and deploy to "
+    "(`destinations`). Argo CD refuses to sync an Application outside those limits ('application "
+    "repo ... is not permitted in project', 'application destination ... is not permitted'): the "
+    "change merges, then nothing deploys. Only projects defined in this repo are checked; patterns "
+    "are globs and a leading `!` denies.",
+    "Point the Application at a permitted repository and destination, or widen the AppProject "
+    "deliberately (the seed isolates environments by project).",
+    passing=(
+        "# file: projects/shop.yaml\n" + _PROJECT + "# file: argocd/shop.yaml\n"
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: shop\n  namespace: argocd\n"
+        "spec:\n  project: shop\n"
+        "  source: {repoURL: 'https://github.com/myorg/gitops-config', targetRevision: v1.0.0, path: apps/shop}\n"
+        "  destination: {server: https://prod.example.com, namespace: shop-prod}\n",
+    ),
+    failing=(
+        "# file: projects/shop.yaml\n" + _PROJECT + "# file: argocd/shop.yaml\n"
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: shop\n  namespace: argocd\n"
+        "spec:\n  project: shop\n"
+        "  source: {repoURL: 'https://github.com/myorg/gitops-config', targetRevision: v1.0.0, path: apps/shop}\n"
+        "  destination:  # expect: application-not-permitted-by-project\n"
+        "    server: https://prod.example.com\n    namespace: kube-system\n",
+    ),
+    references=("https://argo-cd.readthedocs.io/en/stable/user-guide/projects/",),
+)
+
+
+def _glob(pattern: str, value: str) -> bool:
+    return fnmatch.fnmatchcase(value, pattern)
+
+
+def _allowed(patterns: list[str], value: str, normalise: bool = False) -> bool:
+    """Argo CD's rule: some pattern permits it and no `!pattern` denies it."""
+
+    def matches(pattern: str) -> bool:
+        if _glob(pattern, value):
+            return True
+        return normalise and normalise_repo_url(pattern) == normalise_repo_url(value)
+
+    denied = any(matches(p[1:]) for p in patterns if p.startswith("!"))
+    permitted = any(matches(p) for p in patterns if not p.startswith("!"))
+    return permitted and not denied
+
+
+def _projects(ctx: CheckContext) -> dict[str, Resource]:
+    return {
+        r.name: r for r in ctx.resources
+        if r.kind == "AppProject" and r.api_version.startswith("argoproj.io/")
+    }  # fmt: skip
+
+
+def _source_problems(
+    app: Mapping[str, Any], repos: list[str]
+) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    spec = app.get("spec") if isinstance(app.get("spec"), Mapping) else {}
+    assert isinstance(spec, Mapping)
+    found: list[tuple[tuple[str | int, ...], Any]] = []
+    if isinstance(spec.get("source"), Mapping):
+        found.append((("spec", "source", "repoURL"), spec["source"]))
+    sources = spec.get("sources")
+    for index, source in enumerate(sources if isinstance(sources, list) else []):
+        found.append((("spec", "sources", index, "repoURL"), source))
+    for pointer, source in found:
+        url = source.get("repoURL") if isinstance(source, Mapping) else None
+        if (
+            isinstance(url, str)
+            and url
+            and "{{" not in url
+            and not _allowed(repos, url, normalise=True)
+        ):
+            yield pointer, f"source {url} is not in its sourceRepos"
+
+
+def _destination_problem(app: Mapping[str, Any], destinations: list[Any]) -> str | None:
+    spec = app.get("spec") if isinstance(app.get("spec"), Mapping) else {}
+    assert isinstance(spec, Mapping)
+    destination = spec.get("destination") if isinstance(spec.get("destination"), Mapping) else {}
+    assert isinstance(destination, Mapping)
+    server, name = str(destination.get("server") or ""), str(destination.get("name") or "")
+    namespace = str(destination.get("namespace") or "")
+    if "{{" in server + name + namespace:
+        return None
+    entries = [d for d in destinations if isinstance(d, Mapping)]
+    if (
+        name
+        and not server
+        and not any(d.get("name") for d in entries)
+        and not any(d.get("server") == "*" for d in entries)
+    ):
+        return (
+            None  # a cluster name the project lists only by server: Argo CD resolves it, we cannot
+        )
+
+    def cluster_ok(patterns: list[str]) -> bool:
+        return _allowed(patterns, server if server else name) if patterns else False
+
+    servers = [str(d.get("server")) for d in entries if d.get("server")]
+    names = [str(d.get("name")) for d in entries if d.get("name")]
+    cluster_patterns = servers if server else names
+    if not cluster_ok(cluster_patterns) and not (name and not server and cluster_ok(servers)):
+        return f"destination cluster {server or name} is not in its destinations"
+    if namespace:
+        namespaces = [
+            str(d.get("namespace")) for d in entries
+            if d.get("namespace") and _glob(str(d.get("server") or d.get("name") or "*"), server or name)
+        ]  # fmt: skip
+        if not _allowed(namespaces, namespace):
+            return (
+                f"destination namespace {namespace} is not in its destinations for {server or name}"
+            )
+    return None
+
+
+@repo_rule(APPLICATION_NOT_PERMITTED, scope="rule")
+def check_application_permitted(ctx: CheckContext) -> Iterator[Finding]:
+    projects = _projects(ctx)
+    if not projects:
+        return
+    for view in argocd_applications(ctx):
+        if not ctx.in_focus(view.resource.path):
+            continue
+        doc = view.resource.doc
+        spec = doc.get("spec") if isinstance(doc.get("spec"), Mapping) else {}
+        assert isinstance(spec, Mapping)
+        project = projects.get(str(spec.get("project") or "default"))
+        if project is None:
+            continue
+        project_spec = (
+            project.doc.get("spec") if isinstance(project.doc.get("spec"), Mapping) else {}
+        )
+        assert isinstance(project_spec, Mapping)
+        repos = [str(r) for r in project_spec.get("sourceRepos") or ()]
+        for pointer, problem in _source_problems(doc, repos):
+            yield _finding(ctx, view, project, pointer, problem)
+        destinations = project_spec.get("destinations")
+        wrong = _destination_problem(doc, destinations if isinstance(destinations, list) else [])
+        if wrong:
+            yield _finding(ctx, view, project, ("spec", "destination"), wrong)
+
+
+def _finding(
+    ctx: CheckContext, view: Any, project: Resource, pointer: tuple[str | int, ...], problem: str
+) -> Finding:
+    return ctx.finding(
+        APPLICATION_NOT_PERMITTED,
+        f"Application {view.resource.name}: AppProject {project.name} ({project.path}) does not permit it: "
+        f"{problem}" + view.suffix,
+        resource=view.resource,
+        pointer=(*view.prefix, *pointer),
+    )
+
+
+# --- two Applications deploying the same source to the same place -------------------------------
+
+APPLICATION_DUPLICATE_DESTINATION = meta(
+    "application-duplicate-destination",
+    "Two Applications must not deploy the same source to the same cluster and namespace",
+    "warning",
+    "argocd",
+    "Two Applications (committed, or generated by ApplicationSets) that deploy the same path of "
+    "the same repository to the same cluster and namespace manage the same resources: each sync "
+    "of one marks the other OutOfSync (Argo CD's SharedResourceWarning), and with prune the "
+    "last one to sync deletes what the other deployed.",
+    "Keep one of them, or point them at different overlays or namespaces.",
+    passing=(
+        "# file: argocd/a.yaml\n"
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: api-eu\n  namespace: argocd\n"
+        "spec:\n  project: default\n"
+        "  source: {repoURL: 'https://github.com/myorg/gitops-config.git', targetRevision: main, path: apps/api}\n"
+        "  destination: {server: https://eu.example.com, namespace: api}\n"
+        "---\n"
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: api-us\n  namespace: argocd\n"
+        "spec:\n  project: default\n"
+        "  source: {repoURL: 'https://github.com/myorg/gitops-config.git', targetRevision: main, path: apps/api}\n"
+        "  destination: {server: https://us.example.com, namespace: api}\n",
+    ),
+    failing=(
+        "# file: argocd/a.yaml\n"
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: api\n  namespace: argocd\n"
+        "spec:\n  project: default\n"
+        "  source: {repoURL: 'https://github.com/myorg/gitops-config.git', targetRevision: main, path: apps/api}\n"
+        "  destination: {server: https://eu.example.com, namespace: api}\n"
+        "---\n"
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: api-copy\n  namespace: argocd\n"
+        "spec:\n  project: default\n"
+        "  source: {repoURL: 'https://github.com/myorg/gitops-config', targetRevision: main, path: apps/api/}\n"
+        "  destination:  # expect: application-duplicate-destination\n"
+        "    server: https://eu.example.com\n    namespace: api\n",
+    ),
+)
+
+
+def _placement(doc: Mapping[str, Any]) -> tuple[str, ...] | None:
+    """(repo, path, cluster, namespace) of a single-source Application with a path, else None."""
+    spec = doc.get("spec")
+    if not isinstance(spec, Mapping) or not isinstance(spec.get("source"), Mapping):
+        return None
+    source, destination = spec["source"], spec.get("destination")
+    if (
+        not isinstance(destination, Mapping)
+        or not isinstance(source.get("path"), str)
+        or source.get("chart")
+    ):
+        return None
+    cluster = str(destination.get("server") or destination.get("name") or "")
+    values = (normalise_repo_url(str(source.get("repoURL") or "")), source["path"].strip().strip("/"), cluster,
+              str(destination.get("namespace") or ""))  # fmt: skip
+    return None if any("{{" in v for v in values) or not cluster else values
+
+
+@repo_rule(APPLICATION_DUPLICATE_DESTINATION, scope="rule")
+def check_application_duplicate_destination(ctx: CheckContext) -> Iterator[Finding]:
+    first: dict[tuple[str, ...], Any] = {}
+    for view in argocd_applications(ctx):
+        placement = _placement(view.resource.doc)
+        if placement is None:
+            continue
+        earlier = first.setdefault(placement, view)
+        if earlier is view or earlier.resource.name == view.resource.name:
+            continue  # the same Application (an alternative definition of it) is no second owner
+        if not (ctx.in_focus(view.resource.path) or ctx.in_focus(earlier.resource.path)):
+            continue
+        yield ctx.finding(
+            APPLICATION_DUPLICATE_DESTINATION,
+            f"Application {view.resource.name} deploys {placement[1] or '.'} to {placement[2]} namespace "
+            f"{placement[3] or '(none)'}, as Application {earlier.resource.name} ({earlier.resource.path}) does"
+            + view.suffix,
+            resource=view.resource,
+            pointer=(*view.prefix, "spec", "destination"),
+        )
+
+
+RULES = (check_application_permitted, check_application_duplicate_destination)
