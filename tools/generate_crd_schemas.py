@@ -88,6 +88,8 @@ HAND_WRITTEN = frozenset(
         "external-secrets.io/secretstore_v1beta1.json",
         "kustomize.config.k8s.io/component_v1alpha1.json",
         "kustomize.config.k8s.io/kustomization_v1beta1.json",
+        # Flux 2.7's source-watcher: no registry package carries its CRD yet.
+        "source.extensions.fluxcd.io/artifactgenerator_v1beta1.json",
     }
 )
 _REF = re.compile(r"^#/(?:components/schemas|definitions)/(.+)$")

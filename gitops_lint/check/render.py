@@ -22,6 +22,8 @@ from gitops_lint.environments import is_production, is_staging, resolve_environm
 from gitops_lint.errors import UsageError
 from gitops_lint.estate.build import estate_for
 from gitops_lint.estate.model import Application
+from gitops_lint.flux.stage import render_flux_stage
+from gitops_lint.flux.words import empty_render_consequence, helm_charts_fix, plugin_fix
 from gitops_lint.model import Finding, Resource, Severity
 from gitops_lint.progress import Progress
 from gitops_lint.render.cache import (
@@ -202,7 +204,7 @@ def _skip_reason(
             path=kustomization.file,
             line=1,
             severity=Severity.INFO,
-            fix="Nothing to do if Argo CD runs kustomize with --enable-helm; its raw files are checked.",
+            fix=helm_charts_fix(ctx),
             environment=resolve_environment(ctx.config, kustomization.file),
         )
     return None, None
@@ -383,14 +385,10 @@ def _apply(
         return _locate_failure(ctx, graph, target, outcome)
     items = outcome.get("items") or []
     if not items:
-        deployed = bool(graph.applications_of(target))
-        # Deployed by an Application, an empty render makes Argo CD prune what it had applied:
-        # worth a warning. Deployed by nothing we know of (placeholders `flux bootstrap` fills
-        # in, say), it is a fact about the tree, not a problem.
-        consequence = (
-            "Argo CD would apply nothing (and prune everything this Application had deployed)"
-            if deployed else "no Argo CD Application deploys it, so nothing is at stake"
-        )
+        # Deployed by an Application (or a pruning Flux Kustomization), an empty render makes the
+        # agent prune what it had applied: worth a warning. Deployed by nothing we know of
+        # (placeholders `flux bootstrap` fills in, say), it is a fact about the tree, not a problem.
+        consequence, deployed = empty_render_consequence(ctx, target, bool(graph.applications_of(target)))
         findings.append(
             ctx.finding(
                 KUSTOMIZE_BUILD_FAILS,
@@ -621,8 +619,7 @@ def _plugin_finding(ctx: CheckContext, failure: _Failure) -> Finding:
         path=failure.path,
         line=failure.line,
         severity=Severity.INFO,
-        fix="Nothing to do if Argo CD (or your CI) runs kustomize with the plugin installed and "
-        "`--enable-alpha-plugins`/`--enable-exec`.",
+        fix=plugin_fix(ctx),
         environment=resolve_environment(ctx.config, failure.path),
     )
 
@@ -671,5 +668,5 @@ def render_stage(ctx: CheckContext, options: CheckOptions) -> RenderStageResult:
     if not options.render:
         ctx.note("rendering disabled (--no-render): raw files only")
         return RenderStageResult()
-    findings = tuple(render_repo(ctx, options))
+    findings = (*render_repo(ctx, options), *render_flux_stage(ctx, options))
     return RenderStageResult(findings, frozenset(ctx.rendered_roots))

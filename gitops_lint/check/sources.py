@@ -38,14 +38,17 @@ def _build_layout(ctx: CheckContext) -> None:
 
 # Files outside the changed set that an incremental run still needs: they decide which roots
 # render (kustomizations, Applications) and how resources validate (CRDs).
-_ALWAYS_NEEDED_MARKERS = (b"argoproj.io", b"CustomResourceDefinition")
+# Flux objects too: their references, dependsOn and parent patches span files.
+_ALWAYS_NEEDED_MARKERS = (b"argoproj.io", b"CustomResourceDefinition", b"fluxcd.io")
 
 
 def _needed_document(data: Any) -> bool:
     if not isinstance(data, dict):
         return False
     api_version = data.get("apiVersion")
-    if (isinstance(api_version, str) and "argoproj.io" in api_version) or data.get("kind") == "CustomResourceDefinition":
+    if isinstance(api_version, str) and ("argoproj.io" in api_version or "fluxcd.io" in api_version):
+        return True
+    if data.get("kind") == "CustomResourceDefinition":
         return True
     # Argo CD's cluster and repository Secrets (label `argocd.argoproj.io/secret-type`): the
     # ApplicationSet cluster generator reads them.

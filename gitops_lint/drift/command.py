@@ -30,6 +30,7 @@ from gitops_lint.drift.destinations import (
     server_host,
 )
 from gitops_lint.drift.field_rules import kind_schema
+from gitops_lint.drift.flux import FluxTargets, flux_tracked, load_flux_targets
 from gitops_lint.drift.health import assess
 from gitops_lint.drift.ignore import IgnoreRule, parse_rules
 from gitops_lint.drift.live import EVERY_KIND, LiveFetch, LiveSource, Want
@@ -107,8 +108,11 @@ def tracked_app(obj: Obj) -> set[str]:
     return apps
 
 
-def select_targets(options: DriftOptions, repo: Path, notes: list[str]) -> list[AuditTarget]:
-    """The Applications (or the ad-hoc --path target) the options ask for; a UsageError when none."""
+def select_targets(
+    options: DriftOptions, repo: Path, notes: list[str], flux: FluxTargets | None = None
+) -> list[AuditTarget]:
+    """The Applications and Flux Kustomizations (or the ad-hoc --path target) the options ask
+    for; a UsageError when none."""
     if options.adhoc_path:
         if not options.adhoc_namespace:
             raise UsageError("--path needs --namespace (and --context, or --live-snapshot)")
@@ -130,6 +134,7 @@ def select_targets(options: DriftOptions, repo: Path, notes: list[str]) -> list[
         ]  # fmt: skip
     targets, discovery_notes = discover_targets(repo)
     notes.extend(discovery_notes)
+    targets += flux.targets if flux is not None else []
     if options.destinations:
         wanted = set(options.destinations)
         targets = [
@@ -140,11 +145,11 @@ def select_targets(options: DriftOptions, repo: Path, notes: list[str]) -> list[
         known = {target.name for target in targets}
         unknown = [name for name in options.apps if name not in known]
         if unknown:
-            raise UsageError(f"--app {', '.join(unknown)}: no such Application in {repo}")
+            raise UsageError(f"--app {', '.join(unknown)}: no such Application or Flux Kustomization in {repo}")
         targets = [target for target in targets if target.name in options.apps]
     if not targets:
         raise UsageError(
-            f"no Argo CD Applications found in {repo}; audit a kustomization with "
+            f"no Argo CD Applications or Flux Kustomizations found in {repo}; audit a kustomization with "
             "--path OVERLAY --context CTX --namespace NS"
         )
     return targets
@@ -379,7 +384,7 @@ def _index(objects: list[Obj], scopes: dict[tuple[str, str], bool]) -> tuple[dic
         if not isinstance(obj.get("metadata"), dict):
             continue
         index[object_key(obj, scopes)] = obj
-        for app in tracked_app(obj):
+        for app in tracked_app(obj) | flux_tracked(obj):
             tracked[app].append(obj)
     return index, tracked
 
@@ -391,12 +396,14 @@ def run_drift(options: DriftOptions, live: LiveSource | None = None) -> DriftRes
         raise UsageError(f"{repo}: not a directory")
     config = load_config(options.config_path or find_config(repo), repo)
     notes: list[str] = []
-    targets = select_targets(options, repo, notes)
+    kustomize = find_chosen_kustomize(options.kustomize, config)
+    flux = FluxTargets() if options.adhoc_path else load_flux_targets(repo, kustomize, config, config.kustomize_timeout)
+    notes.extend(flux.notes)
+    targets = select_targets(options, repo, notes, flux)
     warnings: list[str] = []
     ignored = ignored_executables_warning(config)
     if ignored:
         warnings.append(ignored)
-    kustomize = find_chosen_kustomize(options.kustomize, config)
     settings = find_settings(repo)
     policies = find_orphan_policies(repo)
     if settings.source:
@@ -417,7 +424,8 @@ def run_drift(options: DriftOptions, live: LiveSource | None = None) -> DriftRes
         # kustomize runs are independent processes: render Applications side by side.
         with ThreadPoolExecutor(max_workers=max(1, min(options.workers, len(targets)))) as pool:
             futures = {
-                pool.submit(desired_state, target, trees, kustomize, config.kustomize_timeout): index
+                pool.submit(flux.state, target) if flux.owns(target)
+                else pool.submit(desired_state, target, trees, kustomize, config.kustomize_timeout): index
                 for index, target in enumerate(targets)
             }
             for future in as_completed(futures):
@@ -480,6 +488,9 @@ def run_drift(options: DriftOptions, live: LiveSource | None = None) -> DriftRes
                 config, options.extra_is_drift, options.strict_ownership or config.drift_strict_ownership,
                 cluster_settings,
             )  # fmt: skip
+            if flux.owns(targets[index]):
+                flux.settle(targets[index], results[index])
+                _roll_up(results[index], options.extra_is_drift)
             progress.step(f"audit {targets[index].name}")
         _find_orphans([targets[i] for i in ids], [results[i] for i in ids], live_index, tracked, policies)
         compare_seconds += time.perf_counter() - compare_started

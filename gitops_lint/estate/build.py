@@ -17,11 +17,12 @@ from gitops_lint.estate.model import (
     Estate,
     FluxKustomization,
 )
-from gitops_lint.estate.sources import repo_directory
+from gitops_lint.estate.sources import local_directory, repo_directory
 from gitops_lint.model import Resource
 from gitops_lint.repo.layout import Layout
 
 FLUX_KUSTOMIZE_GROUP = "kustomize.toolkit.fluxcd.io/"
+ARTIFACT_GROUP = "source.extensions.fluxcd.io/"
 
 
 def _text(value: Any) -> str | None:
@@ -85,11 +86,14 @@ def _application(ctx: CheckContext, resource: Resource, files: frozenset[str], g
     )
 
 
-def _flux_kustomization(ctx: CheckContext, resource: Resource, files: frozenset[str]) -> FluxKustomization:
+def _flux_kustomization(
+    ctx: CheckContext, resource: Resource, files: frozenset[str], generators: list[Mapping[str, Any]]
+) -> FluxKustomization:
     spec = _mapping(resource.doc.get("spec"))
     ref = _mapping(spec.get("sourceRef"))
-    path = _text(spec.get("path"))
-    directory = repo_directory(path or "./")  # no spec.path: the source's root
+    # A GitRepository path (no spec.path: the source's root), or an ExternalArtifact's through
+    # the ArtifactGenerator copying this repo into it; an OCI or bucket source is not this repo.
+    directory = local_directory(resource.doc, generators)
     return FluxKustomization(
         resource=resource,
         name=resource.name or "",
@@ -107,13 +111,16 @@ def build_estate(ctx: CheckContext, resources: Iterable[Resource] | None = None)
     applications: list[Application] = []
     appsets: list[Resource] = []
     flux: list[FluxKustomization] = []
+    generators: list[Mapping[str, Any]] = [
+        r.doc for r in ctx.resources if r.kind == "ArtifactGenerator" and r.api_version.startswith(ARTIFACT_GROUP)
+    ]
     for resource in ctx.resources if resources is None else resources:
         if is_argocd_application(resource.doc):
             applications.append(_application(ctx, resource, files, None))
         elif is_application_set(resource):
             appsets.append(resource)
         elif resource.kind == "Kustomization" and resource.api_version.startswith(FLUX_KUSTOMIZE_GROUP):
-            flux.append(_flux_kustomization(ctx, resource, files))
+            flux.append(_flux_kustomization(ctx, resource, files, generators))
     for appset in appsets:
         where = f"{appset.path}:{appset.line}"
         applications.extend(

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from gitops_lint.environments import is_argocd_application
@@ -47,3 +48,57 @@ def application_directories(doc: Mapping[str, Any]) -> list[tuple[tuple[str | in
             found.append((pointer, directory))
     return found
 
+def _dict(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def local_directory(kustomization: Mapping[str, Any], generators: Iterable[Mapping[str, Any]] = ()) -> str | None:
+    """The repo directory a Flux Kustomization builds, when its source can be this repo.
+
+    A GitRepository path is taken as this repo's when it could be (as Argo CD paths are; the
+    rules settle existence); an ExternalArtifact path goes through the ArtifactGenerator that
+    copies this repo's directories into the artifact. Other sources (OCI, buckets) are not here."""
+    spec = _dict(kustomization.get("spec"))
+    source = _dict(spec.get("sourceRef"))
+    path = _text(spec.get("path")) or "./"
+    kind = _text(source.get("kind")) or "GitRepository"
+    if kind == "GitRepository":
+        return repo_directory(path)
+    if kind == "ExternalArtifact":
+        directory = repo_directory(path)
+        return None if directory is None else artifact_directory(generators, _text(source.get("name")), directory)
+    return None
+
+
+def artifact_directory(generators: Iterable[Mapping[str, Any]], artifact: str, path: str) -> str | None:
+    """Where `path` of the ExternalArtifact `artifact` comes from in this repo, by the copy rules
+    of the ArtifactGenerator that produces it (`@repo/apps/production/**` → `@artifact/production/`)."""
+    for generator in generators:
+        spec = _dict(generator.get("spec"))
+        git_aliases = {
+            _text(_dict(source).get("alias")) for source in _list(spec.get("sources"))
+            if _dict(source).get("kind") == "GitRepository"
+        }
+        for entry in _list(spec.get("artifacts")):
+            if _dict(entry).get("name") != artifact:
+                continue
+            for rule in _list(_dict(entry).get("copy")):
+                alias, _, origin = _text(_dict(rule).get("from")).partition("/")
+                if alias.lstrip("@") not in git_aliases:
+                    continue
+                origin = re.sub(r"/?\*\*?$", "", origin).strip("/")
+                destination = _text(_dict(rule).get("to")).partition("/")[2].strip("/")
+                if destination and path != destination and not path.startswith(f"{destination}/"):
+                    continue
+                rest = path[len(destination):].strip("/")
+                joined = posixpath.join(origin, rest) if rest else origin
+                return posixpath.normpath(joined) if joined else ""
+    return None

@@ -6,11 +6,13 @@ A new renderer (Helm, Flux Kustomization, ...) is one module plus one line here.
 from __future__ import annotations
 
 from gitops_lint.render.directory import DirectoryRenderer
+from gitops_lint.render.flux import FluxKustomizationRenderer
 from gitops_lint.render.kustomize import KustomizeRenderer
 from gitops_lint.render.renderer import Renderer, Source
 
 RENDERERS: tuple[Renderer, ...] = (
     KustomizeRenderer(),
+    FluxKustomizationRenderer(),
     DirectoryRenderer(),
 )
 

@@ -41,7 +41,14 @@ class PostBuild:
     """What a Flux Kustomization does to its path's output: `${VAR}` substitution and patches."""
 
     substitute: tuple[tuple[str, str], ...] = ()  # spec.postBuild.substitute (substituteFrom resolved by the caller)
-    patches: tuple[str, ...] = ()  # spec.patches, each as YAML text
+    patches: tuple[str, ...] = ()  # spec.patches, each entry (patch and target) as YAML text
+    target_namespace: str | None = None
+    name_prefix: str | None = None
+    name_suffix: str | None = None
+    images: tuple[str, ...] = ()  # spec.images, each entry as YAML text
+    components: tuple[str, ...] = ()  # relative to the path, as written
+    common_labels: tuple[tuple[str, str], ...] = ()  # spec.commonMetadata
+    common_annotations: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

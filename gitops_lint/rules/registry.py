@@ -28,6 +28,7 @@ RULE_MODULES: tuple[str, ...] = (
     "gitops_lint.rules.codeowners",
     "gitops_lint.rules.gitrefs",
     "gitops_lint.rules.agent_config",
+    "gitops_lint.rules.flux",
 )
 
 

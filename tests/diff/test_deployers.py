@@ -112,3 +112,28 @@ def test_a_deleted_application_set_is_judged_by_the_applications_it_generated(ma
     # set itself (named prod-web, so production too), nor for web-staging.
     assert [(f["rule"], f["application"], f["change"]) for f in findings] == [
         ("production-application-removed", "web-production", "cascade")]
+
+
+FLUX = """apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata: {name: web-%(env)s, namespace: flux-system}
+spec:
+  interval: 10m
+  path: ./apps/web/overlays/%(env)s
+  prune: %(prune)s
+  sourceRef: {kind: GitRepository, name: flux-system}
+"""
+
+
+def test_flux_kustomizations_group_the_diff(make_repo: Callable[..., Path]) -> None:
+    require_tool("kubectl")
+    repo = make_repo({
+        **OVERLAYS,
+        "clusters/production/web.yaml": FLUX % {"env": "production", "prune": "true"},
+        "clusters/staging/web.yaml": FLUX % {"env": "staging", "prune": "false"},
+    }, git=True)
+    _edit_base(repo)
+    assert _apps(repo) == [
+        ("production", "web-production", "clusters/production/web.yaml", True),
+        ("staging", "web-staging", "clusters/staging/web.yaml", False),
+    ]

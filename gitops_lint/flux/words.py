@@ -1,0 +1,44 @@
+"""What the render stage tells a user, in the words of the GitOps agent that deploys the repo."""
+
+from __future__ import annotations
+
+from gitops_lint.context import CheckContext
+from gitops_lint.estate.sources import local_directory
+from gitops_lint.flux.model import engines_of, estate_for
+
+BOOTSTRAP_FILES = ("gotk-components.yaml", "gotk-sync.yaml")
+
+
+def empty_render_consequence(ctx: CheckContext, directory: str, argocd_deployed: bool) -> tuple[str, bool]:
+    """What an empty kustomization root means, in the words of the agent that deploys it:
+    (the consequence, whether something deploys it)."""
+    if argocd_deployed:
+        return "Argo CD would apply nothing (and prune everything this Application had deployed)", True
+    engines = engines_of(ctx.resources)
+    if engines.flux:
+        estate = estate_for(ctx)
+        generators = [generator.doc for generator in estate.generators]
+        pruning = [k for k in estate.kustomizations if local_directory(k.doc, generators) == directory and k.prune]
+        if pruning:
+            return (f"Flux would apply nothing (and prune everything {pruning[0].label} had deployed)", True)
+        if any(f"{directory}/{name}" in ctx.sources for name in BOOTSTRAP_FILES):
+            return "its gotk-*.yaml files are placeholders `flux bootstrap` fills in, so nothing is at stake", False
+    return f"no {engines.deployers()} deploys it, so nothing is at stake", False
+
+
+def helm_charts_fix(ctx: CheckContext) -> str:
+    """How to take a root that inflates Helm charts (`helmCharts`), which is not rendered here."""
+    if engines_of(ctx.resources).flux_only:
+        # kustomize-controller builds with Helm inflation off: under Flux such a root fails.
+        return ("kustomize-controller does not inflate `helmCharts`, so Flux cannot build this root: "
+                "deploy the chart with a HelmRelease; its raw files are checked.")
+    return "Nothing to do if Argo CD runs kustomize with --enable-helm; its raw files are checked."
+
+
+def plugin_fix(ctx: CheckContext) -> str:
+    """How to take a root rendered by a kustomize plugin (never run here)."""
+    if engines_of(ctx.resources).flux_only:
+        return ("kustomize-controller runs no kustomize plugins, so Flux cannot build this root: render "
+                "it in CI and commit the output, or use postBuild substitution or a HelmRelease.")
+    return ("Nothing to do if Argo CD (or your CI) runs kustomize with the plugin installed and "
+            "`--enable-alpha-plugins`/`--enable-exec`.")

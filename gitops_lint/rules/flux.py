@@ -1,0 +1,826 @@
+"""Flux rules: references, dependency order, paths, and the seed's checklist in Flux's words.
+
+They read the Flux estate (gitops_lint/flux/model.py): each object after the patches of the
+Flux Kustomization that applies it, so what a parent injects (decryption, postBuild) counts.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from gitops_lint.context import CheckContext
+from gitops_lint.environments import is_production
+from gitops_lint.estate.sources import local_directory, repo_directory
+from gitops_lint.flux.model import (
+    BOOTSTRAP_NAME,
+    SOURCE_KINDS,
+    FluxEstate,
+    FluxKustomization,
+    FluxObject,
+    HelmRelease,
+    ObjectRef,
+    estate_for,
+    kustomization_environment,
+)
+from gitops_lint.flux.render import flux_renders
+from gitops_lint.flux.variables import variables_of
+from gitops_lint.model import Finding, Severity
+from gitops_lint.render.substitute import SubstitutionError, clean_values, is_disabled, undefined_at
+from gitops_lint.rules.argocd import ApplicationSource, is_this_repo
+from gitops_lint.rules.base import meta, repo_rule
+from gitops_lint.rules.sops import sops_metadata
+
+_KS = (
+    "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: {name}\n"
+    "  namespace: flux-system\nspec:\n  interval: 10m\n  path: {path}\n  prune: {prune}\n"
+    "  sourceRef:\n    kind: GitRepository\n    name: flux-system\n"
+)
+_APP = (
+    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n  namespace: web\ndata:\n  mode: fast\n"
+)
+
+
+def _ks(name: str = "apps", path: str = "./apps", prune: str = "true") -> str:
+    return _KS.format(name=name, path=path, prune=prune)
+
+
+def _objects(ctx: CheckContext, estate: FluxEstate) -> Iterator[FluxObject]:
+    for obj in estate.objects():
+        if ctx.in_focus(obj.resource.path):
+            yield obj
+
+
+# --- flux-reference-missing ----------------------------------------------------------------------
+
+FLUX_REFERENCE_MISSING = meta(
+    "flux-reference-missing",
+    "A Flux sourceRef, dependsOn, valuesFrom or substituteFrom names an object the repo does not hold",
+    "error",
+    "flux",
+    "A Kustomization or HelmRelease whose `sourceRef` or `dependsOn` names an object that does "
+    "not exist never becomes Ready: Flux waits for it forever and every change behind it stops "
+    "deploying. A missing `valuesFrom` or `substituteFrom` ConfigMap/Secret fails the "
+    "reconciliation unless the entry is `optional: true`. The objects `flux bootstrap` creates "
+    "(GitRepository and Kustomization `flux-system`) count as present; ConfigMaps and Secrets "
+    "count when the repo commits, generates or has an operator create them (ExternalSecret, "
+    "SealedSecret).",
+    "Fix the name (or namespace) of the reference, commit the object it names, or mark a "
+    "ConfigMap/Secret made outside Git `optional: true`.",
+    passing=(
+        "# file: clusters/production/apps.yaml\n" + _ks(path="./apps")
+        + "  dependsOn:\n    - name: infrastructure\n---\n" + _ks("infrastructure", "./infrastructure")
+        + "# file: apps/web.yaml\n" + _APP + "# file: infrastructure/ns.yaml\n"
+        "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: web\n",
+    ),
+    failing=(
+        "# file: clusters/production/apps.yaml\n" + _ks(path="./apps")
+        + "  dependsOn:\n    - name: infrastructure  # expect: flux-reference-missing\n"
+        + "# file: apps/web.yaml\n" + _APP,
+    ),
+    references=(
+        "https://fluxcd.io/flux/components/kustomize/kustomizations/#dependencies",
+        "https://fluxcd.io/flux/components/helm/helmreleases/#values-references",
+    ),
+)
+
+_DATA_KINDS = ("ConfigMap", "Secret")
+
+
+@repo_rule(FLUX_REFERENCE_MISSING)
+def check_references(ctx: CheckContext) -> Iterator[Finding]:
+    estate = estate_for(ctx)
+    for obj in _objects(ctx, estate):
+        refs: list[tuple[ObjectRef, str]] = []
+        if isinstance(obj, FluxKustomization):
+            source = obj.source_ref
+            if source is not None:
+                refs.append((source, "sourceRef"))
+            refs += [(ref, "dependsOn") for ref in obj.depends_on]
+            refs += [(ref, "postBuild.substituteFrom") for ref in obj.substitute_from]
+        elif isinstance(obj, HelmRelease):
+            chart = obj.chart_source_ref
+            if chart is not None:
+                refs.append((chart, "chart sourceRef"))
+            refs += [(ref, "dependsOn") for ref in obj.depends_on]
+            refs += [(ref, "valuesFrom") for ref in obj.values_from]
+        for ref, field_name in refs:
+            if _present(estate, ref, incremental=ctx.focus is not None):
+                continue
+            if ref.kind in _DATA_KINDS:
+                message = (f"{obj.label}: {field_name} names {ref.label}, which nothing in the repo "
+                           "creates; the reconciliation fails unless it is made outside Git")
+            else:
+                message = f"{obj.label}: {field_name} names {ref.label}, which the repo does not define"
+            yield ctx.finding(FLUX_REFERENCE_MISSING, message, resource=obj.resource, pointer=(*ref.pointer, "name"))
+
+
+def _present(estate: FluxEstate, ref: ObjectRef, incremental: bool = False) -> bool:
+    if ref.kind in _DATA_KINDS:
+        # An incremental run loads only the files a change can affect: a ConfigMap or Secret
+        # elsewhere is not in view, so only a whole-repo run says one is missing.
+        return ref.optional or incremental or estate.has_data(ref)
+    if ref.name == BOOTSTRAP_NAME and ref.kind in ("GitRepository", "OCIRepository", "Kustomization"):
+        return True
+    if ref.kind == "ExternalArtifact":
+        return any(name == ref.name and (not ref.namespace or not namespace or namespace == ref.namespace)
+                   for namespace, name in estate.artifacts())
+    if ref.kind not in (*SOURCE_KINDS, "Kustomization", "HelmRelease"):
+        return True  # a kind we do not model: not ours to judge
+    return estate.find(ref) is not None
+
+
+# --- flux-depends-on-cycle -------------------------------------------------------------------------
+
+FLUX_DEPENDS_ON_CYCLE = meta(
+    "flux-depends-on-cycle",
+    "Flux Kustomizations or HelmReleases depend on each other in a cycle",
+    "error",
+    "flux",
+    "Flux reconciles an object only after everything in its `dependsOn` is Ready. In a cycle "
+    "each waits for the other, none ever becomes Ready, and nothing in the cycle deploys again.",
+    "Break the cycle: drop the `dependsOn` entry that points back, or split the shared part into "
+    "its own Kustomization both depend on.",
+    passing=("# file: clusters/production/sync.yaml\n" + _ks("infra", "./infra")
+             + "---\n" + _ks("apps", "./apps") + "  dependsOn:\n    - name: infra\n"
+             + "# file: infra/ns.yaml\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: web\n"
+             + "# file: apps/web.yaml\n" + _APP,),
+    failing=("# file: clusters/production/sync.yaml\n" + _ks("infra", "./infra")
+             + "  dependsOn:\n    - name: apps\n"
+             + "---\n" + _ks("apps", "./apps") + "  dependsOn:\n    - name: infra  # expect: flux-depends-on-cycle\n"
+             + "# file: infra/ns.yaml\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: web\n"
+             + "# file: apps/web.yaml\n" + _APP,),
+    references=("https://fluxcd.io/flux/components/kustomize/kustomizations/#dependencies",),
+)
+
+
+@repo_rule(FLUX_DEPENDS_ON_CYCLE)
+def check_cycles(ctx: CheckContext) -> Iterator[Finding]:
+    estate = estate_for(ctx)
+    nodes: dict[tuple[str, str, str], FluxObject] = {}
+    edges: dict[tuple[str, str, str], list[tuple[tuple[str, str, str], ObjectRef]]] = {}
+    for obj in (*estate.kustomizations, *estate.releases):
+        nodes.setdefault(obj.key, obj)
+    for obj in (*estate.kustomizations, *estate.releases):
+        for ref in getattr(obj, "depends_on", []):
+            target = estate.find(ref)
+            if target is not None:
+                edges.setdefault(obj.key, []).append((target.key, ref))
+    reported: set[frozenset[tuple[str, str, str]]] = set()
+    for start in sorted(nodes):
+        cycle = _cycle_from(start, edges)
+        if cycle is None or frozenset(cycle) in reported:
+            continue
+        reported.add(frozenset(cycle))
+        first = nodes[cycle[0]]
+        if not ctx.in_focus(first.resource.path):
+            continue
+        ref = next(ref for key, ref in edges[cycle[0]] if key == cycle[1 % len(cycle)])
+        names = " → ".join(nodes[key].label for key in (*cycle, cycle[0]))
+        yield ctx.finding(FLUX_DEPENDS_ON_CYCLE, f"dependsOn cycle: {names}", resource=first.resource,
+                          pointer=(*ref.pointer, "name"))
+
+
+def _cycle_from(start: tuple[str, str, str], edges: Mapping[Any, list[tuple[Any, ObjectRef]]]) -> list[Any] | None:
+    """The cycle through `start`, smallest node first, or None."""
+    stack = [(start, [start])]
+    seen: set[Any] = set()
+    while stack:
+        node, path = stack.pop()
+        for target, _ref in edges.get(node, []):
+            if target == start:
+                smallest = path.index(min(path))
+                return path[smallest:] + path[:smallest]
+            if target not in seen:
+                seen.add(target)
+                stack.append((target, [*path, target]))
+    return None
+
+
+# --- flux-path-exists ------------------------------------------------------------------------------
+
+FLUX_PATH_EXISTS = meta(
+    "flux-path-exists",
+    "A Flux Kustomization's spec.path must exist in this repo",
+    "error",
+    "flux",
+    "kustomize-controller builds `spec.path` of the source artifact; when the directory is not "
+    "there (a renamed cluster directory, a typo) the Kustomization fails with 'path not found' "
+    "and nothing behind it deploys. Checked for sources that are this repo: its own "
+    "GitRepository (`flux-system`, a URL matching its remote, or one whose other paths exist "
+    "here) and ExternalArtifacts an ArtifactGenerator copies from it.",
+    "Point `spec.path` at the directory (relative to the repository root, e.g. "
+    "`./clusters/production/apps`), or restore it.",
+    passing=("# file: clusters/production/apps.yaml\n" + _ks(path="./apps/production")
+             + "# file: apps/production/web.yaml\n" + _APP,),
+    failing=("# file: clusters/production/apps.yaml\n"
+             + _ks(path="./apps/prod").replace("path: ./apps/prod", "path: ./apps/prod  # expect: flux-path-exists")
+             + "# file: apps/production/web.yaml\n" + _APP,),
+    references=("https://fluxcd.io/flux/components/kustomize/kustomizations/#path",),
+)
+
+
+@repo_rule(FLUX_PATH_EXISTS)
+def check_paths(ctx: CheckContext) -> Iterator[Finding]:
+    estate = estate_for(ctx)
+    generators = [generator.doc for generator in estate.generators]
+    directories = ctx.files.directories
+    for kustomization in estate.kustomizations:
+        if not ctx.in_focus(kustomization.resource.path):
+            continue
+        directory = local_directory(kustomization.doc, generators)
+        source = kustomization.source_ref
+        if directory is None and source is not None and source.kind == "ExternalArtifact" and any(
+            name == source.name for _, name in estate.artifacts()
+        ):
+            yield ctx.finding(
+                FLUX_PATH_EXISTS,
+                f"{kustomization.label}: spec.path {kustomization.path!r} is not in {source.label}: its "
+                "ArtifactGenerator copies nothing of this repo there",
+                resource=kustomization.resource,
+                pointer=("spec", "path"),
+                environment=kustomization_environment(kustomization, ctx),
+            )
+            continue
+        if directory is None or directory in directories or directory == "":
+            continue
+        if not _source_is_this_repo(ctx, estate, kustomization, generators, directories):
+            continue
+        yield ctx.finding(
+            FLUX_PATH_EXISTS,
+            f"{kustomization.label}: spec.path {kustomization.path!r} does not exist in this repo",
+            resource=kustomization.resource,
+            pointer=("spec", "path"),
+            environment=kustomization_environment(kustomization, ctx),
+        )
+
+
+def _source_is_this_repo(
+    ctx: CheckContext, estate: FluxEstate, kustomization: FluxKustomization,
+    generators: list[Mapping[str, Any]], directories: frozenset[str],
+) -> bool:
+    ref = kustomization.source_ref
+    if ref is None:
+        return False
+    if ref.kind == "ExternalArtifact":
+        return True  # local_directory found a copy rule from this repo's GitRepository
+    if ref.kind != "GitRepository":
+        return False
+    if ref.name == BOOTSTRAP_NAME:
+        return True
+    source = estate.find(ref)
+    if source is not None:
+        url = str(source.spec.get("url") or "")
+        path = repo_directory(kustomization.path) or ""
+        if is_this_repo(ApplicationSource(url, path, (), {}), ctx, directories):
+            return True
+    # Other Kustomizations of the same source whose paths exist: the source is this repo.
+    return any(
+        other is not kustomization and other.source_ref is not None and other.source_ref.name == ref.name
+        and other.source_ref.kind == "GitRepository"
+        and (local_directory(other.doc, generators) or "") in directories
+        for other in estate.kustomizations
+    )
+
+
+# --- flux-prune-in-production ----------------------------------------------------------------------
+
+FLUX_PRUNE_IN_PRODUCTION = meta(
+    "flux-prune-in-production",
+    "Production Flux Kustomization must not garbage-collect automatically (prune: true)",
+    "error",
+    "flux",
+    "With `prune: true`, an object removed from Git (by a bad merge, a renamed file, a broken "
+    "overlay) is deleted from the production cluster on the next reconciliation, without anyone "
+    "approving it. The seed's rule, \"Jangan auto-prune di production\" (do not auto-prune in "
+    "production), in Flux's words. Its severity follows `no-auto-prune-in-production` when "
+    "only that rule is configured.",
+    "Set `prune: false` on production Kustomizations and delete removed objects by hand after "
+    "review, or keep `prune: true` and protect what must never be deleted with the "
+    "`kustomize.toolkit.fluxcd.io/prune: disabled` annotation.",
+    passing=("# file: clusters/production/apps.yaml\n" + _ks(path="./apps", prune="false")
+             + "# file: apps/web.yaml\n" + _APP,
+             "# file: clusters/staging/apps.yaml\n" + _ks(path="./apps") + "# file: apps/web.yaml\n" + _APP),
+    failing=("# file: clusters/production/apps.yaml\n"
+             + _ks(path="./apps").replace("prune: true", "prune: true  # expect: flux-prune-in-production")
+             + "# file: apps/web.yaml\n" + _APP,),
+    references=("https://fluxcd.io/flux/components/kustomize/kustomizations/#prune",),
+)
+
+
+@repo_rule(FLUX_PRUNE_IN_PRODUCTION)
+def check_prune(ctx: CheckContext) -> Iterator[Finding]:
+    enabled, severity = _severity_like(ctx, FLUX_PRUNE_IN_PRODUCTION.id, "no-auto-prune-in-production")
+    if not enabled:
+        return
+    estate = estate_for(ctx)
+    for kustomization in estate.kustomizations:
+        if not kustomization.prune or not ctx.in_focus(kustomization.resource.path):
+            continue
+        environment = kustomization_environment(kustomization, ctx)
+        if not is_production(environment):
+            continue
+        yield ctx.finding(
+            FLUX_PRUNE_IN_PRODUCTION,
+            f"production {kustomization.label} garbage-collects automatically (prune: true)",
+            resource=kustomization.resource,
+            pointer=("spec", "prune"),
+            severity=severity,
+            environment=environment,
+        )
+
+
+def _severity_like(ctx: CheckContext, own: str, other: str) -> tuple[bool, Severity | None]:
+    """(enabled, severity) as configured for the Argo CD twin of a rule when only the twin is
+    configured; otherwise (True, None): the rule's own severity and configuration apply."""
+    levels = ctx.config.rule_levels
+    if own in levels or other not in levels:
+        return True, None
+    level = levels[other]
+    return level is not None, level
+
+
+# --- flux-suspended -------------------------------------------------------------------------------
+
+FLUX_SUSPENDED = meta(
+    "flux-suspended",
+    "A Flux object is committed with suspend: true",
+    "warning",
+    "flux",
+    "`suspend: true` stops reconciliation: changes merged to Git no longer deploy and drift in "
+    "the cluster is no longer corrected, silently. `flux suspend` is for an incident; committed, "
+    "it outlives the incident and nobody notices.",
+    "Remove `suspend: true` (use `flux suspend` / `flux resume` during an incident), or suppress "
+    "this finding with a reason while the pause is intended.",
+    passing=("# file: clusters/production/apps.yaml\n" + _ks(path="./apps", prune="false")
+             + "# file: apps/web.yaml\n" + _APP,),
+    failing=("# file: clusters/production/apps.yaml\n" + _ks(path="./apps", prune="false")
+             + "  suspend: true  # expect: flux-suspended\n" + "# file: apps/web.yaml\n" + _APP,),
+    references=("https://fluxcd.io/flux/components/kustomize/kustomizations/#suspend",),
+)
+
+
+@repo_rule(FLUX_SUSPENDED)
+def check_suspended(ctx: CheckContext) -> Iterator[Finding]:
+    for obj in _objects(ctx, estate_for(ctx)):
+        if obj.suspended:
+            yield ctx.finding(
+                FLUX_SUSPENDED, f"{obj.label} is suspended (suspend: true): it does not reconcile",
+                resource=obj.resource, pointer=("spec", "suspend"),
+            )
+
+
+# --- flux-production-ref-pinned --------------------------------------------------------------------
+
+FLUX_PRODUCTION_REF_PINNED = meta(
+    "flux-production-ref-pinned",
+    "A production GitRepository or OCIRepository must track a tag, semver range or commit",
+    "error",
+    "flux",
+    "A production source that follows a branch (or sets no `ref`, which means the default "
+    "branch) deploys every merge to production at once, skipping the staging soak the branch "
+    "strategy promises. The seed pins production (\"Pin ke release branch\"); in Flux that is "
+    "`ref.tag`, `ref.semver`, `ref.commit` or a release branch (`release/...`).",
+    "Set `spec.ref.tag` (or `semver`, `commit`, or a `release/...` branch) on the production "
+    "source and promote by changing it.",
+    passing=(
+        "# file: clusters/production/source.yaml\napiVersion: source.toolkit.fluxcd.io/v1\n"
+        "kind: GitRepository\nmetadata:\n  name: apps\n  namespace: flux-system\nspec:\n"
+        "  interval: 5m\n  url: https://github.com/example/apps\n  ref:\n    tag: v1.2.3\n",
+    ),
+    failing=(
+        "# file: clusters/production/source.yaml\napiVersion: source.toolkit.fluxcd.io/v1\n"
+        "kind: GitRepository\nmetadata:\n  name: apps\n  namespace: flux-system\nspec:\n"
+        "  interval: 5m\n  url: https://github.com/example/apps\n  ref:\n"
+        "    branch: main  # expect: flux-production-ref-pinned\n",
+    ),
+    references=("https://fluxcd.io/flux/components/source/gitrepositories/#reference",),
+)
+
+_RELEASE_BRANCH = re.compile(r"^(?:refs/heads/)?(?:release|releases|rel)[/-]", re.I)
+
+
+@repo_rule(FLUX_PRODUCTION_REF_PINNED)
+def check_source_pinned(ctx: CheckContext) -> Iterator[Finding]:
+    for source in estate_for(ctx).sources:
+        if source.kind not in ("GitRepository", "OCIRepository") or not ctx.in_focus(source.resource.path):
+            continue
+        if not is_production(source.environment) or source.name == BOOTSTRAP_NAME:
+            continue  # the bootstrap source is the config repo itself, following its own branch
+        ref = source.git_ref
+        if any(ref.get(key) for key in ("tag", "semver", "commit", "digest")):
+            if source.kind == "OCIRepository" and ref.get("tag") == "latest" and not ref.get("digest"):
+                yield ctx.finding(FLUX_PRODUCTION_REF_PINNED, f"production {source.label} follows the `latest` tag",
+                                  resource=source.resource, pointer=("spec", "ref", "tag"))
+            continue
+        branch = str(ref.get("branch") or ref.get("name") or "")
+        if branch and _RELEASE_BRANCH.match(branch):
+            continue
+        if source.kind == "OCIRepository":
+            what = "sets no tag, semver or digest (it follows `latest`)"
+        else:
+            what = f"follows the branch {branch!r}" if branch else "sets no ref (it follows the default branch)"
+        yield ctx.finding(
+            FLUX_PRODUCTION_REF_PINNED, f"production {source.label} {what}",
+            resource=source.resource, pointer=("spec", "ref", "branch") if branch else ("spec",),
+        )
+
+
+# --- flux-chart-version-pinned ---------------------------------------------------------------------
+
+FLUX_CHART_VERSION_PINNED = meta(
+    "flux-chart-version-pinned",
+    "A production HelmRelease must pin its chart version",
+    "error",
+    "flux",
+    "A HelmRelease with no chart `version`, `*`, or a range without an upper bound (`>=1.0.0`) "
+    "upgrades production to whatever the chart repository publishes next, including a new "
+    "major version, with no review. The seed's pinned production revisions, for charts.",
+    "Set `spec.chart.spec.version` to an exact version (`6.5.4`) or a bounded range "
+    "(`~6.5.0`, `>=6.5.0 <7.0.0`), and upgrade by changing it.",
+    passing=(
+        "# file: apps/production/podinfo.yaml\napiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\n"
+        "metadata:\n  name: podinfo\n  namespace: podinfo\nspec:\n  interval: 10m\n  chart:\n    spec:\n"
+        "      chart: podinfo\n      version: 6.5.4\n      sourceRef:\n        kind: HelmRepository\n"
+        "        name: podinfo\n",
+    ),
+    failing=(
+        "# file: clusters/production/apps.yaml\n" + _ks(path="./apps/production", prune="false")
+        + "# file: apps/production/podinfo.yaml\napiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\n"
+        "metadata:\n  name: podinfo\n  namespace: podinfo\nspec:\n  interval: 10m\n  chart:\n    spec:\n"
+        "      chart: podinfo\n      version: \">=1.0.0\"  # expect: flux-chart-version-pinned\n"
+        "      sourceRef:\n        kind: HelmRepository\n        name: podinfo\n",
+    ),
+    references=("https://fluxcd.io/flux/components/helm/helmreleases/#chart-template",),
+)
+
+
+def open_version(version: str | None) -> str | None:
+    """Why a chart version constraint is open (None when it is pinned or bounded)."""
+    if version is None or not version.strip():
+        return "sets no chart version (the latest is installed)"
+    text = version.strip()
+    if text in ("*", "x", "X") or text.startswith(("*", "x.", "X.")):
+        return f"accepts any chart version ({text!r})"
+    for alternative in text.split("||"):
+        parts = re.findall(r"(>=|<=|>|<|=|~|\^)?\s*v?([0-9xX*][0-9A-Za-z.*+-]*)", alternative)
+        has_lower = any(op in (">", ">=") for op, _ in parts)
+        has_upper = any(op in ("<", "<=", "~", "^", "=", "") for op, _ in parts)
+        if has_lower and not has_upper:
+            return f"accepts every future chart version ({text!r} has no upper bound)"
+    return None
+
+
+@repo_rule(FLUX_CHART_VERSION_PINNED)
+def check_chart_version(ctx: CheckContext) -> Iterator[Finding]:
+    for release in estate_for(ctx).releases:
+        if not ctx.in_focus(release.resource.path) or not is_production(release.environment):
+            continue
+        if release.spec.get("chartRef") is not None or not release.chart_spec:
+            continue  # the version is the OCIRepository's or HelmChart's, checked there
+        source = release.chart_source_ref
+        if source is not None and source.kind in ("GitRepository", "Bucket"):
+            continue  # a chart directory: its version is the Git revision
+        why = open_version(release.chart_version)
+        if why:
+            pointer = ("spec", "chart", "spec", "version") if release.chart_version is not None else ("spec", "chart", "spec")
+            yield ctx.finding(FLUX_CHART_VERSION_PINNED, f"production {release.label} {why}",
+                              resource=release.resource, pointer=pointer)
+
+
+# --- flux-interval-floor --------------------------------------------------------------------------
+
+FLUX_INTERVAL_FLOOR = meta(
+    "flux-interval-floor",
+    "A Flux reconciliation interval below one minute",
+    "warning",
+    "flux",
+    "Every interval tick makes the controller fetch the source (Git hosts and registries rate-"
+    "limit) or rebuild and dry-run apply the whole Kustomization. Below a minute this loads the "
+    "API server and the Git host for no gain: changes reach the cluster within the interval "
+    "anyway, and a webhook Receiver makes delivery immediate.",
+    "Set `spec.interval` to 1m or more (5m-10m for sources, 10m-1h for Kustomizations and "
+    "HelmReleases), and add a notification Receiver for immediate delivery.",
+    passing=("# file: clusters/production/apps.yaml\n" + _ks(path="./apps", prune="false")
+             + "# file: apps/web.yaml\n" + _APP,),
+    failing=("# file: clusters/production/apps.yaml\n"
+             + _ks(path="./apps", prune="false").replace("interval: 10m", "interval: 10s  # expect: flux-interval-floor")
+             + "# file: apps/web.yaml\n" + _APP,),
+    references=("https://fluxcd.io/flux/components/kustomize/kustomizations/#interval",),
+)
+
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)")
+_SECONDS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1, "m": 60, "h": 3600}
+FLOOR_SECONDS = 60
+
+
+def duration_seconds(text: str) -> float | None:
+    """A Go duration (`1h30m`, `45s`) in seconds; None when it is not one."""
+    if not text or _DURATION.sub("", text) != "":
+        return None
+    return sum(float(number) * _SECONDS[unit] for number, unit in _DURATION.findall(text))
+
+
+@repo_rule(FLUX_INTERVAL_FLOOR)
+def check_interval(ctx: CheckContext) -> Iterator[Finding]:
+    for obj in _objects(ctx, estate_for(ctx)):
+        seconds = duration_seconds(obj.interval)
+        if seconds is not None and seconds < FLOOR_SECONDS:
+            yield ctx.finding(FLUX_INTERVAL_FLOOR, f"{obj.label} reconciles every {obj.interval} (below 1m)",
+                              resource=obj.resource, pointer=("spec", "interval"))
+
+
+# --- flux-sops-decryption -------------------------------------------------------------------------
+
+FLUX_SOPS_DECRYPTION = meta(
+    "flux-sops-decryption",
+    "A Flux Kustomization applies SOPS-encrypted objects without decryption configured",
+    "error",
+    "flux",
+    "kustomize-controller decrypts SOPS files only when the Kustomization sets "
+    "`spec.decryption.provider: sops` (with the key in `secretRef`); otherwise it applies the "
+    "encrypted document as it is and the API server rejects it (the `sops:` field) or the app "
+    "reads ciphertext. Decryption injected by the parent Kustomization's patches counts.",
+    "Add `spec.decryption: {provider: sops, secretRef: {name: sops-age}}` to the Kustomization "
+    "(the Secret holds the age or GPG private key).",
+    passing=(
+        "# file: clusters/production/apps.yaml\n" + _ks(path="./apps", prune="false")
+        + "  decryption:\n    provider: sops\n    secretRef:\n      name: sops-age\n"
+        + "# file: apps/web.yaml\n" + _APP,
+    ),
+    failing=(
+        "# file: clusters/production/apps.yaml\n"
+        + _ks(path="./apps", prune="false").replace("name: apps\n", "name: apps  # expect: flux-sops-decryption\n", 1)
+        + "# file: apps/secret.sops.yaml\napiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n"
+        "  namespace: web\nstringData:\n  password: ENC[AES256_GCM,data:3q2+7w==,iv:AAAAAAAAAAAAAAAAAAAAAA==,"
+        "tag:AAAAAAAAAAAAAAAAAAAAAA==,type:str]\nsops:\n  age:\n    - recipient: age1qqqq\n"
+        "      enc: x\n  lastmodified: \"2024-01-01T00:00:00Z\"\n  mac: ENC[AES256_GCM,data:AA==,iv:AA==,tag:AA==,type:str]\n"
+        "  version: 3.8.1\n",
+    ),
+    references=("https://fluxcd.io/flux/components/kustomize/kustomizations/#decryption",),
+)
+
+
+@repo_rule(FLUX_SOPS_DECRYPTION)
+def check_decryption(ctx: CheckContext) -> Iterator[Finding]:
+    estate = estate_for(ctx)
+    for kustomization in estate.kustomizations:
+        if kustomization.decryption_provider == "sops" or not ctx.in_focus(kustomization.resource.path):
+            continue
+        encrypted = next(
+            (resource for resource in estate.applied_by(kustomization) if sops_metadata(resource.doc)),
+            None,
+        )
+        if encrypted is not None:
+            yield ctx.finding(
+                FLUX_SOPS_DECRYPTION,
+                f"{kustomization.label} applies the SOPS-encrypted {encrypted.display} ({encrypted.path}) "
+                "but sets no `decryption.provider: sops`",
+                resource=kustomization.resource,
+                pointer=("metadata", "name"),
+                environment=kustomization_environment(kustomization, ctx),
+            )
+
+
+# --- flux-tenant-service-account ------------------------------------------------------------------
+
+FLUX_TENANT_SERVICE_ACCOUNT = meta(
+    "flux-tenant-service-account",
+    "A tenant's Flux Kustomization or HelmRelease must set serviceAccountName",
+    "warning",
+    "flux",
+    "Without `serviceAccountName` the controller applies with its own cluster-admin rights, so "
+    "a tenant's repo can create anything anywhere in the cluster. Flux's multi-tenancy lockdown "
+    "runs each tenant's Kustomizations and HelmReleases as a service account of the tenant's "
+    "namespace (the seed's per-team isolation). Tenant objects are those outside `flux-system` "
+    "or labelled `toolkit.fluxcd.io/tenant`.",
+    "Set `spec.serviceAccountName` to the tenant's reconciler account (bound to a namespaced "
+    "Role), and start kustomize-controller and helm-controller with "
+    "`--default-service-account` so a missing one fails closed.",
+    passing=(
+        "# file: tenants/team-a/sync.yaml\n"
+        + _ks("team-a", "./apps", "false").replace("namespace: flux-system", "namespace: team-a")
+        + "  serviceAccountName: team-a\n# file: apps/web.yaml\n" + _APP,
+    ),
+    failing=(
+        "# file: tenants/team-a/sync.yaml\n"
+        + _ks("team-a", "./apps", "false").replace("namespace: flux-system", "namespace: team-a")
+        .replace("name: team-a\n", "name: team-a  # expect: flux-tenant-service-account\n", 1)
+        + "# file: apps/web.yaml\n" + _APP,
+    ),
+    references=("https://fluxcd.io/flux/installation/configuration/multitenancy/",),
+)
+
+TENANT_LABEL = "toolkit.fluxcd.io/tenant"
+
+
+@repo_rule(FLUX_TENANT_SERVICE_ACCOUNT)
+def check_tenant_service_account(ctx: CheckContext) -> Iterator[Finding]:
+    estate = estate_for(ctx)
+    for obj in (*estate.kustomizations, *estate.releases):
+        if not ctx.in_focus(obj.resource.path) or obj.spec.get("serviceAccountName"):
+            continue
+        labels = obj.doc.get("metadata", {}).get("labels") if isinstance(obj.doc.get("metadata"), dict) else None
+        tenant = isinstance(labels, dict) and bool(labels.get(TENANT_LABEL))
+        if not tenant and (not obj.namespace or obj.namespace == "flux-system"):
+            continue
+        if obj.kind == "HelmRelease" and not tenant and obj.parent is not None:
+            continue  # a platform app's release in its own namespace, applied by a platform Kustomization
+        yield ctx.finding(
+            FLUX_TENANT_SERVICE_ACCOUNT,
+            f"tenant {obj.label} sets no serviceAccountName: it reconciles with the controller's cluster-wide rights",
+            resource=obj.resource, pointer=("metadata", "name"),
+        )
+
+
+# --- flux-substitution-undefined ------------------------------------------------------------------
+
+FLUX_SUBSTITUTION_UNDEFINED = meta(
+    "flux-substitution-undefined",
+    "A Flux postBuild variable has no value and no default",
+    "error",
+    "flux",
+    "kustomize-controller replaces `${var}` in what a Kustomization applies with the values of "
+    "`postBuild.substitute` and `substituteFrom`. A variable with neither a value nor a default "
+    "(`${var:=default}`) becomes the empty string (an empty name, an empty host) or, under the "
+    "`StrictPostBuildSubstitutions` gate, fails the whole Kustomization. A broken expression or "
+    "an invalid variable name fails it too. Values come from the ConfigMaps and Secrets the repo "
+    "holds; one made outside Git is assumed to define anything.",
+    "Define the variable in `postBuild.substitute` (or the ConfigMap/Secret of "
+    "`substituteFrom`), give it a default (`${var:=value}`), write `$${var}` for a literal, or "
+    "mark the object `kustomize.toolkit.fluxcd.io/substitute: disabled`.",
+    passing=(
+        "# file: clusters/production/apps.yaml\n" + _ks(path="./apps", prune="false")
+        + "  postBuild:\n    substitute:\n      APP: web\n"
+        + "# file: apps/web.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${APP}\n"
+        "  namespace: web\ndata:\n  size: ${SIZE:=1Gi}\n",
+    ),
+    failing=(
+        "# file: clusters/production/apps.yaml\n" + _ks(path="./apps", prune="false")
+        + "  postBuild:\n    substitute:\n      APP: web\n"
+        + "# file: apps/web.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${APP}\n"
+        "  namespace: web\ndata:\n  domain: ${DOMAIN}  # expect: flux-substitution-undefined\n",
+    ),
+    references=("https://fluxcd.io/flux/components/kustomize/kustomizations/#post-build-variable-substitution",),
+)
+
+@repo_rule(FLUX_SUBSTITUTION_UNDEFINED)
+def check_substitution(ctx: CheckContext) -> Iterator[Finding]:
+    estate = estate_for(ctx)
+    renders = flux_renders(ctx)
+    for kustomization in estate.kustomizations:
+        if kustomization.post_build is None:
+            continue
+        rendered = renders.get(id(kustomization.resource))
+        if rendered is not None and rendered.error is None:
+            # The Flux render substituted every object it applies: its findings are exact.
+            seen_render: set[tuple[str, int, str]] = set()
+            for undefined in rendered.undefined:
+                if not ctx.in_focus(undefined.resource.path):
+                    continue
+                line = ctx.locate(undefined.resource, undefined.pointer)
+                if (undefined.resource.path, line, undefined.name) in seen_render:
+                    continue
+                seen_render.add((undefined.resource.path, line, undefined.name))
+                yield ctx.finding(
+                    FLUX_SUBSTITUTION_UNDEFINED,
+                    f"${{{undefined.name}}} has no value in {kustomization.label} and no default: Flux writes an empty string",
+                    resource=undefined.resource, line=line,
+                )
+            continue
+        raw = variables_of(kustomization, ctx, estate)
+        if raw is None or not raw:
+            continue  # unknown values, or none at all (then Flux substitutes nothing)
+        try:
+            variables = clean_values(raw)
+        except SubstitutionError as error:
+            if ctx.in_focus(kustomization.resource.path):
+                yield ctx.finding(FLUX_SUBSTITUTION_UNDEFINED, f"{kustomization.label}: {error}",
+                                  resource=kustomization.resource, pointer=("spec", "postBuild"))
+            continue
+        seen: set[tuple[str, int, str]] = set()
+        for resource in estate.applied_by(kustomization):
+            if is_disabled(resource.doc) or not ctx.in_focus(resource.path):
+                continue
+            for pointer, name in undefined_at(resource.doc, variables):
+                key = (resource.path, ctx.locate(resource, pointer), name)
+                if key in seen:
+                    continue
+                seen.add(key)
+                yield ctx.finding(
+                    FLUX_SUBSTITUTION_UNDEFINED,
+                    f"${{{name}}} has no value in {kustomization.label} and no default: Flux writes an empty string",
+                    resource=resource, pointer=pointer,
+                )
+
+
+# --- flux-helmrelease-not-rendered ----------------------------------------------------------------
+
+FLUX_HELMRELEASE_NOT_RENDERED = meta(
+    "flux-helmrelease-not-rendered",
+    "A HelmRelease's chart is not rendered, so what it deploys is not checked",
+    "info",
+    "flux",
+    "helm-controller renders the chart with the HelmRelease's values in the cluster. gitops-lint "
+    "checks the HelmRelease itself (schema, references, pinning) but not the objects the chart "
+    "makes: a chart from a Helm or OCI repository needs the network, and charts are not rendered "
+    "by this build. One note per HelmRelease, so the unchecked part of the estate is visible.",
+    "Nothing to do; to check the chart's output, render it in CI (`helm template` with the same "
+    "values) and run gitops-lint on the result.",
+    passing=(
+        "# file: apps/web.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n  namespace: web\n",
+    ),
+    failing=(
+        "# file: apps/podinfo.yaml\napiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\n"
+        "metadata:\n  name: podinfo  # expect: flux-helmrelease-not-rendered\n  namespace: podinfo\nspec:\n"
+        "  interval: 10m\n  chart:\n    spec:\n      chart: podinfo\n      version: 6.5.4\n"
+        "      sourceRef:\n        kind: HelmRepository\n        name: podinfo\n",
+    ),
+    references=("https://fluxcd.io/flux/components/helm/helmreleases/",),
+)
+
+
+@repo_rule(FLUX_HELMRELEASE_NOT_RENDERED)
+def check_helmrelease_rendered(ctx: CheckContext) -> Iterator[Finding]:
+    for release in estate_for(ctx).releases:
+        if not ctx.in_focus(release.resource.path):
+            continue
+        source = release.chart_source_ref
+        chart = str(release.chart_spec.get("chart") or "")
+        if source is None:
+            continue
+        if source.kind in ("GitRepository", "Bucket"):
+            what = f"its chart {chart or '(no path)'} from {source.label} is a chart directory, which this build does not render"
+        else:
+            version = f" {release.chart_version}" if release.chart_version else ""
+            named = f"chart {chart}{version} from " if chart else ""
+            what = f"its {named}{source.label} is a remote chart, not rendered"
+        yield ctx.finding(
+            FLUX_HELMRELEASE_NOT_RENDERED,
+            f"{release.label}: {what}; the objects it deploys are not checked",
+            resource=release.resource, pointer=("metadata", "name"),
+        )
+
+
+# --- flux-build-fails -------------------------------------------------------------------------------
+
+FLUX_BUILD_FAILS = meta(
+    "flux-build-fails",
+    "kustomize-controller cannot build a Flux Kustomization",
+    "error",
+    "flux",
+    "kustomize-controller builds the Kustomization's path with its own `patches`, `images`, "
+    "`targetNamespace`, `namePrefix` and `components`, after generating a kustomization for a "
+    "path that has none (which fails on any YAML file there that is not a Kubernetes object). "
+    "When that build fails the Kustomization stays not Ready and nothing in it is applied. "
+    "Reported when the path itself builds (its own failures are kustomize-build-fails).",
+    "Fix what the message names: a patch whose target matches nothing or that does not apply, "
+    "a component path, or a non-Kubernetes YAML file in a path without a kustomization (move "
+    "it out, or add a kustomization.yaml that lists the manifests).",
+    passing=(
+        "# file: clusters/production/apps.yaml\n" + _ks(path="./apps", prune="false")
+        + "# file: apps/web.yaml\n" + _APP,
+    ),
+    failing=(
+        "# file: clusters/production/apps.yaml\n"
+        + _ks(path="./apps", prune="false").replace("path: ./apps", "path: ./apps  # expect: flux-build-fails")
+        + "# file: apps/base/kustomization.yaml\nresources:\n  - web.yaml\n"
+        + "# file: apps/base/web.yaml\n" + _APP + "# file: apps/values.yaml\nreplicas: 2\n",
+    ),
+    references=("https://fluxcd.io/flux/components/kustomize/kustomizations/#generating-a-kustomizationyaml-file",),
+)
+
+
+@repo_rule(FLUX_BUILD_FAILS)
+def check_flux_build(ctx: CheckContext) -> Iterator[Finding]:
+    renders = flux_renders(ctx)
+    for kustomization in estate_for(ctx).kustomizations:
+        rendered = renders.get(id(kustomization.resource))
+        if rendered is None or rendered.error is None or not ctx.in_focus(kustomization.resource.path):
+            continue
+        message = rendered.error.replace(f"{ctx.root}/", "").strip()
+        first = message.splitlines()[0] if message else "the build failed"
+        yield ctx.finding(
+            FLUX_BUILD_FAILS,
+            f"{kustomization.label}: Flux cannot build {kustomization.path!r}: {first[:500]}",
+            resource=kustomization.resource, pointer=("spec", "path"),
+            environment=kustomization_environment(kustomization, ctx),
+        )
+
+
+RULES = [
+    check_references,
+    check_cycles,
+    check_paths,
+    check_prune,
+    check_suspended,
+    check_source_pinned,
+    check_chart_version,
+    check_interval,
+    check_decryption,
+    check_tenant_service_account,
+    check_substitution,
+    check_helmrelease_rendered,
+    check_flux_build,
+]

@@ -1,0 +1,99 @@
+"""postBuild substitution: each form Flux supports, its escapes, and what it leaves alone."""
+
+from __future__ import annotations
+
+import pytest
+
+from gitops_lint.render.substitute import (
+    SubstitutionError,
+    clean_values,
+    is_disabled,
+    substitute,
+    substitute_document,
+    undefined_at,
+)
+
+VARS = {"APP": "plex", "EMPTY": "", "PATH_NAME": "/home/bozo/ideas/thoughts.for.today", "FILE": "bash.string.txt"}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("name: ${APP}", "name: plex"),
+        ("${APP}-${APP}", "plex-plex"),
+        # defaults: used when unset or empty, ignored when set
+        ("${MISSING:=5Gi}", "5Gi"),
+        ("${MISSING:-5Gi}", "5Gi"),
+        ("${MISSING=5Gi}", "5Gi"),
+        ("${EMPTY:=fallback}", "fallback"),
+        ("${APP:=other}", "plex"),
+        ("${APP:-other}", "plex"),
+        # a default can name another variable, with text around it
+        ("${MISSING:-${APP}}", "plex"),
+        ("${MISSING:=pre-${APP}-post}", "pre-plex-post"),
+        # transformations
+        ("${#APP}", "4"),
+        ("${APP^}", "Plex"),
+        ("${APP^^}", "PLEX"),
+        ("${PATH_NAME:11}", "ideas/thoughts.for.today"),
+        ("${PATH_NAME:11:5}", "ideas"),
+        ("${FILE#*.}", "string.txt"),
+        ("${FILE##*.}", "txt"),
+        ("${FILE%.*}", "bash.string"),
+        ("${FILE%%.*}", "bash"),
+        ("${FILE/./-}", "bash-string.txt"),
+        ("${FILE//./-}", "bash-string-txt"),
+        ("${FILE/#bash/zsh}", "zsh.string.txt"),
+        ("${FILE/%txt/md}", "bash.string.md"),
+        # escapes and what is not an expression
+        ("$${APP}", "${APP}"),
+        ("cost: $$5", "cost: $5"),
+        ("echo $APP", "echo $APP"),
+        ("a $ sign", "a $ sign"),
+        ("no variables", "no variables"),
+    ],
+)
+def test_forms(text: str, expected: str) -> None:
+    result = substitute(text, VARS)
+    assert result.text == expected
+    assert result.undefined == ()
+
+
+def test_a_variable_without_value_or_default_is_undefined_and_empty() -> None:
+    result = substitute("host: ${APP}.${DOMAIN}, again ${DOMAIN}, ${OTHER^^}", VARS)
+    assert result.text == "host: plex., again , "
+    assert result.undefined == ("DOMAIN", "OTHER")
+
+
+def test_a_default_names_an_undefined_variable_too() -> None:
+    assert substitute("${MISSING:=${ALSO_MISSING}}", VARS).undefined == ("ALSO_MISSING",)
+
+
+@pytest.mark.parametrize("text", ["${APP", "${APP-default}", "${}", "${APP/x}"])
+def test_broken_expressions_fail_like_the_controller(text: str) -> None:
+    with pytest.raises(SubstitutionError):
+        substitute(text, VARS)
+
+
+def test_values_lose_newlines_and_names_are_checked() -> None:
+    assert clean_values({"A": "one\ntwo\n"}) == {"A": "onetwo"}
+    with pytest.raises(SubstitutionError, match="var name is invalid"):
+        clean_values({"my-var": "x"})
+
+
+def test_substituted_scalars_take_their_yaml_type() -> None:
+    doc = {"kind": "Deployment", "metadata": {"name": "${APP}"}, "spec": {"replicas": "${N}"}}
+    out, undefined = substitute_document(doc, {"APP": "web", "N": "3"})
+    assert out == {"kind": "Deployment", "metadata": {"name": "web"}, "spec": {"replicas": 3}}
+    assert undefined == ()
+
+
+def test_undefined_variables_are_located_by_field() -> None:
+    doc = {"metadata": {"name": "${APP}"}, "spec": {"storage": "${SIZE}", "class": "${CLASS:=fast}"}}
+    assert list(undefined_at(doc, {"APP": "x"})) == [(("spec", "storage"), "SIZE")]
+
+
+def test_opt_out_by_label_or_annotation() -> None:
+    assert is_disabled({"metadata": {"annotations": {"kustomize.toolkit.fluxcd.io/substitute": "disabled"}}})
+    assert is_disabled({"metadata": {"labels": {"kustomize.toolkit.fluxcd.io/substitute": "disabled"}}})
+    assert not is_disabled({"metadata": {"labels": {"kustomize.toolkit.fluxcd.io/substitute": "enabled"}}})
