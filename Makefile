@@ -4,14 +4,14 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?= -n 2
 
-.PHONY: demo test install install-test lint typecheck policy-test bench corpus lock readme rules-doc docs-site clean
+.PHONY: demo test install install-test lint typecheck policy-test bench bench-detail corpus lock readme rules-doc docs-site clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(VENV)/.installed: $(BIN)/python pyproject.toml
-	$(BIN)/pip install --quiet -e .
+	$(BIN)/pip install --quiet -e '.[helm]'
 	touch $@
 
 $(VENV)/.installed-test: $(BIN)/python pyproject.toml
@@ -42,12 +42,18 @@ typecheck: install-test
 policy-test: install
 	$(BIN)/gitops-lint policy test
 
+# One table of the speed figures against their targets (docs/performance.md); bench-detail
+# runs each area's own bench with its breakdown.
 bench: install-test
+	$(BIN)/python bench/summary.py
+
+bench-detail: install-test
 	$(BIN)/python bench/run_check_bench.py
 	$(BIN)/python bench/run_render_bench.py
 	$(BIN)/python bench/run_hook_bench.py
 	$(BIN)/python bench/run_drift_bench.py
 	$(BIN)/python bench/run_diff_bench.py
+	$(BIN)/python bench/helm_corpus.py --charts tests/data/helm
 
 # Re-count findings per rule on the real-world corpus into docs/precision.md (keeps the
 # hand-kept checked/true columns; needs ../shared/corpus or GITOPS_LINT_CORPUS).

@@ -156,6 +156,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @click.option("--skip-rule", "skip_rules", multiple=True, metavar="ID", help="Do not run these rules (repeatable).")
 @click.option("--no-render", is_flag=True, help="Check raw files only; do not run kustomize.")
 @click.option("--kustomize", "kustomize", metavar="PATH", help="kustomize binary (default: kustomize on PATH, else kubectl kustomize).")
+@click.option("--helm", "helm", metavar="PATH", help="helm binary (default: helm on PATH, else the helm-python-sdk of gitops-lint[helm]).")
 @click.option("--allow-network", is_flag=True, default=None, help="Let kustomize fetch remote bases, and fetch schemas from URL schema locations.")
 @click.option("--require-render", is_flag=True, help="Exit 2 when no kustomize is available.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), metavar="N",
@@ -173,7 +174,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @click.pass_context
 def check(ctx: click.Context, paths: tuple[Path, ...], config_path: Path | None, fmt: str, outputs: tuple[str, ...],
           fail_on: str | None, kubernetes_version: str | None, strict: bool | None, schema_locations: tuple[str, ...], strict_schemas: bool | None, only_rules: tuple[str, ...],
-          skip_rules: tuple[str, ...], no_render: bool, kustomize: str | None, allow_network: bool | None,
+          skip_rules: tuple[str, ...], no_render: bool, kustomize: str | None, helm: str | None, allow_network: bool | None,
           require_render: bool, jobs: int | None, no_cache: bool, staged: bool, changed_since: str | None, history: bool,
           history_since: str | None, no_baseline: bool, no_git: bool, color: bool | None, verbose: bool,
           quiet: bool) -> None:
@@ -185,7 +186,7 @@ def check(ctx: click.Context, paths: tuple[Path, ...], config_path: Path | None,
         paths=paths, config_path=config_path, kubernetes_version=kubernetes_version, strict=strict,
         strict_schemas=strict_schemas, schema_locations=schema_locations,
         fail_on=Severity(fail_on) if fail_on else None, use_git=not no_git, render=not no_render,
-        kustomize=kustomize, allow_network=allow_network, require_render=require_render,
+        kustomize=kustomize, helm=helm, allow_network=allow_network, require_render=require_render,
         use_cache=not no_cache, staged=staged, changed_since=changed_since,
         only_rules=only_rules, skip_rules=skip_rules, history=history, history_since=history_since,
         use_baseline=not no_baseline, verbose=verbose, jobs=jobs, progress=progress_wanted(quiet),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -52,7 +52,8 @@ class CheckContext:
     fragments: list[Resource] = field(default_factory=list)  # raw patch/template documents
     rendered: list[Resource] = field(default_factory=list)
     rendered_roots: set[str] = field(default_factory=set)  # directories rendered successfully
-    # Files the run is about (incremental mode); None means the whole repo.
+    # Files the run was asked about (incremental mode: named, staged or changed files); None means
+    # the whole repo. The loader reads it; later stages take the focus the render stage hands on.
     focus: set[str] | None = None
     notes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -61,6 +62,9 @@ class CheckContext:
     parse_cache: ParseCache | None = None
     # Incremental runs: directories deployed by Applications left unparsed (see check.py).
     unloaded_application_dirs: set[str] = field(default_factory=set)
+    # Rendered Helm objects (by id) → the repo files their values came from (value files, the
+    # Application's inline values, the chart's values.yaml): a Secret's value is reported there.
+    value_sources: dict[int, tuple[str, ...]] = field(default_factory=dict)
     # Every secret value the secret rules found: no message of this run may quote one.
     redactor: Redactor = field(default_factory=Redactor)
     # Files of the repo no rule could read, path → why (too large, binary, not UTF-8): the
@@ -93,9 +97,6 @@ class CheckContext:
             self._covered = (len(self.rendered), {resource.path for resource in self.rendered})
         return self._covered[1]
 
-    def in_focus(self, path: str) -> bool:
-        return self.focus is None or path in self.focus
-
     def text_of(self, path: str) -> str | None:
         """The text of any repo file (YAML or not); None for binary or unreadable files."""
         if path in self.sources:
@@ -126,6 +127,7 @@ class CheckContext:
         fix: str | None = None,
         environment: str | None = None,
         fingerprint: str | None = None,
+        related: Iterable[str] = (),
     ) -> Finding:
         """A Finding for `resource` (line of `pointer` in its source) or for `path`/`line`."""
         if resource is not None:
@@ -142,6 +144,7 @@ class CheckContext:
                 ignore_annotations=ignore_annotations(resource),
                 overlay=resource.rendered_from,
                 variant_tokens=_variant_tokens(resource) if resource.rendered_from else (),
+                related=tuple(related),
             )
         return Finding(
             rule=meta.id,
@@ -152,6 +155,7 @@ class CheckContext:
             fix=meta.fix if fix is None else fix,
             environment=environment,
             fingerprint=fingerprint,
+            related=tuple(related),
         )
 
 

@@ -64,6 +64,9 @@ class Finding:
     # After the merge: every overlay and environment the source line was seen through.
     overlays: tuple[str, ...] = ()
     environments: tuple[str, ...] = ()
+    # Other files the finding is about (the overlays of an app that lacks one, the kustomization
+    # reading a generator's input): an incremental run keeps it when any of them is in focus.
+    related: tuple[str, ...] = field(default=(), compare=False, hash=False)
 
     @property
     def seen_in(self) -> str:

@@ -193,7 +193,7 @@ def check_example(rule_id: str, example: Example, registry: RuleRegistry) -> lis
             paths=(root,),
             only_rules=(rule_id,),
             use_git=example.git,
-            render=any(is_kustomization_file(path) for path in example.files),
+            render=any(is_kustomization_file(path) or path.endswith("Chart.yaml") for path in example.files),
             use_cache=False,
             use_baseline=False,
         )

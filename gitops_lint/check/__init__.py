@@ -3,9 +3,9 @@
     options   what a run was asked (CheckOptions) and answers (CheckResult)
     run       the pipeline, in order
     load      config, files, focus, YAML, layout, resources -> Loaded   (sources: the loaders)
-    render    every deployed source through its Renderer -> RenderStageResult
-    scope     what an incremental run keeps of the loader's findings
-    evaluate  rules over resources and repo (the engine applies each repo rule's scope)
+    render    every deployed source through its Renderer -> RenderStageResult (with the focus)
+    scope     the focus of an incremental run, and what it keeps of any stage's findings
+    evaluate  every rule over what is in scope: the engine decides it, no rule reads the focus
     history   secrets in git history (--history)
     suppress  directives, exemptions, aggregation, hidden directories; config levels
     baseline  known secrets

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from gitops_lint.check.options import CheckOptions
+from gitops_lint.check.scope import Focus, about_focus, in_focus
 from gitops_lint.context import CheckContext
 from gitops_lint.model import Finding
 from gitops_lint.rules.base import scope_of
@@ -10,25 +11,25 @@ from gitops_lint.rules.registry import RuleRegistry
 from gitops_lint.rules.suppress import SUPPRESSION_RULE_IDS
 
 
-def evaluate_rules(ctx: CheckContext, registry: RuleRegistry) -> list[Finding]:
-    """Every rule over what is in scope. Scope is decided here, not in the rules: a resource rule
-    sees the resources of the files in focus and everything re-rendered; a repo rule of scope
-    "engine" sees the whole repo and keeps its findings on files in focus; one of scope
-    "whole-repo" runs on full runs only."""
+def evaluate_rules(ctx: CheckContext, registry: RuleRegistry, focus: Focus) -> list[Finding]:
+    """Every rule over what is in scope. Scope is decided here, not in the rules: resource rules
+    see the resources of the files in focus and everything re-rendered; files rules read the files
+    in focus; a repo rule of scope "engine" sees the whole repo and keeps its findings about files
+    in focus; one of scope "whole-repo" runs on full runs only."""
+    resources = [r for r in ctx.checked_resources() if in_focus(focus, r.path) or r.rendered_from is not None]
     findings: list[Finding] = []
-    for resource in ctx.checked_resources():
-        if not ctx.in_focus(resource.path) and resource.rendered_from is None:
-            continue
+    for resource in resources:
         for rule in registry.for_kind(resource.kind):
             findings.extend(rule.check_resource(resource, ctx))
+    for batch_rule in registry.resources_rules():
+        findings.extend(batch_rule.check_resources([r for r in resources if r.kind in batch_rule.kinds], ctx))
+    files = [f for f in ctx.files.files if in_focus(focus, f.path)]
+    for files_rule in registry.files_rules():
+        findings.extend(about_focus(files_rule.check_files(files, ctx), focus))
     for repo_rule in registry.repo_rules():
-        scope = scope_of(repo_rule)
-        if ctx.focus is not None and scope == "whole-repo":
+        if focus is not None and scope_of(repo_rule) == "whole-repo":
             continue  # an absence in the repo: an incremental run cannot tell
-        found = repo_rule.check_repo(ctx)
-        if ctx.focus is not None and scope == "engine":
-            found = [finding for finding in found if finding.path in ctx.focus]
-        findings.extend(found)
+        findings.extend(about_focus(repo_rule.check_repo(ctx), focus))
     return findings
 
 

@@ -108,7 +108,13 @@ def prepare_context(
     from gitops_lint.rules.unchecked import unchecked_file_findings
 
     reported = {f.path for f in findings if f.rule == "yaml-syntax"}
-    findings.extend(unchecked_file_findings(ctx, reported))
+    focus = ctx.focus
+    if focus is None:
+        findings.extend(unchecked_file_findings(ctx, files.files, files.skipped, reported))
+    else:  # a hook run reads the files it is about, no others
+        in_focus = [f for f in files.files if f.path in focus]
+        skipped_in_focus = [s for s in files.skipped if s.path in focus]
+        findings.extend(unchecked_file_findings(ctx, in_focus, skipped_in_focus, reported))
     return ctx, findings
 
 

@@ -34,6 +34,7 @@ class CheckOptions:
     use_git: bool = True
     render: bool = True
     kustomize: str | None = None
+    helm: str | None = None  # --helm PATH (default: helm on PATH, else helm-python-sdk)
     allow_network: bool | None = None
     require_render: bool = False
     use_cache: bool = True

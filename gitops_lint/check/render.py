@@ -14,8 +14,10 @@ import re
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from gitops_lint.check.scope import Focus, in_focus
 from gitops_lint.config import ignored_executables_warning
 from gitops_lint.context import CheckContext
 from gitops_lint.environments import is_production, is_staging, resolve_environment
@@ -56,6 +58,7 @@ class RenderSettings:
     allow_network: bool
     jobs: int
     progress: bool = False
+    helm: str | None = None  # --helm PATH; helmCharts are inflated by render.helm (see _build_with_helm)
 
     @property
     def salt(self) -> str:
@@ -79,14 +82,21 @@ def _settings(ctx: CheckContext, options: CheckOptions) -> RenderSettings | None
     allow_network = ctx.config.allow_network if options.allow_network is None else options.allow_network
     jobs = options.jobs or ctx.config.render_jobs or os.cpu_count() or 2
     return RenderSettings(
-        kustomize, ctx.config.kustomize_timeout, bool(allow_network), max(1, jobs), progress=options.progress
+        kustomize, ctx.config.kustomize_timeout, bool(allow_network), max(1, jobs), progress=options.progress,
+        helm=options.helm,
     )
 
 
 def render_repo(ctx: CheckContext, options: CheckOptions) -> Iterable[Finding]:
+    return _render(ctx, options)[0]
+
+
+def _render(ctx: CheckContext, options: CheckOptions) -> tuple[list[Finding], Focus]:
+    """The findings of rendering, and the focus widened by what was rendered."""
+    focus: Focus = None if ctx.focus is None else frozenset(ctx.focus)
     settings = _settings(ctx, options)
     if settings is None:
-        return []
+        return [], focus
     ctx.tool_info["kustomize"] = settings.kustomize.version
     ctx.note(f"kustomize: {settings.kustomize.label} ({' '.join(settings.kustomize.command)})")
     started = time.perf_counter()
@@ -94,16 +104,16 @@ def render_repo(ctx: CheckContext, options: CheckOptions) -> Iterable[Finding]:
     findings: list[Finding] = list(_cycle_findings(ctx, graph))
 
     targets = list(graph.targets)
-    if ctx.focus is not None:
-        targets = graph.affected(ctx.focus)
-        for target in targets:
-            # What a rendered root is checked through: its kustomization files (and their
-            # kustomize/structure findings) are now part of the run.
-            ctx.focus.update(
-                graph.kustomizations[member].file
-                for member in graph.closure(target)
-                if member in graph.kustomizations
-            )
+    if focus is not None:
+        targets = graph.affected(focus)
+        # What a rendered root is checked through: its kustomization files (and their
+        # kustomize/structure findings) are now part of the run.
+        focus = focus.union(
+            graph.kustomizations[member].file
+            for target in targets
+            for member in graph.closure(target)
+            if member in graph.kustomizations
+        )
         ctx.note(f"incremental: {len(targets)} of {len(graph.targets)} roots read the changed files")
 
     buildable: list[str] = []
@@ -136,7 +146,7 @@ def render_repo(ctx: CheckContext, options: CheckOptions) -> Iterable[Finding]:
         f"({built} built, {len(buildable) - built} from cache"
         f"{'' if cache.enabled else ', cache off'}) in {time.perf_counter() - started:.2f}s"
     )
-    return findings
+    return findings, focus
 
 
 # -- which roots are not rendered, and why ---------------------------------------------------
@@ -157,8 +167,8 @@ def _unrendered_notice(skipped: Mapping[str, list[str]]) -> str:
         parts.append(f"{len(remote)} reach remote bases (offline, e.g. {_label(remote[0])}; "
                      "--allow-network renders them)")
     if helm:
-        parts.append(f"{len(helm)} use helmCharts (e.g. {_label(helm[0])}; kustomize --enable-helm "
-                     "and helm are not run)")
+        parts.append(f"{len(helm)} use helmCharts (e.g. {_label(helm[0])}; a chart is remote and "
+                     "rendering is offline, or Helm is not available)")
     if not parts:
         return ""
     return f"{len(remote) + len(helm)} kustomization root(s) not rendered: {', '.join(parts)}"
@@ -196,11 +206,11 @@ def _skip_reason(
                 environment=resolve_environment(ctx.config, kustomization.file),
             )
     helm = graph.uses_helm(target)
-    if helm is not None:
+    why_not = _helm_charts_unrenderable(ctx, graph, target, settings) if helm is not None else None
+    if helm is not None and why_not is not None:
         return _HELM, ctx.finding(
             KUSTOMIZE_BUILD_FAILS,
-            f"{_label(target)} not rendered: {_label(helm)} inflates Helm charts (helmCharts), which "
-            "needs `kustomize build --enable-helm`, helm and usually the network",
+            f"{_label(target)} not rendered: {_label(helm)} inflates Helm charts (helmCharts): {why_not}",
             path=kustomization.file,
             line=1,
             severity=Severity.INFO,
@@ -210,11 +220,38 @@ def _skip_reason(
     return None, None
 
 
+def _helm_kustomizations(graph: RenderGraph, target: str) -> list[str]:
+    """The kustomization files in `target`'s closure that have `helmCharts`."""
+    found = (graph.kustomizations.get(member) for member in graph.closure(target))
+    return [k.file for k in found if k is not None and k.uses_helm]
+
+
+def _helm_charts_unrenderable(
+    ctx: CheckContext, graph: RenderGraph, target: str, settings: RenderSettings
+) -> str | None:
+    """Why the root's helmCharts cannot be inflated this run; None when they can."""
+    from gitops_lint.render.helm.engine import find_helm
+    from gitops_lint.render.helm.kustomize_charts import remote_entries_offline
+
+    if find_helm(settings.helm) is None:
+        return "Helm is not available (install gitops-lint[helm], or put helm on PATH)"
+    if settings.allow_network:
+        return None
+    for file in _helm_kustomizations(graph, target):
+        source = ctx.sources.get(file)
+        doc = source.documents[0].data if source is not None and source.documents else None
+        remote = remote_entries_offline(ctx.root / posixpath.dirname(file), doc, ctx.schemas.kubernetes_version) \
+            if isinstance(doc, dict) else []
+        if remote:
+            return f"chart {remote[0]} is remote and rendering is offline"
+    return None
+
+
 def _cycle_findings(ctx: CheckContext, graph: RenderGraph) -> Iterable[Finding]:
     for cycle in graph.cycles:
         first = graph.kustomizations[cycle[0]]
         following = cycle[1] if len(cycle) > 1 else cycle[0]
-        if not any(ctx.in_focus(graph.kustomizations[member].file) for member in cycle):
+        if not any(in_focus(ctx.focus, graph.kustomizations[member].file) for member in cycle):
             continue
         line = 1
         for reference in first.references:
@@ -263,6 +300,10 @@ def _render_all(
                     moving += 1  # a branch can move under the same input bytes: never cached
                     continue
                 salt += remote  # a commit or release tag: cached by URL and ref
+            if graph.uses_helm(target) is not None:
+                from gitops_lint.render.helm.engine import engine_label, find_helm
+
+                salt += f"|helm={engine_label(find_helm(settings.helm))}|k8s={ctx.schemas.kubernetes_version}"
             keys[target] = render_key(target, graph.inputs(target), digests, salt)
             cached = cache.get(keys[target])
             if cached is not None:
@@ -273,7 +314,8 @@ def _render_all(
     if not missing:
         return outcomes
 
-    env = RenderEnv(ctx.root, settings.timeout, settings.allow_network, settings.kustomize)
+    env = RenderEnv(ctx.root, settings.timeout, settings.allow_network, settings.kustomize,
+                    kubernetes_version=ctx.schemas.kubernetes_version)
     # Only builds are counted: cache hits take milliseconds and a hook run is all cache hits.
     progress = Progress(len(missing), settings.progress)
 
@@ -284,6 +326,9 @@ def _render_all(
             progress.step(f"rendering {_label(target)}")
 
     def _build_one(target: str) -> dict[str, Any]:
+        helm_files = _helm_kustomizations(graph, target)
+        if helm_files:
+            return _build_with_helm(ctx, graph, target, settings, helm_files)
         return _outcome_of(render_source(Source("kustomize", target), env))
 
     workers = min(settings.jobs, len(missing))
@@ -303,6 +348,64 @@ def _render_all(
         if target in keys and not outcome["timed_out"]:
             cache.put(keys[target], outcome)
     return outcomes
+
+
+def _build_with_helm(
+    ctx: CheckContext, graph: RenderGraph, target: str, settings: RenderSettings, helm_files: list[str]
+) -> dict[str, Any]:
+    """A root whose closure has helmCharts: its files mirrored into a scratch tree with the charts
+    inflated by our Helm (render.helm.kustomize_charts), then built there by kustomize."""
+    import tempfile
+
+    from gitops_lint.render.cache import shared_cache_dir
+    from gitops_lint.render.helm.engine import find_helm
+    from gitops_lint.render.helm.kustomize_charts import (
+        mirror_with_inflated_charts,
+        pop_helm_source,
+    )
+    from gitops_lint.render.kustomize import build, explain_failure
+    from gitops_lint.render.origin import pop_origin
+    from gitops_lint.repo.yaml import load_yaml
+
+    shared = shared_cache_dir()
+    with tempfile.TemporaryDirectory(prefix="gitops-lint-helmcharts-") as scratch:
+        mirror = Path(scratch) / "repo"
+        failure = mirror_with_inflated_charts(
+            ctx.root, graph.inputs(target), helm_files, mirror, engine=find_helm(settings.helm),
+            kube_version=ctx.schemas.kubernetes_version, allow_network=settings.allow_network,
+            charts_dir=shared / "helm-charts" if shared is not None else None,
+        )
+        if failure is not None:
+            return _outcome(error=failure.message, error_dirs=[posixpath.dirname(helm_files[0])])
+        result = build(settings.kustomize, mirror / target, timeout=settings.timeout,
+                       allow_network=settings.allow_network, origins=True)
+        if not result.ok:
+            explained = explain_failure(result.error, mirror, result.origin_base)
+            return _outcome(error=explained.message, timed_out=result.timed_out,
+                            error_dirs=[_relative_dir_of(mirror, d) for d in explained.directories],
+                            error_resource=explained.resource)
+        loaded = load_yaml(result.output)
+        if loaded.problems:
+            return _outcome(error=f"unreadable kustomize output: {loaded.problems[0].message}")
+        items: list[dict[str, Any]] = []
+        for document in loaded.documents:
+            doc = document.data
+            if not isinstance(doc, dict):
+                continue
+            origin = pop_origin(doc, result.origin_base, mirror)
+            template = pop_helm_source(doc)
+            items.append({"doc": doc, "path": template or origin.path, "generated_by": origin.generated_by,
+                          "remote": origin.remote})
+        return _outcome(items=items)
+
+
+def _relative_dir_of(root: Path, directory: str) -> str:
+    for base in (str(root), os.path.realpath(root)):
+        if directory == base:
+            return ""
+        if directory.startswith(base + "/"):
+            return directory[len(base) + 1:]
+    return directory
 
 
 def _outcome(
@@ -657,16 +760,25 @@ def _failure_location(
 @dataclass(frozen=True)
 class RenderStageResult:
     """What the render stage hands on besides the rendered resources (which rules read from the
-    context): its findings and the roots that rendered."""
+    context): its findings, the roots that rendered, and the focus of an incremental run widened
+    by the kustomization files of every root it rendered (None: the whole repo)."""
 
-    findings: tuple[Finding, ...] = ()
-    roots: frozenset[str] = frozenset()
+    findings: tuple[Finding, ...]
+    roots: frozenset[str]
+    focus: Focus
 
 
 def render_stage(ctx: CheckContext, options: CheckOptions) -> RenderStageResult:
     """Stage 2, render: every root the repo deploys, or a note when rendering is off."""
     if not options.render:
         ctx.note("rendering disabled (--no-render): raw files only")
-        return RenderStageResult()
-    findings = (*render_repo(ctx, options), *render_flux_stage(ctx, options))
-    return RenderStageResult(findings, frozenset(ctx.rendered_roots))
+        return RenderStageResult((), frozenset(), None if ctx.focus is None else frozenset(ctx.focus))
+    from gitops_lint.check.helm import render_helm
+
+    findings, focus = _render(ctx, options)
+    helm_findings, helm_rendered = render_helm(ctx, options)
+    findings.extend(helm_findings)
+    if focus is not None:
+        focus = focus | helm_rendered
+    findings.extend(render_flux_stage(ctx, options))
+    return RenderStageResult(tuple(findings), frozenset(ctx.rendered_roots), focus)

@@ -62,8 +62,9 @@ def run_check(options: CheckOptions, registry: RuleRegistry | None = None) -> Ch
     check_rule_ids(ctx.config, options, known_rules)
     registry = restricted_registry(registry, options)
     rendered = render_stage(ctx, options)
-    findings = drop_unfocused_loader_findings([*loaded.findings, *rendered.findings], ctx)
-    findings.extend(evaluate_rules(ctx, registry))
+    focus = rendered.focus  # what the run is about, rendered roots' kustomizations included
+    findings = drop_unfocused_loader_findings([*loaded.findings, *rendered.findings], focus)
+    findings.extend(evaluate_rules(ctx, registry, focus))
     if options.history and "no-credentials-in-files" in registry.rules:
         from gitops_lint.check.history import scan_history  # GitPython: only when asked
 
@@ -71,7 +72,7 @@ def run_check(options: CheckOptions, registry: RuleRegistry | None = None) -> Ch
     if options.only_rules or options.skip_rules:
         # Loader and render findings come from stages, not rules: filter them the same way.
         findings = [f for f in findings if f.rule in registry.rules]
-    findings = suppress_stage(findings, ctx, options, registry, known_rules)
+    findings = suppress_stage(findings, ctx, options, registry, known_rules, focus)
     if options.use_baseline:
         # After suppression: a comment on a baselined secret is still "used".
         findings = apply_baseline(findings, ctx)
@@ -87,7 +88,7 @@ def run_check(options: CheckOptions, registry: RuleRegistry | None = None) -> Ch
         rules=registry.metas,
         root=str(ctx.root),
         tool_info=dict(ctx.tool_info, kubernetes_version=ctx.schemas.kubernetes_version),
-        changed_paths=frozenset(ctx.focus or ()),
+        changed_paths=focus or frozenset(),
         notifications=tuple(warnings),
         overlays=None if loaded.focused_files is None else len(rendered.roots),
     )

@@ -135,7 +135,12 @@ def load_incrementally(ctx: CheckContext, yaml_files: list[RepoFile], render: bo
     for target in affected:
         inputs.update(graph.inputs(target))
     # The Applications deploying a root that renders: the render stage takes their environment.
-    deploying = {path for path, directories in waiting.items() if not set(directories).isdisjoint(affected)}
+    # ...and those whose source directory holds a changed file: a Helm chart (its templates or
+    # value files) renders with the Application's values (check/helm.py).
+    holding = {d for directories in waiting.values() for d in directories
+               if any(p == d or p.startswith(d + "/") for p in focus)}
+    deploying = {path for path, directories in waiting.items()
+                 if not set(directories).isdisjoint(affected) or not holding.isdisjoint(directories)}
     loaded_before = set(ctx.sources)
     second = [f for f in yaml_files if (f.path in inputs or f.path in deploying) and f.path not in loaded_before]
     findings.extend(_load_sources(ctx, second))

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 from gitops_lint.check.options import CheckOptions
+from gitops_lint.check.scope import Focus, in_focus
 from gitops_lint.config import Config, Exemption
 from gitops_lint.context import (
     IGNORE_ANNOTATION_PREFIX,
@@ -40,12 +41,14 @@ def suppress_stage(
     options: CheckOptions,
     registry: RuleRegistry,
     known_rules: frozenset[str],
+    focus: Focus,
 ) -> list[Finding]:
     restricted = bool(options.only_rules or options.skip_rules)
     findings = suppress(
         findings,
         ctx,
-        report_unused=ctx.focus is None,
+        focus,
+        report_unused=focus is None,
         active_rules=frozenset(registry.rules) if restricted else None,
         known_rules=known_rules,
     )
@@ -112,6 +115,7 @@ def apply_levels(findings: Iterable[Finding], config: Config) -> list[Finding]:
 def suppress(
     findings: list[Finding],
     ctx: CheckContext,
+    focus: Focus,
     today: dt.date | None = None,
     report_unused: bool = True,
     active_rules: frozenset[str] | None = None,
@@ -124,7 +128,7 @@ def suppress(
     """
     today = today or dt.date.today()
     config = ctx.config
-    directives = [d for source in _sources_to_scan(ctx, findings) for d in parse_directives(source.path, source.text)]
+    directives = [d for source in _sources_to_scan(ctx, focus, findings) for d in parse_directives(source.path, source.text)]
     used_directives: set[Directive] = set()
     used_annotations: set[tuple[str, str]] = set()  # (resource display, rule)
     used_exemptions: set[int] = set()
@@ -145,7 +149,7 @@ def suppress(
         kept.append(finding)
     kept.extend(
         _about_suppressions(
-            ctx, directives, used_directives, used_annotations, used_exemptions, today,
+            ctx, focus, directives, used_directives, used_annotations, used_exemptions, today,
             report_unused, active_rules, known_rules,
         )
     )
@@ -153,15 +157,15 @@ def suppress(
 
 
 
-def _sources_to_scan(ctx: CheckContext, findings: list[Finding]) -> list[SourceFile]:
+def _sources_to_scan(ctx: CheckContext, focus: Focus, findings: list[Finding]) -> list[SourceFile]:
     """Every source on a full run; on an incremental one, the changed files and those with findings.
 
     Reading a source's text is the cost here: a pre-commit run loads thousands of
     kustomizations and Applications it only consults, and their comments cannot matter.
     """
-    if ctx.focus is None:
+    if focus is None:
         return list(ctx.sources.values())
-    wanted = ctx.focus | {finding.path for finding in findings}
+    wanted = focus | {finding.path for finding in findings}
     return [source for path, source in ctx.sources.items() if path in wanted]
 
 
@@ -174,6 +178,7 @@ def _ran(rule: str, config: Config, active_rules: frozenset[str] | None) -> bool
 
 def _about_suppressions(
     ctx: CheckContext,
+    focus: Focus,
     directives: list[Directive],
     used_directives: set[Directive],
     used_annotations: set[tuple[str, str]],
@@ -190,7 +195,7 @@ def _about_suppressions(
         return known_rules is not None and rule not in known_rules
 
     for directive in directives:
-        if ctx.in_focus(directive.path):
+        if in_focus(focus, directive.path):
             for rule in sorted(filter(unknown, directive.rules)):
                 # A typo in a rule id suppresses nothing, whatever the run: always news.
                 out.append(
@@ -202,7 +207,7 @@ def _about_suppressions(
                     )
                 )
         # Like unused ones, reason-less suppressions are news only in the files a run is about.
-        if not directive.reason and ctx.in_focus(directive.path):
+        if not directive.reason and in_focus(focus, directive.path):
             out.append(
                 ctx.finding(
                     SUPPRESSION_WITHOUT_REASON,
@@ -212,7 +217,7 @@ def _about_suppressions(
                     line=directive.line,
                 )
             )
-        if report_unused and directive not in used_directives and ctx.in_focus(directive.path):
+        if report_unused and directive not in used_directives and in_focus(focus, directive.path):
             rules = ", ".join(
                 sorted(r for r in directive.rules if _ran(r, config, active_rules) and not unknown(r))
             )
@@ -237,7 +242,7 @@ def _about_suppressions(
             seen.add(key)
             pointer = ("metadata", "annotations", IGNORE_ANNOTATION_PREFIX + rule)
             if unknown(rule):
-                if ctx.in_focus(resource.path):
+                if in_focus(focus, resource.path):
                     out.append(
                         ctx.finding(
                             UNUSED_SUPPRESSION,
@@ -248,7 +253,7 @@ def _about_suppressions(
                         )
                     )
                 continue
-            if not reason.strip() and ctx.in_focus(resource.path):
+            if not reason.strip() and in_focus(focus, resource.path):
                 out.append(
                     ctx.finding(
                         SUPPRESSION_WITHOUT_REASON,
@@ -258,7 +263,7 @@ def _about_suppressions(
                     )
                 )
             unused = key not in used_annotations and _ran(rule, config, active_rules)
-            if report_unused and unused and ctx.in_focus(resource.path):
+            if report_unused and unused and in_focus(focus, resource.path):
                 out.append(
                     ctx.finding(
                         UNUSED_SUPPRESSION,

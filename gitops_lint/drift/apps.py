@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ class AppSource:
     revision: str
     repo_url: str = ""
     recurse: bool = False
+    helm: str = ""  # the source's `helm` block as JSON ("" for none): a chart source renders with it
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,7 @@ def target_from_application(doc: Mapping[str, Any], file: str) -> AuditTarget:
                 revision=str(source.get("targetRevision") or "HEAD"),
                 repo_url=str(source.get("repoURL") or ""),
                 recurse=bool(_dict(source.get("directory")).get("recurse")),
+                helm=json.dumps(source["helm"], sort_keys=True) if isinstance(source.get("helm"), dict) else "",
             )
         )
     ignores = tuple(item for item in spec.get("ignoreDifferences") or [] if isinstance(item, dict))

@@ -145,11 +145,24 @@ def _expand_lists(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def render_source(base: Path, source: AppSource, kustomize: Kustomize | None, timeout: float) -> list[dict[str, Any]]:
+def render_source(base: Path, source: AppSource, kustomize: Kustomize | None, timeout: float,
+                  target: AuditTarget | None = None) -> list[dict[str, Any]]:
     """One Application source at one revision (`base` holds the repo as of it), through the
     check's Renderer registry: a kustomization root through kustomize, else the plain directory.
-    A renderer added to render/registry.py (Helm, ...) serves the audit as it serves the check."""
+    A renderer added to render/registry.py (Helm, ...) serves the audit as it serves the check.
+    A chart is rendered with the source's whole `helm` block (parameters and all), which the
+    registry's HelmInput does not carry, through render.helm.desired."""
     path = source.path.strip("/") or "."
+    from gitops_lint.render.helm.desired import desired_objects, is_helm_source
+
+    if target is not None and is_helm_source(base / path, source.helm):
+        from gitops_lint.validate.schemas import resolve_kubernetes_version
+
+        rendered = desired_objects(base, path, source.helm, application=target.name,
+                                   namespace=target.namespace, kube_version=resolve_kubernetes_version(None))
+        if isinstance(rendered, str):
+            raise RenderError(rendered)
+        return _expand_lists(rendered)
     kind: SourceKind = "kustomize" if any((base / path / name).is_file() for name in KUSTOMIZATION_NAMES) else "directory"
     spec = Source(kind, path, recurse=source.recurse)
     renderer = renderer_for(spec)
@@ -211,7 +224,7 @@ def desired_state(
             base, label = trees.tree(source.revision)
             labels.append(label)
             trees.source_dir(base, source.path)  # a one-line error when the path is not at this revision
-            state.objects.extend(render_source(base, source, kustomize, timeout))
+            state.objects.extend(render_source(base, source, kustomize, timeout, target))
     except RenderError as error:
         state.error = str(error)
     except OSError as error:

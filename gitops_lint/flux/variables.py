@@ -49,9 +49,9 @@ def _data_resources(ctx: CheckContext, kind: str, name: str) -> list[Resource]:
     return entry[1].get((kind, name), [])
 
 
-def _unloaded_data(ctx: CheckContext, kind: str, name: str) -> list[Resource]:
-    """An incremental run did not load the ConfigMap or Secret: find it in the files it skipped
-    (read only where the name appears)."""
+def unloaded_data(ctx: CheckContext, kind: str, name: str) -> list[Resource]:
+    """A ConfigMap or Secret the run did not load (an incremental run loads only what a change can
+    affect): found in the files it skipped, read only where the name appears."""
     found: list[Resource] = []
     for repo_file in ctx.files.files:
         if repo_file.path in ctx.sources or not repo_file.path.endswith((".yaml", ".yml")):
@@ -70,7 +70,7 @@ def _unloaded_data(ctx: CheckContext, kind: str, name: str) -> list[Resource]:
 def _data_of(ctx: CheckContext, ref: ObjectRef) -> dict[str, str] | None:
     candidates = _data_resources(ctx, ref.kind, ref.name)
     if not candidates and ctx.focus is not None:
-        candidates = _unloaded_data(ctx, ref.kind, ref.name)
+        candidates = unloaded_data(ctx, ref.kind, ref.name)
     for resource in candidates:
         if ref.namespace and resource.namespace and resource.namespace != ref.namespace:
             continue

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 from gitops_lint.render.directory import DirectoryRenderer
 from gitops_lint.render.flux import FluxKustomizationRenderer
+from gitops_lint.render.helm.renderer import HelmRenderer
 from gitops_lint.render.kustomize import KustomizeRenderer
 from gitops_lint.render.renderer import Renderer, Source
 
 RENDERERS: tuple[Renderer, ...] = (
     KustomizeRenderer(),
     FluxKustomizationRenderer(),
+    HelmRenderer(),
     DirectoryRenderer(),
 )
 

@@ -73,6 +73,7 @@ class RenderEnv:
     timeout: float = 60.0
     allow_network: bool = False
     kustomize: Kustomize | None = None
+    kubernetes_version: str | None = None  # the target version (Helm's .Capabilities.KubeVersion)
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import sys
 from collections.abc import Sequence
@@ -15,6 +16,9 @@ from gitops_lint.repo.yaml import LoadResult, load_yaml
 
 # Below this many files a pool costs more (process start-up, pickling) than it saves.
 PARALLEL_THRESHOLD = 400
+# From this many files to parse, the yaml-rs fast path repays its import (~15 ms against
+# ~50 us saved per file); a pre-commit run parses the changed files only and stays below.
+FAST_YAML_FROM = 300
 
 
 def load_masked(text: str) -> LoadResult:
@@ -46,11 +50,16 @@ NOT_A_JSON_MANIFEST = "not plain JSON and no Kubernetes manifest"
 _MANIFEST_KEYS = ('"apiVersion"', '"kind"')
 
 
-def parse_file(repo_file: RepoFile) -> ParsedFile:
+def parse_file(repo_file: RepoFile, fast: bool = False) -> ParsedFile:
     text, reason = read_text(repo_file.absolute)
     if text is None:
         return ParsedFile(repo_file.path, None, reason, False, None)
-    loaded = load_yaml(text)
+    if fast:
+        from gitops_lint.repo.yaml_fast import load_yaml_fast  # imports yaml-rs: batches only
+
+        loaded = load_yaml_fast(text)
+    else:
+        loaded = load_yaml(text)
     if loaded.problems and repo_file.path.endswith(".json") and not all(key in text for key in _MANIFEST_KEYS):
         return ParsedFile(repo_file.path, None, NOT_A_JSON_MANIFEST, False, None)
     if not looks_templated(text):
@@ -108,8 +117,13 @@ def _text_templates_dropped(files: Sequence[RepoFile], parsed: list[ParsedFile])
     ]
 
 
-def _parse_chunk(chunk: Sequence[RepoFile]) -> list[ParsedFile]:
-    return [parse_file(repo_file) for repo_file in chunk]
+def yaml_fast_available() -> bool:
+    """Whether yaml-rs is installed, asked without importing it (what a small run avoids)."""
+    return importlib.util.find_spec("yaml_rs") is not None
+
+
+def _parse_chunk(chunk: Sequence[RepoFile], fast: bool = False) -> list[ParsedFile]:
+    return [parse_file(repo_file, fast) for repo_file in chunk]
 
 
 def parse_files(
@@ -140,9 +154,13 @@ def _parse_cached(files: Sequence[RepoFile], jobs: int | None, cache: ParseCache
 
 
 def _parse_all(files: Sequence[RepoFile], jobs: int | None) -> list[ParsedFile]:
+    fast = len(files) >= FAST_YAML_FROM and yaml_fast_available()
     workers = jobs or os.cpu_count() or 1
-    if workers < 2 or len(files) < PARALLEL_THRESHOLD or not sys.platform.startswith("linux"):
-        return _parse_chunk(files)
+    # With yaml-rs, a worker's results cost the parent about as much to unpickle as to parse:
+    # measured on the 10k bench repo, two workers took 1.4-2.2x the time of one process at
+    # 400 to 10,243 files (bench/summary.py prints the ratio). The pool pays only for libyaml.
+    if fast or workers < 2 or len(files) < PARALLEL_THRESHOLD or not sys.platform.startswith("linux"):
+        return _parse_chunk(files, fast)
     # Imported here: a warm incremental run never starts a pool and should not load the machinery.
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -153,6 +171,6 @@ def _parse_all(files: Sequence[RepoFile], jobs: int | None) -> list[ParsedFile]:
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         parsed: list[ParsedFile] = []
-        for part in pool.map(_parse_chunk, chunks):
+        for part in pool.map(_parse_chunk, chunks, [fast] * len(chunks)):
             parsed.extend(part)
     return parsed

@@ -226,15 +226,11 @@ ARGOCD_NO_ANONYMOUS_ACCESS = meta(
 )
 
 
-@repo_rule(ARGOCD_NO_ANONYMOUS_ACCESS, scope="rule")
+@repo_rule(ARGOCD_NO_ANONYMOUS_ACCESS)
 def check_argocd_no_anonymous_access(ctx: CheckContext) -> Iterator[Finding]:
     for config in argocd_configs(ctx):
         setting = config.settings.get(ANONYMOUS_KEY)
-        if (
-            setting is None
-            or setting.value.strip().lower() != "true"
-            or not ctx.in_focus(setting.path)
-        ):
+        if setting is None or setting.value.strip().lower() != "true":
             continue
         yield _located(
             ctx, ARGOCD_NO_ANONYMOUS_ACCESS,

@@ -20,6 +20,7 @@ from gitops_lint.environments import resolve_environment
 from gitops_lint.model import Resource
 from gitops_lint.render.graph import graph_for
 from gitops_lint.repo.yaml import load_yaml, locate_line
+from gitops_lint.rules.per_run import once_per_context
 
 ARGOCD_CM = "argocd-cm"
 SSO_KEYS = ("dex.config", "oidc.config")
@@ -113,10 +114,16 @@ def _dig(data: Any, *keys: str) -> Any:
 
 def argocd_configs(ctx: CheckContext) -> list[ArgoCDConfig]:
     """Every Argo CD instance whose config the repo holds, in any of the three forms."""
+    return list(_argocd_configs(ctx))
+
+
+@once_per_context
+def _argocd_configs(ctx: CheckContext) -> tuple[ArgoCDConfig, ...]:
+    # Five rules ask; each answer walks every resource several times.
     configs = list(_configmap_configs(ctx))
     configs.extend(_operator_config(ctx, r) for r in _everything(ctx) if _is_operator_cr(r))
     configs.extend(_helm_configs(ctx))
-    return sorted(configs, key=lambda c: (c.path, c.line))
+    return tuple(sorted(configs, key=lambda c: (c.path, c.line)))
 
 
 def _everything(ctx: CheckContext) -> Iterator[Resource]:
@@ -416,6 +423,11 @@ def argocd_managed_at(ctx: CheckContext, configs: list[ArgoCDConfig]) -> tuple[s
     """Where the repo installs or configures Argo CD itself, or None (an apps-only repo)."""
     if configs:
         return configs[0].path, configs[0].line
+    return _argocd_installed_at(ctx)
+
+
+@once_per_context
+def _argocd_installed_at(ctx: CheckContext) -> tuple[str, int] | None:
     for resource in (*_everything(ctx), *ctx.fragments):
         name = resource.name
         if resource.kind == "ConfigMap" and name.startswith("argocd-") and name.endswith("-cm"):
@@ -518,6 +530,7 @@ def is_flux(resource: Resource) -> bool:
     return resource.group.endswith(".toolkit.fluxcd.io")
 
 
+@once_per_context
 def flux_installed_at(ctx: CheckContext) -> tuple[str, int] | None:
     """Where the repo installs Flux itself (bootstrap, operator, chart), or None."""
     for f in ctx.files.files:

@@ -99,11 +99,11 @@ APPLICATIONSET_TEMPLATE_FAILS = meta(
 
 def _application_sets(ctx: CheckContext) -> Iterator[Resource]:
     for resource in ctx.checked_resources():
-        if is_application_set(resource) and ctx.in_focus(resource.path):
+        if is_application_set(resource):
             yield resource
 
 
-@repo_rule(APPLICATIONSET_NOT_EXPANDED, scope="rule")
+@repo_rule(APPLICATIONSET_NOT_EXPANDED)
 def check_applicationset_not_expanded(ctx: CheckContext) -> Iterator[Finding]:
     for appset in _application_sets(ctx):
         expansion, _generated_apps = expansion_of(appset, ctx)
@@ -118,7 +118,7 @@ def check_applicationset_not_expanded(ctx: CheckContext) -> Iterator[Finding]:
         )
 
 
-@repo_rule(APPLICATIONSET_TEMPLATE_FAILS, scope="rule")
+@repo_rule(APPLICATIONSET_TEMPLATE_FAILS)
 def check_applicationset_template_fails(ctx: CheckContext) -> Iterator[Finding]:
     for appset in _application_sets(ctx):
         expansion, generated = expansion_of(appset, ctx)
@@ -323,7 +323,7 @@ def _sync_policy(appset: Resource) -> Mapping[str, Any]:
     return policy if isinstance(policy, Mapping) else {}
 
 
-@repo_rule(APPLICATIONSET_PRESERVE_ON_DELETION, scope="rule")
+@repo_rule(APPLICATIONSET_PRESERVE_ON_DELETION)
 def check_applicationset_preserve_on_deletion(ctx: CheckContext) -> Iterator[Finding]:
     for appset in _application_sets(ctx):
         _expansion, generated = expansion_of(appset, ctx)
@@ -373,7 +373,7 @@ def _controller_policy(ctx: CheckContext) -> str | None:
     return None
 
 
-@repo_rule(APPLICATIONSET_POLICY, scope="rule")
+@repo_rule(APPLICATIONSET_POLICY)
 def check_applicationset_policy(ctx: CheckContext) -> Iterator[Finding]:
     controller = _controller_policy(ctx)
     for appset in _application_sets(ctx):
@@ -400,7 +400,7 @@ def check_applicationset_policy(ctx: CheckContext) -> Iterator[Finding]:
         )
 
 
-@repo_rule(APPLICATIONSET_ROLLINGSYNC_UNREACHABLE, scope="rule")
+@repo_rule(APPLICATIONSET_ROLLINGSYNC_UNREACHABLE)
 def check_applicationset_rollingsync(ctx: CheckContext) -> Iterator[Finding]:
     for appset in _application_sets(ctx):
         spec = appset.doc.get("spec")
@@ -437,7 +437,7 @@ def check_applicationset_rollingsync(ctx: CheckContext) -> Iterator[Finding]:
             )
 
 
-@repo_rule(APPLICATIONSET_NAME_COLLISION, scope="rule")
+@repo_rule(APPLICATIONSET_NAME_COLLISION)
 def check_applicationset_name_collision(ctx: CheckContext) -> Iterator[Finding]:
     owners: dict[tuple[str, str], list[tuple[str, Resource]]] = {}
     for resource in ctx.checked_resources():
@@ -464,32 +464,31 @@ def check_applicationset_name_collision(ctx: CheckContext) -> Iterator[Finding]:
                 continue
             key = (view.resource.namespace or "argocd", view.resource.name)
             if key in seen:
-                if ctx.in_focus(appset.path):
-                    yield ctx.finding(
-                        APPLICATIONSET_NAME_COLLISION,
-                        f"ApplicationSet {appset.name} generates Application {key[1]} more than once: "
-                        "Argo CD refuses the whole ApplicationSet",
-                        resource=appset,
-                        pointer=("spec", "template", "metadata", "name"),
-                    )
+                yield ctx.finding(
+                    APPLICATIONSET_NAME_COLLISION,
+                    f"ApplicationSet {appset.name} generates Application {key[1]} more than once: "
+                    "Argo CD refuses the whole ApplicationSet",
+                    resource=appset,
+                    pointer=("spec", "template", "metadata", "name"),
+                )
                 continue
             seen.add(key)
             if alternative:
                 continue
             for kind, other in owners.get(key, ()):
-                if ctx.in_focus(appset.path) or ctx.in_focus(other.path):
-                    what = (
-                        f"the committed Application in {other.path}"
-                        if kind == "Application"
-                        else f"ApplicationSet {other.name} ({other.path})"
-                    )
-                    yield ctx.finding(
-                        APPLICATIONSET_NAME_COLLISION,
-                        f"ApplicationSet {appset.name} generates Application {key[1]}, as {what} does: "
-                        "the two overwrite each other's Application",
-                        resource=appset,
-                        pointer=("spec", "template", "metadata", "name"),
-                    )
+                what = (
+                    f"the committed Application in {other.path}"
+                    if kind == "Application"
+                    else f"ApplicationSet {other.name} ({other.path})"
+                )
+                yield ctx.finding(
+                    APPLICATIONSET_NAME_COLLISION,
+                    f"ApplicationSet {appset.name} generates Application {key[1]}, as {what} does: "
+                    "the two overwrite each other's Application",
+                    resource=appset,
+                    pointer=("spec", "template", "metadata", "name"),
+                    related=(other.path,),
+                )
         if not alternative:
             for key in seen:
                 owners.setdefault(key, []).append(("ApplicationSet", appset))

@@ -158,11 +158,9 @@ APPLICATION_PATH_EXISTS = meta(
 )
 
 
-@repo_rule(APPLICATION_PATH_EXISTS, scope="rule")
+@repo_rule(APPLICATION_PATH_EXISTS)
 def check_application_path_exists(ctx: CheckContext) -> Iterator[Finding]:
     for view in argocd_applications(ctx):
-        if not ctx.in_focus(view.resource.path):
-            continue
         directories = ctx.files.directories  # computed once, and only when an Application is checked
         for source in application_sources(view.resource.doc):
             if source.path is None:
@@ -305,9 +303,9 @@ def _globally_ignored(ctx: CheckContext) -> bool:
     return False
 
 
-@repo_rule(HPA_REPLICAS_IGNORED, scope="rule")
+@repo_rule(HPA_REPLICAS_IGNORED)
 def check_hpa_replicas_ignored(ctx: CheckContext) -> Iterator[Finding]:
-    views = [v for v in argocd_applications(ctx) if ctx.in_focus(v.resource.path)]
+    views = list(argocd_applications(ctx))
     if not views or _globally_ignored(ctx):
         return
     directories = ctx.files.directories
@@ -391,11 +389,9 @@ PREFER_APPLICATIONSET = meta(
 )
 
 
-@repo_rule(PREFER_APPLICATIONSET, scope="rule")
+@repo_rule(PREFER_APPLICATIONSET)
 def check_prefer_applicationset(ctx: CheckContext) -> Iterator[Finding]:
     views = list(argocd_applications(ctx, include_generated=False))
-    if ctx.focus is not None and not any(ctx.in_focus(v.resource.path) for v in views):
-        return  # a group is reported only when one of its Applications changed
     groups: dict[tuple[str, str, str], list[Resource]] = {}
     for view in views:
         sources = application_sources(view.resource.doc)
@@ -408,7 +404,7 @@ def check_prefer_applicationset(ctx: CheckContext) -> Iterator[Finding]:
     for (url, what, _namespace), members in groups.items():
         clusters = {_cluster(m.doc) for m in members}
         clusters.discard("")
-        if len(clusters) < 2 or not any(ctx.in_focus(m.path) for m in members):
+        if len(clusters) < 2:
             continue
         members.sort(key=lambda r: (r.path, r.line))
         names = ", ".join(m.name for m in members)
@@ -418,6 +414,7 @@ def check_prefer_applicationset(ctx: CheckContext) -> Iterator[Finding]:
             f"{len(clusters)} clusters; one ApplicationSet would keep them in step",
             resource=members[0],
             pointer=("kind",),
+            related=[m.path for m in members[1:]],  # news when any of the group changes
         )
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol, runtime_checkable
 
 from gitops_lint.context import CheckContext
 from gitops_lint.model import Finding, Resource, RuleMeta, Severity
+from gitops_lint.repo.files import RepoFile
 
 
 @runtime_checkable
@@ -29,23 +30,48 @@ class RepoRule(Protocol):
     def check_repo(self, ctx: CheckContext) -> Iterable[Finding]: ...
 
 
+@runtime_checkable
+class FilesRule(Protocol):
+    """Reads repo files one by one (their text: credentials, SOPS): the engine hands it the files
+    in scope, every file on a full run and the files in focus on an incremental one, so a hook
+    run reads only what changed."""
+
+    meta: RuleMeta
+
+    def check_files(self, files: Sequence[RepoFile], ctx: CheckContext) -> Iterable[Finding]: ...
+
+
+@runtime_checkable
+class ResourcesRule(Protocol):
+    """Looks at the resources in scope of some kinds together, as a resource rule would one by
+    one: for work done once for all of them (one git lookup for every Application)."""
+
+    meta: RuleMeta
+    kinds: frozenset[str]
+
+    def check_resources(self, resources: Sequence[Resource], ctx: CheckContext) -> Iterable[Finding]: ...
+
+
 def scope_of(rule: RepoRule) -> RuleScope:
     """A repo rule's scope; "engine" unless it says otherwise."""
     scope: RuleScope = getattr(rule, "scope", "engine")
     return scope
 
 
-# Who decides what an incremental run (pre-commit, --changed-since, named files) reports:
-# "engine": the rule reports on the whole repo it is given and the engine keeps the findings on
-#   files in focus (kube-linter's contract; every resource rule works this way);
+# Who decides what an incremental run (pre-commit, --changed-since, named files) reports: always
+# the engine (kube-linter's contract); a rule never reads the focus. For a repo rule:
+# "engine": the rule reports on the whole repo it is given and the engine keeps the findings about
+#   files in focus: the finding's own file or one of its `related` files;
 # "whole-repo": a repo-wide absence (no CODEOWNERS, no notifications) only the whole repo shows;
-#   the engine runs it on full runs only;
-# "rule": the rule still reads ctx.focus itself, because what it reports in an incremental run
-#   is not "findings on changed files" (cross-file findings, or whole-repo work a hook run must skip).
-RuleScope = Literal["engine", "whole-repo", "rule"]
+#   the engine runs it on full runs only.
+# Rules whose work a hook run must not pay for on the whole repo take their subjects from the
+# engine instead: FilesRule (files in scope), ResourceRule and ResourcesRule (resources in scope).
+RuleScope = Literal["engine", "whole-repo"]
 
 ResourceCheck = Callable[[Resource, CheckContext], Iterable[Finding]]
 RepoCheck = Callable[[CheckContext], Iterable[Finding]]
+FilesCheck = Callable[[Sequence[RepoFile], CheckContext], Iterable[Finding]]
+ResourcesCheck = Callable[[Sequence[Resource], CheckContext], Iterable[Finding]]
 
 
 @dataclass(frozen=True)
@@ -66,6 +92,25 @@ class FunctionRepoRule:
 
     def check_repo(self, ctx: CheckContext) -> Iterable[Finding]:
         return self.function(ctx)
+
+
+@dataclass(frozen=True)
+class FunctionFilesRule:
+    meta: RuleMeta
+    function: FilesCheck
+
+    def check_files(self, files: Sequence[RepoFile], ctx: CheckContext) -> Iterable[Finding]:
+        return self.function(files, ctx)
+
+
+@dataclass(frozen=True)
+class FunctionResourcesRule:
+    meta: RuleMeta
+    kinds: frozenset[str]
+    function: ResourcesCheck
+
+    def check_resources(self, resources: Sequence[Resource], ctx: CheckContext) -> Iterable[Finding]:
+        return self.function(resources, ctx)
 
 
 @dataclass(frozen=True)
@@ -90,6 +135,20 @@ def resource_rule(
 def repo_rule(meta: RuleMeta, scope: RuleScope = "engine") -> Callable[[RepoCheck], FunctionRepoRule]:
     def wrap(function: RepoCheck) -> FunctionRepoRule:
         return FunctionRepoRule(meta, function, scope)
+
+    return wrap
+
+
+def files_rule(meta: RuleMeta) -> Callable[[FilesCheck], FunctionFilesRule]:
+    def wrap(function: FilesCheck) -> FunctionFilesRule:
+        return FunctionFilesRule(meta, function)
+
+    return wrap
+
+
+def resources_rule(meta: RuleMeta, kinds: Iterable[str]) -> Callable[[ResourcesCheck], FunctionResourcesRule]:
+    def wrap(function: ResourcesCheck) -> FunctionResourcesRule:
+        return FunctionResourcesRule(meta, frozenset(kinds), function)
 
     return wrap
 
@@ -120,4 +179,4 @@ def meta(
     )
 
 
-Rule = ResourceRule | RepoRule
+Rule = ResourceRule | RepoRule | FilesRule | ResourcesRule

@@ -285,18 +285,14 @@ def _ancestors(path: str) -> list[str]:
         directory = directory.rpartition("/")[0]
 
 
-@repo_rule(CODEOWNERS_COVERAGE, scope="rule")
+@repo_rule(CODEOWNERS_COVERAGE)
 def check_codeowners_coverage(ctx: CheckContext) -> Iterator[Finding]:
     codeowners = find_codeowners(ctx)
     if codeowners is None:
         return  # codeowners-required says so
     manifests = manifest_paths(ctx)
-    if ctx.focus is not None and all(codeowners.owners_of(p) for p in ctx.focus & manifests):
-        return  # only groups holding an unowned changed file are reported on an incremental run
     owned = {path: bool(codeowners.owners_of(path)) for path in manifests}
     for directory, files in uncovered_directories(owned):
-        if ctx.focus is not None and not any(ctx.in_focus(f) for f in files):
-            continue
         shown = f"{directory}/" if directory else "the repository root"
         sample = ", ".join(posixpath.relpath(f, directory or ".") for f in files[:3])
         more = f" and {len(files) - 3} more" if len(files) > 3 else ""
@@ -306,6 +302,7 @@ def check_codeowners_coverage(ctx: CheckContext) -> Iterator[Finding]:
             f"({sample}{more})",
             path=files[0],
             line=1,
+            related=files[1:],  # news when any unowned file of the directory changes
         )
 
 

@@ -25,7 +25,7 @@ from gitops_lint.flux.model import (
     kustomization_environment,
 )
 from gitops_lint.flux.render import flux_renders
-from gitops_lint.flux.variables import variables_of
+from gitops_lint.flux.variables import unloaded_data, variables_of
 from gitops_lint.model import Finding, Severity
 from gitops_lint.render.substitute import SubstitutionError, clean_values, is_disabled, undefined_at
 from gitops_lint.rules.argocd import ApplicationSource, is_this_repo
@@ -47,9 +47,8 @@ def _ks(name: str = "apps", path: str = "./apps", prune: str = "true") -> str:
 
 
 def _objects(ctx: CheckContext, estate: FluxEstate) -> Iterator[FluxObject]:
-    for obj in estate.objects():
-        if ctx.in_focus(obj.resource.path):
-            yield obj
+    # Every object: the engine keeps the findings about the files in focus.
+    yield from estate.objects()
 
 
 # --- flux-reference-missing ----------------------------------------------------------------------
@@ -106,7 +105,7 @@ def check_references(ctx: CheckContext) -> Iterator[Finding]:
             refs += [(ref, "dependsOn") for ref in obj.depends_on]
             refs += [(ref, "valuesFrom") for ref in obj.values_from]
         for ref, field_name in refs:
-            if _present(estate, ref, incremental=ctx.focus is not None):
+            if _present(ctx, estate, ref):
                 continue
             if ref.kind in _DATA_KINDS:
                 message = (f"{obj.label}: {field_name} names {ref.label}, which nothing in the repo "
@@ -116,11 +115,11 @@ def check_references(ctx: CheckContext) -> Iterator[Finding]:
             yield ctx.finding(FLUX_REFERENCE_MISSING, message, resource=obj.resource, pointer=(*ref.pointer, "name"))
 
 
-def _present(estate: FluxEstate, ref: ObjectRef, incremental: bool = False) -> bool:
+def _present(ctx: CheckContext, estate: FluxEstate, ref: ObjectRef) -> bool:
     if ref.kind in _DATA_KINDS:
         # An incremental run loads only the files a change can affect: a ConfigMap or Secret
-        # elsewhere is not in view, so only a whole-repo run says one is missing.
-        return ref.optional or incremental or estate.has_data(ref)
+        # it did not load is looked for in the files it skipped before it is called missing.
+        return ref.optional or estate.has_data(ref) or bool(unloaded_data(ctx, ref.kind, ref.name))
     if ref.name == BOOTSTRAP_NAME and ref.kind in ("GitRepository", "OCIRepository", "Kustomization"):
         return True
     if ref.kind == "ExternalArtifact":
@@ -174,8 +173,6 @@ def check_cycles(ctx: CheckContext) -> Iterator[Finding]:
             continue
         reported.add(frozenset(cycle))
         first = nodes[cycle[0]]
-        if not ctx.in_focus(first.resource.path):
-            continue
         ref = next(ref for key, ref in edges[cycle[0]] if key == cycle[1 % len(cycle)])
         names = " → ".join(nodes[key].label for key in (*cycle, cycle[0]))
         yield ctx.finding(FLUX_DEPENDS_ON_CYCLE, f"dependsOn cycle: {names}", resource=first.resource,
@@ -227,8 +224,6 @@ def check_paths(ctx: CheckContext) -> Iterator[Finding]:
     generators = [generator.doc for generator in estate.generators]
     directories = ctx.files.directories
     for kustomization in estate.kustomizations:
-        if not ctx.in_focus(kustomization.resource.path):
-            continue
         directory = local_directory(kustomization.doc, generators)
         source = kustomization.source_ref
         if directory is None and source is not None and source.kind == "ExternalArtifact" and any(
@@ -316,7 +311,7 @@ def check_prune(ctx: CheckContext) -> Iterator[Finding]:
         return
     estate = estate_for(ctx)
     for kustomization in estate.kustomizations:
-        if not kustomization.prune or not ctx.in_focus(kustomization.resource.path):
+        if not kustomization.prune:
             continue
         environment = kustomization_environment(kustomization, ctx)
         if not is_production(environment):
@@ -404,7 +399,7 @@ _RELEASE_BRANCH = re.compile(r"^(?:refs/heads/)?(?:release|releases|rel)[/-]", r
 @repo_rule(FLUX_PRODUCTION_REF_PINNED)
 def check_source_pinned(ctx: CheckContext) -> Iterator[Finding]:
     for source in estate_for(ctx).sources:
-        if source.kind not in ("GitRepository", "OCIRepository") or not ctx.in_focus(source.resource.path):
+        if source.kind not in ("GitRepository", "OCIRepository"):
             continue
         if not is_production(source.environment) or source.name == BOOTSTRAP_NAME:
             continue  # the bootstrap source is the config repo itself, following its own branch
@@ -475,7 +470,7 @@ def open_version(version: str | None) -> str | None:
 @repo_rule(FLUX_CHART_VERSION_PINNED)
 def check_chart_version(ctx: CheckContext) -> Iterator[Finding]:
     for release in estate_for(ctx).releases:
-        if not ctx.in_focus(release.resource.path) or not is_production(release.environment):
+        if not is_production(release.environment):
             continue
         if release.spec.get("chartRef") is not None or not release.chart_spec:
             continue  # the version is the OCIRepository's or HelmChart's, checked there
@@ -566,7 +561,7 @@ FLUX_SOPS_DECRYPTION = meta(
 def check_decryption(ctx: CheckContext) -> Iterator[Finding]:
     estate = estate_for(ctx)
     for kustomization in estate.kustomizations:
-        if kustomization.decryption_provider == "sops" or not ctx.in_focus(kustomization.resource.path):
+        if kustomization.decryption_provider == "sops":
             continue
         encrypted = next(
             (resource for resource in estate.applied_by(kustomization) if sops_metadata(resource.doc)),
@@ -619,7 +614,7 @@ TENANT_LABEL = "toolkit.fluxcd.io/tenant"
 def check_tenant_service_account(ctx: CheckContext) -> Iterator[Finding]:
     estate = estate_for(ctx)
     for obj in (*estate.kustomizations, *estate.releases):
-        if not ctx.in_focus(obj.resource.path) or obj.spec.get("serviceAccountName"):
+        if obj.spec.get("serviceAccountName"):
             continue
         labels = obj.doc.get("metadata", {}).get("labels") if isinstance(obj.doc.get("metadata"), dict) else None
         tenant = isinstance(labels, dict) and bool(labels.get(TENANT_LABEL))
@@ -677,8 +672,6 @@ def check_substitution(ctx: CheckContext) -> Iterator[Finding]:
             # The Flux render substituted every object it applies: its findings are exact.
             seen_render: set[tuple[str, int, str]] = set()
             for undefined in rendered.undefined:
-                if not ctx.in_focus(undefined.resource.path):
-                    continue
                 line = ctx.locate(undefined.resource, undefined.pointer)
                 if (undefined.resource.path, line, undefined.name) in seen_render:
                     continue
@@ -695,13 +688,12 @@ def check_substitution(ctx: CheckContext) -> Iterator[Finding]:
         try:
             variables = clean_values(raw)
         except SubstitutionError as error:
-            if ctx.in_focus(kustomization.resource.path):
-                yield ctx.finding(FLUX_SUBSTITUTION_UNDEFINED, f"{kustomization.label}: {error}",
-                                  resource=kustomization.resource, pointer=("spec", "postBuild"))
+            yield ctx.finding(FLUX_SUBSTITUTION_UNDEFINED, f"{kustomization.label}: {error}",
+                              resource=kustomization.resource, pointer=("spec", "postBuild"))
             continue
         seen: set[tuple[str, int, str]] = set()
         for resource in estate.applied_by(kustomization):
-            if is_disabled(resource.doc) or not ctx.in_focus(resource.path):
+            if is_disabled(resource.doc):
                 continue
             for pointer, name in undefined_at(resource.doc, variables):
                 key = (resource.path, ctx.locate(resource, pointer), name)
@@ -744,8 +736,6 @@ FLUX_HELMRELEASE_NOT_RENDERED = meta(
 @repo_rule(FLUX_HELMRELEASE_NOT_RENDERED)
 def check_helmrelease_rendered(ctx: CheckContext) -> Iterator[Finding]:
     for release in estate_for(ctx).releases:
-        if not ctx.in_focus(release.resource.path):
-            continue
         source = release.chart_source_ref
         chart = str(release.chart_spec.get("chart") or "")
         if source is None:
@@ -797,7 +787,7 @@ def check_flux_build(ctx: CheckContext) -> Iterator[Finding]:
     renders = flux_renders(ctx)
     for kustomization in estate_for(ctx).kustomizations:
         rendered = renders.get(id(kustomization.resource))
-        if rendered is None or rendered.error is None or not ctx.in_focus(kustomization.resource.path):
+        if rendered is None or rendered.error is None:
             continue
         message = rendered.error.replace(f"{ctx.root}/", "").strip()
         first = message.splitlines()[0] if message else "the build failed"

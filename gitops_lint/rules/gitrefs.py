@@ -10,14 +10,14 @@ single-branch clone) becomes a `--verbose` note, never a guess.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from gitops_lint.context import CheckContext
 from gitops_lint.model import Finding, Resource
 from gitops_lint.repo.git import GitFacts, git_facts, looks_like_commit
-from gitops_lint.rules.base import meta, repo_rule
+from gitops_lint.rules.base import meta, resources_rule
 
 _VERSION = re.compile(
     r"^v?(?P<major>0|[1-9]\d*)(?:\.(?P<minor>0|[1-9]\d*))?(?:\.(?P<patch>0|[1-9]\d*))?"
@@ -196,13 +196,10 @@ def _missing_reason(revision: str, facts: GitFacts) -> str | None:
     return f"no branch or tag named {name!r} (local or remote-tracking)"
 
 
-@repo_rule(TARGET_REVISION_EXISTS, scope="rule")
-def check_target_revision(ctx: CheckContext) -> Iterator[Finding]:
-    applications = [
-        r
-        for r in ctx.checked_resources()
-        if r.kind == "Application" and r.group == "argoproj.io" and (ctx.in_focus(r.path) or r.rendered_from)
-    ]
+# The resources in scope together: git is asked once for all of them, and only when one is in scope.
+@resources_rule(TARGET_REVISION_EXISTS, kinds=("Application",))
+def check_target_revision(resources: Sequence[Resource], ctx: CheckContext) -> Iterator[Finding]:
+    applications = [r for r in resources if r.group == "argoproj.io"]
     if not applications:
         return
     facts = git_facts(ctx.root)

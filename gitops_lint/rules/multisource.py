@@ -54,12 +54,10 @@ def _sources(doc: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     return [s for s in sources if isinstance(s, Mapping)] if isinstance(sources, list) else []
 
 
-@repo_rule(APPLICATION_REF_UNRESOLVED, scope="rule")
+@repo_rule(APPLICATION_REF_UNRESOLVED)
 def check_application_ref_unresolved(ctx: CheckContext) -> Iterator[Finding]:
     files = {f.path for f in ctx.files.files}
     for view in argocd_applications(ctx):
-        if not ctx.in_focus(view.resource.path):
-            continue
         sources = _sources(view.resource.doc)
         refs = {str(s["ref"]): s for s in sources if isinstance(s.get("ref"), str) and s["ref"]}
         for index, source in enumerate(sources):

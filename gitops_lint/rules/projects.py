@@ -136,14 +136,12 @@ def _destination_problem(app: Mapping[str, Any], destinations: list[Any]) -> str
     return None
 
 
-@repo_rule(APPLICATION_NOT_PERMITTED, scope="rule")
+@repo_rule(APPLICATION_NOT_PERMITTED)
 def check_application_permitted(ctx: CheckContext) -> Iterator[Finding]:
     projects = _projects(ctx)
     if not projects:
         return
     for view in argocd_applications(ctx):
-        if not ctx.in_focus(view.resource.path):
-            continue
         doc = view.resource.doc
         spec = doc.get("spec") if isinstance(doc.get("spec"), Mapping) else {}
         assert isinstance(spec, Mapping)
@@ -233,7 +231,7 @@ def _placement(doc: Mapping[str, Any]) -> tuple[str, ...] | None:
     return None if any("{{" in v for v in values) or not cluster else values
 
 
-@repo_rule(APPLICATION_DUPLICATE_DESTINATION, scope="rule")
+@repo_rule(APPLICATION_DUPLICATE_DESTINATION)
 def check_application_duplicate_destination(ctx: CheckContext) -> Iterator[Finding]:
     first: dict[tuple[str, ...], Any] = {}
     for view in argocd_applications(ctx):
@@ -243,8 +241,6 @@ def check_application_duplicate_destination(ctx: CheckContext) -> Iterator[Findi
         earlier = first.setdefault(placement, view)
         if earlier is view or earlier.resource.name == view.resource.name:
             continue  # the same Application (an alternative definition of it) is no second owner
-        if not (ctx.in_focus(view.resource.path) or ctx.in_focus(earlier.resource.path)):
-            continue
         yield ctx.finding(
             APPLICATION_DUPLICATE_DESTINATION,
             f"Application {view.resource.name} deploys {placement[1] or '.'} to {placement[2]} namespace "
@@ -252,6 +248,7 @@ def check_application_duplicate_destination(ctx: CheckContext) -> Iterator[Findi
             + view.suffix,
             resource=view.resource,
             pointer=(*view.prefix, "spec", "destination"),
+            related=(earlier.resource.path,),
         )
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from gitops_lint.errors import UsageError
 from gitops_lint.model import RuleMeta
-from gitops_lint.rules.base import RepoRule, ResourceRule, Rule
+from gitops_lint.rules.base import FilesRule, RepoRule, ResourceRule, ResourcesRule, Rule
 
 # One line per Python rule module; each module exposes `RULES`.
 RULE_MODULES: tuple[str, ...] = (
@@ -18,6 +18,7 @@ RULE_MODULES: tuple[str, ...] = (
     "gitops_lint.rules.schema",
     "gitops_lint.rules.suppress",
     "gitops_lint.rules.kustomize",
+    "gitops_lint.rules.helm",
     "gitops_lint.rules.structure",
     "gitops_lint.rules.argocd",
     "gitops_lint.rules.appset",
@@ -38,6 +39,8 @@ class RuleRegistry:
     _by_kind: dict[str, list[ResourceRule]] = field(default_factory=dict)
     _any_kind: list[ResourceRule] = field(default_factory=list)
     _repo: list[RepoRule] = field(default_factory=list)
+    _files: list[FilesRule] = field(default_factory=list)
+    _resources: list[ResourcesRule] = field(default_factory=list)
 
     def add(self, rule: Rule) -> None:
         rule_id = rule.meta.id
@@ -53,6 +56,10 @@ class RuleRegistry:
             else:
                 for kind in rule.kinds:
                     self._by_kind.setdefault(kind, []).append(rule)
+        elif isinstance(rule, FilesRule):
+            self._files.append(rule)
+        elif isinstance(rule, ResourcesRule):
+            self._resources.append(rule)
         else:
             self._repo.append(rule)
 
@@ -66,6 +73,12 @@ class RuleRegistry:
 
     def repo_rules(self) -> list[RepoRule]:
         return list(self._repo)
+
+    def files_rules(self) -> list[FilesRule]:
+        return list(self._files)
+
+    def resources_rules(self) -> list[ResourcesRule]:
+        return list(self._resources)
 
     def restricted(self, rule_ids: Iterable[str]) -> RuleRegistry:
         wanted = set(rule_ids)

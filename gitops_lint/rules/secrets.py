@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import posixpath
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -24,11 +24,11 @@ from gitops_lint.credentials import (
 )
 from gitops_lint.model import Finding, Resource, RuleMeta
 from gitops_lint.redaction import decode_base64_text, fingerprint, redact
-from gitops_lint.repo.files import is_yaml_path
+from gitops_lint.repo.files import RepoFile, is_yaml_path
 from gitops_lint.repo.layout import is_kustomization_file
 from gitops_lint.repo.yaml import locate_line
 from gitops_lint.rules import sops
-from gitops_lint.rules.base import meta, repo_rule, resource_rule
+from gitops_lint.rules.base import files_rule, meta, repo_rule, resource_rule
 from gitops_lint.secret_patterns import (
     ARGOCD_DESCRIPTIVE_KEYS,
     ARGOCD_SECRET_TYPE_LABEL,
@@ -164,7 +164,8 @@ def _patched_at(ctx: CheckContext, resource: Resource, value: str) -> tuple[str,
     base = ctx.text_of(resource.path)
     if base is not None and _line_holding(base, forms) is not None:
         return None
-    candidates = [fragment.path for fragment in ctx.fragments if fragment.kind == "Secret"]
+    candidates = list(ctx.value_sources.get(id(resource), ()))  # a Helm chart's values
+    candidates += [fragment.path for fragment in ctx.fragments if fragment.kind == "Secret"]
     candidates += [k.file for k in ctx.layout.kustomizations.values()]
     for path in dict.fromkeys(candidates):
         text = ctx.text_of(path)
@@ -378,7 +379,12 @@ def _literal_credentials(ctx: CheckContext, file: str, index: int, item: Mapping
 
 
 def _generator_findings(
-    ctx: CheckContext, rule: RuleMeta, subject: str, what: str, credentials: list[Credential]
+    ctx: CheckContext,
+    rule: RuleMeta,
+    subject: str,
+    what: str,
+    credentials: list[Credential],
+    related: tuple[str, ...] = (),
 ) -> Iterator[Finding]:
     """One finding per file (and one more for default passwords) naming the credential keys."""
     for credential in credentials:
@@ -397,6 +403,7 @@ def _generator_findings(
             line=group[0].line,
             fix=WEAK_FIX if weak else None,
             fingerprint=_group_fingerprint(rule.id, path, group),
+            related=related,
         )
 
 
@@ -411,24 +418,22 @@ def _input_findings(
             path = _join(directory, source.path)
             if path not in tracked:
                 continue  # not committed (ignored or generated in CI): exactly what we want
-            if not (ctx.in_focus(path) or ctx.in_focus(file)):
-                continue
             text = ctx.text_of(path)
             if text is None or sops.is_sops_text(path, text):
                 continue
             credentials = input_credentials(path, text, source, every_key=field_name == "secretGenerator")
             what = f"{source.field} {source.path} (read by {file})"
-            yield from _generator_findings(ctx, rule, subject, what, credentials)
+            # About the input and the kustomization reading it: news when either changes.
+            yield from _generator_findings(ctx, rule, subject, what, credentials, related=(file,))
 
 
-@repo_rule(NO_SECRET_GENERATOR_LITERALS, scope="rule")
+@repo_rule(NO_SECRET_GENERATOR_LITERALS)
 def check_secret_generator(ctx: CheckContext) -> Iterator[Finding]:
     tracked = {f.path for f in ctx.files.files}
     for file, _directory, index, item in _generators(ctx, "secretGenerator"):
-        if ctx.in_focus(file):
-            credentials = _literal_credentials(ctx, file, index, item)
-            subject = f"secretGenerator {item.get('name', '?')!s}"
-            yield from _generator_findings(ctx, NO_SECRET_GENERATOR_LITERALS, subject, "literal(s)", credentials)
+        credentials = _literal_credentials(ctx, file, index, item)
+        subject = f"secretGenerator {item.get('name', '?')!s}"
+        yield from _generator_findings(ctx, NO_SECRET_GENERATOR_LITERALS, subject, "literal(s)", credentials)
     yield from _input_findings(ctx, "secretGenerator", NO_SECRET_GENERATOR_LITERALS, tracked)
 
 
@@ -559,8 +564,8 @@ def credential_findings(ctx: CheckContext, path: str, text: str) -> Iterator[Fin
     )
 
 
-@repo_rule(NO_CREDENTIALS_IN_FILES, scope="rule")
-def check_credentials_in_files(ctx: CheckContext) -> Iterator[Finding]:
+@files_rule(NO_CREDENTIALS_IN_FILES)
+def check_credentials_in_files(files: Sequence[RepoFile], ctx: CheckContext) -> Iterator[Finding]:
     baseline_file = ctx.config.baseline
     tracked = {f.path for f in ctx.files.files}
     # secretGenerator sources belong to no-secret-generator-literals; the env and properties
@@ -573,9 +578,9 @@ def check_credentials_in_files(ctx: CheckContext) -> Iterator[Finding]:
         if source.key_value
     }
     yield from _input_findings(ctx, "configMapGenerator", NO_CREDENTIALS_IN_FILES, tracked, key_value_only=True)
-    for repo_file in ctx.files.files:
+    for repo_file in files:
         path = repo_file.path
-        if not ctx.in_focus(path) or path == baseline_file or path in generator_files or path in config_inputs:
+        if path == baseline_file or path in generator_files or path in config_inputs:
             continue
         text = ctx.text_of(path)
         if text is None:

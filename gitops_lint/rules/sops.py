@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,8 +18,9 @@ from gitops_lint.context import CheckContext
 from gitops_lint.credentials import is_encrypted_value
 from gitops_lint.model import Finding
 from gitops_lint.redaction import fingerprint, redact
+from gitops_lint.repo.files import RepoFile
 from gitops_lint.repo.yaml import locate_line
-from gitops_lint.rules.base import meta, repo_rule
+from gitops_lint.rules.base import files_rule, meta
 
 _ENV_LINE = re.compile(r"^\s*(?:export\s+)?(?P<key>[A-Za-z_][A-Za-z0-9_.-]*)\s*=(?P<value>.*)$")
 DEFAULT_UNENCRYPTED_SUFFIX = "_unencrypted"
@@ -206,12 +207,10 @@ def _finding(ctx: CheckContext, path: str, line: int, where: str, value: str) ->
     )
 
 
-@repo_rule(SOPS_INCOMPLETE, scope="rule")
-def check_sops_incomplete(ctx: CheckContext) -> Iterator[Finding]:
-    for repo_file in ctx.files.files:
+@files_rule(SOPS_INCOMPLETE)
+def check_sops_incomplete(files: Sequence[RepoFile], ctx: CheckContext) -> Iterator[Finding]:
+    for repo_file in files:
         path = repo_file.path
-        if not ctx.in_focus(path):
-            continue
         if path in ctx.sources:
             if "sops" in ctx.sources[path].text:
                 yield from _yaml_findings(ctx, path)

@@ -217,12 +217,12 @@ def _listed_files(kustomization: Kustomization) -> list[str]:
     return [r.path for r in kustomization.references if r.role == RESOURCE and r.path is not None]
 
 
-@repo_rule(OVERLAY_WITHOUT_BASE, scope="rule")
+@repo_rule(OVERLAY_WITHOUT_BASE)
 def check_overlay_without_base(ctx: CheckContext) -> Iterator[Finding]:
     graph = graph_for(ctx)
     manifests = _manifests_by_path(ctx)
     for directory, kustomization in sorted(graph.kustomizations.items()):
-        if kustomization.is_component or not _is_overlay(directory) or not ctx.in_focus(kustomization.file):
+        if kustomization.is_component or not _is_overlay(directory):
             continue
         if graph.deps.get(directory) or kustomization.remote:
             continue
@@ -293,7 +293,7 @@ class _Lineage:
         return (self.app is not None and self.app == other.app) or not self.includes.isdisjoint(other.includes)
 
 
-@repo_rule(DUPLICATE_MANIFEST_ACROSS_OVERLAYS, scope="rule")
+@repo_rule(DUPLICATE_MANIFEST_ACROSS_OVERLAYS)
 def check_duplicate_manifest(ctx: CheckContext) -> Iterator[Finding]:
     graph = graph_for(ctx)
     manifests = _manifests_by_path(ctx)
@@ -304,8 +304,6 @@ def check_duplicate_manifest(ctx: CheckContext) -> Iterator[Finding]:
     )
     listed = {overlay: _listed_files(graph.kustomizations[overlay]) for overlay in overlays}
     lineage = {overlay: _Lineage.of(graph, overlay) for overlay in overlays}
-    if ctx.focus is not None and not any(path in ctx.focus for paths in listed.values() for path in paths):
-        return  # only copies in changed files are reported on an incremental run
     groups: dict[tuple[str, str, str], list[_Copy]] = {}
     for overlay in overlays:
         for path in listed[overlay]:
@@ -321,8 +319,6 @@ def check_duplicate_manifest(ctx: CheckContext) -> Iterator[Finding]:
         if len({copy.overlay for copy in copies}) < 2:
             continue
         for copy in copies:
-            if not ctx.in_focus(copy.resource.path):
-                continue
             others = sorted(
                 {
                     other.overlay
@@ -345,14 +341,14 @@ def check_duplicate_manifest(ctx: CheckContext) -> Iterator[Finding]:
             )
 
 
-@repo_rule(UNREFERENCED_MANIFEST, scope="rule")
+@repo_rule(UNREFERENCED_MANIFEST)
 def check_unreferenced_manifest(ctx: CheckContext) -> Iterator[Finding]:
     graph = graph_for(ctx)
     # Files a plugin reads (ksops `files:`) are deployed through it, though no kustomization names them.
     referenced = graph.referenced_files() | files_read_by_plugins(ctx)
     recursive, flat = _directories_applied_whole(ctx, graph)
     for path, resources in sorted(_manifests_by_path(ctx).items()):
-        if path in referenced or not ctx.in_focus(path):
+        if path in referenced:
             continue
         directory = posixpath.dirname(path)
         if directory in flat or any(d == "" or directory == d or directory.startswith(d + "/") for d in recursive):
@@ -440,7 +436,7 @@ def _apps(graph: RenderGraph, config: Config) -> dict[str, dict[str, str]]:
     return apps
 
 
-@repo_rule(ENVIRONMENT_MISSING_OVERLAY, scope="rule")
+@repo_rule(ENVIRONMENT_MISSING_OVERLAY)
 def check_environment_missing_overlay(ctx: CheckContext) -> Iterator[Finding]:
     graph = graph_for(ctx)
     apps = _apps(graph, ctx.config)
@@ -462,8 +458,6 @@ def check_environment_missing_overlay(ctx: CheckContext) -> Iterator[Finding]:
             continue
         base = graph.kustomizations.get(posixpath.join(app, "base") if app else "base")
         anchor = base.file if base is not None else overlays[sorted(overlays)[0]]
-        if not ctx.in_focus(anchor) and not any(ctx.in_focus(f) for f in overlays.values()):
-            continue
         for env in missing:
             having = sum(env in other for other in others)
             yield ctx.finding(
@@ -473,39 +467,37 @@ def check_environment_missing_overlay(ctx: CheckContext) -> Iterator[Finding]:
                 path=anchor,
                 line=1,
                 environment=env,
+                related=sorted(overlays.values()),  # news when the base or any overlay changes
             )
 
 
-@repo_rule(APP_SOURCE_IN_CONFIG_REPO, scope="rule")
+@repo_rule(APP_SOURCE_IN_CONFIG_REPO)
 def check_app_source(ctx: CheckContext) -> Iterator[Finding]:
-    reported_src: set[str] = set()
-    # Findings land on focus files only, so an incremental run need not look at the rest.
-    candidates = ctx.files.files if ctx.focus is None else [f for f in ctx.files.files if f.path in ctx.focus]
-    for repo_file in candidates:
+    sources: dict[str, list[str]] = {}  # a src/ directory → its source files, in listing order
+    for repo_file in ctx.files.files:
         path = repo_file.path
         name = posixpath.basename(path)
         parts = path.split("/")
         if name in _SOURCE_MARKERS or name.startswith("Dockerfile.") or name.endswith(".csproj"):
-            if ctx.in_focus(path):
-                yield ctx.finding(
-                    APP_SOURCE_IN_CONFIG_REPO,
-                    f"{path} is an application build file ({name}); the config repo should hold "
-                    "manifests only",
-                    path=path,
-                    line=1,
-                )
-            continue
-        if "src" in parts[:-1] and name.endswith(_SOURCE_SUFFIXES):
-            src = "/".join(parts[: parts.index("src") + 1])
-            if src in reported_src or not ctx.in_focus(path):
-                continue
-            reported_src.add(src)
             yield ctx.finding(
                 APP_SOURCE_IN_CONFIG_REPO,
-                f"{src}/ holds application source code ({path})",
+                f"{path} is an application build file ({name}); the config repo should hold "
+                "manifests only",
                 path=path,
                 line=1,
             )
+            continue
+        if "src" in parts[:-1] and name.endswith(_SOURCE_SUFFIXES):
+            sources.setdefault("/".join(parts[: parts.index("src") + 1]), []).append(path)
+    for src, paths in sources.items():
+        # One finding per directory, at its first file; a change to any of its files is news.
+        yield ctx.finding(
+            APP_SOURCE_IN_CONFIG_REPO,
+            f"{src}/ holds application source code ({paths[0]})",
+            path=paths[0],
+            line=1,
+            related=paths[1:],
+        )
 
 
 RULES = (

@@ -7,11 +7,18 @@ findings". The loader's stage makes these findings (the rule itself is metadata 
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Sequence
 
 from gitops_lint.context import CheckContext
 from gitops_lint.model import Finding, Severity
-from gitops_lint.repo.files import LOSSY_SCAN_BYTES, OUT_OF_BOUNDS, TOO_LARGE, read_lossy
+from gitops_lint.repo.files import (
+    LOSSY_SCAN_BYTES,
+    OUT_OF_BOUNDS,
+    TOO_LARGE,
+    RepoFile,
+    SkippedFile,
+    read_lossy,
+)
 from gitops_lint.rules.base import MetaOnlyRule, meta
 
 FILE_NOT_CHECKED = meta(
@@ -53,34 +60,36 @@ _FIXES = {
 }
 
 
-def unchecked_file_findings(ctx: CheckContext, reported: Collection[str] = ()) -> Iterator[Finding]:
-    """file-not-checked for each file in focus no rule could read, and the credential findings of
-    its readable text. `reported`: paths whose unreadable content the loader already reported
-    (a YAML file that is not UTF-8 is a yaml-syntax error: kubectl rejects it)."""
+def unchecked_file_findings(
+    ctx: CheckContext, files: Sequence[RepoFile], skipped: Sequence[SkippedFile], reported: Collection[str] = ()
+) -> Iterator[Finding]:
+    """file-not-checked for each of `files` and `skipped` (the files in scope, which the load
+    stage chooses) no rule could read, and the credential findings of its readable text.
+    `reported`: paths whose unreadable content the loader already reported (a YAML file that is
+    not UTF-8 is a yaml-syntax error: kubectl rejects it)."""
     from gitops_lint.rules.secrets import NO_CREDENTIALS_IN_FILES, credential_findings
 
     baseline = ctx.config.baseline
     scanned: list[tuple[str, str]] = []  # (path, why) of the files whose text is scanned below
-    for skipped in ctx.files.skipped:
-        if skipped.kind == TOO_LARGE:  # known to the render stage, whether in focus or not
-            ctx.unchecked[skipped.path] = skipped.reason
-        if not ctx.in_focus(skipped.path):
-            continue
-        if skipped.kind == OUT_OF_BOUNDS:
+    for entry in ctx.files.skipped:
+        if entry.kind == TOO_LARGE:  # known to the render stage, whether in scope or not
+            ctx.unchecked[entry.path] = entry.reason
+    for skipped_file in skipped:
+        if skipped_file.kind == OUT_OF_BOUNDS:
             yield ctx.finding(
                 FILE_NOT_CHECKED,
-                f"{skipped.reason}: Argo CD refuses to generate manifests from a repository holding "
+                f"{skipped_file.reason}: Argo CD refuses to generate manifests from a repository holding "
                 "one, and gitops-lint does not follow it",
-                path=skipped.path,
+                path=skipped_file.path,
                 severity=Severity.ERROR,
             )
-        elif skipped.kind == TOO_LARGE:
-            scanned.append((skipped.path, skipped.reason))
+        elif skipped_file.kind == TOO_LARGE:
+            scanned.append((skipped_file.path, skipped_file.reason))
     sources = ctx.sources
-    for repo_file in ctx.files.files:
+    for repo_file in files:
         path = repo_file.path
         # A loaded source was read; anything else is read here (and cached for the rules).
-        if path in sources or not ctx.in_focus(path):
+        if path in sources:
             continue
         if path in ctx.unchecked or ctx.text_of(path) is None:
             scanned.append((path, ctx.unchecked.get(path, "unreadable")))

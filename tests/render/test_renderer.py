@@ -9,7 +9,6 @@ from gitops_lint.check.render import render_source
 from gitops_lint.render.kustomize import find_kustomize
 from gitops_lint.render.registry import RENDERERS, renderer_for
 from gitops_lint.render.renderer import (
-    HelmInput,
     PostBuild,
     Rendered,
     RenderedObject,
@@ -76,10 +75,11 @@ def test_directory_renderer_reports_broken_yaml_and_missing_directories(tmp_path
 
 
 def test_a_source_kind_without_a_renderer_is_a_failure() -> None:
-    helm = Source("helm", "charts/web", helm=HelmInput(release_name="web", values_files=("values-prod.yaml",)))
-    assert renderer_for(helm) is None
-    result = render_source(helm, RenderEnv(Path("/nonexistent")))
-    assert isinstance(result, RenderFailure) and "helm" in result.message
+    # Helm has its renderer now (render/helm/renderer.py); a Flux Kustomization has none here.
+    flux = Source("flux-kustomization", "clusters/prod")
+    assert renderer_for(flux) is None
+    result = render_source(flux, RenderEnv(Path("/nonexistent")))
+    assert isinstance(result, RenderFailure) and "flux-kustomization" in result.message
 
 
 @dataclass(frozen=True)

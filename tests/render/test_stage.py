@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from gitops_lint.check import run_check
+from gitops_lint.check import prepare_context, run_check
+from gitops_lint.check.render import render_stage
 from gitops_lint.context import CheckContext
 from gitops_lint.errors import UsageError
 from gitops_lint.model import Resource
@@ -273,10 +274,14 @@ def test_incremental_base_change_renders_every_overlay_of_it(
 ) -> None:
     root = materialize(tmp_path / "repo", two_apps())
     monkeypatch.chdir(root)
-    ctx, _ = rendered_context(root, paths=(Path("apps/web/base/web.yaml"),))
-    assert ctx.rendered_roots == {"apps/web/overlays/production", "apps/web/overlays/staging"}
-    assert ctx.focus is not None and "apps/web/overlays/staging/kustomization.yaml" in ctx.focus
-    assert "apps/api/overlays/production/kustomization.yaml" not in ctx.focus
+    opts = options(paths=(Path("apps/web/base/web.yaml"),))
+    ctx, _ = prepare_context(opts)
+    result = render_stage(ctx, opts)
+    assert result.roots == {"apps/web/overlays/production", "apps/web/overlays/staging"}
+    # The focus handed on holds the rendered roots' kustomizations; the loader's is left as it was.
+    assert result.focus is not None and "apps/web/overlays/staging/kustomization.yaml" in result.focus
+    assert "apps/api/overlays/production/kustomization.yaml" not in result.focus
+    assert ctx.focus == {"apps/web/base/web.yaml"}
     ctx, _ = rendered_context(root, paths=(Path("apps/api/overlays/production/kustomization.yaml"),))
     assert ctx.rendered_roots == {"apps/api/overlays/production"}
 

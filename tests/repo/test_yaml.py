@@ -36,6 +36,13 @@ from gitops_lint.repo.yaml import (
         ("500m", "500m"),
         ("v1", "v1"),
         ("-", "-"),
+        ("-0b11", -3),
+        ("+0b1_0", 2),
+        # A prefix with no digits is no number (it used to raise ValueError: a traceback).
+        ("0b_", "0b_"),
+        ("0x_", "0x_"),
+        ("-0x_", "-0x_"),
+        ("+0b_1", 1),
     ],
 )
 def test_plain_scalars_resolve_like_kubernetes(text: str, expected: object) -> None:

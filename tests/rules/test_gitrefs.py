@@ -89,6 +89,28 @@ def test_missing_branch_and_tag_are_findings(make_repo: MakeRepo) -> None:
     assert "'release/v9'" in found[1][2] and "no branch or tag" in found[1][2]
 
 
+def test_an_incremental_run_asks_git_about_the_applications_in_scope_only(
+    make_repo: MakeRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config_map = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: api\n"
+    root = make_repo({"apps/api/cm.yaml": config_map, "argocd/a.yaml": app("a", "release/v8"), "argocd/b.yaml": app("b", "release/v9")})
+    repo = _git_repo(root)
+    monkeypatch.chdir(root)
+
+    def run(*named: str) -> tuple[list[str], list[str]]:
+        options = CheckOptions(paths=tuple(Path(p) for p in named), only_rules=("target-revision-exists",), render=False)
+        result = run_check(options)
+        return [f.path for f in result.report.findings if f.rule == "target-revision-exists"], result.notes
+
+    assert run("argocd/b.yaml")[0] == ["argocd/b.yaml"]
+    assert run("argocd/a.yaml", "argocd/b.yaml")[0] == ["argocd/a.yaml", "argocd/b.yaml"]
+    # No Application in scope: git is not even asked (no note about what it could not see).
+    repo.delete_remote(repo.remote("origin"))
+    found, notes = run("apps/api/cm.yaml")
+    assert found == [] and not any("target-revision-exists" in note for note in notes), notes
+    assert any("target-revision-exists" in note for note in run("argocd/a.yaml")[1])
+
+
 def test_commits_and_semver_constraints(make_repo: MakeRepo) -> None:
     root = make_repo({"a.yaml": "x: 1\n"})
     repo = _git_repo(root)

@@ -6,7 +6,13 @@ import ast
 import importlib
 from pathlib import Path
 
-from gitops_lint.rules.base import FunctionRepoRule, FunctionResourceRule, MetaOnlyRule
+from gitops_lint.rules.base import (
+    FunctionFilesRule,
+    FunctionRepoRule,
+    FunctionResourceRule,
+    FunctionResourcesRule,
+    MetaOnlyRule,
+)
 from gitops_lint.rules.policy import load_builtin_policies
 from gitops_lint.rules.registry import RULE_MODULES, load_registry
 from tests.conftest import REPO_ROOT
@@ -44,7 +50,9 @@ def test_every_rule_a_module_defines_reaches_the_registry() -> None:
     for module_name in RULE_MODULES:
         module = importlib.import_module(module_name)
         for rule in module.RULES:
-            assert isinstance(rule, FunctionRepoRule | FunctionResourceRule | MetaOnlyRule), rule
+            assert isinstance(
+                rule, FunctionRepoRule | FunctionResourceRule | FunctionFilesRule | FunctionResourcesRule | MetaOnlyRule
+            ), rule
             assert registry.rules[rule.meta.id] is rule
 
 

@@ -1,0 +1,214 @@
+"""One table of the speed figures issue 21 sets targets for: figure, value, target, met?
+
+    python bench/summary.py [--runs 5] [--sizes 10000,50000,100000] [--kv-sample 100] [--quick]
+
+Runs, on synthetic repos from bench/generate_repo.py (320 apps x 3 environments is ~10,000
+documents):
+- the whole `check --no-render` cold (--no-cache) and warm (parse cache), and
+  kubernetes-validate on a sample of the same files in the same run (the peer);
+- the pre-commit hook on a one-file change (a subprocess: interpreter and imports included);
+- a cold check at each size, with its wall time and peak RSS (linear scaling);
+- the YAML load of every file through the fast path and through the libyaml path alone.
+
+Every figure is the median of --runs runs, measured as subprocesses where a user would wait
+on one. Others' load on the machine moves absolute numbers; ratios taken in the same run
+(ours against the peer, fast against libyaml) move less. Figures, not assertions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.generate_repo import generate, generate_committed, git
+from bench.run_hook_bench import HOOK_ENV, hook_command
+
+ENVS = ["staging", "production", "dev"]
+DOCS_PER_APP = 32  # 22 base documents, a base kustomization and 3 x (overlay, patch, Application)
+BIN = Path(sys.executable).parent
+
+
+@dataclass(frozen=True)
+class Row:
+    figure: str
+    value: str
+    target: str
+    met: bool | None  # None: no target, or not measured
+
+
+@dataclass(frozen=True)
+class Run:
+    wall: float  # seconds
+    cpu: float  # user + system seconds: steadier than wall when others load the machine
+    rss_kib: int  # peak resident set of the process (and the workers it waited for)
+
+
+def _run(command: Sequence[str], cwd: Path | None = None) -> Run:
+    started = time.perf_counter()
+    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=HOOK_ENV)
+    _pid, _status, usage = os.wait4(process.pid, 0)
+    process.returncode = 0  # reaped by wait4; keep Popen from waiting again
+    return Run(time.perf_counter() - started, usage.ru_utime + usage.ru_stime, usage.ru_maxrss)
+
+
+def _median_run(runs: int, command: Sequence[str], cwd: Path | None = None) -> Run:
+    measured = [_run(command, cwd) for _ in range(runs)]
+    return Run(
+        statistics.median(m.wall for m in measured),
+        statistics.median(m.cpu for m in measured),
+        max(m.rss_kib for m in measured),
+    )
+
+
+def _median(runs: int, measure: Callable[[], float]) -> float:
+    return statistics.median(measure() for _ in range(runs))
+
+
+def _check(repo: Path, *extra: str) -> list[str]:
+    return [str(BIN / "gitops-lint"), "check", str(repo), "--no-render", "--no-git", "-q", *extra]
+
+
+def check_rows(scratch: Path, runs: int, kv_sample: int) -> list[Row]:
+    repo = scratch / "check"
+    documents = generate(repo, 320, ENVS, 22)
+    cold = _median_run(runs, _check(repo, "--no-cache"))
+    _run(_check(repo))  # fills the parse cache
+    warm = _median_run(runs, _check(repo))
+    manifests = sorted(p for p in repo.rglob("*.yaml") if p.name != "kustomization.yaml")
+    sample = manifests[:: max(1, len(manifests) // kv_sample)][:kv_sample]
+    peer = _median_run(max(1, runs // 2), [str(BIN / "kubernetes-validate"), "--strict", "--quiet", *map(str, sample)])
+    peer_rate = len(sample) / peer.wall
+    return [
+        Row(f"check --no-render, cold ({documents:,} docs)",
+            f"{documents / cold.wall:,.0f} docs/s ({cold.wall:.2f} s wall, {cold.cpu:.2f} s CPU)",
+            ">= 15,000 docs/s", documents / cold.wall >= 15_000),
+        Row("check --no-render, warm parse cache",
+            f"{documents / warm.wall:,.0f} docs/s ({warm.wall:.2f} s wall, {warm.cpu:.2f} s CPU)",
+            ">= 30,000 docs/s", documents / warm.wall >= 30_000),
+        Row("kubernetes-validate --strict (peer, same run)",
+            f"{peer_rate:,.0f} docs/s ({len(sample)} docs, {peer.wall:.2f} s)", "", None),
+        Row("cold check / peer throughput", f"{documents / cold.wall / peer_rate:,.0f}x", ">= 150x",
+            documents / cold.wall / peer_rate >= 150),
+    ]  # fmt: skip
+
+
+def yaml_rows(scratch: Path, runs: int) -> list[Row]:
+    """Loading the 10k repo in-process: yaml-rs against libyaml alone, and the worker pool."""
+    from gitops_lint.check import CheckOptions, prepare_context
+    from gitops_lint.repo import load
+    from gitops_lint.repo.files import is_yaml_path
+    from gitops_lint.repo.yaml import load_yaml
+    from gitops_lint.repo.yaml_fast import load_yaml_fast
+
+    repo = scratch / "check"
+    ctx, _findings = prepare_context(CheckOptions(paths=(repo,), render=False, use_git=False))
+    files = [f for f in ctx.files.files if is_yaml_path(f.path)]
+    texts = [(repo / f.path).read_text(encoding="utf-8") for f in files]
+
+    def timed(work: Callable[[], object]) -> float:
+        def once() -> float:
+            started = time.perf_counter()
+            work()
+            return time.perf_counter() - started
+
+        return _median(runs, once)
+
+    fast = timed(lambda: [load_yaml_fast(text) for text in texts])
+    slow = timed(lambda: [load_yaml(text) for text in texts])
+    batch = timed(lambda: load.parse_files(files))
+    threshold = load.FAST_YAML_FROM
+    load.FAST_YAML_FROM = 10**9  # the libyaml path, where the pool still runs
+    try:
+        one = timed(lambda: load.parse_files(files, jobs=1))
+        two = timed(lambda: load.parse_files(files, jobs=2))
+    finally:
+        load.FAST_YAML_FROM = threshold
+    per = 1e6 / len(texts)
+    return [
+        Row("YAML load per file: yaml-rs fast path", f"{fast * per:.0f} us", "", None),
+        Row("YAML load per file: libyaml path", f"{slow * per:.0f} us ({slow / fast:.1f}x the fast path)", "", None),
+        Row(f"parse_files, {len(files):,} files (fast, in-process)", f"{batch:.2f} s", "", None),
+        Row("libyaml parse, 2 workers / 1 process", f"{two:.2f} s / {one:.2f} s = {two / one:.2f}", "", None),
+    ]  # fmt: skip
+
+
+def hook_rows(scratch: Path, runs: int) -> list[Row]:
+    root = scratch / "hook"
+    generate_committed(root, 300, ENVS, 22)
+    subprocess.run([*hook_command("gitops-lint"), "."], cwd=root, capture_output=True, check=False, env=HOOK_ENV)
+    relative = "apps/app-0000/overlays/production/replicas.yaml"
+    path = root / relative
+    path.write_text(path.read_text(encoding="utf-8").replace("replicas: 5", "replicas: 6", 1), encoding="utf-8")
+    git(root, "add", relative)
+    command = [*hook_command("gitops-lint"), relative]
+    _run(command, root)  # the first run after the edit re-renders the touched roots
+    hook = _median_run(runs, command, root)
+    return [
+        Row("pre-commit hook, one-file change (300 apps)", f"{hook.wall:.2f} s wall, {hook.cpu:.2f} s CPU",
+            "<= 0.5 s", hook.wall <= 0.5)
+    ]  # fmt: skip
+
+
+def scaling_rows(scratch: Path, sizes: Sequence[int], runs: int) -> list[Row]:
+    rows: list[Row] = []
+    per_document: list[float] = []
+    for size in sizes:
+        repo = scratch / f"scale-{size}"
+        documents = generate(repo, max(1, size // DOCS_PER_APP), ENVS, 22)
+        measured = _median_run(max(1, runs // 2), _check(repo, "--no-cache"))
+        rss_mib = measured.rss_kib / 1024
+        per_document.append(measured.cpu / documents)  # CPU: others' load moves wall time
+        rows.append(
+            Row(f"cold check, {documents:,} docs: time, peak RSS",
+                f"{measured.wall:.2f} s wall ({measured.cpu:.2f} s CPU), {rss_mib:,.0f} MiB",
+                "<= 1,024 MiB at 100k" if size >= 100_000 else "", rss_mib <= 1024 if size >= 100_000 else None)
+        )  # fmt: skip
+        if repo.exists():
+            subprocess.run(["rm", "-rf", str(repo)], check=False)
+    if len(per_document) > 1:
+        growth = per_document[-1] / per_document[0]
+        rows.append(Row("CPU time per document, largest / smallest size", f"{growth:.2f}", "<= 1.25 (linear)", growth <= 1.25))
+    return rows
+
+
+def _table(rows: Sequence[Row]) -> str:
+    header = ("figure", "value", "target", "met?")
+    cells = [header, *((r.figure, r.value, r.target or "-", {True: "yes", False: "NO", None: "-"}[r.met]) for r in rows)]
+    widths = [max(len(c[i]) for c in cells) for i in range(4)]
+    lines = ["| " + " | ".join(c[i].ljust(widths[i]) for i in range(4)) + " |" for c in cells]
+    lines.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--kv-sample", type=int, default=100, help="documents given to kubernetes-validate")
+    parser.add_argument("--sizes", default="10000,50000,100000", help="document counts for the scaling rows")
+    parser.add_argument("--quick", action="store_true", help="3 runs, scaling to 50,000 documents only")
+    args = parser.parse_args()
+    runs = 3 if args.quick else args.runs
+    sizes = [int(s) for s in ("10000,50000" if args.quick else args.sizes).split(",")]
+    with tempfile.TemporaryDirectory(prefix="gitops-lint-bench-") as directory:
+        scratch = Path(directory)
+        rows = check_rows(scratch, runs, args.kv_sample)
+        rows += yaml_rows(scratch, runs)
+        rows += hook_rows(scratch, runs)
+        rows += scaling_rows(scratch, sizes, runs)
+    load = os.getloadavg()[0]
+    print(f"{os.cpu_count()} CPUs, load average {load:.1f} at the end (others' work moves absolute figures)")
+    print(_table(rows))
+
+
+if __name__ == "__main__":
+    main()

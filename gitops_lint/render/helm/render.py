@@ -1,0 +1,451 @@
+"""Render one Helm chart as Argo CD's repo server would, and say precisely why when it cannot.
+
+The one entry point other stages (Argo CD sources, kustomize helmCharts, Flux HelmReleases)
+call is `render_chart(chart_dir, request, engine=...)`: a `HelmRender` (the objects, each
+with the template file it came from) or a `HelmFailure` (what went wrong, and which file or
+dependency to blame). Remote charts go through `render_remote_chart`.
+
+Origin precision: each object names the template file from Helm's `# Source:` path (a file
+inside the chart, a subchart, or `crds/`). No line inside the template is claimed: rendered
+output has no mapping back to template lines.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import tarfile
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+from gitops_lint.render.cache import RenderCache
+from gitops_lint.render.helm.chart import (
+    ChartError,
+    ChartMeta,
+    Dependency,
+    read_chart,
+    release_name_problem,
+    vendored_names,
+)
+from gitops_lint.render.helm.constraints import ConstraintError, parse_version, satisfies
+from gitops_lint.render.helm.engine import (
+    HelmEngine,
+    HelmEngineError,
+    SetValue,
+    TemplateJob,
+    ValueLayer,
+)
+
+FailureKind = Literal[
+    "no-engine",  # neither a helm executable nor the SDK
+    "chart",  # no or broken Chart.yaml, a library chart
+    "release-name",  # Helm would refuse the release name
+    "kube-version",  # Chart.yaml kubeVersion excludes the target version
+    "missing-value-file",  # a value file that is not there (and not ignoreMissingValueFiles)
+    "dependency",  # a dependency neither vendored nor reachable
+    "remote-offline",  # a remote chart, and the network is not allowed
+    "pull",  # the remote chart could not be fetched
+    "render",  # Helm's own error: template, values.schema.json, required/fail, bad values
+]
+
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+HOOK_ANNOTATION = "helm.sh/hook"
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """An Argo CD `helm.parameters` entry: `--set`, or `--set-string` with forceString."""
+
+    name: str
+    value: str
+    force_string: bool = False
+
+
+@dataclass(frozen=True)
+class HelmRequest:
+    """How one chart is rendered: Argo CD's `source.helm` fields, already resolved to paths."""
+
+    release_name: str
+    kube_version: str  # target Kubernetes version: "1.29" or "1.29.3"
+    namespace: str = "default"
+    value_files: tuple[Path, ...] = ()  # in order: later files win
+    ignore_missing_value_files: bool = False
+    values: str | None = None  # `helm.values` (YAML text)
+    values_object: Mapping[str, Any] | None = None  # `helm.valuesObject`: replaces `values` when set
+    parameters: tuple[Parameter, ...] = ()
+    file_parameters: tuple[tuple[str, Path], ...] = ()  # `helm.fileParameters`: name, file
+    api_versions: tuple[str, ...] = ()
+    skip_crds: bool = False
+    skip_schema_validation: bool = False
+    allow_network: bool = False  # may remote dependencies be pulled
+
+
+@dataclass(frozen=True)
+class RenderedManifest:
+    document: dict[str, Any]
+    template: str  # chart-relative, from `# Source:`: templates/x.yaml, charts/sub/templates/y.yaml, crds/z.yaml
+    file: Path | None  # that file on disk (file:// subcharts resolved), None inside a packaged .tgz
+    hook: str | None  # the `helm.sh/hook` annotation: Argo CD runs these as sync hooks
+
+
+@dataclass(frozen=True)
+class HelmRender:
+    chart: str
+    version: str
+    manifests: tuple[RenderedManifest, ...]
+    cached: bool = False
+    notes: tuple[str, ...] = ()  # what was left out on purpose (an ignored missing value file)
+
+
+@dataclass(frozen=True)
+class HelmFailure:
+    kind: FailureKind
+    message: str
+    subject: str | None = None  # the value file, dependency or template to blame
+
+
+@dataclass
+class _Assembled:
+    """The directory handed to Helm, and where its subcharts' files really live."""
+
+    directory: Path
+    sources: dict[str, Path] = field(default_factory=dict)  # "charts/<name>" -> source dir
+
+
+def target_kube_version(version: str) -> str:
+    """`1.29` -> `v1.29.0`, as Helm's --kube-version and .Capabilities.KubeVersion spell it."""
+    parsed = parse_version(version)
+    return f"v{parsed.major}.{parsed.minor}.{parsed.patch}"
+
+
+def _set_value(value: str) -> str:
+    # Argo CD escapes commas so a --set value stays one value, except a `{a,b}` list.
+    if value.startswith("{") and value.endswith("}"):
+        return value
+    return re.sub(r"(?<!\\),", r"\\,", value)
+
+
+def _job(request: HelmRequest, layers: list[ValueLayer]) -> TemplateJob:
+    sets = [
+        SetValue(p.name, _set_value(p.value), "set-string" if p.force_string else "set")
+        for p in request.parameters
+    ]
+    sets += [SetValue(name, str(path), "set-file") for name, path in request.file_parameters]
+    return TemplateJob(
+        release_name=request.release_name,
+        namespace=request.namespace,
+        layers=tuple(layers),
+        sets=tuple(sets),
+        kube_version=target_kube_version(request.kube_version),
+        api_versions=request.api_versions,
+        include_crds=not request.skip_crds,
+        skip_schema_validation=request.skip_schema_validation,
+    )
+
+
+def _value_layers(request: HelmRequest) -> tuple[list[ValueLayer], list[str]] | HelmFailure:
+    layers: list[ValueLayer] = []
+    notes: list[str] = []
+    for path in request.value_files:
+        try:
+            layers.append(ValueLayer(str(path), path.read_text(encoding="utf-8")))
+        except FileNotFoundError:
+            if request.ignore_missing_value_files:
+                notes.append(f"value file {path} is missing (ignoreMissingValueFiles)")
+                continue
+            return HelmFailure("missing-value-file", f"value file {path} does not exist", str(path))
+        except (OSError, UnicodeDecodeError) as error:
+            return HelmFailure("missing-value-file", f"cannot read value file {path}: {error}", str(path))
+    if request.values_object is not None:
+        layers.append(ValueLayer("valuesObject", json.dumps(request.values_object)))
+    elif request.values:
+        layers.append(ValueLayer("values", request.values))
+    for name, path in request.file_parameters:
+        if not path.is_file():
+            return HelmFailure("missing-value-file", f"fileParameters {name}: {path} does not exist", str(path))
+    return layers, notes
+
+
+def _assemble(chart: Path, meta: ChartMeta, scratch: Path, fetch: _DependencyFetch) -> _Assembled | HelmFailure:
+    """The chart with every declared dependency under charts/, as `helm dependency build` leaves it.
+
+    Helm renders only what is under charts/ and silently drops a declared dependency that is
+    not there; Argo CD builds dependencies first. So: vendored ones stay, `file://` ones are
+    copied in, remote ones are pulled when allowed, and anything else is a failure.
+    """
+    present = vendored_names(chart)
+    missing = [d for d in meta.dependencies if d.name not in present]
+    if not missing:
+        return _Assembled(chart)
+    target = scratch / f"{meta.name}-{len(list(scratch.iterdir()))}"
+    shutil.copytree(chart, target, ignore=shutil.ignore_patterns(".git"), symlinks=False)
+    assembled = _Assembled(target)
+    for dependency in missing:
+        local = dependency.local_path
+        if local is not None:
+            source = (chart / local).resolve()
+            try:
+                sub_meta = read_chart(source)
+            except ChartError as error:
+                return HelmFailure("dependency", f"dependency {dependency.name} ({dependency.repository}): {error}",
+                                   dependency.name)
+            inner = _assemble(source, sub_meta, scratch, fetch)
+            if isinstance(inner, HelmFailure):
+                return inner
+            destination = target / "charts" / dependency.name
+            destination.parent.mkdir(exist_ok=True)
+            shutil.copytree(inner.directory, destination, ignore=shutil.ignore_patterns(".git"), symlinks=False)
+            assembled.sources[f"charts/{dependency.name}"] = source
+            assembled.sources.update({f"charts/{dependency.name}/{k}": v for k, v in inner.sources.items()})
+            continue
+        archive = fetch(dependency)
+        if isinstance(archive, HelmFailure):
+            return archive
+        (target / "charts").mkdir(exist_ok=True)
+        shutil.copy2(archive, target / "charts" / archive.name)
+    return assembled
+
+
+class _DependencyFetch:
+    """Pulls a remote dependency when the network is allowed; says why not otherwise."""
+
+    def __init__(self, engine: HelmEngine, allow_network: bool, charts_dir: Path | None, scratch: Path) -> None:
+        self.engine, self.allow_network, self.charts_dir, self.scratch = engine, allow_network, charts_dir, scratch
+
+    def __call__(self, dependency: Dependency) -> Path | HelmFailure:
+        where = dependency.repository or "no repository"
+        if not dependency.repository or dependency.repository.startswith("@") or "://" not in dependency.repository:
+            return HelmFailure("dependency", f"dependency {dependency.name} {dependency.version} ({where}) is not "
+                               "vendored under charts/ and names no repository URL to fetch it from",
+                               dependency.name)
+        if not self.allow_network:
+            return HelmFailure("dependency", f"dependency {dependency.name} {dependency.version} from {where} is not "
+                               "vendored under charts/; rendering it needs the network (--allow-network) or "
+                               "`helm dependency build` committed", dependency.name)
+        fetched = fetch_chart_archive(self.engine, dependency.repository, dependency.name, dependency.version,
+                                      self.charts_dir, self.scratch)
+        if isinstance(fetched, HelmFailure):
+            return HelmFailure("dependency", f"dependency {dependency.name}: {fetched.message}", dependency.name)
+        return fetched
+
+
+_EXACT_VERSION = re.compile(r"v?\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.+-]+)?")
+
+
+def fetch_chart_archive(engine: HelmEngine, repo_url: str, chart: str, version: str,
+                        charts_dir: Path | None, scratch: Path) -> Path | HelmFailure:
+    """The chart's .tgz, from the cache when this (repo, chart, exact version) was pulled before.
+
+    A range, `*` or no version can resolve to a new release at any time: pulled every run.
+    """
+    exact = bool(_EXACT_VERSION.fullmatch(version))
+    if exact and charts_dir is not None:
+        key = hashlib.sha256(f"{repo_url.rstrip('/')}\0{chart}\0{version}".encode()).hexdigest()[:40]
+        entry = charts_dir / key
+        cached = sorted(entry.glob("*.tgz")) if entry.is_dir() else []
+        if cached:
+            return cached[0]
+        download = Path(tempfile.mkdtemp(prefix="pull-", dir=scratch))
+        try:
+            archive = engine.pull(repo_url, chart, version, download)
+        except HelmEngineError as error:
+            return HelmFailure("pull", f"cannot pull {chart} {version} from {repo_url}: {error}", chart)
+        try:
+            entry.mkdir(parents=True, exist_ok=True)
+            staged = entry / f".{os.getpid()}.{archive.name}"
+            shutil.copy2(archive, staged)
+            os.replace(staged, entry / archive.name)
+            return entry / archive.name
+        except OSError:
+            return archive  # a cache that cannot be written is only slower
+    download = Path(tempfile.mkdtemp(prefix="pull-", dir=scratch))
+    try:
+        return engine.pull(repo_url, chart, version or None, download)
+    except HelmEngineError as error:
+        return HelmFailure("pull", f"cannot pull {chart} {version or '(latest)'} from {repo_url}: {error}", chart)
+
+
+def _tree_digest(directory: Path, hasher: Any) -> None:
+    for root, dirs, files in os.walk(directory):
+        dirs[:] = sorted(d for d in dirs if d != ".git")
+        for name in sorted(files):
+            path = Path(root, name)
+            hasher.update(path.relative_to(directory).as_posix().encode("utf-8", "surrogateescape") + b"\0")
+            try:
+                hasher.update(hashlib.sha256(path.read_bytes()).digest())
+            except OSError as error:
+                hasher.update(f"unreadable:{error.errno}".encode())
+
+
+def _cache_key(directory: Path, job: TemplateJob, engine: HelmEngine) -> str:
+    hasher = hashlib.sha256()
+    hasher.update(f"gitops-lint helm 1\0{engine.name}\0{engine.version}\0".encode())
+    _tree_digest(directory, hasher)
+    for layer in job.layers:
+        hasher.update(b"\0layer\0" + layer.text.encode("utf-8", "surrogateescape"))
+    for item in job.sets:
+        hasher.update(f"\0{item.kind}\0{item.expression}".encode("utf-8", "surrogateescape"))
+        if item.kind == "set-file":
+            try:
+                hasher.update(hashlib.sha256(Path(item.value).read_bytes()).digest())
+            except OSError:
+                hasher.update(b"unreadable")
+    hasher.update(json.dumps([job.release_name, job.namespace, job.kube_version, list(job.api_versions),
+                              job.include_crds, job.skip_schema_validation]).encode())
+    return "helm-" + hasher.hexdigest()
+
+
+def _is_notes(template: str) -> bool:
+    # `<chart>/templates/NOTES.txt`, a subchart's included: Helm prints them, never applies them.
+    return template.endswith("/NOTES.txt") and template.split("/")[-2] == "templates"
+
+
+def _file_for(template: str, chart: Path, sources: Mapping[str, Path]) -> Path | None:
+    best = ""
+    for prefix in sources:
+        if (template == prefix or template.startswith(prefix + "/")) and len(prefix) > len(best):
+            best = prefix
+    candidate = sources[best] / template[len(best) + 1:] if best else chart / template
+    return candidate if candidate.is_file() else None
+
+
+def _manifests(rendered: Mapping[str, str], chart: Path, sources: Mapping[str, Path]) -> \
+        tuple[RenderedManifest, ...] | HelmFailure:
+    manifests: list[RenderedManifest] = []
+    for source_path in sorted(rendered):
+        if _is_notes(source_path):
+            continue
+        # Helm names templates `<chart name>/...`; the chart's own directory may be named otherwise.
+        template = source_path.split("/", 1)[1] if "/" in source_path else source_path
+        try:
+            documents = list(yaml.load_all(rendered[source_path], Loader=_Loader))
+        except yaml.YAMLError as error:
+            first = str(error).splitlines()[0] if str(error) else "invalid YAML"
+            return HelmFailure("render", f"{template} renders invalid YAML: {first}", template)
+        for document in documents:
+            if document is None:
+                continue  # an empty template, or one that renders only comments
+            if not isinstance(document, dict):
+                return HelmFailure("render", f"{template} renders a {type(document).__name__}, not an object",
+                                   template)
+            metadata = document.get("metadata")
+            annotations = metadata.get("annotations") if isinstance(metadata, dict) else None
+            hook = annotations.get(HOOK_ANNOTATION) if isinstance(annotations, dict) else None
+            manifests.append(RenderedManifest(document, template, _file_for(template, chart, sources),
+                                              str(hook) if hook is not None else None))
+    return tuple(manifests)
+
+
+def render_chart(
+    chart: Path,
+    request: HelmRequest,
+    *,
+    engine: HelmEngine | None,
+    cache: RenderCache | None = None,
+    charts_dir: Path | None = None,
+) -> HelmRender | HelmFailure:
+    """Render the chart directory `chart` with `request`; never raises for a bad chart or values.
+
+    `cache` keeps rendered output keyed by the chart's files, the values, the engine and its
+    version, and the target version; `charts_dir` keeps pulled remote dependencies.
+    """
+    if engine is None:
+        return HelmFailure("no-engine", "Helm not available: not rendered (install gitops-lint[helm], "
+                           "or put helm on PATH / pass --helm)")
+    try:
+        meta = read_chart(chart)
+    except ChartError as error:
+        return HelmFailure("chart", str(error), "Chart.yaml")
+    if meta.chart_type == "library":
+        return HelmFailure("chart", f"{meta.name} is a library chart: it renders nothing by itself", "Chart.yaml")
+    problem = release_name_problem(request.release_name)
+    if problem:
+        return HelmFailure("release-name", problem)
+    try:
+        target = parse_version(request.kube_version)
+        if meta.kube_version and not satisfies(meta.kube_version, target):
+            return HelmFailure("kube-version", f"chart {meta.name} {meta.version} requires Kubernetes "
+                               f"{meta.kube_version}; the target version is {request.kube_version}", "Chart.yaml")
+    except ConstraintError as error:
+        return HelmFailure("kube-version", f"Chart.yaml kubeVersion: {error}", "Chart.yaml")
+    values = _value_layers(request)
+    if isinstance(values, HelmFailure):
+        return values
+    layers, notes = values
+    job = _job(request, layers)
+    with tempfile.TemporaryDirectory(prefix="gitops-lint-helm-") as scratch:
+        fetch = _DependencyFetch(engine, request.allow_network, charts_dir, Path(scratch))
+        assembled = _assemble(chart, meta, Path(scratch), fetch)
+        if isinstance(assembled, HelmFailure):
+            return assembled
+        key = _cache_key(assembled.directory, job, engine) if cache is not None and cache.enabled else None
+        entry = cache.get(key) if cache is not None and key is not None else None
+        rendered = entry.get("templates") if entry is not None else None
+        cached = isinstance(rendered, dict)
+        if not isinstance(rendered, dict):
+            try:
+                rendered = engine.template(assembled.directory, job)
+            except HelmEngineError as error:
+                return HelmFailure("render", str(error))
+            if cache is not None and key is not None:
+                cache.put(key, {"templates": rendered})
+    sources = dict(assembled.sources)
+    manifests = _manifests(rendered, chart, sources)
+    if isinstance(manifests, HelmFailure):
+        return manifests
+    return HelmRender(meta.name, meta.version, manifests, cached=cached, notes=tuple(notes))
+
+
+def _unpack(archive: Path, destination: Path) -> Path | HelmFailure:
+    try:
+        with tarfile.open(archive, "r:gz") as tar:
+            tar.extractall(destination, filter="data")
+    except (OSError, tarfile.TarError) as error:
+        return HelmFailure("pull", f"cannot unpack {archive.name}: {error}")
+    tops = [p for p in destination.iterdir() if p.is_dir()]
+    if len(tops) != 1:
+        return HelmFailure("pull", f"{archive.name} does not hold one chart directory")
+    return tops[0]
+
+
+def render_remote_chart(
+    repo_url: str,
+    chart: str,
+    version: str,
+    request: HelmRequest,
+    *,
+    engine: HelmEngine | None,
+    cache: RenderCache | None = None,
+    charts_dir: Path | None = None,
+) -> HelmRender | HelmFailure:
+    """A chart from a Helm repository or OCI registry: pulled (with the network allowed) and rendered.
+
+    Offline, a `remote-offline` failure says what was not rendered; callers report it as info.
+    """
+    if not request.allow_network:
+        return HelmFailure("remote-offline", f"chart {chart} {version or '(latest)'} from {repo_url} is remote: "
+                           "not rendered offline (--allow-network renders it)", chart)
+    if engine is None:
+        return render_chart(Path(), request, engine=None)
+    with tempfile.TemporaryDirectory(prefix="gitops-lint-helm-pull-") as scratch:
+        archive = fetch_chart_archive(engine, repo_url, chart, version, charts_dir, Path(scratch))
+        if isinstance(archive, HelmFailure):
+            return archive
+        unpacked = _unpack(archive, Path(scratch) / "chart")
+        if isinstance(unpacked, HelmFailure):
+            return unpacked
+        rendered = render_chart(unpacked, request, engine=engine, cache=cache, charts_dir=charts_dir)
+    if isinstance(rendered, HelmFailure):
+        return rendered
+    # Files were in a temporary copy of the archive: no file on disk to point at.
+    return HelmRender(rendered.chart, rendered.version,
+                      tuple(RenderedManifest(m.document, m.template, None, m.hook) for m in rendered.manifests),
+                      cached=rendered.cached, notes=rendered.notes)

@@ -1,0 +1,1 @@
+{{- define "web.unused" -}}unused{{- end }}
