@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?= -n 2
 
-.PHONY: demo test install install-test lint typecheck policy-test bench bench-detail corpus lock readme clean
+.PHONY: demo test install install-test lint typecheck policy-test bench bench-detail corpus lock readme rules-doc docs-site clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +25,7 @@ install-test: $(VENV)/.installed-test
 demo: $(VENV)/.installed
 	$(BIN)/gitops-lint check examples/gitops-config; status=$$?; \
 	if [ $$status -eq 2 ]; then exit 2; fi; \
-	echo "(exit code $$status: 1 means findings; README walks through them)"
+	echo "(exit code $$status: 1 means findings; docs/demo.md walks through them)"
 
 test: install-test
 	$(BIN)/pytest $(PYTEST_ARGS)
@@ -70,9 +70,14 @@ lock: install
 	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-header --extra drift \
 	  --no-emit-index-url --no-emit-find-links -o requirements/image.lock pyproject.toml requirements/image.in
 
-# Regenerate README's rule table from the registry (tests/test_readme.py checks it).
-readme: install
-	$(BIN)/python -c "from pathlib import Path; from gitops_lint.catalog import update_readme_table; update_readme_table(Path('README.md'))"
+# Regenerate the rule table of docs/rules.md from the registry (tests/test_readme.py checks it).
+# `readme` is the old name, kept because the habit is "change a rule's metadata, run make readme".
+rules-doc readme: install
+	$(BIN)/python -c "from pathlib import Path; from gitops_lint.catalog import update_rules_table; update_rules_table(Path('docs/rules.md'))"
+
+# The docs/ pages as a static site in build/site (offline; the tests build it strictly too).
+docs-site: install-test
+	$(BIN)/mkdocs build --strict
 
 clean:
 	rm -rf $(VENV) .gitops-lint-cache build dist *.egg-info

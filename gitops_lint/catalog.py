@@ -33,7 +33,7 @@ def render_catalog(fmt: str, config_path: Path | None = None) -> str:
 
 
 def catalog_markdown(metas: list[RuleMeta]) -> str:
-    """The README's rule table (a test keeps README and registry in step)."""
+    """The rule table of docs/rules.md (a test keeps the page and the registry in step)."""
     lines = ["| id | severity | category | what |", "|---|---|---|---|"]
     lines += [f"| `{m.id}` | {m.severity.value} | {m.category} | {m.title} |" for m in metas]
     return "\n".join(lines) + "\n"
@@ -84,13 +84,13 @@ def _indent(text: str) -> str:
     return "\n".join(f"    {line}" for line in lines if line.strip() or not line)
 
 
-def update_readme_table(readme: Path) -> bool:
-    """Rewrite the rule table between README's markers; True when it changed (`make readme`)."""
-    text = readme.read_text(encoding="utf-8")
+def update_rules_table(page: Path) -> bool:
+    """Rewrite the rule table between the page's markers; True when it changed (`make readme`)."""
+    text = page.read_text(encoding="utf-8")
     start, end = "<!-- rules:start -->\n", "<!-- rules:end -->"
     head, _, rest = text.partition(start)
     _, _, tail = rest.partition(end)
     updated = head + start + catalog_markdown(list(load_registry().metas.values())) + end + tail
     if updated != text:
-        readme.write_text(updated, encoding="utf-8")
+        page.write_text(updated, encoding="utf-8")
     return updated != text

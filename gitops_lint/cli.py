@@ -121,13 +121,15 @@ Examples:
   gitops-lint diff                           the work tree against the merge base with main
   gitops-lint diff --base origin/main --format markdown
   gitops-lint diff --fail-on-removal production
+  gitops-lint diff --fail-on error           fail on auto-prune turned on in production, ...
 
 \b
 Environment variables:
 {_ENV_RENDER}
 {_ENV_COLOR}
 
-Exit codes: 0 done, 1 a removal in a --fail-on-removal environment, 2 usage or tool error."""
+Exit codes: 0 done, 1 a removal in a --fail-on-removal environment or a finding at or above
+--fail-on, 2 usage or tool error."""
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -393,6 +395,9 @@ def drift(ctx: click.Context, repo: Path, apps: tuple[str, ...], adhoc_path: str
 @click.option("--output", "outputs", multiple=True, metavar="FORMAT=PATH", help="Also write FORMAT to PATH (repeatable).")
 @click.option("--fail-on-removal", "fail_on_removal", multiple=True, metavar="ENV",
               help="Exit 1 when a resource is removed in this environment (repeatable).")
+@click.option("--fail-on", "fail_on", type=_SEVERITIES, default=None,
+              help="Exit 1 on a finding on the change at or above this severity (production syncPolicy, "
+                   "promotion order; default: findings never fail the run).")
 @click.option("--kustomize", metavar="PATH", help="kustomize binary (default: kustomize on PATH, else kubectl kustomize).")
 @click.option("--allow-network", is_flag=True, default=None, help="Let kustomize fetch remote bases.")
 @click.option("--no-cache", is_flag=True, help="Do not use the render cache.")
@@ -400,7 +405,7 @@ def drift(ctx: click.Context, repo: Path, apps: tuple[str, ...], adhoc_path: str
 @click.option("--verbose", "-v", is_flag=True, help="Print notes on stderr (files changed, roots not compared).")
 @click.pass_context
 def diff_command(ctx: click.Context, paths: tuple[Path, ...], base: str | None, head: str | None, fmt: str,
-                 outputs: tuple[str, ...], fail_on_removal: tuple[str, ...], kustomize: str | None,
+                 outputs: tuple[str, ...], fail_on_removal: tuple[str, ...], fail_on: str | None, kustomize: str | None,
                  allow_network: bool | None, no_cache: bool, color: bool | None, verbose: bool) -> None:
     """What a change does to the rendered manifests, per environment and Application."""
     from gitops_lint.diff.command import DiffOptions, run_diff
@@ -411,6 +416,7 @@ def diff_command(ctx: click.Context, paths: tuple[Path, ...], base: str | None, 
         result = run_diff(DiffOptions(
             root=Path.cwd(), paths=paths, base=base, head=head, kustomize=kustomize, allow_network=allow_network,
             use_cache=not no_cache, fail_on_removal=fail_on_removal,
+            fail_on=Severity(fail_on) if fail_on else None,
         ))
         if verbose:
             for note in result.report.notes:

@@ -72,6 +72,8 @@ class Config:
     drift_strict_ownership: bool = False
     drift_extra_kinds: str = "rendered"  # or "all": look for Extra objects in every listable kind
     drift_argocd_namespace: str | None = None  # read argocd-cm from this namespace of each cluster
+    # diff: environments in promotion order; each is checked against the one before it.
+    diff_promotion: tuple[str, ...] = ("staging", "production")
     baseline: str = ".gitops-lint-baseline.json"
     # The checked directory relative to the config's own ("" or "apps/"): `exclude:` patterns
     # are written relative to the file holding them, which may sit above the checked directory.
@@ -342,6 +344,7 @@ def config_from_dict(data: dict[str, Any], path: str | None = None) -> Config:
         drift_strict_ownership=bool(drift.get("strict_ownership", False)),
         drift_extra_kinds=str(drift.get("extra_kinds", "rendered")),
         drift_argocd_namespace=drift.get("argocd_namespace"),
+        diff_promotion=tuple(data.get("diff", {}).get("promotion", ("staging", "production"))),
         baseline=data.get("baseline", ".gitops-lint-baseline.json"),
         raw=data,
     )

@@ -1,4 +1,4 @@
-"""The docs match the files: every path README names exists, and what it says of deploy/ is so."""
+"""The docs match the files: every path README and docs/ name exists, and what they say of deploy/ is so."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from tests.conftest import REPO_ROOT
 
 README = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
 DOCS = sorted((REPO_ROOT / "docs").glob("*.md"))
-# Named in README but not files of this repository: where GitHub looks for a CODEOWNERS file
-# in the repo being checked.
-NOT_OURS = {"docs/CODEOWNERS"}
+# Named in the docs but not files of this repository: where GitHub looks for a CODEOWNERS file
+# in the repo being checked; and the unit "docs/s" (documents per second) of the bench tables.
+NOT_OURS = {"docs/CODEOWNERS", "docs/s"}
 _TOP = r"(?:docs|examples|schemas|deploy|policies|tests|tools|bench|requirements)"
 _LINK = re.compile(r"\]\((?P<target>[^)\s#]+)(?:#[^)]*)?\)")
 _PATH = re.compile(rf"(?<![\w./-])(?P<path>{_TOP}/[\w./-]*)")
@@ -43,6 +43,18 @@ def test_every_path_readme_names_exists() -> None:
     assert missing == [], f"README names files that are not in the repository: {missing}"
 
 
+def test_every_path_the_docs_name_exists() -> None:
+    # Paths written out in prose and code (`tests/hostile/...`, `deploy/`) are from the top of
+    # the repository, as in README; links are relative to the page (the test below).
+    missing = [
+        f"{doc.name}: {path}"
+        for doc in DOCS
+        for path in sorted(_named_paths(doc.read_text(encoding="utf-8")))
+        if not (REPO_ROOT / path).exists()
+    ]
+    assert missing == [], f"docs/ name files that are not in the repository: {missing}"
+
+
 def test_every_relative_link_in_docs_exists() -> None:
     missing = [
         f"{doc.name}: {target}"
@@ -53,8 +65,9 @@ def test_every_relative_link_in_docs_exists() -> None:
     assert missing == []
 
 
-def test_readme_links_the_published_json_contract() -> None:
-    assert "schemas/report.schema.json" in README
+def test_the_json_contract_is_published_where_the_formats_are() -> None:
+    assert "(schemas/report.schema.json)" in README
+    assert "(../schemas/report.schema.json)" in (REPO_ROOT / "docs" / "output-formats.md").read_text(encoding="utf-8")
 
 
 def _rbac_rules() -> list[tuple[str, dict[str, Any]]]:
@@ -74,9 +87,10 @@ def test_deploy_rbac_is_read_only() -> None:
         assert verbs and verbs <= {"get", "list", "watch"}, (name, rule)
 
 
-def test_readme_states_the_verbs_deploy_grants() -> None:
-    claim = re.search(r"read-only ClusterRole \((?P<verbs>[a-z/]+),", README)
-    assert claim is not None, "README says which verbs deploy/'s ClusterRole grants"
+def test_the_drift_page_states_the_verbs_deploy_grants() -> None:
+    page = (REPO_ROOT / "docs" / "drift-audit.md").read_text(encoding="utf-8")
+    claim = re.search(r"read-only ClusterRole \((?P<verbs>[a-z/]+),", page)
+    assert claim is not None, "docs/drift-audit.md says which verbs deploy/'s ClusterRole grants"
     granted = {verb for _, rule in _rbac_rules() for verb in rule["verbs"]}
     assert set(claim["verbs"].split("/")) == granted
 
@@ -88,3 +102,16 @@ def test_contributing_says_how_to_run_the_corpus_tests() -> None:
     corpus_test = (REPO_ROOT / "tests" / "test_corpus.py").read_text(encoding="utf-8")
     assert "GITOPS_LINT_CORPUS" in corpus_test, "the variable CONTRIBUTING names is the one the tests read"
     assert Path(REPO_ROOT / "Makefile").read_text(encoding="utf-8").count("corpus:") >= 1
+
+
+def test_the_configuration_example_is_a_valid_config(tmp_path: Path) -> None:
+    # docs/configuration.md shows every key: it must stay a config the loader accepts.
+    from gitops_lint.config import load_config
+
+    page = (REPO_ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
+    example = re.search(r"```yaml\n(\$schema:.*?)```", page, re.S)
+    assert example is not None, "docs/configuration.md shows a full config example"
+    (tmp_path / ".gitops-lint.yaml").write_text(example.group(1), encoding="utf-8")
+    config = load_config(tmp_path / ".gitops-lint.yaml", tmp_path)
+    assert config.diff_promotion == ("staging", "production")
+    assert config.kubernetes_version == "1.31"

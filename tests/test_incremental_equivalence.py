@@ -24,7 +24,7 @@ from tests.rules.test_secrets import ENC, PASSWORD, PRIVATE_KEY, SOPS_META
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "gitops-config"
 
-# Left to the full run (README, "Incremental mode"): they need every overlay or the whole repo.
+# Left to the full run (docs/rendering.md, "Incremental mode"): they need every overlay or the whole repo.
 WHOLE_REPO_RULES = {
     "codeowners-required", "duplicate-manifest-across-overlays", "notifications-configured",
     "production-environment-unknown",

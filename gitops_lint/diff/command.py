@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import posixpath
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -10,6 +11,18 @@ from typing import Any
 
 from gitops_lint.config import Config, find_config, load_config
 from gitops_lint.diff.compare import REMOVED, ResourceChange, compare_resources, secret_values
+from gitops_lint.diff.findings import (
+    AppKey,
+    DiffFinding,
+    EarlierEnvironment,
+    argocd_documents,
+    companion_roots,
+    counterpart_roots,
+    directory_swap,
+    predecessor,
+    promotion_findings,
+    sync_policy_findings,
+)
 from gitops_lint.diff.group import ComparedRoot, EnvironmentDiff, group
 from gitops_lint.diff.render_at import (
     RenderRequest,
@@ -29,8 +42,11 @@ from gitops_lint.diff.revisions import (
 )
 from gitops_lint.environments import canonical_environment
 from gitops_lint.errors import UsageError
+from gitops_lint.model import Severity
 from gitops_lint.redaction import Redactor
-from gitops_lint.repo.files import is_yaml_path
+from gitops_lint.repo.files import DEFAULT_MAX_FILE_SIZE, is_yaml_path
+from gitops_lint.repo.layout import is_kustomization_file
+from gitops_lint.repo.yaml import load_yaml
 
 
 @dataclass(frozen=True)
@@ -43,6 +59,7 @@ class DiffOptions:
     allow_network: bool | None = None
     use_cache: bool = True
     fail_on_removal: tuple[str, ...] = ()  # environments where a removed resource fails the run
+    fail_on: Severity | None = None  # a finding on the change at or above this fails the run
 
 
 @dataclass(frozen=True)
@@ -63,6 +80,13 @@ class DiffReport:
     removals: tuple[Removal, ...] = ()
     fail_on_removal: tuple[str, ...] = ()
     notes: list[str] = field(default_factory=list)
+    findings: tuple[DiffFinding, ...] = ()  # on the change itself (findings.py), worst first
+    fail_on: Severity | None = None
+
+    @property
+    def failing(self) -> tuple[DiffFinding, ...]:
+        bar = self.fail_on
+        return tuple(f for f in self.findings if bar is not None and f.severity.at_least(bar))
 
 
 @dataclass
@@ -72,7 +96,7 @@ class DiffResult:
 
     @property
     def exit_code(self) -> int:
-        return 1 if self.report.removals else 0
+        return 1 if self.report.removals or self.report.failing else 0
 
 
 def _within(root: str, paths: Iterable[str]) -> bool:
@@ -167,7 +191,15 @@ def _compare(base: RevisionRender, head: RevisionRender, wanted: list[str], note
         if wanted and not _within(directory, wanted):
             continue
         stay = []
+        at_base = base.roots.get(directory)
         for app in render.applications:
+            if (app.file, app.name) not in root_at_base and at_base is not None and not at_base.error:
+                # A new Application (an ApplicationSet element added, say): what it deploys is
+                # new to its destination, whatever the root held before.
+                new, new_error = _side(head, directory, "head")
+                changes = () if new_error else tuple(compare_resources((), new))
+                compared.append(ComparedRoot(replace(render, applications=(app,)), changes, new_error, None))
+                continue
             source = root_at_base.get((app.file, app.name), directory)
             if source == directory:
                 stay.append(app)
@@ -188,6 +220,139 @@ def _compare(base: RevisionRender, head: RevisionRender, wanted: list[str], note
     return compared
 
 
+def _argocd_at(
+    revisions: Revisions, commit: str | None, paths: list[str], max_size: int,
+) -> dict[AppKey, tuple[str, Mapping[str, Any]]]:
+    """The Applications and ApplicationSets of the changed YAML files at one revision (None:
+    the work tree), read from git or the disk without writing anything."""
+    if commit is None:
+        contents = {}
+        for path in paths:
+            file = revisions.root / path
+            if file.is_file() and not file.is_symlink() and file.stat().st_size <= max_size:
+                contents[path] = file.read_bytes()
+    else:
+        entries = tree(revisions, commit)
+        present = [path for path in paths if path in entries and entries[path].mode != "120000"]
+        contents = dict(zip(present, read_blobs(revisions, [entries[path].blob for path in present]), strict=True))
+    found: dict[AppKey, tuple[str, Mapping[str, Any]]] = {}
+    for path, content in sorted(contents.items()):
+        if b"argoproj.io" not in content or len(content) > max_size:
+            continue
+        loaded = load_yaml(content.decode("utf-8", "replace"))
+        found.update(argocd_documents(path, (document.data for document in loaded.documents)))
+    return found
+
+
+def _earlier_roots(config: Config, environments: Iterable[EnvironmentDiff], targets: Iterable[str]) -> dict[str, list[str]]:
+    """root with a changed resource → its counterpart roots in the environment promoted to it."""
+    targets = list(targets)
+    wanted: dict[str, list[str]] = {}
+    for env in environments:
+        earlier = predecessor(env.name, config.diff_promotion) if env.name else None
+        if earlier is None:
+            continue
+        for app in env.apps:
+            if any(change.fields for change in app.changes) and app.root not in wanted:
+                wanted[app.root] = counterpart_roots(config, app.root, earlier, targets)
+    return wanted
+
+
+def _promotion(
+    root: Path, revisions: Revisions, config: Config, request: RenderRequest,
+    environments: tuple[EnvironmentDiff, ...], head: RevisionRender, base: RevisionRender, notes: list[str],
+) -> list[DiffFinding]:
+    """promotion-order findings: each changed field against the earlier environment's render.
+
+    A counterpart root the change does not reach is the same at the base, since nothing it reads
+    changed: the head's render has it among its companions, else (a named head, or a root whose
+    environment only its Application tells) it renders now, from the render cache mostly.
+    """
+    targets: Iterable[str] = head.targets
+    if revisions.head is not None:
+        # The head was rendered from the files its affected roots read: every kustomization
+        # of the commit is a candidate.
+        targets = {posixpath.dirname(path) for path in tree(revisions, revisions.head) if is_kustomization_file(path)}
+    wanted = _earlier_roots(config, environments, targets)
+    extra: dict[str, RootRender] = dict(head.companions)
+    missing = sorted({r for roots in wanted.values() for r in roots if r not in head.roots and r not in extra})
+    if missing:
+        if revisions.head is None:
+            more = render_revision(root, config, [], request, also=missing)
+        else:
+            more, _ = _render_commit(revisions, revisions.head, config, [], request, also=missing, deploying=set())
+        extra.update(more.roots)
+        notes.append(f"promotion order: rendered {len(extra)} earlier-environment roots the change does not reach")
+    findings: list[DiffFinding] = []
+    for env in environments:
+        earlier_env = predecessor(env.name, config.diff_promotion) if env.name else None
+        if earlier_env is None:
+            continue
+        for app in env.apps:
+            earlier = []
+            for other in wanted.get(app.root, ()):
+                at_head = head.roots.get(other) or extra.get(other)
+                if at_head is None or at_head.error:
+                    continue
+                # Not reached by the change: the same at the base. Reached: rendered at both
+                # (absent at the base when it is new, and then it shared nothing).
+                at_base = base.roots.get(other) if other in head.roots else at_head
+                if at_base is None or at_base.error:
+                    continue
+                earlier.append(EarlierEnvironment(earlier_env, other, at_base.resources, at_head.resources,
+                                                  directory_swap(app.root, other)))
+            for change in app.changes:
+                findings += promotion_findings(env.name, app.name, change, earlier)
+    return findings
+
+
+def _findings_on_the_change(
+    root: Path, revisions: Revisions, config: Config, request: RenderRequest, changed: list[str],
+    environments: tuple[EnvironmentDiff, ...], head: RevisionRender, base: RevisionRender, notes: list[str],
+) -> tuple[DiffFinding, ...]:
+    max_size = config.max_file_size or DEFAULT_MAX_FILE_SIZE
+    yaml_paths = [path for path in changed if is_yaml_path(path)]
+    rendered_base, rendered_head = _rendered_argocd(base, head)
+    generated_base, generated_head = (_generated(render) for render in (base, head))
+    findings = sync_policy_findings(
+        config, {**rendered_base, **generated_base, **_argocd_at(revisions, revisions.base, yaml_paths, max_size)},
+        {**rendered_head, **generated_head, **_argocd_at(revisions, revisions.head, yaml_paths, max_size)},
+    )
+    if config.diff_promotion:
+        findings += _promotion(root, revisions, config, request, environments, head, base, notes)
+    # An Application committed in a file a kustomization renders is seen twice (its namespace
+    # maybe set by kustomize): once is enough.
+    unique = {(f.rule, f.change, f.environment, f.application, f.resource, f.message): f for f in findings}
+    return tuple(sorted(unique.values(), key=lambda f: (-f.severity.rank, f.environment, f.application, f.message)))
+
+
+def _generated(render: RevisionRender) -> dict[AppKey, tuple[str, Mapping[str, Any]]]:
+    """The Applications ApplicationSets generate at one revision, each judged by its own
+    environment (a template's `{{env}}` says nothing until expanded)."""
+    found: dict[AppKey, tuple[str, Mapping[str, Any]]] = {}
+    for path, doc in render.generated:
+        found.update(argocd_documents(path, [doc]))
+    return found
+
+
+def _rendered_argocd(
+    base: RevisionRender, head: RevisionRender,
+) -> tuple[dict[AppKey, tuple[str, Mapping[str, Any]]], dict[AppKey, tuple[str, Mapping[str, Any]]]]:
+    """Applications and ApplicationSets kustomize renders (app of apps), at both revisions: from
+    roots that rendered at both, or that are gone at the head. A root that failed at either
+    revision says nothing (its Applications are not deleted, only unrendered)."""
+    sides: tuple[dict[AppKey, tuple[str, Mapping[str, Any]]], dict[AppKey, tuple[str, Mapping[str, Any]]]] = ({}, {})
+    for directory, old in base.roots.items():
+        new = head.roots.get(directory)
+        if old.error or (new is None and directory in head.targets) or (new is not None and new.error):
+            continue
+        for side, render, revision in ((0, old, base), (1, new, head)):
+            if render is not None:
+                path = revision.kustomization_files.get(directory, directory)
+                sides[side].update(argocd_documents(path, render.resources))
+    return sides
+
+
 def run_diff(options: DiffOptions) -> DiffResult:
     root = options.root.resolve()
     revisions = resolve(root, options.base, options.head)
@@ -196,7 +361,10 @@ def run_diff(options: DiffOptions) -> DiffResult:
     request = RenderRequest(options.kustomize, options.allow_network, options.use_cache)
     notes = [f"{len(changed)} files changed between {revisions.base_name} and {revisions.head_name}"]
     if revisions.head is None:
-        head = render_revision(root, config, changed, request, keep_parse_cache=True)
+        def companions(affected: Iterable[str], targets: Iterable[str]) -> set[str]:
+            return companion_roots(config, affected, targets) if config.diff_promotion else set()
+
+        head = render_revision(root, config, changed, request, keep_parse_cache=True, companions=companions)
     else:
         head, written = _render_commit(revisions, revisions.head, config, changed, request, also=(), deploying=None)
         notes.append(f"head: {written}")
@@ -226,5 +394,7 @@ def run_diff(options: DiffOptions) -> DiffResult:
         removals=removals,
         fail_on_removal=options.fail_on_removal,
         notes=notes,
+        findings=_findings_on_the_change(root, revisions, config, request, changed, environments, head, base, notes),
+        fail_on=options.fail_on,
     )
     return DiffResult(report, _redactor((head, base)))

@@ -126,7 +126,8 @@ def _pointer(path: Path) -> str:
     return "".join("/" + str(step).replace("~", "~0").replace("/", "~1") for step in path)
 
 
-def _same(before: Any, after: Any, path: Path) -> bool:
+def same_value(before: Any, after: Any, path: Path) -> bool:
+    """Equal as Kubernetes means it: booleans strictly, numbers by value, quantities canonically."""
     if isinstance(before, bool) or isinstance(after, bool):
         return before is after
     if isinstance(before, (int, float)) and isinstance(after, (int, float)):
@@ -159,7 +160,7 @@ class _Walker:
                 self.walk(before.get(key, _ABSENT), after.get(key, _ABSENT), (*path, key))
         elif isinstance(before, list) and isinstance(after, list):
             self._walk_list(before, after, path)
-        elif before is _ABSENT or after is _ABSENT or not _same(before, after, path):
+        elif before is _ABSENT or after is _ABSENT or not same_value(before, after, path):
             if (isinstance(before, dict) or isinstance(after, dict)) and (_contains_mask(before) or _contains_mask(after)):
                 self._split(before, after, path)
                 return

@@ -18,9 +18,11 @@ from gitops_lint.context import CheckContext
 from gitops_lint.diff.revisions import TreeEntry
 from gitops_lint.environments import resolve_environment
 from gitops_lint.errors import UsageError
+from gitops_lint.estate.build import estate_for
+from gitops_lint.estate.model import Application, Estate, FluxKustomization
 from gitops_lint.model import Finding
 from gitops_lint.render.cache import default_cache_dir
-from gitops_lint.render.graph import ApplicationTarget, RenderGraph, build_graph, graph_for
+from gitops_lint.render.graph import RenderGraph, build_graph, graph_for
 from gitops_lint.repo.files import DEFAULT_MAX_FILE_SIZE, collect_files, is_yaml_path
 from gitops_lint.repo.layout import build_layout, is_kustomization_file
 from gitops_lint.repo.parse_cache import ParseCache
@@ -53,6 +55,11 @@ class RevisionRender:
     targets: frozenset[str] = frozenset()  # every render target of this revision
     kustomization_files: dict[str, str] = field(default_factory=dict)  # target → its file
     notes: list[str] = field(default_factory=list)
+    # Roots rendered beside the affected ones for a comparison with another environment
+    # (promotion order); not themselves compared.
+    companions: dict[str, RootRender] = field(default_factory=dict)
+    # Applications an ApplicationSet generates here, as documents (file: the ApplicationSet's).
+    generated: tuple[tuple[str, Mapping[str, Any]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -64,20 +71,28 @@ class RenderRequest:
     use_cache: bool = True
 
 
-def _application_ref(config: Config, target: ApplicationTarget) -> ApplicationRef:
-    doc = target.doc
-    metadata = doc.get("metadata")
-    name = metadata.get("name") if isinstance(metadata, dict) else None
-    spec = doc.get("spec")
-    sync = spec.get("syncPolicy") if isinstance(spec, dict) else None
-    automated = sync.get("automated") if isinstance(sync, dict) else None
-    prune = isinstance(automated, dict) and automated.get("prune") is True
+def _deployer_ref(deployer: Application | FluxKustomization) -> ApplicationRef:
+    """What the estate knows of a deployer, as the diff names it: committed and generated
+    (ApplicationSet) Argo CD Applications, Flux Kustomizations."""
+    spec = deployer.resource.doc.get("spec")
+    spec = spec if isinstance(spec, dict) else {}
+    if isinstance(deployer, FluxKustomization):
+        prune = spec.get("prune") is True  # Flux's garbage collection deletes what left Git
+    else:
+        sync = spec.get("syncPolicy")
+        automated = sync.get("automated") if isinstance(sync, dict) else None
+        prune = isinstance(automated, dict) and automated.get("prune") is True
     return ApplicationRef(
-        name=name if isinstance(name, str) and name else target.path,
-        file=target.path,
-        environment=resolve_environment(config, target.path, doc),
+        name=deployer.name or deployer.resource.path,
+        file=deployer.resource.path,
+        environment=deployer.environment,
         prune=prune,
     )
+
+
+def _deployers(estate: Estate, target: str) -> tuple[ApplicationRef, ...]:
+    refs = {(ref.file, ref.name): ref for ref in map(_deployer_ref, estate.deployers_of(target))}
+    return tuple(refs[key] for key in sorted(refs))
 
 
 def _failure_text(target: str, findings: Iterable[Finding], notes: Iterable[str]) -> str:
@@ -168,12 +183,14 @@ def render_revision(
     request: RenderRequest,
     also: Iterable[str] = (),
     keep_parse_cache: bool = False,
+    companions: Callable[[Iterable[str], Iterable[str]], Iterable[str]] | None = None,
 ) -> RevisionRender:
     """Render every root of the checkout at `root` that reads a file of `changed`.
 
     `also`: root directories to render as well when they exist here (the other revision's
     affected roots, so a root both sides have is compared even if only one side reads a
-    changed path).
+    changed path). `companions(affected, targets)`: more roots to render in the same run,
+    returned apart in `companions`.
     """
     from gitops_lint.check import CheckOptions
     from gitops_lint.check.render import render_repo
@@ -181,10 +198,19 @@ def render_revision(
     focus = set(changed)
     ctx = _context(root, config, focus, request, keep_parse_cache)
     graph: RenderGraph = graph_for(ctx)
-    wanted = set(also) & set(graph.targets)
+    estate = estate_for(ctx)
+    # A changed ApplicationSet makes the roots its Applications deploy affected, as a changed
+    # Application does its own (the graph knows committed Applications only).
+    generating = {
+        directory for app in estate.applications
+        if app.generated_by and app.generated_by.rpartition(":")[0] in focus for directory in app.directories
+    }
+    wanted = (set(also) | generating) & set(graph.targets)
     # The kustomization file of a wanted root makes it (and only it) an affected root.
-    ctx.focus = focus | {graph.kustomizations[target].file for target in wanted}
-    affected = graph.affected(ctx.focus)
+    affected = graph.affected(focus | {graph.kustomizations[target].file for target in wanted})
+    extra = set(companions(affected, graph.targets)) - set(affected) if companions else set()
+    extra &= set(graph.targets)
+    ctx.focus = focus | {graph.kustomizations[target].file for target in (*wanted, *extra) if target in graph.kustomizations}
     options = CheckOptions(
         paths=(root,), kustomize=request.kustomize, allow_network=request.allow_network,
         use_cache=request.use_cache, require_render=True,
@@ -195,22 +221,30 @@ def render_revision(
         if "kustomize not found" in str(problem):
             raise UsageError("kustomize not found (no kustomize or kubectl on PATH): gitops-lint diff needs one to render") from problem
         raise
-    result = RevisionRender(targets=frozenset(graph.targets), notes=list(ctx.notes))
-    by_root: dict[str, list[Mapping[str, Any]]] = {target: [] for target in affected}
+    result = RevisionRender(
+        targets=frozenset(graph.targets), notes=list(ctx.notes),
+        generated=tuple((app.resource.path, app.resource.doc) for app in estate.applications if app.generated_by),
+    )
+    by_root: dict[str, list[Mapping[str, Any]]] = {target: [] for target in (*affected, *extra)}
     for resource in ctx.rendered:
         if resource.rendered_from in by_root:
             by_root[resource.rendered_from].append(resource.doc)
-    for target in affected:
-        kustomization = graph.kustomizations[target]
-        result.kustomization_files[target] = kustomization.file
+    for target in sorted(by_root):
+        kustomization = graph.kustomizations.get(target)
+        source_file = kustomization.file if kustomization is not None else target  # a non-kustomize source
         error = None if target in ctx.rendered_roots else _failure_text(target, findings, ctx.notes)
         if error is not None and "renders no resources" in error:
             error = None  # an empty root is a render like any other: everything it had is removed
-        result.roots[target] = RootRender(
+        render = RootRender(
             root=target,
             resources=tuple(by_root[target]),
             error=error,
-            environment=resolve_environment(config, kustomization.file),
-            applications=tuple(_application_ref(config, app) for app in graph.applications_of(target)),
+            environment=resolve_environment(config, source_file),
+            applications=_deployers(estate, target),
         )
+        if target in extra:
+            result.companions[target] = render
+            continue
+        result.kustomization_files[target] = source_file
+        result.roots[target] = render
     return result

@@ -90,12 +90,25 @@ def render_text(result: DiffResult, color: bool = False) -> str:
                 lines.append(f"    {_SIGN[change.change]} {change.key.display}{_prune_note(app, change)}")
                 lines += ["      " + _paint(line, color)
                           for line in change.diff.splitlines()]
+    lines += _finding_lines(report)
     lines += _removal_lines(report)
     return _scrub(result, "\n".join(lines) + "\n")
 
 
 def _bold(text: str, color: bool) -> str:
     return _COLOURS["bold"] + text + _RESET if color else text
+
+
+def _finding_lines(report: DiffReport) -> list[str]:
+    if not report.findings:
+        return []
+    lines = ["", f"{len(report.findings)} finding{'s' if len(report.findings) != 1 else ''} on the change:"]
+    failing = set(report.failing)
+    for finding in report.findings:
+        where = f" ({finding.file})" if finding.file else ""
+        fails = " [fails the run]" if finding in failing else ""
+        lines.append(f"  {finding.rule} {finding.severity.value}{where}: {finding.message}{fails}")
+    return lines
 
 
 def _removal_lines(report: DiffReport) -> list[str]:
@@ -128,6 +141,7 @@ def _change_json(app: AppDiff, change: ResourceChange) -> dict[str, Any]:
 
 def to_json(report: DiffReport) -> dict[str, Any]:
     revisions = report.revisions
+    failing = set(report.failing)
     return {
         "version": JSON_VERSION,
         "base": {"revision": revisions.base_name, "commit": revisions.base},
@@ -163,6 +177,13 @@ def to_json(report: DiffReport) -> dict[str, Any]:
             {"environment": r.environment, "application": r.application, **r.change.key.to_json()}
             for r in report.removals
         ],
+        "fail_on": report.fail_on.value if report.fail_on else None,
+        "findings": [
+            {"rule": f.rule, "severity": f.severity.value, "environment": f.environment, "application": f.application,
+             "file": f.file, "resource": f.resource, "change": f.change, "message": f.message,
+             "fails": f in failing}
+            for f in report.findings
+        ],
     }
 
 
@@ -182,7 +203,7 @@ def _fence(text: str) -> str:
 def _md_header(report: DiffReport) -> list[str]:
     lines = [COMMENT_MARKER, "### gitops-lint diff", "", html.escape(_revision_line(report)), ""]
     if not report.environments:
-        return [*lines, "No rendered resource changes."]
+        return [*lines, "No rendered resource changes.", *_md_findings(report)]
     lines += ["| environment | apps or roots | changed | added | removed | pruned |", "|---|---:|---:|---:|---:|---:|"]
     for env in report.environments:
         counts = env.counts
@@ -191,6 +212,19 @@ def _md_header(report: DiffReport) -> list[str]:
     if report.removals:
         lines += ["", f"**{len(report.removals)} resources removed where the run forbids it** "
                       f"(`--fail-on-removal {' '.join(report.fail_on_removal)}`)."]
+    return lines + _md_findings(report)
+
+
+def _md_findings(report: DiffReport) -> list[str]:
+    if not report.findings:
+        return []
+    failing = set(report.failing)
+    lines = ["", f"**{len(report.findings)} findings on the change**", "",
+             "| severity | rule | environment | where | finding |", "|---|---|---|---|---|"]
+    for f in report.findings:
+        severity = f"**{f.severity.value}** (fails)" if f in failing else f.severity.value
+        lines.append(f"| {severity} | `{f.rule}` | {_cell(f.environment or 'no environment')} | "
+                     f"{_cell(f.file or f.application)} | {_cell(f.message)} |")
     return lines
 
 

@@ -43,7 +43,8 @@ def test_one_comment_is_found_by_the_marker_the_markdown_starts_with_and_edited(
     render = _step(job, "Render the diff")
     assert "--format markdown" in render["run"] and "${{" not in render["run"]  # refs reach the script as env
     assert "markdown" in _DIFF_FORMATS
-    fail = _step(job, "Fail on a production removal")
+    assert "--fail-on error" in render["run"] and "--fail-on-removal production" in render["run"]
+    fail = _step(job, "Fail on a production removal or an error finding")
     assert fail["if"] == f"steps.{render['id']}.outputs.exit-code == '1'"
 
 

@@ -1,0 +1,139 @@
+"""The diff names what deploys each root from the estate model (committed Applications and
+those an ApplicationSet generates); real kustomize, small repos."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from tests.conftest import require_tool, run_cli, write_tree
+
+DEPLOYMENT = """apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers: [{name: web, image: nginx:1.25}]
+"""
+OVERLAYS = {
+    "apps/web/base/kustomization.yaml": "resources: [deployment.yaml]\n",
+    "apps/web/base/deployment.yaml": DEPLOYMENT,
+    "apps/web/overlays/production/kustomization.yaml": "resources: [../../base]\nnamespace: web-production\n",
+    "apps/web/overlays/staging/kustomization.yaml": "resources: [../../base]\nnamespace: web-staging\n",
+}
+APPLICATION_SET = """apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata: {name: web, namespace: argocd}
+spec:
+  generators:
+  - list:
+      elements: [{env: staging}, {env: production}]
+  template:
+    metadata: {name: 'web-{{env}}'}
+    spec:
+      project: default
+      source: {repoURL: https://example.com/config.git, path: 'apps/web/overlays/{{env}}', targetRevision: main}
+      destination: {server: https://kubernetes.default.svc, namespace: 'web-{{env}}'}
+      syncPolicy: {automated: {prune: true, selfHeal: true}}
+"""
+
+
+def _apps(root: Path) -> list[tuple[str, str, str, bool]]:
+    result = run_cli("diff", "--format", "json", cwd=root)
+    assert result.exit_code == 0, result.output
+    report: dict[str, Any] = json.loads(result.stdout)
+    return [(env["name"], app["name"], app["file"], app["prune"])
+            for env in report["environments"] for app in env["applications"]]
+
+
+def _edit_base(root: Path) -> None:
+    write_tree(root, {"apps/web/base/deployment.yaml": DEPLOYMENT.replace("1.25", "1.26")})
+
+
+def test_applications_an_application_set_generates_group_the_diff(make_repo: Callable[..., Path]) -> None:
+    require_tool("kubectl")
+    repo = make_repo({**OVERLAYS, "argocd/web.yaml": APPLICATION_SET}, git=True)
+    _edit_base(repo)
+    assert _apps(repo) == [
+        ("production", "web-production", "argocd/web.yaml", True),
+        ("staging", "web-staging", "argocd/web.yaml", True),
+    ]
+
+
+
+def test_prune_turned_on_in_an_application_set_template_is_found_on_its_production_application(
+    make_repo: Callable[..., Path],
+) -> None:
+    require_tool("kubectl")
+    heal_only = APPLICATION_SET.replace("{prune: true, selfHeal: true}", "{selfHeal: true}")
+    repo = make_repo({**OVERLAYS, "argocd/web.yaml": heal_only}, git=True)
+    write_tree(repo, {"argocd/web.yaml": APPLICATION_SET})
+    result = run_cli("diff", "--format", "json", "--fail-on", "error", cwd=repo)
+    assert result.exit_code == 1, result.output
+    findings = json.loads(result.stdout)["findings"]
+    # Only the generated production Application: staging may prune, and the set itself names
+    # no environment.
+    assert [(f["application"], f["change"], f["file"]) for f in findings] == [
+        ("web-production", "prune-enabled", "argocd/web.yaml")]
+
+
+def test_an_application_set_element_added_deploys_everything_anew(make_repo: Callable[..., Path]) -> None:
+    require_tool("kubectl")
+    staging_only = APPLICATION_SET.replace("[{env: staging}, {env: production}]", "[{env: staging}]")
+    repo = make_repo({**OVERLAYS, "argocd/web.yaml": staging_only}, git=True)
+    write_tree(repo, {"argocd/web.yaml": APPLICATION_SET})
+    result = run_cli("diff", "--format", "json", cwd=repo)
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    # The production overlay did not change, but nothing deployed it before: all of it is new.
+    [production] = [env for env in report["environments"] if env["name"] == "production"]
+    [app] = production["applications"]
+    assert (app["name"], app["added"], app["changed"]) == ("web-production", 1, 0)
+    assert [r["kind"] for r in app["resources"]] == ["Deployment"]
+    assert all(env["name"] == "production" for env in report["environments"]), "staging is unchanged"
+
+
+def test_a_deleted_application_set_is_judged_by_the_applications_it_generated(make_repo: Callable[..., Path]) -> None:
+    require_tool("kubectl")
+    with_finalizer = APPLICATION_SET.replace("metadata: {name: 'web-{{env}}'}",
+                                             "metadata: {name: 'web-{{env}}', finalizers: [resources-finalizer.argocd.argoproj.io]}")
+    repo = make_repo({**OVERLAYS, "argocd/prod-web.yaml": with_finalizer.replace("name: web,", "name: prod-web,")},
+                     git=True)
+    (repo / "argocd/prod-web.yaml").unlink()
+    result = run_cli("diff", "--format", "json", cwd=repo)
+    assert result.exit_code == 0, result.output
+    findings = json.loads(result.stdout)["findings"]
+    # One finding, for the production Application it deleted with its resources; none for the
+    # set itself (named prod-web, so production too), nor for web-staging.
+    assert [(f["rule"], f["application"], f["change"]) for f in findings] == [
+        ("production-application-removed", "web-production", "cascade")]
+
+
+FLUX = """apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata: {name: web-%(env)s, namespace: flux-system}
+spec:
+  interval: 10m
+  path: ./apps/web/overlays/%(env)s
+  prune: %(prune)s
+  sourceRef: {kind: GitRepository, name: flux-system}
+"""
+
+
+def test_flux_kustomizations_group_the_diff(make_repo: Callable[..., Path]) -> None:
+    require_tool("kubectl")
+    repo = make_repo({
+        **OVERLAYS,
+        "clusters/production/web.yaml": FLUX % {"env": "production", "prune": "true"},
+        "clusters/staging/web.yaml": FLUX % {"env": "staging", "prune": "false"},
+    }, git=True)
+    _edit_base(repo)
+    assert _apps(repo) == [
+        ("production", "web-production", "clusters/production/web.yaml", True),
+        ("staging", "web-staging", "clusters/staging/web.yaml", False),
+    ]
