@@ -99,6 +99,7 @@ def prepare_context(
     yaml_files = [f for f in files.files if is_yaml_path(f.path)]
     if options.use_cache:
         ctx.parse_cache = ParseCache.for_repo(cache_dir, copy_of.root if copy_of else root, tagger=hot_tag)
+        ctx.parse_cache.writable = copy_of is None  # a copy's entries are not the repo's
     if ctx.focus is None:
         findings = load_all(ctx, yaml_files)
     else:

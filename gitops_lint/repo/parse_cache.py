@@ -76,6 +76,9 @@ class ParseCache:
 
     def __init__(self, directory: Path | None, tagger: Tagger = _untagged) -> None:
         self.directory = directory
+        # False for a run on a copy of the repo (the staged index): it reads the repo's entries
+        # and writes none. Read by the caches kept beside this one (repo/scan_cache.py).
+        self.writable = True
         self._tag_of = tagger
         self._files: dict[str, dict[str, Any]] = {}  # file name (index or shard) → entries
         self._dirty: set[str] = set()

@@ -15,6 +15,7 @@ from typing import Any
 
 from gitops_lint.context import CheckContext
 from gitops_lint.credentials import (
+    Hit,
     credential_verdict,
     credentials_in,
     is_not_a_secret,
@@ -26,6 +27,7 @@ from gitops_lint.model import Finding, Resource, RuleMeta
 from gitops_lint.redaction import decode_base64_text, fingerprint, redact
 from gitops_lint.repo.files import RepoFile, is_yaml_path
 from gitops_lint.repo.layout import is_kustomization_file
+from gitops_lint.repo.scan_cache import ScanCache
 from gitops_lint.repo.yaml import locate_line
 from gitops_lint.rules import sops
 from gitops_lint.rules.base import files_rule, meta, repo_rule, resource_rule
@@ -535,9 +537,10 @@ def _generator_literal_values(ctx: CheckContext, path: str) -> set[str]:
     return values
 
 
-def credential_findings(ctx: CheckContext, path: str, text: str) -> Iterator[Finding]:
-    """One finding for the credentials of one file, naming each by its format and line."""
-    hits = credentials_in(text)
+def credential_findings(ctx: CheckContext, path: str, text: str, hits: list[Hit] | None = None) -> Iterator[Finding]:
+    """One finding for the credentials of one file, naming each by its format and line
+    (`hits`: `credentials_in(text)` when the caller has them)."""
+    hits = credentials_in(text) if hits is None else hits
     if not hits:
         return
     skipped = skipped_lines(ctx, path) if is_yaml_path(path) else set()
@@ -578,14 +581,24 @@ def check_credentials_in_files(files: Sequence[RepoFile], ctx: CheckContext) -> 
         if source.key_value
     }
     yield from _input_findings(ctx, "configMapGenerator", NO_CREDENTIALS_IN_FILES, tracked, key_value_only=True)
+    # Files found clean before are neither read nor scanned while their stamp holds.
+    scan_cache = ScanCache.beside(ctx.parse_cache)
     for repo_file in files:
         path = repo_file.path
         if path == baseline_file or path in generator_files or path in config_inputs:
             continue
+        if scan_cache.is_clean(repo_file):
+            continue
         text = ctx.text_of(path)
         if text is None:
             continue
-        yield from credential_findings(ctx, path, text)
+        hits = credentials_in(text)
+        if not hits:
+            scan_cache.mark_clean(repo_file)
+            continue
+        scan_cache.forget(repo_file)
+        yield from credential_findings(ctx, path, text, hits)
+    scan_cache.save(tracked)
 
 
 

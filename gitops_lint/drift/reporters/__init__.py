@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from gitops_lint.drift.model import DriftReport
+if TYPE_CHECKING:  # the CLI reads the format names on every run, drift's model only for drift
+    from gitops_lint.drift.model import DriftReport
 
-DriftReporter = Callable[[DriftReport], str]
+DriftReporter = Callable[["DriftReport"], str]
 
 # Format name → the module that renders it.
 DRIFT_REPORTER_BY_NAME: dict[str, str] = {

@@ -1,0 +1,42 @@
+"""A one-file `check` (the pre-commit hook's run) imports only what that run needs: not the
+drift command's model and reporters, nor the diff command, nor output formats it does not print."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+CONFIGMAP = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\ndata:\n  mode: fast\n"
+NOT_NEEDED = ("gitops_lint.drift.model", "gitops_lint.diff", "gitops_lint.report.sarif", "gitops_lint.report.json")
+
+
+def _modules_after_check(root: Path, cache: Path, *args: str) -> set[str]:
+    """The gitops_lint modules a fresh interpreter holds after `gitops-lint check <args>`."""
+    script = (
+        "import sys, json; from gitops_lint.cli import main\n"
+        "try:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+        "print(json.dumps(sorted(m for m in sys.modules if m.startswith('gitops_lint'))), file=sys.stderr)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, "check", *args],
+        cwd=root, capture_output=True, text=True, env={"GITOPS_LINT_CACHE_DIR": str(cache), "PATH": "/usr/bin:/bin"},
+    )
+    return set(json.loads(done.stderr.strip().splitlines()[-1]))
+
+
+def test_a_one_file_check_does_not_import_drift_diff_or_unused_formats(
+    make_repo: Callable[..., Path], tmp_path: Path
+) -> None:
+    root = make_repo({"apps/app/configmap.yaml": CONFIGMAP})
+    loaded = _modules_after_check(root, tmp_path / "cache", "apps/app/configmap.yaml")
+    assert "gitops_lint.rules.secrets" in loaded  # the check did run its rules
+    assert not {m for m in loaded if m.startswith(NOT_NEEDED)}, sorted(loaded)
+
+
+def test_the_format_asked_for_is_imported(make_repo: Callable[..., Path], tmp_path: Path) -> None:
+    root = make_repo({"apps/app/configmap.yaml": CONFIGMAP})
+    loaded = _modules_after_check(root, tmp_path / "cache", "apps/app/configmap.yaml", "--format", "sarif")
+    assert "gitops_lint.report.sarif" in loaded
