@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from gitops_lint.context import CheckContext
 from gitops_lint.environments import resolve_environment
 from gitops_lint.estate.appset import ApplicationView, argocd_applications
-from gitops_lint.flux.helm import LocalChart, ValuesProblem, local_chart, with_release_namespace
+from gitops_lint.flux.helm import LocalChart, NotRendered, local_chart, with_release_namespace
 from gitops_lint.flux.model import HELM_GROUP, HelmRelease, build_estate
 from gitops_lint.model import Finding, Resource, RuleMeta, Severity
 from gitops_lint.render.cache import RenderCache, default_cache_dir, shared_cache_dir
@@ -291,7 +291,7 @@ def _load_templates(ctx: CheckContext, paths: set[str]) -> None:
             pass  # the loader's own findings on these files belong to full runs
 
 
-def _flux_releases(ctx: CheckContext, allow_network: bool) -> list[tuple[HelmRelease, LocalChart | ValuesProblem]]:
+def _flux_releases(ctx: CheckContext, allow_network: bool) -> list[tuple[HelmRelease, LocalChart | NotRendered]]:
     """Flux HelmReleases with a chart in this repo, each with its render request (or the
     valuesFrom entry that stops helm-controller). Remote charts are the Flux rules' to report."""
     resources = list(ctx.checked_resources())
@@ -355,7 +355,7 @@ def render_helm(ctx: CheckContext, options: CheckOptions) -> tuple[list[Finding]
 
     applications(sources)
     for release, local in releases:
-        if isinstance(local, ValuesProblem):
+        if isinstance(local, NotRendered):
             findings.append(ctx.finding(
                 FLUX_HELMRELEASE_NOT_RENDERED,
                 f"{release.label}: {local.message}; the chart's objects are not checked",

@@ -43,8 +43,9 @@ class LocalChart:
 
 
 @dataclass(frozen=True)
-class ValuesProblem:
-    """A valuesFrom entry that helm-controller would stop at: the release is not rendered."""
+class NotRendered:
+    """Why a HelmRelease with a chart here is not rendered: a valuesFrom entry helm-controller
+    would stop at, or post-renderers this render would not apply."""
 
     pointer: Pointer
     message: str
@@ -131,7 +132,7 @@ def _find(objects: Iterable[tuple[Resource, str]], ref: ObjectRef) -> Resource |
     return None
 
 
-def user_values(release: HelmRelease, data_objects: list[tuple[Resource, str]]) -> dict[str, Any] | ValuesProblem:
+def user_values(release: HelmRelease, data_objects: list[tuple[Resource, str]]) -> dict[str, Any] | NotRendered:
     """valuesFrom in order, then spec.values, merged as helm-controller merges them."""
     values: dict[str, Any] = {}
     for index, entry in enumerate(release.spec.get("valuesFrom") or ()):
@@ -146,12 +147,12 @@ def user_values(release: HelmRelease, data_objects: list[tuple[Resource, str]]) 
         if found is None:
             if ref.optional:
                 continue
-            return ValuesProblem(pointer, f"valuesFrom {ref.label} is not in this repo, so its values are unknown")
+            return NotRendered(pointer, f"valuesFrom {ref.label} is not in this repo, so its values are unknown")
         text = _data_of(found, key)
         if text is None:
             if ref.optional:
                 continue
-            return ValuesProblem(pointer, f"valuesFrom {ref.label} has no key {key}")
+            return NotRendered(pointer, f"valuesFrom {ref.label} has no key {key}")
         target = str(entry.get("targetPath") or "")
         if target:
             values = _set_path(values, target, text)
@@ -159,11 +160,11 @@ def user_values(release: HelmRelease, data_objects: list[tuple[Resource, str]]) 
         try:
             loaded = yaml.safe_load(text)
         except yaml.YAMLError:
-            return ValuesProblem(pointer, f"valuesFrom {ref.label} key {key} is not valid YAML")
+            return NotRendered(pointer, f"valuesFrom {ref.label} key {key} is not valid YAML")
         if loaded is None:
             continue
         if not isinstance(loaded, dict):
-            return ValuesProblem(pointer, f"valuesFrom {ref.label} key {key} is not a YAML map")
+            return NotRendered(pointer, f"valuesFrom {ref.label} key {key} is not a YAML map")
         values = merge_values(values, loaded)
     inline = release.spec.get("values")
     if isinstance(inline, dict):
@@ -179,13 +180,17 @@ def _skip_crds(release: HelmRelease) -> bool:
 
 
 def local_chart(release: HelmRelease, root: Path, data_objects: list[tuple[Resource, str]], *,
-                kube_version: str, allow_network: bool) -> LocalChart | ValuesProblem | None:
+                kube_version: str, allow_network: bool) -> LocalChart | NotRendered | None:
     """The render request for a HelmRelease with a chart in this repo (None: not local)."""
     chart_dir = local_chart_dir(release, root)
     if chart_dir is None:
         return None
+    if release.spec.get("postRenderers"):
+        return NotRendered(("spec", "postRenderers"),
+                           "its postRenderers (patches helm-controller applies after Helm) are not applied here, "
+                           "so the chart is not rendered")
     values = user_values(release, data_objects)
-    if isinstance(values, ValuesProblem):
+    if isinstance(values, NotRendered):
         return values
     files = tuple(f for f in (repo_directory(str(v)) for v in release.chart_spec.get("valuesFiles") or ())
                   if f is not None)

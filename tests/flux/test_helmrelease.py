@@ -185,3 +185,12 @@ def test_remote_chart_stays_one_info(make_repo: Callable[..., Path]) -> None:
                              "clusters/main/color.yaml": _secret("blue")})
     (note,) = findings_of(report, "flux-helmrelease-not-rendered")
     assert "remote chart" in note["message"]
+
+
+def test_post_renderers_are_not_applied_so_not_rendered(make_repo: Callable[..., Path]) -> None:
+    release = RELEASE + "      postRenderers:\n        - kustomize:\n            patches: []\n"
+    report = run(make_repo, {"clusters/main/app.yaml": release, "clusters/main/values.yaml": VALUES_CONFIGMAP,
+                             "clusters/main/color.yaml": _secret("blue")})
+    (note,) = findings_of(report, "flux-helmrelease-not-rendered")
+    assert "postRenderers" in note["message"]
+    assert not any("web-app-" in (f["resource"] or "") for f in report["findings"])
