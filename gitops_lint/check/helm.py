@@ -336,7 +336,8 @@ def render_helm(ctx: CheckContext, options: CheckOptions) -> tuple[list[Finding]
                    or any(_relative(ctx, v.path) in focus for v in s.value_files)]
         charts = [c for c in charts if c in touched]
         releases = [(r, local) for r, local in releases
-                    if r.resource.path in focus or (isinstance(local, LocalChart) and local.chart_dir in touched)]
+                    if r.resource.path in focus or (isinstance(local, LocalChart) and (
+                        local.chart_dir in touched or any(f in focus for f in local.value_files)))]
         if not charts and not sources and not releases:
             return [], frozenset()
     engine = find_helm(options.helm)
