@@ -9,6 +9,7 @@ a finding at the Application's source (or at the chart's Chart.yaml).
 
 from __future__ import annotations
 
+import dataclasses
 import posixpath
 from collections.abc import Iterable
 from pathlib import Path
@@ -17,6 +18,8 @@ from typing import TYPE_CHECKING
 from gitops_lint.context import CheckContext
 from gitops_lint.environments import resolve_environment
 from gitops_lint.estate.appset import ApplicationView, argocd_applications
+from gitops_lint.flux.helm import LocalChart, NotRendered, local_chart, with_release_namespace
+from gitops_lint.flux.model import HELM_GROUP, HelmRelease, build_estate
 from gitops_lint.model import Finding, Resource, RuleMeta, Severity
 from gitops_lint.render.cache import RenderCache, default_cache_dir, shared_cache_dir
 from gitops_lint.render.helm.argocd import HelmSource, helm_sources
@@ -30,6 +33,7 @@ from gitops_lint.render.helm.render import (
     render_remote_chart,
 )
 from gitops_lint.repo.yaml import locate_line
+from gitops_lint.rules.flux import FLUX_HELMRELEASE_NOT_RENDERED
 from gitops_lint.rules.helm import (
     HELM_DEPENDENCY_UNAVAILABLE,
     HELM_KUBE_VERSION,
@@ -202,6 +206,32 @@ class _HelmRun:
         yield _failure_finding(ctx, result, path=application.path, line=ctx.locate(application, (*view.prefix, *pointer)),
                                environment=environment, what=what, allow_network=self.allow_network)
 
+    def release(self, release: HelmRelease, local: LocalChart) -> Iterable[Finding]:
+        """A Flux HelmRelease whose chart is in this repo, rendered as helm-controller would;
+        a failure is said at the HelmRelease's chart spec."""
+        ctx = self.ctx
+        resource = release.resource
+        environment = release.environment or resolve_environment(ctx.config, resource.path, resource.doc)
+        what = f"{release.label}: chart {local.chart_dir or '.'} (release {local.request.release_name})"
+        result = render_chart(ctx.root / local.chart_dir, local.request, engine=self.engine, cache=self.cache,
+                              charts_dir=self.charts_dir)
+        if isinstance(result, HelmRender):
+            namespace = local.request.namespace
+            result = dataclasses.replace(result, manifests=tuple(
+                dataclasses.replace(m, document=with_release_namespace(m.document, namespace)) for m in result.manifests))
+            given = [posixpath.normpath(f) for f in reversed(local.value_files)]
+            _add_resources(ctx, result, local.chart_dir, environment, (resource.path, *given))
+            return
+        if result.kind in ("kube-version", "dependency"):
+            return  # the chart's own problem: said once, at its Chart.yaml
+        pointer: tuple[str | int, ...] = ("spec", "chart", "spec")
+        if result.kind == "missing-value-file":
+            pointer = (*pointer, "valuesFiles")
+        if _severity(result, self.allow_network) is Severity.INFO:
+            self.unrendered.append(what)
+        yield _failure_finding(ctx, result, path=resource.path, line=ctx.locate(resource, pointer),
+                               environment=environment, what=what, allow_network=self.allow_network)
+
     def chart(self, chart_dir: str, referenced: bool) -> Iterable[Finding]:
         """A chart's own problems (Chart.yaml, dependencies, kubeVersion), and its default render
         when no Application renders it."""
@@ -261,6 +291,23 @@ def _load_templates(ctx: CheckContext, paths: set[str]) -> None:
             pass  # the loader's own findings on these files belong to full runs
 
 
+def _flux_releases(ctx: CheckContext, allow_network: bool) -> list[tuple[HelmRelease, LocalChart | NotRendered]]:
+    """Flux HelmReleases with a chart in this repo, each with its render request (or the
+    valuesFrom entry that stops helm-controller). Remote charts are the Flux rules' to report."""
+    resources = list(ctx.checked_resources())
+    if not any(r.kind == "HelmRelease" and r.group == HELM_GROUP for r in resources):
+        return []
+    estate = build_estate(ctx)
+    data = [(r, r.namespace) for r in resources if r.kind in ("ConfigMap", "Secret") and r.api_version == "v1"]
+    found = []
+    for release in estate.releases:
+        local = local_chart(release, ctx.root, data, kube_version=ctx.schemas.kubernetes_version,
+                            allow_network=allow_network)
+        if local is not None:
+            found.append((release, local))
+    return found
+
+
 def render_helm(ctx: CheckContext, options: CheckOptions) -> tuple[list[Finding], frozenset[str]]:
     """The findings of rendering the repo's charts, and the rendered files an incremental run
     now checks (its focus widens by them)."""
@@ -278,7 +325,8 @@ def render_helm(ctx: CheckContext, options: CheckOptions) -> tuple[list[Finding]
                                            allow_network=allow_network)]
 
     sources = sources_of(_applications(ctx, seen))
-    if not charts and not sources:
+    releases = _flux_releases(ctx, allow_network)
+    if not charts and not sources and not releases:
         return [], frozenset()  # no Helm here: the engine is not even looked for
     if ctx.focus is not None:
         focus = ctx.focus
@@ -287,7 +335,10 @@ def render_helm(ctx: CheckContext, options: CheckOptions) -> tuple[list[Finding]
                    if a.resource.path in focus or (s.chart_dir is not None and s.chart_dir in touched)
                    or any(_relative(ctx, v.path) in focus for v in s.value_files)]
         charts = [c for c in charts if c in touched]
-        if not charts and not sources:
+        releases = [(r, local) for r, local in releases
+                    if r.resource.path in focus or (isinstance(local, LocalChart) and (
+                        local.chart_dir in touched or any(f in focus for f in local.value_files)))]
+        if not charts and not sources and not releases:
             return [], frozenset()
     engine = find_helm(options.helm)
     ctx.tool_info["helm"] = engine_label(engine)
@@ -304,6 +355,15 @@ def render_helm(ctx: CheckContext, options: CheckOptions) -> tuple[list[Finding]
             findings.extend(run.application(view, source))
 
     applications(sources)
+    for release, local in releases:
+        if isinstance(local, NotRendered):
+            findings.append(ctx.finding(
+                FLUX_HELMRELEASE_NOT_RENDERED,
+                f"{release.label}: {local.message}; the chart's objects are not checked",
+                resource=release.resource, pointer=local.pointer))
+            continue
+        referenced.add(local.chart_dir)
+        findings.extend(run.release(release, local))
     # Charts no Application named so far, with their defaults. Their output may hold
     # Applications (an app-of-apps chart) whose charts then render with those values instead.
     defaults: dict[str, tuple[list[Resource], list[Finding]]] = {}

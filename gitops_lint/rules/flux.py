@@ -13,6 +13,7 @@ from typing import Any
 from gitops_lint.context import CheckContext
 from gitops_lint.environments import is_production
 from gitops_lint.estate.sources import local_directory, repo_directory
+from gitops_lint.flux.helm import local_chart_dir
 from gitops_lint.flux.model import (
     BOOTSTRAP_NAME,
     SOURCE_KINDS,
@@ -716,8 +717,11 @@ FLUX_HELMRELEASE_NOT_RENDERED = meta(
     "flux",
     "helm-controller renders the chart with the HelmRelease's values in the cluster. gitops-lint "
     "checks the HelmRelease itself (schema, references, pinning) but not the objects the chart "
-    "makes: a chart from a Helm or OCI repository needs the network, and charts are not rendered "
-    "by this build. One note per HelmRelease, so the unchecked part of the estate is visible.",
+    "makes when the chart is remote: a chart from a Helm or OCI repository, a `chartRef`, a bucket, "
+    "or a GitRepository path that is not a chart directory of this repo. A chart in this repo is "
+    "rendered with the HelmRelease's values; it is reported here only when a `valuesFrom` object "
+    "it needs is not in the repo. One note per HelmRelease, so the unchecked part of the estate "
+    "is visible.",
     "Nothing to do; to check the chart's output, render it in CI (`helm template` with the same "
     "values) and run gitops-lint on the result.",
     passing=(
@@ -740,8 +744,12 @@ def check_helmrelease_rendered(ctx: CheckContext) -> Iterator[Finding]:
         chart = str(release.chart_spec.get("chart") or "")
         if source is None:
             continue
-        if source.kind in ("GitRepository", "Bucket"):
-            what = f"its chart {chart or '(no path)'} from {source.label} is a chart directory, which this build does not render"
+        if local_chart_dir(release, ctx.root) is not None:
+            continue  # rendered by the Helm stage, which says itself what stopped a render
+        if source.kind == "GitRepository":
+            what = f"its chart {chart or '(no path)'} from {source.label} is not a chart directory of this repo"
+        elif source.kind == "Bucket":
+            what = f"its chart {chart or '(no path)'} from {source.label} is in a bucket, not rendered"
         else:
             version = f" {release.chart_version}" if release.chart_version else ""
             named = f"chart {chart}{version} from " if chart else ""

@@ -302,8 +302,9 @@ def test_each_helmrelease_says_its_chart_is_not_rendered(make_repo: Callable[...
     _, report = check_json(make_repo(files))
     messages = sorted(f["message"] for f in findings(report, "flux-helmrelease-not-rendered"))
     assert messages == [
-        "HelmRelease web/local: its chart ./charts/web from GitRepository flux-system/charts is a chart directory, "
-        "which this build does not render; the objects it deploys are not checked",
+        # No charts/web/Chart.yaml here: the GitRepository is another repository's.
+        "HelmRelease web/local: its chart ./charts/web from GitRepository flux-system/charts is not a chart "
+        "directory of this repo; the objects it deploys are not checked",
         "HelmRelease web/remote: its chart web 1.2.3 from HelmRepository flux-system/charts is a remote chart, "
         "not rendered; the objects it deploys are not checked",
     ]

@@ -1,0 +1,232 @@
+"""What helm-controller renders for a HelmRelease whose chart is a directory of this repo.
+
+A HelmRelease's chart is local when `chart.spec.sourceRef` is a GitRepository (taken as this
+repo, as Flux Kustomization paths are) and `chart.spec.chart` is a path to a directory holding a
+Chart.yaml. Everything else (HelmRepository, OCIRepository, a `chartRef` to a HelmChart or
+OCIRepository, a Bucket) is remote and stays a `flux-helmrelease-not-rendered` info.
+
+The values follow helm-controller: `chart.spec.valuesFiles` layered over the chart's own
+values.yaml, then the user values: each `valuesFrom` entry in order (a whole YAML document merged
+in, later wins; or, with `targetPath`, one string value set at that dotted path), and
+`spec.values` merged last, over all of them.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import posixpath
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from gitops_lint.estate.sources import repo_directory
+from gitops_lint.flux.model import HelmRelease, ObjectRef
+from gitops_lint.model import Resource
+from gitops_lint.render.helm.render import HelmRequest
+
+Pointer = tuple[str | int, ...]
+MAX_RELEASE_NAME = 53  # Helm's limit; helm-controller shortens a longer one with a hash
+
+
+@dataclass(frozen=True)
+class LocalChart:
+    """A HelmRelease that can be rendered here: its chart directory and the request for Helm."""
+
+    chart_dir: str  # repo-relative
+    request: HelmRequest
+    value_files: tuple[str, ...]  # repo-relative chart.spec.valuesFiles, in order
+
+
+@dataclass(frozen=True)
+class NotRendered:
+    """Why a HelmRelease with a chart here is not rendered: a valuesFrom entry helm-controller
+    would stop at, or post-renderers this render would not apply."""
+
+    pointer: Pointer
+    message: str
+
+
+def local_chart_dir(release: HelmRelease, root: Path) -> str | None:
+    """The repo directory of a HelmRelease's chart when it is a chart in this repo, else None."""
+    if release.spec.get("chartRef") is not None:
+        return None
+    source = release.chart_source_ref
+    if source is None or source.kind != "GitRepository":
+        return None
+    directory = repo_directory(str(release.chart_spec.get("chart") or ""))
+    if directory is None or not (root / directory / "Chart.yaml").is_file():
+        return None
+    return directory
+
+
+def release_name(release: HelmRelease) -> str:
+    """helm-controller's release name: `releaseName`, else `[targetNamespace-]name`, shortened
+    past 53 characters to its first 40, a dash and 12 hex digits of its SHA-256."""
+    name = str(release.spec.get("releaseName") or "")
+    if not name:
+        target = str(release.spec.get("targetNamespace") or "")
+        name = f"{target}-{release.name}" if target else release.name
+    if len(name) > MAX_RELEASE_NAME:
+        name = f"{name[:40]}-{hashlib.sha256(name.encode()).hexdigest()[:12]}"
+    return name
+
+
+def release_namespace(release: HelmRelease) -> str:
+    """Where the chart's objects go: `targetNamespace`, else the HelmRelease's own namespace.
+    (`storageNamespace` only says where Helm keeps its release record.)"""
+    return str(release.spec.get("targetNamespace") or "") or release.namespace or "default"
+
+
+def merge_values(base: dict[str, Any], overlay: Mapping[str, Any]) -> dict[str, Any]:
+    """Maps merged key by key, the overlay winning; any other value replaces (lists too)."""
+    merged = dict(base)
+    for key, value in overlay.items():
+        current = merged.get(key)
+        if isinstance(current, dict) and isinstance(value, Mapping):
+            merged[key] = merge_values(current, value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _set_path(values: dict[str, Any], path: str, value: str) -> dict[str, Any]:
+    keys = [key for key in path.replace("\\.", "\0").split(".") if key]
+    if not keys:
+        return values
+    nested: Any = value
+    for key in reversed(keys):
+        nested = {key.replace("\0", "."): nested}
+    return merge_values(values, nested)
+
+
+def _data_of(resource: Resource, key: str) -> str | None:
+    """The text under `key` of a ConfigMap (data) or Secret (stringData, or base64 data)."""
+    doc = resource.doc
+    if resource.kind == "Secret":
+        string_data = doc.get("stringData")
+        if isinstance(string_data, dict) and key in string_data:
+            return str(string_data[key])
+        data = doc.get("data")
+        if isinstance(data, dict) and key in data:
+            try:
+                return base64.b64decode(str(data[key]), validate=False).decode("utf-8")
+            except (binascii.Error, UnicodeDecodeError):
+                return None
+        return None
+    data = doc.get("data")
+    if isinstance(data, dict) and key in data:
+        return str(data[key])
+    return None
+
+
+def _find(objects: Iterable[tuple[Resource, str]], ref: ObjectRef) -> Resource | None:
+    for resource, namespace in objects:
+        if resource.kind == ref.kind and resource.name == ref.name and (
+                not namespace or not ref.namespace or namespace == ref.namespace):
+            return resource
+    return None
+
+
+def user_values(release: HelmRelease, data_objects: list[tuple[Resource, str]]) -> dict[str, Any] | NotRendered:
+    """valuesFrom in order, then spec.values, merged as helm-controller merges them."""
+    values: dict[str, Any] = {}
+    for index, entry in enumerate(release.spec.get("valuesFrom") or ()):
+        if not isinstance(entry, dict):
+            continue
+        pointer: Pointer = ("spec", "valuesFrom", index)
+        ref = release.ref(entry, pointer)
+        if ref is None:
+            continue
+        key = str(entry.get("valuesKey") or "values.yaml")
+        found = _find(data_objects, ref)
+        if found is None:
+            if ref.optional:
+                continue
+            return NotRendered(pointer, f"valuesFrom {ref.label} is not in this repo, so its values are unknown")
+        text = _data_of(found, key)
+        if text is None:
+            if ref.optional:
+                continue
+            return NotRendered(pointer, f"valuesFrom {ref.label} has no key {key}")
+        target = str(entry.get("targetPath") or "")
+        if target:
+            values = _set_path(values, target, text)
+            continue
+        try:
+            loaded = yaml.safe_load(text)
+        except yaml.YAMLError:
+            return NotRendered(pointer, f"valuesFrom {ref.label} key {key} is not valid YAML")
+        if loaded is None:
+            continue
+        if not isinstance(loaded, dict):
+            return NotRendered(pointer, f"valuesFrom {ref.label} key {key} is not a YAML map")
+        values = merge_values(values, loaded)
+    inline = release.spec.get("values")
+    if isinstance(inline, dict):
+        values = merge_values(values, inline)
+    return values
+
+
+def _skip_crds(release: HelmRelease) -> bool:
+    install = release.spec.get("install")
+    if not isinstance(install, dict):
+        return False
+    return install.get("skipCRDs") is True or str(install.get("crds") or "") == "Skip"
+
+
+def local_chart(release: HelmRelease, root: Path, data_objects: list[tuple[Resource, str]], *,
+                kube_version: str, allow_network: bool) -> LocalChart | NotRendered | None:
+    """The render request for a HelmRelease with a chart in this repo (None: not local)."""
+    chart_dir = local_chart_dir(release, root)
+    if chart_dir is None:
+        return None
+    if release.spec.get("postRenderers"):
+        return NotRendered(("spec", "postRenderers"),
+                           "its postRenderers (patches helm-controller applies after Helm) are not applied here, "
+                           "so the chart is not rendered")
+    values = user_values(release, data_objects)
+    if isinstance(values, NotRendered):
+        return values
+    files = tuple(f for f in (repo_directory(str(v)) for v in release.chart_spec.get("valuesFiles") or ())
+                  if f is not None)
+    install = release.spec.get("install")
+    request = HelmRequest(
+        release_name=release_name(release),
+        kube_version=kube_version,
+        namespace=release_namespace(release),
+        value_files=tuple(root / f for f in files),
+        values_object=values,
+        skip_crds=_skip_crds(release),
+        skip_schema_validation=isinstance(install, dict) and install.get("disableSchemaValidation") is True,
+        allow_network=allow_network,
+    )
+    return LocalChart(chart_dir, request, files)
+
+
+def chart_path_label(chart_dir: str) -> str:
+    return posixpath.join(".", chart_dir) if chart_dir else "."
+
+
+# Kinds Helm leaves without a namespace: the API server says so per kind; these are the built-in
+# ones a chart renders. Any other kind (custom resources included) is taken as namespaced.
+CLUSTER_SCOPED_KINDS = frozenset({
+    "APIService", "CSIDriver", "CSINode", "CertificateSigningRequest", "ClusterRole", "ClusterRoleBinding",
+    "CustomResourceDefinition", "FlowSchema", "IngressClass", "MutatingWebhookConfiguration", "Namespace",
+    "Node", "PersistentVolume", "PriorityClass", "PriorityLevelConfiguration", "RuntimeClass", "StorageClass",
+    "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding", "ValidatingWebhookConfiguration",
+    "VolumeAttachment",
+})
+
+
+def with_release_namespace(document: dict[str, Any], namespace: str) -> dict[str, Any]:
+    """The object as Helm installs it: a namespaced object without a namespace goes to the
+    release namespace (helm-controller's targetNamespace, else the HelmRelease's)."""
+    metadata = document.get("metadata")
+    if document.get("kind") in CLUSTER_SCOPED_KINDS or not isinstance(metadata, dict) or metadata.get("namespace"):
+        return document
+    return {**document, "metadata": {**metadata, "namespace": namespace}}
