@@ -141,5 +141,6 @@ def estate_for(ctx: CheckContext) -> Estate:
         return entry[1]
     estate = build_estate(ctx)
     key = id(ctx)
-    _ESTATES[key] = (weakref.ref(ctx, lambda _ref: _ESTATES.pop(key, None)), estate)
+    memo = _ESTATES  # the callback must not look up a module global: it may run at shutdown
+    _ESTATES[key] = (weakref.ref(ctx, lambda _ref: memo.pop(key, None)), estate)
     return estate

@@ -258,4 +258,5 @@ def flux_renders(ctx: CheckContext) -> Mapping[int, FluxRender]:
 
 def remember_renders(ctx: CheckContext, renders: dict[int, FluxRender]) -> None:
     key = id(ctx)
-    _RENDERS[key] = (weakref.ref(ctx, lambda _ref: _RENDERS.pop(key, None)), renders)
+    memo = _RENDERS  # the callback must not look up a module global: it may run at shutdown
+    _RENDERS[key] = (weakref.ref(ctx, lambda _ref: memo.pop(key, None)), renders)

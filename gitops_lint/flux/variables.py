@@ -44,7 +44,8 @@ def _data_resources(ctx: CheckContext, kind: str, name: str) -> list[Resource]:
             if resource.kind in _DATA_KINDS and resource.api_version == "v1":
                 index.setdefault((resource.kind, resource.name), []).append(resource)
         key = id(ctx)
-        entry = (weakref.ref(ctx, lambda _ref: _DATA_INDEX.pop(key, None)), index)
+        memo = _DATA_INDEX  # the callback must not look up a module global: it may run at shutdown
+        entry = (weakref.ref(ctx, lambda _ref: memo.pop(key, None)), index)
         _DATA_INDEX[key] = entry
     return entry[1].get((kind, name), [])
 

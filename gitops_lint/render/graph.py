@@ -434,5 +434,6 @@ def graph_for(ctx: CheckContext) -> RenderGraph:
         ctx.files.directories,
     )
     key = id(ctx)
-    _GRAPHS[key] = (weakref.ref(ctx, lambda _ref: _GRAPHS.pop(key, None)), graph)
+    memo = _GRAPHS  # the callback must not look up a module global: it may run at shutdown
+    _GRAPHS[key] = (weakref.ref(ctx, lambda _ref: memo.pop(key, None)), graph)
     return graph
