@@ -27,6 +27,7 @@ from gitops_lint.appset.gotemplate import DEFAULT_OPTIONS, Options, TemplateErro
 from gitops_lint.appset.render import render_tree
 from gitops_lint.appset.tree import RepoTree, directories_of
 from gitops_lint.appset.values import PartialParams, from_json, printed
+from gitops_lint.values_merge import merge_values
 
 CLUSTER_SECRET_LABEL = "argocd.argoproj.io/secret-type"
 LOCAL_CLUSTER_NAME = "in-cluster"
@@ -513,22 +514,12 @@ def _partial(known: Params, unknown: UnknownGenerator) -> PartialParams:
 def combine(left: Params, right: Params, go_template: bool) -> Params:
     """A matrix combination: fasttemplate refuses a key both sides set differently, as Argo CD does."""
     if go_template:
-        return _deep_merge(left, right)
+        return merge_values(left, right)
     out = dict(left)
     for key, value in right.items():
         if key in out and out[key] != value:
             raise NotExpandable(f"matrix generator: both generators set {key!r} differently")
         out[key] = value
-    return out
-
-
-def _deep_merge(base: Params, override: Mapping[str, Any]) -> Params:
-    out = dict(base)
-    for key, value in override.items():
-        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
-            out[key] = _deep_merge(dict(out[key]), value)
-        else:
-            out[key] = value
     return out
 
 
@@ -550,7 +541,7 @@ def _merge_generator(body: Any, inputs: Inputs) -> list[Params]:
         for params in base:
             key = _merge_key(params, keys)
             match = by_key.get(key) if key is not None else None
-            merged.append(_deep_merge(params, match) if match is not None else params)
+            merged.append(merge_values(params, match) if match is not None else params)
         base = merged
     return base
 

@@ -17,7 +17,7 @@ import base64
 import binascii
 import hashlib
 import posixpath
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,7 @@ from gitops_lint.estate.sources import repo_directory
 from gitops_lint.flux.model import HelmRelease, ObjectRef
 from gitops_lint.model import Resource
 from gitops_lint.render.helm.render import HelmRequest
+from gitops_lint.values_merge import merge_values
 
 Pointer = tuple[str | int, ...]
 MAX_RELEASE_NAME = 53  # Helm's limit; helm-controller shortens a longer one with a hash
@@ -80,18 +81,6 @@ def release_namespace(release: HelmRelease) -> str:
     """Where the chart's objects go: `targetNamespace`, else the HelmRelease's own namespace.
     (`storageNamespace` only says where Helm keeps its release record.)"""
     return str(release.spec.get("targetNamespace") or "") or release.namespace or "default"
-
-
-def merge_values(base: dict[str, Any], overlay: Mapping[str, Any]) -> dict[str, Any]:
-    """Maps merged key by key, the overlay winning; any other value replaces (lists too)."""
-    merged = dict(base)
-    for key, value in overlay.items():
-        current = merged.get(key)
-        if isinstance(current, dict) and isinstance(value, Mapping):
-            merged[key] = merge_values(current, value)
-        else:
-            merged[key] = value
-    return merged
 
 
 def _set_path(values: dict[str, Any], path: str, value: str) -> dict[str, Any]:

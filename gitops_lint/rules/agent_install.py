@@ -21,6 +21,7 @@ from gitops_lint.model import Resource
 from gitops_lint.render.graph import graph_for
 from gitops_lint.repo.yaml import load_yaml, locate_line
 from gitops_lint.rules.per_run import once_per_context
+from gitops_lint.values_merge import merge_values
 
 ARGOCD_CM = "argocd-cm"
 SSO_KEYS = ("dex.config", "oidc.config")
@@ -261,7 +262,7 @@ def _helm_configs(ctx: CheckContext) -> Iterator[ArgoCDConfig]:
         )
         merged: dict[str, Any] = {}
         for layer in layers:
-            merged = _merge(merged, layer.values)
+            merged = merge_values(merged, layer.values)
             # configs.cm is the chart's argocd-cm (chart 5+); server.config before that.
             for where in (("server", "config"), ("configs", "cm")):
                 for key, value in _dict(_dig(layer.values, *where)).items():
@@ -274,17 +275,6 @@ def _helm_configs(ctx: CheckContext) -> Iterator[ArgoCDConfig]:
         rules = _dict(_dig(merged, "controller", "metrics", "rules"))
         config.alerts = is_true(rules.get("enabled")) and _mentions_sync_health(rules.get("spec"))
         yield config
-
-
-def _merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
-    """Helm's values merge: mappings merge key by key, anything else is replaced."""
-    merged = dict(base)
-    for key, value in override.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = _merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
 
 
 def _chart_scraped(values: Mapping[str, Any]) -> set[str]:

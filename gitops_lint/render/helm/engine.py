@@ -15,7 +15,6 @@ import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import metadata
@@ -23,6 +22,7 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from gitops_lint.errors import UsageError
+from gitops_lint.values_merge import merge_values
 
 SDK_PACKAGE = "helm-python-sdk"
 # The SDK release this wrapper was written and tested against (pyproject pins it exactly):
@@ -95,18 +95,6 @@ def oci_reference(repo_url: str, chart: str) -> str | None:
     return f"oci://{repo_url.removeprefix('oci://').rstrip('/')}/{chart}"
 
 
-def _merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
-    """Helm's merge of user values: maps merge key by key, anything else replaces."""
-    merged = dict(base)
-    for key, value in override.items():
-        current = merged.get(key)
-        if isinstance(current, dict) and isinstance(value, Mapping):
-            merged[key] = _merge(current, value)
-        else:
-            merged[key] = value
-    return merged
-
-
 def _without_schemas(chart: Path, scratch: Path) -> Path:
     """A copy of the chart with every values.schema.json left out (skipSchemaValidation)."""
     import helm_python
@@ -136,7 +124,7 @@ class SdkEngine:
                 parsed = helm_python.values_from_yaml(layer.text) if layer.text.strip() else {}
             except helm_python.HelmError as error:
                 raise HelmEngineError(f"{layer.label}: {_one_line(error)}") from error
-            values = _merge(values, parsed or {})
+            values = merge_values(values, parsed or {})
         parsers = {
             "set": helm_python.parse_set_string,
             "set-string": helm_python.parse_set_string_values,
@@ -144,7 +132,7 @@ class SdkEngine:
         }
         for item in job.sets:
             try:
-                values = _merge(values, parsers[item.kind](item.expression))
+                values = merge_values(values, parsers[item.kind](item.expression))
             except helm_python.HelmError as error:
                 raise HelmEngineError(f"--{item.kind} {item.name}: {_one_line(error)}") from error
         return values
