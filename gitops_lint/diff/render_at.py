@@ -193,7 +193,7 @@ def render_revision(
     returned apart in `companions`.
     """
     from gitops_lint.check import CheckOptions
-    from gitops_lint.check.render import render_repo
+    from gitops_lint.check.render import render_stage
 
     focus = set(changed)
     ctx = _context(root, config, focus, request, keep_parse_cache)
@@ -204,6 +204,12 @@ def render_revision(
     generating = {
         directory for app in estate.applications
         if app.generated_by and app.generated_by.rpartition(":")[0] in focus for directory in app.directories
+    }
+    # A changed Flux Kustomization likewise: its postBuild variables, patches or target
+    # namespace change what the root it deploys renders to.
+    generating |= {
+        flux.directory for flux in estate.flux_kustomizations
+        if flux.directory is not None and flux.resource.path in focus
     }
     wanted = (set(also) | generating) & set(graph.targets)
     # The kustomization file of a wanted root makes it (and only it) an affected root.
@@ -216,7 +222,9 @@ def render_revision(
         use_cache=request.use_cache, require_render=True,
     )
     try:
-        findings = list(render_repo(ctx, options))
+        # The whole render stage, as `check` runs it: kustomize, then Helm sources and the Flux
+        # step (postBuild substitution) in place of the plain render of what they deploy.
+        findings = list(render_stage(ctx, options).findings)
     except UsageError as problem:
         if "kustomize not found" in str(problem):
             raise UsageError("kustomize not found (no kustomize or kubectl on PATH): gitops-lint diff needs one to render") from problem

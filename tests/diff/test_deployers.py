@@ -137,3 +137,30 @@ def test_flux_kustomizations_group_the_diff(make_repo: Callable[..., Path]) -> N
         ("production", "web-production", "clusters/production/web.yaml", True),
         ("staging", "web-staging", "clusters/staging/web.yaml", False),
     ]
+
+
+def _fields(root: Path) -> list[tuple[str, str, str, str, Any, Any]]:
+    """(environment, application, kind, field path, before, after) of every changed field."""
+    result = run_cli("diff", "--format", "json", cwd=root)
+    assert result.exit_code == 0, result.output
+    report: dict[str, Any] = json.loads(result.stdout)
+    return [(env["name"], app["name"], r["kind"], f["path"], f["before"], f["after"])
+            for env in report["environments"] for app in env["applications"]
+            for r in app["resources"] for f in r.get("fields", [])]
+
+
+def test_a_flux_post_build_variable_change_shows_the_substituted_value(make_repo: Callable[..., Path]) -> None:
+    require_tool("kubectl")
+    templated = DEPLOYMENT.replace("image: nginx:1.25", "image: 'nginx:${IMAGE_TAG}'")
+    flux = FLUX + "  postBuild:\n    substitute: {IMAGE_TAG: '%(tag)s'}\n"
+    repo = make_repo({
+        **OVERLAYS,
+        "apps/web/base/deployment.yaml": templated,
+        "clusters/production/web.yaml": flux % {"env": "production", "prune": "true", "tag": "1.25"},
+        "clusters/staging/web.yaml": flux % {"env": "staging", "prune": "true", "tag": "1.25"},
+    }, git=True)
+    # Only production's variable moves: the rendered Deployment changes there, nowhere else,
+    # and the diff shows the values Flux would apply, not the ${IMAGE_TAG} placeholder.
+    write_tree(repo, {"clusters/production/web.yaml": flux % {"env": "production", "prune": "true", "tag": "1.26"}})
+    assert _fields(repo) == [("production", "web-production", "Deployment",
+                              "/spec/template/spec/containers/name=web/image", "nginx:1.25", "nginx:1.26")]
