@@ -8,7 +8,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import require_tool, run_cli, write_tree
+import pytest
+
+from tests.conftest import git_init, require_tool, run_cli, write_tree
+from tests.render.helm.engines import copy_charts, require_sdk
 
 DEPLOYMENT = """apiVersion: apps/v1
 kind: Deployment
@@ -164,3 +167,34 @@ def test_a_flux_post_build_variable_change_shows_the_substituted_value(make_repo
     write_tree(repo, {"clusters/production/web.yaml": flux % {"env": "production", "prune": "true", "tag": "1.26"}})
     assert _fields(repo) == [("production", "web-production", "Deployment",
                               "/spec/template/spec/containers/name=web/image", "nginx:1.25", "nginx:1.26")]
+
+
+def _chart_application(env: str) -> str:
+    return f"""apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {{name: shop-{env}, namespace: argocd}}
+spec:
+  project: default
+  source:
+    repoURL: https://example.com/config.git
+    path: charts/web
+    targetRevision: main
+    helm: {{valueFiles: [values-{env}.yaml]}}
+  destination: {{server: https://kubernetes.default.svc, namespace: shop-{env}}}
+"""
+
+
+@pytest.mark.xfail(strict=True, reason="Helm sources are not compared yet: render_at keys renders by kustomize "
+                   "root, and two Applications render one chart directory differently (docs/diff.md, Not yet)")
+def test_a_values_file_change_touches_only_its_environment(make_repo: Callable[..., Path]) -> None:
+    require_tool("kubectl")
+    require_sdk()
+    repo = make_repo({
+        "argocd/shop-production.yaml": _chart_application("production"),
+        "argocd/shop-staging.yaml": _chart_application("staging"),
+    })
+    copy_charts(repo / "charts", "web")
+    write_tree(repo, {"charts/web/values-production.yaml": "replicas: 2\n", "charts/web/values-staging.yaml": "replicas: 1\n"})
+    git_init(repo)
+    write_tree(repo, {"charts/web/values-production.yaml": "replicas: 3\n"})
+    assert _fields(repo) == [("production", "shop-production", "Deployment", "/spec/replicas", 2, 3)]
