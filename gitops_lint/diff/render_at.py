@@ -7,6 +7,7 @@ whose input bytes did not change is never built twice, at either revision.
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -135,6 +136,25 @@ class _Document:
     doc: Mapping[str, Any]
 
 
+def _flux_paths(contents: Mapping[str, bytes]) -> list[str]:
+    """The repo directories (spec.path) of the Flux Kustomizations among these files."""
+    found = []
+    for content in contents.values():
+        if b"kustomize.toolkit.fluxcd.io" not in content:
+            continue
+        for document in load_yaml(content.decode("utf-8", "replace")).documents:
+            doc = document.data
+            if not (isinstance(doc, dict) and doc.get("kind") == "Kustomization"
+                    and str(doc.get("apiVersion", "")).startswith("kustomize.toolkit.fluxcd.io/")):
+                continue
+            spec = doc.get("spec")
+            path = spec.get("path") if isinstance(spec, dict) else None
+            if isinstance(path, str) and path.strip():
+                normal = posixpath.normpath(path.strip().lstrip("/"))
+                found.append("" if normal == "." else normal)
+    return found
+
+
 def files_to_render(
     entries: Mapping[str, TreeEntry],
     read: Callable[[list[str]], list[bytes]],
@@ -159,14 +179,17 @@ def files_to_render(
     changed = set(changed)
     # A changed Application makes the root it deploys (at this revision) affected.
     changed_yaml = sorted(path for path in changed if path in entries and is_yaml_path(path))
+    contents = dict(zip(changed_yaml, read(changed_yaml), strict=True))
     applications = [
         _Document(path, index, document.data)
-        for path, content in zip(changed_yaml, read(changed_yaml), strict=True)
+        for path, content in contents.items()
         if b"argoproj.io" in content
         for index, document in enumerate(load_yaml(content.decode("utf-8", "replace")).documents)
         if isinstance(document.data, dict)
     ]
     graph = build_graph(Path("/nonexistent-gitops-lint-tree"), build_layout(docs, paths), paths, applications)
+    # ... and a changed Flux Kustomization the root at its spec.path.
+    also = [*also, *_flux_paths(contents)]
     focus = changed | {graph.kustomizations[root].file for root in also if root in graph.kustomizations}
     needed = focus | set(application_files)
     for target in graph.affected(focus):

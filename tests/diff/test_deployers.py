@@ -4,6 +4,8 @@ those an ApplicationSet generates); real kustomize, small repos."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -13,6 +15,8 @@ import pytest
 from tests.conftest import git_init, require_tool, run_cli, write_tree
 from tests.render.helm.engines import copy_charts, require_sdk
 
+GIT_ENV = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
+           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
 DEPLOYMENT = """apiVersion: apps/v1
 kind: Deployment
 metadata: {name: web}
@@ -142,9 +146,9 @@ def test_flux_kustomizations_group_the_diff(make_repo: Callable[..., Path]) -> N
     ]
 
 
-def _fields(root: Path) -> list[tuple[str, str, str, str, Any, Any]]:
+def _fields(root: Path, *args: str) -> list[tuple[str, str, str, str, Any, Any]]:
     """(environment, application, kind, field path, before, after) of every changed field."""
-    result = run_cli("diff", "--format", "json", cwd=root)
+    result = run_cli("diff", "--format", "json", *args, cwd=root)
     assert result.exit_code == 0, result.output
     report: dict[str, Any] = json.loads(result.stdout)
     return [(env["name"], app["name"], r["kind"], f["path"], f["before"], f["after"])
@@ -165,8 +169,13 @@ def test_a_flux_post_build_variable_change_shows_the_substituted_value(make_repo
     # Only production's variable moves: the rendered Deployment changes there, nowhere else,
     # and the diff shows the values Flux would apply, not the ${IMAGE_TAG} placeholder.
     write_tree(repo, {"clusters/production/web.yaml": flux % {"env": "production", "prune": "true", "tag": "1.26"}})
-    assert _fields(repo) == [("production", "web-production", "Deployment",
-                              "/spec/template/spec/containers/name=web/image", "nginx:1.25", "nginx:1.26")]
+    expected = [("production", "web-production", "Deployment",
+                 "/spec/template/spec/containers/name=web/image", "nginx:1.25", "nginx:1.26")]
+    assert _fields(repo) == expected
+    # Between two commits only the files the affected roots read are written: the root the
+    # changed Flux Kustomization deploys must be among them.
+    subprocess.run(["git", "-C", str(repo), "commit", "-qam", "bump"], check=True, env={**os.environ, **GIT_ENV})
+    assert _fields(repo, "--base", "HEAD~1", "--head", "HEAD") == expected
 
 
 def _chart_application(env: str) -> str:
