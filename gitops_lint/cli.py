@@ -403,16 +403,22 @@ def drift(ctx: click.Context, repo: Path, apps: tuple[str, ...], adhoc_path: str
 @click.option("--no-cache", is_flag=True, help="Do not use the render cache.")
 @click.option("--color/--no-color", default=None, help="Colour text output (default: on a TTY).")
 @click.option("--verbose", "-v", is_flag=True, help="Print notes on stderr (files changed, roots not compared).")
+@click.option("--github-comment", "github_comment", metavar="PR",
+              help="Post the Markdown as one comment on pull request PR, edited in place on later runs "
+                   "(GITHUB_TOKEN, GITHUB_REPOSITORY, GITHUB_API_URL from the environment).")
 @click.pass_context
 def diff_command(ctx: click.Context, paths: tuple[Path, ...], base: str | None, head: str | None, fmt: str,
                  outputs: tuple[str, ...], fail_on_removal: tuple[str, ...], fail_on: str | None, kustomize: str | None,
-                 allow_network: bool | None, no_cache: bool, color: bool | None, verbose: bool) -> None:
+                 allow_network: bool | None, no_cache: bool, color: bool | None, verbose: bool,
+                 github_comment: str | None) -> None:
     """What a change does to the rendered manifests, per environment and Application."""
     from gitops_lint.diff.command import DiffOptions, run_diff
-    from gitops_lint.diff.report import REPORTERS
+    from gitops_lint.diff.comment import PullRequest, ReadOnlyToken, post_or_update
+    from gitops_lint.diff.report import COMMENT_MARKER, REPORTERS
 
     def execute() -> int:
         targets = parse_outputs(outputs, _DIFF_FORMATS)
+        pull_request = PullRequest.from_environment(github_comment) if github_comment is not None else None
         result = run_diff(DiffOptions(
             root=Path.cwd(), paths=paths, base=base, head=head, kustomize=kustomize, allow_network=allow_network,
             use_cache=not no_cache, fail_on_removal=fail_on_removal,
@@ -425,6 +431,15 @@ def diff_command(ctx: click.Context, paths: tuple[Path, ...], base: str | None, 
             write_report(path, REPORTERS[target_format](result))
         painted = _color(color) and fmt == "text"
         click.echo(REPORTERS[fmt](result, color=painted), nl=False, color=painted)
+        if pull_request is not None:
+            try:
+                posted = post_or_update(pull_request, REPORTERS["markdown"](result), COMMENT_MARKER)
+            except ReadOnlyToken as refused:
+                # A fork's pull request: its token cannot comment. The diff is on stdout already.
+                click.echo(f"::notice title=gitops-lint::the token cannot comment on this pull request "
+                           f"(a fork's read-only token?), so the diff is not posted ({refused})", err=True)
+            else:
+                click.echo(f"gitops-lint: diff comment {posted.action}: {posted.url or posted.comment_id}", err=True)
         return result.exit_code
 
     sys.exit(guarded(ctx.obj["debug"], execute))

@@ -7,6 +7,7 @@ whose input bytes did not change is never built twice, at either revision.
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -135,6 +136,25 @@ class _Document:
     doc: Mapping[str, Any]
 
 
+def _flux_paths(contents: Mapping[str, bytes]) -> list[str]:
+    """The repo directories (spec.path) of the Flux Kustomizations among these files."""
+    found = []
+    for content in contents.values():
+        if b"kustomize.toolkit.fluxcd.io" not in content:
+            continue
+        for document in load_yaml(content.decode("utf-8", "replace")).documents:
+            doc = document.data
+            if not (isinstance(doc, dict) and doc.get("kind") == "Kustomization"
+                    and str(doc.get("apiVersion", "")).startswith("kustomize.toolkit.fluxcd.io/")):
+                continue
+            spec = doc.get("spec")
+            path = spec.get("path") if isinstance(spec, dict) else None
+            if isinstance(path, str) and path.strip():
+                normal = posixpath.normpath(path.strip().lstrip("/"))
+                found.append("" if normal == "." else normal)
+    return found
+
+
 def files_to_render(
     entries: Mapping[str, TreeEntry],
     read: Callable[[list[str]], list[bytes]],
@@ -159,14 +179,17 @@ def files_to_render(
     changed = set(changed)
     # A changed Application makes the root it deploys (at this revision) affected.
     changed_yaml = sorted(path for path in changed if path in entries and is_yaml_path(path))
+    contents = dict(zip(changed_yaml, read(changed_yaml), strict=True))
     applications = [
         _Document(path, index, document.data)
-        for path, content in zip(changed_yaml, read(changed_yaml), strict=True)
+        for path, content in contents.items()
         if b"argoproj.io" in content
         for index, document in enumerate(load_yaml(content.decode("utf-8", "replace")).documents)
         if isinstance(document.data, dict)
     ]
     graph = build_graph(Path("/nonexistent-gitops-lint-tree"), build_layout(docs, paths), paths, applications)
+    # ... and a changed Flux Kustomization the root at its spec.path.
+    also = [*also, *_flux_paths(contents)]
     focus = changed | {graph.kustomizations[root].file for root in also if root in graph.kustomizations}
     needed = focus | set(application_files)
     for target in graph.affected(focus):
@@ -194,6 +217,7 @@ def render_revision(
     """
     from gitops_lint.check import CheckOptions
     from gitops_lint.check.render import render_repo
+    from gitops_lint.flux.stage import render_flux_stage
 
     focus = set(changed)
     ctx = _context(root, config, focus, request, keep_parse_cache)
@@ -204,6 +228,12 @@ def render_revision(
     generating = {
         directory for app in estate.applications
         if app.generated_by and app.generated_by.rpartition(":")[0] in focus for directory in app.directories
+    }
+    # A changed Flux Kustomization likewise: its postBuild variables, patches or target
+    # namespace change what the root it deploys renders to.
+    generating |= {
+        flux.directory for flux in estate.flux_kustomizations
+        if flux.directory is not None and flux.resource.path in focus
     }
     wanted = (set(also) | generating) & set(graph.targets)
     # The kustomization file of a wanted root makes it (and only it) an affected root.
@@ -217,6 +247,11 @@ def render_revision(
     )
     try:
         findings = list(render_repo(ctx, options))
+        # Then the Flux step, as `check`'s render stage runs it: what kustomize-controller
+        # applies (postBuild substitution, patches) replaces the plain render of its path.
+        # Not the Helm step: its renders are per Application on a chart directory, which the
+        # per-root comparison below cannot tell apart yet (docs/diff.md, "Not yet").
+        findings.extend(render_flux_stage(ctx, options))
     except UsageError as problem:
         if "kustomize not found" in str(problem):
             raise UsageError("kustomize not found (no kustomize or kubectl on PATH): gitops-lint diff needs one to render") from problem

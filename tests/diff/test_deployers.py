@@ -4,12 +4,19 @@ those an ApplicationSet generates); real kustomize, small repos."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import require_tool, run_cli, write_tree
+import pytest
 
+from tests.conftest import git_init, require_tool, run_cli, write_tree
+from tests.render.helm.engines import copy_charts, require_sdk
+
+GIT_ENV = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
+           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
 DEPLOYMENT = """apiVersion: apps/v1
 kind: Deployment
 metadata: {name: web}
@@ -137,3 +144,66 @@ def test_flux_kustomizations_group_the_diff(make_repo: Callable[..., Path]) -> N
         ("production", "web-production", "clusters/production/web.yaml", True),
         ("staging", "web-staging", "clusters/staging/web.yaml", False),
     ]
+
+
+def _fields(root: Path, *args: str) -> list[tuple[str, str, str, str, Any, Any]]:
+    """(environment, application, kind, field path, before, after) of every changed field."""
+    result = run_cli("diff", "--format", "json", *args, cwd=root)
+    assert result.exit_code == 0, result.output
+    report: dict[str, Any] = json.loads(result.stdout)
+    return [(env["name"], app["name"], r["kind"], f["path"], f["before"], f["after"])
+            for env in report["environments"] for app in env["applications"]
+            for r in app["resources"] for f in r.get("fields", [])]
+
+
+def test_a_flux_post_build_variable_change_shows_the_substituted_value(make_repo: Callable[..., Path]) -> None:
+    require_tool("kubectl")
+    templated = DEPLOYMENT.replace("image: nginx:1.25", "image: 'nginx:${IMAGE_TAG}'")
+    flux = FLUX + "  postBuild:\n    substitute: {IMAGE_TAG: '%(tag)s'}\n"
+    repo = make_repo({
+        **OVERLAYS,
+        "apps/web/base/deployment.yaml": templated,
+        "clusters/production/web.yaml": flux % {"env": "production", "prune": "true", "tag": "1.25"},
+        "clusters/staging/web.yaml": flux % {"env": "staging", "prune": "true", "tag": "1.25"},
+    }, git=True)
+    # Only production's variable moves: the rendered Deployment changes there, nowhere else,
+    # and the diff shows the values Flux would apply, not the ${IMAGE_TAG} placeholder.
+    write_tree(repo, {"clusters/production/web.yaml": flux % {"env": "production", "prune": "true", "tag": "1.26"}})
+    expected = [("production", "web-production", "Deployment",
+                 "/spec/template/spec/containers/name=web/image", "nginx:1.25", "nginx:1.26")]
+    assert _fields(repo) == expected
+    # Between two commits only the files the affected roots read are written: the root the
+    # changed Flux Kustomization deploys must be among them.
+    subprocess.run(["git", "-C", str(repo), "commit", "-qam", "bump"], check=True, env={**os.environ, **GIT_ENV})
+    assert _fields(repo, "--base", "HEAD~1", "--head", "HEAD") == expected
+
+
+def _chart_application(env: str) -> str:
+    return f"""apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {{name: shop-{env}, namespace: argocd}}
+spec:
+  project: default
+  source:
+    repoURL: https://example.com/config.git
+    path: charts/web
+    targetRevision: main
+    helm: {{valueFiles: [values-{env}.yaml]}}
+  destination: {{server: https://kubernetes.default.svc, namespace: shop-{env}}}
+"""
+
+
+@pytest.mark.xfail(strict=True, reason="Helm sources are not compared yet: render_at keys renders by kustomize "
+                   "root, and two Applications render one chart directory differently (docs/diff.md, Not yet)")
+def test_a_values_file_change_touches_only_its_environment(make_repo: Callable[..., Path]) -> None:
+    require_tool("kubectl")
+    require_sdk()
+    repo = make_repo({
+        "argocd/shop-production.yaml": _chart_application("production"),
+        "argocd/shop-staging.yaml": _chart_application("staging"),
+    })
+    copy_charts(repo / "charts", "web")
+    write_tree(repo, {"charts/web/values-production.yaml": "replicas: 2\n", "charts/web/values-staging.yaml": "replicas: 1\n"})
+    git_init(repo)
+    write_tree(repo, {"charts/web/values-production.yaml": "replicas: 3\n"})
+    assert _fields(repo) == [("production", "shop-production", "Deployment", "/spec/replicas", 2, 3)]

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO_ROOT, git_init, require_tool, write_tree
+from tests.fake_github import PR_NUMBER, REPOSITORY, TOKEN, serve
 from tests.integration.workflow_runner import (
     ACTION,
     load_action,
@@ -98,7 +99,7 @@ def test_action_declares_the_documented_interface() -> None:
     action = load_action()
     assert action["runs"]["using"] == "composite"
     assert {"path", "config", "kubernetes-version", "fail-on", "format", "sarif-file", "junit-file",
-            "changed-only"} <= set(action["inputs"])
+            "changed-only", "diff-comment", "github-token"} <= set(action["inputs"])
     assert set(action["outputs"]) == {"errors", "warnings", "sarif-file", "junit-file"}
     (install,) = [step for step in action["runs"]["steps"] if step.get("id") == "install"]
     assert "${{ github.action_path }}" in str(install["env"]), "installs from the action's own checkout"
@@ -205,6 +206,58 @@ def test_fork_pull_request_skips_uploads_but_still_fails_on_errors(workspace: Pa
     same_repo = run_action(workspace, runner_temp, {"sarif-file": "out.sarif"},
                            {"pull_request": {"head": {"repo": {"fork": False}}}})
     assert same_repo.outputs["sarif-file"] == "out.sarif"
+
+
+def test_diff_comment_posts_one_comment_and_edits_it_on_the_next_push(
+    workspace: Path, runner_temp: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert load_action()["inputs"]["diff-comment"]["default"] == "false"
+    git_init(workspace)
+    base = subprocess.run(["git", "-C", str(workspace), "rev-parse", "HEAD"], capture_output=True,
+                          text=True, check=True).stdout.strip()
+    event = {"pull_request": {"number": PR_NUMBER, "base": {"sha": base}}}
+    inputs = {"diff-comment": "true", "github-token": TOKEN}
+    configmap = CLEAN["apps/api/base/configmap.yaml"]
+    with serve() as github:
+        monkeypatch.setenv("GITHUB_API_URL", github.url)
+        monkeypatch.setenv("GITHUB_REPOSITORY", REPOSITORY)
+        write_tree(workspace, {"apps/api/base/configmap.yaml": configmap.replace("info", "debug")})
+        first = run_action(workspace, runner_temp, inputs, event)
+        write_tree(workspace, {"apps/api/base/configmap.yaml": configmap.replace("info", "warn")})
+        second = run_action(workspace, runner_temp, inputs, event)
+    for run in (first, second):
+        assert run.returncode == 0, run.stdout + run.stderr
+        assert TOKEN not in run.stdout + run.stderr + run.summary
+        assert "api-settings" in run.summary  # the diff in the step summary, as well as the check's
+    assert [r.method for r in github.requests if r.method != "GET"] == ["POST", "PATCH"]
+    (comment,) = github.comments
+    assert "warn" in comment["body"] and "api-settings" in comment["body"]
+
+
+def test_diff_comment_on_a_fork_is_a_notice_and_a_broken_api_fails_the_step(
+    workspace: Path, runner_temp: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    git_init(workspace)
+    base = subprocess.run(["git", "-C", str(workspace), "rev-parse", "HEAD"], capture_output=True,
+                          text=True, check=True).stdout.strip()
+    event = {"pull_request": {"number": PR_NUMBER, "base": {"sha": base}}}
+    inputs = {"diff-comment": "true", "github-token": TOKEN}
+    with serve() as github:
+        monkeypatch.setenv("GITHUB_API_URL", github.url)
+        monkeypatch.setenv("GITHUB_REPOSITORY", REPOSITORY)
+        github.refuse_writes = 403
+        fork = run_action(workspace, runner_temp, inputs, event)
+        github.refuse_writes, github.fail_all = None, 500
+        broken = run_action(workspace, runner_temp, inputs, event)
+    assert fork.returncode == 0, fork.stdout + fork.stderr
+    assert "::notice title=gitops-lint::the token cannot comment" in fork.stdout + fork.stderr
+    assert broken.returncode == 2, broken.stdout + broken.stderr
+    assert "HTTP 500" in broken.stderr and "::error title=gitops-lint::the rendered diff was not posted" in broken.stdout
+    assert broken.outputs["errors"] == "0", "the check still ran"
+    assert TOKEN not in fork.stdout + fork.stderr + broken.stdout + broken.stderr
+    outside = run_action(workspace, runner_temp, {"diff-comment": "true"})
+    assert "::notice title=gitops-lint::diff-comment needs a pull_request event" in outside.stdout
+    assert outside.returncode == 0
 
 
 def _remote_base(path: Path) -> str:

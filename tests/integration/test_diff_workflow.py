@@ -8,7 +8,6 @@ from typing import Any
 import yaml
 
 from gitops_lint.cli import _DIFF_FORMATS
-from gitops_lint.diff.report import COMMENT_MARKER
 from tests.conftest import REPO_ROOT
 from tests.integration.test_action import check_jsonschema
 
@@ -35,15 +34,14 @@ def test_the_diff_workflow_validates_against_the_github_workflows_schema() -> No
 def test_one_comment_is_found_by_the_marker_the_markdown_starts_with_and_edited() -> None:
     job = _job()
     assert job["workflow"]["permissions"]["pull-requests"] == "write"
-    comment = _step(job, "Post or update the pull-request comment")
-    script = comment["run"]
-    assert f"marker='{COMMENT_MARKER}'" in script
-    assert "--method PATCH" in script and "--method POST" in script  # edit when found, else create
-    assert comment["env"]["GH_TOKEN"] == "${{ secrets.GITHUB_TOKEN }}"
-    render = _step(job, "Render the diff")
-    assert "--format markdown" in render["run"] and "${{" not in render["run"]  # refs reach the script as env
-    assert "markdown" in _DIFF_FORMATS
-    assert "--fail-on error" in render["run"] and "--fail-on-removal production" in render["run"]
+    render = _step(job, "Render the diff and post or update the pull-request comment")
+    script = render["run"]
+    assert '--github-comment "$PR"' in script  # edits the marker comment when found, else creates it
+    assert render["env"]["GITHUB_TOKEN"] == "${{ secrets.GITHUB_TOKEN }}"
+    assert render["env"]["PR"] == "${{ github.event.pull_request.number }}"
+    assert "--format summary" in script and "${{" not in script  # refs reach the script as env
+    assert "summary" in _DIFF_FORMATS
+    assert "--fail-on error" in script and "--fail-on-removal production" in script
     fail = _step(job, "Fail on a production removal or an error finding")
     assert fail["if"] == f"steps.{render['id']}.outputs.exit-code == '1'"
 
