@@ -132,7 +132,7 @@ def select_targets(
                 file="(--path)",
             )
         ]  # fmt: skip
-    targets, discovery_notes = discover_targets(repo)
+    targets, discovery_notes = discover_targets(repo, options.allow_network)
     notes.extend(discovery_notes)
     targets += flux.targets if flux is not None else []
     if options.destinations:
