@@ -79,7 +79,8 @@ def target_from_application(doc: Mapping[str, Any], file: str, allow_network: bo
                 skipped.append(f"Helm chart {source.get('chart')} from {source.get('repoURL')} "
                                "(not rendered offline; --allow-network renders it)")
                 continue
-            sources.append(AppSource(path=".", revision=str(source.get("targetRevision") or ""),
+            # `path` only labels the report (no directory of this repo): the chart and its repository.
+            sources.append(AppSource(path=f"{source['chart']} ({source.get('repoURL')})", revision=str(source.get("targetRevision") or ""),
                                      repo_url=str(source.get("repoURL") or ""), document=document, pointer=pointer,
                                      chart=str(source["chart"])))
             continue

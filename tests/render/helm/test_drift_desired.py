@@ -147,6 +147,7 @@ spec:
         assert online.exit_code == 1, online.output
         report = json.loads(online.stdout)
     (application,) = report["applications"]
+    assert (application["path"], application["revision"]) == (f"web ({repository.url})", "1.2.0")
     resources = {f"{r['kind']}/{r['name']}": r for r in application["resources"]}
     # The pulled chart's Deployment, with the Application's parameter (3) against live (5).
     changes = resources["Deployment/api-prod-web"]["changes"]
