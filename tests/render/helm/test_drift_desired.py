@@ -146,6 +146,10 @@ spec:
                          "--allow-network")
         assert online.exit_code == 1, online.output
         report = json.loads(online.stdout)
+        # The config's allow_network (what lets check pull) does the same without the flag.
+        (repo / ".gitops-lint.yaml").write_text("kustomize:\n  allow_network: true\n")
+        configured = run_cli("drift", str(repo), "--live-snapshot", str(tmp_path / "live"), "--format", "json")
+        assert json.loads(configured.stdout)["applications"] == report["applications"], configured.output
     (application,) = report["applications"]
     assert (application["path"], application["revision"]) == (f"web ({repository.url})", "1.2.0")
     resources = {f"{r['kind']}/{r['name']}": r for r in application["resources"]}
