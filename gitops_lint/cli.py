@@ -330,6 +330,8 @@ class _DriftCommand(click.Command):
               help="Live-only fields written by someone other than the GitOps agent count as drift "
                    "(default: reported beside the verdict, as Argo CD leaves them Synced).")
 @click.option("--kustomize", metavar="PATH", help="kustomize binary (default: kustomize on PATH, else kubectl kustomize).")
+@click.option("--allow-network", is_flag=True,
+              help="Pull remote Helm charts (`chart:` sources) to render their desired state.")
 @click.option("--timeout", type=float, default=30.0, show_default=True,
               help="Seconds per API request (and per kubeconfig credential command).")
 @click.option("--deadline", type=click.FloatRange(min=0, min_open=True), default=900.0, show_default=True,
@@ -343,7 +345,7 @@ class _DriftCommand(click.Command):
 def drift(ctx: click.Context, repo: Path, apps: tuple[str, ...], adhoc_path: str | None, adhoc_context: str | None,
           adhoc_namespace: str | None, live_snapshot: Path | None, kubeconfig: Path | None, config_path: Path | None,
           fmt: str, outputs: tuple[str, ...], extra: str, extra_kinds: str | None, strict_ownership: bool,
-          kustomize: str | None,
+          kustomize: str | None, allow_network: bool,
           timeout: float, deadline: float, worktree: bool,
           destinations: tuple[str, ...], verbose: bool, quiet: bool) -> None:
     """Audit live clusters against Git, per Argo CD Application.
@@ -365,7 +367,7 @@ def drift(ctx: click.Context, repo: Path, apps: tuple[str, ...], adhoc_path: str
             adhoc_namespace=adhoc_namespace, live_snapshot=live_snapshot, kubeconfig=kubeconfig,
             config_path=config_path, extra_is_drift=extra == "fail", strict_ownership=strict_ownership,
             extra_kinds=extra_kinds,
-            kustomize=kustomize,
+            kustomize=kustomize, allow_network=allow_network,
             timeout=timeout, deadline=deadline, worktree=worktree, destinations=destinations, verbose=verbose, progress=progress_wanted(quiet),
         )
         result = run_drift(options)

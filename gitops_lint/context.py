@@ -70,6 +70,9 @@ class CheckContext:
     # Files of the repo no rule could read, path → why (too large, binary, not UTF-8): the
     # loader and `text_of` fill it; file-not-checked reports it and their text is still scanned.
     unchecked: dict[str, str] = field(default_factory=dict)
+    # HelmReleases (kind, namespace, name) whose remote chart the Helm stage pulled, or said
+    # itself why not: flux-helmrelease-not-rendered leaves them alone.
+    helm_remote_releases: set[tuple[str, str, str]] = field(default_factory=set)
     _text_cache: dict[str, str | None] = field(default_factory=dict)
     _covered: tuple[int, set[str]] | None = None  # (len(rendered) it was built from, paths)
 

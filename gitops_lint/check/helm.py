@@ -18,7 +18,14 @@ from typing import TYPE_CHECKING
 from gitops_lint.context import CheckContext
 from gitops_lint.environments import resolve_environment
 from gitops_lint.estate.appset import ApplicationView, argocd_applications
-from gitops_lint.flux.helm import LocalChart, NotRendered, local_chart, with_release_namespace
+from gitops_lint.flux.helm import (
+    LocalChart,
+    NotRendered,
+    RemoteReleaseChart,
+    local_chart,
+    remote_chart,
+    with_release_namespace,
+)
 from gitops_lint.flux.model import HELM_GROUP, HelmRelease, build_estate
 from gitops_lint.model import Finding, Resource, RuleMeta, Severity
 from gitops_lint.render.cache import RenderCache, default_cache_dir, shared_cache_dir
@@ -232,6 +239,27 @@ class _HelmRun:
         yield _failure_finding(ctx, result, path=resource.path, line=ctx.locate(resource, pointer),
                                environment=environment, what=what, allow_network=self.allow_network)
 
+    def remote_release(self, release: HelmRelease, remote: RemoteReleaseChart) -> Iterable[Finding]:
+        """A HelmRelease whose chart is in a HelmRepository, pulled (with the network allowed) and
+        rendered as for an Argo CD `chart:` source; its objects are reported at the chart line."""
+        ctx = self.ctx
+        resource = release.resource
+        environment = release.environment or resolve_environment(ctx.config, resource.path, resource.doc)
+        what = f"{release.label}: chart {remote.chart} {remote.version or '(latest)'} from {remote.repo_url}"
+        result = render_remote_chart(remote.repo_url, remote.chart, remote.version, remote.request,
+                                     engine=self.engine, cache=self.cache, charts_dir=self.charts_dir)
+        if isinstance(result, HelmRender):
+            namespace = remote.request.namespace
+            result = dataclasses.replace(result, manifests=tuple(
+                dataclasses.replace(m, document=with_release_namespace(m.document, namespace)) for m in result.manifests))
+            anchor = (resource.path, ctx.locate(resource, ("spec", "chart", "spec", "chart")))
+            _add_resources(ctx, result, None, environment, (resource.path,), anchor)
+            return
+        if _severity(result, self.allow_network) is Severity.INFO:
+            self.unrendered.append(what)
+        yield _failure_finding(ctx, result, path=resource.path, line=ctx.locate(resource, ("spec", "chart", "spec")),
+                               environment=environment, what=what, allow_network=self.allow_network)
+
     def chart(self, chart_dir: str, referenced: bool) -> Iterable[Finding]:
         """A chart's own problems (Chart.yaml, dependencies, kubeVersion), and its default render
         when no Application renders it."""
@@ -291,20 +319,27 @@ def _load_templates(ctx: CheckContext, paths: set[str]) -> None:
             pass  # the loader's own findings on these files belong to full runs
 
 
-def _flux_releases(ctx: CheckContext, allow_network: bool) -> list[tuple[HelmRelease, LocalChart | NotRendered]]:
-    """Flux HelmReleases with a chart in this repo, each with its render request (or the
-    valuesFrom entry that stops helm-controller). Remote charts are the Flux rules' to report."""
+def _flux_releases(ctx: CheckContext, allow_network: bool) -> \
+        list[tuple[HelmRelease, LocalChart | RemoteReleaseChart | NotRendered]]:
+    """Flux HelmReleases with a chart in this repo, and (with the network allowed) those with a
+    chart in a HelmRepository of this repo, each with its render request (or what stops
+    helm-controller). Other remote charts are the Flux rules' to report."""
     resources = list(ctx.checked_resources())
     if not any(r.kind == "HelmRelease" and r.group == HELM_GROUP for r in resources):
         return []
     estate = build_estate(ctx)
     data = [(r, r.namespace) for r in resources if r.kind in ("ConfigMap", "Secret") and r.api_version == "v1"]
-    found = []
+    found: list[tuple[HelmRelease, LocalChart | RemoteReleaseChart | NotRendered]] = []
     for release in estate.releases:
         local = local_chart(release, ctx.root, data, kube_version=ctx.schemas.kubernetes_version,
                             allow_network=allow_network)
         if local is not None:
             found.append((release, local))
+        elif allow_network:
+            remote = remote_chart(release, estate, data, kube_version=ctx.schemas.kubernetes_version)
+            if remote is not None:
+                ctx.helm_remote_releases.add(release.key)
+                found.append((release, remote))
     return found
 
 
@@ -361,6 +396,9 @@ def render_helm(ctx: CheckContext, options: CheckOptions) -> tuple[list[Finding]
                 FLUX_HELMRELEASE_NOT_RENDERED,
                 f"{release.label}: {local.message}; the chart's objects are not checked",
                 resource=release.resource, pointer=local.pointer))
+            continue
+        if isinstance(local, RemoteReleaseChart):
+            findings.extend(run.remote_release(release, local))
             continue
         referenced.add(local.chart_dir)
         findings.extend(run.release(release, local))

@@ -25,6 +25,11 @@ class AppSource:
     repo_url: str = ""
     recurse: bool = False
     helm: str = ""  # the source's `helm` block as JSON ("" for none): a chart source renders with it
+    # For a Helm source: the whole Application as JSON and where the source is in it, so the
+    # check's helm_sources reads it (`$ref/...` value files of a multi-source Application).
+    document: str = ""
+    pointer: tuple[str | int, ...] = ("spec", "source")
+    chart: str = ""  # a `chart:` source (Helm repository or OCI): audited with --allow-network only
 
 
 @dataclass(frozen=True)
@@ -56,16 +61,28 @@ def _is_argocd(doc: Mapping[str, Any], kind: str) -> bool:
     return doc.get("kind") == kind and str(doc.get("apiVersion", "")).startswith("argoproj.io/")
 
 
-def target_from_application(doc: Mapping[str, Any], file: str) -> AuditTarget:
+def target_from_application(doc: Mapping[str, Any], file: str, allow_network: bool = False) -> AuditTarget:
     metadata, spec = _dict(doc.get("metadata")), _dict(doc.get("spec"))
     destination = _dict(spec.get("destination"))
-    raw_sources: list[Any] = spec["sources"] if isinstance(spec.get("sources"), list) else [spec.get("source")]
+    multi = isinstance(spec.get("sources"), list)
+    raw_sources: list[Any] = spec["sources"] if multi else [spec.get("source")]
     sources: list[AppSource] = []
     skipped: list[str] = []
-    for raw in raw_sources:
+    document = ""
+    for index, raw in enumerate(raw_sources):
         source = _dict(raw)
+        pointer: tuple[str | int, ...] = ("spec", "sources", index) if multi else ("spec", "source")
+        if source.get("chart") or isinstance(source.get("helm"), dict):
+            document = document or json.dumps(doc, sort_keys=True, default=str)
         if source.get("chart"):
-            skipped.append(f"Helm chart {source.get('chart')} from {source.get('repoURL')} (not rendered)")
+            if not allow_network:
+                skipped.append(f"Helm chart {source.get('chart')} from {source.get('repoURL')} "
+                               "(not rendered offline; --allow-network renders it)")
+                continue
+            # `path` only labels the report (no directory of this repo): the chart and its repository.
+            sources.append(AppSource(path=f"{source['chart']} ({source.get('repoURL')})", revision=str(source.get("targetRevision") or ""),
+                                     repo_url=str(source.get("repoURL") or ""), document=document, pointer=pointer,
+                                     chart=str(source["chart"])))
             continue
         if "path" not in source:
             if source.get("ref"):
@@ -79,6 +96,8 @@ def target_from_application(doc: Mapping[str, Any], file: str) -> AuditTarget:
                 repo_url=str(source.get("repoURL") or ""),
                 recurse=bool(_dict(source.get("directory")).get("recurse")),
                 helm=json.dumps(source["helm"], sort_keys=True) if isinstance(source.get("helm"), dict) else "",
+                document=document if isinstance(source.get("helm"), dict) else "",
+                pointer=pointer,
             )
         )
     ignores = tuple(item for item in spec.get("ignoreDifferences") or [] if isinstance(item, dict))
@@ -98,7 +117,7 @@ def target_from_application(doc: Mapping[str, Any], file: str) -> AuditTarget:
 
 def applications_from_applicationset(
     doc: Mapping[str, Any], file: str, notes: list[str], tree: RepoTree | None = None,
-    clusters: tuple[Cluster, ...] = (),
+    clusters: tuple[Cluster, ...] = (), allow_network: bool = False,
 ) -> list[AuditTarget]:
     """The Applications the ApplicationSet generates, expanded as `check` expands them
     (gitops_lint.appset); what only Argo CD can know is skipped with a note."""
@@ -110,11 +129,13 @@ def applications_from_applicationset(
         notes.append(f"{file}: ApplicationSet {name}: {expansion.reason}; those Applications are skipped")
     for failure in expansion.failures:
         notes.append(f"{file}: ApplicationSet {name}: {failure.message}; that Application is skipped")
-    return [target_from_application(g.application, file) for g in expansion.applications if not g.symbolic]
+    return [target_from_application(g.application, file, allow_network)
+            for g in expansion.applications if not g.symbolic]
 
 
-def discover_targets(root: Path) -> tuple[list[AuditTarget], list[str]]:
-    """Every Application in the repo's YAML/JSON files, in path order (ApplicationSets' in place)."""
+def discover_targets(root: Path, allow_network: bool = False) -> tuple[list[AuditTarget], list[str]]:
+    """Every Application in the repo's YAML/JSON files, in path order (ApplicationSets' in place).
+    `allow_network`: remote Helm chart sources are audited (pulled) instead of skipped."""
     targets: list[AuditTarget | tuple[str, Mapping[str, Any]]] = []
     notes: list[str] = []
     paths: list[str] = []
@@ -138,7 +159,7 @@ def discover_targets(root: Path) -> tuple[list[AuditTarget], list[str]]:
                 if not isinstance(doc, dict):
                     continue
                 if _is_argocd(doc, "Application"):
-                    targets.append(target_from_application(doc, relative))
+                    targets.append(target_from_application(doc, relative, allow_network))
                 elif _is_argocd(doc, "ApplicationSet"):
                     targets.append((relative, doc))
                 elif doc.get("kind") == "Secret" and _dict(_dict(doc.get("metadata")).get("labels")).get(
@@ -157,5 +178,5 @@ def discover_targets(root: Path) -> tuple[list[AuditTarget], list[str]]:
         if isinstance(item, AuditTarget):
             out.append(item)
         else:
-            out.extend(applications_from_applicationset(item[1], item[0], notes, tree, tuple(clusters)))
+            out.extend(applications_from_applicationset(item[1], item[0], notes, tree, tuple(clusters), allow_network))
     return out, notes

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections import defaultdict
 from collections.abc import Iterable
@@ -132,7 +133,7 @@ def select_targets(
                 file="(--path)",
             )
         ]  # fmt: skip
-    targets, discovery_notes = discover_targets(repo)
+    targets, discovery_notes = discover_targets(repo, options.allow_network)
     notes.extend(discovery_notes)
     targets += flux.targets if flux is not None else []
     if options.destinations:
@@ -399,6 +400,9 @@ def run_drift(options: DriftOptions, live: LiveSource | None = None) -> DriftRes
     kustomize = find_chosen_kustomize(options.kustomize, config)
     flux = FluxTargets() if options.adhoc_path else load_flux_targets(repo, kustomize, config, config.kustomize_timeout)
     notes.extend(flux.notes)
+    if config.allow_network and not options.allow_network:
+        # `kustomize.allow_network` in the config lets drift pull remote charts, as it lets check.
+        options = dataclasses.replace(options, allow_network=True)
     targets = select_targets(options, repo, notes, flux)
     warnings: list[str] = []
     ignored = ignored_executables_warning(config)

@@ -6,6 +6,7 @@ so the user's work tree and index are never touched.
 
 from __future__ import annotations
 
+import json
 import tarfile
 import tempfile
 import threading
@@ -145,21 +146,64 @@ def _expand_lists(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+def _ref_revisions_differ(source: AppSource) -> str | None:
+    """Why a Helm source's `$ref/...` value files cannot be read from its own checkout: the
+    `ref:` source they name is at another revision (None: they can)."""
+    doc = json.loads(source.document)
+    sources = doc.get("spec", {}).get("sources")
+    if not isinstance(sources, list):
+        return None
+    own = sources[source.pointer[2]] if len(source.pointer) == 3 and isinstance(source.pointer[2], int) else {}
+    helm = own.get("helm") if isinstance(own, dict) else None
+    files = helm.get("valueFiles") if isinstance(helm, dict) else None
+    used = {str(f)[1:].partition("/")[0] for f in files or () if str(f).startswith("$")}
+    for other in sources:
+        if isinstance(other, dict) and other.get("ref") in used:
+            revision = str(other.get("targetRevision") or "HEAD")
+            if revision != (source.revision or "HEAD"):
+                return (f"value files from ref {other['ref']} are at revision {revision}, the chart at "
+                        f"{source.revision or 'HEAD'}: not rendered (one checkout per source)")
+    return None
+
+
+def render_remote_source(source: AppSource, target: AuditTarget) -> list[dict[str, Any]]:
+    """A `chart:` source (Helm repository or OCI registry), pulled as the check pulls it:
+    the archive cached by (repository, chart, exact version)."""
+    from gitops_lint.render.cache import shared_cache_dir
+    from gitops_lint.render.helm.desired import desired_objects
+    from gitops_lint.validate.schemas import resolve_kubernetes_version
+
+    shared = shared_cache_dir()
+    rendered = desired_objects(Path(), source.chart, "", application=target.name, namespace=target.namespace,
+                               kube_version=resolve_kubernetes_version(None), document=source.document,
+                               pointer=source.pointer, allow_network=True,
+                               charts_dir=shared / "helm-charts" if shared is not None else None)
+    if isinstance(rendered, str):
+        raise RenderError(rendered)
+    return _expand_lists(rendered)
+
+
 def render_source(base: Path, source: AppSource, kustomize: Kustomize | None, timeout: float,
                   target: AuditTarget | None = None) -> list[dict[str, Any]]:
     """One Application source at one revision (`base` holds the repo as of it), through the
     check's Renderer registry: a kustomization root through kustomize, else the plain directory.
     A renderer added to render/registry.py (Helm, ...) serves the audit as it serves the check.
-    A chart is rendered with the source's whole `helm` block (parameters and all), which the
-    registry's HelmInput does not carry, through render.helm.desired."""
+    A chart is rendered with the source's whole `helm` block (parameters and all, `$ref/...`
+    value files of a multi-source Application), which the registry's HelmInput does not carry,
+    through render.helm.desired and the check's helm_sources."""
     path = source.path.strip("/") or "."
     from gitops_lint.render.helm.desired import desired_objects, is_helm_source
 
     if target is not None and is_helm_source(base / path, source.helm):
         from gitops_lint.validate.schemas import resolve_kubernetes_version
 
+        if source.document:
+            differ = _ref_revisions_differ(source)
+            if differ is not None:
+                raise RenderError(f"{source.path}: {differ}")
         rendered = desired_objects(base, path, source.helm, application=target.name,
-                                   namespace=target.namespace, kube_version=resolve_kubernetes_version(None))
+                                   namespace=target.namespace, kube_version=resolve_kubernetes_version(None),
+                                   document=source.document, pointer=source.pointer)
         if isinstance(rendered, str):
             raise RenderError(rendered)
         return _expand_lists(rendered)
@@ -221,6 +265,10 @@ def desired_state(
         if not target.sources:
             raise RenderError("the Application has no source this tool can render")
         for source in target.sources:
+            if source.chart:
+                labels.append(f"chart {source.chart} {source.revision or '(latest)'}")
+                state.objects.extend(render_remote_source(source, target))
+                continue
             base, label = trees.tree(source.revision)
             labels.append(label)
             trees.source_dir(base, source.path)  # a one-line error when the path is not at this revision

@@ -24,6 +24,8 @@ class DriftOptions:
     # every listable kind the cluster serves (API mode; one LIST per kind and namespace).
     extra_kinds: str | None = None  # None: config drift.extra_kinds (default "rendered")
     kustomize: str | None = None
+    # Pull remote Helm charts (`chart:` sources) to render their desired state; else each is a note.
+    allow_network: bool = False
     timeout: float = 30.0
     # Seconds the whole audit may take (time.perf_counter based): past it, no more API requests;
     # what was not read is reported as not audited, and the reports are still written.

@@ -2,8 +2,11 @@
 
 A HelmRelease's chart is local when `chart.spec.sourceRef` is a GitRepository (taken as this
 repo, as Flux Kustomization paths are) and `chart.spec.chart` is a path to a directory holding a
-Chart.yaml. Everything else (HelmRepository, OCIRepository, a `chartRef` to a HelmChart or
-OCIRepository, a Bucket) is remote and stays a `flux-helmrelease-not-rendered` info.
+Chart.yaml. A chart from a HelmRepository of this repo (http(s) or oci URL) is pulled and
+rendered through the same remote-chart path as an Argo CD `chart:` source when the network is
+allowed. Everything else (a `chartRef` to a HelmChart or OCIRepository, a Bucket, a
+HelmRepository not in the repo, and any remote chart offline) stays a
+`flux-helmrelease-not-rendered` info.
 
 The values follow helm-controller: `chart.spec.valuesFiles` layered over the chart's own
 values.yaml, then the user values: each `valuesFrom` entry in order (a whole YAML document merged
@@ -25,7 +28,7 @@ from typing import Any
 import yaml
 
 from gitops_lint.estate.sources import repo_directory
-from gitops_lint.flux.model import HelmRelease, ObjectRef
+from gitops_lint.flux.model import FluxEstate, FluxSource, HelmRelease, ObjectRef
 from gitops_lint.model import Resource
 from gitops_lint.render.helm.render import HelmRequest
 from gitops_lint.values_merge import merge_values
@@ -41,6 +44,16 @@ class LocalChart:
     chart_dir: str  # repo-relative
     request: HelmRequest
     value_files: tuple[str, ...]  # repo-relative chart.spec.valuesFiles, in order
+
+
+@dataclass(frozen=True)
+class RemoteReleaseChart:
+    """A HelmRelease whose chart is pulled from a Helm repository: what to pull and how to render it."""
+
+    repo_url: str
+    chart: str
+    version: str  # chart.spec.version as written ("" : the latest)
+    request: HelmRequest
 
 
 @dataclass(frozen=True)
@@ -168,12 +181,8 @@ def _skip_crds(release: HelmRelease) -> bool:
     return install.get("skipCRDs") is True or str(install.get("crds") or "") == "Skip"
 
 
-def local_chart(release: HelmRelease, root: Path, data_objects: list[tuple[Resource, str]], *,
-                kube_version: str, allow_network: bool) -> LocalChart | NotRendered | None:
-    """The render request for a HelmRelease with a chart in this repo (None: not local)."""
-    chart_dir = local_chart_dir(release, root)
-    if chart_dir is None:
-        return None
+def _request(release: HelmRelease, data_objects: list[tuple[Resource, str]], value_files: tuple[Path, ...], *,
+             kube_version: str, allow_network: bool) -> HelmRequest | NotRendered:
     if release.spec.get("postRenderers"):
         return NotRendered(("spec", "postRenderers"),
                            "its postRenderers (patches helm-controller applies after Helm) are not applied here, "
@@ -181,20 +190,66 @@ def local_chart(release: HelmRelease, root: Path, data_objects: list[tuple[Resou
     values = user_values(release, data_objects)
     if isinstance(values, NotRendered):
         return values
-    files = tuple(f for f in (repo_directory(str(v)) for v in release.chart_spec.get("valuesFiles") or ())
-                  if f is not None)
     install = release.spec.get("install")
-    request = HelmRequest(
+    return HelmRequest(
         release_name=release_name(release),
         kube_version=kube_version,
         namespace=release_namespace(release),
-        value_files=tuple(root / f for f in files),
+        value_files=value_files,
         values_object=values,
         skip_crds=_skip_crds(release),
         skip_schema_validation=isinstance(install, dict) and install.get("disableSchemaValidation") is True,
         allow_network=allow_network,
     )
+
+
+def local_chart(release: HelmRelease, root: Path, data_objects: list[tuple[Resource, str]], *,
+                kube_version: str, allow_network: bool) -> LocalChart | NotRendered | None:
+    """The render request for a HelmRelease with a chart in this repo (None: not local)."""
+    chart_dir = local_chart_dir(release, root)
+    if chart_dir is None:
+        return None
+    files = tuple(f for f in (repo_directory(str(v)) for v in release.chart_spec.get("valuesFiles") or ())
+                  if f is not None)
+    request = _request(release, data_objects, tuple(root / f for f in files),
+                       kube_version=kube_version, allow_network=allow_network)
+    if isinstance(request, NotRendered):
+        return request
     return LocalChart(chart_dir, request, files)
+
+
+def helm_repository_url(release: HelmRelease, estate: FluxEstate) -> str | None:
+    """The URL of the HelmRepository (in this repo) a HelmRelease's chart comes from, when it is
+    one Helm can pull from (http, https or oci); else None."""
+    if release.spec.get("chartRef") is not None or not release.chart_spec.get("chart"):
+        return None
+    source = release.chart_source_ref
+    if source is None or source.kind != "HelmRepository":
+        return None
+    found = estate.find(source, ("HelmRepository",))
+    if not isinstance(found, FluxSource):
+        return None
+    url = found.url.strip()
+    return url if url.startswith(("http://", "https://", "oci://")) else None
+
+
+def remote_chart(release: HelmRelease, estate: FluxEstate, data_objects: list[tuple[Resource, str]], *,
+                 kube_version: str) -> RemoteReleaseChart | NotRendered | None:
+    """What to pull and render for a HelmRelease whose chart is in a HelmRepository of this repo
+    (None: it is not). Only asked for when the network is allowed."""
+    url = helm_repository_url(release, estate)
+    if url is None:
+        return None
+    if release.chart_spec.get("valuesFiles"):
+        # Paths inside the pulled chart, which HelmRequest (files of this repo) cannot name.
+        return NotRendered(("spec", "chart", "spec", "valuesFiles"),
+                           "its chart.spec.valuesFiles are files inside the remote chart, not read here, "
+                           "so the chart is not rendered")
+    request = _request(release, data_objects, (), kube_version=kube_version, allow_network=True)
+    if isinstance(request, NotRendered):
+        return request
+    version = str(release.chart_spec.get("version") or "")
+    return RemoteReleaseChart(url, str(release.chart_spec.get("chart")), version, request)
 
 
 def chart_path_label(chart_dir: str) -> str:

@@ -720,8 +720,9 @@ FLUX_HELMRELEASE_NOT_RENDERED = meta(
     "makes when the chart is remote: a chart from a Helm or OCI repository, a `chartRef`, a bucket, "
     "or a GitRepository path that is not a chart directory of this repo. A chart in this repo is "
     "rendered with the HelmRelease's values; it is reported here only when a `valuesFrom` object "
-    "it needs is not in the repo. One note per HelmRelease, so the unchecked part of the estate "
-    "is visible.",
+    "it needs is not in the repo. With `--allow-network`, a chart from a HelmRepository of this "
+    "repo (http(s) or oci URL) is pulled and rendered too, and a pull failure is helm-render-fails "
+    "instead. One note per HelmRelease, so the unchecked part of the estate is visible.",
     "Nothing to do; to check the chart's output, render it in CI (`helm template` with the same "
     "values) and run gitops-lint on the result.",
     passing=(
@@ -746,6 +747,8 @@ def check_helmrelease_rendered(ctx: CheckContext) -> Iterator[Finding]:
             continue
         if local_chart_dir(release, ctx.root) is not None:
             continue  # rendered by the Helm stage, which says itself what stopped a render
+        if release.key in ctx.helm_remote_releases:
+            continue  # pulled with --allow-network by the Helm stage, which reports its own failures
         if source.kind == "GitRepository":
             what = f"its chart {chart or '(no path)'} from {source.label} is not a chart directory of this repo"
         elif source.kind == "Bucket":

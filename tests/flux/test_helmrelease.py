@@ -194,3 +194,80 @@ def test_post_renderers_are_not_applied_so_not_rendered(make_repo: Callable[...,
     (note,) = findings_of(report, "flux-helmrelease-not-rendered")
     assert "postRenderers" in note["message"]
     assert not any("web-app-" in (f["resource"] or "") for f in report["findings"])
+
+
+HELM_REPOSITORY = """
+    apiVersion: source.toolkit.fluxcd.io/v1
+    kind: HelmRepository
+    metadata:
+      name: charts
+      namespace: flux-system
+    spec:
+      interval: 1h
+      url: {url}
+"""
+
+REMOTE_RELEASE = """
+    apiVersion: helm.toolkit.fluxcd.io/v2
+    kind: HelmRelease
+    metadata:
+      name: app
+      namespace: flux-system
+    spec:
+      interval: 10m
+      targetNamespace: shop
+      serviceAccountName: helm
+      chart:
+        spec:
+          chart: web
+          version: {version}
+          sourceRef:
+            kind: HelmRepository
+            name: charts
+      values:
+        image: {{tag: latest}}
+"""
+
+
+def test_helm_repository_chart_is_pulled_and_rendered_with_the_network(
+        make_repo: Callable[..., Path], tmp_path: Path) -> None:
+    from tests.render.helm.repository import serve_chart_repository
+
+    require_tool("kubectl")
+    require_sdk()
+    with serve_chart_repository(tmp_path / "repository") as repository:
+        release = REMOTE_RELEASE.format(version="1.2.0")
+        root = make_repo({**OWNED, "clusters/main/charts.yaml": HELM_REPOSITORY.format(url=repository.url),
+                          "clusters/main/app.yaml": release})
+        _, offline = check_json(root, "--no-git")
+        (note,) = findings_of(offline, "flux-helmrelease-not-rendered")
+        assert note["severity"] == "info" and "remote chart" in note["message"]
+        assert repository.requests == []
+        _, online = check_json(root, "--no-git", "--allow-network")
+        assert not findings_of(online, "flux-helmrelease-not-rendered")
+        assert not findings_of(online, "helm-render-fails")
+        # helm-controller's release `<targetNamespace>-<name>`, objects in targetNamespace, the
+        # HelmRelease's values over the chart's; a pulled chart's objects have no file here, so
+        # they are reported at the HelmRelease's `chart:` line.
+        latest = {f["resource"]: f for f in findings_of(online, "image-tag-pinned")}
+        assert sorted(latest) == ["apps/Deployment shop/shop-app-web", "batch/Job shop/shop-app-migrate"]
+        chart_line = next(i for i, line in enumerate(textwrap.dedent(release.lstrip("\n")).splitlines(), 1)
+                          if "chart: web" in line)
+        assert {(f["path"], f["line"]) for f in latest.values()} == {("clusters/main/app.yaml", chart_line)}
+        assert [r for r in repository.requests if r.endswith(".tgz")] == ["/charts/web-1.2.0.tgz"]
+
+
+def test_helm_repository_chart_that_cannot_be_pulled_is_an_error_at_the_chart_spec(
+        make_repo: Callable[..., Path], tmp_path: Path) -> None:
+    from tests.render.helm.repository import serve_chart_repository
+
+    require_tool("kubectl")
+    require_sdk()
+    with serve_chart_repository(tmp_path / "repository") as repository:
+        root = make_repo({**OWNED, "clusters/main/charts.yaml": HELM_REPOSITORY.format(url=repository.url),
+                          "clusters/main/app.yaml": REMOTE_RELEASE.format(version="9.9.9")})
+        _, online = check_json(root, "--no-git", "--allow-network")
+    (failure,) = findings_of(online, "helm-render-fails")
+    assert failure["path"] == "clusters/main/app.yaml" and failure["severity"] != "info"
+    assert failure["message"].startswith("HelmRelease flux-system/app: chart web 9.9.9 from ")
+    assert not findings_of(online, "flux-helmrelease-not-rendered")

@@ -9,7 +9,7 @@ from typing import Any
 
 from gitops_lint.render.helm.argocd import helm_sources
 from gitops_lint.render.helm.engine import find_helm
-from gitops_lint.render.helm.render import HelmFailure, render_chart
+from gitops_lint.render.helm.render import HelmFailure, render_chart, render_remote_chart
 
 
 def is_helm_source(directory: Path, helm_block: str) -> bool:
@@ -22,23 +22,39 @@ def is_helm_source(directory: Path, helm_block: str) -> bool:
 
 
 def desired_objects(tree: Path, path: str, helm_block: str, *, application: str, namespace: str,
-                    kube_version: str) -> list[dict[str, Any]] | str:
-    """The objects Helm renders for the source at `path` of the checked-out `tree`, or why not.
+                    kube_version: str, document: str = "", pointer: tuple[str | int, ...] = ("spec", "source"),
+                    allow_network: bool = False, charts_dir: Path | None = None) -> list[dict[str, Any]] | str:
+    """The objects Helm renders for one source of an Application, or why not.
 
-    `helm_block` is the source's `helm` mapping as JSON ("" for none). Hooks stay in the
-    output: drift's own normalisation drops them as Argo CD does.
+    `document` is the whole Application as JSON and `pointer` the source in it: the source is
+    read by the check's own `helm_sources`, so `$ref/...` value files of a multi-source
+    Application resolve in `tree` as in a check, and a `chart:` source (a Helm repository or
+    OCI registry) is pulled when `allow_network`. Without a document (an ad-hoc --path audit),
+    `path` and `helm_block` (the `helm` mapping as JSON, "" for none) make a one-source one.
+    Hooks stay in the output: drift's own normalisation drops them as Argo CD does.
     """
-    helm: Mapping[str, Any] = json.loads(helm_block) if helm_block else {}
-    doc = {"metadata": {"name": application},
-           "spec": {"destination": {"namespace": namespace}, "source": {"path": path, "helm": dict(helm)}}}
-    sources = helm_sources(doc, tree, kube_version=kube_version)
-    chart_dir = sources[0].chart_dir if sources else None
-    if chart_dir is None:
+    if document:
+        doc: Mapping[str, Any] = json.loads(document)
+    else:
+        helm: Mapping[str, Any] = json.loads(helm_block) if helm_block else {}
+        doc = {"metadata": {"name": application},
+               "spec": {"destination": {"namespace": namespace}, "source": {"path": path, "helm": dict(helm)}}}
+        pointer = ("spec", "source")
+    sources = [s for s in helm_sources(doc, tree, kube_version=kube_version, allow_network=allow_network)
+               if s.pointer == pointer]
+    if not sources:
         return f"{path} is not a chart"
     source = sources[0]
     if source.problems:
         return f"{path}: {source.problems[0][1]}"
-    result = render_chart(tree / chart_dir, source.request, engine=find_helm())
+    if source.remote is not None:
+        remote = source.remote
+        result = render_remote_chart(remote.repo_url, remote.chart, remote.version, source.request,
+                                     engine=find_helm(), charts_dir=charts_dir)
+        what = f"chart {remote.chart} {remote.version or '(latest)'} from {remote.repo_url}"
+    else:
+        result = render_chart(tree / (source.chart_dir or ""), source.request, engine=find_helm())
+        what = path
     if isinstance(result, HelmFailure):
-        return f"helm template {path} failed: {result.message}"
+        return f"helm template {what} failed: {result.message}"
     return [manifest.document for manifest in result.manifests]

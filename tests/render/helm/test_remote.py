@@ -4,13 +4,8 @@ cache (by repository, chart and version) and rendered. The repository is a real 
 
 from __future__ import annotations
 
-import functools
-import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -22,13 +17,8 @@ from gitops_lint.render.helm import (
     render_remote_chart,
 )
 from gitops_lint.render.helm.engine import SdkEngine
-from tests.render.helm.engines import CHARTS, copy_charts, require_sdk
-
-
-@dataclass
-class ChartRepository:
-    url: str
-    requests: list[str] = field(default_factory=list)
+from tests.render.helm.engines import copy_charts, require_sdk
+from tests.render.helm.repository import ChartRepository, serve_chart_repository
 
 
 @pytest.fixture
@@ -38,31 +28,8 @@ def engine() -> SdkEngine:
 
 @pytest.fixture
 def chart_repository(tmp_path: Path, engine: SdkEngine) -> Iterator[ChartRepository]:
-    import helm_python
-
-    served = tmp_path / "served"
-    served.mkdir()
-    for name in ("web", "sidecar"):
-        helm_python.package(CHARTS / name, destination=served)
-    repository = ChartRepository("")
-
-    class Handler(SimpleHTTPRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:
-            repository.requests.append(self.path)
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(served)))
-    repository.url = f"http://127.0.0.1:{server.server_address[1]}/charts"
-    # The index names absolute URLs under /charts, served from the same directory.
-    helm_python.repo_index_generate(served, base_url=repository.url)
-    (served / "charts").symlink_to(served)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
+    with serve_chart_repository(tmp_path) as repository:
         yield repository
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
 
 
 def test_remote_chart_offline_is_explained_not_fetched(chart_repository: ChartRepository, engine: SdkEngine) -> None:
