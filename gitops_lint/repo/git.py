@@ -7,6 +7,7 @@ rules turn that into `--verbose` notes instead of findings.
 
 from __future__ import annotations
 
+import configparser
 import os
 import re
 import subprocess
@@ -292,7 +293,13 @@ def git_facts(root: Path) -> GitFacts:
     if repo is None:
         return GitFacts(False, limits=[f"{root} is not a git repository: branch/tag checks skipped"])
     facts = GitFacts(True, _repo=repo)
-    for remote in repo.remotes:
+    try:
+        remotes = list(repo.remotes)
+    except configparser.Error as error:  # GitPython parses .git/config itself; git would refuse too
+        repo.close()
+        first = str(error).splitlines()[0] if str(error) else type(error).__name__
+        return GitFacts(False, limits=[f"cannot read {root}/.git/config ({first}): branch/tag checks skipped"])
+    for remote in remotes:
         try:
             urls = list(remote.urls)
         except GitCommandError as error:

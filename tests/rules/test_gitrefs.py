@@ -170,6 +170,17 @@ def test_not_a_git_repo_notes_instead_of_failing(make_repo: MakeRepo) -> None:
     assert any("not a git repository" in note for note in notes)
 
 
+def test_an_unreadable_git_config_notes_instead_of_failing(make_repo: MakeRepo) -> None:
+    # GitPython parses .git/config itself: a broken one must not end the run as an internal error.
+    root = make_repo({"app.yaml": app("x", "does-not-exist")})
+    _git_repo(root)
+    config = root / ".git" / "config"
+    config.write_text("a line before any section\n" + config.read_text())
+    found, notes = _run(root)
+    assert found == []
+    assert any(".git/config" in note and "skipped" in note for note in notes), notes
+
+
 def test_no_remote_notes(make_repo: MakeRepo) -> None:
     root = make_repo({"app.yaml": app("x", "does-not-exist")})
     _git_repo(root, remote=None)
