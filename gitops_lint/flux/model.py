@@ -301,18 +301,23 @@ def _same_namespace(a: str, b: str) -> bool:
 
 # --- building the estate -------------------------------------------------------------------------
 
-_ESTATES: dict[int, tuple[weakref.ref[CheckContext], FluxEstate]] = {}
+_ESTATES: dict[int, tuple[weakref.ref[CheckContext], FluxEstate, int]] = {}
 
 
 def estate_for(ctx: CheckContext) -> FluxEstate:
-    """One estate per check run (rules and stages ask for it many times)."""
+    """One estate per check run (rules and stages ask for it many times). It is rebuilt when the
+    engines the raw resources show change; those are re-read only when the list has grown
+    (it is only ever appended to), so asking again costs a lookup, not a walk of every resource."""
     entry = _ESTATES.get(id(ctx))
-    if entry is not None and entry[0]() is ctx and entry[1].engines == engines_of(ctx.resources):
+    if entry is not None and entry[0]() is ctx and (
+        entry[2] == len(ctx.resources) or entry[1].engines == engines_of(ctx.resources)
+    ):
+        _ESTATES[id(ctx)] = (entry[0], entry[1], len(ctx.resources))
         return entry[1]
     estate = build_estate(ctx)
     key = id(ctx)
     memo = _ESTATES  # the callback must not look up a module global: it may run at shutdown
-    _ESTATES[key] = (weakref.ref(ctx, lambda _ref: memo.pop(key, None)), estate)
+    _ESTATES[key] = (weakref.ref(ctx, lambda _ref: memo.pop(key, None)), estate, len(ctx.resources))
     return estate
 
 
