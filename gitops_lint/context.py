@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from gitops_lint.config import Config
 from gitops_lint.model import Finding, Resource, RuleMeta, Severity
@@ -178,3 +179,25 @@ def ignore_annotations(resource: Resource) -> Mapping[str, str] | None:
         if isinstance(key, str) and key.startswith(IGNORE_ANNOTATION_PREFIX)
     }
     return found or None
+
+
+T = TypeVar("T")
+
+
+class ContextMemo(Generic[T]):
+    """A value kept per check context for as long as the context lives: the graph, the estates,
+    indexes several rules share. By id, with a weak reference to tell a live context from a new
+    one at a reused address (a context is an unhashable dataclass, so no WeakKeyDictionary)."""
+
+    def __init__(self) -> None:
+        self._entries: dict[int, tuple[weakref.ref[CheckContext], T]] = {}
+
+    def get(self, ctx: CheckContext) -> T | None:
+        entry = self._entries.get(id(ctx))
+        return entry[1] if entry is not None and entry[0]() is ctx else None
+
+    def put(self, ctx: CheckContext, value: T) -> T:
+        key, entries = id(ctx), self._entries
+        # The callback closes over the dict, never a module global: it may run at shutdown.
+        entries[key] = (weakref.ref(ctx, lambda _ref: entries.pop(key, None)), value)
+        return value

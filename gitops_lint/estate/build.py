@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from gitops_lint.context import CheckContext
+from gitops_lint.context import CheckContext, ContextMemo
 from gitops_lint.environments import is_argocd_application, resolve_environment
 from gitops_lint.estate.appset import generated_applications, is_application_set
 from gitops_lint.estate.model import (
@@ -131,16 +130,10 @@ def build_estate(ctx: CheckContext, resources: Iterable[Resource] | None = None)
     return Estate(tuple(applications), tuple(flux))
 
 
-_ESTATES: dict[int, tuple[weakref.ref[CheckContext], Estate]] = {}
+_ESTATES: ContextMemo[Estate] = ContextMemo()
 
 
 def estate_for(ctx: CheckContext) -> Estate:
     """The estate of this run's loaded repo, computed on first use and then shared."""
-    entry = _ESTATES.get(id(ctx))
-    if entry is not None and entry[0]() is ctx:
-        return entry[1]
-    estate = build_estate(ctx)
-    key = id(ctx)
-    memo = _ESTATES  # the callback must not look up a module global: it may run at shutdown
-    _ESTATES[key] = (weakref.ref(ctx, lambda _ref: memo.pop(key, None)), estate)
-    return estate
+    estate = _ESTATES.get(ctx)
+    return estate if estate is not None else _ESTATES.put(ctx, build_estate(ctx))

@@ -11,7 +11,6 @@ from __future__ import annotations
 import copy
 import json
 import re
-import weakref
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -19,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from gitops_lint.context import CheckContext
+from gitops_lint.context import CheckContext, ContextMemo
 from gitops_lint.environments import environment_from_path
 from gitops_lint.estate.sources import local_directory, repo_directory
 from gitops_lint.model import Resource
@@ -301,24 +300,19 @@ def _same_namespace(a: str, b: str) -> bool:
 
 # --- building the estate -------------------------------------------------------------------------
 
-_ESTATES: dict[int, tuple[weakref.ref[CheckContext], FluxEstate, int]] = {}
+_ESTATES: ContextMemo[tuple[FluxEstate, int]] = ContextMemo()  # (estate, len(ctx.resources) it saw)
 
 
 def estate_for(ctx: CheckContext) -> FluxEstate:
     """One estate per check run (rules and stages ask for it many times). It is rebuilt when the
     engines the raw resources show change; those are re-read only when the list has grown
     (it is only ever appended to), so asking again costs a lookup, not a walk of every resource."""
-    entry = _ESTATES.get(id(ctx))
-    if entry is not None and entry[0]() is ctx and (
-        entry[2] == len(ctx.resources) or entry[1].engines == engines_of(ctx.resources)
-    ):
-        _ESTATES[id(ctx)] = (entry[0], entry[1], len(ctx.resources))
-        return entry[1]
-    estate = build_estate(ctx)
-    key = id(ctx)
-    memo = _ESTATES  # the callback must not look up a module global: it may run at shutdown
-    _ESTATES[key] = (weakref.ref(ctx, lambda _ref: memo.pop(key, None)), estate, len(ctx.resources))
-    return estate
+    entry = _ESTATES.get(ctx)
+    if entry is not None and entry[1] == len(ctx.resources):
+        return entry[0]
+    if entry is not None and entry[0].engines == engines_of(ctx.resources):
+        return _ESTATES.put(ctx, (entry[0], len(ctx.resources)))[0]
+    return _ESTATES.put(ctx, (build_estate(ctx), len(ctx.resources)))[0]
 
 
 def build_estate(ctx: CheckContext) -> FluxEstate:

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import copy
 import json
-import weakref
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 
-from gitops_lint.context import CheckContext
+from gitops_lint.context import CheckContext, ContextMemo
 from gitops_lint.estate.sources import local_directory
 from gitops_lint.flux.model import FluxEstate, FluxKustomization
 from gitops_lint.model import Resource
@@ -247,16 +246,13 @@ def render_estate(
             yield rendered
 
 
-_RENDERS: dict[int, tuple[weakref.ref[CheckContext], dict[int, FluxRender]]] = {}
+_RENDERS: ContextMemo[dict[int, FluxRender]] = ContextMemo()
 
 
 def flux_renders(ctx: CheckContext) -> Mapping[int, FluxRender]:
     """id(Kustomization resource) → its Flux render, for the rules (empty when the step did not run)."""
-    entry = _RENDERS.get(id(ctx))
-    return entry[1] if entry is not None and entry[0]() is ctx else {}
+    return _RENDERS.get(ctx) or {}
 
 
 def remember_renders(ctx: CheckContext, renders: dict[int, FluxRender]) -> None:
-    key = id(ctx)
-    memo = _RENDERS  # the callback must not look up a module global: it may run at shutdown
-    _RENDERS[key] = (weakref.ref(ctx, lambda _ref: memo.pop(key, None)), renders)
+    _RENDERS.put(ctx, renders)

@@ -3,10 +3,7 @@ in the repo, in order, then `substitute` on top (as kustomize-controller merges 
 
 from __future__ import annotations
 
-import weakref
-from typing import Any
-
-from gitops_lint.context import CheckContext
+from gitops_lint.context import CheckContext, ContextMemo
 from gitops_lint.flux.model import FluxEstate, FluxKustomization, ObjectRef
 from gitops_lint.model import Resource
 from gitops_lint.repo.yaml import load_yaml
@@ -32,22 +29,19 @@ def variables_of(kustomization: FluxKustomization, ctx: CheckContext, estate: Fl
     return variables
 
 
-_DATA_INDEX: dict[int, tuple[Any, dict[tuple[str, str], list[Resource]]]] = {}
+_DATA_INDEX: ContextMemo[dict[tuple[str, str], list[Resource]]] = ContextMemo()
 
 
 def _data_resources(ctx: CheckContext, kind: str, name: str) -> list[Resource]:
     """ConfigMaps and Secrets by (kind, name), indexed once per run."""
-    entry = _DATA_INDEX.get(id(ctx))
-    if entry is None or entry[0]() is not ctx:
-        index: dict[tuple[str, str], list[Resource]] = {}
+    index = _DATA_INDEX.get(ctx)
+    if index is None:
+        index = {}
         for resource in ctx.checked_resources():
             if resource.kind in _DATA_KINDS and resource.api_version == "v1":
                 index.setdefault((resource.kind, resource.name), []).append(resource)
-        key = id(ctx)
-        memo = _DATA_INDEX  # the callback must not look up a module global: it may run at shutdown
-        entry = (weakref.ref(ctx, lambda _ref: memo.pop(key, None)), index)
-        _DATA_INDEX[key] = entry
-    return entry[1].get((kind, name), [])
+        _DATA_INDEX.put(ctx, index)
+    return index.get((kind, name), [])
 
 
 def unloaded_data(ctx: CheckContext, kind: str, name: str) -> list[Resource]:

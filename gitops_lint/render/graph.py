@@ -12,13 +12,12 @@ Argo CD Applications of the repo. It answers, without running kustomize:
 from __future__ import annotations
 
 import os
-import weakref
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gitops_lint.context import CheckContext
+from gitops_lint.context import CheckContext, ContextMemo
 from gitops_lint.estate.sources import application_directories
 from gitops_lint.repo.files import parent_directories
 from gitops_lint.repo.layout import COMPONENT, CONFIG, RESOURCE, Kustomization, Layout, Reference
@@ -418,22 +417,18 @@ def build_graph(
 
 # One graph per CheckContext: the render stage and the kustomize/structure rules all ask for it.
 # CheckContext is an unhashable dataclass, so the memo is keyed by id() and guarded by a weakref.
-_GRAPHS: dict[int, tuple[weakref.ref[CheckContext], RenderGraph]] = {}
+_GRAPHS: ContextMemo[RenderGraph] = ContextMemo()
 
 
 def graph_for(ctx: CheckContext) -> RenderGraph:
-    entry = _GRAPHS.get(id(ctx))
-    if entry is not None and entry[0]() is ctx:
-        return entry[1]
-    graph = build_graph(
+    graph = _GRAPHS.get(ctx)
+    if graph is not None:
+        return graph
+    return _GRAPHS.put(ctx, build_graph(
         ctx.root,
         ctx.layout,
         (f.path for f in ctx.files.files),
         ctx.resources,
         ctx.unloaded_application_dirs,
         ctx.files.directories,
-    )
-    key = id(ctx)
-    memo = _GRAPHS  # the callback must not look up a module global: it may run at shutdown
-    _GRAPHS[key] = (weakref.ref(ctx, lambda _ref: memo.pop(key, None)), graph)
-    return graph
+    ))

@@ -9,11 +9,10 @@ when rendering has since added resources (the only way the lists grow during a r
 from __future__ import annotations
 
 import functools
-import weakref
 from collections.abc import Callable
 from typing import TypeVar
 
-from gitops_lint.context import CheckContext
+from gitops_lint.context import CheckContext, ContextMemo
 
 T = TypeVar("T")
 
@@ -26,19 +25,14 @@ def once_per_context(compute: Callable[[CheckContext], T]) -> Callable[[CheckCon
     """`compute(ctx)`, remembered for as long as `ctx` lives and its resource lists stand still.
 
     The value is shared between callers: what is memoised must not be mutated by them."""
-    # By id, with a weak reference to tell a live context from a new one at a reused address
-    # (a context is an unhashable dataclass, so no WeakKeyDictionary).
-    memo: dict[int, tuple[weakref.ref[CheckContext], tuple[int, int, int], T]] = {}
+    memo: ContextMemo[tuple[tuple[int, int, int], T]] = ContextMemo()
 
     @functools.wraps(compute)
     def remembered(ctx: CheckContext) -> T:
         stamp = _stamp(ctx)
-        known = memo.get(id(ctx))
-        if known is not None and known[0]() is ctx and known[1] == stamp:
-            return known[2]
-        value = compute(ctx)
-        key = id(ctx)
-        memo[key] = (weakref.ref(ctx, lambda _ref: memo.pop(key, None)), stamp, value)
-        return value
+        known = memo.get(ctx)
+        if known is not None and known[0] == stamp:
+            return known[1]
+        return memo.put(ctx, (stamp, compute(ctx)))[1]
 
     return remembered
