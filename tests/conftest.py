@@ -9,7 +9,7 @@ import subprocess
 import textwrap
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 from click.testing import CliRunner, Result
@@ -28,15 +28,19 @@ def _render_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
     monkeypatch.setenv("GITOPS_LINT_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "render-cache"))
 
 
-def require_tool(name: str) -> str:
-    """The tool's path; fails (not skips) in CI when it is missing, as the project promises."""
-    path = shutil.which(name)
-    if path:
-        return path
-    message = f"{name} is required for this test and is not on PATH"
+def missing_requirement(message: str) -> NoReturn:
+    """A test's tool or package is missing: fail in CI (as the project promises), skip elsewhere."""
     if os.environ.get("CI") or os.environ.get("GITOPS_LINT_REQUIRE_TOOLS"):
         pytest.fail(message)
     pytest.skip(message)
+
+
+def require_tool(name: str) -> str:
+    """The tool's path; fails (not skips) in CI when it is missing."""
+    path = shutil.which(name)
+    if path:
+        return path
+    missing_requirement(f"{name} is required for this test and is not on PATH")
 
 
 def write_tree(root: Path, files: Mapping[str, str]) -> Path:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
-import pytest
-
 from gitops_lint.render.helm.engine import SdkEngine, sdk_engine
+from tests.conftest import missing_requirement
 
 CHARTS = Path(__file__).resolve().parents[2] / "data" / "helm"
 
@@ -17,10 +15,7 @@ def require_sdk() -> SdkEngine:
     engine = sdk_engine()
     if engine is not None:
         return engine
-    message = "helm-python-sdk (gitops-lint[helm], part of the test extra) is required for this test"
-    if os.environ.get("CI") or os.environ.get("GITOPS_LINT_REQUIRE_TOOLS"):
-        pytest.fail(message)
-    pytest.skip(message)
+    missing_requirement("helm-python-sdk (gitops-lint[helm], part of the test extra) is required for this test")
 
 
 def copy_charts(destination: Path, *names: str) -> Path:
