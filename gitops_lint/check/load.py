@@ -79,42 +79,42 @@ def prepare_context(
         max_file_size=config.max_file_size or DEFAULT_MAX_FILE_SIZE,
         listing=listing,
     )
-    ctx = Loading(root=root, config=config, files=files, schemas=schemas)
+    loading = Loading(root=root, config=config, files=files, schemas=schemas)
     if options.use_git and not files.from_git:
         from gitops_lint.repo.git import git_refusal
 
         # Only when git listed nothing: a plain directory costs one more git call, a hook run none.
         refused = git_refusal(root)
         if refused:
-            ctx.sink.warn(f"{refused}; walking the directory instead (untracked and git-ignored files included)")
+            loading.sink.warn(f"{refused}; walking the directory instead (untracked and git-ignored files included)")
     if focus_paths:
-        ctx.focus = frozenset(_relative(root, p) for p in focus_paths)
+        loading.focus = frozenset(_relative(root, p) for p in focus_paths)
     if options.staged or options.changed_since:
         from gitops_lint.repo.git import changed_since, staged_files
 
         changed = staged_files(root) if options.staged else changed_since(root, options.changed_since or "")
-        ctx.focus = (ctx.focus or frozenset()) | frozenset(changed)
+        loading.focus = (loading.focus or frozenset()) | frozenset(changed)
     for skipped in files.skipped:
         if skipped.kind == OTHER or skipped.kind == EXCLUDED:  # the rest are findings
-            ctx.note(f"skipped {skipped.path}: {skipped.reason}")
+            loading.note(f"skipped {skipped.path}: {skipped.reason}")
     if copy_of is not None:
         files.files = _with_stamps_of(copy_of, files.files)
     yaml_files = [f for f in files.files if is_yaml_path(f.path)]
     if options.use_cache:
-        ctx.parse_cache = ParseCache.for_repo(cache_dir, copy_of.root if copy_of else root, tagger=hot_tag)
-        ctx.parse_cache.writable = copy_of is None  # a copy's entries are not the repo's
-    if ctx.focus is None:
-        findings = load_all(ctx, yaml_files)
+        loading.parse_cache = ParseCache.for_repo(cache_dir, copy_of.root if copy_of else root, tagger=hot_tag)
+        loading.parse_cache.writable = copy_of is None  # a copy's entries are not the repo's
+    if loading.focus is None:
+        findings = load_all(loading, yaml_files)
     else:
-        findings = load_incrementally(ctx, yaml_files, render=options.render)
-    if ctx.parse_cache is not None and copy_of is None:  # a copy's entries are not the repo's
-        ctx.parse_cache.save(f.path for f in yaml_files)
+        findings = load_incrementally(loading, yaml_files, render=options.render)
+    if loading.parse_cache is not None and copy_of is None:  # a copy's entries are not the repo's
+        loading.parse_cache.save(f.path for f in yaml_files)
     from gitops_lint.rules.unchecked import unchecked_file_findings
 
     for entry in files.skipped:
         if entry.kind == TOO_LARGE:  # known to the render stage, whether in scope or not
-            ctx.unreadable[entry.path] = entry.reason
-    loaded = ctx.context()
+            loading.unreadable[entry.path] = entry.reason
+    loaded = loading.context()
     reported = {f.path for f in findings if f.rule == "yaml-syntax"}
     focus = loaded.focus
     if focus is None:
