@@ -129,3 +129,41 @@ def test_emitted_joins_in_stage_order_and_says_a_warning_once() -> None:
     render = Emitted(notes=("rendered",), warnings=("partial", "no helm"), secrets=("a",))
     joined = Emitted.joined([load, render, Emitted(secrets=("a", "b"))])
     assert joined == Emitted(("parsed", "rendered"), ("partial", "no helm"), ("a", "b"))
+
+
+APPSET = """
+apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata:
+  name: set
+  namespace: argocd
+spec:
+  generators:
+    - git:
+        repoURL: https://example.com/other.git
+        revision: HEAD
+        directories:
+          - path: "*"
+  template:
+    metadata:
+      name: "{{path.basename}}"
+    spec:
+      project: default
+      source:
+        repoURL: https://example.com/other.git
+        targetRevision: HEAD
+        path: "{{path}}"
+      destination:
+        server: https://kubernetes.default.svc
+        namespace: web
+"""
+
+
+def test_a_per_run_memo_filled_by_the_render_stage_serves_the_rules(tmp_path: Path) -> None:
+    # The render stage expands ApplicationSets (the roots they deploy render); the rules ask for
+    # the same expansion from their own context: one expansion, so its note is said once.
+    root = _repo(tmp_path)
+    (root / "appset.yaml").write_text(APPSET)
+    notes = run_check(_options(root)).notes
+    about = [note for note in notes if "ApplicationSet argocd/set" in note]
+    assert len(about) == 1, notes
