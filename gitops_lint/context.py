@@ -232,7 +232,7 @@ class CheckContext:
             if resource.path not in covered:
                 yield resource
 
-    def rendered_source_paths(self) -> set[str]:
+    def rendered_source_paths(self) -> AbstractSet[str]:
         # Asked once per resource by some rules: rebuilt only when rendering added resources
         # (the render stage's own context sees its lists grow).
         rendered = self.rendered
