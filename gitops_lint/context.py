@@ -74,6 +74,10 @@ class CheckContext:
     # HelmReleases (kind, namespace, name) whose remote chart the Helm stage pulled, or said
     # itself why not: flux-helmrelease-not-rendered leaves them alone.
     helm_remote_releases: set[tuple[str, str, str]] = field(default_factory=set)
+    # The Helm step's renders of a chart directory of this repo per deployer, (chart directory,
+    # deployer file, deployer name) → None when it rendered, else why not: what `gitops-lint
+    # diff` compares per Application, a render of no objects included.
+    helm_renders: dict[tuple[str, str, str], str | None] = field(default_factory=dict)
     _text_cache: dict[str, str | None] = field(default_factory=dict)
     _covered: tuple[int, set[str]] | None = None  # (len(rendered) it was built from, paths)
 

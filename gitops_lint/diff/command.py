@@ -29,6 +29,7 @@ from gitops_lint.diff.render_at import (
     RevisionRender,
     RootRender,
     files_to_render,
+    helm_deployer,
     render_revision,
 )
 from gitops_lint.diff.revisions import (
@@ -172,52 +173,66 @@ def _render_commit(
     return render, f"wrote {len(needed)} of its {len(entries)} files to render it"
 
 
-def _compared(base: RevisionRender, old_root: str, head: RevisionRender, new_root: str, render: RootRender) -> ComparedRoot:
-    old, old_error = _side(base, old_root, "base")
-    new, new_error = _side(head, new_root, "head")
+def _compared(base: RevisionRender, old_key: str, head: RevisionRender, new_key: str, render: RootRender) -> ComparedRoot:
+    old, old_error = _side(base, old_key, "base")
+    new, new_error = _side(head, new_key, "head")
     error = old_error or new_error
-    previous = old_root if old_root != new_root else None
+    at_base = base.roots.get(old_key)
+    previous = at_base.root if old_key != new_key and at_base is not None and at_base.root != render.root else None
     return ComparedRoot(render, () if error else tuple(compare_resources(old, new)), error, previous)
 
 
 def _compare(base: RevisionRender, head: RevisionRender, wanted: list[str], notes: list[str]) -> list[ComparedRoot]:
-    """Each affected root at base against head; an Application that deploys another root at the
-    head than at the base (its `source.path` changed) compares its base root with its head root:
+    """Each affected render at base against head (by render key: a kustomize root, or a chart
+    with one Application's values); an Application that deploys another root at the head than
+    at the base (its `source.path` changed) compares its base render with its head render:
     that is what Argo CD will do to the resources it manages."""
-    root_at_base = {(app.file, app.name): directory for directory, render in base.roots.items() for app in render.applications}
+    keys_at_base: dict[tuple[str, str], set[str]] = {}
+    for key, render in base.roots.items():
+        for app in render.applications:
+            keys_at_base.setdefault((app.file, app.name), set()).add(key)
     moved_away: set[str] = set()
     compared: list[ComparedRoot] = []
-    for directory, render in sorted(head.roots.items()):
-        if wanted and not _within(directory, wanted):
+    for key, render in sorted(head.roots.items()):
+        if wanted and not _within(render.root, wanted):
             continue
         stay = []
-        at_base = base.roots.get(directory)
+        at_base = base.roots.get(key)
         for app in render.applications:
-            if (app.file, app.name) not in root_at_base and at_base is not None and not at_base.error:
+            before = keys_at_base.get((app.file, app.name), set())
+            if not before and at_base is not None and not at_base.error:
                 # A new Application (an ApplicationSet element added, say): what it deploys is
                 # new to its destination, whatever the root held before.
-                new, new_error = _side(head, directory, "head")
+                new, new_error = _side(head, key, "head")
                 changes = () if new_error else tuple(compare_resources((), new))
                 compared.append(ComparedRoot(replace(render, applications=(app,)), changes, new_error, None))
                 continue
-            source = root_at_base.get((app.file, app.name), directory)
-            if source == directory:
+            # Deployed from elsewhere at the base: one other render only (an Application with
+            # several sources keeps each where it is).
+            if key in before or len(before) != 1:
                 stay.append(app)
                 continue
+            [source] = before
             moved_away.add(source)
-            compared.append(_compared(base, source, head, directory, replace(render, applications=(app,))))
+            compared.append(_compared(base, source, head, key, replace(render, applications=(app,))))
         if stay or not render.applications:
-            compared.append(_compared(base, directory, head, directory, replace(render, applications=tuple(stay))))
-    for directory, render in sorted(base.roots.items()):
-        if directory in head.roots or (wanted and not _within(directory, wanted)):
+            compared.append(_compared(base, key, head, key, replace(render, applications=tuple(stay))))
+    for key, render in sorted(base.roots.items()):
+        if key in head.roots or (wanted and not _within(render.root, wanted)):
             continue
-        if directory in head.targets:
-            if directory not in moved_away:
+        if key in head.targets:
+            if key not in moved_away:
                 # Affected only as the base sees it; the head has it but did not render it.
-                notes.append(f"not compared {directory or '.'}: only the base revision's files reach it")
+                notes.append(f"not compared {_label(key, render)}: only the base revision's files reach it")
             continue
-        compared.append(_compared(base, directory, head, directory, render))  # gone at the head
+        compared.append(_compared(base, key, head, key, render))  # gone at the head
     return compared
+
+
+def _label(key: str, render: RootRender) -> str:
+    """A render as notes name it: its root, and for a chart the deployer whose values it used."""
+    deployer = helm_deployer(key)
+    return (render.root or ".") + (f" ({deployer[1]}, {deployer[0]})" if deployer is not None else "")
 
 
 def _argocd_at(

@@ -1,8 +1,14 @@
-"""The kustomize roots a change affects, rendered at one revision, with the Applications deploying them.
+"""The renders a change affects at one revision, with what deploys them: kustomize roots, and
+Helm charts of this repo per Application (or HelmRelease) rendering them.
 
 This is the `check` pipeline's load and render stages run on a checkout (incremental: only
 the roots reading a changed file render), so the render cache is shared with `check`: a root
 whose input bytes did not change is never built twice, at either revision.
+
+A kustomize root renders the same for every Application deploying it, so its render is keyed
+by its directory. A chart renders once per Application with that Application's values: its
+render is keyed by `helm_key` (chart directory and deployer), and `RootRender.root` is the
+chart directory.
 """
 
 from __future__ import annotations
@@ -13,15 +19,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from gitops_lint.check.helm import chart_directories
 from gitops_lint.check.sources import hot_tag, load_incrementally
 from gitops_lint.config import Config
 from gitops_lint.context import CheckContext
+from gitops_lint.diff.helm_files import helm_files
 from gitops_lint.diff.revisions import TreeEntry
 from gitops_lint.environments import resolve_environment
 from gitops_lint.errors import UsageError
 from gitops_lint.estate.build import estate_for
 from gitops_lint.estate.model import Application, Estate, FluxKustomization
-from gitops_lint.model import Finding
+from gitops_lint.model import Finding, Resource
 from gitops_lint.render.cache import default_cache_dir
 from gitops_lint.render.graph import RenderGraph, build_graph, graph_for
 from gitops_lint.repo.files import DEFAULT_MAX_FILE_SIZE, collect_files, is_yaml_path
@@ -31,19 +39,53 @@ from gitops_lint.repo.yaml import load_yaml
 from gitops_lint.validate.schemas import SchemaRegistry
 
 
+# What deploys a render, as the reports name it.
+APPLICATION = "application"
+GENERATED_APPLICATION = "generated-application"
+FLUX_KUSTOMIZATION = "flux-kustomization"
+HELM_RELEASE = "helm-release"
+DEPLOYER_LABELS = {
+    APPLICATION: "Application",
+    GENERATED_APPLICATION: "ApplicationSet-generated Application",
+    FLUX_KUSTOMIZATION: "Flux Kustomization",
+    HELM_RELEASE: "HelmRelease",
+}
+
+
 @dataclass(frozen=True)
 class ApplicationRef:
-    """An Argo CD Application deploying a root: what a reviewer knows it by."""
+    """An Argo CD Application (or Flux Kustomization, HelmRelease) deploying a root: what a
+    reviewer knows it by."""
 
     name: str
     file: str
     environment: str | None
-    prune: bool  # syncPolicy.automated.prune: a resource gone from Git is deleted from the cluster
+    prune: bool  # a resource gone from Git is deleted from the cluster (automated prune, Flux GC, Helm)
+    kind: str = APPLICATION  # a key of DEPLOYER_LABELS
+
+    @property
+    def label(self) -> str:
+        return DEPLOYER_LABELS.get(self.kind, "Application")
+
+
+# Separates a Helm render key's parts: no repo path nor Kubernetes name holds a newline.
+_KEY_SEPARATOR = "\n"
+
+
+def helm_key(chart_dir: str, deployer: tuple[str, str]) -> str:
+    """The key of a chart's render with one deployer's values (file, name)."""
+    return _KEY_SEPARATOR.join((chart_dir, *deployer))
+
+
+def helm_deployer(key: str) -> tuple[str, str] | None:
+    """(file, name) of the deployer a render key names; None for a kustomize root's key."""
+    parts = key.split(_KEY_SEPARATOR)
+    return (parts[1], parts[2]) if len(parts) == 3 else None
 
 
 @dataclass(frozen=True)
 class RootRender:
-    root: str
+    root: str  # the kustomize root, or the chart directory of a Helm render
     resources: tuple[Mapping[str, Any], ...]
     error: str | None  # why it did not render (the resources are then empty)
     environment: str | None  # of the root itself (config selectors, then its directory)
@@ -52,8 +94,8 @@ class RootRender:
 
 @dataclass
 class RevisionRender:
-    roots: dict[str, RootRender] = field(default_factory=dict)
-    targets: frozenset[str] = frozenset()  # every render target of this revision
+    roots: dict[str, RootRender] = field(default_factory=dict)  # by render key (helm_key for a chart)
+    targets: frozenset[str] = frozenset()  # every render key of this revision
     kustomization_files: dict[str, str] = field(default_factory=dict)  # target → its file
     notes: list[str] = field(default_factory=list)
     # Roots rendered beside the affected ones for a comparison with another environment
@@ -79,16 +121,51 @@ def _deployer_ref(deployer: Application | FluxKustomization) -> ApplicationRef:
     spec = spec if isinstance(spec, dict) else {}
     if isinstance(deployer, FluxKustomization):
         prune = spec.get("prune") is True  # Flux's garbage collection deletes what left Git
+        kind = FLUX_KUSTOMIZATION
     else:
-        sync = spec.get("syncPolicy")
-        automated = sync.get("automated") if isinstance(sync, dict) else None
-        prune = isinstance(automated, dict) and automated.get("prune") is True
+        prune = _auto_prune(spec)
+        kind = GENERATED_APPLICATION if deployer.generated_by else APPLICATION
     return ApplicationRef(
         name=deployer.name or deployer.resource.path,
         file=deployer.resource.path,
         environment=deployer.environment,
         prune=prune,
+        kind=kind,
     )
+
+
+def _auto_prune(spec: Mapping[str, Any]) -> bool:
+    sync = spec.get("syncPolicy")
+    automated = sync.get("automated") if isinstance(sync, dict) else None
+    return isinstance(automated, dict) and automated.get("prune") is True
+
+
+def _helm_deployer_ref(ctx: CheckContext, estate: Estate, deployer: tuple[str, str],
+                       rendered: Iterable[Resource]) -> ApplicationRef:
+    """The Application or HelmRelease (file, name) whose values a chart rendered with."""
+    for application in estate.applications:
+        if (application.resource.path, application.name) == deployer:
+            return _deployer_ref(application)
+    file, name = deployer
+    environment = next((r.environment for r in rendered if r.environment), None)
+    for resource in ctx.checked_resources():
+        if resource.path == file and resource.name == name and resource.kind == "HelmRelease":
+            # helm-controller upgrades the release: an object gone from the chart is deleted.
+            return ApplicationRef(name, file, environment or resolve_environment(ctx.config, file, resource.doc),
+                                  prune=True, kind=HELM_RELEASE)
+        if resource.path == file and resource.name == name and resource.kind == "Application":
+            spec = resource.doc.get("spec")  # an Application rendered by kustomize (app of apps)
+            return ApplicationRef(name, file, environment, _auto_prune(spec if isinstance(spec, dict) else {}))
+    return ApplicationRef(name, file, environment, prune=False)
+
+
+def _helm_targets(estate: Estate) -> set[str]:
+    """Render keys of every chart of this repo an Application deploys here (whether rendered or not)."""
+    return {
+        helm_key(source.directory, (application.resource.path, application.name))
+        for application in estate.applications for source in application.sources
+        if source.deploys == "helm" and source.directory is not None
+    }
 
 
 def _deployers(estate: Estate, target: str) -> tuple[ApplicationRef, ...]:
@@ -167,7 +244,8 @@ def files_to_render(
     The render graph needs only the kustomization files and the file list: built from those
     (read from git, never written), it names the affected roots and every file they read.
     Those, the changed files and the Applications deploying the roots are all a render of
-    this revision needs on disk; the rest of the repo stays in git.
+    this revision needs on disk, with the charts and value files of the affected Helm renders
+    (`helm_files`); the rest of the repo stays in git.
     """
     paths = list(entries)
     kustomization_files = [path for path in paths if is_kustomization_file(path)]
@@ -196,6 +274,17 @@ def files_to_render(
         needed |= graph.inputs(target)
         # Every kustomization of the closure is read, and a directory reference needs its own.
         needed |= {graph.kustomizations[member].file for member in graph.closure(target) if member in graph.kustomizations}
+    if any(posixpath.basename(path) == "Chart.yaml" for path in paths):
+        # The Applications that may render a chart: the changed ones, and those deploying
+        # what the other revision rendered.
+        deploying = sorted(set(application_files) - set(contents))
+        documents = [(a.path, a.doc) for a in applications] + [
+            (path, document.data)
+            for path, content in zip(deploying, read(deploying), strict=True) if b"argoproj.io" in content
+            for document in load_yaml(content.decode("utf-8", "replace")).documents if isinstance(document.data, dict)
+        ]
+        charts_also = [key.split(_KEY_SEPARATOR)[0] for key in also if helm_deployer(key) is not None]
+        needed |= helm_files(paths, documents, changed, charts_also)
     return {path: entries[path] for path in sorted(needed) if path in entries}
 
 
@@ -210,12 +299,13 @@ def render_revision(
 ) -> RevisionRender:
     """Render every root of the checkout at `root` that reads a file of `changed`.
 
-    `also`: root directories to render as well when they exist here (the other revision's
-    affected roots, so a root both sides have is compared even if only one side reads a
-    changed path). `companions(affected, targets)`: more roots to render in the same run,
+    `also`: render keys to render as well when they exist here (the other revision's affected
+    roots and Helm renders, so a render both sides have is compared even if only one side reads
+    a changed path). `companions(affected, targets)`: more roots to render in the same run,
     returned apart in `companions`.
     """
     from gitops_lint.check import CheckOptions
+    from gitops_lint.check.helm import render_helm
     from gitops_lint.check.render import render_repo
     from gitops_lint.flux.stage import render_flux_stage
 
@@ -247,17 +337,21 @@ def render_revision(
     )
     try:
         findings = list(render_repo(ctx, options))
+        # Then the Helm step: every chart render of an Application (or HelmRelease) reading a
+        # changed file (its file, a value file, a file of the chart), and those the other
+        # revision rendered.
+        helm_findings, _ = render_helm(ctx, options, also={d for d in map(helm_deployer, also) if d is not None})
+        findings.extend(helm_findings)
         # Then the Flux step, as `check`'s render stage runs it: what kustomize-controller
         # applies (postBuild substitution, patches) replaces the plain render of its path.
-        # Not the Helm step: its renders are per Application on a chart directory, which the
-        # per-root comparison below cannot tell apart yet (docs/diff.md, "Not yet").
         findings.extend(render_flux_stage(ctx, options))
     except UsageError as problem:
         if "kustomize not found" in str(problem):
             raise UsageError("kustomize not found (no kustomize or kubectl on PATH): gitops-lint diff needs one to render") from problem
         raise
+    charts = set(chart_directories(ctx))
     result = RevisionRender(
-        targets=frozenset(graph.targets), notes=list(ctx.notes),
+        targets=frozenset({*graph.targets, *charts, *_helm_targets(estate)}), notes=list(ctx.notes),
         generated=tuple((app.resource.path, app.resource.doc) for app in estate.applications if app.generated_by),
     )
     by_root: dict[str, list[Mapping[str, Any]]] = {target: [] for target in (*affected, *extra)}
@@ -282,4 +376,30 @@ def render_revision(
             continue
         result.kustomization_files[target] = source_file
         result.roots[target] = render
+    _add_helm_renders(ctx, estate, charts - set(by_root), result)
     return result
+
+
+def _add_helm_renders(ctx: CheckContext, estate: Estate, charts: set[str], result: RevisionRender) -> None:
+    """The Helm step's renders of these chart directories, one per deployer; a chart no
+    deployer renders (with its defaults) under its directory, like a root nothing deploys."""
+    rendered: dict[str, list[Resource]] = {
+        helm_key(chart_dir, (file, name)): [] for chart_dir, file, name in ctx.helm_renders if chart_dir in charts
+    }
+    for resource in ctx.rendered:
+        if resource.rendered_from in charts:
+            key = resource.rendered_from if resource.deployer is None else helm_key(resource.rendered_from, resource.deployer)
+            rendered.setdefault(key, []).append(resource)
+    for key in sorted(rendered):
+        deployer = helm_deployer(key)
+        chart_dir = key if deployer is None else key.split(_KEY_SEPARATOR)[0]
+        chart_yaml = posixpath.join(chart_dir, "Chart.yaml")
+        error = ctx.helm_renders.get((chart_dir, *deployer)) if deployer is not None else None
+        result.kustomization_files[key] = chart_yaml
+        result.roots[key] = RootRender(
+            root=chart_dir,
+            resources=tuple(resource.doc for resource in rendered[key]),
+            error=error,
+            environment=resolve_environment(ctx.config, chart_yaml),
+            applications=() if deployer is None else (_helm_deployer_ref(ctx, estate, deployer, rendered[key]),),
+        )

@@ -193,8 +193,6 @@ spec:
 """
 
 
-@pytest.mark.xfail(strict=True, reason="Helm sources are not compared yet: render_at keys renders by kustomize "
-                   "root, and two Applications render one chart directory differently (docs/diff.md, Not yet)")
 def test_a_values_file_change_touches_only_its_environment(make_repo: Callable[..., Path]) -> None:
     require_tool("kubectl")
     require_sdk()
