@@ -38,7 +38,9 @@ from gitops_lint.repo.parse_cache import ParseCache
 from gitops_lint.repo.yaml import load_yaml
 from gitops_lint.validate.schemas import SchemaRegistry
 
-
+# What renders a root.
+KUSTOMIZE = "kustomize"
+HELM = "helm"
 # What deploys a render, as the reports name it.
 APPLICATION = "application"
 GENERATED_APPLICATION = "generated-application"
@@ -90,6 +92,7 @@ class RootRender:
     error: str | None  # why it did not render (the resources are then empty)
     environment: str | None  # of the root itself (config selectors, then its directory)
     applications: tuple[ApplicationRef, ...]
+    renderer: str = KUSTOMIZE  # KUSTOMIZE, or HELM for a chart directory
 
 
 @dataclass
@@ -390,6 +393,8 @@ def _add_helm_renders(ctx: CheckContext, estate: Estate, charts: set[str], resul
         if resource.rendered_from in charts:
             key = resource.rendered_from if resource.deployer is None else helm_key(resource.rendered_from, resource.deployer)
             rendered.setdefault(key, []).append(resource)
+    if rendered:
+        result.notes.append(f"rendered {len(rendered)} Helm chart renders (one per Application using the chart)")
     for key in sorted(rendered):
         deployer = helm_deployer(key)
         chart_dir = key if deployer is None else key.split(_KEY_SEPARATOR)[0]
@@ -402,4 +407,5 @@ def _add_helm_renders(ctx: CheckContext, estate: Estate, charts: set[str], resul
             error=error,
             environment=resolve_environment(ctx.config, chart_yaml),
             applications=() if deployer is None else (_helm_deployer_ref(ctx, estate, deployer, rendered[key]),),
+            renderer=HELM,
         )

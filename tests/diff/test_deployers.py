@@ -10,8 +10,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from tests.conftest import git_init, require_tool, run_cli, write_tree
 from tests.render.helm.engines import copy_charts, require_sdk
 
