@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gitops_lint.check.helm import chart_directories
 from gitops_lint.check.sources import hot_tag, load_incrementally
 from gitops_lint.config import Config
 from gitops_lint.context import CheckContext
@@ -308,7 +307,6 @@ def render_revision(
     returned apart in `companions`.
     """
     from gitops_lint.check import CheckOptions
-    from gitops_lint.check.helm import render_helm
     from gitops_lint.check.render import render_repo
     from gitops_lint.flux.stage import render_flux_stage
 
@@ -343,8 +341,14 @@ def render_revision(
         # Then the Helm step: every chart render of an Application (or HelmRelease) reading a
         # changed file (its file, a value file, a file of the chart), and those the other
         # revision rendered.
-        helm_findings, _ = render_helm(ctx, options, also={d for d in map(helm_deployer, also) if d is not None})
-        findings.extend(helm_findings)
+        # (A repo without a chart skips even the Helm step's import: the bench's case.)
+        charts: set[str] = set()
+        if any(f.path.endswith("Chart.yaml") for f in ctx.files.files):
+            from gitops_lint.check.helm import chart_directories, render_helm
+
+            charts = set(chart_directories(ctx))
+            helm_findings, _ = render_helm(ctx, options, also={d for d in map(helm_deployer, also) if d is not None})
+            findings.extend(helm_findings)
         # Then the Flux step, as `check`'s render stage runs it: what kustomize-controller
         # applies (postBuild substitution, patches) replaces the plain render of its path.
         findings.extend(render_flux_stage(ctx, options))
@@ -352,7 +356,6 @@ def render_revision(
         if "kustomize not found" in str(problem):
             raise UsageError("kustomize not found (no kustomize or kubectl on PATH): gitops-lint diff needs one to render") from problem
         raise
-    charts = set(chart_directories(ctx))
     result = RevisionRender(
         targets=frozenset({*graph.targets, *charts, *_helm_targets(estate)}), notes=list(ctx.notes),
         generated=tuple((app.resource.path, app.resource.doc) for app in estate.applications if app.generated_by),
