@@ -143,6 +143,11 @@ def _matches(environment: str, wanted: Iterable[str]) -> bool:
     return False
 
 
+# Bytes every file holding a deployer has: Argo CD Applications and ApplicationSets, Flux
+# Kustomizations and HelmReleases.
+_DEPLOYER_MARKERS = (b"argoproj.io", b"kustomize.toolkit.fluxcd.io", b"helm.toolkit.fluxcd.io")
+
+
 def _render_commit(
     revisions: Revisions,
     commit: str,
@@ -154,8 +159,9 @@ def _render_commit(
 ) -> tuple[RevisionRender, str]:
     """Render a commit from a temporary directory holding only the files its affected roots read.
 
-    `deploying`: the Application files to include; None when nothing says which, and then every
-    YAML file mentioning Argo CD is (read from git in memory, so only those are written).
+    `deploying`: the deployer files to include; None when nothing says which, and then every
+    YAML file mentioning Argo CD or a Flux deployer is (read from git in memory, so only those
+    are written).
     """
     entries = tree(revisions, commit)
 
@@ -164,7 +170,8 @@ def _render_commit(
 
     if deploying is None:
         yaml_paths = [path for path in entries if is_yaml_path(path)]
-        deploying = [path for path, content in zip(yaml_paths, read(yaml_paths), strict=True) if b"argoproj.io" in content]
+        deploying = [path for path, content in zip(yaml_paths, read(yaml_paths), strict=True)
+                     if any(marker in content for marker in _DEPLOYER_MARKERS)]
     also = list(also)
     needed = files_to_render(entries, read, changed, also, deploying)
     with temporary_directory() as place:

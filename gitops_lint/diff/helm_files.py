@@ -2,8 +2,8 @@
 
 A revision that is not the work tree is rendered from a temporary directory holding only what
 its affected renders read. For a chart of this repo that is every file of the chart (a
-template may read any of them through `.Files`) and the value files the Application names.
-Which Applications are affected is read from their documents: the Application's own file
+template may read any of them through `.Files`) and the value files the Application (or Flux
+HelmRelease) names. Which are affected is read from their documents: the deployer's own file
 changed, a file of its chart changed, one of its value files changed, or the other revision
 rendered it. An ApplicationSet's template is read the same way, its `{{parameters}}` taken as
 wildcards: a template naming `values-{{env}}.yaml` reads every file that can match.
@@ -40,9 +40,16 @@ def _pattern(path: str) -> str:
 
 
 def chart_sources(doc: Mapping[str, Any]) -> Iterator[ChartSource]:
-    """The sources of an Application or ApplicationSet document that may be charts of this repo
-    (a `path`, not a remote `chart:`), and the value files each names."""
+    """The sources of an Application, ApplicationSet or HelmRelease document that may be charts
+    of this repo (a `path`, not a remote `chart:`), and the value files each names."""
     spec = _mapping(doc.get("spec"))
+    if doc.get("kind") == "HelmRelease":
+        release = _mapping(_mapping(spec.get("chart")).get("spec"))
+        if isinstance(release.get("chart"), str) and _mapping(release.get("sourceRef")).get("kind") == "GitRepository":
+            written = release.get("valuesFiles")
+            yield ChartSource(_pattern(release["chart"]), tuple(
+                _pattern(value) for value in (written if isinstance(written, list) else []) if isinstance(value, str)))
+        return
     if doc.get("kind") == "ApplicationSet":
         spec = _mapping(_mapping(spec.get("template")).get("spec"))
     sources = [s for s in spec.get("sources", []) if isinstance(s, dict)] if isinstance(spec.get("sources"), list) \
@@ -85,8 +92,8 @@ def helm_files(
 ) -> set[str]:
     """The files of a revision (`paths`) its affected Helm renders read.
 
-    `documents`: (file, document) of the Argo CD Applications and ApplicationSets that may
-    render; `charts_also`: chart directories the other revision rendered (their Applications
+    `documents`: (file, document) of the Argo CD Applications, ApplicationSets and Flux
+    HelmReleases that may render; `charts_also`: chart directories the other revision rendered (their Applications
     are among `documents`)."""
     paths = set(paths)
     charts = {posixpath.dirname(path) for path in paths if posixpath.basename(path) == "Chart.yaml"}

@@ -263,7 +263,7 @@ def files_to_render(
     applications = [
         _Document(path, index, document.data)
         for path, content in contents.items()
-        if b"argoproj.io" in content
+        if b"argoproj.io" in content or b"helm.toolkit.fluxcd.io" in content
         for index, document in enumerate(load_yaml(content.decode("utf-8", "replace")).documents)
         if isinstance(document.data, dict)
     ]
@@ -282,7 +282,8 @@ def files_to_render(
         deploying = sorted(set(application_files) - set(contents))
         documents = [(a.path, a.doc) for a in applications] + [
             (path, document.data)
-            for path, content in zip(deploying, read(deploying), strict=True) if b"argoproj.io" in content
+            for path, content in zip(deploying, read(deploying), strict=True)
+            if b"argoproj.io" in content or b"helm.toolkit.fluxcd.io" in content
             for document in load_yaml(content.decode("utf-8", "replace")).documents if isinstance(document.data, dict)
         ]
         charts_also = [key.split(_KEY_SEPARATOR)[0] for key in also if helm_deployer(key) is not None]

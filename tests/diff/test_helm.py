@@ -205,3 +205,29 @@ def test_a_chart_that_fails_to_render_is_listed_as_not_compared(make_repo: Calla
     assert [name for name, _ in errors] == ["shop-production", "shop-staging"]
     assert all(error is not None and error.startswith("head: ") and "replicas is required" in error
                for _, error in errors)
+
+
+HELM_RELEASE = """apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {name: shop, namespace: flux-system}
+spec:
+  interval: 10m
+  targetNamespace: shop-production
+  chart:
+    spec:
+      chart: ./charts/shop
+      sourceRef: {kind: GitRepository, name: flux-system}
+      valuesFiles: [charts/shop/values.yaml, charts/shop/values-production.yaml]
+"""
+
+
+def test_a_flux_helm_release_is_compared_with_its_value_files(make_repo: Callable[..., Path]) -> None:
+    repo = _repo(make_repo, {**CHART, "clusters/production/shop.yaml": HELM_RELEASE})
+    write_tree(repo, {"charts/shop/values-production.yaml": "replicas: 4\n"})
+    expected = [("production", "shop", "helm-release", "Deployment", "/spec/replicas", 3, 4)]
+    assert _fields(_report(repo)) == expected
+    text = run_cli("diff", "--no-color", cwd=repo).output
+    assert "HelmRelease shop (clusters/production/shop.yaml) -> charts/shop [auto-prune]" in text
+    # Between two commits: the HelmRelease, its chart and value files are written from git.
+    _commit(repo, "four replicas")
+    assert _fields(_report(repo, "--base", "HEAD~1", "--head", "HEAD")) == expected
