@@ -17,19 +17,23 @@ from gitops_lint.diff.findings import (
     EarlierEnvironment,
     argocd_documents,
     companion_roots,
+    counterpart_deployers,
     counterpart_roots,
     directory_swap,
     predecessor,
     promotion_findings,
     sync_policy_findings,
 )
-from gitops_lint.diff.group import ComparedRoot, EnvironmentDiff, group
+from gitops_lint.diff.group import AppDiff, ComparedRoot, EnvironmentDiff, group
 from gitops_lint.diff.render_at import (
+    HELM,
     RenderRequest,
     RevisionRender,
     RootRender,
     files_to_render,
+    helm_chart_dir,
     helm_deployer,
+    helm_key,
     render_revision,
 )
 from gitops_lint.diff.revisions import (
@@ -266,17 +270,35 @@ def _argocd_at(
     return found
 
 
-def _earlier_roots(config: Config, environments: Iterable[EnvironmentDiff], targets: Iterable[str]) -> dict[str, list[str]]:
-    """root with a changed resource → its counterpart roots in the environment promoted to it."""
+def _render_key(app: AppDiff) -> str:
+    """The render an AppDiff shows: its root, or for a chart the Application's render of it."""
+    return helm_key(app.root, (app.file, app.name)) if app.renderer == HELM and app.file is not None else app.root
+
+
+def _earlier_renders(
+    config: Config, environments: Iterable[EnvironmentDiff], targets: Iterable[str], head: RevisionRender,
+) -> dict[str, list[tuple[str, tuple[str, str]]]]:
+    """render with a changed resource → its counterparts in the environment promoted to it, each
+    with the names the two differ by (directory names for kustomize roots, Application names
+    for charts, whose objects carry the release name)."""
     targets = list(targets)
-    wanted: dict[str, list[str]] = {}
+    wanted: dict[str, list[tuple[str, tuple[str, str]]]] = {}
     for env in environments:
         earlier = predecessor(env.name, config.diff_promotion) if env.name else None
         if earlier is None:
             continue
         for app in env.apps:
-            if any(change.fields for change in app.changes) and app.root not in wanted:
-                wanted[app.root] = counterpart_roots(config, app.root, earlier, targets)
+            key = _render_key(app)
+            if not any(change.fields for change in app.changes) or key in wanted:
+                continue
+            if key == app.root:
+                wanted[key] = [(other, directory_swap(app.root, other))
+                               for other in counterpart_roots(config, app.root, earlier, targets)]
+                continue
+            same_chart = {other: (ref.name, ref.environment) for other, ref in head.helm_deployers.items()
+                          if helm_chart_dir(other) == app.root}
+            wanted[key] = [(other, (app.name, same_chart[other][0]))
+                           for other in counterpart_deployers(app.name, earlier, same_chart)]
     return wanted
 
 
@@ -286,25 +308,27 @@ def _promotion(
 ) -> list[DiffFinding]:
     """promotion-order findings: each changed field against the earlier environment's render.
 
-    A counterpart root the change does not reach is the same at the base, since nothing it reads
-    changed: the head's render has it among its companions, else (a named head, or a root whose
-    environment only its Application tells) it renders now, from the render cache mostly.
+    A counterpart the change does not reach is the same at the base, since nothing it reads
+    changed: the head's render has it among its companions, else (a named head, a root whose
+    environment only its Application tells, another Application's render of a chart) it
+    renders now, from the render cache mostly.
     """
     targets: Iterable[str] = head.targets
     if revisions.head is not None:
         # The head was rendered from the files its affected roots read: every kustomization
         # of the commit is a candidate.
         targets = {posixpath.dirname(path) for path in tree(revisions, revisions.head) if is_kustomization_file(path)}
-    wanted = _earlier_roots(config, environments, targets)
+    wanted = _earlier_renders(config, environments, targets, head)
     extra: dict[str, RootRender] = dict(head.companions)
-    missing = sorted({r for roots in wanted.values() for r in roots if r not in head.roots and r not in extra})
+    missing = sorted({r for renders in wanted.values() for r, _ in renders if r not in head.roots and r not in extra})
     if missing:
         if revisions.head is None:
             more = render_revision(root, config, [], request, also=missing)
         else:
-            more, _ = _render_commit(revisions, revisions.head, config, [], request, also=missing, deploying=set())
+            deploying = {deployer[0] for deployer in map(helm_deployer, missing) if deployer is not None}
+            more, _ = _render_commit(revisions, revisions.head, config, [], request, also=missing, deploying=deploying)
         extra.update(more.roots)
-        notes.append(f"promotion order: rendered {len(extra)} earlier-environment roots the change does not reach")
+        notes.append(f"promotion order: rendered {len(extra)} earlier-environment renders the change does not reach")
     findings: list[DiffFinding] = []
     for env in environments:
         earlier_env = predecessor(env.name, config.diff_promotion) if env.name else None
@@ -312,7 +336,7 @@ def _promotion(
             continue
         for app in env.apps:
             earlier = []
-            for other in wanted.get(app.root, ()):
+            for other, rename in wanted.get(_render_key(app), ()):
                 at_head = head.roots.get(other) or extra.get(other)
                 if at_head is None or at_head.error:
                     continue
@@ -321,8 +345,8 @@ def _promotion(
                 at_base = base.roots.get(other) if other in head.roots else at_head
                 if at_base is None or at_base.error:
                     continue
-                earlier.append(EarlierEnvironment(earlier_env, other, at_base.resources, at_head.resources,
-                                                  directory_swap(app.root, other)))
+                label = other if helm_deployer(other) is None else f"{at_head.root} ({rename[1]})"
+                earlier.append(EarlierEnvironment(earlier_env, label, at_base.resources, at_head.resources, rename))
             for change in app.changes:
                 findings += promotion_findings(env.name, app.name, change, earlier)
     return findings

@@ -78,6 +78,11 @@ def helm_key(chart_dir: str, deployer: tuple[str, str]) -> str:
     return _KEY_SEPARATOR.join((chart_dir, *deployer))
 
 
+def helm_chart_dir(key: str) -> str:
+    """The chart directory of a Helm render key (a kustomize root's key is its directory)."""
+    return key.split(_KEY_SEPARATOR)[0]
+
+
 def helm_deployer(key: str) -> tuple[str, str] | None:
     """(file, name) of the deployer a render key names; None for a kustomize root's key."""
     parts = key.split(_KEY_SEPARATOR)
@@ -105,6 +110,9 @@ class RevisionRender:
     companions: dict[str, RootRender] = field(default_factory=dict)
     # Applications an ApplicationSet generates here, as documents (file: the ApplicationSet's).
     generated: tuple[tuple[str, Mapping[str, Any]], ...] = ()
+    # Every Helm render key of this revision's Applications, rendered or not, with its Application:
+    # where promotion order finds another environment's render of a chart.
+    helm_deployers: dict[str, ApplicationRef] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -161,10 +169,11 @@ def _helm_deployer_ref(ctx: CheckContext, estate: Estate, deployer: tuple[str, s
     return ApplicationRef(name, file, environment, prune=False)
 
 
-def _helm_targets(estate: Estate) -> set[str]:
-    """Render keys of every chart of this repo an Application deploys here (whether rendered or not)."""
+def _helm_targets(estate: Estate) -> dict[str, ApplicationRef]:
+    """Render keys of every chart of this repo an Application deploys here (whether rendered or
+    not), with the Application."""
     return {
-        helm_key(source.directory, (application.resource.path, application.name))
+        helm_key(source.directory, (application.resource.path, application.name)): _deployer_ref(application)
         for application in estate.applications for source in application.sources
         if source.deploys == "helm" and source.directory is not None
     }
@@ -286,7 +295,7 @@ def files_to_render(
             if b"argoproj.io" in content or b"helm.toolkit.fluxcd.io" in content
             for document in load_yaml(content.decode("utf-8", "replace")).documents if isinstance(document.data, dict)
         ]
-        charts_also = [key.split(_KEY_SEPARATOR)[0] for key in also if helm_deployer(key) is not None]
+        charts_also = [helm_chart_dir(key) for key in also if helm_deployer(key) is not None]
         needed |= helm_files(paths, documents, changed, charts_also)
     return {path: entries[path] for path in sorted(needed) if path in entries}
 
@@ -357,8 +366,9 @@ def render_revision(
         if "kustomize not found" in str(problem):
             raise UsageError("kustomize not found (no kustomize or kubectl on PATH): gitops-lint diff needs one to render") from problem
         raise
+    helm_deployers = _helm_targets(estate) if charts else {}
     result = RevisionRender(
-        targets=frozenset({*graph.targets, *charts, *_helm_targets(estate)}), notes=list(ctx.notes),
+        targets=frozenset({*graph.targets, *charts, *helm_deployers}), notes=list(ctx.notes), helm_deployers=helm_deployers,
         generated=tuple((app.resource.path, app.resource.doc) for app in estate.applications if app.generated_by),
     )
     by_root: dict[str, list[Mapping[str, Any]]] = {target: [] for target in (*affected, *extra)}
@@ -398,10 +408,10 @@ def _add_helm_renders(ctx: CheckContext, estate: Estate, charts: set[str], resul
             key = resource.rendered_from if resource.deployer is None else helm_key(resource.rendered_from, resource.deployer)
             rendered.setdefault(key, []).append(resource)
     if rendered:
-        result.notes.append(f"rendered {len(rendered)} Helm chart renders (one per Application using the chart)")
+        result.notes.append(f"rendered {len(rendered)} Helm chart render{'s' if len(rendered) != 1 else ''} (one per Application using the chart)")
     for key in sorted(rendered):
         deployer = helm_deployer(key)
-        chart_dir = key if deployer is None else key.split(_KEY_SEPARATOR)[0]
+        chart_dir = helm_chart_dir(key)
         chart_yaml = posixpath.join(chart_dir, "Chart.yaml")
         error = ctx.helm_renders.get((chart_dir, *deployer)) if deployer is not None else None
         result.kustomization_files[key] = chart_yaml

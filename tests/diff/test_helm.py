@@ -231,3 +231,32 @@ def test_a_flux_helm_release_is_compared_with_its_value_files(make_repo: Callabl
     # Between two commits: the HelmRelease, its chart and value files are written from git.
     _commit(repo, "four replicas")
     assert _fields(_report(repo, "--base", "HEAD~1", "--head", "HEAD")) == expected
+
+
+def test_a_production_value_set_before_staging_is_a_promotion_order_finding(make_repo: Callable[..., Path]) -> None:
+    # The two environments are one chart and two Applications, told apart by their value files.
+    repo = _repo(make_repo, {**CHART, **APPLICATIONS})
+    write_tree(repo, {"charts/shop/values-production.yaml": "replicas: 3\ntag: '1.1'\n"})
+    findings = _report(repo)["findings"]
+    assert [(f["rule"], f["environment"], f["application"], f["resource"]) for f in findings] == [
+        ("promotion-order", "production", "shop-production", "Deployment.apps shop-production")]
+    assert findings[0]["message"].endswith(
+        "becomes shop:1.1 before staging (charts/shop (shop-staging) keeps shop:1.0, as production had)")
+    # Promoted together, or staging first: nothing to say. Replicas always differed: per environment.
+    write_tree(repo, {"charts/shop/values-staging.yaml": "replicas: 1\ntag: '1.1'\n"})
+    assert _report(repo)["findings"] == []
+    write_tree(repo, {"charts/shop/values-staging.yaml": "replicas: 1\n",
+                      "charts/shop/values-production.yaml": "replicas: 5\n"})
+    assert _report(repo)["findings"] == []
+
+
+def test_promotion_order_renders_the_earlier_environment_a_change_does_not_reach(make_repo: Callable[..., Path]) -> None:
+    # Value files outside the chart: the production change reaches no staging render, which is
+    # rendered from git beside it (named revisions: nothing of the work tree is read).
+    outside = {f"argocd/shop-{env}.yaml": _application(env, "../../envs/{env}.yaml") for env in ("production", "staging")}
+    repo = _repo(make_repo, {**CHART, **outside, "envs/production.yaml": "replicas: 3\n", "envs/staging.yaml": "replicas: 1\n"})
+    write_tree(repo, {"envs/production.yaml": "replicas: 3\ntag: '1.1'\n"})
+    _commit(repo, "production on 1.1")
+    report = _report(repo, "--base", "HEAD~1", "--head", "HEAD")
+    assert [(f["rule"], f["application"]) for f in report["findings"]] == [("promotion-order", "shop-production")]
+    assert [app["name"] for env in report["environments"] for app in env["applications"]] == ["shop-production"]
