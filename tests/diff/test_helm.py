@@ -260,3 +260,19 @@ def test_promotion_order_renders_the_earlier_environment_a_change_does_not_reach
     report = _report(repo, "--base", "HEAD~1", "--head", "HEAD")
     assert [(f["rule"], f["application"]) for f in report["findings"]] == [("promotion-order", "shop-production")]
     assert [app["name"] for env in report["environments"] for app in env["applications"]] == ["shop-production"]
+
+
+def test_a_value_file_outside_the_chart_reaches_its_application_after_a_check_cached_the_repo(
+    make_repo: Callable[..., Path],
+) -> None:
+    # A whole-repo check leaves the parse cache's index, from which an incremental run loads
+    # only the Application files it needs: one naming the changed value file is one of them.
+    outside = {f"argocd/shop-{env}.yaml": _application(env, "../../envs/{env}.yaml") for env in ("production", "staging")}
+    repo = _repo(make_repo, {**CHART, **outside, "envs/production.yaml": "replicas: 3\n", "envs/staging.yaml": "replicas: 1\n"})
+    for path in repo.rglob("*.yaml"):  # older than the cache's racy window, so it trusts their entries
+        os.utime(path, (path.stat().st_atime - 60, path.stat().st_mtime - 60))
+    run_cli("check", ".", cwd=repo)
+    write_tree(repo, {"envs/production.yaml": "replicas: 4\n"})
+    expected = [("production", "shop-production", "application", "Deployment", "/spec/replicas", 3, 4)]
+    assert _fields(_report(repo)) == expected
+    assert _fields(_report(repo)) == expected  # and with the diff's own cache
