@@ -28,6 +28,7 @@ from gitops_lint.environments import resolve_environment
 from gitops_lint.errors import UsageError
 from gitops_lint.estate.build import estate_for
 from gitops_lint.estate.model import Application, Estate, FluxKustomization
+from gitops_lint.estate.sources import repo_directory
 from gitops_lint.model import Finding, Resource
 from gitops_lint.render.cache import default_cache_dir
 from gitops_lint.render.graph import RenderGraph, build_graph, graph_for
@@ -397,14 +398,43 @@ def render_revision(
     return result
 
 
+def _unread_releases(ctx: CheckContext, charts: set[str]) -> dict[tuple[str, str, str], str]:
+    """HelmReleases of a chart here with `valuesFrom` that a change reaches and the Helm step
+    did not render: the incremental load reads no ConfigMap or Secret it is not asked about,
+    so their values are unknown here. Said, rather than left out of the comparison unseen."""
+    focus = ctx.focus or set()
+    found = {}
+    for resource in ctx.resources:
+        spec = resource.doc.get("spec")
+        if not (resource.kind == "HelmRelease" and resource.api_version.startswith("helm.toolkit.fluxcd.io/")
+                and isinstance(spec, dict) and spec.get("valuesFrom")):
+            continue
+        chart_ref = spec.get("chart")
+        chart_spec = chart_ref.get("spec") if isinstance(chart_ref, dict) else None
+        if not isinstance(chart_spec, dict):
+            continue
+        chart = repo_directory(str(chart_spec.get("chart") or ""))
+        if chart is None or chart not in charts:
+            continue
+        value_files = chart_spec.get("valuesFiles")
+        reads = {resource.path, *(str(path) for path in (value_files if isinstance(value_files, list) else []))}
+        if focus & reads or any(path.startswith(chart + "/") for path in focus):
+            found[(chart, resource.path, resource.name or "?")] = (
+                "HelmRelease valuesFrom (ConfigMaps, Secrets) is not read by gitops-lint diff")
+    return found
+
+
 def _add_helm_renders(ctx: CheckContext, estate: Estate, charts: set[str], result: RevisionRender) -> None:
     """The Helm step's renders of these chart directories, one per deployer; a chart no
     deployer renders (with its defaults) under its directory, like a root nothing deploys."""
+    outcomes = {**_unread_releases(ctx, charts), **ctx.helm_renders}
     rendered: dict[str, list[Resource]] = {
-        helm_key(chart_dir, (file, name)): [] for chart_dir, file, name in ctx.helm_renders if chart_dir in charts
+        helm_key(chart_dir, (file, name)): [] for chart_dir, file, name in outcomes if chart_dir in charts
     }
+    # A chart some deployer renders (or failed to) is not also compared with its defaults.
+    deployed = {chart_dir for chart_dir, _file, _name in outcomes}
     for resource in ctx.rendered:
-        if resource.rendered_from in charts:
+        if resource.rendered_from in charts and (resource.deployer is not None or resource.rendered_from not in deployed):
             key = resource.rendered_from if resource.deployer is None else helm_key(resource.rendered_from, resource.deployer)
             rendered.setdefault(key, []).append(resource)
     if rendered:
@@ -413,7 +443,7 @@ def _add_helm_renders(ctx: CheckContext, estate: Estate, charts: set[str], resul
         deployer = helm_deployer(key)
         chart_dir = helm_chart_dir(key)
         chart_yaml = posixpath.join(chart_dir, "Chart.yaml")
-        error = ctx.helm_renders.get((chart_dir, *deployer)) if deployer is not None else None
+        error = outcomes.get((chart_dir, *deployer)) if deployer is not None else None
         result.kustomization_files[key] = chart_yaml
         result.roots[key] = RootRender(
             root=chart_dir,

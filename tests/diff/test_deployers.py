@@ -144,6 +144,22 @@ def test_flux_kustomizations_group_the_diff(make_repo: Callable[..., Path]) -> N
     ]
 
 
+def test_flux_kustomizations_group_a_diff_between_named_commits(make_repo: Callable[..., Path]) -> None:
+    # A named head is written from git: its Flux Kustomization files with it, so the root is
+    # listed under its deployer, not its directory.
+    require_tool("kubectl")
+    repo = make_repo({**OVERLAYS, "clusters/production/web.yaml": FLUX % {"env": "production", "prune": "true"}}, git=True)
+    _edit_base(repo)
+    subprocess.run(["git", "-C", str(repo), "commit", "-qam", "bump"], check=True, env={**os.environ, **GIT_ENV})
+    result = run_cli("diff", "--format", "json", "--base", "HEAD~1", "--head", "HEAD", cwd=repo)
+    assert result.exit_code == 0, result.output
+    apps = [(env["name"], app["name"], app["kind"]) for env in json.loads(result.stdout)["environments"]
+            for app in env["applications"]]
+    assert apps == [("production", "web-production", "flux-kustomization"), ("staging", "apps/web/overlays/staging", None)]
+    text = run_cli("diff", "--no-color", "--base", "HEAD~1", "--head", "HEAD", cwd=repo).output
+    assert "Flux Kustomization web-production (clusters/production/web.yaml) -> apps/web/overlays/production" in text
+
+
 def _fields(root: Path, *args: str) -> list[tuple[str, str, str, str, Any, Any]]:
     """(environment, application, kind, field path, before, after) of every changed field."""
     result = run_cli("diff", "--format", "json", *args, cwd=root)

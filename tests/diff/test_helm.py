@@ -276,3 +276,18 @@ def test_a_value_file_outside_the_chart_reaches_its_application_after_a_check_ca
     expected = [("production", "shop-production", "application", "Deployment", "/spec/replicas", 3, 4)]
     assert _fields(_report(repo)) == expected
     assert _fields(_report(repo)) == expected  # and with the diff's own cache
+
+
+def test_a_helm_release_with_values_from_is_listed_as_not_compared(make_repo: Callable[..., Path]) -> None:
+    # Its ConfigMap's values are unknown to the diff: said, not compared as if it had none.
+    values_from = HELM_RELEASE + "  valuesFrom:\n  - kind: ConfigMap\n    name: shop-values\n"
+    config_map = ("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: shop-values, namespace: flux-system}\n"
+                  "data:\n  values.yaml: |\n    tag: '2.0'\n")
+    repo = _repo(make_repo, {**CHART, "clusters/production/shop.yaml": values_from,
+                             "clusters/production/values.yaml": config_map})
+    write_tree(repo, {"charts/shop/values-production.yaml": "replicas: 4\n"})
+    report = _report(repo)
+    [(name, kind, error)] = [(app["name"], app["kind"], app["error"])
+                             for env in report["environments"] for app in env["applications"]]
+    assert (name, kind) == ("shop", "helm-release")
+    assert error is not None and "valuesFrom" in error
