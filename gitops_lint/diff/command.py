@@ -231,6 +231,8 @@ def _compare(base: RevisionRender, head: RevisionRender, wanted: list[str], note
     for key, render in sorted(base.roots.items()):
         if key in head.roots or (wanted and not _within(render.root, wanted)):
             continue
+        if key in moved_away and helm_deployer(key) is not None:
+            continue  # one Application's render of a chart: compared above, where it moved to
         if key in head.targets:
             if key not in moved_away:
                 # Affected only as the base sees it; the head has it but did not render it.

@@ -351,8 +351,7 @@ def render_revision(
         findings = list(render_repo(ctx, options))
         # Then the Helm step: every chart render of an Application (or HelmRelease) reading a
         # changed file (its file, a value file, a file of the chart), and those the other
-        # revision rendered.
-        # (A repo without a chart skips even the Helm step's import: the bench's case.)
+        # revision rendered. A repo without a chart skips even its import (the bench's case).
         charts: set[str] = set()
         if any(f.path.endswith("Chart.yaml") for f in ctx.files.files):
             from gitops_lint.check.helm import chart_directories, render_helm

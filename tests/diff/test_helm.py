@@ -291,3 +291,16 @@ def test_a_helm_release_with_values_from_is_listed_as_not_compared(make_repo: Ca
                              for env in report["environments"] for app in env["applications"]]
     assert (name, kind) == ("shop", "helm-release")
     assert error is not None and "valuesFrom" in error
+
+
+def test_an_application_moved_to_another_chart_is_compared_from_the_chart_it_left(make_repo: Callable[..., Path]) -> None:
+    repo = _repo(make_repo, {**CHART, **APPLICATIONS})
+    moved = {path.replace("charts/shop/", "charts/shop-v2/"): text for path, text in CHART.items()}
+    moved["charts/shop-v2/values.yaml"] = "replicas: 1\ntag: '2.0'\ntoken: from-defaults\n"
+    write_tree(repo, {**moved, "argocd/shop-staging.yaml": _application("staging").replace("path: charts/shop", "path: charts/shop-v2")})
+    report = _report(repo)
+    [app] = [app for env in report["environments"] for app in env["applications"]]
+    # What Argo CD does to the release it manages: the same Deployment, a new image.
+    assert (app["name"], app["root"], app["previous_root"]) == ("shop-staging", "charts/shop-v2", "charts/shop")
+    assert [(r["kind"], r["change"], [f["after"] for f in r["fields"]]) for r in app["resources"]] == [
+        ("Deployment", "changed", ["shop:2.0"])]
