@@ -126,6 +126,10 @@ class Rendering:
     tool_info: Mapping[str, str] = field(default_factory=_nothing)  # tool → version, for the reports
     # Template files an incremental run had not loaded, parsed to place rendered objects.
     templates: Mapping[str, SourceFile] = field(default_factory=_nothing)
+    # The Helm step's renders of a chart directory of this repo per deployer, (chart directory,
+    # deployer file, deployer name) → None when it rendered, else why not: what `gitops-lint
+    # diff` compares per Application, a render of no objects included.
+    helm_renders: Mapping[tuple[str, str, str], str | None] = field(default_factory=_nothing)
 
 
 NOT_RENDERED = Rendering()
@@ -198,6 +202,10 @@ class CheckContext:
     @property
     def tool_info(self) -> Mapping[str, str]:
         return self.rendering.tool_info
+
+    @property
+    def helm_renders(self) -> Mapping[tuple[str, str, str], str | None]:
+        return self.rendering.helm_renders
 
     @property
     def unchecked(self) -> Mapping[str, str]:

@@ -8,6 +8,7 @@ from pathlib import Path
 from gitops_lint.check import CheckOptions, prepare_context
 from gitops_lint.estate.build import build_estate, estate_for
 from gitops_lint.estate.model import Application, FluxKustomization
+from gitops_lint.estate.sources import application_value_files
 from tests.conftest import write_tree
 
 APP = """\
@@ -144,3 +145,21 @@ def test_estate_knows_flux_kustomizations_and_who_deploys_a_directory(tmp_path: 
         "infra"
     ]
     assert "charts/local" in estate.deployed_directories()
+
+
+def test_the_value_files_an_application_names_are_repo_paths() -> None:
+    doc = {
+        "apiVersion": "argoproj.io/v1alpha1", "kind": "Application", "metadata": {"name": "shop"},
+        "spec": {"sources": [
+            {"repoURL": "https://example.com/config.git", "path": "charts/shop",
+             "helm": {"valueFiles": ["values-production.yaml", "../../envs/production.yaml",
+                                     "$values/teams/shop.yaml", "https://example.com/values.yaml",
+                                     "../../../outside.yaml"]}},
+            {"repoURL": "https://example.com/config.git", "ref": "values", "path": "config"},
+            {"repoURL": "https://charts.example.com", "chart": "redis", "helm": {"valueFiles": ["$values/redis.yaml", "own.yaml"]}},
+        ]},
+    }
+    # Relative to the chart's path, or to the ref source's; never a URL, nor a path leaving the repo,
+    # nor a remote chart's own (it has no path here).
+    assert application_value_files(doc) == [
+        "charts/shop/values-production.yaml", "envs/production.yaml", "config/teams/shop.yaml", "config/redis.yaml"]

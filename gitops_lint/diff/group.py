@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from gitops_lint.diff.compare import ADDED, CHANGED, REMOVED, ResourceChange
-from gitops_lint.diff.render_at import ApplicationRef, RootRender
+from gitops_lint.diff.render_at import DEPLOYER_LABELS, KUSTOMIZE, ApplicationRef, RootRender
 from gitops_lint.environments import is_production, is_staging
 
 NO_ENVIRONMENT = ""  # roots and Applications whose environment nothing tells
@@ -55,6 +55,17 @@ class AppDiff:
     changes: tuple[ResourceChange, ...]
     error: str | None = None  # the root did not render at one revision: nothing compared
     previous_root: str | None = None  # the root this Application deployed at the base, when another
+    kind: str | None = None  # what deploys it (a key of DEPLOYER_LABELS); None for a root nothing deploys
+    renderer: str = KUSTOMIZE  # what renders the root: kustomize, or Helm for a chart
+
+    @property
+    def label(self) -> str:
+        """`Application`, `Flux Kustomization`, ...: the deployer's kind as a reviewer says it."""
+        return DEPLOYER_LABELS.get(self.kind or "", "Application")
+
+    @property
+    def root_label(self) -> str:
+        return "kustomize root" if self.renderer == KUSTOMIZE else "chart"
 
     @property
     def counts(self) -> Counts:
@@ -91,8 +102,11 @@ class EnvironmentDiff:
         failed = sum(1 for app in self.apps if app.error)
         failures = f", {failed} not rendered" if failed else ""
         parts = [f"{apps} app{'s' if apps != 1 else ''}"] if apps else []
-        if roots:  # overlays no Application deploys: say so rather than call them apps
-            parts.append(f"{roots} kustomize root{'s' if roots != 1 else ''}")
+        if roots:  # overlays (or charts) nothing deploys: say so rather than call them apps
+            charts = sum(1 for app in self.apps if not app.is_application and app.renderer != KUSTOMIZE)
+            for count, noun in ((roots - charts, "kustomize root"), (charts, "chart")):
+                if count:
+                    parts.append(f"{count} {noun}{'s' if count != 1 else ''}")
         return f"{label}: {', '.join(parts)}, {self.counts.phrase()}{failures}"
 
 
@@ -134,6 +148,8 @@ def group(roots: Iterable[ComparedRoot]) -> tuple[EnvironmentDiff, ...]:
                 changes=compared.changes,
                 error=compared.error,
                 previous_root=compared.previous_root,
+                kind=app.kind if app is not None else None,
+                renderer=render.renderer,
             ))
     return tuple(
         EnvironmentDiff(name, tuple(sorted(apps, key=lambda a: (a.name, a.root))))
