@@ -25,7 +25,7 @@ from gitops_lint.drift.apps import AppSource, AuditTarget
 from gitops_lint.drift.desired import DesiredState, prepare
 from gitops_lint.drift.model import EXTRA, ApplicationResult
 from gitops_lint.estate.build import estate_for
-from gitops_lint.flux.model import estate_for as flux_estate_for
+from gitops_lint.flux.model import flux_estate_for
 from gitops_lint.flux.render import render_kustomization
 from gitops_lint.flux.variables import variables_of
 from gitops_lint.render.kustomize import Kustomize
