@@ -8,6 +8,7 @@ from typing import Any
 from gitops_lint.context import CheckContext, ContextMemo
 from gitops_lint.environments import is_argocd_application, resolve_environment
 from gitops_lint.estate.appset import expansion_of, is_application_set
+from gitops_lint.estate.environments import EnvironmentIndex
 from gitops_lint.estate.model import (
     Application,
     ApplicationSet,
@@ -141,7 +142,12 @@ def build_estate(ctx: CheckContext, resources: Iterable[Resource] | None = None)
                 len(found),
             )
         )
-    return Estate(tuple(applications), tuple(flux), tuple(sets))
+    deployed: dict[str, set[str | None]] = {}
+    for application in applications:
+        for directory in application.directories:
+            deployed.setdefault(directory, set()).add(application.environment)
+    environments = EnvironmentIndex(ctx.config, {d: frozenset(envs) for d, envs in deployed.items()})
+    return Estate(tuple(applications), tuple(flux), tuple(sets), environments)
 
 
 _ESTATES: ContextMemo[Estate] = ContextMemo()

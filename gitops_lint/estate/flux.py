@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from gitops_lint.context import CheckContext
-from gitops_lint.environments import environment_from_path
+from gitops_lint.estate.build import estate_for
 from gitops_lint.estate.flux_patches import apply_patch
 from gitops_lint.estate.sources import local_directory, repo_directory
 from gitops_lint.model import Resource
@@ -486,7 +486,8 @@ class Applied:
 
 
 def _path_environment(ctx: CheckContext, directory: str | None) -> str | None:
-    return environment_from_path(f"{directory}/x", ctx.config) if directory else None
+    """The environment a deployed directory's name says (`clusters/production`), from the estate."""
+    return estate_for(ctx).environments.directory_named(f"{directory}/x") if directory else None
 
 
 def _local_chart_directory(release: HelmRelease, root: Path) -> str | None:

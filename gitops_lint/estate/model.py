@@ -9,10 +9,12 @@ HelmRelease, say), add its type here, a field on `Estate`, and its collection in
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from gitops_lint.appset.expand import Status
+from gitops_lint.config import Config
+from gitops_lint.estate.environments import EnvironmentIndex
 from gitops_lint.model import Resource
 
 DeploysKind = Literal["kustomize", "directory", "helm", "unknown"]
@@ -86,6 +88,8 @@ class Estate:
     applications: tuple[Application, ...] = ()
     flux_kustomizations: tuple[FluxKustomization, ...] = ()
     application_sets: tuple[ApplicationSet, ...] = ()
+    # Which environment a file or directory is in (estate/environments.py).
+    environments: EnvironmentIndex = field(default_factory=lambda: EnvironmentIndex(Config()))
 
     def deployers_of(self, directory: str) -> Iterator[Application | FluxKustomization]:
         """Everything that deploys `directory` (an Application through any of its sources)."""
