@@ -97,7 +97,8 @@ def load_flux_targets(ctx: CheckContext, kustomize: Kustomize | None, timeout: f
     found = FluxTargets()
     if not estate_for(ctx).flux_kustomizations:
         return found  # the estate has none: nothing to render the repo for
-    list(render_repo(ctx, CheckOptions(paths=(ctx.root,), use_git=False, use_cache=False)))
+    # Rendering hands on a context of the same run holding the rendered output.
+    ctx = render_repo(ctx, CheckOptions(paths=(ctx.root,), use_git=False, use_cache=False)).ctx
     estate = flux_estate_for(ctx)
     if not estate.kustomizations:
         return found

@@ -1,4 +1,4 @@
-"""Compute the estate from a loaded repo (once per check run: `estate_for` memoises it per context)."""
+"""Compute the estate from a loaded repo (once per check run: `estate_for` memoises it for the run)."""
 
 from __future__ import annotations
 

@@ -90,7 +90,7 @@ def test_a_helmrelease_environment_source_and_chart_come_from_the_estate(make_re
     root = make_repo(FILES)
     options = CheckOptions(paths=(root,), use_git=False, use_cache=False)
     ctx, _ = prepare_context(options)
-    list(render_repo(ctx, options))
+    ctx = render_repo(ctx, options).ctx
     estate = flux_estate_for(ctx)
     releases = {release.name: release for release in estate.releases}
     podinfo, web = releases["podinfo"], releases["web"]
