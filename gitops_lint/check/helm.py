@@ -19,6 +19,7 @@ from gitops_lint.check.render_output import RenderOutput
 from gitops_lint.context import CheckContext
 from gitops_lint.environments import resolve_environment
 from gitops_lint.estate.appset import ApplicationView, argocd_applications
+from gitops_lint.estate.flux import HELM_GROUP, HelmRelease
 from gitops_lint.flux.helm import (
     LocalChart,
     NotRendered,
@@ -27,7 +28,7 @@ from gitops_lint.flux.helm import (
     remote_chart,
     with_release_namespace,
 )
-from gitops_lint.flux.model import HELM_GROUP, HelmRelease, build_estate
+from gitops_lint.flux.model import build_estate
 from gitops_lint.model import Finding, Resource, RuleMeta, Severity
 from gitops_lint.render.cache import RenderCache, default_cache_dir, shared_cache_dir
 from gitops_lint.render.helm.argocd import HelmSource, helm_sources
