@@ -18,7 +18,9 @@ class Counts:
     added: int = 0
     changed: int = 0
     removed: int = 0
-    pruned: int = 0  # of `removed`: Argo CD deletes them from the cluster (automated prune)
+    # Of `removed`: the deployer deletes them from the cluster (Argo CD's automated prune, Flux's
+    # garbage collection), so the count names no one tool.
+    pruned: int = 0
 
     def __add__(self, other: Counts) -> Counts:
         return Counts(self.added + other.added, self.changed + other.changed,
@@ -29,14 +31,14 @@ class Counts:
         return self.added + self.changed + self.removed
 
     def phrase(self) -> str:
-        """`5 resources changed, 1 added, 1 removed (1 pruned by Argo CD)`."""
+        """`5 resources changed, 1 added, 1 removed (1 pruned from the cluster)`."""
         parts = []
         if self.changed:
             parts.append(f"{self.changed} changed")
         if self.added:
             parts.append(f"{self.added} added")
         if self.removed:
-            pruned = f" ({self.pruned} pruned by Argo CD)" if self.pruned else ""
+            pruned = f" ({self.pruned} pruned from the cluster)" if self.pruned else ""
             parts.append(f"{self.removed} removed{pruned}")
         if not parts:
             return "no resource changes"
@@ -95,7 +97,7 @@ class EnvironmentDiff:
         return total
 
     def summary(self) -> str:
-        """`production: 2 apps, 5 resources: 3 changed, 1 added, 1 removed (1 pruned by Argo CD)`."""
+        """`production: 2 apps, 5 resources: 3 changed, 1 added, 1 removed (1 pruned from the cluster)`."""
         apps = sum(1 for app in self.apps if app.is_application)
         roots = len(self.apps) - apps
         label = self.name or "no environment"

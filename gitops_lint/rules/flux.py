@@ -406,7 +406,8 @@ def check_source_pinned(ctx: CheckContext) -> Iterator[Finding]:
         if any(ref.get(key) for key in ("tag", "semver", "commit", "digest")):
             if source.kind == "OCIRepository" and ref.get("tag") == "latest" and not ref.get("digest"):
                 yield ctx.finding(FLUX_PRODUCTION_REF_PINNED, f"production {source.label} follows the `latest` tag",
-                                  resource=source.resource, pointer=("spec", "ref", "tag"))
+                                  resource=source.resource, pointer=("spec", "ref", "tag"),
+                                  environment=source.environment)
             continue
         branch = str(ref.get("branch") or ref.get("name") or "")
         if branch and _RELEASE_BRANCH.match(branch):
@@ -418,6 +419,7 @@ def check_source_pinned(ctx: CheckContext) -> Iterator[Finding]:
         yield ctx.finding(
             FLUX_PRODUCTION_REF_PINNED, f"production {source.label} {what}",
             resource=source.resource, pointer=("spec", "ref", "branch") if branch else ("spec",),
+            environment=source.environment,  # where it is applied, which its file's path may not say
         )
 
 
@@ -480,7 +482,7 @@ def check_chart_version(ctx: CheckContext) -> Iterator[Finding]:
         if why:
             pointer = ("spec", "chart", "spec", "version") if release.chart_version is not None else ("spec", "chart", "spec")
             yield ctx.finding(FLUX_CHART_VERSION_PINNED, f"production {release.label} {why}",
-                              resource=release.resource, pointer=pointer)
+                              resource=release.resource, pointer=pointer, environment=release.environment)
 
 
 # --- flux-interval-floor --------------------------------------------------------------------------

@@ -120,8 +120,10 @@ def test_the_flux_rules_judge_by_the_estate_environment(make_repo: Callable[...,
     result = run_cli("check", str(root), "--format", "json", "--no-cache")
     findings = json.loads(result.stdout)["findings"]
     # Production by the estate (its Flux Kustomization's environment): its own path names none.
-    pinned = [(f["path"], f["message"]) for f in findings if f["rule"] == "flux-chart-version-pinned"]
+    pinned = [(f["path"], f["message"], f["environment"]) for f in findings if f["rule"] == "flux-chart-version-pinned"]
+    # The finding's environment is the one it was judged by, not its file path's (none).
     assert pinned == [(
         "apps/podinfo/releases.yaml",
         "production HelmRelease flux-system/podinfo accepts every future chart version ('>=6.0.0' has no upper bound)",
+        "production",
     )]
