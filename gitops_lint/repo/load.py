@@ -19,6 +19,9 @@ PARALLEL_THRESHOLD = 400
 # From this many files to parse, the yaml-rs fast path repays its import (~15 ms against
 # ~50 us saved per file); a pre-commit run parses the changed files only and stays below.
 FAST_YAML_FROM = 300
+# Strings the loader notes the presence of in a file's text, and the parse cache remembers: a
+# warm run then knows without reading the text that it holds none (a suppression comment).
+TEXT_MARKERS = ("gitops-lint:",)
 
 
 def load_masked(text: str) -> LoadResult:
@@ -42,6 +45,12 @@ class ParsedFile:
     # the file loaded with them masked (see templating); None for a Helm chart's template.
     templated: bool
     result: LoadResult | None
+    # Which TEXT_MARKERS the text holds; None when unknown (unreadable, or an older caller).
+    markers: frozenset[str] | None = None
+
+
+def _markers(text: str) -> frozenset[str]:
+    return frozenset(marker for marker in TEXT_MARKERS if marker in text)
 
 
 # Why a .json file is not loaded: JSON with comments or trailing commas (editor settings,
@@ -62,14 +71,15 @@ def parse_file(repo_file: RepoFile, fast: bool = False) -> ParsedFile:
         loaded = load_yaml(text)
     if loaded.problems and repo_file.path.endswith(".json") and not all(key in text for key in _MANIFEST_KEYS):
         return ParsedFile(repo_file.path, None, NOT_A_JSON_MANIFEST, False, None)
+    markers = _markers(text)
     if not looks_templated(text):
-        return ParsedFile(repo_file.path, text, None, False, loaded)
+        return ParsedFile(repo_file.path, text, None, False, loaded, markers)
     masked = load_masked(text)
     if not loaded.problems and not any(p.rule == UNQUOTED_TEMPLATE for p in masked.problems):
         # Valid YAML whose `{{ }}` are strings a controller reads after parsing (ApplicationSet
         # and ExternalSecret templates, alert annotations): the file is what it says.
-        return ParsedFile(repo_file.path, text, None, True, loaded)
-    return ParsedFile(repo_file.path, text, None, True, masked)
+        return ParsedFile(repo_file.path, text, None, True, loaded, markers)
+    return ParsedFile(repo_file.path, text, None, True, masked, markers)
 
 
 class _ChartFinder:
@@ -112,7 +122,7 @@ def _text_templates_dropped(files: Sequence[RepoFile], parsed: list[ParsedFile])
         return "{{" in repo_file.path or name.startswith("helmfile") or charts.inside_chart(repo_file)
 
     return [
-        ParsedFile(p.path, p.text, None, True, None) if p.templated and text_template(f) else p
+        ParsedFile(p.path, p.text, None, True, None, p.markers) if p.templated and text_template(f) else p
         for f, p in zip(files, parsed, strict=True)
     ]
 
@@ -143,13 +153,14 @@ def _parse_cached(files: Sequence[RepoFile], jobs: int | None, cache: ParseCache
         if hit is None:
             missing.append(repo_file)
         else:
-            result, templated = hit
-            out[repo_file.path] = ParsedFile(repo_file.path, None, None, templated, result)
+            out[repo_file.path] = ParsedFile(repo_file.path, None, None, hit.templated, hit.result, hit.markers)
     by_path = {f.path: f for f in missing}
     for parsed in _parse_all(missing, jobs):
         out[parsed.path] = parsed
         if parsed.unreadable is None:
-            cache.store(by_path[parsed.path], parsed.result, parsed.templated)
+            # Unknown markers are stored as all present: the text is then read when asked.
+            markers = parsed.markers if parsed.markers is not None else frozenset(TEXT_MARKERS)
+            cache.store(by_path[parsed.path], parsed.result, parsed.templated, markers)
     return [out[f.path] for f in files]
 
 
