@@ -53,7 +53,7 @@ RACY_NS = 2_000_000_000
 INDEX = "index"
 # Bump when the loader's output changes meaning: older files are then ignored (and replaced,
 # so no entry written under an older format, which cached Secret values, outlives it).
-FORMAT = f"7/{__version__}"
+FORMAT = f"8/{__version__}"
 
 # The tag of a parsed file (path, loaded documents): falsy for a cold file, else a JSON value.
 Tagger = Callable[[str, LoadResult | None], Any]
