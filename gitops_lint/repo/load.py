@@ -45,11 +45,12 @@ class ParsedFile:
     # the file loaded with them masked (see templating); None for a Helm chart's template.
     templated: bool
     result: LoadResult | None
-    # Which TEXT_MARKERS the text holds; None when unknown (unreadable, or an older caller).
+    # Which TEXT_MARKERS the text holds, for a file served from the parse cache (whose text is
+    # not read); None when the text is at hand.
     markers: frozenset[str] | None = None
 
 
-def _markers(text: str) -> frozenset[str]:
+def text_markers(text: str) -> frozenset[str]:
     return frozenset(marker for marker in TEXT_MARKERS if marker in text)
 
 
@@ -71,15 +72,14 @@ def parse_file(repo_file: RepoFile, fast: bool = False) -> ParsedFile:
         loaded = load_yaml(text)
     if loaded.problems and repo_file.path.endswith(".json") and not all(key in text for key in _MANIFEST_KEYS):
         return ParsedFile(repo_file.path, None, NOT_A_JSON_MANIFEST, False, None)
-    markers = _markers(text)
     if not looks_templated(text):
-        return ParsedFile(repo_file.path, text, None, False, loaded, markers)
+        return ParsedFile(repo_file.path, text, None, False, loaded)
     masked = load_masked(text)
     if not loaded.problems and not any(p.rule == UNQUOTED_TEMPLATE for p in masked.problems):
         # Valid YAML whose `{{ }}` are strings a controller reads after parsing (ApplicationSet
         # and ExternalSecret templates, alert annotations): the file is what it says.
-        return ParsedFile(repo_file.path, text, None, True, loaded, markers)
-    return ParsedFile(repo_file.path, text, None, True, masked, markers)
+        return ParsedFile(repo_file.path, text, None, True, loaded)
+    return ParsedFile(repo_file.path, text, None, True, masked)
 
 
 class _ChartFinder:
@@ -158,8 +158,9 @@ def _parse_cached(files: Sequence[RepoFile], jobs: int | None, cache: ParseCache
     for parsed in _parse_all(missing, jobs):
         out[parsed.path] = parsed
         if parsed.unreadable is None:
-            # Unknown markers are stored as all present: the text is then read when asked.
-            markers = parsed.markers if parsed.markers is not None else frozenset(TEXT_MARKERS)
+            # Without the text (never, for a file just parsed), every marker is stored as
+            # present: a warm run then reads the text when asked, as a cold one does.
+            markers = text_markers(parsed.text) if parsed.text is not None else frozenset(TEXT_MARKERS)
             cache.store(by_path[parsed.path], parsed.result, parsed.templated, markers)
     return [out[f.path] for f in files]
 
