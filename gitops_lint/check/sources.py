@@ -237,12 +237,13 @@ def _load_sources(loader: Loading, yaml_files: list[RepoFile]) -> Iterator[Findi
             continue
         if parsed.result is None:  # a Helm/Go template
             loader.sources[parsed.path] = SourceFile(
-                parsed.path, parsed.text, [], [], templated=True, origin=by_path[parsed.path]
+                parsed.path, parsed.text, [], [], templated=True, origin=by_path[parsed.path], markers=parsed.markers
             )
             continue
         loaded = parsed.result
         loader.sources[parsed.path] = SourceFile(
-            parsed.path, parsed.text, loaded.documents, loaded.problems, origin=by_path[parsed.path]
+            parsed.path, parsed.text, loaded.documents, loaded.problems, origin=by_path[parsed.path],
+            markers=parsed.markers,
         )
         for problem in loaded.problems:
             meta = LOADER_RULES[problem.rule]
