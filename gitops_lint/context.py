@@ -36,7 +36,7 @@ class SourceFile:
     @property
     def text(self) -> str:
         if self.loaded_text is None:
-            text = read_text(self.origin.absolute)[0] if self.origin is not None else None
+            text = read_text(self.origin.location)[0] if self.origin is not None else None
             self.loaded_text = text or ""
         return self.loaded_text
 
@@ -76,6 +76,7 @@ class CheckContext:
     helm_remote_releases: set[tuple[str, str, str]] = field(default_factory=set)
     _text_cache: dict[str, str | None] = field(default_factory=dict)
     _covered: tuple[int, set[str]] | None = None  # (len(rendered) it was built from, paths)
+    _kinds: KindIndex | None = None
 
     def note(self, message: str) -> None:
         """A line for --verbose: what was skipped or could not be checked, and why."""
@@ -94,6 +95,16 @@ class CheckContext:
         for resource in self.resources:
             if resource.path not in covered:
                 yield resource
+
+    def checked_of_kind(self, *kinds: str) -> list[Resource]:
+        """The checked resources of these kinds, in `checked_resources()` order. A rule that
+        wants a few kinds asks here instead of testing the kind of every resource: the index
+        is built once, and again only when rendering has added resources."""
+        stamp = (id(self.resources), len(self.resources), id(self.rendered), len(self.rendered))
+        index = self._kinds
+        if index is None or index.stamp != stamp:
+            index = self._kinds = KindIndex.build(self.checked_resources(), stamp)
+        return index.resources_of(kinds)
 
     def rendered_source_paths(self) -> set[str]:
         # Asked once per resource by some rules: rebuilt only when rendering added resources.
@@ -161,6 +172,33 @@ class CheckContext:
             fingerprint=fingerprint,
             related=tuple(related),
         )
+
+
+@dataclass(frozen=True)
+class KindIndex:
+    """Checked resources by kind, each kind's in checked order with their positions, so that
+    asking for several kinds gives them back in the order the run meets them."""
+
+    stamp: tuple[int, int, int, int]  # the resource lists it was built from: id and length
+    by_kind: Mapping[str, tuple[tuple[int, Resource], ...]]
+
+    @classmethod
+    def build(cls, resources: Iterable[Resource], stamp: tuple[int, int, int, int]) -> KindIndex:
+        by_kind: dict[str, list[tuple[int, Resource]]] = {}
+        for position, resource in enumerate(resources):
+            by_kind.setdefault(resource.kind, []).append((position, resource))
+        return cls(stamp, {kind: tuple(entries) for kind, entries in by_kind.items()})
+
+    def resources_of(self, kinds: tuple[str, ...]) -> list[Resource]:
+        if len(kinds) == 1:
+            return [resource for _, resource in self.by_kind.get(kinds[0], ())]
+        entries = [entry for kind in dict.fromkeys(kinds) for entry in self.by_kind.get(kind, ())]
+        entries.sort(key=_position)
+        return [resource for _, resource in entries]
+
+
+def _position(entry: tuple[int, Resource]) -> int:
+    return entry[0]
 
 
 def _variant_tokens(resource: Resource) -> tuple[str, ...]:

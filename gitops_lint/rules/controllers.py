@@ -48,6 +48,7 @@ _WRITERS = (
     _Writer("cert-manager.io/", "Certificate"),
     _Writer("bitnami.com/", "SealedSecret"),
 )
+_WRITER_KINDS = frozenset(writer.kind for writer in _WRITERS)
 
 _APP = (
     "# file: apps/api/kustomization.yaml\nresources:\n  - secret.yaml\n  - external-secret.yaml\n"
@@ -152,12 +153,11 @@ def _fights(
         r.name for r in resources if r.kind == "Secret" and r.api_version == "v1" and not r.fragment
     }
     for resource in resources:
+        kind = resource.kind
+        if kind not in _WRITER_KINDS:
+            continue  # most of an app's resources: no need to ask each writer
         writer = next(
-            (
-                w
-                for w in _WRITERS
-                if resource.kind == w.kind and resource.api_version.startswith(w.group)
-            ),
+            (w for w in _WRITERS if kind == w.kind and resource.api_version.startswith(w.group)),
             None,
         )
         secret = writer.target(resource) if writer is not None and not resource.fragment else None
