@@ -321,10 +321,7 @@ def check_hpa_replicas_ignored(ctx: CheckContext) -> Iterator[Finding]:
 def _hpa_findings(
     ctx: CheckContext, view: ApplicationView, path: str, resources: list[Resource]
 ) -> Iterator[Finding]:
-    replicas_set = {
-        r.name for r in resources
-        if r.kind == "Deployment" and isinstance(r.doc.get("spec"), dict) and "replicas" in r.doc["spec"]
-    }  # fmt: skip
+    replicas_set: set[str] | None = None  # read once an HPA is found: most apps have none
     doc = view.resource.doc
     for hpa in resources:
         if hpa.kind != "HorizontalPodAutoscaler" or hpa.fragment:
@@ -334,6 +331,11 @@ def _hpa_findings(
         if not isinstance(target, dict) or target.get("kind") != "Deployment":
             continue
         deployment = str(target.get("name") or "")
+        if replicas_set is None:
+            replicas_set = {
+                r.name for r in resources
+                if r.kind == "Deployment" and isinstance(r.doc.get("spec"), dict) and "replicas" in r.doc["spec"]
+            }  # fmt: skip
         # A Deployment that leaves replicas unset gives Argo CD nothing to fight the HPA over.
         if deployment not in replicas_set or _ignores_replicas(doc, deployment):
             continue
