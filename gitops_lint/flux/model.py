@@ -48,7 +48,8 @@ def _text(value: Any) -> str:
 
 
 def is_flux_object(resource: Resource) -> bool:
-    return resource.group.endswith(".toolkit.fluxcd.io") or resource.group in (ARTIFACT_GROUP, "fluxcd.controlplane.io")
+    group = resource.group
+    return group.endswith(".toolkit.fluxcd.io") or group in (ARTIFACT_GROUP, "fluxcd.controlplane.io")
 
 
 @dataclass(frozen=True)
@@ -370,7 +371,7 @@ class _Effective:
         self.kustomizations = kustomizations
         self.memo: dict[int, tuple[dict[str, Any], str, str | None, str | None]] = {}
         self.active: set[int] = set()
-        generators = [r.doc for r in ctx.resources if r.group == ARTIFACT_GROUP and r.kind == "ArtifactGenerator"]
+        generators = [r.doc for r in ctx.resources if r.kind == "ArtifactGenerator" and r.group == ARTIFACT_GROUP]
         self.directories = {id(k): local_directory(k.doc, generators) for k in kustomizations}
         self.applied = Applied(ctx)
         self.parents_of: dict[int, list[Resource]] = {}
