@@ -140,3 +140,18 @@ def test_the_corpus_parses_alike_forked(monkeypatch: pytest.MonkeyPatch) -> None
         monkeypatch.setattr(load, "FAST_YAML_FROM", 0)  # every repo takes the yaml-rs path, small or not
         one, two = _parse_both_ways(listed, monkeypatch)
         assert two == one, repo.name
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_getaffinity"), reason="no CPU affinity on this platform")
+@pytest.mark.skipif(not yaml_fast.AVAILABLE, reason="yaml-rs has no wheel for this platform")
+def test_a_process_pinned_to_one_cpu_does_not_fork(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    files = {f"apps/m-{n:03d}.yaml": DEPLOYMENT for n in range(FAST_YAML_FROM)}
+    listed = collect_files(write_tree(tmp_path / "repo", files), use_git=False).files
+    monkeypatch.setattr(load, "FORK_FAST_FROM", 2)
+    monkeypatch.setattr(load.os, "sched_getaffinity", lambda _pid: {0})
+    forks = _forks(monkeypatch)
+    parse_files(listed)
+    assert not forks
+    monkeypatch.setattr(load.os, "sched_getaffinity", lambda _pid: {0, 1})
+    parse_files(listed)
+    assert len(forks) == 1
