@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from gitops_lint.check import CheckOptions, prepare_context
-from gitops_lint.context import CheckContext
+from gitops_lint.context import CheckContext, Rendering
 
 
 def _doc(kind: str, name: str) -> str:
@@ -41,7 +41,9 @@ def test_the_index_follows_rendering(make_repo: Callable[..., Path]) -> None:
     # Rendering covers the raw file: the rendered copy is checked instead of it.
     raw = ctx.resources[0]
     rendered = dataclasses.replace(raw, doc={**raw.doc, "metadata": {"name": "rendered"}}, rendered_from="apps/base")
-    ctx.rendered.append(rendered)
+    growing = [rendered]
+    ctx = ctx.with_rendering(Rendering(resources=growing))
     assert _names(ctx.checked_of_kind("ConfigMap")) == ["rendered"]
-    ctx.rendered.append(dataclasses.replace(raw, doc={"apiVersion": "v1", "kind": "Secret"}, path="apps/x.yaml"))
+    # The render stage's own context reads its list as it grows.
+    growing.append(dataclasses.replace(raw, doc={"apiVersion": "v1", "kind": "Secret"}, path="apps/x.yaml"))
     assert len(ctx.checked_of_kind("Secret")) == 1

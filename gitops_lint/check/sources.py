@@ -4,36 +4,84 @@ what a change can affect (incremental mode, the pre-commit hook's)."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
-from gitops_lint.context import CheckContext, SourceFile
+from gitops_lint.config import Config
+from gitops_lint.context import CheckContext, RunShared, SourceFile, StageSink
 from gitops_lint.environments import is_argocd_application, resolve_environment
 from gitops_lint.model import Finding, Resource
-from gitops_lint.repo.files import BINARY, RepoFile
-from gitops_lint.repo.layout import build_layout, is_kustomization_file
+from gitops_lint.repo.files import BINARY, FileSet, RepoFile
+from gitops_lint.repo.layout import Layout, build_layout, is_kustomization_file
 from gitops_lint.repo.load import NOT_A_JSON_MANIFEST, parse_files
+from gitops_lint.repo.parse_cache import ParseCache
 from gitops_lint.repo.yaml import LoadResult
 from gitops_lint.rules import loading
+from gitops_lint.validate.schemas import SchemaRegistry
 
 # Findings the loader itself makes (not rules): kept for changed files only on incremental runs.
 LOADER_RULES = {meta.id: meta for meta in loading.LOADER_METAS}
 
 
-def load_all(ctx: CheckContext, yaml_files: list[RepoFile]) -> list[Finding]:
+@dataclass
+class Loading:
+    """The load stage's work in progress, which only the loaders write; `context()` is the
+    frozen CheckContext of what is loaded so far (the same run, so memos carry over)."""
+
+    root: Path
+    config: Config
+    files: FileSet
+    schemas: SchemaRegistry
+    focus: frozenset[str] | None = None
+    parse_cache: ParseCache | None = None
+    sink: StageSink = field(default_factory=StageSink)
+    run: RunShared = field(default_factory=RunShared)
+    sources: dict[str, SourceFile] = field(default_factory=dict)
+    layout: Layout = field(default_factory=Layout)
+    resources: list[Resource] = field(default_factory=list)
+    fragments: list[Resource] = field(default_factory=list)
+    unreadable: dict[str, str] = field(default_factory=dict)
+    unloaded_application_dirs: frozenset[str] = frozenset()
+
+    def note(self, message: str) -> None:
+        self.sink.note(message)
+
+    def context(self) -> CheckContext:
+        return CheckContext(
+            root=self.root,
+            config=self.config,
+            files=self.files,
+            schemas=self.schemas,
+            sources=MappingProxyType(dict(self.sources)),
+            layout=self.layout,
+            resources=tuple(self.resources),
+            fragments=tuple(self.fragments),
+            focus=self.focus,
+            parse_cache=self.parse_cache,
+            unloaded_application_dirs=self.unloaded_application_dirs,
+            unreadable=MappingProxyType(dict(self.unreadable)),
+            sink=self.sink,
+            run=self.run,
+        )
+
+
+def load_all(loader: Loading, yaml_files: list[RepoFile]) -> list[Finding]:
     """Every YAML file of the repo: a whole-repo run."""
-    findings = list(_load_sources(ctx, yaml_files))
-    _build_layout(ctx)
-    _collect_resources(ctx, ctx.sources)
+    findings = list(_load_sources(loader, yaml_files))
+    _build_layout(loader)
+    _collect_resources(loader, loader.sources)
     return findings
 
 
-def _build_layout(ctx: CheckContext) -> None:
+def _build_layout(loader: Loading) -> None:
     kustomization_docs = {
         path: source.documents[0].data
-        for path, source in ctx.sources.items()
+        for path, source in loader.sources.items()
         if is_kustomization_file(path) and source.documents and isinstance(source.documents[0].data, dict)
     }
-    ctx.layout = build_layout(kustomization_docs, (f.path for f in ctx.files.files))
+    loader.layout = build_layout(kustomization_docs, (f.path for f in loader.files.files))
 
 
 # Files outside the changed set that an incremental run still needs: they decide which roots
@@ -93,7 +141,7 @@ def hot_tag(path: str, loaded: LoadResult | None) -> Any:
     return _ALWAYS
 
 
-def load_incrementally(ctx: CheckContext, yaml_files: list[RepoFile], render: bool) -> list[Finding]:
+def load_incrementally(loader: Loading, yaml_files: list[RepoFile], render: bool) -> list[Finding]:
     """Parse only what a change can affect: the pre-commit hook must not pay for the whole repo.
 
     First the changed files, every kustomization and every file holding Argo CD objects or
@@ -104,8 +152,8 @@ def load_incrementally(ctx: CheckContext, yaml_files: list[RepoFile], render: bo
     """
     from gitops_lint.render.graph import graph_for
 
-    focus = ctx.focus or set()
-    tags = ctx.parse_cache.tags(yaml_files) if ctx.parse_cache is not None else [None] * len(yaml_files)
+    focus = loader.focus or frozenset()
+    tags = loader.parse_cache.tags(yaml_files) if loader.parse_cache is not None else [None] * len(yaml_files)
     unknown = {f.path for f, tag in zip(yaml_files, tags, strict=True) if tag is None and _mentions(f)}
     argo_in_focus = any(
         (bool(tag) or f.path in unknown) and not is_kustomization_file(f.path)
@@ -119,17 +167,17 @@ def load_incrementally(ctx: CheckContext, yaml_files: list[RepoFile], render: bo
             waiting[f.path] = [d for d in tag.get("apps", ()) if isinstance(d, str)]
         elif tag or f.path in focus or f.path in unknown or is_kustomization_file(f.path):
             first.append(f)
-    findings = list(_load_sources(ctx, first))
-    _build_layout(ctx)
+    findings = list(_load_sources(loader, first))
+    _build_layout(loader)
     # A kustomize patch or component file is never deployed as it is, even if it holds an
     # Application (a whole-repo run loads it as a fragment): it deploys nothing.
-    waiting = {path: directories for path, directories in waiting.items() if not ctx.layout.is_fragment(path)}
-    ctx.unloaded_application_dirs = {directory for directories in waiting.values() for directory in directories}
-    _collect_resources(ctx, ctx.sources)
+    waiting = {path: directories for path, directories in waiting.items() if not loader.layout.is_fragment(path)}
+    loader.unloaded_application_dirs = frozenset(directory for directories in waiting.values() for directory in directories)
+    _collect_resources(loader, loader.sources)
     if not render:  # nothing renders, so no root's inputs are needed
-        ctx.note(f"incremental: parsed {len(ctx.sources)} of {len(yaml_files)} YAML files")
+        loader.note(f"incremental: parsed {len(loader.sources)} of {len(yaml_files)} YAML files")
         return findings
-    graph = graph_for(ctx)
+    graph = graph_for(loader.context())  # the run's graph: the render stage and rules ask for the same
     affected = graph.affected(focus)
     inputs: set[str] = set()
     for target in affected:
@@ -141,14 +189,14 @@ def load_incrementally(ctx: CheckContext, yaml_files: list[RepoFile], render: bo
                if any(p == d or p.startswith(d + "/") for p in focus)}
     deploying = {path for path, directories in waiting.items()
                  if not set(directories).isdisjoint(affected) or not holding.isdisjoint(directories)}
-    loaded_before = set(ctx.sources)
+    loaded_before = set(loader.sources)
     second = [f for f in yaml_files if (f.path in inputs or f.path in deploying) and f.path not in loaded_before]
-    findings.extend(_load_sources(ctx, second))
-    fresh = {p: s for p, s in ctx.sources.items() if p not in loaded_before}
-    resources_before = len(ctx.resources)
-    _collect_resources(ctx, fresh)
-    graph.add_applications(r for r in ctx.resources[resources_before:] if r.path in deploying)
-    ctx.note(f"incremental: parsed {len(ctx.sources)} of {len(yaml_files)} YAML files")
+    findings.extend(_load_sources(loader, second))
+    fresh = {p: s for p, s in loader.sources.items() if p not in loaded_before}
+    resources_before = len(loader.resources)
+    _collect_resources(loader, fresh)
+    graph.add_applications(r for r in loader.resources[resources_before:] if r.path in deploying)
+    loader.note(f"incremental: parsed {len(loader.sources)} of {len(yaml_files)} YAML files")
     return findings
 
 
@@ -161,14 +209,14 @@ def _mentions(repo_file: RepoFile) -> bool:
     return any(marker in data for marker in _ALWAYS_NEEDED_MARKERS)
 
 
-def _load_sources(ctx: CheckContext, yaml_files: list[RepoFile]) -> Iterator[Finding]:
+def _load_sources(loader: Loading, yaml_files: list[RepoFile]) -> Iterator[Finding]:
     by_path = {f.path: f for f in yaml_files}
-    for parsed in parse_files(yaml_files, cache=ctx.parse_cache):
+    for parsed in parse_files(yaml_files, cache=loader.parse_cache):
         if parsed.unreadable is not None:
             if parsed.unreadable == NOT_A_JSON_MANIFEST:
-                ctx.note(f"skipped {parsed.path}: {parsed.unreadable}")
+                loader.note(f"skipped {parsed.path}: {parsed.unreadable}")
                 continue
-            ctx.unchecked[parsed.path] = parsed.unreadable
+            loader.unreadable[parsed.path] = parsed.unreadable
             if parsed.unreadable == BINARY:
                 continue  # file-not-checked reports it (gitops_lint.rules.unchecked)
             yield Finding(
@@ -181,12 +229,12 @@ def _load_sources(ctx: CheckContext, yaml_files: list[RepoFile]) -> Iterator[Fin
             )
             continue
         if parsed.result is None:  # a Helm/Go template
-            ctx.sources[parsed.path] = SourceFile(
+            loader.sources[parsed.path] = SourceFile(
                 parsed.path, parsed.text, [], [], templated=True, origin=by_path[parsed.path]
             )
             continue
         loaded = parsed.result
-        ctx.sources[parsed.path] = SourceFile(
+        loader.sources[parsed.path] = SourceFile(
             parsed.path, parsed.text, loaded.documents, loaded.problems, origin=by_path[parsed.path]
         )
         for problem in loaded.problems:
@@ -210,9 +258,9 @@ def _is_kubernetes_shaped(data: Any) -> bool:
     )
 
 
-def _collect_resources(ctx: CheckContext, sources: Mapping[str, SourceFile]) -> None:
+def _collect_resources(loader: Loading, sources: Mapping[str, SourceFile]) -> None:
     for path, source in sources.items():
-        fragment_file = ctx.layout.is_fragment(path) or source.templated
+        fragment_file = loader.layout.is_fragment(path) or source.templated
         for document in source.documents:
             data = document.data
             if not _is_kubernetes_shaped(data):
@@ -225,10 +273,10 @@ def _collect_resources(ctx: CheckContext, sources: Mapping[str, SourceFile]) -> 
                     path=path,
                     line=document.line,
                     index=document.index,
-                    environment=resolve_environment(ctx.config, path, doc),
+                    environment=resolve_environment(loader.config, path, doc),
                     fragment=fragment_file,
                 )
-                (ctx.fragments if fragment_file else ctx.resources).append(resource)
-    for resource in ctx.resources:
+                (loader.fragments if fragment_file else loader.resources).append(resource)
+    for resource in loader.resources:
         if resource.kind == "CustomResourceDefinition" and resource.path in sources:
-            ctx.schemas.add_crd(resource.doc)
+            loader.schemas.add_crd(resource.doc)

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from gitops_lint.check.sources import hot_tag, load_incrementally
+from gitops_lint.check.sources import Loading, hot_tag, load_incrementally
 from gitops_lint.config import Config
 from gitops_lint.context import CheckContext
 from gitops_lint.diff.revisions import TreeEntry
@@ -113,18 +113,17 @@ def _context(root: Path, config: Config, focus: set[str], request: RenderRequest
     files = collect_files(root, exclude=config.exclude, exclude_base=config.base, use_git=keep_parse_cache,
                           max_file_size=config.max_file_size or DEFAULT_MAX_FILE_SIZE)
     schemas = SchemaRegistry(config.kubernetes_version, config.strict)
-    ctx = CheckContext(root=root, config=config, files=files, schemas=schemas)
-    ctx.focus = set(focus)
+    loading = Loading(root=root, config=config, files=files, schemas=schemas, focus=frozenset(focus))
     cache_dir = default_cache_dir(root) if request.use_cache else None
     if keep_parse_cache:
         # A temporary checkout's parse entries would be keyed by a directory that is gone next
         # run: only the user's own work tree keeps them.
-        ctx.parse_cache = ParseCache.for_repo(cache_dir, root, tagger=hot_tag)
+        loading.parse_cache = ParseCache.for_repo(cache_dir, root, tagger=hot_tag)
     yaml_files = [f for f in files.files if is_yaml_path(f.path)]
-    load_incrementally(ctx, yaml_files, render=True)
-    if ctx.parse_cache is not None:
-        ctx.parse_cache.save(f.path for f in yaml_files)
-    return ctx
+    load_incrementally(loading, yaml_files, render=True)
+    if loading.parse_cache is not None:
+        loading.parse_cache.save(f.path for f in yaml_files)
+    return loading.context()
 
 
 @dataclass(frozen=True)
@@ -217,7 +216,6 @@ def render_revision(
     """
     from gitops_lint.check import CheckOptions
     from gitops_lint.check.render import render_repo
-    from gitops_lint.flux.stage import render_flux_stage
 
     focus = set(changed)
     ctx = _context(root, config, focus, request, keep_parse_cache)
@@ -240,24 +238,29 @@ def render_revision(
     affected = graph.affected(focus | {graph.kustomizations[target].file for target in wanted})
     extra = set(companions(affected, graph.targets)) - set(affected) if companions else set()
     extra &= set(graph.targets)
-    ctx.focus = focus | {graph.kustomizations[target].file for target in (*wanted, *extra) if target in graph.kustomizations}
+    # The same run (the graph and estate above carry over) with the focus widened.
+    ctx = replace(ctx, focus=frozenset(
+        focus | {graph.kustomizations[target].file for target in (*wanted, *extra) if target in graph.kustomizations}
+    ))
     options = CheckOptions(
         paths=(root,), kustomize=request.kustomize, allow_network=request.allow_network,
         use_cache=request.use_cache, require_render=True,
     )
     try:
-        findings = list(render_repo(ctx, options))
-        # Then the Flux step, as `check`'s render stage runs it: what kustomize-controller
-        # applies (postBuild substitution, patches) replaces the plain render of its path.
-        # Not the Helm step: its renders are per Application on a chart directory, which the
-        # per-root comparison below cannot tell apart yet (docs/diff.md, "Not yet").
-        findings.extend(render_flux_stage(ctx, options))
+        # The kustomize step, then the Flux step, as `check`'s render stage runs them: what
+        # kustomize-controller applies (postBuild substitution, patches) replaces the plain
+        # render of its path. Not the Helm step: its renders are per Application on a chart
+        # directory, which the per-root comparison below cannot tell apart yet (docs/diff.md).
+        loaded_notes = ctx.notes
+        rendered = render_repo(ctx, options, flux=True)
+        ctx, findings = rendered.ctx, list(rendered.findings)
+        notes = [*loaded_notes, *ctx.notes]
     except UsageError as problem:
         if "kustomize not found" in str(problem):
             raise UsageError("kustomize not found (no kustomize or kubectl on PATH): gitops-lint diff needs one to render") from problem
         raise
     result = RevisionRender(
-        targets=frozenset(graph.targets), notes=list(ctx.notes),
+        targets=frozenset(graph.targets), notes=notes,
         generated=tuple((app.resource.path, app.resource.doc) for app in estate.applications if app.generated_by),
     )
     by_root: dict[str, list[Mapping[str, Any]]] = {target: [] for target in (*affected, *extra)}
@@ -267,7 +270,7 @@ def render_revision(
     for target in sorted(by_root):
         kustomization = graph.kustomizations.get(target)
         source_file = kustomization.file if kustomization is not None else target  # a non-kustomize source
-        error = None if target in ctx.rendered_roots else _failure_text(target, findings, ctx.notes)
+        error = None if target in ctx.rendered_roots else _failure_text(target, findings, notes)
         if error is not None and "renders no resources" in error:
             error = None  # an empty root is a render like any other: everything it had is removed
         render = RootRender(

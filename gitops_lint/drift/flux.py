@@ -101,8 +101,8 @@ def load_flux_targets(repo: Path, kustomize: Kustomize | None, config: Config, t
     if not text_probe:
         return found
     options = CheckOptions(paths=(repo,), use_git=False, use_cache=False)
-    ctx, _ = prepare_context(options, config=config)
-    list(render_repo(ctx, options))
+    loaded, _ = prepare_context(options, config=config)
+    ctx = render_repo(loaded, options).ctx
     estate = estate_for(ctx)
     if not estate.kustomizations:
         return found

@@ -251,7 +251,7 @@ class _AppContents:
 
     @classmethod
     def of(cls, ctx: CheckContext) -> _AppContents:
-        stamp = (len(ctx.rendered), len(ctx.resources), len(ctx.fragments))
+        stamp = tuple((id(items), len(items)) for items in (ctx.rendered, ctx.resources, ctx.fragments))
         known = _CONTENTS.get(ctx)
         if known is not None and known[0] == stamp:
             return known[1]
@@ -274,8 +274,8 @@ class _AppContents:
         return self.roots[root]
 
 
-# (len of the rendered, raw and fragment lists it was built from, the contents)
-_CONTENTS: ContextMemo[tuple[tuple[int, int, int], _AppContents]] = ContextMemo()
+# ((id, len) of the rendered, raw and fragment lists it was built from, the contents)
+_CONTENTS: ContextMemo[tuple[tuple[tuple[int, int], ...], _AppContents]] = ContextMemo()
 
 
 def _plain_dir(ctx: CheckContext, directory: str) -> set[str]:

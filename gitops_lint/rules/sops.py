@@ -196,7 +196,7 @@ def _dotenv_findings(ctx: CheckContext, path: str, text: str) -> Iterator[Findin
 
 
 def _finding(ctx: CheckContext, path: str, line: int, where: str, value: str) -> Finding:
-    ctx.redactor.add(value)
+    ctx.sink.secret(value)
     return ctx.finding(
         SOPS_INCOMPLETE,
         f"{where} is not encrypted although the file is SOPS-encrypted and SOPS would encrypt it "

@@ -90,8 +90,7 @@ SETTINGS = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  name
 def _context(root: Path) -> CheckContext:
     options = CheckOptions(paths=(root,), use_git=False, use_cache=False)
     ctx, _ = prepare_context(options)
-    list(render_repo(ctx, options))
-    return ctx
+    return render_repo(ctx, options).ctx
 
 
 def _render(ctx: CheckContext, name: str = "web") -> FluxRender:
