@@ -21,6 +21,7 @@ from gitops_lint.config import Config
 from gitops_lint.model import Finding, Resource, RuleMeta, Severity
 from gitops_lint.repo.files import FileSet, RepoFile, read_text
 from gitops_lint.repo.layout import Layout
+from gitops_lint.repo.load import TEXT_MARKERS
 from gitops_lint.repo.parse_cache import ParseCache
 from gitops_lint.repo.problems import YamlProblem
 from gitops_lint.repo.yaml import LoadedDocument, locate_line
@@ -40,6 +41,8 @@ class SourceFile:
     problems: list[YamlProblem]
     templated: bool = False
     origin: RepoFile | None = None  # where to read the text from when it is first needed
+    # Which of the loader's TEXT_MARKERS the text holds (repo/load.py), None when unknown.
+    markers: frozenset[str] | None = None
 
     @property
     def text(self) -> str:
@@ -47,6 +50,12 @@ class SourceFile:
             text = read_text(self.origin.location)[0] if self.origin is not None else None
             self.loaded_text = text or ""
         return self.loaded_text
+
+    def mentions(self, marker: str) -> bool:
+        """Whether the text holds `marker`; a marker the loader noted is answered without the text."""
+        if self.markers is not None and marker in TEXT_MARKERS:
+            return marker in self.markers
+        return marker in self.text
 
 
 @dataclass(frozen=True)
@@ -126,6 +135,10 @@ class Rendering:
     tool_info: Mapping[str, str] = field(default_factory=_nothing)  # tool → version, for the reports
     # Template files an incremental run had not loaded, parsed to place rendered objects.
     templates: Mapping[str, SourceFile] = field(default_factory=_nothing)
+    # The Helm step's renders of a chart directory of this repo per deployer, (chart directory,
+    # deployer file, deployer name) → None when it rendered, else why not: what `gitops-lint
+    # diff` compares per Application, a render of no objects included.
+    helm_renders: Mapping[tuple[str, str, str], str | None] = field(default_factory=_nothing)
 
 
 NOT_RENDERED = Rendering()
@@ -199,6 +212,10 @@ class CheckContext:
     @property
     def tool_info(self) -> Mapping[str, str]:
         return self.rendering.tool_info
+
+    @property
+    def helm_renders(self) -> Mapping[tuple[str, str, str], str | None]:
+        return self.rendering.helm_renders
 
     @property
     def unchecked(self) -> Mapping[str, str]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import posixpath
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,6 +19,7 @@ from gitops_lint.check.render_output import RenderOutput
 from gitops_lint.context import CheckContext
 from gitops_lint.environments import resolve_environment
 from gitops_lint.estate.appset import ApplicationView, argocd_applications
+from gitops_lint.estate.flux import HELM_GROUP, HelmRelease
 from gitops_lint.flux.helm import (
     LocalChart,
     NotRendered,
@@ -27,7 +28,7 @@ from gitops_lint.flux.helm import (
     remote_chart,
     with_release_namespace,
 )
-from gitops_lint.flux.model import HELM_GROUP, HelmRelease, build_estate
+from gitops_lint.flux.model import build_estate
 from gitops_lint.model import Finding, Resource, RuleMeta, Severity
 from gitops_lint.render.cache import RenderCache, default_cache_dir, shared_cache_dir
 from gitops_lint.render.helm.argocd import HelmSource, helm_sources
@@ -95,10 +96,12 @@ def _relative(ctx: CheckContext, path: Path | None) -> str | None:
 _NO_DOCUMENT = 1 << 30
 
 
-def _add_resources(ctx: CheckContext, out: RenderOutput, result: HelmRender, chart_dir: str | None, environment: str | None,
-                   value_sources: tuple[str, ...] = (), anchor: tuple[str, int] | None = None) -> None:
+def _add_resources(ctx: CheckContext, out: RenderOutput, result: HelmRender, chart_dir: str | None,
+                   environment: str | None, value_sources: tuple[str, ...] = (),
+                   anchor: tuple[str, int] | None = None, deployer: tuple[str, str] | None = None) -> None:
     """The render's objects as rendered resources at their template files; a remote chart's
-    objects (no file in this repo) at `anchor`, the Application's source."""
+    objects (no file in this repo) at `anchor`, the Application's source. `deployer`: (file,
+    name) of the Application or HelmRelease whose values these are."""
     per_template: dict[str, int] = {}
     defaults = posixpath.join(chart_dir, "values.yaml") if chart_dir is not None else None
     sources = tuple(dict.fromkeys(s for s in (*value_sources, defaults) if s is not None))
@@ -115,12 +118,14 @@ def _add_resources(ctx: CheckContext, out: RenderOutput, result: HelmRender, cha
             index = per_template.get(manifest.template, 0)
             per_template[manifest.template] = index + 1
         resource = Resource(doc=manifest.document, path=path, line=line, index=index,
-                            environment=environment, rendered_from=chart_dir)
+                            environment=environment, rendered_from=chart_dir, deployer=deployer)
         out.resources.append(resource)
         if sources:
             out.value_sources[id(resource)] = sources
     if chart_dir is not None:
         out.roots.add(chart_dir)
+        if deployer is not None:
+            out.helm_renders[(chart_dir, *deployer)] = None
 
 
 def _keep_raw_checked(ctx: CheckContext, out: RenderOutput, path: str) -> None:
@@ -179,6 +184,7 @@ class _HelmRun:
         application = view.resource
         environment = application.environment or resolve_environment(ctx.config, application.path, application.doc)
         name = (application.name or "?") + view.suffix
+        deployer = (application.path, application.name or "?")
         for pointer, problem in source.problems:
             yield ctx.finding(HELM_VALUE_FILE_MISSING, f"Application {name}: {problem}", resource=application,
                               pointer=(*view.prefix, *pointer), environment=environment)
@@ -199,8 +205,11 @@ class _HelmRun:
             anchor = None
             if source.remote is not None:
                 anchor = (application.path, ctx.locate(application, (*view.prefix, *source.pointer, "chart")))
-            _add_resources(ctx, self.out, result, source.chart_dir, environment, (application.path, *given), anchor)
+            _add_resources(ctx, self.out, result, source.chart_dir, environment, (application.path, *given), anchor,
+                           deployer)
             return
+        if source.chart_dir is not None:
+            self.out.helm_renders[(source.chart_dir, *deployer)] = result.message
         pointer = source.pointer
         if result.kind == "missing-value-file":
             pointer = next((v.pointer for v in source.value_files if str(v.path) == result.subject), pointer)
@@ -221,6 +230,7 @@ class _HelmRun:
         resource = release.resource
         environment = release.environment or resolve_environment(ctx.config, resource.path, resource.doc)
         what = f"{release.label}: chart {local.chart_dir or '.'} (release {local.request.release_name})"
+        deployer = (resource.path, resource.name or "?")
         result = render_chart(ctx.root / local.chart_dir, local.request, engine=self.engine, cache=self.cache,
                               charts_dir=self.charts_dir)
         if isinstance(result, HelmRender):
@@ -228,8 +238,10 @@ class _HelmRun:
             result = dataclasses.replace(result, manifests=tuple(
                 dataclasses.replace(m, document=with_release_namespace(m.document, namespace)) for m in result.manifests))
             given = [posixpath.normpath(f) for f in reversed(local.value_files)]
-            _add_resources(ctx, self.out, result, local.chart_dir, environment, (resource.path, *given))
+            _add_resources(ctx, self.out, result, local.chart_dir, environment, (resource.path, *given),
+                           deployer=deployer)
             return
+        self.out.helm_renders[(local.chart_dir, *deployer)] = result.message
         if result.kind in ("kube-version", "dependency"):
             return  # the chart's own problem: said once, at its Chart.yaml
         pointer: tuple[str | int, ...] = ("spec", "chart", "spec")
@@ -346,9 +358,11 @@ def _flux_releases(ctx: CheckContext, out: RenderOutput, allow_network: bool) ->
     return found
 
 
-def render_helm(ctx: CheckContext, options: CheckOptions, out: RenderOutput) -> tuple[list[Finding], frozenset[str]]:
+def render_helm(ctx: CheckContext, options: CheckOptions, out: RenderOutput,
+                also: Collection[tuple[str, str]] = ()) -> tuple[list[Finding], frozenset[str]]:
     """The findings of rendering the repo's charts, and the rendered files an incremental run
-    now checks (its focus widens by them)."""
+    now checks (its focus widens by them). `also`: (file, name) of deployers (Applications,
+    HelmReleases) an incremental run renders besides those its focus reaches."""
     homes = _kustomize_chart_homes(ctx)
     # A chart directory that is also a kustomization is a kustomize root (Argo CD's choice too),
     # and charts under a helmCharts chart home are the kustomize stage's.
@@ -371,10 +385,12 @@ def render_helm(ctx: CheckContext, options: CheckOptions, out: RenderOutput) -> 
         touched = {c for c in charts if any(p == c or p.startswith(c + "/") or not c for p in focus)}
         sources = [(a, s) for a, s in sources
                    if a.resource.path in focus or (s.chart_dir is not None and s.chart_dir in touched)
-                   or any(_relative(ctx, v.path) in focus for v in s.value_files)]
+                   or any(_relative(ctx, v.path) in focus for v in s.value_files)
+                   or (a.resource.path, a.resource.name or "?") in also]
         charts = [c for c in charts if c in touched]
         releases = [(r, local) for r, local in releases
-                    if r.resource.path in focus or (isinstance(local, LocalChart) and (
+                    if r.resource.path in focus or (r.resource.path, r.resource.name or "?") in also
+                    or (isinstance(local, LocalChart) and (
                         local.chart_dir in touched or any(f in focus for f in local.value_files)))]
         if not charts and not sources and not releases:
             return [], frozenset()

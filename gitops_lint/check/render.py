@@ -12,7 +12,7 @@ import os
 import posixpath
 import re
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -88,12 +88,18 @@ def _settings(ctx: CheckContext, options: CheckOptions) -> RenderSettings | None
     )
 
 
-def render_repo(ctx: CheckContext, options: CheckOptions, flux: bool = False) -> RenderStageResult:
-    """The kustomize step (and, with `flux`, the Flux step after it) handed on as the stage
-    would: `gitops-lint diff` and the drift audit render with it."""
+def render_repo(ctx: CheckContext, options: CheckOptions, flux: bool = False,
+                helm_also: Collection[tuple[str, str]] | None = None) -> RenderStageResult:
+    """The kustomize step (with `helm_also`, the Helm step after it, rendering those deployers
+    (file, name) too; with `flux`, the Flux step last) handed on as the stage would:
+    `gitops-lint diff` and the drift audit render with it."""
     out = RenderOutput()
     stage = ctx.for_next_stage().with_rendering(out.live())
     findings, focus = _render(stage, options, out)
+    if helm_also is not None:
+        from gitops_lint.check.helm import render_helm
+
+        findings.extend(render_helm(stage, options, out, also=helm_also)[0])
     if flux:
         step = render_flux_stage(stage, options)
         out.take_flux(step)

@@ -23,11 +23,12 @@ class RenderOutput:
     helm_remote_releases: set[tuple[str, str, str]] = field(default_factory=set)
     tool_info: dict[str, str] = field(default_factory=dict)
     templates: dict[str, SourceFile] = field(default_factory=dict)
+    helm_renders: dict[tuple[str, str, str], str | None] = field(default_factory=dict)
 
     def live(self) -> Rendering:
         """A view of this output for the stage's own context: it changes as the steps add to it."""
         return Rendering(self.resources, self.roots, self.value_sources, self.helm_remote_releases,
-                         self.tool_info, self.templates)
+                         self.tool_info, self.templates, self.helm_renders)
 
     def frozen(self) -> Rendering:
         """What the stage hands on: copies no one can change."""
@@ -38,6 +39,7 @@ class RenderOutput:
             frozenset(self.helm_remote_releases),
             MappingProxyType(dict(self.tool_info)),
             MappingProxyType(dict(self.templates)),
+            MappingProxyType(dict(self.helm_renders)),
         )
 
     def take_flux(self, step: FluxStep) -> None:

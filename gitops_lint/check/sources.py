@@ -125,8 +125,10 @@ def hot_tag(path: str, loaded: LoadResult | None) -> Any:
 
     0: none (most files). `{"apps": [directories]}`: a file of Argo CD Applications only; a run
     whose changes touch no Argo CD file loads just those deploying a root it renders, and
-    knows the rest's directories from this tag. 1: always (kustomizations, CRDs, AppProjects,
-    ApplicationSets, and files mixing Applications with anything else).
+    knows the rest's directories from this tag (and with `"reads": [paths]`, the Helm value
+    files they name: a changed one, outside the chart, loads them too). 1: always
+    (kustomizations, CRDs, AppProjects, ApplicationSets, and files mixing Applications with
+    anything else).
     """
     if is_kustomization_file(path):
         return _ALWAYS
@@ -134,10 +136,11 @@ def hot_tag(path: str, loaded: LoadResult | None) -> Any:
     if not any(_needed_document(doc) for doc in documents):
         return 0
     if all(isinstance(doc, dict) and is_argocd_application(doc) for doc in documents):
-        from gitops_lint.estate.sources import application_directories
+        from gitops_lint.estate.sources import application_directories, application_value_files
 
         directories = {directory for doc in documents for _pointer, directory in application_directories(doc)}
-        return {"apps": sorted(directories)}
+        value_files = {path for doc in documents for path in application_value_files(doc)}
+        return {"apps": sorted(directories), **({"reads": sorted(value_files)} if value_files else {})}
     return _ALWAYS
 
 
@@ -162,9 +165,12 @@ def load_incrementally(loader: Loading, yaml_files: list[RepoFile], render: bool
     )
     first: list[RepoFile] = []
     waiting: dict[str, list[str]] = {}  # Application files left for later → directories they deploy
+    reading: set[str] = set()  # of those, the ones naming a changed Helm value file
     for f, tag in zip(yaml_files, tags, strict=True):
         if isinstance(tag, dict) and not argo_in_focus and f.path not in focus:
             waiting[f.path] = [d for d in tag.get("apps", ()) if isinstance(d, str)]
+            if not focus.isdisjoint(tag.get("reads", ())):
+                reading.add(f.path)
         elif tag or f.path in focus or f.path in unknown or is_kustomization_file(f.path):
             first.append(f)
     findings = list(_load_sources(loader, first))
@@ -188,7 +194,8 @@ def load_incrementally(loader: Loading, yaml_files: list[RepoFile], render: bool
     holding = {d for directories in waiting.values() for d in directories
                if any(p == d or p.startswith(d + "/") for p in focus)}
     deploying = {path for path, directories in waiting.items()
-                 if not set(directories).isdisjoint(affected) or not holding.isdisjoint(directories)}
+                 if not set(directories).isdisjoint(affected) or not holding.isdisjoint(directories)
+                 or path in reading}
     loaded_before = set(loader.sources)
     second = [f for f in yaml_files if (f.path in inputs or f.path in deploying) and f.path not in loaded_before]
     findings.extend(_load_sources(loader, second))
@@ -230,12 +237,13 @@ def _load_sources(loader: Loading, yaml_files: list[RepoFile]) -> Iterator[Findi
             continue
         if parsed.result is None:  # a Helm/Go template
             loader.sources[parsed.path] = SourceFile(
-                parsed.path, parsed.text, [], [], templated=True, origin=by_path[parsed.path]
+                parsed.path, parsed.text, [], [], templated=True, origin=by_path[parsed.path], markers=parsed.markers
             )
             continue
         loaded = parsed.result
         loader.sources[parsed.path] = SourceFile(
-            parsed.path, parsed.text, loaded.documents, loaded.problems, origin=by_path[parsed.path]
+            parsed.path, parsed.text, loaded.documents, loaded.problems, origin=by_path[parsed.path],
+            markers=parsed.markers,
         )
         for problem in loaded.problems:
             meta = LOADER_RULES[problem.rule]

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from gitops_lint.context import CheckContext
-from gitops_lint.flux.model import FluxKustomization, estate_for
+from gitops_lint.estate.flux import FluxKustomization, engines_of
+from gitops_lint.flux.model import flux_estate_for
 from gitops_lint.flux.render import (
     BUILD_FIELDS,
     FluxBuild,
@@ -64,7 +65,7 @@ class FluxStep:
 def render_flux(ctx: CheckContext, settings: FluxSettings, cache: RenderCache) -> FluxStep:
     """Render every in-repo Flux Kustomization, its objects to go in place of the plain render."""
     started = time.perf_counter()
-    estate = estate_for(ctx)
+    estate = flux_estate_for(ctx)
     if not estate.kustomizations:
         return FluxStep()
     graph = graph_for(ctx)
@@ -192,7 +193,6 @@ def _replacing(ctx: CheckContext, renders: list[FluxRender]) -> FluxStep:
 
 def render_flux_stage(ctx: CheckContext, options: Any) -> FluxStep:
     """The step as `check` runs it: settings from the options and config, the shared render cache."""
-    from gitops_lint.flux.model import engines_of
     from gitops_lint.render.cache import default_cache_dir
     from gitops_lint.render.kustomize import find_chosen_kustomize
 
