@@ -524,4 +524,32 @@ def main(argv: Sequence[str] | None = None) -> Any:
     # no reference cycles; at CPython's default threshold (700 allocations) the collector
     # re-scans them again and again, ~10 % of a pre-commit run. Collect far less often.
     gc.set_threshold(100_000, 50, 100)
-    return cli.main(args=list(argv) if argv is not None else None, prog_name="gitops-lint")
+    try:
+        return cli.main(args=list(argv) if argv is not None else None, prog_name="gitops-lint")
+    except SystemExit as done:
+        if argv is None:  # the console script or `python -m`: the process ends here
+            _exit_without_teardown(done.code)
+        raise
+
+
+def _exit_without_teardown(code: Any) -> None:
+    """End the process as `sys.exit(code)` would, minus freeing every object one by one: after a
+    whole-repo check that teardown took ~0.3 s CPU (a seventh of the run) to free what the OS
+    frees at once. Output is flushed and exit handlers run first; if flushing fails, the usual
+    exit reports it."""
+    import atexit
+
+    if code is None:
+        status = 0
+    elif isinstance(code, int):
+        status = code
+    else:  # sys.exit("message"): said on stderr, status 1
+        print(code, file=sys.stderr)
+        status = 1
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except OSError:
+        return  # a closed pipe: let the interpreter's own exit say so
+    atexit._run_exitfuncs()
+    os._exit(status)

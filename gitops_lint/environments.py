@@ -239,15 +239,21 @@ def _from_value(value: str, config: Config) -> str | None:
 def environment_from_path(path: str, config: Config) -> str | None:
     """The environment directory nearest the file: a configured name anywhere, else an
     environment word under `overlays/`, `env/`, `envs/`, `environments/` or `clusters/`."""
-    directories = path.split("/")[:-1]
-    configured = {selector.name for selector in config.environments}
+    return _environment_of_directory(path.rpartition("/")[0], config.environments)
+
+
+# Asked for every resource of a run, and a repo's files share few directories.
+@lru_cache(maxsize=8192)
+def _environment_of_directory(directory: str, selectors: tuple[EnvironmentSelector, ...]) -> str | None:
+    directories = directory.split("/") if directory else []
+    configured = {selector.name for selector in selectors}
     for index in range(len(directories) - 1, -1, -1):
         name = directories[index]
         if name in configured:
             return name
         env = _environment_word(directories, index)
         if env:
-            return _configured_name(env, config)
+            return _configured_name_among(env, selectors)
     return None
 
 
@@ -271,7 +277,11 @@ def _environment_word(directories: list[str], index: int) -> str | None:
 
 def _configured_name(env: str, config: Config) -> str:
     """Map a canonical name onto the user's own environment names when they declared some."""
-    for selector in config.environments:
+    return _configured_name_among(env, config.environments)
+
+
+def _configured_name_among(env: str, selectors: tuple[EnvironmentSelector, ...]) -> str:
+    for selector in selectors:
         if canonical_environment(selector.name) == env:
             return selector.name
     return env

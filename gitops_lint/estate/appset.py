@@ -73,13 +73,14 @@ def argocd_applications(
 ) -> Iterator[ApplicationView]:
     """Every Application that reaches the cluster, committed ones first. Symbolic templates are
     left out: these rules read fields (paths, revisions) that depend on the unknown parameters."""
-    sets = []
-    for resource in ctx.checked_resources():
+    for resource in ctx.checked_of_kind("Application"):
         if is_argocd_application(resource.doc):
             yield ApplicationView(resource)
-        elif include_generated and is_application_set(resource):
-            sets.append(resource)
-    for appset in sets:
+    if not include_generated:
+        return
+    for appset in ctx.checked_of_kind("ApplicationSet"):
+        if not is_application_set(appset):
+            continue
         for generated in generated_applications(appset, ctx):
             if not generated.symbolic:
                 yield ApplicationView(

@@ -49,7 +49,8 @@ def _text(value: Any) -> str:
 
 
 def is_flux_object(resource: Resource) -> bool:
-    return resource.group.endswith(".toolkit.fluxcd.io") or resource.group in (ARTIFACT_GROUP, "fluxcd.controlplane.io")
+    group = resource.group
+    return group.endswith(".toolkit.fluxcd.io") or group in (ARTIFACT_GROUP, "fluxcd.controlplane.io")
 
 
 @dataclass(frozen=True)
@@ -350,23 +351,28 @@ def build_flux_estate(ctx: CheckContext, inputs: RootInputs) -> FluxEstate:
             estate.sources.append(FluxSource(resource, *facts))
         elif resource.group == ARTIFACT_GROUP and resource.kind == "ArtifactGenerator":
             estate.generators.append(FluxObject(resource, *facts))
-    estate.data_objects = _data_objects(ctx, resources, effective)
+    estate.data_objects = _data_objects(ctx, effective)
     estate.applied = effective.applied
     return estate
 
 
-def _data_objects(ctx: CheckContext, resources: list[Resource], effective: _Effective) -> dict[str, set[tuple[str, str]]]:
+# Operators that make a Secret from a committed object (its spec.target.name, else its own name).
+_SECRET_MAKERS = (
+    "ExternalSecret", "SealedSecret", "OnePasswordItem", "VaultStaticSecret", "InfisicalSecret",
+    "BitwardenSecret", "ClusterExternalSecret",
+)
+
+
+def _data_objects(ctx: CheckContext, effective: _Effective) -> dict[str, set[tuple[str, str]]]:
     """ConfigMaps and Secrets the repo creates: committed, generated, or made by an operator
     from a committed object (ExternalSecret, SealedSecret, ...)."""
     found: dict[str, set[tuple[str, str]]] = {"ConfigMap": set(), "Secret": set()}
-    for resource in resources:
-        namespace = effective.namespace_of(resource)
-        if resource.kind in ("ConfigMap", "Secret") and resource.api_version == "v1":
-            found[resource.kind].add((namespace, resource.name))
-        elif resource.kind in ("ExternalSecret", "SealedSecret", "OnePasswordItem", "VaultStaticSecret",
-                               "InfisicalSecret", "BitwardenSecret", "ClusterExternalSecret"):
+    for resource in ctx.checked_of_kind("ConfigMap", "Secret", *_SECRET_MAKERS):
+        if resource.kind in _SECRET_MAKERS:
             target = _text(_dict(_dict(resource.doc.get("spec")).get("target")).get("name"))
-            found["Secret"].add((namespace, target or resource.name))
+            found["Secret"].add((effective.namespace_of(resource), target or resource.name))
+        elif resource.api_version == "v1":
+            found[resource.kind].add((effective.namespace_of(resource), resource.name))
     for kustomization in ctx.layout.kustomizations.values():
         for key, kind in (("configMapGenerator", "ConfigMap"), ("secretGenerator", "Secret")):
             for generator in _list(kustomization.doc.get(key)):
@@ -384,7 +390,7 @@ class _Effective:
         self.kustomizations = kustomizations
         self.memo: dict[int, tuple[dict[str, Any], str, str | None, str | None]] = {}
         self.active: set[int] = set()
-        generators = [r.doc for r in ctx.resources if r.group == ARTIFACT_GROUP and r.kind == "ArtifactGenerator"]
+        generators = [r.doc for r in ctx.resources if r.kind == "ArtifactGenerator" and r.group == ARTIFACT_GROUP]
         self.directories = {id(k): local_directory(k.doc, generators) for k in kustomizations}
         self.applied = Applied(ctx, inputs)
         self.parents_of: dict[int, list[Resource]] = {}

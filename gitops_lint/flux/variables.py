@@ -37,8 +37,8 @@ def _data_resources(ctx: CheckContext, kind: str, name: str) -> list[Resource]:
     index = _DATA_INDEX.get(ctx)
     if index is None:
         index = {}
-        for resource in ctx.checked_resources():
-            if resource.kind in _DATA_KINDS and resource.api_version == "v1":
+        for resource in ctx.checked_of_kind(*_DATA_KINDS):
+            if resource.api_version == "v1":
                 index.setdefault((resource.kind, resource.name), []).append(resource)
         _DATA_INDEX.put(ctx, index)
     return index.get((kind, name), [])

@@ -51,6 +51,11 @@ class RepoFile(NamedTuple):
     def absolute(self) -> Path:
         return Path(self.root, self.path)
 
+    @property
+    def location(self) -> str:
+        """`absolute` as a string, for reading the file: no Path per file on a whole-repo load."""
+        return os.path.join(self.root, self.path)
+
 
 @dataclass(frozen=True)
 class SkippedFile:
@@ -279,10 +284,11 @@ def _safe_stat(path: str, real_root: str, max_file_size: int) -> tuple[os.stat_r
     return info, "", ""
 
 
-def read_text(path: Path) -> tuple[str | None, str | None]:
+def read_text(path: str | Path) -> tuple[str | None, str | None]:
     """(text, None) or (None, reason) for binary or non-UTF-8 content."""
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as handle:
+            data = handle.read()
     except OSError as error:
         return None, f"unreadable: {error}"
     if b"\0" in data[:_BINARY_SNIFF]:

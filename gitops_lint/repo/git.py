@@ -47,6 +47,21 @@ def open_repo(root: Path) -> git.Repo | None:
         return None
 
 
+def may_be_in_git(root: Path) -> bool:
+    """False only when no directory from `root` up holds a `.git` or is a git directory itself,
+    the places GitPython's parent search looks; anything unclear says True and GitPython decides."""
+    if os.environ.get("GIT_OBJECT_DIRECTORY"):
+        return True
+    directory = os.path.abspath(root)
+    while True:
+        if os.path.exists(os.path.join(directory, ".git")) or os.path.exists(os.path.join(directory, "HEAD")):
+            return True
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            return False
+        directory = parent
+
+
 _DUBIOUS = re.compile(r"dubious ownership in repository at '(?P<path>[^']*)'")
 
 
@@ -286,6 +301,8 @@ class GitFacts:
 
 
 def git_facts(root: Path) -> GitFacts:
+    if not may_be_in_git(root):  # a plain directory: no GitPython import (~0.15 s) to learn it
+        return GitFacts(False, limits=[f"{root} is not a git repository: branch/tag checks skipped"])
     import git
     from git.exc import GitCommandError
 

@@ -7,18 +7,24 @@ import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from gitops_lint.repo.files import RepoFile, read_text
+from gitops_lint.repo.forked_half import split_over_fork
 from gitops_lint.repo.layout import looks_templated
 from gitops_lint.repo.parse_cache import ParseCache
+from gitops_lint.repo.problems import YamlProblem
 from gitops_lint.repo.templating import UNQUOTED_TEMPLATE, MaskedText
-from gitops_lint.repo.yaml import LoadResult, load_yaml
+from gitops_lint.repo.yaml import LoadedDocument, LoadResult, load_yaml
 
 # Below this many files a pool costs more (process start-up, pickling) than it saves.
 PARALLEL_THRESHOLD = 400
 # From this many files to parse, the yaml-rs fast path repays its import (~15 ms against
 # ~50 us saved per file); a pre-commit run parses the changed files only and stays below.
 FAST_YAML_FROM = 300
+# From this many files on the fast path, half of them parse in a forked child: below it the
+# fork and the child's start cost more than the half saves (bench/fork_parse_bench.py).
+FORK_FAST_FROM = 1000
 # Strings the loader notes the presence of in a file's text, and the parse cache remembers: a
 # warm run then knows without reading the text that it holds none (a suppression comment).
 TEXT_MARKERS = ("gitops-lint:",)
@@ -61,7 +67,7 @@ _MANIFEST_KEYS = ('"apiVersion"', '"kind"')
 
 
 def parse_file(repo_file: RepoFile, fast: bool = False) -> ParsedFile:
-    text, reason = read_text(repo_file.absolute)
+    text, reason = read_text(repo_file.location)
     if text is None:
         return ParsedFile(repo_file.path, None, reason, False, None)
     if fast:
@@ -136,6 +142,38 @@ def _parse_chunk(chunk: Sequence[RepoFile], fast: bool = False) -> list[ParsedFi
     return [parse_file(repo_file, fast) for repo_file in chunk]
 
 
+def _parse_chunk_fast(chunk: Sequence[RepoFile]) -> list[ParsedFile]:
+    return _parse_chunk(chunk, fast=True)
+
+
+# A ParsedFile as plain tuples, lists and scalars (marshal's types) for the trip from the
+# forked child: (path, text, unreadable, templated, None | (documents, problems)).
+PlainParsed = tuple[str, str | None, str | None, bool, tuple[list[tuple[Any, int, int]], list[tuple[str, int, int, str]]] | None]
+
+
+def _plain_parsed(parsed: ParsedFile) -> PlainParsed:
+    result = parsed.result
+    plain = None
+    if result is not None:
+        plain = (
+            [(document.data, document.index, document.line) for document in result.documents],
+            [(problem.rule, problem.line, problem.column, problem.message) for problem in result.problems],
+        )
+    return parsed.path, parsed.text, parsed.unreadable, parsed.templated, plain
+
+
+def _parsed_from_plain(plain: PlainParsed) -> ParsedFile:
+    path, text, unreadable, templated, loaded = plain
+    result = None
+    if loaded is not None:
+        documents, problems = loaded
+        result = LoadResult(
+            [LoadedDocument(data, index, line) for data, index, line in documents],
+            [YamlProblem(*problem) for problem in problems],
+        )
+    return ParsedFile(path, text, unreadable, templated, result)
+
+
 def parse_files(
     files: Sequence[RepoFile], jobs: int | None = None, cache: ParseCache | None = None
 ) -> list[ParsedFile]:
@@ -165,13 +203,29 @@ def _parse_cached(files: Sequence[RepoFile], jobs: int | None, cache: ParseCache
     return [out[f.path] for f in files]
 
 
+def _usable_cpus() -> int:
+    """The CPUs this process may run on (a CI job pinned to one gets no second process), else
+    the machine's."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
+
+
 def _parse_all(files: Sequence[RepoFile], jobs: int | None) -> list[ParsedFile]:
     fast = len(files) >= FAST_YAML_FROM and yaml_fast_available()
-    workers = jobs or os.cpu_count() or 1
-    # With yaml-rs, a worker's results cost the parent about as much to unpickle as to parse:
-    # measured on the 10k bench repo, two workers took 1.4-2.2x the time of one process at
-    # 400 to 10,243 files (bench/summary.py prints the ratio). The pool pays only for libyaml.
-    if fast or workers < 2 or len(files) < PARALLEL_THRESHOLD or not sys.platform.startswith("linux"):
+    workers = jobs or _usable_cpus()
+    if workers < 2 or not sys.platform.startswith("linux"):
+        return _parse_chunk(files, fast)
+    if fast:
+        # With yaml-rs, a pool's pickled results cost the parent about as much to load as to
+        # parse (two workers took 1.4-2.2x one process); half the files in one forked child,
+        # back as marshal bytes, cost the parent a seventh of parsing them.
+        if len(files) < FORK_FAST_FROM:
+            return _parse_chunk(files, fast)
+        import gitops_lint.repo.yaml_fast  # noqa: F401 - imported once, before the fork, not in both
+
+        return split_over_fork(files, _parse_chunk_fast, _plain_parsed, _parsed_from_plain)
+    if len(files) < PARALLEL_THRESHOLD:
         return _parse_chunk(files, fast)
     # Imported here: a warm incremental run never starts a pool and should not load the machinery.
     import multiprocessing

@@ -61,8 +61,6 @@ _FLOW_SPREAD = re.compile(r"[\[{][^\]}\n]*\n|[\[{](?:[^\n]*[\s\[{,:])?[|>]")
 _ROOT_BLOCK_SCALAR = re.compile(r"\n[ \t]*(?:---[ \t]+)?[|>]")
 # A block scalar header on the last line: empty at the end of the stream, chomped apart.
 _BLOCK_HEADER_AT_END = re.compile(r"[|>][-+0-9]{0,2}(?:[ \t]+#.*)?\Z")
-# Directives, document-end markers and merge keys: structure this path does not model.
-_STRUCTURE = ("\n%", "\n...", "<<")
 # Printable ASCII and line ends: libyaml refuses other control characters, and a tab where
 # indentation goes is an error to libyaml and indentation to yaml-rs. Non-ASCII text always
 # takes the libyaml path, which knows which characters it refuses or reads as line breaks.
@@ -80,15 +78,16 @@ def _divergent(text: str) -> bool:
         return True
     if ("[" in text or "{" in text) and (_FLOW_COLON.search(text) or _FLOW_SPREAD.search(text)):
         return True
-    if _ROOT_BLOCK_SCALAR.search(text):
-        return True
-    if "|" in text or ">" in text:
+    if "|" in text or ">" in text:  # no block scalar without one (most manifests)
+        if _ROOT_BLOCK_SCALAR.search(text):
+            return True
         if not text.endswith("\n"):
             return True  # a block scalar ending an unterminated last line: chomped apart
         last = text.rstrip()
         if _BLOCK_HEADER_AT_END.search(last, last.rfind("\n") + 1):
             return True
-    if any(marker in text for marker in _STRUCTURE) or ("\r" in text and _LONE_CR.search(text)):
+    # Directives, document-end markers and merge keys: structure this path does not model.
+    if "\n%" in text or "\n..." in text or "<<" in text or ("\r" in text and _LONE_CR.search(text)):
         return True
     return not text.isascii() or bool(text.encode("ascii").translate(None, _PLAIN_ASCII))
 

@@ -306,7 +306,7 @@ def check_argocd_metrics_monitored(ctx: CheckContext) -> Iterator[Finding]:
     if managed is None:
         return
     wanted = [CONTROLLER, SERVER, REPO_SERVER]
-    if any(is_application_set(r) for r in ctx.checked_resources()):
+    if any(is_application_set(r) for r in ctx.checked_of_kind("ApplicationSet")):
         wanted.append(APPSET)
     scraped = argocd_scraped(ctx, configs)
     missing = [component for component in wanted if component not in scraped]
@@ -391,7 +391,7 @@ FLUX_NOTIFICATIONS_CONFIGURED = meta(
 
 
 def _flux_alerting(ctx: CheckContext) -> bool:
-    resources = [r for r in ctx.checked_resources() if r.group == "notification.toolkit.fluxcd.io"]
+    resources = [r for r in ctx.checked_of_kind("Provider", "Alert") if r.group == "notification.toolkit.fluxcd.io"]
     providers = {r.name for r in resources if r.kind == "Provider"}
     for alert in (r for r in resources if r.kind == "Alert"):
         spec = alert.doc.get("spec")
@@ -506,9 +506,8 @@ def check_agent_config_not_in_repo(ctx: CheckContext) -> Iterator[Finding]:
     everything = list(ctx.checked_resources())
     argo = [
         r
-        for r in everything
+        for r in ctx.checked_of_kind("Application", "ApplicationSet", "AppProject")
         if r.api_version.startswith("argoproj.io/")
-        and r.kind in ("Application", "ApplicationSet", "AppProject")
     ]
     if argo and argocd_managed_at(ctx, argocd_configs(ctx)) is None:
         first = _first(argo)

@@ -122,14 +122,15 @@ def argocd_configs(ctx: CheckContext) -> list[ArgoCDConfig]:
 def _argocd_configs(ctx: CheckContext) -> tuple[ArgoCDConfig, ...]:
     # Five rules ask; each answer walks every resource several times.
     configs = list(_configmap_configs(ctx))
-    configs.extend(_operator_config(ctx, r) for r in _everything(ctx) if _is_operator_cr(r))
+    configs.extend(_operator_config(ctx, r) for r in _everything(ctx, "ArgoCD") if _is_operator_cr(r))
     configs.extend(_helm_configs(ctx))
     return tuple(sorted(configs, key=lambda c: (c.path, c.line)))
 
 
-def _everything(ctx: CheckContext) -> Iterator[Resource]:
-    """Whole resources as they reach the cluster (rendered, or raw where nothing renders them)."""
-    yield from ctx.checked_resources()
+def _everything(ctx: CheckContext, *kinds: str) -> list[Resource]:
+    """Whole resources of these kinds as they reach the cluster (rendered, or raw where nothing
+    renders them), in the order the run meets them."""
+    return ctx.checked_of_kind(*kinds)
 
 
 def _is_operator_cr(resource: Resource) -> bool:
@@ -145,7 +146,7 @@ def _configmap_configs(ctx: CheckContext) -> Iterator[ArgoCDConfig]:
     merged (an upstream install patched by `argocd-cm` patches that cannot render offline)."""
     rendered_roots = ctx.rendered_roots
     groups: dict[str, list[Resource]] = {}
-    for resource in _everything(ctx):
+    for resource in _everything(ctx, "ConfigMap"):
         if _is_argocd_cm(resource) and resource.rendered_from is not None:
             groups.setdefault(
                 f"rendered:{resource.rendered_from}:{resource.path}:{resource.index}", []
@@ -297,7 +298,7 @@ def _chart_scraped(values: Mapping[str, Any]) -> set[str]:
 def _argo_cd_values(ctx: CheckContext) -> Iterator[list[_Values]]:
     """Values given to each release of the argo-cd chart, as ordered layers: Flux HelmRelease,
     Argo CD Application, umbrella chart dependency, kustomize `helmCharts`."""
-    for resource in (*_everything(ctx), *ctx.fragments):
+    for resource in (*_everything(ctx, "HelmRelease", "Application"), *ctx.fragments):
         if (
             resource.kind == "HelmRelease"
             and _chart_name(_dig(resource.doc, "spec", "chart", "spec", "chart")) == CHART
@@ -418,7 +419,7 @@ def argocd_managed_at(ctx: CheckContext, configs: list[ArgoCDConfig]) -> tuple[s
 
 @once_per_context
 def _argocd_installed_at(ctx: CheckContext) -> tuple[str, int] | None:
-    for resource in (*_everything(ctx), *ctx.fragments):
+    for resource in (*_everything(ctx, "ConfigMap", "Deployment", "StatefulSet"), *ctx.fragments):
         name = resource.name
         if resource.kind == "ConfigMap" and name.startswith("argocd-") and name.endswith("-cm"):
             return resource.path, resource.line
@@ -482,7 +483,8 @@ def argocd_scraped(ctx: CheckContext, configs: Iterable[ArgoCDConfig]) -> set[st
     scraped: set[str] = set()
     for config in configs:
         scraped |= config.scraped
-    for resource in (*_everything(ctx), *ctx.fragments):
+    kinds = (*MONITOR_KINDS, "Service", "Deployment", "StatefulSet")
+    for resource in (*_everything(ctx, *kinds), *ctx.fragments):
         if resource.kind in MONITOR_KINDS:
             if _empty_selector_in(resource.doc, ("argocd", "argo-cd")):
                 scraped.update((CONTROLLER, SERVER, REPO_SERVER, APPSET))
@@ -505,7 +507,7 @@ def argocd_alerted(ctx: CheckContext, configs: Iterable[ArgoCDConfig]) -> bool:
     rules file in a ConfigMap, or the argo-cd chart's own `controller.metrics.rules`."""
     if any(config.alerts for config in configs):
         return True
-    for resource in _everything(ctx):
+    for resource in _everything(ctx, *RULE_KINDS, "ConfigMap"):
         if resource.kind in RULE_KINDS and _mentions_sync_health(resource.doc.get("spec")):
             return True
         if resource.kind == "ConfigMap" and _mentions_sync_health(resource.doc.get("data")):
@@ -526,7 +528,8 @@ def flux_installed_at(ctx: CheckContext) -> tuple[str, int] | None:
     for f in ctx.files.files:
         if f.path.rpartition("/")[2] == "gotk-components.yaml":
             return f.path, 1
-    for resource in _everything(ctx):
+    kinds = ("FluxInstance", "HelmRelease", "OCIRepository", "GitRepository", "Deployment")
+    for resource in _everything(ctx, *kinds):
         spec = _dict(resource.doc.get("spec"))
         if resource.kind == "FluxInstance":
             return resource.path, resource.line
@@ -550,7 +553,7 @@ def flux_installed_at(ctx: CheckContext) -> tuple[str, int] | None:
 def flux_scraped(ctx: CheckContext) -> bool:
     """A PodMonitor (or ServiceMonitor, VictoriaMetrics scrape) selecting the Flux controllers,
     or the flux2 chart's own PodMonitor."""
-    for resource in (*_everything(ctx), *ctx.fragments):
+    for resource in (*_everything(ctx, *MONITOR_KINDS, "HelmRelease"), *ctx.fragments):
         if resource.kind in MONITOR_KINDS:
             if _empty_selector_in(resource.doc, ("flux-system", "flux")):
                 return True

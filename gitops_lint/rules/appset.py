@@ -98,7 +98,7 @@ APPLICATIONSET_TEMPLATE_FAILS = meta(
 
 
 def _application_sets(ctx: CheckContext) -> Iterator[Resource]:
-    for resource in ctx.checked_resources():
+    for resource in ctx.checked_of_kind("ApplicationSet"):
         if is_application_set(resource):
             yield resource
 
@@ -440,11 +440,11 @@ def check_applicationset_rollingsync(ctx: CheckContext) -> Iterator[Finding]:
 @repo_rule(APPLICATIONSET_NAME_COLLISION)
 def check_applicationset_name_collision(ctx: CheckContext) -> Iterator[Finding]:
     owners: dict[tuple[str, str], list[tuple[str, Resource]]] = {}
-    for resource in ctx.checked_resources():
+    for resource in ctx.checked_of_kind("Application"):
         if is_argocd_application(resource.doc):
             key = (resource.namespace or "argocd", resource.name)
             owners.setdefault(key, []).append(("Application", resource))
-    sets = [r for r in ctx.checked_resources() if is_application_set(r)]
+    sets = list(_application_sets(ctx))
     # The same ApplicationSet (namespace/name) in several files: the repo holds alternatives of
     # one object (example collections do), only one of which can exist in Argo CD; whose
     # Applications would collide with whose cannot be told, so only duplicates within each

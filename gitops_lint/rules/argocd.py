@@ -10,11 +10,11 @@ import posixpath
 import re
 import subprocess
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from gitops_lint.context import CheckContext
+from gitops_lint.context import CheckContext, ContextMemo
 from gitops_lint.environments import is_production
 from gitops_lint.estate.appset import ApplicationView, argocd_applications, is_application_set
 from gitops_lint.model import Finding, Resource
@@ -241,28 +241,41 @@ HPA_REPLICAS_IGNORED = meta(
 
 @dataclass
 class _AppContents:
-    """Indexes built once per run: rendered output by root, raw documents by file."""
+    """Indexes built once per run and shared by the rules that read what an Application deploys
+    (hpa-replicas-ignored, controller-secret-ignored): rendered output by root, raw documents by
+    file, and each root's resources once asked for. Callers read the lists, never change them."""
 
     rendered: dict[str, list[Resource]]
     by_path: dict[str, list[Resource]]
+    roots: dict[str, list[Resource]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, ctx: CheckContext) -> _AppContents:
+        stamp = tuple((id(items), len(items)) for items in (ctx.rendered, ctx.resources, ctx.fragments))
+        known = _CONTENTS.get(ctx)
+        if known is not None and known[0] == stamp:
+            return known[1]
         rendered: dict[str, list[Resource]] = {}
         for resource in ctx.rendered:
             rendered.setdefault(resource.rendered_from or "", []).append(resource)
         by_path: dict[str, list[Resource]] = {}
         for resource in (*ctx.resources, *ctx.fragments):
             by_path.setdefault(resource.path, []).append(resource)
-        return cls(rendered, by_path)
+        return _CONTENTS.put(ctx, (stamp, cls(rendered, by_path)))[1]
 
     def of_root(self, ctx: CheckContext, root: str) -> list[Resource]:
         """What the kustomization root at `root` produces: kustomize's output, else its files."""
         if root in self.rendered:
             return self.rendered[root]
-        # The render graph knows every file a root reads (bases and components included).
-        inputs = graph_for(ctx).inputs(root) if root in ctx.layout.kustomizations else _plain_dir(ctx, root)
-        return [r for path in sorted(inputs) for r in self.by_path.get(path, ())]
+        if root not in self.roots:
+            # The render graph knows every file a root reads (bases and components included).
+            inputs = graph_for(ctx).inputs(root) if root in ctx.layout.kustomizations else _plain_dir(ctx, root)
+            self.roots[root] = [r for path in sorted(inputs) for r in self.by_path.get(path, ())]
+        return self.roots[root]
+
+
+# ((id, len) of the rendered, raw and fragment lists it was built from, the contents)
+_CONTENTS: ContextMemo[tuple[tuple[tuple[int, int], ...], _AppContents]] = ContextMemo()
 
 
 def _plain_dir(ctx: CheckContext, directory: str) -> set[str]:
@@ -321,10 +334,7 @@ def check_hpa_replicas_ignored(ctx: CheckContext) -> Iterator[Finding]:
 def _hpa_findings(
     ctx: CheckContext, view: ApplicationView, path: str, resources: list[Resource]
 ) -> Iterator[Finding]:
-    replicas_set = {
-        r.name for r in resources
-        if r.kind == "Deployment" and isinstance(r.doc.get("spec"), dict) and "replicas" in r.doc["spec"]
-    }  # fmt: skip
+    replicas_set: set[str] | None = None  # read once an HPA is found: most apps have none
     doc = view.resource.doc
     for hpa in resources:
         if hpa.kind != "HorizontalPodAutoscaler" or hpa.fragment:
@@ -334,6 +344,11 @@ def _hpa_findings(
         if not isinstance(target, dict) or target.get("kind") != "Deployment":
             continue
         deployment = str(target.get("name") or "")
+        if replicas_set is None:
+            replicas_set = {
+                r.name for r in resources
+                if r.kind == "Deployment" and isinstance(r.doc.get("spec"), dict) and "replicas" in r.doc["spec"]
+            }  # fmt: skip
         # A Deployment that leaves replicas unset gives Argo CD nothing to fight the HPA over.
         if deployment not in replicas_set or _ignores_replicas(doc, deployment):
             continue

@@ -257,9 +257,15 @@ def uncovered_directories(owned: dict[str, bool]) -> list[tuple[str, list[str]]]
     """
     has_owned: set[str] = set()
     for path, is_owned in owned.items():
-        if is_owned:
-            for directory in _ancestors(path):
-                has_owned.add(directory)
+        if not is_owned:
+            continue
+        # Up to the first directory already known: its own ancestors were added with it.
+        directory = path.rpartition("/")[0]
+        while directory not in has_owned:
+            has_owned.add(directory)
+            if not directory:
+                break
+            directory = directory.rpartition("/")[0]
     groups: dict[str, list[str]] = {}
     for path, is_owned in sorted(owned.items()):
         if is_owned:

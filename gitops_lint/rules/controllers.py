@@ -48,6 +48,7 @@ _WRITERS = (
     _Writer("cert-manager.io/", "Certificate"),
     _Writer("bitnami.com/", "SealedSecret"),
 )
+_WRITER_KINDS = frozenset(writer.kind for writer in _WRITERS)
 
 _APP = (
     "# file: apps/api/kustomization.yaml\nresources:\n  - secret.yaml\n  - external-secret.yaml\n"
@@ -148,20 +149,23 @@ def check_controller_secret_ignored(ctx: CheckContext) -> Iterator[Finding]:
 def _fights(
     ctx: CheckContext, view: ApplicationView, path: str, resources: list[Resource]
 ) -> Iterator[Finding]:
-    committed = {
-        r.name for r in resources if r.kind == "Secret" and r.api_version == "v1" and not r.fragment
-    }
+    committed: set[str] | None = None  # read once a writer is found: most apps have none
     for resource in resources:
+        kind = resource.kind
+        if kind not in _WRITER_KINDS:
+            continue  # most of an app's resources: no need to ask each writer
         writer = next(
-            (
-                w
-                for w in _WRITERS
-                if resource.kind == w.kind and resource.api_version.startswith(w.group)
-            ),
+            (w for w in _WRITERS if kind == w.kind and resource.api_version.startswith(w.group)),
             None,
         )
         secret = writer.target(resource) if writer is not None and not resource.fragment else None
-        if secret is None or secret not in committed or _ignores_data(view.resource.doc, secret):
+        if secret is None:
+            continue
+        if committed is None:
+            committed = {
+                r.name for r in resources if r.kind == "Secret" and r.api_version == "v1" and not r.fragment
+            }
+        if secret not in committed or _ignores_data(view.resource.doc, secret):
             continue
         yield ctx.finding(
             CONTROLLER_SECRET_IGNORED,

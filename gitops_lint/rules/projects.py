@@ -297,7 +297,7 @@ APPLICATION_NAME_DUPLICATE = meta(
 @repo_rule(APPLICATION_NAME_DUPLICATE)
 def check_application_name_duplicate(ctx: CheckContext) -> Iterator[Finding]:
     applications = sorted(
-        (r for r in ctx.checked_resources() if is_argocd_application(r.doc) and r.name),
+        (r for r in ctx.checked_of_kind("Application") if is_argocd_application(r.doc) and r.name),
         key=lambda r: (r.path, r.line),
     )  # the finding goes on the later of the two, whatever order the loader read them in
     units = units_of(applications, estate_for(ctx), ctx.layout.kustomizations)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -9,10 +11,11 @@ import git
 import pytest
 
 from gitops_lint.check import CheckOptions, run_check
-from gitops_lint.repo.git import git_facts, normalise_remote_url
+from gitops_lint.repo.git import git_facts, may_be_in_git, normalise_remote_url
 from gitops_lint.rules import gitrefs
 from gitops_lint.rules.gitrefs import constraint_met, satisfies
 from gitops_lint.rules.registry import load_registry
+from tests.conftest import git_init
 
 MakeRepo = Callable[..., Path]
 REMOTE = "https://github.com/example-org/gitops-config.git"
@@ -237,3 +240,30 @@ def test_generated_applications_are_checked(make_repo: MakeRepo) -> None:
     # The bad value was written in the second list element: the finding points there.
     assert [(path, line) for path, line, _ in found] == [("appsets/api.yaml", 11)]
     assert "api-prod" in found[0][2] and "'release/v9'" in found[0][2]
+
+
+def test_a_plain_directory_is_told_apart_without_gitpython(tmp_path: Path) -> None:
+    plain = tmp_path / "plain"
+    (plain / "apps").mkdir(parents=True)
+    assert not may_be_in_git(plain / "apps")
+    script = (
+        "import sys; from pathlib import Path; from gitops_lint.repo.git import git_facts; "
+        f"facts = git_facts(Path({str(plain)!r})); "
+        "print(facts.available, 'git' in sys.modules, facts.limits[0].endswith('not a git repository: branch/tag checks skipped'))"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["False", "False", "True"]
+
+
+def test_anything_git_might_open_is_left_to_gitpython(tmp_path: Path) -> None:
+    work = tmp_path / "work"
+    (work / "apps" / "web").mkdir(parents=True)
+    git_init(work, commit=False)
+    assert may_be_in_git(work) and may_be_in_git(work / "apps" / "web")
+    bare = tmp_path / "bare.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(bare)], check=True)
+    assert may_be_in_git(bare)
+    linked = tmp_path / "linked"  # a worktree or submodule: `.git` is a file
+    linked.mkdir()
+    (linked / ".git").write_text(f"gitdir: {bare}\n")
+    assert may_be_in_git(linked)
