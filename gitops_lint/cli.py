@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import gc
 import os
 import sys
@@ -524,4 +525,10 @@ def main(argv: Sequence[str] | None = None) -> Any:
     # no reference cycles; at CPython's default threshold (700 allocations) the collector
     # re-scans them again and again, ~10 % of a pre-commit run. Collect far less often.
     gc.set_threshold(100_000, 50, 100)
+    # At exit CPython collects over every object still alive: on a pre-commit run that is a
+    # full scan of the parsed repo (~0.1 s CPU, an eighth of the run) for objects that die
+    # with the process anyway. Freezing them first leaves that scan nothing to do; files are
+    # closed by their `with` blocks and the interpreter flushes stdout and stderr regardless.
+    atexit.unregister(gc.freeze)  # once per process, however often main() runs in it
+    atexit.register(gc.freeze)
     return cli.main(args=list(argv) if argv is not None else None, prog_name="gitops-lint")
