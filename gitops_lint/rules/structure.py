@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,9 +20,10 @@ from gitops_lint.estate.sources import repo_directory
 from gitops_lint.model import Finding, Resource
 from gitops_lint.render.graph import RenderGraph, graph_for
 from gitops_lint.render.plugins import files_read_by_plugins
+from gitops_lint.repo.files import RepoFile
 from gitops_lint.repo.layout import RESOURCE, Kustomization
 from gitops_lint.repo.yaml import locate_line
-from gitops_lint.rules.base import meta, repo_rule
+from gitops_lint.rules.base import files_rule, meta, repo_rule
 from gitops_lint.rules.sops import sops_metadata
 
 _OVERLAY_DIR = re.compile(r"(?:^|/)overlays/[^/]+(?:/|$)")
@@ -471,13 +472,23 @@ def check_environment_missing_overlay(ctx: CheckContext) -> Iterator[Finding]:
             )
 
 
-@repo_rule(APP_SOURCE_IN_CONFIG_REPO)
-def check_app_source(ctx: CheckContext) -> Iterator[Finding]:
-    sources: dict[str, list[str]] = {}  # a src/ directory → its source files, in listing order
-    for repo_file in ctx.files.files:
+def _source_directory(path: str) -> str | None:
+    """The `.../src` directory holding an application source file, or None."""
+    parts = path.split("/")
+    if "src" in parts[:-1] and parts[-1].endswith(_SOURCE_SUFFIXES):
+        return "/".join(parts[: parts.index("src") + 1])
+    return None
+
+
+# A files rule, not a repo rule: each finding is about the files it names, so a pre-commit run
+# looks at the changed files (and the rest of a `src/` directory one of them is in), not at
+# every path of the repo; a whole-repo run is given every file and reports as before.
+@files_rule(APP_SOURCE_IN_CONFIG_REPO)
+def check_app_source(files: Sequence[RepoFile], ctx: CheckContext) -> Iterator[Finding]:
+    touched: set[str] = set()  # src/ directories holding a file given
+    for repo_file in files:
         path = repo_file.path
         name = posixpath.basename(path)
-        parts = path.split("/")
         if name in _SOURCE_MARKERS or name.startswith("Dockerfile.") or name.endswith(".csproj"):
             yield ctx.finding(
                 APP_SOURCE_IN_CONFIG_REPO,
@@ -487,8 +498,19 @@ def check_app_source(ctx: CheckContext) -> Iterator[Finding]:
                 line=1,
             )
             continue
-        if "src" in parts[:-1] and name.endswith(_SOURCE_SUFFIXES):
-            sources.setdefault("/".join(parts[: parts.index("src") + 1]), []).append(path)
+        src = _source_directory(path)
+        if src is not None:
+            touched.add(src)
+    if not touched:
+        return
+    sources: dict[str, list[str]] = {}  # a src/ directory → its source files, in listing order
+    for repo_file in ctx.files.files:
+        name = posixpath.basename(repo_file.path)
+        if name in _SOURCE_MARKERS or name.startswith("Dockerfile.") or name.endswith(".csproj"):
+            continue
+        src = _source_directory(repo_file.path)
+        if src in touched:
+            sources.setdefault(src, []).append(repo_file.path)
     for src, paths in sources.items():
         # One finding per directory, at its first file; a change to any of its files is news.
         yield ctx.finding(
@@ -498,7 +520,6 @@ def check_app_source(ctx: CheckContext) -> Iterator[Finding]:
             line=1,
             related=paths[1:],
         )
-
 
 RULES = (
     check_overlay_without_base,
