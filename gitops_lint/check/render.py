@@ -24,7 +24,7 @@ from gitops_lint.environments import is_production, is_staging, resolve_environm
 from gitops_lint.errors import UsageError
 from gitops_lint.estate.build import estate_for
 from gitops_lint.estate.model import Application
-from gitops_lint.flux.stage import render_flux_stage
+from gitops_lint.flux.model import engines_of
 from gitops_lint.flux.words import empty_render_consequence, helm_charts_fix, plugin_fix
 from gitops_lint.model import Finding, Resource, Severity
 from gitops_lint.progress import Progress
@@ -38,7 +38,6 @@ from gitops_lint.render.cache import (
 from gitops_lint.render.graph import LINK_OUTSIDE, OUTSIDE, RenderGraph, graph_for
 from gitops_lint.render.kustomize import Kustomize, find_chosen_kustomize
 from gitops_lint.render.plugins import failed_plugin, plugin_uses
-from gitops_lint.render.registry import renderer_for
 from gitops_lint.render.renderer import Rendered, RenderEnv, RenderFailure, Source
 from gitops_lint.repo.layout import Kustomization, Reference
 from gitops_lint.repo.yaml import locate_line
@@ -462,6 +461,10 @@ def _outcome_of(result: Rendered | RenderFailure) -> dict[str, Any]:
 
 def render_source(source: Source, env: RenderEnv) -> Rendered | RenderFailure:
     """`source` through the first registered Renderer that accepts it."""
+    # The registry imports every renderer (Helm's, Flux's): loaded when a root is built, not
+    # on a run whose roots all come from the render cache.
+    from gitops_lint.render.registry import renderer_for
+
     renderer = renderer_for(source)
     if renderer is None:
         return RenderFailure(source, f"no renderer for {source.kind} sources")
@@ -795,5 +798,8 @@ def render_stage(ctx: CheckContext, options: CheckOptions) -> RenderStageResult:
     findings.extend(helm_findings)
     if focus is not None:
         focus = focus | helm_rendered
-    findings.extend(render_flux_stage(ctx, options))
+    if engines_of(ctx.resources).flux:  # the Flux stage (and its imports) only for a Flux repo
+        from gitops_lint.flux.stage import render_flux_stage
+
+        findings.extend(render_flux_stage(ctx, options))
     return RenderStageResult(tuple(findings), frozenset(ctx.rendered_roots), focus)
