@@ -7,7 +7,6 @@ rules turn that into `--verbose` notes instead of findings.
 
 from __future__ import annotations
 
-import configparser
 import os
 import re
 import subprocess
@@ -286,6 +285,8 @@ class GitFacts:
 
 
 def git_facts(root: Path) -> GitFacts:
+    import configparser  # GitPython's config errors; loaded with it, not on every run
+
     import git
     from git.exc import GitCommandError
 
