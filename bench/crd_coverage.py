@@ -25,8 +25,8 @@ from gitops_lint.validate.schemas import is_builtin_group
 def coverage(repo: Path) -> tuple[Counter[str], Counter[str]]:
     """(validated, unknown) custom resources, counted per `apiVersion kind`."""
     options = CheckOptions(paths=(repo,), use_git=False)
-    ctx, _ = prepare_context(options)
-    _render(ctx, options)
+    loaded, _ = prepare_context(options)
+    ctx = _render(loaded, options).ctx
     validated: Counter[str] = Counter()
     unknown: Counter[str] = Counter()
     seen: set[tuple[str, int, str]] = set()

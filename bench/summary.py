@@ -8,7 +8,9 @@ documents):
   kubernetes-validate on a sample of the same files in the same run (the peer);
 - the pre-commit hook on a one-file change (a subprocess: interpreter and imports included);
 - a cold check at each size, with its wall time and peak RSS (linear scaling);
-- the YAML load of every file through the fast path and through the libyaml path alone.
+- the YAML load of every file through the fast path and through the libyaml path alone;
+- rendering: the render stage's cost per kustomize root, cold (empty render cache) and warm,
+  and each Helm chart of tests/data/helm rendered by the Helm SDK, cold and warm.
 
 Every figure is the median of --runs runs, measured as subprocesses where a user would wait
 on one. Others' load on the machine moves absolute numbers; ratios taken in the same run
@@ -19,6 +21,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -111,6 +115,8 @@ def yaml_rows(scratch: Path, runs: int) -> list[Row]:
     from gitops_lint.repo.yaml_fast import load_yaml_fast
 
     repo = scratch / "check"
+    if not repo.exists():  # --only yaml
+        generate(repo, 320, ENVS, 22)
     ctx, _findings = prepare_context(CheckOptions(paths=(repo,), render=False, use_git=False))
     files = [f for f in ctx.files.files if is_yaml_path(f.path)]
     texts = [(repo / f.path).read_text(encoding="utf-8") for f in files]
@@ -140,6 +146,100 @@ def yaml_rows(scratch: Path, runs: int) -> list[Row]:
         Row(f"parse_files, {len(files):,} files (fast, in-process)", f"{batch:.2f} s", "", None),
         Row("libyaml parse, 2 workers / 1 process", f"{two:.2f} s / {one:.2f} s = {two / one:.2f}", "", None),
     ]  # fmt: skip
+
+
+_RENDERED = re.compile(r"rendered (\d+) of (\d+) roots \((\d+) built, (\d+) from cache.*\) in ([\d.]+)s")
+HELM_CHARTS = Path(__file__).resolve().parent.parent / "tests" / "data" / "helm"
+
+
+def _render_stage(repo: Path, cache_dir: Path) -> tuple[float, int, int, float]:
+    """(render stage seconds, roots rendered, roots built, CPU seconds of the kustomize processes)
+    of one in-process check of `repo` with its render cache in `cache_dir`."""
+    from gitops_lint.check import CheckOptions, run_check
+    from gitops_lint.render.cache import CACHE_ENV
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    saved = os.environ.get(CACHE_ENV)
+    os.environ[CACHE_ENV] = str(cache_dir)
+    try:
+        result = run_check(CheckOptions(paths=(repo,), use_git=False))
+    finally:
+        if saved is None:
+            del os.environ[CACHE_ENV]
+        else:
+            os.environ[CACHE_ENV] = saved
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    match = next(m for note in result.notes if (m := _RENDERED.search(note)))
+    rendered, _of, built, _cached, seconds = match.groups()
+    children = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return float(seconds), int(rendered), int(built), children
+
+
+def _helm_chart_times(runs: int) -> list[tuple[str, float, float]]:
+    """(chart, median cold CPU seconds, median warm CPU seconds) of each renderable chart of
+    tests/data/helm. CPU, not wall: the Helm SDK renders in this process, and CPU time is what
+    others' load on the machine moves least."""
+    from gitops_lint.render.cache import RenderCache
+    from gitops_lint.render.helm import HelmFailure, HelmRequest, find_helm
+    from gitops_lint.render.helm.render import render_chart
+
+    engine = find_helm()
+    if engine is None:
+        return []
+    charts = sorted(p.parent for p in HELM_CHARTS.glob("*/Chart.yaml"))
+    with tempfile.TemporaryDirectory() as directory:  # the engine's start-up is no chart's cost
+        render_chart(charts[0], HelmRequest("warm-up", "1.31"), engine=engine, cache=RenderCache(Path(directory)))
+    times: list[tuple[str, float, float]] = []
+    for chart in charts:
+        request = HelmRequest(chart.name, "1.31")
+        colds: list[float] = []
+        warms: list[float] = []
+        for _ in range(runs):
+            with tempfile.TemporaryDirectory() as directory:
+                cache = RenderCache(Path(directory))
+                started = time.process_time()
+                result = render_chart(chart, request, engine=engine, cache=cache)
+                colds.append(time.process_time() - started)
+                started = time.process_time()
+                render_chart(chart, request, engine=engine, cache=cache)
+                warms.append(time.process_time() - started)
+        if not isinstance(result, HelmFailure):  # a library chart renders nothing by itself
+            times.append((chart.name, statistics.median(colds), statistics.median(warms)))
+    return times
+
+
+def render_rows(scratch: Path, runs: int) -> list[Row]:
+    """What rendering costs per kustomize root and per Helm chart, cold and from the render cache."""
+    repo = scratch / "render"
+    generate(repo, 30, ENVS, 8)
+    colds: list[tuple[float, int, float]] = []  # (seconds per root built, roots, kustomize CPU per root)
+    warms: list[float] = []  # seconds per root
+    for run in range(runs):
+        cache_dir = scratch / f"render-cache-{run}"
+        seconds, _rendered, built, children = _render_stage(repo, cache_dir)
+        colds.append((seconds / max(built, 1), built, children / max(built, 1)))
+        seconds, rendered, _built, _children = _render_stage(repo, cache_dir)
+        warms.append(seconds / max(rendered, 1))
+    cold = statistics.median(c[0] for c in colds)
+    cold_cpu = statistics.median(c[2] for c in colds)
+    warm = statistics.median(warms)
+    roots = colds[0][1]
+    rows = [
+        Row(f"render, kustomize: cold per root ({roots} roots)",
+            f"{cold * 1000:.1f} ms (render stage / roots built; kustomize {cold_cpu * 1000:.0f} ms CPU per root)", "", None),
+        Row("render, kustomize: warm per root (render cache)",
+            f"{warm * 1000:.2f} ms = {warm / cold:.1%} of cold", "<= 5% of cold", warm / cold <= 0.05),
+    ]
+    helm = _helm_chart_times(runs)
+    for chart, chart_cold, chart_warm in helm:
+        rows.append(
+            Row(f"render, Helm chart {chart}: cold, warm (CPU)",
+                f"{chart_cold * 1000:.1f} ms, {chart_warm * 1000:.2f} ms = {chart_warm / chart_cold:.1%} of cold",
+                "warm <= 5% of cold", chart_warm / chart_cold <= 0.05)
+        )  # fmt: skip
+    if not helm:
+        rows.append(Row("render, Helm chart: cold, warm", "not measured: no Helm engine", "warm <= 5% of cold", None))
+    return rows  # fmt: skip
 
 
 def hook_rows(scratch: Path, runs: int) -> list[Row]:
@@ -196,15 +296,20 @@ def main() -> None:
     parser.add_argument("--kv-sample", type=int, default=100, help="documents given to kubernetes-validate")
     parser.add_argument("--sizes", default="10000,50000,100000", help="document counts for the scaling rows")
     parser.add_argument("--quick", action="store_true", help="3 runs, scaling to 50,000 documents only")
+    parser.add_argument("--only", choices=("check", "yaml", "hook", "render", "scaling"), action="append",
+                        help="measure these figures only (repeatable); all by default")
     args = parser.parse_args()
     runs = 3 if args.quick else args.runs
     sizes = [int(s) for s in ("10000,50000" if args.quick else args.sizes).split(",")]
     with tempfile.TemporaryDirectory(prefix="gitops-lint-bench-") as directory:
         scratch = Path(directory)
-        rows = check_rows(scratch, runs, args.kv_sample)
-        rows += yaml_rows(scratch, runs)
-        rows += hook_rows(scratch, runs)
-        rows += scaling_rows(scratch, sizes, runs)
+        wanted = set(args.only or ("check", "yaml", "hook", "render", "scaling"))
+        rows: list[Row] = []
+        rows += check_rows(scratch, runs, args.kv_sample) if "check" in wanted else []
+        rows += yaml_rows(scratch, runs) if "yaml" in wanted else []
+        rows += hook_rows(scratch, runs) if "hook" in wanted else []
+        rows += render_rows(scratch, runs) if "render" in wanted else []
+        rows += scaling_rows(scratch, sizes, runs) if "scaling" in wanted else []
     load = os.getloadavg()[0]
     print(f"{os.cpu_count()} CPUs, load average {load:.1f} at the end (others' work moves absolute figures)")
     print(_table(rows))

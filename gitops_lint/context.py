@@ -1,18 +1,27 @@
-"""What rules see: the loaded repo, its resources (raw and rendered), and how to make a Finding."""
+"""What rules see: the loaded repo, its resources (raw and rendered), and how to make a Finding.
+
+A `CheckContext` is a frozen value: the load stage builds one, the render stage hands on a copy
+with what it rendered (a `Rendering`), and each later stage gets a copy with a `StageSink` of
+its own, the one place its code (rules included) hands back what is not a finding: notes,
+warnings and the secret values no output may quote. The stages return what their sinks
+gathered (`Emitted`) and `check/run.py` joins them in stage order.
+"""
 
 from __future__ import annotations
 
 import weakref
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, Generic, TypeVar
 
 from gitops_lint.config import Config
 from gitops_lint.model import Finding, Resource, RuleMeta, Severity
-from gitops_lint.redaction import Redactor
 from gitops_lint.repo.files import FileSet, RepoFile, read_text
 from gitops_lint.repo.layout import Layout
+from gitops_lint.repo.load import TEXT_MARKERS
 from gitops_lint.repo.parse_cache import ParseCache
 from gitops_lint.repo.problems import YamlProblem
 from gitops_lint.repo.yaml import LoadedDocument, locate_line
@@ -32,6 +41,8 @@ class SourceFile:
     problems: list[YamlProblem]
     templated: bool = False
     origin: RepoFile | None = None  # where to read the text from when it is first needed
+    # Which of the loader's TEXT_MARKERS the text holds (repo/load.py), None when unknown.
+    markers: frozenset[str] | None = None
 
     @property
     def text(self) -> str:
@@ -40,52 +51,195 @@ class SourceFile:
             self.loaded_text = text or ""
         return self.loaded_text
 
+    def mentions(self, marker: str) -> bool:
+        """Whether the text holds `marker`; a marker the loader noted is answered without the text."""
+        if self.markers is not None and marker in TEXT_MARKERS:
+            return marker in self.markers
+        return marker in self.text
 
-@dataclass
+
+@dataclass(frozen=True)
+class Emitted:
+    """What one stage said besides its findings: notes (--verbose), warnings (said on every run,
+    carried in the reports) and the secret values it found (no message of the run may quote one)."""
+
+    notes: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+    secrets: tuple[str, ...] = ()
+
+    @staticmethod
+    def joined(parts: Iterable[Emitted]) -> Emitted:
+        """The stages' output in stage order; a warning said by two stages is said once."""
+        parts = list(parts)
+        return Emitted(
+            tuple(note for part in parts for note in part.notes),
+            tuple(dict.fromkeys(warning for part in parts for warning in part.warnings)),
+            tuple(dict.fromkeys(secret for part in parts for secret in part.secrets)),
+        )
+
+
+class StageSink:
+    """Where one stage's code, rules included, hands back what is not a finding. Each stage has
+    its own (a fresh one in every context it hands on), and returns what it gathered."""
+
+    def __init__(self) -> None:
+        self._notes: list[str] = []
+        self._warnings: dict[str, None] = {}
+        self._secrets: dict[str, None] = {}
+
+    def note(self, message: str) -> None:
+        self._notes.append(message)
+
+    def warn(self, message: str) -> None:
+        self._warnings[message] = None
+
+    def secret(self, value: str) -> None:
+        """A secret value found: the redact stage scrubs it (and its encodings) from every message."""
+        self._secrets[value] = None
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        return tuple(self._notes)
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        return tuple(self._warnings)
+
+    def emitted(self) -> Emitted:
+        return Emitted(tuple(self._notes), tuple(self._warnings), tuple(self._secrets))
+
+
+_NOTHING: Mapping[Any, Any] = MappingProxyType({})
+
+
+def _nothing() -> Mapping[Any, Any]:
+    return _NOTHING  # a default for mapping fields: one shared empty read-only mapping
+
+
+@dataclass(frozen=True)
+class Rendering:
+    """What the render stage produced: rendered resources (pointing at their source files), the
+    directories that rendered, and what rules need to know about them.
+
+    The render stage's own context reads its lists as they grow; the stage hands on frozen
+    copies (`RenderOutput.frozen`)."""
+
+    resources: Sequence[Resource] = ()
+    roots: AbstractSet[str] = frozenset()  # directories rendered successfully
+    # Rendered Helm objects (by id) → the repo files their values came from (value files, the
+    # Application's inline values, the chart's values.yaml): a Secret's value is reported there.
+    value_sources: Mapping[int, tuple[str, ...]] = field(default_factory=_nothing)
+    # HelmReleases (kind, namespace, name) whose remote chart the Helm step pulled, or said
+    # itself why not: flux-helmrelease-not-rendered leaves them alone.
+    helm_remote_releases: AbstractSet[tuple[str, str, str]] = frozenset()
+    tool_info: Mapping[str, str] = field(default_factory=_nothing)  # tool → version, for the reports
+    # Template files an incremental run had not loaded, parsed to place rendered objects.
+    templates: Mapping[str, SourceFile] = field(default_factory=_nothing)
+    # The Helm step's renders of a chart directory of this repo per deployer, (chart directory,
+    # deployer file, deployer name) → None when it rendered, else why not: what `gitops-lint
+    # diff` compares per Application, a render of no objects included.
+    helm_renders: Mapping[tuple[str, str, str], str | None] = field(default_factory=_nothing)
+
+
+NOT_RENDERED = Rendering()
+
+
+class RunShared:
+    """What every context of one run shares: the key of every per-run memo (ContextMemo), and
+    the texts of files read on demand (with why a file could not be read)."""
+
+    def __init__(self) -> None:
+        self.texts: dict[str, str | None] = {}
+        self.unreadable: dict[str, str] = {}
+
+
+@dataclass(frozen=True, eq=False)
 class CheckContext:
+    """The loaded repo (and, after the render stage, what rendered), read-only for rules."""
+
     root: Path
     config: Config
     files: FileSet
     schemas: SchemaRegistry
-    sources: dict[str, SourceFile] = field(default_factory=dict)
+    sources: Mapping[str, SourceFile] = field(default_factory=_nothing)
     layout: Layout = field(default_factory=Layout)
-    resources: list[Resource] = field(default_factory=list)  # raw, whole resources
-    fragments: list[Resource] = field(default_factory=list)  # raw patch/template documents
-    rendered: list[Resource] = field(default_factory=list)
-    rendered_roots: set[str] = field(default_factory=set)  # directories rendered successfully
+    resources: Sequence[Resource] = ()  # raw, whole resources
+    fragments: Sequence[Resource] = ()  # raw patch/template documents
     # Files the run was asked about (incremental mode: named, staged or changed files); None means
     # the whole repo. The loader reads it; later stages take the focus the render stage hands on.
-    focus: set[str] | None = None
-    notes: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    tool_info: dict[str, str] = field(default_factory=dict)
-    git_branches: frozenset[str] | None = None
+    focus: frozenset[str] | None = None
     parse_cache: ParseCache | None = None
-    # Incremental runs: directories deployed by Applications left unparsed (see check.py).
-    unloaded_application_dirs: set[str] = field(default_factory=set)
-    # Rendered Helm objects (by id) → the repo files their values came from (value files, the
-    # Application's inline values, the chart's values.yaml): a Secret's value is reported there.
-    value_sources: dict[int, tuple[str, ...]] = field(default_factory=dict)
-    # Every secret value the secret rules found: no message of this run may quote one.
-    redactor: Redactor = field(default_factory=Redactor)
-    # Files of the repo no rule could read, path → why (too large, binary, not UTF-8): the
-    # loader and `text_of` fill it; file-not-checked reports it and their text is still scanned.
-    unchecked: dict[str, str] = field(default_factory=dict)
-    # HelmReleases (kind, namespace, name) whose remote chart the Helm stage pulled, or said
-    # itself why not: flux-helmrelease-not-rendered leaves them alone.
-    helm_remote_releases: set[tuple[str, str, str]] = field(default_factory=set)
-    _text_cache: dict[str, str | None] = field(default_factory=dict)
-    _covered: tuple[int, set[str]] | None = None  # (len(rendered) it was built from, paths)
+    # Incremental runs: directories deployed by Applications left unparsed (see check/sources.py).
+    unloaded_application_dirs: frozenset[str] = frozenset()
+    # Files of the repo the loader could not read, path → why (too large, binary, not UTF-8):
+    # file-not-checked reports them and their text is still scanned.
+    unreadable: Mapping[str, str] = field(default_factory=_nothing)
+    rendering: Rendering = NOT_RENDERED
+    sink: StageSink = field(default_factory=StageSink)
+    run: RunShared = field(default_factory=RunShared)
+    _covered: list[tuple[int, set[str]]] = field(default_factory=list, init=False, repr=False)
+
+    def for_next_stage(self) -> CheckContext:
+        """This context as the next stage gets it: the same repo and renders, a sink of its own."""
+        return replace(self, sink=StageSink())
+
+    def with_rendering(self, rendering: Rendering) -> CheckContext:
+        """This context with the render stage's output (and the template files it parsed)."""
+        sources = self.sources
+        if rendering.templates:
+            sources = MappingProxyType({**sources, **rendering.templates})
+        return replace(self, sources=sources, rendering=rendering)
+
+    # -- what the render stage produced (read-only) ----------------------------------------
+
+    @property
+    def rendered(self) -> Sequence[Resource]:
+        return self.rendering.resources
+
+    @property
+    def rendered_roots(self) -> AbstractSet[str]:
+        return self.rendering.roots
+
+    @property
+    def value_sources(self) -> Mapping[int, tuple[str, ...]]:
+        return self.rendering.value_sources
+
+    @property
+    def helm_remote_releases(self) -> AbstractSet[tuple[str, str, str]]:
+        return self.rendering.helm_remote_releases
+
+    @property
+    def tool_info(self) -> Mapping[str, str]:
+        return self.rendering.tool_info
+
+    @property
+    def helm_renders(self) -> Mapping[tuple[str, str, str], str | None]:
+        return self.rendering.helm_renders
+
+    @property
+    def unchecked(self) -> Mapping[str, str]:
+        """Files no rule could read, path → why: the loader's, and those read on demand since."""
+        found = self.run.unreadable
+        return MappingProxyType({**self.unreadable, **found}) if found else self.unreadable
+
+    # -- what this stage said so far (its sink) ---------------------------------------------
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        return self.sink.notes
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        return self.sink.warnings
 
     def note(self, message: str) -> None:
         """A line for --verbose: what was skipped or could not be checked, and why."""
-        self.notes.append(message)
+        self.sink.note(message)
 
     def warn(self, message: str) -> None:
         """A line said on every run (not only --verbose) and carried in the reports: the run
         could not check something, so its findings are partial."""
-        if message not in self.warnings:
-            self.warnings.append(message)
+        self.sink.warn(message)
 
     def checked_resources(self) -> Iterator[Resource]:
         """Resources that reach the cluster: rendered output, plus raw files no root renders."""
@@ -95,22 +249,26 @@ class CheckContext:
             if resource.path not in covered:
                 yield resource
 
-    def rendered_source_paths(self) -> set[str]:
-        # Asked once per resource by some rules: rebuilt only when rendering added resources.
-        if self._covered is None or self._covered[0] != len(self.rendered):
-            self._covered = (len(self.rendered), {resource.path for resource in self.rendered})
-        return self._covered[1]
+    def rendered_source_paths(self) -> AbstractSet[str]:
+        # Asked once per resource by some rules: rebuilt only when rendering added resources
+        # (the render stage's own context sees its lists grow).
+        rendered = self.rendered
+        if not self._covered or self._covered[0][0] != len(rendered):
+            self._covered[:] = [(len(rendered), {resource.path for resource in rendered})]
+        return self._covered[0][1]
 
     def text_of(self, path: str) -> str | None:
         """The text of any repo file (YAML or not); None for binary or unreadable files."""
-        if path in self.sources:
-            return self.sources[path].text
-        if path not in self._text_cache:
+        source = self.sources.get(path)
+        if source is not None:
+            return source.text
+        texts = self.run.texts
+        if path not in texts:
             text, reason = read_text(self.root / path)
-            self._text_cache[path] = text
+            texts[path] = text
             if reason is not None:
-                self.unchecked[path] = reason
-        return self._text_cache[path]
+                self.run.unreadable[path] = reason
+        return texts[path]
 
     def locate(self, resource: Resource, pointer: tuple[str | int, ...]) -> int:
         source = self.sources.get(resource.path)
@@ -185,19 +343,16 @@ T = TypeVar("T")
 
 
 class ContextMemo(Generic[T]):
-    """A value kept per check context for as long as the context lives: the graph, the estates,
-    indexes several rules share. By id, with a weak reference to tell a live context from a new
-    one at a reused address (a context is an unhashable dataclass, so no WeakKeyDictionary)."""
+    """A value kept per check run for as long as its contexts live: the graph, the estates,
+    indexes several rules share. Keyed by the run every context the stages hand on shares
+    (`CheckContext.run`), so what the render stage computed is what the rules read."""
 
     def __init__(self) -> None:
-        self._entries: dict[int, tuple[weakref.ref[CheckContext], T]] = {}
+        self._entries: weakref.WeakKeyDictionary[RunShared, T] = weakref.WeakKeyDictionary()
 
     def get(self, ctx: CheckContext) -> T | None:
-        entry = self._entries.get(id(ctx))
-        return entry[1] if entry is not None and entry[0]() is ctx else None
+        return self._entries.get(ctx.run)
 
     def put(self, ctx: CheckContext, value: T) -> T:
-        key, entries = id(ctx), self._entries
-        # The callback closes over the dict, never a module global: it may run at shutdown.
-        entries[key] = (weakref.ref(ctx, lambda _ref: entries.pop(key, None)), value)
+        self._entries[ctx.run] = value
         return value

@@ -115,7 +115,9 @@ class Resource:
     """One Kubernetes-shaped document, raw from a file or rendered from a kustomization.
 
     `path`/`line` point at the source file that produced it; `rendered_from` names the
-    kustomization root when kustomize produced it.
+    kustomization root when kustomize produced it (the chart directory when Helm did).
+    `deployer` is (file, name) of the Argo CD Application or Flux HelmRelease whose values
+    Helm rendered it with: one chart directory renders once per deployer, differently.
     """
 
     doc: dict[str, Any]
@@ -125,6 +127,7 @@ class Resource:
     environment: str | None = None
     rendered_from: str | None = None
     fragment: bool = False
+    deployer: tuple[str, str] | None = None
 
     @property
     def api_version(self) -> str:

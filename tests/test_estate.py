@@ -8,6 +8,7 @@ from pathlib import Path
 from gitops_lint.check import CheckOptions, prepare_context
 from gitops_lint.estate.build import build_estate, estate_for
 from gitops_lint.estate.model import Application, FluxKustomization
+from gitops_lint.estate.sources import application_value_files
 from tests.conftest import write_tree
 
 APP = """\
@@ -144,3 +145,56 @@ def test_estate_knows_flux_kustomizations_and_who_deploys_a_directory(tmp_path: 
         "infra"
     ]
     assert "charts/local" in estate.deployed_directories()
+
+
+def test_the_value_files_an_application_names_are_repo_paths() -> None:
+    doc = {
+        "apiVersion": "argoproj.io/v1alpha1", "kind": "Application", "metadata": {"name": "shop"},
+        "spec": {"sources": [
+            {"repoURL": "https://example.com/config.git", "path": "charts/shop",
+             "helm": {"valueFiles": ["values-production.yaml", "../../envs/production.yaml",
+                                     "$values/teams/shop.yaml", "https://example.com/values.yaml",
+                                     "../../../outside.yaml"]}},
+            {"repoURL": "https://example.com/config.git", "ref": "values", "path": "config"},
+            {"repoURL": "https://charts.example.com", "chart": "redis", "helm": {"valueFiles": ["$values/redis.yaml", "own.yaml"]}},
+        ]},
+    }
+    # Relative to the chart's path, or to the ref source's; never a URL, nor a path leaving the repo,
+    # nor a remote chart's own (it has no path here).
+    assert application_value_files(doc) == [
+        "charts/shop/values-production.yaml", "envs/production.yaml", "config/teams/shop.yaml", "config/redis.yaml"]
+
+
+def _deploying(name: str, path: str, namespace: str) -> str:
+    return APP.replace("web-prod", name).replace("apps/web/overlays/prod", path).replace("namespace: web\n", f"namespace: {namespace}\n")
+
+
+def test_the_estate_answers_which_environment_a_directory_and_a_file_are_in(tmp_path: Path) -> None:
+    root = write_tree(
+        tmp_path,
+        {
+            ".gitops-lint.yaml": "environments:\n  production:\n    paths: ['platform/**']\n",
+            # `aks` names no environment; what deploys it does (its destination namespace).
+            "argocd/web-aks.yaml": _deploying("web-aks", "apps/web/overlays/aks", "web-production"),
+            # Deployed by a staging and a production Application: no one environment.
+            "argocd/shared-a.yaml": _deploying("shared-a", "apps/shared", "shared-staging"),
+            "argocd/shared-b.yaml": _deploying("shared-b", "apps/shared", "shared-production"),
+            "argocd/appset.yaml": APPSET,
+            "apps/web/overlays/aks/kustomization.yaml": "resources: []\n",
+            "apps/shared/kustomization.yaml": "resources: []\n",
+            "platform/argocd/values.yaml": "server: {}\n",
+        },
+    )
+    ctx, _ = prepare_context(CheckOptions(paths=(root,), use_git=False, use_cache=False))
+    environments = estate_for(ctx).environments
+    assert environments.of_directory("apps/web/overlays/aks") == "production"
+    assert environments.directory_named("apps/web/overlays/aks/kustomization.yaml") is None
+    assert environments.of_directory("apps/shared") is None
+    # Generated Applications deploy too: the ApplicationSet's staging element names its overlay.
+    assert environments.deployed_as("apps/web/overlays/staging") == "staging"
+    assert environments.of_directory("apps/web/overlays/prod") == "production"  # by its name
+    assert environments.of_file("platform/argocd/values.yaml") == "production"  # a config selector
+    assert environments.directory_named("platform/argocd/values.yaml") is None
+    by_name = {a.name: a for a in estate_for(ctx).applications}
+    assert by_name["web-aks"].environment == "production"
+    assert by_name["web-staging"].environment == "staging"

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 from gitops_lint.check.options import CheckOptions
+from gitops_lint.check.results import StageFindings, run_stage
 from gitops_lint.check.scope import Focus, about_focus, in_focus
 from gitops_lint.context import CheckContext
 from gitops_lint.model import Finding
 from gitops_lint.rules.base import scope_of
 from gitops_lint.rules.registry import RuleRegistry
 from gitops_lint.rules.suppress import SUPPRESSION_RULE_IDS
+
+
+def evaluate_stage(ctx: CheckContext, registry: RuleRegistry, focus: Focus) -> StageFindings:
+    """Stage 3, evaluate: the rules read `ctx` (frozen) and hand back findings as return values
+    and notes, warnings and secret values through the stage's own sink."""
+    return run_stage(ctx, lambda own: evaluate_rules(own, registry, focus))
 
 
 def evaluate_rules(ctx: CheckContext, registry: RuleRegistry, focus: Focus) -> list[Finding]:

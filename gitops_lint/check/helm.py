@@ -3,7 +3,7 @@
 Per Argo CD Application source that is Helm (a chart directory of this repo, or a remote
 `chart:`), the chart is rendered with the Application's values; a chart directory no
 Application references is rendered with its own defaults (as `helm lint` does). Rendered
-objects join `ctx.rendered`, pointing at their template file; what cannot be rendered becomes
+objects join the render stage's output, pointing at their template file; what cannot be rendered becomes
 a finding at the Application's source (or at the chart's Chart.yaml).
 """
 
@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import dataclasses
 import posixpath
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from gitops_lint.check.render_output import RenderOutput
 from gitops_lint.context import CheckContext
 from gitops_lint.environments import resolve_environment
 from gitops_lint.estate.appset import ApplicationView, argocd_applications
+from gitops_lint.estate.flux import HELM_GROUP, HelmRelease
 from gitops_lint.flux.helm import (
     LocalChart,
     NotRendered,
@@ -26,7 +28,7 @@ from gitops_lint.flux.helm import (
     remote_chart,
     with_release_namespace,
 )
-from gitops_lint.flux.model import HELM_GROUP, HelmRelease, build_estate
+from gitops_lint.flux.model import build_estate
 from gitops_lint.model import Finding, Resource, RuleMeta, Severity
 from gitops_lint.render.cache import RenderCache, default_cache_dir, shared_cache_dir
 from gitops_lint.render.helm.argocd import HelmSource, helm_sources
@@ -87,10 +89,12 @@ def _relative(ctx: CheckContext, path: Path | None) -> str | None:
 _NO_DOCUMENT = 1 << 30
 
 
-def _add_resources(ctx: CheckContext, result: HelmRender, chart_dir: str | None, environment: str | None,
-                   value_sources: tuple[str, ...] = (), anchor: tuple[str, int] | None = None) -> None:
+def _add_resources(ctx: CheckContext, out: RenderOutput, result: HelmRender, chart_dir: str | None,
+                   environment: str | None, value_sources: tuple[str, ...] = (),
+                   anchor: tuple[str, int] | None = None, deployer: tuple[str, str] | None = None) -> None:
     """The render's objects as rendered resources at their template files; a remote chart's
-    objects (no file in this repo) at `anchor`, the Application's source."""
+    objects (no file in this repo) at `anchor`, the Application's source. `deployer`: (file,
+    name) of the Application or HelmRelease whose values these are."""
     per_template: dict[str, int] = {}
     defaults = posixpath.join(chart_dir, "values.yaml") if chart_dir is not None else None
     sources = tuple(dict.fromkeys(s for s in (*value_sources, defaults) if s is not None))
@@ -99,7 +103,7 @@ def _add_resources(ctx: CheckContext, result: HelmRender, chart_dir: str | None,
         path = _relative(ctx, manifest.file) or fallback
         line, index = 1, 0
         if path is None and anchor is not None:
-            _keep_raw_checked(ctx, anchor[0])
+            _keep_raw_checked(ctx, out, anchor[0])
             (path, line), index = anchor, _NO_DOCUMENT
         if path is None:
             continue
@@ -107,20 +111,22 @@ def _add_resources(ctx: CheckContext, result: HelmRender, chart_dir: str | None,
             index = per_template.get(manifest.template, 0)
             per_template[manifest.template] = index + 1
         resource = Resource(doc=manifest.document, path=path, line=line, index=index,
-                            environment=environment, rendered_from=chart_dir)
-        ctx.rendered.append(resource)
+                            environment=environment, rendered_from=chart_dir, deployer=deployer)
+        out.resources.append(resource)
         if sources:
-            ctx.value_sources[id(resource)] = sources
+            out.value_sources[id(resource)] = sources
     if chart_dir is not None:
-        ctx.rendered_roots.add(chart_dir)
+        out.roots.add(chart_dir)
+        if deployer is not None:
+            out.helm_renders[(chart_dir, *deployer)] = None
 
 
-def _keep_raw_checked(ctx: CheckContext, path: str) -> None:
+def _keep_raw_checked(ctx: CheckContext, out: RenderOutput, path: str) -> None:
     """A file that rendered objects point at counts as rendered, and its raw resources would no
     longer be checked: hand them on as they are (the Application itself must still be checked)."""
     if path in ctx.rendered_source_paths():
         return
-    ctx.rendered.extend(r for r in ctx.resources if r.path == path)
+    out.resources.extend(r for r in ctx.resources if r.path == path)
 
 
 def _chart_line(ctx: CheckContext, chart_dir: str, failure: HelmFailure) -> int:
@@ -161,9 +167,9 @@ def _failure_finding(ctx: CheckContext, failure: HelmFailure, *, path: str, line
 
 
 class _HelmRun:
-    def __init__(self, ctx: CheckContext, engine: HelmEngine | None, allow_network: bool,
+    def __init__(self, ctx: CheckContext, out: RenderOutput, engine: HelmEngine | None, allow_network: bool,
                  cache: RenderCache) -> None:
-        self.ctx, self.engine, self.allow_network, self.cache = ctx, engine, allow_network, cache
+        self.ctx, self.out, self.engine, self.allow_network, self.cache = ctx, out, engine, allow_network, cache
         shared = shared_cache_dir()
         self.charts_dir = shared / "helm-charts" if shared is not None else None
         self.unrendered: list[str] = []
@@ -186,6 +192,7 @@ class _HelmRun:
         application = view.resource
         environment = application.environment or resolve_environment(ctx.config, application.path, application.doc)
         name = (application.name or "?") + view.suffix
+        deployer = (application.path, application.name or "?")
         for pointer, problem in source.problems:
             yield ctx.finding(HELM_VALUE_FILE_MISSING, f"Application {name}: {problem}", resource=application,
                               pointer=(*view.prefix, *pointer), environment=environment)
@@ -204,8 +211,11 @@ class _HelmRun:
             anchor = None
             if source.remote is not None:
                 anchor = (application.path, ctx.locate(application, (*view.prefix, *source.pointer, "chart")))
-            _add_resources(ctx, result, source.chart_dir, environment, (application.path, *given), anchor)
+            _add_resources(ctx, self.out, result, source.chart_dir, environment, (application.path, *given), anchor,
+                           deployer)
             return
+        if source.chart_dir is not None:
+            self.out.helm_renders[(source.chart_dir, *deployer)] = result.message
         pointer = source.pointer
         if result.kind == "missing-value-file":
             pointer = next((v.pointer for v in source.value_files if str(v.path) == result.subject), pointer)
@@ -226,14 +236,17 @@ class _HelmRun:
         resource = release.resource
         environment = release.environment or resolve_environment(ctx.config, resource.path, resource.doc)
         what = f"{release.label}: chart {local.chart_dir or '.'} (release {local.request.release_name})"
+        deployer = (resource.path, resource.name or "?")
         result = self._render_local(ctx.root / local.chart_dir, local.request)
         if isinstance(result, HelmRender):
             namespace = local.request.namespace
             result = dataclasses.replace(result, manifests=tuple(
                 dataclasses.replace(m, document=with_release_namespace(m.document, namespace)) for m in result.manifests))
             given = [posixpath.normpath(f) for f in reversed(local.value_files)]
-            _add_resources(ctx, result, local.chart_dir, environment, (resource.path, *given))
+            _add_resources(ctx, self.out, result, local.chart_dir, environment, (resource.path, *given),
+                           deployer=deployer)
             return
+        self.out.helm_renders[(local.chart_dir, *deployer)] = result.message
         if result.kind in ("kube-version", "dependency"):
             return  # the chart's own problem: said once, at its Chart.yaml
         pointer: tuple[str | int, ...] = ("spec", "chart", "spec")
@@ -257,7 +270,7 @@ class _HelmRun:
             result = dataclasses.replace(result, manifests=tuple(
                 dataclasses.replace(m, document=with_release_namespace(m.document, namespace)) for m in result.manifests))
             anchor = (resource.path, ctx.locate(resource, ("spec", "chart", "spec", "chart")))
-            _add_resources(ctx, result, None, environment, (resource.path,), anchor)
+            _add_resources(ctx, self.out, result, None, environment, (resource.path,), anchor)
             return
         if _severity(result, self.allow_network) is Severity.INFO:
             self.unrendered.append(what)
@@ -275,7 +288,7 @@ class _HelmRun:
                                                                      allow_network=self.allow_network))
         if isinstance(result, HelmRender):
             if not referenced:
-                _add_resources(ctx, result, chart_dir, environment)
+                _add_resources(ctx, self.out, result, chart_dir, environment)
             return
         if referenced and result.kind not in ("kube-version", "dependency", "chart"):
             return  # the Applications' renders speak for it, with their own values
@@ -312,17 +325,19 @@ def _kustomize_chart_homes(ctx: CheckContext) -> list[str]:
     return homes
 
 
-def _load_templates(ctx: CheckContext, paths: set[str]) -> None:
+def _load_templates(ctx: CheckContext, out: RenderOutput, paths: set[str]) -> None:
     """Parse template files a hook run left unread, so findings get the same lines as a full run."""
-    from gitops_lint.check.sources import _load_sources
+    from gitops_lint.check.sources import Loading, _load_sources
 
     missing = [f for f in ctx.files.files if f.path in paths and f.path not in ctx.sources]
     if missing:
-        for _finding in _load_sources(ctx, missing):
+        loading = Loading(ctx.root, ctx.config, ctx.files, ctx.schemas, parse_cache=ctx.parse_cache, sink=ctx.sink)
+        for _finding in _load_sources(loading, missing):
             pass  # the loader's own findings on these files belong to full runs
+        out.templates.update(loading.sources)
 
 
-def _flux_releases(ctx: CheckContext, allow_network: bool) -> \
+def _flux_releases(ctx: CheckContext, out: RenderOutput, allow_network: bool) -> \
         list[tuple[HelmRelease, LocalChart | RemoteReleaseChart | NotRendered]]:
     """Flux HelmReleases with a chart in this repo, and (with the network allowed) those with a
     chart in a HelmRepository of this repo, each with its render request (or what stops
@@ -341,14 +356,16 @@ def _flux_releases(ctx: CheckContext, allow_network: bool) -> \
         elif allow_network:
             remote = remote_chart(release, estate, data, kube_version=ctx.schemas.kubernetes_version)
             if remote is not None:
-                ctx.helm_remote_releases.add(release.key)
+                out.helm_remote_releases.add(release.key)
                 found.append((release, remote))
     return found
 
 
-def render_helm(ctx: CheckContext, options: CheckOptions) -> tuple[list[Finding], frozenset[str]]:
+def render_helm(ctx: CheckContext, options: CheckOptions, out: RenderOutput,
+                also: Collection[tuple[str, str]] = ()) -> tuple[list[Finding], frozenset[str]]:
     """The findings of rendering the repo's charts, and the rendered files an incremental run
-    now checks (its focus widens by them)."""
+    now checks (its focus widens by them). `also`: (file, name) of deployers (Applications,
+    HelmReleases) an incremental run renders besides those its focus reaches."""
     homes = _kustomize_chart_homes(ctx)
     # A chart directory that is also a kustomization is a kustomize root (Argo CD's choice too),
     # and charts under a helmCharts chart home are the kustomize stage's.
@@ -363,7 +380,7 @@ def render_helm(ctx: CheckContext, options: CheckOptions) -> tuple[list[Finding]
                                            allow_network=allow_network)]
 
     sources = sources_of(_applications(ctx, seen))
-    releases = _flux_releases(ctx, allow_network)
+    releases = _flux_releases(ctx, out, allow_network)
     if not charts and not sources and not releases:
         return [], frozenset()  # no Helm here: the engine is not even looked for
     if ctx.focus is not None:
@@ -371,22 +388,24 @@ def render_helm(ctx: CheckContext, options: CheckOptions) -> tuple[list[Finding]
         touched = {c for c in charts if any(p == c or p.startswith(c + "/") or not c for p in focus)}
         sources = [(a, s) for a, s in sources
                    if a.resource.path in focus or (s.chart_dir is not None and s.chart_dir in touched)
-                   or any(_relative(ctx, v.path) in focus for v in s.value_files)]
+                   or any(_relative(ctx, v.path) in focus for v in s.value_files)
+                   or (a.resource.path, a.resource.name or "?") in also]
         charts = [c for c in charts if c in touched]
         releases = [(r, local) for r, local in releases
-                    if r.resource.path in focus or (isinstance(local, LocalChart) and (
+                    if r.resource.path in focus or (r.resource.path, r.resource.name or "?") in also
+                    or (isinstance(local, LocalChart) and (
                         local.chart_dir in touched or any(f in focus for f in local.value_files)))]
         if not charts and not sources and not releases:
             return [], frozenset()
     from gitops_lint.render.helm.engine import engine_label, find_helm
 
     engine = find_helm(options.helm)
-    ctx.tool_info["helm"] = engine_label(engine)
+    out.tool_info["helm"] = engine_label(engine)
     ctx.note(f"helm: {engine_label(engine)}")
-    run = _HelmRun(ctx, engine, allow_network, RenderCache(default_cache_dir(ctx.root) if options.use_cache else None))
+    run = _HelmRun(ctx, out, engine, allow_network, RenderCache(default_cache_dir(ctx.root) if options.use_cache else None))
     findings: list[Finding] = []
     referenced: set[str] = set()
-    before = len(ctx.rendered)
+    before = len(out.resources)
 
     def applications(pending: list[tuple[ApplicationView, HelmSource]]) -> None:
         for view, source in pending:
@@ -411,11 +430,11 @@ def render_helm(ctx: CheckContext, options: CheckOptions) -> tuple[list[Finding]
     # Applications (an app-of-apps chart) whose charts then render with those values instead.
     defaults: dict[str, tuple[list[Resource], list[Finding]]] = {}
     for chart_dir in charts:
-        start = len(ctx.rendered)
+        start = len(out.resources)
         own = list(run.chart(chart_dir, chart_dir in referenced))
         findings.extend(own)
         if chart_dir not in referenced:
-            defaults[chart_dir] = (ctx.rendered[start:], own)
+            defaults[chart_dir] = (out.resources[start:], own)
     if ctx.focus is None:
         later = sources_of(_applications(ctx, seen))
         for _view, source in later:
@@ -424,14 +443,14 @@ def render_helm(ctx: CheckContext, options: CheckOptions) -> tuple[list[Finding]
                 # The chart's own problems (Chart.yaml, dependencies) stand; a render failure
                 # with its defaults says nothing about a render with the Application's values.
                 dropped = {id(r) for r in replaced[0]} | {id(f) for f in replaced[1] if f.rule == HELM_RENDER_FAILS.id}
-                ctx.rendered[:] = [r for r in ctx.rendered if id(r) not in dropped]
+                out.resources[:] = [r for r in out.resources if id(r) not in dropped]
                 findings[:] = [f for f in findings if id(f) not in dropped]
-                ctx.rendered_roots.discard(source.chart_dir or "")
+                out.roots.discard(source.chart_dir or "")
         applications(later)
     widened: frozenset[str] = frozenset()
     if ctx.focus is not None:
-        widened = frozenset(r.path for r in ctx.rendered[before:])
-        _load_templates(ctx, set(widened))
+        widened = frozenset(r.path for r in out.resources[before:])
+        _load_templates(ctx, out, set(widened))
     if run.unrendered:
         ctx.warn(f"{len(run.unrendered)} Helm source(s) not rendered (e.g. {run.unrendered[0]}): "
                  "their output is unchecked")

@@ -194,7 +194,7 @@ def _findings(ctx: CheckContext, hits: list[HistoryHit]) -> list[Finding]:
             continue
         if _still_present(ctx, path, value):
             continue  # the current-tree scan reports it where it is now
-        ctx.redactor.add(value)
+        ctx.sink.secret(value)
         commit = item.commit
         findings.append(
             ctx.finding(

@@ -8,15 +8,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gitops_lint.check.options import CheckOptions, IndexCopy, resolve_root
-from gitops_lint.check.sources import hot_tag, load_all, load_incrementally
+from gitops_lint.check.sources import Loading, hot_tag, load_all, load_incrementally
 from gitops_lint.config import Config, find_config, load_config
-from gitops_lint.context import CheckContext
+from gitops_lint.context import CheckContext, Emitted
 from gitops_lint.model import Finding
 from gitops_lint.render.cache import default_cache_dir
 from gitops_lint.repo.files import (
     DEFAULT_MAX_FILE_SIZE,
     EXCLUDED,
     OTHER,
+    TOO_LARGE,
     GitListing,
     RepoFile,
     collect_files,
@@ -31,19 +32,21 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Loaded:
-    """What the load stage hands on: the loaded repo, the loader's findings, and how many files
-    were in focus before rendering widened the focus (None: a whole-repo run)."""
+    """What the load stage hands on: the loaded repo (the context the render stage starts from),
+    the loader's findings, what it said, and how many files were in focus before rendering
+    widened the focus (None: a whole-repo run)."""
 
     ctx: CheckContext
     findings: tuple[Finding, ...]
     focused_files: int | None
+    emitted: Emitted
 
 
 def load_stage(options: CheckOptions, config: Config, listing: GitListing | None) -> Loaded:
     """Stage 1, load."""
     ctx, findings = prepare_context(options, config=config, listing=listing)
     focused = None if ctx.focus is None else sum(1 for f in ctx.files.files if f.path in ctx.focus)
-    return Loaded(ctx, tuple(findings), focused)
+    return Loaded(ctx, tuple(findings), focused, ctx.sink.emitted())
 
 
 def prepare_context(
@@ -76,47 +79,51 @@ def prepare_context(
         max_file_size=config.max_file_size or DEFAULT_MAX_FILE_SIZE,
         listing=listing,
     )
-    ctx = CheckContext(root=root, config=config, files=files, schemas=schemas)
+    loading = Loading(root=root, config=config, files=files, schemas=schemas)
     if options.use_git and not files.from_git:
         from gitops_lint.repo.git import git_refusal
 
         # Only when git listed nothing: a plain directory costs one more git call, a hook run none.
         refused = git_refusal(root)
         if refused:
-            ctx.warn(f"{refused}; walking the directory instead (untracked and git-ignored files included)")
+            loading.sink.warn(f"{refused}; walking the directory instead (untracked and git-ignored files included)")
     if focus_paths:
-        ctx.focus = {_relative(root, p) for p in focus_paths}
+        loading.focus = frozenset(_relative(root, p) for p in focus_paths)
     if options.staged or options.changed_since:
         from gitops_lint.repo.git import changed_since, staged_files
 
         changed = staged_files(root) if options.staged else changed_since(root, options.changed_since or "")
-        ctx.focus = (ctx.focus or set()) | set(changed)
+        loading.focus = (loading.focus or frozenset()) | frozenset(changed)
     for skipped in files.skipped:
         if skipped.kind == OTHER or skipped.kind == EXCLUDED:  # the rest are findings
-            ctx.note(f"skipped {skipped.path}: {skipped.reason}")
+            loading.note(f"skipped {skipped.path}: {skipped.reason}")
     if copy_of is not None:
         files.files = _with_stamps_of(copy_of, files.files)
     yaml_files = [f for f in files.files if is_yaml_path(f.path)]
     if options.use_cache:
-        ctx.parse_cache = ParseCache.for_repo(cache_dir, copy_of.root if copy_of else root, tagger=hot_tag)
-        ctx.parse_cache.writable = copy_of is None  # a copy's entries are not the repo's
-    if ctx.focus is None:
-        findings = load_all(ctx, yaml_files)
+        loading.parse_cache = ParseCache.for_repo(cache_dir, copy_of.root if copy_of else root, tagger=hot_tag)
+        loading.parse_cache.writable = copy_of is None  # a copy's entries are not the repo's
+    if loading.focus is None:
+        findings = load_all(loading, yaml_files)
     else:
-        findings = load_incrementally(ctx, yaml_files, render=options.render)
-    if ctx.parse_cache is not None and copy_of is None:  # a copy's entries are not the repo's
-        ctx.parse_cache.save(f.path for f in yaml_files)
+        findings = load_incrementally(loading, yaml_files, render=options.render)
+    if loading.parse_cache is not None and copy_of is None:  # a copy's entries are not the repo's
+        loading.parse_cache.save(f.path for f in yaml_files)
     from gitops_lint.rules.unchecked import unchecked_file_findings
 
+    for entry in files.skipped:
+        if entry.kind == TOO_LARGE:  # known to the render stage, whether in scope or not
+            loading.unreadable[entry.path] = entry.reason
+    loaded = loading.context()
     reported = {f.path for f in findings if f.rule == "yaml-syntax"}
-    focus = ctx.focus
+    focus = loaded.focus
     if focus is None:
-        findings.extend(unchecked_file_findings(ctx, files.files, files.skipped, reported))
+        findings.extend(unchecked_file_findings(loaded, files.files, files.skipped, reported))
     else:  # a hook run reads the files it is about, no others
         in_focus = [f for f in files.files if f.path in focus]
         skipped_in_focus = [s for s in files.skipped if s.path in focus]
-        findings.extend(unchecked_file_findings(ctx, in_focus, skipped_in_focus, reported))
-    return ctx, findings
+        findings.extend(unchecked_file_findings(loaded, in_focus, skipped_in_focus, reported))
+    return loaded, findings
 
 
 def _with_stamps_of(copy_of: IndexCopy, files: list[RepoFile]) -> list[RepoFile]:

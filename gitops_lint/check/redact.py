@@ -5,12 +5,20 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 
-from gitops_lint.context import CheckContext
 from gitops_lint.credentials import credential_spans
 from gitops_lint.model import Finding
+from gitops_lint.redaction import Redactor
 
 
-def redact_findings(findings: Iterable[Finding], ctx: CheckContext) -> list[Finding]:
+def run_redactor(secrets: Iterable[str]) -> Redactor:
+    """A redactor of every secret value the stages found (`Emitted.secrets`)."""
+    redactor = Redactor()
+    for value in secrets:
+        redactor.add(value)
+    return redactor
+
+
+def redact_findings(findings: Iterable[Finding], redactor: Redactor) -> list[Finding]:
     """Every finding's message and fix with this run's secret values and any credential replaced.
 
     The last step before a report: kustomize's, helm's and git's messages are quoted in
@@ -18,18 +26,18 @@ def redact_findings(findings: Iterable[Finding], ctx: CheckContext) -> list[Find
     patch, and a rule's message may quote a field that turns out to be a secret.
     """
     findings = list(findings)
-    redactor = ctx.redactor.narrowed_to([text for f in findings for text in (f.message, f.fix)])
+    narrowed = redactor.narrowed_to([text for f in findings for text in (f.message, f.fix)])
     out: list[Finding] = []
     for finding in findings:
-        message = redactor.scrub(finding.message, credential_spans)
-        fix = redactor.scrub(finding.fix, credential_spans)
+        message = narrowed.scrub(finding.message, credential_spans)
+        fix = narrowed.scrub(finding.fix, credential_spans)
         if message != finding.message or fix != finding.fix:
             finding = replace(finding, message=message, fix=fix)
         out.append(finding)
     return out
 
 
-def redact_notes(notes: Iterable[str], ctx: CheckContext) -> list[str]:
+def redact_notes(notes: Iterable[str], redactor: Redactor) -> list[str]:
     """The run's stderr notes, scrubbed like the findings (they quote tool output too)."""
-    return [ctx.redactor.scrub(note, credential_spans) for note in notes]
+    return [redactor.scrub(note, credential_spans) for note in notes]
 

@@ -12,19 +12,20 @@ import os
 import posixpath
 import re
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from gitops_lint.check.render_output import RenderOutput
 from gitops_lint.check.scope import Focus, in_focus
 from gitops_lint.config import ignored_executables_warning
-from gitops_lint.context import CheckContext
+from gitops_lint.context import CheckContext, Emitted
 from gitops_lint.environments import is_production, is_staging, resolve_environment
 from gitops_lint.errors import UsageError
 from gitops_lint.estate.build import estate_for
+from gitops_lint.estate.flux import engines_of
 from gitops_lint.estate.model import Application
-from gitops_lint.flux.model import engines_of
 from gitops_lint.flux.words import empty_render_consequence, helm_charts_fix, plugin_fix
 from gitops_lint.model import Finding, Resource, Severity
 from gitops_lint.progress import Progress
@@ -86,17 +87,34 @@ def _settings(ctx: CheckContext, options: CheckOptions) -> RenderSettings | None
     )
 
 
-def render_repo(ctx: CheckContext, options: CheckOptions) -> Iterable[Finding]:
-    return _render(ctx, options)[0]
+def render_repo(ctx: CheckContext, options: CheckOptions, flux: bool = False,
+                helm_also: Collection[tuple[str, str]] | None = None) -> RenderStageResult:
+    """The kustomize step (with `helm_also`, the Helm step after it, rendering those deployers
+    (file, name) too; with `flux`, the Flux step last) handed on as the stage would:
+    `gitops-lint diff` and the drift audit render with it."""
+    out = RenderOutput()
+    stage = ctx.for_next_stage().with_rendering(out.live())
+    findings, focus = _render(stage, options, out)
+    if helm_also is not None:
+        from gitops_lint.check.helm import render_helm
+
+        findings.extend(render_helm(stage, options, out, also=helm_also)[0])
+    if flux:
+        from gitops_lint.flux.stage import render_flux_stage
+
+        step = render_flux_stage(stage, options)
+        out.take_flux(step)
+        findings.extend(step.findings)
+    return _handed_on(stage, out, findings, focus)
 
 
-def _render(ctx: CheckContext, options: CheckOptions) -> tuple[list[Finding], Focus]:
+def _render(ctx: CheckContext, options: CheckOptions, out: RenderOutput) -> tuple[list[Finding], Focus]:
     """The findings of rendering, and the focus widened by what was rendered."""
-    focus: Focus = None if ctx.focus is None else frozenset(ctx.focus)
+    focus: Focus = ctx.focus
     settings = _settings(ctx, options)
     if settings is None:
         return [], focus
-    ctx.tool_info["kustomize"] = settings.kustomize.version
+    out.tool_info["kustomize"] = settings.kustomize.version
     ctx.note(f"kustomize: {settings.kustomize.label} ({' '.join(settings.kustomize.command)})")
     started = time.perf_counter()
     graph = graph_for(ctx)
@@ -135,14 +153,14 @@ def _render(ctx: CheckContext, options: CheckOptions) -> tuple[list[Finding], Fo
     # A broken base fails every overlay built on it the same way: one finding naming them all.
     failures: dict[_Failure, list[str]] = {}
     for target in buildable:
-        failure = _apply(ctx, graph, target, outcomes[target], findings)
+        failure = _apply(ctx, graph, target, outcomes[target], findings, out)
         if failure is not None:
             failures.setdefault(failure, []).append(target)
     findings.extend(_failure_finding(ctx, graph, failure, failed) for failure, failed in failures.items())
 
     built = sum(1 for outcome in outcomes.values() if not outcome.get("cached"))
     ctx.note(
-        f"rendered {len(ctx.rendered_roots)} of {len(buildable)} roots "
+        f"rendered {len(out.roots)} of {len(buildable)} roots "
         f"({built} built, {len(buildable) - built} from cache"
         f"{'' if cache.enabled else ', cache off'}) in {time.perf_counter() - started:.2f}s"
     )
@@ -493,9 +511,10 @@ def _apply(
     target: str,
     outcome: Mapping[str, Any],
     findings: list[Finding],
+    out: RenderOutput,
 ) -> _Failure | None:
-    """Rendered objects into ctx.rendered (or a finding into `findings`); a failed build is
-    returned for the caller to report."""
+    """Rendered objects into `out` (or a finding into `findings`); a failed build is returned
+    for the caller to report."""
     kustomization = graph.kustomizations[target]
     if not outcome.get("ok"):
         if graph.broken_in(target) and not outcome.get("timed_out"):
@@ -537,10 +556,10 @@ def _apply(
             environment=environment,
             rendered_from=target,
         )
-        ctx.rendered.append(resource)
+        out.resources.append(resource)
         if item.get("remote") and resource.kind == "CustomResourceDefinition":
             ctx.schemas.add_crd(doc)  # a CRD from a remote base: nothing else would teach us its schema
-    ctx.rendered_roots.add(target)
+    out.roots.add(target)
     return None
 
 
@@ -777,29 +796,44 @@ def _failure_location(
 
 @dataclass(frozen=True)
 class RenderStageResult:
-    """What the render stage hands on besides the rendered resources (which rules read from the
-    context): its findings, the roots that rendered, and the focus of an incremental run widened
-    by the kustomization files of every root it rendered (None: the whole repo)."""
+    """What the render stage hands on: its findings, the roots that rendered, the focus of an
+    incremental run widened by the kustomization files of every root it rendered (None: the
+    whole repo), the context the rules read (the loaded repo with the frozen `Rendering`; it
+    still holds this stage's sink) and what the stage said."""
 
     findings: tuple[Finding, ...]
     roots: frozenset[str]
     focus: Focus
+    ctx: CheckContext
+    emitted: Emitted
 
 
 def render_stage(ctx: CheckContext, options: CheckOptions) -> RenderStageResult:
-    """Stage 2, render: every root the repo deploys, or a note when rendering is off."""
+    """Stage 2, render: every root the repo deploys, or a note when rendering is off. The steps
+    run in order (kustomize, Helm, Flux), each reading what the earlier ones rendered."""
+    out = RenderOutput()
+    stage = ctx.for_next_stage().with_rendering(out.live())
     if not options.render:
-        ctx.note("rendering disabled (--no-render): raw files only")
-        return RenderStageResult((), frozenset(), None if ctx.focus is None else frozenset(ctx.focus))
+        stage.note("rendering disabled (--no-render): raw files only")
+        return _handed_on(stage, out, [], ctx.focus)
     from gitops_lint.check.helm import render_helm
 
-    findings, focus = _render(ctx, options)
-    helm_findings, helm_rendered = render_helm(ctx, options)
+    findings, focus = _render(stage, options, out)
+    helm_findings, helm_rendered = render_helm(stage, options, out)
     findings.extend(helm_findings)
     if focus is not None:
         focus = focus | helm_rendered
-    if engines_of(ctx.resources).flux:  # the Flux stage (and its imports) only for a Flux repo
+    if engines_of(stage.resources).flux:  # the Flux step (and its imports) only for a Flux repo
         from gitops_lint.flux.stage import render_flux_stage
 
-        findings.extend(render_flux_stage(ctx, options))
-    return RenderStageResult(tuple(findings), frozenset(ctx.rendered_roots), focus)
+        flux = render_flux_stage(stage, options)
+        out.take_flux(flux)
+        findings.extend(flux.findings)
+    return _handed_on(stage, out, findings, focus)
+
+
+def _handed_on(stage: CheckContext, out: RenderOutput, findings: list[Finding], focus: Focus) -> RenderStageResult:
+    rendering = out.frozen()
+    return RenderStageResult(
+        tuple(findings), frozenset(out.roots), focus, stage.with_rendering(rendering), stage.sink.emitted()
+    )

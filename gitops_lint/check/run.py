@@ -1,9 +1,10 @@
-"""`gitops-lint check`, the pipeline in order: load → render → evaluate → history → suppress →
-baseline → levels → redact → Report.
+"""`gitops-lint check`, the pipeline in order: load → render → scope → evaluate → history →
+suppress → baseline → levels → redact → Report.
 
-Each stage is a module of this package; this one only calls them in order. Libraries
-(`repo/`, `render/`, `rules/`, `validate/`, `report/`) never import from here
-(tests/test_layers.py).
+Each stage is a module of this package; this one only calls them in order. Each hands on a
+frozen result: its findings, what it said (`Emitted`: notes, warnings, secret values found), and
+for load and render the context the next stages read. Libraries (`repo/`, `render/`, `rules/`,
+`validate/`, `report/`) never import from here (tests/test_layers.py).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from gitops_lint.check.baseline import apply_baseline
-from gitops_lint.check.evaluate import evaluate_rules, restricted_registry
+from gitops_lint.check.evaluate import evaluate_stage, restricted_registry
 from gitops_lint.check.load import load_stage
 from gitops_lint.check.options import (
     CheckOptions,
@@ -20,14 +21,18 @@ from gitops_lint.check.options import (
     check_rule_ids,
     resolve_root,
 )
-from gitops_lint.check.redact import redact_findings, redact_notes
+from gitops_lint.check.redact import redact_findings, redact_notes, run_redactor
 from gitops_lint.check.render import render_stage
+from gitops_lint.check.results import StageFindings, run_stage
 from gitops_lint.check.scope import drop_unfocused_loader_findings
 from gitops_lint.check.suppress import apply_levels, suppress_stage
 from gitops_lint.config import find_config, load_config
+from gitops_lint.context import Emitted
 from gitops_lint.model import Report, Severity
 from gitops_lint.repo.files import GitListing
 from gitops_lint.rules.registry import RuleRegistry, load_registry
+
+_NOTHING = StageFindings(())
 
 
 def run_check(options: CheckOptions, registry: RuleRegistry | None = None) -> CheckResult:
@@ -45,6 +50,12 @@ def run_check(options: CheckOptions, registry: RuleRegistry | None = None) -> Ch
             result.report.root = str(root)
             result.notes.append("--staged: files differ from the index; checked the staged versions")
             return result
+    return _pipeline(options, registry)
+
+
+def _pipeline(options: CheckOptions, registry: RuleRegistry | None) -> CheckResult:
+    """The stages in order, each reading what the earlier ones handed on."""
+    root, _named = resolve_root(options.paths)
     # git lists the repo's files in the background while the rules load (imports and policy
     # files, ~0.1 s): on a 10,000-file repo that hides most of the listing from a hook run.
     # --staged: files git does not track are not part of the commit.
@@ -57,34 +68,36 @@ def run_check(options: CheckOptions, registry: RuleRegistry | None = None) -> Ch
     finally:
         if listing is not None:
             listing.close()
-    ctx = loaded.ctx
     known_rules = frozenset(registry.rules)
-    check_rule_ids(ctx.config, options, known_rules)
+    check_rule_ids(config, options, known_rules)
     registry = restricted_registry(registry, options)
-    rendered = render_stage(ctx, options)
-    focus = rendered.focus  # what the run is about, rendered roots' kustomizations included
+    rendered = render_stage(loaded.ctx, options)
+    ctx, focus = rendered.ctx, rendered.focus  # the rules' context; the focus widened by rendering
     findings = drop_unfocused_loader_findings([*loaded.findings, *rendered.findings], focus)
-    findings.extend(evaluate_rules(ctx, registry, focus))
+    evaluated = evaluate_stage(ctx, registry, focus)
+    history = _NOTHING
     if options.history and "no-credentials-in-files" in registry.rules:
         from gitops_lint.check.history import scan_history  # GitPython: only when asked
 
-        findings.extend(scan_history(ctx, options.history_since))
+        history = run_stage(ctx, lambda own: scan_history(own, options.history_since))
+    findings = [*findings, *evaluated.findings, *history.findings]
     if options.only_rules or options.skip_rules:
         # Loader and render findings come from stages, not rules: filter them the same way.
         findings = [f for f in findings if f.rule in registry.rules]
-    findings = suppress_stage(findings, ctx, options, registry, known_rules, focus)
+    suppressed = run_stage(ctx, lambda own: suppress_stage(findings, own, options, registry, known_rules, focus))
+    baselined = StageFindings(suppressed.findings)
     if options.use_baseline:
         # After suppression: a comment on a baselined secret is still "used".
-        findings = apply_baseline(findings, ctx)
-    findings = apply_levels(findings, ctx.config)
+        baselined = run_stage(ctx, lambda own: apply_baseline(suppressed.findings, own))
+    leveled = apply_levels(baselined.findings, ctx.config)
+    said = Emitted.joined(stage.emitted for stage in (loaded, rendered, evaluated, history, suppressed, baselined))
     # Last: no message may quote a secret value this run found, or any credential at all.
-    findings = redact_findings(findings, ctx)
-    warnings = redact_notes(ctx.warnings, ctx)  # they quote tool output too
-    resources = sum(1 for _ in ctx.checked_resources())
+    redactor = run_redactor(said.secrets)
+    warnings = redact_notes(said.warnings, redactor)  # they quote tool output too
     report = Report.build(
-        findings,
+        redact_findings(leveled, redactor),
         files=len(ctx.files.files) if loaded.focused_files is None else loaded.focused_files,
-        resources=resources,
+        resources=sum(1 for _ in ctx.checked_resources()),
         rules=registry.metas,
         root=str(ctx.root),
         tool_info=dict(ctx.tool_info, kubernetes_version=ctx.schemas.kubernetes_version),
@@ -94,4 +107,4 @@ def run_check(options: CheckOptions, registry: RuleRegistry | None = None) -> Ch
     )
     fail_on = options.fail_on or ctx.config.fail_on or Severity.ERROR
     report.fail_on = fail_on
-    return CheckResult(report, redact_notes(ctx.notes, ctx), fail_on, warnings)
+    return CheckResult(report, redact_notes(said.notes, redactor), fail_on, warnings)

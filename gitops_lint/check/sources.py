@@ -4,36 +4,84 @@ what a change can affect (incremental mode, the pre-commit hook's)."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
-from gitops_lint.context import CheckContext, SourceFile
+from gitops_lint.config import Config
+from gitops_lint.context import CheckContext, RunShared, SourceFile, StageSink
 from gitops_lint.environments import is_argocd_application, resolve_environment
 from gitops_lint.model import Finding, Resource
-from gitops_lint.repo.files import BINARY, RepoFile
-from gitops_lint.repo.layout import build_layout, is_kustomization_file
+from gitops_lint.repo.files import BINARY, FileSet, RepoFile
+from gitops_lint.repo.layout import Layout, build_layout, is_kustomization_file
 from gitops_lint.repo.load import NOT_A_JSON_MANIFEST, parse_files
+from gitops_lint.repo.parse_cache import ParseCache
 from gitops_lint.repo.yaml import LoadResult
 from gitops_lint.rules import loading
+from gitops_lint.validate.schemas import SchemaRegistry
 
 # Findings the loader itself makes (not rules): kept for changed files only on incremental runs.
 LOADER_RULES = {meta.id: meta for meta in loading.LOADER_METAS}
 
 
-def load_all(ctx: CheckContext, yaml_files: list[RepoFile]) -> list[Finding]:
+@dataclass
+class Loading:
+    """The load stage's work in progress, which only the loaders write; `context()` is the
+    frozen CheckContext of what is loaded so far (the same run, so memos carry over)."""
+
+    root: Path
+    config: Config
+    files: FileSet
+    schemas: SchemaRegistry
+    focus: frozenset[str] | None = None
+    parse_cache: ParseCache | None = None
+    sink: StageSink = field(default_factory=StageSink)
+    run: RunShared = field(default_factory=RunShared)
+    sources: dict[str, SourceFile] = field(default_factory=dict)
+    layout: Layout = field(default_factory=Layout)
+    resources: list[Resource] = field(default_factory=list)
+    fragments: list[Resource] = field(default_factory=list)
+    unreadable: dict[str, str] = field(default_factory=dict)
+    unloaded_application_dirs: frozenset[str] = frozenset()
+
+    def note(self, message: str) -> None:
+        self.sink.note(message)
+
+    def context(self) -> CheckContext:
+        return CheckContext(
+            root=self.root,
+            config=self.config,
+            files=self.files,
+            schemas=self.schemas,
+            sources=MappingProxyType(dict(self.sources)),
+            layout=self.layout,
+            resources=tuple(self.resources),
+            fragments=tuple(self.fragments),
+            focus=self.focus,
+            parse_cache=self.parse_cache,
+            unloaded_application_dirs=self.unloaded_application_dirs,
+            unreadable=MappingProxyType(dict(self.unreadable)),
+            sink=self.sink,
+            run=self.run,
+        )
+
+
+def load_all(loader: Loading, yaml_files: list[RepoFile]) -> list[Finding]:
     """Every YAML file of the repo: a whole-repo run."""
-    findings = list(_load_sources(ctx, yaml_files))
-    _build_layout(ctx)
-    _collect_resources(ctx, ctx.sources)
+    findings = list(_load_sources(loader, yaml_files))
+    _build_layout(loader)
+    _collect_resources(loader, loader.sources)
     return findings
 
 
-def _build_layout(ctx: CheckContext) -> None:
+def _build_layout(loader: Loading) -> None:
     kustomization_docs = {
         path: source.documents[0].data
-        for path, source in ctx.sources.items()
+        for path, source in loader.sources.items()
         if is_kustomization_file(path) and source.documents and isinstance(source.documents[0].data, dict)
     }
-    ctx.layout = build_layout(kustomization_docs, (f.path for f in ctx.files.files))
+    loader.layout = build_layout(kustomization_docs, (f.path for f in loader.files.files))
 
 
 # Files outside the changed set that an incremental run still needs: they decide which roots
@@ -77,8 +125,10 @@ def hot_tag(path: str, loaded: LoadResult | None) -> Any:
 
     0: none (most files). `{"apps": [directories]}`: a file of Argo CD Applications only; a run
     whose changes touch no Argo CD file loads just those deploying a root it renders, and
-    knows the rest's directories from this tag. 1: always (kustomizations, CRDs, AppProjects,
-    ApplicationSets, and files mixing Applications with anything else).
+    knows the rest's directories from this tag (and with `"reads": [paths]`, the Helm value
+    files they name: a changed one, outside the chart, loads them too). 1: always
+    (kustomizations, CRDs, AppProjects, ApplicationSets, and files mixing Applications with
+    anything else).
     """
     if is_kustomization_file(path):
         return _ALWAYS
@@ -86,14 +136,15 @@ def hot_tag(path: str, loaded: LoadResult | None) -> Any:
     if not any(_needed_document(doc) for doc in documents):
         return 0
     if all(isinstance(doc, dict) and is_argocd_application(doc) for doc in documents):
-        from gitops_lint.estate.sources import application_directories
+        from gitops_lint.estate.sources import application_directories, application_value_files
 
         directories = {directory for doc in documents for _pointer, directory in application_directories(doc)}
-        return {"apps": sorted(directories)}
+        value_files = {path for doc in documents for path in application_value_files(doc)}
+        return {"apps": sorted(directories), **({"reads": sorted(value_files)} if value_files else {})}
     return _ALWAYS
 
 
-def load_incrementally(ctx: CheckContext, yaml_files: list[RepoFile], render: bool) -> list[Finding]:
+def load_incrementally(loader: Loading, yaml_files: list[RepoFile], render: bool) -> list[Finding]:
     """Parse only what a change can affect: the pre-commit hook must not pay for the whole repo.
 
     First the changed files, every kustomization and every file holding Argo CD objects or
@@ -104,8 +155,8 @@ def load_incrementally(ctx: CheckContext, yaml_files: list[RepoFile], render: bo
     """
     from gitops_lint.render.graph import graph_for
 
-    focus = ctx.focus or set()
-    tags = ctx.parse_cache.tags(yaml_files) if ctx.parse_cache is not None else [None] * len(yaml_files)
+    focus = loader.focus or frozenset()
+    tags = loader.parse_cache.tags(yaml_files) if loader.parse_cache is not None else [None] * len(yaml_files)
     unknown = {f.path for f, tag in zip(yaml_files, tags, strict=True) if tag is None and _mentions(f)}
     argo_in_focus = any(
         (bool(tag) or f.path in unknown) and not is_kustomization_file(f.path)
@@ -114,22 +165,25 @@ def load_incrementally(ctx: CheckContext, yaml_files: list[RepoFile], render: bo
     )
     first: list[RepoFile] = []
     waiting: dict[str, list[str]] = {}  # Application files left for later → directories they deploy
+    reading: set[str] = set()  # of those, the ones naming a changed Helm value file
     for f, tag in zip(yaml_files, tags, strict=True):
         if isinstance(tag, dict) and not argo_in_focus and f.path not in focus:
             waiting[f.path] = [d for d in tag.get("apps", ()) if isinstance(d, str)]
+            if not focus.isdisjoint(tag.get("reads", ())):
+                reading.add(f.path)
         elif tag or f.path in focus or f.path in unknown or is_kustomization_file(f.path):
             first.append(f)
-    findings = list(_load_sources(ctx, first))
-    _build_layout(ctx)
+    findings = list(_load_sources(loader, first))
+    _build_layout(loader)
     # A kustomize patch or component file is never deployed as it is, even if it holds an
     # Application (a whole-repo run loads it as a fragment): it deploys nothing.
-    waiting = {path: directories for path, directories in waiting.items() if not ctx.layout.is_fragment(path)}
-    ctx.unloaded_application_dirs = {directory for directories in waiting.values() for directory in directories}
-    _collect_resources(ctx, ctx.sources)
+    waiting = {path: directories for path, directories in waiting.items() if not loader.layout.is_fragment(path)}
+    loader.unloaded_application_dirs = frozenset(directory for directories in waiting.values() for directory in directories)
+    _collect_resources(loader, loader.sources)
     if not render:  # nothing renders, so no root's inputs are needed
-        ctx.note(f"incremental: parsed {len(ctx.sources)} of {len(yaml_files)} YAML files")
+        loader.note(f"incremental: parsed {len(loader.sources)} of {len(yaml_files)} YAML files")
         return findings
-    graph = graph_for(ctx)
+    graph = graph_for(loader.context())  # the run's graph: the render stage and rules ask for the same
     affected = graph.affected(focus)
     inputs: set[str] = set()
     for target in affected:
@@ -140,15 +194,16 @@ def load_incrementally(ctx: CheckContext, yaml_files: list[RepoFile], render: bo
     holding = {d for directories in waiting.values() for d in directories
                if any(p == d or p.startswith(d + "/") for p in focus)}
     deploying = {path for path, directories in waiting.items()
-                 if not set(directories).isdisjoint(affected) or not holding.isdisjoint(directories)}
-    loaded_before = set(ctx.sources)
+                 if not set(directories).isdisjoint(affected) or not holding.isdisjoint(directories)
+                 or path in reading}
+    loaded_before = set(loader.sources)
     second = [f for f in yaml_files if (f.path in inputs or f.path in deploying) and f.path not in loaded_before]
-    findings.extend(_load_sources(ctx, second))
-    fresh = {p: s for p, s in ctx.sources.items() if p not in loaded_before}
-    resources_before = len(ctx.resources)
-    _collect_resources(ctx, fresh)
-    graph.add_applications(r for r in ctx.resources[resources_before:] if r.path in deploying)
-    ctx.note(f"incremental: parsed {len(ctx.sources)} of {len(yaml_files)} YAML files")
+    findings.extend(_load_sources(loader, second))
+    fresh = {p: s for p, s in loader.sources.items() if p not in loaded_before}
+    resources_before = len(loader.resources)
+    _collect_resources(loader, fresh)
+    graph.add_applications(r for r in loader.resources[resources_before:] if r.path in deploying)
+    loader.note(f"incremental: parsed {len(loader.sources)} of {len(yaml_files)} YAML files")
     return findings
 
 
@@ -161,14 +216,14 @@ def _mentions(repo_file: RepoFile) -> bool:
     return any(marker in data for marker in _ALWAYS_NEEDED_MARKERS)
 
 
-def _load_sources(ctx: CheckContext, yaml_files: list[RepoFile]) -> Iterator[Finding]:
+def _load_sources(loader: Loading, yaml_files: list[RepoFile]) -> Iterator[Finding]:
     by_path = {f.path: f for f in yaml_files}
-    for parsed in parse_files(yaml_files, cache=ctx.parse_cache):
+    for parsed in parse_files(yaml_files, cache=loader.parse_cache):
         if parsed.unreadable is not None:
             if parsed.unreadable == NOT_A_JSON_MANIFEST:
-                ctx.note(f"skipped {parsed.path}: {parsed.unreadable}")
+                loader.note(f"skipped {parsed.path}: {parsed.unreadable}")
                 continue
-            ctx.unchecked[parsed.path] = parsed.unreadable
+            loader.unreadable[parsed.path] = parsed.unreadable
             if parsed.unreadable == BINARY:
                 continue  # file-not-checked reports it (gitops_lint.rules.unchecked)
             yield Finding(
@@ -181,13 +236,14 @@ def _load_sources(ctx: CheckContext, yaml_files: list[RepoFile]) -> Iterator[Fin
             )
             continue
         if parsed.result is None:  # a Helm/Go template
-            ctx.sources[parsed.path] = SourceFile(
-                parsed.path, parsed.text, [], [], templated=True, origin=by_path[parsed.path]
+            loader.sources[parsed.path] = SourceFile(
+                parsed.path, parsed.text, [], [], templated=True, origin=by_path[parsed.path], markers=parsed.markers
             )
             continue
         loaded = parsed.result
-        ctx.sources[parsed.path] = SourceFile(
-            parsed.path, parsed.text, loaded.documents, loaded.problems, origin=by_path[parsed.path]
+        loader.sources[parsed.path] = SourceFile(
+            parsed.path, parsed.text, loaded.documents, loaded.problems, origin=by_path[parsed.path],
+            markers=parsed.markers,
         )
         for problem in loaded.problems:
             meta = LOADER_RULES[problem.rule]
@@ -210,9 +266,9 @@ def _is_kubernetes_shaped(data: Any) -> bool:
     )
 
 
-def _collect_resources(ctx: CheckContext, sources: Mapping[str, SourceFile]) -> None:
+def _collect_resources(loader: Loading, sources: Mapping[str, SourceFile]) -> None:
     for path, source in sources.items():
-        fragment_file = ctx.layout.is_fragment(path) or source.templated
+        fragment_file = loader.layout.is_fragment(path) or source.templated
         for document in source.documents:
             data = document.data
             if not _is_kubernetes_shaped(data):
@@ -225,10 +281,10 @@ def _collect_resources(ctx: CheckContext, sources: Mapping[str, SourceFile]) -> 
                     path=path,
                     line=document.line,
                     index=document.index,
-                    environment=resolve_environment(ctx.config, path, doc),
+                    environment=resolve_environment(loader.config, path, doc),
                     fragment=fragment_file,
                 )
-                (ctx.fragments if fragment_file else ctx.resources).append(resource)
-    for resource in ctx.resources:
+                (loader.fragments if fragment_file else loader.resources).append(resource)
+    for resource in loader.resources:
         if resource.kind == "CustomResourceDefinition" and resource.path in sources:
-            ctx.schemas.add_crd(resource.doc)
+            loader.schemas.add_crd(resource.doc)

@@ -26,6 +26,7 @@ from gitops_lint.repo.yaml import locate_line
 from gitops_lint.rules.registry import RuleRegistry
 from gitops_lint.rules.schema import aggregate_unknown_schemas
 from gitops_lint.rules.suppress import (
+    DIRECTIVE_MARKER,
     EXEMPTION_EXPIRED,
     SUPPRESSION_WITHOUT_REASON,
     UNUSED_SUPPRESSION,
@@ -128,7 +129,12 @@ def suppress(
     """
     today = today or dt.date.today()
     config = ctx.config
-    directives = [d for source in _sources_to_scan(ctx, focus, findings) for d in parse_directives(source.path, source.text)]
+    directives = [
+        d
+        for source in _sources_to_scan(ctx, focus, findings)
+        if source.mentions(DIRECTIVE_MARKER)  # answered from the parse cache: no text read
+        for d in parse_directives(source.path, source.text)
+    ]
     used_directives: set[Directive] = set()
     used_annotations: set[tuple[str, str]] = set()  # (resource display, rule)
     used_exemptions: set[int] = set()

@@ -17,18 +17,23 @@ from gitops_lint.diff.findings import (
     EarlierEnvironment,
     argocd_documents,
     companion_roots,
+    counterpart_deployers,
     counterpart_roots,
     directory_swap,
     predecessor,
     promotion_findings,
     sync_policy_findings,
 )
-from gitops_lint.diff.group import ComparedRoot, EnvironmentDiff, group
+from gitops_lint.diff.group import AppDiff, ComparedRoot, EnvironmentDiff, group
 from gitops_lint.diff.render_at import (
+    HELM,
     RenderRequest,
     RevisionRender,
     RootRender,
     files_to_render,
+    helm_chart_dir,
+    helm_deployer,
+    helm_key,
     render_revision,
 )
 from gitops_lint.diff.revisions import (
@@ -142,6 +147,11 @@ def _matches(environment: str, wanted: Iterable[str]) -> bool:
     return False
 
 
+# Bytes every file holding a deployer has: Argo CD Applications and ApplicationSets, Flux
+# Kustomizations and HelmReleases.
+_DEPLOYER_MARKERS = (b"argoproj.io", b"kustomize.toolkit.fluxcd.io", b"helm.toolkit.fluxcd.io")
+
+
 def _render_commit(
     revisions: Revisions,
     commit: str,
@@ -153,8 +163,9 @@ def _render_commit(
 ) -> tuple[RevisionRender, str]:
     """Render a commit from a temporary directory holding only the files its affected roots read.
 
-    `deploying`: the Application files to include; None when nothing says which, and then every
-    YAML file mentioning Argo CD is (read from git in memory, so only those are written).
+    `deploying`: the deployer files to include; None when nothing says which, and then every
+    YAML file mentioning Argo CD or a Flux deployer is (read from git in memory, so only those
+    are written).
     """
     entries = tree(revisions, commit)
 
@@ -163,7 +174,8 @@ def _render_commit(
 
     if deploying is None:
         yaml_paths = [path for path in entries if is_yaml_path(path)]
-        deploying = [path for path, content in zip(yaml_paths, read(yaml_paths), strict=True) if b"argoproj.io" in content]
+        deploying = [path for path, content in zip(yaml_paths, read(yaml_paths), strict=True)
+                     if any(marker in content for marker in _DEPLOYER_MARKERS)]
     also = list(also)
     needed = files_to_render(entries, read, changed, also, deploying)
     with temporary_directory() as place:
@@ -172,52 +184,68 @@ def _render_commit(
     return render, f"wrote {len(needed)} of its {len(entries)} files to render it"
 
 
-def _compared(base: RevisionRender, old_root: str, head: RevisionRender, new_root: str, render: RootRender) -> ComparedRoot:
-    old, old_error = _side(base, old_root, "base")
-    new, new_error = _side(head, new_root, "head")
+def _compared(base: RevisionRender, old_key: str, head: RevisionRender, new_key: str, render: RootRender) -> ComparedRoot:
+    old, old_error = _side(base, old_key, "base")
+    new, new_error = _side(head, new_key, "head")
     error = old_error or new_error
-    previous = old_root if old_root != new_root else None
+    at_base = base.roots.get(old_key)
+    previous = at_base.root if old_key != new_key and at_base is not None and at_base.root != render.root else None
     return ComparedRoot(render, () if error else tuple(compare_resources(old, new)), error, previous)
 
 
 def _compare(base: RevisionRender, head: RevisionRender, wanted: list[str], notes: list[str]) -> list[ComparedRoot]:
-    """Each affected root at base against head; an Application that deploys another root at the
-    head than at the base (its `source.path` changed) compares its base root with its head root:
+    """Each affected render at base against head (by render key: a kustomize root, or a chart
+    with one Application's values); an Application that deploys another root at the head than
+    at the base (its `source.path` changed) compares its base render with its head render:
     that is what Argo CD will do to the resources it manages."""
-    root_at_base = {(app.file, app.name): directory for directory, render in base.roots.items() for app in render.applications}
+    keys_at_base: dict[tuple[str, str], set[str]] = {}
+    for key, render in base.roots.items():
+        for app in render.applications:
+            keys_at_base.setdefault((app.file, app.name), set()).add(key)
     moved_away: set[str] = set()
     compared: list[ComparedRoot] = []
-    for directory, render in sorted(head.roots.items()):
-        if wanted and not _within(directory, wanted):
+    for key, render in sorted(head.roots.items()):
+        if wanted and not _within(render.root, wanted):
             continue
         stay = []
-        at_base = base.roots.get(directory)
+        at_base = base.roots.get(key)
         for app in render.applications:
-            if (app.file, app.name) not in root_at_base and at_base is not None and not at_base.error:
+            before = keys_at_base.get((app.file, app.name), set())
+            if not before and at_base is not None and not at_base.error:
                 # A new Application (an ApplicationSet element added, say): what it deploys is
                 # new to its destination, whatever the root held before.
-                new, new_error = _side(head, directory, "head")
+                new, new_error = _side(head, key, "head")
                 changes = () if new_error else tuple(compare_resources((), new))
                 compared.append(ComparedRoot(replace(render, applications=(app,)), changes, new_error, None))
                 continue
-            source = root_at_base.get((app.file, app.name), directory)
-            if source == directory:
+            # Deployed from elsewhere at the base: one other render only (an Application with
+            # several sources keeps each where it is).
+            if key in before or len(before) != 1:
                 stay.append(app)
                 continue
+            [source] = before
             moved_away.add(source)
-            compared.append(_compared(base, source, head, directory, replace(render, applications=(app,))))
+            compared.append(_compared(base, source, head, key, replace(render, applications=(app,))))
         if stay or not render.applications:
-            compared.append(_compared(base, directory, head, directory, replace(render, applications=tuple(stay))))
-    for directory, render in sorted(base.roots.items()):
-        if directory in head.roots or (wanted and not _within(directory, wanted)):
+            compared.append(_compared(base, key, head, key, replace(render, applications=tuple(stay))))
+    for key, render in sorted(base.roots.items()):
+        if key in head.roots or (wanted and not _within(render.root, wanted)):
             continue
-        if directory in head.targets:
-            if directory not in moved_away:
+        if key in moved_away and helm_deployer(key) is not None:
+            continue  # one Application's render of a chart: compared above, where it moved to
+        if key in head.targets:
+            if key not in moved_away:
                 # Affected only as the base sees it; the head has it but did not render it.
-                notes.append(f"not compared {directory or '.'}: only the base revision's files reach it")
+                notes.append(f"not compared {_label(key, render)}: only the base revision's files reach it")
             continue
-        compared.append(_compared(base, directory, head, directory, render))  # gone at the head
+        compared.append(_compared(base, key, head, key, render))  # gone at the head
     return compared
+
+
+def _label(key: str, render: RootRender) -> str:
+    """A render as notes name it: its root, and for a chart the deployer whose values it used."""
+    deployer = helm_deployer(key)
+    return (render.root or ".") + (f" ({deployer[1]}, {deployer[0]})" if deployer is not None else "")
 
 
 def _argocd_at(
@@ -244,17 +272,35 @@ def _argocd_at(
     return found
 
 
-def _earlier_roots(config: Config, environments: Iterable[EnvironmentDiff], targets: Iterable[str]) -> dict[str, list[str]]:
-    """root with a changed resource → its counterpart roots in the environment promoted to it."""
+def _render_key(app: AppDiff) -> str:
+    """The render an AppDiff shows: its root, or for a chart the Application's render of it."""
+    return helm_key(app.root, (app.file, app.name)) if app.renderer == HELM and app.file is not None else app.root
+
+
+def _earlier_renders(
+    config: Config, environments: Iterable[EnvironmentDiff], targets: Iterable[str], head: RevisionRender,
+) -> dict[str, list[tuple[str, tuple[str, str]]]]:
+    """render with a changed resource → its counterparts in the environment promoted to it, each
+    with the names the two differ by (directory names for kustomize roots, Application names
+    for charts, whose objects carry the release name)."""
     targets = list(targets)
-    wanted: dict[str, list[str]] = {}
+    wanted: dict[str, list[tuple[str, tuple[str, str]]]] = {}
     for env in environments:
         earlier = predecessor(env.name, config.diff_promotion) if env.name else None
         if earlier is None:
             continue
         for app in env.apps:
-            if any(change.fields for change in app.changes) and app.root not in wanted:
-                wanted[app.root] = counterpart_roots(config, app.root, earlier, targets)
+            key = _render_key(app)
+            if not any(change.fields for change in app.changes) or key in wanted:
+                continue
+            if key == app.root:
+                wanted[key] = [(other, directory_swap(app.root, other))
+                               for other in counterpart_roots(config, app.root, earlier, targets)]
+                continue
+            same_chart = {other: (ref.name, ref.environment) for other, ref in head.helm_deployers.items()
+                          if helm_chart_dir(other) == app.root}
+            wanted[key] = [(other, (app.name, same_chart[other][0]))
+                           for other in counterpart_deployers(app.name, earlier, same_chart)]
     return wanted
 
 
@@ -264,25 +310,27 @@ def _promotion(
 ) -> list[DiffFinding]:
     """promotion-order findings: each changed field against the earlier environment's render.
 
-    A counterpart root the change does not reach is the same at the base, since nothing it reads
-    changed: the head's render has it among its companions, else (a named head, or a root whose
-    environment only its Application tells) it renders now, from the render cache mostly.
+    A counterpart the change does not reach is the same at the base, since nothing it reads
+    changed: the head's render has it among its companions, else (a named head, a root whose
+    environment only its Application tells, another Application's render of a chart) it
+    renders now, from the render cache mostly.
     """
     targets: Iterable[str] = head.targets
     if revisions.head is not None:
         # The head was rendered from the files its affected roots read: every kustomization
         # of the commit is a candidate.
         targets = {posixpath.dirname(path) for path in tree(revisions, revisions.head) if is_kustomization_file(path)}
-    wanted = _earlier_roots(config, environments, targets)
+    wanted = _earlier_renders(config, environments, targets, head)
     extra: dict[str, RootRender] = dict(head.companions)
-    missing = sorted({r for roots in wanted.values() for r in roots if r not in head.roots and r not in extra})
+    missing = sorted({r for renders in wanted.values() for r, _ in renders if r not in head.roots and r not in extra})
     if missing:
         if revisions.head is None:
             more = render_revision(root, config, [], request, also=missing)
         else:
-            more, _ = _render_commit(revisions, revisions.head, config, [], request, also=missing, deploying=set())
+            deploying = {deployer[0] for deployer in map(helm_deployer, missing) if deployer is not None}
+            more, _ = _render_commit(revisions, revisions.head, config, [], request, also=missing, deploying=deploying)
         extra.update(more.roots)
-        notes.append(f"promotion order: rendered {len(extra)} earlier-environment roots the change does not reach")
+        notes.append(f"promotion order: rendered {len(extra)} earlier-environment renders the change does not reach")
     findings: list[DiffFinding] = []
     for env in environments:
         earlier_env = predecessor(env.name, config.diff_promotion) if env.name else None
@@ -290,7 +338,7 @@ def _promotion(
             continue
         for app in env.apps:
             earlier = []
-            for other in wanted.get(app.root, ()):
+            for other, rename in wanted.get(_render_key(app), ()):
                 at_head = head.roots.get(other) or extra.get(other)
                 if at_head is None or at_head.error:
                     continue
@@ -299,8 +347,8 @@ def _promotion(
                 at_base = base.roots.get(other) if other in head.roots else at_head
                 if at_base is None or at_base.error:
                     continue
-                earlier.append(EarlierEnvironment(earlier_env, other, at_base.resources, at_head.resources,
-                                                  directory_swap(app.root, other)))
+                label = other if helm_deployer(other) is None else f"{at_head.root} ({rename[1]})"
+                earlier.append(EarlierEnvironment(earlier_env, label, at_base.resources, at_head.resources, rename))
             for change in app.changes:
                 findings += promotion_findings(env.name, app.name, change, earlier)
     return findings

@@ -280,6 +280,16 @@ def counterpart_roots(config: Config, root: str, environment: str, targets: Iter
     return sorted(same_rest or found)
 
 
+def counterpart_deployers(name: str, environment: str, deployers: Mapping[str, tuple[str, str | None]]) -> list[str]:
+    """Of `deployers` (render key → deployer name and environment, all rendering one chart), the
+    renders of `environment`: told apart by their Application only (`shop-production` with
+    values-production.yaml, `shop-staging` with values-staging.yaml). The one named as `name`
+    is with its environment words swapped first (`shop-prod-eu` → `shop-staging-eu`)."""
+    found = [key for key, (other, env) in deployers.items() if other != name and env and _matches(env, environment)]
+    same_rest = [key for key in found if _rest((deployers[key][0],)) == _rest((name,))]
+    return sorted(same_rest or found)
+
+
 _WORDS = re.compile(r"[a-z0-9]+")
 
 

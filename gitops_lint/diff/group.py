@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from gitops_lint.diff.compare import ADDED, CHANGED, REMOVED, ResourceChange
-from gitops_lint.diff.render_at import ApplicationRef, RootRender
+from gitops_lint.diff.render_at import DEPLOYER_LABELS, KUSTOMIZE, ApplicationRef, RootRender
 from gitops_lint.environments import is_production, is_staging
 
 NO_ENVIRONMENT = ""  # roots and Applications whose environment nothing tells
@@ -18,7 +18,9 @@ class Counts:
     added: int = 0
     changed: int = 0
     removed: int = 0
-    pruned: int = 0  # of `removed`: Argo CD deletes them from the cluster (automated prune)
+    # Of `removed`: the deployer deletes them from the cluster (Argo CD's automated prune, Flux's
+    # garbage collection), so the count names no one tool.
+    pruned: int = 0
 
     def __add__(self, other: Counts) -> Counts:
         return Counts(self.added + other.added, self.changed + other.changed,
@@ -29,14 +31,14 @@ class Counts:
         return self.added + self.changed + self.removed
 
     def phrase(self) -> str:
-        """`5 resources changed, 1 added, 1 removed (1 pruned by Argo CD)`."""
+        """`5 resources changed, 1 added, 1 removed (1 pruned from the cluster)`."""
         parts = []
         if self.changed:
             parts.append(f"{self.changed} changed")
         if self.added:
             parts.append(f"{self.added} added")
         if self.removed:
-            pruned = f" ({self.pruned} pruned by Argo CD)" if self.pruned else ""
+            pruned = f" ({self.pruned} pruned from the cluster)" if self.pruned else ""
             parts.append(f"{self.removed} removed{pruned}")
         if not parts:
             return "no resource changes"
@@ -55,6 +57,17 @@ class AppDiff:
     changes: tuple[ResourceChange, ...]
     error: str | None = None  # the root did not render at one revision: nothing compared
     previous_root: str | None = None  # the root this Application deployed at the base, when another
+    kind: str | None = None  # what deploys it (a key of DEPLOYER_LABELS); None for a root nothing deploys
+    renderer: str = KUSTOMIZE  # what renders the root: kustomize, or Helm for a chart
+
+    @property
+    def label(self) -> str:
+        """`Application`, `Flux Kustomization`, ...: the deployer's kind as a reviewer says it."""
+        return DEPLOYER_LABELS.get(self.kind or "", "Application")
+
+    @property
+    def root_label(self) -> str:
+        return "kustomize root" if self.renderer == KUSTOMIZE else "chart"
 
     @property
     def counts(self) -> Counts:
@@ -84,15 +97,18 @@ class EnvironmentDiff:
         return total
 
     def summary(self) -> str:
-        """`production: 2 apps, 5 resources: 3 changed, 1 added, 1 removed (1 pruned by Argo CD)`."""
+        """`production: 2 apps, 5 resources: 3 changed, 1 added, 1 removed (1 pruned from the cluster)`."""
         apps = sum(1 for app in self.apps if app.is_application)
         roots = len(self.apps) - apps
         label = self.name or "no environment"
         failed = sum(1 for app in self.apps if app.error)
         failures = f", {failed} not rendered" if failed else ""
         parts = [f"{apps} app{'s' if apps != 1 else ''}"] if apps else []
-        if roots:  # overlays no Application deploys: say so rather than call them apps
-            parts.append(f"{roots} kustomize root{'s' if roots != 1 else ''}")
+        if roots:  # overlays (or charts) nothing deploys: say so rather than call them apps
+            charts = sum(1 for app in self.apps if not app.is_application and app.renderer != KUSTOMIZE)
+            for count, noun in ((roots - charts, "kustomize root"), (charts, "chart")):
+                if count:
+                    parts.append(f"{count} {noun}{'s' if count != 1 else ''}")
         return f"{label}: {', '.join(parts)}, {self.counts.phrase()}{failures}"
 
 
@@ -134,6 +150,8 @@ def group(roots: Iterable[ComparedRoot]) -> tuple[EnvironmentDiff, ...]:
                 changes=compared.changes,
                 error=compared.error,
                 previous_root=compared.previous_root,
+                kind=app.kind if app is not None else None,
+                renderer=render.renderer,
             ))
     return tuple(
         EnvironmentDiff(name, tuple(sorted(apps, key=lambda a: (a.name, a.root))))

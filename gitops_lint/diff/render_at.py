@@ -1,27 +1,36 @@
-"""The kustomize roots a change affects, rendered at one revision, with the Applications deploying them.
+"""The renders a change affects at one revision, with what deploys them: kustomize roots, and
+Helm charts of this repo per Application (or HelmRelease) rendering them.
 
 This is the `check` pipeline's load and render stages run on a checkout (incremental: only
 the roots reading a changed file render), so the render cache is shared with `check`: a root
 whose input bytes did not change is never built twice, at either revision.
+
+A kustomize root renders the same for every Application deploying it, so its render is keyed
+by its directory. A chart renders once per Application with that Application's values: its
+render is keyed by `helm_key` (chart directory and deployer), and `RootRender.root` is the
+chart directory.
 """
 
 from __future__ import annotations
 
 import posixpath
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from gitops_lint.check.sources import hot_tag, load_incrementally
+from gitops_lint.check.sources import Loading, hot_tag, load_incrementally
 from gitops_lint.config import Config
 from gitops_lint.context import CheckContext
+from gitops_lint.diff.helm_files import helm_files
 from gitops_lint.diff.revisions import TreeEntry
 from gitops_lint.environments import resolve_environment
 from gitops_lint.errors import UsageError
 from gitops_lint.estate.build import estate_for
 from gitops_lint.estate.model import Application, Estate, FluxKustomization
-from gitops_lint.model import Finding
+from gitops_lint.estate.sources import repo_directory
+from gitops_lint.model import Finding, Resource
 from gitops_lint.render.cache import default_cache_dir
 from gitops_lint.render.graph import RenderGraph, build_graph, graph_for
 from gitops_lint.repo.files import DEFAULT_MAX_FILE_SIZE, collect_files, is_yaml_path
@@ -30,30 +39,72 @@ from gitops_lint.repo.parse_cache import ParseCache
 from gitops_lint.repo.yaml import load_yaml
 from gitops_lint.validate.schemas import SchemaRegistry
 
+# What renders a root.
+KUSTOMIZE = "kustomize"
+HELM = "helm"
+# What deploys a render, as the reports name it.
+APPLICATION = "application"
+GENERATED_APPLICATION = "generated-application"
+FLUX_KUSTOMIZATION = "flux-kustomization"
+HELM_RELEASE = "helm-release"
+DEPLOYER_LABELS = {
+    APPLICATION: "Application",
+    GENERATED_APPLICATION: "ApplicationSet-generated Application",
+    FLUX_KUSTOMIZATION: "Flux Kustomization",
+    HELM_RELEASE: "HelmRelease",
+}
+
 
 @dataclass(frozen=True)
 class ApplicationRef:
-    """An Argo CD Application deploying a root: what a reviewer knows it by."""
+    """An Argo CD Application (or Flux Kustomization, HelmRelease) deploying a root: what a
+    reviewer knows it by."""
 
     name: str
     file: str
     environment: str | None
-    prune: bool  # syncPolicy.automated.prune: a resource gone from Git is deleted from the cluster
+    prune: bool  # a resource gone from Git is deleted from the cluster (automated prune, Flux GC, Helm)
+    kind: str = APPLICATION  # a key of DEPLOYER_LABELS
+
+    @property
+    def label(self) -> str:
+        return DEPLOYER_LABELS.get(self.kind, "Application")
+
+
+# Separates a Helm render key's parts: no repo path nor Kubernetes name holds a newline.
+_KEY_SEPARATOR = "\n"
+
+
+def helm_key(chart_dir: str, deployer: tuple[str, str]) -> str:
+    """The key of a chart's render with one deployer's values (file, name)."""
+    return _KEY_SEPARATOR.join((chart_dir, *deployer))
+
+
+def helm_chart_dir(key: str) -> str:
+    """The chart directory of a Helm render key (a kustomize root's key is its directory)."""
+    return key.split(_KEY_SEPARATOR)[0]
+
+
+def helm_deployer(key: str) -> tuple[str, str] | None:
+    """(file, name) of the deployer a render key names; None for a kustomize root's key."""
+    parts = key.split(_KEY_SEPARATOR)
+    return (parts[1], parts[2]) if len(parts) == 3 else None
 
 
 @dataclass(frozen=True)
 class RootRender:
-    root: str
+    root: str  # the kustomize root, or the chart directory of a Helm render
     resources: tuple[Mapping[str, Any], ...]
     error: str | None  # why it did not render (the resources are then empty)
     environment: str | None  # of the root itself (config selectors, then its directory)
     applications: tuple[ApplicationRef, ...]
+    renderer: str = KUSTOMIZE  # KUSTOMIZE, or HELM for a chart directory
 
 
 @dataclass
 class RevisionRender:
-    roots: dict[str, RootRender] = field(default_factory=dict)
-    targets: frozenset[str] = frozenset()  # every render target of this revision
+    roots: dict[str, RootRender] = field(default_factory=dict)  # by render key (helm_key for a chart)
+    targets: frozenset[str] = frozenset()  # every render key of this revision
     kustomization_files: dict[str, str] = field(default_factory=dict)  # target → its file
     notes: list[str] = field(default_factory=list)
     # Roots rendered beside the affected ones for a comparison with another environment
@@ -61,6 +112,9 @@ class RevisionRender:
     companions: dict[str, RootRender] = field(default_factory=dict)
     # Applications an ApplicationSet generates here, as documents (file: the ApplicationSet's).
     generated: tuple[tuple[str, Mapping[str, Any]], ...] = ()
+    # Every Helm render key of this revision's Applications, rendered or not, with its Application:
+    # where promotion order finds another environment's render of a chart.
+    helm_deployers: dict[str, ApplicationRef] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -79,16 +133,52 @@ def _deployer_ref(deployer: Application | FluxKustomization) -> ApplicationRef:
     spec = spec if isinstance(spec, dict) else {}
     if isinstance(deployer, FluxKustomization):
         prune = spec.get("prune") is True  # Flux's garbage collection deletes what left Git
+        kind = FLUX_KUSTOMIZATION
     else:
-        sync = spec.get("syncPolicy")
-        automated = sync.get("automated") if isinstance(sync, dict) else None
-        prune = isinstance(automated, dict) and automated.get("prune") is True
+        prune = _auto_prune(spec)
+        kind = GENERATED_APPLICATION if deployer.generated_by else APPLICATION
     return ApplicationRef(
         name=deployer.name or deployer.resource.path,
         file=deployer.resource.path,
         environment=deployer.environment,
         prune=prune,
+        kind=kind,
     )
+
+
+def _auto_prune(spec: Mapping[str, Any]) -> bool:
+    sync = spec.get("syncPolicy")
+    automated = sync.get("automated") if isinstance(sync, dict) else None
+    return isinstance(automated, dict) and automated.get("prune") is True
+
+
+def _helm_deployer_ref(ctx: CheckContext, estate: Estate, deployer: tuple[str, str],
+                       rendered: Iterable[Resource]) -> ApplicationRef:
+    """The Application or HelmRelease (file, name) whose values a chart rendered with."""
+    for application in estate.applications:
+        if (application.resource.path, application.name) == deployer:
+            return _deployer_ref(application)
+    file, name = deployer
+    environment = next((r.environment for r in rendered if r.environment), None)
+    for resource in ctx.checked_resources():
+        if resource.path == file and resource.name == name and resource.kind == "HelmRelease":
+            # helm-controller upgrades the release: an object gone from the chart is deleted.
+            return ApplicationRef(name, file, environment or resolve_environment(ctx.config, file, resource.doc),
+                                  prune=True, kind=HELM_RELEASE)
+        if resource.path == file and resource.name == name and resource.kind == "Application":
+            spec = resource.doc.get("spec")  # an Application rendered by kustomize (app of apps)
+            return ApplicationRef(name, file, environment, _auto_prune(spec if isinstance(spec, dict) else {}))
+    return ApplicationRef(name, file, environment, prune=False)
+
+
+def _helm_targets(estate: Estate) -> dict[str, ApplicationRef]:
+    """Render keys of every chart of this repo an Application deploys here (whether rendered or
+    not), with the Application."""
+    return {
+        helm_key(source.directory, (application.resource.path, application.name)): _deployer_ref(application)
+        for application in estate.applications for source in application.sources
+        if source.deploys == "helm" and source.directory is not None
+    }
 
 
 def _deployers(estate: Estate, target: str) -> tuple[ApplicationRef, ...]:
@@ -113,18 +203,17 @@ def _context(root: Path, config: Config, focus: set[str], request: RenderRequest
     files = collect_files(root, exclude=config.exclude, exclude_base=config.base, use_git=keep_parse_cache,
                           max_file_size=config.max_file_size or DEFAULT_MAX_FILE_SIZE)
     schemas = SchemaRegistry(config.kubernetes_version, config.strict)
-    ctx = CheckContext(root=root, config=config, files=files, schemas=schemas)
-    ctx.focus = set(focus)
+    loading = Loading(root=root, config=config, files=files, schemas=schemas, focus=frozenset(focus))
     cache_dir = default_cache_dir(root) if request.use_cache else None
     if keep_parse_cache:
         # A temporary checkout's parse entries would be keyed by a directory that is gone next
         # run: only the user's own work tree keeps them.
-        ctx.parse_cache = ParseCache.for_repo(cache_dir, root, tagger=hot_tag)
+        loading.parse_cache = ParseCache.for_repo(cache_dir, root, tagger=hot_tag)
     yaml_files = [f for f in files.files if is_yaml_path(f.path)]
-    load_incrementally(ctx, yaml_files, render=True)
-    if ctx.parse_cache is not None:
-        ctx.parse_cache.save(f.path for f in yaml_files)
-    return ctx
+    load_incrementally(loading, yaml_files, render=True)
+    if loading.parse_cache is not None:
+        loading.parse_cache.save(f.path for f in yaml_files)
+    return loading.context()
 
 
 @dataclass(frozen=True)
@@ -167,7 +256,8 @@ def files_to_render(
     The render graph needs only the kustomization files and the file list: built from those
     (read from git, never written), it names the affected roots and every file they read.
     Those, the changed files and the Applications deploying the roots are all a render of
-    this revision needs on disk; the rest of the repo stays in git.
+    this revision needs on disk, with the charts and value files of the affected Helm renders
+    (`helm_files`); the rest of the repo stays in git.
     """
     paths = list(entries)
     kustomization_files = [path for path in paths if is_kustomization_file(path)]
@@ -183,7 +273,7 @@ def files_to_render(
     applications = [
         _Document(path, index, document.data)
         for path, content in contents.items()
-        if b"argoproj.io" in content
+        if b"argoproj.io" in content or b"helm.toolkit.fluxcd.io" in content
         for index, document in enumerate(load_yaml(content.decode("utf-8", "replace")).documents)
         if isinstance(document.data, dict)
     ]
@@ -196,6 +286,18 @@ def files_to_render(
         needed |= graph.inputs(target)
         # Every kustomization of the closure is read, and a directory reference needs its own.
         needed |= {graph.kustomizations[member].file for member in graph.closure(target) if member in graph.kustomizations}
+    if any(posixpath.basename(path) == "Chart.yaml" for path in paths):
+        # The Applications that may render a chart: the changed ones, and those deploying
+        # what the other revision rendered.
+        deploying = sorted(set(application_files) - set(contents))
+        documents = [(a.path, a.doc) for a in applications] + [
+            (path, document.data)
+            for path, content in zip(deploying, read(deploying), strict=True)
+            if b"argoproj.io" in content or b"helm.toolkit.fluxcd.io" in content
+            for document in load_yaml(content.decode("utf-8", "replace")).documents if isinstance(document.data, dict)
+        ]
+        charts_also = [helm_chart_dir(key) for key in also if helm_deployer(key) is not None]
+        needed |= helm_files(paths, documents, changed, charts_also)
     return {path: entries[path] for path in sorted(needed) if path in entries}
 
 
@@ -210,14 +312,13 @@ def render_revision(
 ) -> RevisionRender:
     """Render every root of the checkout at `root` that reads a file of `changed`.
 
-    `also`: root directories to render as well when they exist here (the other revision's
-    affected roots, so a root both sides have is compared even if only one side reads a
-    changed path). `companions(affected, targets)`: more roots to render in the same run,
+    `also`: render keys to render as well when they exist here (the other revision's affected
+    roots and Helm renders, so a render both sides have is compared even if only one side reads
+    a changed path). `companions(affected, targets)`: more roots to render in the same run,
     returned apart in `companions`.
     """
     from gitops_lint.check import CheckOptions
     from gitops_lint.check.render import render_repo
-    from gitops_lint.flux.stage import render_flux_stage
 
     focus = set(changed)
     ctx = _context(root, config, focus, request, keep_parse_cache)
@@ -240,24 +341,38 @@ def render_revision(
     affected = graph.affected(focus | {graph.kustomizations[target].file for target in wanted})
     extra = set(companions(affected, graph.targets)) - set(affected) if companions else set()
     extra &= set(graph.targets)
-    ctx.focus = focus | {graph.kustomizations[target].file for target in (*wanted, *extra) if target in graph.kustomizations}
+    # The same run (the graph and estate above carry over) with the focus widened.
+    ctx = replace(ctx, focus=frozenset(
+        focus | {graph.kustomizations[target].file for target in (*wanted, *extra) if target in graph.kustomizations}
+    ))
     options = CheckOptions(
         paths=(root,), kustomize=request.kustomize, allow_network=request.allow_network,
         use_cache=request.use_cache, require_render=True,
     )
     try:
-        findings = list(render_repo(ctx, options))
-        # Then the Flux step, as `check`'s render stage runs it: what kustomize-controller
-        # applies (postBuild substitution, patches) replaces the plain render of its path.
-        # Not the Helm step: its renders are per Application on a chart directory, which the
-        # per-root comparison below cannot tell apart yet (docs/diff.md, "Not yet").
-        findings.extend(render_flux_stage(ctx, options))
+        # The kustomize step, the Helm step (every chart render of an Application or HelmRelease
+        # reading a changed file: its file, a value file, a file of the chart; and those the other
+        # revision rendered), then the Flux step, as `check`'s render stage runs them: what
+        # kustomize-controller applies (postBuild substitution, patches) replaces the plain
+        # render of its path. A repo without a chart skips even the Helm step's import.
+        charts: set[str] = set()
+        helm_also: set[tuple[str, str]] | None = None
+        if any(f.path.endswith("Chart.yaml") for f in ctx.files.files):
+            from gitops_lint.check.helm import chart_directories
+
+            charts = set(chart_directories(ctx))
+            helm_also = {d for d in map(helm_deployer, also) if d is not None}
+        loaded_notes = ctx.notes
+        rendered = render_repo(ctx, options, flux=True, helm_also=helm_also)
+        ctx, findings = rendered.ctx, list(rendered.findings)
+        notes = [*loaded_notes, *ctx.notes]
     except UsageError as problem:
         if "kustomize not found" in str(problem):
             raise UsageError("kustomize not found (no kustomize or kubectl on PATH): gitops-lint diff needs one to render") from problem
         raise
+    helm_deployers = _helm_targets(estate) if charts else {}
     result = RevisionRender(
-        targets=frozenset(graph.targets), notes=list(ctx.notes),
+        targets=frozenset({*graph.targets, *charts, *helm_deployers}), notes=notes, helm_deployers=helm_deployers,
         generated=tuple((app.resource.path, app.resource.doc) for app in estate.applications if app.generated_by),
     )
     by_root: dict[str, list[Mapping[str, Any]]] = {target: [] for target in (*affected, *extra)}
@@ -267,7 +382,7 @@ def render_revision(
     for target in sorted(by_root):
         kustomization = graph.kustomizations.get(target)
         source_file = kustomization.file if kustomization is not None else target  # a non-kustomize source
-        error = None if target in ctx.rendered_roots else _failure_text(target, findings, ctx.notes)
+        error = None if target in ctx.rendered_roots else _failure_text(target, findings, notes)
         if error is not None and "renders no resources" in error:
             error = None  # an empty root is a render like any other: everything it had is removed
         render = RootRender(
@@ -282,4 +397,62 @@ def render_revision(
             continue
         result.kustomization_files[target] = source_file
         result.roots[target] = render
+    _add_helm_renders(ctx, estate, charts - set(by_root), result)
     return result
+
+
+def _unread_releases(ctx: CheckContext, charts: set[str]) -> dict[tuple[str, str, str], str]:
+    """HelmReleases of a chart here with `valuesFrom` that a change reaches and the Helm step
+    did not render: the incremental load reads no ConfigMap or Secret it is not asked about,
+    so their values are unknown here. Said, rather than left out of the comparison unseen."""
+    focus: AbstractSet[str] = ctx.focus or frozenset()
+    found = {}
+    for resource in ctx.resources:
+        spec = resource.doc.get("spec")
+        if not (resource.kind == "HelmRelease" and resource.api_version.startswith("helm.toolkit.fluxcd.io/")
+                and isinstance(spec, dict) and spec.get("valuesFrom")):
+            continue
+        chart_ref = spec.get("chart")
+        chart_spec = chart_ref.get("spec") if isinstance(chart_ref, dict) else None
+        if not isinstance(chart_spec, dict):
+            continue
+        chart = repo_directory(str(chart_spec.get("chart") or ""))
+        if chart is None or chart not in charts:
+            continue
+        value_files = chart_spec.get("valuesFiles")
+        reads = {resource.path, *(str(path) for path in (value_files if isinstance(value_files, list) else []))}
+        if focus & reads or any(path.startswith(chart + "/") for path in focus):
+            found[(chart, resource.path, resource.name or "?")] = (
+                "HelmRelease valuesFrom (ConfigMaps, Secrets) is not read by gitops-lint diff")
+    return found
+
+
+def _add_helm_renders(ctx: CheckContext, estate: Estate, charts: set[str], result: RevisionRender) -> None:
+    """The Helm step's renders of these chart directories, one per deployer; a chart no
+    deployer renders (with its defaults) under its directory, like a root nothing deploys."""
+    outcomes = {**_unread_releases(ctx, charts), **ctx.helm_renders}
+    rendered: dict[str, list[Resource]] = {
+        helm_key(chart_dir, (file, name)): [] for chart_dir, file, name in outcomes if chart_dir in charts
+    }
+    # A chart some deployer renders (or failed to) is not also compared with its defaults.
+    deployed = {chart_dir for chart_dir, _file, _name in outcomes}
+    for resource in ctx.rendered:
+        if resource.rendered_from in charts and (resource.deployer is not None or resource.rendered_from not in deployed):
+            key = resource.rendered_from if resource.deployer is None else helm_key(resource.rendered_from, resource.deployer)
+            rendered.setdefault(key, []).append(resource)
+    if rendered:
+        result.notes.append(f"rendered {len(rendered)} Helm chart render{'s' if len(rendered) != 1 else ''} (one per Application using the chart)")
+    for key in sorted(rendered):
+        deployer = helm_deployer(key)
+        chart_dir = helm_chart_dir(key)
+        chart_yaml = posixpath.join(chart_dir, "Chart.yaml")
+        error = outcomes.get((chart_dir, *deployer)) if deployer is not None else None
+        result.kustomization_files[key] = chart_yaml
+        result.roots[key] = RootRender(
+            root=chart_dir,
+            resources=tuple(resource.doc for resource in rendered[key]),
+            error=error,
+            environment=resolve_environment(ctx.config, chart_yaml),
+            applications=() if deployer is None else (_helm_deployer_ref(ctx, estate, deployer, rendered[key]),),
+            renderer=HELM,
+        )

@@ -17,6 +17,7 @@ from gitops_lint.credentials import credential_spans
 from gitops_lint.diff.command import DiffReport, DiffResult
 from gitops_lint.diff.compare import ADDED, CHANGED, REMOVED, ResourceChange
 from gitops_lint.diff.group import AppDiff, Counts
+from gitops_lint.diff.render_at import FLUX_KUSTOMIZATION, HELM_RELEASE
 
 JSON_VERSION = 1
 # GitHub refuses a comment body longer than this (characters).
@@ -48,15 +49,24 @@ def _app_title(app: AppDiff) -> str:
     where = f"{app.root or '.'}" + (f" (was {app.previous_root or '.'})" if app.previous_root is not None else "")
     flags = " [auto-prune]" if app.prune else ""
     if app.is_application:
-        return f"Application {app.name} ({app.file}) -> {where}{flags}"
-    return f"kustomize root {where} (no Application deploys it)"
+        return f"{app.label} {app.name} ({app.file}) -> {where}{flags}"
+    return f"{app.root_label} {where} (nothing deploys it)"
+
+
+# What deletes a resource gone from Git, per deployer kind (else Argo CD's automated prune).
+_DELETED_BY = {
+    FLUX_KUSTOMIZATION: " (Flux will delete it: garbage collection, prune: true)",
+    HELM_RELEASE: " (helm-controller will delete it: Helm upgrades the release)",
+}
 
 
 def _prune_note(app: AppDiff, change: ResourceChange) -> str:
     if change.change != REMOVED or not app.is_application:
         return ""
     if app.prune:
-        return " (Argo CD will delete it: automated prune)"
+        return _DELETED_BY.get(app.kind or "", " (Argo CD will delete it: automated prune)")
+    if app.kind == FLUX_KUSTOMIZATION:
+        return " (Flux will not delete it without prune: it stays running)"
     return " (Argo CD will not delete it without prune: it stays running, out of sync)"
 
 
@@ -160,7 +170,9 @@ def to_json(report: DiffReport) -> dict[str, Any]:
                     {
                         "name": app.name,
                         "file": app.file,
+                        "kind": app.kind,
                         "root": app.root,
+                        "renderer": app.renderer,
                         "previous_root": app.previous_root,
                         "prune": app.prune,
                         "error": app.error,
@@ -235,7 +247,7 @@ def _cell(text: str) -> str:
 def _md_app(app: AppDiff, detail: str) -> list[str]:
     """One Application as a <details> block; `detail`: "diff", "list" or "summary"."""
     was = f", was {html.escape(app.previous_root or '.')}" if app.previous_root is not None else ""
-    where = f" ({html.escape(app.root or '.')}{was})" if app.is_application else " (kustomize root, no Application)"
+    where = f" ({html.escape(app.root or '.')}{was})" if app.is_application else f" ({app.root_label}, nothing deploys it)"
     summary = f"<b>{html.escape(app.name)}</b>{where}: {html.escape(app.counts.phrase())}"
     if app.prune:
         summary += " · auto-prune"
@@ -243,7 +255,7 @@ def _md_app(app: AppDiff, detail: str) -> list[str]:
         return [f"- {summary}"]
     lines = ["<details>", f"<summary>{summary}</summary>", ""]
     if app.is_application:
-        lines += [f"Application file: `{app.file}`", ""]
+        lines += [f"{app.label} file: `{app.file}`", ""]
     if app.error:
         lines += [f"Not compared: {html.escape(app.error)}", ""]
     for change in app.changes:

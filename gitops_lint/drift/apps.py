@@ -1,21 +1,19 @@
-"""Which Applications to audit: Argo CD Applications and the Applications ApplicationSets generate."""
+"""Which Applications to audit: those of the estate (gitops_lint/estate/), committed and
+ApplicationSet-generated, each turned into an AuditTarget with what its desired state needs."""
 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gitops_lint.appset.expand import expand
-from gitops_lint.appset.generators import CLUSTER_SECRET_LABEL, Cluster, cluster_from_secret
-from gitops_lint.appset.tree import RepoTree, checked_out_tree, git_remotes, owns_repo
-from gitops_lint.repo.files import parent_directories
-from gitops_lint.repo.yaml import load_yaml
-
-_SKIPPED_DIRS = frozenset((".git", ".hg", ".svn", "node_modules", ".gitops-lint-cache", ".venv"))
+from gitops_lint.check import CheckOptions, prepare_context
+from gitops_lint.config import Config
+from gitops_lint.context import CheckContext
+from gitops_lint.estate.build import estate_for
+from gitops_lint.estate.model import ApplicationSet
 
 
 @dataclass(frozen=True)
@@ -55,10 +53,6 @@ class AuditTarget:
 
 def _dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
-
-
-def _is_argocd(doc: Mapping[str, Any], kind: str) -> bool:
-    return doc.get("kind") == kind and str(doc.get("apiVersion", "")).startswith("argoproj.io/")
 
 
 def target_from_application(doc: Mapping[str, Any], file: str, allow_network: bool = False) -> AuditTarget:
@@ -115,68 +109,50 @@ def target_from_application(doc: Mapping[str, Any], file: str, allow_network: bo
     )
 
 
-def applications_from_applicationset(
-    doc: Mapping[str, Any], file: str, notes: list[str], tree: RepoTree | None = None,
-    clusters: tuple[Cluster, ...] = (), allow_network: bool = False,
-) -> list[AuditTarget]:
-    """The Applications the ApplicationSet generates, expanded as `check` expands them
-    (gitops_lint.appset); what only Argo CD can know is skipped with a note."""
-    name = _dict(doc.get("metadata")).get("name")
-    expansion = expand(doc, tree=tree, clusters=clusters, has_cluster_secrets=bool(clusters))
-    if expansion.status == "not-expandable":
-        notes.append(f"{file}: ApplicationSet {name}: {expansion.reason}; skipped")
-    elif expansion.status == "symbolic":
-        notes.append(f"{file}: ApplicationSet {name}: {expansion.reason}; those Applications are skipped")
-    for failure in expansion.failures:
-        notes.append(f"{file}: ApplicationSet {name}: {failure.message}; that Application is skipped")
-    return [target_from_application(g.application, file, allow_network)
-            for g in expansion.applications if not g.symbolic]
+def load_repo(repo: Path, config: Config) -> CheckContext:
+    """The repo loaded as `check` loads it (its work tree, untracked files included, no cache):
+    the estate read from it is the one the rules see."""
+    ctx, _ = prepare_context(CheckOptions(paths=(repo,), use_git=False, use_cache=False), config=config)
+    return ctx
 
 
-def discover_targets(root: Path, allow_network: bool = False) -> tuple[list[AuditTarget], list[str]]:
-    """Every Application in the repo's YAML/JSON files, in path order (ApplicationSets' in place).
-    `allow_network`: remote Helm chart sources are audited (pulled) instead of skipped."""
-    targets: list[AuditTarget | tuple[str, Mapping[str, Any]]] = []
-    notes: list[str] = []
-    paths: list[str] = []
-    clusters: list[Cluster] = []
-    for directory, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if d not in _SKIPPED_DIRS and not d.startswith("."))
-        for name in sorted(files):
-            path = Path(directory) / name
-            relative = path.relative_to(root).as_posix()
-            paths.append(relative)
-            if not name.endswith((".yaml", ".yml", ".json")):
-                continue
-            try:
-                text = path.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError):
-                continue
-            if "argoproj.io" not in text:
-                continue
-            for document in load_yaml(text).documents:
-                doc = document.data
-                if not isinstance(doc, dict):
-                    continue
-                if _is_argocd(doc, "Application"):
-                    targets.append(target_from_application(doc, relative, allow_network))
-                elif _is_argocd(doc, "ApplicationSet"):
-                    targets.append((relative, doc))
-                elif doc.get("kind") == "Secret" and _dict(_dict(doc.get("metadata")).get("labels")).get(
-                    CLUSTER_SECRET_LABEL
-                ) == "cluster":
-                    cluster = cluster_from_secret(doc)
-                    if cluster is not None:
-                        clusters.append(cluster)
-    # ApplicationSets once the whole tree is known: git generators list it, clusters generators
-    # read the cluster Secrets found anywhere in it.
-    directories = parent_directories(paths)
-    remotes = git_remotes(root)
-    tree = checked_out_tree(root, tuple(paths), lambda url, found: owns_repo(root, remotes, directories, url, found))
-    out: list[AuditTarget] = []
-    for item in targets:
-        if isinstance(item, AuditTarget):
-            out.append(item)
-        else:
-            out.extend(applications_from_applicationset(item[1], item[0], notes, tree, tuple(clusters), allow_network))
-    return out, notes
+def _walk_order(path: str) -> tuple[tuple[int, str], ...]:
+    """Sort key: a directory's files before its subdirectories, each by name (os.walk's order)."""
+    *directories, name = path.split("/")
+    return (*((1, directory) for directory in directories), (0, name))
+
+
+def _hidden(path: str) -> bool:
+    """In a hidden directory (`.archive/`): parked there, deployed by nothing the audit follows."""
+    return any(part.startswith(".") for part in path.split("/")[:-1])
+
+
+def _expansion_notes(appset: ApplicationSet) -> list[str]:
+    where = f"{appset.resource.path}: ApplicationSet {appset.name}"
+    notes = []
+    if appset.status == "not-expandable":
+        notes.append(f"{where}: {appset.reason}; skipped")
+    elif appset.status == "symbolic":
+        notes.append(f"{where}: {appset.reason}; those Applications are skipped")
+    notes.extend(f"{where}: {failure}; that Application is skipped" for failure in appset.failures)
+    return notes
+
+
+def discover_targets(ctx: CheckContext, allow_network: bool = False) -> tuple[list[AuditTarget], list[str]]:
+    """Every Application of the estate: committed ones, and those ApplicationSets generate
+    (expanded as `check` expands them, with the config's `applicationsets:` settings), in file
+    order, an ApplicationSet's in its place. `allow_network`: remote Helm chart sources are
+    audited (pulled) instead of skipped."""
+    estate = estate_for(ctx)
+    notes = [
+        note
+        for appset in sorted(estate.application_sets, key=lambda a: (_walk_order(a.resource.path), a.resource.index))
+        if not _hidden(appset.resource.path)
+        for note in _expansion_notes(appset)
+    ]
+    applications = sorted(
+        (application for application in estate.applications if not _hidden(application.resource.path)),
+        key=lambda application: (_walk_order(application.resource.path), application.resource.index),
+    )  # stable: an ApplicationSet's Applications keep their generated order
+    targets = [target_from_application(a.resource.doc, a.resource.path, allow_network) for a in applications]
+    return targets, notes

@@ -16,8 +16,9 @@ from gitops_lint.config import (
     ignored_executables_warning,
     load_config,
 )
+from gitops_lint.context import CheckContext
 from gitops_lint.drift.api import KubernetesLive
-from gitops_lint.drift.apps import AppSource, AuditTarget, discover_targets
+from gitops_lint.drift.apps import AppSource, AuditTarget, discover_targets, load_repo
 from gitops_lint.drift.argocd_settings import CONFIGMAP as CONFIGMAP_NAME
 from gitops_lint.drift.argocd_settings import ArgoSettings, find_settings, parse_settings
 from gitops_lint.drift.compare import compare, whole_object_diff
@@ -110,10 +111,11 @@ def tracked_app(obj: Obj) -> set[str]:
 
 
 def select_targets(
-    options: DriftOptions, repo: Path, notes: list[str], flux: FluxTargets | None = None
+    options: DriftOptions, repo: Path, notes: list[str], flux: FluxTargets | None = None,
+    ctx: CheckContext | None = None,
 ) -> list[AuditTarget]:
     """The Applications and Flux Kustomizations (or the ad-hoc --path target) the options ask
-    for; a UsageError when none."""
+    for; a UsageError when none. `ctx`: the repo already loaded (else it is loaded here)."""
     if options.adhoc_path:
         if not options.adhoc_namespace:
             raise UsageError("--path needs --namespace (and --context, or --live-snapshot)")
@@ -133,7 +135,9 @@ def select_targets(
                 file="(--path)",
             )
         ]  # fmt: skip
-    targets, discovery_notes = discover_targets(repo, options.allow_network)
+    if ctx is None:
+        ctx = load_repo(repo, load_config(options.config_path or find_config(repo), repo))
+    targets, discovery_notes = discover_targets(ctx, options.allow_network)
     notes.extend(discovery_notes)
     targets += flux.targets if flux is not None else []
     if options.destinations:
@@ -398,12 +402,14 @@ def run_drift(options: DriftOptions, live: LiveSource | None = None) -> DriftRes
     config = load_config(options.config_path or find_config(repo), repo)
     notes: list[str] = []
     kustomize = find_chosen_kustomize(options.kustomize, config)
-    flux = FluxTargets() if options.adhoc_path else load_flux_targets(repo, kustomize, config, config.kustomize_timeout)
+    # One load of the repo: its estate gives the Applications, its Flux Kustomizations are rendered.
+    ctx = None if options.adhoc_path else load_repo(repo, config)
+    flux = FluxTargets() if ctx is None else load_flux_targets(ctx, kustomize, config.kustomize_timeout)
     notes.extend(flux.notes)
     if config.allow_network and not options.allow_network:
         # `kustomize.allow_network` in the config lets drift pull remote charts, as it lets check.
         options = dataclasses.replace(options, allow_network=True)
-    targets = select_targets(options, repo, notes, flux)
+    targets = select_targets(options, repo, notes, flux, ctx)
     warnings: list[str] = []
     ignored = ignored_executables_warning(config)
     if ignored:

@@ -15,15 +15,19 @@ comparison, and never reported as Extra.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from gitops_lint.config import Config
+from gitops_lint.check import CheckOptions
+from gitops_lint.check.render import render_repo
+from gitops_lint.context import CheckContext
 from gitops_lint.drift.apps import AppSource, AuditTarget
 from gitops_lint.drift.desired import DesiredState, prepare
 from gitops_lint.drift.model import EXTRA, ApplicationResult
+from gitops_lint.estate.build import estate_for
+from gitops_lint.flux.model import flux_estate_for
+from gitops_lint.flux.render import render_kustomization
+from gitops_lint.flux.variables import variables_of
 from gitops_lint.render.kustomize import Kustomize
 from gitops_lint.rules.sops import sops_metadata
 
@@ -88,22 +92,14 @@ def cluster_of(path: str) -> str:
     return IN_CLUSTER
 
 
-def load_flux_targets(repo: Path, kustomize: Kustomize | None, config: Config, timeout: float) -> FluxTargets:
-    """Render every Flux Kustomization of `repo` (work tree) whose path is in the repo."""
-    from gitops_lint.check import CheckOptions, prepare_context
-    from gitops_lint.check.render import render_repo
-    from gitops_lint.flux.model import estate_for
-    from gitops_lint.flux.render import render_kustomization
-    from gitops_lint.flux.variables import variables_of
-
+def load_flux_targets(ctx: CheckContext, kustomize: Kustomize | None, timeout: float) -> FluxTargets:
+    """Render every Flux Kustomization of the loaded repo (work tree) whose path is in the repo."""
     found = FluxTargets()
-    text_probe = _mentions_flux(repo)
-    if not text_probe:
-        return found
-    options = CheckOptions(paths=(repo,), use_git=False, use_cache=False)
-    ctx, _ = prepare_context(options, config=config)
-    list(render_repo(ctx, options))
-    estate = estate_for(ctx)
+    if not estate_for(ctx).flux_kustomizations:
+        return found  # the estate has none: nothing to render the repo for
+    # Rendering hands on a context of the same run holding the rendered output.
+    ctx = render_repo(ctx, CheckOptions(paths=(ctx.root,), use_git=False, use_cache=False)).ctx
+    estate = flux_estate_for(ctx)
     if not estate.kustomizations:
         return found
     if kustomize is None:
@@ -146,22 +142,3 @@ def load_flux_targets(repo: Path, kustomize: Kustomize | None, config: Config, t
         found.states[id(target)] = state
         found.encrypted[id(target)] = sealed
     return found
-
-
-def _mentions_flux(repo: Path) -> bool:
-    """Cheap look before loading the repo: some YAML names the Flux kustomize API."""
-    for path in _yaml_files(repo):
-        try:
-            if "kustomize.toolkit.fluxcd.io" in path.read_text(encoding="utf-8", errors="replace"):
-                return True
-        except OSError:
-            continue
-    return False
-
-
-def _yaml_files(repo: Path) -> Iterable[Path]:
-    for path in sorted(repo.rglob("*.y*ml")):
-        relative = path.relative_to(repo).parts
-        if any(part.startswith(".") for part in relative[:-1]):
-            continue
-        yield path

@@ -17,7 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gitops_lint.context import CheckContext
+from gitops_lint.context import CheckContext, RunShared
 from gitops_lint.environments import is_argocd_application, resolve_environment
 from gitops_lint.estate.origins import element_origins
 from gitops_lint.model import Resource
@@ -91,10 +91,11 @@ def argocd_applications(
 class _RunCache:
     """Expansions of the current run: asked for once per policy per ApplicationSet.
 
-    Only the latest CheckContext is kept, so a long-lived process holds one repo at most.
+    Only the latest run is kept (`CheckContext.run`, which every context a stage hands on
+    shares), so a long-lived process holds one repo at most.
     """
 
-    ctx: CheckContext | None = None
+    run: RunShared | None = None
     expanded: dict[int, tuple[Resource, Expansion, list[GeneratedApplication]]] = field(
         default_factory=dict
     )
@@ -105,8 +106,8 @@ _cache = _RunCache()
 
 
 def _for_run(ctx: CheckContext) -> _RunCache:
-    if _cache.ctx is not ctx:
-        _cache.ctx = ctx
+    if _cache.run is not ctx.run:
+        _cache.run = ctx.run
         _cache.expanded = {}
         _cache.tree = None
     return _cache

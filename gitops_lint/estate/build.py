@@ -1,4 +1,4 @@
-"""Compute the estate from a loaded repo (once per check run: `estate_for` memoises it per context)."""
+"""Compute the estate from a loaded repo (once per check run: `estate_for` memoises it for the run)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,11 @@ from typing import Any
 
 from gitops_lint.context import CheckContext, ContextMemo
 from gitops_lint.environments import is_argocd_application, resolve_environment
-from gitops_lint.estate.appset import generated_applications, is_application_set
+from gitops_lint.estate.appset import expansion_of, is_application_set
+from gitops_lint.estate.environments import EnvironmentIndex
 from gitops_lint.estate.model import (
     Application,
+    ApplicationSet,
     AppSource,
     DeploysKind,
     Destination,
@@ -120,14 +122,32 @@ def build_estate(ctx: CheckContext, resources: Iterable[Resource] | None = None)
             appsets.append(resource)
         elif resource.kind == "Kustomization" and resource.api_version.startswith(FLUX_KUSTOMIZE_GROUP):
             flux.append(_flux_kustomization(ctx, resource, files, generators))
+    sets: list[ApplicationSet] = []
     for appset in appsets:
         where = f"{appset.path}:{appset.line}"
-        applications.extend(
-            _application(ctx, generated.resource, files, where)
-            for generated in generated_applications(appset, ctx)
-            if not generated.symbolic  # a template standing for unknown parameters deploys nowhere known
+        expansion, generated = expansion_of(appset, ctx)
+        found = [
+            _application(ctx, application.resource, files, where)
+            for application in generated
+            if not application.symbolic  # a template standing for unknown parameters deploys nowhere known
+        ]
+        applications.extend(found)
+        sets.append(
+            ApplicationSet(
+                appset,
+                appset.name or "",
+                expansion.status,
+                expansion.reason,
+                tuple(failure.message for failure in expansion.failures),
+                len(found),
+            )
         )
-    return Estate(tuple(applications), tuple(flux))
+    deployed: dict[str, set[str | None]] = {}
+    for application in applications:
+        for directory in application.directories:
+            deployed.setdefault(directory, set()).add(application.environment)
+    environments = EnvironmentIndex(ctx.config, {d: frozenset(envs) for d, envs in deployed.items()})
+    return Estate(tuple(applications), tuple(flux), tuple(sets), environments)
 
 
 _ESTATES: ContextMemo[Estate] = ContextMemo()

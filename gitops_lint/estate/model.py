@@ -9,9 +9,12 @@ HelmRelease, say), add its type here, a field on `Estate`, and its collection in
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
+from gitops_lint.appset.expand import Status
+from gitops_lint.config import Config
+from gitops_lint.estate.environments import EnvironmentIndex
 from gitops_lint.model import Resource
 
 DeploysKind = Literal["kustomize", "directory", "helm", "unknown"]
@@ -68,9 +71,25 @@ class FluxKustomization:
 
 
 @dataclass(frozen=True)
+class ApplicationSet:
+    """An ApplicationSet and how far it could be expanded: what its generated Applications
+    leave out, for the drift audit and the notes to say."""
+
+    resource: Resource
+    name: str
+    status: Status  # "expanded", "symbolic" (parameters only Argo CD knows), "not-expandable"
+    reason: str  # why symbolic or not expandable ("" when expanded)
+    failures: tuple[str, ...] = ()  # parameter sets Argo CD could not render, each its error
+    generated: int = 0  # Applications it generates that the estate holds
+
+
+@dataclass(frozen=True)
 class Estate:
     applications: tuple[Application, ...] = ()
     flux_kustomizations: tuple[FluxKustomization, ...] = ()
+    application_sets: tuple[ApplicationSet, ...] = ()
+    # Which environment a file or directory is in (estate/environments.py).
+    environments: EnvironmentIndex = field(default_factory=lambda: EnvironmentIndex(Config()))
 
     def deployers_of(self, directory: str) -> Iterator[Application | FluxKustomization]:
         """Everything that deploys `directory` (an Application through any of its sources)."""

@@ -48,6 +48,33 @@ def application_directories(doc: Mapping[str, Any]) -> list[tuple[tuple[str | in
             found.append((pointer, directory))
     return found
 
+
+def application_value_files(doc: Mapping[str, Any]) -> list[str]:
+    """Repo paths of the Helm value files an Application doc names: relative to its source's
+    path, or `$ref/...` to the path of its `ref:` source. Taken as this repo's, as the
+    directories are; a URL or a path leaving the repo is none."""
+    spec = doc.get("spec") if is_argocd_application(doc) else None
+    if not isinstance(spec, dict):
+        return []
+    sources: list[Mapping[str, Any]] = [s for s in _list(spec.get("sources")) if isinstance(s, dict)]
+    sources = sources or [_dict(spec.get("source"))]
+    refs = {s["ref"]: _text(s.get("path")) for s in sources if isinstance(s.get("ref"), str)}
+    found = []
+    for source in sources:
+        written = _dict(source.get("helm")).get("valueFiles")
+        for value in _list(written):
+            if not isinstance(value, str) or "://" in value:
+                continue
+            if value.startswith("$"):
+                name, _, rest = value[1:].partition("/")
+                base = refs.get(name)
+            else:
+                base, rest = _text(source.get("path")) if not source.get("chart") else None, value
+            path = repo_directory(posixpath.join(base or ".", rest)) if base is not None else None
+            if path:
+                found.append(path)
+    return found
+
 def _dict(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, dict) else {}
 

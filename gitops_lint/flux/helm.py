@@ -27,8 +27,8 @@ from typing import Any
 
 import yaml
 
+from gitops_lint.estate.flux import FluxEstate, HelmRelease, ObjectRef
 from gitops_lint.estate.sources import repo_directory
-from gitops_lint.flux.model import FluxEstate, FluxSource, HelmRelease, ObjectRef
 from gitops_lint.model import Resource
 from gitops_lint.render.helm.request import HelmRequest
 from gitops_lint.values_merge import merge_values
@@ -63,19 +63,6 @@ class NotRendered:
 
     pointer: Pointer
     message: str
-
-
-def local_chart_dir(release: HelmRelease, root: Path) -> str | None:
-    """The repo directory of a HelmRelease's chart when it is a chart in this repo, else None."""
-    if release.spec.get("chartRef") is not None:
-        return None
-    source = release.chart_source_ref
-    if source is None or source.kind != "GitRepository":
-        return None
-    directory = repo_directory(str(release.chart_spec.get("chart") or ""))
-    if directory is None or not (root / directory / "Chart.yaml").is_file():
-        return None
-    return directory
 
 
 def release_name(release: HelmRelease) -> str:
@@ -206,7 +193,7 @@ def _request(release: HelmRelease, data_objects: list[tuple[Resource, str]], val
 def local_chart(release: HelmRelease, root: Path, data_objects: list[tuple[Resource, str]], *,
                 kube_version: str, allow_network: bool) -> LocalChart | NotRendered | None:
     """The render request for a HelmRelease with a chart in this repo (None: not local)."""
-    chart_dir = local_chart_dir(release, root)
+    chart_dir = release.chart_directory
     if chart_dir is None:
         return None
     files = tuple(f for f in (repo_directory(str(v)) for v in release.chart_spec.get("valuesFiles") or ())
@@ -218,26 +205,11 @@ def local_chart(release: HelmRelease, root: Path, data_objects: list[tuple[Resou
     return LocalChart(chart_dir, request, files)
 
 
-def helm_repository_url(release: HelmRelease, estate: FluxEstate) -> str | None:
-    """The URL of the HelmRepository (in this repo) a HelmRelease's chart comes from, when it is
-    one Helm can pull from (http, https or oci); else None."""
-    if release.spec.get("chartRef") is not None or not release.chart_spec.get("chart"):
-        return None
-    source = release.chart_source_ref
-    if source is None or source.kind != "HelmRepository":
-        return None
-    found = estate.find(source, ("HelmRepository",))
-    if not isinstance(found, FluxSource):
-        return None
-    url = found.url.strip()
-    return url if url.startswith(("http://", "https://", "oci://")) else None
-
-
 def remote_chart(release: HelmRelease, estate: FluxEstate, data_objects: list[tuple[Resource, str]], *,
                  kube_version: str) -> RemoteReleaseChart | NotRendered | None:
     """What to pull and render for a HelmRelease whose chart is in a HelmRepository of this repo
     (None: it is not). Only asked for when the network is allowed."""
-    url = helm_repository_url(release, estate)
+    url = estate.chart_repository_url(release)
     if url is None:
         return None
     if release.chart_spec.get("valuesFiles"):

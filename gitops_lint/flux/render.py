@@ -16,8 +16,8 @@ from typing import Any
 import yaml
 
 from gitops_lint.context import CheckContext, ContextMemo
+from gitops_lint.estate.flux import FluxEstate, FluxKustomization
 from gitops_lint.estate.sources import local_directory
-from gitops_lint.flux.model import FluxEstate, FluxKustomization
 from gitops_lint.model import Resource
 from gitops_lint.render.kustomize import Kustomize
 from gitops_lint.render.renderer import PostBuild, RenderEnv, RenderFailure, Source

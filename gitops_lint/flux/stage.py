@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from gitops_lint.context import CheckContext
-from gitops_lint.flux.model import FluxKustomization, estate_for
+from gitops_lint.estate.flux import FluxKustomization, engines_of
+from gitops_lint.flux.model import flux_estate_for
 from gitops_lint.flux.render import (
     BUILD_FIELDS,
     FluxBuild,
@@ -29,7 +30,7 @@ from gitops_lint.flux.render import (
     remember_renders,
 )
 from gitops_lint.flux.variables import variables_of
-from gitops_lint.model import Finding
+from gitops_lint.model import Finding, Resource
 from gitops_lint.render.cache import FileDigests, RenderCache, render_key
 from gitops_lint.render.flux import generated_resources
 from gitops_lint.render.graph import graph_for
@@ -50,12 +51,23 @@ class FluxSettings:
         return f"flux-objects|{tool}|{self.kustomize.version}|network={self.allow_network}"
 
 
-def render_flux(ctx: CheckContext, settings: FluxSettings, cache: RenderCache) -> list[Finding]:
-    """Render every in-repo Flux Kustomization and put its objects in place of the plain render."""
+@dataclass(frozen=True)
+class FluxStep:
+    """What the step hands back to the render stage: its findings, and the objects of the Flux
+    renders that take the place of the plain renders of the directories in `replaced`."""
+
+    findings: tuple[Finding, ...] = ()
+    replaced: frozenset[str] = frozenset()
+    resources: tuple[Resource, ...] = ()
+    roots: tuple[str, ...] = ()  # the directories the Flux renders rendered
+
+
+def render_flux(ctx: CheckContext, settings: FluxSettings, cache: RenderCache) -> FluxStep:
+    """Render every in-repo Flux Kustomization, its objects to go in place of the plain render."""
     started = time.perf_counter()
-    estate = estate_for(ctx)
+    estate = flux_estate_for(ctx)
     if not estate.kustomizations:
-        return []
+        return FluxStep()
     graph = graph_for(ctx)
     wanted: list[tuple[FluxKustomization, str]] = []
     for kustomization in estate.kustomizations:
@@ -72,14 +84,14 @@ def render_flux(ctx: CheckContext, settings: FluxSettings, cache: RenderCache) -
     for (kustomization, _directory), built in zip(wanted, builds, strict=True):
         renders[id(kustomization.resource)] = finish(ctx, kustomization, built, variables_of(kustomization, ctx, estate))
     remember_renders(ctx, renders)
-    _replace_rendered(ctx, list(renders.values()))
+    step = _replacing(ctx, list(renders.values()))
     substituted = sum(1 for r in renders.values() if r.error is None and r.substituted)
     ctx.note(
         f"rendered {len(renders)} Flux Kustomization(s) as kustomize-controller does "
         f"({substituted} with postBuild substitution, {sum(1 for r in renders.values() if r.error)} failed) "
         f"in {time.perf_counter() - started:.2f}s"
     )
-    return []
+    return step
 
 
 def _renderable(ctx: CheckContext, graph: Any, directory: str, settings: FluxSettings) -> bool:
@@ -159,7 +171,7 @@ def _component_inputs(ctx: CheckContext, graph: Any, directory: str, kustomizati
     return found
 
 
-def _replace_rendered(ctx: CheckContext, renders: list[FluxRender]) -> None:
+def _replacing(ctx: CheckContext, renders: list[FluxRender]) -> FluxStep:
     """The Flux renders take the place of the plain renders of their paths (and, for a path
     without a kustomization, of the roots Flux's generated kustomization includes)."""
     done = [render for render in renders if render.error is None]
@@ -170,24 +182,25 @@ def _replace_rendered(ctx: CheckContext, renders: list[FluxRender]) -> None:
             entries, _ = generated_resources(ctx.root, render.directory)
             replaced.update(entry for entry in entries if entry in ctx.layout.kustomizations)
     if not replaced:
-        return
-    ctx.rendered[:] = [resource for resource in ctx.rendered if resource.rendered_from not in replaced]
-    for render in done:
-        ctx.rendered.extend(render.resources)
-        ctx.rendered_roots.add(render.directory)
+        return FluxStep()
+    return FluxStep(
+        (),
+        frozenset(replaced),
+        tuple(resource for render in done for resource in render.resources),
+        tuple(render.directory for render in done),
+    )
 
 
-def render_flux_stage(ctx: CheckContext, options: Any) -> list[Finding]:
+def render_flux_stage(ctx: CheckContext, options: Any) -> FluxStep:
     """The step as `check` runs it: settings from the options and config, the shared render cache."""
-    from gitops_lint.flux.model import engines_of
     from gitops_lint.render.cache import default_cache_dir
     from gitops_lint.render.kustomize import find_chosen_kustomize
 
     if not engines_of(ctx.resources).flux:
-        return []
+        return FluxStep()
     kustomize = find_chosen_kustomize(options.kustomize, ctx.config)
     if kustomize is None:
-        return []  # the kustomize stage has said so
+        return FluxStep()  # the kustomize stage has said so
     allow_network = ctx.config.allow_network if options.allow_network is None else options.allow_network
     jobs = options.jobs or ctx.config.render_jobs or os.cpu_count() or 2
     settings = FluxSettings(kustomize, ctx.config.kustomize_timeout, max(1, jobs), bool(allow_network))

@@ -4,7 +4,7 @@ in the repo, in order, then `substitute` on top (as kustomize-controller merges 
 from __future__ import annotations
 
 from gitops_lint.context import CheckContext, ContextMemo
-from gitops_lint.flux.model import FluxEstate, FluxKustomization, ObjectRef
+from gitops_lint.estate.flux import FluxEstate, FluxKustomization, ObjectRef
 from gitops_lint.model import Resource
 from gitops_lint.repo.yaml import load_yaml
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from gitops_lint.context import CheckContext
+from gitops_lint.estate.flux import engines_of
 from gitops_lint.estate.sources import local_directory
-from gitops_lint.flux.model import engines_of, estate_for
+from gitops_lint.flux.model import flux_estate_for
 
 BOOTSTRAP_FILES = ("gotk-components.yaml", "gotk-sync.yaml")
 
@@ -16,7 +17,7 @@ def empty_render_consequence(ctx: CheckContext, directory: str, argocd_deployed:
         return "Argo CD would apply nothing (and prune everything this Application had deployed)", True
     engines = engines_of(ctx.resources)
     if engines.flux:
-        estate = estate_for(ctx)
+        estate = flux_estate_for(ctx)
         generators = [generator.doc for generator in estate.generators]
         pruning = [k for k in estate.kustomizations if local_directory(k.doc, generators) == directory and k.prune]
         if pruning:

@@ -415,8 +415,8 @@ def build_graph(
     return graph
 
 
-# One graph per CheckContext: the render stage and the kustomize/structure rules all ask for it.
-# CheckContext is an unhashable dataclass, so the memo is keyed by id() and guarded by a weakref.
+# One graph per check run (ContextMemo): the incremental loader, the render stage and the
+# kustomize/structure rules all ask for it.
 _GRAPHS: ContextMemo[RenderGraph] = ContextMemo()
 
 

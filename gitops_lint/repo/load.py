@@ -19,6 +19,9 @@ PARALLEL_THRESHOLD = 400
 # From this many files to parse, the yaml-rs fast path repays its import (~15 ms against
 # ~50 us saved per file); a pre-commit run parses the changed files only and stays below.
 FAST_YAML_FROM = 300
+# Strings the loader notes the presence of in a file's text, and the parse cache remembers: a
+# warm run then knows without reading the text that it holds none (a suppression comment).
+TEXT_MARKERS = ("gitops-lint:",)
 
 
 def load_masked(text: str) -> LoadResult:
@@ -42,6 +45,13 @@ class ParsedFile:
     # the file loaded with them masked (see templating); None for a Helm chart's template.
     templated: bool
     result: LoadResult | None
+    # Which TEXT_MARKERS the text holds, for a file served from the parse cache (whose text is
+    # not read); None when the text is at hand.
+    markers: frozenset[str] | None = None
+
+
+def text_markers(text: str) -> frozenset[str]:
+    return frozenset(marker for marker in TEXT_MARKERS if marker in text)
 
 
 # Why a .json file is not loaded: JSON with comments or trailing commas (editor settings,
@@ -112,7 +122,7 @@ def _text_templates_dropped(files: Sequence[RepoFile], parsed: list[ParsedFile])
         return "{{" in repo_file.path or name.startswith("helmfile") or charts.inside_chart(repo_file)
 
     return [
-        ParsedFile(p.path, p.text, None, True, None) if p.templated and text_template(f) else p
+        ParsedFile(p.path, p.text, None, True, None, p.markers) if p.templated and text_template(f) else p
         for f, p in zip(files, parsed, strict=True)
     ]
 
@@ -143,13 +153,15 @@ def _parse_cached(files: Sequence[RepoFile], jobs: int | None, cache: ParseCache
         if hit is None:
             missing.append(repo_file)
         else:
-            result, templated = hit
-            out[repo_file.path] = ParsedFile(repo_file.path, None, None, templated, result)
+            out[repo_file.path] = ParsedFile(repo_file.path, None, None, hit.templated, hit.result, hit.markers)
     by_path = {f.path: f for f in missing}
     for parsed in _parse_all(missing, jobs):
         out[parsed.path] = parsed
         if parsed.unreadable is None:
-            cache.store(by_path[parsed.path], parsed.result, parsed.templated)
+            # Without the text (never, for a file just parsed), every marker is stored as
+            # present: a warm run then reads the text when asked, as a cold one does.
+            markers = text_markers(parsed.text) if parsed.text is not None else frozenset(TEXT_MARKERS)
+            cache.store(by_path[parsed.path], parsed.result, parsed.templated, markers)
     return [out[f.path] for f in files]
 
 

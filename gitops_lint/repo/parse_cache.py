@@ -5,8 +5,18 @@ re-reads files that did not change. An entry holds the loaded documents and prob
 file; it is used only while the file's stamp (size, mtime and ctime in nanoseconds, inode) is
 the one it was parsed at, the fields git's own index compares: a same-size edit whose mtime
 was put back still changes ctime. Entries live as JSON (never pickle: the cache may sit
-inside the repo, and loading it must not run code). Safe to delete at any time; a corrupt
-file reads as empty.
+inside the repo, and loading it must not run code; marshal, ~40% faster to decode here, is
+documented as unsafe on crafted input). Safe to delete at any time; a corrupt file reads as
+empty.
+
+An entry also remembers which of the `TEXT_MARKERS` the file's text holds, so a warm run can
+tell without reading the text that a file has no suppression comment.
+
+No Secret value is written: a file with a Secret (or a List of them) holding `data` or
+`stringData` is not cached at all and is parsed on every run. Its documents then carry the
+values every rule reads, exactly as on a cold run, and the cache directory (which may sit in
+the user's home, in CI caches, or inside the repo) never holds a copy of a credential. Such
+files are few (most repos encrypt their Secrets: SOPS files are Secrets too, and parse again).
 
 Layout, shaped by what an incremental (pre-commit) run reads:
 - `index.json`: every cached path → [stamp, tag]. The caller's tagger gives each
@@ -29,7 +39,7 @@ import time
 import zlib
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, TypeGuard
+from typing import Any, NamedTuple, TypeGuard
 
 from gitops_lint import __version__
 from gitops_lint.atomic_file import write_text_atomically
@@ -41,8 +51,10 @@ COLD_SHARDS = 64
 HOT_SHARDS = 4
 RACY_NS = 2_000_000_000
 INDEX = "index"
-# Bump when the loader's output changes meaning: older files are then ignored.
-FORMAT = f"6/{__version__}"
+# Bump when the loader's output changes meaning: older files are then ignored (and replaced,
+# so no entry written under an older format, which cached Secret values, outlives it). At 9,
+# Application tags name the Helm value files they read and entries carry the text markers.
+FORMAT = f"9/{__version__}"
 
 # The tag of a parsed file (path, loaded documents): falsy for a cold file, else a JSON value.
 Tagger = Callable[[str, LoadResult | None], Any]
@@ -60,15 +72,46 @@ def _stamp(repo_file: RepoFile) -> list[int]:
     return [repo_file.size, repo_file.mtime_ns, repo_file.ctime_ns, repo_file.inode]
 
 
-def _fresh(entry: Any, repo_file: RepoFile, length: int) -> TypeGuard[list[Any]]:
-    """An entry of the expected shape, made when the file had its current stamp."""
-    return isinstance(entry, list) and len(entry) == length and entry[0] == _stamp(repo_file)
+def _fresh(entry: Any, stamp: list[int], length: int) -> TypeGuard[list[Any]]:
+    """An entry of the expected shape, made when the file had the stamp it has now."""
+    return isinstance(entry, list) and len(entry) == length and entry[0] == stamp
 
 
 def shard_name(path: str, hot: bool) -> str:
     if hot:
         return f"hot-{_crc(path) % HOT_SHARDS:02d}"
     return f"cold-{_crc(posixpath.dirname(path)) % COLD_SHARDS:02d}"
+
+
+def _is_shard_file(name: str) -> bool:
+    stem = name.removesuffix(".json")
+    return name.endswith(".json") and (stem == INDEX or stem.startswith(("hot-", "cold-")))
+
+
+def _holds_secret_values(result: LoadResult | None) -> bool:
+    """Whether a document is a Secret (or a List holding one) with `data` or `stringData`:
+    the shapes the loader turns into Secret resources (check/sources.py)."""
+    for document in result.documents if result else ():
+        data = document.data
+        if not isinstance(data, dict):
+            continue
+        items = data.get("items") if data.get("kind") == "List" else None
+        for doc in items if isinstance(items, list) else (data,):
+            if isinstance(doc, dict) and doc.get("kind") == "Secret" and ("data" in doc or "stringData" in doc):
+                return True
+    return False
+
+
+_MARKER_SEPARATOR = "\n"  # never inside a marker: markers are found within one line
+_NO_MARKERS: frozenset[str] = frozenset()
+
+
+class Hit(NamedTuple):
+    """A cached file: what loading it gave, and what the loader noted about its text."""
+
+    result: LoadResult
+    templated: bool
+    markers: frozenset[str]  # the loader's text markers the file holds
 
 
 class ParseCache:
@@ -82,6 +125,10 @@ class ParseCache:
         self._tag_of = tagger
         self._files: dict[str, dict[str, Any]] = {}  # file name (index or shard) → entries
         self._dirty: set[str] = set()
+        # An index of another format (or none): files of an older format are replaced or
+        # removed by the next save, not left behind (they may hold what this format never stores).
+        self._fresh_start = False
+        self._cold_shards: dict[str, str] = {}  # directory → its cold shard: one crc per directory
         self.hits = 0
 
     @classmethod
@@ -97,20 +144,23 @@ class ParseCache:
             entries = {}
             if self.directory is not None:
                 with contextlib.suppress(OSError, ValueError):
-                    data = json.loads((self.directory / f"{name}.json").read_text(encoding="utf-8"))
+                    data = json.loads((self.directory / f"{name}.json").read_bytes())
                     found = data.get("entries") if isinstance(data, dict) and data.get("format") == FORMAT else None
                     if isinstance(found, dict):
                         entries = found
+            if name == INDEX and not entries:
+                self._fresh_start = True
             self._files[name] = entries
         return entries
 
-    def _indexed(self, repo_file: RepoFile) -> list[Any] | None:
-        if self.directory is None:
-            return None
-        entry = self._entries(INDEX).get(repo_file.path)
-        if not _fresh(entry, repo_file, 2):
-            return None
-        return entry
+    def _shard(self, path: str, hot: bool) -> str:
+        if hot:
+            return shard_name(path, True)
+        directory = path.rpartition("/")[0]
+        name = self._cold_shards.get(directory)
+        if name is None:
+            name = self._cold_shards[directory] = shard_name(path, False)
+        return name
 
     def tags(self, files: Iterable[RepoFile]) -> list[Any]:
         """Per file: its tag when cached (0 for a cold file), or None when the cache cannot say
@@ -119,35 +169,34 @@ class ParseCache:
         tags: list[Any] = []
         for repo_file in files:
             entry = index.get(repo_file.path)
-            # _fresh(entry, repo_file, 2), inlined: two calls per file were a third of this loop.
-            if (isinstance(entry, list) and len(entry) == 2
-                    and entry[0] == [repo_file.size, repo_file.mtime_ns, repo_file.ctime_ns, repo_file.inode]):
-                tags.append(entry[1])
-            else:
-                tags.append(None)
+            tags.append(entry[1] if _fresh(entry, _stamp(repo_file), 2) else None)
         return tags
 
-    def lookup(self, repo_file: RepoFile) -> tuple[LoadResult, bool] | None:
-        """(loaded documents and problems, templated?) when the file is unchanged since cached."""
-        indexed = self._indexed(repo_file)
-        if indexed is None:
+    def lookup(self, repo_file: RepoFile) -> Hit | None:
+        """What loading the file gave, when it is unchanged since cached."""
+        if self.directory is None:
             return None
-        entry = self._entries(shard_name(repo_file.path, bool(indexed[1]))).get(repo_file.path)
+        stamp = _stamp(repo_file)
+        indexed = self._entries(INDEX).get(repo_file.path)
+        if not _fresh(indexed, stamp, 2):
+            return None
+        entry = self._entries(self._shard(repo_file.path, bool(indexed[1]))).get(repo_file.path)
         # The shard is checked as well as the index: the two are written one after the other.
-        if not _fresh(entry, repo_file, 4):
+        if not _fresh(entry, stamp, 5):
             return None
-        _key, templated, documents, problems = entry
+        _key, templated, documents, problems, markers = entry
         try:
             result = LoadResult(
                 documents=[LoadedDocument(data, index, line) for data, index, line in documents],
                 problems=[YamlProblem(rule, line, column, message) for rule, line, column, message in problems],
             )
+            found = frozenset(markers.split(_MARKER_SEPARATOR)) if markers else _NO_MARKERS
         except (TypeError, ValueError):  # a damaged entry: parse the file again
             return None
         self.hits += 1
-        return result, bool(templated)
+        return Hit(result, bool(templated), found)
 
-    def store(self, repo_file: RepoFile, result: LoadResult | None, templated: bool) -> None:
+    def store(self, repo_file: RepoFile, result: LoadResult | None, templated: bool, markers: Iterable[str] = ()) -> None:
         if self.directory is None or time.time_ns() - repo_file.mtime_ns < RACY_NS:
             # A file written moments ago may be written again within the filesystem's mtime
             # granularity without its size changing; like git's "racily clean" entries, it is
@@ -155,31 +204,50 @@ class ParseCache:
             # mtime back moves ctime, which is in the key, so it misses all the same.)
             return
         path = repo_file.path
-        tag = self._tag_of(path, result)
-        hot = bool(tag)
         index = self._entries(INDEX)
         previous = index.get(path)
+        if _holds_secret_values(result):
+            # Never written (see the module's docstring); an older entry of the file goes.
+            if isinstance(previous, list) and len(previous) == 2:
+                self._forget(path, bool(previous[1]))
+            return
+        tag = self._tag_of(path, result)
+        hot = bool(tag)
         if isinstance(previous, list) and len(previous) == 2 and bool(previous[1]) != hot:  # was in the other kind of shard
-            moved_from = shard_name(path, bool(previous[1]))  # no stale copy left behind
-            if self._entries(moved_from).pop(path, None) is not None:
-                self._dirty.add(moved_from)
+            self._forget(path, bool(previous[1]))  # no stale copy left behind
         documents = [[d.data, d.index, d.line] for d in result.documents] if result else []
         problems = [[p.rule, p.line, p.column, p.message] for p in result.problems] if result else []
-        name = shard_name(path, hot)
+        name = self._shard(path, hot)
         stamp = _stamp(repo_file)
-        self._entries(name)[path] = [stamp, templated, documents, problems]
+        # One string, not a list: a warm run decodes 10,000 entries, and every list is one more
+        # object for the garbage collector to traverse.
+        stored_markers = _MARKER_SEPARATOR.join(sorted(markers))
+        self._entries(name)[path] = [stamp, templated, documents, problems, stored_markers]
         index[path] = [stamp, tag if hot else 0]
         self._dirty.update((name, INDEX))
 
+    def _forget(self, path: str, hot: bool) -> None:
+        name = self._shard(path, hot)
+        if self._entries(name).pop(path, None) is not None:
+            self._dirty.add(name)
+        if self._entries(INDEX).pop(path, None) is not None:
+            self._dirty.add(INDEX)
+
     def save(self, live_paths: Iterable[str]) -> None:
-        """Write changed files atomically (shards before the index), dropping entries of files that are gone."""
+        """Write changed files atomically (shards before the index), dropping entries of files
+        that are gone; on a fresh start, remove the files of an older format this run left."""
         if self.directory is None or not self._dirty:
             return
         live = set(live_paths)
         with contextlib.suppress(OSError):
             self.directory.mkdir(parents=True, exist_ok=True)
+            if self._fresh_start:
+                for old in self.directory.iterdir():
+                    if _is_shard_file(old.name) and old.name.removesuffix(".json") not in self._dirty:
+                        old.unlink(missing_ok=True)
             for name in sorted(self._dirty, key=lambda n: n == INDEX):
                 entries = {path: entry for path, entry in self._files[name].items() if path in live}
                 document = {"format": FORMAT, "entries": entries}
                 write_text_atomically(self.directory / f"{name}.json", json.dumps(document, separators=(",", ":")))
         self._dirty.clear()
+        self._fresh_start = False

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gitops_lint.context import CheckContext
-from gitops_lint.environments import resolve_environment
+from gitops_lint.estate.build import estate_for
 from gitops_lint.model import Resource
 from gitops_lint.render.graph import graph_for
 from gitops_lint.repo.yaml import load_yaml, locate_line
@@ -255,7 +255,7 @@ def _helm_configs(ctx: CheckContext) -> Iterator[ArgoCDConfig]:
         environment = (
             anchor.resource.environment
             if anchor.resource is not None
-            else resolve_environment(ctx.config, anchor.path)
+            else estate_for(ctx).environments.of_file(anchor.path)
         )
         config = ArgoCDConfig(
             "argo-cd Helm values", anchor.path, anchor.line_of(ctx), anchor.resource, environment

@@ -1,6 +1,6 @@
 """Flux rules: references, dependency order, paths, and the seed's checklist in Flux's words.
 
-They read the Flux estate (gitops_lint/flux/model.py): each object after the patches of the
+They read the Flux part of the estate (gitops_lint/estate/flux.py): each object after the patches of the
 Flux Kustomization that applies it, so what a parent injects (decryption, postBuild) counts.
 """
 
@@ -12,9 +12,7 @@ from typing import Any
 
 from gitops_lint.context import CheckContext
 from gitops_lint.environments import is_production
-from gitops_lint.estate.sources import local_directory, repo_directory
-from gitops_lint.flux.helm import local_chart_dir
-from gitops_lint.flux.model import (
+from gitops_lint.estate.flux import (
     BOOTSTRAP_NAME,
     SOURCE_KINDS,
     FluxEstate,
@@ -22,9 +20,9 @@ from gitops_lint.flux.model import (
     FluxObject,
     HelmRelease,
     ObjectRef,
-    estate_for,
-    kustomization_environment,
 )
+from gitops_lint.estate.sources import local_directory, repo_directory
+from gitops_lint.flux.model import flux_estate_for
 from gitops_lint.flux.render import flux_renders
 from gitops_lint.flux.variables import unloaded_data, variables_of
 from gitops_lint.model import Finding, Severity
@@ -90,7 +88,7 @@ _DATA_KINDS = ("ConfigMap", "Secret")
 
 @repo_rule(FLUX_REFERENCE_MISSING)
 def check_references(ctx: CheckContext) -> Iterator[Finding]:
-    estate = estate_for(ctx)
+    estate = flux_estate_for(ctx)
     for obj in _objects(ctx, estate):
         refs: list[tuple[ObjectRef, str]] = []
         if isinstance(obj, FluxKustomization):
@@ -157,7 +155,7 @@ FLUX_DEPENDS_ON_CYCLE = meta(
 
 @repo_rule(FLUX_DEPENDS_ON_CYCLE)
 def check_cycles(ctx: CheckContext) -> Iterator[Finding]:
-    estate = estate_for(ctx)
+    estate = flux_estate_for(ctx)
     nodes: dict[tuple[str, str, str], FluxObject] = {}
     edges: dict[tuple[str, str, str], list[tuple[tuple[str, str, str], ObjectRef]]] = {}
     for obj in (*estate.kustomizations, *estate.releases):
@@ -221,7 +219,7 @@ FLUX_PATH_EXISTS = meta(
 
 @repo_rule(FLUX_PATH_EXISTS)
 def check_paths(ctx: CheckContext) -> Iterator[Finding]:
-    estate = estate_for(ctx)
+    estate = flux_estate_for(ctx)
     generators = [generator.doc for generator in estate.generators]
     directories = ctx.files.directories
     for kustomization in estate.kustomizations:
@@ -236,7 +234,7 @@ def check_paths(ctx: CheckContext) -> Iterator[Finding]:
                 "ArtifactGenerator copies nothing of this repo there",
                 resource=kustomization.resource,
                 pointer=("spec", "path"),
-                environment=kustomization_environment(kustomization, ctx),
+                environment=kustomization.deploy_environment,
             )
             continue
         if directory is None or directory in directories or directory == "":
@@ -248,7 +246,7 @@ def check_paths(ctx: CheckContext) -> Iterator[Finding]:
             f"{kustomization.label}: spec.path {kustomization.path!r} does not exist in this repo",
             resource=kustomization.resource,
             pointer=("spec", "path"),
-            environment=kustomization_environment(kustomization, ctx),
+            environment=kustomization.deploy_environment,
         )
 
 
@@ -310,11 +308,11 @@ def check_prune(ctx: CheckContext) -> Iterator[Finding]:
     enabled, severity = _severity_like(ctx, FLUX_PRUNE_IN_PRODUCTION.id, "no-auto-prune-in-production")
     if not enabled:
         return
-    estate = estate_for(ctx)
+    estate = flux_estate_for(ctx)
     for kustomization in estate.kustomizations:
         if not kustomization.prune:
             continue
-        environment = kustomization_environment(kustomization, ctx)
+        environment = kustomization.deploy_environment
         if not is_production(environment):
             continue
         yield ctx.finding(
@@ -359,7 +357,7 @@ FLUX_SUSPENDED = meta(
 
 @repo_rule(FLUX_SUSPENDED)
 def check_suspended(ctx: CheckContext) -> Iterator[Finding]:
-    for obj in _objects(ctx, estate_for(ctx)):
+    for obj in _objects(ctx, flux_estate_for(ctx)):
         if obj.suspended:
             yield ctx.finding(
                 FLUX_SUSPENDED, f"{obj.label} is suspended (suspend: true): it does not reconcile",
@@ -399,7 +397,7 @@ _RELEASE_BRANCH = re.compile(r"^(?:refs/heads/)?(?:release|releases|rel)[/-]", r
 
 @repo_rule(FLUX_PRODUCTION_REF_PINNED)
 def check_source_pinned(ctx: CheckContext) -> Iterator[Finding]:
-    for source in estate_for(ctx).sources:
+    for source in flux_estate_for(ctx).sources:
         if source.kind not in ("GitRepository", "OCIRepository"):
             continue
         if not is_production(source.environment) or source.name == BOOTSTRAP_NAME:
@@ -408,7 +406,8 @@ def check_source_pinned(ctx: CheckContext) -> Iterator[Finding]:
         if any(ref.get(key) for key in ("tag", "semver", "commit", "digest")):
             if source.kind == "OCIRepository" and ref.get("tag") == "latest" and not ref.get("digest"):
                 yield ctx.finding(FLUX_PRODUCTION_REF_PINNED, f"production {source.label} follows the `latest` tag",
-                                  resource=source.resource, pointer=("spec", "ref", "tag"))
+                                  resource=source.resource, pointer=("spec", "ref", "tag"),
+                                  environment=source.environment)
             continue
         branch = str(ref.get("branch") or ref.get("name") or "")
         if branch and _RELEASE_BRANCH.match(branch):
@@ -420,6 +419,7 @@ def check_source_pinned(ctx: CheckContext) -> Iterator[Finding]:
         yield ctx.finding(
             FLUX_PRODUCTION_REF_PINNED, f"production {source.label} {what}",
             resource=source.resource, pointer=("spec", "ref", "branch") if branch else ("spec",),
+            environment=source.environment,  # where it is applied, which its file's path may not say
         )
 
 
@@ -470,7 +470,7 @@ def open_version(version: str | None) -> str | None:
 
 @repo_rule(FLUX_CHART_VERSION_PINNED)
 def check_chart_version(ctx: CheckContext) -> Iterator[Finding]:
-    for release in estate_for(ctx).releases:
+    for release in flux_estate_for(ctx).releases:
         if not is_production(release.environment):
             continue
         if release.spec.get("chartRef") is not None or not release.chart_spec:
@@ -482,7 +482,7 @@ def check_chart_version(ctx: CheckContext) -> Iterator[Finding]:
         if why:
             pointer = ("spec", "chart", "spec", "version") if release.chart_version is not None else ("spec", "chart", "spec")
             yield ctx.finding(FLUX_CHART_VERSION_PINNED, f"production {release.label} {why}",
-                              resource=release.resource, pointer=pointer)
+                              resource=release.resource, pointer=pointer, environment=release.environment)
 
 
 # --- flux-interval-floor --------------------------------------------------------------------------
@@ -520,7 +520,7 @@ def duration_seconds(text: str) -> float | None:
 
 @repo_rule(FLUX_INTERVAL_FLOOR)
 def check_interval(ctx: CheckContext) -> Iterator[Finding]:
-    for obj in _objects(ctx, estate_for(ctx)):
+    for obj in _objects(ctx, flux_estate_for(ctx)):
         seconds = duration_seconds(obj.interval)
         if seconds is not None and seconds < FLOOR_SECONDS:
             yield ctx.finding(FLUX_INTERVAL_FLOOR, f"{obj.label} reconciles every {obj.interval} (below 1m)",
@@ -560,7 +560,7 @@ FLUX_SOPS_DECRYPTION = meta(
 
 @repo_rule(FLUX_SOPS_DECRYPTION)
 def check_decryption(ctx: CheckContext) -> Iterator[Finding]:
-    estate = estate_for(ctx)
+    estate = flux_estate_for(ctx)
     for kustomization in estate.kustomizations:
         if kustomization.decryption_provider == "sops":
             continue
@@ -575,7 +575,7 @@ def check_decryption(ctx: CheckContext) -> Iterator[Finding]:
                 "but sets no `decryption.provider: sops`",
                 resource=kustomization.resource,
                 pointer=("metadata", "name"),
-                environment=kustomization_environment(kustomization, ctx),
+                environment=kustomization.deploy_environment,
             )
 
 
@@ -613,7 +613,7 @@ TENANT_LABEL = "toolkit.fluxcd.io/tenant"
 
 @repo_rule(FLUX_TENANT_SERVICE_ACCOUNT)
 def check_tenant_service_account(ctx: CheckContext) -> Iterator[Finding]:
-    estate = estate_for(ctx)
+    estate = flux_estate_for(ctx)
     for obj in (*estate.kustomizations, *estate.releases):
         if obj.spec.get("serviceAccountName"):
             continue
@@ -663,7 +663,7 @@ FLUX_SUBSTITUTION_UNDEFINED = meta(
 
 @repo_rule(FLUX_SUBSTITUTION_UNDEFINED)
 def check_substitution(ctx: CheckContext) -> Iterator[Finding]:
-    estate = estate_for(ctx)
+    estate = flux_estate_for(ctx)
     renders = flux_renders(ctx)
     for kustomization in estate.kustomizations:
         if kustomization.post_build is None:
@@ -740,12 +740,12 @@ FLUX_HELMRELEASE_NOT_RENDERED = meta(
 
 @repo_rule(FLUX_HELMRELEASE_NOT_RENDERED)
 def check_helmrelease_rendered(ctx: CheckContext) -> Iterator[Finding]:
-    for release in estate_for(ctx).releases:
+    for release in flux_estate_for(ctx).releases:
         source = release.chart_source_ref
         chart = str(release.chart_spec.get("chart") or "")
         if source is None:
             continue
-        if local_chart_dir(release, ctx.root) is not None:
+        if release.chart_directory is not None:
             continue  # rendered by the Helm stage, which says itself what stopped a render
         if release.key in ctx.helm_remote_releases:
             continue  # pulled with --allow-network by the Helm stage, which reports its own failures
@@ -796,7 +796,7 @@ FLUX_BUILD_FAILS = meta(
 @repo_rule(FLUX_BUILD_FAILS)
 def check_flux_build(ctx: CheckContext) -> Iterator[Finding]:
     renders = flux_renders(ctx)
-    for kustomization in estate_for(ctx).kustomizations:
+    for kustomization in flux_estate_for(ctx).kustomizations:
         rendered = renders.get(id(kustomization.resource))
         if rendered is None or rendered.error is None:
             continue
@@ -806,7 +806,7 @@ def check_flux_build(ctx: CheckContext) -> Iterator[Finding]:
             FLUX_BUILD_FAILS,
             f"{kustomization.label}: Flux cannot build {kustomization.path!r}: {first[:500]}",
             resource=kustomization.resource, pointer=("spec", "path"),
-            environment=kustomization_environment(kustomization, ctx),
+            environment=kustomization.deploy_environment,
         )
 
 

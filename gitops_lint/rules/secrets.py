@@ -215,7 +215,7 @@ def check_plaintext_secret(resource: Resource, ctx: CheckContext) -> Iterator[Fi
         return  # a secretGenerator's output: no-secret-generator-literals reports its source
     credentials = secret_credentials(resource, ctx)
     for credential in credentials:
-        ctx.redactor.add(credential.value)
+        ctx.sink.secret(credential.value)
     for (weak, path), group in _grouped(credentials).items():
         keys = ", ".join(c.shown for c in group)
         subject = f"{resource.kind} {resource.name}"
@@ -361,7 +361,7 @@ def _literal_credentials(ctx: CheckContext, file: str, index: int, item: Mapping
             # kustomize rejects it, quoting the whole literal: kustomize-build-fails reports
             # the build, and the literal (perhaps `TOKEN:value`) must not appear in that message.
             if not is_not_a_secret(str(literal)):
-                ctx.redactor.add(str(literal).strip())
+                ctx.sink.secret(str(literal).strip())
             continue
         value = value.strip().strip("\"'")
         # literals are written as they will be stored, but base64 of a placeholder is still one
@@ -390,7 +390,7 @@ def _generator_findings(
 ) -> Iterator[Finding]:
     """One finding per file (and one more for default passwords) naming the credential keys."""
     for credential in credentials:
-        ctx.redactor.add(credential.value)
+        ctx.sink.secret(credential.value)
     for (weak, path), group in _grouped(credentials).items():
         keys = ", ".join(c.shown for c in group)
         if weak:
@@ -549,7 +549,7 @@ def credential_findings(ctx: CheckContext, path: str, text: str, hits: list[Hit]
     if not hits:
         return
     for hit in hits:
-        ctx.redactor.add(hit.value)
+        ctx.sink.secret(hit.value)
     if len(hits) == 1:
         (hit,) = hits
         message = f"{hit.label} [{hit.pattern.id}]"

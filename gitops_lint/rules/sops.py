@@ -196,7 +196,7 @@ def _dotenv_findings(ctx: CheckContext, path: str, text: str) -> Iterator[Findin
 
 
 def _finding(ctx: CheckContext, path: str, line: int, where: str, value: str) -> Finding:
-    ctx.redactor.add(value)
+    ctx.sink.secret(value)
     return ctx.finding(
         SOPS_INCOMPLETE,
         f"{where} is not encrypted although the file is SOPS-encrypted and SOPS would encrypt it "
@@ -212,7 +212,9 @@ def check_sops_incomplete(files: Sequence[RepoFile], ctx: CheckContext) -> Itera
     for repo_file in files:
         path = repo_file.path
         if path in ctx.sources:
-            if "sops" in ctx.sources[path].text:
+            # The loaded documents decide (a finding needs a document's `sops:` metadata), not
+            # the text: a warm run served from the parse cache would read every file for it.
+            if any(sops_metadata(document.data) is not None for document in ctx.sources[path].documents):
                 yield from _yaml_findings(ctx, path)
             continue
         text = ctx.text_of(path)

@@ -14,9 +14,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from gitops_lint.config import Config
 from gitops_lint.context import CheckContext
-from gitops_lint.environments import environment_from_path, resolve_environment
+from gitops_lint.estate.build import estate_for
+from gitops_lint.estate.environments import EnvironmentIndex
 from gitops_lint.estate.sources import repo_directory
 from gitops_lint.model import Finding, Resource
 from gitops_lint.render.graph import RenderGraph, graph_for
@@ -243,7 +243,7 @@ def check_overlay_without_base(ctx: CheckContext) -> Iterator[Finding]:
             f"overlay {directory} includes no base and lists full manifests ({names}){hint}",
             path=kustomization.file,
             line=_key_line(ctx, kustomization.file, (key,)),
-            environment=environment_from_path(kustomization.file, ctx.config),
+            environment=estate_for(ctx).environments.directory_named(kustomization.file),
         )
 
 
@@ -410,14 +410,7 @@ def _directories_applied_whole(ctx: CheckContext, graph: RenderGraph) -> tuple[s
     return recursive, flat
 
 
-def _deployed_as(graph: RenderGraph, directory: str, config: Config) -> str | None:
-    """The environment of the Applications deploying `directory`, when they agree on one."""
-    found = {resolve_environment(config, target.path, target.doc) for target in graph.applications_of(directory)}
-    found.discard(None)
-    return found.pop() if len(found) == 1 else None
-
-
-def _apps(graph: RenderGraph, config: Config) -> dict[str, dict[str, str]]:
+def _apps(graph: RenderGraph, environments: EnvironmentIndex) -> dict[str, dict[str, str]]:
     """app directory → {environment → its first overlay kustomization file}.
 
     Only overlays that are an environment count, by their name or by the Applications deploying
@@ -431,7 +424,7 @@ def _apps(graph: RenderGraph, config: Config) -> dict[str, dict[str, str]]:
         match = _APP_OF_OVERLAY.match(directory)
         if not match:
             continue
-        environment = environment_from_path(directory + "/", config) or _deployed_as(graph, directory, config)
+        environment = environments.of_directory(directory)
         if environment is None:
             continue
         app = match.group("app") or ""
@@ -442,7 +435,7 @@ def _apps(graph: RenderGraph, config: Config) -> dict[str, dict[str, str]]:
 @repo_rule(ENVIRONMENT_MISSING_OVERLAY)
 def check_environment_missing_overlay(ctx: CheckContext) -> Iterator[Finding]:
     graph = graph_for(ctx)
-    apps = _apps(graph, ctx.config)
+    apps = _apps(graph, estate_for(ctx).environments)
     # Apps are compared with the apps beside them: one team's promotion path is not another's.
     siblings: dict[str, list[str]] = {}
     for app in apps:

@@ -9,6 +9,9 @@ from dataclasses import dataclass
 
 from gitops_lint.rules.base import MetaOnlyRule, meta
 
+# In every line that holds a directive; the loader notes files holding it (repo/load.py
+# TEXT_MARKERS), so a warm run reads the text of those only.
+DIRECTIVE_MARKER = "gitops-lint:"
 _DIRECTIVE = re.compile(
     r"#\s*gitops-lint:\s*(?P<kind>disable-file|disable)\s*=\s*(?P<rules>[\w,\s-]*?)"
     r"\s*(?:--\s*(?P<reason>.*?))?\s*$"
@@ -66,7 +69,7 @@ class Directive:
 
 
 def parse_directives(path: str, text: str) -> list[Directive]:
-    if "gitops-lint:" not in text:
+    if DIRECTIVE_MARKER not in text:
         return []
     found = []
     for number, line in enumerate(text.splitlines(), start=1):

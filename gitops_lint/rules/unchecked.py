@@ -71,9 +71,6 @@ def unchecked_file_findings(
 
     baseline = ctx.config.baseline
     scanned: list[tuple[str, str]] = []  # (path, why) of the files whose text is scanned below
-    for entry in ctx.files.skipped:
-        if entry.kind == TOO_LARGE:  # known to the render stage, whether in scope or not
-            ctx.unchecked[entry.path] = entry.reason
     for skipped_file in skipped:
         if skipped_file.kind == OUT_OF_BOUNDS:
             yield ctx.finding(

@@ -10,8 +10,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from tests.conftest import git_init, require_tool, run_cli, write_tree
 from tests.render.helm.engines import copy_charts, require_sdk
 
@@ -146,6 +144,22 @@ def test_flux_kustomizations_group_the_diff(make_repo: Callable[..., Path]) -> N
     ]
 
 
+def test_flux_kustomizations_group_a_diff_between_named_commits(make_repo: Callable[..., Path]) -> None:
+    # A named head is written from git: its Flux Kustomization files with it, so the root is
+    # listed under its deployer, not its directory.
+    require_tool("kubectl")
+    repo = make_repo({**OVERLAYS, "clusters/production/web.yaml": FLUX % {"env": "production", "prune": "true"}}, git=True)
+    _edit_base(repo)
+    subprocess.run(["git", "-C", str(repo), "commit", "-qam", "bump"], check=True, env={**os.environ, **GIT_ENV})
+    result = run_cli("diff", "--format", "json", "--base", "HEAD~1", "--head", "HEAD", cwd=repo)
+    assert result.exit_code == 0, result.output
+    apps = [(env["name"], app["name"], app["kind"]) for env in json.loads(result.stdout)["environments"]
+            for app in env["applications"]]
+    assert apps == [("production", "web-production", "flux-kustomization"), ("staging", "apps/web/overlays/staging", None)]
+    text = run_cli("diff", "--no-color", "--base", "HEAD~1", "--head", "HEAD", cwd=repo).output
+    assert "Flux Kustomization web-production (clusters/production/web.yaml) -> apps/web/overlays/production" in text
+
+
 def _fields(root: Path, *args: str) -> list[tuple[str, str, str, str, Any, Any]]:
     """(environment, application, kind, field path, before, after) of every changed field."""
     result = run_cli("diff", "--format", "json", *args, cwd=root)
@@ -193,8 +207,6 @@ spec:
 """
 
 
-@pytest.mark.xfail(strict=True, reason="Helm sources are not compared yet: render_at keys renders by kustomize "
-                   "root, and two Applications render one chart directory differently (docs/diff.md, Not yet)")
 def test_a_values_file_change_touches_only_its_environment(make_repo: Callable[..., Path]) -> None:
     require_tool("kubectl")
     require_sdk()

@@ -34,7 +34,7 @@ def test_an_application_environment_wins_and_a_root_without_one_is_not_called_an
         _compared("apps/tools", None, ()),
     ])
     assert production.name == "production"
-    assert production.summary() == "production: 1 app, 1 resource: 1 removed (1 pruned by Argo CD)"
+    assert production.summary() == "production: 1 app, 1 resource: 1 removed (1 pruned from the cluster)"
     assert unknown.summary() == "no environment: 1 kustomize root, 1 resource: 1 changed"
 
 

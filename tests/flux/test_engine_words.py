@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from gitops_lint.flux.model import engines_of
+from gitops_lint.estate.flux import engines_of
 from gitops_lint.model import Resource
 from tests.conftest import OWNED, check_json, require_tool
 

@@ -10,7 +10,8 @@ import pytest
 from gitops_lint.check import CheckOptions, prepare_context
 from gitops_lint.check.render import render_repo
 from gitops_lint.context import CheckContext
-from gitops_lint.flux.model import FluxKustomization, estate_for
+from gitops_lint.estate.flux import FluxKustomization
+from gitops_lint.flux.model import flux_estate_for
 from gitops_lint.flux.render import FluxRender, render_kustomization
 from gitops_lint.flux.variables import variables_of
 from gitops_lint.render.flux import generated_resources
@@ -90,14 +91,13 @@ SETTINGS = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  name
 def _context(root: Path) -> CheckContext:
     options = CheckOptions(paths=(root,), use_git=False, use_cache=False)
     ctx, _ = prepare_context(options)
-    list(render_repo(ctx, options))
-    return ctx
+    return render_repo(ctx, options).ctx
 
 
 def _render(ctx: CheckContext, name: str = "web") -> FluxRender:
     kustomize = find_kustomize()
     assert kustomize is not None
-    estate = estate_for(ctx)
+    estate = flux_estate_for(ctx)
     [kustomization] = [k for k in estate.kustomizations if k.name == name]
     assert isinstance(kustomization, FluxKustomization)
     rendered = render_kustomization(ctx, estate, kustomization, kustomize, variables_of(kustomization, ctx, estate))

@@ -73,10 +73,12 @@ def options(**overrides: object) -> CheckOptions:
 
 
 def rendered_context(root: Path, **overrides: object) -> tuple[CheckContext, list[Finding]]:
-    """Load `root` and run only the render stage; (context, render findings)."""
+    """Load `root` and run only the render stage's kustomize step; (the context it hands on,
+    render findings)."""
     opts = options(**{"paths": (root,), **overrides})
     ctx, _ = prepare_context(opts)
-    return ctx, list(render_repo(ctx, opts))
+    rendered = render_repo(ctx, opts)
+    return rendered.ctx, list(rendered.findings)
 
 
 def check(root: Path, *rules: str, **overrides: object) -> list[Finding]:

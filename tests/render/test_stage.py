@@ -188,7 +188,7 @@ def test_hanging_kustomize_hits_the_timeout(tmp_path: Path) -> None:
     assert time.monotonic() - started < 20
     assert len(findings) == 3
     assert all(f.rule == "kustomize-build-fails" and "timed out" in f.message for f in findings)
-    assert ctx.rendered == []
+    assert ctx.rendered == ()
     # The whole process group went, not just the script: no `sleep` is left running.
     for pid in pids.read_text().split():
         status = Path(f"/proc/{pid}/status")
@@ -342,7 +342,7 @@ def test_root_reading_outside_the_repo_is_not_rendered(tmp_path: Path) -> None:
     root = materialize(tmp_path / "repo", {"app/kustomization.yaml": "resources:\n  - ../../beside\n"})
     before = builds_started()
     ctx, findings = rendered_context(root)
-    assert builds_started() == before and findings == [] and ctx.rendered == []
+    assert builds_started() == before and findings == [] and ctx.rendered == ()
     assert any("outside the repository" in note for note in ctx.notes)
     assert [(f.rule, f.line) for f in check(root, "kustomize-missing-reference")] == [
         ("kustomize-missing-reference", 2),

@@ -50,9 +50,10 @@ def _app(**fields: str) -> str:
 
 
 def _ctx(tmp_path: Path, resources: list[Resource] | None = None) -> CheckContext:
-    ctx = CheckContext(root=tmp_path, config=Config(), files=FileSet(tmp_path), schemas=SchemaRegistry(None))
-    ctx.resources.extend(resources or [])
-    return ctx
+    return CheckContext(
+        root=tmp_path, config=Config(), files=FileSet(tmp_path), schemas=SchemaRegistry(None),
+        resources=tuple(resources or ()),
+    )
 
 
 def _appset(spec: dict[str, Any]) -> Resource:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from gitops_lint.check import CheckOptions, prepare_context
-from gitops_lint.context import CheckContext
+from gitops_lint.context import CheckContext, Rendering
 from gitops_lint.rules.agent_install import argocd_configs
 from gitops_lint.rules.per_run import once_per_context
 
@@ -45,7 +45,9 @@ def test_computed_once_per_context_and_again_when_resources_grow(make_repo: Call
     assert kinds(ctx) == ["Deployment"]
     assert len(calls) == 1
     service = {**ctx.resources[0].doc, "kind": "Service"}
-    ctx.rendered.append(dataclasses.replace(ctx.resources[0], doc=service, path="rendered/x.yaml"))
+    # Rendering hands on a context of the same run with more resources: computed again.
+    rendered = dataclasses.replace(ctx.resources[0], doc=service, path="rendered/x.yaml")
+    ctx = ctx.with_rendering(Rendering(resources=(rendered,)))
     assert sorted(kinds(ctx)) == ["Deployment", "Service"]
     assert len(calls) == 2
     other = _context(make_repo({"apps/web.yaml": DEPLOYMENT}, name="other"))

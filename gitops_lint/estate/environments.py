@@ -1,0 +1,48 @@
+"""Which environment a file or a directory of the estate is in, each answered once per run.
+
+`gitops_lint/environments.py` resolves one document or path (config selectors, what an
+Application deploys, the environment directory). The estate asks it once for each Application
+and Flux Kustomization as it is built (their `environment`); this index answers what rules and
+stages ask many times about files and directories, from the same resolver and from what the
+estate knows deploys each directory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from gitops_lint.config import Config
+from gitops_lint.environments import environment_from_path, resolve_environment
+
+
+@dataclass(frozen=True)
+class EnvironmentIndex:
+    config: Config
+    # Repo directory → the environments of the Applications (committed and generated) deploying it.
+    deployed: Mapping[str, frozenset[str | None]] = field(default_factory=dict)
+    _files: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
+    _named: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
+
+    def of_file(self, path: str) -> str | None:
+        """A file's environment: the config selector matching its path, else its environment directory."""
+        if path not in self._files:
+            self._files[path] = resolve_environment(self.config, path)
+        return self._files[path]
+
+    def directory_named(self, path: str) -> str | None:
+        """The environment directory nearest `path`, by its name alone (`overlays/prod`, a
+        configured environment name): what a directory says, whatever deploys it."""
+        if path not in self._named:
+            self._named[path] = environment_from_path(path, self.config)
+        return self._named[path]
+
+    def deployed_as(self, directory: str) -> str | None:
+        """The environment the Applications deploying `directory` agree on, when they agree."""
+        found = set(self.deployed.get(directory, ())) - {None}
+        return found.pop() if len(found) == 1 else None
+
+    def of_directory(self, directory: str) -> str | None:
+        """The environment a directory is: the one its name says, else the one the Applications
+        deploying it agree on (`overlays/aks` deployed only by production Applications)."""
+        return self.directory_named(directory + "/") or self.deployed_as(directory)
