@@ -32,15 +32,7 @@ from gitops_lint.flux.model import build_estate
 from gitops_lint.model import Finding, Resource, RuleMeta, Severity
 from gitops_lint.render.cache import RenderCache, default_cache_dir, shared_cache_dir
 from gitops_lint.render.helm.argocd import HelmSource, helm_sources
-from gitops_lint.render.helm.chart import ChartError, read_chart
-from gitops_lint.render.helm.engine import HelmEngine, engine_label, find_helm
-from gitops_lint.render.helm.render import (
-    HelmFailure,
-    HelmRender,
-    HelmRequest,
-    render_chart,
-    render_remote_chart,
-)
+from gitops_lint.render.helm.request import HelmFailure, HelmRender, HelmRequest
 from gitops_lint.repo.yaml import locate_line
 from gitops_lint.rules.flux import FLUX_HELMRELEASE_NOT_RENDERED
 from gitops_lint.rules.helm import (
@@ -52,6 +44,7 @@ from gitops_lint.rules.helm import (
 
 if TYPE_CHECKING:
     from gitops_lint.check.options import CheckOptions
+    from gitops_lint.render.helm.engine import HelmEngine
 
 _RULE_OF: dict[str, RuleMeta] = {
     "missing-value-file": HELM_VALUE_FILE_MISSING,
@@ -142,6 +135,8 @@ def _chart_line(ctx: CheckContext, chart_dir: str, failure: HelmFailure) -> int:
     if failure.kind == "kube-version":
         return locate_line(text, 0, ("kubeVersion",)) or 1
     if failure.kind == "dependency" and failure.subject:
+        from gitops_lint.render.helm.chart import ChartError, read_chart
+
         try:
             names = [d.name for d in read_chart(ctx.root / chart_dir).dependencies]
         except ChartError:
@@ -179,6 +174,19 @@ class _HelmRun:
         self.charts_dir = shared / "helm-charts" if shared is not None else None
         self.unrendered: list[str] = []
 
+    # The engine, the chart reader and the renderer load when a chart renders: a repo without
+    # Helm (most pre-commit runs) never imports them.
+    def _render_local(self, chart_dir: Path, request: HelmRequest) -> HelmRender | HelmFailure:
+        from gitops_lint.render.helm.render import render_chart
+
+        return render_chart(chart_dir, request, engine=self.engine, cache=self.cache, charts_dir=self.charts_dir)
+
+    def _render_remote(self, repo_url: str, chart: str, version: str, request: HelmRequest) -> HelmRender | HelmFailure:
+        from gitops_lint.render.helm.render import render_remote_chart
+
+        return render_remote_chart(repo_url, chart, version, request, engine=self.engine, cache=self.cache,
+                                   charts_dir=self.charts_dir)
+
     def application(self, view: ApplicationView, source: HelmSource) -> Iterable[Finding]:
         ctx = self.ctx
         application = view.resource
@@ -192,13 +200,11 @@ class _HelmRun:
         if source.remote is not None:
             remote = source.remote
             what = f"Application {name}: chart {remote.chart} {remote.version or '(latest)'} from {remote.repo_url}"
-            result = render_remote_chart(remote.repo_url, remote.chart, remote.version, source.request,
-                                         engine=self.engine, cache=self.cache, charts_dir=self.charts_dir)
+            result = self._render_remote(remote.repo_url, remote.chart, remote.version, source.request)
         else:
             chart_dir = source.chart_dir or ""
             what = f"Application {name}: chart {chart_dir or '.'} (release {source.request.release_name})"
-            result = render_chart(ctx.root / chart_dir, source.request, engine=self.engine, cache=self.cache,
-                                  charts_dir=self.charts_dir)
+            result = self._render_local(ctx.root / chart_dir, source.request)
         if isinstance(result, HelmRender):
             # Later layers win in Helm, so they are searched first for a Secret's value.
             given = [r for r in (_relative(ctx, v.path) for v in reversed(source.value_files)) if r is not None]
@@ -231,8 +237,7 @@ class _HelmRun:
         environment = release.environment or resolve_environment(ctx.config, resource.path, resource.doc)
         what = f"{release.label}: chart {local.chart_dir or '.'} (release {local.request.release_name})"
         deployer = (resource.path, resource.name or "?")
-        result = render_chart(ctx.root / local.chart_dir, local.request, engine=self.engine, cache=self.cache,
-                              charts_dir=self.charts_dir)
+        result = self._render_local(ctx.root / local.chart_dir, local.request)
         if isinstance(result, HelmRender):
             namespace = local.request.namespace
             result = dataclasses.replace(result, manifests=tuple(
@@ -259,8 +264,7 @@ class _HelmRun:
         resource = release.resource
         environment = release.environment or resolve_environment(ctx.config, resource.path, resource.doc)
         what = f"{release.label}: chart {remote.chart} {remote.version or '(latest)'} from {remote.repo_url}"
-        result = render_remote_chart(remote.repo_url, remote.chart, remote.version, remote.request,
-                                     engine=self.engine, cache=self.cache, charts_dir=self.charts_dir)
+        result = self._render_remote(remote.repo_url, remote.chart, remote.version, remote.request)
         if isinstance(result, HelmRender):
             namespace = remote.request.namespace
             result = dataclasses.replace(result, manifests=tuple(
@@ -280,9 +284,8 @@ class _HelmRun:
         chart_yaml = posixpath.join(chart_dir, "Chart.yaml")
         environment = resolve_environment(ctx.config, chart_yaml)
         release = (posixpath.basename(chart_dir) or "release").lower().replace("_", "-")[:53].strip("-.") or "release"
-        result = render_chart(ctx.root / chart_dir, HelmRequest(release, ctx.schemas.kubernetes_version,
-                                                               allow_network=self.allow_network),
-                              engine=self.engine, cache=self.cache, charts_dir=self.charts_dir)
+        result = self._render_local(ctx.root / chart_dir, HelmRequest(release, ctx.schemas.kubernetes_version,
+                                                                     allow_network=self.allow_network))
         if isinstance(result, HelmRender):
             if not referenced:
                 _add_resources(ctx, self.out, result, chart_dir, environment)
@@ -394,6 +397,8 @@ def render_helm(ctx: CheckContext, options: CheckOptions, out: RenderOutput,
                         local.chart_dir in touched or any(f in focus for f in local.value_files)))]
         if not charts and not sources and not releases:
             return [], frozenset()
+    from gitops_lint.render.helm.engine import engine_label, find_helm
+
     engine = find_helm(options.helm)
     out.tool_info["helm"] = engine_label(engine)
     ctx.note(f"helm: {engine_label(engine)}")

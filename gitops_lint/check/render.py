@@ -24,8 +24,8 @@ from gitops_lint.context import CheckContext, Emitted
 from gitops_lint.environments import is_production, is_staging, resolve_environment
 from gitops_lint.errors import UsageError
 from gitops_lint.estate.build import estate_for
+from gitops_lint.estate.flux import engines_of
 from gitops_lint.estate.model import Application
-from gitops_lint.flux.stage import render_flux_stage
 from gitops_lint.flux.words import empty_render_consequence, helm_charts_fix, plugin_fix
 from gitops_lint.model import Finding, Resource, Severity
 from gitops_lint.progress import Progress
@@ -39,7 +39,6 @@ from gitops_lint.render.cache import (
 from gitops_lint.render.graph import LINK_OUTSIDE, OUTSIDE, RenderGraph, graph_for
 from gitops_lint.render.kustomize import Kustomize, find_chosen_kustomize
 from gitops_lint.render.plugins import failed_plugin, plugin_uses
-from gitops_lint.render.registry import renderer_for
 from gitops_lint.render.renderer import Rendered, RenderEnv, RenderFailure, Source
 from gitops_lint.repo.layout import Kustomization, Reference
 from gitops_lint.repo.yaml import locate_line
@@ -101,6 +100,8 @@ def render_repo(ctx: CheckContext, options: CheckOptions, flux: bool = False,
 
         findings.extend(render_helm(stage, options, out, also=helm_also)[0])
     if flux:
+        from gitops_lint.flux.stage import render_flux_stage
+
         step = render_flux_stage(stage, options)
         out.take_flux(step)
         findings.extend(step.findings)
@@ -478,6 +479,10 @@ def _outcome_of(result: Rendered | RenderFailure) -> dict[str, Any]:
 
 def render_source(source: Source, env: RenderEnv) -> Rendered | RenderFailure:
     """`source` through the first registered Renderer that accepts it."""
+    # The registry imports every renderer (Helm's, Flux's): loaded when a root is built, not
+    # on a run whose roots all come from the render cache.
+    from gitops_lint.render.registry import renderer_for
+
     renderer = renderer_for(source)
     if renderer is None:
         return RenderFailure(source, f"no renderer for {source.kind} sources")
@@ -818,9 +823,12 @@ def render_stage(ctx: CheckContext, options: CheckOptions) -> RenderStageResult:
     findings.extend(helm_findings)
     if focus is not None:
         focus = focus | helm_rendered
-    flux = render_flux_stage(stage, options)
-    out.take_flux(flux)
-    findings.extend(flux.findings)
+    if engines_of(stage.resources).flux:  # the Flux step (and its imports) only for a Flux repo
+        from gitops_lint.flux.stage import render_flux_stage
+
+        flux = render_flux_stage(stage, options)
+        out.take_flux(flux)
+        findings.extend(flux.findings)
     return _handed_on(stage, out, findings, focus)
 
 

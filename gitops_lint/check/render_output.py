@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 from gitops_lint.context import Rendering, SourceFile
-from gitops_lint.flux.stage import FluxStep
 from gitops_lint.model import Resource
+
+if TYPE_CHECKING:  # the Flux step loads for a repo with Flux objects (check/render.py)
+    from gitops_lint.flux.stage import FluxStep
 
 
 @dataclass

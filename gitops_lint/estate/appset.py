@@ -15,20 +15,20 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from gitops_lint.appset.expand import Expansion, Settings, expand
-from gitops_lint.appset.generators import (
-    CLUSTER_SECRET_LABEL,
-    Cluster,
-    cluster_from_secret,
-    flatten,
-)
-from gitops_lint.appset.tree import CheckedOutTree, checked_out_tree, git_remotes, owns_repo
 from gitops_lint.context import CheckContext, RunShared
 from gitops_lint.environments import is_argocd_application, resolve_environment
 from gitops_lint.estate.origins import element_origins
 from gitops_lint.model import Resource
+
+# The expansion machinery (generators, Go templates, the checked-out tree) is imported where an
+# ApplicationSet is expanded: every Argo CD rule imports this module, and a repo without
+# ApplicationSets (most pre-commit runs) never calls it.
+if TYPE_CHECKING:
+    from gitops_lint.appset.expand import Expansion
+    from gitops_lint.appset.generators import Cluster
+    from gitops_lint.appset.tree import CheckedOutTree
 
 
 @dataclass(frozen=True)
@@ -121,6 +121,8 @@ def expansion_of(
     cached = cache.expanded.get(id(appset))
     if cached is not None and cached[0] is appset:
         return cached[1], cached[2]
+    from gitops_lint.appset.expand import Settings, expand
+
     settings = Settings.from_config(ctx.config.raw.get("applicationsets"))
     in_repo = _repo_clusters(ctx)
     expansion = expand(
@@ -160,6 +162,8 @@ def _note(appset: Resource, expansion: Expansion, ctx: CheckContext) -> None:
 
 
 def _repo_clusters(ctx: CheckContext) -> tuple[Cluster, ...]:
+    from gitops_lint.appset.generators import CLUSTER_SECRET_LABEL, cluster_from_secret
+
     out = []
     for resource in ctx.resources:
         if resource.kind == "Secret" and resource.labels.get(CLUSTER_SECRET_LABEL) == "cluster":
@@ -172,6 +176,8 @@ def _repo_clusters(ctx: CheckContext) -> tuple[Cluster, ...]:
 def _tree(ctx: CheckContext) -> CheckedOutTree:
     cache = _for_run(ctx)
     if cache.tree is None:
+        from gitops_lint.appset.tree import checked_out_tree
+
         cache.tree = checked_out_tree(
             ctx.root,
             tuple(f.path for f in ctx.files.files),
@@ -183,6 +189,8 @@ def _tree(ctx: CheckContext) -> CheckedOutTree:
 
 @lru_cache(maxsize=32)
 def _git_remotes(root: Path) -> frozenset[str]:
+    from gitops_lint.appset.tree import git_remotes
+
     return git_remotes(root)
 
 
@@ -192,6 +200,8 @@ def is_this_repo_url(ctx: CheckContext, url: str, paths: Sequence[str]) -> bool:
 
 
 def _is_this_repo(ctx: CheckContext, url: str, paths: Sequence[str]) -> bool:
+    from gitops_lint.appset.tree import owns_repo
+
     remotes = _git_remotes(ctx.root) if ctx.files.from_git else frozenset()
     return owns_repo(ctx.root, remotes, ctx.files.directories, url, paths)
 
@@ -229,6 +239,8 @@ _NOISE = ("Normalized", "segments", "metadata.annotations", "values.")
 
 def describe(params: Mapping[str, Any]) -> dict[str, str]:
     """The few parameters that tell generated Applications apart, for messages."""
+    from gitops_lint.appset.generators import flatten
+
     out: dict[str, str] = {}
     for key, value in flatten(params).items():
         if any(part in key for part in _NOISE) or "[" in key or value in ("", None):

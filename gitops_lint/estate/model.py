@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from gitops_lint.appset.expand import Status
 from gitops_lint.config import Config
 from gitops_lint.estate.environments import EnvironmentIndex
 from gitops_lint.model import Resource
+
+if TYPE_CHECKING:  # the expansion machinery loads where an ApplicationSet is expanded
+    from gitops_lint.appset.expand import Status
 
 DeploysKind = Literal["kustomize", "directory", "helm", "unknown"]
 

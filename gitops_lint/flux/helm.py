@@ -30,7 +30,7 @@ import yaml
 from gitops_lint.estate.flux import FluxEstate, HelmRelease, ObjectRef
 from gitops_lint.estate.sources import repo_directory
 from gitops_lint.model import Resource
-from gitops_lint.render.helm.render import HelmRequest
+from gitops_lint.render.helm.request import HelmRequest
 from gitops_lint.values_merge import merge_values
 
 Pointer = tuple[str | int, ...]

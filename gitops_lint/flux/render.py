@@ -20,7 +20,6 @@ from gitops_lint.estate.flux import FluxEstate, FluxKustomization
 from gitops_lint.estate.sources import local_directory
 from gitops_lint.model import Resource
 from gitops_lint.render.kustomize import Kustomize
-from gitops_lint.render.registry import renderer_for
 from gitops_lint.render.renderer import PostBuild, RenderEnv, RenderFailure, Source
 from gitops_lint.render.substitute import (
     SubstitutionError,
@@ -126,6 +125,8 @@ def build_kustomization(
 ) -> FluxBuild:
     """Steps 1-4 through the Flux renderer (render/flux.py); substitution is left to `finish`,
     which locates undefined variables."""
+    from gitops_lint.render.registry import renderer_for  # every renderer: only when one builds
+
     source = source_for(directory, spec)
     renderer = renderer_for(source)
     if renderer is None:

@@ -7,7 +7,6 @@ rules turn that into `--verbose` notes instead of findings.
 
 from __future__ import annotations
 
-import configparser
 import os
 import re
 import subprocess
@@ -303,6 +302,8 @@ class GitFacts:
 def git_facts(root: Path) -> GitFacts:
     if not may_be_in_git(root):  # a plain directory: no GitPython import (~0.15 s) to learn it
         return GitFacts(False, limits=[f"{root} is not a git repository: branch/tag checks skipped"])
+    import configparser  # GitPython's config errors; loaded with it, not on every run
+
     import git
     from git.exc import GitCommandError
 

@@ -27,7 +27,15 @@ GENERATOR = "generator"  # configMapGenerator / secretGenerator files and env fi
 CONFIG = "config"  # configurations, openapi, replacements, transformers, generators, helm values
 
 
+# Every remote form above holds a `:` (`::`, `://`, `git@host:`) or an `@`, or starts with one of
+# these hosts: a reference with none of them is local without running the regex, as most are
+# (a big repo's kustomizations name ~10,000 references on every run).
+_REMOTE_HOSTS = ("github.com/", "gitlab.com/", "bitbucket.org/")
+
+
 def is_remote_reference(reference: str) -> bool:
+    if ":" not in reference and "@" not in reference and not reference[:14].lower().startswith(_REMOTE_HOSTS):
+        return False
     return bool(_REMOTE.match(reference))
 
 
@@ -224,8 +232,8 @@ def build_layout(kustomization_docs: Mapping[str, Mapping[str, Any]], all_paths:
             layout.fragments.update(kustomization.resources)
         else:
             included_as_resource.update(kustomization.resources)
-    layout.fragments.update(
-        p for p in paths if _PATCH_NAMED.search(p) and p not in included_as_resource
+    layout.fragments.update(  # `"patch" in p` first: the regex needs it, and most paths lack it
+        p for p in paths if "patch" in p and _PATCH_NAMED.search(p) and p not in included_as_resource
     )
     layout.helm_dirs = {p.rpartition("/")[0] for p in paths if p.endswith("Chart.yaml") and p.rpartition("/")[2] == "Chart.yaml"}
     return layout

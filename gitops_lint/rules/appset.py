@@ -8,7 +8,6 @@ from collections import Counter
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from gitops_lint.appset.generators import selector_holds
 from gitops_lint.context import CheckContext
 from gitops_lint.environments import is_argocd_application, is_production
 from gitops_lint.estate.appset import (
@@ -414,6 +413,8 @@ def check_applicationset_rollingsync(ctx: CheckContext) -> Iterator[Finding]:
             for s in steps or ()
             if isinstance(s, Mapping)
         ]
+        from gitops_lint.appset.generators import selector_holds  # loaded by the expansion above
+
         _expansion, generated = expansion_of(appset, ctx)
         for view in generated:
             if view.symbolic:

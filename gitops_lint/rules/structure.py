@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Iterator, Mapping
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,9 +21,10 @@ from gitops_lint.estate.sources import repo_directory
 from gitops_lint.model import Finding, Resource
 from gitops_lint.render.graph import RenderGraph, graph_for
 from gitops_lint.render.plugins import files_read_by_plugins
+from gitops_lint.repo.files import RepoFile
 from gitops_lint.repo.layout import RESOURCE, Kustomization
 from gitops_lint.repo.yaml import locate_line
-from gitops_lint.rules.base import meta, repo_rule
+from gitops_lint.rules.base import files_rule, meta, repo_rule
 from gitops_lint.rules.sops import sops_metadata
 
 _OVERLAY_DIR = re.compile(r"(?:^|/)overlays/[^/]+(?:/|$)")
@@ -297,10 +299,11 @@ class _Lineage:
 def check_duplicate_manifest(ctx: CheckContext) -> Iterator[Finding]:
     graph = graph_for(ctx)
     manifests = _manifests_by_path(ctx)
+    targets = set(graph.targets)  # a sorted list: `in` on it made this loop quadratic in roots
     overlays = sorted(
         directory
         for directory, kustomization in graph.kustomizations.items()
-        if not kustomization.is_component and (directory in graph.targets or _is_overlay(directory))
+        if not kustomization.is_component and (directory in targets or _is_overlay(directory))
     )
     listed = {overlay: _listed_files(graph.kustomizations[overlay]) for overlay in overlays}
     lineage = {overlay: _Lineage.of(graph, overlay) for overlay in overlays}
@@ -437,25 +440,28 @@ def check_environment_missing_overlay(ctx: CheckContext) -> Iterator[Finding]:
     siblings: dict[str, list[str]] = {}
     for app in apps:
         siblings.setdefault(posixpath.dirname(app), []).append(app)
+    # How many apps of a group have each environment, counted once per group: comparing every
+    # app with each of its siblings was quadratic (300 apps beside each other: 90,000 looks).
+    having_in = {group: Counter(env for member in members for env in apps[member])
+                 for group, members in siblings.items()}
     for app, overlays in sorted(apps.items()):
-        others = [apps[other] for other in siblings[posixpath.dirname(app)] if other != app]
-        if not others or len(set(overlays).union(*others)) < 2:
+        group = posixpath.dirname(app)
+        others = len(siblings[group]) - 1
+        having_env = having_in[group]
+        if not others or len(having_env) < 2:
             continue  # one environment (or one app) is no promotion path to hold apps to
         # An environment most of the other apps have; one only a few have is theirs, not a gap here.
-        missing = sorted(
-            env
-            for env in set().union(*others) - set(overlays)
-            if 2 * sum(env in other for other in others) > len(others)
-        )
+        # (An environment this app lacks is counted in others' overlays only.)
+        missing = sorted(env for env in having_env if env not in overlays and 2 * having_env[env] > others)
         if not missing:
             continue
         base = graph.kustomizations.get(posixpath.join(app, "base") if app else "base")
         anchor = base.file if base is not None else overlays[sorted(overlays)[0]]
         for env in missing:
-            having = sum(env in other for other in others)
+            having = having_env[env]
             yield ctx.finding(
                 ENVIRONMENT_MISSING_OVERLAY,
-                f"app {app or '.'} has no overlay for environment {env} ({having} of {len(others)} "
+                f"app {app or '.'} has no overlay for environment {env} ({having} of {others} "
                 f"other apps beside it have one); it has: {', '.join(sorted(overlays))}",
                 path=anchor,
                 line=1,
@@ -464,13 +470,23 @@ def check_environment_missing_overlay(ctx: CheckContext) -> Iterator[Finding]:
             )
 
 
-@repo_rule(APP_SOURCE_IN_CONFIG_REPO)
-def check_app_source(ctx: CheckContext) -> Iterator[Finding]:
-    sources: dict[str, list[str]] = {}  # a src/ directory → its source files, in listing order
-    for repo_file in ctx.files.files:
+def _source_directory(path: str) -> str | None:
+    """The `.../src` directory holding an application source file, or None."""
+    parts = path.split("/")
+    if "src" in parts[:-1] and parts[-1].endswith(_SOURCE_SUFFIXES):
+        return "/".join(parts[: parts.index("src") + 1])
+    return None
+
+
+# A files rule, not a repo rule: each finding is about the files it names, so a pre-commit run
+# looks at the changed files (and the rest of a `src/` directory one of them is in), not at
+# every path of the repo; a whole-repo run is given every file and reports as before.
+@files_rule(APP_SOURCE_IN_CONFIG_REPO)
+def check_app_source(files: Sequence[RepoFile], ctx: CheckContext) -> Iterator[Finding]:
+    touched: set[str] = set()  # src/ directories holding a file given
+    for repo_file in files:
         path = repo_file.path
         name = posixpath.basename(path)
-        parts = path.split("/")
         if name in _SOURCE_MARKERS or name.startswith("Dockerfile.") or name.endswith(".csproj"):
             yield ctx.finding(
                 APP_SOURCE_IN_CONFIG_REPO,
@@ -480,8 +496,19 @@ def check_app_source(ctx: CheckContext) -> Iterator[Finding]:
                 line=1,
             )
             continue
-        if "src" in parts[:-1] and name.endswith(_SOURCE_SUFFIXES):
-            sources.setdefault("/".join(parts[: parts.index("src") + 1]), []).append(path)
+        src = _source_directory(path)
+        if src is not None:
+            touched.add(src)
+    if not touched:
+        return
+    sources: dict[str, list[str]] = {}  # a src/ directory → its source files, in listing order
+    for repo_file in ctx.files.files:
+        name = posixpath.basename(repo_file.path)
+        if name in _SOURCE_MARKERS or name.startswith("Dockerfile.") or name.endswith(".csproj"):
+            continue
+        src = _source_directory(repo_file.path)
+        if src in touched:
+            sources.setdefault(src, []).append(repo_file.path)
     for src, paths in sources.items():
         # One finding per directory, at its first file; a change to any of its files is news.
         yield ctx.finding(
@@ -491,7 +518,6 @@ def check_app_source(ctx: CheckContext) -> Iterator[Finding]:
             line=1,
             related=paths[1:],
         )
-
 
 RULES = (
     check_overlay_without_base,

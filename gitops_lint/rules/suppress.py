@@ -3,7 +3,6 @@ findings check/suppress.py produces), and the unknown-rule message."""
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -95,6 +94,8 @@ def parse_directives(path: str, text: str) -> list[Directive]:
 
 def unknown_rule_message(rule: str, known: Iterable[str]) -> str:
     """`unknown rule id 'x'`, with the closest real id when one is close (a typo, most likely)."""
+    import difflib  # a typo's suggestion: not worth ~1 ms of every run's imports
+
     close = difflib.get_close_matches(rule, sorted(known), n=1)
     hint = f" (did you mean '{close[0]}'?)" if close else ""
     return f"unknown rule id '{rule}'{hint}"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from gitops_lint.repo.layout import build_layout, parse_kustomization
+from gitops_lint.repo.layout import build_layout, is_remote_reference, parse_kustomization
 from tests.conftest import OWNED, check_json
 
 REFERENCES = [
@@ -33,6 +33,21 @@ def test_remote_references_have_no_path() -> None:
     )
     assert [r.path for r in kustomization.references] == [None, None]
     assert kustomization.remote == ["https://github.com/example/platform//base?ref=v1", "git@github.com:example/x.git"]
+
+
+# kustomize's remote forms: URLs, scp-like git, go-getter's forced getters and the bare hosts
+# it knows (any case); everything else is a path in the repo, however it is spelt.
+REMOTE = [
+    "https://github.com/example/platform//base?ref=v1", "git@github.com:example/x.git",
+    "git::https://gitlab.example.com/team/x.git//base", "ssh://git@example.com/x.git", "oci://registry/x",
+    "github.com/example/platform/base?ref=v1", "GitHub.com/example/x", "gitlab.com/team/x", "bitbucket.org/t/x",
+]
+LOCAL = ["../../base", "deployment.yaml", "./github.com/x", "vendor/github.com/x", "mygithub.com/x", "patches/cpu.yaml"]
+
+
+@pytest.mark.parametrize("reference", REMOTE + LOCAL)
+def test_remote_references_are_told_from_paths(reference: str) -> None:
+    assert is_remote_reference(reference) is (reference in REMOTE)
 
 
 def test_files_named_as_patches_are_fragments_unless_a_kustomization_lists_them_as_resources() -> None:

@@ -114,3 +114,25 @@ def test_files_written_moments_ago_are_not_remembered(
     scanned.clear()
     _findings(root)
     assert "nothing here\n" in scanned
+
+
+def test_a_run_given_a_few_files_of_a_big_repo_scans_them_instead_of_reading_the_cache(
+    make_repo: Callable[..., Path], cache_dir: Path, scanned: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = {f"apps/app-{n:02d}/configmap.yaml": CONFIGMAP.format(name=f"app-{n:02d}") for n in range(60)}
+    root = make_repo({**OWNED, **files, "scripts/notify.sh": f"curl {WEBHOOK}\n"})
+    _age(root)
+    whole = _findings(root)
+    scanned.clear()
+    assert _findings(root) == whole  # warm, the whole repo: the cache serves the clean files
+    assert scanned == [f"curl {WEBHOOK}\n"]
+    scanned.clear()
+    # One file of 62: reading every file's stamp costs more than scanning it.
+    monkeypatch.chdir(root)
+    clean = check_json(Path("apps/app-07/configmap.yaml"), "--no-render")[1]["findings"]
+    assert scanned == [CONFIGMAP.format(name="app-07")]
+    assert [f for f in clean if f["rule"] == "no-credentials-in-files"] == []
+    leaked = check_json(Path("scripts/notify.sh"), "--no-render")[1]["findings"]
+    assert [f for f in leaked if f["rule"] == "no-credentials-in-files"] == [
+        f for f in whole if f["rule"] == "no-credentials-in-files"
+    ]

@@ -42,6 +42,29 @@ def test_environments_from_config(tmp_path: Path) -> None:
     assert sorted((f.path, f.environment) for f in findings) == [("apps/api/base/kustomization.yaml", "staging")]
 
 
+def test_missing_overlay_counts_the_other_apps_beside_it(tmp_path: Path) -> None:
+    # a, b and c go production → staging; d has production only; e has production and dev.
+    files: dict[str, str] = {}
+    overlays = {"a": ("production", "staging"), "b": ("production", "staging"), "c": ("production", "staging"),
+                "d": ("production",), "e": ("production", "dev")}
+    for app, names in overlays.items():
+        files[f"apps/{app}/base/kustomization.yaml"] = "resources:\n  - deployment.yaml\n"
+        files[f"apps/{app}/base/deployment.yaml"] = DEPLOYMENT.format(name=app)
+        for name in names:
+            files[f"apps/{app}/overlays/{name}/kustomization.yaml"] = "resources:\n  - ../../base\n"
+    root = materialize(tmp_path / "repo", files)
+    findings = [f for f in check(root, "environment-missing-overlay") if f.rule == "environment-missing-overlay"]
+    # staging: 3 of the 4 others have it, a majority; development: 1 of 4 (e's own choice), not a gap.
+    assert sorted((f.path, f.message) for f in findings) == [
+        ("apps/d/base/kustomization.yaml",
+         "app apps/d has no overlay for environment staging (3 of 4 other apps beside it have one); "
+         "it has: production"),
+        ("apps/e/base/kustomization.yaml",
+         "app apps/e has no overlay for environment staging (3 of 4 other apps beside it have one); "
+         "it has: development, production"),
+    ]
+
+
 def test_overlay_names_map_to_environments(tmp_path: Path) -> None:
     files = two_apps()
     # `prod` and `production` are the same environment; `stg` is staging.

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gitops_lint.render.helm.render import HelmRequest, Parameter
+from gitops_lint.render.helm.request import HelmRequest, Parameter
 
 Pointer = tuple[str | int, ...]
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")

@@ -9,7 +9,8 @@ from typing import Any
 
 from gitops_lint.render.helm.argocd import helm_sources
 from gitops_lint.render.helm.engine import find_helm
-from gitops_lint.render.helm.render import HelmFailure, render_chart, render_remote_chart
+from gitops_lint.render.helm.render import render_chart, render_remote_chart
+from gitops_lint.render.helm.request import HelmFailure
 
 
 def is_helm_source(directory: Path, helm_block: str) -> bool:

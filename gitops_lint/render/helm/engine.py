@@ -17,7 +17,6 @@ import subprocess
 import tempfile
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import metadata
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
@@ -310,6 +309,8 @@ def engine_label(engine: HelmEngine | None) -> str:
         return "not available"
     if engine.name == "helm":
         return f"helm {engine.version}"
+    from importlib import metadata  # ~10 ms (email, zipfile): only a run that reports Helm's engine
+
     try:
         package = metadata.version(SDK_PACKAGE)
     except metadata.PackageNotFoundError:

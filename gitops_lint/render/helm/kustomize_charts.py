@@ -23,13 +23,8 @@ import yaml
 from gitops_lint.render.cache import RenderCache
 from gitops_lint.render.helm.argocd import RemoteChart
 from gitops_lint.render.helm.engine import HelmEngine
-from gitops_lint.render.helm.render import (
-    HelmFailure,
-    HelmRender,
-    HelmRequest,
-    render_chart,
-    render_remote_chart,
-)
+from gitops_lint.render.helm.render import render_chart, render_remote_chart
+from gitops_lint.render.helm.request import HelmFailure, HelmRender, HelmRequest
 
 # On each inflated object: the chart file it came from (repo-relative when the chart is in the
 # repo), so findings can point past kustomize's generated file. Removed before checks run.

@@ -22,7 +22,7 @@ import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import yaml
 
@@ -43,73 +43,10 @@ from gitops_lint.render.helm.engine import (
     TemplateJob,
     ValueLayer,
 )
-
-FailureKind = Literal[
-    "no-engine",  # neither a helm executable nor the SDK
-    "chart",  # no or broken Chart.yaml, a library chart
-    "release-name",  # Helm would refuse the release name
-    "kube-version",  # Chart.yaml kubeVersion excludes the target version
-    "missing-value-file",  # a value file that is not there (and not ignoreMissingValueFiles)
-    "dependency",  # a dependency neither vendored nor reachable
-    "remote-offline",  # a remote chart, and the network is not allowed
-    "pull",  # the remote chart could not be fetched
-    "render",  # Helm's own error: template, values.schema.json, required/fail, bad values
-]
+from gitops_lint.render.helm.request import HelmFailure, HelmRender, HelmRequest, RenderedManifest
 
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 HOOK_ANNOTATION = "helm.sh/hook"
-
-
-@dataclass(frozen=True)
-class Parameter:
-    """An Argo CD `helm.parameters` entry: `--set`, or `--set-string` with forceString."""
-
-    name: str
-    value: str
-    force_string: bool = False
-
-
-@dataclass(frozen=True)
-class HelmRequest:
-    """How one chart is rendered: Argo CD's `source.helm` fields, already resolved to paths."""
-
-    release_name: str
-    kube_version: str  # target Kubernetes version: "1.29" or "1.29.3"
-    namespace: str = "default"
-    value_files: tuple[Path, ...] = ()  # in order: later files win
-    ignore_missing_value_files: bool = False
-    values: str | None = None  # `helm.values` (YAML text)
-    values_object: Mapping[str, Any] | None = None  # `helm.valuesObject`: replaces `values` when set
-    parameters: tuple[Parameter, ...] = ()
-    file_parameters: tuple[tuple[str, Path], ...] = ()  # `helm.fileParameters`: name, file
-    api_versions: tuple[str, ...] = ()
-    skip_crds: bool = False
-    skip_schema_validation: bool = False
-    allow_network: bool = False  # may remote dependencies be pulled
-
-
-@dataclass(frozen=True)
-class RenderedManifest:
-    document: dict[str, Any]
-    template: str  # chart-relative, from `# Source:`: templates/x.yaml, charts/sub/templates/y.yaml, crds/z.yaml
-    file: Path | None  # that file on disk (file:// subcharts resolved), None inside a packaged .tgz
-    hook: str | None  # the `helm.sh/hook` annotation: Argo CD runs these as sync hooks
-
-
-@dataclass(frozen=True)
-class HelmRender:
-    chart: str
-    version: str
-    manifests: tuple[RenderedManifest, ...]
-    cached: bool = False
-    notes: tuple[str, ...] = ()  # what was left out on purpose (an ignored missing value file)
-
-
-@dataclass(frozen=True)
-class HelmFailure:
-    kind: FailureKind
-    message: str
-    subject: str | None = None  # the value file, dependency or template to blame
 
 
 @dataclass

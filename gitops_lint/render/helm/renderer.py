@@ -8,8 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from gitops_lint.render.helm.engine import find_helm
-from gitops_lint.render.helm.render import HelmFailure, HelmRequest, render_chart
+from gitops_lint.render.helm.request import HelmFailure, HelmRequest
 from gitops_lint.render.renderer import Rendered, RenderedObject, RenderEnv, RenderFailure, Source
 
 # The target version when neither the source nor the run names one: Helm's own default would be
@@ -52,6 +51,10 @@ class HelmRenderer:
             skip_crds=helm.skip_crds,
             allow_network=env.allow_network,
         )
+        # The engine and renderer load when a chart renders, not when the registry lists this renderer.
+        from gitops_lint.render.helm.engine import find_helm
+        from gitops_lint.render.helm.render import render_chart
+
         result = render_chart(env.root / source.path, request, engine=find_helm())
         if isinstance(result, HelmFailure):
             return RenderFailure(source, result.message, directories=(source.path,))
