@@ -20,7 +20,7 @@ from typing import Any
 from gitops_lint.context import CheckContext
 from gitops_lint.estate.build import estate_for
 from gitops_lint.estate.flux_patches import apply_patch
-from gitops_lint.estate.sources import local_directory, repo_directory
+from gitops_lint.estate.sources import as_list, as_mapping, as_text, local_directory, repo_directory
 from gitops_lint.model import Resource
 
 # The repo files a kustomize root's rendering reads (the render graph's `inputs`): what a Flux
@@ -34,18 +34,6 @@ SOURCE_KINDS = frozenset({"GitRepository", "OCIRepository", "HelmRepository", "B
 # `flux bootstrap` creates these two in flux-system; repos often commit only a placeholder.
 BOOTSTRAP_NAME = "flux-system"
 ARGOCD_KINDS = frozenset({"Application", "ApplicationSet", "AppProject", "ArgoCD"})
-
-
-def _dict(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ""
 
 
 def is_flux_object(resource: Resource) -> bool:
@@ -116,11 +104,11 @@ class FluxObject:
 
     @property
     def name(self) -> str:
-        return str(_dict(self.doc.get("metadata")).get("name") or self.resource.name)
+        return str(as_mapping(self.doc.get("metadata")).get("name") or self.resource.name)
 
     @property
     def spec(self) -> Mapping[str, Any]:
-        return _dict(self.doc.get("spec"))
+        return as_mapping(self.doc.get("spec"))
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -136,7 +124,7 @@ class FluxObject:
 
     @property
     def interval(self) -> str:
-        return _text(self.spec.get("interval"))
+        return as_text(self.spec.get("interval"))
 
     @property
     def environment(self) -> str | None:
@@ -144,14 +132,14 @@ class FluxObject:
         return self.resource.environment or self.parent_environment
 
     def ref(self, value: Any, pointer: tuple[str | int, ...], default_kind: str = "") -> ObjectRef | None:
-        ref = _dict(value)
-        name = _text(ref.get("name"))
+        ref = as_mapping(value)
+        name = as_text(ref.get("name"))
         if not name:
             return None
         return ObjectRef(
-            kind=_text(ref.get("kind")) or default_kind,
+            kind=as_text(ref.get("kind")) or default_kind,
             name=name,
-            namespace=_text(ref.get("namespace")) or self.namespace,
+            namespace=as_text(ref.get("namespace")) or self.namespace,
             pointer=pointer,
             optional=ref.get("optional") is True,
         )
@@ -168,7 +156,7 @@ class FluxKustomization(FluxObject):
 
     @property
     def path(self) -> str:
-        return _text(self.spec.get("path")) or "./"
+        return as_text(self.spec.get("path")) or "./"
 
     @property
     def source_ref(self) -> ObjectRef | None:
@@ -177,12 +165,12 @@ class FluxKustomization(FluxObject):
     @property
     def depends_on(self) -> list[ObjectRef]:
         refs = (self.ref(item, ("spec", "dependsOn", index), "Kustomization")
-                for index, item in enumerate(_list(self.spec.get("dependsOn"))))
+                for index, item in enumerate(as_list(self.spec.get("dependsOn"))))
         return [ref for ref in refs if ref is not None]
 
     @property
     def target_namespace(self) -> str:
-        return _text(self.spec.get("targetNamespace"))
+        return as_text(self.spec.get("targetNamespace"))
 
     @property
     def prune(self) -> bool:
@@ -190,11 +178,11 @@ class FluxKustomization(FluxObject):
 
     @property
     def decryption_provider(self) -> str:
-        return _text(_dict(self.spec.get("decryption")).get("provider"))
+        return as_text(as_mapping(self.spec.get("decryption")).get("provider"))
 
     @property
     def service_account(self) -> str:
-        return _text(self.spec.get("serviceAccountName"))
+        return as_text(self.spec.get("serviceAccountName"))
 
     @property
     def post_build(self) -> Mapping[str, Any] | None:
@@ -203,13 +191,13 @@ class FluxKustomization(FluxObject):
 
     @property
     def substitute(self) -> dict[str, str]:
-        values = _dict(_dict(self.post_build).get("substitute"))
+        values = as_mapping(as_mapping(self.post_build).get("substitute"))
         return {str(key): "" if value is None else str(value) for key, value in values.items()}
 
     @property
     def substitute_from(self) -> list[ObjectRef]:
         refs = (self.ref(item, ("spec", "postBuild", "substituteFrom", index))
-                for index, item in enumerate(_list(_dict(self.post_build).get("substituteFrom"))))
+                for index, item in enumerate(as_list(as_mapping(self.post_build).get("substituteFrom"))))
         return [ref for ref in refs if ref is not None]
 
 
@@ -221,7 +209,7 @@ class HelmRelease(FluxObject):
 
     @property
     def chart_spec(self) -> Mapping[str, Any]:
-        return _dict(_dict(self.spec.get("chart")).get("spec"))
+        return as_mapping(as_mapping(self.spec.get("chart")).get("spec"))
 
     @property
     def chart_source_ref(self) -> ObjectRef | None:
@@ -237,13 +225,13 @@ class HelmRelease(FluxObject):
     @property
     def depends_on(self) -> list[ObjectRef]:
         refs = (self.ref(item, ("spec", "dependsOn", index), "HelmRelease")
-                for index, item in enumerate(_list(self.spec.get("dependsOn"))))
+                for index, item in enumerate(as_list(self.spec.get("dependsOn"))))
         return [ref for ref in refs if ref is not None]
 
     @property
     def values_from(self) -> list[ObjectRef]:
         refs = (self.ref(item, ("spec", "valuesFrom", index))
-                for index, item in enumerate(_list(self.spec.get("valuesFrom"))))
+                for index, item in enumerate(as_list(self.spec.get("valuesFrom"))))
         return [ref for ref in refs if ref is not None]
 
 
@@ -251,11 +239,11 @@ class HelmRelease(FluxObject):
 class FluxSource(FluxObject):
     @property
     def url(self) -> str:
-        return _text(self.spec.get("url"))
+        return as_text(self.spec.get("url"))
 
     @property
     def git_ref(self) -> Mapping[str, Any]:
-        return _dict(self.spec.get("ref"))
+        return as_mapping(self.spec.get("ref"))
 
 
 @dataclass
@@ -279,9 +267,9 @@ class FluxEstate:
     def artifacts(self) -> set[tuple[str, str]]:
         """(namespace, name) of every ExternalArtifact an ArtifactGenerator produces."""
         return {
-            (generator.namespace, _text(_dict(entry).get("name")))
+            (generator.namespace, as_text(as_mapping(entry).get("name")))
             for generator in self.generators
-            for entry in _list(generator.spec.get("artifacts"))
+            for entry in as_list(generator.spec.get("artifacts"))
         }
 
     def source_of(self, obj: FluxKustomization | HelmRelease) -> FluxSource | None:
@@ -369,14 +357,14 @@ def _data_objects(ctx: CheckContext, effective: _Effective) -> dict[str, set[tup
     found: dict[str, set[tuple[str, str]]] = {"ConfigMap": set(), "Secret": set()}
     for resource in ctx.checked_of_kind("ConfigMap", "Secret", *_SECRET_MAKERS):
         if resource.kind in _SECRET_MAKERS:
-            target = _text(_dict(_dict(resource.doc.get("spec")).get("target")).get("name"))
+            target = as_text(as_mapping(as_mapping(resource.doc.get("spec")).get("target")).get("name"))
             found["Secret"].add((effective.namespace_of(resource), target or resource.name))
         elif resource.api_version == "v1":
             found[resource.kind].add((effective.namespace_of(resource), resource.name))
     for kustomization in ctx.layout.kustomizations.values():
         for key, kind in (("configMapGenerator", "ConfigMap"), ("secretGenerator", "Secret")):
-            for generator in _list(kustomization.doc.get(key)):
-                name = _text(_dict(generator).get("name"))
+            for generator in as_list(kustomization.doc.get(key)):
+                name = as_text(as_mapping(generator).get("name"))
                 if name:
                     found[kind].add(("", name))
     return found
@@ -404,7 +392,7 @@ class _Effective:
 
     def namespace_of(self, resource: Resource) -> str:
         for parent in self.parents(resource):
-            target = _text(_dict(self.of(parent)[0].get("spec")).get("targetNamespace"))
+            target = as_text(as_mapping(self.of(parent)[0].get("spec")).get("targetNamespace"))
             if target:
                 return target
         return resource.namespace
@@ -421,13 +409,13 @@ class _Effective:
         namespace, parent_label, parent_environment = resource.namespace, None, None
         for parent in self.parents(resource):
             parent_doc, _, _, grandparent_environment = self.of(parent)
-            parent_spec = _dict(parent_doc.get("spec"))
-            for patch in _list(parent_spec.get("patches")):
-                doc = apply_patch(doc, _dict(patch))
-            target = _text(parent_spec.get("targetNamespace"))
+            parent_spec = as_mapping(parent_doc.get("spec"))
+            for patch in as_list(parent_spec.get("patches")):
+                doc = apply_patch(doc, as_mapping(patch))
+            target = as_text(parent_spec.get("targetNamespace"))
             if target:
                 namespace = target
-            parent_meta = _dict(parent_doc.get("metadata"))
+            parent_meta = as_mapping(parent_doc.get("metadata"))
             parent_label = f"{parent_meta.get('namespace') or parent.namespace}/{parent_meta.get('name') or parent.name}"
             parent_environment = (
                 parent.environment or _path_environment(self.ctx, self.directories[id(parent)]) or grandparent_environment

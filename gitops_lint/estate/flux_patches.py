@@ -12,20 +12,14 @@ from typing import Any
 
 import yaml
 
+from gitops_lint.estate.sources import as_mapping, as_text
+
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-def _dict(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ""
 
 
 def apply_patch(doc: dict[str, Any], patch: Mapping[str, Any]) -> dict[str, Any]:
     text = patch.get("patch")
-    if not isinstance(text, str) or not _targets(_dict(patch.get("target")), doc):
+    if not isinstance(text, str) or not _targets(as_mapping(patch.get("target")), doc):
         return doc
     body = copy.deepcopy(_parsed_patch(text))
     if isinstance(body, list):
@@ -36,7 +30,7 @@ def apply_patch(doc: dict[str, Any], patch: Mapping[str, Any]) -> dict[str, Any]
         if body.get("$patch") == "delete":
             return doc
         body = {key: value for key, value in body.items() if key not in ("apiVersion", "kind")}
-        metadata = {k: v for k, v in _dict(body.get("metadata")).items() if k not in ("name", "namespace")}
+        metadata = {k: v for k, v in as_mapping(body.get("metadata")).items() if k not in ("name", "namespace")}
         body["metadata"] = metadata
         merged = _merge(doc, body)
         return merged if isinstance(merged, dict) else doc
@@ -53,7 +47,7 @@ def _parsed_patch(text: str) -> Any:
 
 
 def _same_object(body: Mapping[str, Any], doc: Mapping[str, Any]) -> bool:
-    return body.get("kind") == doc.get("kind") and _dict(body.get("metadata")).get("name") == _dict(doc.get("metadata")).get("name")
+    return body.get("kind") == doc.get("kind") and as_mapping(body.get("metadata")).get("name") == as_mapping(doc.get("metadata")).get("name")
 
 
 def _merge(base: Any, patch: Any) -> Any:
@@ -72,8 +66,8 @@ def _merge(base: Any, patch: Any) -> Any:
 def _json_patch(doc: dict[str, Any], operations: list[Any]) -> dict[str, Any]:
     """The add/replace/remove operations of a JSON 6902 patch; one that does not apply is skipped."""
     for operation in operations:
-        op = _dict(operation)
-        path = _text(op.get("path"))
+        op = as_mapping(operation)
+        path = as_text(op.get("path"))
         parts = [part.replace("~1", "/").replace("~0", "~") for part in path.split("/")[1:]]
         if not parts:
             continue
@@ -103,17 +97,17 @@ def _json_patch(doc: dict[str, Any], operations: list[Any]) -> dict[str, Any]:
 def _targets(target: Mapping[str, Any], doc: Mapping[str, Any]) -> bool:
     """kustomize's patch target selector: regexes on group/version/kind/name/namespace, label
     and annotation selectors."""
-    api_version = _text(doc.get("apiVersion"))
+    api_version = as_text(doc.get("apiVersion"))
     group, _, version = api_version.rpartition("/")
-    metadata = _dict(doc.get("metadata"))
-    for key, value in (("group", group), ("version", version), ("kind", _text(doc.get("kind"))),
-                       ("name", _text(metadata.get("name"))), ("namespace", _text(metadata.get("namespace")))):
+    metadata = as_mapping(doc.get("metadata"))
+    for key, value in (("group", group), ("version", version), ("kind", as_text(doc.get("kind"))),
+                       ("name", as_text(metadata.get("name"))), ("namespace", as_text(metadata.get("namespace")))):
         wanted = target.get(key)
         if isinstance(wanted, str) and wanted and not _full_match(wanted, value):
             return False
     for key, field_name in (("labelSelector", "labels"), ("annotationSelector", "annotations")):
         selector = target.get(key)
-        if isinstance(selector, str) and selector and not selector_matches(selector, _dict(metadata.get(field_name))):
+        if isinstance(selector, str) and selector and not selector_matches(selector, as_mapping(metadata.get(field_name))):
             return False
     return True
 

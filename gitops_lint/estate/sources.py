@@ -56,34 +56,35 @@ def application_value_files(doc: Mapping[str, Any]) -> list[str]:
     spec = doc.get("spec") if is_argocd_application(doc) else None
     if not isinstance(spec, dict):
         return []
-    sources: list[Mapping[str, Any]] = [s for s in _list(spec.get("sources")) if isinstance(s, dict)]
-    sources = sources or [_dict(spec.get("source"))]
-    refs = {s["ref"]: _text(s.get("path")) for s in sources if isinstance(s.get("ref"), str)}
+    sources: list[Mapping[str, Any]] = [s for s in as_list(spec.get("sources")) if isinstance(s, dict)]
+    sources = sources or [as_mapping(spec.get("source"))]
+    refs = {s["ref"]: as_text(s.get("path")) for s in sources if isinstance(s.get("ref"), str)}
     found = []
     for source in sources:
-        written = _dict(source.get("helm")).get("valueFiles")
-        for value in _list(written):
+        written = as_mapping(source.get("helm")).get("valueFiles")
+        for value in as_list(written):
             if not isinstance(value, str) or "://" in value:
                 continue
             if value.startswith("$"):
                 name, _, rest = value[1:].partition("/")
                 base = refs.get(name)
             else:
-                base, rest = _text(source.get("path")) if not source.get("chart") else None, value
+                base, rest = as_text(source.get("path")) if not source.get("chart") else None, value
             path = repo_directory(posixpath.join(base or ".", rest)) if base is not None else None
             if path:
                 found.append(path)
     return found
 
-def _dict(value: Any) -> Mapping[str, Any]:
+# Loosely typed YAML fields read as the type a reader expects (a wrong type reads as empty).
+def as_mapping(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _list(value: Any) -> list[Any]:
+def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
-def _text(value: Any) -> str:
+def as_text(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
@@ -93,15 +94,15 @@ def local_directory(kustomization: Mapping[str, Any], generators: Iterable[Mappi
     A GitRepository path is taken as this repo's when it could be (as Argo CD paths are; the
     rules settle existence); an ExternalArtifact path goes through the ArtifactGenerator that
     copies this repo's directories into the artifact. Other sources (OCI, buckets) are not here."""
-    spec = _dict(kustomization.get("spec"))
-    source = _dict(spec.get("sourceRef"))
-    path = _text(spec.get("path")) or "./"
-    kind = _text(source.get("kind")) or "GitRepository"
+    spec = as_mapping(kustomization.get("spec"))
+    source = as_mapping(spec.get("sourceRef"))
+    path = as_text(spec.get("path")) or "./"
+    kind = as_text(source.get("kind")) or "GitRepository"
     if kind == "GitRepository":
         return repo_directory(path)
     if kind == "ExternalArtifact":
         directory = repo_directory(path)
-        return None if directory is None else artifact_directory(generators, _text(source.get("name")), directory)
+        return None if directory is None else artifact_directory(generators, as_text(source.get("name")), directory)
     return None
 
 
@@ -109,20 +110,20 @@ def artifact_directory(generators: Iterable[Mapping[str, Any]], artifact: str, p
     """Where `path` of the ExternalArtifact `artifact` comes from in this repo, by the copy rules
     of the ArtifactGenerator that produces it (`@repo/apps/production/**` → `@artifact/production/`)."""
     for generator in generators:
-        spec = _dict(generator.get("spec"))
+        spec = as_mapping(generator.get("spec"))
         git_aliases = {
-            _text(_dict(source).get("alias")) for source in _list(spec.get("sources"))
-            if _dict(source).get("kind") == "GitRepository"
+            as_text(as_mapping(source).get("alias")) for source in as_list(spec.get("sources"))
+            if as_mapping(source).get("kind") == "GitRepository"
         }
-        for entry in _list(spec.get("artifacts")):
-            if _dict(entry).get("name") != artifact:
+        for entry in as_list(spec.get("artifacts")):
+            if as_mapping(entry).get("name") != artifact:
                 continue
-            for rule in _list(_dict(entry).get("copy")):
-                alias, _, origin = _text(_dict(rule).get("from")).partition("/")
+            for rule in as_list(as_mapping(entry).get("copy")):
+                alias, _, origin = as_text(as_mapping(rule).get("from")).partition("/")
                 if alias.lstrip("@") not in git_aliases:
                     continue
                 origin = re.sub(r"/?\*\*?$", "", origin).strip("/")
-                destination = _text(_dict(rule).get("to")).partition("/")[2].strip("/")
+                destination = as_text(as_mapping(rule).get("to")).partition("/")[2].strip("/")
                 if destination and path != destination and not path.startswith(f"{destination}/"):
                     continue
                 rest = path[len(destination):].strip("/")
