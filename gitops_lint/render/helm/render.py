@@ -218,13 +218,16 @@ def fetch_chart_archive(engine: HelmEngine, repo_url: str, chart: str, version: 
 
 
 def _tree_digest(directory: Path, hasher: Any) -> None:
-    for root, dirs, files in os.walk(directory):
+    # Plain strings and open(), not Path objects: on a cache hit this walk is most of the cost.
+    top = os.fspath(directory)
+    for root, dirs, files in os.walk(top):
         dirs[:] = sorted(d for d in dirs if d != ".git")
+        prefix = os.path.relpath(root, top).replace(os.sep, "/") + "/" if root != top else ""
         for name in sorted(files):
-            path = Path(root, name)
-            hasher.update(path.relative_to(directory).as_posix().encode("utf-8", "surrogateescape") + b"\0")
+            hasher.update((prefix + name).encode("utf-8", "surrogateescape") + b"\0")
             try:
-                hasher.update(hashlib.sha256(path.read_bytes()).digest())
+                with open(os.path.join(root, name), "rb") as handle:
+                    hasher.update(hashlib.sha256(handle.read()).digest())
             except OSError as error:
                 hasher.update(f"unreadable:{error.errno}".encode())
 
@@ -257,8 +260,8 @@ def _file_for(template: str, chart: Path, sources: Mapping[str, Path]) -> Path |
     for prefix in sources:
         if (template == prefix or template.startswith(prefix + "/")) and len(prefix) > len(best):
             best = prefix
-    candidate = sources[best] / template[len(best) + 1:] if best else chart / template
-    return candidate if candidate.is_file() else None
+    candidate = os.path.join(sources[best], template[len(best) + 1:]) if best else os.path.join(chart, template)
+    return Path(candidate) if os.path.isfile(candidate) else None
 
 
 def _manifests(rendered: Mapping[str, str], chart: Path, sources: Mapping[str, Path]) -> \
