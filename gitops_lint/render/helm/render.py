@@ -111,6 +111,14 @@ def _value_layers(request: HelmRequest) -> tuple[list[ValueLayer], list[str]] | 
     return layers, notes
 
 
+def _missing_dependencies(chart: Path, meta: ChartMeta) -> list[Dependency]:
+    """Declared dependencies not vendored under charts/: what assembling must copy in or fetch."""
+    if not meta.dependencies:
+        return []
+    present = vendored_names(chart)
+    return [d for d in meta.dependencies if d.name not in present]
+
+
 def _assemble(chart: Path, meta: ChartMeta, scratch: Path, fetch: _DependencyFetch) -> _Assembled | HelmFailure:
     """The chart with every declared dependency under charts/, as `helm dependency build` leaves it.
 
@@ -118,8 +126,7 @@ def _assemble(chart: Path, meta: ChartMeta, scratch: Path, fetch: _DependencyFet
     not there; Argo CD builds dependencies first. So: vendored ones stay, `file://` ones are
     copied in, remote ones are pulled when allowed, and anything else is a failure.
     """
-    present = vendored_names(chart)
-    missing = [d for d in meta.dependencies if d.name not in present]
+    missing = _missing_dependencies(chart, meta)
     if not missing:
         return _Assembled(chart)
     target = scratch / f"{meta.name}-{len(list(scratch.iterdir()))}"
@@ -211,20 +218,23 @@ def fetch_chart_archive(engine: HelmEngine, repo_url: str, chart: str, version: 
 
 
 def _tree_digest(directory: Path, hasher: Any) -> None:
-    for root, dirs, files in os.walk(directory):
+    # Plain strings and open(), not Path objects: on a cache hit this walk is most of the cost.
+    top = os.fspath(directory)
+    for root, dirs, files in os.walk(top):
         dirs[:] = sorted(d for d in dirs if d != ".git")
+        prefix = os.path.relpath(root, top).replace(os.sep, "/") + "/" if root != top else ""
         for name in sorted(files):
-            path = Path(root, name)
-            hasher.update(path.relative_to(directory).as_posix().encode("utf-8", "surrogateescape") + b"\0")
+            hasher.update((prefix + name).encode("utf-8", "surrogateescape") + b"\0")
             try:
-                hasher.update(hashlib.sha256(path.read_bytes()).digest())
+                with open(os.path.join(root, name), "rb") as handle:
+                    hasher.update(hashlib.sha256(handle.read()).digest())
             except OSError as error:
                 hasher.update(f"unreadable:{error.errno}".encode())
 
 
 def _cache_key(directory: Path, job: TemplateJob, engine: HelmEngine) -> str:
     hasher = hashlib.sha256()
-    hasher.update(f"gitops-lint helm 1\0{engine.name}\0{engine.version}\0".encode())
+    hasher.update(f"gitops-lint helm 2\0{engine.name}\0{engine.version}\0".encode())
     _tree_digest(directory, hasher)
     for layer in job.layers:
         hasher.update(b"\0layer\0" + layer.text.encode("utf-8", "surrogateescape"))
@@ -250,13 +260,14 @@ def _file_for(template: str, chart: Path, sources: Mapping[str, Path]) -> Path |
     for prefix in sources:
         if (template == prefix or template.startswith(prefix + "/")) and len(prefix) > len(best):
             best = prefix
-    candidate = sources[best] / template[len(best) + 1:] if best else chart / template
-    return candidate if candidate.is_file() else None
+    candidate = os.path.join(sources[best], template[len(best) + 1:]) if best else os.path.join(chart, template)
+    return Path(candidate) if os.path.isfile(candidate) else None
 
 
 def _manifests(rendered: Mapping[str, str], chart: Path, sources: Mapping[str, Path]) -> \
         tuple[RenderedManifest, ...] | HelmFailure:
     manifests: list[RenderedManifest] = []
+    files = _TemplateFiles(chart, sources)
     for source_path in sorted(rendered):
         if _is_notes(source_path):
             continue
@@ -276,9 +287,69 @@ def _manifests(rendered: Mapping[str, str], chart: Path, sources: Mapping[str, P
             metadata = document.get("metadata")
             annotations = metadata.get("annotations") if isinstance(metadata, dict) else None
             hook = annotations.get(HOOK_ANNOTATION) if isinstance(annotations, dict) else None
-            manifests.append(RenderedManifest(document, template, _file_for(template, chart, sources),
+            manifests.append(RenderedManifest(document, template, files(template),
                                               str(hook) if hook is not None else None))
     return tuple(manifests)
+
+
+class _TemplateFiles:
+    """The file on disk behind each template name, looked up once per template, not per object."""
+
+    def __init__(self, chart: Path, sources: Mapping[str, Path]) -> None:
+        self.chart, self.sources = chart, sources
+        self.known: dict[str, Path | None] = {}
+
+    def __call__(self, template: str) -> Path | None:
+        if template not in self.known:
+            self.known[template] = _file_for(template, self.chart, self.sources)
+        return self.known[template]
+
+
+def _json_exact(value: object) -> bool:
+    """Would a JSON round trip give back an equal value? Not for a YAML timestamp, `!!binary`,
+    `!!set` or a non-string mapping key (`1: a`, `true: b`), which JSON would turn into strings."""
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _json_exact(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_json_exact(item) for item in value)
+    return value is None or isinstance(value, (str, int, float))
+
+
+def _cache_entry(rendered: Mapping[str, str], manifests: tuple[RenderedManifest, ...] | HelmFailure) -> \
+        dict[str, Any]:
+    """The parsed objects when JSON keeps them exactly (a hit then parses no YAML); otherwise
+    Helm's output, parsed again on a hit, so a hit always answers what a miss would."""
+    if not isinstance(manifests, HelmFailure):
+        documents = [m.document for m in manifests]
+        try:
+            exact = _json_exact(documents)
+        except RecursionError:  # a self-referencing YAML alias
+            exact = False
+        if exact:
+            return {"manifests": [[m.template, m.hook, m.document] for m in manifests]}
+    return {"templates": dict(rendered)}
+
+
+def _from_cache(cache: RenderCache, key: str, chart: Path, sources: Mapping[str, Path]) -> \
+        tuple[RenderedManifest, ...] | HelmFailure | None:
+    """What the entry under `key` answers, or None on a miss (or an entry of a shape not written here)."""
+    entry = cache.get(key)
+    if entry is None:
+        return None
+    stored = entry.get("manifests")
+    if isinstance(stored, list) and all(_stored_manifest(item) for item in stored):
+        files = _TemplateFiles(chart, sources)
+        return tuple(RenderedManifest(document, template, files(template), hook)
+                     for template, hook, document in stored)
+    templates = entry.get("templates")
+    if isinstance(templates, dict) and all(isinstance(v, str) for v in templates.values()):
+        return _manifests(templates, chart, sources)
+    return None
+
+
+def _stored_manifest(item: object) -> bool:
+    return (isinstance(item, list) and len(item) == 3 and isinstance(item[0], str)
+            and (item[1] is None or isinstance(item[1], str)) and isinstance(item[2], dict))
 
 
 def render_chart(
@@ -318,24 +389,38 @@ def render_chart(
         return values
     layers, notes = values
     job = _job(request, layers)
+    store = cache if cache is not None and cache.enabled else None
+    key: str | None = None
+    if store is not None and not _missing_dependencies(chart, meta):
+        # Nothing to fetch or copy: Helm renders the chart directory itself, so a hit needs
+        # no scratch directory, no copy and no YAML parse.
+        key = _cache_key(chart, job, engine)
+        hit = _from_cache(store, key, chart, {})
+        if hit is not None:
+            return _result(meta, hit, cached=True, notes=notes)
     with tempfile.TemporaryDirectory(prefix="gitops-lint-helm-") as scratch:
         fetch = _DependencyFetch(engine, request.allow_network, charts_dir, Path(scratch))
         assembled = _assemble(chart, meta, Path(scratch), fetch)
         if isinstance(assembled, HelmFailure):
             return assembled
-        key = _cache_key(assembled.directory, job, engine) if cache is not None and cache.enabled else None
-        entry = cache.get(key) if cache is not None and key is not None else None
-        rendered = entry.get("templates") if entry is not None else None
-        cached = isinstance(rendered, dict)
-        if not isinstance(rendered, dict):
-            try:
-                rendered = engine.template(assembled.directory, job)
-            except HelmEngineError as error:
-                return HelmFailure("render", str(error))
-            if cache is not None and key is not None:
-                cache.put(key, {"templates": rendered})
-    sources = dict(assembled.sources)
+        sources = dict(assembled.sources)
+        if store is not None and key is None:
+            key = _cache_key(assembled.directory, job, engine)
+            hit = _from_cache(store, key, chart, sources)
+            if hit is not None:
+                return _result(meta, hit, cached=True, notes=notes)
+        try:
+            rendered = engine.template(assembled.directory, job)
+        except HelmEngineError as error:
+            return HelmFailure("render", str(error))
     manifests = _manifests(rendered, chart, sources)
+    if store is not None and key is not None:
+        store.put(key, _cache_entry(rendered, manifests))
+    return _result(meta, manifests, cached=False, notes=notes)
+
+
+def _result(meta: ChartMeta, manifests: tuple[RenderedManifest, ...] | HelmFailure, *, cached: bool,
+            notes: list[str]) -> HelmRender | HelmFailure:
     if isinstance(manifests, HelmFailure):
         return manifests
     return HelmRender(meta.name, meta.version, manifests, cached=cached, notes=tuple(notes))
