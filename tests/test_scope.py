@@ -80,6 +80,26 @@ def test_a_resources_rule_is_handed_the_resources_in_scope_of_its_kinds(tmp_path
     assert handed == [["a", "b"], ["b"]]
 
 
+def test_a_resources_rule_of_several_kinds_gets_them_in_the_order_of_the_run(tmp_path: Path) -> None:
+    doc = "apiVersion: v1\nkind: {}\nmetadata:\n  name: {}\n"
+    root = write_tree(tmp_path, {
+        "a.yaml": "---\n".join([doc.format("ConfigMap", "a1"), doc.format("Secret", "a2"), doc.format("ConfigMap", "a3")]),
+        "b.yaml": "---\n".join([doc.format("Namespace", "b1"), doc.format("Secret", "b2")]),
+        "c.yaml": doc.format("ConfigMap", "c1"),
+    })  # fmt: skip
+    handed: list[list[str]] = []
+
+    @resources_rule(EVERY_FILE, kinds=("Secret", "ConfigMap"))
+    def data_objects(resources: Sequence[Resource], ctx: CheckContext) -> Iterator[Finding]:
+        handed.append([r.name for r in resources])
+        return iter(())
+
+    registry = _one_rule(data_objects)
+    _paths(root, registry)
+    _paths(root, registry, "c.yaml", "a.yaml")
+    assert handed == [["a1", "a2", "a3", "b2", "c1"], ["a1", "a2", "a3", "c1"]]
+
+
 def test_kustomize_rules_no_longer_read_the_focus() -> None:
     source = (Path(__file__).resolve().parent.parent / "gitops_lint" / "rules" / "kustomize.py").read_text()
     assert "in_focus" not in source and ".focus" not in source

@@ -336,6 +336,26 @@ def test_notifications_only_for_repos_with_applications(make_repo: Callable[...,
     assert finding["severity"] == "info" and finding["path"] == "argocd/app.yaml"
 
 
+def test_notifications_count_argo_cd_applications_and_applicationsets_only(make_repo: Callable[..., Path]) -> None:
+    root = make_repo({
+        "argocd/app.yaml": _app(),
+        "argocd/set.yaml": (
+            "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata: {name: set}\n"
+            "spec: {generators: [], template: {}}\n"
+        ),
+        # the Kubernetes SIG "Application" CRD and an Argo Rollout: neither is an Argo CD app
+        "other/sig-app.yaml": "apiVersion: app.k8s.io/v1beta1\nkind: Application\nmetadata: {name: sig}\n",
+        "other/rollout.yaml": "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {name: r}\n",
+        "argocd/notifications.yaml": (
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: argocd-notifications-cm\ndata:\n"
+            "  trigger.on-deployed: |\n    - when: app.status.sync.status == 'Synced'\n      send: [x]\n"
+        ),
+    })  # fmt: skip
+    _code, report = check_json(root, "--no-render", "--rule", "notifications-configured")
+    [finding] = report["findings"]
+    assert "deploys 2 Argo CD Application(s)" in finding["message"]
+
+
 def test_notifications_are_left_to_the_repo_that_installs_argo_cd(make_repo: Callable[..., Path]) -> None:
     # Apps only: the notifications config lives with the install, elsewhere.
     root = make_repo({"argocd/app.yaml": _app()})
