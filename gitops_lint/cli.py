@@ -530,7 +530,9 @@ def main(argv: Sequence[str] | None = None) -> Any:
     try:
         return cli.main(args=list(argv) if argv is not None else None, prog_name="gitops-lint")
     except SystemExit as done:
-        if argv is None:  # the console script or `python -m`: the process ends here
+        # The console script or `python -m` ends the process here, unless a profiler or tracer
+        # (cProfile, coverage) is watching: it writes its results at the interpreter's exit.
+        if argv is None and sys.getprofile() is None and sys.gettrace() is None:
             _exit_without_teardown(done.code)
         raise
 

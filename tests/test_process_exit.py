@@ -51,3 +51,13 @@ def test_every_exit_code_is_the_usual_one(make_repo: Callable[..., Path]) -> Non
         usual = subprocess.run([sys.executable, "-c", USUAL, *args], cwd=root, capture_output=True, text=True)
         assert (fast.returncode, fast.stdout) == (usual.returncode, usual.stdout), args
         assert "exit handler ran" in fast.stderr
+
+
+def test_a_profiler_still_writes_its_results(tmp_path: Path) -> None:
+    # `python -m cProfile -o FILE -m gitops_lint ...` saves FILE at the interpreter's exit, which
+    # the fast exit would skip: with a profiler attached the usual exit runs.
+    output = tmp_path / "run.prof"
+    done = subprocess.run([sys.executable, "-m", "cProfile", "-o", str(output), "-m", "gitops_lint", "--version"],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert output.stat().st_size > 0
