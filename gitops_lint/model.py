@@ -105,6 +105,14 @@ class Finding:
 _NAMED = 10  # `seen_in` names this many overlays; JSON lists them all
 
 
+def objects_in(document: Mapping[str, Any]) -> list[Any]:
+    """The objects a loaded YAML document stands for: a `kind: List`'s items, else itself. The
+    loader makes resources of exactly these, so whatever must see every object a file will
+    become (the parse cache keeping Secrets out, the render stage finding a source) asks here."""
+    items = document.get("items") if document.get("kind") == "List" else None
+    return items if isinstance(items, list) else [document]
+
+
 def _listed(names: Sequence[str]) -> str:
     shown = ", ".join(names[:_NAMED])
     return shown + (f" and {len(names) - _NAMED} more" if len(names) > _NAMED else "")

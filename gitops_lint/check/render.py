@@ -27,7 +27,7 @@ from gitops_lint.estate.build import estate_for
 from gitops_lint.estate.flux import engines_of
 from gitops_lint.estate.model import Application
 from gitops_lint.flux.words import empty_render_consequence, helm_charts_fix, plugin_fix
-from gitops_lint.model import Finding, Resource, Severity
+from gitops_lint.model import Finding, Resource, Severity, objects_in
 from gitops_lint.progress import Progress
 from gitops_lint.render.cache import (
     FileDigests,
@@ -620,10 +620,7 @@ def _match_document(ctx: CheckContext, path: str, doc: Mapping[str, Any]) -> tup
         data = document.data
         if not isinstance(data, dict):
             continue
-        candidates = [data]
-        if data.get("kind") == "List" and isinstance(data.get("items"), list):
-            candidates = [item for item in data["items"] if isinstance(item, dict)]
-        for candidate in candidates:
+        for candidate in (item for item in objects_in(data) if isinstance(item, dict)):
             source_kind, source_name = _names(candidate)
             if source_kind != kind:
                 continue

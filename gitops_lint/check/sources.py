@@ -12,7 +12,7 @@ from typing import Any
 from gitops_lint.config import Config
 from gitops_lint.context import CheckContext, RunShared, SourceFile, StageSink
 from gitops_lint.environments import is_argocd_application, resolve_environment
-from gitops_lint.model import Finding, Resource
+from gitops_lint.model import Finding, Resource, objects_in
 from gitops_lint.repo.files import BINARY, FileSet, RepoFile
 from gitops_lint.repo.layout import Layout, build_layout, is_kustomization_file
 from gitops_lint.repo.load import NOT_A_JSON_MANIFEST, parse_files
@@ -273,9 +273,7 @@ def _collect_resources(loader: Loading, sources: Mapping[str, SourceFile]) -> No
             data = document.data
             if not _is_kubernetes_shaped(data):
                 continue
-            items = data.get("items") if data.get("kind") == "List" else None
-            docs = [i for i in items if _is_kubernetes_shaped(i)] if isinstance(items, list) else [data]
-            for doc in docs:
+            for doc in (item for item in objects_in(data) if _is_kubernetes_shaped(item)):
                 resource = Resource(
                     doc=doc,
                     path=path,

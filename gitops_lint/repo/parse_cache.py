@@ -43,6 +43,7 @@ from typing import Any, NamedTuple, TypeGuard
 
 from gitops_lint import __version__
 from gitops_lint.atomic_file import write_text_atomically
+from gitops_lint.model import objects_in
 from gitops_lint.repo.files import RepoFile
 from gitops_lint.repo.problems import YamlProblem
 from gitops_lint.repo.yaml import LoadedDocument, LoadResult
@@ -95,8 +96,7 @@ def _holds_secret_values(result: LoadResult | None) -> bool:
         data = document.data
         if not isinstance(data, dict):
             continue
-        items = data.get("items") if data.get("kind") == "List" else None
-        for doc in items if isinstance(items, list) else (data,):
+        for doc in objects_in(data):
             if isinstance(doc, dict) and doc.get("kind") == "Secret" and ("data" in doc or "stringData" in doc):
                 return True
     return False
