@@ -244,6 +244,15 @@ def _flux_paths(contents: Mapping[str, bytes]) -> list[str]:
     return found
 
 
+def _deployer_documents(path: str, content: bytes) -> list[_Document]:
+    """The documents of a file that may deploy something (Argo CD Applications and ApplicationSets,
+    Flux HelmReleases); a file naming neither API group is not parsed."""
+    if b"argoproj.io" not in content and b"helm.toolkit.fluxcd.io" not in content:
+        return []
+    loaded = load_yaml(content.decode("utf-8", "replace")).documents
+    return [_Document(path, index, document.data) for index, document in enumerate(loaded) if isinstance(document.data, dict)]
+
+
 def files_to_render(
     entries: Mapping[str, TreeEntry],
     read: Callable[[list[str]], list[bytes]],
@@ -270,13 +279,7 @@ def files_to_render(
     # A changed Application makes the root it deploys (at this revision) affected.
     changed_yaml = sorted(path for path in changed if path in entries and is_yaml_path(path))
     contents = dict(zip(changed_yaml, read(changed_yaml), strict=True))
-    applications = [
-        _Document(path, index, document.data)
-        for path, content in contents.items()
-        if b"argoproj.io" in content or b"helm.toolkit.fluxcd.io" in content
-        for index, document in enumerate(load_yaml(content.decode("utf-8", "replace")).documents)
-        if isinstance(document.data, dict)
-    ]
+    applications = [document for path, content in contents.items() for document in _deployer_documents(path, content)]
     graph = build_graph(Path("/nonexistent-gitops-lint-tree"), build_layout(docs, paths), paths, applications)
     # ... and a changed Flux Kustomization the root at its spec.path.
     also = [*also, *_flux_paths(contents)]
@@ -291,10 +294,9 @@ def files_to_render(
         # what the other revision rendered.
         deploying = sorted(set(application_files) - set(contents))
         documents = [(a.path, a.doc) for a in applications] + [
-            (path, document.data)
+            (document.path, document.doc)
             for path, content in zip(deploying, read(deploying), strict=True)
-            if b"argoproj.io" in content or b"helm.toolkit.fluxcd.io" in content
-            for document in load_yaml(content.decode("utf-8", "replace")).documents if isinstance(document.data, dict)
+            for document in _deployer_documents(path, content)
         ]
         charts_also = [helm_chart_dir(key) for key in also if helm_deployer(key) is not None]
         needed |= helm_files(paths, documents, changed, charts_also)

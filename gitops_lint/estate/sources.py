@@ -75,6 +75,7 @@ def application_value_files(doc: Mapping[str, Any]) -> list[str]:
                 found.append(path)
     return found
 
+
 # Loosely typed YAML fields read as the type a reader expects (a wrong type reads as empty).
 def as_mapping(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, dict) else {}
