@@ -6,6 +6,7 @@ import enum
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 
@@ -126,6 +127,9 @@ class Resource:
     kustomization root when kustomize produced it (the chart directory when Helm did).
     `deployer` is (file, name) of the Argo CD Application or Flux HelmRelease whose values
     Helm rendered it with: one chart directory renders once per deployer, differently.
+
+    `doc` is shared with the loaded file and may be added to (a rule's memo, a rendered
+    annotation), but no stage gives a resource another `doc` or rewrites its `kind`.
     """
 
     doc: dict[str, Any]
@@ -142,7 +146,9 @@ class Resource:
         value = self.doc.get("apiVersion")
         return value if isinstance(value, str) else ""
 
-    @property
+    # Remembered, not looked up on each call: the rules ask ~25 times per resource (250,000
+    # times on a 10,000-document repo), and `kind` is fixed for the resource's life (see above).
+    @cached_property
     def kind(self) -> str:
         value = self.doc.get("kind")
         return value if isinstance(value, str) else ""
