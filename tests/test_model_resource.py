@@ -1,4 +1,5 @@
-"""Resource's derived fields: `kind` is remembered per resource, so it must be right the first time."""
+"""Resource's derived fields: `kind` and `api_version` are remembered per resource, so they must
+be right the first time."""
 
 from __future__ import annotations
 
@@ -7,19 +8,22 @@ from dataclasses import replace
 from gitops_lint.model import Resource
 
 
-def test_kind_is_the_documents_kind_or_empty() -> None:
-    assert Resource({"apiVersion": "v1", "kind": "ConfigMap"}, "a.yaml", 1).kind == "ConfigMap"
+def test_kind_and_api_version_are_the_documents_or_empty() -> None:
+    resource = Resource({"apiVersion": "apps/v1", "kind": "Deployment"}, "a.yaml", 1)
+    assert (resource.api_version, resource.kind, resource.group) == ("apps/v1", "Deployment", "apps")
     assert Resource({"apiVersion": "v1"}, "a.yaml", 1).kind == ""
     assert Resource({"apiVersion": "v1", "kind": 3}, "a.yaml", 1).kind == ""
+    assert Resource({"apiVersion": ["v1"], "kind": "ConfigMap"}, "a.yaml", 1).api_version == ""
 
 
 def test_a_resource_made_from_another_with_a_new_doc_has_the_new_docs_kind() -> None:
     # What a rendered or substituted copy does: the remembered kind must not travel with it.
     original = Resource({"apiVersion": "v1", "kind": "ConfigMap"}, "a.yaml", 1)
     assert original.kind == "ConfigMap"
-    copy = replace(original, doc={"apiVersion": "v1", "kind": "Secret"})
-    assert copy.kind == "Secret"
-    assert original.kind == "ConfigMap"
+    assert original.api_version == "v1"
+    copy = replace(original, doc={"apiVersion": "bitnami.com/v1alpha1", "kind": "SealedSecret"})
+    assert (copy.api_version, copy.kind) == ("bitnami.com/v1alpha1", "SealedSecret")
+    assert (original.api_version, original.kind) == ("v1", "ConfigMap")
 
 
 def test_kind_does_not_take_part_in_equality() -> None:
