@@ -31,3 +31,15 @@ def test_kind_does_not_take_part_in_equality() -> None:
     second = Resource({"kind": "ConfigMap"}, "a.yaml", 1)
     assert first.kind == "ConfigMap"  # remembered on one side only
     assert first == second
+
+
+def test_a_resource_travels_through_pickle_with_or_without_its_remembered_fields() -> None:
+    # Worker processes receive resources pickled, before or after a rule has read their kind.
+    import pickle
+
+    fresh = Resource({"apiVersion": "v1", "kind": "ConfigMap"}, "a.yaml", 1)
+    read = Resource({"apiVersion": "v1", "kind": "Secret"}, "b.yaml", 2)
+    assert read.kind == "Secret"
+    for resource in (fresh, read):
+        copy = pickle.loads(pickle.dumps(resource))
+        assert copy == resource and copy.kind == resource.kind and copy.api_version == "v1"
