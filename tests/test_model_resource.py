@@ -10,7 +10,11 @@ from gitops_lint.model import Resource
 
 def test_kind_and_api_version_are_the_documents_or_empty() -> None:
     resource = Resource({"apiVersion": "apps/v1", "kind": "Deployment"}, "a.yaml", 1)
-    assert (resource.api_version, resource.kind, resource.group) == ("apps/v1", "Deployment", "apps")
+    assert (resource.api_version, resource.kind, resource.group) == (
+        "apps/v1",
+        "Deployment",
+        "apps",
+    )
     assert Resource({"apiVersion": "v1"}, "a.yaml", 1).kind == ""
     assert Resource({"apiVersion": "v1", "kind": 3}, "a.yaml", 1).kind == ""
     assert Resource({"apiVersion": ["v1"], "kind": "ConfigMap"}, "a.yaml", 1).api_version == ""
