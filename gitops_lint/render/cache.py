@@ -101,7 +101,7 @@ def remote_salt(references: Iterable[str]) -> str | None:
 def _read_bytes(path: str) -> bytes:
     """The whole file, through the bare file descriptor: half the cost of open() and its
     buffered text layers, which shows on a cache hit that is two small reads."""
-    descriptor = os.open(path, os.O_RDONLY)
+    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))  # no newline translation on Windows
     try:
         size = os.fstat(descriptor).st_size
         data = os.read(descriptor, size + 1)  # a short read is the end of a regular file

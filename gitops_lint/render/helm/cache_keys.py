@@ -70,12 +70,11 @@ def job_digest(job: TemplateJob, engine: HelmEngine) -> bytes:
 
 
 def index_key(chart: str, job: bytes) -> str:
-    """The stamp index's key: the chart directory as given (no symlink resolution: another
-    spelling only means another index) and the job."""
-    return (
-        "helm-at-"
-        + hashlib.sha256(job + b"\0" + chart.encode("utf-8", "surrogateescape")).hexdigest()
-    )
+    """The stamp index's key: the chart directory, absolute (the cache directory is shared by
+    every repo of the user: `charts/web` of two checkouts must not share an index), and the
+    job. Symlinks are not resolved: another spelling only means another index."""
+    where = os.path.abspath(chart).encode("utf-8", "surrogateescape")
+    return "helm-at-" + hashlib.sha256(job + b"\0" + where).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -301,3 +301,21 @@ def test_scan_follows_directory_links_once(tmp_path: Path) -> None:
     assert not any(p.startswith(".git") for p in paths)
     dangling = next(s for s in tree.stamps if s[0] == "dangling.yaml")
     assert dangling[1] == cache_keys.UNREADABLE and "dangling.yaml" not in tree.regular
+
+
+@pytest.mark.usefixtures("trusted_stamps")
+def test_one_relative_path_in_two_checkouts_has_two_indexes(
+    engine: CountingEngine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The cache directory is the user's, shared by every repo: `sidecar` here and there are two charts.
+    for checkout in ("one", "two"):
+        copy_charts(tmp_path / checkout, "sidecar")
+    _same_size_edit(tmp_path / "two" / "sidecar" / "templates" / "service.yaml", "8080", "9090")
+    cache = RenderCache(tmp_path / "cache")
+    request = HelmRequest("shop", "1.29")
+    ports = []
+    for checkout in ("one", "two", "one", "two"):
+        monkeypatch.chdir(tmp_path / checkout)
+        ports.append(_port(rendered(render_chart(Path("sidecar"), request, engine=engine, cache=cache))))
+    assert ports == [8080, 9090, 8080, 9090] and engine.renders == 2
+    assert len(list((tmp_path / "cache").glob("helm-at-*.json"))) == 2
