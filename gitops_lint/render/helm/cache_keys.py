@@ -194,17 +194,15 @@ def answer_from_index(top: str, tree: ChartTree, index: dict[str, Any]) -> Index
     stamps, racy, content = index.get("stamps"), index.get("racy"), index.get("content")
     if stamps != tree.stamps or not isinstance(racy, dict) or not isinstance(content, str):
         return None
-    for path, digest in racy.items():
-        if file_digest(top, path) != digest:
-            return None
     if not racy:
         return IndexAnswer(content, None)
+    now = {stamp[0]: stamp for stamp in tree.stamps}
+    for path, digest in racy.items():
+        # Only files of the chart (an entry is a file anyone may have written) with their bytes.
+        if path not in now or file_digest(top, path) != digest:
+            return None
     # Bytes checked after the stamps, at a time the racy files' stamps can now be trusted:
     # from now on their stamps alone answer, as git refreshes racily clean entries.
-    still = {
-        path: digest
-        for path, digest in racy.items()
-        if _racy(next(s for s in tree.stamps if s[0] == path), tree.started_ns)
-    }
+    still = {path: digest for path, digest in racy.items() if _racy(now[path], tree.started_ns)}
     refreshed = None if len(still) == len(racy) else dict(index, racy=still)
     return IndexAnswer(content, refreshed)

@@ -7,6 +7,7 @@ RACY_NS to 0, as if the chart had been written long ago.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -319,3 +320,25 @@ def test_one_relative_path_in_two_checkouts_has_two_indexes(
         ports.append(_port(rendered(render_chart(Path("sidecar"), request, engine=engine, cache=cache))))
     assert ports == [8080, 9090, 8080, 9090] and engine.renders == 2
     assert len(list((tmp_path / "cache").glob("helm-at-*.json"))) == 2
+
+
+@pytest.mark.usefixtures("trusted_stamps")
+@pytest.mark.parametrize("damage", ["garbage", "racy file outside the chart", "stamps not a list", "no content key"])
+def test_a_damaged_index_is_a_miss_by_content(engine: CountingEngine, tmp_path: Path, damage: str) -> None:
+    sidecar = copy_charts(tmp_path, "sidecar") / "sidecar"
+    cache_dir = tmp_path / "cache"
+    request = HelmRequest("shop", "1.29")
+    first = rendered(render_chart(sidecar, request, engine=engine, cache=RenderCache(cache_dir)))
+    (index_file,) = cache_dir.glob("helm-at-*.json")
+    entry = json.loads(index_file.read_text(encoding="utf-8"))
+    changes = {
+        "garbage": None,
+        "racy file outside the chart": {"racy": {"../../outside.yaml": "unreadable:2"}},
+        "stamps not a list": {"stamps": "all fine"},
+        "no content key": {"content": None},
+    }
+    change = changes[damage]
+    index_file.write_text("{not json" if change is None else json.dumps({**entry, **change}), encoding="utf-8")
+    again = rendered(render_chart(sidecar, request, engine=engine, cache=RenderCache(cache_dir)))
+    assert (again.cached, again.manifests, engine.renders) == (True, first.manifests, 1)  # found by content
+    assert json.loads(index_file.read_text(encoding="utf-8")) == entry  # and the index written anew
