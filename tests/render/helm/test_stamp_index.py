@@ -76,12 +76,18 @@ def test_warm_hit_reads_neither_chart_yaml_nor_any_chart_file(
     # A new RenderCache over the same directory: what the user's next run has, nothing in memory.
     second = rendered(render_chart(web, request, engine=engine, cache=RenderCache(cache_dir)))
     assert (first.cached, second.cached, engine.renders) == (False, True, 1)
-    assert (second.chart, second.version, second.manifests) == (first.chart, first.version, first.manifests)
+    assert (second.chart, second.version, second.manifests) == (
+        first.chart,
+        first.version,
+        first.manifests,
+    )
 
 
 @pytest.mark.usefixtures("trusted_stamps")
 @pytest.mark.parametrize("edited", ["templates/service.yaml", "Chart.yaml"])
-def test_same_size_edit_with_mtime_put_back_misses(engine: CountingEngine, tmp_path: Path, edited: str) -> None:
+def test_same_size_edit_with_mtime_put_back_misses(
+    engine: CountingEngine, tmp_path: Path, edited: str
+) -> None:
     sidecar = copy_charts(tmp_path, "sidecar") / "sidecar"
     cache = RenderCache(tmp_path / "cache")
     request = HelmRequest("shop", "1.29")
@@ -92,7 +98,9 @@ def test_same_size_edit_with_mtime_put_back_misses(engine: CountingEngine, tmp_p
         _same_size_edit(sidecar / edited, "8080", "9090")
     again = rendered(render_chart(sidecar, request, engine=engine, cache=cache))
     assert not again.cached and engine.renders == 2
-    assert (again.version, _port(again)) == (("0.2.0", 8080) if edited == "Chart.yaml" else ("0.1.0", 9090))
+    assert (again.version, _port(again)) == (
+        ("0.2.0", 8080) if edited == "Chart.yaml" else ("0.1.0", 9090)
+    )
 
 
 def _coarse_stamps(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -102,8 +110,11 @@ def _coarse_stamps(monkeypatch: pytest.MonkeyPatch) -> None:
 
     def coarse(top: str) -> ChartTree:
         tree = real_scan(top)
-        return ChartTree(tree.started_ns, [[p, size, mtime, 0, 0] for p, size, mtime, _, _ in tree.stamps],
-                         tree.regular)
+        return ChartTree(
+            tree.started_ns,
+            [[p, size, mtime, 0, 0] for p, size, mtime, _, _ in tree.stamps],
+            tree.regular,
+        )
 
     monkeypatch.setattr(render_module, "scan_chart", coarse)
 
@@ -116,7 +127,9 @@ def test_racy_rule_catches_an_edit_no_stamp_shows(
     _coarse_stamps(monkeypatch)
     sidecar = copy_charts(tmp_path, "sidecar") / "sidecar"
     service = sidecar / "templates" / "service.yaml"
-    service.write_text(service.read_text(encoding="utf-8"), encoding="utf-8")  # written now (copies keep mtime)
+    service.write_text(
+        service.read_text(encoding="utf-8"), encoding="utf-8"
+    )  # written now (copies keep mtime)
     cache = RenderCache(tmp_path / "cache")
     request = HelmRequest("shop", "1.29")
     rendered(render_chart(sidecar, request, engine=engine, cache=cache))
@@ -148,15 +161,24 @@ def test_racy_files_are_hashed_until_old_enough_then_trusted(
         return real_digest(top, path)
 
     monkeypatch.setattr(cache_keys, "file_digest", counting)
-    assert rendered(render_chart(sidecar, request, engine=engine, cache=RenderCache(cache_dir))).cached
+    assert rendered(
+        render_chart(sidecar, request, engine=engine, cache=RenderCache(cache_dir))
+    ).cached
     assert sorted(hashed) == ["Chart.yaml", "templates/service.yaml"]
     monkeypatch.setattr(cache_keys, "RACY_NS", 0)  # as if two seconds had passed
     hashed.clear()
-    assert rendered(render_chart(sidecar, request, engine=engine, cache=RenderCache(cache_dir))).cached
-    assert sorted(hashed) == ["Chart.yaml", "templates/service.yaml"]  # checked once more, then trusted
+    assert rendered(
+        render_chart(sidecar, request, engine=engine, cache=RenderCache(cache_dir))
+    ).cached
+    assert sorted(hashed) == [
+        "Chart.yaml",
+        "templates/service.yaml",
+    ]  # checked once more, then trusted
     assert '"racy":{}' in index_file.read_text(encoding="utf-8")
     hashed.clear()
-    assert rendered(render_chart(sidecar, request, engine=engine, cache=RenderCache(cache_dir))).cached
+    assert rendered(
+        render_chart(sidecar, request, engine=engine, cache=RenderCache(cache_dir))
+    ).cached
     assert hashed == [] and engine.renders == 1
 
 
@@ -167,13 +189,19 @@ def test_fresh_checkout_hits_by_content_and_refreshes_the_index(
     charts = copy_charts(tmp_path, "web")
     cache_dir = tmp_path / "cache"
     request = HelmRequest("shop", "1.29")
-    first = rendered(render_chart(charts / "web", request, engine=engine, cache=RenderCache(cache_dir)))
+    first = rendered(
+        render_chart(charts / "web", request, engine=engine, cache=RenderCache(cache_dir))
+    )
     shutil.rmtree(charts / "web")
     copy_charts(tmp_path, "web")  # same bytes, new inodes and times, as a CI checkout
-    second = rendered(render_chart(charts / "web", request, engine=engine, cache=RenderCache(cache_dir)))
+    second = rendered(
+        render_chart(charts / "web", request, engine=engine, cache=RenderCache(cache_dir))
+    )
     assert (second.cached, engine.renders, second.manifests) == (True, 1, first.manifests)
     _forbid(monkeypatch, cache_keys, "file_digest")
-    assert rendered(render_chart(charts / "web", request, engine=engine, cache=RenderCache(cache_dir))).cached
+    assert rendered(
+        render_chart(charts / "web", request, engine=engine, cache=RenderCache(cache_dir))
+    ).cached
 
 
 @pytest.mark.usefixtures("trusted_stamps")
@@ -206,9 +234,13 @@ def test_request_changes_miss_through_the_index(engine: CountingEngine, tmp_path
         "release name": HelmRequest("store", "1.29", value_files=(value_file,)),
         "namespace": HelmRequest("shop", "1.29", namespace="other", value_files=(value_file,)),
         "kube version": HelmRequest("shop", "1.30", value_files=(value_file,)),
-        "api versions": HelmRequest("shop", "1.29", value_files=(value_file,), api_versions=("example.com/v1",)),
+        "api versions": HelmRequest(
+            "shop", "1.29", value_files=(value_file,), api_versions=("example.com/v1",)
+        ),
         "values": HelmRequest("shop", "1.29", value_files=(value_file,), values="replicas: 5"),
-        "values object": HelmRequest("shop", "1.29", value_files=(value_file,), values_object={"replicas": 6}),
+        "values object": HelmRequest(
+            "shop", "1.29", value_files=(value_file,), values_object={"replicas": 6}
+        ),
         "skip crds": HelmRequest("shop", "1.29", value_files=(value_file,), skip_crds=True),
     }
     for what, request in requests.items():
@@ -231,13 +263,17 @@ def test_edit_in_a_symlinked_directory_misses(engine: CountingEngine, tmp_path: 
     request = HelmRequest("shop", "1.29")
     assert _port(rendered(render_chart(sidecar, request, engine=engine, cache=cache))) == 8080
     service = tmp_path / "shared-templates" / "service.yaml"
-    service.write_text(service.read_text(encoding="utf-8").replace("8080", "9090"), encoding="utf-8")
+    service.write_text(
+        service.read_text(encoding="utf-8").replace("8080", "9090"), encoding="utf-8"
+    )
     again = rendered(render_chart(sidecar, request, engine=engine, cache=cache))
     assert (again.cached, _port(again)) == (False, 9090)
 
 
 @pytest.mark.usefixtures("trusted_stamps")
-def test_a_file_changed_while_helm_renders_is_not_stored(engine: CountingEngine, tmp_path: Path) -> None:
+def test_a_file_changed_while_helm_renders_is_not_stored(
+    engine: CountingEngine, tmp_path: Path
+) -> None:
     sidecar = copy_charts(tmp_path, "sidecar") / "sidecar"
     cache = RenderCache(tmp_path / "cache")
     request = HelmRequest("shop", "1.29")
@@ -246,7 +282,9 @@ def test_a_file_changed_while_helm_renders_is_not_stored(engine: CountingEngine,
     def edit_then_render(chart: Path, job: TemplateJob) -> dict[str, str]:
         output = inner(chart, job)
         service = sidecar / "templates" / "service.yaml"
-        service.write_text(service.read_text(encoding="utf-8").replace("8080", "9090"), encoding="utf-8")
+        service.write_text(
+            service.read_text(encoding="utf-8").replace("8080", "9090"), encoding="utf-8"
+        )
         return output
 
     engine.template = edit_then_render  # type: ignore[method-assign]
@@ -260,16 +298,22 @@ def test_a_file_changed_while_helm_renders_is_not_stored(engine: CountingEngine,
 SECRET_VALUE = "aGVsbS1zdGFtcC1pbmRleC10ZXN0"  # base64 of a made-up string, planted by the test
 
 
-def test_index_holds_no_rendered_value_and_secrets_stay_in_one_entry(engine: CountingEngine, tmp_path: Path) -> None:
+def test_index_holds_no_rendered_value_and_secrets_stay_in_one_entry(
+    engine: CountingEngine, tmp_path: Path
+) -> None:
     sidecar = copy_charts(tmp_path, "sidecar") / "sidecar"
     (sidecar / "templates" / "secret.yaml").write_text(
         "apiVersion: v1\nkind: Secret\nmetadata:\n  name: {{ .Release.Name }}-token\n"
-        "data:\n  token: {{ .Values.token }}\n", encoding="utf-8")
+        "data:\n  token: {{ .Values.token }}\n",
+        encoding="utf-8",
+    )
     cache_dir = tmp_path / "cache"
     request = HelmRequest("shop", "1.29", values=f"token: {SECRET_VALUE}\n")
     for _ in range(2):
         rendered(render_chart(sidecar, request, engine=engine, cache=RenderCache(cache_dir)))
-    holding = [p.name for p in cache_dir.glob("*.json") if SECRET_VALUE in p.read_text(encoding="utf-8")]
+    holding = [
+        p.name for p in cache_dir.glob("*.json") if SECRET_VALUE in p.read_text(encoding="utf-8")
+    ]
     # The render entry holds it, as before the index existed; the index holds stamps and a key.
     assert len(holding) == 1 and not holding[0].startswith("helm-at-")
     assert len(list(cache_dir.glob("helm-at-*.json"))) == 1
@@ -281,7 +325,11 @@ def test_without_the_index_no_index_is_written(engine: CountingEngine, tmp_path:
     cache_dir = tmp_path / "cache"
     request = HelmRequest("shop", "1.29")
     for _ in range(2):
-        last = rendered(render_chart(sidecar, request, engine=engine, cache=RenderCache(cache_dir), stamp_index=False))
+        last = rendered(
+            render_chart(
+                sidecar, request, engine=engine, cache=RenderCache(cache_dir), stamp_index=False
+            )
+        )
     assert last.cached and engine.renders == 1
     assert list(cache_dir.glob("helm-at-*.json")) == []
 
@@ -317,14 +365,20 @@ def test_one_relative_path_in_two_checkouts_has_two_indexes(
     ports = []
     for checkout in ("one", "two", "one", "two"):
         monkeypatch.chdir(tmp_path / checkout)
-        ports.append(_port(rendered(render_chart(Path("sidecar"), request, engine=engine, cache=cache))))
+        ports.append(
+            _port(rendered(render_chart(Path("sidecar"), request, engine=engine, cache=cache)))
+        )
     assert ports == [8080, 9090, 8080, 9090] and engine.renders == 2
     assert len(list((tmp_path / "cache").glob("helm-at-*.json"))) == 2
 
 
 @pytest.mark.usefixtures("trusted_stamps")
-@pytest.mark.parametrize("damage", ["garbage", "racy file outside the chart", "stamps not a list", "no content key"])
-def test_a_damaged_index_is_a_miss_by_content(engine: CountingEngine, tmp_path: Path, damage: str) -> None:
+@pytest.mark.parametrize(
+    "damage", ["garbage", "racy file outside the chart", "stamps not a list", "no content key"]
+)
+def test_a_damaged_index_is_a_miss_by_content(
+    engine: CountingEngine, tmp_path: Path, damage: str
+) -> None:
     sidecar = copy_charts(tmp_path, "sidecar") / "sidecar"
     cache_dir = tmp_path / "cache"
     request = HelmRequest("shop", "1.29")
@@ -338,7 +392,13 @@ def test_a_damaged_index_is_a_miss_by_content(engine: CountingEngine, tmp_path: 
         "no content key": {"content": None},
     }
     change = changes[damage]
-    index_file.write_text("{not json" if change is None else json.dumps({**entry, **change}), encoding="utf-8")
+    index_file.write_text(
+        "{not json" if change is None else json.dumps({**entry, **change}), encoding="utf-8"
+    )
     again = rendered(render_chart(sidecar, request, engine=engine, cache=RenderCache(cache_dir)))
-    assert (again.cached, again.manifests, engine.renders) == (True, first.manifests, 1)  # found by content
+    assert (again.cached, again.manifests, engine.renders) == (
+        True,
+        first.manifests,
+        1,
+    )  # found by content
     assert json.loads(index_file.read_text(encoding="utf-8")) == entry  # and the index written anew
