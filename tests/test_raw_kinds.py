@@ -32,9 +32,19 @@ KINDS = ["ConfigMap", "Service", "ConfigMap", "Secret", "Service", "ConfigMap"]
 def test_raw_kinds_keep_file_order_across_kinds(make_repo: Callable[..., Path]) -> None:
     text = "---\n".join(_doc(kind, f"{kind.lower()}-{n}") for n, kind in enumerate(KINDS))
     ctx = _context(make_repo({"apps/all.yaml": text, "apps/more.yaml": _doc("Service", "late")}))
-    for wanted in (("ConfigMap",), ("Service", "ConfigMap"), ("Secret", "Service", "Secret"), ("Nothing",)):
+    for wanted in (
+        ("ConfigMap",),
+        ("Service", "ConfigMap"),
+        ("Secret", "Service", "Secret"),
+        ("Nothing",),
+    ):
         assert raw_of_kind(ctx, *wanted) == [r for r in ctx.resources if r.kind in wanted]
-    assert _names(raw_of_kind(ctx, "Service", "Secret")) == ["service-1", "secret-3", "service-4", "late"]
+    assert _names(raw_of_kind(ctx, "Service", "Secret")) == [
+        "service-1",
+        "secret-3",
+        "service-4",
+        "late",
+    ]
 
 
 def test_fragments_are_their_own_list(make_repo: Callable[..., Path]) -> None:
@@ -52,10 +62,18 @@ def test_the_index_follows_the_lists_rendering_grows(make_repo: Callable[..., Pa
     ctx = _context(make_repo({"apps/base/cm.yaml": _doc("ConfigMap", "raw")}))
     assert rendered_of_kind(ctx, "ConfigMap") == []
     raw = ctx.resources[0]
-    growing = [dataclasses.replace(raw, doc={**raw.doc, "metadata": {"name": "one"}}, rendered_from="apps/base")]
+    growing = [
+        dataclasses.replace(
+            raw, doc={**raw.doc, "metadata": {"name": "one"}}, rendered_from="apps/base"
+        )
+    ]
     ctx = ctx.with_rendering(Rendering(resources=growing))
     assert _names(rendered_of_kind(ctx, "ConfigMap")) == ["one"]
     # The render stage's own context reads its list as it grows.
-    growing.append(dataclasses.replace(raw, doc={**raw.doc, "metadata": {"name": "two"}}, rendered_from="apps/base"))
+    growing.append(
+        dataclasses.replace(
+            raw, doc={**raw.doc, "metadata": {"name": "two"}}, rendered_from="apps/base"
+        )
+    )
     assert _names(rendered_of_kind(ctx, "ConfigMap")) == ["one", "two"]
     assert _names(raw_of_kind(ctx, "ConfigMap")) == ["raw"]  # the raw list did not change

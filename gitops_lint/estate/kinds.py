@@ -27,7 +27,11 @@ class _ListKinds:
     @classmethod
     def of(cls, resources: Sequence[Resource]) -> _ListKinds:
         # KindIndex's stamp is checked_of_kind's business; this index keeps its own (above).
-        return cls(resources, len(resources), KindIndex.build(resources, (id(resources), len(resources), 0, 0)))
+        return cls(
+            resources,
+            len(resources),
+            KindIndex.build(resources, (id(resources), len(resources), 0, 0)),
+        )
 
     def holds(self, resources: Sequence[Resource]) -> bool:
         return self.source is resources and self.length == len(resources)
@@ -37,7 +41,9 @@ class _ListKinds:
 _INDEXES: ContextMemo[dict[str, _ListKinds]] = ContextMemo()
 
 
-def _of_kind(ctx: CheckContext, which: str, resources: Sequence[Resource], kinds: tuple[str, ...]) -> list[Resource]:
+def _of_kind(
+    ctx: CheckContext, which: str, resources: Sequence[Resource], kinds: tuple[str, ...]
+) -> list[Resource]:
     indexes = _INDEXES.get(ctx)
     if indexes is None:
         indexes = _INDEXES.put(ctx, {})

@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from gitops_lint.context import CheckContext, ContextMemo
+from gitops_lint.context import CheckContext, ContextMemo, KindIndex
 from gitops_lint.environments import is_production
 from gitops_lint.estate.appset import ApplicationView, argocd_applications
+from gitops_lint.estate.kinds import raw_of_kind
 from gitops_lint.model import Finding, Resource
 from gitops_lint.render.graph import graph_for
 from gitops_lint.rules.base import meta, repo_rule
@@ -248,6 +249,7 @@ class _AppContents:
     rendered: dict[str, list[Resource]]
     by_path: dict[str, list[Resource]]
     roots: dict[str, list[Resource]] = field(default_factory=dict)
+    root_kinds: dict[str, KindIndex] = field(default_factory=dict)
 
     @classmethod
     def of(cls, ctx: CheckContext) -> _AppContents:
@@ -272,6 +274,15 @@ class _AppContents:
             inputs = graph_for(ctx).inputs(root) if root in ctx.layout.kustomizations else _plain_dir(ctx, root)
             self.roots[root] = [r for path in sorted(inputs) for r in self.by_path.get(path, ())]
         return self.roots[root]
+
+    def of_root_kind(self, ctx: CheckContext, root: str, *kinds: str) -> list[Resource]:
+        """`of_root` of these kinds, in its order: each root's resources are asked their kind once
+        for both rules, not once per pass of each (most of them are neither HPAs nor writers)."""
+        index = self.root_kinds.get(root)
+        if index is None:
+            resources = self.of_root(ctx, root)
+            index = self.root_kinds[root] = KindIndex.build(resources, (id(resources), len(resources), 0, 0))
+        return index.resources_of(kinds)
 
 
 # ((id, len) of the rendered, raw and fragment lists it was built from, the contents)
@@ -305,8 +316,8 @@ def _ignores_replicas(doc: Mapping[str, Any], deployment: str) -> bool:
 
 def _globally_ignored(ctx: CheckContext) -> bool:
     """argocd-cm `resource.customizations.ignoreDifferences.*` can ignore replicas for every app."""
-    for resource in ctx.resources:
-        if resource.kind != "ConfigMap" or resource.name != "argocd-cm":
+    for resource in raw_of_kind(ctx, "ConfigMap"):
+        if resource.name != "argocd-cm":
             continue
         data = resource.doc.get("data")
         for key, value in data.items() if isinstance(data, dict) else ():
@@ -327,17 +338,14 @@ def check_hpa_replicas_ignored(ctx: CheckContext) -> Iterator[Finding]:
         for source in application_sources(view.resource.doc):
             if source.path is None or not is_this_repo(source, ctx, directories):
                 continue
-            resources = contents.of_root(ctx, source.path)
-            yield from _hpa_findings(ctx, view, source.path, resources)
+            yield from _hpa_findings(ctx, view, source.path, contents)
 
 
-def _hpa_findings(
-    ctx: CheckContext, view: ApplicationView, path: str, resources: list[Resource]
-) -> Iterator[Finding]:
+def _hpa_findings(ctx: CheckContext, view: ApplicationView, path: str, contents: _AppContents) -> Iterator[Finding]:
     replicas_set: set[str] | None = None  # read once an HPA is found: most apps have none
     doc = view.resource.doc
-    for hpa in resources:
-        if hpa.kind != "HorizontalPodAutoscaler" or hpa.fragment:
+    for hpa in contents.of_root_kind(ctx, path, "HorizontalPodAutoscaler"):
+        if hpa.fragment:
             continue
         spec = hpa.doc.get("spec")
         target = spec.get("scaleTargetRef") if isinstance(spec, dict) else None
@@ -346,8 +354,8 @@ def _hpa_findings(
         deployment = str(target.get("name") or "")
         if replicas_set is None:
             replicas_set = {
-                r.name for r in resources
-                if r.kind == "Deployment" and isinstance(r.doc.get("spec"), dict) and "replicas" in r.doc["spec"]
+                r.name for r in contents.of_root_kind(ctx, path, "Deployment")
+                if isinstance(r.doc.get("spec"), dict) and "replicas" in r.doc["spec"]
             }  # fmt: skip
         # A Deployment that leaves replicas unset gives Argo CD nothing to fight the HPA over.
         if deployment not in replicas_set or _ignores_replicas(doc, deployment):
