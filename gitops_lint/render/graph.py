@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from gitops_lint.context import CheckContext, ContextMemo
+from gitops_lint.estate.kinds import raw_of_kind
 from gitops_lint.estate.sources import application_directories
 from gitops_lint.repo.files import parent_directories
 from gitops_lint.repo.layout import COMPONENT, CONFIG, RESOURCE, Kustomization, Layout, Reference
@@ -428,7 +429,8 @@ def graph_for(ctx: CheckContext) -> RenderGraph:
         ctx.root,
         ctx.layout,
         (f.path for f in ctx.files.files),
-        ctx.resources,
+        # Only Applications have targets: the kind index spares asking 10,000 documents.
+        raw_of_kind(ctx, "Application"),
         ctx.unloaded_application_dirs,
         ctx.files.directories,
     ))

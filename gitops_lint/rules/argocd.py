@@ -17,7 +17,7 @@ from typing import Any
 from gitops_lint.context import CheckContext, ContextMemo, KindIndex
 from gitops_lint.environments import is_production
 from gitops_lint.estate.appset import ApplicationView, argocd_applications
-from gitops_lint.estate.kinds import raw_of_kind
+from gitops_lint.estate.kinds import raw_of_kind, rendered_of_kind
 from gitops_lint.model import Finding, Resource
 from gitops_lint.render.graph import graph_for
 from gitops_lint.rules.base import meta, repo_rule
@@ -520,22 +520,22 @@ def _operator_notifications_enabled(resource: Resource) -> bool:
 
 @repo_rule(NOTIFICATIONS_CONFIGURED, scope="whole-repo")
 def check_notifications_configured(ctx: CheckContext) -> Iterator[Finding]:
-    everything = [*ctx.resources, *ctx.rendered]
-    # The kind first: a string comparison rules out nearly every resource of a big repo.
+    def everything(*kinds: str) -> list[Resource]:
+        # Raw and rendered alike, as written (a rendered copy of a raw Application counts twice).
+        return [*raw_of_kind(ctx, *kinds), *rendered_of_kind(ctx, *kinds)]
+
     applications = [
-        r for r in everything
-        if r.kind in ("Application", "ApplicationSet") and r.api_version.startswith("argoproj.io/")
+        r for r in everything("Application", "ApplicationSet") if r.api_version.startswith("argoproj.io/")
     ]  # fmt: skip
     if not applications:
         return
-    for resource in everything:
-        kind = resource.kind
-        if kind == "ConfigMap" and resource.name == "argocd-notifications-cm":
+    for resource in everything("ConfigMap"):
+        if resource.name == "argocd-notifications-cm":
             data = resource.doc.get("data")
             if isinstance(data, dict) and any(_is_failure_trigger(str(k), v) for k, v in data.items()):
                 return
-        if kind == "ArgoCD" and _operator_notifications_enabled(resource):
-            return
+    if any(_operator_notifications_enabled(resource) for resource in everything("ArgoCD")):
+        return
     from gitops_lint.rules.agent_install import argocd_configs, argocd_managed_at
 
     if argocd_managed_at(ctx, argocd_configs(ctx)) is None:
