@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from gitops_lint.context import CheckContext, ContextMemo, KindIndex
+from gitops_lint.context import CheckContext, ContextMemo
 from gitops_lint.environments import is_production
 from gitops_lint.estate.appset import ApplicationView, argocd_applications
-from gitops_lint.estate.kinds import raw_of_kind, rendered_of_kind
+from gitops_lint.estate.kinds import fragments_of_kind, raw_of_kind, rendered_of_kind
 from gitops_lint.model import Finding, Resource
 from gitops_lint.render.graph import graph_for
 from gitops_lint.rules.base import meta, repo_rule
@@ -243,13 +243,17 @@ HPA_REPLICAS_IGNORED = meta(
 @dataclass
 class _AppContents:
     """Indexes built once per run and shared by the rules that read what an Application deploys
-    (hpa-replicas-ignored, controller-secret-ignored): rendered output by root, raw documents by
-    file, and each root's resources once asked for. Callers read the lists, never change them."""
+    (hpa-replicas-ignored, controller-secret-ignored): which roots rendered, the files each other
+    root reads, and the resources of the few kinds the rules look for by root and by file (most
+    of an app's resources are neither HPAs nor writers, and are never asked their kind again).
+    Callers read the lists, never change them."""
 
-    rendered: dict[str, list[Resource]]
-    by_path: dict[str, list[Resource]]
-    roots: dict[str, list[Resource]] = field(default_factory=dict)
-    root_kinds: dict[str, KindIndex] = field(default_factory=dict)
+    rendered_roots: frozenset[str]  # the `rendered_from` of rendered output ("" for none)
+    inputs: dict[str, list[str]] = field(default_factory=dict)  # root → the files it reads, sorted
+    # kinds → (rendered ones by root, raw ones and fragments by file), each in the run's order
+    kinds: dict[tuple[str, ...], tuple[dict[str, list[Resource]], dict[str, list[Resource]]]] = field(
+        default_factory=dict
+    )
 
     @classmethod
     def of(cls, ctx: CheckContext) -> _AppContents:
@@ -257,32 +261,35 @@ class _AppContents:
         known = _CONTENTS.get(ctx)
         if known is not None and known[0] == stamp:
             return known[1]
-        rendered: dict[str, list[Resource]] = {}
-        for resource in ctx.rendered:
-            rendered.setdefault(resource.rendered_from or "", []).append(resource)
-        by_path: dict[str, list[Resource]] = {}
-        for resource in (*ctx.resources, *ctx.fragments):
-            by_path.setdefault(resource.path, []).append(resource)
-        return _CONTENTS.put(ctx, (stamp, cls(rendered, by_path)))[1]
-
-    def of_root(self, ctx: CheckContext, root: str) -> list[Resource]:
-        """What the kustomization root at `root` produces: kustomize's output, else its files."""
-        if root in self.rendered:
-            return self.rendered[root]
-        if root not in self.roots:
-            # The render graph knows every file a root reads (bases and components included).
-            inputs = graph_for(ctx).inputs(root) if root in ctx.layout.kustomizations else _plain_dir(ctx, root)
-            self.roots[root] = [r for path in sorted(inputs) for r in self.by_path.get(path, ())]
-        return self.roots[root]
+        rendered_roots = frozenset(resource.rendered_from or "" for resource in ctx.rendered)
+        return _CONTENTS.put(ctx, (stamp, cls(rendered_roots)))[1]
 
     def of_root_kind(self, ctx: CheckContext, root: str, *kinds: str) -> list[Resource]:
-        """`of_root` of these kinds, in its order: each root's resources are asked their kind once
-        for both rules, not once per pass of each (most of them are neither HPAs nor writers)."""
-        index = self.root_kinds.get(root)
-        if index is None:
-            resources = self.of_root(ctx, root)
-            index = self.root_kinds[root] = KindIndex.build(resources, (id(resources), len(resources), 0, 0))
-        return index.resources_of(kinds)
+        """What the kustomization root at `root` produces of these kinds: kustomize's output, else
+        its files' documents (file by file in path order, whole resources before fragments)."""
+        rendered, by_path = self._of_kinds(ctx, kinds)
+        if root in self.rendered_roots:
+            return rendered.get(root, [])
+        inputs = self.inputs.get(root)
+        if inputs is None:
+            # The render graph knows every file a root reads (bases and components included).
+            found = graph_for(ctx).inputs(root) if root in ctx.layout.kustomizations else _plain_dir(ctx, root)
+            inputs = self.inputs[root] = sorted(found)
+        return [r for path in inputs for r in by_path.get(path, ())]
+
+    def _of_kinds(
+        self, ctx: CheckContext, kinds: tuple[str, ...]
+    ) -> tuple[dict[str, list[Resource]], dict[str, list[Resource]]]:
+        known = self.kinds.get(kinds)
+        if known is None:
+            rendered: dict[str, list[Resource]] = {}
+            for resource in rendered_of_kind(ctx, *kinds):
+                rendered.setdefault(resource.rendered_from or "", []).append(resource)
+            by_path: dict[str, list[Resource]] = {}
+            for resource in (*raw_of_kind(ctx, *kinds), *fragments_of_kind(ctx, *kinds)):
+                by_path.setdefault(resource.path, []).append(resource)
+            known = self.kinds[kinds] = (rendered, by_path)
+        return known
 
 
 # ((id, len) of the rendered, raw and fragment lists it was built from, the contents)
