@@ -63,6 +63,7 @@ def application_sources(doc: Mapping[str, Any]) -> list[ApplicationSource]:
     return out
 
 
+@lru_cache(maxsize=4096)  # asked per Application per rule, of a few distinct URLs
 def normalise_repo_url(url: str) -> str:
     """`git@github.com:org/repo.git`, `https://user@github.com/org/repo/` → `github.com/org/repo`."""
     url = url.strip().lower()
