@@ -81,6 +81,14 @@ def engines_of(resources: Iterable[Resource]) -> Engines:
     return Engines(flux, argocd)
 
 
+def engines_in(ctx: CheckContext) -> Engines:
+    """`engines_of(ctx.resources)`, the Argo CD kinds taken from the raw kind index: an Argo-only
+    repo is then walked once for Flux groups, not asked every resource's kind and group too."""
+    flux = any(is_flux_object(resource) for resource in ctx.resources)
+    argocd = any(resource.group == "argoproj.io" for resource in raw_of_kind(ctx, *ARGOCD_KINDS))
+    return Engines(flux, argocd)
+
+
 @dataclass(frozen=True)
 class ObjectRef:
     """A reference to another object; namespace "" when neither it nor its referrer names one."""
@@ -329,7 +337,7 @@ def _same_namespace(a: str, b: str) -> bool:
 
 def build_flux_estate(ctx: CheckContext, inputs: RootInputs) -> FluxEstate:
     """The Flux objects of what reaches the cluster; `inputs`: the render graph's."""
-    estate = FluxEstate(engines_of(ctx.resources))
+    estate = FluxEstate(engines_in(ctx))
     flux = [resource for resource in ctx.checked_resources() if is_flux_object(resource)]
     kustomizations = [r for r in flux if r.group == KUSTOMIZE_GROUP and r.kind == "Kustomization"]
     effective = _Effective(ctx, kustomizations, inputs)
