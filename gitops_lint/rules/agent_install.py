@@ -520,7 +520,8 @@ def argocd_alerted(ctx: CheckContext, configs: Iterable[ArgoCDConfig]) -> bool:
 
 
 def is_flux(resource: Resource) -> bool:
-    return resource.group.endswith(".toolkit.fluxcd.io")
+    # The substring first: it rules out nearly every resource without splitting out the group.
+    return ".toolkit.fluxcd.io" in resource.api_version and resource.group.endswith(".toolkit.fluxcd.io")
 
 
 @once_per_context

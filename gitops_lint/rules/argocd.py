@@ -57,10 +57,19 @@ def application_sources(doc: Mapping[str, Any]) -> list[ApplicationSource]:
         path = source.get("path")
         normalised = None
         if isinstance(path, str) and not source.get("chart"):
-            normalised = posixpath.normpath(path.strip().strip("/")) if path.strip() else ""
-            normalised = "" if normalised == "." else normalised
+            normalised = _normalised_path(path)
         out.append(ApplicationSource(str(source.get("repoURL") or ""), normalised, pointer, source))
     return out
+
+
+def _normalised_path(path: str) -> str:
+    """`path` as posixpath.normpath writes it, "" for the repo root. Four rules ask it of every
+    Application: a path that is normal already (no `.` segment, no `//`) is kept as it is."""
+    stripped = path.strip().strip("/")
+    if stripped and not stripped.startswith(".") and "/." not in stripped and "//" not in stripped:
+        return stripped
+    normalised = posixpath.normpath(stripped) if stripped else ""
+    return "" if normalised == "." else normalised
 
 
 @lru_cache(maxsize=4096)  # asked per Application per rule, of a few distinct URLs
