@@ -139,3 +139,23 @@ def test_engines_in_a_context_are_engines_of_its_resources(
 ) -> None:
     ctx = _context(make_repo(files))
     assert engines_in(ctx) == engines_of(ctx.resources)
+
+
+def test_a_roots_inputs_are_its_own_and_those_of_what_it_includes(make_repo: Callable[..., Path]) -> None:
+    from gitops_lint.render.graph import graph_for
+
+    ctx = _context(make_repo({
+        "apps/web/base/kustomization.yaml": "resources:\n  - deploy.yaml\nconfigMapGenerator:\n"
+                                            "  - name: c\n    files:\n      - ../shared/conf.ini\n",
+        "apps/web/base/deploy.yaml": _doc("Deployment", "web"),
+        "apps/web/shared/conf.ini": "a=b\n",
+        "apps/web/dev/kustomization.yaml": "resources:\n  - ../base\n  - extra.yaml\n",
+        "apps/web/dev/extra.yaml": _doc("ConfigMap", "extra", "v1"),
+        "apps/web/prod/kustomization.yaml": "resources:\n  - ../base\n",
+    }))  # fmt: skip
+    graph = graph_for(ctx)
+    base = {"apps/web/base/kustomization.yaml", "apps/web/base/deploy.yaml", "apps/web/shared/conf.ini"}
+    assert graph.inputs("apps/web/prod") == base | {"apps/web/prod/kustomization.yaml"}
+    # The base's share, kept from prod's answer, is the same in dev's.
+    assert graph.inputs("apps/web/dev") == base | {"apps/web/dev/kustomization.yaml", "apps/web/dev/extra.yaml"}
+    assert graph.inputs("apps/web/base") == base
