@@ -259,10 +259,11 @@ class _AppContents:
     Callers read the lists, never change them."""
 
     rendered_roots: frozenset[str]  # the `rendered_from` of rendered output ("" for none)
-    inputs: dict[str, list[str]] = field(default_factory=dict)  # root → the files it reads, sorted
-    # kinds → (rendered ones by root, raw ones and fragments by file), each in the run's order
-    kinds: dict[tuple[str, ...], tuple[dict[str, list[Resource]], dict[str, list[Resource]]]] = field(
-        default_factory=dict
+    inputs: dict[str, frozenset[str]] = field(default_factory=dict)  # root → the files it reads
+    # kinds → the ones rendered by root, the raw ones and fragments by file (each in the run's
+    # order), and the files holding one
+    kinds: dict[tuple[str, ...], tuple[dict[str, list[Resource]], dict[str, list[Resource]], frozenset[str]]] = (
+        field(default_factory=dict)
     )
 
     @classmethod
@@ -277,19 +278,20 @@ class _AppContents:
     def of_root_kind(self, ctx: CheckContext, root: str, *kinds: str) -> list[Resource]:
         """What the kustomization root at `root` produces of these kinds: kustomize's output, else
         its files' documents (file by file in path order, whole resources before fragments)."""
-        rendered, by_path = self._of_kinds(ctx, kinds)
+        rendered, by_path, holding = self._of_kinds(ctx, kinds)
         if root in self.rendered_roots:
             return rendered.get(root, [])
         inputs = self.inputs.get(root)
         if inputs is None:
             # The render graph knows every file a root reads (bases and components included).
             found = graph_for(ctx).inputs(root) if root in ctx.layout.kustomizations else _plain_dir(ctx, root)
-            inputs = self.inputs[root] = sorted(found)
-        return [r for path in inputs for r in by_path.get(path, ())]
+            inputs = self.inputs[root] = frozenset(found)
+        # The few files of the root that hold one, by a set intersection (in C), in path order.
+        return [r for path in sorted(inputs & holding) for r in by_path[path]]
 
     def _of_kinds(
         self, ctx: CheckContext, kinds: tuple[str, ...]
-    ) -> tuple[dict[str, list[Resource]], dict[str, list[Resource]]]:
+    ) -> tuple[dict[str, list[Resource]], dict[str, list[Resource]], frozenset[str]]:
         known = self.kinds.get(kinds)
         if known is None:
             rendered: dict[str, list[Resource]] = {}
@@ -298,7 +300,7 @@ class _AppContents:
             by_path: dict[str, list[Resource]] = {}
             for resource in (*raw_of_kind(ctx, *kinds), *fragments_of_kind(ctx, *kinds)):
                 by_path.setdefault(resource.path, []).append(resource)
-            known = self.kinds[kinds] = (rendered, by_path)
+            known = self.kinds[kinds] = (rendered, by_path, frozenset(by_path))
         return known
 
 
