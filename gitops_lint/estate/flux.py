@@ -354,7 +354,9 @@ def build_flux_estate(ctx: CheckContext, inputs: RootInputs) -> FluxEstate:
             estate.sources.append(FluxSource(resource, *facts))
         elif resource.group == ARTIFACT_GROUP and resource.kind == "ArtifactGenerator":
             estate.generators.append(FluxObject(resource, *facts))
-    estate.data_objects = _data_objects(ctx, effective)
+    # Only a Flux object's reference asks for them (`has_data`): a repo without one (Argo CD
+    # only) is spared a walk of its every ConfigMap and Secret.
+    estate.data_objects = _data_objects(ctx, effective) if flux else {}
     estate.applied = effective.applied
     return estate
 
