@@ -183,6 +183,8 @@ class ParseCache:
         # removed by the next save, not left behind (they may hold what this format never stores).
         self._fresh_start = False
         self._cold_shards: dict[str, str] = {}  # directory → its cold shard: one crc per directory
+        # Every shard's entries in one map, once `read_every_shard` has read them all.
+        self._every_entry: dict[str, Any] | None = None
         self.hits = 0
 
     @classmethod
@@ -226,18 +228,37 @@ class ParseCache:
             tags.append(entry[1] if _fresh(entry, _stamp(repo_file), 2) else None)
         return tags
 
+    def read_every_shard(self) -> None:
+        """Read all shards now, for a run that looks up every file (a whole-repo run): lookups
+        then answer from the shards alone, without the index (1 MB of the 10k bench repo's
+        5.4 MB, and two dictionary lookups less per file).
+
+        The index is what tells a pre-commit run which shard to read; a run that reads every
+        shard needs it only to find an entry, and an entry holding the file's current stamp is
+        what parsing the file gives whichever shard holds it (an entry left in the other kind of
+        shard is one of an older text, whose stamp differs). An entry that does not match falls
+        back to the index, as a lookup without this does."""
+        if self.directory is None:
+            return
+        every: dict[str, Any] = {}
+        for name in (*(f"cold-{n:02d}" for n in range(COLD_SHARDS)), *(f"hot-{n:02d}" for n in range(HOT_SHARDS))):
+            every.update(self._entries(name))
+        self._every_entry = every
+
     def lookup(self, repo_file: RepoFile) -> Hit | None:
         """What loading the file gave, when it is unchanged since cached."""
         if self.directory is None:
             return None
         stamp = _stamp(repo_file)
-        indexed = self._entries(INDEX).get(repo_file.path)
-        if not _fresh(indexed, stamp, 2):
-            return None
-        entry = self._entries(self._shard(repo_file.path, bool(indexed[1]))).get(repo_file.path)
-        # The shard is checked as well as the index: the two are written one after the other.
+        entry = self._every_entry.get(repo_file.path) if self._every_entry is not None else None
         if not _fresh(entry, stamp, 5):
-            return None
+            indexed = self._entries(INDEX).get(repo_file.path)
+            if not _fresh(indexed, stamp, 2):
+                return None
+            entry = self._entries(self._shard(repo_file.path, bool(indexed[1]))).get(repo_file.path)
+            # The shard is checked as well as the index: the two are written one after the other.
+            if not _fresh(entry, stamp, 5):
+                return None
         _key, templated, documents, problems, markers = entry
         try:
             result = LoadResult(
@@ -276,12 +297,17 @@ class ParseCache:
         # One string, not a list: a warm run decodes 10,000 entries, and every list is one more
         # object for the garbage collector to traverse.
         stored_markers = _MARKER_SEPARATOR.join(sorted(markers))
-        self._entries(name)[path] = [stamp, templated, documents, problems, stored_markers]
+        entry = [stamp, templated, documents, problems, stored_markers]
+        self._entries(name)[path] = entry
+        if self._every_entry is not None:
+            self._every_entry[path] = entry
         index[path] = [stamp, tag if hot else 0]
         self._dirty.update((name, INDEX))
 
     def _forget(self, path: str, hot: bool) -> None:
         name = self._shard(path, hot)
+        if self._every_entry is not None:
+            self._every_entry.pop(path, None)
         if self._entries(name).pop(path, None) is not None:
             self._dirty.add(name)
         if self._entries(INDEX).pop(path, None) is not None:
