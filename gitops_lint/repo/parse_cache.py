@@ -138,6 +138,14 @@ def shard_name(path: str, hot: bool) -> str:
     return f"cold-{_crc(posixpath.dirname(path)) % COLD_SHARDS:02d}"
 
 
+# Cold before hot: where both hold a path (a save cut short), the hot copy is the one kept;
+# if it is stale, the lookup falls back to the index, which names the right shard.
+_EVERY_SHARD = (
+    *(f"cold-{n:02d}" for n in range(COLD_SHARDS)),
+    *(f"hot-{n:02d}" for n in range(HOT_SHARDS)),
+)
+
+
 def _is_shard_file(name: str) -> bool:
     stem = name.removesuffix(".json")
     return name.endswith(".json") and (stem == INDEX or stem.startswith(("hot-", "cold-")))
@@ -241,7 +249,7 @@ class ParseCache:
         if self.directory is None:
             return
         every: dict[str, Any] = {}
-        for name in (*(f"cold-{n:02d}" for n in range(COLD_SHARDS)), *(f"hot-{n:02d}" for n in range(HOT_SHARDS))):
+        for name in _EVERY_SHARD:
             every.update(self._entries(name))
         self._every_entry = every
 
