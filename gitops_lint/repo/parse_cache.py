@@ -245,8 +245,12 @@ class ParseCache:
         shard needs it only to find an entry, and an entry holding the file's current stamp is
         what parsing the file gives whichever shard holds it (an entry left in the other kind of
         shard is one of an older text, whose stamp differs). An entry that does not match falls
-        back to the index, as a lookup without this does."""
-        if self.directory is None:
+        back to the index, as a lookup without this does.
+
+        Without an index file, nothing changes: every lookup misses and the run stores every
+        file, which rebuilds the index the pre-commit run needs (served from the shards, the
+        files would never be stored again and the index never come back)."""
+        if self.directory is None or not (self.directory / f"{INDEX}.json").is_file():
             return
         every: dict[str, Any] = {}
         for name in _EVERY_SHARD:

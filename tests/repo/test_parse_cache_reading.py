@@ -217,16 +217,21 @@ def test_reading_every_shard_misses_a_changed_file_and_stores_it(
     assert _exactly(again) == _exactly(cold) and cache.hits == 2
 
 
-def test_reading_every_shard_without_an_index_is_still_right(
+def test_without_an_index_every_file_is_stored_again_and_the_index_comes_back(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     root = write_tree(tmp_path / "repo", {"a.yaml": AWKWARD})
     cache = _filled_cache(root, tmp_path / "cache", monkeypatch)
     assert cache.directory is not None
-    (cache.directory / "index.json").unlink()  # as after a crash between the shards and the index
+    (cache.directory / "index.json").unlink()  # lost: the pre-commit run needs it back
     cold = _results(parse_files(_yaml_files(root)))
     warm, warm_cache = _warm(root, tmp_path / "cache", every_shard=True)
-    assert _exactly(warm) == _exactly(cold) and warm_cache.hits == 1
+    assert _exactly(warm) == _exactly(cold) and warm_cache.hits == 0
+    warm_cache.save(["a.yaml"])
+    reread = ParseCache.for_repo(tmp_path / "cache", root, tagger=hot_tag)
+    assert reread.tags(_yaml_files(root)) == [0]  # indexed again, on disk: a cold file's tag
+    again, again_cache = _warm(root, tmp_path / "cache", every_shard=True)
+    assert _exactly(again) == _exactly(cold) and again_cache.hits == 1
 
 
 def test_reading_every_shard_ignores_corrupt_and_older_format_shards(
