@@ -128,6 +128,8 @@ def prepare_context(
     if options.use_cache:
         loading.parse_cache = ParseCache.for_repo(cache_dir, copy_of.root if copy_of else root, tagger=hot_tag)
         loading.parse_cache.writable = copy_of is None  # a copy's entries are not the repo's
+        if loading.focus is None:  # every file is looked up: every shard is read anyway
+            loading.parse_cache.read_every_shard()
     if loading.focus is None:
         findings = load_all(loading, yaml_files)
     else:
