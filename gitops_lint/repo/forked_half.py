@@ -146,3 +146,11 @@ def _child(
     finally:
         # No atexit handlers, no flushing of buffers inherited from the parent: only the bytes.
         os._exit(status)
+
+
+def usable_cpus() -> int:
+    """The CPUs this process may run on (a CI job pinned to one gets no second process), else
+    the machine's."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
