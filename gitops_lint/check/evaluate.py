@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from gitops_lint.check.evaluate_forked import (
-    FORK_FROM_RESOURCES,
+    AUTOMATIC,
+    NEVER,
+    ForkPolicy,
     RuleWork,
     evaluate_forked,
     may_fork,
@@ -25,25 +27,25 @@ RESOURCES_PER_PART = 1000
 
 
 def evaluate_stage(
-    ctx: CheckContext, registry: RuleRegistry, focus: Focus, fork_from: int = FORK_FROM_RESOURCES
+    ctx: CheckContext, registry: RuleRegistry, focus: Focus, fork: ForkPolicy = AUTOMATIC
 ) -> StageFindings:
     """Stage 3, evaluate: the rules read `ctx` (frozen) and hand back findings as return values
     and notes, warnings and secret values through the stage's own sink.
 
-    With `fork_from` resources in scope or more, the work runs in two processes where that is
-    safe (check/evaluate_forked.py); the answer is the same either way."""
-    return run_stage(ctx, lambda own: evaluate_rules(own, registry, focus, fork_from))
+    On a big enough repo the work runs in two processes where that is safe and pays (`fork`,
+    check/evaluate_forked.py); the answer is the same either way."""
+    return run_stage(ctx, lambda own: evaluate_rules(own, registry, focus, fork))
 
 
 def evaluate_rules(
-    ctx: CheckContext, registry: RuleRegistry, focus: Focus, fork_from: int | None = None
+    ctx: CheckContext, registry: RuleRegistry, focus: Focus, fork: ForkPolicy = NEVER
 ) -> list[Finding]:
     """Every rule over what is in scope. Scope is decided here, not in the rules: resource rules
     see the resources of the files in focus and everything re-rendered; files rules read the files
     in focus; a repo rule of scope "engine" sees the whole repo and keeps its findings about files
     in focus; one of scope "whole-repo" runs on full runs only."""
     resources = [r for r in ctx.checked_resources() if _in_scope(focus, r)]
-    if fork_from is not None and len(resources) >= fork_from and may_fork():
+    if may_fork(fork, len(resources)):
         parts = rule_work(registry, focus, resources, RESOURCES_PER_PART)
         return evaluate_forked(ctx, parts)
     return [finding for part in rule_work(registry, focus, resources) for finding in part.run(ctx)]
@@ -56,16 +58,16 @@ def rule_work(
     each batch rule, each files rule and each repo rule that runs."""
     size = per_part or max(len(resources), 1)
     parts = [
-        RuleWork(f"resources {start}-{start + len(chunk) - 1}", _resource_pass(registry, chunk))
+        RuleWork(f"resources {start}-{start + len(chunk) - 1}", _resource_pass(registry, chunk), "resources")
         for start in range(0, len(resources), size)
         for chunk in (resources[start : start + size],)
     ]
     parts += [
-        RuleWork(rule.meta.id, _batch_rule(rule, focus)) for rule in registry.resources_rules()
+        RuleWork(rule.meta.id, _batch_rule(rule, focus), "batch") for rule in registry.resources_rules()
     ]
-    parts += [RuleWork(rule.meta.id, _files_rule(rule, focus)) for rule in registry.files_rules()]
+    parts += [RuleWork(rule.meta.id, _files_rule(rule, focus), "files") for rule in registry.files_rules()]
     parts += [
-        RuleWork(rule.meta.id, _repo_rule(rule, focus))
+        RuleWork(rule.meta.id, _repo_rule(rule, focus), "repo")
         for rule in registry.repo_rules()
         # a "whole-repo" rule reports an absence in the repo: an incremental run cannot tell
         if focus is None or scope_of(rule) != "whole-repo"

@@ -1,16 +1,18 @@
-"""The evaluate stage's work over two processes: this one and a forked child take its parts in
-turn from one queue, and their findings and sink output are joined in the parts' order.
+"""The evaluate stage's work over two processes: this one and a forked child claim its parts
+from the two ends of one list, and their findings and sink output are joined in part order.
 
 The child starts with a copy of everything the run has built (copy-on-write), so a rule there
-reads the same context; what it computes for itself (an estate, the render graph) stays there,
-and a part on this side that needs it computes it again. Either side may take any part, so the
-split depends on timing; the answer does not: each part gathers its output in a sink of its own
-and `StageSink.absorb` replays them in order (a note about a shared fact, said by both sides,
-is kept once: `StageSink.note_once`).
+reads the same context. What a rule computes for the run on first use (an estate, an index) is
+computed on each side that needs it; the render graph, which most repo rules need, is built
+before the fork instead (it reads no sink, so building it early changes no output). Which side
+runs a part depends on timing; the answer does not: each part gathers its output in a sink of
+its own and `StageSink.absorb` replays them in part order (a note about a shared fact that both
+sides computed is kept once: `StageSink.note_once`).
 """
 
 from __future__ import annotations
 
+import mmap
 import os
 import struct
 import sys
@@ -20,15 +22,26 @@ from typing import Any
 
 from gitops_lint.context import CheckContext, StageSink
 from gitops_lint.model import Finding
+from gitops_lint.render.graph import graph_for
 from gitops_lint.repo.forked_half import ForkedWork, forking_is_safe, usable_cpus
 
-# Below this many resources in scope the stage runs in one process. Measured on the bench repo
-# generated at several sizes (docs/performance.md, "The evaluate stage over two processes"):
-# FILLED IN BELOW
+# Below this many resources in scope the stage runs in one process: see docs/performance.md,
+# "The evaluate stage over two processes", for the measurement.
 FORK_FROM_RESOURCES = 3000
 
-_TICKET = struct.Struct(">H")  # a part's index in the queue, read whole by one side
-_MAX_PARTS = 16_000  # the queue is written before the fork: it must fit a pipe's 64 KiB
+
+@dataclass(frozen=True)
+class ForkPolicy:
+    """When the evaluate stage runs in two processes. `from_resources`: the fewest resources in
+    scope that pay for the fork; `when_busy`: fork even when the machine has no idle CPU (tests
+    do, to take this path whatever else runs)."""
+
+    from_resources: int = FORK_FROM_RESOURCES
+    when_busy: bool = False
+
+
+AUTOMATIC = ForkPolicy()
+NEVER = ForkPolicy(from_resources=sys.maxsize)
 
 
 @dataclass(frozen=True)
@@ -38,65 +51,71 @@ class RuleWork:
 
     label: str
     run: Callable[[CheckContext], list[Finding]]
+    kind: str  # "resources", "batch", "files" or "repo": which rules, over what
 
 
 PartOutput = tuple[list[Finding], StageSink]
 
+# The order in which the parts are claimed: this process from the front (the repo and batch
+# rules, which share the run's estates among themselves), the child from the back (the
+# per-resource pass and the files rules, which mostly read resources and text).
+_CLAIM_RANK = {"repo": 0, "batch": 1, "files": 2, "resources": 3}
+_BOUNDS = struct.Struct("=qq")
 
-def may_fork() -> bool:
-    """Whether the stage may fork here: two CPUs to use, one OS thread (after a Helm SDK render
-    the Go runtime's threads run in-process), and no profiler or tracer (it would not see the
-    child's work)."""
-    return (
-        usable_cpus() >= 2
-        and sys.getprofile() is None
-        and sys.gettrace() is None
-        and forking_is_safe()
-    )
+
+def may_fork(policy: ForkPolicy, resources: int) -> bool:
+    """Whether the stage forks: enough resources, two CPUs this process may use and, unless
+    the policy says otherwise, one of them idle (with both busy, the child's share waits for a
+    CPU and the fork's own cost is pure loss); one OS thread (after a Helm SDK render the Go
+    runtime's threads run in-process); no profiler or tracer (it would not see the child)."""
+    if resources < policy.from_resources or usable_cpus() < 2:
+        return False
+    if sys.getprofile() is not None or sys.gettrace() is not None:
+        return False
+    return (policy.when_busy or _a_cpu_is_idle()) and forking_is_safe()
+
+
+def _a_cpu_is_idle() -> bool:
+    try:
+        # This process counts for ~1 while it runs; anything well above that leaves no idle CPU.
+        return os.getloadavg()[0] < usable_cpus() - 0.5
+    except OSError:
+        return False
 
 
 def evaluate_forked(ctx: CheckContext, parts: Sequence[RuleWork]) -> list[Finding]:
     """The findings of `parts` in order, and their output said through `ctx.sink` in order, as
     running them one after the other in this process would give. When the child cannot start
     or fails, this process runs the parts the child did not hand back."""
-    outputs: dict[int, PartOutput] = {}
-    if len(parts) <= _MAX_PARTS:
-        queue_out, queue_in = os.pipe()
-        try:
-            os.write(queue_in, b"".join(_TICKET.pack(index) for index in range(len(parts))))
-        finally:
-            os.close(queue_in)  # once the queue is empty, a read says so instead of waiting
-        try:
-            outputs = _run_both_sides(ctx, parts, queue_out)
-        finally:
-            os.close(queue_out)
+    outputs = _run_both_sides(ctx, parts)
     findings: list[Finding] = []
     for index, part in enumerate(parts):
-        found, said = outputs[index] if index in outputs else _run_part(ctx, part)
+        found, said = outputs[index] if index in outputs else run_part(ctx, part)
         findings.extend(found)
         ctx.sink.absorb(said)
     return findings
 
 
-def _run_both_sides(
-    ctx: CheckContext, parts: Sequence[RuleWork], queue: int
-) -> dict[int, PartOutput]:
+def _run_both_sides(ctx: CheckContext, parts: Sequence[RuleWork]) -> dict[int, PartOutput]:
+    graph_for(ctx)  # built once, before the fork: it reads no sink, so no output moves
     unreadable_before = set(ctx.run.unreadable)
+    claims = _Claims(sorted(range(len(parts)), key=lambda index: _CLAIM_RANK[parts[index].kind]))
 
     def child_side() -> tuple[dict[int, PartOutput], dict[str, str]]:
-        done = {index: _run_part(ctx, parts[index]) for index in _tickets(queue)}
+        done = {index: run_part(ctx, parts[index]) for index in claims.taken(from_front=False)}
         # A file first read here and found unreadable: the parent's run learns it too.
-        learnt = {
-            path: why for path, why in ctx.run.unreadable.items() if path not in unreadable_before
-        }
+        learnt = {path: why for path, why in ctx.run.unreadable.items() if path not in unreadable_before}
         return done, learnt
 
-    child = ForkedWork.start(child_side)
-    if child is None:
-        return {}
-    with child:
-        mine = {index: _run_part(ctx, parts[index]) for index in _tickets(queue)}
-        answer: Any = child.result()
+    try:
+        child = ForkedWork.start(child_side)
+        if child is None:
+            return {}
+        with child:
+            mine = {index: run_part(ctx, parts[index]) for index in claims.taken(from_front=True)}
+            answer: Any = child.result()
+    finally:
+        claims.close()
     if answer is not None:
         theirs, learnt = answer
         mine.update(theirs)
@@ -105,12 +124,49 @@ def _run_both_sides(
     return mine
 
 
-def _tickets(queue: int) -> Iterator[int]:
-    """The indexes of the parts this side takes, until the queue is empty."""
-    while ticket := os.read(queue, _TICKET.size):
-        yield _TICKET.unpack(ticket)[0]
-
-
-def _run_part(ctx: CheckContext, part: RuleWork) -> PartOutput:
+def run_part(ctx: CheckContext, part: RuleWork) -> PartOutput:
+    """A part's findings, and what it said, gathered apart."""
     said = StageSink()
     return part.run(ctx.with_sink(said)), said
+
+
+class _Claims:
+    """Which parts are still to run, shared by the two processes: this one claims them from the
+    front of `order`, the child from the back, until they meet. Each side so runs neighbouring
+    parts, and neighbouring rules (one module's) tend to share what they compute per run.
+
+    The bounds live in shared memory; a one-byte token in a pipe is the lock around them (a
+    blocking read takes it, a write gives it back), which needs no import of multiprocessing."""
+
+    def __init__(self, order: Sequence[int]) -> None:
+        self._order = order
+        self._bounds = mmap.mmap(-1, _BOUNDS.size)  # anonymous and shared: survives the fork
+        _BOUNDS.pack_into(self._bounds, 0, 0, len(order))  # [next from the front, end of the back)
+        self._lock_out, self._lock_in = os.pipe()
+        os.write(self._lock_in, b"\0")
+
+    def taken(self, from_front: bool) -> Iterator[int]:
+        """The parts this side claims, one at a time, until none is left."""
+        while (index := self._claim(from_front)) is not None:
+            yield index
+
+    def _claim(self, from_front: bool) -> int | None:
+        os.read(self._lock_out, 1)
+        try:
+            front: int
+            back: int
+            front, back = _BOUNDS.unpack_from(self._bounds, 0)
+            if front >= back:
+                return None
+            if from_front:
+                _BOUNDS.pack_into(self._bounds, 0, front + 1, back)
+                return self._order[front]
+            _BOUNDS.pack_into(self._bounds, 0, front, back - 1)
+            return self._order[back - 1]
+        finally:
+            os.write(self._lock_in, b"\0")
+
+    def close(self) -> None:
+        os.close(self._lock_out)
+        os.close(self._lock_in)
+        self._bounds.close()
