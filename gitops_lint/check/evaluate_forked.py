@@ -22,7 +22,6 @@ from typing import Any
 
 from gitops_lint.context import CheckContext, StageSink
 from gitops_lint.model import Finding
-from gitops_lint.render.graph import graph_for
 from gitops_lint.repo.forked_half import ForkedWork, forking_is_safe, usable_cpus
 
 # Below this many resources in scope the stage runs in one process: see docs/performance.md,
@@ -97,6 +96,8 @@ def evaluate_forked(ctx: CheckContext, parts: Sequence[RuleWork]) -> list[Findin
 
 
 def _run_both_sides(ctx: CheckContext, parts: Sequence[RuleWork]) -> dict[int, PartOutput]:
+    from gitops_lint.render.graph import graph_for
+
     graph_for(ctx)  # built once, before the fork: it reads no sink, so no output moves
     unreadable_before = set(ctx.run.unreadable)
     claims = _Claims(sorted(range(len(parts)), key=lambda index: _CLAIM_RANK[parts[index].kind]))
