@@ -29,12 +29,18 @@ from gitops_lint.rules.registry import RuleRegistry, load_registry
 from tests.conftest import write_tree
 
 pytestmark = [
-    pytest.mark.skipif(not hasattr(os, "fork") or not sys.platform.startswith("linux"), reason="forks on Linux"),
-    pytest.mark.skipif(sys.gettrace() is not None, reason="a tracer keeps the stage in one process"),
+    pytest.mark.skipif(
+        not hasattr(os, "fork") or not sys.platform.startswith("linux"), reason="forks on Linux"
+    ),
+    pytest.mark.skipif(
+        sys.gettrace() is not None, reason="a tracer keeps the stage in one process"
+    ),
 ]
 
 ALWAYS = ForkPolicy(from_resources=0, when_busy=True)
-CHILD_ONLY = meta("child-only", "spy", "warning", "test", "says things only in the forked child", "none")
+CHILD_ONLY = meta(
+    "child-only", "spy", "warning", "test", "says things only in the forked child", "none"
+)
 # Built at run time, so the literal never sits in the source as one string.
 SECRET = "".join(("child-", "S3cr3t", "-value-7Kq"))
 
@@ -42,8 +48,12 @@ _forks: list[int] = []
 os.register_at_fork(after_in_parent=lambda: _forks.append(1))
 
 
-def _stage(root: Path, fork: ForkPolicy, registry: RuleRegistry | None = None, render: bool = False) -> StageFindings:
-    options = CheckOptions(paths=(root,), use_git=False, use_cache=False, render=render, verbose=True)
+def _stage(
+    root: Path, fork: ForkPolicy, registry: RuleRegistry | None = None, render: bool = False
+) -> StageFindings:
+    options = CheckOptions(
+        paths=(root,), use_git=False, use_cache=False, render=render, verbose=True
+    )
     config = load_config(find_config(root), root)
     loaded = load_stage(options, config, None)
     rendered = render_stage(loaded.ctx, options)
@@ -51,7 +61,9 @@ def _stage(root: Path, fork: ForkPolicy, registry: RuleRegistry | None = None, r
     return evaluate_stage(rendered.ctx, rules, rendered.focus, fork)
 
 
-def _forked(root: Path, registry: RuleRegistry | None = None, render: bool = False) -> StageFindings:
+def _forked(
+    root: Path, registry: RuleRegistry | None = None, render: bool = False
+) -> StageFindings:
     before = len(_forks)
     out = _stage(root, ALWAYS, registry, render)
     assert len(_forks) > before, "the stage did not fork"
@@ -101,7 +113,9 @@ def test_a_forked_stage_says_what_one_process_says(bench_repo: Path) -> None:
 
 def test_a_forked_whole_run_reports_what_one_process_reports(bench_repo: Path) -> None:
     def report(fork: ForkPolicy) -> list[dict[str, object]]:
-        result = run_check(CheckOptions(paths=(bench_repo,), use_git=False, render=False, evaluate_fork=fork))
+        result = run_check(
+            CheckOptions(paths=(bench_repo,), use_git=False, render=False, evaluate_fork=fork)
+        )
         return [f.to_json() for f in result.report.findings]
 
     assert report(ALWAYS) == report(NEVER)
@@ -132,7 +146,9 @@ def _child_spy_registry(parent: int) -> RuleRegistry:
 
 def test_a_secret_found_only_in_the_child_is_scrubbed_from_every_output(tmp_path: Path) -> None:
     root = write_tree(tmp_path / "repo", {"CODEOWNERS": "* @example/platform\n"})
-    options = CheckOptions(paths=(root,), use_git=False, render=False, evaluate_fork=ALWAYS, verbose=True)
+    options = CheckOptions(
+        paths=(root,), use_git=False, render=False, evaluate_fork=ALWAYS, verbose=True
+    )
     result = run_check(options, _child_spy_registry(os.getpid()))
     [finding] = [f for f in result.report.findings if f.rule == CHILD_ONLY.id]
     assert "the child saw" in finding.message and SECRET not in finding.message

@@ -58,14 +58,21 @@ def rule_work(
     each batch rule, each files rule and each repo rule that runs."""
     size = per_part or max(len(resources), 1)
     parts = [
-        RuleWork(f"resources {start}-{start + len(chunk) - 1}", _resource_pass(registry, chunk), "resources")
+        RuleWork(
+            f"resources {start}-{start + len(chunk) - 1}",
+            _resource_pass(registry, chunk),
+            "resources",
+        )
         for start in range(0, len(resources), size)
         for chunk in (resources[start : start + size],)
     ]
     parts += [
-        RuleWork(rule.meta.id, _batch_rule(rule, focus), "batch") for rule in registry.resources_rules()
+        RuleWork(rule.meta.id, _batch_rule(rule, focus), "batch")
+        for rule in registry.resources_rules()
     ]
-    parts += [RuleWork(rule.meta.id, _files_rule(rule, focus), "files") for rule in registry.files_rules()]
+    parts += [
+        RuleWork(rule.meta.id, _files_rule(rule, focus), "files") for rule in registry.files_rules()
+    ]
     parts += [
         RuleWork(rule.meta.id, _repo_rule(rule, focus), "repo")
         for rule in registry.repo_rules()

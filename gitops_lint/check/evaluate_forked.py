@@ -105,7 +105,9 @@ def _run_both_sides(ctx: CheckContext, parts: Sequence[RuleWork]) -> dict[int, P
     def child_side() -> tuple[dict[int, PartOutput], dict[str, str]]:
         done = {index: run_part(ctx, parts[index]) for index in claims.taken(from_front=False)}
         # A file first read here and found unreadable: the parent's run learns it too.
-        learnt = {path: why for path, why in ctx.run.unreadable.items() if path not in unreadable_before}
+        learnt = {
+            path: why for path, why in ctx.run.unreadable.items() if path not in unreadable_before
+        }
         return done, learnt
 
     try:
