@@ -5,6 +5,8 @@ what; the serial answer when the child dies; no fork where forking is unsafe."""
 from __future__ import annotations
 
 import os
+import re
+import subprocess
 import sys
 import threading
 import time
@@ -24,18 +26,21 @@ from gitops_lint.config import find_config, load_config
 from gitops_lint.context import CheckContext, StageSink
 from gitops_lint.model import Finding
 from gitops_lint.repo.files import RepoFile
+from gitops_lint.repo.forked_half import os_thread_count
 from gitops_lint.rules.base import files_rule, meta, repo_rule
 from gitops_lint.rules.registry import RuleRegistry, load_registry
 from tests.conftest import write_tree
 
-pytestmark = [
-    pytest.mark.skipif(
-        not hasattr(os, "fork") or not sys.platform.startswith("linux"), reason="forks on Linux"
-    ),
-    pytest.mark.skipif(
-        sys.gettrace() is not None, reason="a tracer keeps the stage in one process"
-    ),
-]
+ON_LINUX = hasattr(os, "fork") and sys.platform.startswith("linux")
+# The stage forks only in a process of one OS thread, and a pytest-xdist worker has more (its
+# channel's); `test_in_a_process_of_one_thread` runs this module again in a fresh pytest.
+ONE_THREAD = ON_LINUX and os_thread_count() == 1
+pytestmark = pytest.mark.skipif(
+    sys.gettrace() is not None, reason="a tracer keeps the stage in one process"
+)
+needs_one_thread = pytest.mark.skipif(
+    not ONE_THREAD, reason="runs in test_in_a_process_of_one_thread"
+)
 
 ALWAYS = ForkPolicy(from_resources=0, when_busy=True)
 CHILD_ONLY = meta(
@@ -104,6 +109,7 @@ spec:
     return root
 
 
+@needs_one_thread
 def test_a_forked_stage_says_what_one_process_says(bench_repo: Path) -> None:
     one = _stage(bench_repo, NEVER)
     two = _forked(bench_repo)
@@ -111,6 +117,7 @@ def test_a_forked_stage_says_what_one_process_says(bench_repo: Path) -> None:
     assert one.findings and one.emitted.notes  # the comparison compares something
 
 
+@needs_one_thread
 def test_a_forked_whole_run_reports_what_one_process_reports(bench_repo: Path) -> None:
     def report(fork: ForkPolicy) -> list[dict[str, object]]:
         result = run_check(
@@ -144,6 +151,7 @@ def _child_spy_registry(parent: int) -> RuleRegistry:
     return registry
 
 
+@needs_one_thread
 def test_a_secret_found_only_in_the_child_is_scrubbed_from_every_output(tmp_path: Path) -> None:
     root = write_tree(tmp_path / "repo", {"CODEOWNERS": "* @example/platform\n"})
     options = CheckOptions(
@@ -156,6 +164,7 @@ def test_a_secret_found_only_in_the_child_is_scrubbed_from_every_output(tmp_path
     assert SECRET not in " ".join(result.notes)
 
 
+@needs_one_thread
 def test_a_child_that_dies_leaves_the_serial_answer(bench_repo: Path) -> None:
     parent = os.getpid()
     dies = meta("dies-in-child", "spy", "warning", "test", "kills the forked child", "none")
@@ -174,6 +183,7 @@ def test_a_child_that_dies_leaves_the_serial_answer(bench_repo: Path) -> None:
     assert any(f.rule == dies.id for f in two.findings)
 
 
+@needs_one_thread
 def test_another_os_thread_keeps_the_stage_in_one_process() -> None:
     assert may_fork(ALWAYS, 1)
     release = threading.Event()
@@ -192,6 +202,7 @@ def test_small_runs_and_the_serial_policy_do_not_fork() -> None:
     assert not may_fork(NEVER, 10**6)
 
 
+@needs_one_thread
 def test_a_profiler_keeps_the_stage_in_one_process() -> None:
     sys.setprofile(lambda *_args: None)
     try:
@@ -223,9 +234,34 @@ def test_a_sink_keeps_a_note_said_once_where_it_was_first_said() -> None:
 CORPUS = os.environ.get("GITOPS_LINT_CORPUS")
 
 
+@needs_one_thread
 @pytest.mark.skipif(not CORPUS, reason="GITOPS_LINT_CORPUS is not set (CI sets it)")
 def test_the_corpus_evaluates_alike_forked() -> None:
     assert CORPUS is not None
     for repo in sorted(Path(CORPUS).iterdir()):
         if repo.is_dir():
             _assert_same(_stage(repo, NEVER), _forked(repo))
+
+
+@pytest.mark.skipif(not ON_LINUX or ONE_THREAD, reason="the tests above ran in this process")
+def test_in_a_process_of_one_thread() -> None:
+    """This module's tests, in a fresh pytest of one thread (the xdist worker has several)."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            __file__,
+            "-q",
+            "-p",
+            "no:xdist",
+            "-p",
+            "no:cacheprovider",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    passed = re.search(r"(\d+) passed", done.stdout)
+    assert passed is not None and int(passed.group(1)) >= 8  # every test above but the corpus's
