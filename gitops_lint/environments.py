@@ -152,6 +152,16 @@ def _application_set_as_application(doc: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def _argocd_kind(doc: Mapping[str, Any]) -> str:
+    """The kind of an Argo CD object (`Application`, `AppProject`...), "" for anything else: what
+    the three `is_argocd_*` tests below ask, in one lookup."""
+    api_version = doc.get("apiVersion")
+    if not (isinstance(api_version, str) and api_version.startswith("argoproj.io/")):
+        return ""
+    kind = doc.get("kind")
+    return kind if isinstance(kind, str) else ""
+
+
 def is_argocd_application(doc: Mapping[str, Any]) -> bool:
     api_version = doc.get("apiVersion")
     return (
@@ -191,7 +201,9 @@ def resolve_environment(
     An ApplicationSet belongs to the environment its template names without parameters
     (`prod-{{cluster}}`), else to the one its own name says.
     """
-    if doc is not None and is_argocd_application_set(doc):
+    # The Argo CD kind asked once: this runs for every resource of a run, and most are not Argo CD's.
+    argocd_kind = _argocd_kind(doc) if doc is not None else ""
+    if doc is not None and argocd_kind == "ApplicationSet":
         env = resolve_environment(config, None, _application_set_as_application(doc))
         if env:
             return env
@@ -200,22 +212,22 @@ def resolve_environment(
     namespace = project = branch = None
     clusters: tuple[str, ...] = ()
     if doc is not None:
-        if is_argocd_application(doc):
+        if argocd_kind == "Application":
             ns, cluster_name, server, project, branch = _application_facts(doc)
             namespace = ns
             clusters = (cluster_name, server)
-        elif is_argocd_project(doc):
+        elif argocd_kind == "AppProject":
             project = str(_dict(doc.get("metadata")).get("name") or "") or None
         else:
             namespace = str(_dict(doc.get("metadata")).get("namespace") or "") or None
     for selector in config.environments:
         if _selector_matches(selector, path, namespace, clusters, project, branch):
             return selector.name
-    if doc is not None and is_argocd_project(doc) and project:
+    if argocd_kind == "AppProject" and project:
         env = _from_value(project, config)
         if env:
             return env
-    if doc is not None and is_argocd_application(doc):
+    if doc is not None and argocd_kind == "Application":
         for candidate in (namespace, *clusters, project):
             if candidate:
                 env = _from_value(candidate, config)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import enum
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar, overload
+
+_Value = TypeVar("_Value")
 
 
 class Severity(enum.StrEnum):
@@ -118,6 +120,26 @@ def _listed(names: Sequence[str]) -> str:
     return shown + (f" and {len(names) - _NAMED} more" if len(names) > _NAMED else "")
 
 
+class _remembered(Generic[_Value]):  # lower case: a decorator, like property
+    """A value computed on an instance's first read and then kept as a plain attribute: what
+    `functools.cached_property` does, without the lock Python 3.11 takes on every first read
+    (~0.3 µs, what four later reads save against a property)."""
+
+    def __init__(self, compute: Callable[[Any], _Value]) -> None:
+        self._compute = compute
+        self._name = compute.__name__
+
+    @overload
+    def __get__(self, instance: None, owner: type) -> _remembered[_Value]: ...
+    @overload
+    def __get__(self, instance: object, owner: type) -> _Value: ...
+    def __get__(self, instance: object | None, owner: type) -> _remembered[_Value] | _Value:
+        if instance is None:
+            return self
+        value = instance.__dict__[self._name] = self._compute(instance)
+        return value
+
+
 @dataclass
 class Resource:
     """One Kubernetes-shaped document, raw from a file or rendered from a kustomization.
@@ -126,6 +148,9 @@ class Resource:
     kustomization root when kustomize produced it (the chart directory when Helm did).
     `deployer` is (file, name) of the Argo CD Application or Flux HelmRelease whose values
     Helm rendered it with: one chart directory renders once per deployer, differently.
+
+    `doc` is shared with the loaded file and may be added to (a rule's memo, a rendered
+    annotation), but no stage gives a resource another `doc` or rewrites its `kind`.
     """
 
     doc: dict[str, Any]
@@ -137,12 +162,15 @@ class Resource:
     fragment: bool = False
     deployer: tuple[str, str] | None = None
 
-    @property
+    # `api_version` and `kind` are remembered, not looked up on each call: the rules ask for
+    # them 5 and 25 times per resource (50,000 and 250,000 times on the 10k bench repo), and
+    # both are fixed for the resource's life (see above).
+    @_remembered
     def api_version(self) -> str:
         value = self.doc.get("apiVersion")
         return value if isinstance(value, str) else ""
 
-    @property
+    @_remembered
     def kind(self) -> str:
         value = self.doc.get("kind")
         return value if isinstance(value, str) else ""

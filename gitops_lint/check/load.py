@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -44,9 +47,31 @@ class Loaded:
 
 def load_stage(options: CheckOptions, config: Config, listing: GitListing | None) -> Loaded:
     """Stage 1, load."""
-    ctx, findings = prepare_context(options, config=config, listing=listing)
+    with _kept_from_the_collector():
+        ctx, findings = prepare_context(options, config=config, listing=listing)
     focused = None if ctx.focus is None else sum(1 for f in ctx.files.files if f.path in ctx.focus)
     return Loaded(ctx, tuple(findings), focused, ctx.sink.emitted())
+
+
+@contextmanager
+def _kept_from_the_collector() -> Iterator[None]:
+    """The cyclic garbage collector paused while the repo loads, and what was loaded then left
+    out of its later collections (`gc.freeze`).
+
+    The loaded documents live until the run ends and hold no reference cycles, yet each
+    collection walks every container not yet frozen: on a warm run of the 10k bench repo (a
+    million objects decoded from the parse cache) that was ~50 ms of its ~0.3 s load stage.
+    Objects stay freed by reference counting as usual; the pipeline hands the frozen ones back
+    to the collector when the run ends (`gc.unfreeze`), for a process that runs again.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if enabled:
+            gc.enable()
 
 
 def prepare_context(

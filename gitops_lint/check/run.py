@@ -9,6 +9,7 @@ for load and render the context the next stages read. Libraries (`repo/`, `rende
 
 from __future__ import annotations
 
+import gc
 from dataclasses import replace
 
 from gitops_lint.check.baseline import apply_baseline
@@ -55,6 +56,13 @@ def run_check(options: CheckOptions, registry: RuleRegistry | None = None) -> Ch
 
 def _pipeline(options: CheckOptions, registry: RuleRegistry | None) -> CheckResult:
     """The stages in order, each reading what the earlier ones handed on."""
+    try:
+        return _stages(options, registry)
+    finally:
+        gc.unfreeze()  # the load stage froze what it loaded for the run (check/load.py)
+
+
+def _stages(options: CheckOptions, registry: RuleRegistry | None) -> CheckResult:
     root, _named = resolve_root(options.paths)
     # git lists the repo's files in the background while the rules load (imports and policy
     # files, ~0.1 s): on a 10,000-file repo that hides most of the listing from a hook run.

@@ -17,8 +17,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gitops_lint.context import CheckContext, RunShared
+from gitops_lint.context import CheckContext, ContextMemo, RunShared
 from gitops_lint.environments import is_argocd_application, resolve_environment
+from gitops_lint.estate.kinds import raw_of_kind
 from gitops_lint.estate.origins import element_origins
 from gitops_lint.model import Resource
 
@@ -73,19 +74,50 @@ def argocd_applications(
 ) -> Iterator[ApplicationView]:
     """Every Application that reaches the cluster, committed ones first. Symbolic templates are
     left out: these rules read fields (paths, revisions) that depend on the unknown parameters."""
-    for resource in ctx.checked_of_kind("Application"):
-        if is_argocd_application(resource.doc):
-            yield ApplicationView(resource)
+    committed = (ApplicationView(r) for r in ctx.checked_of_kind("Application") if is_argocd_application(r.doc))
     if not include_generated:
-        return
-    for appset in ctx.checked_of_kind("ApplicationSet"):
-        if not is_application_set(appset):
-            continue
-        for generated in generated_applications(appset, ctx):
-            if not generated.symbolic:
-                yield ApplicationView(
-                    generated.resource, generated.prefix, generated.suffix, True, generated.origins
+        return committed
+    # A walk per stage (its sink: an expansion's notes belong to the stage that made it), started
+    # again when rendering has grown the lists.
+    stamp = (id(ctx.sink), id(ctx.resources), len(ctx.resources), id(ctx.rendered), len(ctx.rendered))
+    known = _WALKS.get(ctx)
+    if known is None or known[0] != stamp:
+        appsets = [appset for appset in ctx.checked_of_kind("ApplicationSet") if is_application_set(appset)]
+        known = _WALKS.put(ctx, (stamp, _SharedWalk(list(committed), appsets)))
+    return known[1].views(ctx)
+
+
+class _SharedWalk:
+    """One walk of a stage's Applications for every rule that asks (nine do). Each caller reads
+    what earlier ones met and carries the walk on where they left it, so an ApplicationSet is
+    still expanded (and its notes said) when the first caller to reach it gets there. It holds
+    no context (the memo must not keep its run alive): each caller hands in its own."""
+
+    def __init__(self, committed: list[ApplicationView], appsets: list[Resource]) -> None:
+        self._met = committed
+        self._appsets = appsets
+        self._expanded = 0  # how many of `appsets` have added their Applications to `_met`
+
+    def views(self, ctx: CheckContext) -> Iterator[ApplicationView]:
+        position = 0
+        while True:
+            if position < len(self._met):
+                yield self._met[position]
+                position += 1
+            elif self._expanded < len(self._appsets):
+                appset = self._appsets[self._expanded]
+                self._expanded += 1
+                self._met.extend(
+                    ApplicationView(generated.resource, generated.prefix, generated.suffix, True, generated.origins)
+                    for generated in generated_applications(appset, ctx)
+                    if not generated.symbolic
                 )
+            else:
+                return
+
+
+# (the sink, the ids and lengths of the resource lists the walk started on), the walk.
+_WALKS: ContextMemo[tuple[tuple[int, int, int, int, int], _SharedWalk]] = ContextMemo()
 
 
 @dataclass
@@ -168,8 +200,8 @@ def _repo_clusters(ctx: CheckContext) -> tuple[Cluster, ...]:
     from gitops_lint.appset.generators import CLUSTER_SECRET_LABEL, cluster_from_secret
 
     out = []
-    for resource in ctx.resources:
-        if resource.kind == "Secret" and resource.labels.get(CLUSTER_SECRET_LABEL) == "cluster":
+    for resource in raw_of_kind(ctx, "Secret"):
+        if resource.labels.get(CLUSTER_SECRET_LABEL) == "cluster":
             cluster = cluster_from_secret(resource.doc)
             if cluster is not None:
                 out.append(cluster)

@@ -9,6 +9,7 @@ from gitops_lint.context import CheckContext, ContextMemo
 from gitops_lint.environments import is_argocd_application, resolve_environment
 from gitops_lint.estate.appset import expansion_of, is_application_set
 from gitops_lint.estate.environments import EnvironmentIndex
+from gitops_lint.estate.kinds import raw_of_kind
 from gitops_lint.estate.model import (
     Application,
     ApplicationSet,
@@ -113,9 +114,11 @@ def build_estate(ctx: CheckContext, resources: Iterable[Resource] | None = None)
     appsets: list[Resource] = []
     flux: list[FluxKustomization] = []
     generators: list[Mapping[str, Any]] = [
-        r.doc for r in ctx.resources if r.kind == "ArtifactGenerator" and r.api_version.startswith(ARTIFACT_GROUP)
+        r.doc for r in raw_of_kind(ctx, "ArtifactGenerator") if r.api_version.startswith(ARTIFACT_GROUP)
     ]
-    for resource in ctx.resources if resources is None else resources:
+    # Only these kinds are read below: the index spares asking every other resource.
+    of_interest = raw_of_kind(ctx, "Application", "ApplicationSet", "Kustomization") if resources is None else resources
+    for resource in of_interest:
         if is_argocd_application(resource.doc):
             applications.append(_application(ctx, resource, files, None))
         elif is_application_set(resource):

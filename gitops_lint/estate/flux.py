@@ -14,12 +14,14 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
 from gitops_lint.context import CheckContext
 from gitops_lint.estate.build import estate_for
 from gitops_lint.estate.flux_patches import apply_patch
+from gitops_lint.estate.kinds import raw_of_kind
 from gitops_lint.estate.sources import as_list, as_mapping, as_text, local_directory, repo_directory
 from gitops_lint.model import Resource
 
@@ -71,10 +73,19 @@ def engines_of(resources: Iterable[Resource]) -> Engines:
     for resource in resources:
         if not flux and is_flux_object(resource):
             flux = True
-        elif not argocd and resource.group == "argoproj.io" and resource.kind in ARGOCD_KINDS:
+        # The kind first: cheaper to read than the group, and it rules out nearly every resource.
+        elif not argocd and resource.kind in ARGOCD_KINDS and resource.group == "argoproj.io":
             argocd = True
         if flux and argocd:
             break
+    return Engines(flux, argocd)
+
+
+def engines_in(ctx: CheckContext) -> Engines:
+    """`engines_of(ctx.resources)`, the Argo CD kinds taken from the raw kind index: an Argo-only
+    repo is then walked once for Flux groups, not asked every resource's kind and group too."""
+    flux = any(is_flux_object(resource) for resource in ctx.resources)
+    argocd = any(resource.group == "argoproj.io" for resource in raw_of_kind(ctx, *ARGOCD_KINDS))
     return Engines(flux, argocd)
 
 
@@ -326,9 +337,8 @@ def _same_namespace(a: str, b: str) -> bool:
 
 def build_flux_estate(ctx: CheckContext, inputs: RootInputs) -> FluxEstate:
     """The Flux objects of what reaches the cluster; `inputs`: the render graph's."""
-    resources = list(ctx.checked_resources())
-    estate = FluxEstate(engines_of(ctx.resources))
-    flux = [resource for resource in resources if is_flux_object(resource)]
+    estate = FluxEstate(engines_in(ctx))
+    flux = [resource for resource in ctx.checked_resources() if is_flux_object(resource)]
     kustomizations = [r for r in flux if r.group == KUSTOMIZE_GROUP and r.kind == "Kustomization"]
     effective = _Effective(ctx, kustomizations, inputs)
     for resource in flux:
@@ -344,7 +354,9 @@ def build_flux_estate(ctx: CheckContext, inputs: RootInputs) -> FluxEstate:
             estate.sources.append(FluxSource(resource, *facts))
         elif resource.group == ARTIFACT_GROUP and resource.kind == "ArtifactGenerator":
             estate.generators.append(FluxObject(resource, *facts))
-    estate.data_objects = _data_objects(ctx, effective)
+    # Only a Flux object's reference asks for them (`has_data`): a repo without one (Argo CD
+    # only) is spared a walk of its every ConfigMap and Secret.
+    estate.data_objects = _data_objects(ctx, effective) if flux else {}
     estate.applied = effective.applied
     return estate
 
@@ -383,7 +395,7 @@ class _Effective:
         self.kustomizations = kustomizations
         self.memo: dict[int, tuple[dict[str, Any], str, str | None, str | None]] = {}
         self.active: set[int] = set()
-        generators = [r.doc for r in ctx.resources if r.kind == "ArtifactGenerator" and r.group == ARTIFACT_GROUP]
+        generators = [r.doc for r in raw_of_kind(ctx, "ArtifactGenerator") if r.group == ARTIFACT_GROUP]
         self.directories = {id(k): local_directory(k.doc, generators) for k in kustomizations}
         self.applied = Applied(ctx, inputs)
         self.parents_of: dict[int, list[Resource]] = {}
@@ -441,14 +453,30 @@ class Applied:
     def __init__(self, ctx: CheckContext, inputs: RootInputs) -> None:
         self.ctx = ctx
         self.inputs = inputs
-        self.by_root: dict[str, list[Resource]] = {}
-        for resource in ctx.rendered:
-            if resource.rendered_from is not None:
-                self.by_root.setdefault(resource.rendered_from, []).append(resource)
-        self.by_path: dict[str, list[Resource]] = {}
-        for resource in ctx.resources:
-            self.by_path.setdefault(resource.path, []).append(resource)
+        # Built on the first question (a repo without Flux Kustomizations never asks one) from the
+        # lists as they stand now: the render stage's lists grow, and the answers must not.
+        self._rendered_count = len(ctx.rendered)
+        self._resources_count = len(ctx.resources)
+        self._by_root: dict[str, list[Resource]] | None = None
+        self._by_path: dict[str, list[Resource]] | None = None
         self.memo: dict[str, list[Resource]] = {}
+
+    @property
+    def by_root(self) -> dict[str, list[Resource]]:
+        if self._by_root is None:
+            self._by_root = {}
+            for resource in islice(self.ctx.rendered, self._rendered_count):
+                if resource.rendered_from is not None:
+                    self._by_root.setdefault(resource.rendered_from, []).append(resource)
+        return self._by_root
+
+    @property
+    def by_path(self) -> dict[str, list[Resource]]:
+        if self._by_path is None:
+            self._by_path = {}
+            for resource in islice(self.ctx.resources, self._resources_count):
+                self._by_path.setdefault(resource.path, []).append(resource)
+        return self._by_path
 
     def of(self, directory: str | None) -> list[Resource]:
         if directory is None:

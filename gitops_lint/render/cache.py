@@ -98,6 +98,23 @@ def remote_salt(references: Iterable[str]) -> str | None:
     return "|remote=" + "\0".join(parts)
 
 
+def _read_bytes(path: str) -> bytes:
+    """The whole file, through the bare file descriptor: half the cost of open() and its
+    buffered text layers, which shows on a cache hit that is two small reads."""
+    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))  # no newline translation on Windows
+    try:
+        size = os.fstat(descriptor).st_size
+        data = os.read(descriptor, size + 1)  # a short read is the end of a regular file
+        if len(data) <= size:
+            return data
+        chunks = [data]  # the file grew since fstat: read on to the end
+        while chunk := os.read(descriptor, 65536):
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(descriptor)
+
+
 def _usable(directory: Path) -> bool:
     try:
         directory.mkdir(parents=True, exist_ok=True)
@@ -127,6 +144,9 @@ class RenderCache:
 
     def __init__(self, directory: Path | None) -> None:
         self.directory = directory
+        # A plain string to join keys to: a warm Helm render is two reads, and a Path per
+        # read is a measurable share of it.
+        self._directory_text = "" if directory is None else os.fspath(directory)
         self.hits = 0
         self.misses = 0
         if directory is not None:
@@ -140,13 +160,11 @@ class RenderCache:
         return None if self.directory is None else self.directory / f"{key}.json"
 
     def get(self, key: str) -> dict[str, Any] | None:
-        entry = self._entry(key)
-        if entry is None:
+        if self.directory is None:
             return None
         try:
-            with entry.open("r", encoding="utf-8") as handle:
-                payload = json.load(handle)
-        except (OSError, ValueError):  # absent, truncated or garbage: a miss
+            payload = json.loads(_read_bytes(os.path.join(self._directory_text, key + ".json")))
+        except (OSError, ValueError):  # absent, truncated or garbage (bad UTF-8 too): a miss
             self.misses += 1
             return None
         if not isinstance(payload, dict) or payload.get("format") != ENTRY_FORMAT or payload.get("key") != key:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from gitops_lint.context import CheckContext, ContextMemo
+from gitops_lint.estate.kinds import raw_of_kind
 from gitops_lint.estate.sources import application_directories
 from gitops_lint.repo.files import parent_directories
 from gitops_lint.repo.layout import COMPONENT, CONFIG, RESOURCE, Kustomization, Layout, Reference
@@ -89,6 +90,7 @@ class RenderGraph:
     _owned: dict[str, list[str]] = field(default_factory=dict)
     _closure: dict[str, tuple[str, ...]] = field(default_factory=dict)
     _inputs: dict[str, frozenset[str]] = field(default_factory=dict)
+    _own_inputs: dict[str, frozenset[str]] = field(default_factory=dict)  # a member's share of `inputs`
     _dir_cache: dict[str, bool] = field(default_factory=dict)
     _file_cache: dict[str, bool] = field(default_factory=dict)
     _root_text: str = ""
@@ -185,18 +187,25 @@ class RenderGraph:
         cached = self._inputs.get(directory)
         if cached is not None:
             return cached
-        found: set[str] = set()
-        for member in self.closure(directory):
-            found.update(self._owned.get(member, ()))
-            kustomization = self.kustomizations.get(member)
-            if kustomization is None:
-                continue
+        result = frozenset().union(*(self._member_inputs(member) for member in self.closure(directory)))
+        self._inputs[directory] = result
+        return result
+
+    def _member_inputs(self, member: str) -> frozenset[str]:
+        """What one kustomization of a closure adds to `inputs`: kept, as a base is in the closure
+        of every overlay built on it (three environments read one base three times)."""
+        cached = self._own_inputs.get(member)
+        if cached is not None:
+            return cached
+        found: set[str] = set(self._owned.get(member, ()))
+        kustomization = self.kustomizations.get(member)
+        if kustomization is not None:
             found.add(kustomization.file)
             for reference in kustomization.references:
                 if reference.path is not None and reference.path not in self.kustomizations:
                     found.add(reference.path)
         result = frozenset(found)
-        self._inputs[directory] = result
+        self._own_inputs[member] = result
         return result
 
     def affected(self, changed: Iterable[str]) -> list[str]:
@@ -428,7 +437,8 @@ def graph_for(ctx: CheckContext) -> RenderGraph:
         ctx.root,
         ctx.layout,
         (f.path for f in ctx.files.files),
-        ctx.resources,
+        # Only Applications have targets: the kind index spares asking 10,000 documents.
+        raw_of_kind(ctx, "Application"),
         ctx.unloaded_application_dirs,
         ctx.files.directories,
     ))

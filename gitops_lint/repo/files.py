@@ -157,20 +157,45 @@ class GitListing:
             self._output.close()
 
 
-def _walk_files(root: Path) -> list[str]:
-    found: list[str] = []
-    for directory, subdirs, names in os.walk(root, followlinks=False):
-        subdirs[:] = sorted(d for d in subdirs if d not in _SKIPPED_DIRS)
-        rel_dir = os.path.relpath(directory, root)
-        # A symlinked directory is not descended into (git does not either) but is listed, as
-        # git lists it: the guards then say whether it leaves the repo.
-        links = [d for d in subdirs if os.path.islink(os.path.join(directory, d))]
-        if links:
-            subdirs[:] = [d for d in subdirs if d not in links]
-        for name in [*names, *links]:
-            rel = name if rel_dir == "." else f"{rel_dir}/{name}"
-            found.append(rel.replace(os.sep, "/"))
-    return sorted(found)
+def _walk_files(root: Path) -> dict[str, os.stat_result | None]:
+    """Every file of the directory tree (repo-relative, "/"-separated) → its `lstat`, None when
+    that failed; the collector then needs no second stat per file (a third of its time on a
+    10,000-file repo). Directories in `_SKIPPED_DIRS` are left out; a symlinked directory is
+    listed, not descended into (git does not either): the guards then say whether it leaves
+    the repo. Unreadable directories are passed over, as `os.walk` does."""
+    found: dict[str, os.stat_result | None] = {}
+    pending = [("", str(root))]
+    while pending:
+        relative_dir, directory = pending.pop()
+        try:
+            with os.scandir(directory) as scanned:
+                entries = list(scanned)
+        except OSError:
+            continue
+        for entry in entries:
+            name = entry.name
+            try:
+                info: os.stat_result | None = entry.stat(follow_symlinks=False)
+            except OSError:
+                info = None
+            # One lstat says "directory" for most entries; only a symlink is asked where it points.
+            if info is not None and (
+                stat.S_ISDIR(info.st_mode) or (stat.S_ISLNK(info.st_mode) and _points_at_directory(entry))
+            ):
+                if name in _SKIPPED_DIRS:
+                    continue
+                if not stat.S_ISLNK(info.st_mode):
+                    pending.append((f"{relative_dir}/{name}" if relative_dir else name, entry.path))
+                    continue
+            found[f"{relative_dir}/{name}" if relative_dir else name] = info
+    return found
+
+
+def _points_at_directory(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
 
 
 def matches_any(path: str, patterns: Iterable[str]) -> bool:
@@ -226,8 +251,10 @@ def collect_files(
         if listing is not None:
             listing.close()
     result = FileSet(root=root, from_git=names is not None)
+    walked: dict[str, os.stat_result | None] = {}
     if names is None:
-        names = _walk_files(root)
+        walked = _walk_files(root)
+        names = sorted(walked)
     scope_prefixes = [_relative(root, s) for s in scope]
     real_root = os.path.realpath(root)
     root_text = str(root)
@@ -245,10 +272,13 @@ def collect_files(
         if excluded is not None and excluded(name):
             result.skipped.append(SkippedFile(name, "excluded by config", EXCLUDED))
             continue
-        try:
-            info = os.lstat(prefix + name)
-        except (OSError, ValueError):
-            info = None
+        if walked:
+            info = walked[name]
+        else:
+            try:
+                info = os.lstat(prefix + name)
+            except (OSError, ValueError):
+                info = None
         if info is None or not stat.S_ISREG(info.st_mode) or info.st_size > max_file_size:
             info, reason, kind = _safe_stat(prefix + name, real_root, max_file_size)
             if info is None:

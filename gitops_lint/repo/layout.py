@@ -207,9 +207,10 @@ class Layout:
     helm_dirs: set[str] = field(default_factory=set)
 
     def is_fragment(self, path: str) -> bool:
-        return path in self.fragments or any(
-            path.startswith(d + "/") if d else True for d in self.helm_dirs
-        )
+        if path in self.fragments:
+            return True
+        # Asked for every loaded file; most repos have no chart, so no generator to start.
+        return bool(self.helm_dirs) and any(path.startswith(d + "/") if d else True for d in self.helm_dirs)
 
 
 def build_layout(kustomization_docs: Mapping[str, Mapping[str, Any]], all_paths: Iterable[str]) -> Layout:

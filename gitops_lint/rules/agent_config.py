@@ -503,7 +503,6 @@ def _first(resources: list[Resource]) -> Resource:
 
 @repo_rule(AGENT_CONFIG_NOT_IN_REPO, scope="whole-repo")
 def check_agent_config_not_in_repo(ctx: CheckContext) -> Iterator[Finding]:
-    everything = list(ctx.checked_resources())
     argo = [
         r
         for r in ctx.checked_of_kind("Application", "ApplicationSet", "AppProject")
@@ -519,7 +518,7 @@ def check_agent_config_not_in_repo(ctx: CheckContext) -> Iterator[Finding]:
             path=first.path,
             line=first.line,
         )
-    flux = [r for r in everything if is_flux(r)]
+    flux = [r for r in ctx.checked_resources() if is_flux(r)]
     if flux and flux_installed_at(ctx) is None:
         first = _first(flux)
         yield ctx.finding(

@@ -17,6 +17,7 @@ from typing import Any
 
 from gitops_lint.context import CheckContext
 from gitops_lint.estate.build import estate_for
+from gitops_lint.estate.kinds import fragments_of_kind, raw_of_kind
 from gitops_lint.model import Resource
 from gitops_lint.render.graph import graph_for
 from gitops_lint.repo.yaml import load_yaml, locate_line
@@ -151,7 +152,7 @@ def _configmap_configs(ctx: CheckContext) -> Iterator[ArgoCDConfig]:
             groups.setdefault(
                 f"rendered:{resource.rendered_from}:{resource.path}:{resource.index}", []
             ).append(resource)
-    loose = [r for r in (*ctx.resources, *ctx.fragments) if _is_argocd_cm(r)]
+    loose = [r for r in (*raw_of_kind(ctx, "ConfigMap"), *fragments_of_kind(ctx, "ConfigMap")) if _is_argocd_cm(r)]
     covered = ctx.rendered_source_paths()
     graph = graph_for(ctx) if loose else None
     for resource in loose:
@@ -519,7 +520,8 @@ def argocd_alerted(ctx: CheckContext, configs: Iterable[ArgoCDConfig]) -> bool:
 
 
 def is_flux(resource: Resource) -> bool:
-    return resource.group.endswith(".toolkit.fluxcd.io")
+    # The substring first: it rules out nearly every resource without splitting out the group.
+    return ".toolkit.fluxcd.io" in resource.api_version and resource.group.endswith(".toolkit.fluxcd.io")
 
 
 @once_per_context

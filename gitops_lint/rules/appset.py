@@ -17,6 +17,7 @@ from gitops_lint.estate.appset import (
     is_application_set,
     where,
 )
+from gitops_lint.estate.kinds import raw_of_kind
 from gitops_lint.model import Finding, Resource
 from gitops_lint.rules.base import meta, repo_rule
 
@@ -362,8 +363,8 @@ _SAFE_POLICIES = ("create-only", "create-update")
 
 def _controller_policy(ctx: CheckContext) -> str | None:
     """`applicationsetcontroller.policy` from an argocd-cmd-params-cm in the repo, if any."""
-    for resource in ctx.resources:
-        if resource.kind == "ConfigMap" and resource.name == "argocd-cmd-params-cm":
+    for resource in raw_of_kind(ctx, "ConfigMap"):
+        if resource.name == "argocd-cmd-params-cm":
             data = resource.doc.get("data")
             if isinstance(data, Mapping) and isinstance(
                 data.get("applicationsetcontroller.policy"), str

@@ -17,6 +17,7 @@ from typing import Any
 from gitops_lint.context import CheckContext, ContextMemo
 from gitops_lint.environments import is_production
 from gitops_lint.estate.appset import ApplicationView, argocd_applications
+from gitops_lint.estate.kinds import fragments_of_kind, raw_of_kind, rendered_of_kind
 from gitops_lint.model import Finding, Resource
 from gitops_lint.render.graph import graph_for
 from gitops_lint.rules.base import meta, repo_rule
@@ -56,12 +57,22 @@ def application_sources(doc: Mapping[str, Any]) -> list[ApplicationSource]:
         path = source.get("path")
         normalised = None
         if isinstance(path, str) and not source.get("chart"):
-            normalised = posixpath.normpath(path.strip().strip("/")) if path.strip() else ""
-            normalised = "" if normalised == "." else normalised
+            normalised = _normalised_path(path)
         out.append(ApplicationSource(str(source.get("repoURL") or ""), normalised, pointer, source))
     return out
 
 
+def _normalised_path(path: str) -> str:
+    """`path` as posixpath.normpath writes it, "" for the repo root. Four rules ask it of every
+    Application: a path that is normal already (no `.` segment, no `//`) is kept as it is."""
+    stripped = path.strip().strip("/")
+    if stripped and not stripped.startswith(".") and "/." not in stripped and "//" not in stripped:
+        return stripped
+    normalised = posixpath.normpath(stripped) if stripped else ""
+    return "" if normalised == "." else normalised
+
+
+@lru_cache(maxsize=4096)  # asked per Application per rule, of a few distinct URLs
 def normalise_repo_url(url: str) -> str:
     """`git@github.com:org/repo.git`, `https://user@github.com/org/repo/` → `github.com/org/repo`."""
     url = url.strip().lower()
@@ -242,12 +253,18 @@ HPA_REPLICAS_IGNORED = meta(
 @dataclass
 class _AppContents:
     """Indexes built once per run and shared by the rules that read what an Application deploys
-    (hpa-replicas-ignored, controller-secret-ignored): rendered output by root, raw documents by
-    file, and each root's resources once asked for. Callers read the lists, never change them."""
+    (hpa-replicas-ignored, controller-secret-ignored): which roots rendered, the files each other
+    root reads, and the resources of the few kinds the rules look for by root and by file (most
+    of an app's resources are neither HPAs nor writers, and are never asked their kind again).
+    Callers read the lists, never change them."""
 
-    rendered: dict[str, list[Resource]]
-    by_path: dict[str, list[Resource]]
-    roots: dict[str, list[Resource]] = field(default_factory=dict)
+    rendered_roots: frozenset[str]  # the `rendered_from` of rendered output ("" for none)
+    inputs: dict[str, frozenset[str]] = field(default_factory=dict)  # root → the files it reads
+    # kinds → the ones rendered by root, the raw ones and fragments by file (each in the run's
+    # order), and the files holding one
+    kinds: dict[tuple[str, ...], tuple[dict[str, list[Resource]], dict[str, list[Resource]], frozenset[str]]] = (
+        field(default_factory=dict)
+    )
 
     @classmethod
     def of(cls, ctx: CheckContext) -> _AppContents:
@@ -255,23 +272,36 @@ class _AppContents:
         known = _CONTENTS.get(ctx)
         if known is not None and known[0] == stamp:
             return known[1]
-        rendered: dict[str, list[Resource]] = {}
-        for resource in ctx.rendered:
-            rendered.setdefault(resource.rendered_from or "", []).append(resource)
-        by_path: dict[str, list[Resource]] = {}
-        for resource in (*ctx.resources, *ctx.fragments):
-            by_path.setdefault(resource.path, []).append(resource)
-        return _CONTENTS.put(ctx, (stamp, cls(rendered, by_path)))[1]
+        rendered_roots = frozenset(resource.rendered_from or "" for resource in ctx.rendered)
+        return _CONTENTS.put(ctx, (stamp, cls(rendered_roots)))[1]
 
-    def of_root(self, ctx: CheckContext, root: str) -> list[Resource]:
-        """What the kustomization root at `root` produces: kustomize's output, else its files."""
-        if root in self.rendered:
-            return self.rendered[root]
-        if root not in self.roots:
+    def of_root_kind(self, ctx: CheckContext, root: str, *kinds: str) -> list[Resource]:
+        """What the kustomization root at `root` produces of these kinds: kustomize's output, else
+        its files' documents (file by file in path order, whole resources before fragments)."""
+        rendered, by_path, holding = self._of_kinds(ctx, kinds)
+        if root in self.rendered_roots:
+            return rendered.get(root, [])
+        inputs = self.inputs.get(root)
+        if inputs is None:
             # The render graph knows every file a root reads (bases and components included).
-            inputs = graph_for(ctx).inputs(root) if root in ctx.layout.kustomizations else _plain_dir(ctx, root)
-            self.roots[root] = [r for path in sorted(inputs) for r in self.by_path.get(path, ())]
-        return self.roots[root]
+            found = graph_for(ctx).inputs(root) if root in ctx.layout.kustomizations else _plain_dir(ctx, root)
+            inputs = self.inputs[root] = frozenset(found)
+        # The few files of the root that hold one, by a set intersection (in C), in path order.
+        return [r for path in sorted(inputs & holding) for r in by_path[path]]
+
+    def _of_kinds(
+        self, ctx: CheckContext, kinds: tuple[str, ...]
+    ) -> tuple[dict[str, list[Resource]], dict[str, list[Resource]], frozenset[str]]:
+        known = self.kinds.get(kinds)
+        if known is None:
+            rendered: dict[str, list[Resource]] = {}
+            for resource in rendered_of_kind(ctx, *kinds):
+                rendered.setdefault(resource.rendered_from or "", []).append(resource)
+            by_path: dict[str, list[Resource]] = {}
+            for resource in (*raw_of_kind(ctx, *kinds), *fragments_of_kind(ctx, *kinds)):
+                by_path.setdefault(resource.path, []).append(resource)
+            known = self.kinds[kinds] = (rendered, by_path, frozenset(by_path))
+        return known
 
 
 # ((id, len) of the rendered, raw and fragment lists it was built from, the contents)
@@ -305,8 +335,8 @@ def _ignores_replicas(doc: Mapping[str, Any], deployment: str) -> bool:
 
 def _globally_ignored(ctx: CheckContext) -> bool:
     """argocd-cm `resource.customizations.ignoreDifferences.*` can ignore replicas for every app."""
-    for resource in ctx.resources:
-        if resource.kind != "ConfigMap" or resource.name != "argocd-cm":
+    for resource in raw_of_kind(ctx, "ConfigMap"):
+        if resource.name != "argocd-cm":
             continue
         data = resource.doc.get("data")
         for key, value in data.items() if isinstance(data, dict) else ():
@@ -327,17 +357,14 @@ def check_hpa_replicas_ignored(ctx: CheckContext) -> Iterator[Finding]:
         for source in application_sources(view.resource.doc):
             if source.path is None or not is_this_repo(source, ctx, directories):
                 continue
-            resources = contents.of_root(ctx, source.path)
-            yield from _hpa_findings(ctx, view, source.path, resources)
+            yield from _hpa_findings(ctx, view, source.path, contents)
 
 
-def _hpa_findings(
-    ctx: CheckContext, view: ApplicationView, path: str, resources: list[Resource]
-) -> Iterator[Finding]:
+def _hpa_findings(ctx: CheckContext, view: ApplicationView, path: str, contents: _AppContents) -> Iterator[Finding]:
     replicas_set: set[str] | None = None  # read once an HPA is found: most apps have none
     doc = view.resource.doc
-    for hpa in resources:
-        if hpa.kind != "HorizontalPodAutoscaler" or hpa.fragment:
+    for hpa in contents.of_root_kind(ctx, path, "HorizontalPodAutoscaler"):
+        if hpa.fragment:
             continue
         spec = hpa.doc.get("spec")
         target = spec.get("scaleTargetRef") if isinstance(spec, dict) else None
@@ -346,8 +373,8 @@ def _hpa_findings(
         deployment = str(target.get("name") or "")
         if replicas_set is None:
             replicas_set = {
-                r.name for r in resources
-                if r.kind == "Deployment" and isinstance(r.doc.get("spec"), dict) and "replicas" in r.doc["spec"]
+                r.name for r in contents.of_root_kind(ctx, path, "Deployment")
+                if isinstance(r.doc.get("spec"), dict) and "replicas" in r.doc["spec"]
             }  # fmt: skip
         # A Deployment that leaves replicas unset gives Argo CD nothing to fight the HPA over.
         if deployment not in replicas_set or _ignores_replicas(doc, deployment):
@@ -512,22 +539,22 @@ def _operator_notifications_enabled(resource: Resource) -> bool:
 
 @repo_rule(NOTIFICATIONS_CONFIGURED, scope="whole-repo")
 def check_notifications_configured(ctx: CheckContext) -> Iterator[Finding]:
-    everything = [*ctx.resources, *ctx.rendered]
-    # The kind first: a string comparison rules out nearly every resource of a big repo.
+    def everything(*kinds: str) -> list[Resource]:
+        # Raw and rendered alike, as written (a rendered copy of a raw Application counts twice).
+        return [*raw_of_kind(ctx, *kinds), *rendered_of_kind(ctx, *kinds)]
+
     applications = [
-        r for r in everything
-        if r.kind in ("Application", "ApplicationSet") and r.api_version.startswith("argoproj.io/")
+        r for r in everything("Application", "ApplicationSet") if r.api_version.startswith("argoproj.io/")
     ]  # fmt: skip
     if not applications:
         return
-    for resource in everything:
-        kind = resource.kind
-        if kind == "ConfigMap" and resource.name == "argocd-notifications-cm":
+    for resource in everything("ConfigMap"):
+        if resource.name == "argocd-notifications-cm":
             data = resource.doc.get("data")
             if isinstance(data, dict) and any(_is_failure_trigger(str(k), v) for k, v in data.items()):
                 return
-        if kind == "ArgoCD" and _operator_notifications_enabled(resource):
-            return
+    if any(_operator_notifications_enabled(resource) for resource in everything("ArgoCD")):
+        return
     from gitops_lint.rules.agent_install import argocd_configs, argocd_managed_at
 
     if argocd_managed_at(ctx, argocd_configs(ctx)) is None:

@@ -267,9 +267,8 @@ def uncovered_directories(owned: dict[str, bool]) -> list[tuple[str, list[str]]]
                 break
             directory = directory.rpartition("/")[0]
     groups: dict[str, list[str]] = {}
-    for path, is_owned in sorted(owned.items()):
-        if is_owned:
-            continue
+    # Only the unowned files are sorted: in a covered repo, none of 10,000.
+    for path in sorted(path for path, is_owned in owned.items() if not is_owned):
         # The topmost ancestor with no owned file below it.
         top = posixpath.dirname(path)
         for directory in reversed(_ancestors(path)):

@@ -143,17 +143,13 @@ def check_controller_secret_ignored(ctx: CheckContext) -> Iterator[Finding]:
         for source in application_sources(view.resource.doc):
             if source.path is None or not is_this_repo(source, ctx, directories):
                 continue
-            yield from _fights(ctx, view, source.path, contents.of_root(ctx, source.path))
+            yield from _fights(ctx, view, source.path, contents)
 
 
-def _fights(
-    ctx: CheckContext, view: ApplicationView, path: str, resources: list[Resource]
-) -> Iterator[Finding]:
+def _fights(ctx: CheckContext, view: ApplicationView, path: str, contents: _AppContents) -> Iterator[Finding]:
     committed: set[str] | None = None  # read once a writer is found: most apps have none
-    for resource in resources:
+    for resource in contents.of_root_kind(ctx, path, *_WRITER_KINDS):
         kind = resource.kind
-        if kind not in _WRITER_KINDS:
-            continue  # most of an app's resources: no need to ask each writer
         writer = next(
             (w for w in _WRITERS if kind == w.kind and resource.api_version.startswith(w.group)),
             None,
@@ -163,7 +159,7 @@ def _fights(
             continue
         if committed is None:
             committed = {
-                r.name for r in resources if r.kind == "Secret" and r.api_version == "v1" and not r.fragment
+                r.name for r in contents.of_root_kind(ctx, path, "Secret") if r.api_version == "v1" and not r.fragment
             }
         if secret not in committed or _ignores_data(view.resource.doc, secret):
             continue

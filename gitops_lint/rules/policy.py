@@ -79,6 +79,7 @@ class GlobSet:
         return self.literals if self.regex is None else None
 
 
+@lru_cache(maxsize=4096)  # per resource per policy, of a few environments and patterns
 def environment_matches(environment: str | None, pattern: str) -> bool:
     """`production` matches an environment called `prod-eu` too: both are production by name."""
     if not environment:
@@ -142,8 +143,9 @@ class Selector:
             labels=tuple(requirements),
         )
 
-    def matches(self, resource: Resource) -> bool:
-        if self.kinds is not None and not self.kinds.matches(resource.kind):
+    def matches(self, resource: Resource, kind: str | None = None) -> bool:
+        """`kind`: the resource's, when the caller has read it already."""
+        if self.kinds is not None and not self.kinds.matches(resource.kind if kind is None else kind):
             return False
         if self.api_versions is not None and not self.api_versions.matches(resource.api_version):
             return False
@@ -304,10 +306,10 @@ class PolicyRule:
     expands_application_sets: bool = False
     target: str = TARGET_RESOURCE
 
-    def applies_to(self, resource: Resource) -> bool:
-        if not self.match.matches(resource):
+    def applies_to(self, resource: Resource, kind: str | None = None) -> bool:
+        if not self.match.matches(resource, kind):
             return False
-        if self.exclude is not None and self.exclude.matches(resource):
+        if self.exclude is not None and self.exclude.matches(resource, kind):
             return False
         return self.target == TARGET_RESOURCE or self._pod_spec(resource) is not None
 
@@ -327,9 +329,10 @@ class PolicyRule:
         return self.meta.severity
 
     def check_resource(self, resource: Resource, ctx: CheckContext) -> Iterator[Finding]:
-        if self.applies_to(resource):
+        kind = resource.kind  # read once: this runs for every resource of the policy's kinds
+        if self.applies_to(resource, kind):
             yield from self.evaluate(resource, ctx)
-        if self.expands_application_sets and resource.kind == "ApplicationSet":
+        if self.expands_application_sets and kind == "ApplicationSet":
             from gitops_lint.estate.appset import generated_applications
 
             for generated in generated_applications(resource, ctx):

@@ -11,6 +11,7 @@ from gitops_lint.context import CheckContext
 from gitops_lint.environments import is_argocd_application
 from gitops_lint.estate.appset import argocd_applications
 from gitops_lint.estate.build import estate_for
+from gitops_lint.estate.kinds import raw_of_kind
 from gitops_lint.estate.together import units_of
 from gitops_lint.model import Finding, Resource
 from gitops_lint.rules.argocd import normalise_repo_url
@@ -71,10 +72,7 @@ def _allowed(patterns: list[str], value: str, normalise: bool = False) -> bool:
 
 
 def _projects(ctx: CheckContext) -> dict[str, Resource]:
-    return {
-        r.name: r for r in ctx.resources
-        if r.kind == "AppProject" and r.api_version.startswith("argoproj.io/")
-    }  # fmt: skip
+    return {r.name: r for r in raw_of_kind(ctx, "AppProject") if r.api_version.startswith("argoproj.io/")}
 
 
 def _source_problems(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
+from functools import lru_cache
 
 from gitops_lint.context import CheckContext
 from gitops_lint.model import Finding, Resource, Severity
@@ -12,6 +13,10 @@ from gitops_lint.repo.templating import about_template
 from gitops_lint.rules.base import meta, resource_rule
 from gitops_lint.rules.sops import sops_metadata
 from gitops_lint.validate.deprecations import find_deprecation, is_removed
+
+# Asked of every resource (twice for one without a schema), of a few apiVersion/kind pairs: the
+# table walk is a function of its arguments alone.
+_deprecation = lru_cache(maxsize=4096)(find_deprecation)
 
 MAX_ERRORS_PER_RESOURCE = 20
 _UNKNOWN_PREFIX = "no schema for "  # how schema-unknown messages start, and what folds them
@@ -89,7 +94,7 @@ def _dotted(pointer: tuple[str | int, ...]) -> str:
 @resource_rule(API_DEPRECATED)
 def check_api_deprecated(resource: Resource, ctx: CheckContext) -> Iterator[Finding]:
     target = ctx.schemas.kubernetes_version
-    entry = find_deprecation(resource.api_version, resource.kind, target)
+    entry = _deprecation(resource.api_version, resource.kind, target)
     if entry is None:
         return
     removed = is_removed(entry, target)
@@ -138,7 +143,7 @@ def check_schema_unknown(resource: Resource, ctx: CheckContext) -> Iterator[Find
         return
     if ctx.schemas.has_schema(resource.api_version, resource.kind):
         return
-    entry = find_deprecation(resource.api_version, resource.kind, ctx.schemas.kubernetes_version)
+    entry = _deprecation(resource.api_version, resource.kind, ctx.schemas.kubernetes_version)
     if entry is not None and is_removed(entry, ctx.schemas.kubernetes_version):
         return  # api-deprecated already says why there is no schema
     why = ctx.schemas.why_unknown(resource.api_version, resource.kind)

@@ -211,11 +211,15 @@ def _finding(ctx: CheckContext, path: str, line: int, where: str, value: str) ->
 def check_sops_incomplete(files: Sequence[RepoFile], ctx: CheckContext) -> Iterator[Finding]:
     for repo_file in files:
         path = repo_file.path
-        if path in ctx.sources:
+        source = ctx.sources.get(path)
+        if source is not None:
             # The loaded documents decide (a finding needs a document's `sops:` metadata), not
             # the text: a warm run served from the parse cache would read every file for it.
-            if any(sops_metadata(document.data) is not None for document in ctx.sources[path].documents):
-                yield from _yaml_findings(ctx, path)
+            # (A plain loop: a generator per file cost more than the test, on 10,000 files.)
+            for document in source.documents:
+                if sops_metadata(document.data) is not None:
+                    yield from _yaml_findings(ctx, path)
+                    break
             continue
         text = ctx.text_of(path)
         if text is None or "sops" not in text:

@@ -17,6 +17,7 @@ from typing import Any
 from gitops_lint.context import CheckContext
 from gitops_lint.estate.build import estate_for
 from gitops_lint.estate.environments import EnvironmentIndex
+from gitops_lint.estate.kinds import raw_of_kind
 from gitops_lint.estate.sources import repo_directory
 from gitops_lint.model import Finding, Resource
 from gitops_lint.render.graph import RenderGraph, graph_for
@@ -25,6 +26,7 @@ from gitops_lint.repo.files import RepoFile
 from gitops_lint.repo.layout import RESOURCE, Kustomization
 from gitops_lint.repo.yaml import locate_line
 from gitops_lint.rules.base import files_rule, meta, repo_rule
+from gitops_lint.rules.per_run import once_per_context
 from gitops_lint.rules.sops import sops_metadata
 
 _OVERLAY_DIR = re.compile(r"(?:^|/)overlays/[^/]+(?:/|$)")
@@ -208,7 +210,9 @@ def _is_overlay(directory: str) -> bool:
     return bool(_OVERLAY_DIR.search(directory + "/"))
 
 
+@once_per_context
 def _manifests_by_path(ctx: CheckContext) -> dict[str, list[Resource]]:
+    # Three rules ask; shared, so read and never changed by them.
     found: dict[str, list[Resource]] = {}
     for resource in ctx.resources:
         found.setdefault(resource.path, []).append(resource)
@@ -386,10 +390,9 @@ def _directories_applied_whole(ctx: CheckContext, graph: RenderGraph) -> tuple[s
     Returns (applied with subdirectories, applied flat)."""
     recursive: set[str] = set()
     flat: set[str] = set()
-    for resource in ctx.resources:
+    for resource in raw_of_kind(ctx, "Kustomization"):
         spec = resource.doc.get("spec")
-        if not (isinstance(spec, dict) and resource.kind == "Kustomization"
-                and resource.api_version.startswith("kustomize.toolkit.fluxcd.io/")):
+        if not (isinstance(spec, dict) and resource.api_version.startswith("kustomize.toolkit.fluxcd.io/")):
             continue
         source = spec.get("sourceRef")
         if not isinstance(source, dict) or source.get("kind") != "GitRepository":
@@ -472,6 +475,8 @@ def check_environment_missing_overlay(ctx: CheckContext) -> Iterator[Finding]:
 
 def _source_directory(path: str) -> str | None:
     """The `.../src` directory holding an application source file, or None."""
+    if "src/" not in path:
+        return None  # nearly every path: no `src` directory in it (asked of every file of the repo)
     parts = path.split("/")
     if "src" in parts[:-1] and parts[-1].endswith(_SOURCE_SUFFIXES):
         return "/".join(parts[: parts.index("src") + 1])
@@ -486,7 +491,7 @@ def check_app_source(files: Sequence[RepoFile], ctx: CheckContext) -> Iterator[F
     touched: set[str] = set()  # src/ directories holding a file given
     for repo_file in files:
         path = repo_file.path
-        name = posixpath.basename(path)
+        name = path.rpartition("/")[2]  # posixpath.basename, a third of the cost on every file
         if name in _SOURCE_MARKERS or name.startswith("Dockerfile.") or name.endswith(".csproj"):
             yield ctx.finding(
                 APP_SOURCE_IN_CONFIG_REPO,
@@ -503,7 +508,7 @@ def check_app_source(files: Sequence[RepoFile], ctx: CheckContext) -> Iterator[F
         return
     sources: dict[str, list[str]] = {}  # a src/ directory → its source files, in listing order
     for repo_file in ctx.files.files:
-        name = posixpath.basename(repo_file.path)
+        name = repo_file.path.rpartition("/")[2]
         if name in _SOURCE_MARKERS or name.startswith("Dockerfile.") or name.endswith(".csproj"):
             continue
         src = _source_directory(repo_file.path)

@@ -100,3 +100,41 @@ def test_no_temporary_file_for_git_means_walking_not_crashing(
     files = collect_files(tmp_path)
     assert [f.path for f in files.files] == ["a.yaml"]
     assert not files.from_git
+
+
+def _listed_by_os_walk(root: Path) -> list[str]:
+    """The walk's contract, spelled with os.walk: skipped directories at any depth, symlinked
+    directories listed but not entered, everything else listed by its repo-relative path."""
+    skipped = {".git", ".hg", ".svn", "node_modules", ".gitops-lint-cache", ".venv"}
+    found = []
+    for directory, subdirs, names in os.walk(root):
+        subdirs[:] = [d for d in subdirs if d not in skipped]
+        links = [d for d in subdirs if os.path.islink(os.path.join(directory, d))]
+        subdirs[:] = [d for d in subdirs if d not in links]
+        relative = os.path.relpath(directory, root)
+        found += [name if relative == "." else f"{relative}/{name}" for name in [*names, *links]]
+    return sorted(found)
+
+
+def test_the_walk_lists_what_os_walk_does_and_stats_each_file_once(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    write_tree(repo, {
+        "a.yaml": "a: 1\n",
+        "apps/web/base/deploy.yaml": "a: 1\n",
+        "apps/web/node_modules/x.yaml": "a: 1\n",  # skipped at any depth
+        "apps/web/.git": "gitdir: elsewhere\n",  # a file named like a skipped directory stays
+        ".venv/lib.py": "x = 1\n",
+        "charts/c/Chart.yaml": "name: c\n",
+    })
+    os.symlink(repo / "charts", repo / "linked-charts")  # listed, not entered
+    os.symlink(repo / "charts", repo / "apps" / "node_modules")  # a skipped name, linked or not
+    os.symlink(repo / "gone.yaml", repo / "dangling.yaml")
+    expected = _listed_by_os_walk(repo)
+    assert "linked-charts" in expected and "apps/web/.git" in expected
+    files = collect_files(repo, use_git=False)
+    assert sorted([f.path for f in files.files] + [s.path for s in files.skipped]) == expected
+    deploy = next(f for f in files.files if f.path == "apps/web/base/deploy.yaml")
+    info = os.stat(repo / "apps/web/base/deploy.yaml")
+    assert (deploy.size, deploy.mtime_ns, deploy.ctime_ns, deploy.inode) == (
+        info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino
+    )

@@ -10,7 +10,14 @@ from pathlib import Path
 import pytest
 
 from gitops_lint.render.cache import RenderCache
-from gitops_lint.render.helm import HelmFailure, HelmRender, HelmRequest, Parameter, render_chart
+from gitops_lint.render.helm import (
+    HelmFailure,
+    HelmRender,
+    HelmRequest,
+    Parameter,
+    cache_keys,
+    render_chart,
+)
 from gitops_lint.render.helm import render as render_module
 from gitops_lint.render.helm.engine import SdkEngine, TemplateJob
 from tests.render.helm.engines import copy_charts, require_sdk
@@ -82,7 +89,12 @@ def _edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new), encoding="utf-8")
 
 
-def test_every_input_change_misses(engine: CountingEngine, tmp_path: Path) -> None:
+@pytest.mark.parametrize("racy_window", [cache_keys.RACY_NS, 0], ids=["files-just-written", "files-written-long-ago"])
+def test_every_input_change_misses(engine: CountingEngine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                   racy_window: int) -> None:
+    # Just copied, every chart file is hashed on a hit (the racy rule); set long ago, their
+    # stamps alone answer: each change must miss both ways.
+    monkeypatch.setattr(cache_keys, "RACY_NS", racy_window)
     charts = copy_charts(tmp_path, "web", "sidecar")
     web = charts / "web"
     value_file = tmp_path / "prod.yaml"
