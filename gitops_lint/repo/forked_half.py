@@ -88,18 +88,22 @@ class ForkedWork:
         """A child doing `work()`, None when this process cannot fork (the caller does the work)."""
         read_end, write_end = os.pipe()
         # Objects the child inherits are left out of its collections: scanning them would copy
-        # every page they sit on into the child.
+        # every page they sit on into the child. Frozen already (check/load.py freezes what the
+        # run loaded until the run ends): this process keeps them frozen, as the freezer meant.
+        frozen_before = gc.get_freeze_count() > 0
         gc.freeze()
         try:
             pid = os.fork()
         except OSError:
-            gc.unfreeze()
+            if not frozen_before:
+                gc.unfreeze()
             os.close(read_end)
             os.close(write_end)
             return None
         if pid == 0:  # pragma: no cover - the child; the tests see what it sends back
             _child(work, read_end, write_end)
-        gc.unfreeze()
+        if not frozen_before:
+            gc.unfreeze()
         os.close(write_end)
         return cls(pid, os.fdopen(read_end, "rb"))
 
