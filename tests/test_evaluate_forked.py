@@ -4,6 +4,7 @@ what; the serial answer when the child dies; no fork where forking is unsafe."""
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 import subprocess
@@ -61,6 +62,7 @@ def _stage(
     )
     config = load_config(find_config(root), root)
     loaded = load_stage(options, config, None)
+    gc.unfreeze()  # what the load stage froze for the run: run_check unfreezes it at its end
     rendered = render_stage(loaded.ctx, options)
     rules = registry if registry is not None else load_registry(config.policy_dirs(root))
     return evaluate_stage(rendered.ctx, rules, rendered.focus, fork)
