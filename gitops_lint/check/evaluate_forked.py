@@ -24,13 +24,13 @@ from gitops_lint.context import CheckContext, StageSink
 from gitops_lint.model import Finding
 from gitops_lint.repo.forked_half import ForkedWork, forking_is_safe, usable_cpus
 
-# Below this many resources in scope the stage runs in one process. The fork costs ~18 ms of
-# CPU plus ~10 % of the work (pages both sides write are copied, per-run facts both need are
-# computed twice): stage CPU serial/forked was 42/62 ms at 1,283 documents, 79/116 ms at 2,563,
-# 175/225 ms at 5,123, 406/479 ms at 10,243, so half the forked CPU undercuts the serial wall
-# from ~1,300 resources; 3,000 leaves room for slower machines (docs/performance.md, "The
-# evaluate stage over two processes").
-FORK_FROM_RESOURCES = 3000
+# Below this many resources in scope the stage runs in one process. The fork costs ~20 ms of
+# CPU plus ~40 % of the work (pages both sides write are copied, per-run facts both need are
+# computed twice). Stage wall serial/forked on a near-idle machine (after wave-2's faster rules):
+# 67/74 ms at 2,563 documents, 140/156 ms at 5,123, 223/235 ms at 7,683, 311/256 ms at 10,243
+# (9,283 resources in scope): it pays only near the bench repo's size (docs/performance.md,
+# "The evaluate stage over two processes").
+FORK_FROM_RESOURCES = 8000
 
 
 @dataclass(frozen=True)
