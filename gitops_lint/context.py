@@ -10,7 +10,7 @@ gathered (`Emitted`) and `check/run.py` joins them in stage order.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -84,11 +84,36 @@ class StageSink:
 
     def __init__(self) -> None:
         self._notes: list[str] = []
+        self._note_keys: list[Hashable | None] = []  # per note: the key of a note said once
+        self._once: set[Hashable] = set()
         self._warnings: dict[str, None] = {}
         self._secrets: dict[str, None] = {}
 
     def note(self, message: str) -> None:
         self._notes.append(message)
+        self._note_keys.append(None)
+
+    def note_once(self, key: Hashable, message: str) -> None:
+        """A note about a fact the run computes once and shares (an ApplicationSet's expansion),
+        said where it is first needed. `key` names the fact: the evaluate stage, whose work can
+        run in two processes that each compute it, keeps the note of the first computation."""
+        if key not in self._once:
+            self._once.add(key)
+            self._notes.append(message)
+            self._note_keys.append(key)
+
+    def absorb(self, part: StageSink) -> None:
+        """What `part` gathered, as if its code had said it through this sink: notes in order
+        (a note said once only if this sink has not said it), warnings and secrets when new."""
+        for message, key in zip(part._notes, part._note_keys, strict=True):
+            if key is None:
+                self.note(message)
+            else:
+                self.note_once(key, message)
+        for warning in part._warnings:
+            self.warn(warning)
+        for value in part._secrets:
+            self.secret(value)
 
     def warn(self, message: str) -> None:
         self._warnings[message] = None
@@ -183,6 +208,15 @@ class CheckContext:
     def for_next_stage(self) -> CheckContext:
         """This context as the next stage gets it: the same repo and renders, a sink of its own."""
         return replace(self, sink=StageSink())
+
+    def with_sink(self, sink: StageSink) -> CheckContext:
+        """This context with another sink, for part of a stage's work whose output is gathered
+        apart (check/evaluate_forked.py). It shares this context's kind index and covered paths
+        (built once per context, and a part often asks for them first)."""
+        part = replace(self, sink=sink)
+        object.__setattr__(part, "_covered", self._covered)  # frozen: set as __init__ would
+        object.__setattr__(part, "_kinds", self._kinds)
+        return part
 
     def with_rendering(self, rendering: Rendering) -> CheckContext:
         """This context with the render stage's output (and the template files it parsed)."""

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from gitops_lint.check.evaluate_forked import AUTOMATIC, ForkPolicy
 from gitops_lint.config import Config, find_config, load_config
 from gitops_lint.errors import UsageError
 from gitops_lint.model import Report, Severity
@@ -50,6 +51,8 @@ class CheckOptions:
     progress: bool = False  # draw "rendering N/M roots" on stderr (the CLI decides: a TTY, not CI)
     # Set when `paths` is a temporary copy of a repo's git index (--staged with unstaged edits).
     index_copy: IndexCopy | None = None
+    # When the evaluate stage runs in two processes (tests force it: the answer is the same).
+    evaluate_fork: ForkPolicy = AUTOMATIC
     extra: dict[str, Any] = field(default_factory=dict)
 
 

@@ -82,7 +82,7 @@ def _stages(options: CheckOptions, registry: RuleRegistry | None) -> CheckResult
     rendered = render_stage(loaded.ctx, options)
     ctx, focus = rendered.ctx, rendered.focus  # the rules' context; the focus widened by rendering
     findings = drop_unfocused_loader_findings([*loaded.findings, *rendered.findings], focus)
-    evaluated = evaluate_stage(ctx, registry, focus)
+    evaluated = evaluate_stage(ctx, registry, focus, options.evaluate_fork)
     history = _NOTHING
     if options.history and "no-credentials-in-files" in registry.rules:
         from gitops_lint.check.history import scan_history  # GitPython: only when asked

@@ -180,16 +180,19 @@ def where(appset: Resource) -> str:
 
 
 def _note(appset: Resource, expansion: Expansion, ctx: CheckContext) -> None:
+    # Said once per stage: a stage whose rules run in two processes may expand it in each.
     if expansion.status == "symbolic":
-        ctx.note(
+        ctx.sink.note_once(
+            (id(appset), "symbolic"),
             f"{where(appset)}: {expansion.reason}; its template is checked as every Application it "
-            "generates, fields that depend on the parameters left out"
+            "generates, fields that depend on the parameters left out",
         )
     if expansion.capped:
         kept = len(expansion.applications) + len(expansion.failures)
-        ctx.note(
+        ctx.sink.note_once(
+            (id(appset), "capped"),
             f"{where(appset)}: generates more than {kept} Applications; only the first {kept} are "
-            "checked (applicationsets.max_generated in .gitops-lint.yaml)"
+            "checked (applicationsets.max_generated in .gitops-lint.yaml)",
         )
 
 

@@ -1,10 +1,12 @@
-"""A batch's work split over two processes: the second half in a forked child, sent back as bytes.
+"""Work done in a forked child while this process goes on, sent back as bytes; and a batch's work
+split that way, its second half in the child.
 
 Worth it only where the child's results cost the parent much less to take in than to compute.
 The YAML load is such work once its results travel as `marshal` bytes: plain dicts, lists and
 scalars load ~7x faster from marshal than yaml-rs and our checks build them from text (pickle
 is ~2x slower than marshal, which is why a process pool did not pay on the fast path). Results
-holding a type marshal refuses (a str subclass, a date) travel as a pickle instead.
+holding a type marshal refuses (a str subclass, a date) travel as a pickle instead. The evaluate
+stage's rules are another (check/evaluate_forked.py): their findings are few.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import gc
 import marshal
 import os
 import pickle
+import sys
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -35,46 +38,108 @@ def split_over_fork(
     process does its half itself, so the answer never depends on the child."""
     half = len(items) // 2
     first, second = items[:half], items[half:]
-    read_end, write_end = os.pipe()
-    # Objects the child inherits are left out of its collections: scanning them would copy
-    # every page they sit on into the child.
-    gc.freeze()
-    try:
-        pid = os.fork()
-    except OSError:
-        gc.unfreeze()
-        os.close(read_end)
-        os.close(write_end)
+    child = ForkedWork.start(lambda: [encode(result) for result in work(second)])
+    if child is None:
         return work(items)
-    if pid == 0:  # pragma: no cover - the child; the tests see what it sends back
-        _child(second, work, encode, read_end, write_end)
-    gc.unfreeze()
-    os.close(write_end)
-    incoming = os.fdopen(read_end, "rb")
-    try:
+    with child:
         mine = work(first)
-        blob = incoming.read()
-    finally:
-        # On an error here, the closed pipe ends the child's write; it is always reaped.
-        incoming.close()
-        _, status = os.waitpid(pid, 0)
-    if status != 0 or not blob:
+        payload = child.result()
+    if payload is None:
         return [*mine, *work(second)]
-    payload = marshal.loads(blob[1:]) if blob[:1] == _MARSHAL else pickle.loads(blob[1:])
     return [*mine, *(decode(entry) for entry in payload)]
 
 
+def forking_is_safe() -> bool:
+    """Whether this process can fork without risk: one OS thread (a thread of a native library,
+    such as the Go runtime the Helm SDK starts, may hold a lock the child then waits on forever;
+    threading.active_count() does not see those threads). Where the count cannot be read, no."""
+    if not hasattr(os, "fork"):
+        return False
+    return os_thread_count() == 1
+
+
+def os_thread_count() -> int | None:
+    """The OS threads of this process (Linux: /proc/self/status), None where that is not known."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        with open("/proc/self/status", "rb") as status:
+            for line in status:
+                if line.startswith(b"Threads:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+class ForkedWork:
+    """`work()` running in a forked child; `result()` is what it returned, or None when the child
+    failed in any way (an exception, a signal, no bytes). Use it as a context manager: however the
+    parent's own work ends, the pipe is closed and the child reaped."""
+
+    def __init__(self, pid: int, incoming: Any) -> None:
+        self._pid = pid
+        self._incoming = incoming
+        self._status: int | None = None
+        self._blob = b""
+
+    @classmethod
+    def start(cls, work: Callable[[], Any]) -> ForkedWork | None:
+        """A child doing `work()`, None when this process cannot fork (the caller does the work)."""
+        read_end, write_end = os.pipe()
+        # Objects the child inherits are left out of its collections: scanning them would copy
+        # every page they sit on into the child. Frozen already (check/load.py freezes what the
+        # run loaded until the run ends): this process keeps them frozen, as the freezer meant.
+        frozen_before = gc.get_freeze_count() > 0
+        gc.freeze()
+        try:
+            pid = os.fork()
+        except OSError:
+            if not frozen_before:
+                gc.unfreeze()
+            os.close(read_end)
+            os.close(write_end)
+            return None
+        if pid == 0:  # pragma: no cover - the child; the tests see what it sends back
+            _child(work, read_end, write_end)
+        if not frozen_before:
+            gc.unfreeze()
+        os.close(write_end)
+        return cls(pid, os.fdopen(read_end, "rb"))
+
+    def result(self) -> Any | None:
+        """The child's answer, decoded; waits for it. None when the child failed."""
+        self._finish(read=True)
+        if self._status != 0 or not self._blob:
+            return None
+        blob = self._blob
+        return marshal.loads(blob[1:]) if blob[:1] == _MARSHAL else pickle.loads(blob[1:])
+
+    def _finish(self, read: bool) -> None:
+        if self._status is not None:
+            return
+        try:
+            if read:
+                self._blob = self._incoming.read()
+        finally:
+            # On an error here, the closed pipe ends the child's write; it is always reaped.
+            self._incoming.close()
+            _, self._status = os.waitpid(self._pid, 0)
+
+    def __enter__(self) -> ForkedWork:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._finish(read=False)
+
+
 def _child(
-    items: Sequence[Item],
-    work: Callable[[Sequence[Item]], list[Result]],
-    encode: Callable[[Result], Any],
-    read_end: int,
-    write_end: int,
+    work: Callable[[], Any], read_end: int, write_end: int
 ) -> None:  # pragma: no cover - runs in the forked child
     status = 1
     try:
         os.close(read_end)
-        payload = [encode(result) for result in work(items)]
+        payload = work()
         try:
             blob = _MARSHAL + marshal.dumps(payload)
         except ValueError:  # a type marshal does not know: pickle keeps it
@@ -85,3 +150,11 @@ def _child(
     finally:
         # No atexit handlers, no flushing of buffers inherited from the parent: only the bytes.
         os._exit(status)
+
+
+def usable_cpus() -> int:
+    """The CPUs this process may run on (a CI job pinned to one gets no second process), else
+    the machine's."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1

@@ -3,6 +3,7 @@ results in the same order as one process, whatever types they hold, and when the
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -70,6 +71,20 @@ def test_an_error_in_the_parent_still_reaps_the_child() -> None:
         split_over_fork(list(range(10)), fails_here, _identity, _identity)
     with pytest.raises(ChildProcessError):
         os.waitpid(-1, os.WNOHANG)  # no child left behind
+
+
+def test_a_fork_leaves_the_collector_as_it_found_it() -> None:
+    # Nothing frozen: nothing stays frozen. Frozen by the run (check/load.py): still frozen.
+    gc.unfreeze()  # whatever an earlier test in this process left frozen
+    split_over_fork(list(range(4)), _squares, _identity, tuple)
+    assert gc.get_freeze_count() == 0
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        split_over_fork(list(range(4)), _squares, _identity, tuple)
+        assert gc.get_freeze_count() >= frozen > 0
+    finally:
+        gc.unfreeze()
 
 
 def _parsed(parsed: ParsedFile) -> Any:
