@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from gitops_lint.cli import cli
+from gitops_lint.repo.forked_half import os_thread_count
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_REPO = REPO_ROOT / "examples" / "gitops-config"
@@ -98,3 +99,16 @@ def check_json(root: Path, *args: str) -> tuple[int, dict[str, Any]]:
 
 def rules_found(report: Mapping[str, Any]) -> list[str]:
     return sorted(f["rule"] for f in report["findings"])
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked `one_thread` need a process of one OS thread (the evaluate stage forks only
+    there); a pytest-xdist worker runs a second one. There they are deselected, not skipped: a
+    test of their module runs them again in a fresh single-threaded pytest."""
+    threads = os_thread_count()
+    if threads is not None and threads <= 1:
+        return
+    kept = [item for item in items if item.get_closest_marker("one_thread") is None]
+    if len(kept) < len(items):
+        config.hook.pytest_deselected(items=[item for item in items if item not in kept])
+        items[:] = kept

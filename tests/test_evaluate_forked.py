@@ -39,9 +39,7 @@ ONE_THREAD = ON_LINUX and os_thread_count() == 1
 pytestmark = pytest.mark.skipif(
     sys.gettrace() is not None, reason="a tracer keeps the stage in one process"
 )
-needs_one_thread = pytest.mark.skipif(
-    not ONE_THREAD, reason="runs in test_in_a_process_of_one_thread"
-)
+needs_one_thread = pytest.mark.one_thread
 
 ALWAYS = ForkPolicy(from_resources=0, when_busy=True)
 CHILD_ONLY = meta(
@@ -267,3 +265,12 @@ def test_in_a_process_of_one_thread() -> None:
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
     passed = re.search(r"(\d+) passed", done.stdout)
     assert passed is not None and int(passed.group(1)) >= 8  # every test above but the corpus's
+
+
+@pytest.mark.skipif(not ON_LINUX, reason="/proc/loadavg is Linux's")
+def test_the_idle_cpu_gate_reads_the_threads_runnable_now() -> None:
+    from gitops_lint.check.evaluate_forked import _runnable_now
+
+    runnable = _runnable_now()
+    # This test's own thread is running while it reads the file.
+    assert runnable is not None and runnable >= 1

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from gitops_lint.repo.files import RepoFile, read_text
-from gitops_lint.repo.forked_half import split_over_fork
+from gitops_lint.repo.forked_half import split_over_fork, usable_cpus
 from gitops_lint.repo.layout import looks_templated
 from gitops_lint.repo.parse_cache import ParseCache
 from gitops_lint.repo.problems import YamlProblem
@@ -203,17 +203,9 @@ def _parse_cached(files: Sequence[RepoFile], jobs: int | None, cache: ParseCache
     return [out[f.path] for f in files]
 
 
-def _usable_cpus() -> int:
-    """The CPUs this process may run on (a CI job pinned to one gets no second process), else
-    the machine's."""
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0)) or 1
-    return os.cpu_count() or 1
-
-
 def _parse_all(files: Sequence[RepoFile], jobs: int | None) -> list[ParsedFile]:
     fast = len(files) >= FAST_YAML_FROM and yaml_fast_available()
-    workers = jobs or _usable_cpus()
+    workers = jobs or usable_cpus()
     if workers < 2 or not sys.platform.startswith("linux"):
         return _parse_chunk(files, fast)
     if fast:
