@@ -50,7 +50,7 @@ def _modules_after(root: Path, cache: Path, *args: str) -> tuple[int, set[str]]:
         "import sys, json; from gitops_lint.cli import main\n"
         "code = 0\n"
         "try:\n    main(sys.argv[1:])\nexcept SystemExit as done:\n    code = done.code\n"
-        "print(json.dumps([code, sorted(m for m in sys.modules if m.startswith('gitops_lint'))]), file=sys.stderr)"
+        "print(json.dumps([code, sorted(m for m in sys.modules if m.startswith(('gitops_lint', 'pathspec')))]), file=sys.stderr)"
     )
     done = subprocess.run(
         [sys.executable, "-c", script, *args],
@@ -71,6 +71,7 @@ def test_a_no_render_check_of_an_argocd_repo_imports_no_render_machinery(
     assert code in (0, 1)  # findings or none: what matters is what the run imported
     assert "gitops_lint.rules.argocd" in loaded  # the rules did load and run
     assert not loaded & RENDER_ONLY, sorted(loaded & RENDER_ONLY)
+    assert "pathspec" not in loaded  # no CODEOWNERS file, no .gitignore: nothing to match
 
 
 def test_a_no_render_check_of_a_flux_repo_imports_no_render_machinery(
@@ -81,6 +82,16 @@ def test_a_no_render_check_of_a_flux_repo_imports_no_render_machinery(
     assert code in (0, 1)  # findings or none: what matters is what the run imported
     assert "gitops_lint.flux.render" in loaded  # the Flux rules' module, without the renderer
     assert not loaded & RENDER_ONLY, sorted(loaded & RENDER_ONLY)
+
+
+def test_a_repo_with_codeowners_still_reads_it_through_pathspec(
+    make_repo: Callable[..., Path], tmp_path: Path
+) -> None:
+    root = make_repo({**KUSTOMIZE_REPO, "CODEOWNERS": "/apps/ @acme/web\n"})
+    _code, loaded = _modules_after(
+        root, tmp_path / "cache", "check", ".", "--no-render", "--no-git"
+    )
+    assert "pathspec" in loaded
 
 
 def test_a_rendering_check_still_imports_the_kustomize_step(
