@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 # A token must not be glued to base64/word characters: the lookbehind keeps a prefix such
 # as `AIza` from matching inside ciphertext. `=` may precede a token (`KEY=AKIA...`); it
@@ -33,7 +34,8 @@ class SecretPattern:
     """
 
     id: str
-    regex: re.Pattern[str]
+    # The regex, compiled on first use (`regex`): most formats' hints never occur in a repo.
+    source: str
     description: str
     confirm: str = "token"
     hints: tuple[str, ...] = ()
@@ -42,16 +44,17 @@ class SecretPattern:
     # (`AKIA`, `ghp_`): a redacted label may show it, as it names the kind of credential.
     public_prefix: str = ""
 
+    @cached_property
+    def regex(self) -> re.Pattern[str]:
+        # Compiling all 20 cost every run ~4 ms; a repo's lines hold the hints of a few.
+        return re.compile(self.source)
+
     def shown_prefix(self, value: str) -> str:
         """The public prefix `value` starts with, or "" (passwords and plain values show nothing)."""
         if not self.public_prefix:
             return ""
         match = re.match(self.public_prefix, value)
         return match.group() if match else ""
-
-
-def _p(pattern: str, flags: int = 0) -> re.Pattern[str]:
-    return re.compile(pattern, flags)
 
 
 # Lines that can hold a secret-named key (normalised names drop `_`/`-`, so spell both).
@@ -64,7 +67,7 @@ ASSIGNMENT_HINTS: tuple[str, ...] = (
 PATTERNS: tuple[SecretPattern, ...] = (
     SecretPattern(
         "private-key",
-        _p(r"-----BEGIN[ A-Z0-9]{0,30} PRIVATE KEY(?: BLOCK)?-----(?P<secret>(?:[\s\\nA-Za-z0-9+/=:,.-]|\\n){20,}?)-----END"),
+        r"-----BEGIN[ A-Z0-9]{0,30} PRIVATE KEY(?: BLOCK)?-----(?P<secret>(?:[\s\\nA-Za-z0-9+/=:,.-]|\\n){20,}?)-----END",
         "PEM private key block (RSA, EC, DSA, OpenSSH, PKCS#8, PGP)",
         "private-key",
         hints=("private key",),
@@ -72,21 +75,21 @@ PATTERNS: tuple[SecretPattern, ...] = (
     ),
     SecretPattern(
         "age-secret-key",
-        _p(_B + r"(?P<secret>AGE-SECRET-KEY-1[02-9AC-HJ-NP-Z]{58})" + _E),
+        _B + r"(?P<secret>AGE-SECRET-KEY-1[02-9AC-HJ-NP-Z]{58})" + _E,
         "age secret key (SOPS' age identity)",
         public_prefix=r"AGE-SECRET-KEY-1",
         hints=("age-secret-key-1",),
     ),
     SecretPattern(
         "aws-access-key-id",
-        _p(_B + r"(?P<secret>(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16})" + _E),
+        _B + r"(?P<secret>(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16})" + _E,
         "AWS access key id (long-term AKIA or temporary ASIA credentials)",
         public_prefix=r"AKIA|ASIA|ABIA|ACCA",
         hints=("akia", "asia", "abia", "acca"),
     ),
     SecretPattern(
         "aws-secret-access-key",
-        _p(
+        (
             r"(?i)aws_?secret_?(?:access_?)?key[\"']?\s*[:=]\s*[\"']?(?P<secret>[A-Za-z0-9/+]{40})" + _E
         ),
         "AWS secret access key assigned to an aws_secret_access_key-style name",
@@ -94,49 +97,49 @@ PATTERNS: tuple[SecretPattern, ...] = (
     ),
     SecretPattern(
         "github-token",
-        _p(_B + r"(?P<secret>gh[pousr]_[A-Za-z0-9]{36})" + _E),
+        _B + r"(?P<secret>gh[pousr]_[A-Za-z0-9]{36})" + _E,
         "GitHub token (personal, OAuth, user-to-server, server-to-server, refresh)",
         public_prefix=r"gh[pousr]_",
         hints=("ghp_", "gho_", "ghu_", "ghs_", "ghr_"),
     ),
     SecretPattern(
         "github-fine-grained-token",
-        _p(_B + r"(?P<secret>github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59})" + _E),
+        _B + r"(?P<secret>github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59})" + _E,
         "GitHub fine-grained personal access token",
         public_prefix=r"github_pat_",
         hints=("github_pat_",),
     ),
     SecretPattern(
         "gitlab-token",
-        _p(_B + r"(?P<secret>(?:glpat|gldt|glrt|glft|glcbt|glsoat|gloas)-[A-Za-z0-9_-]{20,})" + _E),
+        _B + r"(?P<secret>(?:glpat|gldt|glrt|glft|glcbt|glsoat|gloas)-[A-Za-z0-9_-]{20,})" + _E,
         "GitLab personal/deploy/runner/feed/CI job/OAuth token",
         public_prefix=r"(?:glpat|gldt|glrt|glft|glcbt|glsoat|gloas)-",
         hints=("glpat-", "gldt-", "glrt-", "glft-", "glcbt-", "glsoat-", "gloas-"),
     ),
     SecretPattern(
         "gitlab-runner-registration-token",
-        _p(_B + r"(?P<secret>GR1348941[A-Za-z0-9_-]{20})" + _E),
+        _B + r"(?P<secret>GR1348941[A-Za-z0-9_-]{20})" + _E,
         "GitLab runner registration token",
         public_prefix=r"GR1348941",
         hints=("gr1348941",),
     ),
     SecretPattern(
         "slack-token",
-        _p(_B + r"(?P<secret>xox[abposr]-(?:\d+-){1,3}[A-Za-z0-9-]{10,})" + _E),
+        _B + r"(?P<secret>xox[abposr]-(?:\d+-){1,3}[A-Za-z0-9-]{10,})" + _E,
         "Slack bot, user, app or workspace token",
         public_prefix=r"xox[abposr]-",
         hints=("xoxa-", "xoxb-", "xoxp-", "xoxo-", "xoxs-", "xoxr-"),
     ),
     SecretPattern(
         "slack-app-token",
-        _p(_B + r"(?P<secret>xapp-\d-[A-Z0-9]+-\d+-[a-f0-9]{32,})" + _E),
+        _B + r"(?P<secret>xapp-\d-[A-Z0-9]+-\d+-[a-f0-9]{32,})" + _E,
         "Slack app-level token",
         public_prefix=r"xapp-",
         hints=("xapp-",),
     ),
     SecretPattern(
         "slack-webhook",
-        _p(
+        (
             r"https://hooks\.slack\.com/(?:services|workflows|triggers)/"
             r"(?P<secret>T[A-Z0-9]{6,}/[AB][A-Z0-9]{6,}/[A-Za-z0-9]{20,})"
         ),
@@ -145,7 +148,7 @@ PATTERNS: tuple[SecretPattern, ...] = (
     ),
     SecretPattern(
         "teams-webhook",
-        _p(
+        (
             r"https://[a-z0-9-]+\.webhook\.office\.com/webhookb2/"
             r"(?P<secret>[0-9a-f-]{36}@[0-9a-f-]{36}/IncomingWebhook/[0-9a-f]{32}/[0-9a-f-]{36})"
         ),
@@ -154,42 +157,42 @@ PATTERNS: tuple[SecretPattern, ...] = (
     ),
     SecretPattern(
         "google-api-key",
-        _p(_B + r"(?P<secret>AIza[0-9A-Za-z_-]{35})" + _E),
+        _B + r"(?P<secret>AIza[0-9A-Za-z_-]{35})" + _E,
         "Google API key",
         public_prefix=r"AIza",
         hints=("aiza",),
     ),
     SecretPattern(
         "google-oauth-client-secret",
-        _p(_B + r"(?P<secret>GOCSPX-[A-Za-z0-9_-]{28})" + _E),
+        _B + r"(?P<secret>GOCSPX-[A-Za-z0-9_-]{28})" + _E,
         "Google OAuth client secret",
         public_prefix=r"GOCSPX-",
         hints=("gocspx-",),
     ),
     SecretPattern(
         "stripe-secret-key",
-        _p(_B + r"(?P<secret>(?:sk|rk)_live_[A-Za-z0-9]{24,})" + _E),
+        _B + r"(?P<secret>(?:sk|rk)_live_[A-Za-z0-9]{24,})" + _E,
         "Stripe live secret or restricted key",
         public_prefix=r"(?:sk|rk)_live_",
         hints=("sk_live_", "rk_live_"),
     ),
     SecretPattern(
         "npm-token",
-        _p(_B + r"(?P<secret>npm_[A-Za-z0-9]{36})" + _E),
+        _B + r"(?P<secret>npm_[A-Za-z0-9]{36})" + _E,
         "npm access token",
         public_prefix=r"npm_",
         hints=("npm_",),
     ),
     SecretPattern(
         "jwt",
-        _p(_B + r"(?P<secret>eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{16,})" + _E),
+        _B + r"(?P<secret>eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{16,})" + _E,
         "JSON Web Token (e.g. a Kubernetes service-account token)",
         public_prefix=r"eyJ",
         hints=("eyj",),
     ),
     SecretPattern(
         "url-credentials",
-        _p(
+        (
             r"(?i)\b[a-z][a-z0-9+.-]{1,20}://(?P<user>[^\s:/@\"'<>{}$]{0,64}):"
             r"(?P<secret>[^\s/@\"'<>]{1,128})@[A-Za-z0-9.-]+"
         ),
@@ -199,7 +202,7 @@ PATTERNS: tuple[SecretPattern, ...] = (
     ),
     SecretPattern(
         "docker-config-auth",
-        _p(r"\"auth\"\s*:\s*\"(?P<secret>[A-Za-z0-9+/]{8,}={0,2})\""),
+        r"\"auth\"\s*:\s*\"(?P<secret>[A-Za-z0-9+/]{8,}={0,2})\"",
         "base64 user:password in a Docker config (`.dockerconfigjson` auths)",
         "docker-auth",
         hints=('"auth"',),
@@ -207,7 +210,7 @@ PATTERNS: tuple[SecretPattern, ...] = (
     SecretPattern(
         "secret-assignment",
         # A key whose name ends in a secret word, then `:` or `=`, then a scalar value.
-        _p(
+        (
             r"(?P<key>[A-Za-z_][A-Za-z0-9_.-]{0,80})[\"']?\s*(?::|=|:=)[ \t]*"
             r"(?P<quote>[\"']?)(?P<secret>[^\s\"'#,;{}\[\]()]{4,256})(?P=quote)(?=[\s,;}\]]|$)"
         ),

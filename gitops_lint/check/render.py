@@ -37,15 +37,15 @@ from gitops_lint.render.cache import (
     render_key,
 )
 from gitops_lint.render.graph import LINK_OUTSIDE, OUTSIDE, RenderGraph, graph_for
-from gitops_lint.render.kustomize import Kustomize, find_chosen_kustomize
 from gitops_lint.render.plugins import failed_plugin, plugin_uses
-from gitops_lint.render.renderer import Rendered, RenderEnv, RenderFailure, Source
 from gitops_lint.repo.layout import Kustomization, Reference
 from gitops_lint.repo.yaml import locate_line
 from gitops_lint.rules.kustomize import KUSTOMIZE_BUILD_FAILS
 
 if TYPE_CHECKING:
     from gitops_lint.check.options import CheckOptions
+    from gitops_lint.render.kustomize import Kustomize
+    from gitops_lint.render.renderer import Rendered, RenderEnv, RenderFailure, Source
 
 _SMP_TARGET = re.compile(r'strategic merge patch "(?P<kind>[^."]+)\.[^/"]*/(?P<name>[^."]+)')
 _QUOTED = re.compile(r"'([^'\s]+)'")
@@ -68,6 +68,10 @@ class RenderSettings:
 
 
 def _settings(ctx: CheckContext, options: CheckOptions) -> RenderSettings | None:
+    # The kustomize step's modules (and their dataclasses) load when a run renders: a --no-render
+    # run never imports them (tests/test_startup_imports.py).
+    from gitops_lint.render.kustomize import find_chosen_kustomize
+
     ignored = ignored_executables_warning(ctx.config)
     if ignored:
         ctx.warn(ignored)
@@ -346,6 +350,8 @@ def _render_all(
     if not missing:
         return outcomes
 
+    from gitops_lint.render.renderer import RenderEnv, Source  # a root is built: see _settings
+
     env = RenderEnv(ctx.root, settings.timeout, settings.allow_network, settings.kustomize,
                     kubernetes_version=ctx.schemas.kubernetes_version)
     # Only builds are counted: cache hits take milliseconds and a hook run is all cache hits.
@@ -463,6 +469,8 @@ def _outcome(
 
 def _outcome_of(result: Rendered | RenderFailure) -> dict[str, Any]:
     """A Renderer's answer as the cache entry `_apply` reads."""
+    from gitops_lint.render.renderer import RenderFailure  # a root was built: see _settings
+
     if isinstance(result, RenderFailure):
         return _outcome(
             error=result.message,
@@ -482,6 +490,7 @@ def render_source(source: Source, env: RenderEnv) -> Rendered | RenderFailure:
     # The registry imports every renderer (Helm's, Flux's): loaded when a root is built, not
     # on a run whose roots all come from the render cache.
     from gitops_lint.render.registry import renderer_for
+    from gitops_lint.render.renderer import RenderFailure
 
     renderer = renderer_for(source)
     if renderer is None:

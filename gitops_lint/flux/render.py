@@ -11,7 +11,7 @@ import copy
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -19,8 +19,6 @@ from gitops_lint.context import CheckContext, ContextMemo
 from gitops_lint.estate.flux import FluxEstate, FluxKustomization
 from gitops_lint.estate.sources import local_directory
 from gitops_lint.model import Resource
-from gitops_lint.render.kustomize import Kustomize
-from gitops_lint.render.renderer import PostBuild, RenderEnv, RenderFailure, Source
 from gitops_lint.render.substitute import (
     SubstitutionError,
     clean_values,
@@ -28,6 +26,10 @@ from gitops_lint.render.substitute import (
     substitute_document,
     undefined_at,
 )
+
+if TYPE_CHECKING:
+    from gitops_lint.render.kustomize import Kustomize
+    from gitops_lint.render.renderer import Source
 
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 FLUX_BUILD_ARGS = ("--load-restrictor", "LoadRestrictionsNone")
@@ -101,6 +103,10 @@ def _pairs(value: Any) -> tuple[tuple[str, str], ...]:
 
 def source_for(directory: str, spec: Mapping[str, Any], substitute: Mapping[str, str] | None = None) -> Source:
     """The renderer's Source for a Flux Kustomization building `directory` with `spec`."""
+    # The renderer's records load when a Kustomization is built: the Flux rules import this
+    # module on every run, a --no-render one included (tests/test_startup_imports.py).
+    from gitops_lint.render.renderer import PostBuild, Source
+
     common = spec.get("commonMetadata") if isinstance(spec.get("commonMetadata"), dict) else {}
     assert isinstance(common, dict)
     components = spec.get("components") if isinstance(spec.get("components"), list) else []
@@ -126,6 +132,7 @@ def build_kustomization(
     """Steps 1-4 through the Flux renderer (render/flux.py); substitution is left to `finish`,
     which locates undefined variables."""
     from gitops_lint.render.registry import renderer_for  # every renderer: only when one builds
+    from gitops_lint.render.renderer import RenderEnv, RenderFailure
 
     source = source_for(directory, spec)
     renderer = renderer_for(source)

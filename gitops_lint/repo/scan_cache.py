@@ -36,7 +36,7 @@ NAME = "scan.json"
 
 def _patterns_digest() -> str:
     # An edited pattern must not trust an answer the old patterns gave.
-    material = "\0".join(f"{p.id}\0{p.regex.pattern}\0{p.confirm}\0{p.hints}" for p in PATTERNS)
+    material = "\0".join(f"{p.id}\0{p.source}\0{p.confirm}\0{p.hints}" for p in PATTERNS)
     return hashlib.sha256(material.encode()).hexdigest()[:16]
 
 

@@ -14,8 +14,6 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from pathspec.patterns.gitignore.spec import GitIgnoreSpecPattern
-
 from gitops_lint.context import CheckContext
 from gitops_lint.model import Finding
 from gitops_lint.repo.files import find_repo_root
@@ -72,6 +70,10 @@ def is_valid_owner(owner: str) -> bool:
 
 def compile_pattern(pattern: str) -> re.Pattern[str]:
     """A CODEOWNERS pattern as a regex over repo-relative file paths."""
+    # pathspec (~10 ms of imports, its regex backends included) loads when a repo has a
+    # CODEOWNERS file to read, not on every check.
+    from pathspec.patterns.gitignore.spec import GitIgnoreSpecPattern
+
     source, include = GitIgnoreSpecPattern.pattern_to_regex(pattern)
     if source is None or include is None:
         raise ValueError("empty pattern")
