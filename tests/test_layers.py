@@ -17,7 +17,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "gitops_lint"
 # Lowest first. A module belongs to the layer of the longest prefix that names it or its package;
 # it may import from its own layer and any layer below, never above.
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("gitops_lint", "gitops_lint.errors", "gitops_lint.atomic_file", "gitops_lint.data", "gitops_lint.progress",
+    ("gitops_lint", "gitops_lint.errors", "gitops_lint.atomic_file", "gitops_lint.file_bytes", "gitops_lint.data", "gitops_lint.progress",
      "gitops_lint.values_merge"),
     ("gitops_lint.model", "gitops_lint.redaction", "gitops_lint.secret_patterns", "gitops_lint.credentials"),
     ("gitops_lint.repo", "gitops_lint.validate"),

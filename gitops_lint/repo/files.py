@@ -14,6 +14,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import IO, NamedTuple
 
+from gitops_lint.file_bytes import read_bytes
+
 # Loaded and validated as manifests. JSON is YAML to the loader, and Argo CD applies `*.json`
 # as well as `*.yaml`/`*.yml` from a directory source.
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
@@ -317,8 +319,7 @@ def _safe_stat(path: str, real_root: str, max_file_size: int) -> tuple[os.stat_r
 def read_text(path: str | Path) -> tuple[str | None, str | None]:
     """(text, None) or (None, reason) for binary or non-UTF-8 content."""
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
+        data = read_bytes(path)
     except OSError as error:
         return None, f"unreadable: {error}"
     if b"\0" in data[:_BINARY_SNIFF]:
