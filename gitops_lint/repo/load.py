@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from gitops_lint.repo.files import RepoFile, read_text
-from gitops_lint.repo.forked_half import split_over_fork, usable_cpus
+from gitops_lint.repo.forked_half import forking_is_safe, split_over_fork, usable_cpus
 from gitops_lint.repo.layout import looks_templated
 from gitops_lint.repo.parse_cache import ParseCache
 from gitops_lint.repo.problems import YamlProblem
@@ -206,7 +206,9 @@ def _parse_cached(files: Sequence[RepoFile], jobs: int | None, cache: ParseCache
 def _parse_all(files: Sequence[RepoFile], jobs: int | None) -> list[ParsedFile]:
     fast = len(files) >= FAST_YAML_FROM and yaml_fast_available()
     workers = jobs or usable_cpus()
-    if workers < 2 or not sys.platform.startswith("linux"):
+    # One OS thread only: a native library's thread (the Go runtime of the Helm SDK, after `diff`
+    # rendered the base revision) may hold a lock a forked child would wait on forever.
+    if workers < 2 or not sys.platform.startswith("linux") or not forking_is_safe():
         return _parse_chunk(files, fast)
     if fast:
         # With yaml-rs, a pool's pickled results cost the parent about as much to load as to

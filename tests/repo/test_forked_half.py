@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import gc
 import os
+import re
+import subprocess
+import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -13,12 +17,15 @@ import pytest
 
 from gitops_lint.repo import forked_half, load, yaml_fast
 from gitops_lint.repo.files import RepoFile, collect_files
-from gitops_lint.repo.forked_half import split_over_fork
+from gitops_lint.repo.forked_half import os_thread_count, split_over_fork
 from gitops_lint.repo.load import FAST_YAML_FROM, ParsedFile, parse_files
 from tests.conftest import write_tree
 from tests.repo.test_yaml_fast import DEPLOYMENT, _shape
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this platform")
+# The YAML load forks only in a process of one OS thread, and a pytest-xdist worker has more;
+# `test_the_parse_tests_in_a_process_of_one_thread` runs those tests again in a fresh pytest.
+ONE_THREAD = sys.platform.startswith("linux") and os_thread_count() == 1
 
 
 def _squares(items: Sequence[int]) -> list[tuple[int, int]]:
@@ -122,6 +129,7 @@ def _parse_both_ways(files: list[RepoFile], monkeypatch: pytest.MonkeyPatch) -> 
     return one, two
 
 
+@pytest.mark.one_thread
 @pytest.mark.skipif(not yaml_fast.AVAILABLE, reason="yaml-rs has no wheel for this platform")
 def test_a_forked_parse_loads_what_one_process_loads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     files = {f"apps/{n % 7}/m-{n:03d}.yaml": DEPLOYMENT.replace("replicas: 3", f"replicas: {n}") for n in range(FAST_YAML_FROM)}
@@ -144,6 +152,7 @@ def test_a_forked_parse_loads_what_one_process_loads(tmp_path: Path, monkeypatch
 CORPUS = os.environ.get("GITOPS_LINT_CORPUS")
 
 
+@pytest.mark.one_thread
 @pytest.mark.skipif(not CORPUS, reason="GITOPS_LINT_CORPUS is not set (CI sets it)")
 @pytest.mark.skipif(not yaml_fast.AVAILABLE, reason="yaml-rs has no wheel for this platform")
 def test_the_corpus_parses_alike_forked(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -157,6 +166,7 @@ def test_the_corpus_parses_alike_forked(monkeypatch: pytest.MonkeyPatch) -> None
         assert two == one, repo.name
 
 
+@pytest.mark.one_thread
 @pytest.mark.skipif(not hasattr(os, "sched_getaffinity"), reason="no CPU affinity on this platform")
 @pytest.mark.skipif(not yaml_fast.AVAILABLE, reason="yaml-rs has no wheel for this platform")
 def test_a_process_pinned_to_one_cpu_does_not_fork(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -170,3 +180,37 @@ def test_a_process_pinned_to_one_cpu_does_not_fork(tmp_path: Path, monkeypatch: 
     monkeypatch.setattr(load.os, "sched_getaffinity", lambda _pid: {0, 1})
     parse_files(listed)
     assert len(forks) == 1
+
+
+@pytest.mark.one_thread
+@pytest.mark.skipif(not yaml_fast.AVAILABLE, reason="yaml-rs has no wheel for this platform")
+def test_another_os_thread_keeps_the_parse_in_one_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    files = {f"apps/m-{n:03d}.yaml": DEPLOYMENT for n in range(FAST_YAML_FROM)}
+    listed = collect_files(write_tree(tmp_path / "repo", files), use_git=False).files
+    monkeypatch.setattr(load, "FORK_FAST_FROM", 2)
+    forks = _forks(monkeypatch)
+    release = threading.Event()
+    waiter = threading.Thread(target=release.wait)
+    waiter.start()
+    try:
+        parse_files(listed, jobs=2)
+    finally:
+        release.set()
+        waiter.join()
+    assert not forks
+    parse_files(listed, jobs=2)
+    assert len(forks) == 1
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux") or ONE_THREAD, reason="the tests above ran in this process")
+def test_the_parse_tests_in_a_process_of_one_thread() -> None:
+    """The fork tests of this module, in a fresh pytest of one thread (the xdist worker has several)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", __file__, "-q", "-m", "one_thread", "-p", "no:xdist", "-p", "no:cacheprovider"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    passed = re.search(r"(\d+) passed", done.stdout)
+    assert passed is not None and int(passed.group(1)) >= 3  # the corpus test only where CI sets it
