@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import textwrap
+import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, NoReturn
@@ -112,3 +113,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if len(kept) < len(items):
         config.hook.pytest_deselected(items=[item for item in items if item not in kept])
         items[:] = kept
+
+
+def wait_for_one_os_thread(seconds: float = 5.0) -> None:
+    """After `Thread.join()` the OS thread may still be exiting, and /proc/self/status counts it
+    for a moment: wait until this process is down to one thread (or fail the test)."""
+    deadline = time.monotonic() + seconds
+    while os_thread_count() != 1:
+        assert time.monotonic() < deadline, f"{os_thread_count()} OS threads after the join"
+        time.sleep(0.001)

@@ -30,7 +30,7 @@ from gitops_lint.repo.files import RepoFile
 from gitops_lint.repo.forked_half import os_thread_count
 from gitops_lint.rules.base import files_rule, meta, repo_rule
 from gitops_lint.rules.registry import RuleRegistry, load_registry
-from tests.conftest import write_tree
+from tests.conftest import wait_for_one_os_thread, write_tree
 
 ON_LINUX = hasattr(os, "fork") and sys.platform.startswith("linux")
 # The stage forks only in a process of one OS thread, and a pytest-xdist worker has more (its
@@ -194,6 +194,7 @@ def test_another_os_thread_keeps_the_stage_in_one_process() -> None:
     finally:
         release.set()
         thread.join()
+    wait_for_one_os_thread()
     assert may_fork(ALWAYS, 1)
 
 

@@ -19,7 +19,7 @@ from gitops_lint.repo import forked_half, load, yaml_fast
 from gitops_lint.repo.files import RepoFile, collect_files
 from gitops_lint.repo.forked_half import os_thread_count, split_over_fork
 from gitops_lint.repo.load import FAST_YAML_FROM, ParsedFile, parse_files
-from tests.conftest import write_tree
+from tests.conftest import wait_for_one_os_thread, write_tree
 from tests.repo.test_yaml_fast import DEPLOYMENT, _shape
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this platform")
@@ -197,6 +197,7 @@ def test_another_os_thread_keeps_the_parse_in_one_process(tmp_path: Path, monkey
     finally:
         release.set()
         waiter.join()
+    wait_for_one_os_thread()
     assert not forks
     parse_files(listed, jobs=2)
     assert len(forks) == 1
