@@ -162,3 +162,14 @@ def test_a_quoted_merge_key_is_an_ordinary_key() -> None:
     # Only the plain `<<` merges (YAML 1.1, go-yaml); JSON's `{"<<": []}` is a key like any other.
     assert load_yaml('{"<<": []}').documents[0].data == {"<<": []}
     assert load_yaml("base: &b {x: 1}\nm:\n  <<: *b\n").documents[0].data["m"] == {"x": 1}
+
+
+def test_locate_line_follows_the_text_it_is_given_not_the_last_one_composed() -> None:
+    # Composed trees are remembered per text: an edited text must be composed again.
+    first = "kind: List\nitems:\n- a: 1\n- b: 2\n"
+    edited = "kind: List\n\n\nitems:\n- a: 1\n- b: 2\n"
+    assert [locate_line(first, 0, ("items", i)) for i in range(2)] == [3, 4]
+    assert [locate_line(edited, 0, ("items", i)) for i in range(2)] == [5, 6]
+    assert [locate_line(first, 0, ("items", i)) for i in range(2)] == [3, 4]
+    assert locate_line("a: [1\n", 0, ("a",)) is None  # does not compose, also when asked again
+    assert locate_line("a: [1\n", 0, ("a",)) is None
