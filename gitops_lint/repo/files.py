@@ -21,6 +21,10 @@ from gitops_lint.file_bytes import read_bytes
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 DEFAULT_MAX_FILE_SIZE = 4 * 1024 * 1024
+# A file's stamp is trusted by the caches only once it was written this long before it was
+# read: a file written more recently could be written again within the filesystem's timestamp
+# granularity (FAT's 2 s), size unchanged, and keep every stamp (git's "racily clean" files).
+RACY_NS = 2_000_000_000
 _SKIPPED_DIRS = frozenset((".git", ".hg", ".svn", "node_modules", ".gitops-lint-cache", ".venv"))
 _BINARY_SNIFF = 8192
 # How much of a file no rule can read (too large, binary, not UTF-8) the credential scan still reads.
@@ -57,6 +61,11 @@ class RepoFile(NamedTuple):
     def location(self) -> str:
         """`absolute` as a string, for reading the file: no Path per file on a whole-repo load."""
         return os.path.join(self.root, self.path)
+
+    @property
+    def stamp(self) -> list[int]:
+        """What the caches compare to tell the file unchanged (a JSON list, as they store it)."""
+        return [self.size, self.mtime_ns, self.ctime_ns, self.inode]
 
 
 @dataclass(frozen=True)

@@ -45,13 +45,12 @@ from typing import Any, NamedTuple, TypeGuard
 from gitops_lint import __version__
 from gitops_lint.atomic_file import write_text_atomically
 from gitops_lint.model import objects_in
-from gitops_lint.repo.files import RepoFile
+from gitops_lint.repo.files import RACY_NS, RepoFile
 from gitops_lint.repo.problems import YamlProblem
 from gitops_lint.repo.yaml import LoadedDocument, LoadResult
 
 COLD_SHARDS = 64
 HOT_SHARDS = 4
-RACY_NS = 2_000_000_000
 INDEX = "index"
 # Bump when the loader's output changes meaning: older files are then ignored (and replaced,
 # so no entry written under an older format, which cached Secret values, outlives it). At 9,
@@ -121,10 +120,6 @@ def _untagged(_path: str, _result: LoadResult | None) -> Any:
 
 def _crc(text: str) -> int:
     return zlib.crc32(text.encode("utf-8", "surrogateescape"))
-
-
-def _stamp(repo_file: RepoFile) -> list[int]:
-    return [repo_file.size, repo_file.mtime_ns, repo_file.ctime_ns, repo_file.inode]
 
 
 def _fresh(entry: Any, stamp: list[int], length: int) -> TypeGuard[list[Any]]:
@@ -233,7 +228,7 @@ class ParseCache:
         tags: list[Any] = []
         for repo_file in files:
             entry = index.get(repo_file.path)
-            tags.append(entry[1] if _fresh(entry, _stamp(repo_file), 2) else None)
+            tags.append(entry[1] if _fresh(entry, repo_file.stamp, 2) else None)
         return tags
 
     def read_every_shard(self) -> None:
@@ -261,7 +256,7 @@ class ParseCache:
         """What loading the file gave, when it is unchanged since cached."""
         if self.directory is None:
             return None
-        stamp = _stamp(repo_file)
+        stamp = repo_file.stamp
         entry = self._every_entry.get(repo_file.path) if self._every_entry is not None else None
         if not _fresh(entry, stamp, 5):
             indexed = self._entries(INDEX).get(repo_file.path)
@@ -305,7 +300,7 @@ class ParseCache:
         documents = [[d.data, d.index, d.line] for d in result.documents] if result else []
         problems = [[p.rule, p.line, p.column, p.message] for p in result.problems] if result else []
         name = self._shard(path, hot)
-        stamp = _stamp(repo_file)
+        stamp = repo_file.stamp
         # One string, not a list: a warm run decodes 10,000 entries, and every list is one more
         # object for the garbage collector to traverse.
         stored_markers = _MARKER_SEPARATOR.join(sorted(markers))

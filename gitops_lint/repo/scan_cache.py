@@ -27,8 +27,8 @@ from typing import Any
 
 from gitops_lint import __version__
 from gitops_lint.atomic_file import write_text_atomically
-from gitops_lint.repo.files import RepoFile
-from gitops_lint.repo.parse_cache import RACY_NS, ParseCache
+from gitops_lint.repo.files import RACY_NS, RepoFile
+from gitops_lint.repo.parse_cache import ParseCache
 from gitops_lint.secret_patterns import PATTERNS
 
 NAME = "scan.json"
@@ -41,10 +41,6 @@ def _patterns_digest() -> str:
 
 
 FORMAT = f"1/{__version__}/{_patterns_digest()}"
-
-
-def _stamp(repo_file: RepoFile) -> list[int]:
-    return [repo_file.size, repo_file.mtime_ns, repo_file.ctime_ns, repo_file.inode]
 
 
 class ScanCache:
@@ -79,7 +75,7 @@ class ScanCache:
         """Whether the file held no credential when it last had its current stamp."""
         if self.directory is None:
             return False
-        clean = self._loaded().get(repo_file.path) == _stamp(repo_file)
+        clean = self._loaded().get(repo_file.path) == repo_file.stamp
         self.hits += clean
         return clean
 
@@ -87,7 +83,7 @@ class ScanCache:
         if self.directory is None or not self.writable or time.time_ns() - repo_file.mtime_ns < RACY_NS:
             return  # a file written moments ago may change again without its stamp moving (parse_cache)
         entries = self._loaded()
-        stamp = _stamp(repo_file)
+        stamp = repo_file.stamp
         if entries.get(repo_file.path) != stamp:
             entries[repo_file.path] = stamp
             self._dirty = True

@@ -29,12 +29,12 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from gitops_lint.file_bytes import read_bytes
 from gitops_lint.render.helm.engine import HelmEngine, TemplateJob
+from gitops_lint.repo.files import RACY_NS
 
 # Bump when what a key covers or what an entry holds changes: older entries then never match.
 KEY_FORMAT = "gitops-lint helm 3"
-# Wider than any filesystem's timestamp granularity (FAT's 2 s) and the kernel clock's lag.
-RACY_NS = 2_000_000_000
 # A file that could not be stat'ed: [path, UNREADABLE, errno, 0, 0]; creating it changes it.
 UNREADABLE = -1
 
@@ -50,8 +50,7 @@ def job_digest(job: TemplateJob, engine: HelmEngine) -> bytes:
         hasher.update(f"\0{item.kind}\0{item.expression}".encode("utf-8", "surrogateescape"))
         if item.kind == "set-file":
             try:
-                with open(item.value, "rb") as handle:
-                    hasher.update(hashlib.sha256(handle.read()).digest())
+                hasher.update(hashlib.sha256(read_bytes(item.value)).digest())
             except OSError:
                 hasher.update(b"unreadable")
     hasher.update(
@@ -142,8 +141,7 @@ def _first_visit(directory: str, seen: set[tuple[int, int]]) -> bool:
 def file_digest(top: str, path: str) -> str:
     """SHA-256 of one chart file, or why it could not be read (which a later read must differ from)."""
     try:
-        with open(os.path.join(top, path), "rb") as handle:
-            return hashlib.sha256(handle.read()).hexdigest()
+        return hashlib.sha256(read_bytes(os.path.join(top, path))).hexdigest()
     except OSError as error:
         return f"unreadable:{error.errno}"
 
