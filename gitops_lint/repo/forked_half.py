@@ -1,5 +1,5 @@
 """Work done in a forked child while this process goes on, sent back as bytes; and a batch's work
-split that way, its second half in the child.
+split that way, its last part in the child.
 
 Worth it only where the child's results cost the parent much less to take in than to compute.
 The YAML load is such work once its results travel as `marshal` bytes: plain dicts, lists and
@@ -16,7 +16,7 @@ import marshal
 import os
 import pickle
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
 Item = TypeVar("Item")
@@ -27,26 +27,34 @@ _MARSHAL, _PICKLE = b"m", b"p"
 
 def split_over_fork(
     items: Sequence[Item],
-    work: Callable[[Sequence[Item]], list[Result]],
+    work: Callable[[Item], Result],
     encode: Callable[[Result], Any],
     decode: Callable[[Any], Result],
-) -> list[Result]:
-    """`work(items)`, in order: the first half here while a forked child does the second half.
+    share: float = 0.5,
+) -> Iterator[Result]:
+    """`work(item)` for each of `items`, in order: the first `share` of them here while a forked
+    child does the rest.
 
+    An iterator, and a lazy one: each of this process's results is handed on as soon as it is
+    made, so what the caller does with it (the load stage builds the file's resources) also
+    happens while the child works; the child's results follow once the caller reaches them.
     `encode` turns a result into plain data for the trip back and `decode` turns it into a
     result again. The child shares nothing back but those bytes; if it fails in any way, this
-    process does its half itself, so the answer never depends on the child."""
-    half = len(items) // 2
-    first, second = items[:half], items[half:]
-    child = ForkedWork.start(lambda: [encode(result) for result in work(second)])
+    process does its part itself, so the answer never depends on the child. The child is reaped
+    when the iterator ends or is closed, whichever way."""
+    kept = round(len(items) * share)
+    first, second = items[:kept], items[kept:]
+    child = ForkedWork.start(lambda: [encode(work(item)) for item in second])
     if child is None:
-        return work(items)
+        yield from map(work, items)
+        return
     with child:
-        mine = work(first)
+        yield from map(work, first)
         payload = child.result()
     if payload is None:
-        return [*mine, *work(second)]
-    return [*mine, *(decode(entry) for entry in payload)]
+        yield from map(work, second)
+    else:
+        yield from map(decode, payload)
 
 
 def forking_is_safe() -> bool:
