@@ -9,7 +9,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-from gitops_lint.check.sources import Loading, _build_layout, _collect_resources, _load_sources, load_all
+from gitops_lint.check.sources import (
+    Loading,
+    _build_layout,
+    _collect_resources,
+    _load_sources,
+    load_all,
+)
 from gitops_lint.config import load_config
 from gitops_lint.model import Resource
 from gitops_lint.repo.files import collect_files, is_yaml_path

@@ -72,7 +72,7 @@ _MANIFEST_KEYS = ('"apiVersion"', '"kind"')
 
 
 def parse_file(repo_file: RepoFile, fast: bool = False) -> ParsedFile:
-    text, reason = read_text(repo_file.location)
+    text, reason = read_text(repo_file.location, repo_file.size)
     if text is None:
         return ParsedFile(repo_file.path, None, reason, False, None)
     if fast:
