@@ -3,7 +3,7 @@ what a change can affect (incremental mode, the pre-commit hook's)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -14,15 +14,8 @@ from gitops_lint.context import CheckContext, RunShared, SourceFile, StageSink
 from gitops_lint.environments import is_argocd_application, resolve_environment
 from gitops_lint.model import Finding, Resource, objects_in
 from gitops_lint.repo.files import BINARY, FileSet, RepoFile
-from gitops_lint.repo.layout import (
-    Kustomization,
-    Layout,
-    build_layout,
-    is_kustomization_file,
-    layout_of,
-    parse_kustomization,
-)
-from gitops_lint.repo.load import NOT_A_JSON_MANIFEST, parsed_files
+from gitops_lint.repo.layout import Layout, build_layout, is_kustomization_file
+from gitops_lint.repo.load import NOT_A_JSON_MANIFEST, parse_files
 from gitops_lint.repo.parse_cache import ParseCache
 from gitops_lint.repo.yaml import LoadResult
 from gitops_lint.rules import loading
@@ -75,48 +68,18 @@ class Loading:
 
 
 def load_all(loader: Loading, yaml_files: list[RepoFile]) -> list[Finding]:
-    """Every YAML file of the repo: a whole-repo run.
-
-    What needs one file only (its kustomization parsed, its resources built) is done as the
-    file comes in: on a big repo, this process's part of the parse comes first while a forked
-    child parses the rest (repo/load.py), so that work fills time this process would otherwise
-    spend waiting for the child. What needs every file (the layout, and through it which
-    resources are fragments) waits for the last one."""
-    kustomizations: dict[str, Kustomization] = {}
-    built: list[tuple[str, list[Resource]]] = []  # (path, its resources) in file order
-    config = loader.config
-
-    def take(path: str, source: SourceFile) -> None:
-        document = _kustomization_document(path, source)
-        if document is not None:
-            kustomizations[path] = parse_kustomization(path, document)
-        resources = _resources_of(config, path, source, source.templated)
-        if resources:
-            built.append((path, resources))
-
-    findings = list(_load_sources(loader, yaml_files, take))
-    loader.layout = layout_of(kustomizations, (f.path for f in loader.files.files))
-    for path, resources in built:
-        if not resources[0].fragment and loader.layout.is_fragment(path):
-            for resource in resources:
-                resource.fragment = True
-        (loader.fragments if resources[0].fragment else loader.resources).extend(resources)
-    _add_crds(loader, loader.sources)
+    """Every YAML file of the repo: a whole-repo run."""
+    findings = list(_load_sources(loader, yaml_files))
+    _build_layout(loader)
+    _collect_resources(loader, loader.sources)
     return findings
-
-
-def _kustomization_document(path: str, source: SourceFile) -> dict[str, Any] | None:
-    """A kustomization file's document, as the layout reads it; None for any other file."""
-    if is_kustomization_file(path) and source.documents and isinstance(source.documents[0].data, dict):
-        return source.documents[0].data
-    return None
 
 
 def _build_layout(loader: Loading) -> None:
     kustomization_docs = {
-        path: document
+        path: source.documents[0].data
         for path, source in loader.sources.items()
-        if (document := _kustomization_document(path, source)) is not None
+        if is_kustomization_file(path) and source.documents and isinstance(source.documents[0].data, dict)
     }
     loader.layout = build_layout(kustomization_docs, (f.path for f in loader.files.files))
 
@@ -253,13 +216,9 @@ def _mentions(repo_file: RepoFile) -> bool:
     return any(marker in data for marker in _ALWAYS_NEEDED_MARKERS)
 
 
-def _load_sources(
-    loader: Loading, yaml_files: list[RepoFile], take: Callable[[str, SourceFile], None] | None = None
-) -> Iterator[Finding]:
-    """Parse `yaml_files` into `loader.sources`, yielding the loader's findings; `take` is given
-    each source as it is added (before the next file is parsed)."""
+def _load_sources(loader: Loading, yaml_files: list[RepoFile]) -> Iterator[Finding]:
     by_path = {f.path: f for f in yaml_files}
-    for parsed in parsed_files(yaml_files, cache=loader.parse_cache):
+    for parsed in parse_files(yaml_files, cache=loader.parse_cache):
         if parsed.unreadable is not None:
             if parsed.unreadable == NOT_A_JSON_MANIFEST:
                 loader.note(f"skipped {parsed.path}: {parsed.unreadable}")
@@ -277,21 +236,15 @@ def _load_sources(
             )
             continue
         if parsed.result is None:  # a Helm/Go template
-            source = SourceFile(
+            loader.sources[parsed.path] = SourceFile(
                 parsed.path, parsed.text, [], [], templated=True, origin=by_path[parsed.path], markers=parsed.markers
             )
-            loader.sources[parsed.path] = source
-            if take is not None:
-                take(parsed.path, source)
             continue
         loaded = parsed.result
-        source = SourceFile(
+        loader.sources[parsed.path] = SourceFile(
             parsed.path, parsed.text, loaded.documents, loaded.problems, origin=by_path[parsed.path],
             markers=parsed.markers,
         )
-        loader.sources[parsed.path] = source
-        if take is not None:
-            take(parsed.path, source)
         for problem in loaded.problems:
             meta = LOADER_RULES[problem.rule]
             yield Finding(
@@ -313,34 +266,23 @@ def _is_kubernetes_shaped(data: Any) -> bool:
     )
 
 
-def _resources_of(config: Config, path: str, source: SourceFile, fragment: bool) -> list[Resource]:
-    """The resources a loaded file holds: each Kubernetes-shaped document, a `kind: List`'s
-    Kubernetes-shaped items in its place."""
-    resources = []
-    for document in source.documents:
-        data = document.data
-        if not _is_kubernetes_shaped(data):
-            continue
-        # A document that is no List is its own one object, and shaped already (objects_in).
-        objects = (data,) if data["kind"] != "List" else [i for i in objects_in(data) if _is_kubernetes_shaped(i)]
-        for doc in objects:
-            resources.append(
-                Resource(doc, path, document.line, document.index, resolve_environment(config, path, doc), None, fragment)
-            )
-    return resources
-
-
 def _collect_resources(loader: Loading, sources: Mapping[str, SourceFile]) -> None:
     for path, source in sources.items():
         fragment_file = loader.layout.is_fragment(path) or source.templated
-        (loader.fragments if fragment_file else loader.resources).extend(
-            _resources_of(loader.config, path, source, fragment_file)
-        )
-    _add_crds(loader, sources)
-
-
-def _add_crds(loader: Loading, sources: Mapping[str, SourceFile]) -> None:
-    """The repo's CustomResourceDefinitions (of `sources`) to the schema registry."""
+        for document in source.documents:
+            data = document.data
+            if not _is_kubernetes_shaped(data):
+                continue
+            for doc in (item for item in objects_in(data) if _is_kubernetes_shaped(item)):
+                resource = Resource(
+                    doc=doc,
+                    path=path,
+                    line=document.line,
+                    index=document.index,
+                    environment=resolve_environment(loader.config, path, doc),
+                    fragment=fragment_file,
+                )
+                (loader.fragments if fragment_file else loader.resources).append(resource)
     for resource in loader.resources:
         if resource.kind == "CustomResourceDefinition" and resource.path in sources:
             loader.schemas.add_crd(resource.doc)

@@ -16,7 +16,7 @@ import marshal
 import os
 import pickle
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 Item = TypeVar("Item")
@@ -27,34 +27,28 @@ _MARSHAL, _PICKLE = b"m", b"p"
 
 def split_over_fork(
     items: Sequence[Item],
-    work: Callable[[Item], Result],
+    work: Callable[[Sequence[Item]], list[Result]],
     encode: Callable[[Result], Any],
     decode: Callable[[Any], Result],
     share: float = 0.5,
-) -> Iterator[Result]:
-    """`work(item)` for each of `items`, in order: the first `share` of them here while a forked
-    child does the rest.
+) -> list[Result]:
+    """`work(items)`, in order: the first `share` of the items here while a forked child does
+    the rest.
 
-    An iterator, and a lazy one: each of this process's results is handed on as soon as it is
-    made, so what the caller does with it (the load stage builds the file's resources) also
-    happens while the child works; the child's results follow once the caller reaches them.
     `encode` turns a result into plain data for the trip back and `decode` turns it into a
     result again. The child shares nothing back but those bytes; if it fails in any way, this
-    process does its part itself, so the answer never depends on the child. The child is reaped
-    when the iterator ends or is closed, whichever way."""
+    process does its part itself, so the answer never depends on the child."""
     kept = round(len(items) * share)
     first, second = items[:kept], items[kept:]
-    child = ForkedWork.start(lambda: [encode(work(item)) for item in second])
+    child = ForkedWork.start(lambda: [encode(result) for result in work(second)])
     if child is None:
-        yield from map(work, items)
-        return
+        return work(items)
     with child:
-        yield from map(work, first)
+        mine = work(first)
         payload = child.result()
     if payload is None:
-        yield from map(work, second)
-    else:
-        yield from map(decode, payload)
+        return [*mine, *work(second)]
+    return [*mine, *(decode(entry) for entry in payload)]
 
 
 def forking_is_safe() -> bool:

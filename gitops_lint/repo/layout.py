@@ -215,18 +215,12 @@ class Layout:
 
 def build_layout(kustomization_docs: Mapping[str, Mapping[str, Any]], all_paths: Iterable[str]) -> Layout:
     """`kustomization_docs`: kustomization file path → its parsed document."""
-    return layout_of({file: parse_kustomization(file, doc) for file, doc in kustomization_docs.items()}, all_paths)
-
-
-def layout_of(kustomizations: Mapping[str, Kustomization], all_paths: Iterable[str]) -> Layout:
-    """The layout from each kustomization file's `parse_kustomization` (by file path): a loader
-    parses each as its file comes in, while other files are still being read."""
     layout = Layout()
     paths = list(all_paths)
     # Sorted so that, when a directory holds two kustomization files (kustomize refuses
     # that), the choice is at least the same on every run.
-    for file in sorted(kustomizations):
-        kustomization = kustomizations[file]
+    for file in sorted(kustomization_docs):
+        kustomization = parse_kustomization(file, kustomization_docs[file])
         layout.kustomizations.setdefault(kustomization.directory, kustomization)
     included_as_resource: set[str] = set()
     for kustomization in layout.kustomizations.values():

@@ -5,14 +5,14 @@ from __future__ import annotations
 import importlib.util
 import os
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from gitops_lint.repo.files import RepoFile, read_text
 from gitops_lint.repo.forked_half import forking_is_safe, split_over_fork, usable_cpus
 from gitops_lint.repo.layout import looks_templated
-from gitops_lint.repo.parse_cache import Hit, ParseCache
+from gitops_lint.repo.parse_cache import ParseCache
 from gitops_lint.repo.problems import YamlProblem
 from gitops_lint.repo.templating import UNQUOTED_TEMPLATE, MaskedText
 from gitops_lint.repo.yaml import LoadedDocument, LoadResult, load_yaml
@@ -22,14 +22,13 @@ PARALLEL_THRESHOLD = 400
 # From this many files to parse, the yaml-rs fast path repays its import (~15 ms against
 # ~50 us saved per file); a pre-commit run parses the changed files only and stays below.
 FAST_YAML_FROM = 300
-# From this many files on the fast path, half of them parse in a forked child: below it the
+# From this many files on the fast path, part of them parse in a forked child: below it the
 # fork and the child's start cost more than the half saves (bench/fork_parse_bench.py).
 FORK_FAST_FROM = 1000
-# The part of those files this process parses, the rest going to the child. More than half: the
-# child also encodes its results and pays for the pages it copies, and this process's own
-# files are handed on while the child works (the load stage builds their resources meanwhile),
-# where waiting for the child would leave this CPU idle (bench/fork_parse_bench.py).
-FORK_PARENT_SHARE = 0.5
+# The part of those files this process parses, the rest going to the child: more than half,
+# as the child also pays for the pages it copies and for encoding its results (its half took
+# ~195 ms of CPU against this process's ~165 ms on the bench repo), and this process waited.
+FORK_PARENT_SHARE = 0.55
 # Strings the loader notes the presence of in a file's text, and the parse cache remembers: a
 # warm run then knows without reading the text that it holds none (a suppression comment).
 TEXT_MARKERS = ("gitops-lint:",)
@@ -122,7 +121,7 @@ class _ChartFinder:
         return found
 
 
-def _text_templates_dropped(files: Sequence[RepoFile], parsed: Iterable[ParsedFile]) -> Iterator[ParsedFile]:
+def _text_templates_dropped(files: Sequence[RepoFile], parsed: list[ParsedFile]) -> list[ParsedFile]:
     """A templated file that a tool renders as text before any YAML parser sees it is not YAML
     yet: no documents, no findings. Such are a Helm chart's files, a helmfile, and the files of
     a project template (cookiecutter, copier: `{{ }}` in the path itself)."""
@@ -132,8 +131,10 @@ def _text_templates_dropped(files: Sequence[RepoFile], parsed: Iterable[ParsedFi
         name = repo_file.path.rpartition("/")[2]
         return "{{" in repo_file.path or name.startswith("helmfile") or charts.inside_chart(repo_file)
 
-    for f, p in zip(files, parsed, strict=True):
-        yield ParsedFile(p.path, p.text, None, True, None, p.markers) if p.templated and text_template(f) else p
+    return [
+        ParsedFile(p.path, p.text, None, True, None, p.markers) if p.templated and text_template(f) else p
+        for f, p in zip(files, parsed, strict=True)
+    ]
 
 
 def yaml_fast_available() -> bool:
@@ -145,8 +146,8 @@ def _parse_chunk(chunk: Sequence[RepoFile], fast: bool = False) -> list[ParsedFi
     return [parse_file(repo_file, fast) for repo_file in chunk]
 
 
-def _parse_file_fast(repo_file: RepoFile) -> ParsedFile:
-    return parse_file(repo_file, fast=True)
+def _parse_chunk_fast(chunk: Sequence[RepoFile]) -> list[ParsedFile]:
+    return _parse_chunk(chunk, fast=True)
 
 
 # A ParsedFile as plain tuples, lists and scalars (marshal's types) for the trip from the
@@ -181,61 +182,49 @@ def parse_files(
     files: Sequence[RepoFile], jobs: int | None = None, cache: ParseCache | None = None
 ) -> list[ParsedFile]:
     """Parse `files` in order: unchanged files from `cache`, the rest in parallel when worth it."""
-    return list(parsed_files(files, jobs, cache))
-
-
-def parsed_files(
-    files: Sequence[RepoFile], jobs: int | None = None, cache: ParseCache | None = None
-) -> Iterator[ParsedFile]:
-    """`parse_files` as an iterator: on a big repo whose parse is split over a forked child,
-    this process's files come first, each as soon as it is parsed, so what the caller does with
-    them overlaps the child's part (see `split_over_fork`)."""
     return _text_templates_dropped(files, _parse_cached(files, jobs, cache))
 
 
-def _parse_cached(files: Sequence[RepoFile], jobs: int | None, cache: ParseCache | None) -> Iterator[ParsedFile]:
+def _parse_cached(files: Sequence[RepoFile], jobs: int | None, cache: ParseCache | None) -> list[ParsedFile]:
     if cache is None:
-        yield from _parse_all(files, jobs)
-        return
-    hits: list[Hit | None] = []
+        return _parse_all(files, jobs)
+    out: dict[str, ParsedFile] = {}
     missing: list[RepoFile] = []
     for repo_file in files:
         hit = cache.lookup(repo_file)
-        hits.append(hit)
         if hit is None:
             missing.append(repo_file)
-    fresh = _parse_all(missing, jobs)  # in the order of `files`, as `missing` is
-    for repo_file, hit in zip(files, hits, strict=True):
-        if hit is not None:
-            yield ParsedFile(repo_file.path, None, None, hit.templated, hit.result, hit.markers)
-            continue
-        parsed = next(fresh)
+        else:
+            out[repo_file.path] = ParsedFile(repo_file.path, None, None, hit.templated, hit.result, hit.markers)
+    by_path = {f.path: f for f in missing}
+    for parsed in _parse_all(missing, jobs):
+        out[parsed.path] = parsed
         if parsed.unreadable is None:
             # Without the text (never, for a file just parsed), every marker is stored as
             # present: a warm run then reads the text when asked, as a cold one does.
             markers = text_markers(parsed.text) if parsed.text is not None else frozenset(TEXT_MARKERS)
-            cache.store(repo_file, parsed.result, parsed.templated, markers)
-        yield parsed
+            cache.store(by_path[parsed.path], parsed.result, parsed.templated, markers)
+    return [out[f.path] for f in files]
 
 
-def _parse_all(files: Sequence[RepoFile], jobs: int | None) -> Iterator[ParsedFile]:
+def _parse_all(files: Sequence[RepoFile], jobs: int | None) -> list[ParsedFile]:
     fast = len(files) >= FAST_YAML_FROM and yaml_fast_available()
     workers = jobs or usable_cpus()
     # One OS thread only: a native library's thread (the Go runtime of the Helm SDK, after `diff`
     # rendered the base revision) may hold a lock a forked child would wait on forever.
     if workers < 2 or not sys.platform.startswith("linux") or not forking_is_safe():
-        return iter(_parse_chunk(files, fast))
+        return _parse_chunk(files, fast)
     if fast:
         # With yaml-rs, a pool's pickled results cost the parent about as much to load as to
         # parse (two workers took 1.4-2.2x one process); part of the files in one forked child,
         # back as marshal bytes, cost the parent a seventh of parsing them.
         if len(files) < FORK_FAST_FROM:
-            return iter(_parse_chunk(files, fast))
+            return _parse_chunk(files, fast)
         import gitops_lint.repo.yaml_fast  # noqa: F401 - imported once, before the fork, not in both
 
-        return split_over_fork(files, _parse_file_fast, _plain_parsed, _parsed_from_plain, FORK_PARENT_SHARE)
+        return split_over_fork(files, _parse_chunk_fast, _plain_parsed, _parsed_from_plain, FORK_PARENT_SHARE)
     if len(files) < PARALLEL_THRESHOLD:
-        return iter(_parse_chunk(files, fast))
+        return _parse_chunk(files, fast)
     # Imported here: a warm incremental run never starts a pool and should not load the machinery.
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -248,4 +237,4 @@ def _parse_all(files: Sequence[RepoFile], jobs: int | None) -> Iterator[ParsedFi
         parsed: list[ParsedFile] = []
         for part in pool.map(_parse_chunk, chunks, [fast] * len(chunks)):
             parsed.extend(part)
-    return iter(parsed)
+    return parsed

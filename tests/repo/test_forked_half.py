@@ -21,7 +21,6 @@ from gitops_lint.repo.forked_half import os_thread_count, split_over_fork
 from gitops_lint.repo.load import FAST_YAML_FROM, ParsedFile, parse_files
 from tests.conftest import wait_for_one_os_thread, write_tree
 from tests.repo.test_yaml_fast import DEPLOYMENT, _shape
-from tests.test_load_all import example_repo, loaded_both_ways
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this platform")
 # The YAML load forks only in a process of one OS thread, and a pytest-xdist worker has more;
@@ -29,12 +28,8 @@ pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this
 ONE_THREAD = sys.platform.startswith("linux") and os_thread_count() == 1
 
 
-def _square(item: int) -> tuple[int, int]:
-    return item, item * item
-
-
 def _squares(items: Sequence[int]) -> list[tuple[int, int]]:
-    return [_square(item) for item in items]
+    return [(item, item * item) for item in items]
 
 
 def _identity(value: Any) -> Any:
@@ -44,7 +39,7 @@ def _identity(value: Any) -> Any:
 @pytest.mark.parametrize("count", [0, 1, 2, 7, 1000])
 def test_results_come_back_in_order(count: int) -> None:
     items = list(range(count))
-    assert list(split_over_fork(items, _square, _identity, tuple)) == _squares(items)
+    assert split_over_fork(items, _squares, _identity, tuple) == _squares(items)
 
 
 class _Label(str):
@@ -52,84 +47,59 @@ class _Label(str):
 
 
 def test_types_marshal_refuses_travel_as_a_pickle() -> None:
-    def labelled(item: int) -> dict[Any, Any]:
-        return {_Label(f"k{item}"): item}
+    def labelled(items: Sequence[int]) -> list[dict[Any, Any]]:
+        return [{_Label(f"k{item}"): item} for item in items]
 
-    out = list(split_over_fork(list(range(6)), labelled, _identity, _identity))
+    out = split_over_fork(list(range(6)), labelled, _identity, _identity)
     assert [type(next(iter(entry))) for entry in out] == [_Label] * 6
-    assert out == [labelled(item) for item in range(6)]
+    assert out == labelled(range(6))
 
 
 def test_a_failing_child_leaves_the_work_to_the_parent() -> None:
     parent = os.getpid()
 
-    def fails_in_the_child(item: int) -> tuple[int, int]:
+    def fails_in_the_child(items: Sequence[int]) -> list[tuple[int, int]]:
         if os.getpid() != parent:
             raise RuntimeError("the child breaks")
-        return _square(item)
+        return _squares(items)
 
-    assert list(split_over_fork(list(range(10)), fails_in_the_child, _identity, tuple)) == _squares(range(10))
+    assert split_over_fork(list(range(10)), fails_in_the_child, _identity, tuple) == _squares(range(10))
 
 
 def test_an_error_in_the_parent_still_reaps_the_child() -> None:
     parent = os.getpid()
 
-    def fails_here(item: int) -> list[int]:
+    def fails_here(items: Sequence[int]) -> list[int]:
         if os.getpid() == parent:
             raise ValueError("the parent breaks")
-        return [item] * 100_000  # more than a pipe holds: the child blocks writing
+        return list(items) * 100_000  # more than a pipe holds: the child blocks writing
 
     with pytest.raises(ValueError, match="the parent breaks"):
-        list(split_over_fork(list(range(10)), fails_here, _identity, _identity))
+        split_over_fork(list(range(10)), fails_here, _identity, _identity)
     with pytest.raises(ChildProcessError):
         os.waitpid(-1, os.WNOHANG)  # no child left behind
 
 
-@pytest.mark.parametrize("share", [0.0, 0.3, 0.5, 0.7, 1.0])
+@pytest.mark.parametrize("share", [0.0, 0.3, 0.5, 0.55, 1.0])
 def test_the_share_decides_which_items_stay_here(share: float) -> None:
     parent = os.getpid()
 
-    def where(item: int) -> tuple[int, bool]:
-        return item, os.getpid() == parent
+    def where(items: Sequence[int]) -> list[tuple[int, bool]]:
+        return [(item, os.getpid() == parent) for item in items]
 
-    out = list(split_over_fork(list(range(10)), where, _identity, tuple, share))
     kept = round(10 * share)
-    assert out == [(item, item < kept) for item in range(10)]
-
-
-def test_this_process_results_are_handed_on_before_the_child_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
-    # The caller's work on this process's part overlaps the child: it gets each of them before
-    # the child's bytes are waited for.
-    events: list[str] = []
-    read = forked_half.ForkedWork.result
-
-    def recorded(self: forked_half.ForkedWork) -> Any:
-        events.append("child read")
-        return read(self)
-
-    monkeypatch.setattr(forked_half.ForkedWork, "result", recorded)
-    for item, _square_of in split_over_fork(list(range(6)), _square, _identity, tuple, 0.5):
-        events.append(f"got {item}")
-    assert events == ["got 0", "got 1", "got 2", "child read", "got 3", "got 4", "got 5"]
-
-
-def test_an_iterator_closed_early_reaps_the_child() -> None:
-    results = split_over_fork(list(range(10)), _square, _identity, tuple)
-    assert next(results) == (0, 0)
-    results.close()
-    with pytest.raises(ChildProcessError):
-        os.waitpid(-1, os.WNOHANG)
+    assert split_over_fork(list(range(10)), where, _identity, tuple, share) == [(item, item < kept) for item in range(10)]
 
 
 def test_a_fork_leaves_the_collector_as_it_found_it() -> None:
     # Nothing frozen: nothing stays frozen. Frozen by the run (check/load.py): still frozen.
     gc.unfreeze()  # whatever an earlier test in this process left frozen
-    list(split_over_fork(list(range(4)), _square, _identity, tuple))
+    split_over_fork(list(range(4)), _squares, _identity, tuple)
     assert gc.get_freeze_count() == 0
     gc.freeze()
     try:
         frozen = gc.get_freeze_count()
-        list(split_over_fork(list(range(4)), _square, _identity, tuple))
+        split_over_fork(list(range(4)), _squares, _identity, tuple)
         assert gc.get_freeze_count() >= frozen > 0
     finally:
         gc.unfreeze()
@@ -244,24 +214,6 @@ def test_another_os_thread_keeps_the_parse_in_one_process(tmp_path: Path, monkey
     assert len(forks) == 1
 
 
-@pytest.mark.one_thread
-@pytest.mark.skipif(not yaml_fast.AVAILABLE, reason="yaml-rs has no wheel for this platform")
-def test_a_forked_whole_repo_load_builds_what_loading_in_steps_builds(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # The load stage's own work on this process's files while the child parses the rest, with
-    # either side taking most of the files: the same sources, layout, resources and findings.
-    root = example_repo(tmp_path / "repo")
-    monkeypatch.setattr(load, "FORK_FAST_FROM", 2)
-    monkeypatch.setattr(load.os, "sched_getaffinity", lambda _pid: {0, 1})
-    forks = _forks(monkeypatch)
-    for share in (0.2, 0.5, 0.9):
-        monkeypatch.setattr(load, "FORK_PARENT_SHARE", share)
-        streamed, in_steps = loaded_both_ways(root)
-        assert streamed == in_steps
-    assert len(forks) == 6
-
-
 @pytest.mark.skipif(not sys.platform.startswith("linux") or ONE_THREAD, reason="the tests above ran in this process")
 def test_the_parse_tests_in_a_process_of_one_thread() -> None:
     """The fork tests of this module, in a fresh pytest of one thread (the xdist worker has several)."""
@@ -273,4 +225,4 @@ def test_the_parse_tests_in_a_process_of_one_thread() -> None:
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
     passed = re.search(r"(\d+) passed", done.stdout)
-    assert passed is not None and int(passed.group(1)) >= 4  # the corpus test only where CI sets it
+    assert passed is not None and int(passed.group(1)) >= 3  # the corpus test only where CI sets it
