@@ -23,7 +23,7 @@ PARALLEL_THRESHOLD = 400
 # ~50 us saved per file); a pre-commit run parses the changed files only and stays below.
 FAST_YAML_FROM = 300
 # From this many files on the fast path, part of them parse in a forked child: below it the
-# fork and the child's start cost more than the half saves (bench/fork_parse_bench.py).
+# fork and the child's start cost more than its part saves (bench/fork_parse_bench.py).
 FORK_FAST_FROM = 1000
 # The part of those files this process parses, the rest going to the child: more than half,
 # as the child also pays for the pages it copies and for encoding its results (its half took
