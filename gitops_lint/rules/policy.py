@@ -15,9 +15,8 @@ import string
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jsonschema_rs
 import yaml
@@ -32,6 +31,9 @@ from gitops_lint.repo.files import matches_any
 from gitops_lint.repo.templating import about_template
 from gitops_lint.repo.yaml import load_yaml
 from gitops_lint.rules.base import Rule
+
+if TYPE_CHECKING:
+    from importlib.resources.abc import Traversable
 
 POLICY_SUFFIXES = (".yaml", ".yml")
 DEFAULT_MAX_FINDINGS = 10
