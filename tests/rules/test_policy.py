@@ -95,6 +95,19 @@ def test_every_design_policy_is_built_in() -> None:
         assert registry.rules[rule_id].meta.source.startswith("builtin:policies/")
 
 
+@pytest.mark.parametrize("path", BUILTIN_POLICY_FILES, ids=lambda p: p.stem)
+def test_every_builtin_policy_has_the_shape_policy_schema_json_asks(path: Path) -> None:
+    """A run loads the built-in policies without validating them against policy.schema.json:
+    this test is where they are held to it, as every user policy is at load time."""
+    relative = path.relative_to(REPO_ROOT / "policies").as_posix()
+    checked = parse_policy(path.read_text(encoding="utf-8"), relative, f"builtin:policies/{relative}", path.stem)
+    loaded = {p.meta.id: p for p in load_builtin_policies()}[path.stem]
+    assert checked.meta == loaded.meta
+    assert (checked.kinds, checked.match, checked.exclude, checked.template, checked.target) == (
+        loaded.kinds, loaded.match, loaded.exclude, loaded.template, loaded.target
+    )
+
+
 def test_every_builtin_rule_has_pass_and_fail_examples() -> None:
     from gitops_lint.policytest import EXEMPT_FROM_EXAMPLES
 
