@@ -193,7 +193,7 @@ def is_public_material(value: str) -> bool:
 # --- scanning text -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Hit:
     """One credential found in text; `value` is for hashing only and must never be printed."""
 

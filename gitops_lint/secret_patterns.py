@@ -20,7 +20,7 @@ _B = r"(?<![A-Za-z0-9_+/-])"
 _E = r"(?![A-Za-z0-9_+/=-])"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class SecretPattern:
     """One credential format: `confirm` says how a match is checked before it is reported.
 

@@ -51,7 +51,7 @@ _SMP_TARGET = LazyRegex(r'strategic merge patch "(?P<kind>[^."]+)\.[^/"]*/(?P<na
 _QUOTED = LazyRegex(r"'([^'\s]+)'")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class RenderSettings:
     kustomize: Kustomize
     timeout: float
@@ -501,7 +501,7 @@ def render_source(source: Source, env: RenderEnv) -> Rendered | RenderFailure:
 # -- turning an outcome into resources or a finding ------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class _Failure:
     """Where a build failed and why, without naming the root: equal for every overlay of a
     broken base."""
@@ -800,7 +800,7 @@ def _failure_location(
     return where.file, 1
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class RenderStageResult:
     """What the render stage hands on: its findings, the roots that rendered, the focus of an
     incremental run widened by the kustomization files of every root it rendered (None: the

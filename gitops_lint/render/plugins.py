@@ -28,7 +28,7 @@ _FUNCTION_ANNOTATION = "config.kubernetes.io/function"
 _PLUGIN_FAILURE = LazyRegex(r"unable to load external plugin '(?P<kind>[^']+)'")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class PluginUse:
     """One external plugin a kustomization configures."""
 

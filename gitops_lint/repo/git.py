@@ -266,7 +266,7 @@ def normalise_remote_url(url: str) -> str:
     return f"{host.lower()}/{path.lower()}"
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class GitFacts:
     """What a check may ask about the repo's refs, plus what could not be known."""
 

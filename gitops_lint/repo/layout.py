@@ -57,7 +57,7 @@ class Reference(NamedTuple):
         return self.path is None
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Kustomization:
     """One kustomization root and the paths it names (repo-relative, normalised)."""
 
@@ -201,7 +201,7 @@ def is_kustomization_file(path: str) -> bool:
     return path.rpartition("/")[2] in KUSTOMIZATION_NAMES  # basename, for normalised relative paths
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Layout:
     kustomizations: dict[str, Kustomization] = field(default_factory=dict)  # by directory
     fragments: set[str] = field(default_factory=set)  # files never validated as whole resources

@@ -29,7 +29,7 @@ _SCP_URL = LazyRegex(r"^[\w.-]+@([^:/]+):(.+)$")
 # --- what an Application deploys ----------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class ApplicationSource:
     """One source of an Application, with where it sits in the file."""
 
@@ -250,7 +250,7 @@ HPA_REPLICAS_IGNORED = meta(
 )
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class _AppContents:
     """Indexes built once per run and shared by the rules that read what an Application deploys
     (hpa-replicas-ignored, controller-secret-ignored): which roots rendered, the files each other

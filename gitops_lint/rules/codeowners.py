@@ -30,7 +30,7 @@ _TOKEN = LazyRegex(r"(?:\\ |\S)+")
 _DIRECTORY_SUFFIX = "(?:(?P<ps_d>/)|$)"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class OwnerRule:
     """One valid CODEOWNERS line."""
 
@@ -43,13 +43,13 @@ class OwnerRule:
         return bool(self.regex.match(path))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class SyntaxProblem:
     line: int
     message: str
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Codeowners:
     path: str  # as reported (relative to the checked root)
     prefix: str  # the checked root's path inside the repo whose CODEOWNERS this is

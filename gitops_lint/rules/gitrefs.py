@@ -71,7 +71,7 @@ TARGET_REVISION_UNVERIFIABLE = meta(
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Source:
     repo_url: str
     revision: str
@@ -227,7 +227,7 @@ def _missing_reason(revision: str, facts: GitFacts) -> str | None:
     return f"no branch or tag named {name!r} (local or remote-tracking)"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class _Unresolved:
     view: ApplicationView
     source: Source

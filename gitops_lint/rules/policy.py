@@ -53,7 +53,7 @@ TARGET_LONG_RUNNING_POD_SPEC = "long-running-pod-spec"  # ... of workloads whose
 # --- matching -----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class GlobSet:
     """Patterns split into literals (a set lookup) and one compiled regex for the real globs."""
 
@@ -92,7 +92,7 @@ def environment_matches(environment: str | None, pattern: str) -> bool:
     return wanted is not None and wanted == canonical_environment(environment)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class LabelRequirement:
     key: str
     operator: str  # In, NotIn, Exists, DoesNotExist
@@ -110,7 +110,7 @@ class LabelRequirement:
         return not present or value not in self.values  # NotIn, as Kubernetes reads it
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Selector:
     """`match`/`exclude` of a policy: every field given must hold; within a field, any pattern."""
 
@@ -212,7 +212,7 @@ def dotted(pointer: Sequence[str | int]) -> str:
     return out or "(root)"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Failure:
     """What a message template may say about one failing field."""
 
@@ -223,7 +223,7 @@ class Failure:
     more: tuple[tuple[str | int, ...], ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class MessageTemplate:
     """`Application {metadata.name} prunes in {@environment}`: parsed once, rendered safely."""
 
@@ -293,7 +293,7 @@ class MessageTemplate:
 # --- the rule -----------------------------------------------------------------------------------
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class PolicyRule:
     """One policy file as a ResourceRule (not frozen: the rule protocols declare plain attributes)."""
 

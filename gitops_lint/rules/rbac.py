@@ -22,7 +22,7 @@ DANGEROUS_ACTIONS = ("sync", "delete", "override")
 GLOBAL_PROJECTS = frozenset(("*", ".*"))  # glob and regex match modes
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Grant:
     """One `p` line."""
 
@@ -39,7 +39,7 @@ class Grant:
         return self.object.split("/", 1)[0]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class RbacPolicy:
     grants: tuple[Grant, ...]
     assignments: tuple[tuple[str, str], ...]  # (member, role)

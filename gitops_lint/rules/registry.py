@@ -61,7 +61,7 @@ def _family(rule: Rule) -> type:
     return family
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class RuleRegistry:
     rules: dict[str, Rule] = field(default_factory=dict)
     _by_kind: dict[str, list[ResourceRule]] = field(default_factory=dict)

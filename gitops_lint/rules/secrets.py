@@ -88,7 +88,7 @@ def _source_is_sops(ctx: CheckContext, path: str) -> bool:
     return text is not None and sops.is_sops_text(path, text)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Credential:
     """One credential key found in a Secret, generator or file; `value` is never printed."""
 
@@ -264,7 +264,7 @@ NO_SECRET_GENERATOR_LITERALS = meta(
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class GeneratorInput:
     """A file a kustomize generator reads: `key_value` for `envs`/`env` and `.env`/`.properties` files."""
 

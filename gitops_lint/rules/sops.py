@@ -47,7 +47,7 @@ def is_sops_text(path: str, text: str) -> bool:
     return bool(re.search(r"(?m)^(?:sops:|\s*\"sops\"\s*:)", text)) and "mac" in text
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class EncryptionRules:
     """Which leaves SOPS encrypts, read from a file's `sops:` metadata."""
 

@@ -58,7 +58,7 @@ RULES = (
 SUPPRESSION_RULE_IDS = frozenset(rule.meta.id for rule in RULES)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Directive:
     path: str
     line: int  # line the comment is on

@@ -33,7 +33,7 @@ _DEFINITIONS_ID = "https://kubernetes.io/api/_definitions.json"
 _VERSION_DIR = re.compile(r"^v(\d+)\.(\d+)\.\d+-local$")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class SchemaError:
     pointer: tuple[str | int, ...]
     message: str
