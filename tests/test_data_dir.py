@@ -23,7 +23,9 @@ def test_data_dir_is_the_one_importlib_resources_would_give(name: str) -> None:
     assert data.data_dir(name).is_dir()
 
 
-def test_an_installed_wheels_data_is_read_from_the_package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_installed_wheels_data_is_read_from_the_package(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (tmp_path / "_data" / "schemas").mkdir(parents=True)
     (tmp_path / "_data" / "schemas" / "x.json").write_text("{}", encoding="utf-8")
     monkeypatch.setattr(data, "_PACKAGE", tmp_path)

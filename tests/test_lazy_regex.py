@@ -20,14 +20,19 @@ def test_every_method_answers_as_the_compiled_pattern() -> None:
     lazy, compiled = LazyRegex(PATTERN), re.compile(PATTERN)
     for pos, endpos in ((0, len(TEXT)), (2, 12), (5, 9)):
         for method in ("match", "fullmatch", "search"):
-            got, want = getattr(lazy, method)(TEXT, pos, endpos), getattr(compiled, method)(TEXT, pos, endpos)
+            got, want = (
+                getattr(lazy, method)(TEXT, pos, endpos),
+                getattr(compiled, method)(TEXT, pos, endpos),
+            )
             assert (got and got.groupdict()) == (want and want.groupdict()), (method, pos, endpos)
         assert lazy.findall(TEXT, pos, endpos) == compiled.findall(TEXT, pos, endpos)
         assert [m.span() for m in lazy.finditer(TEXT, pos, endpos)] == [
             m.span() for m in compiled.finditer(TEXT, pos, endpos)
         ]
     assert lazy.sub(r"\g<value>=\g<key>", TEXT) == compiled.sub(r"\g<value>=\g<key>", TEXT)
-    assert lazy.sub(lambda m: m["key"].upper(), TEXT, 1) == compiled.sub(lambda m: m["key"].upper(), TEXT, 1)
+    assert lazy.sub(lambda m: m["key"].upper(), TEXT, 1) == compiled.sub(
+        lambda m: m["key"].upper(), TEXT, 1
+    )
     assert lazy.split(TEXT, 2) == compiled.split(TEXT, 2)
     assert lazy.fullmatch("b=2") is not None and lazy.match("=2") is None
 
