@@ -24,7 +24,7 @@ KUSTOMIZE_ENV = "GITOPS_LINT_KUSTOMIZE"
 EXECUTABLE_SETTINGS = ("kustomize.path",)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class EnvironmentSelector:
     name: str
     paths: tuple[str, ...] = ()
@@ -34,7 +34,7 @@ class EnvironmentSelector:
     branches: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Exemption:
     rule: str
     paths: tuple[str, ...] = ()
@@ -44,7 +44,7 @@ class Exemption:
     index: int = 0  # position in the config, for findings about the exemption itself
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Config:
     path: str | None = None  # repo-relative path of the file, None for defaults
     kubernetes_version: str | None = None

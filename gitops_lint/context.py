@@ -30,7 +30,7 @@ from gitops_lint.validate.schemas import SchemaRegistry
 IGNORE_ANNOTATION_PREFIX = "ignore.gitops-lint.io/"
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class SourceFile:
     """A YAML file of the repo, loaded. Its text is read on first use when the parse cache
     supplied the documents (most runs never need the text of an unchanged file)."""
@@ -58,7 +58,7 @@ class SourceFile:
         return marker in self.text
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Emitted:
     """What one stage said besides its findings: notes (--verbose), warnings (said on every run,
     carried in the reports) and the secret values it found (no message of the run may quote one)."""
@@ -141,7 +141,7 @@ def _nothing() -> Mapping[Any, Any]:
     return _NOTHING  # a default for mapping fields: one shared empty read-only mapping
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Rendering:
     """What the render stage produced: rendered resources (pointing at their source files), the
     directories that rendered, and what rules need to know about them.
@@ -178,7 +178,7 @@ class RunShared:
         self.unreadable: dict[str, str] = {}
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class CheckContext:
     """The loaded repo (and, after the render stage, what rendered), read-only for rules."""
 
@@ -365,7 +365,7 @@ class CheckContext:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class KindIndex:
     """Checked resources by kind, each kind's in checked order with their positions, so that
     asking for several kinds gives them back in the order the run meets them."""

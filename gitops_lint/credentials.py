@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from gitops_lint.lazy_regex import LazyRegex
 from gitops_lint.redaction import decode_base64_text, label
 from gitops_lint.secret_patterns import (
     NON_CREDENTIAL_KEY_WORDS,
@@ -31,7 +32,7 @@ from gitops_lint.secret_patterns import (
 )
 
 # A SOPS-encrypted value (`ENC[AES256_GCM,data:...,iv:...,tag:...,type:str]`).
-ENCRYPTED_VALUE = re.compile(r"^ENC\[[A-Z0-9_]+,data:[^,\]]*,iv:[^,\]]*,tag:[^,\]]*,type:[a-z]+\]$")
+ENCRYPTED_VALUE = LazyRegex(r"^ENC\[[A-Z0-9_]+,data:[^,\]]*,iv:[^,\]]*,tag:[^,\]]*,type:[a-z]+\]$")
 
 
 def is_encrypted_value(value: object) -> bool:
@@ -42,16 +43,16 @@ MIN_SECRET_LENGTH = 8
 MIN_ENTROPY = 3.0  # bits per character; "password123" has 3.3, "changeme" 2.75
 # Names, not secrets: `my-db-secret`, `app.creds`, `postgresql`, `Admin`, `KUBECONFIG_PROD`
 # (a CI secret's *name*).
-_NAME_LIKE = re.compile(
+_NAME_LIKE = LazyRegex(
     r"^_*[a-z0-9]+(?:[-._][a-z0-9]+)+$|^[a-z]+$|^[A-Z][a-z]+$|^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$"
     r"|^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+$"  # a dotted reference in code or templates: `self.token`
     r"|^(?:[A-Z][a-z]+){2,4}$"  # a type or kind name in prose: `secret: ExternalSecret to sync`
 )
-_NUMBER_LIKE = re.compile(r"^[0-9.:_-]+$")
+_NUMBER_LIKE = LazyRegex(r"^[0-9.:_-]+$")
 # `api-key-goes-here`, `TODO: set me`, `REPLACE_WITH_TOKEN`, `CHANGE_ME`
-_MARKER = re.compile(r"goes[-_ ]?here\W*$|^(?:TODO|FIXME|TBD|REPLACE|CHANGE[-_ ]?ME)\b|^(?:todo|fixme|tbd)\b", re.I)
+_MARKER = LazyRegex(r"goes[-_ ]?here\W*$|^(?:TODO|FIXME|TBD|REPLACE|CHANGE[-_ ]?ME)\b|^(?:todo|fixme|tbd)\b", re.I)
 # Secret keys holding a whole file: its content is scanned rather than taken as one credential.
-_FILE_KEY = re.compile(r"\.(?:ya?ml|json|conf|cfg|ini|toml|xml|properties|env|config|hcl|tf)$", re.I)
+_FILE_KEY = LazyRegex(r"\.(?:ya?ml|json|conf|cfg|ini|toml|xml|properties|env|config|hcl|tf)$", re.I)
 
 # --- value classification ---------------------------------------------------------------
 
@@ -174,9 +175,9 @@ def _decode_data(value: str) -> str:
         return value  # not valid base64 text: judge (and hash) what is written
 
 
-_PUBLIC_BLOCK = re.compile(r"-----BEGIN (?:CERTIFICATE|PUBLIC KEY|[A-Z ]+ PUBLIC KEY|X509 CRL)-----")
+_PUBLIC_BLOCK = LazyRegex(r"-----BEGIN (?:CERTIFICATE|PUBLIC KEY|[A-Z ]+ PUBLIC KEY|X509 CRL)-----")
 # an authorized_keys or known_hosts line (`[host] type base64 [comment]`)
-_SSH_PUBLIC_KEY = re.compile(r"(?:^|\s)(?:ssh-(?:rsa|dss|ed25519)|ecdsa-sha2-\S+|sk-\S+) [A-Za-z0-9+/=]{20,}")
+_SSH_PUBLIC_KEY = LazyRegex(r"(?:^|\s)(?:ssh-(?:rsa|dss|ed25519)|ecdsa-sha2-\S+|sk-\S+) [A-Za-z0-9+/=]{20,}")
 
 
 def is_public_material(value: str) -> bool:
@@ -192,7 +193,7 @@ def is_public_material(value: str) -> bool:
 # --- scanning text -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Hit:
     """One credential found in text; `value` is for hashing only and must never be printed."""
 

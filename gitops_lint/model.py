@@ -27,7 +27,7 @@ class Severity(enum.StrEnum):
 _RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.ERROR: 2}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class RuleMeta:
     """What a rule is, for users: every piece of user-facing rule text lives here."""
 
@@ -43,7 +43,7 @@ class RuleMeta:
     source: str = "builtin"  # "builtin" or the path of a user policy file
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Finding:
     rule: str
     severity: Severity
@@ -140,7 +140,7 @@ class _remembered(Generic[_Value]):  # lower case: a decorator, like property
         return value
 
 
-@dataclass
+@dataclass(repr=False)
 class Resource:
     """One Kubernetes-shaped document, raw from a file or rendered from a kustomization.
 
@@ -214,7 +214,7 @@ class Resource:
         return f"{kind} {name}"
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Summary:
     files: int = 0
     resources: int = 0
@@ -245,7 +245,7 @@ def _count(number: int, noun: str) -> str:
     return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Report:
     """Everything a reporter needs; reporters never read files themselves."""
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class WorkloadKind:
     """A kind whose objects carry one pod spec at `spec_path`."""
 
@@ -49,7 +49,7 @@ for _workload in WORKLOAD_KINDS:
 WORKLOAD_KIND_NAMES: frozenset[str] = frozenset(_BY_KIND)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class PodSpecAt:
     """A pod spec inside a document, and the pointer that leads to it."""
 

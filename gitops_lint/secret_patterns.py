@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from functools import cached_property
 
+from gitops_lint.lazy_regex import LazyRegex
+
 # A token must not be glued to base64/word characters: the lookbehind keeps a prefix such
 # as `AIza` from matching inside ciphertext. `=` may precede a token (`KEY=AKIA...`); it
 # only ever ends base64, so it is allowed before and not after.
@@ -18,7 +20,7 @@ _B = r"(?<![A-Za-z0-9_+/-])"
 _E = r"(?![A-Za-z0-9_+/=-])"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class SecretPattern:
     """One credential format: `confirm` says how a match is checked before it is reported.
 
@@ -244,7 +246,7 @@ SECRET_KEY_WORDS: tuple[str, ...] = (
 # `existingSecret`, `createSecret`, `useToken`). Names that merely *name* a secret
 # (`secretName`, ExternalSecret `secretKey`, `passwordRef`, `tokenFile`) never end in a
 # secret word, so they are out already.
-NOT_A_SECRET_KEY_PREFIX = re.compile(
+NOT_A_SECRET_KEY_PREFIX = LazyRegex(
     r"^(?:existing|use|enable|create|generate|mount|require|skip|allow|auto|insecure|disable|"
     r"rotate|has|show|include|exclude|validate|verify)"
 )
@@ -274,7 +276,7 @@ WEAK_PASSWORDS: frozenset[str] = frozenset(
 )  # fmt: skip
 
 # Values that point at a secret kept elsewhere.
-REFERENCE = re.compile(
+REFERENCE = LazyRegex(
     r"^(?:op://|vault:|ref\+|ENC\[|akv:|awssm:|gcpsm:|secretref:|sm://|arn:aws:secretsmanager:|"
     r"projects/[^/]+/secrets/|azurekeyvault:|\$)"
     r"|\$\{[^}]*\}|\$\([^)]*\)|\{\{.*\}\}|%\{[^}]*\}|#\{[^}]*\}|^<[^<>]+>$|^<<[^<>]+>>$|^\[\[.*\]\]$|^__[A-Z0-9_]+__$|^\*[\w.-]+$"  # `*alias`: a YAML alias
@@ -295,7 +297,7 @@ PLACEHOLDERS: frozenset[str] = frozenset(
 PLACEHOLDER_PREFIXES: tuple[str, ...] = ("your", "replace", "changeme", "insert", "put", "enter", "example")
 
 # A SealedSecret value: sealed-secrets' version byte makes the base64 start with `Ag`.
-SEALED_CIPHERTEXT = re.compile(r"^Ag[A-Za-z0-9+/]{100,}={0,2}$")
+SEALED_CIPHERTEXT = LazyRegex(r"^Ag[A-Za-z0-9+/]{100,}={0,2}$")
 
 # Kubernetes kinds whose documents carry no secret material by design (or only ciphertext).
 SAFE_SECRET_KINDS: frozenset[str] = frozenset(

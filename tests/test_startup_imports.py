@@ -50,7 +50,7 @@ def _modules_after(root: Path, cache: Path, *args: str) -> tuple[int, set[str]]:
         "import sys, json; from gitops_lint.cli import main\n"
         "code = 0\n"
         "try:\n    main(sys.argv[1:])\nexcept SystemExit as done:\n    code = done.code\n"
-        "print(json.dumps([code, sorted(m for m in sys.modules if m.startswith(('gitops_lint', 'pathspec')))]), file=sys.stderr)"
+        "print(json.dumps([code, sorted(m for m in sys.modules if m.startswith(('gitops_lint', 'pathspec', 'importlib.', 'zipfile', 'csv', 'pickle')))]), file=sys.stderr)"
     )
     done = subprocess.run(
         [sys.executable, "-c", script, *args],
@@ -82,6 +82,19 @@ def test_a_no_render_check_of_a_flux_repo_imports_no_render_machinery(
     assert code in (0, 1)  # findings or none: what matters is what the run imported
     assert "gitops_lint.flux.render" in loaded  # the Flux rules' module, without the renderer
     assert not loaded & RENDER_ONLY, sorted(loaded & RENDER_ONLY)
+
+
+# Standard-library modules a check has no use for: package data is plain files on disk (no
+# zip-aware readers), only an Argo CD RBAC ConfigMap is read as CSV, and a forked half's
+# results come back as marshal bytes (pickle only for a type marshal refuses).
+STDLIB_UNUSED = {"importlib.resources", "importlib.readers", "zipfile", "csv", "pickle"}
+
+
+def test_a_check_imports_no_zip_reader_and_no_csv(make_repo: Callable[..., Path], tmp_path: Path) -> None:
+    root = make_repo(KUSTOMIZE_REPO)
+    _code, loaded = _modules_after(root, tmp_path / "cache", "check", ".", "--no-git")
+    assert "gitops_lint.rules.rbac" in loaded
+    assert not loaded & STDLIB_UNUSED, sorted(loaded & STDLIB_UNUSED)
 
 
 def test_a_repo_with_codeowners_still_reads_it_through_pathspec(

@@ -33,7 +33,7 @@ from gitops_lint.repo.forked_half import ForkedWork, forking_is_safe, usable_cpu
 FORK_FROM_RESOURCES = 8000
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ForkPolicy:
     """When the evaluate stage runs in two processes. `from_resources`: the fewest resources in
     scope that pay for the fork; `when_busy`: fork even when the machine has no idle CPU (tests
@@ -47,7 +47,7 @@ AUTOMATIC = ForkPolicy()
 NEVER = ForkPolicy(from_resources=sys.maxsize)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class RuleWork:
     """A part of the stage's work: the per-resource rules over some resources, or one rule that
     reads more. The stage's findings are the parts' findings in the order of the parts."""

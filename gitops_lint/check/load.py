@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from gitops_lint.validate.locations import LocationSearch
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Loaded:
     """What the load stage hands on: the loaded repo (the context the render stage starts from),
     the loader's findings, what it said, and how many files were in focus before rendering

@@ -15,7 +15,7 @@ from gitops_lint.model import Report, Severity
 from gitops_lint.rules.suppress import unknown_rule_message
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class IndexCopy:
     """The repo a temporary copy of the git index stands for, and its files with unstaged edits."""
 
@@ -23,7 +23,7 @@ class IndexCopy:
     unstaged: frozenset[str]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class CheckOptions:
     paths: tuple[Path, ...] = ()
     config_path: Path | None = None
@@ -56,7 +56,7 @@ class CheckOptions:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class CheckResult:
     report: Report
     notes: list[str]

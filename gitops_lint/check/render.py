@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import posixpath
-import re
 import time
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from gitops_lint.estate.build import estate_for
 from gitops_lint.estate.flux import engines_of
 from gitops_lint.estate.model import Application
 from gitops_lint.flux.words import empty_render_consequence, helm_charts_fix, plugin_fix
+from gitops_lint.lazy_regex import LazyRegex
 from gitops_lint.model import Finding, Resource, Severity, objects_in
 from gitops_lint.progress import Progress
 from gitops_lint.render.cache import (
@@ -47,11 +47,11 @@ if TYPE_CHECKING:
     from gitops_lint.render.kustomize import Kustomize
     from gitops_lint.render.renderer import Rendered, RenderEnv, RenderFailure, Source
 
-_SMP_TARGET = re.compile(r'strategic merge patch "(?P<kind>[^."]+)\.[^/"]*/(?P<name>[^."]+)')
-_QUOTED = re.compile(r"'([^'\s]+)'")
+_SMP_TARGET = LazyRegex(r'strategic merge patch "(?P<kind>[^."]+)\.[^/"]*/(?P<name>[^."]+)')
+_QUOTED = LazyRegex(r"'([^'\s]+)'")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class RenderSettings:
     kustomize: Kustomize
     timeout: float
@@ -501,7 +501,7 @@ def render_source(source: Source, env: RenderEnv) -> Rendered | RenderFailure:
 # -- turning an outcome into resources or a finding ------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class _Failure:
     """Where a build failed and why, without naming the root: equal for every overlay of a
     broken base."""
@@ -800,7 +800,7 @@ def _failure_location(
     return where.file, 1
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class RenderStageResult:
     """What the render stage hands on: its findings, the roots that rendered, the focus of an
     incremental run widened by the kustomization files of every root it rendered (None: the

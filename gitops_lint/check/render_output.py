@@ -18,7 +18,7 @@ if TYPE_CHECKING:  # the Flux step loads for a repo with Flux objects (check/ren
     from gitops_lint.flux.stage import FluxStep
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class RenderOutput:
     resources: list[Resource] = field(default_factory=list)
     roots: set[str] = field(default_factory=set)

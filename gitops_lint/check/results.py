@@ -9,7 +9,7 @@ from gitops_lint.context import CheckContext, Emitted
 from gitops_lint.model import Finding
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class StageFindings:
     findings: tuple[Finding, ...]
     emitted: Emitted = field(default_factory=Emitted)

@@ -25,7 +25,7 @@ from gitops_lint.validate.schemas import SchemaRegistry
 LOADER_RULES = {meta.id: meta for meta in loading.LOADER_METAS}
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Loading:
     """The load stage's work in progress, which only the loaders write; `context()` is the
     frozen CheckContext of what is loaded so far (the same run, so memos carry over)."""

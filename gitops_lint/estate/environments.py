@@ -16,7 +16,7 @@ from gitops_lint.config import Config
 from gitops_lint.environments import environment_from_path, resolve_environment
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class EnvironmentIndex:
     config: Config
     # Repo directory → the environments of the Applications (committed and generated) deploying it.

@@ -48,7 +48,7 @@ def is_flux_object(resource: Resource) -> bool:
     return group.endswith(".toolkit.fluxcd.io") or group in (ARTIFACT_GROUP, "fluxcd.controlplane.io")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Engines:
     """Which GitOps agents the repo speaks to: messages use that agent's words."""
 
@@ -89,7 +89,7 @@ def engines_in(ctx: CheckContext) -> Engines:
     return Engines(flux, argocd)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class ObjectRef:
     """A reference to another object; namespace "" when neither it nor its referrer names one."""
 
@@ -104,7 +104,7 @@ class ObjectRef:
         return f"{self.kind} {self.namespace}/{self.name}" if self.namespace else f"{self.kind} {self.name}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class FluxObject:
     """A Flux custom resource with its effective document (after its parent's patches)."""
 
@@ -161,7 +161,7 @@ class FluxObject:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class FluxKustomization(FluxObject):
     path_environment: str | None = None  # the environment its `spec.path` names (`./apps/production`)
 
@@ -217,7 +217,7 @@ class FluxKustomization(FluxObject):
         return [ref for ref in refs if ref is not None]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class HelmRelease(FluxObject):
     # What it deploys when that is a chart of this repo: the repo directory holding Chart.yaml
     # (`chart.spec.chart` of a GitRepository source, taken as this repo as Flux paths are).
@@ -251,7 +251,7 @@ class HelmRelease(FluxObject):
         return [ref for ref in refs if ref is not None]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class FluxSource(FluxObject):
     @property
     def url(self) -> str:
@@ -262,7 +262,7 @@ class FluxSource(FluxObject):
         return as_mapping(self.spec.get("ref"))
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class FluxEstate:
     engines: Engines
     kustomizations: list[FluxKustomization] = field(default_factory=list)

@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from gitops_lint.estate.sources import as_mapping, as_text
+from gitops_lint.lazy_regex import LazyRegex
 
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -119,7 +120,7 @@ def _full_match(pattern: str, value: str) -> bool:
         return pattern == value
 
 
-_REQUIREMENT = re.compile(
+_REQUIREMENT = LazyRegex(
     r"^\s*(?P<neg>!)?\s*(?P<key>[\w./-]+)\s*(?:(?P<op>==|=|!=|\s+in\s+|\s+notin\s+)\s*(?P<value>\([^)]*\)|[\w./-]*))?\s*$"
 )
 

@@ -16,7 +16,7 @@ from gitops_lint.context import CheckContext, ContextMemo, KindIndex
 from gitops_lint.model import Resource
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class _ListKinds:
     """One resource list's index and what it was built from: the list itself (identity) and its length."""
 

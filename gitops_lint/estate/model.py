@@ -22,14 +22,14 @@ if TYPE_CHECKING:  # the expansion machinery loads where an ApplicationSet is ex
 DeploysKind = Literal["kustomize", "directory", "helm", "unknown"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Destination:
     server: str | None = None
     name: str | None = None
     namespace: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class AppSource:
     """One entry of an Application's `source`/`sources`."""
 
@@ -41,7 +41,7 @@ class AppSource:
     deploys: DeploysKind = "unknown"  # what `directory` holds: a kustomization root, a chart, manifests
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Application:
     """An Argo CD Application that reaches the cluster."""
 
@@ -58,7 +58,7 @@ class Application:
         return tuple(s.directory for s in self.sources if s.directory is not None)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class FluxKustomization:
     """A Flux `Kustomization` (kustomize.toolkit.fluxcd.io): it deploys `directory` of its source."""
 
@@ -72,7 +72,7 @@ class FluxKustomization:
     deploys: DeploysKind = "unknown"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class ApplicationSet:
     """An ApplicationSet and how far it could be expanded: what its generated Applications
     leave out, for the drift audit and the notes to say."""
@@ -85,7 +85,7 @@ class ApplicationSet:
     generated: int = 0  # Applications it generates that the estate holds
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Estate:
     applications: tuple[Application, ...] = ()
     flux_kustomizations: tuple[FluxKustomization, ...] = ()

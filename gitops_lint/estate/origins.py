@@ -8,14 +8,15 @@ written in that element: `spec.generators[g].list.elements[i].rev` is the line t
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from typing import Any
+
+from gitops_lint.lazy_regex import LazyRegex
 
 Pointer = tuple[str | int, ...]
 
 # The whole field is one parameter reference: fasttemplate `{{ name }}` or Go `{{ .name }}`.
-_ONLY_PARAMETER = re.compile(r"^\{\{-?\s*\.?([A-Za-z_][A-Za-z0-9_]*)\s*-?\}\}$")
+_ONLY_PARAMETER = LazyRegex(r"^\{\{-?\s*\.?([A-Za-z_][A-Za-z0-9_]*)\s*-?\}\}$")
 
 
 def _leaves(node: Any, pointer: Pointer = ()) -> Iterator[tuple[Pointer, str]]:

@@ -35,7 +35,7 @@ _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 FLUX_BUILD_ARGS = ("--load-restrictor", "LoadRestrictionsNone")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Undefined:
     """A variable used with no value and no default, where the source says it."""
 
@@ -44,7 +44,7 @@ class Undefined:
     name: str
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class FluxRender:
     """What one Flux Kustomization applies."""
 
@@ -56,7 +56,7 @@ class FluxRender:
     error: str | None = None  # the build or the substitution failed: what the controller would say
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class FluxBuild:
     """The Flux renderer's objects for one Kustomization, before substitution (what the render
     cache keeps)."""

@@ -16,7 +16,6 @@ import contextlib
 import hashlib
 import json
 import os
-import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ import platformdirs
 
 from gitops_lint.atomic_file import write_text_atomically
 from gitops_lint.file_bytes import read_bytes
+from gitops_lint.lazy_regex import LazyRegex
 
 CACHE_ENV = "GITOPS_LINT_CACHE_DIR"
 LOCAL_CACHE_DIR = ".gitops-lint-cache"
@@ -33,9 +33,9 @@ ENTRY_FORMAT = 2
 # What stays put once fetched: a full commit id (SHA-1 or SHA-256), or a release tag such as
 # v1.2.3, 1.2.3-rc.1 or kustomize/v5.4.1 (monorepo tags carry a path). Two-part versions
 # (v1, v1.2) are left out: they are the tags projects move to their latest release.
-_COMMIT = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
-_RELEASE_TAG = re.compile(r"(?:[\w.-]+/)*v?\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.+-]+)?")
-_REF = re.compile(r"[?&](?:ref|version)=([^&#]+)")
+_COMMIT = LazyRegex(r"[0-9a-f]{40}|[0-9a-f]{64}")
+_RELEASE_TAG = LazyRegex(r"(?:[\w.-]+/)*v?\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.+-]+)?")
+_REF = LazyRegex(r"[?&](?:ref|version)=([^&#]+)")
 # Each run only adds entries; past this many, the least recently written half goes.
 MAX_ENTRIES = 4000
 

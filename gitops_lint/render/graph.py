@@ -32,7 +32,7 @@ BROKEN_LINK = "broken-link"  # a dangling symlink or a symlink loop
 LINK_OUTSIDE = "symlink-outside"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class BrokenReference:
     """A local reference kustomize cannot follow, found statically."""
 
@@ -41,13 +41,13 @@ class BrokenReference:
     reason: str  # MISSING, OUTSIDE, LINK_OUTSIDE, BROKEN_LINK or NOT_A_ROOT
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class RemoteReach:
     reference: str  # as written
     via: str  # the kustomization directory that names it
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class ApplicationTarget:
     """An Argo CD Application (or one of its `sources`) pointing at a directory of this repo."""
 
@@ -76,7 +76,7 @@ def application_targets(resources: Iterable[Any]) -> list[ApplicationTarget]:
     ]
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class RenderGraph:
     root: Path
     layout: Layout

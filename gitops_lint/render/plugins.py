@@ -10,12 +10,12 @@ info, not a broken build.
 from __future__ import annotations
 
 import posixpath
-import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from gitops_lint.context import CheckContext
+from gitops_lint.lazy_regex import LazyRegex
 from gitops_lint.repo.layout import Kustomization, Reference
 from gitops_lint.repo.yaml import load_yaml
 
@@ -25,10 +25,10 @@ PLUGIN_FIELDS = ("generators", "transformers", "validators")
 BUILTIN_API_VERSION = "builtin"
 _FUNCTION_ANNOTATION = "config.kubernetes.io/function"
 # kustomize v4/v5, with plugins disabled (as gitops-lint always runs it).
-_PLUGIN_FAILURE = re.compile(r"unable to load external plugin '(?P<kind>[^']+)'")
+_PLUGIN_FAILURE = LazyRegex(r"unable to load external plugin '(?P<kind>[^']+)'")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class PluginUse:
     """One external plugin a kustomization configures."""
 

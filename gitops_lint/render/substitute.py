@@ -38,7 +38,7 @@ class SubstitutionError(ValueError):
     """The text cannot be substituted: Flux fails the whole Kustomization with this message."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Substituted:
     text: str
     undefined: tuple[str, ...]  # variables used with no value and no default, in order of use

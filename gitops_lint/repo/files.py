@@ -68,14 +68,14 @@ class RepoFile(NamedTuple):
         return [self.size, self.mtime_ns, self.ctime_ns, self.inode]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class SkippedFile:
     path: str
     reason: str
     kind: str = OTHER  # EXCLUDED, TOO_LARGE, OUT_OF_BOUNDS or OTHER
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class FileSet:
     root: Path
     files: list[RepoFile] = field(default_factory=list)

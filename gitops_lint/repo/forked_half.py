@@ -14,7 +14,6 @@ from __future__ import annotations
 import gc
 import marshal
 import os
-import pickle
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
@@ -115,7 +114,11 @@ class ForkedWork:
         if self._status != 0 or not self._blob:
             return None
         blob = self._blob
-        return marshal.loads(blob[1:]) if blob[:1] == _MARSHAL else pickle.loads(blob[1:])
+        if blob[:1] == _MARSHAL:
+            return marshal.loads(blob[1:])
+        import pickle  # only for what marshal refused (~2 ms of imports most runs never need)
+
+        return pickle.loads(blob[1:])
 
     def _finish(self, read: bool) -> None:
         if self._status is not None:
@@ -145,6 +148,8 @@ def _child(
         try:
             blob = _MARSHAL + marshal.dumps(payload)
         except ValueError:  # a type marshal does not know: pickle keeps it
+            import pickle
+
             blob = _PICKLE + pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
         with os.fdopen(write_end, "wb") as outgoing:
             outgoing.write(blob)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gitops_lint.errors import UsageError
+from gitops_lint.lazy_regex import LazyRegex
 
 # GitPython is imported inside the functions that use it: its import costs ~75 ms, which a
 # pre-commit run that never asks git anything should not pay.
@@ -28,8 +29,8 @@ if TYPE_CHECKING:
 # must still check a plain directory (open_repo then returns None).
 os.environ.setdefault("GIT_PYTHON_REFRESH", "quiet")
 
-_SCP_LIKE = re.compile(r"^(?:(?P<user>[^@/]+)@)?(?P<host>[^:/]+):(?P<path>(?!//).+)$")
-_FULL_SHA = re.compile(r"^[0-9a-f]{40}(?:[0-9a-f]{24})?$")
+_SCP_LIKE = LazyRegex(r"^(?:(?P<user>[^@/]+)@)?(?P<host>[^:/]+):(?P<path>(?!//).+)$")
+_FULL_SHA = LazyRegex(r"^[0-9a-f]{40}(?:[0-9a-f]{24})?$")
 
 
 def open_repo(root: Path) -> git.Repo | None:
@@ -61,7 +62,7 @@ def may_be_in_git(root: Path) -> bool:
         directory = parent
 
 
-_DUBIOUS = re.compile(r"dubious ownership in repository at '(?P<path>[^']*)'")
+_DUBIOUS = LazyRegex(r"dubious ownership in repository at '(?P<path>[^']*)'")
 
 
 def refusal_message(stderr: str) -> str | None:
@@ -265,7 +266,7 @@ def normalise_remote_url(url: str) -> str:
     return f"{host.lower()}/{path.lower()}"
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class GitFacts:
     """What a check may ask about the repo's refs, plus what could not be known."""
 

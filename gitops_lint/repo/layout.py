@@ -8,16 +8,17 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from gitops_lint.lazy_regex import LazyRegex
 from gitops_lint.repo.files import KUSTOMIZATION_NAMES
 
 # A go-getter style forced getter (`git::https://...`, `git::git@host:...`) is remote too:
 # kustomize strips the prefix and clones.
-_REMOTE = re.compile(
+_REMOTE = LazyRegex(
     r"^(?:[a-z][a-z0-9]*::)?(?:[a-z][a-z0-9+.-]*://|git@|github\.com/|gitlab\.com/|bitbucket\.org/)", re.I
 )
 # `argocd-repo-server-patch.yaml`, `patches/cpu.yaml`: named as a patch (applied with
 # `kubectl patch` or by a kustomization elsewhere), so never a whole resource on its own.
-_PATCH_NAMED = re.compile(r"(?:^|/)patch(?:es)?/|(?:^|[-_./])patch(?:es)?[-_.][^/]*$")
+_PATCH_NAMED = LazyRegex(r"(?:^|/)patch(?:es)?/|(?:^|[-_./])patch(?:es)?[-_.][^/]*$")
 
 # What a reference is for; the render graph and the rules speak in these words.
 RESOURCE = "resource"  # resources / bases / crds: a manifest file or a kustomization directory
@@ -56,7 +57,7 @@ class Reference(NamedTuple):
         return self.path is None
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Kustomization:
     """One kustomization root and the paths it names (repo-relative, normalised)."""
 
@@ -200,7 +201,7 @@ def is_kustomization_file(path: str) -> bool:
     return path.rpartition("/")[2] in KUSTOMIZATION_NAMES  # basename, for normalised relative paths
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Layout:
     kustomizations: dict[str, Kustomization] = field(default_factory=dict)  # by directory
     fragments: set[str] = field(default_factory=set)  # files never validated as whole resources

@@ -46,7 +46,7 @@ def load_masked(text: str) -> LoadResult:
     return result
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class ParsedFile:
     path: str
     text: str | None  # None: unreadable (see `unreadable`) or served from the parse cache

@@ -95,14 +95,14 @@ def _tagged_scalar(tag: str, value: str) -> Any:
     return value  # !!str, !!binary, custom tags: keep the text
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class LoadedDocument:
     data: Any
     index: int
     line: int  # 1-based line of the document's first node
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class LoadResult:
     documents: list[LoadedDocument] = field(default_factory=list)
     problems: list[YamlProblem] = field(default_factory=list)

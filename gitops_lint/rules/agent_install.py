@@ -59,7 +59,7 @@ FLUX_CONTROLLERS = (
 )  # fmt: skip
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Setting:
     """One argocd-cm key as the repo sets it, and where."""
 
@@ -68,7 +68,7 @@ class Setting:
     line: int
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class ArgoCDConfig:
     """One Argo CD instance's settings, whatever form the repo writes them in."""
 
@@ -229,7 +229,7 @@ def _operator_config(ctx: CheckContext, resource: Resource) -> ArgoCDConfig:
 # --- Helm values of the argo-cd chart -----------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class _Values:
     """One layer of values given to the chart, and where its keys are written."""
 

@@ -7,7 +7,6 @@ across the repo. All of them see committed Applications and those ApplicationSet
 from __future__ import annotations
 
 import posixpath
-import re
 import subprocess
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -18,18 +17,19 @@ from gitops_lint.context import CheckContext, ContextMemo
 from gitops_lint.environments import is_production
 from gitops_lint.estate.appset import ApplicationView, argocd_applications
 from gitops_lint.estate.kinds import fragments_of_kind, raw_of_kind, rendered_of_kind
+from gitops_lint.lazy_regex import LazyRegex
 from gitops_lint.model import Finding, Resource
 from gitops_lint.render.graph import graph_for
 from gitops_lint.rules.base import meta, repo_rule
 
 _MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
-_SCP_URL = re.compile(r"^[\w.-]+@([^:/]+):(.+)$")
+_SCP_URL = LazyRegex(r"^[\w.-]+@([^:/]+):(.+)$")
 
 
 # --- what an Application deploys ----------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class ApplicationSource:
     """One source of an Application, with where it sits in the file."""
 
@@ -250,7 +250,7 @@ HPA_REPLICAS_IGNORED = meta(
 )
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class _AppContents:
     """Indexes built once per run and shared by the rules that read what an Application deploys
     (hpa-replicas-ignored, controller-secret-ignored): which roots rendered, the files each other

@@ -74,7 +74,7 @@ FilesCheck = Callable[[Sequence[RepoFile], CheckContext], Iterable[Finding]]
 ResourcesCheck = Callable[[Sequence[Resource], CheckContext], Iterable[Finding]]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class FunctionResourceRule:
     meta: RuleMeta
     kinds: frozenset[str] | None
@@ -84,7 +84,7 @@ class FunctionResourceRule:
         return self.function(resource, ctx)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class FunctionRepoRule:
     meta: RuleMeta
     function: RepoCheck
@@ -94,7 +94,7 @@ class FunctionRepoRule:
         return self.function(ctx)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class FunctionFilesRule:
     meta: RuleMeta
     function: FilesCheck
@@ -103,7 +103,7 @@ class FunctionFilesRule:
         return self.function(files, ctx)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class FunctionResourcesRule:
     meta: RuleMeta
     kinds: frozenset[str]
@@ -113,7 +113,7 @@ class FunctionResourcesRule:
         return self.function(resources, ctx)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class MetaOnlyRule:
     """A rule whose findings another stage produces (loader, renderer, suppression)."""
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gitops_lint.context import CheckContext
+from gitops_lint.lazy_regex import LazyRegex
 from gitops_lint.model import Finding
 from gitops_lint.repo.files import find_repo_root
 from gitops_lint.rules.base import meta, repo_rule
@@ -22,14 +23,14 @@ from gitops_lint.rules.base import meta, repo_rule
 # The places GitHub reads, in the order it looks (the first one found is used).
 CODEOWNERS_LOCATIONS = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
 
-_USER = re.compile(r"^@[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$")
-_TEAM = re.compile(r"^@[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}/[A-Za-z0-9][A-Za-z0-9._-]*$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_TOKEN = re.compile(r"(?:\\ |\S)+")
+_USER = LazyRegex(r"^@[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$")
+_TEAM = LazyRegex(r"^@[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}/[A-Za-z0-9][A-Za-z0-9._-]*$")
+_EMAIL = LazyRegex(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_TOKEN = LazyRegex(r"(?:\\ |\S)+")
 _DIRECTORY_SUFFIX = "(?:(?P<ps_d>/)|$)"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class OwnerRule:
     """One valid CODEOWNERS line."""
 
@@ -42,13 +43,13 @@ class OwnerRule:
         return bool(self.regex.match(path))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class SyntaxProblem:
     line: int
     message: str
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Codeowners:
     path: str  # as reported (relative to the checked root)
     prefix: str  # the checked root's path inside the repo whose CODEOWNERS this is

@@ -21,7 +21,7 @@ from gitops_lint.rules.argocd import _AppContents, application_sources, is_this_
 from gitops_lint.rules.base import meta, repo_rule
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class _Writer:
     """One kind of controller-managed object and the Secret it writes."""
 

@@ -25,6 +25,7 @@ from gitops_lint.estate.sources import local_directory, repo_directory
 from gitops_lint.flux.model import flux_estate_for
 from gitops_lint.flux.render import flux_renders
 from gitops_lint.flux.variables import unloaded_data, variables_of
+from gitops_lint.lazy_regex import LazyRegex
 from gitops_lint.model import Finding, Severity
 from gitops_lint.render.substitute import SubstitutionError, clean_values, is_disabled, undefined_at
 from gitops_lint.rules.argocd import ApplicationSource, is_this_repo
@@ -392,7 +393,7 @@ FLUX_PRODUCTION_REF_PINNED = meta(
     references=("https://fluxcd.io/flux/components/source/gitrepositories/#reference",),
 )
 
-_RELEASE_BRANCH = re.compile(r"^(?:refs/heads/)?(?:release|releases|rel)[/-]", re.I)
+_RELEASE_BRANCH = LazyRegex(r"^(?:refs/heads/)?(?:release|releases|rel)[/-]", re.I)
 
 
 @repo_rule(FLUX_PRODUCTION_REF_PINNED)
@@ -506,7 +507,7 @@ FLUX_INTERVAL_FLOOR = meta(
     references=("https://fluxcd.io/flux/components/kustomize/kustomizations/#interval",),
 )
 
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)")
+_DURATION = LazyRegex(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)")
 _SECONDS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1, "m": 60, "h": 3600}
 FLOOR_SECONDS = 60
 

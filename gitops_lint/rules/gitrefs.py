@@ -18,20 +18,21 @@ from typing import Any
 
 from gitops_lint.context import CheckContext
 from gitops_lint.estate.appset import ApplicationView, argocd_applications
+from gitops_lint.lazy_regex import LazyRegex
 from gitops_lint.model import Finding, Resource
 from gitops_lint.repo.git import GitFacts, git_facts, looks_like_commit
 from gitops_lint.rules.base import meta, resources_rule
 from gitops_lint.rules.per_run import once_per_context
 
-_VERSION = re.compile(
+_VERSION = LazyRegex(
     r"^v?(?P<major>0|[1-9]\d*)(?:\.(?P<minor>0|[1-9]\d*))?(?:\.(?P<patch>0|[1-9]\d*))?"
     r"(?:-(?P<pre>[0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?$"
 )
-_PARTIAL = re.compile(
+_PARTIAL = LazyRegex(
     r"^v?(?P<major>\d+|[xX*])(?:\.(?P<minor>\d+|[xX*]))?(?:\.(?P<patch>\d+|[xX*]))?(?:-(?P<pre>[0-9A-Za-z.-]+))?$"
 )
-_CONSTRAINT_CHARS = re.compile(r"[*^~<>=!|]|(?:^|\.)[xX](?:\.|$)|\s-\s")
-_TERM = re.compile(r"^(?P<op>\^|~>?|>=|<=|>|<|=|!=)?\s*(?P<version>\S+)$")
+_CONSTRAINT_CHARS = LazyRegex(r"[*^~<>=!|]|(?:^|\.)[xX](?:\.|$)|\s-\s")
+_TERM = LazyRegex(r"^(?P<op>\^|~>?|>=|<=|>|<|=|!=)?\s*(?P<version>\S+)$")
 
 Version = tuple[int, int, int]
 
@@ -70,7 +71,7 @@ TARGET_REVISION_UNVERIFIABLE = meta(
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Source:
     repo_url: str
     revision: str
@@ -226,7 +227,7 @@ def _missing_reason(revision: str, facts: GitFacts) -> str | None:
     return f"no branch or tag named {name!r} (local or remote-tracking)"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class _Unresolved:
     view: ApplicationView
     source: Source

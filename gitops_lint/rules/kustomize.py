@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from urllib.parse import parse_qs, urlsplit
 
 from gitops_lint.context import CheckContext
+from gitops_lint.lazy_regex import LazyRegex
 from gitops_lint.model import Finding, Severity
 from gitops_lint.render.graph import BROKEN_LINK, LINK_OUTSIDE, MISSING, OUTSIDE, graph_for
 from gitops_lint.repo.layout import Kustomization
@@ -163,8 +164,8 @@ DEPRECATED_FIELDS: dict[str, tuple[str, str]] = {
     "vars": ("replacements", "express each var as a `replacements:` entry (source → targets)"),
 }
 
-_SHA = re.compile(r"^[0-9a-f]{7,40}$", re.I)
-_VERSIONISH = re.compile(r"\d+\.\d+|^v\d+$", re.I)
+_SHA = LazyRegex(r"^[0-9a-f]{7,40}$", re.I)
+_VERSIONISH = LazyRegex(r"\d+\.\d+|^v\d+$", re.I)
 _MOVING = frozenset(("main", "master", "head", "develop", "development", "dev", "trunk", "latest", "stable"))
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from functools import lru_cache
 
 from gitops_lint.context import CheckContext
+from gitops_lint.lazy_regex import LazyRegex
 from gitops_lint.model import Finding, Resource, Severity
 from gitops_lint.repo.templating import about_template
 from gitops_lint.rules.base import meta, resource_rule
@@ -20,7 +20,7 @@ _deprecation = lru_cache(maxsize=4096)(find_deprecation)
 
 MAX_ERRORS_PER_RESOURCE = 20
 _UNKNOWN_PREFIX = "no schema for "  # how schema-unknown messages start, and what folds them
-_UNEXPECTED = re.compile(r"\('([^']+)' was unexpected\)|'([^']+)'(?:, '[^']+')* were unexpected")
+_UNEXPECTED = LazyRegex(r"\('([^']+)' was unexpected\)|'([^']+)'(?:, '[^']+')* were unexpected")
 
 SCHEMA_INVALID = meta(
     "schema-invalid",

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import posixpath
-import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -23,6 +22,7 @@ from gitops_lint.credentials import (
     plain_value,
     scan_text,
 )
+from gitops_lint.lazy_regex import LazyRegex
 from gitops_lint.model import Finding, Resource, RuleMeta
 from gitops_lint.redaction import decode_base64_text, fingerprint, redact
 from gitops_lint.repo.files import RepoFile, is_yaml_path
@@ -37,7 +37,7 @@ from gitops_lint.secret_patterns import (
     SAFE_SECRET_KINDS,
 )
 
-_ENV_ENTRY = re.compile(r"^\s*(?:export\s+)?(?P<key>[A-Za-z_][A-Za-z0-9_.-]*)\s*=\s*(?P<value>.*?)\s*$")
+_ENV_ENTRY = LazyRegex(r"^\s*(?:export\s+)?(?P<key>[A-Za-z_][A-Za-z0-9_.-]*)\s*=\s*(?P<value>.*?)\s*$")
 
 ROTATE = "Rotate the credential (it stays in Git history even after removal), then "
 
@@ -88,7 +88,7 @@ def _source_is_sops(ctx: CheckContext, path: str) -> bool:
     return text is not None and sops.is_sops_text(path, text)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Credential:
     """One credential key found in a Secret, generator or file; `value` is never printed."""
 
@@ -264,7 +264,7 @@ NO_SECRET_GENERATOR_LITERALS = meta(
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class GeneratorInput:
     """A file a kustomize generator reads: `key_value` for `envs`/`env` and `.env`/`.properties` files."""
 
@@ -291,7 +291,7 @@ def generator_inputs(item: Mapping[str, Any]) -> Iterator[GeneratorInput]:
 
 
 _KEY_VALUE_SUFFIXES = (".env", ".properties")
-_PROPERTIES_ENTRY = re.compile(r"^\s*(?P<key>[^=:\s#!][^=:\s]*)\s*[=:]\s*(?P<value>.*?)\s*$")
+_PROPERTIES_ENTRY = LazyRegex(r"^\s*(?P<key>[^=:\s#!][^=:\s]*)\s*[=:]\s*(?P<value>.*?)\s*$")
 
 
 def env_entries(text: str, properties: bool = False) -> Iterator[tuple[int, str, str]]:

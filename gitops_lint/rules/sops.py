@@ -16,13 +16,14 @@ from typing import Any
 
 from gitops_lint.context import CheckContext
 from gitops_lint.credentials import is_encrypted_value
+from gitops_lint.lazy_regex import LazyRegex
 from gitops_lint.model import Finding
 from gitops_lint.redaction import fingerprint, redact
 from gitops_lint.repo.files import RepoFile
 from gitops_lint.repo.yaml import locate_line
 from gitops_lint.rules.base import files_rule, meta
 
-_ENV_LINE = re.compile(r"^\s*(?:export\s+)?(?P<key>[A-Za-z_][A-Za-z0-9_.-]*)\s*=(?P<value>.*)$")
+_ENV_LINE = LazyRegex(r"^\s*(?:export\s+)?(?P<key>[A-Za-z_][A-Za-z0-9_.-]*)\s*=(?P<value>.*)$")
 DEFAULT_UNENCRYPTED_SUFFIX = "_unencrypted"
 
 
@@ -46,7 +47,7 @@ def is_sops_text(path: str, text: str) -> bool:
     return bool(re.search(r"(?m)^(?:sops:|\s*\"sops\"\s*:)", text)) and "mac" in text
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class EncryptionRules:
     """Which leaves SOPS encrypts, read from a file's `sops:` metadata."""
 

@@ -271,14 +271,14 @@ def _similar(a: frozenset[tuple[str, str]], b: frozenset[tuple[str, str]]) -> bo
     return union > 0 and len(a & b) / union >= SIMILARITY
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class _Copy:
     overlay: str
     resource: Resource
     fingerprint: frozenset[tuple[str, str]]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class _Lineage:
     """What an overlay is built on: its app (for `<app>/overlays/<name>`) and what it includes."""
 

@@ -3,16 +3,16 @@ findings check/suppress.py produces), and the unknown-rule message."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from gitops_lint.lazy_regex import LazyRegex
 from gitops_lint.rules.base import MetaOnlyRule, meta
 
 # In every line that holds a directive; the loader notes files holding it (repo/load.py
 # TEXT_MARKERS), so a warm run reads the text of those only.
 DIRECTIVE_MARKER = "gitops-lint:"
-_DIRECTIVE = re.compile(
+_DIRECTIVE = LazyRegex(
     r"#\s*gitops-lint:\s*(?P<kind>disable-file|disable)\s*=\s*(?P<rules>[\w,\s-]*?)"
     r"\s*(?:--\s*(?P<reason>.*?))?\s*$"
 )
@@ -58,7 +58,7 @@ RULES = (
 SUPPRESSION_RULE_IDS = frozenset(rule.meta.id for rule in RULES)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Directive:
     path: str
     line: int  # line the comment is on

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Deprecation:
     api_version: str
     kinds: tuple[str, ...]  # empty: every kind of that apiVersion

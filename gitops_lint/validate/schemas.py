@@ -13,8 +13,6 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
-from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,14 +23,17 @@ from gitops_lint.errors import UsageError
 from gitops_lint.validate.definitions import DefinitionsCache, reachable_definitions
 from gitops_lint.validate.schema_messages import describe_error
 
-if TYPE_CHECKING:  # the module is imported only by runs that configure schema locations
+if TYPE_CHECKING:
+    from importlib.resources.abc import Traversable
+
+    # locations: the module is imported only by runs that configure schema locations
     from gitops_lint.validate.locations import LocationSearch
 
 _DEFINITIONS_ID = "https://kubernetes.io/api/_definitions.json"
 _VERSION_DIR = re.compile(r"^v(\d+)\.(\d+)\.\d+-local$")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class SchemaError:
     pointer: tuple[str | int, ...]
     message: str
@@ -45,6 +46,8 @@ def _k8s_root() -> Traversable:
     spec = importlib.util.find_spec("kubernetes_validate")
     if spec is not None and spec.submodule_search_locations:
         return Path(next(iter(spec.submodule_search_locations))) / "kubernetes-json-schema"
+    from importlib import resources  # the package's data in a zip archive: only its reader knows
+
     return resources.files("kubernetes_validate").joinpath("kubernetes-json-schema")
 
 

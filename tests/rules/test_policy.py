@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import textwrap
 from collections.abc import Callable
@@ -93,6 +94,17 @@ def test_every_design_policy_is_built_in() -> None:
     assert declarative == {path.stem for path in BUILTIN_POLICY_FILES}
     for rule_id in declarative:
         assert registry.rules[rule_id].meta.source.startswith("builtin:policies/")
+
+
+@pytest.mark.parametrize("path", BUILTIN_POLICY_FILES, ids=lambda p: p.stem)
+def test_every_builtin_policy_has_the_shape_policy_schema_json_asks(path: Path) -> None:
+    """A run loads the built-in policies without validating them against policy.schema.json:
+    this test is where they are held to it, as every user policy is at load time."""
+    relative = path.relative_to(REPO_ROOT / "policies").as_posix()
+    checked = parse_policy(path.read_text(encoding="utf-8"), relative, f"builtin:policies/{relative}", path.stem)
+    loaded = {p.meta.id: p for p in load_builtin_policies()}[path.stem]
+    assert dataclasses.asdict(checked.meta) == dataclasses.asdict(loaded.meta)
+    assert (checked.kinds, checked.target, checked.max_findings) == (loaded.kinds, loaded.target, loaded.max_findings)
 
 
 def test_every_builtin_rule_has_pass_and_fail_examples() -> None:
