@@ -17,7 +17,7 @@ from typing import Any
 
 from gitops_lint.context import CheckContext
 from gitops_lint.estate.build import estate_for
-from gitops_lint.estate.kinds import fragments_of_kind, raw_of_kind
+from gitops_lint.estate.kinds import checked_named, fragments_named, raw_named
 from gitops_lint.model import Resource
 from gitops_lint.render.graph import graph_for
 from gitops_lint.repo.yaml import load_yaml, locate_line
@@ -138,21 +138,18 @@ def _is_operator_cr(resource: Resource) -> bool:
     return resource.kind == "ArgoCD" and resource.api_version.startswith("argoproj.io/")
 
 
-def _is_argocd_cm(resource: Resource) -> bool:
-    return resource.kind == "ConfigMap" and resource.name == ARGOCD_CM
-
-
 def _configmap_configs(ctx: CheckContext) -> Iterator[ArgoCDConfig]:
     """argocd-cm as kustomize renders it; where nothing renders it, the raw files of one root
     merged (an upstream install patched by `argocd-cm` patches that cannot render offline)."""
     rendered_roots = ctx.rendered_roots
     groups: dict[str, list[Resource]] = {}
-    for resource in _everything(ctx, "ConfigMap"):
-        if _is_argocd_cm(resource) and resource.rendered_from is not None:
+    # By name (estate/kinds.py): not every ConfigMap of the repo asked its name, three times.
+    for resource in checked_named(ctx, "ConfigMap", ARGOCD_CM):
+        if resource.rendered_from is not None:
             groups.setdefault(
                 f"rendered:{resource.rendered_from}:{resource.path}:{resource.index}", []
             ).append(resource)
-    loose = [r for r in (*raw_of_kind(ctx, "ConfigMap"), *fragments_of_kind(ctx, "ConfigMap")) if _is_argocd_cm(r)]
+    loose = [*raw_named(ctx, "ConfigMap", ARGOCD_CM), *fragments_named(ctx, "ConfigMap", ARGOCD_CM)]
     covered = ctx.rendered_source_paths()
     graph = graph_for(ctx) if loose else None
     for resource in loose:

@@ -17,7 +17,13 @@ from typing import Any
 from gitops_lint.context import CheckContext, ContextMemo
 from gitops_lint.environments import is_production
 from gitops_lint.estate.appset import ApplicationView, argocd_applications
-from gitops_lint.estate.kinds import fragments_of_kind, raw_of_kind, rendered_of_kind
+from gitops_lint.estate.kinds import (
+    fragments_of_kind,
+    raw_named,
+    raw_of_kind,
+    rendered_named,
+    rendered_of_kind,
+)
 from gitops_lint.model import Finding, Resource
 from gitops_lint.render.graph import graph_for
 from gitops_lint.rules.base import meta, repo_rule
@@ -335,9 +341,7 @@ def _ignores_replicas(doc: Mapping[str, Any], deployment: str) -> bool:
 
 def _globally_ignored(ctx: CheckContext) -> bool:
     """argocd-cm `resource.customizations.ignoreDifferences.*` can ignore replicas for every app."""
-    for resource in raw_of_kind(ctx, "ConfigMap"):
-        if resource.name != "argocd-cm":
-            continue
+    for resource in raw_named(ctx, "ConfigMap", "argocd-cm"):
         data = resource.doc.get("data")
         for key, value in data.items() if isinstance(data, dict) else ():
             about_diffs = "ignoreDifferences" in str(key) or key == "resource.customizations"
@@ -548,11 +552,14 @@ def check_notifications_configured(ctx: CheckContext) -> Iterator[Finding]:
     ]  # fmt: skip
     if not applications:
         return
-    for resource in everything("ConfigMap"):
-        if resource.name == "argocd-notifications-cm":
-            data = resource.doc.get("data")
-            if isinstance(data, dict) and any(_is_failure_trigger(str(k), v) for k, v in data.items()):
-                return
+    notification_configs = (
+        *raw_named(ctx, "ConfigMap", "argocd-notifications-cm"),
+        *rendered_named(ctx, "ConfigMap", "argocd-notifications-cm"),
+    )
+    for resource in notification_configs:
+        data = resource.doc.get("data")
+        if isinstance(data, dict) and any(_is_failure_trigger(str(k), v) for k, v in data.items()):
+            return
     if any(_operator_notifications_enabled(resource) for resource in everything("ArgoCD")):
         return
     from gitops_lint.rules.agent_install import argocd_configs, argocd_managed_at
