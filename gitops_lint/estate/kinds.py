@@ -56,6 +56,11 @@ def _of_kind(
 
 def raw_of_kind(ctx: CheckContext, *kinds: str) -> list[Resource]:
     """The whole raw resources (`ctx.resources`) of these kinds, in file order."""
+    if not ctx.rendered:
+        # Nothing rendered (a --no-render run, or before the render stage): the checked
+        # resources are the raw ones, in file order, so the context's own index answers, and a
+        # run indexes its 10,000 resources once instead of twice (in each evaluate process).
+        return ctx.checked_of_kind(*kinds)
     return _of_kind(ctx, "resources", ctx.resources, kinds)
 
 
