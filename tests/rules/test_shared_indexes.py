@@ -189,3 +189,22 @@ def test_the_runs_flux_objects_are_the_checked_ones_in_order_as_rendering_grows(
     assert checked_flux_objects(ctx) == walked()
     assert checked_flux_objects(ctx)[0].name == "g2"
     assert engines_in(ctx) == engines_of(ctx.resources)
+
+
+def test_an_applications_sources_are_read_once_per_document_and_run(make_repo: Callable[..., Path]) -> None:
+    from gitops_lint.rules.argocd import application_sources, sources_of
+
+    multi = _app("b").replace(
+        "  source:\n    repoURL: https://github.com/o/r.git\n    path: apps/b\n    targetRevision: main\n",
+        "  sources:\n    - repoURL: https://charts.example.com\n      chart: redis\n"
+        "    - repoURL: https://github.com/o/r.git\n      path: ./apps/b/../c/\n",
+    )
+    ctx = _context(make_repo({"argocd/a.yaml": _app("a"), "argocd/b.yaml": multi}))
+    docs = [r.doc for r in ctx.resources]
+    for doc in docs:
+        assert list(sources_of(ctx, doc)) == application_sources(doc)
+        assert sources_of(ctx, doc) is sources_of(ctx, doc)  # the same answer, not a new walk
+    assert [s.path for s in sources_of(ctx, docs[1])] == [None, "apps/c"]
+    # Another run reads its own documents afresh.
+    again = _context(make_repo({"argocd/a.yaml": _app("a")}))
+    assert sources_of(again, again.resources[0].doc) is not sources_of(ctx, docs[0])
