@@ -102,6 +102,16 @@ def _named(
     kind: str,
     name: str,
 ) -> tuple[Resource, ...]:
+    return _names(ctx, which, stamp, of_kind, kind).get(name, ())
+
+
+def _names(
+    ctx: CheckContext,
+    which: str,
+    stamp: tuple[int, ...],
+    of_kind: Callable[[], Sequence[Resource]],
+    kind: str,
+) -> Mapping[str, tuple[Resource, ...]]:
     indexes = _NAMES.get(ctx)
     if indexes is None:
         indexes = _NAMES.put(ctx, {})
@@ -111,7 +121,7 @@ def _named(
         for resource in of_kind():
             by_name.setdefault(resource.name, []).append(resource)
         known = indexes[(which, kind)] = _Names(stamp, {key: tuple(found) for key, found in by_name.items()})
-    return known.by_name.get(name, ())
+    return known.by_name
 
 
 def _list_stamp(resources: Sequence[Resource]) -> tuple[int, ...]:
@@ -139,6 +149,17 @@ def rendered_named(ctx: CheckContext, kind: str, name: str) -> tuple[Resource, .
 
 def checked_named(ctx: CheckContext, kind: str, name: str) -> tuple[Resource, ...]:
     """`ctx.checked_of_kind(kind)` whose `name` is `name`, in checked order."""
+    return checked_names(ctx, kind).get(name, ())
+
+
+def checked_names(ctx: CheckContext, kind: str) -> Mapping[str, tuple[Resource, ...]]:
+    """`ctx.checked_of_kind(kind)` by name, each name's in checked order (for a test on names
+    that is not one name: `argocd-*-cm`)."""
     # What checked_of_kind's own index is built from: the raw and the rendered list.
     stamp = (*_list_stamp(ctx.resources), *_list_stamp(ctx.rendered))
-    return _named(ctx, "checked", stamp, lambda: ctx.checked_of_kind(kind), kind, name)
+    return _names(ctx, "checked", stamp, lambda: ctx.checked_of_kind(kind), kind)
+
+
+def fragments_names(ctx: CheckContext, kind: str) -> Mapping[str, tuple[Resource, ...]]:
+    """`fragments_of_kind(ctx, kind)` by name, each name's in file order."""
+    return _names(ctx, "fragments", _list_stamp(ctx.fragments), lambda: fragments_of_kind(ctx, kind), kind)

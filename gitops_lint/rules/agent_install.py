@@ -11,13 +11,20 @@ the repo's ServiceMonitors/PodMonitors select, scrape annotations, and the chart
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from gitops_lint.context import CheckContext
 from gitops_lint.estate.build import estate_for
-from gitops_lint.estate.kinds import checked_named, fragments_named, raw_named
+from gitops_lint.estate.kinds import (
+    checked_named,
+    checked_names,
+    fragments_named,
+    fragments_names,
+    fragments_of_kind,
+    raw_named,
+)
 from gitops_lint.model import Resource
 from gitops_lint.render.graph import graph_for
 from gitops_lint.repo.yaml import load_yaml, locate_line
@@ -415,18 +422,42 @@ def argocd_managed_at(ctx: CheckContext, configs: list[ArgoCDConfig]) -> tuple[s
     return _argocd_installed_at(ctx)
 
 
+_INSTALL_KINDS = ("ConfigMap", "Deployment", "StatefulSet")
+_NamesOf = Callable[[str], Mapping[str, tuple[Resource, ...]]]
+
+
 @once_per_context
 def _argocd_installed_at(ctx: CheckContext) -> tuple[str, int] | None:
-    for resource in (*_everything(ctx, "ConfigMap", "Deployment", "StatefulSet"), *ctx.fragments):
-        name = resource.name
-        if resource.kind == "ConfigMap" and name.startswith("argocd-") and name.endswith("-cm"):
-            return resource.path, resource.line
-        if resource.kind in ("Deployment", "StatefulSet") and name in _INSTALL_NAMES:
-            return resource.path, resource.line
+    # The first of the checked resources of these kinds, then of the fragments, that an install
+    # names so: found by name (estate/kinds.py), then placed in the run's order; not every
+    # ConfigMap and Deployment of the repo asked its name.
+    checked = _install_names(lambda kind: checked_names(ctx, kind))
+    if checked:
+        first = next(r for r in _everything(ctx, *_INSTALL_KINDS) if id(r) in checked)
+        return first.path, first.line
+    fragments = _install_names(lambda kind: fragments_names(ctx, kind))
+    if fragments:
+        first = next(r for r in fragments_of_kind(ctx, *_INSTALL_KINDS) if id(r) in fragments)
+        return first.path, first.line
     for kustomization in ctx.layout.kustomizations.values():
         if any("argoproj/argo-cd" in remote for remote in kustomization.remote):
             return kustomization.file, 1
     return None
+
+
+def _install_names(names_of: _NamesOf) -> set[int]:
+    """The ids of the resources named as an Argo CD install names them: an `argocd-*-cm`
+    ConfigMap, a Deployment or StatefulSet of its components."""
+    found = {
+        id(resource)
+        for name, named in names_of("ConfigMap").items()
+        if name.startswith("argocd-") and name.endswith("-cm")
+        for resource in named
+    }
+    for kind in ("Deployment", "StatefulSet"):
+        for name in _INSTALL_NAMES:
+            found.update(id(resource) for resource in names_of(kind).get(name, ()))
+    return found
 
 
 # --- monitoring ---------------------------------------------------------------------------------

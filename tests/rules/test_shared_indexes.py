@@ -206,5 +206,5 @@ def test_an_applications_sources_are_read_once_per_document_and_run(make_repo: C
         assert sources_of(ctx, doc) is sources_of(ctx, doc)  # the same answer, not a new walk
     assert [s.path for s in sources_of(ctx, docs[1])] == [None, "apps/c"]
     # Another run reads its own documents afresh.
-    again = _context(make_repo({"argocd/a.yaml": _app("a")}))
+    again = _context(make_repo({"argocd/a.yaml": _app("a")}, name="again"))
     assert sources_of(again, again.resources[0].doc) is not sources_of(ctx, docs[0])
