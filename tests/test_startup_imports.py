@@ -97,10 +97,22 @@ def test_a_check_imports_no_zip_reader_and_no_csv(make_repo: Callable[..., Path]
     assert not loaded & STDLIB_UNUSED, sorted(loaded & STDLIB_UNUSED)
 
 
+def test_a_codeowners_of_plain_patterns_is_read_without_pathspec(
+    make_repo: Callable[..., Path], tmp_path: Path
+) -> None:
+    root = make_repo({**KUSTOMIZE_REPO, "CODEOWNERS": "* @acme/all\n/apps/ @acme/web\n*.md @acme/docs\n"})
+    _code, loaded = _modules_after(
+        root, tmp_path / "cache", "check", ".", "--no-render", "--no-git"
+    )
+    assert "gitops_lint.rules.codeowners" in loaded
+    assert "pathspec" not in loaded
+
+
 def test_a_repo_with_codeowners_still_reads_it_through_pathspec(
     make_repo: Callable[..., Path], tmp_path: Path
 ) -> None:
-    root = make_repo({**KUSTOMIZE_REPO, "CODEOWNERS": "/apps/ @acme/web\n"})
+    """The guard above is not vacuous: a pattern the plain translation leaves (`**`) loads it."""
+    root = make_repo({**KUSTOMIZE_REPO, "CODEOWNERS": "/apps/**/base/ @acme/web\n"})
     _code, loaded = _modules_after(
         root, tmp_path / "cache", "check", ".", "--no-render", "--no-git"
     )

@@ -18,7 +18,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from gitops_lint.context import CheckContext
+from gitops_lint.context import CheckContext, ContextMemo
 from gitops_lint.estate.build import estate_for
 from gitops_lint.estate.flux_patches import apply_patch
 from gitops_lint.estate.kinds import raw_of_kind
@@ -81,10 +81,30 @@ def engines_of(resources: Iterable[Resource]) -> Engines:
     return Engines(flux, argocd)
 
 
+# (the raw and rendered lists' ids and lengths it was built from, the Flux objects)
+_CHECKED_FLUX: ContextMemo[tuple[tuple[int, int, int, int], list[Resource]]] = ContextMemo()
+
+
+def checked_flux_objects(ctx: CheckContext) -> list[Resource]:
+    """The checked resources (`ctx.checked_resources()`) that are Flux objects, in checked order:
+    found once per run, where the Flux estate, its engines and agent-config-not-in-repo each
+    asked all 10,000 resources of the bench repo their apiVersion. Callers read the list."""
+    stamp = (id(ctx.resources), len(ctx.resources), id(ctx.rendered), len(ctx.rendered))
+    known = _CHECKED_FLUX.get(ctx)
+    if known is not None and known[0] == stamp:
+        return known[1]
+    found = [resource for resource in ctx.checked_resources() if is_flux_object(resource)]
+    return _CHECKED_FLUX.put(ctx, (stamp, found))[1]
+
+
 def engines_in(ctx: CheckContext) -> Engines:
     """`engines_of(ctx.resources)`, the Argo CD kinds taken from the raw kind index: an Argo-only
     repo is then walked once for Flux groups, not asked every resource's kind and group too."""
-    flux = any(is_flux_object(resource) for resource in ctx.resources)
+    if not ctx.rendered:
+        # Nothing rendered: the checked resources are the raw ones, and their Flux objects known.
+        flux = bool(checked_flux_objects(ctx))
+    else:
+        flux = any(is_flux_object(resource) for resource in ctx.resources)
     argocd = any(resource.group == "argoproj.io" for resource in raw_of_kind(ctx, *ARGOCD_KINDS))
     return Engines(flux, argocd)
 
@@ -338,7 +358,7 @@ def _same_namespace(a: str, b: str) -> bool:
 def build_flux_estate(ctx: CheckContext, inputs: RootInputs) -> FluxEstate:
     """The Flux objects of what reaches the cluster; `inputs`: the render graph's."""
     estate = FluxEstate(engines_in(ctx))
-    flux = [resource for resource in ctx.checked_resources() if is_flux_object(resource)]
+    flux = checked_flux_objects(ctx)
     kustomizations = [r for r in flux if r.group == KUSTOMIZE_GROUP and r.kind == "Kustomization"]
     effective = _Effective(ctx, kustomizations, inputs)
     for resource in flux:

@@ -285,6 +285,10 @@ class RenderGraph:
     # -- construction ------------------------------------------------------------------------
 
     def _exists_dir(self, path: str) -> bool:
+        if path in self._listed_dirs:
+            return True
+        if path in self._listed_files:
+            return False
         if path not in self._dir_cache:
             self._dir_cache[path] = not path or os.path.isdir(os.path.join(self._root_text, path))
         return self._dir_cache[path]
@@ -292,6 +296,8 @@ class RenderGraph:
     def _exists_file(self, path: str) -> bool:
         """File or directory. os.path.exists follows symlinks: a dangling link or a link loop
         counts as missing, which is what kustomize will say too."""
+        if path in self._listed_files or path in self._listed_dirs:
+            return True
         if path not in self._file_cache:
             self._file_cache[path] = os.path.exists(os.path.join(self._root_text, path))
         return self._file_cache[path]
@@ -312,33 +318,33 @@ class RenderGraph:
         return "" if relative == "." else Path(relative).as_posix()
 
     def _know_files(self, directories: frozenset[str]) -> None:
-        """The file list already says what exists: only paths outside it cost a stat()."""
+        """The file list already says what exists: only paths outside it cost a stat(). The two
+        sets are asked first (`_exists_file`, `_exists_dir`), rather than copied into the stat
+        caches: 10,000 files made 40,000 dict entries of which `_link` read a few thousand."""
         self._root_text = str(self.root)
         self._listed_files = frozenset(self.files)
         self._listed_dirs = directories
-        for path in self.files:
-            self._file_cache[path] = True
-            self._dir_cache[path] = False
-        for directory in directories:
-            self._dir_cache[directory] = True
-            self._file_cache[directory] = True
 
     def _link(self) -> None:
-        for kustomization in self.kustomizations.values():
+        # ~10,000 references on a big repo: what every one of them asks is bound once here.
+        kustomizations = self.kustomizations
+        listed_files, listed_dirs = self._listed_files, self._listed_dirs
+        for kustomization in kustomizations.values():
             deps: list[str] = []
             for reference in kustomization.references:
                 path = reference.path
                 if path is None:
                     continue
-                if path == ".." or path.startswith("../") or path.startswith("/"):
+                if path == ".." or path.startswith(("../", "/")):
                     self.broken.append(BrokenReference(kustomization, reference, OUTSIDE))
                     continue
-                real = self._real_path(path)
+                # A listed path is its own real path (`_real_path`): no call for the usual case.
+                real = path if path in listed_files or path in listed_dirs else self._real_path(path)
                 if real is None:
                     self.broken.append(BrokenReference(kustomization, reference, LINK_OUTSIDE))
                     continue
                 # A base reached through a symlink inside the repo is the kustomization it points at.
-                if real in self.kustomizations and reference.role in (RESOURCE, COMPONENT, CONFIG):
+                if real in kustomizations and reference.role in (RESOURCE, COMPONENT, CONFIG):
                     deps.append(real)  # a self-reference is kept: it is a cycle kustomize rejects
                     continue
                 if not self._exists_file(path):
@@ -384,10 +390,18 @@ class RenderGraph:
                     iterators.pop()
 
     def _own_files(self) -> None:
+        # `files` is sorted, so the files of a directory come one after the other: the owner is
+        # looked up once per directory (a few hundred), not once per file (10,000).
+        directory: str | None = None
+        owned: list[str] | None = None
         for path in self.files:
-            owner = self.owner(path)
-            if owner is not None:
-                self._owned.setdefault(owner, []).append(path)
+            parent = _parent(path)
+            if parent != directory:
+                directory = parent
+                owner = self._owner_of_directory(parent)
+                owned = None if owner is None else self._owned.setdefault(owner, [])
+            if owned is not None:
+                owned.append(path)
 
     def _choose_targets(self) -> None:
         targets = {

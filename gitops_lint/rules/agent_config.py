@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from gitops_lint.context import CheckContext
 from gitops_lint.environments import is_production
 from gitops_lint.estate.appset import is_application_set
+from gitops_lint.estate.flux import checked_flux_objects
 from gitops_lint.model import Finding, Resource, RuleMeta
 from gitops_lint.repo.yaml import load_yaml
 from gitops_lint.rules.agent_install import (
@@ -518,7 +519,8 @@ def check_agent_config_not_in_repo(ctx: CheckContext) -> Iterator[Finding]:
             path=first.path,
             line=first.line,
         )
-    flux = [r for r in ctx.checked_resources() if is_flux(r)]
+    # Among the run's Flux objects (a superset, in the same order): not every resource asked.
+    flux = [r for r in checked_flux_objects(ctx) if is_flux(r)]
     if flux and flux_installed_at(ctx) is None:
         first = _first(flux)
         yield ctx.finding(

@@ -11,13 +11,20 @@ the repo's ServiceMonitors/PodMonitors select, scrape annotations, and the chart
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from gitops_lint.context import CheckContext
 from gitops_lint.estate.build import estate_for
-from gitops_lint.estate.kinds import fragments_of_kind, raw_of_kind
+from gitops_lint.estate.kinds import (
+    checked_named,
+    checked_names,
+    fragments_named,
+    fragments_names,
+    fragments_of_kind,
+    raw_named,
+)
 from gitops_lint.model import Resource
 from gitops_lint.render.graph import graph_for
 from gitops_lint.repo.yaml import load_yaml, locate_line
@@ -138,21 +145,18 @@ def _is_operator_cr(resource: Resource) -> bool:
     return resource.kind == "ArgoCD" and resource.api_version.startswith("argoproj.io/")
 
 
-def _is_argocd_cm(resource: Resource) -> bool:
-    return resource.kind == "ConfigMap" and resource.name == ARGOCD_CM
-
-
 def _configmap_configs(ctx: CheckContext) -> Iterator[ArgoCDConfig]:
     """argocd-cm as kustomize renders it; where nothing renders it, the raw files of one root
     merged (an upstream install patched by `argocd-cm` patches that cannot render offline)."""
     rendered_roots = ctx.rendered_roots
     groups: dict[str, list[Resource]] = {}
-    for resource in _everything(ctx, "ConfigMap"):
-        if _is_argocd_cm(resource) and resource.rendered_from is not None:
+    # By name (estate/kinds.py): not every ConfigMap of the repo asked its name, three times.
+    for resource in checked_named(ctx, "ConfigMap", ARGOCD_CM):
+        if resource.rendered_from is not None:
             groups.setdefault(
                 f"rendered:{resource.rendered_from}:{resource.path}:{resource.index}", []
             ).append(resource)
-    loose = [r for r in (*raw_of_kind(ctx, "ConfigMap"), *fragments_of_kind(ctx, "ConfigMap")) if _is_argocd_cm(r)]
+    loose = [*raw_named(ctx, "ConfigMap", ARGOCD_CM), *fragments_named(ctx, "ConfigMap", ARGOCD_CM)]
     covered = ctx.rendered_source_paths()
     graph = graph_for(ctx) if loose else None
     for resource in loose:
@@ -418,18 +422,42 @@ def argocd_managed_at(ctx: CheckContext, configs: list[ArgoCDConfig]) -> tuple[s
     return _argocd_installed_at(ctx)
 
 
+_INSTALL_KINDS = ("ConfigMap", "Deployment", "StatefulSet")
+_NamesOf = Callable[[str], Mapping[str, tuple[Resource, ...]]]
+
+
 @once_per_context
 def _argocd_installed_at(ctx: CheckContext) -> tuple[str, int] | None:
-    for resource in (*_everything(ctx, "ConfigMap", "Deployment", "StatefulSet"), *ctx.fragments):
-        name = resource.name
-        if resource.kind == "ConfigMap" and name.startswith("argocd-") and name.endswith("-cm"):
-            return resource.path, resource.line
-        if resource.kind in ("Deployment", "StatefulSet") and name in _INSTALL_NAMES:
-            return resource.path, resource.line
+    # The first of the checked resources of these kinds, then of the fragments, that an install
+    # names so: found by name (estate/kinds.py), then placed in the run's order; not every
+    # ConfigMap and Deployment of the repo asked its name.
+    checked = _install_names(lambda kind: checked_names(ctx, kind))
+    if checked:
+        first = next(r for r in _everything(ctx, *_INSTALL_KINDS) if id(r) in checked)
+        return first.path, first.line
+    fragments = _install_names(lambda kind: fragments_names(ctx, kind))
+    if fragments:
+        first = next(r for r in fragments_of_kind(ctx, *_INSTALL_KINDS) if id(r) in fragments)
+        return first.path, first.line
     for kustomization in ctx.layout.kustomizations.values():
         if any("argoproj/argo-cd" in remote for remote in kustomization.remote):
             return kustomization.file, 1
     return None
+
+
+def _install_names(names_of: _NamesOf) -> set[int]:
+    """The ids of the resources named as an Argo CD install names them: an `argocd-*-cm`
+    ConfigMap, a Deployment or StatefulSet of its components."""
+    found = {
+        id(resource)
+        for name, named in names_of("ConfigMap").items()
+        if name.startswith("argocd-") and name.endswith("-cm")
+        for resource in named
+    }
+    for kind in ("Deployment", "StatefulSet"):
+        for name in _INSTALL_NAMES:
+            found.update(id(resource) for resource in names_of(kind).get(name, ()))
+    return found
 
 
 # --- monitoring ---------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from gitops_lint.estate.appset import (
     is_application_set,
     where,
 )
-from gitops_lint.estate.kinds import raw_of_kind
+from gitops_lint.estate.kinds import raw_named
 from gitops_lint.model import Finding, Resource
 from gitops_lint.rules.base import meta, repo_rule
 
@@ -363,13 +363,10 @@ _SAFE_POLICIES = ("create-only", "create-update")
 
 def _controller_policy(ctx: CheckContext) -> str | None:
     """`applicationsetcontroller.policy` from an argocd-cmd-params-cm in the repo, if any."""
-    for resource in raw_of_kind(ctx, "ConfigMap"):
-        if resource.name == "argocd-cmd-params-cm":
-            data = resource.doc.get("data")
-            if isinstance(data, Mapping) and isinstance(
-                data.get("applicationsetcontroller.policy"), str
-            ):
-                return str(data["applicationsetcontroller.policy"])
+    for resource in raw_named(ctx, "ConfigMap", "argocd-cmd-params-cm"):
+        data = resource.doc.get("data")
+        if isinstance(data, Mapping) and isinstance(data.get("applicationsetcontroller.policy"), str):
+            return str(data["applicationsetcontroller.policy"])
     return None
 
 

@@ -16,7 +16,13 @@ from typing import Any
 from gitops_lint.context import CheckContext, ContextMemo
 from gitops_lint.environments import is_production
 from gitops_lint.estate.appset import ApplicationView, argocd_applications
-from gitops_lint.estate.kinds import fragments_of_kind, raw_of_kind, rendered_of_kind
+from gitops_lint.estate.kinds import (
+    fragments_of_kind,
+    raw_named,
+    raw_of_kind,
+    rendered_named,
+    rendered_of_kind,
+)
 from gitops_lint.lazy_regex import LazyRegex
 from gitops_lint.model import Finding, Resource
 from gitops_lint.render.graph import graph_for
@@ -60,6 +66,23 @@ def application_sources(doc: Mapping[str, Any]) -> list[ApplicationSource]:
             normalised = _normalised_path(path)
         out.append(ApplicationSource(str(source.get("repoURL") or ""), normalised, pointer, source))
     return out
+
+
+# id(document) → (the document, its sources): four rules read every Application's sources
+# (3,840 times a run on the bench repo). A function of the document alone, which no stage
+# rewrites; the memo holds the document, so no other takes its id while the run lasts.
+_SOURCES: ContextMemo[dict[int, tuple[Mapping[str, Any], tuple[ApplicationSource, ...]]]] = ContextMemo()
+
+
+def sources_of(ctx: CheckContext, doc: Mapping[str, Any]) -> tuple[ApplicationSource, ...]:
+    """`application_sources(doc)`, computed once per document and run."""
+    memo = _SOURCES.get(ctx)
+    if memo is None:
+        memo = _SOURCES.put(ctx, {})
+    known = memo.get(id(doc))
+    if known is None:
+        known = memo[id(doc)] = (doc, tuple(application_sources(doc)))
+    return known[1]
 
 
 def _normalised_path(path: str) -> str:
@@ -173,7 +196,7 @@ APPLICATION_PATH_EXISTS = meta(
 def check_application_path_exists(ctx: CheckContext) -> Iterator[Finding]:
     for view in argocd_applications(ctx):
         directories = ctx.files.directories  # computed once, and only when an Application is checked
-        for source in application_sources(view.resource.doc):
+        for source in sources_of(ctx, view.resource.doc):
             if source.path is None:
                 continue
             if not is_this_repo(source, ctx, directories):
@@ -335,9 +358,7 @@ def _ignores_replicas(doc: Mapping[str, Any], deployment: str) -> bool:
 
 def _globally_ignored(ctx: CheckContext) -> bool:
     """argocd-cm `resource.customizations.ignoreDifferences.*` can ignore replicas for every app."""
-    for resource in raw_of_kind(ctx, "ConfigMap"):
-        if resource.name != "argocd-cm":
-            continue
+    for resource in raw_named(ctx, "ConfigMap", "argocd-cm"):
         data = resource.doc.get("data")
         for key, value in data.items() if isinstance(data, dict) else ():
             about_diffs = "ignoreDifferences" in str(key) or key == "resource.customizations"
@@ -354,7 +375,7 @@ def check_hpa_replicas_ignored(ctx: CheckContext) -> Iterator[Finding]:
     directories = ctx.files.directories
     contents = _AppContents.of(ctx)
     for view in views:
-        for source in application_sources(view.resource.doc):
+        for source in sources_of(ctx, view.resource.doc):
             if source.path is None or not is_this_repo(source, ctx, directories):
                 continue
             yield from _hpa_findings(ctx, view, source.path, contents)
@@ -436,7 +457,7 @@ def check_prefer_applicationset(ctx: CheckContext) -> Iterator[Finding]:
     views = list(argocd_applications(ctx, include_generated=False))
     groups: dict[tuple[str, str, str], list[Resource]] = {}
     for view in views:
-        sources = application_sources(view.resource.doc)
+        sources = sources_of(ctx, view.resource.doc)
         if not sources:
             continue
         first = sources[0]
@@ -548,11 +569,14 @@ def check_notifications_configured(ctx: CheckContext) -> Iterator[Finding]:
     ]  # fmt: skip
     if not applications:
         return
-    for resource in everything("ConfigMap"):
-        if resource.name == "argocd-notifications-cm":
-            data = resource.doc.get("data")
-            if isinstance(data, dict) and any(_is_failure_trigger(str(k), v) for k, v in data.items()):
-                return
+    notification_configs = (
+        *raw_named(ctx, "ConfigMap", "argocd-notifications-cm"),
+        *rendered_named(ctx, "ConfigMap", "argocd-notifications-cm"),
+    )
+    for resource in notification_configs:
+        data = resource.doc.get("data")
+        if isinstance(data, dict) and any(_is_failure_trigger(str(k), v) for k, v in data.items()):
+            return
     if any(_operator_notifications_enabled(resource) for resource in everything("ArgoCD")):
         return
     from gitops_lint.rules.agent_install import argocd_configs, argocd_managed_at

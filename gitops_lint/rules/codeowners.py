@@ -1,6 +1,7 @@
 """CODEOWNERS: that there is one, that GitHub accepts every line, and that every manifest has an owner.
 
-Matching follows GitHub's documented semantics: gitignore-style patterns (via pathspec),
+Matching follows GitHub's documented semantics: gitignore-style patterns (the plain ones
+translated here, the rest by pathspec),
 the last matching line wins, a line without owners leaves its paths unowned, paths are
 case-sensitive, `docs/*` covers only files directly in `docs/`. GitHub skips a line it
 cannot parse, so such a line owns nothing here either.
@@ -71,17 +72,48 @@ def is_valid_owner(owner: str) -> bool:
 
 def compile_pattern(pattern: str) -> re.Pattern[str]:
     """A CODEOWNERS pattern as a regex over repo-relative file paths."""
-    # pathspec (~10 ms of imports, its regex backends included) loads when a repo has a
-    # CODEOWNERS file to read, not on every check.
-    from pathspec.patterns.gitignore.spec import GitIgnoreSpecPattern
+    source = _plain_pattern_regex(pattern)
+    if source is None:
+        # pathspec (~15 ms of imports, its regex backends included) loads only for a pattern
+        # the plain translation leaves to it (`**`, `?`, escapes, ...).
+        from pathspec.patterns.gitignore.spec import GitIgnoreSpecPattern
 
-    source, include = GitIgnoreSpecPattern.pattern_to_regex(pattern)
-    if source is None or include is None:
-        raise ValueError("empty pattern")
+        source, include = GitIgnoreSpecPattern.pattern_to_regex(pattern)
+        if source is None or include is None:
+            raise ValueError("empty pattern")
     if pattern.endswith("/*") and source.endswith(_DIRECTORY_SUFFIX):
         # GitHub: `docs/*` owns docs/a.md but not docs/sub/b.md (gitignore would take both).
         source = source[: -len(_DIRECTORY_SUFFIX)] + "$"
     return re.compile(source)
+
+
+# The patterns most CODEOWNERS files hold: `*`, `*.yaml`, `/apps/`, `apps/web/`, `/docs/*`.
+# Path segments of plain characters, `*` within a segment, an optional leading and trailing `/`.
+_PLAIN_PATTERN = re.compile(r"/?[A-Za-z0-9._-]*(?:\*[A-Za-z0-9._-]*)*(?:/[A-Za-z0-9._-]*(?:\*[A-Za-z0-9._-]*)*)*/?")
+
+
+def _plain_pattern_regex(pattern: str) -> str | None:
+    """The regex source of a plain pattern, as gitignore reads it (and pathspec translates it,
+    tests/rules/test_codeowners.py compares the two): a pattern with a `/` before its end is
+    anchored at the top, one without matches at any depth; `*` is any run within a segment
+    and a segment of `*` alone a non-empty one; a trailing `/` matches a directory only,
+    otherwise the path itself or the tree under it. None for any other pattern."""
+    if pattern == "*":
+        return "."  # every path, as pathspec has it
+    if "**" in pattern or not _PLAIN_PATTERN.fullmatch(pattern):
+        return None
+    directory_only = pattern.endswith("/")
+    body = pattern[:-1] if directory_only else pattern
+    anchored = "/" in body
+    body = body.removeprefix("/")
+    segments = body.split("/")
+    if not body or "" in segments or (not anchored and set(body) == {"*"}):
+        return None  # `/`, `a//b`, `*/`: rare shapes, left to pathspec
+    translated = "/".join(
+        "[^/]+" if set(segment) == {"*"} else "[^/]*".join(re.escape(part) for part in segment.split("*"))
+        for segment in segments
+    )
+    return ("^" if anchored else "^(?:.+/)?") + translated + ("(?P<ps_d>/)" if directory_only else _DIRECTORY_SUFFIX)
 
 
 def parse_codeowners(text: str, path: str = "CODEOWNERS", prefix: str = "") -> Codeowners:

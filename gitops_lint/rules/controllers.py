@@ -17,7 +17,7 @@ from typing import Any
 from gitops_lint.context import CheckContext
 from gitops_lint.estate.appset import ApplicationView, argocd_applications
 from gitops_lint.model import Finding, Resource
-from gitops_lint.rules.argocd import _AppContents, application_sources, is_this_repo
+from gitops_lint.rules.argocd import _AppContents, is_this_repo, sources_of
 from gitops_lint.rules.base import meta, repo_rule
 
 
@@ -140,7 +140,7 @@ def check_controller_secret_ignored(ctx: CheckContext) -> Iterator[Finding]:
     directories = ctx.files.directories
     contents = _AppContents.of(ctx)
     for view in views:
-        for source in application_sources(view.resource.doc):
+        for source in sources_of(ctx, view.resource.doc):
             if source.path is None or not is_this_repo(source, ctx, directories):
                 continue
             yield from _fights(ctx, view, source.path, contents)

@@ -139,3 +139,38 @@ def test_changed_application_marks_its_target(tmp_path: Path) -> None:
     graph = graph_of(tmp_path, two_apps(), [Resource(app_doc, "argocd/web.yaml", 1)])
     assert [a.directory for a in graph.applications] == ["apps/web/overlays/staging"]
     assert graph.affected(["argocd/web.yaml"]) == ["apps/web/overlays/staging"]
+
+
+def test_each_file_is_owned_by_the_deepest_kustomization_above_it(tmp_path: Path) -> None:
+    """The owner is looked up once per run of files of one directory (the list is sorted): a
+    directory whose files sort around a nested root's (`a/b/...` between `a/a.yaml` and
+    `a/x.yaml`) still gives every file the owner a walk up from the file itself gives."""
+    files = {
+        "a/kustomization.yaml": "resources:\n  - a.yaml\n",
+        "a/a.yaml": "x: 1\n",
+        "a/b/kustomization.yaml": "resources:\n  - y.yaml\n",
+        "a/b/y.yaml": "x: 1\n",
+        "a/b/c/deep.yaml": "x: 1\n",
+        "a/c.yaml": "x: 1\n",
+        "a/x.yaml": "x: 1\n",
+        "a/x/plain.yaml": "x: 1\n",
+        "top.yaml": "x: 1\n",
+        "z/loose.yaml": "x: 1\n",
+    }
+    graph = graph_of(tmp_path, files)
+
+    def walked_up(path: str) -> str | None:
+        directory = path.rpartition("/")[0]
+        while True:
+            if directory in graph.kustomizations:
+                return directory
+            if not directory:
+                return None
+            directory = directory.rpartition("/")[0]
+
+    for path in files:
+        assert graph.owner(path) == walked_up(path), path
+    assert sorted(graph.inputs("a/b")) == ["a/b/c/deep.yaml", "a/b/kustomization.yaml", "a/b/y.yaml"]
+    assert sorted(graph.inputs("a")) == [
+        "a/a.yaml", "a/c.yaml", "a/kustomization.yaml", "a/x.yaml", "a/x/plain.yaml",
+    ]

@@ -232,3 +232,49 @@ def test_a_release_without_values_runs_on_the_chart_defaults(make_repo: Callable
         ("argocd-sso-configured", "a/Chart.yaml", 6, "warning"),  # the argo-cd dependency
         ("argocd-sso-configured", "b/release.yaml", 6, "warning"),  # spec.chart
     ]
+
+
+def test_where_argocd_is_installed_is_the_first_install_object_in_the_runs_order(
+    make_repo: Callable[..., Path],
+) -> None:
+    """Found by name, then placed in the run's order: the first checked ConfigMap `argocd-*-cm`
+    or Deployment/StatefulSet of an Argo CD component, else the first such fragment; the
+    same answer as asking every resource of those kinds, in order, its name."""
+    from gitops_lint.check import CheckOptions, prepare_context
+    from gitops_lint.rules.agent_install import _INSTALL_NAMES, _argocd_installed_at
+
+    def doc(kind: str, name: str) -> str:
+        api = "apps/v1" if kind in ("Deployment", "StatefulSet") else "v1"
+        return f"apiVersion: {api}\nkind: {kind}\nmetadata:\n  name: {name}\n"
+
+    def walked(ctx: object) -> tuple[str, int] | None:
+        kinds = ("ConfigMap", "Deployment", "StatefulSet")
+        for resource in (*ctx.checked_of_kind(*kinds), *ctx.fragments):  # type: ignore[attr-defined]
+            name = resource.name
+            if resource.kind == "ConfigMap" and name.startswith("argocd-") and name.endswith("-cm"):
+                return resource.path, resource.line
+            if resource.kind in ("Deployment", "StatefulSet") and name in _INSTALL_NAMES:
+                return resource.path, resource.line
+        return None
+
+    layouts = [
+        {"a/x.yaml": doc("ConfigMap", "other") + "---\n" + doc("Deployment", "argocd-server"),
+         "b/y.yaml": doc("ConfigMap", "argocd-rbac-cm")},
+        {"a/x.yaml": doc("StatefulSet", "argocd-application-controller"),
+         "a/y.yaml": doc("ConfigMap", "argocd-cm")},
+        {"a/x.yaml": doc("ConfigMap", "argocd-cmx") + "---\n" + doc("Deployment", "web")},
+        {"base/kustomization.yaml": "resources:\n  - cm.yaml\npatches:\n  - path: patch.yaml\n",
+         "base/cm.yaml": doc("ConfigMap", "plain"),
+         "base/patch.yaml": doc("Deployment", "argocd-repo-server")},
+    ]  # fmt: skip
+    answers = []
+    for number, files in enumerate(layouts):
+        ctx, _findings = prepare_context(
+            CheckOptions(paths=(make_repo(files, name=f"repo-{number}"),), render=False, use_git=False)
+        )
+        answers.append(_argocd_installed_at(ctx))
+        assert answers[-1] == walked(ctx), files
+    assert answers[0] == ("a/x.yaml", 6)  # the Deployment, the second document
+    assert answers[1] == ("a/x.yaml", 1)
+    assert answers[2] is None
+    assert answers[3] == ("base/patch.yaml", 1)

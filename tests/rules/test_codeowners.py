@@ -200,3 +200,51 @@ def test_codeowners_at_enclosing_git_top(make_repo: MakeRepo) -> None:
     found = run_check(options).report.findings
     assert [(f.rule, f.path) for f in found] == [("codeowners-coverage", "infra/cm.yaml")]
     assert "../CODEOWNERS" in found[0].message
+
+
+# The plain patterns are translated without pathspec (its imports cost ~15 ms a run): for
+# every such pattern, the translation must match exactly the paths pathspec's does.
+_SEGMENTS = ("*", "a", "a*", "*a", "*.yaml", "b.c", "x-y", "*a*", "_", ".", "..", "A1")
+_PATHS = (
+    "a", "b", "a/b", "b/a", "a/a", "x-y", "A1/a", "a/b.c", "a/x.yaml", "x.yaml", "b.c/x.yaml",
+    "a/b/c/d.yaml", "c/a/b.c", "ab/a", "ba", "aa/xa/a", ".", "./a", "../a", "_/a", "x-y/a/b",
+    "a.yaml", "sub/a/b.c/x", "deep/er/a", "A1", "a*b",
+)
+
+
+def _plain_patterns() -> list[str]:
+    import itertools
+
+    found = []
+    for count in (1, 2, 3):
+        for segments in itertools.product(_SEGMENTS, repeat=count):
+            for lead, trail in itertools.product(("", "/"), repeat=2):
+                found.append(lead + "/".join(segments) + trail)
+    return found
+
+
+def test_plain_patterns_match_what_pathspec_matches() -> None:
+    import re
+
+    from pathspec.patterns.gitignore.spec import GitIgnoreSpecPattern
+
+    from gitops_lint.rules.codeowners import _plain_pattern_regex
+
+    translated = 0
+    for pattern in _plain_patterns():
+        ours = _plain_pattern_regex(pattern)
+        if ours is None:
+            continue
+        translated += 1
+        theirs, _include = GitIgnoreSpecPattern.pattern_to_regex(pattern)
+        assert theirs is not None, pattern
+        for path in _PATHS:
+            assert bool(re.match(ours, path)) == bool(re.match(theirs, path)), (pattern, path)
+    assert translated > 5000  # the plain shapes are the common ones: most of the grammar above
+
+
+@pytest.mark.parametrize("pattern", ["**/base/", "a/**", "?.yaml", "a//b", "*/", "/", "a\\*b", "dir name"])
+def test_other_patterns_are_left_to_pathspec(pattern: str) -> None:
+    from gitops_lint.rules.codeowners import _plain_pattern_regex
+
+    assert _plain_pattern_regex(pattern) is None

@@ -1,6 +1,7 @@
 """The per-run indexes the Argo CD rules share: one walk of the Applications per stage
-(estate/appset.py), what a root holds of a few kinds (rules/argocd.py `_AppContents`), and the
-engines an Argo-only repo shows (estate/flux.py `engines_in`)."""
+(estate/appset.py), what a root holds of a few kinds (rules/argocd.py `_AppContents`), the
+engines an Argo-only repo shows (estate/flux.py `engines_in`) and the run's Flux objects
+(`checked_flux_objects`)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from gitops_lint.check import CheckOptions, prepare_context
 from gitops_lint.context import CheckContext, Rendering
 from gitops_lint.estate import appset
 from gitops_lint.estate.appset import argocd_applications
-from gitops_lint.estate.flux import engines_in, engines_of
+from gitops_lint.estate.flux import checked_flux_objects, engines_in, engines_of, is_flux_object
 from gitops_lint.model import Resource
 from gitops_lint.rules.argocd import _AppContents
 
@@ -159,3 +160,51 @@ def test_a_roots_inputs_are_its_own_and_those_of_what_it_includes(make_repo: Cal
     # The base's share, kept from prod's answer, is the same in dev's.
     assert graph.inputs("apps/web/dev") == base | {"apps/web/dev/kustomization.yaml", "apps/web/dev/extra.yaml"}
     assert graph.inputs("apps/web/base") == base
+
+
+def test_the_runs_flux_objects_are_the_checked_ones_in_order_as_rendering_grows(
+    make_repo: Callable[..., Path],
+) -> None:
+    ctx = _context(make_repo({
+        "flux/a.yaml": "---\n".join((
+            _doc("Kustomization", "k", "kustomize.toolkit.fluxcd.io/v1"),
+            _doc("Kustomization", "not-flux", "kustomize.config.k8s.io/v1beta1"),
+            _doc("ArtifactGenerator", "gen", "source.extensions.fluxcd.io/v1beta1"),
+        )),
+        "flux/b.yaml": _doc("GitRepository", "g", "source.toolkit.fluxcd.io/v1"),
+        "argocd/a.yaml": _app("a"),
+    }))  # fmt: skip
+
+    def walked() -> list[Resource]:
+        return [r for r in ctx.checked_resources() if is_flux_object(r)]
+
+    assert [r.name for r in checked_flux_objects(ctx)] == ["k", "gen", "g"]
+    assert checked_flux_objects(ctx) == walked()
+    assert engines_in(ctx) == engines_of(ctx.resources)
+    # Rendering replaces flux/b.yaml's raw document with its rendered copies: asked again, the
+    # answer follows the checked resources, and the engines are still those of the raw files.
+    raw = next(r for r in ctx.resources if r.path == "flux/b.yaml")
+    rendered = [dataclasses.replace(raw, doc={**raw.doc, "metadata": {"name": "g2"}}, rendered_from="flux")]
+    ctx = ctx.with_rendering(Rendering(resources=rendered))
+    assert checked_flux_objects(ctx) == walked()
+    assert checked_flux_objects(ctx)[0].name == "g2"
+    assert engines_in(ctx) == engines_of(ctx.resources)
+
+
+def test_an_applications_sources_are_read_once_per_document_and_run(make_repo: Callable[..., Path]) -> None:
+    from gitops_lint.rules.argocd import application_sources, sources_of
+
+    multi = _app("b").replace(
+        "  source:\n    repoURL: https://github.com/o/r.git\n    path: apps/b\n    targetRevision: main\n",
+        "  sources:\n    - repoURL: https://charts.example.com\n      chart: redis\n"
+        "    - repoURL: https://github.com/o/r.git\n      path: ./apps/b/../c/\n",
+    )
+    ctx = _context(make_repo({"argocd/a.yaml": _app("a"), "argocd/b.yaml": multi}))
+    docs = [r.doc for r in ctx.resources]
+    for doc in docs:
+        assert list(sources_of(ctx, doc)) == application_sources(doc)
+        assert sources_of(ctx, doc) is sources_of(ctx, doc)  # the same answer, not a new walk
+    assert [s.path for s in sources_of(ctx, docs[1])] == [None, "apps/c"]
+    # Another run reads its own documents afresh.
+    again = _context(make_repo({"argocd/a.yaml": _app("a")}, name="again"))
+    assert sources_of(again, again.resources[0].doc) is not sources_of(ctx, docs[0])
