@@ -38,6 +38,7 @@ _RELEASE_TAG = re.compile(r"(?:[\w.-]+/)*v?\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.+-]+)?
 _REF = re.compile(r"[?&](?:ref|version)=([^&#]+)")
 # Each run only adds entries; past this many, the least recently written half goes.
 MAX_ENTRIES = 4000
+_decode = json.JSONDecoder().decode  # json.loads less its per-call checks: a warm Helm render reads two entries
 
 
 class FileDigests:
@@ -147,7 +148,8 @@ class RenderCache:
         if self.directory is None:
             return None
         try:
-            payload = json.loads(read_bytes(os.path.join(self._directory_text, key + ".json")))
+            text = read_bytes(os.path.join(self._directory_text, key + ".json")).decode()
+            payload = _decode(text)  # entries are UTF-8 as put writes them: no encoding to detect
         except (OSError, ValueError):  # absent, truncated or garbage (bad UTF-8 too): a miss
             self.misses += 1
             return None

@@ -20,7 +20,9 @@ import shutil
 import tarfile
 import tempfile
 from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +67,7 @@ class _Assembled:
     sources: dict[str, Path] = field(default_factory=dict)  # "charts/<name>" -> source dir
 
 
+@lru_cache(maxsize=64)  # a pure function, asked again for every chart of a run with one target
 def target_kube_version(version: str) -> str:
     """`1.29` -> `v1.29.0`, as Helm's --kube-version and .Capabilities.KubeVersion spell it."""
     parsed = parse_version(version)
@@ -272,7 +275,7 @@ class _TemplateFiles:
     answers for the chart's own templates without a stat each.
     """
 
-    def __init__(self, chart: Path, sources: Mapping[str, Path], regular: frozenset[str] = frozenset()) -> None:
+    def __init__(self, chart: Path, sources: Mapping[str, Path], regular: AbstractSet[str] = frozenset()) -> None:
         self.chart, self.sources, self.regular = chart, sources, regular
         self.known: dict[str, Path | None] = {}
 
@@ -324,9 +327,11 @@ def _from_cache(cache: RenderCache, key: str, files: _TemplateFiles, notes: list
     manifests: tuple[RenderedManifest, ...] | HelmFailure
     stored = entry.get("manifests")
     templates = entry.get("templates")
-    if isinstance(stored, list) and all(_stored_manifest(item) for item in stored):
-        manifests = tuple(RenderedManifest(document, template, files(template), hook)
-                          for template, hook, document in stored)
+    if isinstance(stored, list):
+        kept = _stored_manifests(stored, files)
+        if kept is None:
+            return None
+        manifests = kept
     elif isinstance(templates, dict) and all(isinstance(v, str) for v in templates.values()):
         manifests = _manifests(templates, files)
     else:
@@ -336,9 +341,17 @@ def _from_cache(cache: RenderCache, key: str, files: _TemplateFiles, notes: list
     return HelmRender(chart[0], chart[1], manifests, cached=True, notes=tuple(notes))
 
 
-def _stored_manifest(item: object) -> bool:
-    return (isinstance(item, list) and len(item) == 3 and isinstance(item[0], str)
-            and (item[1] is None or isinstance(item[1], str)) and isinstance(item[2], dict))
+def _stored_manifests(stored: list[Any], files: _TemplateFiles) -> tuple[RenderedManifest, ...] | None:
+    """The manifests of an entry's [template, hook, document] items; None if any item has another shape."""
+    manifests = []
+    for item in stored:
+        if not (isinstance(item, list) and len(item) == 3):
+            return None
+        template, hook, document = item
+        if not (isinstance(template, str) and (hook is None or isinstance(hook, str)) and isinstance(document, dict)):
+            return None
+        manifests.append(RenderedManifest(document, template, files(template), hook))
+    return tuple(manifests)
 
 
 def _from_stamps(chart: Path, job: bytes, notes: list[str], cache: RenderCache) -> HelmRender | HelmFailure | None:
@@ -387,11 +400,16 @@ def render_chart(
     values = _value_layers(request)
     job_key = b""
     if store is not None and not isinstance(values, HelmFailure):
-        job_key = job_digest(_job(request, values[0]), engine)
-        if stamp_index:
-            warm = _from_stamps(chart, job_key, values[1], store)
-            if warm is not None:
-                return warm
+        try:
+            job = _job(request, values[0])
+        except ConstraintError:  # no target version: the checks below say so, as without a cache
+            store = None
+        else:
+            job_key = job_digest(job, engine)
+            if stamp_index:
+                warm = _from_stamps(chart, job_key, values[1], store)
+                if warm is not None:
+                    return warm
     try:
         meta = read_chart(chart)
     except ChartError as error:
