@@ -130,20 +130,43 @@ def _missing_dependencies(chart: Path, meta: ChartMeta) -> list[Dependency]:
     return [d for d in meta.dependencies if d.name not in present]
 
 
-def _assemble(chart: Path, meta: ChartMeta, scratch: Path, fetch: _DependencyFetch) -> _Assembled | HelmFailure:
-    """The chart with every declared dependency under charts/, as `helm dependency build` leaves it.
+class _Scratch:
+    """A temporary directory made on first use: a chart with nothing to copy in or pull (or
+    one that fails before) needs none, and making and removing one costs milliseconds on
+    some filesystems, more than a warm render."""
 
-    Helm renders only what is under charts/ and silently drops a declared dependency that is
-    not there; Argo CD builds dependencies first. So: vendored ones stay, `file://` ones are
-    copied in, remote ones are pulled when allowed, and anything else is a failure.
-    """
-    missing = _missing_dependencies(chart, meta)
-    if not missing:
-        return _Assembled(chart)
-    target = scratch / f"{meta.name}-{len(list(scratch.iterdir()))}"
-    shutil.copytree(chart, target, ignore=shutil.ignore_patterns(".git"), symlinks=False)
-    assembled = _Assembled(target)
-    for dependency in missing:
+    def __init__(self) -> None:
+        self._directory: tempfile.TemporaryDirectory[str] | None = None
+
+    @property
+    def path(self) -> Path:
+        if self._directory is None:
+            self._directory = tempfile.TemporaryDirectory(prefix="gitops-lint-helm-")
+        return Path(self._directory.name)
+
+    def remove(self) -> None:
+        if self._directory is not None:
+            self._directory.cleanup()
+            self._directory = None
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What assembling a chart copies in: each missing dependency, in declaration order, with
+    its source directory and that one's own plan (`file://`) or its pulled archive (remote)."""
+
+    chart: Path
+    meta: ChartMeta
+    steps: tuple[tuple[Dependency, Path, _Plan | None], ...]
+
+
+def _plan(chart: Path, meta: ChartMeta, fetch: _DependencyFetch) -> _Plan | HelmFailure:
+    """Every dependency resolved (read, or pulled when allowed) before anything is copied: a
+    chart whose dependency cannot be had fails without a scratch copy of any tree (a failing
+    chart is re-rendered on every run, warm or not), with the failure it had when copying
+    came first, as copies decide nothing."""
+    steps: list[tuple[Dependency, Path, _Plan | None]] = []
+    for dependency in _missing_dependencies(chart, meta):
         local = dependency.local_path
         if local is not None:
             source = (chart / local).resolve()
@@ -152,27 +175,48 @@ def _assemble(chart: Path, meta: ChartMeta, scratch: Path, fetch: _DependencyFet
             except ChartError as error:
                 return HelmFailure("dependency", f"dependency {dependency.name} ({dependency.repository}): {error}",
                                    dependency.name)
-            inner = _assemble(source, sub_meta, scratch, fetch)
+            inner = _plan(source, sub_meta, fetch)
             if isinstance(inner, HelmFailure):
                 return inner
-            destination = target / "charts" / dependency.name
-            destination.parent.mkdir(exist_ok=True)
-            shutil.copytree(inner.directory, destination, ignore=shutil.ignore_patterns(".git"), symlinks=False)
-            assembled.sources[f"charts/{dependency.name}"] = source
-            assembled.sources.update({f"charts/{dependency.name}/{k}": v for k, v in inner.sources.items()})
+            steps.append((dependency, source, inner))
             continue
         archive = fetch(dependency)
         if isinstance(archive, HelmFailure):
             return archive
-        (target / "charts").mkdir(exist_ok=True)
-        shutil.copy2(archive, target / "charts" / archive.name)
+        steps.append((dependency, archive, None))
+    return _Plan(chart, meta, tuple(steps))
+
+
+def _assemble(plan: _Plan, scratch: _Scratch) -> _Assembled:
+    """The chart with every declared dependency under charts/, as `helm dependency build` leaves it.
+
+    Helm renders only what is under charts/ and silently drops a declared dependency that is
+    not there; Argo CD builds dependencies first. So: vendored ones stay, `file://` ones are
+    copied in, remote ones are pulled when allowed (by _plan), and anything else is a failure.
+    """
+    if not plan.steps:
+        return _Assembled(plan.chart)
+    target = scratch.path / f"{plan.meta.name}-{len(list(scratch.path.iterdir()))}"
+    shutil.copytree(plan.chart, target, ignore=shutil.ignore_patterns(".git"), symlinks=False)
+    assembled = _Assembled(target)
+    for dependency, source, inner_plan in plan.steps:
+        if inner_plan is None:  # a pulled archive
+            (target / "charts").mkdir(exist_ok=True)
+            shutil.copy2(source, target / "charts" / source.name)
+            continue
+        inner = _assemble(inner_plan, scratch)
+        destination = target / "charts" / dependency.name
+        destination.parent.mkdir(exist_ok=True)
+        shutil.copytree(inner.directory, destination, ignore=shutil.ignore_patterns(".git"), symlinks=False)
+        assembled.sources[f"charts/{dependency.name}"] = source
+        assembled.sources.update({f"charts/{dependency.name}/{k}": v for k, v in inner.sources.items()})
     return assembled
 
 
 class _DependencyFetch:
     """Pulls a remote dependency when the network is allowed; says why not otherwise."""
 
-    def __init__(self, engine: HelmEngine, allow_network: bool, charts_dir: Path | None, scratch: Path) -> None:
+    def __init__(self, engine: HelmEngine, allow_network: bool, charts_dir: Path | None, scratch: _Scratch) -> None:
         self.engine, self.allow_network, self.charts_dir, self.scratch = engine, allow_network, charts_dir, scratch
 
     def __call__(self, dependency: Dependency) -> Path | HelmFailure:
@@ -186,7 +230,7 @@ class _DependencyFetch:
                                "vendored under charts/; rendering it needs the network (--allow-network) or "
                                "`helm dependency build` committed", dependency.name)
         fetched = fetch_chart_archive(self.engine, dependency.repository, dependency.name, dependency.version,
-                                      self.charts_dir, self.scratch)
+                                      self.charts_dir, self.scratch.path)
         if isinstance(fetched, HelmFailure):
             return HelmFailure("dependency", f"dependency {dependency.name}: {fetched.message}", dependency.name)
         return fetched
@@ -458,12 +502,15 @@ def _render_assembled(chart: Path, meta: ChartMeta, job: TemplateJob, request: H
                       store: RenderCache | None, job_key: bytes, notes: list[str],
                       charts_dir: Path | None) -> HelmRender | HelmFailure:
     """A chart with dependencies to copy in or fetch, or no cache: rendered from a scratch
-    directory holding the chart and its dependencies, keyed (with a cache) on that directory."""
-    with tempfile.TemporaryDirectory(prefix="gitops-lint-helm-") as scratch:
-        fetch = _DependencyFetch(engine, request.allow_network, charts_dir, Path(scratch))
-        assembled = _assemble(chart, meta, Path(scratch), fetch)
-        if isinstance(assembled, HelmFailure):
-            return assembled
+    directory holding the chart and its dependencies (the chart itself when it has none to
+    add), keyed (with a cache) on that directory."""
+    scratch = _Scratch()
+    try:
+        fetch = _DependencyFetch(engine, request.allow_network, charts_dir, scratch)
+        plan = _plan(chart, meta, fetch)
+        if isinstance(plan, HelmFailure):
+            return plan
+        assembled = _assemble(plan, scratch)
         files = _TemplateFiles(chart, dict(assembled.sources))
         key: str | None = None
         if store is not None:
@@ -476,6 +523,8 @@ def _render_assembled(chart: Path, meta: ChartMeta, job: TemplateJob, request: H
             rendered = engine.template(assembled.directory, job)
         except HelmEngineError as error:
             return HelmFailure("render", str(error))
+    finally:
+        scratch.remove()
     manifests = _manifests(rendered, files)
     if store is not None and key is not None:
         store.put(key, _cache_entry(meta, rendered, manifests))
