@@ -93,7 +93,7 @@ class ChartTree:
     """The chart's files as one scan found them."""
 
     started_ns: int  # the clock before the first stat: what "written recently" is measured from
-    stamps: list[Stamp]  # sorted by chart-relative path; UNREADABLE size for what could not be stat'ed
+    stamps: list[Stamp]  # sorted by chart-relative path; UNREADABLE size: could not be stat'ed
     regular: AbstractSet[str]  # the paths that are regular files (what os.path.isfile answers)
 
     @property
@@ -108,7 +108,8 @@ class ChartTree:
         except struct.error:  # a time past 2262 or before 1678 does not fit 64 bits: spelled out
             packed = b"spelled" + repr((count, numbers)).encode()
         hasher = hashlib.sha256(packed)
-        hasher.update("\0".join([stamp[0] for stamp in self.stamps]).encode("utf-8", "surrogateescape"))
+        paths = "\0".join([stamp[0] for stamp in self.stamps])
+        hasher.update(paths.encode("utf-8", "surrogateescape"))
         return hasher.hexdigest()
 
 
