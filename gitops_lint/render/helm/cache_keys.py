@@ -8,8 +8,8 @@ Two kinds of render cache entry (both in `RenderCache`, both JSON):
   temporary directory, an unpacked remote chart) finds it.
 - a *stamp index*, under the chart's directory and the same job: a digest of the stamp of
   every chart file (size, mtime and ctime in nanoseconds, inode, as git's index and the parse
-  cache compare them) and the content key they were read at. When every stamp is unchanged, the content
-  key is known without reading a byte of the chart: that is the warm path.
+  cache compare them) and the content key they were read at. When every stamp is unchanged,
+  the content key is known without reading a byte of the chart: that is the warm path.
 
 A stamp is trusted only when its file was last written (mtime or ctime) at least `RACY_NS`
 before the stamps were taken. A file written more recently could be written again within
@@ -37,7 +37,7 @@ from gitops_lint.repo.files import RACY_NS
 
 # Bump when what a key covers or what an entry holds changes: older entries then never match.
 KEY_FORMAT = "gitops-lint helm 4"
-# A file that could not be stat'ed: [path, UNREADABLE, errno, 0, 0]; creating it changes it.
+# A file that could not be stat'ed: (path, UNREADABLE, errno, 0, 0); creating it changes it.
 UNREADABLE = -1
 
 
