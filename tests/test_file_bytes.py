@@ -28,3 +28,12 @@ def test_errors_name_the_path_as_open_does(tmp_path: Path) -> None:
     with pytest.raises(IsADirectoryError) as directory:
         read_bytes(tmp_path)
     assert str(tmp_path) in str(directory.value)
+
+
+@pytest.mark.parametrize("listed", [0, 5, 1000, 256_000, 300_000])
+def test_a_listed_size_that_is_no_longer_true_still_reads_the_whole_file(tmp_path: Path, listed: int) -> None:
+    # The loader passes the size the file had when listed; the file may have grown or shrunk since.
+    data = bytes(range(256)) * 1000
+    (tmp_path / "changed").write_bytes(data)
+    assert read_bytes(tmp_path / "changed", listed) == data
+    assert read_bytes(tmp_path / "changed", len(data)) == data

@@ -185,21 +185,34 @@ def _walk_files(root: Path) -> dict[str, os.stat_result | None]:
             continue
         for entry in entries:
             name = entry.name
+            # A directory is known from the listing itself (its d_type): no lstat, which only
+            # files need (their stamps).
+            if _is_real_directory(entry):
+                if name not in _SKIPPED_DIRS:
+                    pending.append((f"{relative_dir}/{name}" if relative_dir else name, entry.path))
+                continue
             try:
                 info: os.stat_result | None = entry.stat(follow_symlinks=False)
             except OSError:
                 info = None
-            # One lstat says "directory" for most entries; only a symlink is asked where it points.
-            if info is not None and (
-                stat.S_ISDIR(info.st_mode) or (stat.S_ISLNK(info.st_mode) and _points_at_directory(entry))
+            # Only a symlink is asked where it points.
+            if (
+                info is not None
+                and stat.S_ISLNK(info.st_mode)
+                and name in _SKIPPED_DIRS
+                and _points_at_directory(entry)
             ):
-                if name in _SKIPPED_DIRS:
-                    continue
-                if not stat.S_ISLNK(info.st_mode):
-                    pending.append((f"{relative_dir}/{name}" if relative_dir else name, entry.path))
-                    continue
+                continue
             found[f"{relative_dir}/{name}" if relative_dir else name] = info
     return found
+
+
+def _is_real_directory(entry: os.DirEntry[str]) -> bool:
+    """A directory, not a symlink to one (an lstat only where the file system gives no type)."""
+    try:
+        return entry.is_dir(follow_symlinks=False)
+    except OSError:
+        return False
 
 
 def _points_at_directory(entry: os.DirEntry[str]) -> bool:
@@ -325,10 +338,10 @@ def _safe_stat(path: str, real_root: str, max_file_size: int) -> tuple[os.stat_r
     return info, "", ""
 
 
-def read_text(path: str | Path) -> tuple[str | None, str | None]:
-    """(text, None) or (None, reason) for binary or non-UTF-8 content."""
+def read_text(path: str | Path, size: int | None = None) -> tuple[str | None, str | None]:
+    """(text, None) or (None, reason) for binary or non-UTF-8 content; `size` as `read_bytes` takes it."""
     try:
-        data = read_bytes(path)
+        data = read_bytes(path, size)
     except OSError as error:
         return None, f"unreadable: {error}"
     if b"\0" in data[:_BINARY_SNIFF]:

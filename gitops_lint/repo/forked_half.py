@@ -1,5 +1,5 @@
 """Work done in a forked child while this process goes on, sent back as bytes; and a batch's work
-split that way, its second half in the child.
+split that way, its last part in the child.
 
 Worth it only where the child's results cost the parent much less to take in than to compute.
 The YAML load is such work once its results travel as `marshal` bytes: plain dicts, lists and
@@ -30,14 +30,16 @@ def split_over_fork(
     work: Callable[[Sequence[Item]], list[Result]],
     encode: Callable[[Result], Any],
     decode: Callable[[Any], Result],
+    share: float = 0.5,
 ) -> list[Result]:
-    """`work(items)`, in order: the first half here while a forked child does the second half.
+    """`work(items)`, in order: the first `share` of the items here while a forked child does
+    the rest.
 
     `encode` turns a result into plain data for the trip back and `decode` turns it into a
     result again. The child shares nothing back but those bytes; if it fails in any way, this
-    process does its half itself, so the answer never depends on the child."""
-    half = len(items) // 2
-    first, second = items[:half], items[half:]
+    process does its part itself, so the answer never depends on the child."""
+    kept = round(len(items) * share)
+    first, second = items[:kept], items[kept:]
     child = ForkedWork.start(lambda: [encode(result) for result in work(second)])
     if child is None:
         return work(items)

@@ -22,9 +22,13 @@ PARALLEL_THRESHOLD = 400
 # From this many files to parse, the yaml-rs fast path repays its import (~15 ms against
 # ~50 us saved per file); a pre-commit run parses the changed files only and stays below.
 FAST_YAML_FROM = 300
-# From this many files on the fast path, half of them parse in a forked child: below it the
-# fork and the child's start cost more than the half saves (bench/fork_parse_bench.py).
+# From this many files on the fast path, part of them parse in a forked child: below it the
+# fork and the child's start cost more than its part saves (bench/fork_parse_bench.py).
 FORK_FAST_FROM = 1000
+# The part of those files this process parses, the rest going to the child: more than half,
+# as the child also pays for the pages it copies and for encoding its results (its half took
+# ~195 ms of CPU against this process's ~165 ms on the bench repo), and this process waited.
+FORK_PARENT_SHARE = 0.55
 # Strings the loader notes the presence of in a file's text, and the parse cache remembers: a
 # warm run then knows without reading the text that it holds none (a suppression comment).
 TEXT_MARKERS = ("gitops-lint:",)
@@ -67,7 +71,7 @@ _MANIFEST_KEYS = ('"apiVersion"', '"kind"')
 
 
 def parse_file(repo_file: RepoFile, fast: bool = False) -> ParsedFile:
-    text, reason = read_text(repo_file.location)
+    text, reason = read_text(repo_file.location, repo_file.size)
     if text is None:
         return ParsedFile(repo_file.path, None, reason, False, None)
     if fast:
@@ -212,13 +216,13 @@ def _parse_all(files: Sequence[RepoFile], jobs: int | None) -> list[ParsedFile]:
         return _parse_chunk(files, fast)
     if fast:
         # With yaml-rs, a pool's pickled results cost the parent about as much to load as to
-        # parse (two workers took 1.4-2.2x one process); half the files in one forked child,
+        # parse (two workers took 1.4-2.2x one process); part of the files in one forked child,
         # back as marshal bytes, cost the parent a seventh of parsing them.
         if len(files) < FORK_FAST_FROM:
             return _parse_chunk(files, fast)
         import gitops_lint.repo.yaml_fast  # noqa: F401 - imported once, before the fork, not in both
 
-        return split_over_fork(files, _parse_chunk_fast, _plain_parsed, _parsed_from_plain)
+        return split_over_fork(files, _parse_chunk_fast, _plain_parsed, _parsed_from_plain, FORK_PARENT_SHARE)
     if len(files) < PARALLEL_THRESHOLD:
         return _parse_chunk(files, fast)
     # Imported here: a warm incremental run never starts a pool and should not load the machinery.

@@ -80,6 +80,17 @@ def test_an_error_in_the_parent_still_reaps_the_child() -> None:
         os.waitpid(-1, os.WNOHANG)  # no child left behind
 
 
+@pytest.mark.parametrize("share", [0.0, 0.3, 0.5, 0.55, 1.0])
+def test_the_share_decides_which_items_stay_here(share: float) -> None:
+    parent = os.getpid()
+
+    def where(items: Sequence[int]) -> list[tuple[int, bool]]:
+        return [(item, os.getpid() == parent) for item in items]
+
+    kept = round(10 * share)
+    assert split_over_fork(list(range(10)), where, _identity, tuple, share) == [(item, item < kept) for item in range(10)]
+
+
 def test_a_fork_leaves_the_collector_as_it_found_it() -> None:
     # Nothing frozen: nothing stays frozen. Frozen by the run (check/load.py): still frozen.
     gc.unfreeze()  # whatever an earlier test in this process left frozen
