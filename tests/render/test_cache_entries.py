@@ -12,22 +12,34 @@ from gitops_lint.render.cache import RenderCache
 from gitops_lint.repo import parse_cache
 
 
-def test_an_ordinary_entry_is_read_without_the_stdlib_decoder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_ordinary_entry_is_read_without_the_stdlib_decoder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     if parse_cache._FAST_LOADS is None:
         pytest.skip("orjson is not installed")
     cache = RenderCache(tmp_path)
-    payload = {"manifests": [["templates/a.yaml", None, {"kind": "Service", "port": 8080, "weight": 0.5}]]}
+    payload = {
+        "manifests": [["templates/a.yaml", None, {"kind": "Service", "port": 8080, "weight": 0.5}]]
+    }
     cache.put("k", payload)
 
     def refuse(*_args: object, **_kwargs: object) -> None:
         raise AssertionError("the stdlib decoder read an entry orjson reads alike")
 
     monkeypatch.setattr(parse_cache.json, "loads", refuse)
-    assert RenderCache(tmp_path).get("k") == {**payload, "format": 2, "key": "k", "wide_integers": False}
+    assert RenderCache(tmp_path).get("k") == {
+        **payload,
+        "format": 2,
+        "key": "k",
+        "wide_integers": False,
+    }
 
 
-@pytest.mark.parametrize("value", [2**64, -(2**63) - 1, 10**30, math.inf, "lone \udcff surrogate"],
-                         ids=["2**64", "below -2**63", "10**30", "infinity", "surrogate"])
+@pytest.mark.parametrize(
+    "value",
+    [2**64, -(2**63) - 1, 10**30, math.inf, "lone \udcff surrogate"],
+    ids=["2**64", "below -2**63", "10**30", "infinity", "surrogate"],
+)
 def test_values_orjson_would_misread_come_back_exactly(tmp_path: Path, value: object) -> None:
     # A YAML document may hold any of these (a huge integer, .inf, a file read with
     # surrogateescape): orjson reads the integers as floats silently and refuses the rest,
