@@ -75,11 +75,13 @@ def _applications(ctx: CheckContext, seen: set[int]) -> list[ApplicationView]:
     return found
 
 
-def _relative(ctx: CheckContext, path: Path | None) -> str | None:
+def _relative(ctx: CheckContext, path: Path | None, root: Path | None = None) -> str | None:
+    """`path` relative to the repo root, symlinks resolved; None outside it. `root`: the root
+    already resolved, for a caller asking for many paths."""
     if path is None:
         return None
     try:
-        return path.resolve().relative_to(ctx.root.resolve()).as_posix()
+        return path.resolve().relative_to(root or ctx.root.resolve()).as_posix()
     except (ValueError, OSError):
         return None
 
@@ -99,8 +101,17 @@ def _add_resources(ctx: CheckContext, out: RenderOutput, result: HelmRender, cha
     defaults = posixpath.join(chart_dir, "values.yaml") if chart_dir is not None else None
     sources = tuple(dict.fromkeys(s for s in (*value_sources, defaults) if s is not None))
     fallback = posixpath.join(chart_dir, "Chart.yaml") if chart_dir is not None else None
+    # Each template file resolved once, not once per object (a resolve is an lstat per path
+    # component, and a warm render's objects cost less than resolving their files did).
+    try:
+        root: Path | None = ctx.root.resolve()
+    except OSError:  # then each path tries again, and fails to None, as it did alone
+        root = None
+    relative: dict[Path | None, str | None] = {}
     for manifest in result.manifests:
-        path = _relative(ctx, manifest.file) or fallback
+        if manifest.file not in relative:
+            relative[manifest.file] = _relative(ctx, manifest.file, root)
+        path = relative[manifest.file] or fallback
         line, index = 1, 0
         if path is None and anchor is not None:
             _keep_raw_checked(ctx, out, anchor[0])

@@ -8,7 +8,7 @@ was put back still changes ctime. Entries live as JSON (never pickle: the cache 
 inside the repo, and loading it must not run code; marshal, ~40% faster to decode here, is
 documented as unsafe on crafted input). Safe to delete at any time; a corrupt file reads as
 empty. Files are decoded with orjson when it is installed (about half the CPU of the stdlib's
-decoder on these files), else with the stdlib's `json` (see `_decoded`).
+decoder on these files), else with the stdlib's `json` (see `cache_json.decoded`).
 
 An entry also remembers which of the `TEXT_MARKERS` the file's text holds, so a warm run can
 tell without reading the text that a file has no suppression comment.
@@ -44,6 +44,7 @@ from typing import Any, NamedTuple, TypeGuard
 
 from gitops_lint import __version__
 from gitops_lint.atomic_file import write_text_atomically
+from gitops_lint.cache_json import WIDE_INTEGERS, decoded, holds_wide_integer
 from gitops_lint.model import objects_in
 from gitops_lint.repo.files import RACY_NS, RepoFile
 from gitops_lint.repo.problems import YamlProblem
@@ -57,60 +58,14 @@ INDEX = "index"
 # Application tags name the Helm value files they read and entries carry the text markers; at
 # 10, every file says whether it holds an integer orjson cannot read (WIDE_INTEGERS).
 FORMAT = f"10/{__version__}"
-WIDE_INTEGERS = "wide_integers"
 
 # The tag of a parsed file (path, loaded documents): falsy for a cold file, else a JSON value.
 Tagger = Callable[[str, LoadResult | None], Any]
 
 
-def _orjson_decoder() -> Callable[[bytes], Any] | None:
-    try:
-        from orjson import loads
-    except ImportError:  # a dependency, yet the cache never needs it: the stdlib's then
-        return None
-    return loads
-
-
-_FAST_LOADS = _orjson_decoder()
-
-
-def _decoded(blob: bytes) -> Any:
-    """The JSON value of a file this cache wrote, as the stdlib's `json.loads` gives it.
-
-    orjson gives the same values for what `json.dumps` writes but for two cases. It refuses
-    `NaN` and `Infinity` (written for YAML's `.nan` and `.inf`) and lone surrogates (a file read
-    with surrogateescape); and it reads an integer beyond 64 bits as a float, silently. So a
-    file orjson refuses, or whose writer found such an integer in it (`WIDE_INTEGERS`, asked
-    once written: searching the text on every read would cost a third of what orjson saves), is
-    decoded again with the stdlib's decoder, which reads it as it was written."""
-    if _FAST_LOADS is not None:
-        with contextlib.suppress(ValueError):  # orjson.JSONDecodeError is a ValueError
-            data = _FAST_LOADS(blob)
-            if isinstance(data, dict) and data.get(WIDE_INTEGERS) is False:
-                return data
-    return json.loads(blob)
-
-
-# Every byte but a digit or a minus sign read as "x", every digit as "0": the text of a number
-# too wide for orjson then holds one of _TOO_WIDE, found by a plain substring search (a regular
-# expression took ~70 ms on the 10k bench repo's 5 MB, as stamps hold many 19-digit runs).
-_DIGIT_SHAPES = bytes(
-    0x30 if 0x30 <= byte <= 0x39 else byte if byte == 0x2D else 0x78 for byte in range(256)
-)
-# The shortest integers orjson reads as floats: above 2**64 - 1 (20 digits) or below -2**63.
-_TOO_WIDE = (b"0" * 20, b"-" + b"0" * 19)
-
-
-def _holds_wide_integer(text: str) -> bool:
-    """Whether `text` (JSON, ASCII as json.dumps writes it) may hold an integer orjson would
-    read as a float; strings that look like one count too (the stdlib then decodes: slower, right)."""
-    shapes = text.encode("ascii", "replace").translate(_DIGIT_SHAPES)
-    return any(shape in shapes for shape in _TOO_WIDE)
-
-
 def _file_text(entries: dict[str, Any]) -> str:
     encoded = json.dumps(entries, separators=(",", ":"))
-    wide = json.dumps(_holds_wide_integer(encoded))
+    wide = json.dumps(holds_wide_integer(encoded))
     return f'{{"format":{json.dumps(FORMAT)},"{WIDE_INTEGERS}":{wide},"entries":{encoded}}}'
 
 
@@ -203,7 +158,7 @@ class ParseCache:
             entries = {}
             if self.directory is not None:
                 with contextlib.suppress(OSError, ValueError):
-                    data = _decoded((self.directory / f"{name}.json").read_bytes())
+                    data = decoded((self.directory / f"{name}.json").read_bytes())
                     found = data.get("entries") if isinstance(data, dict) and data.get("format") == FORMAT else None
                     if isinstance(found, dict):
                         entries = found

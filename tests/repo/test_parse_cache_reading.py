@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from bench.generate_repo import generate
+from gitops_lint import cache_json
 from gitops_lint.check.sources import hot_tag
 from gitops_lint.repo import parse_cache
 from gitops_lint.repo.files import collect_files, is_yaml_path
@@ -60,7 +61,7 @@ def _assert_decoded_as_stdlib(directory: Path) -> int:
     for path in sorted(directory.glob("*.json")):
         blob = path.read_bytes()
         expected = json.loads(blob)
-        assert _exactly(parse_cache._decoded(blob)) == _exactly(expected), path.name
+        assert _exactly(cache_json.decoded(blob)) == _exactly(expected), path.name
         by_orjson += expected.get(WIDE_INTEGERS) is False
     return by_orjson
 
@@ -131,12 +132,12 @@ def test_a_file_claiming_no_wide_integers_is_still_read_by_the_stdlib_when_orjso
     None
 ):
     blob = b'{"format":"x","wide_integers":false,"entries":{"a":NaN}}'
-    assert _exactly(parse_cache._decoded(blob)) == _exactly(json.loads(blob))
+    assert _exactly(cache_json.decoded(blob)) == _exactly(json.loads(blob))
 
 
 def test_a_file_without_the_flag_is_read_by_the_stdlib() -> None:
     blob = b'{"format":"x","entries":{"a":18446744073709551617}}'
-    assert parse_cache._decoded(blob)["entries"]["a"] == 2**64 + 1
+    assert cache_json.decoded(blob)["entries"]["a"] == 2**64 + 1
 
 
 def test_without_orjson_the_stdlib_reads_the_cache(
@@ -147,15 +148,15 @@ def test_without_orjson_the_stdlib_reads_the_cache(
     cache = _filled_cache(root, tmp_path / "cache", monkeypatch)
     assert cache.directory is not None
     with_orjson = {
-        p.name: parse_cache._decoded(p.read_bytes()) for p in cache.directory.glob("*.json")
+        p.name: cache_json.decoded(p.read_bytes()) for p in cache.directory.glob("*.json")
     }
-    monkeypatch.setattr(parse_cache, "_FAST_LOADS", None)
-    without = {p.name: parse_cache._decoded(p.read_bytes()) for p in cache.directory.glob("*.json")}
+    monkeypatch.setattr(cache_json, "_FAST_LOADS", None)
+    without = {p.name: cache_json.decoded(p.read_bytes()) for p in cache.directory.glob("*.json")}
     assert _exactly(without) == _exactly(with_orjson)
 
 
 def test_wide_integer_detection() -> None:
-    holds = parse_cache._holds_wide_integer
+    holds = cache_json.holds_wide_integer
     assert holds('{"a":18446744073709551616}') and holds('{"a":-9223372036854775809}')
     assert holds(
         '{"a":"12345678901234567890"}'

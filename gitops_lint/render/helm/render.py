@@ -20,7 +20,9 @@ import shutil
 import tarfile
 import tempfile
 from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +67,7 @@ class _Assembled:
     sources: dict[str, Path] = field(default_factory=dict)  # "charts/<name>" -> source dir
 
 
+@lru_cache(maxsize=64)  # a pure function, asked again for every chart of a run with one target
 def target_kube_version(version: str) -> str:
     """`1.29` -> `v1.29.0`, as Helm's --kube-version and .Capabilities.KubeVersion spell it."""
     parsed = parse_version(version)
@@ -127,20 +130,43 @@ def _missing_dependencies(chart: Path, meta: ChartMeta) -> list[Dependency]:
     return [d for d in meta.dependencies if d.name not in present]
 
 
-def _assemble(chart: Path, meta: ChartMeta, scratch: Path, fetch: _DependencyFetch) -> _Assembled | HelmFailure:
-    """The chart with every declared dependency under charts/, as `helm dependency build` leaves it.
+class _Scratch:
+    """A temporary directory made on first use: a chart with nothing to copy in or pull (or
+    one that fails before) needs none, and making and removing one costs milliseconds on
+    some filesystems, more than a warm render."""
 
-    Helm renders only what is under charts/ and silently drops a declared dependency that is
-    not there; Argo CD builds dependencies first. So: vendored ones stay, `file://` ones are
-    copied in, remote ones are pulled when allowed, and anything else is a failure.
-    """
-    missing = _missing_dependencies(chart, meta)
-    if not missing:
-        return _Assembled(chart)
-    target = scratch / f"{meta.name}-{len(list(scratch.iterdir()))}"
-    shutil.copytree(chart, target, ignore=shutil.ignore_patterns(".git"), symlinks=False)
-    assembled = _Assembled(target)
-    for dependency in missing:
+    def __init__(self) -> None:
+        self._directory: tempfile.TemporaryDirectory[str] | None = None
+
+    @property
+    def path(self) -> Path:
+        if self._directory is None:
+            self._directory = tempfile.TemporaryDirectory(prefix="gitops-lint-helm-")
+        return Path(self._directory.name)
+
+    def remove(self) -> None:
+        if self._directory is not None:
+            self._directory.cleanup()
+            self._directory = None
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What assembling a chart copies in: each missing dependency, in declaration order, with
+    its source directory and that one's own plan (`file://`) or its pulled archive (remote)."""
+
+    chart: Path
+    meta: ChartMeta
+    steps: tuple[tuple[Dependency, Path, _Plan | None], ...]
+
+
+def _plan(chart: Path, meta: ChartMeta, fetch: _DependencyFetch) -> _Plan | HelmFailure:
+    """Every dependency resolved (read, or pulled when allowed) before anything is copied: a
+    chart whose dependency cannot be had fails without a scratch copy of any tree (a failing
+    chart is re-rendered on every run, warm or not), with the failure it had when copying
+    came first, as copies decide nothing."""
+    steps: list[tuple[Dependency, Path, _Plan | None]] = []
+    for dependency in _missing_dependencies(chart, meta):
         local = dependency.local_path
         if local is not None:
             source = (chart / local).resolve()
@@ -149,27 +175,48 @@ def _assemble(chart: Path, meta: ChartMeta, scratch: Path, fetch: _DependencyFet
             except ChartError as error:
                 return HelmFailure("dependency", f"dependency {dependency.name} ({dependency.repository}): {error}",
                                    dependency.name)
-            inner = _assemble(source, sub_meta, scratch, fetch)
+            inner = _plan(source, sub_meta, fetch)
             if isinstance(inner, HelmFailure):
                 return inner
-            destination = target / "charts" / dependency.name
-            destination.parent.mkdir(exist_ok=True)
-            shutil.copytree(inner.directory, destination, ignore=shutil.ignore_patterns(".git"), symlinks=False)
-            assembled.sources[f"charts/{dependency.name}"] = source
-            assembled.sources.update({f"charts/{dependency.name}/{k}": v for k, v in inner.sources.items()})
+            steps.append((dependency, source, inner))
             continue
         archive = fetch(dependency)
         if isinstance(archive, HelmFailure):
             return archive
-        (target / "charts").mkdir(exist_ok=True)
-        shutil.copy2(archive, target / "charts" / archive.name)
+        steps.append((dependency, archive, None))
+    return _Plan(chart, meta, tuple(steps))
+
+
+def _assemble(plan: _Plan, scratch: _Scratch) -> _Assembled:
+    """The chart with every declared dependency under charts/, as `helm dependency build` leaves it.
+
+    Helm renders only what is under charts/ and silently drops a declared dependency that is
+    not there; Argo CD builds dependencies first. So: vendored ones stay, `file://` ones are
+    copied in, remote ones are pulled when allowed (by _plan), and anything else is a failure.
+    """
+    if not plan.steps:
+        return _Assembled(plan.chart)
+    target = scratch.path / f"{plan.meta.name}-{len(list(scratch.path.iterdir()))}"
+    shutil.copytree(plan.chart, target, ignore=shutil.ignore_patterns(".git"), symlinks=False)
+    assembled = _Assembled(target)
+    for dependency, source, inner_plan in plan.steps:
+        if inner_plan is None:  # a pulled archive
+            (target / "charts").mkdir(exist_ok=True)
+            shutil.copy2(source, target / "charts" / source.name)
+            continue
+        inner = _assemble(inner_plan, scratch)
+        destination = target / "charts" / dependency.name
+        destination.parent.mkdir(exist_ok=True)
+        shutil.copytree(inner.directory, destination, ignore=shutil.ignore_patterns(".git"), symlinks=False)
+        assembled.sources[f"charts/{dependency.name}"] = source
+        assembled.sources.update({f"charts/{dependency.name}/{k}": v for k, v in inner.sources.items()})
     return assembled
 
 
 class _DependencyFetch:
     """Pulls a remote dependency when the network is allowed; says why not otherwise."""
 
-    def __init__(self, engine: HelmEngine, allow_network: bool, charts_dir: Path | None, scratch: Path) -> None:
+    def __init__(self, engine: HelmEngine, allow_network: bool, charts_dir: Path | None, scratch: _Scratch) -> None:
         self.engine, self.allow_network, self.charts_dir, self.scratch = engine, allow_network, charts_dir, scratch
 
     def __call__(self, dependency: Dependency) -> Path | HelmFailure:
@@ -183,7 +230,7 @@ class _DependencyFetch:
                                "vendored under charts/; rendering it needs the network (--allow-network) or "
                                "`helm dependency build` committed", dependency.name)
         fetched = fetch_chart_archive(self.engine, dependency.repository, dependency.name, dependency.version,
-                                      self.charts_dir, self.scratch)
+                                      self.charts_dir, self.scratch.path)
         if isinstance(fetched, HelmFailure):
             return HelmFailure("dependency", f"dependency {dependency.name}: {fetched.message}", dependency.name)
         return fetched
@@ -272,7 +319,7 @@ class _TemplateFiles:
     answers for the chart's own templates without a stat each.
     """
 
-    def __init__(self, chart: Path, sources: Mapping[str, Path], regular: frozenset[str] = frozenset()) -> None:
+    def __init__(self, chart: Path, sources: Mapping[str, Path], regular: AbstractSet[str] = frozenset()) -> None:
         self.chart, self.sources, self.regular = chart, sources, regular
         self.known: dict[str, Path | None] = {}
 
@@ -324,9 +371,11 @@ def _from_cache(cache: RenderCache, key: str, files: _TemplateFiles, notes: list
     manifests: tuple[RenderedManifest, ...] | HelmFailure
     stored = entry.get("manifests")
     templates = entry.get("templates")
-    if isinstance(stored, list) and all(_stored_manifest(item) for item in stored):
-        manifests = tuple(RenderedManifest(document, template, files(template), hook)
-                          for template, hook, document in stored)
+    if isinstance(stored, list):
+        kept = _stored_manifests(stored, files)
+        if kept is None:
+            return None
+        manifests = kept
     elif isinstance(templates, dict) and all(isinstance(v, str) for v in templates.values()):
         manifests = _manifests(templates, files)
     else:
@@ -336,9 +385,17 @@ def _from_cache(cache: RenderCache, key: str, files: _TemplateFiles, notes: list
     return HelmRender(chart[0], chart[1], manifests, cached=True, notes=tuple(notes))
 
 
-def _stored_manifest(item: object) -> bool:
-    return (isinstance(item, list) and len(item) == 3 and isinstance(item[0], str)
-            and (item[1] is None or isinstance(item[1], str)) and isinstance(item[2], dict))
+def _stored_manifests(stored: list[Any], files: _TemplateFiles) -> tuple[RenderedManifest, ...] | None:
+    """The manifests of an entry's [template, hook, document] items; None if any item has another shape."""
+    manifests = []
+    for item in stored:
+        if not (isinstance(item, list) and len(item) == 3):
+            return None
+        template, hook, document = item
+        if not (isinstance(template, str) and (hook is None or isinstance(hook, str)) and isinstance(document, dict)):
+            return None
+        manifests.append(RenderedManifest(document, template, files(template), hook))
+    return tuple(manifests)
 
 
 def _from_stamps(chart: Path, job: bytes, notes: list[str], cache: RenderCache) -> HelmRender | HelmFailure | None:
@@ -387,11 +444,16 @@ def render_chart(
     values = _value_layers(request)
     job_key = b""
     if store is not None and not isinstance(values, HelmFailure):
-        job_key = job_digest(_job(request, values[0]), engine)
-        if stamp_index:
-            warm = _from_stamps(chart, job_key, values[1], store)
-            if warm is not None:
-                return warm
+        try:
+            job = _job(request, values[0])
+        except ConstraintError:  # no target version: the checks below say so, as without a cache
+            store = None
+        else:
+            job_key = job_digest(job, engine)
+            if stamp_index:
+                warm = _from_stamps(chart, job_key, values[1], store)
+                if warm is not None:
+                    return warm
     try:
         meta = read_chart(chart)
     except ChartError as error:
@@ -440,12 +502,15 @@ def _render_assembled(chart: Path, meta: ChartMeta, job: TemplateJob, request: H
                       store: RenderCache | None, job_key: bytes, notes: list[str],
                       charts_dir: Path | None) -> HelmRender | HelmFailure:
     """A chart with dependencies to copy in or fetch, or no cache: rendered from a scratch
-    directory holding the chart and its dependencies, keyed (with a cache) on that directory."""
-    with tempfile.TemporaryDirectory(prefix="gitops-lint-helm-") as scratch:
-        fetch = _DependencyFetch(engine, request.allow_network, charts_dir, Path(scratch))
-        assembled = _assemble(chart, meta, Path(scratch), fetch)
-        if isinstance(assembled, HelmFailure):
-            return assembled
+    directory holding the chart and its dependencies (the chart itself when it has none to
+    add), keyed (with a cache) on that directory."""
+    scratch = _Scratch()
+    try:
+        fetch = _DependencyFetch(engine, request.allow_network, charts_dir, scratch)
+        plan = _plan(chart, meta, fetch)
+        if isinstance(plan, HelmFailure):
+            return plan
+        assembled = _assemble(plan, scratch)
         files = _TemplateFiles(chart, dict(assembled.sources))
         key: str | None = None
         if store is not None:
@@ -458,6 +523,8 @@ def _render_assembled(chart: Path, meta: ChartMeta, job: TemplateJob, request: H
             rendered = engine.template(assembled.directory, job)
         except HelmEngineError as error:
             return HelmFailure("render", str(error))
+    finally:
+        scratch.remove()
     manifests = _manifests(rendered, files)
     if store is not None and key is not None:
         store.put(key, _cache_entry(meta, rendered, manifests))

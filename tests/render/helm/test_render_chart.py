@@ -212,6 +212,43 @@ def test_remote_dependency_not_vendored_is_reported_offline(engine: HelmEngine, 
     assert "https://charts.example.com" in failure.message and "--allow-network" in failure.message
 
 
+def _forbid_copies(monkeypatch: pytest.MonkeyPatch) -> None:
+    from gitops_lint.render.helm import render as render_module
+
+    def refuse(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("a scratch directory or a copy for a chart that cannot be assembled")
+
+    monkeypatch.setattr(render_module.tempfile, "TemporaryDirectory", refuse)
+    monkeypatch.setattr(render_module.shutil, "copytree", refuse)
+
+
+@pytest.mark.parametrize("cache", [False, True], ids=["no-cache", "cache"])
+def test_dependency_failures_come_in_declaration_order_before_any_copy(
+        engine: HelmEngine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cache: bool) -> None:
+    charts = copy_charts(tmp_path, "umbrella", "web")
+    store = RenderCache(tmp_path / "cache") if cache else None
+    request = HelmRequest("estate", "1.29")
+    _forbid_copies(monkeypatch)
+    # web (file://) is declared first and assembles; sidecar (remote, offline) fails.
+    failure = render_chart(charts / "umbrella", request, engine=engine, cache=store)
+    assert isinstance(failure, HelmFailure) and (failure.kind, failure.subject) == ("dependency", "sidecar")
+    # With web broken too, web's failure is the one reported: it comes first, as when copies came first.
+    (charts / "web" / "Chart.yaml").write_text("name: [unclosed\n", encoding="utf-8")
+    failure = render_chart(charts / "umbrella", request, engine=engine, cache=store)
+    assert isinstance(failure, HelmFailure) and (failure.kind, failure.subject) == ("dependency", "web")
+    assert failure.message.startswith("dependency web (file://../web): Chart.yaml is not valid YAML")
+
+
+def test_a_target_version_that_is_no_version_fails_alike_with_and_without_a_cache(
+        engine: HelmEngine, tmp_path: Path) -> None:
+    charts = copy_charts(tmp_path, "sidecar")
+    request = HelmRequest("shop", "not-a-version")
+    without = render_chart(charts / "sidecar", request, engine=engine)
+    with_cache = render_chart(charts / "sidecar", request, engine=engine, cache=RenderCache(tmp_path / "cache"))
+    assert isinstance(without, HelmFailure) and without.kind == "kube-version"
+    assert with_cache == without  # it raised ConstraintError when the cache key was computed first
+
+
 def test_cache_serves_the_same_output_and_misses_on_change(engine: HelmEngine, tmp_path: Path) -> None:
     charts = copy_charts(tmp_path, "web")
     cache = RenderCache(tmp_path / "cache")
@@ -229,3 +266,26 @@ def test_cache_serves_the_same_output_and_misses_on_change(engine: HelmEngine, t
     changed = rendered(render_chart(charts / "web", request, engine=engine, cache=cache))
     assert not changed.cached
     assert "salutation" in json.dumps([m.document for m in changed.manifests])
+
+
+@pytest.mark.parametrize("skip_schema", [False, True], ids=["schema-checked", "schema-skipped"])
+def test_only_a_skipped_schema_makes_a_scratch_directory_without_a_cache(
+        engine: HelmEngine, monkeypatch: pytest.MonkeyPatch, skip_schema: bool) -> None:
+    # A chart with nothing to copy in renders from its own directory: no temporary directory
+    # (made and removed, ~0.1 ms CPU and milliseconds of wall on some filesystems) unless the
+    # SDK must be handed a copy without values.schema.json.
+    import tempfile
+
+    made: list[str] = []
+    real = tempfile.TemporaryDirectory
+
+    def counting(*args: Any, **kwargs: Any) -> tempfile.TemporaryDirectory[str]:
+        made.append(kwargs.get("prefix", ""))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(tempfile, "TemporaryDirectory", counting)
+    request = HelmRequest("shop", "1.29", values="replicas: banana\n", skip_schema_validation=skip_schema)
+    result = render_chart(CHARTS / "web", request, engine=engine)
+    # The schema refuses the value; skipped, it renders.
+    assert isinstance(result, HelmRender) == skip_schema, result
+    assert len(made) == (1 if skip_schema else 0)
