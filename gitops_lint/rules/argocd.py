@@ -35,7 +35,7 @@ _SCP_URL = LazyRegex(r"^[\w.-]+@([^:/]+):(.+)$")
 # --- what an Application deploys ----------------------------------------------------------------
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@dataclass(frozen=True)
 class ApplicationSource:
     """One source of an Application, with where it sits in the file."""
 
