@@ -270,8 +270,8 @@ def test_in_a_process_of_one_thread() -> None:
 
 @pytest.mark.skipif(not ON_LINUX, reason="/proc/loadavg is Linux's")
 def test_the_idle_cpu_gate_reads_the_threads_runnable_now() -> None:
-    from gitops_lint.check.evaluate_forked import _runnable_now
+    from gitops_lint.repo.forked_half import runnable_now
 
-    runnable = _runnable_now()
+    runnable = runnable_now()
     # This test's own thread is running while it reads the file.
     assert runnable is not None and runnable >= 1

@@ -22,7 +22,7 @@ from typing import Any
 
 from gitops_lint.context import CheckContext, StageSink
 from gitops_lint.model import Finding
-from gitops_lint.repo.forked_half import ForkedWork, forking_is_safe, usable_cpus
+from gitops_lint.repo.forked_half import ForkedWork, a_cpu_is_idle, forking_is_safe, usable_cpus
 
 # Below this many resources in scope the stage runs in one process. The fork costs ~20 ms of
 # CPU plus ~40 % of the work (pages both sides write are copied, per-run facts both need are
@@ -75,31 +75,7 @@ def may_fork(policy: ForkPolicy, resources: int) -> bool:
         return False
     if sys.getprofile() is not None or sys.gettrace() is not None:
         return False
-    return (policy.when_busy or _a_cpu_is_idle()) and forking_is_safe()
-
-
-def _a_cpu_is_idle() -> bool:
-    """Whether a CPU is idle now. Linux says how many threads are runnable at this instant
-    (this one included); the 1-minute load average lags by a minute, and a burst that just
-    ended (a previous check, a test run) kept the fork off for a whole minute after it."""
-    runnable = _runnable_now()
-    if runnable is not None:
-        return runnable < usable_cpus()
-    try:
-        # This process counts for ~1 while it runs; anything well above that leaves no idle CPU.
-        return os.getloadavg()[0] < usable_cpus() - 0.5
-    except OSError:
-        return False
-
-
-def _runnable_now() -> int | None:
-    """The runnable threads of the machine now (the 4th field of /proc/loadavg, "2/180"), or
-    None where there is no such file."""
-    try:
-        with open("/proc/loadavg", encoding="ascii") as loadavg:
-            return int(loadavg.read().split()[3].split("/")[0])
-    except (OSError, IndexError, ValueError):
-        return None
+    return (policy.when_busy or a_cpu_is_idle()) and forking_is_safe()
 
 
 def evaluate_forked(ctx: CheckContext, parts: Sequence[RuleWork]) -> list[Finding]:

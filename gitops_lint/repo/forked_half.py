@@ -165,3 +165,28 @@ def usable_cpus() -> int:
     if hasattr(os, "sched_getaffinity"):
         return len(os.sched_getaffinity(0)) or 1
     return os.cpu_count() or 1
+
+
+def a_cpu_is_idle() -> bool:
+    """Whether a CPU is idle now: with every CPU busy, a forked child's share waits for one and
+    the fork's own cost is pure loss. Linux says how many threads are runnable at this instant
+    (this one included); the 1-minute load average lags by a minute, and a burst that just ended
+    (a previous check, a test run) would keep a fork off for a whole minute after it."""
+    runnable = runnable_now()
+    if runnable is not None:
+        return runnable < usable_cpus()
+    try:
+        # This process counts for ~1 while it runs; anything well above that leaves no idle CPU.
+        return os.getloadavg()[0] < usable_cpus() - 0.5
+    except OSError:
+        return False
+
+
+def runnable_now() -> int | None:
+    """The runnable threads of the machine now (the 4th field of /proc/loadavg, "2/180"), or
+    None where there is no such file."""
+    try:
+        with open("/proc/loadavg", encoding="ascii") as loadavg:
+            return int(loadavg.read().split()[3].split("/")[0])
+    except (OSError, IndexError, ValueError):
+        return None

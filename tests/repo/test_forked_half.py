@@ -185,12 +185,31 @@ def test_a_process_pinned_to_one_cpu_does_not_fork(tmp_path: Path, monkeypatch: 
     listed = collect_files(write_tree(tmp_path / "repo", files), use_git=False).files
     monkeypatch.setattr(load, "FORK_FAST_FROM", 2)
     monkeypatch.setattr(load.os, "sched_getaffinity", lambda _pid: {0})
+    monkeypatch.setattr(load, "a_cpu_is_idle", lambda: True)  # whatever else this machine runs
     forks = _forks(monkeypatch)
     parse_files(listed)
     assert not forks
     monkeypatch.setattr(load.os, "sched_getaffinity", lambda _pid: {0, 1})
     parse_files(listed)
     assert len(forks) == 1
+
+
+@pytest.mark.one_thread
+@pytest.mark.skipif(not yaml_fast.AVAILABLE, reason="yaml-rs has no wheel for this platform")
+def test_a_busy_machine_parses_in_one_process_unless_workers_are_asked_for(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = {f"apps/m-{n:03d}.yaml": DEPLOYMENT for n in range(FAST_YAML_FROM)}
+    listed = collect_files(write_tree(tmp_path / "repo", files), use_git=False).files
+    monkeypatch.setattr(load, "FORK_FAST_FROM", 2)
+    monkeypatch.setattr(load.os, "sched_getaffinity", lambda _pid: {0, 1})
+    monkeypatch.setattr(load, "a_cpu_is_idle", lambda: False)
+    forks = _forks(monkeypatch)
+    alone = [_parsed(p) for p in parse_files(listed)]
+    assert not forks
+    asked = [_parsed(p) for p in parse_files(listed, jobs=2)]
+    assert len(forks) == 1
+    assert asked == alone
 
 
 @pytest.mark.one_thread
