@@ -84,32 +84,26 @@ class StageSink:
 
     def __init__(self) -> None:
         self._notes: list[str] = []
-        self._note_keys: list[Hashable | None] = []  # per note: the key of a note said once
-        self._once: set[Hashable] = set()
+        self._once: dict[Hashable, str] = {}  # notes said once, by the fact each is about
         self._warnings: dict[str, None] = {}
         self._secrets: dict[str, None] = {}
 
     def note(self, message: str) -> None:
         self._notes.append(message)
-        self._note_keys.append(None)
 
     def note_once(self, key: Hashable, message: str) -> None:
-        """A note about a fact the run computes once and shares (an ApplicationSet's expansion),
-        said where it is first needed. `key` names the fact: the evaluate stage, whose work can
-        run in two processes that each compute it, keeps the note of the first computation."""
-        if key not in self._once:
-            self._once.add(key)
-            self._notes.append(message)
-            self._note_keys.append(key)
+        """A note about a fact the run computes once and shares (an ApplicationSet's expansion).
+        `key` names the fact; the stage says it once, after its other notes, in the order of the
+        notes' text: where the fact was first needed is no fixed place when the evaluate stage's
+        rules run in two processes, each computing it in whichever rule it runs first."""
+        self._once.setdefault(key, message)
 
     def absorb(self, part: StageSink) -> None:
         """What `part` gathered, as if its code had said it through this sink: notes in order
         (a note said once only if this sink has not said it), warnings and secrets when new."""
-        for message, key in zip(part._notes, part._note_keys, strict=True):
-            if key is None:
-                self.note(message)
-            else:
-                self.note_once(key, message)
+        self._notes.extend(part._notes)
+        for key, message in part._once.items():
+            self.note_once(key, message)
         for warning in part._warnings:
             self.warn(warning)
         for value in part._secrets:
@@ -124,14 +118,14 @@ class StageSink:
 
     @property
     def notes(self) -> tuple[str, ...]:
-        return tuple(self._notes)
+        return (*self._notes, *sorted(self._once.values()))
 
     @property
     def warnings(self) -> tuple[str, ...]:
         return tuple(self._warnings)
 
     def emitted(self) -> Emitted:
-        return Emitted(tuple(self._notes), tuple(self._warnings), tuple(self._secrets))
+        return Emitted(self.notes, tuple(self._warnings), tuple(self._secrets))
 
 
 _NOTHING: Mapping[Any, Any] = MappingProxyType({})

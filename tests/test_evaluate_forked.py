@@ -212,13 +212,14 @@ def test_a_profiler_keeps_the_stage_in_one_process() -> None:
         sys.setprofile(None)
 
 
-def test_a_sink_keeps_a_note_said_once_where_it_was_first_said() -> None:
+def test_a_sink_says_a_note_once_after_the_others_whichever_part_said_it_first() -> None:
     first, second = StageSink(), StageSink()
     first.note("a")
     first.note_once("fact", "about the fact")
     first.warn("w")
     first.secret("s1")
     second.note_once("fact", "about the fact")  # computed again on the other side
+    second.note_once("other", "about another fact")
     second.note("b")
     second.note("b")  # a plain note said twice is said twice
     second.warn("w")
@@ -227,9 +228,29 @@ def test_a_sink_keeps_a_note_said_once_where_it_was_first_said() -> None:
     stage.absorb(first)
     stage.absorb(second)
     emitted = stage.emitted()
-    assert emitted.notes == ("a", "about the fact", "b", "b")
+    assert emitted.notes == ("a", "b", "b", "about another fact", "about the fact")
     assert emitted.warnings == ("w",)
     assert emitted.secrets == ("s1", "s2")
+
+
+def test_the_notes_do_not_depend_on_which_part_computed_a_shared_fact_first() -> None:
+    # One process: the fact is computed by the first rule that needs it, before another rule's
+    # note. Two processes: the child runs the parts from the back, so it computes the fact in
+    # a later part, after that note. The stage says the same either way.
+    def stage_of(*parts: StageSink) -> tuple[str, ...]:
+        stage = StageSink()
+        for part in parts:
+            stage.absorb(part)
+        return stage.emitted().notes
+
+    needs_fact, says_note, needs_fact_too = StageSink(), StageSink(), StageSink()
+    needs_fact.note_once("appset", "ApplicationSet a: symbolic")
+    says_note.note("not a git repository")
+    alone = stage_of(needs_fact, says_note, needs_fact_too)
+    parent_part, middle, child_part = StageSink(), StageSink(), StageSink()
+    middle.note("not a git repository")
+    child_part.note_once("appset", "ApplicationSet a: symbolic")
+    assert stage_of(parent_part, middle, child_part) == alone
 
 
 CORPUS = os.environ.get("GITOPS_LINT_CORPUS")
