@@ -413,7 +413,7 @@ def render_helm(ctx: CheckContext, options: CheckOptions, out: RenderOutput,
     engine = find_helm(options.helm)
     out.tool_info["helm"] = engine_label(engine)
     ctx.note(f"helm: {engine_label(engine)}")
-    run = _HelmRun(ctx, out, engine, allow_network, RenderCache(default_cache_dir(ctx.root) if options.use_cache else None))
+    run = _HelmRun(ctx, out, engine, allow_network, RenderCache(default_cache_dir() if options.use_cache else None))
     findings: list[Finding] = []
     referenced: set[str] = set()
     before = len(out.resources)

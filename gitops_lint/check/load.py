@@ -87,7 +87,7 @@ def prepare_context(
         config = load_config(options.config_path or find_config(root), root)
     strict = config.strict if options.strict is None else options.strict
     copy_of = options.index_copy
-    cache_dir = default_cache_dir(copy_of.root if copy_of else root) if options.use_cache else None
+    cache_dir = default_cache_dir() if options.use_cache else None
     schema_cache = cache_dir / "schemas" if cache_dir is not None else None
     schemas = SchemaRegistry(
         options.kubernetes_version or config.kubernetes_version,

@@ -152,7 +152,7 @@ def _render(ctx: CheckContext, options: CheckOptions, out: RenderOutput) -> tupl
     if unrendered:
         ctx.warn(unrendered)
 
-    cache = RenderCache(default_cache_dir(ctx.root) if options.use_cache else None)
+    cache = RenderCache(default_cache_dir() if options.use_cache else None)
     outcomes = _render_all(ctx, graph, buildable, settings, cache)
     # A broken base fails every overlay built on it the same way: one finding naming them all.
     failures: dict[_Failure, list[str]] = {}

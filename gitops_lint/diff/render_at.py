@@ -204,7 +204,7 @@ def _context(root: Path, config: Config, focus: set[str], request: RenderRequest
                           max_file_size=config.max_file_size or DEFAULT_MAX_FILE_SIZE)
     schemas = SchemaRegistry(config.kubernetes_version, config.strict)
     loading = Loading(root=root, config=config, files=files, schemas=schemas, focus=frozenset(focus))
-    cache_dir = default_cache_dir(root) if request.use_cache else None
+    cache_dir = default_cache_dir() if request.use_cache else None
     if keep_parse_cache:
         # A temporary checkout's parse entries would be keyed by a directory that is gone next
         # run: only the user's own work tree keeps them.

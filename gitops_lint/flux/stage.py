@@ -204,5 +204,5 @@ def render_flux_stage(ctx: CheckContext, options: Any) -> FluxStep:
     allow_network = ctx.config.allow_network if options.allow_network is None else options.allow_network
     jobs = options.jobs or ctx.config.render_jobs or os.cpu_count() or 2
     settings = FluxSettings(kustomize, ctx.config.kustomize_timeout, max(1, jobs), bool(allow_network))
-    cache = RenderCache(default_cache_dir(ctx.root) if options.use_cache else None)
+    cache = RenderCache(default_cache_dir() if options.use_cache else None)
     return render_flux(ctx, settings, cache)

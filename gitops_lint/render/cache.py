@@ -16,6 +16,8 @@ import contextlib
 import hashlib
 import json
 import os
+import stat
+import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -28,7 +30,6 @@ from gitops_lint.file_bytes import read_bytes
 from gitops_lint.lazy_regex import LazyRegex
 
 CACHE_ENV = "GITOPS_LINT_CACHE_DIR"
-LOCAL_CACHE_DIR = ".gitops-lint-cache"
 # Bump when what is stored (or how stage.py reads it) changes: old entries then never match.
 ENTRY_FORMAT = 2
 # What stays put once fetched: a full commit id (SHA-1 or SHA-256), or a release tag such as
@@ -115,13 +116,33 @@ def shared_cache_dir() -> Path | None:
     return directory if _usable(directory) else None
 
 
-def default_cache_dir(repo_root: Path) -> Path | None:
-    """GITOPS_LINT_CACHE_DIR, else the user cache dir, else `.gitops-lint-cache/` in the repo."""
+def default_cache_dir() -> Path | None:
+    """GITOPS_LINT_CACHE_DIR, else the user cache dir, else a directory of this user's own in the
+    system's temporary directory; None when none can be had.
+
+    Never inside the repo being checked: entries there could arrive with a commit, and a crafted
+    render entry (its key is computable from the repo's own files) would stand in for what a
+    chart or overlay really renders, hiding it from every rule."""
     shared = shared_cache_dir()
     if shared is not None or os.environ.get(CACHE_ENV):
         return shared
-    local = repo_root / LOCAL_CACHE_DIR
-    return local if _usable(local) else None
+    return _private_temp_dir()
+
+
+def _private_temp_dir() -> Path | None:
+    """`<tmp>/gitops-lint-<uid>`, made for this user alone; None where another user could have
+    made or changed it first (not a directory of ours with no access for others) or where
+    there are no user ids."""
+    if not hasattr(os, "getuid"):
+        return None
+    directory = Path(tempfile.gettempdir()) / f"gitops-lint-{os.getuid()}"
+    try:
+        directory.mkdir(mode=0o700, exist_ok=True)
+        info = directory.lstat()
+    except OSError:
+        return None
+    mine = stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid() and not info.st_mode & 0o077
+    return directory / "render" if mine and _usable(directory / "render") else None
 
 
 class RenderCache:
