@@ -410,10 +410,11 @@ def render_helm(ctx: CheckContext, options: CheckOptions, out: RenderOutput,
             return [], frozenset()
     from gitops_lint.render.helm.engine import engine_label, find_helm
 
-    engine = find_helm(options.helm)
+    cache_dir = default_cache_dir() if options.use_cache else None
+    engine = find_helm(options.helm, cache_dir)
     out.tool_info["helm"] = engine_label(engine)
     ctx.note(f"helm: {engine_label(engine)}")
-    run = _HelmRun(ctx, out, engine, allow_network, RenderCache(default_cache_dir() if options.use_cache else None))
+    run = _HelmRun(ctx, out, engine, allow_network, RenderCache(cache_dir))
     findings: list[Finding] = []
     referenced: set[str] = set()
     before = len(out.resources)

@@ -59,6 +59,7 @@ class RenderSettings:
     jobs: int
     progress: bool = False
     helm: str | None = None  # --helm PATH; helmCharts are inflated by render.helm (see _build_with_helm)
+    versions: Path | None = None  # where the Helm SDK's version is remembered (the cache directory)
 
     @property
     def salt(self) -> str:
@@ -87,7 +88,7 @@ def _settings(ctx: CheckContext, options: CheckOptions) -> RenderSettings | None
     jobs = options.jobs or ctx.config.render_jobs or os.cpu_count() or 2
     return RenderSettings(
         kustomize, ctx.config.kustomize_timeout, bool(allow_network), max(1, jobs), progress=options.progress,
-        helm=options.helm,
+        helm=options.helm, versions=default_cache_dir() if options.use_cache else None,
     )
 
 
@@ -269,7 +270,7 @@ def _helm_charts_unrenderable(
     from gitops_lint.render.helm.engine import find_helm
     from gitops_lint.render.helm.kustomize_charts import remote_entries_offline
 
-    if find_helm(settings.helm) is None:
+    if find_helm(settings.helm, settings.versions) is None:
         return "Helm is not available (install gitops-lint[helm], or put helm on PATH)"
     if settings.allow_network:
         return None
@@ -339,7 +340,7 @@ def _render_all(
             if graph.uses_helm(target) is not None:
                 from gitops_lint.render.helm.engine import engine_label, find_helm
 
-                salt += f"|helm={engine_label(find_helm(settings.helm))}|k8s={ctx.schemas.kubernetes_version}"
+                salt += f"|helm={engine_label(find_helm(settings.helm, settings.versions))}|k8s={ctx.schemas.kubernetes_version}"
             keys[target] = render_key(target, graph.inputs(target), digests, salt)
             cached = cache.get(keys[target])
             if cached is not None:
@@ -409,7 +410,7 @@ def _build_with_helm(
     with tempfile.TemporaryDirectory(prefix="gitops-lint-helmcharts-") as scratch:
         mirror = Path(scratch) / "repo"
         failure = mirror_with_inflated_charts(
-            ctx.root, graph.inputs(target), helm_files, mirror, engine=find_helm(settings.helm),
+            ctx.root, graph.inputs(target), helm_files, mirror, engine=find_helm(settings.helm, settings.versions),
             kube_version=ctx.schemas.kubernetes_version, allow_network=settings.allow_network,
             charts_dir=shared / "helm-charts" if shared is not None else None,
         )

@@ -10,6 +10,7 @@ behave alike.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import json
 import os
 import re
@@ -277,23 +278,82 @@ def _binary(executable: str) -> BinaryEngine | None:
     return BinaryEngine(executable, match.group(0))
 
 
-def sdk_engine() -> SdkEngine | None:
-    """The SDK engine when helm-python-sdk is installed and its library loads on this platform."""
+def sdk_engine(versions: Path | None = None) -> SdkEngine | None:
+    """The SDK engine when helm-python-sdk is installed and its library loads on this platform.
+
+    The library's Helm version is remembered by the stamps of the package's files: loading the
+    library (and the Go runtime with it) only to read its version cost a warm run whose charts
+    all come from the render cache ~40-120 ms, and the runtime's threads then kept the run from
+    forking. The library loads when a chart is really rendered. `versions`: the directory that
+    remembers it (the run's cache directory; None: `--no-cache`, nothing remembered or read)."""
+    stamp = _sdk_stamp() if versions is not None else None
+    remembered = _remembered_version(stamp, versions)
+    if remembered is not None:
+        return SdkEngine(remembered)
     try:
         import helm_python
 
-        return SdkEngine(helm_python.helm_sdk_version())
+        version = helm_python.helm_sdk_version()
     except (ImportError, OSError, AttributeError):
         return None
     except Exception as error:  # the library's own load error (wrong platform, damaged install)
         if type(error).__module__.startswith("helm_python"):
             return None
         raise
+    _remember_version(stamp, version, versions)
+    return SdkEngine(version)
+
+
+_VERSION_MEMO = "helm-sdk-version.json"
+
+
+def _sdk_stamp() -> list[list[Any]] | None:
+    """(name, size, mtime, ctime, inode) of every file of the installed helm_python package and
+    its library directory, found without importing it; None when it is not installed."""
+    try:
+        spec = importlib.util.find_spec("helm_python")
+    except (ImportError, ValueError):  # a broken install, or an import the caller blocked
+        return None
+    locations = list(spec.submodule_search_locations or ()) if spec is not None else []
+    if not locations:
+        return None
+    stamp: list[list[Any]] = []
+    try:
+        for directory in (Path(locations[0]), Path(locations[0]) / "lib"):
+            with os.scandir(directory) as entries:
+                for entry in sorted(entries, key=lambda entry: entry.name):
+                    if entry.is_file():
+                        info = entry.stat()
+                        stamp.append([str(Path(entry.path).relative_to(locations[0])), info.st_size,
+                                      info.st_mtime_ns, info.st_ctime_ns, info.st_ino])  # fmt: skip
+    except OSError:
+        return None
+    return stamp
+
+
+def _remembered_version(stamp: list[list[Any]] | None, directory: Path | None) -> str | None:
+    if stamp is None or directory is None:
+        return None
+    with contextlib.suppress(OSError, ValueError):
+        memo = json.loads((directory / _VERSION_MEMO).read_text(encoding="utf-8"))
+        version = memo.get("version") if isinstance(memo, dict) and memo.get("stamp") == stamp else None
+        if isinstance(version, str) and _HELM_VERSION.fullmatch(version):
+            return version
+    return None
+
+
+def _remember_version(stamp: list[list[Any]] | None, version: str, directory: Path | None) -> None:
+    from gitops_lint.atomic_file import write_text_atomically
+
+    if stamp is not None and directory is not None:
+        with contextlib.suppress(OSError):
+            write_text_atomically(directory / _VERSION_MEMO, json.dumps({"stamp": stamp, "version": version}))
 
 
 @lru_cache(maxsize=8)
-def find_helm(explicit: str | None = None) -> HelmEngine | None:
-    """`explicit` (--helm PATH) if given, else `helm` on PATH, else the SDK, else None."""
+def find_helm(explicit: str | None = None, versions: Path | None = None) -> HelmEngine | None:
+    """`explicit` (--helm PATH) if given, else `helm` on PATH, else the SDK, else None.
+    `versions`: where the SDK's Helm version is remembered (see sdk_engine)."""
     if explicit:
         resolved = shutil.which(explicit) or (explicit if os.access(explicit, os.X_OK) else None)
         engine = _binary(resolved) if resolved else None
@@ -305,7 +365,7 @@ def find_helm(explicit: str | None = None) -> HelmEngine | None:
         found = _binary(on_path)
         if found is not None:
             return found
-    return sdk_engine()
+    return sdk_engine(versions)
 
 
 def engine_label(engine: HelmEngine | None) -> str:
