@@ -219,3 +219,19 @@ def test_parallel_parse_gives_the_same_files_in_the_same_order(tmp_path: Path, m
     assert [_summary(p.result) if p.result else None for p in two] == [
         _summary(p.result) if p.result else None for p in one
     ]
+
+
+MARKER_PLACES = ("---", "\n---", "\r---", " ---", "x---", "----", "--- ", "---\t", "\r\n---", "\n\n--", "-\n--")
+
+
+def test_a_text_without_a_line_starting_dashes_has_no_document_marker() -> None:
+    # _document_lines runs the marker regex only on texts starting with `---` or holding `\n---`.
+    rng = random.Random(7)
+    for _ in range(4000):
+        text = "".join(rng.choice((*MARKER_PLACES, "a: 1", "\n", "- b", "#", " ")) for _ in range(rng.randint(0, 8)))
+        if not (text.startswith("---") or "\n---" in text):
+            assert yaml_fast._MARKER.search(text) is None, repr(text)
+        assert_same(text)
+    for text in ("a: 1\n---\nb: 2\n", "--- a\n", "---\n", "# c\n---\n", "a: 1\r\n---\r\nb: 2\r\n", "a: x---\n"):
+        assert_same(text)
+    assert [d.line for d in load_yaml_fast("# c\n\na: 1\n---\n\nb: 2\n").documents] == [3, 6]
