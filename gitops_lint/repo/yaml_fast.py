@@ -159,21 +159,20 @@ def fast_load(text: str) -> LoadResult | None:
         loaded = yaml_rs.loads(text, parse_datetime=False)
     except Exception:  # any refusal: the libyaml path reports it, with its position
         return None
+    if len(lines) == 1:  # most files: one document, no list of documents to take apart
+        if (type(loaded) is dict or type(loaded) is list) and not _plain_keys(loaded, 1):
+            return None
+        return LoadResult([LoadedDocument(loaded, 0, lines[0])])
     if len(lines) == 0:
         return LoadResult() if loaded is None else None
-    documents: list[Any]
-    if len(lines) == 1:
-        documents = [loaded]
-    elif type(loaded) is list and len(loaded) == len(lines):
-        documents = loaded
-    else:
+    if type(loaded) is not list or len(loaded) != len(lines):
         return None
-    result = LoadResult()
-    for index, (data, line) in enumerate(zip(documents, lines, strict=True)):
+    documents: list[LoadedDocument] = []
+    for index, data in enumerate(loaded):
         if (type(data) is dict or type(data) is list) and not _plain_keys(data, 1):
             return None
-        result.documents.append(LoadedDocument(data, index, line))
-    return result
+        documents.append(LoadedDocument(data, index, lines[index]))
+    return LoadResult(documents)
 
 
 def load_yaml_fast(text: str) -> LoadResult:
