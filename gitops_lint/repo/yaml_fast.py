@@ -155,6 +155,7 @@ def fast_load(text: str) -> LoadResult | None:
     lines = _document_lines(text)
     if lines is None:
         return None
+    loaded: Any  # yaml-rs annotates a dict or a list of dicts; it returns any YAML value
     try:
         loaded = yaml_rs.loads(text, parse_datetime=False)
     except Exception:  # any refusal: the libyaml path reports it, with its position
