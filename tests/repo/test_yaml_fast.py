@@ -219,3 +219,44 @@ def test_parallel_parse_gives_the_same_files_in_the_same_order(tmp_path: Path, m
     assert [_summary(p.result) if p.result else None for p in two] == [
         _summary(p.result) if p.result else None for p in one
     ]
+
+
+MARKER_PLACES = ("---", "\n---", "\r---", " ---", "x---", "----", "--- ", "---\t", "\r\n---")
+MARKER_PIECES = (*MARKER_PLACES, "\n\n--", "-\n--", "a: 1", "\n", "- b", "#", " ")
+
+
+def test_a_text_without_a_line_starting_dashes_has_no_document_marker() -> None:
+    # _document_lines runs the marker regex only on texts starting with `---` or holding `\n---`.
+    rng = random.Random(7)
+    for _ in range(4000):
+        text = "".join(rng.choice(MARKER_PIECES) for _ in range(rng.randint(0, 8)))
+        if not (text.startswith("---") or "\n---" in text):
+            assert yaml_fast._MARKER.search(text) is None, repr(text)
+        assert_same(text)
+    markers = ("a: 1\n---\nb: 2\n", "--- a\n", "---\n", "# c\n---\n", "a: 1\r\n---\r\n", "a---\n")
+    for text in markers:
+        assert_same(text)
+    assert [d.line for d in load_yaml_fast("# c\n\na: 1\n---\n\nb: 2\n").documents] == [3, 6]
+
+
+def _nested(depth: int) -> str:
+    """A mapping `depth` levels deep, ending in a scalar."""
+    parents = "".join("  " * level + f"k{level}:\n" for level in range(depth - 1))
+    return parents + "  " * (depth - 1) + "k: v\n"
+
+
+@pytest.mark.parametrize("depth", [MAX_DEPTH - 2, MAX_DEPTH - 1, MAX_DEPTH, MAX_DEPTH + 1])
+def test_the_depth_limit_is_the_same_in_any_document(depth: int) -> None:
+    # fast_load checks a lone document apart from a stream of several: both at the limit's edge.
+    for text in (_nested(depth), "a: 1\n---\n" + _nested(depth), _nested(depth) + "---\n- x\n"):
+        assert_same(text)
+    assert yaml_fast.fast_load(_nested(MAX_DEPTH - 2)) is not None  # under the limit: taken
+    assert yaml_fast.fast_load(_nested(MAX_DEPTH + 1)) is None
+
+
+@pytest.mark.parametrize("key", ["1", "true", "null", "~", "1.5"])
+def test_a_non_string_key_at_depth_declines_in_any_document(key: str) -> None:
+    deep = f"a:\n  b:\n    - c:\n        {key}: x\n"
+    for text in (deep, "a: 1\n---\n" + deep, deep + "---\nb: 2\n", "---\n" + deep + "---\n"):
+        assert yaml_fast.fast_load(text) is None, repr(text)
+        assert_same(text)
