@@ -94,17 +94,6 @@ class _Names:
 _NAMES: ContextMemo[dict[tuple[str, str], _Names]] = ContextMemo()
 
 
-def _named(
-    ctx: CheckContext,
-    which: str,
-    stamp: tuple[int, ...],
-    of_kind: Callable[[], Sequence[Resource]],
-    kind: str,
-    name: str,
-) -> tuple[Resource, ...]:
-    return _names(ctx, which, stamp, of_kind, kind).get(name, ())
-
-
 def _names(
     ctx: CheckContext,
     which: str,
@@ -130,21 +119,19 @@ def _list_stamp(resources: Sequence[Resource]) -> tuple[int, ...]:
 
 def raw_named(ctx: CheckContext, kind: str, name: str) -> tuple[Resource, ...]:
     """`raw_of_kind(ctx, kind)` whose `name` is `name`, in file order."""
-    return _named(ctx, "resources", _list_stamp(ctx.resources), lambda: raw_of_kind(ctx, kind), kind, name)
+    names = _names(ctx, "resources", _list_stamp(ctx.resources), lambda: raw_of_kind(ctx, kind), kind)
+    return names.get(name, ())
 
 
 def fragments_named(ctx: CheckContext, kind: str, name: str) -> tuple[Resource, ...]:
     """`fragments_of_kind(ctx, kind)` whose `name` is `name`, in file order."""
-    return _named(
-        ctx, "fragments", _list_stamp(ctx.fragments), lambda: fragments_of_kind(ctx, kind), kind, name
-    )
+    return fragments_names(ctx, kind).get(name, ())
 
 
 def rendered_named(ctx: CheckContext, kind: str, name: str) -> tuple[Resource, ...]:
     """`rendered_of_kind(ctx, kind)` whose `name` is `name`, in render order."""
-    return _named(
-        ctx, "rendered", _list_stamp(ctx.rendered), lambda: rendered_of_kind(ctx, kind), kind, name
-    )
+    names = _names(ctx, "rendered", _list_stamp(ctx.rendered), lambda: rendered_of_kind(ctx, kind), kind)
+    return names.get(name, ())
 
 
 def checked_named(ctx: CheckContext, kind: str, name: str) -> tuple[Resource, ...]:
