@@ -22,6 +22,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
+from gitops_lint.atomic_file import write_text_atomically
 from gitops_lint.errors import UsageError
 from gitops_lint.values_merge import merge_values
 
@@ -343,8 +344,6 @@ def _remembered_version(stamp: list[list[Any]] | None, directory: Path | None) -
 
 
 def _remember_version(stamp: list[list[Any]] | None, version: str, directory: Path | None) -> None:
-    from gitops_lint.atomic_file import write_text_atomically
-
     if stamp is not None and directory is not None:
         with contextlib.suppress(OSError):
             write_text_atomically(directory / _VERSION_MEMO, json.dumps({"stamp": stamp, "version": version}))
