@@ -1,12 +1,12 @@
-"""The JSON files the caches write, read back fast: orjson where it reads them exactly as the
-stdlib's `json` does, the stdlib where it would not (the parse cache and the render cache both
-write `json.dumps` text and say in it whether it holds an integer orjson would misread)."""
+"""The JSON files the caches write (`dumped`), read back fast (`decoded`): orjson where it reads
+them exactly as the stdlib's `json` does, the stdlib where it would not (each file, written by
+`json.dumps`, says whether it holds an integer orjson would misread)."""
 
 from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 # The key a cache file sets to whether its text may hold an integer wider than orjson reads.
@@ -56,3 +56,12 @@ def holds_wide_integer(text: str) -> bool:
     read as a float; strings that look like one count too (the stdlib then decodes: slower, right)."""
     shapes = text.encode("ascii", "replace").translate(_DIGIT_SHAPES)
     return any(shape in shapes for shape in _TOO_WIDE)
+
+
+def dumped(data: Mapping[str, Any]) -> str:
+    """`data` (a JSON object) as compact `json.dumps` text that `decoded` reads back: its first
+    key, WIDE_INTEGERS, says whether the rest may hold an integer orjson would misread."""
+    encoded = json.dumps(data, separators=(",", ":"))
+    wide = json.dumps(holds_wide_integer(encoded))
+    rest = encoded[1:]  # after the opening brace: the members, if any, and the closing one
+    return f'{{"{WIDE_INTEGERS}":{wide}{"" if rest == "}" else ","}{rest}'

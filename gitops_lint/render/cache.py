@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import os
 import stat
 import tempfile
@@ -25,7 +24,7 @@ from typing import Any
 import platformdirs
 
 from gitops_lint.atomic_file import write_text_atomically
-from gitops_lint.cache_json import WIDE_INTEGERS, decoded, holds_wide_integer
+from gitops_lint.cache_json import decoded, dumped
 from gitops_lint.file_bytes import read_bytes
 from gitops_lint.lazy_regex import LazyRegex
 
@@ -187,10 +186,7 @@ class RenderCache:
             return
         data = dict(payload, format=ENTRY_FORMAT, key=key)
         try:
-            encoded = json.dumps(data, separators=(",", ":"))
-            # Said first, as the parse cache's files say it: whether orjson may read this.
-            wide = json.dumps(holds_wide_integer(encoded))
-            write_text_atomically(entry, f'{{"{WIDE_INTEGERS}":{wide},{encoded[1:]}')
+            write_text_atomically(entry, dumped(data))
         except (OSError, TypeError, ValueError):
             return  # a cache that cannot be written is only slower
 

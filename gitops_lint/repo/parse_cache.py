@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import posixpath
 import time
 import zlib
@@ -44,7 +43,7 @@ from typing import Any, NamedTuple, TypeGuard
 
 from gitops_lint import __version__
 from gitops_lint.atomic_file import write_text_atomically
-from gitops_lint.cache_json import WIDE_INTEGERS, decoded, holds_wide_integer
+from gitops_lint.cache_json import decoded, dumped
 from gitops_lint.model import objects_in
 from gitops_lint.repo.files import RACY_NS, RepoFile
 from gitops_lint.repo.problems import YamlProblem
@@ -61,12 +60,6 @@ FORMAT = f"10/{__version__}"
 
 # The tag of a parsed file (path, loaded documents): falsy for a cold file, else a JSON value.
 Tagger = Callable[[str, LoadResult | None], Any]
-
-
-def _file_text(entries: dict[str, Any]) -> str:
-    encoded = json.dumps(entries, separators=(",", ":"))
-    wide = json.dumps(holds_wide_integer(encoded))
-    return f'{{"format":{json.dumps(FORMAT)},"{WIDE_INTEGERS}":{wide},"entries":{encoded}}}'
 
 
 def _untagged(_path: str, _result: LoadResult | None) -> Any:
@@ -289,6 +282,6 @@ class ParseCache:
                         old.unlink(missing_ok=True)
             for name in sorted(self._dirty, key=lambda n: n == INDEX):
                 entries = {path: entry for path, entry in self._files[name].items() if path in live}
-                write_text_atomically(self.directory / f"{name}.json", _file_text(entries))
+                write_text_atomically(self.directory / f"{name}.json", dumped({"format": FORMAT, "entries": entries}))
         self._dirty.clear()
         self._fresh_start = False

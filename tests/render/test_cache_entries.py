@@ -50,3 +50,14 @@ def test_values_orjson_would_misread_come_back_exactly(tmp_path: Path, value: ob
     back = RenderCache(tmp_path).get("k")
     assert back is not None and back["value"] == value and type(back["value"]) is type(value)
     assert json.loads(entry.read_text(encoding="utf-8"))["value"] == value
+
+
+@pytest.mark.parametrize(
+    ("data", "wide"),
+    [({}, False), ({"a": [1, "x"]}, False), ({"big": 2**64}, True), ({"small": -(2**63) - 1}, True)],
+)
+def test_dumped_text_says_first_whether_orjson_may_read_it(data: dict[str, object], wide: bool) -> None:
+    text = cache_json.dumped(data)
+    assert text.startswith('{"wide_integers":')
+    assert json.loads(text) == {"wide_integers": wide, **data}
+    assert cache_json.decoded(text.encode()) == {"wide_integers": wide, **data}

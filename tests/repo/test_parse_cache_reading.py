@@ -13,11 +13,12 @@ import pytest
 
 from bench.generate_repo import generate
 from gitops_lint import cache_json
+from gitops_lint.cache_json import WIDE_INTEGERS
 from gitops_lint.check.sources import hot_tag
 from gitops_lint.repo import parse_cache
 from gitops_lint.repo.files import collect_files, is_yaml_path
 from gitops_lint.repo.load import ParsedFile, parse_files
-from gitops_lint.repo.parse_cache import FORMAT, WIDE_INTEGERS, ParseCache
+from gitops_lint.repo.parse_cache import FORMAT, ParseCache
 from tests.conftest import write_tree
 
 CORPUS = os.environ.get("GITOPS_LINT_CORPUS")
