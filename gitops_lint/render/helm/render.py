@@ -465,6 +465,12 @@ def render_chart(
         return HelmFailure("release-name", problem)
     try:
         target = parse_version(request.kube_version)
+    except ConstraintError:
+        # The request's version (an Application's helm.kubeVersion, a helmCharts entry's, the
+        # run's), not the chart's: Helm refuses it before it reads the chart.
+        return HelmFailure("kube-version", f"the target Kubernetes version {request.kube_version!r} is not a "
+                           "version (MAJOR.MINOR[.PATCH], as helm --kube-version takes it)")
+    try:
         if meta.kube_version and not satisfies(meta.kube_version, target):
             return HelmFailure("kube-version", f"chart {meta.name} {meta.version} requires Kubernetes "
                                f"{meta.kube_version}; the target version is {request.kube_version}", "Chart.yaml")

@@ -246,6 +246,9 @@ def test_a_target_version_that_is_no_version_fails_alike_with_and_without_a_cach
     without = render_chart(charts / "sidecar", request, engine=engine)
     with_cache = render_chart(charts / "sidecar", request, engine=engine, cache=RenderCache(tmp_path / "cache"))
     assert isinstance(without, HelmFailure) and without.kind == "kube-version"
+    # The request's version is at fault, not Chart.yaml (sidecar declares no kubeVersion).
+    assert without.subject is None and "'not-a-version'" in without.message
+    assert "Chart.yaml" not in without.message
     assert with_cache == without  # it raised ConstraintError when the cache key was computed first
 
 
