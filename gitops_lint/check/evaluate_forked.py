@@ -22,7 +22,7 @@ from typing import Any
 
 from gitops_lint.context import CheckContext, StageSink
 from gitops_lint.model import Finding
-from gitops_lint.repo.forked_half import ForkedWork, a_cpu_is_idle, forking_is_safe, usable_cpus
+from gitops_lint.repo.forked_half import ForkedWork, fork_pays
 
 # Below this many resources in scope the stage runs in one process. The fork costs ~20 ms of
 # CPU plus ~40 % of the work (pages both sides write are copied, per-run facts both need are
@@ -67,15 +67,10 @@ _BOUNDS = struct.Struct("=qq")
 
 
 def may_fork(policy: ForkPolicy, resources: int) -> bool:
-    """Whether the stage forks: enough resources, two CPUs this process may use and, unless
-    the policy says otherwise, one of them idle (with both busy, the child's share waits for a
-    CPU and the fork's own cost is pure loss); one OS thread (after a Helm SDK render the Go
-    runtime's threads run in-process); no profiler or tracer (it would not see the child)."""
-    if resources < policy.from_resources or usable_cpus() < 2:
-        return False
-    if sys.getprofile() is not None or sys.gettrace() is not None:
-        return False
-    return (policy.when_busy or a_cpu_is_idle()) and forking_is_safe()
+    """Whether the stage forks: enough resources in scope and, unless the policy says otherwise,
+    a CPU idle (repo/forked_half.py's `fork_pays`, the YAML load's gate too). One OS thread
+    matters here as well: after a Helm SDK render the Go runtime's threads run in-process."""
+    return fork_pays(resources, policy.from_resources, when_busy=policy.when_busy)
 
 
 def evaluate_forked(ctx: CheckContext, parts: Sequence[RuleWork]) -> list[Finding]:

@@ -50,6 +50,19 @@ def split_over_fork(
     return [*mine, *(decode(entry) for entry in payload)]
 
 
+def fork_pays(items: int, from_items: int, *, cpus: int | None = None, when_busy: bool = False) -> bool:
+    """Whether handing part of a batch of `items` to a forked child may pay here: at least
+    `from_items` of them, two CPUs (`cpus`, else those this process may use), no profiler or
+    tracer (it would not see the child's half), one CPU idle now unless `when_busy` (with every
+    CPU busy the child's share waits for one, and the fork's own cost is pure loss), and a
+    process safe to fork. The one gate of the YAML load and the evaluate stage."""
+    if items < from_items or (cpus if cpus is not None else usable_cpus()) < 2:
+        return False
+    if sys.getprofile() is not None or sys.gettrace() is not None:
+        return False
+    return (when_busy or a_cpu_is_idle()) and forking_is_safe()
+
+
 def forking_is_safe() -> bool:
     """Whether this process can fork without risk: one OS thread (a thread of a native library,
     such as the Go runtime the Helm SDK starts, may hold a lock the child then waits on forever;

@@ -10,12 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from gitops_lint.repo.files import RepoFile, read_text
-from gitops_lint.repo.forked_half import (
-    a_cpu_is_idle,
-    forking_is_safe,
-    split_over_fork,
-    usable_cpus,
-)
+from gitops_lint.repo.forked_half import fork_pays, forking_is_safe, split_over_fork, usable_cpus
 from gitops_lint.repo.layout import looks_templated
 from gitops_lint.repo.parse_cache import ParseCache
 from gitops_lint.repo.problems import YamlProblem
@@ -226,7 +221,7 @@ def _parse_all(files: Sequence[RepoFile], jobs: int | None) -> list[ParsedFile]:
         # Asked for no number of workers, fork only with a CPU idle: on a busy machine the
         # child's part waited for a CPU and the forked load took 1.14 s against 0.99 s unforked
         # (bench repo, load average 6-10). A caller naming its workers (`jobs`) forks regardless.
-        if len(files) < FORK_FAST_FROM or (jobs is None and not a_cpu_is_idle()):
+        if not fork_pays(len(files), FORK_FAST_FROM, cpus=workers, when_busy=jobs is not None):
             return _parse_chunk(files, fast)
         import gitops_lint.repo.yaml_fast  # noqa: F401 - imported once, before the fork, not in both
 

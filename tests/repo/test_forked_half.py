@@ -185,7 +185,7 @@ def test_a_process_pinned_to_one_cpu_does_not_fork(tmp_path: Path, monkeypatch: 
     listed = collect_files(write_tree(tmp_path / "repo", files), use_git=False).files
     monkeypatch.setattr(load, "FORK_FAST_FROM", 2)
     monkeypatch.setattr(load.os, "sched_getaffinity", lambda _pid: {0})
-    monkeypatch.setattr(load, "a_cpu_is_idle", lambda: True)  # whatever else this machine runs
+    monkeypatch.setattr(forked_half, "a_cpu_is_idle", lambda: True)  # whatever else this machine runs
     forks = _forks(monkeypatch)
     parse_files(listed)
     assert not forks
@@ -203,7 +203,7 @@ def test_a_busy_machine_parses_in_one_process_unless_workers_are_asked_for(
     listed = collect_files(write_tree(tmp_path / "repo", files), use_git=False).files
     monkeypatch.setattr(load, "FORK_FAST_FROM", 2)
     monkeypatch.setattr(load.os, "sched_getaffinity", lambda _pid: {0, 1})
-    monkeypatch.setattr(load, "a_cpu_is_idle", lambda: False)
+    monkeypatch.setattr(forked_half, "a_cpu_is_idle", lambda: False)
     forks = _forks(monkeypatch)
     alone = [_parsed(p) for p in parse_files(listed)]
     assert not forks
@@ -230,6 +230,25 @@ def test_another_os_thread_keeps_the_parse_in_one_process(tmp_path: Path, monkey
     wait_for_one_os_thread()
     assert not forks
     parse_files(listed, jobs=2)
+    assert len(forks) == 1
+
+
+@pytest.mark.one_thread
+@pytest.mark.skipif(not yaml_fast.AVAILABLE, reason="yaml-rs has no wheel for this platform")
+def test_a_profiled_parse_stays_in_one_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A profiler would not see the child's half: the load then parses everything itself, as
+    the evaluate stage does (one gate, forked_half.fork_pays)."""
+    files = {f"apps/m-{n:03d}.yaml": DEPLOYMENT for n in range(FAST_YAML_FROM)}
+    listed = collect_files(write_tree(tmp_path / "repo", files), use_git=False).files
+    monkeypatch.setattr(load, "FORK_FAST_FROM", 2)
+    forks = _forks(monkeypatch)
+    sys.setprofile(lambda *_args: None)
+    try:
+        profiled = [_parsed(p) for p in parse_files(listed, jobs=2)]
+    finally:
+        sys.setprofile(None)
+    assert not forks
+    assert [_parsed(p) for p in parse_files(listed, jobs=2)] == profiled
     assert len(forks) == 1
 
 
