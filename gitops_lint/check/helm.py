@@ -305,7 +305,7 @@ class _HelmRun:
             return  # the Applications' renders speak for it, with their own values
         if result.kind == "chart" and "library chart" in result.message:
             return  # a library chart renders nothing by design
-        what = f"chart {chart_dir or '.'}" + ("" if referenced else " (rendered with its defaults)")
+        what = f"chart {chart_dir or '.'}" + ("" if referenced else " with its default values")
         if _severity(result, self.allow_network) is Severity.INFO:
             self.unrendered.append(what)
         yield _failure_finding(ctx, result, path=chart_yaml, line=_chart_line(ctx, chart_dir, result),
@@ -464,6 +464,6 @@ def render_helm(ctx: CheckContext, options: CheckOptions, out: RenderOutput,
         widened = frozenset(r.path for r in out.resources[before:])
         _load_templates(ctx, out, set(widened))
     if run.unrendered:
-        ctx.warn(f"{len(run.unrendered)} Helm source(s) not rendered (e.g. {run.unrendered[0]}): "
-                 "their output is unchecked")
+        ctx.warn(f"{len(run.unrendered)} Helm source(s) not rendered, their output unchecked; the first: "
+                 f"{run.unrendered[0]}")
     return findings, widened

@@ -34,7 +34,15 @@ TIMEOUT_SECONDS = 120
 
 
 class HelmEngineError(Exception):
-    """Helm refused: a template error, a schema violation, a `required`/`fail` call, bad values."""
+    """Helm refused: a template error, a schema violation, a `required`/`fail` call, bad values.
+
+    `lasting`: Helm's own answer about the chart and the job, which the same chart and job get
+    again on every run (a render cache may keep it); not so for a timeout, an executable that
+    could not start or one killed by a signal."""
+
+    def __init__(self, message: str, *, lasting: bool = True) -> None:
+        super().__init__(message)
+        self.lasting = lasting
 
 
 @dataclass(frozen=True)
@@ -177,8 +185,8 @@ class SdkEngine:
                 helm_python.pull(chart, repo_url=repo_url, version=version or None, destination=destination)
             else:
                 helm_python.pull(reference, version=version or None, destination=destination)
-        except helm_python.HelmError as error:
-            raise HelmEngineError(_one_line(error)) from error
+        except helm_python.HelmError as error:  # the network's answer as much as the chart's
+            raise HelmEngineError(_one_line(error), lasting=False) from error
         return _one_archive(destination)
 
 
@@ -215,12 +223,14 @@ class BinaryEngine:
                 env={**os.environ, "HELM_NO_PLUGINS": "1"},
             )
         except subprocess.TimeoutExpired as error:
-            raise HelmEngineError(f"helm did not finish within {TIMEOUT_SECONDS} s") from error
+            raise HelmEngineError(f"helm did not finish within {TIMEOUT_SECONDS} s", lasting=False) from error
         except OSError as error:
-            raise HelmEngineError(f"cannot run {self.executable}: {error.strerror}") from error
+            raise HelmEngineError(f"cannot run {self.executable}: {error.strerror}", lasting=False) from error
         if completed.returncode != 0:
             message = completed.stderr.strip().removeprefix("Error: ")
-            raise HelmEngineError(_one_line(message or f"helm exited with {completed.returncode}"))
+            # A negative code is a signal (the OOM killer, a CI job cancelled): not Helm's answer.
+            raise HelmEngineError(_one_line(message or f"helm exited with {completed.returncode}"),
+                                  lasting=completed.returncode > 0)
         return completed.stdout
 
     def template(self, chart: Path, job: TemplateJob) -> dict[str, str]:
@@ -254,7 +264,7 @@ class BinaryEngine:
 def _one_archive(directory: Path) -> Path:
     archives = sorted(directory.glob("*.tgz"))
     if not archives:
-        raise HelmEngineError("the pull left no chart archive")
+        raise HelmEngineError("the pull left no chart archive", lasting=False)
     return archives[0]
 
 

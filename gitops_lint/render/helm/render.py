@@ -359,6 +359,10 @@ def _cache_entry(meta: ChartMeta, rendered: Mapping[str, str],
     return {"chart": chart, "templates": dict(rendered)}
 
 
+def _failure_entry(meta: ChartMeta, failure: HelmFailure) -> dict[str, Any]:
+    return {"chart": [meta.name, meta.version], "failure": [failure.message, failure.subject]}
+
+
 def _from_cache(cache: RenderCache, key: str, files: _TemplateFiles, notes: list[str]) -> \
         HelmRender | HelmFailure | None:
     """What the entry under `key` answers, or None on a miss (or an entry of a shape not written here)."""
@@ -367,6 +371,12 @@ def _from_cache(cache: RenderCache, key: str, files: _TemplateFiles, notes: list
         return None
     chart = entry.get("chart")
     if not (isinstance(chart, list) and len(chart) == 2 and all(isinstance(part, str) for part in chart)):
+        return None
+    failure = entry.get("failure")
+    if failure is not None:
+        if isinstance(failure, list) and len(failure) == 2 and isinstance(failure[0], str) \
+                and (failure[1] is None or isinstance(failure[1], str)):
+            return HelmFailure("render", failure[0], failure[1])
         return None
     manifests: tuple[RenderedManifest, ...] | HelmFailure
     stored = entry.get("manifests")
@@ -487,21 +497,32 @@ def render_chart(
     top = os.fspath(chart)
     tree = scan_chart(top)
     content = content_key(top, tree, job_key)
-    hit = _from_cache(store, content.key, _TemplateFiles(chart, {}, tree.regular), notes)
+    files = _TemplateFiles(chart, {}, tree.regular)
+    hit = _from_cache(store, content.key, files, notes)
     if hit is None:
-        try:
-            rendered = engine.template(chart, job)
-        except HelmEngineError as error:
-            return HelmFailure("render", str(error))
-        manifests = _manifests(rendered, _TemplateFiles(chart, {}, tree.regular))
-        if scan_chart(top).stamps != tree.stamps:
+        answer, entry = _rendered_entry(engine, chart, job, meta, files, notes)
+        if entry is None or scan_chart(top).stamps != tree.stamps:
             # A file changed while Helm read the chart: what it rendered may match neither
             # the bytes hashed for the key nor the files now. Answered, never stored.
-            return _result(meta, manifests, cached=False, notes=notes)
-        store.put(content.key, _cache_entry(meta, rendered, manifests))
+            return answer
+        store.put(content.key, entry)
     if stamp_index:
         store.put(index_key(top, job_key), index_entry(tree, content))
-    return hit if hit is not None else _result(meta, manifests, cached=False, notes=notes)
+    return hit if hit is not None else answer
+
+
+def _rendered_entry(engine: HelmEngine, chart: Path, job: TemplateJob, meta: ChartMeta, files: _TemplateFiles,
+                    notes: list[str]) -> tuple[HelmRender | HelmFailure, dict[str, Any] | None]:
+    """Helm's answer for `chart` and what the cache keeps of it: the render, or Helm's own
+    refusal (a template error fails alike on every run: a warm run then loads no Helm at all);
+    None for a failure that may not recur (a timeout, a helm killed by a signal)."""
+    try:
+        rendered = engine.template(chart, job)
+    except HelmEngineError as error:
+        failure = HelmFailure("render", str(error))
+        return failure, _failure_entry(meta, failure) if error.lasting else None
+    manifests = _manifests(rendered, files)
+    return _result(meta, manifests, cached=False, notes=notes), _cache_entry(meta, rendered, manifests)
 
 
 def _render_assembled(chart: Path, meta: ChartMeta, job: TemplateJob, request: HelmRequest, engine: HelmEngine,
@@ -525,16 +546,12 @@ def _render_assembled(chart: Path, meta: ChartMeta, job: TemplateJob, request: H
             hit = _from_cache(store, key, files, notes)
             if hit is not None:
                 return hit
-        try:
-            rendered = engine.template(assembled.directory, job)
-        except HelmEngineError as error:
-            return HelmFailure("render", str(error))
+        answer, entry = _rendered_entry(engine, assembled.directory, job, meta, files, notes)
     finally:
         scratch.remove()
-    manifests = _manifests(rendered, files)
-    if store is not None and key is not None:
-        store.put(key, _cache_entry(meta, rendered, manifests))
-    return _result(meta, manifests, cached=False, notes=notes)
+    if store is not None and key is not None and entry is not None:
+        store.put(key, entry)
+    return answer
 
 
 def _result(meta: ChartMeta, manifests: tuple[RenderedManifest, ...] | HelmFailure, *, cached: bool,

@@ -19,15 +19,15 @@ from gitops_lint.render.helm import (
     render_chart,
 )
 from gitops_lint.render.helm import render as render_module
-from gitops_lint.render.helm.engine import SdkEngine, TemplateJob
+from gitops_lint.render.helm.engine import BinaryEngine, SdkEngine, TemplateJob
 from tests.render.helm.engines import copy_charts, require_sdk
 
 
 @dataclasses.dataclass
 class CountingEngine:
-    """The real SDK engine, counting how often it is asked to render."""
+    """A real Helm engine, counting how often it is asked to render."""
 
-    inner: SdkEngine
+    inner: SdkEngine | BinaryEngine
     renders: int = 0
 
     @property
@@ -191,3 +191,36 @@ def test_invalid_output_is_the_same_failure_from_the_cache(engine: CountingEngin
     second = render_chart(chart, HelmRequest("odd", "1.29"), engine=engine, cache=cache)
     assert isinstance(first, HelmFailure) and first.kind == "render"
     assert (second, engine.renders) == (first, 1)
+
+
+def test_a_template_error_is_kept_and_a_warm_run_asks_no_helm(engine: CountingEngine, tmp_path: Path) -> None:
+    # Helm's own refusal (a `fail`, an undefined template) recurs on every run of the same chart
+    # and values: a warm run answers it from the cache, as it does a render (and never loads
+    # the SDK for a chart it cannot render).
+    chart = _chart(tmp_path / "odd", '{{ fail (printf "replicas must be set for %s" .Release.Name) }}\n')
+    request = HelmRequest("odd", "1.29")
+    first = render_chart(chart, request, engine=engine, cache=RenderCache(tmp_path / "cache"))
+    assert isinstance(first, HelmFailure) and first.kind == "render"
+    assert "replicas must be set for odd" in first.message
+    again = render_chart(chart, request, engine=engine, cache=RenderCache(tmp_path / "cache"))
+    assert (again, engine.renders) == (first, 1)
+    # Other values are another job, and a fixed template another chart: both ask Helm again.
+    other = render_chart(chart, HelmRequest("other", "1.29"), engine=engine, cache=RenderCache(tmp_path / "cache"))
+    assert isinstance(other, HelmFailure) and "for other" in other.message
+    _edit(chart / "templates" / "object.yaml", '{{ fail (printf "replicas must be set for %s" .Release.Name) }}',
+          "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: fixed")
+    fixed = rendered(render_chart(chart, request, engine=engine, cache=RenderCache(tmp_path / "cache")))
+    assert [m.document["metadata"]["name"] for m in fixed.manifests] == ["fixed"]
+    assert engine.renders == 3
+
+
+def test_a_failure_that_may_not_recur_is_not_kept(tmp_path: Path) -> None:
+    # A helm that could not start (or timed out, or was killed) says nothing about the chart.
+    missing = CountingEngine(BinaryEngine(str(tmp_path / "no-such-helm"), "v3.16.0"))
+    chart = _chart(tmp_path / "odd", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: odd\n")
+    cache = RenderCache(tmp_path / "cache")
+    for _ in range(2):
+        failure = render_chart(chart, HelmRequest("odd", "1.29"), engine=missing, cache=cache)
+        assert isinstance(failure, HelmFailure) and failure.message.startswith("cannot run")
+    assert missing.renders == 2
+    assert not list((tmp_path / "cache").glob("helm-*.json"))
