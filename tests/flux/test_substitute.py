@@ -97,3 +97,38 @@ def test_opt_out_by_label_or_annotation() -> None:
     assert is_disabled({"metadata": {"annotations": {"kustomize.toolkit.fluxcd.io/substitute": "disabled"}}})
     assert is_disabled({"metadata": {"labels": {"kustomize.toolkit.fluxcd.io/substitute": "disabled"}}})
     assert not is_disabled({"metadata": {"labels": {"kustomize.toolkit.fluxcd.io/substitute": "enabled"}}})
+
+
+def test_an_object_without_a_dollar_is_not_dumped_and_comes_back_as_is(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Most applied objects use no variable: they skip the YAML round trip (a pure-Python dump),
+    # and are handed back unchanged, as the round trip would have given them.
+    import gitops_lint.render.substitute as module
+
+    dumped: list[object] = []
+    real_dump = module.yaml.dump
+
+    def counting_dump(doc: object, **kwargs: object) -> str:
+        dumped.append(doc)
+        return str(real_dump(doc, **kwargs))
+
+    monkeypatch.setattr(module.yaml, "dump", counting_dump)
+    plain = {"kind": "ConfigMap", "metadata": {"name": "cost €"}, "data": {"1": "a", "price": "10"}}
+    assert substitute_document(plain, VARS) == (plain, ())
+    assert list(undefined_at(plain, {})) == []
+    assert dumped == []
+    # A `$` in a key, in a nested value, or `$$` alone: the round trip runs, as before.
+    for doc, expected in (
+        ({"kind": "ConfigMap", "data": {"${APP}": "x"}}, {"kind": "ConfigMap", "data": {"plex": "x"}}),
+        ({"kind": "ConfigMap", "data": {"list": [{"v": "${APP}"}]}}, {"kind": "ConfigMap", "data": {"list": [{"v": "plex"}]}}),
+        ({"kind": "ConfigMap", "data": {"cost": "$$5"}}, {"kind": "ConfigMap", "data": {"cost": "$5"}}),
+    ):
+        assert substitute_document(doc, VARS)[0] == expected
+    assert len(dumped) == 3
+
+
+def test_an_object_json_cannot_encode_still_goes_the_yaml_way() -> None:
+    import datetime
+
+    doc = {"kind": "ConfigMap", "metadata": {"name": "${APP}"}, "data": {"when": datetime.date(2024, 1, 2)}}
+    out, _ = substitute_document(doc, VARS)
+    assert out == {"kind": "ConfigMap", "metadata": {"name": "plex"}, "data": {"when": datetime.date(2024, 1, 2)}}
