@@ -20,6 +20,7 @@ from gitops_lint.lazy_regex import LazyRegex
 from gitops_lint.model import Finding
 from gitops_lint.repo.files import find_repo_root
 from gitops_lint.rules.base import meta, repo_rule
+from gitops_lint.rules.per_run import once_per_context
 
 # The places GitHub reads, in the order it looks (the first one found is used).
 CODEOWNERS_LOCATIONS = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
@@ -161,8 +162,10 @@ def _pattern_problem(pattern: str) -> str | None:
     return None
 
 
+@once_per_context  # three rules ask; without one at the root, each answer runs git
 def find_codeowners(ctx: CheckContext) -> Codeowners | None:
-    """The CODEOWNERS GitHub would use for the checked root (also at the top of an enclosing git repo)."""
+    """The CODEOWNERS GitHub would use for the checked root (also at the top of an enclosing git
+    repo). Shared by the rules that ask: not to be mutated."""
     for location in CODEOWNERS_LOCATIONS:
         candidate = ctx.root / location
         if candidate.is_file():

@@ -202,6 +202,28 @@ def test_codeowners_at_enclosing_git_top(make_repo: MakeRepo) -> None:
     assert "../CODEOWNERS" in found[0].message
 
 
+
+def test_the_enclosing_top_is_asked_of_git_once_per_run(
+        make_repo: MakeRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Three rules read the CODEOWNERS file; without one at the checked root, finding the
+    # enclosing repo's runs git: once per run, not once per rule.
+    import shutil
+
+    real_git = shutil.which("git")
+    assert real_git is not None
+    wrappers = tmp_path / "bin"
+    wrappers.mkdir()
+    log = tmp_path / "git.log"
+    (wrappers / "git").write_text(f'#!/bin/sh\necho "$*" >> {log}\nexec {real_git} "$@"\n', encoding="utf-8")
+    (wrappers / "git").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{wrappers}:{Path(real_git).parent}")
+    top = make_repo({"CODEOWNERS": "/deploy/apps/ @org/apps\n", "deploy/apps/cm.yaml": CM, "deploy/infra/cm.yaml": CM}, git=True)
+    rules = ("codeowners-coverage", "codeowners-required", "codeowners-syntax")
+    found = run_check(CheckOptions(paths=(top / "deploy",), only_rules=rules, render=False, use_git=False)).report.findings
+    assert [(f.rule, f.path) for f in found] == [("codeowners-coverage", "infra/cm.yaml")]
+    asked = [line for line in log.read_text(encoding="utf-8").splitlines() if "--show-toplevel" in line]
+    assert len(asked) == 1, asked
+
 # The plain patterns are translated without pathspec (its imports cost ~15 ms a run): for
 # every such pattern, the translation must match exactly the paths pathspec's does.
 _SEGMENTS = ("*", "a", "a*", "*a", "*.yaml", "b.c", "x-y", "*a*", "_", ".", "..", "A1")
