@@ -221,6 +221,12 @@ def rules_command(ctx: click.Context, fmt: str) -> None:
     ctx.invoke(policy_list, fmt=fmt)
 
 
+_CATALOG_CONFIG_HELP = (
+    "Config naming user policy directories (default: the nearest .gitops-lint.yaml from the current "
+    "directory up to the git top, as `check` finds it)."
+)
+
+
 @cli.group()
 def policy() -> None:
     """List, explain, test and create policies."""
@@ -229,25 +235,33 @@ def policy() -> None:
 @policy.command(name="list")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True,
               help="Format on stdout.")
-@click.option("--config", "config_path", type=click.Path(path_type=Path), help="Config naming user policy directories.")
+@click.option("--config", "config_path", type=click.Path(path_type=Path), help=_CATALOG_CONFIG_HELP)
 @click.pass_context
 def policy_list(ctx: click.Context, fmt: str, config_path: Path | None = None) -> None:
     """Print the rule catalog: id, severity, category, title."""
     from gitops_lint.catalog import render_catalog
 
     debug = ctx.obj["debug"] if ctx.obj else False
-    click.echo(guarded(debug, lambda: render_catalog(fmt, config_path)), nl=False)
+    click.echo(guarded(debug, lambda: render_catalog(fmt, _catalog_config(config_path))), nl=False)
 
 
 @policy.command(name="explain")
 @click.argument("rule_id")
-@click.option("--config", "config_path", type=click.Path(path_type=Path), help="Config naming user policy directories.")
+@click.option("--config", "config_path", type=click.Path(path_type=Path), help=_CATALOG_CONFIG_HELP)
 @click.pass_context
 def policy_explain(ctx: click.Context, rule_id: str, config_path: Path | None) -> None:
     """Rationale, fix and examples of one rule."""
     from gitops_lint.catalog import explain_rule
 
-    click.echo(guarded(ctx.obj["debug"], lambda: explain_rule(rule_id, config_path)), nl=False)
+    click.echo(guarded(ctx.obj["debug"], lambda: explain_rule(rule_id, _catalog_config(config_path))), nl=False)
+
+
+def _catalog_config(config_path: Path | None) -> Path | None:
+    """--config, else the config `check` would use from here: a repo's own policies (its
+    `policies:` directories) are listed and explained without naming the file, as they are enforced."""
+    from gitops_lint.config import find_config
+
+    return config_path if config_path is not None else find_config(Path.cwd())
 
 
 @policy.command(name="test")
