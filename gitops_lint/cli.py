@@ -363,7 +363,7 @@ def drift(ctx: click.Context, repo: Path, apps: tuple[str, ...], adhoc_path: str
           kustomize: str | None, allow_network: bool,
           timeout: float, deadline: float, worktree: bool,
           destinations: tuple[str, ...], verbose: bool, quiet: bool) -> None:
-    """Audit live clusters against Git, per Argo CD Application.
+    """Audit live clusters against Git, per Argo CD Application or Flux Kustomization.
 
     `gitops-lint drift merge A.json B.json ...` merges several runs' JSON reports into one.
     """
