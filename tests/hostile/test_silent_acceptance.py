@@ -117,6 +117,19 @@ def test_kubernetes_version_spellings_that_name_a_shipped_release(make_repo: Cal
     assert report["tools"]["kubernetes_version"] == "1.31"
 
 
+@pytest.mark.parametrize(("args", "fragment"), [
+    # Without --history no history is scanned: --since would have been ignored without a word.
+    (["--since", "v1.0.0"], "--since v1.0.0: only --history reads it"),
+    # Two answers to "which change": one of them would have been dropped.
+    (["--staged", "--changed-since", "HEAD"], "--staged and --changed-since"),
+])
+def test_options_that_need_or_exclude_another_are_usage_errors(
+    make_repo: Callable[..., Path], args: list[str], fragment: str
+) -> None:
+    root = make_repo({**OWNED, "a.yaml": "a: 1\n"}, git=True)
+    _one_line_exit_2(["check", str(root), "--no-render", *args], fragment)
+
+
 # -- output errors are the user's, not internal ----------------------------------------------
 
 
