@@ -503,6 +503,10 @@ def drift_rbac(ctx: click.Context, repo: Path, apps: tuple[str, ...], destinatio
     from gitops_lint.drift.options import DriftOptions
 
     def execute() -> int:
+        from gitops_lint.drift.extra import require_drift_extra
+
+        # The role needs no cluster, but the audit's modules it renders with load the client.
+        require_drift_extra()
         from gitops_lint.drift.command import select_targets
         from gitops_lint.drift.rbac import rbac_for_repo
 
