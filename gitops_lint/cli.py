@@ -221,6 +221,12 @@ def rules_command(ctx: click.Context, fmt: str) -> None:
     ctx.invoke(policy_list, fmt=fmt)
 
 
+_CATALOG_CONFIG_HELP = (
+    "Config naming user policy directories (default: the nearest .gitops-lint.yaml from the current "
+    "directory up to the git top, as `check` finds it)."
+)
+
+
 @cli.group()
 def policy() -> None:
     """List, explain, test and create policies."""
@@ -229,25 +235,33 @@ def policy() -> None:
 @policy.command(name="list")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True,
               help="Format on stdout.")
-@click.option("--config", "config_path", type=click.Path(path_type=Path), help="Config naming user policy directories.")
+@click.option("--config", "config_path", type=click.Path(path_type=Path), help=_CATALOG_CONFIG_HELP)
 @click.pass_context
 def policy_list(ctx: click.Context, fmt: str, config_path: Path | None = None) -> None:
     """Print the rule catalog: id, severity, category, title."""
     from gitops_lint.catalog import render_catalog
 
     debug = ctx.obj["debug"] if ctx.obj else False
-    click.echo(guarded(debug, lambda: render_catalog(fmt, config_path)), nl=False)
+    click.echo(guarded(debug, lambda: render_catalog(fmt, _catalog_config(config_path))), nl=False)
 
 
 @policy.command(name="explain")
 @click.argument("rule_id")
-@click.option("--config", "config_path", type=click.Path(path_type=Path), help="Config naming user policy directories.")
+@click.option("--config", "config_path", type=click.Path(path_type=Path), help=_CATALOG_CONFIG_HELP)
 @click.pass_context
 def policy_explain(ctx: click.Context, rule_id: str, config_path: Path | None) -> None:
     """Rationale, fix and examples of one rule."""
     from gitops_lint.catalog import explain_rule
 
-    click.echo(guarded(ctx.obj["debug"], lambda: explain_rule(rule_id, config_path)), nl=False)
+    click.echo(guarded(ctx.obj["debug"], lambda: explain_rule(rule_id, _catalog_config(config_path))), nl=False)
+
+
+def _catalog_config(config_path: Path | None) -> Path | None:
+    """--config, else the config `check` would use from here: a repo's own policies (its
+    `policies:` directories) are listed and explained without naming the file, as they are enforced."""
+    from gitops_lint.config import find_config
+
+    return config_path if config_path is not None else find_config(Path.cwd())
 
 
 @policy.command(name="test")
@@ -349,7 +363,7 @@ def drift(ctx: click.Context, repo: Path, apps: tuple[str, ...], adhoc_path: str
           kustomize: str | None, allow_network: bool,
           timeout: float, deadline: float, worktree: bool,
           destinations: tuple[str, ...], verbose: bool, quiet: bool) -> None:
-    """Audit live clusters against Git, per Argo CD Application.
+    """Audit live clusters against Git, per Argo CD Application or Flux Kustomization.
 
     `gitops-lint drift merge A.json B.json ...` merges several runs' JSON reports into one.
     """
@@ -489,6 +503,10 @@ def drift_rbac(ctx: click.Context, repo: Path, apps: tuple[str, ...], destinatio
     from gitops_lint.drift.options import DriftOptions
 
     def execute() -> int:
+        from gitops_lint.drift.extra import require_drift_extra
+
+        # The role needs no cluster, but the audit's modules it renders with load the client.
+        require_drift_extra()
         from gitops_lint.drift.command import select_targets
         from gitops_lint.drift.rbac import rbac_for_repo
 

@@ -88,6 +88,15 @@ def resolve_root(paths: tuple[Path, ...]) -> tuple[Path, list[Path]]:
     return root, focus
 
 
+def check_option_pairs(options: CheckOptions) -> None:
+    """Options that mean something only with another, or never with it: exit 2 rather than one
+    silently ignored (`--since` without `--history` would scan no history and say nothing)."""
+    if options.history_since is not None and not options.history:
+        raise UsageError(f"--since {options.history_since}: only --history reads it; add --history")
+    if options.staged and options.changed_since:
+        raise UsageError("--staged and --changed-since each name the change to check; pass one of them")
+
+
 def effective_config(options: CheckOptions) -> Config:
     root, _ = resolve_root(options.paths)
     return load_config(options.config_path or find_config(root), root)

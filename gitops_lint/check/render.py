@@ -152,6 +152,11 @@ def _render(ctx: CheckContext, options: CheckOptions, out: RenderOutput) -> tupl
     unrendered = _unrendered_notice(skipped)
     if unrendered:
         ctx.warn(unrendered)
+    if any(graph.uses_helm(target) is not None for target in targets):
+        # helmCharts are inflated by our Helm: the report names its engine, as for Helm sources.
+        from gitops_lint.render.helm.engine import engine_label, find_helm
+
+        out.tool_info["helm"] = engine_label(find_helm(settings.helm, settings.versions))
 
     cache = RenderCache(default_cache_dir() if options.use_cache else None)
     outcomes = _render_all(ctx, graph, buildable, settings, cache)

@@ -19,6 +19,7 @@ from gitops_lint.check.options import (
     CheckOptions,
     CheckResult,
     IndexCopy,
+    check_option_pairs,
     check_rule_ids,
     resolve_root,
 )
@@ -37,6 +38,7 @@ _NOTHING = StageFindings(())
 
 
 def run_check(options: CheckOptions, registry: RuleRegistry | None = None) -> CheckResult:
+    check_option_pairs(options)
     root, named = resolve_root(options.paths)
     if options.staged and not named and options.index_copy is None:
         from gitops_lint.repo.git import index_copy, unstaged_files

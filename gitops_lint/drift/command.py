@@ -140,17 +140,27 @@ def select_targets(
     targets, discovery_notes = discover_targets(ctx, options.allow_network)
     notes.extend(discovery_notes)
     targets += flux.targets if flux is not None else []
+    where = ""
     if options.destinations:
         wanted = set(options.destinations)
-        targets = [
+        deployed = [
             t for t in targets
             if wanted & {t.server, t.cluster_name, server_host(t.server) if t.server else ""}
         ]  # fmt: skip
+        where = f" deployed to --destination {', '.join(options.destinations)}"
+        if targets and not deployed:
+            # The repo has Applications, just none there: say which destinations it does have,
+            # not that it has none (a CronJob's `--destination` typo would read as an empty repo).
+            known = sorted({t.server or t.cluster_name for t in targets} - {""})
+            raise UsageError(
+                f"no Application or Flux Kustomization{where} in {repo}; its destinations: {', '.join(known)}"
+            )
+        targets = deployed
     if options.apps:
-        known = {target.name for target in targets}
-        unknown = [name for name in options.apps if name not in known]
+        known_names = {target.name for target in targets}
+        unknown = [name for name in options.apps if name not in known_names]
         if unknown:
-            raise UsageError(f"--app {', '.join(unknown)}: no such Application or Flux Kustomization in {repo}")
+            raise UsageError(f"--app {', '.join(unknown)}: no such Application or Flux Kustomization{where} in {repo}")
         targets = [target for target in targets if target.name in options.apps]
     if not targets:
         raise UsageError(

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+from gitops_lint.errors import UsageError
 from gitops_lint.repo.yaml import load_yaml
 
 IN_CLUSTER_SERVER = "https://kubernetes.default.svc"
@@ -82,8 +83,11 @@ def load_kubeconfig_index(explicit: Path | None) -> KubeconfigIndex:
     for path in kubeconfig_files(explicit):
         try:
             text = path.read_text(encoding="utf-8")
-        except OSError:
-            continue
+        except OSError as error:
+            if explicit is not None:
+                # A file the user named: auditing on would blame every cluster's context instead.
+                raise UsageError(f"--kubeconfig {explicit}: cannot read: {error.strerror or error}") from error
+            continue  # $KUBECONFIG lists and ~/.kube/config may name files that are not there
         files.append(str(path))
         loaded = load_yaml(text)
         data = loaded.documents[0].data if loaded.documents else None

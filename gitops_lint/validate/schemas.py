@@ -71,13 +71,13 @@ def resolve_kubernetes_version(requested: str | None) -> str:
     shipped = shipped_kubernetes_versions()
     if not requested:
         return shipped[-1]
+    supported = f"supported: {shipped[0]}..{shipped[-1]}"
     match = re.fullmatch(r"v?(\d+)\.(\d+)(?:\.\d+)?", requested.strip())
     if not match:
-        raise UsageError(f"Kubernetes version {requested!r} is not MAJOR.MINOR (e.g. {shipped[-1]})")
+        raise UsageError(f"Kubernetes version {requested!r} is not MAJOR.MINOR (e.g. {shipped[-1]}); {supported}")
     wanted = f"{int(match.group(1))}.{int(match.group(2))}"
     if wanted in shipped:
         return wanted
-    supported = f"supported: {shipped[0]}..{shipped[-1]}"
     if tuple(map(int, wanted.split("."))) < tuple(map(int, shipped[0].split("."))):
         raise UsageError(f"Kubernetes {requested} is older than the oldest shipped schema ({shipped[0]}); {supported}")
     raise UsageError(f"Kubernetes {requested}: no schemas shipped for it ({supported})")

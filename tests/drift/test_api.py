@@ -218,6 +218,17 @@ def test_an_unreachable_cluster_does_not_stop_the_others(tmp_path: Path, emulato
     assert result.exit_code == 1
 
 
+def test_a_kubeconfig_named_that_cannot_be_read_is_a_usage_error(tmp_path: Path, emulator: Emulator) -> None:
+    # Not "no kubeconfig context for cluster ..." per Application, which sends the user to `clusters:`.
+    repo = write(tmp_path / "repo", {"apps/api/all.yaml": dump(deployment()),
+                                     "argocd/app.yaml": application("api-prod", "apps/api", server=emulator.url)})
+    missing = tmp_path / "no-such-kubeconfig"
+    result = run_cli("drift", str(repo), "--kubeconfig", str(missing), "--worktree")
+    assert result.exit_code == 2
+    assert result.stderr.strip() == f"gitops-lint: error: --kubeconfig {missing}: cannot read: No such file or directory"
+    assert emulator.requests == []  # nothing audited with a kubeconfig the user did not mean
+
+
 def test_destination_name_maps_to_a_context(tmp_path: Path, emulator: Emulator) -> None:
     deploy = deployment()
     emulator.add(live_of(deploy))

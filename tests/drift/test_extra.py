@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 from tests.conftest import REPO_ROOT
 
@@ -13,7 +14,8 @@ import sys
 
 class HideDriftExtra:
     def find_spec(self, name, path=None, target=None):
-        if name.split(".")[0] in ("kubernetes", "jq"):
+        # urllib3 comes with the Kubernetes client: a plain install has neither.
+        if name.split(".")[0] in ("kubernetes", "jq", "lupa", "urllib3"):
             raise ModuleNotFoundError(name)
 
 sys.meta_path.insert(0, HideDriftExtra())
@@ -34,6 +36,27 @@ def test_drift_without_the_extra_says_what_to_install() -> None:
     (line,) = done.stderr.strip().splitlines()
     assert "pip install 'gitops-lint[drift]'" in line
     assert "Traceback" not in done.stderr
+
+
+def test_drift_rbac_without_the_extra_says_what_to_install() -> None:
+    done = _run("drift", "rbac", "examples/gitops-config")
+    assert done.returncode == 2, done.stdout + done.stderr
+    (line,) = done.stderr.strip().splitlines()
+    assert "pip install 'gitops-lint[drift]'" in line
+    assert "internal error" not in line
+
+
+def test_drift_merge_needs_no_drift_extra(tmp_path: Path) -> None:
+    # The drift-audit workflow's fleet job installs plain gitops-lint and merges the clusters' reports.
+    report = tmp_path / "cluster.json"
+    done = subprocess.run([sys.executable, "-m", "gitops_lint", "drift", "examples/gitops-config", "--live-snapshot",
+                           "examples/live-snapshot", "--quiet", "--output", f"json={report}"],
+                          cwd=REPO_ROOT, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 1, done.stderr
+    merged = _run("drift", "merge", str(report), "--format", "markdown", "--output", f"html={tmp_path / 'fleet.html'}")
+    assert merged.returncode == 1, merged.stderr
+    assert "4 out of sync" in merged.stdout
+    assert (tmp_path / "fleet.html").stat().st_size > 0
 
 
 def test_check_needs_no_drift_extra() -> None:

@@ -304,6 +304,20 @@ def test_app_filter_and_unknown_app(drifted: tuple[Path, Path]) -> None:
     assert result.exit_code == 2 and "no such Application" in result.stderr
 
 
+def test_destination_filter_that_matches_nothing_names_the_destinations(drifted: tuple[Path, Path]) -> None:
+    repo, snapshot = drifted
+    assert _drift(repo, snapshot, "--destination", "prod.example.com")[0] == 1  # by host, as docs say
+    result = run_cli("drift", str(repo), "--live-snapshot", str(snapshot), "--destination", "stage.example.com")
+    assert result.exit_code == 2
+    # The repo has an Application, just not there: not "no Argo CD Applications found".
+    assert "no Argo CD Applications" not in result.stderr
+    assert "--destination stage.example.com" in result.stderr
+    assert "its destinations: https://prod.example.com" in result.stderr
+    result = run_cli("drift", str(repo), "--live-snapshot", str(snapshot), "--destination", "stage.example.com",
+                     "--app", "api-prod")
+    assert result.exit_code == 2 and "deployed to --destination stage.example.com" in result.stderr
+
+
 def test_no_applications_is_a_usage_error(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     result = run_cli("drift", str(tmp_path / "empty"), "--live-snapshot", str(tmp_path))

@@ -100,7 +100,8 @@ def test_unknown_rule_id_in_an_annotation_is_a_finding_in_a_hook_run_too(make_re
 @pytest.mark.parametrize("version", ["1.99", "1.3", "2.0", "1.31-gke", "latest"])
 def test_unknown_kubernetes_version_is_a_usage_error(make_repo: Callable[..., Path], version: str) -> None:
     root = make_repo({**OWNED, "a.yaml": "a: 1\n"})
-    _one_line_exit_2(["check", str(root), "--no-render", "-k", version], version)
+    # docs/trust-and-partial-runs.md: exit 2 listing the supported range, whatever the spelling.
+    _one_line_exit_2(["check", str(root), "--no-render", "-k", version], version, "supported: 1.")
 
 
 def test_unknown_kubernetes_version_in_config_is_a_usage_error(make_repo: Callable[..., Path]) -> None:
@@ -114,6 +115,19 @@ def test_kubernetes_version_spellings_that_name_a_shipped_release(make_repo: Cal
     code, report = check_json(root, "--no-render", "-k", version)
     assert code == 0
     assert report["tools"]["kubernetes_version"] == "1.31"
+
+
+@pytest.mark.parametrize(("args", "fragment"), [
+    # Without --history no history is scanned: --since would have been ignored without a word.
+    (["--since", "v1.0.0"], "--since v1.0.0: only --history reads it"),
+    # Two answers to "which change": one of them would have been dropped.
+    (["--staged", "--changed-since", "HEAD"], "--staged and --changed-since"),
+])
+def test_options_that_need_or_exclude_another_are_usage_errors(
+    make_repo: Callable[..., Path], args: list[str], fragment: str
+) -> None:
+    root = make_repo({**OWNED, "a.yaml": "a: 1\n"}, git=True)
+    _one_line_exit_2(["check", str(root), "--no-render", *args], fragment)
 
 
 # -- output errors are the user's, not internal ----------------------------------------------

@@ -25,7 +25,7 @@ from gitops_lint.rules.policy import (
     write_skeleton,
 )
 from gitops_lint.rules.registry import load_registry
-from tests.conftest import REPO_ROOT, check_json, rules_found, run_cli
+from tests.conftest import REPO_ROOT, check_json, git_init, rules_found, run_cli
 
 POLICIES = REPO_ROOT / "tests" / "policies"
 SEED = POLICIES / "seed"
@@ -431,6 +431,22 @@ def test_policy_list_and_explain_show_user_policies(make_repo: Callable[..., Pat
     explained = run_cli("policy", "explain", "no-auto-prune-in-production")
     assert "Jangan auto-prune di production" in explained.output
     assert "prune: true" in explained.output
+
+
+def test_policy_list_and_explain_find_the_repo_config_as_check_does(make_repo: Callable[..., Path]) -> None:
+    # docs/policies.md: `policies:` in .gitops-lint.yaml enables a policy; `policy explain ID` run in
+    # the repo (here from a sub-directory, as `check apps/` finds the top's config) must know it.
+    root = _user_repo(make_repo)
+    git_init(root)
+    explained = run_cli("policy", "explain", "require-team-label", cwd=root / "apps")
+    assert explained.exit_code == 0, explained.output
+    assert explained.output.startswith("require-team-label (error, custom)")
+    listing = run_cli("policy", "list", cwd=root)
+    assert "require-team-label" in listing.output
+    assert "require-team-label" in run_cli("rules", cwd=root).output
+    # Outside the repo the catalog is the built-in one again.
+    elsewhere = run_cli("policy", "explain", "require-team-label", cwd=root.parent)
+    assert elsewhere.exit_code == 2
 
 
 def test_policy_new_writes_a_loadable_tested_skeleton(tmp_path: Path) -> None:

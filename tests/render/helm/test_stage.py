@@ -190,6 +190,8 @@ def test_kustomize_helm_charts_are_inflated_and_checked(make_repo: Callable[...,
     """
     report = run(make_repo, files)
     assert not [n for n in report["notifications"] if "not rendered" in n["message"]]
+    # docs/helm.md: a repo with charts names the Helm engine in the tool info, helmCharts too.
+    assert report["tools"]["helm"].startswith("helm-python-sdk ")
     (latest,) = findings_of(report, "image-tag-pinned")
     # The object went through the overlay (its namespace) and names the chart's template file.
     assert latest["path"] == "apps/web/base/charts/web/templates/deployment.yaml"
