@@ -28,6 +28,7 @@ from typing import Any
 
 import yaml
 
+from gitops_lint.file_bytes import read_text
 from gitops_lint.render.cache import RenderCache
 from gitops_lint.render.helm.cache_keys import (
     answer_from_index,
@@ -104,7 +105,7 @@ def _value_layers(request: HelmRequest) -> tuple[list[ValueLayer], list[str]] | 
     notes: list[str] = []
     for path in request.value_files:
         try:
-            layers.append(ValueLayer(str(path), path.read_text(encoding="utf-8")))
+            layers.append(ValueLayer(str(path), read_text(path)))
         except FileNotFoundError:
             if request.ignore_missing_value_files:
                 notes.append(f"value file {path} is missing (ignoreMissingValueFiles)")
