@@ -623,6 +623,9 @@ def write_skeleton(rule_id: str, directory: Path, category: str = "custom") -> P
         raise UsageError(f"{path} already exists")
     text = _SKELETON.format(rule_id=rule_id, category=category, directory=directory)
     parse_policy(text, str(path), str(path), rule_id)  # the skeleton itself must load
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as error:  # --dir under a file, read-only, missing mount: the user's path
+        raise UsageError(f"cannot write {path}: {error.strerror or error}") from error
     return path
