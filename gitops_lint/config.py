@@ -161,6 +161,20 @@ def _validate(data: Any, path: Path) -> None:
         raise UsageError(f"{path}: invalid config ({count}):\n" + "\n".join(lines))
 
 
+def _validate_exclude(patterns: list[str], path: Path) -> None:
+    """A pattern gitignore rejects (a bare `!`) is a config error here, not a failed file walk
+    later in every command that lists files."""
+    if not patterns:
+        return
+    import pathspec
+
+    for index, pattern in enumerate(patterns):
+        try:
+            pathspec.GitIgnoreSpec.from_lines([pattern])  # as exclude_matcher compiles them
+        except ValueError as error:  # pathspec's GitIgnorePatternError is a ValueError
+            raise UsageError(f"{path}: exclude[{index}]: {pattern!r} is not a gitignore pattern ({error})") from error
+
+
 def load_config(path: Path | None, root: Path) -> Config:
     """Read and validate a config file; any problem is a UsageError naming the key.
 
@@ -180,6 +194,7 @@ def load_config(path: Path | None, root: Path) -> Config:
     if data is None:
         data = {}
     _validate(data, path)
+    _validate_exclude(data.get("exclude", ()), path)
     resolved, checked = path.resolve(), root.resolve()
     top = git_top(checked)
     base = ""

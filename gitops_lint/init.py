@@ -18,6 +18,7 @@ from pathlib import Path
 
 from gitops_lint.config import CONFIG_NAMES, git_top
 from gitops_lint.environments import environment_directory
+from gitops_lint.file_bytes import read_text
 from gitops_lint.repo.files import collect_files
 
 SCHEMA_URL = "https://raw.githubusercontent.com/gitops-lint/gitops-lint/main/schemas/config.schema.json"
@@ -73,7 +74,7 @@ def detect(root: Path) -> RepoFacts:
         if not file.path.endswith((".yaml", ".yml")):
             continue
         try:
-            text = file.absolute.read_text(encoding="utf-8")
+            text = read_text(file.absolute)
         except (OSError, UnicodeDecodeError):
             continue
         if "argoproj.io/" not in text and FLUX_KUSTOMIZATION_API not in text:

@@ -145,3 +145,14 @@ def test_exemption_and_environment_paths_from_a_config_above(make_repo: Callable
     _, report = check_json(repo / "apps")
     assert not [f for f in report["findings"] if f["path"] == "broken/x.yaml"]  # exempted as written
     assert {f["environment"] for f in report["findings"] if f["path"] == "ok/d.yaml"} == {"live"}
+
+
+@pytest.mark.parametrize("command", [("check", ".", "--no-render"), ("check", ".", "--history")])
+def test_an_exclude_pattern_gitignore_rejects_is_a_config_error(tmp_path: Path, command: tuple[str, ...]) -> None:
+    # A bare `!` once reached the file walk as an internal error, in every command that lists files.
+    config = "exclude: ['vendor/**', '!']\n"
+    root = write_tree(tmp_path / "repo", {".gitops-lint.yaml": config, "CODEOWNERS": "* @a\n"})
+    result = run_cli(*command, cwd=root)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.count("\n") == 1 and "internal error" not in result.stderr
+    assert "exclude[1]: '!' is not a gitignore pattern" in result.stderr

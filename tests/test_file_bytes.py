@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-from gitops_lint.file_bytes import read_bytes
+from gitops_lint.file_bytes import read_bytes, read_text
 
 
 def test_reads_the_whole_file_empty_small_and_larger_than_a_chunk(tmp_path: Path) -> None:
@@ -37,3 +43,46 @@ def test_a_listed_size_that_is_no_longer_true_still_reads_the_whole_file(tmp_pat
     (tmp_path / "changed").write_bytes(data)
     assert read_bytes(tmp_path / "changed", listed) == data
     assert read_bytes(tmp_path / "changed", len(data)) == data
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are POSIX")
+def test_a_fifo_is_an_error_not_a_wait_for_a_writer(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.yaml"
+    os.mkfifo(fifo)
+    with _writer_after(fifo, seconds=10):  # a regression fails the test instead of hanging it
+        with pytest.raises(OSError) as refused:
+            read_bytes(fifo)
+        with pytest.raises(OSError):
+            read_text(fifo)
+    assert refused.value.errno == errno.EINVAL
+    assert "not a regular file" in str(refused.value) and "pipe.yaml" in str(refused.value)
+
+
+def test_read_text_reads_as_path_read_text_does(tmp_path: Path) -> None:
+    (tmp_path / "mixed").write_bytes("a: é\r\nb: 2\rc: 3\n".encode())
+    assert read_text(tmp_path / "mixed") == (tmp_path / "mixed").read_text(encoding="utf-8")
+    (tmp_path / "latin").write_bytes(b"a: \xe9\n")
+    with pytest.raises(UnicodeDecodeError):
+        read_text(tmp_path / "latin")
+    assert read_text(tmp_path / "latin", errors="replace") == "a: \ufffd\n"
+
+
+@contextmanager
+def _writer_after(fifo: Path, seconds: float) -> Iterator[None]:
+    """Open `fifo` for writing after `seconds` unless the block ends first: a reader blocked on
+    it is then released (and reads an empty file)."""
+    done = threading.Event()
+
+    def release() -> None:
+        if done.wait(seconds):
+            return
+        with contextlib.suppress(OSError):
+            os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+
+    thread = threading.Thread(target=release, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Protocol
 
 from gitops_lint.errors import UsageError
+from gitops_lint.file_bytes import read_text
 from gitops_lint.repo.git import normalise_remote_url, run_git
 
 _FULL_OR_SHORT_SHA = re.compile(r"^[0-9a-f]{7,40}$")
@@ -102,7 +103,7 @@ class CheckedOutTree:
     def read(self, revision: str, path: str) -> str | None:
         if not self._from_git(revision):
             try:
-                return (self.root / path).read_text(encoding="utf-8")
+                return read_text(self.root / path)
             except (OSError, UnicodeDecodeError):
                 return None
         assert self.git_top is not None

@@ -36,7 +36,7 @@ from gitops_lint.render.cache import (
     remote_salt,
     render_key,
 )
-from gitops_lint.render.graph import LINK_OUTSIDE, OUTSIDE, RenderGraph, graph_for
+from gitops_lint.render.graph import LINK_OUTSIDE, NOT_REGULAR, OUTSIDE, RenderGraph, graph_for
 from gitops_lint.render.plugins import failed_plugin, plugin_uses
 from gitops_lint.repo.layout import Kustomization, Reference
 from gitops_lint.repo.yaml import locate_line
@@ -180,9 +180,9 @@ def _render(ctx: CheckContext, options: CheckOptions, out: RenderOutput) -> tupl
 # -- which roots are not rendered, and why ---------------------------------------------------
 
 
-# Why a root is not rendered. Cycles and paths outside the repo are broken repos with findings
-# of their own; remote bases offline and helmCharts are roots this run could not check.
-_CYCLE, _OUTSIDE, _REMOTE, _HELM = "cycle", "outside", "remote", "helm"
+# Why a root is not rendered. Cycles, paths outside the repo and special files are broken repos
+# with findings of their own; remote bases offline and helmCharts are roots this run could not check.
+_CYCLE, _OUTSIDE, _SPECIAL, _REMOTE, _HELM = "cycle", "outside", "special-file", "remote", "helm"
 
 
 def _add_generated_applications(ctx: CheckContext, graph: RenderGraph) -> None:
@@ -231,6 +231,10 @@ def _skip_reason(
         # would read whatever happens to sit beside the repo on this machine.
         ctx.note(f"not rendered {_label(target)}: it reads a path outside the repository")
         return _OUTSIDE, None
+    if any(broken.reason == NOT_REGULAR for broken in graph.broken_in(target)):
+        # kustomize would wait on a FIFO for a writer until its timeout, once per root reading it.
+        ctx.note(f"not rendered {_label(target)}: it reads a FIFO, socket or device")
+        return _SPECIAL, None
     if not settings.allow_network:
         reach = graph.remote_reach(target)
         if reach:

@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from gitops_lint.file_bytes import read_text
 from gitops_lint.repo.yaml import load_yaml
 
 CONFIGMAP = "argocd-cm"
@@ -157,7 +158,7 @@ def find_settings(root: Path) -> ArgoSettings:
                 continue
             path = Path(directory) / name
             try:
-                text = path.read_text(encoding="utf-8")
+                text = read_text(path)
             except (OSError, UnicodeDecodeError):
                 continue
             if CONFIGMAP not in text:

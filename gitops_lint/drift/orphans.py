@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from gitops_lint.drift.model import ResourceKey
+from gitops_lint.file_bytes import read_text
 from gitops_lint.repo.yaml import load_yaml
 
 NEVER_ORPHANS = frozenset((("", "ServiceAccount", "default"), ("", "Service", "kubernetes"),
@@ -63,7 +64,7 @@ def find_orphan_policies(root: Path) -> dict[str, OrphanPolicy]:
             if not name.endswith((".yaml", ".yml")):
                 continue
             try:
-                text = (Path(directory) / name).read_text(encoding="utf-8")
+                text = read_text(Path(directory) / name)
             except (OSError, UnicodeDecodeError):
                 continue
             if "orphanedResources" not in text:

@@ -53,9 +53,8 @@ class FileDigests:
         cached = self._digests.get(path)
         if cached is not None:
             return cached
-        try:
-            with open(os.path.join(self._root_text, path), "rb") as handle:
-                value = hashlib.sha256(handle.read()).hexdigest()
+        try:  # read_bytes: a FIFO the root names is unreadable here, not a wait for a writer
+            value = hashlib.sha256(read_bytes(os.path.join(self._root_text, path))).hexdigest()
         except IsADirectoryError:
             value = "directory"
         except OSError as error:  # missing now: creating it must change the key

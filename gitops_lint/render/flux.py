@@ -25,6 +25,7 @@ from typing import Any
 
 import yaml
 
+from gitops_lint.file_bytes import read_text
 from gitops_lint.render.kustomize import build, explain_failure
 from gitops_lint.render.origin import pop_origin
 from gitops_lint.render.renderer import (
@@ -74,7 +75,7 @@ def generated_resources(root: Path, directory: str) -> tuple[list[str], str | No
 
 def _not_kubernetes(path: Path) -> str | None:
     try:
-        documents = list(yaml.load_all(path.read_text(encoding="utf-8"), Loader=_Loader))
+        documents = list(yaml.load_all(read_text(path), Loader=_Loader))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
         return str(error).splitlines()[0] if str(error) else type(error).__name__
     for document in documents:

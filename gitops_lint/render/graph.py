@@ -12,6 +12,7 @@ Argo CD Applications of the repo. It answers, without running kustomize:
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +28,8 @@ MISSING = "missing"
 OUTSIDE = "outside"
 NOT_A_ROOT = "not-a-kustomization"
 BROKEN_LINK = "broken-link"  # a dangling symlink or a symlink loop
+# A FIFO, socket or device: kustomize would wait on a FIFO for a writer until its timeout.
+NOT_REGULAR = "not-a-regular-file"
 # Through a symlink that leaves the repo: Argo CD refuses such a repository, and kustomize would
 # read whatever sits outside it on this machine.
 LINK_OUTSIDE = "symlink-outside"
@@ -38,7 +41,7 @@ class BrokenReference:
 
     kustomization: Kustomization
     reference: Reference
-    reason: str  # MISSING, OUTSIDE, LINK_OUTSIDE, BROKEN_LINK or NOT_A_ROOT
+    reason: str  # MISSING, OUTSIDE, LINK_OUTSIDE, BROKEN_LINK, NOT_REGULAR or NOT_A_ROOT
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -302,6 +305,15 @@ class RenderGraph:
             self._file_cache[path] = os.path.exists(os.path.join(self._root_text, path))
         return self._file_cache[path]
 
+    def _special_file(self, path: str) -> bool:
+        """Neither a regular file nor a directory. Only asked of paths the listing lacks: it
+        holds regular files alone."""
+        try:
+            mode = os.stat(os.path.join(self._root_text, path)).st_mode
+        except OSError:
+            return False
+        return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+
     def _real_path(self, path: str) -> str | None:
         """The repo-relative path `path` resolves to through symlinks; None when it leaves the repo.
 
@@ -350,6 +362,8 @@ class RenderGraph:
                 if not self._exists_file(path):
                     reason = BROKEN_LINK if os.path.islink(self.root / path) else MISSING
                     self.broken.append(BrokenReference(kustomization, reference, reason))
+                elif path not in listed_files and self._special_file(path):
+                    self.broken.append(BrokenReference(kustomization, reference, NOT_REGULAR))
                 elif reference.role in (RESOURCE, COMPONENT) and self._exists_dir(path):
                     self.broken.append(BrokenReference(kustomization, reference, NOT_A_ROOT))
             self.deps[kustomization.directory] = deps

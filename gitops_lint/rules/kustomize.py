@@ -22,7 +22,14 @@ from urllib.parse import parse_qs, urlsplit
 from gitops_lint.context import CheckContext
 from gitops_lint.lazy_regex import LazyRegex
 from gitops_lint.model import Finding, Severity
-from gitops_lint.render.graph import BROKEN_LINK, LINK_OUTSIDE, MISSING, OUTSIDE, graph_for
+from gitops_lint.render.graph import (
+    BROKEN_LINK,
+    LINK_OUTSIDE,
+    MISSING,
+    NOT_REGULAR,
+    OUTSIDE,
+    graph_for,
+)
 from gitops_lint.repo.layout import Kustomization
 from gitops_lint.repo.yaml import locate_line
 from gitops_lint.rules.base import MetaOnlyRule, meta, repo_rule
@@ -256,6 +263,11 @@ def check_missing_reference(ctx: CheckContext) -> Iterator[Finding]:
             )
         elif broken.reason == BROKEN_LINK:
             why = f"is a dangling symlink or a symlink loop ({reference.path})"
+        elif broken.reason == NOT_REGULAR:
+            why = (
+                f"is not a regular file ({reference.path} is a FIFO, socket or device); Git cannot "
+                "hold it, and gitops-lint does not build it"
+            )
         else:
             why = f"is a directory without a kustomization file ({reference.path})"
         yield ctx.finding(

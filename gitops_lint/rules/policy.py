@@ -25,6 +25,7 @@ from gitops_lint.context import CheckContext
 from gitops_lint.data import data_dir, read_schema
 from gitops_lint.environments import canonical_environment
 from gitops_lint.errors import UsageError
+from gitops_lint.file_bytes import read_text
 from gitops_lint.model import Finding, Resource, RuleMeta, Severity
 from gitops_lint.pod_templates import WORKLOAD_KIND_NAMES, pod_spec
 from gitops_lint.repo.files import matches_any
@@ -554,7 +555,7 @@ def load_policy_dir(directory: Path, source: str) -> list[Rule]:
     for relative, entry in _policy_files(directory):
         where = str(Path(source) / relative)
         try:
-            text = entry.read_text(encoding="utf-8")
+            text = read_text(directory / relative)  # never waits on a FIFO: see file_bytes
         except (OSError, UnicodeDecodeError) as error:
             raise UsageError(f"policy {where}: cannot read: {error}") from error
         rules.append(parse_policy(text, where, where, _stem(entry.name)))
@@ -622,6 +623,9 @@ def write_skeleton(rule_id: str, directory: Path, category: str = "custom") -> P
         raise UsageError(f"{path} already exists")
     text = _SKELETON.format(rule_id=rule_id, category=category, directory=directory)
     parse_policy(text, str(path), str(path), rule_id)  # the skeleton itself must load
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as error:  # --dir under a file, read-only, missing mount: the user's path
+        raise UsageError(f"cannot write {path}: {error.strerror or error}") from error
     return path

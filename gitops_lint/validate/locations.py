@@ -24,6 +24,7 @@ from typing import Any
 
 from gitops_lint.atomic_file import write_text_atomically
 from gitops_lint.errors import UsageError
+from gitops_lint.file_bytes import read_text
 
 DEFAULT = "default"  # kubeconform's name for the Kubernetes schemas: built in here
 CATALOG_LAYOUT = "{group}/{kind}_{version}.json"
@@ -204,7 +205,7 @@ class LocationSearch:
 def _local(path: str, problems: list[str]) -> dict[str, Any] | None:
     file = Path(path)
     try:
-        text = file.read_text(encoding="utf-8")
+        text = read_text(file)
     except FileNotFoundError:
         return None
     except (OSError, UnicodeDecodeError) as error:

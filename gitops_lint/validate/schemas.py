@@ -31,6 +31,11 @@ if TYPE_CHECKING:
 
 _DEFINITIONS_ID = "https://kubernetes.io/api/_definitions.json"
 _VERSION_DIR = re.compile(r"^v(\d+)\.(\d+)\.\d+-local$")
+# Schema files are named after the group, version and kind. Kubernetes names hold no '/' and stay
+# short; a kind such as `../../../tmp/x` would pick any JSON file on the machine as its schema,
+# and one of 300 characters names no file at all (ENAMETOOLONG).
+_NAME_PART = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
+_GROUP = re.compile(r"[A-Za-z0-9][A-Za-z0-9.-]{0,252}")
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -186,8 +191,11 @@ class SchemaRegistry:
 
     def _compile(self, api_version: str, kind: str) -> Any | None:
         if (api_version, kind) in self._repo_crds:
-            return jsonschema_rs.validator_for(self._repo_crds[(api_version, kind)])
+            return self._compile_repo_crd(api_version, kind)
         group, version = split_api_version(api_version)
+        if not _names_a_schema_file(group, version, kind):
+            self._why_unknown[(api_version, kind)] = "the apiVersion or kind is not a Kubernetes name"
+            return None
         # Some non-Kubernetes groups end in .k8s.io too (kustomize.config.k8s.io): Kubernetes
         # not knowing the kind is no reason to stop looking.
         if is_builtin_group(group):
@@ -203,6 +211,16 @@ class SchemaRegistry:
             schema = json.loads(shipped.read_text(encoding="utf-8"))
             return jsonschema_rs.validator_for(schema)
         return None
+
+    def _compile_repo_crd(self, api_version: str, kind: str) -> Any | None:
+        try:
+            return jsonschema_rs.validator_for(self._repo_crds[(api_version, kind)])
+        except Exception as error:  # a broken CRD schema in the repo costs its own kind only
+            first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
+            self._why_unknown[(api_version, kind)] = (
+                f"the repo's CustomResourceDefinition schema does not compile: {first_line}"
+            )
+            return None
 
     def _compile_from_locations(self, api_version: str, kind: str) -> Any | None:
         assert self._locations is not None
@@ -252,6 +270,13 @@ class SchemaRegistry:
                 self._k8s_dir.joinpath("_definitions.json").read_text(encoding="utf-8")
             )
         return self._k8s_definitions
+
+
+def _names_a_schema_file(group: str, version: str, kind: str) -> bool:
+    """Whether a schema file name can be built from these: see _NAME_PART."""
+    return bool(
+        _NAME_PART.fullmatch(version) and _NAME_PART.fullmatch(kind) and (not group or _GROUP.fullmatch(group))
+    )
 
 
 def _refuse_remote_ref(uri: str) -> Any:

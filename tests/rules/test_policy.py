@@ -463,6 +463,15 @@ def test_policy_new_writes_a_loadable_tested_skeleton(tmp_path: Path) -> None:
     assert result.exit_code == 0 and "other-rule.yaml" in result.output
 
 
+def test_policy_new_into_a_directory_it_cannot_make_is_a_one_line_error(tmp_path: Path) -> None:
+    # --dir under a plain file was an "internal error: NotADirectoryError".
+    (tmp_path / "notes.txt").write_text("x\n", encoding="utf-8")
+    result = run_cli("policy", "new", "other-rule", "--dir", str(tmp_path / "notes.txt"))
+    assert result.exit_code == 2
+    assert result.stderr.count("\n") == 1 and "internal error" not in result.stderr
+    assert "cannot write" in result.stderr and "Not a directory" in result.stderr
+
+
 # --- the seed -----------------------------------------------------------------------------------
 
 

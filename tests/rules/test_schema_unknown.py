@@ -66,3 +66,51 @@ def test_suppressed_resources_are_not_counted(make_repo: Callable[..., Path]) ->
     assert finding["path"] == "b.yaml"
     assert "2 resources" in finding["message"]
     assert not [f for f in report["findings"] if f["rule"] == "unused-suppression"]
+
+
+def test_a_kind_or_apiversion_that_names_no_schema_file_is_unknown(
+    make_repo: Callable[..., Path], tmp_path: Path
+) -> None:
+    # A kind with '/' once chose a JSON file elsewhere on the machine as its schema; one of 300
+    # characters stopped the run (file name too long).
+    outside = tmp_path / "planted-v1.json"
+    outside.write_text('{"type": "object", "properties": {"metadata": {"type": "string"}}}')
+    climb = "../" * 30 + str(outside.with_name("planted")).lstrip("/")
+    root = make_repo({
+        **OWNED,
+        "apps/climb.yaml": f"apiVersion: v1\nkind: {climb}\nmetadata:\n  name: a\n",
+        "apps/long.yaml": f"apiVersion: v1\nkind: {'A' * 300}\nmetadata:\n  name: b\n",
+        "apps/version.yaml": f"apiVersion: apps/{'v' * 300}\nkind: Deployment\nmetadata:\n  name: c\n",
+    })
+    code, report = check_json(root, "--no-render", "--rule", "schema-unknown", "--rule", "schema-invalid")
+    assert code == 0
+    assert [f["path"] for f in _unknown(report)] == ["apps/climb.yaml", "apps/long.yaml", "apps/version.yaml"]
+    assert all("not a Kubernetes name" in f["message"] for f in _unknown(report))
+
+
+def test_a_repo_crd_whose_schema_does_not_compile_is_unknown_with_the_reason(make_repo: Callable[..., Path]) -> None:
+    crd = """\
+        apiVersion: apiextensions.k8s.io/v1
+        kind: CustomResourceDefinition
+        metadata:
+          name: widgets.example.com
+        spec:
+          group: example.com
+          names: {kind: Widget, plural: widgets}
+          scope: Namespaced
+          versions:
+            - name: v1
+              served: true
+              storage: true
+              schema:
+                openAPIV3Schema:
+                  type: object
+                  properties:
+                    spec: {type: null}
+        """
+    root = make_repo({**OWNED, "crds/widget.yaml": crd, "apps/widget.yaml": _widget("one")})
+    code, report = check_json(root, "--no-render")
+    assert code == 0, report["findings"]
+    [widget] = _unknown(report)
+    assert widget["path"] == "apps/widget.yaml"
+    assert "CustomResourceDefinition schema does not compile" in widget["message"]

@@ -10,6 +10,8 @@ from typing import Any
 
 import yaml
 
+from gitops_lint.file_bytes import read_text
+
 # Helm's release-name rule: a DNS-1123 subdomain of at most 53 characters (the release
 # Secret's name adds a suffix within Kubernetes' limits).
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -43,7 +45,7 @@ class ChartMeta:
 
 def _load_mapping(path: Path) -> dict[str, Any]:
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
+        data = yaml.load(read_text(path), Loader=_Loader)
     except (OSError, UnicodeDecodeError) as error:
         raise ChartError(f"cannot read {path.name}: {error}") from error
     except yaml.YAMLError as error:

@@ -20,6 +20,7 @@ from typing import Any
 
 import yaml
 
+from gitops_lint.file_bytes import read_text
 from gitops_lint.render.cache import RenderCache
 from gitops_lint.render.helm.argocd import RemoteChart
 from gitops_lint.render.helm.engine import HelmEngine
@@ -107,7 +108,7 @@ def helm_chart_entries(directory: Path, kustomization: Mapping[str, Any], *, kub
 
 def _read_mapping(path: Path) -> dict[str, Any] | None:
     try:
-        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+        loaded = yaml.safe_load(read_text(path))
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return None  # left as a value file: the render reports it
     return loaded if isinstance(loaded, dict) else None
@@ -237,7 +238,7 @@ def mirror_with_inflated_charts(
     for kustomization_file in helm_kustomizations:
         directory = (repo_root / kustomization_file).parent
         try:
-            kustomization = yaml.safe_load((repo_root / kustomization_file).read_text(encoding="utf-8"))
+            kustomization = yaml.safe_load(read_text(repo_root / kustomization_file))
         except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
             return HelmFailure("chart", f"{kustomization_file}: {error}")
         if not isinstance(kustomization, dict):

@@ -28,6 +28,7 @@ from typing import Any
 
 import yaml
 
+from gitops_lint.file_bytes import read_text
 from gitops_lint.render.cache import RenderCache
 from gitops_lint.render.helm.cache_keys import (
     answer_from_index,
@@ -104,7 +105,7 @@ def _value_layers(request: HelmRequest) -> tuple[list[ValueLayer], list[str]] | 
     notes: list[str] = []
     for path in request.value_files:
         try:
-            layers.append(ValueLayer(str(path), path.read_text(encoding="utf-8")))
+            layers.append(ValueLayer(str(path), read_text(path)))
         except FileNotFoundError:
             if request.ignore_missing_value_files:
                 notes.append(f"value file {path} is missing (ignoreMissingValueFiles)")
@@ -160,22 +161,30 @@ class _Plan:
     steps: tuple[tuple[Dependency, Path, _Plan | None], ...]
 
 
-def _plan(chart: Path, meta: ChartMeta, fetch: _DependencyFetch) -> _Plan | HelmFailure:
+def _plan(
+    chart: Path, meta: ChartMeta, fetch: _DependencyFetch, within: tuple[Path, ...] = ()
+) -> _Plan | HelmFailure:
     """Every dependency resolved (read, or pulled when allowed) before anything is copied: a
     chart whose dependency cannot be had fails without a scratch copy of any tree (a failing
     chart is re-rendered on every run, warm or not), with the failure it had when copying
-    came first, as copies decide nothing."""
+    came first, as copies decide nothing.
+
+    `within`: the charts (resolved) whose `file://` dependencies led here, outermost first."""
     steps: list[tuple[Dependency, Path, _Plan | None]] = []
+    chain = (*within, chart.resolve())
     for dependency in _missing_dependencies(chart, meta):
         local = dependency.local_path
         if local is not None:
             source = (chart / local).resolve()
+            if source in chain:  # Helm would copy the chart into itself without end
+                return HelmFailure("dependency", f"dependency {dependency.name} ({dependency.repository}) is a cycle: "
+                                   + " -> ".join(path.name for path in (*chain, source)), dependency.name)
             try:
                 sub_meta = read_chart(source)
             except ChartError as error:
                 return HelmFailure("dependency", f"dependency {dependency.name} ({dependency.repository}): {error}",
                                    dependency.name)
-            inner = _plan(source, sub_meta, fetch)
+            inner = _plan(source, sub_meta, fetch, chain)
             if isinstance(inner, HelmFailure):
                 return inner
             steps.append((dependency, source, inner))

@@ -212,6 +212,29 @@ def test_remote_dependency_not_vendored_is_reported_offline(engine: HelmEngine, 
     assert "https://charts.example.com" in failure.message and "--allow-network" in failure.message
 
 
+@pytest.mark.parametrize("cache", [False, True], ids=["no-cache", "cache"])
+def test_a_cycle_of_file_dependencies_is_a_dependency_failure(
+        engine: HelmEngine, tmp_path: Path, cache: bool) -> None:
+    # Each Chart.yaml names the next through file://; the plan once recursed until Python gave up.
+    def chart(name: str, needs: str) -> Path:
+        directory = tmp_path / name
+        directory.mkdir()
+        (directory / "Chart.yaml").write_text(
+            f"apiVersion: v2\nname: {name}\nversion: 0.1.0\n"
+            f"dependencies:\n  - name: {needs}\n    version: 0.1.0\n    repository: file://../{needs}\n",
+            encoding="utf-8",
+        )
+        return directory
+
+    store = RenderCache(tmp_path / "cache") if cache else None
+    chart("a", "b"), chart("b", "a"), chart("self", "self")
+    failure = render_chart(tmp_path / "a", HelmRequest("estate", "1.29"), engine=engine, cache=store)
+    assert isinstance(failure, HelmFailure) and (failure.kind, failure.subject) == ("dependency", "a")
+    assert failure.message.endswith("is a cycle: a -> b -> a")
+    failure = render_chart(tmp_path / "self", HelmRequest("estate", "1.29"), engine=engine, cache=store)
+    assert isinstance(failure, HelmFailure) and failure.message.endswith("is a cycle: self -> self")
+
+
 def _forbid_copies(monkeypatch: pytest.MonkeyPatch) -> None:
     from gitops_lint.render.helm import render as render_module
 
