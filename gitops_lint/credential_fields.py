@@ -1,0 +1,93 @@
+"""Credentials inside an object's fields, found and masked for the outputs that show field values.
+
+A policy message's `{@value}`, a diff's before/after and a drift report's git/live values quote
+fields of any kind, not only of Secrets. Three shapes hold a credential there: any value of a
+Secret's `data`/`stringData`; the whole value of a secret-named key (`DB_PASSWORD: ...`) or of a
+`{name: DB_PASSWORD, value: ...}` entry (container env, Helm parameters), where the key is on one
+line and the value in another field, out of reach of the text patterns; and whatever the text
+patterns recognise inside any other string (a URL password, a token, `--token=...` in `args`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from gitops_lint.credentials import credential_spans, credential_verdict, is_secret_key
+
+Mask = Callable[[str], str]
+
+_SECRET_FIELDS = ("data", "stringData")
+
+
+def _is_secret_kind(doc: dict[str, Any]) -> bool:
+    kind = doc.get("kind")
+    return isinstance(kind, str) and kind.endswith("Secret")
+
+
+def _entry_name(entry: dict[str, Any]) -> str | None:
+    """The name a `{name: ..., value: ...}` entry gives its value (env vars, Helm parameters)."""
+    name = entry.get("name")
+    return name if isinstance(name, str) and "value" in entry else None
+
+
+def _is_credential(key: str | None, value: str) -> bool:
+    return key is not None and is_secret_key(key) and credential_verdict(key, value) is not None
+
+
+def _masked_text(text: str, key: str | None, mask: Mask) -> str:
+    if _is_credential(key, text):
+        return mask(text)
+    for start, end in sorted(credential_spans(text), reverse=True):  # from the end: offsets stay valid
+        text = text[:start] + mask(text[start:end]) + text[end:]
+    return text
+
+
+def _masked(value: Any, key: str | None, mask: Mask, whole: bool) -> Any:
+    """`value` with credentials masked; the same object when nothing changed (callers share it)."""
+    if isinstance(value, str):
+        return mask(value) if whole and value else _masked_text(value, key, mask)
+    if isinstance(value, dict):
+        return _masked_mapping(value, mask, whole)
+    if isinstance(value, list):
+        items = [_masked(item, key, mask, whole) for item in value]
+        return value if all(new is old for new, old in zip(items, value, strict=True)) else items
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        # An unquoted number under a secret-named key is a numeric password, as in a Secret.
+        return mask(str(value)) if whole or _is_credential(key, str(value)) else value
+    return value
+
+
+def _masked_mapping(mapping: dict[str, Any], mask: Mask, whole: bool) -> dict[str, Any]:
+    named = _entry_name(mapping)
+    secret = not whole and _is_secret_kind(mapping)
+    out: dict[str, Any] | None = None
+    for key, item in mapping.items():
+        field_key = named if key == "value" and named is not None else str(key)
+        new = _masked(item, field_key, mask, whole or (secret and key in _SECRET_FIELDS))
+        if new is not item:
+            if out is None:
+                out = dict(mapping)
+            out[key] = new
+    return mapping if out is None else out
+
+
+def mask_credentials(value: Any, mask: Mask) -> Any:
+    """`value` (an object, or any field of one) with every credential replaced by `mask(credential)`.
+
+    Nested values are shared with `value` where nothing changed, and `value` itself is never
+    modified. Masking the same credential the same way keeps "it changed" visible to a diff.
+    """
+    return _masked(value, None, mask, False)
+
+
+def credential_values(value: Any) -> Iterator[str]:
+    """Every credential `mask_credentials` would mask in `value` (to teach a redactor)."""
+    found: list[str] = []
+
+    def remember(credential: str) -> str:
+        found.append(credential)
+        return credential
+
+    mask_credentials(value, remember)
+    yield from found
