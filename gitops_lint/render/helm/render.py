@@ -12,6 +12,7 @@ output has no mapping back to template lines.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -28,6 +29,9 @@ from typing import Any
 
 import yaml
 
+from gitops_lint.credential_fields import credential_values
+from gitops_lint.credentials import credential_spans
+from gitops_lint.redaction import Redactor
 from gitops_lint.render.cache import RenderCache
 from gitops_lint.render.helm.cache_keys import (
     answer_from_index,
@@ -120,6 +124,35 @@ def _value_layers(request: HelmRequest) -> tuple[list[ValueLayer], list[str]] | 
         if not path.is_file():
             return HelmFailure("missing-value-file", f"fileParameters {name}: {path} does not exist", str(path))
     return layers, notes
+
+
+def _told_values(chart: Path, job: TemplateJob) -> list[Any]:
+    """What a render was given to quote: the chart's values.yaml, every values layer, every --set."""
+    documents: list[Any] = []
+    texts = [layer.text for layer in job.layers]
+    with contextlib.suppress(OSError, UnicodeDecodeError):  # no values.yaml, or one Helm could not read either
+        texts.append((chart / "values.yaml").read_text(encoding="utf-8"))
+    for text in texts:
+        try:
+            documents.append(yaml.safe_load(text))
+        except yaml.YAMLError:
+            documents.append(text)  # still scanned by the credential patterns
+    documents.extend({"name": s.name, "value": s.value} for s in job.sets if s.kind != "set-file")
+    return documents
+
+
+def render_error_message(message: str, chart: Path, job: TemplateJob) -> str:
+    """Helm's error with every credential of the values it was given replaced by a label.
+
+    `fail` and `required` messages are the chart author's text and often quote a value
+    (`{{ fail (printf "password %s is too weak" .Values.db.password) }}`); the check run's
+    redactor knows only the values its rules found, and drift and diff know fewer, so the
+    failure is cleaned here, where the values are known, for every reader and the cache alike.
+    """
+    redactor = Redactor()
+    for value in credential_values(_told_values(chart, job)):
+        redactor.add(value)
+    return redactor.scrub(message, credential_spans)
 
 
 def _missing_dependencies(chart: Path, meta: ChartMeta) -> list[Dependency]:
@@ -492,7 +525,7 @@ def render_chart(
         try:
             rendered = engine.template(chart, job)
         except HelmEngineError as error:
-            return HelmFailure("render", str(error))
+            return HelmFailure("render", render_error_message(str(error), chart, job))
         manifests = _manifests(rendered, _TemplateFiles(chart, {}, tree.regular))
         if scan_chart(top).stamps != tree.stamps:
             # A file changed while Helm read the chart: what it rendered may match neither
@@ -528,7 +561,7 @@ def _render_assembled(chart: Path, meta: ChartMeta, job: TemplateJob, request: H
         try:
             rendered = engine.template(assembled.directory, job)
         except HelmEngineError as error:
-            return HelmFailure("render", str(error))
+            return HelmFailure("render", render_error_message(str(error), chart, job))
     finally:
         scratch.remove()
     manifests = _manifests(rendered, files)
