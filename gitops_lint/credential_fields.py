@@ -10,7 +10,7 @@ patterns recognise inside any other string (a URL password, a token, `--token=..
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from gitops_lint.credentials import credential_spans, credential_verdict, is_secret_key
@@ -91,3 +91,24 @@ def credential_values(value: Any) -> Iterator[str]:
 
     mask_credentials(value, remember)
     yield from found
+
+
+def mask_field(doc: Any, steps: Sequence[str | int], mask: Mask) -> Any:
+    """The field of `doc` at `steps` as `mask_credentials(doc)` would show it, walking only that path.
+
+    For quoting one field (a policy message's `{@value}`): the key a value sits under and the
+    kind of the object holding it decide, so both are followed down from the top.
+    """
+    node, key, whole = doc, None, False
+    for step in steps:
+        if isinstance(node, dict) and str(step) in node:
+            field_name = str(step)
+            whole = whole or (_is_secret_kind(node) and field_name in _SECRET_FIELDS)
+            named = _entry_name(node)
+            key = named if field_name == "value" and named is not None else field_name
+            node = node[field_name]
+        elif isinstance(node, list) and isinstance(step, int) and -len(node) <= step < len(node):
+            node = node[step]  # a list item sits under its list's key
+        else:
+            return None
+    return _masked(node, key, mask, whole)
