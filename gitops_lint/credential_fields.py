@@ -11,13 +11,23 @@ patterns recognise inside any other string (a URL password, a token, `--token=..
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from functools import lru_cache
 from typing import Any
 
-from gitops_lint.credentials import credential_spans, credential_verdict, is_secret_key
+from gitops_lint.credentials import (
+    credential_spans,
+    credential_verdict,
+    is_secret_key,
+    may_hold_credential,
+)
 
 Mask = Callable[[str], str]
 
 _SECRET_FIELDS = ("data", "stringData")
+
+# An object repeats the same few hundred key names (`name`, `image`, `containerPort`): each is
+# judged once per process, not once per field.
+_is_secret_key = lru_cache(maxsize=4096)(is_secret_key)
 
 
 def _is_secret_kind(doc: dict[str, Any]) -> bool:
@@ -32,12 +42,14 @@ def _entry_name(entry: dict[str, Any]) -> str | None:
 
 
 def _is_credential(key: str | None, value: str) -> bool:
-    return key is not None and is_secret_key(key) and credential_verdict(key, value) is not None
+    return key is not None and _is_secret_key(key) and credential_verdict(key, value) is not None
 
 
 def _masked_text(text: str, key: str | None, mask: Mask) -> str:
     if _is_credential(key, text):
         return mask(text)
+    if not may_hold_credential(text):
+        return text
     for start, end in sorted(credential_spans(text), reverse=True):  # from the end: offsets stay valid
         text = text[:start] + mask(text[start:end]) + text[end:]
     return text
@@ -96,19 +108,44 @@ def credential_values(value: Any) -> Iterator[str]:
 def mask_field(doc: Any, steps: Sequence[str | int], mask: Mask) -> Any:
     """The field of `doc` at `steps` as `mask_credentials(doc)` would show it, walking only that path.
 
-    For quoting one field (a policy message's `{@value}`): the key a value sits under and the
-    kind of the object holding it decide, so both are followed down from the top.
+    For quoting one field (a policy message's `{@value}`); None when there is no such field.
     """
+    node = doc
+    for step in steps:
+        node = _child(node, step)
+        if node is _NOWHERE:
+            return None
+    return mask_at(doc, steps, node, mask)
+
+
+def mask_at(doc: Any, steps: Sequence[str | int], value: Any, mask: Mask) -> Any:
+    """`value` masked as if it sat at `steps` in `doc`: the key it sits under and the kind of the
+    object holding it decide, so both are followed down from the top (a drift change's git and
+    live values, where `doc` is one side). A path that leaves `doc` keeps its last key."""
     node, key, whole = doc, None, False
     for step in steps:
-        if isinstance(node, dict) and str(step) in node:
+        child = _child(node, step)
+        if child is _NOWHERE:
+            names = [str(s) for s in steps if not isinstance(s, int) and not str(s).isdigit()]
+            key = names[-1] if names else key
+            break
+        if isinstance(node, dict):
             field_name = str(step)
             whole = whole or (_is_secret_kind(node) and field_name in _SECRET_FIELDS)
             named = _entry_name(node)
             key = named if field_name == "value" and named is not None else field_name
-            node = node[field_name]
-        elif isinstance(node, list) and isinstance(step, int) and -len(node) <= step < len(node):
-            node = node[step]  # a list item sits under its list's key
-        else:
-            return None
-    return _masked(node, key, mask, whole)
+        node = child  # a list item sits under its list's key
+    return _masked(value, key, mask, whole)
+
+
+_NOWHERE = object()
+
+
+def _child(node: Any, step: str | int) -> Any:
+    if isinstance(node, dict):
+        return node.get(str(step), _NOWHERE)
+    if isinstance(node, list):
+        index = step if isinstance(step, int) else int(step) if str(step).isdigit() else None
+        if index is not None and -len(node) <= index < len(node):
+            return node[index]
+    return _NOWHERE

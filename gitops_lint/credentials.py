@@ -355,6 +355,12 @@ def scan_text(text: str) -> list[Hit]:
 
 
 
+def may_hold_credential(text: str) -> bool:
+    """Whether a pattern's hint occurs in `text` (without one, no pattern matches): one regex pass,
+    cheaper than `credential_spans`' substring tests on the many short strings of an object."""
+    return _ANY_HINT.search(_lowered(text)) is not None
+
+
 def credential_spans(text: str) -> list[tuple[int, int]]:
     """Where `text` holds a credential any pattern recognises (for scrubbing tool output)."""
     lowered = text.lower()

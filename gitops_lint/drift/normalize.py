@@ -1,4 +1,4 @@
-"""Strip what the API server owns or Argo CD injects, and replace Secret values and other credentials by keyed hashes."""
+"""Strip what the API server owns or Argo CD injects, and replace Secret values by keyed hashes."""
 
 from __future__ import annotations
 
@@ -8,8 +8,6 @@ import hashlib
 import hmac
 import secrets
 from typing import Any
-
-from gitops_lint.credential_fields import mask_credentials
 
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 TRACKING_ID = "argocd.argoproj.io/tracking-id"
@@ -27,12 +25,19 @@ _KEPT_METADATA = ("name", "namespace", "labels", "annotations")
 _SECRET_KEY = secrets.token_bytes(32)
 
 
+_HASH_PREFIX = "<secret sha256:"
+
+
 def hash_secret_value(value: bytes) -> str:
     digest = hmac.new(_SECRET_KEY, value, hashlib.sha256).hexdigest()
-    return f"<secret sha256:{digest[:16]}>"
+    return f"{_HASH_PREFIX}{digest[:16]}>"
 
 
-def _hashed_credential(value: str) -> str:
+def hash_credential(value: str) -> str:
+    """A credential found in another kind's field (credential_fields), hashed as Secret values are;
+    a value that already is such a hash stays as it is."""
+    if value.startswith(_HASH_PREFIX) and value.endswith(">"):
+        return value
     return hash_secret_value(value.encode("utf-8", "surrogatepass"))
 
 
@@ -67,10 +72,7 @@ def is_secret(doc: dict[str, Any]) -> bool:
 
 
 def normalize(doc: dict[str, Any]) -> dict[str, Any]:
-    """`doc` with only what Git can declare; Secret values and credentials in other fields hashed.
-
-    A ConfigMap's `DB_PASSWORD`, a container's `{name: API_TOKEN, value: ...}` or a URL with a
-    password is shown in a report like a Secret value: a change is visible, the value is not.
+    """`doc` with only what Git can declare; Secret values hashed.
 
     The result shares nested values with `doc` (copying 5,000 objects was a third of an
     audit); callers that mutate it copy first.
@@ -91,12 +93,8 @@ def normalize(doc: dict[str, Any]) -> dict[str, Any]:
                 kept[key] = dict(value) if isinstance(value, dict) else value
         out["metadata"] = kept
     if is_secret(doc):
-        mask_secret(out)  # its data is hashed whole; what else it holds is masked like any object's
-        if "metadata" in out:
-            out["metadata"] = mask_credentials(out["metadata"], _hashed_credential)
-        return out
-    masked: dict[str, Any] = mask_credentials(out, _hashed_credential)
-    return masked
+        mask_secret(out)
+    return out
 
 
 def masked_live_secret(doc: dict[str, Any]) -> dict[str, Any]:
