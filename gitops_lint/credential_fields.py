@@ -17,6 +17,7 @@ from typing import Any
 from gitops_lint.credentials import (
     credential_spans,
     credential_verdict,
+    is_non_credential_key,
     is_secret_key,
     may_hold_credential,
 )
@@ -28,6 +29,7 @@ _SECRET_FIELDS = ("data", "stringData")
 # An object repeats the same few hundred key names (`name`, `image`, `containerPort`): each is
 # judged once per process, not once per field.
 _is_secret_key = lru_cache(maxsize=4096)(is_secret_key)
+_is_descriptive_key = lru_cache(maxsize=4096)(is_non_credential_key)
 
 
 def _is_secret_kind(doc: dict[str, Any]) -> bool:
@@ -60,7 +62,7 @@ def _masked(value: Any, key: str | None, mask: Mask, whole: bool) -> Any:
     if isinstance(value, str):
         return mask(value) if whole and value else _masked_text(value, key, mask)
     if isinstance(value, dict):
-        return _masked_mapping(value, mask, whole)
+        return _masked_mapping(value, key if key is not None and _is_secret_key(key) else None, mask, whole)
     if isinstance(value, list):
         items = [_masked(item, key, mask, whole) for item in value]
         return value if all(new is old for new, old in zip(items, value, strict=True)) else items
@@ -70,12 +72,16 @@ def _masked(value: Any, key: str | None, mask: Mask, whole: bool) -> Any:
     return value
 
 
-def _masked_mapping(mapping: dict[str, Any], mask: Mask, whole: bool) -> dict[str, Any]:
+def _masked_mapping(mapping: dict[str, Any], secret_parent: str | None, mask: Mask, whole: bool) -> dict[str, Any]:
+    """`secret_parent`: the secret-named key holding this map (`credentials: {...}`), whose
+    fields are its parts unless their own names say otherwise (`username`, or a secret word)."""
     named = _entry_name(mapping)
     secret = not whole and _is_secret_kind(mapping)
     out: dict[str, Any] | None = None
     for key, item in mapping.items():
         field_key = named if key == "value" and named is not None else str(key)
+        if secret_parent is not None and not _is_secret_key(field_key) and not _is_descriptive_key(field_key):
+            field_key = secret_parent
         new = _masked(item, field_key, mask, whole or (secret and key in _SECRET_FIELDS))
         if new is not item:
             if out is None:
