@@ -52,7 +52,16 @@ def guarded(debug: bool, action: Callable[[], T]) -> T:
     except Exception as error:  # the contract: no traceback reaches a user without --debug
         if debug:
             _print_traceback()
-        _fail(f"internal error: {type(error).__name__}: {error} (rerun with --debug for details)")
+        _fail(f"internal error: {type(error).__name__}: {_scrubbed(str(error))} (rerun with --debug for details)")
+
+
+def _scrubbed(message: str) -> str:
+    """An unforeseen error's text without any credential a pattern recognises: a library's
+    message may quote a URL with a password or a line of a file it could not read."""
+    from gitops_lint.credentials import credential_spans
+    from gitops_lint.redaction import Redactor
+
+    return Redactor().scrub(message, credential_spans)
 
 
 def parse_outputs(values: Sequence[str], formats: Sequence[str]) -> list[tuple[str, Path]]:
