@@ -567,3 +567,25 @@ def test_credentials_outside_secrets_never_reach_a_report(tmp_path: Path, fmt: s
         changed = {c["path"] for r in json.loads(result.stdout)["applications"][0]["resources"] for c in r["changes"]}
         assert {"/data/DB_PASSWORD", "/data/DATABASE_URL", "/spec/template/spec/containers/0/env/0/value",
                 "/spec/template/spec/containers/0/args/0"} <= changed, "a changed credential is still drift"
+
+
+def test_a_remote_chart_url_with_credentials_is_never_shown(tmp_path: Path) -> None:
+    """A private Helm repository in `repoURL` (`https://bot:TOKEN@host`): the path a report names
+    the chart by, and Helm's failure to pull it (quoting the URL), must not carry the token."""
+    token = _planted("Hr3p", "Tk8w", "Zq5m", "Xc1v")
+    application = f"""\
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {{name: remote-prod, namespace: argocd}}
+spec:
+  project: prod
+  source: {{repoURL: 'http://bot:{token}@127.0.0.1:1/charts', chart: nginx, targetRevision: 1.2.3}}
+  destination: {{server: https://prod.example.com, namespace: prod}}
+"""
+    repo = write(tmp_path / "repo", {"argocd/remote-prod.yaml": application})
+    snapshot = _snapshot(tmp_path, [live_of(_stale("unrelated"), app=None)])
+    for fmt in ("json", "text", "markdown", "html", "junit"):
+        result = run_cli("drift", str(repo), "--live-snapshot", str(snapshot), "--allow-network", "--format", fmt)
+        assert result.exit_code == 2, result.output
+        assert "127.0.0.1" in result.stdout, fmt  # the failure is reported, naming the repository
+        assert token not in result.output, fmt

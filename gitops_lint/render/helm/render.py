@@ -289,7 +289,7 @@ def fetch_chart_archive(engine: HelmEngine, repo_url: str, chart: str, version: 
         try:
             archive = engine.pull(repo_url, chart, version, download)
         except HelmEngineError as error:
-            return HelmFailure("pull", f"cannot pull {chart} {version} from {repo_url}: {error}", chart)
+            return _pull_failure(chart, version, repo_url, error)
         try:
             entry.mkdir(parents=True, exist_ok=True)
             staged = entry / f".{os.getpid()}.{archive.name}"
@@ -302,7 +302,14 @@ def fetch_chart_archive(engine: HelmEngine, repo_url: str, chart: str, version: 
     try:
         return engine.pull(repo_url, chart, version or None, download)
     except HelmEngineError as error:
-        return HelmFailure("pull", f"cannot pull {chart} {version or '(latest)'} from {repo_url}: {error}", chart)
+        return _pull_failure(chart, version or "(latest)", repo_url, error)
+
+
+def _pull_failure(chart: str, version: str, repo_url: str, error: HelmEngineError) -> HelmFailure:
+    # A private repository's URL may carry its password (`https://bot:…@charts…`), and Helm's
+    # own message repeats the URL: neither reaches a report, the drift audit's included.
+    message = f"cannot pull {chart} {version} from {repo_url}: {error}"
+    return HelmFailure("pull", Redactor().scrub(message, credential_spans), chart)
 
 
 def _is_notes(template: str) -> bool:
