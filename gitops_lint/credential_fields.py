@@ -2,10 +2,11 @@
 
 A policy message's `{@value}`, a diff's before/after and a drift report's git/live values quote
 fields of any kind, not only of Secrets. Three shapes hold a credential there: any value of a
-Secret's `data`/`stringData`; the whole value of a secret-named key (`DB_PASSWORD: ...`) or of a
-`{name: DB_PASSWORD, value: ...}` entry (container env, Helm parameters), where the key is on one
-line and the value in another field, out of reach of the text patterns; and whatever the text
-patterns recognise inside any other string (a URL password, a token, `--token=...` in `args`).
+Secret's `data`/`stringData`; the whole value of a secret-named key (`DB_PASSWORD: ...`), of a
+`{name: DB_PASSWORD, value: ...}` entry (container env, Helm parameters) or of a field of a map
+such a key holds, where key and value are in different fields, out of reach of the text
+patterns; and whatever the text patterns recognise inside any other string (a URL password, a
+token, `--token=...` in `args`).
 """
 
 from __future__ import annotations
@@ -72,17 +73,22 @@ def _masked(value: Any, key: str | None, mask: Mask, whole: bool) -> Any:
     return value
 
 
+def _field_key(mapping: dict[str, Any], name: str, secret_parent: str | None) -> str:
+    """The key a field's value is judged by: its own name; for an entry's `value`, the entry's
+    name; inside a map held by a secret-named key (`credentials: {...}`), that key, unless the
+    field's own name says otherwise (`username`, or a secret word of its own)."""
+    entry = _entry_name(mapping)
+    own = entry if name == "value" and entry is not None else name
+    if secret_parent is not None and not _is_secret_key(own) and not _is_descriptive_key(own):
+        return secret_parent
+    return own
+
+
 def _masked_mapping(mapping: dict[str, Any], secret_parent: str | None, mask: Mask, whole: bool) -> dict[str, Any]:
-    """`secret_parent`: the secret-named key holding this map (`credentials: {...}`), whose
-    fields are its parts unless their own names say otherwise (`username`, or a secret word)."""
-    named = _entry_name(mapping)
     secret = not whole and _is_secret_kind(mapping)
     out: dict[str, Any] | None = None
     for key, item in mapping.items():
-        field_key = named if key == "value" and named is not None else str(key)
-        if secret_parent is not None and not _is_secret_key(field_key) and not _is_descriptive_key(field_key):
-            field_key = secret_parent
-        new = _masked(item, field_key, mask, whole or (secret and key in _SECRET_FIELDS))
+        new = _masked(item, _field_key(mapping, str(key), secret_parent), mask, whole or (secret and key in _SECRET_FIELDS))
         if new is not item:
             if out is None:
                 out = dict(mapping)
@@ -138,8 +144,7 @@ def mask_at(doc: Any, steps: Sequence[str | int], value: Any, mask: Mask) -> Any
         if isinstance(node, dict):
             field_name = str(step)
             whole = whole or (_is_secret_kind(node) and field_name in _SECRET_FIELDS)
-            named = _entry_name(node)
-            key = named if field_name == "value" and named is not None else field_name
+            key = _field_key(node, field_name, key if key is not None and _is_secret_key(key) else None)
         node = child  # a list item sits under its list's key
     return _masked(value, key, mask, whole)
 

@@ -66,6 +66,9 @@ def test_one_field_is_masked_by_the_key_and_kind_above_it() -> None:
     assert mask_field(doc, ("spec", "nowhere"), _mask) is None
     secret = {"kind": "Secret", "data": {"any": OTHER}}
     assert mask_field(secret, ("data", "any"), _mask) == "<16>"
+    values = {"credentials": {"username": "app", "secretKey": OTHER}}
+    assert mask_field(values, ("credentials", "secretKey"), _mask) == "<16>"
+    assert mask_field(values, ("credentials", "username"), _mask) == "app"
 
 
 def test_a_value_is_masked_as_if_it_sat_at_a_path_of_another_document() -> None:
