@@ -361,9 +361,20 @@ def may_hold_credential(text: str) -> bool:
     return _ANY_HINT.search(_lowered(text)) is not None
 
 
+# YAML reads a value written `*Hj8r…` as an alias (and `&…` as an anchor), so parsers quote a
+# password as a "name" in their errors: kustomize's `unknown anchor 'Hj8r…' referenced`.
+_QUOTED_ANCHOR = LazyRegex(r"\b(?:alias|anchor) ['\"](?P<name>[^'\"\s]{8,256})['\"]")
+
+
 def credential_spans(text: str) -> list[tuple[int, int]]:
     """Where `text` holds a credential any pattern recognises (for scrubbing tool output)."""
     lowered = text.lower()
-    if not any(hint in lowered for hint in _PATTERNS_BY_HINT):  # substring tests beat the hint regex here
-        return []
-    return [(hit.start, hit.end) for hit in scan_text(text)]
+    spans: list[tuple[int, int]] = []
+    if any(hint in lowered for hint in _PATTERNS_BY_HINT):  # substring tests beat the hint regex here
+        spans = [(hit.start, hit.end) for hit in scan_text(text)]
+    if "alias" in lowered or "anchor" in lowered:
+        for match in _QUOTED_ANCHOR.finditer(text):
+            start, end = match.span("name")
+            if has_secret_entropy(match.group("name")) and all(end <= s or start >= e for s, e in spans):
+                spans.append((start, end))
+    return spans
