@@ -34,7 +34,8 @@ def _fail(message: str, code: int = 2) -> NoReturn:
 def _print_traceback() -> None:
     import traceback  # only --debug needs it; the import costs every run ~15 ms otherwise
 
-    traceback.print_exc()
+    # The exception's text is in it too: scrubbed like the one-line message.
+    sys.stderr.write(_scrubbed(traceback.format_exc()))
 
 
 def guarded(debug: bool, action: Callable[[], T]) -> T:

@@ -225,9 +225,11 @@ def test_an_internal_error_shows_no_credential_it_quotes(capsys: pytest.CaptureF
     def fails() -> int:
         raise RuntimeError(f"cannot fetch https://ci:{password}@git.example.com/repo.git with {token}")
 
-    with pytest.raises(SystemExit) as exit_info:
-        guarded(False, fails)
-    assert exit_info.value.code == 2
-    stderr = capsys.readouterr().err
-    assert "internal error: RuntimeError: cannot fetch https://ci:" in stderr and "git.example.com" in stderr
-    assert password not in stderr and token not in stderr
+    for debug in (False, True):  # --debug adds the traceback, which quotes the message again
+        with pytest.raises(SystemExit) as exit_info:
+            guarded(debug, fails)
+        assert exit_info.value.code == 2
+        stderr = capsys.readouterr().err
+        assert "internal error: RuntimeError: cannot fetch https://ci:" in stderr and "git.example.com" in stderr
+        assert ("Traceback (most recent call last)" in stderr) == debug
+        assert password not in stderr and token not in stderr
