@@ -45,7 +45,7 @@ def guarded(debug: bool, action: Callable[[], T]) -> T:
     except UsageError as error:
         if debug:
             _print_traceback()
-        _fail(str(error))
+        _fail(_scrubbed(str(error)))
     except KeyboardInterrupt:
         _fail("interrupted", 130)
     except (click.exceptions.Exit, click.ClickException, SystemExit):

@@ -218,18 +218,25 @@ def test_an_internal_error_shows_no_credential_it_quotes(capsys: pytest.CaptureF
     """The last resort for an unforeseen error prints its text on one line: a library's message
     may quote a URL with a password or a token, which the line must not."""
     from gitops_lint.cli import guarded
+    from gitops_lint.errors import UsageError
 
     password = "".join(("Ie5r", "Gx9w", "Nq3t", "Jm7b"))  # split: this file must not look like it holds one
     token = "ghp_" + "".join(("Ab1c", "De2f", "Gh3i", "Jk4l", "Mn5o", "Pq6r", "St7u", "Vw8x", "Yz90"))
 
-    def fails() -> int:
-        raise RuntimeError(f"cannot fetch https://ci:{password}@git.example.com/repo.git with {token}")
+    text = f"cannot fetch https://ci:{password}@git.example.com/repo.git with {token}"
 
-    for debug in (False, True):  # --debug adds the traceback, which quotes the message again
-        with pytest.raises(SystemExit) as exit_info:
-            guarded(debug, fails)
-        assert exit_info.value.code == 2
-        stderr = capsys.readouterr().err
-        assert "internal error: RuntimeError: cannot fetch https://ci:" in stderr and "git.example.com" in stderr
-        assert ("Traceback (most recent call last)" in stderr) == debug
-        assert password not in stderr and token not in stderr
+    def fails() -> int:
+        raise RuntimeError(text)
+
+    def refuses() -> int:
+        raise UsageError(text)  # a usage error may quote an option's value, a URL among them
+
+    for action, shown in ((fails, "internal error: RuntimeError: cannot fetch"), (refuses, "error: cannot fetch")):
+        for debug in (False, True):  # --debug adds the traceback, which quotes the message again
+            with pytest.raises(SystemExit) as exit_info:
+                guarded(debug, action)
+            assert exit_info.value.code == 2
+            stderr = capsys.readouterr().err
+            assert shown in stderr and "https://ci:" in stderr and "git.example.com" in stderr
+            assert ("Traceback (most recent call last)" in stderr) == debug
+            assert password not in stderr and token not in stderr
