@@ -214,7 +214,7 @@ def test_force_color_and_no_color(tmp_path: Path) -> None:
     assert _check_colour(root, _env(NO_COLOR="1"), "--color")
 
 
-def test_an_internal_error_shows_no_credential_it_quotes(capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_error_line_shows_no_credential_it_quotes(capsys: pytest.CaptureFixture[str]) -> None:
     """The last resort for an unforeseen error prints its text on one line: a library's message
     may quote a URL with a password or a token, which the line must not."""
     from gitops_lint.cli import guarded
