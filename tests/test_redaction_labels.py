@@ -91,3 +91,19 @@ def test_a_password_quoted_as_a_yaml_anchor_name_is_a_credential_span() -> None:
     [(start, end)] = credential_spans(message)
     assert message[start:end] == password
     assert credential_spans("yaml: unknown anchor 'defaults' referenced") == []
+
+
+def test_an_env_entry_written_out_as_text_is_a_credential_span() -> None:
+    """`{name: DB_PASSWORD, value: ...}` as YAML lines, JSON, a flow map or kustomize's quote of a
+    patch (`\\n` escapes): the value is a span; a harmless entry's and a reference's are not."""
+    value = "".join(("Nv6t", "Qe3r", "Wb8y", "Lk1u"))
+    texts = (
+        f"- name: DB_PASSWORD\n  value: {value}\n",
+        f'{{"name":"DB_PASSWORD","value":"{value}"}}',
+        f"{{name: API_TOKEN, value: {value}}}",
+        f"env:\\n            - name: DB_PASSWORD\\n              value: {value}\\n           bad: indent",
+    )
+    for text in texts:
+        assert [text[start:end] for start, end in credential_spans(text)] == [value], text
+    assert credential_spans(f"- name: LOG_LEVEL\n  value: {value}\n") == []
+    assert credential_spans("- name: DB_PASSWORD\n  valueFrom: {secretKeyRef: {name: db, key: password}}\n") == []
