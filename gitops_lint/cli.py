@@ -34,7 +34,8 @@ def _fail(message: str, code: int = 2) -> NoReturn:
 def _print_traceback() -> None:
     import traceback  # only --debug needs it; the import costs every run ~15 ms otherwise
 
-    traceback.print_exc()
+    # The exception's text is in it too: scrubbed like the one-line message.
+    sys.stderr.write(_scrubbed(traceback.format_exc()))
 
 
 def guarded(debug: bool, action: Callable[[], T]) -> T:
@@ -44,7 +45,7 @@ def guarded(debug: bool, action: Callable[[], T]) -> T:
     except UsageError as error:
         if debug:
             _print_traceback()
-        _fail(str(error))
+        _fail(_scrubbed(str(error)))
     except KeyboardInterrupt:
         _fail("interrupted", 130)
     except (click.exceptions.Exit, click.ClickException, SystemExit):
@@ -52,7 +53,16 @@ def guarded(debug: bool, action: Callable[[], T]) -> T:
     except Exception as error:  # the contract: no traceback reaches a user without --debug
         if debug:
             _print_traceback()
-        _fail(f"internal error: {type(error).__name__}: {error} (rerun with --debug for details)")
+        _fail(f"internal error: {type(error).__name__}: {_scrubbed(str(error))} (rerun with --debug for details)")
+
+
+def _scrubbed(message: str) -> str:
+    """An unforeseen error's text without any credential a pattern recognises: a library's
+    message may quote a URL with a password or a line of a file it could not read."""
+    from gitops_lint.credentials import credential_spans
+    from gitops_lint.redaction import Redactor
+
+    return Redactor().scrub(message, credential_spans)
 
 
 def parse_outputs(values: Sequence[str], formats: Sequence[str]) -> list[tuple[str, Path]]:

@@ -355,9 +355,45 @@ def scan_text(text: str) -> list[Hit]:
 
 
 
+def may_hold_credential(text: str) -> bool:
+    """Whether a pattern's hint occurs in `text` (without one, no pattern matches): one regex pass,
+    cheaper than `credential_spans`' substring tests on the many short strings of an object."""
+    return _ANY_HINT.search(_lowered(text)) is not None
+
+
+# YAML reads a value written `*Hj8r…` as an alias (and `&…` as an anchor), so parsers quote a
+# password as a "name" in their errors: kustomize's `unknown anchor 'Hj8r…' referenced`.
+_QUOTED_ANCHOR = LazyRegex(r"\b(?:alias|anchor) ['\"](?P<name>[^'\"\s]{8,256})['\"]")
+
+
+# A `{name: DB_PASSWORD, value: ...}` entry (container env, Helm parameters) written out as
+# text: YAML lines, a flow or JSON map, or kustomize quoting a patch with `\n` escapes. The key
+# and the value are in different fields, so the assignment pattern cannot pair them.
+_NAMED_VALUE = LazyRegex(
+    r"""\bname["']?\s*:\s*["']?(?P<key>[A-Za-z_][A-Za-z0-9_.-]{0,80})["']?[ \t]*(?:,|\\n|\n)"""
+    r"""(?:[\s-]|\\n)*["']?value["']?\s*:\s*["']?(?P<secret>[^\s"'\\,}\]]{4,256})"""
+)
+
+
 def credential_spans(text: str) -> list[tuple[int, int]]:
     """Where `text` holds a credential any pattern recognises (for scrubbing tool output)."""
     lowered = text.lower()
-    if not any(hint in lowered for hint in _PATTERNS_BY_HINT):  # substring tests beat the hint regex here
-        return []
-    return [(hit.start, hit.end) for hit in scan_text(text)]
+    spans: list[tuple[int, int]] = []
+    if any(hint in lowered for hint in _PATTERNS_BY_HINT):  # substring tests beat the hint regex here
+        spans = [(hit.start, hit.end) for hit in scan_text(text)]
+    if "alias" in lowered or "anchor" in lowered:
+        for match in _QUOTED_ANCHOR.finditer(text):
+            if has_secret_entropy(match.group("name")):
+                _add_span(spans, match.span("name"))
+    if "value" in lowered and "name" in lowered:
+        for match in _NAMED_VALUE.finditer(text):
+            key, value = match.group("key"), match.group("secret")
+            if is_secret_key(key) and credential_verdict(key, value) is not None:
+                _add_span(spans, match.span("secret"))
+    return spans
+
+
+def _add_span(spans: list[tuple[int, int]], span: tuple[int, int]) -> None:
+    start, end = span
+    if all(end <= s or start >= e for s, e in spans):  # one replacement per stretch of text
+        spans.append(span)

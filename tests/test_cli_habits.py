@@ -212,3 +212,31 @@ def test_force_color_and_no_color(tmp_path: Path) -> None:
     assert _check_colour(root, _env(FORCE_COLOR="1", NO_COLOR=""))  # an empty NO_COLOR is unset
     assert not _check_colour(root, _env(FORCE_COLOR="1"), "--no-color")  # the flag wins
     assert _check_colour(root, _env(NO_COLOR="1"), "--color")
+
+
+def test_an_error_line_shows_no_credential_it_quotes(capsys: pytest.CaptureFixture[str]) -> None:
+    """The last resort for an unforeseen error prints its text on one line: a library's message
+    may quote a URL with a password or a token, which the line must not."""
+    from gitops_lint.cli import guarded
+    from gitops_lint.errors import UsageError
+
+    password = "".join(("Ie5r", "Gx9w", "Nq3t", "Jm7b"))  # split: this file must not look like it holds one
+    token = "ghp_" + "".join(("Ab1c", "De2f", "Gh3i", "Jk4l", "Mn5o", "Pq6r", "St7u", "Vw8x", "Yz90"))
+
+    text = f"cannot fetch https://ci:{password}@git.example.com/repo.git with {token}"
+
+    def fails() -> int:
+        raise RuntimeError(text)
+
+    def refuses() -> int:
+        raise UsageError(text)  # a usage error may quote an option's value, a URL among them
+
+    for action, shown in ((fails, "internal error: RuntimeError: cannot fetch"), (refuses, "error: cannot fetch")):
+        for debug in (False, True):  # --debug adds the traceback, which quotes the message again
+            with pytest.raises(SystemExit) as exit_info:
+                guarded(debug, action)
+            assert exit_info.value.code == 2
+            stderr = capsys.readouterr().err
+            assert shown in stderr and "https://ci:" in stderr and "git.example.com" in stderr
+            assert ("Traceback (most recent call last)" in stderr) == debug
+            assert password not in stderr and token not in stderr

@@ -7,7 +7,7 @@ import hashlib
 import subprocess
 import sys
 
-from gitops_lint.credentials import scan_text
+from gitops_lint.credentials import credential_spans, scan_text
 from gitops_lint.redaction import Redactor, encoded_forms, label
 
 
@@ -81,3 +81,29 @@ def test_narrowed_redactor_keeps_only_values_present_and_still_scrubs_them() -> 
     assert 0 < len(narrowed) < len(redactor)
     assert narrowed.scrub(messages[1]) == f"kustomize: bad literal {label(PASSWORD)}"
     assert narrowed.scrub(f"x {absent}") == f"x {absent}"  # not in any message: not searched for
+
+
+def test_a_password_quoted_as_a_yaml_anchor_name_is_a_credential_span() -> None:
+    """kustomize reports `password: *Hq...` as `unknown anchor 'Hq...' referenced`; an anchor
+    name that reads as a word stays."""
+    password = "".join(("Ak3d", "Wz8q", "Pv5n", "Xr2m"))
+    message = f"MalformedYAMLError: yaml: unknown anchor '{password}' referenced in File: s.yaml"
+    [(start, end)] = credential_spans(message)
+    assert message[start:end] == password
+    assert credential_spans("yaml: unknown anchor 'defaults' referenced") == []
+
+
+def test_an_env_entry_written_out_as_text_is_a_credential_span() -> None:
+    """`{name: DB_PASSWORD, value: ...}` as YAML lines, JSON, a flow map or kustomize's quote of a
+    patch (`\\n` escapes): the value is a span; a harmless entry's and a reference's are not."""
+    value = "".join(("Nv6t", "Qe3r", "Wb8y", "Lk1u"))
+    texts = (
+        f"- name: DB_PASSWORD\n  value: {value}\n",
+        f'{{"name":"DB_PASSWORD","value":"{value}"}}',
+        f"{{name: API_TOKEN, value: {value}}}",
+        f"env:\\n            - name: DB_PASSWORD\\n              value: {value}\\n           bad: indent",
+    )
+    for text in texts:
+        assert [text[start:end] for start, end in credential_spans(text)] == [value], text
+    assert credential_spans(f"- name: LOG_LEVEL\n  value: {value}\n") == []
+    assert credential_spans("- name: DB_PASSWORD\n  valueFrom: {secretKeyRef: {name: db, key: password}}\n") == []

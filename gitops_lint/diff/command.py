@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from gitops_lint.config import Config, find_config, load_config
+from gitops_lint.credential_fields import credential_values
 from gitops_lint.diff.compare import REMOVED, ResourceChange, compare_resources, secret_values
 from gitops_lint.diff.findings import (
     AppKey,
@@ -136,6 +137,10 @@ def _redactor(renders: Iterable[RevisionRender]) -> Redactor:
         for root in render.roots.values():
             for doc in root.resources:
                 for value in secret_values(doc):
+                    redactor.add(value)
+                # ConfigMap passwords, env values named DB_PASSWORD, URL passwords: quoted by
+                # every format's before/after and YAML diff, and not Secret values.
+                for value in credential_values(doc):
                     redactor.add(value)
     return redactor
 

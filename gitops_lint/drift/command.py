@@ -17,6 +17,7 @@ from gitops_lint.config import (
     load_config,
 )
 from gitops_lint.context import CheckContext
+from gitops_lint.credentials import credential_spans
 from gitops_lint.drift.api import KubernetesLive
 from gitops_lint.drift.apps import AppSource, AuditTarget, discover_targets, load_repo
 from gitops_lint.drift.argocd_settings import CONFIGMAP as CONFIGMAP_NAME
@@ -59,6 +60,7 @@ from gitops_lint.drift.orphans import OrphanPolicy, find_orphan_policies, orphan
 from gitops_lint.drift.snapshot import LiveSnapshot
 from gitops_lint.errors import UsageError
 from gitops_lint.progress import Progress
+from gitops_lint.redaction import Redactor
 from gitops_lint.render.kustomize import find_chosen_kustomize
 
 Obj = dict[str, Any]
@@ -527,15 +529,35 @@ def run_drift(options: DriftOptions, live: LiveSource | None = None) -> DriftRes
             notes.append(f"snapshot folders matching no destination: {', '.join(unused)}")
 
     applications = [results[index] for index in range(len(targets))]
+    _scrub_tool_texts(applications)
     seconds = time.perf_counter() - started
     report = DriftReport.build(
-        applications, requests, seconds, options.extra_is_drift, source.name, tuple(dict.fromkeys(warnings))
-    )
+        applications, requests, seconds, options.extra_is_drift, source.name,
+        tuple(dict.fromkeys(scrubbed(warning) for warning in warnings)),
+    )  # fmt: skip
     notes.append(
         f"audited {len(applications)} Applications, {report.summary.resources} resources: "
         f"{report.summary.requests} API requests, {seconds:.2f}s"
     )
-    return DriftResult(report, notes, _exit_code(report))
+    return DriftResult(report, [scrubbed(note) for note in notes], _exit_code(report))
+
+
+def scrubbed(text: str) -> str:
+    """`text` without any credential a pattern recognises."""
+    return Redactor().scrub(text, credential_spans)
+
+
+def _scrub_tool_texts(applications: list[ApplicationResult]) -> None:
+    """Errors quote helm's, kustomize's, git's and the API's words, and those, like a remote
+    chart's path (`nginx (https://bot:…@charts…)`), may quote a URL with its password: every
+    such text a report shows loses the credentials a pattern recognises."""
+    for app in applications:
+        app.path = scrubbed(app.path)
+        if app.error:
+            app.error = scrubbed(app.error)
+        for resource in app.resources:
+            if resource.error:
+                resource.error = scrubbed(resource.error)
 
 
 def _exit_code(report: DriftReport) -> int:

@@ -15,11 +15,12 @@ from __future__ import annotations
 import difflib
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import yaml
 
+from gitops_lint.credential_fields import mask_at, mask_credentials
 from gitops_lint.drift.attribution import Ownership
 from gitops_lint.drift.defaults import is_server_default
 from gitops_lint.drift.field_rules import (
@@ -32,7 +33,7 @@ from gitops_lint.drift.field_rules import (
 )
 from gitops_lint.drift.ignore import IgnoreError, IgnoreRule, apply_jq, remove_pointer
 from gitops_lint.drift.model import CHANGED, OUT_OF_BAND, REMOVED, Change
-from gitops_lint.drift.normalize import LAST_APPLIED, normalize
+from gitops_lint.drift.normalize import LAST_APPLIED, hash_credential, normalize
 from gitops_lint.drift.quantities import quantities_equal
 
 Path = tuple[str | int, ...]
@@ -372,15 +373,33 @@ def compare(
     walker = _Walker(kind, ownership, frozenset((*agents, *KNOWN_CONTROLLERS)), agents, strict_ownership)
     schema = kind_schema(str(left.get("apiVersion") or ""), kind, kubernetes_version)
     dview, lview = walker.walk(left, right, sides[2] if orig is not None else _ABSENT, schema, (), (), False)
-    result = Comparison(changes=walker.changes, errors=errors, out_of_band=walker.out_of_band)
+    result = Comparison(
+        changes=[_shown(change, left, right) for change in walker.changes], errors=errors,
+        out_of_band=[_shown(change, left, right) for change in walker.out_of_band],
+    )  # fmt: skip
     if walker.changes:
-        result.diff = unified_diff(dview, lview)
+        result.diff = unified_diff(mask_credentials(dview, hash_credential), mask_credentials(lview, hash_credential))
     return result
+
+
+def _shown(change: Change, left: dict[str, Any], right: dict[str, Any]) -> Change:
+    """`change` as a report may show it: a credential on either side (a ConfigMap's DB_PASSWORD, a
+    DB_PASSWORD env value, a URL password) hashed as Secret values are. Compared unmasked, so only
+    a changed field is masked, and by both sides' keys (list items pair by name, not index)."""
+    steps = [step.replace("~1", "/").replace("~0", "~") for step in change.path.split("/")[1:]]
+
+    def masked(value: Any) -> Any:
+        return mask_at(right, steps, mask_at(left, steps, value, hash_credential), hash_credential)
+
+    desired, live = masked(change.desired), masked(change.live)
+    if desired is change.desired and live is change.live:
+        return change
+    return replace(change, desired=desired, live=live)
 
 
 def whole_object_diff(desired: dict[str, Any] | None, live: dict[str, Any] | None) -> str:
     """The diff of a Missing (all removed) or Extra (all added) resource, normalised."""
     return unified_diff(
-        normalize(desired) if desired is not None else None,
-        normalize(live) if live is not None else None,
+        mask_credentials(normalize(desired), hash_credential) if desired is not None else None,
+        mask_credentials(normalize(live), hash_credential) if live is not None else None,
     )

@@ -25,9 +25,20 @@ _KEPT_METADATA = ("name", "namespace", "labels", "annotations")
 _SECRET_KEY = secrets.token_bytes(32)
 
 
+_HASH_PREFIX = "<secret sha256:"
+
+
 def hash_secret_value(value: bytes) -> str:
     digest = hmac.new(_SECRET_KEY, value, hashlib.sha256).hexdigest()
-    return f"<secret sha256:{digest[:16]}>"
+    return f"{_HASH_PREFIX}{digest[:16]}>"
+
+
+def hash_credential(value: str) -> str:
+    """A credential found in another kind's field (credential_fields), hashed as Secret values are;
+    a value that already is such a hash stays as it is."""
+    if value.startswith(_HASH_PREFIX) and value.endswith(">"):
+        return value
+    return hash_secret_value(value.encode("utf-8", "surrogatepass"))
 
 
 def _secret_bytes(value: Any, encoded: bool) -> bytes:

@@ -128,6 +128,17 @@ def _problem_at(mark: Any, message: str) -> _Abort:
     return _Abort(YamlProblem("yaml-syntax", mark.line + 1, mark.column + 1, message))
 
 
+def _shown_alias(name: str) -> str:
+    """An undefined alias's name as a message shows it: `*defaults` is a typo to point at, but a
+    value written `password: *Hj8r...` is a password YAML took for an alias, so a name that looks
+    random enough to be one is shown as a label."""
+    # The pattern tables load only for this error.
+    from gitops_lint.credentials import has_secret_entropy
+    from gitops_lint.redaction import label
+
+    return label(name) if has_secret_entropy(name) else repr(name)
+
+
 def _expanded_size(value: Any, memo: dict[int, int]) -> int:
     """Nodes `value` stands for once aliases are expanded; linear in distinct containers."""
     if not isinstance(value, (dict, list)):
@@ -205,7 +216,7 @@ def _build(text: str, result: LoadResult) -> None:
             elif kind is _ALIAS:
                 name = event.anchor or ""
                 if name not in anchors:
-                    raise _problem_at(event.start_mark, f"found undefined alias {name!r}")
+                    raise _problem_at(event.start_mark, f"found undefined alias {_shown_alias(name)}")
                 value = anchors[name]
                 expanded += _expanded_size(value, memo)
                 if expanded > MAX_EXPANDED_NODES:

@@ -22,12 +22,14 @@ import jsonschema_rs
 import yaml
 
 from gitops_lint.context import CheckContext
+from gitops_lint.credential_fields import mask_field
 from gitops_lint.data import data_dir, read_schema
 from gitops_lint.environments import canonical_environment
 from gitops_lint.errors import UsageError
 from gitops_lint.file_bytes import read_text
 from gitops_lint.model import Finding, Resource, RuleMeta, Severity
 from gitops_lint.pod_templates import WORKLOAD_KIND_NAMES, pod_spec
+from gitops_lint.redaction import label
 from gitops_lint.repo.files import matches_any
 from gitops_lint.repo.templating import about_template
 from gitops_lint.repo.yaml import load_yaml
@@ -194,6 +196,13 @@ def lookup(value: Any, steps: Sequence[str | int]) -> tuple[bool, Any]:
     return True, value
 
 
+def _quoted(doc: Any, steps: Sequence[str | int]) -> str:
+    """A field of `doc` for a message, any credential in it (a Secret value, an env entry's
+    `DB_PASSWORD`, a URL password) shown as a label: a policy may quote any field."""
+    found, _ = lookup(doc, steps)
+    return _text(mask_field(doc, steps, label)) if found else MISSING
+
+
 def _text(value: Any) -> str:
     if isinstance(value, str):
         return value
@@ -275,20 +284,17 @@ class MessageTemplate:
         if name == "@name":
             return resource.name  # `metadata.name`, else `generateName` (Jobs made by hooks)
         if name == "@value":
-            found, value = lookup(resource.doc, failure.pointer)
-            return _text(value) if found else MISSING
+            return _quoted(resource.doc, failure.pointer)
         if name.startswith("@item"):
             # The innermost list element on the failing path: `{@item.name}` names the container.
             for end in range(len(failure.pointer), 0, -1):
                 if isinstance(failure.pointer[end - 1], int):
-                    found, value = lookup(resource.doc, (*failure.pointer[:end], *steps[1:]))
-                    return _text(value) if found else MISSING
+                    return _quoted(resource.doc, (*failure.pointer[:end], *steps[1:]))
             return MISSING
-        found, value = lookup(resource.doc, steps)
-        if not found and steps == _NAME:
+        if not lookup(resource.doc, steps)[0] and steps == _NAME:
             # An object created with `generateName` has no name yet: the prefix is what names it.
-            found, value = lookup(resource.doc, _GENERATE_NAME)
-        return _text(value) if found else MISSING
+            return _quoted(resource.doc, _GENERATE_NAME)
+        return _quoted(resource.doc, steps)
 
 
 # --- the rule -----------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ kept in the cache directory, so later runs, offline ones too, reuse it.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import hashlib
 import json
@@ -20,11 +21,14 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitops_lint.atomic_file import write_text_atomically
 from gitops_lint.errors import UsageError
 from gitops_lint.file_bytes import read_text
+
+if TYPE_CHECKING:  # urllib loads only for runs that fetch
+    import urllib.request
 
 DEFAULT = "default"  # kubeconform's name for the Kubernetes schemas: built in here
 CATALOG_LAYOUT = "{group}/{kind}_{version}.json"
@@ -154,19 +158,19 @@ class LocationSearch:
             problems.append("schema location URLs are not fetched without --allow-network")
             return None
         # urllib (http.client, email, ...) costs ~20 ms to import: only runs that fetch pay it.
+        import http.client
         import urllib.error
         import urllib.request
 
         try:
-            request = urllib.request.Request(url, headers={"User-Agent": "gitops-lint"})
-            with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT) as response:  # only http(s): parse() admits no other scheme
+            with urllib.request.urlopen(_request(url), timeout=FETCH_TIMEOUT) as response:  # only http(s): parse() admits no other scheme
                 schema = _as_schema(json.loads(response.read().decode("utf-8")))
         except urllib.error.HTTPError as error:
             if error.code != 404:
                 problems.append(f"{_redact(url)}: HTTP {error.code}")
                 return None
             schema = None
-        except (urllib.error.URLError, OSError, ValueError) as error:
+        except (urllib.error.URLError, OSError, ValueError, http.client.HTTPException) as error:
             reason = getattr(error, "reason", error)
             problems.append(f"{_redact(url)}: {reason}")
             return None
@@ -222,6 +226,23 @@ def _as_schema(data: Any) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ValueError("not a JSON object")
     return data
+
+
+def _request(url: str) -> urllib.request.Request:
+    """A GET of `url`. urllib takes no credentials from a URL (http.client reads `user:token@host`
+    as a host with a bad port, and says so quoting the token): they go in a Basic header."""
+    import urllib.parse
+    import urllib.request
+
+    headers = {"User-Agent": "gitops-lint"}
+    parts = urllib.parse.urlsplit(url)
+    userinfo, at, host = parts.netloc.rpartition("@")
+    if at:
+        user, _, password = userinfo.partition(":")
+        pair = f"{urllib.parse.unquote(user)}:{urllib.parse.unquote(password)}"
+        headers["Authorization"] = "Basic " + base64.b64encode(pair.encode("utf-8")).decode("ascii")
+        url = urllib.parse.urlunsplit(parts._replace(netloc=host))
+    return urllib.request.Request(url, headers=headers)
 
 
 def _redact(url: str) -> str:

@@ -182,6 +182,39 @@ def test_a_generated_secret_literal_is_masked_too(repo: Path) -> None:
         assert base64.b64encode(value.encode()).decode() not in result.stdout
 
 
+def _planted(*parts: str) -> str:
+    return "".join(parts)  # split, so that this file does not itself look like it holds secrets
+
+
+def test_credentials_outside_secrets_are_never_shown(repo: Path) -> None:
+    """A ConfigMap password, a URL password and a container's DB_PASSWORD env value change:
+    every format (the PR comment included) says what changed and quotes neither side."""
+    before = {"configmap": _planted("Qz4k", "Lm7p", "Rt2w", "Xv9c"), "url": _planted("Hb3n", "Jk8d", "Fs5g", "Wq1e"),
+              "env": _planted("Pd6y", "Nc2t", "Gm9r", "Ku4a")}
+    after = {"configmap": _planted("Qz1s", "Lm5h", "Rt8f", "Xv3b"), "url": _planted("Hb7v", "Jk2x", "Fs6m", "Wq4r"),
+             "env": _planted("Pd3l", "Nc8j", "Gm1z", "Ku7o")}
+
+    def files(values: dict[str, str]) -> dict[str, str]:
+        config = (f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: settings}}\ndata:\n"
+                  f"  DB_PASSWORD: {values['configmap']}\n"
+                  f"  DATABASE_URL: postgres://app:{values['url']}@db.internal:5432/app\n")
+        app = DEPLOYMENT.replace("resources: {limits:", f"env: [{{name: DB_PASSWORD, value: {values['env']}}}]\n"
+                                 "            resources: {limits:")
+        return {"apps/web/base/config.yaml": config, "apps/web/base/app.yaml": app + "---\n" + SERVICE}
+
+    write_tree(repo, files(before))
+    _git(repo, "commit", "-qam", "credentials")
+    write_tree(repo, files(after))
+    change = _resources(_diff(repo))[("production", "ConfigMap web-production/settings")]
+    assert {f["path"] for f in change["fields"]} == {"/data/DB_PASSWORD", "/data/DATABASE_URL"}
+    for fmt in ("text", "json", "markdown", "unified", "summary"):
+        output = run_cli("diff", "--format", fmt, cwd=repo).stdout
+        assert "settings" in output, fmt
+        leaked = sorted(f"{side} {shape}" for side, values in (("before", before), ("after", after))
+                        for shape, value in values.items() if value in output)
+        assert not leaked, f"{fmt}: leaked (shapes, never values): {leaked}"
+
+
 def test_a_resource_moved_to_another_file_is_no_change(repo: Path) -> None:
     write_tree(repo, {
         "apps/web/base/app.yaml": DEPLOYMENT,

@@ -535,3 +535,71 @@ def test_applicationset_git_generator_and_go_template_are_audited(tmp_path: Path
         ("api-prod", "prod", "Synced"),
         ("api-stage", "stage", "Synced"),
     ]
+
+
+def _planted(*parts: str) -> str:
+    return "".join(parts)  # split, so that this file does not itself look like it holds secrets
+
+
+# Credentials outside a Secret: a report shows field values of every kind, so each must be hashed.
+OUTSIDE_SECRETS = {
+    "configmap password": (_planted("Cm7q", "Pw2x", "Lk9d", "Ve4r"), _planted("Cm1z", "Pw8n", "Hg3s", "Tb6u")),
+    "env value": (_planted("Ev5t", "Db2p", "Qa8w", "Zm1k"), _planted("Ev9c", "Db4h", "Jy7f", "Xn3l")),
+    "url password": (_planted("Ur4m", "Pq7z", "Ws2b", "Kd9e"), _planted("Ur6g", "Pq1t", "Wh5v", "Kc8y")),
+    "token argument": (_planted("Ta3k", "Rg6n", "Mz9q", "Bx2w"), _planted("Ta8s", "Rg4d", "My1p", "Bv7j")),
+}
+
+
+def _with_credentials(doc: dict[str, Any], side: int) -> dict[str, Any]:
+    values = {shape: pair[side] for shape, pair in OUTSIDE_SECRETS.items()}
+    container = doc["spec"]["template"]["spec"]["containers"][0]
+    container["env"] = [{"name": "DB_PASSWORD", "value": values["env value"]}]
+    container["args"] = [f"--token={values['token argument']}"]
+    return doc
+
+
+def _config_with_credentials(side: int) -> dict[str, Any]:
+    values = {shape: pair[side] for shape, pair in OUTSIDE_SECRETS.items()}
+    return {**CONFIG, "data": {"DB_PASSWORD": values["configmap password"],
+                               "DATABASE_URL": f"postgres://app:{values['url password']}@db.internal:5432/app"}}
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "junit", "markdown", "html"])
+def test_credentials_outside_secrets_never_reach_a_report(tmp_path: Path, fmt: str) -> None:
+    """Git and the cluster disagree on a ConfigMap password, a URL password, a container's
+    DB_PASSWORD env value and a `--token=` argument: the report says what changed, never a value."""
+    deploy = _with_credentials(deployment(name="api", namespace="prod"), 0)
+    repo = _repo(tmp_path, [deploy, _config_with_credentials(0)])
+    live = [_with_credentials(live_of(deployment(name="api", namespace="prod")), 1),
+            live_of(_config_with_credentials(1)), live_of(_stale("leftover", app="api-prod") | {"data": {
+                "API_TOKEN": OUTSIDE_SECRETS["configmap password"][1]}})]
+    result = run_cli("drift", str(repo), "--live-snapshot", str(_snapshot(tmp_path, live)), "--format", fmt)
+    assert result.exit_code == 1
+    leaked = sorted(shape for shape, pair in OUTSIDE_SECRETS.items() for value in pair if value in result.stdout)
+    assert not leaked, f"leaked (shapes, never values): {leaked}"
+    if fmt == "json":
+        changed = {c["path"] for r in json.loads(result.stdout)["applications"][0]["resources"] for c in r["changes"]}
+        assert {"/data/DB_PASSWORD", "/data/DATABASE_URL", "/spec/template/spec/containers/0/env/0/value",
+                "/spec/template/spec/containers/0/args/0"} <= changed, "a changed credential is still drift"
+
+
+def test_a_remote_chart_url_with_credentials_is_never_shown(tmp_path: Path) -> None:
+    """A private Helm repository in `repoURL` (`https://bot:TOKEN@host`): the path a report names
+    the chart by, and Helm's failure to pull it (quoting the URL), must not carry the token."""
+    token = _planted("Hr3p", "Tk8w", "Zq5m", "Xc1v")
+    application = f"""\
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {{name: remote-prod, namespace: argocd}}
+spec:
+  project: prod
+  source: {{repoURL: 'http://bot:{token}@127.0.0.1:1/charts', chart: nginx, targetRevision: 1.2.3}}
+  destination: {{server: https://prod.example.com, namespace: prod}}
+"""
+    repo = write(tmp_path / "repo", {"argocd/remote-prod.yaml": application})
+    snapshot = _snapshot(tmp_path, [live_of(_stale("unrelated"), app=None)])
+    for fmt in ("json", "text", "markdown", "html", "junit"):
+        result = run_cli("drift", str(repo), "--live-snapshot", str(snapshot), "--allow-network", "--format", fmt)
+        assert result.exit_code == 2, result.output
+        assert "127.0.0.1" in result.stdout, fmt  # the failure is reported, naming the repository
+        assert token not in result.output, fmt

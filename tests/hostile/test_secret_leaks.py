@@ -3,7 +3,9 @@
 A repo plants one secret per shape a reviewer tried: plain and base64 Secret values, a nested
 map and a list under `stringData`/`data`, unquoted numbers (in a Secret and in a container's
 env `value`), a secretGenerator literal, a `.env` file, a password in a URL, a literal that
-kustomize's own error message quotes, and a remote base whose URL carries credentials. Every
+kustomize's own error message quotes, a remote base whose URL carries credentials, and a
+password YAML reads as an alias (`password: *...`, quoted by the parser and kustomize), and an
+env entry's value in an inline patch kustomize cannot parse (it quotes the patch). Every
 output of `check` (each format on stdout and through `--output FORMAT=PATH`, `--verbose`
 stderr) and of `secrets baseline` must not hold a value, its base64 form, or any 8-character
 substring of it. A failure names the planted shape, never the value.
@@ -39,6 +41,10 @@ SECRETS = {
     "url password": _fake("Up2q", "Wx5e", "Rt8y", "Io1u"),
     "kustomize error": _fake("Ke9a", "Sd3f", "Gh6j", "Kl2z"),
     "remote base url": _fake("Rb7x", "Cv4b", "Nm1q", "We5r"),
+    # `password: *Ya5...` is an alias to YAML: the parser and kustomize quote the "name"
+    "yaml alias": _fake("Ya5k", "Lq8w", "Zn2c", "Rt7v"),
+    # an env entry in an inline patch kustomize cannot parse, quoted whole in its error
+    "inline patch env value": _fake("Ip4t", "Ce8w", "Nv2q", "Lx6m"),
 }
 B64 = base64.b64encode(SECRETS["base64"].encode()).decode()
 
@@ -72,6 +78,22 @@ def _files() -> dict[str, str]:
         # kustomize rejects a literal without `=` and quotes it in its error message
         "apps/broken/kustomization.yaml": (
             f"secretGenerator:\n  - name: broken\n    literals:\n      - {s['kustomize error']}\n"
+        ),
+        "apps/alias/kustomization.yaml": "resources: [secret.yaml]\n",
+        "apps/alias/secret.yaml": (
+            f"apiVersion: v1\nkind: Secret\nmetadata:\n  name: alias\nstringData:\n  password: *{s['yaml alias']}\n"
+        ),
+        "apps/inline/kustomization.yaml": (
+            "resources: [deployment.yaml]\npatches:\n  - patch: |-\n"
+            "      apiVersion: apps/v1\n      kind: Deployment\n      metadata: {name: api}\n"
+            "      spec:\n        template:\n          spec:\n            containers:\n              - name: api\n"
+            f"                env:\n                  - name: API_TOKEN\n"
+            f"                    value: {s['inline patch env value']}\n                 broken: indent\n"
+        ),
+        "apps/inline/deployment.yaml": (
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n"
+            "  selector:\n    matchLabels: {app: api}\n  template:\n    metadata:\n      labels: {app: api}\n"
+            "    spec:\n      containers:\n        - name: api\n          image: nginx:1.27\n"
         ),
         "apps/remote/kustomization.yaml": (
             f"resources:\n  - https://deploy:{s['remote base url']}@git.example.com/org/base//app?ref=v1.2.3\n"
@@ -138,6 +160,12 @@ def test_every_planted_shape_is_reported(hostile_repo: Path, tmp_path: Path) -> 
     assert any(f["rule"] == "kustomize-build-fails" and "[redacted hmac:" in f["message"] for f in broken), (
         "kustomize's message quotes the literal: it must be there, redacted"
     )
+    inline = [f for f in report["findings"] if f["path"] == "apps/inline/kustomization.yaml"]
+    assert any(f["rule"] == "kustomize-build-fails" and "[redacted hmac:" in f["message"] for f in inline), (
+        "kustomize's message quotes the patch: the env value must be there, redacted"
+    )
+    assert "yaml-syntax" in by_path["apps/alias/secret.yaml"]
+    assert "kustomize-build-fails" in by_path["apps/alias/kustomization.yaml"]
     remote = [f for f in report["findings"] if f["path"] == "apps/remote/kustomization.yaml"]
     assert remote, "the remote base with credentials in its URL must be reported"
 

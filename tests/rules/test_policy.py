@@ -299,6 +299,85 @@ def test_message_template_is_safe() -> None:
     )
 
 
+def _planted(*parts: str) -> str:
+    return "".join(parts)  # split, so that this file does not itself look like it holds secrets
+
+
+QUOTING_POLICY = """\
+    id: quotes-fields
+    title: quotes every field it can
+    severity: warning
+    category: custom
+    rationale: A policy author may quote any field; credentials among them must not reach a report.
+    fix: Nothing.
+    match: {kinds: [Deployment, ConfigMap, Secret]}
+    check: {required: [never-present]}
+    message: "{@kind} {@name}: {spec.template.spec.containers[0].env} {spec.template.spec.containers[0].args} {data} {stringData} {@value}"
+    examples:
+      pass: ["apiVersion: v1\\nkind: ConfigMap\\nmetadata: {name: a}\\nnever-present: 1\\n"]
+      fail:
+        - |
+          apiVersion: v1
+          kind: ConfigMap
+          metadata: {name: a}  # expect: quotes-fields
+    """
+
+
+def test_a_message_quoting_fields_shows_no_credential(make_repo: Callable[..., Path]) -> None:
+    """A custom message interpolates whole env lists, args, ConfigMap and Secret data: the credentials
+    in them (secret-named env and data keys, a URL password, a --token= argument, any Secret value)
+    are labels; the names and the harmless values around them stay readable."""
+    planted = {
+        "env value": _planted("Wv3n", "Ko8d", "Yt5q", "Ms2z"),
+        "token argument": _planted("Ar9k", "Pl4x", "Cz7m", "Bu1e"),
+        "configmap password": _planted("Cp6r", "Fq2w", "Nh8t", "Dj3y"),
+        "url password": _planted("Uq5e", "Ix1o", "Gr7s", "Lb4a"),
+        "secret value": _planted("Sv2g", "Om6k", "Ez9p", "Hi3c"),
+    }
+    root = make_repo({
+        ".gitops-lint.yaml": "policies: [my-policies]\n",
+        "my-policies/custom/quotes-fields.yaml": QUOTING_POLICY,
+        "app/deploy.yaml": f"""\
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata: {{name: api}}
+            spec:
+              template:
+                spec:
+                  containers:
+                    - name: api
+                      image: nginx:1.27
+                      args: ["--token={planted['token argument']}", "--verbose"]
+                      env:
+                        - {{name: DB_PASSWORD, value: {planted['env value']}}}
+                        - {{name: LOG_LEVEL, value: debug}}
+            """,
+        "app/config.yaml": f"""\
+            apiVersion: v1
+            kind: ConfigMap
+            metadata: {{name: api}}
+            data:
+              DB_PASSWORD: {planted['configmap password']}
+              DATABASE_URL: postgres://app:{planted['url password']}@db.internal:5432/app
+              LOG_LEVEL: debug
+            """,
+        "app/secret.yaml": f"""\
+            apiVersion: v1
+            kind: Secret
+            metadata: {{name: api}}
+            stringData: {{settings: {planted['secret value']}}}
+            """,
+    })  # fmt: skip
+    _, report = check_json(root, "--rule", "quotes-fields", "--no-render")
+    messages = [f["message"] for f in report["findings"] if f["rule"] == "quotes-fields"]
+    assert len(messages) == 3
+    text = "\n".join(messages)
+    leaked = sorted(shape for shape, value in planted.items() if value in text)
+    assert not leaked, f"leaked (shapes, never values): {leaked}"
+    assert "LOG_LEVEL" in text and "debug" in text and "--verbose" in text and "db.internal" in text
+    assert text.count("[redacted hmac:") >= len(planted)
+
+
 def test_generate_name_names_the_resource(make_repo: Callable[..., Path]) -> None:
     # Hooks and Jobs are often created with `generateName`; the message names them by it.
     root = make_repo({

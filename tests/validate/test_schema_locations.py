@@ -3,6 +3,7 @@ with --allow-network, kept in the cache directory)."""
 
 from __future__ import annotations
 
+import base64
 import functools
 import http.server
 import json
@@ -145,3 +146,40 @@ def test_url_template_fetched_only_with_allow_network_then_cached(
     _, again = check_json(root, *RULES, "--allow-network")
     assert len(requests) == 2
     assert _by_rule(cached) == _by_rule(again) == {"schema-invalid": ["bad.yaml"], "schema-unknown": ["gadget.yaml"]}
+
+
+def test_credentials_in_a_url_location_authenticate_and_are_never_shown(
+    make_repo: Callable[..., Path], tmp_path: Path
+) -> None:
+    """`https://user:token@host/...` (a private schema registry): urllib takes no credentials from
+    a URL, and http.client's complaint about the "port" quoted the token in an internal error."""
+    token = "".join(("Sl4t", "Kw8m", "Qz2r", "Vb6n"))  # split: this file must not look like it holds one
+    served = tmp_path / "served"
+    _schema_file(served, "example.com/widget_v1.json")
+    expected = "Basic " + base64.b64encode(f"reader:{token}".encode()).decode()
+    seen: list[str | None] = []
+
+    class Handler(_QuietHandler):
+        def do_GET(self) -> None:
+            seen.append(self.headers.get("Authorization"))
+            if self.headers.get("Authorization") != expected:
+                self.send_error(401)
+                return
+            super().do_GET()
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(served)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        location = f"http://reader:{token}@127.0.0.1:{server.server_address[1]}/{{group}}/{{kind}}_{{version}}.json"
+        root = make_repo({**OWNED, "good.yaml": GOOD, "bad.yaml": BAD})
+        result = run_cli("check", str(root), "--format", "json", "--verbose", *RULES, "--allow-network",
+                         "--schema-location", location)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+    assert result.exit_code == 1, result.output
+    assert seen and set(seen) == {expected}
+    assert _by_rule(json.loads(result.stdout)) == {"schema-invalid": ["bad.yaml"]}
+    assert token not in result.output

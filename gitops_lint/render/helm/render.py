@@ -12,6 +12,7 @@ output has no mapping back to template lines.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -28,7 +29,10 @@ from typing import Any
 
 import yaml
 
+from gitops_lint.credential_fields import credential_values
+from gitops_lint.credentials import credential_spans
 from gitops_lint.file_bytes import read_text
+from gitops_lint.redaction import Redactor
 from gitops_lint.render.cache import RenderCache
 from gitops_lint.render.helm.cache_keys import (
     answer_from_index,
@@ -121,6 +125,35 @@ def _value_layers(request: HelmRequest) -> tuple[list[ValueLayer], list[str]] | 
         if not path.is_file():
             return HelmFailure("missing-value-file", f"fileParameters {name}: {path} does not exist", str(path))
     return layers, notes
+
+
+def _told_values(chart: Path, job: TemplateJob) -> list[Any]:
+    """What a render was given to quote: the chart's values.yaml, every values layer, every --set."""
+    documents: list[Any] = []
+    texts = [layer.text for layer in job.layers]
+    with contextlib.suppress(OSError, UnicodeDecodeError):  # no values.yaml, or one Helm could not read either
+        texts.append((chart / "values.yaml").read_text(encoding="utf-8"))
+    for text in texts:
+        try:
+            documents.append(yaml.safe_load(text))
+        except yaml.YAMLError:
+            documents.append(text)  # still scanned by the credential patterns
+    documents.extend({"name": s.name, "value": s.value} for s in job.sets if s.kind != "set-file")
+    return documents
+
+
+def render_error_message(message: str, chart: Path, job: TemplateJob) -> str:
+    """Helm's error with every credential of the values it was given replaced by a label.
+
+    `fail` and `required` messages are the chart author's text and often quote a value
+    (`{{ fail (printf "password %s is too weak" .Values.db.password) }}`); the check run's
+    redactor knows only the values its rules found, and drift and diff know fewer, so the
+    failure is cleaned here, where the values are known, for every reader and the cache alike.
+    """
+    redactor = Redactor()
+    for value in credential_values(_told_values(chart, job)):
+        redactor.add(value)
+    return redactor.scrub(message, credential_spans)
 
 
 def _missing_dependencies(chart: Path, meta: ChartMeta) -> list[Dependency]:
@@ -265,7 +298,7 @@ def fetch_chart_archive(engine: HelmEngine, repo_url: str, chart: str, version: 
         try:
             archive = engine.pull(repo_url, chart, version, download)
         except HelmEngineError as error:
-            return HelmFailure("pull", f"cannot pull {chart} {version} from {repo_url}: {error}", chart)
+            return _pull_failure(chart, version, repo_url, error)
         try:
             entry.mkdir(parents=True, exist_ok=True)
             staged = entry / f".{os.getpid()}.{archive.name}"
@@ -278,7 +311,14 @@ def fetch_chart_archive(engine: HelmEngine, repo_url: str, chart: str, version: 
     try:
         return engine.pull(repo_url, chart, version or None, download)
     except HelmEngineError as error:
-        return HelmFailure("pull", f"cannot pull {chart} {version or '(latest)'} from {repo_url}: {error}", chart)
+        return _pull_failure(chart, version or "(latest)", repo_url, error)
+
+
+def _pull_failure(chart: str, version: str, repo_url: str, error: HelmEngineError) -> HelmFailure:
+    # A private repository's URL may carry its password (`https://bot:…@charts…`), and Helm's
+    # own message repeats the URL: neither reaches a report, the drift audit's included.
+    message = f"cannot pull {chart} {version} from {repo_url}: {error}"
+    return HelmFailure("pull", Redactor().scrub(message, credential_spans), chart)
 
 
 def _is_notes(template: str) -> bool:
@@ -521,14 +561,15 @@ def render_chart(
 
 
 def _rendered_entry(engine: HelmEngine, chart: Path, job: TemplateJob, meta: ChartMeta, files: _TemplateFiles,
-                    notes: list[str]) -> tuple[HelmRender | HelmFailure, dict[str, Any] | None]:
+                    notes: list[str], values_home: Path | None = None) -> tuple[HelmRender | HelmFailure, dict[str, Any] | None]:
     """Helm's answer for `chart` and what the cache keeps of it: the render, or Helm's own
-    refusal (a template error fails alike on every run: a warm run then loads no Helm at all);
-    None for a failure that may not recur (a timeout, a helm killed by a signal)."""
+    refusal (a template error fails alike on every run: a warm run then loads no Helm at all),
+    its message without the credentials of the values (`values_home`'s values.yaml, the job's
+    layers); None for a failure that may not recur (a timeout, a helm killed by a signal)."""
     try:
         rendered = engine.template(chart, job)
     except HelmEngineError as error:
-        failure = HelmFailure("render", str(error))
+        failure = HelmFailure("render", render_error_message(str(error), values_home or chart, job))
         return failure, _failure_entry(meta, failure) if error.lasting else None
     manifests = _manifests(rendered, files)
     return _result(meta, manifests, cached=False, notes=notes), _cache_entry(meta, rendered, manifests)
@@ -555,7 +596,7 @@ def _render_assembled(chart: Path, meta: ChartMeta, job: TemplateJob, request: H
             hit = _from_cache(store, key, files, notes)
             if hit is not None:
                 return hit
-        answer, entry = _rendered_entry(engine, assembled.directory, job, meta, files, notes)
+        answer, entry = _rendered_entry(engine, assembled.directory, job, meta, files, notes, values_home=chart)
     finally:
         scratch.remove()
     if store is not None and key is not None and entry is not None:

@@ -165,6 +165,37 @@ def test_required_call_is_a_render_failure(engine: HelmEngine) -> None:
     assert "image.tag is required" in failure.message
 
 
+def _planted(*parts: str) -> str:
+    return "".join(parts)  # split, so that this file does not itself look like it holds secrets
+
+
+@pytest.mark.parametrize("told", ["chart values.yaml", "values", "valuesObject", "parameters"])
+def test_a_fail_message_quoting_a_password_carries_a_label_instead(
+    engine: HelmEngine, tmp_path: Path, told: str
+) -> None:
+    """`fail`/`required` messages are the chart author's and may quote a password from the values:
+    the failure (read by check, diff, drift and the cache alike) must not hold it."""
+    password = _planted("Hf5w", "Qe8r", "Tz2y", "Uo6p")
+    chart = tmp_path / "failing"
+    chart.mkdir()
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: failing\nversion: 0.1.0\n")
+    defaults = f"db:\n  password: {password}\n" if told == "chart values.yaml" else "db:\n  password: ''\n"
+    (chart / "values.yaml").write_text(defaults)
+    (chart / "templates").mkdir()
+    (chart / "templates" / "check.yaml").write_text(
+        '{{- fail (printf "password %s is too weak" .Values.db.password) }}\n')
+    request = {
+        "chart values.yaml": HelmRequest("db", "1.29"),
+        "values": HelmRequest("db", "1.29", values=f"db:\n  password: {password}\n"),
+        "valuesObject": HelmRequest("db", "1.29", values_object={"db": {"password": password}}),
+        "parameters": HelmRequest("db", "1.29", parameters=(Parameter("db.password", password),)),
+    }[told]
+    failure = render_chart(chart, request, engine=engine)
+    assert isinstance(failure, HelmFailure) and failure.kind == "render"
+    assert "is too weak" in failure.message and "[redacted hmac:" in failure.message
+    assert password not in failure.message
+
+
 def test_library_chart_and_missing_chart_yaml(engine: HelmEngine, tmp_path: Path) -> None:
     library = render_chart(CHARTS / "library-chart", HelmRequest("lib", "1.29"), engine=engine)
     assert isinstance(library, HelmFailure) and library.kind == "chart"

@@ -1,0 +1,81 @@
+"""credential_fields: which field values of an object are credentials, and masking them in place of quoting."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gitops_lint.credential_fields import credential_values, mask_at, mask_credentials, mask_field
+
+
+def _planted(*parts: str) -> str:
+    return "".join(parts)  # split, so that this file does not itself look like it holds secrets
+
+
+PASSWORD = _planted("Kq7w", "Zr3x", "Mv8n", "Tp2y")
+OTHER = _planted("Jd4s", "Hb9c", "Lf6g", "Wn1e")
+
+
+def _mask(value: str) -> str:
+    return f"<{len(value)}>"  # says where a value was masked, never which
+
+
+def _deployment(env: list[dict[str, Any]], args: list[str]) -> dict[str, Any]:
+    return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "api"},
+            "spec": {"template": {"spec": {"containers": [{"name": "api", "image": "nginx:1.27",
+                                                           "args": args, "env": env}]}}}}
+
+
+def test_env_entries_are_judged_by_their_name_and_strings_by_the_patterns() -> None:
+    doc = _deployment(
+        [{"name": "DB_PASSWORD", "value": PASSWORD}, {"name": "LOG_LEVEL", "value": "debug"},
+         {"name": "API_TOKEN", "value": {"nested": OTHER}}],
+        [f"--token={OTHER}", "--verbose", f"--db=postgres://app:{PASSWORD}@db.internal/app"],
+    )
+    container = mask_credentials(doc, _mask)["spec"]["template"]["spec"]["containers"][0]
+    assert container["env"] == [{"name": "DB_PASSWORD", "value": "<16>"}, {"name": "LOG_LEVEL", "value": "debug"},
+                                {"name": "API_TOKEN", "value": {"nested": "<16>"}}]
+    assert container["args"] == ["--token=<16>", "--verbose", "--db=postgres://app:<16>@db.internal/app"]
+    assert sorted(credential_values(doc)) == sorted([PASSWORD, OTHER, OTHER, PASSWORD])
+
+
+def test_secret_data_is_masked_whole_and_descriptive_keys_stay() -> None:
+    secret = {"kind": "Secret", "metadata": {"name": "s"}, "stringData": {"settings": OTHER, "port": 5432}}
+    config = {"kind": "ConfigMap", "data": {"DB_PASSWORD": PASSWORD, "DB_HOST": "db.internal", "password": ""},
+              "credentials": {"username": "app", "secretKey": OTHER}}
+    assert mask_credentials(secret, _mask)["stringData"] == {"settings": "<16>", "port": "<4>"}
+    masked = mask_credentials(config, _mask)
+    assert masked["data"] == {"DB_PASSWORD": "<16>", "DB_HOST": "db.internal", "password": ""}
+    assert masked["credentials"] == {"username": "app", "secretKey": "<16>"}
+
+
+def test_nothing_to_mask_returns_the_same_objects_and_never_modifies_the_input() -> None:
+    doc = _deployment([{"name": "LOG_LEVEL", "value": "debug"}], ["--verbose"])
+    assert mask_credentials(doc, _mask) is doc
+    leaky = {"kind": "ConfigMap", "metadata": {"name": "c"}, "data": {"DB_PASSWORD": PASSWORD}}
+    masked = mask_credentials(leaky, _mask)
+    assert leaky["data"]["DB_PASSWORD"] == PASSWORD  # the input is untouched
+    assert masked["metadata"] is leaky["metadata"]  # unchanged parts are shared
+
+
+def test_one_field_is_masked_by_the_key_and_kind_above_it() -> None:
+    doc = _deployment([{"name": "DB_PASSWORD", "value": PASSWORD}], [])
+    env = ("spec", "template", "spec", "containers", 0, "env", 0)
+    assert mask_field(doc, (*env, "value"), _mask) == "<16>"
+    assert mask_field(doc, env, _mask) == {"name": "DB_PASSWORD", "value": "<16>"}
+    assert mask_field(doc, ("metadata", "name"), _mask) == "api"
+    assert mask_field(doc, ("spec", "nowhere"), _mask) is None
+    secret = {"kind": "Secret", "data": {"any": OTHER}}
+    assert mask_field(secret, ("data", "any"), _mask) == "<16>"
+    values = {"credentials": {"username": "app", "secretKey": OTHER}}
+    assert mask_field(values, ("credentials", "secretKey"), _mask) == "<16>"
+    assert mask_field(values, ("credentials", "username"), _mask) == "app"
+
+
+def test_a_value_is_masked_as_if_it_sat_at_a_path_of_another_document() -> None:
+    """Drift shows the live value of a field by the git side's keys: `/…/env/0/value` pairs env
+    entries by name, and a field only one side has still carries its own key name."""
+    doc = _deployment([{"name": "DB_PASSWORD", "value": PASSWORD}], [])
+    path = ["spec", "template", "spec", "containers", "0", "env", "0", "value"]
+    assert mask_at(doc, path, OTHER, _mask) == "<16>"
+    assert mask_at(doc, ["data", "API_TOKEN"], OTHER, _mask) == "<16>"
+    assert mask_at(doc, ["data", "LOG_LEVEL"], "debug", _mask) == "debug"
