@@ -59,10 +59,9 @@ def guarded(debug: bool, action: Callable[[], T]) -> T:
 def _scrubbed(message: str) -> str:
     """An unforeseen error's text without any credential a pattern recognises: a library's
     message may quote a URL with a password or a line of a file it could not read."""
-    from gitops_lint.credentials import credential_spans
-    from gitops_lint.redaction import Redactor
+    from gitops_lint.credentials import without_credentials
 
-    return Redactor().scrub(message, credential_spans)
+    return without_credentials(message)
 
 
 def parse_outputs(values: Sequence[str], formats: Sequence[str]) -> list[tuple[str, Path]]:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gitops_lint.lazy_regex import LazyRegex
-from gitops_lint.redaction import decode_base64_text, label
+from gitops_lint.redaction import Redactor, decode_base64_text, label
 from gitops_lint.secret_patterns import (
     NON_CREDENTIAL_KEY_WORDS,
     NOT_A_SECRET_KEY_PREFIX,
@@ -391,6 +391,12 @@ def credential_spans(text: str) -> list[tuple[int, int]]:
             if is_secret_key(key) and credential_verdict(key, value) is not None:
                 _add_span(spans, match.span("secret"))
     return spans
+
+
+def without_credentials(text: str) -> str:
+    """`text` with every credential a pattern recognises replaced by a label: a tool's message,
+    an error, a commit subject, where no values found by the run are known."""
+    return Redactor().scrub(text, credential_spans)
 
 
 def _add_span(spans: list[tuple[int, int]], span: tuple[int, int]) -> None:

@@ -17,7 +17,7 @@ from gitops_lint.config import (
     load_config,
 )
 from gitops_lint.context import CheckContext
-from gitops_lint.credentials import credential_spans
+from gitops_lint.credentials import without_credentials
 from gitops_lint.drift.api import KubernetesLive
 from gitops_lint.drift.apps import AppSource, AuditTarget, discover_targets, load_repo
 from gitops_lint.drift.argocd_settings import CONFIGMAP as CONFIGMAP_NAME
@@ -60,7 +60,6 @@ from gitops_lint.drift.orphans import OrphanPolicy, find_orphan_policies, orphan
 from gitops_lint.drift.snapshot import LiveSnapshot
 from gitops_lint.errors import UsageError
 from gitops_lint.progress import Progress
-from gitops_lint.redaction import Redactor
 from gitops_lint.render.kustomize import find_chosen_kustomize
 
 Obj = dict[str, Any]
@@ -533,18 +532,13 @@ def run_drift(options: DriftOptions, live: LiveSource | None = None) -> DriftRes
     seconds = time.perf_counter() - started
     report = DriftReport.build(
         applications, requests, seconds, options.extra_is_drift, source.name,
-        tuple(dict.fromkeys(scrubbed(warning) for warning in warnings)),
+        tuple(dict.fromkeys(without_credentials(warning) for warning in warnings)),
     )  # fmt: skip
     notes.append(
         f"audited {len(applications)} Applications, {report.summary.resources} resources: "
         f"{report.summary.requests} API requests, {seconds:.2f}s"
     )
-    return DriftResult(report, [scrubbed(note) for note in notes], _exit_code(report))
-
-
-def scrubbed(text: str) -> str:
-    """`text` without any credential a pattern recognises."""
-    return Redactor().scrub(text, credential_spans)
+    return DriftResult(report, [without_credentials(note) for note in notes], _exit_code(report))
 
 
 def _scrub_tool_texts(applications: list[ApplicationResult]) -> None:
@@ -552,12 +546,12 @@ def _scrub_tool_texts(applications: list[ApplicationResult]) -> None:
     chart's path (`nginx (https://bot:…@charts…)`), may quote a URL with its password: every
     such text a report shows loses the credentials a pattern recognises."""
     for app in applications:
-        app.path = scrubbed(app.path)
+        app.path = without_credentials(app.path)
         if app.error:
-            app.error = scrubbed(app.error)
+            app.error = without_credentials(app.error)
         for resource in app.resources:
             if resource.error:
-                resource.error = scrubbed(resource.error)
+                resource.error = without_credentials(resource.error)
 
 
 def _exit_code(report: DriftReport) -> int:

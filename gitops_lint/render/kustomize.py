@@ -225,10 +225,10 @@ def _without_credentials(message: str) -> str:
     kustomize prints the git command it ran, URL password and all, and quotes generator
     literals; this text reaches check findings, drift reports and the render cache.
     """
-    from gitops_lint.credentials import credential_spans
-    from gitops_lint.redaction import Redactor  # the pattern table loads only when a build fails
+    # The pattern table loads only when a build fails.
+    from gitops_lint.credentials import without_credentials
 
-    return Redactor().scrub(message, credential_spans)
+    return without_credentials(message)
 
 
 # -- kustomize's error messages, made readable -------------------------------------------------

@@ -30,7 +30,7 @@ from typing import Any
 import yaml
 
 from gitops_lint.credential_fields import credential_values
-from gitops_lint.credentials import credential_spans
+from gitops_lint.credentials import credential_spans, without_credentials
 from gitops_lint.file_bytes import read_text
 from gitops_lint.redaction import Redactor
 from gitops_lint.render.cache import RenderCache
@@ -132,7 +132,7 @@ def _told_values(chart: Path, job: TemplateJob) -> list[Any]:
     documents: list[Any] = []
     texts = [layer.text for layer in job.layers]
     with contextlib.suppress(OSError, UnicodeDecodeError):  # no values.yaml, or one Helm could not read either
-        texts.append((chart / "values.yaml").read_text(encoding="utf-8"))
+        texts.append(read_text(chart / "values.yaml"))
     for text in texts:
         try:
             documents.append(yaml.safe_load(text))
@@ -318,7 +318,7 @@ def _pull_failure(chart: str, version: str, repo_url: str, error: HelmEngineErro
     # A private repository's URL may carry its password (`https://bot:…@charts…`), and Helm's
     # own message repeats the URL: neither reaches a report, the drift audit's included.
     message = f"cannot pull {chart} {version} from {repo_url}: {error}"
-    return HelmFailure("pull", Redactor().scrub(message, credential_spans), chart)
+    return HelmFailure("pull", without_credentials(message), chart)
 
 
 def _is_notes(template: str) -> bool:
