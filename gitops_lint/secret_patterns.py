@@ -220,6 +220,22 @@ PATTERNS: tuple[SecretPattern, ...] = (
         "assignment",
         hints=ASSIGNMENT_HINTS,
     ),
+    SecretPattern(
+        "secret-named-value",
+        # A `{name: DB_PASSWORD, value: ...}` entry: a container's env, an Argo CD Helm
+        # parameter. Name and value are two fields, so secret-assignment cannot pair them:
+        # `value` must follow in the same mapping (the next line, or `,` in flow and JSON);
+        # a `- ` before it would start the next list item. `valueFrom` is no `value`.
+        (
+            r"\bname[\"']?[ \t]*:[ \t]*(?P<q1>[\"']?)(?P<key>[A-Za-z_][A-Za-z0-9_.-]{0,80})(?P=q1)[ \t]*"
+            r"(?:,[ \t]*|\r?\n[ \t]+)[\"']?value[\"']?[ \t]*:[ \t]*"
+            r"(?P<quote>[\"']?)(?P<secret>[^\s\"'#,;{}\[\]()]{4,256})(?P=quote)(?=[\s,;}\]]|$)"
+        ),
+        "secret-named `name`/`value` entry (env var, Helm parameter) with a high-entropy value",
+        "assignment",
+        hints=ASSIGNMENT_HINTS,
+        multiline=True,  # the key's line holds the hint, the value is on the next one
+    ),
 )
 
 PATTERN_BY_ID = {pattern.id: pattern for pattern in PATTERNS}

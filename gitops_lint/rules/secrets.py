@@ -459,6 +459,9 @@ NO_CREDENTIALS_IN_FILES = meta(
         "  token: ${API_TOKEN}\n",
         "# file: .env.example\nDB_PASSWORD=<your-password>\nSLACK_WEBHOOK=op://ops/slack/webhook\n",
         "# file: terraform.tfvars\naws_access_key_id = \"AKIAIOSFODNN7EXAMPLE\"\n",
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: api\nspec:\n  containers:\n    - name: api\n"
+        "      image: api:1.0\n      env:\n        - name: DB_PASSWORD\n          valueFrom:\n"
+        "            secretKeyRef: {name: api-db, key: password}\n",
     ),
     failing=(
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\ndata:\n"
@@ -469,6 +472,8 @@ NO_CREDENTIALS_IN_FILES = meta(
         # split so that this source file itself does not look like a leaked webhook
         "curl -X POST https://hooks.slack" ".com/services/T0FAKE000/B0FAKE000/" "FAKEfakeFAKEfakeFAKEfake\n",
         "# file: values.yaml\ndatabase:\n  url: postgres://app:fake-Pa55w0rd-9x@db:5432/app\n",
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: api\nspec:\n  containers:\n    - name: api\n"
+        "      image: api:1.0\n      env:\n        - name: DB_PASSWORD\n          value: fake-Pa55w0rd-9x\n",
     ),
     references=(
         "https://docs.github.com/en/code-security/secret-scanning/introduction/supported-secret-scanning-patterns",

@@ -24,7 +24,7 @@ from gitops_lint.credentials import (
 )
 from gitops_lint.model import Finding
 from gitops_lint.rules.sops import EncryptionRules
-from tests.conftest import write_tree
+from tests.conftest import run_cli, write_tree
 from tests.render.helpers import kustomize_tool
 
 MakeRepo = Callable[..., Path]
@@ -130,6 +130,11 @@ def test_entropy_separates_passwords_from_names(value: str, expected: bool) -> N
         (f"SOPS_AGE_KEY={AGE_KEY}\n", "age-secret-key"),
         (f"db_password: {PASSWORD}\n", "secret-assignment"),
         (f'{{"clientSecret": "{PASSWORD}"}}', "secret-assignment"),
+        # name and value in two fields of one entry: a container's env, an Argo CD Helm parameter
+        (f"env:\n  - name: DB_PASSWORD\n    value: \"{PASSWORD}\"\n", "secret-named-value"),
+        (f"env: [{{name: API_TOKEN, value: {PASSWORD}}}]\n", "secret-named-value"),
+        (f'[{{"name": "CLIENT_SECRET", "value": "{PASSWORD}"}}]', "secret-named-value"),
+        (f"parameters:\n  - name: db.password\n    value: {PASSWORD}\n", "secret-named-value"),
     ],
 )
 def test_scan_text_finds_each_credential_kind(text: str, pattern_id: str) -> None:
@@ -156,6 +161,15 @@ def test_scan_text_finds_each_credential_kind(text: str, pattern_id: str) -> Non
         # measured on the corpus: a template placeholder and a Taskfile's prose
         "token: <<PLEX_API_KEY>>\n",
         "summary: |\n  secret: ExternalSecret to sync (required)\n",
+        # env entries: a reference, a template, a placeholder, a name, valueFrom, the next item
+        "- name: DB_PASSWORD\n  value: $(DB_PASS)\n",
+        "- name: DB_PASSWORD\n  value: '{{.Values.db.password}}'\n",
+        "- name: DB_PASSWORD\n  value: changeme\n",
+        "- name: MYSQL_PASSWORD\n  value: pricelist\n",
+        "- name: DB_PASSWORD\n  valueFrom:\n    secretKeyRef: {name: db, key: password}\n",
+        f"- name: DB_PASSWORD\n- value: {PASSWORD}\n",
+        f"- name: LOG_LEVEL\n  value: {PASSWORD}\n",
+        f"- name: secretName\n  value: {PASSWORD}\n",
     ],
 )
 def test_scan_text_ignores_names_references_and_placeholders(text: str) -> None:
@@ -320,6 +334,25 @@ def test_credentials_in_any_text_file(make_repo: MakeRepo) -> None:
     for finding in found:
         assert finding.fingerprint
         assert not any(value in finding.message or value[4:] in finding.message for value in secrets)
+
+
+def test_literal_env_password_in_a_deployment(make_repo: MakeRepo) -> None:
+    deployment = (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  template:\n"
+        "    spec:\n      containers:\n        - name: api\n          image: api:1.0\n          env:\n"
+        "            - name: DB_HOST\n              value: db.internal\n"
+        f"            - name: DB_PASSWORD\n              value: \"{PASSWORD}\"\n"
+        "            - name: API_TOKEN\n              valueFrom:\n"
+        "                secretKeyRef: {name: api, key: token}\n"
+    )
+    root = make_repo({"apps/api/deployment.yaml": deployment})
+    (found,) = findings(root, "no-credentials-in-files")
+    assert (found.path, found.line) == ("apps/api/deployment.yaml", 15)
+    assert "DB_PASSWORD" in found.message and PASSWORD not in found.message
+    for output in ("text", "json", "sarif", "github"):
+        shown = run_cli("check", str(root), "--no-git", "--no-render", "--format", output)
+        assert shown.exit_code == 1 and "DB_PASSWORD" in shown.output
+        assert PASSWORD not in shown.output
 
 
 def test_line_suppression_comment(make_repo: MakeRepo) -> None:
