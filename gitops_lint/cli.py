@@ -173,6 +173,9 @@ def cli(ctx: click.Context, debug: bool) -> None:
               help="Run up to N kustomize builds at once (default: config kustomize.jobs, else the CPU count).")
 @click.option("--no-cache", is_flag=True, help="Do not use the render cache.")
 @click.option("--staged", is_flag=True, help="Check what the git index changes (pre-commit).")
+@click.option("--staged-deletions", is_flag=True,
+              help="Also check what the files the git index deletes leave broken (the pre-commit hook: "
+                   "pre-commit passes a hook no deleted file).")
 @click.option("--changed-since", metavar="REV", help="Check what changed since REV (PR CI).")
 @click.option("--history", is_flag=True, help="Also scan git history for committed secrets.")
 @click.option("--since", "history_since", metavar="REV", help="With --history: only commits after REV.")
@@ -185,7 +188,8 @@ def cli(ctx: click.Context, debug: bool) -> None:
 def check(ctx: click.Context, paths: tuple[Path, ...], config_path: Path | None, fmt: str, outputs: tuple[str, ...],
           fail_on: str | None, kubernetes_version: str | None, strict: bool | None, schema_locations: tuple[str, ...], strict_schemas: bool | None, only_rules: tuple[str, ...],
           skip_rules: tuple[str, ...], no_render: bool, kustomize: str | None, helm: str | None, allow_network: bool | None,
-          require_render: bool, jobs: int | None, no_cache: bool, staged: bool, changed_since: str | None, history: bool,
+          require_render: bool, jobs: int | None, no_cache: bool, staged: bool, staged_deletions: bool,
+          changed_since: str | None, history: bool,
           history_since: str | None, no_baseline: bool, no_git: bool, color: bool | None, verbose: bool,
           quiet: bool) -> None:
     """Check a config repo (default: the current directory), or only the files named."""
@@ -197,7 +201,7 @@ def check(ctx: click.Context, paths: tuple[Path, ...], config_path: Path | None,
         strict_schemas=strict_schemas, schema_locations=schema_locations,
         fail_on=Severity(fail_on) if fail_on else None, use_git=not no_git, render=not no_render,
         kustomize=kustomize, helm=helm, allow_network=allow_network, require_render=require_render,
-        use_cache=not no_cache, staged=staged, changed_since=changed_since,
+        use_cache=not no_cache, staged=staged, staged_deletions=staged_deletions, changed_since=changed_since,
         only_rules=only_rules, skip_rules=skip_rules, history=history, history_since=history_since,
         use_baseline=not no_baseline, verbose=verbose, jobs=jobs, progress=progress_wanted(quiet),
     )

@@ -54,6 +54,7 @@ class Hook:
     files: str = ""
     types: tuple[str, ...] = ()
     pass_filenames: bool = True
+    always_run: bool = False
     require_serial: bool = False
 
     def to_manifest(self) -> dict[str, Any]:
@@ -71,6 +72,8 @@ class Hook:
         if self.types:
             entry["types"] = list(self.types)
         entry["pass_filenames"] = self.pass_filenames
+        if self.always_run:
+            entry["always_run"] = True
         entry["require_serial"] = self.require_serial
         entry["minimum_pre_commit_version"] = MINIMUM_PRE_COMMIT_VERSION
         return entry
@@ -84,8 +87,14 @@ HOOKS: tuple[Hook, ...] = (
             "Check what the commit touches in a GitOps config repo (Argo CD + Kustomize): the "
             "changed files plus every overlay a changed base feeds, rendered with kustomize."
         ),
-        entry="gitops-lint check",
+        # pre-commit never passes a deleted file to a hook, and skips a hook no file matches:
+        # a commit deleting a manifest a kustomization lists would pass unseen. So the hook
+        # always runs and `--staged-deletions` adds what the index deletes (a rename's old path
+        # too) to the files it is given. Not `--staged`: that would add every staged file, the
+        # secrets hook's `.env` and scripts included, and report them twice.
+        entry="gitops-lint check --staged-deletions",
         files=CHECK_FILES,
+        always_run=True,
         # One process sees every changed file: the check loads the repo and the render cache
         # once, and a base change must reach its overlays; parallel batches would each redo that.
         require_serial=True,

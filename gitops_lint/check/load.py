@@ -119,6 +119,10 @@ def prepare_context(
 
         changed = staged_files(root) if options.staged else changed_since(root, options.changed_since or "")
         loading.focus = (loading.focus or frozenset()) | frozenset(changed)
+    if options.staged_deletions:
+        from gitops_lint.repo.git import staged_deletions
+
+        loading.focus = (loading.focus or frozenset()) | frozenset(staged_deletions(root))
     for skipped in files.skipped:
         if skipped.kind == OTHER or skipped.kind == EXCLUDED:  # the rest are findings
             loading.note(f"skipped {skipped.path}: {skipped.reason}")

@@ -40,6 +40,7 @@ class CheckOptions:
     require_render: bool = False
     use_cache: bool = True
     staged: bool = False
+    staged_deletions: bool = False  # also the files the index deletes (the pre-commit hook)
     changed_since: str | None = None
     only_rules: tuple[str, ...] = ()
     skip_rules: tuple[str, ...] = ()

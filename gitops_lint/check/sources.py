@@ -181,6 +181,7 @@ def load_incrementally(loader: Loading, yaml_files: list[RepoFile], render: bool
     loader.unloaded_application_dirs = frozenset(directory for directories in waiting.values() for directory in directories)
     _collect_resources(loader, loader.sources)
     if not render:  # nothing renders, so no root's inputs are needed
+        _focus_listers_of_deleted(loader, focus)
         loader.note(f"incremental: parsed {len(loader.sources)} of {len(yaml_files)} YAML files")
         return findings
     graph = graph_for(loader.context())  # the run's graph: the render stage and rules ask for the same
@@ -205,6 +206,22 @@ def load_incrementally(loader: Loading, yaml_files: list[RepoFile], render: bool
     graph.add_applications(r for r in loader.resources[resources_before:] if r.path in deploying)
     loader.note(f"incremental: parsed {len(loader.sources)} of {len(yaml_files)} YAML files")
     return findings
+
+
+def _focus_listers_of_deleted(loader: Loading, focus: frozenset[str]) -> None:
+    """A file the change deletes breaks the kustomizations that list it; with nothing rendered
+    (which would reach them through the render graph), their files join the focus, so that
+    kustomize-missing-reference reads them."""
+    gone = {path for path in focus if not (loader.root / path).exists()}
+    if not gone:
+        return
+    listers = {
+        kustomization.file
+        for kustomization in loader.layout.kustomizations.values()
+        for reference in kustomization.references
+        if reference.path in gone
+    }
+    loader.focus = focus | listers
 
 
 def _mentions(repo_file: RepoFile) -> bool:

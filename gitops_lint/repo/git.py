@@ -177,6 +177,14 @@ def unstaged_files(root: Path) -> list[str]:
     return sorted({name for name in done.stdout.decode("utf-8", "surrogateescape").split("\0") if name})
 
 
+def staged_deletions(root: Path) -> list[str]:
+    """Files under `root` the index deletes (a rename's old path too), root-relative: what a
+    pre-commit hook is never given. Plain git, as `unstaged_files`: asked on every commit."""
+    names = run_git(root, "diff", "--cached", "--no-renames", "--name-only", "--diff-filter=D", "-z",
+                    "--relative", "--no-ext-diff", "--", ".")
+    return sorted({name for name in names.decode("utf-8", "surrogateescape").split("\0") if name})
+
+
 # Read from the top of the work tree whatever the config repo's place in it (CODEOWNERS).
 _TOP_LEVEL_FILES = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
 

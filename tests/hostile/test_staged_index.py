@@ -9,6 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.conftest import OWNED, git_init, run_cli, write_tree
 from tests.render.helpers import kustomize_tool
 
@@ -104,3 +106,43 @@ def test_untracked_files_are_not_part_of_the_commit(make_repo: Callable[..., Pat
     write_tree(root, {"scratch/token.env": f"API_TOKEN={PASSWORD}\n"})  # never added
     code, report, _stderr = _staged(root, "--no-render")
     assert code == 0 and not report["findings"]
+
+
+# --- --staged-deletions: the pre-commit hook's view of a commit -------------------------------
+
+LISTED = {
+    **OWNED,
+    "apps/db/kustomization.yaml": "resources:\n- cm.yaml\n",
+    "apps/db/cm.yaml": CONFIGMAP,
+    "apps/web/cm.yaml": CONFIGMAP.replace("name: db", "name: web"),
+}
+
+
+def _hook(root: Path, *paths: str, render: bool = False) -> list[tuple[str, str]]:
+    flags = () if render else ("--no-render",)
+    result = run_cli("check", "--staged-deletions", *flags, "--format", "json", *paths, cwd=root)
+    assert result.exit_code in (0, 1), result.output
+    return _rules(json.loads(result.stdout))
+
+
+@pytest.mark.parametrize("render", [False, True])
+def test_staged_deletions_add_what_the_index_deletes_to_the_files_given(
+    make_repo: Callable[..., Path], render: bool
+) -> None:
+    if render:
+        kustomize_tool()
+    root = make_repo(LISTED, git=True)
+    _git(root, "mv", "apps/db/cm.yaml", "apps/db/config.yaml")  # a rename deletes the old path
+    # pre-commit passes the new name only; the kustomization still lists the old one
+    found = _hook(root, "apps/db/config.yaml", render=render)
+    assert ("kustomize-missing-reference", "apps/db/kustomization.yaml") in found
+
+
+def test_staged_deletions_alone_check_only_the_deletions(make_repo: Callable[..., Path]) -> None:
+    root = make_repo(LISTED, git=True)
+    assert _hook(root) == []  # nothing deleted: nothing in scope, not the whole repo
+    os.remove(root / "apps/db/cm.yaml")  # deleted in the working tree only: not part of the commit
+    (root / "apps/web/cm.yaml").write_text("a: [\n", encoding="utf-8")  # broken, unstaged and not given
+    assert _hook(root) == []
+    _git(root, "rm", "-q", "--cached", "apps/db/cm.yaml")
+    assert _hook(root) == [("kustomize-missing-reference", "apps/db/kustomization.yaml")]

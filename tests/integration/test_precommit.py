@@ -59,6 +59,8 @@ def test_manifest_is_valid_for_pre_commit() -> None:
         assert hook["minimum_pre_commit_version"] == hooks.MINIMUM_PRE_COMMIT_VERSION
     by_id = {hook["id"]: hook for hook in manifest}
     assert by_id["gitops-lint"]["pass_filenames"] is True
+    assert by_id["gitops-lint"]["always_run"] is True  # a deletion-only commit runs it too
+    assert "--staged-deletions" in by_id["gitops-lint"]["entry"].split()
     assert by_id["gitops-lint"]["require_serial"] is True
     assert by_id["gitops-lint-policy-test"]["pass_filenames"] is False
     secrets_entry = by_id["gitops-lint-secrets"]["entry"].split()
@@ -355,6 +357,18 @@ def test_check_hook_rerenders_the_overlays_a_changed_base_feeds(config_repo: Con
     assert refused.returncode != 0, _output(refused)
     assert "kustomize-build-fails" in _output(refused)
     assert "apps/api/overlays/production" in _output(refused)
+
+
+@pytest.mark.slow
+def test_check_hook_refuses_a_commit_that_only_deletes_a_listed_file(config_repo: ConfigRepo) -> None:
+    # pre-commit passes no deleted file to a hook and skips a hook no file matches: only
+    # `always_run` and `--staged-deletions` see that the base's kustomization now lists a missing file.
+    config_repo.remove("apps/api/base/deployment.yaml")
+    refused = config_repo.commit("bad: delete a listed manifest", skip=OTHER_HOOKS["gitops-lint"])
+    assert refused.returncode != 0, _output(refused)
+    assert "kustomize-missing-reference" in _output(refused)
+    assert "apps/api/base/kustomization.yaml" in _output(refused)
+    assert _head_subject(config_repo.root) == "init"
 
 
 def _random(alphabet: str, length: int) -> str:
