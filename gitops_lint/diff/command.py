@@ -11,6 +11,7 @@ from typing import Any
 
 from gitops_lint.config import Config, find_config, load_config
 from gitops_lint.credential_fields import credential_values
+from gitops_lint.credentials import without_credentials
 from gitops_lint.diff.compare import REMOVED, ResourceChange, compare_resources, secret_values
 from gitops_lint.diff.findings import (
     AppKey,
@@ -46,12 +47,13 @@ from gitops_lint.diff.revisions import (
     tree,
     write_files,
 )
-from gitops_lint.environments import canonical_environment
+from gitops_lint.environments import canonical_environment, environment_from_path
 from gitops_lint.errors import UsageError
 from gitops_lint.model import Severity
 from gitops_lint.redaction import Redactor
 from gitops_lint.repo.files import DEFAULT_MAX_FILE_SIZE, is_yaml_path
 from gitops_lint.repo.layout import is_kustomization_file
+from gitops_lint.repo.problems import YamlProblem
 from gitops_lint.repo.yaml import load_yaml
 
 
@@ -253,11 +255,18 @@ def _label(key: str, render: RootRender) -> str:
     return (render.root or ".") + (f" ({deployer[1]}, {deployer[0]})" if deployer is not None else "")
 
 
-def _argocd_at(
-    revisions: Revisions, commit: str | None, paths: list[str], max_size: int,
-) -> dict[AppKey, tuple[str, Mapping[str, Any]]]:
-    """The Applications and ApplicationSets of the changed YAML files at one revision (None:
-    the work tree), read from git or the disk without writing anything."""
+@dataclass(frozen=True)
+class ArgoCDFiles:
+    """The Applications and ApplicationSets of the changed YAML files at one revision, and the
+    first problem of each of those files that does not load there (its documents are unknown)."""
+
+    documents: dict[AppKey, tuple[str, Mapping[str, Any]]]
+    unloadable: dict[str, YamlProblem]
+
+
+def _argocd_at(revisions: Revisions, commit: str | None, paths: list[str], max_size: int) -> ArgoCDFiles:
+    """The changed YAML files' Argo CD objects at one revision (None: the work tree), read from
+    git or the disk without writing anything."""
     if commit is None:
         contents = {}
         for path in paths:
@@ -269,12 +278,29 @@ def _argocd_at(
         present = [path for path in paths if path in entries and entries[path].mode != "120000"]
         contents = dict(zip(present, read_blobs(revisions, [entries[path].blob for path in present]), strict=True))
     found: dict[AppKey, tuple[str, Mapping[str, Any]]] = {}
+    unloadable: dict[str, YamlProblem] = {}
     for path, content in sorted(contents.items()):
         if b"argoproj.io" not in content or len(content) > max_size:
             continue
         loaded = load_yaml(content.decode("utf-8", "replace"))
+        if loaded.problems:
+            unloadable[path] = loaded.problems[0]
         found.update(argocd_documents(path, (document.data for document in loaded.documents)))
-    return found
+    return ArgoCDFiles(found, unloadable)
+
+
+def _no_longer_loading(config: Config, base: ArgoCDFiles, head: ArgoCDFiles) -> list[DiffFinding]:
+    """A file whose Argo CD objects loaded at the base and that does not load at the head: its
+    Applications are unknown there, not deleted. One error each; a file failing at both
+    revisions (a Helm template holding Applications) says nothing, as before."""
+    loaded_at_base = {path for path, _doc in base.documents.values()}
+    return [
+        DiffFinding(problem.rule, Severity.ERROR, environment_from_path(path, config) or "", "", path,
+                    f"line {problem.line}: {without_credentials(problem.message)}: the file no longer "
+                    "loads, so its Applications are not compared")
+        for path, problem in sorted(head.unloadable.items())
+        if path in loaded_at_base and path not in base.unloadable
+    ]
 
 
 def _render_key(app: AppDiff) -> str:
@@ -367,10 +393,13 @@ def _findings_on_the_change(
     yaml_paths = [path for path in changed if is_yaml_path(path)]
     rendered_base, rendered_head = _rendered_argocd(base, head)
     generated_base, generated_head = (_generated(render) for render in (base, head))
-    findings = sync_policy_findings(
-        config, {**rendered_base, **generated_base, **_argocd_at(revisions, revisions.base, yaml_paths, max_size)},
-        {**rendered_head, **generated_head, **_argocd_at(revisions, revisions.head, yaml_paths, max_size)},
-    )
+    files_base = _argocd_at(revisions, revisions.base, yaml_paths, max_size)
+    files_head = _argocd_at(revisions, revisions.head, yaml_paths, max_size)
+    at_base = {**rendered_base, **generated_base, **files_base.documents}
+    # A file that does not load at the head says nothing about its Applications: not deleted.
+    at_base = {key: found for key, found in at_base.items() if found[0] not in files_head.unloadable}
+    findings = _no_longer_loading(config, files_base, files_head)
+    findings += sync_policy_findings(config, at_base, {**rendered_head, **generated_head, **files_head.documents})
     if config.diff_promotion:
         findings += _promotion(root, revisions, config, request, environments, head, base, notes)
     # An Application committed in a file a kustomization renders is seen twice (its namespace

@@ -136,6 +136,34 @@ def test_a_deleted_production_application_with_the_finalizer_cascades(repo: Path
     assert _found(report) == [("production-application-removed", "cascade", "error")]
 
 
+@pytest.mark.parametrize(
+    ("broken", "rule"),
+    [
+        (lambda text: text.replace("  project: production", "   project: production"), "yaml-syntax"),
+        (lambda text: text.replace("  project: production", "  project: production\n  project: other"),
+         "yaml-duplicate-key"),
+    ],
+)
+def test_a_production_application_that_no_longer_loads_is_not_deleted(
+    repo: Path, broken: Callable[[str], str], rule: str
+) -> None:
+    path = repo / "argocd/web-production.yaml"
+    path.write_text(broken(path.read_text(encoding="utf-8")), encoding="utf-8")
+    report = _diff(repo, "--fail-on", "error", code=1)
+    assert _found(report) == [(rule, "", "error")]
+    [finding] = report["findings"]
+    assert finding["file"] == "argocd/web-production.yaml" and "line 9" in finding["message"]
+
+
+def test_a_file_failing_at_both_revisions_says_nothing(make_repo: Callable[..., Path]) -> None:
+    require_tool("kubectl")
+    # A Helm template holding an Application loads at neither revision: nothing to compare.
+    template = "{{- if .Values.web }}\n" + _application("production", PRODUCTION_SYNC, finalizer=True) + "{{- end }}\n"
+    repo = make_repo({**REPO, "charts/apps/templates/web.yaml": template}, git=True)
+    write_tree(repo, {"charts/apps/templates/web.yaml": template.replace("web-production", "web-prod")})
+    assert _found(_diff(repo)) == []
+
+
 def test_a_committed_change_compares_the_two_commits(repo: Path) -> None:
     write_tree(repo, {"argocd/web-production.yaml": _application(
         "production", "{automated: {selfHeal: true, prune: true}}", finalizer=True)})
