@@ -13,6 +13,7 @@ Application or a kustomization outside it does reference is deployed, and checke
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 from gitops_lint.estate.sources import application_directories
@@ -48,19 +49,23 @@ def deployed_paths(kustomization_references: Iterable[tuple[str, str]],
     return paths
 
 
+def undeployed_top(path: str, deployed: AbstractSet[str]) -> str | None:
+    """The hidden directory `path` lies in when nothing deploys into it (`deployed_paths`), else None."""
+    top = hidden_top(path)
+    if top is None or any(_inside(where, top) or _inside(top, where) for where in deployed):
+        return None
+    return top
+
+
 def set_aside_hidden(findings: list[Finding], rules: Mapping[str, RuleMeta],
-                     deployed: set[str]) -> tuple[list[Finding], dict[str, int]]:
+                     deployed: AbstractSet[str]) -> tuple[list[Finding], dict[str, int]]:
     """The findings a maintainer acts on, and per hidden directory how many were set aside."""
     kept: list[Finding] = []
     set_aside: dict[str, int] = {}
     for finding in findings:
-        top = hidden_top(finding.path) if finding.path else None
         meta = rules.get(finding.rule)
-        if (
-            top is None
-            or (meta is not None and meta.category in _EVERYWHERE)
-            or any(_inside(path, top) or _inside(top, path) for path in deployed)
-        ):
+        top = undeployed_top(finding.path, deployed) if finding.path else None
+        if top is None or (meta is not None and meta.category in _EVERYWHERE):
             kept.append(finding)
         else:
             set_aside[top] = set_aside.get(top, 0) + 1

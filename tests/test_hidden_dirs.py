@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.conftest import OWNED, check_json, run_cli
+from tests.conftest import OWNED, check_json, require_tool, run_cli
 
 # A Deployment with an unpinned image and no limits or probe: three workload findings anywhere.
 UNPINNED = """
@@ -73,3 +73,25 @@ def test_ci_settings_directories_are_not_hidden_trees(make_repo: Callable[..., P
     root = make_repo({**OWNED, ".github/k8s/deployment.yaml": UNPINNED})
     _code, report = check_json(root, "--no-render")
     assert "image-tag-pinned" in _rules_at(report, ".github/")
+
+
+def test_kustomize_roots_in_a_hidden_directory_nothing_deploys_are_not_rendered(
+    make_repo: Callable[..., Path],
+) -> None:
+    require_tool("kubectl")
+    # A patch whose target is gone: only a render finds it (kustomize-build-fails).
+    broken = {
+        "kustomization.yaml": "resources: [deployment.yaml]\npatches:\n- path: gone.yaml\n",
+        "deployment.yaml": UNPINNED,
+        "gone.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: gone}\nspec: {replicas: 2}\n",
+    }
+    files = {**OWNED, **{f".archive/old/{name}": text for name, text in broken.items()},
+             **{f"apps/web/{name}": text for name, text in broken.items()}}
+    root = make_repo(files)
+    result = run_cli("check", str(root), "--no-git", "--format", "json", "-v")
+    report = json.loads(result.stdout)
+    assert "kustomize-build-fails" in _rules_at(report, "apps/web/")
+    assert "1 kustomization root(s) in hidden directories nothing deploys (e.g. .archive/old" in result.stderr
+    (root / ".gitops-lint.yaml").write_text("check_hidden_directories: true\n", encoding="utf-8")
+    _code, everything = check_json(root, "--no-git")
+    assert "kustomize-build-fails" in _rules_at(everything, ".archive/")

@@ -141,6 +141,13 @@ def _render(ctx: CheckContext, options: CheckOptions, out: RenderOutput) -> tupl
 
     buildable: list[str] = []
     skipped: dict[str, list[str]] = {}
+    targets, hidden = _outside_undeployed_hidden(ctx, targets)
+    if hidden:
+        # Their findings would be set aside (hidden_dirs.py), and their raw files, where the
+        # secret rules look, are checked anyway: rendering them is time for nothing (53 of
+        # home-ops' 158 roots sit in `.archive/`).
+        ctx.note(f"not rendered: {len(hidden)} kustomization root(s) in hidden directories nothing deploys "
+                 f"(e.g. {_label(hidden[0])}; `check_hidden_directories: true` renders them)")
     for target in targets:
         reason, finding = _skip_reason(ctx, graph, target, settings)
         if reason is None:
@@ -214,6 +221,20 @@ def _unrendered_notice(skipped: Mapping[str, list[str]]) -> str:
     if not parts:
         return ""
     return f"{len(remote) + len(helm)} kustomization root(s) not rendered: {', '.join(parts)}"
+
+
+def _outside_undeployed_hidden(ctx: CheckContext, targets: list[str]) -> tuple[list[str], list[str]]:
+    """(the targets to render, those in hidden directories nothing deploys)."""
+    from gitops_lint.hidden_dirs import hidden_top, undeployed_top
+
+    if ctx.config.check_hidden_directories or not any(hidden_top(target + "/") for target in targets):
+        return targets, []
+    from gitops_lint.check.suppress import deployed_in_run
+
+    deployed = deployed_in_run(ctx)
+    hidden = [target for target in targets if undeployed_top(target + "/", deployed) is not None]
+    set_aside = set(hidden)
+    return [target for target in targets if target not in set_aside], hidden
 
 
 def _skip_reason(

@@ -63,14 +63,21 @@ def suppress_stage(
     return findings
 
 
+def deployed_in_run(ctx: CheckContext) -> set[str]:
+    """The paths the run's kustomizations (outside hidden directories) and Applications deploy."""
+    from gitops_lint.hidden_dirs import deployed_paths
+
+    references = ((k.directory, path) for k in ctx.layout.kustomizations.values() for path in k.referenced_paths())
+    applications = (r.doc for r in ctx.resources if r.kind == "Application" and r.api_version.startswith("argoproj.io/"))
+    return deployed_paths(references, applications)
+
+
 def _set_aside_hidden(findings: list[Finding], ctx: CheckContext, registry: RuleRegistry) -> list[Finding]:
-    from gitops_lint.hidden_dirs import deployed_paths, hidden_top, set_aside_hidden, set_aside_note
+    from gitops_lint.hidden_dirs import hidden_top, set_aside_hidden, set_aside_note
 
     if not any(finding.path and hidden_top(finding.path) for finding in findings):
         return findings  # the usual run: no need to gather what every kustomization deploys
-    references = ((k.directory, path) for k in ctx.layout.kustomizations.values() for path in k.referenced_paths())
-    applications = (r.doc for r in ctx.resources if r.kind == "Application" and r.api_version.startswith("argoproj.io/"))
-    kept, set_aside = set_aside_hidden(findings, registry.metas, deployed_paths(references, applications))
+    kept, set_aside = set_aside_hidden(findings, registry.metas, deployed_in_run(ctx))
     if set_aside:
         ctx.warn(set_aside_note(set_aside))
     return kept
