@@ -8,15 +8,18 @@ import tempfile
 from pathlib import Path
 
 
-def write_text_atomically(path: Path, text: str) -> None:
+def write_text_atomically(path: Path, text: str, mode: int | None = None) -> None:
     """Write via a temporary file in the same directory and rename it over `path`.
 
     An interrupted run never leaves half a report, and a parallel run reading a cache entry
-    sees either the old entry or the new one.
+    sees either the old entry or the new one. The file is the user's alone (mkstemp's 0600)
+    unless `mode` says otherwise: right for caches, not for a report others read.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
+        if mode is not None:
+            os.fchmod(fd, mode)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
         os.replace(temporary, path)
@@ -39,9 +42,25 @@ def write_report(path: Path, text: str) -> None:
         except FileNotFoundError:
             mode = None
         if mode is None or stat.S_ISREG(mode):
-            write_text_atomically(path, text)
+            # The mode a plain `open(path, "w")` would leave: the old file's, else 0666 less the umask.
+            write_text_atomically(path, text, stat.S_IMODE(mode) if mode is not None else 0o666 & ~_umask())
         else:
             with path.open("w", encoding="utf-8") as handle:
                 handle.write(text)
     except OSError as error:
         raise UsageError(f"cannot write {path}: {error.strerror or error}") from error
+
+
+def _umask() -> int:
+    """The process umask. Linux shows it in /proc; elsewhere it is set and put back (a process-wide
+    value, read here from the CLI's one thread)."""
+    try:
+        with open("/proc/self/status", "rb") as status:
+            for line in status:
+                if line.startswith(b"Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    current = os.umask(0o022)
+    os.umask(current)
+    return current

@@ -264,6 +264,22 @@ def test_outputs_are_written_in_one_run(make_repo: Callable[..., Path], tmp_path
     assert "deploy.yaml:7 schema-invalid error" in out_text.read_text()
 
 
+def test_output_files_get_the_mode_an_ordinary_write_would(make_repo: Callable[..., Path], tmp_path: Path) -> None:
+    # A CI step or another user reads the report: not mkstemp's 0600. umask is per process, so
+    # the CLI runs in its own, under umask 027; an existing file keeps its mode.
+    root = make_repo({**OWNED, "deploy.yaml": GOOD_DEPLOYMENT})
+    fresh, kept = tmp_path / "fresh.json", tmp_path / "kept.sarif"
+    kept.write_text("old", encoding="utf-8")
+    kept.chmod(0o604)
+    script = (f"import os, sys; os.umask(0o027); from gitops_lint.cli import main; "
+              f"sys.argv = ['gitops-lint', 'check', {str(root)!r}, '--no-render', '-q', "
+              f"'--output', 'json={fresh}', '--output', 'sarif={kept}']; main()")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert fresh.stat().st_mode & 0o777 == 0o640
+    assert kept.stat().st_mode & 0o777 == 0o604 and kept.read_text(encoding="utf-8") != "old"
+
+
 def test_text_format_groups_by_file_and_summarises(make_repo: Callable[..., Path]) -> None:
     root = make_repo({**OWNED, "overlays/prod/deploy.yaml": _typo(GOOD_DEPLOYMENT)})
     result = run_cli("check", str(root), "--no-render", "--rule", "schema-invalid", "--no-color")
