@@ -33,10 +33,10 @@ _GIT_MARKER = re.compile(r"^#\s*policy-test:\s*git\s*$", re.M)
 # The one place where a built-in rule may lack a pass or a fail example, each with the reason.
 EXEMPT_FROM_EXAMPLES: dict[str, str] = {
     "unused-suppression": "reported only by whole-repo runs, never by a run restricted to one rule",
-    "exemption-expired": "about .gitops-lint.yaml itself and today's date; tests/rules cover it",
-    "suppression-without-reason": "produced by the suppression stage; tests/rules cover it",
-    "target-revision-exists": "needs a git repo with a remote; tests/rules/test_gitrefs.py covers it",
-    "target-revision-unverifiable": "needs a shallow clone with a remote; tests/rules/test_gitrefs.py covers it",
+    "exemption-expired": "about .gitops-lint.yaml itself and today's date; the project's tests cover it",
+    "suppression-without-reason": "produced by the suppression stage; the project's tests cover it",
+    "target-revision-exists": "needs a git repo with a remote; the project's tests cover it",
+    "target-revision-unverifiable": "needs a shallow clone with a remote; the project's tests cover it",
 }
 
 
@@ -90,7 +90,8 @@ class PolicyTestOutcome:
         for result in self.results:
             passes = sum(1 for e in result.examples if e.kind == "pass")
             fails = sum(1 for e in result.examples if e.kind == "fail")
-            counts = f"{passes} pass, {fails} fail"
+            # "1 pass, 2 fail" read as two failures: say what the examples are.
+            counts = f"examples: {passes} compliant, {fails} violating"
             status = "ok  " if result.ok else "FAIL"
             note = f"  [{result.note}]" if result.note else ""
             out.append(f"{status}  {result.rule:<{width}}  {counts}{note}")

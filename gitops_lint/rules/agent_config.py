@@ -104,8 +104,8 @@ ARGOCD_SSO_CONFIGURED = meta(
     "warning",
     "argocd",
     "Without SSO everyone shares local accounts (usually the built-in `admin` and its initial "
-    "password): no per-person audit trail, no group-based RBAC, and leavers keep access. The "
-    "seed's checklist item 7 asks for RBAC and SSO in Argo CD, and its `argocd-rbac-cm` maps "
+    "password): no per-person audit trail, no group-based RBAC, and leavers keep access. GitOps "
+    "checklist item 7 asks for RBAC and SSO in Argo CD, with `argocd-rbac-cm` mapping "
     "SSO groups to roles. Checked wherever the repo holds Argo CD's own config: `argocd-cm`, the "
     "operator's `ArgoCD` resource (`sso`, `oidcConfig`, `disableAdmin`, `extraConfig`) or "
     "values of the `argo-cd` Helm chart (`configs.cm`). The admin account is checked for "
@@ -250,7 +250,7 @@ ARGOCD_METRICS_MONITORED = meta(
     "argocd",
     "Argo CD's controller, API server and repo-server export Prometheus metrics (sync results, "
     "app health, reconcile and Git request times). Unscraped, a stuck controller or a run of "
-    "failed syncs shows up only when someone opens the UI. The seed's checklist item 10 and its "
+    "failed syncs shows up only when someone opens the UI. GitOps checklist item 10 and its "
     '"don\'t forget monitoring" ask for it. Reported once per repo that configures Argo CD '
     "itself; the ApplicationSet controller counts when the repo has ApplicationSets.",
     "Scrape each component with a Prometheus operator ServiceMonitor/PodMonitor (or "
@@ -360,7 +360,7 @@ FLUX_NOTIFICATIONS_CONFIGURED = meta(
     "flux",
     "Flux reports a Kustomization or HelmRelease that fails to apply only in its status and the "
     "controller logs; without an `Alert` sending error events to a `Provider` (Slack, Teams, "
-    "Alertmanager, a Git commit status, ...) nobody hears of it. The seed's checklist item 8, "
+    "Alertmanager, a Git commit status, ...) nobody hears of it. GitOps checklist item 8, "
     "for Flux. Reported once per repo that installs Flux itself (bootstrap's "
     "gotk-components.yaml, a FluxInstance, the flux2 chart).",
     "Commit a `Provider` (notification.toolkit.fluxcd.io) and an `Alert` whose `providerRef` "
@@ -435,7 +435,7 @@ FLUX_METRICS_MONITORED = meta(
     "The Flux controllers export `gotk_reconcile_condition` and `gotk_reconcile_duration_seconds`: "
     "the only way to see, across the estate, which Kustomizations and HelmReleases are not Ready "
     "and how long reconciliations take. Flux's own monitoring setup scrapes them with a "
-    "Prometheus operator PodMonitor. The seed's checklist item 10 and its \"don't forget "
+    "Prometheus operator PodMonitor. GitOps checklist item 10 and its \"don't forget "
     'monitoring", for Flux. Reported once per repo that installs Flux itself.',
     "Commit a PodMonitor in flux-system selecting the controllers (`app` in source-controller, "
     "kustomize-controller, helm-controller, notification-controller) on port `http-prom`, or set "

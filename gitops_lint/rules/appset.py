@@ -204,8 +204,8 @@ APPLICATIONSET_PRESERVE_ON_DELETION = meta(
     "`spec.syncPolicy.preserveResourcesOnDeletion: true`: deleting the ApplicationSet, or an "
     "element disappearing from its generator (a renamed directory, a list entry removed, a "
     "cluster Secret relabelled), deletes the Application and with it every resource it deployed "
-    "to production. That is auto-prune at the scale of whole applications, which the seed's "
-    '"Jangan auto-prune di production" forbids.',
+    "to production. That is auto-prune at the scale of whole applications, which the GitOps "
+    "checklist forbids in production.",
     "Set `spec.syncPolicy.preserveResourcesOnDeletion: true` on the ApplicationSet (or give the "
     "template explicit `metadata.finalizers` without the resources finalizer).",
     passing=(

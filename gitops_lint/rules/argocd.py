@@ -258,8 +258,8 @@ HPA_REPLICAS_IGNORED = meta(
     "argocd",
     "When an app renders a HorizontalPodAutoscaler for a Deployment that sets `spec.replicas`, "
     "the autoscaler and Argo CD fight: the HPA scales, Argo CD reports OutOfSync and (with "
-    "self-heal) resets the replica count on every sync. The seed's Application ignores "
-    "`/spec/replicas` for this reason.",
+    "self-heal) resets the replica count on every sync; ignoring `/spec/replicas` "
+    "is the documented way out.",
     "Add to the Application `ignoreDifferences: [{group: apps, kind: Deployment, jsonPointers: "
     "[/spec/replicas]}]` (and the sync option `RespectIgnoreDifferences=true`), or drop "
     "`replicas` from the Deployment.",
@@ -433,9 +433,9 @@ PREFER_APPLICATIONSET = meta(
     "info",
     "argocd",
     "Copies of one Application that differ only in their destination cluster drift apart: a "
-    "fix lands in one copy and not the others, and a new cluster means another copy. The seed's "
-    "checklist item 9: use an ApplicationSet for multi-cluster (its us-east and eu-west "
-    "Applications are such copies).",
+    "fix lands in one copy and not the others, and a new cluster means another copy. GitOps "
+    "checklist item 9: use an ApplicationSet for multi-cluster (per-region copies such as "
+    "`api-us-east` and `api-eu-west` are the usual case).",
     "Replace the copies with one ApplicationSet whose list or clusters generator names the "
     "clusters and whose template holds the shared Application.",
     passing=(_COPY.format(region="us-east"),),
@@ -516,7 +516,7 @@ NOTIFICATIONS_CONFIGURED = meta(
     "info",
     "argocd",
     "Without a notification a failed sync or a Degraded app is noticed only by whoever opens "
-    "the Argo CD UI; with automated sync nobody is watching. The seed's checklist item 8: set "
+    "the Argo CD UI; with automated sync nobody is watching. GitOps checklist item 8: set "
     "up Slack/email notifications for sync events. Reported once per repo, and only for repos "
     "that hold Argo CD Applications and configure Argo CD itself (argocd-cm, an `ArgoCD` "
     "operator resource, argo-cd Helm values); an apps-only repo gets agent-config-not-in-repo "

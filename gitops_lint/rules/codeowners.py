@@ -199,8 +199,8 @@ CODEOWNERS_REQUIRED = meta(
     "error",
     "codeowners",
     "In a config repo a merge is a deployment. CODEOWNERS plus branch protection makes the "
-    "right team review every change to its apps and to shared infrastructure (seed checklist "
-    "item 2 and best practice 8).",
+    "right team review every change to its apps and to shared infrastructure (GitOps checklist "
+    "item 2, docs/checklist.md).",
     "Add `.github/CODEOWNERS` (or `CODEOWNERS`, `docs/CODEOWNERS`) with a default owner line "
     "(`* @org/platform`) and a line per app/infrastructure directory; enable 'Require review "
     "from Code Owners' in branch protection.",

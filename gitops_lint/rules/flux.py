@@ -1,4 +1,4 @@
-"""Flux rules: references, dependency order, paths, and the seed's checklist in Flux's words.
+"""Flux rules: references, dependency order, paths, and the GitOps checklist in Flux's words.
 
 They read the Flux part of the estate (gitops_lint/estate/flux.py): each object after the patches of the
 Flux Kustomization that applies it, so what a parent injects (decryption, postBuild) counts.
@@ -288,8 +288,8 @@ FLUX_PRUNE_IN_PRODUCTION = meta(
     "flux",
     "With `prune: true`, an object removed from Git (by a bad merge, a renamed file, a broken "
     "overlay) is deleted from the production cluster on the next reconciliation, without anyone "
-    "approving it. The seed's rule, \"Jangan auto-prune di production\" (do not auto-prune in "
-    "production), in Flux's words. Its severity follows `no-auto-prune-in-production` when "
+    "approving it. The GitOps checklist's don't, do not auto-prune in production, "
+    "in Flux's words. Its severity follows `no-auto-prune-in-production` when "
     "only that rule is configured.",
     "Set `prune: false` on production Kustomizations and delete removed objects by hand after "
     "review, or keep `prune: true` and protect what must never be deleted with the "
@@ -375,7 +375,7 @@ FLUX_PRODUCTION_REF_PINNED = meta(
     "flux",
     "A production source that follows a branch (or sets no `ref`, which means the default "
     "branch) deploys every merge to production at once, skipping the staging soak the branch "
-    "strategy promises. The seed pins production (\"Pin ke release branch\"); in Flux that is "
+    "strategy promises. The GitOps checklist pins production to a release branch; in Flux that is "
     "`ref.tag`, `ref.semver`, `ref.commit` or a release branch (`release/...`).",
     "Set `spec.ref.tag` (or `semver`, `commit`, or a `release/...` branch) on the production "
     "source and promote by changing it.",
@@ -433,7 +433,7 @@ FLUX_CHART_VERSION_PINNED = meta(
     "flux",
     "A HelmRelease with no chart `version`, `*`, or a range without an upper bound (`>=1.0.0`) "
     "upgrades production to whatever the chart repository publishes next, including a new "
-    "major version, with no review. The seed's pinned production revisions, for charts.",
+    "major version, with no review. The checklist's pinned production revisions, for charts.",
     "Set `spec.chart.spec.version` to an exact version (`6.5.4`) or a bounded range "
     "(`~6.5.0`, `>=6.5.0 <7.0.0`), and upgrade by changing it.",
     passing=(
@@ -590,7 +590,7 @@ FLUX_TENANT_SERVICE_ACCOUNT = meta(
     "Without `serviceAccountName` the controller applies with its own cluster-admin rights, so "
     "a tenant's repo can create anything anywhere in the cluster. Flux's multi-tenancy lockdown "
     "runs each tenant's Kustomizations and HelmReleases as a service account of the tenant's "
-    "namespace (the seed's per-team isolation). Tenant objects are those outside `flux-system` "
+    "namespace (per-team isolation, as the checklist asks). Tenant objects are those outside `flux-system` "
     "or labelled `toolkit.fluxcd.io/tenant`.",
     "Set `spec.serviceAccountName` to the tenant's reconciler account (bound to a namespaced "
     "Role), and start kustomize-controller and helm-controller with "

@@ -34,7 +34,7 @@ APPLICATION_NOT_PERMITTED = meta(
     "change merges, then nothing deploys. Only projects defined in this repo are checked; patterns "
     "are globs and a leading `!` denies.",
     "Point the Application at a permitted repository and destination, or widen the AppProject "
-    "deliberately (the seed isolates environments by project).",
+    "deliberately (projects are what isolates environments).",
     passing=(
         "# file: projects/shop.yaml\n" + _PROJECT + "# file: argocd/shop.yaml\n"
         "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: shop\n  namespace: argocd\n"

@@ -138,14 +138,14 @@ RBAC_NO_WILDCARD_PRODUCTION = meta(
     "error",
     "rbac",
     "A grant of `*`, `sync`, `delete` or `override` on `production/*` to an ordinary role lets "
-    "its members change production without the approval the seed's RBAC demands: developers "
-    "sync staging and only read production. Global grants (`*/*`, like the seed's SRE role) are "
+    "its members change production without the approval the checklist's RBAC asks for: developers "
+    "sync staging and only read production. Global grants (`*/*`, such as an SRE role's) are "
     "deliberate and left alone; roles listed in `rbac.privileged_roles` (default `role:admin`) "
     "are allowed.",
     "Grant the role only `get` (or `action/*` where needed) on production applications, or add "
     "it to `rbac.privileged_roles` in .gitops-lint.yaml if it is meant to deploy to production.",
     passing=(
-        "# The seed's argocd-rbac-cm.\n"
+        "# A read-only default, developers syncing staging only.\n"
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: argocd-rbac-cm\n  namespace: argocd\n"
         "data:\n  policy.default: role:readonly\n  policy.csv: |\n"
         "    p, role:admin, *, *, */*, allow\n"

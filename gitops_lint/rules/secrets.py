@@ -49,8 +49,8 @@ NO_PLAINTEXT_SECRET = meta(
     "error",
     "secrets",
     "Anything committed to a config repo is readable by everyone who can clone it and stays in "
-    "its history forever; base64 in `data` is an encoding, not encryption. The seed's rule: "
-    "\"Jangan commit secrets ke Git\" — use Sealed Secrets, External Secrets or SOPS. One finding per "
+    "its history forever; base64 in `data` is an encoding, not encryption. The GitOps checklist's "
+    "don't: never commit secrets to Git; use Sealed Secrets, External Secrets or SOPS. One finding per "
     "Secret names its credential keys; descriptive keys (username, host, port, bucket, region, "
     "database, email, a URL without a password) are not findings by themselves, and a well-known "
     "default password (`admin`, `changeme`) is reported on its own: anyone can guess it.",

@@ -468,7 +468,7 @@ def test_builtin_policy_regraded_by_config(make_repo: Callable[..., Path]) -> No
 def test_policy_test_dir_runs_user_examples() -> None:
     result = run_cli("policy", "test", "--no-builtin", str(USER_POLICIES))
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("ok    require-team-label  2 pass, 1 fail")
+    assert result.output.startswith("ok    require-team-label  examples: 2 compliant, 1 violating")
     assert "1 rules tested: 1 ok, 0 failed" in result.output
 
 
@@ -508,7 +508,7 @@ def test_policy_list_and_explain_show_user_policies(make_repo: Callable[..., Pat
     assert entries["require-team-label"]["source"].endswith("custom/require-team-label.yaml")
     assert entries["no-auto-prune-in-production"]["category"] == "argocd"
     explained = run_cli("policy", "explain", "no-auto-prune-in-production")
-    assert "Jangan auto-prune di production" in explained.output
+    assert "do not auto-prune in production" in explained.output
     assert "prune: true" in explained.output
 
 
