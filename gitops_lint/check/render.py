@@ -568,14 +568,17 @@ def _apply(
         # Deployed by an Application (or a pruning Flux Kustomization), an empty render makes the
         # agent prune what it had applied: worth a warning. Deployed by nothing we know of
         # (placeholders `flux bootstrap` fills in, say), it is a fact about the tree, not a problem.
-        consequence, deployed = empty_render_consequence(ctx, target, bool(graph.applications_of(target)))
+        consequence, stake = empty_render_consequence(ctx, target, bool(graph.applications_of(target)))
+        if stake == "placeholder":  # `flux bootstrap` writes them: nothing to fix, nothing to report
+            ctx.note(f"{_label(target)} renders no resources: {consequence}")
+            return None
         findings.append(
             ctx.finding(
                 KUSTOMIZE_BUILD_FAILS,
                 f"{_label(target)} renders no resources: {consequence}",
                 path=kustomization.file,
                 line=1,
-                severity=Severity.WARNING if deployed else Severity.INFO,
+                severity=Severity.WARNING if stake == "deployed" else Severity.INFO,
                 fix="List the manifests or bases under `resources:`, or delete the empty root.",
                 environment=resolve_environment(ctx.config, kustomization.file),
             )

@@ -631,8 +631,7 @@ def check_production_environment_unknown(ctx: CheckContext) -> Iterator[Finding]
         PRODUCTION_ENVIRONMENT_UNKNOWN,
         f"{count} Argo CD Application{'s' if count != 1 else ''}, none recognised as production "
         "(by destination, project, source path, name or values files), so the production rules "
-        "check none of them; if one deploys production, declare it in .gitops-lint.yaml: "
-        "`environments: {production: {namespaces: [<namespace>]}}` (or clusters:, projects:, paths:)",
+        "check none of them",  # the fix says how to declare one
         path=first.path,
         line=first.line,
     )
