@@ -393,8 +393,9 @@ def test_no_production_application_is_said_once_with_the_config_that_declares_it
     assert finding["severity"] == "info"
     assert (finding["path"], finding["line"]) == ("argocd/guestbook.yaml", 1)
     assert "2 Argo CD Applications" in finding["message"]
-    assert ".gitops-lint.yaml" in finding["message"] and "environments:" in finding["message"]
-    # Declaring it as the message says silences it.
+    assert ".gitops-lint.yaml" in finding["fix"] and "environments:" in finding["fix"]
+    assert "environments:" not in finding["message"]  # said once, in the fix
+    # Declaring it as the fix says silences it.
     declared = make_repo({
         ".gitops-lint.yaml": "environments:\n  production:\n    namespaces: [guestbook]\n",
         "argocd/guestbook.yaml": _app(name="guestbook", **GUESTBOOK),
