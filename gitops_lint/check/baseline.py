@@ -58,6 +58,7 @@ def apply_baseline(findings: Iterable[Finding], ctx: CheckContext) -> list[Findi
     path = baseline_path(ctx)
     known = load_baseline(path)
     if not known:
+        _warn_of_baseline_above(ctx, path)
         return list(findings)
     kept: list[Finding] = []
     dropped = 0
@@ -71,3 +72,25 @@ def apply_baseline(findings: Iterable[Finding], ctx: CheckContext) -> list[Findi
     return kept
 
 
+
+
+def _warn_of_baseline_above(ctx: CheckContext, path: Path) -> None:
+    """A check of a subdirectory (`check apps/`) with the repository's baseline above it: its
+    entries name paths, and fingerprints, from the repository top, so none applies here. Said,
+    rather than every known secret reported again in silence."""
+    if path.exists() or ctx.config.baseline not in (None, BASELINE_NAME):  # a configured one is where it says
+        return
+    from gitops_lint.config import git_top
+
+    root = ctx.root.resolve()
+    top = git_top(root)
+    if top is None or top == root:
+        return
+    for directory in root.parents:
+        if (directory / BASELINE_NAME).is_file():
+            ctx.warn(f"the secrets baseline {directory / BASELINE_NAME} applies to checks of {directory}, "
+                     f"not of its subdirectory {root.relative_to(directory)}: secrets it lists are reported "
+                     "here; check the repository from its top")
+            return
+        if directory == top:
+            return

@@ -287,6 +287,10 @@ def _about_suppressions(
                 )
     config_path = config.path or ".gitops-lint.yaml"
     for exemption in config.exemptions:
+        if exemption.paths and all(path.startswith("../") for path in exemption.paths):
+            # Every path outside the checked directory (a config found above it, rebased by
+            # load_config): about files this run does not hold, so not judged by it.
+            continue
         line = _exemption_line(ctx, exemption.index)
         if exemption.expires is not None and exemption.expires < today:
             out.append(

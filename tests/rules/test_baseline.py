@@ -106,3 +106,14 @@ def test_check_applies_the_baseline_unless_told_not_to(make_repo: MakeRepo) -> N
     assert code == 1 and [f["path"] for f in report["findings"]] == ["other.env"]
     code, report = check_json(root, "--no-render", "--rule", "no-credentials-in-files", "--no-baseline")
     assert [f["path"] for f in report["findings"]] == [".env", "other.env"]
+
+
+def test_a_subdirectory_check_says_the_baseline_above_it_does_not_apply(make_repo: MakeRepo) -> None:
+    root = make_repo({"apps/web/.env": f"GITHUB_TOKEN={OLD}\n"}, git=True)
+    assert run_cli("secrets", "baseline", str(root)).exit_code == 0
+    top = run_cli("check", str(root), "--no-render", "--rule", "no-credentials-in-files")
+    assert top.exit_code == 0 and "baseline" not in top.stderr
+    below = run_cli("check", str(root / "apps"), "--no-render", "--rule", "no-credentials-in-files")
+    assert below.exit_code == 1  # the entry names apps/web/.env from the top: not web/.env
+    assert f"secrets baseline {root / BASELINE_NAME} applies to checks of {root}" in below.stderr
+    assert OLD not in below.output + below.stderr
