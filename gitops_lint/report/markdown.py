@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import itertools
 import re
 
 from gitops_lint import __version__
@@ -22,13 +23,23 @@ _NEWLINES = re.compile(r"\r\n|\r|\n")
 def escape_cell(text: str) -> str:
     """Text safe inside one table cell: no HTML, no Markdown, no cell break, no line break.
 
-    HTML is escaped first, so the `<br>` put in for newlines is the only tag that survives.
+    HTML is escaped first, so the `<br>` put in for newlines and the `<code>` put in for a
+    message's balanced `code` spans (`patchesStrategicMerge`, a field path) are the only tags
+    that survive; what a span holds is escaped like the rest, so it stays literal text.
     """
     if len(text) > MAX_CELL:
         text = text[: MAX_CELL - 1] + "\u2026"
-    text = html.escape(text, quote=False)
-    text = _MARKDOWN_PUNCTUATION.sub(r"\\\1", text)
+    parts = text.split("`")
+    if len(parts) > 1 and len(parts) % 2 == 1:  # every backtick has its partner
+        text = "".join(f"<code>{_literal(part)}</code>" if odd else _literal(part)
+                       for odd, part in zip(itertools.cycle((False, True)), parts))
+    else:
+        text = _literal(text)
     return _NEWLINES.sub("<br>", text)
+
+
+def _literal(text: str) -> str:
+    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", html.escape(text, quote=False))
 
 
 def escape_block(text: str, *, markdown: bool = False) -> str:

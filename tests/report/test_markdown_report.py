@@ -5,12 +5,20 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+import cmarkgfm
+from cmarkgfm.cmark import Options
+
 from gitops_lint.model import Finding, Severity
 from gitops_lint.report.markdown import render_markdown
 from tests.report import reports
 
 # A cell boundary in a GFM table: a `|` not escaped with a backslash.
 CELL_BOUNDARY = re.compile(r"(?<!\\)\|")
+
+
+def _as_github_shows(markdown: str) -> str:
+    """GFM to HTML with raw HTML kept (GitHub keeps `<code>`, `<br>`, `<details>` and sanitises the rest)."""
+    return str(cmarkgfm.github_flavored_markdown_to_html(markdown, options=Options.CMARK_OPT_UNSAFE))
 
 
 def table_after(lines: list[str], header_start: str) -> list[list[str]]:
@@ -61,8 +69,22 @@ def test_odd_characters_cannot_break_the_table_or_inject_html() -> None:
     assert "<br>" in message and "\r" not in text
     assert "pipe \\| colon: comma, 100% sure" in message
     assert "ünïcødé 🚀" in message
-    # Markdown in a message is shown, not interpreted.
-    assert "\\`tick\\`" in message and "\\*star\\*" in message and "\\[x\\](y)" in message
+    # Markdown in a message is shown, not interpreted; a balanced `code` span is shown as code.
+    assert "<code>tick</code>" in message and "\\*star\\*" in message and "\\[x\\](y)" in message
+    shown = _as_github_shows(text)
+    assert "<code>tick</code>" in shown and "<a " not in shown and "<em>" not in shown
+
+
+def test_code_spans_in_a_message_stay_literal_and_a_lone_backtick_is_escaped() -> None:
+    spans = replace(reports.IMAGE_FINDING, message="`patchesStrategicMerge` is deprecated; `a|*b*<i>` too")
+    lone = replace(reports.IMAGE_FINDING, line=41, message="a lone ` backtick and *no* span")
+    text = render_markdown(reports.build([spans, lone]))
+    _header, *rows = table_after(text.splitlines(), "| severity")
+    assert all(len(row) == 5 for row in rows)  # the `|` inside a span did not split the cell
+    shown = _as_github_shows(text)
+    assert "<code>patchesStrategicMerge</code>" in shown
+    assert "<code>a|*b*&lt;i&gt;</code>" in shown  # the span's content is literal, HTML included
+    assert "a lone ` backtick and *no* span" in shown and "<em>no</em>" not in shown
 
 
 def test_fix_advice_is_collapsed_once_per_rule() -> None:
