@@ -29,7 +29,7 @@ from gitops_lint.check.results import StageFindings, run_stage
 from gitops_lint.check.scope import drop_unfocused_loader_findings
 from gitops_lint.check.suppress import apply_levels, suppress_stage
 from gitops_lint.config import find_config, load_config
-from gitops_lint.context import Emitted
+from gitops_lint.context import CheckContext, Emitted
 from gitops_lint.model import Report, Severity
 from gitops_lint.repo.files import GitListing
 from gitops_lint.rules.registry import RuleRegistry, load_registry
@@ -107,7 +107,7 @@ def _stages(options: CheckOptions, registry: RuleRegistry | None) -> CheckResult
     report = Report.build(
         redact_findings(leveled, redactor),
         files=len(ctx.files.files) if loaded.focused_files is None else loaded.focused_files,
-        resources=sum(1 for _ in ctx.checked_resources()),
+        resources=_resources_checked(ctx, focus),
         rules=registry.metas,
         root=str(ctx.root),
         tool_info=dict(ctx.tool_info, kubernetes_version=ctx.schemas.kubernetes_version),
@@ -118,3 +118,12 @@ def _stages(options: CheckOptions, registry: RuleRegistry | None) -> CheckResult
     fail_on = options.fail_on or ctx.config.fail_on or Severity.ERROR
     report.fail_on = fail_on
     return CheckResult(report, redact_notes(said.notes, redactor), fail_on, warnings)
+
+
+def _resources_checked(ctx: CheckContext, focus: frozenset[str] | None) -> int:
+    """What the summary counts: on a focused run (named files, a hook) the resources of the
+    files in focus and of the roots rendered for them, not those read only as context (every
+    Application and CRD of the repo)."""
+    if focus is None:
+        return sum(1 for _ in ctx.checked_resources())
+    return sum(1 for r in ctx.checked_resources() if r.rendered_from is not None or r.path in focus)
