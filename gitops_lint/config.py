@@ -16,6 +16,7 @@ from gitops_lint.data import read_schema
 from gitops_lint.errors import UsageError
 from gitops_lint.file_bytes import file_kind, read_text
 from gitops_lint.model import Severity
+from gitops_lint.plural import counted
 from gitops_lint.repo.yaml import load_yaml
 
 CONFIG_NAMES = (".gitops-lint.yaml", ".gitops-lint.yml")
@@ -177,8 +178,7 @@ def _validate(data: Any, path: Path) -> None:
     if errors:
         schema = json.loads(read_schema("config.schema.json"))
         lines = _config_errors(errors, schema)
-        count = f"{len(lines)} problems" if len(lines) > 1 else "1 problem"
-        raise UsageError(f"{path}: invalid config ({count}):\n" + "\n".join(lines))
+        raise UsageError(f"{path}: invalid config ({counted(len(lines), 'problem')}):\n" + "\n".join(lines))
 
 
 def _validate_exclude(patterns: list[str], path: Path) -> None:

@@ -21,6 +21,7 @@ from gitops_lint.config import CONFIG_NAMES, git_top
 from gitops_lint.environments import environment_directory
 from gitops_lint.errors import UsageError
 from gitops_lint.file_bytes import file_kind, read_text
+from gitops_lint.plural import counted
 from gitops_lint.repo.files import collect_files
 
 SCHEMA_URL = "https://raw.githubusercontent.com/gitops-lint/gitops-lint/main/schemas/config.schema.json"
@@ -50,9 +51,9 @@ class RepoFacts:
     def flavour(self) -> str:
         found = []
         if self.argocd_applications:
-            found.append(f"Argo CD ({self.argocd_applications} Application(s)/ApplicationSet(s))")
+            found.append(f"Argo CD ({counted(self.argocd_applications, 'Application or ApplicationSet', 'Applications and ApplicationSets')})")
         if self.flux_kustomizations:
-            found.append(f"Flux ({self.flux_kustomizations} Kustomization(s))")
+            found.append(f"Flux ({counted(self.flux_kustomizations, 'Kustomization')})")
         return " and ".join(found) or "neither Argo CD nor Flux resources"
 
 

@@ -59,6 +59,7 @@ from gitops_lint.drift.options import DriftOptions
 from gitops_lint.drift.orphans import OrphanPolicy, find_orphan_policies, orphans
 from gitops_lint.drift.snapshot import LiveSnapshot
 from gitops_lint.errors import UsageError
+from gitops_lint.plural import counted
 from gitops_lint.progress import Progress
 from gitops_lint.render.kustomize import find_chosen_kustomize
 
@@ -455,7 +456,7 @@ def run_drift(options: DriftOptions, live: LiveSource | None = None) -> DriftRes
                 progress.step(f"render {targets[index].name}")
     finally:
         trees.close()
-    notes.append(f"rendered {len(targets)} Applications in {time.perf_counter() - started:.2f}s")
+    notes.append(f"rendered {counted(len(targets), 'Application')} in {time.perf_counter() - started:.2f}s")
     for index, target in enumerate(targets):
         notes.extend(desired[index].notes)
         if desired[index].resolved:
@@ -535,8 +536,8 @@ def run_drift(options: DriftOptions, live: LiveSource | None = None) -> DriftRes
         tuple(dict.fromkeys(without_credentials(warning) for warning in warnings)),
     )  # fmt: skip
     notes.append(
-        f"audited {len(applications)} Applications, {report.summary.resources} resources: "
-        f"{report.summary.requests} API requests, {seconds:.2f}s"
+        f"audited {counted(len(applications), 'Application')}, {counted(report.summary.resources, 'resource')}: "
+        f"{counted(report.summary.requests, 'API request')}, {seconds:.2f}s"
     )
     return DriftResult(report, [without_credentials(note) for note in notes], _exit_code(report))
 
