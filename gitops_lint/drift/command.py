@@ -62,6 +62,7 @@ from gitops_lint.errors import UsageError
 from gitops_lint.plural import counted
 from gitops_lint.progress import Progress
 from gitops_lint.render.kustomize import find_chosen_kustomize
+from gitops_lint.validate.scopes import builtin_namespaced
 
 Obj = dict[str, Any]
 
@@ -384,6 +385,19 @@ def _crd_scopes(objects_per_app: Iterable[list[Obj]]) -> dict[tuple[str, str], b
     return scopes
 
 
+def _builtin_scopes(objects_per_app: Iterable[list[Obj]]) -> dict[tuple[str, str], bool]:
+    """(group, kind) → namespaced, for the built-in Kubernetes kinds the Applications deploy."""
+    scopes: dict[tuple[str, str], bool] = {}
+    for objects in objects_per_app:
+        for obj in objects:
+            group, _ = _group_version(obj)
+            kind = str(obj.get("kind") or "")
+            namespaced = builtin_namespaced(group, kind)
+            if namespaced is not None:
+                scopes[(group, kind)] = namespaced
+    return scopes
+
+
 def _unknown_scopes(desired: dict[int, DesiredState], ids: list[int], scopes: dict[tuple[str, str], bool]) -> set[str]:
     found = set()
     for index in ids:
@@ -500,8 +514,10 @@ def run_drift(options: DriftOptions, live: LiveSource | None = None) -> DriftRes
             notes.append(f"Argo CD settings read from {cluster_settings.source}")
             warnings.extend(cluster_settings.problems)
         compare_started = time.perf_counter()
-        # Scope: the cluster's discovery (or the snapshot's objects) first, else the repo's CRDs.
-        fetch.scopes = {**_crd_scopes(desired[i].objects for i in ids), **fetch.scopes}
+        # Scope: the cluster's discovery (or the snapshot's objects) first, else the repo's CRDs,
+        # else Kubernetes' own kinds (an unreachable cluster, an object the snapshot lacks).
+        objects_per_app = [desired[i].objects for i in ids]
+        fetch.scopes = {**_builtin_scopes(objects_per_app), **_crd_scopes(objects_per_app), **fetch.scopes}
         unknown_scope.update(_unknown_scopes(desired, ids, fetch.scopes))
         live_index, tracked = _index(fetch.objects, fetch.scopes)
         for index in ids:
@@ -520,8 +536,8 @@ def run_drift(options: DriftOptions, live: LiveSource | None = None) -> DriftRes
     notes.append(f"read live state in {live_seconds:.2f}s; compared in {compare_seconds:.2f}s")
     if unknown_scope:
         warnings.append(
-            f"scope unknown for {', '.join(sorted(unknown_scope))} (the cluster does not serve it, no live object "
-            "and no CRD in the repo says): treated as namespaced"
+            f"scope unknown for {', '.join(sorted(unknown_scope))} (not a built-in kind, the cluster does not serve "
+            "it, no live object and no CRD in the repo says): treated as namespaced"
         )
     if isinstance(source, LiveSnapshot):
         unused = sorted(set(source.folders) - source.used)
