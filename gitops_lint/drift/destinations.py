@@ -96,7 +96,7 @@ def load_kubeconfig_index(explicit: Path | None) -> KubeconfigIndex:
     origin = _origin(explicit)
     for path in kubeconfig_files(explicit):
         data = _read_kubeconfig(path, f"{origin} {path}", must_exist=explicit is not None)
-        if data is _ABSENT:
+        if data is None:
             continue
         files.append(str(path))
         if not data:
@@ -112,19 +112,18 @@ def load_kubeconfig_index(explicit: Path | None) -> KubeconfigIndex:
     return index
 
 
-_ABSENT: dict[str, Any] = {}
 # The lists a kubeconfig holds, and the key holding each entry's settings.
 _NAMED_LISTS = {"clusters": "cluster", "contexts": "context", "users": "user"}
 
 
-def _read_kubeconfig(path: Path, where: str, must_exist: bool) -> dict[str, Any]:
-    """The file's mapping ({} when empty), `_ABSENT` when there is no file and none was required;
+def _read_kubeconfig(path: Path, where: str, must_exist: bool) -> dict[str, Any] | None:
+    """The file's mapping ({} when empty), None when there is no file and none was required;
     else a UsageError. Messages describe types, never values: a kubeconfig holds tokens and keys."""
     try:
         text = read_text(path)  # a FIFO is an error, not a wait for a writer
     except (FileNotFoundError, NotADirectoryError) as error:
         if not must_exist:
-            return _ABSENT
+            return None
         raise UsageError(f"{where}: cannot read: {error.strerror or error}") from error
     except OSError as error:
         raise UsageError(f"{where}: cannot read: {error.strerror or error}") from error
@@ -153,8 +152,8 @@ def _read_kubeconfig(path: Path, where: str, must_exist: bool) -> dict[str, Any]
         for number, entry in enumerate(entries):
             if not isinstance(entry, dict):
                 raise UsageError(f"{where}: {key}[{number}] is {_a(type_name(entry))}, not a mapping with name and {entry_key}")
-            if not isinstance(entry.get("name"), str) or not entry["name"]:
-                raise UsageError(f"{where}: {key}[{number}] has no name")
+            if not isinstance(entry.get("name"), str):
+                raise UsageError(f"{where}: {key}[{number}] has no name (a string)")
             settings = entry.get(entry_key)
             if settings is not None and not isinstance(settings, dict):
                 raise UsageError(f"{where}: {key}[{number}].{entry_key} ({entry['name']}) is {_a(type_name(settings))}, not a mapping")

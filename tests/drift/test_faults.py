@@ -170,6 +170,7 @@ _MALFORMED_KUBECONFIGS = {
                             ": contexts is an integer, not a list"),
     "an entry not a mapping": ("clusters: [emulated]\n", ": clusters[0] is a string, not a mapping with name and cluster"),
     "a user that is a string": (f"users: [{{name: u, user: {_TOKEN}}}]\n", ": users[0].user (u) is a string, not a mapping"),
+    "an entry without a name": ("contexts: [{context: {cluster: c}}]\n", ": contexts[0] has no name (a string)"),
     "two documents": ("clusters: []\n---\nusers: []\n", ": holds 2 YAML documents; a kubeconfig is one"),
     "current-context not a name": ("current-context: [a, b]\n", ": current-context is a list, not a context name"),
 }
