@@ -9,6 +9,7 @@ from pathlib import Path
 from gitops_lint.check import CheckOptions, effective_config
 from gitops_lint.errors import UsageError
 from gitops_lint.model import RuleMeta
+from gitops_lint.plural import counted
 from gitops_lint.rules.registry import RuleRegistry, load_registry
 
 
@@ -29,7 +30,7 @@ def render_catalog(fmt: str, config_path: Path | None = None) -> str:
     width = max(len(m.id) for m in metas)
     lines = [f"{'id':<{width}}  {'severity':<8}  {'category':<11}  title"]
     lines += [f"{m.id:<{width}}  {m.severity.value:<8}  {m.category:<11}  {m.title}" for m in metas]
-    return "\n".join(lines) + f"\n\n{len(metas)} rules\n"
+    return "\n".join(lines) + f"\n\n{counted(len(metas), 'rule')}\n"
 
 
 def catalog_markdown(metas: list[RuleMeta]) -> str:

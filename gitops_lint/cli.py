@@ -17,6 +17,7 @@ from gitops_lint.atomic_file import write_report
 from gitops_lint.drift.reporters import DRIFT_FORMATS as _DRIFT_FORMATS
 from gitops_lint.errors import UsageError
 from gitops_lint.model import Severity
+from gitops_lint.option_types import PATH, TEXT, NonEmptyPath
 from gitops_lint.progress import progress_wanted
 from gitops_lint.report import FORMATS as _CHECK_FORMATS
 from gitops_lint.report import reporter_for
@@ -152,21 +153,21 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 
 @cli.command(epilog=_CHECK_EPILOG)
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--config", "config_path", type=click.Path(path_type=Path), help="Config file (default: the nearest .gitops-lint.yaml from the checked path up to the git top).")
+@click.argument("paths", nargs=-1, type=PATH)
+@click.option("--config", "config_path", type=PATH, help="Config file (default: the nearest .gitops-lint.yaml from the checked path up to the git top).")
 @click.option("--format", "fmt", type=click.Choice(_CHECK_FORMATS), default="text", show_default=True, help="Format on stdout.")
-@click.option("--output", "outputs", multiple=True, metavar="FORMAT=PATH", help="Also write FORMAT to PATH (repeatable).")
+@click.option("--output", "outputs", type=TEXT, multiple=True, metavar="FORMAT=PATH", help="Also write FORMAT to PATH (repeatable).")
 @click.option("--fail-on", type=_SEVERITIES, help="Exit 1 when a finding is at or above this severity (default: error).")
-@click.option("--kubernetes-version", "-k", help="Target Kubernetes version for schemas and deprecations (default: newest shipped).")
+@click.option("--kubernetes-version", "-k", type=TEXT, help="Target Kubernetes version for schemas and deprecations (default: newest shipped).")
 @click.option("--strict/--no-strict", default=None, help="Unknown fields are errors (default: strict).")
-@click.option("--schema-location", "schema_locations", multiple=True, metavar="DIR|URL",
+@click.option("--schema-location", "schema_locations", type=TEXT, multiple=True, metavar="DIR|URL",
               help="Also look for schemas here, kubeconform-style: a directory or a URL template (repeatable).")
 @click.option("--strict-schemas", is_flag=True, default=None, help="A resource with no known schema is an error (default: one info per kind).")
-@click.option("--rule", "only_rules", multiple=True, metavar="ID", help="Run only these rules (repeatable).")
-@click.option("--skip-rule", "skip_rules", multiple=True, metavar="ID", help="Do not run these rules (repeatable).")
+@click.option("--rule", "only_rules", type=TEXT, multiple=True, metavar="ID", help="Run only these rules (repeatable).")
+@click.option("--skip-rule", "skip_rules", type=TEXT, multiple=True, metavar="ID", help="Do not run these rules (repeatable).")
 @click.option("--no-render", is_flag=True, help="Check raw files only; do not run kustomize.")
-@click.option("--kustomize", "kustomize", metavar="PATH", help="kustomize binary (default: kustomize on PATH, else kubectl kustomize).")
-@click.option("--helm", "helm", metavar="PATH", help="helm binary (default: helm on PATH, else the helm-python-sdk of gitops-lint[helm]).")
+@click.option("--kustomize", "kustomize", type=TEXT, metavar="PATH", help="kustomize binary (default: kustomize on PATH, else kubectl kustomize).")
+@click.option("--helm", "helm", type=TEXT, metavar="PATH", help="helm binary (default: helm on PATH, else the helm-python-sdk of gitops-lint[helm]).")
 @click.option("--allow-network", is_flag=True, default=None, help="Let kustomize fetch remote bases, and fetch schemas from URL schema locations.")
 @click.option("--require-render", is_flag=True, help="Exit 2 when no kustomize is available.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), metavar="N",
@@ -176,9 +177,9 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @click.option("--staged-deletions", is_flag=True,
               help="Also check what the files the git index deletes leave broken (the pre-commit hook: "
                    "pre-commit passes a hook no deleted file).")
-@click.option("--changed-since", metavar="REV", help="Check what changed since REV (PR CI).")
+@click.option("--changed-since", type=TEXT, metavar="REV", help="Check what changed since REV (PR CI).")
 @click.option("--history", is_flag=True, help="Also scan git history for committed secrets.")
-@click.option("--since", "history_since", metavar="REV", help="With --history: only commits after REV.")
+@click.option("--since", "history_since", type=TEXT, metavar="REV", help="With --history: only commits after REV.")
 @click.option("--no-baseline", is_flag=True, help="Ignore .gitops-lint-baseline.json.")
 @click.option("--no-git", is_flag=True, help="Walk the directory instead of asking git for files.")
 @click.option("--color/--no-color", default=None, help="Colour text output (default: on a TTY).")
@@ -248,7 +249,7 @@ def policy() -> None:
 @policy.command(name="list")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True,
               help="Format on stdout.")
-@click.option("--config", "config_path", type=click.Path(path_type=Path), help=_CATALOG_CONFIG_HELP)
+@click.option("--config", "config_path", type=PATH, help=_CATALOG_CONFIG_HELP)
 @click.pass_context
 def policy_list(ctx: click.Context, fmt: str, config_path: Path | None = None) -> None:
     """Print the rule catalog: id, severity, category, title."""
@@ -259,8 +260,8 @@ def policy_list(ctx: click.Context, fmt: str, config_path: Path | None = None) -
 
 
 @policy.command(name="explain")
-@click.argument("rule_id")
-@click.option("--config", "config_path", type=click.Path(path_type=Path), help=_CATALOG_CONFIG_HELP)
+@click.argument("rule_id", type=TEXT)
+@click.option("--config", "config_path", type=PATH, help=_CATALOG_CONFIG_HELP)
 @click.pass_context
 def policy_explain(ctx: click.Context, rule_id: str, config_path: Path | None) -> None:
     """Rationale, fix and examples of one rule."""
@@ -278,7 +279,7 @@ def _catalog_config(config_path: Path | None) -> Path | None:
 
 
 @policy.command(name="test")
-@click.argument("directories", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("directories", nargs=-1, type=PATH)
 @click.option("--builtin/--no-builtin", default=True, show_default=True, help="Also test the built-in rules.")
 @click.option("--verbose", "-v", is_flag=True, help="Also list each passing example and its findings.")
 @click.pass_context
@@ -295,10 +296,10 @@ def policy_test(ctx: click.Context, directories: tuple[Path, ...], builtin: bool
 
 
 @policy.command(name="new")
-@click.argument("rule_id")
-@click.option("--dir", "directory", type=click.Path(path_type=Path), default=Path("policies"), show_default=True,
+@click.argument("rule_id", type=TEXT)
+@click.option("--dir", "directory", type=PATH, default=Path("policies"), show_default=True,
               help="Directory to write the new policy into.")
-@click.option("--category", default="custom", show_default=True, help="Category recorded in the rule's metadata.")
+@click.option("--category", type=TEXT, default="custom", show_default=True, help="Category recorded in the rule's metadata.")
 @click.pass_context
 def policy_new(ctx: click.Context, rule_id: str, directory: Path, category: str) -> None:
     """Write a policy skeleton with examples to DIR/CATEGORY/ID.yaml."""
@@ -314,8 +315,8 @@ def secrets() -> None:
 
 
 @secrets.command(name="baseline")
-@click.argument("path", required=False, type=click.Path(path_type=Path))
-@click.option("--output", "output", type=click.Path(path_type=Path), help="Baseline file (default: .gitops-lint-baseline.json in the repo).")
+@click.argument("path", required=False, type=PATH)
+@click.option("--output", "output", type=PATH, help="Baseline file (default: .gitops-lint-baseline.json in the repo).")
 @click.pass_context
 def secrets_baseline(ctx: click.Context, path: Path | None, output: Path | None) -> None:
     """Record today's secret findings (fingerprints, no values) so only new ones fail."""
@@ -338,17 +339,17 @@ class _DriftCommand(click.Command):
 
 
 @cli.command(cls=_DriftCommand, epilog=_DRIFT_EPILOG)
-@click.argument("repo", required=False, type=click.Path(path_type=Path), default=Path("."))
-@click.option("--app", "apps", multiple=True, metavar="NAME", help="Audit only these Applications (repeatable).")
-@click.option("--path", "adhoc_path", metavar="OVERLAY", help="Ad-hoc: audit this kustomization path ...")
-@click.option("--context", "adhoc_context", metavar="CTX", help="... against this kube context ...")
-@click.option("--namespace", "adhoc_namespace", metavar="NS", help="... in this namespace.")
-@click.option("--live-snapshot", type=click.Path(path_type=Path), help="Read live objects from files instead of the API.")
-@click.option("--kubeconfig", type=click.Path(path_type=Path), help="Kubeconfig file (default: $KUBECONFIG or ~/.kube/config; in-cluster config inside a pod).")
-@click.option("--config", "config_path", type=click.Path(path_type=Path),
+@click.argument("repo", required=False, type=PATH, default=Path("."))
+@click.option("--app", "apps", type=TEXT, multiple=True, metavar="NAME", help="Audit only these Applications (repeatable).")
+@click.option("--path", "adhoc_path", type=TEXT, metavar="OVERLAY", help="Ad-hoc: audit this kustomization path ...")
+@click.option("--context", "adhoc_context", type=TEXT, metavar="CTX", help="... against this kube context ...")
+@click.option("--namespace", "adhoc_namespace", type=TEXT, metavar="NS", help="... in this namespace.")
+@click.option("--live-snapshot", type=PATH, help="Read live objects from files instead of the API.")
+@click.option("--kubeconfig", type=PATH, help="Kubeconfig file (default: $KUBECONFIG or ~/.kube/config; in-cluster config inside a pod).")
+@click.option("--config", "config_path", type=PATH,
               help="Config file (default: the nearest .gitops-lint.yaml from the checked path up to the git top).")
 @click.option("--format", "fmt", type=click.Choice(_DRIFT_FORMATS), default="text", show_default=True, help="Format on stdout.")
-@click.option("--output", "outputs", multiple=True, metavar="FORMAT=PATH", help="Also write FORMAT to PATH (repeatable).")
+@click.option("--output", "outputs", type=TEXT, multiple=True, metavar="FORMAT=PATH", help="Also write FORMAT to PATH (repeatable).")
 @click.option("--extra", type=click.Choice(["fail", "ignore"]), default="fail", show_default=True, help="Whether resources Argo CD would prune count as drift.")
 @click.option("--extra-kinds", type=click.Choice(["rendered", "all"]), default=None,
               help="Where to look for Extra (prunable) objects: the kinds the Applications render, or every "
@@ -357,7 +358,7 @@ class _DriftCommand(click.Command):
 @click.option("--strict-ownership", is_flag=True,
               help="Live-only fields written by someone other than the GitOps agent count as drift "
                    "(default: reported beside the verdict, as Argo CD leaves them Synced).")
-@click.option("--kustomize", metavar="PATH", help="kustomize binary (default: kustomize on PATH, else kubectl kustomize).")
+@click.option("--kustomize", type=TEXT, metavar="PATH", help="kustomize binary (default: kustomize on PATH, else kubectl kustomize).")
 @click.option("--allow-network", is_flag=True,
               help="Pull remote Helm charts (`chart:` sources) to render their desired state.")
 @click.option("--timeout", type=float, default=30.0, show_default=True,
@@ -365,7 +366,7 @@ class _DriftCommand(click.Command):
 @click.option("--deadline", type=click.FloatRange(min=0, min_open=True), default=900.0, show_default=True,
               help="Seconds the whole audit may take; what is not read by then is reported as not audited.")
 @click.option("--worktree", is_flag=True, help="Render the files on disk instead of each Application's targetRevision.")
-@click.option("--destination", "destinations", multiple=True, metavar="SERVER|HOST|NAME",
+@click.option("--destination", "destinations", type=TEXT, multiple=True, metavar="SERVER|HOST|NAME",
               help="Audit only Applications deployed to this cluster (repeatable).")
 @click.option("--verbose", "-v", is_flag=True, help="Say what was skipped or could not be audited.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no stdout report.")
@@ -418,22 +419,22 @@ def drift(ctx: click.Context, repo: Path, apps: tuple[str, ...], adhoc_path: str
 
 
 @cli.command(name="diff", epilog=_DIFF_EPILOG)
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--base", metavar="REV", help="Compare against REV (default: merge base with origin/HEAD, else main/master).")
-@click.option("--head", metavar="REV", help="Compare REV (default: the work tree as it is).")
+@click.argument("paths", nargs=-1, type=PATH)
+@click.option("--base", type=TEXT, metavar="REV", help="Compare against REV (default: merge base with origin/HEAD, else main/master).")
+@click.option("--head", type=TEXT, metavar="REV", help="Compare REV (default: the work tree as it is).")
 @click.option("--format", "fmt", type=click.Choice(_DIFF_FORMATS), default="text", show_default=True, help="Format on stdout.")
-@click.option("--output", "outputs", multiple=True, metavar="FORMAT=PATH", help="Also write FORMAT to PATH (repeatable).")
-@click.option("--fail-on-removal", "fail_on_removal", multiple=True, metavar="ENV",
+@click.option("--output", "outputs", type=TEXT, multiple=True, metavar="FORMAT=PATH", help="Also write FORMAT to PATH (repeatable).")
+@click.option("--fail-on-removal", "fail_on_removal", type=TEXT, multiple=True, metavar="ENV",
               help="Exit 1 when a resource is removed in this environment (repeatable).")
 @click.option("--fail-on", "fail_on", type=_SEVERITIES, default=None,
               help="Exit 1 on a finding on the change at or above this severity (production syncPolicy, "
                    "promotion order; default: findings never fail the run).")
-@click.option("--kustomize", metavar="PATH", help="kustomize binary (default: kustomize on PATH, else kubectl kustomize).")
+@click.option("--kustomize", type=TEXT, metavar="PATH", help="kustomize binary (default: kustomize on PATH, else kubectl kustomize).")
 @click.option("--allow-network", is_flag=True, default=None, help="Let kustomize fetch remote bases.")
 @click.option("--no-cache", is_flag=True, help="Do not use the render cache.")
 @click.option("--color/--no-color", default=None, help="Colour text output (default: on a TTY).")
 @click.option("--verbose", "-v", is_flag=True, help="Print notes on stderr (files changed, roots not compared).")
-@click.option("--github-comment", "github_comment", metavar="PR",
+@click.option("--github-comment", "github_comment", type=TEXT, metavar="PR",
               help="Post the Markdown as one comment on pull request PR, edited in place on later runs "
                    "(GITHUB_TOKEN, GITHUB_REPOSITORY, GITHUB_API_URL from the environment).")
 @click.pass_context
@@ -476,9 +477,9 @@ def diff_command(ctx: click.Context, paths: tuple[Path, ...], base: str | None, 
 
 
 @click.command("merge")
-@click.argument("reports", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("reports", nargs=-1, required=True, type=PATH)
 @click.option("--format", "fmt", type=click.Choice(_DRIFT_FORMATS), default="text", show_default=True, help="Format on stdout.")
-@click.option("--output", "outputs", multiple=True, metavar="FORMAT=PATH", help="Also write FORMAT to PATH (repeatable).")
+@click.option("--output", "outputs", type=TEXT, multiple=True, metavar="FORMAT=PATH", help="Also write FORMAT to PATH (repeatable).")
 @click.option("--quiet", "-q", is_flag=True, help="No stdout report.")
 @click.pass_context
 def drift_merge(ctx: click.Context, reports: tuple[Path, ...], fmt: str, outputs: tuple[str, ...], quiet: bool) -> None:
@@ -502,12 +503,12 @@ def drift_merge(ctx: click.Context, reports: tuple[Path, ...], fmt: str, outputs
 
 
 @click.command("rbac")
-@click.argument("repo", required=False, type=click.Path(path_type=Path), default=Path("."))
-@click.option("--app", "apps", multiple=True, metavar="NAME", help="Only these Applications (repeatable).")
-@click.option("--destination", "destinations", multiple=True, metavar="SERVER|HOST|NAME",
+@click.argument("repo", required=False, type=PATH, default=Path("."))
+@click.option("--app", "apps", type=TEXT, multiple=True, metavar="NAME", help="Only these Applications (repeatable).")
+@click.option("--destination", "destinations", type=TEXT, multiple=True, metavar="SERVER|HOST|NAME",
               help="Only Applications deployed to this cluster (repeatable).")
-@click.option("--config", "config_path", type=click.Path(path_type=Path), help="Config file.")
-@click.option("--kustomize", metavar="PATH", help="kustomize binary (default: kustomize on PATH, else kubectl kustomize).")
+@click.option("--config", "config_path", type=PATH, help="Config file.")
+@click.option("--kustomize", type=TEXT, metavar="PATH", help="kustomize binary (default: kustomize on PATH, else kubectl kustomize).")
 @click.option("--worktree", is_flag=True, help="Render the files on disk instead of each Application's targetRevision.")
 @click.pass_context
 def drift_rbac(ctx: click.Context, repo: Path, apps: tuple[str, ...], destinations: tuple[str, ...],
@@ -538,7 +539,7 @@ def drift_rbac(ctx: click.Context, repo: Path, apps: tuple[str, ...], destinatio
 
 
 @cli.command(name="init")
-@click.argument("path", type=click.Path(exists=True, file_okay=False, path_type=Path), default=".")
+@click.argument("path", type=NonEmptyPath(exists=True, file_okay=False), default=".")
 @click.option("--force", is_flag=True, help="Overwrite files that already exist (default: leave them and say so).")
 @click.pass_context
 def init_command(ctx: click.Context, path: Path, force: bool) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import stat
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,9 @@ import jsonschema_rs
 
 from gitops_lint.data import read_schema
 from gitops_lint.errors import UsageError
+from gitops_lint.file_bytes import file_kind, read_text
 from gitops_lint.model import Severity
+from gitops_lint.plural import counted
 from gitops_lint.repo.yaml import load_yaml
 
 CONFIG_NAMES = (".gitops-lint.yaml", ".gitops-lint.yml")
@@ -118,9 +121,27 @@ def find_config(root: Path) -> Path | None:
     for directory in directories:
         for name in CONFIG_NAMES:
             candidate = directory / name
-            if candidate.is_file():
+            if _is_config_file(candidate, "config"):
                 return candidate
     return None
+
+
+def _is_config_file(path: Path, what: str) -> bool:
+    """Whether a config file is at `path`: False when nothing is; a UsageError when something is
+    but cannot be the config (a directory, a FIFO, a dangling symlink). Skipping it would run
+    with the defaults while the user believes their config applies, and reading a FIFO would
+    wait for a writer forever."""
+    try:
+        info = path.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        if path.is_symlink():
+            raise UsageError(f"{what} {path} is a symlink to a file that does not exist") from None
+        return False
+    except OSError as error:
+        raise UsageError(f"cannot read {what} {path}: {error.strerror or error}") from error
+    if not stat.S_ISREG(info.st_mode):
+        raise UsageError(f"{what} {path} is not a regular file (it is {file_kind(info.st_mode)})")
+    return True
 
 
 def _config_errors(errors: list[Any], schema: dict[str, Any]) -> list[str]:
@@ -157,8 +178,7 @@ def _validate(data: Any, path: Path) -> None:
     if errors:
         schema = json.loads(read_schema("config.schema.json"))
         lines = _config_errors(errors, schema)
-        count = f"{len(lines)} problems" if len(lines) > 1 else "1 problem"
-        raise UsageError(f"{path}: invalid config ({count}):\n" + "\n".join(lines))
+        raise UsageError(f"{path}: invalid config ({counted(len(lines), 'problem')}):\n" + "\n".join(lines))
 
 
 def _validate_exclude(patterns: list[str], path: Path) -> None:
@@ -182,8 +202,10 @@ def load_config(path: Path | None, root: Path) -> Config:
     """
     if path is None:
         return Config()
+    if not _is_config_file(path, "config"):
+        raise UsageError(f"cannot read config {path}: no such file")
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text(path)  # never waits on a FIFO that replaced the file since the check above
     except (OSError, UnicodeDecodeError) as error:
         raise UsageError(f"cannot read config {path}: {error}") from error
     loaded = load_yaml(text)
@@ -260,10 +282,10 @@ def user_config_path() -> Path:
 def load_user_settings() -> dict[str, Any]:
     """The user config's settings (only `kustomize.path` is read today); {} when there is none."""
     path = user_config_path()
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    if not _is_config_file(path, "user config"):
         return {}
+    try:
+        text = read_text(path)
     except (OSError, UnicodeDecodeError) as error:
         raise UsageError(f"cannot read user config {path}: {error}") from error
     loaded = load_yaml(text)

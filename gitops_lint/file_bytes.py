@@ -27,7 +27,7 @@ def read_bytes(path: str | Path, size: int | None = None) -> bytes:
         if size is None:
             info = os.fstat(descriptor)
             if not (stat.S_ISREG(info.st_mode) or stat.S_ISDIR(info.st_mode)):  # a directory fails below, as open() does
-                raise OSError(errno.EINVAL, "not a regular file (a FIFO, socket or device)", os.fspath(path))
+                raise OSError(errno.EINVAL, f"not a regular file ({file_kind(info.st_mode)})", os.fspath(path))
             size = info.st_size
         data = os.read(descriptor, size + 1)  # a short read is the end of a regular file
         if len(data) <= size:
@@ -51,3 +51,19 @@ def read_text(path: str | Path, errors: str = "strict") -> str:
     it, through `read_bytes`: a FIFO in the repo is an OSError, not a run that never ends."""
     text = read_bytes(path).decode("utf-8", errors)
     return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
+
+
+def file_kind(mode: int) -> str:
+    """What a stat's `st_mode` says the file is, for a message: "a FIFO", "a directory", ..."""
+    for test, kind in (
+        (stat.S_ISREG, "a regular file"),
+        (stat.S_ISDIR, "a directory"),
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISLNK, "a symlink"),
+    ):
+        if test(mode):
+            return kind
+    return "a special file"

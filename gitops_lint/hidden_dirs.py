@@ -18,6 +18,7 @@ from typing import Any
 
 from gitops_lint.estate.sources import application_directories
 from gitops_lint.model import Finding, RuleMeta
+from gitops_lint.plural import counted
 
 # Rule categories that speak about a file wherever it sits.
 _EVERYWHERE = frozenset(("secrets", "files", "yaml", "suppression", "codeowners"))
@@ -75,5 +76,5 @@ def set_aside_hidden(findings: list[Finding], rules: Mapping[str, RuleMeta],
 def set_aside_note(set_aside: Mapping[str, int]) -> str:
     where = ", ".join(f"{directory}/ ({count})" for directory, count in sorted(set_aside.items()))
     total = sum(set_aside.values())
-    return (f"{total} finding(s) in hidden directories nothing deploys not reported: {where}; "
+    return (f"{counted(total, 'finding')} in hidden directories nothing deploys not reported: {where}; "
             "secrets are still checked there. Set `check_hidden_directories: true` to report them")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import stat
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -18,7 +19,9 @@ from pathlib import Path
 
 from gitops_lint.config import CONFIG_NAMES, git_top
 from gitops_lint.environments import environment_directory
-from gitops_lint.file_bytes import read_text
+from gitops_lint.errors import UsageError
+from gitops_lint.file_bytes import file_kind, read_text
+from gitops_lint.plural import counted
 from gitops_lint.repo.files import collect_files
 
 SCHEMA_URL = "https://raw.githubusercontent.com/gitops-lint/gitops-lint/main/schemas/config.schema.json"
@@ -48,9 +51,9 @@ class RepoFacts:
     def flavour(self) -> str:
         found = []
         if self.argocd_applications:
-            found.append(f"Argo CD ({self.argocd_applications} Application(s)/ApplicationSet(s))")
+            found.append(f"Argo CD ({counted(self.argocd_applications, 'Application or ApplicationSet', 'Applications and ApplicationSets')})")
         if self.flux_kustomizations:
-            found.append(f"Flux ({self.flux_kustomizations} Kustomization(s))")
+            found.append(f"Flux ({counted(self.flux_kustomizations, 'Kustomization')})")
         return " and ".join(found) or "neither Argo CD nor Flux resources"
 
 
@@ -138,6 +141,8 @@ def init_repo(path: Path, force: bool = False) -> InitResult:
     existing_config = next((n for n in CONFIG_NAMES if (root / n).exists()), None)
     planned: list[tuple[str, str]] = [(existing_config or CONFIG_NAMES[0], starter_config(facts))]
     planned += [(target, _template(name, source)) for name, source, target in _TEMPLATES]
+    if force:
+        _refuse_special_files(root, [relative for relative, _ in planned])
     written, skipped = [], []
     for relative, content in planned:
         target = root / relative
@@ -148,6 +153,18 @@ def init_repo(path: Path, force: bool = False) -> InitResult:
         target.write_text(content, encoding="utf-8")
         written.append(relative)
     return InitResult(root, facts, tuple(written), tuple(skipped))
+
+
+def _refuse_special_files(root: Path, targets: Iterable[str]) -> None:
+    """--force overwrites files, never a directory or a FIFO in their place: writing into a FIFO
+    waits for a reader forever. Checked before anything is written."""
+    for relative in targets:
+        try:
+            mode = (root / relative).stat().st_mode
+        except OSError:
+            continue  # nothing there (or unreadable): writing says so
+        if not stat.S_ISREG(mode):
+            raise UsageError(f"{relative} is not a regular file (it is {file_kind(mode)}); remove it to let init write it")
 
 
 def describe(result: InitResult) -> Iterable[str]:

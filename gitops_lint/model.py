@@ -8,6 +8,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar, overload
 
+from gitops_lint.plural import counted
+
 _Value = TypeVar("_Value")
 
 
@@ -228,8 +230,15 @@ class Summary:
     def scope(self) -> str:
         """What was checked, for a summary line: the repo, or the named files and their overlays."""
         if self.overlays is None:
-            return f"{self.files} files, {self.resources} resources"
-        return f"{_count(self.files, 'file')} (+{_count(self.overlays, 'overlay')}), {_count(self.resources, 'resource')}"
+            return f"{counted(self.files, 'file')}, {counted(self.resources, 'resource')}"
+        return f"{counted(self.files, 'file')} (+{counted(self.overlays, 'overlay')}), {counted(self.resources, 'resource')}"
+
+    def counts(self) -> str:
+        """The findings by severity, for a summary line: `1 error, 2 warnings, 0 info`."""
+        return (
+            f"{counted(self.errors, 'error')}, {counted(self.warnings, 'warning')}, "
+            f"{counted(self.infos, 'info', 'info')}"
+        )
 
     def to_json(self) -> dict[str, int]:
         return {
@@ -239,10 +248,6 @@ class Summary:
             "warnings": self.warnings,
             "infos": self.infos,
         }
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 @dataclass(eq=False, repr=False)

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from gitops_lint.errors import UsageError
 from gitops_lint.model import Finding, RuleMeta
+from gitops_lint.plural import counted
 from gitops_lint.repo.layout import is_kustomization_file
 from gitops_lint.repo.yaml import load_yaml
 from gitops_lint.rules.registry import RuleRegistry, load_registry
@@ -101,12 +102,12 @@ class PolicyTestOutcome:
                 if not example.ok:
                     out.append(f"      {example.label}: {example.problem}")
                 elif verbose:
-                    out.append(f"      {example.label}: ok ({len(example.findings)} finding(s))")
+                    out.append(f"      {example.label}: ok ({counted(len(example.findings), 'finding')})")
                     out.extend(f"        {f.path}:{f.line} {f.message}" for f in example.findings)
         failed = sum(1 for r in self.results if not r.ok)
         out.append("")
         out.append(
-            f"{len(self.results)} rules tested: {len(self.results) - failed} ok, {failed} failed"
+            f"{counted(len(self.results), 'rule')} tested: {len(self.results) - failed} ok, {failed} failed"
         )
         return "\n".join(out) + "\n"
 

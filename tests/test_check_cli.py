@@ -287,7 +287,7 @@ def test_text_format_groups_by_file_and_summarises(make_repo: Callable[..., Path
     assert lines[0] == "overlays/prod/deploy.yaml"
     assert lines[1].lstrip().startswith("overlays/prod/deploy.yaml:7 schema-invalid error [production]")
     assert "\033[" not in result.stdout
-    assert lines[-1].startswith("2 files, 1 resources checked: 1 error(s)")
+    assert lines[-1] == "2 files, 1 resource checked: 1 error, 0 warnings, 0 info"
     colored = run_cli("check", str(root), "--no-render", "--rule", "schema-invalid", "--color")
     assert "\033[31m" in colored.stdout
 

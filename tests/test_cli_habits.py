@@ -1,5 +1,5 @@
 """CLI habits: the incremental summary line, -j/--jobs, progress on a TTY's stderr only, colour
-environment variables, and help text on every option."""
+environment variables, help text on every option, and no empty option values."""
 
 from __future__ import annotations
 
@@ -181,6 +181,55 @@ def test_every_option_of_every_command_has_help() -> None:
     ]
     assert len(commands) > 8  # the walk found the subcommands
     assert missing == []
+
+
+def _every_command() -> list[tuple[str, click.Command]]:
+    from gitops_lint.cli import cli, drift_merge, drift_rbac
+
+    return [("gitops-lint", cli), *_commands(cli), ("drift merge", drift_merge), ("drift rbac", drift_rbac)]
+
+
+def test_every_text_and_path_parameter_refuses_an_empty_value() -> None:
+    # The types are what refuse it: a new option declared with click's own STRING or Path
+    # would accept `--option ''` and quietly mean its default again.
+    from gitops_lint.option_types import NonEmptyPath, NonEmptyText
+
+    accepting = [
+        f"{name} {param.name}"
+        for name, command in _every_command()
+        for param in command.params
+        if not (isinstance(param, click.Option) and param.is_flag)
+        and (param.type is click.STRING or isinstance(param.type, click.Path))
+        and not isinstance(param.type, (NonEmptyText, NonEmptyPath))
+    ]
+    assert accepting == []
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (["check", "-k", ""], "'--kubernetes-version' / '-k'"),
+        (["check", "--kubernetes-version", "  "], "'--kubernetes-version' / '-k'"),
+        (["check", "--rule", ""], "'--rule'"),
+        (["check", "--kustomize", ""], "'--kustomize'"),
+        (["check", "--changed-since", ""], "'--changed-since'"),
+        (["check", "--config", ""], "'--config'"),
+        (["check", ""], "'[PATHS]...'"),
+        (["drift", "--kubeconfig", ""], "'--kubeconfig'"),
+        (["drift", "--live-snapshot", ""], "'--live-snapshot'"),
+        (["diff", "--base", ""], "'--base'"),
+        (["policy", "explain", ""], "'RULE_ID'"),
+    ],
+)
+def test_an_empty_option_value_is_a_usage_error_naming_the_option(
+    tmp_path: Path, args: list[str], named: str
+) -> None:
+    # An unset shell variable (`-k "$VERSION"`) must not quietly mean the default or, for a
+    # path, the current directory.
+    result = run_cli(*args, cwd=tmp_path)
+    assert result.exit_code == 2, result.output
+    assert f"Invalid value for {named}" in result.stderr
+    assert "must not be empty" in result.stderr
 
 
 @pytest.mark.parametrize("command", ["check", "drift", "diff"])

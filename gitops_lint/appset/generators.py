@@ -27,6 +27,7 @@ from gitops_lint.appset.gotemplate import DEFAULT_OPTIONS, Options, TemplateErro
 from gitops_lint.appset.render import render_tree
 from gitops_lint.appset.tree import RepoTree, directories_of
 from gitops_lint.appset.values import PartialParams, from_json, printed
+from gitops_lint.plural import counted
 from gitops_lint.values_merge import merge_values
 
 CLUSTER_SECRET_LABEL = "argocd.argoproj.io/secret-type"
@@ -122,7 +123,7 @@ def generator_params(generator: Any, inputs: Inputs, parent: Params | None) -> l
     kinds = [k for k in generator if k not in ("selector", "template", "values")]
     if len(kinds) != 1:
         raise NotExpandable(
-            f"a generator has {len(kinds)} kinds ({', '.join(sorted(map(str, kinds))) or 'none'})"
+            f"a generator has {counted(len(kinds), 'kind')} ({', '.join(sorted(map(str, kinds))) or 'none'})"
         )
     kind = kinds[0]
     if kind not in KNOWN:
@@ -482,7 +483,7 @@ def _matrix(body: Any, inputs: Inputs) -> list[Params]:
     children = _children(body, "matrix")
     if len(children) != 2:
         raise NotExpandable(
-            f"matrix generator with {len(children)} generators (Argo CD needs exactly two)"
+            f"matrix generator with {counted(len(children), 'generator')} (Argo CD needs exactly two)"
         )
     out: list[Params] = []
     try:

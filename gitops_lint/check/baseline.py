@@ -14,6 +14,7 @@ from typing import Any
 from gitops_lint.context import CheckContext
 from gitops_lint.errors import UsageError
 from gitops_lint.model import Finding
+from gitops_lint.plural import counted
 
 BASELINE_NAME = ".gitops-lint-baseline.json"
 BASELINE_SCHEMA = 1
@@ -68,7 +69,7 @@ def apply_baseline(findings: Iterable[Finding], ctx: CheckContext) -> list[Findi
             continue
         kept.append(finding)
     if dropped:
-        ctx.note(f"{dropped} known secret finding(s) suppressed by {path.name}")
+        ctx.note(f"{counted(dropped, 'known secret finding')} suppressed by {path.name}")
     return kept
 
 

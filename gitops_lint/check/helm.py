@@ -30,6 +30,7 @@ from gitops_lint.flux.helm import (
 )
 from gitops_lint.flux.model import build_estate
 from gitops_lint.model import Finding, Resource, RuleMeta, Severity
+from gitops_lint.plural import counted
 from gitops_lint.render.cache import RenderCache, default_cache_dir, shared_cache_dir
 from gitops_lint.render.helm.argocd import HelmSource, helm_sources
 from gitops_lint.render.helm.request import HelmFailure, HelmRender, HelmRequest
@@ -464,6 +465,6 @@ def render_helm(ctx: CheckContext, options: CheckOptions, out: RenderOutput,
         widened = frozenset(r.path for r in out.resources[before:])
         _load_templates(ctx, out, set(widened))
     if run.unrendered:
-        ctx.warn(f"{len(run.unrendered)} Helm source(s) not rendered, their output unchecked; the first: "
+        ctx.warn(f"{counted(len(run.unrendered), 'Helm source')} not rendered, their output unchecked; the first: "
                  f"{run.unrendered[0]}")
     return findings, widened

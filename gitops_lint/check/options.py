@@ -4,6 +4,7 @@ the request itself (the repo root and files named, rule ids that exist)."""
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 from gitops_lint.check.evaluate_forked import AUTOMATIC, ForkPolicy
 from gitops_lint.config import Config, find_config, load_config
 from gitops_lint.errors import UsageError
+from gitops_lint.file_bytes import file_kind
 from gitops_lint.model import Report, Severity
 from gitops_lint.rules.suppress import unknown_rule_message
 
@@ -73,9 +75,8 @@ def resolve_root(paths: tuple[Path, ...]) -> tuple[Path, list[Path]]:
     """The config repo's root and, when files were named, the files in focus."""
     if not paths:
         return Path.cwd().resolve(), []
-    missing = [p for p in paths if not p.exists()]
-    if missing:
-        raise UsageError(f"no such file or directory: {missing[0]}")
+    for path in paths:
+        _require_file_or_directory(path)
     if len(paths) == 1 and paths[0].is_dir():
         return paths[0].resolve(), []
     root = Path.cwd().resolve()
@@ -87,6 +88,20 @@ def resolve_root(paths: tuple[Path, ...]) -> tuple[Path, list[Path]]:
             raise UsageError(f"{path}: outside the repository ({root}); run gitops-lint from the repository that holds it")
         focus.append(absolute)
     return root, focus
+
+
+def _require_file_or_directory(path: Path) -> None:
+    """A named path must be a file or directory: anything else is exit 2 in one line, as a missing
+    one is. A FIFO, socket or device is never read (a FIFO would wait for a writer), Git cannot
+    commit one, and leaving it out in silence would report "no findings" for a file not checked."""
+    try:
+        mode = path.stat().st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        raise UsageError(f"no such file or directory: {path}") from None
+    except OSError as error:
+        raise UsageError(f"{path}: cannot read: {error.strerror or error}") from error
+    if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+        raise UsageError(f"{path} is not a regular file or directory (it is {file_kind(mode)})")
 
 
 def check_option_pairs(options: CheckOptions) -> None:

@@ -28,6 +28,7 @@ from gitops_lint.estate.model import Application
 from gitops_lint.flux.words import empty_render_consequence, helm_charts_fix, plugin_fix
 from gitops_lint.lazy_regex import LazyRegex
 from gitops_lint.model import Finding, Resource, Severity, objects_in
+from gitops_lint.plural import counted
 from gitops_lint.progress import Progress
 from gitops_lint.render.cache import (
     FileDigests,
@@ -137,7 +138,7 @@ def _render(ctx: CheckContext, options: CheckOptions, out: RenderOutput) -> tupl
             for member in graph.closure(target)
             if member in graph.kustomizations
         )
-        ctx.note(f"incremental: {len(targets)} of {len(graph.targets)} roots read the changed files")
+        ctx.note(f"incremental: {len(targets)} of {counted(len(graph.targets), 'root')} read the changed files")
 
     buildable: list[str] = []
     skipped: dict[str, list[str]] = {}
@@ -177,7 +178,7 @@ def _render(ctx: CheckContext, options: CheckOptions, out: RenderOutput) -> tupl
 
     built = sum(1 for outcome in outcomes.values() if not outcome.get("cached"))
     ctx.note(
-        f"rendered {len(out.roots)} of {len(buildable)} roots "
+        f"rendered {len(out.roots)} of {counted(len(buildable), 'root')} "
         f"({built} built, {len(buildable) - built} from cache"
         f"{'' if cache.enabled else ', cache off'}) in {time.perf_counter() - started:.2f}s"
     )
@@ -207,20 +208,20 @@ def _add_generated_applications(ctx: CheckContext, graph: RenderGraph) -> None:
 
 
 def _unrendered_notice(skipped: Mapping[str, list[str]]) -> str:
-    """`3 kustomization root(s) not rendered: 2 reach remote bases (offline, e.g. apps/a;
+    """`3 kustomization roots not rendered: 2 reach remote bases (offline, e.g. apps/a;
     --allow-network renders them), 1 uses helmCharts (e.g. apps/b)`, or "" when none were
     skipped for a reason this run could have rendered with other flags or tools."""
     parts = []
     remote, helm = skipped.get(_REMOTE, []), skipped.get(_HELM, [])
     if remote:
-        parts.append(f"{len(remote)} reach remote bases (offline, e.g. {_label(remote[0])}; "
+        parts.append(f"{len(remote)} {'reaches' if len(remote) == 1 else 'reach'} remote bases (offline, e.g. {_label(remote[0])}; "
                      "--allow-network renders them)")
     if helm:
-        parts.append(f"{len(helm)} use helmCharts (e.g. {_label(helm[0])}; a chart is remote and "
+        parts.append(f"{len(helm)} {'uses' if len(helm) == 1 else 'use'} helmCharts (e.g. {_label(helm[0])}; a chart is remote and "
                      "rendering is offline, or Helm is not available)")
     if not parts:
         return ""
-    return f"{len(remote) + len(helm)} kustomization root(s) not rendered: {', '.join(parts)}"
+    return f"{counted(len(remote) + len(helm), 'kustomization root')} not rendered: {', '.join(parts)}"
 
 
 def _outside_undeployed_hidden(ctx: CheckContext, targets: list[str]) -> tuple[list[str], list[str]]:
@@ -376,7 +377,8 @@ def _render_all(
             if cached is not None:
                 outcomes[target] = dict(cached, cached=True)
         if moving:
-            ctx.note(f"{moving} root(s) reach remote bases on a branch or no ref: fetched afresh, not cached")
+            ctx.note(f"{counted(moving, 'root')} {'reaches' if moving == 1 else 'reach'} remote bases on a branch or no ref: "
+                     "fetched afresh, not cached")
     missing = [target for target in targets if target not in outcomes]
     if not missing:
         return outcomes

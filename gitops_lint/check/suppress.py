@@ -142,7 +142,8 @@ def suppress(
         if source.mentions(DIRECTIVE_MARKER)  # answered from the parse cache: no text read
         for d in parse_directives(source.path, source.text)
     ]
-    used_directives: set[Directive] = set()
+    # Per rule: `disable=rule-a,rule-b` where only rule-a fired still suppresses nothing for rule-b.
+    used_directives: set[tuple[Directive, str]] = set()
     used_annotations: set[tuple[str, str]] = set()  # (resource display, rule)
     used_exemptions: set[int] = set()
     active_exemptions = [e for e in config.exemptions if e.expires is None or e.expires >= today]
@@ -153,7 +154,7 @@ def suppress(
             continue
         covering = next((d for d in directives if _directive_covers(d, finding)), None)
         if covering is not None:
-            used_directives.add(covering)
+            used_directives.add((covering, finding.rule))
             continue
         exemption = next((e for e in active_exemptions if _exemption_covers(e, finding)), None)
         if exemption is not None:
@@ -193,7 +194,7 @@ def _about_suppressions(
     ctx: CheckContext,
     focus: Focus,
     directives: list[Directive],
-    used_directives: set[Directive],
+    used_directives: set[tuple[Directive, str]],
     used_annotations: set[tuple[str, str]],
     used_exemptions: set[int],
     today: dt.date,
@@ -230,9 +231,12 @@ def _about_suppressions(
                     line=directive.line,
                 )
             )
-        if report_unused and directive not in used_directives and in_focus(focus, directive.path):
+        if report_unused and in_focus(focus, directive.path):
             rules = ", ".join(
-                sorted(r for r in directive.rules if _ran(r, config, active_rules) and not unknown(r))
+                sorted(
+                    r for r in directive.rules
+                    if (directive, r) not in used_directives and _ran(r, config, active_rules) and not unknown(r)
+                )
             )
             if rules:
                 out.append(

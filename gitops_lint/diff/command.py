@@ -50,6 +50,7 @@ from gitops_lint.diff.revisions import (
 from gitops_lint.environments import canonical_environment, environment_from_path
 from gitops_lint.errors import UsageError
 from gitops_lint.model import Severity
+from gitops_lint.plural import counted
 from gitops_lint.redaction import Redactor
 from gitops_lint.repo.files import DEFAULT_MAX_FILE_SIZE, is_yaml_path
 from gitops_lint.repo.layout import is_kustomization_file
@@ -188,7 +189,7 @@ def _render_commit(
     with temporary_directory() as place:
         write_files(place, revisions, needed)
         render = render_revision(place, config, changed, request, also=also)
-    return render, f"wrote {len(needed)} of its {len(entries)} files to render it"
+    return render, f"wrote {len(needed)} of its {counted(len(entries), 'file')} to render it"
 
 
 def _compared(base: RevisionRender, old_key: str, head: RevisionRender, new_key: str, render: RootRender) -> ComparedRoot:
@@ -441,7 +442,7 @@ def run_diff(options: DiffOptions) -> DiffResult:
     changed = changed_files(revisions)
     config = load_config(find_config(root), root)
     request = RenderRequest(options.kustomize, options.allow_network, options.use_cache)
-    notes = [f"{len(changed)} files changed between {revisions.base_name} and {revisions.head_name}"]
+    notes = [f"{counted(len(changed), 'file')} changed between {revisions.base_name} and {revisions.head_name}"]
     if revisions.head is None:
         def companions(affected: Iterable[str], targets: Iterable[str]) -> set[str]:
             return companion_roots(config, affected, targets) if config.diff_promotion else set()

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from gitops_lint.diff.compare import ADDED, CHANGED, REMOVED, ResourceChange
 from gitops_lint.diff.render_at import DEPLOYER_LABELS, KUSTOMIZE, ApplicationRef, RootRender
 from gitops_lint.environments import is_production, is_staging
+from gitops_lint.plural import counted
 
 NO_ENVIRONMENT = ""  # roots and Applications whose environment nothing tells
 
@@ -42,8 +43,7 @@ class Counts:
             parts.append(f"{self.removed} removed{pruned}")
         if not parts:
             return "no resource changes"
-        noun = "resource" if self.total == 1 else "resources"
-        return f"{self.total} {noun}: " + ", ".join(parts)
+        return f"{counted(self.total, 'resource')}: " + ", ".join(parts)
 
 
 @dataclass(frozen=True)
@@ -103,12 +103,12 @@ class EnvironmentDiff:
         label = self.name or "no environment"
         failed = sum(1 for app in self.apps if app.error)
         failures = f", {failed} not rendered" if failed else ""
-        parts = [f"{apps} app{'s' if apps != 1 else ''}"] if apps else []
+        parts = [counted(apps, "app")] if apps else []
         if roots:  # overlays (or charts) nothing deploys: say so rather than call them apps
             charts = sum(1 for app in self.apps if not app.is_application and app.renderer != KUSTOMIZE)
             for count, noun in ((roots - charts, "kustomize root"), (charts, "chart")):
                 if count:
-                    parts.append(f"{count} {noun}{'s' if count != 1 else ''}")
+                    parts.append(counted(count, noun))
         return f"{label}: {', '.join(parts)}, {self.counts.phrase()}{failures}"
 
 

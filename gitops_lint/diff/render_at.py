@@ -31,6 +31,7 @@ from gitops_lint.estate.build import estate_for
 from gitops_lint.estate.model import Application, Estate, FluxKustomization
 from gitops_lint.estate.sources import repo_directory
 from gitops_lint.model import Finding, Resource
+from gitops_lint.plural import counted
 from gitops_lint.render.cache import default_cache_dir
 from gitops_lint.render.graph import RenderGraph, build_graph, graph_for
 from gitops_lint.repo.files import DEFAULT_MAX_FILE_SIZE, collect_files, is_yaml_path
@@ -443,7 +444,7 @@ def _add_helm_renders(ctx: CheckContext, estate: Estate, charts: set[str], resul
             key = resource.rendered_from if resource.deployer is None else helm_key(resource.rendered_from, resource.deployer)
             rendered.setdefault(key, []).append(resource)
     if rendered:
-        result.notes.append(f"rendered {len(rendered)} Helm chart render{'s' if len(rendered) != 1 else ''} (one per Application using the chart)")
+        result.notes.append(f"rendered {counted(len(rendered), 'Helm chart render')} (one per Application using the chart)")
     for key in sorted(rendered):
         deployer = helm_deployer(key)
         chart_dir = helm_chart_dir(key)

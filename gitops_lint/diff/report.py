@@ -18,6 +18,7 @@ from gitops_lint.diff.command import DiffReport, DiffResult
 from gitops_lint.diff.compare import ADDED, CHANGED, REMOVED, ResourceChange
 from gitops_lint.diff.group import AppDiff, Counts
 from gitops_lint.diff.render_at import FLUX_KUSTOMIZATION, HELM_RELEASE
+from gitops_lint.plural import counted
 
 JSON_VERSION = 1
 # GitHub refuses a comment body longer than this (characters).
@@ -34,7 +35,7 @@ def _revision_line(report: DiffReport) -> str:
     head = revisions.head_name if revisions.head is None else f"{revisions.head_name} ({revisions.head[:12]})"
     return (
         f"base {revisions.base_name} ({revisions.base[:12]}) -> head {head}: "
-        f"{report.changed_files} files changed, {report.roots_compared} roots affected"
+        f"{counted(report.changed_files, 'file')} changed, {counted(report.roots_compared, 'root')} affected"
     )
 
 
@@ -112,7 +113,7 @@ def _bold(text: str, color: bool) -> str:
 def _finding_lines(report: DiffReport) -> list[str]:
     if not report.findings:
         return []
-    lines = ["", f"{len(report.findings)} finding{'s' if len(report.findings) != 1 else ''} on the change:"]
+    lines = ["", f"{counted(len(report.findings), 'finding')} on the change:"]
     failing = set(report.failing)
     for finding in report.findings:
         where = f" ({finding.file})" if finding.file else ""
@@ -124,7 +125,7 @@ def _finding_lines(report: DiffReport) -> list[str]:
 def _removal_lines(report: DiffReport) -> list[str]:
     if not report.removals:
         return []
-    lines = ["", f"{len(report.removals)} resources removed where --fail-on-removal forbids it:"]
+    lines = ["", f"{counted(len(report.removals), 'resource')} removed where --fail-on-removal forbids it:"]
     for removal in report.removals:
         lines.append(f"  {removal.environment}: {removal.application}: {removal.change.key.display}")
     return lines
@@ -222,7 +223,7 @@ def _md_header(report: DiffReport) -> list[str]:
         lines.append(f"| {_cell(env.name or 'no environment')} | {len(env.apps)} | {counts.changed} | "
                      f"{counts.added} | {counts.removed} | {counts.pruned} |")
     if report.removals:
-        lines += ["", f"**{len(report.removals)} resources removed where the run forbids it** "
+        lines += ["", f"**{counted(len(report.removals), 'resource')} removed where the run forbids it** "
                       f"(`--fail-on-removal {' '.join(report.fail_on_removal)}`)."]
     return lines + _md_findings(report)
 
@@ -231,7 +232,7 @@ def _md_findings(report: DiffReport) -> list[str]:
     if not report.findings:
         return []
     failing = set(report.failing)
-    lines = ["", f"**{len(report.findings)} findings on the change**", "",
+    lines = ["", f"**{counted(len(report.findings), 'finding')} on the change**", "",
              "| severity | rule | environment | where | finding |", "|---|---|---|---|---|"]
     for f in report.findings:
         severity = f"**{f.severity.value}** (fails)" if f in failing else f.severity.value

@@ -28,6 +28,7 @@ import urllib3
 from gitops_lint.drift.destinations import Destination, service_account_dir
 from gitops_lint.drift.live import GroupKey, LiveFetch, Want
 from gitops_lint.drift.normalize import INSTANCE_LABEL
+from gitops_lint.plural import counted
 
 PAGE_SIZE = 500
 # A busy API server answers 429 (API priority and fairness) or a 5xx from an overloaded
@@ -421,7 +422,7 @@ class KubernetesLive:
             unlisted = sorted({f"{w.kind}: {fetch.errors.pop((w.group, w.kind, w.namespace))}"
                                for w in wants if w.names == _SWEEP and (w.group, w.kind, w.namespace) in fetch.errors})
             if unlisted:
-                fetch.warnings.append(f"cluster {destination.label}: {len(unlisted)} kinds not listed for Extra objects: "
+                fetch.warnings.append(f"cluster {destination.label}: {counted(len(unlisted), 'kind')} not listed for Extra objects: "
                                    + "; ".join(unlisted[:5]) + (" ..." if len(unlisted) > 5 else ""))
         finally:
             fetch.requests = client.requests
@@ -472,7 +473,7 @@ def _expand_every_kind(discovery: Discovery, wants: list[Want], fetch: LiveFetch
                       for want in sweeps]  # fmt: skip
         else:
             added.append(Want(resource.group, resource.version, resource.kind, "", _SWEEP, cluster_apps))
-    fetch.notes.append(f"listing {len(kinds)} more kinds for Extra objects ({len(added)} LISTs)")
+    fetch.notes.append(f"listing {counted(len(kinds), 'more kind')} for Extra objects ({counted(len(added), 'LIST')})")
     return kept + added
 
 

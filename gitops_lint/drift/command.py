@@ -59,8 +59,10 @@ from gitops_lint.drift.options import DriftOptions
 from gitops_lint.drift.orphans import OrphanPolicy, find_orphan_policies, orphans
 from gitops_lint.drift.snapshot import LiveSnapshot
 from gitops_lint.errors import UsageError
+from gitops_lint.plural import counted
 from gitops_lint.progress import Progress
 from gitops_lint.render.kustomize import find_chosen_kustomize
+from gitops_lint.validate.scopes import builtin_namespaced
 
 Obj = dict[str, Any]
 
@@ -383,6 +385,19 @@ def _crd_scopes(objects_per_app: Iterable[list[Obj]]) -> dict[tuple[str, str], b
     return scopes
 
 
+def _builtin_scopes(objects_per_app: Iterable[list[Obj]]) -> dict[tuple[str, str], bool]:
+    """(group, kind) → namespaced, for the built-in Kubernetes kinds the Applications deploy."""
+    scopes: dict[tuple[str, str], bool] = {}
+    for objects in objects_per_app:
+        for obj in objects:
+            group, _ = _group_version(obj)
+            kind = str(obj.get("kind") or "")
+            namespaced = builtin_namespaced(group, kind)
+            if namespaced is not None:
+                scopes[(group, kind)] = namespaced
+    return scopes
+
+
 def _unknown_scopes(desired: dict[int, DesiredState], ids: list[int], scopes: dict[tuple[str, str], bool]) -> set[str]:
     found = set()
     for index in ids:
@@ -455,7 +470,7 @@ def run_drift(options: DriftOptions, live: LiveSource | None = None) -> DriftRes
                 progress.step(f"render {targets[index].name}")
     finally:
         trees.close()
-    notes.append(f"rendered {len(targets)} Applications in {time.perf_counter() - started:.2f}s")
+    notes.append(f"rendered {counted(len(targets), 'Application')} in {time.perf_counter() - started:.2f}s")
     for index, target in enumerate(targets):
         notes.extend(desired[index].notes)
         if desired[index].resolved:
@@ -499,8 +514,10 @@ def run_drift(options: DriftOptions, live: LiveSource | None = None) -> DriftRes
             notes.append(f"Argo CD settings read from {cluster_settings.source}")
             warnings.extend(cluster_settings.problems)
         compare_started = time.perf_counter()
-        # Scope: the cluster's discovery (or the snapshot's objects) first, else the repo's CRDs.
-        fetch.scopes = {**_crd_scopes(desired[i].objects for i in ids), **fetch.scopes}
+        # Scope: the cluster's discovery (or the snapshot's objects) first, else the repo's CRDs,
+        # else Kubernetes' own kinds (an unreachable cluster, an object the snapshot lacks).
+        objects_per_app = [desired[i].objects for i in ids]
+        fetch.scopes = {**_builtin_scopes(objects_per_app), **_crd_scopes(objects_per_app), **fetch.scopes}
         unknown_scope.update(_unknown_scopes(desired, ids, fetch.scopes))
         live_index, tracked = _index(fetch.objects, fetch.scopes)
         for index in ids:
@@ -519,8 +536,8 @@ def run_drift(options: DriftOptions, live: LiveSource | None = None) -> DriftRes
     notes.append(f"read live state in {live_seconds:.2f}s; compared in {compare_seconds:.2f}s")
     if unknown_scope:
         warnings.append(
-            f"scope unknown for {', '.join(sorted(unknown_scope))} (the cluster does not serve it, no live object "
-            "and no CRD in the repo says): treated as namespaced"
+            f"scope unknown for {', '.join(sorted(unknown_scope))} (not a built-in kind, the cluster does not serve "
+            "it, no live object and no CRD in the repo says): treated as namespaced"
         )
     if isinstance(source, LiveSnapshot):
         unused = sorted(set(source.folders) - source.used)
@@ -535,8 +552,8 @@ def run_drift(options: DriftOptions, live: LiveSource | None = None) -> DriftRes
         tuple(dict.fromkeys(without_credentials(warning) for warning in warnings)),
     )  # fmt: skip
     notes.append(
-        f"audited {len(applications)} Applications, {report.summary.resources} resources: "
-        f"{report.summary.requests} API requests, {seconds:.2f}s"
+        f"audited {counted(len(applications), 'Application')}, {counted(report.summary.resources, 'resource')}: "
+        f"{counted(report.summary.requests, 'API request')}, {seconds:.2f}s"
     )
     return DriftResult(report, [without_credentials(note) for note in notes], _exit_code(report))
 

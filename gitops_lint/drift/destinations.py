@@ -10,7 +10,9 @@ from typing import Any
 from urllib.parse import urlparse
 
 from gitops_lint.errors import UsageError
+from gitops_lint.file_bytes import read_text
 from gitops_lint.repo.yaml import load_yaml
+from gitops_lint.validate.schema_messages import type_name
 
 IN_CLUSTER_SERVER = "https://kubernetes.default.svc"
 IN_CLUSTER = "in-cluster"
@@ -77,33 +79,94 @@ def kubeconfig_files(explicit: Path | None) -> list[Path]:
     return [Path.home() / ".kube" / "config"]
 
 
+def _origin(explicit: Path | None) -> str:
+    """Where the kubeconfig files came from, for a message that names the file."""
+    if explicit is not None:
+        return "--kubeconfig"
+    return "$KUBECONFIG" if os.environ.get("KUBECONFIG") else "kubeconfig"
+
+
 def load_kubeconfig_index(explicit: Path | None) -> KubeconfigIndex:
+    """Every kubeconfig file in play, read once. A file that is there but is not a kubeconfig is a
+    one-line UsageError naming it and what is wrong: the audit would otherwise blame every
+    cluster's context, or die inside the Kubernetes client with its parser's exception. Files
+    that are not there are skipped, as kubectl skips them in a $KUBECONFIG list."""
     index = KubeconfigIndex()
     files = []
+    origin = _origin(explicit)
     for path in kubeconfig_files(explicit):
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as error:
-            if explicit is not None:
-                # A file the user named: auditing on would blame every cluster's context instead.
-                raise UsageError(f"--kubeconfig {explicit}: cannot read: {error.strerror or error}") from error
-            continue  # $KUBECONFIG lists and ~/.kube/config may name files that are not there
-        files.append(str(path))
-        loaded = load_yaml(text)
-        data = loaded.documents[0].data if loaded.documents else None
-        if not isinstance(data, dict):
+        data = _read_kubeconfig(path, f"{origin} {path}", must_exist=explicit is not None)
+        if data is None:
             continue
+        files.append(str(path))
+        if not data:
+            continue  # an empty kubeconfig: kubectl reads it as one with nothing in it
         # First file wins for each name, as kubectl merges KUBECONFIG lists.
         for item in data.get("contexts") or []:
-            if isinstance(item, dict) and isinstance(item.get("context"), dict):
-                index.contexts.setdefault(str(item.get("name")), str(item["context"].get("cluster", "")))
+            index.contexts.setdefault(str(item.get("name")), str((item.get("context") or {}).get("cluster", "")))
         for item in data.get("clusters") or []:
-            if isinstance(item, dict) and isinstance(item.get("cluster"), dict):
-                index.servers.setdefault(str(item.get("name")), str(item["cluster"].get("server", "")))
+            index.servers.setdefault(str(item.get("name")), str((item.get("cluster") or {}).get("server", "")))
         if index.current is None and data.get("current-context"):
             index.current = str(data["current-context"])
     index.files = tuple(files)
     return index
+
+
+# The lists a kubeconfig holds, and the key holding each entry's settings.
+_NAMED_LISTS = {"clusters": "cluster", "contexts": "context", "users": "user"}
+
+
+def _read_kubeconfig(path: Path, where: str, must_exist: bool) -> dict[str, Any] | None:
+    """The file's mapping ({} when empty), None when there is no file and none was required;
+    else a UsageError. Messages describe types, never values: a kubeconfig holds tokens and keys."""
+    try:
+        text = read_text(path)  # a FIFO is an error, not a wait for a writer
+    except (FileNotFoundError, NotADirectoryError) as error:
+        if not must_exist:
+            return None
+        raise UsageError(f"{where}: cannot read: {error.strerror or error}") from error
+    except OSError as error:
+        raise UsageError(f"{where}: cannot read: {error.strerror or error}") from error
+    except UnicodeDecodeError as error:
+        raise UsageError(f"{where}: not UTF-8 text (byte {error.start})") from error
+    loaded = load_yaml(text)
+    if loaded.problems:
+        problem = loaded.problems[0]
+        raise UsageError(f"{where}:{problem.line}:{problem.column}: not a valid kubeconfig: {problem.message}")
+    if len(loaded.documents) > 1:
+        raise UsageError(f"{where}: holds {len(loaded.documents)} YAML documents; a kubeconfig is one")
+    data = loaded.documents[0].data if loaded.documents else None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise UsageError(
+            f"{where}: not a kubeconfig: the top level is {_a(type_name(data))}, not a mapping of "
+            "clusters, contexts and users"
+        )
+    for key, entry_key in _NAMED_LISTS.items():
+        entries = data.get(key)
+        if entries is None:
+            continue
+        if not isinstance(entries, list):
+            raise UsageError(f"{where}: {key} is {_a(type_name(entries))}, not a list")
+        for number, entry in enumerate(entries):
+            if not isinstance(entry, dict):
+                raise UsageError(f"{where}: {key}[{number}] is {_a(type_name(entry))}, not a mapping with name and {entry_key}")
+            if not isinstance(entry.get("name"), str):
+                raise UsageError(f"{where}: {key}[{number}] has no name (a string)")
+            settings = entry.get(entry_key)
+            if settings is not None and not isinstance(settings, dict):
+                raise UsageError(f"{where}: {key}[{number}].{entry_key} ({entry['name']}) is {_a(type_name(settings))}, not a mapping")
+    current = data.get("current-context")
+    if current is not None and not isinstance(current, str):
+        raise UsageError(f"{where}: current-context is {_a(type_name(current))}, not a context name")
+    return data
+
+
+def _a(json_type: str) -> str:
+    """`type_name`'s JSON word as a kubeconfig's author knows it, with its article: "a list"."""
+    noun = {"object": "mapping", "array": "list"}.get(json_type, json_type)
+    return f"an {noun}" if noun[0] in "aeiou" else f"a {noun}"
 
 
 def service_account_dir() -> Path:

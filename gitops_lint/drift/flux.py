@@ -28,6 +28,7 @@ from gitops_lint.estate.build import estate_for
 from gitops_lint.flux.model import flux_estate_for
 from gitops_lint.flux.render import render_kustomization
 from gitops_lint.flux.variables import variables_of
+from gitops_lint.plural import counted
 from gitops_lint.render.kustomize import Kustomize
 from gitops_lint.rules.sops import sops_metadata
 
@@ -135,7 +136,7 @@ def load_flux_targets(ctx: CheckContext, kustomize: Kustomize | None, timeout: f
         state = DesiredState(kept, "work tree", "work tree", rendered.error,
                              [f"{name}: {note}" for note in duplicates])
         if sealed:
-            state.notes.append(f"{name}: {len(sealed)} SOPS-encrypted object(s) not compared (decrypted in the cluster only)")
+            state.notes.append(f"{name}: {counted(len(sealed), 'SOPS-encrypted object')} not compared (decrypted in the cluster only)")
         if kustomization.suspended:
             state.notes.append(f"{name}: suspended (suspend: true): Flux does not correct its drift")
         found.targets.append(target)

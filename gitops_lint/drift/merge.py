@@ -22,6 +22,7 @@ from gitops_lint.drift.model import (
 )
 from gitops_lint.drift.reporters.json import SCHEMA_VERSION
 from gitops_lint.errors import UsageError
+from gitops_lint.file_bytes import read_text
 
 
 class _Bad(Exception):
@@ -81,7 +82,7 @@ def _application(data: dict[str, Any], generated_at: str) -> ApplicationResult:
 def read_report(path: Path) -> DriftReport:
     """One `drift --format json` report as the model; a one-line UsageError for anything else."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(read_text(path))  # a FIFO named by mistake is an error, not a wait
     except OSError as error:
         raise UsageError(f"{path}: cannot read: {error.strerror or error}") from error
     except (UnicodeDecodeError, json.JSONDecodeError) as error:

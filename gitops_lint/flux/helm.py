@@ -31,6 +31,7 @@ from gitops_lint.estate.flux import FluxEstate, HelmRelease, ObjectRef
 from gitops_lint.estate.sources import repo_directory
 from gitops_lint.model import Resource
 from gitops_lint.render.helm.request import HelmRequest
+from gitops_lint.validate.scopes import builtin_namespaced
 from gitops_lint.values_merge import merge_values
 
 Pointer = tuple[str | int, ...]
@@ -228,21 +229,14 @@ def chart_path_label(chart_dir: str) -> str:
     return posixpath.join(".", chart_dir) if chart_dir else "."
 
 
-# Kinds Helm leaves without a namespace: the API server says so per kind; these are the built-in
-# ones a chart renders. Any other kind (custom resources included) is taken as namespaced.
-CLUSTER_SCOPED_KINDS = frozenset({
-    "APIService", "CSIDriver", "CSINode", "CertificateSigningRequest", "ClusterRole", "ClusterRoleBinding",
-    "CustomResourceDefinition", "FlowSchema", "IngressClass", "MutatingWebhookConfiguration", "Namespace",
-    "Node", "PersistentVolume", "PriorityClass", "PriorityLevelConfiguration", "RuntimeClass", "StorageClass",
-    "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding", "ValidatingWebhookConfiguration",
-    "VolumeAttachment",
-})
-
-
 def with_release_namespace(document: dict[str, Any], namespace: str) -> dict[str, Any]:
     """The object as Helm installs it: a namespaced object without a namespace goes to the
-    release namespace (helm-controller's targetNamespace, else the HelmRelease's)."""
+    release namespace (helm-controller's targetNamespace, else the HelmRelease's). The API server
+    says per kind which are cluster-scoped; offline, the built-in kinds' table does, and any other
+    kind (custom resources included) is taken as namespaced."""
     metadata = document.get("metadata")
-    if document.get("kind") in CLUSTER_SCOPED_KINDS or not isinstance(metadata, dict) or metadata.get("namespace"):
+    group = str(document.get("apiVersion") or "").rpartition("/")[0]
+    cluster_scoped = builtin_namespaced(group, str(document.get("kind") or "")) is False
+    if cluster_scoped or not isinstance(metadata, dict) or metadata.get("namespace"):
         return document
     return {**document, "metadata": {**metadata, "namespace": namespace}}

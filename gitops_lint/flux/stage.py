@@ -31,6 +31,7 @@ from gitops_lint.flux.render import (
 )
 from gitops_lint.flux.variables import variables_of
 from gitops_lint.model import Finding, Resource
+from gitops_lint.plural import counted
 from gitops_lint.render.cache import FileDigests, RenderCache, render_key
 from gitops_lint.render.flux import generated_resources
 from gitops_lint.render.graph import graph_for
@@ -87,7 +88,7 @@ def render_flux(ctx: CheckContext, settings: FluxSettings, cache: RenderCache) -
     step = _replacing(ctx, list(renders.values()))
     substituted = sum(1 for r in renders.values() if r.error is None and r.substituted)
     ctx.note(
-        f"rendered {len(renders)} Flux Kustomization(s) as kustomize-controller does "
+        f"rendered {counted(len(renders), 'Flux Kustomization')} as kustomize-controller does "
         f"({substituted} with postBuild substitution, {sum(1 for r in renders.values() if r.error)} failed) "
         f"in {time.perf_counter() - started:.2f}s"
     )

@@ -12,6 +12,7 @@ from collections import Counter
 from pathlib import Path
 
 from gitops_lint.model import Finding, Report, Severity
+from gitops_lint.plural import counted
 
 _COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 ANNOTATIONS_PER_TYPE = 10
@@ -103,11 +104,10 @@ def _left_out_notice(left_out: list[Finding]) -> str:
     for finding in left_out:
         counts[finding.severity] += 1
     detail = ", ".join(
-        f"{count} {_COMMAND[severity]}{'' if count == 1 else 's'}" for severity, count in counts.items() if count
+        counted(count, _COMMAND[severity]) for severity, count in counts.items() if count
     )
-    noun = "finding" if len(left_out) == 1 else "findings"
     message = (
-        f"{len(left_out)} more {noun} not annotated ({detail}): GitHub shows "
+        f"{counted(len(left_out), 'more finding')} not annotated ({detail}): GitHub shows "
         f"{ANNOTATIONS_PER_TYPE} annotations of each type per step. The step summary lists them "
         "(gitops-lint --format markdown), and the JSON, JUnit and SARIF outputs have them all."
     )
@@ -121,9 +121,7 @@ def render_github(report: Report, *, color: bool = False) -> str:
     if left_out:
         lines.append(_left_out_notice(left_out))
     summary = report.summary
-    verdict = "no findings" if not report.findings else (
-        f"{summary.errors} error(s), {summary.warnings} warning(s), {summary.infos} info"
-    )
+    verdict = summary.counts() if report.findings else "no findings"
     # A plain line: the runner only acts on lines that start with `::`.
     lines.append(f"gitops-lint: {summary.scope()} checked: {verdict}")
     return "\n".join(lines) + "\n"

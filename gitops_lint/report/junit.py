@@ -65,7 +65,7 @@ def _suites(report: Report) -> list[Suite]:
 
 def _passing_suite(report: Report) -> Suite:
     summary = report.summary
-    case = Case(TOOL, TOOL, system_out=f"{summary.files} files, {summary.resources} resources checked: no findings")
+    case = Case(TOOL, TOOL, system_out=f"{summary.scope()} checked: no findings")
     return Suite(TOOL, [case])
 
 

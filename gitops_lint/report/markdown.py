@@ -8,6 +8,7 @@ import re
 
 from gitops_lint import __version__
 from gitops_lint.model import Finding, Report, Severity
+from gitops_lint.plural import counted
 
 # GitHub refuses a step summary over 1 MiB; stay well below it whatever the messages hold.
 MAX_ROWS = 500
@@ -54,21 +55,12 @@ def escape_block(text: str, *, markdown: bool = False) -> str:
     return _NEWLINES.sub("  \n", text)
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
-
-
 def _heading(report: Report) -> str:
     summary = report.summary
     if not report.findings:
         return "## \u2705 gitops-lint: no findings"
-    parts = [
-        _plural(summary.errors, "error"),
-        _plural(summary.warnings, "warning"),
-        _plural(summary.infos, "info"),
-    ]
     worst = max((finding.severity for finding in report.findings), key=lambda severity: severity.rank)
-    return f"## {_ICON[worst]} gitops-lint: {', '.join(parts)}"
+    return f"## {_ICON[worst]} gitops-lint: {summary.counts()}"
 
 
 def _counts_table(report: Report) -> list[str]:
@@ -115,7 +107,7 @@ def _findings_table(report: Report) -> list[str]:
     if hidden:
         lines.append("")
         lines.append(
-            f"\u2026 and {_plural(hidden, 'more finding')} not shown (a step summary is limited "
+            f"\u2026 and {counted(hidden, 'more finding')} not shown (a step summary is limited "
             "to 1 MiB); the text, JSON or SARIF output has all of them."
         )
     return lines
@@ -139,7 +131,7 @@ def _fix_advice(report: Report) -> list[str]:
         fix = escape_block(meta.fix, markdown=True) if meta and meta.fix else escape_block(fixes[rule])
         lines.append(
             f"<details><summary>{_ICON[worst[rule]]} <code>{escape_cell(rule)}</code>{title} "
-            f"({_plural(counts[rule], 'finding')})</summary>"
+            f"({counted(counts[rule], 'finding')})</summary>"
         )
         # A blank line after <summary>, or GitHub renders the body as raw text, not Markdown.
         lines.append("")
@@ -168,8 +160,8 @@ def render_markdown(report: Report, *, color: bool = False) -> str:
     else:
         summary = report.summary
         lines.extend([
-            f"**No findings**: {_plural(summary.files, 'file')} and "
-            f"{_plural(summary.resources, 'resource')} checked.",
+            f"**No findings**: {counted(summary.files, 'file')} and "
+            f"{counted(summary.resources, 'resource')} checked.",
             "",
         ])
     lines.append(_footer(report))

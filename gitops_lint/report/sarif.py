@@ -13,6 +13,7 @@ from urllib.parse import quote
 
 from gitops_lint import __version__
 from gitops_lint.model import Finding, Report, RuleMeta, Severity
+from gitops_lint.plural import counted
 from gitops_lint.report.github import checkout_path, checkout_prefix
 
 SARIF_VERSION = "2.1.0"
@@ -192,14 +193,13 @@ def _left_out_notification(left_out: list[Finding], max_results: int, max_gzip_b
     counts = {level: 0 for level in _LEVEL.values()}
     for finding in left_out:
         counts[_LEVEL[finding.severity]] += 1
-    detail = ", ".join(f"{count} {level}{'' if count == 1 else 's'}" for level, count in counts.items() if count)
-    noun = "result" if len(left_out) == 1 else "results"
+    detail = ", ".join(counted(count, level) for level, count in counts.items() if count)
     return {
         "level": "warning",
         "descriptor": {"id": "results-left-out"},
         "message": {
             "text": (
-                f"{len(left_out)} {noun} left out ({detail}): code scanning accepts at most "
+                f"{counted(len(left_out), 'result')} left out ({detail}): code scanning accepts at most "
                 f"{max_results:,} results and {max_gzip_bytes / 1_000_000:g} MB gzipped per run. "
                 "Kept the most severe, then those in changed files; the JSON and JUnit outputs "
                 "have every finding."

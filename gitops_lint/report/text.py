@@ -32,8 +32,6 @@ def render_text(report: Report, *, color: bool = False) -> str:
                 lines.append(f"      fix: {finding.fix}")
         lines.append("")
     summary = report.summary
-    verdict = "no findings" if not report.findings else (
-        f"{summary.errors} error(s), {summary.warnings} warning(s), {summary.infos} info"
-    )
+    verdict = summary.counts() if report.findings else "no findings"
     lines.append(f"{summary.scope()} checked: {verdict}")
     return "\n".join(lines) + "\n"

@@ -556,7 +556,8 @@ def load_builtin_policies() -> list[Rule]:
 def load_policy_dir(directory: Path, source: str) -> list[Rule]:
     """Every policy file under a user's policy directory (`.gitops-lint.yaml` `policies:`)."""
     if not directory.is_dir():
-        raise UsageError(f"policy directory {source} does not exist (config `policies:`)")
+        problem = "is not a directory" if directory.exists() else "does not exist"
+        raise UsageError(f"policy directory {source} {problem} (config `policies:`)")
     rules: list[Rule] = []
     for relative, entry in _policy_files(directory):
         where = str(Path(source) / relative)

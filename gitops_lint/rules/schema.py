@@ -9,6 +9,7 @@ from functools import lru_cache
 from gitops_lint.context import CheckContext
 from gitops_lint.lazy_regex import LazyRegex
 from gitops_lint.model import Finding, Resource, Severity
+from gitops_lint.plural import counted
 from gitops_lint.repo.templating import about_template
 from gitops_lint.rules.base import meta, resource_rule
 from gitops_lint.rules.sops import sops_metadata
@@ -174,7 +175,7 @@ def _fold(group: list[Finding]) -> Finding:
     first = min(group, key=lambda f: (f.path, f.line))
     count = len(group)
     files = len({f.path for f in group})
-    resources = f"{count} resource{'s' if count != 1 else ''}" + (f" in {files} files" if files > 1 else "")
+    resources = counted(count, "resource") + (f" in {files} files" if files > 1 else "")
     return replace(first, message=f"{first.message}: {resources} not validated (first: {first.path})")
 
 

@@ -220,9 +220,10 @@ def check_plaintext_secret(resource: Resource, ctx: CheckContext) -> Iterator[Fi
         keys = ", ".join(c.shown for c in group)
         subject = f"{resource.kind} {resource.name}"
         if weak:
-            message = f"{subject}: {keys} {'is a' if len(group) == 1 else 'are'} well-known default password(s)"
+            verb = "is a well-known default password" if len(group) == 1 else "are well-known default passwords"
+            message = f"{subject}: {keys} {verb}"
         else:
-            message = f"{subject}: plaintext credential(s) in {keys}"
+            message = f"{subject}: {'a plaintext credential' if len(group) == 1 else 'plaintext credentials'} in {keys}"
         finding = ctx.finding(
             NO_PLAINTEXT_SECRET,
             message,

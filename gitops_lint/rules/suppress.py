@@ -36,8 +36,10 @@ UNUSED_SUPPRESSION = meta(
     "A suppression suppresses nothing",
     "warning",
     "suppression",
-    "A suppression left behind after the problem was fixed will silently hide the next one.",
-    "Remove the suppression.",
+    "A suppression left behind after the problem was fixed will silently hide the next one. A "
+    "comment naming several rules is checked rule by rule: a rule in it that suppresses nothing "
+    "is reported, even when another rule of the same comment is used.",
+    "Remove the suppression, or the rules named in it that suppress nothing.",
 )
 
 EXEMPTION_EXPIRED = meta(

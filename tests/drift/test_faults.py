@@ -6,7 +6,9 @@ Real kubernetes client, real kubeconfig, the project's API emulator over HTTP; n
 from __future__ import annotations
 
 import json
+import os
 import stat
+import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -155,6 +157,68 @@ def test_a_relative_credential_command_still_runs_from_the_kubeconfig_directory(
     code, report, _, _ = _drift(tmp_path, _repo(tmp_path, {"api-prod": emulator.url}), kubeconfig)
     assert code == 0, report
     assert {r["status"] for r in report["applications"][0]["resources"]} == {"Synced"}
+
+
+# -- malformed kubeconfigs -------------------------------------------------------------------
+
+_TOKEN = "kubeconfig-token-8c1f2e9b7d"  # never in any message about the file
+_MALFORMED_KUBECONFIGS = {
+    "invalid YAML": ("clusters:\n  - name: emulated\n    cluster: {server: [\n", ":4:1: not a valid kubeconfig"),
+    "a list": ("- clusters\n- contexts\n", ": not a kubeconfig: the top level is a list, not a mapping"),
+    "a scalar": ("just text\n", ": not a kubeconfig: the top level is a string, not a mapping"),
+    "contexts not a list": (f"users: [{{name: u, user: {{token: {_TOKEN}}}}}]\ncontexts: 5\n",
+                            ": contexts is an integer, not a list"),
+    "an entry not a mapping": ("clusters: [emulated]\n", ": clusters[0] is a string, not a mapping with name and cluster"),
+    "a user that is a string": (f"users: [{{name: u, user: {_TOKEN}}}]\n", ": users[0].user (u) is a string, not a mapping"),
+    "an entry without a name": ("contexts: [{context: {cluster: c}}]\n", ": contexts[0] has no name (a string)"),
+    "two documents": ("clusters: []\n---\nusers: []\n", ": holds 2 YAML documents; a kubeconfig is one"),
+    "current-context not a name": ("current-context: [a, b]\n", ": current-context is a list, not a context name"),
+}
+
+
+@pytest.mark.parametrize("how", ["--kubeconfig", "KUBECONFIG"])
+@pytest.mark.parametrize("case", sorted(_MALFORMED_KUBECONFIGS))
+def test_a_malformed_kubeconfig_is_one_line_naming_the_file_and_the_problem(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: str, how: str
+) -> None:
+    text, problem = _MALFORMED_KUBECONFIGS[case]
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text(text)
+    repo = _repo(tmp_path, {"api-prod": "https://127.0.0.1:1"})
+    if how == "KUBECONFIG":
+        monkeypatch.setenv("KUBECONFIG", f"{tmp_path / 'absent'}{os.pathsep}{kubeconfig}")  # absent: skipped
+        result = run_cli("drift", str(repo), "--worktree")
+    else:
+        result = run_cli("drift", str(repo), "--worktree", "--kubeconfig", str(kubeconfig))
+    assert result.exit_code == 2, result.output
+    where = "--kubeconfig" if how == "--kubeconfig" else "$KUBECONFIG"
+    assert result.stderr.startswith(f"gitops-lint: error: {where} {kubeconfig}{problem}"), result.stderr
+    assert result.stderr.count("\n") == 1 and "internal error" not in result.stderr
+    assert _TOKEN not in result.output and result.stdout == ""
+
+
+def test_a_kubeconfig_that_is_a_fifo_or_a_directory_is_an_error_not_a_wait(tmp_path: Path) -> None:
+    repo = _repo(tmp_path, {"api-prod": "https://127.0.0.1:1"})
+    os.mkfifo(tmp_path / "pipe")
+    (tmp_path / "folder").mkdir()
+    for path, why in ((tmp_path / "pipe", "not a regular file (a FIFO)"), (tmp_path / "folder", "Is a directory")):
+        done = subprocess.run([sys.executable, "-m", "gitops_lint", "drift", str(repo), "--worktree", "--kubeconfig",
+                               str(path)], capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+        assert done.returncode == 2
+        assert done.stderr == f"gitops-lint: error: --kubeconfig {path}: cannot read: {why}\n"
+
+
+def test_a_kubeconfig_without_current_context_still_audits(tmp_path: Path, emulator: Emulator) -> None:
+    # Not an error: the audit picks a context per destination (by name, server or `clusters:`)
+    # and never falls back to the current one, so a kubeconfig need not name one.
+    _live(emulator)
+    kubeconfig = write_kubeconfig(tmp_path / "kubeconfig", {"emulated": emulator.url})
+    config = yaml.safe_load(kubeconfig.read_text())
+    del config["current-context"]
+    kubeconfig.write_text(yaml.safe_dump(config))
+    code, report, _, _ = _drift(tmp_path, _repo(tmp_path, {"api-prod": emulator.url}), kubeconfig)
+    assert code == 0, report
+    assert {r["status"] for r in _resources(report).values()} == {"Synced"}
 
 
 # -- malformed discovery ----------------------------------------------------------------------

@@ -394,4 +394,5 @@ def test_orphaned_resources_warn_beside_the_verdict(tmp_path: Path) -> None:
     assert result.exit_code == 0 and app["sync"] == SYNCED
     assert (app["orphaned_resources"], app["orphan_warning"]) == (["ConfigMap prod/hand-made"], True)
     text = run_cli("drift", str(repo), "--live-snapshot", str(tmp_path / "live")).stdout
-    assert "OrphanedResourceWarning: 1 orphaned (untracked) resources" in text
+    assert "OrphanedResourceWarning: 1 orphaned (untracked) resource, not counted" in text
+    assert text.splitlines()[-1].startswith("1 application, 0 out of sync; 1 resource: ")

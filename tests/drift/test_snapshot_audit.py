@@ -443,7 +443,7 @@ def test_destination_filter_and_in_cluster_mapping(tmp_path: Path) -> None:
     assert resolve_destination("https://kubernetes.default.svc", "", None, {}, index, in_cluster=True).in_cluster
 
 
-def test_scope_comes_from_the_cluster_or_the_repo_crds_never_a_kind_list(tmp_path: Path) -> None:
+def test_scope_comes_from_the_cluster_then_the_repo_crds(tmp_path: Path) -> None:
     crd = {"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
            "metadata": {"name": "gadgets.example.com"},
            "spec": {"group": "example.com", "scope": "Cluster", "names": {"kind": "Gadget", "plural": "gadgets"}}}
@@ -462,6 +462,28 @@ def test_scope_comes_from_the_cluster_or_the_repo_crds_never_a_kind_list(tmp_pat
     assert where["Widget"] == ("prod", "Missing")  # unknown: treated as namespaced, and said once
     [note] = [n["message"] for n in report["notifications"] if "scope unknown" in n["message"]]
     assert "example.com/Widget" in note and "Gadget" not in note
+
+
+def test_builtin_kinds_have_a_known_scope_when_the_cluster_does_not_say(tmp_path: Path) -> None:
+    # The snapshot holds none of these kinds, so it cannot say their scope (nor can an
+    # unreachable cluster): Kubernetes' own kinds are still known, only the custom one is not.
+    role = {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+            "metadata": {"name": "reader", "namespace": "prod"}, "rules": []}
+    service = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "api"}, "spec": {"ports": [{"port": 80}]}}
+    widget = {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}, "spec": {}}
+    other = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "unrelated", "namespace": "elsewhere"}}
+    repo = _repo(tmp_path, [deployment(), role, service, widget])
+    result = run_cli("drift", str(repo), "--live-snapshot", str(_snapshot(tmp_path, [other])), "--format", "json")
+    report = json.loads(result.stdout)
+    where = {r["kind"]: (r["namespace"], r["status"]) for app in report["applications"] for r in app["resources"]}
+    assert where == {
+        "Deployment": ("prod", "Missing"),
+        "Service": ("prod", "Missing"),
+        "ClusterRole": ("", "Missing"),  # cluster-scoped: the namespace the manifest gave it is dropped
+        "Widget": ("prod", "Missing"),  # unknown: treated as namespaced
+    }
+    [note] = [n["message"] for n in report["notifications"] if "scope unknown" in n["message"]]
+    assert note.startswith("scope unknown for example.com/Widget (not a built-in kind")
 
 
 @pytest.mark.parametrize("fmt", ["text", "markdown", "html"])

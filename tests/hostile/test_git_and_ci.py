@@ -154,7 +154,7 @@ def test_remote_bases_not_rendered_are_said_once(make_repo: Callable[..., Path],
         "apps/b/cm.yaml": DEPLOY,
     })
     result, report, invocation = _json_and_sarif(root, tmp_path)
-    _said_everywhere(result, report, invocation, "2 kustomization root(s) not rendered", "remote bases", "--allow-network")
+    _said_everywhere(result, report, invocation, "2 kustomization roots not rendered", "remote bases", "--allow-network")
 
 
 def test_history_outside_git_is_said(make_repo: Callable[..., Path], tmp_path: Path) -> None:

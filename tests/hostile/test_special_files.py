@@ -81,3 +81,66 @@ def test_a_fifo_in_a_policy_directory_is_a_one_line_error(
     assert done.returncode == 2, done.stderr
     assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
     assert "pipe.yaml" in done.stderr and "not a regular file" in done.stderr
+
+
+def _one_line_error(done: subprocess.CompletedProcess[str], *expected: str) -> None:
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr, done.stderr
+    assert done.stdout == ""
+    for text in expected:
+        assert text in done.stderr, done.stderr
+
+
+@pytest.mark.parametrize("special", ["fifo", "directory"])
+@pytest.mark.parametrize("name", [".gitops-lint.yaml", ".gitops-lint.yml"])
+def test_a_config_file_that_is_a_fifo_or_a_directory_is_a_one_line_error(
+    make_repo: Callable[..., Path], special: str, name: str
+) -> None:
+    # Skipped in silence, the run would use the defaults while the user believes their config applies.
+    root = make_repo({**OWNED, "apps/web/configmap.yaml": CONFIGMAP})
+    if special == "fifo":
+        os.mkfifo(root / name)
+    else:
+        (root / name).mkdir()
+    done = _cli(root, "check", ".", "--no-render")
+    _one_line_error(done, name, "is not a regular file", "a FIFO" if special == "fifo" else "a directory")
+
+
+def test_a_config_named_with_config_that_is_a_fifo_is_a_one_line_error(make_repo: Callable[..., Path]) -> None:
+    root = make_repo({**OWNED, "apps/web/configmap.yaml": CONFIGMAP})
+    os.mkfifo(root / "settings.yaml")
+    for command in (["check", ".", "--no-render"], ["policy", "list"]):
+        _one_line_error(_cli(root, *command, "--config", "settings.yaml"), "settings.yaml is not a regular file (it is a FIFO)")
+
+
+def test_a_config_symlink_to_nothing_is_a_one_line_error(make_repo: Callable[..., Path]) -> None:
+    root = make_repo({**OWNED, "apps/web/configmap.yaml": CONFIGMAP})
+    (root / ".gitops-lint.yaml").symlink_to(root / "shared" / "gitops-lint.yaml")
+    _one_line_error(_cli(root, "check", ".", "--no-render"), ".gitops-lint.yaml is a symlink to a file that does not exist")
+
+
+def test_init_force_never_writes_into_a_fifo(make_repo: Callable[..., Path]) -> None:
+    root = make_repo({**OWNED})
+    os.mkfifo(root / ".gitops-lint.yaml")
+    _one_line_error(_cli(root, "init", "--force", "."), ".gitops-lint.yaml is not a regular file (it is a FIFO)")
+    assert not (root / ".pre-commit-config.yaml").exists()  # refused before anything was written
+
+
+def test_a_fifo_named_on_the_command_line_is_a_one_line_error(make_repo: Callable[..., Path]) -> None:
+    # Left out in silence, `check pipe.yaml` said "no findings" about a file it never read.
+    root = make_repo({**OWNED, "apps/web/configmap.yaml": CONFIGMAP})
+    os.mkfifo(root / "apps/web/pipe.yaml")
+    done = _cli(root, "check", "apps/web/configmap.yaml", "apps/web/pipe.yaml", "--no-render")
+    _one_line_error(done, "apps/web/pipe.yaml is not a regular file or directory (it is a FIFO)")
+    os.mkfifo(root / "report.json")
+    _one_line_error(_cli(root, "drift", "merge", "report.json"), "report.json: cannot read: not a regular file (a FIFO)")
+
+
+def test_a_named_binary_file_is_still_a_finding_not_an_error(make_repo: Callable[..., Path]) -> None:
+    # The line drawn above: a regular file no rule can read is checked (file-not-checked), as in a
+    # whole-repo run; only what is not a file at all is refused.
+    root = make_repo({**OWNED, "apps/web/blob.yaml": ""})
+    (root / "apps/web/blob.yaml").write_bytes(b"\x00\x01binary")
+    done = _cli(root, "check", "apps/web/blob.yaml", "--no-render", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    assert [f["rule"] for f in json.loads(done.stdout)["findings"]] == ["file-not-checked"]

@@ -284,7 +284,7 @@ def test_allow_network_defaults_on_and_renders_remote_bases(workspace: Path, run
     assert offline.returncode == 0, offline.stdout + offline.stderr
     report = json.loads(offline.stdout[offline.stdout.index("{"):])
     assert report["partial"] is True
-    assert any("1 reach remote bases (offline" in n["message"] for n in report["notifications"]), report
+    assert any("1 reaches remote bases (offline" in n["message"] for n in report["notifications"]), report
     # The remote base's ConfigMap is checked only when the network was allowed.
     assert online["summary"]["resources"] == report["summary"]["resources"] + 1
 

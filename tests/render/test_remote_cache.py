@@ -121,8 +121,8 @@ def test_the_run_says_how_many_roots_went_unrendered_and_why(make_repo: Callable
     _, report = check_json(root)
     said = [n["message"] for n in report["notifications"] if "not rendered" in n["message"]]
     assert len(said) == 1, report["notifications"]
-    counts = re.fullmatch(r"(\d+) kustomization root\(s\) not rendered: (\d+) reach remote bases \(offline.*"
-                          r"--allow-network renders them\), (\d+) use helmCharts .*", said[0])
+    counts = re.fullmatch(r"(\d+) kustomization roots not rendered: (\d+) reach remote bases \(offline.*"
+                          r"--allow-network renders them\), (\d+) uses helmCharts .*", said[0])
     assert counts is not None, said[0]
     assert [int(n) for n in counts.groups()] == [3, 2, 1]
     assert report["partial"] is True
@@ -130,5 +130,5 @@ def test_the_run_says_how_many_roots_went_unrendered_and_why(make_repo: Callable
     helm_only = make_repo({**OWNED, "apps/redis/kustomization.yaml": "helmCharts:\n  - name: redis\n"}, name="helm")
     _, report = check_json(helm_only)
     assert [n["message"].split(" (")[0] for n in report["notifications"]] == [
-        "1 kustomization root(s) not rendered: 1 use helmCharts"
+        "1 kustomization root not rendered: 1 uses helmCharts"
     ]

@@ -119,7 +119,7 @@ def test_a_message_cannot_inject_a_workflow_command() -> None:
 def test_summary_is_a_final_plain_line() -> None:
     commands, plain = render(reports.sample_report())
     assert len(commands) == 5
-    assert plain == ["gitops-lint: 12 files, 40 resources checked: 3 error(s), 1 warning(s), 1 info"]
+    assert plain == ["gitops-lint: 12 files, 40 resources checked: 3 errors, 1 warning, 1 info"]
 
 
 def test_no_findings_is_only_the_summary() -> None:

@@ -133,7 +133,7 @@ def test_clean_repo_in_every_format(make_repo: Callable[..., Path], tmp_path: Pa
     assert [case.get("name") for case in junit.iter("testcase")] == ["gitops-lint"]
     assert parse_sarif(targets["sarif"].read_text(encoding="utf-8"))["runs"][0]["results"] == []
     assert targets["github"].read_text(encoding="utf-8").splitlines() == [
-        "gitops-lint: 2 files, 1 resources checked: no findings"
+        "gitops-lint: 2 files, 1 resource checked: no findings"
     ]
     assert "No findings" in targets["markdown"].read_text(encoding="utf-8")
     assert parse_gitlab(targets["gitlab"].read_text(encoding="utf-8")) == []

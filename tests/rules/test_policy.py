@@ -469,7 +469,7 @@ def test_policy_test_dir_runs_user_examples() -> None:
     result = run_cli("policy", "test", "--no-builtin", str(USER_POLICIES))
     assert result.exit_code == 0, result.output
     assert result.output.startswith("ok    require-team-label  examples: 2 compliant, 1 violating")
-    assert "1 rules tested: 1 ok, 0 failed" in result.output
+    assert "1 rule tested: 1 ok, 0 failed" in result.output
 
 
 def test_policy_test_reports_a_readable_diff(tmp_path: Path) -> None:

@@ -60,8 +60,27 @@ def test_comment_suppresses_several_rules(make_repo: Callable[..., Path]) -> Non
     text = "a: 1\n# gitops-lint: disable=yaml-duplicate-key,schema-unknown -- generated file\na: 2\n"
     root = make_repo({**OWNED, "dup.yaml": text})
     _, report = check_json(root, "--no-render")
-    # schema-unknown had nothing to suppress here, but one of the rules was used: not "unused".
-    assert _pairs(report) == []
+    # yaml-duplicate-key is suppressed; schema-unknown had nothing to suppress here, and is
+    # reported as any unused suppression is, naming only that rule.
+    assert _pairs(report) == [("unused-suppression", "dup.yaml", 2)]
+    [unused] = report["findings"]
+    assert unused["message"] == "suppression of schema-unknown suppresses nothing"
+
+
+def test_each_rule_of_a_suppression_must_suppress_something(make_repo: Callable[..., Path]) -> None:
+    # On a Widget (a kind with no schema) only schema-unknown fires: each comment is used by it,
+    # and its other rules are reported as unused, the unused ones alone named.
+    line = "# gitops-lint: disable=readiness-probe,schema-unknown,image-tag-pinned -- vendor CRD\n"
+    whole = _widget("b") + "# gitops-lint: disable-file=schema-unknown,no-plaintext-secret -- vendor CRDs\n"
+    root = make_repo({**OWNED, "a.yaml": line + _widget("a"), "b.yaml": whole, "c.yaml": line + _widget("c")})
+    _, report = check_json(root, "--no-render")
+    unused = sorted((f["path"], f["line"], f["message"]) for f in report["findings"])
+    assert unused == [
+        ("a.yaml", 1, "suppression of image-tag-pinned, readiness-probe suppresses nothing"),
+        ("b.yaml", 5, "suppression of no-plaintext-secret suppresses nothing"),
+        ("c.yaml", 1, "suppression of image-tag-pinned, readiness-probe suppresses nothing"),
+    ]
+    assert {f["rule"] for f in report["findings"]} == {"unused-suppression"}
 
 
 def test_config_exemption_by_path_and_resource(make_repo: Callable[..., Path]) -> None:

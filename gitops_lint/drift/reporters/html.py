@@ -26,6 +26,7 @@ from gitops_lint.drift.model import (
     DriftReport,
     ResourceResult,
 )
+from gitops_lint.plural import counted
 
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'"
 
@@ -117,10 +118,6 @@ def _change_lines(resource: ResourceResult) -> list[str]:
     ]
 
 
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
-
-
 def _anchors(report: DriftReport) -> dict[int, str]:
     """A unique fragment id per Application: readable, numbered so that no two collide."""
     return {
@@ -207,7 +204,7 @@ def _resource_rows(app: ApplicationResult) -> list[str]:
     interesting = [r for r in app.resources if r.status != SYNCED or r.out_of_band]
     synced = len(app.resources) - len(interesting)
     if not interesting:
-        return [f"<p>{_plural(synced, 'resource')}, all in sync.</p>"] if app.resources else []
+        return [f"<p>{counted(synced, 'resource')}, all in sync.</p>"] if app.resources else []
     out = ['<table class="resources"><thead><tr><th>Status</th><th>Resource</th><th>Health</th>'
            "<th>What differs</th><th>Last changed in Git</th></tr></thead><tbody>"]  # fmt: skip
     for resource in interesting:
@@ -230,7 +227,7 @@ def _resource_rows(app: ApplicationResult) -> list[str]:
         )
     out.append("</tbody></table>")
     if synced:
-        out.append(f"<p>and {_plural(synced, 'resource')} in sync.</p>")
+        out.append(f"<p>and {counted(synced, 'resource')} in sync.</p>")
     return out
 
 
@@ -250,7 +247,7 @@ def _article(report: DriftReport, app: ApplicationResult, anchor: str) -> list[s
     out += _resource_rows(app)
     if app.orphaned:
         warning = "OrphanedResourceWarning: " if app.orphan_warning else ""
-        out.append(f"<p>{escape(warning)}{_plural(len(app.orphaned), 'orphaned resource')} (untracked, not counted "
+        out.append(f"<p>{escape(warning)}{counted(len(app.orphaned), 'orphaned resource')} (untracked, not counted "
                    f"in sync): {escape(', '.join(app.orphaned))}</p>")
     out.append("</article>")
     return out
@@ -269,9 +266,9 @@ def render_html(report: DriftReport) -> str:
         "<title>gitops-lint drift report</title>",
         f"<style>{_CSS}</style></head><body>",
         "<header><h1>Drift audit</h1>",
-        f'<p class="summary">{_plural(summary.applications, "Application")} on {_plural(len(clusters), "cluster")}, '
-        f"<strong>{summary.out_of_sync} out of sync</strong>; {summary.modified} modified, "
-        f"{summary.missing} missing, {summary.extra} extra resources, {summary.errors} errors. "
+        f'<p class="summary">{counted(summary.applications, "Application")} on {counted(len(clusters), "cluster")}, '
+        f"<strong>{summary.out_of_sync} out of sync</strong>; resources: {summary.modified} modified, "
+        f"{summary.missing} missing, {summary.extra} extra; {counted(summary.errors, 'error')}. "
         f"Generated {escape(report.generated_at)} by gitops-lint {escape(__version__)}.</p></header>",
         '<form id="filters" onsubmit="return false">',
         f'<label>Sync <select id="f-sync">{_options(syncs)}</select></label>',

@@ -12,6 +12,7 @@ from gitops_lint.drift.model import (
     DriftReport,
 )
 from gitops_lint.drift.reporters.lines import status_counts, value_text
+from gitops_lint.plural import counted
 
 _ICON = {SYNCED: "✅", OUT_OF_SYNC: "❌", UNKNOWN: "⚠️"}
 
@@ -25,9 +26,9 @@ def render_markdown(report: DriftReport) -> str:
     out = [
         "## gitops-lint drift audit",
         "",
-        f"{summary.applications} Applications, **{summary.out_of_sync} out of sync**; "
-        f"{summary.modified} modified, {summary.missing} missing, {summary.extra} extra resources, "
-        f"{summary.errors} errors ({summary.requests} API requests).",
+        f"{counted(summary.applications, 'Application')}, **{summary.out_of_sync} out of sync**; "
+        f"resources: {summary.modified} modified, {summary.missing} missing, {summary.extra} extra; "
+        f"{counted(summary.errors, 'error')} ({counted(summary.requests, 'API request')}).",
         "",
         "| Application | Cluster | Revision | Sync | Health | Modified | Missing | Extra |",
         "|---|---|---|---|---|---:|---:|---:|",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from gitops_lint.drift.model import EXTRA, SYNCED, DriftReport
 from gitops_lint.drift.reporters.lines import change_lines, out_of_band_lines
+from gitops_lint.plural import counted
 
 
 def render_text(report: DriftReport) -> str:
@@ -26,12 +27,12 @@ def render_text(report: DriftReport) -> str:
             out.extend(f"           {line}" for line in out_of_band_lines(resource))
         if app.orphaned:
             warning = "OrphanedResourceWarning: " if app.orphan_warning else ""
-            out.append(f"  {warning}{len(app.orphaned)} orphaned (untracked) resources, not counted in sync: "
+            out.append(f"  {warning}{counted(len(app.orphaned), 'orphaned (untracked) resource')}, not counted in sync: "
                        + ", ".join(app.orphaned[:10]) + (" ..." if len(app.orphaned) > 10 else ""))
     summary = report.summary
     out.append(
-        f"{summary.applications} applications, {summary.out_of_sync} out of sync; "
-        f"{summary.resources} resources: {summary.modified} modified, {summary.missing} missing, "
-        f"{summary.extra} extra, {summary.errors} errors; {summary.requests} API requests"
+        f"{counted(summary.applications, 'application')}, {summary.out_of_sync} out of sync; "
+        f"{counted(summary.resources, 'resource')}: {summary.modified} modified, {summary.missing} missing, "
+        f"{summary.extra} extra, {counted(summary.errors, 'error')}; {counted(summary.requests, 'API request')}"
     )
     return "\n".join(out) + "\n"

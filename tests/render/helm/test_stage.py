@@ -149,7 +149,7 @@ def test_remote_chart_offline_is_one_info_and_a_notice(make_repo: Callable[..., 
                                                                "releaseName: cache")})
     (info,) = findings_of(report, "helm-render-fails")
     assert info["severity"] == "info" and "redis 18.1.2" in info["message"] and "offline" in info["message"]
-    assert any("Helm source(s) not rendered" in n["message"] for n in report["notifications"])
+    assert any("Helm source not rendered" in n["message"] for n in report["notifications"])
 
 
 def test_no_helm_no_engine_lookup(make_repo: Callable[..., Path]) -> None:
