@@ -472,6 +472,14 @@ def test_policy_test_dir_runs_user_examples() -> None:
     assert "1 rule tested: 1 ok, 0 failed" in result.output
 
 
+def test_policy_test_of_directories_tests_only_them_unless_asked() -> None:
+    mine = run_cli("policy", "test", str(USER_POLICIES))
+    assert mine.exit_code == 0, mine.output
+    assert "1 rule tested" in mine.output and "no-auto-prune-in-production" not in mine.output
+    both = run_cli("policy", "test", "--builtin", str(USER_POLICIES))
+    assert "require-team-label" in both.output and "no-auto-prune-in-production" in both.output
+
+
 def test_policy_test_reports_a_readable_diff(tmp_path: Path) -> None:
     text = (USER_POLICIES / "custom" / "require-team-label.yaml").read_text(encoding="utf-8")
     # The failing example now claims the finding is on the `name:` line: a wrong expectation.
