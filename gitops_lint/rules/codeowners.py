@@ -261,7 +261,8 @@ CODEOWNERS_SYNTAX = meta(
 
 @repo_rule(CODEOWNERS_REQUIRED, scope="whole-repo")
 def check_codeowners_required(ctx: CheckContext) -> Iterator[Finding]:
-    if find_codeowners(ctx) is None:
+    # A directory that deploys nothing (empty, or docs only) has nothing for owners to review.
+    if find_codeowners(ctx) is None and manifest_paths(ctx):
         yield ctx.finding(
             CODEOWNERS_REQUIRED,
             "no CODEOWNERS file (GitHub reads .github/CODEOWNERS, CODEOWNERS, docs/CODEOWNERS)",

@@ -158,6 +158,9 @@ def test_required(make_repo: MakeRepo) -> None:
     for location in (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS"):
         root = make_repo({"apps/a/cm.yaml": CM, location: "* @org/team\n"}, name=location.replace("/", "_"))
         assert _findings(root, "codeowners-required") == []
+    # Nothing deployed, nothing for owners to review: an empty directory, or docs alone.
+    assert _findings(make_repo({}, name="empty"), "codeowners-required") == []
+    assert _findings(make_repo({"README.md": "# notes\n"}, name="docs"), "codeowners-required") == []
 
 
 def test_github_reads_dot_github_first(make_repo: MakeRepo) -> None:
