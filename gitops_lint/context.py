@@ -18,7 +18,7 @@ from types import MappingProxyType
 from typing import Any, Generic, TypeVar
 
 from gitops_lint.config import Config
-from gitops_lint.model import Finding, Resource, RuleMeta, Severity
+from gitops_lint.model import AsWritten, Finding, Resource, RuleMeta, Severity
 from gitops_lint.repo.field_source import Subject, layers_between, origin_pointer, set_by_layer
 from gitops_lint.repo.files import FileSet, RepoFile, read_text
 from gitops_lint.repo.layout import Kustomization, Layout
@@ -358,6 +358,29 @@ class CheckContext:
                 return data if isinstance(data, dict) and data.get("kind") == resource.kind else None
         return None
 
+    def _as_written(self, resource: Resource) -> AsWritten | None:
+        """A rendered object as its source document names it (before namePrefix, namespace...);
+        None for a raw resource and when the source does not name it plainly (a template)."""
+        if resource.rendered_from is None:
+            return None
+        source = self.sources.get(resource.path)
+        origin = self._origin_of(resource, source) if source is not None else None
+        metadata = origin.get("metadata") if origin is not None else None
+        if not isinstance(metadata, dict):
+            return None
+        name, namespace = metadata.get("name"), metadata.get("namespace") or ""
+        if not isinstance(name, str) or not name or "{{" in name or not isinstance(namespace, str):
+            return None
+        written = f"{namespace}/{name}" if namespace else name
+        words: list[tuple[str, str]] = []
+        if resource.namespace:
+            words.append((f"{resource.namespace}/{resource.name}", written))
+        words.append((resource.name, name))
+        if resource.namespace and namespace:
+            words.append((resource.namespace, namespace))
+        kind = f"{resource.group}/{resource.kind}" if resource.group else resource.kind
+        return AsWritten(f"{kind} {written}", tuple(words))
+
     def _documents_of(self, path: str) -> tuple[str, Sequence[LoadedDocument]] | None:
         source = self.sources.get(path)
         if source is not None:
@@ -401,6 +424,8 @@ class CheckContext:
                 ignore_annotations=ignore_annotations(resource),
                 overlay=resource.rendered_from,
                 variant_tokens=_variant_tokens(resource) if resource.rendered_from else (),
+                render=(resource.rendered_from, *(resource.deployer or ())) if resource.rendered_from else (),
+                as_written=self._as_written(resource),
                 related=tuple(related),
             )
         return Finding(

@@ -109,11 +109,19 @@ def origin_pointer(doc: Mapping[str, Any], origin: Any, pointer: Pointer) -> Poi
     source: Any = origin
     for position, step in enumerate(pointer):
         found = _step(rendered, source, step)
+        if found is None and isinstance(step, int) and _same_length(rendered, source):
+            # No item with that key, but the list is the source's, renamed (a substituted
+            # `name: ${APP}`): the item at the same position is the one.
+            found = step, rendered[step], source[step]
         if found is None:
             return tuple(translated) if isinstance(step, int) else (*translated, *pointer[position:])
         key, rendered, source = found
         translated.append(key)
     return tuple(translated)
+
+
+def _same_length(rendered: Any, source: Any) -> bool:
+    return isinstance(rendered, list) and isinstance(source, list) and len(rendered) == len(source)
 
 
 def walk(doc: Any, other: Any, pointer: Pointer) -> tuple[Pointer, Any] | None:
