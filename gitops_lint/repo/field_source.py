@@ -347,7 +347,7 @@ def _literal_block(text: str, line: int) -> bool:
 
 def _set_by_patch(patch: _Patch, subject: Subject, pointer: Pointer, value: Any, origin_holds: bool) -> Place | None:
     if isinstance(patch.data, dict):
-        if not _applies(patch.target, patch.data, subject):
+        if not _applies(patch.target, patch.data, subject) or _selects_only(subject, pointer):
             return None
         found = walk(subject.doc, patch.data, pointer)
         if found is None or not _sets(value, found[1], origin_holds):
@@ -366,6 +366,16 @@ def _set_by_patch(patch: _Patch, subject: Subject, pointer: Pointer, value: Any,
             if found is not None and _sets(value, found[1], origin_holds):
                 return _patch_place(patch, (index, "value", *found[0]))
     return None
+
+
+def _selects_only(subject: Subject, pointer: Pointer) -> bool:
+    """Whether a strategic merge patch holding `pointer` only names what it patches: the object's
+    kind and name, or a list item's merge key (`- name: web`) of an item the base already has."""
+    if pointer in (("kind",), ("apiVersion",), ("metadata", "name"), ("metadata", "namespace")):
+        return True
+    if len(pointer) >= 2 and isinstance(pointer[-2], int) and pointer[-1] in _MERGE_KEYS:
+        return walk(subject.doc, subject.origin, pointer[:-1]) is not None
+    return False
 
 
 def _patch_place(patch: _Patch, pointer: Pointer) -> Place:

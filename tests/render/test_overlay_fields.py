@@ -226,6 +226,11 @@ def test_a_flux_helmrelease_version_set_by_an_overlay_patch(make_repo: Callable[
     findings = _findings(root, rule="flux-chart-version-pinned")
     path = "apps/production/podinfo-values.yaml"
     assert _where(findings) == [(path, _line(root, path, "version:"))]
+    # The patch's `metadata.name` only says what it patches: a finding about the HelmRelease
+    # itself (its chart is not rendered offline) stays at the base's name line.
+    [unrendered] = _findings(root, rule="flux-helmrelease-not-rendered")
+    base = "apps/base/podinfo/release.yaml"
+    assert (unrendered["path"], unrendered["line"]) == (base, RELEASE.splitlines().index("  name: podinfo") + 1)
 
 
 def test_changed_since_annotates_the_overlay_the_change_touched(make_repo: Callable[..., Path]) -> None:
@@ -291,3 +296,27 @@ def test_an_rbac_grant_a_patch_writes_is_reported_at_its_line_in_the_patch(make_
     findings = _findings(root, rule="rbac-no-wildcard-production")
     path = "argocd/overlays/production/rbac.yaml"
     assert _where(findings) == [(path, _line(root, path, "sync, production"))]
+
+
+
+def test_a_list_items_merge_key_in_a_patch_only_names_the_item() -> None:
+    from gitops_lint.repo.field_source import Subject, set_by_layer
+    from gitops_lint.repo.layout import parse_kustomization
+    from gitops_lint.repo.yaml import load_yaml
+
+    files = {
+        "o/kustomization.yaml": "resources: [../b]\npatches:\n  - path: p.yaml\n",
+        "o/p.yaml": "kind: Deployment\nmetadata:\n  name: web\nspec:\n  containers:\n    - name: web\n      image: web:2\n",
+    }
+
+    def read(path: str) -> Any:
+        return (files[path], load_yaml(files[path]).documents) if path in files else None
+
+    layer = parse_kustomization("o/kustomization.yaml", load_yaml(files["o/kustomization.yaml"]).documents[0].data)
+    base = {"kind": "Deployment", "metadata": {"name": "web"}, "spec": {"containers": [{"name": "web", "image": "web:1"}]}}
+    rendered = {"kind": "Deployment", "metadata": {"name": "web"}, "spec": {"containers": [{"name": "web", "image": "web:2"}]}}
+    subject = Subject(rendered, base, "o", "b/d.yaml")
+    placed = set_by_layer(subject, ("spec", "containers", 0, "image"), [layer], read)
+    assert placed is not None and (placed.path, placed.line) == ("o/p.yaml", 7)
+    for named in (("spec", "containers", 0, "name"), ("metadata", "name")):
+        assert set_by_layer(subject, named, [layer], read) is None, named
