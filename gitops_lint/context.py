@@ -338,7 +338,7 @@ class CheckContext:
             if layers is None:
                 layers = self.run.layers[key] = layers_between(self.layout, *key)
             if layers:
-                subject = Subject(resource.doc, origin, resource.rendered_from, resource.path)
+                subject = Subject(resource.doc, origin)
                 found = set_by_layer(subject, pointer, layers, self._documents_of)
                 if found is not None:
                     return found.path, found.line

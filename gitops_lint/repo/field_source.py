@@ -45,8 +45,6 @@ class Subject:
 
     doc: Mapping[str, Any]  # rendered
     origin: Any  # the source document's data, as written
-    root: str  # the kustomization root it was rendered through
-    path: str  # its source file
 
 
 # path → (text, documents); None when the file cannot be read.
@@ -293,31 +291,22 @@ class _Patch:
 
 
 def _patches(kustomization: Kustomization, key: str, index: int, entry: Any, read: Reader) -> Iterator[_Patch]:
-    target = entry.get("target") if isinstance(entry, dict) else None
-    target = target if isinstance(target, dict) else None
-    if isinstance(entry, dict) and isinstance(entry.get("path"), str):
-        path = _reference_path(kustomization, (key, index, "path"))
-        loaded = read(path) if path is not None else None
-        if path is None or loaded is None:
-            return
-        text, documents = loaded
-        for document in documents:
-            yield _Patch(document.data, target, path, text, document.index, 0, 0)
+    """The patch documents of one entry: a file it names (`path:`, or a string naming a file),
+    else its inline text (`patch:`, or a string holding the patch)."""
+    found = entry.get("target") if isinstance(entry, dict) else None
+    target = found if isinstance(found, dict) else None
+    pointer: Pointer = (key, index, "path") if isinstance(entry, dict) else (key, index)
+    path = _reference_path(kustomization, pointer)
+    if path is not None:
+        loaded = read(path)
+        for document in loaded[1] if loaded is not None else ():
+            yield _Patch(document.data, target, path, loaded[0] if loaded else "", document.index, 0, 0)
         return
     inline = entry.get("patch") if isinstance(entry, dict) else entry
-    pointer: Pointer = (key, index, "patch") if isinstance(entry, dict) else (key, index)
-    if not isinstance(inline, str):
-        return
-    if isinstance(entry, str) and _reference_path(kustomization, pointer) is not None:
-        path = _reference_path(kustomization, pointer)
-        loaded = read(path) if path is not None else None
-        if path is not None and loaded is not None:
-            for document in loaded[1]:
-                yield _Patch(document.data, target, path, loaded[0], document.index, 0, 0)
-        return
     own = read(kustomization.file)
-    if own is None:
+    if not isinstance(inline, str) or own is None:
         return
+    pointer = (key, index, "patch") if isinstance(entry, dict) else (key, index)
     anchor = locate_line(own[0], 0, pointer) or 1
     offset = anchor if _literal_block(own[0], anchor) else -1
     for document in _inline_documents(inline):

@@ -315,7 +315,7 @@ def test_a_list_items_merge_key_in_a_patch_only_names_the_item() -> None:
     layer = parse_kustomization("o/kustomization.yaml", load_yaml(files["o/kustomization.yaml"]).documents[0].data)
     base = {"kind": "Deployment", "metadata": {"name": "web"}, "spec": {"containers": [{"name": "web", "image": "web:1"}]}}
     rendered = {"kind": "Deployment", "metadata": {"name": "web"}, "spec": {"containers": [{"name": "web", "image": "web:2"}]}}
-    subject = Subject(rendered, base, "o", "b/d.yaml")
+    subject = Subject(rendered, base)
     placed = set_by_layer(subject, ("spec", "containers", 0, "image"), [layer], read)
     assert placed is not None and (placed.path, placed.line) == ("o/p.yaml", 7)
     for named in (("spec", "containers", 0, "name"), ("metadata", "name")):
