@@ -18,13 +18,14 @@ from types import MappingProxyType
 from typing import Any, Generic, TypeVar
 
 from gitops_lint.config import Config
-from gitops_lint.model import Finding, Resource, RuleMeta, Severity
+from gitops_lint.model import AsWritten, Finding, Resource, RuleMeta, Severity
+from gitops_lint.repo.field_source import Subject, layers_between, origin_pointer, set_by_layer
 from gitops_lint.repo.files import FileSet, RepoFile, read_text
-from gitops_lint.repo.layout import Layout
+from gitops_lint.repo.layout import Kustomization, Layout
 from gitops_lint.repo.load import TEXT_MARKERS
 from gitops_lint.repo.parse_cache import ParseCache
 from gitops_lint.repo.problems import YamlProblem
-from gitops_lint.repo.yaml import LoadedDocument, locate_line
+from gitops_lint.repo.yaml import LoadedDocument, load_yaml, locate_line
 from gitops_lint.validate.schemas import SchemaRegistry
 
 IGNORE_ANNOTATION_PREFIX = "ignore.gitops-lint.io/"
@@ -170,6 +171,10 @@ class RunShared:
     def __init__(self) -> None:
         self.texts: dict[str, str | None] = {}
         self.unreadable: dict[str, str] = {}
+        # (root, source file) → the kustomizations between them, outermost first (field_source).
+        self.layers: dict[tuple[str, str], tuple[Kustomization, ...]] = {}
+        # Files read on demand to place a finding in them (patches an incremental run left unparsed).
+        self.parsed: dict[str, tuple[str, list[LoadedDocument]] | None] = {}
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -309,10 +314,82 @@ class CheckContext:
         return texts[path]
 
     def locate(self, resource: Resource, pointer: tuple[str | int, ...]) -> int:
+        """The line of `pointer` in the resource's own file (`resource.path`); see `place`."""
         source = self.sources.get(resource.path)
         if source is None or not pointer:
             return resource.line
+        origin = self._origin_of(resource, source)
+        if origin is not None:
+            pointer = origin_pointer(resource.doc, origin, pointer)
         return locate_line(source.text, resource.index, pointer) or resource.line
+
+    def place(self, resource: Resource, pointer: tuple[str | int, ...]) -> tuple[str, int]:
+        """(path, line) where the field at `pointer` of `resource` is written. For a rendered
+        object that is the overlay entry setting it when one does (an `images:` entry, a patch:
+        repo/field_source.py), else the line in its source document; for a missing field, the
+        same for its deepest existing ancestor."""
+        source = self.sources.get(resource.path)
+        if source is None or not pointer:
+            return resource.path, resource.line
+        origin = self._origin_of(resource, source)
+        if origin is not None and resource.rendered_from is not None:
+            key = (resource.rendered_from, resource.path)
+            layers = self.run.layers.get(key)
+            if layers is None:
+                layers = self.run.layers[key] = layers_between(self.layout, *key)
+            if layers:
+                subject = Subject(resource.doc, origin)
+                found = set_by_layer(subject, pointer, layers, self._documents_of)
+                if found is not None:
+                    return found.path, found.line
+        if origin is not None:
+            pointer = origin_pointer(resource.doc, origin, pointer)
+        return resource.path, locate_line(source.text, resource.index, pointer) or resource.line
+
+    def _origin_of(self, resource: Resource, source: SourceFile) -> Any:
+        """The source document a rendered object came from, as written; None for a raw resource
+        (its own document) and when the document there is not that object (a generator's
+        kustomization, a List)."""
+        if resource.rendered_from is None:
+            return None
+        for document in source.documents:
+            if document.index == resource.index:
+                data = document.data
+                return data if isinstance(data, dict) and data.get("kind") == resource.kind else None
+        return None
+
+    def _as_written(self, resource: Resource) -> AsWritten | None:
+        """A rendered object as its source document names it (before namePrefix, namespace...);
+        None for a raw resource and when the source does not name it plainly (a template)."""
+        if resource.rendered_from is None:
+            return None
+        source = self.sources.get(resource.path)
+        origin = self._origin_of(resource, source) if source is not None else None
+        metadata = origin.get("metadata") if origin is not None else None
+        if not isinstance(metadata, dict):
+            return None
+        name, namespace = metadata.get("name"), metadata.get("namespace") or ""
+        if not isinstance(name, str) or not name or "{{" in name or not isinstance(namespace, str):
+            return None
+        written = f"{namespace}/{name}" if namespace else name
+        words: list[tuple[str, str]] = []
+        if resource.namespace:
+            words.append((f"{resource.namespace}/{resource.name}", written))
+        words.append((resource.name, name))
+        if resource.namespace and namespace:
+            words.append((resource.namespace, namespace))
+        kind = f"{resource.group}/{resource.kind}" if resource.group else resource.kind
+        return AsWritten(f"{kind} {written}", tuple(words))
+
+    def _documents_of(self, path: str) -> tuple[str, Sequence[LoadedDocument]] | None:
+        source = self.sources.get(path)
+        if source is not None:
+            return source.text, source.documents
+        parsed = self.run.parsed
+        if path not in parsed:
+            text = self.text_of(path)
+            parsed[path] = (text, load_yaml(text).documents) if text is not None else None
+        return parsed[path]
 
     def finding(
         self,
@@ -329,13 +406,16 @@ class CheckContext:
         fingerprint: str | None = None,
         related: Iterable[str] = (),
     ) -> Finding:
-        """A Finding for `resource` (line of `pointer` in its source) or for `path`/`line`."""
+        """A Finding for `resource` (where `pointer` is written: `place`) or for `path`/`line`.
+        With `resource` and `line`, the line is in `path`, else in the resource's own file."""
         if resource is not None:
+            if not line:
+                path, line = self.place(resource, pointer)
             return Finding(
                 rule=meta.id,
                 severity=severity or meta.severity,
-                path=resource.path,
-                line=line or self.locate(resource, pointer),
+                path=path or resource.path,
+                line=line,
                 message=message,
                 fix=meta.fix if fix is None else fix,
                 resource=resource.display,
@@ -344,6 +424,8 @@ class CheckContext:
                 ignore_annotations=ignore_annotations(resource),
                 overlay=resource.rendered_from,
                 variant_tokens=_variant_tokens(resource) if resource.rendered_from else (),
+                render=(resource.rendered_from, *(resource.deployer or ())) if resource.rendered_from else (),
+                as_written=self._as_written(resource),
                 related=tuple(related),
             )
         return Finding(

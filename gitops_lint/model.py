@@ -45,6 +45,16 @@ class RuleMeta:
     source: str = "builtin"  # "builtin" or the path of a user policy file
 
 
+@dataclass(frozen=True)
+class AsWritten:
+    """A rendered object as the source document it came from names it: `resource` as a finding's
+    `resource` field says it, and the words to put in a message for its rendered ones (rendered
+    → written, longest first: `production/prod-web` → `web`, then `prod-web` → `web`)."""
+
+    resource: str
+    words: tuple[tuple[str, str], ...]
+
+
 @dataclass(frozen=True, repr=False)
 class Finding:
     rule: str
@@ -65,6 +75,11 @@ class Finding:
     # one source line into one finding on these.
     overlay: str | None = field(default=None, compare=False, hash=False)
     variant_tokens: tuple[str, ...] = field(default=(), compare=False, hash=False)
+    # Which render made the copy: (root, and the deployer file and name for a Helm render). One
+    # render that makes several objects from one line (a Helm `range`) makes distinct findings.
+    render: tuple[str, ...] = field(default=(), compare=False, hash=False)
+    # The object as its source document names it, for the message of a merged finding.
+    as_written: AsWritten | None = field(default=None, compare=False, hash=False)
     # After the merge: every overlay and environment the source line was seen through.
     overlays: tuple[str, ...] = ()
     environments: tuple[str, ...] = ()
@@ -85,6 +100,14 @@ class Finding:
         if len(environments) > 1:
             return f"in {len(environments)} environments: {_listed(environments)}"
         return ""
+
+    @property
+    def environment_label(self) -> str:
+        """What the outputs tag a finding with: its environment, or every environment a merged
+        finding was seen in when they are several (`development, production, staging`)."""
+        if self.environment or len(self.environments) < 2:
+            return self.environment or ""
+        return _listed(self.environments)
 
     def sort_key(self) -> tuple[str, int, str, str]:
         return (self.path, self.line, self.rule, self.message)

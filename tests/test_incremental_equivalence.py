@@ -367,8 +367,10 @@ def test_unchanged_applications_are_read_only_when_they_deploy_what_renders(apps
     # The base is a root of its own because an (unparsed until needed) Application deploys
     # it, so its `:latest` is rendered and reported; the overlay pins the tag.
     assert "image-tag-pinned" in by_rule, sorted(by_rule)
-    # Environment comes from the Application deploying the overlay (its directory says nothing).
-    assert by_rule["readiness-probe"]["environment"] == "production"
+    # Environments come from the Applications deploying the overlay and the base (their
+    # directories say nothing); seen in both, the merged finding has no single one.
+    assert by_rule["readiness-probe"]["environments"] == ["development", "production"]
+    assert by_rule["readiness-probe"]["environment"] is None
 
     _report, notes = _incremental(apps_repo, "argocd/other-0.yaml")
     # An Application changed: every Application is read (whole-repo Application rules compare

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import dataclasses
 import posixpath
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from gitops_lint.check.render_output import RenderOutput
 from gitops_lint.context import CheckContext
@@ -34,7 +34,7 @@ from gitops_lint.plural import counted
 from gitops_lint.render.cache import RenderCache, default_cache_dir, shared_cache_dir
 from gitops_lint.render.helm.argocd import HelmSource, helm_sources
 from gitops_lint.render.helm.request import HelmFailure, HelmRender, HelmRequest
-from gitops_lint.repo.yaml import locate_line
+from gitops_lint.repo.yaml import DocumentShape, document_shapes, key_paths, locate_line
 from gitops_lint.rules.flux import FLUX_HELMRELEASE_NOT_RENDERED
 from gitops_lint.rules.helm import (
     HELM_DEPENDENCY_UNAVAILABLE,
@@ -109,6 +109,7 @@ def _add_resources(ctx: CheckContext, out: RenderOutput, result: HelmRender, cha
     except OSError:  # then each path tries again, and fails to None, as it did alone
         root = None
     relative: dict[Path | None, str | None] = {}
+    places: dict[str, list[tuple[int, int]]] = {}
     for manifest in result.manifests:
         if manifest.file not in relative:
             relative[manifest.file] = _relative(ctx, manifest.file, root)
@@ -119,9 +120,13 @@ def _add_resources(ctx: CheckContext, out: RenderOutput, result: HelmRender, cha
             (path, line), index = anchor, _NO_DOCUMENT
         if path is None:
             continue
-        if manifest.file is not None:
-            index = per_template.get(manifest.template, 0)
-            per_template[manifest.template] = index + 1
+        if manifest.file is not None and relative[manifest.file] is not None:
+            if manifest.template not in places:
+                places[manifest.template] = _template_places(ctx, path, [
+                    m.document for m in result.manifests if m.template == manifest.template])
+            ordinal = per_template.get(manifest.template, 0)
+            per_template[manifest.template] = ordinal + 1
+            index, line = places[manifest.template][ordinal]
         resource = Resource(doc=manifest.document, path=path, line=line, index=index,
                             environment=environment, rendered_from=chart_dir, deployer=deployer)
         out.resources.append(resource)
@@ -131,6 +136,43 @@ def _add_resources(ctx: CheckContext, out: RenderOutput, result: HelmRender, cha
         out.roots.add(chart_dir)
         if deployer is not None:
             out.helm_renders[(chart_dir, *deployer)] = None
+
+
+def _template_places(ctx: CheckContext, path: str, documents: list[dict[str, Any]]) -> list[tuple[int, int]]:
+    """(document index, line) in the template file of each object it rendered, in order.
+
+    A template renders one object per document unless a `range` repeats one or an `if` drops
+    one: when the counts agree (and no literal kind says otherwise) the n-th object is the n-th
+    document; else each object goes to the document most like it (its literal kind, then its
+    literal name, then the keys they share), so the 14 Applications one `range` renders all get
+    that document's lines, never a line past the file's end."""
+    source = ctx.sources.get(path)
+    text = source.text if source is not None else ctx.text_of(path)
+    shapes = document_shapes(text) if text else ()
+    if not shapes:
+        return [(0, 1)] * len(documents)
+    if len(shapes) == len(documents) and all(
+        shape.kind in (None, document.get("kind")) for shape, document in zip(shapes, documents, strict=True)
+    ):
+        return [(shape.index, shape.line) for shape in shapes]
+    return [_likeliest(shapes, document) for document in documents]
+
+
+def _likeliest(shapes: Sequence[DocumentShape], document: Mapping[str, Any]) -> tuple[int, int]:
+    kind = document.get("kind")
+    candidates = [shape for shape in shapes if shape.kind in (None, kind)] or list(shapes)
+    metadata = document.get("metadata")
+    name = str(metadata.get("name") or "") if isinstance(metadata, dict) else ""
+    keys = key_paths(document)
+
+    def distance(shape: DocumentShape) -> tuple[int, int, float]:
+        kind_score = 0 if shape.kind == kind else 1
+        name_score = 0 if shape.name == name else 1 if shape.name is None or shape.name in name else 2
+        shared = len(keys & shape.keys) / (len(keys | shape.keys) or 1)
+        return (kind_score, name_score, -shared)
+
+    best = min(candidates, key=distance)
+    return best.index, best.line
 
 
 def _keep_raw_checked(ctx: CheckContext, out: RenderOutput, path: str) -> None:

@@ -342,6 +342,69 @@ def _composed(text: str) -> tuple[yaml.Node | None, ...] | None:
             return None
 
 
+@dataclass(frozen=True, eq=False, repr=False)
+class DocumentShape:
+    """One document of a (possibly templated) file, as far as its text says without rendering:
+    where it starts, its literal kind and name (None when templated), and its key paths (a list
+    step is `[]`). Rendered objects are matched back to their template document by these."""
+
+    index: int
+    line: int
+    kind: str | None
+    name: str | None
+    keys: frozenset[tuple[str, ...]]
+
+
+def document_shapes(text: str) -> tuple[DocumentShape, ...]:
+    """The mapping documents of `text` (its `{{ }}` masked when it does not parse as it is)."""
+    nodes = _composed(text)
+    shapes: list[DocumentShape] = []
+    for index, node in enumerate(nodes or ()):
+        if not isinstance(node, yaml.MappingNode):
+            continue
+        keys: set[tuple[str, ...]] = set()
+        _node_keys(node, (), keys)
+        shapes.append(DocumentShape(index, node.start_mark.line + 1, _literal(node, ("kind",)),
+                                    _literal(node, ("metadata", "name")), frozenset(keys)))
+    return tuple(shapes)
+
+
+def key_paths(data: Any, prefix: tuple[str, ...] = ()) -> set[tuple[str, ...]]:
+    """The key paths of a loaded document, as `DocumentShape.keys` counts them."""
+    found: set[tuple[str, ...]] = set()
+    if isinstance(data, dict):
+        for key, value in data.items():
+            path = (*prefix, str(key))
+            found.add(path)
+            found |= key_paths(value, path)
+    elif isinstance(data, list):
+        for item in data:
+            found |= key_paths(item, (*prefix, "[]"))
+    return found
+
+
+def _node_keys(node: yaml.Node, prefix: tuple[str, ...], found: set[tuple[str, ...]]) -> None:
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            if isinstance(key_node, yaml.ScalarNode) and key_node.value:
+                path = (*prefix, key_node.value)
+                found.add(path)
+                _node_keys(value_node, path, found)
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            _node_keys(item, (*prefix, "[]"), found)
+
+
+def _literal(node: yaml.Node, path: tuple[str, ...]) -> str | None:
+    current: yaml.Node | None = node
+    for step in path:
+        if not isinstance(current, yaml.MappingNode):
+            return None
+        current = next((v for k, v in current.value if isinstance(k, yaml.ScalarNode) and k.value == step), None)
+    value = current.value if isinstance(current, yaml.ScalarNode) else None
+    return value.strip() or None if isinstance(value, str) else None
+
+
 def locate_line(text: str, doc_index: int, path: tuple[str | int, ...]) -> int | None:
     """1-based line of the node at `path` in document `doc_index` (deepest existing ancestor)."""
     nodes = _composed(text)

@@ -70,8 +70,8 @@ def _command(finding: Finding, prefix: str) -> str:
             properties.append(f"col={finding.column}")
     properties.append(f"title={escape_property(finding.rule)}")
     message = finding.message
-    if finding.environment:
-        message = f"[{finding.environment}] {message}"
+    if finding.environment_label:
+        message = f"[{finding.environment_label}] {message}"
     if finding.resource:
         message = f"{message}\nresource: {finding.resource}"
     if finding.seen_in:

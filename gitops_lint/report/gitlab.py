@@ -37,7 +37,8 @@ def _severity(finding: Finding, report: Report) -> str:
 def _issue(finding: Finding, report: Report, prefix: str) -> dict[str, Any]:
     # From the project's top, as SARIF names files from the checkout's; the repo root for none.
     path = checkout_path(prefix, finding.path) or prefix or REPOSITORY_PATH
-    description = f"[{finding.environment}] {finding.message}" if finding.environment else finding.message
+    label = finding.environment_label
+    description = f"[{label}] {finding.message}" if label else finding.message
     severity = _severity(finding, report)
     issue: dict[str, Any] = {
         "type": "issue",

@@ -28,8 +28,8 @@ def _details(finding: Finding) -> str:
     lines = [_location(finding), f"rule: {finding.rule}", f"severity: {finding.severity.value}"]
     if finding.resource:
         lines.append(f"resource: {finding.resource}")
-    if finding.environment:
-        lines.append(f"environment: {finding.environment}")
+    if finding.environment_label:
+        lines.append(f"environment: {finding.environment_label}")
     lines.append(f"message: {finding.message}")
     if finding.seen_in:
         lines.append(f"seen {finding.seen_in}")

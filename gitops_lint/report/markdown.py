@@ -78,7 +78,7 @@ def _row(finding: Finding) -> str:
         f"{_ICON[finding.severity]} {finding.severity.value}",
         f"<code>{escape_cell(finding.rule)}</code>",
         f"<code>{location}</code>",
-        escape_cell(finding.environment or ""),
+        escape_cell(finding.environment_label),
         escape_cell(f"{finding.message} ({finding.seen_in})" if finding.seen_in else finding.message),
     ]
     return "| " + " | ".join(cells) + " |"

@@ -132,8 +132,8 @@ def fingerprint(finding: Finding) -> str:
 
 def _message(finding: Finding, meta: RuleMeta | None) -> str:
     text = finding.message
-    if finding.environment:
-        text = f"[{finding.environment}] {text}"
+    if finding.environment_label:
+        text = f"[{finding.environment_label}] {text}"
     if finding.seen_in:
         text = f"{text} ({finding.seen_in})"
     # The rule's help already gives its generic fix; a finding-specific one (a named

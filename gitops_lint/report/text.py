@@ -23,7 +23,7 @@ def render_text(report: Report, *, color: bool = False) -> str:
         for finding in group:
             severity = _paint(finding.severity.value, _COLOURS[finding.severity], color)
             where = f"{finding.path}:{finding.line}" if finding.path else f"(repository):{finding.line}"
-            env = f" [{finding.environment}]" if finding.environment else ""
+            env = f" [{finding.environment_label}]" if finding.environment_label else ""
             seen = f" ({finding.seen_in})" if finding.seen_in else ""
             lines.append(f"  {where} {finding.rule} {severity}{env} {finding.message}{seen}")
             if finding.fix and finding.rule not in fixes_shown:

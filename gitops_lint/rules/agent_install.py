@@ -184,9 +184,7 @@ def _configmap_configs(ctx: CheckContext) -> Iterator[ArgoCDConfig]:
         for member in members:
             for key, value in _dict(member.doc.get("data")).items():
                 if key in _KEYS:
-                    config.settings[key] = Setting(
-                        str(value), member.path, ctx.locate(member, ("data", key))
-                    )
+                    config.settings[key] = Setting(str(value), *ctx.place(member, ("data", key)))
         yield config
 
 
@@ -196,9 +194,7 @@ def _operator_config(ctx: CheckContext, resource: Resource) -> ArgoCDConfig:
     config = ArgoCDConfig("ArgoCD", resource.path, resource.line, resource, resource.environment)
 
     def put(key: str, value: str, *pointer: str) -> None:
-        config.settings[key] = Setting(
-            value, resource.path, ctx.locate(resource, ("spec", *pointer))
-        )
+        config.settings[key] = Setting(value, *ctx.place(resource, ("spec", *pointer)))
 
     sso = _dict(spec.get("sso"))
     provider = str(sso.get("provider") or "").lower()

@@ -674,14 +674,14 @@ def check_substitution(ctx: CheckContext) -> Iterator[Finding]:
             # The Flux render substituted every object it applies: its findings are exact.
             seen_render: set[tuple[str, int, str]] = set()
             for undefined in rendered.undefined:
-                line = ctx.locate(undefined.resource, undefined.pointer)
-                if (undefined.resource.path, line, undefined.name) in seen_render:
+                path, line = ctx.place(undefined.resource, undefined.pointer)
+                if (path, line, undefined.name) in seen_render:
                     continue
-                seen_render.add((undefined.resource.path, line, undefined.name))
+                seen_render.add((path, line, undefined.name))
                 yield ctx.finding(
                     FLUX_SUBSTITUTION_UNDEFINED,
                     f"${{{undefined.name}}} has no value in {kustomization.label} and no default: Flux writes an empty string",
-                    resource=undefined.resource, line=line,
+                    resource=undefined.resource, path=path, line=line,
                 )
             continue
         raw = variables_of(kustomization, ctx, estate)
@@ -698,7 +698,7 @@ def check_substitution(ctx: CheckContext) -> Iterator[Finding]:
             if is_disabled(resource.doc):
                 continue
             for pointer, name in undefined_at(resource.doc, variables):
-                key = (resource.path, ctx.locate(resource, pointer), name)
+                key = (*ctx.place(resource, pointer), name)
                 if key in seen:
                     continue
                 seen.add(key)

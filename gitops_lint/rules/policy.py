@@ -370,7 +370,7 @@ class PolicyRule:
             return
         seen: set[tuple[str | int, ...]] = set()
         severity = self.severity_for(resource.environment)
-        by_line: dict[int, list[Failure]] = {}
+        by_line: dict[tuple[str, int], list[Failure]] = {}
         for error in self.validator.iter_errors(subject):
             pointer: tuple[str | int, ...] = (*base, *error.instance_path)
             if about_template(resource.doc, pointer, str(error.message)):
@@ -383,13 +383,14 @@ class PolicyRule:
             if pointer in seen:
                 continue
             seen.add(pointer)
-            # A generated value written in a list generator element is fixed there, not in the template.
-            line = ctx.locate(resource, (origins or {}).get(pointer) or (*prefix, *pointer))
-            by_line.setdefault(line, []).append(Failure(pointer, str(error.message), resource.environment))
+            # A generated value written in a list generator element is fixed there, not in the template;
+            # a rendered value an overlay sets (an `images:` entry, a patch), in that overlay.
+            place = ctx.place(resource, (origins or {}).get(pointer) or (*prefix, *pointer))
+            by_line.setdefault(place, []).append(Failure(pointer, str(error.message), resource.environment))
             if len(seen) >= self.max_findings:
                 break
         # One finding per line: `resources: {}` lacks requests and limits, and says so once.
-        for line, failures in by_line.items():
+        for (path, line), failures in by_line.items():
             failure = failures[0]
             if len(failures) > 1:
                 failure = Failure(
@@ -402,6 +403,7 @@ class PolicyRule:
                 self.meta,
                 self.template.render(resource, failure) + suffix,
                 resource=resource,
+                path=path,
                 line=line,
                 severity=severity,
             )

@@ -176,17 +176,19 @@ RBAC_NO_WILDCARD_PRODUCTION = meta(
 )
 
 
-def _grant_line(ctx: CheckContext, resource: Resource, grant: Grant) -> int:
-    start = ctx.locate(resource, ("data", grant.key))
-    text = ctx.text_of(resource.path)
+def _grant_place(ctx: CheckContext, resource: Resource, grant: Grant) -> tuple[str, int]:
+    """The file and line of the grant: in the policy key's text where it is written (an overlay
+    patch that sets the key, else the ConfigMap's own file)."""
+    path, start = ctx.place(resource, ("data", grant.key))
+    text = ctx.text_of(path)
     if text is None:
-        return start
+        return path, start
     lines = text.splitlines()
     for number in range(start, len(lines)):
         candidate = lines[number].strip()
         if candidate == grant.text:
-            return number + 1
-    return start
+            return path, number + 1
+    return path, start
 
 
 def _dangerous(grant: Grant, mode: str) -> list[str]:
@@ -213,13 +215,15 @@ def check_rbac_no_wildcard_production(resource: Resource, ctx: CheckContext) -> 
             continue
         members = policy.members_of(grant.subject)
         held_by = f" (held by {', '.join(members)})" if members else ""
+        path, line = _grant_place(ctx, resource, grant)
         yield ctx.finding(
             RBAC_NO_WILDCARD_PRODUCTION,
             f"{grant.subject}{held_by} may {'/'.join(actions)} applications in production project "
             f"{grant.project!r} ({grant.key}: `{grant.text}`); only {', '.join(sorted(privileged))} "
             "should",
             resource=resource,
-            line=_grant_line(ctx, resource, grant),
+            path=path,
+            line=line,
         )
 
 

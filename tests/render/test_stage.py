@@ -300,8 +300,10 @@ def test_staged_base_change_reports_findings_from_its_overlays(tmp_path: Path) -
                      "--rule", "image-tag-pinned", cwd=root)
     assert result.exit_code in (0, 1), result.output
     report = json.loads(result.stdout)
-    found = {(f["path"], f["environment"]) for f in report["findings"] if f["rule"] == "image-tag-pinned"}
-    assert found == {("apps/web/base/web.yaml", "production")}  # deduped: production wins
+    found = {(f["path"], f["environment"], tuple(f["environments"]))
+             for f in report["findings"] if f["rule"] == "image-tag-pinned"}
+    # One finding for the base line, seen in both overlays' environments (so none is its own).
+    assert found == {("apps/web/base/web.yaml", None, ("production", "staging"))}
     assert report["summary"]["resources"] > 0
 
 
