@@ -119,7 +119,9 @@ def prepare_context(
 
         changed = staged_files(root) if options.staged else changed_since(root, options.changed_since or "")
         loading.focus = (loading.focus or frozenset()) | frozenset(changed)
-    if options.staged_deletions:
+    if options.staged_deletions and (focus_paths or not options.paths):
+        # Files named (the hook's staged files), or none at all (pre-commit passing the hook no
+        # file: a deletion-only commit). A directory named is a whole check: deletions included.
         from gitops_lint.repo.git import staged_deletions
 
         loading.focus = (loading.focus or frozenset()) | frozenset(staged_deletions(root))

@@ -146,3 +146,6 @@ def test_staged_deletions_alone_check_only_the_deletions(make_repo: Callable[...
     assert _hook(root) == []
     _git(root, "rm", "-q", "--cached", "apps/db/cm.yaml")
     assert _hook(root) == [("kustomize-missing-reference", "apps/db/kustomization.yaml")]
+    # A directory named is a whole check (`pre-commit run --all-files` style): the broken
+    # working-tree file is part of it, the deletion too.
+    assert ("yaml-syntax", "apps/web/cm.yaml") in _hook(root, ".")
