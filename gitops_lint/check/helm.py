@@ -507,6 +507,7 @@ def render_helm(ctx: CheckContext, options: CheckOptions, out: RenderOutput,
         widened = frozenset(r.path for r in out.resources[before:])
         _load_templates(ctx, out, set(widened))
     if run.unrendered:
-        ctx.warn(f"{counted(len(run.unrendered), 'Helm source')} not rendered, their output unchecked; the first: "
-                 f"{run.unrendered[0]}")
+        count = len(run.unrendered)
+        ctx.warn(f"{counted(count, 'Helm source')} not rendered, {'its' if count == 1 else 'their'} output "
+                 f"unchecked: {'' if count == 1 else 'the first, '}{run.unrendered[0]}")
     return findings, widened
