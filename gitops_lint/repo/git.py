@@ -180,6 +180,10 @@ def unstaged_files(root: Path) -> list[str]:
 def staged_deletions(root: Path) -> list[str]:
     """Files under `root` the index deletes (a rename's old path too), root-relative: what a
     pre-commit hook is never given. Plain git, as `unstaged_files`: asked on every commit."""
+    from gitops_lint.config import git_top
+
+    if git_top(root) is None:  # git's own answer is its usage text
+        raise UsageError(f"{root} is not inside a git repository (needed for --staged-deletions)")
     names = run_git(root, "diff", "--cached", "--no-renames", "--name-only", "--diff-filter=D", "-z",
                     "--relative", "--no-ext-diff", "--", ".")
     return sorted({name for name in names.decode("utf-8", "surrogateescape").split("\0") if name})

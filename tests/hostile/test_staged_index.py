@@ -149,3 +149,10 @@ def test_staged_deletions_alone_check_only_the_deletions(make_repo: Callable[...
     # A directory named is a whole check (`pre-commit run --all-files` style): the broken
     # working-tree file is part of it, the deletion too.
     assert ("yaml-syntax", "apps/web/cm.yaml") in _hook(root, ".")
+
+
+def test_staged_deletions_outside_a_git_repository_is_one_line(make_repo: Callable[..., Path]) -> None:
+    root = make_repo(LISTED)  # no git
+    result = run_cli("check", "--staged-deletions", "apps/db/cm.yaml", cwd=root)
+    assert result.exit_code == 2
+    assert result.stderr.strip() == f"gitops-lint: error: {root} is not inside a git repository (needed for --staged-deletions)"
