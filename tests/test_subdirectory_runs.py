@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from tests.conftest import OWNED, check_json
+from tests.manifests import deployment
 
 CONFIG = """
 exemptions:
@@ -16,20 +17,7 @@ exemptions:
     paths: [apps/web/*.yaml]
     reason: a batch job, no port to probe
 """
-WORKER = """apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web}
-spec:
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      containers:
-        - name: web
-          image: nginx:1.27.0
-          resources: {requests: {cpu: 1m, memory: 1Mi}, limits: {cpu: 1m, memory: 1Mi}}
-          readinessProbe: {httpGet: {path: /, port: 80}}
-"""
+WORKER = deployment("nginx:1.27.0")
 
 
 def test_exemptions_about_files_outside_the_checked_directory_are_not_judged(

@@ -9,27 +9,10 @@ from pathlib import Path
 from gitops_lint.merge import merge_copies
 from gitops_lint.model import Finding, Report, Severity
 from tests.conftest import OWNED, run_cli
+from tests.manifests import deployment
 from tests.render.helpers import kustomize_tool
 
-DEPLOYMENT = """\
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-spec:
-  selector:
-    matchLabels: {app: web}
-  template:
-    metadata:
-      labels: {app: web}
-    spec:
-      containers:
-        - name: web
-          image: nginx:1.27
-          resources:
-            requests: {cpu: 10m, memory: 16Mi}
-            limits: {cpu: 100m, memory: 64Mi}
-"""
+DEPLOYMENT = deployment(probe=False)
 
 
 def _overlay(env: str) -> str:

@@ -14,28 +14,10 @@ from typing import Any
 
 from gitops_lint.repo.field_source import origin_pointer, walk
 from tests.conftest import OWNED, run_cli
+from tests.manifests import deployment
 from tests.render.helpers import kustomize_tool
 
-BASE = """\
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-spec:
-  selector:
-    matchLabels: {app: web}
-  template:
-    metadata:
-      labels: {app: web}
-    spec:
-      containers:
-        - name: web
-          image: registry.example.com:5000/web:1.4.2
-          readinessProbe: {httpGet: {path: /, port: 80}}
-          resources:
-            requests: {cpu: 10m, memory: 16Mi}
-            limits: {cpu: 100m, memory: 64Mi}
-"""
+BASE = deployment("registry.example.com:5000/web:1.4.2")
 
 
 def _findings(root: Path, *args: str, rule: str = "image-tag-pinned") -> list[dict[str, Any]]:
