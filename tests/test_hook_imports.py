@@ -58,6 +58,7 @@ KUSTOMIZE_REPO = {
     ),
 }
 UNUSED_MACHINERY = {
+    "gitops_lint.check.helm", "gitops_lint.flux.helm", "gitops_lint.render.helm.argocd",
     "gitops_lint.render.helm.engine", "gitops_lint.render.helm.render", "gitops_lint.render.helm.chart",
     "gitops_lint.flux.stage", "gitops_lint.appset.expand", "gitops_lint.appset.generators",
 }

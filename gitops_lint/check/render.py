@@ -858,13 +858,14 @@ def render_stage(ctx: CheckContext, options: CheckOptions) -> RenderStageResult:
     if not options.render:
         stage.note("rendering disabled (--no-render): raw files only")
         return _handed_on(stage, out, [], ctx.focus)
-    from gitops_lint.check.helm import render_helm
-
     findings, focus = _render(stage, options, out)
-    helm_findings, helm_rendered = render_helm(stage, options, out)
-    findings.extend(helm_findings)
-    if focus is not None:
-        focus = focus | helm_rendered
+    if _may_render_helm(stage):  # the Helm step's modules (~15 ms of imports) only when it can act
+        from gitops_lint.check.helm import render_helm
+
+        helm_findings, helm_rendered = render_helm(stage, options, out)
+        findings.extend(helm_findings)
+        if focus is not None:
+            focus = focus | helm_rendered
     if engines_of(stage.resources).flux:  # the Flux step (and its imports) only for a Flux repo
         from gitops_lint.flux.stage import render_flux_stage
 
@@ -872,6 +873,32 @@ def render_stage(ctx: CheckContext, options: CheckOptions) -> RenderStageResult:
         out.take_flux(flux)
         findings.extend(flux.findings)
     return _handed_on(stage, out, findings, focus)
+
+
+def _may_render_helm(ctx: CheckContext) -> bool:
+    """Whether the Helm step can find anything to render: a Chart.yaml in the repo, a Flux
+    HelmRelease, or an Argo CD Application source naming a chart (`chart:`), giving a `helm`
+    block, or pointing at a directory with a Chart.yaml (one the config excludes from the
+    listing, say). A superset of what check/helm.py renders, so the answer never drops one."""
+    if any(posixpath.basename(f.path) == "Chart.yaml" for f in ctx.files.files):
+        return True
+    if ctx.checked_of_kind("HelmRelease"):
+        return True
+    from gitops_lint.estate.appset import argocd_applications
+
+    for view in argocd_applications(ctx):
+        spec = view.resource.doc.get("spec")
+        spec = spec if isinstance(spec, dict) else {}
+        sources = spec.get("sources")
+        listed: list[Any] = sources if isinstance(sources, list) else [spec.get("source")]
+        for source in listed:
+            if not isinstance(source, dict):
+                continue
+            path = source.get("path")
+            if "chart" in source or "helm" in source or (
+                    isinstance(path, str) and "://" not in path and (ctx.root / path / "Chart.yaml").is_file()):
+                return True
+    return False
 
 
 def _handed_on(stage: CheckContext, out: RenderOutput, findings: list[Finding], focus: Focus) -> RenderStageResult:
