@@ -142,6 +142,9 @@ def _render(ctx: CheckContext, options: CheckOptions, out: RenderOutput) -> tupl
 
     buildable: list[str] = []
     skipped: dict[str, list[str]] = {}
+    overridden = _kustomize_overrides(ctx, set(targets))
+    if overridden:
+        ctx.warn(overridden)
     targets, hidden = _outside_undeployed_hidden(ctx, targets)
     if hidden:
         # Their findings would be set aside (hidden_dirs.py), and their raw files, where the
@@ -222,6 +225,39 @@ def _unrendered_notice(skipped: Mapping[str, list[str]]) -> str:
     if not parts:
         return ""
     return f"{counted(len(remote) + len(helm), 'kustomization root')} not rendered: {', '.join(parts)}"
+
+
+# What an Application's `spec.source.kustomize` may set that changes the rendered output; Argo CD
+# applies them to the root (`kustomize edit set ...`) before building. `version` only picks the binary.
+_OUTPUT_OVERRIDES = (
+    "images", "namePrefix", "nameSuffix", "namespace", "commonLabels", "commonAnnotations",
+    "forceCommonLabels", "forceCommonAnnotations", "labelWithoutSelector", "replicas", "patches",
+    "components", "kubeVersion", "apiVersions",
+)  # fmt: skip
+
+
+def _kustomize_overrides(ctx: CheckContext, targets: set[str]) -> str:
+    """The notice for Applications deploying one of `targets` with `spec.source(s).kustomize`
+    overrides, which this check does not apply (the root is rendered as committed), or ""."""
+    found: dict[str, set[str]] = {}
+    for application in estate_for(ctx).applications:
+        if not targets.intersection(application.directories):
+            continue
+        spec = application.resource.doc.get("spec")
+        spec = spec if isinstance(spec, dict) else {}
+        sources = spec.get("sources")
+        listed: list[Any] = sources if isinstance(sources, list) else [spec.get("source")]
+        for source in listed:
+            kustomize = source.get("kustomize") if isinstance(source, dict) else None
+            keys = {key for key in _OUTPUT_OVERRIDES if isinstance(kustomize, dict) and kustomize.get(key)}
+            if keys:
+                found.setdefault(f"{application.resource.path} ({application.name})", set()).update(keys)
+    if not found:
+        return ""
+    first, keys = next(iter(sorted(found.items())))
+    return (f"{counted(len(found), 'Argo CD Application')} set spec.source.kustomize overrides this check does "
+            f"not apply (e.g. {first}: {', '.join(sorted(keys))}): their roots are checked as committed, "
+            "without them")
 
 
 def _outside_undeployed_hidden(ctx: CheckContext, targets: list[str]) -> tuple[list[str], list[str]]:

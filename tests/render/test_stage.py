@@ -6,6 +6,7 @@ import json
 import stat
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from gitops_lint.errors import UsageError
 from gitops_lint.model import Resource
 from gitops_lint.render import kustomize as kustomize_module
 from gitops_lint.render.kustomize import builds_started, find_kustomize
-from tests.conftest import git_init, run_cli
+from tests.conftest import OWNED, git_init, require_tool, run_cli
 from tests.render.helpers import check, materialize, options, rendered_context
 from tests.render.trees import two_apps
 
@@ -378,3 +379,20 @@ def test_render_tests_fail_not_skip_in_ci_without_kustomize(
     monkeypatch.setenv("GITOPS_LINT_REQUIRE_TOOLS", "1")
     with pytest.raises(pytest.fail.Exception, match="kubectl is required"):
         kustomize_tool()
+
+
+def test_application_kustomize_overrides_are_said_not_applied(make_repo: Callable[..., Path]) -> None:
+    require_tool("kubectl")
+    application = (
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: web, namespace: argocd}\n"
+        "spec:\n  project: default\n  destination: {server: https://kubernetes.default.svc, namespace: web}\n"
+        "  source:\n    repoURL: https://example.com/config.git\n    path: apps/web\n"
+        "    kustomize:\n      version: v5.4.3\n      namePrefix: pre-\n      images: [nginx:1.27]\n"
+    )
+    root = make_repo({**OWNED, "argocd/web.yaml": application, "apps/web/kustomization.yaml": "resources: [cm.yaml]\n",
+                      "apps/web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: web}\n"})
+    result = run_cli("check", str(root), "--no-git")
+    assert "1 Argo CD Application set spec.source.kustomize overrides this check does not apply" in result.stderr
+    assert "argocd/web.yaml (web): images, namePrefix" in result.stderr  # `version` changes no output
+    (root / "argocd/web.yaml").write_text(application.split("    kustomize:")[0], encoding="utf-8")
+    assert "spec.source.kustomize" not in run_cli("check", str(root), "--no-git").stderr
