@@ -17,6 +17,7 @@ from gitops_lint.errors import UsageError
 from gitops_lint.file_bytes import file_kind, read_text
 from gitops_lint.model import Severity
 from gitops_lint.plural import counted
+from gitops_lint.repo.git import git_top
 from gitops_lint.repo.yaml import load_yaml
 
 CONFIG_NAMES = (".gitops-lint.yaml", ".gitops-lint.yml")
@@ -98,15 +99,6 @@ def _config_validator() -> Any:
     if _validator is None:
         _validator = jsonschema_rs.validator_for(json.loads(read_schema("config.schema.json")))
     return _validator
-
-
-def git_top(start: Path) -> Path | None:
-    """The top of the git work tree holding `start` (a `.git` directory or file), None outside one."""
-    start = start.resolve()
-    for directory in (start, *start.parents):
-        if (directory / ".git").exists():
-            return directory
-    return None
 
 
 def find_config(root: Path) -> Path | None:

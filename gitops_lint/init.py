@@ -17,12 +17,13 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from gitops_lint.config import CONFIG_NAMES, git_top
+from gitops_lint.config import CONFIG_NAMES
 from gitops_lint.environments import environment_directory
 from gitops_lint.errors import UsageError
 from gitops_lint.file_bytes import file_kind, read_text
 from gitops_lint.plural import counted
 from gitops_lint.repo.files import collect_files
+from gitops_lint.repo.git import git_top
 
 SCHEMA_URL = "https://raw.githubusercontent.com/gitops-lint/gitops-lint/main/schemas/config.schema.json"
 DOCS_URL = "https://github.com/gitops-lint/gitops-lint/blob/main/docs/configuration.md"

@@ -120,7 +120,7 @@ def checked_out_tree(
     use_git: bool = True,
 ) -> CheckedOutTree:
     """The tree of the checked directory `root` (its files `paths`), with git behind it when there is one."""
-    from gitops_lint.config import git_top
+    from gitops_lint.repo.git import git_top
 
     top = git_top(root) if use_git else None
     prefix = ""

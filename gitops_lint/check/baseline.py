@@ -81,7 +81,7 @@ def _warn_of_baseline_above(ctx: CheckContext, path: Path) -> None:
     rather than every known secret reported again in silence."""
     if path.exists() or ctx.config.baseline not in (None, BASELINE_NAME):  # a configured one is where it says
         return
-    from gitops_lint.config import git_top
+    from gitops_lint.repo.git import git_top
 
     root = ctx.root.resolve()
     top = git_top(root)

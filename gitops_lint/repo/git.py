@@ -177,11 +177,18 @@ def unstaged_files(root: Path) -> list[str]:
     return sorted({name for name in done.stdout.decode("utf-8", "surrogateescape").split("\0") if name})
 
 
+def git_top(start: Path) -> Path | None:
+    """The top of the git work tree holding `start` (a `.git` directory or file), None outside one."""
+    start = start.resolve()
+    for directory in (start, *start.parents):
+        if (directory / ".git").exists():
+            return directory
+    return None
+
+
 def staged_deletions(root: Path) -> list[str]:
     """Files under `root` the index deletes (a rename's old path too), root-relative: what a
     pre-commit hook is never given. Plain git, as `unstaged_files`: asked on every commit."""
-    from gitops_lint.config import git_top
-
     if git_top(root) is None:  # git's own answer is its usage text
         raise UsageError(f"{root} is not inside a git repository (needed for --staged-deletions)")
     names = run_git(root, "diff", "--cached", "--no-renames", "--name-only", "--diff-filter=D", "-z",
