@@ -30,7 +30,9 @@ from gitops_lint.drift.destinations import (
     in_cluster_available,
     load_kubeconfig_index,
     resolve_destination,
+    same_server,
     server_host,
+    server_label,
 )
 from gitops_lint.drift.field_rules import kind_schema
 from gitops_lint.drift.flux import FluxTargets, flux_tracked, load_flux_targets
@@ -145,16 +147,12 @@ def select_targets(
     targets += flux.targets if flux is not None else []
     where = ""
     if options.destinations:
-        wanted = set(options.destinations)
-        deployed = [
-            t for t in targets
-            if wanted & {t.server, t.cluster_name, server_host(t.server) if t.server else ""}
-        ]  # fmt: skip
-        where = f" deployed to --destination {', '.join(options.destinations)}"
+        deployed = [t for t in targets if any(_deployed_to(t, wanted) for wanted in options.destinations)]
+        where = f" deployed to --destination {', '.join(server_label(d) for d in options.destinations)}"
         if targets and not deployed:
             # The repo has Applications, just none there: say which destinations it does have,
             # not that it has none (a CronJob's `--destination` typo would read as an empty repo).
-            known = sorted({t.server or t.cluster_name for t in targets} - {""})
+            known = sorted({server_label(t.server) if t.server else t.cluster_name for t in targets} - {""})
             raise UsageError(
                 f"no Application or Flux Kustomization{where} in {repo}; its destinations: {', '.join(known)}"
             )
@@ -171,6 +169,16 @@ def select_targets(
             "--path OVERLAY --context CTX --namespace NS"
         )
     return targets
+
+
+def _deployed_to(target: AuditTarget, wanted: str) -> bool:
+    """`--destination` names the target's cluster: its name, its server URL (a trailing slash or
+    the scheme's default port aside) or the server's host."""
+    if wanted in (target.server, target.cluster_name):
+        return True
+    if not target.server:
+        return False
+    return same_server(wanted, target.server) or wanted.rstrip("/").lower() == server_host(target.server).lower()
 
 
 def _wants(
