@@ -10,7 +10,6 @@ from typing import Any
 from urllib.parse import urlparse, urlsplit, urlunsplit
 
 from gitops_lint.credentials import without_credentials
-
 from gitops_lint.errors import UsageError
 from gitops_lint.file_bytes import read_text
 from gitops_lint.repo.yaml import load_yaml
