@@ -65,12 +65,23 @@ def _scrubbed(message: str) -> str:
     return without_credentials(message)
 
 
+# The example a malformed --output is answered with: the first of these the command has.
+_OUTPUT_EXAMPLES = (("sarif", "results.sarif"), ("junit", "report.xml"), ("json", "report.json"))
+
+
+def _output_example(formats: Sequence[str]) -> str:
+    for fmt, path in _OUTPUT_EXAMPLES:
+        if fmt in formats:
+            return f"{fmt}={path}"
+    return f"{formats[0]}=report.{formats[0]}" if formats else "FORMAT=PATH"
+
+
 def parse_outputs(values: Sequence[str], formats: Sequence[str]) -> list[tuple[str, Path]]:
     outputs = []
     for value in values:
         fmt, sep, path = value.partition("=")
         if not sep or not path:
-            raise UsageError(f"--output {value!r}: expected FORMAT=PATH, e.g. sarif=results.sarif")
+            raise UsageError(f"--output {value!r}: expected FORMAT=PATH, e.g. {_output_example(formats)}")
         if fmt not in formats:
             raise UsageError(f"--output {value!r}: unknown format {fmt!r} (one of {', '.join(formats)})")
         outputs.append((fmt, Path(path)))

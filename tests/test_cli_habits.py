@@ -289,3 +289,17 @@ def test_an_error_line_shows_no_credential_it_quotes(capsys: pytest.CaptureFixtu
             assert shown in stderr and "https://ci:" in stderr and "git.example.com" in stderr
             assert ("Traceback (most recent call last)" in stderr) == debug
             assert password not in stderr and token not in stderr
+
+
+@pytest.mark.parametrize(("command", "example"), [
+    (("check",), "sarif=results.sarif"),
+    (("drift",), "junit=report.xml"),
+    (("drift", "merge", "a.json"), "junit=report.xml"),
+    (("diff",), "json=report.json"),
+])
+def test_a_malformed_output_is_answered_with_a_format_the_command_has(
+    tmp_path: Path, command: tuple[str, ...], example: str
+) -> None:
+    result = run_cli(*command, str(tmp_path), "--output", "report.xml")
+    assert result.exit_code == 2
+    assert f"expected FORMAT=PATH, e.g. {example}" in result.stderr, result.output

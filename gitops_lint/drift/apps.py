@@ -4,6 +4,7 @@ ApplicationSet-generated, each turned into an AuditTarget with what its desired 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +15,7 @@ from gitops_lint.config import Config
 from gitops_lint.context import CheckContext
 from gitops_lint.estate.build import estate_for
 from gitops_lint.estate.model import ApplicationSet
+from gitops_lint.repo.templating import UNQUOTED_TEMPLATE
 
 
 @dataclass(frozen=True)
@@ -136,6 +138,43 @@ def _expansion_notes(appset: ApplicationSet) -> list[str]:
         notes.append(f"{where}: {appset.reason}; those Applications are skipped")
     notes.extend(f"{where}: {failure}; that Application is skipped" for failure in appset.failures)
     return notes
+
+
+# What a file that may hold an Argo CD Application (or ApplicationSet) or a Flux Kustomization
+# says of itself, even when it does not parse.
+_DRIFT_OBJECT = re.compile(
+    r"argoproj\.io|kustomize\.toolkit\.fluxcd\.io|^\s*kind:\s*[\"']?Application(?:Set)?\b", re.MULTILINE
+)
+
+
+@dataclass(frozen=True)
+class UnparsedFile:
+    """A repo file that may hold Applications but whose YAML could not be loaded: the audit
+    cannot know what it deploys, so it cannot say the estate is in sync."""
+
+    path: str
+    line: int
+    column: int
+    problem: str
+
+    @property
+    def message(self) -> str:
+        return f"{self.path}:{self.line}:{self.column}: {self.problem}"
+
+
+def unparsed_application_files(ctx: CheckContext) -> list[UnparsedFile]:
+    """Files that mention Argo CD (or Flux Kustomizations) and have a YAML problem the loader
+    dropped documents for: the Applications in them are missing from discover_targets."""
+    found = []
+    for path in sorted(ctx.sources, key=_walk_order):
+        source = ctx.sources[path]
+        # An unquoted `{{ }}` is a problem for kubectl, but the loader still loaded the document.
+        problems = [problem for problem in source.problems if problem.rule != UNQUOTED_TEMPLATE]
+        if not problems or _hidden(path) or not _DRIFT_OBJECT.search(source.text):
+            continue
+        problem = problems[0]
+        found.append(UnparsedFile(path, problem.line, problem.column, problem.message))
+    return found
 
 
 def discover_targets(ctx: CheckContext, allow_network: bool = False) -> tuple[list[AuditTarget], list[str]]:

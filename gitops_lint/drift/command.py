@@ -19,7 +19,14 @@ from gitops_lint.config import (
 from gitops_lint.context import CheckContext
 from gitops_lint.credentials import without_credentials
 from gitops_lint.drift.api import KubernetesLive
-from gitops_lint.drift.apps import AppSource, AuditTarget, discover_targets, load_repo
+from gitops_lint.drift.apps import (
+    AppSource,
+    AuditTarget,
+    UnparsedFile,
+    discover_targets,
+    load_repo,
+    unparsed_application_files,
+)
 from gitops_lint.drift.argocd_settings import CONFIGMAP as CONFIGMAP_NAME
 from gitops_lint.drift.argocd_settings import ArgoSettings, find_settings, parse_settings
 from gitops_lint.drift.compare import compare, whole_object_diff
@@ -30,7 +37,9 @@ from gitops_lint.drift.destinations import (
     in_cluster_available,
     load_kubeconfig_index,
     resolve_destination,
+    same_server,
     server_host,
+    server_label,
 )
 from gitops_lint.drift.field_rules import kind_schema
 from gitops_lint.drift.flux import FluxTargets, flux_tracked, load_flux_targets
@@ -142,19 +151,17 @@ def select_targets(
         ctx = load_repo(repo, load_config(options.config_path or find_config(repo), repo))
     targets, discovery_notes = discover_targets(ctx, options.allow_network)
     notes.extend(discovery_notes)
+    # A file that does not parse may hold the Application asked for: say so where "none" is said.
+    unparsed = _unparsed_hint(unparsed_application_files(ctx))
     targets += flux.targets if flux is not None else []
     where = ""
     if options.destinations:
-        wanted = set(options.destinations)
-        deployed = [
-            t for t in targets
-            if wanted & {t.server, t.cluster_name, server_host(t.server) if t.server else ""}
-        ]  # fmt: skip
-        where = f" deployed to --destination {', '.join(options.destinations)}"
+        deployed = [t for t in targets if any(_deployed_to(t, wanted) for wanted in options.destinations)]
+        where = f" deployed to --destination {', '.join(server_label(d) for d in options.destinations)}"
         if targets and not deployed:
             # The repo has Applications, just none there: say which destinations it does have,
             # not that it has none (a CronJob's `--destination` typo would read as an empty repo).
-            known = sorted({t.server or t.cluster_name for t in targets} - {""})
+            known = sorted({server_label(t.server) if t.server else t.cluster_name for t in targets} - {""})
             raise UsageError(
                 f"no Application or Flux Kustomization{where} in {repo}; its destinations: {', '.join(known)}"
             )
@@ -163,14 +170,46 @@ def select_targets(
         known_names = {target.name for target in targets}
         unknown = [name for name in options.apps if name not in known_names]
         if unknown:
-            raise UsageError(f"--app {', '.join(unknown)}: no such Application or Flux Kustomization{where} in {repo}")
+            raise UsageError(
+                f"--app {', '.join(unknown)}: no such Application or Flux Kustomization{where} in {repo}{unparsed}"
+            )
         targets = [target for target in targets if target.name in options.apps]
     if not targets:
         raise UsageError(
             f"no Argo CD Applications or Flux Kustomizations found in {repo}; audit a kustomization with "
-            "--path OVERLAY --context CTX --namespace NS"
+            f"--path OVERLAY --context CTX --namespace NS{unparsed}"
         )
     return targets
+
+
+def _unparsed_hint(files: list[UnparsedFile]) -> str:
+    if not files:
+        return ""
+    return f"; {counted(len(files), 'file')} that may hold one could not be parsed: " + "; ".join(
+        file.message for file in files
+    )
+
+
+def _not_audited(files: list[UnparsedFile]) -> list[ApplicationResult]:
+    """One Unknown entry per file that may hold Applications but does not parse: what it deploys
+    is unknown, so the audit cannot say the estate is in sync (exit 2 unless something drifted)."""
+    return [
+        ApplicationResult(
+            name=file.path, cluster="(unknown)", namespace="", revision="(unknown)", sync=UNKNOWN, health=HEALTH_UNKNOWN,
+            path=file.path, error=f"{file.message}: the file does not parse, so the Applications in it are not audited",
+        )
+        for file in files
+    ]  # fmt: skip
+
+
+def _deployed_to(target: AuditTarget, wanted: str) -> bool:
+    """`--destination` names the target's cluster: its name, its server URL (a trailing slash or
+    the scheme's default port aside) or the server's host."""
+    if wanted in (target.server, target.cluster_name):
+        return True
+    if not target.server:
+        return False
+    return same_server(wanted, target.server) or wanted.rstrip("/").lower() == server_host(target.server).lower()
 
 
 def _wants(
@@ -437,6 +476,9 @@ def run_drift(options: DriftOptions, live: LiveSource | None = None) -> DriftRes
         options = dataclasses.replace(options, allow_network=True)
     targets = select_targets(options, repo, notes, flux, ctx)
     warnings: list[str] = []
+    unparsed = unparsed_application_files(ctx) if ctx is not None else []
+    warnings.extend(f"{file.message}: this file may hold Argo CD Applications but does not parse; they are not audited"
+                    for file in unparsed)  # fmt: skip
     ignored = ignored_executables_warning(config)
     if ignored:
         warnings.append(ignored)
@@ -545,6 +587,8 @@ def run_drift(options: DriftOptions, live: LiveSource | None = None) -> DriftRes
             notes.append(f"snapshot folders matching no destination: {', '.join(unused)}")
 
     applications = [results[index] for index in range(len(targets))]
+    if not options.apps:  # --app names what to audit: an unparsed file stays a warning then
+        applications += _not_audited(unparsed)
     _scrub_tool_texts(applications)
     seconds = time.perf_counter() - started
     report = DriftReport.build(

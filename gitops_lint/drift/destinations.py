@@ -7,8 +7,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import urlparse, urlsplit, urlunsplit
 
+from gitops_lint.credentials import without_credentials
 from gitops_lint.errors import UsageError
 from gitops_lint.file_bytes import read_text
 from gitops_lint.repo.yaml import load_yaml
@@ -64,6 +65,31 @@ def _canonical_server(server: str) -> str:
     host = (parsed.hostname or "").lower()
     port = parsed.port or (443 if parsed.scheme in ("https", "") else 80)
     return f"{parsed.scheme or 'https'}://{host}:{port}{parsed.path.rstrip('/')}"
+
+
+def server_label(server: str) -> str:
+    """`server` as every report shows it: without the URL's user and password
+    (`https://admin:pw@prod.example.com` → `https://prod.example.com`) and with any other
+    credential a pattern recognises scrubbed. The same text each run, so a metrics series or a
+    merged fleet report keeps one cluster under one label."""
+    try:
+        parts = urlsplit(server)
+        if parts.netloc and "@" in parts.netloc:
+            server = urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+    except ValueError:
+        pass  # not a URL (a port that is not a number): the pattern scrub below still runs
+    return without_credentials(server)
+
+
+def same_server(wanted: str, server: str) -> bool:
+    """`--destination` names this server: equal once the scheme's default port, a trailing
+    slash, the host's case and any user and password are set aside."""
+    if not wanted or not server or "://" not in wanted:
+        return False
+    try:
+        return _canonical_server(wanted) == _canonical_server(server)
+    except ValueError:
+        return False
 
 
 def server_host(server: str) -> str:
@@ -187,7 +213,7 @@ def resolve_destination(
     in_cluster: bool,
 ) -> Destination:
     """Config `clusters:` first, then destination.name, then destination.server, then in-cluster."""
-    label = server or name or context or "(unknown)"
+    label = server_label(server) if server else name or context or "(unknown)"
     snapshot_names = tuple(dict.fromkeys(n for n in (name, server_host(server) if server else "", context) if n))
     override: Mapping[str, Any] = {}
     for key in (name, server, server_host(server) if server else ""):
@@ -215,6 +241,6 @@ def resolve_destination(
     if in_cluster and (not server or _canonical_server(server) == _canonical_server(IN_CLUSTER_SERVER)):
         return Destination(label, None, True, snapshot_names)
     hint = "map it under `clusters:` in .gitops-lint.yaml, e.g. clusters: {%s: {context: my-context}}" % (
-        name or server or "CLUSTER"
+        name or label if server or name else "CLUSTER"
     )
     return Destination(label, None, False, snapshot_names, f"no kubeconfig context for cluster {label}; {hint}")

@@ -94,6 +94,14 @@ class LiveSnapshot:
         self._cache: dict[str, list[dict[str, Any]]] = {}
         self.used: set[str] = set()
 
+    def _no_folder(self, destination: Destination) -> str:
+        looked = ", ".join(destination.snapshot_names) or destination.label
+        return (
+            f"--live-snapshot {self.directory}: no folder for destination {destination.label} (looked for "
+            f"{looked}); its folders: {', '.join(sorted(self.folders))}: cannot audit (name a folder after the "
+            "destination's cluster name or server host, or map it with `clusters: {SERVER: {snapshot: FOLDER}}`)"
+        )
+
     def fetch(self, destination: Destination, wants: list[Want]) -> LiveFetch:
         started = time.perf_counter()
         fetch = LiveFetch(notes=list(self.notes))
@@ -108,6 +116,13 @@ class LiveSnapshot:
                 self._cache[name] = _read_tree(folder)
             objects.extend(self._cache[name])
             break  # the first matching folder is this destination's
+        else:
+            if self.folders:
+                # A snapshot of one folder per cluster that has none for this one: read as the
+                # shared files only, every desired object would be Missing. It was not captured.
+                fetch.cluster_error = self._no_folder(destination)
+                fetch.seconds = time.perf_counter() - started
+                return fetch
         fetch.objects = objects
         # The snapshot is this cluster's discovery: a kind is namespaced when its objects say so.
         for obj in objects:

@@ -196,8 +196,12 @@ def test_top_level_files_serve_every_destination_and_folders_match_names(tmp_pat
     code, report = _drift(repo, snapshot)
     apps = {app["name"]: app for app in report["applications"]}
     assert apps["by-name"]["cluster"] == "eu-cluster" and apps["by-name"]["sync"] == "Synced"
-    assert apps["by-server"]["sync"] == "OutOfSync"  # no prod.example.com folder: Missing
-    assert code == 1
+    # No prod.example.com folder in a snapshot of one folder per cluster: that cluster was not
+    # captured, so it cannot be audited (never every resource Missing).
+    assert (apps["by-server"]["sync"], apps["by-server"]["resources"]) == ("Unknown", [])
+    assert "no folder for destination https://prod.example.com (looked for prod.example.com)" in apps["by-server"]["error"]
+    assert "its folders: eu-cluster" in apps["by-server"]["error"]
+    assert code == 2
 
 
 def test_ignore_differences_from_the_application_and_from_config(tmp_path: Path) -> None:
@@ -625,3 +629,37 @@ spec:
         assert result.exit_code == 2, result.output
         assert "127.0.0.1" in result.stdout, fmt  # the failure is reported, naming the repository
         assert token not in result.output, fmt
+
+
+def test_a_destination_without_a_snapshot_folder_cannot_be_audited(tmp_path: Path) -> None:
+    """A snapshot of one folder per cluster with none for this destination: exit 2, the
+    destination and the folders named, in every format; never every resource Missing."""
+    repo = _repo(tmp_path, [deployment(name="api", namespace="prod"), SERVICE])
+    snapshot = _snapshot(tmp_path, [live_of(SERVICE)], folder="eu-west.example.com")
+    _snapshot(tmp_path, [live_of(SERVICE)], folder="useast")
+    code, report = _drift(repo, snapshot)
+    assert code == 2
+    [app] = report["applications"]
+    assert (app["sync"], app["health"], app["resources"]) == ("Unknown", "Unknown", [])
+    assert "no folder for destination https://prod.example.com (looked for prod.example.com)" in app["error"]
+    assert "its folders: eu-west.example.com, useast: cannot audit" in app["error"]
+    assert report["summary"]["missing"] == 0
+    for fmt in ("text", "markdown", "junit"):
+        result = run_cli("drift", str(repo), "--live-snapshot", str(snapshot), "--format", fmt)
+        assert result.exit_code == 2 and "no folder for destination https://prod.example.com" in result.stdout, fmt
+    # Mapped to a folder in the config, it is audited.
+    (repo / ".gitops-lint.yaml").write_text("clusters:\n  https://prod.example.com: {snapshot: useast}\n")
+    code, report = _drift(repo, snapshot)
+    assert (code, report["summary"]["missing"]) == (1, 1), report
+
+
+def test_an_adhoc_context_without_a_snapshot_folder_cannot_be_audited(tmp_path: Path) -> None:
+    deploy = deployment(namespace="")
+    del deploy["metadata"]["namespace"]
+    repo = write(tmp_path / "repo", {"overlay/d.yaml": dump(deploy)})
+    snapshot = _snapshot(tmp_path, [live_of(deployment(namespace="team"), app=None)], folder="kind-dev")
+    result = run_cli("drift", str(repo), "--path", "overlay", "--context", "kind-prod", "--namespace", "team",
+                     "--live-snapshot", str(snapshot))
+    assert result.exit_code == 2, result.output
+    assert "no folder for destination kind-prod (looked for kind-prod); its folders: kind-dev" in result.stdout
+    assert "Missing" not in result.stdout
