@@ -198,7 +198,8 @@ def _compared(base: RevisionRender, old_key: str, head: RevisionRender, new_key:
     error = old_error or new_error
     at_base = base.roots.get(old_key)
     previous = at_base.root if old_key != new_key and at_base is not None and at_base.root != render.root else None
-    return ComparedRoot(render, () if error else tuple(compare_resources(old, new)), error, previous)
+    generators = render.generators | (at_base.generators if at_base is not None else frozenset())
+    return ComparedRoot(render, () if error else tuple(compare_resources(old, new, generators)), error, previous)
 
 
 def _compare(base: RevisionRender, head: RevisionRender, wanted: list[str], notes: list[str]) -> list[ComparedRoot]:

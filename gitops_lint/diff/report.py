@@ -62,6 +62,8 @@ _DELETED_BY = {
 
 
 def _prune_note(app: AppDiff, change: ResourceChange) -> str:
+    if change.previous_name is not None:
+        return f" (replaces {change.previous_name}: a generator's new content hash)"
     if change.change != REMOVED or not app.is_application:
         return ""
     if app.prune:
@@ -143,6 +145,7 @@ def _change_json(app: AppDiff, change: ResourceChange) -> dict[str, Any]:
         **change.key.to_json(),
         "change": change.change,
         "pruned": change.change == REMOVED and app.prune,
+        "previous_name": change.previous_name,
         "fields": [
             {"path": f.path, "before": f.before, "after": f.after, "masked": f.masked} for f in change.fields
         ],
@@ -305,7 +308,8 @@ def render_unified(result: DiffResult, color: bool = False) -> str:
         for app in env.apps:
             for change in app.changes:
                 where = f"{env.name}/{app.name or app.root or '.'}/{change.key.display.replace(' ', '/')}"
-                old = "/dev/null" if change.change == ADDED else f"a/{where}"
+                was = where if change.previous_name is None else where.rpartition("/")[0] + "/" + change.previous_name
+                old = "/dev/null" if change.change == ADDED else f"a/{was}"
                 new = "/dev/null" if change.change == REMOVED else f"b/{where}"
                 body = change.diff.splitlines(keepends=True)[2:]  # its own ---/+++ lines replaced
                 parts.append(f"--- {old}\n+++ {new}\n" + "".join(body))

@@ -175,11 +175,66 @@ def test_a_generated_secret_literal_is_masked_too(repo: Path) -> None:
     write_tree(repo, {"apps/web/overlays/production/kustomization.yaml": overlay.replace("first", "second")})
     result = run_cli("diff", cwd=repo)
     assert result.exit_code == 0, result.output
-    # The generated name carries a hash of the content: the old Secret goes, a new one comes.
-    assert "- Secret web-production/api-" in result.stdout and "+ Secret web-production/api-" in result.stdout
+    # The generated name carries a hash of the content: the generator's Secret is replaced.
+    assert re.search(r"~ Secret web-production/api-\w{10} \(replaces api-\w{10}: a generator's new content hash\)",
+                     result.stdout), result.stdout
     for value in ("first-token-value-123", "second-token-value-123"):
         assert value not in result.stdout
         assert base64.b64encode(value.encode()).decode() not in result.stdout
+
+
+GENERATED = """resources: [../../base]
+namespace: web-production
+namePrefix: prod-
+configMapGenerator:
+- name: web-env
+  literals: [LOG_LEVEL=info]
+secretGenerator:
+- name: api
+  literals: [token=first-token-value-123]
+"""
+
+
+def test_a_generator_edit_is_a_replacement_not_a_removal(repo: Path) -> None:
+    """A configMapGenerator/secretGenerator literal changes: its hashed object is renamed, which
+    is the generator's object replaced; --fail-on-removal production does not fire."""
+    write_tree(repo, {"apps/web/overlays/production/kustomization.yaml": GENERATED})
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "generators")
+    write_tree(repo, {"apps/web/overlays/production/kustomization.yaml":
+                      GENERATED.replace("info", "debug").replace("first", "second")})
+    report = _diff(repo, "--fail-on-removal", "production")
+    assert report["removals"] == []
+    [production] = report["environments"]
+    assert (production["changed"], production["added"], production["removed"], production["pruned"]) == (2, 0, 0, 0)
+    changes = {r["kind"]: r for r in production["applications"][0]["resources"]}
+    config, secret = changes["ConfigMap"], changes["Secret"]
+    assert re.fullmatch(r"prod-web-env-\w{10}", config["name"]) and config["change"] == "changed"
+    assert re.fullmatch(r"prod-web-env-\w{10}", config["previous_name"]) and config["previous_name"] != config["name"]
+    assert {"path": "/data/LOG_LEVEL", "before": "info", "after": "debug", "masked": False} in config["fields"]
+    assert re.fullmatch(r"prod-api-\w{10}", secret["previous_name"]) and secret["previous_name"] != secret["name"]
+    unified = run_cli("diff", "--format", "unified", cwd=repo).stdout
+    assert f"--- a/production/web-production/ConfigMap/web-production/{config['previous_name']}" in unified
+    assert f"+++ b/production/web-production/ConfigMap/web-production/{config['name']}" in unified
+
+
+def test_a_removed_generator_is_still_a_removal(repo: Path) -> None:
+    write_tree(repo, {"apps/web/overlays/production/kustomization.yaml": GENERATED})
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "generators")
+    write_tree(repo, {"apps/web/overlays/production/kustomization.yaml": GENERATED.split("secretGenerator")[0]})
+    report = _diff(repo, "--fail-on-removal", "production", code=1)
+    assert [(r["kind"], r["name"][:9]) for r in report["removals"]] == [("Secret", "prod-api-")]
+
+
+def test_a_hash_like_name_no_generator_makes_is_a_removal(repo: Path) -> None:
+    """Names shaped like a generator's are not enough: the kustomizations must declare it."""
+    config = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings-9db2c5dd96}\ndata: {LOG_LEVEL: info}\n"
+    write_tree(repo, {"apps/web/base/config.yaml": config})
+    _git(repo, "commit", "-qam", "hash-like name")
+    write_tree(repo, {"apps/web/base/config.yaml": config.replace("9db2c5dd96", "mhhtfh8f94")})
+    report = _diff(repo, "--fail-on-removal", "production", code=1)
+    assert {(r["kind"], r["name"]) for r in report["removals"]} == {("ConfigMap", "settings-9db2c5dd96")}
 
 
 def _planted(*parts: str) -> str:
