@@ -593,3 +593,34 @@ def test_step_summary_keeps_what_a_comment_would_shorten(make_repo: Callable[...
     assert COMMENT_LIMIT < len(summary.encode()) <= STEP_SUMMARY_LIMIT
     assert "Shortened to fit" not in summary
     _well_formed(summary, apps=24)
+
+
+FINALIZER = "metadata: {name: web-production, namespace: argocd, finalizers: [resources-finalizer.argocd.argoproj.io]}"
+
+
+@pytest.mark.parametrize(("finalizer", "prune", "deleted", "note"), [
+    (True, False, "cascade", "(Argo CD will delete it: the Application is deleted with the resources finalizer)"),
+    (False, True, "orphan", "(Argo CD will not delete it: the Application is deleted without the resources "
+                            "finalizer; it stays running, unmanaged)"),
+])
+def test_a_deleted_application_s_resources_follow_its_finalizer(
+    repo: Path, finalizer: bool, prune: bool, deleted: str, note: str,
+) -> None:
+    """The production Application is deleted, its root kept: with the resources finalizer Argo
+    CD deletes all it deployed (pruned, as the finding says), without it nothing is deleted,
+    automated prune or not."""
+    application = _application("production", prune=prune)
+    if finalizer:
+        application = application.replace("metadata: {name: web-production, namespace: argocd}", FINALIZER)
+    write_tree(repo, {"argocd/web-production.yaml": application})
+    _git(repo, "commit", "-qam", "finalizer", "--allow-empty")
+    (repo / "argocd/web-production.yaml").unlink()
+    report = _diff(repo)
+    [production] = [env for env in report["environments"] if env["name"] == "production"]
+    [app] = production["applications"]
+    assert (app["name"], app["deleted"]) == ("web-production", deleted)
+    assert app["removed"] == 4 and app["pruned"] == (4 if deleted == "cascade" else 0)
+    assert all(r["pruned"] == (deleted == "cascade") for r in app["resources"])
+    assert {f["change"] for f in report["findings"] if f["rule"] == "production-application-removed"} == {deleted}
+    text = run_cli("diff", cwd=repo).stdout
+    assert f"- Deployment.apps web-production/web {note}" in text
