@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from gitops_lint.config import Config, find_config, load_config
+from gitops_lint.config import Config, find_config, git_top, load_config
 from gitops_lint.credential_fields import credential_values
 from gitops_lint.credentials import without_credentials
 from gitops_lint.diff.compare import REMOVED, ResourceChange, compare_resources, secret_values
@@ -103,6 +103,7 @@ class DiffReport:
 class DiffResult:
     report: DiffReport
     redactor: Redactor  # every secret value either render held: no output may quote one
+    warnings: tuple[str, ...] = ()  # one line each, for stderr: what the user asked that the run cannot honour
 
     @property
     def exit_code(self) -> int:
@@ -154,6 +155,24 @@ def _matches(environment: str, wanted: Iterable[str]) -> bool:
         if environment == name or (canonical_environment(name) and canonical_environment(environment) == canonical_environment(name)):
             return True
     return False
+
+
+def _unknown_environments(
+    wanted: Iterable[str], config: Config, environments: Iterable[EnvironmentDiff],
+) -> list[str]:
+    """A warning for each `--fail-on-removal` name that matches no environment this run knows:
+    those configured (`environments`, `diff.promotion`), those the change reaches, and the
+    words gitops-lint recognises (`prod`, `staging`, `dev-eu`, ...). A known environment may have
+    nothing in this change; a typo (`prodution`) would otherwise never fail anything."""
+    configured = [selector.name for selector in config.environments] + list(config.diff_promotion)
+    seen = [env.name for env in environments if env.name]
+    known = sorted(set(configured) | set(seen) | {"production", "staging", "development"})
+    return [
+        f"--fail-on-removal {name}: no environment of that name (known: {', '.join(known)}); "
+        "it cannot fail the run"
+        for name in dict.fromkeys(wanted)
+        if name not in configured and name not in seen and canonical_environment(name) is None
+    ]
 
 
 # Bytes every file holding a deployer has: Argo CD Applications and ApplicationSets, Flux
@@ -479,8 +498,20 @@ def _rendered_argocd(
     return sides
 
 
+def config_repo_root(start: Path) -> Path:
+    """Where the diff runs from `start`: the directory of the nearest `.gitops-lint.yaml` up to
+    the git top (a config repo inside a larger repository), else the git top. A run from a
+    subdirectory (`cd apps`) sees the whole config repo, Applications and all, as from its root;
+    outside a git work tree, `start` (revisions.resolve says so)."""
+    start = start.resolve()
+    config = find_config(start)
+    if config is not None:
+        return config.parent
+    return git_top(start) or start
+
+
 def run_diff(options: DiffOptions) -> DiffResult:
-    root = options.root.resolve()
+    root = config_repo_root(options.root)
     revisions = resolve(root, options.base, options.head)
     changed = changed_files(revisions)
     config = load_config(find_config(root), root)
@@ -525,4 +556,5 @@ def run_diff(options: DiffOptions) -> DiffResult:
         findings=_findings_on_the_change(root, revisions, config, request, argocd, environments, head, base, notes),
         fail_on=options.fail_on,
     )
-    return DiffResult(report, _redactor((head, base)))
+    warnings = tuple(_unknown_environments(options.fail_on_removal, config, environments))
+    return DiffResult(report, _redactor((head, base)), warnings)

@@ -462,7 +462,9 @@ def test_a_deleted_overlay_and_its_application_remove_everything_it_rendered(rep
 
 def test_a_config_repo_in_a_subdirectory_of_the_git_work_tree(make_repo: Callable[..., Path]) -> None:
     require_tool("kubectl")
-    top = make_repo({"README.md": "monorepo\n", **{f"deploy/{path}": text for path, text in REPO.items()}}, git=True)
+    # The config repo's `.gitops-lint.yaml` (empty here) marks it inside the larger repository.
+    top = make_repo({"README.md": "monorepo\n", "deploy/.gitops-lint.yaml": "",
+                     **{f"deploy/{path}": text for path, text in REPO.items()}}, git=True)
     config = top / "deploy"
     write_tree(config, {"apps/web/base/app.yaml": (DEPLOYMENT + "---\n" + SERVICE).replace("replicas: 1", "replicas: 4")})
     assert {k for k in _resources(_diff(config))} == {
@@ -624,3 +626,32 @@ def test_a_deleted_application_s_resources_follow_its_finalizer(
     assert {f["change"] for f in report["findings"] if f["rule"] == "production-application-removed"} == {deleted}
     text = run_cli("diff", cwd=repo).stdout
     assert f"- Deployment.apps web-production/web {note}" in text
+
+
+def test_a_run_from_a_subdirectory_is_a_run_from_the_repository_root(repo: Path) -> None:
+    """`cd apps && gitops-lint diff` compares the whole repository, Applications and all, with
+    the same exit code; PATHS stay relative to where it runs."""
+    write_tree(repo, {"apps/web/base/app.yaml": DEPLOYMENT})  # the Service goes
+    from_top = _diff(repo, "--fail-on-removal", "production", code=1)
+    from_apps = _diff(repo / "apps", "--fail-on-removal", "production", code=1)
+    assert from_apps == from_top
+    assert {app["name"] for env in from_top["environments"] for app in env["applications"]} == {
+        "web-production", "web-staging"}
+    narrowed = _diff(repo / "apps" / "web", "overlays/staging")
+    assert [env["name"] for env in narrowed["environments"]] == ["staging"]
+
+
+def test_an_unknown_fail_on_removal_environment_is_warned_about(repo: Path) -> None:
+    """A typo never fails anything: said on stderr, naming the environments the run knows; the
+    exit code stays the diff's. A recognised word (`prod-eu`) or a configured name is quiet."""
+    write_tree(repo, {".gitops-lint.yaml": "environments:\n  edge:\n    paths: [apps/edge/**]\n"})
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "config")
+    write_tree(repo, {"apps/web/base/app.yaml": DEPLOYMENT})
+    result = run_cli("diff", "--fail-on-removal", "prodution", "--fail-on-removal", "prod-eu",
+                     "--fail-on-removal", "edge", cwd=repo)
+    assert result.exit_code == 1  # prod-eu is production's removal
+    assert result.stderr == ("gitops-lint: warning: --fail-on-removal prodution: no environment of that name "
+                             "(known: development, edge, production, staging); it cannot fail the run\n")
+    quiet = run_cli("diff", "--fail-on-removal", "production", "--fail-on-removal", "edge", cwd=repo)
+    assert quiet.exit_code == 1 and quiet.stderr == ""
