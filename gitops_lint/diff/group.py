@@ -7,7 +7,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from gitops_lint.diff.compare import ADDED, CHANGED, REMOVED, ResourceChange
-from gitops_lint.diff.render_at import DEPLOYER_LABELS, FLUX_KUSTOMIZATION, KUSTOMIZE, ApplicationRef, RootRender
+from gitops_lint.diff.render_at import (
+    DEPLOYER_LABELS,
+    FLUX_KUSTOMIZATION,
+    KUSTOMIZE,
+    ApplicationRef,
+    RootRender,
+)
 from gitops_lint.environments import is_production, is_staging
 from gitops_lint.plural import counted
 
