@@ -469,6 +469,8 @@ def diff_command(ctx: click.Context, paths: tuple[Path, ...], base: str | None, 
             use_cache=not no_cache, fail_on_removal=fail_on_removal,
             fail_on=Severity(fail_on) if fail_on else None,
         ))
+        for warning in result.warnings:
+            click.echo(f"gitops-lint: warning: {warning}", err=True)
         if verbose:
             for note in result.report.notes:
                 click.echo(f"gitops-lint: {note}", err=True)

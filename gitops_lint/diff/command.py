@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from gitops_lint.config import Config, find_config, load_config
+from gitops_lint.config import Config, find_config, git_top, load_config
 from gitops_lint.credential_fields import credential_values
 from gitops_lint.credentials import without_credentials
 from gitops_lint.diff.compare import REMOVED, ResourceChange, compare_resources, secret_values
@@ -22,6 +22,7 @@ from gitops_lint.diff.findings import (
     counterpart_deployers,
     counterpart_roots,
     directory_swap,
+    has_resources_finalizer,
     predecessor,
     promotion_findings,
     sync_policy_findings,
@@ -102,6 +103,7 @@ class DiffReport:
 class DiffResult:
     report: DiffReport
     redactor: Redactor  # every secret value either render held: no output may quote one
+    warnings: tuple[str, ...] = ()  # one line each, for stderr: what the user asked that the run cannot honour
 
     @property
     def exit_code(self) -> int:
@@ -155,6 +157,24 @@ def _matches(environment: str, wanted: Iterable[str]) -> bool:
     return False
 
 
+def _unknown_environments(
+    wanted: Iterable[str], config: Config, environments: Iterable[EnvironmentDiff],
+) -> list[str]:
+    """A warning for each `--fail-on-removal` name that matches no environment this run knows:
+    those configured (`environments`, `diff.promotion`), those the change reaches, and the
+    words gitops-lint recognises (`prod`, `staging`, `dev-eu`, ...). A known environment may have
+    nothing in this change; a typo (`prodution`) would otherwise never fail anything."""
+    configured = [selector.name for selector in config.environments] + list(config.diff_promotion)
+    seen = [env.name for env in environments if env.name]
+    known = sorted(set(configured) | set(seen) | {"production", "staging", "development"})
+    return [
+        f"--fail-on-removal {name}: no environment of that name (known: {', '.join(known)}); "
+        "it cannot fail the run"
+        for name in dict.fromkeys(wanted)
+        if name not in configured and name not in seen and canonical_environment(name) is None
+    ]
+
+
 # Bytes every file holding a deployer has: Argo CD Applications and ApplicationSets, Flux
 # Kustomizations and HelmReleases.
 _DEPLOYER_MARKERS = (b"argoproj.io", b"kustomize.toolkit.fluxcd.io", b"helm.toolkit.fluxcd.io")
@@ -198,10 +218,14 @@ def _compared(base: RevisionRender, old_key: str, head: RevisionRender, new_key:
     error = old_error or new_error
     at_base = base.roots.get(old_key)
     previous = at_base.root if old_key != new_key and at_base is not None and at_base.root != render.root else None
-    return ComparedRoot(render, () if error else tuple(compare_resources(old, new)), error, previous)
+    generators = render.generators | (at_base.generators if at_base is not None else frozenset())
+    return ComparedRoot(render, () if error else tuple(compare_resources(old, new, generators)), error, previous)
 
 
-def _compare(base: RevisionRender, head: RevisionRender, wanted: list[str], notes: list[str]) -> list[ComparedRoot]:
+def _compare(
+    base: RevisionRender, head: RevisionRender, wanted: list[str], notes: list[str],
+    deleted: Mapping[tuple[str, str], str],
+) -> list[ComparedRoot]:
     """Each affected render at base against head (by render key: a kustomize root, or a chart
     with one Application's values); an Application that deploys another root at the head than
     at the base (its `source.path` changed) compares its base render with its head render:
@@ -236,13 +260,25 @@ def _compare(base: RevisionRender, head: RevisionRender, wanted: list[str], note
             compared.append(_compared(base, source, head, key, replace(render, applications=(app,))))
         if stay or not render.applications:
             compared.append(_compared(base, key, head, key, replace(render, applications=tuple(stay))))
+        if at_base is not None and not at_base.error:
+            # An Application deleted at the head, its root still here (another deploys it, or
+            # none): everything it deployed leaves its destination.
+            for app in at_base.applications:
+                if (app.file, app.name) in deleted and app not in render.applications:
+                    gone = tuple(compare_resources(at_base.resources, ()))
+                    compared.append(ComparedRoot(replace(at_base, applications=(app,)), gone, None, None))
     for key, render in sorted(base.roots.items()):
         if key in head.roots or (wanted and not _within(render.root, wanted)):
             continue
         if key in moved_away and helm_deployer(key) is not None:
             continue  # one Application's render of a chart: compared above, where it moved to
         if key in head.targets:
-            if key not in moved_away:
+            gone_apps = [app for app in render.applications if (app.file, app.name) in deleted]
+            if gone_apps and not render.error:
+                # Its Applications deleted, the root kept: what they deployed leaves.
+                gone = tuple(compare_resources(render.resources, ()))
+                compared += [ComparedRoot(replace(render, applications=(app,)), gone, None, None) for app in gone_apps]
+            elif key not in moved_away:
                 # Affected only as the base sees it; the head has it but did not render it.
                 notes.append(f"not compared {_label(key, render)}: only the base revision's files reach it")
             continue
@@ -386,10 +422,29 @@ def _promotion(
     return findings
 
 
-def _findings_on_the_change(
-    root: Path, revisions: Revisions, config: Config, request: RenderRequest, changed: list[str],
-    environments: tuple[EnvironmentDiff, ...], head: RevisionRender, base: RevisionRender, notes: list[str],
-) -> tuple[DiffFinding, ...]:
+@dataclass(frozen=True)
+class ArgoCDSides:
+    """The Argo CD objects the change can touch, at both revisions: those of the changed files,
+    rendered by kustomize (app of apps) and generated by ApplicationSets."""
+
+    at_base: dict[AppKey, tuple[str, Mapping[str, Any]]]  # without those of a file unloadable at the head
+    at_head: dict[AppKey, tuple[str, Mapping[str, Any]]]
+    files_base: ArgoCDFiles
+    files_head: ArgoCDFiles
+
+    def deleted(self) -> dict[tuple[str, str], str]:
+        """(file, name) of each Application gone at the head → `cascade` when its resources
+        finalizer makes Argo CD delete what it deployed, else `orphan`."""
+        return {
+            (path, name): ("cascade" if has_resources_finalizer(doc) else "orphan")
+            for (kind, _namespace, name), (path, doc) in self.at_base.items()
+            if kind == "Application" and (kind, _namespace, name) not in self.at_head
+        }
+
+
+def _argocd_sides(
+    revisions: Revisions, config: Config, changed: list[str], base: RevisionRender, head: RevisionRender,
+) -> ArgoCDSides:
     max_size = config.max_file_size or DEFAULT_MAX_FILE_SIZE
     yaml_paths = [path for path in changed if is_yaml_path(path)]
     rendered_base, rendered_head = _rendered_argocd(base, head)
@@ -399,8 +454,15 @@ def _findings_on_the_change(
     at_base = {**rendered_base, **generated_base, **files_base.documents}
     # A file that does not load at the head says nothing about its Applications: not deleted.
     at_base = {key: found for key, found in at_base.items() if found[0] not in files_head.unloadable}
-    findings = _no_longer_loading(config, files_base, files_head)
-    findings += sync_policy_findings(config, at_base, {**rendered_head, **generated_head, **files_head.documents})
+    return ArgoCDSides(at_base, {**rendered_head, **generated_head, **files_head.documents}, files_base, files_head)
+
+
+def _findings_on_the_change(
+    root: Path, revisions: Revisions, config: Config, request: RenderRequest, sides: ArgoCDSides,
+    environments: tuple[EnvironmentDiff, ...], head: RevisionRender, base: RevisionRender, notes: list[str],
+) -> tuple[DiffFinding, ...]:
+    findings = _no_longer_loading(config, sides.files_base, sides.files_head)
+    findings += sync_policy_findings(config, sides.at_base, sides.at_head)
     if config.diff_promotion:
         findings += _promotion(root, revisions, config, request, environments, head, base, notes)
     # An Application committed in a file a kustomization renders is seen twice (its namespace
@@ -436,8 +498,20 @@ def _rendered_argocd(
     return sides
 
 
+def config_repo_root(start: Path) -> Path:
+    """Where the diff runs from `start`: the directory of the nearest `.gitops-lint.yaml` up to
+    the git top (a config repo inside a larger repository), else the git top. A run from a
+    subdirectory (`cd apps`) sees the whole config repo, Applications and all, as from its root;
+    outside a git work tree, `start` (revisions.resolve says so)."""
+    start = start.resolve()
+    config = find_config(start)
+    if config is not None:
+        return config.parent
+    return git_top(start) or start
+
+
 def run_diff(options: DiffOptions) -> DiffResult:
-    root = options.root.resolve()
+    root = config_repo_root(options.root)
     revisions = resolve(root, options.base, options.head)
     changed = changed_files(revisions)
     config = load_config(find_config(root), root)
@@ -459,8 +533,10 @@ def run_diff(options: DiffOptions) -> DiffResult:
     for side, revision in (("head", head), ("base", base)):
         notes += [f"{side}: {note}" for note in revision.notes if note.startswith(("incremental", "rendered", "not rendered"))]
     wanted = _relative_paths(root, options.paths)
-    compared = _compare(base, head, wanted, notes)
-    environments = group(compared)
+    argocd = _argocd_sides(revisions, config, changed, base, head)
+    deleted = argocd.deleted()
+    compared = _compare(base, head, wanted, notes, deleted)
+    environments = group(compared, deleted)
     removals = tuple(
         Removal(env.name, app.name, change)
         for env in environments
@@ -477,7 +553,8 @@ def run_diff(options: DiffOptions) -> DiffResult:
         removals=removals,
         fail_on_removal=options.fail_on_removal,
         notes=notes,
-        findings=_findings_on_the_change(root, revisions, config, request, changed, environments, head, base, notes),
+        findings=_findings_on_the_change(root, revisions, config, request, argocd, environments, head, base, notes),
         fail_on=options.fail_on,
     )
-    return DiffResult(report, _redactor((head, base)))
+    warnings = tuple(_unknown_environments(options.fail_on_removal, config, environments))
+    return DiffResult(report, _redactor((head, base)), warnings)

@@ -10,8 +10,10 @@ compared or shown: a field diff says only that a value changed, never what it wa
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass, replace
 from typing import Any
 
 import yaml
@@ -61,6 +63,9 @@ class ResourceChange:
     change: str  # ADDED, REMOVED or CHANGED
     fields: tuple[FieldChange, ...]  # CHANGED only
     diff: str  # unified diff of the masked YAML (whole object for ADDED/REMOVED)
+    # CHANGED only: the name at the base when a kustomize generator's content hash renamed it
+    # (`settings-9db2c5dd96` → `settings-mhhtfh8f94`): the generator's object, replaced.
+    previous_name: str | None = None
 
 
 def resource_key(doc: Mapping[str, Any]) -> ResourceKey:
@@ -253,15 +258,59 @@ def compare_docs(before: Mapping[str, Any] | None, after: Mapping[str, Any] | No
     return ResourceChange(key, CHANGED, tuple(walker.changes), _unified(shown_before, shown_after, name))
 
 
+# kustomize appends `-` and 10 characters of its content hash to a generated name unless
+# `disableNameSuffixHash`; its encoding (api/hasher) maps hex digits 0, 1, 3, a and e to g, h,
+# k, m and t, so the suffix is drawn from these 16 characters.
+_HASH_SUFFIX = re.compile(r"^(?P<stem>.+)-[245-9bcdfghkmt]{10}$")
+_GENERATED_KINDS = ("ConfigMap", "Secret")
+
+
+def _generated_stem(key: ResourceKey, generators: AbstractSet[tuple[str, str]]) -> str | None:
+    """The name without its hash suffix when `key` is a generator's output: a core ConfigMap or
+    Secret whose name is a generator's (with any namePrefix/nameSuffix) plus a content hash."""
+    if key.group or key.kind not in _GENERATED_KINDS:
+        return None
+    match = _HASH_SUFFIX.match(key.name)
+    if match is None:
+        return None
+    stem = match["stem"]
+    return stem if any(kind == key.kind and name in stem for kind, name in generators) else None
+
+
 def compare_resources(
-    before: Iterable[Mapping[str, Any]], after: Iterable[Mapping[str, Any]]
+    before: Iterable[Mapping[str, Any]],
+    after: Iterable[Mapping[str, Any]],
+    generators: AbstractSet[tuple[str, str]] = frozenset(),
 ) -> list[ResourceChange]:
-    """Every resource that differs between two renders of a root, in key order."""
+    """Every resource that differs between two renders of a root, in key order.
+
+    `generators`: (kind, name) of the kustomize generators with a hash suffix (either
+    revision's). An object of one removed and one added under the same generator name, kind
+    and namespace is the generator's object with new content: one CHANGED resource (its
+    `previous_name` the base's), not a removal and an addition.
+    """
     old = {resource_key(doc): doc for doc in before}
     new = {resource_key(doc): doc for doc in after}
+    renamed: dict[ResourceKey, ResourceKey] = {}  # head key → base key
+    if generators:
+        gone: dict[tuple[str, str, str | None], list[ResourceKey]] = {}
+        came: dict[tuple[str, str, str | None], list[ResourceKey]] = {}
+        for keys, other, into in ((old, new, gone), (new, old, came)):
+            for key in keys:
+                stem = None if key in other else _generated_stem(key, generators)
+                if stem is not None:
+                    into.setdefault((key.kind, key.namespace, stem), []).append(key)
+        for group, was in gone.items():
+            now = came.get(group, [])
+            if len(was) == 1 and len(now) == 1:  # two of either side: which replaced which is unknown
+                renamed[now[0]] = was[0]
+    replaced = set(renamed.values())
     changes = []
-    for key in sorted(old.keys() | new.keys()):
-        change = compare_docs(old.get(key), new.get(key))
+    for key in sorted((old.keys() | new.keys()) - replaced):
+        previous = renamed.get(key)
+        change = compare_docs(old.get(previous or key), new.get(key))
+        if change is not None and previous is not None:
+            change = replace(change, previous_name=previous.name)
         if change is not None:
             changes.append(change)
     return changes

@@ -229,10 +229,14 @@ def sync_policy_findings(
     return findings
 
 
-def _removed(environment: str, name: str, path: str, doc: Mapping[str, Any], label: str) -> DiffFinding:
+def has_resources_finalizer(doc: Mapping[str, Any]) -> bool:
+    """Deleting this Application makes Argo CD delete every resource it deployed."""
     finalizers = _mapping(doc.get("metadata")).get("finalizers")
-    cascades = isinstance(finalizers, list) and any(str(f).startswith(RESOURCES_FINALIZER) for f in finalizers)
-    if cascades:
+    return isinstance(finalizers, list) and any(str(f).startswith(RESOURCES_FINALIZER) for f in finalizers)
+
+
+def _removed(environment: str, name: str, path: str, doc: Mapping[str, Any], label: str) -> DiffFinding:
+    if has_resources_finalizer(doc):
         return DiffFinding(PRODUCTION_APPLICATION_REMOVED.id, Severity.ERROR, environment, name, path,
                            f"[{environment}] {label} is deleted and has the resources finalizer: Argo CD "
                            "deletes every resource it deployed", change="cascade")

@@ -3,15 +3,22 @@ Application, then resource; with the counts each group's one-line summary says."
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from gitops_lint.diff.compare import ADDED, CHANGED, REMOVED, ResourceChange
-from gitops_lint.diff.render_at import DEPLOYER_LABELS, KUSTOMIZE, ApplicationRef, RootRender
+from gitops_lint.diff.render_at import (
+    DEPLOYER_LABELS,
+    FLUX_KUSTOMIZATION,
+    KUSTOMIZE,
+    ApplicationRef,
+    RootRender,
+)
 from gitops_lint.environments import is_production, is_staging
 from gitops_lint.plural import counted
 
 NO_ENVIRONMENT = ""  # roots and Applications whose environment nothing tells
+CASCADE, ORPHAN = "cascade", "orphan"  # a deleted Application with and without the resources finalizer
 
 
 @dataclass(frozen=True)
@@ -59,6 +66,15 @@ class AppDiff:
     previous_root: str | None = None  # the root this Application deployed at the base, when another
     kind: str | None = None  # what deploys it (a key of DEPLOYER_LABELS); None for a root nothing deploys
     renderer: str = KUSTOMIZE  # what renders the root: kustomize, or Helm for a chart
+    # The Application itself is deleted at the head: CASCADE when its resources finalizer makes
+    # Argo CD delete what it deployed, ORPHAN when they stay running, unmanaged; else None.
+    deleted: str | None = None
+
+    @property
+    def deletes_removed(self) -> bool:
+        """A resource removed under it is deleted from the cluster: by the deleted Application's
+        resources finalizer, else (a kept Application) by automated prune or garbage collection."""
+        return self.deleted == CASCADE if self.deleted is not None else self.prune
 
     @property
     def label(self) -> str:
@@ -76,7 +92,7 @@ class AppDiff:
             added=sum(1 for c in self.changes if c.change == ADDED),
             changed=sum(1 for c in self.changes if c.change == CHANGED),
             removed=removed,
-            pruned=removed if self.prune else 0,
+            pruned=removed if self.deletes_removed else 0,
         )
 
     @property
@@ -131,9 +147,11 @@ class ComparedRoot:
     previous_root: str | None = None  # the Application's root at the base, when it changed
 
 
-def group(roots: Iterable[ComparedRoot]) -> tuple[EnvironmentDiff, ...]:
+def group(roots: Iterable[ComparedRoot], deleted: Mapping[tuple[str, str], str] | None = None) -> tuple[EnvironmentDiff, ...]:
     """Only roots with a change or an error appear; a root deployed by two Applications shows
-    under each (each applies it, maybe to another cluster)."""
+    under each (each applies it, maybe to another cluster). `deleted`: (file, name) of the
+    Applications gone at the head → CASCADE or ORPHAN."""
+    deleted = deleted or {}
     by_env: dict[str, list[AppDiff]] = {}
     for compared in roots:
         if not compared.changes and compared.error is None:
@@ -152,6 +170,7 @@ def group(roots: Iterable[ComparedRoot]) -> tuple[EnvironmentDiff, ...]:
                 previous_root=compared.previous_root,
                 kind=app.kind if app is not None else None,
                 renderer=render.renderer,
+                deleted=deleted.get((app.file, app.name)) if app is not None and app.kind != FLUX_KUSTOMIZATION else None,
             ))
     return tuple(
         EnvironmentDiff(name, tuple(sorted(apps, key=lambda a: (a.name, a.root))))

@@ -100,6 +100,34 @@ class RootRender:
     environment: str | None  # of the root itself (config selectors, then its directory)
     applications: tuple[ApplicationRef, ...]
     renderer: str = KUSTOMIZE  # KUSTOMIZE, or HELM for a chart directory
+    # (kind, name) of the configMapGenerator / secretGenerator entries of the root's
+    # kustomizations whose output name carries a content hash.
+    generators: frozenset[tuple[str, str]] = frozenset()
+
+
+def _hashed_generators(graph: RenderGraph, target: str) -> frozenset[tuple[str, str]]:
+    """The generators a kustomize root's kustomizations declare whose names get kustomize's hash
+    suffix (neither their `options` nor the kustomization's `generatorOptions` set
+    `disableNameSuffixHash`). Generators of remote bases are not known here."""
+    found = set()
+    for member in graph.closure(target):
+        kustomization = graph.kustomizations.get(member)
+        if kustomization is None:
+            continue
+        doc = kustomization.doc
+        options = doc.get("generatorOptions")
+        if isinstance(options, dict) and options.get("disableNameSuffixHash") is True:
+            continue
+        for field_name, kind in (("configMapGenerator", "ConfigMap"), ("secretGenerator", "Secret")):
+            entries = doc.get(field_name)
+            for entry in entries if isinstance(entries, list) else ():
+                if not isinstance(entry, dict) or not isinstance(entry.get("name"), str) or not entry["name"]:
+                    continue
+                own = entry.get("options")
+                if isinstance(own, dict) and own.get("disableNameSuffixHash") is True:
+                    continue
+                found.add((kind, entry["name"]))
+    return frozenset(found)
 
 
 @dataclass
@@ -394,6 +422,7 @@ def render_revision(
             error=error,
             environment=resolve_environment(config, source_file),
             applications=_deployers(estate, target),
+            generators=_hashed_generators(graph, target),
         )
         if target in extra:
             result.companions[target] = render

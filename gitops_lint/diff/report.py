@@ -16,7 +16,7 @@ from typing import Any
 from gitops_lint.credentials import credential_spans
 from gitops_lint.diff.command import DiffReport, DiffResult
 from gitops_lint.diff.compare import ADDED, CHANGED, REMOVED, ResourceChange
-from gitops_lint.diff.group import AppDiff, Counts
+from gitops_lint.diff.group import CASCADE, ORPHAN, AppDiff, Counts
 from gitops_lint.diff.render_at import FLUX_KUSTOMIZATION, HELM_RELEASE
 from gitops_lint.plural import counted
 
@@ -49,6 +49,7 @@ def _total(report: DiffReport) -> Counts:
 def _app_title(app: AppDiff) -> str:
     where = f"{app.root or '.'}" + (f" (was {app.previous_root or '.'})" if app.previous_root is not None else "")
     flags = " [auto-prune]" if app.prune else ""
+    flags += {CASCADE: " [deleted, with the resources finalizer]", ORPHAN: " [deleted]"}.get(app.deleted or "", "")
     if app.is_application:
         return f"{app.label} {app.name} ({app.file}) -> {where}{flags}"
     return f"{app.root_label} {where} (nothing deploys it)"
@@ -62,8 +63,14 @@ _DELETED_BY = {
 
 
 def _prune_note(app: AppDiff, change: ResourceChange) -> str:
+    if change.previous_name is not None:
+        return f" (replaces {change.previous_name}: a generator's new content hash)"
     if change.change != REMOVED or not app.is_application:
         return ""
+    if app.deleted == CASCADE:
+        return " (Argo CD will delete it: the Application is deleted with the resources finalizer)"
+    if app.deleted == ORPHAN:
+        return " (Argo CD will not delete it: the Application is deleted without the resources finalizer; it stays running, unmanaged)"
     if app.prune:
         return _DELETED_BY.get(app.kind or "", " (Argo CD will delete it: automated prune)")
     if app.kind == FLUX_KUSTOMIZATION:
@@ -142,7 +149,8 @@ def _change_json(app: AppDiff, change: ResourceChange) -> dict[str, Any]:
     return {
         **change.key.to_json(),
         "change": change.change,
-        "pruned": change.change == REMOVED and app.prune,
+        "pruned": change.change == REMOVED and app.deletes_removed,
+        "previous_name": change.previous_name,
         "fields": [
             {"path": f.path, "before": f.before, "after": f.after, "masked": f.masked} for f in change.fields
         ],
@@ -176,6 +184,7 @@ def to_json(report: DiffReport) -> dict[str, Any]:
                         "renderer": app.renderer,
                         "previous_root": app.previous_root,
                         "prune": app.prune,
+                        "deleted": app.deleted,
                         "error": app.error,
                         **_counts_json(app.counts),
                         "resources": [_change_json(app, change) for change in app.changes],
@@ -305,7 +314,8 @@ def render_unified(result: DiffResult, color: bool = False) -> str:
         for app in env.apps:
             for change in app.changes:
                 where = f"{env.name}/{app.name or app.root or '.'}/{change.key.display.replace(' ', '/')}"
-                old = "/dev/null" if change.change == ADDED else f"a/{where}"
+                was = where if change.previous_name is None else where.rpartition("/")[0] + "/" + change.previous_name
+                old = "/dev/null" if change.change == ADDED else f"a/{was}"
                 new = "/dev/null" if change.change == REMOVED else f"b/{where}"
                 body = change.diff.splitlines(keepends=True)[2:]  # its own ---/+++ lines replaced
                 parts.append(f"--- {old}\n+++ {new}\n" + "".join(body))

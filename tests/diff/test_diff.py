@@ -175,11 +175,66 @@ def test_a_generated_secret_literal_is_masked_too(repo: Path) -> None:
     write_tree(repo, {"apps/web/overlays/production/kustomization.yaml": overlay.replace("first", "second")})
     result = run_cli("diff", cwd=repo)
     assert result.exit_code == 0, result.output
-    # The generated name carries a hash of the content: the old Secret goes, a new one comes.
-    assert "- Secret web-production/api-" in result.stdout and "+ Secret web-production/api-" in result.stdout
+    # The generated name carries a hash of the content: the generator's Secret is replaced.
+    assert re.search(r"~ Secret web-production/api-\w{10} \(replaces api-\w{10}: a generator's new content hash\)",
+                     result.stdout), result.stdout
     for value in ("first-token-value-123", "second-token-value-123"):
         assert value not in result.stdout
         assert base64.b64encode(value.encode()).decode() not in result.stdout
+
+
+GENERATED = """resources: [../../base]
+namespace: web-production
+namePrefix: prod-
+configMapGenerator:
+- name: web-env
+  literals: [LOG_LEVEL=info]
+secretGenerator:
+- name: api
+  literals: [token=first-token-value-123]
+"""
+
+
+def test_a_generator_edit_is_a_replacement_not_a_removal(repo: Path) -> None:
+    """A configMapGenerator/secretGenerator literal changes: its hashed object is renamed, which
+    is the generator's object replaced; --fail-on-removal production does not fire."""
+    write_tree(repo, {"apps/web/overlays/production/kustomization.yaml": GENERATED})
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "generators")
+    write_tree(repo, {"apps/web/overlays/production/kustomization.yaml":
+                      GENERATED.replace("info", "debug").replace("first", "second")})
+    report = _diff(repo, "--fail-on-removal", "production")
+    assert report["removals"] == []
+    [production] = report["environments"]
+    assert (production["changed"], production["added"], production["removed"], production["pruned"]) == (2, 0, 0, 0)
+    changes = {r["kind"]: r for r in production["applications"][0]["resources"]}
+    config, secret = changes["ConfigMap"], changes["Secret"]
+    assert re.fullmatch(r"prod-web-env-\w{10}", config["name"]) and config["change"] == "changed"
+    assert re.fullmatch(r"prod-web-env-\w{10}", config["previous_name"]) and config["previous_name"] != config["name"]
+    assert {"path": "/data/LOG_LEVEL", "before": "info", "after": "debug", "masked": False} in config["fields"]
+    assert re.fullmatch(r"prod-api-\w{10}", secret["previous_name"]) and secret["previous_name"] != secret["name"]
+    unified = run_cli("diff", "--format", "unified", cwd=repo).stdout
+    assert f"--- a/production/web-production/ConfigMap/web-production/{config['previous_name']}" in unified
+    assert f"+++ b/production/web-production/ConfigMap/web-production/{config['name']}" in unified
+
+
+def test_a_removed_generator_is_still_a_removal(repo: Path) -> None:
+    write_tree(repo, {"apps/web/overlays/production/kustomization.yaml": GENERATED})
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "generators")
+    write_tree(repo, {"apps/web/overlays/production/kustomization.yaml": GENERATED.split("secretGenerator")[0]})
+    report = _diff(repo, "--fail-on-removal", "production", code=1)
+    assert [(r["kind"], r["name"][:9]) for r in report["removals"]] == [("Secret", "prod-api-")]
+
+
+def test_a_hash_like_name_no_generator_makes_is_a_removal(repo: Path) -> None:
+    """Names shaped like a generator's are not enough: the kustomizations must declare it."""
+    config = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings-9db2c5dd96}\ndata: {LOG_LEVEL: info}\n"
+    write_tree(repo, {"apps/web/base/config.yaml": config})
+    _git(repo, "commit", "-qam", "hash-like name")
+    write_tree(repo, {"apps/web/base/config.yaml": config.replace("9db2c5dd96", "mhhtfh8f94")})
+    report = _diff(repo, "--fail-on-removal", "production", code=1)
+    assert {(r["kind"], r["name"]) for r in report["removals"]} == {("ConfigMap", "settings-9db2c5dd96")}
 
 
 def _planted(*parts: str) -> str:
@@ -407,7 +462,9 @@ def test_a_deleted_overlay_and_its_application_remove_everything_it_rendered(rep
 
 def test_a_config_repo_in_a_subdirectory_of_the_git_work_tree(make_repo: Callable[..., Path]) -> None:
     require_tool("kubectl")
-    top = make_repo({"README.md": "monorepo\n", **{f"deploy/{path}": text for path, text in REPO.items()}}, git=True)
+    # The config repo's `.gitops-lint.yaml` (empty here) marks it inside the larger repository.
+    top = make_repo({"README.md": "monorepo\n", "deploy/.gitops-lint.yaml": "",
+                     **{f"deploy/{path}": text for path, text in REPO.items()}}, git=True)
     config = top / "deploy"
     write_tree(config, {"apps/web/base/app.yaml": (DEPLOYMENT + "---\n" + SERVICE).replace("replicas: 1", "replicas: 4")})
     assert {k for k in _resources(_diff(config))} == {
@@ -538,3 +595,63 @@ def test_step_summary_keeps_what_a_comment_would_shorten(make_repo: Callable[...
     assert COMMENT_LIMIT < len(summary.encode()) <= STEP_SUMMARY_LIMIT
     assert "Shortened to fit" not in summary
     _well_formed(summary, apps=24)
+
+
+FINALIZER = "metadata: {name: web-production, namespace: argocd, finalizers: [resources-finalizer.argocd.argoproj.io]}"
+
+
+@pytest.mark.parametrize(("finalizer", "prune", "deleted", "note"), [
+    (True, False, "cascade", "(Argo CD will delete it: the Application is deleted with the resources finalizer)"),
+    (False, True, "orphan", "(Argo CD will not delete it: the Application is deleted without the resources "
+                            "finalizer; it stays running, unmanaged)"),
+])
+def test_a_deleted_application_s_resources_follow_its_finalizer(
+    repo: Path, finalizer: bool, prune: bool, deleted: str, note: str,
+) -> None:
+    """The production Application is deleted, its root kept: with the resources finalizer Argo
+    CD deletes all it deployed (pruned, as the finding says), without it nothing is deleted,
+    automated prune or not."""
+    application = _application("production", prune=prune)
+    if finalizer:
+        application = application.replace("metadata: {name: web-production, namespace: argocd}", FINALIZER)
+    write_tree(repo, {"argocd/web-production.yaml": application})
+    _git(repo, "commit", "-qam", "finalizer", "--allow-empty")
+    (repo / "argocd/web-production.yaml").unlink()
+    report = _diff(repo)
+    [production] = [env for env in report["environments"] if env["name"] == "production"]
+    [app] = production["applications"]
+    assert (app["name"], app["deleted"]) == ("web-production", deleted)
+    assert app["removed"] == 4 and app["pruned"] == (4 if deleted == "cascade" else 0)
+    assert all(r["pruned"] == (deleted == "cascade") for r in app["resources"])
+    assert {f["change"] for f in report["findings"] if f["rule"] == "production-application-removed"} == {deleted}
+    text = run_cli("diff", cwd=repo).stdout
+    assert f"- Deployment.apps web-production/web {note}" in text
+
+
+def test_a_run_from_a_subdirectory_is_a_run_from_the_repository_root(repo: Path) -> None:
+    """`cd apps && gitops-lint diff` compares the whole repository, Applications and all, with
+    the same exit code; PATHS stay relative to where it runs."""
+    write_tree(repo, {"apps/web/base/app.yaml": DEPLOYMENT})  # the Service goes
+    from_top = _diff(repo, "--fail-on-removal", "production", code=1)
+    from_apps = _diff(repo / "apps", "--fail-on-removal", "production", code=1)
+    assert from_apps == from_top
+    assert {app["name"] for env in from_top["environments"] for app in env["applications"]} == {
+        "web-production", "web-staging"}
+    narrowed = _diff(repo / "apps" / "web", "overlays/staging")
+    assert [env["name"] for env in narrowed["environments"]] == ["staging"]
+
+
+def test_an_unknown_fail_on_removal_environment_is_warned_about(repo: Path) -> None:
+    """A typo never fails anything: said on stderr, naming the environments the run knows; the
+    exit code stays the diff's. A recognised word (`prod-eu`) or a configured name is quiet."""
+    write_tree(repo, {".gitops-lint.yaml": "environments:\n  edge:\n    paths: [apps/edge/**]\n"})
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "config")
+    write_tree(repo, {"apps/web/base/app.yaml": DEPLOYMENT})
+    result = run_cli("diff", "--fail-on-removal", "prodution", "--fail-on-removal", "prod-eu",
+                     "--fail-on-removal", "edge", cwd=repo)
+    assert result.exit_code == 1  # prod-eu is production's removal
+    assert result.stderr == ("gitops-lint: warning: --fail-on-removal prodution: no environment of that name "
+                             "(known: development, edge, production, staging); it cannot fail the run\n")
+    quiet = run_cli("diff", "--fail-on-removal", "production", "--fail-on-removal", "edge", cwd=repo)
+    assert quiet.exit_code == 1 and quiet.stderr == ""
