@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from gitops_lint.config import Config, find_config, git_top, load_config
+from gitops_lint.config import Config, find_config, load_config
 from gitops_lint.credential_fields import credential_values
 from gitops_lint.credentials import without_credentials
 from gitops_lint.diff.compare import REMOVED, ResourceChange, compare_resources, secret_values
@@ -54,6 +54,7 @@ from gitops_lint.model import Severity
 from gitops_lint.plural import counted
 from gitops_lint.redaction import Redactor
 from gitops_lint.repo.files import DEFAULT_MAX_FILE_SIZE, is_yaml_path
+from gitops_lint.repo.git import git_top
 from gitops_lint.repo.layout import is_kustomization_file
 from gitops_lint.repo.problems import YamlProblem
 from gitops_lint.repo.yaml import load_yaml
