@@ -263,7 +263,10 @@ def desired_state(
     labels: list[str] = []
     try:
         if not target.sources:
-            raise RenderError("the Application has no source this tool can render")
+            # Why each was skipped (a remote chart offline: --allow-network) is the fix: say it here,
+            # not only in the -v notes.
+            why = "; ".join(target.skipped_sources)
+            raise RenderError("the Application has no source this tool can render" + (f": {why}" if why else ""))
         for source in target.sources:
             if source.chart:
                 labels.append(f"chart {source.chart} {source.revision or '(latest)'}")

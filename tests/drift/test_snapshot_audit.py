@@ -631,6 +631,26 @@ spec:
         assert token not in result.output, fmt
 
 
+def test_a_remote_chart_offline_says_why_it_is_not_audited(tmp_path: Path) -> None:
+    """Offline, an Application whose only source is a chart repository cannot be audited: the
+    error itself (not only a -v note) says so and how to audit it."""
+    application = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: remote-prod, namespace: argocd}
+spec:
+  project: prod
+  source: {repoURL: 'https://charts.example.com', chart: nginx, targetRevision: 1.2.3}
+  destination: {server: https://prod.example.com, namespace: prod}
+"""
+    repo = write(tmp_path / "repo", {"argocd/remote-prod.yaml": application})
+    code, report = _drift(repo, _snapshot(tmp_path, [live_of(_stale("unrelated"), app=None)]))
+    assert code == 2
+    [app] = report["applications"]
+    assert "no source this tool can render: Helm chart nginx from https://charts.example.com" in app["error"]
+    assert "--allow-network renders it" in app["error"]
+
+
 def test_a_destination_without_a_snapshot_folder_cannot_be_audited(tmp_path: Path) -> None:
     """A snapshot of one folder per cluster with none for this destination: exit 2, the
     destination and the folders named, in every format; never every resource Missing."""
