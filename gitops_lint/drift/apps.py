@@ -47,10 +47,14 @@ class AuditTarget:
     file: str = ""
     context: str | None = None  # ad-hoc: the kube context to read
     skipped_sources: tuple[str, ...] = ()
+    # Every source's targetRevision as written, skipped ones too: an offline chart's version
+    # still labels the Application (`@ 1.2.3`, not `@ HEAD`).
+    declared_revisions: tuple[str, ...] = ()
 
     @property
     def revision(self) -> str:
-        return ", ".join(dict.fromkeys(source.revision or "HEAD" for source in self.sources)) or "HEAD"
+        revisions = [source.revision for source in self.sources] if self.sources else list(self.declared_revisions)
+        return ", ".join(dict.fromkeys(revision or "HEAD" for revision in revisions)) or "HEAD"
 
 
 def _dict(value: Any) -> dict[str, Any]:
@@ -108,6 +112,7 @@ def target_from_application(doc: Mapping[str, Any], file: str, allow_network: bo
         ignore_differences=ignores,
         file=file,
         skipped_sources=tuple(skipped),
+        declared_revisions=tuple(str(_dict(raw).get("targetRevision") or "") for raw in raw_sources),
     )
 
 

@@ -649,6 +649,7 @@ spec:
     [app] = report["applications"]
     assert "no source this tool can render: Helm chart nginx from https://charts.example.com" in app["error"]
     assert "--allow-network renders it" in app["error"]
+    assert app["revision"] == "1.2.3"  # the chart's version, though it was not rendered
 
 
 def test_a_destination_without_a_snapshot_folder_cannot_be_audited(tmp_path: Path) -> None:
