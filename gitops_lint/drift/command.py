@@ -212,6 +212,10 @@ def _deployed_to(target: AuditTarget, wanted: str) -> bool:
     return same_server(wanted, target.server) or wanted.rstrip("/").lower() == server_host(target.server).lower()
 
 
+# Clusters whose live state is read at the same time (each LISTs with its own worker threads).
+CLUSTERS_AT_ONCE = 4
+
+
 def _wants(
     targets: Iterable[AuditTarget], desired: dict[int, DesiredState], ids: list[int], every_kind: bool = False,
     unfiltered: frozenset[str] = frozenset(),
@@ -534,19 +538,31 @@ def run_drift(options: DriftOptions, live: LiveSource | None = None) -> DriftRes
     results: dict[int, ApplicationResult] = {}
     unknown_scope: set[str] = set()
     requests = 0
-    live_seconds = compare_seconds = 0.0
-    for ids in groups.values():
+    compare_seconds = 0.0
+    every_kind = (options.extra_kinds or config.drift_extra_kinds) == "all"
+
+    def read(ids: list[int]) -> LiveFetch | None:
+        """The cluster's live state for these Applications; None when it is not to be read."""
         destination = destinations[ids[0]]
         auditable = [i for i in ids if desired[i].error is None]
+        if (destination.error and source.name != "snapshot") or not auditable:
+            return None
+        watched = frozenset(targets[i].namespace for i in auditable if targets[i].project in policies)
+        return source.fetch(destination, _wants([targets[i] for i in auditable], desired, auditable, every_kind, watched))
+
+    # Clusters are read at once (each fetch has its own client): an unreachable one costs its
+    # --timeout beside the others, not after them. Their notes keep the clusters' order.
+    live_started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=max(1, min(CLUSTERS_AT_ONCE, len(groups)))) as pool:
+        fetched = list(pool.map(read, groups.values()))
+    live_seconds = time.perf_counter() - live_started
+    for ids, read_fetch in zip(groups.values(), fetched, strict=True):
+        destination = destinations[ids[0]]
         fetch = LiveFetch()
         if destination.error and source.name != "snapshot":
             fetch.cluster_error = destination.error
-        elif auditable:
-            watched = frozenset(targets[i].namespace for i in auditable if targets[i].project in policies)
-            wants = _wants([targets[i] for i in auditable], desired, auditable,
-                           (options.extra_kinds or config.drift_extra_kinds) == "all", watched)
-            fetch = source.fetch(destination, wants)
-            live_seconds += fetch.seconds
+        elif read_fetch is not None:
+            fetch = read_fetch
             requests += fetch.requests
             notes.extend(fetch.notes)
             warnings.extend(fetch.warnings)

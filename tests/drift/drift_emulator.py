@@ -66,6 +66,7 @@ class Request:
     path: str
     query: dict[str, list[str]]
     authorization: str | None
+    at: float = field(default_factory=time.monotonic)  # when it arrived
 
 
 @dataclass

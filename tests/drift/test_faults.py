@@ -262,6 +262,22 @@ def test_a_malformed_discovery_costs_one_cluster_not_the_audit(tmp_path: Path, e
     assert code == 2
 
 
+def test_clusters_are_read_at_once(tmp_path: Path) -> None:
+    """Two clusters, each answering its ConfigMap LIST after 1.5 s: read one after the other,
+    the second would see its first request only once the first cluster is done."""
+    slow = {"configmaps": Fault(delay=1.5)}
+    with serve(Emulator(faults=dict(slow))) as east, serve(Emulator(faults=dict(slow))) as west:
+        for cluster in (east, west):
+            _live(cluster)
+        kubeconfig = write_kubeconfig(tmp_path / "kubeconfig", {"east": east.url, "west": west.url})
+        repo = _repo(tmp_path, {"api-east": east.url, "api-west": west.url})
+        write(repo, {".gitops-lint.yaml": f"clusters:\n  {east.url}: {{context: east}}\n  {west.url}: {{context: west}}\n"})
+        code, report, _, _ = _drift(tmp_path, repo, kubeconfig)
+    assert code == 0, report
+    first = [min(r.at for r in cluster.requests) for cluster in (east, west)]
+    assert abs(first[0] - first[1]) < 1.0, "the second cluster waited for the first"
+
+
 # -- snapshots that cannot be audited ---------------------------------------------------------
 
 
