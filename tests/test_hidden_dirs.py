@@ -91,7 +91,7 @@ def test_kustomize_roots_in_a_hidden_directory_nothing_deploys_are_not_rendered(
     result = run_cli("check", str(root), "--no-git", "--format", "json", "-v")
     report = json.loads(result.stdout)
     assert "kustomize-build-fails" in _rules_at(report, "apps/web/")
-    assert "1 kustomization root(s) in hidden directories nothing deploys (e.g. .archive/old" in result.stderr
+    assert "1 kustomization root in hidden directories nothing deploys (e.g. .archive/old" in result.stderr
     (root / ".gitops-lint.yaml").write_text("check_hidden_directories: true\n", encoding="utf-8")
     _code, everything = check_json(root, "--no-git")
     assert "kustomize-build-fails" in _rules_at(everything, ".archive/")

@@ -73,8 +73,6 @@ def apply_baseline(findings: Iterable[Finding], ctx: CheckContext) -> list[Findi
     return kept
 
 
-
-
 def _warn_of_baseline_above(ctx: CheckContext, path: Path) -> None:
     """A check of a subdirectory (`check apps/`) with the repository's baseline above it: its
     entries name paths, and fingerprints, from the repository top, so none applies here. Said,

@@ -25,6 +25,7 @@ from gitops_lint.errors import UsageError
 from gitops_lint.estate.build import estate_for
 from gitops_lint.estate.flux import engines_of
 from gitops_lint.estate.model import Application
+from gitops_lint.estate.sources import application_sources, as_mapping
 from gitops_lint.flux.words import empty_render_consequence, helm_charts_fix, plugin_fix
 from gitops_lint.lazy_regex import LazyRegex
 from gitops_lint.model import Finding, Resource, Severity, objects_in
@@ -150,7 +151,7 @@ def _render(ctx: CheckContext, options: CheckOptions, out: RenderOutput) -> tupl
         # Their findings would be set aside (hidden_dirs.py), and their raw files, where the
         # secret rules look, are checked anyway: rendering them is time for nothing (53 of
         # home-ops' 158 roots sit in `.archive/`).
-        ctx.note(f"not rendered: {len(hidden)} kustomization root(s) in hidden directories nothing deploys "
+        ctx.note(f"not rendered: {counted(len(hidden), 'kustomization root')} in hidden directories nothing deploys "
                  f"(e.g. {_label(hidden[0])}; `check_hidden_directories: true` renders them)")
     for target in targets:
         reason, finding = _skip_reason(ctx, graph, target, settings)
@@ -243,13 +244,9 @@ def _kustomize_overrides(ctx: CheckContext, targets: set[str]) -> str:
     for application in estate_for(ctx).applications:
         if not targets.intersection(application.directories):
             continue
-        spec = application.resource.doc.get("spec")
-        spec = spec if isinstance(spec, dict) else {}
-        sources = spec.get("sources")
-        listed: list[Any] = sources if isinstance(sources, list) else [spec.get("source")]
-        for source in listed:
-            kustomize = source.get("kustomize") if isinstance(source, dict) else None
-            keys = {key for key in _OUTPUT_OVERRIDES if isinstance(kustomize, dict) and kustomize.get(key)}
+        for _pointer, source in application_sources(as_mapping(application.resource.doc.get("spec"))):
+            kustomize = as_mapping(source.get("kustomize"))
+            keys = {key for key in _OUTPUT_OVERRIDES if kustomize.get(key)}
             if keys:
                 found.setdefault(f"{application.resource.path} ({application.name})", set()).update(keys)
     if not found:
@@ -923,13 +920,7 @@ def _may_render_helm(ctx: CheckContext) -> bool:
     from gitops_lint.estate.appset import argocd_applications
 
     for view in argocd_applications(ctx):
-        spec = view.resource.doc.get("spec")
-        spec = spec if isinstance(spec, dict) else {}
-        sources = spec.get("sources")
-        listed: list[Any] = sources if isinstance(sources, list) else [spec.get("source")]
-        for source in listed:
-            if not isinstance(source, dict):
-                continue
+        for _pointer, source in application_sources(as_mapping(view.resource.doc.get("spec"))):
             path = source.get("path")
             if "chart" in source or "helm" in source or (
                     isinstance(path, str) and "://" not in path and (ctx.root / path / "Chart.yaml").is_file()):

@@ -26,6 +26,16 @@ def repo_directory(value: str) -> str | None:
 
 
 
+def application_sources(spec: Mapping[str, Any]) -> list[tuple[tuple[str | int, ...], dict[str, Any]]]:
+    """(pointer, source) of each source of an Application's `spec`, as Argo CD reads them:
+    `spec.sources` when it is a list, else `spec.source`; items that are not mappings are left out."""
+    sources = spec.get("sources")
+    if isinstance(sources, list):
+        return [(("spec", "sources", i), item) for i, item in enumerate(sources) if isinstance(item, dict)]
+    source = spec.get("source")
+    return [(("spec", "source"), source)] if isinstance(source, dict) else []
+
+
 def application_directories(doc: Mapping[str, Any]) -> list[tuple[tuple[str | int, ...], str]]:
     """(pointer to `path`, repo-relative directory) of each in-repo source of an Application doc."""
     spec = doc.get("spec") if is_argocd_application(doc) else None

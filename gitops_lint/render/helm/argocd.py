@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from gitops_lint.estate.sources import application_sources
 from gitops_lint.render.helm.request import HelmRequest, Parameter
 
 Pointer = tuple[str | int, ...]
@@ -50,15 +51,6 @@ class HelmSource:
 
 def _dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
-
-
-def _sources(spec: Mapping[str, Any]) -> list[tuple[Pointer, dict[str, Any]]]:
-    found: list[tuple[Pointer, dict[str, Any]]] = []
-    if isinstance(spec.get("sources"), list):
-        found += [(("spec", "sources", i), s) for i, s in enumerate(spec["sources"]) if isinstance(s, dict)]
-    elif isinstance(spec.get("source"), dict):
-        found.append((("spec", "source"), spec["source"]))
-    return found
 
 
 def _inside(root: Path, relative: str) -> Path | None:
@@ -140,7 +132,7 @@ def helm_sources(doc: Mapping[str, Any], repo_root: Path, *, kube_version: str, 
     spec = _dict(doc.get("spec"))
     metadata = _dict(doc.get("metadata"))
     destination = _dict(spec.get("destination"))
-    sources = _sources(spec)
+    sources = application_sources(spec)
     refs: dict[str, str | None] = {}
     for _, source in sources:
         ref = source.get("ref")
