@@ -12,6 +12,7 @@ from typing import Any
 from gitops_lint.config import Config, find_config, load_config
 from gitops_lint.credential_fields import credential_values
 from gitops_lint.credentials import without_credentials
+from gitops_lint.diff import plain_directories
 from gitops_lint.diff.compare import REMOVED, ResourceChange, compare_resources, secret_values
 from gitops_lint.diff.findings import (
     AppKey,
@@ -29,10 +30,12 @@ from gitops_lint.diff.findings import (
 )
 from gitops_lint.diff.group import AppDiff, ComparedRoot, EnvironmentDiff, group
 from gitops_lint.diff.render_at import (
+    DIRECTORY,
     HELM,
     RenderRequest,
     RevisionRender,
     RootRender,
+    complete_directories,
     files_to_render,
     helm_chart_dir,
     helm_deployer,
@@ -210,6 +213,14 @@ def _render_commit(
     with temporary_directory() as place:
         write_files(place, revisions, needed)
         render = render_revision(place, config, changed, request, also=also)
+        # A plain directory applies every manifest in it, changed or not: its files are known
+        # once the render has found which directories the change reaches.
+        rest = {path: entries[path] for source in render.directories.values()
+                for path in plain_directories.manifests_under(entries, source) if path not in needed}
+        if rest:
+            write_files(place, revisions, rest)
+            complete_directories(place, render)
+            needed.update(rest)
     return render, f"wrote {len(needed)} of its {counted(len(entries), 'file')} to render it"
 
 
@@ -271,8 +282,10 @@ def _compare(
     for key, render in sorted(base.roots.items()):
         if key in head.roots or (wanted and not _within(render.root, wanted)):
             continue
-        if key in moved_away and helm_deployer(key) is not None:
-            continue  # one Application's render of a chart: compared above, where it moved to
+        if key in moved_away and (helm_deployer(key) is not None or render.renderer == DIRECTORY):
+            # One Application's render of a chart, or a plain directory (not a render of its own
+            # once nothing deploys it): compared above, where it moved to.
+            continue
         if key in head.targets:
             gone_apps = [app for app in render.applications if (app.file, app.name) in deleted]
             if gone_apps and not render.error:
@@ -490,6 +503,8 @@ def _rendered_argocd(
     sides: tuple[dict[AppKey, tuple[str, Mapping[str, Any]]], dict[AppKey, tuple[str, Mapping[str, Any]]]] = ({}, {})
     for directory, old in base.roots.items():
         new = head.roots.get(directory)
+        if old.renderer == DIRECTORY:
+            continue  # its Applications are committed files, read as such
         if old.error or (new is None and directory in head.targets) or (new is not None and new.error):
             continue
         for side, render, revision in ((0, old, base), (1, new, head)):

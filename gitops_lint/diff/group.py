@@ -10,6 +10,7 @@ from gitops_lint.diff.compare import ADDED, CHANGED, REMOVED, ResourceChange
 from gitops_lint.diff.render_at import (
     DEPLOYER_LABELS,
     FLUX_KUSTOMIZATION,
+    HELM,
     KUSTOMIZE,
     ApplicationRef,
     RootRender,
@@ -65,7 +66,7 @@ class AppDiff:
     error: str | None = None  # the root did not render at one revision: nothing compared
     previous_root: str | None = None  # the root this Application deployed at the base, when another
     kind: str | None = None  # what deploys it (a key of DEPLOYER_LABELS); None for a root nothing deploys
-    renderer: str = KUSTOMIZE  # what renders the root: kustomize, or Helm for a chart
+    renderer: str = KUSTOMIZE  # what renders the root: kustomize, Helm for a chart, or a plain directory
     # The Application itself is deleted at the head: CASCADE when its resources finalizer makes
     # Argo CD delete what it deployed, ORPHAN when they stay running, unmanaged; else None.
     deleted: str | None = None
@@ -83,7 +84,7 @@ class AppDiff:
 
     @property
     def root_label(self) -> str:
-        return "kustomize root" if self.renderer == KUSTOMIZE else "chart"
+        return {KUSTOMIZE: "kustomize root", HELM: "chart"}.get(self.renderer, "directory")
 
     @property
     def counts(self) -> Counts:
@@ -121,7 +122,7 @@ class EnvironmentDiff:
         failures = f", {failed} not rendered" if failed else ""
         parts = [counted(apps, "app")] if apps else []
         if roots:  # overlays (or charts) nothing deploys: say so rather than call them apps
-            charts = sum(1 for app in self.apps if not app.is_application and app.renderer != KUSTOMIZE)
+            charts = sum(1 for app in self.apps if not app.is_application and app.renderer == HELM)
             for count, noun in ((roots - charts, "kustomize root"), (charts, "chart")):
                 if count:
                     parts.append(counted(count, noun))

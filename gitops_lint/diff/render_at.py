@@ -23,6 +23,7 @@ from typing import Any
 from gitops_lint.check.sources import Loading, hot_tag, load_incrementally
 from gitops_lint.config import Config
 from gitops_lint.context import CheckContext
+from gitops_lint.diff import plain_directories
 from gitops_lint.diff.helm_files import helm_files
 from gitops_lint.diff.revisions import TreeEntry
 from gitops_lint.environments import resolve_environment
@@ -34,6 +35,7 @@ from gitops_lint.model import Finding, Resource
 from gitops_lint.plural import counted
 from gitops_lint.render.cache import default_cache_dir
 from gitops_lint.render.graph import RenderGraph, build_graph, graph_for
+from gitops_lint.render.renderer import Source
 from gitops_lint.repo.files import DEFAULT_MAX_FILE_SIZE, collect_files, is_yaml_path
 from gitops_lint.repo.layout import build_layout, is_kustomization_file
 from gitops_lint.repo.parse_cache import ParseCache
@@ -43,6 +45,7 @@ from gitops_lint.validate.schemas import SchemaRegistry
 # What renders a root.
 KUSTOMIZE = "kustomize"
 HELM = "helm"
+DIRECTORY = "directory"  # the manifests of a plain directory (diff/plain_directories.py)
 # What deploys a render, as the reports name it.
 APPLICATION = "application"
 GENERATED_APPLICATION = "generated-application"
@@ -94,12 +97,12 @@ def helm_deployer(key: str) -> tuple[str, str] | None:
 
 @dataclass(frozen=True)
 class RootRender:
-    root: str  # the kustomize root, or the chart directory of a Helm render
+    root: str  # the kustomize root, the chart directory of a Helm render, or a plain directory
     resources: tuple[Mapping[str, Any], ...]
     error: str | None  # why it did not render (the resources are then empty)
     environment: str | None  # of the root itself (config selectors, then its directory)
     applications: tuple[ApplicationRef, ...]
-    renderer: str = KUSTOMIZE  # KUSTOMIZE, or HELM for a chart directory
+    renderer: str = KUSTOMIZE  # KUSTOMIZE, HELM for a chart directory, DIRECTORY for plain manifests
     # (kind, name) of the configMapGenerator / secretGenerator entries of the root's
     # kustomizations whose output name carries a content hash.
     generators: frozenset[tuple[str, str]] = frozenset()
@@ -144,6 +147,9 @@ class RevisionRender:
     # Every Helm render key of this revision's Applications, rendered or not, with its Application:
     # where promotion order finds another environment's render of a chart.
     helm_deployers: dict[str, ApplicationRef] = field(default_factory=dict)
+    # The plain directories rendered, with what they apply (a committed revision's checkout
+    # completes their files afterwards: `complete_directories`).
+    directories: dict[str, Source] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -430,7 +436,48 @@ def render_revision(
         result.kustomization_files[target] = source_file
         result.roots[target] = render
     _add_helm_renders(ctx, estate, charts - set(by_root), result)
+    changed_deployers = {
+        directory for app in estate.applications if app.resource.path in focus for directory in app.directories
+    }
+    _add_directory_renders(root, config, estate, focus, set(also) | generating, changed_deployers, result)
     return result
+
+
+def _add_directory_renders(
+    root: Path, config: Config, estate: Estate, focus: AbstractSet[str], wanted: AbstractSet[str],
+    changed_deployers: AbstractSet[str], result: RevisionRender,
+) -> None:
+    """The plain directories the change reaches, each a render of the manifests Argo CD applies
+    from it (no kustomization, no chart: render/directory.py)."""
+    sources, notes = plain_directories.deployed_directories(estate)
+    result.notes += notes
+    result.targets = result.targets | set(sources)
+    reached = plain_directories.affected(sources, focus, wanted, changed_deployers)
+    if reached:
+        result.notes.append(f"rendered {counted(len(reached), 'plain directory', 'plain directories')} of manifests")
+    for directory in reached:
+        result.directories[directory] = sources[directory]
+        result.roots[directory] = directory_render(root, config, estate, sources[directory])
+        result.kustomization_files[directory] = directory
+
+
+def complete_directories(root: Path, result: RevisionRender) -> None:
+    """Render the plain directories of `result` again from `root`, now holding all their files."""
+    for directory, source in result.directories.items():
+        rendered = plain_directories.render(root, source)
+        result.roots[directory] = replace(result.roots[directory], resources=rendered.resources, error=rendered.error)
+
+
+def directory_render(root: Path, config: Config, estate: Estate, source: Source) -> RootRender:
+    rendered = plain_directories.render(root, source)
+    return RootRender(
+        root=source.path,
+        resources=rendered.resources,
+        error=rendered.error,
+        environment=resolve_environment(config, source.path),
+        applications=_deployers(estate, source.path),
+        renderer=DIRECTORY,
+    )
 
 
 def _unread_releases(ctx: CheckContext, charts: set[str]) -> dict[tuple[str, str, str], str]:

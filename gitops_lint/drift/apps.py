@@ -24,6 +24,8 @@ class AppSource:
     revision: str
     repo_url: str = ""
     recurse: bool = False
+    include: str = ""  # directory.include / directory.exclude (render/source_glob.py)
+    exclude: str = ""
     helm: str = ""  # the source's `helm` block as JSON ("" for none): a chart source renders with it
     # For a Helm source: the whole Application as JSON and where the source is in it, so the
     # check's helm_sources reads it (`$ref/...` value files of a multi-source Application).
@@ -61,6 +63,10 @@ def _dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
 def target_from_application(doc: Mapping[str, Any], file: str, allow_network: bool = False) -> AuditTarget:
     metadata, spec = _dict(doc.get("metadata")), _dict(doc.get("spec"))
     destination = _dict(spec.get("destination"))
@@ -95,6 +101,8 @@ def target_from_application(doc: Mapping[str, Any], file: str, allow_network: bo
                 revision=str(source.get("targetRevision") or "HEAD"),
                 repo_url=str(source.get("repoURL") or ""),
                 recurse=bool(_dict(source.get("directory")).get("recurse")),
+                include=_text(_dict(source.get("directory")).get("include")),
+                exclude=_text(_dict(source.get("directory")).get("exclude")),
                 helm=json.dumps(source["helm"], sort_keys=True) if isinstance(source.get("helm"), dict) else "",
                 document=document if isinstance(source.get("helm"), dict) else "",
                 pointer=pointer,

@@ -208,7 +208,7 @@ def render_source(base: Path, source: AppSource, kustomize: Kustomize | None, ti
             raise RenderError(rendered)
         return _expand_lists(rendered)
     kind: SourceKind = "kustomize" if any((base / path / name).is_file() for name in KUSTOMIZATION_NAMES) else "directory"
-    spec = Source(kind, path, recurse=source.recurse)
+    spec = Source(kind, path, recurse=source.recurse, include=source.include, exclude=source.exclude)
     renderer = renderer_for(spec)
     if renderer is None:  # pragma: no cover - the registry renders both kinds
         raise RenderError(f"{source.path}: no renderer for a {kind} source")

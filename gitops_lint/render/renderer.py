@@ -62,6 +62,9 @@ class Source:
     helm: HelmInput | None = None
     post_build: PostBuild | None = None
     recurse: bool = False  # a plain directory: `directory.recurse` of an Argo CD source
+    # A plain directory: `directory.include` / `directory.exclude` (render/source_glob.py), "" for none.
+    include: str = ""
+    exclude: str = ""
     deployed_by: tuple[str, ...] = ()  # repo paths of the Applications / Kustomizations that deploy it
 
 

@@ -684,3 +684,20 @@ def test_an_adhoc_context_without_a_snapshot_folder_cannot_be_audited(tmp_path: 
     assert result.exit_code == 2, result.output
     assert "no folder for destination kind-prod (looked for kind-prod); its folders: kind-dev" in result.stdout
     assert "Missing" not in result.stdout
+
+
+def test_directory_include_and_exclude_choose_the_desired_manifests(tmp_path: Path) -> None:
+    deploy = deployment()
+    repo = _repo(tmp_path, [deploy, SERVICE])
+    write(repo, {"apps/api/prod/local-only.yaml": dump(CONFIG)})
+    snapshot = _snapshot(tmp_path, [live_of(deploy), live_of(SERVICE)])
+    code, report = _drift(repo, snapshot)
+    assert code == 1 and _by_name(report)["ConfigMap/api-config"]["status"] == "Missing"
+    app_file = repo / "argocd" / "api-prod.yaml"
+    plain = app_file.read_text()
+    # Argo CD leaves out what `exclude` matches, and applies only what `include` matches.
+    for options in ("{exclude: local-only.yaml}", "{include: '{all.yaml,*.json}'}"):
+        app_file.write_text(plain.replace("path: apps/api/prod", f"path: apps/api/prod\n    directory: {options}"))
+        code, report = _drift(repo, snapshot)
+        assert code == 0, options
+        assert sorted(_by_name(report)) == ["Deployment/api", "Service/api"]

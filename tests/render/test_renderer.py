@@ -115,3 +115,23 @@ def test_a_new_renderer_plugs_in_by_registration_alone(tmp_path: Path) -> None:
     assert renderer is not None and renderer.name == "flux"
     result = renderer.render(source, RenderEnv(root))
     assert isinstance(result, Rendered) and result.objects[0].doc["kind"] == "Namespace"
+
+
+def test_directory_renderer_applies_argocd_include_and_exclude_patterns(tmp_path: Path) -> None:
+    namespace = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {}\n"
+    root = make(tmp_path, {f"apps/{name}": namespace.format(name.split(".")[0].replace("/", "-"))
+                           for name in ("a.yaml", "b.yml", "c.json", "nested/d.yaml")})
+
+    def names(include: str = "", exclude: str = "") -> list[str]:
+        rendered = render_source(Source("directory", "apps", recurse=True, include=include, exclude=exclude), _env(root))
+        assert isinstance(rendered, Rendered)
+        return sorted(o.doc["metadata"]["name"] for o in rendered.objects)
+
+    assert names() == ["a", "b", "c", "nested-d"]
+    assert names(include="*.yaml") == ["a", "nested-d"]  # `*` crosses directories, as gobwas/glob's does
+    assert names(include="{*.yml,*.json}") == ["b", "c"]
+    assert names(include="[ab].y*ml") == ["a", "b"]
+    assert names(include="*.yaml", exclude="nested/*") == ["a"]  # exclude wins
+    assert names(exclude="?.yaml") == ["b", "c", "nested-d"]
+    broken = render_source(Source("directory", "apps", include="{a.yaml"), _env(root))
+    assert isinstance(broken, RenderFailure) and "unclosed '{'" in broken.message
