@@ -154,7 +154,41 @@ Exit codes: 0 done, 1 a removal in a --fail-on-removal environment or a finding 
 --fail-on, 2 usage or tool error."""
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class _UsageLine(click.ClickException):
+    """A usage error said in one line (click's own is three: usage, a hint, the error)."""
+
+    exit_code = 2
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"gitops-lint: error: {self.message}", err=True)
+
+
+def _one_line(error: click.UsageError) -> click.ClickException:
+    if isinstance(error, click.exceptions.NoArgsIsHelpError):
+        return error  # `gitops-lint` alone: its help is the answer
+    where = f" (see '{error.ctx.command_path} --help')" if error.ctx is not None else ""
+    return _UsageLine(error.format_message() + where)
+
+
+class _Cli(click.Group):
+    """The root group: every usage error below it (an unknown option or command, a bad value)
+    is one line on stderr, exit 2."""
+
+    def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None,
+                     **extra: Any) -> click.Context:  # fmt: skip
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except click.UsageError as error:
+            raise _one_line(error) from error
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.UsageError as error:
+            raise _one_line(error) from error
+
+
+@click.group(cls=_Cli, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="gitops-lint")
 @click.option("--debug", is_flag=True, help="Show tracebacks for internal errors.")
 @click.pass_context

@@ -303,3 +303,21 @@ def test_a_malformed_output_is_answered_with_a_format_the_command_has(
     result = run_cli(*command, str(tmp_path), "--output", "report.xml")
     assert result.exit_code == 2
     assert f"expected FORMAT=PATH, e.g. {example}" in result.stderr, result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["check", "--bogus"], "No such option '--bogus'"),
+        (["chek"], "No such command 'chek'. Did you mean 'check'?"),
+        (["check", "--format", "xml"], "Invalid value for '--format': 'xml' is not one of"),
+        (["policy", "explain"], "Missing argument 'RULE_ID'"),
+        (["drift", "merge", "--bogus"], "No such option '--bogus'"),
+    ],
+)
+def test_a_usage_error_is_one_line_naming_the_help_to_read(tmp_path: Path, args: list[str], says: str) -> None:
+    result = run_cli(*args, cwd=tmp_path)
+    assert result.exit_code == 2, result.output
+    [line] = result.stderr.splitlines()
+    assert line.startswith("gitops-lint: error: ") and says in line
+    assert line.endswith("--help')") and "Usage:" not in result.output
