@@ -85,9 +85,11 @@ def _untemplated(value: Any) -> str:
 
 
 def _sources(spec: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """As Argo CD reads them: `sources` when a non-empty list, else `source`."""
     sources = spec.get("sources")
-    listed = [_dict(source) for source in sources] if isinstance(sources, list) else []
-    return [_dict(spec.get("source")), *listed]
+    if isinstance(sources, list) and sources:
+        return [_dict(source) for source in sources]
+    return [_dict(spec.get("source"))]
 
 
 def _application_facts(doc: Mapping[str, Any]) -> tuple[str, str, str, str, str]:

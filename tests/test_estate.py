@@ -198,3 +198,22 @@ def test_the_estate_answers_which_environment_a_directory_and_a_file_are_in(tmp_
     by_name = {a.name: a for a in estate_for(ctx).applications}
     assert by_name["web-aks"].environment == "production"
     assert by_name["web-staging"].environment == "staging"
+
+
+def test_sources_are_read_as_argo_cd_reads_them(tmp_path: Path) -> None:
+    # A non-empty `sources` wins and `source` is ignored; an empty `sources` leaves `source` in use.
+    both = APP.replace("metadata:\n  name: web-prod", "metadata:\n  name: both").replace(
+        "  destination:", "  sources:\n    - repoURL: https://example.com/org/config.git\n      path: apps/web/overlays/staging\n"
+        "  destination:")
+    empty = APP.replace("metadata:\n  name: web-prod", "metadata:\n  name: empty").replace(
+        "  destination:", "  sources: []\n  destination:")
+    root = write_tree(tmp_path, {
+        "argocd/both.yaml": both, "argocd/empty.yaml": empty,
+        "apps/web/overlays/prod/kustomization.yaml": "resources: []\n",
+        "apps/web/overlays/staging/kustomization.yaml": "resources: []\n",
+    })
+    ctx, _ = prepare_context(CheckOptions(paths=(root,), use_git=False, use_cache=False))
+    by_name = {a.name: a for a in build_estate(ctx).applications}
+    assert by_name["both"].directories == ("apps/web/overlays/staging",)
+    assert by_name["both"].sources[0].pointer == ("spec", "sources", 0)
+    assert by_name["empty"].directories == ("apps/web/overlays/prod",)

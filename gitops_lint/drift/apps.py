@@ -70,7 +70,7 @@ def _text(value: Any) -> str:
 def target_from_application(doc: Mapping[str, Any], file: str, allow_network: bool = False) -> AuditTarget:
     metadata, spec = _dict(doc.get("metadata")), _dict(doc.get("spec"))
     destination = _dict(spec.get("destination"))
-    multi = isinstance(spec.get("sources"), list)
+    multi = isinstance(spec.get("sources"), list) and bool(spec["sources"])  # else Argo CD reads `source`
     raw_sources: list[Any] = spec["sources"] if multi else [spec.get("source")]
     sources: list[AppSource] = []
     skipped: list[str] = []

@@ -19,7 +19,7 @@ from gitops_lint.estate.model import (
     Estate,
     FluxKustomization,
 )
-from gitops_lint.estate.sources import local_directory, repo_directory
+from gitops_lint.estate.sources import application_sources, local_directory, repo_directory
 from gitops_lint.model import Resource
 from gitops_lint.repo.layout import Layout
 
@@ -48,13 +48,8 @@ def _deploys(directory: str | None, layout: Layout, files: frozenset[str]) -> De
 
 def _sources(doc: Mapping[str, Any], layout: Layout, files: frozenset[str]) -> tuple[AppSource, ...]:
     spec = _mapping(doc.get("spec"))
-    entries: list[tuple[tuple[str | int, ...], Mapping[str, Any]]] = []
-    if isinstance(spec.get("source"), dict):
-        entries.append((("spec", "source"), spec["source"]))
-    if isinstance(spec.get("sources"), list):
-        entries.extend((("spec", "sources", i), s) for i, s in enumerate(spec["sources"]) if isinstance(s, dict))
     found = []
-    for pointer, source in entries:
+    for pointer, source in application_sources(spec):
         chart = _text(source.get("chart"))
         path = _text(source.get("path"))
         directory = repo_directory(path) if path is not None and chart is None else None

@@ -28,9 +28,10 @@ def repo_directory(value: str) -> str | None:
 
 def application_sources(spec: Mapping[str, Any]) -> list[tuple[tuple[str | int, ...], dict[str, Any]]]:
     """(pointer, source) of each source of an Application's `spec`, as Argo CD reads them:
-    `spec.sources` when it is a list, else `spec.source`; items that are not mappings are left out."""
+    `spec.sources` when it is a non-empty list (`source` is then ignored), else `spec.source`;
+    items that are not mappings are left out."""
     sources = spec.get("sources")
-    if isinstance(sources, list):
+    if isinstance(sources, list) and sources:
         return [(("spec", "sources", i), item) for i, item in enumerate(sources) if isinstance(item, dict)]
     source = spec.get("source")
     return [(("spec", "source"), source)] if isinstance(source, dict) else []
@@ -41,15 +42,10 @@ def application_directories(doc: Mapping[str, Any]) -> list[tuple[tuple[str | in
     spec = doc.get("spec") if is_argocd_application(doc) else None
     if not isinstance(spec, dict):
         return []
-    sources: list[tuple[tuple[str | int, ...], Any]] = []
-    if isinstance(spec.get("source"), dict):
-        sources.append((("spec", "source", "path"), spec["source"]))
-    if isinstance(spec.get("sources"), list):
-        for index, item in enumerate(spec["sources"]):
-            sources.append((("spec", "sources", index, "path"), item))
     found = []
-    for pointer, source in sources:
-        if not isinstance(source, dict) or not isinstance(source.get("path"), str):
+    for at, source in application_sources(spec):
+        pointer = (*at, "path")
+        if not isinstance(source.get("path"), str):
             continue
         if source.get("chart"):  # a Helm repository chart, not a path of this repo
             continue
