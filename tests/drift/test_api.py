@@ -391,3 +391,59 @@ def test_cluster_scoped_kinds_are_listed_once_whatever_the_namespaces(tmp_path: 
     assert {(r["namespace"], r["status"]) for app in report["applications"] for r in app["resources"]} == {("", "Synced")}
     assert [r.path for r in emulator.requests if r.path.endswith("clusterroles")] == [
         "/apis/rbac.authorization.k8s.io/v1/clusterroles"]
+
+
+def _moved_app(tmp_path: Path, emulator: Emulator) -> tuple[Path, Path]:
+    """Git moved api-prod from old-ns to new-ns; the Deployment and ConfigMap left in old-ns are still labelled."""
+    moved = [deployment(namespace="new-ns"), configmap("api-config", "new-ns")]
+    emulator.add(*(live_of(doc) for doc in moved), live_of(deployment(namespace="old-ns")),
+                 live_of(configmap("api-config", "old-ns")), live_of(configmap("unrelated", "old-ns"), app=None),
+                 live_of(configmap("other-app", "elsewhere"), app="someone-else"))
+    repo = write(tmp_path / "repo", {
+        "apps/api/all.yaml": dump(*moved),
+        "argocd/api-prod.yaml": application("api-prod", "apps/api", namespace="new-ns", server=emulator.url),
+    })
+    return repo, write_kubeconfig(tmp_path / "kubeconfig", {"emulated": emulator.url})
+
+
+def test_an_extra_in_a_namespace_the_render_no_longer_uses_is_found_as_in_a_snapshot(
+    tmp_path: Path, emulator: Emulator,
+) -> None:
+    repo, kubeconfig = _moved_app(tmp_path, emulator)
+    result = run_cli("drift", str(repo), "--kubeconfig", str(kubeconfig), "--format", "json")
+    assert result.exit_code == 1, result.output
+    report = json.loads(result.stdout)
+    expected = {"Deployment/new-ns/api": "Synced", "ConfigMap/new-ns/api-config": "Synced",
+                "Deployment/old-ns/api": "Extra", "ConfigMap/old-ns/api-config": "Extra"}
+    assert _statuses(report) == expected and report["applications"][0]["sync"] == "OutOfSync"
+    # Discovery (2) + one LIST per kind across every namespace, with the tracking selector.
+    assert [(r.path, r.query.get("labelSelector")) for r in emulator.requests[2:]] and all(
+        r.query.get("labelSelector") == ["app.kubernetes.io/instance in (api-prod)"] for r in emulator.requests[2:])
+    assert sorted(_lists(emulator)) == ["/api/v1/configmaps", "/apis/apps/v1/deployments"]
+    assert report["summary"]["requests"] == 4 == len(emulator.requests)
+    # The same objects as a snapshot give the same verdicts.
+    snapshot = tmp_path / "snapshot"
+    snapshot.mkdir()
+    (snapshot / "live.yaml").write_text(dump(*emulator.objects))
+    offline = run_cli("drift", str(repo), "--live-snapshot", str(snapshot), "--format", "json")
+    assert offline.exit_code == 1, offline.output
+    snap = json.loads(offline.stdout)
+    assert _statuses(snap) == expected
+    assert [app["sync"] for app in snap["applications"]] == [app["sync"] for app in report["applications"]]
+
+
+def test_a_namespaced_role_only_lists_per_namespace_and_says_extras_elsewhere_cannot_be_seen(
+    tmp_path: Path, emulator: Emulator,
+) -> None:
+    emulator.faults = {"deployments": Fault(status=403, cluster_wide_only=True),
+                       "configmaps": Fault(status=403, cluster_wide_only=True)}
+    repo, kubeconfig = _moved_app(tmp_path, emulator)
+    result = run_cli("drift", str(repo), "--kubeconfig", str(kubeconfig), "--format", "json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert _statuses(report) == {"Deployment/new-ns/api": "Synced", "ConfigMap/new-ns/api-config": "Synced"}
+    [warning] = [n["message"] for n in report["notifications"] if "every namespace" in n["message"]]
+    assert "ConfigMap, Deployment" in warning and "403" in warning and "new-ns" in warning
+    assert "outside the rendered namespaces cannot be seen with this RBAC" in warning
+    assert sorted(_lists(emulator)) == ["/api/v1/configmaps", "/api/v1/namespaces/new-ns/configmaps",
+                                        "/apis/apps/v1/deployments", "/apis/apps/v1/namespaces/new-ns/deployments"]
