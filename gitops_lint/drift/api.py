@@ -1,10 +1,13 @@
-"""KubernetesLive: read live objects through the official client, one paginated LIST per kind and namespace.
+"""KubernetesLive: read live objects through the official client, one paginated LIST per rendered kind.
 
 Reads only (GET). Discovery runs once per cluster (aggregated discovery when the server has
-it: two requests for every group). Each (kind, namespace) the desired state needs is listed
-once with a label selector for Argo CD's instance label; only when a desired object is not
-among the labelled ones (annotation tracking, never synced) is the same LIST repeated
-without the selector. So requests grow with kinds x namespaces, never with objects.
+it: two requests for every group). Each namespaced kind the desired state has is listed once
+across every namespace with a label selector for Argo CD's instance label (Argo CD watches the
+whole cluster: a labelled object in a namespace the render no longer uses is an Extra); only
+in a namespace where a desired object is not among the labelled ones (annotation tracking,
+never synced) is the kind listed again there, without the selector. Without the right to list
+a kind cluster-wide (a namespaced Role), it is listed per rendered namespace, as before. So
+requests grow with kinds, never with objects.
 """
 
 from __future__ import annotations
