@@ -1,10 +1,13 @@
-"""KubernetesLive: read live objects through the official client, one paginated LIST per kind and namespace.
+"""KubernetesLive: read live objects through the official client, one paginated LIST per rendered kind.
 
 Reads only (GET). Discovery runs once per cluster (aggregated discovery when the server has
-it: two requests for every group). Each (kind, namespace) the desired state needs is listed
-once with a label selector for Argo CD's instance label; only when a desired object is not
-among the labelled ones (annotation tracking, never synced) is the same LIST repeated
-without the selector. So requests grow with kinds x namespaces, never with objects.
+it: two requests for every group). Each namespaced kind the desired state has is listed once
+across every namespace with a label selector for Argo CD's instance label (Argo CD watches the
+whole cluster: a labelled object in a namespace the render no longer uses is an Extra); only
+in a namespace where a desired object is not among the labelled ones (annotation tracking,
+never synced) is the kind listed again there, without the selector. Without the right to list
+a kind cluster-wide (a namespaced Role), it is listed per rendered namespace, as before. So
+requests grow with kinds, never with objects.
 """
 
 from __future__ import annotations
@@ -31,6 +34,9 @@ from gitops_lint.drift.normalize import INSTANCE_LABEL
 from gitops_lint.plural import counted
 
 PAGE_SIZE = 500
+# Characters of Application names in one labelSelector (a cluster-wide LIST names them all):
+# a proxy in front of the API server may refuse URLs of 8 KiB or more.
+SELECTOR_MAX = 4000
 # A busy API server answers 429 (API priority and fairness) or a 5xx from an overloaded
 # apiserver or its load balancer; both usually pass within seconds. Retried by urllib3, with
 # exponential backoff plus jitter (the workers of one audit must not retry in step) and the
@@ -362,6 +368,41 @@ def _selector(apps: Iterable[str]) -> str | None:
     return f"{INSTANCE_LABEL} in ({','.join(names)})"
 
 
+def _selectors(apps: Iterable[str]) -> list[str]:
+    """The tracking selector for `apps`, split so that no query outgrows a proxy's URL limit
+    (a cluster-wide LIST names every Application of the cluster); [] when a name cannot be a label value."""
+    names = sorted(apps)
+    if _selector(names) is None:
+        return []
+    chunks: list[list[str]] = [[]]
+    size = 0
+    for name in names:
+        if chunks[-1] and size + len(name) + 1 > SELECTOR_MAX:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(name)
+        size += len(name) + 1
+    return [f"{INSTANCE_LABEL} in ({','.join(chunk)})" for chunk in chunks]
+
+
+def _cluster_wide_kinds(
+    discovery: Discovery, wants: list[Want], lock: threading.Lock
+) -> tuple[dict[ApiResource, list[Want]], list[Want]]:
+    """The namespaced rendered kinds (their per-namespace wants) to list cluster-wide; the other wants."""
+    wide: dict[ApiResource, list[Want]] = {}
+    rest: list[Want] = []
+    for want in wants:
+        resource = None
+        if want.names != _SWEEP and want.namespace:
+            with contextlib.suppress(ApiError):  # an unserved kind: its own LIST says so, as before
+                resource = discovery_lookup(discovery, want, lock)
+        if resource is None or not resource.namespaced or not resource.listable:
+            rest.append(want)
+        else:
+            wide.setdefault(resource, []).append(want)
+    return wide, rest
+
+
 class KubernetesLive:
     """A LiveSource over the Kubernetes API."""
 
@@ -401,6 +442,7 @@ class KubernetesLive:
                 fetch.argocd_cm = _read_argocd_cm(client, self.argocd_namespace, destination, fetch)
             lock = threading.Lock()
             wants = _merge_cluster_scoped(discovery, _expand_every_kind(discovery, wants, fetch))
+            wide, wants = _cluster_wide_kinds(discovery, wants, lock)
 
             def run(want: Want) -> None:
                 key: GroupKey = (want.group, want.kind, want.namespace)
@@ -417,7 +459,8 @@ class KubernetesLive:
                     fetch.objects.extend(objects)
 
             with ThreadPoolExecutor(max_workers=self.workers) as pool:
-                list(pool.map(run, wants))
+                fallback = self._list_cluster_wide(client, wide, pool, fetch, lock, destination)
+                list(pool.map(run, wants + fallback))
             # A kind the sweep cannot list (RBAC, a broken aggregated API) costs its Extras only.
             unlisted = sorted({f"{w.kind}: {fetch.errors.pop((w.group, w.kind, w.namespace))}"
                                for w in wants if w.names == _SWEEP and (w.group, w.kind, w.namespace) in fetch.errors})
@@ -433,6 +476,80 @@ class KubernetesLive:
             f" ({'aggregated' if discovery.aggregated else 'legacy'} discovery)"
         )
         return fetch
+
+    def _list_cluster_wide(
+        self, client: _Client, wide: dict[ApiResource, list[Want]], pool: ThreadPoolExecutor, fetch: LiveFetch,
+        lock: threading.Lock, destination: Destination,
+    ) -> list[Want]:
+        """One LIST per rendered namespaced kind across every namespace, with the tracking label
+        selector: Argo CD watches the whole cluster, so an object labelled for an Application in a
+        namespace its render no longer uses is an Extra too. A namespace is then listed unfiltered
+        only where a desired object is not among the labelled ones, or orphans are watched there.
+        Returns the wants of the kinds that could not be listed cluster-wide (listed per namespace)."""
+        if not wide:
+            return []
+        apps = frozenset(app for wants in wide.values() for want in wants for app in want.apps)
+        selectors = _selectors(apps)
+        if not selectors:  # an Application name no label value can hold: per namespace, as before
+            return [want for wants in wide.values() for want in wants]
+
+        def labelled(resource: ApiResource) -> list[dict[str, Any]] | ApiError:
+            try:
+                with _malformed(resource.list_path("")):
+                    return [item for selector in selectors for item in _list_all(client, resource, "", selector)]
+            except ApiError as error:
+                return error
+
+        fallback: list[Want] = []
+        forbidden: list[str] = []
+        follow_ups: list[tuple[ApiResource, str]] = []
+        kept: list[dict[str, Any]] = []
+        for resource, answer in zip(wide, pool.map(labelled, wide), strict=True):
+            wants = wide[resource]
+            if isinstance(answer, ApiError) and answer.status == 403:
+                # A namespaced Role only: today's LISTs, one per rendered namespace.
+                fallback += wants
+                forbidden.append(resource.kind)
+                continue
+            if isinstance(answer, ApiError):
+                # A 5xx, a timeout, an expired token: a namespace would fail alike (and cost the
+                # retries again), so the kind's resources are Unknown with the error, as before.
+                for want in wants:
+                    fetch.errors[(want.group, want.kind, want.namespace)] = str(answer)
+                continue
+            found: dict[str, set[str]] = {}
+            for item in answer:
+                metadata = _mapping(item.get("metadata"))
+                found.setdefault(str(metadata.get("namespace") or ""), set()).add(str(metadata.get("name")))
+            unfiltered = {want.namespace for want in wants
+                          if want.unfiltered or not want.names <= found.get(want.namespace, set())}  # fmt: skip
+            follow_ups += [(resource, namespace) for namespace in sorted(unfiltered)]
+            # The unfiltered LIST of a namespace holds its labelled objects too: keep each once.
+            kept += [item for item in answer if str(_mapping(item.get("metadata")).get("namespace") or "") not in unfiltered]
+            fetch.scopes[(resource.group, resource.kind)] = True
+
+        def unfiltered_list(follow_up: tuple[ApiResource, str]) -> None:
+            resource, namespace = follow_up
+            try:
+                with _malformed(resource.list_path(namespace)):
+                    objects = _list_all(client, resource, namespace, None)
+            except ApiError as error:
+                with lock:
+                    fetch.errors[(resource.group, resource.kind, namespace)] = str(error)
+                return
+            with lock:
+                fetch.objects.extend(objects)
+
+        fetch.objects.extend(kept)
+        list(pool.map(unfiltered_list, follow_ups))
+        namespaces = ", ".join(sorted({want.namespace for want in fallback}))
+        if forbidden:
+            fetch.warnings.append(
+                f"cluster {destination.label}: no permission to list {', '.join(sorted(forbidden))} in every namespace "
+                f"(HTTP 403): listed in {namespaces} only, so Extra objects outside the rendered namespaces cannot be "
+                "seen with this RBAC (grant a ClusterRole's list, as `gitops-lint drift rbac` prints)"
+            )
+        return fallback
 
     def _list_want(self, client: _Client, resource: ApiResource, want: Want) -> list[dict[str, Any]]:
         if want.names == _SWEEP or want.unfiltered:

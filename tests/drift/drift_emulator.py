@@ -59,6 +59,7 @@ class Fault:
     times: int | None = None  # answer `status` only to the first N LISTs, then serve them
     retry_after: str | None = None  # a Retry-After header on the `status` answers
     answered: int = 0  # how many LISTs of the resource got `status` so far
+    cluster_wide_only: bool = False  # `status` only for LISTs across every namespace (a namespaced Role)
 
 
 @dataclass
@@ -253,7 +254,8 @@ def _handler(emulator: Emulator) -> type[BaseHTTPRequestHandler]:
             fault = emulator.faults.get(plural)
             if fault and fault.delay:
                 time.sleep(fault.delay)
-            if fault and fault.status and (fault.times is None or fault.answered < fault.times):
+            if (fault and fault.status and (fault.times is None or fault.answered < fault.times)
+                    and not (fault.cluster_wide_only and namespace)):
                 fault.answered += 1
                 reasons = {403: "Forbidden", 500: "InternalError", 404: "NotFound", 429: "TooManyRequests"}
                 self._status(fault.status, reasons.get(fault.status, "Error"), f"{plural} is {reasons.get(fault.status, 'broken')} (emulated)",

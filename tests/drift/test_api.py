@@ -101,7 +101,7 @@ def test_pagination_follows_continue_tokens(tmp_path: Path, emulator: Emulator) 
 
 
 @pytest.mark.parametrize("count", [3, 60])
-def test_requests_grow_with_kinds_and_namespaces_not_objects(tmp_path: Path, emulator: Emulator, count: int) -> None:
+def test_requests_grow_with_kinds_not_namespaces_or_objects(tmp_path: Path, emulator: Emulator, count: int) -> None:
     maps = [configmap(f"cm-{i}") for i in range(count)] + [configmap(f"cm-{i}", "dev") for i in range(count)]
     deploys = [deployment(name=f"d{i}", namespace=ns) for i in range(count) for ns in ("prod", "dev")]
     for doc in (*maps, *deploys):
@@ -118,8 +118,8 @@ def test_requests_grow_with_kinds_and_namespaces_not_objects(tmp_path: Path, emu
     report = json.loads(result.stdout)
     assert result.exit_code == 0, result.output
     assert report["summary"]["resources"] == 4 * count
-    # 2 discovery requests + 2 kinds x 2 namespaces, whatever the number of objects.
-    assert report["summary"]["requests"] == 2 + 2 * 2 == len(emulator.requests)
+    # 2 discovery requests + one cluster-wide LIST per kind, whatever the namespaces and objects.
+    assert report["summary"]["requests"] == 2 + 2 == len(emulator.requests)
 
 
 def test_legacy_discovery(tmp_path: Path, emulator: Emulator) -> None:
@@ -247,7 +247,7 @@ def test_the_audit_never_writes(tmp_path: Path, emulator: Emulator) -> None:
     emulator.add(live_of(deploy))
     _audit(tmp_path, emulator, [deploy, SERVICE])
     assert emulator.requests and all(not r.path.startswith("POST") for r in emulator.requests)
-    assert {r.path for r in emulator.requests} <= {"/api", "/apis", "/apis/apps/v1/namespaces/prod/deployments",
+    assert {r.path for r in emulator.requests} <= {"/api", "/apis", "/apis/apps/v1/deployments", "/api/v1/services",
                                                    "/api/v1/namespaces/prod/services"}
 
 
@@ -292,7 +292,7 @@ def test_retries_never_outlive_the_deadline(tmp_path: Path, emulator: Emulator) 
 def test_forbidden_is_not_retried(tmp_path: Path, emulator: Emulator) -> None:
     emulator.faults = {"configmaps": Fault(status=403)}
     _audit(tmp_path, emulator, [configmap("a")])
-    assert _configmap_lists(emulator) == 1
+    assert _configmap_lists(emulator) == 2  # cluster-wide, then in the namespace; neither retried
 
 
 def test_extras_of_every_listable_kind_with_requests_per_kind_and_namespace(tmp_path: Path, emulator: Emulator) -> None:
@@ -323,8 +323,9 @@ def test_extras_of_every_listable_kind_with_requests_per_kind_and_namespace(tmp_
     assert result.exit_code == 1
     namespaced = sum(1 for r in emulator.resources if r.namespaced)
     cluster = len(emulator.resources) - namespaced
-    # Discovery (2) + every namespaced kind x 2 namespaces + every cluster-scoped kind once.
-    assert len(emulator.requests) == report["summary"]["requests"] == 2 + namespaced * 2 + cluster
+    # Discovery (2) + the rendered kind once across namespaces + every other namespaced kind x 2
+    # namespaces + every cluster-scoped kind once.
+    assert len(emulator.requests) == report["summary"]["requests"] == 2 + 1 + (namespaced - 1) * 2 + cluster
 
 
 def test_orphan_warnings_list_the_watched_namespace_unfiltered(tmp_path: Path, emulator: Emulator) -> None:
@@ -342,7 +343,10 @@ def test_orphan_warnings_list_the_watched_namespace_unfiltered(tmp_path: Path, e
     [app] = report["applications"]
     assert app["orphaned_resources"] == ["ConfigMap prod/hand-made"] and app["orphan_warning"] is True
     lists = [r for r in emulator.requests if r.path.endswith(("/configmaps", "/deployments"))]
-    assert lists and all("labelSelector" not in r.query for r in lists)
+    # In the watched namespace unfiltered; across namespaces only the tracked ones (Extras elsewhere).
+    assert sorted((r.path, "labelSelector" in r.query) for r in lists) == [
+        ("/api/v1/configmaps", True), ("/api/v1/namespaces/prod/configmaps", False),
+        ("/apis/apps/v1/deployments", True), ("/apis/apps/v1/namespaces/prod/deployments", False)]
 
 
 def test_a_kind_the_sweep_cannot_list_costs_its_extras_and_is_said(tmp_path: Path, emulator: Emulator) -> None:
@@ -387,3 +391,59 @@ def test_cluster_scoped_kinds_are_listed_once_whatever_the_namespaces(tmp_path: 
     assert {(r["namespace"], r["status"]) for app in report["applications"] for r in app["resources"]} == {("", "Synced")}
     assert [r.path for r in emulator.requests if r.path.endswith("clusterroles")] == [
         "/apis/rbac.authorization.k8s.io/v1/clusterroles"]
+
+
+def _moved_app(tmp_path: Path, emulator: Emulator) -> tuple[Path, Path]:
+    """Git moved api-prod from old-ns to new-ns; the Deployment and ConfigMap left in old-ns are still labelled."""
+    moved = [deployment(namespace="new-ns"), configmap("api-config", "new-ns")]
+    emulator.add(*(live_of(doc) for doc in moved), live_of(deployment(namespace="old-ns")),
+                 live_of(configmap("api-config", "old-ns")), live_of(configmap("unrelated", "old-ns"), app=None),
+                 live_of(configmap("other-app", "elsewhere"), app="someone-else"))
+    repo = write(tmp_path / "repo", {
+        "apps/api/all.yaml": dump(*moved),
+        "argocd/api-prod.yaml": application("api-prod", "apps/api", namespace="new-ns", server=emulator.url),
+    })
+    return repo, write_kubeconfig(tmp_path / "kubeconfig", {"emulated": emulator.url})
+
+
+def test_an_extra_in_a_namespace_the_render_no_longer_uses_is_found_as_in_a_snapshot(
+    tmp_path: Path, emulator: Emulator,
+) -> None:
+    repo, kubeconfig = _moved_app(tmp_path, emulator)
+    result = run_cli("drift", str(repo), "--kubeconfig", str(kubeconfig), "--format", "json")
+    assert result.exit_code == 1, result.output
+    report = json.loads(result.stdout)
+    expected = {"Deployment/new-ns/api": "Synced", "ConfigMap/new-ns/api-config": "Synced",
+                "Deployment/old-ns/api": "Extra", "ConfigMap/old-ns/api-config": "Extra"}
+    assert _statuses(report) == expected and report["applications"][0]["sync"] == "OutOfSync"
+    # Discovery (2) + one LIST per kind across every namespace, with the tracking selector.
+    assert [(r.path, r.query.get("labelSelector")) for r in emulator.requests[2:]] and all(
+        r.query.get("labelSelector") == ["app.kubernetes.io/instance in (api-prod)"] for r in emulator.requests[2:])
+    assert sorted(_lists(emulator)) == ["/api/v1/configmaps", "/apis/apps/v1/deployments"]
+    assert report["summary"]["requests"] == 4 == len(emulator.requests)
+    # The same objects as a snapshot give the same verdicts.
+    snapshot = tmp_path / "snapshot"
+    snapshot.mkdir()
+    (snapshot / "live.yaml").write_text(dump(*emulator.objects))
+    offline = run_cli("drift", str(repo), "--live-snapshot", str(snapshot), "--format", "json")
+    assert offline.exit_code == 1, offline.output
+    snap = json.loads(offline.stdout)
+    assert _statuses(snap) == expected
+    assert [app["sync"] for app in snap["applications"]] == [app["sync"] for app in report["applications"]]
+
+
+def test_a_namespaced_role_only_lists_per_namespace_and_says_extras_elsewhere_cannot_be_seen(
+    tmp_path: Path, emulator: Emulator,
+) -> None:
+    emulator.faults = {"deployments": Fault(status=403, cluster_wide_only=True),
+                       "configmaps": Fault(status=403, cluster_wide_only=True)}
+    repo, kubeconfig = _moved_app(tmp_path, emulator)
+    result = run_cli("drift", str(repo), "--kubeconfig", str(kubeconfig), "--format", "json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert _statuses(report) == {"Deployment/new-ns/api": "Synced", "ConfigMap/new-ns/api-config": "Synced"}
+    [warning] = [n["message"] for n in report["notifications"] if "every namespace" in n["message"]]
+    assert "ConfigMap, Deployment" in warning and "403" in warning and "new-ns" in warning
+    assert "outside the rendered namespaces cannot be seen with this RBAC" in warning
+    assert sorted(_lists(emulator)) == ["/api/v1/configmaps", "/api/v1/namespaces/new-ns/configmaps",
+                                        "/apis/apps/v1/deployments", "/apis/apps/v1/namespaces/new-ns/deployments"]
