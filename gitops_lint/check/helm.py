@@ -369,14 +369,7 @@ def _dig(doc: object, pointer: tuple[str | int, ...]) -> object:
 def _kustomize_chart_homes(ctx: CheckContext) -> list[str]:
     """Chart homes of kustomizations with helmCharts: their charts are rendered by the kustomize
     stage with the kustomization's values, not here with defaults."""
-    homes = []
-    for kustomization in ctx.layout.kustomizations.values():
-        if not kustomization.uses_helm:
-            continue
-        settings = kustomization.doc.get("helmGlobals")
-        home = settings.get("chartHome") if isinstance(settings, dict) else None
-        homes.append(posixpath.normpath(posixpath.join(kustomization.directory, str(home or "charts"))))
-    return homes
+    return [k.chart_home for k in ctx.layout.kustomizations.values() if k.chart_home is not None]
 
 
 def _load_templates(ctx: CheckContext, out: RenderOutput, paths: set[str]) -> None:

@@ -204,6 +204,10 @@ class RenderGraph:
         kustomization = self.kustomizations.get(member)
         if kustomization is not None:
             found.add(kustomization.file)
+            if kustomization.chart_home is not None:
+                # `helmCharts` read every file of a local chart (templates, values, `.Files`),
+                # wherever chartHome points (`../../charts` with LoadRestrictionsNone).
+                found.update(self._files_under(kustomization.chart_home))
             for reference in kustomization.references:
                 if reference.path is not None and reference.path not in self.kustomizations:
                     found.add(reference.path)
@@ -224,11 +228,15 @@ class RenderGraph:
             return []
         deployed = {app.directory for app in self.applications if app.path in changed_set}
         readers: set[str] = set()
+        homes = self._chart_home_readers()
         for path in changed_set:
             owner = self.owner(path)
             if owner is not None:
                 readers.add(owner)  # its own tree: includes its kustomization file
             readers.update(self._named_by().get(path, ()))
+            for home, kustomizations in homes.items():
+                if path.startswith(home + "/") or not home:
+                    readers.update(kustomizations)
         reached = self._includers_of(readers)
         return [target for target in self.targets if target in deployed or target in reached]
 
@@ -241,6 +249,18 @@ class RenderGraph:
                     if reference.path is not None and reference.path not in self.kustomizations:
                         self._names.setdefault(reference.path, set()).add(directory)
         return self._names
+
+    def _chart_home_readers(self) -> dict[str, set[str]]:
+        """Chart home directory → the kustomizations inflating `helmCharts` from it."""
+        found: dict[str, set[str]] = {}
+        for directory, kustomization in self.kustomizations.items():
+            if kustomization.chart_home is not None:
+                found.setdefault(kustomization.chart_home, set()).add(directory)
+        return found
+
+    def _files_under(self, directory: str) -> list[str]:
+        prefix = directory + "/" if directory else ""
+        return [path for path in self.files if path.startswith(prefix)]
 
     def _includers_of(self, directories: Iterable[str]) -> set[str]:
         """`directories` and every kustomization that includes one of them, transitively."""

@@ -73,6 +73,9 @@ class Kustomization:
     config_files: list[str] = field(default_factory=list)  # transformer configs, openapi, ...
     references: list[Reference] = field(default_factory=list)  # all of the above, located
     uses_helm: bool = False  # `helmCharts`: needs `--enable-helm`, helm and usually the network
+    # Where `helmCharts` finds local charts (`helmGlobals.chartHome`, default `charts`),
+    # repo-relative; None without helmCharts or when it leaves the repo.
+    chart_home: str | None = None
 
     def referenced_paths(self) -> Iterable[str]:
         yield from self.resources
@@ -156,6 +159,8 @@ def _config_references(doc: Mapping[str, Any]) -> Iterator[tuple[str, tuple[str 
         for index, item in enumerate(charts):
             if isinstance(item, dict) and isinstance(item.get("valuesFile"), str):
                 yield "helmCharts", ("helmCharts", index, "valuesFile"), item["valuesFile"]
+            for sub, entry in _string_items(item, "additionalValuesFiles") if isinstance(item, dict) else ():
+                yield "helmCharts", ("helmCharts", index, "additionalValuesFiles", sub), entry
 
 
 def parse_kustomization(file: str, doc: Mapping[str, Any]) -> Kustomization:
@@ -194,6 +199,12 @@ def parse_kustomization(file: str, doc: Mapping[str, Any]) -> Kustomization:
         if path is not None:
             result.config_files.append(path)
     result.uses_helm = isinstance(doc.get("helmCharts"), list) and bool(doc.get("helmCharts"))
+    if result.uses_helm:
+        settings = doc.get("helmGlobals")
+        home = settings.get("chartHome") if isinstance(settings, dict) else None
+        home = home if isinstance(home, str) and home.strip() and not home.startswith("/") else "charts"
+        joined = _join(directory, home)
+        result.chart_home = None if joined == ".." or joined.startswith("../") else joined
     return result
 
 

@@ -124,3 +124,38 @@ def test_remote_helm_chart_offline_and_missing_chart(tmp_path: Path) -> None:
     assert isinstance(remote.result, HelmFailure) and remote.result.kind == "remote-offline"
     assert "redis 18.1.2" in remote.result.message
     assert isinstance(missing.result, HelmFailure) and missing.result.kind == "chart"
+
+
+def test_a_chart_home_outside_the_root_is_read_by_its_render_cache_hook_and_diff(tmp_path: Path) -> None:
+    # `helmGlobals.chartHome: ../../charts`: the chart's files are inputs of the root, so an
+    # edit there renders it again (not the cached render), reaches a one-file hook run and the diff.
+    import json
+
+    from tests.conftest import git_init, run_cli
+
+    require_sdk()
+    require_tool("kubectl")
+    root = tmp_path / "repo"
+    shutil.copytree(CHARTS / "web", root / "charts" / "web")
+    write_tree(root, {"clusters/eu/kustomization.yaml": """
+        helmGlobals: {chartHome: ../../charts}
+        helmCharts: [{name: web, releaseName: web, namespace: shop}]
+    """})
+    git_init(root)
+    values = root / "charts" / "web" / "values.yaml"
+
+    def image_findings(*args: str) -> list[str]:
+        result = run_cli("check", "--format", "json", "--rule", "image-tag-pinned", *args, cwd=root)
+        assert result.exit_code in (0, 1), result.output
+        return [f["message"] for f in json.loads(result.stdout)["findings"]]
+
+    assert image_findings() == []  # renders, and fills the cache
+    values.write_text(values.read_text().replace('tag: "1.0"', "tag: latest"))
+    assert any("registry.example.com/web:latest" in m for m in image_findings())
+    subprocess.run(["git", "-C", str(root), "add", "-A"], check=True)
+    assert any("registry.example.com/web:latest" in m for m in image_findings("--staged"))
+    diff = run_cli("diff", "--format", "json", cwd=root)
+    assert diff.exit_code == 0, diff.output
+    [app] = json.loads(diff.stdout)["environments"][0]["applications"]
+    # The Deployment and the chart's migration hook Job run the image.
+    assert app["root"] == "clusters/eu" and sorted(r["kind"] for r in app["resources"]) == ["Deployment", "Job"]
