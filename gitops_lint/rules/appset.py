@@ -228,21 +228,21 @@ APPLICATIONSET_POLICY = meta(
     "A production ApplicationSet must not be allowed to delete its Applications",
     "warning",
     "argocd",
-    "`spec.syncPolicy.applicationsSyncPolicy` says what the ApplicationSet controller may do to "
+    "`spec.syncPolicy.applicationsSync` says what the ApplicationSet controller may do to "
     "the Applications it generated: the default `sync` (and `create-delete`) lets it delete an "
     "Application as soon as its generator stops producing it, so a generator that briefly "
     "returns nothing (an SCM API error, a moved file) removes production. `create-only` or "
     "`create-update` keeps deletions a human decision.",
-    "Set `spec.syncPolicy.applicationsSyncPolicy: create-update` (Argo CD honours it when "
+    "Set `spec.syncPolicy.applicationsSync: create-update` (Argo CD honours it when "
     "`applicationsetcontroller.enable.policy.override` is on), or set "
     "`applicationsetcontroller.policy: create-update` in argocd-cmd-params-cm for every set.",
     passing=(
         _APPSET_HEAD + "  syncPolicy:\n    preserveResourcesOnDeletion: true\n"
-        "    applicationsSyncPolicy: create-update\n" + _APPSET_TEMPLATE,
+        "    applicationsSync: create-update\n" + _APPSET_TEMPLATE,
     ),
     failing=(
         _APPSET_HEAD + "  syncPolicy:\n    preserveResourcesOnDeletion: true\n"
-        "    applicationsSyncPolicy: sync  # expect: applicationset-policy\n" + _APPSET_TEMPLATE,
+        "    applicationsSync: sync  # expect: applicationset-policy\n" + _APPSET_TEMPLATE,
     ),
     references=(
         "https://argo-cd.readthedocs.io/en/stable/operator-manual/applicationset/Controlling-Resource-Modification/",
@@ -377,20 +377,20 @@ def check_applicationset_policy(ctx: CheckContext) -> Iterator[Finding]:
         _expansion, generated = expansion_of(appset, ctx)
         if not _is_production_set(appset, generated):
             continue
-        policy = _sync_policy(appset).get("applicationsSyncPolicy")
+        policy = _sync_policy(appset).get("applicationsSync")
         if policy in _SAFE_POLICIES or (policy is None and controller in _SAFE_POLICIES):
             continue
         said = (
-            f"applicationsSyncPolicy: {policy}"
+            f"applicationsSync: {policy}"
             if policy
-            else "no applicationsSyncPolicy (Argo CD's default `sync`)"
+            else "no applicationsSync (Argo CD's default `sync`)"
         )
         yield ctx.finding(
             APPLICATIONSET_POLICY,
             f"ApplicationSet {appset.name} generates production Applications with {said}: the "
             "controller deletes an Application as soon as its generator stops producing it",
             resource=appset,
-            pointer=("spec", "syncPolicy", "applicationsSyncPolicy")
+            pointer=("spec", "syncPolicy", "applicationsSync")
             if policy
             else ("spec", "syncPolicy"),
             environment="production",

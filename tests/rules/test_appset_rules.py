@@ -49,7 +49,7 @@ def test_production_sets_need_preserve_and_a_safe_policy(make_repo: Callable[...
         "appsets/staging.yaml": appset(name="staging-shop", envs=("staging",), app_name="staging-{{env}}"),
         "appsets/safe.yaml": appset(
             name="safe", app_name="safe-{{env}}",
-            sync="syncPolicy:\n  preserveResourcesOnDeletion: true\n  applicationsSyncPolicy: create-update\n",
+            sync="syncPolicy:\n  preserveResourcesOnDeletion: true\n  applicationsSync: create-update\n",
         ),
     })  # fmt: skip
     got = findings(root, "applicationset-preserve-on-deletion", "applicationset-policy")
@@ -60,6 +60,8 @@ def test_production_sets_need_preserve_and_a_safe_policy(make_repo: Callable[...
     ]
     assert all("ApplicationSet shop " in message for _, _, message in got)
     assert "shop-production" in got[1][2]
+    # The field the fix names is Argo CD's own: the ApplicationSet CRD schema accepts it.
+    assert findings(root, "schema-invalid") == []
 
 
 def test_controller_policy_and_explicit_finalizers_are_honoured(
@@ -337,7 +339,7 @@ def test_config_clusters_and_parameters_reach_the_expansion(make_repo: Callable[
         kind: ApplicationSet
         metadata: {name: fleet, namespace: argocd}
         spec:
-          syncPolicy: {preserveResourcesOnDeletion: true, applicationsSyncPolicy: create-update}
+          syncPolicy: {preserveResourcesOnDeletion: true, applicationsSync: create-update}
           generators:
             - clusters: {selector: {matchLabels: {env: production}}}
           template:
