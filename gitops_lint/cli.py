@@ -472,6 +472,9 @@ def drift(ctx: click.Context, repo: Path, apps: tuple[str, ...], adhoc_path: str
 @click.option("--head", type=TEXT, metavar="REV", help="Compare REV (default: the work tree as it is).")
 @click.option("--format", "fmt", type=click.Choice(_DIFF_FORMATS), default="text", show_default=True, help="Format on stdout.")
 @click.option("--output", "outputs", type=TEXT, multiple=True, metavar="FORMAT=PATH", help="Also write FORMAT to PATH (repeatable).")
+@click.option("--into", type=TEXT, default=None, metavar="BRANCH",
+              help="The branch the change merges into (default: the base's branch, else the one checked out); "
+                   "an Application tracking another revision is shown as not reached.")
 @click.option("--fail-on-removal", "fail_on_removal", type=TEXT, multiple=True, metavar="ENV",
               help="Exit 1 when a resource is removed in this environment (repeatable).")
 @click.option("--fail-on", "fail_on", type=_SEVERITIES, default=None,
@@ -489,7 +492,7 @@ def drift(ctx: click.Context, repo: Path, apps: tuple[str, ...], adhoc_path: str
 def diff_command(ctx: click.Context, paths: tuple[Path, ...], base: str | None, head: str | None, fmt: str,
                  outputs: tuple[str, ...], fail_on_removal: tuple[str, ...], fail_on: str | None, kustomize: str | None,
                  allow_network: bool | None, no_cache: bool, color: bool | None, verbose: bool,
-                 github_comment: str | None) -> None:
+                 github_comment: str | None, into: str | None) -> None:
     """What a change does to the rendered manifests, per environment and Application."""
     from gitops_lint.diff.command import DiffOptions, run_diff
     from gitops_lint.diff.comment import PullRequest, ReadOnlyToken, post_or_update
@@ -500,7 +503,7 @@ def diff_command(ctx: click.Context, paths: tuple[Path, ...], base: str | None, 
         pull_request = PullRequest.from_environment(github_comment) if github_comment is not None else None
         result = run_diff(DiffOptions(
             root=Path.cwd(), paths=paths, base=base, head=head, kustomize=kustomize, allow_network=allow_network,
-            use_cache=not no_cache, fail_on_removal=fail_on_removal,
+            use_cache=not no_cache, fail_on_removal=fail_on_removal, into=into,
             fail_on=Severity(fail_on) if fail_on else None,
         ))
         for warning in result.warnings:

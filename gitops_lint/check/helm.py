@@ -233,7 +233,13 @@ class _HelmRun:
     def _render_local(self, chart_dir: Path, request: HelmRequest) -> HelmRender | HelmFailure:
         from gitops_lint.render.helm.render import render_chart
 
-        return render_chart(chart_dir, request, engine=self.engine, cache=self.cache, charts_dir=self.charts_dir)
+        result = render_chart(chart_dir, request, engine=self.engine, cache=self.cache, charts_dir=self.charts_dir)
+        if isinstance(result, HelmFailure):
+            # Messages name the repo's files as the user writes them: relative to the repo (a
+            # diff's temporary checkout, or /home/me/config, is nobody's business).
+            root = f"{self.ctx.root}/"
+            result = dataclasses.replace(result, message=result.message.replace(root, ""))
+        return result
 
     def _render_remote(self, repo_url: str, chart: str, version: str, request: HelmRequest) -> HelmRender | HelmFailure:
         from gitops_lint.render.helm.render import render_remote_chart

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import posixpath
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -51,6 +51,7 @@ from gitops_lint.diff.revisions import (
     tree,
     write_files,
 )
+from gitops_lint.diff.tracking import Landing
 from gitops_lint.environments import canonical_environment, environment_from_path
 from gitops_lint.errors import UsageError
 from gitops_lint.model import Severity
@@ -74,6 +75,7 @@ class DiffOptions:
     use_cache: bool = True
     fail_on_removal: tuple[str, ...] = ()  # environments where a removed resource fails the run
     fail_on: Severity | None = None  # a finding on the change at or above this fails the run
+    into: str | None = None  # the branch the change merges into (diff/tracking.py), when the base does not say
 
 
 @dataclass(frozen=True)
@@ -298,6 +300,71 @@ def _compare(
             continue
         compared.append(_compared(base, key, head, key, render))  # gone at the head
     return compared
+
+
+def _base_revisions(base: RevisionRender) -> dict[tuple[str, str], str | None]:
+    return {(app.file, app.name): app.revision for render in base.roots.values() for app in render.applications}
+
+
+def _by_revision(
+    compared: list[ComparedRoot], base: RevisionRender, landing: Landing,
+    render_at: Callable[[str, str], tuple[tuple[Mapping[str, Any], ...], str | None]],
+) -> list[ComparedRoot]:
+    """Each Application as the change reaches it (diff/tracking.py): one tracking a revision the
+    change does not land on keeps none of the branch's changes (they reach it when its pin
+    moves, counted in `pending`); one whose targetRevision the change moves is compared as the
+    two revisions render (`render_at(revision, key)`: the objects, or why not)."""
+    before = _base_revisions(base)
+    result = []
+    for root in compared:
+        away = [app for app in root.render.applications if not landing.reaches(app.revision)]
+        if not away:
+            result.append(root)
+            continue
+        stay = tuple(app for app in root.render.applications if app not in away)
+        if stay:
+            result.append(replace(root, render=replace(root.render, applications=stay)))
+        key = _render_key_of(root.render)
+        for app in away:
+            mine = replace(root.render, applications=(app,))
+            was = before.get((app.file, app.name), app.revision)
+            if was is None or was == app.revision or app.revision is None:
+                result.append(ComparedRoot(mine, (), None, root.previous_root, tracks=app.revision,
+                                           pending=len(root.changes)))
+                continue
+            old, old_error = render_at(was, key) if not landing.reaches(was) else \
+                (base.roots[key].resources if key in base.roots else (), None)
+            new, new_error = render_at(app.revision, key)
+            error = old_error or new_error
+            changes = () if error else tuple(compare_resources(old, new, root.render.generators))
+            result.append(ComparedRoot(mine, changes, error, None, revision_change=(was or "HEAD", app.revision)))
+    return result
+
+
+def _render_key_of(render: RootRender) -> str:
+    if render.renderer == HELM and len(render.applications) == 1:
+        app = render.applications[0]
+        return helm_key(render.root, (app.file, app.name))
+    return render.root
+
+
+def _render_key_at(revisions: Revisions, config: Config, request: RenderRequest, landing: Landing,
+                   revision: str, key: str) -> tuple[tuple[Mapping[str, Any], ...], str | None]:
+    """What the kustomize root `key` renders at `revision` (a tag, a branch, a commit id of this
+    clone); empty when it is no root there yet. Charts and plain directories, whose render needs
+    the Application's values or options at that revision, are not compared this way."""
+    if helm_deployer(key) is not None:
+        return (), f"targetRevision moves to {revision}: a chart is not compared across revisions yet"
+    commit = landing.commit(revision)
+    if commit is None:
+        return (), f"{revision} is not in this clone (fetch it: git fetch origin {revision})"
+    render, _written = _render_commit(revisions, commit, config, [], request, also=[key], deploying=[])
+    found = render.roots.get(key)
+    if found is None:
+        return (), None
+    if found.error:
+        return (), f"at {revision}: {found.error}"
+    return found.resources, None
 
 
 def _label(key: str, render: RootRender) -> str:
@@ -552,6 +619,8 @@ def run_diff(options: DiffOptions) -> DiffResult:
     argocd = _argocd_sides(revisions, config, changed, base, head)
     deleted = argocd.deleted()
     compared = _compare(base, head, wanted, notes, deleted)
+    landing = Landing.of(revisions, options.into)
+    compared = _by_revision(compared, base, landing, lambda rev, key: _render_key_at(revisions, config, request, landing, rev, key))
     environments = group(compared, deleted)
     removals = tuple(
         Removal(env.name, app.name, change)

@@ -70,6 +70,12 @@ class AppDiff:
     # The Application itself is deleted at the head: CASCADE when its resources finalizer makes
     # Argo CD delete what it deployed, ORPHAN when they stay running, unmanaged; else None.
     deleted: str | None = None
+    # It deploys from this targetRevision, which the change does not reach (diff/tracking.py):
+    # `changes` is empty and `pending` counts the resources this branch's render changes.
+    tracks: str | None = None
+    pending: int = 0
+    # (from, to): the change moves its targetRevision; `changes` compare the two revisions' renders.
+    revision_change: tuple[str, str] | None = None
 
     @property
     def deletes_removed(self) -> bool:
@@ -120,6 +126,8 @@ class EnvironmentDiff:
         label = self.name or "no environment"
         failed = sum(1 for app in self.apps if app.error)
         failures = f", {failed} not rendered" if failed else ""
+        tracking = sum(1 for app in self.apps if app.tracks is not None)
+        failures += f", {tracking} not reached (tracking another revision)" if tracking else ""
         parts = [counted(apps, "app")] if apps else []
         if roots:  # overlays (or charts) nothing deploys: say so rather than call them apps
             charts = sum(1 for app in self.apps if not app.is_application and app.renderer == HELM)
@@ -146,6 +154,9 @@ class ComparedRoot:
     changes: tuple[ResourceChange, ...]
     error: str | None
     previous_root: str | None = None  # the Application's root at the base, when it changed
+    tracks: str | None = None  # see AppDiff
+    pending: int = 0
+    revision_change: tuple[str, str] | None = None
 
 
 def group(roots: Iterable[ComparedRoot], deleted: Mapping[tuple[str, str], str] | None = None) -> tuple[EnvironmentDiff, ...]:
@@ -155,7 +166,7 @@ def group(roots: Iterable[ComparedRoot], deleted: Mapping[tuple[str, str], str] 
     deleted = deleted or {}
     by_env: dict[str, list[AppDiff]] = {}
     for compared in roots:
-        if not compared.changes and compared.error is None:
+        if not compared.changes and compared.error is None and not compared.pending and compared.revision_change is None:
             continue
         render = compared.render
         applications: tuple[ApplicationRef | None, ...] = render.applications or (None,)
@@ -172,6 +183,9 @@ def group(roots: Iterable[ComparedRoot], deleted: Mapping[tuple[str, str], str] 
                 kind=app.kind if app is not None else None,
                 renderer=render.renderer,
                 deleted=deleted.get((app.file, app.name)) if app is not None and app.kind != FLUX_KUSTOMIZATION else None,
+                tracks=compared.tracks,
+                pending=compared.pending,
+                revision_change=compared.revision_change,
             ))
     return tuple(
         EnvironmentDiff(name, tuple(sorted(apps, key=lambda a: (a.name, a.root))))

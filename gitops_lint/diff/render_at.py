@@ -69,6 +69,9 @@ class ApplicationRef:
     environment: str | None
     prune: bool  # a resource gone from Git is deleted from the cluster (automated prune, Flux GC, Helm)
     kind: str = APPLICATION  # a key of DEPLOYER_LABELS
+    # The Git revision an Argo CD Application deploys this render from (`targetRevision` of its
+    # source); None when it follows whatever is merged (Flux Kustomizations, HelmReleases here).
+    revision: str | None = None
 
     @property
     def label(self) -> str:
@@ -161,23 +164,27 @@ class RenderRequest:
     use_cache: bool = True
 
 
-def _deployer_ref(deployer: Application | FluxKustomization) -> ApplicationRef:
+def _deployer_ref(deployer: Application | FluxKustomization, directory: str | None = None) -> ApplicationRef:
     """What the estate knows of a deployer, as the diff names it: committed and generated
-    (ApplicationSet) Argo CD Applications, Flux Kustomizations."""
+    (ApplicationSet) Argo CD Applications, Flux Kustomizations. `directory`: the render it
+    deploys, whose source's targetRevision is the Application's revision for it."""
     spec = deployer.resource.doc.get("spec")
     spec = spec if isinstance(spec, dict) else {}
+    revision = None
     if isinstance(deployer, FluxKustomization):
         prune = spec.get("prune") is True  # Flux's garbage collection deletes what left Git
         kind = FLUX_KUSTOMIZATION
     else:
         prune = _auto_prune(spec)
         kind = GENERATED_APPLICATION if deployer.generated_by else APPLICATION
+        revision = next((s.target_revision or "" for s in deployer.sources if s.directory == directory), None)
     return ApplicationRef(
         name=deployer.name or deployer.resource.path,
         file=deployer.resource.path,
         environment=deployer.environment,
         prune=prune,
         kind=kind,
+        revision=revision,
     )
 
 
@@ -187,12 +194,12 @@ def _auto_prune(spec: Mapping[str, Any]) -> bool:
     return isinstance(automated, dict) and automated.get("prune") is True
 
 
-def _helm_deployer_ref(ctx: CheckContext, estate: Estate, deployer: tuple[str, str],
+def _helm_deployer_ref(ctx: CheckContext, estate: Estate, deployer: tuple[str, str], chart_dir: str,
                        rendered: Iterable[Resource]) -> ApplicationRef:
     """The Application or HelmRelease (file, name) whose values a chart rendered with."""
     for application in estate.applications:
         if (application.resource.path, application.name) == deployer:
-            return _deployer_ref(application)
+            return _deployer_ref(application, chart_dir)
     file, name = deployer
     environment = next((r.environment for r in rendered if r.environment), None)
     for resource in ctx.checked_resources():
@@ -210,14 +217,14 @@ def _helm_targets(estate: Estate) -> dict[str, ApplicationRef]:
     """Render keys of every chart of this repo an Application deploys here (whether rendered or
     not), with the Application."""
     return {
-        helm_key(source.directory, (application.resource.path, application.name)): _deployer_ref(application)
+        helm_key(source.directory, (application.resource.path, application.name)): _deployer_ref(application, source.directory)
         for application in estate.applications for source in application.sources
         if source.deploys == "helm" and source.directory is not None
     }
 
 
 def _deployers(estate: Estate, target: str) -> tuple[ApplicationRef, ...]:
-    refs = {(ref.file, ref.name): ref for ref in map(_deployer_ref, estate.deployers_of(target))}
+    refs = {(ref.file, ref.name): ref for ref in (_deployer_ref(d, target) for d in estate.deployers_of(target))}
     return tuple(refs[key] for key in sorted(refs))
 
 
@@ -532,6 +539,6 @@ def _add_helm_renders(ctx: CheckContext, estate: Estate, charts: set[str], resul
             resources=tuple(resource.doc for resource in rendered[key]),
             error=error,
             environment=resolve_environment(ctx.config, chart_yaml),
-            applications=() if deployer is None else (_helm_deployer_ref(ctx, estate, deployer, rendered[key]),),
+            applications=() if deployer is None else (_helm_deployer_ref(ctx, estate, deployer, chart_dir, rendered[key]),),
             renderer=HELM,
         )

@@ -50,6 +50,10 @@ def _app_title(app: AppDiff) -> str:
     where = f"{app.root or '.'}" + (f" (was {app.previous_root or '.'})" if app.previous_root is not None else "")
     flags = " [auto-prune]" if app.prune else ""
     flags += {CASCADE: " [deleted, with the resources finalizer]", ORPHAN: " [deleted]"}.get(app.deleted or "", "")
+    if app.tracks is not None:
+        flags += f" [tracks {app.tracks}]"
+    if app.revision_change is not None:
+        flags += f" [targetRevision {app.revision_change[0]} -> {app.revision_change[1]}]"
     if app.is_application:
         return f"{app.label} {app.name} ({app.file}) -> {where}{flags}"
     return f"{app.root_label} {where} (nothing deploys it)"
@@ -104,6 +108,8 @@ def render_text(result: DiffResult, color: bool = False) -> str:
             lines.append(f"  {_app_title(app)}: {app.counts.phrase()}")
             if app.error:
                 lines.append(f"    not compared: {app.error}")
+            if app.tracks is not None:
+                lines.append(f"    {_not_reached(app)}")
             for change in app.changes:
                 lines.append(f"    {_SIGN[change.change]} {change.key.display}{_prune_note(app, change)}")
                 lines += ["      " + _paint(line, color)
@@ -111,6 +117,11 @@ def render_text(result: DiffResult, color: bool = False) -> str:
     lines += _finding_lines(report)
     lines += _removal_lines(report)
     return _scrub(result, "\n".join(lines) + "\n")
+
+
+def _not_reached(app: AppDiff) -> str:
+    return (f"not reached: it deploys what {app.tracks} holds; this branch changes "
+            f"{counted(app.pending, 'resource')} of its render, deployed when its targetRevision moves")
 
 
 def _bold(text: str, color: bool) -> str:
@@ -186,6 +197,9 @@ def to_json(report: DiffReport) -> dict[str, Any]:
                         "prune": app.prune,
                         "deleted": app.deleted,
                         "error": app.error,
+                        "tracks": None if app.tracks is None else {"revision": app.tracks, "pending": app.pending},
+                        "revision_change": None if app.revision_change is None else dict(
+                            zip(("from", "to"), app.revision_change, strict=True)),
                         **_counts_json(app.counts),
                         "resources": [_change_json(app, change) for change in app.changes],
                     }
@@ -261,6 +275,8 @@ def _md_app(app: AppDiff, detail: str) -> list[str]:
     summary = f"<b>{html.escape(app.name)}</b>{where}: {html.escape(app.counts.phrase())}"
     if app.prune:
         summary += " · auto-prune"
+    if app.tracks is not None:
+        summary += f" · tracks {html.escape(app.tracks)}"
     if detail == "summary":
         return [f"- {summary}"]
     lines = ["<details>", f"<summary>{summary}</summary>", ""]
@@ -268,6 +284,11 @@ def _md_app(app: AppDiff, detail: str) -> list[str]:
         lines += [f"{app.label} file: `{app.file}`", ""]
     if app.error:
         lines += [f"Not compared: {html.escape(app.error)}", ""]
+    if app.tracks is not None:
+        lines += [html.escape(_not_reached(app).capitalize()), ""]
+    if app.revision_change is not None:
+        lines += [f"targetRevision moves from `{app.revision_change[0]}` to `{app.revision_change[1]}`: "
+                  "compared as each renders", ""]
     for change in app.changes:
         note = _prune_note(app, change)
         lines.append(f"- `{_SIGN[change.change]}` **{html.escape(change.key.display)}** {change.change}"

@@ -39,6 +39,23 @@ def _verify(cwd: Path, revision: str) -> str | None:
         return None
 
 
+def resolve_commit(cwd: Path, revision: str) -> str | None:
+    """The commit id `revision` names here, or None."""
+    return _verify(cwd, revision)
+
+
+def symbolic_name(cwd: Path, revision: str) -> str | None:
+    """The full ref name `revision` stands for (`refs/heads/main`; a remote's HEAD followed to
+    its branch), "HEAD" when detached, None for no ref (a commit id, an unknown name)."""
+    try:
+        full = _git(cwd, "rev-parse", "--symbolic-full-name", revision).strip()
+        if full.startswith("refs/remotes/") and full.endswith("/HEAD"):
+            full = _git(cwd, "symbolic-ref", "-q", full).strip() or full
+    except UsageError:
+        return None
+    return full or None
+
+
 @dataclass(frozen=True)
 class Revisions:
     """What is compared: `base` and `head` commits (head None: the work tree as it is now)."""

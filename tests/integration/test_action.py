@@ -215,7 +215,7 @@ def test_diff_comment_posts_one_comment_and_edits_it_on_the_next_push(
     git_init(workspace)
     base = subprocess.run(["git", "-C", str(workspace), "rev-parse", "HEAD"], capture_output=True,
                           text=True, check=True).stdout.strip()
-    event = {"pull_request": {"number": PR_NUMBER, "base": {"sha": base}}}
+    event = {"pull_request": {"number": PR_NUMBER, "base": {"sha": base, "ref": "main"}}}
     inputs = {"diff-comment": "true", "github-token": TOKEN}
     configmap = CLEAN["apps/api/base/configmap.yaml"]
     with serve() as github:

@@ -1,0 +1,133 @@
+"""`gitops-lint diff` and Applications pinned to a revision: a change on `main` does not reach an
+Application tracking a tag or a release branch; a change moving its targetRevision compares what
+the two revisions render. Real git and kustomize."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from tests.conftest import require_tool, run_cli, write_tree
+
+GIT_ENV = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
+           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
+SCHEMA = json.loads((Path(__file__).parents[2] / "schemas" / "diff-report.schema.json").read_text(encoding="utf-8"))
+
+
+def _application(env: str, revision: str) -> str:
+    return f"""
+        apiVersion: argoproj.io/v1alpha1
+        kind: Application
+        metadata: {{name: web-{env}, namespace: argocd}}
+        spec:
+          project: default
+          source: {{repoURL: https://example.com/config.git, path: apps/web/overlays/{env}, targetRevision: {revision}}}
+          destination: {{server: https://kubernetes.default.svc, namespace: web-{env}}}
+          syncPolicy: {{automated: {{prune: true, selfHeal: true}}}}
+    """
+
+
+def _deployment(replicas: int) -> str:
+    return f"""
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {{name: web}}
+        spec:
+          replicas: {replicas}
+          selector: {{matchLabels: {{app: web}}}}
+          template:
+            metadata: {{labels: {{app: web}}}}
+            spec:
+              containers: [{{name: web, image: "nginx:1.25.3"}}]
+    """
+
+
+REPO = {
+    "apps/web/base/kustomization.yaml": "resources: [deployment.yaml, config.yaml]\n",
+    "apps/web/base/deployment.yaml": _deployment(1),
+    "apps/web/base/config.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: web}\ndata: {a: '1'}\n",
+    "apps/web/overlays/production/kustomization.yaml": "resources: [../../base]\nnamespace: web-production\n",
+    "apps/web/overlays/staging/kustomization.yaml": "resources: [../../base]\nnamespace: web-staging\n",
+    "argocd/production.yaml": _application("production", "v1.0.0"),
+    "argocd/staging.yaml": _application("staging", "main"),
+}
+
+
+def _git(root: Path, *args: str) -> str:
+    done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, check=True,
+                          env={**os.environ, **GIT_ENV})
+    return done.stdout
+
+
+@pytest.fixture
+def repo(make_repo: Callable[..., Path]) -> Path:
+    require_tool("kubectl")
+    root = make_repo(REPO, git=True)
+    _git(root, "tag", "v1.0.0")
+    return root
+
+
+def _diff(root: Path, *args: str, code: int = 0) -> dict[str, Any]:
+    result = run_cli("diff", "--format", "json", *args, cwd=root)
+    assert result.exit_code == code, result.output
+    report: dict[str, Any] = json.loads(result.stdout)
+    jsonschema.validate(report, SCHEMA)
+    return report
+
+
+def _apps(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {app["name"]: app for env in report["environments"] for app in env["applications"]}
+
+
+def test_a_change_on_main_does_not_reach_an_application_pinned_to_a_tag(repo: Path) -> None:
+    write_tree(repo, {"apps/web/base/kustomization.yaml": "resources: [deployment.yaml]\n"})  # drops the ConfigMap
+    report = _diff(repo, "--fail-on-removal", "production")  # production's removal is not this change's
+    apps = _apps(report)
+    assert [(r["kind"], r["change"]) for r in apps["web-staging"]["resources"]] == [("ConfigMap", "removed")]
+    production = apps["web-production"]
+    assert production["tracks"] == {"revision": "v1.0.0", "pending": 1}
+    assert production["resources"] == [] and production["removed"] == 0 and report["removals"] == []
+    assert apps["web-staging"]["tracks"] is None
+    text = run_cli("diff", cwd=repo).stdout
+    assert "web-production (argocd/production.yaml) -> apps/web/overlays/production [auto-prune] [tracks v1.0.0]" in text
+    assert "not reached: it deploys what v1.0.0 holds; this branch changes 1 resource of its render" in text
+
+
+def test_moving_the_target_revision_compares_the_two_revisions(repo: Path) -> None:
+    write_tree(repo, {"apps/web/base/deployment.yaml": _deployment(3)})
+    _git(repo, "commit", "-qam", "three replicas")
+    _git(repo, "tag", "v2.0.0")
+    write_tree(repo, {"apps/web/base/deployment.yaml": _deployment(5)})  # main moves on: not in v2.0.0
+    _git(repo, "commit", "-qam", "five replicas")
+    write_tree(repo, {"argocd/production.yaml": _application("production", "v2.0.0")})
+    production = _apps(_diff(repo, "--base", "HEAD"))["web-production"]
+    assert production["revision_change"] == {"from": "v1.0.0", "to": "v2.0.0"}
+    [change] = production["resources"]
+    assert (change["kind"], change["fields"][0]["before"], change["fields"][0]["after"]) == ("Deployment", 1, 3)
+
+
+def test_a_revision_missing_from_the_clone_is_not_compared_and_says_how_to_fetch_it(repo: Path) -> None:
+    write_tree(repo, {"argocd/production.yaml": _application("production", "v9.9.9")})
+    production = _apps(_diff(repo))["web-production"]
+    assert production["error"] == "v9.9.9 is not in this clone (fetch it: git fetch origin v9.9.9)"
+
+
+def test_into_names_the_branch_a_change_merges_into(repo: Path) -> None:
+    # A CI job diffing against a commit id on a detached head knows the branch only by name.
+    write_tree(repo, {"apps/web/base/deployment.yaml": _deployment(2)})
+    _git(repo, "commit", "-qam", "two replicas")
+    _git(repo, "checkout", "-q", "--detach")
+    base = _git(repo, "rev-parse", "HEAD~1").strip()
+    # Neither the base (a commit id) nor the head (detached) names a branch: a tag is pinned, a
+    # branch name is taken as followed.
+    apps = _apps(_diff(repo, "--base", base))
+    assert apps["web-production"]["tracks"] is not None and apps["web-staging"]["tracks"] is None
+    apps = _apps(_diff(repo, "--base", base, "--into", "release"))
+    assert apps["web-staging"]["tracks"] == {"revision": "main", "pending": 1}
