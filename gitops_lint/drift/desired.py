@@ -1,12 +1,17 @@
 """Desired state: render each Application source at its targetRevision into plain objects.
 
 A revision is read with GitPython (`git archive` of the commit) into a temporary directory,
-so the user's work tree and index are never touched.
+so the user's work tree and index are never touched. A kustomization root an Application
+overrides (`spec.source.kustomize`) is built from a private copy of its directory, made beside
+it in that temporary tree (or in a copy of the work tree with --worktree or outside git), with
+the overrides written into the copy's kustomization as Argo CD's repo server writes them.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import tarfile
 import tempfile
 import threading
@@ -15,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from gitops_lint.drift.apps import AppSource, AuditTarget
+from gitops_lint.drift.kustomize_overrides import OverrideError, apply_overrides
 from gitops_lint.render.registry import renderer_for
 from gitops_lint.render.renderer import RenderEnv, RenderFailure, Source, SourceKind
 from gitops_lint.render.tools import Kustomize
@@ -53,6 +59,7 @@ class RevisionTrees:
         self.warnings: list[str] = []
         self._temp: tempfile.TemporaryDirectory[str] | None = None
         self._trees: dict[str, Path] = {}
+        self._work_copy: Path | None = None  # the work tree copied once, for overridden roots
         self._repo: Any = None
         self._lock = threading.Lock()
         if worktree:
@@ -128,6 +135,25 @@ class RevisionTrees:
             self._trees[sha] = target
         return self._trees[sha], f"{revision or 'HEAD'} ({sha[:12]})"
 
+    def commit_of(self, base: Path) -> str:
+        """The full commit id `base` was extracted from ("" for the work tree)."""
+        return next((sha for sha, tree in self._trees.items() if tree == base), "")
+
+    def writable(self, base: Path) -> Path:
+        """A tree this run may write into holding what `base` holds: an extracted revision is
+        already ours; the user's work tree is copied (without .git) into the temporary
+        directory, once per run, and never written to."""
+        if base != self.root:
+            return base
+        with self._lock:
+            if self._work_copy is None:
+                if self._temp is None:
+                    self._temp = tempfile.TemporaryDirectory(prefix="gitops-lint-drift-")
+                target = Path(self._temp.name) / "work-tree"
+                shutil.copytree(self.root, target, symlinks=True, ignore=shutil.ignore_patterns(".git"))
+                self._work_copy = target
+            return self._work_copy
+
     def source_dir(self, base: Path, path: str) -> Path:
         candidate = base / (path.strip("/") or ".")
         if candidate.is_dir():
@@ -183,8 +209,52 @@ def render_remote_source(source: AppSource, target: AuditTarget) -> list[dict[st
     return _expand_lists(rendered)
 
 
+def _build_variables(source: AppSource, target: AuditTarget | None, commit: str) -> dict[str, str]:
+    """What Argo CD's repo server puts in the build environment, as far as this audit knows it
+    (`$ARGOCD_APP_REVISION` only when the revision was read from git)."""
+    variables = {"ARGOCD_APP_SOURCE_PATH": source.path, "ARGOCD_APP_SOURCE_REPO_URL": source.repo_url,
+                 "ARGOCD_APP_SOURCE_TARGET_REVISION": source.revision}
+    if target is not None:
+        variables.update(ARGOCD_APP_NAME=target.name, ARGOCD_APP_NAMESPACE=target.namespace,
+                         ARGOCD_APP_PROJECT_NAME=target.project)
+    if commit:
+        variables.update(ARGOCD_APP_REVISION=commit, ARGOCD_APP_REVISION_SHORT=commit[:7],
+                         ARGOCD_APP_REVISION_SHORT_8=commit[:8])
+    return variables
+
+
+def _render_overridden(base: Path, path: str, source: AppSource, env: RenderEnv, trees: RevisionTrees,
+                       target: AuditTarget | None, notes: list[str]) -> list[dict[str, Any]]:
+    """The root at `path` built as Argo CD builds it with the source's `kustomize` overrides: a
+    copy of its directory beside it (so `../base` and the load restrictions resolve as for the
+    original) gets the edited kustomization; the copy is removed after the build."""
+    writable = trees.writable(base)
+    original = writable / path
+    parent = original.parent if path != "." else writable.parent
+    copy = Path(tempfile.mkdtemp(prefix=f".{original.name or 'root'}.gitops-lint-", dir=parent))
+    try:
+        shutil.copytree(original, copy, symlinks=True, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".git"))
+        try:
+            notes.extend(apply_overrides(copy, json.loads(source.kustomize),
+                                         _build_variables(source, target, trees.commit_of(base))))
+        except OverrideError as error:
+            raise RenderError(f"{source.path}: spec.source.kustomize: {error}") from error
+        relative = os.path.relpath(copy, writable)
+        spec = Source("kustomize", relative)
+        renderer = renderer_for(spec)
+        if renderer is None:  # pragma: no cover - the registry renders kustomize roots
+            raise RenderError(f"{source.path}: no renderer for a kustomize source")
+        outcome = renderer.render(spec, RenderEnv(root=writable, timeout=env.timeout, kustomize=env.kustomize))
+    finally:
+        shutil.rmtree(copy, ignore_errors=True)
+    if isinstance(outcome, RenderFailure):
+        raise RenderError(f"kustomize {source.path}: {outcome.message.replace(relative, path)}")
+    return _expand_lists([item.doc for item in outcome.objects])
+
+
 def render_source(base: Path, source: AppSource, kustomize: Kustomize | None, timeout: float,
-                  target: AuditTarget | None = None) -> list[dict[str, Any]]:
+                  target: AuditTarget | None = None, trees: RevisionTrees | None = None,
+                  notes: list[str] | None = None) -> list[dict[str, Any]]:
     """One Application source at one revision (`base` holds the repo as of it), through the
     check's Renderer registry: a kustomization root through kustomize, else the plain directory.
     A renderer added to render/registry.py (Helm, ...) serves the audit as it serves the check.
@@ -208,6 +278,9 @@ def render_source(base: Path, source: AppSource, kustomize: Kustomize | None, ti
             raise RenderError(rendered)
         return _expand_lists(rendered)
     kind: SourceKind = "kustomize" if any((base / path / name).is_file() for name in KUSTOMIZATION_NAMES) else "directory"
+    if kind == "kustomize" and source.kustomize and trees is not None:
+        return _render_overridden(base, path, source, RenderEnv(root=base, timeout=timeout, kustomize=kustomize),
+                                  trees, target, notes if notes is not None else [])
     spec = Source(kind, path, recurse=source.recurse)
     renderer = renderer_for(spec)
     if renderer is None:  # pragma: no cover - the registry renders both kinds
@@ -275,7 +348,9 @@ def desired_state(
             base, label = trees.tree(source.revision)
             labels.append(label)
             trees.source_dir(base, source.path)  # a one-line error when the path is not at this revision
-            state.objects.extend(render_source(base, source, kustomize, timeout, target))
+            overridden: list[str] = []
+            state.objects.extend(render_source(base, source, kustomize, timeout, target, trees, overridden))
+            state.notes.extend(f"{target.name}: {note}" for note in overridden)
     except RenderError as error:
         state.error = str(error)
     except OSError as error:
