@@ -150,7 +150,7 @@ class RevisionTrees:
                 if self._temp is None:
                     self._temp = tempfile.TemporaryDirectory(prefix="gitops-lint-drift-")
                 target = Path(self._temp.name) / "work-tree"
-                shutil.copytree(self.root, target, symlinks=True, ignore=shutil.ignore_patterns(".git"))
+                private_copy(self.root, target)
                 self._work_copy = target
             return self._work_copy
 
@@ -209,6 +209,20 @@ def render_remote_source(source: AppSource, target: AuditTarget) -> list[dict[st
     return _expand_lists(rendered)
 
 
+def private_copy(source: Path, target: Path) -> None:
+    """`source` copied to `target` (which may exist), .git left out, symlinks kept as links, every
+    copied file and directory writable by this user: a read-only checkout must not leave a copy
+    that cannot be edited or removed."""
+    shutil.copytree(source, target, symlinks=True, dirs_exist_ok=True, copy_function=shutil.copy,
+                    ignore=shutil.ignore_patterns(".git"))
+    for directory, _, files in os.walk(target):
+        os.chmod(directory, 0o700)
+        for name in files:
+            path = os.path.join(directory, name)
+            if not os.path.islink(path):
+                os.chmod(path, os.stat(path).st_mode | 0o200)
+
+
 def _build_variables(source: AppSource, target: AuditTarget | None, commit: str) -> dict[str, str]:
     """What Argo CD's repo server puts in the build environment, as far as this audit knows it
     (`$ARGOCD_APP_REVISION` only when the revision was read from git)."""
@@ -233,7 +247,7 @@ def _render_overridden(base: Path, path: str, source: AppSource, env: RenderEnv,
     parent = original.parent if path != "." else writable.parent
     copy = Path(tempfile.mkdtemp(prefix=f".{original.name or 'root'}.gitops-lint-", dir=parent))
     try:
-        shutil.copytree(original, copy, symlinks=True, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".git"))
+        private_copy(original, copy)
         try:
             notes.extend(apply_overrides(copy, json.loads(source.kustomize),
                                          _build_variables(source, target, trees.commit_of(base))))
