@@ -3,9 +3,10 @@
 Argo CD edits the kustomization of its own checkout before `kustomize build`
 (util/kustomize/kustomize.go): `kustomize edit set nameprefix`, `set namesuffix`, `set image`,
 `set replicas`, `add label` (`--force`, `--without-selector`, `--include-templates`),
-`add annotation` (`--force`), `set namespace`, then `patches` appended to kustomization.yaml's own
-list and `add component`. Each `set` REPLACES the root's value (a second prefix is never added),
-and `set image` replaces the root's whole entry for that image name. This module makes the same
+`add annotation` (`--force`), `set namespace`, then `patches` appended to the kustomization's own
+list and `add component` (a missing one left out with `ignoreMissingComponents`). Each `set`
+REPLACES the root's value (a second prefix is never added), and `set image` replaces the root's
+whole entry for that image name. This module makes the same
 edits to a copy of the kustomization file, in Python: kubectl's built-in kustomize has no `edit`.
 
 `version` (which kustomize binary), `kubeVersion` and `apiVersions` (Helm inflation flags) are
@@ -213,9 +214,6 @@ def apply_overrides(directory: Path, overrides: Mapping[str, Any], variables: Ma
         _add_metadata(target, annotations, bool(overrides.get("forceCommonAnnotations")), "annotation",
                       "forceCommonAnnotations")
     if overrides.get("patches"):
-        if path.name != "kustomization.yaml":
-            # Argo CD reads and rewrites kustomization.yaml by that name alone.
-            raise OverrideError(f"patches: Argo CD appends them to kustomization.yaml only, and this root has {path.name}")
         patches = overrides["patches"]
         existing_patches = kustomization.get("patches")
         if existing_patches is not None and not isinstance(existing_patches, list):
@@ -226,6 +224,8 @@ def apply_overrides(directory: Path, overrides: Mapping[str, Any], variables: Ma
         existing_components = kustomization.get("components")
         listed = list(existing_components) if isinstance(existing_components, list) else []
         for component in components if isinstance(components, list) else []:
+            if overrides.get("ignoreMissingComponents") and not (directory / str(component)).exists():
+                continue  # Argo CD leaves out a component that is not there only when told to
             if str(component) not in listed:  # `kustomize edit add component` skips one already there
                 listed.append(str(component))
         kustomization["components"] = listed

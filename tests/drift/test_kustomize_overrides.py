@@ -179,3 +179,31 @@ def test_an_image_argument_replaces_the_entry_and_a_star_keeps_a_field(tmp_path:
                                  {"name": "web", "newTag": "v2"}]
     with pytest.raises(OverrideError, match="invalid format"):
         apply_overrides(tmp_path, {"images": ["web"]}, {})
+
+
+def test_patches_append_and_missing_components_are_left_out_only_when_asked(tmp_path: Path) -> None:
+    (tmp_path / "kustomization.yml").write_text("patches: [{path: own.yaml}]\ncomponents: [../c]\n")
+    (tmp_path.parent / "c").mkdir(exist_ok=True)
+    apply_overrides(tmp_path, {"patches": [{"path": "app.yaml"}], "components": ["../c", "../gone"],
+                               "ignoreMissingComponents": True}, {})
+    written = json.loads((tmp_path / "kustomization.yml").read_text())
+    assert written == {"patches": [{"path": "own.yaml"}, {"path": "app.yaml"}], "components": ["../c"]}
+    apply_overrides(tmp_path, {"components": ["../gone"]}, {})  # kustomize build then fails, as in Argo CD
+    assert json.loads((tmp_path / "kustomization.yml").read_text())["components"] == ["../c", "../gone"]
+
+
+def test_unknown_variables_and_unapplied_fields_are_noted(tmp_path: Path) -> None:
+    require_tool("kubectl")
+    repo = _repo(tmp_path, spec="""
+        kustomize:
+          version: v5.0.0
+          images: ["web=ghcr.io/x/web:$BUILD_TAG"]
+        """)
+    folder = tmp_path / "live" / "prod.example.com"
+    folder.mkdir(parents=True)
+    (folder / "objects.yaml").write_text(dump(live_of(_web("old-web", "staging", "ghcr.io/x/web:latest", 1),
+                                                      app="web-prod")))
+    result = run_cli("drift", str(repo), "--live-snapshot", str(tmp_path / "live"), "--verbose")
+    assert result.exit_code == 0, result.output  # `web=ghcr.io/x/web:` keeps the base's tag, as in Argo CD
+    assert "web-prod: spec.source.kustomize.version is not applied" in result.stderr
+    assert "web-prod: spec.source.kustomize uses $BUILD_TAG, which this audit does not know" in result.stderr
