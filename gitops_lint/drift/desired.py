@@ -3,8 +3,8 @@
 A revision is read with GitPython (`git archive` of the commit) into a temporary directory,
 so the user's work tree and index are never touched. A kustomization root an Application
 overrides (`spec.source.kustomize`) is built from a private copy of its directory, made beside
-it in that temporary tree (or in a copy of the work tree with --worktree or outside git), with
-the overrides written into the copy's kustomization as Argo CD's repo server writes them.
+it in a copy of that tree (of the work tree with --worktree or outside git), with the overrides
+written into the copy's kustomization as Argo CD's repo server writes them.
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ class RevisionTrees:
         self.warnings: list[str] = []
         self._temp: tempfile.TemporaryDirectory[str] | None = None
         self._trees: dict[str, Path] = {}
-        self._work_copy: Path | None = None  # the work tree copied once, for overridden roots
+        self._writable: dict[Path, Path] = {}  # tree -> its copy for overridden roots
         self._repo: Any = None
         self._lock = threading.Lock()
         if worktree:
@@ -140,19 +140,18 @@ class RevisionTrees:
         return next((sha for sha, tree in self._trees.items() if tree == base), "")
 
     def writable(self, base: Path) -> Path:
-        """A tree this run may write into holding what `base` holds: an extracted revision is
-        already ours; the user's work tree is copied (without .git) into the temporary
-        directory, once per run, and never written to."""
-        if base != self.root:
-            return base
+        """A copy of `base` (the work tree or an extracted revision, without .git) that only the
+        builds of overridden roots use, made once per run and tree. Not `base` itself: the copies
+        of roots made in it would be seen by a `directory.recurse` source rendered meanwhile,
+        and the work tree is the user's."""
         with self._lock:
-            if self._work_copy is None:
+            if base not in self._writable:
                 if self._temp is None:
                     self._temp = tempfile.TemporaryDirectory(prefix="gitops-lint-drift-")
-                target = Path(self._temp.name) / "work-tree"
-                private_copy(self.root, target)
-                self._work_copy = target
-            return self._work_copy
+                target = Path(self._temp.name) / f"overrides-{len(self._writable)}"
+                private_copy(base, target)
+                self._writable[base] = target
+            return self._writable[base]
 
     def source_dir(self, base: Path, path: str) -> Path:
         candidate = base / (path.strip("/") or ".")
