@@ -244,6 +244,10 @@ def _render_overridden(base: Path, path: str, source: AppSource, env: RenderEnv,
     writable = trees.writable(base)
     original = writable / path
     parent = original.parent if path != "." else writable.parent
+    if os.path.commonpath([os.path.realpath(parent), os.path.realpath(writable.parent)]) != os.path.realpath(writable.parent):
+        # A symlink on the way leads out of the copy (to the user's files): no copy goes there.
+        raise RenderError(f"{source.path}: reached through a symlink out of the repository; its "
+                          "spec.source.kustomize overrides cannot be applied to a copy")
     copy = Path(tempfile.mkdtemp(prefix=f".{original.name or 'root'}.gitops-lint-", dir=parent))
     try:
         private_copy(original, copy)

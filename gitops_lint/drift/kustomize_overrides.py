@@ -232,5 +232,9 @@ def apply_overrides(directory: Path, overrides: Mapping[str, Any], variables: Ma
     if unknown:
         notes.append("spec.source.kustomize uses " + ", ".join(f"${name}" for name in sorted(unknown))
                      + ", which this audit does not know: substituted with nothing")
+    if path.is_symlink():
+        # A link copied as a link may lead back to the user's file: the edited text replaces the
+        # link, never what it points at.
+        path.unlink()
     path.write_text(json.dumps(kustomization, default=str), encoding="utf-8")
     return notes

@@ -207,3 +207,29 @@ def test_unknown_variables_and_unapplied_fields_are_noted(tmp_path: Path) -> Non
     assert result.exit_code == 0, result.output  # `web=ghcr.io/x/web:` keeps the base's tag, as in Argo CD
     assert "web-prod: spec.source.kustomize.version is not applied" in result.stderr
     assert "web-prod: spec.source.kustomize uses $BUILD_TAG, which this audit does not know" in result.stderr
+
+
+def test_a_symlinked_kustomization_is_never_written_through(tmp_path: Path) -> None:
+    require_tool("kubectl")
+    repo = _repo(tmp_path)
+    shared = tmp_path / "shared-kustomization.yaml"  # outside the repo, linked by absolute path
+    shared.write_text(OVERLAY)
+    link = repo / "apps/web/overlays/prod/kustomization.yaml"
+    link.unlink()
+    link.symlink_to(shared)
+    code, report, _ = _drift(repo, tmp_path, [live_of(_applied_by_argocd(), app="web-prod")])
+    assert code == 0 and report["applications"][0]["sync"] == "Synced", report
+    assert shared.read_text() == OVERLAY and link.is_symlink()
+
+
+def test_a_root_reached_through_a_symlink_out_of_the_repo_gets_no_copy_there(tmp_path: Path) -> None:
+    require_tool("kubectl")
+    repo = _repo(tmp_path)
+    outside = tmp_path / "elsewhere"
+    (repo / "apps/web/overlays").rename(outside)
+    (repo / "apps/web/overlays").symlink_to(outside)  # absolute: out of any copy of the repo
+    before = sorted(p.name for p in outside.rglob("*"))
+    code, report, stderr = _drift(repo, tmp_path, [live_of(_applied_by_argocd(), app="web-prod")])
+    [app] = report["applications"]
+    assert code == 2 and "reached through a symlink out of the repository" in app["error"], app
+    assert sorted(p.name for p in outside.rglob("*")) == before and "Traceback" not in stderr
