@@ -239,7 +239,8 @@ _OUTPUT_OVERRIDES = (
 
 def _kustomize_overrides(ctx: CheckContext, targets: set[str]) -> str:
     """The notice for Applications deploying one of `targets` with `spec.source(s).kustomize`
-    overrides, which this check does not apply (the root is rendered as committed), or ""."""
+    overrides, which this check does not apply (the root is rendered as committed; drift's
+    desired state applies them), or ""."""
     found: dict[str, set[str]] = {}
     for application in estate_for(ctx).applications:
         if not targets.intersection(application.directories):
@@ -252,9 +253,11 @@ def _kustomize_overrides(ctx: CheckContext, targets: set[str]) -> str:
     if not found:
         return ""
     first, keys = next(iter(sorted(found.items())))
+    # Not applied here: a root is rendered (and cached, and its findings reported) once, for
+    # every Application deploying it, and two Applications may override it differently.
     return (f"{counted(len(found), 'Argo CD Application')} set spec.source.kustomize overrides this check does "
             f"not apply (e.g. {first}: {', '.join(sorted(keys))}): their roots are checked as committed, "
-            "without them")
+            "without them (`gitops-lint drift` applies them, as Argo CD does)")
 
 
 def _outside_undeployed_hidden(ctx: CheckContext, targets: list[str]) -> tuple[list[str], list[str]]:

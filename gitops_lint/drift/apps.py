@@ -13,6 +13,7 @@ from typing import Any
 from gitops_lint.check import CheckOptions, prepare_context
 from gitops_lint.config import Config
 from gitops_lint.context import CheckContext
+from gitops_lint.drift.kustomize_overrides import overrides_of
 from gitops_lint.estate.build import estate_for
 from gitops_lint.estate.model import ApplicationSet
 from gitops_lint.repo.templating import UNQUOTED_TEMPLATE
@@ -32,6 +33,8 @@ class AppSource:
     document: str = ""
     pointer: tuple[str | int, ...] = ("spec", "source")
     chart: str = ""  # a `chart:` source (Helm repository or OCI): audited with --allow-network only
+    # The source's `kustomize` overrides as JSON ("" for none): applied to the root as Argo CD does.
+    kustomize: str = ""
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,7 @@ def target_from_application(doc: Mapping[str, Any], file: str, allow_network: bo
                 continue  # a `ref:` source only lends values files to others
             skipped.append(f"source {source.get('repoURL')} has no path")
             continue
+        overrides = overrides_of(source)
         sources.append(
             AppSource(
                 path=str(source.get("path") or "."),
@@ -106,6 +110,7 @@ def target_from_application(doc: Mapping[str, Any], file: str, allow_network: bo
                 helm=json.dumps(source["helm"], sort_keys=True) if isinstance(source.get("helm"), dict) else "",
                 document=document if isinstance(source.get("helm"), dict) else "",
                 pointer=pointer,
+                kustomize=json.dumps(overrides, sort_keys=True, default=str) if overrides else "",
             )
         )
     ignores = tuple(item for item in spec.get("ignoreDifferences") or [] if isinstance(item, dict))

@@ -1,12 +1,17 @@
 """Desired state: render each Application source at its targetRevision into plain objects.
 
 A revision is read with GitPython (`git archive` of the commit) into a temporary directory,
-so the user's work tree and index are never touched.
+so the user's work tree and index are never touched. A kustomization root an Application
+overrides (`spec.source.kustomize`) is built from a private copy of its directory, made beside
+it in a copy of that tree (of the work tree with --worktree or outside git), with the overrides
+written into the copy's kustomization as Argo CD's repo server writes them.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import tarfile
 import tempfile
 import threading
@@ -15,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from gitops_lint.drift.apps import AppSource, AuditTarget
+from gitops_lint.drift.kustomize_overrides import OverrideError, apply_overrides
 from gitops_lint.render.registry import renderer_for
 from gitops_lint.render.renderer import RenderEnv, RenderFailure, Source, SourceKind
 from gitops_lint.render.tools import Kustomize
@@ -53,6 +59,7 @@ class RevisionTrees:
         self.warnings: list[str] = []
         self._temp: tempfile.TemporaryDirectory[str] | None = None
         self._trees: dict[str, Path] = {}
+        self._writable: dict[Path, Path] = {}  # tree -> its copy for overridden roots
         self._repo: Any = None
         self._lock = threading.Lock()
         if worktree:
@@ -128,6 +135,24 @@ class RevisionTrees:
             self._trees[sha] = target
         return self._trees[sha], f"{revision or 'HEAD'} ({sha[:12]})"
 
+    def commit_of(self, base: Path) -> str:
+        """The full commit id `base` was extracted from ("" for the work tree)."""
+        return next((sha for sha, tree in self._trees.items() if tree == base), "")
+
+    def writable(self, base: Path) -> Path:
+        """A copy of `base` (the work tree or an extracted revision, without .git) that only the
+        builds of overridden roots use, made once per run and tree. Not `base` itself: the copies
+        of roots made in it would be seen by a `directory.recurse` source rendered meanwhile,
+        and the work tree is the user's."""
+        with self._lock:
+            if base not in self._writable:
+                if self._temp is None:
+                    self._temp = tempfile.TemporaryDirectory(prefix="gitops-lint-drift-")
+                target = Path(self._temp.name) / f"overrides-{len(self._writable)}"
+                private_copy(base, target)
+                self._writable[base] = target
+            return self._writable[base]
+
     def source_dir(self, base: Path, path: str) -> Path:
         candidate = base / (path.strip("/") or ".")
         if candidate.is_dir():
@@ -183,8 +208,70 @@ def render_remote_source(source: AppSource, target: AuditTarget) -> list[dict[st
     return _expand_lists(rendered)
 
 
+def private_copy(source: Path, target: Path) -> None:
+    """`source` copied to `target` (which may exist), .git left out, symlinks kept as links, every
+    copied file and directory writable by this user: a read-only checkout must not leave a copy
+    that cannot be edited or removed."""
+    shutil.copytree(source, target, symlinks=True, dirs_exist_ok=True, copy_function=shutil.copy,
+                    ignore=shutil.ignore_patterns(".git"))
+    for directory, _, files in os.walk(target):
+        os.chmod(directory, 0o700)
+        for name in files:
+            path = os.path.join(directory, name)
+            if not os.path.islink(path):
+                os.chmod(path, os.stat(path).st_mode | 0o200)
+
+
+def _build_variables(source: AppSource, target: AuditTarget | None, commit: str) -> dict[str, str]:
+    """What Argo CD's repo server puts in the build environment, as far as this audit knows it
+    (`$ARGOCD_APP_REVISION` only when the revision was read from git)."""
+    variables = {"ARGOCD_APP_SOURCE_PATH": source.path, "ARGOCD_APP_SOURCE_REPO_URL": source.repo_url,
+                 "ARGOCD_APP_SOURCE_TARGET_REVISION": source.revision}
+    if target is not None:
+        variables.update(ARGOCD_APP_NAME=target.name, ARGOCD_APP_NAMESPACE=target.namespace,
+                         ARGOCD_APP_PROJECT_NAME=target.project)
+    if commit:
+        variables.update(ARGOCD_APP_REVISION=commit, ARGOCD_APP_REVISION_SHORT=commit[:7],
+                         ARGOCD_APP_REVISION_SHORT_8=commit[:8])
+    return variables
+
+
+def _render_overridden(base: Path, path: str, source: AppSource, env: RenderEnv, trees: RevisionTrees,
+                       target: AuditTarget | None, notes: list[str]) -> list[dict[str, Any]]:
+    """The root at `path` built as Argo CD builds it with the source's `kustomize` overrides: a
+    copy of its directory beside it (so `../base` and the load restrictions resolve as for the
+    original) gets the edited kustomization; the copy is removed after the build."""
+    writable = trees.writable(base)
+    original = writable / path
+    parent = original.parent if path != "." else writable.parent
+    if os.path.commonpath([os.path.realpath(parent), os.path.realpath(writable.parent)]) != os.path.realpath(writable.parent):
+        # A symlink on the way leads out of the copy (to the user's files): no copy goes there.
+        raise RenderError(f"{source.path}: reached through a symlink out of the repository; its "
+                          "spec.source.kustomize overrides cannot be applied to a copy")
+    copy = Path(tempfile.mkdtemp(prefix=f".{original.name or 'root'}.gitops-lint-", dir=parent))
+    try:
+        private_copy(original, copy)
+        try:
+            notes.extend(apply_overrides(copy, json.loads(source.kustomize),
+                                         _build_variables(source, target, trees.commit_of(base))))
+        except OverrideError as error:
+            raise RenderError(f"{source.path}: spec.source.kustomize: {error}") from error
+        relative = os.path.relpath(copy, writable)
+        spec = Source("kustomize", relative)
+        renderer = renderer_for(spec)
+        if renderer is None:  # pragma: no cover - the registry renders kustomize roots
+            raise RenderError(f"{source.path}: no renderer for a kustomize source")
+        outcome = renderer.render(spec, RenderEnv(root=writable, timeout=env.timeout, kustomize=env.kustomize))
+    finally:
+        shutil.rmtree(copy, ignore_errors=True)
+    if isinstance(outcome, RenderFailure):
+        raise RenderError(f"kustomize {source.path}: {outcome.message.replace(relative, path)}")
+    return _expand_lists([item.doc for item in outcome.objects])
+
+
 def render_source(base: Path, source: AppSource, kustomize: Kustomize | None, timeout: float,
-                  target: AuditTarget | None = None) -> list[dict[str, Any]]:
+                  target: AuditTarget | None = None, trees: RevisionTrees | None = None,
+                  notes: list[str] | None = None) -> list[dict[str, Any]]:
     """One Application source at one revision (`base` holds the repo as of it), through the
     check's Renderer registry: a kustomization root through kustomize, else the plain directory.
     A renderer added to render/registry.py (Helm, ...) serves the audit as it serves the check.
@@ -208,6 +295,9 @@ def render_source(base: Path, source: AppSource, kustomize: Kustomize | None, ti
             raise RenderError(rendered)
         return _expand_lists(rendered)
     kind: SourceKind = "kustomize" if any((base / path / name).is_file() for name in KUSTOMIZATION_NAMES) else "directory"
+    if kind == "kustomize" and source.kustomize and trees is not None:
+        return _render_overridden(base, path, source, RenderEnv(root=base, timeout=timeout, kustomize=kustomize),
+                                  trees, target, notes if notes is not None else [])
     spec = Source(kind, path, recurse=source.recurse, include=source.include, exclude=source.exclude)
     renderer = renderer_for(spec)
     if renderer is None:  # pragma: no cover - the registry renders both kinds
@@ -275,7 +365,9 @@ def desired_state(
             base, label = trees.tree(source.revision)
             labels.append(label)
             trees.source_dir(base, source.path)  # a one-line error when the path is not at this revision
-            state.objects.extend(render_source(base, source, kustomize, timeout, target))
+            overridden: list[str] = []
+            state.objects.extend(render_source(base, source, kustomize, timeout, target, trees, overridden))
+            state.notes.extend(f"{target.name}: {note}" for note in overridden)
     except RenderError as error:
         state.error = str(error)
     except OSError as error:

@@ -394,5 +394,6 @@ def test_application_kustomize_overrides_are_said_not_applied(make_repo: Callabl
     result = run_cli("check", str(root), "--no-git")
     assert "1 Argo CD Application set spec.source.kustomize overrides this check does not apply" in result.stderr
     assert "argocd/web.yaml (web): images, namePrefix" in result.stderr  # `version` changes no output
+    assert "`gitops-lint drift` applies them, as Argo CD does" in result.stderr
     (root / "argocd/web.yaml").write_text(application.split("    kustomize:")[0], encoding="utf-8")
     assert "spec.source.kustomize" not in run_cli("check", str(root), "--no-git").stderr
