@@ -376,3 +376,29 @@ def test_unchanged_applications_are_read_only_when_they_deploy_what_renders(apps
     # An Application changed: every Application is read (whole-repo Application rules compare
     # them), with the kustomizations; the base's manifest is not needed.
     assert "parsed 7 of 8 YAML files" in notes, notes
+
+
+GENERATING_SET = """apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata: {name: web, namespace: argocd}
+spec:
+  generators:
+    - list: {elements: [{env: prod}]}
+  template:
+    metadata: {name: 'web-{{env}}'}
+    spec:
+      project: default
+      source: {repoURL: https://git.example.com/config.git, targetRevision: main, path: 'apps/web/overlays/{{env}}'}
+      destination: {server: https://kubernetes.default.svc, namespace: web}
+      syncPolicy: {automated: {selfHeal: true}}
+"""
+
+
+def test_a_changed_application_set_points_at_the_base_lines_as_the_full_run_does(tmp_path: Path) -> None:
+    # Checking the ApplicationSet alone renders the overlay its Application deploys; the base
+    # file the finding is about was not loaded by that run, and is read for its line.
+    root = _small_repo(tmp_path, {"argocd/web.yaml": GENERATING_SET})
+    full = _assert_agrees_with_the_full_run(root)
+    assert ("image-tag-pinned", "apps/web/base/deployment.yaml") in {(rule, path) for rule, path, *_ in full}
+    result = run_cli("check", "argocd/web.yaml", "--format", "json", cwd=root)
+    assert ("image-tag-pinned", "apps/web/base/deployment.yaml", 14) in {k[:3] for k in _keys(json.loads(result.stdout))}

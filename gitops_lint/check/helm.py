@@ -15,7 +15,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gitops_lint.check.render_output import RenderOutput
+from gitops_lint.check.render_output import RenderOutput, load_unread
 from gitops_lint.context import CheckContext
 from gitops_lint.environments import resolve_environment
 from gitops_lint.estate.appset import ApplicationView, argocd_applications
@@ -378,18 +378,6 @@ def _kustomize_chart_homes(ctx: CheckContext) -> list[str]:
     return [k.chart_home for k in ctx.layout.kustomizations.values() if k.chart_home is not None]
 
 
-def _load_templates(ctx: CheckContext, out: RenderOutput, paths: set[str]) -> None:
-    """Parse template files a hook run left unread, so findings get the same lines as a full run."""
-    from gitops_lint.check.sources import Loading, _load_sources
-
-    missing = [f for f in ctx.files.files if f.path in paths and f.path not in ctx.sources]
-    if missing:
-        loading = Loading(ctx.root, ctx.config, ctx.files, ctx.schemas, parse_cache=ctx.parse_cache, sink=ctx.sink)
-        for _finding in _load_sources(loading, missing):
-            pass  # the loader's own findings on these files belong to full runs
-        out.templates.update(loading.sources)
-
-
 def _flux_releases(ctx: CheckContext, out: RenderOutput, allow_network: bool) -> \
         list[tuple[HelmRelease, LocalChart | RemoteReleaseChart | NotRendered]]:
     """Flux HelmReleases with a chart in this repo, and (with the network allowed) those with a
@@ -504,7 +492,7 @@ def render_helm(ctx: CheckContext, options: CheckOptions, out: RenderOutput,
     widened: frozenset[str] = frozenset()
     if ctx.focus is not None:
         widened = frozenset(r.path for r in out.resources[before:])
-        _load_templates(ctx, out, set(widened))
+        load_unread(ctx, out, set(widened))
     if run.unrendered:
         count = len(run.unrendered)
         ctx.warn(f"{counted(count, 'Helm source')} not rendered, {'its' if count == 1 else 'their'} output "

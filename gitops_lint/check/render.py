@@ -11,15 +11,15 @@ from __future__ import annotations
 import os
 import posixpath
 import time
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gitops_lint.check.render_output import RenderOutput
+from gitops_lint.check.render_output import RenderOutput, load_unread
 from gitops_lint.check.scope import Focus, in_focus
 from gitops_lint.config import ignored_executables_warning
-from gitops_lint.context import CheckContext, Emitted
+from gitops_lint.context import CheckContext, Emitted, SourceFile
 from gitops_lint.environments import is_production, is_staging, resolve_environment
 from gitops_lint.errors import UsageError
 from gitops_lint.estate.build import estate_for
@@ -623,11 +623,18 @@ def _apply(
         )
         return None
     fallback_env = _application_environment(ctx, target)
+    sources: Mapping[str, SourceFile] = ctx.sources
+    if ctx.focus is not None:
+        # An incremental run renders a root because its Application (or ApplicationSet) changed
+        # without loading the base files it reads: parsed now, so findings point at the same
+        # line as in a full run (not at the kustomization's first line).
+        load_unread(ctx, out, {item["path"] for item in items if isinstance(item.get("path"), str)})
+        sources = _Overlaid(out.templates, ctx.sources)
     for item in items:
         doc = item.get("doc")
         if not isinstance(doc, dict):
             continue
-        path, index, line = _source_of(ctx, graph, kustomization, item)
+        path, index, line = _source_of(ctx, graph, kustomization, item, sources)
         environment = resolve_environment(ctx.config, kustomization.file, doc) or fallback_env
         resource = Resource(
             doc=doc,
@@ -655,19 +662,38 @@ def _application_environment(ctx: CheckContext, target: str) -> str | None:
     return found.pop() if len(found) == 1 else None
 
 
+class _Overlaid(Mapping[str, SourceFile]):
+    """The files a run loaded, and those the render stage parsed since (without copying either)."""
+
+    def __init__(self, first: Mapping[str, SourceFile], then: Mapping[str, SourceFile]) -> None:
+        self._first, self._then = first, then
+
+    def __getitem__(self, path: str) -> SourceFile:
+        found = self._first.get(path)
+        return found if found is not None else self._then[path]
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._first
+        yield from (path for path in self._then if path not in self._first)
+
+    def __len__(self) -> int:
+        return sum(1 for _path in self)
+
+
 def _source_of(
-    ctx: CheckContext, graph: RenderGraph, kustomization: Kustomization, item: Mapping[str, Any]
+    ctx: CheckContext, graph: RenderGraph, kustomization: Kustomization, item: Mapping[str, Any],
+    sources: Mapping[str, SourceFile],
 ) -> tuple[str, int, int]:
     """(path, document index, line) of the source that produced a rendered object."""
     doc = item["doc"]
     path = item.get("path")
-    if item.get("generated_by") and isinstance(path, str) and path in ctx.sources:
+    if item.get("generated_by") and isinstance(path, str) and path in sources:
         generator = graph.kustomizations.get(posixpath.dirname(path))
         if generator is not None:
             return path, 0, _generator_line(ctx, generator, doc)
         return path, 0, 1
-    if isinstance(path, str) and path in ctx.sources:
-        index, line = _match_document(ctx, path, doc)
+    if isinstance(path, str) and path in sources:
+        index, line = _match_document(sources, path, doc)
         return path, index, line
     if isinstance(path, str) and path in ctx.unchecked:
         return path, 0, 1  # a file too large or not text for the loader: its findings stay on it
@@ -687,7 +713,7 @@ def _namespace(doc: Mapping[str, Any]) -> str:
     return namespace if isinstance(namespace, str) else ""
 
 
-def _match_document(ctx: CheckContext, path: str, doc: Mapping[str, Any]) -> tuple[int, int]:
+def _match_document(sources: Mapping[str, SourceFile], path: str, doc: Mapping[str, Any]) -> tuple[int, int]:
     """The document of `path` this object came from.
 
     Best first: same kind, name and namespace; same kind and name; a source name inside the
@@ -695,7 +721,7 @@ def _match_document(ctx: CheckContext, path: str, doc: Mapping[str, Any]) -> tup
     """
     kind, name = _names(doc)
     namespace = _namespace(doc)
-    documents = ctx.sources[path].documents
+    documents = sources[path].documents
     best: tuple[int, int, int] | None = None  # (score, index, line); lower score is better
     for document in documents:
         data = document.data

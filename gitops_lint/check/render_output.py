@@ -15,6 +15,7 @@ from gitops_lint.context import Rendering, SourceFile
 from gitops_lint.model import Resource
 
 if TYPE_CHECKING:  # the Flux step loads for a repo with Flux objects (check/render.py)
+    from gitops_lint.context import CheckContext
     from gitops_lint.flux.stage import FluxStep
 
 
@@ -52,3 +53,16 @@ class RenderOutput:
         self.resources[:] = [resource for resource in self.resources if resource.rendered_from not in step.replaced]
         self.resources.extend(step.resources)
         self.roots.update(step.roots)
+
+
+def load_unread(ctx: CheckContext, out: RenderOutput, paths: set[str]) -> None:
+    """Parse the repo files among `paths` an incremental run left unread (templates, bases its
+    renders drew on) into `out.templates`, so findings get the same lines as a full run."""
+    from gitops_lint.check.sources import Loading, _load_sources
+
+    missing = [f for f in ctx.files.files if f.path in paths and f.path not in ctx.sources and f.path not in out.templates]
+    if missing:
+        loading = Loading(ctx.root, ctx.config, ctx.files, ctx.schemas, parse_cache=ctx.parse_cache, sink=ctx.sink)
+        for _finding in _load_sources(loading, missing):
+            pass  # the loader's own findings on these files belong to full runs
+        out.templates.update(loading.sources)
