@@ -4,7 +4,7 @@ Application, then resource; with the counts each group's one-line summary says."
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from gitops_lint.diff.compare import ADDED, CHANGED, REMOVED, ResourceChange
 from gitops_lint.diff.render_at import (
@@ -17,6 +17,7 @@ from gitops_lint.diff.render_at import (
 )
 from gitops_lint.environments import is_production, is_staging
 from gitops_lint.plural import counted
+from gitops_lint.validate.scopes import builtin_namespaced
 
 NO_ENVIRONMENT = ""  # roots and Applications whose environment nothing tells
 CASCADE, ORPHAN = "cascade", "orphan"  # a deleted Application with and without the resources finalizer
@@ -159,6 +160,19 @@ class ComparedRoot:
     revision_change: tuple[str, str] | None = None
 
 
+def _placed(changes: tuple[ResourceChange, ...], namespace: str | None) -> tuple[ResourceChange, ...]:
+    """The changes as their deployer applies them: a namespaced built-in kind whose manifest
+    names no namespace goes to the deployer's (Argo CD's destination namespace), as a Helm
+    chart's or a plain directory's objects usually do. A custom kind's scope is not known here."""
+    if not namespace:
+        return changes
+    return tuple(
+        replace(change, key=replace(change.key, namespace=namespace))
+        if not change.key.namespace and builtin_namespaced(change.key.group, change.key.kind) else change
+        for change in changes
+    )
+
+
 def group(roots: Iterable[ComparedRoot], deleted: Mapping[tuple[str, str], str] | None = None) -> tuple[EnvironmentDiff, ...]:
     """Only roots with a change or an error appear; a root deployed by two Applications shows
     under each (each applies it, maybe to another cluster). `deleted`: (file, name) of the
@@ -177,7 +191,7 @@ def group(roots: Iterable[ComparedRoot], deleted: Mapping[tuple[str, str], str] 
                 file=app.file if app is not None else None,
                 root=render.root,
                 prune=app.prune if app is not None else False,
-                changes=compared.changes,
+                changes=_placed(compared.changes, app.namespace if app is not None else None),
                 error=compared.error,
                 previous_root=compared.previous_root,
                 kind=app.kind if app is not None else None,

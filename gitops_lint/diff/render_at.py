@@ -72,6 +72,9 @@ class ApplicationRef:
     # The Git revision an Argo CD Application deploys this render from (`targetRevision` of its
     # source); None when it follows whatever is merged (Flux Kustomizations, HelmReleases here).
     revision: str | None = None
+    # Where it puts an object whose manifest names no namespace (Argo CD's destination namespace,
+    # a Flux Kustomization's targetNamespace); None when not known here.
+    namespace: str | None = None
 
     @property
     def label(self) -> str:
@@ -174,7 +177,9 @@ def _deployer_ref(deployer: Application | FluxKustomization, directory: str | No
     if isinstance(deployer, FluxKustomization):
         prune = spec.get("prune") is True  # Flux's garbage collection deletes what left Git
         kind = FLUX_KUSTOMIZATION
+        namespace = deployer.target_namespace
     else:
+        namespace = deployer.destination.namespace
         prune = _auto_prune(spec)
         kind = GENERATED_APPLICATION if deployer.generated_by else APPLICATION
         revision = next((s.target_revision or "" for s in deployer.sources if s.directory == directory), None)
@@ -185,6 +190,7 @@ def _deployer_ref(deployer: Application | FluxKustomization, directory: str | No
         prune=prune,
         kind=kind,
         revision=revision,
+        namespace=namespace or None,
     )
 
 

@@ -239,7 +239,7 @@ def test_a_production_value_set_before_staging_is_a_promotion_order_finding(make
     write_tree(repo, {"charts/shop/values-production.yaml": "replicas: 3\ntag: '1.1'\n"})
     findings = _report(repo)["findings"]
     assert [(f["rule"], f["environment"], f["application"], f["resource"]) for f in findings] == [
-        ("promotion-order", "production", "shop-production", "Deployment.apps shop-production")]
+        ("promotion-order", "production", "shop-production", "Deployment.apps shop-production/shop-production")]  # the destination namespace
     assert findings[0]["message"].endswith(
         "becomes shop:1.1 before staging (charts/shop (shop-staging) keeps shop:1.0, as production had)")
     # Promoted together, or staging first: nothing to say. Replicas always differed: per environment.

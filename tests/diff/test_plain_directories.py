@@ -179,3 +179,14 @@ def test_a_manifest_that_no_longer_parses_is_not_compared(make_repo: Callable[..
     report = _diff(repo, "--fail-on-removal", "production")  # not a removal: the file is broken
     [app] = report["environments"][0]["applications"]
     assert app["resources"] == [] and app["error"].startswith("head: guestbook/service.yaml:3:")
+
+
+def test_objects_without_a_namespace_are_shown_in_the_destination_namespace(make_repo: Callable[..., Path]) -> None:
+    # Argo CD applies them there; a cluster-scoped kind keeps none.
+    cluster_role = "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: reader}\nrules: []\n"
+    repo = make_repo({**REPO, "guestbook/role.yaml": cluster_role}, git=True)
+    write_tree(repo, {"guestbook/deployment.yaml": _deployment("guestbook-ui", replicas=2),
+                      "guestbook/role.yaml": cluster_role.replace("rules: []", "rules: [{apiGroups: [''], resources: [pods], verbs: [get]}]")})
+    report = _diff(repo)
+    assert sorted((r["kind"], r["namespace"]) for r in report["environments"][0]["applications"][0]["resources"]) == [
+        ("ClusterRole", ""), ("Deployment", "guestbook")]
