@@ -302,8 +302,29 @@ def _compare(
     return compared
 
 
-def _base_revisions(base: RevisionRender) -> dict[tuple[str, str], str | None]:
-    return {(app.file, app.name): app.revision for render in base.roots.values() for app in render.applications}
+def _remote_charts(head: RevisionRender, changed: set[str], wanted: list[str], landing: Landing,
+                   notes: list[str]) -> list[ComparedRoot]:
+    """Applications whose chart comes from a Helm repository or OCI registry, reached by the
+    change (their file, or a value file they name, read at a revision the change lands on):
+    listed as not compared, never left out unseen (the diff renders the charts of this repo only)."""
+    found = []
+    for app, chart, reads in head.remote_charts:
+        touched = sorted(path for path in reads if path in changed and landing.reaches(reads[path]))
+        for path in sorted(set(reads) & changed - set(touched)):
+            notes.append(f"{app.name}: {path} changed, but it is read at {reads[path]}: not reached by this change")
+        if not touched or (wanted and not any(_within(path, wanted) for path in touched)):
+            continue
+        error = f"{chart} is not in this repo: the diff renders this repo's charts only ({', '.join(touched)} changed)"
+        render = RootRender(root=chart.split(" ")[1], resources=(), error=error, environment=app.environment,
+                            applications=(app,), renderer=HELM)
+        found.append(ComparedRoot(render, (), error))
+    return found
+
+
+def _base_revisions(base: RevisionRender) -> dict[tuple[str, str, str], str | None]:
+    """(file, name, root) of each Application at the base → its revision for that root (the
+    sources of one Application may track different revisions)."""
+    return {(app.file, app.name, render.root): app.revision for render in base.roots.values() for app in render.applications}
 
 
 def _by_revision(
@@ -327,7 +348,7 @@ def _by_revision(
         key = _render_key_of(root.render)
         for app in away:
             mine = replace(root.render, applications=(app,))
-            was = before.get((app.file, app.name), app.revision)
+            was = before.get((app.file, app.name, root.previous_root or root.render.root), app.revision)
             if was is None or was == app.revision or app.revision is None:
                 result.append(ComparedRoot(mine, (), None, root.previous_root, tracks=app.revision,
                                            pending=len(root.changes)))
@@ -620,6 +641,7 @@ def run_diff(options: DiffOptions) -> DiffResult:
     deleted = argocd.deleted()
     compared = _compare(base, head, wanted, notes, deleted)
     landing = Landing.of(revisions, options.into)
+    compared += _remote_charts(head, set(changed), wanted, landing, notes)
     compared = _by_revision(compared, base, landing, lambda rev, key: _render_key_at(revisions, config, request, landing, rev, key))
     environments = group(compared, deleted)
     removals = tuple(

@@ -156,6 +156,10 @@ class RevisionRender:
     # The plain directories rendered, with what they apply (a committed revision's checkout
     # completes their files afterwards: `complete_directories`).
     directories: dict[str, Source] = field(default_factory=dict)
+    # Applications deploying a chart from a Helm repository or OCI registry, which the diff does
+    # not render: (Application, chart as said, the repo files it reads → the git revision each is
+    # read at: None for its own file, the `ref:` source's targetRevision for a `$ref/...` value file).
+    remote_charts: tuple[tuple[ApplicationRef, str, Mapping[str, str | None]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -182,7 +186,8 @@ def _deployer_ref(deployer: Application | FluxKustomization, directory: str | No
         namespace = deployer.destination.namespace
         prune = _auto_prune(spec)
         kind = GENERATED_APPLICATION if deployer.generated_by else APPLICATION
-        revision = next((s.target_revision or "" for s in deployer.sources if s.directory == directory), None)
+        if directory is not None:  # a chart from a Helm repository has a version, not a Git revision
+            revision = next((s.target_revision or "" for s in deployer.sources if s.directory == directory), None)
     return ApplicationRef(
         name=deployer.name or deployer.resource.path,
         file=deployer.resource.path,
@@ -192,6 +197,25 @@ def _deployer_ref(deployer: Application | FluxKustomization, directory: str | No
         revision=revision,
         namespace=namespace or None,
     )
+
+
+def _ref_value_files(doc: Mapping[str, Any]) -> dict[str, str | None]:
+    """The `$ref/...` value files of a multi-source Application, each with the targetRevision
+    of the `ref:` source it is read from (Argo CD checks that source out at that revision)."""
+    spec = doc.get("spec")
+    sources = [s for s in spec.get("sources") or [] if isinstance(s, dict)] if isinstance(spec, dict) else []
+    revisions = {s["ref"]: str(s.get("targetRevision") or "") for s in sources if isinstance(s.get("ref"), str)}
+    paths = {s["ref"]: str(s.get("path") or "") for s in sources if isinstance(s.get("ref"), str)}
+    found: dict[str, str | None] = {}
+    for source in sources:
+        helm = source.get("helm")
+        for value in (helm.get("valueFiles") or []) if isinstance(helm, dict) else []:
+            if isinstance(value, str) and value.startswith("$"):
+                name, _, rest = value[1:].partition("/")
+                path = repo_directory(posixpath.join(paths.get(name) or ".", rest)) if name in revisions else None
+                if path:
+                    found[path] = revisions[name]
+    return found
 
 
 def _auto_prune(spec: Mapping[str, Any]) -> bool:
@@ -421,9 +445,15 @@ def render_revision(
             raise UsageError("kustomize not found (no kustomize or kubectl on PATH): gitops-lint diff needs one to render") from problem
         raise
     helm_deployers = _helm_targets(estate) if charts else {}
+    remote = tuple(
+        (_deployer_ref(app), f"chart {s.chart} {s.target_revision or '(latest)'} from {s.repo_url or '?'}",
+         {**_ref_value_files(app.resource.doc), app.resource.path: None})
+        for app in estate.applications for s in app.sources if s.chart
+    )
     result = RevisionRender(
         targets=frozenset({*graph.targets, *charts, *helm_deployers}), notes=notes, helm_deployers=helm_deployers,
         generated=tuple((app.resource.path, app.resource.doc) for app in estate.applications if app.generated_by),
+        remote_charts=remote,
     )
     by_root: dict[str, list[Mapping[str, Any]]] = {target: [] for target in (*affected, *extra)}
     for resource in ctx.rendered:

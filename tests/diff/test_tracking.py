@@ -131,3 +131,47 @@ def test_into_names_the_branch_a_change_merges_into(repo: Path) -> None:
     assert apps["web-production"]["tracks"] is not None and apps["web-staging"]["tracks"] is None
     apps = _apps(_diff(repo, "--base", base, "--into", "release"))
     assert apps["web-staging"]["tracks"] == {"revision": "main", "pending": 1}
+
+
+def _remote_chart_application(values_revision: str, chart_version: str = "1.4.2") -> str:
+    return f"""
+        apiVersion: argoproj.io/v1alpha1
+        kind: Application
+        metadata: {{name: payments-production, namespace: argocd}}
+        spec:
+          project: default
+          sources:
+            - repoURL: https://charts.example.com
+              chart: payments
+              targetRevision: {chart_version}
+              helm: {{valueFiles: [$values/values/payments/production.yaml]}}
+            - repoURL: https://example.com/config.git
+              targetRevision: {values_revision}
+              ref: values
+          destination: {{server: https://kubernetes.default.svc, namespace: payments}}
+    """
+
+
+def test_a_remote_chart_reached_by_the_change_is_listed_as_not_compared(make_repo: Callable[..., Path]) -> None:
+    repo = make_repo({"argocd/payments.yaml": _remote_chart_application("main"),
+                      "values/payments/production.yaml": "replicas: 2\n"}, git=True)
+    write_tree(repo, {"values/payments/production.yaml": "replicas: 3\n"})
+    [app] = _apps(_diff(repo)).values()
+    assert (app["name"], app["resources"], app["renderer"]) == ("payments-production", [], "helm")
+    assert app["error"] == ("chart payments 1.4.2 from https://charts.example.com is not in this repo: the diff "
+                            "renders this repo's charts only (values/payments/production.yaml changed)")
+    # The chart's version moves: the Application's own file.
+    _git(repo, "commit", "-qam", "three replicas")
+    write_tree(repo, {"argocd/payments.yaml": _remote_chart_application("main", "1.5.0")})
+    [app] = _apps(_diff(repo, "--base", "HEAD")).values()
+    assert "chart payments 1.5.0" in app["error"] and "(argocd/payments.yaml changed)" in app["error"]
+
+
+def test_a_value_file_read_at_a_pinned_revision_is_not_reached(make_repo: Callable[..., Path]) -> None:
+    repo = make_repo({"argocd/payments.yaml": _remote_chart_application("release-2026.11"),
+                      "values/payments/production.yaml": "replicas: 2\n"}, git=True)
+    write_tree(repo, {"values/payments/production.yaml": "replicas: 3\n"})
+    assert _diff(repo)["environments"] == []
+    result = run_cli("diff", "-v", cwd=repo)
+    assert ("payments-production: values/payments/production.yaml changed, but it is read at release-2026.11: "
+            "not reached by this change") in result.stderr
