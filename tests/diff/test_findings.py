@@ -3,24 +3,17 @@ production Application, and promotion order; small git repos rendered by the rea
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import cmarkgfm
-import jsonschema
 import pytest
 
 from gitops_lint.config import Config
 from gitops_lint.diff.findings import SYNC_POLICY_CHANGES, counterpart_roots, sync_policy
-from tests.conftest import REPO_ROOT, require_tool, run_cli, write_tree
-
-GIT_ENV = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
-           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
-SCHEMA = json.loads((REPO_ROOT / "schemas" / "diff-report.schema.json").read_text(encoding="utf-8"))
+from tests.conftest import require_tool, run_cli, write_tree
+from tests.diff.helpers import diff_json, git
 
 PRODUCTION_SYNC = "{automated: {selfHeal: true}}"
 
@@ -67,9 +60,6 @@ REPO = {
 NEW_IMAGE = "images: [{name: nginx, newTag: '1.26'}]\n"
 
 
-def _git(root: Path, *args: str) -> None:
-    subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, check=True,
-                   env={**os.environ, **GIT_ENV})
 
 
 @pytest.fixture
@@ -78,12 +68,6 @@ def repo(make_repo: Callable[..., Path]) -> Path:
     return make_repo(REPO, git=True)
 
 
-def _diff(root: Path, *args: str, code: int = 0) -> dict[str, Any]:
-    result = run_cli("diff", "--format", "json", *args, cwd=root)
-    assert result.exit_code == code, result.output
-    report: dict[str, Any] = json.loads(result.stdout)
-    jsonschema.validate(report, SCHEMA)
-    return report
 
 
 def _found(report: dict[str, Any]) -> list[tuple[str, str, str]]:
@@ -96,43 +80,43 @@ def _found(report: dict[str, Any]) -> list[tuple[str, str, str]]:
 def test_auto_prune_turned_on_in_production_is_an_error_that_fails_only_with_fail_on(repo: Path) -> None:
     write_tree(repo, {"argocd/web-production.yaml": _application(
         "production", "{automated: {selfHeal: true, prune: true}}", finalizer=True)})
-    report = _diff(repo)
+    report = diff_json(repo)
     assert _found(report) == [("production-sync-policy", "prune-enabled", "error")]
     finding = report["findings"][0]
     assert finding["application"] == "web-production"
     assert finding["file"] == "argocd/web-production.yaml"
     assert finding["environment"] == "production"
     assert finding["fails"] is False
-    failing = _diff(repo, "--fail-on", "error", code=1)
+    failing = diff_json(repo, "--fail-on", "error", code=1)
     assert failing["findings"][0]["fails"] is True
     assert failing["fail_on"] == "error"
 
 
 def test_the_same_change_in_staging_is_no_finding(repo: Path) -> None:
     write_tree(repo, {"argocd/web-staging.yaml": _application("staging", "{automated: {prune: false}}")})
-    assert _diff(repo, "--fail-on", "info")["findings"] == []
+    assert diff_json(repo, "--fail-on", "info")["findings"] == []
 
 
 def test_self_heal_off_and_automation_removed_are_told_apart(repo: Path) -> None:
     write_tree(repo, {"argocd/web-production.yaml": _application(
         "production", "{automated: {selfHeal: false}}", finalizer=True)})
-    assert _found(_diff(repo)) == [("production-sync-policy", "self-heal-disabled", "error")]
+    assert _found(diff_json(repo)) == [("production-sync-policy", "self-heal-disabled", "error")]
     write_tree(repo, {"argocd/web-production.yaml": _application("production", "{}", finalizer=True)})
     # selfHeal goes with automation: one finding, not two.
-    assert _found(_diff(repo)) == [("production-sync-policy", "automation-removed", "warning")]
+    assert _found(diff_json(repo)) == [("production-sync-policy", "automation-removed", "warning")]
 
 
 def test_sync_options_are_named(repo: Path) -> None:
     write_tree(repo, {"argocd/web-production.yaml": _application(
         "production", "{automated: {selfHeal: true}, syncOptions: [Replace=true]}", finalizer=True)})
-    [finding] = _diff(repo)["findings"]
+    [finding] = diff_json(repo)["findings"]
     assert finding["change"] == "sync-options-changed"
     assert "adds Replace=true" in finding["message"]
 
 
 def test_a_deleted_production_application_with_the_finalizer_cascades(repo: Path) -> None:
     (repo / "argocd/web-production.yaml").unlink()
-    report = _diff(repo, "--fail-on", "error", code=1)
+    report = diff_json(repo, "--fail-on", "error", code=1)
     assert _found(report) == [("production-application-removed", "cascade", "error")]
 
 
@@ -149,7 +133,7 @@ def test_a_production_application_that_no_longer_loads_is_not_deleted(
 ) -> None:
     path = repo / "argocd/web-production.yaml"
     path.write_text(broken(path.read_text(encoding="utf-8")), encoding="utf-8")
-    report = _diff(repo, "--fail-on", "error", code=1)
+    report = diff_json(repo, "--fail-on", "error", code=1)
     assert _found(report) == [(rule, "", "error")]
     [finding] = report["findings"]
     assert finding["file"] == "argocd/web-production.yaml" and "line 9" in finding["message"]
@@ -161,16 +145,16 @@ def test_a_file_failing_at_both_revisions_says_nothing(make_repo: Callable[..., 
     template = "{{- if .Values.web }}\n" + _application("production", PRODUCTION_SYNC, finalizer=True) + "{{- end }}\n"
     repo = make_repo({**REPO, "charts/apps/templates/web.yaml": template}, git=True)
     write_tree(repo, {"charts/apps/templates/web.yaml": template.replace("web-production", "web-prod")})
-    assert _found(_diff(repo)) == []
+    assert _found(diff_json(repo)) == []
 
 
 def test_a_committed_change_compares_the_two_commits(repo: Path) -> None:
     write_tree(repo, {"argocd/web-production.yaml": _application(
         "production", "{automated: {selfHeal: true, prune: true}}", finalizer=True)})
-    _git(repo, "commit", "-qam", "prune")
-    assert _found(_diff(repo, "--base", "HEAD~1", "--head", "HEAD")) == [
+    git(repo, "commit", "-qam", "prune")
+    assert _found(diff_json(repo, "--base", "HEAD~1", "--head", "HEAD")) == [
         ("production-sync-policy", "prune-enabled", "error")]
-    assert _diff(repo, "--base", "HEAD")["findings"] == []  # the work tree is HEAD
+    assert diff_json(repo, "--base", "HEAD")["findings"] == []  # the work tree is HEAD
 
 
 @pytest.mark.parametrize("change", SYNC_POLICY_CHANGES, ids=lambda c: c.change)
@@ -191,7 +175,7 @@ def test_every_transition_has_a_case_where_it_applies_and_one_where_it_does_not(
 
 def test_production_changed_before_staging_is_a_promotion_order_warning(repo: Path) -> None:
     write_tree(repo, {"apps/web/overlays/production/kustomization.yaml": PRODUCTION_OVERLAY + NEW_IMAGE})
-    report = _diff(repo, "--fail-on", "warning", code=1)
+    report = diff_json(repo, "--fail-on", "warning", code=1)
     assert _found(report) == [("promotion-order", "", "warning")]
     finding = report["findings"][0]
     assert finding["resource"] == "Deployment.apps web-production/web"
@@ -204,8 +188,8 @@ def test_production_changed_before_staging_is_a_promotion_order_warning(repo: Pa
 def test_promotion_order_between_two_commits(repo: Path) -> None:
     # A named head renders from git: the staging counterpart comes from a second, cached render.
     write_tree(repo, {"apps/web/overlays/production/kustomization.yaml": PRODUCTION_OVERLAY + NEW_IMAGE})
-    _git(repo, "commit", "-qam", "production first")
-    report = _diff(repo, "--base", "HEAD~1", "--head", "HEAD")
+    git(repo, "commit", "-qam", "production first")
+    report = diff_json(repo, "--base", "HEAD~1", "--head", "HEAD")
     assert _found(report) == [("promotion-order", "", "warning")]
 
 
@@ -226,14 +210,14 @@ def test_the_same_change_in_staging_too_is_promotion_in_order(repo: Path) -> Non
         "apps/web/overlays/production/kustomization.yaml": PRODUCTION_OVERLAY + NEW_IMAGE,
         "apps/web/overlays/staging/kustomization.yaml": STAGING_OVERLAY + NEW_IMAGE,
     })
-    assert _diff(repo, "--fail-on", "info")["findings"] == []
+    assert diff_json(repo, "--fail-on", "info")["findings"] == []
 
 
 def test_promoting_what_staging_already_runs_is_no_finding(repo: Path) -> None:
     write_tree(repo, {"apps/web/overlays/staging/kustomization.yaml": STAGING_OVERLAY + NEW_IMAGE})
-    _git(repo, "commit", "-qam", "staging first")
+    git(repo, "commit", "-qam", "staging first")
     write_tree(repo, {"apps/web/overlays/production/kustomization.yaml": PRODUCTION_OVERLAY + NEW_IMAGE})
-    report = _diff(repo, "--base", "HEAD")
+    report = diff_json(repo, "--base", "HEAD")
     assert report["summary"]["changed"] == 1  # production's image did change
     assert report["findings"] == []
 
@@ -242,14 +226,14 @@ def test_a_value_that_already_differed_per_environment_is_no_finding(repo: Path)
     # Production runs 3 replicas, staging 1: replicas are per-environment, 3 -> 5 is no skip.
     write_tree(repo, {"apps/web/overlays/production/kustomization.yaml":
                       PRODUCTION_OVERLAY.replace("count: 3", "count: 5")})
-    report = _diff(repo)
+    report = diff_json(repo)
     assert report["summary"]["changed"] == 1
     assert report["findings"] == []
 
 
 def test_a_base_change_reaches_both_environments_in_order(repo: Path) -> None:
     write_tree(repo, {"apps/web/base/deployment.yaml": DEPLOYMENT.replace("value: info", "value: debug")})
-    report = _diff(repo)
+    report = diff_json(repo)
     assert report["summary"]["changed"] == 2
     assert report["findings"] == []
 
@@ -259,8 +243,8 @@ def test_the_promotion_order_is_configurable(repo: Path) -> None:
         ".gitops-lint.yaml": "diff: {promotion: []}\n",
         "apps/web/overlays/production/kustomization.yaml": PRODUCTION_OVERLAY + NEW_IMAGE,
     })
-    _git(repo, "add", ".gitops-lint.yaml")
-    assert _diff(repo)["findings"] == []
+    git(repo, "add", ".gitops-lint.yaml")
+    assert diff_json(repo)["findings"] == []
 
 
 def test_markdown_shows_the_findings_in_a_well_formed_table(repo: Path) -> None:
@@ -293,7 +277,7 @@ def test_a_rendered_application_is_checked_too(make_repo: Callable[..., Path]) -
         "apps-of-apps/overlays/production/prune.yaml": patch % "false",
     }, git=True)
     write_tree(repo, {"apps-of-apps/overlays/production/prune.yaml": patch % "true"})
-    report = _diff(repo)
+    report = diff_json(repo)
     assert _found(report) == [("production-sync-policy", "prune-enabled", "error")]
     assert report["findings"][0]["application"] == "prod-web"
     assert report["findings"][0]["file"] == "apps-of-apps/overlays/production/kustomization.yaml"
@@ -305,7 +289,7 @@ def test_an_application_in_a_rendered_file_is_one_finding(make_repo: Callable[..
                      git=True)
     write_tree(repo, {"argocd/web-production.yaml": _application(
         "production", "{automated: {selfHeal: true, prune: true}}", finalizer=True)})
-    assert _found(_diff(repo)) == [("production-sync-policy", "prune-enabled", "error")]
+    assert _found(diff_json(repo)) == [("production-sync-policy", "prune-enabled", "error")]
 
 
 def test_a_promotion_order_that_is_not_a_list_is_a_config_error(repo: Path) -> None:
@@ -327,7 +311,7 @@ def test_a_name_prefixed_with_the_environment_finds_its_counterpart(make_repo: C
         "envs/staging-us/kustomization.yaml": "resources: [../../base]\nnamePrefix: staging-us-\n" + NEW_IMAGE,
     }, git=True)
     write_tree(repo, {"envs/prod-eu/kustomization.yaml": "resources: [../../base]\nnamePrefix: prod-eu-\n" + NEW_IMAGE})
-    [finding] = _diff(repo)["findings"]
+    [finding] = diff_json(repo)["findings"]
     # staging-us runs 1.26 already, but it is another region's: staging-eu is the one to run it first.
     assert finding["rule"] == "promotion-order"
     assert "envs/staging-eu keeps nginx:1.25" in finding["message"]
@@ -338,7 +322,7 @@ def test_staging_changed_to_something_else_is_said_as_it_is(repo: Path) -> None:
         "apps/web/overlays/production/kustomization.yaml": PRODUCTION_OVERLAY + NEW_IMAGE,
         "apps/web/overlays/staging/kustomization.yaml": STAGING_OVERLAY + NEW_IMAGE.replace("1.26", "1.27"),
     })
-    [finding] = _diff(repo)["findings"]
+    [finding] = diff_json(repo)["findings"]
     assert "apps/web/overlays/staging has nginx:1.27; both had nginx:1.25 at the base" in finding["message"]
 
 

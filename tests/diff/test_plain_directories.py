@@ -3,20 +3,12 @@ kustomization, no chart), as argocd-example-apps' guestbook does; real git."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import jsonschema
-
 from tests.conftest import run_cli, write_tree
-
-GIT_ENV = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
-           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
-SCHEMA = json.loads((Path(__file__).parents[2] / "schemas" / "diff-report.schema.json").read_text(encoding="utf-8"))
+from tests.diff.helpers import diff_json, git
 
 
 def _application(name: str, path: str, directory: str = "", prune: bool = True, finalizer: bool = False) -> str:
@@ -70,18 +62,8 @@ REPO = {
 }
 
 
-def _git(root: Path, *args: str) -> str:
-    done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, check=True,
-                          env={**os.environ, **GIT_ENV})
-    return done.stdout
 
 
-def _diff(root: Path, *args: str, code: int = 0) -> dict[str, Any]:
-    result = run_cli("diff", "--format", "json", *args, cwd=root)
-    assert result.exit_code == code, result.output
-    report: dict[str, Any] = json.loads(result.stdout)
-    jsonschema.validate(report, SCHEMA)
-    return report
 
 
 def _changes(report: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
@@ -95,8 +77,8 @@ def _changes(report: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
 def test_an_edit_and_a_removal_in_a_deployed_directory_are_shown_and_pruned(make_repo: Callable[..., Path]) -> None:
     repo = make_repo(REPO, git=True)
     write_tree(repo, {"guestbook/deployment.yaml": _deployment("guestbook-ui", replicas=3)})
-    _git(repo, "rm", "-q", "guestbook/service.yaml")
-    report = _diff(repo, "--fail-on-removal", "production", code=1)
+    git(repo, "rm", "-q", "guestbook/service.yaml")
+    report = diff_json(repo, "--fail-on-removal", "production", code=1)
     assert _changes(report) == [
         ("production", "guestbook-production", "changed", "Deployment", "guestbook-ui"),
         ("production", "guestbook-production", "removed", "Service", "guestbook-ui"),
@@ -113,8 +95,8 @@ def test_committed_revisions_write_the_unchanged_manifests_too(make_repo: Callab
     # must be read too, or every unchanged manifest would look added (or removed).
     repo = make_repo(REPO, git=True)
     write_tree(repo, {"guestbook/deployment.yaml": _deployment("guestbook-ui", replicas=2)})
-    _git(repo, "commit", "-qam", "two replicas")
-    report = _diff(repo, "--base", "HEAD~1", "--head", "HEAD")
+    git(repo, "commit", "-qam", "two replicas")
+    report = diff_json(repo, "--base", "HEAD~1", "--head", "HEAD")
     assert _changes(report) == [("production", "guestbook-production", "changed", "Deployment", "guestbook-ui")]
 
 
@@ -124,35 +106,35 @@ def test_recurse_include_and_exclude_decide_which_files_count(make_repo: Callabl
     write_tree(repo, {"guestbook/extra/worker.yaml": _deployment("worker", replicas=5),
                       "guestbook/ignored.yaml": _deployment("ignored", replicas=5)})
     # Not recursed: the subdirectory is not applied; ignored.yaml is.
-    assert _changes(_diff(repo)) == [("production", "guestbook-production", "changed", "Deployment", "ignored")]
+    assert _changes(diff_json(repo)) == [("production", "guestbook-production", "changed", "Deployment", "ignored")]
     write_tree(repo, {"argocd/guestbook.yaml": _application(
         "guestbook-production", "guestbook", directory="{recurse: true, exclude: 'ignored.yaml'}")})
-    _git(repo, "commit", "-qam", "recurse, exclude")
+    git(repo, "commit", "-qam", "recurse, exclude")
     write_tree(repo, {"guestbook/extra/worker.yaml": _deployment("worker", replicas=6),
                       "guestbook/ignored.yaml": _deployment("ignored", replicas=6)})
-    assert _changes(_diff(repo)) == [("production", "guestbook-production", "changed", "Deployment", "worker")]
+    assert _changes(diff_json(repo)) == [("production", "guestbook-production", "changed", "Deployment", "worker")]
     # Argo CD's include: a brace choice, `*` crossing directories.
     write_tree(repo, {"argocd/guestbook.yaml": _application(
         "guestbook-production", "guestbook", directory="{recurse: true, include: '{service.yaml,extra/*}'}")})
-    _git(repo, "commit", "-qam", "include")
+    git(repo, "commit", "-qam", "include")
     write_tree(repo, {"guestbook/deployment.yaml": _deployment("guestbook-ui", replicas=4),
                       "guestbook/extra/worker.yaml": _deployment("worker", replicas=7)})
-    assert _changes(_diff(repo)) == [("production", "guestbook-production", "changed", "Deployment", "worker")]
+    assert _changes(diff_json(repo)) == [("production", "guestbook-production", "changed", "Deployment", "worker")]
 
 
 def test_a_changed_include_shows_what_leaves_and_what_joins(make_repo: Callable[..., Path]) -> None:
     repo = make_repo(REPO, git=True)
     write_tree(repo, {"argocd/guestbook.yaml": _application("guestbook-production", "guestbook",
                                                               directory="{include: 'deployment.yaml'}")})
-    report = _diff(repo)
+    report = diff_json(repo)
     assert _changes(report) == [("production", "guestbook-production", "removed", "Service", "guestbook-ui")]
 
 
 def test_a_deleted_application_with_the_resources_finalizer_deletes_its_directory(make_repo: Callable[..., Path]) -> None:
     repo = make_repo({**REPO, "argocd/guestbook.yaml": _application("guestbook-production", "guestbook", finalizer=True)},
                      git=True)
-    _git(repo, "rm", "-q", "argocd/guestbook.yaml")
-    report = _diff(repo, "--fail-on-removal", "production", code=1)
+    git(repo, "rm", "-q", "argocd/guestbook.yaml")
+    report = diff_json(repo, "--fail-on-removal", "production", code=1)
     assert _changes(report) == [
         ("production", "guestbook-production", "removed", "Deployment", "guestbook-ui"),
         ("production", "guestbook-production", "removed", "Service", "guestbook-ui"),
@@ -164,7 +146,7 @@ def test_a_deleted_application_with_the_resources_finalizer_deletes_its_director
 def test_an_application_moved_to_another_directory_compares_the_two(make_repo: Callable[..., Path]) -> None:
     repo = make_repo({**REPO, "guestbook-v2/deployment.yaml": _deployment("guestbook-ui", replicas=2)}, git=True)
     write_tree(repo, {"argocd/guestbook.yaml": _application("guestbook-production", "guestbook-v2")})
-    report = _diff(repo)
+    report = diff_json(repo)
     assert _changes(report) == [
         ("production", "guestbook-production", "changed", "Deployment", "guestbook-ui"),
         ("production", "guestbook-production", "removed", "Service", "guestbook-ui"),
@@ -176,7 +158,7 @@ def test_an_application_moved_to_another_directory_compares_the_two(make_repo: C
 def test_a_manifest_that_no_longer_parses_is_not_compared(make_repo: Callable[..., Path]) -> None:
     repo = make_repo(REPO, git=True)
     write_tree(repo, {"guestbook/service.yaml": "kind: Service\nmetadata: [\n"})
-    report = _diff(repo, "--fail-on-removal", "production")  # not a removal: the file is broken
+    report = diff_json(repo, "--fail-on-removal", "production")  # not a removal: the file is broken
     [app] = report["environments"][0]["applications"]
     assert app["resources"] == [] and app["error"].startswith("head: guestbook/service.yaml:3:")
 
@@ -187,6 +169,6 @@ def test_objects_without_a_namespace_are_shown_in_the_destination_namespace(make
     repo = make_repo({**REPO, "guestbook/role.yaml": cluster_role}, git=True)
     write_tree(repo, {"guestbook/deployment.yaml": _deployment("guestbook-ui", replicas=2),
                       "guestbook/role.yaml": cluster_role.replace("rules: []", "rules: [{apiGroups: [''], resources: [pods], verbs: [get]}]")})
-    report = _diff(repo)
+    report = diff_json(repo)
     assert sorted((r["kind"], r["namespace"]) for r in report["environments"][0]["applications"][0]["resources"]) == [
         ("ClusterRole", ""), ("Deployment", "guestbook")]

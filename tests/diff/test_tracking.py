@@ -4,21 +4,14 @@ the two revisions render. Real git and kustomize."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import pytest
 
 from tests.conftest import require_tool, run_cli, write_tree
-
-GIT_ENV = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
-           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
-SCHEMA = json.loads((Path(__file__).parents[2] / "schemas" / "diff-report.schema.json").read_text(encoding="utf-8"))
+from tests.diff.helpers import diff_json, git
 
 
 def _application(env: str, revision: str) -> str:
@@ -60,26 +53,16 @@ REPO = {
 }
 
 
-def _git(root: Path, *args: str) -> str:
-    done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, check=True,
-                          env={**os.environ, **GIT_ENV})
-    return done.stdout
 
 
 @pytest.fixture
 def repo(make_repo: Callable[..., Path]) -> Path:
     require_tool("kubectl")
     root = make_repo(REPO, git=True)
-    _git(root, "tag", "v1.0.0")
+    git(root, "tag", "v1.0.0")
     return root
 
 
-def _diff(root: Path, *args: str, code: int = 0) -> dict[str, Any]:
-    result = run_cli("diff", "--format", "json", *args, cwd=root)
-    assert result.exit_code == code, result.output
-    report: dict[str, Any] = json.loads(result.stdout)
-    jsonschema.validate(report, SCHEMA)
-    return report
 
 
 def _apps(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -88,7 +71,7 @@ def _apps(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 def test_a_change_on_main_does_not_reach_an_application_pinned_to_a_tag(repo: Path) -> None:
     write_tree(repo, {"apps/web/base/kustomization.yaml": "resources: [deployment.yaml]\n"})  # drops the ConfigMap
-    report = _diff(repo, "--fail-on-removal", "production")  # production's removal is not this change's
+    report = diff_json(repo, "--fail-on-removal", "production")  # production's removal is not this change's
     apps = _apps(report)
     assert [(r["kind"], r["change"]) for r in apps["web-staging"]["resources"]] == [("ConfigMap", "removed")]
     production = apps["web-production"]
@@ -102,12 +85,12 @@ def test_a_change_on_main_does_not_reach_an_application_pinned_to_a_tag(repo: Pa
 
 def test_moving_the_target_revision_compares_the_two_revisions(repo: Path) -> None:
     write_tree(repo, {"apps/web/base/deployment.yaml": _deployment(3)})
-    _git(repo, "commit", "-qam", "three replicas")
-    _git(repo, "tag", "v2.0.0")
+    git(repo, "commit", "-qam", "three replicas")
+    git(repo, "tag", "v2.0.0")
     write_tree(repo, {"apps/web/base/deployment.yaml": _deployment(5)})  # main moves on: not in v2.0.0
-    _git(repo, "commit", "-qam", "five replicas")
+    git(repo, "commit", "-qam", "five replicas")
     write_tree(repo, {"argocd/production.yaml": _application("production", "v2.0.0")})
-    production = _apps(_diff(repo, "--base", "HEAD"))["web-production"]
+    production = _apps(diff_json(repo, "--base", "HEAD"))["web-production"]
     assert production["revision_change"] == {"from": "v1.0.0", "to": "v2.0.0"}
     [change] = production["resources"]
     assert (change["kind"], change["fields"][0]["before"], change["fields"][0]["after"]) == ("Deployment", 1, 3)
@@ -115,21 +98,21 @@ def test_moving_the_target_revision_compares_the_two_revisions(repo: Path) -> No
 
 def test_a_revision_missing_from_the_clone_is_not_compared_and_says_how_to_fetch_it(repo: Path) -> None:
     write_tree(repo, {"argocd/production.yaml": _application("production", "v9.9.9")})
-    production = _apps(_diff(repo))["web-production"]
+    production = _apps(diff_json(repo))["web-production"]
     assert production["error"] == "v9.9.9 is not in this clone (fetch it: git fetch origin v9.9.9)"
 
 
 def test_into_names_the_branch_a_change_merges_into(repo: Path) -> None:
     # A CI job diffing against a commit id on a detached head knows the branch only by name.
     write_tree(repo, {"apps/web/base/deployment.yaml": _deployment(2)})
-    _git(repo, "commit", "-qam", "two replicas")
-    _git(repo, "checkout", "-q", "--detach")
-    base = _git(repo, "rev-parse", "HEAD~1").strip()
+    git(repo, "commit", "-qam", "two replicas")
+    git(repo, "checkout", "-q", "--detach")
+    base = git(repo, "rev-parse", "HEAD~1").strip()
     # Neither the base (a commit id) nor the head (detached) names a branch: a tag is pinned, a
     # branch name is taken as followed.
-    apps = _apps(_diff(repo, "--base", base))
+    apps = _apps(diff_json(repo, "--base", base))
     assert apps["web-production"]["tracks"] is not None and apps["web-staging"]["tracks"] is None
-    apps = _apps(_diff(repo, "--base", base, "--into", "release"))
+    apps = _apps(diff_json(repo, "--base", base, "--into", "release"))
     assert apps["web-staging"]["tracks"] == {"revision": "main", "pending": 1}
 
 
@@ -156,14 +139,14 @@ def test_a_remote_chart_reached_by_the_change_is_listed_as_not_compared(make_rep
     repo = make_repo({"argocd/payments.yaml": _remote_chart_application("main"),
                       "values/payments/production.yaml": "replicas: 2\n"}, git=True)
     write_tree(repo, {"values/payments/production.yaml": "replicas: 3\n"})
-    [app] = _apps(_diff(repo)).values()
+    [app] = _apps(diff_json(repo)).values()
     assert (app["name"], app["resources"], app["renderer"]) == ("payments-production", [], "helm")
     assert app["error"] == ("chart payments 1.4.2 from https://charts.example.com is not in this repo: the diff "
                             "renders this repo's charts only (values/payments/production.yaml changed)")
     # The chart's version moves: the Application's own file.
-    _git(repo, "commit", "-qam", "three replicas")
+    git(repo, "commit", "-qam", "three replicas")
     write_tree(repo, {"argocd/payments.yaml": _remote_chart_application("main", "1.5.0")})
-    [app] = _apps(_diff(repo, "--base", "HEAD")).values()
+    [app] = _apps(diff_json(repo, "--base", "HEAD")).values()
     assert "chart payments 1.5.0" in app["error"] and "(argocd/payments.yaml changed)" in app["error"]
 
 
@@ -171,7 +154,7 @@ def test_a_value_file_read_at_a_pinned_revision_is_not_reached(make_repo: Callab
     repo = make_repo({"argocd/payments.yaml": _remote_chart_application("release-2026.11"),
                       "values/payments/production.yaml": "replicas: 2\n"}, git=True)
     write_tree(repo, {"values/payments/production.yaml": "replicas: 3\n"})
-    assert _diff(repo)["environments"] == []
+    assert diff_json(repo)["environments"] == []
     result = run_cli("diff", "-v", cwd=repo)
     assert ("payments-production: values/payments/production.yaml changed, but it is read at release-2026.11: "
             "not reached by this change") in result.stderr
