@@ -328,7 +328,7 @@ def _base_revisions(base: RevisionRender) -> dict[tuple[str, str, str], str | No
 
 
 def _by_revision(
-    compared: list[ComparedRoot], base: RevisionRender, landing: Landing,
+    compared: list[ComparedRoot], base: RevisionRender, landing: Landing, deleted: Mapping[tuple[str, str], str],
     render_at: Callable[[str, str], tuple[tuple[Mapping[str, Any], ...], str | None]],
 ) -> list[ComparedRoot]:
     """Each Application as the change reaches it (diff/tracking.py): one tracking a revision the
@@ -338,7 +338,9 @@ def _by_revision(
     before = _base_revisions(base)
     result = []
     for root in compared:
-        away = [app for app in root.render.applications if not landing.reaches(app.revision)]
+        # A deleted Application takes what it deployed with it, whatever revision it tracked.
+        away = [app for app in root.render.applications
+                if not landing.reaches(app.revision) and (app.file, app.name) not in deleted]
         if not away:
             result.append(root)
             continue
@@ -348,7 +350,13 @@ def _by_revision(
         key = _render_key_of(root.render)
         for app in away:
             mine = replace(root.render, applications=(app,))
-            was = before.get((app.file, app.name, root.previous_root or root.render.root), app.revision)
+            at_base = (app.file, app.name, root.previous_root or root.render.root)
+            if at_base not in before and app.revision is not None:
+                # A new Application (or ApplicationSet element) deploys its revision's render at once.
+                new, error = render_at(app.revision, key)
+                result.append(ComparedRoot(mine, () if error else tuple(compare_resources((), new)), error))
+                continue
+            was = before.get(at_base, app.revision)
             if was is None or was == app.revision or app.revision is None:
                 result.append(ComparedRoot(mine, (), None, root.previous_root, tracks=app.revision,
                                            pending=len(root.changes)))
@@ -642,7 +650,7 @@ def run_diff(options: DiffOptions) -> DiffResult:
     compared = _compare(base, head, wanted, notes, deleted)
     landing = Landing.of(revisions, options.into)
     compared += _remote_charts(head, set(changed), wanted, landing, notes)
-    compared = _by_revision(compared, base, landing, lambda rev, key: _render_key_at(revisions, config, request, landing, rev, key))
+    compared = _by_revision(compared, base, landing, deleted, lambda rev, key: _render_key_at(revisions, config, request, landing, rev, key))
     environments = group(compared, deleted)
     removals = tuple(
         Removal(env.name, app.name, change)

@@ -158,3 +158,24 @@ def test_a_value_file_read_at_a_pinned_revision_is_not_reached(make_repo: Callab
     result = run_cli("diff", "-v", cwd=repo)
     assert ("payments-production: values/payments/production.yaml changed, but it is read at release-2026.11: "
             "not reached by this change") in result.stderr
+
+
+def test_a_new_pinned_application_deploys_its_revision_and_a_deleted_one_takes_it_away(repo: Path) -> None:
+    write_tree(repo, {"apps/web/base/deployment.yaml": _deployment(4),
+                      "apps/web/overlays/canary/kustomization.yaml": "resources: [../../base]\nnamespace: web-canary\n"})
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "canary overlay, four replicas")
+    git(repo, "tag", "v1.1.0")
+    write_tree(repo, {"apps/web/base/deployment.yaml": _deployment(6)})  # main moves on
+    git(repo, "commit", "-qam", "six replicas")
+    write_tree(repo, {"argocd/canary.yaml": _application("canary", "v1.1.0")})
+    canary = _apps(diff_json(repo, "--base", "HEAD"))["web-canary"]
+    # What v1.1.0 holds is deployed at once, not main's render.
+    assert canary["tracks"] is None and sorted(r["kind"] for r in canary["resources"]) == ["ConfigMap", "Deployment"]
+    assert "replicas: 4" in next(r["diff"] for r in canary["resources"] if r["kind"] == "Deployment")
+    write_tree(repo, {"apps/web/base/deployment.yaml": _deployment(6)})
+    (repo / "argocd" / "canary.yaml").unlink()
+    git(repo, "rm", "-q", "argocd/production.yaml")
+    production = _apps(diff_json(repo, "--base", "HEAD", "--fail-on-removal", "production", code=1))["web-production"]
+    assert production["deleted"] == "orphan" and production["tracks"] is None
+    assert sorted(r["kind"] for r in production["resources"]) == ["ConfigMap", "Deployment"]
