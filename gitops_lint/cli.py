@@ -163,10 +163,13 @@ class _UsageLine(click.ClickException):
         click.echo(f"gitops-lint: error: {self.message}", err=True)
 
 
-def _one_line(error: click.UsageError) -> click.ClickException:
+def _one_line(error: click.UsageError, command_path: str | None = None) -> click.ClickException:
+    """`command_path`: the command being parsed, for errors click raises without a context
+    (`Option '--base' requires an argument`)."""
     if isinstance(error, click.exceptions.NoArgsIsHelpError):
         return error  # `gitops-lint` alone: its help is the answer
-    where = f" (see '{error.ctx.command_path} --help')" if error.ctx is not None else ""
+    path = error.ctx.command_path if error.ctx is not None else command_path
+    where = f" (see '{path} --help')" if path else ""
     return _UsageLine(error.format_message() + where)
 
 
@@ -181,11 +184,16 @@ class _Cli(click.Group):
         except click.UsageError as error:
             raise _one_line(error) from error
 
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> tuple[str | None, click.Command | None, list[str]]:
+        name, command, rest = super().resolve_command(ctx, args)
+        ctx.meta["gitops_lint.command"] = f"{ctx.command_path} {name}"  # what a usage error there names
+        return name, command, rest
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except click.UsageError as error:
-            raise _one_line(error) from error
+            raise _one_line(error, ctx.meta.get("gitops_lint.command")) from error
 
 
 @click.group(cls=_Cli, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

@@ -313,6 +313,7 @@ def test_a_malformed_output_is_answered_with_a_format_the_command_has(
         (["check", "--format", "xml"], "Invalid value for '--format': 'xml' is not one of"),
         (["policy", "explain"], "Missing argument 'RULE_ID'"),
         (["drift", "merge", "--bogus"], "No such option '--bogus'"),
+        (["diff", "--base"], "Option '--base' requires an argument"),
     ],
 )
 def test_a_usage_error_is_one_line_naming_the_help_to_read(tmp_path: Path, args: list[str], says: str) -> None:

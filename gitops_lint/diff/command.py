@@ -32,6 +32,7 @@ from gitops_lint.diff.group import AppDiff, ComparedRoot, EnvironmentDiff, group
 from gitops_lint.diff.render_at import (
     DIRECTORY,
     HELM,
+    ApplicationRef,
     RenderRequest,
     RevisionRender,
     RootRender,
@@ -328,46 +329,76 @@ def _base_revisions(base: RevisionRender) -> dict[tuple[str, str, str], str | No
 
 
 def _by_revision(
-    compared: list[ComparedRoot], base: RevisionRender, landing: Landing, deleted: Mapping[tuple[str, str], str],
-    render_at: Callable[[str, str], tuple[tuple[Mapping[str, Any], ...], str | None]],
+    compared: list[ComparedRoot], base: RevisionRender, head: RevisionRender, landing: Landing,
+    deleted: Mapping[tuple[str, str], str], render_at: Callable[[str, str], tuple[tuple[Mapping[str, Any], ...], str | None]],
 ) -> list[ComparedRoot]:
     """Each Application as the change reaches it (diff/tracking.py): one tracking a revision the
-    change does not land on keeps none of the branch's changes (they reach it when its pin
-    moves, counted in `pending`); one whose targetRevision the change moves is compared as the
-    two revisions render (`render_at(revision, key)`: the objects, or why not)."""
+    change does not land on keeps none of the branch's changes (they reach it when that revision
+    holds them, counted in `pending`); one whose targetRevision the change moves is compared as
+    it deploys before and after: a pinned side rendered at its revision (`render_at(revision,
+    key)`: the objects, or why not), a side following the change as the base or head renders."""
     before = _base_revisions(base)
     result = []
     for root in compared:
-        # A deleted Application takes what it deployed with it, whatever revision it tracked.
-        away = [app for app in root.render.applications
-                if not landing.reaches(app.revision) and (app.file, app.name) not in deleted]
-        if not away:
+        key = _render_key_of(root.render)
+        moved: list[ApplicationRef] = []
+        away: list[ApplicationRef] = []
+        stay: list[ApplicationRef] = []
+        for app in root.render.applications:
+            at_base = (app.file, app.name, root.previous_root or root.render.root)
+            was = before.get(at_base)
+            if (app.file, app.name) in deleted or app.revision is None:
+                stay.append(app)  # a deleted Application takes what it deployed, whatever it tracked
+            elif at_base not in before:  # new: pinned, it deploys its revision's render at once
+                (stay if landing.reaches(app.revision) else moved).append(app)
+            elif was != app.revision and not (landing.reaches(was) and landing.reaches(app.revision)):
+                moved.append(app)
+            elif not landing.reaches(app.revision):
+                away.append(app)
+            else:
+                stay.append(app)
+        if not moved and not away:
             result.append(root)
             continue
-        stay = tuple(app for app in root.render.applications if app not in away)
         if stay:
-            result.append(replace(root, render=replace(root.render, applications=stay)))
-        key = _render_key_of(root.render)
+            result.append(replace(root, render=replace(root.render, applications=tuple(stay))))
         for app in away:
-            mine = replace(root.render, applications=(app,))
+            # Its root's error stays said: the root is not compared either way.
+            result.append(ComparedRoot(replace(root.render, applications=(app,)), (), root.error, root.previous_root,
+                                       tracks=app.revision, pending=len(root.changes)))
+        for app in moved:
             at_base = (app.file, app.name, root.previous_root or root.render.root)
-            if at_base not in before and app.revision is not None:
-                # A new Application (or ApplicationSet element) deploys its revision's render at once.
-                new, error = render_at(app.revision, key)
-                result.append(ComparedRoot(mine, () if error else tuple(compare_resources((), new)), error))
-                continue
-            was = before.get(at_base, app.revision)
-            if was is None or was == app.revision or app.revision is None:
-                result.append(ComparedRoot(mine, (), None, root.previous_root, tracks=app.revision,
-                                           pending=len(root.changes)))
-                continue
-            old, old_error = render_at(was, key) if not landing.reaches(was) else \
-                (base.roots[key].resources if key in base.roots else (), None)
-            new, new_error = render_at(app.revision, key)
-            error = old_error or new_error
-            changes = () if error else tuple(compare_resources(old, new, root.render.generators))
-            result.append(ComparedRoot(mine, changes, error, None, revision_change=(was or "HEAD", app.revision)))
+            result.append(_moved(root, key, app, at_base in before, before.get(at_base), base, head, landing, render_at))
     return result
+
+
+def _moved(
+    root: ComparedRoot, key: str, app: ApplicationRef, existed: bool, was: str | None, base: RevisionRender,
+    head: RevisionRender, landing: Landing,
+    render_at: Callable[[str, str], tuple[tuple[Mapping[str, Any], ...], str | None]],
+) -> ComparedRoot:
+    """An Application whose targetRevision the change moves from `was` (or that is new: not
+    `existed`), compared as it deploys before and after."""
+    assert app.revision is not None
+    mine = replace(root.render, applications=(app,))
+    old: tuple[Mapping[str, Any], ...]
+    new: tuple[Mapping[str, Any], ...]
+    if landing.reaches(app.revision):  # unpinned: from now on it deploys this branch's render
+        new, new_error = (head.roots[key].resources, head.roots[key].error) if key in head.roots else ((), None)
+    else:
+        new, new_error = render_at(app.revision, key)
+    if not existed:  # a new Application deploys its revision's render at once
+        old, old_error = (), None
+    elif was is None or landing.reaches(was):
+        old, old_error = (base.roots[key].resources, base.roots[key].error) if key in base.roots else ((), None)
+    else:
+        old, old_error = render_at(was, key)
+    # A revision missing from the clone is the first thing to fix.
+    errors = sorted((e for e in (new_error, old_error) if e), key=lambda e: "not in this clone" not in e)
+    changes = () if errors else tuple(compare_resources(old, new, root.render.generators))
+    pending = 0 if landing.reaches(app.revision) else len(root.changes)
+    return ComparedRoot(mine, changes, errors[0] if errors else None, None,
+                        revision_change=(was or "HEAD", app.revision) if existed else None, pending=pending)
 
 
 def _render_key_of(render: RootRender) -> str:
@@ -650,7 +681,7 @@ def run_diff(options: DiffOptions) -> DiffResult:
     compared = _compare(base, head, wanted, notes, deleted)
     landing = Landing.of(revisions, options.into)
     compared += _remote_charts(head, set(changed), wanted, landing, notes)
-    compared = _by_revision(compared, base, landing, deleted, lambda rev, key: _render_key_at(revisions, config, request, landing, rev, key))
+    compared = _by_revision(compared, base, head, landing, deleted, lambda rev, key: _render_key_at(revisions, config, request, landing, rev, key))
     environments = group(compared, deleted)
     removals = tuple(
         Removal(env.name, app.name, change)
@@ -672,4 +703,5 @@ def run_diff(options: DiffOptions) -> DiffResult:
         fail_on=options.fail_on,
     )
     warnings = tuple(_unknown_environments(options.fail_on_removal, config, environments))
+    warnings += (landing.warning,) if landing.warning else ()
     return DiffResult(report, _redactor((head, base)), warnings)

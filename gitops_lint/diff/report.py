@@ -110,6 +110,8 @@ def render_text(result: DiffResult, color: bool = False) -> str:
                 lines.append(f"    not compared: {app.error}")
             if app.tracks is not None:
                 lines.append(f"    {_not_reached(app)}")
+            elif app.revision_change is not None and app.pending:
+                lines.append(f"    {_pending_after_move(app)}")
             for change in app.changes:
                 lines.append(f"    {_SIGN[change.change]} {change.key.display}{_prune_note(app, change)}")
                 lines += ["      " + _paint(line, color)
@@ -120,8 +122,15 @@ def render_text(result: DiffResult, color: bool = False) -> str:
 
 
 def _not_reached(app: AppDiff) -> str:
+    if not app.pending:
+        return f"not reached: it deploys what {app.tracks} holds; this change reaches it once {app.tracks} holds it"
     return (f"not reached: it deploys what {app.tracks} holds; this branch changes "
-            f"{counted(app.pending, 'resource')} of its render, deployed when its targetRevision moves")
+            f"{counted(app.pending, 'resource')} of its render, deployed once {app.tracks} holds them")
+
+
+def _pending_after_move(app: AppDiff) -> str:
+    return (f"this branch also changes {counted(app.pending, 'resource')} of its render, not deployed until "
+            f"{app.revision_change[1] if app.revision_change else '?'} holds them")
 
 
 def _bold(text: str, color: bool) -> str:
@@ -198,6 +207,7 @@ def to_json(report: DiffReport) -> dict[str, Any]:
                         "deleted": app.deleted,
                         "error": app.error,
                         "tracks": None if app.tracks is None else {"revision": app.tracks, "pending": app.pending},
+                        "pending": app.pending,
                         "revision_change": None if app.revision_change is None else dict(
                             zip(("from", "to"), app.revision_change, strict=True)),
                         **_counts_json(app.counts),
@@ -289,6 +299,8 @@ def _md_app(app: AppDiff, detail: str) -> list[str]:
     if app.revision_change is not None:
         lines += [f"targetRevision moves from `{app.revision_change[0]}` to `{app.revision_change[1]}`: "
                   "compared as each renders", ""]
+        if app.pending:
+            lines += [html.escape(_pending_after_move(app).capitalize()), ""]
     for change in app.changes:
         note = _prune_note(app, change)
         lines.append(f"- `{_SIGN[change.change]}` **{html.escape(change.key.display)}** {change.change}"

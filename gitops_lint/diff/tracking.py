@@ -4,8 +4,8 @@ to a `release/v1.2` branch (the GitOps checklist pins production). Such an Appli
 of this branch is not what it will deploy when this change merges; it is shown as *tracking*
 its revision, with how many resources differ once the pin moves.
 
-The branch a change lands on is `--into BRANCH`, else read from the base (`origin/main`, the
-default branch's merge base) and from the branch checked out; when none names one (a commit id, a detached head),
+The branch a change lands on is `--into BRANCH`, else read from the base (`origin/main`; the
+default branch for a commit-id base) and from the branch checked out; when none names one (a commit id, a detached head),
 only revisions that look pinned (a tag, a commit id, a version) count as not reached.
 """
 
@@ -18,7 +18,7 @@ from pathlib import Path
 from gitops_lint.diff.revisions import Revisions, resolve_commit, symbolic_name
 
 _COMMIT = re.compile(r"[0-9a-f]{7,40}")
-_VERSION = re.compile(r"v?\d+(\.\d+)+([-+].*)?")
+_VERSION = re.compile(r"(v\d+(\.\d+)*|\d+(\.\d+)+)([-+].*)?")  # v1, v1.2, 1.2.3, v2.0.0-rc.1
 _FOLLOWING = ("", "HEAD")
 
 
@@ -33,25 +33,40 @@ def _branch(full_name: str | None) -> str | None:
     return None
 
 
+def _default_branch(root: Path) -> str | None:
+    """The remote's default branch (origin/HEAD), else `main` or `master` when this clone has it."""
+    branch = _branch(symbolic_name(root, "origin/HEAD"))
+    if branch is not None:
+        return branch
+    return next((name for name in ("main", "master") if resolve_commit(root, name)), None)
+
+
 @dataclass(frozen=True)
 class Landing:
     """The branches the compared change is on or merges into (empty: not known)."""
 
     branches: frozenset[str]
     root: Path
+    warning: str | None = None  # an `--into` branch this clone does not have, set aside
 
     @classmethod
     def of(cls, revisions: Revisions, into: str | None = None) -> Landing:
         """`into`: the branch the change merges into, as a CI job knows it (`--into main`)."""
+        warning = None
         if into:
-            return cls(frozenset({into.strip().removeprefix("refs/heads/")}), revisions.root)
-        found = set()
-        base = revisions.base_name.removeprefix("merge-base with ")
-        for name in (base, "HEAD" if revisions.head is None else revisions.head_name):
-            branch = _branch(symbolic_name(revisions.root, name))
-            if branch is not None and branch != "HEAD":
-                found.add(branch)
-        return cls(frozenset(found), revisions.root)
+            name = into.strip().removeprefix("refs/heads/")
+            if resolve_commit(revisions.root, name) or resolve_commit(revisions.root, f"origin/{name}"):
+                return cls(frozenset({name}), revisions.root)
+            warning = (f"--into {into}: no such branch here (nor origin/{name}); the branch the change lands on "
+                       "is read from the base and the checkout instead")
+        base = _branch(symbolic_name(revisions.root, revisions.base_name.removeprefix("merge-base with ")))
+        if base is None:
+            # A commit id as base (HEAD~1, a CI job's base sha): a change under review is on its
+            # way to the default branch.
+            base = _default_branch(revisions.root)
+        head = _branch(symbolic_name(revisions.root, "HEAD" if revisions.head is None else revisions.head_name))
+        found = {branch for branch in (base, head) if branch is not None and branch != "HEAD"}
+        return cls(frozenset(found), revisions.root, warning)
 
     def reaches(self, revision: str | None) -> bool:
         """Whether an Application deploying from `revision` deploys this change once merged."""

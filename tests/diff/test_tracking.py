@@ -4,6 +4,7 @@ the two revisions render. Real git and kustomize."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -108,10 +109,11 @@ def test_into_names_the_branch_a_change_merges_into(repo: Path) -> None:
     git(repo, "commit", "-qam", "two replicas")
     git(repo, "checkout", "-q", "--detach")
     base = git(repo, "rev-parse", "HEAD~1").strip()
-    # Neither the base (a commit id) nor the head (detached) names a branch: a tag is pinned, a
-    # branch name is taken as followed.
+    # Neither the base (a commit id) nor the head (detached) names a branch: the change is taken
+    # to land on the default branch.
     apps = _apps(diff_json(repo, "--base", base))
     assert apps["web-production"]["tracks"] is not None and apps["web-staging"]["tracks"] is None
+    git(repo, "branch", "release", base)
     apps = _apps(diff_json(repo, "--base", base, "--into", "release"))
     assert apps["web-staging"]["tracks"] == {"revision": "main", "pending": 1}
 
@@ -179,3 +181,61 @@ def test_a_new_pinned_application_deploys_its_revision_and_a_deleted_one_takes_i
     production = _apps(diff_json(repo, "--base", "HEAD", "--fail-on-removal", "production", code=1))["web-production"]
     assert production["deleted"] == "orphan" and production["tracks"] is None
     assert sorted(r["kind"] for r in production["resources"]) == ["ConfigMap", "Deployment"]
+
+
+def test_unpinning_compares_the_old_pin_with_this_branch(repo: Path) -> None:
+    # v1.0.0 holds one replica and the ConfigMap; main has moved on: three replicas, no ConfigMap.
+    write_tree(repo, {"apps/web/base/deployment.yaml": _deployment(3),
+                      "apps/web/base/kustomization.yaml": "resources: [deployment.yaml]\n"})
+    git(repo, "commit", "-qam", "three replicas, no ConfigMap")
+    write_tree(repo, {"argocd/production.yaml": _application("production", "main")})
+    production = _apps(diff_json(repo, "--base", "HEAD", "--fail-on-removal", "production", code=1))["web-production"]
+    assert production["revision_change"] == {"from": "v1.0.0", "to": "main"} and production["pending"] == 0
+    assert sorted((r["kind"], r["change"]) for r in production["resources"]) == [
+        ("ConfigMap", "removed"), ("Deployment", "changed")]
+
+
+def test_a_move_to_a_pin_says_what_the_branch_changes_that_it_will_not_deploy(repo: Path) -> None:
+    write_tree(repo, {"argocd/production.yaml": _application("production", "main")})
+    git(repo, "commit", "-qam", "production follows main")
+    write_tree(repo, {"argocd/production.yaml": _application("production", "v1.0.0"),
+                      "apps/web/base/deployment.yaml": _deployment(2)})
+    production = _apps(diff_json(repo, "--base", "HEAD"))["web-production"]
+    assert production["revision_change"] == {"from": "main", "to": "v1.0.0"}
+    assert production["resources"] == [] and production["pending"] == 1  # v1.0.0 is main's base: same render
+    text = run_cli("diff", "--base", "HEAD", cwd=repo).stdout
+    assert "this branch also changes 1 resource of its render, not deployed until v1.0.0 holds them" in text
+
+
+def test_a_commit_base_on_a_feature_branch_lands_on_the_default_branch(repo: Path) -> None:
+    git(repo, "checkout", "-q", "-b", "bump")
+    write_tree(repo, {"apps/web/base/deployment.yaml": _deployment(2)})
+    git(repo, "commit", "-qam", "two replicas")
+    apps = _apps(diff_json(repo, "--base", "HEAD~1", "--head", "HEAD"))
+    assert apps["web-staging"]["tracks"] is None and [r["kind"] for r in apps["web-staging"]["resources"]] == ["Deployment"]
+    assert apps["web-production"]["tracks"] == {"revision": "v1.0.0", "pending": 1}
+
+
+def test_an_into_branch_the_clone_lacks_is_said_and_set_aside(repo: Path) -> None:
+    write_tree(repo, {"apps/web/base/deployment.yaml": _deployment(2)})
+    result = run_cli("diff", "--format", "json", "--into", "mian", cwd=repo)
+    assert result.exit_code == 0, result.output
+    assert "--into mian: no such branch here (nor origin/mian)" in result.stderr
+    apps = _apps(json.loads(result.stdout))
+    assert apps["web-staging"]["tracks"] is None  # main, read from the base, still lands
+
+
+def test_a_pinned_root_that_does_not_render_stays_listed(repo: Path) -> None:
+    write_tree(repo, {"apps/web/overlays/production/kustomization.yaml": "resources: [../../base, missing.yaml]\n"})
+    production = _apps(diff_json(repo))["web-production"]
+    assert production["tracks"] == {"revision": "v1.0.0", "pending": 0}
+    assert production["error"] == "head: apps/web/overlays/production: it references a missing path"
+
+
+def test_a_pin_moving_to_a_revision_missing_from_the_clone_says_so_first(repo: Path) -> None:
+    write_tree(repo, {"apps/web/overlays/production/kustomization.yaml": "resources: [../../base, missing.yaml]\n"})
+    git(repo, "commit", "-qam", "broken production overlay")
+    git(repo, "tag", "-f", "v1.0.0")  # the old pin does not render
+    write_tree(repo, {"argocd/production.yaml": _application("production", "release-9")})
+    production = _apps(diff_json(repo, "--base", "HEAD"))["web-production"]
+    assert production["error"] == "release-9 is not in this clone (fetch it: git fetch origin release-9)"
