@@ -159,10 +159,11 @@ def test_the_value_files_an_application_names_are_repo_paths() -> None:
             {"repoURL": "https://charts.example.com", "chart": "redis", "helm": {"valueFiles": ["$values/redis.yaml", "own.yaml"]}},
         ]},
     }
-    # Relative to the chart's path, or to the ref source's; never a URL, nor a path leaving the repo,
-    # nor a remote chart's own (it has no path here).
+    # Relative to the chart's path, or (`$values/...`) to the root of the ref source's repository,
+    # as Argo CD resolves it whatever the ref source's `path` says; never a URL, nor a path leaving
+    # the repo, nor a remote chart's own (it has no path here).
     assert application_value_files(doc) == [
-        "charts/shop/values-production.yaml", "envs/production.yaml", "config/teams/shop.yaml", "config/redis.yaml"]
+        "charts/shop/values-production.yaml", "envs/production.yaml", "teams/shop.yaml", "redis.yaml"]
 
 
 def _deploying(name: str, path: str, namespace: str) -> str:

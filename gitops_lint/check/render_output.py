@@ -60,7 +60,9 @@ def load_unread(ctx: CheckContext, out: RenderOutput, paths: set[str]) -> None:
     renders drew on) into `out.templates`, so findings get the same lines as a full run."""
     from gitops_lint.check.sources import Loading, _load_sources
 
-    missing = [f for f in ctx.files.files if f.path in paths and f.path not in ctx.sources and f.path not in out.templates]
+    known = ctx.files.by_path
+    missing = [known[path] for path in sorted(paths)
+               if path in known and path not in ctx.sources and path not in out.templates]
     if missing:
         loading = Loading(ctx.root, ctx.config, ctx.files, ctx.schemas, parse_cache=ctx.parse_cache, sink=ctx.sink)
         for _finding in _load_sources(loading, missing):

@@ -32,6 +32,7 @@ from gitops_lint.diff.group import AppDiff, ComparedRoot, EnvironmentDiff, group
 from gitops_lint.diff.render_at import (
     DIRECTORY,
     HELM,
+    KUSTOMIZE,
     ApplicationRef,
     RenderRequest,
     RevisionRender,
@@ -58,7 +59,7 @@ from gitops_lint.errors import UsageError
 from gitops_lint.model import Severity
 from gitops_lint.plural import counted
 from gitops_lint.redaction import Redactor
-from gitops_lint.repo.files import DEFAULT_MAX_FILE_SIZE, is_yaml_path
+from gitops_lint.repo.files import DEFAULT_MAX_FILE_SIZE, KUSTOMIZATION_NAMES, is_yaml_path
 from gitops_lint.repo.git import git_top
 from gitops_lint.repo.layout import is_kustomization_file
 from gitops_lint.repo.problems import YamlProblem
@@ -218,8 +219,8 @@ def _render_commit(
         render = render_revision(place, config, changed, request, also=also)
         # A plain directory applies every manifest in it, changed or not: its files are known
         # once the render has found which directories the change reaches.
-        rest = {path: entries[path] for source in render.directories.values()
-                for path in plain_directories.manifests_under(entries, source) if path not in needed}
+        rest = {path: entries[path] for path in plain_directories.manifests_of(entries, render.directories.values())
+                if path not in needed}
         if rest:
             write_files(place, revisions, rest)
             complete_directories(place, render)
@@ -309,14 +310,15 @@ def _remote_charts(head: RevisionRender, changed: set[str], wanted: list[str], l
     change (their file, or a value file they name, read at a revision the change lands on):
     listed as not compared, never left out unseen (the diff renders the charts of this repo only)."""
     found = []
-    for app, chart, reads in head.remote_charts:
+    for use in head.remote_charts:
+        app, reads = use.application, use.reads
         touched = sorted(path for path in reads if path in changed and landing.reaches(reads[path]))
         for path in sorted(set(reads) & changed - set(touched)):
             notes.append(f"{app.name}: {path} changed, but it is read at {reads[path]}: not reached by this change")
         if not touched or (wanted and not any(_within(path, wanted) for path in touched)):
             continue
-        error = f"{chart} is not in this repo: the diff renders this repo's charts only ({', '.join(touched)} changed)"
-        render = RootRender(root=chart.split(" ")[1], resources=(), error=error, environment=app.environment,
+        error = f"{use.label} is not in this repo: the diff renders this repo's charts only ({', '.join(touched)} changed)"
+        render = RootRender(root=use.chart, resources=(), error=error, environment=app.environment,
                             applications=(app,), renderer=HELM)
         found.append(ComparedRoot(render, (), error))
     return found
@@ -330,7 +332,7 @@ def _base_revisions(base: RevisionRender) -> dict[tuple[str, str, str], str | No
 
 def _by_revision(
     compared: list[ComparedRoot], base: RevisionRender, head: RevisionRender, landing: Landing,
-    deleted: Mapping[tuple[str, str], str], render_at: Callable[[str, str], tuple[tuple[Mapping[str, Any], ...], str | None]],
+    deleted: Mapping[tuple[str, str], str], render_at: RenderAt,
 ) -> list[ComparedRoot]:
     """Each Application as the change reaches it (diff/tracking.py): one tracking a revision the
     change does not land on keeps none of the branch's changes (they reach it when that revision
@@ -374,8 +376,7 @@ def _by_revision(
 
 def _moved(
     root: ComparedRoot, key: str, app: ApplicationRef, existed: bool, was: str | None, base: RevisionRender,
-    head: RevisionRender, landing: Landing,
-    render_at: Callable[[str, str], tuple[tuple[Mapping[str, Any], ...], str | None]],
+    head: RevisionRender, landing: Landing, render_at: RenderAt,
 ) -> ComparedRoot:
     """An Application whose targetRevision the change moves from `was` (or that is new: not
     `existed`), compared as it deploys before and after."""
@@ -386,13 +387,13 @@ def _moved(
     if landing.reaches(app.revision):  # unpinned: from now on it deploys this branch's render
         new, new_error = (head.roots[key].resources, head.roots[key].error) if key in head.roots else ((), None)
     else:
-        new, new_error = render_at(app.revision, key)
+        new, new_error = render_at(app.revision, key, root.render.renderer)
     if not existed:  # a new Application deploys its revision's render at once
         old, old_error = (), None
     elif was is None or landing.reaches(was):
         old, old_error = (base.roots[key].resources, base.roots[key].error) if key in base.roots else ((), None)
     else:
-        old, old_error = render_at(was, key)
+        old, old_error = render_at(was, key, root.render.renderer)
     # A revision missing from the clone is the first thing to fix.
     errors = sorted((e for e in (new_error, old_error) if e), key=lambda e: "not in this clone" not in e)
     changes = () if errors else tuple(compare_resources(old, new, root.render.generators))
@@ -408,20 +409,40 @@ def _render_key_of(render: RootRender) -> str:
     return render.root
 
 
-def _render_key_at(revisions: Revisions, config: Config, request: RenderRequest, landing: Landing,
-                   revision: str, key: str) -> tuple[tuple[Mapping[str, Any], ...], str | None]:
-    """What the kustomize root `key` renders at `revision` (a tag, a branch, a commit id of this
-    clone); empty when it is no root there yet. Charts and plain directories, whose render needs
-    the Application's values or options at that revision, are not compared this way."""
-    if helm_deployer(key) is not None:
-        return (), f"targetRevision moves to {revision}: a chart is not compared across revisions yet"
-    commit = landing.commit(revision)
-    if commit is None:
-        return (), f"{revision} is not in this clone (fetch it: git fetch origin {revision})"
+RenderAt = Callable[[str, str, str], tuple[tuple[Mapping[str, Any], ...], str | None]]
+
+
+def _renders_at(revisions: Revisions, config: Config, request: RenderRequest, landing: Landing) -> RenderAt:
+    """`render_at(revision, key, renderer)`: what the kustomize root `key` renders at `revision`
+    (a tag, a branch, a commit id of this clone), or why not; empty when that revision has no
+    such kustomization. Charts and plain directories, whose render needs the Application's values
+    or options at that revision, are not compared this way. Each (commit, root) renders once: a
+    release bump moves many Applications to the same revision."""
+    memo: dict[tuple[str, str], tuple[tuple[Mapping[str, Any], ...], str | None]] = {}
+
+    def render_at(revision: str, key: str, renderer: str) -> tuple[tuple[Mapping[str, Any], ...], str | None]:
+        if renderer != KUSTOMIZE:
+            kind = "a chart" if renderer == HELM else "a plain directory"
+            return (), f"targetRevision moves to {revision}: {kind} is not compared across revisions yet"
+        commit = landing.commit(revision)
+        if commit is None:
+            return (), f"{revision} is not in this clone (fetch it: git fetch origin {revision})"
+        if (commit, key) not in memo:
+            memo[(commit, key)] = _render_root_at(revisions, config, request, revision, commit, key)
+        return memo[(commit, key)]
+
+    return render_at
+
+
+def _render_root_at(revisions: Revisions, config: Config, request: RenderRequest, revision: str, commit: str,
+                    key: str) -> tuple[tuple[Mapping[str, Any], ...], str | None]:
+    entries = tree(revisions, commit)
+    if not any(posixpath.join(key, name) in entries for name in KUSTOMIZATION_NAMES):
+        return (), None  # no root there yet: nothing deployed from it at that revision
     render, _written = _render_commit(revisions, commit, config, [], request, also=[key], deploying=[])
     found = render.roots.get(key)
     if found is None:
-        return (), None
+        return (), f"at {revision}: {key or '.'} did not render"
     if found.error:
         return (), f"at {revision}: {found.error}"
     return found.resources, None
@@ -681,7 +702,7 @@ def run_diff(options: DiffOptions) -> DiffResult:
     compared = _compare(base, head, wanted, notes, deleted)
     landing = Landing.of(revisions, options.into)
     compared += _remote_charts(head, set(changed), wanted, landing, notes)
-    compared = _by_revision(compared, base, head, landing, deleted, lambda rev, key: _render_key_at(revisions, config, request, landing, rev, key))
+    compared = _by_revision(compared, base, head, landing, deleted, _renders_at(revisions, config, request, landing))
     environments = group(compared, deleted)
     removals = tuple(
         Removal(env.name, app.name, change)

@@ -108,6 +108,20 @@ def render(root: Path, source: Source) -> DirectoryRender:
     return DirectoryRender(source, tuple(objects), None)
 
 
-def manifests_under(paths: Iterable[str], source: Source) -> list[str]:
-    """The paths (of a revision's file list) that `source` may apply."""
-    return [path for path in paths if applies(source, path)]
+def manifests_of(paths: Iterable[str], sources: Iterable[Source]) -> set[str]:
+    """The paths (of a revision's file list) these sources may apply: the list is grouped by
+    directory once, not scanned per source."""
+    by_directory: dict[str, list[str]] = {}
+    for path in paths:
+        if is_yaml_path(path) or path.endswith(".json"):
+            by_directory.setdefault(posixpath.dirname(path), []).append(path)
+    found: set[str] = set()
+    for source in sources:
+        if not source.recurse:
+            found.update(by_directory.get(source.path, ()))
+            continue
+        prefix = source.path + "/"
+        for directory, files in by_directory.items():
+            if not source.path or directory == source.path or directory.startswith(prefix):
+                found.update(files)
+    return found

@@ -139,6 +139,18 @@ def _hashed_generators(graph: RenderGraph, target: str) -> frozenset[tuple[str, 
     return frozenset(found)
 
 
+@dataclass(frozen=True)
+class RemoteChartUse:
+    """An Application deploying a chart from a Helm repository or OCI registry."""
+
+    application: ApplicationRef
+    chart: str  # its name
+    label: str  # `chart redis 18.1.2 from https://charts.example.com`
+    # The repo files it reads → the Git revision each is read at: None for its own file, the
+    # `ref:` source's targetRevision for a `$ref/...` value file.
+    reads: Mapping[str, str | None]
+
+
 @dataclass
 class RevisionRender:
     roots: dict[str, RootRender] = field(default_factory=dict)  # by render key (helm_key for a chart)
@@ -156,10 +168,8 @@ class RevisionRender:
     # The plain directories rendered, with what they apply (a committed revision's checkout
     # completes their files afterwards: `complete_directories`).
     directories: dict[str, Source] = field(default_factory=dict)
-    # Applications deploying a chart from a Helm repository or OCI registry, which the diff does
-    # not render: (Application, chart as said, the repo files it reads → the git revision each is
-    # read at: None for its own file, the `ref:` source's targetRevision for a `$ref/...` value file).
-    remote_charts: tuple[tuple[ApplicationRef, str, Mapping[str, str | None]], ...] = ()
+    # Applications deploying a chart from a Helm repository or OCI registry, which the diff does not render.
+    remote_charts: tuple[RemoteChartUse, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -205,14 +215,14 @@ def _ref_value_files(doc: Mapping[str, Any]) -> dict[str, str | None]:
     spec = doc.get("spec")
     sources = [s for s in spec.get("sources") or [] if isinstance(s, dict)] if isinstance(spec, dict) else []
     revisions = {s["ref"]: str(s.get("targetRevision") or "") for s in sources if isinstance(s.get("ref"), str)}
-    paths = {s["ref"]: str(s.get("path") or "") for s in sources if isinstance(s.get("ref"), str)}
     found: dict[str, str | None] = {}
     for source in sources:
         helm = source.get("helm")
         for value in (helm.get("valueFiles") or []) if isinstance(helm, dict) else []:
             if isinstance(value, str) and value.startswith("$"):
                 name, _, rest = value[1:].partition("/")
-                path = repo_directory(posixpath.join(paths.get(name) or ".", rest)) if name in revisions else None
+                # Relative to the repository's root, whatever the ref source's `path` says.
+                path = repo_directory(posixpath.normpath(rest)) if name in revisions and rest else None
                 if path:
                     found[path] = revisions[name]
     return found
@@ -446,8 +456,9 @@ def render_revision(
         raise
     helm_deployers = _helm_targets(estate) if charts else {}
     remote = tuple(
-        (_deployer_ref(app), f"chart {s.chart} {s.target_revision or '(latest)'} from {s.repo_url or '?'}",
-         {**_ref_value_files(app.resource.doc), app.resource.path: None})
+        RemoteChartUse(_deployer_ref(app), s.chart,
+                       f"chart {s.chart} {s.target_revision or '(latest)'} from {s.repo_url or '?'}",
+                       {**_ref_value_files(app.resource.doc), app.resource.path: None})
         for app in estate.applications for s in app.sources if s.chart
     )
     result = RevisionRender(

@@ -206,7 +206,7 @@ def to_json(report: DiffReport) -> dict[str, Any]:
                         "prune": app.prune,
                         "deleted": app.deleted,
                         "error": app.error,
-                        "tracks": None if app.tracks is None else {"revision": app.tracks, "pending": app.pending},
+                        "tracks": app.tracks,
                         "pending": app.pending,
                         "revision_change": None if app.revision_change is None else dict(
                             zip(("from", "to"), app.revision_change, strict=True)),

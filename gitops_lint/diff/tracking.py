@@ -54,7 +54,8 @@ class Landing:
         """`into`: the branch the change merges into, as a CI job knows it (`--into main`)."""
         warning = None
         if into:
-            name = into.strip().removeprefix("refs/heads/")
+            # `main`, `refs/heads/main`, `origin/main` and `refs/remotes/origin/main` name one branch.
+            name = _branch(symbolic_name(revisions.root, into.strip())) or into.strip().removeprefix("refs/heads/")
             if resolve_commit(revisions.root, name) or resolve_commit(revisions.root, f"origin/{name}"):
                 return cls(frozenset({name}), revisions.root)
             warning = (f"--into {into}: no such branch here (nor origin/{name}); the branch the change lands on "

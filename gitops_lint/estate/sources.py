@@ -64,7 +64,8 @@ def application_value_files(doc: Mapping[str, Any]) -> list[str]:
         return []
     sources: list[Mapping[str, Any]] = [s for s in as_list(spec.get("sources")) if isinstance(s, dict)]
     sources = sources or [as_mapping(spec.get("source"))]
-    refs = {s["ref"]: as_text(s.get("path")) for s in sources if isinstance(s.get("ref"), str)}
+    # `$ref/...` is relative to the referenced repository's root, whatever its `path` says.
+    refs = {s["ref"]: "" for s in sources if isinstance(s.get("ref"), str)}
     found = []
     for source in sources:
         written = as_mapping(source.get("helm")).get("valueFiles")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gitops_lint.render.renderer import Rendered, RenderedObject, RenderEnv, RenderFailure, Source
-from gitops_lint.render.source_glob import GlobError, selects
+from gitops_lint.render.source_glob import selects
 from gitops_lint.repo.files import is_yaml_path
 from gitops_lint.repo.yaml import load_yaml
 
@@ -31,11 +31,8 @@ class DirectoryRenderer:
             relative = file.relative_to(env.root).as_posix()
             if not file.is_file() or not (is_yaml_path(relative) or relative.endswith(_MANIFEST_SUFFIXES)):
                 continue
-            try:
-                if not selects(file.relative_to(directory).as_posix(), source.include, source.exclude):
-                    continue
-            except GlobError as error:
-                return RenderFailure(source, f"{source.path or '.'}: directory include/exclude: {error}")
+            if not selects(file.relative_to(directory).as_posix(), source.include, source.exclude):
+                continue
             try:
                 text = file.read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError) as error:

@@ -105,6 +105,7 @@ class RenderGraph:
     # render targets all the same.
     unloaded_application_dirs: set[str] = field(default_factory=set)
     _dir_owner: dict[str, str | None] = field(default_factory=dict)
+    _under: dict[str, list[str]] = field(default_factory=dict)  # directory → files below it
 
     # -- queries -----------------------------------------------------------------------------
 
@@ -235,7 +236,7 @@ class RenderGraph:
                 readers.add(owner)  # its own tree: includes its kustomization file
             readers.update(self._named_by().get(path, ()))
             for home, kustomizations in homes.items():
-                if path.startswith(home + "/") or not home:
+                if path.startswith(home + "/"):
                     readers.update(kustomizations)
         reached = self._includers_of(readers)
         return [target for target in self.targets if target in deployed or target in reached]
@@ -259,8 +260,12 @@ class RenderGraph:
         return found
 
     def _files_under(self, directory: str) -> list[str]:
-        prefix = directory + "/" if directory else ""
-        return [path for path in self.files if path.startswith(prefix)]
+        """The repo files below `directory`, scanned once per directory (charts are shared)."""
+        found = self._under.get(directory)
+        if found is None:
+            prefix = directory + "/"
+            found = self._under[directory] = [path for path in self.files if path.startswith(prefix)]
+        return found
 
     def _includers_of(self, directories: Iterable[str]) -> set[str]:
         """`directories` and every kustomization that includes one of them, transitively."""

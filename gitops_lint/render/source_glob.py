@@ -39,8 +39,10 @@ def _translate(pattern: str, start: int, inside_choice: bool) -> tuple[str, int]
                 raise GlobError(f"unclosed '[' in {pattern!r}")
             body = pattern[index + 1:end]
             negate = body.startswith("!")
-            body = body[1:] if negate else body
-            out.append(f"[{'^' if negate else ''}{body.replace(chr(92), chr(92) * 2)}]")
+            body = (body[1:] if negate else body).replace("\\", "\\\\")
+            if body.startswith("^"):
+                body = "\\" + body  # a literal caret: only `!` negates a glob class
+            out.append(f"[{'^' if negate else ''}{body}]")
             index = end + 1
         elif char == "{":
             choices = []
@@ -67,10 +69,20 @@ def compile_glob(pattern: str) -> re.Pattern[str]:
     return re.compile(regex + r"\Z", re.DOTALL)
 
 
+def matches(pattern: str, relative_path: str) -> bool:
+    """Argo CD's glob.Match: a pattern that does not compile matches nothing (its repo server
+    logs a warning and goes on)."""
+    try:
+        return bool(compile_glob(pattern).match(relative_path))
+    except GlobError:
+        return False
+
+
 def selects(relative_path: str, include: str, exclude: str) -> bool:
     """Whether Argo CD applies the manifest at `relative_path` (relative to the source
     directory) under these `directory.include` / `directory.exclude` patterns ("" for none):
-    an excluded path is left out even when included."""
-    if exclude and compile_glob(exclude).match(relative_path):
+    an excluded path is left out even when included. A broken `exclude` excludes nothing and a
+    broken `include` includes nothing, as in Argo CD."""
+    if exclude and matches(exclude, relative_path):
         return False
-    return not include or bool(compile_glob(include).match(relative_path))
+    return not include or matches(include, relative_path)

@@ -83,6 +83,11 @@ class FileSet:
     from_git: bool = False
 
     @cached_property
+    def by_path(self) -> dict[str, RepoFile]:
+        """Each file by its repo-relative path (built on first use)."""
+        return {f.path: f for f in self.files}
+
+    @cached_property
     def directories(self) -> frozenset[str]:
         """Every directory holding a file, and their parents; "" is the top."""
         return parent_directories(f.path for f in self.files)

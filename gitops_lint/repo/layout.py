@@ -204,7 +204,9 @@ def parse_kustomization(file: str, doc: Mapping[str, Any]) -> Kustomization:
         home = settings.get("chartHome") if isinstance(settings, dict) else None
         home = home if isinstance(home, str) and home.strip() and not home.startswith("/") else "charts"
         joined = _join(directory, home)
-        result.chart_home = None if joined == ".." or joined.startswith("../") else joined
+        # The repo's root as chart home (`../..` from two levels down) would make every file an
+        # input of the root: left unknown, like one outside the repo.
+        result.chart_home = None if not joined or joined == ".." or joined.startswith("../") else joined
     return result
 
 

@@ -76,7 +76,7 @@ def test_a_change_on_main_does_not_reach_an_application_pinned_to_a_tag(repo: Pa
     apps = _apps(report)
     assert [(r["kind"], r["change"]) for r in apps["web-staging"]["resources"]] == [("ConfigMap", "removed")]
     production = apps["web-production"]
-    assert production["tracks"] == {"revision": "v1.0.0", "pending": 1}
+    assert (production["tracks"], production["pending"]) == ("v1.0.0", 1)
     assert production["resources"] == [] and production["removed"] == 0 and report["removals"] == []
     assert apps["web-staging"]["tracks"] is None
     text = run_cli("diff", cwd=repo).stdout
@@ -115,7 +115,7 @@ def test_into_names_the_branch_a_change_merges_into(repo: Path) -> None:
     assert apps["web-production"]["tracks"] is not None and apps["web-staging"]["tracks"] is None
     git(repo, "branch", "release", base)
     apps = _apps(diff_json(repo, "--base", base, "--into", "release"))
-    assert apps["web-staging"]["tracks"] == {"revision": "main", "pending": 1}
+    assert (apps["web-staging"]["tracks"], apps["web-staging"]["pending"]) == ("main", 1)
 
 
 def _remote_chart_application(values_revision: str, chart_version: str = "1.4.2") -> str:
@@ -213,7 +213,7 @@ def test_a_commit_base_on_a_feature_branch_lands_on_the_default_branch(repo: Pat
     git(repo, "commit", "-qam", "two replicas")
     apps = _apps(diff_json(repo, "--base", "HEAD~1", "--head", "HEAD"))
     assert apps["web-staging"]["tracks"] is None and [r["kind"] for r in apps["web-staging"]["resources"]] == ["Deployment"]
-    assert apps["web-production"]["tracks"] == {"revision": "v1.0.0", "pending": 1}
+    assert (apps["web-production"]["tracks"], apps["web-production"]["pending"]) == ("v1.0.0", 1)
 
 
 def test_an_into_branch_the_clone_lacks_is_said_and_set_aside(repo: Path) -> None:
@@ -228,7 +228,7 @@ def test_an_into_branch_the_clone_lacks_is_said_and_set_aside(repo: Path) -> Non
 def test_a_pinned_root_that_does_not_render_stays_listed(repo: Path) -> None:
     write_tree(repo, {"apps/web/overlays/production/kustomization.yaml": "resources: [../../base, missing.yaml]\n"})
     production = _apps(diff_json(repo))["web-production"]
-    assert production["tracks"] == {"revision": "v1.0.0", "pending": 0}
+    assert (production["tracks"], production["pending"]) == ("v1.0.0", 0)
     assert production["error"] == "head: apps/web/overlays/production: it references a missing path"
 
 
@@ -239,3 +239,22 @@ def test_a_pin_moving_to_a_revision_missing_from_the_clone_says_so_first(repo: P
     write_tree(repo, {"argocd/production.yaml": _application("production", "release-9")})
     production = _apps(diff_json(repo, "--base", "HEAD"))["web-production"]
     assert production["error"] == "release-9 is not in this clone (fetch it: git fetch origin release-9)"
+
+
+def test_into_accepts_a_remote_branch_name(repo: Path) -> None:
+    git(repo, "update-ref", "refs/remotes/origin/main", "HEAD")
+    write_tree(repo, {"apps/web/base/deployment.yaml": _deployment(2)})
+    for into in ("origin/main", "refs/remotes/origin/main", "refs/heads/main"):
+        apps = _apps(diff_json(repo, "--into", into))
+        assert apps["web-staging"]["tracks"] is None, into  # main-tracking: reached
+
+
+def test_pinning_a_plain_directory_is_not_compared_rather_than_shown_removed(make_repo: Callable[..., Path]) -> None:
+    application = _application("production", "main").replace("apps/web/overlays/production", "manifests")
+    repo = make_repo({"argocd/production.yaml": application,
+                      "manifests/config.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: web}\n"}, git=True)
+    git(repo, "tag", "v1.0.0")
+    write_tree(repo, {"argocd/production.yaml": application.replace("targetRevision: main", "targetRevision: v1.0.0")})
+    production = _apps(diff_json(repo, "--fail-on-removal", "production"))["web-production"]
+    assert production["resources"] == [] and production["removed"] == 0
+    assert production["error"] == "targetRevision moves to v1.0.0: a plain directory is not compared across revisions yet"

@@ -133,5 +133,7 @@ def test_directory_renderer_applies_argocd_include_and_exclude_patterns(tmp_path
     assert names(include="[ab].y*ml") == ["a", "b"]
     assert names(include="*.yaml", exclude="nested/*") == ["a"]  # exclude wins
     assert names(exclude="?.yaml") == ["b", "c", "nested-d"]
-    broken = render_source(Source("directory", "apps", include="{a.yaml"), _env(root))
-    assert isinstance(broken, RenderFailure) and "unclosed '{'" in broken.message
+    # As Argo CD's glob.Match: a pattern that does not compile matches nothing.
+    assert names(include="{a.yaml") == []
+    assert names(exclude="[a.yaml") == ["a", "b", "c", "nested-d"]
+    assert names(include="[^b]*") == ["b"]  # `^` is a literal in a glob class; `!` negates

@@ -140,8 +140,9 @@ def helm_sources(doc: Mapping[str, Any], repo_root: Path, *, kube_version: str, 
             url = str(source.get("repoURL") or "")
             ours = not this_repo or url.rstrip("/").removesuffix(".git") in {
                 u.rstrip("/").removesuffix(".git") for u in this_repo}
-            path = source.get("path") if isinstance(source.get("path"), str) else ""
-            refs[ref] = (posixpath.normpath(path) if path else "") if ours else None
+            # `$ref/...` is relative to the repository's root: the ref source's `path` (if any)
+            # is a source of manifests of its own, not where value files are looked up.
+            refs[ref] = "" if ours else None
     found = []
     for pointer, source in sources:
         helm = _dict(source.get("helm"))
