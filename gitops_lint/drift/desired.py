@@ -243,8 +243,11 @@ def _render_overridden(base: Path, path: str, source: AppSource, env: RenderEnv,
     original) gets the edited kustomization; the copy is removed after the build."""
     writable = trees.writable(base)
     original = writable / path
+    # The repo's root (`path: .`) is copied whole beside the private tree and built there;
+    # any other root beside itself, inside the private tree.
     parent = original.parent if path != "." else writable.parent
-    if os.path.commonpath([os.path.realpath(parent), os.path.realpath(writable.parent)]) != os.path.realpath(writable.parent):
+    inside = writable if path != "." else writable.parent
+    if os.path.commonpath([os.path.realpath(parent), os.path.realpath(inside)]) != os.path.realpath(inside):
         # A symlink on the way leads out of the copy (to the user's files): no copy goes there.
         raise RenderError(f"{source.path}: reached through a symlink out of the repository; its "
                           "spec.source.kustomize overrides cannot be applied to a copy")
@@ -256,16 +259,18 @@ def _render_overridden(base: Path, path: str, source: AppSource, env: RenderEnv,
                                          _build_variables(source, target, trees.commit_of(base))))
         except OverrideError as error:
             raise RenderError(f"{source.path}: spec.source.kustomize: {error}") from error
-        relative = os.path.relpath(copy, writable)
-        spec = Source("kustomize", relative)
+        build_root = writable if path != "." else copy
+        relative = os.path.relpath(copy, build_root)
+        spec = Source("kustomize", "" if relative == "." else relative)
         renderer = renderer_for(spec)
         if renderer is None:  # pragma: no cover - the registry renders kustomize roots
             raise RenderError(f"{source.path}: no renderer for a kustomize source")
-        outcome = renderer.render(spec, RenderEnv(root=writable, timeout=env.timeout, kustomize=env.kustomize))
+        outcome = renderer.render(spec, RenderEnv(root=build_root, timeout=env.timeout, kustomize=env.kustomize))
     finally:
         shutil.rmtree(copy, ignore_errors=True)
     if isinstance(outcome, RenderFailure):
-        raise RenderError(f"kustomize {source.path}: {outcome.message.replace(relative, path)}")
+        message = outcome.message.replace(relative, path) if relative != "." else outcome.message
+        raise RenderError(f"kustomize {source.path}: {message}")
     return _expand_lists([item.doc for item in outcome.objects])
 
 

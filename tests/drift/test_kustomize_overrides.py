@@ -233,3 +233,21 @@ def test_a_root_reached_through_a_symlink_out_of_the_repo_gets_no_copy_there(tmp
     [app] = report["applications"]
     assert code == 2 and "reached through a symlink out of the repository" in app["error"], app
     assert sorted(p.name for p in outside.rglob("*")) == before and "Traceback" not in stderr
+
+
+@pytest.mark.parametrize("in_git", [False, True], ids=["work-tree", "git-revision"])
+def test_overrides_of_a_root_at_the_top_of_the_repo(tmp_path: Path, in_git: bool) -> None:
+    # `path: .`: a single-app repo whose kustomization is at the top.
+    require_tool("kubectl")
+    repo = write(tmp_path / "repo", {
+        "kustomization.yaml": OVERLAY.replace("../../base", "base"),
+        "base/kustomization.yaml": "resources: [deploy.yaml]\n",
+        "base/deploy.yaml": dump(_base_deployment()),
+        "argocd/web.yaml": _application(OVERRIDES).replace("path: apps/web/overlays/prod", "path: ."),
+    })
+    if in_git:
+        git_init(repo)
+    before = _files(repo)
+    code, report, _ = _drift(repo, tmp_path, [live_of(_applied_by_argocd(), app="web-prod")])
+    assert code == 0 and report["applications"][0]["sync"] == "Synced", report
+    assert _files(repo) == before
