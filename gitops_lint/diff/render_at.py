@@ -30,7 +30,7 @@ from gitops_lint.environments import resolve_environment
 from gitops_lint.errors import UsageError
 from gitops_lint.estate.build import estate_for
 from gitops_lint.estate.model import Application, Estate, FluxKustomization
-from gitops_lint.estate.sources import repo_directory
+from gitops_lint.estate.sources import repo_directory, value_files_at
 from gitops_lint.model import Finding, Resource
 from gitops_lint.plural import counted
 from gitops_lint.render.cache import default_cache_dir
@@ -207,25 +207,6 @@ def _deployer_ref(deployer: Application | FluxKustomization, directory: str | No
         revision=revision,
         namespace=namespace or None,
     )
-
-
-def _ref_value_files(doc: Mapping[str, Any]) -> dict[str, str | None]:
-    """The `$ref/...` value files of a multi-source Application, each with the targetRevision
-    of the `ref:` source it is read from (Argo CD checks that source out at that revision)."""
-    spec = doc.get("spec")
-    sources = [s for s in spec.get("sources") or [] if isinstance(s, dict)] if isinstance(spec, dict) else []
-    revisions = {s["ref"]: str(s.get("targetRevision") or "") for s in sources if isinstance(s.get("ref"), str)}
-    found: dict[str, str | None] = {}
-    for source in sources:
-        helm = source.get("helm")
-        for value in (helm.get("valueFiles") or []) if isinstance(helm, dict) else []:
-            if isinstance(value, str) and value.startswith("$"):
-                name, _, rest = value[1:].partition("/")
-                # Relative to the repository's root, whatever the ref source's `path` says.
-                path = repo_directory(posixpath.normpath(rest)) if name in revisions and rest else None
-                if path:
-                    found[path] = revisions[name]
-    return found
 
 
 def _auto_prune(spec: Mapping[str, Any]) -> bool:
@@ -458,7 +439,7 @@ def render_revision(
     remote = tuple(
         RemoteChartUse(_deployer_ref(app), s.chart,
                        f"chart {s.chart} {s.target_revision or '(latest)'} from {s.repo_url or '?'}",
-                       {**_ref_value_files(app.resource.doc), app.resource.path: None})
+                       {**dict(value_files_at(app.resource.doc)), app.resource.path: None})
         for app in estate.applications for s in app.sources if s.chart
     )
     result = RevisionRender(

@@ -57,15 +57,21 @@ def application_directories(doc: Mapping[str, Any]) -> list[tuple[tuple[str | in
 
 def application_value_files(doc: Mapping[str, Any]) -> list[str]:
     """Repo paths of the Helm value files an Application doc names: relative to its source's
-    path, or `$ref/...` to the path of its `ref:` source. Taken as this repo's, as the
-    directories are; a URL or a path leaving the repo is none."""
+    path, or `$ref/...` to the root of its `ref:` source's repository. Taken as this repo's, as
+    the directories are; a URL or a path leaving the repo is none."""
+    return [path for path, _revision in value_files_at(doc)]
+
+
+def value_files_at(doc: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(repo path, targetRevision it is read at) of each Helm value file an Application doc
+    names: a `$ref/...` file at its `ref:` source's revision, any other at its own source's."""
     spec = doc.get("spec") if is_argocd_application(doc) else None
     if not isinstance(spec, dict):
         return []
     sources: list[Mapping[str, Any]] = [s for s in as_list(spec.get("sources")) if isinstance(s, dict)]
     sources = sources or [as_mapping(spec.get("source"))]
     # `$ref/...` is relative to the referenced repository's root, whatever its `path` says.
-    refs = {s["ref"]: "" for s in sources if isinstance(s.get("ref"), str)}
+    refs = {s["ref"]: as_text(s.get("targetRevision")) for s in sources if isinstance(s.get("ref"), str)}
     found = []
     for source in sources:
         written = as_mapping(source.get("helm")).get("valueFiles")
@@ -74,12 +80,13 @@ def application_value_files(doc: Mapping[str, Any]) -> list[str]:
                 continue
             if value.startswith("$"):
                 name, _, rest = value[1:].partition("/")
-                base = refs.get(name)
+                base, revision = ("", refs[name]) if name in refs else (None, "")
             else:
-                base, rest = as_text(source.get("path")) if not source.get("chart") else None, value
+                base = as_text(source.get("path")) if not source.get("chart") else None
+                rest, revision = value, as_text(source.get("targetRevision"))
             path = repo_directory(posixpath.join(base or ".", rest)) if base is not None else None
             if path:
-                found.append(path)
+                found.append((path, revision))
     return found
 
 
