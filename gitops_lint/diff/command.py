@@ -304,12 +304,22 @@ def _compare(
     return compared
 
 
-def _remote_charts(head: RevisionRender, changed: set[str], wanted: list[str], landing: Landing,
-                   notes: list[str]) -> list[ComparedRoot]:
+def _remote_charts(head: RevisionRender, base: RevisionRender, changed: set[str], wanted: list[str],
+                   landing: Landing, notes: list[str]) -> list[ComparedRoot]:
     """Applications whose chart comes from a Helm repository or OCI registry, reached by the
-    change (their file, or a value file they name, read at a revision the change lands on):
-    listed as not compared, never left out unseen (the diff renders the charts of this repo only)."""
+    change (their file, or a value file they name, read at a revision the change lands on), or
+    deleted by it: listed as not compared, never left out unseen (the diff renders the charts of
+    this repo only)."""
     found = []
+    at_head = {(use.application.file, use.application.name) for use in head.remote_charts}
+    for use in base.remote_charts:
+        app = use.application
+        if (app.file, app.name) in at_head or app.file not in changed or (wanted and not _within(app.file, wanted)):
+            continue
+        error = f"{use.label} is not in this repo: what the deleted Application deployed is not shown"
+        render = RootRender(root=use.chart, resources=(), error=error, environment=app.environment,
+                            applications=(app,), renderer=HELM)
+        found.append(ComparedRoot(render, (), error))
     for use in head.remote_charts:
         app, reads = use.application, use.reads
         touched = sorted(path for path in reads if path in changed and landing.reaches(reads[path]))
@@ -701,7 +711,7 @@ def run_diff(options: DiffOptions) -> DiffResult:
     deleted = argocd.deleted()
     compared = _compare(base, head, wanted, notes, deleted)
     landing = Landing.of(revisions, options.into)
-    compared += _remote_charts(head, set(changed), wanted, landing, notes)
+    compared += _remote_charts(head, base, set(changed), wanted, landing, notes)
     compared = _by_revision(compared, base, head, landing, deleted, _renders_at(revisions, config, request, landing))
     environments = group(compared, deleted)
     removals = tuple(

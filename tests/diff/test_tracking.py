@@ -258,3 +258,12 @@ def test_pinning_a_plain_directory_is_not_compared_rather_than_shown_removed(mak
     production = _apps(diff_json(repo, "--fail-on-removal", "production"))["web-production"]
     assert production["resources"] == [] and production["removed"] == 0
     assert production["error"] == "targetRevision moves to v1.0.0: a plain directory is not compared across revisions yet"
+
+
+def test_a_deleted_application_of_a_remote_chart_is_listed(make_repo: Callable[..., Path]) -> None:
+    repo = make_repo({"argocd/payments.yaml": _remote_chart_application("main")}, git=True)
+    git(repo, "rm", "-q", "argocd/payments.yaml")
+    [app] = _apps(diff_json(repo)).values()
+    assert (app["name"], app["deleted"]) == ("payments-production", "orphan")
+    assert app["error"] == ("chart payments 1.4.2 from https://charts.example.com is not in this repo: "
+                            "what the deleted Application deployed is not shown")
