@@ -31,6 +31,7 @@ from gitops_lint.diff.findings import (
 from gitops_lint.diff.group import AppDiff, ComparedRoot, EnvironmentDiff, group
 from gitops_lint.diff.render_at import (
     DIRECTORY,
+    FLUX_KUSTOMIZATION,
     HELM,
     KUSTOMIZE,
     ApplicationRef,
@@ -361,6 +362,10 @@ def _by_revision(
             was = before.get(at_base)
             if (app.file, app.name) in deleted or app.revision is None:
                 stay.append(app)  # a deleted Application takes what it deployed, whatever it tracked
+            elif app.kind == FLUX_KUSTOMIZATION:
+                # Its GitRepository may be loaded at one revision only (an incremental run): a
+                # ref it pins says "not reached", never a move.
+                (stay if landing.reaches(app.revision) else away).append(app)
             elif at_base not in before:  # new: pinned, it deploys its revision's render at once
                 (stay if landing.reaches(app.revision) else moved).append(app)
             elif was != app.revision and not (landing.reaches(was) and landing.reaches(app.revision)):

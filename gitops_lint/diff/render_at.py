@@ -69,8 +69,8 @@ class ApplicationRef:
     environment: str | None
     prune: bool  # a resource gone from Git is deleted from the cluster (automated prune, Flux GC, Helm)
     kind: str = APPLICATION  # a key of DEPLOYER_LABELS
-    # The Git revision an Argo CD Application deploys this render from (`targetRevision` of its
-    # source); None when it follows whatever is merged (Flux Kustomizations, HelmReleases here).
+    # The Git revision it deploys this render from: an Argo CD source's `targetRevision`, a Flux
+    # GitRepository's ref (`tag v1.2.0`, a branch); None when it follows whatever is merged.
     revision: str | None = None
     # Where it puts an object whose manifest names no namespace (Argo CD's destination namespace,
     # a Flux Kustomization's targetNamespace); None when not known here.
@@ -192,6 +192,7 @@ def _deployer_ref(deployer: Application | FluxKustomization, directory: str | No
         prune = spec.get("prune") is True  # Flux's garbage collection deletes what left Git
         kind = FLUX_KUSTOMIZATION
         namespace = deployer.target_namespace
+        revision = deployer.source_revision  # its GitRepository's ref, when the repo holds it
     else:
         namespace = deployer.destination.namespace
         prune = _auto_prune(spec)

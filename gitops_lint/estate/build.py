@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import posixpath
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -83,11 +85,43 @@ def _application(ctx: CheckContext, resource: Resource, files: frozenset[str], g
     )
 
 
+def _git_revision(source: Resource | None) -> str | None:
+    """What a Flux GitRepository checks out (its spec.ref), as a revision a diff can name; None
+    for its default branch."""
+    if source is None:
+        return None
+    ref = _mapping(_mapping(source.doc.get("spec")).get("ref"))
+    for key, label in (("commit", "commit "), ("name", "ref "), ("semver", "semver "), ("tag", "tag ")):
+        value = _text(ref.get(key))
+        if value:
+            return label + value  # as Flux orders them: commit, name, semver, tag, then branch
+    return _text(ref.get("branch"))
+
+
+def _nearest_revision(path: str, sources: list[Resource]) -> str | None:
+    """The revision of the GitRepository a Kustomization in `path` uses: a multi-cluster repo
+    holds one `flux-system` per cluster directory, so the one sharing the longest directory
+    prefix with it; None when the nearest disagree."""
+    def shared(other: str) -> int:
+        return len(os.path.commonpath([posixpath.dirname(path) or ".", posixpath.dirname(other) or "."]))
+
+    if not sources:
+        return None
+    best = max(shared(s.path) for s in sources)
+    revisions = {_git_revision(s) for s in sources if shared(s.path) == best}
+    return revisions.pop() if len(revisions) == 1 else None
+
+
 def _flux_kustomization(
-    ctx: CheckContext, resource: Resource, files: frozenset[str], generators: list[Mapping[str, Any]]
+    ctx: CheckContext, resource: Resource, files: frozenset[str], generators: list[Mapping[str, Any]],
+    git_sources: Mapping[tuple[str, str], list[Resource]] | None = None,
 ) -> FluxKustomization:
     spec = _mapping(resource.doc.get("spec"))
     ref = _mapping(spec.get("sourceRef"))
+    revision = None
+    if (ref.get("kind") or "GitRepository") == "GitRepository" and git_sources:
+        named = git_sources.get((_text(ref.get("namespace")) or resource.namespace or "", _text(ref.get("name")) or ""), [])
+        revision = _nearest_revision(resource.path, named)
     # A GitRepository path (no spec.path: the source's root), or an ExternalArtifact's through
     # the ArtifactGenerator copying this repo into it; an OCI or bucket source is not this repo.
     directory = local_directory(resource.doc, generators)
@@ -100,6 +134,7 @@ def _flux_kustomization(
         target_namespace=_text(spec.get("targetNamespace")),
         environment=resolve_environment(ctx.config, resource.path, resource.doc),
         deploys=_deploys(directory, ctx.layout, files),
+        source_revision=revision,
     )
 
 
@@ -111,6 +146,10 @@ def build_estate(ctx: CheckContext, resources: Iterable[Resource] | None = None)
     generators: list[Mapping[str, Any]] = [
         r.doc for r in raw_of_kind(ctx, "ArtifactGenerator") if r.api_version.startswith(ARTIFACT_GROUP)
     ]
+    git_sources: dict[tuple[str, str], list[Resource]] = {}
+    for source in raw_of_kind(ctx, "GitRepository"):
+        if source.api_version.startswith("source.toolkit.fluxcd.io/"):
+            git_sources.setdefault((source.namespace or "", source.name or ""), []).append(source)
     # Only these kinds are read below: the index spares asking every other resource.
     of_interest = raw_of_kind(ctx, "Application", "ApplicationSet", "Kustomization") if resources is None else resources
     for resource in of_interest:
@@ -119,7 +158,7 @@ def build_estate(ctx: CheckContext, resources: Iterable[Resource] | None = None)
         elif is_application_set(resource):
             appsets.append(resource)
         elif resource.kind == "Kustomization" and resource.api_version.startswith(FLUX_KUSTOMIZE_GROUP):
-            flux.append(_flux_kustomization(ctx, resource, files, generators))
+            flux.append(_flux_kustomization(ctx, resource, files, generators, git_sources))
     sets: list[ApplicationSet] = []
     for appset in appsets:
         where = f"{appset.path}:{appset.line}"

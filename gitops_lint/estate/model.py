@@ -70,6 +70,10 @@ class FluxKustomization:
     target_namespace: str | None
     environment: str | None
     deploys: DeploysKind = "unknown"
+    # What its GitRepository source checks out, when the repo holds that source and it pins one:
+    # `tag 6.7.0`, `semver >=1.0.0`, `commit 1a2b3c`, `ref refs/tags/x`, or the branch's name;
+    # None when the source is not known here or follows its default branch.
+    source_revision: str | None = None
 
 
 @dataclass(frozen=True, eq=False, repr=False)

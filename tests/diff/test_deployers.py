@@ -219,3 +219,39 @@ def test_a_values_file_change_touches_only_its_environment(make_repo: Callable[.
     git_init(repo)
     write_tree(repo, {"charts/web/values-production.yaml": "replicas: 3\n"})
     assert _fields(repo) == [("production", "shop-production", "Deployment", "/spec/replicas", 2, 3)]
+
+
+GIT_REPOSITORY = """apiVersion: source.toolkit.fluxcd.io/v1
+kind: GitRepository
+metadata: {name: %(name)s, namespace: flux-system}
+spec:
+  interval: 1m
+  url: https://example.com/config.git
+  ref: {%(ref)s}
+"""
+
+
+def test_a_flux_kustomization_whose_source_pins_a_tag_is_not_reached(make_repo: Callable[..., Path]) -> None:
+    # Its GitRepository checks out tag v1.0.0: a change on main reaches it once the tag moves.
+    require_tool("kubectl")
+    pinned = (FLUX % {"env": "production", "prune": "true"}).replace("name: flux-system}", "name: releases}")
+    repo = make_repo({
+        **OVERLAYS,
+        "clusters/production/web.yaml": pinned + "---\n" + GIT_REPOSITORY % {"name": "releases", "ref": "tag: v1.0.0"},
+        "clusters/staging/web.yaml": (FLUX % {"env": "staging", "prune": "true"}) + "---\n"
+                                     + GIT_REPOSITORY % {"name": "flux-system", "ref": "branch: main"},
+    }, git=True)
+    _edit_base(repo)
+    result = run_cli("diff", "--format", "json", cwd=repo)
+    assert result.exit_code == 0, result.output
+    apps = {app["name"]: app for env in json.loads(result.stdout)["environments"] for app in env["applications"]}
+    assert (apps["web-production"]["tracks"], apps["web-production"]["pending"]) == ("tag v1.0.0", 1)
+    assert apps["web-staging"]["tracks"] is None and len(apps["web-staging"]["resources"]) == 1
+    # Each cluster directory's own GitRepository of that name counts (multi-cluster repos repeat
+    # `flux-system`): a staging source following main does not make production follow it.
+    write_tree(repo, {"clusters/staging/web.yaml": (FLUX % {"env": "staging", "prune": "true"})
+                      .replace("name: flux-system}", "name: releases}") + "---\n"
+                      + GIT_REPOSITORY % {"name": "releases", "ref": "branch: main"}})
+    result = run_cli("diff", "--format", "json", cwd=repo)
+    apps = {app["name"]: app for env in json.loads(result.stdout)["environments"] for app in env["applications"]}
+    assert apps["web-production"]["tracks"] == "tag v1.0.0" and apps["web-staging"]["tracks"] is None
