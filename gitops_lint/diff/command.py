@@ -35,6 +35,7 @@ from gitops_lint.diff.render_at import (
     HELM,
     KUSTOMIZE,
     ApplicationRef,
+    RemoteChartUse,
     RenderRequest,
     RevisionRender,
     RootRender,
@@ -280,10 +281,8 @@ def _compare(
         if at_base is not None and not at_base.error:
             # An Application deleted at the head, its root still here (another deploys it, or
             # none): everything it deployed leaves its destination.
-            for app in at_base.applications:
-                if (app.file, app.name) in deleted and app not in render.applications:
-                    gone = tuple(compare_resources(at_base.resources, ()))
-                    compared.append(ComparedRoot(replace(at_base, applications=(app,)), gone, None, None))
+            compared += [_taken_away(at_base, app) for app in at_base.applications
+                         if (app.file, app.name) in deleted and app not in render.applications]
     for key, render in sorted(base.roots.items()):
         if key in head.roots or (wanted and not _within(render.root, wanted)):
             continue
@@ -295,14 +294,26 @@ def _compare(
             gone_apps = [app for app in render.applications if (app.file, app.name) in deleted]
             if gone_apps and not render.error:
                 # Its Applications deleted, the root kept: what they deployed leaves.
-                gone = tuple(compare_resources(render.resources, ()))
-                compared += [ComparedRoot(replace(render, applications=(app,)), gone, None, None) for app in gone_apps]
+                compared += [_taken_away(render, app) for app in gone_apps]
             elif key not in moved_away:
                 # Affected only as the base sees it; the head has it but did not render it.
                 notes.append(f"not compared {_label(key, render)}: only the base revision's files reach it")
             continue
         compared.append(_compared(base, key, head, key, render))  # gone at the head
     return compared
+
+
+def _taken_away(render: RootRender, app: ApplicationRef) -> ComparedRoot:
+    """A deleted Application's share of a root still here: everything it deployed leaves."""
+    return ComparedRoot(replace(render, applications=(app,)), tuple(compare_resources(render.resources, ())), None, None)
+
+
+def _not_compared(use: RemoteChartUse, error: str) -> ComparedRoot:
+    """An Application of a remote chart, listed with why the diff does not show its objects."""
+    app = use.application
+    render = RootRender(root=use.chart, resources=(), error=error, environment=app.environment,
+                        applications=(app,), renderer=HELM)
+    return ComparedRoot(render, (), error)
 
 
 def _remote_charts(head: RevisionRender, base: RevisionRender, changed: set[str], wanted: list[str],
@@ -317,10 +328,7 @@ def _remote_charts(head: RevisionRender, base: RevisionRender, changed: set[str]
         app = use.application
         if (app.file, app.name) in at_head or app.file not in changed or (wanted and not _within(app.file, wanted)):
             continue
-        error = f"{use.label} is not in this repo: what the deleted Application deployed is not shown"
-        render = RootRender(root=use.chart, resources=(), error=error, environment=app.environment,
-                            applications=(app,), renderer=HELM)
-        found.append(ComparedRoot(render, (), error))
+        found.append(_not_compared(use, f"{use.label} is not in this repo: what the deleted Application deployed is not shown"))
     for use in head.remote_charts:
         app, reads = use.application, use.reads
         touched = sorted(path for path in reads if path in changed and landing.reaches(reads[path]))
@@ -328,10 +336,8 @@ def _remote_charts(head: RevisionRender, base: RevisionRender, changed: set[str]
             notes.append(f"{app.name}: {path} changed, but it is read at {reads[path]}: not reached by this change")
         if not touched or (wanted and not any(_within(path, wanted) for path in touched)):
             continue
-        error = f"{use.label} is not in this repo: the diff renders this repo's charts only ({', '.join(touched)} changed)"
-        render = RootRender(root=use.chart, resources=(), error=error, environment=app.environment,
-                            applications=(app,), renderer=HELM)
-        found.append(ComparedRoot(render, (), error))
+        found.append(_not_compared(use, f"{use.label} is not in this repo: the diff renders this repo's charts only "
+                                        f"({', '.join(touched)} changed)"))
     return found
 
 
@@ -354,7 +360,7 @@ def _by_revision(
     result = []
     for root in compared:
         key = _render_key_of(root.render)
-        moved: list[ApplicationRef] = []
+        moved: list[tuple[ApplicationRef, bool, str | None]] = []  # with: at the base, its revision there
         away: list[ApplicationRef] = []
         stay: list[ApplicationRef] = []
         for app in root.render.applications:
@@ -367,9 +373,12 @@ def _by_revision(
                 # ref it pins says "not reached", never a move.
                 (stay if landing.reaches(app.revision) else away).append(app)
             elif at_base not in before:  # new: pinned, it deploys its revision's render at once
-                (stay if landing.reaches(app.revision) else moved).append(app)
+                if landing.reaches(app.revision):
+                    stay.append(app)
+                else:
+                    moved.append((app, False, None))
             elif was != app.revision and not (landing.reaches(was) and landing.reaches(app.revision)):
-                moved.append(app)
+                moved.append((app, True, was))
             elif not landing.reaches(app.revision):
                 away.append(app)
             else:
@@ -383,9 +392,8 @@ def _by_revision(
             # Its root's error stays said: the root is not compared either way.
             result.append(ComparedRoot(replace(root.render, applications=(app,)), (), root.error, root.previous_root,
                                        tracks=app.revision, pending=len(root.changes)))
-        for app in moved:
-            at_base = (app.file, app.name, root.previous_root or root.render.root)
-            result.append(_moved(root, key, app, at_base in before, before.get(at_base), base, head, landing, render_at))
+        for app, existed, was in moved:
+            result.append(_moved(root, key, app, existed, was, base, head, landing, render_at))
     return result
 
 
@@ -400,13 +408,13 @@ def _moved(
     old: tuple[Mapping[str, Any], ...]
     new: tuple[Mapping[str, Any], ...]
     if landing.reaches(app.revision):  # unpinned: from now on it deploys this branch's render
-        new, new_error = (head.roots[key].resources, head.roots[key].error) if key in head.roots else ((), None)
+        new, new_error = _side(head, key, "head")
     else:
         new, new_error = render_at(app.revision, key, root.render.renderer)
     if not existed:  # a new Application deploys its revision's render at once
         old, old_error = (), None
     elif was is None or landing.reaches(was):
-        old, old_error = (base.roots[key].resources, base.roots[key].error) if key in base.roots else ((), None)
+        old, old_error = _side(base, key, "base")
     else:
         old, old_error = render_at(was, key, root.render.renderer)
     # A revision missing from the clone is the first thing to fix.

@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from gitops_lint.estate.model import Estate
-from gitops_lint.render.directory import DirectoryRenderer
+from gitops_lint.estate.sources import application_sources, as_mapping
+from gitops_lint.render.directory import DirectoryRenderer, directory_options, is_manifest_path
 from gitops_lint.render.renderer import RenderEnv, RenderFailure, Source
-from gitops_lint.repo.files import is_yaml_path
 
 
 @dataclass(frozen=True)
@@ -27,20 +27,6 @@ class DirectoryRender:
     source: Source
     resources: tuple[Mapping[str, Any], ...]
     error: str | None  # why it did not render (a manifest that does not parse)
-
-
-def _at(doc: Mapping[str, Any], pointer: tuple[str | int, ...]) -> Any:
-    node: Any = doc
-    for step in pointer:
-        if isinstance(step, int):
-            node = node[step] if isinstance(node, list) and step < len(node) else None
-        else:
-            node = node.get(step) if isinstance(node, dict) else None
-    return node
-
-
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ""
 
 
 def deployed_directories(estate: Estate) -> tuple[dict[str, Source], list[str]]:
@@ -54,11 +40,9 @@ def deployed_directories(estate: Estate) -> tuple[dict[str, Source], list[str]]:
         for app_source in application.sources:
             if app_source.deploys != "directory" or app_source.directory is None:
                 continue
-            source = _at(application.resource.doc, app_source.pointer)
-            options = source.get("directory") if isinstance(source, dict) else None
-            options = options if isinstance(options, dict) else {}
-            wanted = Source("directory", app_source.directory, recurse=options.get("recurse") is True,
-                            include=_text(options.get("include")), exclude=_text(options.get("exclude")),
+            source = dict(application_sources(as_mapping(application.resource.doc.get("spec")))).get(app_source.pointer)
+            recurse, include, exclude = directory_options(source or {})
+            wanted = Source("directory", app_source.directory, recurse=recurse, include=include, exclude=exclude,
                             deployed_by=(application.resource.path,))
             known = found.get(app_source.directory)
             if known is None:
@@ -72,7 +56,7 @@ def deployed_directories(estate: Estate) -> tuple[dict[str, Source], list[str]]:
 def applies(source: Source, path: str) -> bool:
     """Whether a repo path may be one of the manifests `source` applies (its include and
     exclude patterns aside): a YAML or JSON file in the directory, or below it when recursed."""
-    if not (is_yaml_path(path) or path.endswith(".json")):
+    if not is_manifest_path(path):
         return False
     if source.path == "":
         return source.recurse or "/" not in path
@@ -113,7 +97,7 @@ def manifests_of(paths: Iterable[str], sources: Iterable[Source]) -> set[str]:
     directory once, not scanned per source."""
     by_directory: dict[str, list[str]] = {}
     for path in paths:
-        if is_yaml_path(path) or path.endswith(".json"):
+        if is_manifest_path(path):
             by_directory.setdefault(posixpath.dirname(path), []).append(path)
     found: set[str] = set()
     for source in sources:

@@ -21,7 +21,7 @@ from gitops_lint.errors import UsageError
 from gitops_lint.repo.git import run_git
 
 # Tried in order for the default base: the remote's default branch, then the usual local names.
-_DEFAULT_BRANCHES = ("origin/HEAD", "main", "master")
+DEFAULT_BRANCHES = ("origin/HEAD", "main", "master")
 
 
 def _git(cwd: Path, *args: str, stdin: bytes | None = None) -> str:
@@ -32,16 +32,12 @@ def _git_bytes(cwd: Path, *args: str, stdin: bytes | None = None) -> bytes:
     return run_git(cwd, *args, stdin=stdin)
 
 
-def _verify(cwd: Path, revision: str) -> str | None:
+def resolve_commit(cwd: Path, revision: str) -> str | None:
+    """The commit id `revision` names here, or None."""
     try:
         return _git(cwd, "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}").strip() or None
     except UsageError:
         return None
-
-
-def resolve_commit(cwd: Path, revision: str) -> str | None:
-    """The commit id `revision` names here, or None."""
-    return _verify(cwd, revision)
 
 
 def symbolic_name(cwd: Path, revision: str) -> str | None:
@@ -71,8 +67,8 @@ class Revisions:
 
 def default_base(root: Path) -> tuple[str, str]:
     """(how it was found, commit): the merge base of HEAD with the default branch."""
-    for branch in _DEFAULT_BRANCHES:
-        if _verify(root, branch) is None:
+    for branch in DEFAULT_BRANCHES:
+        if resolve_commit(root, branch) is None:
             continue
         merge_base = _git(root, "merge-base", branch, "HEAD").strip()
         if merge_base:
@@ -92,13 +88,13 @@ def resolve(root: Path, base: str | None, head: str | None) -> Revisions:
     if base is None:
         base_name, base_commit = default_base(root)
     else:
-        found = _verify(root, base)
+        found = resolve_commit(root, base)
         if found is None:
             raise UsageError(f"--base {base!r}: not a commit of this repository")
         base_name, base_commit = base, found
     head_commit: str | None = None
     if head is not None:
-        head_commit = _verify(root, head)
+        head_commit = resolve_commit(root, head)
         if head_commit is None:
             raise UsageError(f"--head {head!r}: not a commit of this repository")
     return Revisions(root.resolve(), top, prefix, base_name, base_commit, head or "work tree", head_commit)

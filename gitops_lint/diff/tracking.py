@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from gitops_lint.diff.revisions import Revisions, resolve_commit, symbolic_name
+from gitops_lint.diff.revisions import DEFAULT_BRANCHES, Revisions, resolve_commit, symbolic_name
 
 _COMMIT = re.compile(r"[0-9a-f]{7,40}")
 _VERSION = re.compile(r"(v\d+(\.\d+)*|\d+(\.\d+)+)([-+].*)?")  # v1, v1.2, 1.2.3, v2.0.0-rc.1
@@ -34,11 +34,19 @@ def _branch(full_name: str | None) -> str | None:
 
 
 def _default_branch(root: Path) -> str | None:
-    """The remote's default branch (origin/HEAD), else `main` or `master` when this clone has it."""
-    branch = _branch(symbolic_name(root, "origin/HEAD"))
-    if branch is not None:
-        return branch
-    return next((name for name in ("main", "master") if resolve_commit(root, name)), None)
+    """The branch `diff` takes its default base from: the remote's default branch (origin/HEAD),
+    else `main` or `master`, the first this clone has."""
+    for name in DEFAULT_BRANCHES:
+        branch = _branch(symbolic_name(root, name)) if resolve_commit(root, name) else None
+        if branch is not None:
+            return branch
+    return None
+
+
+def _commit_of(root: Path, revision: str) -> str | None:
+    """The commit `revision` names in this clone: a branch (also as the remote's), a tag, an id."""
+    name = revision.strip().removeprefix("refs/heads/")
+    return resolve_commit(root, name) or resolve_commit(root, f"origin/{name}")
 
 
 @dataclass(frozen=True)
@@ -56,7 +64,7 @@ class Landing:
         if into:
             # `main`, `refs/heads/main`, `origin/main` and `refs/remotes/origin/main` name one branch.
             name = _branch(symbolic_name(revisions.root, into.strip())) or into.strip().removeprefix("refs/heads/")
-            if resolve_commit(revisions.root, name) or resolve_commit(revisions.root, f"origin/{name}"):
+            if _commit_of(revisions.root, name):
                 return cls(frozenset({name}), revisions.root)
             warning = (f"--into {into}: no such branch here (nor origin/{name}); the branch the change lands on "
                        "is read from the base and the checkout instead")
@@ -82,5 +90,4 @@ class Landing:
 
     def commit(self, revision: str) -> str | None:
         """The commit `revision` names in this clone (a branch, also as the remote's, a tag, an id)."""
-        name = revision.strip().removeprefix("refs/heads/")
-        return resolve_commit(self.root, name) or resolve_commit(self.root, f"origin/{name}")
+        return _commit_of(self.root, revision)

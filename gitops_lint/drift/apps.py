@@ -16,6 +16,7 @@ from gitops_lint.context import CheckContext
 from gitops_lint.drift.kustomize_overrides import overrides_of
 from gitops_lint.estate.build import estate_for
 from gitops_lint.estate.model import ApplicationSet
+from gitops_lint.render.directory import directory_options
 from gitops_lint.repo.templating import UNQUOTED_TEMPLATE
 
 
@@ -66,10 +67,6 @@ def _dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ""
-
-
 def target_from_application(doc: Mapping[str, Any], file: str, allow_network: bool = False) -> AuditTarget:
     metadata, spec = _dict(doc.get("metadata")), _dict(doc.get("spec"))
     destination = _dict(spec.get("destination"))
@@ -99,14 +96,15 @@ def target_from_application(doc: Mapping[str, Any], file: str, allow_network: bo
             skipped.append(f"source {source.get('repoURL')} has no path")
             continue
         overrides = overrides_of(source)
+        recurse, include, exclude = directory_options(source)
         sources.append(
             AppSource(
                 path=str(source.get("path") or "."),
                 revision=str(source.get("targetRevision") or "HEAD"),
                 repo_url=str(source.get("repoURL") or ""),
-                recurse=bool(_dict(source.get("directory")).get("recurse")),
-                include=_text(_dict(source.get("directory")).get("include")),
-                exclude=_text(_dict(source.get("directory")).get("exclude")),
+                recurse=recurse,
+                include=include,
+                exclude=exclude,
                 helm=json.dumps(source["helm"], sort_keys=True) if isinstance(source.get("helm"), dict) else "",
                 document=document if isinstance(source.get("helm"), dict) else "",
                 pointer=pointer,

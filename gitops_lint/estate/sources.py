@@ -68,8 +68,7 @@ def value_files_at(doc: Mapping[str, Any]) -> list[tuple[str, str]]:
     spec = doc.get("spec") if is_argocd_application(doc) else None
     if not isinstance(spec, dict):
         return []
-    sources: list[Mapping[str, Any]] = [s for s in as_list(spec.get("sources")) if isinstance(s, dict)]
-    sources = sources or [as_mapping(spec.get("source"))]
+    sources = [source for _pointer, source in application_sources(spec)]
     # `$ref/...` is relative to the referenced repository's root, whatever its `path` says.
     refs = {s["ref"]: as_text(s.get("targetRevision")) for s in sources if isinstance(s.get("ref"), str)}
     found = []

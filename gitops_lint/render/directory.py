@@ -4,7 +4,9 @@ kustomization (below it too with `directory.recurse`, filtered by `directory.inc
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from gitops_lint.render.renderer import Rendered, RenderedObject, RenderEnv, RenderFailure, Source
 from gitops_lint.render.source_glob import selects
@@ -12,6 +14,21 @@ from gitops_lint.repo.files import is_yaml_path
 from gitops_lint.repo.yaml import load_yaml
 
 _MANIFEST_SUFFIXES = (".json",)
+
+
+def is_manifest_path(path: str) -> bool:
+    """A file a plain directory source applies: YAML or JSON."""
+    return is_yaml_path(path) or path.endswith(_MANIFEST_SUFFIXES)
+
+
+def directory_options(source: Mapping[str, Any]) -> tuple[bool, str, str]:
+    """(recurse, include, exclude) of an Argo CD source's `directory` block; a field of the wrong
+    type reads as unset."""
+    options = source.get("directory")
+    options = options if isinstance(options, dict) else {}
+    include, exclude = options.get("include"), options.get("exclude")
+    return (options.get("recurse") is True, include if isinstance(include, str) else "",
+            exclude if isinstance(exclude, str) else "")
 
 
 @dataclass(frozen=True)
@@ -29,7 +46,7 @@ class DirectoryRenderer:
         objects: list[RenderedObject] = []
         for file in sorted(directory.glob(pattern)):
             relative = file.relative_to(env.root).as_posix()
-            if not file.is_file() or not (is_yaml_path(relative) or relative.endswith(_MANIFEST_SUFFIXES)):
+            if not file.is_file() or not is_manifest_path(relative):
                 continue
             if not selects(file.relative_to(directory).as_posix(), source.include, source.exclude):
                 continue
