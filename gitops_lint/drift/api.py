@@ -361,18 +361,12 @@ class _CredentialFailures(logging.Handler):
             self.messages.append(" ".join(message.split()))
 
 
-def _selector(apps: Iterable[str]) -> str | None:
-    names = sorted(apps)
-    if not names or not all(len(name) <= 63 and _LABEL_VALUE.match(name) for name in names):
-        return None
-    return f"{INSTANCE_LABEL} in ({','.join(names)})"
-
-
 def _selectors(apps: Iterable[str]) -> list[str]:
     """The tracking selector for `apps`, split so that no query outgrows a proxy's URL limit
-    (a cluster-wide LIST names every Application of the cluster); [] when a name cannot be a label value."""
+    (a cluster-wide LIST names every Application of the cluster); [] when there is none or a
+    name cannot be a label value."""
     names = sorted(apps)
-    if _selector(names) is None:
+    if not names or not all(len(name) <= 63 and _LABEL_VALUE.match(name) for name in names):
         return []
     chunks: list[list[str]] = [[]]
     size = 0
@@ -555,10 +549,9 @@ class KubernetesLive:
         if want.names == _SWEEP or want.unfiltered:
             # Annotation tracking carries no label to select on: the kind, unfiltered, once.
             return _list_all(client, resource, want.namespace, None)
-        selector = _selector(want.apps)
-        items: list[dict[str, Any]] = []
-        if selector:
-            items = _list_all(client, resource, want.namespace, selector)
+        selectors = _selectors(want.apps)
+        if selectors:
+            items = [item for selector in selectors for item in _list_all(client, resource, want.namespace, selector)]
             found = {str((item.get("metadata") or {}).get("name")) for item in items}
             if want.names <= found:
                 return items
