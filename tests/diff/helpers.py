@@ -18,6 +18,22 @@ GIT_ENV = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
 SCHEMA = json.loads((Path(__file__).parents[2] / "schemas" / "diff-report.schema.json").read_text(encoding="utf-8"))
 
 
+def application(env: str, revision: str = "main", prune: bool = True, self_heal: bool = False) -> str:
+    """The Argo CD Application `web-ENV` deploying apps/web/overlays/ENV at `revision`, as YAML
+    for tests.conftest.write_tree (indented, dedented there)."""
+    policy = f"prune: {str(prune).lower()}" + (", selfHeal: true" if self_heal else "")
+    return f"""
+        apiVersion: argoproj.io/v1alpha1
+        kind: Application
+        metadata: {{name: web-{env}, namespace: argocd}}
+        spec:
+          project: default
+          source: {{repoURL: https://example.com/config.git, path: apps/web/overlays/{env}, targetRevision: {revision}}}
+          destination: {{server: https://kubernetes.default.svc, namespace: web-{env}}}
+          syncPolicy: {{automated: {{{policy}}}}}
+    """
+
+
 def git(root: Path, *args: str) -> str:
     done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, check=True,
                           env={**os.environ, **GIT_ENV})

@@ -24,22 +24,14 @@ from gitops_lint.diff.report import (
     render_markdown,
 )
 from tests.conftest import require_tool, run_cli, write_tree
+from tests.diff.helpers import application
 
 GIT_ENV = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
            "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
 
 
 def _application(env: str, prune: bool) -> str:
-    return f"""
-        apiVersion: argoproj.io/v1alpha1
-        kind: Application
-        metadata: {{name: web-{env}, namespace: argocd}}
-        spec:
-          project: default
-          source: {{repoURL: https://example.com/config.git, path: apps/web/overlays/{env}, targetRevision: main}}
-          destination: {{server: https://kubernetes.default.svc, namespace: web-{env}}}
-          syncPolicy: {{automated: {{prune: {str(prune).lower()}}}}}
-    """
+    return application(env, prune=prune)
 
 
 DEPLOYMENT = """

@@ -12,20 +12,11 @@ from typing import Any
 import pytest
 
 from tests.conftest import require_tool, run_cli, write_tree
-from tests.diff.helpers import diff_json, git
+from tests.diff.helpers import application, diff_json, git
 
 
 def _application(env: str, revision: str) -> str:
-    return f"""
-        apiVersion: argoproj.io/v1alpha1
-        kind: Application
-        metadata: {{name: web-{env}, namespace: argocd}}
-        spec:
-          project: default
-          source: {{repoURL: https://example.com/config.git, path: apps/web/overlays/{env}, targetRevision: {revision}}}
-          destination: {{server: https://kubernetes.default.svc, namespace: web-{env}}}
-          syncPolicy: {{automated: {{prune: true, selfHeal: true}}}}
-    """
+    return application(env, revision=revision, self_heal=True)
 
 
 def _deployment(replicas: int) -> str:

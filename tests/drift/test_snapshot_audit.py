@@ -328,11 +328,17 @@ def test_no_applications_is_a_usage_error(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "no Argo CD Applications" in result.stderr
 
 
-def test_adhoc_path_context_namespace(tmp_path: Path) -> None:
+def _adhoc(tmp_path: Path) -> tuple[Path, Path]:
+    """A plain `overlay/` with a Deployment naming no namespace, and a snapshot of context
+    `kind-dev` holding it live in namespace `team`: for `--path --context --namespace` audits."""
     deploy = deployment(namespace="")
     del deploy["metadata"]["namespace"]
     repo = write(tmp_path / "repo", {"overlay/d.yaml": dump(deploy)})
-    snapshot = _snapshot(tmp_path, [live_of(deployment(namespace="team"), app=None)], folder="kind-dev")
+    return repo, _snapshot(tmp_path, [live_of(deployment(namespace="team"), app=None)], folder="kind-dev")
+
+
+def test_adhoc_path_context_namespace(tmp_path: Path) -> None:
+    repo, snapshot = _adhoc(tmp_path)
     result = run_cli("drift", str(repo), "--path", "overlay", "--context", "kind-dev", "--namespace", "team",
                      "--live-snapshot", str(snapshot), "--format", "json")
     report = json.loads(result.stdout)
@@ -675,10 +681,7 @@ def test_a_destination_without_a_snapshot_folder_cannot_be_audited(tmp_path: Pat
 
 
 def test_an_adhoc_context_without_a_snapshot_folder_cannot_be_audited(tmp_path: Path) -> None:
-    deploy = deployment(namespace="")
-    del deploy["metadata"]["namespace"]
-    repo = write(tmp_path / "repo", {"overlay/d.yaml": dump(deploy)})
-    snapshot = _snapshot(tmp_path, [live_of(deployment(namespace="team"), app=None)], folder="kind-dev")
+    repo, snapshot = _adhoc(tmp_path)
     result = run_cli("drift", str(repo), "--path", "overlay", "--context", "kind-prod", "--namespace", "team",
                      "--live-snapshot", str(snapshot))
     assert result.exit_code == 2, result.output
