@@ -10,7 +10,8 @@ documents):
 - a cold check at each size, with its wall time and peak RSS (linear scaling);
 - the YAML load of every file through the fast path and through the libyaml path alone;
 - rendering: the render stage's cost per kustomize root, cold (empty render cache) and warm,
-  and each Helm chart of tests/data/helm rendered by the Helm SDK, cold and warm.
+  a drift audit of the same repo's Applications without and with the render cache, and each
+  Helm chart of tests/data/helm rendered by the Helm SDK, cold and warm.
 
 Every figure is the median of --runs runs, measured as subprocesses where a user would wait
 on one. Others' load on the machine moves absolute numbers; ratios taken in the same run
@@ -57,16 +58,17 @@ class Run:
     rss_kib: int  # peak resident set of the process (and the workers it waited for)
 
 
-def _run(command: Sequence[str], cwd: Path | None = None) -> Run:
+def _run(command: Sequence[str], cwd: Path | None = None, env: dict[str, str] | None = None) -> Run:
     started = time.perf_counter()
-    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=HOOK_ENV)
+    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               env=env or HOOK_ENV)
     _pid, _status, usage = os.wait4(process.pid, 0)
     process.returncode = 0  # reaped by wait4; keep Popen from waiting again
     return Run(time.perf_counter() - started, usage.ru_utime + usage.ru_stime, usage.ru_maxrss)
 
 
-def _median_run(runs: int, command: Sequence[str], cwd: Path | None = None) -> Run:
-    measured = [_run(command, cwd) for _ in range(runs)]
+def _median_run(runs: int, command: Sequence[str], cwd: Path | None = None, env: dict[str, str] | None = None) -> Run:
+    measured = [_run(command, cwd, env) for _ in range(runs)]
     return Run(
         statistics.median(m.wall for m in measured),
         statistics.median(m.cpu for m in measured),
@@ -287,6 +289,7 @@ def render_rows(scratch: Path, runs: int) -> list[Row]:
         Row("render, kustomize: warm per root (render cache)",
             f"{warm * 1000:.2f} ms = {warm / cold:.1%} of cold", "<= 5% of cold", warm / cold <= 0.05),
     ]
+    rows.append(_drift_row(repo, scratch, runs))
     helm = _helm_chart_times(runs, scratch)
     for chart, chart_cold, chart_warm, same_object in helm:
         rows.append(
@@ -298,6 +301,24 @@ def render_rows(scratch: Path, runs: int) -> list[Row]:
     if not helm:
         rows.append(Row("render, Helm chart: cold, warm", "not measured: no Helm engine", "warm <= 5% of cold", None))
     return rows  # fmt: skip
+
+
+def _drift_row(repo: Path, scratch: Path, runs: int) -> Row:
+    """A whole drift audit of the render repo's Applications (every object Missing from a
+    one-object snapshot: the figure is the render), without the cache and with a warm one."""
+    live = scratch / "drift-live"
+    live.mkdir(exist_ok=True)
+    (live / "objects.yaml").write_text("apiVersion: v1\nkind: List\nitems:\n"
+                                       "- {apiVersion: v1, kind: Namespace, metadata: {name: default}}\n")
+    command = [str(BIN / "gitops-lint"), "drift", str(repo), "--live-snapshot", str(live), "--worktree", "-q"]
+    environment = dict(HOOK_ENV, GITOPS_LINT_CACHE_DIR=str(scratch / "drift-cache"))
+    cold = _median_run(max(1, runs // 2), [*command, "--no-cache"], env=environment)
+    _run(command, env=environment)  # fills the render cache
+    warm = _median_run(runs, command, env=environment)
+    apps = sum(1 for _ in (repo / "argocd-apps").glob("*.yaml"))
+    return Row(f"drift audit, {apps} kustomize Applications: cold (--no-cache), warm",
+               f"{cold.wall:.2f} s ({cold.cpu:.2f} s CPU), {warm.wall:.2f} s ({warm.cpu:.2f} s CPU) = "
+               f"{warm.wall / cold.wall:.1%} of cold", "", None)
 
 
 def hook_rows(scratch: Path, runs: int) -> list[Row]:

@@ -422,6 +422,7 @@ class _DriftCommand(click.Command):
 @click.option("--deadline", type=click.FloatRange(min=0, min_open=True), default=900.0, show_default=True,
               help="Seconds the whole audit may take; what is not read by then is reported as not audited.")
 @click.option("--worktree", is_flag=True, help="Render the files on disk instead of each Application's targetRevision.")
+@click.option("--no-cache", is_flag=True, help="Do not use the render cache.")
 @click.option("--destination", "destinations", type=TEXT, multiple=True, metavar="SERVER|HOST|NAME",
               help="Audit only Applications deployed to this cluster (repeatable).")
 @click.option("--verbose", "-v", is_flag=True, help="Say what was skipped or could not be audited.")
@@ -431,7 +432,7 @@ def drift(ctx: click.Context, repo: Path, apps: tuple[str, ...], adhoc_path: str
           adhoc_namespace: str | None, live_snapshot: Path | None, kubeconfig: Path | None, config_path: Path | None,
           fmt: str, outputs: tuple[str, ...], extra: str, extra_kinds: str | None, strict_ownership: bool,
           kustomize: str | None, allow_network: bool,
-          timeout: float, deadline: float, worktree: bool,
+          timeout: float, deadline: float, worktree: bool, no_cache: bool,
           destinations: tuple[str, ...], verbose: bool, quiet: bool) -> None:
     """Audit live clusters against Git, per Argo CD Application or Flux Kustomization.
 
@@ -453,7 +454,8 @@ def drift(ctx: click.Context, repo: Path, apps: tuple[str, ...], adhoc_path: str
             config_path=config_path, extra_is_drift=extra == "fail", strict_ownership=strict_ownership,
             extra_kinds=extra_kinds,
             kustomize=kustomize, allow_network=allow_network,
-            timeout=timeout, deadline=deadline, worktree=worktree, destinations=destinations, verbose=verbose, progress=progress_wanted(quiet),
+            timeout=timeout, deadline=deadline, worktree=worktree, destinations=destinations, verbose=verbose,
+            progress=progress_wanted(quiet), use_cache=not no_cache,
         )
         result = run_drift(options)
         if {fmt, *(target for target, _ in targets)} & {"html", "json"}:

@@ -31,6 +31,7 @@ from gitops_lint.lazy_regex import LazyRegex
 from gitops_lint.model import Finding, Resource, Severity, objects_in
 from gitops_lint.plural import counted
 from gitops_lint.progress import Progress
+from gitops_lint.render import root_entry
 from gitops_lint.render.cache import (
     FileDigests,
     RenderCache,
@@ -66,8 +67,7 @@ class RenderSettings:
     @property
     def salt(self) -> str:
         """What, besides the input bytes, changes a root's output (part of the cache key)."""
-        tool = os.path.basename(self.kustomize.command[0])
-        return f"{tool}|{self.kustomize.version}|network={self.allow_network}|origins=1"
+        return root_entry.root_salt(self.kustomize, self.allow_network)
 
 
 def _settings(ctx: CheckContext, options: CheckOptions) -> RenderSettings | None:
@@ -436,7 +436,7 @@ def _render_all(
         helm_files = _helm_kustomizations(graph, target)
         if helm_files:
             return _build_with_helm(ctx, graph, target, settings, helm_files)
-        return _outcome_of(render_source(Source("kustomize", target), env))
+        return root_entry.outcome_of(render_source(Source("kustomize", target), env))
 
     workers = min(settings.jobs, len(missing))
     try:
@@ -483,17 +483,17 @@ def _build_with_helm(
             charts_dir=shared / "helm-charts" if shared is not None else None,
         )
         if failure is not None:
-            return _outcome(error=failure.message, error_dirs=[posixpath.dirname(helm_files[0])])
+            return root_entry.outcome(error=failure.message, error_dirs=[posixpath.dirname(helm_files[0])])
         result = build(settings.kustomize, mirror / target, timeout=settings.timeout,
                        allow_network=settings.allow_network, origins=True)
         if not result.ok:
             explained = explain_failure(result.error, mirror, result.origin_base)
-            return _outcome(error=explained.message, timed_out=result.timed_out,
+            return root_entry.outcome(error=explained.message, timed_out=result.timed_out,
                             error_dirs=[_relative_dir_of(mirror, d) for d in explained.directories],
                             error_resource=explained.resource)
         loaded = load_yaml(result.output)
         if loaded.problems:
-            return _outcome(error=f"unreadable kustomize output: {loaded.problems[0].message}")
+            return root_entry.outcome(error=f"unreadable kustomize output: {loaded.problems[0].message}")
         items: list[dict[str, Any]] = []
         for document in loaded.documents:
             doc = document.data
@@ -503,7 +503,7 @@ def _build_with_helm(
             template = pop_helm_source(doc)
             items.append({"doc": doc, "path": template or origin.path, "generated_by": origin.generated_by,
                           "remote": origin.remote})
-        return _outcome(items=items)
+        return root_entry.outcome(items=items)
 
 
 def _relative_dir_of(root: Path, directory: str) -> str:
@@ -513,45 +513,6 @@ def _relative_dir_of(root: Path, directory: str) -> str:
         if directory.startswith(base + "/"):
             return directory[len(base) + 1:]
     return directory
-
-
-def _outcome(
-    *,
-    items: list[dict[str, Any]] | None = None,
-    error: str = "",
-    timed_out: bool = False,
-    error_dirs: list[str] | None = None,
-    error_resource: str | None = None,
-) -> dict[str, Any]:
-    """One root's render, JSON-ready: this is also the cache entry (paths repo-relative, so an
-    entry stays valid when the repo moves). `items`: rendered objects, each with the repo file
-    it came from (`path`), the generator that made it, or the remote repo it came from."""
-    return {
-        "ok": not error,
-        "timed_out": timed_out,
-        "error": error,
-        "error_dirs": error_dirs or [],
-        "error_resource": error_resource,
-        "items": items or [],
-    }
-
-
-def _outcome_of(result: Rendered | RenderFailure) -> dict[str, Any]:
-    """A Renderer's answer as the cache entry `_apply` reads."""
-    from gitops_lint.render.renderer import RenderFailure  # a root was built: see _settings
-
-    if isinstance(result, RenderFailure):
-        return _outcome(
-            error=result.message,
-            timed_out=result.timed_out,
-            error_dirs=list(result.directories),
-            error_resource=result.resource,
-        )
-    items = [
-        {"doc": item.doc, "path": item.path, "generated_by": item.generated_by, "remote": item.remote}
-        for item in result.objects
-    ]
-    return _outcome(items=items)
 
 
 def render_source(source: Source, env: RenderEnv) -> Rendered | RenderFailure:

@@ -127,10 +127,11 @@ def target_from_application(doc: Mapping[str, Any], file: str, allow_network: bo
     )
 
 
-def load_repo(repo: Path, config: Config) -> CheckContext:
-    """The repo loaded as `check` loads it (its work tree, untracked files included, no cache):
-    the estate read from it is the one the rules see."""
-    ctx, _ = prepare_context(CheckOptions(paths=(repo,), use_git=False, use_cache=False), config=config)
+def load_repo(repo: Path, config: Config, use_cache: bool = False) -> CheckContext:
+    """The repo loaded as `check` loads it (its work tree, untracked files included; with
+    `use_cache`, files whose stamps a past run parsed are read from the parse cache): the
+    estate read from it is the one the rules see."""
+    ctx, _ = prepare_context(CheckOptions(paths=(repo,), use_git=False, use_cache=use_cache), config=config)
     return ctx
 
 

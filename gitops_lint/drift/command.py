@@ -66,10 +66,12 @@ from gitops_lint.drift.model import (
 from gitops_lint.drift.normalize import INSTANCE_LABEL, TRACKING_ID
 from gitops_lint.drift.options import DriftOptions
 from gitops_lint.drift.orphans import OrphanPolicy, find_orphan_policies, orphans
+from gitops_lint.drift.render_cache import CachedRoots
 from gitops_lint.drift.snapshot import LiveSnapshot
 from gitops_lint.errors import UsageError
 from gitops_lint.plural import counted
 from gitops_lint.progress import Progress
+from gitops_lint.render.cache import RenderCache, default_cache_dir
 from gitops_lint.render.kustomize import find_chosen_kustomize
 from gitops_lint.validate.scopes import builtin_namespaced
 
@@ -148,7 +150,7 @@ def select_targets(
             )
         ]  # fmt: skip
     if ctx is None:
-        ctx = load_repo(repo, load_config(options.config_path or find_config(repo), repo))
+        ctx = load_repo(repo, load_config(options.config_path or find_config(repo), repo), options.use_cache)
     targets, discovery_notes = discover_targets(ctx, options.allow_network)
     notes.extend(discovery_notes)
     # A file that does not parse may hold the Application asked for: say so where "none" is said.
@@ -472,8 +474,8 @@ def run_drift(options: DriftOptions, live: LiveSource | None = None) -> DriftRes
     notes: list[str] = []
     kustomize = find_chosen_kustomize(options.kustomize, config)
     # One load of the repo: its estate gives the Applications, its Flux Kustomizations are rendered.
-    ctx = None if options.adhoc_path else load_repo(repo, config)
-    flux = FluxTargets() if ctx is None else load_flux_targets(ctx, kustomize, config.kustomize_timeout)
+    ctx = None if options.adhoc_path else load_repo(repo, config, options.use_cache)
+    flux = FluxTargets() if ctx is None else load_flux_targets(ctx, kustomize, config.kustomize_timeout, options.use_cache)
     notes.extend(flux.notes)
     if config.allow_network and not options.allow_network:
         # `kustomize.allow_network` in the config lets drift pull remote charts, as it lets check.
@@ -501,13 +503,14 @@ def run_drift(options: DriftOptions, live: LiveSource | None = None) -> DriftRes
     trees = RevisionTrees(repo, worktree=options.worktree or bool(options.adhoc_path))
     notes.extend(trees.notes)
     warnings.extend(trees.warnings)
+    roots = CachedRoots(RenderCache(default_cache_dir() if options.use_cache else None), kustomize)
     desired: dict[int, DesiredState] = {}
     try:
         # kustomize runs are independent processes: render Applications side by side.
         with ThreadPoolExecutor(max_workers=max(1, min(options.workers, len(targets)))) as pool:
             futures = {
                 pool.submit(flux.state, target) if flux.owns(target)
-                else pool.submit(desired_state, target, trees, kustomize, config.kustomize_timeout): index
+                else pool.submit(desired_state, target, trees, kustomize, config.kustomize_timeout, roots): index
                 for index, target in enumerate(targets)
             }
             for future in as_completed(futures):

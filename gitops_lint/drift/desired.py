@@ -21,6 +21,8 @@ from typing import Any
 
 from gitops_lint.drift.apps import AppSource, AuditTarget
 from gitops_lint.drift.kustomize_overrides import OverrideError, apply_overrides
+from gitops_lint.drift.render_cache import CachedRoots
+from gitops_lint.render.cache import RenderCache
 from gitops_lint.render.registry import renderer_for
 from gitops_lint.render.renderer import RenderEnv, RenderFailure, Source, SourceKind
 from gitops_lint.render.tools import Kustomize
@@ -191,9 +193,9 @@ def _ref_revisions_differ(source: AppSource) -> str | None:
     return None
 
 
-def render_remote_source(source: AppSource, target: AuditTarget) -> list[dict[str, Any]]:
+def render_remote_source(source: AppSource, target: AuditTarget, cache: RenderCache | None = None) -> list[dict[str, Any]]:
     """A `chart:` source (Helm repository or OCI registry), pulled as the check pulls it:
-    the archive cached by (repository, chart, exact version)."""
+    the archive cached by (repository, chart, exact version), the render by its values."""
     from gitops_lint.render.cache import shared_cache_dir
     from gitops_lint.render.helm.desired import desired_objects
     from gitops_lint.validate.schemas import resolve_kubernetes_version
@@ -202,7 +204,7 @@ def render_remote_source(source: AppSource, target: AuditTarget) -> list[dict[st
     rendered = desired_objects(Path(), source.chart, "", application=target.name, namespace=target.namespace,
                                kube_version=resolve_kubernetes_version(None), document=source.document,
                                pointer=source.pointer, allow_network=True,
-                               charts_dir=shared / "helm-charts" if shared is not None else None)
+                               charts_dir=shared / "helm-charts" if shared is not None else None, cache=cache)
     if isinstance(rendered, str):
         raise RenderError(rendered)
     return _expand_lists(rendered)
@@ -276,13 +278,14 @@ def _render_overridden(base: Path, path: str, source: AppSource, env: RenderEnv,
 
 def render_source(base: Path, source: AppSource, kustomize: Kustomize | None, timeout: float,
                   target: AuditTarget | None = None, trees: RevisionTrees | None = None,
-                  notes: list[str] | None = None) -> list[dict[str, Any]]:
+                  notes: list[str] | None = None, roots: CachedRoots | None = None) -> list[dict[str, Any]]:
     """One Application source at one revision (`base` holds the repo as of it), through the
     check's Renderer registry: a kustomization root through kustomize, else the plain directory.
     A renderer added to render/registry.py (Helm, ...) serves the audit as it serves the check.
     A chart is rendered with the source's whole `helm` block (parameters and all, `$ref/...`
     value files of a multi-source Application), which the registry's HelmInput does not carry,
-    through render.helm.desired and the check's helm_sources."""
+    through render.helm.desired and the check's helm_sources. `roots`: the render cache, for
+    kustomize roots built as committed and for charts."""
     path = source.path.strip("/") or "."
     from gitops_lint.render.helm.desired import desired_objects, is_helm_source
 
@@ -295,7 +298,9 @@ def render_source(base: Path, source: AppSource, kustomize: Kustomize | None, ti
                 raise RenderError(f"{source.path}: {differ}")
         rendered = desired_objects(base, path, source.helm, application=target.name,
                                    namespace=target.namespace, kube_version=resolve_kubernetes_version(None),
-                                   document=source.document, pointer=source.pointer)
+                                   document=source.document, pointer=source.pointer,
+                                   cache=roots.cache if roots is not None else None,
+                                   stamp_index=trees is None or base == trees.root)
         if isinstance(rendered, str):
             raise RenderError(rendered)
         return _expand_lists(rendered)
@@ -307,7 +312,13 @@ def render_source(base: Path, source: AppSource, kustomize: Kustomize | None, ti
     renderer = renderer_for(spec)
     if renderer is None:  # pragma: no cover - the registry renders both kinds
         raise RenderError(f"{source.path}: no renderer for a {kind} source")
-    outcome = renderer.render(spec, RenderEnv(root=base, timeout=timeout, kustomize=kustomize))
+    env = RenderEnv(root=base, timeout=timeout, kustomize=kustomize)
+    if kind == "kustomize" and roots is not None:
+        entry = roots.render(base, path, lambda: renderer.render(spec, env))
+        if not entry["ok"]:
+            raise RenderError(f"{renderer.name} {source.path}: {entry['error']}")
+        return _expand_lists([item["doc"] for item in entry["items"]])
+    outcome = renderer.render(spec, env)
     if isinstance(outcome, RenderFailure):
         raise RenderError(f"{renderer.name} {source.path}: {outcome.message}")
     return _expand_lists([item.doc for item in outcome.objects])
@@ -352,7 +363,8 @@ def _key(obj: dict[str, Any]) -> tuple[str, str, str, str]:
 
 
 def desired_state(
-    target: AuditTarget, trees: RevisionTrees, kustomize: Kustomize | None, timeout: float
+    target: AuditTarget, trees: RevisionTrees, kustomize: Kustomize | None, timeout: float,
+    roots: CachedRoots | None = None,
 ) -> DesiredState:
     state = DesiredState(notes=[f"{target.name}: {note}" for note in target.skipped_sources])
     labels: list[str] = []
@@ -365,13 +377,13 @@ def desired_state(
         for source in target.sources:
             if source.chart:
                 labels.append(f"chart {source.chart} {source.revision or '(latest)'}")
-                state.objects.extend(render_remote_source(source, target))
+                state.objects.extend(render_remote_source(source, target, roots.cache if roots is not None else None))
                 continue
             base, label = trees.tree(source.revision)
             labels.append(label)
             trees.source_dir(base, source.path)  # a one-line error when the path is not at this revision
             overridden: list[str] = []
-            state.objects.extend(render_source(base, source, kustomize, timeout, target, trees, overridden))
+            state.objects.extend(render_source(base, source, kustomize, timeout, target, trees, overridden, roots))
             state.notes.extend(f"{target.name}: {note}" for note in overridden)
     except RenderError as error:
         state.error = str(error)

@@ -15,6 +15,7 @@ comparison, and never reported as Extra.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,10 +26,13 @@ from gitops_lint.drift.apps import AppSource, AuditTarget
 from gitops_lint.drift.desired import DesiredState, prepare
 from gitops_lint.drift.model import EXTRA, ApplicationResult
 from gitops_lint.estate.build import estate_for
+from gitops_lint.estate.flux import FluxKustomization
 from gitops_lint.flux.model import flux_estate_for
-from gitops_lint.flux.render import render_kustomization
+from gitops_lint.flux.render import finish, path_in_repo
+from gitops_lint.flux.stage import FluxSettings, cached_builds
 from gitops_lint.flux.variables import variables_of
 from gitops_lint.plural import counted
+from gitops_lint.render.cache import RenderCache, default_cache_dir
 from gitops_lint.render.kustomize import Kustomize
 from gitops_lint.rules.sops import sops_metadata
 
@@ -93,26 +97,33 @@ def cluster_of(path: str) -> str:
     return IN_CLUSTER
 
 
-def load_flux_targets(ctx: CheckContext, kustomize: Kustomize | None, timeout: float) -> FluxTargets:
-    """Render every Flux Kustomization of the loaded repo (work tree) whose path is in the repo."""
+def load_flux_targets(ctx: CheckContext, kustomize: Kustomize | None, timeout: float,
+                      use_cache: bool = False) -> FluxTargets:
+    """Render every Flux Kustomization of the loaded repo (work tree) whose path is in the repo
+    (with `use_cache`, builds of the same input bytes come from the render cache `check` keeps)."""
     found = FluxTargets()
     if not estate_for(ctx).flux_kustomizations:
         return found  # the estate has none: nothing to render the repo for
     # Rendering hands on a context of the same run holding the rendered output.
-    ctx = render_repo(ctx, CheckOptions(paths=(ctx.root,), use_git=False, use_cache=False)).ctx
+    ctx = render_repo(ctx, CheckOptions(paths=(ctx.root,), use_git=False, use_cache=use_cache)).ctx
     estate = flux_estate_for(ctx)
     if not estate.kustomizations:
         return found
     if kustomize is None:
         found.notes.append("Flux Kustomizations not audited: kustomize is not available (install kustomize or kubectl)")
         return found
+    wanted: list[tuple[FluxKustomization, str]] = []
     for kustomization in estate.kustomizations:
         if any(part.startswith(".") for part in kustomization.resource.path.split("/")[:-1]):
             continue  # a hidden directory (an archive): nothing deploys it
-        rendered = render_kustomization(ctx, estate, kustomization, kustomize,
-                                        variables_of(kustomization, ctx, estate), timeout)
-        if rendered is None:
-            continue
+        directory = path_in_repo(ctx, estate, kustomization)
+        if directory is not None:
+            wanted.append((kustomization, directory))
+    settings = FluxSettings(kustomize, timeout, os.cpu_count() or 2, allow_network=False)
+    cache = RenderCache(default_cache_dir() if use_cache else None)
+    builds = cached_builds(ctx, wanted, settings, cache)
+    for (kustomization, _directory), built in zip(wanted, builds, strict=True):
+        rendered = finish(ctx, kustomization, built, variables_of(kustomization, ctx, estate))
         name = f"{kustomization.namespace or 'flux-system'}/{kustomization.name}"
         target = AuditTarget(
             name=name, namespace=kustomization.target_namespace, cluster_name=cluster_of(kustomization.resource.path),

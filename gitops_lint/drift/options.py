@@ -39,3 +39,5 @@ class DriftOptions:
     # Audit only Applications whose destination server, server host or name is one of these
     # (an in-cluster CronJob audits its own cluster).
     destinations: tuple[str, ...] = ()
+    # Read and keep renders (kustomize roots, charts) and parsed files in the cache `check` uses.
+    use_cache: bool = True

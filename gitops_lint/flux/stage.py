@@ -80,7 +80,7 @@ def render_flux(ctx: CheckContext, settings: FluxSettings, cache: RenderCache) -
         if ctx.focus is not None and not (ctx.focus & ({kustomization.resource.path} | _inputs(ctx, graph, directory))):
             continue
         wanted.append((kustomization, directory))
-    builds = _builds(ctx, graph, wanted, settings, cache)
+    builds = cached_builds(ctx, wanted, settings, cache)
     renders: dict[int, FluxRender] = {}
     for (kustomization, _directory), built in zip(wanted, builds, strict=True):
         renders[id(kustomization.resource)] = finish(ctx, kustomization, built, variables_of(kustomization, ctx, estate))
@@ -124,9 +124,13 @@ def _inputs(ctx: CheckContext, graph: Any, directory: str) -> set[str]:
     return found
 
 
-def _builds(
-    ctx: CheckContext, graph: Any, wanted: list[tuple[FluxKustomization, str]], settings: FluxSettings, cache: RenderCache
+def cached_builds(
+    ctx: CheckContext, wanted: list[tuple[FluxKustomization, str]], settings: FluxSettings, cache: RenderCache
 ) -> list[FluxBuild]:
+    """The build (steps 1-4) of each (Kustomization, its directory), in order: read from `cache`
+    when a past run (a check, a drift audit) built the same input bytes and Flux-level fields,
+    else built `settings.jobs` at a time and stored."""
+    graph = graph_for(ctx)
     builds: dict[int, FluxBuild] = {}
     keys: dict[int, str] = {}
     if cache.enabled:

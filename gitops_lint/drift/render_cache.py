@@ -1,0 +1,102 @@
+"""Drift's kustomize builds through the render cache `check` keeps: a root whose input bytes a
+past run built (a check of the same tree, yesterday's audit) is read back instead of built.
+
+A scheduled audit renders every Application each run, while a config repo changes a few files
+a day: on the bench's 90 roots that is ~0.1 s of kustomize CPU per root saved on each. The key
+is check's own (render/cache.render_key over every file the root reads, from the render graph
+of the tree being audited), so entries are shared both ways. Roots the check builds another
+way are built here as before: those inflating Helm charts (check mirrors them with its own
+Helm) and, with the network allowed, those reaching remote bases.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from gitops_lint.render import root_entry
+from gitops_lint.render.cache import FileDigests, RenderCache, render_key
+from gitops_lint.render.graph import RenderGraph, build_graph
+from gitops_lint.repo.layout import build_layout, is_kustomization_file
+from gitops_lint.repo.yaml import load_yaml
+
+if TYPE_CHECKING:
+    from gitops_lint.render.renderer import Rendered, RenderFailure
+    from gitops_lint.render.tools import Kustomize
+
+
+@dataclass(frozen=True, eq=False)
+class _Tree:
+    graph: RenderGraph
+    digests: FileDigests
+
+
+class CachedRoots:
+    """Kustomize roots of the audited trees (the work tree, extracted revisions), each built at
+    most once per input bytes across runs. Thread-safe: Applications render side by side."""
+
+    def __init__(self, cache: RenderCache, kustomize: Kustomize | None) -> None:
+        self.cache = cache
+        self._salt = root_entry.root_salt(kustomize, allow_network=False) if kustomize is not None else ""
+        self._trees: dict[Path, _Tree] = {}
+        self._lock = threading.Lock()
+
+    def render(self, tree: Path, path: str, build: Callable[[], Rendered | RenderFailure]) -> dict[str, Any]:
+        """The root at `path` of `tree` as a cache entry (root_entry.outcome): from the cache,
+        else from `build()`, stored unless it timed out."""
+        key = self._key(tree, path)
+        if key is not None:
+            cached = self.cache.get(key)
+            if cached is not None:
+                return cached
+        entry = root_entry.outcome_of(build())
+        if key is not None and not entry["timed_out"]:
+            self.cache.put(key, entry)
+        return entry
+
+    def _key(self, tree: Path, path: str) -> str | None:
+        if not self.cache.enabled or not self._salt:
+            return None
+        known = self._tree(tree)
+        directory = posixpath.normpath(path.strip("/") or ".")
+        directory = "" if directory == "." else directory
+        if directory not in known.graph.kustomizations or known.graph.uses_helm(directory) is not None:
+            return None
+        return render_key(directory, known.graph.inputs(directory), known.digests, self._salt)
+
+    def _tree(self, tree: Path) -> _Tree:
+        with self._lock:  # one walk and one graph per tree, whichever Application asks first
+            known = self._trees.get(tree)
+            if known is None:
+                known = self._trees[tree] = _Tree(graph_of_tree(tree), FileDigests(tree))
+            return known
+
+
+def graph_of_tree(tree: Path) -> RenderGraph:
+    """The render graph of a directory on disk: every file below it (`.git` aside; nothing is
+    left out, so no input a root reads can change without changing its key) and its parsed
+    kustomizations."""
+    paths: list[str] = []
+    top = os.fspath(tree)
+    for directory, subdirectories, names in os.walk(top):
+        subdirectories[:] = [name for name in subdirectories if name != ".git"]
+        relative = os.path.relpath(directory, top).replace(os.sep, "/")
+        prefix = "" if relative == "." else f"{relative}/"
+        paths.extend(prefix + name for name in names)
+    documents: dict[str, dict[str, Any]] = {}
+    for path in paths:
+        if not is_kustomization_file(path):
+            continue
+        try:
+            text = (tree / path).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue  # unreadable: kustomize says why when the root is built
+        loaded = load_yaml(text)
+        if loaded.documents and isinstance(loaded.documents[0].data, dict):
+            documents[path] = loaded.documents[0].data
+    return build_graph(tree, build_layout(documents, paths), paths)
