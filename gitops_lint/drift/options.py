@@ -39,3 +39,7 @@ class DriftOptions:
     # Audit only Applications whose destination server, server host or name is one of these
     # (an in-cluster CronJob audits its own cluster).
     destinations: tuple[str, ...] = ()
+    # Argo CD's application.resourceTrackingMethod and application.instanceLabelKey, over the
+    # repo's argocd-cm (for an argocd-cm kept in another repo); None: the settings' own.
+    tracking_method: str | None = None
+    instance_label: str | None = None
