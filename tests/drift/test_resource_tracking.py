@@ -179,3 +179,16 @@ def test_api_mode_annotation_tracking_lists_the_rendered_namespaces_and_says_so(
         "/api/v1/namespaces/prod/configmaps", "/apis/apps/v1/namespaces/prod/deployments"]
     [warning] = [n["message"] for n in report["notifications"] if "annotation tracking" in n["message"]]
     assert "ConfigMap, Deployment listed in prod only" in warning and "other namespaces are not seen" in warning
+
+
+def test_api_mode_reads_the_tracking_keys_from_the_clusters_argocd_cm(tmp_path: Path, emulator: Emulator) -> None:
+    emulator.bodies["/api/v1/namespaces/argocd/configmaps/argocd-cm"] = {
+        "apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "argocd-cm"},
+        "data": {"application.instanceLabelKey": ARGO_LABEL}}
+    emulator.add(copy.deepcopy(SYNCED_DEPLOY), copy.deepcopy(ARGO_LEFTOVER), copy.deepcopy(HELM_INSTALLED))
+    config = tmp_path / "config.yaml"
+    config.write_text("drift:\n  argocd_namespace: argocd\n")
+    code, report = _online(tmp_path, emulator, [deployment(), _configmap("api-config")], None, "--config", str(config))
+    assert code == 1 and _statuses(report) == {"Deployment/api": "Synced", "ConfigMap/api-config": "Missing",
+                                               "ConfigMap/argo-leftover": "Extra"}
+    assert f"{ARGO_LABEL} in (api-prod)" in _selectors(emulator)
