@@ -414,6 +414,12 @@ class _DriftCommand(click.Command):
 @click.option("--strict-ownership", is_flag=True,
               help="Live-only fields written by someone other than the GitOps agent count as drift "
                    "(default: reported beside the verdict, as Argo CD leaves them Synced).")
+@click.option("--tracking-method", type=click.Choice(["label", "annotation", "annotation+label"]), default=None,
+              help="How Argo CD tracks its objects (argocd-cm application.resourceTrackingMethod), over the "
+                   "repo's argocd-cm (default: its value, else the instance label or a tracking-id annotation).")
+@click.option("--instance-label", type=TEXT, metavar="KEY",
+              help="Argo CD's instance label (argocd-cm application.instanceLabelKey), over the repo's argocd-cm "
+                   "(default: its value, else app.kubernetes.io/instance).")
 @click.option("--kustomize", type=TEXT, metavar="PATH", help="kustomize binary (default: kustomize on PATH, else kubectl kustomize).")
 @click.option("--allow-network", is_flag=True,
               help="Pull remote Helm charts (`chart:` sources) to render their desired state.")
@@ -431,7 +437,7 @@ class _DriftCommand(click.Command):
 def drift(ctx: click.Context, repo: Path, apps: tuple[str, ...], adhoc_path: str | None, adhoc_context: str | None,
           adhoc_namespace: str | None, live_snapshot: Path | None, kubeconfig: Path | None, config_path: Path | None,
           fmt: str, outputs: tuple[str, ...], extra: str, extra_kinds: str | None, strict_ownership: bool,
-          kustomize: str | None, allow_network: bool,
+          tracking_method: str | None, instance_label: str | None, kustomize: str | None, allow_network: bool,
           timeout: float, deadline: float, worktree: bool, no_cache: bool,
           destinations: tuple[str, ...], verbose: bool, quiet: bool) -> None:
     """Audit live clusters against Git, per Argo CD Application or Flux Kustomization.
@@ -452,7 +458,7 @@ def drift(ctx: click.Context, repo: Path, apps: tuple[str, ...], adhoc_path: str
             repo=repo, apps=apps, adhoc_path=adhoc_path, adhoc_context=adhoc_context,
             adhoc_namespace=adhoc_namespace, live_snapshot=live_snapshot, kubeconfig=kubeconfig,
             config_path=config_path, extra_is_drift=extra == "fail", strict_ownership=strict_ownership,
-            extra_kinds=extra_kinds,
+            extra_kinds=extra_kinds, tracking_method=tracking_method, instance_label=instance_label,
             kustomize=kustomize, allow_network=allow_network,
             timeout=timeout, deadline=deadline, worktree=worktree, destinations=destinations, verbose=verbose,
             progress=progress_wanted(quiet), use_cache=not no_cache,

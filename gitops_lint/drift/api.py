@@ -6,8 +6,8 @@ across every namespace with a label selector for Argo CD's instance label (Argo 
 whole cluster: a labelled object in a namespace the render no longer uses is an Extra); only
 in a namespace where a desired object is not among the labelled ones (annotation tracking,
 never synced) is the kind listed again there, without the selector. Without the right to list
-a kind cluster-wide (a namespaced Role), it is listed per rendered namespace, as before. So
-requests grow with kinds, never with objects.
+a kind cluster-wide (a namespaced Role), or with annotation-only tracking (no label to select
+on), it is listed per rendered namespace. So requests grow with kinds, never with objects.
 """
 
 from __future__ import annotations
@@ -28,9 +28,9 @@ from urllib.parse import quote
 
 import urllib3
 
+from gitops_lint.drift.argocd_settings import DEFAULT_TRACKING, Tracking
 from gitops_lint.drift.destinations import Destination, service_account_dir
 from gitops_lint.drift.live import GroupKey, LiveFetch, Want
-from gitops_lint.drift.normalize import INSTANCE_LABEL
 from gitops_lint.plural import counted
 
 PAGE_SIZE = 500
@@ -361,12 +361,12 @@ class _CredentialFailures(logging.Handler):
             self.messages.append(" ".join(message.split()))
 
 
-def _selectors(apps: Iterable[str]) -> list[str]:
+def _selectors(apps: Iterable[str], tracking: Tracking) -> list[str]:
     """The tracking selector for `apps`, split so that no query outgrows a proxy's URL limit
-    (a cluster-wide LIST names every Application of the cluster); [] when there is none or a
-    name cannot be a label value."""
+    (a cluster-wide LIST names every Application of the cluster); [] when there is none, a
+    name cannot be a label value, or Argo CD writes no label (annotation tracking)."""
     names = sorted(apps)
-    if not names or not all(len(name) <= 63 and _LABEL_VALUE.match(name) for name in names):
+    if not tracking.writes_label or not names or not all(len(name) <= 63 and _LABEL_VALUE.match(name) for name in names):
         return []
     chunks: list[list[str]] = [[]]
     size = 0
@@ -376,7 +376,7 @@ def _selectors(apps: Iterable[str]) -> list[str]:
             size = 0
         chunks[-1].append(name)
         size += len(name) + 1
-    return [f"{INSTANCE_LABEL} in ({','.join(chunk)})" for chunk in chunks]
+    return [f"{tracking.label_key} in ({','.join(chunk)})" for chunk in chunks]
 
 
 def _cluster_wide_kinds(
@@ -403,13 +403,18 @@ class KubernetesLive:
     name = "api"
 
     def __init__(self, kubeconfig: Path | None, timeout: float, workers: int = 8, deadline: float | None = None,
-                 argocd_namespace: str | None = None) -> None:  # fmt: skip
+                 argocd_namespace: str | None = None, tracking: Tracking = DEFAULT_TRACKING,
+                 cluster_tracking: Callable[[dict[str, Any]], Tracking] | None = None) -> None:  # fmt: skip
         self.kubeconfig = kubeconfig
         self.timeout = timeout
         self.workers = workers
         # Read Argo CD's argocd-cm from this namespace of each cluster (the repo has none).
         self.argocd_namespace = argocd_namespace
         self.deadline = deadline  # time.perf_counter() past which no request is sent
+        # How Argo CD tracks its objects (which label the selectors name); a cluster's own
+        # argocd-cm, when read, decides through cluster_tracking.
+        self.tracking = tracking
+        self.cluster_tracking = cluster_tracking
 
     def fetch(self, destination: Destination, wants: list[Want]) -> LiveFetch:
         started = time.perf_counter()
@@ -432,8 +437,11 @@ class KubernetesLive:
             except ApiError as error:
                 fetch.cluster_error = f"cluster {destination.label} unreachable: {error}"
                 return fetch
+            tracking = self.tracking
             if self.argocd_namespace:
                 fetch.argocd_cm = _read_argocd_cm(client, self.argocd_namespace, destination, fetch)
+                if fetch.argocd_cm is not None and self.cluster_tracking is not None:
+                    tracking = self.cluster_tracking(fetch.argocd_cm)
             lock = threading.Lock()
             wants = _merge_cluster_scoped(discovery, _expand_every_kind(discovery, wants, fetch))
             wide, wants = _cluster_wide_kinds(discovery, wants, lock)
@@ -443,7 +451,7 @@ class KubernetesLive:
                 try:
                     resource = discovery_lookup(discovery, want, lock)
                     with _malformed(resource.list_path(want.namespace)):
-                        objects = self._list_want(client, resource, want)
+                        objects = self._list_want(client, resource, want, tracking)
                 except ApiError as error:
                     with lock:
                         fetch.errors[key] = str(error)
@@ -453,7 +461,7 @@ class KubernetesLive:
                     fetch.objects.extend(objects)
 
             with ThreadPoolExecutor(max_workers=self.workers) as pool:
-                fallback = self._list_cluster_wide(client, wide, pool, fetch, lock, destination)
+                fallback = self._list_cluster_wide(client, wide, pool, fetch, lock, destination, tracking)
                 list(pool.map(run, wants + fallback))
             # A kind the sweep cannot list (RBAC, a broken aggregated API) costs its Extras only.
             unlisted = sorted({f"{w.kind}: {fetch.errors.pop((w.group, w.kind, w.namespace))}"
@@ -473,7 +481,7 @@ class KubernetesLive:
 
     def _list_cluster_wide(
         self, client: _Client, wide: dict[ApiResource, list[Want]], pool: ThreadPoolExecutor, fetch: LiveFetch,
-        lock: threading.Lock, destination: Destination,
+        lock: threading.Lock, destination: Destination, tracking: Tracking,
     ) -> list[Want]:
         """One LIST per rendered namespaced kind across every namespace, with the tracking label
         selector: Argo CD watches the whole cluster, so an object labelled for an Application in a
@@ -483,9 +491,18 @@ class KubernetesLive:
         if not wide:
             return []
         apps = frozenset(app for wants in wide.values() for want in wants for app in want.apps)
-        selectors = _selectors(apps)
-        if not selectors:  # an Application name no label value can hold: per namespace, as before
-            return [want for wants in wide.values() for want in wants]
+        selectors = _selectors(apps, tracking)
+        if not selectors:  # an Application name no label value can hold, or no label: per namespace
+            every = [want for wants in wide.values() for want in wants]
+            if not tracking.writes_label:
+                rendered = sorted({want.namespace for want in every})
+                fetch.warnings.append(
+                    f"cluster {destination.label}: annotation tracking (no label to select on): "
+                    f"{', '.join(sorted({resource.kind for resource in wide}))} listed in "
+                    f"{', '.join(rendered[:5])}{' ...' if len(rendered) > 5 else ''} only, so Extra objects in "
+                    "other namespaces are not seen"
+                )
+            return every
 
         def labelled(resource: ApiResource) -> list[dict[str, Any]] | ApiError:
             try:
@@ -545,11 +562,11 @@ class KubernetesLive:
             )
         return fallback
 
-    def _list_want(self, client: _Client, resource: ApiResource, want: Want) -> list[dict[str, Any]]:
+    def _list_want(self, client: _Client, resource: ApiResource, want: Want, tracking: Tracking) -> list[dict[str, Any]]:
         if want.names == _SWEEP or want.unfiltered:
             # Annotation tracking carries no label to select on: the kind, unfiltered, once.
             return _list_all(client, resource, want.namespace, None)
-        selectors = _selectors(want.apps)
+        selectors = _selectors(want.apps, tracking)
         if selectors:
             items = [item for selector in selectors for item in _list_all(client, resource, want.namespace, selector)]
             found = {str((item.get("metadata") or {}).get("name")) for item in items}

@@ -4,13 +4,15 @@ What is read (argo-cd docs/operator-manual/argocd-cm.yaml): system-wide
 `resource.customizations.ignoreDifferences.<group_kind>` and `.all` (and the older
 `resource.customizations` block), `resource.compareoptions` (`ignoreAggregatedRoles`,
 `ignoreResourceStatusField`), `resource.exclusions` / `resource.inclusions`, and the custom
-health checks `resource.customizations.health.<group_kind>` (Lua, kept as text).
+health checks `resource.customizations.health.<group_kind>` (Lua, kept as text), and how
+Argo CD tracks its resources (`application.resourceTrackingMethod`, `application.instanceLabelKey`).
 """
 
 from __future__ import annotations
 
 import fnmatch
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,12 +20,59 @@ from typing import Any
 
 import yaml
 
+from gitops_lint.drift.normalize import INSTANCE_LABEL
 from gitops_lint.file_bytes import read_text
 from gitops_lint.repo.yaml import load_yaml
 
 CONFIGMAP = "argocd-cm"
 _PREFIX = "resource.customizations."
 _SKIPPED_DIRS = frozenset((".git", "node_modules", ".venv", ".gitops-lint-cache"))
+TRACKING_METHODS = ("label", "annotation", "annotation+label")
+_METHOD_KEY = "application.resourceTrackingMethod"
+_LABEL_KEY = "application.instanceLabelKey"
+# A Kubernetes label key: an optional DNS-subdomain prefix and `/`, then a name of at most 63.
+_LABEL_NAME = r"[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?"
+_LABEL_KEY_PATTERN = re.compile(rf"^([a-z0-9]([-a-z0-9.]{{0,251}}[a-z0-9])?/)?{_LABEL_NAME}$")
+
+
+def label_key_problem(key: str) -> str | None:
+    """Why `key` cannot be a label key (None when it can)."""
+    if _LABEL_KEY_PATTERN.match(key):
+        return None
+    return f"{key!r} is not a Kubernetes label key"
+
+
+@dataclass(frozen=True)
+class Tracking:
+    """How Argo CD marks the live objects of an Application (its Extras are those it marks).
+
+    method "" is not configured: an object counts by the instance label or by a tracking-id
+    annotation that names it (either Argo CD version's default). "label": the label only;
+    "annotation" and "annotation+label": the tracking-id only (the latter also writes the label,
+    which then only informs).
+    """
+
+    method: str = ""
+    label_key: str = INSTANCE_LABEL
+
+    @property
+    def by_label(self) -> bool:
+        return self.method in ("", "label")
+
+    @property
+    def by_annotation(self) -> bool:
+        return self.method != "label"
+
+    @property
+    def writes_label(self) -> bool:
+        """Argo CD sets the label on what it applies (so a label selector finds its objects)."""
+        return self.method != "annotation"
+
+    def overridden(self, method: str | None, label_key: str | None) -> Tracking:
+        return Tracking(method if method is not None else self.method, label_key or self.label_key)
+
+
+DEFAULT_TRACKING = Tracking()
 
 
 @dataclass(frozen=True)
@@ -50,6 +99,7 @@ class ArgoSettings:
     exclusions: tuple[ResourceFilter, ...] = ()
     inclusions: tuple[ResourceFilter, ...] = ()
     health_lua: dict[tuple[str, str], str] = field(default_factory=dict)  # (group, kind) → script
+    tracking: Tracking = DEFAULT_TRACKING
     problems: tuple[str, ...] = ()
 
     def excluded(self, group: str, kind: str, cluster: str) -> bool:
@@ -105,6 +155,22 @@ def _ignore_rule(group: str, kind: str, raw: Any) -> dict[str, Any] | None:
     }  # fmt: skip
 
 
+def _tracking(data: Mapping[str, Any], problems: list[str]) -> Tracking:
+    method = data.get(_METHOD_KEY)
+    method = method.strip() if isinstance(method, str) else ""
+    if method and method not in TRACKING_METHODS:
+        problems.append(f"{CONFIGMAP} {_METHOD_KEY}: {method!r} is not {', '.join(TRACKING_METHODS[:-1])} or "
+                        f"{TRACKING_METHODS[-1]}; the instance label or a tracking-id annotation counts as tracking")
+        method = ""
+    key = data.get(_LABEL_KEY)
+    key = key.strip() if isinstance(key, str) else ""
+    problem = label_key_problem(key) if key else None
+    if problem:
+        problems.append(f"{CONFIGMAP} {_LABEL_KEY}: {problem}; {INSTANCE_LABEL} is used")
+        key = ""
+    return Tracking(method, key or INSTANCE_LABEL)
+
+
 def parse_settings(data: Mapping[str, Any], source: str) -> ArgoSettings:
     """The verdict-changing settings of one argocd-cm `data` map."""
     problems: list[str] = []
@@ -139,6 +205,7 @@ def parse_settings(data: Mapping[str, Any], source: str) -> ArgoSettings:
         status = "all"
     return ArgoSettings(
         source=source,
+        tracking=_tracking(data, problems),
         ignore_differences=tuple(ignores),
         ignore_aggregated_roles=options.get("ignoreAggregatedRoles") is True,
         ignore_status="none" if status == "off" else status,

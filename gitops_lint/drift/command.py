@@ -28,7 +28,14 @@ from gitops_lint.drift.apps import (
     unparsed_application_files,
 )
 from gitops_lint.drift.argocd_settings import CONFIGMAP as CONFIGMAP_NAME
-from gitops_lint.drift.argocd_settings import ArgoSettings, find_settings, parse_settings
+from gitops_lint.drift.argocd_settings import (
+    DEFAULT_TRACKING,
+    ArgoSettings,
+    Tracking,
+    find_settings,
+    label_key_problem,
+    parse_settings,
+)
 from gitops_lint.drift.compare import compare, whole_object_diff
 from gitops_lint.drift.desired import HOOK_ANNOTATIONS, DesiredState, RevisionTrees, desired_state
 from gitops_lint.drift.destinations import (
@@ -63,7 +70,7 @@ from gitops_lint.drift.model import (
     ResourceResult,
     worse_health,
 )
-from gitops_lint.drift.normalize import INSTANCE_LABEL, TRACKING_ID
+from gitops_lint.drift.normalize import TRACKING_ID
 from gitops_lint.drift.options import DriftOptions
 from gitops_lint.drift.orphans import OrphanPolicy, find_orphan_policies, orphans
 from gitops_lint.drift.render_cache import CachedRoots
@@ -102,19 +109,22 @@ def object_key(obj: Obj, scopes: dict[tuple[str, str], bool] | None = None) -> R
     return ResourceKey(group, kind, namespace, str(_meta(obj).get("name") or ""))
 
 
-def tracked_app(obj: Obj) -> set[str]:
-    """The Applications that track this live object (instance label, or a self-naming tracking-id)."""
+def tracked_app(obj: Obj, tracking: Tracking = DEFAULT_TRACKING) -> set[str]:
+    """The Applications that track this live object: by the instance label, by a self-naming
+    tracking-id, or by either (as `tracking` says)."""
     apps: set[str] = set()
     metadata = _meta(obj)
     if metadata.get("ownerReferences"):
         return apps  # children of a managed object (ReplicaSets, Pods) are never pruned directly
     labels: dict[str, Any] = metadata["labels"] if isinstance(metadata.get("labels"), dict) else {}
-    if labels.get(INSTANCE_LABEL):
-        apps.add(str(labels[INSTANCE_LABEL]))
+    if tracking.by_label and labels.get(tracking.label_key):
+        apps.add(str(labels[tracking.label_key]))
+    if not tracking.by_annotation:
+        return apps
     annotations: dict[str, Any] = metadata["annotations"] if isinstance(metadata.get("annotations"), dict) else {}
-    tracking = annotations.get(TRACKING_ID)
-    if isinstance(tracking, str) and ":" in tracking:
-        app, _, rest = tracking.partition(":")
+    tracking_id = annotations.get(TRACKING_ID)
+    if isinstance(tracking_id, str) and ":" in tracking_id:
+        app, _, rest = tracking_id.partition(":")
         key = object_key(obj)
         # Argo CD only prunes an object whose tracking-id names exactly that object.
         if rest == f"{key.group}/{key.kind}:{key.namespace}/{key.name}":
@@ -312,6 +322,8 @@ def audit_application(
         result.error, result.sync, result.health = error, UNKNOWN, HEALTH_UNKNOWN
         return result
     settings = settings or ArgoSettings()
+    # With annotation tracking Argo CD writes no label, so the instance label is compared as any other.
+    label = settings.tracking.label_key if settings.tracking.writes_label else None
     rules = parse_rules([*target.ignore_differences, *config.drift_ignore_differences, *settings.ignore_differences])
     desired_keys: set[ResourceKey] = set()
     for obj in state.objects:
@@ -330,13 +342,14 @@ def audit_application(
             resource.status, resource.error, resource.health = UNKNOWN, list_error, None
         elif live is None:
             resource.status, resource.health = MISSING, HEALTH_MISSING
-            resource.diff = whole_object_diff(obj, None)
+            resource.diff = whole_object_diff(obj, None, label)
         else:
             outcome = compare(
                 obj, live, [*_rules_for(rules, key), *_setting_rules(settings, obj, live, key)],
                 config.drift_agent_managers, strict_ownership, config.kubernetes_version,
                 compare_status=_compares_status(settings, key, custom=not kind_schema(
                     str(obj.get("apiVersion") or ""), key.kind, config.kubernetes_version).known),
+                tracking_label=label,
             )  # fmt: skip
             resource.out_of_band = outcome.out_of_band
             if outcome.modified:
@@ -356,7 +369,7 @@ def audit_application(
         if "IgnoreExtraneous" in _compare_options(live):
             # Argo CD still lists it as needing pruning, but the Application stays Synced.
             resource.ignored_extra = "IgnoreExtraneous: does not affect sync"
-        resource.diff = whole_object_diff(None, live)
+        resource.diff = whole_object_diff(None, live, label)
         _set_health(resource, live, settings)
         result.resources.append(resource)
     result.resources.sort(key=lambda r: (r.group, r.kind, r.namespace, r.name))
@@ -366,13 +379,13 @@ def audit_application(
 
 def _find_orphans(
     targets: list[AuditTarget], results: list[ApplicationResult], live_index: dict[ResourceKey, Obj],
-    tracked: dict[str, list[Obj]], policies: dict[str, OrphanPolicy],
+    tracked: dict[str, list[Obj]], policies: dict[str, OrphanPolicy], tracking: Tracking,
 ) -> None:
     """Untracked top-level objects in each watched Application's namespace (managed by no app here)."""
     if not any(target.project in policies for target in targets):
         return
     managed = {ResourceKey(r.group, r.kind, r.namespace, r.name) for result in results for r in result.resources}
-    managed |= {key for key, obj in live_index.items() if tracked_app(obj)}
+    managed |= {key for key, obj in live_index.items() if tracked_app(obj, tracking)}
     for target, result in zip(targets, results, strict=True):
         policy = policies.get(target.project)
         if policy is None or result.error:
@@ -453,14 +466,16 @@ def _unknown_scopes(desired: dict[int, DesiredState], ids: list[int], scopes: di
     return found
 
 
-def _index(objects: list[Obj], scopes: dict[tuple[str, str], bool]) -> tuple[dict[ResourceKey, Obj], dict[str, list[Obj]]]:
+def _index(
+    objects: list[Obj], scopes: dict[tuple[str, str], bool], tracking: Tracking,
+) -> tuple[dict[ResourceKey, Obj], dict[str, list[Obj]]]:
     index: dict[ResourceKey, Obj] = {}
     tracked: dict[str, list[Obj]] = defaultdict(list)
     for obj in objects:
         if not isinstance(obj.get("metadata"), dict):
             continue
         index[object_key(obj, scopes)] = obj
-        for app in tracked_app(obj) | flux_tracked(obj):
+        for app in tracked_app(obj, tracking) | flux_tracked(obj):
             tracked[app].append(obj)
     return index, tracked
 
@@ -488,7 +503,16 @@ def run_drift(options: DriftOptions, live: LiveSource | None = None) -> DriftRes
     ignored = ignored_executables_warning(config)
     if ignored:
         warnings.append(ignored)
-    settings = find_settings(repo)
+    problem = label_key_problem(options.instance_label) if options.instance_label else None
+    if problem:
+        raise UsageError(f"--instance-label: {problem}")
+
+    def tracked_settings(found: ArgoSettings) -> ArgoSettings:
+        """`found` with the tracking the options name (argocd-cm kept elsewhere) in place of its own."""
+        tracking = found.tracking.overridden(options.tracking_method, options.instance_label)
+        return dataclasses.replace(found, tracking=tracking)
+
+    settings = tracked_settings(find_settings(repo))
     policies = find_orphan_policies(repo)
     if settings.source:
         notes.append(f"Argo CD settings read from {settings.source} ({CONFIGMAP_NAME})")
@@ -496,7 +520,9 @@ def run_drift(options: DriftOptions, live: LiveSource | None = None) -> DriftRes
     source: LiveSource = live or (
         LiveSnapshot(options.live_snapshot) if options.live_snapshot
         else KubernetesLive(options.kubeconfig, options.timeout, options.workers, deadline=started + options.deadline,
-                            argocd_namespace=None if settings.source else config.drift_argocd_namespace)
+                            argocd_namespace=None if settings.source else config.drift_argocd_namespace,
+                            tracking=settings.tracking,
+                            cluster_tracking=lambda data: tracked_settings(parse_settings(data, "")).tracking)
     )  # fmt: skip
     progress = Progress(len(targets) * 2, options.progress)
 
@@ -571,7 +597,8 @@ def run_drift(options: DriftOptions, live: LiveSource | None = None) -> DriftRes
             warnings.extend(fetch.warnings)
         cluster_settings = settings
         if fetch.argocd_cm is not None:
-            cluster_settings = parse_settings(fetch.argocd_cm, f"{destination.label} {config.drift_argocd_namespace}/argocd-cm")
+            cluster_settings = tracked_settings(
+                parse_settings(fetch.argocd_cm, f"{destination.label} {config.drift_argocd_namespace}/argocd-cm"))
             notes.append(f"Argo CD settings read from {cluster_settings.source}")
             warnings.extend(cluster_settings.problems)
         compare_started = time.perf_counter()
@@ -580,7 +607,7 @@ def run_drift(options: DriftOptions, live: LiveSource | None = None) -> DriftRes
         objects_per_app = [desired[i].objects for i in ids]
         fetch.scopes = {**_builtin_scopes(objects_per_app), **_crd_scopes(objects_per_app), **fetch.scopes}
         unknown_scope.update(_unknown_scopes(desired, ids, fetch.scopes))
-        live_index, tracked = _index(fetch.objects, fetch.scopes)
+        live_index, tracked = _index(fetch.objects, fetch.scopes, cluster_settings.tracking)
         for index in ids:
             results[index] = audit_application(
                 targets[index], destination, desired[index], fetch, live_index, tracked,
@@ -591,7 +618,8 @@ def run_drift(options: DriftOptions, live: LiveSource | None = None) -> DriftRes
                 flux.settle(targets[index], results[index])
                 _roll_up(results[index], options.extra_is_drift)
             progress.step(f"audit {targets[index].name}")
-        _find_orphans([targets[i] for i in ids], [results[i] for i in ids], live_index, tracked, policies)
+        _find_orphans([targets[i] for i in ids], [results[i] for i in ids], live_index, tracked, policies,
+                      cluster_settings.tracking)
         compare_seconds += time.perf_counter() - compare_started
     progress.close()
     notes.append(f"read live state in {live_seconds:.2f}s; compared in {compare_seconds:.2f}s")

@@ -33,7 +33,7 @@ from gitops_lint.drift.field_rules import (
 )
 from gitops_lint.drift.ignore import IgnoreError, IgnoreRule, apply_jq, remove_pointer
 from gitops_lint.drift.model import CHANGED, OUT_OF_BAND, REMOVED, Change
-from gitops_lint.drift.normalize import LAST_APPLIED, hash_credential, normalize
+from gitops_lint.drift.normalize import INSTANCE_LABEL, LAST_APPLIED, hash_credential, normalize
 from gitops_lint.drift.quantities import quantities_equal
 
 Path = tuple[str | int, ...]
@@ -308,7 +308,7 @@ def _drop(doc: dict[str, Any], paths: Iterable[Path]) -> None:
         remove_pointer(doc, pointer(path))
 
 
-def _last_applied(live: dict[str, Any]) -> dict[str, Any] | None:
+def _last_applied(live: dict[str, Any], tracking_label: str | None) -> dict[str, Any] | None:
     """The object as the agent last applied it client-side, normalised; None when absent or unreadable."""
     metadata = live.get("metadata")
     annotations = metadata.get("annotations") if isinstance(metadata, dict) else None
@@ -319,7 +319,7 @@ def _last_applied(live: dict[str, Any]) -> dict[str, Any] | None:
         doc = json.loads(text)
     except ValueError:
         return None  # a hand-mangled annotation: compare two-way, as without one
-    return normalize(doc) if isinstance(doc, dict) else None
+    return normalize(doc, tracking_label) if isinstance(doc, dict) else None
 
 
 def apply_ignores(
@@ -357,15 +357,17 @@ def compare(
     strict_ownership: bool = False,
     kubernetes_version: str | None = None,
     compare_status: bool = False,
+    tracking_label: str | None = INSTANCE_LABEL,
 ) -> Comparison:
-    """Normalise both sides (and last-applied), drop ignored fields, then diff desired against live."""
+    """Normalise both sides (and last-applied), drop ignored fields, then diff desired against live.
+    `tracking_label`: the label Argo CD writes to track objects (not compared), None for none."""
     ownership = Ownership(live)
     kind = str(desired.get("kind") or live.get("kind") or "")
-    left, right = normalize(desired), normalize(live)
+    left, right = normalize(desired, tracking_label), normalize(live, tracking_label)
     if compare_status and "status" in desired:
         left["status"], right["status"] = desired["status"], live.get("status")
     right["apiVersion"] = left.get("apiVersion", right.get("apiVersion"))  # match ignores versions
-    orig = _last_applied(live)
+    orig = _last_applied(live, tracking_label)
     sides = [left, right] + ([orig] if orig is not None else [])
     sides, errors = apply_ignores(sides, rules, ownership)
     left, right = sides[0], sides[1]
@@ -397,9 +399,11 @@ def _shown(change: Change, left: dict[str, Any], right: dict[str, Any]) -> Chang
     return replace(change, desired=desired, live=live)
 
 
-def whole_object_diff(desired: dict[str, Any] | None, live: dict[str, Any] | None) -> str:
+def whole_object_diff(
+    desired: dict[str, Any] | None, live: dict[str, Any] | None, tracking_label: str | None = INSTANCE_LABEL,
+) -> str:
     """The diff of a Missing (all removed) or Extra (all added) resource, normalised."""
     return unified_diff(
-        mask_credentials(normalize(desired), hash_credential) if desired is not None else None,
-        mask_credentials(normalize(live), hash_credential) if live is not None else None,
+        mask_credentials(normalize(desired, tracking_label), hash_credential) if desired is not None else None,
+        mask_credentials(normalize(live, tracking_label), hash_credential) if live is not None else None,
     )

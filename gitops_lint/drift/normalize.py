@@ -15,7 +15,6 @@ INSTALLATION_ID = "argocd.argoproj.io/installation-id"
 INSTANCE_LABEL = "app.kubernetes.io/instance"
 
 _DROPPED_ANNOTATIONS = frozenset((LAST_APPLIED, TRACKING_ID, INSTALLATION_ID))
-_DROPPED_LABELS = frozenset((INSTANCE_LABEL,))
 # Only these metadata fields are desired state; the rest (uid, resourceVersion, generation,
 # creationTimestamp, selfLink, managedFields, ownerReferences, finalizers) is the server's.
 _KEPT_METADATA = ("name", "namespace", "labels", "annotations")
@@ -71,8 +70,9 @@ def is_secret(doc: dict[str, Any]) -> bool:
     return doc.get("kind") == "Secret" and str(doc.get("apiVersion", "v1")) == "v1"
 
 
-def normalize(doc: dict[str, Any]) -> dict[str, Any]:
-    """`doc` with only what Git can declare; Secret values hashed.
+def normalize(doc: dict[str, Any], tracking_label: str | None = INSTANCE_LABEL) -> dict[str, Any]:
+    """`doc` with only what Git can declare; Secret values hashed. `tracking_label`: the label
+    Argo CD writes to track its objects (None with annotation tracking, which writes none).
 
     The result shares nested values with `doc` (copying 5,000 objects was a third of an
     audit); callers that mutate it copy first.
@@ -88,7 +88,7 @@ def normalize(doc: dict[str, Any]) -> dict[str, Any]:
             if key == "annotations" and isinstance(value, dict):
                 value = {k: v for k, v in value.items() if k not in _DROPPED_ANNOTATIONS}
             elif key == "labels" and isinstance(value, dict):
-                value = {k: v for k, v in value.items() if k not in _DROPPED_LABELS}
+                value = {k: v for k, v in value.items() if k != tracking_label}
             if value not in ({}, None):
                 kept[key] = dict(value) if isinstance(value, dict) else value
         out["metadata"] = kept

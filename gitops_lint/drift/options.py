@@ -41,3 +41,7 @@ class DriftOptions:
     destinations: tuple[str, ...] = ()
     # Read and keep renders (kustomize roots, charts) and parsed files in the cache `check` uses.
     use_cache: bool = True
+    # Argo CD's application.resourceTrackingMethod and application.instanceLabelKey, over the
+    # repo's argocd-cm (for an argocd-cm kept in another repo); None: the settings' own.
+    tracking_method: str | None = None
+    instance_label: str | None = None

@@ -59,3 +59,14 @@ def test_found_in_the_repo_and_absent_means_defaults(tmp_path: Path) -> None:
     })
     settings = find_settings(repo)
     assert settings.source == "argocd/install/argocd-cm.yaml" and settings.ignore_aggregated_roles
+
+
+def test_tracking_keys_and_bad_values() -> None:
+    settings = parse_settings({"application.resourceTrackingMethod": "annotation+label",
+                               "application.instanceLabelKey": "argocd.argoproj.io/instance"}, "cm.yaml")
+    assert (settings.tracking.method, settings.tracking.label_key) == ("annotation+label", "argocd.argoproj.io/instance")
+    assert settings.problems == ()
+    bad = parse_settings({"application.resourceTrackingMethod": "labels",
+                          "application.instanceLabelKey": "has space/x"}, "cm.yaml")
+    assert (bad.tracking.method, bad.tracking.label_key) == ("", "app.kubernetes.io/instance")
+    assert len(bad.problems) == 2 and "'has space/x' is not a Kubernetes label key" in bad.problems[1]
