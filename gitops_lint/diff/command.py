@@ -61,6 +61,7 @@ from gitops_lint.errors import UsageError
 from gitops_lint.model import Severity
 from gitops_lint.plural import counted
 from gitops_lint.redaction import Redactor
+from gitops_lint.render.renderer import Source
 from gitops_lint.repo.files import DEFAULT_MAX_FILE_SIZE, KUSTOMIZATION_NAMES, is_yaml_path
 from gitops_lint.repo.git import git_top
 from gitops_lint.repo.layout import is_kustomization_file
@@ -407,16 +408,19 @@ def _moved(
     mine = replace(root.render, applications=(app,))
     old: tuple[Mapping[str, Any], ...]
     new: tuple[Mapping[str, Any], ...]
+    # A plain directory applies what the Application's `directory` options select, at each side
+    # as that side's Application says.
+    options = (head.directories.get(key), base.directories.get(key))
     if landing.reaches(app.revision):  # unpinned: from now on it deploys this branch's render
         new, new_error = _side(head, key, "head")
     else:
-        new, new_error = render_at(app.revision, key, root.render.renderer)
+        new, new_error = render_at(app.revision, key, root.render.renderer, options[0] or options[1])
     if not existed:  # a new Application deploys its revision's render at once
         old, old_error = (), None
     elif was is None or landing.reaches(was):
         old, old_error = _side(base, key, "base")
     else:
-        old, old_error = render_at(was, key, root.render.renderer)
+        old, old_error = render_at(was, key, root.render.renderer, options[1] or options[0])
     # A revision missing from the clone is the first thing to fix.
     errors = sorted((e for e in (new_error, old_error) if e), key=lambda e: "not in this clone" not in e)
     changes = () if errors else tuple(compare_resources(old, new, root.render.generators))
@@ -432,29 +436,53 @@ def _render_key_of(render: RootRender) -> str:
     return render.root
 
 
-RenderAt = Callable[[str, str, str], tuple[tuple[Mapping[str, Any], ...], str | None]]
+RenderAt = Callable[[str, str, str, Source | None], tuple[tuple[Mapping[str, Any], ...], str | None]]
 
 
 def _renders_at(revisions: Revisions, config: Config, request: RenderRequest, landing: Landing) -> RenderAt:
-    """`render_at(revision, key, renderer)`: what the kustomize root `key` renders at `revision`
+    """`render_at(revision, key, renderer, options)`: what the render `key` holds at `revision`
     (a tag, a branch, a commit id of this clone), or why not; empty when that revision has no
-    such kustomization. Charts and plain directories, whose render needs the Application's values
-    or options at that revision, are not compared this way. Each (commit, root) renders once: a
-    release bump moves many Applications to the same revision."""
-    memo: dict[tuple[str, str], tuple[tuple[Mapping[str, Any], ...], str | None]] = {}
+    such kustomization or directory. A kustomize root renders from the files it reads at that
+    revision; a plain directory (`options`: its Application's `directory` options) from its
+    manifests there. Charts, whose render needs the Application's values at that revision, are
+    not compared this way. Each (commit, render) renders once: a release bump moves many
+    Applications to the same revision."""
+    memo: dict[tuple[str, str, Source | None], tuple[tuple[Mapping[str, Any], ...], str | None]] = {}
 
-    def render_at(revision: str, key: str, renderer: str) -> tuple[tuple[Mapping[str, Any], ...], str | None]:
-        if renderer != KUSTOMIZE:
-            kind = "a chart" if renderer == HELM else "a plain directory"
-            return (), f"targetRevision moves to {revision}: {kind} is not compared across revisions yet"
+    def render_at(revision: str, key: str, renderer: str,
+                  options: Source | None) -> tuple[tuple[Mapping[str, Any], ...], str | None]:
+        if renderer not in (KUSTOMIZE, DIRECTORY):
+            return (), f"targetRevision moves to {revision}: a chart is not compared across revisions yet"
         commit = landing.commit(revision)
         if commit is None:
             return (), f"{revision} is not in this clone (fetch it: git fetch origin {revision})"
-        if (commit, key) not in memo:
-            memo[(commit, key)] = _render_root_at(revisions, config, request, revision, commit, key)
-        return memo[(commit, key)]
+        if renderer == DIRECTORY:
+            source = replace(options, deployed_by=()) if options is not None else Source("directory", key)
+            if (commit, key, source) not in memo:
+                memo[(commit, key, source)] = _directory_at(revisions, revision, commit, source)
+            return memo[(commit, key, source)]
+        if (commit, key, None) not in memo:
+            memo[(commit, key, None)] = _render_root_at(revisions, config, request, revision, commit, key)
+        return memo[(commit, key, None)]
 
     return render_at
+
+
+def _directory_at(revisions: Revisions, revision: str, commit: str,
+                  source: Source) -> tuple[tuple[Mapping[str, Any], ...], str | None]:
+    """The objects Argo CD applies from a plain directory as `commit` holds it: its manifests are
+    written from git to a temporary directory and read there as at the base or head
+    (plain_directories.render: `recurse`, `include`, `exclude`)."""
+    entries = tree(revisions, commit)
+    manifests = plain_directories.manifests_of(entries, [source])
+    if not manifests:
+        return (), None  # no such directory there yet: nothing deployed from it at that revision
+    with temporary_directory() as place:
+        write_files(place, revisions, {path: entries[path] for path in manifests})
+        rendered = plain_directories.render(place, source)
+    if rendered.error:
+        return (), f"at {revision}: {rendered.error}"
+    return rendered.resources, None
 
 
 def _render_root_at(revisions: Revisions, config: Config, request: RenderRequest, revision: str, commit: str,

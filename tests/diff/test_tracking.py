@@ -240,15 +240,92 @@ def test_into_accepts_a_remote_branch_name(repo: Path) -> None:
         assert apps["web-staging"]["tracks"] is None, into  # main-tracking: reached
 
 
-def test_pinning_a_plain_directory_is_not_compared_rather_than_shown_removed(make_repo: Callable[..., Path]) -> None:
-    application = _application("production", "main").replace("apps/web/overlays/production", "manifests")
-    repo = make_repo({"argocd/production.yaml": application,
-                      "manifests/config.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: web}\n"}, git=True)
+def _directory_application(revision: str, directory: str = "") -> str:
+    options = f", directory: {directory}" if directory else ""
+    return _application("production", revision).replace(
+        "path: apps/web/overlays/production", "path: manifests" + options)
+
+
+def _config_map(name: str, value: str) -> str:
+    return f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: {name}}}\ndata: {{a: '{value}'}}\n"
+
+
+@pytest.fixture
+def directory_repo(make_repo: Callable[..., Path]) -> Path:
+    """A plain directory of manifests deployed by production, pinned to v1.0.0; main moves on."""
+    repo = make_repo({"argocd/production.yaml": _directory_application("v1.0.0"),
+                      "manifests/web.yaml": _config_map("web", "1"),
+                      "manifests/extra/side.yaml": _config_map("side", "1")}, git=True)
     git(repo, "tag", "v1.0.0")
-    write_tree(repo, {"argocd/production.yaml": application.replace("targetRevision: main", "targetRevision: v1.0.0")})
-    production = _apps(diff_json(repo, "--fail-on-removal", "production"))["web-production"]
-    assert production["resources"] == [] and production["removed"] == 0
-    assert production["error"] == "targetRevision moves to v1.0.0: a plain directory is not compared across revisions yet"
+    write_tree(repo, {"manifests/web.yaml": _config_map("web", "2"),
+                      "manifests/extra/side.yaml": _config_map("side", "2"),
+                      "manifests/new.yaml": _config_map("new", "1")})
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "web 2, side 2, new")
+    git(repo, "tag", "v2.0.0")
+    write_tree(repo, {"manifests/web.yaml": _config_map("web", "3")})  # main moves on: not in v2.0.0
+    git(repo, "commit", "-qam", "web 3")
+    return repo
+
+
+def _field_changes(app: dict[str, Any]) -> list[tuple[str, str, Any, Any]]:
+    return sorted((r["name"], r["change"], *((r["fields"][0]["before"], r["fields"][0]["after"])
+                                             if r["fields"] else (None, None))) for r in app["resources"])
+
+
+def test_moving_the_pin_of_a_plain_directory_compares_its_manifests_at_the_two_revisions(directory_repo: Path) -> None:
+    write_tree(directory_repo, {"argocd/production.yaml": _directory_application("v2.0.0")})
+    production = _apps(diff_json(directory_repo, "--base", "HEAD"))["web-production"]
+    assert (production["renderer"], production["error"]) == ("directory", None)
+    assert production["revision_change"] == {"from": "v1.0.0", "to": "v2.0.0"}
+    # Not main's web '3', nor the subdirectory Argo CD does not recurse into.
+    assert _field_changes(production) == [("new", "added", None, None), ("web", "changed", "1", "2")]
+
+
+def test_a_moving_pin_honours_the_directory_options_at_each_side(directory_repo: Path) -> None:
+    write_tree(directory_repo, {"argocd/production.yaml": _directory_application("v1.0.0", "{recurse: true}")})
+    git(directory_repo, "commit", "-qam", "recurse")
+    write_tree(directory_repo, {"argocd/production.yaml": _directory_application(
+        "v2.0.0", "{recurse: true, exclude: 'new.yaml'}")})
+    production = _apps(diff_json(directory_repo, "--base", "HEAD"))["web-production"]
+    assert _field_changes(production) == [("side", "changed", "1", "2"), ("web", "changed", "1", "2")]
+
+
+def test_pinning_a_plain_directory_compares_this_branch_with_the_pin(directory_repo: Path) -> None:
+    write_tree(directory_repo, {"argocd/production.yaml": _directory_application("main")})
+    git(directory_repo, "commit", "-qam", "production follows main")
+    write_tree(directory_repo, {"argocd/production.yaml": _directory_application("v1.0.0")})
+    production = _apps(diff_json(directory_repo, "--base", "HEAD", "--fail-on-removal", "production",
+                                 code=1))["web-production"]
+    assert production["revision_change"] == {"from": "main", "to": "v1.0.0"}
+    assert _field_changes(production) == [("new", "removed", None, None), ("web", "changed", "3", "1")]
+
+
+def test_unpinning_a_plain_directory_compares_the_old_pin_with_this_branch(directory_repo: Path) -> None:
+    write_tree(directory_repo, {"argocd/production.yaml": _directory_application("main")})
+    production = _apps(diff_json(directory_repo, "--base", "HEAD"))["web-production"]
+    assert production["revision_change"] == {"from": "v1.0.0", "to": "main"}
+    assert _field_changes(production) == [("new", "added", None, None), ("web", "changed", "1", "3")]
+
+
+def test_a_new_application_pinned_to_a_plain_directory_deploys_its_revision(directory_repo: Path) -> None:
+    write_tree(directory_repo, {"argocd/canary.yaml": _directory_application("v1.0.0").replace(
+        "web-production", "web-canary")})
+    canary = _apps(diff_json(directory_repo, "--base", "HEAD"))["web-canary"]
+    assert _field_changes(canary) == [("web", "added", None, None)]
+    assert "a: '1'" in canary["resources"][0]["diff"]
+
+
+def test_a_plain_directory_that_does_not_parse_at_the_pin_is_not_compared(directory_repo: Path) -> None:
+    git(directory_repo, "checkout", "-q", "v1.0.0")
+    write_tree(directory_repo, {"manifests/web.yaml": "kind: ConfigMap\nmetadata: {name: web\n"})
+    git(directory_repo, "commit", "-qam", "broken")
+    git(directory_repo, "tag", "v1.0.1")
+    git(directory_repo, "checkout", "-q", "main")
+    write_tree(directory_repo, {"argocd/production.yaml": _directory_application("v1.0.1")})
+    production = _apps(diff_json(directory_repo, "--base", "HEAD", "--fail-on-removal", "production"))["web-production"]
+    assert production["resources"] == [] and production["error"].startswith("at v1.0.1: ")
+    assert "manifests/web.yaml" in production["error"]
 
 
 def test_a_deleted_application_of_a_remote_chart_is_listed(make_repo: Callable[..., Path]) -> None:
