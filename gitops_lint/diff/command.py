@@ -730,7 +730,7 @@ def run_diff(options: DiffOptions) -> DiffResult:
     revisions = resolve(root, options.base, options.head)
     changed = changed_files(revisions)
     config = load_config(find_config(root), root)
-    request = RenderRequest(options.kustomize, options.allow_network, options.use_cache)
+    request = RenderRequest(options.kustomize, options.allow_network, options.use_cache, clone=revisions.root)
     notes = [f"{counted(len(changed), 'file')} changed between {revisions.base_name} and {revisions.head_name}"]
     if revisions.head is None:
         def companions(affected: Iterable[str], targets: Iterable[str]) -> set[str]:

@@ -14,7 +14,7 @@ chart directory.
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -28,9 +28,10 @@ from gitops_lint.diff.helm_files import helm_files
 from gitops_lint.diff.revisions import TreeEntry
 from gitops_lint.environments import resolve_environment
 from gitops_lint.errors import UsageError
+from gitops_lint.estate.appset import is_this_repo_url
 from gitops_lint.estate.build import estate_for
 from gitops_lint.estate.model import Application, Estate, FluxKustomization
-from gitops_lint.estate.sources import repo_directory, value_files_at
+from gitops_lint.estate.sources import ThisRepo, foreign_value_files, repo_directory, value_files_at
 from gitops_lint.model import Finding, Resource
 from gitops_lint.plural import counted
 from gitops_lint.render.cache import default_cache_dir
@@ -179,6 +180,9 @@ class RenderRequest:
     kustomize: str | None = None
     allow_network: bool | None = None
     use_cache: bool = True
+    # The clone a revision is read from: its remotes say which `ref:` sources are this repo when
+    # a revision is rendered from a temporary directory.
+    clone: Path | None = None
 
 
 def _deployer_ref(deployer: Application | FluxKustomization, directory: str | None = None) -> ApplicationRef:
@@ -390,6 +394,11 @@ def render_revision(
     ctx = _context(root, config, focus, request, keep_parse_cache)
     graph: RenderGraph = graph_for(ctx)
     estate = estate_for(ctx)
+    loaded = ctx
+
+    def this_repo(url: str, paths: Sequence[str]) -> bool:
+        return is_this_repo_url(loaded, url, paths, request.clone)
+
     # A changed ApplicationSet makes the roots its Applications deploy affected, as a changed
     # Application does its own (the graph knows committed Applications only).
     generating = {
@@ -440,7 +449,7 @@ def render_revision(
     remote = tuple(
         RemoteChartUse(_deployer_ref(app), s.chart,
                        f"chart {s.chart} {s.target_revision or '(latest)'} from {s.repo_url or '?'}",
-                       {**dict(value_files_at(app.resource.doc)), app.resource.path: None})
+                       {**dict(value_files_at(app.resource.doc, this_repo)), app.resource.path: None})
         for app in estate.applications for s in app.sources if s.chart
     )
     result = RevisionRender(
@@ -471,7 +480,7 @@ def render_revision(
             continue
         result.kustomization_files[target] = source_file
         result.roots[target] = render
-    _add_helm_renders(ctx, estate, charts - set(by_root), result)
+    _add_helm_renders(ctx, estate, charts - set(by_root), result, this_repo)
     changed_deployers = {
         directory for app in estate.applications if app.resource.path in focus for directory in app.directories
     }
@@ -542,9 +551,24 @@ def _unread_releases(ctx: CheckContext, charts: set[str]) -> dict[tuple[str, str
     return found
 
 
-def _add_helm_renders(ctx: CheckContext, estate: Estate, charts: set[str], result: RevisionRender) -> None:
+def _foreign_values(estate: Estate, this_repo: ThisRepo) -> dict[tuple[str, str], str]:
+    """(file, name) of each Application reading a `$ref/...` value file from another repository
+    → why its chart render is not compared: the Helm step reads every `ref:` source as this repo."""
+    found = {}
+    for application in estate.applications:
+        foreign = foreign_value_files(application.resource.doc, this_repo)
+        if foreign:
+            _name, written, url = foreign[0]
+            found[(application.resource.path, application.name or "?")] = (
+                f"value file {written} is read from {url or '(no repoURL)'}, not this repository: not compared")
+    return found
+
+
+def _add_helm_renders(ctx: CheckContext, estate: Estate, charts: set[str], result: RevisionRender,
+                      this_repo: ThisRepo) -> None:
     """The Helm step's renders of these chart directories, one per deployer; a chart no
     deployer renders (with its defaults) under its directory, like a root nothing deploys."""
+    foreign = _foreign_values(estate, this_repo)
     outcomes = {**_unread_releases(ctx, charts), **ctx.helm_renders}
     rendered: dict[str, list[Resource]] = {
         helm_key(chart_dir, (file, name)): [] for chart_dir, file, name in outcomes if chart_dir in charts
@@ -562,10 +586,11 @@ def _add_helm_renders(ctx: CheckContext, estate: Estate, charts: set[str], resul
         chart_dir = helm_chart_dir(key)
         chart_yaml = posixpath.join(chart_dir, "Chart.yaml")
         error = outcomes.get((chart_dir, *deployer)) if deployer is not None else None
+        error = foreign.get(deployer) if deployer is not None and deployer in foreign else error
         result.kustomization_files[key] = chart_yaml
         result.roots[key] = RootRender(
             root=chart_dir,
-            resources=tuple(resource.doc for resource in rendered[key]),
+            resources=() if error else tuple(resource.doc for resource in rendered[key]),
             error=error,
             environment=resolve_environment(ctx.config, chart_yaml),
             applications=() if deployer is None else (_helm_deployer_ref(ctx, estate, deployer, chart_dir, rendered[key]),),
