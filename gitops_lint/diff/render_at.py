@@ -171,6 +171,9 @@ class RevisionRender:
     directories: dict[str, Source] = field(default_factory=dict)
     # Applications deploying a chart from a Helm repository or OCI registry, which the diff does not render.
     remote_charts: tuple[RemoteChartUse, ...] = ()
+    # (file, name) of each Application deploying a chart of this repo → its document here: what a
+    # chart whose pin moves is rendered with at the other revision.
+    helm_documents: dict[tuple[str, str], Mapping[str, Any]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -360,7 +363,8 @@ def files_to_render(
     if any(posixpath.basename(path) == "Chart.yaml" for path in paths):
         # The Applications that may render a chart: the changed ones, and those deploying
         # what the other revision rendered.
-        deploying = sorted(set(application_files) - set(contents))
+        # An Application file new at the other revision is not here.
+        deploying = sorted(path for path in set(application_files) - set(contents) if path in entries)
         documents = [(a.path, a.doc) for a in applications] + [
             (document.path, document.doc)
             for path, content in zip(deploying, read(deploying), strict=True)
@@ -456,6 +460,8 @@ def render_revision(
         targets=frozenset({*graph.targets, *charts, *helm_deployers}), notes=notes, helm_deployers=helm_deployers,
         generated=tuple((app.resource.path, app.resource.doc) for app in estate.applications if app.generated_by),
         remote_charts=remote,
+        helm_documents={(app.resource.path, app.name or "?"): app.resource.doc for app in estate.applications
+                        if any(source.deploys == "helm" and source.directory is not None for source in app.sources)},
     )
     by_root: dict[str, list[Mapping[str, Any]]] = {target: [] for target in (*affected, *extra)}
     for resource in ctx.rendered:

@@ -13,6 +13,7 @@ import pytest
 
 from tests.conftest import require_tool, run_cli, write_tree
 from tests.diff.helpers import application, diff_json, git
+from tests.render.helm.engines import require_sdk
 
 
 def _application(env: str, revision: str) -> str:
@@ -335,3 +336,117 @@ def test_a_deleted_application_of_a_remote_chart_is_listed(make_repo: Callable[.
     assert (app["name"], app["deleted"]) == ("payments-production", "orphan")
     assert app["error"] == ("chart payments 1.4.2 from https://charts.example.com is not in this repo: "
                             "what the deleted Application deployed is not shown")
+
+
+CHART_TEMPLATE = ("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: '{{ .Release.Name }}'}\n"
+                  "data: {replicas: '{{ .Values.replicas }}', tier: '{{ .Values.tier }}'}\n")
+
+
+def _chart_application(revision: str, name: str = "shop-production", values_revision: str = "") -> str:
+    """An Application of charts/shop pinned to `revision`: a value file beside the chart, one
+    outside it, and with `values_revision` one more `$values/...` read at that revision."""
+    ref = (f"\n            - {{repoURL: https://example.com/config.git, targetRevision: {values_revision}, ref: values}}"
+           if values_revision else "")
+    extra = ", $values/envs/common.yaml" if values_revision else ""
+    return f"""
+        apiVersion: argoproj.io/v1alpha1
+        kind: Application
+        metadata: {{name: {name}, namespace: argocd}}
+        spec:
+          project: default
+          sources:
+            - repoURL: https://example.com/config.git
+              path: charts/shop
+              targetRevision: {revision}
+              helm: {{valueFiles: [values-production.yaml, ../../envs/production.yaml{extra}]}}{ref}
+          destination: {{server: https://kubernetes.default.svc, namespace: shop}}
+    """
+
+
+@pytest.fixture
+def chart_repo(make_repo: Callable[..., Path]) -> Path:
+    """charts/shop deployed by production pinned to v1.0.0; v2.0.0 changes the chart's value
+    file and the one outside it; main moves on after v2.0.0."""
+    require_sdk()
+    repo = make_repo({"argocd/shop.yaml": _chart_application("v1.0.0"),
+                      "charts/shop/Chart.yaml": "apiVersion: v2\nname: shop\nversion: 0.1.0\n",
+                      "charts/shop/values.yaml": "replicas: 1\ntier: none\n",
+                      "charts/shop/values-production.yaml": "replicas: 3\n",
+                      "charts/shop/templates/config.yaml": CHART_TEMPLATE,
+                      "envs/production.yaml": "tier: gold\n",
+                      "envs/common.yaml": "tier: common-1\n"}, git=True)
+    git(repo, "tag", "v1.0.0")
+    write_tree(repo, {"charts/shop/values-production.yaml": "replicas: 5\n", "envs/production.yaml": "tier: platinum\n"})
+    git(repo, "commit", "-qam", "five replicas, platinum")
+    git(repo, "tag", "v2.0.0")
+    write_tree(repo, {"charts/shop/values-production.yaml": "replicas: 7\n",  # main moves on: not in v2.0.0
+                      "envs/common.yaml": "tier: common-2\n"})
+    git(repo, "commit", "-qam", "seven replicas, common-2")
+    return repo
+
+
+def _data_changes(app: dict[str, Any]) -> list[tuple[str, Any, Any]]:
+    [change] = app["resources"]
+    assert (change["kind"], change["name"], change["change"]) == ("ConfigMap", "shop-production", "changed")
+    return sorted((f["path"], f["before"], f["after"]) for f in change["fields"])
+
+
+def test_moving_the_pin_of_a_chart_renders_it_at_the_two_revisions(chart_repo: Path) -> None:
+    write_tree(chart_repo, {"argocd/shop.yaml": _chart_application("v2.0.0")})
+    shop = _apps(diff_json(chart_repo, "--base", "HEAD"))["shop-production"]
+    assert (shop["renderer"], shop["error"]) == ("helm", None)
+    assert shop["revision_change"] == {"from": "v1.0.0", "to": "v2.0.0"}
+    # Both value files read at the pin, not main's seven replicas.
+    assert _data_changes(shop) == [("/data/replicas", "3", "5"), ("/data/tier", "gold", "platinum")]
+
+
+def test_a_ref_value_file_is_read_at_its_ref_sources_revision(chart_repo: Path) -> None:
+    # $values/envs/common.yaml follows main (its ref source), the chart stays pinned: the pin
+    # moving leaves common.yaml as this branch holds it, at both sides.
+    write_tree(chart_repo, {"argocd/shop.yaml": _chart_application("v1.0.0", values_revision="main")})
+    git(chart_repo, "commit", "-qam", "common values")
+    write_tree(chart_repo, {"argocd/shop.yaml": _chart_application("v2.0.0", values_revision="main")})
+    shop = _apps(diff_json(chart_repo, "--base", "HEAD"))["shop-production"]
+    assert _data_changes(shop) == [("/data/replicas", "3", "5")]  # tier: common-2 at both
+    # ... and a `ref:` source pinned to v1.0.0 reads common-1 there.
+    write_tree(chart_repo, {"argocd/shop.yaml": _chart_application("v2.0.0", values_revision="v1.0.0")})
+    shop = _apps(diff_json(chart_repo, "--base", "HEAD"))["shop-production"]
+    assert _data_changes(shop) == [("/data/replicas", "3", "5"), ("/data/tier", "common-2", "common-1")]
+
+
+def test_unpinning_a_chart_compares_the_old_pin_with_this_branch(chart_repo: Path) -> None:
+    write_tree(chart_repo, {"argocd/shop.yaml": _chart_application("main")})
+    shop = _apps(diff_json(chart_repo, "--base", "HEAD"))["shop-production"]
+    assert shop["revision_change"] == {"from": "v1.0.0", "to": "main"}
+    assert _data_changes(shop) == [("/data/replicas", "3", "7"), ("/data/tier", "gold", "platinum")]
+
+
+def test_a_new_application_pinned_to_a_chart_deploys_its_revision(chart_repo: Path) -> None:
+    write_tree(chart_repo, {"argocd/canary.yaml": _chart_application("v1.0.0", name="shop-canary")})
+    [resource] = _apps(diff_json(chart_repo, "--base", "HEAD"))["shop-canary"]["resources"]
+    assert (resource["name"], resource["change"]) == ("shop-canary", "added")
+    assert "replicas: '3'" in resource["diff"] and "tier: gold" in resource["diff"]
+
+
+def test_a_new_application_of_a_chart_following_the_branch_is_all_added(chart_repo: Path) -> None:
+    # Its file is not at the base: the base's files to render must not look for it there.
+    write_tree(chart_repo, {"argocd/canary.yaml": _chart_application("main", name="shop-canary")})
+    [resource] = _apps(diff_json(chart_repo, "--base", "HEAD"))["shop-canary"]["resources"]
+    assert (resource["name"], resource["change"]) == ("shop-canary", "added") and "replicas: '7'" in resource["diff"]
+
+
+def test_a_credential_only_a_pinned_revision_holds_is_redacted(make_repo: Callable[..., Path]) -> None:
+    with_password = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: web}\ndata: {DB_PASSWORD: pinned-hunter2}\n"
+    repo = make_repo({"argocd/production.yaml": _directory_application("v1.0.0"),
+                      "manifests/web.yaml": _config_map("web", "1")}, git=True)
+    git(repo, "tag", "v1.0.0")
+    write_tree(repo, {"manifests/web.yaml": with_password})
+    git(repo, "commit", "-qam", "a password")
+    git(repo, "tag", "v2.0.0")
+    write_tree(repo, {"manifests/web.yaml": _config_map("web", "1")})
+    git(repo, "commit", "-qam", "no password on main")  # neither the base nor the head holds it
+    write_tree(repo, {"argocd/production.yaml": _directory_application("v2.0.0")})
+    for output in ("json", "text", "markdown", "unified"):
+        result = run_cli("diff", "--base", "HEAD", "--format", output, cwd=repo)
+        assert result.exit_code == 0, result.output
+        assert "DB_PASSWORD" in result.stdout and "pinned-hunter2" not in result.stdout, output
