@@ -474,7 +474,8 @@ def _renders_at(revisions: Revisions, config: Config, request: RenderRequest, la
             doc = sides[0].helm_documents.get(deployer) if deployer is not None else None
             if deployer is None or doc is None:
                 return (), f"targetRevision moves to {revision}: the chart's Application is not known here"
-            memo_key = (commit, key, repr(doc))
+            # A `$ref/...` file following the branch is read as the side holds it.
+            memo_key = (commit, key, repr((doc, at_base)))
             if memo_key not in memo:
                 side_commit = revisions.base if at_base else revisions.head
                 memo[memo_key] = _chart_at(revisions, config, request, landing, revision, commit, key, doc, side_commit)
@@ -522,7 +523,10 @@ def _chart_at(revisions: Revisions, config: Config, request: RenderRequest, land
                 write_files(place, revisions, {path: sides[read_at][path]})
         application = place / deployer[0]
         application.parent.mkdir(parents=True, exist_ok=True)
-        application.write_text(yaml.safe_dump(dict(doc), sort_keys=False), encoding="utf-8")
+        try:
+            application.write_text(yaml.safe_dump(dict(doc), sort_keys=False), encoding="utf-8")
+        except yaml.YAMLError as problem:  # a value YAML cannot write back (none is known)
+            return (), f"at {revision}: the Application cannot be written for Helm: {str(problem).splitlines()[0]}"
         render = render_revision(place, config, [deployer[0]], request, also=[key])
     found = render.roots.get(key)
     if found is None:

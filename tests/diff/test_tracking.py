@@ -450,3 +450,32 @@ def test_a_credential_only_a_pinned_revision_holds_is_redacted(make_repo: Callab
         result = run_cli("diff", "--base", "HEAD", "--format", output, cwd=repo)
         assert result.exit_code == 0, result.output
         assert "DB_PASSWORD" in result.stdout and "pinned-hunter2" not in result.stdout, output
+
+
+def test_an_application_set_element_moving_a_chart_pin_is_compared(chart_repo: Path) -> None:
+    def appset(revision: str) -> str:
+        return f"""
+            apiVersion: argoproj.io/v1alpha1
+            kind: ApplicationSet
+            metadata: {{name: shop, namespace: argocd}}
+            spec:
+              generators: [{{list: {{elements: [{{env: production, rev: {revision}}}]}}}}]
+              template:
+                metadata: {{name: 'shop-{{{{env}}}}'}}
+                spec:
+                  project: default
+                  source:
+                    repoURL: https://example.com/config.git
+                    path: charts/shop
+                    targetRevision: '{{{{rev}}}}'
+                    helm: {{valueFiles: [values-production.yaml, ../../envs/production.yaml]}}
+                  destination: {{server: https://kubernetes.default.svc, namespace: shop}}
+        """
+    (chart_repo / "argocd" / "shop.yaml").unlink()
+    write_tree(chart_repo, {"argocd/shop-set.yaml": appset("v1.0.0")})
+    git(chart_repo, "add", "-A")
+    git(chart_repo, "commit", "-qm", "an ApplicationSet")
+    write_tree(chart_repo, {"argocd/shop-set.yaml": appset("v2.0.0")})
+    shop = _apps(diff_json(chart_repo, "--base", "HEAD"))["shop-production"]
+    assert (shop["kind"], shop["revision_change"]) == ("generated-application", {"from": "v1.0.0", "to": "v2.0.0"})
+    assert _data_changes(shop) == [("/data/replicas", "3", "5"), ("/data/tier", "gold", "platinum")]
