@@ -9,6 +9,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from gitops_lint.config import Config, find_config, load_config
 from gitops_lint.credential_fields import credential_values
 from gitops_lint.credentials import without_credentials
@@ -33,7 +35,6 @@ from gitops_lint.diff.render_at import (
     DIRECTORY,
     FLUX_KUSTOMIZATION,
     HELM,
-    KUSTOMIZE,
     ApplicationRef,
     RemoteChartUse,
     RenderRequest,
@@ -48,6 +49,7 @@ from gitops_lint.diff.render_at import (
 )
 from gitops_lint.diff.revisions import (
     Revisions,
+    TreeEntry,
     changed_files,
     read_blobs,
     resolve,
@@ -58,9 +60,11 @@ from gitops_lint.diff.revisions import (
 from gitops_lint.diff.tracking import Landing
 from gitops_lint.environments import canonical_environment, environment_from_path
 from gitops_lint.errors import UsageError
+from gitops_lint.estate.sources import value_files_at
 from gitops_lint.model import Severity
 from gitops_lint.plural import counted
 from gitops_lint.redaction import Redactor
+from gitops_lint.render.renderer import Source
 from gitops_lint.repo.files import DEFAULT_MAX_FILE_SIZE, KUSTOMIZATION_NAMES, is_yaml_path
 from gitops_lint.repo.git import git_top
 from gitops_lint.repo.layout import is_kustomization_file
@@ -146,17 +150,17 @@ def _side(render: RevisionRender, root: str, name: str) -> tuple[tuple[Mapping[s
     return found.resources, (f"{name}: {found.error}" if found.error else None)
 
 
-def _redactor(renders: Iterable[RevisionRender]) -> Redactor:
+def _redactor(renders: Iterable[RevisionRender], pinned: Iterable[Iterable[Mapping[str, Any]]] = ()) -> Redactor:
+    """`pinned`: the renders made at an Application's pinned revision, shown as much as any."""
     redactor = Redactor()
-    for render in renders:
-        for root in render.roots.values():
-            for doc in root.resources:
-                for value in secret_values(doc):
-                    redactor.add(value)
-                # ConfigMap passwords, env values named DB_PASSWORD, URL passwords: quoted by
-                # every format's before/after and YAML diff, and not Secret values.
-                for value in credential_values(doc):
-                    redactor.add(value)
+    for resources in [*(root.resources for render in renders for root in render.roots.values()), *pinned]:
+        for doc in resources:
+            for value in secret_values(doc):
+                redactor.add(value)
+            # ConfigMap passwords, env values named DB_PASSWORD, URL passwords: quoted by
+            # every format's before/after and YAML diff, and not Secret values.
+            for value in credential_values(doc):
+                redactor.add(value)
     return redactor
 
 
@@ -407,16 +411,18 @@ def _moved(
     mine = replace(root.render, applications=(app,))
     old: tuple[Mapping[str, Any], ...]
     new: tuple[Mapping[str, Any], ...]
+    # A pinned side renders as that side's Application says: a plain directory's `directory`
+    # options, a chart's values.
     if landing.reaches(app.revision):  # unpinned: from now on it deploys this branch's render
         new, new_error = _side(head, key, "head")
     else:
-        new, new_error = render_at(app.revision, key, root.render.renderer)
+        new, new_error = render_at(app.revision, key, root.render.renderer, (head, base), False)
     if not existed:  # a new Application deploys its revision's render at once
         old, old_error = (), None
     elif was is None or landing.reaches(was):
         old, old_error = _side(base, key, "base")
     else:
-        old, old_error = render_at(was, key, root.render.renderer)
+        old, old_error = render_at(was, key, root.render.renderer, (base, head), True)
     # A revision missing from the clone is the first thing to fix.
     errors = sorted((e for e in (new_error, old_error) if e), key=lambda e: "not in this clone" not in e)
     changes = () if errors else tuple(compare_resources(old, new, root.render.generators))
@@ -432,29 +438,119 @@ def _render_key_of(render: RootRender) -> str:
     return render.root
 
 
-RenderAt = Callable[[str, str, str], tuple[tuple[Mapping[str, Any], ...], str | None]]
+# render_at(revision, key, renderer, (this side's render, the other's), whether this side is the base)
+RenderAt = Callable[[str, str, str, tuple[RevisionRender, RevisionRender], bool],
+                    tuple[tuple[Mapping[str, Any], ...], str | None]]
 
 
-def _renders_at(revisions: Revisions, config: Config, request: RenderRequest, landing: Landing) -> RenderAt:
-    """`render_at(revision, key, renderer)`: what the kustomize root `key` renders at `revision`
-    (a tag, a branch, a commit id of this clone), or why not; empty when that revision has no
-    such kustomization. Charts and plain directories, whose render needs the Application's values
-    or options at that revision, are not compared this way. Each (commit, root) renders once: a
-    release bump moves many Applications to the same revision."""
-    memo: dict[tuple[str, str], tuple[tuple[Mapping[str, Any], ...], str | None]] = {}
+PinnedRenders = dict[tuple[str, str, str], tuple[tuple[Mapping[str, Any], ...], str | None]]
 
-    def render_at(revision: str, key: str, renderer: str) -> tuple[tuple[Mapping[str, Any], ...], str | None]:
-        if renderer != KUSTOMIZE:
-            kind = "a chart" if renderer == HELM else "a plain directory"
-            return (), f"targetRevision moves to {revision}: {kind} is not compared across revisions yet"
+
+def _renders_at(revisions: Revisions, config: Config, request: RenderRequest, landing: Landing,
+                memo: PinnedRenders) -> RenderAt:
+    """`render_at(revision, key, renderer, sides, at_base)`: what the render `key` holds at
+    `revision` (a tag, a branch, a commit id of this clone), or why not; empty when that revision
+    has no such kustomization, directory or chart. A kustomize root renders from the files it
+    reads at that revision; a plain directory from its manifests there, with the side's
+    Application's `directory` options; a chart of this repo from its files there, with the side's
+    Application (its values; value files read at the revisions it reads them at). Each (commit,
+    render) renders once (in `memo`, whose secrets the run's redactor learns): a release bump
+    moves many Applications to the same revision."""
+
+    def render_at(revision: str, key: str, renderer: str, sides: tuple[RevisionRender, RevisionRender],
+                  at_base: bool) -> tuple[tuple[Mapping[str, Any], ...], str | None]:
         commit = landing.commit(revision)
         if commit is None:
             return (), f"{revision} is not in this clone (fetch it: git fetch origin {revision})"
-        if (commit, key) not in memo:
-            memo[(commit, key)] = _render_root_at(revisions, config, request, revision, commit, key)
-        return memo[(commit, key)]
+        if renderer == DIRECTORY:
+            options = sides[0].directories.get(key) or sides[1].directories.get(key)
+            source = replace(options, deployed_by=()) if options is not None else Source("directory", key)
+            memo_key = (commit, key, repr(source))
+            if memo_key not in memo:
+                memo[memo_key] = _directory_at(revisions, revision, commit, source)
+            return memo[memo_key]
+        if renderer == HELM:
+            deployer = helm_deployer(key)
+            doc = sides[0].helm_documents.get(deployer) if deployer is not None else None
+            if deployer is None or doc is None:
+                return (), f"targetRevision moves to {revision}: the chart's Application is not known here"
+            # A `$ref/...` file following the branch is read as the side holds it.
+            memo_key = (commit, key, repr((doc, at_base)))
+            if memo_key not in memo:
+                side_commit = revisions.base if at_base else revisions.head
+                memo[memo_key] = _chart_at(revisions, config, request, landing, revision, commit, key, doc, side_commit)
+            return memo[memo_key]
+        if (commit, key, "") not in memo:
+            memo[(commit, key, "")] = _render_root_at(revisions, config, request, revision, commit, key)
+        return memo[(commit, key, "")]
 
     return render_at
+
+
+def _chart_at(revisions: Revisions, config: Config, request: RenderRequest, landing: Landing, revision: str,
+              commit: str, key: str, doc: Mapping[str, Any],
+              side_commit: str | None) -> tuple[tuple[Mapping[str, Any], ...], str | None]:
+    """A chart of this repo as `commit` holds it, rendered by the Helm step with the Application
+    `doc`: every file of the chart, and each value file outside it read at its own revision (the
+    pin for one beside the chart, a `ref:` source's targetRevision for `$ref/...`; one following
+    the branch is read as this side holds it: `side_commit`, None for the work tree), written
+    with the Application to a temporary directory."""
+    chart_dir, deployer = helm_chart_dir(key), helm_deployer(key)
+    assert deployer is not None
+    entries = tree(revisions, commit)
+    if posixpath.join(chart_dir, "Chart.yaml") not in entries:
+        return (), None  # no chart there yet: nothing deployed from it at that revision
+    files = {path: entry for path, entry in entries.items() if not chart_dir or path.startswith(chart_dir + "/")}
+    sides: dict[str | None, dict[str, TreeEntry]] = {commit: entries}
+    with temporary_directory() as place:
+        write_files(place, revisions, files)
+        for path, at in value_files_at(doc):
+            if path in files:
+                continue
+            read_at: str | None = side_commit
+            if at and not landing.reaches(at):
+                read_at = landing.commit(at)
+                if read_at is None:
+                    return (), f"{at} is not in this clone (fetch it: git fetch origin {at})"
+            if read_at is None:
+                if (revisions.root / path).is_file():
+                    (place / path).parent.mkdir(parents=True, exist_ok=True)
+                    (place / path).write_bytes((revisions.root / path).read_bytes())
+                continue
+            if read_at not in sides:
+                sides[read_at] = tree(revisions, read_at)
+            if path in sides[read_at]:
+                write_files(place, revisions, {path: sides[read_at][path]})
+        application = place / deployer[0]
+        application.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            application.write_text(yaml.safe_dump(dict(doc), sort_keys=False), encoding="utf-8")
+        except yaml.YAMLError as problem:  # a value YAML cannot write back (none is known)
+            return (), f"at {revision}: the Application cannot be written for Helm: {str(problem).splitlines()[0]}"
+        render = render_revision(place, config, [deployer[0]], request, also=[key])
+    found = render.roots.get(key)
+    if found is None:
+        return (), f"at {revision}: {chart_dir or '.'} did not render"
+    if found.error:
+        return (), f"at {revision}: {found.error}"
+    return found.resources, None
+
+
+def _directory_at(revisions: Revisions, revision: str, commit: str,
+                  source: Source) -> tuple[tuple[Mapping[str, Any], ...], str | None]:
+    """The objects Argo CD applies from a plain directory as `commit` holds it: its manifests are
+    written from git to a temporary directory and read there as at the base or head
+    (plain_directories.render: `recurse`, `include`, `exclude`)."""
+    entries = tree(revisions, commit)
+    manifests = plain_directories.manifests_of(entries, [source])
+    if not manifests:
+        return (), None  # no such directory there yet: nothing deployed from it at that revision
+    with temporary_directory() as place:
+        write_files(place, revisions, {path: entries[path] for path in manifests})
+        rendered = plain_directories.render(place, source)
+    if rendered.error:
+        return (), f"at {revision}: {rendered.error}"
+    return rendered.resources, None
 
 
 def _render_root_at(revisions: Revisions, config: Config, request: RenderRequest, revision: str, commit: str,
@@ -702,7 +798,7 @@ def run_diff(options: DiffOptions) -> DiffResult:
     revisions = resolve(root, options.base, options.head)
     changed = changed_files(revisions)
     config = load_config(find_config(root), root)
-    request = RenderRequest(options.kustomize, options.allow_network, options.use_cache)
+    request = RenderRequest(options.kustomize, options.allow_network, options.use_cache, clone=revisions.root)
     notes = [f"{counted(len(changed), 'file')} changed between {revisions.base_name} and {revisions.head_name}"]
     if revisions.head is None:
         def companions(affected: Iterable[str], targets: Iterable[str]) -> set[str]:
@@ -725,7 +821,8 @@ def run_diff(options: DiffOptions) -> DiffResult:
     compared = _compare(base, head, wanted, notes, deleted)
     landing = Landing.of(revisions, options.into)
     compared += _remote_charts(head, base, set(changed), wanted, landing, notes)
-    compared = _by_revision(compared, base, head, landing, deleted, _renders_at(revisions, config, request, landing))
+    pinned: PinnedRenders = {}
+    compared = _by_revision(compared, base, head, landing, deleted, _renders_at(revisions, config, request, landing, pinned))
     environments = group(compared, deleted)
     removals = tuple(
         Removal(env.name, app.name, change)
@@ -748,4 +845,4 @@ def run_diff(options: DiffOptions) -> DiffResult:
     )
     warnings = tuple(_unknown_environments(options.fail_on_removal, config, environments))
     warnings += (landing.warning,) if landing.warning else ()
-    return DiffResult(report, _redactor((head, base)), warnings)
+    return DiffResult(report, _redactor((head, base), (resources for resources, _error in pinned.values())), warnings)

@@ -14,7 +14,7 @@ chart directory.
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -28,9 +28,10 @@ from gitops_lint.diff.helm_files import helm_files
 from gitops_lint.diff.revisions import TreeEntry
 from gitops_lint.environments import resolve_environment
 from gitops_lint.errors import UsageError
+from gitops_lint.estate.appset import is_this_repo_url
 from gitops_lint.estate.build import estate_for
 from gitops_lint.estate.model import Application, Estate, FluxKustomization
-from gitops_lint.estate.sources import repo_directory, value_files_at
+from gitops_lint.estate.sources import ThisRepo, foreign_value_files, repo_directory, value_files_at
 from gitops_lint.model import Finding, Resource
 from gitops_lint.plural import counted
 from gitops_lint.render.cache import default_cache_dir
@@ -170,6 +171,9 @@ class RevisionRender:
     directories: dict[str, Source] = field(default_factory=dict)
     # Applications deploying a chart from a Helm repository or OCI registry, which the diff does not render.
     remote_charts: tuple[RemoteChartUse, ...] = ()
+    # (file, name) of each Application deploying a chart of this repo → its document here: what a
+    # chart whose pin moves is rendered with at the other revision.
+    helm_documents: dict[tuple[str, str], Mapping[str, Any]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -179,6 +183,9 @@ class RenderRequest:
     kustomize: str | None = None
     allow_network: bool | None = None
     use_cache: bool = True
+    # The clone a revision is read from: its remotes say which `ref:` sources are this repo when
+    # a revision is rendered from a temporary directory.
+    clone: Path | None = None
 
 
 def _deployer_ref(deployer: Application | FluxKustomization, directory: str | None = None) -> ApplicationRef:
@@ -356,7 +363,8 @@ def files_to_render(
     if any(posixpath.basename(path) == "Chart.yaml" for path in paths):
         # The Applications that may render a chart: the changed ones, and those deploying
         # what the other revision rendered.
-        deploying = sorted(set(application_files) - set(contents))
+        # An Application file new at the other revision is not here.
+        deploying = sorted(path for path in set(application_files) - set(contents) if path in entries)
         documents = [(a.path, a.doc) for a in applications] + [
             (document.path, document.doc)
             for path, content in zip(deploying, read(deploying), strict=True)
@@ -390,6 +398,11 @@ def render_revision(
     ctx = _context(root, config, focus, request, keep_parse_cache)
     graph: RenderGraph = graph_for(ctx)
     estate = estate_for(ctx)
+    loaded = ctx
+
+    def this_repo(url: str, paths: Sequence[str]) -> bool:
+        return is_this_repo_url(loaded, url, paths, request.clone)
+
     # A changed ApplicationSet makes the roots its Applications deploy affected, as a changed
     # Application does its own (the graph knows committed Applications only).
     generating = {
@@ -440,13 +453,15 @@ def render_revision(
     remote = tuple(
         RemoteChartUse(_deployer_ref(app), s.chart,
                        f"chart {s.chart} {s.target_revision or '(latest)'} from {s.repo_url or '?'}",
-                       {**dict(value_files_at(app.resource.doc)), app.resource.path: None})
+                       {**dict(value_files_at(app.resource.doc, this_repo)), app.resource.path: None})
         for app in estate.applications for s in app.sources if s.chart
     )
     result = RevisionRender(
         targets=frozenset({*graph.targets, *charts, *helm_deployers}), notes=notes, helm_deployers=helm_deployers,
         generated=tuple((app.resource.path, app.resource.doc) for app in estate.applications if app.generated_by),
         remote_charts=remote,
+        helm_documents={(app.resource.path, app.name or "?"): app.resource.doc for app in estate.applications
+                        if any(source.deploys == "helm" and source.directory is not None for source in app.sources)},
     )
     by_root: dict[str, list[Mapping[str, Any]]] = {target: [] for target in (*affected, *extra)}
     for resource in ctx.rendered:
@@ -471,7 +486,7 @@ def render_revision(
             continue
         result.kustomization_files[target] = source_file
         result.roots[target] = render
-    _add_helm_renders(ctx, estate, charts - set(by_root), result)
+    _add_helm_renders(ctx, estate, charts - set(by_root), result, this_repo)
     changed_deployers = {
         directory for app in estate.applications if app.resource.path in focus for directory in app.directories
     }
@@ -542,9 +557,24 @@ def _unread_releases(ctx: CheckContext, charts: set[str]) -> dict[tuple[str, str
     return found
 
 
-def _add_helm_renders(ctx: CheckContext, estate: Estate, charts: set[str], result: RevisionRender) -> None:
+def _foreign_values(estate: Estate, this_repo: ThisRepo) -> dict[tuple[str, str], str]:
+    """(file, name) of each Application reading a `$ref/...` value file from another repository
+    → why its chart render is not compared: the Helm step reads every `ref:` source as this repo."""
+    found = {}
+    for application in estate.applications:
+        foreign = foreign_value_files(application.resource.doc, this_repo)
+        if foreign:
+            _name, written, url = foreign[0]
+            found[(application.resource.path, application.name or "?")] = (
+                f"value file {written} is read from {url or '(no repoURL)'}, not this repository: not compared")
+    return found
+
+
+def _add_helm_renders(ctx: CheckContext, estate: Estate, charts: set[str], result: RevisionRender,
+                      this_repo: ThisRepo) -> None:
     """The Helm step's renders of these chart directories, one per deployer; a chart no
     deployer renders (with its defaults) under its directory, like a root nothing deploys."""
+    foreign = _foreign_values(estate, this_repo)
     outcomes = {**_unread_releases(ctx, charts), **ctx.helm_renders}
     rendered: dict[str, list[Resource]] = {
         helm_key(chart_dir, (file, name)): [] for chart_dir, file, name in outcomes if chart_dir in charts
@@ -562,10 +592,11 @@ def _add_helm_renders(ctx: CheckContext, estate: Estate, charts: set[str], resul
         chart_dir = helm_chart_dir(key)
         chart_yaml = posixpath.join(chart_dir, "Chart.yaml")
         error = outcomes.get((chart_dir, *deployer)) if deployer is not None else None
+        error = foreign.get(deployer) if deployer is not None and deployer in foreign else error
         result.kustomization_files[key] = chart_yaml
         result.roots[key] = RootRender(
             root=chart_dir,
-            resources=tuple(resource.doc for resource in rendered[key]),
+            resources=() if error else tuple(resource.doc for resource in rendered[key]),
             error=error,
             environment=resolve_environment(ctx.config, chart_yaml),
             applications=() if deployer is None else (_helm_deployer_ref(ctx, estate, deployer, chart_dir, rendered[key]),),

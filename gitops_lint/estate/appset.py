@@ -229,16 +229,19 @@ def _git_remotes(root: Path) -> frozenset[str]:
     return git_remotes(root)
 
 
-def is_this_repo_url(ctx: CheckContext, url: str, paths: Sequence[str]) -> bool:
-    """Does `url` name the checked repo? `paths` are what is read there (for repos without remotes)."""
-    return _is_this_repo(ctx, url, paths)
+def is_this_repo_url(ctx: CheckContext, url: str, paths: Sequence[str], clone: Path | None = None) -> bool:
+    """Does `url` name the checked repo? `paths` are what is read there (for repos without remotes).
+    `clone`: the git clone whose remotes and name count, when `ctx` is a revision of it written
+    to a temporary directory (gitops-lint diff)."""
+    return _is_this_repo(ctx, url, paths, clone)
 
 
-def _is_this_repo(ctx: CheckContext, url: str, paths: Sequence[str]) -> bool:
+def _is_this_repo(ctx: CheckContext, url: str, paths: Sequence[str], clone: Path | None = None) -> bool:
     from gitops_lint.appset.tree import owns_repo
 
-    remotes = _git_remotes(ctx.root) if ctx.files.from_git else frozenset()
-    return owns_repo(ctx.root, remotes, ctx.files.directories, url, paths)
+    root = clone or ctx.root
+    remotes = _git_remotes(root) if clone is not None or ctx.files.from_git else frozenset()
+    return owns_repo(root, remotes, ctx.files.directories, url, paths)
 
 
 def _generated(

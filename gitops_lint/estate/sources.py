@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from gitops_lint.environments import is_argocd_application
@@ -62,15 +62,23 @@ def application_value_files(doc: Mapping[str, Any]) -> list[str]:
     return [path for path, _revision in value_files_at(doc)]
 
 
-def value_files_at(doc: Mapping[str, Any]) -> list[tuple[str, str]]:
+# Whether a repoURL names this repository, given the paths read there (estate.appset.is_this_repo_url,
+# the test check's `application-ref-unresolved` makes).
+ThisRepo = Callable[[str, Sequence[str]], bool]
+
+
+def value_files_at(doc: Mapping[str, Any], this_repo: ThisRepo | None = None) -> list[tuple[str, str]]:
     """(repo path, targetRevision it is read at) of each Helm value file an Application doc
-    names: a `$ref/...` file at its `ref:` source's revision, any other at its own source's."""
+    names: a `$ref/...` file at its `ref:` source's revision, any other at its own source's.
+    With `this_repo`, a `$ref/...` file of a `ref:` source in another repository is none of
+    this repo's files (`foreign_value_files` names them)."""
     spec = doc.get("spec") if is_argocd_application(doc) else None
     if not isinstance(spec, dict):
         return []
     sources = [source for _pointer, source in application_sources(spec)]
     # `$ref/...` is relative to the referenced repository's root, whatever its `path` says.
     refs = {s["ref"]: as_text(s.get("targetRevision")) for s in sources if isinstance(s.get("ref"), str)}
+    foreign = {name for name, _written, _url in foreign_value_files(doc, this_repo)} if this_repo else set()
     found = []
     for source in sources:
         written = as_mapping(source.get("helm")).get("valueFiles")
@@ -79,13 +87,32 @@ def value_files_at(doc: Mapping[str, Any]) -> list[tuple[str, str]]:
                 continue
             if value.startswith("$"):
                 name, _, rest = value[1:].partition("/")
-                base, revision = ("", refs[name]) if name in refs else (None, "")
+                base, revision = ("", refs[name]) if name in refs and name not in foreign else (None, "")
             else:
                 base = as_text(source.get("path")) if not source.get("chart") else None
                 rest, revision = value, as_text(source.get("targetRevision"))
             path = repo_directory(posixpath.join(base or ".", rest)) if base is not None else None
             if path:
                 found.append((path, revision))
+    return found
+
+
+def foreign_value_files(doc: Mapping[str, Any], this_repo: ThisRepo | None) -> list[tuple[str, str, str]]:
+    """(ref name, value file as written, repoURL) of each `$ref/...` Helm value file an
+    Application doc reads from a `ref:` source that is not this repository."""
+    spec = doc.get("spec") if is_argocd_application(doc) else None
+    if not isinstance(spec, dict) or this_repo is None:
+        return []
+    sources = [source for _pointer, source in application_sources(spec)]
+    urls = {s["ref"]: as_text(s.get("repoURL")) for s in sources if isinstance(s.get("ref"), str)}
+    found = []
+    for source in sources:
+        for value in as_list(as_mapping(source.get("helm")).get("valueFiles")):
+            if not isinstance(value, str) or not value.startswith("$"):
+                continue
+            name, _, rest = value[1:].partition("/")
+            if name in urls and not this_repo(urls[name], [rest]):
+                found.append((name, value, urls[name]))
     return found
 
 

@@ -13,6 +13,7 @@ import pytest
 
 from tests.conftest import require_tool, run_cli, write_tree
 from tests.diff.helpers import application, diff_json, git
+from tests.render.helm.engines import require_sdk
 
 
 def _application(env: str, revision: str) -> str:
@@ -240,15 +241,92 @@ def test_into_accepts_a_remote_branch_name(repo: Path) -> None:
         assert apps["web-staging"]["tracks"] is None, into  # main-tracking: reached
 
 
-def test_pinning_a_plain_directory_is_not_compared_rather_than_shown_removed(make_repo: Callable[..., Path]) -> None:
-    application = _application("production", "main").replace("apps/web/overlays/production", "manifests")
-    repo = make_repo({"argocd/production.yaml": application,
-                      "manifests/config.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: web}\n"}, git=True)
+def _directory_application(revision: str, directory: str = "") -> str:
+    options = f", directory: {directory}" if directory else ""
+    return _application("production", revision).replace(
+        "path: apps/web/overlays/production", "path: manifests" + options)
+
+
+def _config_map(name: str, value: str) -> str:
+    return f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: {name}}}\ndata: {{a: '{value}'}}\n"
+
+
+@pytest.fixture
+def directory_repo(make_repo: Callable[..., Path]) -> Path:
+    """A plain directory of manifests deployed by production, pinned to v1.0.0; main moves on."""
+    repo = make_repo({"argocd/production.yaml": _directory_application("v1.0.0"),
+                      "manifests/web.yaml": _config_map("web", "1"),
+                      "manifests/extra/side.yaml": _config_map("side", "1")}, git=True)
     git(repo, "tag", "v1.0.0")
-    write_tree(repo, {"argocd/production.yaml": application.replace("targetRevision: main", "targetRevision: v1.0.0")})
-    production = _apps(diff_json(repo, "--fail-on-removal", "production"))["web-production"]
-    assert production["resources"] == [] and production["removed"] == 0
-    assert production["error"] == "targetRevision moves to v1.0.0: a plain directory is not compared across revisions yet"
+    write_tree(repo, {"manifests/web.yaml": _config_map("web", "2"),
+                      "manifests/extra/side.yaml": _config_map("side", "2"),
+                      "manifests/new.yaml": _config_map("new", "1")})
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "web 2, side 2, new")
+    git(repo, "tag", "v2.0.0")
+    write_tree(repo, {"manifests/web.yaml": _config_map("web", "3")})  # main moves on: not in v2.0.0
+    git(repo, "commit", "-qam", "web 3")
+    return repo
+
+
+def _field_changes(app: dict[str, Any]) -> list[tuple[str, str, Any, Any]]:
+    return sorted((r["name"], r["change"], *((r["fields"][0]["before"], r["fields"][0]["after"])
+                                             if r["fields"] else (None, None))) for r in app["resources"])
+
+
+def test_moving_the_pin_of_a_plain_directory_compares_its_manifests_at_the_two_revisions(directory_repo: Path) -> None:
+    write_tree(directory_repo, {"argocd/production.yaml": _directory_application("v2.0.0")})
+    production = _apps(diff_json(directory_repo, "--base", "HEAD"))["web-production"]
+    assert (production["renderer"], production["error"]) == ("directory", None)
+    assert production["revision_change"] == {"from": "v1.0.0", "to": "v2.0.0"}
+    # Not main's web '3', nor the subdirectory Argo CD does not recurse into.
+    assert _field_changes(production) == [("new", "added", None, None), ("web", "changed", "1", "2")]
+
+
+def test_a_moving_pin_honours_the_directory_options_at_each_side(directory_repo: Path) -> None:
+    write_tree(directory_repo, {"argocd/production.yaml": _directory_application("v1.0.0", "{recurse: true}")})
+    git(directory_repo, "commit", "-qam", "recurse")
+    write_tree(directory_repo, {"argocd/production.yaml": _directory_application(
+        "v2.0.0", "{recurse: true, exclude: 'new.yaml'}")})
+    production = _apps(diff_json(directory_repo, "--base", "HEAD"))["web-production"]
+    assert _field_changes(production) == [("side", "changed", "1", "2"), ("web", "changed", "1", "2")]
+
+
+def test_pinning_a_plain_directory_compares_this_branch_with_the_pin(directory_repo: Path) -> None:
+    write_tree(directory_repo, {"argocd/production.yaml": _directory_application("main")})
+    git(directory_repo, "commit", "-qam", "production follows main")
+    write_tree(directory_repo, {"argocd/production.yaml": _directory_application("v1.0.0")})
+    production = _apps(diff_json(directory_repo, "--base", "HEAD", "--fail-on-removal", "production",
+                                 code=1))["web-production"]
+    assert production["revision_change"] == {"from": "main", "to": "v1.0.0"}
+    assert _field_changes(production) == [("new", "removed", None, None), ("web", "changed", "3", "1")]
+
+
+def test_unpinning_a_plain_directory_compares_the_old_pin_with_this_branch(directory_repo: Path) -> None:
+    write_tree(directory_repo, {"argocd/production.yaml": _directory_application("main")})
+    production = _apps(diff_json(directory_repo, "--base", "HEAD"))["web-production"]
+    assert production["revision_change"] == {"from": "v1.0.0", "to": "main"}
+    assert _field_changes(production) == [("new", "added", None, None), ("web", "changed", "1", "3")]
+
+
+def test_a_new_application_pinned_to_a_plain_directory_deploys_its_revision(directory_repo: Path) -> None:
+    write_tree(directory_repo, {"argocd/canary.yaml": _directory_application("v1.0.0").replace(
+        "web-production", "web-canary")})
+    canary = _apps(diff_json(directory_repo, "--base", "HEAD"))["web-canary"]
+    assert _field_changes(canary) == [("web", "added", None, None)]
+    assert "a: '1'" in canary["resources"][0]["diff"]
+
+
+def test_a_plain_directory_that_does_not_parse_at_the_pin_is_not_compared(directory_repo: Path) -> None:
+    git(directory_repo, "checkout", "-q", "v1.0.0")
+    write_tree(directory_repo, {"manifests/web.yaml": "kind: ConfigMap\nmetadata: {name: web\n"})
+    git(directory_repo, "commit", "-qam", "broken")
+    git(directory_repo, "tag", "v1.0.1")
+    git(directory_repo, "checkout", "-q", "main")
+    write_tree(directory_repo, {"argocd/production.yaml": _directory_application("v1.0.1")})
+    production = _apps(diff_json(directory_repo, "--base", "HEAD", "--fail-on-removal", "production"))["web-production"]
+    assert production["resources"] == [] and production["error"].startswith("at v1.0.1: ")
+    assert "manifests/web.yaml" in production["error"]
 
 
 def test_a_deleted_application_of_a_remote_chart_is_listed(make_repo: Callable[..., Path]) -> None:
@@ -258,3 +336,146 @@ def test_a_deleted_application_of_a_remote_chart_is_listed(make_repo: Callable[.
     assert (app["name"], app["deleted"]) == ("payments-production", "orphan")
     assert app["error"] == ("chart payments 1.4.2 from https://charts.example.com is not in this repo: "
                             "what the deleted Application deployed is not shown")
+
+
+CHART_TEMPLATE = ("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: '{{ .Release.Name }}'}\n"
+                  "data: {replicas: '{{ .Values.replicas }}', tier: '{{ .Values.tier }}'}\n")
+
+
+def _chart_application(revision: str, name: str = "shop-production", values_revision: str = "") -> str:
+    """An Application of charts/shop pinned to `revision`: a value file beside the chart, one
+    outside it, and with `values_revision` one more `$values/...` read at that revision."""
+    ref = (f"\n            - {{repoURL: https://example.com/config.git, targetRevision: {values_revision}, ref: values}}"
+           if values_revision else "")
+    extra = ", $values/envs/common.yaml" if values_revision else ""
+    return f"""
+        apiVersion: argoproj.io/v1alpha1
+        kind: Application
+        metadata: {{name: {name}, namespace: argocd}}
+        spec:
+          project: default
+          sources:
+            - repoURL: https://example.com/config.git
+              path: charts/shop
+              targetRevision: {revision}
+              helm: {{valueFiles: [values-production.yaml, ../../envs/production.yaml{extra}]}}{ref}
+          destination: {{server: https://kubernetes.default.svc, namespace: shop}}
+    """
+
+
+@pytest.fixture
+def chart_repo(make_repo: Callable[..., Path]) -> Path:
+    """charts/shop deployed by production pinned to v1.0.0; v2.0.0 changes the chart's value
+    file and the one outside it; main moves on after v2.0.0."""
+    require_sdk()
+    repo = make_repo({"argocd/shop.yaml": _chart_application("v1.0.0"),
+                      "charts/shop/Chart.yaml": "apiVersion: v2\nname: shop\nversion: 0.1.0\n",
+                      "charts/shop/values.yaml": "replicas: 1\ntier: none\n",
+                      "charts/shop/values-production.yaml": "replicas: 3\n",
+                      "charts/shop/templates/config.yaml": CHART_TEMPLATE,
+                      "envs/production.yaml": "tier: gold\n",
+                      "envs/common.yaml": "tier: common-1\n"}, git=True)
+    git(repo, "tag", "v1.0.0")
+    write_tree(repo, {"charts/shop/values-production.yaml": "replicas: 5\n", "envs/production.yaml": "tier: platinum\n"})
+    git(repo, "commit", "-qam", "five replicas, platinum")
+    git(repo, "tag", "v2.0.0")
+    write_tree(repo, {"charts/shop/values-production.yaml": "replicas: 7\n",  # main moves on: not in v2.0.0
+                      "envs/common.yaml": "tier: common-2\n"})
+    git(repo, "commit", "-qam", "seven replicas, common-2")
+    return repo
+
+
+def _data_changes(app: dict[str, Any]) -> list[tuple[str, Any, Any]]:
+    [change] = app["resources"]
+    assert (change["kind"], change["name"], change["change"]) == ("ConfigMap", "shop-production", "changed")
+    return sorted((f["path"], f["before"], f["after"]) for f in change["fields"])
+
+
+def test_moving_the_pin_of_a_chart_renders_it_at_the_two_revisions(chart_repo: Path) -> None:
+    write_tree(chart_repo, {"argocd/shop.yaml": _chart_application("v2.0.0")})
+    shop = _apps(diff_json(chart_repo, "--base", "HEAD"))["shop-production"]
+    assert (shop["renderer"], shop["error"]) == ("helm", None)
+    assert shop["revision_change"] == {"from": "v1.0.0", "to": "v2.0.0"}
+    # Both value files read at the pin, not main's seven replicas.
+    assert _data_changes(shop) == [("/data/replicas", "3", "5"), ("/data/tier", "gold", "platinum")]
+
+
+def test_a_ref_value_file_is_read_at_its_ref_sources_revision(chart_repo: Path) -> None:
+    # $values/envs/common.yaml follows main (its ref source), the chart stays pinned: the pin
+    # moving leaves common.yaml as this branch holds it, at both sides.
+    write_tree(chart_repo, {"argocd/shop.yaml": _chart_application("v1.0.0", values_revision="main")})
+    git(chart_repo, "commit", "-qam", "common values")
+    write_tree(chart_repo, {"argocd/shop.yaml": _chart_application("v2.0.0", values_revision="main")})
+    shop = _apps(diff_json(chart_repo, "--base", "HEAD"))["shop-production"]
+    assert _data_changes(shop) == [("/data/replicas", "3", "5")]  # tier: common-2 at both
+    # ... and a `ref:` source pinned to v1.0.0 reads common-1 there.
+    write_tree(chart_repo, {"argocd/shop.yaml": _chart_application("v2.0.0", values_revision="v1.0.0")})
+    shop = _apps(diff_json(chart_repo, "--base", "HEAD"))["shop-production"]
+    assert _data_changes(shop) == [("/data/replicas", "3", "5"), ("/data/tier", "common-2", "common-1")]
+
+
+def test_unpinning_a_chart_compares_the_old_pin_with_this_branch(chart_repo: Path) -> None:
+    write_tree(chart_repo, {"argocd/shop.yaml": _chart_application("main")})
+    shop = _apps(diff_json(chart_repo, "--base", "HEAD"))["shop-production"]
+    assert shop["revision_change"] == {"from": "v1.0.0", "to": "main"}
+    assert _data_changes(shop) == [("/data/replicas", "3", "7"), ("/data/tier", "gold", "platinum")]
+
+
+def test_a_new_application_pinned_to_a_chart_deploys_its_revision(chart_repo: Path) -> None:
+    write_tree(chart_repo, {"argocd/canary.yaml": _chart_application("v1.0.0", name="shop-canary")})
+    [resource] = _apps(diff_json(chart_repo, "--base", "HEAD"))["shop-canary"]["resources"]
+    assert (resource["name"], resource["change"]) == ("shop-canary", "added")
+    assert "replicas: '3'" in resource["diff"] and "tier: gold" in resource["diff"]
+
+
+def test_a_new_application_of_a_chart_following_the_branch_is_all_added(chart_repo: Path) -> None:
+    # Its file is not at the base: the base's files to render must not look for it there.
+    write_tree(chart_repo, {"argocd/canary.yaml": _chart_application("main", name="shop-canary")})
+    [resource] = _apps(diff_json(chart_repo, "--base", "HEAD"))["shop-canary"]["resources"]
+    assert (resource["name"], resource["change"]) == ("shop-canary", "added") and "replicas: '7'" in resource["diff"]
+
+
+def test_a_credential_only_a_pinned_revision_holds_is_redacted(make_repo: Callable[..., Path]) -> None:
+    with_password = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: web}\ndata: {DB_PASSWORD: pinned-hunter2}\n"
+    repo = make_repo({"argocd/production.yaml": _directory_application("v1.0.0"),
+                      "manifests/web.yaml": _config_map("web", "1")}, git=True)
+    git(repo, "tag", "v1.0.0")
+    write_tree(repo, {"manifests/web.yaml": with_password})
+    git(repo, "commit", "-qam", "a password")
+    git(repo, "tag", "v2.0.0")
+    write_tree(repo, {"manifests/web.yaml": _config_map("web", "1")})
+    git(repo, "commit", "-qam", "no password on main")  # neither the base nor the head holds it
+    write_tree(repo, {"argocd/production.yaml": _directory_application("v2.0.0")})
+    for output in ("json", "text", "markdown", "unified"):
+        result = run_cli("diff", "--base", "HEAD", "--format", output, cwd=repo)
+        assert result.exit_code == 0, result.output
+        assert "DB_PASSWORD" in result.stdout and "pinned-hunter2" not in result.stdout, output
+
+
+def test_an_application_set_element_moving_a_chart_pin_is_compared(chart_repo: Path) -> None:
+    def appset(revision: str) -> str:
+        return f"""
+            apiVersion: argoproj.io/v1alpha1
+            kind: ApplicationSet
+            metadata: {{name: shop, namespace: argocd}}
+            spec:
+              generators: [{{list: {{elements: [{{env: production, rev: {revision}}}]}}}}]
+              template:
+                metadata: {{name: 'shop-{{{{env}}}}'}}
+                spec:
+                  project: default
+                  source:
+                    repoURL: https://example.com/config.git
+                    path: charts/shop
+                    targetRevision: '{{{{rev}}}}'
+                    helm: {{valueFiles: [values-production.yaml, ../../envs/production.yaml]}}
+                  destination: {{server: https://kubernetes.default.svc, namespace: shop}}
+        """
+    (chart_repo / "argocd" / "shop.yaml").unlink()
+    write_tree(chart_repo, {"argocd/shop-set.yaml": appset("v1.0.0")})
+    git(chart_repo, "add", "-A")
+    git(chart_repo, "commit", "-qm", "an ApplicationSet")
+    write_tree(chart_repo, {"argocd/shop-set.yaml": appset("v2.0.0")})
+    shop = _apps(diff_json(chart_repo, "--base", "HEAD"))["shop-production"]
+    assert (shop["kind"], shop["revision_change"]) == ("generated-application", {"from": "v1.0.0", "to": "v2.0.0"})
+    assert _data_changes(shop) == [("/data/replicas", "3", "5"), ("/data/tier", "gold", "platinum")]

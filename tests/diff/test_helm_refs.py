@@ -1,0 +1,76 @@
+"""`gitops-lint diff` and `$ref/...` Helm value files: only a `ref:` source whose repoURL is this
+repository (its git remote) is read from this repo; one of another repository is not guessed.
+Real git and the Helm SDK."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from tests.conftest import write_tree
+from tests.diff.helpers import diff_json, git
+from tests.render.helm.engines import require_sdk
+
+THIS_REPO = "https://example.com/config.git"
+OTHER_REPO = "https://github.com/example/values.git"
+CHART = {
+    "charts/shop/Chart.yaml": "apiVersion: v2\nname: shop\nversion: 0.1.0\n",
+    "charts/shop/values.yaml": "replicas: 1\n",
+    "charts/shop/templates/config.yaml": (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: '{{ .Release.Name }}'}\n"
+        "data: {replicas: '{{ .Values.replicas }}', tier: '{{ .Values.tier | default \"none\" }}'}\n"),
+    "values/shop/production.yaml": "replicas: 3\n",
+}
+
+
+def _application(values_repo: str, chart: str = "path: charts/shop") -> str:
+    return f"""
+        apiVersion: argoproj.io/v1alpha1
+        kind: Application
+        metadata: {{name: shop-production, namespace: argocd}}
+        spec:
+          project: default
+          sources:
+            - repoURL: {THIS_REPO if chart.startswith("path") else "https://charts.example.com"}
+              {chart}
+              targetRevision: main
+              helm: {{valueFiles: [$values/values/shop/production.yaml]}}
+            - {{repoURL: {values_repo}, targetRevision: main, ref: values}}
+          destination: {{server: https://kubernetes.default.svc, namespace: shop}}
+    """
+
+
+def _repo(make_repo: Callable[..., Path], values_repo: str, chart: str = "path: charts/shop") -> Path:
+    require_sdk()
+    repo = make_repo({**CHART, "argocd/shop.yaml": _application(values_repo, chart)}, git=True)
+    git(repo, "remote", "add", "origin", THIS_REPO)  # what says which repoURL is this repo
+    return repo
+
+
+def _apps(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {app["name"]: app for env in report["environments"] for app in env["applications"]}
+
+
+def test_a_value_file_of_another_repository_is_not_read_from_this_one(make_repo: Callable[..., Path]) -> None:
+    repo = _repo(make_repo, OTHER_REPO)
+    write_tree(repo, {"charts/shop/values.yaml": "replicas: 1\ntier: web\n"})
+    app = _apps(diff_json(repo))["shop-production"]
+    assert app["resources"] == []
+    assert app["error"].endswith(f": value file $values/values/shop/production.yaml is read from {OTHER_REPO}, "
+                                 "not this repository: not compared")
+    # The same `ref:` source naming this repository (written without .git) is read from it.
+    write_tree(repo, {"argocd/shop.yaml": _application(THIS_REPO.removesuffix(".git"))})
+    git(repo, "commit", "-qm", "values from this repo", "argocd/shop.yaml")
+    app = _apps(diff_json(repo, "--base", "HEAD"))["shop-production"]
+    assert app["error"] is None
+    [change] = app["resources"]
+    assert [(f["path"], f["before"], f["after"]) for f in change["fields"]] == [("/data/tier", "none", "web")]
+    assert "replicas: '3'" in change["diff"]  # this repo's value file, read
+
+
+def test_a_remote_chart_is_not_reached_by_this_repos_file_of_another_repositorys_name(
+        make_repo: Callable[..., Path]) -> None:
+    repo = _repo(make_repo, OTHER_REPO, chart="chart: shop")
+    write_tree(repo, {"values/shop/production.yaml": "replicas: 4\n"})  # not the file Argo CD reads
+    assert diff_json(repo)["environments"] == []
