@@ -54,7 +54,9 @@ def chart_sources(doc: Mapping[str, Any]) -> Iterator[ChartSource]:
         spec = _mapping(_mapping(spec.get("template")).get("spec"))
     sources = [s for s in spec.get("sources", []) if isinstance(s, dict)] if isinstance(spec.get("sources"), list) \
         else [_mapping(spec.get("source"))]
-    refs = {str(s["ref"]): _pattern(str(s.get("path") or "")) for s in sources if isinstance(s.get("ref"), str)}
+    # `$ref/...` is relative to the referenced repository's root, whatever its `path` says
+    # (as estate.sources.value_files_at reads it).
+    refs = {str(s["ref"]) for s in sources if isinstance(s.get("ref"), str)}
     for source in sources:
         path = source.get("path")
         if not isinstance(path, str) or "://" in path or "chart" in source:
@@ -68,7 +70,7 @@ def chart_sources(doc: Mapping[str, Any]) -> Iterator[ChartSource]:
             if value.startswith("$"):
                 name, _, rest = value[1:].partition("/")
                 if name in refs:
-                    values.append(_pattern(posixpath.join(refs[name] or ".", rest)))
+                    values.append(_pattern(rest))
             else:
                 values.append(_pattern(posixpath.join(chart or ".", value)))
         yield ChartSource(chart, tuple(values))

@@ -74,3 +74,17 @@ def test_a_remote_chart_is_not_reached_by_this_repos_file_of_another_repositorys
     repo = _repo(make_repo, OTHER_REPO, chart="chart: shop")
     write_tree(repo, {"values/shop/production.yaml": "replicas: 4\n"})  # not the file Argo CD reads
     assert diff_json(repo)["environments"] == []
+
+
+def test_a_ref_value_file_is_read_from_the_ref_repositorys_root_between_two_commits(
+        make_repo: Callable[..., Path]) -> None:
+    """`$values/...` names a file from the root of the `ref:` source's repository, whatever
+    `path` that source has; a committed revision's render must write (and be reached by) that file."""
+    repo = _repo(make_repo, THIS_REPO)
+    write_tree(repo, {"argocd/shop.yaml": _application(THIS_REPO).replace("ref: values}", "ref: values, path: values}")})
+    git(repo, "commit", "-qam", "the ref source names a path")
+    write_tree(repo, {"values/shop/production.yaml": "replicas: 4\n"})
+    git(repo, "commit", "-qam", "four replicas in production")
+    app = _apps(diff_json(repo, "--base", "HEAD~1", "--head", "HEAD"))["shop-production"]
+    [change] = app["resources"]
+    assert [(f["path"], f["before"], f["after"]) for f in change["fields"]] == [("/data/replicas", "3", "4")]
