@@ -528,12 +528,7 @@ def _chart_at(revisions: Revisions, config: Config, request: RenderRequest, land
         except yaml.YAMLError as problem:  # a value YAML cannot write back (none is known)
             return (), f"at {revision}: the Application cannot be written for Helm: {str(problem).splitlines()[0]}"
         render = render_revision(place, config, [deployer[0]], request, also=[key])
-    found = render.roots.get(key)
-    if found is None:
-        return (), f"at {revision}: {chart_dir or '.'} did not render"
-    if found.error:
-        return (), f"at {revision}: {found.error}"
-    return found.resources, None
+    return _rendered_at(render, key, chart_dir, revision)
 
 
 def _directory_at(revisions: Revisions, revision: str, commit: str,
@@ -559,9 +554,15 @@ def _render_root_at(revisions: Revisions, config: Config, request: RenderRequest
     if not any(posixpath.join(key, name) in entries for name in KUSTOMIZATION_NAMES):
         return (), None  # no root there yet: nothing deployed from it at that revision
     render, _written = _render_commit(revisions, commit, config, [], request, also=[key], deploying=[])
+    return _rendered_at(render, key, key, revision)
+
+
+def _rendered_at(render: RevisionRender, key: str, directory: str,
+                 revision: str) -> tuple[tuple[Mapping[str, Any], ...], str | None]:
+    """The resources of render `key` (of `directory`) in a render made at `revision`, or why not."""
     found = render.roots.get(key)
     if found is None:
-        return (), f"at {revision}: {key or '.'} did not render"
+        return (), f"at {revision}: {directory or '.'} did not render"
     if found.error:
         return (), f"at {revision}: {found.error}"
     return found.resources, None
