@@ -11,7 +11,6 @@ Helm) and, with the network allowed, those reaching remote bases.
 
 from __future__ import annotations
 
-import os
 import posixpath
 import threading
 from collections.abc import Callable
@@ -22,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from gitops_lint.render import root_entry
 from gitops_lint.render.cache import FileDigests, RenderCache, render_key
 from gitops_lint.render.graph import RenderGraph, build_graph
+from gitops_lint.repo.files import walk_files
 from gitops_lint.repo.layout import build_layout, is_kustomization_file
 from gitops_lint.repo.yaml import load_yaml
 
@@ -78,16 +78,10 @@ class CachedRoots:
 
 
 def graph_of_tree(tree: Path) -> RenderGraph:
-    """The render graph of a directory on disk: every file below it (`.git` aside; nothing is
-    left out, so no input a root reads can change without changing its key) and its parsed
+    """The render graph of a directory on disk: its files as check's own walk lists them (so a
+    root's inputs, and its key, are the ones a check of the same tree computes) and its parsed
     kustomizations."""
-    paths: list[str] = []
-    top = os.fspath(tree)
-    for directory, subdirectories, names in os.walk(top):
-        subdirectories[:] = [name for name in subdirectories if name != ".git"]
-        relative = os.path.relpath(directory, top).replace(os.sep, "/")
-        prefix = "" if relative == "." else f"{relative}/"
-        paths.extend(prefix + name for name in names)
+    paths = sorted(walk_files(tree))
     documents: dict[str, dict[str, Any]] = {}
     for path in paths:
         if not is_kustomization_file(path):

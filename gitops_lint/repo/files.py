@@ -173,7 +173,7 @@ class GitListing:
             self._output.close()
 
 
-def _walk_files(root: Path) -> dict[str, os.stat_result | None]:
+def walk_files(root: Path) -> dict[str, os.stat_result | None]:
     """Every file of the directory tree (repo-relative, "/"-separated) → its `lstat`, None when
     that failed; the collector then needs no second stat per file (a third of its time on a
     10,000-file repo). Directories in `_SKIPPED_DIRS` are left out; a symlinked directory is
@@ -282,7 +282,7 @@ def collect_files(
     result = FileSet(root=root, from_git=names is not None)
     walked: dict[str, os.stat_result | None] = {}
     if names is None:
-        walked = _walk_files(root)
+        walked = walk_files(root)
         names = sorted(walked)
     scope_prefixes = [_relative(root, s) for s in scope]
     real_root = os.path.realpath(root)
