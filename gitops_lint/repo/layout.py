@@ -242,11 +242,9 @@ def build_layout(kustomization_docs: Mapping[str, Mapping[str, Any]], all_paths:
         # Generator/transformer configurations, replacements, openapi, Helm values: read by
         # kustomize, never applied as they are.
         layout.fragments.update(kustomization.config_files)
-        if kustomization.is_component:
-            # A Component's own files patch what it does not define.
-            layout.fragments.update(kustomization.resources)
-        else:
-            included_as_resource.update(kustomization.resources)
+        # A Component's `resources` are whole objects it adds to the build, as a kustomization's
+        # are; only its patches (above) are partial.
+        included_as_resource.update(kustomization.resources)
     layout.fragments.update(  # `"patch" in p` first: the regex needs it, and most paths lack it
         p for p in paths if "patch" in p and _PATCH_NAMED.search(p) and p not in included_as_resource
     )

@@ -95,3 +95,30 @@ def test_patch_named_file_is_not_schema_checked_as_a_whole_resource(make_repo: C
     invalid = {f["path"] for f in report["findings"] if f["rule"] == "schema-invalid"}
     # The same missing `selector` is a real error in a whole manifest.
     assert invalid == {"manifests/deployment.yaml"}
+
+
+def test_a_components_resources_are_whole_objects_and_its_patches_fragments() -> None:
+    component = {"kind": "Component", "resources": ["secret.yaml"], "patches": [{"path": "replicas.yaml"}]}
+    layout = build_layout({"components/auth/kustomization.yaml": component},
+                          ["components/auth/kustomization.yaml", "components/auth/secret.yaml",
+                           "components/auth/replicas.yaml"])
+    assert not layout.is_fragment("components/auth/secret.yaml")
+    assert layout.is_fragment("components/auth/replicas.yaml")
+
+
+def test_a_components_resource_is_checked_without_rendering(make_repo: Callable[..., Path]) -> None:
+    repo = make_repo({
+        **OWNED,
+        "components/auth/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n"
+                                              "resources: [cronjob.yaml]\n",
+        "components/auth/cronjob.yaml": """
+            apiVersion: batch/v1beta1
+            kind: CronJob
+            metadata: {name: backup}
+            spec:
+              schedule: "0 3 * * *"
+              jobTemplate: {spec: {template: {spec: {restartPolicy: Never, containers: [{name: b, image: busybox:1.36}]}}}}
+        """,
+    })
+    _, report = check_json(repo, "--no-render")
+    assert ("api-deprecated", "components/auth/cronjob.yaml") in {(f["rule"], f["path"]) for f in report["findings"]}
