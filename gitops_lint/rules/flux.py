@@ -591,7 +591,8 @@ FLUX_TENANT_SERVICE_ACCOUNT = meta(
     "a tenant's repo can create anything anywhere in the cluster. Flux's multi-tenancy lockdown "
     "runs each tenant's Kustomizations and HelmReleases as a service account of the tenant's "
     "namespace (per-team isolation, as the checklist asks). Tenant objects are those outside `flux-system` "
-    "or labelled `toolkit.fluxcd.io/tenant`.",
+    "or labelled `toolkit.fluxcd.io/tenant`; a HelmRelease a platform Kustomization applies is a "
+    "platform app's, unless its namespace's Flux objects already run as a service account.",
     "Set `spec.serviceAccountName` to the tenant's reconciler account (bound to a namespaced "
     "Role), and start kustomize-controller and helm-controller with "
     "`--default-service-account` so a missing one fails closed.",
@@ -615,14 +616,18 @@ TENANT_LABEL = "toolkit.fluxcd.io/tenant"
 @repo_rule(FLUX_TENANT_SERVICE_ACCOUNT)
 def check_tenant_service_account(ctx: CheckContext) -> Iterator[Finding]:
     estate = flux_estate_for(ctx)
-    for obj in (*estate.kustomizations, *estate.releases):
+    objects = (*estate.kustomizations, *estate.releases)
+    # Namespaces the repo locks down: a Kustomization or release there reconciles as a service
+    # account. A release without one in such a namespace escapes that lockdown.
+    locked = {obj.namespace for obj in objects if obj.namespace and obj.spec.get("serviceAccountName")}
+    for obj in objects:
         if obj.spec.get("serviceAccountName"):
             continue
         labels = obj.doc.get("metadata", {}).get("labels") if isinstance(obj.doc.get("metadata"), dict) else None
         tenant = isinstance(labels, dict) and bool(labels.get(TENANT_LABEL))
         if not tenant and (not obj.namespace or obj.namespace == "flux-system"):
             continue
-        if obj.kind == "HelmRelease" and not tenant and obj.parent is not None:
+        if obj.kind == "HelmRelease" and not tenant and obj.parent is not None and obj.namespace not in locked:
             continue  # a platform app's release in its own namespace, applied by a platform Kustomization
         yield ctx.finding(
             FLUX_TENANT_SERVICE_ACCOUNT,

@@ -309,3 +309,25 @@ def test_each_helmrelease_says_its_chart_is_not_rendered(make_repo: Callable[...
         "not rendered; the objects it deploys are not checked",
     ]
     assert {f["severity"] for f in findings(report, "flux-helmrelease-not-rendered")} == {"info"}
+
+
+def test_a_release_in_a_locked_down_tenant_namespace_needs_its_service_account(make_repo: Callable[..., Path]) -> None:
+    """A platform Kustomization applies the tenants' objects. A HelmRelease it applies in a
+    namespace whose own Kustomization runs as a service account escapes that lockdown; one in a
+    platform app's own namespace does not concern it."""
+    release = (
+        "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: {name}\n  namespace: {namespace}\n"
+        "spec:\n  interval: 30m\n  chart:\n    spec:\n      chart: {name}\n      version: 1.2.3\n"
+        "      sourceRef: {{kind: HelmRepository, name: charts, namespace: flux-system}}\n"
+    )
+    tenant = ks("team-a", "./apps").replace("namespace: flux-system", "namespace: team-a") + "  serviceAccountName: reconciler\n"
+    files = {
+        **OWNED,
+        "clusters/production/tenants.yaml": ks("tenants", "./tenants"),
+        "clusters/production/infrastructure.yaml": ks("infrastructure", "./infrastructure"),
+        "tenants/team-a/sync.yaml": tenant,
+        "tenants/team-a/redis.yaml": release.format(name="redis", namespace="team-a"),
+        "infrastructure/ingress.yaml": release.format(name="ingress-nginx", namespace="ingress-nginx"),
+    }
+    _, report = check_json(make_repo(files))
+    assert [f["path"] for f in findings(report, "flux-tenant-service-account")] == ["tenants/team-a/redis.yaml"]
