@@ -514,7 +514,7 @@ def check_agent_config_not_in_repo(ctx: CheckContext) -> Iterator[Finding]:
         yield ctx.finding(
             AGENT_CONFIG_NOT_IN_REPO,
             f"the repo holds {len(argo)} Argo CD Application/ApplicationSet/AppProject resource(s) but no Argo CD "
-            "config (argocd-cm, an ArgoCD resource, argo-cd Helm values): argocd-sso-configured, "
+            "config (argocd-cm or its configMapGenerator, an ArgoCD resource, argo-cd Helm values): argocd-sso-configured, "
             "argocd-metrics-monitored and notifications-configured apply to the repo that installs Argo CD",
             path=first.path,
             line=first.line,

@@ -1,7 +1,8 @@
 """What a repo holds of its GitOps agent's own setup: Argo CD's config in its three forms, Flux's install.
 
 Argo CD's settings live in the `argocd-cm` ConfigMap, but repos write them in one of three
-ways: the ConfigMap itself (whole, or a kustomize patch on the upstream install), the Argo CD
+ways: the ConfigMap itself (whole, a kustomize patch on the upstream install, or a
+configMapGenerator merging keys into a remote install that does not render offline), the Argo CD
 operator's `ArgoCD` resource (which the operator turns into `argocd-cm`), or the values of the
 `argo-cd` Helm chart (`configs.cm`). Each becomes one `ArgoCDConfig` with the same argocd-cm
 keys, so the rules ask one question whatever the form. Monitoring is read the same way: what
@@ -130,6 +131,7 @@ def argocd_configs(ctx: CheckContext) -> list[ArgoCDConfig]:
 def _argocd_configs(ctx: CheckContext) -> tuple[ArgoCDConfig, ...]:
     # Five rules ask; each answer walks every resource several times.
     configs = list(_configmap_configs(ctx))
+    configs.extend(_generated_configs(ctx))
     configs.extend(_operator_config(ctx, r) for r in _everything(ctx, "ArgoCD") if _is_operator_cr(r))
     configs.extend(_helm_configs(ctx))
     return tuple(sorted(configs, key=lambda c: (c.path, c.line)))
@@ -185,6 +187,20 @@ def _configmap_configs(ctx: CheckContext) -> Iterator[ArgoCDConfig]:
             for key, value in _dict(member.doc.get("data")).items():
                 if key in _KEYS:
                     config.settings[key] = Setting(str(value), *ctx.place(member, ("data", key)))
+        yield config
+
+
+def _generated_configs(ctx: CheckContext) -> Iterator[ArgoCDConfig]:
+    """argocd-cm as a configMapGenerator of a root that did not render writes it (an install
+    from a remote base, merged with the repo's own keys)."""
+    from gitops_lint.rules.generated_config import generated_config_maps
+
+    for generated in generated_config_maps(ctx, ARGOCD_CM):
+        environment = estate_for(ctx).environments.of_file(generated.path)
+        config = ArgoCDConfig(ARGOCD_CM, generated.path, generated.line, None, environment)
+        for entry in generated.entries:
+            if entry.key in _KEYS:
+                config.settings[entry.key] = Setting(entry.value, entry.path, entry.line)
         yield config
 
 

@@ -577,6 +577,11 @@ def check_notifications_configured(ctx: CheckContext) -> Iterator[Finding]:
         data = resource.doc.get("data")
         if isinstance(data, dict) and any(_is_failure_trigger(str(k), v) for k, v in data.items()):
             return
+    from gitops_lint.rules.generated_config import generated_config_maps
+
+    for generated in generated_config_maps(ctx, "argocd-notifications-cm"):
+        if any(_is_failure_trigger(entry.key, entry.value) for entry in generated.entries):
+            return
     if any(_operator_notifications_enabled(resource) for resource in everything("ArgoCD")):
         return
     from gitops_lint.rules.agent_install import argocd_configs, argocd_managed_at

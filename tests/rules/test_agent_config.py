@@ -278,3 +278,38 @@ def test_where_argocd_is_installed_is_the_first_install_object_in_the_runs_order
     assert answers[1] == ("a/x.yaml", 1)
     assert answers[2] is None
     assert answers[3] == ("base/patch.yaml", 1)
+
+
+AUTOPILOT = """\
+apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+namespace: argocd
+resources:
+  - https://github.com/argoproj-labs/argocd-autopilot/manifests/base?ref=v0.4.17
+configMapGenerator:
+  - name: argocd-cm
+    behavior: merge
+    literals:
+      - url=https://argocd.example.com
+{literals}  - name: argocd-notifications-cm
+    behavior: merge
+    files:
+      - trigger.on-sync-failed=triggers/on-sync-failed.yaml
+"""
+
+
+def test_settings_a_generator_merges_into_a_remote_install_are_the_repos_argo_cd_config(
+        make_repo: Callable[..., Path]) -> None:
+    """Argo CD Autopilot installs Argo CD from a remote base and sets argocd-cm through a
+    configMapGenerator: offline nothing renders it, yet the repo configures Argo CD."""
+    trigger = "- when: app.status.operationState.phase in ['Error', 'Failed']\n  send: [app-sync-failed]\n"
+    files = {"bootstrap/argo-cd/triggers/on-sync-failed.yaml": trigger, "apps/web/app.yaml": APPLICATION}
+    sso = "      - |\n        oidc.config=name: Okta\n        issuer: https://example.okta.com\n"
+    root = make_repo({**files, "bootstrap/argo-cd/kustomization.yaml": AUTOPILOT.format(literals=sso)})
+    rules = ("agent-config-not-in-repo", "argocd-sso-configured", "notifications-configured")
+    assert _findings(root, *rules) == []
+    _code, rendered = check_json(root, *_only(*rules))  # the remote base fails offline: the same
+    assert rendered["findings"] == []
+    # Without SSO keys the generator is where argocd-sso-configured points.
+    root = make_repo({**files, "bootstrap/argo-cd/kustomization.yaml": AUTOPILOT.format(literals="")}, name="no-sso")
+    assert _findings(root, *rules) == [("argocd-sso-configured", "bootstrap/argo-cd/kustomization.yaml", 7, "warning")]
