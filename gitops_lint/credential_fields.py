@@ -11,6 +11,7 @@ token, `--token=...` in `args`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
 from typing import Any
@@ -26,6 +27,10 @@ from gitops_lint.credentials import (
 Mask = Callable[[str], str]
 
 _SECRET_FIELDS = ("data", "stringData")
+# Lists of command-line arguments (a container's, an init container's, a Job's): a flag and its
+# value share one string (`--token=...`) or sit side by side (`--db-password`, `...`).
+_ARGUMENT_LISTS = frozenset(("args", "command"))
+_ASSIGNED = re.compile(r"-{0,2}(?P<name>[A-Za-z][\w.-]*)=(?P<value>.+)", re.S)
 
 # An object repeats the same few hundred key names (`name`, `image`, `containerPort`): each is
 # judged once per process, not once per field.
@@ -58,6 +63,34 @@ def _masked_text(text: str, key: str | None, mask: Mask) -> str:
     return text
 
 
+def _argument(item: str, flag: str | None, mask: Mask) -> str:
+    """One command-line argument with its credential masked: the value of a secret-named
+    `--flag=value` (or `NAME=value`), or the whole argument when it follows a secret-named
+    `--flag` alone (`flag`); a weak-looking value counts, as under any secret-named key."""
+    if flag is not None and not item.startswith("-") and _is_credential(flag, item):
+        return mask(item)
+    match = _ASSIGNED.match(item)
+    if match is not None and _is_credential(match["name"], match["value"]):
+        return item[: match.start("value")] + mask(match["value"])
+    return _masked_text(item, None, mask)
+
+
+def _secret_flag(item: Any) -> str | None:
+    """The name of a secret-named flag written alone (`--db-password`), whose value is the next argument."""
+    if isinstance(item, str) and item.startswith("-") and "=" not in item:
+        name = item.lstrip("-")
+        return name if name and _is_secret_key(name) else None
+    return None
+
+
+def _masked_arguments(items: list[Any], mask: Mask) -> list[Any]:
+    out = [
+        _argument(item, _secret_flag(items[index - 1]) if index else None, mask) if isinstance(item, str) else item
+        for index, item in enumerate(items)
+    ]
+    return items if all(new is old or new == old for new, old in zip(out, items, strict=True)) else out
+
+
 def _masked(value: Any, key: str | None, mask: Mask, whole: bool) -> Any:
     """`value` with credentials masked; the same object when nothing changed (callers share it)."""
     if isinstance(value, str):
@@ -65,6 +98,8 @@ def _masked(value: Any, key: str | None, mask: Mask, whole: bool) -> Any:
     if isinstance(value, dict):
         return _masked_mapping(value, key if key is not None and _is_secret_key(key) else None, mask, whole)
     if isinstance(value, list):
+        if key in _ARGUMENT_LISTS and not whole:
+            return _masked_arguments(value, mask)
         items = [_masked(item, key, mask, whole) for item in value]
         return value if all(new is old for new, old in zip(items, value, strict=True)) else items
     if isinstance(value, int | float) and not isinstance(value, bool):
@@ -135,6 +170,7 @@ def mask_at(doc: Any, steps: Sequence[str | int], value: Any, mask: Mask) -> Any
     object holding it decide, so both are followed down from the top (a drift change's git and
     live values, where `doc` is one side). A path that leaves `doc` keeps its last key."""
     node, key, whole = doc, None, False
+    before: Any = None  # the argument before this one, when `steps` ends in an argument list
     for step in steps:
         child = _child(node, step)
         if child is _NOWHERE:
@@ -145,7 +181,13 @@ def mask_at(doc: Any, steps: Sequence[str | int], value: Any, mask: Mask) -> Any
             field_name = str(step)
             whole = whole or (_is_secret_kind(node) and field_name in _SECRET_FIELDS)
             key = _field_key(node, field_name, key if key is not None and _is_secret_key(key) else None)
+            before = None
+        elif isinstance(node, list) and key in _ARGUMENT_LISTS:
+            index = step if isinstance(step, int) else int(step)  # _child found it: an index
+            before = node[index - 1] if index > 0 else None
         node = child  # a list item sits under its list's key
+    if isinstance(value, str) and key in _ARGUMENT_LISTS and not whole:
+        return _argument(value, _secret_flag(before), mask)
     return _masked(value, key, mask, whole)
 
 

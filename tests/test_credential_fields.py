@@ -79,3 +79,20 @@ def test_a_value_is_masked_as_if_it_sat_at_a_path_of_another_document() -> None:
     assert mask_at(doc, path, OTHER, _mask) == "<16>"
     assert mask_at(doc, ["data", "API_TOKEN"], OTHER, _mask) == "<16>"
     assert mask_at(doc, ["data", "LOG_LEVEL"], "debug", _mask) == "debug"
+
+
+def test_command_line_flags_are_judged_by_their_names_whatever_the_values_entropy() -> None:
+    """`--token=tok-legacy-1` holds too little entropy for the text patterns; its flag's name
+    says what it is. A secret-named flag written alone makes the next argument its value."""
+    low = _planted("hunter", "2-arg")
+    doc = _deployment([], [f"--token={low}", "--db-password", low, f"--api-key={low}", f"DB_PASSWORD={low}",
+                           "--log-level=debug", "--config", "/etc/app.yaml", "--token=${TOKEN}", "--secret-name=db"])
+    args = mask_credentials(doc, _mask)["spec"]["template"]["spec"]["containers"][0]["args"]
+    assert args == ["--token=<11>", "--db-password", "<11>", "--api-key=<11>", "DB_PASSWORD=<11>",
+                    "--log-level=debug", "--config", "/etc/app.yaml", "--token=${TOKEN}", "--secret-name=db"]
+    # One argument of a changed list, quoted alone (a drift change's git or live value).
+    steps = ["spec", "template", "spec", "containers", 0, "args"]
+    assert mask_at(doc, [*steps, 2], low, _mask) == "<11>"
+    assert mask_at(doc, [*steps, "3"], f"--api-key={low}", _mask) == "--api-key=<11>"
+    assert mask_at(doc, [*steps, 6], "--config", _mask) == "--config"
+    assert credential_values(doc).__next__() == low

@@ -704,3 +704,17 @@ def test_directory_include_and_exclude_choose_the_desired_manifests(tmp_path: Pa
         code, report = _drift(repo, snapshot)
         assert code == 0, options
         assert sorted(_by_name(report)) == ["Deployment/api", "Service/api"]
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "junit", "markdown", "html"])
+def test_credentials_in_the_args_of_an_extra_never_reach_a_report(tmp_path: Path, fmt: str) -> None:
+    low = "hunter" + "2-arg"  # little entropy: only the flag's name says it is a credential
+    legacy = deployment(name="api-legacy")
+    legacy["spec"]["template"]["spec"]["containers"][0]["args"] = [f"--token={low}", "--db-password", low]
+    repo = _repo(tmp_path, [deployment()])
+    snapshot = _snapshot(tmp_path, [live_of(deployment()), live_of(legacy, app="api-prod")])
+    result = run_cli("drift", str(repo), "--live-snapshot", str(snapshot), "--format", fmt, "--output",
+                     f"json={tmp_path / 'report.json'}")
+    assert result.exit_code == 1, result.output
+    assert low not in result.stdout and low not in (tmp_path / "report.json").read_text()
+    assert "api-legacy" in result.stdout
