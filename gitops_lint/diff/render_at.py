@@ -76,6 +76,8 @@ class ApplicationRef:
     # Where it puts an object whose manifest names no namespace (Argo CD's destination namespace,
     # a Flux Kustomization's targetNamespace); None when not known here.
     namespace: str | None = None
+    # A Flux Kustomization's GitRepository file, which `revision` is read from (None: not known).
+    source_file: str | None = None
 
     @property
     def label(self) -> str:
@@ -174,6 +176,9 @@ class RevisionRender:
     # (file, name) of each Application deploying a chart of this repo → its document here: what a
     # chart whose pin moves is rendered with at the other revision.
     helm_documents: dict[tuple[str, str], Mapping[str, Any]] = field(default_factory=dict)
+    # (file, name) of each Flux Kustomization → its document here: what a path whose GitRepository
+    # ref moves is rendered with at the other revision.
+    flux_documents: dict[tuple[str, str], Mapping[str, Any]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -194,12 +199,13 @@ def _deployer_ref(deployer: Application | FluxKustomization, directory: str | No
     deploys, whose source's targetRevision is the Application's revision for it."""
     spec = deployer.resource.doc.get("spec")
     spec = spec if isinstance(spec, dict) else {}
-    revision = None
+    revision = source_file = None
     if isinstance(deployer, FluxKustomization):
         prune = spec.get("prune") is True  # Flux's garbage collection deletes what left Git
         kind = FLUX_KUSTOMIZATION
         namespace = deployer.target_namespace
         revision = deployer.source_revision  # its GitRepository's ref, when the repo holds it
+        source_file = deployer.source_file
     else:
         namespace = deployer.destination.namespace
         prune = _auto_prune(spec)
@@ -214,6 +220,7 @@ def _deployer_ref(deployer: Application | FluxKustomization, directory: str | No
         kind=kind,
         revision=revision,
         namespace=namespace or None,
+        source_file=source_file,
     )
 
 
@@ -415,6 +422,12 @@ def render_revision(
         flux.directory for flux in estate.flux_kustomizations
         if flux.directory is not None and flux.resource.path in focus
     }
+    # ... and a changed GitRepository the roots of the Kustomizations it is the source of: a moved
+    # ref changes what they deploy.
+    generating |= {
+        flux.directory for flux in estate.flux_kustomizations
+        if flux.directory is not None and flux.source_file is not None and flux.source_file in focus
+    }
     wanted = (set(also) | generating) & set(graph.targets)
     # The kustomization file of a wanted root makes it (and only it) an affected root.
     affected = graph.affected(focus | {graph.kustomizations[target].file for target in wanted})
@@ -462,6 +475,7 @@ def render_revision(
         remote_charts=remote,
         helm_documents={(app.resource.path, app.name or "?"): app.resource.doc for app in estate.applications
                         if any(source.deploys == "helm" and source.directory is not None for source in app.sources)},
+        flux_documents={(flux.resource.path, flux.name or flux.resource.path): flux.resource.doc for flux in estate.flux_kustomizations},
     )
     by_root: dict[str, list[Mapping[str, Any]]] = {target: [] for target in (*affected, *extra)}
     for resource in ctx.rendered:
