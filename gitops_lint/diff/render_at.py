@@ -303,8 +303,26 @@ class _Document:
     doc: Mapping[str, Any]
 
 
-def _flux_paths(contents: Mapping[str, bytes]) -> list[str]:
-    """The repo directories (spec.path) of the Flux Kustomizations among these files."""
+def _git_repositories(contents: Mapping[str, bytes]) -> set[str]:
+    """The names of the Flux GitRepositories among these files."""
+    found = set()
+    for content in contents.values():
+        if b"source.toolkit.fluxcd.io" not in content:
+            continue
+        for document in load_yaml(content.decode("utf-8", "replace")).documents:
+            doc = document.data
+            if (isinstance(doc, dict) and doc.get("kind") == "GitRepository"
+                    and str(doc.get("apiVersion", "")).startswith("source.toolkit.fluxcd.io/")):
+                metadata = doc.get("metadata")
+                name = metadata.get("name") if isinstance(metadata, dict) else None
+                if isinstance(name, str):
+                    found.add(name)
+    return found
+
+
+def _flux_paths(contents: Mapping[str, bytes], sources: AbstractSet[str] | None = None) -> list[str]:
+    """The repo directories (spec.path) of the Flux Kustomizations among these files; with
+    `sources`, of those whose sourceRef names a GitRepository of these names."""
     found = []
     for content in contents.values():
         if b"kustomize.toolkit.fluxcd.io" not in content:
@@ -315,6 +333,11 @@ def _flux_paths(contents: Mapping[str, bytes]) -> list[str]:
                     and str(doc.get("apiVersion", "")).startswith("kustomize.toolkit.fluxcd.io/")):
                 continue
             spec = doc.get("spec")
+            if sources is not None:
+                ref = spec.get("sourceRef") if isinstance(spec, dict) else None
+                if not (isinstance(ref, dict) and ref.get("kind", "GitRepository") == "GitRepository"
+                        and ref.get("name") in sources):
+                    continue
             path = spec.get("path") if isinstance(spec, dict) else None
             if isinstance(path, str) and path.strip():
                 normal = posixpath.normpath(path.strip().lstrip("/"))
@@ -347,6 +370,7 @@ def files_to_render(
     (`helm_files`); the rest of the repo stays in git.
     """
     paths = list(entries)
+    application_files = list(application_files)
     kustomization_files = [path for path in paths if is_kustomization_file(path)]
     docs = {}
     for path, content in zip(kustomization_files, read(kustomization_files), strict=True):
@@ -361,6 +385,13 @@ def files_to_render(
     graph = build_graph(Path("/nonexistent-gitops-lint-tree"), build_layout(docs, paths), paths, applications)
     # ... and a changed Flux Kustomization the root at its spec.path.
     also = [*also, *_flux_paths(contents)]
+    # ... and a changed GitRepository (its ref moved, say) the roots of the Kustomizations it is
+    # the source of.
+    moved_sources = _git_repositories(contents)
+    if moved_sources:
+        flux_files = sorted(set(application_files) - set(contents))
+        flux_files = [path for path in flux_files if path in entries]
+        also += _flux_paths(dict(zip(flux_files, read(flux_files), strict=True)), moved_sources)
     focus = changed | {graph.kustomizations[root].file for root in also if root in graph.kustomizations}
     needed = focus | set(application_files)
     for target in graph.affected(focus):

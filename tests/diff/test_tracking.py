@@ -550,6 +550,12 @@ def test_moving_a_flux_git_repository_tag_compares_the_two_tags(flux_repo: Path)
     text = run_cli("diff", "--base", "HEAD", "--no-color", cwd=flux_repo).stdout
     assert ("Flux Kustomization web-production (clusters/production/web.yaml) -> apps/web/overlays/production "
             "[auto-prune] [GitRepository ref tag v1.0.0 -> tag v2.0.0]") in text
+    # Between two commits too: the head is written from git, the Kustomization's path with it
+    # though only the GitRepository's file changed.
+    git(flux_repo, "commit", "-qam", "production to v2.0.0")
+    moved = _apps(diff_json(flux_repo, "--base", "HEAD~1", "--head", "HEAD", "--fail-on-removal", "production",
+                            code=1))["web-production"]
+    assert moved["revision_change"] == production["revision_change"] and _fields(moved) == _fields(production)
 
 
 def test_a_moved_flux_ref_renders_each_tag_with_that_sides_kustomization(flux_repo: Path) -> None:
