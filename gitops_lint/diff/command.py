@@ -57,7 +57,7 @@ from gitops_lint.diff.revisions import (
     tree,
     write_files,
 )
-from gitops_lint.diff.tracking import Landing
+from gitops_lint.diff.tracking import Landing, fetch_hint, git_revision
 from gitops_lint.environments import canonical_environment, environment_from_path
 from gitops_lint.errors import UsageError
 from gitops_lint.estate.sources import value_files_at
@@ -351,6 +351,22 @@ def _base_revisions(base: RevisionRender) -> dict[tuple[str, str, str], str | No
     return {(app.file, app.name, render.root): app.revision for render in base.roots.values() for app in render.applications}
 
 
+def _base_flux_sources(base: RevisionRender) -> dict[tuple[str, str, str], str]:
+    """(file, name, root) of each Flux Kustomization at the base → the file of the GitRepository
+    its revision was read from, when known."""
+    return {(app.file, app.name, render.root): app.source_file for render in base.roots.values()
+            for app in render.applications if app.kind == FLUX_KUSTOMIZATION and app.source_file is not None}
+
+
+def _flux_moved(app: ApplicationRef, at_base: tuple[str, str, str], was: str | None,
+                sources: Mapping[tuple[str, str, str], str], landing: Landing) -> bool:
+    """Whether the change moves the ref of the GitRepository a Flux Kustomization tracks: the same
+    source file at both revisions (an incremental run may load a GitRepository at one revision
+    only: a ref known at one side alone is no move) with another ref, not both followed."""
+    return (app.source_file is not None and sources.get(at_base) == app.source_file and was != app.revision
+            and not (landing.reaches(was) and landing.reaches(app.revision)))
+
+
 def _by_revision(
     compared: list[ComparedRoot], base: RevisionRender, head: RevisionRender, landing: Landing,
     deleted: Mapping[tuple[str, str], str], render_at: RenderAt,
@@ -361,6 +377,7 @@ def _by_revision(
     it deploys before and after: a pinned side rendered at its revision (`render_at(revision,
     key)`: the objects, or why not), a side following the change as the base or head renders."""
     before = _base_revisions(base)
+    flux_sources = _base_flux_sources(base)
     result = []
     for root in compared:
         key = _render_key_of(root.render)
@@ -370,12 +387,15 @@ def _by_revision(
         for app in root.render.applications:
             at_base = (app.file, app.name, root.previous_root or root.render.root)
             was = before.get(at_base)
-            if (app.file, app.name) in deleted or app.revision is None:
+            if (app.file, app.name) in deleted:
                 stay.append(app)  # a deleted Application takes what it deployed, whatever it tracked
             elif app.kind == FLUX_KUSTOMIZATION:
-                # Its GitRepository may be loaded at one revision only (an incremental run): a
-                # ref it pins says "not reached", never a move.
-                (stay if landing.reaches(app.revision) else away).append(app)
+                if _flux_moved(app, at_base, was, flux_sources, landing):
+                    moved.append((app, True, was))
+                else:
+                    (stay if landing.reaches(app.revision) else away).append(app)
+            elif app.revision is None:
+                stay.append(app)
             elif at_base not in before:  # new: pinned, it deploys its revision's render at once
                 if landing.reaches(app.revision):
                     stay.append(app)
@@ -405,9 +425,9 @@ def _moved(
     root: ComparedRoot, key: str, app: ApplicationRef, existed: bool, was: str | None, base: RevisionRender,
     head: RevisionRender, landing: Landing, render_at: RenderAt,
 ) -> ComparedRoot:
-    """An Application whose targetRevision the change moves from `was` (or that is new: not
-    `existed`), compared as it deploys before and after."""
-    assert app.revision is not None
+    """An Application whose targetRevision (a Flux Kustomization whose GitRepository ref) the
+    change moves from `was` (or that is new: not `existed`), compared as it deploys before and
+    after."""
     mine = replace(root.render, applications=(app,))
     old: tuple[Mapping[str, Any], ...]
     new: tuple[Mapping[str, Any], ...]
@@ -416,19 +436,22 @@ def _moved(
     if landing.reaches(app.revision):  # unpinned: from now on it deploys this branch's render
         new, new_error = _side(head, key, "head")
     else:
-        new, new_error = render_at(app.revision, key, root.render.renderer, (head, base), False)
+        new, new_error = render_at(app.revision or "", key, root.render.renderer, (head, base), False, app)
     if not existed:  # a new Application deploys its revision's render at once
         old, old_error = (), None
     elif was is None or landing.reaches(was):
         old, old_error = _side(base, key, "base")
     else:
-        old, old_error = render_at(was, key, root.render.renderer, (base, head), True)
+        old, old_error = render_at(was, key, root.render.renderer, (base, head), True, app)
     # A revision missing from the clone is the first thing to fix.
     errors = sorted((e for e in (new_error, old_error) if e), key=lambda e: "not in this clone" not in e)
     changes = () if errors else tuple(compare_resources(old, new, root.render.generators))
     pending = 0 if landing.reaches(app.revision) else len(root.changes)
+    # A Flux GitRepository without a ref checks out its default branch.
+    following = "default branch" if app.kind == FLUX_KUSTOMIZATION else "HEAD"
     return ComparedRoot(mine, changes, errors[0] if errors else None, None,
-                        revision_change=(was or "HEAD", app.revision) if existed else None, pending=pending)
+                        revision_change=(was or following, app.revision or following) if existed else None,
+                        pending=pending)
 
 
 def _render_key_of(render: RootRender) -> str:
@@ -438,8 +461,9 @@ def _render_key_of(render: RootRender) -> str:
     return render.root
 
 
-# render_at(revision, key, renderer, (this side's render, the other's), whether this side is the base)
-RenderAt = Callable[[str, str, str, tuple[RevisionRender, RevisionRender], bool],
+# render_at(revision, key, renderer, (this side's render, the other's), whether this side is the base,
+# the deployer)
+RenderAt = Callable[[str, str, str, tuple[RevisionRender, RevisionRender], bool, ApplicationRef],
                     tuple[tuple[Mapping[str, Any], ...], str | None]]
 
 
@@ -458,10 +482,21 @@ def _renders_at(revisions: Revisions, config: Config, request: RenderRequest, la
     moves many Applications to the same revision."""
 
     def render_at(revision: str, key: str, renderer: str, sides: tuple[RevisionRender, RevisionRender],
-                  at_base: bool) -> tuple[tuple[Mapping[str, Any], ...], str | None]:
+                  at_base: bool, app: ApplicationRef) -> tuple[tuple[Mapping[str, Any], ...], str | None]:
+        if git_revision(revision) is None:
+            return (), (f"its GitRepository checks out {revision}: a semver range is not resolved to a tag "
+                        "here, so that side is not compared")
         commit = landing.commit(revision)
         if commit is None:
-            return (), f"{revision} is not in this clone (fetch it: git fetch origin {revision})"
+            return (), f"{revision} is not in this clone (fetch it: {fetch_hint(revision)})"
+        if app.kind == FLUX_KUSTOMIZATION:
+            doc = sides[0].flux_documents.get((app.file, app.name))
+            if doc is None:
+                return (), f"its GitRepository ref moves to {revision}: the Flux Kustomization is not known here"
+            memo_key = (commit, key, repr(doc))
+            if memo_key not in memo:
+                memo[memo_key] = _flux_at(revisions, config, request, revision, commit, key, app.file, doc)
+            return memo[memo_key]
         if renderer == DIRECTORY:
             options = sides[0].directories.get(key) or sides[1].directories.get(key)
             source = replace(options, deployed_by=()) if options is not None else Source("directory", key)
@@ -485,6 +520,55 @@ def _renders_at(revisions: Revisions, config: Config, request: RenderRequest, la
         return memo[(commit, key, "")]
 
     return render_at
+
+
+def _flux_at(revisions: Revisions, config: Config, request: RenderRequest, revision: str, commit: str, key: str,
+             file: str, doc: Mapping[str, Any]) -> tuple[tuple[Mapping[str, Any], ...], str | None]:
+    """The Flux render of the path `key` as `commit` holds it, by the Kustomization `doc` (as one
+    side of the change has it: its patches, postBuild substitution, targetNamespace): the files
+    the path reads at that commit, and `doc` in place of that Kustomization in its file `file`,
+    rendered by the Flux step."""
+    entries = tree(revisions, commit)
+    prefix = f"{key}/" if key else ""
+    if not any(path.startswith(prefix) for path in entries):
+        return (), None  # no such path there yet: nothing deployed from it at that revision
+
+    def read(paths: list[str]) -> list[bytes]:
+        return read_blobs(revisions, [entries[path].blob for path in paths])
+
+    needed = files_to_render(entries, read, [], [key], [])
+    if not any(posixpath.join(key, name) in entries for name in KUSTOMIZATION_NAMES):
+        # A path without a kustomization: Flux generates one of every manifest under it.
+        needed.update({path: entry for path, entry in entries.items() if path.startswith(prefix)})
+    documents: list[Any] = [doc]
+    if file in entries:
+        # The rest of the Kustomization's file stays as the commit holds it (a root may read it).
+        (content,) = read([file])
+        loaded = load_yaml(content.decode("utf-8", "replace"))
+        others = [d.data for d in loaded.documents if not _same_flux_kustomization(d.data, doc)]
+        documents = [*others, doc] if not loaded.problems else [doc]
+        needed.pop(file, None)
+    with temporary_directory() as place:
+        write_files(place, revisions, needed)
+        written = place / file
+        written.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            written.write_text(yaml.safe_dump_all([dict(d) if isinstance(d, Mapping) else d for d in documents],
+                                                  sort_keys=False), encoding="utf-8")
+        except yaml.YAMLError as problem:  # a value YAML cannot write back (none is known)
+            return (), f"at {revision}: the Flux Kustomization cannot be written: {str(problem).splitlines()[0]}"
+        render = render_revision(place, config, [file], request, also=[key])
+    return _rendered_at(render, key, key, revision)
+
+
+def _same_flux_kustomization(data: Any, doc: Mapping[str, Any]) -> bool:
+    """Whether `data` is the Flux Kustomization `doc` is (kind, name, namespace)."""
+    def identity(item: Mapping[str, Any]) -> tuple[Any, ...]:
+        meta = item.get("metadata")
+        meta = meta if isinstance(meta, Mapping) else {}
+        return (item.get("kind"), str(item.get("apiVersion", "")).partition("/")[0], meta.get("name"), meta.get("namespace"))
+
+    return isinstance(data, Mapping) and identity(data) == identity(doc)
 
 
 def _chart_at(revisions: Revisions, config: Config, request: RenderRequest, landing: Landing, revision: str,

@@ -85,6 +85,12 @@ class AppDiff:
         return self.deleted == CASCADE if self.deleted is not None else self.prune
 
     @property
+    def revision_field(self) -> str:
+        """What names the revision it deploys: an Application's `targetRevision`, a Flux
+        Kustomization's GitRepository `ref`."""
+        return "GitRepository ref" if self.kind == FLUX_KUSTOMIZATION else "targetRevision"
+
+    @property
     def label(self) -> str:
         """`Application`, `Flux Kustomization`, ...: the deployer's kind as a reviewer says it."""
         return DEPLOYER_LABELS.get(self.kind or "", "Application")

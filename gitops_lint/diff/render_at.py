@@ -76,6 +76,8 @@ class ApplicationRef:
     # Where it puts an object whose manifest names no namespace (Argo CD's destination namespace,
     # a Flux Kustomization's targetNamespace); None when not known here.
     namespace: str | None = None
+    # A Flux Kustomization's GitRepository file, which `revision` is read from (None: not known).
+    source_file: str | None = None
 
     @property
     def label(self) -> str:
@@ -174,6 +176,9 @@ class RevisionRender:
     # (file, name) of each Application deploying a chart of this repo → its document here: what a
     # chart whose pin moves is rendered with at the other revision.
     helm_documents: dict[tuple[str, str], Mapping[str, Any]] = field(default_factory=dict)
+    # (file, name) of each Flux Kustomization → its document here: what a path whose GitRepository
+    # ref moves is rendered with at the other revision.
+    flux_documents: dict[tuple[str, str], Mapping[str, Any]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -194,12 +199,13 @@ def _deployer_ref(deployer: Application | FluxKustomization, directory: str | No
     deploys, whose source's targetRevision is the Application's revision for it."""
     spec = deployer.resource.doc.get("spec")
     spec = spec if isinstance(spec, dict) else {}
-    revision = None
+    revision = source_file = None
     if isinstance(deployer, FluxKustomization):
         prune = spec.get("prune") is True  # Flux's garbage collection deletes what left Git
         kind = FLUX_KUSTOMIZATION
         namespace = deployer.target_namespace
         revision = deployer.source_revision  # its GitRepository's ref, when the repo holds it
+        source_file = deployer.source_file
     else:
         namespace = deployer.destination.namespace
         prune = _auto_prune(spec)
@@ -214,6 +220,7 @@ def _deployer_ref(deployer: Application | FluxKustomization, directory: str | No
         kind=kind,
         revision=revision,
         namespace=namespace or None,
+        source_file=source_file,
     )
 
 
@@ -296,8 +303,26 @@ class _Document:
     doc: Mapping[str, Any]
 
 
-def _flux_paths(contents: Mapping[str, bytes]) -> list[str]:
-    """The repo directories (spec.path) of the Flux Kustomizations among these files."""
+def _git_repositories(contents: Mapping[str, bytes]) -> set[str]:
+    """The names of the Flux GitRepositories among these files."""
+    found = set()
+    for content in contents.values():
+        if b"source.toolkit.fluxcd.io" not in content:
+            continue
+        for document in load_yaml(content.decode("utf-8", "replace")).documents:
+            doc = document.data
+            if (isinstance(doc, dict) and doc.get("kind") == "GitRepository"
+                    and str(doc.get("apiVersion", "")).startswith("source.toolkit.fluxcd.io/")):
+                metadata = doc.get("metadata")
+                name = metadata.get("name") if isinstance(metadata, dict) else None
+                if isinstance(name, str):
+                    found.add(name)
+    return found
+
+
+def _flux_paths(contents: Mapping[str, bytes], sources: AbstractSet[str] | None = None) -> list[str]:
+    """The repo directories (spec.path) of the Flux Kustomizations among these files; with
+    `sources`, of those whose sourceRef names a GitRepository of these names."""
     found = []
     for content in contents.values():
         if b"kustomize.toolkit.fluxcd.io" not in content:
@@ -308,6 +333,11 @@ def _flux_paths(contents: Mapping[str, bytes]) -> list[str]:
                     and str(doc.get("apiVersion", "")).startswith("kustomize.toolkit.fluxcd.io/")):
                 continue
             spec = doc.get("spec")
+            if sources is not None:
+                ref = spec.get("sourceRef") if isinstance(spec, dict) else None
+                if not (isinstance(ref, dict) and ref.get("kind", "GitRepository") == "GitRepository"
+                        and ref.get("name") in sources):
+                    continue
             path = spec.get("path") if isinstance(spec, dict) else None
             if isinstance(path, str) and path.strip():
                 normal = posixpath.normpath(path.strip().lstrip("/"))
@@ -340,6 +370,7 @@ def files_to_render(
     (`helm_files`); the rest of the repo stays in git.
     """
     paths = list(entries)
+    application_files = list(application_files)
     kustomization_files = [path for path in paths if is_kustomization_file(path)]
     docs = {}
     for path, content in zip(kustomization_files, read(kustomization_files), strict=True):
@@ -354,6 +385,13 @@ def files_to_render(
     graph = build_graph(Path("/nonexistent-gitops-lint-tree"), build_layout(docs, paths), paths, applications)
     # ... and a changed Flux Kustomization the root at its spec.path.
     also = [*also, *_flux_paths(contents)]
+    # ... and a changed GitRepository (its ref moved, say) the roots of the Kustomizations it is
+    # the source of.
+    moved_sources = _git_repositories(contents)
+    if moved_sources:
+        flux_files = sorted(set(application_files) - set(contents))
+        flux_files = [path for path in flux_files if path in entries]
+        also += _flux_paths(dict(zip(flux_files, read(flux_files), strict=True)), moved_sources)
     focus = changed | {graph.kustomizations[root].file for root in also if root in graph.kustomizations}
     needed = focus | set(application_files)
     for target in graph.affected(focus):
@@ -415,6 +453,12 @@ def render_revision(
         flux.directory for flux in estate.flux_kustomizations
         if flux.directory is not None and flux.resource.path in focus
     }
+    # ... and a changed GitRepository the roots of the Kustomizations it is the source of: a moved
+    # ref changes what they deploy.
+    generating |= {
+        flux.directory for flux in estate.flux_kustomizations
+        if flux.directory is not None and flux.source_file is not None and flux.source_file in focus
+    }
     wanted = (set(also) | generating) & set(graph.targets)
     # The kustomization file of a wanted root makes it (and only it) an affected root.
     affected = graph.affected(focus | {graph.kustomizations[target].file for target in wanted})
@@ -462,6 +506,7 @@ def render_revision(
         remote_charts=remote,
         helm_documents={(app.resource.path, app.name or "?"): app.resource.doc for app in estate.applications
                         if any(source.deploys == "helm" and source.directory is not None for source in app.sources)},
+        flux_documents={(flux.resource.path, flux.name or flux.resource.path): flux.resource.doc for flux in estate.flux_kustomizations},
     )
     by_root: dict[str, list[Mapping[str, Any]]] = {target: [] for target in (*affected, *extra)}
     for resource in ctx.rendered:

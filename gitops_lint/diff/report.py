@@ -53,7 +53,7 @@ def _app_title(app: AppDiff) -> str:
     if app.tracks is not None:
         flags += f" [tracks {app.tracks}]"
     if app.revision_change is not None:
-        flags += f" [targetRevision {app.revision_change[0]} -> {app.revision_change[1]}]"
+        flags += f" [{app.revision_field} {app.revision_change[0]} -> {app.revision_change[1]}]"
     if app.is_application:
         return f"{app.label} {app.name} ({app.file}) -> {where}{flags}"
     return f"{app.root_label} {where} (nothing deploys it)"
@@ -297,7 +297,7 @@ def _md_app(app: AppDiff, detail: str) -> list[str]:
     if app.tracks is not None:
         lines += [html.escape(_not_reached(app).capitalize()), ""]
     if app.revision_change is not None:
-        lines += [f"targetRevision moves from `{app.revision_change[0]}` to `{app.revision_change[1]}`: "
+        lines += [f"{app.revision_field} moves from `{app.revision_change[0]}` to `{app.revision_change[1]}`: "
                   "compared as each renders", ""]
         if app.pending:
             lines += [html.escape(_pending_after_move(app).capitalize()), ""]

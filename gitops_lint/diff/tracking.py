@@ -43,9 +43,35 @@ def _default_branch(root: Path) -> str | None:
     return None
 
 
+def git_revision(revision: str) -> str | None:
+    """The git revision a deployer's revision names: an Argo CD targetRevision as it is, a Flux
+    GitRepository ref as estate/build.py writes it (`tag v1.2.0` → `refs/tags/v1.2.0`, `commit
+    1a2b3c` → `1a2b3c`, `ref refs/heads/x` → `refs/heads/x`); None for a semver range, which
+    names no one revision."""
+    kind, _, value = revision.strip().partition(" ")
+    if not value:
+        return revision
+    if kind == "tag":
+        return f"refs/tags/{value}"
+    if kind in ("commit", "ref"):
+        return value
+    if kind == "semver":
+        return None
+    return revision
+
+
+def fetch_hint(revision: str) -> str:
+    """What brings `revision` into the clone: `git fetch origin v1.2.0`, `git fetch origin tag v1.2.0`."""
+    kind, _, value = revision.strip().partition(" ")
+    return f"git fetch origin {'tag ' + value if kind == 'tag' and value else value or revision}"
+
+
 def _commit_of(root: Path, revision: str) -> str | None:
     """The commit `revision` names in this clone: a branch (also as the remote's), a tag, an id."""
-    name = revision.strip().removeprefix("refs/heads/")
+    named = git_revision(revision)
+    if named is None:
+        return None
+    name = named.strip().removeprefix("refs/heads/")
     return resolve_commit(root, name) or resolve_commit(root, f"origin/{name}")
 
 

@@ -98,18 +98,22 @@ def _git_revision(source: Resource | None) -> str | None:
     return _text(ref.get("branch"))
 
 
-def _nearest_revision(path: str, sources: list[Resource]) -> str | None:
-    """The revision of the GitRepository a Kustomization in `path` uses: a multi-cluster repo
-    holds one `flux-system` per cluster directory, so the one sharing the longest directory
-    prefix with it; None when the nearest disagree."""
+def _nearest_revision(path: str, sources: list[Resource]) -> tuple[str | None, str | None]:
+    """The revision of the GitRepository a Kustomization in `path` uses, and that source's file:
+    a multi-cluster repo holds one `flux-system` per cluster directory, so the one sharing the
+    longest directory prefix with it; (None, None) when the nearest disagree."""
     def shared(other: str) -> int:
         return len(os.path.commonpath([posixpath.dirname(path) or ".", posixpath.dirname(other) or "."]))
 
     if not sources:
-        return None
+        return None, None
     best = max(shared(s.path) for s in sources)
-    revisions = {_git_revision(s) for s in sources if shared(s.path) == best}
-    return revisions.pop() if len(revisions) == 1 else None
+    nearest = [s for s in sources if shared(s.path) == best]
+    revisions = {_git_revision(s) for s in nearest}
+    if len(revisions) != 1:
+        return None, None
+    files = {s.path for s in nearest}
+    return revisions.pop(), (files.pop() if len(files) == 1 else None)
 
 
 def _flux_kustomization(
@@ -118,10 +122,10 @@ def _flux_kustomization(
 ) -> FluxKustomization:
     spec = _mapping(resource.doc.get("spec"))
     ref = _mapping(spec.get("sourceRef"))
-    revision = None
+    revision = source_file = None
     if (ref.get("kind") or "GitRepository") == "GitRepository" and git_sources:
         named = git_sources.get((_text(ref.get("namespace")) or resource.namespace or "", _text(ref.get("name")) or ""), [])
-        revision = _nearest_revision(resource.path, named)
+        revision, source_file = _nearest_revision(resource.path, named)
     # A GitRepository path (no spec.path: the source's root), or an ExternalArtifact's through
     # the ArtifactGenerator copying this repo into it; an OCI or bucket source is not this repo.
     directory = local_directory(resource.doc, generators)
@@ -135,6 +139,7 @@ def _flux_kustomization(
         environment=resolve_environment(ctx.config, resource.path, resource.doc),
         deploys=_deploys(directory, ctx.layout, files),
         source_revision=revision,
+        source_file=source_file,
     )
 
 

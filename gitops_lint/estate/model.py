@@ -74,6 +74,8 @@ class FluxKustomization:
     # `tag 6.7.0`, `semver >=1.0.0`, `commit 1a2b3c`, `ref refs/tags/x`, or the branch's name;
     # None when the source is not known here or follows its default branch.
     source_revision: str | None = None
+    # The file of the GitRepository `source_revision` was read from (None with it).
+    source_file: str | None = None
 
 
 @dataclass(frozen=True, eq=False, repr=False)

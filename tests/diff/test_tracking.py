@@ -479,3 +479,128 @@ def test_an_application_set_element_moving_a_chart_pin_is_compared(chart_repo: P
     shop = _apps(diff_json(chart_repo, "--base", "HEAD"))["shop-production"]
     assert (shop["kind"], shop["revision_change"]) == ("generated-application", {"from": "v1.0.0", "to": "v2.0.0"})
     assert _data_changes(shop) == [("/data/replicas", "3", "5"), ("/data/tier", "gold", "platinum")]
+
+
+# A Flux cluster directory: the Kustomization deploying production, and the GitRepository it
+# reads, pinned by its ref (`tag: v1.0.0`).
+def _flux_kustomization(image_tag: str = "1.25.3") -> str:
+    return f"""
+        apiVersion: kustomize.toolkit.fluxcd.io/v1
+        kind: Kustomization
+        metadata: {{name: web-production, namespace: flux-system}}
+        spec:
+          interval: 10m
+          path: ./apps/web/overlays/production
+          prune: true
+          targetNamespace: web-production
+          sourceRef: {{kind: GitRepository, name: flux-system}}
+          postBuild:
+            substitute: {{IMAGE_TAG: "{image_tag}"}}
+    """
+
+
+def _git_repository(ref: str) -> str:
+    return f"""
+        apiVersion: source.toolkit.fluxcd.io/v1
+        kind: GitRepository
+        metadata: {{name: flux-system, namespace: flux-system}}
+        spec:
+          interval: 1m
+          url: https://example.com/config.git
+          ref: {{{ref}}}
+    """
+
+
+FLUX_REPO = {
+    **{path: content for path, content in REPO.items() if not path.startswith("argocd/")},
+    "apps/web/base/deployment.yaml": _deployment(1).replace("nginx:1.25.3", "nginx:${IMAGE_TAG}"),
+    "apps/web/overlays/production/kustomization.yaml": "resources: [../../base]\n",
+    "clusters/production/web.yaml": _flux_kustomization(),
+    "clusters/production/flux-system/gotk-sync.yaml": _git_repository("tag: v1.0.0"),
+}
+
+
+@pytest.fixture
+def flux_repo(make_repo: Callable[..., Path]) -> Path:
+    """v1.0.0: one replica and the ConfigMap; v2.0.0 (= HEAD): three replicas, no ConfigMap."""
+    require_tool("kubectl")
+    root = make_repo(FLUX_REPO, git=True)
+    git(root, "tag", "v1.0.0")
+    write_tree(root, {"apps/web/base/deployment.yaml": _deployment(3).replace("nginx:1.25.3", "nginx:${IMAGE_TAG}"),
+                      "apps/web/base/kustomization.yaml": "resources: [deployment.yaml]\n"})
+    git(root, "commit", "-qam", "three replicas, no ConfigMap")
+    git(root, "tag", "v2.0.0")
+    return root
+
+
+def _fields(app: dict[str, Any]) -> list[tuple[str, str, str, Any, Any]]:
+    return sorted((r["kind"], r["namespace"], r["change"], f["path"], f["after"])
+                  for r in app["resources"] for f in r["fields"] or [{"path": "", "after": None}])
+
+
+def test_moving_a_flux_git_repository_tag_compares_the_two_tags(flux_repo: Path) -> None:
+    # Only the GitRepository's ref moves: what v2.0.0 deploys against what v1.0.0 did, both as
+    # kustomize-controller renders them (targetNamespace, ${IMAGE_TAG} substituted).
+    write_tree(flux_repo, {"clusters/production/flux-system/gotk-sync.yaml": _git_repository("tag: v2.0.0")})
+    production = _apps(diff_json(flux_repo, "--base", "HEAD", "--fail-on-removal", "production", code=1))["web-production"]
+    assert production["kind"] == "flux-kustomization" and production["tracks"] is None
+    assert production["revision_change"] == {"from": "tag v1.0.0", "to": "tag v2.0.0"} and production["pending"] == 0
+    assert _fields(production) == [("ConfigMap", "web-production", "removed", "", None),
+                                   ("Deployment", "web-production", "changed", "/spec/replicas", 3)]
+    text = run_cli("diff", "--base", "HEAD", "--no-color", cwd=flux_repo).stdout
+    assert ("Flux Kustomization web-production (clusters/production/web.yaml) -> apps/web/overlays/production "
+            "[auto-prune] [GitRepository ref tag v1.0.0 -> tag v2.0.0]") in text
+    # Between two commits too: the head is written from git, the Kustomization's path with it
+    # though only the GitRepository's file changed.
+    git(flux_repo, "commit", "-qam", "production to v2.0.0")
+    moved = _apps(diff_json(flux_repo, "--base", "HEAD~1", "--head", "HEAD", "--fail-on-removal", "production",
+                            code=1))["web-production"]
+    assert moved["revision_change"] == production["revision_change"] and _fields(moved) == _fields(production)
+
+
+def test_a_moved_flux_ref_renders_each_tag_with_that_sides_kustomization(flux_repo: Path) -> None:
+    # The head's Kustomization substitutes another image tag: the new tag renders with it. The
+    # branch's own edit (two replicas) is not in v2.0.0: pending.
+    write_tree(flux_repo, {
+        "clusters/production/flux-system/gotk-sync.yaml": _git_repository("tag: v2.0.0"),
+        "clusters/production/web.yaml": _flux_kustomization("1.26.0"),
+        "apps/web/base/deployment.yaml": _deployment(2).replace("nginx:1.25.3", "nginx:${IMAGE_TAG}"),
+    })
+    production = _apps(diff_json(flux_repo, "--base", "HEAD", "--fail-on-removal", "production", code=1))["web-production"]
+    assert production["pending"] == 1
+    assert _fields(production) == [
+        ("ConfigMap", "web-production", "removed", "", None),
+        ("Deployment", "web-production", "changed", "/spec/replicas", 3),
+        ("Deployment", "web-production", "changed", "/spec/template/spec/containers/name=web/image", "nginx:1.26.0")]
+    text = run_cli("diff", "--base", "HEAD", "--no-color", cwd=flux_repo).stdout
+    assert "this branch also changes 1 resource of its render, not deployed until tag v2.0.0 holds them" in text
+
+
+def test_unpinning_a_flux_git_repository_compares_the_old_tag_with_this_branch(flux_repo: Path) -> None:
+    write_tree(flux_repo, {"clusters/production/flux-system/gotk-sync.yaml": _git_repository("branch: main")})
+    production = _apps(diff_json(flux_repo, "--base", "HEAD", "--fail-on-removal", "production", code=1))["web-production"]
+    assert production["revision_change"] == {"from": "tag v1.0.0", "to": "main"} and production["pending"] == 0
+    assert [(kind, change) for kind, _ns, change, _p, _a in _fields(production)] == [
+        ("ConfigMap", "removed"), ("Deployment", "changed")]
+
+
+def test_pinning_a_flux_git_repository_compares_this_branch_with_the_tag(flux_repo: Path) -> None:
+    write_tree(flux_repo, {"clusters/production/flux-system/gotk-sync.yaml": _git_repository("branch: main")})
+    git(flux_repo, "commit", "-qam", "production follows main")
+    write_tree(flux_repo, {"clusters/production/flux-system/gotk-sync.yaml": _git_repository("tag: v1.0.0")})
+    production = _apps(diff_json(flux_repo, "--base", "HEAD"))["web-production"]
+    assert production["revision_change"] == {"from": "main", "to": "tag v1.0.0"}
+    assert [(kind, change) for kind, _ns, change, _p, _a in _fields(production)] == [
+        ("ConfigMap", "added"), ("Deployment", "changed")]
+
+
+def test_a_flux_ref_missing_from_the_clone_or_a_semver_range_is_not_compared(flux_repo: Path) -> None:
+    write_tree(flux_repo, {"clusters/production/flux-system/gotk-sync.yaml": _git_repository("tag: v9.9.9")})
+    production = _apps(diff_json(flux_repo, "--base", "HEAD"))["web-production"]
+    assert production["resources"] == []
+    assert production["error"] == "tag v9.9.9 is not in this clone (fetch it: git fetch origin tag v9.9.9)"
+    write_tree(flux_repo, {"clusters/production/flux-system/gotk-sync.yaml": _git_repository("semver: '>=1.0.0'")})
+    production = _apps(diff_json(flux_repo, "--base", "HEAD"))["web-production"]
+    assert production["revision_change"] == {"from": "tag v1.0.0", "to": "semver >=1.0.0"}
+    assert production["error"] == ("its GitRepository checks out semver >=1.0.0: a semver range is not resolved "
+                                   "to a tag here, so that side is not compared")
