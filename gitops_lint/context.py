@@ -426,7 +426,7 @@ class CheckContext:
                 variant_tokens=_variant_tokens(resource) if resource.rendered_from else (),
                 render=(resource.rendered_from, *(resource.deployer or ())) if resource.rendered_from else (),
                 as_written=self._as_written(resource),
-                related=tuple(related),
+                related=(*related, *resource.inputs),
             )
         return Finding(
             rule=meta.id,

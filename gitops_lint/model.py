@@ -173,6 +173,9 @@ class Resource:
     kustomization root when kustomize produced it (the chart directory when Helm did).
     `deployer` is (file, name) of the Argo CD Application or Flux HelmRelease whose values
     Helm rendered it with: one chart directory renders once per deployer, differently.
+    `inputs` are other files its content comes from (the parameter file of an ApplicationSet's
+    git files generator, for an Application it generates): a finding about it is news to an
+    incremental run when one of them changed.
 
     `doc` is shared with the loaded file and may be added to (a rule's memo, a rendered
     annotation), but no stage gives a resource another `doc` or rewrites its `kind`.
@@ -186,6 +189,7 @@ class Resource:
     rendered_from: str | None = None
     fragment: bool = False
     deployer: tuple[str, str] | None = None
+    inputs: tuple[str, ...] = ()
 
     # `api_version` and `kind` are remembered, not looked up on each call: the rules ask for
     # them 5 and 25 times per resource (50,000 and 250,000 times on the 10k bench repo), and

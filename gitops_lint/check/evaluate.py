@@ -45,17 +45,20 @@ def evaluate_rules(
     in focus; a repo rule of scope "engine" sees the whole repo and keeps its findings about files
     in focus; one of scope "whole-repo" runs on full runs only."""
     resources = [r for r in ctx.checked_resources() if _in_scope(focus, r)]
+    reached = _reached_by_parameters(ctx, focus)
     if may_fork(fork, len(resources)):
-        parts = rule_work(registry, focus, resources, RESOURCES_PER_PART)
+        parts = rule_work(registry, focus, resources, RESOURCES_PER_PART, reached)
         return evaluate_forked(ctx, parts)
-    return [finding for part in rule_work(registry, focus, resources) for finding in part.run(ctx)]
+    return [finding for part in rule_work(registry, focus, resources, reached=reached) for finding in part.run(ctx)]
 
 
 def rule_work(
-    registry: RuleRegistry, focus: Focus, resources: list[Resource], per_part: int | None = None
+    registry: RuleRegistry, focus: Focus, resources: list[Resource], per_part: int | None = None,
+    reached: list[Resource] | None = None,
 ) -> list[RuleWork]:
-    """The stage's work in order: the per-resource pass (in parts of `per_part` resources), then
-    each batch rule, each files rule and each repo rule that runs."""
+    """The stage's work in order: the per-resource pass (in parts of `per_part` resources), the
+    `reached` ApplicationSets' findings about a changed parameter file, then each batch rule,
+    each files rule and each repo rule that runs."""
     size = per_part or max(len(resources), 1)
     parts = [
         RuleWork(
@@ -66,6 +69,8 @@ def rule_work(
         for start in range(0, len(resources), size)
         for chunk in (resources[start : start + size],)
     ]
+    if reached:
+        parts.append(RuleWork("parameter files", _about_focus(_resource_pass(registry, reached), focus), "resources"))
     parts += [
         RuleWork(rule.meta.id, _batch_rule(rule, focus), "batch")
         for rule in registry.resources_rules()
@@ -93,6 +98,26 @@ def _resource_pass(
         return findings
 
     return run
+
+
+def _about_focus(run: Callable[[CheckContext], list[Finding]], focus: Focus) -> Callable[[CheckContext], list[Finding]]:
+    return lambda ctx: list(about_focus(run(ctx), focus))
+
+
+def _reached_by_parameters(ctx: CheckContext, focus: Focus) -> list[Resource]:
+    """ApplicationSets out of focus that generate an Application from a changed file (a git
+    files generator's `config.json`): their rules run, and keep what they find about such an
+    Application (its finding names the file, `Resource.inputs`). Their expansion is the one the
+    rules use (memoised per run)."""
+    if not focus:
+        return []
+    from gitops_lint.estate.appset import generated_applications, is_application_set
+
+    return [
+        appset for appset in ctx.checked_of_kind("ApplicationSet")
+        if is_application_set(appset) and not _in_scope(focus, appset)
+        and any(not focus.isdisjoint(app.resource.inputs) for app in generated_applications(appset, ctx))
+    ]
 
 
 def _batch_rule(rule: ResourcesRule, focus: Focus) -> Callable[[CheckContext], list[Finding]]:
