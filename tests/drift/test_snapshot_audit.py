@@ -704,3 +704,43 @@ def test_directory_include_and_exclude_choose_the_desired_manifests(tmp_path: Pa
         code, report = _drift(repo, snapshot)
         assert code == 0, options
         assert sorted(_by_name(report)) == ["Deployment/api", "Service/api"]
+
+
+BAD_JQ = ".data.LOG_LEVEL | select("
+
+
+@pytest.mark.parametrize("origin", ["application", "config", "argocd-cm"])
+def test_a_jq_expression_that_does_not_compile_is_a_comparison_error(tmp_path: Path, origin: str) -> None:
+    """Argo CD fails building the diff settings (ComparisonError): that Application is Unknown with
+    one line naming the expression (exit 2), never Modified with jq's multi-line compile error."""
+    rule = {"kind": "ConfigMap", "jqPathExpressions": [BAD_JQ]}
+    spec = f"ignoreDifferences:\n- {json.dumps(rule)}\n" if origin == "application" else ""
+    deploy = deployment(name="api", namespace="prod")
+    repo = write(tmp_path / "repo", {
+        "apps/api/prod/all.yaml": dump(deploy, CONFIG),
+        "apps/web/all.yaml": dump(SERVICE),
+        "argocd/api-prod.yaml": application("api-prod", "apps/api/prod", extra_spec=spec),
+        "argocd/web-prod.yaml": application("web-prod", "apps/web"),
+    })
+    if origin == "config":
+        write(repo, {".gitops-lint.yaml": f"drift:\n  ignore_differences:\n  - {json.dumps(rule)}\n"})
+    elif origin == "argocd-cm":
+        write(repo, {"argocd/argocd-cm.yaml": dump({
+            "apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "argocd-cm", "namespace": "argocd"},
+            "data": {"resource.customizations.ignoreDifferences.ConfigMap": f"jqPathExpressions: [{json.dumps(BAD_JQ)}]"},
+        })})
+    snapshot = _snapshot(tmp_path, [live_of(deploy), edit(live_of(CONFIG), "/data/LOG_LEVEL", "debug"),
+                                    live_of(SERVICE, app="web-prod")])
+    code, report = _drift(repo, snapshot)
+    apps = {app["name"]: app for app in report["applications"]}
+    api = apps["api-prod"]
+    if origin == "application":
+        # Another Application's rules are its own: web-prod is audited as usual.
+        assert code == 2 and apps["web-prod"]["sync"] == "Synced", report
+    else:
+        assert code == 2 and apps["web-prod"]["sync"] == "Unknown", report  # these rules apply to every Application
+    assert (api["sync"], api["health"], api["resources"]) == ("Unknown", "Unknown", []), api
+    assert BAD_JQ in api["error"] and "ComparisonError" in api["error"] and "\n" not in api["error"]
+    assert report["summary"]["errors"] >= 1 and report["summary"]["modified"] == 0
+    text = run_cli("drift", str(repo), "--live-snapshot", str(snapshot))
+    assert text.exit_code == 2 and "Modified" not in text.stdout and "compile error" not in text.stdout, text.output
