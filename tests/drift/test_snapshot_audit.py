@@ -77,7 +77,7 @@ def test_every_status_in_json(drifted: tuple[Path, Path]) -> None:
     assert code == 1
     [app] = report["applications"]
     assert (app["name"], app["cluster"], app["namespace"], app["revision"], app["sync"]) == (
-        "api-prod", "https://prod.example.com", "prod", "HEAD", "OutOfSync")
+        "api-prod", "https://prod.example.com", "prod", "HEAD (work tree)", "OutOfSync")  # not in git: the files on disk
     statuses = {key: r["status"] for key, r in _by_name(report).items()}
     assert statuses == {"Deployment/api": "Modified", "Service/api": "Synced", "ConfigMap/api-config": "Missing",
                         "ConfigMap/api-config-old": "Extra", "Secret/old-secret": "Extra"}
@@ -149,7 +149,7 @@ def test_markdown_has_the_table_then_the_diffs(drifted: tuple[Path, Path]) -> No
     repo, snapshot = drifted
     text = run_cli("drift", str(repo), "--live-snapshot", str(snapshot), "--format", "markdown").stdout
     assert "| Application | Cluster | Revision | Sync | Health |" in text
-    assert "| api-prod | https://prod.example.com | HEAD | ❌ OutOfSync | Missing |" in text
+    assert "| api-prod | https://prod.example.com | HEAD (work tree) | ❌ OutOfSync | Missing |" in text
     assert text.index("| api-prod |") < text.index("```diff")
     assert "changed by kubectl-edit (Update) at 2026-11-24T21:17:05Z" in text
 
@@ -414,6 +414,32 @@ def test_target_revision_is_read_from_git_without_touching_the_work_tree(tmp_pat
     (repo / "argocd/app.yaml").write_text(application("api-prod", "apps/api/prod", revision="release-9"))
     code, report = _drift(repo, snapshot)
     assert code == 2 and "targetRevision 'release-9' is not in the local clone" in report["applications"][0]["error"]
+
+
+def test_a_worktree_report_names_the_work_tree_as_what_was_compared(tmp_path: Path) -> None:
+    """--worktree renders the files on disk, not targetRevision: every format says so."""
+    require_tool("git")
+    repo = write(tmp_path / "repo", {
+        "apps/api/prod/all.yaml": dump(deployment(image="repo/api:v1")),
+        "argocd/app.yaml": application("api-prod", "apps/api/prod", revision="prod"),
+    })
+    git_init(repo)
+    _git(repo, "tag", "prod")
+    (repo / "apps/api/prod/all.yaml").write_text(dump(deployment(image="repo/api:v2")))  # uncommitted
+    snapshot = _snapshot(tmp_path, [live_of(deployment(image="repo/api:v1"))])
+    code, report = _drift(repo, snapshot)
+    assert (code, report["applications"][0]["revision"]) == (0, "prod")  # the tag says v1, as live
+    code, report = _drift(repo, snapshot, "--worktree")
+    assert (code, report["applications"][0]["revision"]) == (1, "prod (work tree)")  # the disk says v2
+    shown = {
+        "text": "api-prod on https://prod.example.com (prod) @ prod (work tree): OutOfSync",
+        "markdown": "| api-prod | https://prod.example.com | prod (work tree) |",
+        "html": "revision prod (work tree)",
+        "junit": 'name="revision" value="prod (work tree)"',
+    }
+    for fmt, fragment in shown.items():
+        result = run_cli("drift", str(repo), "--worktree", "--live-snapshot", str(snapshot), "--format", fmt)
+        assert result.exit_code == 1 and fragment in result.stdout, (fmt, result.stdout)
 
 
 def test_progress_bar_only_when_enabled() -> None:
