@@ -770,3 +770,29 @@ def test_a_jq_expression_that_does_not_compile_is_a_comparison_error(tmp_path: P
     assert report["summary"]["errors"] >= 1 and report["summary"]["modified"] == 0
     text = run_cli("drift", str(repo), "--live-snapshot", str(snapshot))
     assert text.exit_code == 2 and "Modified" not in text.stdout and "compile error" not in text.stdout, text.output
+
+
+def test_a_git_change_not_yet_synced_is_not_credited_to_the_agent_as_an_edit(tmp_path: Path) -> None:
+    """The live value the agent wrote at its last sync differs from Git: Git changed, nobody edited
+    the cluster. A field absent live is credited to nobody (not to the owner of a field near it)."""
+    synced = deployment(image="repo/api:2.1.0")
+    git = deployment(image="repo/api:2.2.0", replicas=3)
+    git["spec"]["template"]["metadata"]["annotations"] = {"checksum/config": "abc"}
+    live = edit(live_of(synced), "/spec/replicas", 5)  # a person's edit stays theirs
+    repo = _repo(tmp_path, [git])
+    snapshot = _snapshot(tmp_path, [live])
+    code, report = _drift(repo, snapshot)
+    assert code == 1
+    changes = {c["path"]: c for c in _by_name(report)["Deployment/api"]["changes"]}
+    image = changes["/spec/template/spec/containers/0/image"]
+    assert (image["manager"], image["reason"]) == ("argocd-controller", "changed in Git, not synced")
+    annotations = changes["/spec/template/metadata/annotations"]
+    assert (annotations["manager"], annotations["reason"]) == (None, "changed")
+    replicas = changes["/spec/replicas"]
+    assert (replicas["manager"], replicas["reason"]) == ("kubectl-edit", "changed")
+    text = run_cli("drift", str(repo), "--live-snapshot", str(snapshot)).stdout
+    assert "[Git changed since the last sync by argocd-controller at 2026-11-01T09:00:00Z]" in text
+    assert "changed by argocd-controller" not in text
+    assert "changed by kubectl-edit (Update) at 2026-11-24T21:17:05Z" in text
+    [line] = [line for line in text.splitlines() if "/spec/template/metadata/annotations" in line]
+    assert "[" not in line.split("→")[-1], line
