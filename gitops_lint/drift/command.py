@@ -653,7 +653,7 @@ def run_drift(options: DriftOptions, live: LiveSource | None = None) -> DriftRes
             "it, no live object and no CRD in the repo says): treated as namespaced"
         )
     if isinstance(source, LiveSnapshot):
-        unused = sorted(set(source.folders) - source.used)
+        unused = sorted(set(source.folders) - source.used - _filtered_out_folders(options, repo, flux, ctx, config, source))
         if unused:
             notes.append(f"snapshot folders matching no destination: {', '.join(unused)}")
 
@@ -671,6 +671,27 @@ def run_drift(options: DriftOptions, live: LiveSource | None = None) -> DriftRes
         f"{counted(report.summary.requests, 'API request')}, {seconds:.2f}s"
     )
     return DriftResult(report, [without_credentials(note) for note in notes], _exit_code(report))
+
+
+def _filtered_out_folders(
+    options: DriftOptions, repo: Path, flux: FluxTargets, ctx: CheckContext | None, config: Config,
+    snapshot: LiveSnapshot,
+) -> set[str]:
+    """Snapshot folders of Applications --app or --destination left out: they match a destination
+    of the repo, so naming them as matching none would send the user hunting for a typo."""
+    if not (options.apps or options.destinations) or options.adhoc_path:
+        return set()
+    every = select_targets(dataclasses.replace(options, apps=(), destinations=()), repo, [], flux, ctx)
+    found: set[str] = set()
+    for target in every:
+        destination = resolve_destination(
+            target.server, target.cluster_name, target.context, config.clusters, KubeconfigIndex(), False
+        )
+        # The first matching folder is the destination's, as LiveSnapshot.fetch reads it.
+        folder = next((name for name in destination.snapshot_names if name in snapshot.folders), None)
+        if folder:
+            found.add(folder)
+    return found
 
 
 def _scrub_tool_texts(applications: list[ApplicationResult]) -> None:

@@ -796,3 +796,22 @@ def test_a_git_change_not_yet_synced_is_not_credited_to_the_agent_as_an_edit(tmp
     assert "changed by kubectl-edit (Update) at 2026-11-24T21:17:05Z" in text
     [line] = [line for line in text.splitlines() if "/spec/template/metadata/annotations" in line]
     assert "[" not in line.split("→")[-1], line
+
+
+@pytest.mark.parametrize("only", [("--app", "api-prod"), ("--destination", "https://prod.example.com")])
+def test_a_filtered_out_applications_folder_is_not_a_folder_matching_no_destination(
+    tmp_path: Path, only: tuple[str, str]
+) -> None:
+    deploy = deployment()
+    repo = write(tmp_path / "repo", {
+        "apps/api/prod/all.yaml": dump(deploy),
+        "argocd/api-prod.yaml": application("api-prod", "apps/api/prod"),
+        "argocd/api-staging.yaml": application("api-staging", "apps/api/prod", server="https://staging.example.com"),
+    })
+    snapshot = _snapshot(tmp_path, [live_of(deploy)])
+    _snapshot(tmp_path, [live_of(deploy, app="api-staging")], folder="staging.example.com")
+    _snapshot(tmp_path, [live_of(deploy)], folder="stagng.example.com")  # a typo: matches no Application
+    result = run_cli("drift", str(repo), "--live-snapshot", str(snapshot), "-v", *only)
+    assert result.exit_code == 0, result.output
+    [note] = [line for line in result.stderr.splitlines() if "matching no destination" in line]
+    assert note.endswith("snapshot folders matching no destination: stagng.example.com"), note
