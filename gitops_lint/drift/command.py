@@ -51,7 +51,7 @@ from gitops_lint.drift.destinations import (
 from gitops_lint.drift.field_rules import kind_schema
 from gitops_lint.drift.flux import FluxTargets, flux_tracked, load_flux_targets
 from gitops_lint.drift.health import assess
-from gitops_lint.drift.ignore import IgnoreRule, parse_rules
+from gitops_lint.drift.ignore import IgnoreRule, jq_problem, parse_rules
 from gitops_lint.drift.live import EVERY_KIND, LiveFetch, LiveSource, Want
 from gitops_lint.drift.model import (
     EXTRA,
@@ -300,6 +300,26 @@ def _compares_status(settings: ArgoSettings, key: ResourceKey, custom: bool) -> 
     return settings.ignore_status == "none" or (settings.ignore_status == "crd" and not custom)
 
 
+def _ignore_problem(target: AuditTarget, config: Config, settings: ArgoSettings) -> str | None:
+    """An ignoreDifferences jqPathExpression that does not compile: Argo CD fails building the
+    Application's diff settings (ComparisonError, sync Unknown) and compares nothing."""
+    origins = (
+        (f"{target.name} spec.ignoreDifferences", target.ignore_differences),
+        ("config drift.ignore_differences", config.drift_ignore_differences),
+        (f"argocd-cm ignoreDifferences ({settings.source or 'argocd-cm'})", settings.ignore_differences),
+    )  # fmt: skip
+    for origin, raw in origins:
+        for rule in parse_rules(raw):
+            for expression in rule.jq_paths:
+                problem = jq_problem(expression)
+                if problem:
+                    return (
+                        f"{origin}: jqPathExpression {expression!r} does not compile ({problem}): Argo CD cannot "
+                        "build this Application's diff settings (ComparisonError), so nothing is compared"
+                    )
+    return None
+
+
 def audit_application(
     target: AuditTarget,
     destination: Destination,
@@ -322,6 +342,10 @@ def audit_application(
         result.error, result.sync, result.health = error, UNKNOWN, HEALTH_UNKNOWN
         return result
     settings = settings or ArgoSettings()
+    problem = _ignore_problem(target, config, settings)
+    if problem:
+        result.error, result.sync, result.health = problem, UNKNOWN, HEALTH_UNKNOWN
+        return result
     # With annotation tracking Argo CD writes no label, so the instance label is compared as any other.
     label = settings.tracking.label_key if settings.tracking.writes_label else None
     rules = parse_rules([*target.ignore_differences, *config.drift_ignore_differences, *settings.ignore_differences])
@@ -629,7 +653,7 @@ def run_drift(options: DriftOptions, live: LiveSource | None = None) -> DriftRes
             "it, no live object and no CRD in the repo says): treated as namespaced"
         )
     if isinstance(source, LiveSnapshot):
-        unused = sorted(set(source.folders) - source.used)
+        unused = sorted(set(source.folders) - source.used - _filtered_out_folders(options, repo, flux, ctx, config, source))
         if unused:
             notes.append(f"snapshot folders matching no destination: {', '.join(unused)}")
 
@@ -647,6 +671,27 @@ def run_drift(options: DriftOptions, live: LiveSource | None = None) -> DriftRes
         f"{counted(report.summary.requests, 'API request')}, {seconds:.2f}s"
     )
     return DriftResult(report, [without_credentials(note) for note in notes], _exit_code(report))
+
+
+def _filtered_out_folders(
+    options: DriftOptions, repo: Path, flux: FluxTargets, ctx: CheckContext | None, config: Config,
+    snapshot: LiveSnapshot,
+) -> set[str]:
+    """Snapshot folders of Applications --app or --destination left out: they match a destination
+    of the repo, so naming them as matching none would send the user hunting for a typo."""
+    if not (options.apps or options.destinations) or options.adhoc_path:
+        return set()
+    every = select_targets(dataclasses.replace(options, apps=(), destinations=()), repo, [], flux, ctx)
+    found: set[str] = set()
+    for target in every:
+        destination = resolve_destination(
+            target.server, target.cluster_name, target.context, config.clusters, KubeconfigIndex(), False
+        )
+        # The first matching folder is the destination's, as LiveSnapshot.fetch reads it.
+        folder = next((name for name in destination.snapshot_names if name in snapshot.folders), None)
+        if folder:
+            found.add(folder)
+    return found
 
 
 def _scrub_tool_texts(applications: list[ApplicationResult]) -> None:

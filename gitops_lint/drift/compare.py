@@ -32,7 +32,7 @@ from gitops_lint.drift.field_rules import (
     kind_schema,
 )
 from gitops_lint.drift.ignore import IgnoreError, IgnoreRule, apply_jq, remove_pointer
-from gitops_lint.drift.model import CHANGED, OUT_OF_BAND, REMOVED, Change
+from gitops_lint.drift.model import CHANGED, NOT_SYNCED, OUT_OF_BAND, REMOVED, Change
 from gitops_lint.drift.normalize import INSTANCE_LABEL, LAST_APPLIED, hash_credential, normalize
 from gitops_lint.drift.quantities import quantities_equal
 
@@ -158,6 +158,9 @@ class _Walker:
 
     def _change(self, dpath: Path, lpath: Path | None, desired: Any, live: Any, reason: str = CHANGED) -> Change:
         owner = self.ownership.owner(lpath) if lpath is not None else None
+        if owner is not None and reason == CHANGED and owner.manager in self.agents:
+            # The agent wrote the live value at its last sync: Git moved on since, nobody edited it.
+            reason = NOT_SYNCED
         return Change(
             path=pointer(dpath), desired=desired, live=live,
             manager=owner.manager if owner else None, operation=owner.operation if owner else None,
@@ -234,7 +237,8 @@ class _Walker:
                 )
             elif not _omitted(value):
                 dview[key] = value
-                self._record((*dpath, key), (*lpath, key), value, None)
+                # Absent live: nobody owns it, and the owner of a field above or below did not change it.
+                self._record((*dpath, key), None, value, None)
         for key, value in live.items():
             if key in desired:
                 continue

@@ -45,7 +45,7 @@ class RenderError(Exception):
 @dataclass
 class DesiredState:
     objects: list[dict[str, Any]] = field(default_factory=list)
-    revision: str = ""  # the Application's targetRevision, as the report shows it
+    revision: str = ""  # the Application's targetRevision, as the report shows it (`prod (work tree)` from disk)
     resolved: str = ""  # what it resolved to (`main (1a2b3c4d5e6f)`, `main (work tree)`)
     error: str | None = None
     notes: list[str] = field(default_factory=list)
@@ -389,7 +389,10 @@ def desired_state(
         state.error = str(error)
     except OSError as error:
         state.error = f"cannot read the revision: {error}"
-    state.revision = target.revision
+    # With --worktree (or outside git) the files on disk were compared, not targetRevision:
+    # every report names that, as the -v note does.
+    on_disk = trees.worktree and any(not source.chart for source in target.sources)
+    state.revision = f"{target.revision} (work tree)" if on_disk else target.revision
     state.resolved = ", ".join(dict.fromkeys(labels))
     state.objects, duplicates = prepare(state.objects, target.namespace)
     state.notes.extend(f"{target.name}: {note}" for note in duplicates)

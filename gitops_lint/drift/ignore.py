@@ -96,9 +96,26 @@ class IgnoreError(ValueError):
     """A jq expression that does not compile or run."""
 
 
+def _first_line(error: Exception) -> str:
+    return next((line.strip() for line in str(error).splitlines() if line.strip()), type(error).__name__)
+
+
+def jq_problem(expression: str) -> str | None:
+    """Why jq cannot compile this jqPathExpression (jq's first line), or None when it compiles.
+
+    Argo CD compiles every expression when it builds an Application's diff settings: one that
+    does not compile fails that build (ComparisonError), before any resource is compared.
+    """
+    try:
+        _jq_delete(expression)
+    except ValueError as error:
+        return _first_line(error)
+    return None
+
+
 def apply_jq(doc: dict[str, Any], expression: str) -> dict[str, Any]:
     try:
         result = _jq_delete(expression).input_value(doc).first()
     except ValueError as error:  # jq reports compile and runtime errors as ValueError
-        raise IgnoreError(f"jqPathExpression {expression!r}: {error}") from error
+        raise IgnoreError(f"jqPathExpression {expression!r}: {_first_line(error)}") from error
     return result if isinstance(result, dict) else doc

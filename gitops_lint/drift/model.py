@@ -49,6 +49,8 @@ class ResourceKey:
 CHANGED = "changed"  # Git and live hold different values (or Git's field is not live)
 REMOVED = "removed from Git"  # still live, but Git dropped it since the agent applied it
 OUT_OF_BAND = "edited out of band"  # live-only, written by someone other than the agent
+# The live value is the agent's own (its last sync wrote it): Git changed since, not the cluster.
+NOT_SYNCED = "changed in Git, not synced"
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,8 @@ class Change:
             return "edited out of band" if self.reason == OUT_OF_BAND else ""
         when = f" at {self.time}" if self.time else ""
         operation = f" ({self.operation})" if self.operation else ""
+        if self.reason == NOT_SYNCED:
+            return f"Git changed since the last sync by {self.manager}{when}"
         verb = {OUT_OF_BAND: "edited out of band by", REMOVED: "removed from Git; last applied by"}.get(
             self.reason, "changed by"
         )

@@ -306,6 +306,50 @@ def test_a_snapshot_that_cannot_be_read_is_cannot_audit(tmp_path: Path, files: d
     assert "Missing" not in result.stdout
 
 
+TABLE = "NAME         READY   UP-TO-DATE   AVAILABLE   AGE\napi          5/5     5            5           12d\n"
+
+
+@pytest.mark.parametrize(
+    ("content", "held"),
+    [
+        (TABLE, "text that is not YAML objects"),  # `kubectl get deploy` without -o yaml
+        ("- just\n- a list\n---\n42\n", "text that is not YAML objects"),
+        ("apiVersion: v1\nkind: ConfigMap\ndata: {a: b}\n", "a document without apiVersion/kind/metadata"),
+    ],
+)
+def test_a_destination_whose_files_hold_no_object_was_not_captured(tmp_path: Path, content: str, held: str) -> None:
+    """Every resource Missing would be a false alarm: the file is named in a warning (without -v),
+    and the destination's Applications are Unknown (exit 2); another destination is audited."""
+    repo = _repo(tmp_path, {"api-prod": "https://prod.example.com", "api-dev": "https://dev.example.com"})
+    snapshot = tmp_path / "live"
+    write(snapshot, {"prod.example.com/deployments.yaml": content,
+                     "dev.example.com/live.yaml": dump(live_of(deployment(), app="api-dev"))})
+    out = tmp_path / "drift.json"
+    result = run_cli("drift", str(repo), "--worktree", "--live-snapshot", str(snapshot), "--output", f"json={out}")
+    assert result.exit_code == 1, result.output  # api-dev misses its ConfigMap
+    assert "Traceback" not in result.output
+    [warning] = [line for line in result.stderr.splitlines() if "deployments.yaml" in line]
+    assert "warning:" in warning and held in warning
+    apps = {app["name"]: app for app in json.loads(out.read_text())["applications"]}
+    prod = apps["api-prod"]
+    assert (prod["sync"], prod["resources"]) == ("Unknown", [])
+    assert "this destination was not captured" in prod["error"] and held in prod["error"]
+    assert [r["status"] for r in apps["api-dev"]["resources"]] == ["Missing", "Synced"]
+    # Alone, the uncaptured destination exits 2.
+    (repo / "argocd" / "api-dev.yaml").unlink()
+    result = run_cli("drift", str(repo), "--worktree", "--live-snapshot", str(snapshot))
+    assert result.exit_code == 2 and "Missing" not in result.stdout, result.output
+
+
+def test_an_empty_list_is_a_capture_of_nothing(tmp_path: Path) -> None:
+    """`kubectl get -o yaml` of an empty namespace is a List without items: captured, so Missing."""
+    repo = _repo(tmp_path, {"api-prod": "https://prod.example.com"})
+    snapshot = write(tmp_path / "live", {"prod.example.com/live.yaml": "apiVersion: v1\nkind: List\nitems: []\n",
+                                         "other.example.com/live.yaml": dump(CONFIGMAP)})
+    result = run_cli("drift", str(repo), "--worktree", "--live-snapshot", str(snapshot))
+    assert result.exit_code == 1 and "Missing" in result.stdout and "warning" not in result.stderr, result.output
+
+
 def test_a_non_utf8_snapshot_is_cannot_audit(tmp_path: Path) -> None:
     repo = _repo(tmp_path, {"api-prod": "https://prod.example.com"})
     snapshot = tmp_path / "live"

@@ -77,7 +77,7 @@ def test_every_status_in_json(drifted: tuple[Path, Path]) -> None:
     assert code == 1
     [app] = report["applications"]
     assert (app["name"], app["cluster"], app["namespace"], app["revision"], app["sync"]) == (
-        "api-prod", "https://prod.example.com", "prod", "HEAD", "OutOfSync")
+        "api-prod", "https://prod.example.com", "prod", "HEAD (work tree)", "OutOfSync")  # not in git: the files on disk
     statuses = {key: r["status"] for key, r in _by_name(report).items()}
     assert statuses == {"Deployment/api": "Modified", "Service/api": "Synced", "ConfigMap/api-config": "Missing",
                         "ConfigMap/api-config-old": "Extra", "Secret/old-secret": "Extra"}
@@ -149,7 +149,7 @@ def test_markdown_has_the_table_then_the_diffs(drifted: tuple[Path, Path]) -> No
     repo, snapshot = drifted
     text = run_cli("drift", str(repo), "--live-snapshot", str(snapshot), "--format", "markdown").stdout
     assert "| Application | Cluster | Revision | Sync | Health |" in text
-    assert "| api-prod | https://prod.example.com | HEAD | ❌ OutOfSync | Missing |" in text
+    assert "| api-prod | https://prod.example.com | HEAD (work tree) | ❌ OutOfSync | Missing |" in text
     assert text.index("| api-prod |") < text.index("```diff")
     assert "changed by kubectl-edit (Update) at 2026-11-24T21:17:05Z" in text
 
@@ -414,6 +414,32 @@ def test_target_revision_is_read_from_git_without_touching_the_work_tree(tmp_pat
     (repo / "argocd/app.yaml").write_text(application("api-prod", "apps/api/prod", revision="release-9"))
     code, report = _drift(repo, snapshot)
     assert code == 2 and "targetRevision 'release-9' is not in the local clone" in report["applications"][0]["error"]
+
+
+def test_a_worktree_report_names_the_work_tree_as_what_was_compared(tmp_path: Path) -> None:
+    """--worktree renders the files on disk, not targetRevision: every format says so."""
+    require_tool("git")
+    repo = write(tmp_path / "repo", {
+        "apps/api/prod/all.yaml": dump(deployment(image="repo/api:v1")),
+        "argocd/app.yaml": application("api-prod", "apps/api/prod", revision="prod"),
+    })
+    git_init(repo)
+    _git(repo, "tag", "prod")
+    (repo / "apps/api/prod/all.yaml").write_text(dump(deployment(image="repo/api:v2")))  # uncommitted
+    snapshot = _snapshot(tmp_path, [live_of(deployment(image="repo/api:v1"))])
+    code, report = _drift(repo, snapshot)
+    assert (code, report["applications"][0]["revision"]) == (0, "prod")  # the tag says v1, as live
+    code, report = _drift(repo, snapshot, "--worktree")
+    assert (code, report["applications"][0]["revision"]) == (1, "prod (work tree)")  # the disk says v2
+    shown = {
+        "text": "api-prod on https://prod.example.com (prod) @ prod (work tree): OutOfSync",
+        "markdown": "| api-prod | https://prod.example.com | prod (work tree) |",
+        "html": "revision prod (work tree)",
+        "junit": 'name="revision" value="prod (work tree)"',
+    }
+    for fmt, fragment in shown.items():
+        result = run_cli("drift", str(repo), "--worktree", "--live-snapshot", str(snapshot), "--format", fmt)
+        assert result.exit_code == 1 and fragment in result.stdout, (fmt, result.stdout)
 
 
 def test_progress_bar_only_when_enabled() -> None:
@@ -718,3 +744,88 @@ def test_credentials_in_the_args_of_an_extra_never_reach_a_report(tmp_path: Path
     assert result.exit_code == 1, result.output
     assert low not in result.stdout and low not in (tmp_path / "report.json").read_text()
     assert "api-legacy" in result.stdout
+
+
+BAD_JQ = ".data.LOG_LEVEL | select("
+
+
+@pytest.mark.parametrize("origin", ["application", "config", "argocd-cm"])
+def test_a_jq_expression_that_does_not_compile_is_a_comparison_error(tmp_path: Path, origin: str) -> None:
+    """Argo CD fails building the diff settings (ComparisonError): that Application is Unknown with
+    one line naming the expression (exit 2), never Modified with jq's multi-line compile error."""
+    rule = {"kind": "ConfigMap", "jqPathExpressions": [BAD_JQ]}
+    spec = f"ignoreDifferences:\n- {json.dumps(rule)}\n" if origin == "application" else ""
+    deploy = deployment(name="api", namespace="prod")
+    repo = write(tmp_path / "repo", {
+        "apps/api/prod/all.yaml": dump(deploy, CONFIG),
+        "apps/web/all.yaml": dump(SERVICE),
+        "argocd/api-prod.yaml": application("api-prod", "apps/api/prod", extra_spec=spec),
+        "argocd/web-prod.yaml": application("web-prod", "apps/web"),
+    })
+    if origin == "config":
+        write(repo, {".gitops-lint.yaml": f"drift:\n  ignore_differences:\n  - {json.dumps(rule)}\n"})
+    elif origin == "argocd-cm":
+        write(repo, {"argocd/argocd-cm.yaml": dump({
+            "apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "argocd-cm", "namespace": "argocd"},
+            "data": {"resource.customizations.ignoreDifferences.ConfigMap": f"jqPathExpressions: [{json.dumps(BAD_JQ)}]"},
+        })})
+    snapshot = _snapshot(tmp_path, [live_of(deploy), edit(live_of(CONFIG), "/data/LOG_LEVEL", "debug"),
+                                    live_of(SERVICE, app="web-prod")])
+    code, report = _drift(repo, snapshot)
+    apps = {app["name"]: app for app in report["applications"]}
+    api = apps["api-prod"]
+    if origin == "application":
+        # Another Application's rules are its own: web-prod is audited as usual.
+        assert code == 2 and apps["web-prod"]["sync"] == "Synced", report
+    else:
+        assert code == 2 and apps["web-prod"]["sync"] == "Unknown", report  # these rules apply to every Application
+    assert (api["sync"], api["health"], api["resources"]) == ("Unknown", "Unknown", []), api
+    assert BAD_JQ in api["error"] and "ComparisonError" in api["error"] and "\n" not in api["error"]
+    assert report["summary"]["errors"] >= 1 and report["summary"]["modified"] == 0
+    text = run_cli("drift", str(repo), "--live-snapshot", str(snapshot))
+    assert text.exit_code == 2 and "Modified" not in text.stdout and "compile error" not in text.stdout, text.output
+
+
+def test_a_git_change_not_yet_synced_is_not_credited_to_the_agent_as_an_edit(tmp_path: Path) -> None:
+    """The live value the agent wrote at its last sync differs from Git: Git changed, nobody edited
+    the cluster. A field absent live is credited to nobody (not to the owner of a field near it)."""
+    synced = deployment(image="repo/api:2.1.0")
+    git = deployment(image="repo/api:2.2.0", replicas=3)
+    git["spec"]["template"]["metadata"]["annotations"] = {"checksum/config": "abc"}
+    live = edit(live_of(synced), "/spec/replicas", 5)  # a person's edit stays theirs
+    repo = _repo(tmp_path, [git])
+    snapshot = _snapshot(tmp_path, [live])
+    code, report = _drift(repo, snapshot)
+    assert code == 1
+    changes = {c["path"]: c for c in _by_name(report)["Deployment/api"]["changes"]}
+    image = changes["/spec/template/spec/containers/0/image"]
+    assert (image["manager"], image["reason"]) == ("argocd-controller", "changed in Git, not synced")
+    annotations = changes["/spec/template/metadata/annotations"]
+    assert (annotations["manager"], annotations["reason"]) == (None, "changed")
+    replicas = changes["/spec/replicas"]
+    assert (replicas["manager"], replicas["reason"]) == ("kubectl-edit", "changed")
+    text = run_cli("drift", str(repo), "--live-snapshot", str(snapshot)).stdout
+    assert "[Git changed since the last sync by argocd-controller at 2026-11-01T09:00:00Z]" in text
+    assert "changed by argocd-controller" not in text
+    assert "changed by kubectl-edit (Update) at 2026-11-24T21:17:05Z" in text
+    [line] = [line for line in text.splitlines() if "/spec/template/metadata/annotations" in line]
+    assert "[" not in line.split("→")[-1], line
+
+
+@pytest.mark.parametrize("only", [("--app", "api-prod"), ("--destination", "https://prod.example.com")])
+def test_a_filtered_out_applications_folder_is_not_a_folder_matching_no_destination(
+    tmp_path: Path, only: tuple[str, str]
+) -> None:
+    deploy = deployment()
+    repo = write(tmp_path / "repo", {
+        "apps/api/prod/all.yaml": dump(deploy),
+        "argocd/api-prod.yaml": application("api-prod", "apps/api/prod"),
+        "argocd/api-staging.yaml": application("api-staging", "apps/api/prod", server="https://staging.example.com"),
+    })
+    snapshot = _snapshot(tmp_path, [live_of(deploy)])
+    _snapshot(tmp_path, [live_of(deploy, app="api-staging")], folder="staging.example.com")
+    _snapshot(tmp_path, [live_of(deploy)], folder="stagng.example.com")  # a typo: matches no Application
+    result = run_cli("drift", str(repo), "--live-snapshot", str(snapshot), "-v", *only)
+    assert result.exit_code == 0, result.output
+    [note] = [line for line in result.stderr.splitlines() if "matching no destination" in line]
+    assert note.endswith("snapshot folders matching no destination: stagng.example.com"), note
