@@ -126,13 +126,18 @@ class EnvironmentDiff:
             total = total + app.counts
         return total
 
+    @property
+    def not_compared(self) -> int:
+        """Apps and roots whose render failed or could not be read at a revision (their `error`)."""
+        return sum(1 for app in self.apps if app.error)
+
     def summary(self) -> str:
         """`production: 2 apps, 5 resources: 3 changed, 1 added, 1 removed (1 pruned from the cluster)`."""
         apps = sum(1 for app in self.apps if app.is_application)
         roots = len(self.apps) - apps
         label = self.name or "no environment"
-        failed = sum(1 for app in self.apps if app.error)
-        failures = f", {failed} not rendered" if failed else ""
+        failed = self.not_compared
+        failures = f", {failed} not compared" if failed else ""
         tracking = sum(1 for app in self.apps if app.tracks is not None)
         failures += f", {tracking} not reached (tracking another revision)" if tracking else ""
         parts = [counted(apps, "app")] if apps else []
@@ -141,7 +146,9 @@ class EnvironmentDiff:
             for count, noun in ((roots - charts, "kustomize root"), (charts, "chart")):
                 if count:
                     parts.append(counted(count, noun))
-        return f"{label}: {', '.join(parts)}, {self.counts.phrase()}{failures}"
+        # Nothing compared at all: "no resource changes" would claim what nobody looked at.
+        changes = "" if failed == len(self.apps) and not self.counts.total else f", {self.counts.phrase()}"
+        return f"{label}: {', '.join(parts)}{changes}{failures}"
 
 
 def environment_rank(name: str) -> tuple[int, str]:

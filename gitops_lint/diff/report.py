@@ -250,11 +250,12 @@ def _md_header(report: DiffReport) -> list[str]:
     lines = [COMMENT_MARKER, "### gitops-lint diff", "", html.escape(_revision_line(report)), ""]
     if not report.environments:
         return [*lines, "No rendered resource changes.", *_md_findings(report)]
-    lines += ["| environment | apps or roots | changed | added | removed | pruned |", "|---|---:|---:|---:|---:|---:|"]
+    lines += ["| environment | apps or roots | changed | added | removed | pruned | not compared |",
+              "|---|---:|---:|---:|---:|---:|---:|"]
     for env in report.environments:
         counts = env.counts
         lines.append(f"| {_cell(env.name or 'no environment')} | {len(env.apps)} | {counts.changed} | "
-                     f"{counts.added} | {counts.removed} | {counts.pruned} |")
+                     f"{counts.added} | {counts.removed} | {counts.pruned} | {env.not_compared or ''} |")
     if report.removals:
         lines += ["", f"**{counted(len(report.removals), 'resource')} removed where the run forbids it** "
                       f"(`--fail-on-removal {' '.join(report.fail_on_removal)}`)."]

@@ -330,6 +330,11 @@ def test_a_root_that_stops_rendering_is_reported_not_compared(repo: Path) -> Non
     (env,) = report["environments"]
     (app,) = env["applications"]
     assert app["error"].startswith("head: ") and app["resources"] == []
+    # Nothing was compared there: the summaries say so instead of "no resource changes" and zeros.
+    text = run_cli("diff", cwd=repo).output
+    assert "production: 1 app, 1 not compared\n" in text
+    markdown = run_cli("diff", "--format", "markdown", cwd=repo).output
+    assert "| production | 1 | 0 | 0 | 0 | 0 | 1 |" in markdown
 
 
 @pytest.mark.parametrize("args, message", [
