@@ -72,7 +72,7 @@ def rule_work(
     if reached:
         parts.append(RuleWork("parameter files", _about_focus(_resource_pass(registry, reached), focus), "resources"))
     parts += [
-        RuleWork(rule.meta.id, _batch_rule(rule, focus), "batch")
+        RuleWork(rule.meta.id, _batch_rule(rule, focus, reached or []), "batch")
         for rule in registry.resources_rules()
     ]
     parts += [
@@ -120,12 +120,15 @@ def _reached_by_parameters(ctx: CheckContext, focus: Focus) -> list[Resource]:
     ]
 
 
-def _batch_rule(rule: ResourcesRule, focus: Focus) -> Callable[[CheckContext], list[Finding]]:
+def _batch_rule(rule: ResourcesRule, focus: Focus, reached: list[Resource]) -> Callable[[CheckContext], list[Finding]]:
     def run(ctx: CheckContext) -> list[Finding]:
         # The context's kind index (which the rules build anyway) instead of testing the kind of
         # every resource per batch rule; it keeps the order of `checked_resources()`.
         subjects = [r for r in ctx.checked_of_kind(*rule.kinds) if _in_scope(focus, r)]
-        return list(rule.check_resources(subjects, ctx))
+        found = list(rule.check_resources(subjects, ctx))
+        # ApplicationSets reached through a changed parameter file: what is found about it.
+        extra = [r for r in reached if r.kind in rule.kinds]
+        return found + list(about_focus(rule.check_resources(extra, ctx), focus)) if extra else found
 
     return run
 

@@ -369,7 +369,8 @@ def git_facts(root: Path) -> GitFacts:
     except (TypeError, ValueError):
         facts.detached = True
     if not facts.remotes:
-        facts.limits.append("the git repository has no remotes: cannot tell which Applications point at it")
+        facts.limits.append("the git repository has no remotes: Applications whose path's top directory "
+                            "exists here are taken as pointing at it")
     if facts.shallow:
         facts.limits.append("shallow clone: branches/tags/commits not fetched cannot be confirmed missing")
     if facts.partial_remotes:

@@ -15,6 +15,7 @@ from typing import Any
 
 from gitops_lint.context import CheckContext, ContextMemo
 from gitops_lint.environments import is_production
+from gitops_lint.estate import sources as estate_sources
 from gitops_lint.estate.appset import ApplicationView, argocd_applications
 from gitops_lint.estate.kinds import (
     fragments_of_kind,
@@ -49,17 +50,9 @@ def application_sources(doc: Mapping[str, Any]) -> list[ApplicationSource]:
     spec = doc.get("spec")
     if not isinstance(spec, dict):
         return []
-    found: list[tuple[Any, tuple[str | int, ...]]] = []
-    if isinstance(spec.get("source"), dict):
-        found.append((spec["source"], ("spec", "source")))
-    if isinstance(spec.get("sources"), list):
-        found.extend(
-            (source, ("spec", "sources", index))
-            for index, source in enumerate(spec["sources"])
-            if isinstance(source, dict)
-        )
     out = []
-    for source, pointer in found:
+    # As Argo CD reads them: a non-empty `sources` wins over `source`.
+    for pointer, source in estate_sources.application_sources(spec):
         path = source.get("path")
         normalised = None
         if isinstance(path, str) and not source.get("chart"):

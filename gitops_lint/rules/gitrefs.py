@@ -3,8 +3,10 @@
 `HEAD` and an empty revision always exist. A commit SHA must resolve. A semver constraint
 (`v1.2.*`, `^1.2.0`, `>=1.0.0 <2.0.0`, which Argo CD resolves against tags) must be met by
 at least one tag. Helm chart sources (`chart:`) carry a chart version, not a git revision,
-and are left alone. Whatever git cannot tell about the repo as a whole (no repo, no remotes)
-becomes a `--verbose` note, never a guess; a revision of this repo a shallow or single-branch
+and are left alone. A remote says which Applications track this repo; without one (a repo tried
+out after `git init`, checked at its top) those whose path's top directory exists here do, as
+for application-path-exists. Whatever git cannot tell about the repo as a whole (no repo, a
+sub-folder of another repository without remotes) becomes a `--verbose` note, never a guess; a revision of this repo a shallow or single-branch
 clone does not hold is `target-revision-unverifiable` (info), not reported missing.
 Committed and generated Applications alike.
 """
@@ -17,10 +19,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from gitops_lint.context import CheckContext
+from gitops_lint.estate import sources as estate_sources
 from gitops_lint.estate.appset import ApplicationView, argocd_applications
 from gitops_lint.lazy_regex import LazyRegex
 from gitops_lint.model import Finding, Resource
-from gitops_lint.repo.git import GitFacts, git_facts, looks_like_commit
+from gitops_lint.repo.git import (
+    GitFacts,
+    git_facts,
+    git_top,
+    looks_like_commit,
+    normalise_remote_url,
+)
 from gitops_lint.rules.base import meta, resources_rule
 from gitops_lint.rules.per_run import once_per_context
 
@@ -77,25 +86,25 @@ class Source:
     revision: str
     pointer: tuple[str | int, ...]
     is_chart: bool
+    path: str  # as written ("" for none)
 
 
 def application_sources(doc: Mapping[str, Any]) -> Iterator[Source]:
     spec = doc.get("spec")
     if not isinstance(spec, dict):
         return
-    candidates: list[tuple[tuple[str | int, ...], Any]] = [(("spec", "source"), spec.get("source"))]
-    sources = spec.get("sources")
-    if isinstance(sources, list):
-        candidates.extend((("spec", "sources", i), s) for i, s in enumerate(sources))
-    for pointer, source in candidates:
-        if not isinstance(source, dict) or not isinstance(source.get("repoURL"), str):
+    # As Argo CD reads them: a non-empty `sources` wins over `source`.
+    for pointer, source in estate_sources.application_sources(spec):
+        if not isinstance(source.get("repoURL"), str):
             continue
         revision = source.get("targetRevision")
+        path = source.get("path")
         yield Source(
             source["repoURL"],
             str(revision).strip() if revision is not None else "",
             (*pointer, "targetRevision") if revision is not None else (*pointer, "repoURL"),
             "chart" in source,
+            path.strip().strip("/") if isinstance(path, str) else "",
         )
 
 
@@ -254,12 +263,17 @@ def _unresolved(ctx: CheckContext, in_scope: Sequence[Resource], note: bool) -> 
     facts = _git_facts(ctx)
     for limit in facts.limits if note else ():
         ctx.note(f"target-revision-exists: {limit}")
-    if not facts.available or not facts.remotes:
+    if not facts.available:
         return
+    # Without a remote only a repo checked at its own top can be the Applications' repository:
+    # a sub-folder of a larger one (a vendored copy, an example) has that repository's history.
+    if not facts.remotes and git_top(ctx.root) != ctx.root.resolve():
+        return
+    directories = ctx.files.directories
     seen: set[tuple[str, str, str]] = set()
     for view in views:
         for source in application_sources(view.resource.doc):
-            if source.is_chart or not facts.is_this_repo(source.repo_url):
+            if source.is_chart or not _points_here(source, facts, ctx, directories):
                 continue
             reason = _missing_reason(source.revision, facts)
             key = (view.resource.path, view.resource.display, source.revision)
@@ -267,6 +281,19 @@ def _unresolved(ctx: CheckContext, in_scope: Sequence[Resource], note: bool) -> 
                 continue
             seen.add(key)
             yield _Unresolved(view, source, reason, facts.sees_all_branches)
+
+
+def _points_here(source: Source, facts: GitFacts, ctx: CheckContext, directories: frozenset[str]) -> bool:
+    """A git remote settles whether the source is this repo; a clone without one (a repo tried
+    out after `git init`) takes the sources whose path's top directory exists here, as
+    application-path-exists does."""
+    if facts.remotes:
+        return facts.is_this_repo(source.repo_url)
+    url = normalise_remote_url(source.repo_url) if source.repo_url.strip() else ""
+    if not url or url.rsplit("/", 1)[-1] == ctx.root.name.lower():
+        return True
+    top = source.path.split("/", 1)[0]
+    return bool(top) and top in directories
 
 
 _ARGOCD_KINDS = ("Application", "ApplicationSet")

@@ -86,3 +86,11 @@ def test_a_path_typo_in_a_parameter_file_is_found_by_the_hook(make_repo: Callabl
         _config("blog", path="apps/blog/overlay/production"))
     [typo] = [f for f in _hook(repo) if f["rule"] == "application-path-exists"]
     assert typo["path"] == "projects/production.yaml" and "blog-production" in typo["message"]
+
+
+def test_a_revision_missing_from_the_clone_in_a_parameter_file_is_found_by_the_hook(
+        make_repo: Callable[..., Path]) -> None:
+    repo = _repo(make_repo, go_template=False)
+    (repo / "apps/shop/overlays/production/config.json").write_text(_config("shop", revision="v9.9.9"))
+    [missing] = [f for f in _hook(repo) if f["rule"] == "target-revision-exists"]
+    assert "'v9.9.9'" in missing["message"] and "shop-production" in missing["message"]

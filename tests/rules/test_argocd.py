@@ -428,3 +428,11 @@ def test_application_set_name_gives_its_applications_their_environment(tmp_path:
     appset_resource.environment = "production"  # as loading resolves it from the name
     [generated] = generated_applications(appset_resource, _ctx(tmp_path))
     assert generated.resource.environment == "production"
+
+
+def test_sources_replace_source_when_not_empty() -> None:
+    """Argo CD reads `spec.sources` when it is a non-empty list and ignores `spec.source` then."""
+    source = {"repoURL": "https://example.com/a.git", "path": "ignored"}
+    listed = {"repoURL": "https://example.com/a.git", "path": "apps/web"}
+    assert [s.path for s in application_sources({"spec": {"source": source, "sources": [listed]}})] == ["apps/web"]
+    assert [s.path for s in application_sources({"spec": {"source": source, "sources": []}})] == ["ignored"]

@@ -191,6 +191,18 @@ def test_no_remote_notes(make_repo: MakeRepo) -> None:
     assert found == [] and any("no remotes" in note for note in notes)
 
 
+def test_without_a_remote_an_application_whose_path_is_here_is_this_repos(make_repo: MakeRepo) -> None:
+    """A repo tried out after `git init` has no remote to match repoURLs against: the
+    Applications whose path's top directory exists here are checked, as application-path-exists
+    judges them; one whose path is elsewhere is not guessed at."""
+    config_map = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: api\n"
+    root = make_repo({"apps/api/cm.yaml": config_map, "argocd/api.yaml": app("api", "v9.9.9"),
+                      "argocd/other.yaml": app("other", "v9.9.9").replace("path: apps/api", "path: services/x")})
+    _git_repo(root, remote=None)
+    found, _notes = _run(root)
+    assert [path for path, _line, _message in found] == ["argocd/api.yaml"]
+
+
 def test_detached_head_still_checks(make_repo: MakeRepo) -> None:
     root = make_repo({"app.yaml": app("x", "does-not-exist")})
     repo = _git_repo(root)
@@ -267,3 +279,14 @@ def test_anything_git_might_open_is_left_to_gitpython(tmp_path: Path) -> None:
     linked.mkdir()
     (linked / ".git").write_text(f"gitdir: {bare}\n")
     assert may_be_in_git(linked)
+
+
+def test_a_source_that_sources_replace_is_not_checked(make_repo: MakeRepo) -> None:
+    """Argo CD ignores `spec.source` when `spec.sources` is a non-empty list."""
+    both = app("api", "v9.9.9").replace(
+        "  source:\n", "  sources:\n    - repoURL: https://github.com/example-org/gitops-config.git\n"
+        "      path: apps/api\n      targetRevision: main\n  source:\n")
+    root = make_repo({"apps/api/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: api\n",
+                      "argocd/api.yaml": both})
+    _git_repo(root)
+    assert _run(root)[0] == []
