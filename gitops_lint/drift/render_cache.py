@@ -4,9 +4,10 @@ past run built (a check of the same tree, yesterday's audit) is read back instea
 A scheduled audit renders every Application each run, while a config repo changes a few files
 a day: on the bench's 90 roots that is ~0.1 s of kustomize CPU per root saved on each. The key
 is check's own (render/cache.render_key over every file the root reads, from the render graph
-of the tree being audited), so entries are shared both ways. Roots the check builds another
-way are built here as before: those inflating Helm charts (check mirrors them with its own
-Helm) and, with the network allowed, those reaching remote bases.
+of the tree being audited), so entries are shared both ways when both list the same files.
+Built every run, as before: roots inflating Helm charts (check mirrors them with its own Helm),
+and roots with a reference the graph cannot follow inside the tree (outside it, through a
+symlink out of it, missing, a cycle), whose inputs no key covers.
 """
 
 from __future__ import annotations
@@ -65,9 +66,14 @@ class CachedRoots:
         known = self._tree(tree)
         directory = posixpath.normpath(path.strip("/") or ".")
         directory = "" if directory == "." else directory
-        if directory not in known.graph.kustomizations or known.graph.uses_helm(directory) is not None:
+        graph = known.graph
+        if directory not in graph.kustomizations or graph.uses_helm(directory) is not None:
             return None
-        return render_key(directory, known.graph.inputs(directory), known.digests, self._salt)
+        if graph.broken_in(directory) or graph.cycle_in(directory) is not None:
+            # A reference leaving the tree (`../../../shared`, a symlink out of it) reads files
+            # no key covers; a missing one fails anyway: built every run, never served stale.
+            return None
+        return render_key(directory, graph.inputs(directory), known.digests, self._salt)
 
     def _tree(self, tree: Path) -> _Tree:
         with self._lock:  # one walk and one graph per tree, whichever Application asks first

@@ -144,3 +144,23 @@ def test_a_chart_is_rendered_once_for_two_audits(tmp_path: Path) -> None:
     assert first.error is None and [o["metadata"]["name"] for o in first.objects] == ["api-prod-settings"]
     assert second.objects == first.objects
     assert roots.cache.hits > hits  # the second render was read back
+
+
+def test_a_root_reading_outside_the_tree_is_built_every_run(tmp_path: Path) -> None:
+    """Files beside the repo are in no key: a cached render would hide their edits."""
+    require_tool("kubectl")
+    shared = deployment(replicas=2)
+    del shared["metadata"]["namespace"]
+    write(tmp_path, {"shared/base/kustomization.yaml": "resources: [deploy.yaml]\n",
+                     "shared/base/deploy.yaml": dump(shared)})
+    repo = write(tmp_path / "repo", {
+        "apps/api/prod/kustomization.yaml": "resources: [../../../../shared/base]\nnamespace: prod\n",
+        "argocd/app.yaml": application("api-prod", "apps/api/prod"),
+    })
+    snapshot = _snapshot(tmp_path, [live_of(deployment(replicas=2))])
+    assert _audit(repo, snapshot)[:2] == (0, 1)
+    shared["spec"]["replicas"] = 5
+    (tmp_path / "shared/base/deploy.yaml").write_text(dump(shared))
+    code, builds, report = _audit(repo, snapshot)
+    assert (code, builds) == (1, 1)
+    assert ("api-prod", "api", [("/spec/replicas", 5)]) in _verdicts(report)
