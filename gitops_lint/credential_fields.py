@@ -27,10 +27,15 @@ from gitops_lint.credentials import (
 Mask = Callable[[str], str]
 
 _SECRET_FIELDS = ("data", "stringData")
-# Lists of command-line arguments (a container's, an init container's, a Job's): a flag and its
-# value share one string (`--token=...`) or sit side by side (`--db-password`, `...`).
-_ARGUMENT_LISTS = frozenset(("args", "command"))
+# Lists of command-line arguments (a container's `command` and `args`, a chart's `extraArgs`): a
+# flag and its value share one word (`--token=...`) or sit side by side (`--db-password`, `...`),
+# as list items or as the words of a shell command (`sh -c "exec app --token=..."`).
 _ASSIGNED = re.compile(r"-{0,2}(?P<name>[A-Za-z][\w.-]*)=(?P<value>.+)", re.S)
+_WORDS = re.compile(r"(\s+)")
+
+
+def _is_argument_list(key: str | None) -> bool:
+    return key is not None and (key == "command" or key.lower().endswith("args"))
 
 # An object repeats the same few hundred key names (`name`, `image`, `containerPort`): each is
 # judged once per process, not once per field.
@@ -63,16 +68,26 @@ def _masked_text(text: str, key: str | None, mask: Mask) -> str:
     return text
 
 
-def _argument(item: str, flag: str | None, mask: Mask) -> str:
-    """One command-line argument with its credential masked: the value of a secret-named
-    `--flag=value` (or `NAME=value`), or the whole argument when it follows a secret-named
-    `--flag` alone (`flag`); a weak-looking value counts, as under any secret-named key."""
-    if flag is not None and not item.startswith("-") and _is_credential(flag, item):
-        return mask(item)
-    match = _ASSIGNED.match(item)
+def _word(word: str, flag: str | None, mask: Mask) -> str:
+    """One command-line word with its credential masked: the value of a secret-named
+    `--flag=value` (or `NAME=value`), or the whole word when it follows a secret-named `--flag`
+    alone (`flag`); a weak-looking value counts, as under any secret-named key."""
+    if flag is not None and not word.startswith("-") and _is_credential(flag, word):
+        return mask(word)
+    match = _ASSIGNED.match(word)
     if match is not None and _is_credential(match["name"], match["value"]):
-        return item[: match.start("value")] + mask(match["value"])
-    return _masked_text(item, None, mask)
+        return word[: match.start("value")] + mask(match["value"])
+    return word
+
+
+def _argument(item: str, flag: str | None, mask: Mask) -> str:
+    """One argument, or a shell command line (`exec app --token=...`) word by word, then the
+    text patterns over the whole (a PEM block spans words)."""
+    parts = _WORDS.split(item)  # words at even positions, the whitespace between at odd ones
+    for index in range(0, len(parts), 2):
+        before = parts[index - 2] if index >= 2 else None
+        parts[index] = _word(parts[index], _secret_flag(before) if before is not None else flag, mask)
+    return _masked_text("".join(parts), None, mask)
 
 
 def _secret_flag(item: Any) -> str | None:
@@ -83,9 +98,10 @@ def _secret_flag(item: Any) -> str | None:
     return None
 
 
-def _masked_arguments(items: list[Any], mask: Mask) -> list[Any]:
+def _masked_arguments(items: list[Any], key: str, mask: Mask) -> list[Any]:
     out = [
-        _argument(item, _secret_flag(items[index - 1]) if index else None, mask) if isinstance(item, str) else item
+        _argument(item, _secret_flag(items[index - 1]) if index else None, mask) if isinstance(item, str)
+        else _masked(item, key, mask, False)  # a mapping in an argument list: judged as any other
         for index, item in enumerate(items)
     ]
     return items if all(new is old or new == old for new, old in zip(out, items, strict=True)) else out
@@ -98,8 +114,8 @@ def _masked(value: Any, key: str | None, mask: Mask, whole: bool) -> Any:
     if isinstance(value, dict):
         return _masked_mapping(value, key if key is not None and _is_secret_key(key) else None, mask, whole)
     if isinstance(value, list):
-        if key in _ARGUMENT_LISTS and not whole:
-            return _masked_arguments(value, mask)
+        if key is not None and _is_argument_list(key) and not whole:
+            return _masked_arguments(value, key, mask)
         items = [_masked(item, key, mask, whole) for item in value]
         return value if all(new is old for new, old in zip(items, value, strict=True)) else items
     if isinstance(value, int | float) and not isinstance(value, bool):
@@ -146,7 +162,7 @@ def credential_values(value: Any) -> Iterator[str]:
 
     def remember(credential: str) -> str:
         found.append(credential)
-        return credential
+        return "\0"  # what takes its place is never read again (a later pattern would find it twice)
 
     mask_credentials(value, remember)
     yield from found
@@ -182,11 +198,11 @@ def mask_at(doc: Any, steps: Sequence[str | int], value: Any, mask: Mask) -> Any
             whole = whole or (_is_secret_kind(node) and field_name in _SECRET_FIELDS)
             key = _field_key(node, field_name, key if key is not None and _is_secret_key(key) else None)
             before = None
-        elif isinstance(node, list) and key in _ARGUMENT_LISTS:
+        elif isinstance(node, list) and _is_argument_list(key):
             index = step if isinstance(step, int) else int(step)  # _child found it: an index
             before = node[index - 1] if index > 0 else None
         node = child  # a list item sits under its list's key
-    if isinstance(value, str) and key in _ARGUMENT_LISTS and not whole:
+    if isinstance(value, str) and _is_argument_list(key) and not whole:
         return _argument(value, _secret_flag(before), mask)
     return _masked(value, key, mask, whole)
 

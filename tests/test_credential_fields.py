@@ -96,3 +96,15 @@ def test_command_line_flags_are_judged_by_their_names_whatever_the_values_entrop
     assert mask_at(doc, [*steps, "3"], f"--api-key={low}", _mask) == "--api-key=<11>"
     assert mask_at(doc, [*steps, 6], "--config", _mask) == "--config"
     assert credential_values(doc).__next__() == low
+
+
+def test_flags_inside_a_shell_command_and_in_a_charts_extra_args_are_masked() -> None:
+    low = _planted("hunter", "2-arg")
+    shell = {"spec": {"containers": [{"name": "a", "command": [
+        "sh", "-c", f"exec app --token={low} --db-password {low} --log-level=info"]}]}}
+    assert mask_credentials(shell, _mask)["spec"]["containers"][0]["command"][2] == (
+        "exec app --token=<11> --db-password <11> --log-level=info")
+    release = {"kind": "HelmRelease", "spec": {"values": {"extraArgs": ["--token", low, {"password": low}]}}}
+    assert mask_credentials(release, _mask)["spec"]["values"]["extraArgs"] == ["--token", "<11>", {"password": "<11>"}]
+    steps = ["spec", "containers", 0, "command", 2]
+    assert mask_at(shell, steps, f"exec app --token={low}", _mask) == "exec app --token=<11>"
