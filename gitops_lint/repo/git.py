@@ -7,6 +7,7 @@ rules turn that into `--verbose` notes instead of findings.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import subprocess
@@ -356,6 +357,9 @@ def git_facts(root: Path) -> GitFacts:
             facts.partial_remotes.append(remote.name)
     for head in repo.heads:
         facts.branches.add(head.name)
+    # The branch checked out, even before its first commit (not among `heads` yet); none when detached.
+    with contextlib.suppress(TypeError, ValueError):
+        facts.branches.add(repo.active_branch.name)
     for ref in repo.refs:
         if isinstance(ref, git.RemoteReference):
             name = ref.remote_head

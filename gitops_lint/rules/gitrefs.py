@@ -280,7 +280,8 @@ def _unresolved(ctx: CheckContext, in_scope: Sequence[Resource], note: bool) -> 
             if reason is None or key in seen:
                 continue
             seen.add(key)
-            yield _Unresolved(view, source, reason, facts.sees_all_branches)
+            # Without a remote the Application's repository is a guess from its path: unverifiable.
+            yield _Unresolved(view, source, reason, facts.sees_all_branches and bool(facts.remotes))
 
 
 def _points_here(source: Source, facts: GitFacts, ctx: CheckContext, directories: frozenset[str]) -> bool:
@@ -316,11 +317,12 @@ def check_target_revision(resources: Sequence[Resource], ctx: CheckContext) -> I
 def check_target_revision_unverifiable(resources: Sequence[Resource], ctx: CheckContext) -> Iterator[Finding]:
     for item in _unresolved(ctx, resources, note=False):
         if not item.verifiable:
+            why = ("which has no remote to say the Application tracks it" if not _git_facts(ctx).remotes
+                   else "which may not hold every branch, tag or commit (shallow or single-branch)")
             yield ctx.finding(
                 TARGET_REVISION_UNVERIFIABLE,
                 f"targetRevision {item.source.revision!r} of {item.view.resource.display} is not in this "
-                f"clone, which may not hold every branch, tag or commit (shallow or single-branch): "
-                f"unverifiable ({item.reason})" + item.view.suffix,
+                f"clone, {why}: unverifiable ({item.reason})" + item.view.suffix,
                 resource=item.view.resource,
                 pointer=item.view.at(item.source.pointer),
             )

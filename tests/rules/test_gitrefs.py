@@ -199,8 +199,19 @@ def test_without_a_remote_an_application_whose_path_is_here_is_this_repos(make_r
     root = make_repo({"apps/api/cm.yaml": config_map, "argocd/api.yaml": app("api", "v9.9.9"),
                       "argocd/other.yaml": app("other", "v9.9.9").replace("path: apps/api", "path: services/x")})
     _git_repo(root, remote=None)
-    found, _notes = _run(root)
+    # Which repository the Application tracks is a guess from its path: unverifiable (info).
+    assert _run(root)[0] == []
+    found, _notes = _run(root, "target-revision-unverifiable")
     assert [path for path, _line, _message in found] == ["argocd/api.yaml"]
+    assert "has no remote" in found[0][2]
+
+
+def test_the_branch_of_a_repo_before_its_first_commit_exists(make_repo: MakeRepo) -> None:
+    root = make_repo({"apps/api/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: api\n",
+                      "argocd/api.yaml": app("api", "main")})
+    git.Repo.init(root, initial_branch="main").create_remote("origin", REMOTE)  # nothing committed
+    assert _run(root)[0] == []
+    assert _run(root, "target-revision-unverifiable")[0] == []
 
 
 def test_detached_head_still_checks(make_repo: MakeRepo) -> None:
