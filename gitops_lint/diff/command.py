@@ -595,7 +595,7 @@ def _chart_at(revisions: Revisions, config: Config, request: RenderRequest, land
             if at and not landing.reaches(at):
                 read_at = landing.commit(at)
                 if read_at is None:
-                    return (), f"{at} is not in this clone (fetch it: git fetch origin {at})"
+                    return (), f"{at} is not in this clone (fetch it: {fetch_hint(at)})"
             if read_at is None:
                 if (revisions.root / path).is_file():
                     (place / path).parent.mkdir(parents=True, exist_ok=True)

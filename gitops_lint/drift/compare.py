@@ -156,10 +156,13 @@ class _Walker:
         self.changes: list[Change] = []
         self.out_of_band: list[Change] = []
 
-    def _change(self, dpath: Path, lpath: Path | None, desired: Any, live: Any, reason: str = CHANGED) -> Change:
+    def _change(self, dpath: Path, lpath: Path | None, desired: Any, live: Any, reason: str = CHANGED,
+                orig: Any = _ABSENT) -> Change:
         owner = self.ownership.owner(lpath) if lpath is not None else None
-        if owner is not None and reason == CHANGED and owner.manager in self.agents:
-            # The agent wrote the live value at its last sync: Git moved on since, nobody edited it.
+        if owner is not None and reason == CHANGED and owner.manager in self.agents and orig != desired:
+            # The agent wrote the live value at its last sync: Git moved on since, nobody edited
+            # it. Unless last-applied holds Git's value: the agent applied it, and something at
+            # apply time (a mutating webhook) wrote another.
             reason = NOT_SYNCED
         return Change(
             path=pointer(dpath), desired=desired, live=live,
@@ -167,8 +170,9 @@ class _Walker:
             time=(owner.time or None) if owner else None, reason=reason,
         )  # fmt: skip
 
-    def _record(self, dpath: Path, lpath: Path | None, desired: Any, live: Any, reason: str = CHANGED) -> None:
-        self.changes.append(self._change(dpath, lpath, desired, live, reason))
+    def _record(self, dpath: Path, lpath: Path | None, desired: Any, live: Any, reason: str = CHANGED,
+                orig: Any = _ABSENT) -> None:
+        self.changes.append(self._change(dpath, lpath, desired, live, reason, orig))
 
     def live_only(self, dpath: Path, lpath: Path, value: Any, orig: Any, atomic: bool) -> Any:
         """The part of a live-only value that counts as drift (shown in the diff), or _ABSENT."""
@@ -221,7 +225,7 @@ class _Walker:
             return desired, live
         if _same_scalar(desired, live, schema):
             return desired, desired  # equal in meaning: show it identically in the diff
-        self._record(dpath, lpath, desired, live)
+        self._record(dpath, lpath, desired, live, orig=orig)
         return desired, live
 
     def _walk_dict(

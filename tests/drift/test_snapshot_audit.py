@@ -13,7 +13,7 @@ import pytest
 from lxml import etree
 
 from tests.conftest import REPO_ROOT, git_init, require_tool, run_cli
-from tests.drift.drift_fixtures import application, deployment, dump, edit, live_of, write
+from tests.drift.drift_fixtures import application, deployment, dump, edit, live_of, set_path, write
 
 XSD = REPO_ROOT / "tests" / "data" / "junit-jenkins-10.xsd"
 
@@ -829,3 +829,15 @@ def test_a_filtered_out_applications_folder_is_not_a_folder_matching_no_destinat
     assert result.exit_code == 0, result.output
     [note] = [line for line in result.stderr.splitlines() if "matching no destination" in line]
     assert note.endswith("snapshot folders matching no destination: stagng.example.com"), note
+
+
+def test_a_value_changed_while_the_agent_applied_gits_value_is_not_called_a_git_change(tmp_path: Path) -> None:
+    """Last-applied holds Git's image and the agent owns the live one, which differs: something at
+    apply time (a mutating webhook rewriting the registry) wrote it, Git did not move on."""
+    git = deployment(image="nginx:1.25")
+    live = live_of(git)
+    set_path(live, "/spec/template/spec/containers/0/image", "registry.internal/mirror/nginx:1.25")
+    code, report = _drift(_repo(tmp_path, [git]), _snapshot(tmp_path, [live]))
+    assert code == 1
+    (image,) = _by_name(report)["Deployment/api"]["changes"]
+    assert (image["manager"], image["reason"]) == ("argocd-controller", "changed")
