@@ -28,7 +28,6 @@ from gitops_lint.repo.git import (
     git_facts,
     git_top,
     looks_like_commit,
-    normalise_remote_url,
 )
 from gitops_lint.rules.base import meta, resources_rule
 from gitops_lint.rules.per_run import once_per_context
@@ -290,11 +289,9 @@ def _points_here(source: Source, facts: GitFacts, ctx: CheckContext, directories
     application-path-exists does."""
     if facts.remotes:
         return facts.is_this_repo(source.repo_url)
-    url = normalise_remote_url(source.repo_url) if source.repo_url.strip() else ""
-    if not url or url.rsplit("/", 1)[-1] == ctx.root.name.lower():
-        return True
-    top = source.path.split("/", 1)[0]
-    return bool(top) and top in directories
+    from gitops_lint.appset.tree import owns_repo  # the ApplicationSet git generators' test
+
+    return owns_repo(ctx.root, frozenset(), directories, source.repo_url, [source.path] if source.path else [])
 
 
 _ARGOCD_KINDS = ("Application", "ApplicationSet")
