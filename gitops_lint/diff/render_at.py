@@ -14,7 +14,7 @@ chart directory.
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -303,20 +303,25 @@ class _Document:
     doc: Mapping[str, Any]
 
 
-def _git_repositories(contents: Mapping[str, bytes]) -> set[str]:
-    """The names of the Flux GitRepositories among these files."""
-    found = set()
+def _flux_documents(contents: Mapping[str, bytes], kind: str, group: str) -> Iterator[dict[str, Any]]:
+    """The documents of this Flux kind among these files (a file not naming the group is not parsed)."""
     for content in contents.values():
-        if b"source.toolkit.fluxcd.io" not in content:
+        if group.encode() not in content:
             continue
         for document in load_yaml(content.decode("utf-8", "replace")).documents:
             doc = document.data
-            if (isinstance(doc, dict) and doc.get("kind") == "GitRepository"
-                    and str(doc.get("apiVersion", "")).startswith("source.toolkit.fluxcd.io/")):
-                metadata = doc.get("metadata")
-                name = metadata.get("name") if isinstance(metadata, dict) else None
-                if isinstance(name, str):
-                    found.add(name)
+            if isinstance(doc, dict) and doc.get("kind") == kind and str(doc.get("apiVersion", "")).startswith(f"{group}/"):
+                yield doc
+
+
+def _git_repositories(contents: Mapping[str, bytes]) -> set[str]:
+    """The names of the Flux GitRepositories among these files."""
+    found = set()
+    for doc in _flux_documents(contents, "GitRepository", "source.toolkit.fluxcd.io"):
+        metadata = doc.get("metadata")
+        name = metadata.get("name") if isinstance(metadata, dict) else None
+        if isinstance(name, str):
+            found.add(name)
     return found
 
 
@@ -324,24 +329,17 @@ def _flux_paths(contents: Mapping[str, bytes], sources: AbstractSet[str] | None 
     """The repo directories (spec.path) of the Flux Kustomizations among these files; with
     `sources`, of those whose sourceRef names a GitRepository of these names."""
     found = []
-    for content in contents.values():
-        if b"kustomize.toolkit.fluxcd.io" not in content:
-            continue
-        for document in load_yaml(content.decode("utf-8", "replace")).documents:
-            doc = document.data
-            if not (isinstance(doc, dict) and doc.get("kind") == "Kustomization"
-                    and str(doc.get("apiVersion", "")).startswith("kustomize.toolkit.fluxcd.io/")):
+    for doc in _flux_documents(contents, "Kustomization", "kustomize.toolkit.fluxcd.io"):
+        spec = doc.get("spec")
+        if sources is not None:
+            ref = spec.get("sourceRef") if isinstance(spec, dict) else None
+            if not (isinstance(ref, dict) and ref.get("kind", "GitRepository") == "GitRepository"
+                    and ref.get("name") in sources):
                 continue
-            spec = doc.get("spec")
-            if sources is not None:
-                ref = spec.get("sourceRef") if isinstance(spec, dict) else None
-                if not (isinstance(ref, dict) and ref.get("kind", "GitRepository") == "GitRepository"
-                        and ref.get("name") in sources):
-                    continue
-            path = spec.get("path") if isinstance(spec, dict) else None
-            if isinstance(path, str) and path.strip():
-                normal = posixpath.normpath(path.strip().lstrip("/"))
-                found.append("" if normal == "." else normal)
+        path = spec.get("path") if isinstance(spec, dict) else None
+        if isinstance(path, str) and path.strip():
+            normal = posixpath.normpath(path.strip().lstrip("/"))
+            found.append("" if normal == "." else normal)
     return found
 
 
