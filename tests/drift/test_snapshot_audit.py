@@ -385,14 +385,20 @@ def _git(root: Path, *args: str) -> str:
     return subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True, text=True, env=env).stdout
 
 
-def test_target_revision_is_read_from_git_without_touching_the_work_tree(tmp_path: Path) -> None:
+def _pinned(tmp_path: Path, tag: str) -> Path:
+    """A git repo whose Application api-prod tracks `tag`, which holds image repo/api:v1."""
     require_tool("git")
     repo = write(tmp_path / "repo", {
         "apps/api/prod/all.yaml": dump(deployment(image="repo/api:v1")),
-        "argocd/app.yaml": application("api-prod", "apps/api/prod", revision="release-1"),
+        "argocd/app.yaml": application("api-prod", "apps/api/prod", revision=tag),
     })
     git_init(repo)
-    _git(repo, "tag", "release-1")
+    _git(repo, "tag", tag)
+    return repo
+
+
+def test_target_revision_is_read_from_git_without_touching_the_work_tree(tmp_path: Path) -> None:
+    repo = _pinned(tmp_path, "release-1")
     (repo / "apps/api/prod/all.yaml").write_text(dump(deployment(image="repo/api:v2")))
     _git(repo, "commit", "-qam", "v2")
     (repo / "apps/api/prod/all.yaml").write_text(dump(deployment(image="repo/api:v3")))  # uncommitted
@@ -418,13 +424,7 @@ def test_target_revision_is_read_from_git_without_touching_the_work_tree(tmp_pat
 
 def test_a_worktree_report_names_the_work_tree_as_what_was_compared(tmp_path: Path) -> None:
     """--worktree renders the files on disk, not targetRevision: every format says so."""
-    require_tool("git")
-    repo = write(tmp_path / "repo", {
-        "apps/api/prod/all.yaml": dump(deployment(image="repo/api:v1")),
-        "argocd/app.yaml": application("api-prod", "apps/api/prod", revision="prod"),
-    })
-    git_init(repo)
-    _git(repo, "tag", "prod")
+    repo = _pinned(tmp_path, "prod")
     (repo / "apps/api/prod/all.yaml").write_text(dump(deployment(image="repo/api:v2")))  # uncommitted
     snapshot = _snapshot(tmp_path, [live_of(deployment(image="repo/api:v1"))])
     code, report = _drift(repo, snapshot)
