@@ -436,13 +436,13 @@ def _moved(
     if landing.reaches(app.revision):  # unpinned: from now on it deploys this branch's render
         new, new_error = _side(head, key, "head")
     else:
-        new, new_error = render_at(app.revision or "", key, root.render.renderer, (head, base), False, app)
+        new, new_error = render_at(app.revision or "", PinnedSide(key, root.render.renderer, app, head, base, False))
     if not existed:  # a new Application deploys its revision's render at once
         old, old_error = (), None
     elif was is None or landing.reaches(was):
         old, old_error = _side(base, key, "base")
     else:
-        old, old_error = render_at(was, key, root.render.renderer, (base, head), True, app)
+        old, old_error = render_at(was, PinnedSide(key, root.render.renderer, app, base, head, True))
     # A revision missing from the clone is the first thing to fix.
     errors = sorted((e for e in (new_error, old_error) if e), key=lambda e: "not in this clone" not in e)
     changes = () if errors else tuple(compare_resources(old, new, root.render.generators))
@@ -461,10 +461,24 @@ def _render_key_of(render: RootRender) -> str:
     return render.root
 
 
-# render_at(revision, key, renderer, (this side's render, the other's), whether this side is the base,
-# the deployer)
-RenderAt = Callable[[str, str, str, tuple[RevisionRender, RevisionRender], bool, ApplicationRef],
-                    tuple[tuple[Mapping[str, Any], ...], str | None]]
+@dataclass(frozen=True, eq=False)
+class PinnedSide:
+    """One side of an Application whose pin moves, as `render_at` renders it at a revision: the
+    render's key and renderer, the Application (its kind, file and name), that side's revision
+    render (the Application's values and `directory` options as that side has them) and the
+    other side's, and whether this side is the base (a `$ref/...` file following the branch is
+    read as that side holds it)."""
+
+    key: str
+    renderer: str
+    app: ApplicationRef
+    render: RevisionRender
+    other: RevisionRender
+    at_base: bool
+
+
+# render_at(revision, side): the objects `side` deploys at `revision`, or why not.
+RenderAt = Callable[[str, PinnedSide], tuple[tuple[Mapping[str, Any], ...], str | None]]
 
 
 PinnedRenders = dict[tuple[str, str, str], tuple[tuple[Mapping[str, Any], ...], str | None]]
@@ -472,7 +486,7 @@ PinnedRenders = dict[tuple[str, str, str], tuple[tuple[Mapping[str, Any], ...], 
 
 def _renders_at(revisions: Revisions, config: Config, request: RenderRequest, landing: Landing,
                 memo: PinnedRenders) -> RenderAt:
-    """`render_at(revision, key, renderer, sides, at_base)`: what the render `key` holds at
+    """`render_at(revision, side)`: what the render `side.key` holds at
     `revision` (a tag, a branch, a commit id of this clone), or why not; empty when that revision
     has no such kustomization, directory or chart. A kustomize root renders from the files it
     reads at that revision; a plain directory from its manifests there, with the side's
@@ -481,8 +495,8 @@ def _renders_at(revisions: Revisions, config: Config, request: RenderRequest, la
     render) renders once (in `memo`, whose secrets the run's redactor learns): a release bump
     moves many Applications to the same revision."""
 
-    def render_at(revision: str, key: str, renderer: str, sides: tuple[RevisionRender, RevisionRender],
-                  at_base: bool, app: ApplicationRef) -> tuple[tuple[Mapping[str, Any], ...], str | None]:
+    def render_at(revision: str, side: PinnedSide) -> tuple[tuple[Mapping[str, Any], ...], str | None]:
+        key, app = side.key, side.app
         if git_revision(revision) is None:
             return (), (f"its GitRepository checks out {revision}: a semver range is not resolved to a tag "
                         "here, so that side is not compared")
@@ -490,29 +504,29 @@ def _renders_at(revisions: Revisions, config: Config, request: RenderRequest, la
         if commit is None:
             return (), f"{revision} is not in this clone (fetch it: {fetch_hint(revision)})"
         if app.kind == FLUX_KUSTOMIZATION:
-            doc = sides[0].flux_documents.get((app.file, app.name))
+            doc = side.render.flux_documents.get((app.file, app.name))
             if doc is None:
                 return (), f"its GitRepository ref moves to {revision}: the Flux Kustomization is not known here"
             memo_key = (commit, key, repr(doc))
             if memo_key not in memo:
                 memo[memo_key] = _flux_at(revisions, config, request, revision, commit, key, app.file, doc)
             return memo[memo_key]
-        if renderer == DIRECTORY:
-            options = sides[0].directories.get(key) or sides[1].directories.get(key)
+        if side.renderer == DIRECTORY:
+            options = side.render.directories.get(key) or side.other.directories.get(key)
             source = replace(options, deployed_by=()) if options is not None else Source("directory", key)
             memo_key = (commit, key, repr(source))
             if memo_key not in memo:
                 memo[memo_key] = _directory_at(revisions, revision, commit, source)
             return memo[memo_key]
-        if renderer == HELM:
+        if side.renderer == HELM:
             deployer = helm_deployer(key)
-            doc = sides[0].helm_documents.get(deployer) if deployer is not None else None
+            doc = side.render.helm_documents.get(deployer) if deployer is not None else None
             if deployer is None or doc is None:
                 return (), f"targetRevision moves to {revision}: the chart's Application is not known here"
             # A `$ref/...` file following the branch is read as the side holds it.
-            memo_key = (commit, key, repr((doc, at_base)))
+            memo_key = (commit, key, repr((doc, side.at_base)))
             if memo_key not in memo:
-                side_commit = revisions.base if at_base else revisions.head
+                side_commit = revisions.base if side.at_base else revisions.head
                 memo[memo_key] = _chart_at(revisions, config, request, landing, revision, commit, key, doc, side_commit)
             return memo[memo_key]
         if (commit, key, "") not in memo:
