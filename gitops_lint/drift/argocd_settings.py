@@ -14,7 +14,7 @@ import fnmatch
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -101,6 +101,11 @@ class ArgoSettings:
     health_lua: dict[tuple[str, str], str] = field(default_factory=dict)  # (group, kind) → script
     tracking: Tracking = DEFAULT_TRACKING
     problems: tuple[str, ...] = ()
+
+    def tracked_as(self, method: str | None, label_key: str | None) -> ArgoSettings:
+        """These settings with the tracking `--tracking-method`/`--instance-label` name (for an
+        argocd-cm kept in another repo) in place of their own; None keeps their own."""
+        return replace(self, tracking=self.tracking.overridden(method, label_key))
 
     def excluded(self, group: str, kind: str, cluster: str) -> bool:
         """Argo CD neither compares nor lists a resource its settings exclude (or fail to include)."""

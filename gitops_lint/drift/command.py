@@ -530,13 +530,7 @@ def run_drift(options: DriftOptions, live: LiveSource | None = None) -> DriftRes
     problem = label_key_problem(options.instance_label) if options.instance_label else None
     if problem:
         raise UsageError(f"--instance-label: {problem}")
-
-    def tracked_settings(found: ArgoSettings) -> ArgoSettings:
-        """`found` with the tracking the options name (argocd-cm kept elsewhere) in place of its own."""
-        tracking = found.tracking.overridden(options.tracking_method, options.instance_label)
-        return dataclasses.replace(found, tracking=tracking)
-
-    settings = tracked_settings(find_settings(repo))
+    settings = find_settings(repo).tracked_as(options.tracking_method, options.instance_label)
     policies = find_orphan_policies(repo)
     if settings.source:
         notes.append(f"Argo CD settings read from {settings.source} ({CONFIGMAP_NAME})")
@@ -546,7 +540,8 @@ def run_drift(options: DriftOptions, live: LiveSource | None = None) -> DriftRes
         else KubernetesLive(options.kubeconfig, options.timeout, options.workers, deadline=started + options.deadline,
                             argocd_namespace=None if settings.source else config.drift_argocd_namespace,
                             tracking=settings.tracking,
-                            cluster_tracking=lambda data: tracked_settings(parse_settings(data, "")).tracking)
+                            cluster_tracking=lambda data: parse_settings(data, "").tracked_as(
+                                options.tracking_method, options.instance_label).tracking)
     )  # fmt: skip
     progress = Progress(len(targets) * 2, options.progress)
 
@@ -621,8 +616,9 @@ def run_drift(options: DriftOptions, live: LiveSource | None = None) -> DriftRes
             warnings.extend(fetch.warnings)
         cluster_settings = settings
         if fetch.argocd_cm is not None:
-            cluster_settings = tracked_settings(
-                parse_settings(fetch.argocd_cm, f"{destination.label} {config.drift_argocd_namespace}/argocd-cm"))
+            cluster_settings = parse_settings(
+                fetch.argocd_cm, f"{destination.label} {config.drift_argocd_namespace}/argocd-cm",
+            ).tracked_as(options.tracking_method, options.instance_label)
             notes.append(f"Argo CD settings read from {cluster_settings.source}")
             warnings.extend(cluster_settings.problems)
         compare_started = time.perf_counter()
