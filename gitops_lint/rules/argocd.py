@@ -24,13 +24,12 @@ from gitops_lint.estate.kinds import (
     rendered_named,
     rendered_of_kind,
 )
-from gitops_lint.lazy_regex import LazyRegex
 from gitops_lint.model import Finding, Resource
 from gitops_lint.render.graph import graph_for
+from gitops_lint.repo.git import normalise_remote_url
 from gitops_lint.rules.base import meta, repo_rule
 
 _MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
-_SCP_URL = LazyRegex(r"^[\w.-]+@([^:/]+):(.+)$")
 
 
 # --- what an Application deploys ----------------------------------------------------------------
@@ -90,15 +89,10 @@ def _normalised_path(path: str) -> str:
 
 @lru_cache(maxsize=4096)  # asked per Application per rule, of a few distinct URLs
 def normalise_repo_url(url: str) -> str:
-    """`git@github.com:org/repo.git`, `https://user@github.com/org/repo/` → `github.com/org/repo`."""
-    url = url.strip().lower()
-    scp = _SCP_URL.match(url)
-    if scp:
-        url = f"{scp.group(1)}/{scp.group(2)}"
-    url = url.split("://", 1)[-1]
-    url = url.split("@", 1)[-1] if "@" in url.split("/", 1)[0] else url
-    url = url.rstrip("/")
-    return url[:-4] if url.endswith(".git") else url
+    """`git@github.com:org/repo.git`, `https://user@github.com/org/repo/` → `github.com/org/repo`:
+    the git remotes' own normalisation (a port, scp-like form without a user), so an
+    Application's repoURL and a remote compare alike wherever they are compared."""
+    return normalise_remote_url(url)
 
 
 @lru_cache(maxsize=32)

@@ -258,6 +258,8 @@ def test_repo_url_normalisation() -> None:
             "git@github.com:myorg/gitops-config.git",
             "ssh://git@github.com/myorg/gitops-config",
             "https://token@github.com/myorg/gitops-config/",
+            "ssh://git@github.com:22/myorg/gitops-config.git",  # a port names the same repository
+            "github.com:myorg/gitops-config",  # scp-like without a user
         )
     }
     assert same == {"github.com/myorg/gitops-config"}
