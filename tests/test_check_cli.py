@@ -318,3 +318,37 @@ def test_skip_rule_removes_a_rule_and_rejects_unknown_ids(make_repo: Callable[..
     assert "schema-unknown" in rules_found(skipped)
     result = run_cli("check", str(root), "--no-render", "--skip-rule", "no-such-rule")
     assert result.exit_code == 2 and "no-such-rule" in result.stderr
+
+
+def test_a_cache_directory_inside_the_repo_is_not_checked_and_not_trusted_when_tracked(
+        make_repo: Callable[..., Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    """GitLab caches only paths under the project, so its example keeps the render cache there:
+    the cache's files (rendered Secrets among them) are never checked as the repo's, and a cache
+    directory git tracks files in (a commit could plant render results) is refused."""
+    secret = "apiVersion: v1\nkind: Secret\nmetadata: {name: db}\nstringData: {password: " + "Qx7" + "vLm2pZ9t}\n"
+    root = make_repo({**OWNED, "apps/db/kustomization.yaml": "resources: [secret.yaml]\n",
+                      "apps/db/secret.yaml": secret}, git=True)
+    monkeypatch.setenv("GITOPS_LINT_CACHE_DIR", str(root / ".cache" / "gitops-lint"))
+    first = check_json(root)[1]
+    second = check_json(root)[1]
+    assert list((root / ".cache" / "gitops-lint").rglob("*.json"))  # the cache was written there
+    assert second["summary"]["files"] == first["summary"]["files"]
+    assert not [f for f in second["findings"] if f["path"].startswith(".cache/")]
+    subprocess.run(["git", "-C", str(root), "add", "-f", ".cache"], check=True, capture_output=True)
+    result = run_cli("check", str(root))
+    assert result.exit_code == 2
+    assert "inside the repository and git tracks files in it" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_file_that_cannot_be_read_is_a_finding_without_the_checkout_path(make_repo: Callable[..., Path]) -> None:
+    """A symbolic link loop in a whole-repo run: something was not looked at, so the run says so
+    (file-not-checked, not a note) and names no absolute path (SARIF promises none)."""
+    root = make_repo({**OWNED, "apps/ok.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ok}\n"})
+    (root / "apps/a.yaml").symlink_to("b.yaml")
+    (root / "apps/b.yaml").symlink_to("a.yaml")
+    code, report = check_json(root, "--no-git")
+    unread = sorted((f["path"], f["message"].split(":")[0]) for f in report["findings"] if f["rule"] == "file-not-checked")
+    assert unread == [("apps/a.yaml", "unreadable (too many levels of symbolic links)"),
+                      ("apps/b.yaml", "unreadable (too many levels of symbolic links)")]
+    assert code == 0 and str(root) not in json.dumps(report["findings"])  # warnings: the run is not failed

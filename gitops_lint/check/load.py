@@ -14,13 +14,15 @@ from gitops_lint.check.options import CheckOptions, IndexCopy, resolve_root
 from gitops_lint.check.sources import Loading, hot_tag, load_all, load_incrementally
 from gitops_lint.config import Config, find_config, load_config
 from gitops_lint.context import CheckContext, Emitted
+from gitops_lint.errors import UsageError
 from gitops_lint.model import Finding
-from gitops_lint.render.cache import default_cache_dir
+from gitops_lint.render.cache import CACHE_ENV, cache_inside, default_cache_dir
 from gitops_lint.repo.files import (
     DEFAULT_MAX_FILE_SIZE,
     EXCLUDED,
     OTHER,
     TOO_LARGE,
+    UNREADABLE,
     GitListing,
     RepoFile,
     collect_files,
@@ -96,6 +98,9 @@ def prepare_context(
         strict_schemas=config.strict_schemas if options.strict_schemas is None else options.strict_schemas,
         locations=_schema_locations(options, config, root, schema_cache),
     )
+    own_cache = cache_inside(root)
+    if own_cache is not None and options.use_cache:
+        _refuse_a_planted_cache(root, own_cache)
     files = collect_files(
         root,
         exclude=config.exclude,
@@ -103,6 +108,7 @@ def prepare_context(
         use_git=options.use_git,
         max_file_size=config.max_file_size or DEFAULT_MAX_FILE_SIZE,
         listing=listing,
+        own_cache=own_cache,
     )
     loading = Loading(root=root, config=config, files=files, schemas=schemas)
     if options.use_git and not files.from_git:
@@ -145,7 +151,7 @@ def prepare_context(
     from gitops_lint.rules.unchecked import unchecked_file_findings
 
     for entry in files.skipped:
-        if entry.kind == TOO_LARGE:  # known to the render stage, whether in scope or not
+        if entry.kind in (TOO_LARGE, UNREADABLE):  # known to the render stage, whether in scope or not
             loading.unreadable[entry.path] = entry.reason
     loaded = loading.context()
     reported = {f.path for f in findings if f.rule == "yaml-syntax"}
@@ -157,6 +163,25 @@ def prepare_context(
         skipped_in_focus = [s for s in files.skipped if s.path in focus]
         findings.extend(unchecked_file_findings(loaded, in_focus, skipped_in_focus, reported))
     return loaded, findings
+
+
+def _refuse_a_planted_cache(root: Path, own_cache: str) -> None:
+    """A cache directory inside the repo is one a commit could fill: a crafted render entry (its
+    key is computable from the repo's own files) would stand in for what a chart or overlay
+    renders. It is used only while git tracks nothing in it (a CI runner's cache, restored
+    untracked), and never for the repo's root itself."""
+    from gitops_lint.repo.git import git_top, run_git
+
+    if own_cache == "":
+        raise UsageError(f"{CACHE_ENV} is the checked directory itself: point it outside the repository")
+    if git_top(root) is None:
+        return
+    tracked = run_git(root, "ls-files", "-z", "--", own_cache)
+    if tracked.strip(b"\0"):
+        raise UsageError(
+            f"{CACHE_ENV} ({own_cache.rstrip('/')}) is inside the repository and git tracks files in it: a commit "
+            "could plant render results there; point it outside the repository, or untrack them and ignore it"
+        )
 
 
 def _with_stamps_of(copy_of: IndexCopy, files: list[RepoFile]) -> list[RepoFile]:

@@ -241,8 +241,8 @@ def _load_sources(loader: Loading, yaml_files: list[RepoFile]) -> Iterator[Findi
                 loader.note(f"skipped {parsed.path}: {parsed.unreadable}")
                 continue
             loader.unreadable[parsed.path] = parsed.unreadable
-            if parsed.unreadable == BINARY:
-                continue  # file-not-checked reports it (gitops_lint.rules.unchecked)
+            if parsed.unreadable == BINARY or parsed.unreadable.startswith("unreadable"):
+                continue  # file-not-checked reports it (gitops_lint.rules.unchecked): not a YAML error
             yield Finding(
                 rule="yaml-syntax",
                 severity=loading.YAML_SYNTAX.severity,

@@ -34,7 +34,7 @@ from gitops_lint.estate.model import Application, Estate, FluxKustomization
 from gitops_lint.estate.sources import ThisRepo, foreign_value_files, repo_directory, value_files_at
 from gitops_lint.model import Finding, Resource
 from gitops_lint.plural import counted
-from gitops_lint.render.cache import default_cache_dir
+from gitops_lint.render.cache import cache_inside, default_cache_dir
 from gitops_lint.render.graph import RenderGraph, build_graph, graph_for
 from gitops_lint.render.renderer import Source
 from gitops_lint.repo.files import DEFAULT_MAX_FILE_SIZE, collect_files, is_yaml_path
@@ -279,7 +279,7 @@ def _context(root: Path, config: Config, focus: set[str], request: RenderRequest
     # Only the user's work tree is listed by git: a temporary copy is walked (it holds
     # exactly the revision's files, and may sit inside some other repository's tree).
     files = collect_files(root, exclude=config.exclude, exclude_base=config.base, use_git=keep_parse_cache,
-                          max_file_size=config.max_file_size or DEFAULT_MAX_FILE_SIZE)
+                          max_file_size=config.max_file_size or DEFAULT_MAX_FILE_SIZE, own_cache=cache_inside(root))
     schemas = SchemaRegistry(config.kubernetes_version, config.strict)
     loading = Loading(root=root, config=config, files=files, schemas=schemas, focus=frozenset(focus))
     cache_dir = default_cache_dir() if request.use_cache else None

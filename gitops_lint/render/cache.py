@@ -114,6 +114,19 @@ def shared_cache_dir() -> Path | None:
     return directory if _usable(directory) else None
 
 
+def cache_inside(root: Path) -> str | None:
+    """`GITOPS_LINT_CACHE_DIR` relative to `root` (with a trailing `/`) when it lies inside it, a
+    CI cache path such as GitLab's, which must be under the project; else None."""
+    configured = os.environ.get(CACHE_ENV)
+    if not configured:
+        return None
+    try:
+        relative = Path(configured).resolve().relative_to(root.resolve()).as_posix()
+    except (OSError, ValueError):
+        return None
+    return "" if relative == "." else f"{relative}/"
+
+
 def default_cache_dir() -> Path | None:
     """GITOPS_LINT_CACHE_DIR, else the user cache dir, else a directory of this user's own in the
     system's temporary directory; None when none can be had.

@@ -36,7 +36,8 @@ _PRINTABLE_RUN = re.compile(rb"[\x20-\x7e\t]{8,}")
 EXCLUDED = "excluded"  # the config says so: nothing to report
 TOO_LARGE = "too-large"  # over the size limit: a finding, and a credential scan of its start
 OUT_OF_BOUNDS = "out-of-bounds"  # a symlink leaving the repo: a finding, never read
-OTHER = "other"  # not a regular file, unreadable: a note
+UNREADABLE = "unreadable"  # a symlink loop, no permission: a finding (something was not looked at)
+OTHER = "other"  # not a regular file (a FIFO, a socket): a note
 
 
 class RepoFile(NamedTuple):
@@ -72,7 +73,7 @@ class RepoFile(NamedTuple):
 class SkippedFile:
     path: str
     reason: str
-    kind: str = OTHER  # EXCLUDED, TOO_LARGE, OUT_OF_BOUNDS or OTHER
+    kind: str = OTHER  # EXCLUDED, TOO_LARGE, OUT_OF_BOUNDS, UNREADABLE or OTHER
 
 
 @dataclass(eq=False, repr=False)
@@ -265,11 +266,14 @@ def collect_files(
     use_git: bool = True,
     max_file_size: int = DEFAULT_MAX_FILE_SIZE,
     listing: GitListing | None = None,
+    own_cache: str | None = None,
 ) -> FileSet:
     """Every file of the repo under `scope` (all of it when empty), minus excludes and unsafe files.
 
     `listing`: a `GitListing` of `root` started earlier (used instead of starting one here).
     `exclude`: gitignore-style patterns (see `exclude_matcher`), relative to `exclude_base`.
+    `own_cache`: the root-relative directory of gitops-lint's own cache when it lies inside the
+    repo (a CI cache path), never part of what is checked.
     """
     excluded = exclude_matcher(exclude, exclude_base)
     root = root.resolve()
@@ -292,7 +296,7 @@ def collect_files(
     # The loop runs once per file of the repo on every pre-commit run: the common case (a
     # regular file of sane size) costs one lstat and no helper call.
     for name in names:
-        if name.split("/", 1)[0] in _SKIPPED_DIRS:
+        if name.split("/", 1)[0] in _SKIPPED_DIRS or (own_cache and name.startswith(own_cache)):
             continue  # our own cache, or a virtualenv that is untracked but not ignored
         if scope_prefixes and not any(
             p in ("", ".") or name == p or name.startswith(p + "/") for p in scope_prefixes
@@ -335,7 +339,7 @@ def _safe_stat(path: str, real_root: str, max_file_size: int) -> tuple[os.stat_r
                 return None, "symlink pointing outside the repository", OUT_OF_BOUNDS
             info = os.stat(path)
     except (OSError, ValueError) as error:  # ValueError: symlink loops on some platforms
-        return None, f"unreadable: {error}", OTHER
+        return None, unreadable_reason(error), UNREADABLE
     if not stat.S_ISREG(info.st_mode):
         return None, "not a regular file", OTHER
     if info.st_size > max_file_size:
@@ -343,12 +347,18 @@ def _safe_stat(path: str, real_root: str, max_file_size: int) -> tuple[os.stat_r
     return info, "", ""
 
 
+def unreadable_reason(error: OSError | ValueError) -> str:
+    """Why a file cannot be read, without its absolute path (which OSError's text quotes)."""
+    why = error.strerror if isinstance(error, OSError) and error.strerror else "symbolic link loop"
+    return f"unreadable ({why.lower()})"
+
+
 def read_text(path: str | Path, size: int | None = None) -> tuple[str | None, str | None]:
     """(text, None) or (None, reason) for binary or non-UTF-8 content; `size` as `read_bytes` takes it."""
     try:
         data = read_bytes(path, size)
     except OSError as error:
-        return None, f"unreadable: {error}"
+        return None, unreadable_reason(error)
     if b"\0" in data[:_BINARY_SNIFF]:
         return None, BINARY
     try:

@@ -15,6 +15,7 @@ from gitops_lint.repo.files import (
     LOSSY_SCAN_BYTES,
     OUT_OF_BOUNDS,
     TOO_LARGE,
+    UNREADABLE,
     RepoFile,
     SkippedFile,
     read_lossy,
@@ -52,6 +53,8 @@ FILE_NOT_CHECKED = meta(
 RULES = (MetaOnlyRule(FILE_NOT_CHECKED),)
 
 # The fix for each reason, by its first word (the reasons come from gitops_lint.repo.files).
+_UNREADABLE_FIX = ("Make the file readable by the user running gitops-lint (permissions), or fix the "
+                   "symbolic link (a loop, a target that is gone); Argo CD cannot read it either.")
 _FIXES = {
     "larger": "Split the file below the size limit, or raise `max_file_size` in .gitops-lint.yaml.",
     "binary": "If the file is meant to be opaque (an image, an archive), list it under `exclude:` in "
@@ -82,6 +85,13 @@ def unchecked_file_findings(
             )
         elif skipped_file.kind == TOO_LARGE:
             scanned.append((skipped_file.path, skipped_file.reason))
+        elif skipped_file.kind == UNREADABLE:
+            yield ctx.finding(
+                FILE_NOT_CHECKED,
+                f"{skipped_file.reason}: no rule read this file, and no credential scan could",
+                path=skipped_file.path,
+                fix=_UNREADABLE_FIX,
+            )
     sources = ctx.sources
     for repo_file in files:
         path = repo_file.path
@@ -91,6 +101,11 @@ def unchecked_file_findings(
         if path in ctx.unchecked or ctx.text_of(path) is None:
             scanned.append((path, ctx.unchecked.get(path, "unreadable")))
     for path, why in scanned:
+        if why.startswith("unreadable"):  # opened and refused: nothing of it was scanned either
+            if path not in reported:
+                yield ctx.finding(FILE_NOT_CHECKED, f"{why}: no rule read this file, and no credential scan could",
+                                  path=path, fix=_UNREADABLE_FIX)
+            continue
         if path not in reported:
             yield ctx.finding(
                 FILE_NOT_CHECKED,
