@@ -30,7 +30,7 @@ from gitops_lint.diff.findings import (
     promotion_findings,
     sync_policy_findings,
 )
-from gitops_lint.diff.group import AppDiff, ComparedRoot, EnvironmentDiff, group
+from gitops_lint.diff.group import AppDiff, ComparedRoot, EnvironmentDiff, group, renders_the_same
 from gitops_lint.diff.render_at import (
     DIRECTORY,
     FLUX_KUSTOMIZATION,
@@ -101,6 +101,7 @@ class DiffReport:
     changed_files: int
     roots_compared: int
     environments: tuple[EnvironmentDiff, ...]
+    roots_unchanged: int = 0  # of those compared, rendering the same at both revisions
     removals: tuple[Removal, ...] = ()
     fail_on_removal: tuple[str, ...] = ()
     notes: list[str] = field(default_factory=list)
@@ -935,6 +936,7 @@ def run_diff(options: DiffOptions) -> DiffResult:
         revisions=revisions,
         changed_files=len(changed),
         roots_compared=len(compared),
+        roots_unchanged=sum(1 for root in compared if renders_the_same(root)),
         environments=environments,
         removals=removals,
         fail_on_removal=options.fail_on_removal,

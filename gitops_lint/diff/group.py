@@ -173,6 +173,12 @@ class ComparedRoot:
     revision_change: tuple[str, str] | None = None
 
 
+def renders_the_same(compared: ComparedRoot) -> bool:
+    """Nothing to show: the root renders the same at both revisions, and nothing is pending or
+    moving (a base edit that every overlay's patch overrides)."""
+    return not compared.changes and compared.error is None and not compared.pending and compared.revision_change is None
+
+
 def _placed(changes: tuple[ResourceChange, ...], namespace: str | None) -> tuple[ResourceChange, ...]:
     """The changes as their deployer applies them: a namespaced built-in kind whose manifest
     names no namespace goes to the deployer's (Argo CD's destination namespace), as a Helm
@@ -193,7 +199,7 @@ def group(roots: Iterable[ComparedRoot], deleted: Mapping[tuple[str, str], str] 
     deleted = deleted or {}
     by_env: dict[str, list[AppDiff]] = {}
     for compared in roots:
-        if not compared.changes and compared.error is None and not compared.pending and compared.revision_change is None:
+        if renders_the_same(compared):
             continue
         render = compared.render
         applications: tuple[ApplicationRef | None, ...] = render.applications or (None,)

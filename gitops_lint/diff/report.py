@@ -36,6 +36,8 @@ def _revision_line(report: DiffReport) -> str:
     return (
         f"base {revisions.base_name} ({revisions.base[:12]}) -> head {head}: "
         f"{counted(report.changed_files, 'file')} changed, {counted(report.roots_compared, 'root')} affected"
+        + (f" ({report.roots_unchanged} {'renders' if report.roots_unchanged == 1 else 'render'} the same)"
+           if report.roots_unchanged else "")
     )
 
 

@@ -652,3 +652,15 @@ def test_an_unknown_fail_on_removal_environment_is_warned_about(repo: Path) -> N
                              "(known: development, edge, production, staging); it cannot fail the run\n")
     quiet = run_cli("diff", "--fail-on-removal", "production", "--fail-on-removal", "edge", cwd=repo)
     assert quiet.exit_code == 1 and quiet.stderr == ""
+
+
+def test_roots_that_render_the_same_are_counted_in_the_header(repo: Path) -> None:
+    """A base edit every overlay overrides changes nothing deployed: the header says how many of
+    the affected roots render the same, so "3 affected" with 1 shown is not read as "not compared"."""
+    production = "resources: [../../base]\nnamespace: web-production\nreplicas: [{name: web, count: 3}]\n"
+    write_tree(repo, {"apps/web/overlays/production/kustomization.yaml": production})
+    _git(repo, "commit", "-qam", "production runs three")
+    write_tree(repo, {"apps/web/base/app.yaml": (DEPLOYMENT + "---\n" + SERVICE).replace("replicas: 1", "replicas: 2")})
+    text = run_cli("diff", cwd=repo).output
+    assert "2 roots affected (1 renders the same)" in text.splitlines()[0], text
+    assert "web-production" not in text and "web-staging" in text
