@@ -272,6 +272,8 @@ def _build(text: str, result: LoadResult) -> None:
         line = mark.line + 1 if mark else root_line
         column = mark.column + 1 if mark else 1
         message = ": ".join(str(part) for part in (error.context, error.problem) if part)
+        if mark is not None and 0 <= mark.index < len(text) and text[mark.index] == "\t":
+            message += " (a tab: YAML indents with spaces only)"
         result.problems.append(YamlProblem("yaml-syntax", line, column, message))
     except yaml.reader.ReaderError as error:  # control characters: a position, not a mark
         position = max(0, int(error.position))

@@ -183,3 +183,9 @@ def test_locate_line_follows_the_text_it_is_given_not_the_last_one_composed() ->
     assert [locate_line(first, 0, ("items", i)) for i in range(2)] == [3, 4]
     assert locate_line("a: [1\n", 0, ("a",)) is None  # does not compose, also when asked again
     assert locate_line("a: [1\n", 0, ("a",)) is None
+
+
+def test_a_tab_where_yaml_wants_indentation_is_named() -> None:
+    (problem,) = load_yaml("apiVersion: v1\nkind: ConfigMap\nmetadata:\n\tname: x\n").problems
+    assert (problem.rule, problem.line) == ("yaml-syntax", 4)
+    assert problem.message.endswith("(a tab: YAML indents with spaces only)")
