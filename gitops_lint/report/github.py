@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
+from collections.abc import Set as AbstractSet
 from pathlib import Path
 
 from gitops_lint.model import Finding, Report, Severity
@@ -82,8 +83,11 @@ def _command(finding: Finding, prefix: str) -> str:
 
 
 def _annotated(report: Report) -> tuple[list[Finding], list[Finding]]:
-    """(findings to annotate, most important first; findings left out): ten of each type."""
-    ranked = report.by_importance()
+    """(findings to annotate, most important first; findings left out): ten of each type.
+
+    Within a severity every rule gets its first annotation before any rule its second: ten
+    self-heal-required errors must not crowd out the one application-path-exists."""
+    ranked = _rules_in_turn(report.by_importance(), report.changed_paths)
     per_type = Counter(finding.severity for finding in ranked)
     budget = dict.fromkeys(Severity, ANNOTATIONS_PER_TYPE)
     if any(count > ANNOTATIONS_PER_TYPE for count in per_type.values()):
@@ -97,6 +101,21 @@ def _annotated(report: Report) -> tuple[list[Finding], list[Finding]]:
         else:
             left_out.append(finding)
     return shown, left_out
+
+
+def _rules_in_turn(ranked: list[Finding], changed: AbstractSet[str]) -> list[Finding]:
+    """`ranked` reordered so that, within a severity and among the changed files' findings (then
+    the others'), each rule's n-th finding comes before any rule's (n+1)-th; otherwise the order
+    is kept (stable, so the same findings every run)."""
+    seen: Counter[tuple[Severity, bool, str]] = Counter()
+    turns: list[int] = []
+    for finding in ranked:
+        group = (finding.severity, finding.path in changed, finding.rule)
+        turns.append(seen[group])
+        seen[group] += 1
+    order = sorted(range(len(ranked)),
+                   key=lambda i: (-ranked[i].severity.rank, ranked[i].path not in changed, turns[i], i))
+    return [ranked[i] for i in order]
 
 
 def _left_out_notice(left_out: list[Finding]) -> str:

@@ -113,3 +113,13 @@ def test_markdown_lists_changed_files_first_within_a_severity() -> None:
     rows = [line for line in render_markdown(_report(findings, frozenset({CHANGED}))).splitlines()
             if line.startswith("| ") and "<code>" in line]
     assert ["error" in rows[0], "patch.yaml" in rows[1]] == [True, True]
+
+
+def test_github_annotates_each_rules_first_error_before_any_rules_eleventh() -> None:
+    """Twelve errors of one rule must not crowd out the one error of another rule past GitHub's cap."""
+    crowd = _findings(12, Severity.ERROR, "apps/a.yaml")
+    lone = Finding(rule=reports.IMAGE_TAG.id, severity=Severity.ERROR, path="apps/z.yaml", line=9, message="the other")
+    commands, _ = parse(render_github(_report([*crowd, lone])))
+    errors = [c for c in commands if c.name == "error"]
+    assert len(errors) == 10
+    assert any(c.properties["file"] == "apps/z.yaml" for c in errors)
