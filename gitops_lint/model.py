@@ -253,12 +253,15 @@ class Summary:
     # Incremental runs only (files named, --staged, --changed-since): `files` counts the files in
     # focus, and this the kustomization roots re-rendered because they read one of them.
     overlays: int | None = None
+    deleted: int = 0  # incremental runs: files in focus the change deletes (a deletion-only commit)
 
     def scope(self) -> str:
         """What was checked, for a summary line: the repo, or the named files and their overlays."""
         if self.overlays is None:
             return f"{counted(self.files, 'file')}, {counted(self.resources, 'resource')}"
-        return f"{counted(self.files, 'file')} (+{counted(self.overlays, 'overlay')}), {counted(self.resources, 'resource')}"
+        deleted = f", {self.deleted} deleted" if self.deleted else ""
+        return (f"{counted(self.files, 'file')}{deleted} (+{counted(self.overlays, 'overlay')}), "
+                f"{counted(self.resources, 'resource')}")
 
     def counts(self) -> str:
         """The findings by severity, for a summary line: `1 error, 2 warnings, 0 info`."""
@@ -312,9 +315,10 @@ class Report:
         changed_paths: frozenset[str] = frozenset(),
         notifications: tuple[str, ...] = (),
         overlays: int | None = None,
+        deleted: int = 0,
     ) -> Report:
         ordered = sorted(findings, key=Finding.sort_key)
-        summary = Summary(files=files, resources=resources, overlays=overlays)
+        summary = Summary(files=files, resources=resources, overlays=overlays, deleted=deleted)
         for finding in ordered:
             if finding.severity is Severity.ERROR:
                 summary.errors += 1

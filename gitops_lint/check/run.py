@@ -114,10 +114,20 @@ def _stages(options: CheckOptions, registry: RuleRegistry | None) -> CheckResult
         changed_paths=focus or frozenset(),
         notifications=tuple(warnings),
         overlays=None if loaded.focused_files is None else len(rendered.roots),
+        deleted=_deleted(ctx, loaded.ctx.focus),
     )
     fail_on = options.fail_on or ctx.config.fail_on or Severity.ERROR
     report.fail_on = fail_on
     return CheckResult(report, redact_notes(said.notes, redactor), fail_on, warnings)
+
+
+def _deleted(ctx: CheckContext, focus: frozenset[str] | None) -> int:
+    """Files in the run's own focus (before rendering widened it) that are not in the repo: the
+    change deletes them (`--staged-deletions`, a deletion-only commit)."""
+    if not focus:
+        return 0
+    listed = {f.path for f in ctx.files.files}
+    return sum(1 for path in focus if path not in listed and not (ctx.root / path).exists())
 
 
 def _resources_checked(ctx: CheckContext, focus: frozenset[str] | None) -> int:

@@ -368,6 +368,7 @@ def test_check_hook_refuses_a_commit_that_only_deletes_a_listed_file(config_repo
     assert refused.returncode != 0, _output(refused)
     assert "kustomize-missing-reference" in _output(refused)
     assert "apps/api/base/kustomization.yaml" in _output(refused)
+    assert "0 files, 1 deleted (+" in _output(refused)  # the summary says what the commit does
     assert _head_subject(config_repo.root) == "init"
 
 
