@@ -7,7 +7,6 @@ across the repo. All of them see committed Applications and those ApplicationSet
 from __future__ import annotations
 
 import posixpath
-import subprocess
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -16,7 +15,7 @@ from typing import Any
 from gitops_lint.context import CheckContext, ContextMemo
 from gitops_lint.environments import is_production
 from gitops_lint.estate import sources as estate_sources
-from gitops_lint.estate.appset import ApplicationView, argocd_applications
+from gitops_lint.estate.appset import ApplicationView, argocd_applications, is_this_repo_url
 from gitops_lint.estate.kinds import (
     fragments_of_kind,
     raw_named,
@@ -95,20 +94,7 @@ def normalise_repo_url(url: str) -> str:
     return normalise_remote_url(url)
 
 
-@lru_cache(maxsize=32)
-def _git_remotes(root: str) -> frozenset[str]:
-    try:
-        out = subprocess.run(
-            ["git", "-C", root, "remote", "-v"], capture_output=True, text=True, timeout=30, check=False
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return frozenset()
-    if out.returncode != 0:
-        return frozenset()
-    return frozenset(normalise_repo_url(line.split()[1]) for line in out.stdout.splitlines() if len(line.split()) >= 2)
-
-
-def is_this_repo(source: ApplicationSource, ctx: CheckContext, directories: frozenset[str]) -> bool:
+def is_this_repo(source: ApplicationSource, ctx: CheckContext) -> bool:
     """Does the source point into the repo being checked?
 
     A git remote settles it; without one, a repoURL named like the checked directory, or a
@@ -117,16 +103,8 @@ def is_this_repo(source: ApplicationSource, ctx: CheckContext, directories: froz
     """
     if source.path is None:
         return False
-    url = normalise_repo_url(source.repo_url)
-    remotes = _git_remotes(str(ctx.root)) if ctx.files.from_git else frozenset()
-    if url and url in remotes:
-        return True
-    if not url or url.rsplit("/", 1)[-1] == ctx.root.name.lower():
-        return True
-    if remotes:
-        return False
-    top = source.path.split("/", 1)[0]
-    return bool(top) and top in directories
+    # The ApplicationSet git generators' test (appset.tree.owns_repo), on the same remotes.
+    return is_this_repo_url(ctx, source.repo_url, [source.path])
 
 
 def _has_manifests(ctx: CheckContext, directory: str) -> bool:
@@ -186,7 +164,7 @@ def check_application_path_exists(ctx: CheckContext) -> Iterator[Finding]:
         for source in sources_of(ctx, view.resource.doc):
             if source.path is None:
                 continue
-            if not is_this_repo(source, ctx, directories):
+            if not is_this_repo(source, ctx):
                 ctx.note(
                     f"{view.resource.path}: Application {view.resource.name} deploys from "
                     f"{source.repo_url or 'another repo'}; its path is not checked"
@@ -359,11 +337,10 @@ def check_hpa_replicas_ignored(ctx: CheckContext) -> Iterator[Finding]:
     views = list(argocd_applications(ctx))
     if not views or _globally_ignored(ctx):
         return
-    directories = ctx.files.directories
     contents = _AppContents.of(ctx)
     for view in views:
         for source in sources_of(ctx, view.resource.doc):
-            if source.path is None or not is_this_repo(source, ctx, directories):
+            if source.path is None or not is_this_repo(source, ctx):
                 continue
             yield from _hpa_findings(ctx, view, source.path, contents)
 

@@ -137,11 +137,10 @@ def check_controller_secret_ignored(ctx: CheckContext) -> Iterator[Finding]:
     ]
     if not views:
         return
-    directories = ctx.files.directories
     contents = _AppContents.of(ctx)
     for view in views:
         for source in sources_of(ctx, view.resource.doc):
-            if source.path is None or not is_this_repo(source, ctx, directories):
+            if source.path is None or not is_this_repo(source, ctx):
                 continue
             yield from _fights(ctx, view, source.path, contents)
 

@@ -268,7 +268,7 @@ def _source_is_this_repo(
     if source is not None:
         url = str(source.spec.get("url") or "")
         path = repo_directory(kustomization.path) or ""
-        if is_this_repo(ApplicationSource(url, path, (), {}), ctx, directories):
+        if is_this_repo(ApplicationSource(url, path, (), {}), ctx):
             return True
     # Other Kustomizations of the same source whose paths exist: the source is this repo.
     return any(
