@@ -126,7 +126,7 @@ def _deleted(ctx: CheckContext, focus: frozenset[str] | None) -> int:
     change deletes them (`--staged-deletions`, a deletion-only commit)."""
     if not focus:
         return 0
-    listed = {f.path for f in ctx.files.files}
+    listed = ctx.files.by_path
     return sum(1 for path in focus if path not in listed and not (ctx.root / path).exists())
 
 

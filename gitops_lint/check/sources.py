@@ -13,7 +13,7 @@ from gitops_lint.config import Config
 from gitops_lint.context import CheckContext, RunShared, SourceFile, StageSink
 from gitops_lint.environments import is_argocd_application, resolve_environment
 from gitops_lint.model import Finding, Resource, objects_in
-from gitops_lint.repo.files import BINARY, FileSet, RepoFile
+from gitops_lint.repo.files import BINARY, FileSet, RepoFile, is_unreadable
 from gitops_lint.repo.layout import Layout, build_layout, is_kustomization_file
 from gitops_lint.repo.load import NOT_A_JSON_MANIFEST, parse_files
 from gitops_lint.repo.parse_cache import ParseCache
@@ -241,7 +241,7 @@ def _load_sources(loader: Loading, yaml_files: list[RepoFile]) -> Iterator[Findi
                 loader.note(f"skipped {parsed.path}: {parsed.unreadable}")
                 continue
             loader.unreadable[parsed.path] = parsed.unreadable
-            if parsed.unreadable == BINARY or parsed.unreadable.startswith("unreadable"):
+            if parsed.unreadable == BINARY or is_unreadable(parsed.unreadable):
                 continue  # file-not-checked reports it (gitops_lint.rules.unchecked): not a YAML error
             yield Finding(
                 rule="yaml-syntax",

@@ -38,7 +38,7 @@ from gitops_lint.render.cache import cache_inside, default_cache_dir
 from gitops_lint.render.graph import RenderGraph, build_graph, graph_for
 from gitops_lint.render.renderer import Source
 from gitops_lint.repo.files import DEFAULT_MAX_FILE_SIZE, collect_files, is_yaml_path
-from gitops_lint.repo.layout import build_layout, is_kustomization_file
+from gitops_lint.repo.layout import build_layout, is_kustomization_file, kustomization_documents
 from gitops_lint.repo.parse_cache import ParseCache
 from gitops_lint.repo.yaml import load_yaml
 from gitops_lint.validate.schemas import SchemaRegistry
@@ -370,11 +370,10 @@ def files_to_render(
     paths = list(entries)
     application_files = list(application_files)
     kustomization_files = [path for path in paths if is_kustomization_file(path)]
-    docs = {}
-    for path, content in zip(kustomization_files, read(kustomization_files), strict=True):
-        loaded = load_yaml(content.decode("utf-8", "replace"))
-        if loaded.documents and isinstance(loaded.documents[0].data, dict):
-            docs[path] = loaded.documents[0].data
+    docs = kustomization_documents(
+        (path, content.decode("utf-8", "replace"))
+        for path, content in zip(kustomization_files, read(kustomization_files), strict=True)
+    )
     changed = set(changed)
     # A changed Application makes the root it deploys (at this revision) affected.
     changed_yaml = sorted(path for path in changed if path in entries and is_yaml_path(path))

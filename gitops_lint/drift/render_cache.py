@@ -23,8 +23,7 @@ from gitops_lint.render import root_entry
 from gitops_lint.render.cache import FileDigests, RenderCache, render_key
 from gitops_lint.render.graph import RenderGraph, build_graph
 from gitops_lint.repo.files import walk_files
-from gitops_lint.repo.layout import build_layout, is_kustomization_file
-from gitops_lint.repo.yaml import load_yaml
+from gitops_lint.repo.layout import build_layout, is_kustomization_file, kustomization_documents
 
 if TYPE_CHECKING:
     from gitops_lint.render.renderer import Rendered, RenderFailure
@@ -88,15 +87,12 @@ def graph_of_tree(tree: Path) -> RenderGraph:
     root's inputs, and its key, are the ones a check of the same tree computes) and its parsed
     kustomizations."""
     paths = sorted(walk_files(tree))
-    documents: dict[str, dict[str, Any]] = {}
-    for path in paths:
-        if not is_kustomization_file(path):
-            continue
-        try:
-            text = (tree / path).read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            continue  # unreadable: kustomize says why when the root is built
-        loaded = load_yaml(text)
-        if loaded.documents and isinstance(loaded.documents[0].data, dict):
-            documents[path] = loaded.documents[0].data
-    return build_graph(tree, build_layout(documents, paths), paths)
+    texts = ((path, _text_of(tree / path)) for path in paths if is_kustomization_file(path))
+    return build_graph(tree, build_layout(kustomization_documents(texts), paths), paths)
+
+
+def _text_of(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""  # unreadable: kustomize says why when the root is built

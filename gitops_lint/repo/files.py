@@ -353,6 +353,11 @@ def unreadable_reason(error: OSError | ValueError) -> str:
     return f"unreadable ({why.lower()})"
 
 
+def is_unreadable(reason: str) -> bool:
+    """Whether `reason` (a skip or read failure) is `unreadable_reason`'s: nothing of the file was read."""
+    return reason.startswith("unreadable (")
+
+
 def read_text(path: str | Path, size: int | None = None) -> tuple[str | None, str | None]:
     """(text, None) or (None, reason) for binary or non-UTF-8 content; `size` as `read_bytes` takes it."""
     try:

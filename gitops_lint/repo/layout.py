@@ -227,6 +227,20 @@ class Layout:
         return bool(self.helm_dirs) and any(path.startswith(d + "/") if d else True for d in self.helm_dirs)
 
 
+def kustomization_documents(texts: Iterable[tuple[str, str]]) -> dict[str, dict[str, Any]]:
+    """(kustomization file, its text) → the file's document as `build_layout` takes it: the first
+    document when it is a mapping (a file that does not parse, or holds something else, is left
+    out: kustomize says why when a root using it is built)."""
+    from gitops_lint.repo.yaml import load_yaml
+
+    documents: dict[str, dict[str, Any]] = {}
+    for path, text in texts:
+        loaded = load_yaml(text)
+        if loaded.documents and isinstance(loaded.documents[0].data, dict):
+            documents[path] = loaded.documents[0].data
+    return documents
+
+
 def build_layout(kustomization_docs: Mapping[str, Mapping[str, Any]], all_paths: Iterable[str]) -> Layout:
     """`kustomization_docs`: kustomization file path → its parsed document."""
     layout = Layout()

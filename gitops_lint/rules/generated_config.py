@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterator, Mapping
-from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,9 +37,6 @@ class GeneratedConfigMap:
     line: int  # the generator entry's line
     entries: tuple[GeneratedEntry, ...]
 
-    def data(self) -> dict[str, str]:
-        return {entry.key: entry.value for entry in self.entries}
-
 
 def generated_config_maps(ctx: CheckContext, name: str) -> list[GeneratedConfigMap]:
     """The ConfigMaps called `name` that generators make in kustomizations no rendered root
@@ -52,7 +48,8 @@ def generated_config_maps(ctx: CheckContext, name: str) -> list[GeneratedConfigM
         generators = kustomization.doc.get("configMapGenerator")
         items = [(index, item) for index, item in enumerate(generators if isinstance(generators, list) else [])
                  if isinstance(item, dict) and item.get("name") == name]
-        if not items or (graph is not None and _rendered(graph, kustomization, rendered)):
+        # A root reading this kustomization rendered: its ConfigMap is among the resources.
+        if not items or (graph is not None and any(t in rendered for t in graph.affected([kustomization.file]))):
             continue
         text = ctx.text_of(kustomization.file) or ""
         for index, item in items:
@@ -60,11 +57,6 @@ def generated_config_maps(ctx: CheckContext, name: str) -> list[GeneratedConfigM
             entries = tuple(_entries(ctx, kustomization, text, index, item))
             found.append(GeneratedConfigMap(kustomization.file, line, entries))
     return found
-
-
-def _rendered(graph: Any, kustomization: Kustomization, rendered: AbstractSet[str]) -> bool:
-    directory = kustomization.directory
-    return any(target in rendered for target in graph.targets if directory in graph.closure(target))
 
 
 def _entries(ctx: CheckContext, kustomization: Kustomization, text: str, index: int,

@@ -18,6 +18,7 @@ from gitops_lint.repo.files import (
     UNREADABLE,
     RepoFile,
     SkippedFile,
+    is_unreadable,
     read_lossy,
 )
 from gitops_lint.rules.base import MetaOnlyRule, meta
@@ -101,7 +102,7 @@ def unchecked_file_findings(
         if path in ctx.unchecked or ctx.text_of(path) is None:
             scanned.append((path, ctx.unchecked.get(path, "unreadable")))
     for path, why in scanned:
-        if why.startswith("unreadable"):  # opened and refused: nothing of it was scanned either
+        if is_unreadable(why):  # opened and refused: nothing of it was scanned either
             if path not in reported:
                 yield ctx.finding(FILE_NOT_CHECKED, f"{why}: no rule read this file, and no credential scan could",
                                   path=path, fix=_UNREADABLE_FIX)
