@@ -67,6 +67,14 @@ class ResourceChange:
     # (`settings-9db2c5dd96` → `settings-mhhtfh8f94`): the generator's object, replaced.
     previous_name: str | None = None
 
+    def placed_in(self, namespace: str) -> ResourceChange:
+        """This change with the namespace its deployer puts the object in, in its key and in
+        its diff's file headers (which name the resource as the key does)."""
+        old, new = _header_name(self.key), _header_name(replace(self.key, namespace=namespace))
+        head, separator, body = self.diff.partition("\n@@")
+        head = head.replace(f"--- base/{old}", f"--- base/{new}", 1).replace(f"+++ head/{old}", f"+++ head/{new}", 1)
+        return replace(self, key=replace(self.key, namespace=namespace), diff=head + separator + body)
+
 
 def resource_key(doc: Mapping[str, Any]) -> ResourceKey:
     api_version = str(doc.get("apiVersion") or "")
@@ -231,6 +239,10 @@ def to_yaml(doc: Any) -> str:
     return yaml.safe_dump(doc, sort_keys=True, default_flow_style=False, allow_unicode=True, width=1000)
 
 
+def _header_name(key: ResourceKey) -> str:
+    return key.display.replace(" ", "/")
+
+
 def _unified(before: Any, after: Any, name: str) -> str:
     old = to_yaml(before).splitlines(keepends=True) if before is not None else []
     new = to_yaml(after).splitlines(keepends=True) if after is not None else []
@@ -244,7 +256,7 @@ def compare_docs(before: Mapping[str, Any] | None, after: Mapping[str, Any] | No
     key = resource_key(doc)
     left = masked(before) if before is not None else None
     right = masked(after) if after is not None else None
-    name = key.display.replace(" ", "/")
+    name = _header_name(key)
     if left is None or right is None:
         shown = _shown(left if left is not None else right)
         change = ADDED if left is None else REMOVED

@@ -4,7 +4,7 @@ Application, then resource; with the counts each group's one-line summary says."
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from gitops_lint.diff.compare import ADDED, CHANGED, REMOVED, ResourceChange
 from gitops_lint.diff.render_at import (
@@ -186,7 +186,7 @@ def _placed(changes: tuple[ResourceChange, ...], namespace: str | None) -> tuple
     if not namespace:
         return changes
     return tuple(
-        replace(change, key=replace(change.key, namespace=namespace))
+        change.placed_in(namespace)
         if not change.key.namespace and builtin_namespaced(change.key.group, change.key.kind) else change
         for change in changes
     )

@@ -120,6 +120,12 @@ def test_a_chart_template_change_fans_out_to_every_application_using_the_chart(m
     [production] = report["environments"][0]["applications"]
     assert (production["root"], production["renderer"], production["file"]) == (
         "charts/shop", "helm", "argocd/shop-production.yaml")
+    # The diff's file headers name the object where the Application puts it, as its key does.
+    [deployment] = production["resources"]
+    assert deployment["diff"].splitlines()[:2] == [
+        "--- base/Deployment.apps/shop-production/shop-production",
+        "+++ head/Deployment.apps/shop-production/shop-production",
+    ]
 
 
 def test_a_values_file_no_application_uses_changes_nothing(make_repo: Callable[..., Path]) -> None:
