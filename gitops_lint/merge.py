@@ -88,8 +88,12 @@ def _merged(copies: list[Finding]) -> Finding:
     # Several environments: none of them is the finding's; `environments` lists them all.
     environment = environments[0] if len(environments) == 1 else None if environments else best.environment
     message, resource = _as_written(best, copies)
+    # A Helm render is (chart, deployer file, deployer name): one chart's releases name their
+    # objects apart, so a merged message naming one object lists the releases it stands for.
+    releases = tuple(sorted({f.render[2] for f in copies if len(f.render) == 3}))
     return dataclasses.replace(best, message=message, resource=resource, environment=environment,
-                               overlays=overlays, environments=environments)
+                               overlays=overlays, environments=environments,
+                               releases=releases if len(releases) > 1 else ())
 
 
 def merge_copies(findings: Iterable[Finding]) -> list[Finding]:

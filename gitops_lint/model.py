@@ -83,6 +83,9 @@ class Finding:
     # After the merge: every overlay and environment the source line was seen through.
     overlays: tuple[str, ...] = ()
     environments: tuple[str, ...] = ()
+    # After the merge: the Helm releases (deployer names) of one chart the line was rendered by,
+    # when several: their objects' names differ, and the message names only one of them.
+    releases: tuple[str, ...] = ()
     # Other files the finding is about (the overlays of an app that lacks one, the kustomization
     # reading a generator's input): an incremental run keeps it when any of them is in focus.
     related: tuple[str, ...] = field(default=(), compare=False, hash=False)
@@ -97,6 +100,9 @@ class Finding:
                 names = [os.path.relpath(overlay, parent) for overlay in overlays]
                 return f"in {len(overlays)} overlays of {parent}: {_listed(names)}"
             return f"in {len(overlays)} overlays: {_listed(overlays)}"
+        if len(self.releases) > 1:
+            chart = f" of {overlays[0]}" if overlays else ""
+            return f"in {len(self.releases)} releases{chart}: {_listed(self.releases)}"
         if len(environments) > 1:
             return f"in {len(environments)} environments: {_listed(environments)}"
         return ""
@@ -126,6 +132,7 @@ class Finding:
             # Added in schema 1 without a bump: consumers that ignore unknown keys keep working.
             "environments": list(self.environments or ((self.environment,) if self.environment else ())),
             "overlays": list(self.overlays or ((self.overlay,) if self.overlay else ())),
+            "releases": list(self.releases),
         }
 
 

@@ -156,6 +156,8 @@ def _result(finding: Finding, rule_index: int, meta: RuleMeta | None, prefix: st
         properties["overlays"] = list(finding.overlays)
     if finding.environments:
         properties["environments"] = list(finding.environments)
+    if finding.releases:
+        properties["releases"] = list(finding.releases)
     result: dict[str, Any] = {
         "ruleId": finding.rule,
         "ruleIndex": rule_index,

@@ -170,6 +170,32 @@ def test_one_template_rendered_by_two_deployers_merges_per_object() -> None:
     assert all(f.environments == ("production", "staging") for f in merged)
 
 
+def test_a_template_line_rendered_by_several_releases_lists_them() -> None:
+    from gitops_lint.report import reporter_for
+    from tests.report import reports
+
+    # Each release names its objects after itself; nothing names them as the template does, so
+    # the message keeps one release's name and says which releases it stands for.
+    copies = [
+        Finding(rule="r", severity=Severity.WARNING, path="charts/web/templates/d.yaml", line=7,
+                message=f"Deployment {name}-web has no probe", resource=f"apps/Deployment {name}-web",
+                environment=env, overlay="charts/web", variant_tokens=(f"{name}-web",),
+                render=("charts/web", f"apps/{name}.yaml", name))
+        for name, env in (("shop", "production"), ("blog", "staging"), ("wiki", None))
+    ]
+    [merged] = merge_copies(copies)
+    assert merged.message == "Deployment shop-web has no probe"
+    assert merged.releases == ("blog", "shop", "wiki")
+    assert merged.seen_in == "in 3 releases of charts/web: blog, shop, wiki"
+    report = Report.build([merged], files=1, resources=3, rules=reports.RULES, root=reports.ROOT)
+    for name in ("text", "github", "markdown", "sarif", "junit"):
+        assert merged.seen_in in reporter_for(name)(report), name
+    assert json.loads(reporter_for("json")(report))["findings"][0]["releases"] == ["blog", "shop", "wiki"]
+    # One release is nothing to list.
+    [single] = merge_copies(copies[:1])
+    assert (single.releases, single.seen_in) == ((), "")
+
+
 APPLICATIONS_TEMPLATE = """\
 {{- range .Values.applications }}
 apiVersion: argoproj.io/v1alpha1
