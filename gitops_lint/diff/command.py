@@ -57,7 +57,7 @@ from gitops_lint.diff.revisions import (
     tree,
     write_files,
 )
-from gitops_lint.diff.tracking import Landing, fetch_hint, git_revision
+from gitops_lint.diff.tracking import Landing, fetch_hint
 from gitops_lint.environments import canonical_environment, environment_from_path
 from gitops_lint.errors import UsageError
 from gitops_lint.estate.sources import value_files_at
@@ -451,7 +451,8 @@ def _moved(
     # A Flux GitRepository without a ref checks out its default branch.
     following = "default branch" if app.kind == FLUX_KUSTOMIZATION else "HEAD"
     return ComparedRoot(mine, changes, errors[0] if errors else None, None,
-                        revision_change=(was or following, app.revision or following) if existed else None,
+                        revision_change=(landing.shown(was or following), landing.shown(app.revision or following))
+                        if existed else None,
                         pending=pending)
 
 
@@ -498,9 +499,9 @@ def _renders_at(revisions: Revisions, config: Config, request: RenderRequest, la
 
     def render_at(revision: str, side: PinnedSide) -> tuple[tuple[Mapping[str, Any], ...], str | None]:
         key, app = side.key, side.app
-        if git_revision(revision) is None:
-            return (), (f"its GitRepository checks out {revision}: a semver range is not resolved to a tag "
-                        "here, so that side is not compared")
+        revision, unresolved = landing.pinned(revision)
+        if unresolved is not None:
+            return (), unresolved
         commit = landing.commit(revision)
         if commit is None:
             return (), f"{revision} is not in this clone (fetch it: {fetch_hint(revision)})"

@@ -52,6 +52,14 @@ def symbolic_name(cwd: Path, revision: str) -> str | None:
     return full or None
 
 
+def tag_names(cwd: Path) -> list[str]:
+    """The names of this clone's tags."""
+    try:
+        return _git(cwd, "tag", "--list").split()
+    except UsageError:
+        return []
+
+
 @dataclass(frozen=True)
 class Revisions:
     """What is compared: `base` and `head` commits (head None: the work tree as it is now)."""

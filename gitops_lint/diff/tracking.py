@@ -15,7 +15,14 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from gitops_lint.diff.revisions import DEFAULT_BRANCHES, Revisions, resolve_commit, symbolic_name
+from gitops_lint.diff.revisions import (
+    DEFAULT_BRANCHES,
+    Revisions,
+    resolve_commit,
+    symbolic_name,
+    tag_names,
+)
+from gitops_lint.semver_range import is_constraint, newest_meeting
 
 _COMMIT = re.compile(r"[0-9a-f]{7,40}")
 _VERSION = re.compile(r"(v\d+(\.\d+)*|\d+(\.\d+)+)([-+].*)?")  # v1, v1.2, 1.2.3, v2.0.0-rc.1
@@ -112,8 +119,38 @@ class Landing:
             return True
         if self.branches:
             return name in self.branches
-        return not (_COMMIT.fullmatch(name) or _VERSION.fullmatch(name) or name.startswith("refs/tags/"))
+        return not (_COMMIT.fullmatch(name) or _VERSION.fullmatch(name) or name.startswith("refs/tags/")
+                    or semver_range(name))
 
     def commit(self, revision: str) -> str | None:
         """The commit `revision` names in this clone (a branch, also as the remote's, a tag, an id)."""
         return _commit_of(self.root, revision)
+
+    def pinned(self, revision: str) -> tuple[str, str | None]:
+        """`revision` as one revision to check out, and why not: a semver range (Flux's `semver
+        ^1.2`, an Argo CD `targetRevision: v1.2.*`) becomes the newest tag of this clone meeting
+        it (`tag v1.2.5`), as the controller resolves it against the remote's tags."""
+        constraint = semver_range(revision)
+        if constraint is None:
+            return revision, None
+        tag = newest_meeting(constraint, tag_names(self.root))
+        if tag is None:
+            return revision, (f"no tag in this clone meets the semver range {constraint!r} "
+                              "(fetch the tags: git fetch --tags origin)")
+        return f"tag {tag}", None
+
+    def shown(self, revision: str) -> str:
+        """`revision` for the report: a semver range with the tag it resolves to here."""
+        pinned, unresolved = self.pinned(revision)
+        return revision if pinned == revision or unresolved else f"{revision} ({pinned.removeprefix('tag ')})"
+
+
+def semver_range(revision: str) -> str | None:
+    """The semver range a deployer's revision names (`semver >=1.0.0` of a Flux GitRepository, an
+    Argo CD targetRevision such as `v1.2.*` or `^1.2.0`), None for a single revision."""
+    kind, _, value = revision.strip().partition(" ")
+    if kind == "semver" and value:
+        return value.strip()
+    if not value and is_constraint(kind):
+        return kind
+    return None

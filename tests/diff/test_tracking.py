@@ -594,13 +594,29 @@ def test_pinning_a_flux_git_repository_compares_this_branch_with_the_tag(flux_re
         ("ConfigMap", "added"), ("Deployment", "changed")]
 
 
-def test_a_flux_ref_missing_from_the_clone_or_a_semver_range_is_not_compared(flux_repo: Path) -> None:
+def test_a_flux_ref_missing_from_the_clone_is_not_compared(flux_repo: Path) -> None:
     write_tree(flux_repo, {"clusters/production/flux-system/gotk-sync.yaml": _git_repository("tag: v9.9.9")})
     production = _apps(diff_json(flux_repo, "--base", "HEAD"))["web-production"]
     assert production["resources"] == []
     assert production["error"] == "tag v9.9.9 is not in this clone (fetch it: git fetch origin tag v9.9.9)"
-    write_tree(flux_repo, {"clusters/production/flux-system/gotk-sync.yaml": _git_repository("semver: '>=1.0.0'")})
+    write_tree(flux_repo, {"clusters/production/flux-system/gotk-sync.yaml": _git_repository("semver: '>=3.0.0'")})
     production = _apps(diff_json(flux_repo, "--base", "HEAD"))["web-production"]
-    assert production["revision_change"] == {"from": "tag v1.0.0", "to": "semver >=1.0.0"}
-    assert production["error"] == ("its GitRepository checks out semver >=1.0.0: a semver range is not resolved "
-                                   "to a tag here, so that side is not compared")
+    assert production["revision_change"] == {"from": "tag v1.0.0", "to": "semver >=3.0.0"}
+    assert production["error"] == ("no tag in this clone meets the semver range '>=3.0.0' "
+                                   "(fetch the tags: git fetch --tags origin)")
+
+
+def test_a_flux_semver_range_is_compared_as_the_newest_tag_meeting_it(flux_repo: Path) -> None:
+    # As source-controller does: the highest release tag in the range; a pre-release is skipped.
+    git(flux_repo, "tag", "v2.1.0-rc.1")
+    write_tree(flux_repo, {"clusters/production/flux-system/gotk-sync.yaml": _git_repository("semver: '>=1.0.0'")})
+    production = _apps(diff_json(flux_repo, "--base", "HEAD", code=0))["web-production"]
+    assert production["revision_change"] == {"from": "tag v1.0.0", "to": "semver >=1.0.0 (v2.0.0)"}
+    assert production["error"] is None
+    assert _fields(production) == [("ConfigMap", "web-production", "removed", "", None),
+                                   ("Deployment", "web-production", "changed", "/spec/replicas", 3)]
+    # A range that v1.0.0 still meets at its newest: nothing moves.
+    write_tree(flux_repo, {"clusters/production/flux-system/gotk-sync.yaml": _git_repository("semver: '~1.0.0'")})
+    production = _apps(diff_json(flux_repo, "--base", "HEAD"))["web-production"]
+    assert production["revision_change"] == {"from": "tag v1.0.0", "to": "semver ~1.0.0 (v1.0.0)"}
+    assert production["resources"] == [] and production["error"] is None

@@ -13,8 +13,8 @@ import pytest
 from gitops_lint.check import CheckOptions, run_check
 from gitops_lint.repo.git import git_facts, may_be_in_git, normalise_remote_url
 from gitops_lint.rules import gitrefs
-from gitops_lint.rules.gitrefs import constraint_met, satisfies
 from gitops_lint.rules.registry import load_registry
+from gitops_lint.semver_range import constraint_met, satisfies
 from tests.conftest import git_init
 
 MakeRepo = Callable[..., Path]
