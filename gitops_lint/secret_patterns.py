@@ -211,10 +211,12 @@ PATTERNS: tuple[SecretPattern, ...] = (
     ),
     SecretPattern(
         "secret-assignment",
-        # A key whose name ends in a secret word, then `:` or `=`, then a scalar value.
+        # A key whose name ends in a secret word, then `:` or `=`, then a scalar value. A
+        # backslash ends the value: a config file embedded in a double-quoted YAML or JSON
+        # string has its lines joined by `\n` escapes (`"s3:\n  secretKey: ...\n"`).
         (
             r"(?P<key>[A-Za-z_][A-Za-z0-9_.-]{0,80})[\"']?\s*(?::|=|:=)[ \t]*"
-            r"(?P<quote>[\"']?)(?P<secret>[^\s\"'#,;{}\[\]()]{4,256})(?P=quote)(?=[\s,;}\]]|$)"
+            r"(?P<quote>[\"']?)(?P<secret>[^\s\"'#,;{}\[\]()\\]{4,256})(?P=quote)(?=[\s,;}\]\\]|$)"
         ),
         "password/token/secret-named key with a high-entropy value",
         "assignment",
@@ -228,8 +230,8 @@ PATTERNS: tuple[SecretPattern, ...] = (
         # a `- ` before it would start the next list item. `valueFrom` is no `value`.
         (
             r"\bname[\"']?[ \t]*:[ \t]*(?P<q1>[\"']?)(?P<key>[A-Za-z_][A-Za-z0-9_.-]{0,80})(?P=q1)[ \t]*"
-            r"(?:,[ \t]*|\r?\n[ \t]+)[\"']?value[\"']?[ \t]*:[ \t]*"
-            r"(?P<quote>[\"']?)(?P<secret>[^\s\"'#,;{}\[\]()]{4,256})(?P=quote)(?=[\s,;}\]]|$)"
+            r"(?:,[ \t]*|\r?\n[ \t]+|\\n[ \t]+)[\"']?value[\"']?[ \t]*:[ \t]*"
+            r"(?P<quote>[\"']?)(?P<secret>[^\s\"'#,;{}\[\]()\\]{4,256})(?P=quote)(?=[\s,;}\]\\]|$)"
         ),
         "secret-named `name`/`value` entry (env var, Helm parameter) with a high-entropy value",
         "assignment",

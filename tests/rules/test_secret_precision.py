@@ -176,6 +176,21 @@ def test_aws_access_key_id_is_a_secret_only_with_its_secret_key(make_repo: MakeR
     assert finding.path == "pair.env" and finding.message.startswith("2 credentials:")
 
 
+def test_credentials_in_a_config_file_embedded_in_an_escaped_string_are_found(make_repo: MakeRepo) -> None:
+    # A generator or `yaml.dump` writes an embedded config file as one double-quoted scalar whose
+    # lines are joined by `\n` escapes; JSON does the same.
+    embedded = f"backup:\\n  s3:\\n    secretAccessKey: {AWS_SECRET}\\n    region: eu-west-1\\n"
+    env = f"env:\\n- name: DB_PASSWORD\\n  value: {PASSWORD}\\n"
+    root = make_repo({
+        "cm.yaml": f'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  config.yaml: "{embedded}"\n',
+        "values.json": f'{{"extraConfig": "{env}"}}\n',
+    })
+    found = sorted(findings(root, "no-credentials-in-files"), key=lambda f: f.path)
+    assert [(f.path, f.line) for f in found] == [("cm.yaml", 6), ("values.json", 1)]
+    assert "secretAccessKey" in found[0].message and "DB_PASSWORD" in found[1].message
+    assert not any(AWS_SECRET in f.message or PASSWORD in f.message for f in found)
+
+
 def test_one_finding_per_file_lists_each_credential_line(make_repo: MakeRepo) -> None:
     root = make_repo({"app.env": f"A_TOKEN={_fake('gh', 'p_', 'PREC' * 9)}\nB_URL=https://u:{PASSWORD}@h.example.com/\n"})
     finding = _only(findings(root, "no-credentials-in-files"))
