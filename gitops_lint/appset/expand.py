@@ -24,7 +24,7 @@ from gitops_lint.appset.generators import (
     produce,
 )
 from gitops_lint.appset.gotemplate import Options, TemplateError, Unsupported
-from gitops_lint.appset.render import merge_patch, render_patch, render_tree
+from gitops_lint.appset.render import merge_patch, patch_shape, render_patch, render_tree
 from gitops_lint.appset.tree import RepoTree
 from gitops_lint.appset.values import PartialParams
 
@@ -270,16 +270,21 @@ def _symbolic(
     appset: Mapping[str, Any], template: Mapping[str, Any], reason: str, unknown: UnknownGenerator
 ) -> Expansion:
     """The template as the Application every unknown parameter set shares: a field holding
-    `{{...}}` (or any field, when a templatePatch may rewrite it) is unknown."""
+    `{{...}}` is unknown, and so is every field its templatePatch sets (an unreadable patch may
+    set any: then nothing stands for the Applications)."""
+    spec = appset.get("spec")
+    patch = spec.get("templatePatch") if isinstance(spec, Mapping) else None
+    if isinstance(patch, str) and patch.strip():
+        shape = patch_shape(patch)
+        if shape is None:
+            reason += "; its templatePatch may change any field"
+            return Expansion("symbolic", (), reason=reason, pointer=unknown.pointer, unknown_fields=frozenset({()}))
+        template = merge_patch(dict(template), shape)
     fields = frozenset(pointer for pointer, value in _strings(template) if _TAG.search(value))
     index = unknown.pointer[-1] if unknown.pointer else -1
     generated = Generated(
         _application(appset, template), {}, index if isinstance(index, int) else -1, symbolic=True
     )
-    spec = appset.get("spec")
-    if isinstance(spec, Mapping) and spec.get("templatePatch"):
-        reason += "; a templatePatch may change any field"
-        fields = frozenset({()})
     return Expansion(
         "symbolic", (generated,), reason=reason, pointer=unknown.pointer, unknown_fields=fields
     )

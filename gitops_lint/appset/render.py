@@ -95,13 +95,43 @@ def _render(
     return node
 
 
+# What a field a templatePatch sets holds when its parameters are unknown: a template, which
+# the rules take for a value known only once Argo CD renders it.
+PATCHED = "{{ templatePatch }}"
+_ACTION = re.compile(r"\{\{.*?\}\}", re.S)
+
+
+def patch_shape(source: str) -> dict[str, Any] | None:
+    """The fields a templatePatch may set, each holding PATCHED, when its parameters are unknown:
+    its text without the template actions (`{{ if ... }}` lines go, `prune: {{ ... }}` keeps its
+    key), read as YAML. None when that text is no YAML mapping: then any field may change."""
+    lines = [line for line in _ACTION.sub("", source).splitlines() if line.strip()]
+    try:
+        skeleton = yaml.safe_load("\n".join(lines))
+    except yaml.YAMLError:
+        return None
+    if not isinstance(skeleton, dict):
+        return None
+    shaped = _unknown_leaves(skeleton)
+    assert isinstance(shaped, dict)
+    return shaped
+
+
+def _unknown_leaves(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {key: _unknown_leaves(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_unknown_leaves(item) for item in node]
+    return PATCHED
+
+
 def render_patch(source: str, params: Mapping[str, Any], options: Options) -> dict[str, Any]:
     """The templatePatch for one parameter set, as a mapping to merge over the Application
-    (nothing when it reads a parameter only Argo CD knows)."""
+    (when it reads a parameter only Argo CD knows: the fields it may set, see `patch_shape`)."""
     try:
         text = render_go(source, params, options)
     except UnknownValue:
-        return {}
+        return patch_shape(source) or {}
     try:
         patch = yaml.safe_load(text)
     except yaml.YAMLError as error:
