@@ -101,12 +101,20 @@ def has_secret_entropy(value: str) -> bool:
     return shannon_entropy(value) >= MIN_ENTROPY
 
 
+SHORT_SECRET_WORDS = ("pass", "pwd")
+# The words of a key: `dbPass` → db, Pass; `DB_PASS` → DB, PASS; `admin-pwd` → admin, pwd.
+_WORDS = LazyRegex(r"[A-Z]+(?![a-z])|[A-Z]?[a-z0-9]+")
+
+
 def is_secret_key(name: str) -> bool:
     """`password`, `db_password`, `clientSecret`, `API_TOKEN`; not `secretName`, `existingSecret`."""
     last = re.split(r"[.:/]", name)[-1]
     normalised = re.sub(r"[_\-\s]", "", last).lower()
     if not normalised.endswith(SECRET_KEY_WORDS):
-        return False
+        # `pass` and `pwd` only as a word of their own (`DB_PASS`, `adminPwd`): `bypass` and
+        # `compass` end in the letters without being one.
+        words = _WORDS.findall(last)
+        return bool(words) and words[-1].lower() in SHORT_SECRET_WORDS and not NOT_A_SECRET_KEY_PREFIX.match(normalised)
     return not NOT_A_SECRET_KEY_PREFIX.match(normalised)
 
 

@@ -215,20 +215,22 @@ def build(
         )
     if code != 0:
         message = stderr.strip() or stdout.strip() or f"exit status {code}"
-        return BuildResult(str(directory), False, "", _without_credentials(message))
+        return BuildResult(str(directory), False, "", _without_secrets(message, directory))
     return BuildResult(str(directory), True, stdout, "", origin_base=origin_base)
 
 
-def _without_credentials(message: str) -> str:
-    """kustomize's message with every credential a pattern recognises replaced by a label.
+def _without_secrets(message: str, directory: Path) -> str:
+    """kustomize's message with every secret of the build's files, and every credential a
+    pattern recognises, replaced by a label.
 
-    kustomize prints the git command it ran, URL password and all, and quotes generator
-    literals; this text reaches check findings, drift reports and the render cache.
+    kustomize prints the git command it ran, URL password and all, and quotes the node it
+    choked on (a Secret's value) and generator literals; this text reaches check findings,
+    drift and diff reports and the render cache.
     """
-    # The pattern table loads only when a build fails.
-    from gitops_lint.credentials import without_credentials
+    # The pattern tables load only when a build fails.
+    from gitops_lint.render.failure_secrets import scrub_build_error
 
-    return without_credentials(message)
+    return scrub_build_error(message, directory)
 
 
 # -- kustomize's error messages, made readable -------------------------------------------------

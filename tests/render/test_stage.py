@@ -19,7 +19,7 @@ from gitops_lint.model import Resource
 from gitops_lint.render import kustomize as kustomize_module
 from gitops_lint.render.kustomize import builds_started, find_kustomize
 from tests.conftest import OWNED, git_init, require_tool, run_cli
-from tests.render.helpers import check, materialize, options, rendered_context
+from tests.render.helpers import check, make, materialize, options, rendered_context
 from tests.render.trees import two_apps
 
 
@@ -250,6 +250,36 @@ def test_cache_hits_when_nothing_changed_and_invalidates_on_any_byte(tmp_path: P
     before = builds_started()
     rendered_context(root)
     assert builds_started() - before == 1
+
+
+def test_a_failed_build_quoting_a_secret_value_never_shows_it(tmp_path: Path, _private_cache: Path) -> None:
+    # kustomize quotes the node it chokes on: here a Secret's password and a generator's input.
+    # The message is cleaned where it is made, so no reader (a run with only this rule, the
+    # cache) ever holds the value, whether or not a secret rule reported it.
+    password = "".join(("Kr3W", "n8Qz", "5Lx2", "Tm7P"))
+    token = "".join(("Zq8W", "n3Lx", "5Tm2", "Rr7K"))
+    root = make(tmp_path / "repo", {
+        "apps/db/secret.yaml": f"""
+            apiVersion: v1
+            kind: Secret
+            metadata: {{name: db}}
+            stringData: {{password: "{password}"}}
+            """,
+        "apps/db/token.env": f"API={token}\n",
+        "apps/db/kustomization.yaml": """
+            resources: [secret.yaml]
+            secretGenerator:
+            - {name: api, envs: [token.env]}
+            replacements:
+            - source: {kind: Secret, name: db, fieldPath: metadata.name}
+              targets: [{select: {kind: Secret, name: db}, fieldPaths: [stringData.password.x]}]
+            """,
+    })
+    [failure] = check(root, "kustomize-build-fails")
+    assert "node contents" in failure.message and "[redacted hmac:" in failure.message
+    assert password not in failure.message
+    assert not any(password in entry.read_text() or token in entry.read_text() for entry in cache_entries(_private_cache))
+    assert cache_entries(_private_cache), "the failure is cached"
 
 
 def test_corrupt_cache_entries_are_ignored(tmp_path: Path, _private_cache: Path) -> None:

@@ -98,7 +98,10 @@ def test_placeholders(value: str) -> None:
     [("password", True), ("db_password", True), ("DB_PASSWORD", True), ("clientSecret", True),
      ("apiToken", True), ("api-key", True), ("spring.datasource.password", True),
      ("secretName", False), ("secretKey", False), ("existingSecret", False),
-     ("passwordRef", False), ("tokenFile", False), ("secretRef", False), ("createSecret", False)],
+     ("passwordRef", False), ("tokenFile", False), ("secretRef", False), ("createSecret", False),
+     # `pass`/`pwd` count only as a word of their own.
+     ("pass", True), ("DB_PASS", True), ("dbPass", True), ("admin-pwd", True),
+     ("bypass", False), ("compass", False), ("passthrough", False), ("usePass", False)],
 )  # fmt: skip
 def test_secret_key_names(key: str, expected: bool) -> None:
     assert is_secret_key(key) is expected

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import tarfile
 from pathlib import Path
@@ -194,6 +195,21 @@ def test_a_fail_message_quoting_a_password_carries_a_label_instead(
     assert isinstance(failure, HelmFailure) and failure.kind == "render"
     assert "is too weak" in failure.message and "[redacted hmac:" in failure.message
     assert password not in failure.message
+
+
+def test_a_fail_message_quoting_a_short_named_password_in_base64_carries_a_label(
+    engine: HelmEngine, tmp_path: Path
+) -> None:
+    # `db.pass` is a password by its name's last word; the message quotes its base64 form.
+    password = _planted("Hq4W", "z8Lm", "3Xr7", "Tn2P")
+    chart = tmp_path / "failing"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: failing\nversion: 0.1.0\n")
+    (chart / "values.yaml").write_text(f"db:\n  pass: {password}\n")
+    (chart / "templates" / "check.yaml").write_text('{{- fail (printf "bad %s" (.Values.db.pass | b64enc)) }}\n')
+    failure = render_chart(chart, HelmRequest("db", "1.29"), engine=engine)
+    assert isinstance(failure, HelmFailure) and "[redacted hmac:" in failure.message
+    assert base64.b64encode(password.encode()).decode() not in failure.message
 
 
 def test_library_chart_and_missing_chart_yaml(engine: HelmEngine, tmp_path: Path) -> None:
