@@ -101,7 +101,7 @@ def remote_salt(references: Iterable[str]) -> str | None:
 
 def _usable(directory: Path) -> bool:
     try:
-        directory.mkdir(parents=True, exist_ok=True)
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)  # the user's alone: it holds renders
     except OSError:
         return False
     return os.access(directory, os.W_OK)

@@ -275,7 +275,7 @@ class ParseCache:
             return
         live = set(live_paths)
         with contextlib.suppress(OSError):
-            self.directory.mkdir(parents=True, exist_ok=True)
+            self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
             if self._fresh_start:
                 for old in self.directory.iterdir():
                     if _is_shard_file(old.name) and old.name.removesuffix(".json") not in self._dirty:

@@ -100,7 +100,7 @@ class ScanCache:
         live = set(live_paths)
         clean = {path: stamp for path, stamp in self._loaded().items() if path in live}
         with contextlib.suppress(OSError):
-            self.directory.mkdir(parents=True, exist_ok=True)
+            self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
             document = {"format": FORMAT, "clean": clean}
             write_text_atomically(self.directory / NAME, json.dumps(document, separators=(",", ":")))
         self._dirty = False

@@ -282,6 +282,15 @@ def test_a_failed_build_quoting_a_secret_value_never_shows_it(tmp_path: Path, _p
     assert cache_entries(_private_cache), "the failure is cached"
 
 
+def test_a_cache_directory_the_run_makes_is_the_users_alone(tmp_path: Path, _private_cache: Path) -> None:
+    # Renders (Secrets a chart makes from values included) and parsed files live there.
+    root = materialize(tmp_path / "repo", two_apps())
+    run_check(options(paths=(root,)))
+    # Nobody else can enter it, so nothing under it needs its own mode.
+    assert any(_private_cache.iterdir())
+    assert stat.S_IMODE(_private_cache.stat().st_mode) & 0o077 == 0
+
+
 def test_corrupt_cache_entries_are_ignored(tmp_path: Path, _private_cache: Path) -> None:
     root = materialize(tmp_path / "repo", two_apps())
     rendered_context(root)
