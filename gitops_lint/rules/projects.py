@@ -31,8 +31,10 @@ APPLICATION_NOT_PERMITTED = meta(
     "An AppProject limits where its Applications may come from (`sourceRepos`) and deploy to "
     "(`destinations`). Argo CD refuses to sync an Application outside those limits ('application "
     "repo ... is not permitted in project', 'application destination ... is not permitted'): the "
-    "change merges, then nothing deploys. Only projects defined in this repo are checked; patterns "
-    "are globs and a leading `!` denies.",
+    "change merges, then nothing deploys. An Application outside Argo CD's own namespace (where "
+    "its AppProjects live) is reconciled only when its project's `sourceNamespaces` names that "
+    "namespace. Only projects defined in this repo are checked; patterns are globs and a leading "
+    "`!` denies.",
     "Point the Application at a permitted repository and destination, or widen the AppProject "
     "deliberately (projects are what isolates environments).",
     passing=(
@@ -160,6 +162,22 @@ def check_application_permitted(ctx: CheckContext) -> Iterator[Finding]:
         wrong = _destination_problem(doc, destinations if isinstance(destinations, list) else [])
         if wrong:
             yield _finding(ctx, view, project, ("spec", "destination"), wrong)
+        outside = _namespace_problem(view.resource, project, project_spec)
+        if outside:
+            yield _finding(ctx, view, project, ("metadata", "namespace"), outside)
+
+
+def _namespace_problem(app: Resource, project: Resource, project_spec: Mapping[str, Any]) -> str | None:
+    """Applications in any namespace: one outside Argo CD's own namespace (where its AppProjects
+    live) is reconciled only when its project's `sourceNamespaces` names that namespace."""
+    home, namespace = project.namespace, app.namespace
+    if not home or not namespace or namespace == home or "{{" in namespace:
+        return None
+    listed = project_spec.get("sourceNamespaces")
+    allowed = [str(n) for n in listed if n] if isinstance(listed, list) else []
+    if _allowed(allowed, namespace):
+        return None
+    return f"it lives in namespace {namespace}, which is not in the project's sourceNamespaces"
 
 
 def _finding(

@@ -299,6 +299,49 @@ def test_applications_outside_their_project(make_repo: Callable[..., Path]) -> N
     ])  # fmt: skip
 
 
+def test_an_application_outside_argo_cds_namespace_needs_its_project_to_list_it(
+    make_repo: Callable[..., Path],
+) -> None:
+    # Applications in any namespace: the project (in Argo CD's own namespace) must name the
+    # Application's namespace in sourceNamespaces, by glob.
+    project = textwrap.dedent("""\
+        apiVersion: argoproj.io/v1alpha1
+        kind: AppProject
+        metadata: {{name: {name}, namespace: argocd}}
+        spec:
+          sourceRepos: ['*']
+          destinations: [{{server: '*', namespace: '*'}}]
+          {extra}
+        """)
+
+    def application(name: str, namespace: str, project_name: str) -> str:
+        return textwrap.dedent(f"""\
+            apiVersion: argoproj.io/v1alpha1
+            kind: Application
+            metadata: {{name: {name}, namespace: {namespace}}}
+            spec:
+              project: {project_name}
+              source: {{repoURL: 'https://github.com/myorg/team.git', targetRevision: v1.0.0, path: app}}
+              destination: {{server: https://kubernetes.default.svc, namespace: {name}}}
+            """)
+
+    root = make_repo({
+        "projects/team-a.yaml": project.format(name="team-a", extra="sourceNamespaces: ['team-a-*']"),
+        "projects/legacy.yaml": project.format(name="legacy", extra=""),
+        "apps/checkout.yaml": application("checkout", "team-b-apps", "team-a"),
+        "apps/cart.yaml": application("cart", "team-a-apps", "team-a"),
+        "apps/home.yaml": application("home", "argocd", "legacy"),
+        "apps/stray.yaml": application("stray", "tools", "legacy"),
+    })  # fmt: skip
+    got = sorted((line, message) for _rule, line, message in findings(root, "application-not-permitted-by-project"))
+    assert got == [
+        (3, "Application checkout: AppProject team-a (projects/team-a.yaml) does not permit it: "
+            "it lives in namespace team-b-apps, which is not in the project's sourceNamespaces"),
+        (3, "Application stray: AppProject legacy (projects/legacy.yaml) does not permit it: "
+            "it lives in namespace tools, which is not in the project's sourceNamespaces"),
+    ]
+
+
 def test_generated_applications_deploying_the_same_source_to_the_same_place(
     make_repo: Callable[..., Path],
 ) -> None:
