@@ -36,6 +36,9 @@ class AppSource:
     chart: str = ""  # a `chart:` source (Helm repository or OCI): audited with --allow-network only
     # The source's `kustomize` overrides as JSON ("" for none): applied to the root as Argo CD does.
     kustomize: str = ""
+    # Why Argo CD's repo server renders this source in a way the audit cannot (a Config Management
+    # Plugin, Jsonnet): "" when it can. The Application is then not compared, never drift.
+    not_rendered: str = ""
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,18 @@ class AuditTarget:
 
 def _dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
+
+
+def _not_rendered(source: Mapping[str, Any]) -> str:
+    """Why the repo server renders `source` with something the audit does not run ("" for none)."""
+    path = source.get("path") or "."
+    if "plugin" in source:
+        name = _dict(source.get("plugin")).get("name")
+        plugin = f"Config Management Plugin {name}" if isinstance(name, str) and name else "a Config Management Plugin"
+        return f"source {path} is rendered by {plugin} in Argo CD's repo server, which this tool does not run"
+    if _dict(source.get("directory")).get("jsonnet"):
+        return f"source {path} is a Jsonnet directory (directory.jsonnet), which this tool does not evaluate"
+    return ""
 
 
 def target_from_application(doc: Mapping[str, Any], file: str, allow_network: bool = False) -> AuditTarget:
@@ -97,6 +112,7 @@ def target_from_application(doc: Mapping[str, Any], file: str, allow_network: bo
             continue
         overrides = overrides_of(source)
         recurse, include, exclude = directory_options(source)
+        not_rendered = _not_rendered(source)
         sources.append(
             AppSource(
                 path=str(source.get("path") or "."),
@@ -109,6 +125,7 @@ def target_from_application(doc: Mapping[str, Any], file: str, allow_network: bo
                 document=document if isinstance(source.get("helm"), dict) else "",
                 pointer=pointer,
                 kustomize=json.dumps(overrides, sort_keys=True, default=str) if overrides else "",
+                not_rendered=not_rendered,
             )
         )
     ignores = tuple(item for item in spec.get("ignoreDifferences") or [] if isinstance(item, dict))

@@ -90,6 +90,34 @@ class ResourceFilter:
         return any_glob(self.groups, group) and any_glob(self.kinds, kind) and any_glob(self.clusters, cluster)
 
 
+# What Argo CD never tracks, whatever a repo's argocd-cm says: its core exclusions (argo-cd
+# util/settings/resources_filter.go: events.k8s.io, metrics.k8s.io, core Event) and the
+# resource.exclusions its install manifests ship (objects the control plane creates, such as the
+# Endpoints that copy a Service's labels, the instance label included). Both the snapshot's Extras
+# and the API mode's every-kind sweep skip them, and Git objects of these kinds are not desired.
+DEFAULT_EXCLUSIONS = (
+    ResourceFilter(("events.k8s.io", "metrics.k8s.io")),
+    ResourceFilter(("",), ("Event",)),
+    ResourceFilter(("", "discovery.k8s.io"), ("Endpoints", "EndpointSlice")),
+    ResourceFilter(("coordination.k8s.io",), ("Lease",)),
+    ResourceFilter(("authentication.k8s.io", "authorization.k8s.io"),
+                   ("SelfSubjectReview", "TokenReview", "LocalSubjectAccessReview", "SelfSubjectAccessReview",
+                    "SelfSubjectRulesReview", "SubjectAccessReview")),
+    ResourceFilter(("certificates.k8s.io",), ("CertificateSigningRequest",)),
+    ResourceFilter(("cert-manager.io",), ("CertificateRequest",)),
+    ResourceFilter(("cilium.io",), ("CiliumIdentity", "CiliumEndpoint", "CiliumEndpointSlice")),
+    ResourceFilter(("kyverno.io", "reports.kyverno.io", "wgpolicyk8s.io"),
+                   ("PolicyReport", "ClusterPolicyReport", "EphemeralReport", "ClusterEphemeralReport",
+                    "AdmissionReport", "ClusterAdmissionReport", "BackgroundScanReport",
+                    "ClusterBackgroundScanReport", "UpdateRequest")),
+)  # fmt: skip
+
+
+def excluded_by_default(group: str, kind: str) -> bool:
+    """A kind Argo CD never tracks (DEFAULT_EXCLUSIONS), on any cluster."""
+    return any(rule.matches(group, kind, "") for rule in DEFAULT_EXCLUSIONS)
+
+
 @dataclass(frozen=True)
 class ArgoSettings:
     source: str = ""  # the file the ConfigMap came from ("" when the repo has none)
@@ -109,7 +137,7 @@ class ArgoSettings:
 
     def excluded(self, group: str, kind: str, cluster: str) -> bool:
         """Argo CD neither compares nor lists a resource its settings exclude (or fail to include)."""
-        if any(rule.matches(group, kind, cluster) for rule in self.exclusions):
+        if excluded_by_default(group, kind) or any(rule.matches(group, kind, cluster) for rule in self.exclusions):
             return True
         return bool(self.inclusions) and not any(rule.matches(group, kind, cluster) for rule in self.inclusions)
 

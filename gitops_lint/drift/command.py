@@ -48,7 +48,6 @@ from gitops_lint.drift.destinations import (
     server_host,
     server_label,
 )
-from gitops_lint.drift.field_rules import kind_schema
 from gitops_lint.drift.flux import FluxTargets, flux_tracked, load_flux_targets
 from gitops_lint.drift.health import assess
 from gitops_lint.drift.ignore import IgnoreRule, jq_problem, parse_rules
@@ -294,10 +293,13 @@ def _setting_rules(settings: ArgoSettings, desired: Obj, live: Obj, key: Resourc
     return []
 
 
-def _compares_status(settings: ArgoSettings, key: ResourceKey, custom: bool) -> bool:
-    # ignoreResourceStatusField: all (the default) ignores /status everywhere; crd only on
-    # custom resources; none nowhere (status is then compared where Git declares it).
-    return settings.ignore_status == "none" or (settings.ignore_status == "crd" and not custom)
+def _compares_status(settings: ArgoSettings, key: ResourceKey) -> bool:
+    # ignoreResourceStatusField (argo-cd issue #3393): all (the default here, as in Argo CD 3)
+    # ignores /status on every object; crd only on CustomResourceDefinition objects; none nowhere
+    # (status is then compared where Git declares it).
+    if settings.ignore_status == "crd":
+        return (key.group, key.kind) != ("apiextensions.k8s.io", "CustomResourceDefinition")
+    return settings.ignore_status == "none"
 
 
 def _ignore_problem(target: AuditTarget, config: Config, settings: ArgoSettings) -> str | None:
@@ -371,8 +373,7 @@ def audit_application(
             outcome = compare(
                 obj, live, [*_rules_for(rules, key), *_setting_rules(settings, obj, live, key)],
                 config.drift_agent_managers, strict_ownership, config.kubernetes_version,
-                compare_status=_compares_status(settings, key, custom=not kind_schema(
-                    str(obj.get("apiVersion") or ""), key.kind, config.kubernetes_version).known),
+                compare_status=_compares_status(settings, key),
                 tracking_label=label,
             )  # fmt: skip
             resource.out_of_band = outcome.out_of_band
