@@ -59,6 +59,9 @@ class AuditTarget:
     # Every source's targetRevision as written, skipped ones too: an offline chart's version
     # still labels the Application (`@ 1.2.3`, not `@ HEAD`).
     declared_revisions: tuple[str, ...] = ()
+    # syncPolicy.managedNamespaceMetadata (as JSON) when syncOptions has CreateNamespace=true: Argo CD
+    # then adds the destination Namespace with it to the desired objects and tracks it. "" else.
+    managed_namespace: str = ""
 
     @property
     def revision(self) -> str:
@@ -68,6 +71,17 @@ class AuditTarget:
 
 def _dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
+
+
+def _managed_namespace(spec: Mapping[str, Any]) -> str:
+    policy = _dict(spec.get("syncPolicy"))
+    options = policy.get("syncOptions")
+    create = isinstance(options, list) and any(str(option).replace(" ", "") == "CreateNamespace=true" for option in options)
+    metadata = policy.get("managedNamespaceMetadata")
+    if not create or not isinstance(metadata, dict):
+        return ""
+    return json.dumps({part: {str(k): str(v) for k, v in _dict(metadata.get(part)).items()}
+                       for part in ("labels", "annotations")}, sort_keys=True)
 
 
 def _not_rendered(source: Mapping[str, Any]) -> str:
@@ -141,6 +155,7 @@ def target_from_application(doc: Mapping[str, Any], file: str, allow_network: bo
         file=file,
         skipped_sources=tuple(skipped),
         declared_revisions=tuple(str(_dict(raw).get("targetRevision") or "") for raw in raw_sources),
+        managed_namespace=_managed_namespace(spec),
     )
 
 

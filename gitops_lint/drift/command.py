@@ -84,6 +84,7 @@ from gitops_lint.validate.scopes import builtin_namespaced
 Obj = dict[str, Any]
 
 COMPARE_OPTIONS = "argocd.argoproj.io/compare-options"
+SYNC_OPTIONS = "argocd.argoproj.io/sync-options"
 
 
 def _group_version(obj: Obj) -> tuple[str, str]:
@@ -279,6 +280,17 @@ def _compare_options(obj: Obj) -> set[str]:
     return {part.strip() for part in str(_annotations(obj).get(COMPARE_OPTIONS) or "").split(",")}
 
 
+def _not_pruned(obj: Obj) -> str:
+    """Why a sync leaves this Extra in place: its sync-options say Prune=false (never pruned; the
+    Application stays OutOfSync) or Prune=confirm (pruned only once someone confirms)."""
+    options = {part.strip() for part in str(_annotations(obj).get(SYNC_OPTIONS) or "").split(",")}
+    if "Prune=false" in options:
+        return "not pruned: Prune=false"
+    if "Prune=confirm" in options:
+        return "pruned only after confirmation: Prune=confirm"
+    return ""
+
+
 def is_hook(obj: Obj) -> bool:
     """Argo CD sets hooks aside on both sides: never compared, never pruned as extras."""
     return any(key in _annotations(obj) for key in HOOK_ANNOTATIONS)
@@ -333,7 +345,9 @@ def audit_application(
     extra_is_drift: bool,
     strict_ownership: bool = False,
     settings: ArgoSettings | None = None,
+    notes: list[str] | None = None,
 ) -> ApplicationResult:
+    """`notes` receives the -v / JSON notes about this Application (its Git objects left out)."""
     result = ApplicationResult(
         name=target.name, cluster=destination.label, namespace=target.namespace,
         revision=state.revision, sync=SYNCED, health=HEALTHY,
@@ -352,10 +366,12 @@ def audit_application(
     label = settings.tracking.label_key if settings.tracking.writes_label else None
     rules = parse_rules([*target.ignore_differences, *config.drift_ignore_differences, *settings.ignore_differences])
     desired_keys: set[ResourceKey] = set()
+    left_out: list[str] = []
     for obj in state.objects:
         key = object_key(obj, fetch.scopes)
         desired_keys.add(key)
         if settings.excluded(key.group, key.kind, target.server):
+            left_out.append(key.display)
             continue
         if not key.namespace and _meta(obj).get("namespace"):
             # A cluster-scoped kind: the API server ignores a namespace, so the comparison does.
@@ -394,11 +410,17 @@ def audit_application(
         if "IgnoreExtraneous" in _compare_options(live):
             # Argo CD still lists it as needing pruning, but the Application stays Synced.
             resource.ignored_extra = "IgnoreExtraneous: does not affect sync"
+        resource.not_pruned = _not_pruned(live)
         resource.diff = whole_object_diff(None, live, label)
         _set_health(resource, live, settings)
         result.resources.append(resource)
     result.resources.sort(key=lambda r: (r.group, r.kind, r.namespace, r.name))
     _roll_up(result, extra_is_drift)
+    if left_out and notes is not None:
+        # Argo CD's ExcludedResourceWarning condition: Git has them, Argo CD neither applies nor compares them.
+        notes.append(f"{target.name}: {counted(len(left_out), 'Git object')} of a kind excluded by Argo CD's "
+                     f"resource.exclusions/inclusions not compared (Argo CD warns ExcludedResourceWarning): "
+                     f"{', '.join(sorted(left_out))}")
     return result
 
 
@@ -633,7 +655,7 @@ def run_drift(options: DriftOptions, live: LiveSource | None = None) -> DriftRes
             results[index] = audit_application(
                 targets[index], destination, desired[index], fetch, live_index, tracked,
                 config, options.extra_is_drift, options.strict_ownership or config.drift_strict_ownership,
-                cluster_settings,
+                cluster_settings, notes,
             )  # fmt: skip
             if flux.owns(targets[index]):
                 flux.settle(targets[index], results[index])

@@ -24,8 +24,8 @@ from gitops_lint.drift.argocd_settings import excluded_by_default
 from gitops_lint.drift.kustomize_overrides import OverrideError, apply_overrides
 from gitops_lint.drift.render_cache import CachedRoots
 from gitops_lint.render.cache import RenderCache
-from gitops_lint.render.registry import renderer_for
 from gitops_lint.render.directory import jsonnet_files
+from gitops_lint.render.registry import renderer_for
 from gitops_lint.render.renderer import RenderEnv, RenderFailure, Source, SourceKind
 from gitops_lint.render.tools import Kustomize
 from gitops_lint.repo.files import KUSTOMIZATION_NAMES
@@ -405,4 +405,20 @@ def desired_state(
     state.resolved = ", ".join(dict.fromkeys(labels))
     state.objects, duplicates = prepare(state.objects, target.namespace)
     state.notes.extend(f"{target.name}: {note}" for note in duplicates)
+    if not state.error:
+        state.objects.extend(_managed_namespace(target, state.objects))
     return state
+
+
+def _managed_namespace(target: AuditTarget, objects: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The destination Namespace Argo CD adds to the desired objects (argo-cd controller/state.go)
+    when CreateNamespace=true comes with managedNamespaceMetadata, unless Git has it already.
+    Plain CreateNamespace=true creates an untracked Namespace: never desired, never an Extra."""
+    if not target.managed_namespace or not target.namespace:
+        return []
+    if any(obj.get("kind") == "Namespace" and (obj.get("metadata") or {}).get("name") == target.namespace
+           for obj in objects):
+        return []
+    metadata = {"name": target.namespace, **{part: values for part, values in json.loads(target.managed_namespace).items()
+                                              if values}}
+    return [{"apiVersion": "v1", "kind": "Namespace", "metadata": metadata}]

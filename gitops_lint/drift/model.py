@@ -127,6 +127,8 @@ class ResourceResult:
     out_of_band: list[Change] = field(default_factory=list)
     # Why an Extra resource does not make its Application OutOfSync (IgnoreExtraneous).
     ignored_extra: str = ""
+    # Why Argo CD would not prune an Extra resource (its sync-options Prune=false or Prune=confirm).
+    not_pruned: str = ""
 
     @property
     def key(self) -> ResourceKey:
@@ -156,6 +158,8 @@ class ResourceResult:
             data["out_of_band"] = [change.to_json() for change in self.out_of_band]
         if self.ignored_extra:  # additive: an Extra resource that does not count, and why
             data["ignored_extra"] = self.ignored_extra
+        if self.not_pruned:  # additive: an Extra resource a sync does not prune (Prune=false/confirm), and why
+            data["not_pruned"] = self.not_pruned
         return data
 
 
