@@ -345,9 +345,10 @@ def audit_application(
     extra_is_drift: bool,
     strict_ownership: bool = False,
     settings: ArgoSettings | None = None,
-    notes: list[str] | None = None,
+    warnings: list[str] | None = None,
 ) -> ApplicationResult:
-    """`notes` receives the -v / JSON notes about this Application (its Git objects left out)."""
+    """`warnings` receives what Argo CD shows as this Application's warning conditions (its Git
+    objects of excluded kinds: ExcludedResourceWarning)."""
     result = ApplicationResult(
         name=target.name, cluster=destination.label, namespace=target.namespace,
         revision=state.revision, sync=SYNCED, health=HEALTHY,
@@ -416,9 +417,9 @@ def audit_application(
         result.resources.append(resource)
     result.resources.sort(key=lambda r: (r.group, r.kind, r.namespace, r.name))
     _roll_up(result, extra_is_drift)
-    if left_out and notes is not None:
+    if left_out and warnings is not None:
         # Argo CD's ExcludedResourceWarning condition: Git has them, Argo CD neither applies nor compares them.
-        notes.append(f"{target.name}: {counted(len(left_out), 'Git object')} of a kind excluded by Argo CD's "
+        warnings.append(f"{target.name}: {counted(len(left_out), 'Git object')} of a kind excluded by Argo CD's "
                      f"resource.exclusions/inclusions not compared (Argo CD warns ExcludedResourceWarning): "
                      f"{', '.join(sorted(left_out))}")
     return result
@@ -655,7 +656,7 @@ def run_drift(options: DriftOptions, live: LiveSource | None = None) -> DriftRes
             results[index] = audit_application(
                 targets[index], destination, desired[index], fetch, live_index, tracked,
                 config, options.extra_is_drift, options.strict_ownership or config.drift_strict_ownership,
-                cluster_settings, notes,
+                cluster_settings, warnings,
             )  # fmt: skip
             if flux.owns(targets[index]):
                 flux.settle(targets[index], results[index])
