@@ -229,7 +229,9 @@ def _ignore_status(options: Mapping[str, Any], problems: list[str]) -> str:
     if value is None:
         return "all"
     if value is False:
-        problems.append(f"{key}: the YAML boolean false, not a string; read as none (write 'none' or 'off')")
+        # YAML reads an unquoted `off` (and `false`, `no`) as a boolean.
+        problems.append(f"{key}: a YAML boolean (an unquoted false, off or no), not a string; read as none "
+                        "(write 'none' or quote 'off')")
         return "none"
     status = str(value).lower() if isinstance(value, str) else ""
     if status not in _STATUS_VALUES:

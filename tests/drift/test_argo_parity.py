@@ -181,7 +181,8 @@ def test_ignore_status_all_none_and_off(tmp_path: Path) -> None:
     assert set(_status_audit(tmp_path / "default", None).values()) == {"Synced"}
     assert set(_status_audit(tmp_path / "all", "all").values()) == {"Synced"}
     assert set(_status_audit(tmp_path / "none", "none").values()) == {"Modified"}
-    assert set(_status_audit(tmp_path / "off", "off").values()) == {"Modified"}
+    assert set(_status_audit(tmp_path / "off", "'off'").values()) == {"Modified"}  # Argo CD's own name for none
+    assert set(_status_audit(tmp_path / "bool", "off").values()) == {"Modified"}  # YAML's boolean false
 
 
 # 5. What Go's omitempty drops, and what it keeps
