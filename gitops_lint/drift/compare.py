@@ -32,7 +32,7 @@ from gitops_lint.drift.field_rules import (
     kind_schema,
 )
 from gitops_lint.drift.ignore import IgnoreError, IgnoreRule, apply_jq, remove_pointer
-from gitops_lint.drift.model import CHANGED, NOT_SYNCED, OUT_OF_BAND, REMOVED, Change
+from gitops_lint.drift.model import CHANGED, NOT_IN_GIT, NOT_SYNCED, OUT_OF_BAND, REMOVED, Change
 from gitops_lint.drift.normalize import INSTANCE_LABEL, LAST_APPLIED, hash_credential, normalize
 from gitops_lint.drift.quantities import quantities_equal
 
@@ -218,7 +218,7 @@ class _Walker:
         applied = self.ownership.applied_by(lpath, self.agents) if self.ownership else None
         if applied is not None:
             self.changes.append(
-                Change(pointer(dpath), None, value, applied.manager, applied.operation, applied.time or None, REMOVED)
+                Change(pointer(dpath), None, value, applied.manager, applied.operation, applied.time or None, NOT_IN_GIT)
             )
             return value
         if isinstance(value, dict):

@@ -67,7 +67,7 @@ def test_endpoints_copying_the_instance_label_are_not_extra(tmp_path: Path) -> N
     code, report, _ = _drift(repo, _snapshot(tmp_path, [live_of(SERVICE), endpoints, slice_, lease, tracked_config]))
     resources = _resources(report)
     assert set(resources) == {"Service/web", "ConfigMap/stale"}, resources
-    assert resources["ConfigMap/stale"]["status"] == "Extra"  # a kind Argo CD tracks still is
+    assert (code, resources["ConfigMap/stale"]["status"]) == (1, "Extra")  # a kind Argo CD tracks still is
 
 
 # 2. Sources Argo CD renders with something this tool does not run
