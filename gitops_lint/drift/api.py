@@ -28,7 +28,7 @@ from urllib.parse import quote
 
 import urllib3
 
-from gitops_lint.drift.argocd_settings import DEFAULT_TRACKING, Tracking
+from gitops_lint.drift.argocd_settings import DEFAULT_TRACKING, Tracking, excluded_by_default
 from gitops_lint.drift.destinations import Destination, service_account_dir
 from gitops_lint.drift.live import GroupKey, LiveFetch, Want
 from gitops_lint.plural import counted
@@ -578,10 +578,10 @@ class KubernetesLive:
 
 # `names` of a Want added by the every-kind sweep (a frozenset no desired state produces).
 _SWEEP = frozenset(("\0sweep",))
-# Never listed by the sweep: Argo CD's own exclusions (events, leases, endpoints, reviews...).
-_SWEEP_SKIPPED = frozenset(("Event", "Lease", "Endpoints", "EndpointSlice", "TokenReview", "SubjectAccessReview",
-                            "SelfSubjectAccessReview", "LocalSubjectAccessReview", "SelfSubjectReview",
-                            "SelfSubjectRulesReview", "CertificateSigningRequest", "ComponentStatus", "Binding"))
+# Never listed by the sweep besides Argo CD's default exclusions (argocd_settings.DEFAULT_EXCLUSIONS,
+# which both modes skip): kinds that are not stored objects (a Binding is create-only,
+# ComponentStatus is computed on each read), so nothing Argo CD tracks can be one.
+_SWEEP_SKIPPED = frozenset(("ComponentStatus", "Binding"))
 
 
 def _expand_every_kind(discovery: Discovery, wants: list[Want], fetch: LiveFetch) -> list[Want]:
@@ -592,7 +592,8 @@ def _expand_every_kind(discovery: Discovery, wants: list[Want], fetch: LiveFetch
     kept = [want for want in wants if not want.every_kind]
     covered = {(want.group, want.kind) for want in kept}
     added: list[Want] = []
-    kinds = [r for r in discovery.every_kind() if (r.group, r.kind) not in covered and r.kind not in _SWEEP_SKIPPED]
+    kinds = [r for r in discovery.every_kind() if (r.group, r.kind) not in covered and r.kind not in _SWEEP_SKIPPED
+             and not excluded_by_default(r.group, r.kind)]
     cluster_apps = frozenset(app for want in sweeps for app in want.apps)
     for resource in kinds:
         if resource.namespaced:

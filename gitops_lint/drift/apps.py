@@ -36,6 +36,9 @@ class AppSource:
     chart: str = ""  # a `chart:` source (Helm repository or OCI): audited with --allow-network only
     # The source's `kustomize` overrides as JSON ("" for none): applied to the root as Argo CD does.
     kustomize: str = ""
+    # Why Argo CD's repo server renders this source in a way the audit cannot (a Config Management
+    # Plugin, Jsonnet): "" when it can. The Application is then not compared, never drift.
+    not_rendered: str = ""
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,9 @@ class AuditTarget:
     # Every source's targetRevision as written, skipped ones too: an offline chart's version
     # still labels the Application (`@ 1.2.3`, not `@ HEAD`).
     declared_revisions: tuple[str, ...] = ()
+    # syncPolicy.managedNamespaceMetadata (as JSON) when syncOptions has CreateNamespace=true: Argo CD
+    # then adds the destination Namespace with it to the desired objects and tracks it. "" else.
+    managed_namespace: str = ""
 
     @property
     def revision(self) -> str:
@@ -65,6 +71,29 @@ class AuditTarget:
 
 def _dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
+
+
+def _managed_namespace(spec: Mapping[str, Any]) -> str:
+    policy = _dict(spec.get("syncPolicy"))
+    options = policy.get("syncOptions")
+    create = isinstance(options, list) and any(str(option).replace(" ", "") == "CreateNamespace=true" for option in options)
+    metadata = policy.get("managedNamespaceMetadata")
+    if not create or not isinstance(metadata, dict):
+        return ""
+    return json.dumps({part: {str(k): str(v) for k, v in _dict(metadata.get(part)).items()}
+                       for part in ("labels", "annotations")}, sort_keys=True)
+
+
+def _not_rendered(source: Mapping[str, Any]) -> str:
+    """Why the repo server renders `source` with something the audit does not run ("" for none)."""
+    path = source.get("path") or "."
+    if "plugin" in source:
+        name = _dict(source.get("plugin")).get("name")
+        plugin = f"Config Management Plugin {name}" if isinstance(name, str) and name else "a Config Management Plugin"
+        return f"source {path} is rendered by {plugin} in Argo CD's repo server, which this tool does not run"
+    if _dict(source.get("directory")).get("jsonnet"):
+        return f"source {path} is a Jsonnet directory (directory.jsonnet), which this tool does not evaluate"
+    return ""
 
 
 def target_from_application(doc: Mapping[str, Any], file: str, allow_network: bool = False) -> AuditTarget:
@@ -97,6 +126,7 @@ def target_from_application(doc: Mapping[str, Any], file: str, allow_network: bo
             continue
         overrides = overrides_of(source)
         recurse, include, exclude = directory_options(source)
+        not_rendered = _not_rendered(source)
         sources.append(
             AppSource(
                 path=str(source.get("path") or "."),
@@ -109,6 +139,7 @@ def target_from_application(doc: Mapping[str, Any], file: str, allow_network: bo
                 document=document if isinstance(source.get("helm"), dict) else "",
                 pointer=pointer,
                 kustomize=json.dumps(overrides, sort_keys=True, default=str) if overrides else "",
+                not_rendered=not_rendered,
             )
         )
     ignores = tuple(item for item in spec.get("ignoreDifferences") or [] if isinstance(item, dict))
@@ -124,6 +155,7 @@ def target_from_application(doc: Mapping[str, Any], file: str, allow_network: bo
         file=file,
         skipped_sources=tuple(skipped),
         declared_revisions=tuple(str(_dict(raw).get("targetRevision") or "") for raw in raw_sources),
+        managed_namespace=_managed_namespace(spec),
     )
 
 

@@ -90,6 +90,34 @@ class ResourceFilter:
         return any_glob(self.groups, group) and any_glob(self.kinds, kind) and any_glob(self.clusters, cluster)
 
 
+# What Argo CD never tracks, whatever a repo's argocd-cm says: its core exclusions (argo-cd
+# util/settings/resources_filter.go: events.k8s.io, metrics.k8s.io, core Event) and the
+# resource.exclusions its install manifests ship (objects the control plane creates, such as the
+# Endpoints that copy a Service's labels, the instance label included). Both the snapshot's Extras
+# and the API mode's every-kind sweep skip them, and Git objects of these kinds are not desired.
+DEFAULT_EXCLUSIONS = (
+    ResourceFilter(("events.k8s.io", "metrics.k8s.io")),
+    ResourceFilter(("",), ("Event",)),
+    ResourceFilter(("", "discovery.k8s.io"), ("Endpoints", "EndpointSlice")),
+    ResourceFilter(("coordination.k8s.io",), ("Lease",)),
+    ResourceFilter(("authentication.k8s.io", "authorization.k8s.io"),
+                   ("SelfSubjectReview", "TokenReview", "LocalSubjectAccessReview", "SelfSubjectAccessReview",
+                    "SelfSubjectRulesReview", "SubjectAccessReview")),
+    ResourceFilter(("certificates.k8s.io",), ("CertificateSigningRequest",)),
+    ResourceFilter(("cert-manager.io",), ("CertificateRequest",)),
+    ResourceFilter(("cilium.io",), ("CiliumIdentity", "CiliumEndpoint", "CiliumEndpointSlice")),
+    ResourceFilter(("kyverno.io", "reports.kyverno.io", "wgpolicyk8s.io"),
+                   ("PolicyReport", "ClusterPolicyReport", "EphemeralReport", "ClusterEphemeralReport",
+                    "AdmissionReport", "ClusterAdmissionReport", "BackgroundScanReport",
+                    "ClusterBackgroundScanReport", "UpdateRequest")),
+)  # fmt: skip
+
+
+def excluded_by_default(group: str, kind: str) -> bool:
+    """A kind Argo CD never tracks (DEFAULT_EXCLUSIONS), on any cluster."""
+    return any(rule.matches(group, kind, "") for rule in DEFAULT_EXCLUSIONS)
+
+
 @dataclass(frozen=True)
 class ArgoSettings:
     source: str = ""  # the file the ConfigMap came from ("" when the repo has none)
@@ -109,7 +137,7 @@ class ArgoSettings:
 
     def excluded(self, group: str, kind: str, cluster: str) -> bool:
         """Argo CD neither compares nor lists a resource its settings exclude (or fail to include)."""
-        if any(rule.matches(group, kind, cluster) for rule in self.exclusions):
+        if excluded_by_default(group, kind) or any(rule.matches(group, kind, cluster) for rule in self.exclusions):
             return True
         return bool(self.inclusions) and not any(rule.matches(group, kind, cluster) for rule in self.inclusions)
 
@@ -138,26 +166,78 @@ def _strings(value: Any) -> tuple[str, ...]:
     return tuple(str(item) for item in value) if isinstance(value, list) else ()
 
 
-def _filters(raw: Any) -> tuple[ResourceFilter, ...]:
+_FILTER_FIELDS = ("apiGroups", "kinds", "clusters")
+
+
+def _filters(raw: Any, key: str, problems: list[str]) -> tuple[ResourceFilter, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        problems.append(f"{CONFIGMAP} {key}: not a list of {{apiGroups, kinds, clusters}} entries; ignored")
+        return ()
     out = []
-    for item in raw if isinstance(raw, list) else ():
-        if isinstance(item, Mapping):
-            out.append(ResourceFilter(
-                _strings(item.get("apiGroups")) or ("*",), _strings(item.get("kinds")) or ("*",),
-                _strings(item.get("clusters")) or ("*",),
-            ))  # fmt: skip
+    bad = 0
+    for item in raw:
+        if not isinstance(item, Mapping) or any(
+                item.get(name) is not None and not isinstance(item.get(name), list) for name in _FILTER_FIELDS):
+            bad += 1
+            continue
+        out.append(ResourceFilter(
+            _strings(item.get("apiGroups")) or ("*",), _strings(item.get("kinds")) or ("*",),
+            _strings(item.get("clusters")) or ("*",),
+        ))  # fmt: skip
+    if bad:
+        problems.append(f"{CONFIGMAP} {key}: {bad} of {len(raw)} entries not a map of apiGroups, kinds and clusters "
+                        "lists; those are ignored")
     return tuple(out)
 
 
-def _ignore_rule(group: str, kind: str, raw: Any) -> dict[str, Any] | None:
-    if not isinstance(raw, Mapping):
+_RULE_FIELDS = ("jsonPointers", "jqPathExpressions", "managedFieldsManagers")
+
+
+def _ignore_rule(group: str, kind: str, raw: Any, key: str, problems: list[str]) -> dict[str, Any] | None:
+    if raw is None:
         return None
+    if not isinstance(raw, Mapping):
+        problems.append(f"{CONFIGMAP} {key}: not a map of {', '.join(_RULE_FIELDS)}; ignored")
+        return None
+    wrong = [name for name in _RULE_FIELDS if raw.get(name) is not None and not isinstance(raw.get(name), list)]
+    if wrong:
+        problems.append(f"{CONFIGMAP} {key}: {' and '.join(wrong)} not a list; ignored")
     return {
         "group": group, "kind": kind,
-        "jsonPointers": list(_strings(raw.get("jsonPointers"))),
-        "jqPathExpressions": list(_strings(raw.get("jqPathExpressions"))),
-        "managedFieldsManagers": list(_strings(raw.get("managedFieldsManagers"))),
-    }  # fmt: skip
+        **{name: [] if name in wrong else list(_strings(raw.get(name))) for name in _RULE_FIELDS},
+    }
+
+
+def _flag(options: Mapping[str, Any], name: str, problems: list[str]) -> bool:
+    value = options.get(name)
+    if value is None or isinstance(value, bool):
+        return value is True
+    read = str(value).strip().lower() == "true"
+    problems.append(f"{CONFIGMAP} resource.compareoptions {name}: {value!r} is not a YAML boolean; read as {str(read).lower()}")
+    return read
+
+
+_STATUS_VALUES = ("all", "crd", "none", "off")
+
+
+def _ignore_status(options: Mapping[str, Any], problems: list[str]) -> str:
+    """ignoreResourceStatusField: all | crd | none; Argo CD's own constant for none is `off`."""
+    value = options.get("ignoreResourceStatusField")
+    key = f"{CONFIGMAP} resource.compareoptions ignoreResourceStatusField"
+    if value is None:
+        return "all"
+    if value is False:
+        # YAML reads an unquoted `off` (and `false`, `no`) as a boolean.
+        problems.append(f"{key}: a YAML boolean (an unquoted false, off or no), not a string; read as none "
+                        "(write 'none' or quote 'off')")
+        return "none"
+    status = str(value).lower() if isinstance(value, str) else ""
+    if status not in _STATUS_VALUES:
+        problems.append(f"{key}: {value!r} is not all, crd or none; all is used")
+        return "all"
+    return "none" if status == "off" else status
 
 
 def _tracking(data: Mapping[str, Any], problems: list[str]) -> Tracking:
@@ -187,7 +267,7 @@ def parse_settings(data: Mapping[str, Any], source: str) -> ArgoSettings:
         rest = key[len(_PREFIX) :]
         if rest.startswith("ignoreDifferences."):
             group, kind = _group_kind(rest[len("ignoreDifferences.") :])
-            rule = _ignore_rule(group, kind, _yaml(value, key, problems))
+            rule = _ignore_rule(group, kind, _yaml(value, key, problems), key, problems)
             if rule:
                 ignores.append(rule)
         elif rest.startswith("health.") and isinstance(value, str):
@@ -197,27 +277,32 @@ def parse_settings(data: Mapping[str, Any], source: str) -> ArgoSettings:
         if not isinstance(override, Mapping):
             continue
         group, _, kind = str(target).rpartition("/")
-        rule = _ignore_rule(group, kind, _yaml(override.get("ignoreDifferences"), f"{target} ignoreDifferences", problems))
+        where = f"resource.customizations {target} ignoreDifferences"
+        rule = _ignore_rule(group, kind, _yaml(override.get("ignoreDifferences"), where, problems), where, problems)
         if rule:
             ignores.append(rule)
         if isinstance(override.get("health.lua"), str):
             health.setdefault((group, kind), override["health.lua"])
     options = _yaml(data.get("resource.compareoptions"), "resource.compareoptions", problems)
+    if options is not None and not isinstance(options, Mapping):
+        problems.append(f"{CONFIGMAP} resource.compareoptions: not a map; ignored")
     options = options if isinstance(options, Mapping) else {}
-    status = str(options.get("ignoreResourceStatusField") or "all").lower()
-    if status not in ("all", "crd", "none", "off"):
-        problems.append(f"{CONFIGMAP} resource.compareoptions: ignoreResourceStatusField {status!r} is not all, crd or none")
-        status = "all"
+    status = _ignore_status(options, problems)
+    exclusions = _filters(_yaml(data.get("resource.exclusions"), "resource.exclusions", problems),
+                          "resource.exclusions", problems)
+    inclusions = _filters(_yaml(data.get("resource.inclusions"), "resource.inclusions", problems),
+                          "resource.inclusions", problems)
     return ArgoSettings(
         source=source,
         tracking=_tracking(data, problems),
         ignore_differences=tuple(ignores),
-        ignore_aggregated_roles=options.get("ignoreAggregatedRoles") is True,
-        ignore_status="none" if status == "off" else status,
-        exclusions=_filters(_yaml(data.get("resource.exclusions"), "resource.exclusions", problems)),
-        inclusions=_filters(_yaml(data.get("resource.inclusions"), "resource.inclusions", problems)),
+        ignore_aggregated_roles=_flag(options, "ignoreAggregatedRoles", problems),
+        ignore_status=status,
+        exclusions=exclusions,
+        inclusions=inclusions,
         health_lua=health,
-        problems=tuple(problems),
+        # One warning per bad key, naming the file it came from.
+        problems=tuple(dict.fromkeys(f"{problem} (in {source})" if source else problem for problem in problems)),
     )
 
 

@@ -48,7 +48,6 @@ from gitops_lint.drift.destinations import (
     server_host,
     server_label,
 )
-from gitops_lint.drift.field_rules import kind_schema
 from gitops_lint.drift.flux import FluxTargets, flux_tracked, load_flux_targets
 from gitops_lint.drift.health import assess
 from gitops_lint.drift.ignore import IgnoreRule, jq_problem, parse_rules
@@ -85,6 +84,7 @@ from gitops_lint.validate.scopes import builtin_namespaced
 Obj = dict[str, Any]
 
 COMPARE_OPTIONS = "argocd.argoproj.io/compare-options"
+SYNC_OPTIONS = "argocd.argoproj.io/sync-options"
 
 
 def _group_version(obj: Obj) -> tuple[str, str]:
@@ -280,6 +280,17 @@ def _compare_options(obj: Obj) -> set[str]:
     return {part.strip() for part in str(_annotations(obj).get(COMPARE_OPTIONS) or "").split(",")}
 
 
+def _not_pruned(obj: Obj) -> str:
+    """Why a sync leaves this Extra in place: its sync-options say Prune=false (never pruned; the
+    Application stays OutOfSync) or Prune=confirm (pruned only once someone confirms)."""
+    options = {part.strip() for part in str(_annotations(obj).get(SYNC_OPTIONS) or "").split(",")}
+    if "Prune=false" in options:
+        return "not pruned: Prune=false"
+    if "Prune=confirm" in options:
+        return "pruned only after confirmation: Prune=confirm"
+    return ""
+
+
 def is_hook(obj: Obj) -> bool:
     """Argo CD sets hooks aside on both sides: never compared, never pruned as extras."""
     return any(key in _annotations(obj) for key in HOOK_ANNOTATIONS)
@@ -294,10 +305,13 @@ def _setting_rules(settings: ArgoSettings, desired: Obj, live: Obj, key: Resourc
     return []
 
 
-def _compares_status(settings: ArgoSettings, key: ResourceKey, custom: bool) -> bool:
-    # ignoreResourceStatusField: all (the default) ignores /status everywhere; crd only on
-    # custom resources; none nowhere (status is then compared where Git declares it).
-    return settings.ignore_status == "none" or (settings.ignore_status == "crd" and not custom)
+def _compares_status(settings: ArgoSettings, key: ResourceKey) -> bool:
+    # ignoreResourceStatusField (argo-cd issue #3393): all (the default here, as in Argo CD 3)
+    # ignores /status on every object; crd only on CustomResourceDefinition objects; none nowhere
+    # (status is then compared where Git declares it).
+    if settings.ignore_status == "crd":
+        return (key.group, key.kind) != ("apiextensions.k8s.io", "CustomResourceDefinition")
+    return settings.ignore_status == "none"
 
 
 def _ignore_problem(target: AuditTarget, config: Config, settings: ArgoSettings) -> str | None:
@@ -331,7 +345,10 @@ def audit_application(
     extra_is_drift: bool,
     strict_ownership: bool = False,
     settings: ArgoSettings | None = None,
+    warnings: list[str] | None = None,
 ) -> ApplicationResult:
+    """`warnings` receives what Argo CD shows as this Application's warning conditions (its Git
+    objects of excluded kinds: ExcludedResourceWarning)."""
     result = ApplicationResult(
         name=target.name, cluster=destination.label, namespace=target.namespace,
         revision=state.revision, sync=SYNCED, health=HEALTHY,
@@ -350,10 +367,12 @@ def audit_application(
     label = settings.tracking.label_key if settings.tracking.writes_label else None
     rules = parse_rules([*target.ignore_differences, *config.drift_ignore_differences, *settings.ignore_differences])
     desired_keys: set[ResourceKey] = set()
+    left_out: list[str] = []
     for obj in state.objects:
         key = object_key(obj, fetch.scopes)
         desired_keys.add(key)
         if settings.excluded(key.group, key.kind, target.server):
+            left_out.append(key.display)
             continue
         if not key.namespace and _meta(obj).get("namespace"):
             # A cluster-scoped kind: the API server ignores a namespace, so the comparison does.
@@ -371,8 +390,7 @@ def audit_application(
             outcome = compare(
                 obj, live, [*_rules_for(rules, key), *_setting_rules(settings, obj, live, key)],
                 config.drift_agent_managers, strict_ownership, config.kubernetes_version,
-                compare_status=_compares_status(settings, key, custom=not kind_schema(
-                    str(obj.get("apiVersion") or ""), key.kind, config.kubernetes_version).known),
+                compare_status=_compares_status(settings, key),
                 tracking_label=label,
             )  # fmt: skip
             resource.out_of_band = outcome.out_of_band
@@ -393,11 +411,17 @@ def audit_application(
         if "IgnoreExtraneous" in _compare_options(live):
             # Argo CD still lists it as needing pruning, but the Application stays Synced.
             resource.ignored_extra = "IgnoreExtraneous: does not affect sync"
+        resource.not_pruned = _not_pruned(live)
         resource.diff = whole_object_diff(None, live, label)
         _set_health(resource, live, settings)
         result.resources.append(resource)
     result.resources.sort(key=lambda r: (r.group, r.kind, r.namespace, r.name))
     _roll_up(result, extra_is_drift)
+    if left_out and warnings is not None:
+        # Argo CD's ExcludedResourceWarning condition: Git has them, Argo CD neither applies nor compares them.
+        warnings.append(f"{target.name}: {counted(len(left_out), 'Git object')} of a kind excluded by Argo CD's "
+                     f"resource.exclusions/inclusions not compared (Argo CD warns ExcludedResourceWarning): "
+                     f"{', '.join(sorted(left_out))}")
     return result
 
 
@@ -632,7 +656,7 @@ def run_drift(options: DriftOptions, live: LiveSource | None = None) -> DriftRes
             results[index] = audit_application(
                 targets[index], destination, desired[index], fetch, live_index, tracked,
                 config, options.extra_is_drift, options.strict_ownership or config.drift_strict_ownership,
-                cluster_settings,
+                cluster_settings, warnings,
             )  # fmt: skip
             if flux.owns(targets[index]):
                 flux.settle(targets[index], results[index])

@@ -32,7 +32,7 @@ from gitops_lint.drift.field_rules import (
     kind_schema,
 )
 from gitops_lint.drift.ignore import IgnoreError, IgnoreRule, apply_jq, remove_pointer
-from gitops_lint.drift.model import CHANGED, NOT_SYNCED, OUT_OF_BAND, REMOVED, Change
+from gitops_lint.drift.model import CHANGED, NOT_IN_GIT, NOT_SYNCED, OUT_OF_BAND, REMOVED, Change
 from gitops_lint.drift.normalize import INSTANCE_LABEL, LAST_APPLIED, hash_credential, normalize
 from gitops_lint.drift.quantities import quantities_equal
 
@@ -68,10 +68,38 @@ def pointer(path: Path) -> str:
     return "/" + "/".join(str(step).replace("~", "~0").replace("/", "~1") for step in path) if path else ""
 
 
-def _omitted(value: Any) -> bool:
+# Kubernetes fields typed *bool: a pointer is sent whenever it is set, so a `false` in Git reaches
+# the server and must be live (Git's `allowPrivilegeEscalation: false` with live lacking it is
+# drift). Plain `bool` omitempty fields (hostNetwork, hostPID, stdin, tty, a volumeMount's
+# readOnly) are dropped when false, so their `false` need not be live. OpenAPI types both as
+# boolean, hence the table.
+_POINTER_BOOLS = frozenset((
+    "allowPrivilegeEscalation", "privileged", "readOnlyRootFilesystem", "runAsNonRoot",  # securityContext
+    "automountServiceAccountToken", "enableServiceLinks", "shareProcessNamespace", "setHostnameAsFQDN",
+    "hostUsers",  # pod spec (automountServiceAccountToken: ServiceAccount too)
+    "immutable",  # ConfigMap, Secret
+    "suspend", "manualSelector",  # CronJob, Job
+    "optional",  # configMapKeyRef/secretKeyRef, configMap/secret volumes and projections, envFrom
+    "allocateLoadBalancerNodePorts",  # Service
+))  # fmt: skip
+# Maps whose keys are user data, where the schema is not known: every value is sent.
+_USER_KEYED = frozenset(("data", "stringData", "binaryData", "labels", "annotations", "nodeSelector", "matchLabels"))
+
+
+def _omitted(value: Any, key: str | int | None = None) -> bool:
     # Desired values Go's omitempty drops on the way to the server: their absence live is not
-    # drift. `0` is a value (replicas: 0 is kept), and so is a live `false`: see _nothing.
-    return value is None or value is False or value == "" or value == {} or value == []
+    # drift. `0` is a value (replicas: 0 is kept), and so is a live `false`: see _nothing; a
+    # *bool's `false` is kept too (_POINTER_BOOLS).
+    if value is False:
+        return key not in _POINTER_BOOLS
+    return value is None or value == "" or value == {} or value == []
+
+
+def _keeps_every_value(schema: FieldSchema, dpath: Path) -> bool:
+    """A user-keyed map (labels, data, a Service's selector): `""` and `false` in it are values."""
+    if schema.known:
+        return schema.user_keyed
+    return bool(dpath) and dpath[-1] in _USER_KEYED and not (len(dpath) >= 2 and dpath[-2] == "selector")
 
 
 def _nothing(value: Any) -> bool:
@@ -190,7 +218,7 @@ class _Walker:
         applied = self.ownership.applied_by(lpath, self.agents) if self.ownership else None
         if applied is not None:
             self.changes.append(
-                Change(pointer(dpath), None, value, applied.manager, applied.operation, applied.time or None, REMOVED)
+                Change(pointer(dpath), None, value, applied.manager, applied.operation, applied.time or None, NOT_IN_GIT)
             )
             return value
         if isinstance(value, dict):
@@ -234,12 +262,13 @@ class _Walker:
     ) -> tuple[Any, Any]:  # fmt: skip
         dview: dict[str, Any] = {}
         lview: dict[str, Any] = {}
+        every_value = _keeps_every_value(schema, dpath)
         for key, value in desired.items():
             if key in live:
                 dview[key], lview[key] = self.walk(
                     value, live[key], _child(orig, key), schema.child(key), (*dpath, key), (*lpath, key), atomic
                 )
-            elif not _omitted(value):
+            elif (value is not None and every_value) or not _omitted(value, key):
                 dview[key] = value
                 # Absent live: nobody owns it, and the owner of a field above or below did not change it.
                 self._record((*dpath, key), None, value, None)

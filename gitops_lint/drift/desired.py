@@ -20,9 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from gitops_lint.drift.apps import AppSource, AuditTarget
+from gitops_lint.drift.argocd_settings import excluded_by_default
 from gitops_lint.drift.kustomize_overrides import OverrideError, apply_overrides
 from gitops_lint.drift.render_cache import CachedRoots
 from gitops_lint.render.cache import RenderCache
+from gitops_lint.render.directory import jsonnet_files
 from gitops_lint.render.registry import renderer_for
 from gitops_lint.render.renderer import RenderEnv, RenderFailure, Source, SourceKind
 from gitops_lint.render.tools import Kustomize
@@ -30,12 +32,6 @@ from gitops_lint.repo.files import KUSTOMIZATION_NAMES
 from gitops_lint.repo.git import git_refusal, open_repo
 
 HOOK_ANNOTATIONS = ("argocd.argoproj.io/hook", "helm.sh/hook")
-# Argo CD's default resource.exclusions: these are never part of an Application's state.
-EXCLUDED_KINDS = frozenset(
-    ("Event", "Lease", "Endpoints", "EndpointSlice", "TokenReview", "SubjectAccessReview",
-     "SelfSubjectAccessReview", "LocalSubjectAccessReview", "CertificateSigningRequest",
-     "CertificateRequest", "PolicyReport", "ClusterPolicyReport")
-)  # fmt: skip
 
 
 class RenderError(Exception):
@@ -309,6 +305,12 @@ def render_source(base: Path, source: AppSource, kustomize: Kustomize | None, ti
         return _render_overridden(base, path, source, RenderEnv(root=base, timeout=timeout, kustomize=kustomize),
                                   trees, target, notes if notes is not None else [])
     spec = Source(kind, path, recurse=source.recurse, include=source.include, exclude=source.exclude)
+    if kind == "directory":
+        jsonnet = jsonnet_files(base, spec)
+        if jsonnet:
+            # Argo CD's repo server evaluates a plain directory's *.jsonnet files beside its YAML.
+            raise RenderError(f"not compared: source {source.path} holds Jsonnet ({jsonnet[0]}), which Argo CD "
+                              "evaluates and this tool does not")
     renderer = renderer_for(spec)
     if renderer is None:  # pragma: no cover - the registry renders both kinds
         raise RenderError(f"{source.path}: no renderer for a {kind} source")
@@ -322,6 +324,11 @@ def render_source(base: Path, source: AppSource, kustomize: Kustomize | None, ti
     if isinstance(outcome, RenderFailure):
         raise RenderError(f"{renderer.name} {source.path}: {outcome.message}")
     return _expand_lists([item.doc for item in outcome.objects])
+
+
+def _excluded(obj: dict[str, Any]) -> bool:
+    api_version = str(obj.get("apiVersion") or "")
+    return excluded_by_default(api_version.split("/")[0] if "/" in api_version else "", str(obj["kind"]))
 
 
 def prepare(objects: list[dict[str, Any]], namespace: str) -> tuple[list[dict[str, Any]], list[str]]:
@@ -338,7 +345,7 @@ def prepare(objects: list[dict[str, Any]], namespace: str) -> tuple[list[dict[st
             annotations = {}
         if any(key in annotations for key in HOOK_ANNOTATIONS):
             continue
-        if annotations.get("config.kubernetes.io/local-config") == "true" or obj["kind"] in EXCLUDED_KINDS:
+        if annotations.get("config.kubernetes.io/local-config") == "true" or _excluded(obj):
             continue
         if not metadata.get("namespace") and namespace:
             # Scope is not known here: discovery (or the snapshot, or the repo's CRDs) decides
@@ -379,6 +386,8 @@ def desired_state(
                 labels.append(f"chart {source.chart} {source.revision or '(latest)'}")
                 state.objects.extend(render_remote_source(source, target, roots.cache if roots is not None else None))
                 continue
+            if source.not_rendered:
+                raise RenderError(f"not compared: {source.not_rendered}")
             base, label = trees.tree(source.revision)
             labels.append(label)
             trees.source_dir(base, source.path)  # a one-line error when the path is not at this revision
@@ -396,4 +405,20 @@ def desired_state(
     state.resolved = ", ".join(dict.fromkeys(labels))
     state.objects, duplicates = prepare(state.objects, target.namespace)
     state.notes.extend(f"{target.name}: {note}" for note in duplicates)
+    if not state.error:
+        state.objects.extend(_managed_namespace(target, state.objects))
     return state
+
+
+def _managed_namespace(target: AuditTarget, objects: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The destination Namespace Argo CD adds to the desired objects (argo-cd controller/state.go)
+    when CreateNamespace=true comes with managedNamespaceMetadata, unless Git has it already.
+    Plain CreateNamespace=true creates an untracked Namespace: never desired, never an Extra."""
+    if not target.managed_namespace or not target.namespace:
+        return []
+    if any(obj.get("kind") == "Namespace" and (obj.get("metadata") or {}).get("name") == target.namespace
+           for obj in objects):
+        return []
+    metadata = {"name": target.namespace, **{part: values for part, values in json.loads(target.managed_namespace).items()
+                                              if values}}
+    return [{"apiVersion": "v1", "kind": "Namespace", "metadata": metadata}]

@@ -63,6 +63,14 @@ class FieldSchema:
         """A resource.Quantity: `1000m` and `1` are the same value."""
         return self._name == QUANTITY
 
+    @property
+    def user_keyed(self) -> bool:
+        """A map whose keys are user data (labels, a ConfigMap's data, nodeSelector): a Go map, so
+        every value in it reaches the server, `""` and `false` included (omitempty drops only
+        struct fields)."""
+        node = self._node
+        return node is not None and isinstance(node.get("additionalProperties"), dict) and not node.get("properties")
+
     def child(self, step: str | int) -> FieldSchema:
         node, catalog = self._node, self._catalog
         if node is None or catalog is None:

@@ -65,6 +65,7 @@ def _resource(data: dict[str, Any]) -> ResourceResult:
         diff=_str(data, "diff", ""), error=_optional(data, "error"),
         sources=[_source(s) for s in _list(data, "sources")],
         out_of_band=[_change(c) for c in _list(data, "out_of_band")], ignored_extra=_str(data, "ignored_extra", ""),
+        not_pruned=_str(data, "not_pruned", ""),
     )  # fmt: skip
 
 

@@ -48,6 +48,10 @@ class ResourceKey:
 # Why a field is reported (Change.reason).
 CHANGED = "changed"  # Git and live hold different values (or Git's field is not live)
 REMOVED = "removed from Git"  # still live, but Git dropped it since the agent applied it
+# Still live, not in Git, and the agent owns it through server-side apply: drift all the same, but
+# with no last-applied there is no evidence Git ever had it (a mutating webhook may have added it
+# to what the agent applied), so it is not called removed.
+NOT_IN_GIT = "not in Git"
 OUT_OF_BAND = "edited out of band"  # live-only, written by someone other than the agent
 # The live value is the agent's own (its last sync wrote it): Git changed since, not the cluster.
 NOT_SYNCED = "changed in Git, not synced"
@@ -73,7 +77,7 @@ class Change:
             "manager": self.manager,
             "operation": self.operation,
             "time": self.time,
-            "reason": self.reason,  # additive: changed, removed from Git, edited out of band
+            "reason": self.reason,  # additive: changed, removed from Git, not in Git, edited out of band
         }
 
     @property
@@ -84,7 +88,8 @@ class Change:
         operation = f" ({self.operation})" if self.operation else ""
         if self.reason == NOT_SYNCED:
             return f"Git changed since the last sync by {self.manager}{when}"
-        verb = {OUT_OF_BAND: "edited out of band by", REMOVED: "removed from Git; last applied by"}.get(
+        verb = {OUT_OF_BAND: "edited out of band by", REMOVED: "removed from Git; last applied by",
+                NOT_IN_GIT: "not in Git; owned by"}.get(
             self.reason, "changed by"
         )
         return f"{verb} {self.manager}{operation}{when}"
@@ -127,6 +132,8 @@ class ResourceResult:
     out_of_band: list[Change] = field(default_factory=list)
     # Why an Extra resource does not make its Application OutOfSync (IgnoreExtraneous).
     ignored_extra: str = ""
+    # Why Argo CD would not prune an Extra resource (its sync-options Prune=false or Prune=confirm).
+    not_pruned: str = ""
 
     @property
     def key(self) -> ResourceKey:
@@ -156,6 +163,8 @@ class ResourceResult:
             data["out_of_band"] = [change.to_json() for change in self.out_of_band]
         if self.ignored_extra:  # additive: an Extra resource that does not count, and why
             data["ignored_extra"] = self.ignored_extra
+        if self.not_pruned:  # additive: an Extra resource a sync does not prune (Prune=false/confirm), and why
+            data["not_pruned"] = self.not_pruned
         return data
 
 

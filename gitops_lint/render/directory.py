@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from gitops_lint.render.renderer import Rendered, RenderedObject, RenderEnv, RenderFailure, Source
@@ -64,3 +65,12 @@ class DirectoryRenderer:
                 if isinstance(document.data, dict)
             )
         return Rendered(source, tuple(objects))
+
+
+def jsonnet_files(root: Path, source: Source) -> list[str]:
+    """The `*.jsonnet` files of a directory source that Argo CD's repo server would evaluate (the
+    same files, recurse, include and exclude as its YAML), relative to `root`."""
+    directory = root / source.path
+    pattern = "**/*.jsonnet" if source.recurse else "*.jsonnet"
+    return [file.relative_to(root).as_posix() for file in sorted(directory.glob(pattern))
+            if file.is_file() and selects(file.relative_to(directory).as_posix(), source.include, source.exclude)]

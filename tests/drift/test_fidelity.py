@@ -264,7 +264,10 @@ def test_removal_names_the_reason_and_writer() -> None:
         "/metadata/labels/team", None, "payments", "removed from Git")
     desired, live = _ssa(LABELLED, BASE)
     [change] = compare(desired, live, []).changes
-    assert (change.reason, change.manager, change.operation) == ("removed from Git", "argocd-controller", "Apply")
+    # Server-side apply leaves no last-applied: the agent owns the field, but nothing shows Git
+    # ever had it (a webhook may have added it at apply time), so it is not called removed.
+    assert (change.reason, change.manager, change.operation) == ("not in Git", "argocd-controller", "Apply")
+    assert change.attribution.startswith("not in Git; owned by argocd-controller (Apply)")
 
 
 # ---- Application verdicts: extras, hooks, argocd-cm ------------------------------------------------

@@ -211,7 +211,8 @@ def _resource_rows(app: ApplicationResult) -> list[str]:
         changes = "".join(f"<li>{escape(line)}</li>" for line in _change_lines(resource))
         body = f'<ul class="changes">{changes}</ul>' if changes else ""
         if resource.status == EXTRA:
-            body += "<div>Tracked by the Application but not in Git: Argo CD would prune it.</div>"
+            prune = resource.not_pruned or "Argo CD would prune it"
+            body += f"<div>Tracked by the Application but not in Git: {escape(prune)}.</div>"
             if resource.ignored_extra:
                 body += f"<div>{escape(resource.ignored_extra)}</div>"
         if resource.error:

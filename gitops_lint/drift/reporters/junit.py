@@ -37,7 +37,8 @@ def _junit_case(app: ApplicationResult, resource: ResourceResult, extra_is_drift
     if resource.status == MISSING:
         return Case(name, classname, Outcome.FAILURE, "in Git but not in the cluster", MISSING, _body(resource))
     if resource.status == EXTRA:
-        message = f"tracked by {app.name} but not in Git: Argo CD would prune it{health}"
+        prune = resource.not_pruned or "Argo CD would prune it"
+        message = f"tracked by {app.name} but not in Git: {prune}{health}"
         outcome = Outcome.FAILURE if extra_is_drift else Outcome.SKIPPED
         return Case(name, classname, outcome, message, EXTRA, _body(resource) if extra_is_drift else "")
     out = f"health: {resource.health} {resource.health_message}".strip() if resource.health else ""

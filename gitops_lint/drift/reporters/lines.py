@@ -19,6 +19,11 @@ def value_text(value: Any) -> str:
     return json.dumps(value, sort_keys=True, default=str) if value is not None else "(absent)"
 
 
+def extra_note(resource: ResourceResult) -> str:
+    """What a sync would do with an Extra resource, for the formats that say it in words."""
+    return resource.ignored_extra or resource.not_pruned or "would be pruned"
+
+
 def change_lines(resource: ResourceResult) -> list[str]:
     lines = []
     for change in resource.changes:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from gitops_lint.drift.model import EXTRA, SYNCED, DriftReport
-from gitops_lint.drift.reporters.lines import change_lines, out_of_band_lines
+from gitops_lint.drift.reporters.lines import change_lines, extra_note, out_of_band_lines
 from gitops_lint.plural import counted
 
 
@@ -17,9 +17,7 @@ def render_text(report: DriftReport) -> str:
             if resource.status == SYNCED and not resource.out_of_band:
                 continue
             health = f" [{resource.health}]" if resource.health else ""
-            note = " (would be pruned)" if resource.status == EXTRA else ""
-            if resource.ignored_extra:
-                note = f" ({resource.ignored_extra})"
+            note = f" ({extra_note(resource)})" if resource.status == EXTRA else ""
             out.append(f"  {resource.status:<8} {resource.display}{health}{note}")
             if resource.error:
                 out.append(f"           error: {resource.error}")
