@@ -252,6 +252,40 @@ def cluster_from_secret(doc: Mapping[str, Any]) -> Cluster | None:
     )
 
 
+def cluster_from_external_secret(doc: Mapping[str, Any]) -> Cluster | None:
+    """The cluster an ExternalSecret's target Secret registers, when its template writes the
+    cluster label and a plain `server` (the credentials come from the store, never from Git);
+    None otherwise, or when the name or server is itself templated from the store."""
+    spec = doc.get("spec") if isinstance(doc.get("spec"), Mapping) else {}
+    assert isinstance(spec, Mapping)
+    target = spec.get("target") if isinstance(spec.get("target"), Mapping) else {}
+    assert isinstance(target, Mapping)
+    template = target.get("template") if isinstance(target.get("template"), Mapping) else {}
+    assert isinstance(template, Mapping)
+    metadata = template.get("metadata") if isinstance(template.get("metadata"), Mapping) else {}
+    assert isinstance(metadata, Mapping)
+    labels = metadata.get("labels") if isinstance(metadata.get("labels"), Mapping) else {}
+    assert isinstance(labels, Mapping)
+    if labels.get(CLUSTER_SECRET_LABEL) != "cluster":
+        return None
+    data = template.get("data") if isinstance(template.get("data"), Mapping) else {}
+    assert isinstance(data, Mapping)
+    fields = {key: data.get(key) for key in ("name", "server", "project")}
+    if any(isinstance(value, str) and "{{" in value for value in fields.values()):
+        return None
+    outer = doc.get("metadata") if isinstance(doc.get("metadata"), Mapping) else {}
+    assert isinstance(outer, Mapping)
+    secret = {
+        "metadata": {
+            "name": target.get("name") or outer.get("name"),
+            "labels": dict(labels),
+            "annotations": metadata.get("annotations") if isinstance(metadata.get("annotations"), Mapping) else {},
+        },
+        "stringData": {key: value for key, value in fields.items() if isinstance(value, str)},
+    }
+    return cluster_from_secret(secret)
+
+
 def _clusters(body: Any, inputs: Inputs) -> list[Params]:
     body = body if isinstance(body, dict) else {}
     selector = body.get("selector") if isinstance(body.get("selector"), dict) else {}

@@ -198,12 +198,23 @@ def _note(appset: Resource, expansion: Expansion, ctx: CheckContext) -> None:
 
 
 def _repo_clusters(ctx: CheckContext) -> tuple[Cluster, ...]:
-    from gitops_lint.appset.generators import CLUSTER_SECRET_LABEL, cluster_from_secret
+    from gitops_lint.appset.generators import (
+        CLUSTER_SECRET_LABEL,
+        cluster_from_external_secret,
+        cluster_from_secret,
+    )
 
     out = []
     for resource in raw_of_kind(ctx, "Secret"):
         if resource.labels.get(CLUSTER_SECRET_LABEL) == "cluster":
             cluster = cluster_from_secret(resource.doc)
+            if cluster is not None:
+                out.append(cluster)
+    # The usual way to keep a cluster's credentials out of Git: an ExternalSecret whose
+    # template writes the cluster Secret's label, name and server.
+    for resource in raw_of_kind(ctx, "ExternalSecret"):
+        if resource.api_version.startswith("external-secrets.io/"):
+            cluster = cluster_from_external_secret(resource.doc)
             if cluster is not None:
                 out.append(cluster)
     return tuple(out)

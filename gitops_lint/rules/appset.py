@@ -414,6 +414,9 @@ def check_applicationset_rollingsync(ctx: CheckContext) -> Iterator[Finding]:
         from gitops_lint.appset.generators import selector_holds  # loaded by the expansion above
 
         _expansion, generated = expansion_of(appset, ctx)
+        # Unreached Applications by environment: a step missing for production leaves every
+        # production cluster's Application out, and that is one thing to fix.
+        unreached: dict[str | None, list[tuple[GeneratedApplication, dict[str, str]]]] = {}
         for view in generated:
             if view.symbolic:
                 continue  # its labels depend on parameters nobody knows offline
@@ -421,18 +424,25 @@ def check_applicationset_rollingsync(ctx: CheckContext) -> Iterator[Finding]:
             flat = (
                 {str(k): str(v) for k, v in labels.items()} if isinstance(labels, Mapping) else {}
             )
-            if any(selector_holds(selector, flat) for selector in selectors):
-                continue
+            if not any(selector_holds(selector, flat) for selector in selectors):
+                unreached.setdefault(view.resource.environment, []).append((view, flat))
+        for environment, views in unreached.items():
+            first, flat = views[0]
+            if len(views) == 1:
+                what = f"Application {first.resource.name} (labels {flat or 'none'}), so the rollout never syncs it"
+                suffix = first.suffix
+            else:
+                names = [v.resource.name for v, _ in views]
+                shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+                what = (f"{len(views)} Applications ({shown}; labels of the first {flat or 'none'}), "
+                        "so the rollout never syncs them")
+                suffix = ""
             yield ctx.finding(
                 APPLICATIONSET_ROLLINGSYNC_UNREACHABLE,
-                f"ApplicationSet {appset.name}: no RollingSync step selects Application "
-                f"{view.resource.name} (labels {flat or 'none'}), so the rollout never syncs it"
-                + view.suffix,
+                f"ApplicationSet {appset.name}: no RollingSync step selects {what}{suffix}",
                 resource=appset,
-                pointer=("spec", "template", "metadata", "labels")
-                if flat
-                else ("spec", "strategy"),
-                environment=view.resource.environment,
+                pointer=("spec", "template", "metadata", "labels") if flat else ("spec", "strategy"),
+                environment=environment,
             )
 
 

@@ -132,6 +132,67 @@ def test_rolling_sync_steps_that_never_reach_production(make_repo: Callable[...,
     assert got[0][1] == text.splitlines().index("      labels: {stage: '{{env}}'}") + 1
 
 
+def _external_secret(name: str, env: str, server: str) -> str:
+    return textwrap.dedent(f"""\
+        apiVersion: external-secrets.io/v1beta1
+        kind: ExternalSecret
+        metadata: {{name: cluster-{name}, namespace: argocd}}
+        spec:
+          secretStoreRef: {{kind: ClusterSecretStore, name: vault}}
+          target:
+            name: cluster-{name}
+            template:
+              metadata:
+                labels: {{argocd.argoproj.io/secret-type: cluster, env: {env}}}
+              data:
+                name: {name}
+                server: '{server}'
+                config: '{{{{"bearerToken": "{{{{ .token }}}}"}}}}'
+          data:
+            - {{secretKey: token, remoteRef: {{key: clusters/{name}, property: token}}}}
+        """)
+
+
+def test_clusters_registered_by_external_secrets_feed_the_clusters_generator(make_repo: Callable[..., Path]) -> None:
+    # The usual way to keep cluster credentials out of Git: the ExternalSecret's template writes
+    # the label, name and server. One whose server comes from the store is not a known cluster.
+    appset_text = textwrap.dedent("""\
+        apiVersion: argoproj.io/v1alpha1
+        kind: ApplicationSet
+        metadata: {name: addons, namespace: argocd}
+        spec:
+          goTemplate: true
+          strategy:
+            type: RollingSync
+            rollingSync:
+              steps:
+                - matchExpressions: [{key: env, operator: In, values: [staging]}]
+          generators:
+            - clusters: {selector: {matchLabels: {argocd.argoproj.io/secret-type: cluster}}}
+          template:
+            metadata:
+              name: 'addon-{{ .name }}'
+              labels: {env: '{{ index .metadata.labels "env" }}'}
+            spec:
+              project: default
+              source: {repoURL: 'https://github.com/myorg/addons.git', targetRevision: v1.0.0, path: addon}
+              destination: {server: '{{ .server }}', namespace: addon}
+        """)
+    root = make_repo({
+        "appsets/addons.yaml": appset_text,
+        "clusters/prod-eu.yaml": _external_secret("prod-eu", "production", "https://prod-eu.example.com"),
+        "clusters/prod-us.yaml": _external_secret("prod-us", "production", "https://prod-us.example.com"),
+        "clusters/stg.yaml": _external_secret("stg", "staging", "https://stg.example.com"),
+        "clusters/hidden.yaml": _external_secret("hidden", "production", "{{ .server }}"),
+    })  # fmt: skip
+    got = findings(root, "applicationset-rollingsync-unreachable")
+    # Both production clusters' Applications are left out by the steps: one finding for both.
+    assert [message for _, _, message in got] == [
+        "ApplicationSet addons: no RollingSync step selects 2 Applications (addon-prod-eu, addon-prod-us; "
+        "labels of the first {'env': 'production'}), so the rollout never syncs them"
+    ]
+
+
 def test_not_expanded_and_template_failures_point_at_the_field(
     make_repo: Callable[..., Path],
 ) -> None:
