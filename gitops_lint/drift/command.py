@@ -454,7 +454,9 @@ def _set_health(resource: ResourceResult, live: Obj, settings: ArgoSettings | No
         return
     health = assess(resource.group, resource.kind, live)
     if health is None:
-        resource.health, resource.health_checked = HEALTH_UNKNOWN, False
+        # Argo CD shows no health for a kind it has no check for (a ConfigMap, a Secret), and
+        # leaves it out of the Application's: "Unknown" would read as a problem.
+        resource.health, resource.health_checked = None, False
         resource.health_message = "no health check for this kind"
     else:
         resource.health, resource.health_message = health.status, health.message

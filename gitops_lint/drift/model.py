@@ -123,8 +123,8 @@ class ResourceResult:
     changes: list[Change] = field(default_factory=list)
     diff: str = ""
     error: str | None = None
-    # False for kinds Argo CD has no health check for (ConfigMap...): shown as Unknown, but
-    # left out of the Application's health, as Argo CD leaves them out.
+    # False for kinds Argo CD has no health check for (ConfigMap...): no health is shown, and
+    # they are left out of the Application's health, as Argo CD leaves them out.
     health_checked: bool = True
     sources: list[SourceCommit] = field(default_factory=list)
     # Live-only fields someone other than the agent wrote: beside the verdict, not in it (Argo CD

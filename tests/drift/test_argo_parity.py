@@ -244,9 +244,9 @@ def test_prune_false_and_confirm_extras_say_they_stay(tmp_path: Path) -> None:
     assert resources["ConfigMap/asks"]["not_pruned"] == "pruned only after confirmation: Prune=confirm"
     assert "not_pruned" not in resources["ConfigMap/gone"]
     text = run_cli("drift", str(repo), "--live-snapshot", str(snapshot)).stdout
-    assert "Extra    ConfigMap prod/kept [Unknown] (not pruned: Prune=false)" in text
-    assert "Extra    ConfigMap prod/asks [Unknown] (pruned only after confirmation: Prune=confirm)" in text
-    assert "Extra    ConfigMap prod/gone [Unknown] (would be pruned)" in text
+    assert "Extra    ConfigMap prod/kept (not pruned: Prune=false)" in text
+    assert "Extra    ConfigMap prod/asks (pruned only after confirmation: Prune=confirm)" in text
+    assert "Extra    ConfigMap prod/gone (would be pruned)" in text
     junit = tmp_path / "drift.xml"
     run_cli("drift", str(repo), "--live-snapshot", str(snapshot), "--quiet", "--output", f"junit={junit}")
     xml = junit.read_text()

@@ -159,7 +159,7 @@ def test_text_report_names_who_changed_what(drifted: tuple[Path, Path]) -> None:
     text = run_cli("drift", str(repo), "--live-snapshot", str(snapshot)).stdout
     assert "Modified apps/Deployment prod/api [Healthy]" in text
     assert '/spec/template/spec/containers/0/image: git "repo/api:v1" → live "repo/api:v2"' in text
-    assert "Extra    ConfigMap prod/api-config-old [Unknown] (would be pruned)" in text
+    assert "Extra    ConfigMap prod/api-config-old (would be pruned)" in text
 
 
 def test_in_sync_exits_0(tmp_path: Path) -> None:
