@@ -132,7 +132,8 @@ class Finding:
             # Added in schema 1 without a bump: consumers that ignore unknown keys keep working.
             "environments": list(self.environments or ((self.environment,) if self.environment else ())),
             "overlays": list(self.overlays or ((self.overlay,) if self.overlay else ())),
-            "releases": list(self.releases),
+            # Only on a finding several Helm releases share: every other finding keeps schema 1's fields.
+            **({"releases": list(self.releases)} if self.releases else {}),
         }
 
 

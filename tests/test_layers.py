@@ -18,7 +18,8 @@ PACKAGE = Path(__file__).resolve().parent.parent / "gitops_lint"
 # it may import from its own layer and any layer below, never above.
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("gitops_lint", "gitops_lint.errors", "gitops_lint.atomic_file", "gitops_lint.file_bytes", "gitops_lint.data", "gitops_lint.progress",
-     "gitops_lint.values_merge", "gitops_lint.lazy_regex", "gitops_lint.cache_json", "gitops_lint.plural"),
+     "gitops_lint.values_merge", "gitops_lint.lazy_regex", "gitops_lint.cache_json", "gitops_lint.plural",
+     "gitops_lint.semver_range"),
     ("gitops_lint.model", "gitops_lint.redaction", "gitops_lint.secret_patterns", "gitops_lint.credentials",
      "gitops_lint.credential_fields"),
     ("gitops_lint.repo", "gitops_lint.validate"),

@@ -27,6 +27,7 @@ RULE_MODULES: tuple[str, ...] = (
     "gitops_lint.rules.multisource",
     "gitops_lint.rules.projects",
     "gitops_lint.rules.controllers",
+    "gitops_lint.rules.sync_order",
     "gitops_lint.rules.rbac",
     "gitops_lint.rules.secrets",
     "gitops_lint.rules.codeowners",
