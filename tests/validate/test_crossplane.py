@@ -8,7 +8,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.conftest import OWNED, check_json, run_cli
+from tests.conftest import OWNED, check_json, git_init, require_tool, run_cli, write_tree
 from tests.render.helpers import kustomize_tool
 
 SCHEMA = """\
@@ -231,3 +231,19 @@ def test_names_are_label_values_so_crossplane_caps_them_at_63_characters(make_re
     found = _check(make_repo, {"xrd.yaml": XRD_V1, "claim.yaml": long_name})
     assert [(path, message.split(":")[0]) for path, _, message in found] == [("claim.yaml", "metadata.name")], found
     assert _check(make_repo, {"xrd.yaml": XRD_V1, "claim.yaml": long_name.replace("a" * 64, "a" * 63)}) == []
+
+
+def test_an_xrd_from_a_remote_base_defines_its_kinds(make_repo: Callable[..., Path], tmp_path: Path) -> None:
+    # The "remote" is a git repository on disk (file://), which kustomize clones as a GitHub one.
+    require_tool("kubectl")
+    bases = write_tree(tmp_path / "bases", {"xrd/kustomization.yaml": "resources: [xrd.yaml]\n", "xrd/xrd.yaml": XRD_V1})
+    git_init(bases)
+    root = make_repo({
+        **OWNED,
+        "platform/kustomization.yaml": f"resources:\n  - {bases.as_uri()}//xrd?ref=main\n",
+        "claims/claim.yaml": _claim(storage='"50"'),
+    })
+    code, report = check_json(root, "--allow-network")
+    assert code == 1
+    [(path, _, message)] = _findings(report, "schema-invalid")
+    assert path == "claims/claim.yaml" and "storageGB: expected integer" in message
