@@ -606,8 +606,9 @@ def _apply(
             rendered_from=target,
         )
         out.resources.append(resource)
-        if item.get("remote") and resource.kind == "CustomResourceDefinition":
-            ctx.schemas.add_crd(doc)  # a CRD from a remote base: nothing else would teach us its schema
+        if item.get("remote"):
+            # a CRD or XRD from a remote base: nothing else would teach us its schema
+            ctx.schemas.add_definition(doc)
     out.roots.add(target)
     return None
 

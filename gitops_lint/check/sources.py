@@ -19,6 +19,7 @@ from gitops_lint.repo.load import NOT_A_JSON_MANIFEST, parse_files
 from gitops_lint.repo.parse_cache import ParseCache
 from gitops_lint.repo.yaml import LoadResult
 from gitops_lint.rules import loading
+from gitops_lint.validate.crossplane import is_xrd
 from gitops_lint.validate.schemas import SchemaRegistry
 
 # Findings the loader itself makes (not rules): kept for changed files only on incremental runs.
@@ -85,9 +86,9 @@ def _build_layout(loader: Loading) -> None:
 
 
 # Files outside the changed set that an incremental run still needs: they decide which roots
-# render (kustomizations, Applications) and how resources validate (CRDs).
+# render (kustomizations, Applications) and how resources validate (CRDs, Crossplane XRDs).
 # Flux objects too: their references, dependsOn and parent patches span files.
-_ALWAYS_NEEDED_MARKERS = (b"argoproj.io", b"CustomResourceDefinition", b"fluxcd.io")
+_ALWAYS_NEEDED_MARKERS = (b"argoproj.io", b"CustomResourceDefinition", b"CompositeResourceDefinition", b"fluxcd.io")
 
 
 def _needed_document(data: Any) -> bool:
@@ -96,7 +97,7 @@ def _needed_document(data: Any) -> bool:
     api_version = data.get("apiVersion")
     if isinstance(api_version, str) and ("argoproj.io" in api_version or "fluxcd.io" in api_version):
         return True
-    if data.get("kind") == "CustomResourceDefinition":
+    if data.get("kind") == "CustomResourceDefinition" or is_xrd(data):
         return True
     # Argo CD's cluster and repository Secrets (label `argocd.argoproj.io/secret-type`): the
     # ApplicationSet cluster generator reads them.
@@ -127,7 +128,7 @@ def hot_tag(path: str, loaded: LoadResult | None) -> Any:
     whose changes touch no Argo CD file loads just those deploying a root it renders, and
     knows the rest's directories from this tag (and with `"reads": [paths]`, the Helm value
     files they name: a changed one, outside the chart, loads them too). 1: always
-    (kustomizations, CRDs, AppProjects, ApplicationSets, and files mixing Applications with
+    (kustomizations, CRDs and Crossplane XRDs, AppProjects, ApplicationSets, and files mixing Applications with
     anything else).
     """
     if is_kustomization_file(path):
@@ -301,5 +302,5 @@ def _collect_resources(loader: Loading, sources: Mapping[str, SourceFile]) -> No
                 )
                 (loader.fragments if fragment_file else loader.resources).append(resource)
     for resource in loader.resources:
-        if resource.kind == "CustomResourceDefinition" and resource.path in sources:
-            loader.schemas.add_crd(resource.doc)
+        if resource.path in sources:
+            loader.schemas.add_definition(resource.doc)  # a CRD or a Crossplane XRD; else nothing

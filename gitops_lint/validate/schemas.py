@@ -20,6 +20,7 @@ import jsonschema_rs
 
 from gitops_lint.data import data_dir
 from gitops_lint.errors import UsageError
+from gitops_lint.validate.crossplane import XRD_KIND, generated_crds, is_xrd
 from gitops_lint.validate.definitions import DefinitionsCache, reachable_definitions
 from gitops_lint.validate.schema_messages import describe_error
 
@@ -129,12 +130,27 @@ class SchemaRegistry:
         )
         self._validators: dict[tuple[str, str], Any] = {}
         self._repo_crds: dict[tuple[str, str], dict[str, Any]] = {}
+        self._defined_by: dict[tuple[str, str], str] = {}
         self._crd_dir = data_dir("schemas").joinpath("crds")
         self._locations = locations
         self._why_unknown: dict[tuple[str, str], str] = {}
 
-    def add_crd(self, crd: Mapping[str, Any]) -> int:
-        """Register a CustomResourceDefinition from the repo; returns how many versions it adds."""
+    def add_definition(self, doc: Mapping[str, Any]) -> int:
+        """Register a CustomResourceDefinition or a Crossplane CompositeResourceDefinition from
+        the repo (0 for any other document); returns how many versions it adds."""
+        if doc.get("kind") == "CustomResourceDefinition":
+            return self.add_crd(doc)
+        if is_xrd(doc):
+            return self.add_xrd(doc)
+        return 0
+
+    def add_xrd(self, xrd: Mapping[str, Any]) -> int:
+        """Register the composite resource and claim kinds a Crossplane XRD defines."""
+        return sum(self.add_crd(crd, XRD_KIND) for crd in generated_crds(xrd))
+
+    def add_crd(self, crd: Mapping[str, Any], defined_by: str = "CustomResourceDefinition") -> int:
+        """Register a CustomResourceDefinition from the repo; returns how many versions it adds.
+        `defined_by`: the kind of the repo's document, named when its schema does not compile."""
         spec = crd.get("spec")
         if not isinstance(spec, dict):
             return 0
@@ -157,6 +173,7 @@ class SchemaRegistry:
             self._repo_crds[(api_version, kind)] = crd_to_json_schema(
                 openapi, api_version, kind, self.strict
             )
+            self._defined_by[(api_version, kind)] = defined_by
             self._validators.pop((api_version, kind), None)
             added += 1
         return added
@@ -217,9 +234,8 @@ class SchemaRegistry:
             return jsonschema_rs.validator_for(self._repo_crds[(api_version, kind)])
         except Exception as error:  # a broken CRD schema in the repo costs its own kind only
             first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
-            self._why_unknown[(api_version, kind)] = (
-                f"the repo's CustomResourceDefinition schema does not compile: {first_line}"
-            )
+            defined_by = self._defined_by[(api_version, kind)]
+            self._why_unknown[(api_version, kind)] = f"the repo's {defined_by} schema does not compile: {first_line}"
             return None
 
     def _compile_from_locations(self, api_version: str, kind: str) -> Any | None:
