@@ -1,5 +1,6 @@
 """The postBuild variables a Flux Kustomization holds: substituteFrom ConfigMaps and Secrets found
-in the repo, in order, then `substitute` on top (as kustomize-controller merges them)."""
+in the repo, in order, then `substitute` on top (as kustomize-controller merges them); unknown
+when a substituteFrom object is not in the repo."""
 
 from __future__ import annotations
 
@@ -16,13 +17,13 @@ SECRET_VALUE = "SECRET"
 
 def variables_of(kustomization: FluxKustomization, ctx: CheckContext, estate: FluxEstate) -> dict[str, str] | None:
     """The variables the controller would hold: substituteFrom in order, then substitute on top.
-    None when a substituteFrom object is not in the repo (made outside Git: anything may be defined)."""
+    None when a substituteFrom object is not in the repo, `optional: true` or not: made outside Git
+    (bootstrap, an operator, a SOPS file elsewhere), it may define any variable. Flux skips an
+    optional one only when the cluster lacks it, which the repo cannot tell."""
     variables: dict[str, str] = {}
     for ref in kustomization.substitute_from:
         data = _data_of(ctx, ref)
         if data is None:
-            if ref.optional:
-                continue
             return None
         variables.update(data)
     variables.update(kustomization.substitute)
