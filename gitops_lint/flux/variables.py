@@ -1,6 +1,5 @@
 """The postBuild variables a Flux Kustomization holds: substituteFrom ConfigMaps and Secrets found
-in the repo, in order, then `substitute` on top (as kustomize-controller merges them); unknown
-when a substituteFrom object is not in the repo."""
+in the repo, in order, then `substitute` on top (as kustomize-controller merges them)."""
 
 from __future__ import annotations
 
@@ -17,17 +16,27 @@ SECRET_VALUE = "SECRET"
 
 def variables_of(kustomization: FluxKustomization, ctx: CheckContext, estate: FluxEstate) -> dict[str, str] | None:
     """The variables the controller would hold: substituteFrom in order, then substitute on top.
-    None when a substituteFrom object is not in the repo, `optional: true` or not: made outside Git
-    (bootstrap, an operator, a SOPS file elsewhere), it may define any variable. Flux skips an
-    optional one only when the cluster lacks it, which the repo cannot tell."""
+    None when a required substituteFrom object is not in the repo (its values unknown, nothing is
+    substituted); an optional one the repo does not hold is skipped, so the render substitutes
+    what is known. Neither says a variable is undefined: see `may_define_anything`."""
     variables: dict[str, str] = {}
     for ref in kustomization.substitute_from:
         data = _data_of(ctx, ref)
         if data is None:
+            if ref.optional:
+                continue
             return None
         variables.update(data)
     variables.update(kustomization.substitute)
     return variables
+
+
+def may_define_anything(kustomization: FluxKustomization, ctx: CheckContext) -> bool:
+    """Whether a substituteFrom object is not in the repo, `optional: true` or not: made outside
+    Git (bootstrap, an operator, a SOPS file applied elsewhere), it may define any variable, so
+    none can be called undefined. Flux skips an optional one only when the cluster lacks it,
+    which the repo cannot tell; the render still substitutes the values `variables_of` knows."""
+    return any(_data_of(ctx, ref) is None for ref in kustomization.substitute_from)
 
 
 _DATA_INDEX: ContextMemo[dict[tuple[str, str], list[Resource]]] = ContextMemo()

@@ -25,7 +25,7 @@ from gitops_lint.estate.flux import (
 from gitops_lint.estate.sources import as_mapping, local_directory, repo_directory
 from gitops_lint.flux.model import flux_estate_for
 from gitops_lint.flux.render import flux_renders
-from gitops_lint.flux.variables import unloaded_data, variables_of
+from gitops_lint.flux.variables import may_define_anything, unloaded_data, variables_of
 from gitops_lint.lazy_regex import LazyRegex
 from gitops_lint.model import Finding, Severity
 from gitops_lint.render.substitute import SubstitutionError, clean_values, is_disabled, undefined_at
@@ -725,8 +725,12 @@ def check_substitution(ctx: CheckContext) -> Iterator[Finding]:
     for kustomization in estate.kustomizations:
         if kustomization.post_build is None:
             continue
+        # A source made outside Git may define any variable: none is undefined.
+        unknown = may_define_anything(kustomization, ctx)
         rendered = renders.get(id(kustomization.resource))
         if rendered is not None and rendered.error is None:
+            if unknown:
+                continue
             # The Flux render substituted every object it applies: its findings are exact.
             seen_render: set[tuple[str, int, str]] = set()
             for undefined in rendered.undefined:
@@ -748,6 +752,8 @@ def check_substitution(ctx: CheckContext) -> Iterator[Finding]:
         except SubstitutionError as error:
             yield ctx.finding(FLUX_SUBSTITUTION_UNDEFINED, f"{kustomization.label}: {error}",
                               resource=kustomization.resource, pointer=("spec", "postBuild"))
+            continue
+        if unknown:
             continue
         seen: set[tuple[str, int, str]] = set()
         for resource in estate.applied_by(kustomization):
