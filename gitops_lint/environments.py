@@ -309,5 +309,16 @@ def is_production(environment: str | None) -> bool:
     return bool(environment) and canonical_environment(environment or "") == PRODUCTION
 
 
+def deployed_environment(environments: Iterable[str | None]) -> str | None:
+    """The environment of something several deployers apply (a file two clusters' Flux
+    Kustomizations or Argo CD Applications deploy): production when any of them is, so the
+    production-only rules see it, else the one they agree on, else None."""
+    found = {environment for environment in environments if environment}
+    production = sorted(environment for environment in found if is_production(environment))
+    if production:
+        return production[0]
+    return found.pop() if len(found) == 1 else None
+
+
 def is_staging(environment: str | None) -> bool:
     return bool(environment) and canonical_environment(environment or "") == STAGING

@@ -20,7 +20,12 @@ from gitops_lint.check.render_output import RenderOutput, load_unread
 from gitops_lint.check.scope import Focus, in_focus
 from gitops_lint.config import ignored_executables_warning
 from gitops_lint.context import CheckContext, Emitted, SourceFile
-from gitops_lint.environments import is_production, is_staging, resolve_environment
+from gitops_lint.environments import (
+    deployed_environment,
+    is_production,
+    is_staging,
+    resolve_environment,
+)
 from gitops_lint.errors import UsageError
 from gitops_lint.estate.build import estate_for
 from gitops_lint.estate.flux import engines_of
@@ -614,14 +619,14 @@ def _apply(
 
 
 def _application_environment(ctx: CheckContext, target: str) -> str | None:
-    """The environment of the committed Applications deploying `target`, when they agree on one."""
-    found = {
+    """The environment of the committed Applications deploying `target`: production when one of
+    them is (production-only rules must see a directory production and staging share), else the
+    one they agree on."""
+    return deployed_environment(
         deployer.environment
         for deployer in estate_for(ctx).deployers_of(target)
         if isinstance(deployer, Application) and deployer.generated_by is None
-    }
-    found.discard(None)
-    return found.pop() if len(found) == 1 else None
+    )
 
 
 class _Overlaid(Mapping[str, SourceFile]):

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from gitops_lint.context import CheckContext, ContextMemo
+from gitops_lint.environments import deployed_environment
 from gitops_lint.estate.build import estate_for
 from gitops_lint.estate.flux_patches import apply_patch
 from gitops_lint.estate.kinds import raw_of_kind
@@ -341,6 +342,21 @@ class FluxEstate:
                     return candidate
         return None
 
+    def find_beside(self, ref: ObjectRef, near: FluxObject) -> FluxObject | None:
+        """`find`, preferring the object deployed with `near`: one name is one object per cluster
+        (production's and staging's renders of a shared base), each patched its own way."""
+        self.find(ref)  # builds the index
+        candidates = [
+            candidate for candidate in (self._by_name or {}).get((ref.kind, ref.name), ())
+            if _same_namespace(candidate.namespace, ref.namespace)
+        ]
+        if not candidates:
+            return None
+        rendered_from = near.resource.rendered_from
+        return max(candidates, key=lambda candidate: (
+            candidate.resource.rendered_from == rendered_from, candidate.parent == near.parent,
+        ))
+
     def has_data(self, ref: ObjectRef) -> bool:
         return any(
             name == ref.name and _same_namespace(namespace, ref.namespace)
@@ -443,7 +459,8 @@ class _Effective:
         if key in self.active:  # a Kustomization that (indirectly) applies itself
             return doc, resource.namespace, None, None
         self.active.add(key)
-        namespace, parent_label, parent_environment = resource.namespace, None, None
+        namespace, parent_label = resource.namespace, None
+        environments: list[str | None] = []
         for parent in self.parents(resource):
             parent_doc, _, _, grandparent_environment = self.of(parent)
             parent_spec = as_mapping(parent_doc.get("spec"))
@@ -454,9 +471,11 @@ class _Effective:
                 namespace = target
             parent_meta = as_mapping(parent_doc.get("metadata"))
             parent_label = f"{parent_meta.get('namespace') or parent.namespace}/{parent_meta.get('name') or parent.name}"
-            parent_environment = (
+            environments.append(
                 parent.environment or _path_environment(self.ctx, self.directories[id(parent)]) or grandparent_environment
             )
+        # Applied by several Kustomizations (production's and staging's): production if any is.
+        parent_environment = deployed_environment(environments)
         self.active.discard(key)
         self.memo[key] = (doc, namespace, parent_label, parent_environment)
         return self.memo[key]

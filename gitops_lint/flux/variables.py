@@ -16,7 +16,9 @@ SECRET_VALUE = "SECRET"
 
 def variables_of(kustomization: FluxKustomization, ctx: CheckContext, estate: FluxEstate) -> dict[str, str] | None:
     """The variables the controller would hold: substituteFrom in order, then substitute on top.
-    None when a substituteFrom object is not in the repo (made outside Git: anything may be defined)."""
+    None when a required substituteFrom object is not in the repo (its values unknown, nothing is
+    substituted); an optional one the repo does not hold is skipped, so the render substitutes
+    what is known. Neither says a variable is undefined: see `may_define_anything`."""
     variables: dict[str, str] = {}
     for ref in kustomization.substitute_from:
         data = _data_of(ctx, ref)
@@ -27,6 +29,14 @@ def variables_of(kustomization: FluxKustomization, ctx: CheckContext, estate: Fl
         variables.update(data)
     variables.update(kustomization.substitute)
     return variables
+
+
+def may_define_anything(kustomization: FluxKustomization, ctx: CheckContext) -> bool:
+    """Whether a substituteFrom object is not in the repo, `optional: true` or not: made outside
+    Git (bootstrap, an operator, a SOPS file applied elsewhere), it may define any variable, so
+    none can be called undefined. Flux skips an optional one only when the cluster lacks it,
+    which the repo cannot tell; the render still substitutes the values `variables_of` knows."""
+    return any(_data_of(ctx, ref) is None for ref in kustomization.substitute_from)
 
 
 _DATA_INDEX: ContextMemo[dict[tuple[str, str], list[Resource]]] = ContextMemo()

@@ -18,13 +18,14 @@ from gitops_lint.estate.flux import (
     FluxEstate,
     FluxKustomization,
     FluxObject,
+    FluxSource,
     HelmRelease,
     ObjectRef,
 )
-from gitops_lint.estate.sources import local_directory, repo_directory
+from gitops_lint.estate.sources import as_mapping, local_directory, repo_directory
 from gitops_lint.flux.model import flux_estate_for
 from gitops_lint.flux.render import flux_renders
-from gitops_lint.flux.variables import unloaded_data, variables_of
+from gitops_lint.flux.variables import may_define_anything, unloaded_data, variables_of
 from gitops_lint.lazy_regex import LazyRegex
 from gitops_lint.model import Finding, Severity
 from gitops_lint.render.substitute import SubstitutionError, clean_values, is_disabled, undefined_at
@@ -60,13 +61,15 @@ FLUX_REFERENCE_MISSING = meta(
     "flux",
     "A Kustomization or HelmRelease whose `sourceRef` or `dependsOn` names an object that does "
     "not exist never becomes Ready: Flux waits for it forever and every change behind it stops "
-    "deploying. A missing `valuesFrom` or `substituteFrom` ConfigMap/Secret fails the "
-    "reconciliation unless the entry is `optional: true`. The objects `flux bootstrap` creates "
-    "(GitRepository and Kustomization `flux-system`) count as present; ConfigMaps and Secrets "
-    "count when the repo commits, generates or has an operator create them (ExternalSecret, "
-    "SealedSecret).",
+    "deploying. A missing `valuesFrom` or `substituteFrom` ConfigMap fails the reconciliation "
+    "unless the entry is `optional: true`. The objects `flux bootstrap` creates (GitRepository "
+    "and Kustomization `flux-system`) count as present; ConfigMaps count when the repo commits, "
+    "generates or has an operator create them. Secrets are not judged: they are usually made "
+    "outside Git (bootstrap, an operator, SOPS files applied elsewhere), as the `secretRef`, "
+    "`decryption.secretRef` and `kubeConfig.secretRef` this rule never checks are.",
     "Fix the name (or namespace) of the reference, commit the object it names, or mark a "
-    "ConfigMap/Secret made outside Git `optional: true`.",
+    "ConfigMap made outside Git `optional: true` (a substituteFrom object the repo does not "
+    "hold may then define any variable).",
     passing=(
         "# file: clusters/production/apps.yaml\n" + _ks(path="./apps")
         + "  dependsOn:\n    - name: infrastructure\n---\n" + _ks("infrastructure", "./infrastructure")
@@ -107,7 +110,7 @@ def check_references(ctx: CheckContext) -> Iterator[Finding]:
         for ref, field_name in refs:
             if _present(ctx, estate, ref):
                 continue
-            if ref.kind in _DATA_KINDS:
+            if ref.kind == "ConfigMap":
                 message = (f"{obj.label}: {field_name} names {ref.label}, which nothing in the repo "
                            "creates; the reconciliation fails unless it is made outside Git")
             else:
@@ -116,6 +119,10 @@ def check_references(ctx: CheckContext) -> Iterator[Finding]:
 
 
 def _present(ctx: CheckContext, estate: FluxEstate, ref: ObjectRef) -> bool:
+    if ref.kind == "Secret":
+        # Secrets are mostly made outside Git; the sources', decryption's and kubeConfig's
+        # secretRefs are not judged either.
+        return True
     if ref.kind in _DATA_KINDS:
         # An incremental run loads only the files a change can affect: a ConfigMap or Secret
         # it did not load is looked for in the files it skipped before it is called missing.
@@ -433,8 +440,11 @@ FLUX_CHART_VERSION_PINNED = meta(
     "flux",
     "A HelmRelease with no chart `version`, `*`, or a range without an upper bound (`>=1.0.0`) "
     "upgrades production to whatever the chart repository publishes next, including a new "
-    "major version, with no review. The checklist's pinned production revisions, for charts.",
-    "Set `spec.chart.spec.version` to an exact version (`6.5.4`) or a bounded range "
+    "major version, with no review. The checklist's pinned production revisions, for charts. "
+    "A `chartRef` gets the same verdict on its source: an OCIRepository's `ref.semver` (a "
+    "`digest` wins over it) or a HelmChart's `version`.",
+    "Set `spec.chart.spec.version` (for a `chartRef`, the OCIRepository's `ref.semver` or "
+    "`ref.tag`, or the HelmChart's `version`) to an exact version (`6.5.4`) or a bounded range "
     "(`~6.5.0`, `>=6.5.0 <7.0.0`), and upgrade by changing it.",
     passing=(
         "# file: apps/production/podinfo.yaml\napiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\n"
@@ -471,11 +481,15 @@ def open_version(version: str | None) -> str | None:
 
 @repo_rule(FLUX_CHART_VERSION_PINNED)
 def check_chart_version(ctx: CheckContext) -> Iterator[Finding]:
-    for release in flux_estate_for(ctx).releases:
+    estate = flux_estate_for(ctx)
+    for release in estate.releases:
         if not is_production(release.environment):
             continue
-        if release.spec.get("chartRef") is not None or not release.chart_spec:
-            continue  # the version is the OCIRepository's or HelmChart's, checked there
+        if release.spec.get("chartRef") is not None:
+            yield from _chart_ref_pinned(ctx, estate, release)
+            continue
+        if not release.chart_spec:
+            continue
         source = release.chart_source_ref
         if source is not None and source.kind in ("GitRepository", "Bucket"):
             continue  # a chart directory: its version is the Git revision
@@ -484,6 +498,42 @@ def check_chart_version(ctx: CheckContext) -> Iterator[Finding]:
             pointer = ("spec", "chart", "spec", "version") if release.chart_version is not None else ("spec", "chart", "spec")
             yield ctx.finding(FLUX_CHART_VERSION_PINNED, f"production {release.label} {why}",
                               resource=release.resource, pointer=pointer, environment=release.environment)
+
+
+def _chart_ref_pinned(ctx: CheckContext, estate: FluxEstate, release: HelmRelease) -> Iterator[Finding]:
+    """A production release's `chartRef` source must pin the chart as `chart.spec.version` must:
+    an OCIRepository's `ref.semver` (a digest wins over it) or a HelmChart's `version`. Reported
+    at the source, the place to change, in the release's environment: the source's own file may
+    be a base staging shares."""
+    ref = release.chart_source_ref
+    source = estate.find_beside(ref, release) if ref is not None else None
+    pointer: tuple[str, ...]
+    if not isinstance(source, FluxSource):
+        return  # not in the repo: nothing to read
+    if source.kind == "OCIRepository":
+        oci_ref = source.git_ref
+        semver, tag = oci_ref.get("semver"), oci_ref.get("tag")
+        if oci_ref.get("digest"):
+            return
+        if semver:
+            why, pointer = open_version(str(semver)), ("spec", "ref", "semver")
+        elif tag and tag != "latest":
+            return
+        elif is_production(source.environment):
+            return  # a production source on `latest` is flux-production-ref-pinned's finding
+        else:
+            why, pointer = "follows the `latest` tag", ("spec", "ref", "tag") if tag else ("spec",)
+    elif source.kind == "HelmChart":
+        if as_mapping(source.spec.get("sourceRef")).get("kind") in ("GitRepository", "Bucket"):
+            return  # a chart directory: its version is the Git revision
+        version = source.spec.get("version")
+        why = open_version(None if version is None else str(version))
+        pointer = ("spec", "version") if version is not None else ("spec",)
+    else:
+        return
+    if why:
+        yield ctx.finding(FLUX_CHART_VERSION_PINNED, f"production {release.label} takes its chart from {source.label}, which {why}",
+                          resource=source.resource, pointer=pointer, environment=release.environment)
 
 
 # --- flux-interval-floor --------------------------------------------------------------------------
@@ -648,7 +698,8 @@ FLUX_SUBSTITUTION_UNDEFINED = meta(
     "(`${var:=default}`) becomes the empty string (an empty name, an empty host) or, under the "
     "`StrictPostBuildSubstitutions` gate, fails the whole Kustomization. A broken expression or "
     "an invalid variable name fails it too. Values come from the ConfigMaps and Secrets the repo "
-    "holds; one made outside Git is assumed to define anything.",
+    "holds; one the repo does not hold (made outside Git, `optional: true` or not) is assumed "
+    "to define anything.",
     "Define the variable in `postBuild.substitute` (or the ConfigMap/Secret of "
     "`substituteFrom`), give it a default (`${var:=value}`), write `$${var}` for a literal, or "
     "mark the object `kustomize.toolkit.fluxcd.io/substitute: disabled`.",
@@ -674,8 +725,12 @@ def check_substitution(ctx: CheckContext) -> Iterator[Finding]:
     for kustomization in estate.kustomizations:
         if kustomization.post_build is None:
             continue
+        # A source made outside Git may define any variable: none is undefined.
+        unknown = may_define_anything(kustomization, ctx)
         rendered = renders.get(id(kustomization.resource))
         if rendered is not None and rendered.error is None:
+            if unknown:
+                continue
             # The Flux render substituted every object it applies: its findings are exact.
             seen_render: set[tuple[str, int, str]] = set()
             for undefined in rendered.undefined:
@@ -698,6 +753,8 @@ def check_substitution(ctx: CheckContext) -> Iterator[Finding]:
             yield ctx.finding(FLUX_SUBSTITUTION_UNDEFINED, f"{kustomization.label}: {error}",
                               resource=kustomization.resource, pointer=("spec", "postBuild"))
             continue
+        if unknown:
+            continue
         seen: set[tuple[str, int, str]] = set()
         for resource in estate.applied_by(kustomization):
             if is_disabled(resource.doc):
@@ -710,7 +767,9 @@ def check_substitution(ctx: CheckContext) -> Iterator[Finding]:
                 yield ctx.finding(
                     FLUX_SUBSTITUTION_UNDEFINED,
                     f"${{{name}}} has no value in {kustomization.label} and no default: Flux writes an empty string",
-                    resource=resource, pointer=pointer,
+                    # The environment the render gives what this Kustomization applies, not that of
+                    # a shared base file's path.
+                    resource=resource, pointer=pointer, environment=kustomization.environment,
                 )
 
 
