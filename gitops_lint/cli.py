@@ -54,7 +54,19 @@ def guarded(debug: bool, action: Callable[[], T]) -> T:
     except Exception as error:  # the contract: no traceback reaches a user without --debug
         if debug:
             _print_traceback()
-        _fail(f"internal error: {type(error).__name__}: {_scrubbed(str(error))} (rerun with --debug for details)")
+        _fail(f"internal error: {type(error).__name__}: {_scrubbed(_text_of(error))} (rerun with --debug for details)")
+
+
+def _text_of(error: BaseException) -> str:
+    """`str(error)`, or its arguments' repr when str() itself raises (gitdb's BadObject holding
+    bytes): reporting an error must not raise another."""
+    try:
+        return str(error)
+    except Exception:
+        try:
+            return ", ".join(repr(arg) for arg in error.args)
+        except Exception:
+            return "(message not printable)"
 
 
 def _scrubbed(message: str) -> str:

@@ -322,3 +322,21 @@ def test_a_usage_error_is_one_line_naming_the_help_to_read(tmp_path: Path, args:
     [line] = result.stderr.splitlines()
     assert line.startswith("gitops-lint: error: ") and says in line
     assert line.endswith("--help')") and "Usage:" not in result.output
+
+
+def test_an_error_whose_text_cannot_be_made_is_still_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    """gitdb's BadObject given a revision text (not a binary sha) raises TypeError from str(): the last resort must not."""
+    from gitdb.exc import BadObject
+
+    from gitops_lint.cli import guarded
+
+    def fails() -> int:
+        raise BadObject("main@{-1}")  # as GitPython raises it for a reflog revision
+
+    for debug in (False, True):
+        with pytest.raises(SystemExit) as exit_info:
+            guarded(debug, fails)
+        assert exit_info.value.code == 2
+        stderr = capsys.readouterr().err
+        assert "gitops-lint: error: internal error: BadObject: " in stderr and "main@{-1}" in stderr
+        assert ("Traceback (most recent call last)" in stderr) == debug
