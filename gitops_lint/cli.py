@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import contextlib
 import gc
 import os
 import sys
@@ -57,6 +58,20 @@ def guarded(debug: bool, action: Callable[[], T]) -> T:
         _fail(f"internal error: {type(error).__name__}: {_scrubbed(_text_of(error))} (rerun with --debug for details)")
 
 
+def echo_stdout(message: str, nl: bool = True, color: bool | None = None) -> None:
+    """click.echo to standard output; one error line and exit 2 when it cannot take the text (a
+    full disk, a closed pipe), not an internal error."""
+    try:
+        click.echo(message, nl=nl, color=color)
+    except OSError as error:
+        # What is left in the buffer would fail again at exit: standard output becomes /dev/null.
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            os.close(devnull)
+        _fail(f"cannot write standard output: {error.strerror or type(error).__name__}")
+
+
 def _text_of(error: BaseException) -> str:
     """`str(error)`, or its arguments' repr when str() itself raises (gitdb's BadObject holding
     bytes): reporting an error must not raise another."""
@@ -96,7 +111,12 @@ def parse_outputs(values: Sequence[str], formats: Sequence[str]) -> list[tuple[s
             raise UsageError(f"--output {value!r}: expected FORMAT=PATH, e.g. {_output_example(formats)}")
         if fmt not in formats:
             raise UsageError(f"--output {value!r}: unknown format {fmt!r} (one of {', '.join(formats)})")
-        outputs.append((fmt, Path(path)))
+        target = Path(path)
+        for other, earlier in outputs:
+            if earlier == target or os.path.abspath(earlier) == os.path.abspath(target):
+                raise UsageError(f"--output {value!r}: {path} is already the {other} output "
+                                 "(each --output needs its own file)")
+        outputs.append((fmt, target))
     return outputs
 
 
@@ -285,7 +305,7 @@ def check(ctx: click.Context, paths: tuple[Path, ...], config_path: Path | None,
         if not quiet:
             painted = _color(color)
             # click strips ANSI codes off a non-TTY unless told the colour was asked for.
-            click.echo(reporter_for(fmt)(result.report, color=painted), nl=False, color=painted)
+            echo_stdout(reporter_for(fmt)(result.report, color=painted), nl=False, color=painted)
         return result.exit_code
 
     sys.exit(guarded(debug, execute))
@@ -321,7 +341,7 @@ def policy_list(ctx: click.Context, fmt: str, config_path: Path | None = None) -
     from gitops_lint.catalog import render_catalog
 
     debug = ctx.obj["debug"] if ctx.obj else False
-    click.echo(guarded(debug, lambda: render_catalog(fmt, _catalog_config(config_path))), nl=False)
+    echo_stdout(guarded(debug, lambda: render_catalog(fmt, _catalog_config(config_path))), nl=False)
 
 
 @policy.command(name="explain")
@@ -332,7 +352,7 @@ def policy_explain(ctx: click.Context, rule_id: str, config_path: Path | None) -
     """Rationale, fix and examples of one rule."""
     from gitops_lint.catalog import explain_rule
 
-    click.echo(guarded(ctx.obj["debug"], lambda: explain_rule(rule_id, _catalog_config(config_path))), nl=False)
+    echo_stdout(guarded(ctx.obj["debug"], lambda: explain_rule(rule_id, _catalog_config(config_path))), nl=False)
 
 
 def _catalog_config(config_path: Path | None) -> Path | None:
@@ -357,7 +377,7 @@ def policy_test(ctx: click.Context, directories: tuple[Path, ...], builtin: bool
         # `policy test policies/` is about the team's own policies: the 80-odd built-in rules'
         # examples take seconds and bury its lines.
         outcome = run_policy_tests(directories, include_builtin=not directories if builtin is None else builtin)
-        click.echo(outcome.render(verbose=verbose), nl=False)
+        echo_stdout(outcome.render(verbose=verbose), nl=False)
         return 0 if outcome.ok else 1
 
     sys.exit(guarded(ctx.obj["debug"], execute))
@@ -374,7 +394,7 @@ def policy_new(ctx: click.Context, rule_id: str, directory: Path, category: str)
     from gitops_lint.rules.policy import write_skeleton
 
     path = guarded(ctx.obj["debug"], lambda: write_skeleton(rule_id, directory, category))
-    click.echo(f"wrote {path}")
+    echo_stdout(f"wrote {path}")
 
 
 @cli.group()
@@ -391,7 +411,7 @@ def secrets_baseline(ctx: click.Context, path: Path | None, output: Path | None)
     from gitops_lint.write_baseline import write_baseline
 
     written = guarded(ctx.obj["debug"], lambda: write_baseline(path or Path("."), output))
-    click.echo(f"wrote {written}")
+    echo_stdout(f"wrote {written}")
 
 
 class _DriftCommand(click.Command):
@@ -488,7 +508,7 @@ def drift(ctx: click.Context, repo: Path, apps: tuple[str, ...], adhoc_path: str
         for target_format, path in targets:
             write_report(path, drift_reporter_for(target_format)(result.report))
         if not quiet:
-            click.echo(drift_reporter_for(fmt)(result.report), nl=False)
+            echo_stdout(drift_reporter_for(fmt)(result.report), nl=False)
         return result.exit_code
 
     sys.exit(guarded(ctx.obj["debug"], execute))
@@ -542,13 +562,13 @@ def diff_command(ctx: click.Context, paths: tuple[Path, ...], base: str | None, 
         for target_format, path in targets:
             write_report(path, REPORTERS[target_format](result))
         painted = _color(color) and fmt == "text"
-        click.echo(REPORTERS[fmt](result, color=painted), nl=False, color=painted)
+        echo_stdout(REPORTERS[fmt](result, color=painted), nl=False, color=painted)
         if pull_request is not None:
             try:
                 posted = post_or_update(pull_request, REPORTERS["markdown"](result), COMMENT_MARKER)
             except ReadOnlyToken as refused:
                 # A fork's pull request: its token cannot comment. The diff is on stdout already.
-                click.echo(f"::notice title=gitops-lint::the token cannot comment on this pull request "
+                echo_stdout(f"::notice title=gitops-lint::the token cannot comment on this pull request "
                            f"(a fork's read-only token?), so the diff is not posted ({refused})", err=True)
             else:
                 click.echo(f"gitops-lint: diff comment {posted.action}: {posted.url or posted.comment_id}", err=True)
@@ -577,7 +597,7 @@ def drift_merge(ctx: click.Context, reports: tuple[Path, ...], fmt: str, outputs
         for target_format, path in targets:
             write_report(path, drift_reporter_for(target_format)(report))
         if not quiet:
-            click.echo(drift_reporter_for(fmt)(report), nl=False)
+            echo_stdout(drift_reporter_for(fmt)(report), nl=False)
         return exit_code(report)
 
     sys.exit(guarded((ctx.obj or {}).get("debug", False), execute))
@@ -613,7 +633,7 @@ def drift_rbac(ctx: click.Context, repo: Path, apps: tuple[str, ...], destinatio
         result = rbac_for_repo(options, select_targets(options, repo, notes))
         for note in [*notes, *result.notes]:
             click.echo(f"gitops-lint: {note}", err=True)
-        click.echo(result.text, nl=False)
+        echo_stdout(result.text, nl=False)
         return 0
 
     sys.exit(guarded((ctx.obj or {}).get("debug", False), execute))
@@ -630,7 +650,7 @@ def init_command(ctx: click.Context, path: Path, force: bool) -> None:
 
     result = guarded((ctx.obj or {}).get("debug", False), lambda: init_repo(path, force=force))
     for line in describe(result):
-        click.echo(line)
+        echo_stdout(line)
 
 
 def main(argv: Sequence[str] | None = None) -> Any:

@@ -340,3 +340,23 @@ def test_an_error_whose_text_cannot_be_made_is_still_one_line(capsys: pytest.Cap
         stderr = capsys.readouterr().err
         assert "gitops-lint: error: internal error: BadObject: " in stderr and "main@{-1}" in stderr
         assert ("Traceback (most recent call last)" in stderr) == debug
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+@pytest.mark.parametrize("args", [("check", "--format", "json"), ("check",), ("policy", "list")])
+def test_a_full_disk_on_standard_output_is_one_line(tmp_path: Path, args: tuple[str, ...]) -> None:
+    (tmp_path / "cm.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n")
+    paths = (str(tmp_path),) if args[0] == "check" else ()
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([sys.executable, "-m", "gitops_lint", *args, *paths], stdout=full,
+                              stderr=subprocess.PIPE, text=True, cwd=tmp_path, check=False)
+    assert done.returncode == 2
+    assert done.stderr == "gitops-lint: error: cannot write standard output: No space left on device\n"
+
+
+def test_two_outputs_to_one_file_is_a_usage_error(tmp_path: Path) -> None:
+    (tmp_path / "cm.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n")
+    result = run_cli("check", str(tmp_path), "--output", f"json={tmp_path}/r", "--output", f"sarif={tmp_path}/./r")
+    assert result.exit_code == 2
+    assert "is already the json output" in result.stderr
+    assert not (tmp_path / "r").exists()
