@@ -22,6 +22,7 @@ from gitops_lint.option_types import PATH, TEXT, NonEmptyPath
 from gitops_lint.progress import progress_wanted
 from gitops_lint.report import FORMATS as _CHECK_FORMATS
 from gitops_lint.report import reporter_for
+from gitops_lint.report.visible import visible
 
 T = TypeVar("T")
 _SEVERITIES = click.Choice([s.value for s in Severity])
@@ -297,9 +298,9 @@ def check(ctx: click.Context, paths: tuple[Path, ...], config_path: Path | None,
         result = run_check(options)
         if verbose:
             for note in result.notes:
-                click.echo(f"gitops-lint: {note}", err=True)
+                click.echo(f"gitops-lint: {visible(note)}", err=True)
         for warning in result.warnings:
-            click.echo(f"gitops-lint: warning: {warning}", err=True)
+            click.echo(f"gitops-lint: warning: {visible(warning)}", err=True)
         for target_format, path in targets:
             write_report(path, reporter_for(target_format)(result.report))
         if not quiet:
@@ -502,9 +503,9 @@ def drift(ctx: click.Context, repo: Path, apps: tuple[str, ...], adhoc_path: str
             result.notes.extend(attach_sources(result.report, repo, at_head=worktree or bool(adhoc_path)))
         if verbose:
             for note in result.notes:
-                click.echo(f"gitops-lint: {note}", err=True)
+                click.echo(f"gitops-lint: {visible(note)}", err=True)
         for warning in result.warnings:
-            click.echo(f"gitops-lint: warning: {warning}", err=True)
+            click.echo(f"gitops-lint: warning: {visible(warning)}", err=True)
         for target_format, path in targets:
             write_report(path, drift_reporter_for(target_format)(result.report))
         if not quiet:
@@ -555,10 +556,10 @@ def diff_command(ctx: click.Context, paths: tuple[Path, ...], base: str | None, 
             fail_on=Severity(fail_on) if fail_on else None,
         ))
         for warning in result.warnings:
-            click.echo(f"gitops-lint: warning: {warning}", err=True)
+            click.echo(f"gitops-lint: warning: {visible(warning)}", err=True)
         if verbose:
             for note in result.report.notes:
-                click.echo(f"gitops-lint: {note}", err=True)
+                click.echo(f"gitops-lint: {visible(note)}", err=True)
         for target_format, path in targets:
             write_report(path, REPORTERS[target_format](result))
         painted = _color(color) and fmt == "text"
@@ -593,7 +594,7 @@ def drift_merge(ctx: click.Context, reports: tuple[Path, ...], fmt: str, outputs
         targets = parse_outputs(outputs, _DRIFT_FORMATS)
         report, notes = merge_reports(list(reports))
         for note in notes:
-            click.echo(f"gitops-lint: {note}", err=True)
+            click.echo(f"gitops-lint: {visible(note)}", err=True)
         for target_format, path in targets:
             write_report(path, drift_reporter_for(target_format)(report))
         if not quiet:
@@ -632,7 +633,7 @@ def drift_rbac(ctx: click.Context, repo: Path, apps: tuple[str, ...], destinatio
         notes: list[str] = []
         result = rbac_for_repo(options, select_targets(options, repo, notes))
         for note in [*notes, *result.notes]:
-            click.echo(f"gitops-lint: {note}", err=True)
+            click.echo(f"gitops-lint: {visible(note)}", err=True)
         echo_stdout(result.text, nl=False)
         return 0
 
