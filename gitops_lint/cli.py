@@ -105,7 +105,7 @@ def _output_example(formats: Sequence[str]) -> str:
 
 
 def parse_outputs(values: Sequence[str], formats: Sequence[str]) -> list[tuple[str, Path]]:
-    outputs = []
+    outputs: list[tuple[str, Path]] = []
     for value in values:
         fmt, sep, path = value.partition("=")
         if not sep or not path:
@@ -569,7 +569,7 @@ def diff_command(ctx: click.Context, paths: tuple[Path, ...], base: str | None, 
                 posted = post_or_update(pull_request, REPORTERS["markdown"](result), COMMENT_MARKER)
             except ReadOnlyToken as refused:
                 # A fork's pull request: its token cannot comment. The diff is on stdout already.
-                echo_stdout(f"::notice title=gitops-lint::the token cannot comment on this pull request "
+                click.echo(f"::notice title=gitops-lint::the token cannot comment on this pull request "
                            f"(a fork's read-only token?), so the diff is not posted ({refused})", err=True)
             else:
                 click.echo(f"gitops-lint: diff comment {posted.action}: {posted.url or posted.comment_id}", err=True)
