@@ -6,10 +6,8 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from gitops_lint.appset.expand import Failure
-from gitops_lint.appset.gotemplate import MAX_STEPS_PER_APPLICATIONSET
 from gitops_lint.context import CheckContext
 from gitops_lint.environments import is_argocd_application, is_production
 from gitops_lint.estate.appset import (
@@ -23,6 +21,9 @@ from gitops_lint.estate.kinds import raw_named
 from gitops_lint.model import Finding, Resource
 from gitops_lint.plural import counted
 from gitops_lint.rules.base import meta, repo_rule
+
+if TYPE_CHECKING:  # the expander is imported only when an ApplicationSet is expanded
+    from gitops_lint.appset.expand import Failure
 
 # --- what could not be evaluated --------------------------------------------------------------------------------------
 
@@ -111,6 +112,8 @@ def check_applicationset_not_expanded(ctx: CheckContext) -> Iterator[Finding]:
     for appset in _application_sets(ctx):
         expansion, _generated_apps = expansion_of(appset, ctx)
         if expansion.not_evaluated:
+            from gitops_lint.appset.gotemplate import MAX_STEPS_PER_APPLICATIONSET
+
             total = len(expansion.applications) + len(expansion.failures) + expansion.not_evaluated
             yield ctx.finding(
                 APPLICATIONSET_NOT_EXPANDED,
