@@ -113,10 +113,12 @@ def parse_outputs(values: Sequence[str], formats: Sequence[str]) -> list[tuple[s
         if fmt not in formats:
             raise UsageError(f"--output {value!r}: unknown format {fmt!r} (one of {', '.join(formats)})")
         target = Path(path)
-        for other, earlier in outputs:
-            if earlier == target or os.path.abspath(earlier) == os.path.abspath(target):
-                raise UsageError(f"--output {value!r}: {path} is already the {other} output "
-                                 "(each --output needs its own file)")
+        same_file = [other for other, earlier in outputs if os.path.abspath(earlier) == os.path.abspath(target)]
+        if fmt in same_file:
+            continue  # the same report asked for twice (a wrapper adding the --output it needs)
+        if same_file:
+            raise UsageError(f"--output {value!r}: {path} is already the {same_file[0]} output "
+                             "(each format needs its own file)")
         outputs.append((fmt, target))
     return outputs
 

@@ -360,3 +360,6 @@ def test_two_outputs_to_one_file_is_a_usage_error(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "is already the json output" in result.stderr
     assert not (tmp_path / "r").exists()
+    # The same report asked for twice (a wrapper adding the --output it needs) is written once.
+    result = run_cli("check", str(tmp_path), "--output", f"json={tmp_path}/r", "--output", f"json={tmp_path}/r")
+    assert result.exit_code in (0, 1) and (tmp_path / "r").is_file()
