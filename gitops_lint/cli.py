@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import contextlib
 import gc
 import os
 import sys
@@ -21,6 +22,7 @@ from gitops_lint.option_types import PATH, TEXT, NonEmptyPath
 from gitops_lint.progress import progress_wanted
 from gitops_lint.report import FORMATS as _CHECK_FORMATS
 from gitops_lint.report import reporter_for
+from gitops_lint.report.visible import visible
 
 T = TypeVar("T")
 _SEVERITIES = click.Choice([s.value for s in Severity])
@@ -54,7 +56,33 @@ def guarded(debug: bool, action: Callable[[], T]) -> T:
     except Exception as error:  # the contract: no traceback reaches a user without --debug
         if debug:
             _print_traceback()
-        _fail(f"internal error: {type(error).__name__}: {_scrubbed(str(error))} (rerun with --debug for details)")
+        _fail(f"internal error: {type(error).__name__}: {_scrubbed(_text_of(error))} (rerun with --debug for details)")
+
+
+def echo_stdout(message: str, nl: bool = True, color: bool | None = None) -> None:
+    """click.echo to standard output; one error line and exit 2 when it cannot take the text (a
+    full disk, a closed pipe), not an internal error."""
+    try:
+        click.echo(message, nl=nl, color=color)
+    except OSError as error:
+        # What is left in the buffer would fail again at exit: standard output becomes /dev/null.
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            os.close(devnull)
+        _fail(f"cannot write standard output: {error.strerror or type(error).__name__}")
+
+
+def _text_of(error: BaseException) -> str:
+    """`str(error)`, or its arguments' repr when str() itself raises (gitdb's BadObject holding
+    bytes): reporting an error must not raise another."""
+    try:
+        return str(error)
+    except Exception:
+        try:
+            return ", ".join(repr(arg) for arg in error.args)
+        except Exception:
+            return "(message not printable)"
 
 
 def _scrubbed(message: str) -> str:
@@ -77,14 +105,21 @@ def _output_example(formats: Sequence[str]) -> str:
 
 
 def parse_outputs(values: Sequence[str], formats: Sequence[str]) -> list[tuple[str, Path]]:
-    outputs = []
+    outputs: list[tuple[str, Path]] = []
     for value in values:
         fmt, sep, path = value.partition("=")
         if not sep or not path:
             raise UsageError(f"--output {value!r}: expected FORMAT=PATH, e.g. {_output_example(formats)}")
         if fmt not in formats:
             raise UsageError(f"--output {value!r}: unknown format {fmt!r} (one of {', '.join(formats)})")
-        outputs.append((fmt, Path(path)))
+        target = Path(path)
+        same_file = [other for other, earlier in outputs if os.path.abspath(earlier) == os.path.abspath(target)]
+        if fmt in same_file:
+            continue  # the same report asked for twice (a wrapper adding the --output it needs)
+        if same_file:
+            raise UsageError(f"--output {value!r}: {path} is already the {same_file[0]} output "
+                             "(each format needs its own file)")
+        outputs.append((fmt, target))
     return outputs
 
 
@@ -265,15 +300,15 @@ def check(ctx: click.Context, paths: tuple[Path, ...], config_path: Path | None,
         result = run_check(options)
         if verbose:
             for note in result.notes:
-                click.echo(f"gitops-lint: {note}", err=True)
+                click.echo(f"gitops-lint: {visible(note)}", err=True)
         for warning in result.warnings:
-            click.echo(f"gitops-lint: warning: {warning}", err=True)
+            click.echo(f"gitops-lint: warning: {visible(warning)}", err=True)
         for target_format, path in targets:
             write_report(path, reporter_for(target_format)(result.report))
         if not quiet:
             painted = _color(color)
             # click strips ANSI codes off a non-TTY unless told the colour was asked for.
-            click.echo(reporter_for(fmt)(result.report, color=painted), nl=False, color=painted)
+            echo_stdout(reporter_for(fmt)(result.report, color=painted), nl=False, color=painted)
         return result.exit_code
 
     sys.exit(guarded(debug, execute))
@@ -309,7 +344,7 @@ def policy_list(ctx: click.Context, fmt: str, config_path: Path | None = None) -
     from gitops_lint.catalog import render_catalog
 
     debug = ctx.obj["debug"] if ctx.obj else False
-    click.echo(guarded(debug, lambda: render_catalog(fmt, _catalog_config(config_path))), nl=False)
+    echo_stdout(guarded(debug, lambda: render_catalog(fmt, _catalog_config(config_path))), nl=False)
 
 
 @policy.command(name="explain")
@@ -320,7 +355,7 @@ def policy_explain(ctx: click.Context, rule_id: str, config_path: Path | None) -
     """Rationale, fix and examples of one rule."""
     from gitops_lint.catalog import explain_rule
 
-    click.echo(guarded(ctx.obj["debug"], lambda: explain_rule(rule_id, _catalog_config(config_path))), nl=False)
+    echo_stdout(guarded(ctx.obj["debug"], lambda: explain_rule(rule_id, _catalog_config(config_path))), nl=False)
 
 
 def _catalog_config(config_path: Path | None) -> Path | None:
@@ -345,7 +380,7 @@ def policy_test(ctx: click.Context, directories: tuple[Path, ...], builtin: bool
         # `policy test policies/` is about the team's own policies: the 80-odd built-in rules'
         # examples take seconds and bury its lines.
         outcome = run_policy_tests(directories, include_builtin=not directories if builtin is None else builtin)
-        click.echo(outcome.render(verbose=verbose), nl=False)
+        echo_stdout(outcome.render(verbose=verbose), nl=False)
         return 0 if outcome.ok else 1
 
     sys.exit(guarded(ctx.obj["debug"], execute))
@@ -362,7 +397,7 @@ def policy_new(ctx: click.Context, rule_id: str, directory: Path, category: str)
     from gitops_lint.rules.policy import write_skeleton
 
     path = guarded(ctx.obj["debug"], lambda: write_skeleton(rule_id, directory, category))
-    click.echo(f"wrote {path}")
+    echo_stdout(f"wrote {path}")
 
 
 @cli.group()
@@ -379,7 +414,7 @@ def secrets_baseline(ctx: click.Context, path: Path | None, output: Path | None)
     from gitops_lint.write_baseline import write_baseline
 
     written = guarded(ctx.obj["debug"], lambda: write_baseline(path or Path("."), output))
-    click.echo(f"wrote {written}")
+    echo_stdout(f"wrote {written}")
 
 
 class _DriftCommand(click.Command):
@@ -470,13 +505,13 @@ def drift(ctx: click.Context, repo: Path, apps: tuple[str, ...], adhoc_path: str
             result.notes.extend(attach_sources(result.report, repo, at_head=worktree or bool(adhoc_path)))
         if verbose:
             for note in result.notes:
-                click.echo(f"gitops-lint: {note}", err=True)
+                click.echo(f"gitops-lint: {visible(note)}", err=True)
         for warning in result.warnings:
-            click.echo(f"gitops-lint: warning: {warning}", err=True)
+            click.echo(f"gitops-lint: warning: {visible(warning)}", err=True)
         for target_format, path in targets:
             write_report(path, drift_reporter_for(target_format)(result.report))
         if not quiet:
-            click.echo(drift_reporter_for(fmt)(result.report), nl=False)
+            echo_stdout(drift_reporter_for(fmt)(result.report), nl=False)
         return result.exit_code
 
     sys.exit(guarded(ctx.obj["debug"], execute))
@@ -523,14 +558,14 @@ def diff_command(ctx: click.Context, paths: tuple[Path, ...], base: str | None, 
             fail_on=Severity(fail_on) if fail_on else None,
         ))
         for warning in result.warnings:
-            click.echo(f"gitops-lint: warning: {warning}", err=True)
+            click.echo(f"gitops-lint: warning: {visible(warning)}", err=True)
         if verbose:
             for note in result.report.notes:
-                click.echo(f"gitops-lint: {note}", err=True)
+                click.echo(f"gitops-lint: {visible(note)}", err=True)
         for target_format, path in targets:
             write_report(path, REPORTERS[target_format](result))
         painted = _color(color) and fmt == "text"
-        click.echo(REPORTERS[fmt](result, color=painted), nl=False, color=painted)
+        echo_stdout(REPORTERS[fmt](result, color=painted), nl=False, color=painted)
         if pull_request is not None:
             try:
                 posted = post_or_update(pull_request, REPORTERS["markdown"](result), COMMENT_MARKER)
@@ -561,11 +596,11 @@ def drift_merge(ctx: click.Context, reports: tuple[Path, ...], fmt: str, outputs
         targets = parse_outputs(outputs, _DRIFT_FORMATS)
         report, notes = merge_reports(list(reports))
         for note in notes:
-            click.echo(f"gitops-lint: {note}", err=True)
+            click.echo(f"gitops-lint: {visible(note)}", err=True)
         for target_format, path in targets:
             write_report(path, drift_reporter_for(target_format)(report))
         if not quiet:
-            click.echo(drift_reporter_for(fmt)(report), nl=False)
+            echo_stdout(drift_reporter_for(fmt)(report), nl=False)
         return exit_code(report)
 
     sys.exit(guarded((ctx.obj or {}).get("debug", False), execute))
@@ -600,8 +635,8 @@ def drift_rbac(ctx: click.Context, repo: Path, apps: tuple[str, ...], destinatio
         notes: list[str] = []
         result = rbac_for_repo(options, select_targets(options, repo, notes))
         for note in [*notes, *result.notes]:
-            click.echo(f"gitops-lint: {note}", err=True)
-        click.echo(result.text, nl=False)
+            click.echo(f"gitops-lint: {visible(note)}", err=True)
+        echo_stdout(result.text, nl=False)
         return 0
 
     sys.exit(guarded((ctx.obj or {}).get("debug", False), execute))
@@ -618,7 +653,7 @@ def init_command(ctx: click.Context, path: Path, force: bool) -> None:
 
     result = guarded((ctx.obj or {}).get("debug", False), lambda: init_repo(path, force=force))
     for line in describe(result):
-        click.echo(line)
+        echo_stdout(line)
 
 
 def main(argv: Sequence[str] | None = None) -> Any:

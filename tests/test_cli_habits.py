@@ -322,3 +322,44 @@ def test_a_usage_error_is_one_line_naming_the_help_to_read(tmp_path: Path, args:
     [line] = result.stderr.splitlines()
     assert line.startswith("gitops-lint: error: ") and says in line
     assert line.endswith("--help')") and "Usage:" not in result.output
+
+
+def test_an_error_whose_text_cannot_be_made_is_still_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    """gitdb's BadObject given a revision text (not a binary sha) raises TypeError from str(): the last resort must not."""
+    from gitdb.exc import BadObject
+
+    from gitops_lint.cli import guarded
+
+    def fails() -> int:
+        raise BadObject("main@{-1}")  # as GitPython raises it for a reflog revision
+
+    for debug in (False, True):
+        with pytest.raises(SystemExit) as exit_info:
+            guarded(debug, fails)
+        assert exit_info.value.code == 2
+        stderr = capsys.readouterr().err
+        assert "gitops-lint: error: internal error: BadObject: " in stderr and "main@{-1}" in stderr
+        assert ("Traceback (most recent call last)" in stderr) == debug
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+@pytest.mark.parametrize("args", [("check", "--format", "json"), ("check",), ("policy", "list")])
+def test_a_full_disk_on_standard_output_is_one_line(tmp_path: Path, args: tuple[str, ...]) -> None:
+    (tmp_path / "cm.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n")
+    paths = (str(tmp_path),) if args[0] == "check" else ()
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([sys.executable, "-m", "gitops_lint", *args, *paths], stdout=full,
+                              stderr=subprocess.PIPE, text=True, cwd=tmp_path, check=False)
+    assert done.returncode == 2
+    assert done.stderr == "gitops-lint: error: cannot write standard output: No space left on device\n"
+
+
+def test_two_outputs_to_one_file_is_a_usage_error(tmp_path: Path) -> None:
+    (tmp_path / "cm.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n")
+    result = run_cli("check", str(tmp_path), "--output", f"json={tmp_path}/r", "--output", f"sarif={tmp_path}/./r")
+    assert result.exit_code == 2
+    assert "is already the json output" in result.stderr
+    assert not (tmp_path / "r").exists()
+    # The same report asked for twice (a wrapper adding the --output it needs) is written once.
+    result = run_cli("check", str(tmp_path), "--output", f"json={tmp_path}/r", "--output", f"json={tmp_path}/r")
+    assert result.exit_code in (0, 1) and (tmp_path / "r").is_file()

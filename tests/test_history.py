@@ -141,3 +141,18 @@ def test_check_history_through_the_cli(leaky_repo: tuple[Path, dict[str, git.Com
     assert TOKEN not in str(report)
     _code, report = check_json(root, "--history", "--since", commits["remove"].hexsha, "--no-render")
     assert not [f for f in report["findings"] if "committed in" in f["message"]]
+
+
+def test_key_in_a_file_named_with_a_space_and_non_ascii_is_found(tmp_path: Path) -> None:
+    """git quotes such a name and ends its `+++` line with a TAB: `+++ "b/a b \\303\\274.key"\\t`."""
+    from tests.conftest import check_json
+
+    root = tmp_path / "repo"
+    repo = git.Repo.init(root, initial_branch="main")
+    _commit(repo, root, {"README.md": "x\n"}, "init", "Ann Init")
+    _commit(repo, root, {"keys/a b ü.env": f"GITHUB_TOKEN={TOKEN}\n"}, "leak", "Lee Leaker")
+    _commit(repo, root, {"keys/a b ü.env": None}, "remove", "Rae Remover")
+    _code, report = check_json(root, "--history", "--no-render", "--rule", "no-credentials-in-files")
+    history = [f for f in report["findings"] if "committed in" in f["message"]]
+    assert [f["path"] for f in history] == ["keys/a b ü.env"]
+    assert TOKEN not in str(report)

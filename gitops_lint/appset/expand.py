@@ -23,7 +23,14 @@ from gitops_lint.appset.generators import (
     UnknownGenerator,
     produce,
 )
-from gitops_lint.appset.gotemplate import Options, TemplateError, Unsupported
+from gitops_lint.appset.gotemplate import (
+    MAX_STEPS_PER_APPLICATIONSET,
+    BudgetExhausted,
+    Options,
+    StepBudget,
+    TemplateError,
+    Unsupported,
+)
 from gitops_lint.appset.render import merge_patch, patch_shape, render_patch, render_tree
 from gitops_lint.appset.tree import RepoTree
 from gitops_lint.appset.values import PartialParams
@@ -99,6 +106,8 @@ class Expansion:
     construct: str | None = None  # the unsupported construct, when that is the reason
     rejected: bool = False  # Argo CD itself refuses the ApplicationSet for that reason
     failures: tuple[Failure, ...] = ()
+    # Parameter sets left unevaluated when the templates used up the step budget (`reason` says so).
+    not_evaluated: int = 0
     produced: int = 0  # parameter sets before the cap
     capped: bool = False
     # Symbolic: pointers (inside the Application) of fields that depend on unknown parameters.
@@ -131,7 +140,7 @@ def expand(
         )
     if patch_source is not None and not isinstance(patch_source, str):
         return Expansion("not-expandable", reason="templatePatch is not a string")
-    options = Options.parse(spec.get("goTemplateOptions"))
+    options = replace(Options.parse(spec.get("goTemplateOptions")), budget=StepBudget(MAX_STEPS_PER_APPLICATIONSET))
     metadata = appset.get("metadata") if isinstance(appset.get("metadata"), Mapping) else {}
     assert isinstance(metadata, Mapping)
     name = str(metadata.get("name") or "")
@@ -148,6 +157,8 @@ def expand(
         produced, unknown = produce(generators, inputs)
     except Unsupported as unsupported:
         return _unsupported(unsupported)
+    except BudgetExhausted as exhausted:
+        return Expansion("not-expandable", reason=str(exhausted), pointer=("spec", "generators"))
     except (NotExpandable, TemplateError) as error:
         rejected = isinstance(error, ArgoRejects)
         return Expansion(
@@ -157,11 +168,16 @@ def expand(
     applications: list[Generated] = []
     failures: list[Failure] = []
     partial = [item for item in kept if isinstance(item.params, PartialParams)]
-    for item in kept:
+    not_evaluated = 0
+    for index, item in enumerate(kept):
         try:
             applications.append(_render(appset, template, patch_source, item, go_template, options))
         except Unsupported as unsupported:
             return _unsupported(unsupported)
+        except BudgetExhausted:
+            # The rest would cost as much: said once (applicationset-not-expanded), not evaluated.
+            not_evaluated = len(kept) - index
+            break
         except TemplateError as error:
             failures.append(Failure(item.params, item.generator, str(error), error.pointer))
     if not go_template:
@@ -172,6 +188,7 @@ def expand(
         failures=tuple(failures),
         produced=len(produced),
         capped=len(produced) > settings.max_generated,
+        not_evaluated=not_evaluated,
     )
     if unknown:
         # The known generators' Applications plus the template standing for the unknown ones.
@@ -179,6 +196,7 @@ def expand(
         expansion = replace(
             symbolic, applications=(*expansion.applications, *symbolic.applications),
             failures=expansion.failures, produced=expansion.produced, capped=expansion.capped,
+            not_evaluated=expansion.not_evaluated,
         )  # fmt: skip
     elif partial:
         # A matrix with one generator only Argo CD knows: its Applications have the known

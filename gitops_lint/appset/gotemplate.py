@@ -36,11 +36,31 @@ class Unsupported(Exception):
         self.construct = construct
 
 
+class StepBudget:
+    """The template steps left for one ApplicationSet, all its parameter sets together: the
+    per-execution limit (MAX_STEPS) alone lets a 1,000-element matrix whose template loops
+    100,000 times run for minutes."""
+
+    def __init__(self, steps: int) -> None:
+        self.steps = steps
+        self.left = steps
+
+
+class BudgetExhausted(Exception):
+    """An ApplicationSet's templates used up its StepBudget: the rest is not evaluated (not a
+    TemplateError: Argo CD, which has no such budget, would render them)."""
+
+    def __init__(self, steps: int) -> None:
+        super().__init__(f"its templates ran more than {steps:,} steps (gitops-lint's budget for one ApplicationSet)")
+        self.steps = steps
+
+
 @dataclass(frozen=True)
 class Options:
-    """`goTemplateOptions` of the ApplicationSet."""
+    """`goTemplateOptions` of the ApplicationSet (and the run's step budget for it)."""
 
     missingkey_error: bool = False
+    budget: StepBudget | None = field(default=None, compare=False, hash=False)
 
     @classmethod
     def parse(cls, options: Any) -> Options:
@@ -461,9 +481,11 @@ class _State:
     variables: list[tuple[str, Any]] = field(default_factory=list)
     output: list[str] = field(default_factory=list)
     steps: int = 0
+    limit: int = 0
 
 
 MAX_STEPS = 100_000  # a template is small; a loop this long is a runaway range
+MAX_STEPS_PER_APPLICATIONSET = 1_000_000  # ~1 s of evaluation, whatever the number of elements
 
 
 @dataclass(frozen=True)
@@ -477,7 +499,13 @@ class Template:
         self, data: Any, functions: Mapping[str, Function], options: Options | None = None
     ) -> str:
         state = _State(functions, options or DEFAULT_OPTIONS, data, [("$", data)])
-        _walk(state, self.nodes, data)
+        budget = state.options.budget
+        state.limit = MAX_STEPS if budget is None else min(MAX_STEPS, budget.left)
+        try:
+            _walk(state, self.nodes, data)
+        finally:
+            if budget is not None:
+                budget.left -= state.steps
         return "".join(state.output)
 
 
@@ -520,7 +548,10 @@ def _walk(state: _State, nodes: tuple[Node, ...], dot: Any) -> None:
     try:
         for node in nodes:
             state.steps += 1
-            if state.steps > MAX_STEPS:
+            if state.steps > state.limit:
+                budget = state.options.budget
+                if budget is not None and state.limit < MAX_STEPS:
+                    raise BudgetExhausted(budget.steps)
                 raise TemplateError(f"template runs more than {MAX_STEPS} steps")
             if node.kind == "text":
                 state.output.append(node.text)

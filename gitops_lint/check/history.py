@@ -110,7 +110,9 @@ def parse_log(lines: Iterable[str]) -> Iterator[HistoryHit]:
                     change.skip = True
                 seen_blobs.add(blob)
             elif line.startswith("+++ "):
-                target = _unquote(line[4:])
+                # git ends the name with a TAB when it holds a space (`+++ "b/a b.key"\t`):
+                # a TAB in a name itself is quoted as \t, so the last one is never the name's.
+                target = _unquote(line[4:].removesuffix("\t"))
                 change.path = target[2:] if target.startswith("b/") else ""
             elif line.startswith("Binary files "):
                 change.skip = True

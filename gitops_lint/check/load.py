@@ -132,8 +132,22 @@ def prepare_context(
 
         loading.focus = (loading.focus or frozenset()) | frozenset(staged_deletions(root))
     for skipped in files.skipped:
-        if skipped.kind == OTHER or skipped.kind == EXCLUDED:  # the rest are findings
+        if skipped.kind == OTHER and files.from_git and (root / skipped.path).is_dir():
+            # git lists a directory only as a submodule (a gitlink): Argo CD fetches its files.
+            loading.sink.warn(
+                f"{skipped.path} is a git submodule: its files are not checked "
+                f"(run gitops-lint in the submodule's repository to check them)"
+            )
+        elif skipped.kind == OTHER or skipped.kind == EXCLUDED:  # the rest are findings
             loading.note(f"skipped {skipped.path}: {skipped.reason}")
+    excluded = sum(1 for skipped in files.skipped if skipped.kind == EXCLUDED)
+    if excluded and not files.files:
+        # A pattern such as `**/***` matches everything: a run checking nothing must not look clean.
+        patterns = ", ".join(repr(pattern) for pattern in config.exclude)
+        loading.sink.warn(
+            f"the config's exclude patterns ({patterns}) exclude every file this run would check "
+            f"({excluded} files): nothing is checked"
+        )
     if copy_of is not None:
         files.files = _with_stamps_of(copy_of, files.files)
     yaml_files = [f for f in files.files if is_yaml_path(f.path)]

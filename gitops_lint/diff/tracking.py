@@ -22,6 +22,7 @@ from gitops_lint.diff.revisions import (
     symbolic_name,
     tag_names,
 )
+from gitops_lint.repo.revision_syntax import revision_problem
 from gitops_lint.semver_range import is_constraint, newest_meeting
 
 _COMMIT = re.compile(r"[0-9a-f]{7,40}")
@@ -76,8 +77,8 @@ def fetch_hint(revision: str) -> str:
 def _commit_of(root: Path, revision: str) -> str | None:
     """The commit `revision` names in this clone: a branch (also as the remote's), a tag, an id."""
     named = git_revision(revision)
-    if named is None:
-        return None
+    if named is None or revision_problem(named) is not None:
+        return None  # `:/text`, `HEAD:path`, `main@{-1}`: no deployer resolves these
     name = named.strip().removeprefix("refs/heads/")
     return resolve_commit(root, name) or resolve_commit(root, f"origin/{name}")
 
@@ -130,6 +131,10 @@ class Landing:
         """`revision` as one revision to check out, and why not: a semver range (Flux's `semver
         ^1.2`, an Argo CD `targetRevision: v1.2.*`) becomes the newest tag of this clone meeting
         it (`tag v1.2.5`), as the controller resolves it against the remote's tags."""
+        named = git_revision(revision)
+        problem = revision_problem(named) if named is not None else None
+        if problem is not None:  # `:/text`, `HEAD:path`, `HEAD~1`: never handed to git
+            return revision, f"{revision!r} is {problem}"
         constraint = semver_range(revision)
         if constraint is None:
             return revision, None

@@ -94,6 +94,13 @@ class RevisionTrees:
     def _resolve(self, revision: str) -> Any:
         import git
 
+        from gitops_lint.repo.revision_syntax import revision_problem
+
+        problem = revision_problem(revision)
+        if problem is not None:
+            # Never handed to rev-parse: `main@{-1}`, `:/text` or `HEAD:path` would resolve from
+            # the local clone to something Argo CD never deploys (or fail inside GitPython).
+            raise RenderError(f"targetRevision {revision!r} is {problem}")
         wanted = revision if revision and revision != "HEAD" else "HEAD"
         candidates = [wanted]
         if wanted != "HEAD":
@@ -102,7 +109,7 @@ class RevisionTrees:
         for candidate in candidates:
             try:
                 return self._repo.commit(candidate)
-            except (git.BadName, ValueError, git.GitCommandError):
+            except (git.BadName, git.BadObject, ValueError, KeyError, git.GitCommandError):
                 continue
         raise RenderError(
             f"targetRevision {revision!r} is not in the local clone (fetch it, e.g. `git fetch origin "

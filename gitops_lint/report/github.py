@@ -14,6 +14,7 @@ from pathlib import Path
 
 from gitops_lint.model import Finding, Report, Severity
 from gitops_lint.plural import counted
+from gitops_lint.report.visible import visible
 
 _COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 ANNOTATIONS_PER_TYPE = 10
@@ -26,7 +27,8 @@ def escape_data(text: str) -> str:
     newline would end the command and let the rest of a message (file content, say) be read
     as a new workflow command.
     """
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    # Control characters (ESC of a terminal sequence in a file name) are shown, not passed on.
+    return visible(text, newlines=True).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def escape_property(text: str) -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from gitops_lint.model import Finding, Report
 from gitops_lint.report.junit_writer import Case, Outcome, Suite, write_junit
+from gitops_lint.report.visible import visible
 
 TOOL = "gitops-lint"
 # The whole repository, for findings that name no file (a missing CODEOWNERS, say).
@@ -21,18 +22,18 @@ REPOSITORY_SUITE = "(repository)"
 
 
 def _location(finding: Finding) -> str:
-    return f"{finding.path or REPOSITORY_SUITE}:{finding.line}"
+    return f"{visible(finding.path) or REPOSITORY_SUITE}:{finding.line}"
 
 
 def _details(finding: Finding) -> str:
     lines = [_location(finding), f"rule: {finding.rule}", f"severity: {finding.severity.value}"]
     if finding.resource:
-        lines.append(f"resource: {finding.resource}")
+        lines.append(f"resource: {visible(finding.resource)}")
     if finding.environment_label:
-        lines.append(f"environment: {finding.environment_label}")
-    lines.append(f"message: {finding.message}")
+        lines.append(f"environment: {visible(finding.environment_label)}")
+    lines.append(f"message: {visible(finding.message, newlines=True)}")
     if finding.seen_in:
-        lines.append(f"seen {finding.seen_in}")
+        lines.append(f"seen {visible(finding.seen_in)}")
     if finding.fix:
         lines.append(f"fix: {finding.fix}")
     return "\n".join(lines)
@@ -41,16 +42,16 @@ def _details(finding: Finding) -> str:
 def _case(finding: Finding, report: Report) -> Case:
     # The line in the name keeps two findings of one rule on one resource (two containers
     # without limits, say) apart: reporters that key testcases by name would merge them.
-    subject = finding.resource or finding.path or REPOSITORY_SUITE
+    subject = visible(finding.resource or finding.path) or REPOSITORY_SUITE
     failing = finding.severity.at_least(report.fail_on)
     return Case(
         name=f"{finding.rule}: {subject} (line {finding.line})",
-        classname=finding.path or REPOSITORY_SUITE,
+        classname=visible(finding.path) or REPOSITORY_SUITE,
         outcome=Outcome.FAILURE if failing else Outcome.SKIPPED,
-        message=f"{finding.severity.value}: {finding.message}",
+        message=f"{finding.severity.value}: {visible(finding.message, newlines=True)}",
         type=finding.rule,
         body=_details(finding),
-        file=finding.path or None,
+        file=visible(finding.path) or None,
         line=finding.line if finding.path else None,
     )
 
@@ -59,7 +60,7 @@ def _suites(report: Report) -> list[Suite]:
     """A suite per file, in the Report's (sorted) order."""
     cases: dict[str, list[Case]] = {}
     for finding in report.findings:
-        cases.setdefault(finding.path or REPOSITORY_SUITE, []).append(_case(finding, report))
+        cases.setdefault(visible(finding.path) or REPOSITORY_SUITE, []).append(_case(finding, report))
     return [Suite(name, suite_cases) for name, suite_cases in cases.items()]
 
 

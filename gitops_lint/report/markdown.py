@@ -9,6 +9,7 @@ import re
 from gitops_lint import __version__
 from gitops_lint.model import Finding, Report, Severity
 from gitops_lint.plural import counted
+from gitops_lint.report.visible import visible
 
 # GitHub refuses a step summary over 1 MiB; stay well below it whatever the messages hold.
 MAX_ROWS = 500
@@ -28,6 +29,7 @@ def escape_cell(text: str) -> str:
     message's balanced `code` spans (`patchesStrategicMerge`, a field path) are the only tags
     that survive; what a span holds is escaped like the rest, so it stays literal text.
     """
+    text = visible(text, newlines=True)
     if len(text) > MAX_CELL:
         text = text[: MAX_CELL - 1] + "\u2026"
     parts = text.split("`")
@@ -49,7 +51,7 @@ def escape_block(text: str, *, markdown: bool = False) -> str:
     Rule documentation is written in Markdown (`code` spans), as SARIF's help shows it; a
     finding's own text may quote the checked file and is escaped like a table cell.
     """
-    text = text.strip()
+    text = visible(text.strip(), newlines=True)
     if not markdown:
         text = _MARKDOWN_PUNCTUATION.sub(r"\\\1", html.escape(text, quote=False))
     return _NEWLINES.sub("  \n", text)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from itertools import groupby
 
 from gitops_lint.model import Report, Severity
+from gitops_lint.report.visible import visible
 
 _COLOURS = {Severity.ERROR: "\033[31m", Severity.WARNING: "\033[33m", Severity.INFO: "\033[36m"}
 _BOLD = "\033[1m"
@@ -19,13 +20,13 @@ def render_text(report: Report, *, color: bool = False) -> str:
     lines: list[str] = []
     fixes_shown: set[str] = set()
     for path, group in groupby(report.findings, key=lambda f: f.path):
-        lines.append(_paint(path or "(repository)", _BOLD, color))
+        lines.append(_paint(visible(path) or "(repository)", _BOLD, color))
         for finding in group:
             severity = _paint(finding.severity.value, _COLOURS[finding.severity], color)
-            where = f"{finding.path}:{finding.line}" if finding.path else f"(repository):{finding.line}"
-            env = f" [{finding.environment_label}]" if finding.environment_label else ""
-            seen = f" ({finding.seen_in})" if finding.seen_in else ""
-            lines.append(f"  {where} {finding.rule} {severity}{env} {finding.message}{seen}")
+            where = f"{visible(finding.path)}:{finding.line}" if finding.path else f"(repository):{finding.line}"
+            env = f" [{visible(finding.environment_label)}]" if finding.environment_label else ""
+            seen = f" ({visible(finding.seen_in)})" if finding.seen_in else ""
+            lines.append(f"  {where} {finding.rule} {severity}{env} {visible(finding.message)}{seen}")
             if finding.fix and finding.rule not in fixes_shown:
                 # Once per rule: the same advice under every finding is noise.
                 fixes_shown.add(finding.rule)

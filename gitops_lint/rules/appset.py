@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitops_lint.context import CheckContext
 from gitops_lint.environments import is_argocd_application, is_production
@@ -19,7 +19,11 @@ from gitops_lint.estate.appset import (
 )
 from gitops_lint.estate.kinds import raw_named
 from gitops_lint.model import Finding, Resource
+from gitops_lint.plural import counted
 from gitops_lint.rules.base import meta, repo_rule
+
+if TYPE_CHECKING:  # the expander is imported only when an ApplicationSet is expanded
+    from gitops_lint.appset.expand import Failure
 
 # --- what could not be evaluated --------------------------------------------------------------------------------------
 
@@ -107,6 +111,19 @@ def _application_sets(ctx: CheckContext) -> Iterator[Resource]:
 def check_applicationset_not_expanded(ctx: CheckContext) -> Iterator[Finding]:
     for appset in _application_sets(ctx):
         expansion, _generated_apps = expansion_of(appset, ctx)
+        if expansion.not_evaluated:
+            from gitops_lint.appset.gotemplate import MAX_STEPS_PER_APPLICATIONSET
+
+            total = len(expansion.applications) + len(expansion.failures) + expansion.not_evaluated
+            yield ctx.finding(
+                APPLICATIONSET_NOT_EXPANDED,
+                f"ApplicationSet {appset.name}: its templates ran more than "
+                f"{MAX_STEPS_PER_APPLICATIONSET:,} steps (gitops-lint's budget for one ApplicationSet); "
+                f"{expansion.not_evaluated} of {counted(total, 'parameter set')} not evaluated, so the "
+                "Applications they generate are not checked (a `range` over a long list in the template?)",
+                resource=appset,
+                pointer=("spec", "template"),
+            )
         if expansion.status != "not-expandable" or expansion.rejected:
             continue  # what Argo CD itself rejects is applicationset-template-fails
         yield ctx.finding(
@@ -129,17 +146,22 @@ def check_applicationset_template_fails(ctx: CheckContext) -> Iterator[Finding]:
                 resource=appset,
                 pointer=expansion.pointer,
             )
+        # One finding per distinct error: a matrix of 500 elements failing alike is one problem.
+        alike: dict[tuple[str, tuple[str | int, ...]], list[Failure]] = {}
         for failure in expansion.failures:
+            alike.setdefault((_short(failure.message), failure.pointer), []).append(failure)
+        for (message, pointer), group in alike.items():
             shown = (
-                ", ".join(f"{k}={v}" for k, v in describe(failure.params).items())
+                ", ".join(f"{k}={v}" for k, v in describe(group[0].params).items())
                 or "one parameter set"
             )
+            more = f" and {counted(len(group) - 1, 'more parameter set')} alike" if len(group) > 1 else ""
             yield ctx.finding(
                 APPLICATIONSET_TEMPLATE_FAILS,
-                f"ApplicationSet {appset.name}: Argo CD cannot render the Application for {shown}: "
-                f"{_short(failure.message)}",
+                f"ApplicationSet {appset.name}: Argo CD cannot render the Application for {shown}{more}: "
+                f"{message}",
                 resource=appset,
-                pointer=failure.pointer,
+                pointer=pointer,
             )
         for item, view in zip(expansion.applications, generated, strict=True):
             for name in item.unset:

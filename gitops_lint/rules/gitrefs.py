@@ -27,6 +27,7 @@ from gitops_lint.repo.git import (
     git_top,
     looks_like_commit,
 )
+from gitops_lint.repo.revision_syntax import revision_problem
 from gitops_lint.rules.base import meta, resources_rule
 from gitops_lint.rules.per_run import once_per_context
 from gitops_lint.semver_range import constraint_met, is_constraint
@@ -38,7 +39,10 @@ TARGET_REVISION_EXISTS = meta(
     "argocd",
     "An Application pointing at a branch or tag that does not exist never syncs: Argo CD "
     "reports `ComparisonError` and the environment silently stays on its last revision — "
-    "typically after a release branch was renamed or a tag was never pushed.",
+    "typically after a release branch was renamed or a tag was never pushed. Argo CD resolves "
+    "a branch, a tag, a commit id, `HEAD` or a semver range of tags, never git's revision syntax "
+    "(`HEAD~1`, `main@{-1}`, `:/message`, `HEAD:path`): such a targetRevision is reported as "
+    "not a branch, tag or commit.",
     "Create and push the branch or tag, or change `targetRevision` to one that exists "
     "(`git branch -a`, `git tag`).",
     passing=(
@@ -98,6 +102,9 @@ def _missing_reason(revision: str, facts: GitFacts) -> str | None:
     """Why `revision` does not exist, or None when it does (or cannot be judged)."""
     if revision in ("", "HEAD"):
         return None
+    problem = revision_problem(revision)
+    if problem is not None:
+        return problem  # never asked of git: `:/text` or `HEAD:path` would resolve locally
     name = revision
     for prefix in ("refs/heads/", "refs/tags/", "refs/remotes/origin/"):
         if name.startswith(prefix):
@@ -165,7 +172,9 @@ def _unresolved(ctx: CheckContext, in_scope: Sequence[Resource], note: bool) -> 
                 continue
             seen.add(key)
             # Without a remote the Application's repository is a guess from its path: unverifiable.
-            yield _Unresolved(view, source, reason, facts.sees_all_branches and bool(facts.remotes))
+            # Git revision syntax (`HEAD~1`, `:/text`) is wrong whatever the clone holds.
+            verifiable = facts.sees_all_branches and bool(facts.remotes)
+            yield _Unresolved(view, source, reason, verifiable or revision_problem(source.revision) is not None)
 
 
 def _points_here(source: Source, facts: GitFacts, ctx: CheckContext, directories: frozenset[str]) -> bool:

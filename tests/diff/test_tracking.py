@@ -620,3 +620,13 @@ def test_a_flux_semver_range_is_compared_as_the_newest_tag_meeting_it(flux_repo:
     production = _apps(diff_json(flux_repo, "--base", "HEAD"))["web-production"]
     assert production["revision_change"] == {"from": "tag v1.0.0", "to": "semver ~1.0.0 (v1.0.0)"}
     assert production["resources"] == [] and production["error"] is None
+
+
+@pytest.mark.parametrize("revision", [":/init", "HEAD~1", "main@{-1}", "HEAD:apps"])
+def test_git_revision_syntax_is_not_resolved(repo: Path, revision: str) -> None:
+    """Argo CD resolves a branch, tag, commit id, HEAD or semver range: `:/init` (a commit
+    message search) must not be compared as the commit git finds for it."""
+    write_tree(repo, {"argocd/production.yaml": _application("production", f"'{revision}'")})
+    production = _apps(diff_json(repo))["web-production"]
+    assert production["error"].startswith(f"{revision!r} is not a branch, tag or commit ("), production
+    assert production["resources"] == []

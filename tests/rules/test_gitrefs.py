@@ -301,3 +301,19 @@ def test_a_source_that_sources_replace_is_not_checked(make_repo: MakeRepo) -> No
                       "argocd/api.yaml": both})
     _git_repo(root)
     assert _run(root)[0] == []
+
+
+@pytest.mark.parametrize("revision", ["HEAD~1", "main^", "main@{-1}", ":/init", "HEAD:apps", "-c"])
+def test_git_revision_syntax_is_not_a_branch_tag_or_commit(make_repo: MakeRepo, revision: str) -> None:
+    """Argo CD resolves a branch, tag, commit id, HEAD or semver range; `HEAD~1` (read as a broken
+    semver range before) or `:/init` (a commit-message search) resolve in git only."""
+    from tests.conftest import check_json
+
+    root = make_repo({"apps/api/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: api\n",
+                      "apps/app.yaml": app("api", revision), "apps/ok.yaml": app("ok", "v1.*")})
+    repo = _git_repo(root)
+    repo.create_tag("v1.2.0")
+    _code, report = check_json(root, "--no-render", "--rule", "target-revision-exists")
+    found = [(f["path"], f["message"]) for f in report["findings"]]
+    assert len(found) == 1 and found[0][0] == "apps/app.yaml", found
+    assert f"targetRevision {revision!r} of " in found[0][1] and "not a branch, tag or commit" in found[0][1]

@@ -1,0 +1,41 @@
+"""File names with terminal escapes or a newline and a workflow command reach no human format raw."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import run_cli
+
+ESCAPES = "esc\x1b[31mRED\x1b]0;title\x07\x9b2J.yaml"
+INJECTION = "a\n::warning file=INJECTED::pwned\n.yaml"
+BROKEN = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a\n"  # a parse error names the file
+
+
+@pytest.fixture
+def odd_names(tmp_path: Path) -> Path:
+    if sys.platform == "win32":
+        pytest.skip("POSIX file names")
+    for name in (ESCAPES, INJECTION):
+        (tmp_path / name).write_text(BROKEN)
+    return tmp_path
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "github", "junit"])
+def test_control_characters_in_file_names_are_shown_escaped(odd_names: Path, fmt: str) -> None:
+    result = run_cli("check", str(odd_names), "--format", fmt, "--no-render")
+    assert result.exit_code == 1, result.output
+    out = result.stdout
+    assert "RED" in out and "INJECTED" in out  # both files are reported
+    assert not re.search("[\x00-\x09\x0b-\x1f\x7f-\x9f]", out), repr(out)
+    commands = [line for line in out.splitlines() if line.lstrip().startswith("::")]
+    # Only the github format's own annotations are workflow commands; none is the injected one.
+    assert all(not line.lstrip().startswith("::warning file=INJECTED") for line in commands), commands
+    if fmt != "github":
+        assert commands == []
+    shown = out.replace("\\\\", "\\").replace("\\[", "[").replace("\\]", "]")  # Markdown's own escapes
+    assert "\\x1b[31mRED\\x1b]0;title\\x07\\x9b2J.yaml" in shown
+
