@@ -27,7 +27,7 @@ from gitops_lint.flux.model import flux_estate_for
 from gitops_lint.flux.render import flux_renders
 from gitops_lint.flux.variables import may_define_anything, unloaded_data, variables_of
 from gitops_lint.lazy_regex import LazyRegex
-from gitops_lint.model import Finding, Severity
+from gitops_lint.model import Finding, Resource, Severity
 from gitops_lint.render.substitute import SubstitutionError, clean_values, is_disabled, undefined_at
 from gitops_lint.rules.argocd import ApplicationSource, is_this_repo
 from gitops_lint.rules.base import meta, repo_rule
@@ -297,7 +297,8 @@ FLUX_PRUNE_IN_PRODUCTION = meta(
     "overlay) is deleted from the production cluster on the next reconciliation, without anyone "
     "approving it. The GitOps checklist's don't, do not auto-prune in production, "
     "in Flux's words. Its severity follows `no-auto-prune-in-production` when "
-    "only that rule is configured.",
+    "only that rule is configured. `flux bootstrap`'s own `flux-system` Kustomization, which "
+    "the bootstrap rewrites, is left alone; the Kustomizations it applies are judged.",
     "Set `prune: false` on production Kustomizations and delete removed objects by hand after "
     "review, or keep `prune: true` and protect what must never be deleted with the "
     "`kustomize.toolkit.fluxcd.io/prune: disabled` annotation.",
@@ -318,7 +319,7 @@ def check_prune(ctx: CheckContext) -> Iterator[Finding]:
         return
     estate = flux_estate_for(ctx)
     for kustomization in estate.kustomizations:
-        if not kustomization.prune:
+        if not kustomization.prune or _is_bootstrap_sync(kustomization.resource):
             continue
         environment = kustomization.deploy_environment
         if not is_production(environment):
@@ -331,6 +332,13 @@ def check_prune(ctx: CheckContext) -> Iterator[Finding]:
             severity=severity,
             environment=environment,
         )
+
+
+def _is_bootstrap_sync(resource: Resource) -> bool:
+    """`flux bootstrap`'s own Kustomization (flux-system/flux-system): the bootstrap writes it,
+    and writes it again on every run, so a `prune: false` set there does not last; it prunes
+    the cluster's Flux objects (the Kustomizations this rule does judge)."""
+    return resource.name == "flux-system" and resource.namespace == "flux-system"
 
 
 def _severity_like(ctx: CheckContext, own: str, other: str) -> tuple[bool, Severity | None]:

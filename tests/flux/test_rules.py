@@ -232,6 +232,19 @@ def test_prune_severity_follows_the_argocd_rule_when_only_that_is_configured(mak
     assert findings(report, "flux-prune-in-production") == []
 
 
+def test_the_bootstrap_kustomization_may_prune_the_ones_it_applies_may_not(make_repo: Callable[..., Path]) -> None:
+    # `flux bootstrap` writes flux-system/flux-system (and rewrites it on every run); the
+    # Kustomizations in the cluster directory it applies are the team's.
+    files = {**OWNED,
+             "clusters/production/flux-system/gotk-sync.yaml": ks("flux-system", "./clusters/production", prune="true"),
+             "clusters/production/apps.yaml": ks("apps", "./apps", prune="true"),
+             "apps/web.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n  namespace: web\n"}
+    _, report = check_json(make_repo(files))
+    assert [(f["path"], f["message"]) for f in findings(report, "flux-prune-in-production")] == [
+        ("clusters/production/apps.yaml", "production Kustomization flux-system/apps garbage-collects automatically (prune: true)"),
+    ]
+
+
 def test_chart_version_constraints() -> None:
     from gitops_lint.rules.flux import open_version
 
