@@ -19,6 +19,7 @@ from gitops_lint.diff.compare import ADDED, CHANGED, REMOVED, ResourceChange
 from gitops_lint.diff.group import CASCADE, ORPHAN, AppDiff, Counts
 from gitops_lint.diff.render_at import FLUX_KUSTOMIZATION, HELM_RELEASE
 from gitops_lint.plural import counted
+from gitops_lint.report.visible import visible
 
 JSON_VERSION = 1
 # GitHub refuses a comment body longer than this (characters).
@@ -56,9 +57,10 @@ def _app_title(app: AppDiff) -> str:
         flags += f" [tracks {app.tracks}]"
     if app.revision_change is not None:
         flags += f" [{app.revision_field} {app.revision_change[0]} -> {app.revision_change[1]}]"
+    # Names and paths come from the repo: any control character in them is shown, never obeyed.
     if app.is_application:
-        return f"{app.label} {app.name} ({app.file}) -> {where}{flags}"
-    return f"{app.root_label} {where} (nothing deploys it)"
+        return visible(f"{app.label} {app.name} ({app.file}) -> {where}{flags}")
+    return visible(f"{app.root_label} {where} (nothing deploys it)")
 
 
 # What deletes a resource gone from Git, per deployer kind (else Argo CD's automated prune).
@@ -109,14 +111,14 @@ def render_text(result: DiffResult, color: bool = False) -> str:
         for app in env.apps:
             lines.append(f"  {_app_title(app)}: {app.counts.phrase()}")
             if app.error:
-                lines.append(f"    not compared: {app.error}")
+                lines.append(f"    not compared: {visible(app.error)}")
             if app.tracks is not None:
-                lines.append(f"    {_not_reached(app)}")
+                lines.append(f"    {visible(_not_reached(app))}")
             elif app.revision_change is not None and app.pending:
                 lines.append(f"    {_pending_after_move(app)}")
             for change in app.changes:
-                lines.append(f"    {_SIGN[change.change]} {change.key.display}{_prune_note(app, change)}")
-                lines += ["      " + _paint(line, color)
+                lines.append(f"    {_SIGN[change.change]} {visible(change.key.display)}{_prune_note(app, change)}")
+                lines += ["      " + _paint(visible(line), color)
                           for line in change.diff.splitlines()]
     lines += _finding_lines(report)
     lines += _removal_lines(report)
@@ -147,7 +149,7 @@ def _finding_lines(report: DiffReport) -> list[str]:
     for finding in report.findings:
         where = f" ({finding.file})" if finding.file else ""
         fails = " [fails the run]" if finding in failing else ""
-        lines.append(f"  {finding.rule} {finding.severity.value}{where}: {finding.message}{fails}")
+        lines.append(f"  {finding.rule} {finding.severity.value}{visible(where)}: {visible(finding.message)}{fails}")
     return lines
 
 
@@ -156,7 +158,7 @@ def _removal_lines(report: DiffReport) -> list[str]:
         return []
     lines = ["", f"{counted(len(report.removals), 'resource')} removed where --fail-on-removal forbids it:"]
     for removal in report.removals:
-        lines.append(f"  {removal.environment}: {removal.application}: {removal.change.key.display}")
+        lines.append(visible(f"  {removal.environment}: {removal.application}: {removal.change.key.display}"))
     return lines
 
 
@@ -278,7 +280,7 @@ def _md_findings(report: DiffReport) -> list[str]:
 
 
 def _cell(text: str) -> str:
-    return html.escape(text).replace("|", "\\|")
+    return html.escape(visible(text)).replace("|", "\\|")
 
 
 def _md_app(app: AppDiff, detail: str) -> list[str]:
@@ -323,7 +325,8 @@ def _markdown(report: DiffReport, detail: str) -> str:
     if detail != "diff":
         lines += ["", f"_Shortened to fit a GitHub comment ({'resource lists' if detail == 'list' else 'summaries'} "
                       "only): run `gitops-lint diff` for the full diff._"]
-    return "\n".join(lines).rstrip("\n") + "\n"
+    # One entry is one line: a control character in a name or path is shown, never obeyed.
+    return "\n".join(visible(line) for line in lines).rstrip("\n") + "\n"
 
 
 def render_markdown(result: DiffResult, color: bool = False, limit: int = COMMENT_LIMIT) -> str:

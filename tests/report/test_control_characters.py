@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -39,3 +40,27 @@ def test_control_characters_in_file_names_are_shown_escaped(odd_names: Path, fmt
     shown = out.replace("\\\\", "\\").replace("\\[", "[").replace("\\]", "]")  # Markdown's own escapes
     assert "\\x1b[31mRED\\x1b]0;title\\x07\\x9b2J.yaml" in shown
 
+
+
+def test_an_application_file_name_reaches_the_diff_text_and_markdown_escaped(make_repo: Any) -> None:
+    from tests.conftest import require_tool, write_tree
+    from tests.diff.helpers import application, git
+
+    require_tool("kubectl")
+    if sys.platform == "win32":
+        pytest.skip("POSIX file names")
+    overlay = "apps/web/overlays/staging"
+    root = make_repo({
+        "apps/web/base/kustomization.yaml": "resources: [config.yaml]\n",
+        "apps/web/base/config.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: web}\ndata: {a: '1'}\n",
+        f"{overlay}/kustomization.yaml": "resources: [../../base]\n",
+        f"argocd/{ESCAPES}": application("staging"),
+        f"argocd/{INJECTION}": application("staging").replace("web-staging, namespace: argocd", "web-qa, namespace: argocd"),
+    }, git=True)
+    write_tree(root, {"apps/web/base/config.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: web}\ndata: {a: '2'}\n"})
+    git(root, "add", "-A")
+    for fmt in ("text", "markdown"):
+        out = run_cli("diff", "--base", "HEAD", "--format", fmt, "--no-color", cwd=root).stdout
+        assert "RED" in out and "INJECTED" in out, out
+        assert not re.search("[\x00-\x09\x0b-\x1f\x7f-\x9f]", out), repr(out)
+        assert not any(line.lstrip().startswith("::") for line in out.splitlines()), out

@@ -13,6 +13,7 @@ from gitops_lint.drift.model import (
 )
 from gitops_lint.drift.reporters.lines import status_counts, value_text
 from gitops_lint.plural import counted
+from gitops_lint.report.visible import visible
 
 _ICON = {SYNCED: "✅", OUT_OF_SYNC: "❌", UNKNOWN: "⚠️"}
 
@@ -67,4 +68,6 @@ def render_markdown(report: DriftReport) -> str:
                 out += ["", "  <details><summary>diff</summary>", "", "  ```diff"]
                 out += [f"  {line}" for line in resource.diff.rstrip("\n").splitlines()]
                 out += ["  ```", "", "  </details>", ""]
-    return "\n".join(out) + "\n"
+    # One entry is one line: a control character in a name, path or message (from the repo or
+    # the cluster) is shown, never obeyed by a terminal or a CI log.
+    return "\n".join(visible(line) for line in out) + "\n"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from gitops_lint.drift.model import EXTRA, SYNCED, DriftReport
 from gitops_lint.drift.reporters.lines import change_lines, extra_note, out_of_band_lines
 from gitops_lint.plural import counted
+from gitops_lint.report.visible import visible
 
 
 def render_text(report: DriftReport) -> str:
@@ -33,4 +34,6 @@ def render_text(report: DriftReport) -> str:
         f"{counted(summary.resources, 'resource')}: {summary.modified} modified, {summary.missing} missing, "
         f"{summary.extra} extra, {counted(summary.errors, 'error')}; {counted(summary.requests, 'API request')}"
     )
-    return "\n".join(out) + "\n"
+    # One entry is one line: a control character in a name, path or message (from the repo or
+    # the cluster) is shown, never obeyed by a terminal or a CI log.
+    return "\n".join(visible(line) for line in out) + "\n"
