@@ -30,7 +30,14 @@ from gitops_lint.diff.findings import (
     promotion_findings,
     sync_policy_findings,
 )
-from gitops_lint.diff.group import AppDiff, ComparedRoot, EnvironmentDiff, group, renders_the_same
+from gitops_lint.diff.group import (
+    AppDiff,
+    ComparedRoot,
+    DestinationChange,
+    EnvironmentDiff,
+    group,
+    renders_the_same,
+)
 from gitops_lint.diff.render_at import (
     DIRECTORY,
     FLUX_KUSTOMIZATION,
@@ -70,6 +77,7 @@ from gitops_lint.repo.git import git_top
 from gitops_lint.repo.layout import is_kustomization_file
 from gitops_lint.repo.problems import YamlProblem
 from gitops_lint.repo.yaml import load_yaml
+from gitops_lint.validate.scopes import builtin_namespaced
 
 
 @dataclass(frozen=True)
@@ -337,8 +345,15 @@ def _remote_charts(head: RevisionRender, base: RevisionRender, changed: set[str]
     for use in head.remote_charts:
         app, reads = use.application, use.reads
         touched = sorted(path for path in reads if path in changed and landing.reaches(reads[path]))
-        for path in sorted(set(reads) & changed - set(touched)):
-            notes.append(f"{app.name}: {path} changed, but it is read at {reads[path]}: not reached by this change")
+        pinned = sorted(path for path in set(reads) & changed - set(touched)
+                        if not wanted or _within(path, wanted))
+        if pinned and not touched:
+            # Read at a revision the change does not land on: listed as tracking it (the value
+            # file reaches it once that revision holds it), and why nothing is compared.
+            at = str(reads[pinned[0]])
+            found.append(replace(_not_compared(use, f"{use.label} is not in this repo ({', '.join(pinned)} "
+                                                    f"changed, read at {at})"), tracks=at))
+            continue
         if not touched or (wanted and not any(_within(path, wanted) for path in touched)):
             continue
         found.append(_not_compared(use, f"{use.label} is not in this repo: the diff renders this repo's charts only "
@@ -350,6 +365,27 @@ def _base_revisions(base: RevisionRender) -> dict[tuple[str, str, str], str | No
     """(file, name, root) of each Application at the base → its revision for that root (the
     sources of one Application may track different revisions)."""
     return {(app.file, app.name, render.root): app.revision for render in base.roots.values() for app in render.applications}
+
+
+def _base_destinations(base: RevisionRender) -> dict[tuple[str, str, str], tuple[str | None, str | None]]:
+    """(file, name, root) of each Argo CD Application at the base → (cluster, namespace) it deploys to."""
+    return {(app.file, app.name, render.root): (app.cluster, app.namespace) for render in base.roots.values()
+            for app in render.applications if app.kind != FLUX_KUSTOMIZATION}
+
+
+def _destination_change(app: ApplicationRef, was: tuple[str | None, str | None] | None) -> DestinationChange | None:
+    """How the change moves an Application's destination (None: it does not, or a side is not known)."""
+    if was is None or app.kind == FLUX_KUSTOMIZATION:
+        return None
+    cluster, namespace = was
+    cluster_moved = cluster is not None and app.cluster is not None and cluster != app.cluster
+    if not cluster_moved and namespace == app.namespace:
+        return None
+
+    def shown(where: str | None, space: str | None) -> str:
+        return (where or "?") + (f" namespace {space or '(none)'}" if namespace != app.namespace else "")
+
+    return DestinationChange(shown(cluster, namespace), shown(app.cluster, app.namespace), cluster_moved)
 
 
 def _base_flux_sources(base: RevisionRender) -> dict[tuple[str, str, str], str]:
@@ -378,6 +414,7 @@ def _by_revision(
     it deploys before and after: a pinned side rendered at its revision (`render_at(revision,
     key)`: the objects, or why not), a side following the change as the base or head renders."""
     before = _base_revisions(base)
+    destinations = _base_destinations(base)
     flux_sources = _base_flux_sources(base)
     result = []
     for root in compared:
@@ -388,8 +425,11 @@ def _by_revision(
         for app in root.render.applications:
             at_base = (app.file, app.name, root.previous_root or root.render.root)
             was = before.get(at_base)
+            destination = _destination_change(app, destinations.get(at_base))
             if (app.file, app.name) in deleted:
                 stay.append(app)  # a deleted Application takes what it deployed, whatever it tracked
+            elif destination is not None:
+                result.append(_destination_moved(root, key, app, was, destination, base, head, landing, render_at))
             elif app.kind == FLUX_KUSTOMIZATION:
                 if _flux_moved(app, at_base, was, flux_sources, landing):
                     moved.append((app, True, was))
@@ -408,12 +448,14 @@ def _by_revision(
                 away.append(app)
             else:
                 stay.append(app)
-        if not moved and not away:
+        if not moved and not away and len(stay) == len(root.render.applications):
             result.append(root)
             continue
         if stay:
             result.append(replace(root, render=replace(root.render, applications=tuple(stay))))
         for app in away:
+            if not root.changes and _fails_alike(base, head, key):
+                continue  # nothing this change does reaches it: its render failed before as it fails now
             # Its root's error stays said: the root is not compared either way.
             result.append(ComparedRoot(replace(root.render, applications=(app,)), (), root.error, root.previous_root,
                                        tracks=app.revision, pending=len(root.changes)))
@@ -454,6 +496,60 @@ def _moved(
                         revision_change=(landing.shown(was or following), landing.shown(app.revision or following))
                         if existed else None,
                         pending=pending)
+
+
+def _fails_alike(base: RevisionRender, head: RevisionRender, key: str) -> bool:
+    """Whether render `key` fails at both revisions with the same error: an Application tracking
+    another revision is listed for it only when its own file changed beside another's."""
+    old, new = base.roots.get(key), head.roots.get(key)
+    return old is not None and new is not None and old.error is not None and old.error == new.error
+
+
+def _placed_docs(resources: Iterable[Mapping[str, Any]], namespace: str | None) -> tuple[Mapping[str, Any], ...]:
+    """The objects as Argo CD applies them to a destination namespace: a namespaced built-in kind
+    whose manifest names no namespace goes to it."""
+    placed: list[Mapping[str, Any]] = []
+    for doc in resources:
+        metadata = doc.get("metadata")
+        group = str(doc.get("apiVersion") or "").rpartition("/")[0]
+        if (namespace and isinstance(metadata, Mapping) and not metadata.get("namespace")
+                and builtin_namespaced(group, str(doc.get("kind") or ""))):
+            doc = {**doc, "metadata": {**metadata, "namespace": namespace}}
+        placed.append(doc)
+    return tuple(placed)
+
+
+def _destination_moved(
+    root: ComparedRoot, key: str, app: ApplicationRef, was: str | None, destination: DestinationChange,
+    base: RevisionRender, head: RevisionRender, landing: Landing, render_at: RenderAt,
+) -> ComparedRoot:
+    """An Application the change sends to another destination: Argo CD creates everything it
+    deploys there. Another cluster: every object is added (the old cluster's are left, unmanaged).
+    Another namespace only: the objects whose manifests name none move (removed from the old
+    namespace as a resource gone from Git is, added in the new one); the rest compare as usual."""
+    mine = replace(root.render, applications=(app,))
+    if landing.reaches(app.revision):
+        new, new_error = _side(head, key, "head")
+    else:
+        new, new_error = render_at(app.revision or "", PinnedSide(key, root.render.renderer, app, head, base, False))
+    old: tuple[Mapping[str, Any], ...] = ()
+    old_error = None
+    old_namespace = None
+    if not destination.cluster_moved:
+        old_namespace = next((a.namespace for r in base.roots.values() for a in r.applications
+                              if (a.file, a.name) == (app.file, app.name)), None)
+        if was is None or landing.reaches(was):
+            old, old_error = _side(base, key, "base")
+        else:
+            old, old_error = render_at(was, PinnedSide(key, root.render.renderer, app, base, head, True))
+    errors = [e for e in (new_error, old_error) if e]
+    changes = () if errors else tuple(compare_resources(_placed_docs(old, old_namespace),
+                                                        _placed_docs(new, app.namespace), root.render.generators))
+    revision_change = None
+    if was is not None and was != app.revision and not (landing.reaches(was) and landing.reaches(app.revision)):
+        revision_change = (landing.shown(was), landing.shown(app.revision or "HEAD"))
+    return ComparedRoot(mine, changes, errors[0] if errors else None, None, revision_change=revision_change,
+                        destination_change=destination)
 
 
 def _render_key_of(render: RootRender) -> str:

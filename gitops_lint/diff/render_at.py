@@ -78,6 +78,8 @@ class ApplicationRef:
     namespace: str | None = None
     # A Flux Kustomization's GitRepository file, which `revision` is read from (None: not known).
     source_file: str | None = None
+    # The cluster it deploys to: an Argo CD destination's `name`, else its `server` (None: not known).
+    cluster: str | None = None
 
     @property
     def label(self) -> str:
@@ -199,7 +201,7 @@ def _deployer_ref(deployer: Application | FluxKustomization, directory: str | No
     deploys, whose source's targetRevision is the Application's revision for it."""
     spec = deployer.resource.doc.get("spec")
     spec = spec if isinstance(spec, dict) else {}
-    revision = source_file = None
+    revision = source_file = cluster = None
     if isinstance(deployer, FluxKustomization):
         prune = spec.get("prune") is True  # Flux's garbage collection deletes what left Git
         kind = FLUX_KUSTOMIZATION
@@ -208,6 +210,7 @@ def _deployer_ref(deployer: Application | FluxKustomization, directory: str | No
         source_file = deployer.source_file
     else:
         namespace = deployer.destination.namespace
+        cluster = deployer.destination.name or deployer.destination.server or None
         prune = _auto_prune(spec)
         kind = GENERATED_APPLICATION if deployer.generated_by else APPLICATION
         if directory is not None:  # a chart from a Helm repository has a version, not a Git revision
@@ -221,6 +224,7 @@ def _deployer_ref(deployer: Application | FluxKustomization, directory: str | No
         revision=revision,
         namespace=namespace or None,
         source_file=source_file,
+        cluster=cluster,
     )
 
 

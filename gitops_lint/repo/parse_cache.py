@@ -55,8 +55,9 @@ INDEX = "index"
 # Bump when the loader's output changes meaning: older files are then ignored (and replaced,
 # so no entry written under an older format, which cached Secret values, outlives it). At 9,
 # Application tags name the Helm value files they read and entries carry the text markers; at
-# 10, every file says whether it holds an integer orjson cannot read (WIDE_INTEGERS).
-FORMAT = f"10/{__version__}"
+# 10, every file says whether it holds an integer orjson cannot read (WIDE_INTEGERS); at 11, an
+# ExternalSecret writing an Argo CD cluster Secret's label is a hot file (the clusters generator).
+FORMAT = f"11/{__version__}"
 
 # The tag of a parsed file (path, loaded documents): falsy for a cold file, else a JSON value.
 Tagger = Callable[[str, LoadResult | None], Any]
