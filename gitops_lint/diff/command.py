@@ -373,12 +373,17 @@ def _base_destinations(base: RevisionRender) -> dict[tuple[str, str, str], tuple
             for app in render.applications if app.kind != FLUX_KUSTOMIZATION}
 
 
+# Argo CD's own cluster, by name or server: one destination.
+_IN_CLUSTER = {"in-cluster": "https://kubernetes.default.svc", "https://kubernetes.default.svc/": "https://kubernetes.default.svc"}
+
+
 def _destination_change(app: ApplicationRef, was: tuple[str | None, str | None] | None) -> DestinationChange | None:
     """How the change moves an Application's destination (None: it does not, or a side is not known)."""
     if was is None or app.kind == FLUX_KUSTOMIZATION:
         return None
     cluster, namespace = was
-    cluster_moved = cluster is not None and app.cluster is not None and cluster != app.cluster
+    cluster_moved = (cluster is not None and app.cluster is not None
+                     and _IN_CLUSTER.get(cluster, cluster) != _IN_CLUSTER.get(app.cluster, app.cluster))
     if not cluster_moved and namespace == app.namespace:
         return None
 
@@ -425,11 +430,14 @@ def _by_revision(
         for app in root.render.applications:
             at_base = (app.file, app.name, root.previous_root or root.render.root)
             was = before.get(at_base)
-            destination = _destination_change(app, destinations.get(at_base))
+            was_destination = destinations.get(at_base)
+            destination = _destination_change(app, was_destination)
             if (app.file, app.name) in deleted:
                 stay.append(app)  # a deleted Application takes what it deployed, whatever it tracked
             elif destination is not None:
-                result.append(_destination_moved(root, key, app, was, destination, base, head, landing, render_at))
+                old_namespace = was_destination[1] if was_destination is not None else None
+                result.append(_destination_moved(root, key, app, (was, old_namespace), destination, base, head,
+                                                 landing, render_at))
             elif app.kind == FLUX_KUSTOMIZATION:
                 if _flux_moved(app, at_base, was, flux_sources, landing):
                     moved.append((app, True, was))
@@ -454,8 +462,6 @@ def _by_revision(
         if stay:
             result.append(replace(root, render=replace(root.render, applications=tuple(stay))))
         for app in away:
-            if not root.changes and _fails_alike(base, head, key):
-                continue  # nothing this change does reaches it: its render failed before as it fails now
             # Its root's error stays said: the root is not compared either way.
             result.append(ComparedRoot(replace(root.render, applications=(app,)), (), root.error, root.previous_root,
                                        tracks=app.revision, pending=len(root.changes)))
@@ -498,9 +504,32 @@ def _moved(
                         pending=pending)
 
 
+def _unaffected(compared: list[ComparedRoot], revisions: Revisions, base: RevisionRender,
+                head: RevisionRender) -> list[ComparedRoot]:
+    """The compared renders less those the change cannot reach: failing alike at both revisions
+    for a directory neither revision has (an Application's path to nowhere). Such a root is
+    affected only because its Application's file changed beside another Application's; nothing it
+    reads exists, so nothing the change does reaches it."""
+    failing = [root for root in compared if root.error is not None and _fails_alike(base, head, _render_key_of(root.render))]
+    if not failing:
+        return compared
+    at_base = tree(revisions, revisions.base)
+    at_head = tree(revisions, revisions.head) if revisions.head is not None else None
+
+    def exists(directory: str) -> bool:
+        prefix = f"{directory}/" if directory else ""
+        if any(path.startswith(prefix) for path in at_base):
+            return True
+        if at_head is None:
+            return (revisions.root / directory).is_dir()
+        return any(path.startswith(prefix) for path in at_head)
+
+    nowhere = {id(root) for root in failing if not exists(root.render.root)}
+    return [root for root in compared if id(root) not in nowhere]
+
+
 def _fails_alike(base: RevisionRender, head: RevisionRender, key: str) -> bool:
-    """Whether render `key` fails at both revisions with the same error: an Application tracking
-    another revision is listed for it only when its own file changed beside another's."""
+    """Whether render `key` fails at both revisions with the same error."""
     old, new = base.roots.get(key), head.roots.get(key)
     return old is not None and new is not None and old.error is not None and old.error == new.error
 
@@ -520,24 +549,22 @@ def _placed_docs(resources: Iterable[Mapping[str, Any]], namespace: str | None) 
 
 
 def _destination_moved(
-    root: ComparedRoot, key: str, app: ApplicationRef, was: str | None, destination: DestinationChange,
-    base: RevisionRender, head: RevisionRender, landing: Landing, render_at: RenderAt,
+    root: ComparedRoot, key: str, app: ApplicationRef, at_base: tuple[str | None, str | None],
+    destination: DestinationChange, base: RevisionRender, head: RevisionRender, landing: Landing, render_at: RenderAt,
 ) -> ComparedRoot:
     """An Application the change sends to another destination: Argo CD creates everything it
     deploys there. Another cluster: every object is added (the old cluster's are left, unmanaged).
     Another namespace only: the objects whose manifests name none move (removed from the old
     namespace as a resource gone from Git is, added in the new one); the rest compare as usual."""
     mine = replace(root.render, applications=(app,))
+    was, old_namespace = at_base  # its revision and namespace at the base
     if landing.reaches(app.revision):
         new, new_error = _side(head, key, "head")
     else:
         new, new_error = render_at(app.revision or "", PinnedSide(key, root.render.renderer, app, head, base, False))
     old: tuple[Mapping[str, Any], ...] = ()
     old_error = None
-    old_namespace = None
     if not destination.cluster_moved:
-        old_namespace = next((a.namespace for r in base.roots.values() for a in r.applications
-                              if (a.file, a.name) == (app.file, app.name)), None)
         if was is None or landing.reaches(was):
             old, old_error = _side(base, key, "base")
         else:
@@ -1015,7 +1042,7 @@ def run_diff(options: DiffOptions) -> DiffResult:
     wanted = _relative_paths(root, options.paths)
     argocd = _argocd_sides(revisions, config, changed, base, head)
     deleted = argocd.deleted()
-    compared = _compare(base, head, wanted, notes, deleted)
+    compared = _unaffected(_compare(base, head, wanted, notes, deleted), revisions, base, head)
     landing = Landing.of(revisions, options.into)
     compared += _remote_charts(head, base, set(changed), wanted, landing, notes)
     pinned: PinnedRenders = {}

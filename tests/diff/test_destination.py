@@ -143,3 +143,25 @@ def test_an_application_the_change_does_not_affect_is_not_listed(make_repo: Call
     assert "gone-prod" not in apps
     assert apps["web-prod"]["revision_change"] == {"from": "v1.0.0", "to": "v1.1.0"}
     assert "gone-prod" not in run_cli("diff", "--base", "HEAD", cwd=root).stdout
+
+
+def test_an_application_to_nowhere_is_not_listed_when_its_file_changes_beside_another(
+        make_repo: Callable[..., Path]) -> None:
+    # Followed (main), its directory missing at both revisions: the same holds without a pin.
+    require_tool("kubectl")
+    both = "---\n".join([
+        _application("web-prod", "apps/web/overlays/production", "main", "https://a.example.com", "web"),
+        _application("gone-prod", "apps/missing", "main", "https://a.example.com", "gone"),
+    ])
+    root = make_repo({**REPO, "argocd/prod.yaml": both}, git=True)
+    write_tree(root, {"argocd/prod.yaml": both.replace("namespace: web}", "namespace: web-v2}")})
+    apps = _apps(diff_json(root, "--base", "HEAD"))
+    assert "gone-prod" not in apps and apps["web-prod"]["destination_change"]["cluster_moved"] is False
+
+
+def test_naming_argo_cds_own_cluster_instead_of_its_server_is_no_move(make_repo: Callable[..., Path]) -> None:
+    require_tool("kubectl")
+    app = _application("web-prod", "apps/web/overlays/production", "main", "https://kubernetes.default.svc", "web")
+    root = make_repo({**REPO, "argocd/prod.yaml": app}, git=True)
+    write_tree(root, {"argocd/prod.yaml": app.replace("server: https://kubernetes.default.svc", "name: in-cluster")})
+    assert "web-prod" not in _apps(diff_json(root, "--base", "HEAD"))
