@@ -1035,6 +1035,7 @@ def run_diff(options: DiffOptions) -> DiffResult:
     # An Application file deploys the same roots at both revisions unless it changed (then it
     # is among the changed files): the head's say which the base render needs.
     deploying = {app.file for root_render in head.roots.values() for app in root_render.applications}
+    deploying |= head.cluster_files  # what the clusters generators of those ApplicationSets read
     base, written = _render_commit(revisions, revisions.base, config, changed, request, also=head.roots, deploying=deploying)
     notes.append(f"base: {written}")
     for side, revision in (("head", head), ("base", base)):

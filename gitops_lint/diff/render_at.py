@@ -28,7 +28,7 @@ from gitops_lint.diff.helm_files import helm_files
 from gitops_lint.diff.revisions import TreeEntry
 from gitops_lint.environments import resolve_environment
 from gitops_lint.errors import UsageError
-from gitops_lint.estate.appset import is_this_repo_url
+from gitops_lint.estate.appset import cluster_files, is_this_repo_url
 from gitops_lint.estate.build import estate_for
 from gitops_lint.estate.model import Application, Estate, FluxKustomization
 from gitops_lint.estate.sources import ThisRepo, foreign_value_files, repo_directory, value_files_at
@@ -181,6 +181,9 @@ class RevisionRender:
     # (file, name) of each Flux Kustomization → its document here: what a path whose GitRepository
     # ref moves is rendered with at the other revision.
     flux_documents: dict[tuple[str, str], Mapping[str, Any]] = field(default_factory=dict)
+    # The files registering the clusters its ApplicationSets' clusters generators read: the other
+    # revision's checkout needs them, or its Applications would all look new.
+    cluster_files: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -508,6 +511,7 @@ def render_revision(
         helm_documents={(app.resource.path, app.name or "?"): app.resource.doc for app in estate.applications
                         if any(source.deploys == "helm" and source.directory is not None for source in app.sources)},
         flux_documents={(flux.resource.path, flux.name or flux.resource.path): flux.resource.doc for flux in estate.flux_kustomizations},
+        cluster_files=cluster_files(ctx),
     )
     by_root: dict[str, list[Mapping[str, Any]]] = {target: [] for target in (*affected, *extra)}
     for resource in ctx.rendered:

@@ -165,3 +165,47 @@ def test_naming_argo_cds_own_cluster_instead_of_its_server_is_no_move(make_repo:
     root = make_repo({**REPO, "argocd/prod.yaml": app}, git=True)
     write_tree(root, {"argocd/prod.yaml": app.replace("server: https://kubernetes.default.svc", "name: in-cluster")})
     assert "web-prod" not in _apps(diff_json(root, "--base", "HEAD"))
+
+
+CLUSTER = """
+    apiVersion: external-secrets.io/v1beta1
+    kind: ExternalSecret
+    metadata: {name: cluster-stg-eu-1, namespace: argocd}
+    spec:
+      secretStoreRef: {kind: ClusterSecretStore, name: vault}
+      target:
+        name: cluster-stg-eu-1
+        template:
+          metadata:
+            labels: {argocd.argoproj.io/secret-type: cluster, env: staging}
+          data: {name: stg-eu-1, server: https://stg-eu-1.example.com}
+      data:
+        - {secretKey: token, remoteRef: {key: clusters/stg-eu-1, property: token}}
+"""
+CLUSTERS_APPSET = """
+    apiVersion: argoproj.io/v1alpha1
+    kind: ApplicationSet
+    metadata: {name: web, namespace: argocd}
+    spec:
+      goTemplate: true
+      generators:
+        - clusters: {selector: {matchLabels: {env: staging}}}
+      template:
+        metadata: {name: 'web-{{ .name }}'}
+        spec:
+          project: default
+          source: {repoURL: https://example.com/config.git, path: apps/web/overlays/staging, targetRevision: main}
+          destination: {server: '{{ .server }}', namespace: web}
+"""
+
+
+def test_a_clusters_generator_application_is_compared_not_new_at_a_committed_base(
+        make_repo: Callable[..., Path]) -> None:
+    # The base renders from a checkout of the files it needs: the cluster's ExternalSecret too, or
+    # the Application would not exist there and everything would read as added.
+    require_tool("kubectl")
+    files = {key: value for key, value in REPO.items() if key != "argocd/web.yaml"}
+    root = make_repo({**files, "argocd/clusters/stg-eu-1.yaml": CLUSTER, "argocd/web.yaml": CLUSTERS_APPSET}, git=True)
+    write_tree(root, {"apps/web/base/config.yaml": REPO["apps/web/base/config.yaml"].replace("'1'", "'2'")})
+    app = _apps(diff_json(root, "--base", "HEAD"))["web-stg-eu-1"]
+    assert [(r["kind"], r["change"]) for r in app["resources"]] == [("ConfigMap", "changed")]
