@@ -575,8 +575,10 @@ def _destination_moved(
     revision_change = None
     if was is not None and was != app.revision and not (landing.reaches(was) and landing.reaches(app.revision)):
         revision_change = (landing.shown(was), landing.shown(app.revision or "HEAD"))
+    # Pinned: what this branch changes of the root reaches the new destination once the pin holds it.
+    pending = 0 if landing.reaches(app.revision) else len(root.changes)
     return ComparedRoot(mine, changes, errors[0] if errors else None, None, revision_change=revision_change,
-                        destination_change=destination)
+                        pending=pending, destination_change=destination)
 
 
 def _render_key_of(render: RootRender) -> str:

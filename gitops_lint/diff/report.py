@@ -310,8 +310,7 @@ def _md_app(app: AppDiff, detail: str) -> list[str]:
     if app.tracks is not None:
         summary += f" · tracks {html.escape(app.tracks)}"
     if app.destination_change is not None:
-        summary += (f" · destination {html.escape(app.destination_change.before)} -> "
-                    f"{html.escape(app.destination_change.after)}")
+        summary += " · " + html.escape(f"destination {app.destination_change.before} -> {app.destination_change.after}")
     if detail == "summary":
         return [f"- {summary}"]
     lines = ["<details>", f"<summary>{summary}</summary>", ""]
