@@ -103,7 +103,19 @@ def _needed_document(data: Any) -> bool:
     # ApplicationSet cluster generator reads them.
     metadata = data.get("metadata")
     labels = metadata.get("labels") if isinstance(metadata, dict) else None
-    return isinstance(labels, dict) and any("argoproj.io" in str(key) for key in labels)
+    if isinstance(labels, dict) and any("argoproj.io" in str(key) for key in labels):
+        return True
+    # ... and an ExternalSecret whose target template writes that label: a cluster registered
+    # without its credentials in Git (estate.appset reads it as a cluster Secret).
+    return data.get("kind") == "ExternalSecret" and "argoproj.io" in str(_template_labels(data))
+
+
+def _template_labels(data: dict[str, Any]) -> Any:
+    """The labels an ExternalSecret's `spec.target.template` gives the Secret it writes."""
+    found: Any = data
+    for step in ("spec", "target", "template", "metadata", "labels"):
+        found = found.get(step) if isinstance(found, dict) else None
+    return found if isinstance(found, dict) else {}
 
 
 def _documents_of(loaded: LoadResult) -> list[Any]:

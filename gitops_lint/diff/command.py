@@ -30,7 +30,14 @@ from gitops_lint.diff.findings import (
     promotion_findings,
     sync_policy_findings,
 )
-from gitops_lint.diff.group import AppDiff, ComparedRoot, EnvironmentDiff, group, renders_the_same
+from gitops_lint.diff.group import (
+    AppDiff,
+    ComparedRoot,
+    DestinationChange,
+    EnvironmentDiff,
+    group,
+    renders_the_same,
+)
 from gitops_lint.diff.render_at import (
     DIRECTORY,
     FLUX_KUSTOMIZATION,
@@ -70,6 +77,7 @@ from gitops_lint.repo.git import git_top
 from gitops_lint.repo.layout import is_kustomization_file
 from gitops_lint.repo.problems import YamlProblem
 from gitops_lint.repo.yaml import load_yaml
+from gitops_lint.validate.scopes import builtin_namespaced
 
 
 @dataclass(frozen=True)
@@ -337,8 +345,15 @@ def _remote_charts(head: RevisionRender, base: RevisionRender, changed: set[str]
     for use in head.remote_charts:
         app, reads = use.application, use.reads
         touched = sorted(path for path in reads if path in changed and landing.reaches(reads[path]))
-        for path in sorted(set(reads) & changed - set(touched)):
-            notes.append(f"{app.name}: {path} changed, but it is read at {reads[path]}: not reached by this change")
+        pinned = sorted(path for path in set(reads) & changed - set(touched)
+                        if not wanted or _within(path, wanted))
+        if pinned and not touched:
+            # Read at a revision the change does not land on: listed as tracking it (the value
+            # file reaches it once that revision holds it), and why nothing is compared.
+            at = str(reads[pinned[0]])
+            found.append(replace(_not_compared(use, f"{use.label} is not in this repo ({', '.join(pinned)} "
+                                                    f"changed, read at {at})"), tracks=at))
+            continue
         if not touched or (wanted and not any(_within(path, wanted) for path in touched)):
             continue
         found.append(_not_compared(use, f"{use.label} is not in this repo: the diff renders this repo's charts only "
@@ -350,6 +365,32 @@ def _base_revisions(base: RevisionRender) -> dict[tuple[str, str, str], str | No
     """(file, name, root) of each Application at the base → its revision for that root (the
     sources of one Application may track different revisions)."""
     return {(app.file, app.name, render.root): app.revision for render in base.roots.values() for app in render.applications}
+
+
+def _base_destinations(base: RevisionRender) -> dict[tuple[str, str, str], tuple[str | None, str | None]]:
+    """(file, name, root) of each Argo CD Application at the base → (cluster, namespace) it deploys to."""
+    return {(app.file, app.name, render.root): (app.cluster, app.namespace) for render in base.roots.values()
+            for app in render.applications if app.kind != FLUX_KUSTOMIZATION}
+
+
+# Argo CD's own cluster, by name or server: one destination.
+_IN_CLUSTER = {"in-cluster": "https://kubernetes.default.svc", "https://kubernetes.default.svc/": "https://kubernetes.default.svc"}
+
+
+def _destination_change(app: ApplicationRef, was: tuple[str | None, str | None] | None) -> DestinationChange | None:
+    """How the change moves an Application's destination (None: it does not, or a side is not known)."""
+    if was is None or app.kind == FLUX_KUSTOMIZATION:
+        return None
+    cluster, namespace = was
+    cluster_moved = (cluster is not None and app.cluster is not None
+                     and _IN_CLUSTER.get(cluster, cluster) != _IN_CLUSTER.get(app.cluster, app.cluster))
+    if not cluster_moved and namespace == app.namespace:
+        return None
+
+    def shown(where: str | None, space: str | None) -> str:
+        return (where or "?") + (f" namespace {space or '(none)'}" if namespace != app.namespace else "")
+
+    return DestinationChange(shown(cluster, namespace), shown(app.cluster, app.namespace), cluster_moved)
 
 
 def _base_flux_sources(base: RevisionRender) -> dict[tuple[str, str, str], str]:
@@ -378,6 +419,7 @@ def _by_revision(
     it deploys before and after: a pinned side rendered at its revision (`render_at(revision,
     key)`: the objects, or why not), a side following the change as the base or head renders."""
     before = _base_revisions(base)
+    destinations = _base_destinations(base)
     flux_sources = _base_flux_sources(base)
     result = []
     for root in compared:
@@ -388,8 +430,14 @@ def _by_revision(
         for app in root.render.applications:
             at_base = (app.file, app.name, root.previous_root or root.render.root)
             was = before.get(at_base)
+            was_destination = destinations.get(at_base)
+            destination = _destination_change(app, was_destination)
             if (app.file, app.name) in deleted:
                 stay.append(app)  # a deleted Application takes what it deployed, whatever it tracked
+            elif destination is not None:
+                old_namespace = was_destination[1] if was_destination is not None else None
+                result.append(_destination_moved(root, key, app, (was, old_namespace), destination, base, head,
+                                                 landing, render_at))
             elif app.kind == FLUX_KUSTOMIZATION:
                 if _flux_moved(app, at_base, was, flux_sources, landing):
                     moved.append((app, True, was))
@@ -408,7 +456,7 @@ def _by_revision(
                 away.append(app)
             else:
                 stay.append(app)
-        if not moved and not away:
+        if not moved and not away and len(stay) == len(root.render.applications):
             result.append(root)
             continue
         if stay:
@@ -454,6 +502,83 @@ def _moved(
                         revision_change=(landing.shown(was or following), landing.shown(app.revision or following))
                         if existed else None,
                         pending=pending)
+
+
+def _unaffected(compared: list[ComparedRoot], revisions: Revisions, base: RevisionRender,
+                head: RevisionRender) -> list[ComparedRoot]:
+    """The compared renders less those the change cannot reach: failing alike at both revisions
+    for a directory neither revision has (an Application's path to nowhere). Such a root is
+    affected only because its Application's file changed beside another Application's; nothing it
+    reads exists, so nothing the change does reaches it."""
+    failing = [root for root in compared if root.error is not None and _fails_alike(base, head, _render_key_of(root.render))]
+    if not failing:
+        return compared
+    at_base = tree(revisions, revisions.base)
+    at_head = tree(revisions, revisions.head) if revisions.head is not None else None
+
+    def exists(directory: str) -> bool:
+        prefix = f"{directory}/" if directory else ""
+        if any(path.startswith(prefix) for path in at_base):
+            return True
+        if at_head is None:
+            return (revisions.root / directory).is_dir()
+        return any(path.startswith(prefix) for path in at_head)
+
+    nowhere = {id(root) for root in failing if not exists(root.render.root)}
+    return [root for root in compared if id(root) not in nowhere]
+
+
+def _fails_alike(base: RevisionRender, head: RevisionRender, key: str) -> bool:
+    """Whether render `key` fails at both revisions with the same error."""
+    old, new = base.roots.get(key), head.roots.get(key)
+    return old is not None and new is not None and old.error is not None and old.error == new.error
+
+
+def _placed_docs(resources: Iterable[Mapping[str, Any]], namespace: str | None) -> tuple[Mapping[str, Any], ...]:
+    """The objects as Argo CD applies them to a destination namespace: a namespaced built-in kind
+    whose manifest names no namespace goes to it."""
+    placed: list[Mapping[str, Any]] = []
+    for doc in resources:
+        metadata = doc.get("metadata")
+        group = str(doc.get("apiVersion") or "").rpartition("/")[0]
+        if (namespace and isinstance(metadata, Mapping) and not metadata.get("namespace")
+                and builtin_namespaced(group, str(doc.get("kind") or ""))):
+            doc = {**doc, "metadata": {**metadata, "namespace": namespace}}
+        placed.append(doc)
+    return tuple(placed)
+
+
+def _destination_moved(
+    root: ComparedRoot, key: str, app: ApplicationRef, at_base: tuple[str | None, str | None],
+    destination: DestinationChange, base: RevisionRender, head: RevisionRender, landing: Landing, render_at: RenderAt,
+) -> ComparedRoot:
+    """An Application the change sends to another destination: Argo CD creates everything it
+    deploys there. Another cluster: every object is added (the old cluster's are left, unmanaged).
+    Another namespace only: the objects whose manifests name none move (removed from the old
+    namespace as a resource gone from Git is, added in the new one); the rest compare as usual."""
+    mine = replace(root.render, applications=(app,))
+    was, old_namespace = at_base  # its revision and namespace at the base
+    if landing.reaches(app.revision):
+        new, new_error = _side(head, key, "head")
+    else:
+        new, new_error = render_at(app.revision or "", PinnedSide(key, root.render.renderer, app, head, base, False))
+    old: tuple[Mapping[str, Any], ...] = ()
+    old_error = None
+    if not destination.cluster_moved:
+        if was is None or landing.reaches(was):
+            old, old_error = _side(base, key, "base")
+        else:
+            old, old_error = render_at(was, PinnedSide(key, root.render.renderer, app, base, head, True))
+    errors = [e for e in (new_error, old_error) if e]
+    changes = () if errors else tuple(compare_resources(_placed_docs(old, old_namespace),
+                                                        _placed_docs(new, app.namespace), root.render.generators))
+    revision_change = None
+    if was is not None and was != app.revision and not (landing.reaches(was) and landing.reaches(app.revision)):
+        revision_change = (landing.shown(was), landing.shown(app.revision or "HEAD"))
+    # Pinned: what this branch changes of the root reaches the new destination once the pin holds it.
+    pending = 0 if landing.reaches(app.revision) else len(root.changes)
+    return ComparedRoot(mine, changes, errors[0] if errors else None, None, revision_change=revision_change,
+                        pending=pending, destination_change=destination)
 
 
 def _render_key_of(render: RootRender) -> str:
@@ -912,6 +1037,7 @@ def run_diff(options: DiffOptions) -> DiffResult:
     # An Application file deploys the same roots at both revisions unless it changed (then it
     # is among the changed files): the head's say which the base render needs.
     deploying = {app.file for root_render in head.roots.values() for app in root_render.applications}
+    deploying |= head.cluster_files  # what the clusters generators of those ApplicationSets read
     base, written = _render_commit(revisions, revisions.base, config, changed, request, also=head.roots, deploying=deploying)
     notes.append(f"base: {written}")
     for side, revision in (("head", head), ("base", base)):
@@ -919,7 +1045,7 @@ def run_diff(options: DiffOptions) -> DiffResult:
     wanted = _relative_paths(root, options.paths)
     argocd = _argocd_sides(revisions, config, changed, base, head)
     deleted = argocd.deleted()
-    compared = _compare(base, head, wanted, notes, deleted)
+    compared = _unaffected(_compare(base, head, wanted, notes, deleted), revisions, base, head)
     landing = Landing.of(revisions, options.into)
     compared += _remote_charts(head, base, set(changed), wanted, landing, notes)
     pinned: PinnedRenders = {}

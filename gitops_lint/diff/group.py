@@ -56,6 +56,16 @@ class Counts:
 
 
 @dataclass(frozen=True)
+class DestinationChange:
+    """The change moves an Application's destination: Argo CD deploys everything to the new one
+    and never deletes what the old one holds."""
+
+    before: str  # `stg-eu-1`, or `stg-eu-1 namespace tenants` when the namespace moves
+    after: str
+    cluster_moved: bool  # another cluster (its name or server), not only another namespace
+
+
+@dataclass(frozen=True)
 class AppDiff:
     """One Application (or, when none deploys it, the root itself) and what changes under it."""
 
@@ -77,6 +87,7 @@ class AppDiff:
     pending: int = 0
     # (from, to): the change moves its targetRevision; `changes` compare the two revisions' renders.
     revision_change: tuple[str, str] | None = None
+    destination_change: DestinationChange | None = None
 
     @property
     def deletes_removed(self) -> bool:
@@ -171,12 +182,14 @@ class ComparedRoot:
     tracks: str | None = None  # see AppDiff
     pending: int = 0
     revision_change: tuple[str, str] | None = None
+    destination_change: DestinationChange | None = None
 
 
 def renders_the_same(compared: ComparedRoot) -> bool:
     """Nothing to show: the root renders the same at both revisions, and nothing is pending or
     moving (a base edit that every overlay's patch overrides)."""
-    return not compared.changes and compared.error is None and not compared.pending and compared.revision_change is None
+    return (not compared.changes and compared.error is None and not compared.pending and compared.revision_change is None
+            and compared.destination_change is None)
 
 
 def _placed(changes: tuple[ResourceChange, ...], namespace: str | None) -> tuple[ResourceChange, ...]:
@@ -219,6 +232,7 @@ def group(roots: Iterable[ComparedRoot], deleted: Mapping[tuple[str, str], str] 
                 tracks=compared.tracks,
                 pending=compared.pending,
                 revision_change=compared.revision_change,
+                destination_change=compared.destination_change,
             ))
     return tuple(
         EnvironmentDiff(name, tuple(sorted(apps, key=lambda a: (a.name, a.root))))

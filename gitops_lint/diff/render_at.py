@@ -28,7 +28,7 @@ from gitops_lint.diff.helm_files import helm_files
 from gitops_lint.diff.revisions import TreeEntry
 from gitops_lint.environments import resolve_environment
 from gitops_lint.errors import UsageError
-from gitops_lint.estate.appset import is_this_repo_url
+from gitops_lint.estate.appset import cluster_files, is_this_repo_url
 from gitops_lint.estate.build import estate_for
 from gitops_lint.estate.model import Application, Estate, FluxKustomization
 from gitops_lint.estate.sources import ThisRepo, foreign_value_files, repo_directory, value_files_at
@@ -78,6 +78,8 @@ class ApplicationRef:
     namespace: str | None = None
     # A Flux Kustomization's GitRepository file, which `revision` is read from (None: not known).
     source_file: str | None = None
+    # The cluster it deploys to: an Argo CD destination's `name`, else its `server` (None: not known).
+    cluster: str | None = None
 
     @property
     def label(self) -> str:
@@ -179,6 +181,9 @@ class RevisionRender:
     # (file, name) of each Flux Kustomization → its document here: what a path whose GitRepository
     # ref moves is rendered with at the other revision.
     flux_documents: dict[tuple[str, str], Mapping[str, Any]] = field(default_factory=dict)
+    # The files registering the clusters its ApplicationSets' clusters generators read: the other
+    # revision's checkout needs them, or its Applications would all look new.
+    cluster_files: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -199,7 +204,7 @@ def _deployer_ref(deployer: Application | FluxKustomization, directory: str | No
     deploys, whose source's targetRevision is the Application's revision for it."""
     spec = deployer.resource.doc.get("spec")
     spec = spec if isinstance(spec, dict) else {}
-    revision = source_file = None
+    revision = source_file = cluster = None
     if isinstance(deployer, FluxKustomization):
         prune = spec.get("prune") is True  # Flux's garbage collection deletes what left Git
         kind = FLUX_KUSTOMIZATION
@@ -208,6 +213,7 @@ def _deployer_ref(deployer: Application | FluxKustomization, directory: str | No
         source_file = deployer.source_file
     else:
         namespace = deployer.destination.namespace
+        cluster = deployer.destination.name or deployer.destination.server or None
         prune = _auto_prune(spec)
         kind = GENERATED_APPLICATION if deployer.generated_by else APPLICATION
         if directory is not None:  # a chart from a Helm repository has a version, not a Git revision
@@ -221,6 +227,7 @@ def _deployer_ref(deployer: Application | FluxKustomization, directory: str | No
         revision=revision,
         namespace=namespace or None,
         source_file=source_file,
+        cluster=cluster,
     )
 
 
@@ -504,6 +511,7 @@ def render_revision(
         helm_documents={(app.resource.path, app.name or "?"): app.resource.doc for app in estate.applications
                         if any(source.deploys == "helm" and source.directory is not None for source in app.sources)},
         flux_documents={(flux.resource.path, flux.name or flux.resource.path): flux.resource.doc for flux in estate.flux_kustomizations},
+        cluster_files=cluster_files(ctx),
     )
     by_root: dict[str, list[Mapping[str, Any]]] = {target: [] for target in (*affected, *extra)}
     for resource in ctx.rendered:

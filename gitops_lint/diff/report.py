@@ -57,6 +57,8 @@ def _app_title(app: AppDiff) -> str:
         flags += f" [tracks {app.tracks}]"
     if app.revision_change is not None:
         flags += f" [{app.revision_field} {app.revision_change[0]} -> {app.revision_change[1]}]"
+    if app.destination_change is not None:
+        flags += f" [destination {app.destination_change.before} -> {app.destination_change.after}]"
     # Names and paths come from the repo: any control character in them is shown, never obeyed.
     if app.is_application:
         return visible(f"{app.label} {app.name} ({app.file}) -> {where}{flags}")
@@ -116,6 +118,8 @@ def render_text(result: DiffResult, color: bool = False) -> str:
                 lines.append(f"    {visible(_not_reached(app))}")
             elif app.revision_change is not None and app.pending:
                 lines.append(f"    {_pending_after_move(app)}")
+            if app.destination_change is not None:
+                lines.append(f"    {_left_in_place(app)}")
             for change in app.changes:
                 lines.append(f"    {_SIGN[change.change]} {visible(change.key.display)}{_prune_note(app, change)}")
                 lines += ["      " + _paint(visible(line), color)
@@ -130,6 +134,18 @@ def _not_reached(app: AppDiff) -> str:
         return f"not reached: it deploys what {app.tracks} holds; this change reaches it once {app.tracks} holds it"
     return (f"not reached: it deploys what {app.tracks} holds; this branch changes "
             f"{counted(app.pending, 'resource')} of its render, deployed once {app.tracks} holds them")
+
+
+def _left_in_place(app: AppDiff) -> str:
+    """What a destination move leaves behind."""
+    move = app.destination_change
+    assert move is not None
+    if move.cluster_moved:
+        return (f"destination moves from {move.before} to {move.after}: everything is created at {move.after}; "
+                f"what {move.before} holds is left in place, unmanaged (Argo CD does not delete it from the old destination)")
+    return (f"destination moves from {move.before} to {move.after}: objects whose manifests name no namespace are "
+            "created in the new namespace; the old namespace's copies are not moved (removed below as any resource "
+            "gone from Git: deleted only by automated prune)")
 
 
 def _pending_after_move(app: AppDiff) -> str:
@@ -214,6 +230,9 @@ def to_json(report: DiffReport) -> dict[str, Any]:
                         "pending": app.pending,
                         "revision_change": None if app.revision_change is None else dict(
                             zip(("from", "to"), app.revision_change, strict=True)),
+                        "destination_change": None if app.destination_change is None else {
+                            "from": app.destination_change.before, "to": app.destination_change.after,
+                            "cluster_moved": app.destination_change.cluster_moved},
                         **_counts_json(app.counts),
                         "resources": [_change_json(app, change) for change in app.changes],
                     }
@@ -292,6 +311,8 @@ def _md_app(app: AppDiff, detail: str) -> list[str]:
         summary += " · auto-prune"
     if app.tracks is not None:
         summary += f" · tracks {html.escape(app.tracks)}"
+    if app.destination_change is not None:
+        summary += " · " + html.escape(f"destination {app.destination_change.before} -> {app.destination_change.after}")
     if detail == "summary":
         return [f"- {summary}"]
     lines = ["<details>", f"<summary>{summary}</summary>", ""]
@@ -306,6 +327,8 @@ def _md_app(app: AppDiff, detail: str) -> list[str]:
                   "compared as each renders", ""]
         if app.pending:
             lines += [html.escape(_pending_after_move(app).capitalize()), ""]
+    if app.destination_change is not None:
+        lines += [html.escape(_left_in_place(app).capitalize()), ""]
     for change in app.changes:
         note = _prune_note(app, change)
         lines.append(f"- `{_SIGN[change.change]}` **{html.escape(change.key.display)}** {change.change}"

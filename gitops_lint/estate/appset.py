@@ -197,6 +197,19 @@ def _note(appset: Resource, expansion: Expansion, ctx: CheckContext) -> None:
         )
 
 
+def cluster_files(ctx: CheckContext) -> frozenset[str]:
+    """The files registering the clusters a clusters generator reads (cluster Secrets and the
+    ExternalSecrets writing them): what a checkout must hold for its ApplicationSets to expand."""
+    from gitops_lint.appset.generators import CLUSTER_SECRET_LABEL, cluster_from_external_secret
+
+    found = {resource.path for resource in raw_of_kind(ctx, "Secret")
+             if resource.labels.get(CLUSTER_SECRET_LABEL) == "cluster"}
+    found |= {resource.path for resource in raw_of_kind(ctx, "ExternalSecret")
+              if resource.api_version.startswith("external-secrets.io/")
+              and cluster_from_external_secret(resource.doc) is not None}
+    return frozenset(found)
+
+
 def _repo_clusters(ctx: CheckContext) -> tuple[Cluster, ...]:
     from gitops_lint.appset.generators import (
         CLUSTER_SECRET_LABEL,

@@ -4,6 +4,8 @@ Real git and the Helm SDK."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -88,3 +90,98 @@ def test_a_ref_value_file_is_read_from_the_ref_repositorys_root_between_two_comm
     app = _apps(diff_json(repo, "--base", "HEAD~1", "--head", "HEAD"))["shop-production"]
     [change] = app["resources"]
     assert [(f["path"], f["before"], f["after"]) for f in change["fields"]] == [("/data/replicas", "3", "4")]
+
+
+def _remote_chart(values_revision: str, kind: str = "Application") -> str:
+    """shop-production of a chart from a Helm repository, its value file `$values/...` from this repo."""
+    sources = f"""
+            - repoURL: https://charts.example.com
+              chart: shop
+              targetRevision: 1.2.0
+              helm: {{valueFiles: [$values/values/shop/production.yaml]}}
+            - {{repoURL: {THIS_REPO}, targetRevision: {values_revision}, ref: values}}"""
+    return f"""
+        apiVersion: argoproj.io/v1alpha1
+        kind: Application
+        metadata: {{name: shop-production, namespace: argocd}}
+        spec:
+          project: default
+          sources:{sources}
+          destination: {{server: https://kubernetes.default.svc, namespace: shop}}
+    """
+
+
+def test_a_remote_chart_whose_ref_value_file_changes_is_listed_not_compared_naming_the_file(
+        make_repo: Callable[..., Path]) -> None:
+    repo = _repo(make_repo, THIS_REPO)
+    write_tree(repo, {"argocd/shop.yaml": _remote_chart("main")})
+    git(repo, "commit", "-qam", "the chart from a Helm repository")
+    write_tree(repo, {"values/shop/production.yaml": "replicas: 4\n"})
+    app = _apps(diff_json(repo))["shop-production"]
+    assert app["resources"] == [] and app["tracks"] is None
+    assert app["error"] == ("chart shop 1.2.0 from https://charts.example.com is not in this repo: the diff renders "
+                            "this repo's charts only (values/shop/production.yaml changed)")
+
+
+def test_a_remote_chart_whose_ref_value_file_is_read_at_a_pin_is_listed_as_not_reached(
+        make_repo: Callable[..., Path]) -> None:
+    repo = _repo(make_repo, THIS_REPO)
+    write_tree(repo, {"argocd/shop.yaml": _remote_chart("v1.0.0")})
+    git(repo, "commit", "-qam", "values read at v1.0.0")
+    git(repo, "tag", "v1.0.0")
+    write_tree(repo, {"values/shop/production.yaml": "replicas: 4\n"})
+    app = _apps(diff_json(repo))["shop-production"]
+    assert (app["tracks"], app["resources"]) == ("v1.0.0", [])
+    assert app["error"] == ("chart shop 1.2.0 from https://charts.example.com is not in this repo "
+                            "(values/shop/production.yaml changed, read at v1.0.0)")
+
+
+CLUSTER = """
+    apiVersion: external-secrets.io/v1beta1
+    kind: ExternalSecret
+    metadata: {name: cluster-prod-eu-1, namespace: argocd}
+    spec:
+      secretStoreRef: {kind: ClusterSecretStore, name: vault}
+      target:
+        name: cluster-prod-eu-1
+        template:
+          metadata:
+            labels: {argocd.argoproj.io/secret-type: cluster, env: production}
+          data: {name: prod-eu-1, server: https://prod-eu-1.example.com}
+      data:
+        - {secretKey: token, remoteRef: {key: clusters/prod-eu-1, property: token}}
+"""
+APPSET = f"""
+    apiVersion: argoproj.io/v1alpha1
+    kind: ApplicationSet
+    metadata: {{name: shop, namespace: argocd}}
+    spec:
+      goTemplate: true
+      generators:
+        - clusters: {{selector: {{matchLabels: {{env: production}}}}}}
+      template:
+        metadata: {{name: 'shop-{{{{ .name }}}}'}}
+        spec:
+          project: default
+          sources:
+            - repoURL: oci://ghcr.io/example/charts
+              chart: shop
+              targetRevision: 1.2.0
+              helm: {{valueFiles: ['$values/values/shop/{{{{ index .metadata.labels "env" }}}}.yaml']}}
+            - {{repoURL: {THIS_REPO}, targetRevision: main, ref: values}}
+          destination: {{server: '{{{{ .server }}}}', namespace: shop}}
+"""
+
+
+def test_a_cluster_registered_by_an_external_secret_is_read_on_every_run(make_repo: Callable[..., Path]) -> None:
+    # The parse cache once tagged the ExternalSecret as a file no run needs: from the second
+    # run on, the clusters generator found no cluster and the value file change went unmentioned.
+    repo = make_repo({**CHART, "argocd/clusters/prod-eu-1.yaml": CLUSTER, "argocd/appsets/shop.yaml": APPSET}, git=True)
+    git(repo, "remote", "add", "origin", THIS_REPO)
+    write_tree(repo, {"values/shop/production.yaml": "replicas: 4\n"})
+    # A first run in its own process writes the parse cache (GITOPS_LINT_CACHE_DIR, the test's).
+    first = subprocess.run([sys.executable, "-m", "gitops_lint", "diff"], cwd=repo, capture_output=True, text=True,
+                           check=False)
+    assert "shop-prod-eu-1" in first.stdout, first.stderr
+    app = _apps(diff_json(repo))["shop-prod-eu-1"]
+    assert "values/shop/production.yaml changed" in app["error"]

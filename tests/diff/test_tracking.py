@@ -148,10 +148,12 @@ def test_a_value_file_read_at_a_pinned_revision_is_not_reached(make_repo: Callab
     repo = make_repo({"argocd/payments.yaml": _remote_chart_application("release-2026.11"),
                       "values/payments/production.yaml": "replicas: 2\n"}, git=True)
     write_tree(repo, {"values/payments/production.yaml": "replicas: 3\n"})
-    assert diff_json(repo)["environments"] == []
-    result = run_cli("diff", "-v", cwd=repo)
-    assert ("payments-production: values/payments/production.yaml changed, but it is read at release-2026.11: "
-            "not reached by this change") in result.stderr
+    # Listed as tracking that revision, naming the file (it was a `-v` note, easily never seen).
+    [app] = _apps(diff_json(repo)).values()
+    assert (app["tracks"], app["resources"], app["removed"]) == ("release-2026.11", [], 0)
+    assert app["error"] == ("chart payments 1.4.2 from https://charts.example.com is not in this repo "
+                            "(values/payments/production.yaml changed, read at release-2026.11)")
+    assert "[tracks release-2026.11]" in run_cli("diff", cwd=repo).stdout
 
 
 def test_a_new_pinned_application_deploys_its_revision_and_a_deleted_one_takes_it_away(repo: Path) -> None:
