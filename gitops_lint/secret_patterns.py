@@ -211,12 +211,13 @@ PATTERNS: tuple[SecretPattern, ...] = (
     ),
     SecretPattern(
         "secret-assignment",
-        # A key whose name ends in a secret word, then `:` or `=`, then a scalar value. A
-        # backslash ends the value: a config file embedded in a double-quoted YAML or JSON
-        # string has its lines joined by `\n` escapes (`"s3:\n  secretKey: ...\n"`).
+        # A key whose name ends in a secret word, then `:` or `=`, then a scalar value. An
+        # escape (`\n`, `\t`, `\r`, `\"`) ends the value: a config file embedded in a
+        # double-quoted YAML or JSON string has its lines joined by `\n` escapes
+        # (`"s3:\n  secretKey: ...\n"`); any other backslash is part of the value.
         (
             r"(?P<key>[A-Za-z_][A-Za-z0-9_.-]{0,80})[\"']?\s*(?::|=|:=)[ \t]*"
-            r"(?P<quote>[\"']?)(?P<secret>[^\s\"'#,;{}\[\]()\\]{4,256})(?P=quote)(?=[\s,;}\]\\]|$)"
+            r"(?P<quote>[\"']?)(?P<secret>(?:[^\s\"'#,;{}\[\]()\\]|\\(?![nrt\"])){4,256})(?P=quote)(?=[\s,;}\]]|\\[nrt\"]|$)"
         ),
         "password/token/secret-named key with a high-entropy value",
         "assignment",
@@ -231,7 +232,7 @@ PATTERNS: tuple[SecretPattern, ...] = (
         (
             r"\bname[\"']?[ \t]*:[ \t]*(?P<q1>[\"']?)(?P<key>[A-Za-z_][A-Za-z0-9_.-]{0,80})(?P=q1)[ \t]*"
             r"(?:,[ \t]*|\r?\n[ \t]+|\\n[ \t]+)[\"']?value[\"']?[ \t]*:[ \t]*"
-            r"(?P<quote>[\"']?)(?P<secret>[^\s\"'#,;{}\[\]()\\]{4,256})(?P=quote)(?=[\s,;}\]\\]|$)"
+            r"(?P<quote>[\"']?)(?P<secret>(?:[^\s\"'#,;{}\[\]()\\]|\\(?![nrt\"])){4,256})(?P=quote)(?=[\s,;}\]]|\\[nrt\"]|$)"
         ),
         "secret-named `name`/`value` entry (env var, Helm parameter) with a high-entropy value",
         "assignment",

@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from gitops_lint.credential_fields import credential_values
-from gitops_lint.credentials import credential_spans, credentials_in
+from gitops_lint.credentials import credential_spans, credentials_in, is_secret_key
 from gitops_lint.redaction import Redactor
 from gitops_lint.repo.files import KUSTOMIZATION_NAMES
 from gitops_lint.repo.layout import parse_kustomization
@@ -53,6 +53,42 @@ def _secret_values(directory: Path) -> Iterator[str]:
         except yaml.YAMLError:
             continue
         yield from credential_values(documents)
+        for document in documents:
+            if isinstance(document, dict):
+                yield from _inline_patch_values(document)
+
+
+def _inline_patch_values(kustomization: dict[str, Any]) -> Iterator[str]:
+    """The secret values of a kustomization's inline patches: each is one string in the file, and
+    kustomize quotes the patch it cannot apply (a Secret's `stringData` among it)."""
+    texts: list[str] = []
+    for key in ("patches", "patchesJson6902"):
+        entries = kustomization.get(key)
+        for entry in entries if isinstance(entries, list) else ():
+            if isinstance(entry, dict) and isinstance(entry.get("patch"), str):
+                texts.append(entry["patch"])
+    merges = kustomization.get("patchesStrategicMerge")
+    for entry in merges if isinstance(merges, list) else ():
+        if isinstance(entry, str) and "\n" in entry:  # inline YAML, not a file name
+            texts.append(entry)
+    for text in texts:
+        try:
+            patches: list[Any] = list(yaml.safe_load_all(text))
+        except yaml.YAMLError:
+            continue
+        yield from credential_values(patches)
+        for patch in patches:
+            yield from _json6902_values(patch)
+
+
+def _json6902_values(patch: Any) -> Iterator[str]:
+    """Values a JSON 6902 patch writes under a Secret's data or a credential-named key."""
+    for operation in patch if isinstance(patch, list) else ():
+        if not isinstance(operation, dict) or not isinstance(operation.get("value"), str):
+            continue
+        path = str(operation.get("path") or "")
+        if "/data/" in path or "/stringData/" in path or is_secret_key(path.rpartition("/")[2]):
+            yield operation["value"]
 
 
 def _inputs(directory: Path) -> Iterator[tuple[Path, bool]]:

@@ -282,6 +282,30 @@ def test_a_failed_build_quoting_a_secret_value_never_shows_it(tmp_path: Path, _p
     assert cache_entries(_private_cache), "the failure is cached"
 
 
+def test_a_failed_build_quoting_an_inline_patch_never_shows_its_secret(tmp_path: Path, _private_cache: Path) -> None:
+    # The Secret is one string inside the kustomization (an inline patch): kustomize quotes it.
+    password = "".join(("letm", "einp", "lease", "9Xq"))
+    root = make(tmp_path / "repo", {
+        "apps/db/secret.yaml": """
+            apiVersion: v1
+            kind: Secret
+            metadata: {name: db}
+            stringData: plain
+            """,
+        "apps/db/kustomization.yaml": f"""
+            resources: [secret.yaml]
+            patches:
+            - patch: |-
+                apiVersion: v1
+                kind: Secret
+                metadata: {{name: db}}
+                stringData: {{user: {password}}}
+            """,
+    })
+    [failure] = check(root, "kustomize-build-fails")
+    assert "node contents" in failure.message and password not in failure.message
+
+
 def test_a_cache_directory_the_run_makes_is_the_users_alone(tmp_path: Path, _private_cache: Path) -> None:
     # Renders (Secrets a chart makes from values included) and parsed files live there.
     root = materialize(tmp_path / "repo", two_apps())

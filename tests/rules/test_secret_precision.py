@@ -191,6 +191,19 @@ def test_credentials_in_a_config_file_embedded_in_an_escaped_string_are_found(ma
     assert not any(AWS_SECRET in f.message or PASSWORD in f.message for f in found)
 
 
+def test_a_backslash_inside_a_value_is_part_of_it(make_repo: MakeRepo) -> None:
+    # Only an escape (`\\n`, `\\t`, `\\"`) ends a value; a password may hold a backslash, and
+    # no part of it may be left out of the finding or the masking.
+    from gitops_lint.credentials import without_credentials
+
+    value = _fake("Kx9", "\\mQ2vLr7", "ZpT4wNs8Y")
+    root = make_repo({"app.properties": f"db.password={value}\n"})
+    finding = _only(findings(root, "no-credentials-in-files"))
+    assert value not in finding.message
+    masked = without_credentials(f"password: {value}")
+    assert "mQ2vLr7" not in masked and "ZpT4wNs8Y" not in masked
+
+
 def test_one_finding_per_file_lists_each_credential_line(make_repo: MakeRepo) -> None:
     root = make_repo({"app.env": f"A_TOKEN={_fake('gh', 'p_', 'PREC' * 9)}\nB_URL=https://u:{PASSWORD}@h.example.com/\n"})
     finding = _only(findings(root, "no-credentials-in-files"))
