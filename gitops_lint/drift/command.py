@@ -37,7 +37,7 @@ from gitops_lint.drift.argocd_settings import (
     parse_settings,
 )
 from gitops_lint.drift.compare import compare, whole_object_diff
-from gitops_lint.drift.desired import HOOK_ANNOTATIONS, DesiredState, RevisionTrees, desired_state
+from gitops_lint.drift.desired import DesiredState, RevisionTrees, desired_state
 from gitops_lint.drift.destinations import (
     Destination,
     KubeconfigIndex,
@@ -75,6 +75,7 @@ from gitops_lint.drift.orphans import OrphanPolicy, find_orphan_policies, orphan
 from gitops_lint.drift.render_cache import CachedRoots
 from gitops_lint.drift.snapshot import LiveSnapshot
 from gitops_lint.errors import UsageError
+from gitops_lint.estate.hooks import HOOK_ANNOTATIONS
 from gitops_lint.plural import counted
 from gitops_lint.progress import Progress
 from gitops_lint.render.cache import RenderCache, default_cache_dir

@@ -23,6 +23,7 @@ from gitops_lint.drift.apps import AppSource, AuditTarget
 from gitops_lint.drift.argocd_settings import excluded_by_default
 from gitops_lint.drift.kustomize_overrides import OverrideError, apply_overrides
 from gitops_lint.drift.render_cache import CachedRoots
+from gitops_lint.estate.hooks import HOOK_ANNOTATIONS
 from gitops_lint.render.cache import RenderCache
 from gitops_lint.render.directory import jsonnet_files
 from gitops_lint.render.registry import renderer_for
@@ -30,8 +31,6 @@ from gitops_lint.render.renderer import RenderEnv, RenderFailure, Source, Source
 from gitops_lint.render.tools import Kustomize
 from gitops_lint.repo.files import KUSTOMIZATION_NAMES
 from gitops_lint.repo.git import git_refusal, open_repo
-
-HOOK_ANNOTATIONS = ("argocd.argoproj.io/hook", "helm.sh/hook")
 
 
 class RenderError(Exception):

@@ -12,18 +12,13 @@ syncs the CRD by hand. `SkipDryRunOnMissingResource` skips the dry run, not the 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any
 
 from gitops_lint.context import CheckContext
 from gitops_lint.estate.appset import ApplicationView, argocd_applications
+from gitops_lint.estate.hooks import PHASES, sync_order
 from gitops_lint.model import Finding, Resource
 from gitops_lint.rules.argocd import _AppContents, is_this_repo, sources_of
 from gitops_lint.rules.base import meta, repo_rule
-
-_WAVE = "argocd.argoproj.io/sync-wave"
-_HOOK = "argocd.argoproj.io/hook"
-# Argo CD's phases in the order a sync runs them; a resource without a hook is in Sync.
-_PHASES = {"PreSync": 0, "Sync": 1, "PostSync": 2}
 
 _CRD = (
     "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n"
@@ -68,24 +63,9 @@ CRD_SYNCED_AFTER_ITS_RESOURCES = meta(
 )
 
 
-def _annotations(resource: Resource) -> Mapping[str, Any]:
-    annotations = resource.metadata.get("annotations")
-    return annotations if isinstance(annotations, Mapping) else {}
-
-
 def _order(resource: Resource) -> tuple[int, int] | None:
-    """(phase, wave) the resource is applied in; None when Argo CD does not sync it as a
-    resource (a hook of another phase, such as SyncFail) or its wave is no integer."""
-    annotations = _annotations(resource)
-    hooks = [h.strip() for h in str(annotations.get(_HOOK) or "Sync").split(",")]
-    phases = [_PHASES[h] for h in hooks if h in _PHASES]
-    if not phases:
-        return None
-    try:
-        wave = int(str(annotations.get(_WAVE, "0")).strip())
-    except ValueError:
-        return None
-    return min(phases), wave
+    annotations = resource.metadata.get("annotations")
+    return sync_order(annotations if isinstance(annotations, Mapping) else {})
 
 
 def _defined_kind(crd: Resource) -> tuple[str, str] | None:
@@ -97,7 +77,7 @@ def _defined_kind(crd: Resource) -> tuple[str, str] | None:
 
 
 def _shown(order: tuple[int, int]) -> str:
-    phase = next(name for name, rank in _PHASES.items() if rank == order[0])
+    phase = PHASES[order[0]]
     return f"wave {order[1]}" if phase == "Sync" else f"a {phase} hook (wave {order[1]})"
 
 

@@ -67,3 +67,25 @@ def test_a_crd_another_application_applies_is_not_judged(make_repo: MakeRepo) ->
         "apps/widgets/widgets.yaml": _widget("early", "argocd.argoproj.io/sync-wave: '-15'"),
     }
     assert _messages(make_repo, files) == []
+
+
+def test_helm_hooks_are_phases_and_their_weight_a_wave(make_repo: MakeRepo) -> None:
+    # Argo CD runs a chart's pre-install hook as PreSync, post-install as PostSync, and takes
+    # helm.sh/hook-weight for the wave when no sync-wave is set.
+    crd_as_hook = _crd().replace("metadata:\n  name: widgets.example.com",
+                                 "metadata:\n  name: widgets.example.com\n"
+                                 "  annotations: {helm.sh/hook: pre-install, helm.sh/hook-weight: '-5'}")
+    widgets = "\n---\n".join((
+        _widget("early", "argocd.argoproj.io/sync-wave: '-1'"),  # after the PreSync CRD: fine
+        _widget("earlier-hook", "helm.sh/hook: pre-install, helm.sh/hook-weight: '-9'"),
+        _widget("test", "helm.sh/hook: test"),  # not part of a sync
+    ))
+    files = {
+        "argocd/widgets.yaml": _application("widgets", "apps/widgets"),
+        "apps/widgets/crd.yaml": crd_as_hook,
+        "apps/widgets/widgets.yaml": widgets,
+    }
+    assert _messages(make_repo, files) == [
+        "Widget earlier-hook is synced in a PreSync hook (wave -9), before its CRD widgets.example.com "
+        "(a PreSync hook (wave -5)): Application widgets applies it before the API server knows its kind",
+    ]
