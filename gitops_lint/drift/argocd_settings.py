@@ -90,11 +90,14 @@ class ResourceFilter:
         return any_glob(self.groups, group) and any_glob(self.kinds, kind) and any_glob(self.clusters, cluster)
 
 
-# What Argo CD never tracks, whatever a repo's argocd-cm says: its core exclusions (argo-cd
-# util/settings/resources_filter.go: events.k8s.io, metrics.k8s.io, core Event) and the
-# resource.exclusions its install manifests ship (objects the control plane creates, such as the
-# Endpoints that copy a Service's labels, the instance label included). Both the snapshot's Extras
-# and the API mode's every-kind sweep skip them, and Git objects of these kinds are not desired.
+# What the audit never tracks: Argo CD's core exclusions (argo-cd util/settings/
+# resources_filter.go: events.k8s.io, metrics.k8s.io, core Event), which hold whatever argocd-cm
+# says, and the resource.exclusions its install manifests ship in argocd-cm (objects the control
+# plane creates, such as the Endpoints that copy a Service's labels, the instance label included).
+# A repo's argocd-cm that sets its own resource.exclusions replaces the shipped list in Argo CD,
+# which then tracks those kinds; the audit keeps skipping them (they are the control plane's
+# objects, not Git's: an Extra of one would be noise). Both the snapshot's Extras and the API
+# mode's every-kind sweep skip them, and Git objects of these kinds are not desired.
 DEFAULT_EXCLUSIONS = (
     ResourceFilter(("events.k8s.io", "metrics.k8s.io")),
     ResourceFilter(("",), ("Event",)),
