@@ -364,6 +364,10 @@ def render_markdown(result: DiffResult, color: bool = False, limit: int = COMMEN
     return cut[: cut.rfind("\n")] + ending
 
 
+# The first part of a unified diff's file name for a change deployed to no environment.
+NO_ENVIRONMENT_DIR = "no-environment"
+
+
 def render_unified(result: DiffResult, color: bool = False) -> str:
     """One unified diff of every changed resource, for `git apply --stat`, delta and friends.
 
@@ -375,11 +379,13 @@ def render_unified(result: DiffResult, color: bool = False) -> str:
     for env in result.report.environments:
         for app in env.apps:
             for change in app.changes:
-                where = f"{env.name}/{app.name or app.root or '.'}/{change.key.display.replace(' ', '/')}"
+                # The names come from the repo: any control character is shown, never obeyed.
+                where = visible(f"{env.name or NO_ENVIRONMENT_DIR}/{app.name or app.root or '.'}/"
+                                f"{change.key.display.replace(' ', '/')}")
                 was = where if change.previous_name is None else where.rpartition("/")[0] + "/" + change.previous_name
                 old = "/dev/null" if change.change == ADDED else f"a/{was}"
                 new = "/dev/null" if change.change == REMOVED else f"b/{where}"
-                body = change.diff.splitlines(keepends=True)[2:]  # its own ---/+++ lines replaced
+                body = [visible(line.rstrip("\n")) + "\n" for line in change.diff.splitlines()[2:]]  # its ---/+++ replaced
                 parts.append(f"--- {old}\n+++ {new}\n" + "".join(body))
     return _scrub(result, "".join(part if part.endswith("\n") else part + "\n" for part in parts))
 

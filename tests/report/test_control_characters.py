@@ -51,16 +51,19 @@ def test_an_application_file_name_reaches_the_diff_text_and_markdown_escaped(mak
         pytest.skip("POSIX file names")
     overlay = "apps/web/overlays/staging"
     root = make_repo({
-        "apps/web/base/kustomization.yaml": "resources: [config.yaml]\n",
+        "apps/web/base/kustomization.yaml": "resources: [config.yaml, odd.yaml]\n",
+        "apps/web/base/odd.yaml": 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: "odd\\e]0;pwned\\a"}\ndata: {a: "1"}\n',
         "apps/web/base/config.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: web}\ndata: {a: '1'}\n",
         f"{overlay}/kustomization.yaml": "resources: [../../base]\n",
         f"argocd/{ESCAPES}": application("staging"),
         f"argocd/{INJECTION}": application("staging").replace("web-staging, namespace: argocd", "web-qa, namespace: argocd"),
     }, git=True)
-    write_tree(root, {"apps/web/base/config.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: web}\ndata: {a: '2'}\n"})
+    write_tree(root, {"apps/web/base/config.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: web}\ndata: {a: '2'}\n",
+                      "apps/web/base/odd.yaml": 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: "odd\\e]0;pwned\\a"}\ndata: {a: "2"}\n'})
     git(root, "add", "-A")
-    for fmt in ("text", "markdown"):
+    for fmt in ("text", "markdown", "unified", "summary"):
         out = run_cli("diff", "--base", "HEAD", "--format", fmt, "--no-color", cwd=root).stdout
-        assert "RED" in out and "INJECTED" in out, out
+        # unified names each object, not the Application's file: the odd one is the ConfigMap's name
+        assert ("RED" in out and "INJECTED" in out) if fmt != "unified" else "pwned" in out, out
         assert not re.search("[\x00-\x09\x0b-\x1f\x7f-\x9f]", out), repr(out)
         assert not any(line.lstrip().startswith("::") for line in out.splitlines()), out
