@@ -99,7 +99,7 @@ def _keeps_every_value(schema: FieldSchema, dpath: Path) -> bool:
     """A user-keyed map (labels, data, a Service's selector): `""` and `false` in it are values."""
     if schema.known:
         return schema.user_keyed
-    return bool(dpath) and dpath[-1] in _USER_KEYED and not (len(dpath) >= 2 and dpath[-2] == "selector")
+    return bool(dpath) and dpath[-1] in _USER_KEYED
 
 
 def _nothing(value: Any) -> bool:

@@ -290,3 +290,15 @@ def test_git_objects_of_excluded_kinds_are_one_warning_per_application(tmp_path:
     [message] = [n["message"] for n in report["notifications"] if "ExcludedResourceWarning" in n["message"]]
     assert message.startswith("api-prod: 2 Git objects of a kind excluded")
     assert "monitoring.coreos.com/ServiceMonitor prod/api, monitoring.coreos.com/ServiceMonitor prod/web" in message
+
+
+def test_a_user_keyed_map_of_an_unknown_schema_keeps_its_empty_values() -> None:
+    # Without a schema (a CRD the audit has none for), maps named like user data keep "" values:
+    # a selector's matchLabels among them.
+    from gitops_lint.drift.compare import _keeps_every_value
+    from gitops_lint.drift.field_rules import FieldSchema
+
+    unknown = FieldSchema(None, None)
+    assert _keeps_every_value(unknown, ("spec", "selector", "matchLabels"))
+    assert _keeps_every_value(unknown, ("metadata", "labels"))
+    assert not _keeps_every_value(unknown, ("spec", "template"))
