@@ -413,7 +413,7 @@ def files_to_render(
             for document in _deployer_documents(path, content)
         ]
         charts_also = [helm_chart_dir(key) for key in also if helm_deployer(key) is not None]
-        needed |= helm_files(paths, documents, changed, charts_also)
+        needed |= helm_files(paths, documents, changed, charts_also, read)
     return {path: entries[path] for path in sorted(needed) if path in entries}
 
 
