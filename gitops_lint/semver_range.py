@@ -18,6 +18,8 @@ _PARTIAL = LazyRegex(
 _CONSTRAINT_CHARS = LazyRegex(r"[*^~<>=!|]|(?:^|\.)[xX](?:\.|$)|\s-\s")
 _TERM = LazyRegex(r"^(?P<op>\^|~>?|>=|<=|>|<|=|!=)?\s*(?P<version>\S+)$")
 
+_SPACED_OPERATOR = LazyRegex(r"(\^|~>?|>=|<=|!=|>|<|=)\s+")
+
 Version = tuple[int, int, int]
 
 
@@ -83,7 +85,8 @@ def _term_range(
 def satisfies(version: Version, constraint: str) -> bool | None:
     """Whether `version` meets a Masterminds-style semver constraint; None if it cannot be parsed."""
     for alternative in constraint.split("||"):
-        text = alternative.strip()
+        # Masterminds allows a space between an operator and its version (`>= 1.2.0, < 2`).
+        text = _SPACED_OPERATOR.sub(r"\1", alternative.strip())
         hyphen = re.match(r"^(\S+)\s+-\s+(\S+)$", text)
         terms = [f">={hyphen[1]}", f"<={hyphen[2]}"] if hyphen else re.split(r"[\s,]+", text)
         ok = True

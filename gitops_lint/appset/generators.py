@@ -27,12 +27,11 @@ from gitops_lint.appset.gotemplate import DEFAULT_OPTIONS, Options, TemplateErro
 from gitops_lint.appset.render import render_tree
 from gitops_lint.appset.tree import RepoTree, directories_of
 from gitops_lint.appset.values import PartialParams, from_json, printed
+from gitops_lint.argocd_cluster import IN_CLUSTER_NAME, IN_CLUSTER_SERVER
 from gitops_lint.plural import counted
 from gitops_lint.values_merge import merge_values
 
 CLUSTER_SECRET_LABEL = "argocd.argoproj.io/secret-type"
-LOCAL_CLUSTER_NAME = "in-cluster"
-LOCAL_CLUSTER_SERVER = "https://kubernetes.default.svc"
 UNKNOWABLE = ("scmProvider", "pullRequest", "clusterDecisionResource", "plugin")
 KNOWN = ("list", "clusters", "git", "matrix", "merge", *UNKNOWABLE)
 
@@ -298,9 +297,9 @@ def _clusters(body: Any, inputs: Inputs) -> list[Params]:
             "`.gitops-lint.yaml` (applicationsets.clusters)",
         )
     has_selector = bool(selector.get("matchLabels") or selector.get("matchExpressions"))
-    if not has_selector and not any(c.server == LOCAL_CLUSTER_SERVER for c in clusters):
+    if not has_selector and not any(c.server == IN_CLUSTER_SERVER for c in clusters):
         # Argo CD lists its own cluster too unless a selector narrows the list.
-        clusters.insert(0, Cluster(LOCAL_CLUSTER_NAME, LOCAL_CLUSTER_SERVER))
+        clusters.insert(0, Cluster(IN_CLUSTER_NAME, IN_CLUSTER_SERVER))
     out: list[Params] = []
     for cluster in clusters:
         if has_selector and not selector_holds(selector, cluster.labels):

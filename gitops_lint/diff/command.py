@@ -11,6 +11,7 @@ from typing import Any
 
 import yaml
 
+from gitops_lint.argocd_cluster import same_cluster
 from gitops_lint.config import Config, find_config, load_config
 from gitops_lint.credential_fields import credential_values
 from gitops_lint.credentials import without_credentials
@@ -373,24 +374,27 @@ def _base_destinations(base: RevisionRender) -> dict[tuple[str, str, str], tuple
             for app in render.applications if app.kind != FLUX_KUSTOMIZATION}
 
 
-# Argo CD's own cluster, by name or server: one destination.
-_IN_CLUSTER = {"in-cluster": "https://kubernetes.default.svc", "https://kubernetes.default.svc/": "https://kubernetes.default.svc"}
+def _destination_change(app: ApplicationRef, was: tuple[str | None, str | None] | None,
+                        base: RevisionRender, head: RevisionRender) -> DestinationChange | None:
+    """How the change moves an Application's destination (None: it does not, or a side is not known).
 
-
-def _destination_change(app: ApplicationRef, was: tuple[str | None, str | None] | None) -> DestinationChange | None:
-    """How the change moves an Application's destination (None: it does not, or a side is not known)."""
+    Each side's cluster (a `name` or a `server`) is resolved to a server through the clusters the
+    repo registers at that revision: `name: prod` and the server its cluster Secret gives are one
+    cluster, as `in-cluster` and https://kubernetes.default.svc are. A name the repo does not
+    register, against a server, may or may not be that server: a possible move, compared as none."""
     if was is None or app.kind == FLUX_KUSTOMIZATION:
         return None
     cluster, namespace = was
-    cluster_moved = (cluster is not None and app.cluster is not None
-                     and _IN_CLUSTER.get(cluster, cluster) != _IN_CLUSTER.get(app.cluster, app.cluster))
-    if not cluster_moved and namespace == app.namespace:
+    same = (True if cluster is None or app.cluster is None
+            else same_cluster(cluster, app.cluster, base.cluster_servers, head.cluster_servers))
+    if same is True and namespace == app.namespace:
         return None
 
     def shown(where: str | None, space: str | None) -> str:
         return (where or "?") + (f" namespace {space or '(none)'}" if namespace != app.namespace else "")
 
-    return DestinationChange(shown(cluster, namespace), shown(app.cluster, app.namespace), cluster_moved)
+    return DestinationChange(shown(cluster, namespace), shown(app.cluster, app.namespace), same is False,
+                             possibly_moved=same is None)
 
 
 def _base_flux_sources(base: RevisionRender) -> dict[tuple[str, str, str], str]:
@@ -431,7 +435,7 @@ def _by_revision(
             at_base = (app.file, app.name, root.previous_root or root.render.root)
             was = before.get(at_base)
             was_destination = destinations.get(at_base)
-            destination = _destination_change(app, was_destination)
+            destination = _destination_change(app, was_destination, base, head)
             if (app.file, app.name) in deleted:
                 stay.append(app)  # a deleted Application takes what it deployed, whatever it tracked
             elif destination is not None:

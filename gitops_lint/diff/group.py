@@ -63,6 +63,9 @@ class DestinationChange:
     before: str  # `stg-eu-1`, or `stg-eu-1 namespace tenants` when the namespace moves
     after: str
     cluster_moved: bool  # another cluster (its name or server), not only another namespace
+    # A cluster name the repo registers no server for, against a server: maybe that cluster, maybe
+    # not (compared as the same cluster; cluster_moved is False).
+    possibly_moved: bool = False
 
 
 @dataclass(frozen=True)

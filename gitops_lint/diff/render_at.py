@@ -28,7 +28,7 @@ from gitops_lint.diff.helm_files import helm_files
 from gitops_lint.diff.revisions import TreeEntry
 from gitops_lint.environments import resolve_environment
 from gitops_lint.errors import UsageError
-from gitops_lint.estate.appset import cluster_files, is_this_repo_url
+from gitops_lint.estate.appset import is_this_repo_url, repo_clusters
 from gitops_lint.estate.build import estate_for
 from gitops_lint.estate.model import Application, Estate, FluxKustomization
 from gitops_lint.estate.sources import ThisRepo, foreign_value_files, repo_directory, value_files_at
@@ -184,6 +184,9 @@ class RevisionRender:
     # The files registering the clusters its ApplicationSets' clusters generators read: the other
     # revision's checkout needs them, or its Applications would all look new.
     cluster_files: frozenset[str] = frozenset()
+    # Cluster name → server of the clusters the repo registers (cluster Secrets, ExternalSecrets):
+    # what an Application's `destination.name` is here.
+    cluster_servers: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -413,7 +416,7 @@ def files_to_render(
             for document in _deployer_documents(path, content)
         ]
         charts_also = [helm_chart_dir(key) for key in also if helm_deployer(key) is not None]
-        needed |= helm_files(paths, documents, changed, charts_also)
+        needed |= helm_files(paths, documents, changed, charts_also, read)
     return {path: entries[path] for path in sorted(needed) if path in entries}
 
 
@@ -498,6 +501,7 @@ def render_revision(
             raise UsageError("kustomize not found (no kustomize or kubectl on PATH): gitops-lint diff needs one to render") from problem
         raise
     helm_deployers = _helm_targets(estate) if charts else {}
+    clusters = list(repo_clusters(ctx))
     remote = tuple(
         RemoteChartUse(_deployer_ref(app), s.chart,
                        f"chart {s.chart} {s.target_revision or '(latest)'} from {s.repo_url or '?'}",
@@ -511,7 +515,8 @@ def render_revision(
         helm_documents={(app.resource.path, app.name or "?"): app.resource.doc for app in estate.applications
                         if any(source.deploys == "helm" and source.directory is not None for source in app.sources)},
         flux_documents={(flux.resource.path, flux.name or flux.resource.path): flux.resource.doc for flux in estate.flux_kustomizations},
-        cluster_files=cluster_files(ctx),
+        cluster_files=frozenset(path for path, _cluster in clusters),
+        cluster_servers={cluster.name: cluster.server for _path, cluster in clusters if cluster.name},
     )
     by_root: dict[str, list[Mapping[str, Any]]] = {target: [] for target in (*affected, *extra)}
     for resource in ctx.rendered:

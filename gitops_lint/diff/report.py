@@ -140,6 +140,11 @@ def _left_in_place(app: AppDiff) -> str:
     """What a destination move leaves behind."""
     move = app.destination_change
     assert move is not None
+    if move.possibly_moved:
+        cluster_change = (f"destination moves from {move.before} to {move.after}: possibly another cluster (a cluster "
+                          "name this repo registers no server for, against a server); compared as the same cluster")
+        return cluster_change if move.before.partition(" namespace ")[2] == move.after.partition(" namespace ")[2] else (
+            cluster_change + "; objects whose manifests name no namespace are created in the new namespace")
     if move.cluster_moved:
         return (f"destination moves from {move.before} to {move.after}: everything is created at {move.after}; "
                 f"what {move.before} holds is left in place, unmanaged (Argo CD does not delete it from the old destination)")
@@ -232,7 +237,8 @@ def to_json(report: DiffReport) -> dict[str, Any]:
                             zip(("from", "to"), app.revision_change, strict=True)),
                         "destination_change": None if app.destination_change is None else {
                             "from": app.destination_change.before, "to": app.destination_change.after,
-                            "cluster_moved": app.destination_change.cluster_moved},
+                            "cluster_moved": app.destination_change.cluster_moved,
+                            "possibly_moved": app.destination_change.possibly_moved},
                         **_counts_json(app.counts),
                         "resources": [_change_json(app, change) for change in app.changes],
                     }

@@ -12,7 +12,7 @@ only revisions that look pinned (a tag, a commit id, a version) count as not rea
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from gitops_lint.diff.revisions import (
@@ -22,8 +22,9 @@ from gitops_lint.diff.revisions import (
     symbolic_name,
     tag_names,
 )
+from gitops_lint.repo import revision_syntax
 from gitops_lint.repo.revision_syntax import revision_problem
-from gitops_lint.semver_range import is_constraint, newest_meeting
+from gitops_lint.semver_range import newest_meeting
 
 _COMMIT = re.compile(r"[0-9a-f]{7,40}")
 _VERSION = re.compile(r"(v\d+(\.\d+)*|\d+(\.\d+)+)([-+].*)?")  # v1, v1.2, 1.2.3, v2.0.0-rc.1
@@ -90,6 +91,10 @@ class Landing:
     branches: frozenset[str]
     root: Path
     warning: str | None = None  # an `--into` branch this clone does not have, set aside
+    # The compared head commit (None: the work tree, which no revision holds): a pinned revision
+    # already pointing at it holds the change.
+    head: str | None = None
+    _commits: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def of(cls, revisions: Revisions, into: str | None = None) -> Landing:
@@ -99,7 +104,7 @@ class Landing:
             # `main`, `refs/heads/main`, `origin/main` and `refs/remotes/origin/main` name one branch.
             name = _branch(symbolic_name(revisions.root, into.strip())) or into.strip().removeprefix("refs/heads/")
             if _commit_of(revisions.root, name):
-                return cls(frozenset({name}), revisions.root)
+                return cls(frozenset({name}), revisions.root, head=revisions.head)
             warning = (f"--into {into}: no such branch here (nor origin/{name}); the branch the change lands on "
                        "is read from the base and the checkout instead")
         base = _branch(symbolic_name(revisions.root, revisions.base_name.removeprefix("merge-base with ")))
@@ -109,7 +114,7 @@ class Landing:
             base = _default_branch(revisions.root)
         head = _branch(symbolic_name(revisions.root, "HEAD" if revisions.head is None else revisions.head_name))
         found = {branch for branch in (base, head) if branch is not None and branch != "HEAD"}
-        return cls(frozenset(found), revisions.root, warning)
+        return cls(frozenset(found), revisions.root, warning, revisions.head)
 
     def reaches(self, revision: str | None) -> bool:
         """Whether an Application deploying from `revision` deploys this change once merged."""
@@ -118,10 +123,20 @@ class Landing:
         name = revision.strip().removeprefix("refs/heads/")
         if name in _FOLLOWING:
             return True
-        if self.branches:
-            return name in self.branches
-        return not (_COMMIT.fullmatch(name) or _VERSION.fullmatch(name) or name.startswith("refs/tags/")
-                    or semver_range(name))
+        if self.branches and name in self.branches:
+            return True
+        if not self.branches and not (_COMMIT.fullmatch(name) or _VERSION.fullmatch(name)
+                                      or name.startswith("refs/tags/") or semver_range(self.root, name)):
+            return True
+        # A tag or branch moved to the compared head commit (`git tag -f web-prod HEAD`) holds it.
+        return self.head is not None and self._resolved(revision) == self.head
+
+    def _resolved(self, revision: str) -> str | None:
+        """The commit `revision` (a semver range: the newest tag meeting it) names here."""
+        if revision not in self._commits:
+            pinned, unresolved = self.pinned(revision)
+            self._commits[revision] = None if unresolved else self.commit(pinned)
+        return self._commits[revision]
 
     def commit(self, revision: str) -> str | None:
         """The commit `revision` names in this clone (a branch, also as the remote's, a tag, an id)."""
@@ -135,7 +150,7 @@ class Landing:
         problem = revision_problem(named) if named is not None else None
         if problem is not None:  # `:/text`, `HEAD:path`, `HEAD~1`: never handed to git
             return revision, f"{revision!r} is {problem}"
-        constraint = semver_range(revision)
+        constraint = semver_range(self.root, revision)
         if constraint is None:
             return revision, None
         tag = newest_meeting(constraint, tag_names(self.root))
@@ -150,12 +165,16 @@ class Landing:
         return revision if pinned == revision or unresolved else f"{revision} ({pinned.removeprefix('tag ')})"
 
 
-def semver_range(revision: str) -> str | None:
+def semver_range(root: Path, revision: str) -> str | None:
     """The semver range a deployer's revision names (`semver >=1.0.0` of a Flux GitRepository, an
-    Argo CD targetRevision such as `v1.2.*` or `^1.2.0`), None for a single revision."""
+    Argo CD targetRevision such as `v1.2.*`, `^1.2.0` or `>=1.0.0 <2.0.0`), None for a single
+    revision: a branch or tag of this clone (`release-1.x`) is one, whatever it looks like."""
     kind, _, value = revision.strip().partition(" ")
     if kind == "semver" and value:
         return value.strip()
-    if not value and is_constraint(kind):
-        return kind
-    return None
+    return revision_syntax.semver_range(revision, lambda name: _is_ref(root, name))
+
+
+def _is_ref(root: Path, name: str) -> bool:
+    """Whether this clone has a branch (also the remote's) or tag named `name`."""
+    return any(resolve_commit(root, ref) for ref in (f"refs/heads/{name}", f"refs/tags/{name}", f"refs/remotes/origin/{name}"))

@@ -9,14 +9,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse, urlsplit, urlunsplit
 
+from gitops_lint.argocd_cluster import IN_CLUSTER_NAME, IN_CLUSTER_SERVER, canonical_server
 from gitops_lint.credentials import without_credentials
 from gitops_lint.errors import UsageError
 from gitops_lint.file_bytes import read_text
 from gitops_lint.repo.yaml import load_yaml
 from gitops_lint.validate.schema_messages import type_name
-
-IN_CLUSTER_SERVER = "https://kubernetes.default.svc"
-IN_CLUSTER = "in-cluster"
 
 
 @dataclass(frozen=True)
@@ -42,10 +40,10 @@ class KubeconfigIndex:
     files: tuple[str, ...] = ()
 
     def context_for_server(self, server: str) -> str | None:
-        wanted = _canonical_server(server)
+        wanted = canonical_server(server)
         matches = [
             context for context, cluster in self.contexts.items()
-            if _canonical_server(self.servers.get(cluster, "")) == wanted
+            if canonical_server(self.servers.get(cluster, "")) == wanted
         ]  # fmt: skip
         if self.current in matches:
             return self.current
@@ -58,13 +56,6 @@ class KubeconfigIndex:
             if cluster == name:
                 return context
         return None
-
-
-def _canonical_server(server: str) -> str:
-    parsed = urlparse(server.strip())
-    host = (parsed.hostname or "").lower()
-    port = parsed.port or (443 if parsed.scheme in ("https", "") else 80)
-    return f"{parsed.scheme or 'https'}://{host}:{port}{parsed.path.rstrip('/')}"
 
 
 def server_label(server: str) -> str:
@@ -87,7 +78,7 @@ def same_server(wanted: str, server: str) -> bool:
     if not wanted or not server or "://" not in wanted:
         return False
     try:
-        return _canonical_server(wanted) == _canonical_server(server)
+        return canonical_server(wanted) == canonical_server(server)
     except ValueError:
         return False
 
@@ -223,7 +214,7 @@ def resolve_destination(
     if override.get("snapshot"):
         snapshot_names = (str(override["snapshot"]), *snapshot_names)
     chosen = context or override.get("context")
-    if chosen == IN_CLUSTER or (not chosen and name == IN_CLUSTER):
+    if chosen == IN_CLUSTER_NAME or (not chosen and name == IN_CLUSTER_NAME):
         # Argo CD's name for its own cluster; inside a pod, the service-account config.
         if in_cluster:
             return Destination(label, None, True, snapshot_names)
@@ -238,7 +229,7 @@ def resolve_destination(
         found = index.context_for_server(server)
         if found:
             return Destination(label, found, False, snapshot_names)
-    if in_cluster and (not server or _canonical_server(server) == _canonical_server(IN_CLUSTER_SERVER)):
+    if in_cluster and (not server or canonical_server(server) == canonical_server(IN_CLUSTER_SERVER)):
         return Destination(label, None, True, snapshot_names)
     hint = "map it under `clusters:` in .gitops-lint.yaml, e.g. clusters: {%s: {context: my-context}}" % (
         name or label if server or name else "CLUSTER"

@@ -19,6 +19,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
+from gitops_lint.argocd_cluster import IN_CLUSTER_NAME
 from gitops_lint.check import CheckOptions
 from gitops_lint.check.render import render_repo
 from gitops_lint.context import CheckContext
@@ -38,8 +39,6 @@ from gitops_lint.rules.sops import sops_metadata
 
 NAME_LABEL = "kustomize.toolkit.fluxcd.io/name"
 NAMESPACE_LABEL = "kustomize.toolkit.fluxcd.io/namespace"
-# Flux's own name for the cluster it runs in; a `clusters/<name>/` directory names another.
-IN_CLUSTER = "in-cluster"
 
 Key = tuple[str, str, str, str]  # group, kind, namespace, name
 
@@ -94,7 +93,7 @@ def cluster_of(path: str) -> str:
     for index, part in enumerate(parts[:-2]):
         if part == "clusters":
             return parts[index + 1]
-    return IN_CLUSTER
+    return IN_CLUSTER_NAME  # Flux's own cluster: a `clusters/<name>/` directory names another
 
 
 def load_flux_targets(ctx: CheckContext, kustomize: Kustomize | None, timeout: float,

@@ -197,40 +197,36 @@ def _note(appset: Resource, expansion: Expansion, ctx: CheckContext) -> None:
         )
 
 
-def cluster_files(ctx: CheckContext) -> frozenset[str]:
-    """The files registering the clusters a clusters generator reads (cluster Secrets and the
-    ExternalSecrets writing them): what a checkout must hold for its ApplicationSets to expand."""
-    from gitops_lint.appset.generators import CLUSTER_SECRET_LABEL, cluster_from_external_secret
-
-    found = {resource.path for resource in raw_of_kind(ctx, "Secret")
-             if resource.labels.get(CLUSTER_SECRET_LABEL) == "cluster"}
-    found |= {resource.path for resource in raw_of_kind(ctx, "ExternalSecret")
-              if resource.api_version.startswith("external-secrets.io/")
-              and cluster_from_external_secret(resource.doc) is not None}
-    return frozenset(found)
-
-
-def _repo_clusters(ctx: CheckContext) -> tuple[Cluster, ...]:
+def repo_clusters(ctx: CheckContext) -> Iterator[tuple[str, Cluster]]:
+    """(file, cluster) of each cluster the repo registers with Argo CD: a cluster Secret, or an
+    ExternalSecret whose template writes one (the usual way to keep a cluster's credentials out
+    of Git)."""
     from gitops_lint.appset.generators import (
         CLUSTER_SECRET_LABEL,
         cluster_from_external_secret,
         cluster_from_secret,
     )
 
-    out = []
     for resource in raw_of_kind(ctx, "Secret"):
         if resource.labels.get(CLUSTER_SECRET_LABEL) == "cluster":
             cluster = cluster_from_secret(resource.doc)
             if cluster is not None:
-                out.append(cluster)
-    # The usual way to keep a cluster's credentials out of Git: an ExternalSecret whose
-    # template writes the cluster Secret's label, name and server.
+                yield resource.path, cluster
     for resource in raw_of_kind(ctx, "ExternalSecret"):
         if resource.api_version.startswith("external-secrets.io/"):
             cluster = cluster_from_external_secret(resource.doc)
             if cluster is not None:
-                out.append(cluster)
-    return tuple(out)
+                yield resource.path, cluster
+
+
+def cluster_files(ctx: CheckContext) -> frozenset[str]:
+    """The files registering the clusters a clusters generator reads: what a checkout must hold
+    for its ApplicationSets to expand."""
+    return frozenset(path for path, _cluster in repo_clusters(ctx))
+
+
+def _repo_clusters(ctx: CheckContext) -> tuple[Cluster, ...]:
+    return tuple(cluster for _path, cluster in repo_clusters(ctx))
 
 
 def _tree(ctx: CheckContext) -> CheckedOutTree:

@@ -9,6 +9,7 @@ gitops-lint must not either: `git rev-parse` would answer such a string from the
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from gitops_lint.semver_range import is_constraint, satisfies
 
@@ -41,13 +42,31 @@ def _ref_name_problem(name: str) -> str | None:
     return None
 
 
+def _no_ref(_name: str) -> bool:
+    return False
+
+
+def semver_range(revision: str, is_ref: Callable[[str], bool] = _no_ref) -> str | None:
+    """The semver range `revision` names (`v1.2.*`, `^1.2.0`, `>=1.0.0 <2.0.0`, the whole string),
+    None when it names one revision: an existing branch or tag (`is_ref(name)`: `release-1.x` is a
+    branch when the clone has one), a commit id, `HEAD`, a version (`v1.2.0`, a tag), or nothing
+    Masterminds semver parses (`release-1.x` otherwise). Argo CD decides alike: a ref of the
+    remote first, then a constraint that parses and is no single version."""
+    text = revision.strip()
+    if text in ("", "HEAD") or _COMMIT_ID.fullmatch(text) or not is_constraint(text):
+        return None
+    if satisfies((0, 0, 0), text) is None or (_ref_name_problem(text) is None and is_ref(text)):
+        return None
+    return text
+
+
 def revision_problem(revision: str) -> str | None:
     """Why a deployer would not resolve `revision` as a branch, tag, commit id, HEAD or semver
     range (None when it would: whether it exists is another question)."""
     text = revision.strip()
     if text in ("", "HEAD") or _COMMIT_ID.fullmatch(text):
         return None
-    if is_constraint(text) and satisfies((0, 0, 0), text) is not None:
+    if semver_range(text) is not None:
         return None
     problem = _ref_name_problem(text)
     if problem is None:

@@ -27,10 +27,10 @@ from gitops_lint.repo.git import (
     git_top,
     looks_like_commit,
 )
-from gitops_lint.repo.revision_syntax import revision_problem
+from gitops_lint.repo.revision_syntax import revision_problem, semver_range
 from gitops_lint.rules.base import meta, resources_rule
 from gitops_lint.rules.per_run import once_per_context
-from gitops_lint.semver_range import constraint_met, is_constraint
+from gitops_lint.semver_range import constraint_met
 
 TARGET_REVISION_EXISTS = meta(
     "target-revision-exists",
@@ -119,7 +119,7 @@ def _missing_reason(revision: str, facts: GitFacts) -> str | None:
         return (
             None if facts.has_commit(name) else f"commit {name} is not in this repository's history"
         )
-    if is_constraint(name):
+    if semver_range(name) is not None:  # not a branch nor tag of this clone (above)
         met = constraint_met(name, facts.tags)
         if met is None or met:
             return None

@@ -90,7 +90,8 @@ def test_an_applicationset_element_moving_cluster_adds_everything_at_the_new_one
     apps = _apps(diff_json(repo, "--base", "HEAD"))
     assert "web-production" not in apps  # its element did not change
     staging = apps["web-staging"]
-    assert staging["destination_change"] == {"from": "stg-eu-1", "to": "stg-eu-2", "cluster_moved": True}
+    assert staging["destination_change"] == {"from": "stg-eu-1", "to": "stg-eu-2", "cluster_moved": True,
+                                            "possibly_moved": False}
     assert sorted((r["kind"], r["namespace"], r["change"]) for r in staging["resources"]) == [
         ("ConfigMap", "web", "added"), ("Deployment", "web", "added")]
     text = run_cli("diff", "--base", "HEAD", cwd=repo).stdout
@@ -120,7 +121,7 @@ def test_a_namespace_move_recreates_the_unnamespaced_objects_in_the_new_namespac
     apps = _apps(diff_json(repo, "--base", "HEAD"))
     staging = apps["web-staging"]
     assert staging["destination_change"] == {"from": "stg-eu-1 namespace web", "to": "stg-eu-1 namespace web-v2",
-                                             "cluster_moved": False}
+                                             "cluster_moved": False, "possibly_moved": False}
     assert sorted((r["kind"], r["namespace"], r["change"]) for r in staging["resources"]) == [
         ("ConfigMap", "web", "removed"), ("ConfigMap", "web-v2", "added"),
         ("Deployment", "web", "removed"), ("Deployment", "web-v2", "added")]
@@ -210,3 +211,70 @@ def test_a_clusters_generator_application_is_compared_not_new_at_a_committed_bas
     write_tree(root, {"apps/web/base/config.yaml": REPO["apps/web/base/config.yaml"].replace("'1'", "'2'")})
     app = _apps(diff_json(root, "--base", "HEAD"))["web-stg-eu-1"]
     assert [(r["kind"], r["change"]) for r in app["resources"]] == [("ConfigMap", "changed")]
+
+
+CLUSTER_SECRET = """
+    apiVersion: v1
+    kind: Secret
+    metadata:
+      name: prod-cluster
+      namespace: argocd
+      labels: {argocd.argoproj.io/secret-type: cluster}
+    stringData: {name: prod, server: 'https://prod.example.com'}
+"""
+
+CLUSTER_EXTERNAL_SECRET = """
+    apiVersion: external-secrets.io/v1beta1
+    kind: ExternalSecret
+    metadata: {name: prod-cluster, namespace: argocd}
+    spec:
+      secretStoreRef: {name: vault, kind: ClusterSecretStore}
+      target:
+        name: prod-cluster
+        template:
+          metadata:
+            labels: {argocd.argoproj.io/secret-type: cluster}
+          data: {name: prod, server: 'https://prod.example.com', config: '{{ .config }}'}
+      data:
+        - secretKey: config
+          remoteRef: {key: clusters/prod}
+"""
+
+
+@pytest.mark.parametrize(("server", "registration"), [
+    ("https://prod.example.com", CLUSTER_SECRET), ("https://prod.example.com/", CLUSTER_SECRET),
+    ("https://prod.example.com", CLUSTER_EXTERNAL_SECRET)])
+def test_naming_a_cluster_the_repo_registers_instead_of_its_server_is_no_move(
+        make_repo: Callable[..., Path], server: str, registration: str) -> None:
+    """`server: https://prod.example.com` to `name: prod`, the repo's cluster Secret (or the
+    ExternalSecret writing it) mapping prod to that server, a trailing `/` or not: one cluster,
+    nothing moves."""
+    require_tool("kubectl")
+    app = _application("web-prod", "apps/web/overlays/production", "main", server, "web")
+    root = make_repo({**REPO, "argocd/prod.yaml": app, "argocd/clusters/prod.yaml": registration}, git=True)
+    write_tree(root, {"argocd/prod.yaml": app.replace(f"server: {server}", "name: prod")})
+    assert "web-prod" not in _apps(diff_json(root, "--base", "HEAD"))
+    # Another server is another cluster, by name as by server.
+    write_tree(root, {"argocd/prod.yaml": app.replace(f"server: {server}", "server: https://dr.example.com")})
+    git(root, "commit", "-qam", "to dr")
+    write_tree(root, {"argocd/prod.yaml": app.replace(f"server: {server}", "name: prod")})
+    moved = _apps(diff_json(root, "--base", "HEAD"))["web-prod"]
+    assert moved["destination_change"] == {"from": "https://dr.example.com", "to": "prod", "cluster_moved": True,
+                                           "possibly_moved": False}
+
+
+def test_a_cluster_name_the_repo_does_not_register_is_possibly_another_cluster(make_repo: Callable[..., Path]) -> None:
+    """Without the cluster Secret, `name: prod` may or may not be https://prod.example.com: said
+    as possible, compared as the same cluster (not everything added)."""
+    require_tool("kubectl")
+    app = _application("web-prod", "apps/web/overlays/production", "main", "https://prod.example.com", "web")
+    root = make_repo({**REPO, "argocd/prod.yaml": app}, git=True)
+    write_tree(root, {"argocd/prod.yaml": app.replace("server: https://prod.example.com", "name: prod"),
+                      "apps/web/base/kustomization.yaml": "resources: [deployment.yaml]\n"})
+    prod = _apps(diff_json(root, "--base", "HEAD"))["web-prod"]
+    assert prod["destination_change"] == {"from": "https://prod.example.com", "to": "prod", "cluster_moved": False,
+                                          "possibly_moved": True}
+    assert [(r["kind"], r["change"]) for r in prod["resources"]] == [("ConfigMap", "removed")]
+    text = run_cli("diff", "--base", "HEAD", cwd=root).stdout
+    assert "destination moves from https://prod.example.com to prod: possibly another cluster" in text
+    assert "left in place, unmanaged" not in text

@@ -664,3 +664,21 @@ def test_roots_that_render_the_same_are_counted_in_the_header(repo: Path) -> Non
     text = run_cli("diff", cwd=repo).output
     assert "2 roots affected (1 renders the same)" in text.splitlines()[0], text
     assert "web-production" not in text and "web-staging" in text
+
+
+def test_destination_change_is_optional_within_version_1(repo: Path) -> None:
+    """A field added within version 1 is optional: a consumer validating a report of an earlier
+    1.x (without it) against the published schema must still pass."""
+    import jsonschema
+
+    from tests.conftest import REPO_ROOT
+
+    schema = json.loads((REPO_ROOT / "schemas" / "diff-report.schema.json").read_text(encoding="utf-8"))
+    validator = jsonschema.Draft202012Validator(schema)
+    write_tree(repo, {"apps/web/base/config.yaml": REPO["apps/web/base/config.yaml"].replace("settings", "settings-v2")})
+    report = _diff(repo)
+    applications = [app for env in report["environments"] for app in env["applications"]]
+    assert applications and all("destination_change" in app for app in applications)
+    for app in applications:
+        del app["destination_change"]
+    assert sorted(validator.iter_errors(report), key=str) == []

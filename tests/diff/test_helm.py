@@ -310,3 +310,42 @@ def test_an_application_moved_to_another_chart_is_compared_from_the_chart_it_lef
     assert (app["name"], app["root"], app["previous_root"]) == ("shop-staging", "charts/shop-v2", "charts/shop")
     assert [(r["kind"], r["change"], [f["after"] for f in r["fields"]]) for r in app["resources"]] == [
         ("Deployment", "changed", ["shop:2.0"])]
+
+
+
+def test_a_chart_whose_file_dependency_did_not_change_renders_at_the_base(make_repo: Callable[..., Path]) -> None:
+    """Only the value file changes: the base revision's temporary tree must still hold the
+    `file://` dependency (and its own `file://` dependency), or Helm cannot load the chart there."""
+    chart = {
+        **CHART,
+        "charts/shop/Chart.yaml": ("apiVersion: v2\nname: shop\nversion: 0.1.0\n"
+                                   "dependencies:\n- {name: lib, version: 0.1.0, repository: 'file://../lib'}\n"),
+        "charts/shop/templates/deployment.yaml": DEPLOYMENT_TEMPLATE.replace(
+            "  name: {{ .Release.Name }}\n", '  name: {{ .Release.Name }}\n  labels:\n    {{- include "lib.labels" . | nindent 4 }}\n'),
+        "charts/lib/Chart.yaml": ("apiVersion: v2\nname: lib\nversion: 0.1.0\ntype: library\n"
+                                  "dependencies:\n- {name: base, version: 0.1.0, repository: 'file://../base'}\n"),
+        "charts/lib/templates/_labels.tpl": '{{- define "lib.labels" -}}\nteam: {{ include "base.team" . }}\n{{- end -}}\n',
+        "charts/base/Chart.yaml": "apiVersion: v2\nname: base\nversion: 0.1.0\ntype: library\n",
+        "charts/base/templates/_team.tpl": '{{- define "base.team" -}}\nshop\n{{- end -}}\n',
+    }
+    repo = _repo(make_repo, {**chart, **APPLICATIONS})
+    write_tree(repo, {"charts/shop/values-staging.yaml": "replicas: 2\n"})
+    report = _report(repo)
+    assert [app["error"] for env in report["environments"] for app in env["applications"]] == [None]
+    assert _fields(report) == [("staging", "shop-staging", "application", "Deployment", "/spec/replicas", 1, 2)]
+
+
+def test_a_file_parameter_of_an_application_is_read_at_the_base(make_repo: Callable[..., Path]) -> None:
+    """`helm.fileParameters` names a file the chart render reads: the base revision's tree holds it."""
+    application = _application("staging").replace(
+        "helm: {valueFiles: [values-staging.yaml]}",
+        "helm: {valueFiles: [values-staging.yaml], fileParameters: [{name: token, path: ../../env/staging/token.txt}]}")
+    repo = _repo(make_repo, {
+        **CHART, "charts/shop/templates/secret.yaml": SECRET_TEMPLATE, "env/staging/token.txt": "from-a-file",
+        "argocd/shop-staging.yaml": application,
+    })
+    write_tree(repo, {"charts/shop/values-staging.yaml": "replicas: 2\n"})
+    report = _report(repo)
+    [staging] = [app for env in report["environments"] for app in env["applications"]]
+    assert staging["error"] is None, staging["error"]
+    assert _fields(report) == [("staging", "shop-staging", "application", "Deployment", "/spec/replicas", 1, 2)]

@@ -632,3 +632,43 @@ def test_git_revision_syntax_is_not_resolved(repo: Path, revision: str) -> None:
     production = _apps(diff_json(repo))["web-production"]
     assert production["error"].startswith(f"{revision!r} is not a branch, tag or commit ("), production
     assert production["resources"] == []
+
+
+def test_a_branch_named_like_a_range_is_the_branch(repo: Path) -> None:
+    """`release-1.x` is a branch of the clone: it is checked out as one, not taken for a semver
+    range no tag meets."""
+    git(repo, "branch", "release-1.x")  # one replica, the ConfigMap
+    write_tree(repo, {"apps/web/base/deployment.yaml": _deployment(3)})
+    git(repo, "commit", "-qam", "three replicas")
+    write_tree(repo, {"argocd/production.yaml": _application("production", "release-1.x")})
+    production = _apps(diff_json(repo, "--base", "HEAD"))["web-production"]
+    assert production["revision_change"] == {"from": "v1.0.0", "to": "release-1.x"}
+    assert production["error"] is None
+    assert production["resources"] == []  # release-1.x is v1.0.0's commit
+
+
+def test_a_range_with_spaces_is_resolved_as_a_range(repo: Path) -> None:
+    """`>=1.0.0 <2.0.0` is one constraint (Masterminds reads the whole string): the newest tag meeting it."""
+    write_tree(repo, {"apps/web/base/deployment.yaml": _deployment(3)})
+    git(repo, "commit", "-qam", "three replicas")
+    git(repo, "tag", "v1.1.0")
+    write_tree(repo, {"apps/web/base/deployment.yaml": _deployment(5)})
+    git(repo, "commit", "-qam", "five replicas")
+    git(repo, "tag", "v2.0.0")
+    write_tree(repo, {"argocd/production.yaml": _application("production", "'>=1.0.0 <2.0.0'")})
+    production = _apps(diff_json(repo, "--base", "HEAD"))["web-production"]
+    assert production["error"] is None, production["error"]
+    assert production["revision_change"] == {"from": "v1.0.0", "to": ">=1.0.0 <2.0.0 (v1.1.0)"}
+    assert _fields(production) == [("Deployment", "web-production", "changed", "/spec/replicas", 3)]
+
+
+def test_a_pin_already_at_the_head_commit_is_reached(repo: Path) -> None:
+    """The tag an Application tracks was moved to the compared head: the change has reached it."""
+    write_tree(repo, {"apps/web/base/deployment.yaml": _deployment(3)})
+    git(repo, "commit", "-qam", "three replicas")
+    git(repo, "tag", "-f", "v1.0.0", "HEAD")
+    production = _apps(diff_json(repo, "--base", "HEAD~1", "--head", "HEAD"))["web-production"]
+    assert (production["tracks"], production["pending"]) == (None, 0)
+    assert _fields(production) == [("Deployment", "web-production", "changed", "/spec/replicas", 3)]
+    text = run_cli("diff", "--base", "HEAD~1", "--head", "HEAD", cwd=repo).stdout
+    assert "not reached" not in text and "tracks v1.0.0" not in text

@@ -156,6 +156,7 @@ def test_commits_and_semver_constraints(make_repo: MakeRepo) -> None:
         ((1, 2, 9), "~1.2.3", True), ((1, 3, 0), "~1.2.3", False), ((1, 5, 0), ">=1.0.0 <2.0.0", True),
         ((2, 0, 0), ">=1.0.0, <2.0.0", False), ((3, 0, 0), "^1.0 || ^3.0", True),
         ((1, 4, 0), "1.2 - 1.4", True), ((1, 5, 0), "1.2 - 1.4", False), ((4, 0, 0), "*", True),
+        ((1, 5, 0), ">= 1.0.0, < 2.0.0", True), ((2, 0, 0), ">= 1.0.0, < 2.0.0", False),
     ],
 )  # fmt: skip
 def test_semver_constraints(version: tuple[int, int, int], constraint: str, expected: bool) -> None:
@@ -317,3 +318,22 @@ def test_git_revision_syntax_is_not_a_branch_tag_or_commit(make_repo: MakeRepo, 
     found = [(f["path"], f["message"]) for f in report["findings"]]
     assert len(found) == 1 and found[0][0] == "apps/app.yaml", found
     assert f"targetRevision {revision!r} of " in found[0][1] and "not a branch, tag or commit" in found[0][1]
+
+
+def test_a_branch_named_like_a_range_is_a_branch(make_repo: MakeRepo) -> None:
+    """`release-1.x` names a branch (Masterminds does not parse it as a range): missing when the
+    clone has no such branch, found when it does, whatever tags there are."""
+    root = make_repo({"a.yaml": "x: 1\n"})
+    repo = _git_repo(root)
+    repo.create_tag("v1.0.0")
+    (root / "apps").mkdir()
+    (root / "apps" / "x.yaml").write_text(app("x", "release-1.x"))
+    (root / "apps" / "range.yaml").write_text(app("range", ">= 3.0.0, < 4.0.0"))
+    found, _ = _run(root)
+    assert sorted((path, message.partition(": ")[2]) for path, _, message in found) == [
+        ("apps/range.yaml", "no tag satisfies the version constraint '>= 3.0.0, < 4.0.0'"),
+        ("apps/x.yaml", "no branch or tag named 'release-1.x' (local or remote-tracking)"),
+    ]
+    repo.create_head("release-1.x")
+    found, _ = _run(root)
+    assert [path for path, _, _ in found] == ["apps/range.yaml"]
