@@ -227,13 +227,25 @@ class _HelmRun:
         shared = shared_cache_dir()
         self.charts_dir = shared / "helm-charts" if shared is not None else None
         self.unrendered: list[str] = []
+        self._served: tuple[str, ...] | None = None
+
+    def _as_cluster(self, request: HelmRequest) -> HelmRequest:
+        """`request` with the target cluster's API versions (Argo CD and helm-controller pass
+        Helm the cluster's discovery; an Application's own `helm.apiVersions` replaces it), so
+        `.Capabilities.APIVersions.Has "policy/v1/PodDisruptionBudget"` answers as it would there."""
+        if request.api_versions:
+            return request
+        if self._served is None:
+            self._served = self.ctx.schemas.served_api_versions()
+        return dataclasses.replace(request, api_versions=self._served)
 
     # The engine, the chart reader and the renderer load when a chart renders: a repo without
     # Helm (most pre-commit runs) never imports them.
     def _render_local(self, chart_dir: Path, request: HelmRequest) -> HelmRender | HelmFailure:
         from gitops_lint.render.helm.render import render_chart
 
-        result = render_chart(chart_dir, request, engine=self.engine, cache=self.cache, charts_dir=self.charts_dir)
+        result = render_chart(chart_dir, self._as_cluster(request), engine=self.engine, cache=self.cache,
+                              charts_dir=self.charts_dir)
         if isinstance(result, HelmFailure):
             # Messages name the repo's files as the user writes them: relative to the repo (a
             # diff's temporary checkout, or /home/me/config, is nobody's business).
@@ -244,7 +256,7 @@ class _HelmRun:
     def _render_remote(self, repo_url: str, chart: str, version: str, request: HelmRequest) -> HelmRender | HelmFailure:
         from gitops_lint.render.helm.render import render_remote_chart
 
-        return render_remote_chart(repo_url, chart, version, request, engine=self.engine, cache=self.cache,
+        return render_remote_chart(repo_url, chart, version, self._as_cluster(request), engine=self.engine, cache=self.cache,
                                    charts_dir=self.charts_dir)
 
     def application(self, view: ApplicationView, source: HelmSource) -> Iterable[Finding]:
