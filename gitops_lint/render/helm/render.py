@@ -478,6 +478,44 @@ def _from_stamps(chart: Path, job: bytes, notes: list[str], cache: RenderCache) 
     return hit
 
 
+def _checked_chart(chart: Path, request: HelmRequest,
+                   values: tuple[list[ValueLayer], list[str]] | HelmFailure) -> ChartMeta | HelmFailure:
+    """The chart's Chart.yaml when everything Helm is not needed for holds: a chart that is not a
+    library, a valid release name, a target version its kubeVersion accepts, readable values."""
+    try:
+        meta = read_chart(chart)
+    except ChartError as error:
+        return HelmFailure("chart", str(error), "Chart.yaml")
+    if meta.chart_type == "library":
+        return HelmFailure("chart", f"{meta.name} is a library chart: it renders nothing by itself", "Chart.yaml")
+    problem = release_name_problem(request.release_name)
+    if problem:
+        return HelmFailure("release-name", problem)
+    try:
+        target = parse_version(request.kube_version)
+    except ConstraintError:
+        # The request's version (an Application's helm.kubeVersion, a helmCharts entry's, the
+        # run's), not the chart's: Helm refuses it before it reads the chart.
+        return HelmFailure("kube-version", f"the target Kubernetes version {request.kube_version!r} is not a "
+                           "version (MAJOR.MINOR[.PATCH], as helm --kube-version takes it)")
+    try:
+        if meta.kube_version and not satisfies(meta.kube_version, target):
+            return HelmFailure("kube-version", f"chart {meta.name} {meta.version} requires Kubernetes "
+                               f"{meta.kube_version}; the target version is {request.kube_version}", "Chart.yaml")
+    except ConstraintError as error:
+        return HelmFailure("kube-version", f"Chart.yaml kubeVersion: {error}", "Chart.yaml")
+    if isinstance(values, HelmFailure):
+        return values
+    return meta
+
+
+def static_failure(chart: Path, request: HelmRequest) -> HelmFailure | None:
+    """What render_chart would refuse before running Helm (Chart.yaml, release name, kubeVersion,
+    value files), without Helm: `check --no-render` still reports these file checks."""
+    meta = _checked_chart(chart, request, _value_layers(request))
+    return meta if isinstance(meta, HelmFailure) else None
+
+
 def render_chart(
     chart: Path,
     request: HelmRequest,
@@ -513,29 +551,10 @@ def render_chart(
                 warm = _from_stamps(chart, job_key, values[1], store)
                 if warm is not None:
                     return warm
-    try:
-        meta = read_chart(chart)
-    except ChartError as error:
-        return HelmFailure("chart", str(error), "Chart.yaml")
-    if meta.chart_type == "library":
-        return HelmFailure("chart", f"{meta.name} is a library chart: it renders nothing by itself", "Chart.yaml")
-    problem = release_name_problem(request.release_name)
-    if problem:
-        return HelmFailure("release-name", problem)
-    try:
-        target = parse_version(request.kube_version)
-    except ConstraintError:
-        # The request's version (an Application's helm.kubeVersion, a helmCharts entry's, the
-        # run's), not the chart's: Helm refuses it before it reads the chart.
-        return HelmFailure("kube-version", f"the target Kubernetes version {request.kube_version!r} is not a "
-                           "version (MAJOR.MINOR[.PATCH], as helm --kube-version takes it)")
-    try:
-        if meta.kube_version and not satisfies(meta.kube_version, target):
-            return HelmFailure("kube-version", f"chart {meta.name} {meta.version} requires Kubernetes "
-                               f"{meta.kube_version}; the target version is {request.kube_version}", "Chart.yaml")
-    except ConstraintError as error:
-        return HelmFailure("kube-version", f"Chart.yaml kubeVersion: {error}", "Chart.yaml")
-    if isinstance(values, HelmFailure):
+    meta = _checked_chart(chart, request, values)
+    if isinstance(meta, HelmFailure):
+        return meta
+    if isinstance(values, HelmFailure):  # never: _checked_chart answered it
         return values
     layers, notes = values
     job = _job(request, layers)

@@ -301,3 +301,23 @@ def test_staged_values_change_renders_the_chart_in_a_hook_run(make_repo: Callabl
     assert [(f["path"], f["line"]) for f in findings_of(full, "image-tag-pinned")] == [
         (latest["path"], latest["line"])]
     assert latest["line"] > 1
+
+
+def test_no_render_keeps_the_helm_checks_of_files(make_repo: Callable[..., Path]) -> None:
+    # A value file that is not there and a kubeVersion that excludes the target need no Helm:
+    # --no-render reports them as a render does, at the same lines; nothing else of Helm's.
+    application = APPLICATION.replace("values-production.yaml", "values-prod.yaml")
+    files = {**CHART, "apps/web-production.yaml": application,
+             "charts/old/Chart.yaml": "apiVersion: v2\nname: old\nversion: 0.1.0\nkubeVersion: '<1.27.0-0'\n",
+             "charts/old/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: old}\n"}
+    rules = ("helm-value-file-missing", "helm-kube-version-incompatible")
+
+    def said(report: dict[str, Any]) -> list[tuple[str, str, int, str]]:
+        return sorted((f["rule"], f["path"], f["line"], f["message"]) for f in report["findings"] if f["rule"] in rules)
+
+    rendered = said(run(make_repo, files))
+    assert [r[0] for r in rendered] == ["helm-kube-version-incompatible", "helm-value-file-missing"]
+    unrendered = run(make_repo, files, "--no-render")
+    assert said(unrendered) == rendered
+    assert "helm" not in unrendered["tools"]
+    assert not findings_of(unrendered, "helm-render-fails")
