@@ -132,6 +132,8 @@ def _add_resources(ctx: CheckContext, out: RenderOutput, result: HelmRender, cha
         out.resources.append(resource)
         if sources:
             out.value_sources[id(resource)] = sources
+        if manifest.generated:
+            out.generated_values[id(resource)] = manifest.generated
     if chart_dir is not None:
         out.roots.add(chart_dir)
         if deployer is not None:

@@ -79,13 +79,15 @@ def kubernetes_api_versions(kubernetes_version: str) -> frozenset[str]:
     """`group/version` and `group/version/Kind` of every resource kind Kubernetes `kubernetes_version`
     (MAJOR.MINOR, shipped) serves, from its definitions' `x-kubernetes-group-version-kind`
     (~10 ms, once per run). Alpha versions are left out: a cluster serves none unless asked to."""
-    try:  # orjson reads the 1.8 MB in ~10 ms, json in ~50; only names and strings are read
-        from orjson import loads
-    except ImportError:
-        from json import loads
     definitions = _k8s_root().joinpath(f"v{kubernetes_version}.0-local", "_definitions.json")
     try:
-        loaded = loads(definitions.read_bytes())
+        blob = definitions.read_bytes()
+        try:  # orjson reads the 1.8 MB in ~10 ms, json in ~50; only names and strings are read
+            import orjson
+
+            loaded = orjson.loads(blob)
+        except ImportError:
+            loaded = json.loads(blob)
     except (OSError, ValueError):
         return frozenset()
     found: set[str] = set()

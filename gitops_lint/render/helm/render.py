@@ -13,6 +13,7 @@ output has no mapping back to template lines.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import json
 import os
@@ -20,7 +21,7 @@ import re
 import shutil
 import tarfile
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -31,7 +32,7 @@ import yaml
 
 from gitops_lint.credential_fields import credential_values
 from gitops_lint.credentials import credential_spans, without_credentials
-from gitops_lint.file_bytes import read_text
+from gitops_lint.file_bytes import read_bytes, read_text
 from gitops_lint.redaction import Redactor
 from gitops_lint.render.cache import RenderCache
 from gitops_lint.render.helm.cache_keys import (
@@ -381,6 +382,54 @@ class _TemplateFiles:
         return self.known[template]
 
 
+# Sprig/Helm functions whose result changes on every render: a value they make is not in Git.
+# (derivePassword is deterministic: its output follows from committed inputs, so it is not here.)
+_VOLATILE = re.compile(
+    rb"\b(?:rand(?:AlphaNum|Alpha|Ascii|Numeric|Bytes|Int)|uuidv4|genPrivateKey|genCA(?:WithKey)?"
+    rb"|genSelfSignedCert(?:WithKey)?|genSignedCert(?:WithKey)?|shuffle|htpasswd|encryptAES)\b")
+
+
+def _may_vary(chart: Path) -> bool:
+    """Whether a template or helper of `chart` (subcharts included) calls a function whose result
+    changes per render; a packaged subchart (not read here) counts as one that may."""
+    for directory, _dirs, names in os.walk(chart):
+        for name in names:
+            if name.endswith(".tgz"):
+                return True
+            if name.endswith((".yaml", ".yml", ".tpl", ".txt", ".json")) and "templates" in Path(directory).parts:
+                try:
+                    if _VOLATILE.search(read_bytes(os.path.join(directory, name))):
+                        return True
+                except OSError:
+                    continue
+    return False
+
+
+def _differing(first: object, second: object, at: tuple[str | int, ...]) -> Iterator[tuple[str | int, ...]]:
+    """Pointers to the scalar leaves where two renders of one object differ."""
+    if isinstance(first, dict) and isinstance(second, dict):
+        for key, value in first.items():
+            if key in second:
+                yield from _differing(value, second[key], (*at, str(key)))
+    elif isinstance(first, list) and isinstance(second, list) and len(first) == len(second):
+        for position, (one, other) in enumerate(zip(first, second, strict=True)):
+            yield from _differing(one, other, (*at, position))
+    elif first != second:
+        yield at
+
+
+def _with_generated(manifests: tuple[RenderedManifest, ...], again: tuple[RenderedManifest, ...] | HelmFailure) \
+        -> tuple[RenderedManifest, ...]:
+    """`manifests` with the leaves a second render of the same job made otherwise marked."""
+    if isinstance(again, HelmFailure) or len(again) != len(manifests):
+        return manifests  # the render's shape itself varies: nothing to mark leaf by leaf
+    marked = []
+    for manifest, other in zip(manifests, again, strict=True):
+        generated = tuple(_differing(manifest.document, other.document, ())) if manifest.template == other.template else ()
+        marked.append(dataclasses.replace(manifest, generated=generated) if generated else manifest)
+    return tuple(marked)
+
+
 def _json_exact(value: object) -> bool:
     """Would a JSON round trip give back an equal value? Not for a YAML timestamp, `!!binary`,
     `!!set` or a non-string mapping key (`1: a`, `true: b`), which JSON would turn into strings."""
@@ -397,6 +446,8 @@ def _cache_entry(meta: ChartMeta, rendered: Mapping[str, str],
     Helm's output, parsed again on a hit, so a hit always answers what a miss would. The chart's
     name and version too: a hit through the stamp index reads no Chart.yaml."""
     chart = [meta.name, meta.version]
+    generated = [[index, [list(p) for p in m.generated]] for index, m in enumerate(manifests) if m.generated] \
+        if not isinstance(manifests, HelmFailure) else []
     if not isinstance(manifests, HelmFailure):
         documents = [m.document for m in manifests]
         try:
@@ -404,8 +455,9 @@ def _cache_entry(meta: ChartMeta, rendered: Mapping[str, str],
         except RecursionError:  # a self-referencing YAML alias
             exact = False
         if exact:
-            return {"chart": chart, "manifests": [[m.template, m.hook, m.document] for m in manifests]}
-    return {"chart": chart, "templates": dict(rendered)}
+            return {"chart": chart, "manifests": [[m.template, m.hook, m.document] for m in manifests],
+                    "generated": generated}
+    return {"chart": chart, "templates": dict(rendered), "generated": generated}
 
 
 def _failure_entry(meta: ChartMeta, failure: HelmFailure) -> dict[str, Any]:
@@ -441,7 +493,23 @@ def _from_cache(cache: RenderCache, key: str, files: _TemplateFiles, notes: list
         return None
     if isinstance(manifests, HelmFailure):
         return manifests
-    return HelmRender(chart[0], chart[1], manifests, cached=True, notes=tuple(notes))
+    marked = _stored_generated(entry.get("generated"), manifests)
+    if marked is None:
+        return None
+    return HelmRender(chart[0], chart[1], marked, cached=True, notes=tuple(notes))
+
+
+def _stored_generated(stored: object, manifests: tuple[RenderedManifest, ...]) -> tuple[RenderedManifest, ...] | None:
+    """`manifests` with an entry's `generated` marks ([index, [pointer, ...]] items); None when malformed."""
+    if not isinstance(stored, list):
+        return None
+    marked = list(manifests)
+    for item in stored:
+        if not (isinstance(item, list) and len(item) == 2 and isinstance(item[0], int) and 0 <= item[0] < len(marked)
+                and isinstance(item[1], list) and all(isinstance(p, list) for p in item[1])):
+            return None
+        marked[item[0]] = dataclasses.replace(marked[item[0]], generated=tuple(tuple(p) for p in item[1]))
+    return tuple(marked)
 
 
 def _stored_manifests(stored: list[Any], files: _TemplateFiles) -> tuple[RenderedManifest, ...] | None:
@@ -591,6 +659,14 @@ def _rendered_entry(engine: HelmEngine, chart: Path, job: TemplateJob, meta: Cha
         failure = HelmFailure("render", render_error_message(str(error), values_home or chart, job))
         return failure, _failure_entry(meta, failure) if error.lasting else None
     manifests = _manifests(rendered, files)
+    if not isinstance(manifests, HelmFailure) and _may_vary(chart):
+        # Render the same job again: what differs was made at render time (~1 ms with the SDK,
+        # only for charts calling such a function; a hit in the cache keeps the marks).
+        try:
+            again = _manifests(engine.template(chart, job), files)
+        except HelmEngineError:
+            again = HelmFailure("render", "")
+        manifests = _with_generated(manifests, again)
     return _result(meta, manifests, cached=False, notes=notes), _cache_entry(meta, rendered, manifests)
 
 

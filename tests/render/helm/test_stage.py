@@ -321,3 +321,34 @@ def test_no_render_keeps_the_helm_checks_of_files(make_repo: Callable[..., Path]
     assert said(unrendered) == rendered
     assert "helm" not in unrendered["tools"]
     assert not findings_of(unrendered, "helm-render-fails")
+
+
+def test_a_secret_value_made_at_render_time_is_not_a_committed_credential(make_repo: Callable[..., Path]) -> None:
+    # `lookup` finds nothing offline, so the template makes a new key on every render: no value
+    # in Git. A value from the values file, in the same Secret, is still reported.
+    files = {**CHART, "apps/web-production.yaml": APPLICATION,
+             "charts/web/values-production.yaml": "image: {tag: '1.0.0'}\napiToken: Xq7-k9Lm-2vRt-p4Wz\n",
+             "charts/web/templates/_helpers.tpl": '{{- define "web.key" -}}{{ randAlphaNum 48 | b64enc }}{{- end }}\n',
+             "charts/web/templates/jwt.yaml": """
+                {{- $existing := lookup "v1" "Secret" .Release.Namespace "jwt" }}
+                apiVersion: v1
+                kind: Secret
+                metadata:
+                  name: {{ .Release.Name }}-jwt
+                data:
+                  {{- if $existing }}
+                  signing-key: {{ index $existing.data "signing-key" }}
+                  {{- else }}
+                  signing-key: {{ randAlphaNum 48 | b64enc | quote }}
+                  {{- end }}
+                  session-secret: {{ include "web.key" . | quote }}
+                  api-token: {{ .Values.apiToken | b64enc | quote }}
+            """}
+    repo = make_repo({**OWNED, **files})
+    for _run in ("cold", "warm"):  # the render cache keeps which values were made at render time
+        require_sdk()
+        _, report = check_json(repo, "--no-git")
+        (secret,) = findings_of(report, "no-plaintext-secret")
+        assert (secret["path"], secret["line"]) == ("charts/web/values-production.yaml", 2)
+        assert "api-token" in secret["message"] and "signing-key" not in secret["message"]
+        assert "session-secret" not in secret["message"]
