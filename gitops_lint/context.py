@@ -159,6 +159,9 @@ class Rendering:
     # deployer file, deployer name) → None when it rendered, else why not: what `gitops-lint
     # diff` compares per Application, a render of no objects included.
     helm_renders: Mapping[tuple[str, str, str], str | None] = field(default_factory=_nothing)
+    # Rendered Helm objects (by id) → their leaves Helm makes anew on every render (randAlphaNum,
+    # genPrivateKey, ...): values that are not in Git (no-plaintext-secret leaves them alone).
+    generated_values: Mapping[int, tuple[tuple[str | int, ...], ...]] = field(default_factory=_nothing)
 
 
 NOT_RENDERED = Rendering()
@@ -237,6 +240,10 @@ class CheckContext:
     @property
     def value_sources(self) -> Mapping[int, tuple[str, ...]]:
         return self.rendering.value_sources
+
+    @property
+    def generated_values(self) -> Mapping[int, tuple[tuple[str | int, ...], ...]]:
+        return self.rendering.generated_values
 
     @property
     def helm_remote_releases(self) -> AbstractSet[tuple[str, str, str]]:

@@ -132,6 +132,8 @@ def _add_resources(ctx: CheckContext, out: RenderOutput, result: HelmRender, cha
         out.resources.append(resource)
         if sources:
             out.value_sources[id(resource)] = sources
+        if manifest.generated:
+            out.generated_values[id(resource)] = manifest.generated
     if chart_dir is not None:
         out.roots.add(chart_dir)
         if deployer is not None:
@@ -222,18 +224,41 @@ def _failure_finding(ctx: CheckContext, failure: HelmFailure, *, path: str, line
 
 class _HelmRun:
     def __init__(self, ctx: CheckContext, out: RenderOutput, engine: HelmEngine | None, allow_network: bool,
-                 cache: RenderCache) -> None:
+                 cache: RenderCache, static: bool = False) -> None:
         self.ctx, self.out, self.engine, self.allow_network, self.cache = ctx, out, engine, allow_network, cache
+        # `--no-render`: no chart is rendered, and only the checks of the repo's files that need
+        # no Helm (value files that are not there, a kubeVersion excluding the target) speak.
+        self.static = static
         shared = shared_cache_dir()
         self.charts_dir = shared / "helm-charts" if shared is not None else None
         self.unrendered: list[str] = []
+        self._served: tuple[str, ...] | None = None
+
+    def _as_cluster(self, request: HelmRequest) -> HelmRequest:
+        """`request` with the target cluster's API versions (Argo CD and helm-controller pass
+        Helm the cluster's discovery; an Application's own `helm.apiVersions` replaces it), so
+        `.Capabilities.APIVersions.Has "policy/v1/PodDisruptionBudget"` answers as it would there."""
+        if request.api_versions:
+            return request
+        if self._served is None:
+            self._served = self.ctx.schemas.served_api_versions()
+        return dataclasses.replace(request, api_versions=self._served)
 
     # The engine, the chart reader and the renderer load when a chart renders: a repo without
     # Helm (most pre-commit runs) never imports them.
-    def _render_local(self, chart_dir: Path, request: HelmRequest) -> HelmRender | HelmFailure:
+    def _render_local(self, chart_dir: Path, request: HelmRequest) -> HelmRender | HelmFailure | None:
+        """The render, or Helm's refusal; None with `static` when the file checks find nothing."""
+        if self.static:
+            from gitops_lint.render.helm.render import static_failure
+
+            found = static_failure(chart_dir, request)
+            if found is None or found.kind not in ("kube-version", "missing-value-file"):
+                return None
+            return dataclasses.replace(found, message=found.message.replace(f"{self.ctx.root}/", ""))
         from gitops_lint.render.helm.render import render_chart
 
-        result = render_chart(chart_dir, request, engine=self.engine, cache=self.cache, charts_dir=self.charts_dir)
+        result = render_chart(chart_dir, self._as_cluster(request), engine=self.engine, cache=self.cache,
+                              charts_dir=self.charts_dir)
         if isinstance(result, HelmFailure):
             # Messages name the repo's files as the user writes them: relative to the repo (a
             # diff's temporary checkout, or /home/me/config, is nobody's business).
@@ -241,10 +266,13 @@ class _HelmRun:
             result = dataclasses.replace(result, message=result.message.replace(root, ""))
         return result
 
-    def _render_remote(self, repo_url: str, chart: str, version: str, request: HelmRequest) -> HelmRender | HelmFailure:
+    def _render_remote(self, repo_url: str, chart: str, version: str,
+                       request: HelmRequest) -> HelmRender | HelmFailure | None:
+        if self.static:
+            return None  # as offline: a remote chart's value files are read only with its render
         from gitops_lint.render.helm.render import render_remote_chart
 
-        return render_remote_chart(repo_url, chart, version, request, engine=self.engine, cache=self.cache,
+        return render_remote_chart(repo_url, chart, version, self._as_cluster(request), engine=self.engine, cache=self.cache,
                                    charts_dir=self.charts_dir)
 
     def application(self, view: ApplicationView, source: HelmSource) -> Iterable[Finding]:
@@ -256,7 +284,7 @@ class _HelmRun:
         for pointer, problem in source.problems:
             yield ctx.finding(HELM_VALUE_FILE_MISSING, f"Application {name}: {problem}", resource=application,
                               pointer=(*view.prefix, *pointer), environment=environment)
-        result: HelmRender | HelmFailure
+        result: HelmRender | HelmFailure | None
         if source.remote is not None:
             remote = source.remote
             what = f"Application {name}: chart {remote.chart} {remote.version or '(latest)'} from {remote.repo_url}"
@@ -265,6 +293,8 @@ class _HelmRun:
             chart_dir = source.chart_dir or ""
             what = f"Application {name}: chart {chart_dir or '.'} (release {source.request.release_name})"
             result = self._render_local(ctx.root / chart_dir, source.request)
+        if result is None:
+            return
         if isinstance(result, HelmRender):
             # Later layers win in Helm, so they are searched first for a Secret's value.
             given = [r for r in (_relative(ctx, v.path) for v in reversed(source.value_files)) if r is not None]
@@ -298,6 +328,8 @@ class _HelmRun:
         what = f"{release.label}: chart {local.chart_dir or '.'} (release {local.request.release_name})"
         deployer = (resource.path, resource.name or "?")
         result = self._render_local(ctx.root / local.chart_dir, local.request)
+        if result is None:
+            return
         if isinstance(result, HelmRender):
             namespace = local.request.namespace
             result = dataclasses.replace(result, manifests=tuple(
@@ -325,6 +357,8 @@ class _HelmRun:
         environment = release.environment or resolve_environment(ctx.config, resource.path, resource.doc)
         what = f"{release.label}: chart {remote.chart} {remote.version or '(latest)'} from {remote.repo_url}"
         result = self._render_remote(remote.repo_url, remote.chart, remote.version, remote.request)
+        if result is None:
+            return
         if isinstance(result, HelmRender):
             namespace = remote.request.namespace
             result = dataclasses.replace(result, manifests=tuple(
@@ -346,6 +380,8 @@ class _HelmRun:
         release = (posixpath.basename(chart_dir) or "release").lower().replace("_", "-")[:53].strip("-.") or "release"
         result = self._render_local(ctx.root / chart_dir, HelmRequest(release, ctx.schemas.kubernetes_version,
                                                                      allow_network=self.allow_network))
+        if result is None:
+            return
         if isinstance(result, HelmRender):
             if not referenced:
                 _add_resources(ctx, self.out, result, chart_dir, environment)
@@ -403,10 +439,12 @@ def _flux_releases(ctx: CheckContext, out: RenderOutput, allow_network: bool) ->
 
 
 def render_helm(ctx: CheckContext, options: CheckOptions, out: RenderOutput,
-                also: Collection[tuple[str, str]] = ()) -> tuple[list[Finding], frozenset[str]]:
+                also: Collection[tuple[str, str]] = (), *, static: bool = False) -> tuple[list[Finding], frozenset[str]]:
     """The findings of rendering the repo's charts, and the rendered files an incremental run
     now checks (its focus widens by them). `also`: (file, name) of deployers (Applications,
-    HelmReleases) an incremental run renders besides those its focus reaches."""
+    HelmReleases) an incremental run renders besides those its focus reaches. `static`
+    (`--no-render`): nothing rendered, no engine looked for; only the findings of the checks
+    of files (helm-value-file-missing, helm-kube-version-incompatible)."""
     homes = _kustomize_chart_homes(ctx)
     # A chart directory that is also a kustomization is a kustomize root (Argo CD's choice too),
     # and charts under a helmCharts chart home are the kustomize stage's.
@@ -438,13 +476,15 @@ def render_helm(ctx: CheckContext, options: CheckOptions, out: RenderOutput,
                         local.chart_dir in touched or any(f in focus for f in local.value_files)))]
         if not charts and not sources and not releases:
             return [], frozenset()
-    from gitops_lint.render.helm.engine import engine_label, find_helm
+    cache_dir = default_cache_dir() if options.use_cache and not static else None
+    engine: HelmEngine | None = None
+    if not static:
+        from gitops_lint.render.helm.engine import engine_label, find_helm
 
-    cache_dir = default_cache_dir() if options.use_cache else None
-    engine = find_helm(options.helm, cache_dir)
-    out.tool_info["helm"] = engine_label(engine)
-    ctx.note(f"helm: {engine_label(engine)}")
-    run = _HelmRun(ctx, out, engine, allow_network, RenderCache(cache_dir))
+        engine = find_helm(options.helm, cache_dir)
+        out.tool_info["helm"] = engine_label(engine)
+        ctx.note(f"helm: {engine_label(engine)}")
+    run = _HelmRun(ctx, out, engine, allow_network, RenderCache(cache_dir), static=static)
     findings: list[Finding] = []
     referenced: set[str] = set()
     before = len(out.resources)
@@ -458,6 +498,8 @@ def render_helm(ctx: CheckContext, options: CheckOptions, out: RenderOutput,
     applications(sources)
     for release, local in releases:
         if isinstance(local, NotRendered):
+            if static:
+                continue  # nothing is rendered: no HelmRelease is singled out as not rendered
             findings.append(ctx.finding(
                 FLUX_HELMRELEASE_NOT_RENDERED,
                 f"{release.label}: {local.message}; the chart's objects are not checked",

@@ -886,7 +886,14 @@ def render_stage(ctx: CheckContext, options: CheckOptions) -> RenderStageResult:
     stage = ctx.for_next_stage().with_rendering(out.live())
     if not options.render:
         stage.note("rendering disabled (--no-render): raw files only")
-        return _handed_on(stage, out, [], ctx.focus)
+        static: list[Finding] = []
+        if _may_render_helm(stage):
+            # The Helm sources' checks of files (a value file that is not there, a chart whose
+            # kubeVersion excludes the target) need no render, so they stand with --no-render.
+            from gitops_lint.check.helm import render_helm
+
+            static.extend(render_helm(stage, options, out, static=True)[0])
+        return _handed_on(stage, out, static, ctx.focus)
     findings, focus = _render(stage, options, out)
     if _may_render_helm(stage):  # the Helm step's modules (~15 ms of imports) only when it can act
         from gitops_lint.check.helm import render_helm

@@ -28,11 +28,12 @@ class RenderOutput:
     tool_info: dict[str, str] = field(default_factory=dict)
     templates: dict[str, SourceFile] = field(default_factory=dict)
     helm_renders: dict[tuple[str, str, str], str | None] = field(default_factory=dict)
+    generated_values: dict[int, tuple[tuple[str | int, ...], ...]] = field(default_factory=dict)
 
     def live(self) -> Rendering:
         """A view of this output for the stage's own context: it changes as the steps add to it."""
         return Rendering(self.resources, self.roots, self.value_sources, self.helm_remote_releases,
-                         self.tool_info, self.templates, self.helm_renders)
+                         self.tool_info, self.templates, self.helm_renders, self.generated_values)
 
     def frozen(self) -> Rendering:
         """What the stage hands on: copies no one can change."""
@@ -44,6 +45,7 @@ class RenderOutput:
             MappingProxyType(dict(self.tool_info)),
             MappingProxyType(dict(self.templates)),
             MappingProxyType(dict(self.helm_renders)),
+            MappingProxyType(dict(self.generated_values)),
         )
 
     def take_flux(self, step: FluxStep) -> None:

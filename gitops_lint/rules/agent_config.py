@@ -362,7 +362,8 @@ FLUX_NOTIFICATIONS_CONFIGURED = meta(
     "controller logs; without an `Alert` sending error events to a `Provider` (Slack, Teams, "
     "Alertmanager, a Git commit status, ...) nobody hears of it. GitOps checklist item 8, "
     "for Flux. Reported once per repo that installs Flux itself (bootstrap's "
-    "gotk-components.yaml, a FluxInstance, the flux2 chart).",
+    "gotk-components.yaml, a FluxInstance, the flux2 or flux-operator chart from a HelmRelease "
+    "or an Argo CD Application).",
     "Commit a `Provider` (notification.toolkit.fluxcd.io) and an `Alert` whose `providerRef` "
     "names it, with `eventSeverity: error` (or `info`) and `eventSources` covering your "
     "Kustomizations and HelmReleases (`name: '*'`). Keep webhook URLs and tokens in the "
@@ -439,7 +440,8 @@ FLUX_METRICS_MONITORED = meta(
     'monitoring", for Flux. Reported once per repo that installs Flux itself.',
     "Commit a PodMonitor in flux-system selecting the controllers (`app` in source-controller, "
     "kustomize-controller, helm-controller, notification-controller) on port `http-prom`, or set "
-    "the flux2 chart's `prometheus.podMonitor.create: true`; alert on "
+    "the flux2 chart's `prometheus.podMonitor.create: true` (HelmRelease `values`, or the "
+    "Application's `helm.valuesObject`/`values`/value files); alert on "
     '`gotk_reconcile_condition{type="Ready",status="False"}`.',
     passing=(
         _GOTK
@@ -526,7 +528,8 @@ def check_agent_config_not_in_repo(ctx: CheckContext) -> Iterator[Finding]:
         yield ctx.finding(
             AGENT_CONFIG_NOT_IN_REPO,
             f"the repo holds {len(flux)} Flux resource(s) but does not install Flux (no gotk-components.yaml, "
-            "FluxInstance or flux2 chart): flux-notifications-configured and flux-metrics-monitored apply to "
+            "FluxInstance, or flux2/flux-operator chart from a HelmRelease or an Argo CD Application): "
+            "flux-notifications-configured and flux-metrics-monitored apply to "
             "the repo that bootstraps Flux",
             path=first.path,
             line=first.line,

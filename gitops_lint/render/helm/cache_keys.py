@@ -36,7 +36,7 @@ from gitops_lint.render.helm.engine import HelmEngine, SetValue, TemplateJob
 from gitops_lint.repo.files import RACY_NS
 
 # Bump when what a key covers or what an entry holds changes: older entries then never match.
-KEY_FORMAT = "gitops-lint helm 4"
+KEY_FORMAT = "gitops-lint helm 5"  # 5: entries say which leaves are generated at render time
 # A file that could not be stat'ed: (path, UNREADABLE, errno, 0, 0); creating it changes it.
 UNREADABLE = -1
 

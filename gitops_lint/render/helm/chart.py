@@ -72,6 +72,9 @@ def read_chart(directory: Path) -> ChartMeta:
     requirements = directory / "requirements.yaml"
     if raw_dependencies is None and requirements.is_file():
         raw_dependencies = _load_mapping(requirements).get("dependencies")
+    if raw_dependencies is not None and not isinstance(raw_dependencies, list):
+        # Helm refuses such a Chart.yaml too (it cannot unmarshal it).
+        raise ChartError("Chart.yaml dependencies is not a list")
     dependencies = []
     for entry in raw_dependencies or []:
         if isinstance(entry, dict) and isinstance(entry.get("name"), str):

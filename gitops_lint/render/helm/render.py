@@ -13,6 +13,7 @@ output has no mapping back to template lines.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import json
 import os
@@ -20,7 +21,7 @@ import re
 import shutil
 import tarfile
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -31,7 +32,7 @@ import yaml
 
 from gitops_lint.credential_fields import credential_values
 from gitops_lint.credentials import credential_spans, without_credentials
-from gitops_lint.file_bytes import read_text
+from gitops_lint.file_bytes import read_bytes, read_text
 from gitops_lint.redaction import Redactor
 from gitops_lint.render.cache import RenderCache
 from gitops_lint.render.helm.cache_keys import (
@@ -381,6 +382,54 @@ class _TemplateFiles:
         return self.known[template]
 
 
+# Sprig/Helm functions whose result changes on every render: a value they make is not in Git.
+# (derivePassword is deterministic: its output follows from committed inputs, so it is not here.)
+_VOLATILE = re.compile(
+    rb"\b(?:rand(?:AlphaNum|Alpha|Ascii|Numeric|Bytes|Int)|uuidv4|genPrivateKey|genCA(?:WithKey)?"
+    rb"|genSelfSignedCert(?:WithKey)?|genSignedCert(?:WithKey)?|shuffle|htpasswd|encryptAES)\b")
+
+
+def _may_vary(chart: Path) -> bool:
+    """Whether a template or helper of `chart` (subcharts included) calls a function whose result
+    changes per render; a packaged subchart (not read here) counts as one that may."""
+    for directory, _dirs, names in os.walk(chart):
+        for name in names:
+            if name.endswith(".tgz"):
+                return True
+            if name.endswith((".yaml", ".yml", ".tpl", ".txt", ".json")) and "templates" in Path(directory).parts:
+                try:
+                    if _VOLATILE.search(read_bytes(os.path.join(directory, name))):
+                        return True
+                except OSError:
+                    continue
+    return False
+
+
+def _differing(first: object, second: object, at: tuple[str | int, ...]) -> Iterator[tuple[str | int, ...]]:
+    """Pointers to the scalar leaves where two renders of one object differ."""
+    if isinstance(first, dict) and isinstance(second, dict):
+        for key, value in first.items():
+            if key in second:
+                yield from _differing(value, second[key], (*at, str(key)))
+    elif isinstance(first, list) and isinstance(second, list) and len(first) == len(second):
+        for position, (one, other) in enumerate(zip(first, second, strict=True)):
+            yield from _differing(one, other, (*at, position))
+    elif first != second:
+        yield at
+
+
+def _with_generated(manifests: tuple[RenderedManifest, ...], again: tuple[RenderedManifest, ...] | HelmFailure) \
+        -> tuple[RenderedManifest, ...]:
+    """`manifests` with the leaves a second render of the same job made otherwise marked."""
+    if isinstance(again, HelmFailure) or len(again) != len(manifests):
+        return manifests  # the render's shape itself varies: nothing to mark leaf by leaf
+    marked = []
+    for manifest, other in zip(manifests, again, strict=True):
+        generated = tuple(_differing(manifest.document, other.document, ())) if manifest.template == other.template else ()
+        marked.append(dataclasses.replace(manifest, generated=generated) if generated else manifest)
+    return tuple(marked)
+
+
 def _json_exact(value: object) -> bool:
     """Would a JSON round trip give back an equal value? Not for a YAML timestamp, `!!binary`,
     `!!set` or a non-string mapping key (`1: a`, `true: b`), which JSON would turn into strings."""
@@ -397,6 +446,8 @@ def _cache_entry(meta: ChartMeta, rendered: Mapping[str, str],
     Helm's output, parsed again on a hit, so a hit always answers what a miss would. The chart's
     name and version too: a hit through the stamp index reads no Chart.yaml."""
     chart = [meta.name, meta.version]
+    generated = [[index, [list(p) for p in m.generated]] for index, m in enumerate(manifests) if m.generated] \
+        if not isinstance(manifests, HelmFailure) else []
     if not isinstance(manifests, HelmFailure):
         documents = [m.document for m in manifests]
         try:
@@ -404,8 +455,9 @@ def _cache_entry(meta: ChartMeta, rendered: Mapping[str, str],
         except RecursionError:  # a self-referencing YAML alias
             exact = False
         if exact:
-            return {"chart": chart, "manifests": [[m.template, m.hook, m.document] for m in manifests]}
-    return {"chart": chart, "templates": dict(rendered)}
+            return {"chart": chart, "manifests": [[m.template, m.hook, m.document] for m in manifests],
+                    "generated": generated}
+    return {"chart": chart, "templates": dict(rendered), "generated": generated}
 
 
 def _failure_entry(meta: ChartMeta, failure: HelmFailure) -> dict[str, Any]:
@@ -441,7 +493,23 @@ def _from_cache(cache: RenderCache, key: str, files: _TemplateFiles, notes: list
         return None
     if isinstance(manifests, HelmFailure):
         return manifests
-    return HelmRender(chart[0], chart[1], manifests, cached=True, notes=tuple(notes))
+    marked = _stored_generated(entry.get("generated"), manifests)
+    if marked is None:
+        return None
+    return HelmRender(chart[0], chart[1], marked, cached=True, notes=tuple(notes))
+
+
+def _stored_generated(stored: object, manifests: tuple[RenderedManifest, ...]) -> tuple[RenderedManifest, ...] | None:
+    """`manifests` with an entry's `generated` marks ([index, [pointer, ...]] items); None when malformed."""
+    if not isinstance(stored, list):
+        return None
+    marked = list(manifests)
+    for item in stored:
+        if not (isinstance(item, list) and len(item) == 2 and isinstance(item[0], int) and 0 <= item[0] < len(marked)
+                and isinstance(item[1], list) and all(isinstance(p, list) for p in item[1])):
+            return None
+        marked[item[0]] = dataclasses.replace(marked[item[0]], generated=tuple(tuple(p) for p in item[1]))
+    return tuple(marked)
 
 
 def _stored_manifests(stored: list[Any], files: _TemplateFiles) -> tuple[RenderedManifest, ...] | None:
@@ -476,6 +544,44 @@ def _from_stamps(chart: Path, job: bytes, notes: list[str], cache: RenderCache) 
     if hit is not None and answer.refreshed is not None:
         cache.put(key, answer.refreshed)
     return hit
+
+
+def _checked_chart(chart: Path, request: HelmRequest,
+                   values: tuple[list[ValueLayer], list[str]] | HelmFailure) -> ChartMeta | HelmFailure:
+    """The chart's Chart.yaml when everything Helm is not needed for holds: a chart that is not a
+    library, a valid release name, a target version its kubeVersion accepts, readable values."""
+    try:
+        meta = read_chart(chart)
+    except ChartError as error:
+        return HelmFailure("chart", str(error), "Chart.yaml")
+    if meta.chart_type == "library":
+        return HelmFailure("chart", f"{meta.name} is a library chart: it renders nothing by itself", "Chart.yaml")
+    problem = release_name_problem(request.release_name)
+    if problem:
+        return HelmFailure("release-name", problem)
+    try:
+        target = parse_version(request.kube_version)
+    except ConstraintError:
+        # The request's version (an Application's helm.kubeVersion, a helmCharts entry's, the
+        # run's), not the chart's: Helm refuses it before it reads the chart.
+        return HelmFailure("kube-version", f"the target Kubernetes version {request.kube_version!r} is not a "
+                           "version (MAJOR.MINOR[.PATCH], as helm --kube-version takes it)")
+    try:
+        if meta.kube_version and not satisfies(meta.kube_version, target):
+            return HelmFailure("kube-version", f"chart {meta.name} {meta.version} requires Kubernetes "
+                               f"{meta.kube_version}; the target version is {request.kube_version}", "Chart.yaml")
+    except ConstraintError as error:
+        return HelmFailure("kube-version", f"Chart.yaml kubeVersion: {error}", "Chart.yaml")
+    if isinstance(values, HelmFailure):
+        return values
+    return meta
+
+
+def static_failure(chart: Path, request: HelmRequest) -> HelmFailure | None:
+    """What render_chart would refuse before running Helm (Chart.yaml, release name, kubeVersion,
+    value files), without Helm: `check --no-render` still reports these file checks."""
+    meta = _checked_chart(chart, request, _value_layers(request))
+    return meta if isinstance(meta, HelmFailure) else None
 
 
 def render_chart(
@@ -513,29 +619,10 @@ def render_chart(
                 warm = _from_stamps(chart, job_key, values[1], store)
                 if warm is not None:
                     return warm
-    try:
-        meta = read_chart(chart)
-    except ChartError as error:
-        return HelmFailure("chart", str(error), "Chart.yaml")
-    if meta.chart_type == "library":
-        return HelmFailure("chart", f"{meta.name} is a library chart: it renders nothing by itself", "Chart.yaml")
-    problem = release_name_problem(request.release_name)
-    if problem:
-        return HelmFailure("release-name", problem)
-    try:
-        target = parse_version(request.kube_version)
-    except ConstraintError:
-        # The request's version (an Application's helm.kubeVersion, a helmCharts entry's, the
-        # run's), not the chart's: Helm refuses it before it reads the chart.
-        return HelmFailure("kube-version", f"the target Kubernetes version {request.kube_version!r} is not a "
-                           "version (MAJOR.MINOR[.PATCH], as helm --kube-version takes it)")
-    try:
-        if meta.kube_version and not satisfies(meta.kube_version, target):
-            return HelmFailure("kube-version", f"chart {meta.name} {meta.version} requires Kubernetes "
-                               f"{meta.kube_version}; the target version is {request.kube_version}", "Chart.yaml")
-    except ConstraintError as error:
-        return HelmFailure("kube-version", f"Chart.yaml kubeVersion: {error}", "Chart.yaml")
-    if isinstance(values, HelmFailure):
+    meta = _checked_chart(chart, request, values)
+    if isinstance(meta, HelmFailure):
+        return meta
+    if isinstance(values, HelmFailure):  # never: _checked_chart answered it
         return values
     layers, notes = values
     job = _job(request, layers)
@@ -572,6 +659,14 @@ def _rendered_entry(engine: HelmEngine, chart: Path, job: TemplateJob, meta: Cha
         failure = HelmFailure("render", render_error_message(str(error), values_home or chart, job))
         return failure, _failure_entry(meta, failure) if error.lasting else None
     manifests = _manifests(rendered, files)
+    if not isinstance(manifests, HelmFailure) and _may_vary(chart):
+        # Render the same job again: what differs was made at render time (~1 ms with the SDK,
+        # only for charts calling such a function; a hit in the cache keeps the marks).
+        try:
+            again = _manifests(engine.template(chart, job), files)
+        except HelmEngineError:
+            again = HelmFailure("render", "")
+        manifests = _with_generated(manifests, again)
     return _result(meta, manifests, cached=False, notes=notes), _cache_entry(meta, rendered, manifests)
 
 

@@ -59,6 +59,9 @@ class RenderedManifest:
     template: str  # chart-relative, from `# Source:`: templates/x.yaml, charts/sub/templates/y.yaml, crds/z.yaml
     file: Path | None  # that file on disk (file:// subcharts resolved), None inside a packaged .tgz
     hook: str | None  # the `helm.sh/hook` annotation: Argo CD runs these as sync hooks
+    # Leaves Helm makes anew on every render (randAlphaNum, genPrivateKey, uuidv4, ...: two
+    # renders with the same input differ there), as pointers into `document`: no committed value.
+    generated: tuple[tuple[str | int, ...], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -301,3 +301,54 @@ def test_staged_values_change_renders_the_chart_in_a_hook_run(make_repo: Callabl
     assert [(f["path"], f["line"]) for f in findings_of(full, "image-tag-pinned")] == [
         (latest["path"], latest["line"])]
     assert latest["line"] > 1
+
+
+def test_no_render_keeps_the_helm_checks_of_files(make_repo: Callable[..., Path]) -> None:
+    # A value file that is not there and a kubeVersion that excludes the target need no Helm:
+    # --no-render reports them as a render does, at the same lines; nothing else of Helm's.
+    application = APPLICATION.replace("values-production.yaml", "values-prod.yaml")
+    files = {**CHART, "apps/web-production.yaml": application,
+             "charts/old/Chart.yaml": "apiVersion: v2\nname: old\nversion: 0.1.0\nkubeVersion: '<1.27.0-0'\n",
+             "charts/old/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: old}\n"}
+    rules = ("helm-value-file-missing", "helm-kube-version-incompatible")
+
+    def said(report: dict[str, Any]) -> list[tuple[str, str, int, str]]:
+        return sorted((f["rule"], f["path"], f["line"], f["message"]) for f in report["findings"] if f["rule"] in rules)
+
+    rendered = said(run(make_repo, files))
+    assert [r[0] for r in rendered] == ["helm-kube-version-incompatible", "helm-value-file-missing"]
+    unrendered = run(make_repo, files, "--no-render")
+    assert said(unrendered) == rendered
+    assert "helm" not in unrendered["tools"]
+    assert not findings_of(unrendered, "helm-render-fails")
+
+
+def test_a_secret_value_made_at_render_time_is_not_a_committed_credential(make_repo: Callable[..., Path]) -> None:
+    # `lookup` finds nothing offline, so the template makes a new key on every render: no value
+    # in Git. A value from the values file, in the same Secret, is still reported.
+    files = {**CHART, "apps/web-production.yaml": APPLICATION,
+             "charts/web/values-production.yaml": "image: {tag: '1.0.0'}\napiToken: Xq7-k9Lm-2vRt-p4Wz\n",
+             "charts/web/templates/_helpers.tpl": '{{- define "web.key" -}}{{ randAlphaNum 48 | b64enc }}{{- end }}\n',
+             "charts/web/templates/jwt.yaml": """
+                {{- $existing := lookup "v1" "Secret" .Release.Namespace "jwt" }}
+                apiVersion: v1
+                kind: Secret
+                metadata:
+                  name: {{ .Release.Name }}-jwt
+                data:
+                  {{- if $existing }}
+                  signing-key: {{ index $existing.data "signing-key" }}
+                  {{- else }}
+                  signing-key: {{ randAlphaNum 48 | b64enc | quote }}
+                  {{- end }}
+                  session-secret: {{ include "web.key" . | quote }}
+                  api-token: {{ .Values.apiToken | b64enc | quote }}
+            """}
+    repo = make_repo({**OWNED, **files})
+    for _run in ("cold", "warm"):  # the render cache keeps which values were made at render time
+        require_sdk()
+        _, report = check_json(repo, "--no-git")
+        (secret,) = findings_of(report, "no-plaintext-secret")
+        assert (secret["path"], secret["line"]) == ("charts/web/values-production.yaml", 2)
+        assert "api-token" in secret["message"] and "signing-key" not in secret["message"]
+        assert "session-secret" not in secret["message"]
