@@ -422,6 +422,7 @@ def _by_revision(
     holds them, counted in `pending`); one whose targetRevision the change moves is compared as
     it deploys before and after: a pinned side rendered at its revision (`render_at(revision,
     key)`: the objects, or why not), a side following the change as the base or head renders."""
+    sides = _MoveSides(base, head, landing, render_at)
     before = _base_revisions(base)
     destinations = _base_destinations(base)
     flux_sources = _base_flux_sources(base)
@@ -440,8 +441,7 @@ def _by_revision(
                 stay.append(app)  # a deleted Application takes what it deployed, whatever it tracked
             elif destination is not None:
                 old_namespace = was_destination[1] if was_destination is not None else None
-                result.append(_destination_moved(root, key, app, (was, old_namespace), destination, base, head,
-                                                 landing, render_at))
+                result.append(_destination_moved(root, key, app, (was, old_namespace), destination, sides))
             elif app.kind == FLUX_KUSTOMIZATION:
                 if _flux_moved(app, at_base, was, flux_sources, landing):
                     moved.append((app, True, was))
@@ -470,39 +470,50 @@ def _by_revision(
             result.append(ComparedRoot(replace(root.render, applications=(app,)), (), root.error, root.previous_root,
                                        tracks=app.revision, pending=len(root.changes)))
         for app, existed, was in moved:
-            result.append(_moved(root, key, app, existed, was, base, head, landing, render_at))
+            result.append(_moved(root, key, app, existed, was, sides))
     return result
 
 
-def _moved(
-    root: ComparedRoot, key: str, app: ApplicationRef, existed: bool, was: str | None, base: RevisionRender,
-    head: RevisionRender, landing: Landing, render_at: RenderAt,
-) -> ComparedRoot:
+@dataclass(frozen=True, eq=False)
+class _MoveSides:
+    """What an Application whose pin or destination the change moves deploys at each side: the
+    revision renders, where the change lands, and the renderer of pinned revisions."""
+
+    base: RevisionRender
+    head: RevisionRender
+    landing: Landing
+    render_at: RenderAt
+
+    def at_head(self, root: ComparedRoot, key: str, app: ApplicationRef) -> tuple[tuple[Mapping[str, Any], ...], str | None]:
+        # A pinned side renders as that side's Application says: a plain directory's `directory`
+        # options, a chart's values.
+        if self.landing.reaches(app.revision):  # unpinned: from now on it deploys this branch's render
+            return _side(self.head, key, "head")
+        return self.render_at(app.revision or "", PinnedSide(key, root.render.renderer, app, self.head, self.base, False))
+
+    def at_base(self, root: ComparedRoot, key: str, app: ApplicationRef,
+                was: str | None) -> tuple[tuple[Mapping[str, Any], ...], str | None]:
+        if was is None or self.landing.reaches(was):
+            return _side(self.base, key, "base")
+        return self.render_at(was, PinnedSide(key, root.render.renderer, app, self.base, self.head, True))
+
+
+def _moved(root: ComparedRoot, key: str, app: ApplicationRef, existed: bool, was: str | None,
+           sides: _MoveSides) -> ComparedRoot:
     """An Application whose targetRevision (a Flux Kustomization whose GitRepository ref) the
     change moves from `was` (or that is new: not `existed`), compared as it deploys before and
     after."""
-    mine = replace(root.render, applications=(app,))
-    old: tuple[Mapping[str, Any], ...]
-    new: tuple[Mapping[str, Any], ...]
-    # A pinned side renders as that side's Application says: a plain directory's `directory`
-    # options, a chart's values.
-    if landing.reaches(app.revision):  # unpinned: from now on it deploys this branch's render
-        new, new_error = _side(head, key, "head")
-    else:
-        new, new_error = render_at(app.revision or "", PinnedSide(key, root.render.renderer, app, head, base, False))
-    if not existed:  # a new Application deploys its revision's render at once
-        old, old_error = (), None
-    elif was is None or landing.reaches(was):
-        old, old_error = _side(base, key, "base")
-    else:
-        old, old_error = render_at(was, PinnedSide(key, root.render.renderer, app, base, head, True))
+    landing = sides.landing
+    new, new_error = sides.at_head(root, key, app)
+    # A new Application deploys its revision's render at once.
+    old, old_error = sides.at_base(root, key, app, was) if existed else ((), None)
     # A revision missing from the clone is the first thing to fix.
     errors = sorted((e for e in (new_error, old_error) if e), key=lambda e: "not in this clone" not in e)
     changes = () if errors else tuple(compare_resources(old, new, root.render.generators))
     pending = 0 if landing.reaches(app.revision) else len(root.changes)
     # A Flux GitRepository without a ref checks out its default branch.
     following = "default branch" if app.kind == FLUX_KUSTOMIZATION else "HEAD"
-    return ComparedRoot(mine, changes, errors[0] if errors else None, None,
+    return ComparedRoot(replace(root.render, applications=(app,)), changes, errors[0] if errors else None, None,
                         revision_change=(landing.shown(was or following), landing.shown(app.revision or following))
                         if existed else None,
                         pending=pending)
@@ -554,25 +565,16 @@ def _placed_docs(resources: Iterable[Mapping[str, Any]], namespace: str | None) 
 
 def _destination_moved(
     root: ComparedRoot, key: str, app: ApplicationRef, at_base: tuple[str | None, str | None],
-    destination: DestinationChange, base: RevisionRender, head: RevisionRender, landing: Landing, render_at: RenderAt,
+    destination: DestinationChange, sides: _MoveSides,
 ) -> ComparedRoot:
     """An Application the change sends to another destination: Argo CD creates everything it
     deploys there. Another cluster: every object is added (the old cluster's are left, unmanaged).
     Another namespace only: the objects whose manifests name none move (removed from the old
     namespace as a resource gone from Git is, added in the new one); the rest compare as usual."""
-    mine = replace(root.render, applications=(app,))
+    landing = sides.landing
     was, old_namespace = at_base  # its revision and namespace at the base
-    if landing.reaches(app.revision):
-        new, new_error = _side(head, key, "head")
-    else:
-        new, new_error = render_at(app.revision or "", PinnedSide(key, root.render.renderer, app, head, base, False))
-    old: tuple[Mapping[str, Any], ...] = ()
-    old_error = None
-    if not destination.cluster_moved:
-        if was is None or landing.reaches(was):
-            old, old_error = _side(base, key, "base")
-        else:
-            old, old_error = render_at(was, PinnedSide(key, root.render.renderer, app, base, head, True))
+    new, new_error = sides.at_head(root, key, app)
+    old, old_error = ((), None) if destination.cluster_moved else sides.at_base(root, key, app, was)
     errors = [e for e in (new_error, old_error) if e]
     changes = () if errors else tuple(compare_resources(_placed_docs(old, old_namespace),
                                                         _placed_docs(new, app.namespace), root.render.generators))
@@ -581,8 +583,8 @@ def _destination_moved(
         revision_change = (landing.shown(was), landing.shown(app.revision or "HEAD"))
     # Pinned: what this branch changes of the root reaches the new destination once the pin holds it.
     pending = 0 if landing.reaches(app.revision) else len(root.changes)
-    return ComparedRoot(mine, changes, errors[0] if errors else None, None, revision_change=revision_change,
-                        pending=pending, destination_change=destination)
+    return ComparedRoot(replace(root.render, applications=(app,)), changes, errors[0] if errors else None, None,
+                        revision_change=revision_change, pending=pending, destination_change=destination)
 
 
 def _render_key_of(render: RootRender) -> str:
