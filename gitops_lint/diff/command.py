@@ -16,7 +16,13 @@ from gitops_lint.config import Config, find_config, load_config
 from gitops_lint.credential_fields import credential_values
 from gitops_lint.credentials import without_credentials
 from gitops_lint.diff import plain_directories
-from gitops_lint.diff.compare import REMOVED, ResourceChange, compare_resources, secret_values
+from gitops_lint.diff.compare import (
+    REMOVED,
+    ResourceChange,
+    compare_resources,
+    secret_values,
+    takes_destination_namespace,
+)
 from gitops_lint.diff.findings import (
     AppKey,
     DiffFinding,
@@ -78,7 +84,6 @@ from gitops_lint.repo.git import git_top
 from gitops_lint.repo.layout import is_kustomization_file
 from gitops_lint.repo.problems import YamlProblem
 from gitops_lint.repo.yaml import load_yaml
-from gitops_lint.validate.scopes import builtin_namespaced
 
 
 @dataclass(frozen=True)
@@ -556,8 +561,8 @@ def _placed_docs(resources: Iterable[Mapping[str, Any]], namespace: str | None) 
     for doc in resources:
         metadata = doc.get("metadata")
         group = str(doc.get("apiVersion") or "").rpartition("/")[0]
-        if (namespace and isinstance(metadata, Mapping) and not metadata.get("namespace")
-                and builtin_namespaced(group, str(doc.get("kind") or ""))):
+        if (namespace and isinstance(metadata, Mapping)
+                and takes_destination_namespace(group, str(doc.get("kind") or ""), str(metadata.get("namespace") or ""))):
             doc = {**doc, "metadata": {**metadata, "namespace": namespace}}
         placed.append(doc)
     return tuple(placed)

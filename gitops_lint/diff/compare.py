@@ -21,6 +21,7 @@ import yaml
 from gitops_lint.drift.merge_keys import merge_key
 from gitops_lint.drift.quantities import is_quantity_path, quantities_equal
 from gitops_lint.redaction import keyed_digest
+from gitops_lint.validate.scopes import builtin_namespaced
 
 Path = tuple[str | int, ...]
 ADDED, REMOVED, CHANGED = "added", "removed", "changed"
@@ -247,6 +248,12 @@ def _unified(before: Any, after: Any, name: str) -> str:
     old = to_yaml(before).splitlines(keepends=True) if before is not None else []
     new = to_yaml(after).splitlines(keepends=True) if after is not None else []
     return "".join(difflib.unified_diff(old, new, fromfile=f"base/{name}", tofile=f"head/{name}", n=3))
+
+
+def takes_destination_namespace(group: str, kind: str, namespace: str) -> bool:
+    """Whether Argo CD puts this object in the destination namespace: its manifest names none and
+    its kind is namespaced (a built-in kind; a custom kind's scope is not known here)."""
+    return not namespace and builtin_namespaced(group, kind) is True
 
 
 def compare_docs(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -> ResourceChange | None:

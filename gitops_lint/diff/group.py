@@ -6,7 +6,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from gitops_lint.diff.compare import ADDED, CHANGED, REMOVED, ResourceChange
+from gitops_lint.diff.compare import (
+    ADDED,
+    CHANGED,
+    REMOVED,
+    ResourceChange,
+    takes_destination_namespace,
+)
 from gitops_lint.diff.render_at import (
     DEPLOYER_LABELS,
     FLUX_KUSTOMIZATION,
@@ -17,7 +23,6 @@ from gitops_lint.diff.render_at import (
 )
 from gitops_lint.environments import is_production, is_staging
 from gitops_lint.plural import counted
-from gitops_lint.validate.scopes import builtin_namespaced
 
 NO_ENVIRONMENT = ""  # roots and Applications whose environment nothing tells
 CASCADE, ORPHAN = "cascade", "orphan"  # a deleted Application with and without the resources finalizer
@@ -203,7 +208,7 @@ def _placed(changes: tuple[ResourceChange, ...], namespace: str | None) -> tuple
         return changes
     return tuple(
         change.placed_in(namespace)
-        if not change.key.namespace and builtin_namespaced(change.key.group, change.key.kind) else change
+        if takes_destination_namespace(change.key.group, change.key.kind, change.key.namespace) else change
         for change in changes
     )
 
