@@ -15,11 +15,11 @@ def canonical_server(server: str) -> str:
     """A cluster server URL as one text however it is written: host lower-cased, the scheme's
     default port spelled out, no trailing `/` (`https://Prod.example.com/` and
     `https://prod.example.com:443` are one server)."""
-    parsed = urlparse(server.strip())
-    host = (parsed.hostname or "").lower()
     try:
+        parsed = urlparse(server.strip())
+        host = (parsed.hostname or "").lower()
         port = parsed.port or (443 if parsed.scheme in ("https", "") else 80)
-    except ValueError:  # a port that is no number: the URL as written
+    except ValueError:  # `https://[prod` or a port that is no number: the URL as written
         return server.strip().rstrip("/")
     return f"{parsed.scheme or 'https'}://{host}:{port}{parsed.path.rstrip('/')}"
 

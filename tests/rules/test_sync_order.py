@@ -89,3 +89,24 @@ def test_helm_hooks_are_phases_and_their_weight_a_wave(make_repo: MakeRepo) -> N
         "Widget earlier-hook is synced in a PreSync hook (wave -9), before its CRD widgets.example.com "
         "(a PreSync hook (wave -5)): Application widgets applies it before the API server knows its kind",
     ]
+
+
+def test_the_wave_is_the_sync_wave_else_the_helm_hook_weight_as_argo_cd_reads_it(make_repo: MakeRepo) -> None:
+    # An Argo CD hook with a Helm weight takes the weight; a sync-wave that is no integer falls
+    # back to it too; a Helm 2 crd-install CRD syncs as any resource.
+    crd = _crd().replace("metadata:\n  name: widgets.example.com",
+                         "metadata:\n  name: widgets.example.com\n"
+                         "  annotations: {argocd.argoproj.io/hook: PreSync, helm.sh/hook-weight: '-10'}")
+    widgets = "\n---\n".join((
+        _widget("after", "argocd.argoproj.io/hook: PreSync, argocd.argoproj.io/sync-wave: '-5'"),
+        _widget("before", "argocd.argoproj.io/hook: PreSync, argocd.argoproj.io/sync-wave: soon, "
+                          "helm.sh/hook-weight: '-20'"),
+    ))
+    files = {"argocd/widgets.yaml": _application("widgets", "apps/widgets"),
+             "apps/widgets/crd.yaml": crd, "apps/widgets/widgets.yaml": widgets}
+    assert [m.split(" is synced")[0] for m in _messages(make_repo, files)] == ["Widget before"]
+    legacy = _crd().replace("metadata:\n  name: widgets.example.com",
+                            "metadata:\n  name: widgets.example.com\n  annotations: {helm.sh/hook: crd-install}")
+    files["apps/widgets/crd.yaml"] = legacy
+    files["apps/widgets/widgets.yaml"] = _widget("hook", "helm.sh/hook: pre-install")
+    assert [m.split(" is synced")[0] for m in _messages(make_repo, files)] == ["Widget hook"]
