@@ -352,3 +352,28 @@ def test_a_secret_value_made_at_render_time_is_not_a_committed_credential(make_r
         assert (secret["path"], secret["line"]) == ("charts/web/values-production.yaml", 2)
         assert "api-token" in secret["message"] and "signing-key" not in secret["message"]
         assert "session-secret" not in secret["message"]
+
+
+def test_a_committed_password_beside_a_render_time_value_in_one_config_is_still_reported(
+    make_repo: Callable[..., Path],
+) -> None:
+    # One key holds a config file: a random session key and a password from the values. The key
+    # differs between renders, yet the committed password in it must not be hidden by the random one.
+    files = {**CHART, "apps/web-production.yaml": APPLICATION,
+             "charts/web/values-production.yaml": "image: {tag: '1.0.0'}\ndbPassword: Xq7-k9Lm-2vRt-p4Wz\n",
+             "charts/web/templates/config.yaml": """
+                apiVersion: v1
+                kind: Secret
+                metadata:
+                  name: {{ .Release.Name }}-config
+                stringData:
+                  config.yaml: |
+                    db:
+                      password: {{ .Values.dbPassword }}
+                    session:
+                      key: {{ randAlphaNum 32 }}
+            """}
+    require_sdk()
+    _, report = check_json(make_repo({**OWNED, **files}), "--no-git")
+    (secret,) = findings_of(report, "no-plaintext-secret")
+    assert "config.yaml" in secret["message"]
