@@ -78,7 +78,8 @@ _NOT_RESOURCES = frozenset({"DeleteOptions", "WatchEvent", "Status", "APIGroup",
 def kubernetes_api_versions(kubernetes_version: str) -> frozenset[str]:
     """`group/version` and `group/version/Kind` of every resource kind Kubernetes `kubernetes_version`
     (MAJOR.MINOR, shipped) serves, from its definitions' `x-kubernetes-group-version-kind`
-    (~10 ms, once per run). Alpha versions are left out: a cluster serves none unless asked to."""
+    (~10 ms, once per run). Alpha versions are left out, and a beta of a kind served GA: a cluster
+    serves those only when asked to."""
     definitions = _k8s_root().joinpath(f"v{kubernetes_version}.0-local", "_definitions.json")
     try:
         blob = definitions.read_bytes()
@@ -90,7 +91,7 @@ def kubernetes_api_versions(kubernetes_version: str) -> frozenset[str]:
             loaded = json.loads(blob)
     except (OSError, ValueError):
         return frozenset()
-    found: set[str] = set()
+    kinds: set[tuple[str, str, str]] = set()
     for definition in (loaded.get("$defs") or {}).values() if isinstance(loaded, dict) else ():
         for gvk in definition.get("x-kubernetes-group-version-kind") or () if isinstance(definition, dict) else ():
             if not isinstance(gvk, dict):
@@ -100,8 +101,16 @@ def kubernetes_api_versions(kubernetes_version: str) -> frozenset[str]:
                 continue
             if kind in _NOT_RESOURCES or kind.endswith("List") or "alpha" in version:
                 continue
-            api_version = f"{group}/{version}" if group else version
-            found.update((api_version, f"{api_version}/{kind}"))
+            kinds.add((group, version, kind))
+    # Beta APIs are off by default since Kubernetes 1.24: a cluster serves a kind's beta beside
+    # its GA version only when told to, and a chart asking `Has ".../v1beta1/Kind"` must pick GA.
+    general = {(group, kind) for group, version, kind in kinds if "beta" not in version}
+    found: set[str] = set()
+    for group, version, kind in kinds:
+        if "beta" in version and (group, kind) in general:
+            continue
+        api_version = f"{group}/{version}" if group else version
+        found.update((api_version, f"{api_version}/{kind}"))
     return frozenset(found)
 
 

@@ -81,3 +81,14 @@ def test_an_application_s_own_api_versions_replace_the_cluster_s(make_repo: Call
     report = run(make_repo, {**CHART, "apps/web-production.yaml": application})
     (deprecated,) = findings_of(report, "api-deprecated")
     assert deprecated["path"] == "charts/web/templates/pdb.yaml"
+
+
+def test_a_beta_of_a_kind_served_ga_is_not_served() -> None:
+    # Betas are off by default since 1.24: a chart asking for ValidatingAdmissionPolicy's beta on
+    # 1.30, where it is GA, must take the GA branch (and not render a version api-deprecated flags).
+    from gitops_lint.validate.schemas import kubernetes_api_versions
+
+    served = kubernetes_api_versions("1.30")
+    assert "admissionregistration.k8s.io/v1/ValidatingAdmissionPolicy" in served
+    assert "admissionregistration.k8s.io/v1beta1/ValidatingAdmissionPolicy" not in served
+    assert {"policy/v1/PodDisruptionBudget", "apps/v1/Deployment", "v1/Pod"} <= served
