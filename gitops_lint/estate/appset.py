@@ -157,7 +157,7 @@ def expansion_of(
     from gitops_lint.appset.expand import Settings, expand
 
     settings = Settings.from_config(ctx.config.raw.get("applicationsets"))
-    in_repo = _repo_clusters(ctx)
+    in_repo = tuple(cluster for _path, cluster in repo_clusters(ctx))
     expansion = expand(
         appset.doc,
         tree=_tree(ctx),
@@ -217,16 +217,6 @@ def repo_clusters(ctx: CheckContext) -> Iterator[tuple[str, Cluster]]:
             cluster = cluster_from_external_secret(resource.doc)
             if cluster is not None:
                 yield resource.path, cluster
-
-
-def cluster_files(ctx: CheckContext) -> frozenset[str]:
-    """The files registering the clusters a clusters generator reads: what a checkout must hold
-    for its ApplicationSets to expand."""
-    return frozenset(path for path, _cluster in repo_clusters(ctx))
-
-
-def _repo_clusters(ctx: CheckContext) -> tuple[Cluster, ...]:
-    return tuple(cluster for _path, cluster in repo_clusters(ctx))
 
 
 def _tree(ctx: CheckContext) -> CheckedOutTree:
