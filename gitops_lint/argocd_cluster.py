@@ -36,16 +36,17 @@ def server_of(cluster: str, servers: Mapping[str, str] = _NONE) -> str | None:
     return canonical_server(servers[text]) if text in servers else None
 
 
-def same_cluster(a: str, b: str, servers: Mapping[str, str] = _NONE,
-                 b_servers: Mapping[str, str] | None = None) -> bool | None:
-    """Whether two destinations (each a server URL or a cluster name) are one cluster: True or
-    False when both resolve to a server, or both are names (Argo CD keys a cluster by its name as
-    by its server); None when a name is not known and the other is a server. `servers`: name →
-    server of the clusters registered where `a` is read (and `b`, unless `b_servers` says)."""
-    first = server_of(a, servers)
-    second = server_of(b, servers if b_servers is None else b_servers)
+def same_cluster(before: str, after: str, before_servers: Mapping[str, str] = _NONE,
+                 after_servers: Mapping[str, str] = _NONE) -> bool | None:
+    """Whether two destinations (each a server URL or a cluster name) are one cluster, each side
+    resolved through the clusters registered where it is read (name → server): True or False
+    when both resolve to a server, or when both are names (Argo CD keys a cluster by its name as
+    by its server); None when one is a name nobody registers and the other a server, which
+    only Argo CD's own cluster list could tell apart."""
+    first = server_of(before, before_servers)
+    second = server_of(after, after_servers)
     if first is not None and second is not None:
         return first == second
-    if "://" not in a and "://" not in b:
-        return a.strip() == b.strip()
+    if "://" not in before and "://" not in after:
+        return before.strip() == after.strip()
     return None
