@@ -355,7 +355,8 @@ def _chart_name(value: Any) -> str:
 
 
 def _application_values(ctx: CheckContext, app: Resource, chart: str = CHART) -> Iterator[list[_Values]]:
-    """The value layers of each of `app`'s sources that deploys `chart` (the argo-cd chart)."""
+    """The value layers of each of `app`'s sources that deploys `chart` (the argo-cd chart unless
+    told otherwise: the Flux checks ask for flux2)."""
     spec = _dict(app.doc.get("spec"))
     sources: list[tuple[dict[str, Any], tuple[str | int, ...]]] = []
     if isinstance(spec.get("source"), dict):
