@@ -48,10 +48,7 @@ def _secret_values(directory: Path) -> Iterator[str]:
                 yield line.partition("=")[2].strip() if "=" in line else line.strip()
             continue
         yield from (hit.value for hit in credentials_in(text))
-        try:
-            documents: list[Any] = list(yaml.safe_load_all(text))
-        except yaml.YAMLError:
-            continue
+        documents = _documents(text)
         yield from credential_values(documents)
         for document in documents:
             if isinstance(document, dict):
@@ -72,10 +69,7 @@ def _inline_patch_values(kustomization: dict[str, Any]) -> Iterator[str]:
         if isinstance(entry, str) and "\n" in entry:  # inline YAML, not a file name
             texts.append(entry)
     for text in texts:
-        try:
-            patches: list[Any] = list(yaml.safe_load_all(text))
-        except yaml.YAMLError:
-            continue
+        patches = _documents(text)
         yield from credential_values(patches)
         for patch in patches:
             yield from _json6902_values(patch)
@@ -130,6 +124,14 @@ def _secret_generator_files(directory: Path, doc: dict[str, Any]) -> Iterator[Pa
                 if isinstance(entry, str) and entry:
                     # `files` entries may be `key=path`.
                     yield Path(directory / entry.rpartition("=")[2]).resolve()
+
+
+def _documents(text: str) -> list[Any]:
+    """The YAML documents of `text`; none when it is no YAML (a `.env` file, a broken patch)."""
+    try:
+        return list(yaml.safe_load_all(text))
+    except yaml.YAMLError:
+        return []
 
 
 def _read(path: Path) -> str | None:
