@@ -61,16 +61,28 @@ def guarded(debug: bool, action: Callable[[], T]) -> T:
 
 def echo_stdout(message: str, nl: bool = True, color: bool | None = None) -> None:
     """click.echo to standard output; one error line and exit 2 when it cannot take the text (a
-    full disk, a closed pipe), not an internal error."""
+    full disk), not an internal error; silence and exit 141 when its reader closed the pipe."""
     try:
         click.echo(message, nl=nl, color=color)
+    except BrokenPipeError:
+        # The reader stopped reading (`| head`): nothing to say, as git and grep say nothing;
+        # 141 is what a shell reports for a command SIGPIPE ended.
+        _to_devnull()
+        sys.exit(_BROKEN_PIPE)
     except OSError as error:
-        # What is left in the buffer would fail again at exit: standard output becomes /dev/null.
-        with contextlib.suppress(OSError, ValueError, AttributeError):
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
-            os.close(devnull)
+        _to_devnull()
         _fail(f"cannot write standard output: {error.strerror or type(error).__name__}")
+
+
+_BROKEN_PIPE = 128 + 13  # SIGPIPE
+
+
+def _to_devnull() -> None:
+    # What is left in the buffer would fail again at exit: standard output becomes /dev/null.
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
 
 
 def _text_of(error: BaseException) -> str:

@@ -354,6 +354,18 @@ def test_a_full_disk_on_standard_output_is_one_line(tmp_path: Path, args: tuple[
     assert done.stderr == "gitops-lint: error: cannot write standard output: No space left on device\n"
 
 
+def test_a_reader_closing_the_pipe_ends_the_run_quietly(tmp_path: Path) -> None:
+    # `gitops-lint check | head`: the reader stops reading; no error line, the shell's SIGPIPE code.
+    (tmp_path / "cm.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n")
+    process = subprocess.Popen([sys.executable, "-m", "gitops_lint", "check", str(tmp_path), "--format", "json"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path)
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()  # before the report is written
+    stderr = process.stderr.read().decode()
+    assert process.wait(timeout=60) == 141
+    assert stderr == ""
+
+
 def test_two_outputs_to_one_file_is_a_usage_error(tmp_path: Path) -> None:
     (tmp_path / "cm.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n")
     result = run_cli("check", str(tmp_path), "--output", f"json={tmp_path}/r", "--output", f"sarif={tmp_path}/./r")
