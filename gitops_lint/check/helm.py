@@ -248,17 +248,18 @@ class _HelmRun:
     # Helm (most pre-commit runs) never imports them.
     def _render_local(self, chart_dir: Path, request: HelmRequest) -> HelmRender | HelmFailure | None:
         """The render, or Helm's refusal; None with `static` when the file checks find nothing."""
+        result: HelmRender | HelmFailure | None
         if self.static:
-            from gitops_lint.render.helm.render import static_failure
+            from gitops_lint.render.helm.render import STATIC_KINDS, static_failure
 
-            found = static_failure(chart_dir, request)
-            if found is None or found.kind not in ("kube-version", "missing-value-file"):
+            result = static_failure(chart_dir, request)
+            if result is None or result.kind not in STATIC_KINDS:
                 return None
-            return dataclasses.replace(found, message=found.message.replace(f"{self.ctx.root}/", ""))
-        from gitops_lint.render.helm.render import render_chart
+        else:
+            from gitops_lint.render.helm.render import render_chart
 
-        result = render_chart(chart_dir, self._as_cluster(request), engine=self.engine, cache=self.cache,
-                              charts_dir=self.charts_dir)
+            result = render_chart(chart_dir, self._as_cluster(request), engine=self.engine, cache=self.cache,
+                                  charts_dir=self.charts_dir)
         if isinstance(result, HelmFailure):
             # Messages name the repo's files as the user writes them: relative to the repo (a
             # diff's temporary checkout, or /home/me/config, is nobody's business).

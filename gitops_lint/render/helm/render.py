@@ -546,10 +546,11 @@ def _from_stamps(chart: Path, job: bytes, notes: list[str], cache: RenderCache) 
     return hit
 
 
-def _checked_chart(chart: Path, request: HelmRequest,
-                   values: tuple[list[ValueLayer], list[str]] | HelmFailure) -> ChartMeta | HelmFailure:
-    """The chart's Chart.yaml when everything Helm is not needed for holds: a chart that is not a
-    library, a valid release name, a target version its kubeVersion accepts, readable values."""
+def _checked_chart(chart: Path, request: HelmRequest, values: tuple[list[ValueLayer], list[str]] | HelmFailure,
+                   ) -> tuple[ChartMeta, list[ValueLayer], list[str]] | HelmFailure:
+    """The chart's Chart.yaml and the value layers (with their notes) when everything Helm is not
+    needed for holds: a chart that is not a library, a valid release name, a target version its
+    kubeVersion accepts, readable values."""
     try:
         meta = read_chart(chart)
     except ChartError as error:
@@ -574,14 +575,19 @@ def _checked_chart(chart: Path, request: HelmRequest,
         return HelmFailure("kube-version", f"Chart.yaml kubeVersion: {error}", "Chart.yaml")
     if isinstance(values, HelmFailure):
         return values
-    return meta
+    return meta, *values
+
+
+# The kinds of failure that are file checks (`helm-value-file-missing`,
+# `helm-kube-version-incompatible`): `check --no-render` reports them without rendering.
+STATIC_KINDS = ("kube-version", "missing-value-file")
 
 
 def static_failure(chart: Path, request: HelmRequest) -> HelmFailure | None:
     """What render_chart would refuse before running Helm (Chart.yaml, release name, kubeVersion,
     value files), without Helm: `check --no-render` still reports these file checks."""
-    meta = _checked_chart(chart, request, _value_layers(request))
-    return meta if isinstance(meta, HelmFailure) else None
+    checked = _checked_chart(chart, request, _value_layers(request))
+    return checked if isinstance(checked, HelmFailure) else None
 
 
 def render_chart(
@@ -619,12 +625,10 @@ def render_chart(
                 warm = _from_stamps(chart, job_key, values[1], store)
                 if warm is not None:
                     return warm
-    meta = _checked_chart(chart, request, values)
-    if isinstance(meta, HelmFailure):
-        return meta
-    if isinstance(values, HelmFailure):  # never: _checked_chart answered it
-        return values
-    layers, notes = values
+    checked = _checked_chart(chart, request, values)
+    if isinstance(checked, HelmFailure):
+        return checked
+    meta, layers, notes = checked
     job = _job(request, layers)
     if store is None or _missing_dependencies(chart, meta):
         return _render_assembled(chart, meta, job, request, engine, store, job_key, notes, charts_dir)
