@@ -414,8 +414,7 @@ def _flux_moved(app: ApplicationRef, at_base: tuple[str, str, str], was: str | N
     """Whether the change moves the ref of the GitRepository a Flux Kustomization tracks: the same
     source file at both revisions (an incremental run may load a GitRepository at one revision
     only: a ref known at one side alone is no move) with another ref, not both followed."""
-    return (app.source_file is not None and sources.get(at_base) == app.source_file and was != app.revision
-            and not (landing.reaches(was) and landing.reaches(app.revision)))
+    return app.source_file is not None and sources.get(at_base) == app.source_file and landing.moves(was, app.revision)
 
 
 def _by_revision(
@@ -459,7 +458,7 @@ def _by_revision(
                     stay.append(app)
                 else:
                     moved.append((app, False, None))
-            elif was != app.revision and not (landing.reaches(was) and landing.reaches(app.revision)):
+            elif landing.moves(was, app.revision):
                 moved.append((app, True, was))
             elif not landing.reaches(app.revision):
                 away.append(app)
@@ -496,6 +495,11 @@ class _MoveSides:
             return _side(self.head, key, "head")
         return self.render_at(app.revision or "", PinnedSide(key, root.render.renderer, app, self.head, self.base, False))
 
+    def pending(self, root: ComparedRoot, app: ApplicationRef) -> int:
+        """What this branch changes of the root that a pinned Application deploys only once its
+        revision holds it."""
+        return 0 if self.landing.reaches(app.revision) else len(root.changes)
+
     def at_base(self, root: ComparedRoot, key: str, app: ApplicationRef,
                 was: str | None) -> tuple[tuple[Mapping[str, Any], ...], str | None]:
         if was is None or self.landing.reaches(was):
@@ -515,7 +519,7 @@ def _moved(root: ComparedRoot, key: str, app: ApplicationRef, existed: bool, was
     # A revision missing from the clone is the first thing to fix.
     errors = sorted((e for e in (new_error, old_error) if e), key=lambda e: "not in this clone" not in e)
     changes = () if errors else tuple(compare_resources(old, new, root.render.generators))
-    pending = 0 if landing.reaches(app.revision) else len(root.changes)
+    pending = sides.pending(root, app)
     # A Flux GitRepository without a ref checks out its default branch.
     following = "default branch" if app.kind == FLUX_KUSTOMIZATION else "HEAD"
     return ComparedRoot(replace(root.render, applications=(app,)), changes, errors[0] if errors else None, None,
@@ -584,10 +588,10 @@ def _destination_moved(
     changes = () if errors else tuple(compare_resources(_placed_docs(old, old_namespace),
                                                         _placed_docs(new, app.namespace), root.render.generators))
     revision_change = None
-    if was is not None and was != app.revision and not (landing.reaches(was) and landing.reaches(app.revision)):
+    if was is not None and landing.moves(was, app.revision):
         revision_change = (landing.shown(was), landing.shown(app.revision or "HEAD"))
     # Pinned: what this branch changes of the root reaches the new destination once the pin holds it.
-    pending = 0 if landing.reaches(app.revision) else len(root.changes)
+    pending = sides.pending(root, app)
     return ComparedRoot(replace(root.render, applications=(app,)), changes, errors[0] if errors else None, None,
                         revision_change=revision_change, pending=pending, destination_change=destination)
 

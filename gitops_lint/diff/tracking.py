@@ -131,6 +131,11 @@ class Landing:
         # A tag or branch moved to the compared head commit (`git tag -f web-prod HEAD`) holds it.
         return self.head is not None and self._resolved(revision) == self.head
 
+    def moves(self, was: str | None, now: str | None) -> bool:
+        """Whether a deployer's revision moving from `was` to `now` changes what it deploys: they
+        differ, and not both follow the change (`main` to `HEAD` on main moves nothing)."""
+        return was != now and not (self.reaches(was) and self.reaches(now))
+
     def _resolved(self, revision: str) -> str | None:
         """The commit `revision` (a semver range: the newest tag meeting it) names here."""
         if revision not in self._commits:

@@ -77,10 +77,7 @@ def same_server(wanted: str, server: str) -> bool:
     slash, the host's case and any user and password are set aside."""
     if not wanted or not server or "://" not in wanted:
         return False
-    try:
-        return canonical_server(wanted) == canonical_server(server)
-    except ValueError:
-        return False
+    return canonical_server(wanted) == canonical_server(server)  # never raises: a non-URL is kept as written
 
 
 def server_host(server: str) -> str:
