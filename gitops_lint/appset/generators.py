@@ -28,6 +28,7 @@ from gitops_lint.appset.render import render_tree
 from gitops_lint.appset.tree import RepoTree, directories_of
 from gitops_lint.appset.values import PartialParams, from_json, printed
 from gitops_lint.argocd_cluster import IN_CLUSTER_NAME, IN_CLUSTER_SERVER
+from gitops_lint.estate.sources import mapping_at
 from gitops_lint.plural import counted
 from gitops_lint.values_merge import merge_values
 
@@ -255,30 +256,21 @@ def cluster_from_external_secret(doc: Mapping[str, Any]) -> Cluster | None:
     """The cluster an ExternalSecret's target Secret registers, when its template writes the
     cluster label and a plain `server` (the credentials come from the store, never from Git);
     None otherwise, or when the name or server is itself templated from the store."""
-    spec = doc.get("spec") if isinstance(doc.get("spec"), Mapping) else {}
-    assert isinstance(spec, Mapping)
-    target = spec.get("target") if isinstance(spec.get("target"), Mapping) else {}
-    assert isinstance(target, Mapping)
-    template = target.get("template") if isinstance(target.get("template"), Mapping) else {}
-    assert isinstance(template, Mapping)
-    metadata = template.get("metadata") if isinstance(template.get("metadata"), Mapping) else {}
-    assert isinstance(metadata, Mapping)
-    labels = metadata.get("labels") if isinstance(metadata.get("labels"), Mapping) else {}
-    assert isinstance(labels, Mapping)
+    target = mapping_at(doc, "spec", "target")
+    template = mapping_at(target, "template")
+    metadata = mapping_at(template, "metadata")
+    labels = mapping_at(metadata, "labels")
     if labels.get(CLUSTER_SECRET_LABEL) != "cluster":
         return None
-    data = template.get("data") if isinstance(template.get("data"), Mapping) else {}
-    assert isinstance(data, Mapping)
+    data = mapping_at(template, "data")
     fields = {key: data.get(key) for key in ("name", "server", "project")}
     if any(isinstance(value, str) and "{{" in value for value in fields.values()):
         return None
-    outer = doc.get("metadata") if isinstance(doc.get("metadata"), Mapping) else {}
-    assert isinstance(outer, Mapping)
     secret = {
         "metadata": {
-            "name": target.get("name") or outer.get("name"),
+            "name": target.get("name") or mapping_at(doc, "metadata").get("name"),
             "labels": dict(labels),
-            "annotations": metadata.get("annotations") if isinstance(metadata.get("annotations"), Mapping) else {},
+            "annotations": mapping_at(metadata, "annotations"),
         },
         "stringData": {key: value for key, value in fields.items() if isinstance(value, str)},
     }

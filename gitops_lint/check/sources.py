@@ -12,6 +12,7 @@ from typing import Any
 from gitops_lint.config import Config
 from gitops_lint.context import CheckContext, RunShared, SourceFile, StageSink
 from gitops_lint.environments import is_argocd_application, resolve_environment
+from gitops_lint.estate.sources import mapping_at
 from gitops_lint.model import Finding, Resource, objects_in
 from gitops_lint.repo.files import BINARY, FileSet, RepoFile, is_unreadable
 from gitops_lint.repo.layout import Layout, build_layout, is_kustomization_file
@@ -107,15 +108,8 @@ def _needed_document(data: Any) -> bool:
         return True
     # ... and an ExternalSecret whose target template writes that label: a cluster registered
     # without its credentials in Git (estate.appset reads it as a cluster Secret).
-    return data.get("kind") == "ExternalSecret" and "argoproj.io" in str(_template_labels(data))
-
-
-def _template_labels(data: dict[str, Any]) -> Any:
-    """The labels an ExternalSecret's `spec.target.template` gives the Secret it writes."""
-    found: Any = data
-    for step in ("spec", "target", "template", "metadata", "labels"):
-        found = found.get(step) if isinstance(found, dict) else None
-    return found if isinstance(found, dict) else {}
+    return data.get("kind") == "ExternalSecret" and "argoproj.io" in str(
+        mapping_at(data, "spec", "target", "template", "metadata", "labels"))
 
 
 def _documents_of(loaded: LoadResult) -> list[Any]:

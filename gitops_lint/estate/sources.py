@@ -121,6 +121,14 @@ def as_mapping(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def mapping_at(value: Any, *keys: str) -> Mapping[str, Any]:
+    """The mapping at `keys` inside `value` (`spec.target.template`), empty when a step is
+    missing or is no mapping."""
+    for key in keys:
+        value = as_mapping(value).get(key)
+    return as_mapping(value)
+
+
 def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
