@@ -7,7 +7,7 @@ import contextlib
 import gc
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
@@ -83,6 +83,15 @@ def _to_devnull() -> None:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         os.close(devnull)
+
+
+def _tell(notes: Iterable[str] = (), warnings: Iterable[str] = ()) -> None:
+    """Notes, then warnings, on standard error, one line each: a control character in one (a file
+    name, a cluster's message) is shown, never obeyed by a terminal or a CI log."""
+    for note in notes:
+        click.echo(f"gitops-lint: {visible(note)}", err=True)
+    for warning in warnings:
+        click.echo(f"gitops-lint: warning: {visible(warning)}", err=True)
 
 
 def _text_of(error: BaseException) -> str:
@@ -310,11 +319,7 @@ def check(ctx: click.Context, paths: tuple[Path, ...], config_path: Path | None,
     def execute() -> int:
         targets = parse_outputs(outputs, _CHECK_FORMATS)
         result = run_check(options)
-        if verbose:
-            for note in result.notes:
-                click.echo(f"gitops-lint: {visible(note)}", err=True)
-        for warning in result.warnings:
-            click.echo(f"gitops-lint: warning: {visible(warning)}", err=True)
+        _tell(notes=result.notes if verbose else (), warnings=result.warnings)
         for target_format, path in targets:
             write_report(path, reporter_for(target_format)(result.report))
         if not quiet:
@@ -515,11 +520,7 @@ def drift(ctx: click.Context, repo: Path, apps: tuple[str, ...], adhoc_path: str
             from gitops_lint.drift.provenance import attach_sources
 
             result.notes.extend(attach_sources(result.report, repo, at_head=worktree or bool(adhoc_path)))
-        if verbose:
-            for note in result.notes:
-                click.echo(f"gitops-lint: {visible(note)}", err=True)
-        for warning in result.warnings:
-            click.echo(f"gitops-lint: warning: {visible(warning)}", err=True)
+        _tell(notes=result.notes if verbose else (), warnings=result.warnings)
         for target_format, path in targets:
             write_report(path, drift_reporter_for(target_format)(result.report))
         if not quiet:
@@ -569,11 +570,8 @@ def diff_command(ctx: click.Context, paths: tuple[Path, ...], base: str | None, 
             use_cache=not no_cache, fail_on_removal=fail_on_removal, into=into,
             fail_on=Severity(fail_on) if fail_on else None,
         ))
-        for warning in result.warnings:
-            click.echo(f"gitops-lint: warning: {visible(warning)}", err=True)
-        if verbose:
-            for note in result.report.notes:
-                click.echo(f"gitops-lint: {visible(note)}", err=True)
+        _tell(warnings=result.warnings)
+        _tell(notes=result.report.notes if verbose else ())
         for target_format, path in targets:
             write_report(path, REPORTERS[target_format](result))
         painted = _color(color) and fmt == "text"
@@ -607,8 +605,7 @@ def drift_merge(ctx: click.Context, reports: tuple[Path, ...], fmt: str, outputs
 
         targets = parse_outputs(outputs, _DRIFT_FORMATS)
         report, notes = merge_reports(list(reports))
-        for note in notes:
-            click.echo(f"gitops-lint: {visible(note)}", err=True)
+        _tell(notes=notes)
         for target_format, path in targets:
             write_report(path, drift_reporter_for(target_format)(report))
         if not quiet:
@@ -646,8 +643,7 @@ def drift_rbac(ctx: click.Context, repo: Path, apps: tuple[str, ...], destinatio
                                kustomize=kustomize, worktree=worktree)
         notes: list[str] = []
         result = rbac_for_repo(options, select_targets(options, repo, notes))
-        for note in [*notes, *result.notes]:
-            click.echo(f"gitops-lint: {visible(note)}", err=True)
+        _tell(notes=[*notes, *result.notes])
         echo_stdout(result.text, nl=False)
         return 0
 
