@@ -277,14 +277,15 @@ def _annotations(obj: Obj) -> dict[str, Any]:
     return annotations if isinstance(annotations, dict) else {}
 
 
-def _compare_options(obj: Obj) -> set[str]:
-    return {part.strip() for part in str(_annotations(obj).get(COMPARE_OPTIONS) or "").split(",")}
+def _options(obj: Obj, annotation: str) -> set[str]:
+    """The comma-separated options of an Argo CD annotation (compare-options, sync-options)."""
+    return {part.strip() for part in str(_annotations(obj).get(annotation) or "").split(",")}
 
 
 def _not_pruned(obj: Obj) -> str:
     """Why a sync leaves this Extra in place: its sync-options say Prune=false (never pruned; the
     Application stays OutOfSync) or Prune=confirm (pruned only once someone confirms)."""
-    options = {part.strip() for part in str(_annotations(obj).get(SYNC_OPTIONS) or "").split(",")}
+    options = _options(obj, SYNC_OPTIONS)
     if "Prune=false" in options:
         return "not pruned: Prune=false"
     if "Prune=confirm" in options:
@@ -409,7 +410,7 @@ def audit_application(
             continue
         _, version = _group_version(live)
         resource = ResourceResult(key.group, version, key.kind, key.namespace, key.name, EXTRA)
-        if "IgnoreExtraneous" in _compare_options(live):
+        if "IgnoreExtraneous" in _options(live, COMPARE_OPTIONS):
             # Argo CD still lists it as needing pruning, but the Application stays Synced.
             resource.ignored_extra = "IgnoreExtraneous: does not affect sync"
         resource.not_pruned = _not_pruned(live)
