@@ -84,15 +84,8 @@ def unchecked_file_findings(
                 path=skipped_file.path,
                 severity=Severity.ERROR,
             )
-        elif skipped_file.kind == TOO_LARGE:
+        elif skipped_file.kind in (TOO_LARGE, UNREADABLE):  # an unreadable one is said below, unscanned
             scanned.append((skipped_file.path, skipped_file.reason))
-        elif skipped_file.kind == UNREADABLE:
-            yield ctx.finding(
-                FILE_NOT_CHECKED,
-                f"{skipped_file.reason}: no rule read this file, and no credential scan could",
-                path=skipped_file.path,
-                fix=_UNREADABLE_FIX,
-            )
     sources = ctx.sources
     for repo_file in files:
         path = repo_file.path
