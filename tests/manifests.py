@@ -14,3 +14,18 @@ def deployment(image: str = "nginx:1.27", *, name: str = "web", probe: bool = Tr
         f"          image: {image}\n{probe_line}          resources:\n"
         "            requests: {cpu: 10m, memory: 16Mi}\n            limits: {cpu: 100m, memory: 64Mi}\n"
     )
+
+
+def cluster_external_secret(name: str, server: str, env: str | None = None) -> str:
+    """An ExternalSecret writing an Argo CD cluster Secret: the cluster label (and `env`), name and
+    server in its template, the credentials from the store (never in Git)."""
+    labels = "argocd.argoproj.io/secret-type: cluster" + (f", env: {env}" if env else "")
+    return (
+        "apiVersion: external-secrets.io/v1beta1\nkind: ExternalSecret\n"
+        f"metadata: {{name: cluster-{name}, namespace: argocd}}\n"
+        "spec:\n  secretStoreRef: {kind: ClusterSecretStore, name: vault}\n"
+        f"  target:\n    name: cluster-{name}\n    template:\n      metadata:\n        labels: {{{labels}}}\n"
+        f"      data:\n        name: {name}\n        server: '{server}'\n"
+        "        config: '{\"bearerToken\": \"{{ .token }}\"}'\n"
+        f"  data:\n    - {{secretKey: token, remoteRef: {{key: clusters/{name}, property: token}}}}\n"
+    )

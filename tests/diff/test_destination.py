@@ -13,6 +13,7 @@ import pytest
 
 from tests.conftest import require_tool, run_cli, write_tree
 from tests.diff.helpers import diff_json, git
+from tests.manifests import cluster_external_secret
 
 DEPLOYMENT = """
     apiVersion: apps/v1
@@ -169,21 +170,7 @@ def test_naming_argo_cds_own_cluster_instead_of_its_server_is_no_move(make_repo:
     assert "web-prod" not in _apps(diff_json(root, "--base", "HEAD"))
 
 
-CLUSTER = """
-    apiVersion: external-secrets.io/v1beta1
-    kind: ExternalSecret
-    metadata: {name: cluster-stg-eu-1, namespace: argocd}
-    spec:
-      secretStoreRef: {kind: ClusterSecretStore, name: vault}
-      target:
-        name: cluster-stg-eu-1
-        template:
-          metadata:
-            labels: {argocd.argoproj.io/secret-type: cluster, env: staging}
-          data: {name: stg-eu-1, server: https://stg-eu-1.example.com}
-      data:
-        - {secretKey: token, remoteRef: {key: clusters/stg-eu-1, property: token}}
-"""
+CLUSTER = cluster_external_secret("stg-eu-1", "https://stg-eu-1.example.com", "staging")
 CLUSTERS_APPSET = """
     apiVersion: argoproj.io/v1alpha1
     kind: ApplicationSet
@@ -223,22 +210,7 @@ CLUSTER_SECRET = """
     stringData: {name: prod, server: 'https://prod.example.com'}
 """
 
-CLUSTER_EXTERNAL_SECRET = """
-    apiVersion: external-secrets.io/v1beta1
-    kind: ExternalSecret
-    metadata: {name: prod-cluster, namespace: argocd}
-    spec:
-      secretStoreRef: {name: vault, kind: ClusterSecretStore}
-      target:
-        name: prod-cluster
-        template:
-          metadata:
-            labels: {argocd.argoproj.io/secret-type: cluster}
-          data: {name: prod, server: 'https://prod.example.com', config: '{{ .config }}'}
-      data:
-        - secretKey: config
-          remoteRef: {key: clusters/prod}
-"""
+CLUSTER_EXTERNAL_SECRET = cluster_external_secret("prod", "https://prod.example.com")
 
 
 @pytest.mark.parametrize(("server", "registration"), [

@@ -12,6 +12,7 @@ from typing import Any
 
 from tests.conftest import write_tree
 from tests.diff.helpers import diff_json, git
+from tests.manifests import cluster_external_secret
 from tests.render.helm.engines import require_sdk
 
 THIS_REPO = "https://example.com/config.git"
@@ -136,21 +137,7 @@ def test_a_remote_chart_whose_ref_value_file_is_read_at_a_pin_is_listed_as_not_r
                             "(values/shop/production.yaml changed, read at v1.0.0)")
 
 
-CLUSTER = """
-    apiVersion: external-secrets.io/v1beta1
-    kind: ExternalSecret
-    metadata: {name: cluster-prod-eu-1, namespace: argocd}
-    spec:
-      secretStoreRef: {kind: ClusterSecretStore, name: vault}
-      target:
-        name: cluster-prod-eu-1
-        template:
-          metadata:
-            labels: {argocd.argoproj.io/secret-type: cluster, env: production}
-          data: {name: prod-eu-1, server: https://prod-eu-1.example.com}
-      data:
-        - {secretKey: token, remoteRef: {key: clusters/prod-eu-1, property: token}}
-"""
+CLUSTER = cluster_external_secret("prod-eu-1", "https://prod-eu-1.example.com", "production")
 APPSET = f"""
     apiVersion: argoproj.io/v1alpha1
     kind: ApplicationSet

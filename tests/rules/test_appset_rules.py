@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from tests.conftest import check_json, run_cli
+from tests.manifests import cluster_external_secret
 
 HEAD = """\
 apiVersion: argoproj.io/v1alpha1
@@ -132,27 +133,6 @@ def test_rolling_sync_steps_that_never_reach_production(make_repo: Callable[...,
     assert got[0][1] == text.splitlines().index("      labels: {stage: '{{env}}'}") + 1
 
 
-def _external_secret(name: str, env: str, server: str) -> str:
-    return textwrap.dedent(f"""\
-        apiVersion: external-secrets.io/v1beta1
-        kind: ExternalSecret
-        metadata: {{name: cluster-{name}, namespace: argocd}}
-        spec:
-          secretStoreRef: {{kind: ClusterSecretStore, name: vault}}
-          target:
-            name: cluster-{name}
-            template:
-              metadata:
-                labels: {{argocd.argoproj.io/secret-type: cluster, env: {env}}}
-              data:
-                name: {name}
-                server: '{server}'
-                config: '{{{{"bearerToken": "{{{{ .token }}}}"}}}}'
-          data:
-            - {{secretKey: token, remoteRef: {{key: clusters/{name}, property: token}}}}
-        """)
-
-
 def test_clusters_registered_by_external_secrets_feed_the_clusters_generator(make_repo: Callable[..., Path]) -> None:
     # The usual way to keep cluster credentials out of Git: the ExternalSecret's template writes
     # the label, name and server. One whose server comes from the store is not a known cluster.
@@ -180,10 +160,10 @@ def test_clusters_registered_by_external_secrets_feed_the_clusters_generator(mak
         """)
     root = make_repo({
         "appsets/addons.yaml": appset_text,
-        "clusters/prod-eu.yaml": _external_secret("prod-eu", "production", "https://prod-eu.example.com"),
-        "clusters/prod-us.yaml": _external_secret("prod-us", "production", "https://prod-us.example.com"),
-        "clusters/stg.yaml": _external_secret("stg", "staging", "https://stg.example.com"),
-        "clusters/hidden.yaml": _external_secret("hidden", "production", "{{ .server }}"),
+        "clusters/prod-eu.yaml": cluster_external_secret("prod-eu", "https://prod-eu.example.com", "production"),
+        "clusters/prod-us.yaml": cluster_external_secret("prod-us", "https://prod-us.example.com", "production"),
+        "clusters/stg.yaml": cluster_external_secret("stg", "https://stg.example.com", "staging"),
+        "clusters/hidden.yaml": cluster_external_secret("hidden", "{{ .server }}", "production"),
     })  # fmt: skip
     got = findings(root, "applicationset-rollingsync-unreachable")
     # Both production clusters' Applications are left out by the steps: one finding for both.
