@@ -47,3 +47,8 @@ def diff_json(root: Path, *args: str, code: int = 0) -> dict[str, Any]:
     report: dict[str, Any] = json.loads(result.stdout)
     jsonschema.validate(report, SCHEMA)
     return report
+
+
+def apps_by_name(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The JSON report's Applications (and roots) by name, across environments."""
+    return {app["name"]: app for env in report["environments"] for app in env["applications"]}

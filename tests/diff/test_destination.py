@@ -7,12 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from tests.conftest import require_tool, run_cli, write_tree
-from tests.diff.helpers import diff_json, git
+from tests.diff.helpers import apps_by_name, diff_json, git
 from tests.manifests import cluster_external_secret
 
 DEPLOYMENT = """
@@ -82,13 +81,9 @@ def repo(make_repo: Callable[..., Path]) -> Path:
     return root
 
 
-def _apps(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {app["name"]: app for env in report["environments"] for app in env["applications"]}
-
-
 def test_an_applicationset_element_moving_cluster_adds_everything_at_the_new_one(repo: Path) -> None:
     write_tree(repo, {"argocd/web.yaml": _appset("stg-eu-2")})
-    apps = _apps(diff_json(repo, "--base", "HEAD"))
+    apps = apps_by_name(diff_json(repo, "--base", "HEAD"))
     assert "web-production" not in apps  # its element did not change
     staging = apps["web-staging"]
     assert staging["destination_change"] == {"from": "stg-eu-1", "to": "stg-eu-2", "cluster_moved": True,
@@ -110,7 +105,7 @@ def test_a_pinned_application_moving_server_adds_its_pinned_render_there(repo: P
     write_tree(repo, {"apps/web/base/kustomization.yaml": "resources: [deployment.yaml]\n"})  # not in v1.0.0
     write_tree(repo, {"argocd/prod.yaml": _application("web-prod", "apps/web/overlays/production", "v1.0.0",
                                                         "https://b.example.com", "web")})
-    prod = _apps(diff_json(repo, "--base", "HEAD"))["web-prod"]
+    prod = apps_by_name(diff_json(repo, "--base", "HEAD"))["web-prod"]
     assert prod["destination_change"]["to"] == "https://b.example.com" and prod["tracks"] is None
     assert prod["pending"] == 1  # the ConfigMap this branch drops, deployed once v1.0.0 holds that
     # v1.0.0 still holds the ConfigMap: that is what Argo CD creates on the new cluster.
@@ -119,7 +114,7 @@ def test_a_pinned_application_moving_server_adds_its_pinned_render_there(repo: P
 
 def test_a_namespace_move_recreates_the_unnamespaced_objects_in_the_new_namespace(repo: Path) -> None:
     write_tree(repo, {"argocd/web.yaml": _appset("stg-eu-1").replace("namespace: web}", "namespace: web-v2}")})
-    apps = _apps(diff_json(repo, "--base", "HEAD"))
+    apps = apps_by_name(diff_json(repo, "--base", "HEAD"))
     staging = apps["web-staging"]
     assert staging["destination_change"] == {"from": "stg-eu-1 namespace web", "to": "stg-eu-1 namespace web-v2",
                                              "cluster_moved": False, "possibly_moved": False}
@@ -142,7 +137,7 @@ def test_an_application_the_change_does_not_affect_is_not_listed(make_repo: Call
     git(root, "tag", "v1.1.0")
     write_tree(root, {"argocd/prod.yaml": both.replace("overlays/production, targetRevision: v1.0.0",
                                                        "overlays/production, targetRevision: v1.1.0")})
-    apps = _apps(diff_json(root, "--base", "HEAD"))
+    apps = apps_by_name(diff_json(root, "--base", "HEAD"))
     assert "gone-prod" not in apps
     assert apps["web-prod"]["revision_change"] == {"from": "v1.0.0", "to": "v1.1.0"}
     assert "gone-prod" not in run_cli("diff", "--base", "HEAD", cwd=root).stdout
@@ -158,7 +153,7 @@ def test_an_application_to_nowhere_is_not_listed_when_its_file_changes_beside_an
     ])
     root = make_repo({**REPO, "argocd/prod.yaml": both}, git=True)
     write_tree(root, {"argocd/prod.yaml": both.replace("namespace: web}", "namespace: web-v2}")})
-    apps = _apps(diff_json(root, "--base", "HEAD"))
+    apps = apps_by_name(diff_json(root, "--base", "HEAD"))
     assert "gone-prod" not in apps and apps["web-prod"]["destination_change"]["cluster_moved"] is False
 
 
@@ -167,7 +162,7 @@ def test_naming_argo_cds_own_cluster_instead_of_its_server_is_no_move(make_repo:
     app = _application("web-prod", "apps/web/overlays/production", "main", "https://kubernetes.default.svc", "web")
     root = make_repo({**REPO, "argocd/prod.yaml": app}, git=True)
     write_tree(root, {"argocd/prod.yaml": app.replace("server: https://kubernetes.default.svc", "name: in-cluster")})
-    assert "web-prod" not in _apps(diff_json(root, "--base", "HEAD"))
+    assert "web-prod" not in apps_by_name(diff_json(root, "--base", "HEAD"))
 
 
 CLUSTER = cluster_external_secret("stg-eu-1", "https://stg-eu-1.example.com", "staging")
@@ -196,7 +191,7 @@ def test_a_clusters_generator_application_is_compared_not_new_at_a_committed_bas
     files = {key: value for key, value in REPO.items() if key != "argocd/web.yaml"}
     root = make_repo({**files, "argocd/clusters/stg-eu-1.yaml": CLUSTER, "argocd/web.yaml": CLUSTERS_APPSET}, git=True)
     write_tree(root, {"apps/web/base/config.yaml": REPO["apps/web/base/config.yaml"].replace("'1'", "'2'")})
-    app = _apps(diff_json(root, "--base", "HEAD"))["web-stg-eu-1"]
+    app = apps_by_name(diff_json(root, "--base", "HEAD"))["web-stg-eu-1"]
     assert [(r["kind"], r["change"]) for r in app["resources"]] == [("ConfigMap", "changed")]
 
 
@@ -225,12 +220,12 @@ def test_naming_a_cluster_the_repo_registers_instead_of_its_server_is_no_move(
     app = _application("web-prod", "apps/web/overlays/production", "main", server, "web")
     root = make_repo({**REPO, "argocd/prod.yaml": app, "argocd/clusters/prod.yaml": registration}, git=True)
     write_tree(root, {"argocd/prod.yaml": app.replace(f"server: {server}", "name: prod")})
-    assert "web-prod" not in _apps(diff_json(root, "--base", "HEAD"))
+    assert "web-prod" not in apps_by_name(diff_json(root, "--base", "HEAD"))
     # Another server is another cluster, by name as by server.
     write_tree(root, {"argocd/prod.yaml": app.replace(f"server: {server}", "server: https://dr.example.com")})
     git(root, "commit", "-qam", "to dr")
     write_tree(root, {"argocd/prod.yaml": app.replace(f"server: {server}", "name: prod")})
-    moved = _apps(diff_json(root, "--base", "HEAD"))["web-prod"]
+    moved = apps_by_name(diff_json(root, "--base", "HEAD"))["web-prod"]
     assert moved["destination_change"] == {"from": "https://dr.example.com", "to": "prod", "cluster_moved": True,
                                            "possibly_moved": False}
 
@@ -243,7 +238,7 @@ def test_a_cluster_name_the_repo_does_not_register_is_possibly_another_cluster(m
     root = make_repo({**REPO, "argocd/prod.yaml": app}, git=True)
     write_tree(root, {"argocd/prod.yaml": app.replace("server: https://prod.example.com", "name: prod"),
                       "apps/web/base/kustomization.yaml": "resources: [deployment.yaml]\n"})
-    prod = _apps(diff_json(root, "--base", "HEAD"))["web-prod"]
+    prod = apps_by_name(diff_json(root, "--base", "HEAD"))["web-prod"]
     assert prod["destination_change"] == {"from": "https://prod.example.com", "to": "prod", "cluster_moved": False,
                                           "possibly_moved": True}
     assert [(r["kind"], r["change"]) for r in prod["resources"]] == [("ConfigMap", "removed")]

@@ -8,10 +8,9 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from tests.conftest import write_tree
-from tests.diff.helpers import diff_json, git
+from tests.diff.helpers import apps_by_name, diff_json, git
 from tests.manifests import cluster_external_secret
 from tests.render.helm.engines import require_sdk
 
@@ -51,21 +50,17 @@ def _repo(make_repo: Callable[..., Path], values_repo: str, chart: str = "path: 
     return repo
 
 
-def _apps(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {app["name"]: app for env in report["environments"] for app in env["applications"]}
-
-
 def test_a_value_file_of_another_repository_is_not_read_from_this_one(make_repo: Callable[..., Path]) -> None:
     repo = _repo(make_repo, OTHER_REPO)
     write_tree(repo, {"charts/shop/values.yaml": "replicas: 1\ntier: web\n"})
-    app = _apps(diff_json(repo))["shop-production"]
+    app = apps_by_name(diff_json(repo))["shop-production"]
     assert app["resources"] == []
     assert app["error"].endswith(f": value file $values/values/shop/production.yaml is read from {OTHER_REPO}, "
                                  "not this repository: not compared")
     # The same `ref:` source naming this repository (written without .git) is read from it.
     write_tree(repo, {"argocd/shop.yaml": _application(THIS_REPO.removesuffix(".git"))})
     git(repo, "commit", "-qm", "values from this repo", "argocd/shop.yaml")
-    app = _apps(diff_json(repo, "--base", "HEAD"))["shop-production"]
+    app = apps_by_name(diff_json(repo, "--base", "HEAD"))["shop-production"]
     assert app["error"] is None
     [change] = app["resources"]
     assert [(f["path"], f["before"], f["after"]) for f in change["fields"]] == [("/data/tier", "none", "web")]
@@ -88,7 +83,7 @@ def test_a_ref_value_file_is_read_from_the_ref_repositorys_root_between_two_comm
     git(repo, "commit", "-qam", "the ref source names a path")
     write_tree(repo, {"values/shop/production.yaml": "replicas: 4\n"})
     git(repo, "commit", "-qam", "four replicas in production")
-    app = _apps(diff_json(repo, "--base", "HEAD~1", "--head", "HEAD"))["shop-production"]
+    app = apps_by_name(diff_json(repo, "--base", "HEAD~1", "--head", "HEAD"))["shop-production"]
     [change] = app["resources"]
     assert [(f["path"], f["before"], f["after"]) for f in change["fields"]] == [("/data/replicas", "3", "4")]
 
@@ -118,7 +113,7 @@ def test_a_remote_chart_whose_ref_value_file_changes_is_listed_not_compared_nami
     write_tree(repo, {"argocd/shop.yaml": _remote_chart("main")})
     git(repo, "commit", "-qam", "the chart from a Helm repository")
     write_tree(repo, {"values/shop/production.yaml": "replicas: 4\n"})
-    app = _apps(diff_json(repo))["shop-production"]
+    app = apps_by_name(diff_json(repo))["shop-production"]
     assert app["resources"] == [] and app["tracks"] is None
     assert app["error"] == ("chart shop 1.2.0 from https://charts.example.com is not in this repo: the diff renders "
                             "this repo's charts only (values/shop/production.yaml changed)")
@@ -131,7 +126,7 @@ def test_a_remote_chart_whose_ref_value_file_is_read_at_a_pin_is_listed_as_not_r
     git(repo, "commit", "-qam", "values read at v1.0.0")
     git(repo, "tag", "v1.0.0")
     write_tree(repo, {"values/shop/production.yaml": "replicas: 4\n"})
-    app = _apps(diff_json(repo))["shop-production"]
+    app = apps_by_name(diff_json(repo))["shop-production"]
     assert (app["tracks"], app["resources"]) == ("v1.0.0", [])
     assert app["error"] == ("chart shop 1.2.0 from https://charts.example.com is not in this repo "
                             "(values/shop/production.yaml changed, read at v1.0.0)")
@@ -170,5 +165,5 @@ def test_a_cluster_registered_by_an_external_secret_is_read_on_every_run(make_re
     first = subprocess.run([sys.executable, "-m", "gitops_lint", "diff"], cwd=repo, capture_output=True, text=True,
                            check=False)
     assert "shop-prod-eu-1" in first.stdout, first.stderr
-    app = _apps(diff_json(repo))["shop-prod-eu-1"]
+    app = apps_by_name(diff_json(repo))["shop-prod-eu-1"]
     assert "values/shop/production.yaml changed" in app["error"]

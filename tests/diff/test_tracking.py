@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import require_tool, run_cli, write_tree
-from tests.diff.helpers import application, diff_json, git
+from tests.diff.helpers import application, apps_by_name, diff_json, git
 from tests.render.helm.engines import require_sdk
 
 
@@ -58,14 +58,10 @@ def repo(make_repo: Callable[..., Path]) -> Path:
 
 
 
-def _apps(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {app["name"]: app for env in report["environments"] for app in env["applications"]}
-
-
 def test_a_change_on_main_does_not_reach_an_application_pinned_to_a_tag(repo: Path) -> None:
     write_tree(repo, {"apps/web/base/kustomization.yaml": "resources: [deployment.yaml]\n"})  # drops the ConfigMap
     report = diff_json(repo, "--fail-on-removal", "production")  # production's removal is not this change's
-    apps = _apps(report)
+    apps = apps_by_name(report)
     assert [(r["kind"], r["change"]) for r in apps["web-staging"]["resources"]] == [("ConfigMap", "removed")]
     production = apps["web-production"]
     assert (production["tracks"], production["pending"]) == ("v1.0.0", 1)
@@ -83,7 +79,7 @@ def test_moving_the_target_revision_compares_the_two_revisions(repo: Path) -> No
     write_tree(repo, {"apps/web/base/deployment.yaml": _deployment(5)})  # main moves on: not in v2.0.0
     git(repo, "commit", "-qam", "five replicas")
     write_tree(repo, {"argocd/production.yaml": _application("production", "v2.0.0")})
-    production = _apps(diff_json(repo, "--base", "HEAD"))["web-production"]
+    production = apps_by_name(diff_json(repo, "--base", "HEAD"))["web-production"]
     assert production["revision_change"] == {"from": "v1.0.0", "to": "v2.0.0"}
     [change] = production["resources"]
     assert (change["kind"], change["fields"][0]["before"], change["fields"][0]["after"]) == ("Deployment", 1, 3)
@@ -91,7 +87,7 @@ def test_moving_the_target_revision_compares_the_two_revisions(repo: Path) -> No
 
 def test_a_revision_missing_from_the_clone_is_not_compared_and_says_how_to_fetch_it(repo: Path) -> None:
     write_tree(repo, {"argocd/production.yaml": _application("production", "v9.9.9")})
-    production = _apps(diff_json(repo))["web-production"]
+    production = apps_by_name(diff_json(repo))["web-production"]
     assert production["error"] == "v9.9.9 is not in this clone (fetch it: git fetch origin v9.9.9)"
 
 
@@ -103,10 +99,10 @@ def test_into_names_the_branch_a_change_merges_into(repo: Path) -> None:
     base = git(repo, "rev-parse", "HEAD~1").strip()
     # Neither the base (a commit id) nor the head (detached) names a branch: the change is taken
     # to land on the default branch.
-    apps = _apps(diff_json(repo, "--base", base))
+    apps = apps_by_name(diff_json(repo, "--base", base))
     assert apps["web-production"]["tracks"] is not None and apps["web-staging"]["tracks"] is None
     git(repo, "branch", "release", base)
-    apps = _apps(diff_json(repo, "--base", base, "--into", "release"))
+    apps = apps_by_name(diff_json(repo, "--base", base, "--into", "release"))
     assert (apps["web-staging"]["tracks"], apps["web-staging"]["pending"]) == ("main", 1)
 
 
@@ -133,14 +129,14 @@ def test_a_remote_chart_reached_by_the_change_is_listed_as_not_compared(make_rep
     repo = make_repo({"argocd/payments.yaml": _remote_chart_application("main"),
                       "values/payments/production.yaml": "replicas: 2\n"}, git=True)
     write_tree(repo, {"values/payments/production.yaml": "replicas: 3\n"})
-    [app] = _apps(diff_json(repo)).values()
+    [app] = apps_by_name(diff_json(repo)).values()
     assert (app["name"], app["resources"], app["renderer"]) == ("payments-production", [], "helm")
     assert app["error"] == ("chart payments 1.4.2 from https://charts.example.com is not in this repo: the diff "
                             "renders this repo's charts only (values/payments/production.yaml changed)")
     # The chart's version moves: the Application's own file.
     git(repo, "commit", "-qam", "three replicas")
     write_tree(repo, {"argocd/payments.yaml": _remote_chart_application("main", "1.5.0")})
-    [app] = _apps(diff_json(repo, "--base", "HEAD")).values()
+    [app] = apps_by_name(diff_json(repo, "--base", "HEAD")).values()
     assert "chart payments 1.5.0" in app["error"] and "(argocd/payments.yaml changed)" in app["error"]
 
 
@@ -149,7 +145,7 @@ def test_a_value_file_read_at_a_pinned_revision_is_not_reached(make_repo: Callab
                       "values/payments/production.yaml": "replicas: 2\n"}, git=True)
     write_tree(repo, {"values/payments/production.yaml": "replicas: 3\n"})
     # Listed as tracking that revision, naming the file (it was a `-v` note, easily never seen).
-    [app] = _apps(diff_json(repo)).values()
+    [app] = apps_by_name(diff_json(repo)).values()
     assert (app["tracks"], app["resources"], app["removed"]) == ("release-2026.11", [], 0)
     assert app["error"] == ("chart payments 1.4.2 from https://charts.example.com is not in this repo "
                             "(values/payments/production.yaml changed, read at release-2026.11)")
@@ -165,14 +161,14 @@ def test_a_new_pinned_application_deploys_its_revision_and_a_deleted_one_takes_i
     write_tree(repo, {"apps/web/base/deployment.yaml": _deployment(6)})  # main moves on
     git(repo, "commit", "-qam", "six replicas")
     write_tree(repo, {"argocd/canary.yaml": _application("canary", "v1.1.0")})
-    canary = _apps(diff_json(repo, "--base", "HEAD"))["web-canary"]
+    canary = apps_by_name(diff_json(repo, "--base", "HEAD"))["web-canary"]
     # What v1.1.0 holds is deployed at once, not main's render.
     assert canary["tracks"] is None and sorted(r["kind"] for r in canary["resources"]) == ["ConfigMap", "Deployment"]
     assert "replicas: 4" in next(r["diff"] for r in canary["resources"] if r["kind"] == "Deployment")
     write_tree(repo, {"apps/web/base/deployment.yaml": _deployment(6)})
     (repo / "argocd" / "canary.yaml").unlink()
     git(repo, "rm", "-q", "argocd/production.yaml")
-    production = _apps(diff_json(repo, "--base", "HEAD", "--fail-on-removal", "production", code=1))["web-production"]
+    production = apps_by_name(diff_json(repo, "--base", "HEAD", "--fail-on-removal", "production", code=1))["web-production"]
     assert production["deleted"] == "orphan" and production["tracks"] is None
     assert sorted(r["kind"] for r in production["resources"]) == ["ConfigMap", "Deployment"]
 
@@ -183,7 +179,7 @@ def test_unpinning_compares_the_old_pin_with_this_branch(repo: Path) -> None:
                       "apps/web/base/kustomization.yaml": "resources: [deployment.yaml]\n"})
     git(repo, "commit", "-qam", "three replicas, no ConfigMap")
     write_tree(repo, {"argocd/production.yaml": _application("production", "main")})
-    production = _apps(diff_json(repo, "--base", "HEAD", "--fail-on-removal", "production", code=1))["web-production"]
+    production = apps_by_name(diff_json(repo, "--base", "HEAD", "--fail-on-removal", "production", code=1))["web-production"]
     assert production["revision_change"] == {"from": "v1.0.0", "to": "main"} and production["pending"] == 0
     assert sorted((r["kind"], r["change"]) for r in production["resources"]) == [
         ("ConfigMap", "removed"), ("Deployment", "changed")]
@@ -194,7 +190,7 @@ def test_a_move_to_a_pin_says_what_the_branch_changes_that_it_will_not_deploy(re
     git(repo, "commit", "-qam", "production follows main")
     write_tree(repo, {"argocd/production.yaml": _application("production", "v1.0.0"),
                       "apps/web/base/deployment.yaml": _deployment(2)})
-    production = _apps(diff_json(repo, "--base", "HEAD"))["web-production"]
+    production = apps_by_name(diff_json(repo, "--base", "HEAD"))["web-production"]
     assert production["revision_change"] == {"from": "main", "to": "v1.0.0"}
     assert production["resources"] == [] and production["pending"] == 1  # v1.0.0 is main's base: same render
     text = run_cli("diff", "--base", "HEAD", cwd=repo).stdout
@@ -205,7 +201,7 @@ def test_a_commit_base_on_a_feature_branch_lands_on_the_default_branch(repo: Pat
     git(repo, "checkout", "-q", "-b", "bump")
     write_tree(repo, {"apps/web/base/deployment.yaml": _deployment(2)})
     git(repo, "commit", "-qam", "two replicas")
-    apps = _apps(diff_json(repo, "--base", "HEAD~1", "--head", "HEAD"))
+    apps = apps_by_name(diff_json(repo, "--base", "HEAD~1", "--head", "HEAD"))
     assert apps["web-staging"]["tracks"] is None and [r["kind"] for r in apps["web-staging"]["resources"]] == ["Deployment"]
     assert (apps["web-production"]["tracks"], apps["web-production"]["pending"]) == ("v1.0.0", 1)
 
@@ -215,13 +211,13 @@ def test_an_into_branch_the_clone_lacks_is_said_and_set_aside(repo: Path) -> Non
     result = run_cli("diff", "--format", "json", "--into", "mian", cwd=repo)
     assert result.exit_code == 0, result.output
     assert "--into mian: no such branch here (nor origin/mian)" in result.stderr
-    apps = _apps(json.loads(result.stdout))
+    apps = apps_by_name(json.loads(result.stdout))
     assert apps["web-staging"]["tracks"] is None  # main, read from the base, still lands
 
 
 def test_a_pinned_root_that_does_not_render_stays_listed(repo: Path) -> None:
     write_tree(repo, {"apps/web/overlays/production/kustomization.yaml": "resources: [../../base, missing.yaml]\n"})
-    production = _apps(diff_json(repo))["web-production"]
+    production = apps_by_name(diff_json(repo))["web-production"]
     assert (production["tracks"], production["pending"]) == ("v1.0.0", 0)
     assert production["error"] == "head: apps/web/overlays/production: it references a missing path"
 
@@ -231,7 +227,7 @@ def test_a_pin_moving_to_a_revision_missing_from_the_clone_says_so_first(repo: P
     git(repo, "commit", "-qam", "broken production overlay")
     git(repo, "tag", "-f", "v1.0.0")  # the old pin does not render
     write_tree(repo, {"argocd/production.yaml": _application("production", "release-9")})
-    production = _apps(diff_json(repo, "--base", "HEAD"))["web-production"]
+    production = apps_by_name(diff_json(repo, "--base", "HEAD"))["web-production"]
     assert production["error"] == "release-9 is not in this clone (fetch it: git fetch origin release-9)"
 
 
@@ -239,7 +235,7 @@ def test_into_accepts_a_remote_branch_name(repo: Path) -> None:
     git(repo, "update-ref", "refs/remotes/origin/main", "HEAD")
     write_tree(repo, {"apps/web/base/deployment.yaml": _deployment(2)})
     for into in ("origin/main", "refs/remotes/origin/main", "refs/heads/main"):
-        apps = _apps(diff_json(repo, "--into", into))
+        apps = apps_by_name(diff_json(repo, "--into", into))
         assert apps["web-staging"]["tracks"] is None, into  # main-tracking: reached
 
 
@@ -278,7 +274,7 @@ def _field_changes(app: dict[str, Any]) -> list[tuple[str, str, Any, Any]]:
 
 def test_moving_the_pin_of_a_plain_directory_compares_its_manifests_at_the_two_revisions(directory_repo: Path) -> None:
     write_tree(directory_repo, {"argocd/production.yaml": _directory_application("v2.0.0")})
-    production = _apps(diff_json(directory_repo, "--base", "HEAD"))["web-production"]
+    production = apps_by_name(diff_json(directory_repo, "--base", "HEAD"))["web-production"]
     assert (production["renderer"], production["error"]) == ("directory", None)
     assert production["revision_change"] == {"from": "v1.0.0", "to": "v2.0.0"}
     # Not main's web '3', nor the subdirectory Argo CD does not recurse into.
@@ -290,7 +286,7 @@ def test_a_moving_pin_honours_the_directory_options_at_each_side(directory_repo:
     git(directory_repo, "commit", "-qam", "recurse")
     write_tree(directory_repo, {"argocd/production.yaml": _directory_application(
         "v2.0.0", "{recurse: true, exclude: 'new.yaml'}")})
-    production = _apps(diff_json(directory_repo, "--base", "HEAD"))["web-production"]
+    production = apps_by_name(diff_json(directory_repo, "--base", "HEAD"))["web-production"]
     assert _field_changes(production) == [("side", "changed", "1", "2"), ("web", "changed", "1", "2")]
 
 
@@ -298,7 +294,7 @@ def test_pinning_a_plain_directory_compares_this_branch_with_the_pin(directory_r
     write_tree(directory_repo, {"argocd/production.yaml": _directory_application("main")})
     git(directory_repo, "commit", "-qam", "production follows main")
     write_tree(directory_repo, {"argocd/production.yaml": _directory_application("v1.0.0")})
-    production = _apps(diff_json(directory_repo, "--base", "HEAD", "--fail-on-removal", "production",
+    production = apps_by_name(diff_json(directory_repo, "--base", "HEAD", "--fail-on-removal", "production",
                                  code=1))["web-production"]
     assert production["revision_change"] == {"from": "main", "to": "v1.0.0"}
     assert _field_changes(production) == [("new", "removed", None, None), ("web", "changed", "3", "1")]
@@ -306,7 +302,7 @@ def test_pinning_a_plain_directory_compares_this_branch_with_the_pin(directory_r
 
 def test_unpinning_a_plain_directory_compares_the_old_pin_with_this_branch(directory_repo: Path) -> None:
     write_tree(directory_repo, {"argocd/production.yaml": _directory_application("main")})
-    production = _apps(diff_json(directory_repo, "--base", "HEAD"))["web-production"]
+    production = apps_by_name(diff_json(directory_repo, "--base", "HEAD"))["web-production"]
     assert production["revision_change"] == {"from": "v1.0.0", "to": "main"}
     assert _field_changes(production) == [("new", "added", None, None), ("web", "changed", "1", "3")]
 
@@ -314,7 +310,7 @@ def test_unpinning_a_plain_directory_compares_the_old_pin_with_this_branch(direc
 def test_a_new_application_pinned_to_a_plain_directory_deploys_its_revision(directory_repo: Path) -> None:
     write_tree(directory_repo, {"argocd/canary.yaml": _directory_application("v1.0.0").replace(
         "web-production", "web-canary")})
-    canary = _apps(diff_json(directory_repo, "--base", "HEAD"))["web-canary"]
+    canary = apps_by_name(diff_json(directory_repo, "--base", "HEAD"))["web-canary"]
     assert _field_changes(canary) == [("web", "added", None, None)]
     assert "a: '1'" in canary["resources"][0]["diff"]
 
@@ -326,7 +322,7 @@ def test_a_plain_directory_that_does_not_parse_at_the_pin_is_not_compared(direct
     git(directory_repo, "tag", "v1.0.1")
     git(directory_repo, "checkout", "-q", "main")
     write_tree(directory_repo, {"argocd/production.yaml": _directory_application("v1.0.1")})
-    production = _apps(diff_json(directory_repo, "--base", "HEAD", "--fail-on-removal", "production"))["web-production"]
+    production = apps_by_name(diff_json(directory_repo, "--base", "HEAD", "--fail-on-removal", "production"))["web-production"]
     assert production["resources"] == [] and production["error"].startswith("at v1.0.1: ")
     assert "manifests/web.yaml" in production["error"]
 
@@ -334,7 +330,7 @@ def test_a_plain_directory_that_does_not_parse_at_the_pin_is_not_compared(direct
 def test_a_deleted_application_of_a_remote_chart_is_listed(make_repo: Callable[..., Path]) -> None:
     repo = make_repo({"argocd/payments.yaml": _remote_chart_application("main")}, git=True)
     git(repo, "rm", "-q", "argocd/payments.yaml")
-    [app] = _apps(diff_json(repo)).values()
+    [app] = apps_by_name(diff_json(repo)).values()
     assert (app["name"], app["deleted"]) == ("payments-production", "orphan")
     assert app["error"] == ("chart payments 1.4.2 from https://charts.example.com is not in this repo: "
                             "what the deleted Application deployed is not shown")
@@ -395,7 +391,7 @@ def _data_changes(app: dict[str, Any]) -> list[tuple[str, Any, Any]]:
 
 def test_moving_the_pin_of_a_chart_renders_it_at_the_two_revisions(chart_repo: Path) -> None:
     write_tree(chart_repo, {"argocd/shop.yaml": _chart_application("v2.0.0")})
-    shop = _apps(diff_json(chart_repo, "--base", "HEAD"))["shop-production"]
+    shop = apps_by_name(diff_json(chart_repo, "--base", "HEAD"))["shop-production"]
     assert (shop["renderer"], shop["error"]) == ("helm", None)
     assert shop["revision_change"] == {"from": "v1.0.0", "to": "v2.0.0"}
     # Both value files read at the pin, not main's seven replicas.
@@ -408,24 +404,24 @@ def test_a_ref_value_file_is_read_at_its_ref_sources_revision(chart_repo: Path) 
     write_tree(chart_repo, {"argocd/shop.yaml": _chart_application("v1.0.0", values_revision="main")})
     git(chart_repo, "commit", "-qam", "common values")
     write_tree(chart_repo, {"argocd/shop.yaml": _chart_application("v2.0.0", values_revision="main")})
-    shop = _apps(diff_json(chart_repo, "--base", "HEAD"))["shop-production"]
+    shop = apps_by_name(diff_json(chart_repo, "--base", "HEAD"))["shop-production"]
     assert _data_changes(shop) == [("/data/replicas", "3", "5")]  # tier: common-2 at both
     # ... and a `ref:` source pinned to v1.0.0 reads common-1 there.
     write_tree(chart_repo, {"argocd/shop.yaml": _chart_application("v2.0.0", values_revision="v1.0.0")})
-    shop = _apps(diff_json(chart_repo, "--base", "HEAD"))["shop-production"]
+    shop = apps_by_name(diff_json(chart_repo, "--base", "HEAD"))["shop-production"]
     assert _data_changes(shop) == [("/data/replicas", "3", "5"), ("/data/tier", "common-2", "common-1")]
 
 
 def test_unpinning_a_chart_compares_the_old_pin_with_this_branch(chart_repo: Path) -> None:
     write_tree(chart_repo, {"argocd/shop.yaml": _chart_application("main")})
-    shop = _apps(diff_json(chart_repo, "--base", "HEAD"))["shop-production"]
+    shop = apps_by_name(diff_json(chart_repo, "--base", "HEAD"))["shop-production"]
     assert shop["revision_change"] == {"from": "v1.0.0", "to": "main"}
     assert _data_changes(shop) == [("/data/replicas", "3", "7"), ("/data/tier", "gold", "platinum")]
 
 
 def test_a_new_application_pinned_to_a_chart_deploys_its_revision(chart_repo: Path) -> None:
     write_tree(chart_repo, {"argocd/canary.yaml": _chart_application("v1.0.0", name="shop-canary")})
-    [resource] = _apps(diff_json(chart_repo, "--base", "HEAD"))["shop-canary"]["resources"]
+    [resource] = apps_by_name(diff_json(chart_repo, "--base", "HEAD"))["shop-canary"]["resources"]
     assert (resource["name"], resource["change"]) == ("shop-canary", "added")
     assert "replicas: '3'" in resource["diff"] and "tier: gold" in resource["diff"]
 
@@ -433,7 +429,7 @@ def test_a_new_application_pinned_to_a_chart_deploys_its_revision(chart_repo: Pa
 def test_a_new_application_of_a_chart_following_the_branch_is_all_added(chart_repo: Path) -> None:
     # Its file is not at the base: the base's files to render must not look for it there.
     write_tree(chart_repo, {"argocd/canary.yaml": _chart_application("main", name="shop-canary")})
-    [resource] = _apps(diff_json(chart_repo, "--base", "HEAD"))["shop-canary"]["resources"]
+    [resource] = apps_by_name(diff_json(chart_repo, "--base", "HEAD"))["shop-canary"]["resources"]
     assert (resource["name"], resource["change"]) == ("shop-canary", "added") and "replicas: '7'" in resource["diff"]
 
 
@@ -478,7 +474,7 @@ def test_an_application_set_element_moving_a_chart_pin_is_compared(chart_repo: P
     git(chart_repo, "add", "-A")
     git(chart_repo, "commit", "-qm", "an ApplicationSet")
     write_tree(chart_repo, {"argocd/shop-set.yaml": appset("v2.0.0")})
-    shop = _apps(diff_json(chart_repo, "--base", "HEAD"))["shop-production"]
+    shop = apps_by_name(diff_json(chart_repo, "--base", "HEAD"))["shop-production"]
     assert (shop["kind"], shop["revision_change"]) == ("generated-application", {"from": "v1.0.0", "to": "v2.0.0"})
     assert _data_changes(shop) == [("/data/replicas", "3", "5"), ("/data/tier", "gold", "platinum")]
 
@@ -544,7 +540,7 @@ def test_moving_a_flux_git_repository_tag_compares_the_two_tags(flux_repo: Path)
     # Only the GitRepository's ref moves: what v2.0.0 deploys against what v1.0.0 did, both as
     # kustomize-controller renders them (targetNamespace, ${IMAGE_TAG} substituted).
     write_tree(flux_repo, {"clusters/production/flux-system/gotk-sync.yaml": _git_repository("tag: v2.0.0")})
-    production = _apps(diff_json(flux_repo, "--base", "HEAD", "--fail-on-removal", "production", code=1))["web-production"]
+    production = apps_by_name(diff_json(flux_repo, "--base", "HEAD", "--fail-on-removal", "production", code=1))["web-production"]
     assert production["kind"] == "flux-kustomization" and production["tracks"] is None
     assert production["revision_change"] == {"from": "tag v1.0.0", "to": "tag v2.0.0"} and production["pending"] == 0
     assert _fields(production) == [("ConfigMap", "web-production", "removed", "", None),
@@ -555,7 +551,7 @@ def test_moving_a_flux_git_repository_tag_compares_the_two_tags(flux_repo: Path)
     # Between two commits too: the head is written from git, the Kustomization's path with it
     # though only the GitRepository's file changed.
     git(flux_repo, "commit", "-qam", "production to v2.0.0")
-    moved = _apps(diff_json(flux_repo, "--base", "HEAD~1", "--head", "HEAD", "--fail-on-removal", "production",
+    moved = apps_by_name(diff_json(flux_repo, "--base", "HEAD~1", "--head", "HEAD", "--fail-on-removal", "production",
                             code=1))["web-production"]
     assert moved["revision_change"] == production["revision_change"] and _fields(moved) == _fields(production)
 
@@ -568,7 +564,7 @@ def test_a_moved_flux_ref_renders_each_tag_with_that_sides_kustomization(flux_re
         "clusters/production/web.yaml": _flux_kustomization("1.26.0"),
         "apps/web/base/deployment.yaml": _deployment(2).replace("nginx:1.25.3", "nginx:${IMAGE_TAG}"),
     })
-    production = _apps(diff_json(flux_repo, "--base", "HEAD", "--fail-on-removal", "production", code=1))["web-production"]
+    production = apps_by_name(diff_json(flux_repo, "--base", "HEAD", "--fail-on-removal", "production", code=1))["web-production"]
     assert production["pending"] == 1
     assert _fields(production) == [
         ("ConfigMap", "web-production", "removed", "", None),
@@ -580,7 +576,7 @@ def test_a_moved_flux_ref_renders_each_tag_with_that_sides_kustomization(flux_re
 
 def test_unpinning_a_flux_git_repository_compares_the_old_tag_with_this_branch(flux_repo: Path) -> None:
     write_tree(flux_repo, {"clusters/production/flux-system/gotk-sync.yaml": _git_repository("branch: main")})
-    production = _apps(diff_json(flux_repo, "--base", "HEAD", "--fail-on-removal", "production", code=1))["web-production"]
+    production = apps_by_name(diff_json(flux_repo, "--base", "HEAD", "--fail-on-removal", "production", code=1))["web-production"]
     assert production["revision_change"] == {"from": "tag v1.0.0", "to": "main"} and production["pending"] == 0
     assert [(kind, change) for kind, _ns, change, _p, _a in _fields(production)] == [
         ("ConfigMap", "removed"), ("Deployment", "changed")]
@@ -590,7 +586,7 @@ def test_pinning_a_flux_git_repository_compares_this_branch_with_the_tag(flux_re
     write_tree(flux_repo, {"clusters/production/flux-system/gotk-sync.yaml": _git_repository("branch: main")})
     git(flux_repo, "commit", "-qam", "production follows main")
     write_tree(flux_repo, {"clusters/production/flux-system/gotk-sync.yaml": _git_repository("tag: v1.0.0")})
-    production = _apps(diff_json(flux_repo, "--base", "HEAD"))["web-production"]
+    production = apps_by_name(diff_json(flux_repo, "--base", "HEAD"))["web-production"]
     assert production["revision_change"] == {"from": "main", "to": "tag v1.0.0"}
     assert [(kind, change) for kind, _ns, change, _p, _a in _fields(production)] == [
         ("ConfigMap", "added"), ("Deployment", "changed")]
@@ -598,11 +594,11 @@ def test_pinning_a_flux_git_repository_compares_this_branch_with_the_tag(flux_re
 
 def test_a_flux_ref_missing_from_the_clone_is_not_compared(flux_repo: Path) -> None:
     write_tree(flux_repo, {"clusters/production/flux-system/gotk-sync.yaml": _git_repository("tag: v9.9.9")})
-    production = _apps(diff_json(flux_repo, "--base", "HEAD"))["web-production"]
+    production = apps_by_name(diff_json(flux_repo, "--base", "HEAD"))["web-production"]
     assert production["resources"] == []
     assert production["error"] == "tag v9.9.9 is not in this clone (fetch it: git fetch origin tag v9.9.9)"
     write_tree(flux_repo, {"clusters/production/flux-system/gotk-sync.yaml": _git_repository("semver: '>=3.0.0'")})
-    production = _apps(diff_json(flux_repo, "--base", "HEAD"))["web-production"]
+    production = apps_by_name(diff_json(flux_repo, "--base", "HEAD"))["web-production"]
     assert production["revision_change"] == {"from": "tag v1.0.0", "to": "semver >=3.0.0"}
     assert production["error"] == ("no tag in this clone meets the semver range '>=3.0.0' "
                                    "(fetch the tags: git fetch --tags origin)")
@@ -612,14 +608,14 @@ def test_a_flux_semver_range_is_compared_as_the_newest_tag_meeting_it(flux_repo:
     # As source-controller does: the highest release tag in the range; a pre-release is skipped.
     git(flux_repo, "tag", "v2.1.0-rc.1")
     write_tree(flux_repo, {"clusters/production/flux-system/gotk-sync.yaml": _git_repository("semver: '>=1.0.0'")})
-    production = _apps(diff_json(flux_repo, "--base", "HEAD", code=0))["web-production"]
+    production = apps_by_name(diff_json(flux_repo, "--base", "HEAD", code=0))["web-production"]
     assert production["revision_change"] == {"from": "tag v1.0.0", "to": "semver >=1.0.0 (v2.0.0)"}
     assert production["error"] is None
     assert _fields(production) == [("ConfigMap", "web-production", "removed", "", None),
                                    ("Deployment", "web-production", "changed", "/spec/replicas", 3)]
     # A range that v1.0.0 still meets at its newest: nothing moves.
     write_tree(flux_repo, {"clusters/production/flux-system/gotk-sync.yaml": _git_repository("semver: '~1.0.0'")})
-    production = _apps(diff_json(flux_repo, "--base", "HEAD"))["web-production"]
+    production = apps_by_name(diff_json(flux_repo, "--base", "HEAD"))["web-production"]
     assert production["revision_change"] == {"from": "tag v1.0.0", "to": "semver ~1.0.0 (v1.0.0)"}
     assert production["resources"] == [] and production["error"] is None
 
@@ -629,7 +625,7 @@ def test_git_revision_syntax_is_not_resolved(repo: Path, revision: str) -> None:
     """Argo CD resolves a branch, tag, commit id, HEAD or semver range: `:/init` (a commit
     message search) must not be compared as the commit git finds for it."""
     write_tree(repo, {"argocd/production.yaml": _application("production", f"'{revision}'")})
-    production = _apps(diff_json(repo))["web-production"]
+    production = apps_by_name(diff_json(repo))["web-production"]
     assert production["error"].startswith(f"{revision!r} is not a branch, tag or commit ("), production
     assert production["resources"] == []
 
@@ -641,7 +637,7 @@ def test_a_branch_named_like_a_range_is_the_branch(repo: Path) -> None:
     write_tree(repo, {"apps/web/base/deployment.yaml": _deployment(3)})
     git(repo, "commit", "-qam", "three replicas")
     write_tree(repo, {"argocd/production.yaml": _application("production", "release-1.x")})
-    production = _apps(diff_json(repo, "--base", "HEAD"))["web-production"]
+    production = apps_by_name(diff_json(repo, "--base", "HEAD"))["web-production"]
     assert production["revision_change"] == {"from": "v1.0.0", "to": "release-1.x"}
     assert production["error"] is None
     assert production["resources"] == []  # release-1.x is v1.0.0's commit
@@ -656,7 +652,7 @@ def test_a_range_with_spaces_is_resolved_as_a_range(repo: Path) -> None:
     git(repo, "commit", "-qam", "five replicas")
     git(repo, "tag", "v2.0.0")
     write_tree(repo, {"argocd/production.yaml": _application("production", "'>=1.0.0 <2.0.0'")})
-    production = _apps(diff_json(repo, "--base", "HEAD"))["web-production"]
+    production = apps_by_name(diff_json(repo, "--base", "HEAD"))["web-production"]
     assert production["error"] is None, production["error"]
     assert production["revision_change"] == {"from": "v1.0.0", "to": ">=1.0.0 <2.0.0 (v1.1.0)"}
     assert _fields(production) == [("Deployment", "web-production", "changed", "/spec/replicas", 3)]
@@ -667,7 +663,7 @@ def test_a_pin_already_at_the_head_commit_is_reached(repo: Path) -> None:
     write_tree(repo, {"apps/web/base/deployment.yaml": _deployment(3)})
     git(repo, "commit", "-qam", "three replicas")
     git(repo, "tag", "-f", "v1.0.0", "HEAD")
-    production = _apps(diff_json(repo, "--base", "HEAD~1", "--head", "HEAD"))["web-production"]
+    production = apps_by_name(diff_json(repo, "--base", "HEAD~1", "--head", "HEAD"))["web-production"]
     assert (production["tracks"], production["pending"]) == (None, 0)
     assert _fields(production) == [("Deployment", "web-production", "changed", "/spec/replicas", 3)]
     text = run_cli("diff", "--base", "HEAD~1", "--head", "HEAD", cwd=repo).stdout
