@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import bisect
+import json
 import math
 import re
 from collections import Counter
@@ -163,9 +164,43 @@ def credential_verdict(key: str, value: str) -> str | None:
         return "weak"
     if is_not_a_secret(text) or is_public_material(text) or SEALED_CIPHERTEXT.match(text):
         return None
+    if text[0] in "{[":
+        judged = _json_verdict(text)
+        if judged is not _NOT_JSON:
+            return judged
     if "\n" in text or _FILE_KEY.search(key):
         return "credential" if credentials_in(text) else None
     return "credential"
+
+
+_NOT_JSON = "not json"
+
+
+def _json_verdict(text: str) -> str | None:
+    """The verdict on a JSON document held under one key (Argo CD's cluster Secret `config`,
+    a `.dockerconfigjson`, an app's settings), or `_NOT_JSON`. Its fields are judged one by one,
+    as the fields of a Secret are: `{"awsAuthConfig": {"roleARN": ...}}` (IRSA, the secret-less
+    setup) is no credential, `{"bearerToken": ...}` is one, on one line or on several."""
+    try:
+        document = json.loads(text)
+    except ValueError:
+        return _NOT_JSON
+    if credentials_in(text):  # what the patterns see in context (`"auth": ...` of a docker config)
+        return "credential"
+    verdict: str | None = None
+    stack: list[tuple[str, Any]] = [("", document)]
+    while stack:
+        key, node = stack.pop()
+        if isinstance(node, dict):
+            stack.extend((str(name), value) for name, value in node.items())
+        elif isinstance(node, list):
+            stack.extend((key, item) for item in node)
+        elif isinstance(node, str) and key and is_secret_key(key):
+            found = credential_verdict(key, node)
+            if found == "credential":
+                return found
+            verdict = verdict or found
+    return verdict
 
 
 def plain_value(value: str, base64_encoded: bool) -> str:

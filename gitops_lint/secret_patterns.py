@@ -259,6 +259,7 @@ SECRET_KEY_WORDS: tuple[str, ...] = (
     "authkey",
     "encryptionkey",
     "signingkey",
+    "keydata",  # kubeconfig `client-key-data`, Argo CD's `tlsClientConfig.keyData`: a private key
 )
 
 # ...unless the name says it is a switch or a pointer rather than the secret (Helm

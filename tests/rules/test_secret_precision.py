@@ -241,3 +241,46 @@ def test_a_value_set_by_an_inline_patch_is_reported_in_the_overlay_kustomization
     )
     finding = _only(findings(root, "no-plaintext-secret", render=True))
     assert (finding.path, finding.line) == ("apps/db/overlays/prod/kustomization.yaml", 9)
+
+
+CLUSTER_LABELS = "  labels:\n    argocd.argoproj.io/secret-type: cluster\n"
+
+
+def _cluster_secret(config: str) -> str:
+    lines = "".join(f"    {line}\n" for line in config.splitlines())
+    return (f"apiVersion: v1\nkind: Secret\nmetadata:\n  name: prod\n{CLUSTER_LABELS}type: Opaque\n"
+            f"stringData:\n  name: prod\n  server: https://prod.example.com\n  config: |\n{lines}")
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        '{"awsAuthConfig": {"clusterName": "prod", "roleARN": "arn:aws:iam::111122223333:role/argocd"}}',
+        '{"execProviderConfig": {"command": "argocd-k8s-auth", "args": ["aws", "--cluster-name", "prod"],'
+        ' "apiVersion": "client.authentication.k8s.io/v1beta1"}, "tlsClientConfig": {"insecure": false,'
+        ' "caData": "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0t"}}',
+    ],
+    ids=["irsa", "exec-provider"],
+)
+def test_a_cluster_config_without_credentials_is_not_a_finding(make_repo: MakeRepo, config: str) -> None:
+    """IRSA and exec-provider auth are how a cluster is registered with no secret in Git; its
+    one-line JSON was judged as an opaque value, a multi-line copy of it was not."""
+    root = make_repo({"clusters.yaml": _cluster_secret(config)})
+    assert findings(root, "no-plaintext-secret") == []
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        f'{{"bearerToken": "{TOKEN}{TOKEN}", "tlsClientConfig": {{"insecure": false}}}}',
+        f'{{"tlsClientConfig": {{"keyData": "{_b64("-----BEGIN RSA PRIVATE KEY-----" + PASSWORD)}"}}}}',
+        # on several lines: judged as a file before, by patterns, and a private key's base64 has none
+        f'{{\n  "tlsClientConfig": {{\n    "keyData": "{_b64("-----BEGIN RSA PRIVATE KEY-----" + PASSWORD)}"\n  }}\n}}',
+    ],
+    ids=["bearer-token", "client-key", "client-key-multi-line"],
+)
+def test_a_cluster_config_holding_a_credential_is_a_finding(make_repo: MakeRepo, config: str) -> None:
+    root = make_repo({"clusters.yaml": _cluster_secret(config)})
+    finding = _only(findings(root, "no-plaintext-secret"))
+    assert "stringData.config" in finding.message
+    assert TOKEN not in finding.message and PASSWORD not in finding.message
