@@ -17,6 +17,7 @@ from gitops_lint.credential_fields import credential_values
 from gitops_lint.credentials import without_credentials
 from gitops_lint.diff import plain_directories
 from gitops_lint.diff.compare import (
+    GENERATED,
     REMOVED,
     ResourceChange,
     compare_resources,
@@ -175,7 +176,8 @@ def _redactor(renders: Iterable[RevisionRender], pinned: Iterable[Iterable[Mappi
             # ConfigMap passwords, env values named DB_PASSWORD, URL passwords: quoted by
             # every format's before/after and YAML diff, and not Secret values.
             for value in credential_values(doc):
-                redactor.add(value)
+                if value != GENERATED:  # a placeholder for what Helm made at render time, not a value
+                    redactor.add(value)
     return redactor
 
 

@@ -5,6 +5,8 @@ or reordered, is no change; a renamed one is a removal plus an addition. Lists K
 merges by key (containers, env, ports, ...) are matched by that key and quantities compare by
 value (`1000m` is `1`), as in the drift engine. Secret values are masked before anything is
 compared or shown: a field diff says only that a value changed, never what it was or became.
+A leaf Helm made at render time (`randAlphaNum`, `genCA`, ...) reaches here as GENERATED and
+is no difference, whatever the other side holds there.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ ADDED, REMOVED, CHANGED = "added", "removed", "changed"
 # What a masked value shows as, in every format.
 HIDDEN = "(hidden)"
 HIDDEN_CHANGED = "(hidden, changed)"
+# What a leaf Helm makes anew on every render shows as (render_at puts it in place of the value).
+GENERATED = "<generated at render time>"
 _MASK_PREFIX = "\0masked:"
 # Fields whose values are secret in a Secret-like kind (Secret, SealedSecret, ...), at the
 # top level or under `spec` / `spec.template`.
@@ -98,7 +102,7 @@ def secret_values(doc: Mapping[str, Any]) -> Iterable[str]:
     """The plain values a Secret-like object holds (for scrubbing every output of them)."""
     for holder in _secret_holders(doc):
         for value in holder.values():
-            if isinstance(value, str):
+            if isinstance(value, str) and value != GENERATED:
                 yield value
 
 
@@ -120,8 +124,33 @@ def masked(doc: Mapping[str, Any]) -> dict[str, Any]:
     copy: dict[str, Any] = _copy(doc)
     for holder in _secret_holders(copy):
         for key, value in holder.items():
-            holder[key] = _MASK_PREFIX + keyed_digest(str(value))
+            if value != GENERATED:  # not a secret: the same on both sides, and said as such
+                holder[key] = _MASK_PREFIX + keyed_digest(str(value))
     return copy
+
+
+def with_generated(doc: Mapping[str, Any], pointers: Iterable[Path]) -> Mapping[str, Any]:
+    """`doc` with the leaves at `pointers` (those Helm made at render time) replaced by GENERATED:
+    a random value differs between any two renders, and a generated password is a secret."""
+    pointers = list(pointers)
+    if not pointers:
+        return doc
+    copy: dict[str, Any] = _copy(doc)
+    for pointer in pointers:
+        holder: Any = copy
+        for step in pointer[:-1]:
+            holder = _step(holder, step)
+        if pointer and _step(holder, pointer[-1]) is not _ABSENT:
+            holder[pointer[-1]] = GENERATED
+    return copy
+
+
+def _step(holder: Any, step: str | int) -> Any:
+    if isinstance(holder, dict):
+        return holder.get(step, _ABSENT)
+    if isinstance(holder, list) and isinstance(step, int) and 0 <= step < len(holder):
+        return holder[step]
+    return _ABSENT
 
 
 def _copy(value: Any) -> Any:
@@ -169,6 +198,8 @@ class _Walker:
         ))
 
     def walk(self, before: Any, after: Any, path: Path) -> None:
+        if _generated_pair(before, after):
+            return  # made at render time on either side: a new value is no change
         if isinstance(before, dict) and isinstance(after, dict):
             for key in [*before, *(k for k in after if k not in before)]:
                 self.walk(before.get(key, _ABSENT), after.get(key, _ABSENT), (*path, key))
@@ -206,6 +237,13 @@ class _Walker:
             self.walk(before[i] if i < len(before) else _ABSENT, after[i] if i < len(after) else _ABSENT, (*path, i))
 
 
+def _generated_pair(before: Any, after: Any) -> bool:
+    """Both sides hold the leaf, and Helm made it at render time on one of them at least (the
+    other may miss the mark: two renders can draw the same short random value)."""
+    return before is not _ABSENT and after is not _ABSENT and (
+        (isinstance(before, str) and before == GENERATED) or (isinstance(after, str) and after == GENERATED))
+
+
 def _contains_mask(value: Any) -> bool:
     if isinstance(value, dict):
         return any(_contains_mask(item) for item in value.values())
@@ -231,6 +269,8 @@ def _display(before: Any, after: Any) -> tuple[Any, Any]:
             {key: pair[0] for key, pair in pairs.items() if key in before},
             {key: pair[1] for key, pair in pairs.items() if key in after},
         )
+    if _generated_pair(before, after):
+        return GENERATED, GENERATED
     if _is_mask(after):
         return _shown(before), (HIDDEN if before == after else HIDDEN_CHANGED)
     return _shown(before), _shown(after)

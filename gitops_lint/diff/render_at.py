@@ -24,6 +24,7 @@ from gitops_lint.check.sources import Loading, hot_tag, load_incrementally
 from gitops_lint.config import Config
 from gitops_lint.context import CheckContext
 from gitops_lint.diff import plain_directories
+from gitops_lint.diff.compare import with_generated
 from gitops_lint.diff.helm_files import helm_files
 from gitops_lint.diff.revisions import TreeEntry
 from gitops_lint.environments import resolve_environment
@@ -651,7 +652,10 @@ def _add_helm_renders(ctx: CheckContext, estate: Estate, charts: set[str], resul
         result.kustomization_files[key] = chart_yaml
         result.roots[key] = RootRender(
             root=chart_dir,
-            resources=() if error else tuple(resource.doc for resource in rendered[key]),
+            # What Helm made at render time (the Helm step rendered twice to know) is the same
+            # placeholder at every revision: compare.GENERATED.
+            resources=() if error else tuple(with_generated(resource.doc, ctx.generated_values.get(id(resource), ()))
+                                             for resource in rendered[key]),
             error=error,
             environment=resolve_environment(ctx.config, chart_yaml),
             applications=() if deployer is None else (_helm_deployer_ref(ctx, estate, deployer, chart_dir, rendered[key]),),
