@@ -27,6 +27,7 @@ from gitops_lint.model import Finding, Resource
 from gitops_lint.render.graph import graph_for
 from gitops_lint.repo.git import normalise_remote_url
 from gitops_lint.rules.base import meta, repo_rule
+from gitops_lint.rules.ignore_differences import Target, application_ignores, system_ignores
 
 _MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -302,40 +303,19 @@ def _plain_dir(ctx: CheckContext, directory: str) -> set[str]:
     return {f.path for f in ctx.files.files if f.path.startswith(prefix)}
 
 
-def _ignores_replicas(doc: Mapping[str, Any], deployment: str) -> bool:
-    spec = doc.get("spec")
-    entries = spec.get("ignoreDifferences") if isinstance(spec, dict) else None
-    for entry in entries if isinstance(entries, list) else ():
-        if not isinstance(entry, dict) or entry.get("kind") not in ("Deployment", "*"):
-            continue
-        if entry.get("group") not in ("apps", "*", None):
-            continue
-        if entry.get("name") not in (None, "", deployment):
-            continue
-        pointers = entry.get("jsonPointers") or ()
-        expressions = entry.get("jqPathExpressions") or ()
-        if "/spec/replicas" in pointers or ".spec.replicas" in expressions:
-            return True
-        if entry.get("managedFieldsManagers"):
-            return True  # fields the HPA's manager owns are ignored, replicas among them
-    return False
+def _ignores_replicas(ctx: CheckContext, doc: Mapping[str, Any], deployment: str) -> bool:
+    """The Application's or argocd-cm's ignoreDifferences leave the Deployment's replicas alone."""
+    target = Target("apps", "Deployment", deployment, "")
+    return application_ignores(doc, target, _REPLICAS) or system_ignores(ctx).ignores(target, _REPLICAS)
 
 
-def _globally_ignored(ctx: CheckContext) -> bool:
-    """argocd-cm `resource.customizations.ignoreDifferences.*` can ignore replicas for every app."""
-    for resource in raw_named(ctx, "ConfigMap", "argocd-cm"):
-        data = resource.doc.get("data")
-        for key, value in data.items() if isinstance(data, dict) else ():
-            about_diffs = "ignoreDifferences" in str(key) or key == "resource.customizations"
-            if about_diffs and ("/spec/replicas" in str(value) or ".spec.replicas" in str(value)):
-                return True
-    return False
+_REPLICAS = ("spec", "replicas")
 
 
 @repo_rule(HPA_REPLICAS_IGNORED)
 def check_hpa_replicas_ignored(ctx: CheckContext) -> Iterator[Finding]:
     views = list(argocd_applications(ctx))
-    if not views or _globally_ignored(ctx):
+    if not views:
         return
     contents = _AppContents.of(ctx)
     for view in views:
@@ -362,7 +342,7 @@ def _hpa_findings(ctx: CheckContext, view: ApplicationView, path: str, contents:
                 if isinstance(r.doc.get("spec"), dict) and "replicas" in r.doc["spec"]
             }  # fmt: skip
         # A Deployment that leaves replicas unset gives Argo CD nothing to fight the HPA over.
-        if deployment not in replicas_set or _ignores_replicas(doc, deployment):
+        if deployment not in replicas_set or _ignores_replicas(ctx, doc, deployment):
             continue
         spec_doc = doc.get("spec")
         pointer: tuple[str | int, ...] = (

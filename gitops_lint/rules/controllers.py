@@ -19,6 +19,7 @@ from gitops_lint.estate.appset import ApplicationView, argocd_applications
 from gitops_lint.model import Finding, Resource
 from gitops_lint.rules.argocd import _AppContents, is_this_repo, sources_of
 from gitops_lint.rules.base import meta, repo_rule
+from gitops_lint.rules.ignore_differences import Target, application_ignores
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -110,22 +111,8 @@ def _self_heals(doc: Mapping[str, Any]) -> bool:
 
 
 def _ignores_data(doc: Mapping[str, Any], secret: str) -> bool:
-    spec = doc.get("spec")
-    entries = spec.get("ignoreDifferences") if isinstance(spec, Mapping) else None
-    for entry in entries if isinstance(entries, list) else ():
-        if not isinstance(entry, Mapping) or entry.get("kind") not in ("Secret", "*"):
-            continue
-        if entry.get("group") not in ("", "core", "*", None) or entry.get("name") not in (
-            None,
-            "",
-            secret,
-        ):
-            continue
-        pointers = [str(p).rstrip("/") for p in entry.get("jsonPointers") or ()]
-        expressions = [str(e) for e in entry.get("jqPathExpressions") or ()]
-        if "/data" in pointers or ".data" in expressions or entry.get("managedFieldsManagers"):
-            return True
-    return False
+    """The Application ignores the whole of the Secret's /data (a key of it is not enough)."""
+    return application_ignores(doc, Target("", "Secret", secret, ""), ("data",))
 
 
 @repo_rule(CONTROLLER_SECRET_IGNORED)

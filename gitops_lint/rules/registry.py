@@ -21,6 +21,7 @@ RULE_MODULES: tuple[str, ...] = (
     "gitops_lint.rules.suppress",
     "gitops_lint.rules.kustomize",
     "gitops_lint.rules.helm",
+    "gitops_lint.rules.helm_generated",
     "gitops_lint.rules.structure",
     "gitops_lint.rules.argocd",
     "gitops_lint.rules.appset",
