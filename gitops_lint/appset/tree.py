@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
 
@@ -140,6 +141,7 @@ def directories_of(paths: Iterable[str]) -> list[str]:
     return sorted(d for d in out if not any(p == ".git" for p in d.split("/")))
 
 
+@lru_cache(maxsize=32)  # asked per ApplicationSet and per Application with an override file
 def git_remotes(root: Path) -> frozenset[str]:
     """The checked repo's remotes, normalised (`host/owner/repo`); empty outside git."""
     try:

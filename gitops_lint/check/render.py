@@ -260,9 +260,9 @@ def _kustomize_overrides(ctx: CheckContext, targets: set[str]) -> str:
     first, keys = next(iter(sorted(found.items())))
     # Not applied here: a root is rendered (and cached, and its findings reported) once, for
     # every Application deploying it, and two Applications may override it differently.
-    return (f"{counted(len(found), 'Argo CD Application')} set spec.source.kustomize overrides this check does "
-            f"not apply (e.g. {first}: {', '.join(sorted(keys))}): their roots are checked as committed, "
-            "without them (`gitops-lint drift` applies them, as Argo CD does)")
+    return (f"{counted(len(found), 'Argo CD Application')} set kustomize overrides (spec.source.kustomize or "
+            f"a .argocd-source file) this check does not apply (e.g. {first}: {', '.join(sorted(keys))}): their "
+            "roots are checked as committed, without them (`gitops-lint drift` applies them, as Argo CD does)")
 
 
 def _outside_undeployed_hidden(ctx: CheckContext, targets: list[str]) -> tuple[list[str], list[str]]:

@@ -3,6 +3,7 @@ what a change can affect (incremental mode, the pre-commit hook's)."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,6 +13,7 @@ from typing import Any
 from gitops_lint.config import Config
 from gitops_lint.context import CheckContext, RunShared, SourceFile, StageSink
 from gitops_lint.environments import is_argocd_application, resolve_environment
+from gitops_lint.estate.override_files import merged_application
 from gitops_lint.estate.sources import mapping_at
 from gitops_lint.model import Finding, Resource, objects_in
 from gitops_lint.repo.files import BINARY, FileSet, RepoFile, is_unreadable
@@ -291,6 +293,7 @@ def _is_kubernetes_shaped(data: Any) -> bool:
 
 
 def _collect_resources(loader: Loading, sources: Mapping[str, SourceFile]) -> None:
+    start = len(loader.resources)
     for path, source in sources.items():
         fragment_file = loader.layout.is_fragment(path) or source.templated
         for document in source.documents:
@@ -307,6 +310,20 @@ def _collect_resources(loader: Loading, sources: Mapping[str, SourceFile]) -> No
                     fragment=fragment_file,
                 )
                 (loader.fragments if fragment_file else loader.resources).append(resource)
+    _merge_override_files(loader, start)
     for resource in loader.resources:
         if resource.path in sources:
             loader.schemas.add_definition(resource.doc)  # a CRD or a Crossplane XRD; else nothing
+
+
+
+def _merge_override_files(loader: Loading, start: int) -> None:
+    """The Applications collected from `start` on, with Argo CD's `.argocd-source*.yaml` files
+    of their source paths merged in (estate/override_files.py): what Argo CD renders."""
+    for position in range(start, len(loader.resources)):
+        resource = loader.resources[position]
+        if not is_argocd_application(resource.doc):
+            continue
+        doc, used = merged_application(resource.doc, loader.root, loader.files, loader.sources)
+        if used:
+            loader.resources[position] = dataclasses.replace(resource, doc=doc, inputs=(*resource.inputs, *used))

@@ -14,7 +14,6 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +21,7 @@ from gitops_lint.context import CheckContext, ContextMemo, RunShared
 from gitops_lint.environments import is_argocd_application, resolve_environment
 from gitops_lint.estate.kinds import raw_of_kind
 from gitops_lint.estate.origins import element_origins
+from gitops_lint.estate.override_files import merged_application
 from gitops_lint.model import Resource
 
 # The expansion machinery (generators, Go templates, the checked-out tree) is imported where an
@@ -233,13 +233,6 @@ def _tree(ctx: CheckContext) -> CheckedOutTree:
     return cache.tree
 
 
-@lru_cache(maxsize=32)
-def _git_remotes(root: Path) -> frozenset[str]:
-    from gitops_lint.appset.tree import git_remotes
-
-    return git_remotes(root)
-
-
 def is_this_repo_url(ctx: CheckContext, url: str, paths: Sequence[str], clone: Path | None = None) -> bool:
     """Does `url` name the checked repo? `paths` are what is read there (for repos without remotes).
     `clone`: the git clone whose remotes and name count, when `ctx` is a revision of it written
@@ -248,10 +241,10 @@ def is_this_repo_url(ctx: CheckContext, url: str, paths: Sequence[str], clone: P
 
 
 def _is_this_repo(ctx: CheckContext, url: str, paths: Sequence[str], clone: Path | None = None) -> bool:
-    from gitops_lint.appset.tree import owns_repo
+    from gitops_lint.appset.tree import git_remotes, owns_repo
 
     root = clone or ctx.root
-    remotes = _git_remotes(root) if clone is not None or ctx.files.from_git else frozenset()
+    remotes = git_remotes(root) if clone is not None or ctx.files.from_git else frozenset()
     return owns_repo(root, remotes, ctx.files.directories, url, paths)
 
 
@@ -264,6 +257,8 @@ def _generated(
     generator: int = -1,
 ) -> GeneratedApplication:
     inputs = () if symbolic else parameter_files(params)
+    # Argo CD's `.argocd-source*.yaml` files reach a generated Application as a committed one.
+    doc, overrides = (doc, ()) if symbolic else merged_application(doc, ctx.root, ctx.files, ctx.sources)
     resource = Resource(
         doc=doc,
         path=appset.path,
@@ -272,7 +267,7 @@ def _generated(
         # What the generated Application says, else what its ApplicationSet's own name says.
         environment=resolve_environment(ctx.config, appset.path, doc) or appset.environment,
         rendered_from=appset.rendered_from,
-        inputs=inputs,
+        inputs=(*inputs, *overrides),
     )
     if symbolic:
         suffix = f" (every Application ApplicationSet {appset.name} generates)"

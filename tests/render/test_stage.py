@@ -455,7 +455,7 @@ def test_application_kustomize_overrides_are_said_not_applied(make_repo: Callabl
     root = make_repo({**OWNED, "argocd/web.yaml": application, "apps/web/kustomization.yaml": "resources: [cm.yaml]\n",
                       "apps/web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: web}\n"})
     result = run_cli("check", str(root), "--no-git")
-    assert "1 Argo CD Application set spec.source.kustomize overrides this check does not apply" in result.stderr
+    assert "1 Argo CD Application set kustomize overrides (spec.source.kustomize or a .argocd-source file) this check does not apply" in result.stderr
     assert "argocd/web.yaml (web): images, namePrefix" in result.stderr  # `version` changes no output
     assert "`gitops-lint drift` applies them, as Argo CD does" in result.stderr
     (root / "argocd/web.yaml").write_text(application.split("    kustomize:")[0], encoding="utf-8")
