@@ -34,6 +34,7 @@ RULE_MODULES: tuple[str, ...] = (
     "gitops_lint.rules.gitrefs",
     "gitops_lint.rules.agent_config",
     "gitops_lint.rules.flux",
+    "gitops_lint.rules.flux_images",
 )
 
 
