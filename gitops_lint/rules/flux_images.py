@@ -115,7 +115,7 @@ def _marker(path: str, number: int, line: str) -> Marker | None:
     """The marker of a line that holds `$imagepolicy`; None when it is no line comment of a
     field (a whole-line comment, text in a value), which the controller never reads either."""
     hash_at = line.rfind("#", 0, line.index(MARKER))
-    if hash_at < 0 or not line[:hash_at].strip():
+    if hash_at < 0 or line.lstrip().startswith("#"):
         return None
     comment = line[hash_at + 1:].strip()
     shown = comment if len(comment) <= 120 else comment[:117] + "..."
@@ -129,7 +129,7 @@ def _marker(path: str, number: int, line: str) -> Marker | None:
     parts = value.split(":")
     if len(parts) == 3 and parts[2] not in _SUFFIXES:
         return Marker(path, number, shown, None,
-                      f"ends in {':' + parts[2]!r}: the suffix must be :tag, :name or :digest")
+                      f"has the suffix {':' + parts[2]!r} (only :tag, :name and :digest exist)")
     if len(parts) not in (2, 3) or not parts[0] or not parts[1]:
         return Marker(path, number, shown, None, f"names {value!r}, not <namespace>:<name>")
     return Marker(path, number, shown, (parts[0], parts[1]))
