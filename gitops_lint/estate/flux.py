@@ -33,6 +33,8 @@ KUSTOMIZE_GROUP = "kustomize.toolkit.fluxcd.io"
 HELM_GROUP = "helm.toolkit.fluxcd.io"
 SOURCE_GROUP = "source.toolkit.fluxcd.io"
 ARTIFACT_GROUP = "source.extensions.fluxcd.io"
+IMAGE_GROUP = "image.toolkit.fluxcd.io"
+IMAGE_KINDS = frozenset({"ImageRepository", "ImagePolicy", "ImageUpdateAutomation"})
 SOURCE_KINDS = frozenset({"GitRepository", "OCIRepository", "HelmRepository", "Bucket", "HelmChart", "ExternalArtifact"})
 # `flux bootstrap` creates these two in flux-system; repos often commit only a placeholder.
 BOOTSTRAP_NAME = "flux-system"
@@ -290,6 +292,7 @@ class FluxEstate:
     releases: list[HelmRelease] = field(default_factory=list)
     sources: list[FluxSource] = field(default_factory=list)
     generators: list[FluxObject] = field(default_factory=list)  # ArtifactGenerators
+    images: list[FluxObject] = field(default_factory=list)  # image automation: IMAGE_KINDS
     # ConfigMap / Secret names a Kustomization or HelmRelease may read (kind → names).
     data_objects: dict[str, set[tuple[str, str]]] = field(default_factory=dict)
     applied: Applied | None = None
@@ -330,11 +333,12 @@ class FluxEstate:
         yield from self.kustomizations
         yield from self.releases
         yield from self.sources
+        yield from self.images
 
     def find(self, ref: ObjectRef, kinds: Iterable[str] | None = None) -> FluxObject | None:
         if self._by_name is None:
             self._by_name = {}
-            for candidate in (*self.kustomizations, *self.releases, *self.sources, *self.generators):
+            for candidate in (*self.kustomizations, *self.releases, *self.sources, *self.generators, *self.images):
                 self._by_name.setdefault((candidate.kind, candidate.name), []).append(candidate)
         for kind in (set(kinds) if kinds is not None else {ref.kind}):
             for candidate in self._by_name.get((kind, ref.name), ()):
@@ -390,6 +394,8 @@ def build_flux_estate(ctx: CheckContext, inputs: RootInputs) -> FluxEstate:
             estate.sources.append(FluxSource(resource, *facts))
         elif resource.group == ARTIFACT_GROUP and resource.kind == "ArtifactGenerator":
             estate.generators.append(FluxObject(resource, *facts))
+        elif resource.group == IMAGE_GROUP and resource.kind in IMAGE_KINDS:
+            estate.images.append(FluxObject(resource, *facts))
     # Only a Flux object's reference asks for them (`has_data`): a repo without one (Argo CD
     # only) is spared a walk of its every ConfigMap and Secret.
     estate.data_objects = _data_objects(ctx, effective) if flux else {}

@@ -30,8 +30,10 @@ FORK_FAST_FROM = 1000
 # ~195 ms of CPU against this process's ~165 ms on the bench repo), and this process waited.
 FORK_PARENT_SHARE = 0.55
 # Strings the loader notes the presence of in a file's text, and the parse cache remembers: a
-# warm run then knows without reading the text that it holds none (a suppression comment).
-TEXT_MARKERS = ("gitops-lint:",)
+# warm run then knows without reading the text that it holds none (a suppression comment, a
+# Flux image automation setter). A new marker bumps parse_cache.FORMAT: older entries never
+# looked for it.
+TEXT_MARKERS = ("gitops-lint:", "$imagepolicy")
 
 
 def load_masked(text: str) -> LoadResult:

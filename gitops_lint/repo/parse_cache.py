@@ -57,8 +57,9 @@ INDEX = "index"
 # Application tags name the Helm value files they read and entries carry the text markers; at
 # 10, every file says whether it holds an integer orjson cannot read (WIDE_INTEGERS); at 11, a
 # Crossplane CompositeResourceDefinition's file is hot (it defines schemas, as a CRD's does); at
-# 12, an ExternalSecret writing an Argo CD cluster Secret's label is hot (the clusters generator).
-FORMAT = f"12/{__version__}"
+# 12, an ExternalSecret writing an Argo CD cluster Secret's label is hot (the clusters generator);
+# at 13, entries say whether the text holds a Flux image automation marker (`$imagepolicy`).
+FORMAT = f"13/{__version__}"
 
 # The tag of a parsed file (path, loaded documents): falsy for a cold file, else a JSON value.
 Tagger = Callable[[str, LoadResult | None], Any]

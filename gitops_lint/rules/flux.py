@@ -56,13 +56,15 @@ def _objects(ctx: CheckContext, estate: FluxEstate) -> Iterator[FluxObject]:
 
 FLUX_REFERENCE_MISSING = meta(
     "flux-reference-missing",
-    "A Flux sourceRef, dependsOn, valuesFrom or substituteFrom names an object the repo does not hold",
+    "A Flux sourceRef, dependsOn, valuesFrom, substituteFrom or imageRepositoryRef names an object the repo does not hold",
     "error",
     "flux",
     "A Kustomization or HelmRelease whose `sourceRef` or `dependsOn` names an object that does "
     "not exist never becomes Ready: Flux waits for it forever and every change behind it stops "
     "deploying. A missing `valuesFrom` or `substituteFrom` ConfigMap fails the reconciliation "
-    "unless the entry is `optional: true`. The objects `flux bootstrap` creates (GitRepository "
+    "unless the entry is `optional: true`. An ImagePolicy whose `imageRepositoryRef` names no "
+    "ImageRepository, or an ImageUpdateAutomation whose `sourceRef` names no GitRepository, "
+    "never picks or writes a tag. The objects `flux bootstrap` creates (GitRepository "
     "and Kustomization `flux-system`) count as present; ConfigMaps count when the repo commits, "
     "generates or has an operator create them. Secrets are not judged: they are usually made "
     "outside Git (bootstrap, an operator, SOPS files applied elsewhere), as the `secretRef`, "
@@ -107,6 +109,14 @@ def check_references(ctx: CheckContext) -> Iterator[Finding]:
                 refs.append((chart, "chart sourceRef"))
             refs += [(ref, "dependsOn") for ref in obj.depends_on]
             refs += [(ref, "valuesFrom") for ref in obj.values_from]
+        elif obj.kind == "ImagePolicy":
+            image = obj.ref(obj.spec.get("imageRepositoryRef"), ("spec", "imageRepositoryRef"), "ImageRepository")
+            if image is not None:
+                refs.append((image, "imageRepositoryRef"))
+        elif obj.kind == "ImageUpdateAutomation":
+            git = obj.ref(obj.spec.get("sourceRef"), ("spec", "sourceRef"), "GitRepository")
+            if git is not None:
+                refs.append((git, "sourceRef"))
         for ref, field_name in refs:
             if _present(ctx, estate, ref):
                 continue
@@ -132,7 +142,7 @@ def _present(ctx: CheckContext, estate: FluxEstate, ref: ObjectRef) -> bool:
     if ref.kind == "ExternalArtifact":
         return any(name == ref.name and (not ref.namespace or not namespace or namespace == ref.namespace)
                    for namespace, name in estate.artifacts())
-    if ref.kind not in (*SOURCE_KINDS, "Kustomization", "HelmRelease"):
+    if ref.kind not in (*SOURCE_KINDS, "Kustomization", "HelmRelease", "ImageRepository"):
         return True  # a kind we do not model: not ours to judge
     return estate.find(ref) is not None
 
@@ -247,7 +257,7 @@ def check_paths(ctx: CheckContext) -> Iterator[Finding]:
             continue
         if directory is None or directory in directories or directory == "":
             continue
-        if not _source_is_this_repo(ctx, estate, kustomization, generators, directories):
+        if not _source_is_this_repo(ctx, estate, kustomization):
             continue
         yield ctx.finding(
             FLUX_PATH_EXISTS,
@@ -258,15 +268,21 @@ def check_paths(ctx: CheckContext) -> Iterator[Finding]:
         )
 
 
-def _source_is_this_repo(
-    ctx: CheckContext, estate: FluxEstate, kustomization: FluxKustomization,
-    generators: list[Mapping[str, Any]], directories: frozenset[str],
-) -> bool:
+def _source_is_this_repo(ctx: CheckContext, estate: FluxEstate, kustomization: FluxKustomization) -> bool:
     ref = kustomization.source_ref
     if ref is None:
         return False
     if ref.kind == "ExternalArtifact":
         return True  # local_directory found a copy rule from this repo's GitRepository
+    return git_repository_is_this_repo(ctx, estate, ref, kustomization.path, besides=kustomization)
+
+
+def git_repository_is_this_repo(
+    ctx: CheckContext, estate: FluxEstate, ref: ObjectRef, path: str, besides: FluxObject | None = None,
+) -> bool:
+    """Whether the GitRepository `ref` names is the checked repo, for an object reading `path` of
+    it: `flux-system` (bootstrap's), a URL matching the git remote (`is_this_repo`), or a source
+    other Kustomizations (not `besides`) build existing paths of."""
     if ref.kind != "GitRepository":
         return False
     if ref.name == BOOTSTRAP_NAME:
@@ -274,12 +290,13 @@ def _source_is_this_repo(
     source = estate.find(ref)
     if source is not None:
         url = str(source.spec.get("url") or "")
-        path = repo_directory(kustomization.path) or ""
-        if is_this_repo(ApplicationSource(url, path, (), {}), ctx):
+        if is_this_repo(ApplicationSource(url, repo_directory(path) or "", (), {}), ctx):
             return True
+    generators = [generator.doc for generator in estate.generators]
+    directories = ctx.files.directories
     # Other Kustomizations of the same source whose paths exist: the source is this repo.
     return any(
-        other is not kustomization and other.source_ref is not None and other.source_ref.name == ref.name
+        other is not besides and other.source_ref is not None and other.source_ref.name == ref.name
         and other.source_ref.kind == "GitRepository"
         and (local_directory(other.doc, generators) or "") in directories
         for other in estate.kustomizations

@@ -35,6 +35,7 @@ RULE_MODULES: tuple[str, ...] = (
     "gitops_lint.rules.gitrefs",
     "gitops_lint.rules.agent_config",
     "gitops_lint.rules.flux",
+    "gitops_lint.rules.flux_images",
 )
 
 
