@@ -51,6 +51,7 @@ from gitops_lint.diff.render_at import (
     FLUX_KUSTOMIZATION,
     HELM,
     ApplicationRef,
+    FluxShare,
     RemoteChartUse,
     RenderRequest,
     RevisionRender,
@@ -292,7 +293,11 @@ def _compare(
             # Deployed from elsewhere at the base: one other render only (an Application with
             # several sources keeps each where it is).
             if key in before or len(before) != 1:
-                stay.append(app)
+                own = _own_flux_share(base, head, key, app, render) if app.kind == FLUX_KUSTOMIZATION else None
+                if own is not None:
+                    compared.append(own)
+                else:
+                    stay.append(app)
                 continue
             [source] = before
             moved_away.add(source)
@@ -322,6 +327,40 @@ def _compare(
             continue
         compared.append(_compared(base, key, head, key, render))  # gone at the head
     return compared
+
+
+def _flux_share(render: RootRender | None, file: str, name: str) -> tuple[str, FluxShare] | None:
+    """(its namespace, its share) of the Flux Kustomization `name` in `file` among those building
+    `render`'s path."""
+    shares = render.flux_shares if render is not None else {}
+    return next(((namespace, share) for (at, namespace, named), share in shares.items() if (at, named) == (file, name)),
+                None)
+
+
+def _own_flux_share(base: RevisionRender, head: RevisionRender, key: str, app: ApplicationRef,
+                    render: RootRender) -> ComparedRoot | None:
+    """A Flux Kustomization's own build of a path at each revision, compared: matched across
+    revisions by its file and name, as Applications are (by namespace and name when its file
+    moved); None when neither revision built it with Flux (the path's render is its render)."""
+    at_base = base.roots.get(key)
+    new = _flux_share(render, app.file, app.name)
+    old = _flux_share(at_base, app.file, app.name)
+    if old is None and new is not None and at_base is not None:
+        head_files = {file for file, _namespace, _name in render.flux_shares}
+        moved = [share for (file, namespace, name), share in at_base.flux_shares.items()
+                 if (namespace, name) == (new[0], app.name) and file not in head_files]
+        old = (new[0], moved[0]) if len(moved) == 1 else None
+    if new is None and old is None:
+        return None
+    new_resources, new_error = new[1] if new is not None else _side(head, key, "head")
+    old_resources, old_error = old[1] if old is not None else _side(base, key, "base")
+    # `_side` names its side; a share's error does not yet.
+    new_error = f"head: {new_error}" if new is not None and new_error else new_error
+    old_error = f"base: {old_error}" if old is not None and old_error else old_error
+    error = old_error or new_error
+    generators = render.generators | (at_base.generators if at_base is not None else frozenset())
+    changes = () if error else tuple(compare_resources(old_resources, new_resources, generators))
+    return ComparedRoot(replace(render, applications=(app,)), changes, error, None)
 
 
 def _taken_away(render: RootRender, app: ApplicationRef) -> ComparedRoot:

@@ -33,6 +33,7 @@ from gitops_lint.estate.appset import is_this_repo_url, repo_clusters
 from gitops_lint.estate.build import estate_for
 from gitops_lint.estate.model import Application, Estate, FluxKustomization
 from gitops_lint.estate.sources import ThisRepo, foreign_value_files, repo_directory, value_files_at
+from gitops_lint.flux.render import flux_renders
 from gitops_lint.model import Finding, Resource
 from gitops_lint.plural import counted
 from gitops_lint.render.cache import cache_inside, default_cache_dir
@@ -107,6 +108,10 @@ def helm_deployer(key: str) -> tuple[str, str] | None:
     return (parts[1], parts[2]) if len(parts) == 3 else None
 
 
+# What one Flux Kustomization's build of its path applies, and why it failed (None).
+FluxShare = tuple[tuple[Mapping[str, Any], ...], str | None]
+
+
 @dataclass(frozen=True)
 class RootRender:
     root: str  # the kustomize root, the chart directory of a Helm render, or a plain directory
@@ -118,6 +123,10 @@ class RootRender:
     # (kind, name) of the configMapGenerator / secretGenerator entries of the root's
     # kustomizations whose output name carries a content hash.
     generators: frozenset[tuple[str, str]] = frozenset()
+    # A path Flux Kustomizations build: (file, namespace, name) of each → what its own Flux build
+    # applies and why it failed (None). Two clusters' Kustomizations of one path (namePrefix,
+    # images, patches) apply different objects: each deployer is compared by its own share.
+    flux_shares: Mapping[tuple[str, str, str], FluxShare] = field(default_factory=dict)
 
 
 def _hashed_generators(graph: RenderGraph, target: str) -> frozenset[tuple[str, str]]:
@@ -354,6 +363,23 @@ def _flux_paths(contents: Mapping[str, bytes], sources: AbstractSet[str] | None 
     return found
 
 
+def _flux_components(contents: Mapping[str, bytes]) -> list[tuple[str, str]]:
+    """(spec.path, component directory) of each `spec.components` entry of the Flux
+    Kustomizations among these files: the Flux build of the path reads them."""
+    found = []
+    for doc in _flux_documents(contents, "Kustomization", "kustomize.toolkit.fluxcd.io"):
+        spec = doc.get("spec")
+        path = spec.get("path") if isinstance(spec, dict) else None
+        components = spec.get("components") if isinstance(spec, dict) else None
+        if not isinstance(path, str) or not path.strip() or not isinstance(components, list):
+            continue
+        directory = posixpath.normpath(path.strip().lstrip("/"))
+        directory = "" if directory == "." else directory
+        found += [(directory, posixpath.normpath(posixpath.join(directory, component)))
+                  for component in components if isinstance(component, str) and component.strip()]
+    return found
+
+
 def _deployer_documents(path: str, content: bytes) -> list[_Document]:
     """The documents of a file that may deploy something (Argo CD Applications and ApplicationSets,
     Flux HelmReleases); a file naming neither API group is not parsed."""
@@ -402,10 +428,18 @@ def files_to_render(
         also += _flux_paths(dict(zip(flux_files, read(flux_files), strict=True)), moved_sources)
     focus = changed | {graph.kustomizations[root].file for root in also if root in graph.kustomizations}
     needed = focus | set(application_files)
-    for target in graph.affected(focus):
+    affected = graph.affected(focus)
+    for target in affected:
         needed |= graph.inputs(target)
         # Every kustomization of the closure is read, and a directory reference needs its own.
         needed |= {graph.kustomizations[member].file for member in graph.closure(target) if member in graph.kustomizations}
+    # The components a Flux Kustomization adds to an affected path: without them its Flux build
+    # fails at this revision, and the path would show another deployer's render.
+    flux_files = [path for path in application_files if path in entries and path not in contents]
+    flux_contents = {**contents, **dict(zip(flux_files, read(flux_files), strict=True))}
+    for path, component in _flux_components(flux_contents):
+        if path in affected and component in graph.kustomizations:
+            needed |= graph.inputs(component) | {graph.kustomizations[component].file}
     if any(posixpath.basename(path) == "Chart.yaml" for path in paths):
         # The Applications that may render a chart: the changed ones, and those deploying
         # what the other revision rendered.
@@ -520,6 +554,11 @@ def render_revision(
         cluster_servers={cluster.name: cluster.server for _path, cluster in clusters if cluster.name},
     )
     by_root: dict[str, list[Mapping[str, Any]]] = {target: [] for target in (*affected, *extra)}
+    flux_shares: dict[str, dict[tuple[str, str, str], FluxShare]] = {}
+    for flux in flux_renders(ctx).values():
+        owner = flux.kustomization
+        flux_shares.setdefault(flux.directory, {})[(owner.resource.path, owner.namespace, owner.name)] = (
+            tuple(resource.doc for resource in flux.resources), flux.error)
     for resource in ctx.rendered:
         if resource.rendered_from in by_root:
             by_root[resource.rendered_from].append(resource.doc)
@@ -536,6 +575,7 @@ def render_revision(
             environment=resolve_environment(config, source_file),
             applications=_deployers(estate, target),
             generators=_hashed_generators(graph, target),
+            flux_shares=flux_shares.get(target, {}),
         )
         if target in extra:
             result.companions[target] = render
