@@ -227,19 +227,19 @@ def check_automation_markers(ctx: CheckContext) -> Iterator[Finding]:
 
 def _marked_files(ctx: CheckContext) -> set[str]:
     """The YAML files holding a setter marker that names a policy. An incremental run loads only
-    what a change can affect: the files it skipped are read too, those naming the marker only."""
+    what a change can affect: the files it skipped are read too, those naming the marker only
+    (a whole run loaded every YAML file: the loop only tests membership)."""
     found = {marker.path for marker in markers(ctx) if marker.policy is not None}
-    if ctx.focus is not None:
-        for repo_file in ctx.files.files:
-            path = repo_file.path
-            if path in ctx.sources or not path.endswith(_YAML):
-                continue
-            text = ctx.text_of(path)
-            if text and MARKER in text and any(
-                (marker := _marker(path, number, line)) is not None and marker.policy is not None
-                for number, line in enumerate(text.splitlines(), start=1) if MARKER in line
-            ):
-                found.add(path)
+    for repo_file in ctx.files.files:
+        path = repo_file.path
+        if path in ctx.sources or not path.endswith(_YAML):
+            continue
+        text = ctx.text_of(path)
+        if text and MARKER in text and any(
+            (marker := _marker(path, number, line)) is not None and marker.policy is not None
+            for number, line in enumerate(text.splitlines(), start=1) if MARKER in line
+        ):
+            found.add(path)
     return found
 
 
