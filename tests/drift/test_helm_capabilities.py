@@ -104,7 +104,9 @@ def test_each_destination_renders_for_its_own_cluster(tmp_path: Path, monitored:
     plain = Emulator()
     plain.add(live_of(deployment(), app="api-staging"))
     with serve(plain):
-        repo = repo_for(tmp_path, WEB, {"api-prod": monitored.url, "api-staging": plain.url})
+        # One release name: the two renders differ by the clusters' API versions alone.
+        repo = repo_for(tmp_path, WEB, {"api-prod": monitored.url, "api-staging": plain.url},
+                        helm="    helm:\n      releaseName: web\n")
         code, report, stderr = audit(tmp_path, repo, {"prod": monitored.url, "staging": plain.url})
         assert statuses(report) == {"api-prod": {"Deployment/api": "Synced", "ServiceMonitor/api": "Synced"},
                                     "api-staging": {"Deployment/api": "Synced"}}, stderr
