@@ -675,7 +675,8 @@ def run_drift(options: DriftOptions, live: LiveSource | None = None) -> DriftRes
             render(ids, lambda: offline.merged(session().capabilities()))
             auditable = [i for i in ids if desired[i].error is None]
             if not auditable:
-                return None
+                # Asked for its capabilities, the cluster's requests and notes still count.
+                return sessions[0].fetch([]) if sessions else None
             watched = frozenset(targets[i].namespace for i in auditable if targets[i].project in policies)
             return session().fetch(_wants([targets[i] for i in auditable], desired, auditable, every_kind, watched))
         finally:

@@ -155,6 +155,15 @@ def test_a_server_that_hides_its_version_renders_for_the_configured_one(tmp_path
     assert "server version not read" in stderr and "configured Kubernetes version" in stderr
 
 
+def test_a_chart_that_fails_still_counts_the_requests_made_for_it(tmp_path: Path, monitored: Emulator) -> None:
+    require_sdk()
+    broken = chart(("deployment.yaml", '{{ fail "no image set" }}\n'))
+    code, report, _ = audit(tmp_path, repo_for(tmp_path, broken, {"api-prod": monitored.url}), {"prod": monitored.url})
+    assert code == 2 and "no image set" in report["applications"][0]["error"]
+    assert "/version" in [r.path for r in monitored.requests]
+    assert report["summary"]["requests"] == len(monitored.requests)
+
+
 CRD = {
     "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
     "metadata": {"name": "servicemonitors.monitoring.coreos.com"},
