@@ -33,7 +33,12 @@ from gitops_lint.model import Finding, Resource, RuleMeta, Severity
 from gitops_lint.plural import counted
 from gitops_lint.render.cache import RenderCache, default_cache_dir, shared_cache_dir
 from gitops_lint.render.helm.argocd import HelmSource, helm_sources
-from gitops_lint.render.helm.request import HelmFailure, HelmRender, HelmRequest
+from gitops_lint.render.helm.request import (
+    HelmFailure,
+    HelmRender,
+    HelmRequest,
+    with_cluster_api_versions,
+)
 from gitops_lint.repo.yaml import DocumentShape, document_shapes, key_paths, locate_line
 from gitops_lint.rules.flux import FLUX_HELMRELEASE_NOT_RENDERED
 from gitops_lint.rules.helm import (
@@ -242,7 +247,7 @@ class _HelmRun:
             return request
         if self._served is None:
             self._served = self.ctx.schemas.served_api_versions()
-        return dataclasses.replace(request, api_versions=self._served)
+        return with_cluster_api_versions(request, self._served)
 
     # The engine, the chart reader and the renderer load when a chart renders: a repo without
     # Helm (most pre-commit runs) never imports them.

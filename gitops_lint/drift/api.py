@@ -30,7 +30,7 @@ import urllib3
 
 from gitops_lint.drift.argocd_settings import DEFAULT_TRACKING, Tracking, excluded_by_default
 from gitops_lint.drift.destinations import Destination, service_account_dir
-from gitops_lint.drift.live import GroupKey, LiveFetch, Want
+from gitops_lint.drift.live import Capabilities, GroupKey, LiveFetch, Want
 from gitops_lint.plural import counted
 
 PAGE_SIZE = 500
@@ -243,26 +243,48 @@ class Discovery:
         found = self.resources.get((group, version, kind))
         if found:
             return found
-        if (group, version) not in self.loaded:
-            self.loaded.add((group, version))
-            if group in self.groups and version in self.groups[group]:
-                path = f"/api/{version}" if not group else f"/apis/{group}/{version}"
-                data = self.client.get(path)
-                with _malformed(path):
-                    for resource in _dicts(_mapping(data).get("resources")):
-                        name = resource.get("name")
-                        if not isinstance(name, str) or not name or "/" in name:
-                            continue  # subresources (status, scale), or nothing usable
-                        self.resources[(group, version, str(resource.get("kind")))] = ApiResource(
-                            group, version, str(resource.get("kind")), name, bool(resource.get("namespaced")),
-                            _lists(resource),
-                        )  # fmt: skip
+        self._load(group, version)
         found = self.resources.get((group, version, kind))
         if found:
             return found
         served = "/".join(filter(None, (group, version)))
         raise ApiError(f"the server does not serve {served} {kind} (is its CRD installed?)", 404)
 
+
+    def _load(self, group: str, version: str) -> None:
+        """Legacy discovery's kinds of one served group/version (one GET, at most once)."""
+        if (group, version) in self.loaded:
+            return
+        self.loaded.add((group, version))
+        if group in self.groups and version in self.groups[group]:
+            path = f"/api/{version}" if not group else f"/apis/{group}/{version}"
+            data = self.client.get(path)
+            with _malformed(path):
+                for resource in _dicts(_mapping(data).get("resources")):
+                    name = resource.get("name")
+                    if not isinstance(name, str) or not name or "/" in name:
+                        continue  # subresources (status, scale), or nothing usable
+                    self.resources[(group, version, str(resource.get("kind")))] = ApiResource(
+                        group, version, str(resource.get("kind")), name, bool(resource.get("namespaced")),
+                        _lists(resource),
+                    )  # fmt: skip
+
+    def api_versions(self) -> tuple[str, ...]:
+        """Every `group/version` and `group/version/Kind` the server serves, as Argo CD hands
+        them to Helm's `--api-versions`. Aggregated discovery has them all; legacy discovery
+        reads the kinds of each group/version not read yet (one GET each; one that fails keeps
+        its group/version without kinds)."""
+        if not self.aggregated:
+            for group, versions in list(self.groups.items()):
+                for version in versions:
+                    with contextlib.suppress(ApiError):
+                        self._load(group, version)
+        found = {f"{group}/{version}" if group else version
+                 for group, versions in self.groups.items() for version in versions}  # fmt: skip
+        for group, version, kind in self.resources:
+            group_version = f"{group}/{version}" if group else version
+            found.update((group_version, f"{group_version}/{kind}"))
+        return tuple(sorted(found))
 
     def every_kind(self) -> list[ApiResource]:
         """One listable resource per (group, kind), in the version the server lists first.
@@ -416,68 +438,44 @@ class KubernetesLive:
         self.tracking = tracking
         self.cluster_tracking = cluster_tracking
 
-    def fetch(self, destination: Destination, wants: list[Want]) -> LiveFetch:
-        started = time.perf_counter()
-        fetch = LiveFetch()
-        from kubernetes.config import ConfigException
+    def open(self, destination: Destination) -> _ApiSession:
+        return _ApiSession(self, destination)
 
-        try:
-            client = _Client(destination, self.kubeconfig, self.timeout, self.deadline)
-        except (ConfigException, OSError, ValueError, TypeError, KeyError, AttributeError) as error:
-            # Costs this cluster only, and is said in every report as its Applications' error.
-            fetch.cluster_error = f"cannot configure a client for {destination.label}: {error}"
-            return fetch
-        try:
-            discovery = Discovery(client)
+    def _fetch(self, client: _Client, discovery: Discovery, destination: Destination, wants: list[Want],
+               fetch: LiveFetch) -> None:
+        """The LISTs `wants` asks for, into `fetch`, from a cluster whose discovery is read."""
+        tracking = self.tracking
+        if self.argocd_namespace:
+            fetch.argocd_cm = _read_argocd_cm(client, self.argocd_namespace, destination, fetch)
+            if fetch.argocd_cm is not None and self.cluster_tracking is not None:
+                tracking = self.cluster_tracking(fetch.argocd_cm)
+        lock = threading.Lock()
+        wants = _merge_cluster_scoped(discovery, _expand_every_kind(discovery, wants, fetch))
+        wide, wants = _cluster_wide_kinds(discovery, wants, lock)
+
+        def run(want: Want) -> None:
+            key: GroupKey = (want.group, want.kind, want.namespace)
             try:
-                discovery.start()
-            except MalformedResponse as error:
-                fetch.cluster_error = f"cluster {destination.label} answered discovery with nonsense: {error}"
-                return fetch
+                resource = discovery_lookup(discovery, want, lock)
+                with _malformed(resource.list_path(want.namespace)):
+                    objects = self._list_want(client, resource, want, tracking)
             except ApiError as error:
-                fetch.cluster_error = f"cluster {destination.label} unreachable: {error}"
-                return fetch
-            tracking = self.tracking
-            if self.argocd_namespace:
-                fetch.argocd_cm = _read_argocd_cm(client, self.argocd_namespace, destination, fetch)
-                if fetch.argocd_cm is not None and self.cluster_tracking is not None:
-                    tracking = self.cluster_tracking(fetch.argocd_cm)
-            lock = threading.Lock()
-            wants = _merge_cluster_scoped(discovery, _expand_every_kind(discovery, wants, fetch))
-            wide, wants = _cluster_wide_kinds(discovery, wants, lock)
-
-            def run(want: Want) -> None:
-                key: GroupKey = (want.group, want.kind, want.namespace)
-                try:
-                    resource = discovery_lookup(discovery, want, lock)
-                    with _malformed(resource.list_path(want.namespace)):
-                        objects = self._list_want(client, resource, want, tracking)
-                except ApiError as error:
-                    with lock:
-                        fetch.errors[key] = str(error)
-                    return
                 with lock:
-                    fetch.scopes[(want.group, want.kind)] = resource.namespaced
-                    fetch.objects.extend(objects)
+                    fetch.errors[key] = str(error)
+                return
+            with lock:
+                fetch.scopes[(want.group, want.kind)] = resource.namespaced
+                fetch.objects.extend(objects)
 
-            with ThreadPoolExecutor(max_workers=self.workers) as pool:
-                fallback = self._list_cluster_wide(client, wide, pool, fetch, lock, destination, tracking)
-                list(pool.map(run, wants + fallback))
-            # A kind the sweep cannot list (RBAC, a broken aggregated API) costs its Extras only.
-            unlisted = sorted({f"{w.kind}: {fetch.errors.pop((w.group, w.kind, w.namespace))}"
-                               for w in wants if w.names == _SWEEP and (w.group, w.kind, w.namespace) in fetch.errors})
-            if unlisted:
-                fetch.warnings.append(f"cluster {destination.label}: {counted(len(unlisted), 'kind')} not listed for Extra objects: "
-                                   + "; ".join(unlisted[:5]) + (" ..." if len(unlisted) > 5 else ""))
-        finally:
-            fetch.requests = client.requests
-            fetch.seconds = time.perf_counter() - started
-            client.close()
-        fetch.notes.append(
-            f"cluster {destination.label}: {fetch.requests} API requests in {fetch.seconds:.2f}s"
-            f" ({'aggregated' if discovery.aggregated else 'legacy'} discovery)"
-        )
-        return fetch
+        with ThreadPoolExecutor(max_workers=self.workers) as pool:
+            fallback = self._list_cluster_wide(client, wide, pool, fetch, lock, destination, tracking)
+            list(pool.map(run, wants + fallback))
+        # A kind the sweep cannot list (RBAC, a broken aggregated API) costs its Extras only.
+        unlisted = sorted({f"{w.kind}: {fetch.errors.pop((w.group, w.kind, w.namespace))}"
+                           for w in wants if w.names == _SWEEP and (w.group, w.kind, w.namespace) in fetch.errors})
+        if unlisted:
+            fetch.warnings.append(f"cluster {destination.label}: {counted(len(unlisted), 'kind')} not listed for Extra objects: "
+                               + "; ".join(unlisted[:5]) + (" ..." if len(unlisted) > 5 else ""))
 
     def _list_cluster_wide(
         self, client: _Client, wide: dict[ApiResource, list[Want]], pool: ThreadPoolExecutor, fetch: LiveFetch,
@@ -574,6 +572,97 @@ class KubernetesLive:
                 return items
         # Some desired objects carry no instance label: list the kind unfiltered, once.
         return _list_all(client, resource, want.namespace, None)
+
+
+class _ApiSession:
+    """One destination cluster through the API: its client and discovery, made once, serve the
+    render's capabilities (`--kube-version`, `--api-versions`) and then the LISTs."""
+
+    def __init__(self, live: KubernetesLive, destination: Destination) -> None:
+        from kubernetes.config import ConfigException
+
+        self.live = live
+        self.destination = destination
+        self.error: str | None = None  # nothing can be read from this destination
+        self.client: _Client | None = None
+        self.discovery: Discovery | None = None
+        self.notes: list[str] = []
+        self.seconds = 0.0  # spent asking this cluster (the render between is not counted)
+        self._lock = threading.Lock()
+        self._asked = False
+        self._capabilities: Capabilities | None = None
+        started = time.perf_counter()
+        try:
+            self.client = _Client(destination, live.kubeconfig, live.timeout, live.deadline)
+        except (ConfigException, OSError, ValueError, TypeError, KeyError, AttributeError) as error:
+            # Costs this cluster only, and is said in every report as its Applications' error.
+            self.error = f"cannot configure a client for {destination.label}: {error}"
+            return
+        discovery = Discovery(self.client)
+        try:
+            discovery.start()
+        except MalformedResponse as error:
+            self.error = f"cluster {destination.label} answered discovery with nonsense: {error}"
+        except ApiError as error:
+            self.error = f"cluster {destination.label} unreachable: {error}"
+        else:
+            self.discovery = discovery
+        finally:
+            self.seconds += time.perf_counter() - started
+
+    def capabilities(self) -> Capabilities | None:
+        """The server's version (GET /version) and its discovery's API versions: asked once, by
+        the first chart rendered for this cluster (a cluster without charts is not asked)."""
+        with self._lock:
+            if self._asked or self.client is None or self.discovery is None:
+                return self._capabilities
+            self._asked = True
+            started = time.perf_counter()
+            self._capabilities = Capabilities(self._server_version(self.client), self.discovery.api_versions())
+            self.seconds += time.perf_counter() - started
+            return self._capabilities
+
+    def _server_version(self, client: _Client) -> str:
+        from gitops_lint.render.helm.constraints import ConstraintError, parse_version
+
+        label = self.destination.label
+        try:
+            version = _mapping(client.get("/version")).get("gitVersion")
+        except ApiError as error:
+            self.notes.append(f"cluster {label}: server version not read ({error}): charts render for the "
+                              "configured Kubernetes version")
+            return ""
+        try:
+            parse_version(str(version or ""))
+        except ConstraintError:
+            self.notes.append(f"cluster {label}: GET /version gave gitVersion {version!r}, not a version: charts "
+                              "render for the configured Kubernetes version")
+            return ""
+        return str(version)
+
+    def fetch(self, wants: list[Want]) -> LiveFetch:
+        started = time.perf_counter()
+        fetch = LiveFetch(notes=list(self.notes))
+        self.notes.clear()
+        try:
+            if self.error is not None or self.client is None or self.discovery is None:
+                fetch.cluster_error = self.error
+                return fetch
+            self.live._fetch(self.client, self.discovery, self.destination, wants, fetch)
+        finally:
+            fetch.requests = self.client.requests if self.client is not None else 0
+            self.seconds += time.perf_counter() - started
+            fetch.seconds = self.seconds
+        fetch.notes.append(
+            f"cluster {self.destination.label}: {fetch.requests} API requests in {fetch.seconds:.2f}s"
+            f" ({'aggregated' if self.discovery.aggregated else 'legacy'} discovery)"
+        )
+        return fetch
+
+    def close(self) -> None:
+        if self.client is not None:
+            self.client.close()
+            self.client = None
 
 
 # `names` of a Want added by the every-kind sweep (a frozenset no desired state produces).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterable
@@ -37,7 +38,13 @@ from gitops_lint.drift.argocd_settings import (
     parse_settings,
 )
 from gitops_lint.drift.compare import compare, whole_object_diff
-from gitops_lint.drift.desired import DesiredState, RevisionTrees, desired_state
+from gitops_lint.drift.desired import (
+    CapabilitiesOf,
+    DesiredState,
+    RevisionTrees,
+    desired_state,
+    offline_capabilities,
+)
 from gitops_lint.drift.destinations import (
     Destination,
     KubeconfigIndex,
@@ -51,7 +58,14 @@ from gitops_lint.drift.destinations import (
 from gitops_lint.drift.flux import FluxTargets, flux_tracked, load_flux_targets
 from gitops_lint.drift.health import assess
 from gitops_lint.drift.ignore import IgnoreRule, jq_problem, parse_rules
-from gitops_lint.drift.live import EVERY_KIND, LiveFetch, LiveSource, Want
+from gitops_lint.drift.live import (
+    EVERY_KIND,
+    Capabilities,
+    LiveFetch,
+    LiveSession,
+    LiveSource,
+    Want,
+)
 from gitops_lint.drift.model import (
     EXTRA,
     HEALTH_MISSING,
@@ -532,6 +546,30 @@ def _index(
     return index, tracked
 
 
+class _Offline:
+    """The capabilities a chart renders for without its cluster's word (a snapshot, an unreachable
+    cluster, a server that did not say its version): the configured Kubernetes version and the
+    check's list of what it serves; computed once, on first use."""
+
+    def __init__(self, config: Config, ctx: CheckContext | None) -> None:
+        self.config = config
+        self.ctx = ctx
+        self._lock = threading.Lock()
+        self._capabilities: Capabilities | None = None
+
+    def capabilities(self) -> Capabilities:
+        with self._lock:
+            if self._capabilities is None:
+                self._capabilities = offline_capabilities(self.config, self.ctx)
+            return self._capabilities
+
+    def merged(self, cluster: Capabilities | None) -> Capabilities:
+        """The cluster's own, its version from the configuration when it did not give one."""
+        if cluster is None:
+            return self.capabilities()
+        return cluster if cluster.kube_version else Capabilities(self.capabilities().kube_version, cluster.api_versions)
+
+
 def run_drift(options: DriftOptions, live: LiveSource | None = None) -> DriftResult:
     started = time.perf_counter()
     repo = options.repo
@@ -578,25 +616,6 @@ def run_drift(options: DriftOptions, live: LiveSource | None = None) -> DriftRes
     warnings.extend(trees.warnings)
     roots = CachedRoots(RenderCache(default_cache_dir() if options.use_cache else None), kustomize)
     desired: dict[int, DesiredState] = {}
-    try:
-        # kustomize runs are independent processes: render Applications side by side.
-        with ThreadPoolExecutor(max_workers=max(1, min(options.workers, len(targets)))) as pool:
-            futures = {
-                pool.submit(flux.state, target) if flux.owns(target)
-                else pool.submit(desired_state, target, trees, kustomize, config.kustomize_timeout, roots): index
-                for index, target in enumerate(targets)
-            }
-            for future in as_completed(futures):
-                index = futures[future]
-                desired[index] = future.result()
-                progress.step(f"render {targets[index].name}")
-    finally:
-        trees.close()
-    notes.append(f"rendered {counted(len(targets), 'Application')} in {time.perf_counter() - started:.2f}s")
-    for index, target in enumerate(targets):
-        notes.extend(desired[index].notes)
-        if desired[index].resolved:
-            notes.append(f"{target.name}: rendered {target.revision} as {desired[index].resolved}")
 
     kubeconfig: KubeconfigIndex = (
         KubeconfigIndex() if source.name == "snapshot" else load_kubeconfig_index(options.kubeconfig)
@@ -616,22 +635,71 @@ def run_drift(options: DriftOptions, live: LiveSource | None = None) -> DriftRes
     requests = 0
     compare_seconds = 0.0
     every_kind = (options.extra_kinds or config.drift_extra_kinds) == "all"
+    offline = _Offline(config, ctx)
+    rendered_at: list[float] = []
+
+    def render(ids: list[int], capabilities: CapabilitiesOf) -> None:
+        """The desired state of these Applications (one destination), on the shared render pool."""
+        futures = {
+            renders.submit(flux.state, targets[index]) if flux.owns(targets[index])
+            else renders.submit(desired_state, targets[index], trees, kustomize, config.kustomize_timeout, roots,
+                                capabilities=capabilities): index
+            for index in ids
+        }  # fmt: skip
+        for future in as_completed(futures):
+            index = futures[future]
+            desired[index] = future.result()
+            progress.step(f"render {targets[index].name}")
+        rendered_at.append(time.perf_counter())
 
     def read(ids: list[int]) -> LiveFetch | None:
-        """The cluster's live state for these Applications; None when it is not to be read."""
+        """The destination's Applications rendered for it (Argo CD renders a chart for its
+        destination cluster's version and API versions: asked of the cluster when it can be read),
+        then its live state; None when it is not to be read."""
         destination = destinations[ids[0]]
-        auditable = [i for i in ids if desired[i].error is None]
-        if (destination.error and source.name != "snapshot") or not auditable:
+        if destination.error and source.name != "snapshot":
+            render(ids, offline.capabilities)
             return None
-        watched = frozenset(targets[i].namespace for i in auditable if targets[i].project in policies)
-        return source.fetch(destination, _wants([targets[i] for i in auditable], desired, auditable, every_kind, watched))
+        # Opened by the first chart that asks for the cluster's capabilities, else for the
+        # LISTs: Applications that all fail to render cost this cluster no request.
+        sessions: list[LiveSession] = []
+        lock = threading.Lock()
+
+        def session() -> LiveSession:
+            with lock:
+                if not sessions:
+                    sessions.append(source.open(destination))
+                return sessions[0]
+
+        try:
+            render(ids, lambda: offline.merged(session().capabilities()))
+            auditable = [i for i in ids if desired[i].error is None]
+            if not auditable:
+                # Asked for its capabilities, the cluster's requests and notes still count.
+                return sessions[0].fetch([]) if sessions else None
+            watched = frozenset(targets[i].namespace for i in auditable if targets[i].project in policies)
+            return session().fetch(_wants([targets[i] for i in auditable], desired, auditable, every_kind, watched))
+        finally:
+            for opened in sessions:
+                opened.close()
 
     # Clusters are read at once (each fetch has its own client): an unreachable one costs its
     # --timeout beside the others, not after them. Their notes keep the clusters' order.
-    live_started = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=max(1, min(CLUSTERS_AT_ONCE, len(groups)))) as pool:
-        fetched = list(pool.map(read, groups.values()))
-    live_seconds = time.perf_counter() - live_started
+    # kustomize and helm runs are independent processes: Applications render side by side, on
+    # one pool whichever cluster they are for.
+    try:
+        with (ThreadPoolExecutor(max_workers=max(1, min(options.workers, len(targets)))) as renders,
+              ThreadPoolExecutor(max_workers=max(1, min(CLUSTERS_AT_ONCE, len(groups)))) as pool):
+            fetched = list(pool.map(read, groups.values()))
+    finally:
+        trees.close()
+    live_seconds = max((fetch.seconds for fetch in fetched if fetch is not None), default=0.0)
+    notes.append(f"rendered {counted(len(targets), 'Application')} in {max(rendered_at, default=started) - started:.2f}s")
+    for index, target in enumerate(targets):
+        notes.extend(desired[index].notes)
+        if desired[index].resolved:
+            notes.append(f"{target.name}: rendered {target.revision} as {desired[index].resolved}")
+
     for ids, read_fetch in zip(groups.values(), fetched, strict=True):
         destination = destinations[ids[0]]
         fetch = LiveFetch()

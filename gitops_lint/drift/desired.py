@@ -15,13 +15,15 @@ import shutil
 import tarfile
 import tempfile
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitops_lint.drift.apps import AppSource, AuditTarget
 from gitops_lint.drift.argocd_settings import excluded_by_default
 from gitops_lint.drift.kustomize_overrides import OverrideError, apply_overrides
+from gitops_lint.drift.live import Capabilities
 from gitops_lint.drift.render_cache import CachedRoots
 from gitops_lint.estate.hooks import HOOK_ANNOTATIONS
 from gitops_lint.render.cache import RenderCache
@@ -31,6 +33,13 @@ from gitops_lint.render.renderer import RenderEnv, RenderFailure, Source, Source
 from gitops_lint.render.tools import Kustomize
 from gitops_lint.repo.files import KUSTOMIZATION_NAMES
 from gitops_lint.repo.git import git_refusal, open_repo
+
+if TYPE_CHECKING:
+    from gitops_lint.config import Config
+    from gitops_lint.context import CheckContext
+
+# The destination cluster's Capabilities, asked only when a chart is rendered for it.
+CapabilitiesOf = Callable[[], Capabilities]
 
 
 class RenderError(Exception):
@@ -164,6 +173,18 @@ class RevisionTrees:
         raise RenderError(f"source path {path!r} does not exist at this revision")
 
 
+def offline_capabilities(config: Config, ctx: CheckContext | None) -> Capabilities:
+    """What a chart renders for with no cluster to ask (a snapshot, an unreachable cluster, `drift
+    rbac`): the check's target, i.e. the configured `kubernetes_version` and what its discovery
+    would list (SchemaRegistry.served_api_versions: that version's kinds and the repo's CRDs)."""
+    from gitops_lint.validate.schemas import kubernetes_api_versions, resolve_kubernetes_version
+
+    if ctx is not None:
+        return Capabilities(ctx.schemas.kubernetes_version, ctx.schemas.served_api_versions())
+    version = resolve_kubernetes_version(config.kubernetes_version)  # an ad-hoc --path: no repo loaded
+    return Capabilities(version, tuple(sorted(kubernetes_api_versions(version))))
+
+
 def _expand_lists(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """`kind: List` documents hold their objects in `items` (kubectl and Argo CD apply each)."""
     out: list[dict[str, Any]] = []
@@ -195,16 +216,18 @@ def _ref_revisions_differ(source: AppSource) -> str | None:
     return None
 
 
-def render_remote_source(source: AppSource, target: AuditTarget, cache: RenderCache | None = None) -> list[dict[str, Any]]:
+def render_remote_source(source: AppSource, target: AuditTarget, capabilities: CapabilitiesOf,
+                         cache: RenderCache | None = None) -> list[dict[str, Any]]:
     """A `chart:` source (Helm repository or OCI registry), pulled as the check pulls it:
     the archive cached by (repository, chart, exact version), the render by its values."""
     from gitops_lint.render.cache import shared_cache_dir
     from gitops_lint.render.helm.desired import desired_objects
-    from gitops_lint.validate.schemas import resolve_kubernetes_version
 
     shared = shared_cache_dir()
+    cluster = capabilities()
     rendered = desired_objects(Path(), source.chart, "", application=target.name, namespace=target.namespace,
-                               kube_version=resolve_kubernetes_version(None), document=source.document,
+                               kube_version=cluster.kube_version, api_versions=cluster.api_versions,
+                               document=source.document,
                                pointer=source.pointer, allow_network=True,
                                charts_dir=shared / "helm-charts" if shared is not None else None, cache=cache)
     if isinstance(rendered, str):
@@ -280,27 +303,29 @@ def _render_overridden(base: Path, path: str, source: AppSource, env: RenderEnv,
 
 def render_source(base: Path, source: AppSource, kustomize: Kustomize | None, timeout: float,
                   target: AuditTarget | None = None, trees: RevisionTrees | None = None,
-                  notes: list[str] | None = None, roots: CachedRoots | None = None) -> list[dict[str, Any]]:
+                  notes: list[str] | None = None, roots: CachedRoots | None = None, *,
+                  capabilities: CapabilitiesOf) -> list[dict[str, Any]]:
     """One Application source at one revision (`base` holds the repo as of it), through the
     check's Renderer registry: a kustomization root through kustomize, else the plain directory.
     A renderer added to render/registry.py (Helm, ...) serves the audit as it serves the check.
     A chart is rendered with the source's whole `helm` block (parameters and all, `$ref/...`
     value files of a multi-source Application), which the registry's HelmInput does not carry,
-    through render.helm.desired and the check's helm_sources. `roots`: the render cache, for
-    kustomize roots built as committed and for charts."""
+    through render.helm.desired and the check's helm_sources, for the destination cluster's
+    `capabilities` (its version and API versions; the source's `helm.kubeVersion` and
+    `helm.apiVersions` win). `roots`: the render cache, for kustomize roots built as committed
+    and for charts."""
     path = source.path.strip("/") or "."
     from gitops_lint.render.helm.desired import desired_objects, is_helm_source
 
     if target is not None and is_helm_source(base / path, source.helm):
-        from gitops_lint.validate.schemas import resolve_kubernetes_version
-
         if source.document:
             differ = _ref_revisions_differ(source)
             if differ is not None:
                 raise RenderError(f"{source.path}: {differ}")
+        cluster = capabilities()
         rendered = desired_objects(base, path, source.helm, application=target.name,
-                                   namespace=target.namespace, kube_version=resolve_kubernetes_version(None),
-                                   document=source.document, pointer=source.pointer,
+                                   namespace=target.namespace, kube_version=cluster.kube_version,
+                                   api_versions=cluster.api_versions, document=source.document, pointer=source.pointer,
                                    cache=roots.cache if roots is not None else None,
                                    stamp_index=trees is None or base == trees.root)
         if isinstance(rendered, str):
@@ -377,8 +402,9 @@ def _key(obj: dict[str, Any]) -> tuple[str, str, str, str]:
 
 def desired_state(
     target: AuditTarget, trees: RevisionTrees, kustomize: Kustomize | None, timeout: float,
-    roots: CachedRoots | None = None,
+    roots: CachedRoots | None = None, *, capabilities: CapabilitiesOf,
 ) -> DesiredState:
+    """`target` rendered at its revisions; its charts for the destination's `capabilities`."""
     state = DesiredState(notes=[f"{target.name}: {note}" for note in target.skipped_sources])
     labels: list[str] = []
     try:
@@ -390,7 +416,8 @@ def desired_state(
         for source in target.sources:
             if source.chart:
                 labels.append(f"chart {source.chart} {source.revision or '(latest)'}")
-                state.objects.extend(render_remote_source(source, target, roots.cache if roots is not None else None))
+                state.objects.extend(render_remote_source(source, target, capabilities,
+                                                          roots.cache if roots is not None else None))
                 continue
             if source.not_rendered:
                 raise RenderError(f"not compared: {source.not_rendered}")
@@ -398,7 +425,8 @@ def desired_state(
             labels.append(label)
             trees.source_dir(base, source.path)  # a one-line error when the path is not at this revision
             overridden: list[str] = []
-            state.objects.extend(render_source(base, source, kustomize, timeout, target, trees, overridden, roots))
+            state.objects.extend(render_source(base, source, kustomize, timeout, target, trees, overridden, roots,
+                                                      capabilities=capabilities))
             state.notes.extend(f"{target.name}: {note}" for note in overridden)
     except RenderError as error:
         state.error = str(error)

@@ -49,9 +49,32 @@ class LiveFetch:
     argocd_cm: dict[str, Any] | None = None  # the cluster's argocd-cm `data`, when asked for and readable
 
 
+@dataclass(frozen=True)
+class Capabilities:
+    """What Argo CD's repo server hands Helm for a destination cluster: `--kube-version` (the
+    server's version) and `--api-versions` (every `group/version` and `group/version/Kind` its
+    discovery serves), so `.Capabilities` answers in a render as it does there."""
+
+    kube_version: str  # "v1.30.2", "1.30"; "" when the cluster did not say
+    api_versions: tuple[str, ...]
+
+
+class LiveSession(Protocol):
+    """One destination, opened once: its capabilities for the render, then its live objects."""
+
+    def capabilities(self) -> Capabilities | None:
+        """The cluster's own (asked at most once, and only when a chart is rendered for it);
+        None when there is no cluster to ask (a snapshot, an unreachable one)."""
+        ...
+
+    def fetch(self, wants: list[Want]) -> LiveFetch: ...
+
+    def close(self) -> None: ...
+
+
 class LiveSource(Protocol):
     """Where live objects come from: the Kubernetes API or a snapshot directory."""
 
     name: str
 
-    def fetch(self, destination: Destination, wants: list[Want]) -> LiveFetch: ...
+    def open(self, destination: Destination) -> LiveSession: ...

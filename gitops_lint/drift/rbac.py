@@ -19,7 +19,7 @@ import yaml
 
 from gitops_lint.config import find_config, load_config
 from gitops_lint.drift.apps import AuditTarget
-from gitops_lint.drift.desired import RevisionTrees, desired_state
+from gitops_lint.drift.desired import RevisionTrees, desired_state, offline_capabilities
 from gitops_lint.drift.options import DriftOptions
 from gitops_lint.render.kustomize import find_chosen_kustomize
 
@@ -100,7 +100,10 @@ def rbac_for_repo(options: DriftOptions, targets: list[AuditTarget]) -> RbacResu
     objects: list[dict[str, Any]] = []
     try:
         with ThreadPoolExecutor(max_workers=max(1, min(options.workers, len(targets)))) as pool:
-            states = list(pool.map(lambda t: desired_state(t, trees, kustomize, config.kustomize_timeout), targets))
+            # No cluster is asked here: charts render for the configured version, as a snapshot audit's.
+            cluster = offline_capabilities(config, None)
+            states = list(pool.map(lambda t: desired_state(t, trees, kustomize, config.kustomize_timeout,
+                                                           capabilities=lambda: cluster), targets))
     finally:
         trees.close()
     for target, state in zip(targets, states, strict=True):

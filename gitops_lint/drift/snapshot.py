@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from gitops_lint.drift.destinations import Destination
-from gitops_lint.drift.live import LiveFetch, Want
+from gitops_lint.drift.live import Capabilities, LiveFetch, Want
 from gitops_lint.errors import UsageError
 from gitops_lint.repo.yaml import load_yaml
 
@@ -152,6 +152,9 @@ class LiveSnapshot:
             "and metadata)"
         )
 
+    def open(self, destination: Destination) -> _SnapshotSession:
+        return _SnapshotSession(self, destination)
+
     def fetch(self, destination: Destination, wants: list[Want]) -> LiveFetch:
         started = time.perf_counter()
         fetch = LiveFetch(notes=list(self.notes), warnings=list(self.warnings))
@@ -194,3 +197,20 @@ class LiveSnapshot:
             fetch.scopes[key] = fetch.scopes.get(key, False) or namespaced
         fetch.seconds = time.perf_counter() - started
         return fetch
+
+
+@dataclass
+class _SnapshotSession:
+    """A snapshot has no server to ask: charts render with the configured version's offline list."""
+
+    snapshot: LiveSnapshot
+    destination: Destination
+
+    def capabilities(self) -> Capabilities | None:
+        return None
+
+    def fetch(self, wants: list[Want]) -> LiveFetch:
+        return self.snapshot.fetch(self.destination, wants)
+
+    def close(self) -> None:
+        return None

@@ -1,4 +1,4 @@
-"""A small Kubernetes API emulator for drift tests: discovery, LIST with labelSelector, limit/continue, faults.
+"""A small Kubernetes API emulator for drift tests: /version, discovery, LIST with labelSelector, limit/continue, faults.
 
 It runs an HTTP server in a thread of the test process; the real `kubernetes` client talks to
 it through a kubeconfig file the test writes. Only GET exists: the audit must never write.
@@ -81,6 +81,7 @@ class Emulator:
     bodies: dict[str, Any] = field(default_factory=dict)  # path → a raw 200 body (malformed discovery)
     requests: list[Request] = field(default_factory=list)
     url: str = ""
+    server_version: str = "v1.30.2"  # GET /version's gitVersion ("" answers 404, as a server hiding it)
 
     def add(self, *docs: dict[str, Any]) -> None:
         self.objects.extend(copy.deepcopy(doc) for doc in docs)
@@ -225,6 +226,14 @@ def _handler(emulator: Emulator) -> type[BaseHTTPRequestHandler]:
                 return
             accept = self.headers.get("Accept", "")
             aggregated = emulator.aggregated and "as=APIGroupDiscoveryList" in accept
+            if url.path == "/version":
+                if not emulator.server_version:
+                    self._status(404, "NotFound", "the server could not find the requested resource")
+                    return
+                major, _, rest = emulator.server_version.lstrip("v").partition(".")
+                self._send(200, {"major": major, "minor": rest.partition(".")[0], "gitVersion": emulator.server_version,
+                                 "platform": "linux/amd64"})
+                return
             if url.path == "/api":
                 self._send(200, emulator.discovery_aggregated(True) if aggregated else {"kind": "APIVersions", "versions": ["v1"]})
                 return

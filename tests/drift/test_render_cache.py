@@ -11,7 +11,7 @@ import pytest
 
 from gitops_lint.config import Config
 from gitops_lint.drift.apps import load_repo
-from gitops_lint.drift.desired import RevisionTrees, desired_state
+from gitops_lint.drift.desired import RevisionTrees, desired_state, offline_capabilities
 from gitops_lint.drift.render_cache import CachedRoots
 from gitops_lint.render.cache import RenderCache
 from gitops_lint.render.kustomize import builds_started
@@ -138,9 +138,10 @@ def test_a_chart_is_rendered_once_for_two_audits(tmp_path: Path) -> None:
     (target,), _notes = discover_targets(ctx, False)
     roots = CachedRoots(RenderCache(tmp_path / "cache"), None)
     trees = RevisionTrees(repo, worktree=True)
-    first = desired_state(target, trees, None, 30.0, roots)
+    cluster = offline_capabilities(Config(), ctx)
+    first = desired_state(target, trees, None, 30.0, roots, capabilities=lambda: cluster)
     hits = roots.cache.hits
-    second = desired_state(target, trees, None, 30.0, roots)
+    second = desired_state(target, trees, None, 30.0, roots, capabilities=lambda: cluster)
     assert first.error is None and [o["metadata"]["name"] for o in first.objects] == ["api-prod-settings"]
     assert second.objects == first.objects
     assert roots.cache.hits > hits  # the second render was read back

@@ -11,7 +11,7 @@ from gitops_lint.render.cache import RenderCache
 from gitops_lint.render.helm.argocd import helm_sources
 from gitops_lint.render.helm.engine import find_helm
 from gitops_lint.render.helm.render import render_chart, render_remote_chart
-from gitops_lint.render.helm.request import HelmFailure
+from gitops_lint.render.helm.request import HelmFailure, with_cluster_api_versions
 
 
 def is_helm_source(directory: Path, helm_block: str) -> bool:
@@ -24,7 +24,7 @@ def is_helm_source(directory: Path, helm_block: str) -> bool:
 
 
 def desired_objects(tree: Path, path: str, helm_block: str, *, application: str, namespace: str,
-                    kube_version: str, document: str = "", pointer: tuple[str | int, ...] = ("spec", "source"),
+                    kube_version: str, api_versions: tuple[str, ...] = (), document: str = "", pointer: tuple[str | int, ...] = ("spec", "source"),
                     allow_network: bool = False, charts_dir: Path | None = None, cache: RenderCache | None = None,
                     stamp_index: bool = True) -> list[dict[str, Any]] | str:
     """The objects Helm renders for one source of an Application, or why not.
@@ -34,7 +34,9 @@ def desired_objects(tree: Path, path: str, helm_block: str, *, application: str,
     Application resolve in `tree` as in a check, and a `chart:` source (a Helm repository or
     OCI registry) is pulled when `allow_network`. Without a document (an ad-hoc --path audit),
     `path` and `helm_block` (the `helm` mapping as JSON, "" for none) make a one-source one.
-    Hooks stay in the output: drift's own normalisation drops them as Argo CD does. `cache`
+    `kube_version` and `api_versions` are the destination cluster's (Helm's `--kube-version`
+    and `--api-versions`, as Argo CD passes them); the source's `helm.kubeVersion` and
+    `helm.apiVersions` replace them. Hooks stay in the output: drift's own normalisation drops them as Argo CD does. `cache`
     keeps renders by the chart's bytes and values, as for `check`; `stamp_index=False` for a
     `tree` in a temporary directory, whose file stamps never recur (render.helm.render).
     """
@@ -52,13 +54,14 @@ def desired_objects(tree: Path, path: str, helm_block: str, *, application: str,
     source = sources[0]
     if source.problems:
         return f"{path}: {source.problems[0][1]}"
+    request = with_cluster_api_versions(source.request, api_versions)
     if source.remote is not None:
         remote = source.remote
-        result = render_remote_chart(remote.repo_url, remote.chart, remote.version, source.request,
+        result = render_remote_chart(remote.repo_url, remote.chart, remote.version, request,
                                      engine=find_helm(), charts_dir=charts_dir, cache=cache)
         what = f"chart {remote.chart} {remote.version or '(latest)'} from {remote.repo_url}"
     else:
-        result = render_chart(tree / (source.chart_dir or ""), source.request, engine=find_helm(), cache=cache,
+        result = render_chart(tree / (source.chart_dir or ""), request, engine=find_helm(), cache=cache,
                               stamp_index=stamp_index)
         what = path
     if isinstance(result, HelmFailure):

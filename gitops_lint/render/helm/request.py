@@ -8,7 +8,7 @@ code, which a run whose repo renders no chart never uses.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -51,6 +51,15 @@ class HelmRequest:
     skip_crds: bool = False
     skip_schema_validation: bool = False
     allow_network: bool = False  # may remote dependencies be pulled
+
+
+def with_cluster_api_versions(request: HelmRequest, served: tuple[str, ...]) -> HelmRequest:
+    """`request` with the target cluster's API versions (`.Capabilities.APIVersions`): Argo CD
+    and helm-controller hand Helm the cluster's discovery, unless the source's own
+    `helm.apiVersions` (already in `request`) replaces it."""
+    if request.api_versions or not served:
+        return request
+    return replace(request, api_versions=served)
 
 
 @dataclass(frozen=True)
