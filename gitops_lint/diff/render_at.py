@@ -24,6 +24,7 @@ from gitops_lint.check.sources import Loading, hot_tag, load_incrementally
 from gitops_lint.config import Config
 from gitops_lint.context import CheckContext
 from gitops_lint.diff import plain_directories
+from gitops_lint.diff.appset_files import generator_inputs
 from gitops_lint.diff.helm_files import helm_files
 from gitops_lint.diff.revisions import TreeEntry
 from gitops_lint.environments import resolve_environment
@@ -405,6 +406,14 @@ def files_to_render(
         needed |= graph.inputs(target)
         # Every kustomization of the closure is read, and a directory reference needs its own.
         needed |= {graph.kustomizations[member].file for member in graph.closure(target) if member in graph.kustomizations}
+    # The files the ApplicationSets' git generators read (diff/appset_files.py): without them an
+    # ApplicationSet generates nothing at this revision, and its Applications all look new.
+    deployer_files = sorted(path for path in {*application_files, *contents} if path in entries)
+    deployer_contents = dict(zip(deployer_files, read(deployer_files), strict=True))
+    needed |= generator_inputs(paths, (
+        document.doc for path, content in deployer_contents.items()
+        for document in _deployer_documents(path, content) if document.doc.get("kind") == "ApplicationSet"
+    ))
     if any(posixpath.basename(path) == "Chart.yaml" for path in paths):
         # The Applications that may render a chart: the changed ones, and those deploying
         # what the other revision rendered.
