@@ -238,6 +238,17 @@ def _render_commit(
     with temporary_directory() as place:
         write_files(place, revisions, needed)
         render = render_revision(place, config, changed, request, also=also)
+        # An ApplicationSet's templated path names the directories its Applications deploy only
+        # once expanded: a kustomize root among them had no kustomization written and rendered as
+        # a plain directory (its kustomization.yaml a resource). Its files written, render again.
+        roots = sorted(directory for directory in render.directories
+                       if any(posixpath.join(directory, name) in entries for name in KUSTOMIZATION_NAMES))
+        if roots:
+            also += roots
+            more = files_to_render(entries, read, changed, also, deploying)
+            write_files(place, revisions, {path: entry for path, entry in more.items() if path not in needed})
+            needed.update(more)
+            render = render_revision(place, config, changed, request, also=also)
         # A plain directory applies every manifest in it, changed or not: its files are known
         # once the render has found which directories the change reaches.
         rest = {path: entries[path] for path in plain_directories.manifests_of(entries, render.directories.values())
