@@ -459,9 +459,12 @@ def render_revision(
 
     # A changed ApplicationSet makes the roots its Applications deploy affected, as a changed
     # Application does its own (the graph knows committed Applications only).
+    # A changed parameter file of a git files generator (the generated Application's `inputs`,
+    # as `check` reads them) likewise: an element added there is a new Application.
     generating = {
         directory for app in estate.applications
-        if app.generated_by and app.generated_by.rpartition(":")[0] in focus for directory in app.directories
+        if app.generated_by and (app.generated_by.rpartition(":")[0] in focus or not focus.isdisjoint(app.resource.inputs))
+        for directory in app.directories
     }
     # A changed Flux Kustomization likewise: its postBuild variables, patches or target
     # namespace change what the root it deploys renders to.
