@@ -49,10 +49,10 @@ def _patterns(entries: Any) -> list[re.Pattern[str]]:
     return found
 
 
-def generator_inputs(paths: Sequence[str], applicationsets: Iterable[Mapping[str, Any]]) -> set[str]:
-    """The paths (of a revision's file list) the git generators of these ApplicationSets read:
-    every file a files generator matches, and for each directory a directories generator matches
-    one file below it (a YAML file when there is one), which makes the directory exist."""
+def _read_patterns(
+    applicationsets: Iterable[Mapping[str, Any]],
+) -> tuple[list[re.Pattern[str]], list[re.Pattern[str]]]:
+    """The path patterns of these ApplicationSets' git files and git directories generators."""
     files: list[re.Pattern[str]] = []
     directories: list[re.Pattern[str]] = []
     for doc in applicationsets:
@@ -60,13 +60,38 @@ def generator_inputs(paths: Sequence[str], applicationsets: Iterable[Mapping[str
         for body in _git_generators(spec.get("generators") if isinstance(spec, dict) else None):
             files += _patterns(body.get("files"))
             directories += _patterns(body.get("directories"))
+    return files, directories
+
+
+def _directories_above(path: str) -> Iterator[str]:
+    parts = path.split("/")[:-1]
+    for depth in range(1, len(parts) + 1):
+        yield "/".join(parts[:depth])
+
+
+def generator_inputs(paths: Sequence[str], applicationsets: Iterable[Mapping[str, Any]]) -> set[str]:
+    """The paths (of a revision's file list) the git generators of these ApplicationSets read:
+    every file a files generator matches, and for each directory a directories generator matches
+    one file below it (a YAML file when there is one), which makes the directory exist."""
+    files, directories = _read_patterns(applicationsets)
     needed = {path for path in paths if any(pattern.match(path) for pattern in files)}
     if directories:
         below: dict[str, str] = {}  # directory → the file chosen to make it exist
         for path in sorted(paths, key=lambda p: (not is_yaml_path(p), p)):
-            parts = path.split("/")[:-1]
-            for depth in range(1, len(parts) + 1):
-                below.setdefault("/".join(parts[:depth]), path)
+            for directory in _directories_above(path):
+                below.setdefault(directory, path)
         needed |= {below[directory] for directory in directories_of(paths)
                    if any(pattern.match(directory) for pattern in directories)}
     return needed
+
+
+def reads_any(applicationset: Mapping[str, Any], paths: Iterable[str]) -> bool:
+    """Whether a git generator of this ApplicationSet reads one of these paths: a file its files
+    generator matches, or a file below a directory its directories generator matches (adding
+    or deleting one may add or remove the directory)."""
+    files, directories = _read_patterns([applicationset])
+    return any(
+        any(pattern.match(path) for pattern in files)
+        or any(pattern.match(directory) for directory in _directories_above(path) for pattern in directories)
+        for path in paths
+    )

@@ -24,7 +24,7 @@ from gitops_lint.check.sources import Loading, hot_tag, load_incrementally
 from gitops_lint.config import Config
 from gitops_lint.context import CheckContext
 from gitops_lint.diff import plain_directories
-from gitops_lint.diff.appset_files import generator_inputs
+from gitops_lint.diff.appset_files import generator_inputs, reads_any
 from gitops_lint.diff.helm_files import helm_files
 from gitops_lint.diff.revisions import TreeEntry
 from gitops_lint.environments import resolve_environment
@@ -185,6 +185,15 @@ class RevisionRender:
     # The files registering the clusters its ApplicationSets' clusters generators read: the other
     # revision's checkout needs them, or its Applications would all look new.
     cluster_files: frozenset[str] = frozenset()
+    # The directories of the Applications a changed ApplicationSet or parameter file generates
+    # here, rendered or not: a checkout missing one's kustomization is completed and rendered again.
+    generating: frozenset[str] = frozenset()
+    # The ApplicationSet files whose git generators read a changed file: the other revision's
+    # checkout needs them, or the Applications a deleted parameter file generated are unknown there.
+    parameter_readers: frozenset[str] = frozenset()
+    # The ApplicationSet files not expanded here (a parameter only Argo CD knows, an input it cannot
+    # read): what they generate is unknown, not gone.
+    unexpanded: frozenset[str] = frozenset()
     # Cluster name → server of the clusters the repo registers (cluster Secrets, ExternalSecrets):
     # what an Application's `destination.name` is here.
     cluster_servers: Mapping[str, str] = field(default_factory=dict)
@@ -528,6 +537,10 @@ def render_revision(
                         if any(source.deploys == "helm" and source.directory is not None for source in app.sources)},
         flux_documents={(flux.resource.path, flux.name or flux.resource.path): flux.resource.doc for flux in estate.flux_kustomizations},
         cluster_files=frozenset(path for path, _cluster in clusters),
+        generating=frozenset(generating),
+        unexpanded=frozenset(appset.resource.path for appset in estate.application_sets if appset.status != "expanded"),
+        parameter_readers=frozenset(resource.path for resource in ctx.resources
+                                    if resource.kind == "ApplicationSet" and reads_any(resource.doc, focus)),
         cluster_servers={cluster.name: cluster.server for _path, cluster in clusters if cluster.name},
     )
     by_root: dict[str, list[Mapping[str, Any]]] = {target: [] for target in (*affected, *extra)}

@@ -183,3 +183,34 @@ def test_a_merge_element_moving_to_another_overlay_compares_the_two_kustomize_re
     [field] = stage["resources"][0]["fields"]
     assert (field["before"], field["after"]) == ("staging", "production")
     assert "ingress-prod-eu" not in apps
+
+
+def test_a_deleted_parameter_file_deletes_the_applications_generated_from_it(make_repo: Callable[..., Path]) -> None:
+    require_tool("kubectl")
+    repo = make_repo({
+        **_app("web"), "argocd/apps.yaml": APPS_PER_CLUSTER,
+        "clusters/prod-eu/config.yaml": _cluster("prod-eu", "production"),
+        "clusters/prod-us/config.yaml": _cluster("prod-us", "production"),
+    }, git=True)
+    (repo / "clusters/prod-us/config.yaml").unlink()
+    apps = apps_by_name(diff_json(repo, "--base", "HEAD"))
+    # The head never reads the deleted file: the base's checkout needs the ApplicationSet reading it.
+    assert list(apps) == ["web-prod-us"]
+    assert apps["web-prod-us"]["deleted"] == "orphan"
+    assert _changes(apps["web-prod-us"]) == [("Deployment", "removed")]
+
+
+def test_an_application_set_the_head_cannot_expand_deletes_nothing(make_repo: Callable[..., Path]) -> None:
+    require_tool("kubectl")
+    repo = make_repo({
+        **_app("web"), "argocd/apps.yaml": APPS_PER_CLUSTER,
+        "clusters/prod-eu/config.yaml": _cluster("prod-eu", "production"),
+        "clusters/stage-eu/config.yaml": _cluster("stage-eu", "staging"),
+    }, git=True)
+    # `apps:` emptied: elementsYaml is no list, Argo CD fails the ApplicationSet and keeps its Applications.
+    write_tree(repo, {"clusters/stage-eu/config.yaml": _cluster("stage-eu", "staging", ())})
+    report = diff_json(repo, "--base", "HEAD")
+    assert apps_by_name(report) == {}
+    assert not report["findings"]
+    said = run_cli("diff", "--base", "HEAD", "-v", cwd=repo).output
+    assert "ApplicationSet argocd/apps.yaml does not expand at the head: the Applications it generates" in said
