@@ -986,9 +986,10 @@ def _argocd_sides(
     yaml_paths = [path for path in changed if is_yaml_path(path)]
     rendered_base, rendered_head = _rendered_argocd(base, head)
     generated_base, generated_head = (_generated(render) for render in (base, head))
-    # An ApplicationSet the head cannot expand (an element Argo CD would refuse too) deletes
-    # nothing: Argo CD keeps its Applications while it fails.
-    generated_base = {key: found for key, found in generated_base.items() if found[0] not in head.unexpanded}
+    # An ApplicationSet the head cannot expand, which the base could (an element Argo CD would
+    # refuse too), deletes nothing: Argo CD keeps its Applications while it fails.
+    failing = head.unexpanded - base.unexpanded
+    generated_base = {key: found for key, found in generated_base.items() if found[0] not in failing}
     files_base = _argocd_at(revisions, revisions.base, yaml_paths, max_size)
     files_head = _argocd_at(revisions, revisions.head, yaml_paths, max_size)
     at_base = {**rendered_base, **generated_base, **files_base.documents}
