@@ -333,7 +333,7 @@ def _with_values(params: Params, values: Mapping[str, Any], inputs: Inputs) -> P
 # --- git ----------------------------------------------------------------------------------------
 
 
-def _glob(pattern: str) -> re.Pattern[str]:
+def git_path_pattern(pattern: str) -> re.Pattern[str]:
     """Argo CD's git path globs: `*` and `?` stay in one path segment, `**` spans any number."""
     out: list[str] = []
     i = 0
@@ -400,7 +400,7 @@ def _patterns(entries: list[Any]) -> tuple[list[re.Pattern[str]], list[re.Patter
         if not isinstance(entry, dict) or not isinstance(entry.get("path"), str):
             raise NotExpandable("a git generator path entry has no path")
         (exclude if entry.get("exclude") is True else include).append(
-            _glob(entry["path"].strip("/"))
+            git_path_pattern(entry["path"].strip("/"))
         )
     return include, exclude
 

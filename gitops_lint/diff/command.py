@@ -241,6 +241,21 @@ def _render_commit(
     with temporary_directory() as place:
         write_files(place, revisions, needed)
         render = render_revision(place, config, changed, request, also=also)
+        # An ApplicationSet's templated path names the directories its Applications deploy only
+        # once expanded: a kustomize root among them had no kustomization written, and rendered
+        # as a plain directory (its kustomization.yaml a resource) or not at all. Its files
+        # written, render again.
+        roots = sorted(
+            directory for directory in {*render.directories, *render.generating}
+            if (directory not in render.roots or render.roots[directory].renderer == DIRECTORY)
+            and any(posixpath.join(directory, name) in entries for name in KUSTOMIZATION_NAMES)
+        )
+        if roots:
+            also += roots
+            more = files_to_render(entries, read, changed, also, deploying)
+            write_files(place, revisions, {path: entry for path, entry in more.items() if path not in needed})
+            needed.update(more)
+            render = render_revision(place, config, changed, request, also=also)
         # A plain directory applies every manifest in it, changed or not: its files are known
         # once the render has found which directories the change reaches.
         rest = {path: entries[path] for path in plain_directories.manifests_of(entries, render.directories.values())
@@ -1012,6 +1027,10 @@ def _argocd_sides(
     yaml_paths = [path for path in changed if is_yaml_path(path)]
     rendered_base, rendered_head = _rendered_argocd(base, head)
     generated_base, generated_head = (_generated(render) for render in (base, head))
+    # An ApplicationSet the head cannot expand, which the base could (an element Argo CD would
+    # refuse too), deletes nothing: Argo CD keeps its Applications while it fails.
+    failing = head.unexpanded - base.unexpanded
+    generated_base = {key: found for key, found in generated_base.items() if found[0] not in failing}
     files_base = _argocd_at(revisions, revisions.base, yaml_paths, max_size)
     files_head = _argocd_at(revisions, revisions.head, yaml_paths, max_size)
     at_base = {**rendered_base, **generated_base, **files_base.documents}
@@ -1094,12 +1113,16 @@ def run_diff(options: DiffOptions) -> DiffResult:
     # is among the changed files): the head's say which the base render needs.
     deploying = {app.file for root_render in head.roots.values() for app in root_render.applications}
     deploying |= head.cluster_files  # what the clusters generators of those ApplicationSets read
+    deploying |= head.parameter_readers  # the ApplicationSets reading a changed (maybe deleted) file
     base, written = _render_commit(revisions, revisions.base, config, changed, request, also=head.roots, deploying=deploying)
     notes.append(f"base: {written}")
     for side, revision in (("head", head), ("base", base)):
         notes += [f"{side}: {note}" for note in revision.notes if note.startswith(("incremental", "rendered", "not rendered"))]
     wanted = _relative_paths(root, options.paths)
     argocd = _argocd_sides(revisions, config, changed, base, head)
+    notes += [f"ApplicationSet {path} does not expand at the head: the Applications it generates at the base "
+              "are not compared (`gitops-lint check` says why)"
+              for path in sorted(head.unexpanded - base.unexpanded) if any(file == path for file, _doc in base.generated)]
     deleted = argocd.deleted()
     compared = _unaffected(_compare(base, head, wanted, notes, deleted), revisions, base, head)
     landing = Landing.of(revisions, options.into)

@@ -24,6 +24,7 @@ from gitops_lint.check.sources import Loading, hot_tag, load_incrementally
 from gitops_lint.config import Config
 from gitops_lint.context import CheckContext
 from gitops_lint.diff import plain_directories
+from gitops_lint.diff.appset_files import generator_inputs, reads_any
 from gitops_lint.diff.compare import with_generated
 from gitops_lint.diff.helm_files import helm_files
 from gitops_lint.diff.revisions import TreeEntry
@@ -194,6 +195,15 @@ class RevisionRender:
     # The files registering the clusters its ApplicationSets' clusters generators read: the other
     # revision's checkout needs them, or its Applications would all look new.
     cluster_files: frozenset[str] = frozenset()
+    # The directories of the Applications a changed ApplicationSet or parameter file generates
+    # here, rendered or not: a checkout missing one's kustomization is completed and rendered again.
+    generating: frozenset[str] = frozenset()
+    # The ApplicationSet files whose git generators read a changed file: the other revision's
+    # checkout needs them, or the Applications a deleted parameter file generated are unknown there.
+    parameter_readers: frozenset[str] = frozenset()
+    # The ApplicationSet files not expanded here (a parameter only Argo CD knows, an input it cannot
+    # read): what they generate is unknown, not gone.
+    unexpanded: frozenset[str] = frozenset()
     # Cluster name → server of the clusters the repo registers (cluster Secrets, ExternalSecrets):
     # what an Application's `destination.name` is here.
     cluster_servers: Mapping[str, str] = field(default_factory=dict)
@@ -433,13 +443,20 @@ def files_to_render(
         needed |= graph.inputs(target)
         # Every kustomization of the closure is read, and a directory reference needs its own.
         needed |= {graph.kustomizations[member].file for member in graph.closure(target) if member in graph.kustomizations}
+    # The deployer files (changed, or deploying what the other revision rendered), read once.
+    deployer_files = sorted(path for path in {*application_files, *contents} if path in entries)
+    deployer_contents = dict(zip(deployer_files, read(deployer_files), strict=True))
     # The components a Flux Kustomization adds to an affected path: without them its Flux build
     # fails at this revision, and the path would show another deployer's render.
-    flux_files = [path for path in application_files if path in entries and path not in contents]
-    flux_contents = {**contents, **dict(zip(flux_files, read(flux_files), strict=True))}
-    for path, component in _flux_components(flux_contents):
+    for path, component in _flux_components(deployer_contents):
         if path in affected and component in graph.kustomizations:
             needed |= graph.inputs(component) | {graph.kustomizations[component].file}
+    # The files the ApplicationSets' git generators read (diff/appset_files.py): without them an
+    # ApplicationSet generates nothing at this revision, and its Applications all look new.
+    needed |= generator_inputs(paths, (
+        document.doc for path, content in deployer_contents.items()
+        for document in _deployer_documents(path, content) if document.doc.get("kind") == "ApplicationSet"
+    ))
     if any(posixpath.basename(path) == "Chart.yaml" for path in paths):
         # The Applications that may render a chart: the changed ones, and those deploying
         # what the other revision rendered.
@@ -485,9 +502,12 @@ def render_revision(
 
     # A changed ApplicationSet makes the roots its Applications deploy affected, as a changed
     # Application does its own (the graph knows committed Applications only).
+    # A changed parameter file of a git files generator (the generated Application's `inputs`,
+    # as `check` reads them) likewise: an element added there is a new Application.
     generating = {
         directory for app in estate.applications
-        if app.generated_by and app.generated_by.rpartition(":")[0] in focus for directory in app.directories
+        if app.generated_by and (app.generated_by.rpartition(":")[0] in focus or not focus.isdisjoint(app.resource.inputs))
+        for directory in app.directories
     }
     # A changed Flux Kustomization likewise: its postBuild variables, patches or target
     # namespace change what the root it deploys renders to.
@@ -551,6 +571,10 @@ def render_revision(
                         if any(source.deploys == "helm" and source.directory is not None for source in app.sources)},
         flux_documents={(flux.resource.path, flux.name or flux.resource.path): flux.resource.doc for flux in estate.flux_kustomizations},
         cluster_files=frozenset(path for path, _cluster in clusters),
+        generating=frozenset(generating),
+        unexpanded=frozenset(appset.resource.path for appset in estate.application_sets if appset.status != "expanded"),
+        parameter_readers=frozenset(resource.path for resource in ctx.resources
+                                    if resource.kind == "ApplicationSet" and reads_any(resource.doc, focus)),
         cluster_servers={cluster.name: cluster.server for _path, cluster in clusters if cluster.name},
     )
     by_root: dict[str, list[Mapping[str, Any]]] = {target: [] for target in (*affected, *extra)}
