@@ -188,7 +188,14 @@ def build_estate(ctx: CheckContext, resources: Iterable[Resource] | None = None)
     for application in applications:
         for directory in application.directories:
             deployed.setdefault(directory, set()).add(application.environment)
-    environments = EnvironmentIndex(ctx.config, {d: frozenset(envs) for d, envs in deployed.items()})
+    hosted: dict[str, list[tuple[str, str | None]]] = {}
+    for application in applications:
+        hosted.setdefault(application.project or "default", []).append((application.name, application.environment))
+    environments = EnvironmentIndex(
+        ctx.config,
+        {d: frozenset(envs) for d, envs in deployed.items()},
+        {project: tuple(apps) for project, apps in hosted.items()},
+    )
     return Estate(tuple(applications), tuple(flux), tuple(sets), environments)
 
 

@@ -13,7 +13,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from gitops_lint.config import Config
-from gitops_lint.environments import environment_from_path, resolve_environment
+from gitops_lint.environments import (
+    deployed_environment,
+    environment_from_path,
+    is_production,
+    resolve_environment,
+)
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -21,6 +26,8 @@ class EnvironmentIndex:
     config: Config
     # Repo directory → the environments of the Applications (committed and generated) deploying it.
     deployed: Mapping[str, frozenset[str | None]] = field(default_factory=dict)
+    # AppProject name → (name, environment) of each Application (committed and generated) in it.
+    hosted: Mapping[str, tuple[tuple[str, str | None], ...]] = field(default_factory=dict)
     _files: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
     _named: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
 
@@ -46,3 +53,16 @@ class EnvironmentIndex:
         """The environment a directory is: the one its name says, else the one the Applications
         deploying it agree on (`overlays/aks` deployed only by production Applications)."""
         return self.directory_named(directory + "/") or self.deployed_as(directory)
+
+    def of_project(self, project: str, own: str | None) -> str | None:
+        """An AppProject's environment: its own (its name, a config selector) when production,
+        else production when any Application it hosts is (a project hosting staging and
+        production Applications is as production as a file both deploy), else its own."""
+        if is_production(own):
+            return own
+        hosted = [environment for _name, environment in self.hosted.get(project, ()) if is_production(environment)]
+        return deployed_environment(hosted) or own
+
+    def production_applications_of(self, project: str) -> list[str]:
+        """The production Applications an AppProject hosts, by name."""
+        return sorted({name for name, environment in self.hosted.get(project, ()) if is_production(environment)})

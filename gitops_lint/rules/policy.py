@@ -13,7 +13,7 @@ import json
 import re
 import string
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -339,6 +339,8 @@ class PolicyRule:
 
     def check_resource(self, resource: Resource, ctx: CheckContext) -> Iterator[Finding]:
         kind = resource.kind  # read once: this runs for every resource of the policy's kinds
+        if kind == "AppProject":
+            resource = _as_hosted(resource, ctx)
         if self.applies_to(resource, kind):
             yield from self.evaluate(resource, ctx)
         if self.expands_application_sets and kind == "ApplicationSet":
@@ -407,6 +409,15 @@ class PolicyRule:
                 line=line,
                 severity=severity,
             )
+
+
+def _as_hosted(project: Resource, ctx: CheckContext) -> Resource:
+    """An AppProject in the environment of the Applications it hosts: one named `team-a` that
+    hosts production Applications is a production project (estate/environments.py)."""
+    from gitops_lint.estate.build import estate_for
+
+    environment = estate_for(ctx).environments.of_project(project.name or "", project.environment)
+    return project if environment == project.environment else replace(project, environment=environment)
 
 
 # --- loading ------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from gitops_lint.config import Config
 from gitops_lint.context import CheckContext
 from gitops_lint.environments import canonical_environment, is_production
+from gitops_lint.estate.build import estate_for
 from gitops_lint.model import Finding, Resource
 from gitops_lint.rules.base import meta, resource_rule
 
@@ -139,7 +140,10 @@ RBAC_NO_WILDCARD_PRODUCTION = meta(
     "rbac",
     "A grant of `*`, `sync`, `delete` or `override` on `production/*` to an ordinary role lets "
     "its members change production without the approval the checklist's RBAC asks for: developers "
-    "sync staging and only read production. Global grants (`*/*`, such as an SRE role's) are "
+    "sync staging and only read production. A project is production when its name says so "
+    "(`production`, `prod-eu`), a config selector makes it so, or it hosts a production "
+    "Application (committed or generated; `team-a/*` when project `team-a` deploys "
+    "`checkout-prod-eu`). Global grants (`*/*`, such as an SRE role's) are "
     "deliberate and left alone; roles listed in `rbac.privileged_roles` (default `role:admin`) "
     "are allowed.",
     "Grant the role only `get` (or `action/*` where needed) on production applications, or add "
@@ -201,6 +205,25 @@ def _dangerous(grant: Grant, mode: str) -> list[str]:
     return [a for a in DANGEROUS_ACTIONS if _pattern_matches(grant.action, a, mode)]
 
 
+def _hosting(ctx: CheckContext, grant: Grant, mode: str) -> str | None:
+    """Why a project not named as production is one: the production Applications (committed or
+    generated) that the projects its pattern matches host, as message text; None when none do.
+    A global pattern (`*/*`) is left alone, as for projects named so."""
+    if grant.project in GLOBAL_PROJECTS:
+        return None
+    index = estate_for(ctx).environments
+    names = sorted({
+        name
+        for project in index.hosted
+        if _pattern_matches(grant.project, project, mode)
+        for name in index.production_applications_of(project)
+    })  # fmt: skip
+    if not names:
+        return None
+    shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+    return f" (it hosts production {'Application' if len(names) == 1 else 'Applications'} {shown})"
+
+
 @resource_rule(RBAC_NO_WILDCARD_PRODUCTION, kinds=("ConfigMap",))
 def check_rbac_no_wildcard_production(resource: Resource, ctx: CheckContext) -> Iterator[Finding]:
     if resource.name != RBAC_CONFIGMAP or resource.api_version != "v1":
@@ -209,7 +232,10 @@ def check_rbac_no_wildcard_production(resource: Resource, ctx: CheckContext) -> 
     privileged = set(ctx.config.privileged_roles)
     for grant in policy.grants:
         actions = _dangerous(grant, policy.match_mode)
-        if not actions or not is_production_project(grant.project, ctx.config):
+        if not actions:
+            continue
+        hosting = "" if is_production_project(grant.project, ctx.config) else _hosting(ctx, grant, policy.match_mode)
+        if hosting is None:
             continue
         if grant.subject in privileged or policy.roles_of(grant.subject) & privileged:
             continue
@@ -219,7 +245,7 @@ def check_rbac_no_wildcard_production(resource: Resource, ctx: CheckContext) -> 
         yield ctx.finding(
             RBAC_NO_WILDCARD_PRODUCTION,
             f"{grant.subject}{held_by} may {'/'.join(actions)} applications in production project "
-            f"{grant.project!r} ({grant.key}: `{grant.text}`); only {', '.join(sorted(privileged))} "
+            f"{grant.project!r}{hosting} ({grant.key}: `{grant.text}`); only {', '.join(sorted(privileged))} "
             "should",
             resource=resource,
             path=path,
