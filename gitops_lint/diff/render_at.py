@@ -31,9 +31,9 @@ from gitops_lint.environments import resolve_environment
 from gitops_lint.errors import UsageError
 from gitops_lint.estate.appset import is_this_repo_url, repo_clusters
 from gitops_lint.estate.build import estate_for
+from gitops_lint.estate.flux import FluxObject
 from gitops_lint.estate.model import Application, Estate, FluxKustomization
 from gitops_lint.estate.sources import ThisRepo, foreign_value_files, repo_directory, value_files_at
-from gitops_lint.estate.flux import FluxObject
 from gitops_lint.flux.model import flux_estate_for
 from gitops_lint.flux.render import flux_renders
 from gitops_lint.model import Finding, Resource
@@ -654,11 +654,11 @@ def _release_files(ctx: CheckContext) -> frozenset[str]:
     seen: set[int] = set()
     found: set[str] = set()
     while pending:
-        for kustomization in by_label.get(pending.pop() or "", []):
-            if id(kustomization) not in seen:
-                seen.add(id(kustomization))
-                found.add(kustomization.resource.path)
-                pending.append(kustomization.parent)
+        for applier in by_label.get(pending.pop() or "", []):
+            if id(applier) not in seen:
+                seen.add(id(applier))
+                found.add(applier.resource.path)
+                pending.append(applier.parent)
     return frozenset(found)
 
 
