@@ -332,7 +332,7 @@ class _HelmRun:
         resource = release.resource
         environment = release.environment or resolve_environment(ctx.config, resource.path, resource.doc)
         what = f"{release.label}: chart {local.chart_dir or '.'} (release {local.request.release_name})"
-        deployer = (resource.path, resource.name or "?")
+        deployer = (resource.path, release.deployer_name)
         result = self._render_local(ctx.root / local.chart_dir, local.request)
         if result is None:
             return
@@ -431,7 +431,7 @@ def _flux_releases(ctx: CheckContext, out: RenderOutput, allow_network: bool) ->
     estate = build_estate(ctx)
     data = [(r, r.namespace) for r in resources if r.kind in ("ConfigMap", "Secret") and r.api_version == "v1"]
     found: list[tuple[HelmRelease, LocalChart | RemoteReleaseChart | NotRendered]] = []
-    for release in estate.releases:
+    for release in estate.installed_releases:
         local = local_chart(release, ctx.root, data, kube_version=ctx.schemas.kubernetes_version,
                             allow_network=allow_network)
         if local is not None:
@@ -477,7 +477,7 @@ def render_helm(ctx: CheckContext, options: CheckOptions, out: RenderOutput,
                    or (a.resource.path, a.resource.name or "?") in also]
         charts = [c for c in charts if c in touched]
         releases = [(r, local) for r, local in releases
-                    if r.resource.path in focus or (r.resource.path, r.resource.name or "?") in also
+                    if r.resource.path in focus or (r.resource.path, r.deployer_name) in also
                     or (isinstance(local, LocalChart) and (
                         local.chart_dir in touched or any(f in focus for f in local.value_files)))]
         if not charts and not sources and not releases:

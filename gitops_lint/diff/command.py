@@ -1114,6 +1114,7 @@ def run_diff(options: DiffOptions) -> DiffResult:
     deploying = {app.file for root_render in head.roots.values() for app in root_render.applications}
     deploying |= head.cluster_files  # what the clusters generators of those ApplicationSets read
     deploying |= head.parameter_readers  # the ApplicationSets reading a changed (maybe deleted) file
+    deploying |= head.release_files  # the Flux Kustomizations giving its HelmReleases their namespaces
     base, written = _render_commit(revisions, revisions.base, config, changed, request, also=head.roots, deploying=deploying)
     notes.append(f"base: {written}")
     for side, revision in (("head", head), ("base", base)):

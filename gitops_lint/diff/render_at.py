@@ -32,8 +32,10 @@ from gitops_lint.environments import resolve_environment
 from gitops_lint.errors import UsageError
 from gitops_lint.estate.appset import is_this_repo_url, repo_clusters
 from gitops_lint.estate.build import estate_for
+from gitops_lint.estate.flux import FluxObject
 from gitops_lint.estate.model import Application, Estate, FluxKustomization
 from gitops_lint.estate.sources import ThisRepo, foreign_value_files, repo_directory, value_files_at
+from gitops_lint.flux.model import flux_estate_for
 from gitops_lint.flux.render import flux_renders
 from gitops_lint.model import Finding, Resource
 from gitops_lint.plural import counted
@@ -204,6 +206,10 @@ class RevisionRender:
     # The ApplicationSet files not expanded here (a parameter only Argo CD knows, an input it cannot
     # read): what they generate is unknown, not gone.
     unexpanded: frozenset[str] = frozenset()
+    # The files of the Flux Kustomizations applying its HelmReleases of a chart here (and of those
+    # applying them): each gives its release a namespace, and the other revision's checkout needs
+    # them, or its releases would be keyed by their documents' namespaces and look new.
+    release_files: frozenset[str] = frozenset()
     # Cluster name → server of the clusters the repo registers (cluster Secrets, ExternalSecrets):
     # what an Application's `destination.name` is here.
     cluster_servers: Mapping[str, str] = field(default_factory=dict)
@@ -268,11 +274,16 @@ def _helm_deployer_ref(ctx: CheckContext, estate: Estate, deployer: tuple[str, s
             return _deployer_ref(application, chart_dir)
     file, name = deployer
     environment = next((r.environment for r in rendered if r.environment), None)
+    if any(r.path == file and r.kind == "HelmRelease" for r in ctx.checked_resources()):
+        for release in flux_estate_for(ctx).installed_releases:
+            if release.resource.path == file and release.deployer_name == name:
+                # helm-controller upgrades the release: an object gone from the chart is deleted.
+                # Its name is `namespace/name`: one file two Flux Kustomizations apply into two
+                # namespaces is two releases, each compared with its counterpart.
+                return ApplicationRef(name, file, environment or release.environment or resolve_environment(
+                    ctx.config, file, release.resource.doc), prune=True, kind=HELM_RELEASE,
+                    namespace=release.namespace or None)
     for resource in ctx.checked_resources():
-        if resource.path == file and resource.name == name and resource.kind == "HelmRelease":
-            # helm-controller upgrades the release: an object gone from the chart is deleted.
-            return ApplicationRef(name, file, environment or resolve_environment(ctx.config, file, resource.doc),
-                                  prune=True, kind=HELM_RELEASE)
         if resource.path == file and resource.name == name and resource.kind == "Application":
             spec = resource.doc.get("spec")  # an Application rendered by kustomize (app of apps)
             return ApplicationRef(name, file, environment, _auto_prune(spec if isinstance(spec, dict) else {}))
@@ -575,6 +586,7 @@ def render_revision(
         unexpanded=frozenset(appset.resource.path for appset in estate.application_sets if appset.status != "expanded"),
         parameter_readers=frozenset(resource.path for resource in ctx.resources
                                     if resource.kind == "ApplicationSet" and reads_any(resource.doc, focus)),
+        release_files=_release_files(ctx) if charts else frozenset(),
         cluster_servers={cluster.name: cluster.server for _path, cluster in clusters if cluster.name},
     )
     by_root: dict[str, list[Mapping[str, Any]]] = {target: [] for target in (*affected, *extra)}
@@ -651,16 +663,41 @@ def directory_render(root: Path, config: Config, estate: Estate, source: Source)
     )
 
 
+def _release_files(ctx: CheckContext) -> frozenset[str]:
+    """The files of the Flux Kustomizations applying a HelmRelease of a chart of this repo, up
+    the chain of Kustomizations applying those."""
+    if not any(r.kind == "HelmRelease" and r.api_version.startswith("helm.toolkit.fluxcd.io/") for r in ctx.resources):
+        return frozenset()
+    flux = flux_estate_for(ctx)
+    by_label: dict[str, list[FluxObject]] = {}
+    for kustomization in flux.kustomizations:
+        metadata = kustomization.doc.get("metadata")
+        namespace = (metadata.get("namespace") if isinstance(metadata, dict) else None) or kustomization.resource.namespace
+        by_label.setdefault(f"{namespace}/{kustomization.name}", []).append(kustomization)
+    pending = [release.parent for release in flux.installed_releases if release.chart_directory is not None]
+    seen: set[int] = set()
+    found: set[str] = set()
+    while pending:
+        for applier in by_label.get(pending.pop() or "", []):
+            if id(applier) not in seen:
+                seen.add(id(applier))
+                found.add(applier.resource.path)
+                pending.append(applier.parent)
+    return frozenset(found)
+
+
 def _unread_releases(ctx: CheckContext, charts: set[str]) -> dict[tuple[str, str, str], str]:
     """HelmReleases of a chart here with `valuesFrom` that a change reaches and the Helm step
     did not render: the incremental load reads no ConfigMap or Secret it is not asked about,
     so their values are unknown here. Said, rather than left out of the comparison unseen."""
     focus: AbstractSet[str] = ctx.focus or frozenset()
-    found = {}
-    for resource in ctx.resources:
-        spec = resource.doc.get("spec")
-        if not (resource.kind == "HelmRelease" and resource.api_version.startswith("helm.toolkit.fluxcd.io/")
-                and isinstance(spec, dict) and spec.get("valuesFrom")):
+    found: dict[tuple[str, str, str], str] = {}
+    if not any(r.kind == "HelmRelease" and r.api_version.startswith("helm.toolkit.fluxcd.io/")
+               and isinstance(r.doc.get("spec"), dict) and r.doc["spec"].get("valuesFrom") for r in ctx.resources):
+        return found
+    for release in flux_estate_for(ctx).installed_releases:
+        resource, spec = release.resource, release.spec
+        if not spec.get("valuesFrom"):
             continue
         chart_ref = spec.get("chart")
         chart_spec = chart_ref.get("spec") if isinstance(chart_ref, dict) else None
@@ -672,7 +709,7 @@ def _unread_releases(ctx: CheckContext, charts: set[str]) -> dict[tuple[str, str
         value_files = chart_spec.get("valuesFiles")
         reads = {resource.path, *(str(path) for path in (value_files if isinstance(value_files, list) else []))}
         if focus & reads or any(path.startswith(chart + "/") for path in focus):
-            found[(chart, resource.path, resource.name or "?")] = (
+            found[(chart, resource.path, release.deployer_name)] = (
                 "HelmRelease valuesFrom (ConfigMaps, Secrets) is not read by gitops-lint diff")
     return found
 

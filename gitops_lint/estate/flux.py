@@ -268,6 +268,14 @@ class HelmRelease(FluxObject):
         return [ref for ref in refs if ref is not None]
 
     @property
+    def deployer_name(self) -> str:
+        """What its Helm renders are keyed and reported by (`Resource.deployer`, `Finding.releases`,
+        the diff's render key): `namespace/name` as helm-controller knows the release, since one
+        HelmRelease file applied by two Flux Kustomizations with different targetNamespaces is two
+        releases."""
+        return f"{self.namespace}/{self.name}" if self.namespace else self.name
+
+    @property
     def values_from(self) -> list[ObjectRef]:
         refs = (self.ref(item, ("spec", "valuesFrom", index))
                 for index, item in enumerate(as_list(self.spec.get("valuesFrom"))))
@@ -295,6 +303,10 @@ class FluxEstate:
     images: list[FluxObject] = field(default_factory=list)  # image automation: IMAGE_KINDS
     # ConfigMap / Secret names a Kustomization or HelmRelease may read (kind → names).
     data_objects: dict[str, set[tuple[str, str]]] = field(default_factory=dict)
+    # Each HelmRelease once per effective namespace the Flux Kustomizations applying it give it
+    # (each with only that Kustomization's patches): the releases helm-controller installs, which
+    # the Helm step renders. `releases` keeps one per document, for the rules about the document.
+    installed_releases: list[HelmRelease] = field(default_factory=list)
     applied: Applied | None = None
     _by_name: dict[tuple[str, str], list[FluxObject]] | None = None
 
@@ -389,7 +401,12 @@ def build_flux_estate(ctx: CheckContext, inputs: RootInputs) -> FluxEstate:
             estate.kustomizations.append(replace(kustomization, path_environment=path_environment))
         elif resource.group == HELM_GROUP and resource.kind == "HelmRelease":
             release = HelmRelease(resource, *facts)
-            estate.releases.append(replace(release, chart_directory=_local_chart_directory(release, ctx.root)))
+            release = replace(release, chart_directory=_local_chart_directory(release, ctx.root))
+            estate.releases.append(release)
+            copies = [HelmRelease(resource, *each) for each in effective.each_parent(resource)]
+            estate.installed_releases += [
+                replace(copy, chart_directory=_local_chart_directory(copy, ctx.root)) for copy in copies
+            ] if len(copies) > 1 else [release]
         elif resource.group == SOURCE_GROUP and resource.kind in SOURCE_KINDS:
             estate.sources.append(FluxSource(resource, *facts))
         elif resource.group == ARTIFACT_GROUP and resource.kind == "ArtifactGenerator":
@@ -455,6 +472,24 @@ class _Effective:
             if target:
                 return target
         return resource.namespace
+
+    def each_parent(self, resource: Resource) -> list[tuple[dict[str, Any], str, str | None, str | None]]:
+        """`of` as each Flux Kustomization applying it alone would give it, one per effective
+        namespace (the first Kustomization of a namespace wins: in the cluster they are one object)."""
+        found: dict[str, tuple[dict[str, Any], str, str | None, str | None]] = {}
+        for parent in self.parents(resource):
+            doc: dict[str, Any] = json.loads(json.dumps(resource.doc, default=str))
+            parent_doc, _, _, grandparent_environment = self.of(parent)
+            parent_spec = as_mapping(parent_doc.get("spec"))
+            for patch in as_list(parent_spec.get("patches")):
+                doc = apply_patch(doc, as_mapping(patch))
+            namespace = as_text(parent_spec.get("targetNamespace")) or resource.namespace
+            parent_meta = as_mapping(parent_doc.get("metadata"))
+            label = f"{parent_meta.get('namespace') or parent.namespace}/{parent_meta.get('name') or parent.name}"
+            environment = (parent.environment or _path_environment(self.ctx, self.directories[id(parent)])
+                           or grandparent_environment)
+            found.setdefault(namespace, (doc, namespace, label, environment))
+        return list(found.values())
 
     def of(self, resource: Resource) -> tuple[dict[str, Any], str, str | None, str | None]:
         """(effective document, namespace, parent `namespace/name`, parent's environment)."""

@@ -230,10 +230,10 @@ spec:
 def test_a_flux_helm_release_is_compared_with_its_value_files(make_repo: Callable[..., Path]) -> None:
     repo = _repo(make_repo, {**CHART, "clusters/production/shop.yaml": HELM_RELEASE})
     write_tree(repo, {"charts/shop/values-production.yaml": "replicas: 4\n"})
-    expected = [("production", "shop", "helm-release", "Deployment", "/spec/replicas", 3, 4)]
+    expected = [("production", "flux-system/shop", "helm-release", "Deployment", "/spec/replicas", 3, 4)]
     assert _fields(_report(repo)) == expected
     text = run_cli("diff", "--no-color", cwd=repo).output
-    assert "HelmRelease shop (clusters/production/shop.yaml) -> charts/shop [auto-prune]" in text
+    assert "HelmRelease flux-system/shop (clusters/production/shop.yaml) -> charts/shop [auto-prune]" in text
     # Between two commits: the HelmRelease, its chart and value files are written from git.
     _commit(repo, "four replicas")
     assert _fields(_report(repo, "--base", "HEAD~1", "--head", "HEAD")) == expected
@@ -284,6 +284,56 @@ def test_a_value_file_outside_the_chart_reaches_its_application_after_a_check_ca
     assert _fields(_report(repo)) == expected  # and with the diff's own cache
 
 
+TWO_KUSTOMIZATIONS = {
+    "apps/shop/release.yaml": HELM_RELEASE.replace("  targetNamespace: shop-production\n", ""),
+    "clusters/production/apps.yaml": """apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata: {name: apps, namespace: flux-system}
+spec:
+  interval: 10m
+  sourceRef: {kind: GitRepository, name: flux-system}
+  path: ./apps/shop
+  prune: true
+---
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata: {name: tenants, namespace: flux-system}
+spec:
+  interval: 10m
+  sourceRef: {kind: GitRepository, name: flux-system}
+  path: ./tenants
+  prune: true
+""",
+    "tenants/team-y/sync.yaml": """apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata: {name: team-y, namespace: team-y}
+spec:
+  interval: 10m
+  sourceRef: {kind: GitRepository, name: flux-system, namespace: flux-system}
+  path: ./apps/shop
+  prune: false
+  targetNamespace: team-y
+""",
+}
+
+
+def test_a_helm_release_two_flux_kustomizations_apply_is_two_releases(make_repo: Callable[..., Path]) -> None:
+    # One HelmRelease file, applied by production's `apps` and by tenant team-y's Kustomization
+    # (targetNamespace team-y): helm-controller installs two releases, and each is compared with
+    # its own counterpart, not one release added and the other removed.
+    repo = _repo(make_repo, {**CHART, **TWO_KUSTOMIZATIONS})
+    check = run_cli("check", "--format", "json", ".", cwd=repo)
+    deployments = [f for f in json.loads(check.stdout)["findings"] if f.get("releases")]
+    assert {tuple(f["releases"]) for f in deployments} == {("flux-system/shop", "team-y/shop")}, check.stdout
+    write_tree(repo, {"charts/shop/values-production.yaml": "replicas: 4\n"})
+    expected = [("production", name, "helm-release", "Deployment", "/spec/replicas", 3, 4)
+                for name in ("flux-system/shop", "team-y/shop")]
+    assert _fields(_report(repo, "--base", "HEAD")) == expected
+    text = run_cli("diff", "--no-color", "--base", "HEAD", cwd=repo).output
+    assert "HelmRelease team-y/shop (apps/shop/release.yaml) -> charts/shop [auto-prune]" in text
+    assert "+ Deployment" not in text and "- Deployment" not in text, text
+
+
 def test_a_helm_release_with_values_from_is_listed_as_not_compared(make_repo: Callable[..., Path]) -> None:
     # Its ConfigMap's values are unknown to the diff: said, not compared as if it had none.
     values_from = HELM_RELEASE + "  valuesFrom:\n  - kind: ConfigMap\n    name: shop-values\n"
@@ -295,7 +345,7 @@ def test_a_helm_release_with_values_from_is_listed_as_not_compared(make_repo: Ca
     report = _report(repo)
     [(name, kind, error)] = [(app["name"], app["kind"], app["error"])
                              for env in report["environments"] for app in env["applications"]]
-    assert (name, kind) == ("shop", "helm-release")
+    assert (name, kind) == ("flux-system/shop", "helm-release")
     assert error is not None and "valuesFrom" in error
 
 
