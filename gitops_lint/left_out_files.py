@@ -22,8 +22,7 @@ from gitops_lint.estate.model import Estate
 from gitops_lint.hidden_dirs import REPORTED_EVERYWHERE, hidden_top
 from gitops_lint.model import Finding, RuleMeta
 from gitops_lint.plural import counted
-from gitops_lint.render.directory import directory_options, is_manifest_path
-from gitops_lint.render.source_glob import selects
+from gitops_lint.render.source_glob import directory_options, is_manifest_path, selects
 
 _SHOWN = 5  # files named in the note; the rest are counted
 
