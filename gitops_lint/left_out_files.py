@@ -25,6 +25,9 @@ from gitops_lint.plural import counted
 from gitops_lint.render.source_glob import directory_options, is_manifest_path, selects
 
 _SHOWN = 5  # files named in the note; the rest are counted
+# The finding that says such a file is not deployed (a manifest in a kustomization's directory no
+# kustomization or directory source applies): set aside, the file would be dropped unexplained.
+_SAYS_UNDEPLOYED = frozenset(("unreferenced-manifest",))
 
 
 @dataclass(frozen=True)
@@ -104,7 +107,7 @@ def set_aside_left_out(findings: list[Finding], rules: Mapping[str, RuleMeta],
     set_aside: dict[str, int] = {}
     for finding in findings:
         meta = rules.get(finding.rule)
-        if (finding.path and left_out(finding.path)
+        if (finding.path and left_out(finding.path) and finding.rule not in _SAYS_UNDEPLOYED
                 and not (meta is not None and meta.category in REPORTED_EVERYWHERE)):
             set_aside[finding.path] = set_aside.get(finding.path, 0) + 1
         else:

@@ -94,3 +94,13 @@ def test_a_file_something_else_deploys_is_checked_in_full(
     root = _repo(make_repo, "directory: {recurse: true, exclude: 'tests/*'}", **extra)
     _code, report = check_json(root, "--no-render")
     assert "image-tag-pinned" in _rules_at(report, "manifests/raw/tests/smoke.yaml")
+
+
+def test_the_finding_that_says_the_file_is_not_deployed_stays(make_repo: Callable[..., Path]) -> None:
+    # Inside a kustomization's directory, a subdirectory a directory source without `recurse`
+    # leaves out is `unreferenced-manifest`: the one finding saying why nothing applies it.
+    root = _repo(make_repo, "", **{"manifests/kustomization.yaml": "resources: [namespace.yaml]\n",
+                                   "manifests/namespace.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: raw}\n"})
+    _code, report = check_json(root, "--no-render")
+    assert _rules_at(report, "manifests/raw/tests/smoke.yaml") == {"unreferenced-manifest"}
+    assert _note(report).startswith("3 findings in files nothing deploys not reported: manifests/raw/tests/smoke.yaml (3);")
