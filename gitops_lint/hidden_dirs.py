@@ -21,7 +21,7 @@ from gitops_lint.model import Finding, RuleMeta
 from gitops_lint.plural import counted
 
 # Rule categories that speak about a file wherever it sits.
-_EVERYWHERE = frozenset(("secrets", "files", "yaml", "suppression", "codeowners"))
+REPORTED_EVERYWHERE = frozenset(("secrets", "files", "yaml", "suppression", "codeowners"))
 # Where CI and editors keep their own settings: never a GitOps tree, nothing to set aside.
 _TOOL_DIRECTORIES = frozenset((".github", ".gitlab", ".gitea", ".forgejo", ".vscode", ".idea"))
 
@@ -66,7 +66,7 @@ def set_aside_hidden(findings: list[Finding], rules: Mapping[str, RuleMeta],
     for finding in findings:
         meta = rules.get(finding.rule)
         top = undeployed_top(finding.path, deployed) if finding.path else None
-        if top is None or (meta is not None and meta.category in _EVERYWHERE):
+        if top is None or (meta is not None and meta.category in REPORTED_EVERYWHERE):
             kept.append(finding)
         else:
             set_aside[top] = set_aside.get(top, 0) + 1

@@ -30,7 +30,7 @@ from gitops_lint.errors import UsageError
 from gitops_lint.estate.build import estate_for
 from gitops_lint.estate.flux import engines_of
 from gitops_lint.estate.model import Application
-from gitops_lint.estate.sources import application_sources, as_mapping
+from gitops_lint.estate.sources import application_sources, as_mapping, not_rendered_reason
 from gitops_lint.flux.words import empty_render_consequence, helm_charts_fix, plugin_fix
 from gitops_lint.lazy_regex import LazyRegex
 from gitops_lint.model import Finding, Resource, Severity, objects_in
@@ -895,6 +895,7 @@ def render_stage(ctx: CheckContext, options: CheckOptions) -> RenderStageResult:
             static.extend(render_helm(stage, options, out, static=True)[0])
         return _handed_on(stage, out, static, ctx.focus)
     findings, focus = _render(stage, options, out)
+    _note_unrendered_sources(stage)
     if _may_render_helm(stage):  # the Helm step's modules (~15 ms of imports) only when it can act
         from gitops_lint.check.helm import render_helm
 
@@ -909,6 +910,23 @@ def render_stage(ctx: CheckContext, options: CheckOptions) -> RenderStageResult:
         out.take_flux(flux)
         findings.extend(flux.findings)
     return _handed_on(stage, out, findings, focus)
+
+
+def _note_unrendered_sources(ctx: CheckContext) -> None:
+    """Once per run: the Application sources Argo CD's repo server renders with a tool this check
+    does not run (a Config Management Plugin, Jsonnet). Their files are checked as they are."""
+    if not engines_of(ctx.resources).argocd:
+        return
+    reasons = [
+        f"{application.name} ({application.resource.path}): {reason}"
+        for application in estate_for(ctx).applications
+        for _pointer, source in application_sources(as_mapping(application.resource.doc.get("spec")))
+        for reason in (not_rendered_reason(source),) if reason
+    ]
+    if reasons:
+        more = f"; and {len(reasons) - 3} more" if len(reasons) > 3 else ""
+        ctx.note(f"not rendered: {counted(len(reasons), 'Argo CD Application source')}, their files checked as "
+                 f"they are: {'; '.join(reasons[:3])}{more}")
 
 
 def _may_render_helm(ctx: CheckContext) -> bool:

@@ -189,8 +189,19 @@ def load_incrementally(loader: Loading, yaml_files: list[RepoFile], render: bool
     waiting = {path: directories for path, directories in waiting.items() if not loader.layout.is_fragment(path)}
     loader.unloaded_application_dirs = frozenset(directory for directories in waiting.values() for directory in directories)
     _collect_resources(loader, loader.sources)
+    # The Applications whose source directory holds a changed file: a Helm chart (its templates
+    # or value files) renders with the Application's values (check/helm.py), and a plain
+    # directory's `directory` options say whether the file is deployed at all (left_out_files.py).
+    holding = {d for directories in waiting.values() for d in directories
+               if any(p == d or p.startswith(d + "/") for p in focus)}
     if not render:  # nothing renders, so no root's inputs are needed
         _focus_listers_of_deleted(loader, focus)
+        holders = [f for f in yaml_files
+                   if f.path in waiting and not holding.isdisjoint(waiting[f.path]) and f.path not in loader.sources]
+        if holders:
+            loaded_before = set(loader.sources)
+            findings.extend(_load_sources(loader, holders))
+            _collect_resources(loader, {p: s for p, s in loader.sources.items() if p not in loaded_before})
         loader.note(f"incremental: parsed {len(loader.sources)} of {len(yaml_files)} YAML files")
         return findings
     graph = graph_for(loader.context())  # the run's graph: the render stage and rules ask for the same
@@ -198,11 +209,8 @@ def load_incrementally(loader: Loading, yaml_files: list[RepoFile], render: bool
     inputs: set[str] = set()
     for target in affected:
         inputs.update(graph.inputs(target))
-    # The Applications deploying a root that renders: the render stage takes their environment.
-    # ...and those whose source directory holds a changed file: a Helm chart (its templates or
-    # value files) renders with the Application's values (check/helm.py).
-    holding = {d for directories in waiting.values() for d in directories
-               if any(p == d or p.startswith(d + "/") for p in focus)}
+    # The Applications deploying a root that renders: the render stage takes their environment;
+    # and those whose source directory holds a changed file (`holding`).
     deploying = {path for path, directories in waiting.items()
                  if not set(directories).isdisjoint(affected) or not holding.isdisjoint(directories)
                  or path in reading}

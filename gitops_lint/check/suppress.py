@@ -60,7 +60,7 @@ def suppress_stage(
     findings = merge_copies(findings)
     if not ctx.config.check_hidden_directories:
         findings = _set_aside_hidden(findings, ctx, registry)
-    return findings
+    return _set_aside_left_out(findings, ctx, registry)
 
 
 def deployed_in_run(ctx: CheckContext) -> set[str]:
@@ -80,6 +80,24 @@ def _set_aside_hidden(findings: list[Finding], ctx: CheckContext, registry: Rule
     kept, set_aside = set_aside_hidden(findings, registry.metas, deployed_in_run(ctx))
     if set_aside:
         ctx.warn(set_aside_note(set_aside))
+    return kept
+
+
+def _set_aside_left_out(findings: list[Finding], ctx: CheckContext, registry: RuleRegistry) -> list[Finding]:
+    """Findings on files the Applications deploying their plain directory all leave out
+    (`directory.exclude`, no `recurse`): set aside as in hidden directories, said once."""
+    if not findings or not ctx.checked_of_kind("Application", "ApplicationSet"):
+        return findings  # no Argo CD Application: no directory source leaves a file out
+    from gitops_lint.estate.build import estate_for
+    from gitops_lint.left_out_files import LeftOut, left_out_note, set_aside_left_out
+
+    references = ((k.directory, path) for k in ctx.layout.kustomizations.values() for path in k.referenced_paths())
+    left_out = LeftOut(estate_for(ctx), references)
+    if not left_out:
+        return findings
+    kept, set_aside = set_aside_left_out(findings, registry.metas, left_out)
+    if set_aside:
+        ctx.warn(left_out_note(set_aside))
     return kept
 
 

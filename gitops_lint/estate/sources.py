@@ -37,6 +37,20 @@ def application_sources(spec: Mapping[str, Any]) -> list[tuple[tuple[str | int, 
     return [(("spec", "source"), source)] if isinstance(source, dict) else []
 
 
+def not_rendered_reason(source: Mapping[str, Any]) -> str:
+    """Why Argo CD's repo server renders an Application `source` with something this tool does
+    not run (a Config Management Plugin, Jsonnet), "" when it does not: the check's note and the
+    drift audit's skipped source say it in these words."""
+    path = source.get("path") or "."
+    if "plugin" in source:
+        name = as_mapping(source.get("plugin")).get("name")
+        plugin = f"Config Management Plugin {name}" if isinstance(name, str) and name else "a Config Management Plugin"
+        return f"source {path} is rendered by {plugin} in Argo CD's repo server, which this tool does not run"
+    if as_mapping(source.get("directory")).get("jsonnet"):
+        return f"source {path} is a Jsonnet directory (directory.jsonnet), which this tool does not evaluate"
+    return ""
+
+
 def application_directories(doc: Mapping[str, Any]) -> list[tuple[tuple[str | int, ...], str]]:
     """(pointer to `path`, repo-relative directory) of each in-repo source of an Application doc."""
     spec = doc.get("spec") if is_argocd_application(doc) else None

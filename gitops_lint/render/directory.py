@@ -4,32 +4,17 @@ kustomization (below it too with `directory.recurse`, filtered by `directory.inc
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from gitops_lint.render.renderer import Rendered, RenderedObject, RenderEnv, RenderFailure, Source
+
+# `directory_options` and `is_manifest_path` live in source_glob.py, which loads no renderer (the
+# check's left-out files read them in a --no-render run); imported from here too.
+from gitops_lint.render.source_glob import directory_options as directory_options
+from gitops_lint.render.source_glob import is_manifest_path as is_manifest_path
 from gitops_lint.render.source_glob import selects
-from gitops_lint.repo.files import is_yaml_path
 from gitops_lint.repo.yaml import load_yaml
-
-_MANIFEST_SUFFIXES = (".json",)
-
-
-def is_manifest_path(path: str) -> bool:
-    """A file a plain directory source applies: YAML or JSON."""
-    return is_yaml_path(path) or path.endswith(_MANIFEST_SUFFIXES)
-
-
-def directory_options(source: Mapping[str, Any]) -> tuple[bool, str, str]:
-    """(recurse, include, exclude) of an Argo CD source's `directory` block; a field of the wrong
-    type reads as unset."""
-    options = source.get("directory")
-    options = options if isinstance(options, dict) else {}
-    include, exclude = options.get("include"), options.get("exclude")
-    return (options.get("recurse") is True, include if isinstance(include, str) else "",
-            exclude if isinstance(exclude, str) else "")
 
 
 @dataclass(frozen=True)

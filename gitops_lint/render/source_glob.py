@@ -9,7 +9,28 @@ gobwas/glob compiled without separators, so `*` crosses `/` (`*.yaml` matches `s
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from functools import lru_cache
+from typing import Any
+
+from gitops_lint.repo.files import is_yaml_path
+
+_MANIFEST_SUFFIXES = (".json",)
+
+
+def is_manifest_path(path: str) -> bool:
+    """A file a plain directory source applies: YAML or JSON."""
+    return is_yaml_path(path) or path.endswith(_MANIFEST_SUFFIXES)
+
+
+def directory_options(source: Mapping[str, Any]) -> tuple[bool, str, str]:
+    """(recurse, include, exclude) of an Argo CD source's `directory` block; a field of the wrong
+    type reads as unset."""
+    options = source.get("directory")
+    options = options if isinstance(options, dict) else {}
+    include, exclude = options.get("include"), options.get("exclude")
+    return (options.get("recurse") is True, include if isinstance(include, str) else "",
+            exclude if isinstance(exclude, str) else "")
 
 
 class GlobError(ValueError):

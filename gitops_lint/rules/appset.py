@@ -470,11 +470,11 @@ def check_applicationset_rollingsync(ctx: CheckContext) -> Iterator[Finding]:
 
 @repo_rule(APPLICATIONSET_NAME_COLLISION)
 def check_applicationset_name_collision(ctx: CheckContext) -> Iterator[Finding]:
-    owners: dict[tuple[str, str], list[tuple[str, Resource]]] = {}
+    owners: dict[tuple[str, str], list[tuple[str, Resource, tuple[str, ...]]]] = {}
     for resource in ctx.checked_of_kind("Application"):
         if is_argocd_application(resource.doc):
             key = (resource.namespace or "argocd", resource.name)
-            owners.setdefault(key, []).append(("Application", resource))
+            owners.setdefault(key, []).append(("Application", resource, ()))
     sets = list(_application_sets(ctx))
     # The same ApplicationSet (namespace/name) in several files: the repo holds alternatives of
     # one object (example collections do), only one of which can exist in Argo CD; whose
@@ -489,7 +489,10 @@ def check_applicationset_name_collision(ctx: CheckContext) -> Iterator[Finding]:
                 f"{where(appset)}: ApplicationSet {appset.name} is defined in several files; "
                 "the names it generates are compared only with each other"
             )
-        seen: set[tuple[str, str]] = set()
+        # The parameter files each generated name comes from (a git files generator's
+        # `config.yaml`): a commit adding a name there is what makes it collide, so the finding
+        # is news to an incremental run about that file (Resource.inputs).
+        seen: dict[tuple[str, str], tuple[str, ...]] = {}
         for view in generated:
             if view.symbolic:
                 continue
@@ -501,12 +504,13 @@ def check_applicationset_name_collision(ctx: CheckContext) -> Iterator[Finding]:
                     "Argo CD refuses the whole ApplicationSet",
                     resource=appset,
                     pointer=("spec", "template", "metadata", "name"),
+                    related=(*seen[key], *view.resource.inputs),
                 )
                 continue
-            seen.add(key)
+            seen[key] = view.resource.inputs
             if alternative:
                 continue
-            for kind, other in owners.get(key, ()):
+            for kind, other, other_inputs in owners.get(key, ()):
                 what = (
                     f"the committed Application in {other.path}"
                     if kind == "Application"
@@ -518,11 +522,11 @@ def check_applicationset_name_collision(ctx: CheckContext) -> Iterator[Finding]:
                     "the two overwrite each other's Application",
                     resource=appset,
                     pointer=("spec", "template", "metadata", "name"),
-                    related=(other.path,),
+                    related=(other.path, *other_inputs, *view.resource.inputs),
                 )
         if not alternative:
-            for key in seen:
-                owners.setdefault(key, []).append(("ApplicationSet", appset))
+            for key, inputs in seen.items():
+                owners.setdefault(key, []).append(("ApplicationSet", appset, inputs))
 
 
 RULES = (

@@ -94,3 +94,27 @@ def test_a_revision_missing_from_the_clone_in_a_parameter_file_is_found_by_the_h
     (repo / "apps/shop/overlays/production/config.json").write_text(_config("shop", revision="v9.9.9"))
     [missing] = [f for f in _hook(repo) if f["rule"] == "target-revision-exists"]
     assert "'v9.9.9'" in missing["message"] and "shop-production" in missing["message"]
+
+
+def test_a_name_a_parameter_file_adds_that_collides_is_found_by_the_hook(make_repo: Callable[..., Path]) -> None:
+    # The committed Application `news-production` is there before; the commit only adds the
+    # parameter file that makes the ApplicationSet generate the same name. The collision is
+    # reported at the ApplicationSet, which the commit does not touch, as the full run does.
+    repo = _repo(make_repo, go_template=False)
+    (repo / "apps/news/overlays/production").mkdir(parents=True)
+    (repo / "apps/news/overlays/production/settings.yaml").write_text(OVERLAY)
+    (repo / "team/news.yaml").parent.mkdir()
+    (repo / "team/news.yaml").write_text(
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: news-production, namespace: argocd}\n"
+        f"spec:\n  project: default\n  source: {{repoURL: {REPO_URL}, targetRevision: v1.0.0, "
+        "path: apps/news/overlays/production}\n"
+        "  destination: {server: https://kubernetes.default.svc, namespace: news}\n"
+        "  syncPolicy: {automated: {selfHeal: true}}\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "news")
+    git(repo, "tag", "-f", "v1.0.0")
+    (repo / "apps/news/overlays/production/config.json").write_text(_config("news"))
+    full = run_cli("check", "--format", "json", cwd=repo)
+    [collision] = [f for f in json.loads(full.stdout)["findings"] if f["rule"] == "applicationset-name-collision"]
+    assert collision["path"] == "projects/production.yaml" and "team/news.yaml" in collision["message"]
+    assert [f for f in _hook(repo) if f["rule"] == "applicationset-name-collision"] == [collision]

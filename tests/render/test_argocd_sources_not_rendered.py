@@ -1,0 +1,54 @@
+"""Argo CD sources the repo server renders with a tool this check does not run (a Config
+Management Plugin, Jsonnet): said once per run, in the drift audit's words."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gitops_lint.drift.apps import _not_rendered
+from gitops_lint.estate.sources import not_rendered_reason
+from tests.conftest import OWNED, run_cli
+from tests.drift.drift_fixtures import application
+
+CONFIG_MAP = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\ndata: {a: '1'}\n"
+
+
+def test_plugin_and_jsonnet_applications_are_noted_once_as_not_rendered(make_repo: Callable[..., Path]) -> None:
+    root = make_repo({
+        **OWNED,
+        "apps/vault.yaml": application("payments", "cmp/vault-app"),
+        "apps/grafana.yaml": application("dashboards", "jsonnet/grafana"),
+        "apps/plain.yaml": application("plain", "plain"),
+        "cmp/vault-app/config.yaml": CONFIG_MAP,
+        "jsonnet/grafana/main.jsonnet": "{}\n",
+        "plain/config.yaml": CONFIG_MAP,
+    })
+    vault = root / "apps/vault.yaml"
+    vault.write_text(vault.read_text().replace("    path: cmp/vault-app\n",
+                                               "    path: cmp/vault-app\n    plugin: {name: argocd-vault-plugin}\n", 1))
+    grafana = root / "apps/grafana.yaml"
+    grafana.write_text(grafana.read_text().replace("    path: jsonnet/grafana\n",
+                                                   "    path: jsonnet/grafana\n    directory: {jsonnet: {libs: [lib]}}\n", 1))
+    result = run_cli("check", str(root), "-v")
+    notes = [line for line in result.stderr.splitlines() if "Argo CD Application source" in line]
+    assert notes == [
+        "gitops-lint: not rendered: 2 Argo CD Application sources, their files checked as they are: "
+        "dashboards (apps/grafana.yaml): source jsonnet/grafana is a Jsonnet directory (directory.jsonnet), "
+        "which this tool does not evaluate; payments (apps/vault.yaml): source cmp/vault-app is rendered by "
+        "Config Management Plugin argocd-vault-plugin in Argo CD's repo server, which this tool does not run"
+    ], result.stderr
+
+
+@pytest.mark.parametrize("source", [
+    {"path": "a", "plugin": {"name": "avp"}},
+    {"path": "a", "plugin": {}},
+    {"path": "a", "directory": {"jsonnet": {"tlas": [{"name": "x", "value": "y"}]}}},
+    {"path": "a", "directory": {"recurse": True}},
+    {"repoURL": "https://example.com/x.git"},
+])
+def test_the_check_and_the_drift_audit_say_it_in_the_same_words(source: dict[str, Any]) -> None:
+    assert not_rendered_reason(source) == _not_rendered(source)
