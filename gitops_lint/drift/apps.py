@@ -16,6 +16,7 @@ from gitops_lint.context import CheckContext
 from gitops_lint.drift.kustomize_overrides import overrides_of
 from gitops_lint.estate.build import estate_for
 from gitops_lint.estate.model import ApplicationSet
+from gitops_lint.estate.sources import not_rendered_reason
 from gitops_lint.render.directory import directory_options
 from gitops_lint.repo.templating import UNQUOTED_TEMPLATE
 
@@ -84,18 +85,6 @@ def _managed_namespace(spec: Mapping[str, Any]) -> str:
                        for part in ("labels", "annotations")}, sort_keys=True)
 
 
-def _not_rendered(source: Mapping[str, Any]) -> str:
-    """Why the repo server renders `source` with something the audit does not run ("" for none)."""
-    path = source.get("path") or "."
-    if "plugin" in source:
-        name = _dict(source.get("plugin")).get("name")
-        plugin = f"Config Management Plugin {name}" if isinstance(name, str) and name else "a Config Management Plugin"
-        return f"source {path} is rendered by {plugin} in Argo CD's repo server, which this tool does not run"
-    if _dict(source.get("directory")).get("jsonnet"):
-        return f"source {path} is a Jsonnet directory (directory.jsonnet), which this tool does not evaluate"
-    return ""
-
-
 def target_from_application(doc: Mapping[str, Any], file: str, allow_network: bool = False) -> AuditTarget:
     metadata, spec = _dict(doc.get("metadata")), _dict(doc.get("spec"))
     destination = _dict(spec.get("destination"))
@@ -126,7 +115,7 @@ def target_from_application(doc: Mapping[str, Any], file: str, allow_network: bo
             continue
         overrides = overrides_of(source)
         recurse, include, exclude = directory_options(source)
-        not_rendered = _not_rendered(source)
+        not_rendered = not_rendered_reason(source)
         sources.append(
             AppSource(
                 path=str(source.get("path") or "."),

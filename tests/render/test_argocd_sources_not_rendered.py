@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 
-from gitops_lint.drift.apps import _not_rendered
 from gitops_lint.estate.sources import not_rendered_reason
 from tests.conftest import OWNED, run_cli
 from tests.drift.drift_fixtures import application
@@ -43,12 +42,15 @@ def test_plugin_and_jsonnet_applications_are_noted_once_as_not_rendered(make_rep
     ], result.stderr
 
 
-@pytest.mark.parametrize("source", [
-    {"path": "a", "plugin": {"name": "avp"}},
-    {"path": "a", "plugin": {}},
-    {"path": "a", "directory": {"jsonnet": {"tlas": [{"name": "x", "value": "y"}]}}},
-    {"path": "a", "directory": {"recurse": True}},
-    {"repoURL": "https://example.com/x.git"},
-])
-def test_the_check_and_the_drift_audit_say_it_in_the_same_words(source: dict[str, Any]) -> None:
-    assert not_rendered_reason(source) == _not_rendered(source)
+@pytest.mark.parametrize(("source", "said"), [
+    ({"path": "a", "plugin": {"name": "avp"}}, "source a is rendered by Config Management Plugin avp in Argo CD's repo server"),
+    ({"path": "a", "plugin": {}}, "source a is rendered by a Config Management Plugin in Argo CD's repo server"),
+    ({"path": "a", "directory": {"jsonnet": {"tlas": [{"name": "x", "value": "y"}]}}},
+     "source a is a Jsonnet directory (directory.jsonnet), which this tool does not evaluate"),
+    ({"path": "a", "directory": {"recurse": True}}, ""),
+    ({"repoURL": "https://example.com/x.git"}, ""),
+])  # fmt: skip
+def test_why_a_source_is_not_rendered(source: dict[str, Any], said: str) -> None:
+    """One wording, which the check's note and the drift audit's skipped source both use."""
+    reason = not_rendered_reason(source)
+    assert reason.startswith(said) if said else reason == ""
