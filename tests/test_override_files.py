@@ -123,7 +123,7 @@ def test_a_commit_changing_only_the_override_file_rechecks_its_application(make_
     assert len(found) == 1, result.stdout
 
 
-def test_the_notice_names_kustomize_overrides_from_an_override_file(make_repo: MakeRepo) -> None:
+def test_the_check_applies_kustomize_overrides_from_an_override_file(make_repo: MakeRepo) -> None:
     require_tool("kubectl")
     root = make_repo({
         **OWNED,
@@ -132,9 +132,9 @@ def test_the_notice_names_kustomize_overrides_from_an_override_file(make_repo: M
         "apps/web/.argocd-source-web.yaml": "kustomize:\n  images: [web=ghcr.io/acme/web:1.4.2]\n",
         "argocd/web.yaml": CHART["argocd/web.yaml"].replace("web-staging", "web").replace("charts/web", "apps/web"),
     })
-    result = run_cli("check", str(root), "--no-git")
-    assert "set kustomize overrides (spec.source.kustomize or a .argocd-source file)" in result.stderr
-    assert "argocd/web.yaml (web): images" in result.stderr
+    result = run_cli("check", str(root), "--no-git", "--verbose")
+    assert "this check does not apply" not in result.stderr
+    assert "1 build with Argo CD kustomize overrides" in result.stderr
 
 
 def test_drift_applies_the_kustomize_overrides_of_an_override_file(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ line (kustomize's origin annotation, see kustomize.build) and knows its environm
 
 from __future__ import annotations
 
+import json
 import os
 import posixpath
 import time
@@ -148,9 +149,6 @@ def _render(ctx: CheckContext, options: CheckOptions, out: RenderOutput) -> tupl
 
     buildable: list[str] = []
     skipped: dict[str, list[str]] = {}
-    overridden = _kustomize_overrides(ctx, set(targets))
-    if overridden:
-        ctx.warn(overridden)
     targets, hidden = _outside_undeployed_hidden(ctx, targets)
     if hidden:
         # Their findings would be set aside (hidden_dirs.py), and their raw files, where the
@@ -176,20 +174,23 @@ def _render(ctx: CheckContext, options: CheckOptions, out: RenderOutput) -> tupl
         out.tool_info["helm"] = engine_label(find_helm(settings.helm, settings.versions))
 
     cache = RenderCache(default_cache_dir() if options.use_cache else None)
-    outcomes = _render_all(ctx, graph, buildable, settings, cache)
+    jobs = _jobs(ctx, graph, buildable)
+    outcomes = _render_all(ctx, graph, jobs, settings, cache)
     # A broken base fails every overlay built on it the same way: one finding naming them all.
     failures: dict[_Failure, list[str]] = {}
-    for target in buildable:
-        failure = _apply(ctx, graph, target, outcomes[target], findings, out)
-        if failure is not None:
-            failures.setdefault(failure, []).append(target)
+    for job in jobs:
+        failure = _apply(ctx, graph, job, outcomes[job], findings, out)
+        if failure is not None and job.target not in failures.setdefault(failure, []):
+            failures[failure].append(job.target)
     findings.extend(_failure_finding(ctx, graph, failure, failed) for failure, failed in failures.items())
 
     built = sum(1 for outcome in outcomes.values() if not outcome.get("cached"))
+    overridden = sum(1 for job in jobs if job.variant is not None)
+    with_overrides = f"; {counted(overridden, 'build')} with Argo CD kustomize overrides" if overridden else ""
     ctx.note(
         f"rendered {len(out.roots)} of {counted(len(buildable), 'root')} "
-        f"({built} built, {len(buildable) - built} from cache"
-        f"{'' if cache.enabled else ', cache off'}) in {time.perf_counter() - started:.2f}s"
+        f"({built} built, {len(jobs) - built} from cache"
+        f"{'' if cache.enabled else ', cache off'}{with_overrides}) in {time.perf_counter() - started:.2f}s"
     )
     return findings, focus
 
@@ -233,36 +234,104 @@ def _unrendered_notice(skipped: Mapping[str, list[str]]) -> str:
     return f"{counted(len(remote) + len(helm), 'kustomization root')} not rendered: {', '.join(parts)}"
 
 
-# What an Application's `spec.source.kustomize` may set that changes the rendered output; Argo CD
-# applies them to the root (`kustomize edit set ...`) before building. `version` only picks the binary.
-_OUTPUT_OVERRIDES = (
-    "images", "namePrefix", "nameSuffix", "namespace", "commonLabels", "commonAnnotations",
-    "forceCommonLabels", "forceCommonAnnotations", "labelWithoutSelector", "replicas", "patches",
-    "components", "kubeVersion", "apiVersions",
-)  # fmt: skip
+@dataclass(frozen=True, eq=False)
+class _Variant:
+    """A root as an Argo CD Application's `spec.source(s).kustomize` overrides change it: Argo CD
+    edits the kustomization before building (render.kustomize_overrides applies the same edits)."""
+
+    key: str  # the overrides (and the build variables they use) as JSON: part of the cache key
+    overrides: Mapping[str, Any]
+    variables: Mapping[str, str]
+    application: Application  # the first Application deploying the root with them
 
 
-def _kustomize_overrides(ctx: CheckContext, targets: set[str]) -> str:
-    """The notice for Applications deploying one of `targets` with `spec.source(s).kustomize`
-    overrides, which this check does not apply (the root is rendered as committed; drift's
-    desired state applies them), or ""."""
-    found: dict[str, set[str]] = {}
+@dataclass(frozen=True, eq=False)
+class _Job:
+    """One build: a root as committed (`variant` None) or with one set of overrides."""
+
+    target: str
+    variant: _Variant | None = None
+    several: bool = False  # the root is built more than once (its Applications override it differently)
+
+    @property
+    def deployer(self) -> tuple[str, str] | None:
+        """What the resources of one of several builds are told apart by (as Helm renders are,
+        per deployer): findings from two builds of one object stay apart, identical ones merge."""
+        if self.variant is None or not self.several:
+            return None
+        return self.variant.application.resource.path, self.variant.application.name
+
+
+def _jobs(ctx: CheckContext, graph: RenderGraph, targets: list[str]) -> list[_Job]:
+    """Each root once as Argo CD builds it: as committed when no Application deploying it sets
+    kustomize overrides (or one does not), and once per distinct set of overrides."""
+    from gitops_lint.render.kustomize_overrides import NOT_APPLIED
+
+    wanted = set(targets)
+    per_target: dict[str, dict[str, _Variant | None]] = {}
+    skipped: dict[str, str] = {}
+    notes: set[str] = set()
     for application in estate_for(ctx).applications:
-        if not targets.intersection(application.directories):
+        if not wanted.intersection(application.directories):
             continue
-        for _pointer, source in application_sources(as_mapping(application.resource.doc.get("spec"))):
-            kustomize = as_mapping(source.get("kustomize"))
-            keys = {key for key in _OUTPUT_OVERRIDES if kustomize.get(key)}
-            if keys:
-                found.setdefault(f"{application.resource.path} ({application.name})", set()).update(keys)
-    if not found:
-        return ""
-    first, keys = next(iter(sorted(found.items())))
-    # Not applied here: a root is rendered (and cached, and its findings reported) once, for
-    # every Application deploying it, and two Applications may override it differently.
-    return (f"{counted(len(found), 'Argo CD Application')} set kustomize overrides (spec.source.kustomize or "
-            f"a .argocd-source file) this check does not apply (e.g. {first}: {', '.join(sorted(keys))}): their "
-            "roots are checked as committed, without them (`gitops-lint drift` applies them, as Argo CD does)")
+        spec = as_mapping(application.resource.doc.get("spec"))
+        mappings = dict(application_sources(spec))
+        for source in application.sources:
+            target = source.directory
+            if target is None or target not in wanted:
+                continue
+            mapping = as_mapping(mappings.get(source.pointer))
+            block = as_mapping(mapping.get("kustomize"))
+            notes.update(f"{application.resource.path} ({application.name}): {key}" for key in NOT_APPLIED if block.get(key))
+            variant = _variant_of(application, mapping)
+            if variant is not None and graph.uses_helm(target) is not None:
+                # helmCharts are inflated in a mirror of their own (_build_with_helm): rendered as committed.
+                skipped.setdefault(f"{application.resource.path} ({application.name})", target)
+                variant = None
+            per_target.setdefault(target, {}).setdefault(variant.key if variant is not None else "", variant)
+    if skipped:
+        first, target = next(iter(sorted(skipped.items())))
+        ctx.warn(f"{counted(len(skipped), 'Argo CD Application')} set kustomize overrides on a root with helmCharts, "
+                 f"which this check renders as committed (e.g. {first} on {_label(target)}; `gitops-lint drift` "
+                 "applies them)")
+    if notes:
+        first = sorted(notes)[0]
+        more = f" (and {len(notes) - 1} more)" if len(notes) > 1 else ""
+        ctx.warn(f"spec.source.kustomize: {first} is not applied{more} (Argo CD's setting of the repo server, "
+                 "not of the build; `gitops-lint drift` does not apply it either)")
+    jobs: list[_Job] = []
+    for target in targets:
+        variants = per_target.get(target)
+        if not variants or list(variants) == [""]:
+            jobs.append(_Job(target))
+            continue
+        jobs.extend(_Job(target, variant, len(variants) > 1) for _key, variant in sorted(variants.items()))
+    return jobs
+
+
+def _variant_of(application: Application, source: Mapping[str, Any]) -> _Variant | None:
+    """The overrides `source` builds its root with, None when it sets none that change the output."""
+    from gitops_lint.render.kustomize_overrides import NOT_APPLIED, overrides_of
+
+    overrides = overrides_of(source)
+    if not any(value for key, value in overrides.items() if key not in NOT_APPLIED):
+        return None
+    applied = {key: value for key, value in overrides.items() if key not in NOT_APPLIED}
+    text = json.dumps(applied, sort_keys=True, default=str)
+    variables: dict[str, str] = {}
+    if "$" in text:
+        # What Argo CD's repo server puts in the build environment (as drift's _build_variables,
+        # without a revision: the check reads the work tree).
+        variables = {
+            "ARGOCD_APP_SOURCE_PATH": str(source.get("path") or ""),
+            "ARGOCD_APP_SOURCE_REPO_URL": str(source.get("repoURL") or ""),
+            "ARGOCD_APP_SOURCE_TARGET_REVISION": str(source.get("targetRevision") or ""),
+            "ARGOCD_APP_NAME": application.name,
+            "ARGOCD_APP_NAMESPACE": application.destination.namespace or "",
+            "ARGOCD_APP_PROJECT_NAME": application.project or "default",
+        }
+    key = json.dumps({"overrides": applied, "variables": variables}, sort_keys=True, default=str)
+    return _Variant(key, overrides, variables, application)
 
 
 def _outside_undeployed_hidden(ctx: CheckContext, targets: list[str]) -> tuple[list[str], list[str]]:
@@ -391,16 +460,17 @@ def _label(directory: str) -> str:
 def _render_all(
     ctx: CheckContext,
     graph: RenderGraph,
-    targets: list[str],
+    jobs: list[_Job],
     settings: RenderSettings,
     cache: RenderCache,
-) -> dict[str, dict[str, Any]]:
-    outcomes: dict[str, dict[str, Any]] = {}
-    keys: dict[str, str] = {}
+) -> dict[_Job, dict[str, Any]]:
+    outcomes: dict[_Job, dict[str, Any]] = {}
+    keys: dict[_Job, str] = {}
     if cache.enabled:
         digests = FileDigests(ctx.root)
         moving = 0
-        for target in targets:
+        for job in jobs:
+            target = job.target
             salt = settings.salt
             reach = graph.remote_reach(target) if settings.allow_network else []
             if reach:
@@ -413,14 +483,16 @@ def _render_all(
                 from gitops_lint.render.helm.engine import engine_label, find_helm
 
                 salt += f"|helm={engine_label(find_helm(settings.helm, settings.versions))}|k8s={ctx.schemas.kubernetes_version}"
-            keys[target] = render_key(target, graph.inputs(target), digests, salt)
-            cached = cache.get(keys[target])
+            if job.variant is not None:
+                salt += f"|overrides={job.variant.key}"
+            keys[job] = render_key(target, graph.inputs(target), digests, salt)
+            cached = cache.get(keys[job])
             if cached is not None:
-                outcomes[target] = dict(cached, cached=True)
+                outcomes[job] = dict(cached, cached=True)
         if moving:
             ctx.note(f"{counted(moving, 'root')} {'reaches' if moving == 1 else 'reach'} remote bases on a branch or no ref: "
                      "fetched afresh, not cached")
-    missing = [target for target in targets if target not in outcomes]
+    missing = [job for job in jobs if job not in outcomes]
     if not missing:
         return outcomes
 
@@ -431,13 +503,16 @@ def _render_all(
     # Only builds are counted: cache hits take milliseconds and a hook run is all cache hits.
     progress = Progress(len(missing), settings.progress)
 
-    def render_one(target: str) -> dict[str, Any]:
+    def render_one(job: _Job) -> dict[str, Any]:
         try:
-            return _build_one(target)
+            return _build_one(job)
         finally:
-            progress.step(f"rendering {_label(target)}")
+            progress.step(f"rendering {_label(job.target)}")
 
-    def _build_one(target: str) -> dict[str, Any]:
+    def _build_one(job: _Job) -> dict[str, Any]:
+        target = job.target
+        if job.variant is not None:
+            return _build_variant(ctx, graph, target, job.variant, env)
         helm_files = _helm_kustomizations(graph, target)
         if helm_files:
             return _build_with_helm(ctx, graph, target, settings, helm_files)
@@ -446,7 +521,7 @@ def _render_all(
     workers = min(settings.jobs, len(missing))
     try:
         if workers <= 1:
-            results = [render_one(target) for target in missing]
+            results = [render_one(job) for job in missing]
         else:
             # Imported here: a pre-commit run whose roots are all cached never starts a pool.
             from concurrent.futures import ThreadPoolExecutor
@@ -455,11 +530,42 @@ def _render_all(
                 results = list(pool.map(render_one, missing))
     finally:
         progress.close()
-    for target, outcome in zip(missing, results, strict=True):
-        outcomes[target] = outcome
-        if target in keys and not outcome["timed_out"]:
-            cache.put(keys[target], outcome)
+    for job, outcome in zip(missing, results, strict=True):
+        outcomes[job] = outcome
+        if job in keys and not outcome["timed_out"]:
+            cache.put(keys[job], outcome)
     return outcomes
+
+
+def _build_variant(ctx: CheckContext, graph: RenderGraph, target: str, variant: _Variant,
+                   env: RenderEnv) -> dict[str, Any]:
+    """The root built from a private copy of the files it reads (at the same repo-relative paths,
+    so its output maps back to the repo's files), its kustomization edited as Argo CD edits it."""
+    import shutil
+    import tempfile
+
+    from gitops_lint.render.kustomize_overrides import OverrideError, apply_overrides
+    from gitops_lint.render.renderer import RenderEnv, Source
+
+    files = set(graph.inputs(target))
+    files.update(graph.kustomizations[member].file for member in graph.closure(target) if member in graph.kustomizations)
+    with tempfile.TemporaryDirectory(prefix="gitops-lint-overrides-") as scratch:
+        tree = Path(scratch)
+        for path in sorted(files):
+            source, copy = ctx.root / path, tree / path
+            if source.is_dir():
+                copy.mkdir(parents=True, exist_ok=True)
+            elif source.is_file():  # a link is copied as what it reads (the graph keeps links inside)
+                copy.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(source, copy)
+        (tree / target).mkdir(parents=True, exist_ok=True)
+        try:
+            apply_overrides(tree / target, variant.overrides, variant.variables)
+        except OverrideError as error:
+            return dict(root_entry.outcome(error=str(error), error_dirs=[target]), override_error=True)
+        private = RenderEnv(tree, env.timeout, env.allow_network, env.kustomize,
+                            kubernetes_version=env.kubernetes_version)
+        return root_entry.outcome_of(render_source(Source("kustomize", target), private))
 
 
 def _build_with_helm(
@@ -552,14 +658,21 @@ class _Failure:
 def _apply(
     ctx: CheckContext,
     graph: RenderGraph,
-    target: str,
+    job: _Job,
     outcome: Mapping[str, Any],
     findings: list[Finding],
     out: RenderOutput,
 ) -> _Failure | None:
     """Rendered objects into `out` (or a finding into `findings`); a failed build is returned
     for the caller to report."""
+    target = job.target
     kustomization = graph.kustomizations[target]
+    if outcome.get("override_error") and job.variant is not None:
+        # Argo CD's repo server fails the same edit: the Application shows a ComparisonError.
+        application = job.variant.application
+        return _Failure(application.resource.path, application.resource.line, target,
+                        f"Application {application.name}'s spec.source.kustomize cannot be applied: "
+                        f"{outcome.get('error')}", False)
     if not outcome.get("ok"):
         if graph.broken_in(target) and not outcome.get("timed_out"):
             # kustomize-missing-reference names the exact entry; a second finding per overlay
@@ -609,6 +722,7 @@ def _apply(
             index=index,
             environment=environment,
             rendered_from=target,
+            deployer=job.deployer,
         )
         out.resources.append(resource)
         if item.get("remote"):

@@ -13,11 +13,11 @@ from typing import Any
 from gitops_lint.check import CheckOptions, prepare_context
 from gitops_lint.config import Config
 from gitops_lint.context import CheckContext
-from gitops_lint.drift.kustomize_overrides import overrides_of
 from gitops_lint.estate.build import estate_for
 from gitops_lint.estate.model import ApplicationSet
 from gitops_lint.estate.sources import not_rendered_reason
 from gitops_lint.render.directory import directory_options
+from gitops_lint.render.kustomize_overrides import overrides_of
 from gitops_lint.repo.templating import UNQUOTED_TEMPLATE
 
 

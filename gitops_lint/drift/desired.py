@@ -22,12 +22,12 @@ from typing import TYPE_CHECKING, Any
 
 from gitops_lint.drift.apps import AppSource, AuditTarget
 from gitops_lint.drift.argocd_settings import excluded_by_default
-from gitops_lint.drift.kustomize_overrides import OverrideError, apply_overrides
 from gitops_lint.drift.live import Capabilities
 from gitops_lint.drift.render_cache import CachedRoots
 from gitops_lint.estate.hooks import HOOK_ANNOTATIONS
 from gitops_lint.render.cache import RenderCache
 from gitops_lint.render.directory import jsonnet_files
+from gitops_lint.render.kustomize_overrides import OverrideError, apply_overrides
 from gitops_lint.render.registry import renderer_for
 from gitops_lint.render.renderer import RenderEnv, RenderFailure, Source, SourceKind
 from gitops_lint.render.tools import Kustomize

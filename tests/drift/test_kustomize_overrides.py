@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from gitops_lint.drift.kustomize_overrides import OverrideError, apply_overrides, parse_image
+from gitops_lint.render.kustomize_overrides import OverrideError, apply_overrides, parse_image
 from tests.conftest import git_init, require_tool, run_cli
 from tests.drift.drift_fixtures import application, deployment, dump, live_of, write
 

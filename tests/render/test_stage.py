@@ -444,7 +444,7 @@ def test_render_tests_fail_not_skip_in_ci_without_kustomize(
         kustomize_tool()
 
 
-def test_application_kustomize_overrides_are_said_not_applied(make_repo: Callable[..., Path]) -> None:
+def test_application_kustomize_overrides_applied_and_version_said_not_applied(make_repo: Callable[..., Path]) -> None:
     require_tool("kubectl")
     application = (
         "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: web, namespace: argocd}\n"
@@ -454,9 +454,10 @@ def test_application_kustomize_overrides_are_said_not_applied(make_repo: Callabl
     )
     root = make_repo({**OWNED, "argocd/web.yaml": application, "apps/web/kustomization.yaml": "resources: [cm.yaml]\n",
                       "apps/web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: web}\n"})
-    result = run_cli("check", str(root), "--no-git")
-    assert "1 Argo CD Application set kustomize overrides (spec.source.kustomize or a .argocd-source file) this check does not apply" in result.stderr
-    assert "argocd/web.yaml (web): images, namePrefix" in result.stderr  # `version` changes no output
-    assert "`gitops-lint drift` applies them, as Argo CD does" in result.stderr
+    result = run_cli("check", str(root), "--no-git", "--verbose")
+    # images and namePrefix are applied as Argo CD applies them; `version` only picks Argo CD's binary.
+    assert "this check does not apply" not in result.stderr
+    assert "1 build with Argo CD kustomize overrides" in result.stderr
+    assert "spec.source.kustomize: argocd/web.yaml (web): version is not applied (Argo CD" in result.stderr
     (root / "argocd/web.yaml").write_text(application.split("    kustomize:")[0], encoding="utf-8")
-    assert "spec.source.kustomize" not in run_cli("check", str(root), "--no-git").stderr
+    assert "kustomize overrides" not in run_cli("check", str(root), "--no-git", "--verbose").stderr
