@@ -27,7 +27,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("gitops_lint.context", "gitops_lint.environments", "gitops_lint.pod_templates", "gitops_lint.merge"),
     ("gitops_lint.estate", "gitops_lint.appset"),
     ("gitops_lint.render",),
-    ("gitops_lint.rules", "gitops_lint.hidden_dirs", "gitops_lint.flux"),
+    ("gitops_lint.rules", "gitops_lint.hidden_dirs", "gitops_lint.left_out_files", "gitops_lint.flux"),
     ("gitops_lint.report",),
     ("gitops_lint.check",),
     (
