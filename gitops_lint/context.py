@@ -336,8 +336,15 @@ class CheckContext:
         repo/field_source.py), else the line in its source document; for a missing field, the
         same for its deepest existing ancestor."""
         source = self.sources.get(resource.path)
-        if source is None or not pointer:
+        if not pointer:
             return resource.path, resource.line
+        if source is None:
+            # A file an incremental run rendered but did not keep (what a Flux Kustomization in
+            # focus applies): read on demand, so the line is the full run's.
+            read = self._documents_of(resource.path)
+            if read is None:
+                return resource.path, resource.line
+            source = SourceFile(resource.path, read[0], list(read[1]), [])
         origin = self._origin_of(resource, source)
         if origin is not None and resource.rendered_from is not None:
             key = (resource.rendered_from, resource.path)

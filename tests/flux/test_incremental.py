@@ -89,3 +89,40 @@ def test_each_file_alone_agrees_with_the_whole_repo(make_repo: Callable[..., Pat
             here = {key for key in full if key[1] == path}
             assert here <= alone, (attempt, path, here - alone)
             assert alone <= full, (attempt, path, alone - full)
+
+
+PROVIDER = """\
+apiVersion: notification.toolkit.fluxcd.io/v1beta3
+kind: Provider
+metadata:
+  name: slack
+  namespace: flux-system
+spec:
+  type: slack
+  channel: ${slack_channel}
+  secretRef:
+    name: ${slack_webhook_secret}
+"""
+
+
+def test_checking_the_kustomization_reports_the_undefined_variable_behind_a_schema_finding(
+    make_repo: Callable[..., Path],
+) -> None:
+    """The Kustomization's file changed (its postBuild lost a variable): the run on it reports the
+    schema finding the empty value causes in the file it applies, and the cause with it."""
+    root = make_repo({
+        **OWNED,
+        "clusters/production/monitoring.yaml": ks(
+            "monitoring", "./monitoring", extra="  postBuild:\n    substitute:\n      slack_channel: alerts\n"
+        ),
+        "monitoring/notifications.yaml": PROVIDER,
+    }, git=True)
+    _, full_report = check_json(root)
+    full = {(f["rule"], f["path"], f["line"]) for f in full_report["findings"]}
+    cause = ("flux-substitution-undefined", "monitoring/notifications.yaml", 10)
+    assert {cause, ("schema-invalid", "monitoring/notifications.yaml", 9)} <= full
+    result = run_cli("check", "clusters/production/monitoring.yaml", "--format", "json", cwd=root)
+    assert result.exit_code == 1, result.output
+    alone = {(f["rule"], f["path"], f["line"]) for f in json.loads(result.stdout)["findings"]}
+    assert ("schema-invalid", "monitoring/notifications.yaml", 9) in alone
+    assert cause in alone
