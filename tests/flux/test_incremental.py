@@ -126,3 +126,50 @@ def test_checking_the_kustomization_reports_the_undefined_variable_behind_a_sche
     alone = {(f["rule"], f["path"], f["line"]) for f in json.loads(result.stdout)["findings"]}
     assert ("schema-invalid", "monitoring/notifications.yaml", 9) in alone
     assert cause in alone
+
+
+REDIS = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: redis
+  namespace: infra
+spec:
+  selector:
+    matchLabels:
+      app: redis
+  template:
+    metadata:
+      labels:
+        app: redis
+    spec:
+      containers:
+        - name: redis
+          image: redis:7.4.1
+"""
+
+
+def test_an_image_set_by_the_flux_kustomization_is_reported_at_its_images_entry(
+    make_repo: Callable[..., Path],
+) -> None:
+    """`spec.images` of the Flux Kustomization sets `latest`: the finding is on that `newTag`
+    line, in the full run and in runs on either file."""
+    images = (
+        "  images:\n    - name: redis\n      newName: registry.example.com/mirror/redis\n"
+        "      newTag: latest\n"
+    )
+    root = make_repo({
+        **OWNED,
+        "clusters/production/infrastructure.yaml": ks("infrastructure", "./infrastructure/redis", extra=images),
+        "infrastructure/redis/kustomization.yaml": "resources:\n  - deployment.yaml\n",
+        "infrastructure/redis/deployment.yaml": REDIS,
+    }, git=True)
+    newtag = ("image-tag-pinned", "clusters/production/infrastructure.yaml", 16)
+    _, full_report = check_json(root)
+    full = {(f["rule"], f["path"], f["line"]) for f in full_report["findings"]}
+    assert newtag in full, full
+    for path in ("clusters/production/infrastructure.yaml", "infrastructure/redis/deployment.yaml"):
+        result = run_cli("check", path, "--format", "json", cwd=root)
+        assert result.exit_code in (0, 1), result.output
+        found = {(f["rule"], f["path"], f["line"]) for f in json.loads(result.stdout)["findings"]}
+        assert newtag in found, (path, found)
