@@ -19,7 +19,13 @@ from typing import Any, Generic, TypeVar
 
 from gitops_lint.config import Config
 from gitops_lint.model import AsWritten, Finding, Resource, RuleMeta, Severity
-from gitops_lint.repo.field_source import Subject, image_entry, layers_between, origin_pointer, set_by_layer
+from gitops_lint.repo.field_source import (
+    Subject,
+    image_entry,
+    layers_between,
+    origin_pointer,
+    set_by_layer,
+)
 from gitops_lint.repo.files import FileSet, RepoFile, read_text
 from gitops_lint.repo.layout import Kustomization, Layout
 from gitops_lint.repo.load import TEXT_MARKERS

@@ -775,7 +775,8 @@ def check_cross_namespace_ref(ctx: CheckContext) -> Iterator[Finding]:
     if not lockdown.no_cross_namespace:
         return
     estate = flux_estate_for(ctx)
-    for obj in (*estate.kustomizations, *estate.releases):
+    objects: list[FluxKustomization | HelmRelease] = [*estate.kustomizations, *estate.releases]
+    for obj in objects:
         controller = controller_for(obj.kind)
         setting = lockdown.refuses_cross_namespace(controller, obj.environment)
         if setting is None or not obj.namespace:
