@@ -19,7 +19,13 @@ from typing import Any, Generic, TypeVar
 
 from gitops_lint.config import Config
 from gitops_lint.model import AsWritten, Finding, Resource, RuleMeta, Severity
-from gitops_lint.repo.field_source import Subject, layers_between, origin_pointer, set_by_layer
+from gitops_lint.repo.field_source import (
+    Subject,
+    image_entry,
+    layers_between,
+    origin_pointer,
+    set_by_layer,
+)
 from gitops_lint.repo.files import FileSet, RepoFile, read_text
 from gitops_lint.repo.layout import Kustomization, Layout
 from gitops_lint.repo.load import TEXT_MARKERS
@@ -336,9 +342,20 @@ class CheckContext:
         repo/field_source.py), else the line in its source document; for a missing field, the
         same for its deepest existing ancestor."""
         source = self.sources.get(resource.path)
-        if source is None or not pointer:
+        if not pointer:
             return resource.path, resource.line
+        if source is None:
+            # A file an incremental run rendered but did not keep (what a Flux Kustomization in
+            # focus applies): read on demand, so the line is the full run's.
+            read = self._documents_of(resource.path)
+            if read is None:
+                return resource.path, resource.line
+            source = SourceFile(resource.path, read[0], list(read[1]), [])
         origin = self._origin_of(resource, source)
+        if resource.built_by is not None and pointer[-1] == "image":
+            entry = self._flux_images_entry(resource, pointer)
+            if entry is not None:
+                return entry
         if origin is not None and resource.rendered_from is not None:
             key = (resource.rendered_from, resource.path)
             layers = self.run.layers.get(key)
@@ -352,6 +369,29 @@ class CheckContext:
         if origin is not None:
             pointer = origin_pointer(resource.doc, origin, pointer)
         return resource.path, locate_line(source.text, resource.index, pointer) or resource.line
+
+    def _flux_images_entry(self, resource: Resource, pointer: tuple[str | int, ...]) -> tuple[str, int] | None:
+        """The `spec.images` entry of the Flux Kustomization that rendered `resource` and set the
+        image at `pointer` (applied after the kustomize build: the outermost layer)."""
+        assert resource.built_by is not None
+        path, index = resource.built_by
+        image: Any = resource.doc
+        for step in pointer:
+            if isinstance(image, dict) and isinstance(step, str):
+                image = image.get(step)
+            elif isinstance(image, list) and isinstance(step, int) and 0 <= step < len(image):
+                image = image[step]
+            else:
+                return None
+        read = self._documents_of(path)
+        if read is None or not isinstance(image, str):
+            return None
+        text, documents = read
+        document = next((d.data for d in documents if d.index == index), None)
+        spec = document.get("spec") if isinstance(document, dict) else None
+        entry = image_entry(spec.get("images"), image) if isinstance(spec, dict) else None
+        line = locate_line(text, index, ("spec", *entry)) if entry is not None else None
+        return (path, line) if line else None
 
     def _origin_of(self, resource: Resource, source: SourceFile) -> Any:
         """The source document a rendered object came from, as written; None for a raw resource

@@ -181,6 +181,7 @@ class Resource:
     kustomization root when kustomize produced it (the chart directory when Helm did).
     `deployer` is (file, name) of the Argo CD Application or Flux HelmRelease whose values
     Helm rendered it with: one chart directory renders once per deployer, differently.
+    `built_by` locates the Flux Kustomization that rendered it, when one did.
     `inputs` are other files its content comes from (the parameter file of an ApplicationSet's
     git files generator, for an Application it generates): a finding about it is news to an
     incremental run when one of them changed.
@@ -198,6 +199,9 @@ class Resource:
     fragment: bool = False
     deployer: tuple[str, str] | None = None
     inputs: tuple[str, ...] = ()
+    # (file, document index) of the Flux Kustomization whose build (its `spec.images`) is the
+    # outermost layer of a Flux render: a field it sets is reported there.
+    built_by: tuple[str, int] | None = None
 
     # `api_version` and `kind` are remembered, not looked up on each call: the rules ask for
     # them 5 and 25 times per resource (50,000 and 250,000 times on the 10k bench repo), and

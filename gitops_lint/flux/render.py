@@ -171,7 +171,9 @@ def finish(
         origin_path = item.get("path") if isinstance(item.get("path"), str) else None
         path = origin_path or _file_defining(ctx, directory, doc, spec) or kustomization.resource.path
         index, line = _source_document(ctx, path, doc)
-        source = Resource(doc, path, line, index, environment=kustomization.environment, rendered_from=directory)
+        built_by = (kustomization.resource.path, kustomization.resource.index)
+        source = Resource(doc, path, line, index, environment=kustomization.environment, rendered_from=directory,
+                          built_by=built_by)
         if cleaned and not is_disabled(doc):
             for pointer, name in undefined_at(doc, cleaned):
                 result.undefined.append(Undefined(source, pointer, name))
@@ -180,7 +182,8 @@ def finish(
             except SubstitutionError as error:
                 result.error = f"{source.display}: {error}"
                 return result
-            source = Resource(substituted, path, line, index, environment=source.environment, rendered_from=directory)
+            source = Resource(substituted, path, line, index, environment=source.environment, rendered_from=directory,
+                              built_by=built_by)
         result.resources.append(source)
     return result
 

@@ -220,6 +220,11 @@ def _place_in(path: str, read: Reader, pointer: Pointer) -> Place | None:
     return Place(path, line) if line else None
 
 
+def image_entry(entries: Any, image: str) -> Pointer | None:
+    """The `images:` entry (kustomize's, or a Flux Kustomization's `spec.images`) that makes `image`."""
+    return _image_entry(entries, image)
+
+
 def _image_entry(entries: Any, image: str) -> Pointer | None:
     """The `images:` entry whose result is `image` (its newName, newTag or digest), by pointer
     to the key that decided it."""

@@ -22,6 +22,7 @@ from gitops_lint.estate.flux import (
     HelmRelease,
     ObjectRef,
 )
+from gitops_lint.estate.flux_lockdown import controller_for, flux_lockdown
 from gitops_lint.estate.sources import as_mapping, local_directory, repo_directory
 from gitops_lint.flux.model import flux_estate_for
 from gitops_lint.flux.render import flux_renders
@@ -667,7 +668,13 @@ FLUX_TENANT_SERVICE_ACCOUNT = meta(
     "runs each tenant's Kustomizations and HelmReleases as a service account of the tenant's "
     "namespace (per-team isolation, as the checklist asks). Tenant objects are those outside `flux-system` "
     "or labelled `toolkit.fluxcd.io/tenant`; a HelmRelease a platform Kustomization applies is a "
-    "platform app's, unless its namespace's Flux objects already run as a service account.",
+    "platform app's, unless its namespace's Flux objects already run as a service account. Not "
+    "reported where the repo starts the controller with a default service account (a Flux "
+    "Operator `FluxInstance` with `spec.cluster.multitenant: true`, whose "
+    "`tenantDefaultServiceAccount` defaults to `default`, or a `--default-service-account` "
+    "argument: bootstrap's lockdown patch of gotk-components.yaml, a FluxInstance's "
+    "`kustomize.patches`): the object then runs as that account of its own namespace, the "
+    "documented multi-tenancy setup.",
     "Set `spec.serviceAccountName` to the tenant's reconciler account (bound to a namespaced "
     "Role), and start kustomize-controller and helm-controller with "
     "`--default-service-account` so a missing one fails closed.",
@@ -695,9 +702,12 @@ def check_tenant_service_account(ctx: CheckContext) -> Iterator[Finding]:
     # Namespaces the repo locks down: a Kustomization or release there reconciles as a service
     # account. A release without one in such a namespace escapes that lockdown.
     locked = {obj.namespace for obj in objects if obj.namespace and obj.spec.get("serviceAccountName")}
+    lockdown = flux_lockdown(ctx)
     for obj in objects:
         if obj.spec.get("serviceAccountName"):
             continue
+        if lockdown.default_account(controller_for(obj.kind), obj.environment) is not None:
+            continue  # it impersonates the default account of its namespace, not the controller
         labels = obj.doc.get("metadata", {}).get("labels") if isinstance(obj.doc.get("metadata"), dict) else None
         tenant = isinstance(labels, dict) and bool(labels.get(TENANT_LABEL))
         if not tenant and (not obj.namespace or obj.namespace == "flux-system"):
@@ -709,6 +719,89 @@ def check_tenant_service_account(ctx: CheckContext) -> Iterator[Finding]:
             f"tenant {obj.label} sets no serviceAccountName: it reconciles with the controller's cluster-wide rights",
             resource=obj.resource, pointer=("metadata", "name"),
         )
+
+
+# --- flux-cross-namespace-ref ---------------------------------------------------------------------
+
+_LOCKDOWN_INSTANCE = (
+    "# file: clusters/production/flux-system/flux-instance.yaml\n"
+    "apiVersion: fluxcd.controlplane.io/v1\nkind: FluxInstance\nmetadata:\n  name: flux\n"
+    "  namespace: flux-system\nspec:\n  distribution:\n    version: 2.6.x\n"
+    "    registry: ghcr.io/fluxcd\n  cluster:\n    multitenant: true\n"
+)
+_TENANT_KS = (
+    "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: team-a\n"
+    "  namespace: team-a\nspec:\n  interval: 10m\n  path: ./apps\n  prune: false\n"
+    "  sourceRef:\n    kind: GitRepository\n    name: {source}\n{namespace}"
+)
+
+FLUX_CROSS_NAMESPACE_REF = meta(
+    "flux-cross-namespace-ref",
+    "A Flux object references a source in another namespace, which the controllers refuse",
+    "error",
+    "flux",
+    "Flux's multi-tenancy lockdown starts the controllers with `--no-cross-namespace-refs=true` "
+    "(a Flux Operator `FluxInstance` with `spec.cluster.multitenant: true` does; flux "
+    "bootstrap's lockdown patches gotk-components.yaml to add it). Then kustomize-controller "
+    "refuses a Kustomization whose `sourceRef` names another namespace, and helm-controller a "
+    "HelmRelease whose `chart.spec.sourceRef` or `chartRef` does: the object never becomes "
+    "Ready and nothing it holds is applied. Reported only where the repo sets the flag for "
+    "that controller (in the same environment, when the file setting it names one).",
+    "Commit the source (GitRepository, OCIRepository, HelmRepository) in the object's own "
+    "namespace and drop `namespace` from the reference, or, if the platform team means to share "
+    "it, take the flag off that controller.",
+    passing=(
+        _LOCKDOWN_INSTANCE
+        + "# file: tenants/team-a/sync.yaml\n"
+        + _TENANT_KS.format(source="team-a", namespace=""),
+    ),
+    failing=(
+        _LOCKDOWN_INSTANCE
+        + "# file: tenants/team-a/sync.yaml\n"
+        + _TENANT_KS.format(
+            source="flux-system", namespace="    namespace: flux-system  # expect: flux-cross-namespace-ref\n"
+        ),
+    ),
+    references=(
+        "https://fluxcd.io/flux/installation/configuration/multitenancy/",
+        "https://fluxcd.io/flux/components/kustomize/kustomizations/#source-reference",
+    ),
+)
+
+
+@repo_rule(FLUX_CROSS_NAMESPACE_REF)
+def check_cross_namespace_ref(ctx: CheckContext) -> Iterator[Finding]:
+    lockdown = flux_lockdown(ctx)
+    if not lockdown.no_cross_namespace:
+        return
+    estate = flux_estate_for(ctx)
+    objects: list[FluxKustomization | HelmRelease] = [*estate.kustomizations, *estate.releases]
+    for obj in objects:
+        controller = controller_for(obj.kind)
+        setting = lockdown.refuses_cross_namespace(controller, obj.environment)
+        if setting is None or not obj.namespace:
+            continue
+        ref = obj.source_ref if isinstance(obj, FluxKustomization) else obj.chart_source_ref
+        if ref is None:
+            continue
+        written = as_mapping(_at(obj.doc, ref.pointer)).get("namespace")
+        if not written or ref.namespace == obj.namespace:
+            continue
+        field = ".".join(str(part) for part in ref.pointer)
+        yield ctx.finding(
+            FLUX_CROSS_NAMESPACE_REF,
+            f"{obj.label}: {field} names {ref.label} in another namespace, but {controller} runs with "
+            f"--no-cross-namespace-refs=true ({setting.how}, {setting.where}): Flux refuses the reference",
+            resource=obj.resource, pointer=(*ref.pointer, "namespace"),
+            environment=obj.environment,
+        )
+
+
+def _at(doc: Mapping[str, Any], pointer: tuple[str | int, ...]) -> Any:
+    value: Any = doc
+    for part in pointer:
+        value = value.get(part) if isinstance(value, dict) and isinstance(part, str) else None
+    return value
 
 
 # --- flux-substitution-undefined ------------------------------------------------------------------
@@ -767,6 +860,9 @@ def check_substitution(ctx: CheckContext) -> Iterator[Finding]:
                     FLUX_SUBSTITUTION_UNDEFINED,
                     f"${{{undefined.name}}} has no value in {kustomization.label} and no default: Flux writes an empty string",
                     resource=undefined.resource, path=path, line=line,
+                    # The values are the Kustomization's: a change to its file is a cause (an
+                    # incremental run on it reports the schema findings the empty value causes).
+                    related=(kustomization.resource.path,),
                 )
             continue
         raw = variables_of(kustomization, ctx, estate)
@@ -795,6 +891,7 @@ def check_substitution(ctx: CheckContext) -> Iterator[Finding]:
                     # The environment the render gives what this Kustomization applies, not that of
                     # a shared base file's path.
                     resource=resource, pointer=pointer, environment=kustomization.environment,
+                    related=(kustomization.resource.path,),
                 )
 
 
@@ -911,6 +1008,7 @@ RULES = [
     check_interval,
     check_decryption,
     check_tenant_service_account,
+    check_cross_namespace_ref,
     check_substitution,
     check_helmrelease_rendered,
     check_flux_build,

@@ -89,3 +89,87 @@ def test_each_file_alone_agrees_with_the_whole_repo(make_repo: Callable[..., Pat
             here = {key for key in full if key[1] == path}
             assert here <= alone, (attempt, path, here - alone)
             assert alone <= full, (attempt, path, alone - full)
+
+
+PROVIDER = """\
+apiVersion: notification.toolkit.fluxcd.io/v1beta3
+kind: Provider
+metadata:
+  name: slack
+  namespace: flux-system
+spec:
+  type: slack
+  channel: ${slack_channel}
+  secretRef:
+    name: ${slack_webhook_secret}
+"""
+
+
+def test_checking_the_kustomization_reports_the_undefined_variable_behind_a_schema_finding(
+    make_repo: Callable[..., Path],
+) -> None:
+    """The Kustomization's file changed (its postBuild lost a variable): the run on it reports the
+    schema finding the empty value causes in the file it applies, and the cause with it."""
+    root = make_repo({
+        **OWNED,
+        "clusters/production/monitoring.yaml": ks(
+            "monitoring", "./monitoring", extra="  postBuild:\n    substitute:\n      slack_channel: alerts\n"
+        ),
+        "monitoring/notifications.yaml": PROVIDER,
+    }, git=True)
+    _, full_report = check_json(root)
+    full = {(f["rule"], f["path"], f["line"]) for f in full_report["findings"]}
+    cause = ("flux-substitution-undefined", "monitoring/notifications.yaml", 10)
+    assert {cause, ("schema-invalid", "monitoring/notifications.yaml", 9)} <= full
+    result = run_cli("check", "clusters/production/monitoring.yaml", "--format", "json", cwd=root)
+    assert result.exit_code == 1, result.output
+    alone = {(f["rule"], f["path"], f["line"]) for f in json.loads(result.stdout)["findings"]}
+    assert ("schema-invalid", "monitoring/notifications.yaml", 9) in alone
+    assert cause in alone
+
+
+REDIS = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: redis
+  namespace: infra
+spec:
+  selector:
+    matchLabels:
+      app: redis
+  template:
+    metadata:
+      labels:
+        app: redis
+    spec:
+      containers:
+        - name: redis
+          image: redis:7.4.1
+"""
+
+
+def test_an_image_set_by_the_flux_kustomization_is_reported_at_its_images_entry(
+    make_repo: Callable[..., Path],
+) -> None:
+    """`spec.images` of the Flux Kustomization sets `latest`: the finding is on that `newTag`
+    line, in the full run and in runs on either file."""
+    images = (
+        "  images:\n    - name: redis\n      newName: registry.example.com/mirror/redis\n"
+        "      newTag: latest\n"
+    )
+    root = make_repo({
+        **OWNED,
+        "clusters/production/infrastructure.yaml": ks("infrastructure", "./infrastructure/redis", extra=images),
+        "infrastructure/redis/kustomization.yaml": "resources:\n  - deployment.yaml\n",
+        "infrastructure/redis/deployment.yaml": REDIS,
+    }, git=True)
+    newtag = ("image-tag-pinned", "clusters/production/infrastructure.yaml", 16)
+    _, full_report = check_json(root)
+    full = {(f["rule"], f["path"], f["line"]) for f in full_report["findings"]}
+    assert newtag in full, full
+    for path in ("clusters/production/infrastructure.yaml", "infrastructure/redis/deployment.yaml"):
+        result = run_cli("check", path, "--format", "json", cwd=root)
+        assert result.exit_code in (0, 1), result.output
+        found = {(f["rule"], f["path"], f["line"]) for f in json.loads(result.stdout)["findings"]}
+        assert newtag in found, (path, found)
