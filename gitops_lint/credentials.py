@@ -176,14 +176,24 @@ def credential_verdict(key: str, value: str) -> str | None:
 _NOT_JSON = "not json"
 
 
+# The fields of Argo CD's cluster config (a cluster Secret's `config`, argo-cd's ClusterConfig).
+_CLUSTER_CONFIG_FIELDS = frozenset({
+    "username", "password", "bearerToken", "tlsClientConfig", "awsAuthConfig", "execProviderConfig",
+    "proxyUrl", "disableCompression",
+})
+
+
 def _json_verdict(text: str) -> str | None:
-    """The verdict on a JSON document held under one key (Argo CD's cluster Secret `config`,
-    a `.dockerconfigjson`, an app's settings), or `_NOT_JSON`. Its fields are judged one by one,
-    as the fields of a Secret are: `{"awsAuthConfig": {"roleARN": ...}}` (IRSA, the secret-less
-    setup) is no credential, `{"bearerToken": ...}` is one, on one line or on several."""
+    """The verdict on Argo CD's cluster config held under one key (a cluster Secret's `config`),
+    or `_NOT_JSON` for any other value (judged whole, as before). Its fields are judged one by
+    one, as the fields of a Secret are: `{"awsAuthConfig": {"roleARN": ...}}` (IRSA, the
+    secret-less setup) is no credential, `{"bearerToken": ...}` is one, on one line or on several.
+    Only that shape: a password written as a JSON list or object is still a password."""
     try:
         document = json.loads(text)
     except ValueError:
+        return _NOT_JSON
+    if not isinstance(document, dict) or not document or not _CLUSTER_CONFIG_FIELDS.issuperset(document):
         return _NOT_JSON
     if credentials_in(text):  # what the patterns see in context (`"auth": ...` of a docker config)
         return "credential"

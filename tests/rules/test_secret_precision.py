@@ -284,3 +284,14 @@ def test_a_cluster_config_holding_a_credential_is_a_finding(make_repo: MakeRepo,
     finding = _only(findings(root, "no-plaintext-secret"))
     assert "stringData.config" in finding.message
     assert TOKEN not in finding.message and PASSWORD not in finding.message
+
+
+def test_a_credential_written_as_json_is_still_a_credential(make_repo: MakeRepo) -> None:
+    """Only Argo CD's cluster config is judged field by field: a password written as a JSON list
+    or an object under a secret key (or any other key) is judged whole, as before."""
+    body = (f"stringData:\n  password: '[\"{PASSWORD}\"]'\n  apiToken: '{{\"value\": \"{TOKEN}{TOKEN}\"}}'\n"
+            f"  settings: '{{\"value\": \"{TOKEN}{PASSWORD}\"}}'\n")
+    finding = _only(findings(make_repo({"s.yaml": secret("app", body)}), "no-plaintext-secret"))
+    for key in ("stringData.password", "stringData.apiToken", "stringData.settings"):
+        assert key in finding.message
+    assert PASSWORD not in finding.message and TOKEN not in finding.message
