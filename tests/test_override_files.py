@@ -61,10 +61,38 @@ def test_another_applications_file_another_repo_and_no_file_leave_the_applicatio
     assert _merged(original, {}) == (original, ())
 
 
-def test_an_application_outside_argocds_namespace_reads_its_namespaced_file_too() -> None:
-    files = {"apps/web/.argocd-source-team-a_web.yaml": {"kustomize": {"namePrefix": "t-"}}}
+def test_an_application_outside_argocds_namespace_reads_its_namespaced_file_only() -> None:
+    """Argo CD names the file after InstanceName: `<namespace>_<name>` outside its own namespace."""
+    files = {"apps/web/.argocd-source-team-a_web.yaml": {"kustomize": {"namePrefix": "t-"}},
+             "apps/web/.argocd-source-web.yaml": {"kustomize": {"namePrefix": "plain-"}}}
     doc, used = _merged(_app(namespace="team-a"), files)
-    assert doc["spec"]["source"]["kustomize"] == {"namePrefix": "t-"} and used == tuple(files)
+    assert doc["spec"]["source"]["kustomize"] == {"namePrefix": "t-"}
+    assert used == ("apps/web/.argocd-source-team-a_web.yaml",)
+    in_control_plane, used = _merged(_app(namespace="argocd"), files)
+    assert in_control_plane["spec"]["source"]["kustomize"] == {"namePrefix": "plain-"}
+    assert used == ("apps/web/.argocd-source-web.yaml",)
+
+
+def test_a_file_argo_cd_cannot_decode_is_not_merged_and_unknown_fields_are_dropped() -> None:
+    files = {"apps/web/.argocd-source.yaml": {"helm": {"parameters": "image.tag=2"}},
+             "apps/web/.argocd-source-web.yaml": {"foo": "bar", "kustomize": {"images": ["web=web:2"], "zzz": 1}}}
+    doc, used = _merged(_app(), files)
+    assert doc["spec"]["source"]["kustomize"] == {"images": ["web=web:2"]}
+    assert "foo" not in doc["spec"]["source"] and "helm" not in doc["spec"]["source"]
+    assert used == ("apps/web/.argocd-source-web.yaml",)
+
+
+def test_a_file_argo_cd_cannot_decode_is_an_error_at_its_line(make_repo: MakeRepo) -> None:
+    require_sdk()
+    bad = "# written by hand\nhelm:\n  parameters: image.tag=2\n"
+    root = make_repo({**OWNED, **CHART, "charts/web/.argocd-source-web-staging.yaml": bad,
+                      "charts/web/.argocd-source.yaml": "foo: bar\nkustomize: {zzz: 1}\n"})
+    _, report = check_json(root, "--no-git")
+    found = [(f["rule"], f["path"], f["line"]) for f in report["findings"]
+             if f["rule"] in ("argocd-source-file-invalid", "schema-invalid")]
+    # Unknown fields (foo, zzz) are dropped as Argo CD drops them: no finding, none on the Application.
+    assert found == [("argocd-source-file-invalid", "charts/web/.argocd-source-web-staging.yaml", 3)]
+    assert "image.tag=2" not in json.dumps(report)  # the value is not quoted
 
 
 def test_multi_source_applications_merge_per_source() -> None:

@@ -13,7 +13,7 @@ from typing import Any
 from gitops_lint.config import Config
 from gitops_lint.context import CheckContext, RunShared, SourceFile, StageSink
 from gitops_lint.environments import is_argocd_application, resolve_environment
-from gitops_lint.estate.override_files import merged_application
+from gitops_lint.estate.override_files import control_plane_namespace, merged_application
 from gitops_lint.estate.sources import mapping_at
 from gitops_lint.model import Finding, Resource, objects_in
 from gitops_lint.repo.files import BINARY, FileSet, RepoFile, is_unreadable
@@ -332,6 +332,7 @@ def _merge_override_files(loader: Loading, start: int) -> None:
         resource = loader.resources[position]
         if not is_argocd_application(resource.doc):
             continue
-        doc, used = merged_application(resource.doc, loader.root, loader.files, loader.sources)
+        doc, used = merged_application(resource.doc, loader.root, loader.files, loader.sources,
+                                       lambda: control_plane_namespace(loader.resources))
         if used:
             loader.resources[position] = dataclasses.replace(resource, doc=doc, inputs=(*resource.inputs, *used))

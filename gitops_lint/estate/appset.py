@@ -21,7 +21,7 @@ from gitops_lint.context import CheckContext, ContextMemo, RunShared
 from gitops_lint.environments import is_argocd_application, resolve_environment
 from gitops_lint.estate.kinds import raw_of_kind
 from gitops_lint.estate.origins import element_origins
-from gitops_lint.estate.override_files import merged_application
+from gitops_lint.estate.override_files import control_plane_namespace, merged_application
 from gitops_lint.model import Resource
 
 # The expansion machinery (generators, Go templates, the checked-out tree) is imported where an
@@ -258,7 +258,8 @@ def _generated(
 ) -> GeneratedApplication:
     inputs = () if symbolic else parameter_files(params)
     # Argo CD's `.argocd-source*.yaml` files reach a generated Application as a committed one.
-    doc, overrides = (doc, ()) if symbolic else merged_application(doc, ctx.root, ctx.files, ctx.sources)
+    doc, overrides = (doc, ()) if symbolic else merged_application(
+        doc, ctx.root, ctx.files, ctx.sources, lambda: control_plane_namespace(ctx.resources))
     resource = Resource(
         doc=doc,
         path=appset.path,

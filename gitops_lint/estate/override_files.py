@@ -6,14 +6,16 @@ so does Argo CD Image Updater's git write-back (`kustomize.images`, `helm.parame
 source's `repoURL`, `path`, `chart` and `targetRevision` keep their values whatever a file says.
 So the Application gitops-lint checks, renders and audits is the one with the files merged in.
 
-The per-Application file is named after the Application; an Application outside Argo CD's own
-namespace (Applications in any namespace) is `<namespace>_<name>` to Argo CD, and either name
-is read here.
+The per-Application file is named as Argo CD names the Application (InstanceName): its name,
+or `<namespace>_<name>` for an Application outside Argo CD's own namespace (Applications in any
+namespace).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -39,16 +41,25 @@ def override_directories(paths: Iterable[str]) -> frozenset[str]:
     return frozenset(p.rsplit("/", 1)[0] if "/" in p else "" for p in paths if _PREFIX in p and is_override_file(p))
 
 
-def _file_names(doc: Mapping[str, Any]) -> tuple[str, ...]:
+def _file_names(doc: Mapping[str, Any], control_plane: str) -> tuple[str, ...]:
+    """The files Argo CD reads for this Application: the shared one, then the Application's own,
+    named as Argo CD's InstanceName names it (`<namespace>_<name>` outside `control_plane`)."""
     metadata = doc.get("metadata")
     name = metadata.get("name") if isinstance(metadata, dict) else None
     namespace = metadata.get("namespace") if isinstance(metadata, dict) else None
     if not isinstance(name, str) or not name:
         return (SHARED_FILE,)
-    names = [SHARED_FILE, f"{_PREFIX}-{name}.yaml"]
-    if isinstance(namespace, str) and namespace:
-        names.append(f"{_PREFIX}-{namespace}_{name}.yaml")
-    return tuple(names)
+    if isinstance(namespace, str) and namespace and namespace != control_plane:
+        return SHARED_FILE, f"{_PREFIX}-{namespace}_{name}.yaml"
+    return SHARED_FILE, f"{_PREFIX}-{name}.yaml"
+
+
+def control_plane_namespace(resources: Iterable[Any]) -> str:
+    """Argo CD's own namespace: where the repo's argocd-cm lives, else `argocd`."""
+    for resource in resources:
+        if resource.kind == "ConfigMap" and resource.name == "argocd-cm" and resource.namespace:
+            return str(resource.namespace)
+    return "argocd"
 
 
 def _source_slots(spec: Mapping[str, Any]) -> list[tuple[str, int | None, dict[str, Any]]]:
@@ -67,6 +78,7 @@ def with_override_files(
     holders: frozenset[str],
     read: Callable[[str], Any],
     this_repo: Callable[[str, Sequence[str]], bool],
+    control_plane: str = "argocd",
 ) -> tuple[dict[str, Any], tuple[str, ...]]:
     """(the Application with its override files merged in, the files merged), or (`doc`, ())
     when none applies. `holders` are the repo's directories holding one (override_directories),
@@ -85,7 +97,7 @@ def with_override_files(
         directory = "" if directory == "." else directory
         if directory not in holders or not this_repo(str(source.get("repoURL") or ""), (directory,)):
             continue
-        effective = _merged(source, [f"{directory}/{n}" if directory else n for n in _file_names(doc)], read, used)
+        effective = _merged(source, [f"{directory}/{n}" if directory else n for n in _file_names(doc, control_plane)], read, used)
         if effective is source:
             continue
         if merged_spec is None:
@@ -107,9 +119,11 @@ def _merged(source: dict[str, Any], files: list[str], read: Callable[[str], Any]
     effective = source
     for path in files:
         patch = read(path)
-        if not isinstance(patch, dict):
-            continue  # absent, empty or not a mapping (a YAML error is the loader's finding)
-        effective = merge_patch(effective, patch)
+        if not isinstance(patch, dict) or override_problem(patch) is not None:
+            # Absent, or a file Argo CD cannot decode (its manifests fail to generate, and the
+            # rule argocd-source-file-invalid says why): the source as committed is what is known.
+            continue
+        effective = merge_patch(effective, known_fields(patch))
         used.append(path)
     if effective is source:
         return source
@@ -122,7 +136,8 @@ _HOLDERS: list[tuple[FileSet, frozenset[str]]] = []
 
 
 def merged_application(
-    doc: dict[str, Any], root: Path, files: FileSet, sources: Mapping[str, SourceFile]
+    doc: dict[str, Any], root: Path, files: FileSet, sources: Mapping[str, SourceFile],
+    control_plane: Callable[[], str] = lambda: "argocd",
 ) -> tuple[dict[str, Any], tuple[str, ...]]:
     """`with_override_files` for an Application of the repo at `root`: its files as listed in
     `files`, read from `sources` when loaded (else from disk), a source of this repo as the
@@ -149,4 +164,64 @@ def merged_application(
 
     remotes = git_remotes(root) if files.from_git else frozenset()
     return with_override_files(
-        doc, holders, read, lambda url, paths: owns_repo(root, remotes, files.directories, url, paths))
+        doc, holders, read, lambda url, paths: owns_repo(root, remotes, files.directories, url, paths),
+        control_plane())
+
+
+# --- what Argo CD can decode --------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _source_schema() -> dict[str, Any]:
+    """The Application source's schema (the shipped Application CRD's `applicationSource`), its
+    definitions alongside, without `required`: a file sets some fields only."""
+    from gitops_lint.data import data_dir
+
+    crd = json.loads(data_dir("schemas").joinpath("crds", "argoproj.io", "application_v1alpha1.json").read_text())
+    definitions = crd.get("$defs", {})
+    return {**{k: v for k, v in definitions["applicationSource"].items() if k != "required"}, "$defs": definitions}
+
+
+def _resolved(schema: Mapping[str, Any]) -> Mapping[str, Any]:
+    ref = schema.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/$defs/"):
+        found: Mapping[str, Any] = _source_schema()["$defs"].get(ref.removeprefix("#/$defs/"), {})
+        return found
+    return schema
+
+
+def known_fields(value: Any, schema: Mapping[str, Any] | None = None) -> Any:
+    """`value` without the mapping keys the source's schema does not know: Argo CD decodes a
+    file into its Go types, which drop unknown fields without a word."""
+    schema = _resolved(_source_schema() if schema is None else schema)
+    if isinstance(value, dict):
+        properties = schema.get("properties")
+        if not isinstance(properties, dict) or schema.get("additionalProperties") is not False:
+            return value
+        return {key: known_fields(item, properties[key]) for key, item in value.items() if key in properties}
+    if isinstance(value, list) and isinstance(schema.get("items"), dict):
+        return [known_fields(item, schema["items"]) for item in value]
+    return value
+
+
+def override_problem(patch: Any) -> tuple[tuple[str | int, ...], str] | None:
+    """(where, why) Argo CD cannot decode an override file into a source (a field of the wrong
+    type), or None. Unknown fields are no problem: they are dropped."""
+    if not isinstance(patch, dict):
+        return (), "the file is not a mapping of source fields (helm, kustomize, directory, plugin)"
+    import jsonschema_rs
+
+    from gitops_lint.validate.schema_messages import describe_error
+
+    for error in jsonschema_rs.validator_for(_source_schema()).iter_errors(_without_deletions(known_fields(patch))):
+        where = tuple(error.instance_path)
+        shown = ".".join(str(step) for step in where) or "the file"
+        return where, f"{shown}: {describe_error(error)}"  # as schema-invalid says it: no value quoted
+    return None
+
+
+def _without_deletions(patch: Any) -> Any:
+    """A merge patch's `null`s are deletions, never values of a wrong type."""
+    if isinstance(patch, dict):
+        return {key: _without_deletions(value) for key, value in patch.items() if value is not None}
+    return patch

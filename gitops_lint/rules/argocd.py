@@ -23,9 +23,11 @@ from gitops_lint.estate.kinds import (
     rendered_named,
     rendered_of_kind,
 )
+from gitops_lint.estate.override_files import is_override_file, override_problem
 from gitops_lint.model import Finding, Resource
 from gitops_lint.render.graph import graph_for
 from gitops_lint.repo.git import normalise_remote_url
+from gitops_lint.repo.yaml import locate_line
 from gitops_lint.rules.base import meta, repo_rule
 from gitops_lint.rules.ignore_differences import Target, application_ignores, system_ignores
 
@@ -586,10 +588,56 @@ def check_production_environment_unknown(ctx: CheckContext) -> Iterator[Finding]
     )
 
 
+
+# --- argocd-source-file-invalid -------------------------------------------------------------------
+
+ARGOCD_SOURCE_FILE_INVALID = meta(
+    "argocd-source-file-invalid",
+    "An Argo CD parameter-override file (.argocd-source*.yaml) must decode into a source",
+    "error",
+    "argocd",
+    "Argo CD's repo server merges `.argocd-source.yaml` and `.argocd-source-<app>.yaml` from an "
+    "Application's source path into its source before rendering (`argocd app set` and Argo CD "
+    "Image Updater's git write-back write them). A field of the wrong type (`helm.parameters` "
+    "as a string, `kustomize: 5`) fails that merge: every Application reading the file shows a "
+    "ComparisonError and stops deploying. Unknown fields are dropped by Argo CD and not reported.",
+    "Write the file as an Application source's fields (`helm: {parameters: [{name: ..., value: "
+    "...}]}`, `kustomize: {images: [...]}`), or delete it.",
+    passing=(
+        "# file: apps/web/.argocd-source-web.yaml\nkustomize:\n  images: [web=ghcr.io/acme/web:1.4.2]\n",
+    ),
+    failing=(
+        "# file: apps/web/.argocd-source-web.yaml\nhelm:\n  parameters: image.tag=1.4.2  # expect: argocd-source-file-invalid\n",
+    ),
+    references=("https://argo-cd.readthedocs.io/en/stable/user-guide/parameters/",),
+)
+
+
+@repo_rule(ARGOCD_SOURCE_FILE_INVALID)
+def check_argocd_source_files(ctx: CheckContext) -> Iterator[Finding]:
+    for repo_file in ctx.files.files:
+        if ".argocd-source" not in repo_file.path or not is_override_file(repo_file.path):
+            continue
+        source = ctx.sources.get(repo_file.path)
+        if source is None or not source.documents:
+            continue  # unreadable or empty: the loader says so; an empty file changes nothing
+        problem = override_problem(source.documents[0].data)
+        if problem is None:
+            continue
+        pointer, why = problem
+        text = ctx.text_of(repo_file.path) or ""
+        yield ctx.finding(
+            ARGOCD_SOURCE_FILE_INVALID,
+            f"Argo CD cannot merge {repo_file.path} into an Application's source: {why}",
+            path=repo_file.path,
+            line=locate_line(text, 0, pointer) or 1,
+        )
+
 RULES = (
     check_application_path_exists,
     check_hpa_replicas_ignored,
     check_prefer_applicationset,
     check_notifications_configured,
     check_production_environment_unknown,
+    check_argocd_source_files,
 )
