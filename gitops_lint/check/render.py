@@ -311,7 +311,11 @@ def _jobs(ctx: CheckContext, graph: RenderGraph, targets: list[str]) -> list[_Jo
 
 def _variant_of(application: Application, source: Mapping[str, Any]) -> _Variant | None:
     """The overrides `source` builds its root with, None when it sets none that change the output."""
-    from gitops_lint.render.kustomize_overrides import NOT_APPLIED, overrides_of
+    from gitops_lint.render.kustomize_overrides import (
+        NOT_APPLIED,
+        argocd_build_variables,
+        overrides_of,
+    )
 
     overrides = overrides_of(source)
     if not any(value for key, value in overrides.items() if key not in NOT_APPLIED):
@@ -320,16 +324,12 @@ def _variant_of(application: Application, source: Mapping[str, Any]) -> _Variant
     text = json.dumps(applied, sort_keys=True, default=str)
     variables: dict[str, str] = {}
     if "$" in text:
-        # What Argo CD's repo server puts in the build environment (as drift's _build_variables,
-        # without a revision: the check reads the work tree).
-        variables = {
-            "ARGOCD_APP_SOURCE_PATH": str(source.get("path") or ""),
-            "ARGOCD_APP_SOURCE_REPO_URL": str(source.get("repoURL") or ""),
-            "ARGOCD_APP_SOURCE_TARGET_REVISION": str(source.get("targetRevision") or ""),
-            "ARGOCD_APP_NAME": application.name,
-            "ARGOCD_APP_NAMESPACE": application.destination.namespace or "",
-            "ARGOCD_APP_PROJECT_NAME": application.project or "default",
-        }
+        # No revision: the check reads the work tree.
+        variables = argocd_build_variables(
+            path=str(source.get("path") or ""), repo_url=str(source.get("repoURL") or ""),
+            target_revision=str(source.get("targetRevision") or ""), application=application.name,
+            namespace=application.destination.namespace or "", project=application.project or "default",
+        )
     key = json.dumps({"overrides": applied, "variables": variables}, sort_keys=True, default=str)
     return _Variant(key, overrides, variables, application)
 

@@ -22,6 +22,7 @@ import yaml
 
 from gitops_lint.drift.merge_keys import merge_key
 from gitops_lint.drift.quantities import is_quantity_path, quantities_equal
+from gitops_lint.json_pointer import json_pointer
 from gitops_lint.redaction import keyed_digest
 from gitops_lint.validate.scopes import builtin_namespaced
 
@@ -165,10 +166,6 @@ def _is_mask(value: Any) -> bool:
     return isinstance(value, str) and value.startswith(_MASK_PREFIX)
 
 
-def _pointer(path: Path) -> str:
-    return "".join("/" + str(step).replace("~", "~0").replace("/", "~1") for step in path)
-
-
 def same_value(before: Any, after: Any, path: Path) -> bool:
     """Equal as Kubernetes means it: booleans strictly, numbers by value, quantities canonically."""
     if isinstance(before, bool) or isinstance(after, bool):
@@ -191,10 +188,10 @@ class _Walker:
 
     def record(self, path: Path, before: Any, after: Any) -> None:
         if _is_mask(before) or _is_mask(after):
-            self.changes.append(FieldChange(_pointer(path), None, None, masked=True))
+            self.changes.append(FieldChange(json_pointer(path), None, None, masked=True))
             return
         self.changes.append(FieldChange(
-            _pointer(path), None if before is _ABSENT else _shown(before), None if after is _ABSENT else _shown(after),
+            json_pointer(path), None if before is _ABSENT else _shown(before), None if after is _ABSENT else _shown(after),
         ))
 
     def walk(self, before: Any, after: Any, path: Path) -> None:

@@ -35,6 +35,7 @@ from gitops_lint.drift.ignore import IgnoreError, IgnoreRule, apply_jq, remove_p
 from gitops_lint.drift.model import CHANGED, NOT_IN_GIT, NOT_SYNCED, OUT_OF_BAND, REMOVED, Change
 from gitops_lint.drift.normalize import INSTANCE_LABEL, LAST_APPLIED, hash_credential, normalize
 from gitops_lint.drift.quantities import quantities_equal
+from gitops_lint.json_pointer import json_pointer
 
 Path = tuple[str | int, ...]
 
@@ -62,10 +63,6 @@ class Comparison:
     @property
     def modified(self) -> bool:
         return bool(self.changes)
-
-
-def pointer(path: Path) -> str:
-    return "/" + "/".join(str(step).replace("~", "~0").replace("/", "~1") for step in path) if path else ""
 
 
 # Kubernetes fields typed *bool: a pointer is sent whenever it is set, so a `false` in Git reaches
@@ -193,7 +190,7 @@ class _Walker:
             # apply time (a mutating webhook) wrote another.
             reason = NOT_SYNCED
         return Change(
-            path=pointer(dpath), desired=desired, live=live,
+            path=json_pointer(dpath), desired=desired, live=live,
             manager=owner.manager if owner else None, operation=owner.operation if owner else None,
             time=(owner.time or None) if owner else None, reason=reason,
         )  # fmt: skip
@@ -218,7 +215,7 @@ class _Walker:
         applied = self.ownership.applied_by(lpath, self.agents) if self.ownership else None
         if applied is not None:
             self.changes.append(
-                Change(pointer(dpath), None, value, applied.manager, applied.operation, applied.time or None, NOT_IN_GIT)
+                Change(json_pointer(dpath), None, value, applied.manager, applied.operation, applied.time or None, NOT_IN_GIT)
             )
             return value
         if isinstance(value, dict):
@@ -342,7 +339,7 @@ def _copy(doc: dict[str, Any]) -> dict[str, Any]:
 def _drop(doc: dict[str, Any], paths: Iterable[Path]) -> None:
     # Deepest first and highest index first, so earlier removals do not shift later ones.
     for path in sorted(paths, key=lambda p: (len(p), [str(s).zfill(8) for s in p]), reverse=True):
-        remove_pointer(doc, pointer(path))
+        remove_pointer(doc, json_pointer(path))
 
 
 def _last_applied(live: dict[str, Any], tracking_label: str | None) -> dict[str, Any] | None:

@@ -27,7 +27,11 @@ from gitops_lint.drift.render_cache import CachedRoots
 from gitops_lint.estate.hooks import HOOK_ANNOTATIONS
 from gitops_lint.render.cache import RenderCache
 from gitops_lint.render.directory import jsonnet_files
-from gitops_lint.render.kustomize_overrides import OverrideError, apply_overrides
+from gitops_lint.render.kustomize_overrides import (
+    OverrideError,
+    apply_overrides,
+    argocd_build_variables,
+)
 from gitops_lint.render.registry import renderer_for
 from gitops_lint.render.renderer import RenderEnv, RenderFailure, Source, SourceKind
 from gitops_lint.render.tools import Kustomize
@@ -249,20 +253,6 @@ def private_copy(source: Path, target: Path) -> None:
                 os.chmod(path, os.stat(path).st_mode | 0o200)
 
 
-def _build_variables(source: AppSource, target: AuditTarget | None, commit: str) -> dict[str, str]:
-    """What Argo CD's repo server puts in the build environment, as far as this audit knows it
-    (`$ARGOCD_APP_REVISION` only when the revision was read from git)."""
-    variables = {"ARGOCD_APP_SOURCE_PATH": source.path, "ARGOCD_APP_SOURCE_REPO_URL": source.repo_url,
-                 "ARGOCD_APP_SOURCE_TARGET_REVISION": source.revision}
-    if target is not None:
-        variables.update(ARGOCD_APP_NAME=target.name, ARGOCD_APP_NAMESPACE=target.namespace,
-                         ARGOCD_APP_PROJECT_NAME=target.project)
-    if commit:
-        variables.update(ARGOCD_APP_REVISION=commit, ARGOCD_APP_REVISION_SHORT=commit[:7],
-                         ARGOCD_APP_REVISION_SHORT_8=commit[:8])
-    return variables
-
-
 def _render_overridden(base: Path, path: str, source: AppSource, env: RenderEnv, trees: RevisionTrees,
                        target: AuditTarget | None, notes: list[str]) -> list[dict[str, Any]]:
     """The root at `path` built as Argo CD builds it with the source's `kustomize` overrides: a
@@ -282,8 +272,14 @@ def _render_overridden(base: Path, path: str, source: AppSource, env: RenderEnv,
     try:
         private_copy(original, copy)
         try:
-            notes.extend(apply_overrides(copy, json.loads(source.kustomize),
-                                         _build_variables(source, target, trees.commit_of(base))))
+            variables = argocd_build_variables(
+                path=source.path, repo_url=source.repo_url, target_revision=source.revision,
+                application=target.name if target is not None else None,
+                namespace=target.namespace if target is not None else "",
+                project=target.project if target is not None else "",
+                revision=trees.commit_of(base),  # only when the revision was read from git
+            )
+            notes.extend(apply_overrides(copy, json.loads(source.kustomize), variables))
         except OverrideError as error:
             raise RenderError(f"{source.path}: spec.source.kustomize: {error}") from error
         build_root = writable if path != "." else copy

@@ -188,9 +188,11 @@ def build_estate(ctx: CheckContext, resources: Iterable[Resource] | None = None)
     for application in applications:
         for directory in application.directories:
             deployed.setdefault(directory, set()).add(application.environment)
-    hosted: dict[str, list[tuple[str, str | None]]] = {}
+    hosted: dict[str, list[tuple[str, str | None, str | None]]] = {}
     for application in applications:
-        hosted.setdefault(application.project or "default", []).append((application.name, application.environment))
+        hosted.setdefault(application.project or "default", []).append(
+            (application.name, application.environment, application.resource.namespace or None)
+        )
     environments = EnvironmentIndex(
         ctx.config,
         {d: frozenset(envs) for d, envs in deployed.items()},

@@ -9,7 +9,7 @@ estate knows deploys each directory.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from gitops_lint.config import Config
@@ -26,8 +26,9 @@ class EnvironmentIndex:
     config: Config
     # Repo directory → the environments of the Applications (committed and generated) deploying it.
     deployed: Mapping[str, frozenset[str | None]] = field(default_factory=dict)
-    # AppProject name → (name, environment) of each Application (committed and generated) in it.
-    hosted: Mapping[str, tuple[tuple[str, str | None], ...]] = field(default_factory=dict)
+    # AppProject name → (name, environment, metadata.namespace) of each Application (committed and
+    # generated) in it.
+    hosted: Mapping[str, tuple[tuple[str, str | None, str | None], ...]] = field(default_factory=dict)
     _files: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
     _named: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
 
@@ -60,9 +61,16 @@ class EnvironmentIndex:
         production Applications is as production as a file both deploy), else its own."""
         if is_production(own):
             return own
-        hosted = [environment for _name, environment in self.hosted.get(project, ()) if is_production(environment)]
+        hosted = [environment for _name, environment, _ in self.hosted.get(project, ()) if is_production(environment)]
         return deployed_environment(hosted) or own
 
-    def production_applications_of(self, project: str) -> list[str]:
-        """The production Applications an AppProject hosts, by name."""
-        return sorted({name for name, environment in self.hosted.get(project, ()) if is_production(environment)})
+    def production_applications_of(
+        self, project: str, covers: Callable[[str, str | None], bool] = lambda _name, _namespace: True
+    ) -> list[str]:
+        """The production Applications an AppProject hosts, by name; with `covers`, only those it
+        accepts by (name, metadata.namespace): an RBAC grant's object naming some of them."""
+        return sorted({
+            name
+            for name, environment, namespace in self.hosted.get(project, ())
+            if is_production(environment) and covers(name, namespace)
+        })  # fmt: skip

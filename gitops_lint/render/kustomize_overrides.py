@@ -45,6 +45,25 @@ def overrides_of(source: Mapping[str, Any]) -> dict[str, Any]:
     return block if any(block.get(key) for key in (*APPLIED, *NOT_APPLIED)) else {}
 
 
+def argocd_build_variables(
+    *, path: str, repo_url: str, target_revision: str, application: str | None = None,
+    namespace: str = "", project: str = "", revision: str = "",
+) -> dict[str, str]:
+    """What Argo CD's repo server puts in a build's environment (`$ARGOCD_APP_NAME-` in a
+    namePrefix), as far as the caller knows it: the source's always; the Application's name,
+    destination namespace and project with an Application; `$ARGOCD_APP_REVISION` (and its short
+    forms) only with the commit the revision was read at (the check reads the work tree: none)."""
+    variables = {"ARGOCD_APP_SOURCE_PATH": path, "ARGOCD_APP_SOURCE_REPO_URL": repo_url,
+                 "ARGOCD_APP_SOURCE_TARGET_REVISION": target_revision}
+    if application is not None:
+        variables.update(ARGOCD_APP_NAME=application, ARGOCD_APP_NAMESPACE=namespace,
+                         ARGOCD_APP_PROJECT_NAME=project)
+    if revision:
+        variables.update(ARGOCD_APP_REVISION=revision, ARGOCD_APP_REVISION_SHORT=revision[:7],
+                         ARGOCD_APP_REVISION_SHORT_8=revision[:8])
+    return variables
+
+
 def envsubst(text: str, variables: Mapping[str, str], unknown: set[str]) -> str:
     """Argo CD's Env.Envsubst: `$VAR` and `${VAR}` from the build environment, an unknown one
     empty (collected in `unknown`), `$$` a literal `$`."""

@@ -8,7 +8,7 @@ Objects of application grants are `<project>/<app>` (or `<project>/<namespace>/<
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
 from gitops_lint.config import Config
@@ -143,7 +143,9 @@ RBAC_NO_WILDCARD_PRODUCTION = meta(
     "sync staging and only read production. A project is production when its name says so "
     "(`production`, `prod-eu`), a config selector makes it so, or it hosts a production "
     "Application (committed or generated; `team-a/*` when project `team-a` deploys "
-    "`checkout-prod-eu`). Global grants (`*/*`, such as an SRE role's) are "
+    "`checkout-prod-eu`): the grant's whole object is matched against each of them as Argo CD "
+    "matches it (`team-a/checkout-prod-eu`, `team-a/<namespace>/<name>` for an Application outside "
+    "Argo CD's namespace), so `team-a/checkout-staging` is no production grant. Global grants (`*/*`, such as an SRE role's) are "
     "deliberate and left alone; roles listed in `rbac.privileged_roles` (default `role:admin`) "
     "are allowed.",
     "Grant the role only `get` (or `action/*` where needed) on production applications, or add "
@@ -205,18 +207,37 @@ def _dangerous(grant: Grant, mode: str) -> list[str]:
     return [a for a in DANGEROUS_ACTIONS if _pattern_matches(grant.action, a, mode)]
 
 
-def _hosting(ctx: CheckContext, grant: Grant, mode: str) -> str | None:
+def _rbac_objects(project: str, name: str, namespace: str | None, control_plane: str | None) -> tuple[str, ...]:
+    """The object an application grant is matched against for this Application, as Argo CD names
+    it: `project/name` in Argo CD's own namespace, `project/namespace/name` in any other (apps in
+    any namespace). Argo CD's namespace is the argocd-rbac-cm's; when that is not written, both."""
+    if namespace is None or namespace == control_plane:
+        return (f"{project}/{name}",)
+    if control_plane is None:
+        return (f"{project}/{name}", f"{project}/{namespace}/{name}")
+    return (f"{project}/{namespace}/{name}",)
+
+
+def _hosting(ctx: CheckContext, resource: Resource, grant: Grant, mode: str) -> str | None:
     """Why a project not named as production is one: the production Applications (committed or
-    generated) that the projects its pattern matches host, as message text; None when none do.
-    A global pattern (`*/*`) is left alone, as for projects named so."""
+    generated) the grant's object names (`team-a/*` the whole project, `team-a/checkout-staging`
+    one Application), as message text; None when it names none. A global pattern (`*/*`) is left
+    alone, as for projects named so."""
     if grant.project in GLOBAL_PROJECTS:
         return None
     index = estate_for(ctx).environments
+    control_plane = resource.namespace or None
+
+    def granted(project: str) -> Callable[[str, str | None], bool]:
+        return lambda name, namespace: any(
+            _pattern_matches(grant.object, candidate, mode)
+            for candidate in _rbac_objects(project, name, namespace, control_plane)
+        )
+
     names = sorted({
         name
         for project in index.hosted
-        if _pattern_matches(grant.project, project, mode)
-        for name in index.production_applications_of(project)
+        for name in index.production_applications_of(project, granted(project))
     })  # fmt: skip
     if not names:
         return None
@@ -234,7 +255,7 @@ def check_rbac_no_wildcard_production(resource: Resource, ctx: CheckContext) -> 
         actions = _dangerous(grant, policy.match_mode)
         if not actions:
             continue
-        hosting = "" if is_production_project(grant.project, ctx.config) else _hosting(ctx, grant, policy.match_mode)
+        hosting = "" if is_production_project(grant.project, ctx.config) else _hosting(ctx, resource, grant, policy.match_mode)
         if hosting is None:
             continue
         if grant.subject in privileged or policy.roles_of(grant.subject) & privileged:

@@ -109,3 +109,22 @@ def test_diff_shows_the_image_an_override_file_changes(make_repo: MakeRepo) -> N
               for r in app["resources"] for f in r.get("fields", [])]
     assert ("/spec/template/spec/containers/name=main/image", "ghcr.io/x/nginx:1.2.3", "ghcr.io/x/nginx:1.3.0") in [
         (p, b, a) for p, b, a in fields], result.stdout
+
+
+def test_the_build_variables_are_argo_cds_in_check_and_diff(make_repo: MakeRepo) -> None:
+    """`$ARGOCD_APP_*` in an envsubst'd override take the Application's values, as the drift audit's
+    (one argocd_build_variables): name, destination namespace, project and source fields."""
+    require_tool("kubectl")
+    require_tool("git")
+    owner = ("      commonAnnotations: {{owner: '{0}'}}\n      commonAnnotationsEnvsubst: true\n")
+    values = "$ARGOCD_APP_NAME/$ARGOCD_APP_NAMESPACE/$ARGOCD_APP_PROJECT_NAME/$ARGOCD_APP_SOURCE_PATH"
+    root = make_repo({**_root("nginx:1.0.0"), "argocd/web.yaml": _application("web", owner.format("before"))},
+                     git=True)
+    (root / "argocd/web.yaml").write_text(_application("web", owner.format(values)), encoding="utf-8")
+    subprocess.run(["git", "-C", str(root), "add", "-A"], check=True, capture_output=True)
+    result = run_cli("diff", "--format", "json", "--base", "HEAD", cwd=root)
+    assert result.exit_code == 0, result.output
+    fields = {(f["path"], f["before"], f["after"])
+              for env in json.loads(result.stdout)["environments"] for app in env["applications"]
+              for r in app["resources"] for f in r.get("fields", [])}
+    assert ("/metadata/annotations/owner", "before", "web/web/default/apps/web") in fields, result.stdout

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import check_json
+from tests.render.helm.engines import require_sdk
 
 RULE = "application-duplicate-destination"
 
@@ -36,7 +37,8 @@ KUSTOMIZE_ROOT = {
 HELM_CHART = {
     "charts/shop/Chart.yaml": "apiVersion: v2\nname: shop\nversion: 1.0.0\n",
     "charts/shop/templates/cm.yaml": (
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-shop\n"
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n"
+        "  name: {{ .Values.fullnameOverride | default (printf \"%s-shop\" .Release.Name) }}\n"
     ),
 }
 
@@ -79,9 +81,16 @@ def test_kustomize_overrides_leaving_names_alike_still_collide(make_repo: Callab
     ]
 
 
+def _rendered(make_repo: Callable[..., Path], files: dict[str, str]) -> list[str]:
+    """The messages of a check that renders the charts with real Helm."""
+    require_sdk()
+    _code, report = check_json(make_repo(files), "--no-git", "--rule", RULE)
+    return [f["message"] for f in report["findings"]]
+
+
 def test_helm_release_names_apart_are_no_duplicate(make_repo: Callable[..., Path]) -> None:
     # Each release name defaults to the Application's name; a different fullnameOverride names
-    # the objects apart even under one releaseName.
+    # the objects apart even under one releaseName. The renders show no object in common.
     files = {
         **HELM_CHART,
         "argocd/a.yaml": _app("a", "charts/shop"),
@@ -92,7 +101,7 @@ def test_helm_release_names_apart_are_no_duplicate(make_repo: Callable[..., Path
             "    helm:\n      releaseName: shop\n      valuesObject: {fullnameOverride: shop-d}\n",
         ),
     }  # fmt: skip
-    assert _messages(make_repo, files) == []
+    assert _rendered(make_repo, files) == []
 
 
 def test_helm_overrides_leaving_names_alike_still_collide(make_repo: Callable[..., Path]) -> None:
@@ -106,12 +115,59 @@ def test_helm_overrides_leaving_names_alike_still_collide(make_repo: Callable[..
             "    helm:\n      parameters:\n        - {name: fullnameOverride, value: web}\n",
         ),
     }  # fmt: skip
-    assert _messages(make_repo, files) == [
+    assert _rendered(make_repo, files) == [
         "Application b deploys charts/shop to https://kubernetes.default.svc namespace shop, as "
-        "Application a (argocd/a.yaml) does",
+        "Application a (argocd/a.yaml) does: both render ConfigMap shop-shop",
         "Application d deploys charts/shop to https://kubernetes.default.svc namespace shop, as "
-        "Application c (argocd/c.yaml) does",
+        "Application c (argocd/c.yaml) does: both render ConfigMap web",
     ]
+
+
+@pytest.mark.parametrize(
+    ("template", "shared"),
+    [
+        ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: shop-settings\n", "ConfigMap shop-settings"),
+        ("apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: shop-reader\n"
+         "rules: []\n", "ClusterRole shop-reader"),
+    ],
+    ids=["fixed-name", "cluster-scoped"],
+)
+def test_helm_objects_the_release_name_does_not_name_collide(
+    make_repo: Callable[..., Path], template: str, shared: str
+) -> None:
+    """Two release names (a, b) name the chart's release-named objects apart, not an object of a
+    fixed name nor a cluster-scoped one: Argo CD sees one object owned by two Applications."""
+    files = {
+        **HELM_CHART,
+        "charts/shop/templates/fixed.yaml": template,
+        "argocd/a.yaml": _app("a", "charts/shop"),
+        "argocd/b.yaml": _app("b", "charts/shop"),
+    }
+    assert _rendered(make_repo, files) == [
+        "Application b deploys charts/shop to https://kubernetes.default.svc namespace shop, as "
+        f"Application a (argocd/a.yaml) does: both render {shared}"
+    ]
+
+
+def test_helm_applications_without_both_renders_are_reported(make_repo: Callable[..., Path]) -> None:
+    """Without a render of each (--no-render, a render that failed) what they share is not known:
+    two Applications of one chart and place are reported, whatever their release names."""
+    files = {
+        **HELM_CHART,
+        "argocd/a.yaml": _app("a", "charts/shop"),
+        "argocd/b.yaml": _app("b", "charts/shop"),
+    }
+    expected = [
+        "Application b deploys charts/shop to https://kubernetes.default.svc namespace shop, as "
+        "Application a (argocd/a.yaml) does"
+    ]
+    assert _messages(make_repo, files) == expected
+    failing = {
+        **files,
+        "charts/shop/templates/guard.yaml": "{{- if .Values.broken }}{{ fail \"broken\" }}{{- end }}\n",
+        "argocd/b.yaml": _app("b", "charts/shop", "    helm:\n      valuesObject: {broken: true}\n"),
+    }
+    assert _rendered(make_repo, failing) == expected
 
 
 def test_generated_application_and_a_committed_one_with_a_name_prefix(make_repo: Callable[..., Path]) -> None:

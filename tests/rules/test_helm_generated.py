@@ -227,3 +227,51 @@ def test_an_applicationset_generated_application_is_reported_once_per_applicatio
     assert len(messages) == 2, messages
     assert "Application db-production" in messages[0] and "Application db-staging" in messages[1]
     assert all("/data/password" in m for m in messages)
+
+
+MIGRATION_JOB = """
+    apiVersion: batch/v1
+    kind: Job
+    metadata:
+      name: migrate-{{ randAlphaNum 6 | lower }}
+      {annotations}
+    spec:
+      template:
+        spec:
+          restartPolicy: Never
+          containers:
+            - name: migrate
+              image: registry.example.com/db:1.0.0
+              env:
+                - name: RUN_ID
+                  value: {{ uuidv4 | quote }}
+"""
+
+
+@pytest.mark.parametrize(
+    "hook",
+    [
+        "annotations: {helm.sh/hook: 'pre-install,pre-upgrade', helm.sh/hook-delete-policy: before-hook-creation}",
+        "annotations: {argocd.argoproj.io/hook: PreSync}",
+    ],
+)
+def test_a_hook_is_not_reported(make_repo: Callable[..., Path], hook: str) -> None:
+    """Argo CD runs a hook at its phase and never compares it: its generated name and values
+    keep no Application OutOfSync."""
+    job = {"charts/db/templates/job.yaml": MIGRATION_JOB.replace("{annotations}", hook)}
+    assert _found(_check(make_repo, {**job, "apps/db.yaml": APPLICATION})) == []
+
+
+def test_an_object_with_a_generated_name_is_named_by_kind_and_template(make_repo: Callable[..., Path]) -> None:
+    job = {"charts/db/templates/job.yaml": MIGRATION_JOB.replace("{annotations}", "labels: {app: db}")}
+    for _run in ("cold", "warm"):  # the same finding on every run: no generated name in it
+        (finding,) = _found(_check(make_repo, {**job, "apps/db.yaml": APPLICATION}))
+        assert "migrate-" not in str(finding)
+        assert finding["resource"] == "batch/Job of charts/db/templates/job.yaml"
+        assert finding["message"].startswith(
+            "Job of charts/db/templates/job.yaml (Application db): the chart makes 2 fields "
+            "(/metadata/name, /spec/template/spec/containers/0/env/0/value) anew on every render"
+        )
+        assert "name:" not in finding["fix"]
+        assert finding["fix"].startswith("Give the Job a fixed name in the chart")
+        assert "jsonPointers: [/spec/template/spec/containers/0/env/0/value]" in finding["fix"]

@@ -12,7 +12,7 @@ from tests.conftest import check_json
 RBAC = (
     "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: argocd-rbac-cm\n  namespace: argocd\n"
     "data:\n  policy.default: role:readonly\n  policy.csv: |\n"
-    "    p, role:team-a, applications, sync, team-a/team-a/*, allow\n"
+    "    p, role:team-a, applications, sync, team-a/*, allow\n"
     "    p, role:team-b, applications, sync, team-b/*, allow\n"
     "    p, role:sre, applications, sync, */*, allow\n"
     "    g, acme:team-a, role:team-a\n"
@@ -40,9 +40,11 @@ STAGING_APP = (
 )
 
 
-def _report(make_repo: Callable[..., Path], extra: dict[str, str] | None = None) -> list[tuple[str, str, str, str]]:
+def _report(
+    make_repo: Callable[..., Path], extra: dict[str, str] | None = None, rbac: str = RBAC
+) -> list[tuple[str, str, str, str]]:
     root = make_repo({
-        "argocd/argocd-rbac-cm.yaml": RBAC, "projects/projects.yaml": PROJECTS,
+        "argocd/argocd-rbac-cm.yaml": rbac, "projects/projects.yaml": PROJECTS,
         "appsets/team-a.yaml": APPSET, "apps/ledger.yaml": STAGING_APP, **(extra or {}),
     })  # fmt: skip
     _code, report = check_json(
@@ -60,7 +62,7 @@ def test_a_project_hosting_a_production_application_is_production(make_repo: Cal
         ("rbac-no-wildcard-production", "error", "",
          "role:team-a (held by acme:team-a) may sync applications in production project 'team-a' "
          "(it hosts production Application checkout-production) (policy.csv: "
-         "`p, role:team-a, applications, sync, team-a/team-a/*, allow`); only role:admin should"),
+         "`p, role:team-a, applications, sync, team-a/*, allow`); only role:admin should"),
     ]  # fmt: skip
 
 
@@ -71,3 +73,45 @@ def test_a_committed_production_application_makes_its_project_production(make_re
         ("appproject-restrict-destinations", "error"),
         ("rbac-no-wildcard-production", "error"),
     ]
+
+
+def _grants(make_repo: Callable[..., Path], grant: str, extra: dict[str, str] | None = None) -> list[str]:
+    """The rbac-no-wildcard-production messages for one grant of role:team-a."""
+    rbac = RBAC.replace("team-a/*, allow", f"{grant}, allow")
+    return [message for rule, _s, _e, message in _report(make_repo, extra, rbac)
+            if rule == "rbac-no-wildcard-production"]
+
+
+def test_a_grant_on_a_staging_application_of_a_shared_project_is_not_production(
+    make_repo: Callable[..., Path],
+) -> None:
+    """Argo CD matches the grant's whole object (`project/app`): syncing checkout-staging is not
+    syncing checkout-production, though both live in project team-a."""
+    assert _grants(make_repo, "team-a/checkout-staging") == []
+    assert _grants(make_repo, "team-a/checkout-staging*") == []
+    assert [m.split(" (policy.csv")[0] for m in _grants(make_repo, "team-a/checkout-*")] == [
+        "role:team-a (held by acme:team-a) may sync applications in production project 'team-a' "
+        "(it hosts production Application checkout-production)"
+    ]
+    assert len(_grants(make_repo, "team-a/checkout-production")) == 1
+
+
+def test_an_application_in_another_namespace_is_matched_as_project_namespace_name(
+    make_repo: Callable[..., Path],
+) -> None:
+    """Apps in any namespace: Argo CD's object for an Application outside its own namespace (the
+    argocd-rbac-cm's) is `project/namespace/name`."""
+    production = (
+        STAGING_APP.replace("ledger-staging", "ledger-prod").replace("staging.example", "prod.example")
+        .replace("  namespace: argocd\nspec:", "  namespace: team-b-apps\nspec:")
+    )
+    extra = {"apps/ledger-prod.yaml": production}
+    rbac = RBAC.replace("team-b/*, allow", "team-b/team-b-apps/*, allow")
+    assert [m.split(" (policy.csv")[0] for r, _s, _e, m in _report(make_repo, extra, rbac)
+            if r == "rbac-no-wildcard-production" and "team-b" in m] == [
+        "role:team-b may sync applications in production project 'team-b' "
+        "(it hosts production Application ledger-prod)"
+    ]
+    rbac = RBAC.replace("team-b/*, allow", "team-b/ledger-prod, allow")
+    assert [m for r, _s, _e, m in _report(make_repo, extra, rbac)
+            if r == "rbac-no-wildcard-production" and "team-b" in m] == []
