@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
+from gitops_lint.argocd_ignore import CONFIGMAP as CONFIGMAP_NAME
 from gitops_lint.config import (
     Config,
     find_config,
@@ -28,7 +29,6 @@ from gitops_lint.drift.apps import (
     load_repo,
     unparsed_application_files,
 )
-from gitops_lint.drift.argocd_settings import CONFIGMAP as CONFIGMAP_NAME
 from gitops_lint.drift.argocd_settings import (
     DEFAULT_TRACKING,
     ArgoSettings,
