@@ -19,7 +19,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "gitops_lint"
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("gitops_lint", "gitops_lint.errors", "gitops_lint.atomic_file", "gitops_lint.file_bytes", "gitops_lint.data", "gitops_lint.progress",
      "gitops_lint.values_merge", "gitops_lint.lazy_regex", "gitops_lint.cache_json", "gitops_lint.plural",
-     "gitops_lint.semver_range", "gitops_lint.argocd_cluster", "gitops_lint.json_pointer"),
+     "gitops_lint.semver_range", "gitops_lint.argocd_cluster", "gitops_lint.json_pointer", "gitops_lint.argocd_ignore"),
     ("gitops_lint.model", "gitops_lint.redaction", "gitops_lint.secret_patterns", "gitops_lint.credentials",
      "gitops_lint.credential_fields"),
     ("gitops_lint.repo", "gitops_lint.validate"),

@@ -611,8 +611,8 @@ class _ApiSession:
             self.seconds += time.perf_counter() - started
 
     def capabilities(self) -> Capabilities | None:
-        """The server's version (GET /version) and its discovery's API versions: asked once, by
-        the first chart rendered for this cluster (a cluster without charts is not asked)."""
+        """The server's version (GET /version) and its discovery's API versions: asked once, before
+        this cluster's Applications render, when one of them is a chart (else not asked)."""
         with self._lock:
             if self._asked or self.client is None or self.discovery is None:
                 return self._capabilities

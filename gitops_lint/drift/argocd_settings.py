@@ -18,14 +18,19 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from gitops_lint.argocd_ignore import (
+    CONFIGMAP,
+    PREFIX,
+    compare_options,
+    group_kind,
+    ignore_entries,
+    ignore_status,
+)
+from gitops_lint.argocd_ignore import read_yaml as _yaml
 from gitops_lint.drift.normalize import INSTANCE_LABEL
 from gitops_lint.file_bytes import read_text
 from gitops_lint.repo.yaml import load_yaml
 
-CONFIGMAP = "argocd-cm"
-_PREFIX = "resource.customizations."
 _SKIPPED_DIRS = frozenset((".git", "node_modules", ".venv", ".gitops-lint-cache"))
 TRACKING_METHODS = ("label", "annotation", "annotation+label")
 _METHOD_KEY = "application.resourceTrackingMethod"
@@ -145,26 +150,6 @@ class ArgoSettings:
         return bool(self.inclusions) and not any(rule.matches(group, kind, cluster) for rule in self.inclusions)
 
 
-def _group_kind(text: str) -> tuple[str, str]:
-    """`apps_Deployment` → ("apps", "Deployment"); a bare kind is the core group's; `all` is every kind."""
-    if text == "all":
-        return "*", "*"
-    group, sep, kind = text.rpartition("_")
-    return (group, kind) if sep else ("", text)
-
-
-def _yaml(value: Any, key: str, problems: list[str]) -> Any:
-    if not isinstance(value, str):
-        return value
-    try:
-        return yaml.safe_load(value)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark is not None else ""
-        problems.append(f"{CONFIGMAP} {key}: not YAML{where}; ignored")
-        return None
-
-
 def _strings(value: Any) -> tuple[str, ...]:
     return tuple(str(item) for item in value) if isinstance(value, list) else ()
 
@@ -195,24 +180,6 @@ def _filters(raw: Any, key: str, problems: list[str]) -> tuple[ResourceFilter, .
     return tuple(out)
 
 
-_RULE_FIELDS = ("jsonPointers", "jqPathExpressions", "managedFieldsManagers")
-
-
-def _ignore_rule(group: str, kind: str, raw: Any, key: str, problems: list[str]) -> dict[str, Any] | None:
-    if raw is None:
-        return None
-    if not isinstance(raw, Mapping):
-        problems.append(f"{CONFIGMAP} {key}: not a map of {', '.join(_RULE_FIELDS)}; ignored")
-        return None
-    wrong = [name for name in _RULE_FIELDS if raw.get(name) is not None and not isinstance(raw.get(name), list)]
-    if wrong:
-        problems.append(f"{CONFIGMAP} {key}: {' and '.join(wrong)} not a list; ignored")
-    return {
-        "group": group, "kind": kind,
-        **{name: [] if name in wrong else list(_strings(raw.get(name))) for name in _RULE_FIELDS},
-    }
-
-
 def _flag(options: Mapping[str, Any], name: str, problems: list[str]) -> bool:
     value = options.get(name)
     if value is None or isinstance(value, bool):
@@ -220,27 +187,6 @@ def _flag(options: Mapping[str, Any], name: str, problems: list[str]) -> bool:
     read = str(value).strip().lower() == "true"
     problems.append(f"{CONFIGMAP} resource.compareoptions {name}: {value!r} is not a YAML boolean; read as {str(read).lower()}")
     return read
-
-
-_STATUS_VALUES = ("all", "crd", "none", "off")
-
-
-def _ignore_status(options: Mapping[str, Any], problems: list[str]) -> str:
-    """ignoreResourceStatusField: all | crd | none; Argo CD's own constant for none is `off`."""
-    value = options.get("ignoreResourceStatusField")
-    key = f"{CONFIGMAP} resource.compareoptions ignoreResourceStatusField"
-    if value is None:
-        return "all"
-    if value is False:
-        # YAML reads an unquoted `off` (and `false`, `no`) as a boolean.
-        problems.append(f"{key}: a YAML boolean (an unquoted false, off or no), not a string; read as none "
-                        "(write 'none' or quote 'off')")
-        return "none"
-    status = str(value).lower() if isinstance(value, str) else ""
-    if status not in _STATUS_VALUES:
-        problems.append(f"{key}: {value!r} is not all, crd or none; all is used")
-        return "all"
-    return "none" if status == "off" else status
 
 
 def _tracking(data: Mapping[str, Any], problems: list[str]) -> Tracking:
@@ -262,35 +208,18 @@ def _tracking(data: Mapping[str, Any], problems: list[str]) -> Tracking:
 def parse_settings(data: Mapping[str, Any], source: str) -> ArgoSettings:
     """The verdict-changing settings of one argocd-cm `data` map."""
     problems: list[str] = []
-    ignores: list[dict[str, Any]] = []
+    ignores = ignore_entries(data, problems)
     health: dict[tuple[str, str], str] = {}
     for key, value in data.items():
-        if not isinstance(key, str) or not key.startswith(_PREFIX):
-            continue
-        rest = key[len(_PREFIX) :]
-        if rest.startswith("ignoreDifferences."):
-            group, kind = _group_kind(rest[len("ignoreDifferences.") :])
-            rule = _ignore_rule(group, kind, _yaml(value, key, problems), key, problems)
-            if rule:
-                ignores.append(rule)
-        elif rest.startswith("health.") and isinstance(value, str):
-            health[_group_kind(rest[len("health.") :])] = value
+        if isinstance(key, str) and key.startswith(PREFIX + "health.") and isinstance(value, str):
+            health[group_kind(key[len(PREFIX + "health.") :])] = value
     legacy = _yaml(data.get("resource.customizations"), "resource.customizations", problems)
     for target, override in legacy.items() if isinstance(legacy, Mapping) else ():
-        if not isinstance(override, Mapping):
-            continue
-        group, _, kind = str(target).rpartition("/")
-        where = f"resource.customizations {target} ignoreDifferences"
-        rule = _ignore_rule(group, kind, _yaml(override.get("ignoreDifferences"), where, problems), where, problems)
-        if rule:
-            ignores.append(rule)
-        if isinstance(override.get("health.lua"), str):
+        if isinstance(override, Mapping) and isinstance(override.get("health.lua"), str):
+            group, _, kind = str(target).rpartition("/")
             health.setdefault((group, kind), override["health.lua"])
-    options = _yaml(data.get("resource.compareoptions"), "resource.compareoptions", problems)
-    if options is not None and not isinstance(options, Mapping):
-        problems.append(f"{CONFIGMAP} resource.compareoptions: not a map; ignored")
-    options = options if isinstance(options, Mapping) else {}
-    status = _ignore_status(options, problems)
+    options = compare_options(data, problems)
+    status = ignore_status(options, problems)
     exclusions = _filters(_yaml(data.get("resource.exclusions"), "resource.exclusions", problems),
                           "resource.exclusions", problems)
     inclusions = _filters(_yaml(data.get("resource.inclusions"), "resource.inclusions", problems),

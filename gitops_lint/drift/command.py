@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
+from gitops_lint.argocd_ignore import CONFIGMAP as CONFIGMAP_NAME
 from gitops_lint.config import (
     Config,
     find_config,
@@ -28,7 +29,6 @@ from gitops_lint.drift.apps import (
     load_repo,
     unparsed_application_files,
 )
-from gitops_lint.drift.argocd_settings import CONFIGMAP as CONFIGMAP_NAME
 from gitops_lint.drift.argocd_settings import (
     DEFAULT_TRACKING,
     ArgoSettings,
@@ -39,11 +39,11 @@ from gitops_lint.drift.argocd_settings import (
 )
 from gitops_lint.drift.compare import compare, whole_object_diff
 from gitops_lint.drift.desired import (
-    CapabilitiesOf,
     DesiredState,
     RevisionTrees,
     desired_state,
     offline_capabilities,
+    renders_a_chart,
 )
 from gitops_lint.drift.destinations import (
     Destination,
@@ -94,6 +94,7 @@ from gitops_lint.plural import counted
 from gitops_lint.progress import Progress
 from gitops_lint.render.cache import RenderCache, default_cache_dir
 from gitops_lint.render.kustomize import find_chosen_kustomize
+from gitops_lint.render.tools import Kustomize
 from gitops_lint.validate.scopes import builtin_namespaced
 
 Obj = dict[str, Any]
@@ -570,6 +571,80 @@ class _Offline:
         return cluster if cluster.kube_version else Capabilities(self.capabilities().kube_version, cluster.api_versions)
 
 
+@dataclasses.dataclass
+class _Renders:
+    """The shared render pool and what it rendered: each Application's desired state, by index."""
+
+    pool: ThreadPoolExecutor
+    targets: list[AuditTarget]
+    flux: FluxTargets
+    trees: RevisionTrees
+    kustomize: Kustomize | None
+    timeout: float
+    roots: CachedRoots
+    progress: Progress
+    desired: dict[int, DesiredState] = dataclasses.field(default_factory=dict)
+    finished: list[float] = dataclasses.field(default_factory=list)  # when each destination's renders ended
+
+    def need_capabilities(self, ids: list[int]) -> bool:
+        """Whether one of these Applications renders a chart (a Flux one is rendered by its Kustomization)."""
+        return any(not self.flux.owns(self.targets[i]) and renders_a_chart(self.targets[i], self.trees) for i in ids)
+
+    def render(self, ids: list[int], capabilities: Capabilities | None) -> None:
+        """The desired state of these Applications (one destination), charts for `capabilities`."""
+        futures = {
+            self.pool.submit(self.flux.state, self.targets[index]) if self.flux.owns(self.targets[index])
+            else self.pool.submit(desired_state, self.targets[index], self.trees, self.kustomize, self.timeout,
+                                  self.roots, capabilities=capabilities): index
+            for index in ids
+        }  # fmt: skip
+        for future in as_completed(futures):
+            index = futures[future]
+            self.desired[index] = future.result()
+            self.progress.step(f"render {self.targets[index].name}")
+        self.finished.append(time.perf_counter())
+
+
+@dataclasses.dataclass
+class _DestinationReader:
+    """One destination's Applications rendered for it, then its live state (on a cluster thread)."""
+
+    source: LiveSource
+    renders: _Renders
+    offline: _Offline
+    policies: dict[str, OrphanPolicy]
+    every_kind: bool
+
+    def read(self, ids: list[int], destination: Destination) -> LiveFetch | None:
+        """None when the destination is not to be read. Argo CD renders a chart for its destination
+        cluster's version and API versions: those are read here, before the renders are queued,
+        so a slow cluster holds its own thread and none of the shared render pool's; a destination
+        without a chart is asked nothing until its LISTs (none when all its Applications fail)."""
+        if destination.error and self.source.name != "snapshot":
+            self.renders.render(ids, self.offline.capabilities() if self.renders.need_capabilities(ids) else None)
+            return None
+        session: LiveSession | None = None
+        try:
+            capabilities = None
+            if self.renders.need_capabilities(ids):
+                session = self.source.open(destination)
+                capabilities = self.offline.merged(session.capabilities())
+            self.renders.render(ids, capabilities)
+            desired = self.renders.desired
+            auditable = [i for i in ids if desired[i].error is None]
+            if not auditable:
+                # Asked for its capabilities, the cluster's requests and notes still count.
+                return session.fetch([]) if session is not None else None
+            if session is None:
+                session = self.source.open(destination)
+            targets = self.renders.targets
+            watched = frozenset(targets[i].namespace for i in auditable if targets[i].project in self.policies)
+            return session.fetch(_wants([targets[i] for i in auditable], desired, auditable, self.every_kind, watched))
+        finally:
+            if session is not None:
+                session.close()
+
+
 def run_drift(options: DriftOptions, live: LiveSource | None = None) -> DriftResult:
     started = time.perf_counter()
     repo = options.repo
@@ -615,7 +690,6 @@ def run_drift(options: DriftOptions, live: LiveSource | None = None) -> DriftRes
     notes.extend(trees.notes)
     warnings.extend(trees.warnings)
     roots = CachedRoots(RenderCache(default_cache_dir() if options.use_cache else None), kustomize)
-    desired: dict[int, DesiredState] = {}
 
     kubeconfig: KubeconfigIndex = (
         KubeconfigIndex() if source.name == "snapshot" else load_kubeconfig_index(options.kubeconfig)
@@ -635,66 +709,22 @@ def run_drift(options: DriftOptions, live: LiveSource | None = None) -> DriftRes
     requests = 0
     compare_seconds = 0.0
     every_kind = (options.extra_kinds or config.drift_extra_kinds) == "all"
-    offline = _Offline(config, ctx)
-    rendered_at: list[float] = []
-
-    def render(ids: list[int], capabilities: CapabilitiesOf) -> None:
-        """The desired state of these Applications (one destination), on the shared render pool."""
-        futures = {
-            renders.submit(flux.state, targets[index]) if flux.owns(targets[index])
-            else renders.submit(desired_state, targets[index], trees, kustomize, config.kustomize_timeout, roots,
-                                capabilities=capabilities): index
-            for index in ids
-        }  # fmt: skip
-        for future in as_completed(futures):
-            index = futures[future]
-            desired[index] = future.result()
-            progress.step(f"render {targets[index].name}")
-        rendered_at.append(time.perf_counter())
-
-    def read(ids: list[int]) -> LiveFetch | None:
-        """The destination's Applications rendered for it (Argo CD renders a chart for its
-        destination cluster's version and API versions: asked of the cluster when it can be read),
-        then its live state; None when it is not to be read."""
-        destination = destinations[ids[0]]
-        if destination.error and source.name != "snapshot":
-            render(ids, offline.capabilities)
-            return None
-        # Opened by the first chart that asks for the cluster's capabilities, else for the
-        # LISTs: Applications that all fail to render cost this cluster no request.
-        sessions: list[LiveSession] = []
-        lock = threading.Lock()
-
-        def session() -> LiveSession:
-            with lock:
-                if not sessions:
-                    sessions.append(source.open(destination))
-                return sessions[0]
-
-        try:
-            render(ids, lambda: offline.merged(session().capabilities()))
-            auditable = [i for i in ids if desired[i].error is None]
-            if not auditable:
-                # Asked for its capabilities, the cluster's requests and notes still count.
-                return sessions[0].fetch([]) if sessions else None
-            watched = frozenset(targets[i].namespace for i in auditable if targets[i].project in policies)
-            return session().fetch(_wants([targets[i] for i in auditable], desired, auditable, every_kind, watched))
-        finally:
-            for opened in sessions:
-                opened.close()
 
     # Clusters are read at once (each fetch has its own client): an unreachable one costs its
     # --timeout beside the others, not after them. Their notes keep the clusters' order.
     # kustomize and helm runs are independent processes: Applications render side by side, on
     # one pool whichever cluster they are for.
     try:
-        with (ThreadPoolExecutor(max_workers=max(1, min(options.workers, len(targets)))) as renders,
-              ThreadPoolExecutor(max_workers=max(1, min(CLUSTERS_AT_ONCE, len(groups)))) as pool):
-            fetched = list(pool.map(read, groups.values()))
+        with (ThreadPoolExecutor(max_workers=max(1, min(options.workers, len(targets)))) as pool,
+              ThreadPoolExecutor(max_workers=max(1, min(CLUSTERS_AT_ONCE, len(groups)))) as clusters):
+            renders = _Renders(pool, targets, flux, trees, kustomize, config.kustomize_timeout, roots, progress)
+            reader = _DestinationReader(source, renders, _Offline(config, ctx), policies, every_kind)
+            fetched = list(clusters.map(lambda ids: reader.read(ids, destinations[ids[0]]), groups.values()))
     finally:
         trees.close()
+    desired = renders.desired
     live_seconds = max((fetch.seconds for fetch in fetched if fetch is not None), default=0.0)
-    notes.append(f"rendered {counted(len(targets), 'Application')} in {max(rendered_at, default=started) - started:.2f}s")
+    notes.append(f"rendered {counted(len(targets), 'Application')} in {max(renders.finished, default=started) - started:.2f}s")
     for index, target in enumerate(targets):
         notes.extend(desired[index].notes)
         if desired[index].resolved:

@@ -15,7 +15,6 @@ import shutil
 import tarfile
 import tempfile
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -42,12 +41,35 @@ if TYPE_CHECKING:
     from gitops_lint.config import Config
     from gitops_lint.context import CheckContext
 
-# The destination cluster's Capabilities, asked only when a chart is rendered for it.
-CapabilitiesOf = Callable[[], Capabilities]
-
-
 class RenderError(Exception):
     pass
+
+
+def _for_chart(capabilities: Capabilities | None) -> Capabilities:
+    """The destination's capabilities, read before its Applications render (None: no chart was
+    found among its sources then, so none was asked for)."""
+    if capabilities is None:
+        raise RenderError("a chart was found only at render time: the destination's capabilities were not read")
+    return capabilities
+
+
+def renders_a_chart(target: AuditTarget, trees: RevisionTrees) -> bool:
+    """Whether a source of `target` is a Helm chart, which renders for its destination cluster's
+    version and API versions (so those are asked of the cluster before it renders)."""
+    from gitops_lint.render.helm.desired import is_helm_source
+
+    for source in target.sources:
+        if source.chart:
+            return True
+        if source.not_rendered:
+            continue
+        try:
+            base, _ = trees.tree(source.revision)
+        except (RenderError, OSError):
+            continue  # the render says why
+        if is_helm_source(base / (source.path.strip("/") or "."), source.helm):
+            return True
+    return False
 
 
 @dataclass
@@ -220,7 +242,7 @@ def _ref_revisions_differ(source: AppSource) -> str | None:
     return None
 
 
-def render_remote_source(source: AppSource, target: AuditTarget, capabilities: CapabilitiesOf,
+def render_remote_source(source: AppSource, target: AuditTarget, capabilities: Capabilities | None,
                          cache: RenderCache | None = None) -> list[dict[str, Any]]:
     """A `chart:` source (Helm repository or OCI registry), pulled as the check pulls it:
     the archive cached by (repository, chart, exact version), the render by its values."""
@@ -228,7 +250,7 @@ def render_remote_source(source: AppSource, target: AuditTarget, capabilities: C
     from gitops_lint.render.helm.desired import desired_objects
 
     shared = shared_cache_dir()
-    cluster = capabilities()
+    cluster = _for_chart(capabilities)
     rendered = desired_objects(Path(), source.chart, "", application=target.name, namespace=target.namespace,
                                kube_version=cluster.kube_version, api_versions=cluster.api_versions,
                                document=source.document,
@@ -300,7 +322,7 @@ def _render_overridden(base: Path, path: str, source: AppSource, env: RenderEnv,
 def render_source(base: Path, source: AppSource, kustomize: Kustomize | None, timeout: float,
                   target: AuditTarget | None = None, trees: RevisionTrees | None = None,
                   notes: list[str] | None = None, roots: CachedRoots | None = None, *,
-                  capabilities: CapabilitiesOf) -> list[dict[str, Any]]:
+                  capabilities: Capabilities | None) -> list[dict[str, Any]]:
     """One Application source at one revision (`base` holds the repo as of it), through the
     check's Renderer registry: a kustomization root through kustomize, else the plain directory.
     A renderer added to render/registry.py (Helm, ...) serves the audit as it serves the check.
@@ -318,7 +340,7 @@ def render_source(base: Path, source: AppSource, kustomize: Kustomize | None, ti
             differ = _ref_revisions_differ(source)
             if differ is not None:
                 raise RenderError(f"{source.path}: {differ}")
-        cluster = capabilities()
+        cluster = _for_chart(capabilities)
         rendered = desired_objects(base, path, source.helm, application=target.name,
                                    namespace=target.namespace, kube_version=cluster.kube_version,
                                    api_versions=cluster.api_versions, document=source.document, pointer=source.pointer,
@@ -398,9 +420,10 @@ def _key(obj: dict[str, Any]) -> tuple[str, str, str, str]:
 
 def desired_state(
     target: AuditTarget, trees: RevisionTrees, kustomize: Kustomize | None, timeout: float,
-    roots: CachedRoots | None = None, *, capabilities: CapabilitiesOf,
+    roots: CachedRoots | None = None, *, capabilities: Capabilities | None,
 ) -> DesiredState:
-    """`target` rendered at its revisions; its charts for the destination's `capabilities`."""
+    """`target` rendered at its revisions; its charts for the destination's `capabilities` (read
+    before the render; None when renders_a_chart found no chart)."""
     state = DesiredState(notes=[f"{target.name}: {note}" for note in target.skipped_sources])
     labels: list[str] = []
     try:

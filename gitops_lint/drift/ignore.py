@@ -10,6 +10,8 @@ from typing import Any
 
 import jq
 
+from gitops_lint.argocd_ignore import pointer_steps
+
 
 @dataclass(frozen=True)
 class IgnoreRule:
@@ -44,7 +46,8 @@ def parse_rules(raw: Iterable[Any]) -> list[IgnoreRule]:
         rules.append(
             IgnoreRule(
                 group=str(item.get("group") or ""),
-                kind=str(item.get("kind") or "*"),
+                # Argo CD globs the kind as written: an entry without one matches no object.
+                kind=str(item.get("kind") or ""),
                 name=str(item.get("name") or ""),
                 namespace=str(item.get("namespace") or ""),
                 json_pointers=_strings(item.get("jsonPointers")),
@@ -53,13 +56,6 @@ def parse_rules(raw: Iterable[Any]) -> list[IgnoreRule]:
             )
         )
     return rules
-
-
-def pointer_steps(pointer: str) -> list[str]:
-    """RFC 6901: `/a~1b/0` → ["a/b", "0"]."""
-    if not pointer or pointer == "/":
-        return []
-    return [part.replace("~1", "/").replace("~0", "~") for part in pointer.lstrip("/").split("/")]
 
 
 def remove_pointer(doc: Any, pointer: str) -> None:

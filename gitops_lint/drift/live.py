@@ -63,7 +63,7 @@ class LiveSession(Protocol):
     """One destination, opened once: its capabilities for the render, then its live objects."""
 
     def capabilities(self) -> Capabilities | None:
-        """The cluster's own (asked at most once, and only when a chart is rendered for it);
+        """The cluster's own (asked at most once, before the render, when a chart is to be rendered for it);
         None when there is no cluster to ask (a snapshot, an unreachable one)."""
         ...
 

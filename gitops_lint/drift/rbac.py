@@ -103,7 +103,7 @@ def rbac_for_repo(options: DriftOptions, targets: list[AuditTarget]) -> RbacResu
             # No cluster is asked here: charts render for the configured version, as a snapshot audit's.
             cluster = offline_capabilities(config, None)
             states = list(pool.map(lambda t: desired_state(t, trees, kustomize, config.kustomize_timeout,
-                                                           capabilities=lambda: cluster), targets))
+                                                           capabilities=cluster), targets))
     finally:
         trees.close()
     for target, state in zip(targets, states, strict=True):

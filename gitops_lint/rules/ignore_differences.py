@@ -18,13 +18,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import yaml
-
+from gitops_lint.argocd_ignore import compare_options, ignore_entries, ignore_status, pointer_steps
 from gitops_lint.context import CheckContext, ContextMemo
 from gitops_lint.estate.kinds import raw_named
 
 Pointer = tuple[str | int, ...]
-_PREFIX = "resource.customizations."
 
 
 @dataclass(frozen=True)
@@ -49,14 +47,6 @@ def _matches(entry: Mapping[str, Any], target: Target) -> bool:
     return (core or glob("group", target.group)) and entry.get("kind") not in (None, "") and glob(
         "kind", target.kind
     ) and glob("name", target.name) and glob("namespace", target.namespace)
-
-
-def _steps(pointer: str) -> list[str]:
-    """RFC 6901: `/a~1b/0` → ["a/b", "0"]."""
-    stripped = pointer.strip().rstrip("/")
-    if not stripped:
-        return []
-    return [part.replace("~1", "/").replace("~0", "~") for part in stripped.lstrip("/").split("/")]
 
 
 def _covers(steps: Sequence[str | None], pointer: Pointer) -> bool:
@@ -126,7 +116,7 @@ def entries_ignore(entries: object, target: Target, pointer: Pointer, doc: Mappi
         if entry.get("managedFieldsManagers"):
             return True
         pointers = entry.get("jsonPointers")
-        if any(_covers(_steps(str(p)), pointer) for p in pointers if p) if isinstance(pointers, list) else False:
+        if any(_covers(pointer_steps(str(p)), pointer) for p in pointers if p) if isinstance(pointers, list) else False:
             return True
         expressions = entry.get("jqPathExpressions")
         if isinstance(expressions, list) and any(_jq_removes(str(e), doc, pointer) for e in expressions if e):
@@ -156,52 +146,18 @@ class SystemIgnores:
         return entries_ignore(list(self.entries), target, pointer, doc)
 
 
-def _loaded(value: object) -> object:
-    if not isinstance(value, str):
-        return value
-    try:
-        return yaml.safe_load(value)
-    except yaml.YAMLError:
-        return None  # the drift audit says so; here it ignores nothing
-
-
-def _group_kind(text: str) -> tuple[str, str]:
-    """`apps_Deployment` → ("apps", "Deployment"); a bare kind is the core group's; `all` is every kind."""
-    if text == "all":
-        return "*", "*"
-    group, sep, kind = text.rpartition("_")
-    return (group, kind) if sep else ("", text)
-
-
-def _entry(group: str, kind: str, raw: object) -> Mapping[str, Any] | None:
-    if not isinstance(raw, Mapping):
-        return None
-    return {"group": group, "kind": kind, **{k: raw.get(k) for k in (
-        "jsonPointers", "jqPathExpressions", "managedFieldsManagers")}}
-
-
 def _read_system(ctx: CheckContext) -> SystemIgnores:
+    """Every argocd-cm's settings, each read as the drift audit reads one (whose problems it says)."""
     entries: list[Mapping[str, Any]] = []
     status = "all"
     for configmap in raw_named(ctx, "ConfigMap", "argocd-cm"):
         data = configmap.doc.get("data")
         if not isinstance(data, Mapping):
             continue
-        for key, value in data.items():
-            if isinstance(key, str) and key.startswith(_PREFIX + "ignoreDifferences."):
-                entry = _entry(*_group_kind(key[len(_PREFIX + "ignoreDifferences."):]), _loaded(value))
-                entries.extend([entry] if entry is not None else [])
-        legacy = _loaded(data.get("resource.customizations"))
-        for target, override in legacy.items() if isinstance(legacy, Mapping) else ():
-            group, _, kind = str(target).rpartition("/")
-            entry = _entry(group, kind, _loaded(override.get("ignoreDifferences")) if isinstance(override, Mapping) else None)
-            entries.extend([entry] if entry is not None else [])
-        options = _loaded(data.get("resource.compareoptions"))
-        field = options.get("ignoreResourceStatusField") if isinstance(options, Mapping) else None
-        if field is False or str(field).lower() in ("none", "off", "false"):
-            status = "none"
-        elif str(field).lower() == "crd":
-            status = "crd"
+        problems: list[str] = []
+        entries.extend(ignore_entries(data, problems))
+        read = ignore_status(compare_options(data, problems), problems)
+        status = read if read != "all" else status
     return SystemIgnores(tuple(entries), status)
 
 

@@ -82,6 +82,7 @@ class Emulator:
     requests: list[Request] = field(default_factory=list)
     url: str = ""
     server_version: str = "v1.30.2"  # GET /version's gitVersion ("" answers 404, as a server hiding it)
+    version_delay: float = 0.0  # sleep before answering GET /version (a slow cluster)
 
     def add(self, *docs: dict[str, Any]) -> None:
         self.objects.extend(copy.deepcopy(doc) for doc in docs)
@@ -227,6 +228,7 @@ def _handler(emulator: Emulator) -> type[BaseHTTPRequestHandler]:
             accept = self.headers.get("Accept", "")
             aggregated = emulator.aggregated and "as=APIGroupDiscoveryList" in accept
             if url.path == "/version":
+                time.sleep(emulator.version_delay)
                 if not emulator.server_version:
                     self._status(404, "NotFound", "the server could not find the requested resource")
                     return

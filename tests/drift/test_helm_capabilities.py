@@ -7,6 +7,7 @@ The API tests run the real client against the emulator through a kubeconfig file
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +15,8 @@ from typing import Any
 
 import pytest
 
+from gitops_lint.drift.command import CLUSTERS_AT_ONCE
+from gitops_lint.drift.options import DriftOptions
 from tests.conftest import run_cli
 from tests.drift.drift_emulator import BUILTIN, ApiResource, Emulator, serve, write_kubeconfig
 from tests.drift.drift_fixtures import application, deployment, dump, live_of, write
@@ -162,6 +165,33 @@ def test_a_chart_that_fails_still_counts_the_requests_made_for_it(tmp_path: Path
     assert code == 2 and "no image set" in report["applications"][0]["error"]
     assert "/version" in [r.path for r in monitored.requests]
     assert report["summary"]["requests"] == len(monitored.requests)
+
+
+
+def test_a_slow_cluster_holds_none_of_the_render_pool(tmp_path: Path) -> None:
+    """A cluster's version and discovery are read on its own cluster thread before its charts are
+    queued: clusters slow to answer GET /version keep none of the shared render pool's threads,
+    so another cluster's charts render and are read while they are still being asked."""
+    require_sdk()
+    delay = 3.0
+    named = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\n  namespace: prod\n"
+    slow = [Emulator(version_delay=delay) for _ in range(CLUSTERS_AT_ONCE - 1)]
+    quick = Emulator()
+    with contextlib.ExitStack() as stack:
+        for emulator in (*slow, quick):
+            stack.enter_context(serve(emulator))
+        # Sorted first, the slow clusters' charts are queued first, each as many as the pool's threads.
+        servers = {f"a-slow-{c}-{n}": emulator.url for c, emulator in enumerate(slow) for n in range(DriftOptions.workers)}
+        servers.update({f"b-quick-{n}": quick.url for n in range(4)})
+        repo = repo_for(tmp_path, chart(("settings.yaml", named)), servers)
+        clusters = {f"slow{c}": emulator.url for c, emulator in enumerate(slow)}
+        code, report, stderr = audit(tmp_path, repo, {**clusters, "quick": quick.url})
+    assert code == 1, stderr  # every ConfigMap is Missing: the point is when they were asked for
+    asked = min(r.at for emulator in slow for r in emulator.requests if r.path == "/version")
+    assert quick.requests and max(r.at for r in quick.requests) < asked + delay - 1, stderr
+    for emulator in (*slow, quick):
+        assert [r.path for r in emulator.requests].count("/version") == 1
+    assert report["summary"]["requests"] == sum(len(emulator.requests) for emulator in (*slow, quick))
 
 
 CRD = {

@@ -139,9 +139,9 @@ def test_a_chart_is_rendered_once_for_two_audits(tmp_path: Path) -> None:
     roots = CachedRoots(RenderCache(tmp_path / "cache"), None)
     trees = RevisionTrees(repo, worktree=True)
     cluster = offline_capabilities(Config(), ctx)
-    first = desired_state(target, trees, None, 30.0, roots, capabilities=lambda: cluster)
+    first = desired_state(target, trees, None, 30.0, roots, capabilities=cluster)
     hits = roots.cache.hits
-    second = desired_state(target, trees, None, 30.0, roots, capabilities=lambda: cluster)
+    second = desired_state(target, trees, None, 30.0, roots, capabilities=cluster)
     assert first.error is None and [o["metadata"]["name"] for o in first.objects] == ["api-prod-settings"]
     assert second.objects == first.objects
     assert roots.cache.hits > hits  # the second render was read back

@@ -786,6 +786,25 @@ def test_a_jq_expression_that_does_not_compile_is_a_comparison_error(tmp_path: P
     assert text.exit_code == 2 and "Modified" not in text.stdout and "compile error" not in text.stdout, text.output
 
 
+
+@pytest.mark.parametrize(("rule", "sync"), [
+    ({"kind": "ConfigMap", "jsonPointers": ["/data/LOG_LEVEL"]}, "Synced"),
+    ({"kind": "", "jsonPointers": ["/data/LOG_LEVEL"]}, "OutOfSync"),
+    ({"jsonPointers": ["/data/LOG_LEVEL"]}, "OutOfSync"),
+], ids=["kind", "empty-kind", "no-kind"])
+def test_an_ignore_differences_entry_without_a_kind_ignores_nothing(tmp_path: Path, rule: dict[str, Any],
+                                                                    sync: str) -> None:
+    """Argo CD globs an entry's kind as written: an empty one matches no object (as `check`'s rules read it)."""
+    repo = write(tmp_path / "repo", {
+        "apps/api/all.yaml": dump(CONFIG),
+        "argocd/api-prod.yaml": application("api-prod", "apps/api", extra_spec=f"ignoreDifferences:\n- {json.dumps(rule)}\n"),
+    })
+    snapshot = _snapshot(tmp_path, [edit(live_of(CONFIG), "/data/LOG_LEVEL", "debug")])
+    code, report = _drift(repo, snapshot)
+    assert report["applications"][0]["sync"] == sync, report
+    assert code == (0 if sync == "Synced" else 1)
+
+
 def test_a_git_change_not_yet_synced_is_not_credited_to_the_agent_as_an_edit(tmp_path: Path) -> None:
     """The live value the agent wrote at its last sync differs from Git: Git changed, nobody edited
     the cluster. A field absent live is credited to nobody (not to the owner of a field near it)."""

@@ -310,6 +310,30 @@ def test_hpa_replicas_ignored_by_jq_expression(make_repo: Callable[..., Path]) -
     assert report["findings"] == []
 
 
+
+@pytest.mark.parametrize(("entry", "findings"), [
+    ("    - group: apps\n      kind: Deployment\n      jsonPointers: [/spec/replicas]\n", 0),
+    ("    - group: apps\n      kind: ''\n      jsonPointers: [/spec/replicas]\n", 1),
+], ids=["kind", "empty-kind"])
+def test_hpa_replicas_an_entry_without_a_kind_ignores_nothing(make_repo: Callable[..., Path], entry: str,
+                                                              findings: int) -> None:
+    """Argo CD globs the kind as written, as the drift audit applies it: an empty kind matches no object."""
+    root = make_repo({**HPA_REPO, "argocd/api.yaml": _app(path="apps/api") + "  ignoreDifferences:\n" + entry})
+    _code, report = check_json(root, "--no-render", "--rule", "hpa-replicas-ignored")
+    assert len(report["findings"]) == findings
+
+
+@pytest.mark.parametrize("data", [
+    "  resource.customizations: |\n    apps/Deployment:\n      ignoreDifferences: |\n        jsonPointers: [/spec/replicas]\n",
+    "  resource.customizations.ignoreDifferences.all: |\n    jsonPointers: [/spec/replicas]\n",
+], ids=["legacy-block", "all"])
+def test_hpa_replicas_ignored_by_argocd_cm_as_drift_reads_it(make_repo: Callable[..., Path], data: str) -> None:
+    cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: argocd-cm\ndata:\n" + data
+    root = make_repo({**HPA_REPO, "argocd/api.yaml": _app(path="apps/api"), "argocd/argocd-cm.yaml": cm})
+    _code, report = check_json(root, "--no-render", "--rule", "hpa-replicas-ignored")
+    assert report["findings"] == []
+
+
 # --- prefer-applicationset and notifications-configured -----------------------------------------
 
 
