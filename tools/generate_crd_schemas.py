@@ -268,10 +268,33 @@ def _open_empty_objects(node: Any) -> Any:
 # --- output ----------------------------------------------------------------------------------
 
 
+# Fields the projects added after the source's snapshot, documented upstream: without them a
+# valid manifest is an unknown-field error. (file, path of properties) -> {field: schema}.
+ADDED_FIELDS: dict[tuple[str, tuple[str, ...]], dict[str, Any]] = {
+    # Argo Rollouts 1.6: how the referenced Deployment is scaled down once the Rollout is healthy.
+    ("argoproj.io/rollout_v1alpha1.json", ("spec", "workloadRef")): {
+        "scaleDown": {"type": "string", "enum": ["never", "onsuccess", "progressively"]},
+    },
+}
+
+
+def add_fields(relative: str, schema: dict[str, Any]) -> dict[str, Any]:
+    """`schema` with the ADDED_FIELDS of its file."""
+    for (file, path), fields in ADDED_FIELDS.items():
+        if file != relative:
+            continue
+        node = schema
+        for step in path:
+            node = node["properties"][step]
+        node.setdefault("properties", {}).update(fields)
+    return schema
+
+
 def finish(group: str, version: str, kind: str, schema: dict[str, Any], from_openapi: bool) -> dict[str, Any]:
     api_version = f"{group}/{version}"
     if from_openapi:
         schema = crd_to_json_schema(schema, api_version, kind, strict=True)
+    schema = add_fields(f"{group}/{kind.lower()}_{version}.json", schema)
     properties = schema.setdefault("properties", {})
     properties["apiVersion"] = {"type": "string", "enum": [api_version]}
     properties["kind"] = {"type": "string", "enum": [kind]}

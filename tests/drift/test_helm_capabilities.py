@@ -173,7 +173,7 @@ def test_a_slow_cluster_holds_none_of_the_render_pool(tmp_path: Path) -> None:
     queued: clusters slow to answer GET /version keep none of the shared render pool's threads,
     so another cluster's charts render and are read while they are still being asked."""
     require_sdk()
-    delay = 3.0
+    delay = 6.0  # the quick cluster has delay - 1 seconds: room for a loaded CI runner
     named = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\n  namespace: prod\n"
     slow = [Emulator(version_delay=delay) for _ in range(CLUSTERS_AT_ONCE - 1)]
     quick = Emulator()

@@ -227,6 +227,19 @@ CASES: list[tuple[str, str, str]] = [
         "  strategy: {canary: {stepz: []}}",
     ),
     (
+        "argo-rollout-workload-ref",  # scaleDown (Rollouts 1.6) is newer than the source: ADDED_FIELDS
+        """
+        apiVersion: argoproj.io/v1alpha1
+        kind: Rollout
+        metadata: {name: web}
+        spec:
+          selector: {matchLabels: {app: web}}
+          workloadRef: {apiVersion: apps/v1, kind: Deployment, name: web, scaleDown: onsuccess}
+          strategy: {canary: {steps: [{setWeight: 20}]}}
+        """,
+        "  workloadRef: {apiVersion: apps/v1, kind: Deployment, name: web, scaleDown: sometimes}",
+    ),
+    (
         "openshift-deploymentconfig",  # the source lacks DeploymentConfigSpec: only the top level is checked
         """
         apiVersion: apps.openshift.io/v1
