@@ -195,6 +195,20 @@ def _full_ref(segments: list[str]) -> tuple[str, str] | None:
     return None
 
 
+def _raw_file_ref(host: str, segments: list[str]) -> str | None:
+    """The ref of a forge's raw-file URL: raw.githubusercontent.com/org/repo/REF/...,
+    github.com/org/repo/raw/REF/... (or /blob/), gitlab's org/repo/-/raw/REF/..."""
+    if host == "raw.githubusercontent.com" and len(segments) >= 4:
+        return segments[2]
+    if host == "github.com" and len(segments) >= 5 and segments[2] in ("raw", "blob"):
+        return segments[3]
+    if "-" in segments:
+        at = segments.index("-")
+        if at + 2 < len(segments) - 1 and segments[at + 1] in ("raw", "blob"):
+            return segments[at + 2]
+    return None
+
+
 def remote_pin(reference: str) -> tuple[bool, str]:
     """(pinned?, what it tracks) for a remote resource/base URL."""
     url = reference.removeprefix("git::")
@@ -216,10 +230,11 @@ def remote_pin(reference: str) -> tuple[bool, str]:
         kind, name = full_ref
         # A branch moves whatever its name looks like; a tag is the pin kustomize's ?ref= would be.
         return (False, f"branch {name}") if kind == "heads" else (True, f"tag {name}")
-    if host == "raw.githubusercontent.com" and len(segments) >= 3:
-        pinned = _is_pinned(segments[2])
+    ref = _raw_file_ref(host, segments)
+    if ref is not None:
+        pinned = _is_pinned(ref)
         # The ref segment is a tag, a commit or a branch; one that is not a pin is a branch.
-        return pinned, f"ref {segments[2]}" if pinned else f"branch {segments[2]}"
+        return pinned, f"ref {ref}" if pinned else f"branch {ref}"
     if "releases" in segments and "download" in segments:
         tag_index = segments.index("download") + 1
         if tag_index < len(segments):

@@ -115,6 +115,9 @@ def test_unpinned_remote_and_helm_chart(tmp_path: Path) -> None:
         ("https://raw.githubusercontent.com/org/repo/refs/heads/main/deploy/all.yaml", "main"),
         ("https://github.com/org/repo/raw/refs/heads/release-1.4/deploy.yaml", "release-1.4"),
         ("https://raw.githubusercontent.com/org/repo/master/deploy/all.yaml", "master"),
+        # The forges' own raw and blob links carry the ref as raw.githubusercontent.com does.
+        ("https://github.com/org/repo/raw/main/netpol/allow-dns.yaml", "main"),
+        ("https://gitlab.com/org/repo/-/raw/develop/deploy.yaml", "develop"),
     ],
 )
 def test_branch_url_names_the_branch(reference: str, branch: str, tmp_path: Path) -> None:
