@@ -230,11 +230,11 @@ def remote_pin(reference: str) -> tuple[bool, str]:
         kind, name = full_ref
         # A branch moves whatever its name looks like; a tag is the pin kustomize's ?ref= would be.
         return (False, f"branch {name}") if kind == "heads" else (True, f"tag {name}")
-    ref = _raw_file_ref(host, segments)
-    if ref is not None:
-        pinned = _is_pinned(ref)
+    file_ref = _raw_file_ref(host, segments)
+    if file_ref is not None:
+        pinned = _is_pinned(file_ref)
         # The ref segment is a tag, a commit or a branch; one that is not a pin is a branch.
-        return pinned, f"ref {ref}" if pinned else f"branch {ref}"
+        return pinned, f"ref {file_ref}" if pinned else f"branch {file_ref}"
     if "releases" in segments and "download" in segments:
         tag_index = segments.index("download") + 1
         if tag_index < len(segments):
