@@ -50,12 +50,14 @@ from gitops_lint.diff.render_at import (
     DIRECTORY,
     FLUX_KUSTOMIZATION,
     HELM,
+    KUSTOMIZE,
     ApplicationRef,
     FluxShare,
     RemoteChartUse,
     RenderRequest,
     RevisionRender,
     RootRender,
+    application_charts,
     complete_directories,
     files_to_render,
     helm_chart_dir,
@@ -123,6 +125,9 @@ class DiffReport:
     notes: list[str] = field(default_factory=list)
     findings: tuple[DiffFinding, ...] = ()  # on the change itself (findings.py), worst first
     fail_on: Severity | None = None
+    # Chart directories rendering Argo CD Applications at either revision: a root no Application
+    # the diff reads deploys may be deployed by one of those (not followed).
+    application_charts: tuple[str, ...] = ()
 
     @property
     def failing(self) -> tuple[DiffFinding, ...]:
@@ -250,12 +255,22 @@ def _render_commit(
             if (directory not in render.roots or render.roots[directory].renderer == DIRECTORY)
             and any(posixpath.join(directory, name) in entries for name in KUSTOMIZATION_NAMES)
         )
-        if roots:
-            also += roots
-            more = files_to_render(entries, read, changed, also, deploying)
-            write_files(place, revisions, {path: entry for path, entry in more.items() if path not in needed})
-            needed.update(more)
-            render = render_revision(place, config, changed, request, also=also)
+        # A root only this revision's Applications deploy (an ApplicationSet element the other
+        # revision excludes) rendered with none of what it reads written, and failed: a missing
+        # path. Rendered again when its inputs add files; else its failure is its own.
+        failed = sorted(
+            directory for directory, found in render.roots.items()
+            if found.error and found.applications and found.renderer == KUSTOMIZE and directory not in also
+            and any(posixpath.join(directory, name) in entries for name in KUSTOMIZATION_NAMES)
+        )
+        if roots or failed:
+            more = files_to_render(entries, read, changed, [*also, *roots, *failed], deploying)
+            missing = {path: entry for path, entry in more.items() if path not in needed}
+            if roots or missing:
+                also += [*roots, *failed]
+                write_files(place, revisions, missing)
+                needed.update(more)
+                render = render_revision(place, config, changed, request, also=also)
         # A plain directory applies every manifest in it, changed or not: its files are known
         # once the render has found which directories the change reaches.
         rest = {path: entries[path] for path in plain_directories.manifests_of(entries, render.directories.values())
@@ -264,6 +279,8 @@ def _render_commit(
             write_files(place, revisions, rest)
             complete_directories(place, render)
             needed.update(rest)
+    # The checkout holds the charts its affected renders read: the commit tells which render Applications.
+    render.application_charts = application_charts(entries, read)
     return render, f"wrote {len(needed)} of its {counted(len(entries), 'file')} to render it"
 
 
@@ -1150,6 +1167,7 @@ def run_diff(options: DiffOptions) -> DiffResult:
         notes=notes,
         findings=_findings_on_the_change(root, revisions, config, request, argocd, environments, head, base, notes),
         fail_on=options.fail_on,
+        application_charts=tuple(sorted(head.application_charts | base.application_charts)),
     )
     warnings = tuple(_unknown_environments(options.fail_on_removal, config, environments))
     warnings += (landing.warning,) if landing.warning else ()

@@ -14,6 +14,7 @@ chart directory.
 from __future__ import annotations
 
 import posixpath
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
@@ -26,6 +27,7 @@ from gitops_lint.context import CheckContext
 from gitops_lint.diff import plain_directories
 from gitops_lint.diff.appset_files import generator_inputs, reads_any
 from gitops_lint.diff.compare import with_generated
+from gitops_lint.diff.findings import RESOURCES_FINALIZER
 from gitops_lint.diff.helm_files import helm_files
 from gitops_lint.diff.revisions import TreeEntry
 from gitops_lint.environments import resolve_environment
@@ -210,6 +212,9 @@ class RevisionRender:
     # applying them): each gives its release a namespace, and the other revision's checkout needs
     # them, or its releases would be keyed by their documents' namespaces and look new.
     release_files: frozenset[str] = frozenset()
+    # The chart directories rendering Argo CD Applications (application_charts): the roots those
+    # deploy have no deployer the diff knows.
+    application_charts: frozenset[str] = frozenset()
     # Cluster name → server of the clusters the repo registers (cluster Secrets, ExternalSecrets):
     # what an Application's `destination.name` is here.
     cluster_servers: Mapping[str, str] = field(default_factory=dict)
@@ -483,6 +488,60 @@ def files_to_render(
     return {path: entries[path] for path in sorted(needed) if path in entries}
 
 
+_APPLICATION_KIND = re.compile(rb"^\s*kind:\s*[\"']?Application(Set)?[\"']?\s*$", re.MULTILINE)
+
+
+def application_charts(paths: Iterable[str], read: Callable[[list[str]], list[bytes]]) -> frozenset[str]:
+    """The chart directories among `paths` whose templates hold Argo CD Applications or
+    ApplicationSets (a Helm app of apps): what those deploy is not followed."""
+    paths = list(paths)
+    charts = {posixpath.dirname(path) for path in paths if posixpath.basename(path) == "Chart.yaml"}
+    templates = [path for path in paths
+                 if any(path.startswith(posixpath.join(chart, "templates") + "/") for chart in charts)]
+    return frozenset(
+        next(chart for chart in charts if path.startswith(posixpath.join(chart, "templates") + "/"))
+        for path, content in zip(templates, read(templates), strict=True)
+        if b"argoproj.io" in content and _APPLICATION_KIND.search(content)
+    )
+
+
+def _read_or_empty(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return b""
+
+
+def _as_generated(estate: Estate) -> tuple[tuple[str, Mapping[str, Any]], ...]:
+    """The Applications ApplicationSets generate, as Argo CD creates them: the ApplicationSet
+    controller gives each the resources finalizer unless its ApplicationSet sets
+    `syncPolicy.preserveResourcesOnDeletion`, so an element dropped deletes what it deployed."""
+    preserving = {
+        f"{appset.resource.path}:{appset.resource.line}": _preserves_resources(appset.resource.doc)
+        for appset in estate.application_sets
+    }
+    found: list[tuple[str, Mapping[str, Any]]] = []
+    for app in estate.applications:
+        if not app.generated_by:
+            continue
+        doc = app.resource.doc
+        metadata = doc.get("metadata")
+        finalizers = metadata.get("finalizers") if isinstance(metadata, Mapping) else None
+        if not preserving.get(app.generated_by, True) and isinstance(metadata, Mapping) and (
+            not isinstance(finalizers, list) or not any(str(f).startswith(RESOURCES_FINALIZER) for f in finalizers)
+        ):
+            listed = finalizers if isinstance(finalizers, list) else []
+            doc = {**doc, "metadata": {**metadata, "finalizers": [*listed, RESOURCES_FINALIZER]}}
+        found.append((app.resource.path, doc))
+    return tuple(found)
+
+
+def _preserves_resources(appset: Mapping[str, Any]) -> bool:
+    spec = appset.get("spec")
+    policy = spec.get("syncPolicy") if isinstance(spec, Mapping) else None
+    return isinstance(policy, Mapping) and policy.get("preserveResourcesOnDeletion") is True
+
+
 def render_revision(
     root: Path,
     config: Config,
@@ -576,7 +635,7 @@ def render_revision(
     )
     result = RevisionRender(
         targets=frozenset({*graph.targets, *charts, *helm_deployers}), notes=notes, helm_deployers=helm_deployers,
-        generated=tuple((app.resource.path, app.resource.doc) for app in estate.applications if app.generated_by),
+        generated=_as_generated(estate),
         remote_charts=remote,
         helm_documents={(app.resource.path, app.name or "?"): app.resource.doc for app in estate.applications
                         if any(source.deploys == "helm" and source.directory is not None for source in app.sources)},
@@ -588,6 +647,10 @@ def render_revision(
                                     if resource.kind == "ApplicationSet" and reads_any(resource.doc, focus)),
         release_files=_release_files(ctx) if charts else frozenset(),
         cluster_servers={cluster.name: cluster.server for _path, cluster in clusters if cluster.name},
+        application_charts=application_charts(
+            (f.path for f in ctx.files.files),
+            lambda paths: [_read_or_empty(root / path) for path in paths],
+        ) if charts else frozenset(),
     )
     by_root: dict[str, list[Mapping[str, Any]]] = {target: [] for target in (*affected, *extra)}
     flux_shares: dict[str, dict[tuple[str, str, str], FluxShare]] = {}

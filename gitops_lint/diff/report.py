@@ -49,7 +49,15 @@ def _total(report: DiffReport) -> Counts:
     return total
 
 
-def _app_title(app: AppDiff) -> str:
+def _undeployed(report: DiffReport) -> str:
+    """What the report says of a root no Application it knows deploys."""
+    if report.application_charts:
+        # A Helm app of apps: the Applications its chart renders are not read, so one may deploy it.
+        return "no committed Application deploys it; Applications a Helm chart renders are not followed"
+    return "nothing deploys it"
+
+
+def _app_title(app: AppDiff, undeployed: str) -> str:
     where = f"{app.root or '.'}" + (f" (was {app.previous_root or '.'})" if app.previous_root is not None else "")
     flags = " [auto-prune]" if app.prune else ""
     flags += {CASCADE: " [deleted, with the resources finalizer]", ORPHAN: " [deleted]"}.get(app.deleted or "", "")
@@ -62,7 +70,7 @@ def _app_title(app: AppDiff) -> str:
     # Names and paths come from the repo: any control character in them is shown, never obeyed.
     if app.is_application:
         return visible(f"{app.label} {app.name} ({app.file}) -> {where}{flags}")
-    return visible(f"{app.root_label} {where} (nothing deploys it)")
+    return visible(f"{app.root_label} {where} ({undeployed})")
 
 
 # What deletes a resource gone from Git, per deployer kind (else Argo CD's automated prune).
@@ -111,7 +119,7 @@ def render_text(result: DiffResult, color: bool = False) -> str:
     for env in report.environments:
         lines += ["", _bold(env.summary(), color)]
         for app in env.apps:
-            lines.append(f"  {_app_title(app)}: {app.counts.phrase()}")
+            lines.append(f"  {_app_title(app, _undeployed(report))}: {app.counts.phrase()}")
             if app.error:
                 lines.append(f"    not compared: {visible(app.error)}")
             if app.tracks is not None:
@@ -308,10 +316,10 @@ def _cell(text: str) -> str:
     return html.escape(visible(text)).replace("|", "\\|")
 
 
-def _md_app(app: AppDiff, detail: str) -> list[str]:
+def _md_app(app: AppDiff, detail: str, undeployed: str) -> list[str]:
     """One Application as a <details> block; `detail`: "diff", "list" or "summary"."""
     was = f", was {html.escape(app.previous_root or '.')}" if app.previous_root is not None else ""
-    where = f" ({html.escape(app.root or '.')}{was})" if app.is_application else f" ({app.root_label}, nothing deploys it)"
+    where = f" ({html.escape(app.root or '.')}{was})" if app.is_application else f" ({app.root_label}, {html.escape(undeployed)})"
     summary = f"<b>{html.escape(app.name)}</b>{where}: {html.escape(app.counts.phrase())}"
     if app.prune:
         summary += " · auto-prune"
@@ -350,7 +358,7 @@ def _markdown(report: DiffReport, detail: str) -> str:
     for env in report.environments:
         lines += ["", f"#### {html.escape(env.name or 'no environment')}", "", html.escape(env.summary()), ""]
         for app in env.apps:
-            lines += _md_app(app, detail)
+            lines += _md_app(app, detail, _undeployed(report))
     if detail != "diff":
         lines += ["", f"_Shortened to fit a GitHub comment ({'resource lists' if detail == 'list' else 'summaries'} "
                       "only): run `gitops-lint diff` for the full diff._"]

@@ -9,6 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.conftest import require_tool, run_cli, write_tree
 from tests.diff.helpers import apps_by_name, diff_json
 
@@ -196,7 +198,9 @@ def test_a_deleted_parameter_file_deletes_the_applications_generated_from_it(mak
     apps = apps_by_name(diff_json(repo, "--base", "HEAD"))
     # The head never reads the deleted file: the base's checkout needs the ApplicationSet reading it.
     assert list(apps) == ["web-prod-us"]
-    assert apps["web-prod-us"]["deleted"] == "orphan"
+    # Without preserveResourcesOnDeletion the ApplicationSet controller gives every Application
+    # it generates the resources finalizer: deleting one deletes what it deployed.
+    assert apps["web-prod-us"]["deleted"] == "cascade"
     assert _changes(apps["web-prod-us"]) == [("Deployment", "removed")]
 
 
@@ -214,3 +218,49 @@ def test_an_application_set_the_head_cannot_expand_deletes_nothing(make_repo: Ca
     assert not report["findings"]
     said = run_cli("diff", "--base", "HEAD", "-v", cwd=repo).output
     assert "ApplicationSet argocd/apps.yaml does not expand at the head: the Applications it generates" in said
+
+
+# A git directories generator over the apps' staging overlays, deploying each directory it finds.
+STAGING_OVERLAYS = """
+    apiVersion: argoproj.io/v1alpha1
+    kind: ApplicationSet
+    metadata: {name: staging, namespace: argocd}
+    spec:
+      goTemplate: true
+      generators:
+        - git:
+            repoURL: https://example.com/config.git
+            revision: main
+            directories:
+              - path: apps/*/overlays/staging
+      PRESERVE
+      template:
+        metadata: {name: '{{ index .path.segments 1 }}-staging'}
+        spec:
+          project: default
+          source: {repoURL: https://example.com/config.git, targetRevision: main, path: '{{ .path.path }}'}
+          destination: {server: https://kubernetes.default.svc, namespace: '{{ index .path.segments 1 }}'}
+"""
+
+
+@pytest.mark.parametrize(("preserve", "deleted", "said"), [
+    ("", "cascade", "Argo CD will delete it: the Application is deleted with the resources finalizer"),
+    ("syncPolicy: {preserveResourcesOnDeletion: true}", "orphan", "it stays running, unmanaged"),
+])
+def test_a_directory_a_directories_generator_excludes_deletes_its_application_and_what_it_deployed(
+    make_repo: Callable[..., Path], preserve: str, deleted: str, said: str,
+) -> None:
+    require_tool("kubectl")
+    appset = STAGING_OVERLAYS.replace("PRESERVE", preserve)
+    repo = make_repo({**_app("web"), **_app("api"), "argocd/staging.yaml": appset}, git=True)
+    write_tree(repo, {"argocd/staging.yaml": appset.replace(
+        "- path: apps/*/overlays/staging", "- path: apps/*/overlays/staging\n              - {path: apps/api/*/staging, exclude: true}")})
+    apps = apps_by_name(diff_json(repo, "--base", "HEAD"))
+    # Only the base expansion deploys apps/api/overlays/staging: its checkout needs the overlay's
+    # base too, else it fails to render there and the deleted Application shows nothing.
+    assert list(apps) == ["api-staging"]
+    assert apps["api-staging"]["deleted"] == deleted
+    assert _changes(apps["api-staging"]) == [("Deployment", "removed")]
+    result = run_cli("diff", "--base", "HEAD", "-v", cwd=repo)
+    assert "not compared" not in result.output
+    assert said in result.stdout

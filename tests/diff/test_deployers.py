@@ -255,3 +255,49 @@ def test_a_flux_kustomization_whose_source_pins_a_tag_is_not_reached(make_repo: 
     result = run_cli("diff", "--format", "json", cwd=repo)
     apps = {app["name"]: app for env in json.loads(result.stdout)["environments"] for app in env["applications"]}
     assert apps["web-production"]["tracks"] == "tag v1.0.0" and apps["web-staging"]["tracks"] is None
+
+
+# A Helm app of apps: the chart renders each environment's Application from its values file.
+APP_OF_APPS_CHART = {
+    "argocd-apps/Chart.yaml": "apiVersion: v2\nname: argocd-apps\nversion: 0.1.0\n",
+    "argocd-apps/values.yaml": "env: staging\n",
+    "argocd-apps/templates/applications.yaml": """apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: web-{{ .Values.env }}
+  namespace: argocd
+spec:
+  project: default
+  source: {repoURL: https://example.com/config.git, path: 'apps/web/overlays/{{ .Values.env }}', targetRevision: main}
+  destination: {server: https://kubernetes.default.svc, namespace: 'web-{{ .Values.env }}'}
+""",
+}
+CHART_FOLLOWED = "no committed Application deploys it; Applications a Helm chart renders are not followed"
+
+
+def test_a_root_only_a_chart_rendered_application_may_deploy_says_the_chart_is_not_followed(
+    make_repo: Callable[..., Path],
+) -> None:
+    require_tool("kubectl")
+    root = make_repo({**OVERLAYS, **APP_OF_APPS_CHART}, git=True)
+    _edit_base(root)
+    said = run_cli("diff", "--base", "HEAD", cwd=root).stdout
+    # Not "nothing deploys it": the chart's Applications (web-staging here) are not read.
+    assert f"kustomize root apps/web/overlays/staging ({CHART_FOLLOWED})" in said
+    assert "nothing deploys it" not in said
+    assert CHART_FOLLOWED in run_cli("diff", "--base", "HEAD", "--format", "markdown", cwd=root).stdout
+    # Between two commits (the head a checkout of the files the change reads), the same.
+    subprocess.run(["git", "-C", str(root), "commit", "-qam", "web 1.26"], check=True, env={**os.environ, **GIT_ENV})
+    assert CHART_FOLLOWED in run_cli("diff", "--base", "HEAD~1", "--head", "HEAD", cwd=root).stdout
+
+
+def test_a_root_nothing_deploys_says_so_where_no_chart_renders_applications(make_repo: Callable[..., Path]) -> None:
+    require_tool("kubectl")
+    # A chart rendering no Application is not an app of apps.
+    chart = {path: content for path, content in APP_OF_APPS_CHART.items() if "templates" not in path}
+    root = make_repo({**OVERLAYS, **chart, "argocd-apps/templates/configmap.yaml": "kind: ConfigMap\nmetadata: {name: x}\n"},
+                     git=True)
+    _edit_base(root)
+    said = run_cli("diff", "--base", "HEAD", cwd=root).stdout
+    assert "kustomize root apps/web/overlays/staging (nothing deploys it)" in said
+    assert CHART_FOLLOWED not in said
