@@ -178,3 +178,26 @@ def test_drift_applies_the_kustomize_overrides_of_an_override_file(tmp_path: Pat
     code, report, _ = _drift(repo, tmp_path, [live_of(_applied_by_argocd(), app="web-prod")])
     [app] = report["applications"]
     assert code == 0 and app["sync"] == "Synced", app
+
+
+def test_a_name_kubernetes_would_refuse_never_becomes_a_path() -> None:
+    """`metadata.name: x/../../secret` must not make the reader open a file elsewhere."""
+    escaping = "apps/web/.argocd-source-x/../../secret.yaml"
+    doc = _app(name="x/../../secret")
+    files = {"apps/web/.argocd-source.yaml": {"kustomize": {"nameSuffix": "-shared"}},
+             escaping: {"kustomize": {"namePrefix": "stolen-"}}}
+    merged, used = _merged(doc, files)
+    assert merged["spec"]["source"]["kustomize"] == {"nameSuffix": "-shared"}
+    assert used == ("apps/web/.argocd-source.yaml",)
+
+
+def test_the_reader_opens_only_files_the_repo_lists(make_repo: MakeRepo, tmp_path: Path) -> None:
+    require_sdk()
+    outside = tmp_path / "outside.yaml"
+    outside.write_text(WRITE_BACK.replace("1.4.2", "stolen-9f2c"))
+    # A shared file beside it: the directory is one the reader looks in.
+    root = make_repo({**OWNED, **CHART, "charts/web/.argocd-source.yaml": "helm: {releaseName: web}\n"}, name="links")
+    (root / "charts/web/.argocd-source-web-staging.yaml").symlink_to(outside)
+    _, report = check_json(root, "--no-git")
+    assert "stolen-9f2c" not in json.dumps(report)
+    assert any(f["rule"] == "image-tag-pinned" for f in report["findings"])  # the committed `latest`

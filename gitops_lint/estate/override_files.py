@@ -14,6 +14,7 @@ namespace).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -24,6 +25,8 @@ if TYPE_CHECKING:
     from gitops_lint.repo.files import FileSet
 
 SHARED_FILE = ".argocd-source.yaml"
+# A name Kubernetes accepts for an Application or a namespace: what may become part of a file name.
+_KUBERNETES_NAME = re.compile(r"[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?")
 _PREFIX = ".argocd-source"
 # What a file cannot change: Argo CD puts these back after merging.
 _KEPT = ("repoURL", "path", "chart", "targetRevision")
@@ -47,7 +50,9 @@ def _file_names(doc: Mapping[str, Any], control_plane: str) -> tuple[str, ...]:
     metadata = doc.get("metadata")
     name = metadata.get("name") if isinstance(metadata, dict) else None
     namespace = metadata.get("namespace") if isinstance(metadata, dict) else None
-    if not isinstance(name, str) or not name:
+    if not isinstance(name, str) or not _KUBERNETES_NAME.fullmatch(name):
+        return (SHARED_FILE,)  # no name Kubernetes accepts (`x/../..`): no file of its own
+    if isinstance(namespace, str) and not _KUBERNETES_NAME.fullmatch(namespace):
         return (SHARED_FILE,)
     if isinstance(namespace, str) and namespace and namespace != control_plane:
         return SHARED_FILE, f"{_PREFIX}-{namespace}_{name}.yaml"
@@ -153,6 +158,8 @@ def merged_application(
     def read(path: str) -> Any:
         source = sources.get(path)
         if source is None:
+            if path not in files.by_path:
+                return None  # only a file the repo lists: never a path leaving it, never a link out
             try:
                 text = (root / path).read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError):
