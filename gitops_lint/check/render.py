@@ -560,7 +560,7 @@ def _build_variant(ctx: CheckContext, graph: RenderGraph, target: str, variant: 
                 shutil.copyfile(source, copy)
         (tree / target).mkdir(parents=True, exist_ok=True)
         try:
-            apply_overrides(tree / target, variant.overrides, variant.variables)
+            apply_overrides(tree / target, variant.overrides, variant.variables, within=tree)
         except OverrideError as error:
             return dict(root_entry.outcome(error=str(error), error_dirs=[target]), override_error=True)
         private = RenderEnv(tree, env.timeout, env.allow_network, env.kustomize,

@@ -301,7 +301,9 @@ def _render_overridden(base: Path, path: str, source: AppSource, env: RenderEnv,
                 project=target.project if target is not None else "",
                 revision=trees.commit_of(base),  # only when the revision was read from git
             )
-            notes.extend(apply_overrides(copy, json.loads(source.kustomize), variables))
+            # What the overrides may reach: the private tree (the copy itself for the repo's root).
+            repo = copy if path == "." else writable
+            notes.extend(apply_overrides(copy, json.loads(source.kustomize), variables, within=repo))
         except OverrideError as error:
             raise RenderError(f"{source.path}: spec.source.kustomize: {error}") from error
         build_root = writable if path != "." else copy

@@ -32,7 +32,9 @@ OPERATOR_DEFAULT_ACCOUNT = "default"
 DEFAULT_ACCOUNT = "--default-service-account"
 NO_CROSS_NAMESPACE = "--no-cross-namespace-refs"
 _DEFAULT_ACCOUNT = re.compile(r"--default-service-account[= ]['\"]?([A-Za-z0-9][A-Za-z0-9.-]*)")
-_NO_CROSS = re.compile(r"--no-cross-namespace-refs(?:=(true|false))?\b")
+_NO_CROSS = re.compile(r"--no-cross-namespace-refs(?:=([^\s\"',\]]*))?(?![\w-])")
+# Go's strconv.ParseBool, which the controllers' flags use: anything else stops the controller.
+_TRUE = frozenset({"1", "t", "T", "TRUE", "true", "True"})
 
 
 @dataclass(frozen=True)
@@ -172,7 +174,7 @@ def _flag_settings(
     if account is not None:
         yield Setting(controller, DEFAULT_ACCOUNT, account.group(1), path, line, environment, how)
     cross = _NO_CROSS.search(text)
-    if cross is not None and cross.group(1) != "false":
+    if cross is not None and (cross.group(1) is None or cross.group(1) in _TRUE):
         yield Setting(controller, NO_CROSS_NAMESPACE, "true", path, line, environment, how)
 
 

@@ -16,6 +16,7 @@ not applied; `notes` says so when they are set.
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -145,16 +146,17 @@ def _set_images(kustomization: dict[str, Any], arguments: list[str]) -> None:
 def _set_replicas(kustomization: dict[str, Any], replicas: list[Any]) -> None:
     listed = kustomization.get("replicas")
     current = [item for item in listed if isinstance(item, dict)] if isinstance(listed, list) else []
-    for replica in replicas:
+    for position, replica in enumerate(replicas, start=1):
         if not isinstance(replica, dict) or not replica.get("name"):
-            raise OverrideError(f"replicas entry {json.dumps(replica, default=str)}: needs a name and a count")
+            # The entry's values are not quoted: whatever was written there may be a secret.
+            raise OverrideError(f"replicas entry {position}: needs a name and a count")
         count = replica.get("count")
         try:
             number = None if isinstance(count, bool) or count is None else int(str(count))
         except (TypeError, ValueError):
             number = None
         if number is None:
-            raise OverrideError(f"replicas {replica['name']}: count {count!r} is not an integer")
+            raise OverrideError(f"replicas {replica['name']}: the count is a {type(count).__name__}, not an integer")
         for item in current:
             if item.get("name") == replica["name"]:
                 item["count"] = number
@@ -182,7 +184,17 @@ def kustomization_file(directory: Path) -> Path | None:
     return next((directory / name for name in KUSTOMIZATION_NAMES if (directory / name).is_file()), None)
 
 
-def apply_overrides(directory: Path, overrides: Mapping[str, Any], variables: Mapping[str, str]) -> list[str]:
+def _inside(directory: Path, reference: str, within: Path | None) -> bool:
+    """Whether `reference` (a component or a patch file, relative to `directory`) stays in `within`."""
+    if within is None:
+        return True
+    resolved = os.path.normpath(os.path.join(directory, reference))
+    root = os.path.normpath(within)
+    return resolved == root or resolved.startswith(root + os.sep)
+
+
+def apply_overrides(directory: Path, overrides: Mapping[str, Any], variables: Mapping[str, str],
+                    within: Path | None = None) -> list[str]:
     """Rewrite `directory`'s kustomization (a private copy) as Argo CD would; the notes to report.
 
     Raises OverrideError where Argo CD's repo server fails."""
@@ -237,12 +249,18 @@ def apply_overrides(directory: Path, overrides: Mapping[str, Any], variables: Ma
         existing_patches = kustomization.get("patches")
         if existing_patches is not None and not isinstance(existing_patches, list):
             raise OverrideError("patches: the kustomization's own patches field is not a list")
+        for patch in patches if isinstance(patches, list) else []:
+            file = patch.get("path") if isinstance(patch, dict) else None
+            if isinstance(file, str) and not _inside(directory, file, within):
+                raise OverrideError(f"patches: {file} is outside the repository")
         kustomization["patches"] = [*(existing_patches or []), *(patches if isinstance(patches, list) else [])]
     if overrides.get("components"):
         components = overrides["components"]
         existing_components = kustomization.get("components")
         listed = list(existing_components) if isinstance(existing_components, list) else []
         for component in components if isinstance(components, list) else []:
+            if not _inside(directory, str(component), within):
+                raise OverrideError(f"components: {component} is outside the repository")
             if overrides.get("ignoreMissingComponents") and not (directory / str(component)).exists():
                 continue  # Argo CD leaves out a component that is not there only when told to
             if str(component) not in listed:  # `kustomize edit add component` skips one already there

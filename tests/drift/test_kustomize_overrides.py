@@ -251,3 +251,24 @@ def test_overrides_of_a_root_at_the_top_of_the_repo(tmp_path: Path, in_git: bool
     code, report, _ = _drift(repo, tmp_path, [live_of(_applied_by_argocd(), app="web-prod")])
     assert code == 0 and report["applications"][0]["sync"] == "Synced", report
     assert _files(repo) == before
+
+
+@pytest.mark.parametrize("overrides", [
+    {"components": ["../../../outside/comp"]},
+    {"components": ["/etc/comp"]},
+    {"patches": [{"path": "../../../outside/patch.yaml"}]},
+])  # fmt: skip
+def test_a_component_or_patch_leaving_the_repository_is_refused(tmp_path: Path, overrides: dict[str, Any]) -> None:
+    root = tmp_path / "repo"
+    (root / "apps/web").mkdir(parents=True)
+    (root / "apps/web/kustomization.yaml").write_text("resources: []\n")
+    with pytest.raises(OverrideError, match="outside the repository"):
+        apply_overrides(root / "apps/web", overrides, {}, within=root)
+    apply_overrides(root / "apps/web", {"components": ["../c"]}, {}, within=root)  # inside: fine
+
+
+def test_a_rejected_replicas_count_is_not_quoted(tmp_path: Path) -> None:
+    (tmp_path / "kustomization.yaml").write_text("resources: []\n")
+    with pytest.raises(OverrideError) as raised:
+        apply_overrides(tmp_path, {"replicas": [{"name": "web", "count": "Zq8-not-a-number"}]}, {})
+    assert "Zq8" not in str(raised.value) and "web" in str(raised.value)

@@ -8,6 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.conftest import check_json
 
 INSTANCE = """\
@@ -203,3 +205,20 @@ def test_bootstrap_lockdown_patches_of_gotk_components(make_repo: Callable[..., 
     cross = _findings(report, "flux-cross-namespace-ref")
     assert sorted(f["path"] for f in cross) == ["tenants/team-y/release.yaml", "tenants/team-y/sync.yaml"]
     assert all("--no-cross-namespace-refs=true" in f["message"] for f in cross)
+
+
+@pytest.mark.parametrize(("value", "refused"), [
+    ("true", True), ("True", True), ("1", True), ("", True),
+    ("false", False), ("False", False), ("0", False), ("f", False),
+])  # fmt: skip
+def test_the_flag_value_reads_as_go_parses_a_bool(make_repo: Callable[..., Path], value: str, refused: bool) -> None:
+    flag = f"--no-cross-namespace-refs={value}" if value else "--no-cross-namespace-refs"
+    instance = INSTANCE.replace("    multitenant: true\n    tenantDefaultServiceAccount: flux\n", "") + (
+        "  kustomize:\n    patches:\n      - target:\n          kind: Deployment\n"
+        "          name: kustomize-controller\n        patch: |\n          - op: add\n"
+        "            path: /spec/template/spec/containers/0/args/-\n"
+        f"            value: {flag}\n"
+    )
+    root = _repo(make_repo, {"clusters/production/flux-system/flux-instance.yaml": instance})
+    _, report = check_json(root)
+    assert bool(_findings(report, "flux-cross-namespace-ref")) is refused

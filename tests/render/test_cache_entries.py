@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from gitops_lint import cache_json
-from gitops_lint.render.cache import RenderCache
+from gitops_lint.render.cache import ENTRY_FORMAT, RenderCache
 
 
 def test_an_ordinary_entry_is_read_without_the_stdlib_decoder(
@@ -29,7 +29,7 @@ def test_an_ordinary_entry_is_read_without_the_stdlib_decoder(
     monkeypatch.setattr(cache_json.json, "loads", refuse)
     assert RenderCache(tmp_path).get("k") == {
         **payload,
-        "format": 2,
+        "format": ENTRY_FORMAT,
         "key": "k",
         "wide_integers": False,
     }
