@@ -30,7 +30,7 @@ from gitops_lint.lazy_regex import LazyRegex
 
 CACHE_ENV = "GITOPS_LINT_CACHE_DIR"
 # Bump when what is stored (or how stage.py reads it) changes: old entries then never match.
-ENTRY_FORMAT = 3  # 3: override builds refuse components and patches outside the repository
+ENTRY_FORMAT = 3  # 3: override builds stay in the repository; unreadable Secret patches redacted
 # What stays put once fetched: a full commit id (SHA-1 or SHA-256), or a release tag such as
 # v1.2.3, 1.2.3-rc.1 or kustomize/v5.4.1 (monorepo tags carry a path). Two-part versions
 # (v1, v1.2) are left out: they are the tags projects move to their latest release.

@@ -10,6 +10,7 @@ and every credential-named field. Only failed builds pay for this walk.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -70,9 +71,19 @@ def _inline_patch_values(kustomization: dict[str, Any]) -> Iterator[str]:
             texts.append(entry)
     for text in texts:
         patches = _documents(text)
+        if not patches and "Secret" in text:
+            # A Secret patch YAML cannot read (kustomize quotes it whole): no key tells which
+            # values are the secret ones, so every value written in it is.
+            yield from (match.group(2) for match in _LOOSE_VALUE.finditer(text) if match.group(1) not in _NAMING)
         yield from credential_values(patches)
         for patch in patches:
             yield from _json6902_values(patch)
+
+
+# A `key: value` scalar in text YAML cannot parse (block or flow style, quoted or not), and the
+# keys that name an object rather than hold its data.
+_LOOSE_VALUE = re.compile(r"([\w.-]+)['\"]?:[ \t]+['\"]?([^\s'\"#,{}\[\]]{4,})")
+_NAMING = frozenset({"apiVersion", "kind", "name", "namespace"})
 
 
 def _json6902_values(patch: Any) -> Iterator[str]:
