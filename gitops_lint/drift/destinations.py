@@ -202,7 +202,9 @@ def resolve_destination(
 ) -> Destination:
     """Config `clusters:` first, then destination.name, then destination.server, then in-cluster."""
     label = server_label(server) if server else name or context or "(unknown)"
-    snapshot_names = tuple(dict.fromkeys(n for n in (name, server_host(server) if server else "", context) if n))
+    # Argo CD's own cluster goes by `in-cluster` whichever way the Application names it.
+    own = IN_CLUSTER_NAME if server and canonical_server(server) == canonical_server(IN_CLUSTER_SERVER) else ""
+    snapshot_names = tuple(dict.fromkeys(n for n in (name, server_host(server) if server else "", context, own) if n))
     override: Mapping[str, Any] = {}
     for key in (name, server, server_host(server) if server else ""):
         if key and key in clusters:

@@ -860,3 +860,19 @@ def test_a_value_changed_while_the_agent_applied_gits_value_is_not_called_a_git_
     assert code == 1
     (image,) = _by_name(report)["Deployment/api"]["changes"]
     assert (image["manager"], image["reason"]) == ("argocd-controller", "changed")
+
+
+def test_argo_cds_own_cluster_reads_an_in_cluster_folder(tmp_path: Path) -> None:
+    """`server: https://kubernetes.default.svc` is Argo CD's `in-cluster`: a snapshot folder of
+    that name serves it (besides one named after the host)."""
+    deploy = deployment()
+    repo = write(tmp_path / "repo", {
+        "apps/api/prod/all.yaml": dump(deploy),
+        "argocd/a.yaml": application("own", "apps/api/prod", server="https://kubernetes.default.svc"),
+    })
+    snapshot = tmp_path / "live"
+    (snapshot / "in-cluster").mkdir(parents=True)
+    (snapshot / "in-cluster" / "d.yaml").write_text(dump(live_of(deploy, app="own")))
+    code, report = _drift(repo, snapshot)
+    [app] = report["applications"]
+    assert app["sync"] == "Synced" and code == 0, app
