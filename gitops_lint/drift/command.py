@@ -86,12 +86,14 @@ from gitops_lint.drift.model import (
 from gitops_lint.drift.normalize import TRACKING_ID
 from gitops_lint.drift.options import DriftOptions
 from gitops_lint.drift.orphans import OrphanPolicy, find_orphan_policies, orphans
+from gitops_lint.drift.redact import learn, scrub_results
 from gitops_lint.drift.render_cache import CachedRoots
 from gitops_lint.drift.snapshot import LiveSnapshot
 from gitops_lint.errors import UsageError
 from gitops_lint.estate.hooks import HOOK_ANNOTATIONS
 from gitops_lint.plural import counted
 from gitops_lint.progress import Progress
+from gitops_lint.redaction import Redactor
 from gitops_lint.render.cache import RenderCache, default_cache_dir
 from gitops_lint.render.kustomize import find_chosen_kustomize
 from gitops_lint.render.tools import Kustomize
@@ -725,7 +727,10 @@ def run_drift(options: DriftOptions, live: LiveSource | None = None) -> DriftRes
     desired = renders.desired
     live_seconds = max((fetch.seconds for fetch in fetched if fetch is not None), default=0.0)
     notes.append(f"rendered {counted(len(targets), 'Application')} in {max(renders.finished, default=started) - started:.2f}s")
+    # Every secret value Git holds, and (below) every one the live objects shown hold: no report quotes one.
+    redactor = Redactor()
     for index, target in enumerate(targets):
+        learn(redactor, desired[index].objects)
         notes.extend(desired[index].notes)
         if desired[index].resolved:
             notes.append(f"{target.name}: rendered {target.revision} as {desired[index].resolved}")
@@ -766,6 +771,10 @@ def run_drift(options: DriftOptions, live: LiveSource | None = None) -> DriftRes
             progress.step(f"audit {targets[index].name}")
         _find_orphans([targets[i] for i in ids], [results[i] for i in ids], live_index, tracked, policies,
                       cluster_settings.tracking)
+        # The live objects the report shows, not every one the cluster holds: a service account
+        # token Secret's `namespace: default` would otherwise hide the word `default` everywhere.
+        learn(redactor, (live_index[resource.key] for i in ids for resource in results[i].resources
+                         if resource.key in live_index))
         compare_seconds += time.perf_counter() - compare_started
     progress.close()
     notes.append(f"read live state in {live_seconds:.2f}s; compared in {compare_seconds:.2f}s")
@@ -783,16 +792,17 @@ def run_drift(options: DriftOptions, live: LiveSource | None = None) -> DriftRes
     if not options.apps:  # --app names what to audit: an unparsed file stays a warning then
         applications += _not_audited(unparsed)
     _scrub_tool_texts(applications)
+    scrub_results(applications, redactor)
     seconds = time.perf_counter() - started
     report = DriftReport.build(
         applications, requests, seconds, options.extra_is_drift, source.name,
-        tuple(dict.fromkeys(without_credentials(warning) for warning in warnings)),
+        tuple(dict.fromkeys(redactor.scrub(without_credentials(warning)) for warning in warnings)),
     )  # fmt: skip
     notes.append(
         f"audited {counted(len(applications), 'Application')}, {counted(report.summary.resources, 'resource')}: "
         f"{counted(report.summary.requests, 'API request')}, {seconds:.2f}s"
     )
-    return DriftResult(report, [without_credentials(note) for note in notes], _exit_code(report))
+    return DriftResult(report, [redactor.scrub(without_credentials(note)) for note in notes], _exit_code(report))
 
 
 def _filtered_out_folders(
