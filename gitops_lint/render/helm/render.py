@@ -136,16 +136,18 @@ def link_out_of(path: Path, root: Path) -> Path | None:
     Links inside `root` are followed as Helm follows them (a directory link once: a loop).
     A `path` not under `root` at all is no link of the repository's: not looked at.
     """
-    real_root = os.path.realpath(root)
     lexical_root, top = os.path.abspath(root), os.path.abspath(path)
     if os.path.commonpath([top, lexical_root]) != lexical_root:
         return None
+    real_root = ""  # resolved at the first link: most charts hold none (a warm run pays lstats only)
     step = lexical_root
     for part in Path(os.path.relpath(top, lexical_root)).parts:
         step = os.path.join(step, part)
-        if os.path.islink(step) and _outside(step, real_root):
-            return Path(step)
-    seen = {os.path.realpath(top)}
+        if os.path.islink(step):
+            real_root = real_root or os.path.realpath(lexical_root)
+            if _outside(step, real_root):
+                return Path(step)
+    seen: set[str] = set()
     pending = [top] if os.path.isdir(top) else []
     while pending:
         directory = pending.pop()
@@ -155,12 +157,15 @@ def link_out_of(path: Path, root: Path) -> Path | None:
             continue
         for entry in entries:
             if entry.is_symlink():
+                real_root = real_root or os.path.realpath(lexical_root)
                 if _outside(entry.path, real_root):
                     return Path(entry.path)
-                real = os.path.realpath(entry.path)
-                if entry.is_dir() and real not in seen:
-                    seen.add(real)
-                    pending.append(entry.path)
+                if entry.is_dir():
+                    seen = seen or {os.path.realpath(top)}
+                    real = os.path.realpath(entry.path)
+                    if real not in seen:
+                        seen.add(real)
+                        pending.append(entry.path)
             elif entry.is_dir(follow_symlinks=False):
                 pending.append(entry.path)
     return None

@@ -12,8 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
+from gitops_lint.render.helm import HelmFailure
 from gitops_lint.render.helm.desired import desired_objects
+from gitops_lint.render.helm.kustomize_charts import helm_chart_entries, inflate
 from tests.conftest import require_tool, run_cli, write_tree
 from tests.render.helm.engines import require_sdk
 
@@ -156,3 +159,31 @@ def test_drift_desired_objects_refuse_a_link_outside_the_tree(repo: Path, tmp_pa
     rendered = desired_objects(repo, "charts/shop", "", application="shop", namespace="shop", kube_version="1.29")
     assert not isinstance(rendered, str), rendered
     assert [d["data"]["note"] for d in rendered] == [f"{INSIDE}\n"]
+
+
+def test_kustomize_helm_charts_refuse_a_values_file_or_chart_file_linking_outside(tmp_path: Path) -> None:
+    require_sdk()
+    write_tree(tmp_path / "outside", {"values.yaml": f"token: {OUTSIDE}\n", "secret.txt": f"{OUTSIDE}\n"})
+    root = tmp_path / "repo"
+    write_tree(root, {
+        "apps/shop/kustomization.yaml": "helmCharts:\n- {name: shop, valuesFile: values.yaml, "
+                                        "valuesInline: {replicas: 2}, valuesMerge: merge}\n",
+        "apps/shop/charts/shop/Chart.yaml": REPO["charts/shop/Chart.yaml"],
+        "apps/shop/charts/shop/templates/files.yaml": FILES_TEMPLATE,
+        "apps/shop/charts/shop/note.txt": "committed note\n",
+    })
+    os.symlink(tmp_path / "outside" / "values.yaml", root / "apps/shop/values.yaml")
+    directory = root / "apps" / "shop"
+    kustomization = yaml.safe_load((directory / "kustomization.yaml").read_text())
+    (entry,) = helm_chart_entries(directory, kustomization, kube_version="1.29", repo_root=root)
+    assert entry.request.values_object == {"replicas": 2}  # the linked file is not merged in
+    (inflated,) = inflate(directory, kustomization, engine=require_sdk(), kube_version="1.29", repo_root=root)
+    assert isinstance(inflated.result, HelmFailure) and inflated.result.kind == "missing-value-file"
+    assert "apps/shop/values.yaml is a symlink pointing outside the repository" in inflated.result.message
+    (directory / "values.yaml").unlink()
+    (directory / "charts/shop/note.txt").unlink()
+    os.symlink(tmp_path / "outside" / "secret.txt", directory / "charts/shop/note.txt")
+    (inflated,) = inflate(directory, kustomization, engine=require_sdk(), kube_version="1.29", repo_root=root)
+    assert isinstance(inflated.result, HelmFailure) and inflated.result.kind == "chart"
+    assert "charts/shop/note.txt is a symlink pointing outside the repository" in inflated.result.message
+    assert OUTSIDE not in inflated.result.message
