@@ -132,8 +132,13 @@ def _without_link_notes() -> Iterator[None]:
     path ... resolved=<target>`, mid-report. Those lines are dropped; anything else written to
     stderr meanwhile (Helm's warnings, another thread's) is passed on after the load."""
     with _STDERR, tempfile.TemporaryFile() as captured:
-        sys.stderr.flush()
-        saved = os.dup(2)
+        with contextlib.suppress(OSError, ValueError):  # a closed or detached sys.stderr
+            sys.stderr.flush()
+        try:
+            saved = os.dup(2)
+        except OSError:  # no stderr at all: nothing to keep clean
+            yield
+            return
         os.dup2(captured.fileno(), 2)
         try:
             yield
