@@ -184,6 +184,7 @@ def helm_sources(doc: Mapping[str, Any], repo_root: Path, *, kube_version: str, 
             skip_crds=helm.get("skipCrds") is True,
             skip_schema_validation=helm.get("skipSchemaValidation") is True,
             allow_network=allow_network,
+            repo_root=repo_root,
         )
         found.append(HelmSource(pointer, chart_dir, remote, request, tuple(values), tuple(problems)))
     return found

@@ -16,7 +16,10 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -118,6 +121,36 @@ def _without_schemas(chart: Path, scratch: Path) -> Path:
     return target
 
 
+_STDERR = threading.Lock()
+_LINK_NOTE = b" INFO found symbolic link in path"
+
+
+@contextlib.contextmanager
+def _without_link_notes() -> Iterator[None]:
+    """Helm's chart loader logs every symlink it follows straight to the process's stderr (Go's
+    default logger, which the SDK's log handler does not reach): `INFO found symbolic link in
+    path ... resolved=<target>`, mid-report. Those lines are dropped; anything else written to
+    stderr meanwhile (Helm's warnings, another thread's) is passed on after the load."""
+    with _STDERR, tempfile.TemporaryFile() as captured:
+        with contextlib.suppress(OSError, ValueError):  # a closed or detached sys.stderr
+            sys.stderr.flush()
+        try:
+            saved = os.dup(2)
+        except OSError:  # no stderr at all: nothing to keep clean
+            yield
+            return
+        os.dup2(captured.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            captured.seek(0)
+            kept = [line for line in captured.read().splitlines(keepends=True) if _LINK_NOTE not in line]
+            if kept:
+                os.write(2, b"".join(kept))
+
+
 @dataclass(frozen=True)
 class SdkEngine:
     """helm-python-sdk: Helm's Go SDK in-process (about 1 ms a chart, no executable needed)."""
@@ -164,7 +197,9 @@ class SdkEngine:
                 scratch = cleanup.enter_context(tempfile.TemporaryDirectory(prefix="gitops-lint-helm-"))
                 source = _without_schemas(chart, Path(scratch))
             try:
-                with helm_python.Chart.load(source) as loaded:
+                with _without_link_notes():
+                    chart_handle = helm_python.Chart.load(source)
+                with chart_handle as loaded:
                     rendered: dict[str, str] = json.loads(
                         _native.call_string("helm_render", loaded._raw(), json.dumps(values), json.dumps(options))
                     )

@@ -24,7 +24,12 @@ from gitops_lint.file_bytes import read_text
 from gitops_lint.render.cache import RenderCache
 from gitops_lint.render.helm.argocd import RemoteChart
 from gitops_lint.render.helm.engine import HelmEngine
-from gitops_lint.render.helm.render import render_chart, render_remote_chart
+from gitops_lint.render.helm.render import (
+    link_out_of,
+    render_chart,
+    render_remote_chart,
+    repository_root,
+)
 from gitops_lint.render.helm.request import HelmFailure, HelmRender, HelmRequest
 
 # On each inflated object: the chart file it came from (repo-relative when the chart is in the
@@ -59,8 +64,10 @@ def _inside(directory: Path, relative: str) -> Path | None:
 
 
 def helm_chart_entries(directory: Path, kustomization: Mapping[str, Any], *, kube_version: str,
-                       allow_network: bool = False) -> list[HelmChartEntry]:
-    """The `helmCharts` entries of the kustomization in `directory`, read as kustomize reads them."""
+                       allow_network: bool = False, repo_root: Path | None = None) -> list[HelmChartEntry]:
+    """The `helmCharts` entries of the kustomization in `directory`, read as kustomize reads them.
+
+    `repo_root`: the repository the renders may read from (HelmRequest.repo_root)."""
     globals_ = kustomization.get("helmGlobals")
     chart_home_text = globals_.get("chartHome") if isinstance(globals_, dict) else None
     chart_home = _inside(directory, str(chart_home_text or DEFAULT_CHART_HOME)) or directory / DEFAULT_CHART_HOME
@@ -80,7 +87,8 @@ def helm_chart_entries(directory: Path, kustomization: Mapping[str, Any], *, kub
         merge = str(item.get("valuesMerge") or "override")
         if merge == "replace":
             values_file = None  # only the inline values (on top of the chart's own defaults)
-        elif merge == "merge" and values_file is not None and inline is not None:
+        elif merge == "merge" and values_file is not None and inline is not None \
+                and link_out_of(values_file, repository_root(directory, repo_root)) is None:
             # The values file wins over inline values: merged here, passed as one object.
             from_file = _read_mapping(values_file)
             if from_file is not None:
@@ -99,6 +107,7 @@ def helm_chart_entries(directory: Path, kustomization: Mapping[str, Any], *, kub
             api_versions=tuple(str(a) for a in api_versions) if isinstance(api_versions, list) else (),
             skip_crds=item.get("includeCRDs") is not True,
             allow_network=allow_network,
+            repo_root=repo_root,
         )
         entries.append(HelmChartEntry(index, name, local, remote, request,
                                       skip_hooks=item.get("skipHooks") is True,
@@ -128,7 +137,7 @@ def inflate(directory: Path, kustomization: Mapping[str, Any], *, engine: HelmEn
     """Render every `helmCharts` entry of the kustomization in `directory`."""
     inflated = []
     for entry in helm_chart_entries(directory, kustomization, kube_version=kube_version,
-                                    allow_network=allow_network):
+                                    allow_network=allow_network, repo_root=repo_root):
         result: HelmRender | HelmFailure
         if entry.chart_dir is not None:
             result = render_chart(entry.chart_dir, entry.request, engine=engine, cache=cache, charts_dir=charts_dir)

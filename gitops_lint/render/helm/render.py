@@ -105,10 +105,85 @@ def _job(request: HelmRequest, layers: list[ValueLayer]) -> TemplateJob:
     )
 
 
-def _value_layers(request: HelmRequest) -> tuple[list[ValueLayer], list[str]] | HelmFailure:
+def repository_root(path: Path, given: Path | None) -> Path:
+    """`given`, else the nearest ancestor of `path` holding `.git`, else `path` itself: the
+    tree a chart may read from (a checkout a diff writes has no `.git`: then only the chart)."""
+    if given is not None:
+        return given
+    start = path.absolute()
+    for directory in (start, *start.parents):
+        if os.path.lexists(directory / ".git"):
+            return directory
+    return start
+
+
+def _outside(path: str, real_root: str) -> bool:
+    try:
+        target = os.path.realpath(path)
+        return os.path.commonpath([target, real_root]) != real_root
+    except (OSError, ValueError):  # a link loop on some platforms; another drive on Windows
+        return True
+
+
+def link_out_of(path: Path, root: Path) -> Path | None:
+    """The first symlink on the way from `root` to `path`, or under `path` (a directory), whose
+    target resolves outside `root`; None when there is none.
+
+    Helm's loader follows symlinks (so do the copies made here to assemble a chart), and a
+    template's `.Files.Get` then prints the target: a link to /proc/self/environ or
+    /etc/passwd would put the process environment or the host's files into a report. Argo CD
+    refuses a repository holding such a link; so is the chart, before anything reads it.
+    Links inside `root` are followed as Helm follows them (a directory link once: a loop).
+    A `path` not under `root` at all is no link of the repository's: not looked at.
+    """
+    lexical_root, top = os.path.abspath(root), os.path.abspath(path)
+    if os.path.commonpath([top, lexical_root]) != lexical_root:
+        return None
+    real_root = ""  # resolved at the first link: most charts hold none (a warm run pays lstats only)
+    step = lexical_root
+    for part in Path(os.path.relpath(top, lexical_root)).parts:
+        step = os.path.join(step, part)
+        if os.path.islink(step):
+            real_root = real_root or os.path.realpath(lexical_root)
+            if _outside(step, real_root):
+                return Path(step)
+    seen: set[str] = set()
+    pending = [top] if os.path.isdir(top) else []
+    while pending:
+        directory = pending.pop()
+        try:
+            entries = list(os.scandir(directory))
+        except OSError:  # unreadable: Helm fails on it alike, with its own message
+            continue
+        for entry in entries:
+            if entry.is_symlink():
+                real_root = real_root or os.path.realpath(lexical_root)
+                if _outside(entry.path, real_root):
+                    return Path(entry.path)
+                if entry.is_dir():
+                    seen = seen or {os.path.realpath(top)}
+                    real = os.path.realpath(entry.path)
+                    if real not in seen:
+                        seen.add(real)
+                        pending.append(entry.path)
+            elif entry.is_dir(follow_symlinks=False):
+                pending.append(entry.path)
+    return None
+
+
+def _link_failure(link: Path, what: str) -> str:
+    return (f"{what} {link} is a symlink pointing outside the repository: not followed, so the chart "
+            "is not rendered (Argo CD refuses such a repository)")
+
+
+def _value_layers(request: HelmRequest, chart: Path) -> tuple[list[ValueLayer], list[str]] | HelmFailure:
     layers: list[ValueLayer] = []
     notes: list[str] = []
+    root = repository_root(chart, request.repo_root)
     for path in request.value_files:
+        link = link_out_of(path, root)
+        if link is not None:
+            return HelmFailure("missing-value-file", _link_failure(link, "value file"), str(path))
         try:
             layers.append(ValueLayer(str(path), read_text(path)))
         except FileNotFoundError:
@@ -123,6 +198,10 @@ def _value_layers(request: HelmRequest) -> tuple[list[ValueLayer], list[str]] | 
     elif request.values:
         layers.append(ValueLayer("values", request.values))
     for name, path in request.file_parameters:
+        link = link_out_of(path, root)
+        if link is not None:
+            return HelmFailure("missing-value-file", f"fileParameters {name}: " + _link_failure(link, "file"),
+                               str(path))
         if not path.is_file():
             return HelmFailure("missing-value-file", f"fileParameters {name}: {path} does not exist", str(path))
     return layers, notes
@@ -196,19 +275,24 @@ class _Plan:
 
 
 def _plan(
-    chart: Path, meta: ChartMeta, fetch: _DependencyFetch, within: tuple[Path, ...] = ()
+    chart: Path, meta: ChartMeta, fetch: _DependencyFetch, root: Path, within: tuple[Path, ...] = ()
 ) -> _Plan | HelmFailure:
     """Every dependency resolved (read, or pulled when allowed) before anything is copied: a
     chart whose dependency cannot be had fails without a scratch copy of any tree (a failing
     chart is re-rendered on every run, warm or not), with the failure it had when copying
     came first, as copies decide nothing.
 
+    `root`: the tree a `file://` dependency must stay in, links followed (link_out_of).
     `within`: the charts (resolved) whose `file://` dependencies led here, outermost first."""
     steps: list[tuple[Dependency, Path, _Plan | None]] = []
     chain = (*within, chart.resolve())
     for dependency in _missing_dependencies(chart, meta):
         local = dependency.local_path
         if local is not None:
+            link = link_out_of(chart / local, root)
+            if link is not None:
+                return HelmFailure("dependency", f"dependency {dependency.name} ({dependency.repository}): "
+                                   + _link_failure(link, "file"), dependency.name)
             source = (chart / local).resolve()
             if source in chain:  # Helm would copy the chart into itself without end
                 return HelmFailure("dependency", f"dependency {dependency.name} ({dependency.repository}) is a cycle: "
@@ -218,7 +302,7 @@ def _plan(
             except ChartError as error:
                 return HelmFailure("dependency", f"dependency {dependency.name} ({dependency.repository}): {error}",
                                    dependency.name)
-            inner = _plan(source, sub_meta, fetch, chain)
+            inner = _plan(source, sub_meta, fetch, root, chain)
             if isinstance(inner, HelmFailure):
                 return inner
             steps.append((dependency, source, inner))
@@ -586,7 +670,7 @@ STATIC_KINDS = ("kube-version", "missing-value-file")
 def static_failure(chart: Path, request: HelmRequest) -> HelmFailure | None:
     """What render_chart would refuse before running Helm (Chart.yaml, release name, kubeVersion,
     value files), without Helm: `check --no-render` still reports these file checks."""
-    checked = _checked_chart(chart, request, _value_layers(request))
+    checked = _checked_chart(chart, request, _value_layers(request, chart))
     return checked if isinstance(checked, HelmFailure) else None
 
 
@@ -598,8 +682,13 @@ def render_chart(
     cache: RenderCache | None = None,
     charts_dir: Path | None = None,
     stamp_index: bool = True,
+    chart_root: Path | None = None,
 ) -> HelmRender | HelmFailure:
     """Render the chart directory `chart` with `request`; never raises for a bad chart or values.
+
+    No symlink resolving outside the repository (`request.repo_root`; `chart_root` for the
+    chart's own files when they are elsewhere, a pulled chart) is followed: such a chart is
+    a `chart` failure naming the link, a value file a `missing-value-file` one.
 
     `cache` keeps rendered output keyed by the chart's files, the values, the engine and its
     version, and the target version, and (unless `stamp_index` is False: a chart unpacked in a
@@ -609,10 +698,15 @@ def render_chart(
     if engine is None:
         return HelmFailure("no-engine", "Helm not available: not rendered (install gitops-lint[helm], "
                            "or put helm on PATH / pass --helm)")
+    # Before any cache: an entry written before this check may hold a link's target.
+    tree_root = chart_root or repository_root(chart, request.repo_root)
+    link = link_out_of(chart, tree_root)
+    if link is not None:
+        return HelmFailure("chart", _link_failure(link, "chart file"), str(link))
     store = cache if cache is not None and cache.enabled else None
     # Read before Chart.yaml, as the stamp index is keyed on them; a failure among them is
     # reported only after the chart's own, as before.
-    values = _value_layers(request)
+    values = _value_layers(request, chart)
     job_key = b""
     if store is not None and not isinstance(values, HelmFailure):
         try:
@@ -631,7 +725,7 @@ def render_chart(
     meta, layers, notes = checked
     job = _job(request, layers)
     if store is None or _missing_dependencies(chart, meta):
-        return _render_assembled(chart, meta, job, request, engine, store, job_key, notes, charts_dir)
+        return _render_assembled(chart, meta, job, request, engine, store, job_key, notes, charts_dir, tree_root)
     # Nothing to fetch or copy: Helm renders the chart directory itself, so a hit needs no
     # scratch directory, no copy and no YAML parse.
     top = os.fspath(chart)
@@ -676,14 +770,14 @@ def _rendered_entry(engine: HelmEngine, chart: Path, job: TemplateJob, meta: Cha
 
 def _render_assembled(chart: Path, meta: ChartMeta, job: TemplateJob, request: HelmRequest, engine: HelmEngine,
                       store: RenderCache | None, job_key: bytes, notes: list[str],
-                      charts_dir: Path | None) -> HelmRender | HelmFailure:
+                      charts_dir: Path | None, root: Path) -> HelmRender | HelmFailure:
     """A chart with dependencies to copy in or fetch, or no cache: rendered from a scratch
     directory holding the chart and its dependencies (the chart itself when it has none to
     add), keyed (with a cache) on that directory."""
     scratch = _Scratch()
     try:
         fetch = _DependencyFetch(engine, request.allow_network, charts_dir, scratch)
-        plan = _plan(chart, meta, fetch)
+        plan = _plan(chart, meta, fetch, root)
         if isinstance(plan, HelmFailure):
             return plan
         assembled = _assemble(plan, scratch)
@@ -749,7 +843,7 @@ def render_remote_chart(
         if isinstance(unpacked, HelmFailure):
             return unpacked
         rendered = render_chart(unpacked, request, engine=engine, cache=cache, charts_dir=charts_dir,
-                                stamp_index=False)
+                                stamp_index=False, chart_root=unpacked)
     if isinstance(rendered, HelmFailure):
         return rendered
     # Files were in a temporary copy of the archive: no file on disk to point at.

@@ -50,6 +50,7 @@ class HelmRenderer:
             api_versions=helm.api_versions,
             skip_crds=helm.skip_crds,
             allow_network=env.allow_network,
+            repo_root=env.root,
         )
         # The engine and renderer load when a chart renders, not when the registry lists this renderer.
         from gitops_lint.render.helm.engine import find_helm

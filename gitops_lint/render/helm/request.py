@@ -51,6 +51,10 @@ class HelmRequest:
     skip_crds: bool = False
     skip_schema_validation: bool = False
     allow_network: bool = False  # may remote dependencies be pulled
+    # The repository (or a diff's checkout of one) the chart and value files come from: a
+    # symlink resolving outside it is never followed (render.py). None: the nearest ancestor
+    # of the chart holding `.git`, else the chart directory itself.
+    repo_root: Path | None = None
 
 
 def with_cluster_api_versions(request: HelmRequest, served: tuple[str, ...]) -> HelmRequest:

@@ -90,7 +90,7 @@ def test_same_size_edit_with_mtime_put_back_misses(
 ) -> None:
     sidecar = copy_charts(tmp_path, "sidecar") / "sidecar"
     cache = RenderCache(tmp_path / "cache")
-    request = HelmRequest("shop", "1.29")
+    request = HelmRequest("shop", "1.29", repo_root=tmp_path)  # the link stays in the repository
     assert _port(rendered(render_chart(sidecar, request, engine=engine, cache=cache))) == 8080
     if edited == "Chart.yaml":
         _same_size_edit(sidecar / "Chart.yaml", "0.1.0", "0.2.0")
@@ -260,7 +260,7 @@ def test_edit_in_a_symlinked_directory_misses(engine: CountingEngine, tmp_path: 
     shutil.move(sidecar / "templates", tmp_path / "shared-templates")
     (sidecar / "templates").symlink_to(tmp_path / "shared-templates", target_is_directory=True)
     cache = RenderCache(tmp_path / "cache")
-    request = HelmRequest("shop", "1.29")
+    request = HelmRequest("shop", "1.29", repo_root=tmp_path)  # the link stays in the repository
     assert _port(rendered(render_chart(sidecar, request, engine=engine, cache=cache))) == 8080
     service = tmp_path / "shared-templates" / "service.yaml"
     service.write_text(
