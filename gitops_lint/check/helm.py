@@ -385,7 +385,8 @@ class _HelmRun:
         environment = resolve_environment(ctx.config, chart_yaml)
         release = (posixpath.basename(chart_dir) or "release").lower().replace("_", "-")[:53].strip("-.") or "release"
         result = self._render_local(ctx.root / chart_dir, HelmRequest(release, ctx.schemas.kubernetes_version,
-                                                                     allow_network=self.allow_network))
+                                                                     allow_network=self.allow_network,
+                                                                     repo_root=ctx.root))
         if result is None:
             return
         if isinstance(result, HelmRender):

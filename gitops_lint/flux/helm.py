@@ -170,7 +170,7 @@ def _skip_crds(release: HelmRelease) -> bool:
 
 
 def _request(release: HelmRelease, data_objects: list[tuple[Resource, str]], value_files: tuple[Path, ...], *,
-             kube_version: str, allow_network: bool) -> HelmRequest | NotRendered:
+             kube_version: str, allow_network: bool, repo_root: Path | None = None) -> HelmRequest | NotRendered:
     if release.spec.get("postRenderers"):
         return NotRendered(("spec", "postRenderers"),
                            "its postRenderers (patches helm-controller applies after Helm) are not applied here, "
@@ -188,6 +188,7 @@ def _request(release: HelmRelease, data_objects: list[tuple[Resource, str]], val
         skip_crds=_skip_crds(release),
         skip_schema_validation=isinstance(install, dict) and install.get("disableSchemaValidation") is True,
         allow_network=allow_network,
+        repo_root=repo_root,  # what a chart's symlinks may not leave
     )
 
 
@@ -200,7 +201,7 @@ def local_chart(release: HelmRelease, root: Path, data_objects: list[tuple[Resou
     files = tuple(f for f in (repo_directory(str(v)) for v in release.chart_spec.get("valuesFiles") or ())
                   if f is not None)
     request = _request(release, data_objects, tuple(root / f for f in files),
-                       kube_version=kube_version, allow_network=allow_network)
+                       kube_version=kube_version, allow_network=allow_network, repo_root=root)
     if isinstance(request, NotRendered):
         return request
     return LocalChart(chart_dir, request, files)
