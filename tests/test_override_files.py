@@ -192,12 +192,21 @@ def test_a_name_kubernetes_would_refuse_never_becomes_a_path() -> None:
 
 
 def test_the_reader_opens_only_files_the_repo_lists(make_repo: MakeRepo, tmp_path: Path) -> None:
-    require_sdk()
+    """A link beside a shared file (the directory is one the reader looks in) is never followed."""
+    require_tool("kubectl")
     outside = tmp_path / "outside.yaml"
-    outside.write_text(WRITE_BACK.replace("1.4.2", "stolen-9f2c"))
-    # A shared file beside it: the directory is one the reader looks in.
-    root = make_repo({**OWNED, **CHART, "charts/web/.argocd-source.yaml": "helm: {releaseName: web}\n"}, name="links")
-    (root / "charts/web/.argocd-source-web-staging.yaml").symlink_to(outside)
-    _, report = check_json(root, "--no-git")
-    assert "stolen-9f2c" not in json.dumps(report)
-    assert any(f["rule"] == "image-tag-pinned" for f in report["findings"])  # the committed `latest`
+    outside.write_text("kustomize:\n  images: [web=stolen-9f2c/web:latest]\n")
+    root = make_repo({
+        **OWNED,
+        "apps/web/kustomization.yaml": "resources: [deploy.yaml]\n",
+        "apps/web/deploy.yaml": (
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  selector:\n"
+            "    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n"
+            "      containers:\n        - name: web\n          image: web:1.2.3\n"
+        ),
+        "apps/web/.argocd-source.yaml": "kustomize:\n  commonAnnotations: {team: web}\n",
+        "argocd/web.yaml": CHART["argocd/web.yaml"].replace("web-staging", "web").replace("charts/web", "apps/web"),
+    }, name="links")
+    (root / "apps/web/.argocd-source-web.yaml").symlink_to(outside)
+    result = run_cli("check", str(root), "--no-git", "--format", "json")
+    assert "stolen-9f2c" not in result.stdout + result.stderr
