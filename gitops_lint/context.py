@@ -184,6 +184,9 @@ class RunShared:
         self.layers: dict[tuple[str, str], tuple[Kustomization, ...]] = {}
         # Files read on demand to place a finding in them (patches an incremental run left unparsed).
         self.parsed: dict[str, tuple[str, list[LoadedDocument]] | None] = {}
+        # The git clone a revision's temporary checkout was written from (gitops-lint diff): its
+        # remotes say which repoURLs are this repo, as the checkout's own (none) cannot.
+        self.clone: Path | None = None
 
 
 @dataclass(frozen=True, eq=False, repr=False)

@@ -328,6 +328,7 @@ def _context(root: Path, config: Config, focus: set[str], request: RenderRequest
                           max_file_size=config.max_file_size or DEFAULT_MAX_FILE_SIZE, own_cache=cache_inside(root))
     schemas = SchemaRegistry(config.kubernetes_version, config.strict)
     loading = Loading(root=root, config=config, files=files, schemas=schemas, focus=frozenset(focus))
+    loading.run.clone = request.clone  # which repoURLs are this repo: the clone's remotes say
     cache_dir = default_cache_dir() if request.use_cache else None
     if keep_parse_cache:
         # A temporary checkout's parse entries would be keyed by a directory that is gone next

@@ -243,6 +243,7 @@ def is_this_repo_url(ctx: CheckContext, url: str, paths: Sequence[str], clone: P
 def _is_this_repo(ctx: CheckContext, url: str, paths: Sequence[str], clone: Path | None = None) -> bool:
     from gitops_lint.appset.tree import git_remotes, owns_repo
 
+    clone = clone or ctx.run.clone
     root = clone or ctx.root
     remotes = git_remotes(root) if clone is not None or ctx.files.from_git else frozenset()
     return owns_repo(root, remotes, ctx.files.directories, url, paths)

@@ -5,6 +5,7 @@ real kustomize, small repos."""
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -264,3 +265,22 @@ def test_a_directory_a_directories_generator_excludes_deletes_its_application_an
     result = run_cli("diff", "--base", "HEAD", "-v", cwd=repo)
     assert "not compared" not in result.output
     assert said in result.stdout
+
+
+def test_a_generator_path_starting_with_a_wildcard_reads_the_clones_remote(make_repo: Callable[..., Path]) -> None:
+    """A revision written to a temporary checkout has no remotes of its own: whether the
+    generator's repoURL is this repo is the clone's to say. Without that, a `*/config.yaml`
+    pattern (no fixed top directory to fall back on) generated nothing at either revision."""
+    require_tool("kubectl")
+    require_tool("git")
+    appset = APPS_PER_CLUSTER.replace("clusters/*/config.yaml", "*/config.yaml")
+    repo = make_repo({**_app("web"), "argocd/apps.yaml": appset,
+                      "prod-eu/config.yaml": _cluster("prod-eu", "production")}, git=True)
+    subprocess.run(["git", "remote", "add", "origin", "https://example.com/config.git"], cwd=repo, check=True)
+    write_tree(repo, {"stage-eu/config.yaml": _cluster("stage-eu", "staging")})
+    subprocess.run(["git", "add", "-A"], cwd=repo, check=True)
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "stage-eu"],
+                   cwd=repo, check=True)
+    apps = apps_by_name(diff_json(repo, "--base", "HEAD~1", "--head", "HEAD"))
+    assert {name: _changes(app) for name, app in apps.items() if app["resources"]} == {
+        "web-stage-eu": [("Deployment", "added")]}
