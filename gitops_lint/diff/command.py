@@ -13,15 +13,13 @@ import yaml
 
 from gitops_lint.argocd_cluster import same_cluster
 from gitops_lint.config import Config, find_config, load_config
-from gitops_lint.credential_fields import credential_values
 from gitops_lint.credentials import without_credentials
 from gitops_lint.diff import plain_directories
 from gitops_lint.diff.compare import (
-    GENERATED,
     REMOVED,
     ResourceChange,
     compare_resources,
-    secret_values,
+    learn_secrets,
     takes_destination_namespace,
 )
 from gitops_lint.diff.findings import (
@@ -176,14 +174,7 @@ def _redactor(renders: Iterable[RevisionRender], pinned: Iterable[Iterable[Mappi
     """`pinned`: the renders made at an Application's pinned revision, shown as much as any."""
     redactor = Redactor()
     for resources in [*(root.resources for render in renders for root in render.roots.values()), *pinned]:
-        for doc in resources:
-            for value in secret_values(doc):
-                redactor.add(value)
-            # ConfigMap passwords, env values named DB_PASSWORD, URL passwords: quoted by
-            # every format's before/after and YAML diff, and not Secret values.
-            for value in credential_values(doc):
-                if value != GENERATED:  # a placeholder for what Helm made at render time, not a value
-                    redactor.add(value)
+        learn_secrets(redactor, resources)
     return redactor
 
 

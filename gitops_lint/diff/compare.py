@@ -20,10 +20,11 @@ from typing import Any
 
 import yaml
 
+from gitops_lint.credential_fields import credential_values
 from gitops_lint.drift.merge_keys import merge_key
 from gitops_lint.drift.quantities import is_quantity_path, quantities_equal
 from gitops_lint.json_pointer import json_pointer
-from gitops_lint.redaction import keyed_digest
+from gitops_lint.redaction import Redactor, keyed_digest
 from gitops_lint.validate.scopes import builtin_namespaced
 
 Path = tuple[str | int, ...]
@@ -118,6 +119,19 @@ def _secret_holders(doc: Mapping[str, Any]) -> list[dict[str, Any]]:
         if isinstance(template, dict):
             places.append(template)
     return [place[name] for place in places for name in _SECRET_FIELDS if isinstance(place.get(name), dict)]
+
+
+def learn_secrets(redactor: Redactor, docs: Iterable[Mapping[str, Any]]) -> None:
+    """Teach `redactor` the secret values of `docs`: a Secret's data and stringData, and every
+    credential a field's name or a URL gives away (a ConfigMap's DB_PASSWORD, `pass=` in a DSN),
+    quoted by every format's before/after and YAML diff; the same value elsewhere (an image
+    tag, a templated `settings.ini` line) is then no longer shown either."""
+    for doc in docs:
+        for value in secret_values(doc):
+            redactor.add(value)
+        for value in credential_values(doc):
+            if value != GENERATED:  # a placeholder for what Helm made at render time, not a value
+                redactor.add(value)
 
 
 def masked(doc: Mapping[str, Any]) -> dict[str, Any]:

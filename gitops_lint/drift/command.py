@@ -20,6 +20,7 @@ from gitops_lint.config import (
 )
 from gitops_lint.context import CheckContext
 from gitops_lint.credentials import without_credentials
+from gitops_lint.diff.compare import learn_secrets
 from gitops_lint.drift.api import KubernetesLive
 from gitops_lint.drift.apps import (
     AppSource,
@@ -86,7 +87,7 @@ from gitops_lint.drift.model import (
 from gitops_lint.drift.normalize import TRACKING_ID
 from gitops_lint.drift.options import DriftOptions
 from gitops_lint.drift.orphans import OrphanPolicy, find_orphan_policies, orphans
-from gitops_lint.drift.redact import learn, scrub_results
+from gitops_lint.drift.redact import scrub_results
 from gitops_lint.drift.render_cache import CachedRoots
 from gitops_lint.drift.snapshot import LiveSnapshot
 from gitops_lint.errors import UsageError
@@ -730,7 +731,7 @@ def run_drift(options: DriftOptions, live: LiveSource | None = None) -> DriftRes
     # Every secret value Git holds, and (below) every one the live objects shown hold: no report quotes one.
     redactor = Redactor()
     for index, target in enumerate(targets):
-        learn(redactor, desired[index].objects)
+        learn_secrets(redactor, desired[index].objects)
         notes.extend(desired[index].notes)
         if desired[index].resolved:
             notes.append(f"{target.name}: rendered {target.revision} as {desired[index].resolved}")
@@ -773,7 +774,7 @@ def run_drift(options: DriftOptions, live: LiveSource | None = None) -> DriftRes
                       cluster_settings.tracking)
         # The live objects the report shows, not every one the cluster holds: a service account
         # token Secret's `namespace: default` would otherwise hide the word `default` everywhere.
-        learn(redactor, (live_index[resource.key] for i in ids for resource in results[i].resources
+        learn_secrets(redactor, (live_index[resource.key] for i in ids for resource in results[i].resources
                          if resource.key in live_index))
         compare_seconds += time.perf_counter() - compare_started
     progress.close()

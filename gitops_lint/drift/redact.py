@@ -3,27 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any
 
-from gitops_lint.credential_fields import credential_values
 from gitops_lint.credentials import credential_spans
-from gitops_lint.diff.compare import GENERATED, secret_values
 from gitops_lint.drift.model import ApplicationResult, Change
 from gitops_lint.redaction import Redactor
-
-
-def learn(redactor: Redactor, docs: Iterable[Mapping[str, Any]]) -> None:
-    """Teach `redactor` the secret values of `docs`, as `diff` learns those of its renders: a
-    Secret's data and stringData, and every credential a field's name or a URL gives away
-    (a ConfigMap's DB_PASSWORD, `pass=` in a DSN). The same value elsewhere (an image tag, a
-    templated `settings.ini` line) is then no longer shown either."""
-    for doc in docs:
-        for value in secret_values(doc):
-            redactor.add(value)
-        for value in credential_values(doc):
-            if value != GENERATED:  # a placeholder for what Helm made at render time, not a value
-                redactor.add(value)
 
 
 def scrub_results(applications: Iterable[ApplicationResult], redactor: Redactor) -> None:
