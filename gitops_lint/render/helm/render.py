@@ -125,6 +125,12 @@ def _outside(path: str, real_root: str) -> bool:
         return True
 
 
+def _lexically_within(path: Path, root: Path) -> bool:
+    """`path`, its `..` steps resolved as written (links aside: link_out_of), is `root` or below it."""
+    top, lexical_root = os.path.normpath(os.path.abspath(path)), os.path.abspath(root)
+    return os.path.commonpath([top, lexical_root]) == lexical_root
+
+
 def link_out_of(path: Path, root: Path) -> Path | None:
     """The first symlink on the way from `root` to `path`, or under `path` (a directory), whose
     target resolves outside `root`; None when there is none.
@@ -275,20 +281,27 @@ class _Plan:
 
 
 def _plan(
-    chart: Path, meta: ChartMeta, fetch: _DependencyFetch, root: Path, within: tuple[Path, ...] = ()
+    chart: Path, meta: ChartMeta, fetch: _DependencyFetch, root: Path, within: tuple[Path, ...] = (), *,
+    fenced: bool = True,
 ) -> _Plan | HelmFailure:
     """Every dependency resolved (read, or pulled when allowed) before anything is copied: a
     chart whose dependency cannot be had fails without a scratch copy of any tree (a failing
     chart is re-rendered on every run, warm or not), with the failure it had when copying
     came first, as copies decide nothing.
 
-    `root`: the tree a `file://` dependency must stay in, links followed (link_out_of).
+    `root`: the tree a `file://` dependency must stay in, links followed (link_out_of), and,
+    when `fenced` (the repository is known, not guessed as the chart itself), its path too.
     `within`: the charts (resolved) whose `file://` dependencies led here, outermost first."""
     steps: list[tuple[Dependency, Path, _Plan | None]] = []
     chain = (*within, chart.resolve())
     for dependency in _missing_dependencies(chart, meta):
         local = dependency.local_path
         if local is not None:
+            if fenced and not _lexically_within(chart / local, root):
+                # `file://../../..` reaches the CI runner's other checkouts and home directory:
+                # a chart there would be copied in and its files printed by templates.
+                return HelmFailure("dependency", f"dependency {dependency.name} ({dependency.repository}) points "
+                                   "outside the repository: not read, so the chart is not rendered", dependency.name)
             link = link_out_of(chart / local, root)
             if link is not None:
                 return HelmFailure("dependency", f"dependency {dependency.name} ({dependency.repository}): "
@@ -302,7 +315,7 @@ def _plan(
             except ChartError as error:
                 return HelmFailure("dependency", f"dependency {dependency.name} ({dependency.repository}): {error}",
                                    dependency.name)
-            inner = _plan(source, sub_meta, fetch, root, chain)
+            inner = _plan(source, sub_meta, fetch, root, chain, fenced=fenced)
             if isinstance(inner, HelmFailure):
                 return inner
             steps.append((dependency, source, inner))
@@ -725,7 +738,9 @@ def render_chart(
     meta, layers, notes = checked
     job = _job(request, layers)
     if store is None or _missing_dependencies(chart, meta):
-        return _render_assembled(chart, meta, job, request, engine, store, job_key, notes, charts_dir, tree_root)
+        fenced = chart_root is not None or request.repo_root is not None or tree_root != chart.absolute()
+        return _render_assembled(chart, meta, job, request, engine, store, job_key, notes, charts_dir, tree_root,
+                                 fenced=fenced)
     # Nothing to fetch or copy: Helm renders the chart directory itself, so a hit needs no
     # scratch directory, no copy and no YAML parse.
     top = os.fspath(chart)
@@ -770,14 +785,14 @@ def _rendered_entry(engine: HelmEngine, chart: Path, job: TemplateJob, meta: Cha
 
 def _render_assembled(chart: Path, meta: ChartMeta, job: TemplateJob, request: HelmRequest, engine: HelmEngine,
                       store: RenderCache | None, job_key: bytes, notes: list[str],
-                      charts_dir: Path | None, root: Path) -> HelmRender | HelmFailure:
+                      charts_dir: Path | None, root: Path, *, fenced: bool) -> HelmRender | HelmFailure:
     """A chart with dependencies to copy in or fetch, or no cache: rendered from a scratch
     directory holding the chart and its dependencies (the chart itself when it has none to
     add), keyed (with a cache) on that directory."""
     scratch = _Scratch()
     try:
         fetch = _DependencyFetch(engine, request.allow_network, charts_dir, scratch)
-        plan = _plan(chart, meta, fetch, root)
+        plan = _plan(chart, meta, fetch, root, fenced=fenced)
         if isinstance(plan, HelmFailure):
             return plan
         assembled = _assemble(plan, scratch)

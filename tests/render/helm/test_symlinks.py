@@ -135,6 +135,37 @@ def test_a_file_dependency_reached_through_a_link_outside_the_repo_is_not_copied
     assert OUTSIDE not in output + _diff(repo) + capfd.readouterr().err
 
 
+def test_a_file_dependency_whose_path_leaves_the_repo_is_not_copied(
+        repo: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    # No link at all: `../` steps alone climb out of the repository (here to a sibling chart).
+    write_tree(tmp_path / "outside" / "common", {
+        "Chart.yaml": "apiVersion: v2\nname: common\nversion: 0.1.0\n",
+        "templates/cm.yaml": f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: common}}\ndata: {{k: {OUTSIDE}}}\n",
+    })
+    write_tree(repo, {"charts/shop/Chart.yaml": "apiVersion: v2\nname: shop\nversion: 0.1.0\ndependencies:\n"
+                      "- {name: common, version: 0.1.0, repository: 'file://../../../outside/common'}\n"})
+    _git(repo, "commit", "-qam", "depend on a chart outside")
+    findings, output = _check(repo)
+    refused = [f for f in findings if f["rule"] == "helm-dependency-unavailable"]
+    assert refused, findings
+    assert all("dependency common (file://../../../outside/common) points outside the repository" in f["message"]
+               for f in refused)
+    diff = _diff(repo)
+    assert "points outside the repository" in diff
+    assert OUTSIDE not in output + diff + capfd.readouterr().err
+
+
+def test_a_file_dependency_in_a_sibling_directory_of_the_repo_still_renders(repo: Path) -> None:
+    write_tree(repo, {
+        "charts/common/Chart.yaml": "apiVersion: v2\nname: common\nversion: 0.1.0\n",
+        "charts/common/templates/cm.yaml": f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: common}}\n"
+                                           f"data: {{k: {INSIDE}}}\n",
+        "charts/shop/Chart.yaml": "apiVersion: v2\nname: shop\nversion: 0.1.0\ndependencies:\n"
+                                  "- {name: common, version: 0.1.0, repository: 'file://../common'}\n"})
+    findings, _ = _check(repo)
+    assert not [f for f in findings if f["rule"].startswith("helm-")], findings
+
+
 def test_a_link_inside_the_repo_still_renders_and_helm_says_nothing_of_it(
         repo: Path, capfd: pytest.CaptureFixture[str]) -> None:
     write_tree(repo, {"charts/shop/files/note.txt": f"{INSIDE}\n"})
