@@ -156,3 +156,14 @@ def test_an_exclude_pattern_gitignore_rejects_is_a_config_error(tmp_path: Path, 
     assert result.exit_code == 2, result.output
     assert result.stderr.count("\n") == 1 and "internal error" not in result.stderr
     assert "exclude[1]: '!' is not a gitignore pattern" in result.stderr
+
+
+@pytest.mark.parametrize("entry", ["{group: apps, jsonPointers: [/spec/replicas]}", "{kind: '', jsonPointers: [/x]}"],
+                         ids=["no-kind", "empty-kind"])
+def test_a_drift_ignore_differences_entry_without_a_kind_is_a_config_error(tmp_path: Path, entry: str) -> None:
+    # Argo CD requires the kind and globs it as written: such an entry would silently ignore nothing.
+    path = tmp_path / ".gitops-lint.yaml"
+    path.write_text(f"drift:\n  ignore_differences:\n  - {entry}\n  - {{kind: Deployment, jsonPointers: [/x]}}\n")
+    with pytest.raises(UsageError) as raised:
+        load_config(path, tmp_path)
+    assert "1 problem" in str(raised.value) and "drift/ignore_differences/0" in str(raised.value)
