@@ -555,7 +555,7 @@ def credential_findings(ctx: CheckContext, path: str, text: str, hits: list[Hit]
     hits = credentials_in(text) if hits is None else hits
     if not hits:
         return
-    skipped = skipped_lines(ctx, path) if is_yaml_path(path) else set()
+    skipped = skipped_lines(ctx, path) if is_yaml_path(path) else sops.dotenv_owned_lines(text)
     owned_values = _generator_literal_values(ctx, path)
     hits = [hit for hit in hits if hit.line not in skipped and hit.value not in owned_values]
     if not hits:

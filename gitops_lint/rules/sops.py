@@ -182,12 +182,33 @@ def _json_findings(ctx: CheckContext, path: str, text: str) -> Iterator[Finding]
         yield _finding(ctx, path, line, _dotted(pointer), value)
 
 
-def _dotenv_findings(ctx: CheckContext, path: str, text: str) -> Iterator[Finding]:
+def _dotenv_entries(text: str) -> tuple[list[tuple[int, re.Match[str]]], EncryptionRules] | None:
+    """The `KEY=value` lines of a SOPS-encrypted dotenv file and its encryption rules (None: not one)."""
     entries = [(n, m) for n, line in enumerate(text.splitlines(), 1) if (m := _ENV_LINE.match(line))]
     metadata = {m["key"][len("sops_"):]: m["value"].strip() for _, m in entries if m["key"].startswith("sops_")}
     if "mac" not in metadata:
+        return None
+    return entries, EncryptionRules.from_metadata(metadata)
+
+
+def dotenv_owned_lines(text: str) -> set[int]:
+    """The lines of a SOPS dotenv file this rule judges (values SOPS encrypts, its metadata):
+    the credential scan leaves them to it, as it leaves a YAML document's with `sops:` metadata."""
+    if "sops_mac" not in text:
+        return set()
+    parsed = _dotenv_entries(text)
+    if parsed is None:
+        return set()
+    entries, rules = parsed
+    return {number for number, match in entries
+            if match["key"].startswith("sops_") or rules.should_encrypt((match["key"],))}
+
+
+def _dotenv_findings(ctx: CheckContext, path: str, text: str) -> Iterator[Finding]:
+    parsed = _dotenv_entries(text)
+    if parsed is None:
         return
-    rules = EncryptionRules.from_metadata(metadata)
+    entries, rules = parsed
     for number, match in entries:
         key, value = match["key"], match["value"].strip().strip("\"'")
         if key.startswith("sops_") or not value or is_encrypted_value(value):

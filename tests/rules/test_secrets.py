@@ -406,6 +406,15 @@ def test_sops_dotenv(make_repo: MakeRepo) -> None:
     assert [(f.path, f.line) for f in findings(root, "sops-incomplete-encryption")] == [("app.env", 2)]
 
 
+def test_a_plain_token_in_a_sops_dotenv_file_is_one_finding_not_two(make_repo: MakeRepo) -> None:
+    # The line SOPS would have encrypted is the SOPS rule's, as a YAML document with `sops:`
+    # metadata is; a key SOPS leaves plain on purpose (`_unencrypted`) is still scanned.
+    root = make_repo({"app.env": f"A={ENC}\nGH_TOKEN={GITHUB_TOKEN}\nCI_unencrypted={GITLAB_TOKEN}\n"
+                                 f"sops_mac={ENC}\nsops_version=3.9.0\n"})
+    found = findings(root, "sops-incomplete-encryption", "no-credentials-in-files")
+    assert sorted((f.rule, f.line) for f in found) == [("no-credentials-in-files", 3), ("sops-incomplete-encryption", 2)]
+
+
 def test_sops_json(make_repo: MakeRepo) -> None:
     root = make_repo(
         {"s.json": '{\n  "a": "' + ENC + '",\n  "b": "' + PASSWORD + '",\n  "sops": {"mac": "' + ENC + '", "version": "3.9.0"}\n}\n'}
