@@ -23,6 +23,7 @@ from gitops_lint.credentials import (
     is_secret_key,
     may_hold_credential,
 )
+from gitops_lint.secret_patterns import ARGOCD_DESCRIPTIVE_KEYS, ARGOCD_SECRET_TYPE_LABEL
 
 Mask = Callable[[str], str]
 
@@ -46,6 +47,24 @@ _is_descriptive_key = lru_cache(maxsize=4096)(is_non_credential_key)
 def _is_secret_kind(doc: dict[str, Any]) -> bool:
     kind = doc.get("kind")
     return isinstance(kind, str) and kind.endswith("Secret")
+
+
+def descriptive_secret_keys(doc: Any) -> frozenset[str]:
+    """The keys of an Argo CD cluster or repository Secret (label `argocd.argoproj.io/secret-type`)
+    that name rather than authenticate (`name`, `server`, `url`, `project`, ...): judged as any
+    field is, not masked whole, as `no-plaintext-secret` reads them. A cluster's name is part of
+    every Application a cluster generator makes; masking it hid which cluster each one is."""
+    metadata = doc.get("metadata") if isinstance(doc, dict) else None
+    labels = metadata.get("labels") if isinstance(metadata, dict) else None
+    return ARGOCD_DESCRIPTIVE_KEYS if isinstance(labels, dict) and ARGOCD_SECRET_TYPE_LABEL in labels else frozenset()
+
+
+def _masked_secret_data(data: Any, key: str | None, mask: Mask, descriptive: frozenset[str]) -> Any:
+    """A Secret's `data`/`stringData`: every value masked whole but a `descriptive` key's."""
+    if not descriptive or not isinstance(data, dict):
+        return _masked(data, key, mask, True)
+    out = {name: _masked(item, name, mask, name not in descriptive) for name, item in data.items()}
+    return data if all(out[name] is item for name, item in data.items()) else out
 
 
 def _entry_name(entry: dict[str, Any]) -> str | None:
@@ -139,7 +158,10 @@ def _masked_mapping(mapping: dict[str, Any], secret_parent: str | None, mask: Ma
     secret = not whole and _is_secret_kind(mapping)
     out: dict[str, Any] | None = None
     for key, item in mapping.items():
-        new = _masked(item, _field_key(mapping, str(key), secret_parent), mask, whole or (secret and key in _SECRET_FIELDS))
+        if secret and key in _SECRET_FIELDS:
+            new = _masked_secret_data(item, str(key), mask, descriptive_secret_keys(mapping))
+        else:
+            new = _masked(item, _field_key(mapping, str(key), secret_parent), mask, whole)
         if new is not item:
             if out is None:
                 out = dict(mapping)
@@ -186,6 +208,7 @@ def mask_at(doc: Any, steps: Sequence[str | int], value: Any, mask: Mask) -> Any
     object holding it decide, so both are followed down from the top (a drift change's git and
     live values, where `doc` is one side). A path that leaves `doc` keeps its last key."""
     node, key, whole = doc, None, False
+    descriptive: frozenset[str] = frozenset()  # inside an Argo CD Secret's data: its keys left readable
     before: Any = None  # the argument before this one, when `steps` ends in an argument list
     for step in steps:
         child = _child(node, step)
@@ -195,7 +218,10 @@ def mask_at(doc: Any, steps: Sequence[str | int], value: Any, mask: Mask) -> Any
             break
         if isinstance(node, dict):
             field_name = str(step)
-            whole = whole or (_is_secret_kind(node) and field_name in _SECRET_FIELDS)
+            if descriptive:
+                whole, descriptive = field_name not in descriptive, frozenset()
+            elif not whole and _is_secret_kind(node) and field_name in _SECRET_FIELDS:
+                whole, descriptive = True, descriptive_secret_keys(node)
             key = _field_key(node, field_name, key if key is not None and _is_secret_key(key) else None)
             before = None
         elif isinstance(node, list) and _is_argument_list(key):
@@ -204,6 +230,8 @@ def mask_at(doc: Any, steps: Sequence[str | int], value: Any, mask: Mask) -> Any
         node = child  # a list item sits under its list's key
     if isinstance(value, str) and _is_argument_list(key) and not whole:
         return _argument(value, _secret_flag(before), mask)
+    if descriptive:  # `steps` ended at the Secret's data itself
+        return _masked_secret_data(value, key, mask, descriptive)
     return _masked(value, key, mask, whole)
 
 

@@ -108,3 +108,22 @@ def test_flags_inside_a_shell_command_and_in_a_charts_extra_args_are_masked() ->
     assert mask_credentials(release, _mask)["spec"]["values"]["extraArgs"] == ["--token", "<11>", {"password": "<11>"}]
     steps = ["spec", "containers", 0, "command", 2]
     assert mask_at(shell, steps, f"exec app --token={low}", _mask) == "exec app --token=<11>"
+
+
+def test_an_argo_cd_secrets_descriptive_keys_are_readable_and_its_credentials_masked() -> None:
+    # A cluster's `name` names every Application its cluster generator makes; its token is masked.
+    data = {"name": "prod-eu", "server": "https://prod-eu.example.com", "password": PASSWORD,
+            "url": f"https://bob:{OTHER}@git.example.com/config.git"}
+    secret = {"apiVersion": "v1", "kind": "Secret",
+              "metadata": {"name": "prod-eu", "labels": {"argocd.argoproj.io/secret-type": "cluster"}},
+              "stringData": data}
+    shown = {"name": "prod-eu", "server": "https://prod-eu.example.com", "password": "<16>",
+             "url": "https://bob:<16>@git.example.com/config.git"}
+    assert mask_credentials(secret, _mask)["stringData"] == shown
+    assert mask_at(secret, ["stringData"], data, _mask) == shown
+    assert [mask_at(secret, ["stringData", key], value, _mask) for key, value in data.items()] == list(shown.values())
+    assert sorted(credential_values(secret)) == sorted([PASSWORD, OTHER])
+    # Without the label, a Secret's values are all masked whole, its name too.
+    plain = {**secret, "metadata": {"name": "prod-eu"}}
+    assert mask_credentials(plain, _mask)["stringData"]["name"] == "<7>"
+    assert mask_at(plain, ["stringData", "name"], "prod-eu", _mask) == "<7>"

@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from gitops_lint.credential_fields import credential_values
+from gitops_lint.credential_fields import credential_values, descriptive_secret_keys
 from gitops_lint.drift.merge_keys import merge_key
 from gitops_lint.drift.quantities import is_quantity_path, quantities_equal
 from gitops_lint.json_pointer import json_pointer
@@ -102,9 +102,10 @@ def is_secret_like(doc: Mapping[str, Any]) -> bool:
 
 def secret_values(doc: Mapping[str, Any]) -> Iterable[str]:
     """The plain values a Secret-like object holds (for scrubbing every output of them)."""
+    descriptive = descriptive_secret_keys(doc)
     for holder in _secret_holders(doc):
-        for value in holder.values():
-            if isinstance(value, str) and value != GENERATED:
+        for key, value in holder.items():
+            if isinstance(value, str) and value != GENERATED and key not in descriptive:
                 yield value
 
 
@@ -137,9 +138,11 @@ def learn_secrets(redactor: Redactor, docs: Iterable[Mapping[str, Any]]) -> None
 def masked(doc: Mapping[str, Any]) -> dict[str, Any]:
     """A copy of `doc` whose secret values are keyed digests: equal values stay equal."""
     copy: dict[str, Any] = _copy(doc)
+    descriptive = descriptive_secret_keys(doc)
     for holder in _secret_holders(copy):
         for key, value in holder.items():
-            if value != GENERATED:  # not a secret: the same on both sides, and said as such
+            # GENERATED is no secret: the same on both sides, and said as such
+            if value != GENERATED and key not in descriptive:
                 holder[key] = _MASK_PREFIX + keyed_digest(str(value))
     return copy
 

@@ -245,3 +245,44 @@ def test_a_cluster_name_the_repo_does_not_register_is_possibly_another_cluster(m
     text = run_cli("diff", "--base", "HEAD", cwd=root).stdout
     assert "destination moves from https://prod.example.com to prod: possibly another cluster" in text
     assert "left in place, unmanaged" not in text
+
+
+def test_a_cluster_secrets_name_and_server_are_shown_its_credentials_are_not(make_repo: Callable[..., Path]) -> None:
+    """The cluster Secret is rendered with the ApplicationSet (one root): its `name` and `server`
+    describe the cluster (each generated Application is named after it) and stay readable; its
+    `config` bearer token is masked and never printed."""
+    require_tool("kubectl")
+    token = "".join(("eyJ", "hbGciOiJSUzI1NiJ9.", "c2VjcmV0LXRva2VuLWZvci10ZXN0cw.Zm9v"))  # split: no token here
+    secret = f"""
+        apiVersion: v1
+        kind: Secret
+        metadata:
+          name: stg-eu-1
+          namespace: argocd
+          labels: {{argocd.argoproj.io/secret-type: cluster, env: staging}}
+        stringData:
+          name: stg-eu-1
+          server: https://stg-eu-1.example.com
+          config: '{{"bearerToken": "{token}", "tlsClientConfig": {{"insecure": false}}}}'
+    """
+    root_app = """
+        apiVersion: argoproj.io/v1alpha1
+        kind: Application
+        metadata: {name: root, namespace: argocd}
+        spec:
+          project: default
+          source: {repoURL: https://example.com/config.git, path: argocd, targetRevision: main}
+          destination: {server: https://kubernetes.default.svc, namespace: argocd}
+    """
+    files = {key: value for key, value in REPO.items() if key != "argocd/web.yaml"}
+    root = make_repo({**files, "argocd/kustomization.yaml": "resources: [cluster.yaml, web.yaml]\n",
+                      "argocd/cluster.yaml": secret, "argocd/web.yaml": CLUSTERS_APPSET, "root.yaml": root_app},
+                     git=True)
+    write_tree(root, {"argocd/web.yaml": CLUSTERS_APPSET.replace("namespace: web}", "namespace: web-v2}")})
+    report = diff_json(root, "--base", "HEAD")
+    assert "web-stg-eu-1" in apps_by_name(report)
+    outputs = [run_cli("diff", "--base", "HEAD", "--format", form, "-v", cwd=root).output
+               for form in ("text", "markdown", "json")]
+    for output in outputs:
+        assert "web-stg-eu-1" in output and "redacted" not in output.split("bearerToken")[0]
+        assert token not in output
