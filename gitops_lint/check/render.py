@@ -709,11 +709,12 @@ def _apply(
         # line as in a full run (not at the kustomization's first line).
         load_unread(ctx, out, {item["path"] for item in items if isinstance(item.get("path"), str)})
         sources = _Overlaid(out.templates, ctx.sources)
+    indexes: dict[str, _DocumentIndex] = {}
     for item in items:
         doc = item.get("doc")
         if not isinstance(doc, dict):
             continue
-        path, index, line = _source_of(ctx, graph, kustomization, item, sources)
+        path, index, line = _source_of(ctx, graph, kustomization, item, sources, indexes)
         environment = resolve_environment(ctx.config, kustomization.file, doc) or fallback_env
         resource = Resource(
             doc=doc,
@@ -763,9 +764,10 @@ class _Overlaid(Mapping[str, SourceFile]):
 
 def _source_of(
     ctx: CheckContext, graph: RenderGraph, kustomization: Kustomization, item: Mapping[str, Any],
-    sources: Mapping[str, SourceFile],
+    sources: Mapping[str, SourceFile], indexes: dict[str, _DocumentIndex],
 ) -> tuple[str, int, int]:
-    """(path, document index, line) of the source that produced a rendered object."""
+    """(path, document index, line) of the source that produced a rendered object (`indexes`:
+    the source files' objects indexed so far, filled as files are first met)."""
     doc = item["doc"]
     path = item.get("path")
     if item.get("generated_by") and isinstance(path, str) and path in sources:
@@ -774,7 +776,10 @@ def _source_of(
             return path, 0, _generator_line(ctx, generator, doc)
         return path, 0, 1
     if isinstance(path, str) and path in sources:
-        index, line = _match_document(sources, path, doc)
+        found = indexes.get(path)
+        if found is None:
+            found = indexes[path] = _DocumentIndex(sources[path])
+        index, line = found.match(doc)
         return path, index, line
     if isinstance(path, str) and path in ctx.unchecked:
         return path, 0, 1  # a file too large or not text for the loader: its findings stay on it
@@ -794,37 +799,48 @@ def _namespace(doc: Mapping[str, Any]) -> str:
     return namespace if isinstance(namespace, str) else ""
 
 
-def _match_document(sources: Mapping[str, SourceFile], path: str, doc: Mapping[str, Any]) -> tuple[int, int]:
-    """The document of `path` this object came from.
+# One object of a source file: its name and namespace, its document's index and line. (A tuple:
+# a dataclass costs a check's start-up its generated methods.)
+_Candidate = tuple[str, str, int, int]
 
-    Best first: same kind, name and namespace; same kind and name; a source name inside the
-    rendered one (namePrefix/nameSuffix); the first document of that kind; the file's first.
-    """
-    kind, name = _names(doc)
-    namespace = _namespace(doc)
-    documents = sources[path].documents
-    best: tuple[int, int, int] | None = None  # (score, index, line); lower score is better
-    for document in documents:
-        data = document.data
-        if not isinstance(data, dict):
-            continue
-        for candidate in (item for item in objects_in(data) if isinstance(item, dict)):
-            source_kind, source_name = _names(candidate)
-            if source_kind != kind:
+
+class _DocumentIndex:
+    """The objects of one source file by kind and by (kind, name), in document order: matching
+    a rendered object to its document once scanned every document, which made a root of N
+    objects in one file cost N^2 (a 5,000-object file took minutes)."""
+
+    def __init__(self, source: SourceFile) -> None:
+        self.first = (source.documents[0].index, source.documents[0].line) if source.documents else (0, 1)
+        self.by_kind: dict[str, list[_Candidate]] = {}
+        self.by_name: dict[tuple[str, str], list[_Candidate]] = {}
+        for document in source.documents:
+            data = document.data
+            if not isinstance(data, dict):
                 continue
-            if source_name == name:
-                score = 0 if _namespace(candidate) in ("", namespace) else 1
-            elif source_name and source_name in name:
-                score = 2
-            else:
-                score = 3
-            if best is None or score < best[0]:
-                best = (score, document.index, document.line)
-            if score == 0 and _namespace(candidate) == namespace:
-                return document.index, document.line
-    if best is not None:
-        return best[1], best[2]
-    return (documents[0].index, documents[0].line) if documents else (0, 1)
+            for item in objects_in(data):
+                if not isinstance(item, dict):
+                    continue
+                kind, name = _names(item)
+                candidate = (name, _namespace(item), document.index, document.line)
+                self.by_kind.setdefault(kind, []).append(candidate)
+                self.by_name.setdefault((kind, name), []).append(candidate)
+
+    def match(self, doc: Mapping[str, Any]) -> tuple[int, int]:
+        """The document this object came from. Best first: same kind, name and namespace (or a
+        source without one); same kind and name; a source name inside the rendered one
+        (namePrefix/nameSuffix); the first document of that kind; the file's first."""
+        kind, name = _names(doc)
+        namespace = _namespace(doc)
+        named = self.by_name.get((kind, name), ())
+        chosen = (
+            next((c for c in named if c[1] == namespace), None)
+            or next((c for c in named if c[1] == ""), None)
+            or (named[0] if named else None)
+        )
+        if chosen is None:
+            of_kind = self.by_kind.get(kind, ())
+            chosen = next((c for c in of_kind if c[0] and c[0] in name), None) or (of_kind[0] if of_kind else None)
+        return (chosen[2], chosen[3]) if chosen is not None else self.first
 
 
 def _generator_line(ctx: CheckContext, kustomization: Kustomization, doc: Mapping[str, Any]) -> int:
