@@ -48,6 +48,9 @@ class Loading:
     fragments: list[Resource] = field(default_factory=list)
     unreadable: dict[str, str] = field(default_factory=dict)
     unloaded_application_dirs: frozenset[str] = frozenset()
+    # Directories whose deploying Applications an incremental run loads whatever the change
+    # (`gitops-lint diff`: the charts rendering Applications, a Helm app of apps it follows).
+    deployers_wanted: frozenset[str] = frozenset()
 
     def note(self, message: str) -> None:
         self.sink.note(message)
@@ -213,7 +216,7 @@ def load_incrementally(loader: Loading, yaml_files: list[RepoFile], render: bool
     # and those whose source directory holds a changed file (`holding`).
     deploying = {path for path, directories in waiting.items()
                  if not set(directories).isdisjoint(affected) or not holding.isdisjoint(directories)
-                 or path in reading}
+                 or path in reading or not loader.deployers_wanted.isdisjoint(directories)}
     loaded_before = set(loader.sources)
     second = [f for f in yaml_files if (f.path in inputs or f.path in deploying) and f.path not in loaded_before]
     findings.extend(_load_sources(loader, second))

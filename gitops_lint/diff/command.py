@@ -270,8 +270,9 @@ def _render_commit(
             write_files(place, revisions, rest)
             complete_directories(place, render)
             needed.update(rest)
-    # The checkout holds the charts its affected renders read: the commit tells which render Applications.
-    render.application_charts = application_charts(entries, read)
+    # The checkout holds only the charts its renders read: the commit tells which render
+    # Applications; those a known Application deploys are followed.
+    render.application_charts = application_charts(entries, read) - render.followed_charts
     return render, f"wrote {len(needed)} of its {counted(len(entries), 'file')} to render it"
 
 
@@ -1041,10 +1042,29 @@ def _argocd_sides(
     generated_base = {key: found for key, found in generated_base.items() if found[0] not in failing}
     files_base = _argocd_at(revisions, revisions.base, yaml_paths, max_size)
     files_head = _argocd_at(revisions, revisions.head, yaml_paths, max_size)
-    at_base = {**rendered_base, **generated_base, **files_base.documents}
+    charted_base, charted_head = _charted(base, head)
+    at_base = {**rendered_base, **charted_base, **generated_base, **files_base.documents}
     # A file that does not load at the head says nothing about its Applications: not deleted.
     at_base = {key: found for key, found in at_base.items() if found[0] not in files_head.unloadable}
-    return ArgoCDSides(at_base, {**rendered_head, **generated_head, **files_head.documents}, files_base, files_head)
+    return ArgoCDSides(at_base, {**rendered_head, **charted_head, **generated_head, **files_head.documents},
+                       files_base, files_head)
+
+
+def _charted(
+    base: RevisionRender, head: RevisionRender,
+) -> tuple[dict[AppKey, tuple[str, Mapping[str, Any]]], dict[AppKey, tuple[str, Mapping[str, Any]]]]:
+    """Applications a Helm app of apps renders, at both revisions, each at its template file: from
+    renders made at both, or whose deploying Application is new at the head or gone there. A
+    render that failed at either revision says nothing (its Applications are not deleted)."""
+    sides: tuple[dict[AppKey, tuple[str, Mapping[str, Any]]], dict[AppKey, tuple[str, Mapping[str, Any]]]] = ({}, {})
+    for key in {*base.chart_applications, *head.chart_applications}:
+        at_base, at_head = base.chart_applications.get(key), head.chart_applications.get(key)
+        if (at_base is None and key in base.helm_deployers) or (at_head is None and key in head.helm_deployers):
+            continue
+        for side, found in ((0, at_base), (1, at_head)):
+            for path, doc in found or ():
+                sides[side].update(argocd_documents(path, [doc]))
+    return sides
 
 
 def _findings_on_the_change(
@@ -1123,6 +1143,7 @@ def run_diff(options: DiffOptions) -> DiffResult:
     deploying |= head.cluster_files  # what the clusters generators of those ApplicationSets read
     deploying |= head.parameter_readers  # the ApplicationSets reading a changed (maybe deleted) file
     deploying |= head.release_files  # the Flux Kustomizations giving its HelmReleases their namespaces
+    deploying |= head.chart_deployer_files  # the Applications deploying a chart that renders Applications
     base, written = _render_commit(revisions, revisions.base, config, changed, request, also=head.roots, deploying=deploying)
     notes.append(f"base: {written}")
     for side, revision in (("head", head), ("base", base)):
