@@ -7,7 +7,6 @@ can reach no format, even through a field that is not a Secret's (an env var, an
 
 from __future__ import annotations
 
-import html
 import json
 import re
 from collections.abc import Callable
@@ -19,6 +18,7 @@ from gitops_lint.diff.compare import ADDED, CHANGED, REMOVED, ResourceChange
 from gitops_lint.diff.group import CASCADE, ORPHAN, AppDiff, Counts
 from gitops_lint.diff.render_at import FLUX_KUSTOMIZATION, HELM_RELEASE
 from gitops_lint.plural import counted
+from gitops_lint.report.markdown import code, escape_cell
 from gitops_lint.report.visible import visible
 
 JSON_VERSION = 1
@@ -284,7 +284,7 @@ def _fence(text: str) -> str:
 
 
 def _md_header(report: DiffReport) -> list[str]:
-    lines = [COMMENT_MARKER, "### gitops-lint diff", "", html.escape(_revision_line(report)), ""]
+    lines = [COMMENT_MARKER, "### gitops-lint diff", "", escape_cell(_revision_line(report)), ""]
     if not report.environments:
         return [*lines, "No rendered resource changes.", *_md_findings(report)]
     lines += ["| environment | apps or roots | changed | added | removed | pruned | not compared |",
@@ -313,40 +313,40 @@ def _md_findings(report: DiffReport) -> list[str]:
 
 
 def _cell(text: str) -> str:
-    return html.escape(visible(text)).replace("|", "\\|")
+    return escape_cell(text)
 
 
 def _md_app(app: AppDiff, detail: str, undeployed: str) -> list[str]:
     """One Application as a <details> block; `detail`: "diff", "list" or "summary"."""
-    was = f", was {html.escape(app.previous_root or '.')}" if app.previous_root is not None else ""
-    where = f" ({html.escape(app.root or '.')}{was})" if app.is_application else f" ({app.root_label}, {html.escape(undeployed)})"
-    summary = f"<b>{html.escape(app.name)}</b>{where}: {html.escape(app.counts.phrase())}"
+    was = f", was {escape_cell(app.previous_root or '.')}" if app.previous_root is not None else ""
+    where = f" ({escape_cell(app.root or '.')}{was})" if app.is_application else f" ({escape_cell(app.root_label)}, {escape_cell(undeployed)})"
+    summary = f"<b>{escape_cell(app.name)}</b>{where}: {escape_cell(app.counts.phrase())}"
     if app.prune:
         summary += " · auto-prune"
     if app.tracks is not None:
-        summary += f" · tracks {html.escape(app.tracks)}"
+        summary += f" · tracks {escape_cell(app.tracks)}"
     if app.destination_change is not None:
-        summary += " · " + html.escape(f"destination {app.destination_change.before} -> {app.destination_change.after}")
+        summary += " · " + escape_cell(f"destination {app.destination_change.before} -> {app.destination_change.after}")
     if detail == "summary":
         return [f"- {summary}"]
     lines = ["<details>", f"<summary>{summary}</summary>", ""]
     if app.is_application:
-        lines += [f"{app.label} file: `{app.file}`", ""]
+        lines += [f"{app.label} file: {code(app.file or '')}", ""]
     if app.error:
-        lines += [f"Not compared: {html.escape(app.error)}", ""]
+        lines += [f"Not compared: {escape_cell(app.error)}", ""]
     if app.tracks is not None:
-        lines += [html.escape(_not_reached(app).capitalize()), ""]
+        lines += [escape_cell(_not_reached(app).capitalize()), ""]
     if app.revision_change is not None:
-        lines += [f"{app.revision_field} moves from `{app.revision_change[0]}` to `{app.revision_change[1]}`: "
+        lines += [f"{app.revision_field} moves from {code(app.revision_change[0])} to {code(app.revision_change[1])}: "
                   "compared as each renders", ""]
         if app.pending:
-            lines += [html.escape(_pending_after_move(app).capitalize()), ""]
+            lines += [escape_cell(_pending_after_move(app).capitalize()), ""]
     if app.destination_change is not None:
-        lines += [html.escape(_left_in_place(app).capitalize()), ""]
+        lines += [escape_cell(_left_in_place(app).capitalize()), ""]
     for change in app.changes:
         note = _prune_note(app, change)
-        lines.append(f"- `{_SIGN[change.change]}` **{html.escape(change.key.display)}** {change.change}"
-                     f"{html.escape(note)}")
+        lines.append(f"- `{_SIGN[change.change]}` **{escape_cell(change.key.display)}** {change.change}"
+                     f"{escape_cell(note)}")
         if detail == "diff" and change.diff:
             fence = _fence(change.diff)
             lines += ["", f"  {fence}diff", *("  " + line for line in change.diff.splitlines()), f"  {fence}", ""]
@@ -356,7 +356,7 @@ def _md_app(app: AppDiff, detail: str, undeployed: str) -> list[str]:
 def _markdown(report: DiffReport, detail: str) -> str:
     lines = _md_header(report)
     for env in report.environments:
-        lines += ["", f"#### {html.escape(env.name or 'no environment')}", "", html.escape(env.summary()), ""]
+        lines += ["", f"#### {escape_cell(env.name or 'no environment')}", "", escape_cell(env.summary()), ""]
         for app in env.apps:
             lines += _md_app(app, detail, _undeployed(report))
     if detail != "diff":

@@ -17,8 +17,9 @@ MAX_BYTES = 900 * 1024
 MAX_CELL = 1000
 
 _ICON = {Severity.ERROR: "\u274c", Severity.WARNING: "\u26a0\ufe0f", Severity.INFO: "\u2139\ufe0f"}
-# Characters that start inline Markdown (emphasis, code, links, strike-through) or end a cell.
-_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_\[\]~|#!])")
+# Characters that start inline Markdown (emphasis, code, links, strike-through), end a cell, or
+# mention a user or team (`@octocat`: a PR comment quoting a file name would notify them).
+_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_\[\]~|#!@])")
 _NEWLINES = re.compile(r"\r\n|\r|\n")
 
 
@@ -43,6 +44,12 @@ def escape_cell(text: str) -> str:
 
 def _literal(text: str) -> str:
     return _MARKDOWN_PUNCTUATION.sub(r"\\\1", html.escape(text, quote=False))
+
+
+def code(text: str) -> str:
+    """`text` as inline code whatever it holds (a file name, a revision): no backtick in it can
+    end the span, no Markdown or HTML in it renders."""
+    return f"<code>{_literal(visible(text))}</code>"
 
 
 def escape_block(text: str, *, markdown: bool = False) -> str:

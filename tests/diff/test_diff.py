@@ -408,6 +408,28 @@ def test_markdown_is_well_formed_gfm_with_one_details_per_application(repo: Path
     assert rendered.index("production") < rendered.index("staging")
 
 
+def test_a_file_name_or_revision_cannot_inject_markdown_into_the_pr_comment(repo: Path) -> None:
+    """A file name and a targetRevision are the PR author's to choose: in the comment they are
+    text, never a link, emphasis, HTML, a broken code span or a mention that notifies someone."""
+    hostile = "w``x` <b>B <img src=x> @octocat [a](https:x) **bold**"  # a file name holds no /
+    _git(repo, "mv", "argocd/web-staging.yaml", f"argocd/{hostile}.yaml")
+    _git(repo, "commit", "-qm", "rename")
+    application = (repo / "argocd" / f"{hostile}.yaml")
+    application.write_text(application.read_text().replace(
+        "targetRevision: main", "targetRevision: 'main` **INJ** @octocat [Approve](https://evil.example) `'"))
+    write_tree(repo, {"apps/web/base/config.yaml": REPO["apps/web/base/config.yaml"].replace("info", "debug")})
+    markdown = run_cli("diff", "--format", "markdown", cwd=repo).stdout
+    rendered = _well_formed(markdown, apps=2)
+    for made in ("<strong>bold", "<strong>INJ", "<img", "<b>B"):
+        assert made not in rendered, (made, rendered)
+    # GitHub links a bare URL as itself; a link whose text hides where it goes would be injected.
+    links = re.findall(r'<a href="([^"]*)"[^>]*>(.*?)</a>', rendered)
+    assert all(href == text for href, text in links), links
+    assert "INJ" in rendered and "evil.example" in rendered  # shown, as text
+    outside_code = re.sub(r"<code>.*?</code>", "", markdown).replace("\\@", "")
+    assert "@octocat" not in outside_code
+
+
 def test_markdown_over_the_comment_limit_is_summarised_and_still_well_formed(make_repo: Callable[..., Path]) -> None:
     require_tool("kubectl")
     overlays = 24
