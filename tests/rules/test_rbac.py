@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import pytest
 
 from gitops_lint.config import Config, EnvironmentSelector
 from gitops_lint.rules.rbac import is_production_project, parse_policy_csv, read_rbac
-from tests.conftest import REPO_ROOT, check_json
+from tests.conftest import REPO_ROOT, check_json, run_cli
 
 SEED_RBAC = (REPO_ROOT / "tests" / "policies" / "seed" / "argocd-rbac-cm.yaml").read_text(encoding="utf-8")
 
@@ -308,3 +309,14 @@ def test_a_whole_configmap_and_its_patch_in_a_root_that_cannot_render_are_read_t
     assert _rule_places(root, *_RBAC_RULES) == [
         ("rbac-default-readonly", patch, 6), ("rbac-no-wildcard-production", patch, 11),
     ]  # fmt: skip
+
+
+def test_a_run_on_the_changed_patch_reports_it_and_one_on_another_file_does_not(
+        make_repo: Callable[..., Path]) -> None:
+    """The pre-commit hook names the files that changed: the patch's findings are its own."""
+    root = make_repo(_self_managed(default="role:admin"))
+    patch = "argocd/install/patches/argocd-rbac-cm.yaml"
+    for named, expected in ((patch, [(patch, 6)]), ("apps/argocd.yaml", [])):
+        result = run_cli("check", named, "--format", "json", "--rule", "rbac-default-readonly", cwd=root)
+        assert result.exit_code in (0, 1), result.output
+        assert [(f["path"], f["line"]) for f in json.loads(result.stdout)["findings"]] == expected
