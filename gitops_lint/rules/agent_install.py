@@ -132,7 +132,7 @@ def _argocd_configs(ctx: CheckContext) -> tuple[ArgoCDConfig, ...]:
     # Five rules ask; each answer walks every resource several times.
     configs = list(_configmap_configs(ctx))
     configs.extend(_generated_configs(ctx))
-    configs.extend(_operator_config(ctx, r) for r in _everything(ctx, "ArgoCD") if _is_operator_cr(r))
+    configs.extend(_operator_config(ctx, r) for r in _everything(ctx, "ArgoCD") if is_operator_cr(r))
     configs.extend(_helm_configs(ctx))
     return tuple(sorted(configs, key=lambda c: (c.path, c.line)))
 
@@ -143,22 +143,25 @@ def _everything(ctx: CheckContext, *kinds: str) -> list[Resource]:
     return ctx.checked_of_kind(*kinds)
 
 
-def _is_operator_cr(resource: Resource) -> bool:
+def is_operator_cr(resource: Resource) -> bool:
     return resource.kind == "ArgoCD" and resource.api_version.startswith("argoproj.io/")
 
 
-def _configmap_configs(ctx: CheckContext) -> Iterator[ArgoCDConfig]:
-    """argocd-cm as kustomize renders it; where nothing renders it, the raw files of one root
-    merged (an upstream install patched by `argocd-cm` patches that cannot render offline)."""
+def config_map_groups(ctx: CheckContext, name: str) -> list[list[Resource]]:
+    """The ConfigMaps called `name` as the cluster gets them, each as the documents that write it
+    (whole ConfigMaps first, patches after: a patch's keys win, as in kustomize): one rendered
+    ConfigMap each; where nothing renders it, the raw files of one root together (an upstream
+    install patched by patches that cannot render offline). A patch of a root that rendered is
+    in the rendered ConfigMap already, and is not read again."""
     rendered_roots = ctx.rendered_roots
     groups: dict[str, list[Resource]] = {}
     # By name (estate/kinds.py): not every ConfigMap of the repo asked its name, three times.
-    for resource in checked_named(ctx, "ConfigMap", ARGOCD_CM):
+    for resource in checked_named(ctx, "ConfigMap", name):
         if resource.rendered_from is not None:
             groups.setdefault(
                 f"rendered:{resource.rendered_from}:{resource.path}:{resource.index}", []
             ).append(resource)
-    loose = [*raw_named(ctx, "ConfigMap", ARGOCD_CM), *fragments_named(ctx, "ConfigMap", ARGOCD_CM)]
+    loose = [*raw_named(ctx, "ConfigMap", name), *fragments_named(ctx, "ConfigMap", name)]
     covered = ctx.rendered_source_paths()
     graph = graph_for(ctx) if loose else None
     for resource in loose:
@@ -171,13 +174,18 @@ def _configmap_configs(ctx: CheckContext) -> Iterator[ArgoCDConfig]:
             else []
         )
         if any(t in rendered_roots for t in targets):
-            continue  # the rendered argocd-cm holds this patch already
+            continue  # the rendered ConfigMap holds this patch already
         groups.setdefault(f"root:{targets[0]}" if targets else f"file:{resource.path}", []).append(
             resource
         )
     for members in groups.values():
-        # Whole ConfigMaps first, patches after: a patch's keys win, as in kustomize.
         members.sort(key=lambda r: (r.fragment, r.path, r.index))
+    return list(groups.values())
+
+
+def _configmap_configs(ctx: CheckContext) -> Iterator[ArgoCDConfig]:
+    """argocd-cm as kustomize renders it, or as the raw files of a root that cannot render merge."""
+    for members in config_map_groups(ctx, ARGOCD_CM):
         first = next((m for m in members if not m.fragment), members[0])
         config = ArgoCDConfig(
             ARGOCD_CM, first.path, first.line, first,

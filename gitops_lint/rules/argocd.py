@@ -18,9 +18,7 @@ from gitops_lint.estate import sources as estate_sources
 from gitops_lint.estate.appset import ApplicationView, argocd_applications, is_this_repo_url
 from gitops_lint.estate.kinds import (
     fragments_of_kind,
-    raw_named,
     raw_of_kind,
-    rendered_named,
     rendered_of_kind,
 )
 from gitops_lint.estate.override_files import is_override_file, override_problem
@@ -515,14 +513,15 @@ def check_notifications_configured(ctx: CheckContext) -> Iterator[Finding]:
     ]  # fmt: skip
     if not applications:
         return
-    notification_configs = (
-        *raw_named(ctx, "ConfigMap", "argocd-notifications-cm"),
-        *rendered_named(ctx, "ConfigMap", "argocd-notifications-cm"),
-    )
-    for resource in notification_configs:
-        data = resource.doc.get("data")
-        if isinstance(data, dict) and any(_is_failure_trigger(str(k), v) for k, v in data.items()):
-            return
+    from gitops_lint.rules.agent_install import config_map_groups
+
+    # Rendered, raw, and the patches of a root that cannot render offline (Argo CD managing
+    # itself from a remote install.yaml, its argocd-notifications-cm a patch).
+    for members in config_map_groups(ctx, "argocd-notifications-cm"):
+        for resource in members:
+            data = resource.doc.get("data")
+            if isinstance(data, dict) and any(_is_failure_trigger(str(k), v) for k, v in data.items()):
+                return
     from gitops_lint.rules.generated_config import generated_config_maps
 
     for generated in generated_config_maps(ctx, "argocd-notifications-cm"):

@@ -2,7 +2,12 @@
 
 `p, subject, resource, action, object, effect` grants; `g, user-or-group, role` assigns roles.
 Objects of application grants are `<project>/<app>` (or `<project>/<namespace>/<app>`).
-`rbac-default-readonly` needs one field only and is a declarative policy (policies/rbac/).
+
+argocd-rbac-cm is written in several forms, and `rbac_configs` reads each into the same keys, so
+both rules judge one thing: the ConfigMap (rendered, or raw where nothing renders it), kustomize
+patches of a root that cannot render offline (Argo CD managing itself from a remote
+install.yaml), a configMapGenerator merging into such a root, and the Argo CD operator's `ArgoCD`
+resource (`spec.rbac`, which the operator writes into argocd-rbac-cm).
 """
 
 from __future__ import annotations
@@ -15,10 +20,21 @@ from gitops_lint.config import Config
 from gitops_lint.context import CheckContext
 from gitops_lint.environments import canonical_environment, is_production
 from gitops_lint.estate.build import estate_for
-from gitops_lint.model import Finding, Resource
-from gitops_lint.rules.base import meta, resource_rule
+from gitops_lint.model import Finding, Resource, RuleMeta
+from gitops_lint.repo.templating import holds_template
+from gitops_lint.rules.base import meta, repo_rule
+from gitops_lint.rules.per_run import once_per_context
 
 RBAC_CONFIGMAP = "argocd-rbac-cm"
+DEFAULT_KEY = "policy.default"
+# The operator writes argocd-rbac-cm's keys from these `ArgoCD` fields (v1alpha1 and v1beta1).
+# Without `defaultPolicy` it writes `role:readonly` (its ArgoCDDefaultRBACDefaultPolicy).
+OPERATOR_RBAC_FIELDS = {
+    "defaultPolicy": DEFAULT_KEY,
+    "policy": "policy.csv",
+    "scopes": "scopes",
+    "policyMatcherMode": "policy.matchMode",
+}
 DANGEROUS_ACTIONS = ("sync", "delete", "override")
 GLOBAL_PROJECTS = frozenset(("*", ".*"))  # glob and regex match modes
 
@@ -94,14 +110,17 @@ def parse_policy_csv(text: str, key: str = "policy.csv") -> tuple[list[Grant], l
 
 def read_rbac(doc: Mapping[str, object]) -> RbacPolicy:
     data = doc.get("data")
-    if not isinstance(data, dict):
+    if not isinstance(data, Mapping):
         return RbacPolicy((), ())
     grants: list[Grant] = []
     assignments: list[tuple[str, str]] = []
     # Argo CD concatenates policy.csv with every policy.<name>.csv key.
     for key in sorted(data):
         if key == "policy.csv" or (key.startswith("policy.") and key.endswith(".csv")):
-            found, assigned = parse_policy_csv(str(data[key] or ""), key)
+            text = str(data[key] or "")
+            if holds_template(text):
+                continue  # a chart template's value: what it grants is known once rendered
+            found, assigned = parse_policy_csv(text, key)
             grants.extend(found)
             assignments.extend(assigned)
     mode = str(data.get("policy.matchMode") or "glob")
@@ -132,6 +151,123 @@ def is_production_project(project: str, config: Config) -> bool:
             return True
     return False
 
+
+@dataclass(frozen=True, eq=False, repr=False)
+class RbacConfig:
+    """argocd-rbac-cm's data as one Argo CD instance gets it, and where each key is written."""
+
+    label: str  # what messages call it: argocd-rbac-cm, ArgoCD openshift-gitops
+    resource: Resource | None  # suppression annotations, Argo CD's namespace; None for a generator
+    data: Mapping[str, str]
+    places: Mapping[str, tuple[str, int]]  # key → (path, line) where the repo writes it
+    fields: Mapping[str, str]  # key → what the repo calls it (`spec.rbac.defaultPolicy`)
+
+    def field(self, key: str) -> str:
+        return self.fields.get(key, key)
+
+
+def rbac_configs(ctx: CheckContext) -> tuple[RbacConfig, ...]:
+    """Every argocd-rbac-cm the repo writes, in any of its forms (module docstring)."""
+    return _rbac_configs(ctx)
+
+
+@once_per_context
+def _rbac_configs(ctx: CheckContext) -> tuple[RbacConfig, ...]:
+    from gitops_lint.rules.agent_install import config_map_groups, is_operator_cr
+    from gitops_lint.rules.generated_config import generated_config_maps
+
+    configs: list[RbacConfig] = []
+    for members in config_map_groups(ctx, RBAC_CONFIGMAP):
+        members = [m for m in members if m.api_version == "v1"]
+        if not members:
+            continue
+        data: dict[str, str] = {}
+        places: dict[str, tuple[str, int]] = {}
+        for member in members:  # whole ConfigMaps first, patches after: a patch's keys win
+            written = member.doc.get("data")
+            for key, value in (written.items() if isinstance(written, dict) else ()):
+                data[str(key)] = "" if value is None else str(value)
+                places[str(key)] = ctx.place(member, ("data", key))
+        first = next((m for m in members if not m.fragment), members[0])
+        configs.append(RbacConfig(RBAC_CONFIGMAP, first, data, places, {}))
+    for generated in generated_config_maps(ctx, RBAC_CONFIGMAP):
+        data = {entry.key: entry.value for entry in generated.entries}
+        places = {entry.key: (entry.path, entry.line) for entry in generated.entries}
+        configs.append(RbacConfig(RBAC_CONFIGMAP, None, data, places, {}))
+    for resource in ctx.checked_of_kind("ArgoCD"):
+        if not is_operator_cr(resource):
+            continue
+        spec = resource.doc.get("spec")
+        rbac = spec.get("rbac") if isinstance(spec, dict) else None
+        data, places, fields = {}, {}, {}
+        for name, key in OPERATOR_RBAC_FIELDS.items():
+            value = rbac.get(name) if isinstance(rbac, dict) else None
+            if isinstance(value, str):
+                data[key] = value
+                places[key] = ctx.place(resource, ("spec", "rbac", name))
+                fields[key] = f"spec.rbac.{name}"
+        configs.append(RbacConfig(f"ArgoCD {resource.name}", resource, data, places, fields))
+    return tuple(configs)
+
+
+def _finding(ctx: CheckContext, rule: RuleMeta, config: RbacConfig, message: str, place: tuple[str, int]) -> Finding:
+    path, line = place
+    if config.resource is not None:
+        return ctx.finding(rule, message, resource=config.resource, path=path, line=line)
+    return ctx.finding(rule, message, path=path, line=line)
+
+
+# --- rbac-default-readonly ------------------------------------------------------------------------
+
+RBAC_DEFAULT_READONLY = meta(
+    "rbac-default-readonly",
+    "Argo CD's default role must be read-only",
+    "error",
+    "rbac",
+    "`policy.default` in `argocd-rbac-cm` is the role of every authenticated user that no `g` "
+    "line names, SSO users included; anything above `role:readonly` hands sync, delete or admin "
+    "rights to people nobody chose. It is read wherever the repo writes argocd-rbac-cm: the "
+    "ConfigMap, a kustomize patch of an install that does not render offline (a remote "
+    "install.yaml), a configMapGenerator, or the Argo CD operator's `ArgoCD` resource "
+    "(`spec.rbac.defaultPolicy`; without it the operator writes `role:readonly`).",
+    "Set `data.policy.default: role:readonly` (or leave it empty: no access) and grant more "
+    "through roles in `policy.csv`; in an `ArgoCD` resource, `spec.rbac.defaultPolicy`.",
+    passing=(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: argocd-rbac-cm\n  namespace: argocd\n"
+        "data:\n  policy.default: role:readonly\n  policy.csv: |\n"
+        "    p, role:admin, *, *, */*, allow\n    g, alice, role:admin\n",
+        "# The operator writes role:readonly when spec.rbac.defaultPolicy is not set.\n"
+        "apiVersion: argoproj.io/v1beta1\nkind: ArgoCD\nmetadata:\n  name: openshift-gitops\n"
+        "  namespace: openshift-gitops\nspec:\n  rbac:\n    scopes: '[groups]'\n",
+    ),
+    failing=(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: argocd-rbac-cm\n  namespace: argocd\n"
+        "data:\n  policy.default: role:admin  # expect: rbac-default-readonly\n",
+        "apiVersion: argoproj.io/v1beta1\nkind: ArgoCD\nmetadata:\n  name: openshift-gitops\n"
+        "  namespace: openshift-gitops\nspec:\n  rbac:\n"
+        "    defaultPolicy: role:admin  # expect: rbac-default-readonly\n",
+    ),
+    references=(
+        "https://argo-cd.readthedocs.io/en/stable/operator-manual/rbac/",
+        "https://argocd-operator.readthedocs.io/en/latest/reference/argocd/#rbac-options",
+    ),
+)
+
+
+@repo_rule(RBAC_DEFAULT_READONLY)
+def check_rbac_default_readonly(ctx: CheckContext) -> Iterator[Finding]:
+    for config in rbac_configs(ctx):
+        value = config.data.get(DEFAULT_KEY)
+        if value is None or value.strip() in ("role:readonly", "") or holds_template(value):
+            continue
+        yield _finding(
+            ctx, RBAC_DEFAULT_READONLY, config,
+            f"{config.label} gives every user {value.strip()} by default ({config.field(DEFAULT_KEY)})",
+            config.places[DEFAULT_KEY],
+        )  # fmt: skip
+
+
+# --- rbac-no-wildcard-production ------------------------------------------------------------------
 
 RBAC_NO_WILDCARD_PRODUCTION = meta(
     "rbac-no-wildcard-production",
@@ -182,15 +318,16 @@ RBAC_NO_WILDCARD_PRODUCTION = meta(
 )
 
 
-def _grant_place(ctx: CheckContext, resource: Resource, grant: Grant) -> tuple[str, int]:
+def _grant_place(ctx: CheckContext, config: RbacConfig, grant: Grant) -> tuple[str, int]:
     """The file and line of the grant: in the policy key's text where it is written (an overlay
-    patch that sets the key, else the ConfigMap's own file)."""
-    path, start = ctx.place(resource, ("data", grant.key))
+    patch that sets the key, else the ConfigMap's own file, the generator's input, the
+    `ArgoCD` resource)."""
+    path, start = config.places[grant.key]
     text = ctx.text_of(path)
     if text is None:
         return path, start
     lines = text.splitlines()
-    for number in range(start, len(lines)):
+    for number in range(max(start - 1, 0), len(lines)):
         candidate = lines[number].strip()
         if candidate == grant.text:
             return path, number + 1
@@ -218,7 +355,7 @@ def _rbac_objects(project: str, name: str, namespace: str | None, control_plane:
     return (f"{project}/{namespace}/{name}",)
 
 
-def _hosting(ctx: CheckContext, resource: Resource, grant: Grant, mode: str) -> str | None:
+def _hosting(ctx: CheckContext, control_plane: str | None, grant: Grant, mode: str) -> str | None:
     """Why a project not named as production is one: the production Applications (committed or
     generated) the grant's object names (`team-a/*` the whole project, `team-a/checkout-staging`
     one Application), as message text; None when it names none. A global pattern (`*/*`) is left
@@ -226,7 +363,6 @@ def _hosting(ctx: CheckContext, resource: Resource, grant: Grant, mode: str) -> 
     if grant.project in GLOBAL_PROJECTS:
         return None
     index = estate_for(ctx).environments
-    control_plane = resource.namespace or None
 
     def granted(project: str) -> Callable[[str, str | None], bool]:
         return lambda name, namespace: any(
@@ -245,33 +381,34 @@ def _hosting(ctx: CheckContext, resource: Resource, grant: Grant, mode: str) -> 
     return f" (it hosts production {'Application' if len(names) == 1 else 'Applications'} {shown})"
 
 
-@resource_rule(RBAC_NO_WILDCARD_PRODUCTION, kinds=("ConfigMap",))
-def check_rbac_no_wildcard_production(resource: Resource, ctx: CheckContext) -> Iterator[Finding]:
-    if resource.name != RBAC_CONFIGMAP or resource.api_version != "v1":
-        return
-    policy = read_rbac(resource.doc)
+@repo_rule(RBAC_NO_WILDCARD_PRODUCTION)
+def check_rbac_no_wildcard_production(ctx: CheckContext) -> Iterator[Finding]:
     privileged = set(ctx.config.privileged_roles)
-    for grant in policy.grants:
-        actions = _dangerous(grant, policy.match_mode)
-        if not actions:
-            continue
-        hosting = "" if is_production_project(grant.project, ctx.config) else _hosting(ctx, resource, grant, policy.match_mode)
-        if hosting is None:
-            continue
-        if grant.subject in privileged or policy.roles_of(grant.subject) & privileged:
-            continue
-        members = policy.members_of(grant.subject)
-        held_by = f" (held by {', '.join(members)})" if members else ""
-        path, line = _grant_place(ctx, resource, grant)
-        yield ctx.finding(
-            RBAC_NO_WILDCARD_PRODUCTION,
-            f"{grant.subject}{held_by} may {'/'.join(actions)} applications in production project "
-            f"{grant.project!r}{hosting} ({grant.key}: `{grant.text}`); only {', '.join(sorted(privileged))} "
-            "should",
-            resource=resource,
-            path=path,
-            line=line,
-        )
+    for config in rbac_configs(ctx):
+        policy = read_rbac({"data": config.data})
+        control_plane = (config.resource.namespace or None) if config.resource is not None else None
+        for grant in policy.grants:
+            actions = _dangerous(grant, policy.match_mode)
+            if not actions:
+                continue
+            hosting = (
+                ""
+                if is_production_project(grant.project, ctx.config)
+                else _hosting(ctx, control_plane, grant, policy.match_mode)
+            )
+            if hosting is None:
+                continue
+            if grant.subject in privileged or policy.roles_of(grant.subject) & privileged:
+                continue
+            members = policy.members_of(grant.subject)
+            held_by = f" (held by {', '.join(members)})" if members else ""
+            yield _finding(
+                ctx, RBAC_NO_WILDCARD_PRODUCTION, config,
+                f"{grant.subject}{held_by} may {'/'.join(actions)} applications in production project "
+                f"{grant.project!r}{hosting} ({config.field(grant.key)}: `{grant.text}`); only "
+                f"{', '.join(sorted(privileged))} should",
+                _grant_place(ctx, config, grant),
+            )  # fmt: skip
 
 
-RULES = (check_rbac_no_wildcard_production,)
+RULES = (check_rbac_default_readonly, check_rbac_no_wildcard_production)

@@ -45,14 +45,15 @@ BUILTIN_POLICY_IDS = {
     "image-tag-pinned", "resources-requests-limits", "readiness-probe",
     "no-auto-prune-in-production", "self-heal-required", "automated-sync-in-staging",
     "production-revision-pinned", "production-project-not-default", "sync-retry-configured",
-    "appproject-restrict-sources", "appproject-restrict-destinations", "rbac-default-readonly",
+    "appproject-restrict-sources", "appproject-restrict-destinations",
     "production-chart-version-pinned", "application-sync-option-unknown",
 }  # fmt: skip
 # Every declarative policy shipped, found from the files: adding one is one file, no list here.
 BUILTIN_POLICY_FILES = sorted((Path(__file__).resolve().parents[2] / "policies").rglob("*.yaml"))
 PYTHON_RULE_IDS = {
     "application-path-exists", "hpa-replicas-ignored", "prefer-applicationset",
-    "notifications-configured", "rbac-no-wildcard-production", "production-environment-unknown",
+    "notifications-configured", "rbac-default-readonly", "rbac-no-wildcard-production",
+    "production-environment-unknown",
     "helm-render-fails", "helm-value-file-missing", "helm-kube-version-incompatible", "helm-dependency-unavailable",
 }  # fmt: skip
 

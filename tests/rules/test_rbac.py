@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import pytest
 
 from gitops_lint.config import Config, EnvironmentSelector
 from gitops_lint.rules.rbac import is_production_project, parse_policy_csv, read_rbac
-from tests.conftest import REPO_ROOT, check_json
+from tests.conftest import REPO_ROOT, check_json, run_cli
 
 SEED_RBAC = (REPO_ROOT / "tests" / "policies" / "seed" / "argocd-rbac-cm.yaml").read_text(encoding="utf-8")
 
@@ -114,3 +115,208 @@ def test_default_role(make_repo: Callable[..., Path], default: str, found: int) 
     assert len(report["findings"]) == found
     if found:
         assert report["findings"][0]["line"] == 7
+
+
+# --- argocd-rbac-cm in its other forms -----------------------------------------------------------
+
+_SELF_MANAGED_KUSTOMIZATION = """\
+apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+namespace: argocd
+resources:
+  - https://raw.githubusercontent.com/argoproj/argo-cd/v2.13.1/manifests/install.yaml
+patches:
+  - path: patches/argocd-cm.yaml
+  - path: patches/argocd-rbac-cm.yaml
+  - path: patches/argocd-notifications-cm.yaml
+"""
+_ARGOCD_CM_PATCH = """\
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: argocd-cm
+data:
+  url: https://argocd.example.com
+  admin.enabled: "false"
+"""
+_RBAC_CM_PATCH = """\
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: argocd-rbac-cm
+data:
+  policy.default: {default}
+  scopes: '[groups, email]'
+  policy.csv: |
+    p, role:platform-admin, applications, *, */*, allow
+    p, role:payments-dev, applications, get, payments/*, allow
+    p, role:payments-dev, applications, sync, platform-prod/*, allow
+    g, acme:platform-team, role:platform-admin
+    g, acme:payments, role:payments-dev
+"""
+_NOTIFICATIONS_CM_PATCH = """\
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: argocd-notifications-cm
+data:
+  service.slack: |
+    token: $slack-token
+  trigger.on-sync-failed: |
+    - send: [app-sync-failed]
+      when: app.status.operationState.phase in ['Error', 'Failed']
+  trigger.on-health-degraded: |
+    - send: [app-health-degraded]
+      when: app.status.health.status == 'Degraded'
+  subscriptions: |
+    - recipients: [slack:platform-alerts]
+      triggers: [on-sync-failed, on-health-degraded]
+"""
+_SELF_APPLICATION = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: argocd-prod
+  namespace: argocd
+spec:
+  project: platform-prod
+  source:
+    repoURL: https://github.com/acme/argocd-self.git
+    targetRevision: v1.2.0
+    path: argocd/install
+  destination:
+    server: https://kubernetes.default.svc
+    namespace: argocd
+"""
+_RBAC_RULES = ("rbac-default-readonly", "rbac-no-wildcard-production")
+
+
+def _self_managed(default: str = "role:readonly") -> dict[str, str]:
+    """Argo CD managing itself: a pinned remote install.yaml (offline: it does not render) and the
+    three settings ConfigMaps as kustomize patches."""
+    return {
+        "argocd/install/kustomization.yaml": _SELF_MANAGED_KUSTOMIZATION,
+        "argocd/install/patches/argocd-cm.yaml": _ARGOCD_CM_PATCH,
+        "argocd/install/patches/argocd-rbac-cm.yaml": _RBAC_CM_PATCH.format(default=default),
+        "argocd/install/patches/argocd-notifications-cm.yaml": _NOTIFICATIONS_CM_PATCH,
+        "apps/argocd.yaml": _SELF_APPLICATION,
+    }
+
+
+def _rule_places(root: Path, *rules: str, render: bool = True) -> list[tuple[str, str, int]]:
+    args = [arg for rule in rules for arg in ("--rule", rule)]
+    _code, report = check_json(root, *args, *(() if render else ("--no-render",)))
+    return sorted((f["rule"], f["path"], f["line"]) for f in report["findings"])
+
+
+def test_rbac_patches_of_a_root_that_cannot_render_are_judged_at_their_lines(make_repo: Callable[..., Path]) -> None:
+    root = make_repo(_self_managed(default="role:admin"))
+    patch = "argocd/install/patches/argocd-rbac-cm.yaml"
+    expected = [("rbac-default-readonly", patch, 6), ("rbac-no-wildcard-production", patch, 11)]
+    assert _rule_places(root, *_RBAC_RULES) == expected  # the remote install fails to render offline
+    assert _rule_places(root, *_RBAC_RULES, render=False) == expected
+    _code, report = check_json(root, "--rule", "rbac-no-wildcard-production")
+    assert report["findings"][0]["message"].startswith(
+        "role:payments-dev (held by acme:payments) may sync applications in production project 'platform-prod'"
+    )
+    # A read-only default in the patch: only the production grant.
+    root = make_repo(_self_managed(), name="readonly")
+    assert _rule_places(root, *_RBAC_RULES) == [("rbac-no-wildcard-production", patch, 11)]
+
+
+def test_a_patch_of_a_root_that_renders_is_judged_once_in_the_rendered_configmap(
+        make_repo: Callable[..., Path]) -> None:
+    base = _rbac_cm("p, role:sre, applications, *, */*, allow").replace("  namespace: argocd\n", "")
+    root = make_repo({
+        "argocd/base/kustomization.yaml": "resources: [argocd-rbac-cm.yaml]\n",
+        "argocd/base/argocd-rbac-cm.yaml": base,
+        "argocd/install/kustomization.yaml": "namespace: argocd\nresources: [../base]\n"
+                                             "patches:\n  - path: patches/argocd-rbac-cm.yaml\n",
+        "argocd/install/patches/argocd-rbac-cm.yaml": _RBAC_CM_PATCH.format(default="role:admin"),
+    })  # fmt: skip
+    patch = "argocd/install/patches/argocd-rbac-cm.yaml"
+    assert _rule_places(root, *_RBAC_RULES) == [
+        ("rbac-default-readonly", patch, 6), ("rbac-no-wildcard-production", patch, 11),
+    ]  # fmt: skip
+
+
+def test_notifications_in_a_patch_of_a_root_that_cannot_render_count(make_repo: Callable[..., Path]) -> None:
+    root = make_repo(_self_managed())
+    assert _rule_places(root, "notifications-configured") == []
+    assert _rule_places(root, "notifications-configured", render=False) == []
+    # Without the notifications patch the repo has none: the rule still speaks.
+    files = _self_managed()
+    del files["argocd/install/patches/argocd-notifications-cm.yaml"]
+    files["argocd/install/kustomization.yaml"] = _SELF_MANAGED_KUSTOMIZATION.replace(
+        "  - path: patches/argocd-notifications-cm.yaml\n", ""
+    )
+    root = make_repo(files, name="without")
+    assert _rule_places(root, "notifications-configured") == [("notifications-configured", "apps/argocd.yaml", 1)]
+
+
+_OPERATOR_CR = """\
+apiVersion: argoproj.io/{version}
+kind: ArgoCD
+metadata:
+  name: openshift-gitops
+  namespace: openshift-gitops
+spec:
+  server:
+    route:
+      enabled: true
+{rbac}"""
+
+
+@pytest.mark.parametrize("version", ["v1beta1", "v1alpha1"])
+def test_the_operators_argocd_resource_is_judged_as_argocd_rbac_cm(
+        make_repo: Callable[..., Path], version: str) -> None:
+    rbac = (
+        "  rbac:\n    defaultPolicy: role:admin\n    scopes: '[groups]'\n    policy: |\n"
+        "      g, system:cluster-admins, role:admin\n"
+        "      p, role:payments-dev, applications, sync, platform-prod/*, allow\n"
+        "      g, payments, role:payments-dev\n"
+    )
+    root = make_repo({"openshift-gitops/argocd.yaml": _OPERATOR_CR.format(version=version, rbac=rbac)})
+    path = "openshift-gitops/argocd.yaml"
+    assert _rule_places(root, *_RBAC_RULES) == [("rbac-default-readonly", path, 11),
+                                                ("rbac-no-wildcard-production", path, 15)]
+    _code, report = check_json(root, "--rule", "rbac-default-readonly", "--rule", "rbac-no-wildcard-production")
+    messages = sorted(f["message"] for f in report["findings"])
+    assert messages[0] == "ArgoCD openshift-gitops gives every user role:admin by default (spec.rbac.defaultPolicy)"
+    assert "(spec.rbac.policy: `p, role:payments-dev, applications, sync, platform-prod/*, allow`)" in messages[1]
+
+
+@pytest.mark.parametrize(
+    "rbac",
+    ["", "  rbac:\n    scopes: '[groups]'\n", "  rbac:\n    defaultPolicy: ''\n", "  rbac:\n    defaultPolicy: role:readonly\n"],
+)
+def test_an_argocd_resource_without_a_wider_default_passes(make_repo: Callable[..., Path], rbac: str) -> None:
+    """Without spec.rbac.defaultPolicy the operator writes role:readonly; '' is no access."""
+    root = make_repo({"openshift-gitops/argocd.yaml": _OPERATOR_CR.format(version="v1beta1", rbac=rbac)})
+    assert _rule_places(root, *_RBAC_RULES) == []
+
+
+def test_a_whole_configmap_and_its_patch_in_a_root_that_cannot_render_are_read_together(
+        make_repo: Callable[..., Path]) -> None:
+    """The patch's keys win over the ConfigMap's, as in kustomize; each is judged once."""
+    files = _self_managed(default="role:admin")
+    files["argocd/install/kustomization.yaml"] = _SELF_MANAGED_KUSTOMIZATION.replace(
+        "patches:\n", "  - argocd-rbac-cm.yaml\npatches:\n"
+    )
+    files["argocd/install/argocd-rbac-cm.yaml"] = _rbac_cm("p, role:sre, applications, *, */*, allow")
+    root = make_repo(files)
+    patch = "argocd/install/patches/argocd-rbac-cm.yaml"
+    assert _rule_places(root, *_RBAC_RULES) == [
+        ("rbac-default-readonly", patch, 6), ("rbac-no-wildcard-production", patch, 11),
+    ]  # fmt: skip
+
+
+def test_a_run_on_the_changed_patch_reports_it_and_one_on_another_file_does_not(
+        make_repo: Callable[..., Path]) -> None:
+    """The pre-commit hook names the files that changed: the patch's findings are its own."""
+    root = make_repo(_self_managed(default="role:admin"))
+    patch = "argocd/install/patches/argocd-rbac-cm.yaml"
+    for named, expected in ((patch, [(patch, 6)]), ("apps/argocd.yaml", [])):
+        result = run_cli("check", named, "--format", "json", "--rule", "rbac-default-readonly", cwd=root)
+        assert result.exit_code in (0, 1), result.output
+        assert [(f["path"], f["line"]) for f in json.loads(result.stdout)["findings"]] == expected
