@@ -24,6 +24,7 @@ from gitops_lint.flux.helm import (
     LocalChart,
     NotRendered,
     RemoteReleaseChart,
+    applying_index,
     as_applied,
     local_chart,
     remote_chart,
@@ -471,8 +472,9 @@ def _flux_releases(ctx: CheckContext, out: RenderOutput, allow_network: bool) ->
     estate = build_estate(ctx)
     data = [(r, r.namespace) for r in resources if r.kind in ("ConfigMap", "Secret") and r.api_version == "v1"]
     found: list[tuple[HelmRelease, LocalChart | RemoteReleaseChart | NotRendered]] = []
+    applying = applying_index(estate)
     for installed in estate.installed_releases:
-        release, release_data = as_applied(installed, estate, ctx, data)
+        release, release_data = as_applied(installed, estate, ctx, data, applying)
         local = local_chart(release, ctx.root, release_data, kube_version=ctx.schemas.kubernetes_version,
                             allow_network=allow_network)
         if local is not None:

@@ -84,11 +84,20 @@ class NotRendered:
     message: str
 
 
-def applying_kustomization(release: HelmRelease, estate: FluxEstate) -> FluxKustomization | None:
+def applying_index(estate: FluxEstate) -> dict[int, list[FluxKustomization]]:
+    """id(document) → the Flux Kustomizations applying it, built once for every release."""
+    index: dict[int, list[FluxKustomization]] = {}
+    for kustomization in estate.kustomizations:
+        for resource in estate.applied_by(kustomization):
+            index.setdefault(id(resource), []).append(kustomization)
+    return index
+
+
+def applying_kustomization(release: HelmRelease, index: Mapping[int, list[FluxKustomization]]) -> \
+        FluxKustomization | None:
     """The Flux Kustomization applying this copy of the HelmRelease: one that applies its
     document and is the copy's parent (two clusters' `flux-system/apps` share a label)."""
-    applying = [k for k in estate.kustomizations
-                if any(r is release.resource for r in estate.applied_by(k))]
+    applying = index.get(id(release.resource), [])
     for kustomization in applying:
         metadata = kustomization.doc.get("metadata")
         namespace = (metadata.get("namespace") if isinstance(metadata, Mapping) else None) \
@@ -110,13 +119,14 @@ def _substituted(doc: Mapping[str, Any], variables: Mapping[str, str]) -> dict[s
     return substituted
 
 
-def as_applied(release: HelmRelease, estate: FluxEstate, ctx: CheckContext,
-               data_objects: list[tuple[Resource, str]]) -> tuple[HelmRelease, list[tuple[Resource, str]]]:
+def as_applied(release: HelmRelease, estate: FluxEstate, ctx: CheckContext, data_objects: list[tuple[Resource, str]],
+               index: Mapping[int, list[FluxKustomization]]) -> tuple[HelmRelease, list[tuple[Resource, str]]]:
     """The HelmRelease helm-controller sees: the estate's document (its Flux Kustomization's
     patches applied) after that Kustomization's postBuild substitution, and the ConfigMaps and
     Secrets that Kustomization applies (its valuesFrom) substituted likewise. Each applying
-    Kustomization substitutes its own variables: each copy of the release is its own render."""
-    kustomization = applying_kustomization(release, estate)
+    Kustomization substitutes its own variables: each copy of the release is its own render.
+    `index`: `applying_index(estate)`."""
+    kustomization = applying_kustomization(release, index)
     variables = variables_of(kustomization, ctx, estate) if kustomization is not None else None
     if not variables:
         return release, data_objects

@@ -135,15 +135,6 @@ def test_values_are_substituted_per_applying_kustomization(make_repo: Callable[.
     assert images and all("registry.example.com/${KEEP}" in m and "$${KEEP}" not in m for m in images), images
 
 
-def test_substitution_disabled_on_the_release_is_respected(make_repo: Callable[..., Path]) -> None:
-    release = RELEASE.replace("      labels: {tier: backend}\n",
-                              "      labels: {tier: backend}\n"
-                              "      annotations: {kustomize.toolkit.fluxcd.io/substitute: disabled}\n") \
-        .replace("        replicaCount: ${REPLICAS:=2}\n", "        replicaCount: 2\n")
-    report = run(make_repo, _fleet(release))
-    assert not any("prod" in d or "stg" in d for d in _deployments(report))
-
-
 POST_RENDERERS = """
       postRenderers:
         - kustomize:
