@@ -24,6 +24,8 @@ from gitops_lint.flux.helm import (
     LocalChart,
     NotRendered,
     RemoteReleaseChart,
+    applying_index,
+    as_applied,
     local_chart,
     remote_chart,
     with_release_namespace,
@@ -229,8 +231,9 @@ def _failure_finding(ctx: CheckContext, failure: HelmFailure, *, path: str, line
 
 class _HelmRun:
     def __init__(self, ctx: CheckContext, out: RenderOutput, engine: HelmEngine | None, allow_network: bool,
-                 cache: RenderCache, static: bool = False) -> None:
+                 cache: RenderCache, static: bool = False, kustomize_choice: str | None = None) -> None:
         self.ctx, self.out, self.engine, self.allow_network, self.cache = ctx, out, engine, allow_network, cache
+        self.kustomize_choice = kustomize_choice  # --kustomize, for a HelmRelease's post-renderers
         # `--no-render`: no chart is rendered, and only the checks of the repo's files that need
         # no Helm (value files that are not there, a kubeVersion excluding the target) speak.
         self.static = static
@@ -280,6 +283,33 @@ class _HelmRun:
 
         return render_remote_chart(repo_url, chart, version, self._as_cluster(request), engine=self.engine, cache=self.cache,
                                    charts_dir=self.charts_dir)
+
+    def _post_rendered(self, release: HelmRelease, result: HelmRender,
+                       blocks: tuple[dict[str, Any], ...]) -> HelmRender | Finding:
+        """The render after the HelmRelease's kustomize post-renderers (helm-controller's order:
+        Helm, then each post-renderer), or the note that says why they could not be applied."""
+        if not blocks:
+            return result
+        from gitops_lint.errors import UsageError
+        from gitops_lint.flux.post_render import post_render
+        from gitops_lint.render.kustomize import find_chosen_kustomize
+
+        try:
+            kustomize = find_chosen_kustomize(self.kustomize_choice, self.ctx.config)
+        except UsageError:
+            kustomize = None  # the kustomize stage has said so
+        reason = "kustomize is not found"
+        if kustomize is not None:
+            applied = post_render(result, blocks, kustomize, timeout=self.ctx.config.kustomize_timeout,
+                                  cache=self.cache)
+            if isinstance(applied, HelmRender):
+                return applied
+            reason = applied
+        return self.ctx.finding(
+            FLUX_HELMRELEASE_NOT_RENDERED,
+            f"{release.label}: its postRenderers (patches helm-controller applies after Helm) could not be "
+            f"applied here ({reason}); the chart's objects are not checked",
+            resource=release.resource, pointer=("spec", "postRenderers"))
 
     def application(self, view: ApplicationView, source: HelmSource) -> Iterable[Finding]:
         ctx = self.ctx
@@ -337,6 +367,11 @@ class _HelmRun:
         if result is None:
             return
         if isinstance(result, HelmRender):
+            post_rendered = self._post_rendered(release, result, local.post_renderers)
+            if isinstance(post_rendered, Finding):
+                yield post_rendered
+                return
+            result = post_rendered
             namespace = local.request.namespace
             result = dataclasses.replace(result, manifests=tuple(
                 dataclasses.replace(m, document=with_release_namespace(m.document, namespace)) for m in result.manifests))
@@ -366,6 +401,11 @@ class _HelmRun:
         if result is None:
             return
         if isinstance(result, HelmRender):
+            post_rendered = self._post_rendered(release, result, remote.post_renderers)
+            if isinstance(post_rendered, Finding):
+                yield post_rendered
+                return
+            result = post_rendered
             namespace = remote.request.namespace
             result = dataclasses.replace(result, manifests=tuple(
                 dataclasses.replace(m, document=with_release_namespace(m.document, namespace)) for m in result.manifests))
@@ -432,13 +472,15 @@ def _flux_releases(ctx: CheckContext, out: RenderOutput, allow_network: bool) ->
     estate = build_estate(ctx)
     data = [(r, r.namespace) for r in resources if r.kind in ("ConfigMap", "Secret") and r.api_version == "v1"]
     found: list[tuple[HelmRelease, LocalChart | RemoteReleaseChart | NotRendered]] = []
-    for release in estate.installed_releases:
-        local = local_chart(release, ctx.root, data, kube_version=ctx.schemas.kubernetes_version,
+    applying = applying_index(estate)
+    for installed in estate.installed_releases:
+        release, release_data = as_applied(installed, estate, ctx, data, applying)
+        local = local_chart(release, ctx.root, release_data, kube_version=ctx.schemas.kubernetes_version,
                             allow_network=allow_network)
         if local is not None:
             found.append((release, local))
         elif allow_network:
-            remote = remote_chart(release, estate, data, kube_version=ctx.schemas.kubernetes_version)
+            remote = remote_chart(release, estate, release_data, kube_version=ctx.schemas.kubernetes_version)
             if remote is not None:
                 out.helm_remote_releases.add(release.key)
                 found.append((release, remote))
@@ -491,7 +533,8 @@ def render_helm(ctx: CheckContext, options: CheckOptions, out: RenderOutput,
         engine = find_helm(options.helm, cache_dir)
         out.tool_info["helm"] = engine_label(engine)
         ctx.note(f"helm: {engine_label(engine)}")
-    run = _HelmRun(ctx, out, engine, allow_network, RenderCache(cache_dir), static=static)
+    run = _HelmRun(ctx, out, engine, allow_network, RenderCache(cache_dir), static=static,
+                   kustomize_choice=options.kustomize)
     findings: list[Finding] = []
     referenced: set[str] = set()
     before = len(out.resources)

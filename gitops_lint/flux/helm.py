@@ -12,27 +12,43 @@ The values follow helm-controller: `chart.spec.valuesFiles` layered over the cha
 values.yaml, then the user values: each `valuesFrom` entry in order (a whole YAML document merged
 in, later wins; or, with `targetPath`, one string value set at that dotted path), and
 `spec.values` merged last, over all of them.
+
+The HelmRelease is the one kustomize-controller applies: its Flux Kustomization's patches (the
+estate's effective document) and postBuild substitution, per applying Kustomization. Its
+kustomize `postRenderers` are applied to the rendered chart (flux/post_render.py); any other
+post-renderer stops the render with a `flux-helmrelease-not-rendered` info.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import hashlib
 import posixpath
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from gitops_lint.estate.flux import FluxEstate, HelmRelease, ObjectRef
+from gitops_lint.estate.flux import FluxEstate, FluxKustomization, HelmRelease, ObjectRef
 from gitops_lint.estate.sources import repo_directory
+from gitops_lint.flux.variables import variables_of
 from gitops_lint.model import Resource
 from gitops_lint.render.helm.request import HelmRequest
+from gitops_lint.render.substitute import (
+    SubstitutionError,
+    clean_values,
+    is_disabled,
+    substitute_document,
+)
 from gitops_lint.validate.scopes import builtin_namespaced
 from gitops_lint.values_merge import merge_values
+
+if TYPE_CHECKING:
+    from gitops_lint.context import CheckContext
 
 Pointer = tuple[str | int, ...]
 MAX_RELEASE_NAME = 53  # Helm's limit; helm-controller shortens a longer one with a hash
@@ -45,6 +61,7 @@ class LocalChart:
     chart_dir: str  # repo-relative
     request: HelmRequest
     value_files: tuple[str, ...]  # repo-relative chart.spec.valuesFiles, in order
+    post_renderers: tuple[dict[str, Any], ...] = ()  # spec.postRenderers' kustomize blocks
 
 
 @dataclass(frozen=True)
@@ -55,6 +72,7 @@ class RemoteReleaseChart:
     chart: str
     version: str  # chart.spec.version as written ("" : the latest)
     request: HelmRequest
+    post_renderers: tuple[dict[str, Any], ...] = ()  # spec.postRenderers' kustomize blocks
 
 
 @dataclass(frozen=True)
@@ -64,6 +82,64 @@ class NotRendered:
 
     pointer: Pointer
     message: str
+
+
+def applying_index(estate: FluxEstate) -> dict[int, list[FluxKustomization]]:
+    """id(document) → the Flux Kustomizations applying it, built once for every release."""
+    index: dict[int, list[FluxKustomization]] = {}
+    for kustomization in estate.kustomizations:
+        for resource in estate.applied_by(kustomization):
+            index.setdefault(id(resource), []).append(kustomization)
+    return index
+
+
+def applying_kustomization(release: HelmRelease, index: Mapping[int, list[FluxKustomization]]) -> \
+        FluxKustomization | None:
+    """The Flux Kustomization applying this copy of the HelmRelease: one that applies its
+    document and is the copy's parent (two clusters' `flux-system/apps` share a label)."""
+    applying = index.get(id(release.resource), [])
+    for kustomization in applying:
+        metadata = kustomization.doc.get("metadata")
+        namespace = (metadata.get("namespace") if isinstance(metadata, Mapping) else None) \
+            or kustomization.resource.namespace
+        if f"{namespace}/{kustomization.name}" == release.parent:
+            return kustomization
+    return applying[0] if applying else None
+
+
+def _substituted(doc: Mapping[str, Any], variables: Mapping[str, str]) -> dict[str, Any] | None:
+    """`doc` after postBuild substitution (None: nothing changes, or the controller would fail,
+    which the Flux step reports)."""
+    if not variables or is_disabled(doc):
+        return None
+    try:
+        substituted, _ = substitute_document(dict(doc), clean_values(variables))
+    except SubstitutionError:
+        return None
+    return substituted
+
+
+def as_applied(release: HelmRelease, estate: FluxEstate, ctx: CheckContext, data_objects: list[tuple[Resource, str]],
+               index: Mapping[int, list[FluxKustomization]]) -> tuple[HelmRelease, list[tuple[Resource, str]]]:
+    """The HelmRelease helm-controller sees: the estate's document (its Flux Kustomization's
+    patches applied) after that Kustomization's postBuild substitution, and the ConfigMaps and
+    Secrets that Kustomization applies (its valuesFrom) substituted likewise. Each applying
+    Kustomization substitutes its own variables: each copy of the release is its own render.
+    `index`: `applying_index(estate)`."""
+    kustomization = applying_kustomization(release, index)
+    variables = variables_of(kustomization, ctx, estate) if kustomization is not None else None
+    if not variables:
+        return release, data_objects
+    doc = _substituted(release.doc, variables)
+    if doc is not None:
+        release = dataclasses.replace(release, doc=doc)
+    assert kustomization is not None
+    applied = {id(r) for r in estate.applied_by(kustomization)}
+    data: list[tuple[Resource, str]] = []
+    for resource, namespace in data_objects:
+        changed = _substituted(resource.doc, variables) if id(resource) in applied else None
+        data.append((resource if changed is None else dataclasses.replace(resource, doc=changed), namespace))
+    return release, data
 
 
 def release_name(release: HelmRelease) -> str:
@@ -171,10 +247,6 @@ def _skip_crds(release: HelmRelease) -> bool:
 
 def _request(release: HelmRelease, data_objects: list[tuple[Resource, str]], value_files: tuple[Path, ...], *,
              kube_version: str, allow_network: bool, repo_root: Path | None = None) -> HelmRequest | NotRendered:
-    if release.spec.get("postRenderers"):
-        return NotRendered(("spec", "postRenderers"),
-                           "its postRenderers (patches helm-controller applies after Helm) are not applied here, "
-                           "so the chart is not rendered")
     values = user_values(release, data_objects)
     if isinstance(values, NotRendered):
         return values
@@ -192,6 +264,21 @@ def _request(release: HelmRelease, data_objects: list[tuple[Resource, str]], val
     )
 
 
+def post_renderers(release: HelmRelease) -> tuple[dict[str, Any], ...] | NotRendered:
+    """The kustomize post-renderers to apply to the chart's output (flux/post_render.py), or
+    why they cannot be applied here."""
+    if not release.spec.get("postRenderers"):
+        return ()
+    from gitops_lint.flux.post_render import kustomize_post_renderers
+
+    blocks = kustomize_post_renderers(release.spec)
+    if isinstance(blocks, str):
+        return NotRendered(("spec", "postRenderers"),
+                           f"its postRenderers (patches helm-controller applies after Helm) are not applied here "
+                           f"({blocks}), so the chart is not rendered")
+    return blocks
+
+
 def local_chart(release: HelmRelease, root: Path, data_objects: list[tuple[Resource, str]], *,
                 kube_version: str, allow_network: bool) -> LocalChart | NotRendered | None:
     """The render request for a HelmRelease with a chart in this repo (None: not local)."""
@@ -204,7 +291,10 @@ def local_chart(release: HelmRelease, root: Path, data_objects: list[tuple[Resou
                        kube_version=kube_version, allow_network=allow_network, repo_root=root)
     if isinstance(request, NotRendered):
         return request
-    return LocalChart(chart_dir, request, files)
+    blocks = post_renderers(release)
+    if isinstance(blocks, NotRendered):
+        return blocks
+    return LocalChart(chart_dir, request, files, blocks)
 
 
 def remote_chart(release: HelmRelease, estate: FluxEstate, data_objects: list[tuple[Resource, str]], *,
@@ -222,8 +312,11 @@ def remote_chart(release: HelmRelease, estate: FluxEstate, data_objects: list[tu
     request = _request(release, data_objects, (), kube_version=kube_version, allow_network=True)
     if isinstance(request, NotRendered):
         return request
+    blocks = post_renderers(release)
+    if isinstance(blocks, NotRendered):
+        return blocks
     version = str(release.chart_spec.get("version") or "")
-    return RemoteReleaseChart(url, str(release.chart_spec.get("chart")), version, request)
+    return RemoteReleaseChart(url, str(release.chart_spec.get("chart")), version, request, blocks)
 
 
 def chart_path_label(chart_dir: str) -> str:

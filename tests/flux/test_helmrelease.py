@@ -187,12 +187,20 @@ def test_remote_chart_stays_one_info(make_repo: Callable[..., Path]) -> None:
     assert "remote chart" in note["message"]
 
 
-def test_post_renderers_are_not_applied_so_not_rendered(make_repo: Callable[..., Path]) -> None:
+def test_kustomize_post_renderer_without_patches_renders_the_chart(make_repo: Callable[..., Path]) -> None:
     release = RELEASE + "      postRenderers:\n        - kustomize:\n            patches: []\n"
     report = run(make_repo, {"clusters/main/app.yaml": release, "clusters/main/values.yaml": VALUES_CONFIGMAP,
                              "clusters/main/color.yaml": _secret("blue")})
+    assert not findings_of(report, "flux-helmrelease-not-rendered")
+    assert "apps/Deployment web/web-app-inline-blue-s" in {f["resource"] for f in report["findings"]}
+
+
+def test_post_renderer_that_is_not_kustomize_is_not_rendered(make_repo: Callable[..., Path]) -> None:
+    release = RELEASE + "      postRenderers:\n        - exec: {command: /bin/true}\n"
+    report = run(make_repo, {"clusters/main/app.yaml": release, "clusters/main/values.yaml": VALUES_CONFIGMAP,
+                             "clusters/main/color.yaml": _secret("blue")})
     (note,) = findings_of(report, "flux-helmrelease-not-rendered")
-    assert "postRenderers" in note["message"]
+    assert "postRenderers" in note["message"] and "not a kustomize post-renderer" in note["message"]
     assert not any("web-app-" in (f["resource"] or "") for f in report["findings"])
 
 
