@@ -64,6 +64,40 @@ def variables_used(text: str) -> Iterator[str]:
     yield from substitute(text, {}).undefined
 
 
+def holds_variable(value: Any) -> bool:
+    """A string Flux's substitution changes: it holds a `${...}` expression (not the `$${...}`
+    escape), so its value, and the YAML type the controller parses it to, exist only once
+    substituted (`replicas: ${REPLICAS:=2}` is a number then)."""
+    if not isinstance(value, str) or "${" not in value:
+        return False
+    uses = _Uses()
+    try:
+        substitute(value, uses)
+    except SubstitutionError:
+        return False  # Flux fails the whole Kustomization: the text is what it is
+    return uses.asked
+
+
+class _Uses(Mapping[str, str]):
+    """Variables that define nothing and note whether an expression looked one up."""
+
+    def __init__(self) -> None:
+        self.asked = False
+
+    def __contains__(self, name: object) -> bool:
+        self.asked = True
+        return False
+
+    def __getitem__(self, name: str) -> str:
+        raise KeyError(name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+
 def is_disabled(doc: Mapping[str, Any]) -> bool:
     """The `kustomize.toolkit.fluxcd.io/substitute: disabled` opt-out, as label or annotation."""
     metadata = doc.get("metadata")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from functools import lru_cache
+from typing import Any
 
 from gitops_lint.context import CheckContext
 from gitops_lint.lazy_regex import LazyRegex
@@ -120,7 +121,10 @@ def check_schema_invalid(resource: Resource, ctx: CheckContext) -> Iterator[Find
     errors = ctx.schemas.validate(resource.doc)
     if errors is None:
         return
-    for count, error in enumerate(e for e in errors if not about_template(resource.doc, e.pointer, e.message)):
+    shown = (e for e in errors
+             if not about_template(resource.doc, e.pointer, e.message)
+             and not _about_flux_variable(resource, e.pointer, ctx))
+    for count, error in enumerate(shown):
         if count >= MAX_ERRORS_PER_RESOURCE:
             yield ctx.finding(
                 SCHEMA_INVALID,
@@ -136,6 +140,24 @@ def check_schema_invalid(resource: Resource, ctx: CheckContext) -> Iterator[Find
             resource=resource,
             pointer=pointer,
         )
+
+
+def _about_flux_variable(resource: Resource, pointer: tuple[str | int, ...], ctx: CheckContext) -> bool:
+    """Whether a schema error is about a Flux `${...}` value kustomize-controller substitutes
+    before applying, which this run checks unsubstituted (`--no-render`, unknown values)."""
+    value: Any = resource.doc
+    for step in pointer:
+        in_list = isinstance(value, list) and isinstance(step, int) and 0 <= step < len(value)
+        if not in_list and not (isinstance(value, dict) and step in value):
+            return False
+        value = value[step]
+    if not isinstance(value, str) or "${" not in value:
+        return False
+    # The Flux modules only for a value that may hold a variable (a hook run's startup stays lean).
+    from gitops_lint.flux.unsubstituted import substitution_pending
+    from gitops_lint.render.substitute import holds_variable
+
+    return holds_variable(value) and substitution_pending(resource, ctx)
 
 
 @resource_rule(SCHEMA_UNKNOWN)

@@ -7,6 +7,7 @@ import pytest
 from gitops_lint.render.substitute import (
     SubstitutionError,
     clean_values,
+    holds_variable,
     is_disabled,
     substitute,
     substitute_document,
@@ -132,3 +133,14 @@ def test_an_object_json_cannot_encode_still_goes_the_yaml_way() -> None:
     doc = {"kind": "ConfigMap", "metadata": {"name": "${APP}"}, "data": {"when": datetime.date(2024, 1, 2)}}
     out, _ = substitute_document(doc, VARS)
     assert out == {"kind": "ConfigMap", "metadata": {"name": "plex"}, "data": {"when": datetime.date(2024, 1, 2)}}
+
+
+@pytest.mark.parametrize(("value", "holds"), [
+    ("${N}", True), ("${N:=2}", True), ("${N:-2}", True), ("${N=2}", True), ("${N:+x}", True),
+    ("1${N}", True), ("${#N}", True),
+    ("$${N}", False),  # the escape: the literal `${N}`
+    ("${N", False),  # Flux fails the whole Kustomization on it
+    ("$N", False), ("plain", False), (3, False), (None, False),
+])
+def test_holds_variable(value: object, holds: bool) -> None:
+    assert holds_variable(value) is holds
